@@ -1,0 +1,99 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from spreadscan.scanner.v1 import spread_pb2 as _spread_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SkipReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SKIP_REASON_UNSPECIFIED: _ClassVar[SkipReason]
+    SKIP_REASON_NO_BID: _ClassVar[SkipReason]
+    SKIP_REASON_NO_ASK: _ClassVar[SkipReason]
+    SKIP_REASON_CROSSED: _ClassVar[SkipReason]
+    SKIP_REASON_LOCKED: _ClassVar[SkipReason]
+    SKIP_REASON_STALE: _ClassVar[SkipReason]
+    SKIP_REASON_INVALID_STRIKE: _ClassVar[SkipReason]
+    SKIP_REASON_INVALID_PRICE: _ClassVar[SkipReason]
+    SKIP_REASON_UNKNOWN_RIGHT: _ClassVar[SkipReason]
+    SKIP_REASON_INVALID_EXPIRY_DATE: _ClassVar[SkipReason]
+    SKIP_REASON_EXPIRED: _ClassVar[SkipReason]
+    SKIP_REASON_DUPLICATE_CONTRACT: _ClassVar[SkipReason]
+    SKIP_REASON_NO_IMPLIED_VOLATILITY: _ClassVar[SkipReason]
+SKIP_REASON_UNSPECIFIED: SkipReason
+SKIP_REASON_NO_BID: SkipReason
+SKIP_REASON_NO_ASK: SkipReason
+SKIP_REASON_CROSSED: SkipReason
+SKIP_REASON_LOCKED: SkipReason
+SKIP_REASON_STALE: SkipReason
+SKIP_REASON_INVALID_STRIKE: SkipReason
+SKIP_REASON_INVALID_PRICE: SkipReason
+SKIP_REASON_UNKNOWN_RIGHT: SkipReason
+SKIP_REASON_INVALID_EXPIRY_DATE: SkipReason
+SKIP_REASON_EXPIRED: SkipReason
+SKIP_REASON_DUPLICATE_CONTRACT: SkipReason
+SKIP_REASON_NO_IMPLIED_VOLATILITY: SkipReason
+
+class SkippedQuotes(_message.Message):
+    __slots__ = ("reason", "count")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    reason: SkipReason
+    count: int
+    def __init__(self, reason: _Optional[_Union[SkipReason, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class ScanTimings(_message.Message):
+    __slots__ = ("prepare_ms", "evaluate_ms", "total_ms")
+    PREPARE_MS_FIELD_NUMBER: _ClassVar[int]
+    EVALUATE_MS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_MS_FIELD_NUMBER: _ClassVar[int]
+    prepare_ms: float
+    evaluate_ms: float
+    total_ms: float
+    def __init__(self, prepare_ms: _Optional[float] = ..., evaluate_ms: _Optional[float] = ..., total_ms: _Optional[float] = ...) -> None: ...
+
+class ScanResult(_message.Message):
+    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    SPREADS_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_PASSED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_QUOTES_FIELD_NUMBER: _ClassVar[int]
+    QUOTES_WITH_COMPUTED_GREEKS_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_AS_OF_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_VERSION_FIELD_NUMBER: _ClassVar[int]
+    UNDERLYING_PRICE_FIELD_NUMBER: _ClassVar[int]
+    DELAYED_FIELD_NUMBER: _ClassVar[int]
+    TIMINGS_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    spreads: _containers.RepeatedCompositeFieldContainer[_spread_pb2.Spread]
+    candidates_evaluated: int
+    candidates_passed: int
+    skipped_quotes: _containers.RepeatedCompositeFieldContainer[SkippedQuotes]
+    quotes_with_computed_greeks: int
+    chain_as_of: _timestamp_pb2.Timestamp
+    chain_version: int
+    underlying_price: float
+    delayed: bool
+    timings: ScanTimings
+    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ...) -> None: ...
+
+class SpreadsUpdate(_message.Message):
+    __slots__ = ("sequence", "initial", "result", "added_ids", "removed_ids")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    ADDED_IDS_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_IDS_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    initial: bool
+    result: ScanResult
+    added_ids: _containers.RepeatedScalarFieldContainer[str]
+    removed_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, sequence: _Optional[int] = ..., initial: _Optional[bool] = ..., result: _Optional[_Union[ScanResult, _Mapping]] = ..., added_ids: _Optional[_Iterable[str]] = ..., removed_ids: _Optional[_Iterable[str]] = ...) -> None: ...
