@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import {
+  Metadata,
+  ResponderBuilder,
+  ServerInterceptingCall,
+  ServerListenerBuilder,
+  status as GrpcStatus,
+  type ServerInterceptor,
+} from "@grpc/grpc-js";
+import { Counter, Histogram, type Registry } from "prom-client";
+import type { Logger } from "./logger.js";
+
+/** Metadata key of the request id: taken from the caller when sane, else generated, and echoed back. */
+export const REQUEST_ID_KEY = "x-request-id";
+
+const SANE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Codes that mean the server, not the caller, is at fault: logged as errors. */
+const SERVER_FAULTS = new Set<GrpcStatus>([GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL, GrpcStatus.DATA_LOSS]);
+
+export interface CallObserverOptions {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Services whose calls are logged at debug level only (health probes, reflection). */
+  readonly quietServices: ReadonlySet<string>;
+}
+
+/**
+ * A server interceptor that sees every call, ours, health and reflection alike: it fixes
+ * the call's request id, and when the call ends writes one log line (method, status,
+ * duration, peer, request id) and the Prometheus call metrics.
+ */
+export function createCallObserver({ logger, registry, quietServices }: CallObserverOptions): ServerInterceptor {
+  const started = new Counter({
+    name: "grpc_server_started_total",
+    help: "RPCs started on the server.",
+    labelNames: ["grpc_service", "grpc_method"],
+    registers: [registry],
+  });
+  const handled = new Counter({
+    name: "grpc_server_handled_total",
+    help: "RPCs completed on the server, by status code.",
+    labelNames: ["grpc_service", "grpc_method", "grpc_code"],
+    registers: [registry],
+  });
+  const handlingSeconds = new Histogram({
+    name: "grpc_server_handling_seconds",
+    help: "Time from the start of an RPC to its status, seconds.",
+    labelNames: ["grpc_service", "grpc_method"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
+  return (descriptor, call) => {
+    const startedAt = process.hrtime.bigint();
+    const [, service = "unknown", method = "unknown"] = descriptor.path.split("/");
+    const quiet = quietServices.has(service);
+    let requestId: string = randomUUID();
+    let finished = false;
+    started.inc({ grpc_service: service, grpc_method: method });
+
+    const finish = (code: GrpcStatus, details: string | undefined): void => {
+      if (finished) return;
+      finished = true;
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      handled.inc({ grpc_service: service, grpc_method: method, grpc_code: GrpcStatus[code] });
+      handlingSeconds.observe({ grpc_service: service, grpc_method: method }, seconds);
+      const line = {
+        method: descriptor.path,
+        status: GrpcStatus[code],
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        peer: call.getPeer(),
+        requestId,
+        ...(code === GrpcStatus.OK ? {} : { details }),
+      };
+      if (quiet) logger.debug(line, "call");
+      else if (SERVER_FAULTS.has(code)) logger.error(line, "call");
+      else logger.info(line, "call");
+    };
+
+    const listener = new ServerListenerBuilder()
+      .withOnReceiveMetadata((metadata, next) => {
+        const given = metadata.get(REQUEST_ID_KEY)[0];
+        if (typeof given === "string" && SANE_REQUEST_ID.test(given)) requestId = given;
+        // The handler reads the id from here, so it always sees the one we echo.
+        metadata.set(REQUEST_ID_KEY, requestId);
+        next(metadata);
+      })
+      .withOnCancel(() => finish(GrpcStatus.CANCELLED, "cancelled by the caller or its deadline"))
+      .build();
+
+    const responder = new ResponderBuilder()
+      .withStart((next) => next(listener))
+      .withSendMetadata((metadata, next) => {
+        metadata.set(REQUEST_ID_KEY, requestId);
+        next(metadata);
+      })
+      .withSendStatus((status, next) => {
+        // Trailers carry the id too: a call that fails before any header has only trailers.
+        const metadata = status.metadata ?? new Metadata();
+        metadata.set(REQUEST_ID_KEY, requestId);
+        finish(status.code, status.details);
+        next({ ...status, metadata });
+      })
+      .build();
+
+    return new ServerInterceptingCall(call, responder);
+  };
+}

@@ -1,0 +1,171 @@
+import bytes from "bytes";
+import { z } from "zod";
+
+/** Thrown when the environment holds bad values: one line per bad variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+/** Exit status for a bad configuration (sysexits EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+/**
+ * One environment variable: absent or blank takes the default; otherwise `parse` must
+ * accept it, or the variable is reported with what it must be and what it was.
+ */
+function variable<T>(mustBe: string, fallback: T, parse: (raw: string) => T | undefined) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, context): T => {
+      if (raw === undefined || raw.trim() === "") return fallback;
+      const value = parse(raw.trim());
+      if (value === undefined) {
+        context.addIssue({ code: "custom", message: `must be ${mustBe}; got ${JSON.stringify(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function finiteNumber(raw: string): number | undefined {
+  // Number("") and Number(" ") are 0 and Number("0x10") is 16: accept decimal notation only.
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw)) return undefined;
+  const value = Number(raw);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Builders for the kinds of values spreadscan reads from its environment. */
+export const env = {
+  /** A duration, in seconds when bare ("30", "2.5") or with a unit ("500ms", "30s", "5m", "1h"); yields milliseconds. */
+  duration(fallbackSeconds: number, { allowZero = false } = {}) {
+    const mustBe = `a ${allowZero ? "non-negative" : "positive"} duration in seconds (like 30 or 2.5) or with a unit (500ms, 30s, 5m, 1h)`;
+    return variable(mustBe, fallbackSeconds * 1000, (raw) => {
+      const match = /^(.*?)(ms|s|m|h)?$/.exec(raw);
+      const amount = match?.[1] === undefined ? undefined : finiteNumber(match[1]);
+      const unitMs = DURATION_UNITS_MS[match?.[2] ?? "s"];
+      if (amount === undefined || unitMs === undefined) return undefined;
+      const milliseconds = amount * unitMs;
+      return milliseconds > 0 || (allowZero && milliseconds === 0) ? milliseconds : undefined;
+    });
+  },
+
+  /** An integer within [min, max]. */
+  integer(fallback: number, { min, max }: { min: number; max: number }) {
+    return variable(`an integer from ${min} to ${max}`, fallback, (raw) => {
+      const value = /^[+-]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      return Number.isSafeInteger(value) && value >= min && value <= max ? value : undefined;
+    });
+  },
+
+  /** A number within [min, max]. */
+  number(fallback: number, { min, max }: { min: number; max: number }) {
+    return variable(`a number from ${min} to ${max}`, fallback, (raw) => {
+      const value = finiteNumber(raw);
+      return value !== undefined && value >= min && value <= max ? value : undefined;
+    });
+  },
+
+  /** A TCP port; 0 asks the system for a free one. */
+  port(fallback: number) {
+    return env.integer(fallback, { min: 0, max: 65_535 });
+  },
+
+  /** A size in bytes, bare ("4194304") or with a unit ("4MB", "512kb"; units are powers of 1024). */
+  byteSize(fallback: number, { min = 1, max = 2 ** 31 - 1 } = {}) {
+    return variable(`a size from ${min} to ${max} bytes, like 4194304 or 4MB`, fallback, (raw) => {
+      // bytes.parse floors a bare fraction ("1.5" is 1): a size without a unit must be whole.
+      if (/^[\d.]+$/.test(raw) && !/^\d+$/.test(raw)) return undefined;
+      const value = bytes.parse(raw);
+      return value !== null && Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+    });
+  },
+
+  /** One of a fixed set of words. */
+  oneOf<const T extends string>(values: readonly T[], fallback: T) {
+    return variable(`one of ${values.join(", ")}`, fallback, (raw) => values.find((value) => value === raw));
+  },
+
+  /** A host name or IP address to bind or connect to. */
+  host(fallback: string) {
+    return variable("a host name or IP address", fallback, (raw) =>
+      /^[A-Za-z0-9.\-:[\]]+$/.test(raw) ? raw : undefined,
+    );
+  },
+
+  /** A gRPC target such as "127.0.0.1:50051", "localhost:50051" or "dns:///scanner:50051". */
+  address(fallback: string) {
+    return variable('an address like "127.0.0.1:50051"', fallback, (raw) =>
+      /^([a-z]+:\/\/\/?)?[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw) ? raw : undefined,
+    );
+  },
+};
+
+/** Settings every service reads. */
+export const commonVariables = {
+  LOG_LEVEL: env.oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
+  LOG_FORMAT: env.oneOf(["json", "pretty"], "json"),
+  MAX_REQUEST_SIZE: env.byteSize(4 * 1024 * 1024),
+  REQUEST_TIMEOUT: env.duration(30),
+  SHUTDOWN_GRACE_PERIOD: env.duration(10, { allowZero: true }),
+  GRPC_KEEPALIVE_TIME: env.duration(30),
+  GRPC_KEEPALIVE_TIMEOUT: env.duration(10),
+};
+
+/**
+ * Reads and validates the environment against a schema built from `env` variables.
+ * Throws ConfigError listing every bad variable, one line each, so a person can fix them
+ * all at once.
+ */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  variables: Shape,
+  source: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const result = z.object(variables).safeParse(source);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
+}
+
+/** The common settings in the form the bootstrap takes them. */
+export interface CommonSettings {
+  readonly logLevel: string;
+  readonly logFormat: "json" | "pretty";
+  readonly maxRequestBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+}
+
+export function commonSettings(values: z.infer<z.ZodObject<typeof commonVariables>>): CommonSettings {
+  return {
+    logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT,
+    maxRequestBytes: values.MAX_REQUEST_SIZE,
+    requestTimeoutMs: values.REQUEST_TIMEOUT,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_PERIOD,
+    keepaliveTimeMs: values.GRPC_KEEPALIVE_TIME,
+    keepaliveTimeoutMs: values.GRPC_KEEPALIVE_TIMEOUT,
+  };
+}
+
+/** Loads the configuration or, when the environment is bad, says why on stderr and exits. */
+export function loadConfigOrExit<Shape extends z.ZodRawShape>(
+  service: string,
+  variables: Shape,
+  source: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  try {
+    return loadConfig(variables, source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`${service}: configuration error: ${problem}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}

@@ -1,0 +1,73 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+
+/** One bad field of a request; `field` is the dot-separated path in the request message. */
+export interface FieldViolation {
+  readonly field: string;
+  readonly description: string;
+}
+
+export interface RpcErrorDetails {
+  /** Sent as google.rpc.BadRequest. */
+  readonly fieldViolations?: readonly FieldViolation[];
+  /** Sent as google.rpc.RetryInfo. */
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * An error we can name. Handlers throw these; the bootstrap turns them into a gRPC status
+ * with `google.rpc` details, so a caller never sees UNKNOWN for them.
+ */
+export class RpcError extends Error {
+  override readonly name = "RpcError";
+
+  constructor(
+    readonly code: GrpcStatus,
+    message: string,
+    readonly details: RpcErrorDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+export function invalidArgument(violations: readonly FieldViolation[], message?: string): RpcError {
+  const summary =
+    message ??
+    `invalid request: ${violations.map((violation) => `${violation.field}: ${violation.description}`).join("; ")}`;
+  return new RpcError(GrpcStatus.INVALID_ARGUMENT, summary, { fieldViolations: violations });
+}
+
+export function notFound(message: string): RpcError {
+  return new RpcError(GrpcStatus.NOT_FOUND, message);
+}
+
+export function resourceExhausted(message: string, retryDelayMs: number): RpcError {
+  return new RpcError(GrpcStatus.RESOURCE_EXHAUSTED, message, { retryDelayMs });
+}
+
+export function unavailable(message: string, retryDelayMs?: number): RpcError {
+  return new RpcError(GrpcStatus.UNAVAILABLE, message, retryDelayMs === undefined ? {} : { retryDelayMs });
+}
+
+export function failedPrecondition(message: string): RpcError {
+  return new RpcError(GrpcStatus.FAILED_PRECONDITION, message);
+}
+
+export function deadlineExceeded(message: string): RpcError {
+  return new RpcError(GrpcStatus.DEADLINE_EXCEEDED, message);
+}
+
+export function cancelled(message: string): RpcError {
+  return new RpcError(GrpcStatus.CANCELLED, message);
+}
+
+export function unauthenticated(message: string): RpcError {
+  return new RpcError(GrpcStatus.UNAUTHENTICATED, message);
+}
+
+export function permissionDenied(message: string): RpcError {
+  return new RpcError(GrpcStatus.PERMISSION_DENIED, message);
+}
+
+export function unimplemented(message: string): RpcError {
+  return new RpcError(GrpcStatus.UNIMPLEMENTED, message);
+}

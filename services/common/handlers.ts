@@ -1,0 +1,162 @@
+import { once } from "node:events";
+import {
+  Metadata,
+  status as GrpcStatus,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type StatusObject,
+} from "@grpc/grpc-js";
+import { REQUEST_ID_KEY } from "./call-observer.js";
+import { cancelled, deadlineExceeded, RpcError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import { isServiceError, rpcErrorToStatus, STATUS_DETAILS_KEY } from "./status-details.js";
+
+/** What a handler knows about its call besides the request. */
+export interface CallContext {
+  readonly requestId: string;
+  /** Aborted when the caller cancels or the call's time is up; its reason is an RpcError. */
+  readonly signal: AbortSignal;
+  readonly metadata: Metadata;
+  /** A logger that stamps every line with the call's method and request id. */
+  readonly logger: Logger;
+}
+
+export interface HandlerOptions {
+  readonly logger: Logger;
+  /** Longest a unary call may run, milliseconds (REQUEST_TIMEOUT); a shorter caller deadline wins. */
+  readonly requestTimeoutMs: number;
+}
+
+/** Sends a server stream's messages, never buffering past the transport's high-water mark. */
+export interface StreamSink<Response> {
+  /**
+   * Writes one message. Resolves at once while the transport has room, otherwise when it
+   * drains; rejects with the call's abort reason once the caller has gone.
+   */
+  send(message: Response): Promise<void>;
+}
+
+type ServerCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+
+interface CallScope {
+  readonly context: CallContext;
+  readonly controller: AbortController;
+  close(): void;
+}
+
+function openScope(call: ServerCall, method: string, options: HandlerOptions, timeoutMs: number | undefined): CallScope {
+  const controller = new AbortController();
+  const requestId = String(call.metadata.get(REQUEST_ID_KEY)[0] ?? "");
+  const logger = options.logger.child({ method, requestId });
+  const onCancelled = (): void => controller.abort(cancelled("the caller cancelled the call"));
+  call.on("cancelled", onCancelled);
+  let timer: NodeJS.Timeout | undefined;
+  if (timeoutMs !== undefined) {
+    timer = setTimeout(
+      () => controller.abort(deadlineExceeded(`the call ran past its time limit of ${timeoutMs} ms`)),
+      Math.max(0, timeoutMs),
+    );
+  }
+  return {
+    context: { requestId, signal: controller.signal, metadata: call.metadata, logger },
+    controller,
+    close() {
+      if (timer) clearTimeout(timer);
+      call.off("cancelled", onCancelled);
+    },
+  };
+}
+
+/** Milliseconds a unary call may run: REQUEST_TIMEOUT, or less when the caller's deadline is sooner. */
+function unaryTimeLimitMs(call: ServerCall, requestTimeoutMs: number): number {
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(deadlineMs)) return requestTimeoutMs;
+  return Math.min(requestTimeoutMs, deadlineMs - Date.now());
+}
+
+/**
+ * The status a failed call ends with. Our errors keep their code and details; a status
+ * from a downstream call is passed on; anything else is a bug, logged in full and
+ * answered INTERNAL without internals, never UNKNOWN.
+ */
+export function errorToStatus(error: unknown, context: CallContext): StatusObject {
+  const reason: unknown = context.signal.aborted ? context.signal.reason : error;
+  if (reason instanceof RpcError) return rpcErrorToStatus(reason);
+  if (isServiceError(reason)) {
+    const metadata = new Metadata();
+    const details = reason.metadata.get(STATUS_DETAILS_KEY)[0];
+    if (details !== undefined) metadata.set(STATUS_DETAILS_KEY, details);
+    return { code: reason.code, details: reason.details, metadata };
+  }
+  context.logger.error({ err: reason }, "unexpected error in handler");
+  return {
+    code: GrpcStatus.INTERNAL,
+    details: `internal error; request id ${context.requestId}`,
+    metadata: new Metadata(),
+  };
+}
+
+/** Adapts an async unary handler to grpc-js: time limit, cancellation, error mapping. */
+export function unaryHandler<Request, Response>(
+  method: string,
+  handle: (request: Request, context: CallContext) => Promise<Response>,
+  options: HandlerOptions,
+): handleUnaryCall<Request, Response> {
+  return (call, callback) => {
+    const scope = openScope(call, method, options, unaryTimeLimitMs(call, options.requestTimeoutMs));
+    let answered = false;
+    const answer = (error: unknown, response?: Response): void => {
+      if (answered) return;
+      answered = true;
+      scope.close();
+      if (error === undefined) callback(null, response);
+      else callback(errorToStatus(error, scope.context));
+    };
+    // The caller is answered when time is up, even if the handler has not noticed yet.
+    scope.context.signal.addEventListener("abort", () => answer(scope.context.signal.reason), { once: true });
+    handle(call.request, scope.context).then(
+      (response) => answer(undefined, response),
+      (error: unknown) => answer(error ?? new Error("handler rejected without a reason")),
+    );
+  };
+}
+
+/**
+ * Adapts an async server-streaming handler to grpc-js. The stream lives until the handler
+ * settles or the caller goes; writes wait for `drain`, raced against cancellation.
+ */
+export function serverStreamHandler<Request, Response>(
+  method: string,
+  handle: (request: Request, sink: StreamSink<Response>, context: CallContext) => Promise<void>,
+  options: HandlerOptions,
+): handleServerStreamingCall<Request, Response> {
+  return (call) => {
+    const deadline = call.getDeadline();
+    const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+    const scope = openScope(call, method, options, Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : undefined);
+    const { signal } = scope.context;
+    const sink: StreamSink<Response> = {
+      async send(message) {
+        signal.throwIfAborted();
+        if (call.write(message)) return;
+        await once(call, "drain", { signal }).catch((error: unknown) => {
+          throw signal.aborted ? signal.reason : error;
+        });
+      },
+    };
+    handle(call.request, sink, scope.context).then(
+      () => {
+        scope.close();
+        if (!signal.aborted) call.end();
+      },
+      (error: unknown) => {
+        scope.close();
+        if (call.cancelled) return;
+        call.emit("error", errorToStatus(error, scope.context));
+      },
+    );
+  };
+}

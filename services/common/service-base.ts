@@ -1,0 +1,26 @@
+import { collectDefaultMetrics, Registry } from "prom-client";
+import type { CommonSettings } from "./config.js";
+import { GrpcServer } from "./grpc-server.js";
+import { createLogger, type Logger } from "./logger.js";
+
+export interface ServiceBase {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly grpc: GrpcServer;
+}
+
+/** The parts every service starts from: its logger, its metrics registry and its gRPC server. */
+export function createServiceBase(service: string, settings: CommonSettings): ServiceBase {
+  const logger = createLogger({ service, level: settings.logLevel, format: settings.logFormat });
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const grpc = new GrpcServer({
+    logger,
+    registry,
+    maxReceiveMessageBytes: settings.maxRequestBytes,
+    keepaliveTimeMs: settings.keepaliveTimeMs,
+    keepaliveTimeoutMs: settings.keepaliveTimeoutMs,
+  });
+  return { logger, registry, grpc };
+}

@@ -1,0 +1,90 @@
+import type { Registry } from "prom-client";
+import { AdminHttpServer } from "./admin-http.js";
+import type { GrpcServer } from "./grpc-server.js";
+import type { Logger } from "./logger.js";
+
+export interface ServiceRuntimeOptions {
+  readonly logger: Logger;
+  readonly grpc: GrpcServer;
+  readonly registry: Registry;
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  /** How long calls in flight may run on after a shutdown begins, milliseconds. */
+  readonly shutdownGraceMs: number;
+  /** Further readiness conditions (a dependency reachable, ...); the runtime adds its own. */
+  readonly isReady?: () => boolean;
+  readonly metricsJson?: () => unknown;
+  /** Runs first when shutting down, e.g. to end long-lived streams with UNAVAILABLE. */
+  readonly beforeShutdown?: () => void | Promise<void>;
+}
+
+export interface ListeningPorts {
+  readonly grpcPort: number;
+  readonly adminPort: number;
+}
+
+/** Starts a service's gRPC and admin listeners, and stops them gracefully on request or signal. */
+export class ServiceRuntime {
+  private serving = false;
+  private stopping: Promise<void> | undefined;
+  private readonly admin: AdminHttpServer;
+
+  constructor(private readonly options: ServiceRuntimeOptions) {
+    this.admin = new AdminHttpServer({
+      logger: options.logger,
+      registry: options.registry,
+      isReady: () => this.serving && (options.isReady?.() ?? true),
+      ...(options.metricsJson ? { metricsJson: options.metricsJson } : {}),
+    });
+  }
+
+  async start(): Promise<ListeningPorts> {
+    const { grpc, host, port, adminHost, adminPort, logger } = this.options;
+    const ports = {
+      grpcPort: await grpc.listen(host, port),
+      adminPort: await this.admin.listen(adminHost, adminPort),
+    };
+    grpc.setServing(true);
+    this.serving = true;
+    logger.info({ host, ...ports }, "listening");
+    return ports;
+  }
+
+  /** Idempotent: every call waits for the same shutdown. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    const { grpc, logger, shutdownGraceMs, beforeShutdown } = this.options;
+    logger.info({ reason, graceMs: shutdownGraceMs }, "shutting down");
+    this.serving = false;
+    grpc.setServing(false);
+    await beforeShutdown?.();
+    await grpc.shutdown(shutdownGraceMs);
+    await this.admin.close();
+    logger.info("stopped");
+  }
+
+  /** SIGTERM or SIGINT stops the service and exits 0; a second signal exits at once with 1. */
+  stopOnSignals(): void {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (this.stopping) {
+        this.options.logger.warn({ signal }, "second signal: exiting without waiting");
+        process.exit(1);
+      }
+      this.stop(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          this.options.logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  }
+}

@@ -1,0 +1,79 @@
+import type { z } from "zod";
+import { commonSettings, commonVariables, env, type CommonSettings } from "../common/config.js";
+
+/** The coordinator's environment variables, with the original design's names and defaults. */
+export const coordinatorVariables = {
+  ...commonVariables,
+  COORDINATOR_HOST: env.host("127.0.0.1"),
+  COORDINATOR_PORT: env.port(50052),
+  COORDINATOR_ADMIN_PORT: env.port(9452),
+  SCANNER_ADDR: env.address("127.0.0.1:50051"),
+  SCANNER_TIMEOUT: env.duration(30),
+  SCANNER_MAX_RETRIES: env.integer(3, { min: 0, max: 10 }),
+  MAX_CONCURRENT_SCANS: env.integer(5, { min: 1, max: 1024 }),
+  SCAN_CACHE_TTL: env.duration(300, { allowZero: true }),
+  REQUESTS_PER_SECOND: env.number(10, { min: 0.001, max: 1_000_000 }),
+  BURST_SIZE: env.integer(20, { min: 1, max: 1_000_000 }),
+  CIRCUIT_BREAKER_THRESHOLD: env.integer(5, { min: 1, max: 1000 }),
+  CIRCUIT_BREAKER_TIMEOUT: env.duration(60),
+  MARKET_DATA: env.oneOf(["simulated", "ibkr"], "simulated"),
+  IB_HOST: env.host("127.0.0.1"),
+  IB_PORT: env.port(7497),
+  IB_CLIENT_ID: env.integer(0, { min: 0, max: 2 ** 31 - 1 }),
+};
+
+export interface CoordinatorConfig extends CommonSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly adminPort: number;
+  readonly scanner: {
+    readonly address: string;
+    /** Time limit of one attempt, milliseconds. */
+    readonly timeoutMs: number;
+    readonly maxRetries: number;
+  };
+  readonly maxConcurrentScans: number;
+  /** How long a scan result is served from the cache, milliseconds; 0 turns the cache off. */
+  readonly scanCacheTtlMs: number;
+  readonly backpressure: {
+    readonly requestsPerSecond: number;
+    readonly burstSize: number;
+    readonly circuitBreakerThreshold: number;
+    /** How long the circuit stays open before a probe, milliseconds. */
+    readonly circuitBreakerTimeoutMs: number;
+  };
+  readonly marketData: {
+    readonly source: "simulated" | "ibkr";
+    readonly ibHost: string;
+    readonly ibPort: number;
+    readonly ibClientId: number;
+  };
+}
+
+export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinatorVariables>>): CoordinatorConfig {
+  return {
+    ...commonSettings(values),
+    host: values.COORDINATOR_HOST,
+    port: values.COORDINATOR_PORT,
+    adminPort: values.COORDINATOR_ADMIN_PORT,
+    scanner: {
+      address: values.SCANNER_ADDR,
+      timeoutMs: values.SCANNER_TIMEOUT,
+      maxRetries: values.SCANNER_MAX_RETRIES,
+    },
+    maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
+    scanCacheTtlMs: values.SCAN_CACHE_TTL,
+    backpressure: {
+      requestsPerSecond: values.REQUESTS_PER_SECOND,
+      burstSize: values.BURST_SIZE,
+      circuitBreakerThreshold: values.CIRCUIT_BREAKER_THRESHOLD,
+      circuitBreakerTimeoutMs: values.CIRCUIT_BREAKER_TIMEOUT,
+    },
+    marketData: {
+      source: values.MARKET_DATA,
+      ibHost: values.IB_HOST,
+      ibPort: values.IB_PORT,
+      ibClientId: values.IB_CLIENT_ID,
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { z } from "zod";
+import { commonSettings, commonVariables, env, type CommonSettings } from "../common/config.js";
+
+/** The scanner's environment variables, with the original design's names and defaults. */
+export const scannerVariables = {
+  ...commonVariables,
+  SCANNER_HOST: env.host("127.0.0.1"),
+  SCANNER_PORT: env.port(50051),
+  SCANNER_ADMIN_PORT: env.port(9451),
+  MAX_CONCURRENT_SCANS: env.integer(10, { min: 1, max: 1024 }),
+  CACHE_TTL: env.duration(300),
+};
+
+export interface ScannerConfig extends CommonSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly adminPort: number;
+  readonly maxConcurrentScans: number;
+  /** How long a stored chain lives without an update, milliseconds. */
+  readonly cacheTtlMs: number;
+}
+
+export function scannerConfig(values: z.infer<z.ZodObject<typeof scannerVariables>>): ScannerConfig {
+  return {
+    ...commonSettings(values),
+    host: values.SCANNER_HOST,
+    port: values.SCANNER_PORT,
+    adminPort: values.SCANNER_ADMIN_PORT,
+    maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
+    cacheTtlMs: values.CACHE_TTL,
+  };
+}
