@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, env, loadConfig } from "../../services/common/config.js";
+import { coordinatorConfig, coordinatorVariables } from "../../services/coordinator/config.js";
+import { scannerConfig, scannerVariables } from "../../services/scanner/config.js";
+
+function problemsOf(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("environment variables", () => {
+  it("take the original design's defaults when absent or blank", () => {
+    const coordinator = coordinatorConfig(loadConfig(coordinatorVariables, { SCANNER_TIMEOUT: "  " }));
+    expect(coordinator.scanner).toEqual({ address: "127.0.0.1:50051", timeoutMs: 30_000, maxRetries: 3 });
+    expect(coordinator.maxConcurrentScans).toBe(5);
+    expect(coordinator.scanCacheTtlMs).toBe(300_000);
+    expect(coordinator.backpressure).toEqual({
+      requestsPerSecond: 10,
+      burstSize: 20,
+      circuitBreakerThreshold: 5,
+      circuitBreakerTimeoutMs: 60_000,
+    });
+    expect(coordinator.marketData).toEqual({ source: "simulated", ibHost: "127.0.0.1", ibPort: 7497, ibClientId: 0 });
+    expect(coordinator.port).toBe(50052);
+
+    const scanner = scannerConfig(loadConfig(scannerVariables, {}));
+    expect(scanner.port).toBe(50051);
+    expect(scanner.maxConcurrentScans).toBe(10);
+    expect(scanner.cacheTtlMs).toBe(300_000);
+    expect(scanner.maxRequestBytes).toBe(4 * 1024 * 1024);
+    expect(scanner.requestTimeoutMs).toBe(30_000);
+  });
+
+  it.each([
+    ["30", 30_000],
+    ["2.5", 2_500],
+    ["500ms", 500],
+    ["30s", 30_000],
+    ["5m", 300_000],
+    ["1h", 3_600_000],
+  ])("read the duration %s as %d ms", (raw, milliseconds) => {
+    expect(loadConfig({ D: env.duration(1) }, { D: raw }).D).toBe(milliseconds);
+  });
+
+  it.each(["abc", "-1", "0", "0x10", "1e400", "NaN", "Infinity", "30 s", "5d"])("refuse the duration %j", (raw) => {
+    expect(problemsOf(() => loadConfig({ D: env.duration(1) }, { D: raw }))).toEqual([
+      `D: must be a positive duration in seconds (like 30 or 2.5) or with a unit (500ms, 30s, 5m, 1h); got ${JSON.stringify(raw)}`,
+    ]);
+  });
+
+  it("accept a zero duration only where zero means off", () => {
+    expect(loadConfig({ D: env.duration(1, { allowZero: true }) }, { D: "0" }).D).toBe(0);
+  });
+
+  it.each([
+    ["4194304", 4_194_304],
+    ["4MB", 4_194_304],
+    ["512kb", 524_288],
+  ])("read the size %s as %d bytes", (raw, size) => {
+    expect(loadConfig({ S: env.byteSize(1) }, { S: raw }).S).toBe(size);
+  });
+
+  it.each(["lots", "0", "-4MB", "1.5", "9TB"])("refuse the size %j", (raw) => {
+    expect(problemsOf(() => loadConfig({ S: env.byteSize(1) }, { S: raw }))).toHaveLength(1);
+  });
+
+  it.each(["65536", "-1", "80.5", "http", "1e3"])("refuse the port %j", (raw) => {
+    expect(problemsOf(() => loadConfig({ P: env.port(1) }, { P: raw }))).toEqual([
+      `P: must be an integer from 0 to 65535; got ${JSON.stringify(raw)}`,
+    ]);
+  });
+
+  it.each(["127.0.0.1:50051", "localhost:50051", "dns:///scanner.internal:50051", "[::1]:50051"])(
+    "accept the scanner address %s",
+    (raw) => {
+      expect(loadConfig({ A: env.address("x:1") }, { A: raw }).A).toBe(raw);
+    },
+  );
+
+  it.each(["localhost", "http://scanner:8080/", "scanner:port", "a b:1"])("refuse the scanner address %j", (raw) => {
+    expect(problemsOf(() => loadConfig({ A: env.address("x:1") }, { A: raw }))).toHaveLength(1);
+  });
+
+  it("report every bad variable, one line each", () => {
+    expect(
+      problemsOf(() =>
+        loadConfig(coordinatorVariables, { SCANNER_TIMEOUT: "abc", MARKET_DATA: "bloomberg", REQUESTS_PER_SECOND: "0" }),
+      ),
+    ).toEqual([
+      'SCANNER_TIMEOUT: must be a positive duration in seconds (like 30 or 2.5) or with a unit (500ms, 30s, 5m, 1h); got "abc"',
+      'REQUESTS_PER_SECOND: must be a number from 0.001 to 1000000; got "0"',
+      'MARKET_DATA: must be one of simulated, ibkr; got "bloomberg"',
+    ]);
+  });
+});
