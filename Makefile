@@ -1,0 +1,99 @@
+# spreadscan: every command a developer or CI needs. `make test` is what CI runs.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLS      := .tools
+GOBIN_DIR  := $(CURDIR)/$(TOOLS)/bin
+VENV       := $(TOOLS)/venv
+PYTHON     := $(VENV)/bin/python
+BUF        := node_modules/.bin/buf
+NODE_STAMP := node_modules/.installed
+GO_STAMP   := $(TOOLS)/bin/.installed
+PY_STAMP   := $(VENV)/.installed
+
+# buf breaking compares the contracts with this state; override to compare with another.
+BUF_BREAKING_AGAINST ?= .git\#branch=main
+
+.PHONY: help setup gen check-gen lint lint-proto breaking lint-ts typecheck build check-go check-python \
+        test test-unit run run-scanner run-coordinator bench clean
+
+help:
+	@echo "make setup      install the pinned tools this project needs (npm, go install, pip)"
+	@echo "make gen        regenerate gen/ from proto/"
+	@echo "make lint       buf lint and format, buf breaking, eslint"
+	@echo "make build      compile TypeScript into dist/"
+	@echo "make test       everything CI checks"
+	@echo "make run        start the scanner and the coordinator"
+	@echo "make bench      run the benchmarks and record their results under bench/results/"
+	@echo "make clean      remove build output and installed tools"
+
+# ---- setup: everything comes from the project's own pinned files -------------------------
+setup: $(NODE_STAMP) $(GO_STAMP) $(PY_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(GO_STAMP): tools/go.mod tools/go.sum
+	cd tools && GOBIN="$(GOBIN_DIR)" go install tool
+	@touch $@
+
+$(PY_STAMP): tools/requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	@touch $@
+
+# ---- contracts and generated code ---------------------------------------------------------
+gen: setup
+	scripts/gen.sh gen
+
+check-gen: setup
+	scripts/check-gen.sh
+
+lint: lint-proto breaking lint-ts
+
+lint-proto: $(NODE_STAMP)
+	$(BUF) lint
+	$(BUF) format --diff --exit-code
+
+breaking: $(NODE_STAMP)
+	scripts/buf-breaking.sh "$(BUF_BREAKING_AGAINST)"
+
+lint-ts: $(NODE_STAMP)
+	node_modules/.bin/eslint .
+
+typecheck: $(NODE_STAMP)
+	node_modules/.bin/tsc --noEmit -p tsconfig.json
+
+check-go: $(GO_STAMP)
+	cd gen/go && go build ./... && go vet ./...
+
+check-python: $(PY_STAMP)
+	scripts/check-python-package.sh $(PYTHON)
+
+# ---- build, test, run ---------------------------------------------------------------------
+build: $(NODE_STAMP)
+	rm -rf dist
+	node_modules/.bin/tsc -p tsconfig.build.json
+
+test: setup lint check-gen typecheck check-go check-python test-unit
+
+test-unit: setup
+	node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=$(TOOLS)/vitest-report.json
+	@node -e 'const r = require("./$(TOOLS)/vitest-report.json"); console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'
+
+run: setup build
+	scripts/run.sh
+
+run-scanner: setup build
+	LOG_FORMAT=pretty node dist/services/scanner/main.js
+
+run-coordinator: setup build
+	LOG_FORMAT=pretty node dist/services/coordinator/main.js
+
+bench: setup
+	node_modules/.bin/vitest bench --run --config vitest.bench.config.ts
+
+clean:
+	rm -rf dist coverage $(TOOLS) node_modules
