@@ -32,7 +32,9 @@ help:
 setup: $(NODE_STAMP) $(GO_STAMP) $(PY_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@# Not `npm ci`: the registry here lacks some of buf's optional platform packages, so the
+	@# lock file cannot list them and `npm ci` refuses it; `npm install` honours the lock as it is.
+	npm install --no-audit --no-fund
 	@touch $@
 
 $(GO_STAMP): tools/go.mod tools/go.sum
