@@ -26,8 +26,8 @@ export function spawnService(entryPoint: string, env: Record<string, string>): S
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
   let stderr = "";
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  createInterface({ input: child.stdout }).on("line", (line) => {
     try {
       logs.push(JSON.parse(line) as LogLine);
     } catch {

@@ -5,6 +5,14 @@ import { readStatusDetails, rpcErrorToStatus, STATUS_DETAILS_KEY } from "../../s
 import { BadRequest, RetryInfo } from "../../gen/ts/google/rpc/error_details.js";
 import { Status } from "../../gen/ts/google/rpc/status.js";
 
+function onlyDetail(raw: Buffer): { typeUrl: string; value: Buffer } {
+  const { details } = Status.decode(raw);
+  expect(details).toHaveLength(1);
+  const [detail] = details;
+  if (!detail) throw new Error("no detail");
+  return detail;
+}
+
 describe("google.rpc status details", () => {
   it("encode field violations as a google.rpc.Status holding a BadRequest", () => {
     const violations = [
@@ -15,18 +23,19 @@ describe("google.rpc status details", () => {
     expect(code).toBe(status.INVALID_ARGUMENT);
     expect(details).toBe("invalid request: query.filters.min_pop: must be from 0 to 1; symbol: must not be empty");
     const raw = metadata.get(STATUS_DETAILS_KEY)[0] as Buffer;
-    const decoded = Status.decode(raw);
-    expect(decoded.code).toBe(status.INVALID_ARGUMENT);
-    expect(decoded.details.map((detail) => detail.typeUrl)).toEqual(["type.googleapis.com/google.rpc.BadRequest"]);
-    const badRequest = BadRequest.decode(decoded.details[0]!.value);
+    expect(Status.decode(raw).code).toBe(status.INVALID_ARGUMENT);
+    const detail = onlyDetail(raw);
+    expect(detail.typeUrl).toBe("type.googleapis.com/google.rpc.BadRequest");
+    const badRequest = BadRequest.decode(detail.value);
     expect(badRequest.fieldViolations.map(({ field, description }) => ({ field, description }))).toEqual(violations);
     expect(readStatusDetails({ metadata }).fieldViolations).toEqual(violations);
   });
 
   it("encode a retry delay as google.rpc.RetryInfo, to the millisecond", () => {
     const { metadata } = rpcErrorToStatus(resourceExhausted("queue full", 2_250));
-    const decoded = Status.decode(metadata.get(STATUS_DETAILS_KEY)[0] as Buffer);
-    expect(RetryInfo.decode(decoded.details[0]!.value).retryDelay).toEqual({ seconds: 2n, nanos: 250_000_000 });
+    const detail = onlyDetail(metadata.get(STATUS_DETAILS_KEY)[0] as Buffer);
+    expect(detail.typeUrl).toBe("type.googleapis.com/google.rpc.RetryInfo");
+    expect(RetryInfo.decode(detail.value).retryDelay).toEqual({ seconds: 2n, nanos: 250_000_000 });
     expect(readStatusDetails({ metadata })).toEqual({ fieldViolations: [], retryDelayMs: 2_250 });
     expect(readStatusDetails({ metadata: rpcErrorToStatus(unavailable("circuit open", 30_000)).metadata }).retryDelayMs).toBe(30_000);
   });
