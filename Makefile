@@ -16,7 +16,7 @@ PY_STAMP   := $(VENV)/.installed
 BUF_BREAKING_AGAINST ?= .git\#branch=main
 
 .PHONY: help setup gen check-gen lint lint-proto breaking lint-ts typecheck build check-go check-python \
-        test test-unit run run-scanner run-coordinator bench clean
+        check-esm test test-unit run run-scanner run-coordinator bench clean
 
 help:
 	@echo "make setup      install the pinned tools this project needs (npm, go install, pip)"
@@ -68,6 +68,9 @@ lint-ts: $(NODE_STAMP)
 typecheck: $(NODE_STAMP)
 	node_modules/.bin/tsc --noEmit -p tsconfig.json
 
+check-esm: build
+	node scripts/check-esm.mjs
+
 check-go: $(GO_STAMP)
 	cd gen/go && go build ./... && go vet ./...
 
@@ -79,7 +82,7 @@ build: $(NODE_STAMP)
 	rm -rf dist
 	node_modules/.bin/tsc -p tsconfig.build.json
 
-test: setup lint check-gen typecheck check-go check-python test-unit
+test: setup lint check-gen typecheck check-esm check-go check-python test-unit
 
 test-unit: setup
 	node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=$(TOOLS)/vitest-report.json

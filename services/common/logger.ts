@@ -20,7 +20,7 @@ export function createLogger({ service, level, format }: LoggerOptions): Logger 
       censor: "[redacted]",
     },
     ...(format === "pretty"
-      ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" } } }
+      ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service", messageFormat: "{service}: {msg}" } } }
       : {}),
   });
 }
