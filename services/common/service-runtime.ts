@@ -3,14 +3,18 @@ import { AdminHttpServer } from "./admin-http.js";
 import type { GrpcServer } from "./grpc-server.js";
 import type { Logger } from "./logger.js";
 
+/** Where a service listens: gRPC on host:port, admin HTTP on host:adminPort (0 picks a free port). */
+export interface ListenSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly adminPort: number;
+}
+
 export interface ServiceRuntimeOptions {
   readonly logger: Logger;
   readonly grpc: GrpcServer;
   readonly registry: Registry;
-  readonly host: string;
-  readonly port: number;
-  readonly adminHost: string;
-  readonly adminPort: number;
+  readonly listen: ListenSettings;
   /** How long calls in flight may run on after a shutdown begins, milliseconds. */
   readonly shutdownGraceMs: number;
   /** Further readiness conditions (a dependency reachable, ...); the runtime adds its own. */
@@ -41,14 +45,14 @@ export class ServiceRuntime {
   }
 
   async start(): Promise<ListeningPorts> {
-    const { grpc, host, port, adminHost, adminPort, logger } = this.options;
+    const { grpc, listen, logger } = this.options;
     const ports = {
-      grpcPort: await grpc.listen(host, port),
-      adminPort: await this.admin.listen(adminHost, adminPort),
+      grpcPort: await grpc.listen(listen.host, listen.port),
+      adminPort: await this.admin.listen(listen.host, listen.adminPort),
     };
     grpc.setServing(true);
     this.serving = true;
-    logger.info({ host, ...ports }, "listening");
+    logger.info({ host: listen.host, ...ports }, "listening");
     return ports;
   }
 

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { commonSettings, commonVariables, env, type CommonSettings } from "../common/config.js";
+import type { ListenSettings } from "../common/service-runtime.js";
 
 /** The coordinator's environment variables, with the original design's names and defaults. */
 export const coordinatorVariables = {
@@ -22,10 +23,7 @@ export const coordinatorVariables = {
   IB_CLIENT_ID: env.integer(0, { min: 0, max: 2 ** 31 - 1 }),
 };
 
-export interface CoordinatorConfig extends CommonSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly adminPort: number;
+export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   readonly scanner: {
     readonly address: string;
     /** Time limit of one attempt, milliseconds. */

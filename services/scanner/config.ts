@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { commonSettings, commonVariables, env, type CommonSettings } from "../common/config.js";
+import type { ListenSettings } from "../common/service-runtime.js";
 
 /** The scanner's environment variables, with the original design's names and defaults. */
 export const scannerVariables = {
@@ -11,10 +12,7 @@ export const scannerVariables = {
   CACHE_TTL: env.duration(300),
 };
 
-export interface ScannerConfig extends CommonSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly adminPort: number;
+export interface ScannerConfig extends CommonSettings, ListenSettings {
   readonly maxConcurrentScans: number;
   /** How long a stored chain lives without an update, milliseconds. */
   readonly cacheTtlMs: number;

@@ -4,17 +4,8 @@ import { ServiceRuntime } from "../common/service-runtime.js";
 import { scannerConfig, scannerVariables } from "./config.js";
 
 const config = scannerConfig(loadConfigOrExit("scanner", scannerVariables));
-const { logger, registry, grpc } = createServiceBase("scanner", config);
+const base = createServiceBase("scanner", config);
 
-const runtime = new ServiceRuntime({
-  logger,
-  grpc,
-  registry,
-  host: config.host,
-  port: config.port,
-  adminHost: config.host,
-  adminPort: config.adminPort,
-  shutdownGraceMs: config.shutdownGraceMs,
-});
+const runtime = new ServiceRuntime({ ...base, listen: config, shutdownGraceMs: config.shutdownGraceMs });
 runtime.stopOnSignals();
 await runtime.start();

@@ -42,10 +42,7 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     logger,
     grpc,
     registry,
-    host: "127.0.0.1",
-    port: 0,
-    adminHost: "127.0.0.1",
-    adminPort: 0,
+    listen: { host: "127.0.0.1", port: 0, adminPort: 0 },
     shutdownGraceMs: 2_000,
     ...(options.isReady ? { isReady: options.isReady } : {}),
   });
