@@ -1,0 +1,274 @@
+// A chain checked and indexed once, so that any number of queries can scan it: per
+// expiration, calls and puts in ascending strike order as columns of typed arrays.
+import type { OptionChain, OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { CALL, impliedVolatility, optionGreeks, PUT, type MarketInputs, type OptionGreeks } from "./black-scholes.js";
+import { EngineInputError, type InputViolation } from "./input-errors.js";
+import { epochDay, newYorkCloseMs, newYorkDate, YEAR_MS } from "./new-york-time.js";
+import { newSkipCounts, type SkipCounts } from "./skip-reasons.js";
+
+export const IV_COMPUTED = 1;
+export const GREEKS_COMPUTED = 2;
+
+/** One side (calls or puts) of one expiration, sorted by strike. Prices per share. */
+export interface LegTable {
+  readonly count: number;
+  readonly strike: Float64Array;
+  /** ln(strike), for the lognormal formulas. */
+  readonly logStrike: Float64Array;
+  readonly bid: Float64Array;
+  readonly ask: Float64Array;
+  readonly mid: Float64Array;
+  readonly impliedVolatility: Float64Array;
+  readonly delta: Float64Array;
+  readonly gamma: Float64Array;
+  readonly theta: Float64Array;
+  readonly vega: Float64Array;
+  readonly openInterest: Float64Array;
+  readonly volume: Float64Array;
+  /** Epoch milliseconds of the quote time; NaN when the quote has none. */
+  readonly quoteTimeMs: Float64Array;
+  /** IV_COMPUTED | GREEKS_COMPUTED bits. */
+  readonly computed: Uint8Array;
+  /** Index of the quote in the chain's `quotes`. */
+  readonly quoteIndex: Int32Array;
+}
+
+export interface ExpirySlice {
+  readonly expiryDate: string;
+  /** Calendar days from the chain's as-of date in New York. */
+  readonly dte: number;
+  /** From the as-of instant to 16:00 New York time on the expiry date, years of 365 days. */
+  readonly years: number;
+  readonly calls: LegTable;
+  readonly puts: LegTable;
+}
+
+export interface PreparedChain {
+  readonly chain: OptionChain;
+  readonly symbol: string;
+  readonly spot: number;
+  readonly rate: number;
+  readonly dividendYield: number;
+  /** Shares per contract. */
+  readonly multiplier: number;
+  readonly asOfMs: number;
+  readonly delayed: boolean;
+  /** Ascending by expiry date. */
+  readonly expiries: readonly ExpirySlice[];
+  /** Quotes that can never form a leg, by reason (staleness is judged per query). */
+  readonly skipped: SkipCounts;
+  readonly quotesWithComputedGreeks: number;
+  /** Milliseconds spent preparing. */
+  readonly prepareMs: number;
+}
+
+function chainViolations(chain: OptionChain): InputViolation[] {
+  const violations: InputViolation[] = [];
+  if (!(Number.isFinite(chain.underlyingPrice) && chain.underlyingPrice > 0)) {
+    violations.push({ field: "underlying_price", description: "must be a positive finite price" });
+  }
+  if (!chain.asOf || Number.isNaN(chain.asOf.getTime())) {
+    violations.push({ field: "as_of", description: "must be set: DTE and time to expiry are measured from it" });
+  }
+  if (!(Number.isFinite(chain.rate) && Math.abs(chain.rate) < 1)) {
+    violations.push({ field: "rate", description: "must be a finite annualised fraction between -1 and 1" });
+  }
+  if (!(Number.isFinite(chain.dividendYield) && chain.dividendYield >= 0 && chain.dividendYield < 1)) {
+    violations.push({ field: "dividend_yield", description: "must be a finite annualised fraction from 0 to 1" });
+  }
+  if (chain.multiplier > 100_000) {
+    violations.push({ field: "multiplier", description: "must be at most 100000 shares per contract" });
+  }
+  return violations;
+}
+
+const finiteNonNegative = (value: number): boolean => Number.isFinite(value) && value >= 0;
+
+/** Why a quote cannot be a leg whatever the query, or UNSPECIFIED when it can. */
+function marketProblem(quote: OptionQuote): SkipReason {
+  if (!finiteNonNegative(quote.bid) || !finiteNonNegative(quote.ask)) return SkipReason.SKIP_REASON_INVALID_PRICE;
+  if (quote.impliedVolatility !== undefined && !finiteNonNegative(quote.impliedVolatility)) {
+    return SkipReason.SKIP_REASON_INVALID_PRICE;
+  }
+  const greeks = quote.greeks;
+  if (greeks && ![greeks.delta, greeks.gamma, greeks.theta, greeks.vega].every(Number.isFinite)) {
+    return SkipReason.SKIP_REASON_INVALID_PRICE;
+  }
+  if (quote.bid === 0) return SkipReason.SKIP_REASON_NO_BID;
+  if (quote.ask === 0) return SkipReason.SKIP_REASON_NO_ASK;
+  if (quote.bid > quote.ask) return SkipReason.SKIP_REASON_CROSSED;
+  if (quote.bid === quote.ask) return SkipReason.SKIP_REASON_LOCKED;
+  return SkipReason.SKIP_REASON_UNSPECIFIED;
+}
+
+interface ExpiryGroup {
+  readonly calls: number[];
+  readonly puts: number[];
+}
+
+/**
+ * Checks and indexes a chain. Throws EngineInputError when the chain as a whole is unusable;
+ * bad rows are skipped and counted by reason, never thrown.
+ */
+export function prepareChain(chain: OptionChain): PreparedChain {
+  const started = performance.now();
+  const violations = chainViolations(chain);
+  if (violations.length > 0) throw new EngineInputError(violations);
+  const asOfMs = (chain.asOf as Date).getTime();
+  const asOfDay = epochDay(newYorkDate(asOfMs));
+  const skipped = newSkipCounts();
+  const groups = new Map<string, ExpiryGroup>();
+  const seen = new Set<string>();
+  // Time-zone arithmetic is slow; a chain has thousands of quotes but a few dozen expiries.
+  const closeByExpiry = new Map<string, number>();
+  const closeOf = (expiryDate: string): number => {
+    let close = closeByExpiry.get(expiryDate);
+    if (close === undefined) {
+      close = newYorkCloseMs(expiryDate);
+      closeByExpiry.set(expiryDate, close);
+    }
+    return close;
+  };
+
+  chain.quotes.forEach((quote, index) => {
+    let reason = SkipReason.SKIP_REASON_UNSPECIFIED;
+    const expiryDay = epochDay(quote.expiryDate);
+    if (quote.right !== OptionRight.OPTION_RIGHT_CALL && quote.right !== OptionRight.OPTION_RIGHT_PUT) {
+      reason = SkipReason.SKIP_REASON_UNKNOWN_RIGHT;
+    } else if (Number.isNaN(expiryDay)) {
+      reason = SkipReason.SKIP_REASON_INVALID_EXPIRY_DATE;
+    } else if (!(Number.isFinite(quote.strike) && quote.strike > 0)) {
+      reason = SkipReason.SKIP_REASON_INVALID_STRIKE;
+    } else if (expiryDay < asOfDay || closeOf(quote.expiryDate) <= asOfMs) {
+      reason = SkipReason.SKIP_REASON_EXPIRED;
+    } else {
+      const key = `${quote.expiryDate}|${quote.strike}|${quote.right}`;
+      if (seen.has(key)) reason = SkipReason.SKIP_REASON_DUPLICATE_CONTRACT;
+      else {
+        seen.add(key);
+        reason = marketProblem(quote);
+      }
+    }
+    if (reason !== SkipReason.SKIP_REASON_UNSPECIFIED) {
+      skipped[reason] = (skipped[reason] ?? 0) + 1;
+      return;
+    }
+    let group = groups.get(quote.expiryDate);
+    if (!group) {
+      group = { calls: [], puts: [] };
+      groups.set(quote.expiryDate, group);
+    }
+    (quote.right === OptionRight.OPTION_RIGHT_CALL ? group.calls : group.puts).push(index);
+  });
+
+  let quotesWithComputedGreeks = 0;
+  const expiries: ExpirySlice[] = [];
+  for (const expiryDate of [...groups.keys()].sort()) {
+    const group = groups.get(expiryDate) as ExpiryGroup;
+    const market: MarketInputs = {
+      spot: chain.underlyingPrice,
+      rate: chain.rate,
+      dividendYield: chain.dividendYield,
+      years: (closeOf(expiryDate) - asOfMs) / YEAR_MS,
+    };
+    const calls = buildLegTable(chain.quotes, group.calls, CALL, market, skipped);
+    const puts = buildLegTable(chain.quotes, group.puts, PUT, market, skipped);
+    quotesWithComputedGreeks += countComputed(calls) + countComputed(puts);
+    expiries.push({ expiryDate, dte: epochDay(expiryDate) - asOfDay, years: market.years, calls, puts });
+  }
+
+  return {
+    chain,
+    symbol: chain.symbol,
+    spot: chain.underlyingPrice,
+    rate: chain.rate,
+    dividendYield: chain.dividendYield,
+    multiplier: chain.multiplier === 0 ? 100 : chain.multiplier,
+    asOfMs,
+    delayed: chain.delayed,
+    expiries,
+    skipped,
+    quotesWithComputedGreeks,
+    prepareMs: performance.now() - started,
+  };
+}
+
+function countComputed(table: LegTable): number {
+  let count = 0;
+  for (let leg = 0; leg < table.count; leg++) if (table.computed[leg] !== 0) count++;
+  return count;
+}
+
+function buildLegTable(
+  quotes: readonly OptionQuote[],
+  indices: number[],
+  sign: typeof CALL | typeof PUT,
+  market: MarketInputs,
+  skipped: SkipCounts,
+): LegTable {
+  indices.sort((a, b) => (quotes[a] as OptionQuote).strike - (quotes[b] as OptionQuote).strike);
+  const capacity = indices.length;
+  const table = {
+    count: 0,
+    strike: new Float64Array(capacity),
+    logStrike: new Float64Array(capacity),
+    bid: new Float64Array(capacity),
+    ask: new Float64Array(capacity),
+    mid: new Float64Array(capacity),
+    impliedVolatility: new Float64Array(capacity),
+    delta: new Float64Array(capacity),
+    gamma: new Float64Array(capacity),
+    theta: new Float64Array(capacity),
+    vega: new Float64Array(capacity),
+    openInterest: new Float64Array(capacity),
+    volume: new Float64Array(capacity),
+    quoteTimeMs: new Float64Array(capacity),
+    computed: new Uint8Array(capacity),
+    quoteIndex: new Int32Array(capacity),
+  };
+  const greeks: OptionGreeks = { delta: 0, gamma: 0, theta: 0, vega: 0 };
+  let leg = 0;
+  for (const index of indices) {
+    const quote = quotes[index] as OptionQuote;
+    const mid = 0.5 * (quote.bid + quote.ask);
+    let computed = 0;
+    let volatility = quote.impliedVolatility ?? 0;
+    if (!(volatility > 0)) {
+      volatility = impliedVolatility(sign, quote.strike, mid, market);
+      computed |= IV_COMPUTED;
+      if (Number.isNaN(volatility)) {
+        skipped[SkipReason.SKIP_REASON_NO_IMPLIED_VOLATILITY] = (skipped[SkipReason.SKIP_REASON_NO_IMPLIED_VOLATILITY] ?? 0) + 1;
+        continue;
+      }
+    }
+    if (quote.greeks) {
+      greeks.delta = quote.greeks.delta;
+      greeks.gamma = quote.greeks.gamma;
+      greeks.theta = quote.greeks.theta;
+      greeks.vega = quote.greeks.vega;
+    } else {
+      optionGreeks(sign, quote.strike, volatility, market, greeks);
+      computed |= GREEKS_COMPUTED;
+    }
+    table.strike[leg] = quote.strike;
+    table.logStrike[leg] = Math.log(quote.strike);
+    table.bid[leg] = quote.bid;
+    table.ask[leg] = quote.ask;
+    table.mid[leg] = mid;
+    table.impliedVolatility[leg] = volatility;
+    table.delta[leg] = greeks.delta;
+    table.gamma[leg] = greeks.gamma;
+    table.theta[leg] = greeks.theta;
+    table.vega[leg] = greeks.vega;
+    table.openInterest[leg] = Number(quote.openInterest);
+    table.volume[leg] = Number(quote.volume);
+    table.quoteTimeMs[leg] = quote.quoteTime ? quote.quoteTime.getTime() : Number.NaN;
+    table.computed[leg] = computed;
+    table.quoteIndex[leg] = index;
+    leg++;
+  }
+  table.count = leg;
+  return table;
+}

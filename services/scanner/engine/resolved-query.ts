@@ -1,0 +1,209 @@
+// A ScanQuery checked field by field and turned into plain numbers the hot loop can compare
+// against without branching on presence: absent bounds become ±Infinity.
+import { PricingMode, SortKey, Strategy, type ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { EngineInputError, type InputViolation } from "./input-errors.js";
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 1000;
+
+/**
+ * Default weights of the composite score (see `compositeScore`): expected value per dollar
+ * at risk, probability of profit, liquidity.
+ */
+export const DEFAULT_SCORE_WEIGHTS = { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 } as const;
+
+export interface ResolvedQuery {
+  readonly strategies: ReadonlySet<Strategy>;
+  readonly sort: SortKey;
+  readonly natural: boolean;
+  readonly limit: number;
+  /** Infinity when there is no per-expiry cap. */
+  readonly maxPerExpiry: number;
+  readonly minDte: number;
+  readonly maxDte: number;
+  readonly minShortDelta: number;
+  readonly maxShortDelta: number;
+  readonly maxLongDelta: number;
+  readonly minWidth: number;
+  readonly maxWidth: number;
+  readonly minCredit: number;
+  readonly maxDebit: number;
+  readonly minCreditToWidth: number;
+  readonly maxMaxLoss: number;
+  readonly minPop: number;
+  readonly minExpectedValue: number;
+  readonly maxProbabilityOfTouch: number;
+  readonly minReturnOnRisk: number;
+  readonly minOpenInterest: number;
+  readonly minVolume: number;
+  readonly maxLegBidAskWidth: number;
+  readonly maxLegBidAskWidthFraction: number;
+  readonly minShortImpliedVolatility: number;
+  readonly maxShortImpliedVolatility: number;
+  readonly shortStrikesOutOfTheMoney: boolean;
+  readonly maxWingWidthDifference: number;
+  /** Infinity when quotes of any age may form legs. */
+  readonly maxQuoteAgeMs: number;
+  /** Normalised to sum to 1. */
+  readonly weights: { readonly expectedValuePerRisk: number; readonly pop: number; readonly liquidity: number };
+}
+
+export const ALL_STRATEGIES = [
+  Strategy.STRATEGY_BULL_PUT,
+  Strategy.STRATEGY_BEAR_CALL,
+  Strategy.STRATEGY_BULL_CALL,
+  Strategy.STRATEGY_BEAR_PUT,
+  Strategy.STRATEGY_IRON_CONDOR,
+  Strategy.STRATEGY_IRON_BUTTERFLY,
+];
+export const SORT_KEYS = new Set([
+  SortKey.SORT_KEY_UNSPECIFIED,
+  SortKey.SORT_KEY_SCORE,
+  SortKey.SORT_KEY_POP,
+  SortKey.SORT_KEY_EXPECTED_VALUE,
+  SortKey.SORT_KEY_RETURN_ON_RISK,
+  SortKey.SORT_KEY_CREDIT,
+  SortKey.SORT_KEY_CREDIT_TO_WIDTH,
+  SortKey.SORT_KEY_MAX_LOSS,
+  SortKey.SORT_KEY_PROBABILITY_OF_TOUCH,
+]);
+const PRICING_MODES = new Set([PricingMode.PRICING_MODE_UNSPECIFIED, PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL]);
+
+class Checker {
+  readonly violations: InputViolation[] = [];
+
+  /** An optional number: absent gives `absent`; present must be finite and within [min, max]. */
+  bound(field: string, value: number | bigint | undefined, absent: number, min: number, max: number, unit: string): number {
+    if (value === undefined) return absent;
+    const number = Number(value);
+    if (!Number.isFinite(number)) {
+      this.violations.push({ field, description: "must be a finite number" });
+    } else if (number < min || number > max) {
+      this.violations.push({ field, description: `must be from ${min} to ${max} ${unit}; got ${number}`.trimEnd() });
+    }
+    return number;
+  }
+
+  ordered(minField: string, min: number, maxField: string, max: number): void {
+    if (min > max) this.violations.push({ field: minField, description: `must not be above ${maxField} (${min} > ${max})` });
+  }
+}
+
+/** Checks every field of a query and resolves it; throws EngineInputError listing each bad field. */
+export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
+  const check = new Checker();
+  const filters = query?.filters;
+  const f = (name: string): string => `filters.${name}`;
+
+  const strategies = new Set<Strategy>();
+  (query?.strategies ?? []).forEach((strategy, index) => {
+    if (ALL_STRATEGIES.includes(strategy)) strategies.add(strategy);
+    else check.violations.push({ field: `strategies[${index}]`, description: `unknown strategy ${strategy}` });
+  });
+  if (strategies.size === 0 && (query?.strategies.length ?? 0) === 0) for (const strategy of ALL_STRATEGIES) strategies.add(strategy);
+
+  const sort = query?.sort ?? SortKey.SORT_KEY_UNSPECIFIED;
+  if (!SORT_KEYS.has(sort)) check.violations.push({ field: "sort", description: `unknown sort key ${sort}` });
+  const pricing = query?.pricing ?? PricingMode.PRICING_MODE_UNSPECIFIED;
+  if (!PRICING_MODES.has(pricing)) check.violations.push({ field: "pricing", description: `unknown pricing mode ${pricing}` });
+
+  const limit = check.bound("limit", query?.limit, DEFAULT_LIMIT, 1, MAX_LIMIT, "spreads");
+  const maxPerExpiry = check.bound(f("max_per_expiry"), filters?.maxPerExpiry, Infinity, 1, MAX_LIMIT, "spreads");
+
+  const minDte = check.bound(f("min_dte"), filters?.minDte, -Infinity, 0, 36_500, "days");
+  const maxDte = check.bound(f("max_dte"), filters?.maxDte, Infinity, 0, 36_500, "days");
+  check.ordered(f("min_dte"), minDte, "max_dte", maxDte);
+  const minShortDelta = check.bound(f("min_short_delta"), filters?.minShortDelta, -Infinity, 0, 1, "");
+  const maxShortDelta = check.bound(f("max_short_delta"), filters?.maxShortDelta, Infinity, 0, 1, "");
+  check.ordered(f("min_short_delta"), minShortDelta, "max_short_delta", maxShortDelta);
+  const maxLongDelta = check.bound(f("max_long_delta"), filters?.maxLongDelta, Infinity, 0, 1, "");
+  const minWidth = check.bound(f("min_width"), filters?.minWidth, 0, 0, 1e6, "dollars");
+  const maxWidth = check.bound(f("max_width"), filters?.maxWidth, Infinity, 0, 1e6, "dollars");
+  check.ordered(f("min_width"), minWidth, "max_width", maxWidth);
+  const minCredit = check.bound(f("min_credit"), filters?.minCredit, -Infinity, 0, 1e6, "dollars");
+  const maxDebit = check.bound(f("max_debit"), filters?.maxDebit, Infinity, 0, 1e6, "dollars");
+  const minCreditToWidth = check.bound(f("min_credit_to_width"), filters?.minCreditToWidth, -Infinity, 0, 1, "");
+  const maxMaxLoss = check.bound(f("max_max_loss"), filters?.maxMaxLoss, Infinity, 0, 1e9, "dollars");
+  const minPop = check.bound(f("min_pop"), filters?.minPop, -Infinity, 0, 1, "");
+  const minExpectedValue = check.bound(f("min_expected_value"), filters?.minExpectedValue, -Infinity, -1e9, 1e9, "dollars");
+  const maxProbabilityOfTouch = check.bound(f("max_probability_of_touch"), filters?.maxProbabilityOfTouch, Infinity, 0, 1, "");
+  const minReturnOnRisk = check.bound(f("min_return_on_risk"), filters?.minReturnOnRisk, -Infinity, 0, 1e6, "");
+  const minOpenInterest = check.bound(f("min_open_interest"), filters?.minOpenInterest, -Infinity, 0, 1e15, "contracts");
+  const minVolume = check.bound(f("min_volume"), filters?.minVolume, -Infinity, 0, 1e15, "contracts");
+  const maxLegBidAskWidth = check.bound(f("max_leg_bid_ask_width"), filters?.maxLegBidAskWidth, Infinity, 0, 1e6, "dollars");
+  const maxLegBidAskWidthFraction = check.bound(
+    f("max_leg_bid_ask_width_fraction"),
+    filters?.maxLegBidAskWidthFraction,
+    Infinity,
+    0,
+    2,
+    "",
+  );
+  const minShortIv = check.bound(f("min_short_implied_volatility"), filters?.minShortImpliedVolatility, -Infinity, 0, 10, "");
+  const maxShortIv = check.bound(f("max_short_implied_volatility"), filters?.maxShortImpliedVolatility, Infinity, 0, 10, "");
+  check.ordered(f("min_short_implied_volatility"), minShortIv, "max_short_implied_volatility", maxShortIv);
+  const maxWingWidthDifference = check.bound(
+    f("max_wing_width_difference"),
+    filters?.maxWingWidthDifference,
+    Infinity,
+    0,
+    1e6,
+    "dollars",
+  );
+
+  let maxQuoteAgeMs = Infinity;
+  const age = filters?.maxQuoteAge;
+  if (age) {
+    maxQuoteAgeMs = Number(age.seconds) * 1000 + age.nanos / 1e6;
+    if (!(Number.isFinite(maxQuoteAgeMs) && maxQuoteAgeMs >= 0)) {
+      check.violations.push({ field: f("max_quote_age"), description: "must be a non-negative duration" });
+    }
+  }
+
+  const weights = query?.scoreWeights;
+  const evWeight = check.bound("score_weights.expected_value_per_risk", weights?.expectedValuePerRisk, DEFAULT_SCORE_WEIGHTS.expectedValuePerRisk, 0, 1e6, "");
+  const popWeight = check.bound("score_weights.pop", weights?.pop, DEFAULT_SCORE_WEIGHTS.pop, 0, 1e6, "");
+  const liquidityWeight = check.bound("score_weights.liquidity", weights?.liquidity, DEFAULT_SCORE_WEIGHTS.liquidity, 0, 1e6, "");
+  const weightSum = evWeight + popWeight + liquidityWeight;
+  if (check.violations.every((violation) => !violation.field.startsWith("score_weights")) && !(weightSum > 0)) {
+    check.violations.push({ field: "score_weights", description: "at least one weight must be above 0" });
+  }
+
+  if (check.violations.length > 0) throw new EngineInputError(check.violations);
+  return {
+    strategies,
+    sort: sort === SortKey.SORT_KEY_UNSPECIFIED ? SortKey.SORT_KEY_SCORE : sort,
+    natural: pricing === PricingMode.PRICING_MODE_NATURAL,
+    limit,
+    maxPerExpiry,
+    minDte,
+    maxDte,
+    minShortDelta,
+    maxShortDelta,
+    maxLongDelta,
+    minWidth,
+    maxWidth,
+    minCredit,
+    maxDebit,
+    minCreditToWidth,
+    maxMaxLoss,
+    minPop,
+    minExpectedValue,
+    maxProbabilityOfTouch,
+    minReturnOnRisk,
+    minOpenInterest,
+    minVolume,
+    maxLegBidAskWidth,
+    maxLegBidAskWidthFraction,
+    minShortImpliedVolatility: minShortIv,
+    maxShortImpliedVolatility: maxShortIv,
+    shortStrikesOutOfTheMoney: filters?.shortStrikesOutOfTheMoney ?? true,
+    maxWingWidthDifference,
+    maxQuoteAgeMs,
+    weights: {
+      expectedValuePerRisk: evWeight / weightSum,
+      pop: popWeight / weightSum,
+      liquidity: liquidityWeight / weightSum,
+    },
+  };
+}

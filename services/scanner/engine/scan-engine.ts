@@ -1,0 +1,403 @@
+// The spread engine: every candidate of the requested strategies in every expiration the
+// query allows, filtered, scored and ranked into the top N. Pure: no I/O, no gRPC.
+//
+// Cheap checks come first: leg-level filters are folded into one flag byte per leg per
+// query, strike windows bound the partners of each leg by width, and a candidate that
+// cannot beat the N-th kept one is dropped before its expected value is computed.
+import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { Strategy, type ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { SkipReason, type ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { EngineInputError } from "./input-errors.js";
+import { prepareChain, type ExpirySlice, type LegTable, type PreparedChain } from "./prepared-chain.js";
+import { ALL_STRATEGIES, resolveQuery, type ResolvedQuery } from "./resolved-query.js";
+import { reportedSkips } from "./skip-reasons.js";
+import { describeSpread } from "./spread-description.js";
+import {
+  CREDIT_VERTICAL,
+  DEBIT_VERTICAL,
+  LEG_LONG,
+  LEG_SHORT,
+  LEG_SHORT_OTM,
+  LEG_USABLE,
+  SpreadEvaluator,
+  type PricedSide,
+} from "./spread-evaluator.js";
+import { NO_LEG, TopCandidates } from "./top-candidates.js";
+
+export interface ScanOptions {
+  /** Version of the stored chain, reported back; 0 for an inline chain. */
+  readonly chainVersion?: bigint;
+}
+
+/** Prepares and scans a chain in one go. Throws EngineInputError for a bad chain (fields under "chain.") or query (under "query."). */
+export function scanChain(chain: OptionChain, query: ScanQuery | undefined, options: ScanOptions = {}): ScanResult {
+  let prepared: PreparedChain;
+  try {
+    prepared = prepareChain(chain);
+  } catch (error) {
+    throw error instanceof EngineInputError ? error.under("chain.") : error;
+  }
+  return scanPrepared(prepared, query, options);
+}
+
+/** Scans a prepared chain. Throws EngineInputError listing every bad query field (under "query."). */
+export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefined, options: ScanOptions = {}): ScanResult {
+  const started = performance.now();
+  let resolved: ResolvedQuery;
+  try {
+    resolved = resolveQuery(query);
+  } catch (error) {
+    throw error instanceof EngineInputError ? error.under("query.") : error;
+  }
+  const run = new ScanRun(prepared, resolved);
+  run.evaluateAll();
+  const spreads = run.ranked();
+  const evaluateMs = performance.now() - started;
+  return {
+    symbol: prepared.symbol,
+    spreads,
+    candidatesEvaluated: BigInt(run.evaluated),
+    candidatesPassed: BigInt(run.evaluator.passed),
+    skippedQuotes: reportedSkips(run.skipped),
+    quotesWithComputedGreeks: BigInt(prepared.quotesWithComputedGreeks),
+    chainAsOf: new Date(prepared.asOfMs),
+    chainVersion: options.chainVersion ?? 0n,
+    underlyingPrice: prepared.spot,
+    delayed: prepared.delayed,
+    timings: { prepareMs: prepared.prepareMs, evaluateMs, totalMs: prepared.prepareMs + evaluateMs },
+  };
+}
+
+const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
+const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
+
+class ScanRun {
+  readonly evaluator: SpreadEvaluator;
+  readonly skipped: Float64Array;
+  evaluated = 0;
+  private readonly final: TopCandidates;
+  private readonly perExpiry: TopCandidates | undefined;
+  private readonly putSide: PricedSide;
+  private readonly callSide: PricedSide;
+
+  constructor(
+    private readonly prepared: PreparedChain,
+    private readonly query: ResolvedQuery,
+  ) {
+    this.evaluator = new SpreadEvaluator(query, {
+      spot: prepared.spot,
+      rate: prepared.rate,
+      dividendYield: prepared.dividendYield,
+      multiplier: prepared.multiplier,
+      expiry: prepared.expiries[0] as ExpirySlice,
+    });
+    this.skipped = Float64Array.from(prepared.skipped);
+    this.final = new TopCandidates(query.limit);
+    this.perExpiry = Number.isFinite(query.maxPerExpiry) ? new TopCandidates(Math.min(query.maxPerExpiry, query.limit)) : undefined;
+    let widest = 0;
+    for (const expiry of prepared.expiries) widest = Math.max(widest, expiry.calls.count, expiry.puts.count);
+    this.putSide = scratchSide(widest, false);
+    this.callSide = scratchSide(widest, true);
+    if (query.maxQuoteAgeMs < Infinity) this.countStaleQuotes();
+  }
+
+  evaluateAll(): void {
+    const strategies = this.query.strategies;
+    const wantPutVerticals = strategies.has(Strategy.STRATEGY_BULL_PUT) || strategies.has(Strategy.STRATEGY_BEAR_PUT);
+    const wantCallVerticals = strategies.has(Strategy.STRATEGY_BEAR_CALL) || strategies.has(Strategy.STRATEGY_BULL_CALL);
+    const wantIron = strategies.has(Strategy.STRATEGY_IRON_CONDOR) || strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
+    this.prepared.expiries.forEach((expiry, expiryIndex) => {
+      if (expiry.dte < this.query.minDte || expiry.dte > this.query.maxDte) return;
+      this.evaluator.setExpiry(expiry);
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years);
+      const heap = this.perExpiry ?? this.final;
+      if (wantPutVerticals) this.verticals(puts, expiryIndex, heap);
+      if (wantCallVerticals) this.verticals(calls, expiryIndex, heap);
+      if (wantIron) this.ironSpreads(puts, calls, expiryIndex, heap);
+      this.perExpiry?.drainInto(this.final);
+    });
+  }
+
+  /** The kept candidates, best first, described in full. */
+  ranked(): ScanResult["spreads"] {
+    return this.final.rankedSlots().map((slot) => {
+      const expiry = this.prepared.expiries[this.final.expiry[slot] as number] as ExpirySlice;
+      this.evaluator.setExpiry(expiry);
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years);
+      const legs = this.final.legs;
+      const base = slot * 4;
+      return describeSpread(
+        this.evaluator,
+        this.prepared,
+        expiry,
+        strategyOf(this.final.strategy[slot] as number),
+        puts,
+        calls,
+        legs[base] as number,
+        legs[base + 1] as number,
+        legs[base + 2] as number,
+        legs[base + 3] as number,
+      );
+    });
+  }
+
+  /** Fills the per-query columns of one side: fill prices and the leg filter flags. */
+  private priceSide(side: PricedSide, table: LegTable, years: number): PricedSide {
+    const query = this.query;
+    const spot = this.prepared.spot;
+    const ageLimit = this.prepared.asOfMs - query.maxQuoteAgeMs;
+    const priced: PricedSide = { ...side, table };
+    const sqrtYears = Math.sqrt(years);
+    for (let leg = 0; leg < table.count; leg++) {
+      const bid = table.bid[leg] as number;
+      const ask = table.ask[leg] as number;
+      const mid = table.mid[leg] as number;
+      priced.sell[leg] = query.natural ? bid : mid;
+      priced.buy[leg] = query.natural ? ask : mid;
+      const width = ask - bid;
+      const fraction = width / mid;
+      priced.bidAskFraction[leg] = fraction;
+      priced.deviation[leg] = (table.impliedVolatility[leg] as number) * sqrtYears;
+      priced.ownExpectedPayoff[leg] = Number.NaN;
+      priced.ownTouch[leg] = Number.NaN;
+      const quoteTime = table.quoteTimeMs[leg] as number;
+      const usable =
+        !(quoteTime < ageLimit) &&
+        (table.openInterest[leg] as number) >= query.minOpenInterest &&
+        (table.volume[leg] as number) >= query.minVolume &&
+        width <= query.maxLegBidAskWidth &&
+        fraction <= query.maxLegBidAskWidthFraction;
+      let flags = 0;
+      if (usable) {
+        flags = LEG_USABLE;
+        const absoluteDelta = Math.abs(table.delta[leg] as number);
+        const volatility = table.impliedVolatility[leg] as number;
+        if (
+          absoluteDelta >= query.minShortDelta &&
+          absoluteDelta <= query.maxShortDelta &&
+          volatility >= query.minShortImpliedVolatility &&
+          volatility <= query.maxShortImpliedVolatility
+        ) {
+          flags |= LEG_SHORT;
+          const strike = table.strike[leg] as number;
+          const outOfTheMoney = side.isCall ? strike > spot : strike < spot;
+          if (outOfTheMoney || !query.shortStrikesOutOfTheMoney) flags |= LEG_SHORT_OTM;
+        }
+        if (absoluteDelta <= query.maxLongDelta) flags |= LEG_LONG;
+      }
+      priced.flags[leg] = flags;
+    }
+    return priced;
+  }
+
+  /**
+   * Every vertical on one side: each leg `near` with each partner `far` further from the
+   * money by a width in the allowed range. Credit: sell near, buy far. Debit: buy near,
+   * sell far.
+   */
+  private verticals(side: PricedSide, expiryIndex: number, heap: TopCandidates): void {
+    const { table, flags, isCall } = side;
+    const name = isCall ? "call" : "put";
+    const credit = this.query.strategies.has(CREDIT_VERTICAL[name]);
+    const debit = this.query.strategies.has(DEBIT_VERTICAL[name]);
+    const creditStrategy = CREDIT_VERTICAL[name];
+    const debitStrategy = DEBIT_VERTICAL[name];
+    const { minWidth, maxWidth } = this.query;
+    const evaluator = this.evaluator;
+    const strikes = table.strike;
+    const count = table.count;
+    for (let near = 0; near < count; near++) {
+      const nearFlags = flags[near] as number;
+      const nearStrike = strikes[near] as number;
+      // Partners lie at strikes from nearStrike ± minWidth to nearStrike ± maxWidth.
+      let first: number;
+      let last: number;
+      if (isCall) {
+        first = lowerBound(strikes, count, nearStrike + minWidth, near + 1);
+        last = upperBound(strikes, count, nearStrike + maxWidth, first) - 1;
+      } else {
+        last = upperBound(strikes, count, nearStrike - minWidth, 0) - 1;
+        if (last >= near) last = near - 1;
+        first = lowerBound(strikes, count, nearStrike - maxWidth, 0);
+      }
+      for (let far = first; far <= last; far++) {
+        const farFlags = flags[far] as number;
+        if (credit) {
+          this.evaluated++;
+          if ((nearFlags & LEG_SHORT_OTM) !== 0 && (farFlags & LEG_LONG) !== 0 && evaluator.vertical(side, near, far, true, heap.threshold, false)) {
+            if (isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, creditStrategy, NO_LEG, NO_LEG, near, far);
+            else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, creditStrategy, far, near, NO_LEG, NO_LEG);
+          }
+        }
+        if (debit) {
+          this.evaluated++;
+          if ((farFlags & LEG_SHORT_OTM) !== 0 && (nearFlags & LEG_LONG) !== 0 && evaluator.vertical(side, far, near, false, heap.threshold, false)) {
+            if (isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, debitStrategy, NO_LEG, NO_LEG, far, near);
+            else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, debitStrategy, near, far, NO_LEG, NO_LEG);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Iron condors and butterflies: every qualifying bull put spread with every qualifying
+   * bear call spread. Grouped by the pair of short legs, which fixes the volatility, so
+   * the expected payoffs of the wings are computed once per pair, not once per candidate.
+   */
+  private ironSpreads(puts: PricedSide, calls: PricedSide, expiryIndex: number, heap: TopCandidates): void {
+    const condor = this.query.strategies.has(Strategy.STRATEGY_IRON_CONDOR);
+    const butterfly = this.query.strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
+    // Butterflies sell at the money by design: the out-of-the-money rule is not theirs.
+    const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
+    const putWings = creditWings(puts, this.query.minWidth, this.query.maxWidth, shortFlag);
+    const callWings = creditWings(calls, this.query.minWidth, this.query.maxWidth, shortFlag);
+    const evaluator = this.evaluator;
+    const putStrikes = puts.table.strike;
+    const callStrikes = calls.table.strike;
+    for (let p = 0; p < putWings.shortCount; p++) {
+      const putShort = putWings.shorts[p] as number;
+      const putShortStrike = putStrikes[putShort] as number;
+      const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
+      const putFirst = putWings.firstWing[p] as number;
+      const putEnd = putWings.firstWing[p + 1] as number;
+      for (let c = 0; c < callWings.shortCount; c++) {
+        const callShort = callWings.shorts[c] as number;
+        const callShortStrike = callStrikes[callShort] as number;
+        let strategy: Strategy;
+        if (callShortStrike > putShortStrike) {
+          if (!condor || !putIsOtm || ((calls.flags[callShort] as number) & LEG_SHORT_OTM) === 0) continue;
+          strategy = IRON_CONDOR;
+        } else if (callShortStrike === putShortStrike) {
+          if (!butterfly) continue;
+          strategy = IRON_BUTTERFLY;
+        } else continue;
+        evaluator.beginIronPair(puts, calls, putShort, callShort);
+        const callFirst = callWings.firstWing[c] as number;
+        const callEnd = callWings.firstWing[c + 1] as number;
+        for (let putWing = putFirst; putWing < putEnd; putWing++) {
+          const putLong = putWings.longs[putWing] as number;
+          for (let callWing = callFirst; callWing < callEnd; callWing++) {
+            this.evaluated++;
+            const callLong = callWings.longs[callWing] as number;
+            if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, heap.threshold, false)) {
+              heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, putLong, putShort, callShort, callLong);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private countStaleQuotes(): void {
+    const ageLimit = this.prepared.asOfMs - this.query.maxQuoteAgeMs;
+    let stale = 0;
+    for (const expiry of this.prepared.expiries) {
+      for (const table of [expiry.calls, expiry.puts]) {
+        for (let leg = 0; leg < table.count; leg++) if ((table.quoteTimeMs[leg] as number) < ageLimit) stale++;
+      }
+    }
+    this.skipped[SkipReason.SKIP_REASON_STALE] = stale;
+  }
+}
+
+/** The credit verticals of one side, grouped by short leg: wings firstWing[i] to firstWing[i + 1] - 1 belong to shorts[i]. */
+interface CreditWings {
+  shortCount: number;
+  shorts: Int32Array;
+  firstWing: Int32Array;
+  longs: Int32Array;
+}
+
+/** The credit verticals of one side whose legs pass their filters and whose width is allowed. */
+function creditWings(side: PricedSide, minWidth: number, maxWidth: number, shortFlag: number): CreditWings {
+  const { table, flags, isCall } = side;
+  const shorts: number[] = [];
+  const firstWing: number[] = [];
+  const longs: number[] = [];
+  for (let near = 0; near < table.count; near++) {
+    if (((flags[near] as number) & shortFlag) === 0) continue;
+    const nearStrike = table.strike[near] as number;
+    const wingsBefore = longs.length;
+    for (let far = 0; far < table.count; far++) {
+      if (((flags[far] as number) & LEG_LONG) === 0) continue;
+      const width = isCall ? (table.strike[far] as number) - nearStrike : nearStrike - (table.strike[far] as number);
+      if (width > 0 && width >= minWidth && width <= maxWidth) longs.push(far);
+    }
+    if (longs.length > wingsBefore) {
+      shorts.push(near);
+      firstWing.push(wingsBefore);
+    }
+  }
+  firstWing.push(longs.length);
+  return { shortCount: shorts.length, shorts: Int32Array.from(shorts), firstWing: Int32Array.from(firstWing), longs: Int32Array.from(longs) };
+}
+
+function scratchSide(capacity: number, isCall: boolean): PricedSide {
+  const empty: LegTable = {
+    count: 0,
+    strike: new Float64Array(0),
+    logStrike: new Float64Array(0),
+    bid: new Float64Array(0),
+    ask: new Float64Array(0),
+    mid: new Float64Array(0),
+    impliedVolatility: new Float64Array(0),
+    delta: new Float64Array(0),
+    gamma: new Float64Array(0),
+    theta: new Float64Array(0),
+    vega: new Float64Array(0),
+    openInterest: new Float64Array(0),
+    volume: new Float64Array(0),
+    quoteTimeMs: new Float64Array(0),
+    computed: new Uint8Array(0),
+    quoteIndex: new Int32Array(0),
+  };
+  return {
+    table: empty,
+    isCall,
+    sell: new Float64Array(capacity),
+    buy: new Float64Array(capacity),
+    bidAskFraction: new Float64Array(capacity),
+    flags: new Uint8Array(capacity),
+    deviation: new Float64Array(capacity),
+    ownExpectedPayoff: new Float64Array(capacity),
+    ownTouch: new Float64Array(capacity),
+    pairPayoff: new Float64Array(capacity),
+    pairGeneration: new Int32Array(capacity),
+  };
+}
+
+/** The strategy a heap slot holds (stored there as its enum number). */
+const STRATEGY_BY_NUMBER = new Map<number, Strategy>(ALL_STRATEGIES.map((strategy) => [strategy, strategy]));
+
+function strategyOf(value: number): Strategy {
+  const strategy = STRATEGY_BY_NUMBER.get(value);
+  if (strategy === undefined) throw new Error(`no strategy numbered ${value}`);
+  return strategy;
+}
+
+/** First index in [from, count) whose value is >= target. */
+function lowerBound(values: Float64Array, count: number, target: number, from: number): number {
+  let low = from;
+  let high = count;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((values[middle] as number) < target) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** First index in [from, count) whose value is > target. */
+function upperBound(values: Float64Array, count: number, target: number, from: number): number {
+  let low = from;
+  let high = count;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((values[middle] as number) <= target) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

@@ -1,0 +1,127 @@
+// The full description of a ranked spread, built only for the N that are returned: legs
+// with their quotes, every metric, net greeks and liquidity.
+import type { OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { LegAction, type Spread, type SpreadLeg } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { GREEKS_COMPUTED, IV_COMPUTED, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
+import type { PricedSide, SpreadEvaluator } from "./spread-evaluator.js";
+import { NO_LEG } from "./top-candidates.js";
+
+/** The short name of a strategy used in spread ids, e.g. "BULL_PUT". */
+export function strategyName(strategy: Strategy): string {
+  return Strategy[strategy].replace(/^STRATEGY_/, "");
+}
+
+/** A spread's stable id: SYMBOL:EXPIRY:STRATEGY:STRIKES, strikes ascending, e.g. "SPY:2026-12-18:BULL_PUT:575/580". */
+export function spreadId(symbol: string, expiryDate: string, strategy: Strategy, strikes: readonly number[]): string {
+  return `${symbol}:${expiryDate}:${strategyName(strategy)}:${[...strikes].sort((a, b) => a - b).join("/")}`;
+}
+
+function describeLeg(side: PricedSide, leg: number, action: LegAction, prepared: PreparedChain, expiry: ExpirySlice): SpreadLeg {
+  const table = side.table;
+  const quote = prepared.chain.quotes[table.quoteIndex[leg] as number] as OptionQuote;
+  const mid = table.mid[leg] as number;
+  const bid = table.bid[leg] as number;
+  const ask = table.ask[leg] as number;
+  const computed = table.computed[leg] as number;
+  return {
+    action,
+    quantity: 1,
+    right: side.isCall ? OptionRight.OPTION_RIGHT_CALL : OptionRight.OPTION_RIGHT_PUT,
+    strike: table.strike[leg] as number,
+    expiryDate: expiry.expiryDate,
+    bid,
+    ask,
+    mid,
+    fillPrice: action === LegAction.LEG_ACTION_SELL ? (side.sell[leg] as number) : (side.buy[leg] as number),
+    bidAskWidth: ask - bid,
+    bidAskWidthFraction: side.bidAskFraction[leg] as number,
+    impliedVolatility: table.impliedVolatility[leg] as number,
+    greeks: {
+      delta: table.delta[leg] as number,
+      gamma: table.gamma[leg] as number,
+      theta: table.theta[leg] as number,
+      vega: table.vega[leg] as number,
+    },
+    impliedVolatilityComputed: (computed & IV_COMPUTED) !== 0,
+    greeksComputed: (computed & GREEKS_COMPUTED) !== 0,
+    volume: quote.volume,
+    openInterest: quote.openInterest,
+    brokerContractId: quote.brokerContractId,
+  };
+}
+
+const callsAfterPuts = (leg: SpreadLeg): number => (leg.right === OptionRight.OPTION_RIGHT_CALL ? 1 : 0);
+
+/** Describes the spread with the given heap leg slots (put long, put short, call short, call long). */
+export function describeSpread(
+  evaluator: SpreadEvaluator,
+  prepared: PreparedChain,
+  expiry: ExpirySlice,
+  strategy: Strategy,
+  puts: PricedSide,
+  calls: PricedSide,
+  putLong: number,
+  putShort: number,
+  callShort: number,
+  callLong: number,
+): Spread {
+  const legs: SpreadLeg[] = [];
+  if (putLong !== NO_LEG) legs.push(describeLeg(puts, putLong, LegAction.LEG_ACTION_BUY, prepared, expiry));
+  if (putShort !== NO_LEG) legs.push(describeLeg(puts, putShort, LegAction.LEG_ACTION_SELL, prepared, expiry));
+  if (callShort !== NO_LEG) legs.push(describeLeg(calls, callShort, LegAction.LEG_ACTION_SELL, prepared, expiry));
+  if (callLong !== NO_LEG) legs.push(describeLeg(calls, callLong, LegAction.LEG_ACTION_BUY, prepared, expiry));
+  legs.sort((a, b) => a.strike - b.strike || callsAfterPuts(a) - callsAfterPuts(b));
+
+  if (putShort !== NO_LEG && callShort !== NO_LEG) {
+    evaluator.beginIronPair(puts, calls, putShort, callShort);
+    evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, -Infinity, true);
+  } else if (putShort !== NO_LEG) {
+    const isCredit = strategy === Strategy.STRATEGY_BULL_PUT;
+    evaluator.vertical(puts, putShort, putLong, isCredit, -Infinity, true);
+  } else {
+    const isCredit = strategy === Strategy.STRATEGY_BEAR_CALL;
+    evaluator.vertical(calls, callShort, callLong, isCredit, -Infinity, true);
+  }
+
+  const netGreeks = { delta: 0, gamma: 0, theta: 0, vega: 0 };
+  for (const leg of legs) {
+    const sign = leg.action === LegAction.LEG_ACTION_BUY ? leg.quantity : -leg.quantity;
+    netGreeks.delta += sign * (leg.greeks?.delta ?? 0);
+    netGreeks.gamma += sign * (leg.greeks?.gamma ?? 0);
+    netGreeks.theta += sign * (leg.greeks?.theta ?? 0);
+    netGreeks.vega += sign * (leg.greeks?.vega ?? 0);
+  }
+
+  const breakevens = [evaluator.breakevenLow, evaluator.breakevenHigh].filter((breakeven) => !Number.isNaN(breakeven));
+  return {
+    id: spreadId(prepared.symbol, expiry.expiryDate, strategy, legs.map((leg) => leg.strike)),
+    strategy,
+    symbol: prepared.symbol,
+    expiryDate: expiry.expiryDate,
+    dte: expiry.dte,
+    legs,
+    netCredit: evaluator.netCredit,
+    maxProfit: evaluator.maxProfitPerLot,
+    maxLoss: evaluator.maxLossPerLot,
+    breakevens: breakevens.sort((a, b) => a - b),
+    width: evaluator.width,
+    creditToWidth: evaluator.netCredit / evaluator.width,
+    returnOnRisk: evaluator.maxProfitPerLot / evaluator.maxLossPerLot,
+    pop: evaluator.pop,
+    probabilityOfTouch: evaluator.probabilityOfTouch,
+    expectedValue: evaluator.expectedValuePerLot,
+    netGreeks,
+    liquidity: {
+      maxLegBidAskWidth: Math.max(...legs.map((leg) => leg.bidAskWidth)),
+      maxLegBidAskWidthFraction: evaluator.worstBidAskFraction,
+      minLegOpenInterest: legs.reduce((least, leg) => (leg.openInterest < least ? leg.openInterest : least), legs[0]?.openInterest ?? 0n),
+      minLegVolume: legs.reduce((least, leg) => (leg.volume < least ? leg.volume : least), legs[0]?.volume ?? 0n),
+      totalBidAskWidth: legs.reduce((sum, leg) => sum + leg.bidAskWidth * leg.quantity, 0),
+    },
+    score: evaluator.score,
+    volatility: evaluator.volatility,
+    timeToExpiryYears: expiry.years,
+  };
+}

@@ -1,0 +1,424 @@
+// The metrics of one candidate spread, computed by one set of formulas whether the hot
+// loop is filtering millions of candidates or the result is being described: results are
+// written into the evaluator's own fields, so evaluating allocates nothing.
+import { SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { compositeScore, liquidityComponent } from "./composite-score.js";
+import type { ExpirySlice, LegTable } from "./prepared-chain.js";
+import type { ResolvedQuery } from "./resolved-query.js";
+import { expectedCallFromLog, expectedPutFromLog, probabilityBelowFromLog } from "./lognormal-kernels.js";
+import {
+  forward,
+  touchProbabilityAbove,
+  touchProbabilityBelow,
+  touchProbabilityEither,
+} from "./terminal-distribution.js";
+
+/** A side of one expiration with the per-query columns the hot loop reads. */
+export interface PricedSide {
+  readonly table: LegTable;
+  readonly isCall: boolean;
+  /** Price at which a sold leg fills (mid, or bid under natural pricing), per share. */
+  readonly sell: Float64Array;
+  /** Price at which a bought leg fills (mid, or ask under natural pricing), per share. */
+  readonly buy: Float64Array;
+  /** Bid-ask width divided by mid. */
+  readonly bidAskFraction: Float64Array;
+  /** The leg's implied volatility times √T: the deviation of ln S_T under it. */
+  readonly deviation: Float64Array;
+  /** LEG_* flags for this query. */
+  readonly flags: Uint8Array;
+  /** Expected payoff at expiry of each leg under its own volatility (NaN until needed). */
+  readonly ownExpectedPayoff: Float64Array;
+  /** Probability of touching each leg's strike under its own volatility (NaN until needed). */
+  readonly ownTouch: Float64Array;
+  /** Expected payoff of each leg under the current iron pair's volatility, valid where pairGeneration matches. */
+  readonly pairPayoff: Float64Array;
+  readonly pairGeneration: Int32Array;
+}
+
+/** Passes the per-leg filters (age, open interest, volume, bid-ask width). */
+export const LEG_USABLE = 1;
+/** Usable, and passes the short-leg filters (|delta|, implied volatility). */
+export const LEG_SHORT = 2;
+/** As LEG_SHORT, and out of the money (or the query does not require it). */
+export const LEG_SHORT_OTM = 4;
+/** Usable, and passes the long-leg filter (|delta|). */
+export const LEG_LONG = 8;
+
+// Read once: the hot loop should not go through the enum object for every candidate.
+const SORT_BY_SCORE = SortKey.SORT_KEY_SCORE;
+const SORT_BY_POP = SortKey.SORT_KEY_POP;
+const SORT_BY_EXPECTED_VALUE = SortKey.SORT_KEY_EXPECTED_VALUE;
+const SORT_BY_RETURN_ON_RISK = SortKey.SORT_KEY_RETURN_ON_RISK;
+const SORT_BY_CREDIT = SortKey.SORT_KEY_CREDIT;
+const SORT_BY_CREDIT_TO_WIDTH = SortKey.SORT_KEY_CREDIT_TO_WIDTH;
+const SORT_BY_MAX_LOSS = SortKey.SORT_KEY_MAX_LOSS;
+const SORT_BY_TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+
+/**
+ * A billionth of a dollar per share: payoffs within it of zero are zero. Without it a
+ * spread whose credit equals a wing in exact arithmetic would be "profitable" or not by
+ * rounding, and its POP would jump between 0 and 1.
+ */
+export const MONEY_EPSILON = 1e-9;
+
+export interface EvaluationMarket {
+  spot: number;
+  rate: number;
+  dividendYield: number;
+  multiplier: number;
+  expiry: ExpirySlice;
+}
+
+export class SpreadEvaluator {
+  // Results of the last evaluation: per share unless named per lot.
+  netCredit = 0;
+  width = 0;
+  maxProfitPerLot = 0;
+  maxLossPerLot = 0;
+  breakevenLow = Number.NaN;
+  breakevenHigh = Number.NaN;
+  pop = 0;
+  expectedValuePerLot = 0;
+  probabilityOfTouch = Number.NaN;
+  volatility = 0;
+  liquidity = 0;
+  worstBidAskFraction = 0;
+  score = 0;
+  sortValue = 0;
+  /** Candidates that passed every filter, whether or not they ranked. */
+  passed = 0;
+
+  constructor(
+    private readonly query: ResolvedQuery,
+    private readonly market: EvaluationMarket,
+  ) {}
+
+  // Per expiration: the forward and its logarithm.
+  private forwardPrice = 0;
+  private logForward = 0;
+  private sqrtYears = 0;
+
+  setExpiry(expiry: ExpirySlice): void {
+    const { spot, rate, dividendYield } = this.market;
+    this.market.expiry = expiry;
+    this.forwardPrice = forward(spot, rate, dividendYield, expiry.years);
+    this.logForward = Math.log(spot) + (rate - dividendYield) * expiry.years;
+    this.sqrtYears = Math.sqrt(expiry.years);
+  }
+
+  /**
+   * A vertical: sell `short` and buy `long` on one side. Credit strategies (bull put, bear
+   * call) have the short nearer the money; debit strategies (bull call, bear put) the long.
+   * Returns false when the spread fails a filter or cannot rank above `threshold` (a
+   * candidate pruned by rank still counts as passed when no filter is left unchecked).
+   * With `describe` set, every metric is computed and nothing is pruned.
+   */
+  vertical(side: PricedSide, short: number, long: number, isCredit: boolean, threshold: number, describe: boolean): boolean {
+    const query = this.query;
+    const table = side.table;
+    const strikeShort = table.strike[short] as number;
+    const strikeLong = table.strike[long] as number;
+    const width = strikeShort > strikeLong ? strikeShort - strikeLong : strikeLong - strikeShort;
+    const net = (side.sell[short] as number) - (side.buy[long] as number);
+    const maxProfit = isCredit ? net : width + net;
+    const maxLoss = isCredit ? width - net : -net;
+    if (!describe) {
+      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return false;
+      if (isCredit) {
+        if (net < query.minCredit || net < query.minCreditToWidth * width) return false;
+      } else if (-net > query.maxDebit) return false;
+    }
+    const multiplier = this.market.multiplier;
+    const maxLossPerLot = maxLoss * multiplier;
+    const returnOnRisk = maxProfit / maxLoss;
+    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return false;
+
+    const volatility = table.impliedVolatility[short] as number;
+    const deviation = side.deviation[short] as number;
+    const sign = side.isCall ? 1 : -1;
+    // Where the position breaks even at expiry, and on which side of it it makes money.
+    const breakeven = isCredit ? strikeShort + sign * net : strikeLong - sign * net;
+    const profitAbove = isCredit !== side.isCall;
+    const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
+    const pop = profitAbove ? 1 - below : below;
+    if (!describe && pop < query.minPop) return false;
+
+    const bidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
+    const liquidity = liquidityComponent(bidAskFraction);
+    const maxProfitPerLot = maxProfit * multiplier;
+    const needsTouch = describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH;
+    let touch = Number.NaN;
+    if (needsTouch) {
+      touch = this.ownTouch(side, short);
+      if (!describe && touch > query.maxProbabilityOfTouch) return false;
+    }
+
+    if (!describe && query.minExpectedValue === -Infinity && this.cannotRank(net, width, maxProfitPerLot, maxLossPerLot, returnOnRisk, pop, touch, liquidity, threshold)) {
+      this.passed++;
+      return false;
+    }
+    const shortPayoff = this.ownPayoff(side, short);
+    const logForwardOverLong = this.logForward - (table.logStrike[long] as number);
+    const longPayoff = side.isCall
+      ? expectedCallFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation)
+      : expectedPutFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation);
+    const expectedValuePerLot = (net - shortPayoff + longPayoff) * multiplier;
+    if (!describe && expectedValuePerLot < query.minExpectedValue) return false;
+
+    this.netCredit = net;
+    this.width = width;
+    this.maxProfitPerLot = maxProfitPerLot;
+    this.maxLossPerLot = maxLossPerLot;
+    this.breakevenLow = breakeven;
+    this.breakevenHigh = Number.NaN;
+    this.pop = pop;
+    this.expectedValuePerLot = expectedValuePerLot;
+    this.probabilityOfTouch = touch;
+    this.volatility = volatility;
+    this.liquidity = liquidity;
+    this.worstBidAskFraction = bidAskFraction;
+    this.finishRanking(returnOnRisk, width);
+    if (!describe) this.passed++;
+    return true;
+  }
+
+  // The iron pair being evaluated: its short legs fix the volatility and the short legs'
+  // expected payoffs, shared by every combination of wings.
+  private pairGeneration = 0;
+  private pairVolatility = 0;
+  private pairDeviation = 0;
+  private pairPayoffPutShort = 0;
+  private pairPayoffCallShort = 0;
+  private pairTouch = Number.NaN;
+
+  /** Starts the iron spreads whose short legs are putShort and callShort. */
+  beginIronPair(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): void {
+    this.pairGeneration++;
+    const volatility = 0.5 * ((puts.table.impliedVolatility[putShort] as number) + (calls.table.impliedVolatility[callShort] as number));
+    const deviation = volatility * this.sqrtYears;
+    this.pairVolatility = volatility;
+    this.pairDeviation = deviation;
+    const putStrike = puts.table.strike[putShort] as number;
+    const callStrike = calls.table.strike[callShort] as number;
+    this.pairPayoffPutShort = expectedPutFromLog(putStrike, this.forwardPrice, this.logForward - (puts.table.logStrike[putShort] as number), deviation);
+    this.pairPayoffCallShort = expectedCallFromLog(callStrike, this.forwardPrice, this.logForward - (calls.table.logStrike[callShort] as number), deviation);
+    this.pairTouch = Number.NaN;
+  }
+
+  /**
+   * An iron condor (put short strike below call short strike) or iron butterfly (equal
+   * short strikes): a bull put spread (putShort, putLong) plus a bear call spread
+   * (callShort, callLong). Volatility: the mean of the two short legs'. Call
+   * beginIronPair(putShort, callShort) first.
+   */
+  iron(puts: PricedSide, calls: PricedSide, putShort: number, putLong: number, callShort: number, callLong: number, threshold: number, describe: boolean): boolean {
+    const query = this.query;
+    const strikePutShort = puts.table.strike[putShort] as number;
+    const strikePutLong = puts.table.strike[putLong] as number;
+    const strikeCallShort = calls.table.strike[callShort] as number;
+    const strikeCallLong = calls.table.strike[callLong] as number;
+    const putWidth = strikePutShort - strikePutLong;
+    const callWidth = strikeCallLong - strikeCallShort;
+    const width = putWidth > callWidth ? putWidth : callWidth;
+    const net =
+      (puts.sell[putShort] as number) - (puts.buy[putLong] as number) + (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
+    const maxLoss = width - net;
+    if (!describe) {
+      if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return false;
+      if (net < query.minCredit || net < query.minCreditToWidth * width) return false;
+      const difference = putWidth > callWidth ? putWidth - callWidth : callWidth - putWidth;
+      if (difference > query.maxWingWidthDifference) return false;
+    }
+    const multiplier = this.market.multiplier;
+    const maxLossPerLot = maxLoss * multiplier;
+    const returnOnRisk = net / maxLoss;
+    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return false;
+
+    const { spot, rate, dividendYield } = this.market;
+    const years = this.market.expiry.years;
+    const volatility = this.pairVolatility;
+    // With unequal wings the credit can exceed the narrower wing: that side then never
+    // loses, has no breakeven, and is profitable all the way out.
+    const breakevenLow = net - putWidth <= MONEY_EPSILON ? strikePutShort - net : Number.NaN;
+    const breakevenHigh = net - callWidth <= MONEY_EPSILON ? strikeCallShort + net : Number.NaN;
+    const deviation = this.pairDeviation;
+    const logForward = this.logForward;
+    const pop =
+      (Number.isNaN(breakevenHigh) ? 1 : probabilityBelowFromLog(Math.log(breakevenHigh) - logForward, deviation)) -
+      (Number.isNaN(breakevenLow) ? 0 : probabilityBelowFromLog(Math.log(breakevenLow) - logForward, deviation));
+    if (!describe && pop < query.minPop) return false;
+
+    const bidAskFraction = Math.max(
+      puts.bidAskFraction[putShort] as number,
+      puts.bidAskFraction[putLong] as number,
+      calls.bidAskFraction[callShort] as number,
+      calls.bidAskFraction[callLong] as number,
+    );
+    const liquidity = liquidityComponent(bidAskFraction);
+    const maxProfitPerLot = net * multiplier;
+    let touch = Number.NaN;
+    if (describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH) {
+      if (Number.isNaN(this.pairTouch)) {
+        this.pairTouch =
+          strikePutShort < strikeCallShort
+            ? touchProbabilityEither(spot, rate, dividendYield, volatility, years, strikePutShort, strikeCallShort)
+            : strikePutShort >= spot
+              ? touchProbabilityAbove(spot, rate, dividendYield, volatility, years, strikePutShort)
+              : touchProbabilityBelow(spot, rate, dividendYield, volatility, years, strikePutShort);
+      }
+      touch = this.pairTouch;
+      if (!describe && touch > query.maxProbabilityOfTouch) return false;
+    }
+
+    if (!describe && query.minExpectedValue === -Infinity && this.cannotRank(net, width, maxProfitPerLot, maxLossPerLot, returnOnRisk, pop, touch, liquidity, threshold)) {
+      this.passed++;
+      return false;
+    }
+    const expectedPayoff =
+      net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
+    const expectedValuePerLot = expectedPayoff * multiplier;
+    if (!describe && expectedValuePerLot < query.minExpectedValue) return false;
+
+    this.netCredit = net;
+    this.width = width;
+    this.maxProfitPerLot = maxProfitPerLot;
+    this.maxLossPerLot = maxLossPerLot;
+    this.breakevenLow = breakevenLow;
+    this.breakevenHigh = breakevenHigh;
+    this.pop = pop;
+    this.expectedValuePerLot = expectedValuePerLot;
+    this.probabilityOfTouch = touch;
+    this.volatility = volatility;
+    this.liquidity = liquidity;
+    this.worstBidAskFraction = bidAskFraction;
+    this.finishRanking(returnOnRisk, width);
+    if (!describe) this.passed++;
+    return true;
+  }
+
+  /**
+   * True when the candidate cannot beat `threshold` whatever its expected value: EV never
+   * exceeds max profit × POP, since the payoff is at most max profit where positive.
+   */
+  private cannotRank(
+    net: number,
+    width: number,
+    maxProfitPerLot: number,
+    maxLossPerLot: number,
+    returnOnRisk: number,
+    pop: number,
+    touch: number,
+    liquidity: number,
+    threshold: number,
+  ): boolean {
+    if (threshold === -Infinity) return false;
+    const query = this.query;
+    if (query.sort === SORT_BY_SCORE) {
+      const bestEvPerRisk = returnOnRisk * pop;
+      const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = query.weights;
+      return compositeScore(bestEvPerRisk, pop, liquidity, expectedValuePerRisk, popWeight, liquidityWeight) < threshold;
+    }
+    if (query.sort === SORT_BY_EXPECTED_VALUE) return maxProfitPerLot * pop < threshold;
+    // Other keys do not depend on EV, but ties on them are broken by score: prune only
+    // what is strictly worse on the key itself.
+    switch (query.sort) {
+      case SORT_BY_POP:
+        return pop < threshold;
+      case SORT_BY_RETURN_ON_RISK:
+        return returnOnRisk < threshold;
+      case SORT_BY_CREDIT:
+        return net < threshold;
+      case SORT_BY_CREDIT_TO_WIDTH:
+        return net / width < threshold;
+      case SORT_BY_MAX_LOSS:
+        return -maxLossPerLot < threshold;
+      case SORT_BY_TOUCH:
+        return -touch < threshold;
+      default:
+        return false;
+    }
+  }
+
+  private finishRanking(returnOnRisk: number, width: number): void {
+    const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = this.query.weights;
+    this.score = compositeScore(this.expectedValuePerLot / this.maxLossPerLot, this.pop, this.liquidity, expectedValuePerRisk, popWeight, liquidityWeight);
+    switch (this.query.sort) {
+      case SORT_BY_POP:
+        this.sortValue = this.pop;
+        break;
+      case SORT_BY_EXPECTED_VALUE:
+        this.sortValue = this.expectedValuePerLot;
+        break;
+      case SORT_BY_RETURN_ON_RISK:
+        this.sortValue = returnOnRisk;
+        break;
+      case SORT_BY_CREDIT:
+        this.sortValue = this.netCredit;
+        break;
+      case SORT_BY_CREDIT_TO_WIDTH:
+        this.sortValue = this.netCredit / width;
+        break;
+      case SORT_BY_MAX_LOSS:
+        this.sortValue = -this.maxLossPerLot;
+        break;
+      case SORT_BY_TOUCH:
+        this.sortValue = -this.probabilityOfTouch;
+        break;
+      default:
+        this.sortValue = this.score;
+    }
+  }
+
+  /** Expected payoff at expiry of a long leg under the current iron pair's volatility, cached per pair. */
+  private pairPayoff(side: PricedSide, leg: number): number {
+    if (side.pairGeneration[leg] === this.pairGeneration) return side.pairPayoff[leg] as number;
+    const strike = side.table.strike[leg] as number;
+    const logForwardOverStrike = this.logForward - (side.table.logStrike[leg] as number);
+    const value = side.isCall
+      ? expectedCallFromLog(strike, this.forwardPrice, logForwardOverStrike, this.pairDeviation)
+      : expectedPutFromLog(strike, this.forwardPrice, logForwardOverStrike, this.pairDeviation);
+    side.pairPayoff[leg] = value;
+    side.pairGeneration[leg] = this.pairGeneration;
+    return value;
+  }
+
+  /** Expected payoff at expiry of one leg under its own volatility, cached per leg. */
+  private ownPayoff(side: PricedSide, leg: number): number {
+    const cached = side.ownExpectedPayoff[leg] as number;
+    if (!Number.isNaN(cached)) return cached;
+    const strike = side.table.strike[leg] as number;
+    const logForwardOverStrike = this.logForward - (side.table.logStrike[leg] as number);
+    const deviation = side.deviation[leg] as number;
+    const value = side.isCall
+      ? expectedCallFromLog(strike, this.forwardPrice, logForwardOverStrike, deviation)
+      : expectedPutFromLog(strike, this.forwardPrice, logForwardOverStrike, deviation);
+    side.ownExpectedPayoff[leg] = value;
+    return value;
+  }
+
+  /** Probability of touching one leg's strike under its own volatility, cached per leg. */
+  private ownTouch(side: PricedSide, leg: number): number {
+    const cached = side.ownTouch[leg] as number;
+    if (!Number.isNaN(cached)) return cached;
+    const { spot, rate, dividendYield } = this.market;
+    const years = this.market.expiry.years;
+    const volatility = side.table.impliedVolatility[leg] as number;
+    const strike = side.table.strike[leg] as number;
+    const value =
+      strike >= spot
+        ? touchProbabilityAbove(spot, rate, dividendYield, volatility, years, strike)
+        : touchProbabilityBelow(spot, rate, dividendYield, volatility, years, strike);
+    side.ownTouch[leg] = value;
+    return value;
+  }
+}
+
+export const CREDIT_VERTICAL: Record<"call" | "put", Strategy> = {
+  call: Strategy.STRATEGY_BEAR_CALL,
+  put: Strategy.STRATEGY_BULL_PUT,
+};
+export const DEBIT_VERTICAL: Record<"call" | "put", Strategy> = {
+  call: Strategy.STRATEGY_BULL_CALL,
+  put: Strategy.STRATEGY_BEAR_PUT,
+};
