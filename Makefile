@@ -81,6 +81,8 @@ check-python: $(PY_STAMP)
 build: $(NODE_STAMP)
 	rm -rf dist
 	node_modules/.bin/tsc -p tsconfig.build.json
+	@# npx links the bin once and keeps its mode; tsc writes it without the executable bit.
+	chmod +x dist/services/cli/main.js
 
 test: setup lint check-gen typecheck check-esm check-go check-python test-unit
 
@@ -98,6 +100,8 @@ run-coordinator: setup build
 	LOG_FORMAT=pretty node dist/services/coordinator/main.js
 
 bench: setup
+	node_modules/.bin/tsc -p tsconfig.bench.json
+	node dist/bench/engine-throughput.js
 	node_modules/.bin/vitest bench --run --config vitest.bench.config.ts
 
 clean:

@@ -7,7 +7,7 @@ import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, SortKey, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { CALL, impliedVolatility, optionGreeks, PUT } from "../../services/scanner/engine/black-scholes.js";
-import { epochDay, newYorkCloseMs, newYorkDate, YEAR_MS } from "../../services/scanner/engine/new-york-time.js";
+import { epochDay, expiryInstant, MS_PER_YEAR, newYorkDate } from "../../services/common/new-york-time.js";
 import {
   expectedCallPayoff,
   expectedPutPayoff,
@@ -65,7 +65,7 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
   const { rate, dividendYield: q } = chain;
   const multiplier = chain.multiplier || 100;
   const asOfMs = (chain.asOf as Date).getTime();
-  const asOfDay = epochDay(newYorkDate(asOfMs));
+  const asOfDay = epochDay(newYorkDate(chain.asOf as Date));
   const natural = query.pricing === PricingMode.PRICING_MODE_NATURAL;
   const f = query.filters ?? {};
   const lo = (value: number | bigint | undefined): number => (value === undefined ? -Infinity : Number(value));
@@ -81,13 +81,13 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
     if (!isCall && quote.right !== OptionRight.OPTION_RIGHT_PUT) continue;
     const day = epochDay(quote.expiryDate);
     if (Number.isNaN(day) || !(quote.strike > 0) || !Number.isFinite(quote.strike)) continue;
-    const closeMs = newYorkCloseMs(quote.expiryDate);
+    const closeMs = expiryInstant(quote.expiryDate).getTime();
     if (day < asOfDay || closeMs <= asOfMs) continue;
     const key = `${quote.expiryDate}|${quote.strike}|${quote.right}`;
     if (seen.has(key)) continue;
     seen.add(key);
     if (!(Number.isFinite(quote.bid) && Number.isFinite(quote.ask) && quote.bid > 0 && quote.ask > quote.bid)) continue;
-    const years = (closeMs - asOfMs) / YEAR_MS;
+    const years = (closeMs - asOfMs) / MS_PER_YEAR;
     const market = { spot, rate, dividendYield: q, years };
     const mid = (quote.bid + quote.ask) / 2;
     const iv = quote.impliedVolatility && quote.impliedVolatility > 0 ? quote.impliedVolatility : impliedVolatility(isCall ? CALL : PUT, quote.strike, mid, market);

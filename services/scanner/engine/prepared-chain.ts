@@ -5,7 +5,7 @@ import { OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.j
 import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { CALL, impliedVolatility, optionGreeks, PUT, type MarketInputs, type OptionGreeks } from "./black-scholes.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
-import { epochDay, newYorkCloseMs, newYorkDate, YEAR_MS } from "./new-york-time.js";
+import { epochDay, expiryInstant, MS_PER_YEAR, newYorkDate } from "../../common/new-york-time.js";
 import { newSkipCounts, type SkipCounts } from "./skip-reasons.js";
 
 export const IV_COMPUTED = 1;
@@ -117,7 +117,7 @@ export function prepareChain(chain: OptionChain): PreparedChain {
   const violations = chainViolations(chain);
   if (violations.length > 0) throw new EngineInputError(violations);
   const asOfMs = (chain.asOf as Date).getTime();
-  const asOfDay = epochDay(newYorkDate(asOfMs));
+  const asOfDay = epochDay(newYorkDate(chain.asOf as Date));
   const skipped = newSkipCounts();
   const groups = new Map<string, ExpiryGroup>();
   const seen = new Set<string>();
@@ -126,7 +126,7 @@ export function prepareChain(chain: OptionChain): PreparedChain {
   const closeOf = (expiryDate: string): number => {
     let close = closeByExpiry.get(expiryDate);
     if (close === undefined) {
-      close = newYorkCloseMs(expiryDate);
+      close = expiryInstant(expiryDate).getTime();
       closeByExpiry.set(expiryDate, close);
     }
     return close;
@@ -171,7 +171,7 @@ export function prepareChain(chain: OptionChain): PreparedChain {
       spot: chain.underlyingPrice,
       rate: chain.rate,
       dividendYield: chain.dividendYield,
-      years: (closeOf(expiryDate) - asOfMs) / YEAR_MS,
+      years: (closeOf(expiryDate) - asOfMs) / MS_PER_YEAR,
     };
     const calls = buildLegTable(chain.quotes, group.calls, CALL, market, skipped);
     const puts = buildLegTable(chain.quotes, group.puts, PUT, market, skipped);
