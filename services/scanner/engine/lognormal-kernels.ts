@@ -20,3 +20,4 @@ export function expectedCallFromLog(strike: number, forwardPrice: number, logFor
   const d1 = logForwardOverStrike / deviation + 0.5 * deviation;
   return forwardPrice * normalCdf(d1) - strike * normalCdf(d1 - deviation);
 }
+

@@ -274,7 +274,15 @@ class ScanRun {
           if (!butterfly) continue;
           strategy = IRON_BUTTERFLY;
         } else continue;
-        evaluator.beginIronPair(puts, calls, putShort, callShort);
+        evaluator.beginIronPair(
+          puts,
+          calls,
+          putShort,
+          callShort,
+          (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number),
+          putWings.narrowestWidth[p] as number,
+          callWings.narrowestWidth[c] as number,
+        );
         const callFirst = callWings.firstWing[c] as number;
         const callEnd = callWings.firstWing[c + 1] as number;
         for (let putWing = putFirst; putWing < putEnd; putWing++) {
@@ -309,6 +317,10 @@ interface CreditWings {
   shorts: Int32Array;
   firstWing: Int32Array;
   longs: Int32Array;
+  /** Per short: the most credit any of its wings collects, per share. */
+  largestCredit: Float64Array;
+  /** Per short: its narrowest wing, dollars per share. */
+  narrowestWidth: Float64Array;
 }
 
 /** The credit verticals of one side whose legs pass their filters and whose width is allowed. */
@@ -317,22 +329,39 @@ function creditWings(side: PricedSide, minWidth: number, maxWidth: number, short
   const shorts: number[] = [];
   const firstWing: number[] = [];
   const longs: number[] = [];
+  const largestCredit: number[] = [];
+  const narrowestWidth: number[] = [];
   for (let near = 0; near < table.count; near++) {
     if (((flags[near] as number) & shortFlag) === 0) continue;
     const nearStrike = table.strike[near] as number;
     const wingsBefore = longs.length;
+    let largest = -Infinity;
+    let narrowest = Infinity;
     for (let far = 0; far < table.count; far++) {
       if (((flags[far] as number) & LEG_LONG) === 0) continue;
       const width = isCall ? (table.strike[far] as number) - nearStrike : nearStrike - (table.strike[far] as number);
-      if (width > 0 && width >= minWidth && width <= maxWidth) longs.push(far);
+      if (width > 0 && width >= minWidth && width <= maxWidth) {
+        longs.push(far);
+        largest = Math.max(largest, (side.sell[near] as number) - (side.buy[far] as number));
+        narrowest = Math.min(narrowest, width);
+      }
     }
     if (longs.length > wingsBefore) {
       shorts.push(near);
       firstWing.push(wingsBefore);
+      largestCredit.push(largest);
+      narrowestWidth.push(narrowest);
     }
   }
   firstWing.push(longs.length);
-  return { shortCount: shorts.length, shorts: Int32Array.from(shorts), firstWing: Int32Array.from(firstWing), longs: Int32Array.from(longs) };
+  return {
+    shortCount: shorts.length,
+    shorts: Int32Array.from(shorts),
+    firstWing: Int32Array.from(firstWing),
+    longs: Int32Array.from(longs),
+    largestCredit: Float64Array.from(largestCredit),
+    narrowestWidth: Float64Array.from(narrowestWidth),
+  };
 }
 
 function scratchSide(capacity: number, isCall: boolean): PricedSide {

@@ -89,10 +89,18 @@ export class SpreadEvaluator {
   /** Candidates that passed every filter, whether or not they ranked. */
   passed = 0;
 
+  /** True when no filter waits on POP, touch or EV: a candidate can then be dropped by rank before they are computed. */
+  private readonly rankBeforeProbabilities: boolean;
+  /** True when no filter waits on POP or touch: an iron spread can then be dropped by rank before POP. */
+  private readonly ironRankBeforePop: boolean;
+
   constructor(
     private readonly query: ResolvedQuery,
     private readonly market: EvaluationMarket,
-  ) {}
+  ) {
+    this.ironRankBeforePop = query.minPop === -Infinity && query.maxProbabilityOfTouch === Infinity;
+    this.rankBeforeProbabilities = this.ironRankBeforePop && query.minExpectedValue === -Infinity;
+  }
 
   // Per expiration: the forward and its logarithm.
   private forwardPrice = 0;
@@ -134,6 +142,13 @@ export class SpreadEvaluator {
     const returnOnRisk = maxProfit / maxLoss;
     if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return false;
 
+    const bidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
+    const liquidity = liquidityComponent(bidAskFraction);
+    if (!describe && this.rankBeforeProbabilities && this.cannotRankWhateverItsOdds(net, width, maxLossPerLot, returnOnRisk, 1, liquidity, threshold)) {
+      this.passed++;
+      return false;
+    }
+
     const volatility = table.impliedVolatility[short] as number;
     const deviation = side.deviation[short] as number;
     const sign = side.isCall ? 1 : -1;
@@ -144,8 +159,6 @@ export class SpreadEvaluator {
     const pop = profitAbove ? 1 - below : below;
     if (!describe && pop < query.minPop) return false;
 
-    const bidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
-    const liquidity = liquidityComponent(bidAskFraction);
     const maxProfitPerLot = maxProfit * multiplier;
     const needsTouch = describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH;
     let touch = Number.NaN;
@@ -192,8 +205,22 @@ export class SpreadEvaluator {
   private pairPayoffCallShort = 0;
   private pairTouch = Number.NaN;
 
-  /** Starts the iron spreads whose short legs are putShort and callShort. */
-  beginIronPair(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): void {
+  private pairPopCeiling = 1;
+
+  /**
+   * Starts the iron spreads whose short legs are putShort and callShort. With the largest
+   * credit any of their wing combinations can collect and their narrowest wings, it bounds
+   * the POP of all of them at once: more credit only moves the breakevens outwards.
+   */
+  beginIronPair(
+    puts: PricedSide,
+    calls: PricedSide,
+    putShort: number,
+    callShort: number,
+    largestCredit = Infinity,
+    narrowestPutWing = 0,
+    narrowestCallWing = 0,
+  ): void {
     this.pairGeneration++;
     const volatility = 0.5 * ((puts.table.impliedVolatility[putShort] as number) + (calls.table.impliedVolatility[callShort] as number));
     const deviation = volatility * this.sqrtYears;
@@ -204,6 +231,10 @@ export class SpreadEvaluator {
     this.pairPayoffPutShort = expectedPutFromLog(putStrike, this.forwardPrice, this.logForward - (puts.table.logStrike[putShort] as number), deviation);
     this.pairPayoffCallShort = expectedCallFromLog(callStrike, this.forwardPrice, this.logForward - (calls.table.logStrike[callShort] as number), deviation);
     this.pairTouch = Number.NaN;
+    // Past a wing's width the credit makes that side profitable all the way out.
+    const above = largestCredit < narrowestCallWing ? probabilityBelowFromLog(Math.log(callStrike + largestCredit) - this.logForward, deviation) : 1;
+    const below = largestCredit < narrowestPutWing ? probabilityBelowFromLog(Math.log(putStrike - largestCredit) - this.logForward, deviation) : 0;
+    this.pairPopCeiling = above - below;
   }
 
   /**
@@ -235,6 +266,28 @@ export class SpreadEvaluator {
     const returnOnRisk = net / maxLoss;
     if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return false;
 
+    const bidAskFraction = Math.max(
+      puts.bidAskFraction[putShort] as number,
+      puts.bidAskFraction[putLong] as number,
+      calls.bidAskFraction[callShort] as number,
+      calls.bidAskFraction[callLong] as number,
+    );
+    const liquidity = liquidityComponent(bidAskFraction);
+    // Unlike a vertical's, an iron spread's expected value is cheap here (its legs' expected
+    // payoffs are cached per pair of shorts) and POP is not, so EV comes first and a
+    // candidate that cannot rank even at the pair's POP ceiling is dropped before POP.
+    const maxProfitPerLot = net * multiplier;
+    const expectedPayoff =
+      net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
+    const expectedValuePerLot = expectedPayoff * multiplier;
+    if (!describe) {
+      if (expectedValuePerLot < query.minExpectedValue) return false;
+      if (this.ironRankBeforePop && this.cannotRankAtPopCeiling(net, width, maxLossPerLot, returnOnRisk, expectedValuePerLot, liquidity, threshold)) {
+        this.passed++;
+        return false;
+      }
+    }
+
     const { spot, rate, dividendYield } = this.market;
     const years = this.market.expiry.years;
     const volatility = this.pairVolatility;
@@ -249,14 +302,6 @@ export class SpreadEvaluator {
       (Number.isNaN(breakevenLow) ? 0 : probabilityBelowFromLog(Math.log(breakevenLow) - logForward, deviation));
     if (!describe && pop < query.minPop) return false;
 
-    const bidAskFraction = Math.max(
-      puts.bidAskFraction[putShort] as number,
-      puts.bidAskFraction[putLong] as number,
-      calls.bidAskFraction[callShort] as number,
-      calls.bidAskFraction[callLong] as number,
-    );
-    const liquidity = liquidityComponent(bidAskFraction);
-    const maxProfitPerLot = net * multiplier;
     let touch = Number.NaN;
     if (describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH) {
       if (Number.isNaN(this.pairTouch)) {
@@ -270,15 +315,6 @@ export class SpreadEvaluator {
       touch = this.pairTouch;
       if (!describe && touch > query.maxProbabilityOfTouch) return false;
     }
-
-    if (!describe && query.minExpectedValue === -Infinity && this.cannotRank(net, width, maxProfitPerLot, maxLossPerLot, returnOnRisk, pop, touch, liquidity, threshold)) {
-      this.passed++;
-      return false;
-    }
-    const expectedPayoff =
-      net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
-    const expectedValuePerLot = expectedPayoff * multiplier;
-    if (!describe && expectedValuePerLot < query.minExpectedValue) return false;
 
     this.netCredit = net;
     this.width = width;
@@ -295,6 +331,73 @@ export class SpreadEvaluator {
     this.finishRanking(returnOnRisk, width);
     if (!describe) this.passed++;
     return true;
+  }
+
+  /**
+   * True when the candidate cannot beat `threshold` even at its best odds (POP at
+   * `popCeiling`, and EV per risk at its ceiling, return on risk × POP), or when its sort
+   * key is known already and strictly worse. Saves the logarithms and normal CDFs of POP.
+   */
+  private cannotRankWhateverItsOdds(
+    net: number,
+    width: number,
+    maxLossPerLot: number,
+    returnOnRisk: number,
+    popCeiling: number,
+    liquidity: number,
+    threshold: number,
+  ): boolean {
+    if (threshold === -Infinity) return false;
+    switch (this.query.sort) {
+      case SORT_BY_SCORE: {
+        const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = this.query.weights;
+        return compositeScore(returnOnRisk * popCeiling, popCeiling, liquidity, expectedValuePerRisk, popWeight, liquidityWeight) < threshold;
+      }
+      case SORT_BY_RETURN_ON_RISK:
+        return returnOnRisk < threshold;
+      case SORT_BY_CREDIT:
+        return net < threshold;
+      case SORT_BY_CREDIT_TO_WIDTH:
+        return net / width < threshold;
+      case SORT_BY_MAX_LOSS:
+        return -maxLossPerLot < threshold;
+      default:
+        return false;
+    }
+  }
+
+  /** True when an iron spread with known EV cannot beat `threshold` even with its pair's POP ceiling. */
+  private cannotRankAtPopCeiling(
+    net: number,
+    width: number,
+    maxLossPerLot: number,
+    returnOnRisk: number,
+    expectedValuePerLot: number,
+    liquidity: number,
+    threshold: number,
+  ): boolean {
+    if (threshold === -Infinity) return false;
+    switch (this.query.sort) {
+      case SORT_BY_SCORE: {
+        const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = this.query.weights;
+        const ceiling = this.pairPopCeiling;
+        return compositeScore(expectedValuePerLot / maxLossPerLot, ceiling, liquidity, expectedValuePerRisk, popWeight, liquidityWeight) < threshold;
+      }
+      case SORT_BY_POP:
+        return this.pairPopCeiling < threshold;
+      case SORT_BY_EXPECTED_VALUE:
+        return expectedValuePerLot < threshold;
+      case SORT_BY_RETURN_ON_RISK:
+        return returnOnRisk < threshold;
+      case SORT_BY_CREDIT:
+        return net < threshold;
+      case SORT_BY_CREDIT_TO_WIDTH:
+        return net / width < threshold;
+      case SORT_BY_MAX_LOSS:
+        return -maxLossPerLot < threshold;
+      default:
+        return false;
+    }
   }
 
   /**
