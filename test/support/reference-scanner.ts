@@ -267,6 +267,7 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
         }
       }
     }
+    if (!wanted.has(Strategy.STRATEGY_IRON_CONDOR) && !wanted.has(Strategy.STRATEGY_IRON_BUTTERFLY)) return;
     for (const putShort of expiry.puts) {
       for (const putLong of expiry.puts) {
         for (const callShort of expiry.calls) {

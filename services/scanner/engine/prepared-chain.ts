@@ -104,8 +104,15 @@ function marketProblem(quote: OptionQuote): SkipReason {
 }
 
 interface ExpiryGroup {
+  /** Days since 1970-01-01 of the expiry date; NaN when the date is not a real one. */
+  readonly epochDay: number;
+  /** 16:00 New York on the expiry date, epoch milliseconds (NaN for a bad date). */
+  readonly closeMs: number;
   readonly calls: number[];
   readonly puts: number[];
+  /** Strikes seen per side, to find duplicate contracts. */
+  readonly callStrikes: Set<number>;
+  readonly putStrikes: Set<number>;
 }
 
 /**
@@ -119,35 +126,39 @@ export function prepareChain(chain: OptionChain): PreparedChain {
   const asOfMs = (chain.asOf as Date).getTime();
   const asOfDay = epochDay(newYorkDate(chain.asOf as Date));
   const skipped = newSkipCounts();
+  // Quotes are grouped by expiry first: date arithmetic then runs once per expiry, not once
+  // per quote, and duplicates are found by strike within their side.
   const groups = new Map<string, ExpiryGroup>();
-  const seen = new Set<string>();
-  // Time-zone arithmetic is slow; a chain has thousands of quotes but a few dozen expiries.
-  const closeByExpiry = new Map<string, number>();
-  const closeOf = (expiryDate: string): number => {
-    let close = closeByExpiry.get(expiryDate);
-    if (close === undefined) {
-      close = expiryInstant(expiryDate).getTime();
-      closeByExpiry.set(expiryDate, close);
-    }
-    return close;
-  };
 
   chain.quotes.forEach((quote, index) => {
+    let group = groups.get(quote.expiryDate);
+    if (!group) {
+      const day = epochDay(quote.expiryDate);
+      group = {
+        epochDay: day,
+        closeMs: Number.isNaN(day) ? Number.NaN : expiryInstant(quote.expiryDate).getTime(),
+        calls: [],
+        puts: [],
+        callStrikes: new Set(),
+        putStrikes: new Set(),
+      };
+      groups.set(quote.expiryDate, group);
+    }
+    const isCall = quote.right === OptionRight.OPTION_RIGHT_CALL;
     let reason = SkipReason.SKIP_REASON_UNSPECIFIED;
-    const expiryDay = epochDay(quote.expiryDate);
-    if (quote.right !== OptionRight.OPTION_RIGHT_CALL && quote.right !== OptionRight.OPTION_RIGHT_PUT) {
+    if (!isCall && quote.right !== OptionRight.OPTION_RIGHT_PUT) {
       reason = SkipReason.SKIP_REASON_UNKNOWN_RIGHT;
-    } else if (Number.isNaN(expiryDay)) {
+    } else if (Number.isNaN(group.epochDay)) {
       reason = SkipReason.SKIP_REASON_INVALID_EXPIRY_DATE;
     } else if (!(Number.isFinite(quote.strike) && quote.strike > 0)) {
       reason = SkipReason.SKIP_REASON_INVALID_STRIKE;
-    } else if (expiryDay < asOfDay || closeOf(quote.expiryDate) <= asOfMs) {
+    } else if (group.epochDay < asOfDay || group.closeMs <= asOfMs) {
       reason = SkipReason.SKIP_REASON_EXPIRED;
     } else {
-      const key = `${quote.expiryDate}|${quote.strike}|${quote.right}`;
-      if (seen.has(key)) reason = SkipReason.SKIP_REASON_DUPLICATE_CONTRACT;
+      const strikes = isCall ? group.callStrikes : group.putStrikes;
+      if (strikes.has(quote.strike)) reason = SkipReason.SKIP_REASON_DUPLICATE_CONTRACT;
       else {
-        seen.add(key);
+        strikes.add(quote.strike);
         reason = marketProblem(quote);
       }
     }
@@ -155,28 +166,24 @@ export function prepareChain(chain: OptionChain): PreparedChain {
       skipped[reason] = (skipped[reason] ?? 0) + 1;
       return;
     }
-    let group = groups.get(quote.expiryDate);
-    if (!group) {
-      group = { calls: [], puts: [] };
-      groups.set(quote.expiryDate, group);
-    }
-    (quote.right === OptionRight.OPTION_RIGHT_CALL ? group.calls : group.puts).push(index);
+    (isCall ? group.calls : group.puts).push(index);
   });
 
   let quotesWithComputedGreeks = 0;
   const expiries: ExpirySlice[] = [];
   for (const expiryDate of [...groups.keys()].sort()) {
     const group = groups.get(expiryDate) as ExpiryGroup;
+    if (group.calls.length === 0 && group.puts.length === 0) continue;
     const market: MarketInputs = {
       spot: chain.underlyingPrice,
       rate: chain.rate,
       dividendYield: chain.dividendYield,
-      years: (closeOf(expiryDate) - asOfMs) / MS_PER_YEAR,
+      years: (group.closeMs - asOfMs) / MS_PER_YEAR,
     };
     const calls = buildLegTable(chain.quotes, group.calls, CALL, market, skipped);
     const puts = buildLegTable(chain.quotes, group.puts, PUT, market, skipped);
     quotesWithComputedGreeks += countComputed(calls) + countComputed(puts);
-    expiries.push({ expiryDate, dte: epochDay(expiryDate) - asOfDay, years: market.years, calls, puts });
+    expiries.push({ expiryDate, dte: group.epochDay - asOfDay, years: market.years, calls, puts });
   }
 
   return {

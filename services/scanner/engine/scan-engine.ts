@@ -222,11 +222,21 @@ class ScanRun {
         if (last >= near) last = near - 1;
         first = lowerBound(strikes, count, nearStrike - maxWidth, 0);
       }
+      let creditCeiling = 1;
+      if (credit && (nearFlags & LEG_SHORT_OTM) !== 0 && last >= first) {
+        let cheapestLong = Infinity;
+        for (let far = first; far <= last; far++) cheapestLong = Math.min(cheapestLong, side.buy[far] as number);
+        creditCeiling = evaluator.creditPopCeiling(side, near, (side.sell[near] as number) - cheapestLong);
+      }
       for (let far = first; far <= last; far++) {
         const farFlags = flags[far] as number;
         if (credit) {
           this.evaluated++;
-          if ((nearFlags & LEG_SHORT_OTM) !== 0 && (farFlags & LEG_LONG) !== 0 && evaluator.vertical(side, near, far, true, heap.threshold, false)) {
+          if (
+            (nearFlags & LEG_SHORT_OTM) !== 0 &&
+            (farFlags & LEG_LONG) !== 0 &&
+            evaluator.vertical(side, near, far, true, heap.threshold, false, creditCeiling)
+          ) {
             if (isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, creditStrategy, NO_LEG, NO_LEG, near, far);
             else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, creditStrategy, far, near, NO_LEG, NO_LEG);
           }
@@ -287,6 +297,7 @@ class ScanRun {
         const callEnd = callWings.firstWing[c + 1] as number;
         for (let putWing = putFirst; putWing < putEnd; putWing++) {
           const putLong = putWings.longs[putWing] as number;
+          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callWings.largestCredit[c] as number, callWings.narrowestWidth[c] as number);
           for (let callWing = callFirst; callWing < callEnd; callWing++) {
             this.evaluated++;
             const callLong = callWings.longs[callWing] as number;

@@ -120,9 +120,10 @@ export class SpreadEvaluator {
    * call) have the short nearer the money; debit strategies (bull call, bear put) the long.
    * Returns false when the spread fails a filter or cannot rank above `threshold` (a
    * candidate pruned by rank still counts as passed when no filter is left unchecked).
-   * With `describe` set, every metric is computed and nothing is pruned.
+   * With `describe` set, every metric is computed and nothing is pruned. `popCeiling`
+   * bounds the candidate's POP (see creditPopCeiling).
    */
-  vertical(side: PricedSide, short: number, long: number, isCredit: boolean, threshold: number, describe: boolean): boolean {
+  vertical(side: PricedSide, short: number, long: number, isCredit: boolean, threshold: number, describe: boolean, popCeiling = 1): boolean {
     const query = this.query;
     const table = side.table;
     const strikeShort = table.strike[short] as number;
@@ -144,7 +145,7 @@ export class SpreadEvaluator {
 
     const bidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
     const liquidity = liquidityComponent(bidAskFraction);
-    if (!describe && this.rankBeforeProbabilities && this.cannotRankWhateverItsOdds(net, width, maxLossPerLot, returnOnRisk, 1, liquidity, threshold)) {
+    if (!describe && this.rankBeforeProbabilities && this.cannotRankWhateverItsOdds(net, width, maxLossPerLot, returnOnRisk, popCeiling, liquidity, threshold)) {
       this.passed++;
       return false;
     }
@@ -196,6 +197,18 @@ export class SpreadEvaluator {
     return true;
   }
 
+  /**
+   * Bound on the POP of every credit vertical sold at `short` that collects at most
+   * `largestCredit`: more credit moves the breakeven further out of the money.
+   */
+  creditPopCeiling(side: PricedSide, short: number, largestCredit: number): number {
+    const strike = side.table.strike[short] as number;
+    const breakeven = side.isCall ? strike + largestCredit : strike - largestCredit;
+    if (!(breakeven > 0)) return 1;
+    const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, side.deviation[short] as number);
+    return side.isCall ? below : 1 - below;
+  }
+
   // The iron pair being evaluated: its short legs fix the volatility and the short legs'
   // expected payoffs, shared by every combination of wings.
   private pairGeneration = 0;
@@ -204,8 +217,6 @@ export class SpreadEvaluator {
   private pairPayoffPutShort = 0;
   private pairPayoffCallShort = 0;
   private pairTouch = Number.NaN;
-
-  private pairPopCeiling = 1;
 
   /**
    * Starts the iron spreads whose short legs are putShort and callShort. With the largest
@@ -231,10 +242,33 @@ export class SpreadEvaluator {
     this.pairPayoffPutShort = expectedPutFromLog(putStrike, this.forwardPrice, this.logForward - (puts.table.logStrike[putShort] as number), deviation);
     this.pairPayoffCallShort = expectedCallFromLog(callStrike, this.forwardPrice, this.logForward - (calls.table.logStrike[callShort] as number), deviation);
     this.pairTouch = Number.NaN;
-    // Past a wing's width the credit makes that side profitable all the way out.
-    const above = largestCredit < narrowestCallWing ? probabilityBelowFromLog(Math.log(callStrike + largestCredit) - this.logForward, deviation) : 1;
-    const below = largestCredit < narrowestPutWing ? probabilityBelowFromLog(Math.log(putStrike - largestCredit) - this.logForward, deviation) : 0;
-    this.pairPopCeiling = above - below;
+    this.wingPopCeiling = this.popCeiling(putStrike, callStrike, largestCredit, narrowestPutWing, narrowestCallWing);
+  }
+
+  /** Bound on the POP of the iron spreads of the current pair (and put wing, once begun). */
+  private wingPopCeiling = 1;
+
+  /**
+   * Narrows the POP ceiling to one put wing of the current pair: its credit is known, so
+   * only the call side's largest credit is left to bound.
+   */
+  beginPutWing(puts: PricedSide, calls: PricedSide, putShort: number, putLong: number, callShort: number, largestCallCredit: number, narrowestCallWing: number): void {
+    const putStrike = puts.table.strike[putShort] as number;
+    const credit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number) + largestCallCredit;
+    const putWidth = putStrike - (puts.table.strike[putLong] as number);
+    this.wingPopCeiling = this.popCeiling(putStrike, calls.table.strike[callShort] as number, credit, putWidth, narrowestCallWing);
+  }
+
+  /**
+   * POP of an iron spread with the given shorts if it collected `credit` with wings no
+   * narrower than given: more credit only moves the breakevens outwards, and past a
+   * wing's width that side is profitable all the way out.
+   */
+  private popCeiling(putStrike: number, callStrike: number, credit: number, narrowestPutWing: number, narrowestCallWing: number): number {
+    const deviation = this.pairDeviation;
+    const above = credit < narrowestCallWing ? probabilityBelowFromLog(Math.log(callStrike + credit) - this.logForward, deviation) : 1;
+    const below = credit < narrowestPutWing ? probabilityBelowFromLog(Math.log(putStrike - credit) - this.logForward, deviation) : 0;
+    return above - below;
   }
 
   /**
@@ -380,11 +414,11 @@ export class SpreadEvaluator {
     switch (this.query.sort) {
       case SORT_BY_SCORE: {
         const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = this.query.weights;
-        const ceiling = this.pairPopCeiling;
+        const ceiling = this.wingPopCeiling;
         return compositeScore(expectedValuePerLot / maxLossPerLot, ceiling, liquidity, expectedValuePerRisk, popWeight, liquidityWeight) < threshold;
       }
       case SORT_BY_POP:
-        return this.pairPopCeiling < threshold;
+        return this.wingPopCeiling < threshold;
       case SORT_BY_EXPECTED_VALUE:
         return expectedValuePerLot < threshold;
       case SORT_BY_RETURN_ON_RISK:
