@@ -75,7 +75,8 @@ export function describeSpread(
   legs.sort((a, b) => a.strike - b.strike || callsAfterPuts(a) - callsAfterPuts(b));
 
   if (putShort !== NO_LEG && callShort !== NO_LEG) {
-    evaluator.beginIronPair(puts, calls, putShort, callShort);
+    // Described spreads are not pruned: no bound on their POP is needed.
+    evaluator.beginIronPair(puts, calls, putShort, callShort, Infinity, 0, 0);
     evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, -Infinity, true);
   } else if (putShort !== NO_LEG) {
     const isCredit = strategy === Strategy.STRATEGY_BULL_PUT;

@@ -228,9 +228,9 @@ export class SpreadEvaluator {
     calls: PricedSide,
     putShort: number,
     callShort: number,
-    largestCredit = Infinity,
-    narrowestPutWing = 0,
-    narrowestCallWing = 0,
+    largestCredit: number,
+    narrowestPutWing: number,
+    narrowestCallWing: number,
   ): void {
     this.pairGeneration++;
     const volatility = 0.5 * ((puts.table.impliedVolatility[putShort] as number) + (calls.table.impliedVolatility[callShort] as number));
