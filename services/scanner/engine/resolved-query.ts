@@ -84,8 +84,11 @@ class Checker {
     return number;
   }
 
-  ordered(minField: string, min: number, maxField: string, max: number): void {
-    if (min > max) this.violations.push({ field: minField, description: `must not be above ${maxField} (${min} > ${max})` });
+  /** When both bounds were given and each is valid on its own, the lower must not exceed the upper. */
+  ordered(minField: string, min: number | undefined, maxField: string, max: number | undefined): void {
+    if (min === undefined || max === undefined) return;
+    if (this.violations.some((violation) => violation.field === minField || violation.field === maxField)) return;
+    if (min > max) this.violations.push({ field: minField, description: `must not be above ${maxField.replace(/^.*\./, "")} (${min} > ${max})` });
   }
 }
 
@@ -112,14 +115,14 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
 
   const minDte = check.bound(f("min_dte"), filters?.minDte, -Infinity, 0, 36_500, "days");
   const maxDte = check.bound(f("max_dte"), filters?.maxDte, Infinity, 0, 36_500, "days");
-  check.ordered(f("min_dte"), minDte, "max_dte", maxDte);
+  check.ordered(f("min_dte"), filters?.minDte, f("max_dte"), filters?.maxDte);
   const minShortDelta = check.bound(f("min_short_delta"), filters?.minShortDelta, -Infinity, 0, 1, "");
   const maxShortDelta = check.bound(f("max_short_delta"), filters?.maxShortDelta, Infinity, 0, 1, "");
-  check.ordered(f("min_short_delta"), minShortDelta, "max_short_delta", maxShortDelta);
+  check.ordered(f("min_short_delta"), filters?.minShortDelta, f("max_short_delta"), filters?.maxShortDelta);
   const maxLongDelta = check.bound(f("max_long_delta"), filters?.maxLongDelta, Infinity, 0, 1, "");
   const minWidth = check.bound(f("min_width"), filters?.minWidth, 0, 0, 1e6, "dollars");
   const maxWidth = check.bound(f("max_width"), filters?.maxWidth, Infinity, 0, 1e6, "dollars");
-  check.ordered(f("min_width"), minWidth, "max_width", maxWidth);
+  check.ordered(f("min_width"), filters?.minWidth, f("max_width"), filters?.maxWidth);
   const minCredit = check.bound(f("min_credit"), filters?.minCredit, -Infinity, 0, 1e6, "dollars");
   const maxDebit = check.bound(f("max_debit"), filters?.maxDebit, Infinity, 0, 1e6, "dollars");
   const minCreditToWidth = check.bound(f("min_credit_to_width"), filters?.minCreditToWidth, -Infinity, 0, 1, "");
@@ -141,7 +144,7 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   );
   const minShortIv = check.bound(f("min_short_implied_volatility"), filters?.minShortImpliedVolatility, -Infinity, 0, 10, "");
   const maxShortIv = check.bound(f("max_short_implied_volatility"), filters?.maxShortImpliedVolatility, Infinity, 0, 10, "");
-  check.ordered(f("min_short_implied_volatility"), minShortIv, "max_short_implied_volatility", maxShortIv);
+  check.ordered(f("min_short_implied_volatility"), filters?.minShortImpliedVolatility, f("max_short_implied_volatility"), filters?.maxShortImpliedVolatility);
   const maxWingWidthDifference = check.bound(
     f("max_wing_width_difference"),
     filters?.maxWingWidthDifference,

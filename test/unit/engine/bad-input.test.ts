@@ -1,0 +1,172 @@
+// Bad rows are skipped and counted by reason, never a crash; a bad query or chain is an
+// EngineInputError that names every offending field.
+import { describe, expect, it } from "vitest";
+import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { PricingMode, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { EngineInputError, scanChain } from "../../../services/scanner/engine/index.js";
+
+const AS_OF = new Date("2026-11-20T15:00:00Z");
+
+function quote(overrides: Partial<OptionQuote>): OptionQuote {
+  return OptionQuote.fromPartial({
+    expiryDate: "2026-12-18",
+    strike: 95,
+    right: OptionRight.OPTION_RIGHT_PUT,
+    bid: 1,
+    ask: 1.1,
+    openInterest: 10n,
+    volume: 10n,
+    ...overrides,
+  });
+}
+
+function chainOf(quotes: OptionQuote[], overrides: Partial<OptionChain> = {}): OptionChain {
+  return OptionChain.fromPartial({ symbol: "BAD", underlyingPrice: 100, asOf: AS_OF, rate: 0.04, quotes, ...overrides });
+}
+
+/** A number the enum does not name, as proto3's open enums can carry off the wire. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the enum it forges a value of
+function unnamed<Enum>(value: number): Enum {
+  return value as unknown as Enum;
+}
+
+function violationsOf(run: () => unknown): { field: string; description: string }[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof EngineInputError) return [...error.violations];
+    throw error;
+  }
+  throw new Error("expected an EngineInputError");
+}
+
+describe("bad chain rows", () => {
+  it("are skipped and counted by reason, and the good rows still scan", () => {
+    const chain = chainOf([
+      quote({ strike: 95 }),
+      quote({ strike: 90, bid: 0.4, ask: 0.5 }),
+      quote({ strike: -5 }),
+      quote({ strike: Number.NaN }),
+      quote({ strike: 80, bid: Number.NaN }),
+      quote({ strike: 81, ask: Number.POSITIVE_INFINITY }),
+      quote({ strike: 82, bid: -1 }),
+      quote({ strike: 83, right: OptionRight.OPTION_RIGHT_UNSPECIFIED }),
+      quote({ strike: 84, right: unnamed<OptionRight>(7) }),
+      quote({ strike: 85, expiryDate: "2026-11-19" }),
+      quote({ strike: 86, expiryDate: "2026-02-30" }),
+      quote({ strike: 87, expiryDate: "Dec 18" }),
+      quote({ strike: 88, bid: 0 }),
+      quote({ strike: 89, ask: 0 }),
+      quote({ strike: 91, bid: 1.2, ask: 1.1 }),
+      quote({ strike: 92, bid: 1.1, ask: 1.1 }),
+      quote({ strike: 95, bid: 2, ask: 3 }),
+      quote({ strike: 93, impliedVolatility: Number.NaN }),
+      quote({ strike: 94, greeks: { delta: Number.NaN, gamma: 0, theta: 0, vega: 0 } }),
+      // Cheaper than its intrinsic value: no volatility gives that price.
+      quote({ strike: 150, bid: 1, ask: 1.1 }),
+    ]);
+    const result = scanChain(chain, ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT] }));
+    expect(result.skippedQuotes).toEqual([
+      { reason: SkipReason.SKIP_REASON_NO_BID, count: 1n },
+      { reason: SkipReason.SKIP_REASON_NO_ASK, count: 1n },
+      { reason: SkipReason.SKIP_REASON_CROSSED, count: 1n },
+      { reason: SkipReason.SKIP_REASON_LOCKED, count: 1n },
+      { reason: SkipReason.SKIP_REASON_INVALID_STRIKE, count: 2n },
+      { reason: SkipReason.SKIP_REASON_INVALID_PRICE, count: 5n },
+      { reason: SkipReason.SKIP_REASON_UNKNOWN_RIGHT, count: 2n },
+      { reason: SkipReason.SKIP_REASON_INVALID_EXPIRY_DATE, count: 2n },
+      { reason: SkipReason.SKIP_REASON_EXPIRED, count: 1n },
+      { reason: SkipReason.SKIP_REASON_DUPLICATE_CONTRACT, count: 1n },
+      { reason: SkipReason.SKIP_REASON_NO_IMPLIED_VOLATILITY, count: 1n },
+    ]);
+    expect(result.spreads.map((spread) => spread.id)).toEqual(["BAD:2026-12-18:BULL_PUT:90/95"]);
+    // Neither leg carried IV or greeks: both were computed from the mid, and said so.
+    expect(result.quotesWithComputedGreeks).toBe(2n);
+    expect(result.spreads[0]?.legs.every((leg) => leg.impliedVolatilityComputed && leg.greeksComputed)).toBe(true);
+  });
+
+  it("counts quotes older than max_quote_age as stale and keeps them out of spreads", () => {
+    const fresh = new Date(AS_OF.getTime() - 10_000);
+    const old = new Date(AS_OF.getTime() - 600_000);
+    const chain = chainOf([
+      quote({ strike: 95, quoteTime: fresh }),
+      quote({ strike: 90, bid: 0.4, ask: 0.5, quoteTime: old }),
+      quote({ strike: 85, bid: 0.2, ask: 0.3 }),
+    ]);
+    const query = ScanQuery.fromPartial({
+      strategies: [Strategy.STRATEGY_BULL_PUT],
+      filters: ScanFilters.fromPartial({ maxQuoteAge: { seconds: 60n, nanos: 0 } }),
+    });
+    const result = scanChain(chain, query);
+    expect(result.skippedQuotes).toEqual([{ reason: SkipReason.SKIP_REASON_STALE, count: 1n }]);
+    expect(result.spreads.map((spread) => spread.id)).toEqual(["BAD:2026-12-18:BULL_PUT:85/95"]);
+  });
+
+  it("never crash on a chain of nothing but bad rows", () => {
+    const result = scanChain(chainOf([quote({ strike: -1 }), quote({ bid: 0 })]), ScanQuery.fromPartial({}));
+    expect(result.spreads).toEqual([]);
+    expect(result.candidatesEvaluated).toBe(0n);
+  });
+});
+
+describe("a bad chain", () => {
+  it("names each unusable chain-level field under chain.", () => {
+    expect(
+      violationsOf(() =>
+        scanChain(chainOf([], { underlyingPrice: Number.NaN, asOf: undefined, rate: Number.POSITIVE_INFINITY, dividendYield: -0.1 }), undefined),
+      ).map((violation) => violation.field),
+    ).toEqual(["chain.underlying_price", "chain.as_of", "chain.rate", "chain.dividend_yield"]);
+  });
+});
+
+describe("a bad query", () => {
+  const chain = chainOf([quote({})]);
+  const fieldsOf = (query: Partial<ScanQuery>): string[] =>
+    violationsOf(() => scanChain(chain, ScanQuery.fromPartial(query))).map((violation) => violation.field);
+
+  it("names every offending field at once", () => {
+    expect(
+      fieldsOf({
+        strategies: [Strategy.STRATEGY_BULL_PUT, unnamed<Strategy>(42)],
+        limit: 0,
+        filters: ScanFilters.fromPartial({
+          minDte: 30,
+          maxDte: 10,
+          minWidth: -5,
+          minPop: Number.NaN,
+          maxProbabilityOfTouch: Number.POSITIVE_INFINITY,
+          minShortDelta: 0.4,
+          maxShortDelta: 0.2,
+        }),
+      }),
+    ).toEqual([
+      "query.strategies[1]",
+      "query.limit",
+      "query.filters.min_dte",
+      "query.filters.min_short_delta",
+      "query.filters.min_width",
+      "query.filters.min_pop",
+      "query.filters.max_probability_of_touch",
+    ]);
+  });
+
+  it.each([
+    [{ limit: 1001 }, "query.limit"],
+    [{ sort: unnamed<SortKey>(99) }, "query.sort"],
+    [{ pricing: PricingMode.UNRECOGNIZED }, "query.pricing"],
+    [{ filters: ScanFilters.fromPartial({ maxWidth: -1 }) }, "query.filters.max_width"],
+    [{ filters: ScanFilters.fromPartial({ maxShortDelta: 1.5 }) }, "query.filters.max_short_delta"],
+    [{ filters: ScanFilters.fromPartial({ maxPerExpiry: 0 }) }, "query.filters.max_per_expiry"],
+    [{ filters: ScanFilters.fromPartial({ maxQuoteAge: { seconds: -1n, nanos: 0 } }) }, "query.filters.max_quote_age"],
+    [{ scoreWeights: { pop: -1 } }, "query.score_weights.pop"],
+    [{ scoreWeights: { pop: 0, expectedValuePerRisk: 0, liquidity: 0 } }, "query.score_weights"],
+  ] as [Partial<ScanQuery>, string][])("refuses bad query %# naming exactly its field", (query, field) => {
+    expect(fieldsOf(query)).toEqual([field]);
+  });
+
+  it("accepts the limits themselves", () => {
+    expect(() => scanChain(chain, ScanQuery.fromPartial({ limit: 1 }))).not.toThrow();
+    expect(() => scanChain(chain, ScanQuery.fromPartial({ limit: 1000 }))).not.toThrow();
+  });
+});
