@@ -83,7 +83,11 @@ export function strategyToJSON(object: Strategy): string {
   }
 }
 
-/** SortKey orders the results. Ties are broken by the engine's documented stable rule. */
+/**
+ * SortKey orders the results. Ties are broken by a stable rule: higher score, then the
+ * earlier expiration, then the strategy's enum order, then the legs' strikes (lower first,
+ * leg by leg in the order put long, put short, call short, call long).
+ */
 export enum SortKey {
   /** SORT_KEY_UNSPECIFIED - Not set: the same as SORT_KEY_SCORE. */
   SORT_KEY_UNSPECIFIED = 0,
@@ -335,8 +339,11 @@ export interface ScanFilters {
 }
 
 /**
- * ScoreWeights set the weight of each component of the composite score. Absent weights
- * take the engine's documented defaults; weights are relative and need not sum to 1.
+ * ScoreWeights set the weight of each component of the composite score:
+ *   score = (w_ev * clamp(EV / max loss, -1, 1) + w_pop * POP + w_liq * (1 - min(1, worst leg bid-ask width / mid)))
+ *           / (w_ev + w_pop + w_liq)
+ * Absent weights take the defaults w_ev 0.5, w_pop 0.3, w_liq 0.2; weights are relative
+ * and need not sum to 1, but at least one must be above 0.
  */
 export interface ScoreWeights {
   /** Weight of expected value per dollar of max loss, a dimensionless weight >= 0. */
@@ -347,7 +354,10 @@ export interface ScoreWeights {
   pop?:
     | number
     | undefined;
-  /** Weight of leg liquidity (tight markets, open interest), a dimensionless weight >= 0. */
+  /**
+   * Weight of liquidity (the worst leg's bid-ask width as a fraction of its mid), a
+   * dimensionless weight >= 0.
+   */
   liquidity?: number | undefined;
 }
 
