@@ -164,6 +164,14 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
     const isCredit = net > 0 && strategy !== Strategy.STRATEGY_BULL_CALL && strategy !== Strategy.STRATEGY_BEAR_PUT;
     const isDebit = strategy === Strategy.STRATEGY_BULL_CALL || strategy === Strategy.STRATEGY_BEAR_PUT;
     if (!isCredit && !isDebit) return;
+    if (legs.length === 4) {
+      // Each side of an iron spread must be a credit vertical in its own right.
+      const sideCredit = (sold: Leg, bought: Leg): number => sold.sell - bought.buy;
+      const putSide = sideCredit(legs[1]!.leg, legs[0]!.leg);
+      const callSide = sideCredit(legs[2]!.leg, legs[3]!.leg);
+      if (!(putSide > 1e-9 && slots[1]! - slots[0]! - putSide > 1e-9)) return;
+      if (!(callSide > 1e-9 && slots[3]! - slots[2]! - callSide > 1e-9)) return;
+    }
     const wingWidths =
       strategy === Strategy.STRATEGY_IRON_CONDOR || strategy === Strategy.STRATEGY_IRON_BUTTERFLY
         ? [slots[1]! - slots[0]!, slots[3]! - slots[2]!]
@@ -203,16 +211,25 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
         )) *
       multiplier;
     if (expectedValue < lo(f.minExpectedValue)) return;
-    const touch =
-      touchBarriers.length === 2 && touchBarriers[0]! < touchBarriers[1]!
-        ? touchProbabilityEither(spot, rate, q, volatility, years, touchBarriers[0]!, touchBarriers[1]!)
-        : touchBarriers[0]! >= spot
-          ? touchProbabilityAbove(spot, rate, q, volatility, years, touchBarriers[0]!)
-          : touchProbabilityBelow(spot, rate, q, volatility, years, touchBarriers[0]!);
+    // The path reaching a short strike from its winning side: above a short call, below a
+    // short put, either for a condor; a butterfly's shared strike always has the price on
+    // one losing side, so it counts as touched.
+    const shortLegs = legs.filter(({ sold }) => sold).map(({ leg }) => leg);
+    let touch: number;
+    if (shortLegs.length === 1) {
+      const short = shortLegs[0]!;
+      touch = short.isCall
+        ? touchProbabilityAbove(spot, rate, q, volatility, years, short.strike)
+        : touchProbabilityBelow(spot, rate, q, volatility, years, short.strike);
+    } else {
+      touch = touchBarriers[0]! < touchBarriers[1]! ? touchProbabilityEither(spot, rate, q, volatility, years, touchBarriers[0]!, touchBarriers[1]!) : 1;
+    }
     if (touch > hi(f.maxProbabilityOfTouch)) return;
-    const worstFraction = Math.max(...legs.map(({ leg }) => (leg.ask - leg.bid) / leg.mid));
+    // Liquidity: the share of the net price left after filling every leg at natural, not mid.
+    const slippage = legs.reduce((sum, { leg }) => sum + (leg.ask - leg.bid) / 2, 0);
+    const liquidity = 1 - Math.min(1, slippage / Math.abs(net));
     const evPerRisk = Math.max(-1, Math.min(1, expectedValue / (maxLoss * multiplier)));
-    const score = (weights.ev * evPerRisk + weights.pop * pop + weights.liquidity * (1 - Math.min(1, worstFraction))) / weightSum;
+    const score = (weights.ev * evPerRisk + weights.pop * pop + weights.liquidity * liquidity) / weightSum;
     const sortValue = {
       [SortKey.SORT_KEY_UNSPECIFIED]: score,
       [SortKey.SORT_KEY_SCORE]: score,

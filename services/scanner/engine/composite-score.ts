@@ -1,10 +1,13 @@
 // The default ranking: a composite score in [-1, 1] (documented in the README, "Spread
 // engine"), with weights the query may set, normalised to sum to 1:
 //
-//   score = w_ev · clamp(EV / max loss, -1, 1) + w_pop · POP + w_liq · (1 - min(1, worst leg's bid-ask width / mid))
+//   score = w_ev · clamp(EV / max loss, -1, 1) + w_pop · POP + w_liq · (1 - min(1, slippage / |net credit|))
 //
-// EV per dollar at risk rewards spreads that are cheap for their risk under the model;
-// POP rewards the likely winners; liquidity rewards legs that can be filled near the mid.
+// where slippage is half the legs' summed bid-ask widths: what filling every leg at the
+// natural price instead of the mid costs, per share. EV per dollar at risk rewards spreads
+// that are cheap for their risk under the model; POP rewards the likely winners; liquidity
+// rewards spreads whose price survives the trip from mid to natural (a $0.01 debit on legs
+// a cent wide scores 0 there, however good its model EV).
 
 export function compositeScore(
   expectedValuePerRisk: number,
@@ -18,7 +21,8 @@ export function compositeScore(
   return weightEv * clamped + weightPop * pop + weightLiquidity * liquidity;
 }
 
-/** Liquidity component from the worst leg's bid-ask width as a fraction of its mid. */
-export function liquidityComponent(worstBidAskFraction: number): number {
-  return 1 - (worstBidAskFraction < 1 ? worstBidAskFraction : 1);
+/** Liquidity component: the share of the net credit (or debit) left after slippage from mid to natural. */
+export function liquidityComponent(summedBidAskWidth: number, netCredit: number): number {
+  const lost = (0.5 * summedBidAskWidth) / (netCredit < 0 ? -netCredit : netCredit);
+  return lost < 1 ? 1 - lost : 0;
 }

@@ -2,5 +2,5 @@
 export { EngineInputError, type InputViolation } from "./input-errors.js";
 export { prepareChain, type PreparedChain } from "./prepared-chain.js";
 export { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, resolveQuery } from "./resolved-query.js";
-export { scanChain, scanPrepared, type ScanOptions } from "./scan-engine.js";
+export { MAX_CANDIDATES, scanChain, scanPrepared, type ScanOptions } from "./scan-engine.js";
 export { spreadId, strategyName } from "./spread-description.js";

@@ -79,7 +79,7 @@ class Checker {
     if (!Number.isFinite(number)) {
       this.violations.push({ field, description: "must be a finite number" });
     } else if (number < min || number > max) {
-      this.violations.push({ field, description: `must be from ${min} to ${max} ${unit}; got ${number}`.trimEnd() });
+      this.violations.push({ field, description: `must be from ${min} to ${max}${unit ? ` ${unit}` : ""}; got ${number}` });
     }
     return number;
   }

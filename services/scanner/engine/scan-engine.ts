@@ -24,6 +24,13 @@ import {
 } from "./spread-evaluator.js";
 import { NO_LEG, TopCandidates } from "./top-candidates.js";
 
+/**
+ * Most candidate spreads one scan may evaluate. Iron spreads grow with the fourth power of
+ * the strikes per expiration: a query with no width bound on a full chain would run for
+ * minutes, so the engine refuses it, naming the filter that narrows it best.
+ */
+export const MAX_CANDIDATES = 25_000_000;
+
 export interface ScanOptions {
   /** Version of the stored chain, reported back; 0 for an inline chain. */
   readonly chainVersion?: bigint;
@@ -264,6 +271,7 @@ class ScanRun {
     const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
     const putWings = creditWings(puts, this.query.minWidth, this.query.maxWidth, shortFlag);
     const callWings = creditWings(calls, this.query.minWidth, this.query.maxWidth, shortFlag);
+    this.refuseIfTooBroad(this.evaluated + ironCandidateCount(putWings, callWings, puts, calls, condor, butterfly));
     const evaluator = this.evaluator;
     const putStrikes = puts.table.strike;
     const callStrikes = calls.table.strike;
@@ -310,6 +318,16 @@ class ScanRun {
     }
   }
 
+  private refuseIfTooBroad(candidates: number): void {
+    if (candidates <= MAX_CANDIDATES) return;
+    throw new EngineInputError([
+      {
+        field: "query.filters.max_width",
+        description: `the query reaches more than ${MAX_CANDIDATES.toLocaleString("en-US")} candidate spreads; narrow it with max_width (iron spreads grow fastest with it), a DTE range or short delta bounds`,
+      },
+    ]);
+  }
+
   private countStaleQuotes(): void {
     const ageLimit = this.prepared.asOfMs - this.query.maxQuoteAgeMs;
     let stale = 0;
@@ -320,6 +338,26 @@ class ScanRun {
     }
     this.skipped[SkipReason.SKIP_REASON_STALE] = stale;
   }
+}
+
+/** How many iron spreads ironSpreads would evaluate for these wings, without evaluating them. */
+function ironCandidateCount(putWings: CreditWings, callWings: CreditWings, puts: PricedSide, calls: PricedSide, condor: boolean, butterfly: boolean): number {
+  let count = 0;
+  for (let p = 0; p < putWings.shortCount; p++) {
+    const putShort = putWings.shorts[p] as number;
+    const putShortStrike = puts.table.strike[putShort] as number;
+    const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
+    const putWingCount = (putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number);
+    for (let c = 0; c < callWings.shortCount; c++) {
+      const callShort = callWings.shorts[c] as number;
+      const callShortStrike = calls.table.strike[callShort] as number;
+      const isCondor = condor && callShortStrike > putShortStrike && putIsOtm && ((calls.flags[callShort] as number) & LEG_SHORT_OTM) !== 0;
+      if (isCondor || (butterfly && callShortStrike === putShortStrike)) {
+        count += putWingCount * ((callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number));
+      }
+    }
+  }
+  return count;
 }
 
 /** The credit verticals of one side, grouped by short leg: wings firstWing[i] to firstWing[i + 1] - 1 belong to shorts[i]. */

@@ -144,7 +144,10 @@ export class SpreadEvaluator {
     if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return false;
 
     const bidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
-    const liquidity = liquidityComponent(bidAskFraction);
+    const liquidity = liquidityComponent(
+      (table.ask[short] as number) - (table.bid[short] as number) + (table.ask[long] as number) - (table.bid[long] as number),
+      net,
+    );
     if (!describe && this.rankBeforeProbabilities && this.cannotRankWhateverItsOdds(net, width, maxLossPerLot, returnOnRisk, popCeiling, liquidity, threshold)) {
       this.passed++;
       return false;
@@ -291,6 +294,12 @@ export class SpreadEvaluator {
     const maxLoss = width - net;
     if (!describe) {
       if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return false;
+      // Each side must be a credit vertical in its own right: a side priced at or above its
+      // width is an artefact of stale or wide quotes, not an opportunity.
+      const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
+      const callCredit = (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
+      if (!(putCredit > MONEY_EPSILON && putWidth - putCredit > MONEY_EPSILON)) return false;
+      if (!(callCredit > MONEY_EPSILON && callWidth - callCredit > MONEY_EPSILON)) return false;
       if (net < query.minCredit || net < query.minCreditToWidth * width) return false;
       const difference = putWidth > callWidth ? putWidth - callWidth : callWidth - putWidth;
       if (difference > query.maxWingWidthDifference) return false;
@@ -306,7 +315,19 @@ export class SpreadEvaluator {
       calls.bidAskFraction[callShort] as number,
       calls.bidAskFraction[callLong] as number,
     );
-    const liquidity = liquidityComponent(bidAskFraction);
+    const putTable = puts.table;
+    const callTable = calls.table;
+    const liquidity = liquidityComponent(
+      (putTable.ask[putShort] as number) -
+        (putTable.bid[putShort] as number) +
+        (putTable.ask[putLong] as number) -
+        (putTable.bid[putLong] as number) +
+        (callTable.ask[callShort] as number) -
+        (callTable.bid[callShort] as number) +
+        (callTable.ask[callLong] as number) -
+        (callTable.bid[callLong] as number),
+      net,
+    );
     // Unlike a vertical's, an iron spread's expected value is cheap here (its legs' expected
     // payoffs are cached per pair of shorts) and POP is not, so EV comes first and a
     // candidate that cannot rank even at the pair's POP ceiling is dropped before POP.
@@ -339,12 +360,12 @@ export class SpreadEvaluator {
     let touch = Number.NaN;
     if (describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH) {
       if (Number.isNaN(this.pairTouch)) {
+        // A butterfly's shorts share one strike, so the price always stands on the losing side
+        // of one of them (or on the strike itself, which a diffusion leaves at once): touched.
         this.pairTouch =
           strikePutShort < strikeCallShort
             ? touchProbabilityEither(spot, rate, dividendYield, volatility, years, strikePutShort, strikeCallShort)
-            : strikePutShort >= spot
-              ? touchProbabilityAbove(spot, rate, dividendYield, volatility, years, strikePutShort)
-              : touchProbabilityBelow(spot, rate, dividendYield, volatility, years, strikePutShort);
+            : 1;
       }
       touch = this.pairTouch;
       if (!describe && touch > query.maxProbabilityOfTouch) return false;
@@ -534,7 +555,7 @@ export class SpreadEvaluator {
     return value;
   }
 
-  /** Probability of touching one leg's strike under its own volatility, cached per leg. */
+  /** Probability that the price reaches a short leg's strike from its winning side, under the leg's own volatility, cached per leg. */
   private ownTouch(side: PricedSide, leg: number): number {
     const cached = side.ownTouch[leg] as number;
     if (!Number.isNaN(cached)) return cached;
@@ -542,10 +563,11 @@ export class SpreadEvaluator {
     const years = this.market.expiry.years;
     const volatility = side.table.impliedVolatility[leg] as number;
     const strike = side.table.strike[leg] as number;
-    const value =
-      strike >= spot
-        ? touchProbabilityAbove(spot, rate, dividendYield, volatility, years, strike)
-        : touchProbabilityBelow(spot, rate, dividendYield, volatility, years, strike);
+    // A short call loses above its strike, a short put below: already there (in the money)
+    // counts as touched.
+    const value = side.isCall
+      ? touchProbabilityAbove(spot, rate, dividendYield, volatility, years, strike)
+      : touchProbabilityBelow(spot, rate, dividendYield, volatility, years, strike);
     side.ownTouch[leg] = value;
     return value;
   }

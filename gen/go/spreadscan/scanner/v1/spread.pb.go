@@ -394,8 +394,9 @@ type Spread struct {
 	ReturnOnRisk float64 `protobuf:"fixed64,13,opt,name=return_on_risk,json=returnOnRisk,proto3" json:"return_on_risk,omitempty"`
 	// Probability that the position makes money at expiry, fraction in [0, 1].
 	Pop float64 `protobuf:"fixed64,14,opt,name=pop,proto3" json:"pop,omitempty"`
-	// Probability that the underlying touches a short strike (either one, for condors and
-	// butterflies) before expiry, fraction in [0, 1].
+	// Probability that the underlying reaches a short strike from its winning side (above a
+	// short call, below a short put; either, for condors) before expiry, fraction in [0, 1].
+	// A short strike already in the money, and a butterfly's shared strike, count as touched (1).
 	ProbabilityOfTouch float64 `protobuf:"fixed64,15,opt,name=probability_of_touch,json=probabilityOfTouch,proto3" json:"probability_of_touch,omitempty"`
 	// Expected profit or loss at expiry, undiscounted, dollars per lot.
 	ExpectedValue float64 `protobuf:"fixed64,16,opt,name=expected_value,json=expectedValue,proto3" json:"expected_value,omitempty"`

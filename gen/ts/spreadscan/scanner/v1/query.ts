@@ -340,10 +340,12 @@ export interface ScanFilters {
 
 /**
  * ScoreWeights set the weight of each component of the composite score:
- *   score = (w_ev * clamp(EV / max loss, -1, 1) + w_pop * POP + w_liq * (1 - min(1, worst leg bid-ask width / mid)))
+ *   score = (w_ev * clamp(EV / max loss, -1, 1) + w_pop * POP + w_liq * (1 - min(1, slippage / |net credit|)))
  *           / (w_ev + w_pop + w_liq)
- * Absent weights take the defaults w_ev 0.5, w_pop 0.3, w_liq 0.2; weights are relative
- * and need not sum to 1, but at least one must be above 0.
+ * where slippage is half the sum of the legs' bid-ask widths (what filling every leg at
+ * the natural price instead of the mid costs, per share). Absent weights take the defaults
+ * w_ev 0.5, w_pop 0.3, w_liq 0.2; weights are relative and need not sum to 1, but at least
+ * one must be above 0.
  */
 export interface ScoreWeights {
   /** Weight of expected value per dollar of max loss, a dimensionless weight >= 0. */
@@ -355,8 +357,8 @@ export interface ScoreWeights {
     | number
     | undefined;
   /**
-   * Weight of liquidity (the worst leg's bid-ask width as a fraction of its mid), a
-   * dimensionless weight >= 0.
+   * Weight of liquidity (the share of the net credit left after slippage from mid to
+   * natural), a dimensionless weight >= 0.
    */
   liquidity?: number | undefined;
 }

@@ -162,8 +162,9 @@ export interface Spread {
   /** Probability that the position makes money at expiry, fraction in [0, 1]. */
   pop: number;
   /**
-   * Probability that the underlying touches a short strike (either one, for condors and
-   * butterflies) before expiry, fraction in [0, 1].
+   * Probability that the underlying reaches a short strike from its winning side (above a
+   * short call, below a short put; either, for condors) before expiry, fraction in [0, 1].
+   * A short strike already in the money, and a butterfly's shared strike, count as touched (1).
    */
   probabilityOfTouch: number;
   /** Expected profit or loss at expiry, undiscounted, dollars per lot. */
