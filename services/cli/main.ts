@@ -5,6 +5,8 @@
 import { Command, CommanderError } from "commander";
 import { ChainFileError } from "./chain-file.js";
 import { registerChainGenerate } from "./commands/chain-generate.js";
+import { registerScan } from "./commands/scan.js";
+import { UsageError } from "./usage-error.js";
 
 const EXIT_USAGE = 2;
 const EXIT_BUG = 1;
@@ -20,6 +22,7 @@ function buildProgram(): Command {
   // One line per command: `register…(parent)` from its module in commands/.
   const chain = program.command("chain").description("make option chain files");
   registerChainGenerate(chain);
+  registerScan(program);
 
   return program;
 }
@@ -33,6 +36,10 @@ async function run(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     if (error instanceof ChainFileError) {
       process.stderr.write(`spreadscan: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      for (const line of error.lines) process.stderr.write(`spreadscan: ${line}\n`);
       return EXIT_USAGE;
     }
     process.stderr.write(`spreadscan: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

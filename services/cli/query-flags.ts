@@ -1,0 +1,375 @@
+// The command-line form of a ScanQuery: one flag per filter (kebab-case of its proto name),
+// plus strategies, sort, pricing, limit and score weights. Any command that asks for spreads
+// (an offline scan of a file, a scan or a watch through the coordinator) adds these flags
+// with `addQueryFlags`, builds its query with `scanQueryFromFlags`, and names the flag
+// behind each field the engine or a service refuses with `queryViolationLines`.
+//
+// Parsing checks only that a value has the right shape (a number, a whole number, a known
+// name); whether it is in range is the engine's call, so the CLI and the services refuse
+// exactly the same queries, with the same words.
+import { InvalidArgumentError, Option, type Command } from "commander";
+import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
+import { PricingMode, ScanFilters, ScanQuery, ScoreWeights, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, type InputViolation } from "../scanner/engine/index.js";
+
+const FILTER_GROUP = "Filters (each optional; every one given must hold):";
+const RANKING_GROUP = "Strategies and ranking:";
+const WEIGHT_GROUP = "Score weights (relative to each other, need not sum to 1):";
+
+// ---- value parsers: shape only, ranges are the engine's --------------------------------------
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const UINT32_MAX = 2 ** 32 - 1;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** A parser for a flag taking any finite number in decimal notation; the error shows `example`. */
+export function decimal(example: string): (text: string) => number {
+  return (text) => {
+    // Number("") is 0 and Number("0x10") is 16: accept decimal notation only.
+    const value = DECIMAL.test(text.trim()) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(value)) throw new InvalidArgumentError(`expected a number, like ${example}.`);
+    return value;
+  };
+}
+
+/** A whole number that fits a proto uint32 (days, spreads); the engine judges its range. */
+function wholeNumber(example: string): (text: string) => number {
+  return (text) => {
+    const value = /^\+?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+    if (!(value <= UINT32_MAX)) throw new InvalidArgumentError(`expected a whole number, 0 or more, like ${example}.`);
+    return value;
+  };
+}
+
+/** A count of contracts, a proto uint64. */
+function contracts(text: string): bigint {
+  const digits = /^\+?(\d+)$/.exec(text.trim())?.[1];
+  const value = digits === undefined ? undefined : BigInt(digits);
+  if (value === undefined || value > UINT64_MAX) throw new InvalidArgumentError("expected a whole number of contracts, 0 or more, like 100.");
+  return value;
+}
+
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The largest google.protobuf.Duration, 10,000 years. */
+const MAX_DURATION_SECONDS = 315_576_000_000;
+
+/** A duration in seconds when bare ("30", "2.5") or with a unit ("500ms", "30s", "5m", "1h"). */
+export function parseDuration(text: string): Duration {
+  const match = /^(\d+\.?\d*|\.\d+)(ms|s|m|h)?$/.exec(text.trim());
+  const milliseconds = match?.[1] === undefined ? Number.NaN : Number(match[1]) * (DURATION_UNIT_MS[match[2] ?? "s"] ?? Number.NaN);
+  if (!(milliseconds <= MAX_DURATION_SECONDS * 1000)) {
+    throw new InvalidArgumentError("expected seconds or a duration with a unit, like 30, 500ms, 30s or 5m.");
+  }
+  const seconds = Math.floor(milliseconds / 1000);
+  // Rounding may not carry into the seconds: nanos above 999,999,999 are not a Duration.
+  return { seconds: BigInt(seconds), nanos: Math.min(999_999_999, Math.round((milliseconds - seconds * 1000) * 1e6)) };
+}
+
+/** Lower case with dashes, without the enum's prefix: "STRATEGY_BULL_PUT" and "Bull_Put" are "bull-put". */
+function choiceKey(text: string, enumPrefix: string): string {
+  const key = text.trim().toLowerCase().replaceAll("_", "-");
+  return key.startsWith(`${enumPrefix}-`) ? key.slice(enumPrefix.length + 1) : key;
+}
+
+function choice<T>(what: string, choices: ReadonlyMap<string, T>, enumPrefix: string, shown: readonly string[]): (text: string) => T {
+  return (text) => {
+    const value = choices.get(choiceKey(text, enumPrefix));
+    if (value === undefined) throw new InvalidArgumentError(`expected ${what}: ${shown.join(", ")}.`);
+    return value;
+  };
+}
+
+// ---- strategies, sort, pricing --------------------------------------------------------------
+
+/** The command-line name of each strategy, as --strategy takes it and the table shows it. */
+export const STRATEGY_FLAG_NAMES: ReadonlyMap<Strategy, string> = new Map([
+  [Strategy.STRATEGY_BULL_PUT, "bull-put"],
+  [Strategy.STRATEGY_BEAR_CALL, "bear-call"],
+  [Strategy.STRATEGY_BULL_CALL, "bull-call"],
+  [Strategy.STRATEGY_BEAR_PUT, "bear-put"],
+  [Strategy.STRATEGY_IRON_CONDOR, "iron-condor"],
+  [Strategy.STRATEGY_IRON_BUTTERFLY, "iron-butterfly"],
+]);
+const STRATEGY_NAMES = [...STRATEGY_FLAG_NAMES.values()];
+const STRATEGIES = new Map([...STRATEGY_FLAG_NAMES].map(([strategy, name]) => [name, strategy]));
+const parseStrategy = choice("a strategy", STRATEGIES, "strategy", STRATEGY_NAMES);
+
+/** Repeatable, and each value may list several: --strategy bull-put,bear-call. */
+function collectStrategies(text: string, previous: readonly Strategy[] | undefined): Strategy[] {
+  return [...(previous ?? []), ...text.split(",").map(parseStrategy)];
+}
+
+const SORT_KEYS = new Map([
+  ["score", SortKey.SORT_KEY_SCORE],
+  ["pop", SortKey.SORT_KEY_POP],
+  ["expected-value", SortKey.SORT_KEY_EXPECTED_VALUE],
+  ["ev", SortKey.SORT_KEY_EXPECTED_VALUE],
+  ["return-on-risk", SortKey.SORT_KEY_RETURN_ON_RISK],
+  ["ror", SortKey.SORT_KEY_RETURN_ON_RISK],
+  ["credit", SortKey.SORT_KEY_CREDIT],
+  ["credit-to-width", SortKey.SORT_KEY_CREDIT_TO_WIDTH],
+  ["max-loss", SortKey.SORT_KEY_MAX_LOSS],
+  ["probability-of-touch", SortKey.SORT_KEY_PROBABILITY_OF_TOUCH],
+  ["touch", SortKey.SORT_KEY_PROBABILITY_OF_TOUCH],
+]);
+const SORT_NAMES = ["score", "pop", "expected-value (ev)", "return-on-risk (ror)", "credit", "credit-to-width", "max-loss", "probability-of-touch (touch)"];
+const parseSort = choice("a sort key", SORT_KEYS, "sort-key", SORT_NAMES);
+
+const PRICING_MODES = new Map([
+  ["mid", PricingMode.PRICING_MODE_MID],
+  ["natural", PricingMode.PRICING_MODE_NATURAL],
+]);
+const parsePricing = choice("a pricing mode", PRICING_MODES, "pricing-mode", [...PRICING_MODES.keys()]);
+
+// ---- filters --------------------------------------------------------------------------------
+
+type FilterKey = Exclude<keyof ScanFilters, "shortStrikesOutOfTheMoney">;
+
+/** One value-taking filter flag; its name and option key both follow from the proto field. */
+interface FilterFlag {
+  /** The ScanFilters field in the proto's snake_case, as engine violations name it. */
+  readonly field: string;
+  readonly valueName: string;
+  /** What it means, ending with its unit in parentheses. */
+  readonly help: string;
+  readonly parse: (text: string) => number | bigint | Duration;
+  /** Shorter names a trader would type. */
+  readonly aliases?: readonly string[];
+}
+
+const days = wholeNumber("30");
+const fraction = decimal("0.3");
+const dollars = decimal("2.5");
+const lotDollars = decimal("500");
+
+const FILTER_FLAGS: readonly FilterFlag[] = [
+  { field: "min_dte", valueName: "days", help: "fewest calendar days to expiry, inclusive (days)", parse: days },
+  { field: "max_dte", valueName: "days", help: "most calendar days to expiry, inclusive (days)", parse: days },
+  { field: "min_short_delta", valueName: "fraction", help: "smallest |delta| of each short leg (fraction 0–1)", parse: fraction },
+  { field: "max_short_delta", valueName: "fraction", help: "largest |delta| of each short leg (fraction 0–1)", parse: fraction },
+  { field: "max_long_delta", valueName: "fraction", help: "largest |delta| of each long leg (fraction 0–1)", parse: fraction },
+  { field: "min_width", valueName: "dollars", help: "narrowest strike distance, each wing of a condor (dollars per share)", parse: dollars },
+  { field: "max_width", valueName: "dollars", help: "widest strike distance, each wing of a condor (dollars per share)", parse: dollars },
+  { field: "min_credit", valueName: "dollars", help: "smallest net credit of credit spreads (dollars per share)", parse: dollars },
+  { field: "max_debit", valueName: "dollars", help: "largest net debit of debit spreads, positive (dollars per share)", parse: dollars },
+  { field: "min_credit_to_width", valueName: "fraction", help: "smallest credit / width of credit spreads (fraction 0–1)", parse: fraction },
+  { field: "max_max_loss", valueName: "dollars", help: "largest max loss (dollars per lot)", parse: lotDollars, aliases: ["max-loss"] },
+  { field: "min_pop", valueName: "fraction", help: "smallest probability of profit at expiry (fraction 0–1)", parse: fraction },
+  {
+    field: "min_expected_value",
+    valueName: "dollars",
+    help: "smallest expected value at expiry, may be negative (dollars per lot)",
+    parse: decimal("-25"),
+    aliases: ["min-ev"],
+  },
+  {
+    field: "max_probability_of_touch",
+    valueName: "fraction",
+    help: "largest probability of touching a short strike before expiry (fraction 0–1)",
+    parse: fraction,
+    aliases: ["max-touch"],
+  },
+  {
+    field: "min_return_on_risk",
+    valueName: "fraction",
+    help: "smallest max profit / max loss (fraction, 0.25 = 25%)",
+    parse: decimal("0.25"),
+    aliases: ["min-ror"],
+  },
+  { field: "min_open_interest", valueName: "contracts", help: "smallest open interest of every leg (contracts)", parse: contracts },
+  { field: "min_volume", valueName: "contracts", help: "smallest volume of every leg (contracts)", parse: contracts },
+  { field: "max_leg_bid_ask_width", valueName: "dollars", help: "widest bid-ask of every leg (dollars per share)", parse: decimal("0.10") },
+  {
+    field: "max_leg_bid_ask_width_fraction",
+    valueName: "fraction",
+    help: "widest bid-ask of every leg relative to its mid (fraction, 0.1 = 10%)",
+    parse: decimal("0.1"),
+  },
+  {
+    field: "min_short_implied_volatility",
+    valueName: "fraction",
+    help: "lowest implied volatility of each short leg (annualised fraction, 0.2 = 20%)",
+    parse: decimal("0.2"),
+    aliases: ["min-short-iv"],
+  },
+  {
+    field: "max_short_implied_volatility",
+    valueName: "fraction",
+    help: "highest implied volatility of each short leg (annualised fraction)",
+    parse: decimal("0.6"),
+    aliases: ["max-short-iv"],
+  },
+  {
+    field: "max_wing_width_difference",
+    valueName: "dollars",
+    help: "largest put wing minus call wing of condors and butterflies (dollars per share)",
+    parse: dollars,
+  },
+  { field: "max_per_expiry", valueName: "spreads", help: "most spreads per expiration (spreads)", parse: wholeNumber("5") },
+  {
+    field: "max_quote_age",
+    valueName: "duration",
+    help: "oldest quote allowed, from the chain's as-of (seconds, or with a unit: 500ms, 30s, 5m)",
+    parse: parseDuration,
+  },
+];
+
+const OTM_FIELD = "short_strikes_out_of_the_money";
+
+function camelCase(snake: string): string {
+  return snake.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+function kebabCase(snake: string): string {
+  return snake.replaceAll("_", "-");
+}
+
+/** Commander's option key for a flag: --max-loss is "maxLoss". */
+function optionKey(flagName: string): string {
+  return camelCase(flagName.replaceAll("-", "_"));
+}
+
+/** The key of a filter in commander's options, which is also its ScanFilters field. */
+function filterKey(filter: FilterFlag): FilterKey {
+  return camelCase(filter.field) as FilterKey;
+}
+
+// ---- score weights --------------------------------------------------------------------------
+
+interface WeightFlag {
+  /** The ScoreWeights field in snake_case. */
+  readonly field: string;
+  readonly flag: string;
+  readonly help: string;
+}
+
+const WEIGHT_FLAGS: readonly WeightFlag[] = [
+  {
+    field: "expected_value_per_risk",
+    flag: "weight-ev",
+    help: `expected value per dollar at risk, ≥ 0 (default: ${DEFAULT_SCORE_WEIGHTS.expectedValuePerRisk})`,
+  },
+  { field: "pop", flag: "weight-pop", help: `probability of profit, ≥ 0 (default: ${DEFAULT_SCORE_WEIGHTS.pop})` },
+  { field: "liquidity", flag: "weight-liquidity", help: `leg liquidity (tight markets, open interest), ≥ 0 (default: ${DEFAULT_SCORE_WEIGHTS.liquidity})` },
+];
+
+// ---- adding the flags -----------------------------------------------------------------------
+
+/** Adds every query flag to `command`, grouped in its help. */
+export function addQueryFlags(command: Command): Command {
+  command
+    .addOption(
+      new Option("--strategy <name>", `strategy to look for, repeatable or comma-separated: ${STRATEGY_NAMES.join(", ")} (default: all)`)
+        .argParser(collectStrategies)
+        .helpGroup(RANKING_GROUP),
+    )
+    .addOption(new Option("--sort <key>", `order of the results: ${SORT_NAMES.join(", ")} (default: score)`).argParser(parseSort).helpGroup(RANKING_GROUP))
+    .addOption(
+      new Option("--limit <spreads>", `most spreads shown, 1 to ${MAX_LIMIT} (default: ${DEFAULT_LIMIT})`)
+        .argParser(wholeNumber(String(DEFAULT_LIMIT)))
+        .helpGroup(RANKING_GROUP),
+    )
+    .addOption(
+      new Option("--pricing <mode>", "fill price of each leg: mid, or natural (sell at the bid, buy at the ask) (default: mid)")
+        .argParser(parsePricing)
+        .helpGroup(RANKING_GROUP),
+    );
+
+  for (const filter of FILTER_FLAGS) {
+    const flag = kebabCase(filter.field);
+    const aliases = filter.aliases ?? [];
+    const aliasNote = aliases.length > 0 ? `; also ${aliases.map((alias) => `--${alias}`).join(", ")}` : "";
+    command.addOption(new Option(`--${flag} <${filter.valueName}>`, `${filter.help}${aliasNote}`).argParser(filter.parse).helpGroup(FILTER_GROUP));
+    for (const alias of aliases) {
+      // Hidden, so each filter takes one line of help; giving both spellings is an error.
+      command.addOption(new Option(`--${alias} <${filter.valueName}>`).argParser(filter.parse).conflicts(filterKey(filter)).hideHelp().helpGroup(FILTER_GROUP));
+    }
+  }
+  command.addOption(
+    new Option(`--no-${kebabCase(OTM_FIELD)}`, "allow short strikes in the money (by default every short strike is out of the money)").helpGroup(
+      FILTER_GROUP,
+    ),
+  );
+
+  for (const weight of WEIGHT_FLAGS) {
+    command.addOption(new Option(`--${weight.flag} <weight>`, weight.help).argParser(decimal("0.5")).helpGroup(WEIGHT_GROUP));
+  }
+  return command;
+}
+
+// ---- flags to query -------------------------------------------------------------------------
+
+type FlagValues = Readonly<Record<string, unknown>>;
+
+/** The alias the user typed for a filter, if any. */
+function aliasGiven(filter: FilterFlag, values: FlagValues): string | undefined {
+  return filter.aliases?.find((alias) => values[optionKey(alias)] !== undefined);
+}
+
+/**
+ * The ScanQuery the flags describe, from `command.opts()` of a command `addQueryFlags`
+ * prepared. Absent flags stay absent, so the engine's documented defaults apply.
+ */
+export function scanQueryFromFlags(values: FlagValues): ScanQuery {
+  const filters: Partial<Record<keyof ScanFilters, unknown>> = {};
+  for (const filter of FILTER_FLAGS) {
+    const alias = aliasGiven(filter, values);
+    filters[filterKey(filter)] = values[alias === undefined ? filterKey(filter) : optionKey(alias)];
+  }
+  // Commander sets a negated flag's value to true when absent; only an explicit "no" is sent.
+  if (values[camelCase(OTM_FIELD)] === false) filters.shortStrikesOutOfTheMoney = false;
+
+  const weights: Partial<Record<keyof ScoreWeights, number>> = {};
+  for (const weight of WEIGHT_FLAGS) {
+    const value = values[optionKey(weight.flag)];
+    if (typeof value === "number") weights[camelCase(weight.field) as keyof ScoreWeights] = value;
+  }
+
+  return ScanQuery.fromPartial({
+    strategies: values.strategy as Strategy[] | undefined,
+    // Each value came from the parser FILTER_FLAGS gives its field, so it has the field's type.
+    filters: ScanFilters.fromPartial(filters as Partial<ScanFilters>),
+    sort: values.sort as SortKey | undefined,
+    pricing: values.pricing as PricingMode | undefined,
+    limit: values.limit as number | undefined,
+    // Absent unless a weight is given, as a query written by hand would be.
+    scoreWeights: Object.keys(weights).length > 0 ? ScoreWeights.fromPartial(weights) : undefined,
+  });
+}
+
+// ---- refused fields back to flags -----------------------------------------------------------
+
+/**
+ * The flag that sets a ScanQuery field named as the engine names it, in snake_case under
+ * the query ("filters.min_pop", "strategies[1]", "score_weights.pop"); the alias when the
+ * user typed one. Undefined for a field no flag sets.
+ */
+export function flagForQueryField(field: string, values: FlagValues = {}): string | undefined {
+  if (/^strategies(\[\d+\])?$/.test(field)) return "--strategy";
+  if (field === "sort" || field === "pricing" || field === "limit") return `--${field}`;
+  if (field === "score_weights") return WEIGHT_FLAGS.map((weight) => `--${weight.flag}`).join(", ");
+  const weight = WEIGHT_FLAGS.find((candidate) => field === `score_weights.${candidate.field}`);
+  if (weight) return `--${weight.flag}`;
+  if (field === `filters.${OTM_FIELD}`) return `--no-${kebabCase(OTM_FIELD)}`;
+  const filter = FILTER_FLAGS.find((candidate) => field === `filters.${candidate.field}`);
+  if (!filter) return undefined;
+  return `--${aliasGiven(filter, values) ?? kebabCase(filter.field)}`;
+}
+
+/** Filter fields a description may name (as in "must not be above max_dte"), longest first. */
+const FILTER_FIELDS = FILTER_FLAGS.map((filter) => filter.field).sort((a, b) => b.length - a.length);
+
+/**
+ * One line per refused query field, naming the flag instead of the field, also inside the
+ * description ("--min-dte: must not be above --max-dte (30 > 10)"). `violations` have fields
+ * relative to the query, as above; a field no flag sets is named as it stands.
+ */
+export function queryViolationLines(violations: readonly InputViolation[], values: FlagValues = {}): string[] {
+  return violations.map(({ field, description }) => {
+    let text = description;
+    for (const name of FILTER_FIELDS) {
+      text = text.replace(new RegExp(`\\b${name}\\b`, "g"), () => flagForQueryField(`filters.${name}`, values) ?? name);
+    }
+    return `${flagForQueryField(field, values) ?? field}: ${text}`;
+  });
+}

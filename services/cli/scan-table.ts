@@ -1,0 +1,164 @@
+// A scan result for people: one summary line (what was scanned and how the scan went), then
+// one row per spread. Money per lot is in whole dollars, prices per share in cents,
+// probabilities in percent. In a terminal too narrow for every column, the least needed
+// columns are left out and a note says which; --json has everything.
+import Table from "cli-table3";
+import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
+
+export interface TableLayout {
+  /** Columns available, e.g. the terminal's width; absent for no limit (output to a file or pipe). */
+  readonly width?: number;
+}
+
+interface Column {
+  readonly header: string;
+  readonly align: "left" | "right";
+  readonly cell: (spread: Spread, rank: number) => string;
+  /** Left out first when the table is too wide: lower goes sooner; absent means always shown. */
+  readonly dropOrder?: number;
+}
+
+const WHOLE_DOLLARS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0, minimumFractionDigits: 0 });
+const DOLLARS_AND_CENTS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2, minimumFractionDigits: 2 });
+const COUNT = new Intl.NumberFormat("en-US");
+
+/**
+ * Dollars per share: cents, and the half cent mid pricing gives (1.235), without rounding a
+ * small debit to "-0.00".
+ */
+function price(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const text = value.toFixed(3);
+  if (Number(text) === 0) return "0.00";
+  return text.endsWith("0") ? text.slice(0, -1) : text;
+}
+
+/** Dollars per lot: whole dollars, but cents below $10, where rounding would hide most of the value. */
+function dollars(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return (Math.abs(value) < 10 ? DOLLARS_AND_CENTS : WHOLE_DOLLARS).format(value);
+}
+
+const percent = (fraction: number): string => `${(fraction * 100).toFixed(1)}%`;
+
+const COLUMNS: readonly Column[] = [
+  { header: "#", align: "right", cell: (_spread, rank) => String(rank) },
+  { header: "strategy", align: "left", cell: (spread) => STRATEGY_FLAG_NAMES.get(spread.strategy) ?? String(spread.strategy) },
+  { header: "expiry", align: "left", cell: (spread) => spread.expiryDate },
+  { header: "DTE", align: "right", cell: (spread) => String(spread.dte) },
+  { header: "strikes", align: "left", cell: (spread) => spread.legs.map((leg) => String(leg.strike)).join("/") },
+  // Per share, as a trader enters the order; a debit is negative, as in the proto.
+  { header: "credit", align: "right", cell: (spread) => price(spread.netCredit) },
+  { header: "max profit", align: "right", cell: (spread) => dollars(spread.maxProfit), dropOrder: 1 },
+  { header: "max loss", align: "right", cell: (spread) => dollars(spread.maxLoss) },
+  { header: "breakevens", align: "left", cell: (spread) => spread.breakevens.map(price).join("/"), dropOrder: 3 },
+  { header: "POP", align: "right", cell: (spread) => percent(spread.pop) },
+  { header: "touch", align: "right", cell: (spread) => percent(spread.probabilityOfTouch), dropOrder: 2 },
+  { header: "EV", align: "right", cell: (spread) => dollars(spread.expectedValue), dropOrder: 5 },
+  { header: "RoR", align: "right", cell: (spread) => percent(spread.returnOnRisk), dropOrder: 4 },
+  { header: "score", align: "right", cell: (spread) => spread.score.toFixed(3), dropOrder: 6 },
+];
+
+// No borders: columns two spaces apart, a rule under the header.
+const PLAIN_CHARS = {
+  top: "",
+  "top-mid": "",
+  "top-left": "",
+  "top-right": "",
+  bottom: "",
+  "bottom-mid": "",
+  "bottom-left": "",
+  "bottom-right": "",
+  left: "",
+  "left-mid": "",
+  mid: "─",
+  "mid-mid": "──",
+  right: "",
+  "right-mid": "",
+  middle: "  ",
+};
+
+function buildTable(spreads: readonly Spread[], columns: readonly Column[]): Table.Table {
+  const table = new Table({
+    head: columns.map((column) => column.header),
+    colAligns: columns.map((column) => column.align),
+    chars: PLAIN_CHARS,
+    // No colours: the output is read by people and by scripts alike.
+    style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 0 },
+  });
+  spreads.forEach((spread, index) => table.push(columns.map((column) => column.cell(spread, index + 1))));
+  return table;
+}
+
+const widthOf = (rendered: string): number => Math.max(...rendered.split("\n").map((line) => line.length));
+
+/** The table with as many columns as fit `width`, and the headers of those left out. */
+function fittedTable(spreads: readonly Spread[], width: number | undefined): { readonly text: string; readonly hidden: readonly string[] } {
+  const droppable = COLUMNS.filter((column) => column.dropOrder !== undefined).sort((a, b) => (a.dropOrder ?? 0) - (b.dropOrder ?? 0));
+  let columns = COLUMNS;
+  let text = buildTable(spreads, columns).toString();
+  const hidden: string[] = [];
+  for (const column of droppable) {
+    if (width === undefined || widthOf(text) <= width) break;
+    columns = columns.filter((kept) => kept !== column);
+    hidden.push(column.header);
+    text = buildTable(spreads, columns).toString();
+  }
+  return { text, hidden };
+}
+
+function skipReasonLabel(reason: SkipReason): string {
+  return (SkipReason[reason] as string | undefined)?.replace(/^SKIP_REASON_/, "").toLowerCase().replaceAll("_", " ") ?? `reason ${reason}`;
+}
+
+/**
+ * One line: what was scanned (symbol, price, as-of, delayed), what the scan did, how long it
+ * took. Given a width it would overflow, it breaks between its parts instead of mid-word.
+ */
+export function formatScanSummary(result: ScanResult, layout: TableLayout = {}): string {
+  const asOf = result.chainAsOf ? result.chainAsOf.toISOString().replace(/\.000Z$/, "Z") : "unknown time";
+  const skipped =
+    result.skippedQuotes.length === 0
+      ? "no quotes skipped"
+      : `skipped ${result.skippedQuotes.map((entry) => `${COUNT.format(entry.count)} ${skipReasonLabel(entry.reason)}`).join(", ")}`;
+  const computed = result.quotesWithComputedGreeks;
+  const greeks = computed === 0n ? "IV/greeks from the chain" : `IV/greeks computed for ${COUNT.format(computed)} quotes`;
+  const parts = [
+    `${result.symbol} ${price(result.underlyingPrice)} as of ${asOf} (${result.delayed ? "delayed" : "live"})`,
+    `${COUNT.format(result.candidatesEvaluated)} candidates, ${COUNT.format(result.candidatesPassed)} passed, ${result.spreads.length} shown`,
+    skipped,
+    greeks,
+    `${(result.timings?.totalMs ?? 0).toFixed(1)} ms`,
+  ];
+  return wrapParts(parts, " · ", layout.width);
+}
+
+/** Joins `parts` with `separator`, starting a new indented line where the next part would pass `width`. */
+function wrapParts(parts: readonly string[], separator: string, width: number | undefined): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of parts) {
+    const joined = line === "" ? part : `${line}${separator}${part}`;
+    if (width !== undefined && line !== "" && joined.length > width) {
+      lines.push(`${line}${separator.trimEnd()}`);
+      line = `  ${part}`;
+    } else {
+      line = joined;
+    }
+  }
+  lines.push(line);
+  return lines.join("\n");
+}
+
+/** The summary line, then the table (or a plain "no spreads" line); ends with a newline. */
+export function formatScanTable(result: ScanResult, layout: TableLayout = {}): string {
+  const summary = formatScanSummary(result, layout);
+  if (result.spreads.length === 0) {
+    return `${summary}\nNo spreads passed the filters.\n`;
+  }
+  const { text, hidden } = fittedTable(result.spreads, layout.width);
+  const note = hidden.length > 0 ? `(too narrow for: ${hidden.join(", ")}; --json has every field)\n` : "";
+  return `${summary}\n${text}\n${note}`;
+}

@@ -1,0 +1,281 @@
+// `spreadscan scan --chain FILE` as a user runs it: the real entry point in its own process,
+// on chain files written the way `chain generate` writes them. The spreads it prints are
+// checked against the filters it was given and against the engine called directly with the
+// same chain and query, not against hard-coded expectations.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { PricingMode, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { CSV_QUOTE_COLUMNS, writeChainFile } from "../../services/cli/chain-file.js";
+import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { scanChain } from "../../services/scanner/engine/index.js";
+import { projectTool, runTool, type ToolResult } from "../support/tools.js";
+
+const MAIN = "services/cli/main.ts";
+const AS_OF = "2025-06-02T14:30:00Z";
+const SPOT = 600;
+const directory = mkdtempSync(join(tmpdir(), "cli-scan-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const file = (name: string): string => join(directory, name);
+const jsonChain = file("spy.json");
+const csvChain = file("spy.csv");
+let chain: OptionChain;
+
+beforeAll(async () => {
+  chain = generateSyntheticChain({ symbol: "SPY", spot: SPOT, seed: 42, asOf: new Date(AS_OF) });
+  await writeChainFile(jsonChain, chain);
+  await writeChainFile(csvChain, chain);
+});
+
+function spreadscan(...args: string[]): Promise<ToolResult> {
+  return runTool(process.execPath, ["--import", "tsx", MAIN, ...args]);
+}
+
+// One query, as flags and as the ScanQuery they stand for. Bounded in DTE and width so that a
+// scan of the whole SPY chain takes a moment (unbounded condors are billions of candidates).
+const QUERY_FLAGS = [
+  ["--strategy", "bull-put", "--strategy", "BEAR_CALL,iron-condor"],
+  ["--min-dte", "20", "--max-dte", "50"],
+  ["--min-width", "2", "--max-width", "10"],
+  ["--min-pop", "0.6", "--max-short-delta", "0.3"],
+  ["--max-loss", "900", "--min-open-interest", "10", "--max-per-expiry", "3"],
+  ["--pricing", "natural", "--sort", "pop", "--limit", "12"],
+].flat();
+const QUERY = ScanQuery.fromPartial({
+  strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL, Strategy.STRATEGY_IRON_CONDOR],
+  filters: { minDte: 20, maxDte: 50, minWidth: 2, maxWidth: 10, minPop: 0.6, maxShortDelta: 0.3, maxMaxLoss: 900, minOpenInterest: 10n, maxPerExpiry: 3 },
+  pricing: PricingMode.PRICING_MODE_NATURAL,
+  sort: SortKey.SORT_KEY_POP,
+  limit: 12,
+});
+
+// The proto3 JSON fields the checks read; proto3 JSON leaves out fields at their default.
+interface JsonLeg {
+  readonly action: string;
+  readonly right: string;
+  readonly strike: number;
+  readonly openInterest?: string;
+  readonly greeks?: { readonly delta?: number };
+}
+interface JsonSpread {
+  readonly id: string;
+  readonly strategy: string;
+  readonly expiryDate: string;
+  readonly dte?: number;
+  readonly legs: readonly JsonLeg[];
+  readonly pop?: number;
+  readonly maxLoss?: number;
+}
+interface JsonScanResponse {
+  readonly result: {
+    readonly symbol: string;
+    readonly spreads?: readonly JsonSpread[];
+    readonly candidatesEvaluated?: string;
+    readonly candidatesPassed?: string;
+    readonly chainAsOf: string;
+    readonly underlyingPrice: number;
+  };
+}
+
+/** Checks `path` holds a spreadscan.scanner.v1.ScanResponse in proto3 JSON, by buf and the real descriptor set. */
+async function bufConvert(path: string): Promise<ToolResult> {
+  const descriptor = projectTool("gen/descriptor/spreadscan.binpb");
+  return runTool(projectTool("node_modules/.bin/buf"), [
+    "convert",
+    descriptor,
+    "--type",
+    "spreadscan.scanner.v1.ScanResponse",
+    "--from",
+    `${path}#format=json`,
+    "--to",
+    "-#format=json",
+  ]);
+}
+
+const wings = (legs: readonly JsonLeg[]): number[] => {
+  const strikes = legs.map((leg) => leg.strike);
+  const [a = 0, b = 0, c = 0, d = 0] = strikes;
+  return strikes.length === 4 ? [b - a, d - c] : [b - a];
+};
+
+function expectFiltersHold(spreads: readonly JsonSpread[]): void {
+  const perExpiry = new Map<string, number>();
+  for (const spread of spreads) {
+    expect(["STRATEGY_BULL_PUT", "STRATEGY_BEAR_CALL", "STRATEGY_IRON_CONDOR"]).toContain(spread.strategy);
+    expect(spread.dte ?? 0).toBeGreaterThanOrEqual(20);
+    expect(spread.dte ?? 0).toBeLessThanOrEqual(50);
+    for (const wing of wings(spread.legs)) {
+      expect(wing).toBeGreaterThanOrEqual(2);
+      expect(wing).toBeLessThanOrEqual(10);
+    }
+    expect(spread.pop ?? 0).toBeGreaterThanOrEqual(0.6);
+    expect(spread.maxLoss ?? 0).toBeLessThanOrEqual(900);
+    for (const leg of spread.legs) {
+      expect(BigInt(leg.openInterest ?? "0")).toBeGreaterThanOrEqual(10n);
+      if (leg.action !== "LEG_ACTION_SELL") continue;
+      expect(Math.abs(leg.greeks?.delta ?? 0)).toBeLessThanOrEqual(0.3);
+      // Short strikes out of the money is on unless --no-short-strikes-out-of-the-money.
+      if (leg.right === "OPTION_RIGHT_PUT") expect(leg.strike).toBeLessThan(SPOT);
+      else expect(leg.strike).toBeGreaterThan(SPOT);
+    }
+    perExpiry.set(spread.expiryDate, (perExpiry.get(spread.expiryDate) ?? 0) + 1);
+  }
+  expect(Math.max(...perExpiry.values())).toBeLessThanOrEqual(3);
+  const pops = spreads.map((spread) => spread.pop ?? 0);
+  expect(pops).toEqual([...pops].sort((a, b) => b - a));
+}
+
+describe("spreadscan scan --chain --json", () => {
+  it.each([
+    ["JSON", jsonChain],
+    ["CSV", csvChain],
+  ])("prints a valid ScanResponse for a %s chain, every spread within the filters, the engine's own answer", async (_form, path) => {
+    const run = await spreadscan("scan", "--chain", path, ...QUERY_FLAGS, "--json");
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+
+    const outPath = `${path}.out.json`;
+    writeFileSync(outPath, run.stdout);
+    const converted = await bufConvert(outPath);
+    expect(converted.stderr).toBe("");
+    expect(converted.exitCode).toBe(0);
+    // buf drops fields it does not know without a word: what it reads back must be all we wrote.
+    const response = JSON.parse(run.stdout) as JsonScanResponse;
+    const reread = JSON.parse(converted.stdout) as JsonScanResponse;
+    expect(new Date(reread.result.chainAsOf).getTime()).toBe(new Date(response.result.chainAsOf).getTime());
+    expect({ ...reread.result, chainAsOf: undefined }).toEqual({ ...response.result, chainAsOf: undefined });
+
+    const spreads = response.result.spreads ?? [];
+    expect(response.result).toMatchObject({ symbol: "SPY", underlyingPrice: SPOT });
+    expect(new Date(response.result.chainAsOf).toISOString()).toBe(new Date(AS_OF).toISOString());
+    expect(spreads.length).toBeGreaterThan(0);
+    expect(spreads.length).toBeLessThanOrEqual(12);
+    expectFiltersHold(spreads);
+
+    const direct = scanChain(chain, QUERY);
+    expect(spreads.map((spread) => spread.id)).toEqual(direct.spreads.map((spread) => spread.id));
+    expect(response.result.candidatesEvaluated).toBe(direct.candidatesEvaluated.toString());
+    expect(response.result.candidatesPassed).toBe(direct.candidatesPassed.toString());
+  });
+
+  it("prints an empty result as success", async () => {
+    const run = await spreadscan("scan", "--chain", jsonChain, "--strategy", "bull-put", "--max-width", "2", "--min-credit", "5", "--max-dte", "30", "--json");
+    expect(run.exitCode).toBe(0);
+    const response = JSON.parse(run.stdout) as JsonScanResponse;
+    expect(response.result.spreads ?? []).toEqual([]);
+  });
+});
+
+describe("spreadscan scan --chain (table)", () => {
+  it("prints a summary line and one row per spread, with its strategy and strikes", async () => {
+    const [table, json] = await Promise.all([
+      spreadscan("scan", "--chain", jsonChain, ...QUERY_FLAGS),
+      spreadscan("scan", "--chain", jsonChain, ...QUERY_FLAGS, "--json"),
+    ]);
+    expect(table.exitCode).toBe(0);
+    expect(table.stderr).toBe("");
+    const spreads = (JSON.parse(json.stdout) as JsonScanResponse).result.spreads ?? [];
+
+    const [summary = "", header = "", rule = "", ...rows] = table.stdout.trimEnd().split("\n");
+    expect(summary).toMatch(/^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · [\d,]+ candidates, [\d,]+ passed, \d+ shown · /);
+    expect(summary).toContain(`${spreads.length} shown`);
+    expect(summary).toMatch(/ · [\d.]+ ms$/);
+    expect(header).toMatch(/#\s+strategy\s+expiry\s+DTE\s+strikes\s+credit\s+max profit\s+max loss\s+breakevens\s+POP\s+touch\s+EV\s+RoR\s+score/);
+    expect(rule).toMatch(/^─+$/);
+    expect(rows).toHaveLength(spreads.length);
+    rows.forEach((row, index) => {
+      const spread = spreads[index]!;
+      const strategy = spread.strategy.replace(/^STRATEGY_/, "").toLowerCase().replaceAll("_", "-");
+      const strikes = spread.legs.map((leg) => leg.strike).join("/");
+      expect(row).toMatch(new RegExp(`^\\s*${index + 1}\\s+${strategy}\\s+${spread.expiryDate}\\s+${spread.dte ?? 0}\\s+${strikes}\\s`));
+    });
+  });
+
+  it("says so plainly when no spread passes", async () => {
+    const run = await spreadscan("scan", "--chain", jsonChain, "--strategy", "bull-put", "--max-width", "2", "--min-credit", "5", "--max-dte", "30");
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^SPY 600\.00 .* 0 passed, 0 shown/);
+    expect(lines[1]).toBe("No spreads passed the filters.");
+  });
+});
+
+describe.concurrent("spreadscan scan: bad usage exits 2 naming the flag", () => {
+  const badCsv = file("bad.csv");
+  const noSpotCsv = file("no-spot.csv");
+  beforeAll(() => {
+    const header = CSV_QUOTE_COLUMNS.join(",");
+    writeFileSync(badCsv, `${header}\nSPY,590,2025-06-27,put,1.10,1.15,1.12,10,100,-0.2,0.01,-0.1,0.5,0.18\nSPY,abc,2025-06-27,put,1,1.1,1,1,1,,,,,\n`);
+    writeFileSync(
+      noSpotCsv,
+      `${header}\n` +
+        ["590,put,1.10,1.15", "585,put,0.80,0.85", "610,call,1.00,1.05", "615,call,0.60,0.65"]
+          .map((quote) => {
+            const [strike, right, bid, ask] = quote.split(",");
+            return `SPY,${strike},2025-06-27,${right},${bid},${ask},,50,500,,,,,`;
+          })
+          .join("\n") +
+        "\n",
+    );
+  });
+
+  it.each([
+    ["--min-pop abc", ["--min-pop", "abc"], /option '--min-pop <fraction>' argument 'abc' is invalid/],
+    ["--min-pop 1.5 (refused by the engine)", ["--min-pop", "1.5"], /^spreadscan: --min-pop: must be from 0 to 1\b.*got 1\.5$/m],
+    ["--min-dte 30 --max-dte 10", ["--min-dte", "30", "--max-dte", "10"], /^spreadscan: --min-dte: must not be above --max-dte \(30 > 10\)$/m],
+    ["--strategy straddle", ["--strategy", "straddle"], /option '--strategy <name>' argument 'straddle' is invalid. expected a strategy: bull-put, /],
+    ["--limit 0", ["--limit", "0"], /^spreadscan: --limit: must be from 1 to 1000 spreads; got 0$/m],
+    ["--limit 2.5", ["--limit", "2.5"], /option '--limit <spreads>' argument '2.5' is invalid/],
+    ["--sort sideways", ["--sort", "sideways"], /option '--sort <key>' argument 'sideways' is invalid/],
+    ["--pricing last", ["--pricing", "last"], /option '--pricing <mode>' argument 'last' is invalid. expected a pricing mode: mid, natural/],
+    ["--max-quote-age soon", ["--max-quote-age", "soon"], /option '--max-quote-age <duration>' argument 'soon' is invalid/],
+    ["an alias out of range, named as typed", ["--max-loss", "-5"], /^spreadscan: --max-loss: must be from 0 to .*got -5$/m],
+    ["an alias with its long form", ["--max-loss", "5", "--max-max-loss", "6"], /option '--max-loss <dollars>' cannot be used with option '--max-max-loss <dollars>'/],
+    ["all score weights 0", ["--weight-ev", "0", "--weight-pop", "0", "--weight-liquidity", "0"], /^spreadscan: --weight-ev, --weight-pop, --weight-liquidity: at least one weight/m],
+    ["--spot -5 (refused by the engine)", ["--spot", "-5"], /^spreadscan: --spot: must be a positive finite price$/m],
+  ])("%s", async (_case, args, message) => {
+    const run = await spreadscan("scan", "--chain", jsonChain, "--max-dte", "10", "--max-width", "2", ...args);
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(message);
+  });
+
+  it("reports every refused flag, one line each", async () => {
+    const run = await spreadscan("scan", "--chain", jsonChain, "--min-pop", "1.5", "--min-dte", "30", "--max-dte", "10", "--limit", "0");
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trimEnd().split("\n").map((line) => /^spreadscan: (--[a-z-]+):/.exec(line)?.[1])).toEqual(["--limit", "--min-dte", "--min-pop"]);
+  });
+
+  it("a missing file", async () => {
+    const run = await spreadscan("scan", "--chain", file("missing.json"));
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/^spreadscan: cannot read chain file .*missing\.json: no such file or directory\n$/);
+  });
+
+  it("no --chain", async () => {
+    const run = await spreadscan("scan", "--min-pop", "0.5");
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/required option '--chain <file>' not specified/);
+  });
+
+  it("a CSV with a malformed row, naming the file and line", async () => {
+    const run = await spreadscan("scan", "--chain", badCsv);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/^spreadscan: .*bad\.csv line 3: strike "abc" is not a number\n$/);
+  });
+
+  it("a CSV without underlying_price and no --spot; with --spot it scans", async () => {
+    const [without, withSpot] = await Promise.all([
+      spreadscan("scan", "--chain", noSpotCsv, "--as-of", AS_OF),
+      spreadscan("scan", "--chain", noSpotCsv, "--as-of", AS_OF, "--spot", "600", "--json"),
+    ]);
+    expect(without.exitCode).toBe(2);
+    expect(without.stderr).toMatch(/^spreadscan: .*no-spot\.csv gives no underlying price: give it with --spot/);
+    expect(withSpot.exitCode).toBe(0);
+    expect((JSON.parse(withSpot.stdout) as JsonScanResponse).result).toMatchObject({ symbol: "SPY", underlyingPrice: 600 });
+  });
+});
