@@ -130,6 +130,12 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
     leg.iv <= hi(f.maxShortImpliedVolatility) &&
     (!otm || !otmRequired || (leg.isCall ? leg.strike > spot : leg.strike < spot));
   const longOk = (leg: Leg): boolean => usable(leg) && Math.abs(leg.delta) <= hi(f.maxLongDelta);
+  const atTheMoney = (side: Leg[], strike: number): boolean => {
+    if (side.some((leg) => leg.strike === spot)) return strike === spot;
+    const below = Math.max(...side.filter((leg) => leg.strike < spot).map((leg) => leg.strike));
+    const above = Math.min(...side.filter((leg) => leg.strike > spot).map((leg) => leg.strike));
+    return strike === below || strike === above;
+  };
   const widthOk = (width: number): boolean => width > 0 && width >= (f.minWidth ?? 0) && width <= hi(f.maxWidth);
 
   const weights = {
@@ -298,6 +304,9 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
               strategy = Strategy.STRATEGY_IRON_CONDOR;
             } else if (putShort.strike === callShort.strike && wanted.has(Strategy.STRATEGY_IRON_BUTTERFLY)) {
               if (!shortOk(putShort, false) || !shortOk(callShort, false)) continue;
+              // The body sits at the money (the listed strikes either side of the spot, on
+              // each side) unless the query allows shorts in the money.
+              if (otmRequired && !(atTheMoney(expiry.puts, putShort.strike) && atTheMoney(expiry.calls, callShort.strike))) continue;
               strategy = Strategy.STRATEGY_IRON_BUTTERFLY;
             } else continue;
             consider(

@@ -15,6 +15,7 @@ import { describeSpread } from "./spread-description.js";
 import {
   CREDIT_VERTICAL,
   DEBIT_VERTICAL,
+  LEG_BODY,
   LEG_LONG,
   LEG_SHORT,
   LEG_SHORT_OTM,
@@ -157,6 +158,10 @@ class ScanRun {
     const ageLimit = this.prepared.asOfMs - query.maxQuoteAgeMs;
     const priced: PricedSide = { ...side, table };
     const sqrtYears = Math.sqrt(years);
+    // The strikes at the money: the first at or above the spot, and the one below it unless
+    // the spot sits exactly on a strike.
+    const firstAtOrAbove = lowerBound(table.strike, table.count, spot, 0);
+    const lastBodyBelow = firstAtOrAbove < table.count && table.strike[firstAtOrAbove] === spot ? firstAtOrAbove : firstAtOrAbove - 1;
     for (let leg = 0; leg < table.count; leg++) {
       const bid = table.bid[leg] as number;
       const ask = table.ask[leg] as number;
@@ -191,6 +196,7 @@ class ScanRun {
           const strike = table.strike[leg] as number;
           const outOfTheMoney = side.isCall ? strike > spot : strike < spot;
           if (outOfTheMoney || !query.shortStrikesOutOfTheMoney) flags |= LEG_SHORT_OTM;
+          if (leg === firstAtOrAbove || leg === lastBodyBelow || !query.shortStrikesOutOfTheMoney) flags |= LEG_BODY;
         }
         if (absoluteDelta <= query.maxLongDelta) flags |= LEG_LONG;
       }
@@ -267,7 +273,8 @@ class ScanRun {
   private ironSpreads(puts: PricedSide, calls: PricedSide, expiryIndex: number, heap: TopCandidates): void {
     const condor = this.query.strategies.has(Strategy.STRATEGY_IRON_CONDOR);
     const butterfly = this.query.strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
-    // Butterflies sell at the money by design: the out-of-the-money rule is not theirs.
+    // Butterflies sell at the money by design: instead of the out-of-the-money rule, their
+    // body must be at the money (LEG_BODY).
     const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
     const putWings = creditWings(puts, this.query.minWidth, this.query.maxWidth, shortFlag);
     const callWings = creditWings(calls, this.query.minWidth, this.query.maxWidth, shortFlag);
@@ -289,7 +296,7 @@ class ScanRun {
           if (!condor || !putIsOtm || ((calls.flags[callShort] as number) & LEG_SHORT_OTM) === 0) continue;
           strategy = IRON_CONDOR;
         } else if (callShortStrike === putShortStrike) {
-          if (!butterfly) continue;
+          if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
           strategy = IRON_BUTTERFLY;
         } else continue;
         evaluator.beginIronPair(
@@ -340,6 +347,10 @@ class ScanRun {
   }
 }
 
+function isButterflyBody(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): boolean {
+  return ((puts.flags[putShort] as number) & (calls.flags[callShort] as number) & LEG_BODY) !== 0;
+}
+
 /** How many iron spreads ironSpreads would evaluate for these wings, without evaluating them. */
 function ironCandidateCount(putWings: CreditWings, callWings: CreditWings, puts: PricedSide, calls: PricedSide, condor: boolean, butterfly: boolean): number {
   let count = 0;
@@ -352,7 +363,7 @@ function ironCandidateCount(putWings: CreditWings, callWings: CreditWings, puts:
       const callShort = callWings.shorts[c] as number;
       const callShortStrike = calls.table.strike[callShort] as number;
       const isCondor = condor && callShortStrike > putShortStrike && putIsOtm && ((calls.flags[callShort] as number) & LEG_SHORT_OTM) !== 0;
-      if (isCondor || (butterfly && callShortStrike === putShortStrike)) {
+      if (isCondor || (butterfly && callShortStrike === putShortStrike && isButterflyBody(puts, calls, putShort, callShort))) {
         count += putWingCount * ((callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number));
       }
     }

@@ -44,6 +44,12 @@ export const LEG_SHORT = 2;
 export const LEG_SHORT_OTM = 4;
 /** Usable, and passes the long-leg filter (|delta|). */
 export const LEG_LONG = 8;
+/**
+ * At the money: the listed strike nearest the underlying price on this side (either
+ * neighbour when the price sits between two strikes), or the query allows shorts in the
+ * money. An iron butterfly's body must be here: its shorts cannot both be out of the money.
+ */
+export const LEG_BODY = 16;
 
 // Read once: the hot loop should not go through the enum object for every candidate.
 const SORT_BY_SCORE = SortKey.SORT_KEY_SCORE;

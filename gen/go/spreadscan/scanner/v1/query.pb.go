@@ -38,7 +38,7 @@ const (
 	Strategy_STRATEGY_BEAR_PUT Strategy = 4
 	// A bull put spread and a bear call spread whose strikes do not overlap.
 	Strategy_STRATEGY_IRON_CONDOR Strategy = 5
-	// An iron condor whose short put and short call share one strike.
+	// An iron condor whose short put and short call share one strike, the body.
 	Strategy_STRATEGY_IRON_BUTTERFLY Strategy = 6
 )
 
@@ -273,7 +273,9 @@ type ScanFilters struct {
 	// Largest implied volatility of each short leg, annualised fraction.
 	MaxShortImpliedVolatility *float64 `protobuf:"fixed64,21,opt,name=max_short_implied_volatility,json=maxShortImpliedVolatility,proto3,oneof" json:"max_short_implied_volatility,omitempty"`
 	// Require every short strike to be out of the money (puts below, calls above the
-	// underlying price). Absent means true.
+	// underlying price), and an iron butterfly's body to be at the money (the listed strike
+	// nearest the underlying price, either neighbour when it sits between two). Absent
+	// means true.
 	ShortStrikesOutOfTheMoney *bool `protobuf:"varint,22,opt,name=short_strikes_out_of_the_money,json=shortStrikesOutOfTheMoney,proto3,oneof" json:"short_strikes_out_of_the_money,omitempty"`
 	// Largest difference between the put wing and the call wing of an iron condor or
 	// butterfly, dollars per share.

@@ -26,7 +26,7 @@ export enum Strategy {
   STRATEGY_BEAR_PUT = 4,
   /** STRATEGY_IRON_CONDOR - A bull put spread and a bear call spread whose strikes do not overlap. */
   STRATEGY_IRON_CONDOR = 5,
-  /** STRATEGY_IRON_BUTTERFLY - An iron condor whose short put and short call share one strike. */
+  /** STRATEGY_IRON_BUTTERFLY - An iron condor whose short put and short call share one strike, the body. */
   STRATEGY_IRON_BUTTERFLY = 6,
   UNRECOGNIZED = -1,
 }
@@ -315,7 +315,9 @@ export interface ScanFilters {
     | undefined;
   /**
    * Require every short strike to be out of the money (puts below, calls above the
-   * underlying price). Absent means true.
+   * underlying price), and an iron butterfly's body to be at the money (the listed strike
+   * nearest the underlying price, either neighbour when it sits between two). Absent
+   * means true.
    */
   shortStrikesOutOfTheMoney?:
     | boolean
