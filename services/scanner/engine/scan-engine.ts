@@ -114,17 +114,49 @@ class ScanRun {
     const wantPutVerticals = strategies.has(Strategy.STRATEGY_BULL_PUT) || strategies.has(Strategy.STRATEGY_BEAR_PUT);
     const wantCallVerticals = strategies.has(Strategy.STRATEGY_BEAR_CALL) || strategies.has(Strategy.STRATEGY_BULL_CALL);
     const wantIron = strategies.has(Strategy.STRATEGY_IRON_CONDOR) || strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
+    const ironWings = wantIron ? this.planIronSpreads() : [];
     this.prepared.expiries.forEach((expiry, expiryIndex) => {
-      if (expiry.dte < this.query.minDte || expiry.dte > this.query.maxDte) return;
+      if (!this.inDteRange(expiry)) return;
       this.evaluator.setExpiry(expiry);
       const puts = this.priceSide(this.putSide, expiry.puts, expiry.years);
       const calls = this.priceSide(this.callSide, expiry.calls, expiry.years);
       const heap = this.perExpiry ?? this.final;
       if (wantPutVerticals) this.verticals(puts, expiryIndex, heap);
       if (wantCallVerticals) this.verticals(calls, expiryIndex, heap);
-      if (wantIron) this.ironSpreads(puts, calls, expiryIndex, heap);
+      const wings = ironWings[expiryIndex];
+      if (wings) this.ironSpreads(puts, calls, wings.puts, wings.calls, expiryIndex, heap);
       this.perExpiry?.drainInto(this.final);
     });
+  }
+
+  private inDteRange(expiry: ExpirySlice): boolean {
+    return expiry.dte >= this.query.minDte && expiry.dte <= this.query.maxDte;
+  }
+
+  /**
+   * The wings of every expiration's iron spreads, and their count: a query that would reach
+   * more than MAX_CANDIDATES is refused before any is evaluated.
+   */
+  private planIronSpreads(): ({ puts: CreditWings; calls: CreditWings } | undefined)[] {
+    const condor = this.query.strategies.has(Strategy.STRATEGY_IRON_CONDOR);
+    const butterfly = this.query.strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
+    // Butterflies sell at the money by design: instead of the out-of-the-money rule, their
+    // body must be at the money (LEG_BODY).
+    const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
+    let total = 0;
+    const plan = this.prepared.expiries.map((expiry) => {
+      if (!this.inDteRange(expiry)) return undefined;
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years);
+      const wings = {
+        puts: creditWings(puts, this.query.minWidth, this.query.maxWidth, shortFlag),
+        calls: creditWings(calls, this.query.minWidth, this.query.maxWidth, shortFlag),
+      };
+      total += ironCandidateCount(wings.puts, wings.calls, puts, calls, condor, butterfly);
+      return wings;
+    });
+    this.refuseIfTooBroad(total);
+    return plan;
   }
 
   /** The kept candidates, best first, described in full. */
@@ -270,15 +302,9 @@ class ScanRun {
    * bear call spread. Grouped by the pair of short legs, which fixes the volatility, so
    * the expected payoffs of the wings are computed once per pair, not once per candidate.
    */
-  private ironSpreads(puts: PricedSide, calls: PricedSide, expiryIndex: number, heap: TopCandidates): void {
+  private ironSpreads(puts: PricedSide, calls: PricedSide, putWings: CreditWings, callWings: CreditWings, expiryIndex: number, heap: TopCandidates): void {
     const condor = this.query.strategies.has(Strategy.STRATEGY_IRON_CONDOR);
     const butterfly = this.query.strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
-    // Butterflies sell at the money by design: instead of the out-of-the-money rule, their
-    // body must be at the money (LEG_BODY).
-    const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
-    const putWings = creditWings(puts, this.query.minWidth, this.query.maxWidth, shortFlag);
-    const callWings = creditWings(calls, this.query.minWidth, this.query.maxWidth, shortFlag);
-    this.refuseIfTooBroad(this.evaluated + ironCandidateCount(putWings, callWings, puts, calls, condor, butterfly));
     const evaluator = this.evaluator;
     const putStrikes = puts.table.strike;
     const callStrikes = calls.table.strike;
@@ -391,16 +417,21 @@ function creditWings(side: PricedSide, minWidth: number, maxWidth: number, short
   const longs: number[] = [];
   const largestCredit: number[] = [];
   const narrowestWidth: number[] = [];
-  for (let near = 0; near < table.count; near++) {
+  const strikes = table.strike;
+  const count = table.count;
+  for (let near = 0; near < count; near++) {
     if (((flags[near] as number) & shortFlag) === 0) continue;
-    const nearStrike = table.strike[near] as number;
+    const nearStrike = strikes[near] as number;
     const wingsBefore = longs.length;
     let largest = -Infinity;
     let narrowest = Infinity;
-    for (let far = 0; far < table.count; far++) {
+    // Longs further from the money by a width in [minWidth, maxWidth], in ascending strike order.
+    const first = isCall ? lowerBound(strikes, count, nearStrike + minWidth, near + 1) : lowerBound(strikes, count, nearStrike - maxWidth, 0);
+    const end = isCall ? upperBound(strikes, count, nearStrike + maxWidth, first) : Math.min(near, upperBound(strikes, count, nearStrike - minWidth, 0));
+    for (let far = first; far < end; far++) {
       if (((flags[far] as number) & LEG_LONG) === 0) continue;
-      const width = isCall ? (table.strike[far] as number) - nearStrike : nearStrike - (table.strike[far] as number);
-      if (width > 0 && width >= minWidth && width <= maxWidth) {
+      const width = isCall ? (strikes[far] as number) - nearStrike : nearStrike - (strikes[far] as number);
+      if (width > 0) {
         longs.push(far);
         largest = Math.max(largest, (side.sell[near] as number) - (side.buy[far] as number));
         narrowest = Math.min(narrowest, width);
