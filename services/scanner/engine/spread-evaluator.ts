@@ -154,7 +154,11 @@ export class SpreadEvaluator {
       (table.ask[short] as number) - (table.bid[short] as number) + (table.ask[long] as number) - (table.bid[long] as number),
       net,
     );
-    if (!describe && this.rankBeforeProbabilities && this.cannotRankWhateverItsOdds(net, width, maxLossPerLot, returnOnRisk, popCeiling, liquidity, threshold)) {
+    if (
+      !describe &&
+      this.rankBeforeProbabilities &&
+      this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popCeiling, returnOnRisk * popCeiling, maxProfit * multiplier * popCeiling, Number.NaN, liquidity, threshold)
+    ) {
       this.passed++;
       return false;
     }
@@ -177,7 +181,11 @@ export class SpreadEvaluator {
       if (!describe && touch > query.maxProbabilityOfTouch) return false;
     }
 
-    if (!describe && query.minExpectedValue === -Infinity && this.cannotRank(net, width, maxProfitPerLot, maxLossPerLot, returnOnRisk, pop, touch, liquidity, threshold)) {
+    if (
+      !describe &&
+      query.minExpectedValue === -Infinity &&
+      this.cannotRank(net, width, maxLossPerLot, returnOnRisk, pop, returnOnRisk * pop, maxProfitPerLot * pop, touch, liquidity, threshold)
+    ) {
       this.passed++;
       return false;
     }
@@ -343,7 +351,11 @@ export class SpreadEvaluator {
     const expectedValuePerLot = expectedPayoff * multiplier;
     if (!describe) {
       if (expectedValuePerLot < query.minExpectedValue) return false;
-      if (this.ironRankBeforePop && this.cannotRankAtPopCeiling(net, width, maxLossPerLot, returnOnRisk, expectedValuePerLot, liquidity, threshold)) {
+      const ceiling = this.wingPopCeiling;
+      if (
+        this.ironRankBeforePop &&
+        this.cannotRank(net, width, maxLossPerLot, returnOnRisk, ceiling, expectedValuePerLot / maxLossPerLot, expectedValuePerLot, Number.NaN, liquidity, threshold)
+      ) {
         this.passed++;
         return false;
       }
@@ -395,100 +407,35 @@ export class SpreadEvaluator {
   }
 
   /**
-   * True when the candidate cannot beat `threshold` even at its best odds (POP at
-   * `popCeiling`, and EV per risk at its ceiling, return on risk × POP), or when its sort
-   * key is known already and strictly worse. Saves the logarithms and normal CDFs of POP.
-   */
-  private cannotRankWhateverItsOdds(
-    net: number,
-    width: number,
-    maxLossPerLot: number,
-    returnOnRisk: number,
-    popCeiling: number,
-    liquidity: number,
-    threshold: number,
-  ): boolean {
-    if (threshold === -Infinity) return false;
-    switch (this.query.sort) {
-      case SORT_BY_SCORE: {
-        const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = this.query.weights;
-        return compositeScore(returnOnRisk * popCeiling, popCeiling, liquidity, expectedValuePerRisk, popWeight, liquidityWeight) < threshold;
-      }
-      case SORT_BY_RETURN_ON_RISK:
-        return returnOnRisk < threshold;
-      case SORT_BY_CREDIT:
-        return net < threshold;
-      case SORT_BY_CREDIT_TO_WIDTH:
-        return net / width < threshold;
-      case SORT_BY_MAX_LOSS:
-        return -maxLossPerLot < threshold;
-      default:
-        return false;
-    }
-  }
-
-  /** True when an iron spread with known EV cannot beat `threshold` even with its pair's POP ceiling. */
-  private cannotRankAtPopCeiling(
-    net: number,
-    width: number,
-    maxLossPerLot: number,
-    returnOnRisk: number,
-    expectedValuePerLot: number,
-    liquidity: number,
-    threshold: number,
-  ): boolean {
-    if (threshold === -Infinity) return false;
-    switch (this.query.sort) {
-      case SORT_BY_SCORE: {
-        const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = this.query.weights;
-        const ceiling = this.wingPopCeiling;
-        return compositeScore(expectedValuePerLot / maxLossPerLot, ceiling, liquidity, expectedValuePerRisk, popWeight, liquidityWeight) < threshold;
-      }
-      case SORT_BY_POP:
-        return this.wingPopCeiling < threshold;
-      case SORT_BY_EXPECTED_VALUE:
-        return expectedValuePerLot < threshold;
-      case SORT_BY_RETURN_ON_RISK:
-        return returnOnRisk < threshold;
-      case SORT_BY_CREDIT:
-        return net < threshold;
-      case SORT_BY_CREDIT_TO_WIDTH:
-        return net / width < threshold;
-      case SORT_BY_MAX_LOSS:
-        return -maxLossPerLot < threshold;
-      default:
-        return false;
-    }
-  }
-
-  /**
-   * True when the candidate cannot beat `threshold` whatever its expected value: EV never
-   * exceeds max profit × POP, since the payoff is at most max profit where positive.
+   * True when the candidate cannot rank above `threshold`, judged from what is known of it
+   * so far: exact values, or bounds where a metric is not computed yet. POP is at most
+   * `popBound`; EV per lot at most `expectedValueBound` and EV per dollar at risk at most
+   * `expectedValuePerRiskBound` (EV never exceeds max profit × POP: the payoff is at most
+   * max profit where positive); `touch` is NaN while unknown. Ties on the sort key are
+   * broken by score, so only what is strictly worse is dropped.
    */
   private cannotRank(
     net: number,
     width: number,
-    maxProfitPerLot: number,
     maxLossPerLot: number,
     returnOnRisk: number,
-    pop: number,
+    popBound: number,
+    expectedValuePerRiskBound: number,
+    expectedValueBound: number,
     touch: number,
     liquidity: number,
     threshold: number,
   ): boolean {
     if (threshold === -Infinity) return false;
-    const query = this.query;
-    if (query.sort === SORT_BY_SCORE) {
-      const bestEvPerRisk = returnOnRisk * pop;
-      const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = query.weights;
-      return compositeScore(bestEvPerRisk, pop, liquidity, expectedValuePerRisk, popWeight, liquidityWeight) < threshold;
-    }
-    if (query.sort === SORT_BY_EXPECTED_VALUE) return maxProfitPerLot * pop < threshold;
-    // Other keys do not depend on EV, but ties on them are broken by score: prune only
-    // what is strictly worse on the key itself.
-    switch (query.sort) {
+    switch (this.query.sort) {
+      case SORT_BY_SCORE: {
+        const { expectedValuePerRisk, pop: popWeight, liquidity: liquidityWeight } = this.query.weights;
+        return compositeScore(expectedValuePerRiskBound, popBound, liquidity, expectedValuePerRisk, popWeight, liquidityWeight) < threshold;
+      }
       case SORT_BY_POP:
-        return pop < threshold;
+        return popBound < threshold;
+      case SORT_BY_EXPECTED_VALUE:
+        return expectedValueBound < threshold;
       case SORT_BY_RETURN_ON_RISK:
         return returnOnRisk < threshold;
       case SORT_BY_CREDIT:

@@ -7,7 +7,7 @@ import { PricingMode, ScanFilters, ScanQuery, SortKey, Strategy } from "../../..
 import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { CALL, optionPrice, PUT } from "../../../services/scanner/engine/black-scholes.js";
 import { scanChain } from "../../../services/scanner/engine/index.js";
-import { SORT_KEYS } from "../../../services/scanner/engine/resolved-query.js";
+import { ALL_STRATEGIES, SORT_KEYS } from "../../../services/scanner/engine/resolved-query.js";
 import { referenceScan } from "../../support/reference-scanner.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
@@ -110,14 +110,7 @@ const filtersArbitrary = fc
 
 const queryArbitrary = fc
   .record({
-    strategies: fc.subarray([
-      Strategy.STRATEGY_BULL_PUT,
-      Strategy.STRATEGY_BEAR_CALL,
-      Strategy.STRATEGY_BULL_CALL,
-      Strategy.STRATEGY_BEAR_PUT,
-      Strategy.STRATEGY_IRON_CONDOR,
-      Strategy.STRATEGY_IRON_BUTTERFLY,
-    ]),
+    strategies: fc.subarray(ALL_STRATEGIES),
     filters: filtersArbitrary,
     sort: fc.constantFrom(...SORT_KEYS),
     pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
