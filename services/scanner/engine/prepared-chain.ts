@@ -60,8 +60,6 @@ export interface PreparedChain {
   /** Quotes that can never form a leg, by reason (staleness is judged per query). */
   readonly skipped: SkipCounts;
   readonly quotesWithComputedGreeks: number;
-  /** Milliseconds spent preparing. */
-  readonly prepareMs: number;
 }
 
 function chainViolations(chain: OptionChain): InputViolation[] {
@@ -120,7 +118,6 @@ interface ExpiryGroup {
  * bad rows are skipped and counted by reason, never thrown.
  */
 export function prepareChain(chain: OptionChain): PreparedChain {
-  const started = performance.now();
   const violations = chainViolations(chain);
   if (violations.length > 0) throw new EngineInputError(violations);
   const asOfMs = (chain.asOf as Date).getTime();
@@ -198,7 +195,6 @@ export function prepareChain(chain: OptionChain): PreparedChain {
     expiries,
     skipped,
     quotesWithComputedGreeks,
-    prepareMs: performance.now() - started,
   };
 }
 
