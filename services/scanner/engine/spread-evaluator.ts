@@ -154,16 +154,24 @@ export class SpreadEvaluator {
       (table.ask[short] as number) - (table.bid[short] as number) + (table.ask[long] as number) - (table.bid[long] as number),
       net,
     );
-    if (
-      !describe &&
-      this.rankBeforeProbabilities &&
-      this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popCeiling, returnOnRisk * popCeiling, maxProfit * multiplier * popCeiling, Number.NaN, liquidity, threshold)
-    ) {
-      this.passed++;
-      return false;
+    const volatility = table.impliedVolatility[short] as number;
+    if (!describe && this.rankBeforeProbabilities && threshold !== -Infinity) {
+      // EV never exceeds max profit × POP; and when the long leg's own volatility is at
+      // least the short's (a put skew's bull puts, its bull calls), valuing the long leg at
+      // its own volatility overstates it (vega is positive): EV ≤ net − E_short + E_long(σ_long),
+      // from payoffs cached per leg, so the bound costs no CDF per candidate.
+      let expectedValueBound = maxProfit * popCeiling;
+      if (volatility <= (table.impliedVolatility[long] as number)) {
+        expectedValueBound = Math.min(expectedValueBound, net - this.ownPayoff(side, short) + this.ownPayoff(side, long));
+      }
+      if (
+        this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popCeiling, (expectedValueBound * multiplier) / maxLossPerLot, expectedValueBound * multiplier, Number.NaN, liquidity, threshold)
+      ) {
+        this.passed++;
+        return false;
+      }
     }
 
-    const volatility = table.impliedVolatility[short] as number;
     const deviation = side.deviation[short] as number;
     const sign = side.isCall ? 1 : -1;
     // Where the position breaks even at expiry, and on which side of it it makes money.
