@@ -117,7 +117,8 @@ export function unaryHandler<Request, Response>(
     };
     // The caller is answered when time is up, even if the handler has not noticed yet.
     scope.context.signal.addEventListener("abort", () => answer(scope.context.signal.reason), { once: true });
-    handle(call.request, scope.context).then(
+    // A handler that throws before returning its promise is answered like one that rejects.
+    new Promise<Response>((resolve) => resolve(handle(call.request, scope.context))).then(
       (response) => answer(undefined, response),
       (error: unknown) => answer(error ?? new Error("handler rejected without a reason")),
     );
@@ -147,7 +148,7 @@ export function serverStreamHandler<Request, Response>(
         });
       },
     };
-    handle(call.request, sink, scope.context).then(
+    new Promise<void>((resolve) => resolve(handle(call.request, sink, scope.context))).then(
       () => {
         scope.close();
         if (!signal.aborted) call.end();

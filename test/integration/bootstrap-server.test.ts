@@ -10,6 +10,7 @@ import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import {
   ScanRequest,
+  UpdateChainRequest,
   WatchSpreadsRequest,
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
@@ -128,6 +129,11 @@ describe("a service built by the bootstrap", () => {
   it("answers not-implemented methods UNIMPLEMENTED", async () => {
     const { error } = await callUnary(server.client.getMetrics.bind(server.client), {});
     expect(error?.code).toBe(status.UNIMPLEMENTED);
+  });
+
+  it("answers a handler that throws before returning its promise with the thrown status", async () => {
+    const outcome = await callUnary(server.client.updateChain.bind(server.client), UpdateChainRequest.fromPartial({}));
+    expect(failureOf(outcome, status.UNIMPLEMENTED).details).toBe("the echo scanner stores no chains");
   });
 
   it("streams server messages in order and ends the stream", async () => {
