@@ -10,12 +10,18 @@ export const scannerVariables = {
   SCANNER_ADMIN_PORT: env.port(9451),
   MAX_CONCURRENT_SCANS: env.integer(10, { min: 1, max: 1024 }),
   CACHE_TTL: env.duration(300),
+  RESULT_CACHE_ENTRIES: env.integer(1000, { min: 1, max: 1_000_000 }),
+  WATCH_MIN_INTERVAL: env.duration(0.25),
 };
 
 export interface ScannerConfig extends CommonSettings, ListenSettings {
   readonly maxConcurrentScans: number;
   /** How long a stored chain lives without an update, milliseconds. */
   readonly cacheTtlMs: number;
+  /** Scan results kept for reuse, keyed by chain version and query, entries. */
+  readonly resultCacheEntries: number;
+  /** Interval between watch messages when a watcher asks for none, milliseconds. */
+  readonly watchMinIntervalMs: number;
 }
 
 export function scannerConfig(values: z.infer<z.ZodObject<typeof scannerVariables>>): ScannerConfig {
@@ -26,5 +32,7 @@ export function scannerConfig(values: z.infer<z.ZodObject<typeof scannerVariable
     adminPort: values.SCANNER_ADMIN_PORT,
     maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
     cacheTtlMs: values.CACHE_TTL,
+    resultCacheEntries: values.RESULT_CACHE_ENTRIES,
+    watchMinIntervalMs: values.WATCH_MIN_INTERVAL,
   };
 }

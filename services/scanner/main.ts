@@ -1,11 +1,44 @@
+import { ScannerServiceService } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { loadConfigOrExit } from "../common/config.js";
 import { createServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
+import { ChainStore } from "./chain-store.js";
 import { scannerConfig, scannerVariables } from "./config.js";
+import { ScannerMetrics } from "./scanner-metrics.js";
+import { scannerService } from "./scanner-service.js";
+import { SpreadScanner } from "./spread-scanner.js";
 
 const config = scannerConfig(loadConfigOrExit("scanner", scannerVariables));
 const base = createServiceBase("scanner", config);
 
-const runtime = new ServiceRuntime({ ...base, listen: config, shutdownGraceMs: config.shutdownGraceMs });
+const store = new ChainStore(config.cacheTtlMs);
+const metrics = new ScannerMetrics(base.registry, () => store.size);
+const scanner = new SpreadScanner({
+  store,
+  metrics,
+  resultCacheEntries: config.resultCacheEntries,
+  defaultWatchIntervalMs: config.watchMinIntervalMs,
+});
+base.grpc.addService(ScannerServiceService, scannerService(scanner, metrics, { logger: base.logger, requestTimeoutMs: config.requestTimeoutMs }));
+
+const runtime = new ServiceRuntime({
+  ...base,
+  listen: config,
+  shutdownGraceMs: config.shutdownGraceMs,
+  metricsJson: () => {
+    const snapshot = metrics.snapshot();
+    return {
+      total_requests: Number(snapshot.totalRequests),
+      cache_hits: Number(snapshot.cacheHits),
+      average_filter_time: snapshot.averageFilterTime,
+      active_scans: snapshot.activeScans,
+      error_rate: snapshot.errorRate,
+    };
+  },
+  beforeShutdown: () => {
+    scanner.stopWatches();
+    store.close();
+  },
+});
 runtime.stopOnSignals();
 await runtime.start();

@@ -1,0 +1,102 @@
+// The latest chain of each symbol, validated and prepared once per version, expiring after
+// CACHE_TTL without an update. Updates are idempotent: sending what is already stored
+// changes nothing, not even the version.
+import { EventEmitter } from "node:events";
+import NodeCache from "node-cache";
+import { OptionChain, type OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { EngineInputError, prepareChain, type PreparedChain } from "./engine/index.js";
+
+export interface StoredChain {
+  readonly symbol: string;
+  /** Rises by 1 with every change of the symbol's chain, never reused (not even after expiry). */
+  readonly version: bigint;
+  readonly chain: OptionChain;
+  readonly prepared: PreparedChain;
+  /** The chain's wire form, to tell a real change from a repeat. */
+  readonly encoded: Uint8Array;
+}
+
+export interface ChainUpdateOutcome {
+  readonly stored: StoredChain;
+  readonly changed: boolean;
+}
+
+/** A quote's contract: expiry, strike and right. */
+function contractKey(quote: OptionQuote): string {
+  return `${quote.expiryDate}|${quote.strike}|${quote.right}`;
+}
+
+/** The stored quotes with the sent ones in place of those of the same contract, new ones appended. */
+function mergeQuotes(stored: readonly OptionQuote[], sent: readonly OptionQuote[]): OptionQuote[] {
+  const sentByContract = new Map(sent.map((quote) => [contractKey(quote), quote]));
+  const merged = stored.map((quote) => {
+    const key = contractKey(quote);
+    const replacement = sentByContract.get(key);
+    if (!replacement) return quote;
+    sentByContract.delete(key);
+    return replacement;
+  });
+  return [...merged, ...sentByContract.values()];
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+export class ChainStore {
+  /** Emits "updated" with the StoredChain after every change. */
+  readonly events = new EventEmitter();
+  private readonly chains: NodeCache;
+  private readonly lastVersion = new Map<string, bigint>();
+
+  constructor(ttlMs: number) {
+    // Chains are large and read-only once stored: cloning them on every get would cost
+    // more than the scan.
+    this.chains = new NodeCache({ stdTTL: ttlMs / 1000, checkperiod: Math.max(1, Math.ceil(ttlMs / 2000)), useClones: false });
+    // Watchers of every symbol listen here; their number is bounded by the service, not by this emitter.
+    this.events.setMaxListeners(0);
+  }
+
+  get(symbol: string): StoredChain | undefined {
+    return this.chains.get<StoredChain>(symbol);
+  }
+
+  /** Symbols with a chain stored now. */
+  get size(): number {
+    return this.chains.keys().length;
+  }
+
+  /**
+   * Stores a chain, or merges its quotes into the stored one by contract. Throws
+   * EngineInputError (fields under "chain.") when the resulting chain cannot be scanned.
+   */
+  update(symbol: string, sent: OptionChain, mode: UpdateMode): ChainUpdateOutcome {
+    const current = this.get(symbol);
+    const chain: OptionChain =
+      mode === UpdateMode.UPDATE_MODE_MERGE && current ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes) } : { ...sent, symbol };
+    const encoded = OptionChain.encode(chain).finish();
+    if (current && sameBytes(current.encoded, encoded)) {
+      // A repeat still shows the source is alive: keep the chain for another TTL.
+      this.chains.ttl(symbol);
+      return { stored: current, changed: false };
+    }
+    let prepared: PreparedChain;
+    try {
+      prepared = prepareChain(chain);
+    } catch (error) {
+      throw error instanceof EngineInputError ? error.under("chain.") : error;
+    }
+    const version = (this.lastVersion.get(symbol) ?? 0n) + 1n;
+    this.lastVersion.set(symbol, version);
+    const stored: StoredChain = { symbol, version, chain, prepared, encoded };
+    this.chains.set(symbol, stored);
+    this.events.emit("updated", stored);
+    return { stored, changed: true };
+  }
+
+  close(): void {
+    this.chains.close();
+    this.events.removeAllListeners();
+  }
+}

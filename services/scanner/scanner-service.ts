@@ -1,0 +1,86 @@
+// spreadscan.scanner.v1.ScannerService over gRPC: each handler checks what only the wire can
+// get wrong (symbols, presence, enum values), then hands the rest to the SpreadScanner.
+import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import {
+  UpdateMode,
+  type GetMetricsResponse,
+  type ScannerServiceServer,
+  type ScanRequest,
+  type ScanResponse,
+  type UpdateChainRequest,
+  type UpdateChainResponse,
+  type WatchSpreadsRequest,
+  type WatchSpreadsResponse,
+} from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { invalidArgument, type FieldViolation } from "../common/errors.js";
+import { serverStreamHandler, unaryHandler, type HandlerOptions, type StreamSink } from "../common/handlers.js";
+import type { ScannerMetrics } from "./scanner-metrics.js";
+import type { SpreadScanner } from "./spread-scanner.js";
+
+const SYMBOL = /^[A-Z][A-Z0-9.]{0,9}$/;
+const MAX_WATCH_INTERVAL_MS = 3_600_000;
+const UPDATE_MODES = new Set([UpdateMode.UPDATE_MODE_UNSPECIFIED, UpdateMode.UPDATE_MODE_REPLACE, UpdateMode.UPDATE_MODE_MERGE]);
+
+/** The request's symbol, upper-cased; throws INVALID_ARGUMENT naming `field` when it is not a ticker. */
+function tickerOf(raw: string, field = "symbol"): string {
+  const symbol = raw.trim().toUpperCase();
+  if (!SYMBOL.test(symbol)) {
+    throw invalidArgument([{ field, description: `must be a ticker of 1 to 10 letters, digits or dots, starting with a letter; got ${JSON.stringify(raw.slice(0, 40))}` }]);
+  }
+  return symbol;
+}
+
+/** The symbol a chain is for: the request's, which the chain must not contradict. */
+function chainSymbol(requestSymbol: string | undefined, chain: OptionChain, chainField: string): string {
+  const violations: FieldViolation[] = [];
+  const fromRequest = requestSymbol === undefined || requestSymbol.trim() === "" ? undefined : tickerOf(requestSymbol);
+  const fromChain = chain.symbol.trim() === "" ? undefined : tickerOf(chain.symbol, `${chainField}.symbol`);
+  if (fromRequest && fromChain && fromRequest !== fromChain) {
+    violations.push({ field: `${chainField}.symbol`, description: `is ${fromChain}, but the request is for ${fromRequest}` });
+  }
+  const symbol = fromRequest ?? fromChain;
+  if (!symbol) violations.push({ field: `${chainField}.symbol`, description: "must name the underlying (or the request's symbol must)" });
+  if (violations.length > 0 || symbol === undefined) throw invalidArgument(violations);
+  return symbol;
+}
+
+export function scannerService(scanner: SpreadScanner, metrics: ScannerMetrics, options: HandlerOptions): ScannerServiceServer {
+  return {
+    scan: unaryHandler(
+      "Scan",
+      (request: ScanRequest): Promise<ScanResponse> => {
+        const result = request.chain
+          ? scanner.scanInline(chainSymbol(request.symbol, request.chain, "chain"), request.chain, request.query)
+          : scanner.scanStored(tickerOf(request.symbol), request.query);
+        return Promise.resolve({ result });
+      },
+      options,
+    ),
+
+    updateChain: unaryHandler(
+      "UpdateChain",
+      (request: UpdateChainRequest): Promise<UpdateChainResponse> => {
+        if (!request.chain) throw invalidArgument([{ field: "chain", description: "must be set: the chain, or for a merge the quotes to merge" }]);
+        if (!UPDATE_MODES.has(request.mode)) throw invalidArgument([{ field: "mode", description: `unknown update mode ${request.mode}` }]);
+        const symbol = chainSymbol(undefined, request.chain, "chain");
+        const { stored, changed } = scanner.update(symbol, request.chain, request.mode);
+        return Promise.resolve({ symbol, version: stored.version, changed, quoteCount: BigInt(stored.chain.quotes.length) });
+      },
+      options,
+    ),
+
+    getMetrics: unaryHandler("GetMetrics", (): Promise<GetMetricsResponse> => Promise.resolve(metrics.snapshot()), options),
+
+    watchSpreads: serverStreamHandler(
+      "WatchSpreads",
+      async (request: WatchSpreadsRequest, sink: StreamSink<WatchSpreadsResponse>, context) => {
+        const symbol = tickerOf(request.symbol);
+        if (request.minIntervalMs > MAX_WATCH_INTERVAL_MS) {
+          throw invalidArgument([{ field: "min_interval_ms", description: `must be at most ${MAX_WATCH_INTERVAL_MS} milliseconds; got ${request.minIntervalMs}` }]);
+        }
+        await scanner.watch(symbol, request.query, request.minIntervalMs, context.signal, (update) => sink.send({ update }));
+      },
+      options,
+    ),
+  };
+}

@@ -1,0 +1,202 @@
+// The scanner service on a real bootstrap server on loopback, called by the generated client.
+import { credentials, Metadata, status, type ClientReadableStream } from "@grpc/grpc-js";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { ScanFilters, ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import {
+  ScannerServiceClient,
+  ScannerServiceService,
+  ScanRequest,
+  UpdateChainRequest,
+  UpdateMode,
+  WatchSpreadsRequest,
+  type WatchSpreadsResponse,
+} from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { GrpcServer } from "../../services/common/grpc-server.js";
+import { readStatusDetails } from "../../services/common/status-details.js";
+import { ChainStore } from "../../services/scanner/chain-store.js";
+import { scanChain } from "../../services/scanner/engine/index.js";
+import { ScannerMetrics } from "../../services/scanner/scanner-metrics.js";
+import { scannerService } from "../../services/scanner/scanner-service.js";
+import { SpreadScanner } from "../../services/scanner/spread-scanner.js";
+import { callUnary, failureOf } from "../support/echo-server.js";
+
+const AS_OF = new Date("2026-11-20T15:00:00Z");
+const CHAIN = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 7, asOf: AS_OF });
+const QUERY = ScanQuery.fromPartial({
+  strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL],
+  filters: ScanFilters.fromPartial({ minDte: 20, maxDte: 45, maxShortDelta: 0.3, maxWidth: 5 }),
+  limit: 10,
+});
+
+let registry: Registry;
+let grpc: GrpcServer;
+let store: ChainStore;
+let metrics: ScannerMetrics;
+let scanner: SpreadScanner;
+let client: ScannerServiceClient;
+
+beforeAll(async () => {
+  const logger = pino({ level: "silent" });
+  registry = new Registry();
+  store = new ChainStore(300_000);
+  metrics = new ScannerMetrics(registry, () => store.size);
+  scanner = new SpreadScanner({ store, metrics, resultCacheEntries: 100, defaultWatchIntervalMs: 10 });
+  grpc = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
+  grpc.addService(ScannerServiceService, scannerService(scanner, metrics, { logger, requestTimeoutMs: 30_000 }));
+  const port = await grpc.listen("127.0.0.1", 0);
+  grpc.setServing(true);
+  client = new ScannerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
+});
+
+afterAll(async () => {
+  client.close();
+  await grpc.shutdown(1000);
+  store.close();
+});
+
+const scan = (request: Partial<ScanRequest>) => callUnary(client.scan.bind(client), ScanRequest.fromPartial(request));
+const update = (chain: OptionChain, mode = UpdateMode.UPDATE_MODE_REPLACE) =>
+  callUnary(client.updateChain.bind(client), UpdateChainRequest.fromPartial({ chain, mode }));
+
+/** Scans evaluated so far (cache misses), from the Prometheus histogram. */
+async function evaluations(): Promise<number> {
+  const text = await registry.getSingleMetricAsString("spreadscan_scan_duration_seconds");
+  return Number(/^spreadscan_scan_duration_seconds_count (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+/** Reads a stream's messages one at a time, in order. */
+function reader(stream: ClientReadableStream<WatchSpreadsResponse>): () => Promise<WatchSpreadsResponse> {
+  const queue: WatchSpreadsResponse[] = [];
+  const waiting: ((message: WatchSpreadsResponse) => void)[] = [];
+  stream.on("data", (message: WatchSpreadsResponse) => {
+    const next = waiting.shift();
+    if (next) next(message);
+    else queue.push(message);
+  });
+  return () => {
+    const queued = queue.shift();
+    return queued ? Promise.resolve(queued) : new Promise((resolve) => waiting.push(resolve));
+  };
+}
+
+describe("Scan", () => {
+  it("scans an inline chain exactly as the engine does", async () => {
+    const { response, error } = await scan({ symbol: "iwm", chain: CHAIN, query: QUERY });
+    expect(error).toBeUndefined();
+    const expected = scanChain(CHAIN, QUERY);
+    expect(response?.result?.spreads.map((spread) => spread.id)).toEqual(expected.spreads.map((spread) => spread.id));
+    expect(response?.result?.spreads.length).toBe(10);
+    expect(response?.result?.chainVersion).toBe(0n);
+  });
+
+  it("answers NOT_FOUND, naming the symbol, when no chain is stored", async () => {
+    const error = failureOf(await scan({ symbol: "QQQ", query: QUERY }), status.NOT_FOUND);
+    expect(error.details).toContain("no chain is stored for QQQ");
+  });
+
+  it("answers INVALID_ARGUMENT with one field violation per bad field", async () => {
+    const badQuery = failureOf(
+      await scan({ symbol: "IWM", chain: CHAIN, query: ScanQuery.fromPartial({ limit: 0, filters: ScanFilters.fromPartial({ minPop: 2 }) }) }),
+      status.INVALID_ARGUMENT,
+    );
+    expect(readStatusDetails(badQuery).fieldViolations.map((violation) => violation.field)).toEqual(["query.limit", "query.filters.min_pop"]);
+    const badSymbol = failureOf(await scan({ symbol: "not a ticker", query: QUERY }), status.INVALID_ARGUMENT);
+    expect(readStatusDetails(badSymbol).fieldViolations.map((violation) => violation.field)).toEqual(["symbol"]);
+    const contradiction = failureOf(await scan({ symbol: "SPY", chain: CHAIN, query: QUERY }), status.INVALID_ARGUMENT);
+    expect(readStatusDetails(contradiction).fieldViolations).toEqual([{ field: "chain.symbol", description: "is IWM, but the request is for SPY" }]);
+    const noAsOf = failureOf(await scan({ symbol: "IWM", chain: { ...CHAIN, asOf: undefined }, query: QUERY }), status.INVALID_ARGUMENT);
+    expect(readStatusDetails(noAsOf).fieldViolations.map((violation) => violation.field)).toEqual(["chain.as_of"]);
+  });
+});
+
+describe("UpdateChain and scans of the stored chain", () => {
+  it("stores, ignores repeats, merges by contract, and scans the stored chain from the cache when unchanged", async () => {
+    const first = await update(CHAIN);
+    expect(first.response).toMatchObject({ symbol: "IWM", version: 1n, changed: true, quoteCount: BigInt(CHAIN.quotes.length) });
+    const repeat = await update(CHAIN);
+    expect(repeat.response).toMatchObject({ version: 1n, changed: false });
+
+    const scanned = await scan({ symbol: "IWM", query: QUERY });
+    expect(scanned.response?.result?.chainVersion).toBe(1n);
+    const hitsBefore = metrics.snapshot().cacheHits;
+    const again = await scan({ symbol: "IWM", query: QUERY });
+    expect(metrics.snapshot().cacheHits).toBe(hitsBefore + 1n);
+    expect(again.response?.result?.spreads).toEqual(scanned.response?.result?.spreads);
+
+    // Merge: one existing contract repriced, one new contract added.
+    const existing = CHAIN.quotes[100]!;
+    const repriced = { ...existing, bid: existing.bid + 0.01, ask: existing.ask + 0.01 };
+    const added = { ...existing, strike: 999.5 };
+    const merged = await update({ ...CHAIN, quotes: [repriced, added] }, UpdateMode.UPDATE_MODE_MERGE);
+    expect(merged.response).toMatchObject({ version: 2n, changed: true, quoteCount: BigInt(CHAIN.quotes.length + 1) });
+    const mergedAgain = await update({ ...CHAIN, quotes: [repriced, added] }, UpdateMode.UPDATE_MODE_MERGE);
+    expect(mergedAgain.response).toMatchObject({ version: 2n, changed: false });
+    expect((await scan({ symbol: "IWM", query: QUERY })).response?.result?.chainVersion).toBe(2n);
+  });
+
+  it("refuses a chain it could not scan, and keeps the one stored", async () => {
+    const error = failureOf(await update({ ...CHAIN, underlyingPrice: Number.NaN }), status.INVALID_ARGUMENT);
+    expect(readStatusDetails(error).fieldViolations.map((violation) => violation.field)).toEqual(["chain.underlying_price"]);
+    expect(store.get("IWM")?.version).toBe(2n);
+  });
+});
+
+describe("WatchSpreads", () => {
+  it("sends a snapshot, then a message only when an update changes the top N, with its added and removed ids", async () => {
+    await update(CHAIN);
+    const metadata = new Metadata();
+    const stream = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 }), metadata);
+    const next = reader(stream);
+    const snapshot = (await next()).update!;
+    expect(snapshot.sequence).toBe(1n);
+    expect(snapshot.initial).toBe(true);
+    expect(snapshot.addedIds).toEqual(snapshot.result!.spreads.map((spread) => spread.id));
+    expect(snapshot.removedIds).toEqual([]);
+
+    // A change outside the query's expirations leaves the top N as it was: no message. The
+    // watcher's evaluation of it shows in the scan duration histogram's count.
+    const farQuote = CHAIN.quotes.find((quote) => quote.expiryDate > "2027-06-01")!;
+    const evaluationsBefore = await evaluations();
+    await update({ ...CHAIN, quotes: [{ ...farQuote, bid: farQuote.bid + 0.05 }] }, UpdateMode.UPDATE_MODE_MERGE);
+    await expect.poll(evaluations).toBe(evaluationsBefore + 1);
+    // A move of the underlying reshuffles it: one message, the very next sequence number.
+    const moved = generateSyntheticChain({ symbol: "IWM", spot: 234, seed: 7, asOf: AS_OF });
+    const movedVersion = (await update(moved)).response!.version;
+    const change = (await next()).update!;
+    expect(change.sequence).toBe(2n);
+    expect(change.initial).toBe(false);
+    expect(change.result!.chainVersion).toBe(movedVersion);
+    const before = new Set(snapshot.result!.spreads.map((spread) => spread.id));
+    const after = change.result!.spreads.map((spread) => spread.id);
+    expect(change.addedIds).toEqual(after.filter((id) => !before.has(id)));
+    expect(change.removedIds).toEqual([...before].filter((id) => !after.includes(id)));
+    expect(change.addedIds.length + change.removedIds.length).toBeGreaterThan(0);
+
+    const ended = new Promise<{ code: number }>((resolve) => stream.on("error", resolve));
+    stream.cancel();
+    expect((await ended).code).toBe(status.CANCELLED);
+    await expect.poll(() => metrics.activeWatchers()).toBe(0);
+  });
+
+  it("answers NOT_FOUND for a symbol without a chain, and INVALID_ARGUMENT for a bad query", async () => {
+    const missing = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "NOPE", query: QUERY }));
+    const missingError = await new Promise<{ code: number }>((resolve) => missing.on("error", resolve));
+    expect(missingError.code).toBe(status.NOT_FOUND);
+    const bad = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: ScanQuery.fromPartial({ limit: 5000 }) }));
+    const badError = await new Promise<{ code: number }>((resolve) => bad.on("error", resolve));
+    expect(badError.code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  it("ends every watch with UNAVAILABLE when the scanner shuts down", async () => {
+    await update(CHAIN);
+    const stream = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY }));
+    await reader(stream)();
+    const ended = new Promise<{ code: number }>((resolve) => stream.on("error", resolve));
+    scanner.stopWatches();
+    expect((await ended).code).toBe(status.UNAVAILABLE);
+  });
+});
