@@ -182,6 +182,32 @@ describe("WatchSpreads", () => {
     await expect.poll(() => metrics.activeWatchers()).toBe(0);
   });
 
+  it("keeps serving a reading watcher while another on its own connection never reads", async () => {
+    await update(CHAIN);
+    const request = WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: ScanQuery.fromPartial({ ...QUERY, limit: 200 }), minIntervalMs: 1 });
+    const idleClient = new ScannerServiceClient(client.getChannel().getTarget().replace(/^dns:/, ""), credentials.createInsecure());
+    const idle = idleClient.watchSpreads(request);
+    idle.pause();
+    const reading = client.watchSpreads(request);
+    const next = reader(reading);
+    await next();
+    let lastVersion = 0n;
+    for (let step = 1; step <= 20; step++) {
+      lastVersion = (await update(generateSyntheticChain({ symbol: "IWM", spot: 230 + step * 0.5, seed: 7, asOf: AS_OF }))).response!.version;
+    }
+    // The reader sees the last chain however far behind the idle watcher is.
+    for (;;) {
+      const message = (await next()).update!;
+      if (message.result!.chainVersion === lastVersion) break;
+    }
+    const ended = [idle, reading].map((stream) => new Promise((resolve) => stream.on("error", resolve)));
+    idle.cancel();
+    reading.cancel();
+    await Promise.all(ended);
+    idleClient.close();
+    await expect.poll(() => metrics.activeWatchers()).toBe(0);
+  });
+
   it("answers NOT_FOUND for a symbol without a chain, and INVALID_ARGUMENT for a bad query", async () => {
     const missing = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "NOPE", query: QUERY }));
     const missingError = await new Promise<{ code: number }>((resolve) => missing.on("error", resolve));
