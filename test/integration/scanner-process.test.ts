@@ -1,0 +1,64 @@
+// The scanner as `make run-scanner` starts it: its own process, found and called through
+// reflection with `buf curl`, its admin port in the original design's shape, and a watch
+// ended with UNAVAILABLE by SIGTERM.
+import { credentials, status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { ScannerServiceClient, UpdateChainRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { callUnary } from "../support/echo-server.js";
+import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
+import { projectTool, runTool } from "../support/tools.js";
+
+let scanner: ServiceProcess;
+let grpcPort: number;
+let adminPort: number;
+
+beforeAll(async () => {
+  scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER"));
+  const listening = await scanner.waitForLog((line) => line.msg === "listening");
+  grpcPort = listening.grpcPort as number;
+  adminPort = listening.adminPort as number;
+});
+afterAll(() => scanner.kill());
+
+const bufCurl = (...args: string[]) =>
+  runTool(projectTool("node_modules/.bin/buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args]);
+
+describe("the scanner process", () => {
+  it("lists its services through reflection and answers health and a call with buf curl", async () => {
+    const listed = await bufCurl("--list-services", `http://127.0.0.1:${grpcPort}`);
+    expect(listed.stdout.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", "spreadscan.scanner.v1.ScannerService"]);
+    const health = await bufCurl("-d", '{"service":"spreadscan.scanner.v1.ScannerService"}', `http://127.0.0.1:${grpcPort}/grpc.health.v1.Health/Check`);
+    expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
+    const missing = await bufCurl("-d", '{"symbol":"ZZZZ"}', `http://127.0.0.1:${grpcPort}/spreadscan.scanner.v1.ScannerService/Scan`);
+    expect(missing.exitCode).not.toBe(0);
+    expect(missing.stderr).toContain("not_found");
+  });
+
+  it("serves the original design's metrics at /metrics.json and Prometheus at /metrics", async () => {
+    const json = (await (await fetch(`http://127.0.0.1:${adminPort}/metrics.json`)).json()) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(["active_scans", "average_filter_time", "cache_hits", "error_rate", "total_requests"]);
+    expect(json.total_requests).toBeGreaterThanOrEqual(1);
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    expect(text).toContain("spreadscan_active_watchers");
+    expect(text).toContain("spreadscan_stored_chains");
+  });
+
+  it("ends a watch with UNAVAILABLE on SIGTERM and exits 0", async () => {
+    const client = new ScannerServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
+    const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 7, asOf: new Date("2026-11-20T15:00:00Z") });
+    expect((await callUnary(client.updateChain.bind(client), UpdateChainRequest.fromPartial({ chain }))).error).toBeUndefined();
+    const watch = client.watchSpreads(
+      WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { maxDte: 45, maxWidth: 5 } }) }),
+    );
+    await new Promise((resolve) => watch.once("data", resolve));
+    const ended = new Promise<{ code: number; details: string }>((resolve) => watch.on("error", resolve));
+    scanner.child.kill("SIGTERM");
+    const error = await ended;
+    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(error.details).toContain("shutting down");
+    expect(await scanner.exited).toEqual({ code: 0, signal: null });
+    client.close();
+  });
+});
