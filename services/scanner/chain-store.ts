@@ -1,19 +1,18 @@
-// The latest chain of each symbol, validated and prepared once per version, expiring after
-// CACHE_TTL without an update. Updates are idempotent: sending what is already stored
-// changes nothing, not even the version.
+// The latest chain of each symbol, expiring after CACHE_TTL without an update, kept in its
+// wire form in shared memory so that scan workers read it without a copy. Updates are
+// idempotent: sending what is already stored changes nothing, not even the version.
 import { EventEmitter } from "node:events";
 import NodeCache from "node-cache";
 import { OptionChain, type OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { EngineInputError, prepareChain, type PreparedChain } from "./engine/index.js";
+import { chainViolations, EngineInputError } from "./engine/index.js";
 
 export interface StoredChain {
   readonly symbol: string;
   /** Rises by 1 with every change of the symbol's chain, never reused (not even after expiry). */
   readonly version: bigint;
   readonly chain: OptionChain;
-  readonly prepared: PreparedChain;
-  /** The chain's wire form, to tell a real change from a repeat. */
+  /** The chain's wire form, in a SharedArrayBuffer: what workers scan, and how a repeat is told from a change. */
   readonly encoded: Uint8Array;
 }
 
@@ -81,15 +80,14 @@ export class ChainStore {
       this.chains.ttl(symbol);
       return { stored: current, changed: false };
     }
-    let prepared: PreparedChain;
-    try {
-      prepared = prepareChain(chain);
-    } catch (error) {
-      throw error instanceof EngineInputError ? error.under("chain.") : error;
-    }
+    // Chain-level faults are refused here; bad quotes are the engine's to skip and count.
+    const violations = chainViolations(chain);
+    if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
+    const shared = new Uint8Array(new SharedArrayBuffer(encoded.length));
+    shared.set(encoded);
     const version = (this.lastVersion.get(symbol) ?? 0n) + 1n;
     this.lastVersion.set(symbol, version);
-    const stored: StoredChain = { symbol, version, chain, prepared, encoded };
+    const stored: StoredChain = { symbol, version, chain, encoded: shared };
     this.chains.set(symbol, stored);
     this.events.emit("updated", stored);
     return { stored, changed: true };

@@ -9,6 +9,7 @@ export const scannerVariables = {
   SCANNER_PORT: env.port(50051),
   SCANNER_ADMIN_PORT: env.port(9451),
   MAX_CONCURRENT_SCANS: env.integer(10, { min: 1, max: 1024 }),
+  SCAN_QUEUE_SIZE: env.integer(50, { min: 0, max: 100_000 }),
   CACHE_TTL: env.duration(300),
   RESULT_CACHE_ENTRIES: env.integer(1000, { min: 1, max: 1_000_000 }),
   WATCH_MIN_INTERVAL: env.duration(0.25),
@@ -16,6 +17,8 @@ export const scannerVariables = {
 
 export interface ScannerConfig extends CommonSettings, ListenSettings {
   readonly maxConcurrentScans: number;
+  /** Scans that may wait for a slot before new ones get RESOURCE_EXHAUSTED. */
+  readonly scanQueueSize: number;
   /** How long a stored chain lives without an update, milliseconds. */
   readonly cacheTtlMs: number;
   /** Scan results kept for reuse, keyed by chain version and query, entries. */
@@ -31,6 +34,7 @@ export function scannerConfig(values: z.infer<z.ZodObject<typeof scannerVariable
     port: values.SCANNER_PORT,
     adminPort: values.SCANNER_ADMIN_PORT,
     maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
+    scanQueueSize: values.SCAN_QUEUE_SIZE,
     cacheTtlMs: values.CACHE_TTL,
     resultCacheEntries: values.RESULT_CACHE_ENTRIES,
     watchMinIntervalMs: values.WATCH_MIN_INTERVAL,

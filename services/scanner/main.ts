@@ -4,6 +4,7 @@ import { createServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
 import { ChainStore } from "./chain-store.js";
 import { scannerConfig, scannerVariables } from "./config.js";
+import { ScanPool } from "./scan-pool.js";
 import { ScannerMetrics } from "./scanner-metrics.js";
 import { scannerService } from "./scanner-service.js";
 import { SpreadScanner } from "./spread-scanner.js";
@@ -13,8 +14,10 @@ const base = createServiceBase("scanner", config);
 
 const store = new ChainStore(config.cacheTtlMs);
 const metrics = new ScannerMetrics(base.registry, () => store.size);
+const pool = new ScanPool({ maxConcurrentScans: config.maxConcurrentScans, maxQueuedScans: config.scanQueueSize, retryAfterMs: 1000 });
 const scanner = new SpreadScanner({
   store,
+  pool,
   metrics,
   resultCacheEntries: config.resultCacheEntries,
   defaultWatchIntervalMs: config.watchMinIntervalMs,

@@ -48,11 +48,11 @@ export function scannerService(scanner: SpreadScanner, metrics: ScannerMetrics, 
   return {
     scan: unaryHandler(
       "Scan",
-      (request: ScanRequest): Promise<ScanResponse> => {
+      async (request: ScanRequest, context): Promise<ScanResponse> => {
         const result = request.chain
-          ? scanner.scanInline(chainSymbol(request.symbol, request.chain, "chain"), request.chain, request.query)
-          : scanner.scanStored(tickerOf(request.symbol), request.query);
-        return Promise.resolve({ result });
+          ? await scanner.scanInline(chainSymbol(request.symbol, request.chain, "chain"), request.chain, request.query, context.signal)
+          : await scanner.scanStored(tickerOf(request.symbol), request.query);
+        return { result };
       },
       options,
     ),

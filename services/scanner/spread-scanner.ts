@@ -1,5 +1,6 @@
 // The scanner's domain: the chain store, the result cache shared by scans and watchers, and
-// the watch loop. gRPC stays in scanner-service.ts; this file speaks messages and errors.
+// the watch loop; the scans themselves run on the worker pool. gRPC stays in
+// scanner-service.ts; this file speaks messages and errors.
 import { setTimeout as sleep } from "node:timers/promises";
 import { LRUCache } from "lru-cache";
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
@@ -9,8 +10,9 @@ import type { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_serv
 import { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { invalidArgument, notFound, unavailable, type RpcError } from "../common/errors.js";
 import type { ChainStore, StoredChain } from "./chain-store.js";
-import { EngineInputError, resolveQuery, scanChain, scanPrepared } from "./engine/index.js";
+import { EngineInputError, resolveQuery } from "./engine/index.js";
 import { normalizedQueryKey } from "./query-key.js";
+import { ScanPool } from "./scan-pool.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
 
 /** The engine's refusal as the gRPC answer it calls for: one BadRequest violation per field. */
@@ -20,6 +22,7 @@ export function asInvalidArgument(error: unknown): unknown {
 
 export interface SpreadScannerOptions {
   readonly store: ChainStore;
+  readonly pool: ScanPool;
   readonly metrics: ScannerMetrics;
   /** Scan results kept for reuse, entries. */
   readonly resultCacheEntries: number;
@@ -28,25 +31,28 @@ export interface SpreadScannerOptions {
 }
 
 export class SpreadScanner {
-  private readonly results: LRUCache<string, ScanResult>;
+  // Promises, so that watchers and scans asking for the same version and query while it is
+  // being evaluated share that one evaluation.
+  private readonly results: LRUCache<string, Promise<ScanResult>>;
   private readonly shutdown = new AbortController();
 
   constructor(private readonly options: SpreadScannerOptions) {
     this.results = new LRUCache({ max: options.resultCacheEntries });
   }
 
-  /** Scans an inline chain (never cached: it has no version). */
-  scanInline(symbol: string, chain: OptionChain, query: ScanQuery | undefined): ScanResult {
-    return this.measured(() => {
-      const result = scanChain({ ...chain, symbol }, query);
-      this.options.metrics.evaluated(result.timings ? result.timings.evaluateMs / 1000 : 0, Number(result.candidatesEvaluated));
+  /** Scans an inline chain (never cached: it has no version); stops with `signal`. */
+  scanInline(symbol: string, chain: OptionChain, query: ScanQuery | undefined, signal: AbortSignal): Promise<ScanResult> {
+    return this.measured(async () => {
+      this.validatedQueryKey(query);
+      const result = await this.options.pool.scan(ScanPool.encodeChain({ ...chain, symbol }), query, undefined, signal);
+      this.recordEvaluation(result);
       return result;
     });
   }
 
   /** Scans the latest chain stored for the symbol, from the result cache when it has this version and query. */
-  scanStored(symbol: string, query: ScanQuery | undefined): ScanResult {
-    return this.measured(() => {
+  scanStored(symbol: string, query: ScanQuery | undefined): Promise<ScanResult> {
+    return this.measured(async () => {
       const stored = this.storedOrNotFound(symbol);
       const { result, hit } = this.resultFor(stored, query, this.validatedQueryKey(query));
       if (hit) this.options.metrics.cacheHit();
@@ -114,7 +120,8 @@ export class SpreadScanner {
         sentAt = Date.now();
       };
 
-      await this.untilStopped(stopped, publish(this.resultFor(this.storedOrNotFound(symbol), query, key).result, true));
+      const first = await this.untilStopped(stopped, this.resultFor(this.storedOrNotFound(symbol), query, key).result);
+      await this.untilStopped(stopped, publish(first, true));
       for (;;) {
         if (!updates.pending) await this.untilStopped(stopped, new Promise<void>((resolve) => (updates.wake = resolve)));
         const wait = sentAt + interval - Date.now();
@@ -123,7 +130,7 @@ export class SpreadScanner {
         updates.pending = false;
         const stored = store.get(symbol);
         if (!stored) continue;
-        const { result } = this.resultFor(stored, query, key);
+        const result = await this.untilStopped(stopped, this.resultFor(stored, query, key).result);
         // Only a different top N is news; a chain update that leaves it as it was sends nothing.
         if (!Buffer.from(encodeSpreads(result)).equals(sentSpreads)) await this.untilStopped(stopped, publish(result, false));
       }
@@ -153,26 +160,35 @@ export class SpreadScanner {
     return normalizedQueryKey(query);
   }
 
-  private resultFor(stored: StoredChain, query: ScanQuery | undefined, queryKey: string): { result: ScanResult; hit: boolean } {
+  /**
+   * The scan of a stored chain version for a query, evaluated once and shared. It runs to
+   * completion whoever stops waiting for it: others may be waiting too, and it is cached.
+   */
+  private resultFor(stored: StoredChain, query: ScanQuery | undefined, queryKey: string): { result: Promise<ScanResult>; hit: boolean } {
     const cacheKey = `${stored.symbol}\u0000${stored.version}\u0000${queryKey}`;
     const cached = this.results.get(cacheKey);
     if (cached) return { result: cached, hit: true };
-    let result: ScanResult;
-    try {
-      result = scanPrepared(stored.prepared, query, { chainVersion: stored.version });
-    } catch (error) {
-      throw asInvalidArgument(error);
-    }
-    this.options.metrics.evaluated(result.timings ? result.timings.evaluateMs / 1000 : 0, Number(result.candidatesEvaluated));
+    const result = this.options.pool.scan(stored.encoded, query, stored, new AbortController().signal).then((scanned) => {
+      this.recordEvaluation(scanned);
+      return scanned;
+    });
     this.results.set(cacheKey, result);
+    // A refusal (the pool full, say) is not a result: the next asker tries again.
+    result.catch(() => {
+      if (this.results.get(cacheKey) === result) this.results.delete(cacheKey);
+    });
     return { result, hit: false };
   }
 
-  private measured(scan: () => ScanResult): ScanResult {
+  private recordEvaluation(result: ScanResult): void {
+    this.options.metrics.evaluated(result.timings ? result.timings.evaluateMs / 1000 : 0, Number(result.candidatesEvaluated));
+  }
+
+  private async measured(scan: () => Promise<ScanResult>): Promise<ScanResult> {
     this.options.metrics.scanStarted();
     let failed = true;
     try {
-      const result = scan();
+      const result = await scan();
       failed = false;
       return result;
     } catch (error) {

@@ -14,11 +14,13 @@ import {
   WatchSpreadsRequest,
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { HealthCheckResponse_ServingStatus, HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
 import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
 import { GrpcServer } from "../../services/common/grpc-server.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { ChainStore } from "../../services/scanner/chain-store.js";
 import { scanChain } from "../../services/scanner/engine/index.js";
+import { ScanPool } from "../../services/scanner/scan-pool.js";
 import { ScannerMetrics } from "../../services/scanner/scanner-metrics.js";
 import { scannerService } from "../../services/scanner/scanner-service.js";
 import { SpreadScanner } from "../../services/scanner/spread-scanner.js";
@@ -37,6 +39,7 @@ let grpc: GrpcServer;
 let store: ChainStore;
 let metrics: ScannerMetrics;
 let scanner: SpreadScanner;
+let pool: ScanPool;
 let client: ScannerServiceClient;
 
 beforeAll(async () => {
@@ -44,7 +47,8 @@ beforeAll(async () => {
   registry = new Registry();
   store = new ChainStore(300_000);
   metrics = new ScannerMetrics(registry, () => store.size);
-  scanner = new SpreadScanner({ store, metrics, resultCacheEntries: 100, defaultWatchIntervalMs: 10 });
+  pool = new ScanPool({ maxConcurrentScans: 2, maxQueuedScans: 8, retryAfterMs: 500 });
+  scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 100, defaultWatchIntervalMs: 10 });
   grpc = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
   grpc.addService(ScannerServiceService, scannerService(scanner, metrics, { logger, requestTimeoutMs: 30_000 }));
   const port = await grpc.listen("127.0.0.1", 0);
@@ -56,6 +60,7 @@ afterAll(async () => {
   client.close();
   await grpc.shutdown(1000);
   store.close();
+  await pool.close();
 });
 
 const scan = (request: Partial<ScanRequest>) => callUnary(client.scan.bind(client), ScanRequest.fromPartial(request));
@@ -224,5 +229,52 @@ describe("WatchSpreads", () => {
     const ended = new Promise<{ code: number }>((resolve) => stream.on("error", resolve));
     scanner.stopWatches();
     expect((await ended).code).toBe(status.UNAVAILABLE);
+  });
+});
+
+describe("the scan pool", () => {
+  it("keeps health answering while a large scan runs on a worker, and refuses scans past its slots with RESOURCE_EXHAUSTED", async () => {
+    const logger = pino({ level: "silent" });
+    const ownRegistry = new Registry();
+    const ownStore = new ChainStore(300_000);
+    const ownMetrics = new ScannerMetrics(ownRegistry, () => ownStore.size);
+    const ownPool = new ScanPool({ maxConcurrentScans: 1, maxQueuedScans: 0, retryAfterMs: 750 });
+    const ownScanner = new SpreadScanner({ store: ownStore, pool: ownPool, metrics: ownMetrics, resultCacheEntries: 10, defaultWatchIntervalMs: 10 });
+    const server = new GrpcServer({ logger, registry: ownRegistry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
+    server.addService(ScannerServiceService, scannerService(ownScanner, ownMetrics, { logger, requestTimeoutMs: 60_000 }));
+    const port = await server.listen("127.0.0.1", 0);
+    server.setServing(true);
+    const ownClient = new ScannerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
+    const health = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
+    try {
+      // Iron condors of every expiration of the SPY chain with wings up to $3: about nine
+      // million candidates, seconds of work for the one worker.
+      const spy = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: AS_OF });
+      const large = callUnary(
+        ownClient.scan.bind(ownClient),
+        ScanRequest.fromPartial({ symbol: "SPY", chain: spy, query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 3 } }) }),
+      );
+      await expect.poll(() => ownPool.active).toBe(1);
+
+      const check = await callUnary(health.check.bind(health), { service: "" });
+      expect(check.response?.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+
+      const refused = failureOf(
+        await callUnary(ownClient.scan.bind(ownClient), ScanRequest.fromPartial({ symbol: "IWM", chain: CHAIN, query: QUERY })),
+        status.RESOURCE_EXHAUSTED,
+      );
+      expect(readStatusDetails(refused).retryDelayMs).toBe(750);
+
+      const done = await large;
+      expect(done.error).toBeUndefined();
+      expect(Number(done.response?.result?.candidatesEvaluated)).toBeGreaterThan(1_000_000);
+      expect(ownPool.active).toBe(0);
+    } finally {
+      ownClient.close();
+      health.close();
+      await server.shutdown(1000);
+      ownStore.close();
+      await ownPool.close();
+    }
   });
 });

@@ -62,7 +62,8 @@ export interface PreparedChain {
   readonly quotesWithComputedGreeks: number;
 }
 
-function chainViolations(chain: OptionChain): InputViolation[] {
+/** What makes a chain as a whole unusable, one violation per field (relative to the chain). */
+export function chainViolations(chain: OptionChain): InputViolation[] {
   const violations: InputViolation[] = [];
   if (!(Number.isFinite(chain.underlyingPrice) && chain.underlyingPrice > 0)) {
     violations.push({ field: "underlying_price", description: "must be a positive finite price" });

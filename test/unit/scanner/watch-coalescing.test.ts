@@ -7,6 +7,7 @@ import type { SpreadsUpdate } from "../../../gen/ts/spreadscan/scanner/v1/scan_r
 import { UpdateMode } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
 import { ChainStore } from "../../../services/scanner/chain-store.js";
+import { ScanPool } from "../../../services/scanner/scan-pool.js";
 import { ScannerMetrics } from "../../../services/scanner/scanner-metrics.js";
 import { SpreadScanner } from "../../../services/scanner/spread-scanner.js";
 
@@ -18,7 +19,8 @@ describe("watch coalescing", () => {
     const registry = new Registry();
     const store = new ChainStore(300_000);
     const metrics = new ScannerMetrics(registry, () => store.size);
-    const scanner = new SpreadScanner({ store, metrics, resultCacheEntries: 100, defaultWatchIntervalMs: 1 });
+    const pool = new ScanPool({ maxConcurrentScans: 2, maxQueuedScans: 8, retryAfterMs: 500 });
+    const scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 100, defaultWatchIntervalMs: 1 });
     const chainAt = (spot: number) => generateSyntheticChain({ symbol: "IWM", spot, seed: 7, asOf: AS_OF });
     store.update("IWM", chainAt(230), UpdateMode.UPDATE_MODE_REPLACE);
 
@@ -60,5 +62,6 @@ describe("watch coalescing", () => {
     await expect(reading).rejects.toThrow("test over");
     expect(metrics.activeWatchers()).toBe(0);
     store.close();
+    await pool.close();
   });
 });

@@ -1,0 +1,80 @@
+// Scans on a pool of worker threads (piscina), so that health checks, streams and small
+// calls stay responsive while large scans run. At most MAX_CONCURRENT_SCANS run at once; a
+// bounded queue waits behind them; past it callers get RESOURCE_EXHAUSTED with a retry delay.
+import { availableParallelism } from "node:os";
+import { Piscina } from "piscina";
+import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { invalidArgument, resourceExhausted } from "../common/errors.js";
+import type { ScanOutcome, ScanTask } from "./scan-worker.js";
+
+export interface ScanPoolOptions {
+  /** Scans running at once (MAX_CONCURRENT_SCANS). */
+  readonly maxConcurrentScans: number;
+  /** Scans waiting for a slot before new ones are refused. */
+  readonly maxQueuedScans: number;
+  /** Delay advised to refused callers, milliseconds. */
+  readonly retryAfterMs: number;
+}
+
+// From TypeScript sources (tests, `node --import tsx`), the worker needs the same loader.
+const fromSource = import.meta.url.endsWith(".ts");
+const WORKER = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
+
+export class ScanPool {
+  private readonly pool: Piscina<ScanTask, ScanOutcome>;
+  private admitted = 0;
+
+  constructor(private readonly options: ScanPoolOptions) {
+    const threads = Math.max(1, Math.min(options.maxConcurrentScans, availableParallelism()));
+    this.pool = new Piscina({
+      filename: WORKER.href,
+      minThreads: 1,
+      maxThreads: threads,
+      // Queued tasks wait in our admission count, not in piscina's unbounded queue.
+      maxQueue: options.maxConcurrentScans + options.maxQueuedScans,
+      ...(fromSource ? { execArgv: ["--import", "tsx"] } : {}),
+    });
+  }
+
+  /** Scans now running or waiting. */
+  get active(): number {
+    return this.admitted;
+  }
+
+  /**
+   * Scans a chain given in its wire form (a stored chain's bytes live in shared memory, so
+   * they cross to the worker without a copy). Rejects with RESOURCE_EXHAUSTED when the
+   * pool and its queue are full, and with INVALID_ARGUMENT when the engine refuses.
+   */
+  async scan(chain: Uint8Array, query: ScanQuery | undefined, stored: { symbol: string; version: bigint } | undefined, signal: AbortSignal): Promise<ScanResult> {
+    const { maxConcurrentScans, maxQueuedScans, retryAfterMs } = this.options;
+    if (this.admitted >= maxConcurrentScans + maxQueuedScans) {
+      throw resourceExhausted(`${this.admitted} scans are running or queued, the most this scanner takes; retry shortly`, retryAfterMs);
+    }
+    this.admitted++;
+    try {
+      const task: ScanTask = {
+        ...(stored ? { chainKey: `${stored.symbol}:${stored.version}` } : {}),
+        chainVersion: String(stored?.version ?? 0n),
+        chain,
+        query: ScanQuery.encode(query ?? ScanQuery.fromPartial({})).finish(),
+      };
+      const outcome = await this.pool.run(task, { signal });
+      if ("violations" in outcome) throw invalidArgument(outcome.violations);
+      return ScanResult.decode(outcome.result);
+    } finally {
+      this.admitted--;
+    }
+  }
+
+  /** An inline chain's wire form, for `scan`. */
+  static encodeChain(chain: OptionChain): Uint8Array {
+    return OptionChain.encode(chain).finish();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
