@@ -102,6 +102,7 @@ run-coordinator: setup build
 bench: setup
 	node_modules/.bin/tsc -p tsconfig.bench.json
 	node dist/bench/engine-throughput.js
+	node dist/bench/watch-fanout.js
 	node_modules/.bin/vitest bench --run --config vitest.bench.config.ts
 
 clean:
