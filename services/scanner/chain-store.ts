@@ -1,25 +1,30 @@
-// The latest chain of each symbol, expiring after CACHE_TTL without an update, kept in its
-// wire form in shared memory so that scan workers read it without a copy. Updates are
-// idempotent: sending what is already stored changes nothing, not even the version.
+// The latest chain of each symbol, expiring after CACHE_TTL without an update, with its
+// prepared form in shared memory so that scan workers read it without a copy. Updates are
+// idempotent: sending what is already stored changes nothing, not even the version. An
+// update is planned (merged, compared), then its preparation committed: SpreadScanner
+// prepares it on the pool in between.
 import { EventEmitter } from "node:events";
 import NodeCache from "node-cache";
 import { OptionChain, type OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { chainViolations, EngineInputError } from "./engine/index.js";
+import type { SharedPreparedChain } from "./engine/shared-prepared-chain.js";
 
 export interface StoredChain {
   readonly symbol: string;
   /** Rises by 1 with every change of the symbol's chain, never reused (not even after expiry). */
   readonly version: bigint;
   readonly chain: OptionChain;
-  /** The chain's wire form, in a SharedArrayBuffer: what workers scan, and how a repeat is told from a change. */
+  /** The chain's wire form, to tell a repeat from a change. */
   readonly encoded: Uint8Array;
+  /** Prepared once, in shared memory: what the workers scan. */
+  readonly prepared: SharedPreparedChain;
 }
 
-export interface ChainUpdateOutcome {
-  readonly stored: StoredChain;
-  readonly changed: boolean;
-}
+/** What an update would store: the stored chain when it changes nothing, else the new one to prepare. */
+export type PlannedUpdate =
+  | { readonly unchanged: StoredChain }
+  | { readonly symbol: string; readonly chain: OptionChain; readonly encoded: Uint8Array };
 
 /** A quote's contract: expiry, strike and right. */
 function contractKey(quote: OptionQuote): string {
@@ -67,10 +72,11 @@ export class ChainStore {
   }
 
   /**
-   * Stores a chain, or merges its quotes into the stored one by contract. Throws
-   * EngineInputError (fields under "chain.") when the resulting chain cannot be scanned.
+   * The chain an update would store: the sent one, or the stored one with the sent quotes
+   * merged in by contract. Throws EngineInputError (fields under "chain.") when the chain as
+   * a whole cannot be scanned; bad quotes are the engine's to skip and count.
    */
-  update(symbol: string, sent: OptionChain, mode: UpdateMode): ChainUpdateOutcome {
+  plan(symbol: string, sent: OptionChain, mode: UpdateMode): PlannedUpdate {
     const current = this.get(symbol);
     const chain: OptionChain =
       mode === UpdateMode.UPDATE_MODE_MERGE && current ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes) } : { ...sent, symbol };
@@ -78,19 +84,21 @@ export class ChainStore {
     if (current && sameBytes(current.encoded, encoded)) {
       // A repeat still shows the source is alive: keep the chain for another TTL.
       this.chains.ttl(symbol);
-      return { stored: current, changed: false };
+      return { unchanged: current };
     }
-    // Chain-level faults are refused here; bad quotes are the engine's to skip and count.
     const violations = chainViolations(chain);
     if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
-    const shared = new Uint8Array(new SharedArrayBuffer(encoded.length));
-    shared.set(encoded);
-    const version = (this.lastVersion.get(symbol) ?? 0n) + 1n;
-    this.lastVersion.set(symbol, version);
-    const stored: StoredChain = { symbol, version, chain, encoded: shared };
-    this.chains.set(symbol, stored);
+    return { symbol, chain, encoded };
+  }
+
+  /** Stores a planned chain with its preparation as the symbol's next version, and tells watchers. */
+  commit(planned: { readonly symbol: string; readonly chain: OptionChain; readonly encoded: Uint8Array }, prepared: SharedPreparedChain): StoredChain {
+    const version = (this.lastVersion.get(planned.symbol) ?? 0n) + 1n;
+    this.lastVersion.set(planned.symbol, version);
+    const stored: StoredChain = { ...planned, version, prepared };
+    this.chains.set(planned.symbol, stored);
     this.events.emit("updated", stored);
-    return { stored, changed: true };
+    return stored;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
-// Scans on a pool of worker threads (piscina), so that health checks, streams and small
-// calls stay responsive while large scans run. At most MAX_CONCURRENT_SCANS run at once; a
+// Scans, and the preparation of stored chains, on a pool of worker threads (piscina), so that
+// health checks, streams and small calls stay responsive while large scans run. At most MAX_CONCURRENT_SCANS run at once; a
 // bounded queue waits behind them; past it callers get RESOURCE_EXHAUSTED with a retry delay.
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
@@ -7,7 +7,8 @@ import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { invalidArgument, resourceExhausted } from "../common/errors.js";
-import type { ScanOutcome, ScanTask } from "./scan-worker.js";
+import type { SharedPreparedChain } from "./engine/shared-prepared-chain.js";
+import type { WorkerOutcome, WorkerTask } from "./scan-worker.js";
 
 export interface ScanPoolOptions {
   /** Scans running at once (MAX_CONCURRENT_SCANS). */
@@ -23,7 +24,7 @@ const fromSource = import.meta.url.endsWith(".ts");
 const WORKER = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
 
 export class ScanPool {
-  private readonly pool: Piscina<ScanTask, ScanOutcome>;
+  private readonly pool: Piscina<WorkerTask, WorkerOutcome>;
   private admitted = 0;
 
   constructor(private readonly options: ScanPoolOptions) {
@@ -44,25 +45,32 @@ export class ScanPool {
   }
 
   /**
-   * Scans a chain given in its wire form (a stored chain's bytes live in shared memory, so
-   * they cross to the worker without a copy). Rejects with RESOURCE_EXHAUSTED when the
-   * pool and its queue are full, and with INVALID_ARGUMENT when the engine refuses.
+   * Prepares a chain given in its wire form into shared memory, once for every scan of
+   * that version on any thread. Rejects with INVALID_ARGUMENT when the engine refuses it.
    */
-  async scan(chain: Uint8Array, query: ScanQuery | undefined, stored: { symbol: string; version: bigint } | undefined, signal: AbortSignal): Promise<ScanResult> {
+  async prepare(chain: Uint8Array): Promise<SharedPreparedChain> {
+    const outcome = await this.pool.run({ kind: "prepare", chain });
+    if ("violations" in outcome) throw invalidArgument(outcome.violations);
+    if (!("prepared" in outcome)) throw new Error("the scan worker answered a preparation with no chain");
+    return outcome.prepared;
+  }
+
+  /**
+   * Scans a prepared chain version (shared, so nothing is copied) or an inline chain in its
+   * wire form. Rejects with RESOURCE_EXHAUSTED when the pool and its queue are full, and
+   * with INVALID_ARGUMENT when the engine refuses.
+   */
+  async scan(chain: SharedPreparedChain | Uint8Array, query: ScanQuery | undefined, chainVersion: bigint, signal: AbortSignal): Promise<ScanResult> {
     const { maxConcurrentScans, maxQueuedScans, retryAfterMs } = this.options;
     if (this.admitted >= maxConcurrentScans + maxQueuedScans) {
       throw resourceExhausted(`${this.admitted} scans are running or queued, the most this scanner takes; retry shortly`, retryAfterMs);
     }
     this.admitted++;
     try {
-      const task: ScanTask = {
-        ...(stored ? { chainKey: `${stored.symbol}:${stored.version}` } : {}),
-        chainVersion: String(stored?.version ?? 0n),
-        chain,
-        query: ScanQuery.encode(query ?? ScanQuery.fromPartial({})).finish(),
-      };
-      const outcome = await this.pool.run(task, { signal });
+      const encodedQuery = ScanQuery.encode(query ?? ScanQuery.fromPartial({})).finish();
+      const outcome = await this.pool.run({ kind: "scan", chain, chainVersion: String(chainVersion), query: encodedQuery }, { signal });
       if ("violations" in outcome) throw invalidArgument(outcome.violations);
+      if (!("result" in outcome)) throw new Error("the scan worker answered a scan with no result");
       return ScanResult.decode(outcome.result);
     } finally {
       this.admitted--;

@@ -1,40 +1,43 @@
-// A scan on a worker thread (see scan-pool.ts). Stored chains arrive as their wire bytes in
-// shared memory and are prepared once per worker and version; results go back encoded.
-import { LRUCache } from "lru-cache";
+// Work for the scan pool's threads (see scan-pool.ts): preparing a stored chain version once
+// into shared memory, and scanning a prepared version or an inline chain. Results go back
+// encoded; the engine's refusals go back as their violations.
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError, prepareChain, scanPrepared, type InputViolation, type PreparedChain } from "./engine/index.js";
+import { openSharedPreparedChain, sharePreparedChain, type SharedPreparedChain } from "./engine/shared-prepared-chain.js";
 
-export interface ScanTask {
-  /** "SYMBOL:VERSION" of a stored chain, or absent for an inline chain (not kept). */
-  readonly chainKey?: string;
-  readonly chainVersion: string;
-  /** The chain in its wire form. */
-  readonly chain: Uint8Array;
-  /** The query in its wire form. */
-  readonly query: Uint8Array;
+export type WorkerTask =
+  /** Prepare a chain given in its wire form, into shared memory. */
+  | { readonly kind: "prepare"; readonly chain: Uint8Array }
+  /** Scan a prepared (shared) chain, or an inline chain in its wire form. */
+  | { readonly kind: "scan"; readonly chain: SharedPreparedChain | Uint8Array; readonly chainVersion: string; readonly query: Uint8Array };
+
+export type WorkerOutcome =
+  | { readonly prepared: SharedPreparedChain }
+  | { readonly result: Uint8Array }
+  /** The engine refused the task: fields under "chain." or "query.". */
+  | { readonly violations: readonly InputViolation[] };
+
+function prepare(chain: Uint8Array): PreparedChain {
+  try {
+    return prepareChain(OptionChain.decode(chain));
+  } catch (error) {
+    throw error instanceof EngineInputError ? error.under("chain.") : error;
+  }
 }
 
-/** The encoded ScanResult, or why the engine refused the task (fields under "chain." or "query."). */
-export type ScanOutcome = { readonly result: Uint8Array } | { readonly violations: readonly InputViolation[] };
-
-// A few versions of a few symbols: watchers scan the latest, scans may trail by one.
-const preparedChains = new LRUCache<string, PreparedChain>({ max: 16 });
-
-export default function scan(task: ScanTask): ScanOutcome {
+export default function work(task: WorkerTask): WorkerOutcome {
   try {
-    let prepared = task.chainKey === undefined ? undefined : preparedChains.get(task.chainKey);
+    if (task.kind === "prepare") return { prepared: sharePreparedChain(prepare(task.chain)) };
+    let prepared: PreparedChain;
     let prepareMs = 0;
-    if (!prepared) {
+    if (task.chain instanceof Uint8Array) {
       const started = performance.now();
-      try {
-        prepared = prepareChain(OptionChain.decode(task.chain));
-      } catch (error) {
-        throw error instanceof EngineInputError ? error.under("chain.") : error;
-      }
+      prepared = prepare(task.chain);
       prepareMs = performance.now() - started;
-      if (task.chainKey !== undefined) preparedChains.set(task.chainKey, prepared);
+    } else {
+      prepared = openSharedPreparedChain(task.chain);
     }
     const result = scanPrepared(prepared, ScanQuery.decode(task.query), { chainVersion: BigInt(task.chainVersion), prepareMs });
     return { result: ScanResult.encode(result).finish() };

@@ -59,12 +59,12 @@ export function scannerService(scanner: SpreadScanner, metrics: ScannerMetrics, 
 
     updateChain: unaryHandler(
       "UpdateChain",
-      (request: UpdateChainRequest): Promise<UpdateChainResponse> => {
+      async (request: UpdateChainRequest): Promise<UpdateChainResponse> => {
         if (!request.chain) throw invalidArgument([{ field: "chain", description: "must be set: the chain, or for a merge the quotes to merge" }]);
         if (!UPDATE_MODES.has(request.mode)) throw invalidArgument([{ field: "mode", description: `unknown update mode ${request.mode}` }]);
         const symbol = chainSymbol(undefined, request.chain, "chain");
-        const { stored, changed } = scanner.update(symbol, request.chain, request.mode);
-        return Promise.resolve({ symbol, version: stored.version, changed, quoteCount: BigInt(stored.chain.quotes.length) });
+        const { stored, changed } = await scanner.update(symbol, request.chain, request.mode);
+        return { symbol, version: stored.version, changed, quoteCount: BigInt(stored.chain.quotes.length) };
       },
       options,
     ),

@@ -35,6 +35,7 @@ export class SpreadScanner {
   // being evaluated share that one evaluation.
   private readonly results: LRUCache<string, Promise<ScanResult>>;
   private readonly shutdown = new AbortController();
+  private readonly updating = new Map<string, Promise<void>>();
 
   constructor(private readonly options: SpreadScannerOptions) {
     this.results = new LRUCache({ max: options.resultCacheEntries });
@@ -44,7 +45,7 @@ export class SpreadScanner {
   scanInline(symbol: string, chain: OptionChain, query: ScanQuery | undefined, signal: AbortSignal): Promise<ScanResult> {
     return this.measured(async () => {
       this.validatedQueryKey(query);
-      const result = await this.options.pool.scan(ScanPool.encodeChain({ ...chain, symbol }), query, undefined, signal);
+      const result = await this.options.pool.scan(ScanPool.encodeChain({ ...chain, symbol }), query, 0n, signal);
       this.recordEvaluation(result);
       return result;
     });
@@ -60,9 +61,33 @@ export class SpreadScanner {
     });
   }
 
-  update(symbol: string, chain: OptionChain, mode: UpdateMode): { stored: StoredChain; changed: boolean } {
+  /**
+   * Stores or merges a chain. Updates of one symbol run one after another, so that a merge
+   * always starts from the version before it; the preparation runs on the pool.
+   */
+  update(symbol: string, chain: OptionChain, mode: UpdateMode): Promise<{ stored: StoredChain; changed: boolean }> {
+    const previous = this.updating.get(symbol) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.applyUpdate(symbol, chain, mode),
+      () => this.applyUpdate(symbol, chain, mode),
+    );
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.updating.set(symbol, settled);
+    void settled.then(() => {
+      if (this.updating.get(symbol) === settled) this.updating.delete(symbol);
+    });
+    return next;
+  }
+
+  private async applyUpdate(symbol: string, chain: OptionChain, mode: UpdateMode): Promise<{ stored: StoredChain; changed: boolean }> {
     try {
-      return this.options.store.update(symbol, chain, mode);
+      const planned = this.options.store.plan(symbol, chain, mode);
+      if ("unchanged" in planned) return { stored: planned.unchanged, changed: false };
+      const prepared = await this.options.pool.prepare(planned.encoded);
+      return { stored: this.options.store.commit(planned, prepared), changed: true };
     } catch (error) {
       throw asInvalidArgument(error);
     }
@@ -168,7 +193,7 @@ export class SpreadScanner {
     const cacheKey = `${stored.symbol}\u0000${stored.version}\u0000${queryKey}`;
     const cached = this.results.get(cacheKey);
     if (cached) return { result: cached, hit: true };
-    const result = this.options.pool.scan(stored.encoded, query, stored, new AbortController().signal).then((scanned) => {
+    const result = this.options.pool.scan(stored.prepared, query, stored.version, new AbortController().signal).then((scanned) => {
       this.recordEvaluation(scanned);
       return scanned;
     });
@@ -218,6 +243,15 @@ function stopReason(signal: AbortSignal): RpcError | Error {
   return signal.reason instanceof Error ? signal.reason : new Error("watch stopped");
 }
 
+// Watchers with one query share one result object per version: encode its spreads once.
+const encodedSpreads = new WeakMap<ScanResult, Buffer>();
+
+/** A result's spreads in their wire form: equal bytes, equal top N. */
 function encodeSpreads(result: ScanResult): Buffer {
-  return Buffer.concat(result.spreads.map((spread) => Spread.encode(spread).finish()));
+  let encoded = encodedSpreads.get(result);
+  if (!encoded) {
+    encoded = Buffer.concat(result.spreads.map((spread) => Spread.encode(spread).finish()));
+    encodedSpreads.set(result, encoded);
+  }
+  return encoded;
 }

@@ -29,10 +29,10 @@ export interface LegTable {
   readonly volume: Float64Array;
   /** Epoch milliseconds of the quote time; NaN when the quote has none. */
   readonly quoteTimeMs: Float64Array;
+  /** The broker's contract id (IBKR conId), 0 when none. */
+  readonly brokerContractId: Float64Array;
   /** IV_COMPUTED | GREEKS_COMPUTED bits. */
   readonly computed: Uint8Array;
-  /** Index of the quote in the chain's `quotes`. */
-  readonly quoteIndex: Int32Array;
 }
 
 export interface ExpirySlice {
@@ -46,7 +46,6 @@ export interface ExpirySlice {
 }
 
 export interface PreparedChain {
-  readonly chain: OptionChain;
   readonly symbol: string;
   readonly spot: number;
   readonly rate: number;
@@ -185,7 +184,6 @@ export function prepareChain(chain: OptionChain): PreparedChain {
   }
 
   return {
-    chain,
     symbol: chain.symbol,
     spot: chain.underlyingPrice,
     rate: chain.rate,
@@ -229,8 +227,8 @@ function buildLegTable(
     openInterest: new Float64Array(capacity),
     volume: new Float64Array(capacity),
     quoteTimeMs: new Float64Array(capacity),
+    brokerContractId: new Float64Array(capacity),
     computed: new Uint8Array(capacity),
-    quoteIndex: new Int32Array(capacity),
   };
   const greeks: OptionGreeks = { delta: 0, gamma: 0, theta: 0, vega: 0 };
   let leg = 0;
@@ -269,8 +267,8 @@ function buildLegTable(
     table.openInterest[leg] = Number(quote.openInterest);
     table.volume[leg] = Number(quote.volume);
     table.quoteTimeMs[leg] = quote.quoteTime ? quote.quoteTime.getTime() : Number.NaN;
+    table.brokerContractId[leg] = Number(quote.brokerContractId);
     table.computed[leg] = computed;
-    table.quoteIndex[leg] = index;
     leg++;
   }
   table.count = leg;

@@ -474,8 +474,8 @@ function scratchSide(capacity: number, isCall: boolean): PricedSide {
     openInterest: new Float64Array(0),
     volume: new Float64Array(0),
     quoteTimeMs: new Float64Array(0),
+    brokerContractId: new Float64Array(0),
     computed: new Uint8Array(0),
-    quoteIndex: new Int32Array(0),
   };
   return {
     table: empty,

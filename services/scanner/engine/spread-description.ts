@@ -1,6 +1,5 @@
 // The full description of a ranked spread, built only for the N that are returned: legs
 // with their quotes, every metric, net greeks and liquidity.
-import type { OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { LegAction, type Spread, type SpreadLeg } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
@@ -18,9 +17,8 @@ export function spreadId(symbol: string, expiryDate: string, strategy: Strategy,
   return `${symbol}:${expiryDate}:${strategyName(strategy)}:${[...strikes].sort((a, b) => a - b).join("/")}`;
 }
 
-function describeLeg(side: PricedSide, leg: number, action: LegAction, prepared: PreparedChain, expiry: ExpirySlice): SpreadLeg {
+function describeLeg(side: PricedSide, leg: number, action: LegAction, expiry: ExpirySlice): SpreadLeg {
   const table = side.table;
-  const quote = prepared.chain.quotes[table.quoteIndex[leg] as number] as OptionQuote;
   const mid = table.mid[leg] as number;
   const bid = table.bid[leg] as number;
   const ask = table.ask[leg] as number;
@@ -46,9 +44,9 @@ function describeLeg(side: PricedSide, leg: number, action: LegAction, prepared:
     },
     impliedVolatilityComputed: (computed & IV_COMPUTED) !== 0,
     greeksComputed: (computed & GREEKS_COMPUTED) !== 0,
-    volume: quote.volume,
-    openInterest: quote.openInterest,
-    brokerContractId: quote.brokerContractId,
+    volume: BigInt(table.volume[leg] as number),
+    openInterest: BigInt(table.openInterest[leg] as number),
+    brokerContractId: BigInt(table.brokerContractId[leg] as number),
   };
 }
 
@@ -68,10 +66,10 @@ export function describeSpread(
   callLong: number,
 ): Spread {
   const legs: SpreadLeg[] = [];
-  if (putLong !== NO_LEG) legs.push(describeLeg(puts, putLong, LegAction.LEG_ACTION_BUY, prepared, expiry));
-  if (putShort !== NO_LEG) legs.push(describeLeg(puts, putShort, LegAction.LEG_ACTION_SELL, prepared, expiry));
-  if (callShort !== NO_LEG) legs.push(describeLeg(calls, callShort, LegAction.LEG_ACTION_SELL, prepared, expiry));
-  if (callLong !== NO_LEG) legs.push(describeLeg(calls, callLong, LegAction.LEG_ACTION_BUY, prepared, expiry));
+  if (putLong !== NO_LEG) legs.push(describeLeg(puts, putLong, LegAction.LEG_ACTION_BUY, expiry));
+  if (putShort !== NO_LEG) legs.push(describeLeg(puts, putShort, LegAction.LEG_ACTION_SELL, expiry));
+  if (callShort !== NO_LEG) legs.push(describeLeg(calls, callShort, LegAction.LEG_ACTION_SELL, expiry));
+  if (callLong !== NO_LEG) legs.push(describeLeg(calls, callLong, LegAction.LEG_ACTION_BUY, expiry));
   legs.sort((a, b) => a.strike - b.strike || callsAfterPuts(a) - callsAfterPuts(b));
 
   if (putShort !== NO_LEG && callShort !== NO_LEG) {

@@ -22,7 +22,7 @@ describe("watch coalescing", () => {
     const pool = new ScanPool({ maxConcurrentScans: 2, maxQueuedScans: 8, retryAfterMs: 500 });
     const scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 100, defaultWatchIntervalMs: 1 });
     const chainAt = (spot: number) => generateSyntheticChain({ symbol: "IWM", spot, seed: 7, asOf: AS_OF });
-    store.update("IWM", chainAt(230), UpdateMode.UPDATE_MODE_REPLACE);
+    await scanner.update("IWM", chainAt(230), UpdateMode.UPDATE_MODE_REPLACE);
 
     const stop = new AbortController();
     let stuckSends = 0;
@@ -47,7 +47,7 @@ describe("watch coalescing", () => {
 
     let version = 1n;
     for (let step = 1; step <= 30; step++) {
-      version = store.update("IWM", chainAt(230 + step), UpdateMode.UPDATE_MODE_REPLACE).stored.version;
+      version = (await scanner.update("IWM", chainAt(230 + step), UpdateMode.UPDATE_MODE_REPLACE)).stored.version;
       await receivedVersion(version);
     }
 
