@@ -11,6 +11,9 @@ BUF        := node_modules/.bin/buf
 NODE_STAMP := node_modules/.installed
 GO_STAMP   := $(TOOLS)/bin/.installed
 PY_STAMP   := $(VENV)/.installed
+# Benchmark-only Go tools (ghz) live in their own module, so `make test` never builds them.
+BENCH_BIN  := $(CURDIR)/$(TOOLS)/bench-bin
+BENCH_STAMP := $(TOOLS)/bench-bin/.installed
 
 # buf breaking compares the contracts with this state; override to compare with another.
 BUF_BREAKING_AGAINST ?= .git\#branch=main
@@ -99,10 +102,16 @@ run-scanner: setup build
 run-coordinator: setup build
 	LOG_FORMAT=pretty node dist/services/coordinator/main.js
 
-bench: setup
+$(BENCH_STAMP): bench/tools/go.mod bench/tools/go.sum
+	cd bench/tools && GOBIN="$(BENCH_BIN)" go install tool
+	@touch $@
+
+bench: setup $(BENCH_STAMP)
+	rm -rf dist
 	node_modules/.bin/tsc -p tsconfig.bench.json
 	node dist/bench/engine-throughput.js
 	node dist/bench/watch-fanout.js
+	node dist/bench/scan-throughput.js $(BENCH_BIN)/ghz
 	node_modules/.bin/vitest bench --run --config vitest.bench.config.ts
 
 clean:

@@ -11,7 +11,6 @@ import { Registry } from "prom-client";
 import { ScanFilters, ScanQuery, SortKey, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
 import {
   ScannerServiceClient,
-  ScannerServiceService,
   UpdateChainRequest,
   WatchSpreadsRequest,
   type WatchSpreadsResponse,
@@ -21,7 +20,7 @@ import { GrpcServer } from "../services/common/grpc-server.js";
 import { ChainStore } from "../services/scanner/chain-store.js";
 import { ScanPool } from "../services/scanner/scan-pool.js";
 import { ScannerMetrics } from "../services/scanner/scanner-metrics.js";
-import { scannerService } from "../services/scanner/scanner-service.js";
+import { scannerService, scannerServiceDefinition } from "../services/scanner/scanner-service.js";
 import { SpreadScanner } from "../services/scanner/spread-scanner.js";
 
 const WATCHERS = 1000;
@@ -36,7 +35,7 @@ const metrics = new ScannerMetrics(registry, () => store.size);
 const pool = new ScanPool({ maxConcurrentScans: 10, maxQueuedScans: 1000, retryAfterMs: 1000 });
 const scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 1000, defaultWatchIntervalMs: 1 });
 const server = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
-server.addService(ScannerServiceService, scannerService(scanner, metrics, { logger, requestTimeoutMs: 60_000 }));
+server.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger, requestTimeoutMs: 60_000 }));
 const port = await server.listen("127.0.0.1", 0);
 server.setServing(true);
 

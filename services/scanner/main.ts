@@ -1,4 +1,3 @@
-import { ScannerServiceService } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { loadConfigOrExit } from "../common/config.js";
 import { createServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
@@ -6,7 +5,7 @@ import { ChainStore } from "./chain-store.js";
 import { scannerConfig, scannerVariables } from "./config.js";
 import { ScanPool } from "./scan-pool.js";
 import { ScannerMetrics } from "./scanner-metrics.js";
-import { scannerService } from "./scanner-service.js";
+import { scannerService, scannerServiceDefinition } from "./scanner-service.js";
 import { SpreadScanner } from "./spread-scanner.js";
 
 const config = scannerConfig(loadConfigOrExit("scanner", scannerVariables));
@@ -22,7 +21,7 @@ const scanner = new SpreadScanner({
   resultCacheEntries: config.resultCacheEntries,
   defaultWatchIntervalMs: config.watchMinIntervalMs,
 });
-base.grpc.addService(ScannerServiceService, scannerService(scanner, metrics, { logger: base.logger, requestTimeoutMs: config.requestTimeoutMs }));
+base.grpc.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger: base.logger, requestTimeoutMs: config.requestTimeoutMs }));
 
 const runtime = new ServiceRuntime({
   ...base,

@@ -1,12 +1,14 @@
 // spreadscan.scanner.v1.ScannerService over gRPC: each handler checks what only the wire can
 // get wrong (symbols, presence, enum values), then hands the rest to the SpreadScanner.
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import {
+  ScannerServiceService,
+  ScanResponse,
   UpdateMode,
   type GetMetricsResponse,
   type ScannerServiceServer,
   type ScanRequest,
-  type ScanResponse,
   type UpdateChainRequest,
   type UpdateChainResponse,
   type WatchSpreadsRequest,
@@ -44,6 +46,36 @@ function chainSymbol(requestSymbol: string | undefined, chain: OptionChain, chai
   return symbol;
 }
 
+// A cached result is answered many times: its response message, and the bytes grpc-js
+// sends for it, are made once per result object.
+const responses = new WeakMap<ScanResult, ScanResponse>();
+const encodedResponses = new WeakMap<ScanResponse, Buffer>();
+
+function responseFor(result: ScanResult): ScanResponse {
+  let response = responses.get(result);
+  if (!response) {
+    response = { result };
+    responses.set(result, response);
+  }
+  return response;
+}
+
+/** ScannerService's definition, serializing each Scan response object once. */
+export const scannerServiceDefinition = {
+  ...ScannerServiceService,
+  scan: {
+    ...ScannerServiceService.scan,
+    responseSerialize: (response: ScanResponse): Buffer => {
+      let encoded = encodedResponses.get(response);
+      if (!encoded) {
+        encoded = Buffer.from(ScanResponse.encode(response).finish());
+        encodedResponses.set(response, encoded);
+      }
+      return encoded;
+    },
+  },
+} as const;
+
 export function scannerService(scanner: SpreadScanner, metrics: ScannerMetrics, options: HandlerOptions): ScannerServiceServer {
   return {
     scan: unaryHandler(
@@ -52,7 +84,7 @@ export function scannerService(scanner: SpreadScanner, metrics: ScannerMetrics, 
         const result = request.chain
           ? await scanner.scanInline(chainSymbol(request.symbol, request.chain, "chain"), request.chain, request.query, context.signal)
           : await scanner.scanStored(tickerOf(request.symbol), request.query);
-        return { result };
+        return responseFor(result);
       },
       options,
     ),

@@ -7,7 +7,6 @@ import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanFilters, ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import {
   ScannerServiceClient,
-  ScannerServiceService,
   ScanRequest,
   UpdateChainRequest,
   UpdateMode,
@@ -22,7 +21,7 @@ import { ChainStore } from "../../services/scanner/chain-store.js";
 import { scanChain } from "../../services/scanner/engine/index.js";
 import { ScanPool } from "../../services/scanner/scan-pool.js";
 import { ScannerMetrics } from "../../services/scanner/scanner-metrics.js";
-import { scannerService } from "../../services/scanner/scanner-service.js";
+import { scannerService, scannerServiceDefinition } from "../../services/scanner/scanner-service.js";
 import { SpreadScanner } from "../../services/scanner/spread-scanner.js";
 import { callUnary, failureOf } from "../support/echo-server.js";
 
@@ -50,7 +49,7 @@ beforeAll(async () => {
   pool = new ScanPool({ maxConcurrentScans: 2, maxQueuedScans: 8, retryAfterMs: 500 });
   scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 100, defaultWatchIntervalMs: 10 });
   grpc = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
-  grpc.addService(ScannerServiceService, scannerService(scanner, metrics, { logger, requestTimeoutMs: 30_000 }));
+  grpc.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger, requestTimeoutMs: 30_000 }));
   const port = await grpc.listen("127.0.0.1", 0);
   grpc.setServing(true);
   client = new ScannerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
@@ -241,7 +240,7 @@ describe("the scan pool", () => {
     const ownPool = new ScanPool({ maxConcurrentScans: 1, maxQueuedScans: 0, retryAfterMs: 750 });
     const ownScanner = new SpreadScanner({ store: ownStore, pool: ownPool, metrics: ownMetrics, resultCacheEntries: 10, defaultWatchIntervalMs: 10 });
     const server = new GrpcServer({ logger, registry: ownRegistry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
-    server.addService(ScannerServiceService, scannerService(ownScanner, ownMetrics, { logger, requestTimeoutMs: 60_000 }));
+    server.addService(scannerServiceDefinition, scannerService(ownScanner, ownMetrics, { logger, requestTimeoutMs: 60_000 }));
     const port = await server.listen("127.0.0.1", 0);
     server.setServing(true);
     const ownClient = new ScannerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });

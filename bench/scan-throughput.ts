@@ -1,0 +1,166 @@
+// Unary Scan throughput and latency (issue 4), measured with ghz against a stored SPY-sized
+// chain, cache hits and cache misses, at concurrency 1, 10 and 50, next to a bare grpc-js
+// server that answers the very same response bytes, in the same run. Target for cache
+// hits: at least 70% of the bare server's throughput. Writes bench/results/scan-throughput.json.
+//
+// usage: node dist/bench/scan-throughput.js PATH_TO_GHZ
+import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { credentials, Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { ScanFilters, ScanQuery, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
+import {
+  ScannerServiceClient,
+  ScanRequest,
+  ScanResponse,
+  UpdateChainRequest,
+} from "../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { generateSyntheticChain } from "../services/common/market-model/synthetic-chain.js";
+import { GrpcServer } from "../services/common/grpc-server.js";
+import { ChainStore } from "../services/scanner/chain-store.js";
+import { ScanPool } from "../services/scanner/scan-pool.js";
+import { ScannerMetrics } from "../services/scanner/scanner-metrics.js";
+import { scannerService, scannerServiceDefinition } from "../services/scanner/scanner-service.js";
+import { SpreadScanner } from "../services/scanner/spread-scanner.js";
+
+function ghzPath(): string {
+  const path = process.argv[2];
+  if (!path) throw new Error("usage: scan-throughput.js PATH_TO_GHZ");
+  return path;
+}
+const ghz = ghzPath();
+
+const logger = pino({ level: "silent" });
+const registry = new Registry();
+const store = new ChainStore(3_600_000);
+const metrics = new ScannerMetrics(registry, () => store.size);
+const pool = new ScanPool({ maxConcurrentScans: 10, maxQueuedScans: 1000, retryAfterMs: 1000 });
+const scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 100_000, defaultWatchIntervalMs: 250 });
+const server = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
+server.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger, requestTimeoutMs: 60_000 }));
+const scannerPort = await server.listen("127.0.0.1", 0);
+server.setServing(true);
+
+const client = new ScannerServiceClient(`127.0.0.1:${scannerPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
+const chain = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") });
+await new Promise((resolve, reject) => client.updateChain(UpdateChainRequest.fromPartial({ chain }), (error, response) => (error ? reject(error) : resolve(response))));
+
+const query = ScanQuery.fromPartial({
+  strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL],
+  filters: ScanFilters.fromPartial({ maxDte: 45, maxWidth: 5 }),
+  limit: 20,
+});
+const hitRequest = JSON.stringify(ScanRequest.toJSON(ScanRequest.fromPartial({ symbol: "SPY", query })));
+// Every request a different (and equally permissive: every quote is as fresh as the chain)
+// quote age limit, so every one misses the cache, in every run. ghz templates only inside
+// JSON strings, and a Duration is a string in proto3 JSON.
+const missRequest = (run: number): string => hitRequest.replace('"filters":{', `"filters":{"maxQuoteAge":"${run}{{.RequestNumber}}s",`);
+
+// The bare server: the same method, answering the bytes the scanner answers, with no work.
+const response = await new Promise<ScanResponse>((resolve, reject) =>
+  client.scan(ScanRequest.fromPartial({ symbol: "SPY", query }), (error, answer) => (error ? reject(error) : resolve(answer))),
+);
+const responseBytes = Buffer.from(ScanResponse.encode(response).finish());
+const bareDefinition: ServiceDefinition = {
+  Scan: {
+    path: "/spreadscan.scanner.v1.ScannerService/Scan",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: Buffer) => value,
+    requestDeserialize: (bytes: Buffer) => bytes,
+    responseSerialize: (value: Buffer) => value,
+    responseDeserialize: (bytes: Buffer) => bytes,
+  },
+};
+const bare = new Server();
+bare.addService(bareDefinition, { Scan: (_call: unknown, callback: (error: null, value: Buffer) => void) => callback(null, responseBytes) });
+const barePort = await new Promise<number>((resolve, reject) =>
+  bare.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+);
+
+interface Run {
+  target: string;
+  concurrency: number;
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+async function runGhz(target: string, port: number, data: string, concurrency: number, requests: number): Promise<Run> {
+  const stdout = await new Promise<string>((resolve, reject) =>
+    execFile(
+      ghz,
+      [
+        "--insecure",
+        "--protoset",
+        "gen/descriptor/spreadscan.binpb",
+        "--call",
+        "spreadscan.scanner.v1.ScannerService.Scan",
+        "-d",
+        data,
+        "-c",
+        String(concurrency),
+        "-n",
+        String(requests),
+        "--format",
+        "json",
+        `127.0.0.1:${port}`,
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (error: Error | null, out: string) => {
+        if (error) reject(error);
+        else resolve(out);
+      },
+    ),
+  );
+  const report = JSON.parse(stdout) as {
+    rps: number;
+    latencyDistribution: { percentage: number; latency: number }[] | null;
+    statusCodeDistribution: Record<string, number>;
+  };
+  const percentile = (p: number): number => (report.latencyDistribution?.find((entry) => entry.percentage === p)?.latency ?? Number.NaN) / 1e6;
+  const errors = Object.entries(report.statusCodeDistribution).reduce((sum, [code, count]) => (code === "OK" ? sum : sum + count), 0);
+  return { target, concurrency, requests, rps: report.rps, p50Ms: percentile(50), p99Ms: percentile(99), errors };
+}
+
+const runs: Run[] = [];
+for (const concurrency of [1, 10, 50]) {
+  const requests = concurrency === 1 ? 3000 : 10_000;
+  runs.push(await runGhz("bare grpc-js, same bytes", barePort, hitRequest, concurrency, requests));
+  runs.push(await runGhz("scanner, cache hit", scannerPort, hitRequest, concurrency, requests));
+  runs.push(await runGhz("scanner, cache miss", scannerPort, missRequest(100 + concurrency), concurrency, concurrency === 1 ? 300 : 1000));
+}
+
+const ratios = [1, 10, 50].map((concurrency) => {
+  const bareRun = runs.find((run) => run.concurrency === concurrency && run.target.startsWith("bare"));
+  const hitRun = runs.find((run) => run.concurrency === concurrency && run.target.endsWith("hit"));
+  return { concurrency, cacheHitShareOfBare: (hitRun?.rps ?? 0) / (bareRun?.rps ?? 1) };
+});
+const results = {
+  recordedAt: new Date().toISOString(),
+  machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version },
+  chain: { symbol: "SPY", contracts: chain.quotes.length },
+  responseBytes: responseBytes.length,
+  runs,
+  ratios,
+  target: "cache hits ≥ 70% of the bare server's throughput",
+  met: ratios.every((ratio) => ratio.cacheHitShareOfBare >= 0.7),
+};
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/scan-throughput.json", `${JSON.stringify(results, null, 2)}\n`);
+for (const run of runs) {
+  console.log(
+    `${run.target.padEnd(26)} c=${String(run.concurrency).padStart(2)}  ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  errors ${run.errors}`,
+  );
+}
+console.log(ratios.map((ratio) => `c=${ratio.concurrency}: hits at ${(ratio.cacheHitShareOfBare * 100).toFixed(0)}% of bare`).join(", "), results.met ? "meets" : "MISSES", results.target);
+
+client.close();
+bare.forceShutdown();
+await server.shutdown(1000);
+store.close();
+await pool.close();
