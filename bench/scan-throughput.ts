@@ -8,8 +8,6 @@ import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { credentials, Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { ScanFilters, ScanQuery, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
 import {
   ScannerServiceClient,
@@ -18,12 +16,7 @@ import {
   UpdateChainRequest,
 } from "../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../services/common/market-model/synthetic-chain.js";
-import { GrpcServer } from "../services/common/grpc-server.js";
-import { ChainStore } from "../services/scanner/chain-store.js";
-import { ScanPool } from "../services/scanner/scan-pool.js";
-import { ScannerMetrics } from "../services/scanner/scanner-metrics.js";
-import { scannerService, scannerServiceDefinition } from "../services/scanner/scanner-service.js";
-import { SpreadScanner } from "../services/scanner/spread-scanner.js";
+import { startInProcessScanner } from "../test/support/in-process-scanner.js";
 
 function ghzPath(): string {
   const path = process.argv[2];
@@ -32,16 +25,8 @@ function ghzPath(): string {
 }
 const ghz = ghzPath();
 
-const logger = pino({ level: "silent" });
-const registry = new Registry();
-const store = new ChainStore(3_600_000);
-const metrics = new ScannerMetrics(registry, () => store.size);
-const pool = new ScanPool({ maxConcurrentScans: 10, maxQueuedScans: 1000, retryAfterMs: 1000 });
-const scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 100_000, defaultWatchIntervalMs: 250 });
-const server = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
-server.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger, requestTimeoutMs: 60_000 }));
-const scannerPort = await server.listen("127.0.0.1", 0);
-server.setServing(true);
+const service = await startInProcessScanner({ maxConcurrentScans: 10, maxQueuedScans: 1000, resultCacheEntries: 100_000 });
+const scannerPort = service.port;
 
 const client = new ScannerServiceClient(`127.0.0.1:${scannerPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
 const chain = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") });
@@ -161,6 +146,4 @@ console.log(ratios.map((ratio) => `c=${ratio.concurrency}: hits at ${(ratio.cach
 
 client.close();
 bare.forceShutdown();
-await server.shutdown(1000);
-store.close();
-await pool.close();
+await service.close();

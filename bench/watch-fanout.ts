@@ -6,8 +6,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { credentials } from "@grpc/grpc-js";
-import { pino } from "pino";
-import { Registry } from "prom-client";
 import { ScanFilters, ScanQuery, SortKey, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
 import {
   ScannerServiceClient,
@@ -16,28 +14,15 @@ import {
   type WatchSpreadsResponse,
 } from "../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../services/common/market-model/synthetic-chain.js";
-import { GrpcServer } from "../services/common/grpc-server.js";
-import { ChainStore } from "../services/scanner/chain-store.js";
-import { ScanPool } from "../services/scanner/scan-pool.js";
-import { ScannerMetrics } from "../services/scanner/scanner-metrics.js";
-import { scannerService, scannerServiceDefinition } from "../services/scanner/scanner-service.js";
-import { SpreadScanner } from "../services/scanner/spread-scanner.js";
+import { startInProcessScanner } from "../test/support/in-process-scanner.js";
 
 const WATCHERS = 1000;
 const QUERIES = 100;
 const UPDATES = 12;
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 
-const logger = pino({ level: "silent" });
-const registry = new Registry();
-const store = new ChainStore(600_000);
-const metrics = new ScannerMetrics(registry, () => store.size);
-const pool = new ScanPool({ maxConcurrentScans: 10, maxQueuedScans: 1000, retryAfterMs: 1000 });
-const scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 1000, defaultWatchIntervalMs: 1 });
-const server = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
-server.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger, requestTimeoutMs: 60_000 }));
-const port = await server.listen("127.0.0.1", 0);
-server.setServing(true);
+const service = await startInProcessScanner({ maxConcurrentScans: 10, maxQueuedScans: 1000, resultCacheEntries: 1000, defaultWatchIntervalMs: 1 });
+const port = service.port;
 
 const chainAt = (spot: number) => generateSyntheticChain({ symbol: "IWM", spot, seed: 7, asOf: AS_OF });
 // Watchers spread over several channels, as many clients would be.
@@ -124,7 +109,4 @@ console.log(
 
 for (const stream of streams) stream.cancel();
 for (const client of clients) client.close();
-scanner.stopWatches();
-await server.shutdown(1000);
-store.close();
-await pool.close();
+await service.close();

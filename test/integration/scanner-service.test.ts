@@ -1,7 +1,6 @@
 // The scanner service on a real bootstrap server on loopback, called by the generated client.
 import { credentials, Metadata, status, type ClientReadableStream } from "@grpc/grpc-js";
-import { pino } from "pino";
-import { Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanFilters, ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
@@ -15,15 +14,13 @@ import {
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
 import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
-import { GrpcServer } from "../../services/common/grpc-server.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
-import { ChainStore } from "../../services/scanner/chain-store.js";
+import type { ChainStore } from "../../services/scanner/chain-store.js";
 import { scanChain } from "../../services/scanner/engine/index.js";
-import { ScanPool } from "../../services/scanner/scan-pool.js";
-import { ScannerMetrics } from "../../services/scanner/scanner-metrics.js";
-import { scannerService, scannerServiceDefinition } from "../../services/scanner/scanner-service.js";
-import { SpreadScanner } from "../../services/scanner/spread-scanner.js";
+import type { ScannerMetrics } from "../../services/scanner/scanner-metrics.js";
+import type { SpreadScanner } from "../../services/scanner/spread-scanner.js";
 import { callUnary, failureOf } from "../support/echo-server.js";
+import { startInProcessScanner, type InProcessScanner } from "../support/in-process-scanner.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const CHAIN = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 7, asOf: AS_OF });
@@ -33,33 +30,22 @@ const QUERY = ScanQuery.fromPartial({
   limit: 10,
 });
 
+let service: InProcessScanner;
 let registry: Registry;
-let grpc: GrpcServer;
 let store: ChainStore;
 let metrics: ScannerMetrics;
 let scanner: SpreadScanner;
-let pool: ScanPool;
 let client: ScannerServiceClient;
 
 beforeAll(async () => {
-  const logger = pino({ level: "silent" });
-  registry = new Registry();
-  store = new ChainStore(300_000);
-  metrics = new ScannerMetrics(registry, () => store.size);
-  pool = new ScanPool({ maxConcurrentScans: 2, maxQueuedScans: 8, retryAfterMs: 500 });
-  scanner = new SpreadScanner({ store, pool, metrics, resultCacheEntries: 100, defaultWatchIntervalMs: 10 });
-  grpc = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
-  grpc.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger, requestTimeoutMs: 30_000 }));
-  const port = await grpc.listen("127.0.0.1", 0);
-  grpc.setServing(true);
-  client = new ScannerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
+  service = await startInProcessScanner();
+  ({ registry, store, metrics, scanner } = service);
+  client = new ScannerServiceClient(`127.0.0.1:${service.port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
 });
 
 afterAll(async () => {
   client.close();
-  await grpc.shutdown(1000);
-  store.close();
-  await pool.close();
+  await service.close();
 });
 
 const scan = (request: Partial<ScanRequest>) => callUnary(client.scan.bind(client), ScanRequest.fromPartial(request));
@@ -233,16 +219,9 @@ describe("WatchSpreads", () => {
 
 describe("the scan pool", () => {
   it("keeps health answering while a large scan runs on a worker, and refuses scans past its slots with RESOURCE_EXHAUSTED", async () => {
-    const logger = pino({ level: "silent" });
-    const ownRegistry = new Registry();
-    const ownStore = new ChainStore(300_000);
-    const ownMetrics = new ScannerMetrics(ownRegistry, () => ownStore.size);
-    const ownPool = new ScanPool({ maxConcurrentScans: 1, maxQueuedScans: 0, retryAfterMs: 750 });
-    const ownScanner = new SpreadScanner({ store: ownStore, pool: ownPool, metrics: ownMetrics, resultCacheEntries: 10, defaultWatchIntervalMs: 10 });
-    const server = new GrpcServer({ logger, registry: ownRegistry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
-    server.addService(scannerServiceDefinition, scannerService(ownScanner, ownMetrics, { logger, requestTimeoutMs: 60_000 }));
-    const port = await server.listen("127.0.0.1", 0);
-    server.setServing(true);
+    const own = await startInProcessScanner({ maxConcurrentScans: 1, maxQueuedScans: 0, retryAfterMs: 750 });
+    const ownPool = own.pool;
+    const port = own.port;
     const ownClient = new ScannerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
     const health = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
     try {
@@ -271,9 +250,7 @@ describe("the scan pool", () => {
     } finally {
       ownClient.close();
       health.close();
-      await server.shutdown(1000);
-      ownStore.close();
-      await ownPool.close();
+      await own.close();
     }
   });
 });

@@ -22,16 +22,9 @@ const FLOAT_COLUMNS = [
   "brokerContractId",
 ] as const;
 
-export interface SharedPreparedChain {
-  readonly symbol: string;
-  readonly spot: number;
-  readonly rate: number;
-  readonly dividendYield: number;
-  readonly multiplier: number;
-  readonly asOfMs: number;
-  readonly delayed: boolean;
+/** A PreparedChain's scalars, its expirations' shapes, and its columns in one shared buffer. */
+export interface SharedPreparedChain extends Omit<PreparedChain, "expiries" | "skipped"> {
   readonly skipped: readonly number[];
-  readonly quotesWithComputedGreeks: number;
   readonly expiries: readonly { readonly expiryDate: string; readonly dte: number; readonly years: number; readonly calls: number; readonly puts: number }[];
   /** Per side, in expiry order, calls then puts: the float columns, then one byte per leg of flags. */
   readonly buffer: SharedArrayBuffer;
@@ -56,17 +49,11 @@ export function sharePreparedChain(prepared: PreparedChain): SharedPreparedChain
     write(expiry.calls);
     write(expiry.puts);
   }
+  const { expiries, skipped, ...scalars } = prepared;
   return {
-    symbol: prepared.symbol,
-    spot: prepared.spot,
-    rate: prepared.rate,
-    dividendYield: prepared.dividendYield,
-    multiplier: prepared.multiplier,
-    asOfMs: prepared.asOfMs,
-    delayed: prepared.delayed,
-    skipped: [...prepared.skipped],
-    quotesWithComputedGreeks: prepared.quotesWithComputedGreeks,
-    expiries: prepared.expiries.map(({ expiryDate, dte, years, calls, puts }) => ({ expiryDate, dte, years, calls: calls.count, puts: puts.count })),
+    ...scalars,
+    skipped: [...skipped],
+    expiries: expiries.map(({ expiryDate, dte, years, calls, puts }) => ({ expiryDate, dte, years, calls: calls.count, puts: puts.count })),
     buffer,
   };
 }
@@ -91,18 +78,9 @@ export function openSharedPreparedChain(shared: SharedPreparedChain): PreparedCh
     calls: read(calls),
     puts: read(puts),
   }));
+  // The scalars are everything but the buffer, the shapes and the skip counts.
+  const { buffer, expiries: shapes, skipped: sharedSkipped, ...scalars } = shared;
   const skipped = newSkipCounts();
-  skipped.set(shared.skipped);
-  return {
-    symbol: shared.symbol,
-    spot: shared.spot,
-    rate: shared.rate,
-    dividendYield: shared.dividendYield,
-    multiplier: shared.multiplier,
-    asOfMs: shared.asOfMs,
-    delayed: shared.delayed,
-    expiries,
-    skipped,
-    quotesWithComputedGreeks: shared.quotesWithComputedGreeks,
-  };
+  skipped.set(sharedSkipped);
+  return { ...scalars, expiries, skipped };
 }
