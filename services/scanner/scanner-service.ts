@@ -1,7 +1,8 @@
 // spreadscan.scanner.v1.ScannerService over gRPC: each handler checks what only the wire can
 // get wrong (symbols, presence, enum values), then hands the rest to the SpreadScanner.
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import {
   ScannerServiceService,
   ScanResponse,
@@ -12,7 +13,7 @@ import {
   type UpdateChainRequest,
   type UpdateChainResponse,
   type WatchSpreadsRequest,
-  type WatchSpreadsResponse,
+  WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { invalidArgument, type FieldViolation } from "../common/errors.js";
 import { serverStreamHandler, unaryHandler, type HandlerOptions, type StreamSink } from "../common/handlers.js";
@@ -60,7 +61,38 @@ function responseFor(result: ScanResult): ScanResponse {
   return response;
 }
 
-/** ScannerService's definition, serializing each Scan response object once. */
+const encodedResults = new WeakMap<ScanResult, Uint8Array>();
+
+/** A result's wire form, made once however many watchers are sent it. */
+function encodedResult(result: ScanResult): Uint8Array {
+  let encoded = encodedResults.get(result);
+  if (!encoded) {
+    encoded = ScanResult.encode(result).finish();
+    encodedResults.set(result, encoded);
+  }
+  return encoded;
+}
+
+/**
+ * A WatchSpreadsResponse in its wire form, byte for byte what WatchSpreadsResponse.encode
+ * writes, but with the result (the bulk of it, shared by every watcher of a query) spliced
+ * in from its cached encoding: an embedded message is written exactly as bytes are.
+ */
+export function encodeWatchResponse(response: WatchSpreadsResponse): Buffer {
+  const update = response.update;
+  if (!update?.result) return Buffer.from(WatchSpreadsResponse.encode(response).finish());
+  const writer = new BinaryWriter();
+  writer.uint32(10).fork();
+  if (update.sequence !== 0n) writer.uint32(8).uint64(update.sequence);
+  if (update.initial) writer.uint32(16).bool(true);
+  writer.uint32(26).bytes(encodedResult(update.result));
+  for (const id of update.addedIds) writer.uint32(34).string(id);
+  for (const id of update.removedIds) writer.uint32(42).string(id);
+  writer.join();
+  return Buffer.from(writer.finish());
+}
+
+/** ScannerService's definition, serializing each Scan response object once and each watch result once. */
 export const scannerServiceDefinition = {
   ...ScannerServiceService,
   scan: {
@@ -74,6 +106,7 @@ export const scannerServiceDefinition = {
       return encoded;
     },
   },
+  watchSpreads: { ...ScannerServiceService.watchSpreads, responseSerialize: encodeWatchResponse },
 } as const;
 
 export function scannerService(scanner: SpreadScanner, metrics: ScannerMetrics, options: HandlerOptions): ScannerServiceServer {
