@@ -48,8 +48,8 @@ export class ScanPool {
    * Prepares a chain given in its wire form into shared memory, once for every scan of
    * that version on any thread. Rejects with INVALID_ARGUMENT when the engine refuses it.
    */
-  async prepare(chain: Uint8Array): Promise<SharedPreparedChain> {
-    const outcome = await this.pool.run({ kind: "prepare", chain });
+  async prepare(chain: Uint8Array, key: string): Promise<SharedPreparedChain> {
+    const outcome = await this.pool.run({ kind: "prepare", chain, key });
     if ("violations" in outcome) throw invalidArgument(outcome.violations);
     if (!("prepared" in outcome)) throw new Error("the scan worker answered a preparation with no chain");
     return outcome.prepared;

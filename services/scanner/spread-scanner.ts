@@ -36,6 +36,7 @@ export class SpreadScanner {
   private readonly results: LRUCache<string, Promise<ScanResult>>;
   private readonly shutdown = new AbortController();
   private readonly updating = new Map<string, Promise<void>>();
+  private preparations = 0;
 
   constructor(private readonly options: SpreadScannerOptions) {
     this.results = new LRUCache({ max: options.resultCacheEntries });
@@ -86,7 +87,9 @@ export class SpreadScanner {
     try {
       const planned = this.options.store.plan(symbol, chain, mode);
       if ("unchanged" in planned) return { stored: planned.unchanged, changed: false };
-      const prepared = await this.options.pool.prepare(planned.encoded);
+      // A key of its own: the version is only given when it is committed.
+      this.preparations++;
+      const prepared = await this.options.pool.prepare(planned.encoded, `${symbol}#${this.preparations}`);
       return { stored: this.options.store.commit(planned, prepared), changed: true };
     } catch (error) {
       throw asInvalidArgument(error);

@@ -10,7 +10,7 @@ describe("a shared prepared chain", () => {
     const chain = generateSyntheticChain({ symbol: "QQQ", spot: 520, seed: 3, asOf: new Date("2026-11-20T15:00:00Z") });
     chain.quotes[10] = { ...chain.quotes[10]!, bid: 0 };
     const prepared = prepareChain(chain);
-    const shared = sharePreparedChain(prepared);
+    const shared = sharePreparedChain(prepared, "QQQ:1");
     expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
     const opened = openSharedPreparedChain(structuredClone(shared));
     expect(opened.expiries.map((expiry) => [expiry.expiryDate, expiry.calls.count, expiry.puts.count])).toEqual(
