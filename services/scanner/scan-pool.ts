@@ -3,7 +3,6 @@
 // bounded queue waits behind them; past it callers get RESOURCE_EXHAUSTED with a retry delay.
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
-import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { invalidArgument, resourceExhausted } from "../common/errors.js";
@@ -57,10 +56,11 @@ export class ScanPool {
 
   /**
    * Scans a prepared chain version (shared, so nothing is copied) or an inline chain in its
-   * wire form. Rejects with RESOURCE_EXHAUSTED when the pool and its queue are full, and
-   * with INVALID_ARGUMENT when the engine refuses.
+   * wire form; `signal`, when given, stops it (a running scan's worker is replaced).
+   * Rejects with RESOURCE_EXHAUSTED when the pool and its queue are full, and with
+   * INVALID_ARGUMENT when the engine refuses.
    */
-  async scan(chain: SharedPreparedChain | Uint8Array, query: ScanQuery | undefined, chainVersion: bigint, signal: AbortSignal): Promise<ScanResult> {
+  async scan(chain: SharedPreparedChain | Uint8Array, query: ScanQuery | undefined, chainVersion: bigint, signal?: AbortSignal): Promise<ScanResult> {
     const { maxConcurrentScans, maxQueuedScans, retryAfterMs } = this.options;
     if (this.admitted >= maxConcurrentScans + maxQueuedScans) {
       throw resourceExhausted(`${this.admitted} scans are running or queued, the most this scanner takes; retry shortly`, retryAfterMs);
@@ -68,18 +68,13 @@ export class ScanPool {
     this.admitted++;
     try {
       const encodedQuery = ScanQuery.encode(query ?? ScanQuery.fromPartial({})).finish();
-      const outcome = await this.pool.run({ kind: "scan", chain, chainVersion: String(chainVersion), query: encodedQuery }, { signal });
+      const outcome = await this.pool.run({ kind: "scan", chain, chainVersion: String(chainVersion), query: encodedQuery }, signal ? { signal } : {});
       if ("violations" in outcome) throw invalidArgument(outcome.violations);
       if (!("result" in outcome)) throw new Error("the scan worker answered a scan with no result");
       return ScanResult.decode(outcome.result);
     } finally {
       this.admitted--;
     }
-  }
-
-  /** An inline chain's wire form, for `scan`. */
-  static encodeChain(chain: OptionChain): Uint8Array {
-    return OptionChain.encode(chain).finish();
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
 // scanner-service.ts; this file speaks messages and errors.
 import { setTimeout as sleep } from "node:timers/promises";
 import { LRUCache } from "lru-cache";
-import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult, SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
@@ -12,11 +12,15 @@ import { invalidArgument, notFound, unavailable, type RpcError } from "../common
 import type { ChainStore, StoredChain } from "./chain-store.js";
 import { EngineInputError, resolveQuery } from "./engine/index.js";
 import { normalizedQueryKey } from "./query-key.js";
-import { ScanPool } from "./scan-pool.js";
+import type { ScanPool } from "./scan-pool.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
 
-/** The engine's refusal as the gRPC answer it calls for: one BadRequest violation per field. */
-export function asInvalidArgument(error: unknown): unknown {
+/**
+ * The engine's refusal as the gRPC answer it calls for: one BadRequest violation per field.
+ * Refusals on the pool's threads arrive converted already; these are the main thread's own
+ * checks (the query before it is sent, the chain before it is prepared).
+ */
+function asInvalidArgument(error: unknown): unknown {
   return error instanceof EngineInputError ? invalidArgument(error.violations) : error;
 }
 
@@ -46,7 +50,7 @@ export class SpreadScanner {
   scanInline(symbol: string, chain: OptionChain, query: ScanQuery | undefined, signal: AbortSignal): Promise<ScanResult> {
     return this.measured(async () => {
       this.validatedQueryKey(query);
-      const result = await this.options.pool.scan(ScanPool.encodeChain({ ...chain, symbol }), query, 0n, signal);
+      const result = await this.options.pool.scan(OptionChain.encode({ ...chain, symbol }).finish(), query, 0n, signal);
       this.recordEvaluation(result);
       return result;
     });
@@ -160,7 +164,7 @@ export class SpreadScanner {
         if (!stored) continue;
         const result = await this.untilStopped(stopped, this.resultFor(stored, query, key).result);
         // Only a different top N is news; a chain update that leaves it as it was sends nothing.
-        if (!Buffer.from(encodeSpreads(result)).equals(sentSpreads)) await this.untilStopped(stopped, publish(result, false));
+        if (!encodeSpreads(result).equals(sentSpreads)) await this.untilStopped(stopped, publish(result, false));
       }
     } finally {
       store.events.off("updated", onUpdate);
@@ -183,7 +187,7 @@ export class SpreadScanner {
     try {
       resolveQuery(query);
     } catch (error) {
-      throw error instanceof EngineInputError ? invalidArgument(error.under("query.").violations) : error;
+      throw asInvalidArgument(error instanceof EngineInputError ? error.under("query.") : error);
     }
     return normalizedQueryKey(query);
   }
@@ -196,7 +200,7 @@ export class SpreadScanner {
     const cacheKey = `${stored.symbol}\u0000${stored.version}\u0000${queryKey}`;
     const cached = this.results.get(cacheKey);
     if (cached) return { result: cached, hit: true };
-    const result = this.options.pool.scan(stored.prepared, query, stored.version, new AbortController().signal).then((scanned) => {
+    const result = this.options.pool.scan(stored.prepared, query, stored.version).then((scanned) => {
       this.recordEvaluation(scanned);
       return scanned;
     });
@@ -219,8 +223,6 @@ export class SpreadScanner {
       const result = await scan();
       failed = false;
       return result;
-    } catch (error) {
-      throw asInvalidArgument(error);
     } finally {
       this.options.metrics.scanFinished({ failed });
     }
