@@ -164,26 +164,39 @@ class ScanRun {
 
   /** The kept candidates, best first, described in full. */
   ranked(): ScanResult["spreads"] {
-    return this.final.rankedSlots().map((slot) => {
-      const expiry = this.prepared.expiries[this.final.expiry[slot] as number] as ExpirySlice;
+    const ranked = this.final.rankedSlots();
+    const spreads = new Array<ScanResult["spreads"][number]>(ranked.length);
+    // Described expiration by expiration, so that each side is priced once, not once per spread.
+    const byExpiry = new Map<number, [rank: number, slot: number][]>();
+    ranked.forEach((slot, rank) => {
+      const expiryIndex = this.final.expiry[slot] as number;
+      const group = byExpiry.get(expiryIndex);
+      if (group) group.push([rank, slot]);
+      else byExpiry.set(expiryIndex, [[rank, slot]]);
+    });
+    for (const [expiryIndex, entries] of byExpiry) {
+      const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
       this.evaluator.setExpiry(expiry);
       const puts = this.priceSide(this.putSide, expiry.puts, expiry.years);
       const calls = this.priceSide(this.callSide, expiry.calls, expiry.years);
       const legs = this.final.legs;
-      const base = slot * 4;
-      return describeSpread(
-        this.evaluator,
-        this.prepared,
-        expiry,
-        strategyOf(this.final.strategy[slot] as number),
-        puts,
-        calls,
-        legs[base] as number,
-        legs[base + 1] as number,
-        legs[base + 2] as number,
-        legs[base + 3] as number,
-      );
-    });
+      for (const [rank, slot] of entries) {
+        const base = slot * 4;
+        spreads[rank] = describeSpread(
+          this.evaluator,
+          this.prepared,
+          expiry,
+          strategyOf(this.final.strategy[slot] as number),
+          puts,
+          calls,
+          legs[base] as number,
+          legs[base + 1] as number,
+          legs[base + 2] as number,
+          legs[base + 3] as number,
+        );
+      }
+    }
+    return spreads;
   }
 
   /** Fills the per-query columns of one side: fill prices and the leg filter flags. */
