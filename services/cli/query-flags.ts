@@ -10,6 +10,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
 import { PricingMode, ScanFilters, ScanQuery, ScoreWeights, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { parseDecimal } from "../common/decimal.js";
 import { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, type InputViolation } from "../scanner/engine/index.js";
 
 const FILTER_GROUP = "Filters (each optional; every one given must hold):";
@@ -18,16 +19,14 @@ const WEIGHT_GROUP = "Score weights (relative to each other, need not sum to 1):
 
 // ---- value parsers: shape only, ranges are the engine's --------------------------------------
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const UINT32_MAX = 2 ** 32 - 1;
 const UINT64_MAX = 2n ** 64n - 1n;
 
 /** A parser for a flag taking any finite number in decimal notation; the error shows `example`. */
 export function decimal(example: string): (text: string) => number {
   return (text) => {
-    // Number("") is 0 and Number("0x10") is 16: accept decimal notation only.
-    const value = DECIMAL.test(text.trim()) ? Number(text) : Number.NaN;
-    if (!Number.isFinite(value)) throw new InvalidArgumentError(`expected a number, like ${example}.`);
+    const value = parseDecimal(text.trim());
+    if (value === undefined) throw new InvalidArgumentError(`expected a number, like ${example}.`);
     return value;
   };
 }

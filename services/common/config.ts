@@ -1,5 +1,6 @@
 import bytes from "bytes";
 import { z } from "zod";
+import { parseDecimal } from "./decimal.js";
 
 /** Thrown when the environment holds bad values: one line per bad variable. */
 export class ConfigError extends Error {
@@ -32,13 +33,6 @@ function variable<T>(mustBe: string, fallback: T, parse: (raw: string) => T | un
     });
 }
 
-function finiteNumber(raw: string): number | undefined {
-  // Number("") and Number(" ") are 0 and Number("0x10") is 16: accept decimal notation only.
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw)) return undefined;
-  const value = Number(raw);
-  return Number.isFinite(value) ? value : undefined;
-}
-
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Builders for the kinds of values spreadscan reads from its environment. */
@@ -48,7 +42,7 @@ export const env = {
     const mustBe = `a ${allowZero ? "non-negative" : "positive"} duration in seconds (like 30 or 2.5) or with a unit (500ms, 30s, 5m, 1h)`;
     return variable(mustBe, fallbackSeconds * 1000, (raw) => {
       const match = /^(.*?)(ms|s|m|h)?$/.exec(raw);
-      const amount = match?.[1] === undefined ? undefined : finiteNumber(match[1]);
+      const amount = match?.[1] === undefined ? undefined : parseDecimal(match[1]);
       const unitMs = DURATION_UNITS_MS[match?.[2] ?? "s"];
       if (amount === undefined || unitMs === undefined) return undefined;
       const milliseconds = amount * unitMs;
@@ -67,7 +61,7 @@ export const env = {
   /** A number within [min, max]. */
   number(fallback: number, { min, max }: { min: number; max: number }) {
     return variable(`a number from ${min} to ${max}`, fallback, (raw) => {
-      const value = finiteNumber(raw);
+      const value = parseDecimal(raw);
       return value !== undefined && value >= min && value <= max ? value : undefined;
     });
   },
