@@ -15,8 +15,11 @@ export interface StoredChain {
   /** Rises by 1 with every change of the symbol's chain, never reused (not even after expiry). */
   readonly version: bigint;
   readonly chain: OptionChain;
-  /** The chain's wire form, to tell a repeat from a change. */
-  readonly encoded: Uint8Array;
+  /**
+   * Bytes equal for a repeat of the same chain: the chain's bytes as sent for a replacement
+   * (no encoding of our own), its encoding after a merge.
+   */
+  readonly fingerprint: Uint8Array;
   /** Prepared once, in shared memory: what the workers scan. */
   readonly prepared: SharedPreparedChain;
 }
@@ -24,7 +27,14 @@ export interface StoredChain {
 /** What an update would store: the stored chain when it changes nothing, else the new one to prepare. */
 export type PlannedUpdate =
   | { readonly unchanged: StoredChain }
-  | { readonly symbol: string; readonly chain: OptionChain; readonly encoded: Uint8Array };
+  | PlannedChange;
+
+/** A change an update would make: the chain to prepare and store. */
+export interface PlannedChange {
+  readonly symbol: string;
+  readonly chain: OptionChain;
+  readonly fingerprint: Uint8Array;
+}
 
 /** A quote's contract: expiry, strike and right. */
 function contractKey(quote: OptionQuote): string {
@@ -73,26 +83,27 @@ export class ChainStore {
 
   /**
    * The chain an update would store: the sent one, or the stored one with the sent quotes
-   * merged in by contract. Throws EngineInputError (fields under "chain.") when the chain as
-   * a whole cannot be scanned; bad quotes are the engine's to skip and count.
+   * merged in by contract. `sentBytes`, the chain's bytes as they arrived, spare encoding a
+   * replacement again to tell a repeat. Throws EngineInputError (fields under "chain.") when
+   * the chain as a whole cannot be scanned; bad quotes are the engine's to skip and count.
    */
-  plan(symbol: string, sent: OptionChain, mode: UpdateMode): PlannedUpdate {
+  plan(symbol: string, sent: OptionChain, mode: UpdateMode, sentBytes?: Uint8Array): PlannedUpdate {
     const current = this.get(symbol);
-    const chain: OptionChain =
-      mode === UpdateMode.UPDATE_MODE_MERGE && current ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes) } : { ...sent, symbol };
-    const encoded = OptionChain.encode(chain).finish();
-    if (current && sameBytes(current.encoded, encoded)) {
+    const merging = mode === UpdateMode.UPDATE_MODE_MERGE && current !== undefined;
+    const chain: OptionChain = merging ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes) } : { ...sent, symbol };
+    const fingerprint = !merging && sentBytes ? sentBytes : OptionChain.encode(chain).finish();
+    if (current && sameBytes(current.fingerprint, fingerprint)) {
       // A repeat still shows the source is alive: keep the chain for another TTL.
       this.chains.ttl(symbol);
       return { unchanged: current };
     }
     const violations = chainViolations(chain);
     if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
-    return { symbol, chain, encoded };
+    return { symbol, chain, fingerprint };
   }
 
   /** Stores a planned chain with its preparation as the symbol's next version, and tells watchers. */
-  commit(planned: { readonly symbol: string; readonly chain: OptionChain; readonly encoded: Uint8Array }, prepared: SharedPreparedChain): StoredChain {
+  commit(planned: PlannedChange, prepared: SharedPreparedChain): StoredChain {
     const version = (this.lastVersion.get(planned.symbol) ?? 0n) + 1n;
     this.lastVersion.set(planned.symbol, version);
     const stored: StoredChain = { ...planned, version, prepared };

@@ -1,83 +1,170 @@
-// Scans, and the preparation of stored chains, on a pool of worker threads (piscina), so that
-// health checks, streams and small calls stay responsive while large scans run. At most MAX_CONCURRENT_SCANS run at once; a
-// bounded queue waits behind them; past it callers get RESOURCE_EXHAUSTED with a retry delay.
+// Scans on a pool of worker threads (piscina), so that
+// health checks, streams and small calls stay responsive while large scans run.
+//
+// Scans of one stored chain version asked for in the same turn of the event loop (the
+// watchers of a symbol after an update, say) travel together in a few tasks of up to
+// SCANS_PER_TASK queries each, rather than one message each way per query; small enough
+// tasks that the first results go out while the threads work on the rest.
+//
+// Scan calls are admitted up to MAX_CONCURRENT_SCANS running plus a bounded queue; past
+// that they get RESOURCE_EXHAUSTED with a retry delay. Watchers' evaluations are not
+// refused: they are bounded by the distinct queries watched, one per chain version, and a
+// refusal would end a stream that did nothing wrong.
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { invalidArgument, resourceExhausted } from "../common/errors.js";
+import { decodeScanResult } from "./encoded-results.js";
 import type { SharedPreparedChain } from "./engine/shared-prepared-chain.js";
-import type { WorkerOutcome, WorkerTask } from "./scan-worker.js";
+import type { ScanOutcome, WorkerOutcome, WorkerTask } from "./scan-worker.js";
 
 export interface ScanPoolOptions {
-  /** Scans running at once (MAX_CONCURRENT_SCANS). */
+  /** Scan calls running at once (MAX_CONCURRENT_SCANS). */
   readonly maxConcurrentScans: number;
-  /** Scans waiting for a slot before new ones are refused. */
+  /** Scan calls that may wait for a slot before new ones are refused. */
   readonly maxQueuedScans: number;
   /** Delay advised to refused callers, milliseconds. */
   readonly retryAfterMs: number;
 }
 
+/** Whether a scan counts against the call limit (and may be refused), or waits its turn. */
+export type Admission = "limited" | "unlimited";
+
 // From TypeScript sources (tests, `node --import tsx`), the worker needs the same loader.
 const fromSource = import.meta.url.endsWith(".ts");
 const WORKER = new URL(fromSource ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
 
+const SCANS_PER_TASK = 8;
+
+interface PendingScan {
+  readonly query: Uint8Array;
+  readonly resolve: (result: ScanResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface PendingBatch {
+  readonly chain: SharedPreparedChain;
+  readonly version: bigint;
+  readonly scans: PendingScan[];
+}
+
+function resultOf(outcome: ScanOutcome | WorkerOutcome): ScanResult {
+  if ("result" in outcome) return decodeScanResult(outcome.result);
+  if ("violations" in outcome) throw invalidArgument(outcome.violations);
+  if ("failure" in outcome) throw new Error(`the scan worker failed: ${outcome.failure}`);
+  throw new Error("the scan worker answered a scan with no result");
+}
+
 export class ScanPool {
   private readonly pool: Piscina<WorkerTask, WorkerOutcome>;
+  private readonly threads: number;
+  private readonly batches = new Map<string, PendingBatch>();
   private admitted = 0;
+  private inFlight = 0;
 
   constructor(private readonly options: ScanPoolOptions) {
-    const threads = Math.max(1, Math.min(options.maxConcurrentScans, availableParallelism()));
+    this.threads = Math.max(1, Math.min(options.maxConcurrentScans, availableParallelism()));
     this.pool = new Piscina({
       filename: WORKER.href,
-      minThreads: 1,
-      maxThreads: threads,
-      // Queued tasks wait in our admission count, not in piscina's unbounded queue.
-      maxQueue: options.maxConcurrentScans + options.maxQueuedScans,
+      // Threads stay: a new one would pay its start-up and reopen every chain version.
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: 2 ** 31 - 1,
+      // The queue is bounded by our admission, and by batching, not by piscina.
+      maxQueue: Number.POSITIVE_INFINITY,
       ...(fromSource ? { execArgv: ["--import", "tsx"] } : {}),
     });
   }
 
-  /** Scans now running or waiting. */
+  /** Scans now running or waiting, calls and watchers' evaluations alike. */
   get active(): number {
-    return this.admitted;
+    return this.inFlight;
   }
 
   /**
-   * Prepares a chain given in its wire form into shared memory, once for every scan of
-   * that version on any thread. Rejects with INVALID_ARGUMENT when the engine refuses it.
+   * Scans a chain given inline in its wire form; `signal` stops it (a running scan's worker
+   * is replaced). Throws RESOURCE_EXHAUSTED when the calls' slots and queue are full,
+   * and with INVALID_ARGUMENT when the engine refuses.
    */
-  async prepare(chain: Uint8Array, key: string): Promise<SharedPreparedChain> {
-    const outcome = await this.pool.run({ kind: "prepare", chain, key });
-    if ("violations" in outcome) throw invalidArgument(outcome.violations);
-    if (!("prepared" in outcome)) throw new Error("the scan worker answered a preparation with no chain");
-    return outcome.prepared;
+  scanInline(chain: Uint8Array, query: ScanQuery | undefined, signal: AbortSignal): Promise<ScanResult> {
+    return this.counted("limited", async () => resultOf(await this.pool.run({ kind: "scan", chain, query: encodeQuery(query) }, { signal })));
   }
 
   /**
-   * Scans a prepared chain version (shared, so nothing is copied) or an inline chain in its
-   * wire form; `signal`, when given, stops it (a running scan's worker is replaced).
-   * Rejects with RESOURCE_EXHAUSTED when the pool and its queue are full, and with
-   * INVALID_ARGUMENT when the engine refuses.
+   * Scans a prepared (shared) chain version, batched with the other scans of that version
+   * asked for in this turn. It runs to completion: its result is shared and cached.
+   * Throws RESOURCE_EXHAUSTED at once when a limited scan finds no room.
    */
-  async scan(chain: SharedPreparedChain | Uint8Array, query: ScanQuery | undefined, chainVersion: bigint, signal?: AbortSignal): Promise<ScanResult> {
-    const { maxConcurrentScans, maxQueuedScans, retryAfterMs } = this.options;
-    if (this.admitted >= maxConcurrentScans + maxQueuedScans) {
-      throw resourceExhausted(`${this.admitted} scans are running or queued, the most this scanner takes; retry shortly`, retryAfterMs);
-    }
-    this.admitted++;
-    try {
-      const encodedQuery = ScanQuery.encode(query ?? ScanQuery.fromPartial({})).finish();
-      const outcome = await this.pool.run({ kind: "scan", chain, chainVersion: String(chainVersion), query: encodedQuery }, signal ? { signal } : {});
-      if ("violations" in outcome) throw invalidArgument(outcome.violations);
-      if (!("result" in outcome)) throw new Error("the scan worker answered a scan with no result");
-      return ScanResult.decode(outcome.result);
-    } finally {
-      this.admitted--;
-    }
+  scanStored(chain: SharedPreparedChain, query: ScanQuery | undefined, version: bigint, admission: Admission): Promise<ScanResult> {
+    return this.counted(
+      admission,
+      () =>
+        new Promise<ScanResult>((resolve, reject) => {
+          let batch = this.batches.get(chain.key);
+          if (!batch) {
+            batch = { chain, version, scans: [] };
+            this.batches.set(chain.key, batch);
+            if (this.batches.size === 1) setImmediate(() => this.flush());
+          }
+          batch.scans.push({ query: encodeQuery(query), resolve, reject });
+        }),
+    );
   }
 
   async close(): Promise<void> {
     await this.pool.destroy();
   }
+
+  /** Runs `scan` counted; a refused call throws at once, so no caller ever shares a refusal. */
+  private counted(admission: Admission, scan: () => Promise<ScanResult>): Promise<ScanResult> {
+    const limited = admission === "limited";
+    if (limited) {
+      const { maxConcurrentScans, maxQueuedScans, retryAfterMs } = this.options;
+      if (this.admitted >= maxConcurrentScans + maxQueuedScans) {
+        throw resourceExhausted(`${this.admitted} scans are running or queued, the most this scanner takes; retry shortly`, retryAfterMs);
+      }
+      this.admitted++;
+    }
+    this.inFlight++;
+    const release = (): void => {
+      this.inFlight--;
+      if (limited) this.admitted--;
+    };
+    return scan().finally(release);
+  }
+
+  /** Sends each version's waiting scans to the threads, in shares that keep every thread busy. */
+  private flush(): void {
+    const batches = [...this.batches.values()];
+    this.batches.clear();
+    for (const { chain, version, scans } of batches) {
+      const shares = Math.min(scans.length, Math.max(this.threads, Math.ceil(scans.length / SCANS_PER_TASK)));
+      for (let share = 0; share < shares; share++) {
+        const mine = scans.filter((_, index) => index % shares === share);
+        const task: WorkerTask = { kind: "scan-prepared", chain, chainVersion: String(version), queries: mine.map((scan) => scan.query) };
+        this.pool.run(task).then(
+          (outcome) => {
+            const outcomes = "outcomes" in outcome ? outcome.outcomes : [];
+            mine.forEach((scan, index) => {
+              const own = outcomes[index];
+              try {
+                if (!own) throw new Error("the scan worker answered a batch with too few results");
+                scan.resolve(resultOf(own));
+              } catch (error) {
+                scan.reject(error);
+              }
+            });
+          },
+          (error: unknown) => {
+            for (const scan of mine) scan.reject(error);
+          },
+        );
+      }
+    }
+  }
+}
+
+function encodeQuery(query: ScanQuery | undefined): Uint8Array {
+  return ScanQuery.encode(query ?? ScanQuery.fromPartial({})).finish();
 }

@@ -1,24 +1,27 @@
-// Work for the scan pool's threads (see scan-pool.ts): preparing a stored chain version once
-// into shared memory, and scanning a prepared version or an inline chain. Results go back
-// encoded; the engine's refusals go back as their violations.
+// Work for the scan pool's threads (see scan-pool.ts): scanning an inline chain, and
+// scanning one prepared (shared) version for many queries in one task. Results go back encoded; the engine's refusals go back as their
+// violations, one outcome per query, so that one bad query never fails its neighbours.
 import { LRUCache } from "lru-cache";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError, prepareChain, scanPrepared, type InputViolation, type PreparedChain } from "./engine/index.js";
-import { openSharedPreparedChain, sharePreparedChain, type SharedPreparedChain } from "./engine/shared-prepared-chain.js";
+import { openSharedPreparedChain, type SharedPreparedChain } from "./engine/shared-prepared-chain.js";
 
 export type WorkerTask =
-  /** Prepare a chain given in its wire form into shared memory, under `key`. */
-  | { readonly kind: "prepare"; readonly chain: Uint8Array; readonly key: string }
-  /** Scan a prepared (shared) chain, or an inline chain in its wire form. */
-  | { readonly kind: "scan"; readonly chain: SharedPreparedChain | Uint8Array; readonly chainVersion: string; readonly query: Uint8Array };
+  /** Scan an inline chain given in its wire form. */
+  | { readonly kind: "scan"; readonly chain: Uint8Array; readonly query: Uint8Array }
+  /** Scan a prepared (shared) chain version for each of `queries`. */
+  | { readonly kind: "scan-prepared"; readonly chain: SharedPreparedChain; readonly chainVersion: string; readonly queries: readonly Uint8Array[] };
 
-export type WorkerOutcome =
-  | { readonly prepared: SharedPreparedChain }
+export type ScanOutcome =
   | { readonly result: Uint8Array }
-  /** The engine refused the task: fields under "chain." or "query.". */
-  | { readonly violations: readonly InputViolation[] };
+  /** The engine refused the query: fields under "chain." or "query.". */
+  | { readonly violations: readonly InputViolation[] }
+  /** Something we did not foresee; the message is for the log, not the caller. */
+  | { readonly failure: string };
+
+export type WorkerOutcome = ScanOutcome | { readonly outcomes: readonly ScanOutcome[] };
 
 // Versions this worker has opened: scans of one version reuse its views.
 const openedChains = new LRUCache<string, PreparedChain>({ max: 16 });
@@ -31,22 +34,27 @@ function prepare(chain: Uint8Array): PreparedChain {
   }
 }
 
-export default function work(task: WorkerTask): WorkerOutcome {
+function scanned(prepared: PreparedChain, query: Uint8Array, chainVersion: bigint, prepareMs: number): ScanOutcome {
   try {
-    if (task.kind === "prepare") return { prepared: sharePreparedChain(prepare(task.chain), task.key) };
-    let prepared: PreparedChain;
-    let prepareMs = 0;
-    if (task.chain instanceof Uint8Array) {
-      const started = performance.now();
-      prepared = prepare(task.chain);
-      prepareMs = performance.now() - started;
-    } else {
-      const shared = task.chain;
-      prepared = openedChains.get(shared.key) ?? openSharedPreparedChain(shared);
-      openedChains.set(shared.key, prepared);
-    }
-    const result = scanPrepared(prepared, ScanQuery.decode(task.query), { chainVersion: BigInt(task.chainVersion), prepareMs });
-    return { result: ScanResult.encode(result).finish() };
+    return { result: ScanResult.encode(scanPrepared(prepared, ScanQuery.decode(query), { chainVersion, prepareMs })).finish() };
+  } catch (error) {
+    if (error instanceof EngineInputError) return { violations: error.violations };
+    return { failure: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+}
+
+export default function work(task: WorkerTask): WorkerOutcome {
+  if (task.kind === "scan-prepared") {
+    const shared = task.chain;
+    const prepared = openedChains.get(shared.key) ?? openSharedPreparedChain(shared);
+    openedChains.set(shared.key, prepared);
+    const version = BigInt(task.chainVersion);
+    return { outcomes: task.queries.map((query) => scanned(prepared, query, version, 0)) };
+  }
+  try {
+    const started = performance.now();
+    const prepared = prepare(task.chain);
+    return scanned(prepared, task.query, 0n, performance.now() - started);
   } catch (error) {
     // Errors cross threads as plain messages; the violations are what the caller needs.
     if (error instanceof EngineInputError) return { violations: error.violations };

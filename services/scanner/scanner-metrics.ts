@@ -18,6 +18,8 @@ export class ScannerMetrics {
   readonly coalescedUpdates: Counter;
   readonly cacheLookups: Counter<"result">;
   readonly storedChains: Gauge;
+  readonly cachedResults: Gauge;
+  private cachedResultCount: () => number = () => 0;
 
   constructor(registry: Registry, storedChainCount: () => number) {
     this.scanDuration = new Histogram({
@@ -48,6 +50,20 @@ export class ScannerMetrics {
         this.set(storedChainCount());
       },
     });
+    const cachedResultCount = (): number => this.cachedResultCount();
+    this.cachedResults = new Gauge({
+      name: "spreadscan_cached_results",
+      help: "Scan results in the result cache (only the latest chain version of each symbol is kept).",
+      registers: [registry],
+      collect() {
+        this.set(cachedResultCount());
+      },
+    });
+  }
+
+  /** Where the cached results gauge reads its count: the result cache is made after the metrics. */
+  countCachedResults(count: () => number): void {
+    this.cachedResultCount = count;
   }
 
   scanStarted(): void {

@@ -1,18 +1,20 @@
 // The scanner's domain: the chain store, the result cache shared by scans and watchers, and
 // the watch loop; the scans themselves run on the worker pool. gRPC stays in
 // scanner-service.ts; this file speaks messages and errors.
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LRUCache } from "lru-cache";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult, SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { invalidArgument, notFound, unavailable, type RpcError } from "../common/errors.js";
 import type { ChainStore, StoredChain } from "./chain-store.js";
-import { EngineInputError, resolveQuery } from "./engine/index.js";
+import { EngineInputError, prepareChain, resolveQuery, type PreparedChain } from "./engine/index.js";
+import { sharePreparedChain } from "./engine/shared-prepared-chain.js";
 import { normalizedQueryKey } from "./query-key.js";
-import type { ScanPool } from "./scan-pool.js";
+import { encodedSpreads, idChanges } from "./encoded-results.js";
+import type { Admission, ScanPool } from "./scan-pool.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
 
 /**
@@ -22,6 +24,14 @@ import type { ScannerMetrics } from "./scanner-metrics.js";
  */
 function asInvalidArgument(error: unknown): unknown {
   return error instanceof EngineInputError ? invalidArgument(error.violations) : error;
+}
+
+function preparedOrRefused(chain: OptionChain): PreparedChain {
+  try {
+    return prepareChain(chain);
+  } catch (error) {
+    throw error instanceof EngineInputError ? error.under("chain.") : error;
+  }
 }
 
 export interface SpreadScannerOptions {
@@ -42,15 +52,39 @@ export class SpreadScanner {
   private readonly updating = new Map<string, Promise<void>>();
   private preparations = 0;
 
+  // The cached results' keys by symbol: a new version makes the older ones useless, since
+  // every scan and watch reads the latest, so they go at once rather than when the LRU
+  // gets round to them.
+  private readonly cachedKeys = new Map<string, Set<string>>();
+
   constructor(private readonly options: SpreadScannerOptions) {
-    this.results = new LRUCache({ max: options.resultCacheEntries });
+    this.results = new LRUCache({
+      max: options.resultCacheEntries,
+      dispose: (_result, cacheKey) => {
+        const symbol = cacheKey.slice(0, cacheKey.indexOf("\u0000"));
+        const keys = this.cachedKeys.get(symbol);
+        keys?.delete(cacheKey);
+        if (keys?.size === 0) this.cachedKeys.delete(symbol);
+      },
+    });
+    options.store.events.on("updated", (stored: StoredChain) => this.forgetOlderResults(stored));
+    options.metrics.countCachedResults(() => this.results.size);
+    // Every watch listens for the shutdown: their number is bounded by the service, not here.
+    setMaxListeners(0, this.shutdown.signal);
+  }
+
+  private forgetOlderResults(stored: StoredChain): void {
+    const current = resultKeyPrefix(stored);
+    for (const cacheKey of [...(this.cachedKeys.get(stored.symbol) ?? [])]) {
+      if (!cacheKey.startsWith(current)) this.results.delete(cacheKey);
+    }
   }
 
   /** Scans an inline chain (never cached: it has no version); stops with `signal`. */
   scanInline(symbol: string, chain: OptionChain, query: ScanQuery | undefined, signal: AbortSignal): Promise<ScanResult> {
     return this.measured(async () => {
       this.validatedQueryKey(query);
-      const result = await this.options.pool.scan(OptionChain.encode({ ...chain, symbol }).finish(), query, 0n, signal);
+      const result = await this.options.pool.scanInline(OptionChain.encode({ ...chain, symbol }).finish(), query, signal);
       this.recordEvaluation(result);
       return result;
     });
@@ -60,21 +94,21 @@ export class SpreadScanner {
   scanStored(symbol: string, query: ScanQuery | undefined): Promise<ScanResult> {
     return this.measured(async () => {
       const stored = this.storedOrNotFound(symbol);
-      const { result, hit } = this.resultFor(stored, query, this.validatedQueryKey(query));
+      const { result, hit } = this.resultFor(stored, query, this.validatedQueryKey(query), "limited");
       if (hit) this.options.metrics.cacheHit();
       return result;
     });
   }
 
   /**
-   * Stores or merges a chain. Updates of one symbol run one after another, so that a merge
-   * always starts from the version before it; the preparation runs on the pool.
+   * Stores or merges a chain (`sentBytes`: the chain as it arrived, when known). Updates of
+   * one symbol run one after another, so that a merge always starts from the version before it.
    */
-  update(symbol: string, chain: OptionChain, mode: UpdateMode): Promise<{ stored: StoredChain; changed: boolean }> {
+  update(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes?: Uint8Array): Promise<{ stored: StoredChain; changed: boolean }> {
     const previous = this.updating.get(symbol) ?? Promise.resolve();
     const next = previous.then(
-      () => this.applyUpdate(symbol, chain, mode),
-      () => this.applyUpdate(symbol, chain, mode),
+      () => this.applyUpdate(symbol, chain, mode, sentBytes),
+      () => this.applyUpdate(symbol, chain, mode, sentBytes),
     );
     const settled = next.then(
       () => undefined,
@@ -87,13 +121,14 @@ export class SpreadScanner {
     return next;
   }
 
-  private async applyUpdate(symbol: string, chain: OptionChain, mode: UpdateMode): Promise<{ stored: StoredChain; changed: boolean }> {
+  private applyUpdate(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes: Uint8Array | undefined): { stored: StoredChain; changed: boolean } {
     try {
-      const planned = this.options.store.plan(symbol, chain, mode);
+      const planned = this.options.store.plan(symbol, chain, mode, sentBytes);
       if ("unchanged" in planned) return { stored: planned.unchanged, changed: false };
-      // A key of its own: the version is only given when it is committed.
+      // Here rather than on the pool: preparing the decoded chain costs a fraction of decoding
+      // it again on a worker. A key of its own: the version is only given when it is committed.
       this.preparations++;
-      const prepared = await this.options.pool.prepare(planned.encoded, `${symbol}#${this.preparations}`);
+      const prepared = sharePreparedChain(preparedOrRefused(planned.chain), `${symbol}#${this.preparations}`);
       return { stored: this.options.store.commit(planned, prepared), changed: true };
     } catch (error) {
       throw asInvalidArgument(error);
@@ -117,7 +152,7 @@ export class SpreadScanner {
   ): Promise<void> {
     const key = this.validatedQueryKey(query);
     const interval = minIntervalMs > 0 ? minIntervalMs : this.options.defaultWatchIntervalMs;
-    const stopped = AbortSignal.any([signal, this.shutdown.signal]);
+    const stop = new WatchStop([signal, this.shutdown.signal]);
     const { store, metrics } = this.options;
     // Set by chain updates, cleared when the latest is taken: one pending state at most.
     const updates = { pending: false, wake: undefined as (() => void) | undefined };
@@ -131,42 +166,33 @@ export class SpreadScanner {
     metrics.watcherOpened();
     try {
       let sequence = 0n;
-      let sentIds: string[] = [];
-      let sentSpreads: Buffer = Buffer.alloc(0);
+      let sent: ScanResult | undefined;
       let sentAt = 0;
       const publish = async (result: ScanResult, initial: boolean): Promise<void> => {
-        const ids = result.spreads.map((spread) => spread.id);
-        const previous = new Set(sentIds);
-        const current = new Set(ids);
+        const { added, removed } = idChanges(sent, result);
         sequence++;
-        await send({
-          sequence,
-          initial,
-          result,
-          addedIds: ids.filter((id) => !previous.has(id)),
-          removedIds: sentIds.filter((id) => !current.has(id)),
-        });
+        await send({ sequence, initial, result, addedIds: [...added], removedIds: [...removed] });
         metrics.streamMessages.inc();
-        sentIds = ids;
-        sentSpreads = encodeSpreads(result);
+        sent = result;
         sentAt = Date.now();
       };
 
-      const first = await this.untilStopped(stopped, this.resultFor(this.storedOrNotFound(symbol), query, key).result);
-      await this.untilStopped(stopped, publish(first, true));
+      const first = await stop.unlessStopped(this.resultFor(this.storedOrNotFound(symbol), query, key, "unlimited").result);
+      await stop.unlessStopped(publish(first, true));
       for (;;) {
-        if (!updates.pending) await this.untilStopped(stopped, new Promise<void>((resolve) => (updates.wake = resolve)));
+        if (!updates.pending) await stop.unlessStopped(new Promise<void>((resolve) => (updates.wake = resolve)));
         const wait = sentAt + interval - Date.now();
-        // The race below ends the wait when the watch stops; the timer itself is short.
-        if (wait > 0) await this.untilStopped(stopped, sleep(wait));
+        // A stop ends the wait early; the timer itself is short.
+        if (wait > 0) await stop.unlessStopped(sleep(wait));
         updates.pending = false;
         const stored = store.get(symbol);
         if (!stored) continue;
-        const result = await this.untilStopped(stopped, this.resultFor(stored, query, key).result);
+        const result = await stop.unlessStopped(this.resultFor(stored, query, key, "unlimited").result);
         // Only a different top N is news; a chain update that leaves it as it was sends nothing.
-        if (!encodeSpreads(result).equals(sentSpreads)) await this.untilStopped(stopped, publish(result, false));
+        if (!sent || !encodedSpreads(result).equals(encodedSpreads(sent))) await stop.unlessStopped(publish(result, false));
       }
     } finally {
+      stop.dispose();
       store.events.off("updated", onUpdate);
       metrics.watcherClosed();
     }
@@ -195,17 +221,20 @@ export class SpreadScanner {
   /**
    * The scan of a stored chain version for a query, evaluated once and shared. It runs to
    * completion whoever stops waiting for it: others may be waiting too, and it is cached.
+   * A limited scan the pool has no room for throws before anything is cached.
    */
-  private resultFor(stored: StoredChain, query: ScanQuery | undefined, queryKey: string): { result: Promise<ScanResult>; hit: boolean } {
-    const cacheKey = `${stored.symbol}\u0000${stored.version}\u0000${queryKey}`;
+  private resultFor(stored: StoredChain, query: ScanQuery | undefined, queryKey: string, admission: Admission): { result: Promise<ScanResult>; hit: boolean } {
+    const cacheKey = `${resultKeyPrefix(stored)}${queryKey}`;
     const cached = this.results.get(cacheKey);
     if (cached) return { result: cached, hit: true };
-    const result = this.options.pool.scan(stored.prepared, query, stored.version).then((scanned) => {
+    const result = this.options.pool.scanStored(stored.prepared, query, stored.version, admission).then((scanned) => {
       this.recordEvaluation(scanned);
       return scanned;
     });
     this.results.set(cacheKey, result);
-    // A refusal (the pool full, say) is not a result: the next asker tries again.
+    const keys = this.cachedKeys.get(stored.symbol) ?? new Set<string>();
+    this.cachedKeys.set(stored.symbol, keys.add(cacheKey));
+    // A failure is not a result: the next asker tries again.
     result.catch(() => {
       if (this.results.get(cacheKey) === result) this.results.delete(cacheKey);
     });
@@ -227,36 +256,50 @@ export class SpreadScanner {
       this.options.metrics.scanFinished({ failed });
     }
   }
+}
 
-  /** Waits for `work`, or rejects with the reason the watch was stopped. */
-  private async untilStopped<T>(stopped: AbortSignal, work: Promise<T>): Promise<T> {
-    if (stopped.aborted) throw stopReason(stopped);
-    let onAbort: (() => void) | undefined;
-    const abort = new Promise<never>((_, reject) => {
-      onAbort = () => reject(stopReason(stopped));
-      stopped.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([work, abort]);
-    } finally {
-      if (onAbort) stopped.removeEventListener("abort", onAbort);
-    }
-  }
+/** What the result cache's keys of one stored chain version start with. */
+function resultKeyPrefix(stored: StoredChain): string {
+  return `${stored.symbol}\u0000${stored.version}\u0000`;
 }
 
 function stopReason(signal: AbortSignal): RpcError | Error {
   return signal.reason instanceof Error ? signal.reason : new Error("watch stopped");
 }
 
-// Watchers with one query share one result object per version: encode its spreads once.
-const encodedSpreads = new WeakMap<ScanResult, Buffer>();
+/**
+ * The end of one watch, by its caller or by the scanner's shutdown: each wait of the watch
+ * ends early with the reason. One listener per signal for the watch's whole life, rather
+ * than one per wait, since a watch waits a few times for every chain update.
+ */
+class WatchStop {
+  private rejectWaiting: ((reason: unknown) => void) | undefined;
+  private readonly onAbort = (): void => {
+    const reject = this.rejectWaiting;
+    this.rejectWaiting = undefined;
+    reject?.(this.reason);
+  };
 
-/** A result's spreads in their wire form: equal bytes, equal top N. */
-function encodeSpreads(result: ScanResult): Buffer {
-  let encoded = encodedSpreads.get(result);
-  if (!encoded) {
-    encoded = Buffer.concat(result.spreads.map((spread) => Spread.encode(spread).finish()));
-    encodedSpreads.set(result, encoded);
+  constructor(private readonly signals: readonly AbortSignal[]) {
+    for (const signal of signals) signal.addEventListener("abort", this.onAbort, { once: true });
   }
-  return encoded;
+
+  private get reason(): RpcError | Error | undefined {
+    const aborted = this.signals.find((signal) => signal.aborted);
+    return aborted ? stopReason(aborted) : undefined;
+  }
+
+  /** Waits for `work` (one wait at a time), or rejects with the reason the watch stopped. */
+  unlessStopped<T>(work: Promise<T>): Promise<T> {
+    const reason = this.reason;
+    if (reason) return Promise.reject(reason);
+    return new Promise<T>((resolve, reject) => {
+      this.rejectWaiting = reject;
+      work.then(resolve, reject);
+    });
+  }
+
+  dispose(): void {
+    for (const signal of this.signals) signal.removeEventListener("abort", this.onAbort);
+  }
 }

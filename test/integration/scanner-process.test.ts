@@ -4,7 +4,7 @@
 import { credentials, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { ScannerServiceClient, UpdateChainRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { ScannerServiceClient, ScanRequest, UpdateChainRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
 import { callUnary } from "../support/echo-server.js";
 import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
@@ -43,6 +43,45 @@ describe("the scanner process", () => {
     const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
     expect(text).toContain("spreadscan_active_watchers");
     expect(text).toContain("spreadscan_stored_chains");
+  });
+
+  it("refuses a request over MAX_REQUEST_SIZE (4 MiB by default) with RESOURCE_EXHAUSTED, and keeps serving", async () => {
+    const client = new ScannerServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 64 * 1024 * 1024 });
+    try {
+      const spy = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") });
+      // The SPY chain three times over, each copy a day apart: over 4 MiB on the wire.
+      const quotes = [0, 1, 2].flatMap((days) => spy.quotes.map((quote) => ({ ...quote, strike: quote.strike + days * 1000 })));
+      const oversized = UpdateChainRequest.fromPartial({ chain: { ...spy, quotes } });
+      expect(UpdateChainRequest.encode(oversized).finish().length).toBeGreaterThan(4 * 1024 * 1024);
+      const refused = await callUnary(client.updateChain.bind(client), oversized);
+      expect(refused.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+      const after = await callUnary(client.updateChain.bind(client), UpdateChainRequest.fromPartial({ chain: spy }));
+      expect(after.error).toBeUndefined();
+      expect(after.response?.version).toBe(1n);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("ends a scan that runs past the caller's deadline with DEADLINE_EXCEEDED; the shared evaluation finishes into the cache for the retry", async () => {
+    const client = new ScannerServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
+    try {
+      // Iron condors over every SPY expiration with wings up to $3: seconds of work.
+      const heavy = ScanRequest.fromPartial({ symbol: "SPY", query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 3 } }) });
+      const late = await callUnary(client.scan.bind(client), heavy, { deadlineMs: 300 });
+      expect(late.error?.code).toBe(status.DEADLINE_EXCEEDED);
+      await expect
+        .poll(async () => ((await (await fetch(`http://127.0.0.1:${adminPort}/metrics.json`)).json()) as { active_scans: number }).active_scans, { timeout: 10_000 })
+        .toBe(0);
+      const metricsJson = async () => (await (await fetch(`http://127.0.0.1:${adminPort}/metrics.json`)).json()) as { cache_hits: number };
+      const hitsBefore = (await metricsJson()).cache_hits;
+      const retried = await callUnary(client.scan.bind(client), heavy, { deadlineMs: 300 });
+      expect(retried.error).toBeUndefined();
+      expect(retried.response?.result?.candidatesEvaluated).toBeGreaterThan(1_000_000n);
+      expect((await metricsJson()).cache_hits).toBe(hitsBefore + 1);
+    } finally {
+      client.close();
+    }
   });
 
   it("ends a watch with UNAVAILABLE on SIGTERM and exits 0", async () => {

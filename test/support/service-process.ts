@@ -14,11 +14,12 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts a TypeScript entry point as its own Node process, the way `make run` starts a
- * service, with only the given environment on top of PATH and HOME.
+ * Starts an entry point as its own Node process, the way `make run` starts a service, with
+ * only the given environment on top of PATH and HOME: TypeScript through tsx, or compiled
+ * JavaScript (benchmarks) as it is.
  */
-export function spawnService(entryPoint: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entryPoint], {
+export function spawnService(entryPoint: string, env: Record<string, string>, nodeArguments: readonly string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [...nodeArguments, ...(entryPoint.endsWith(".js") ? [] : ["--import", "tsx"]), entryPoint], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

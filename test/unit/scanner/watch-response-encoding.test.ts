@@ -14,6 +14,7 @@ describe("encodeWatchResponse", () => {
   it.each([
     { sequence: 1n, initial: true, addedIds: result.spreads.map((spread) => spread.id), removedIds: [] },
     { sequence: 2n ** 40n, initial: false, addedIds: ["a", "b"], removedIds: ["c"] },
+    { sequence: 300n, initial: true, addedIds: ["é—✓ spread", "x".repeat(200)], removedIds: ["日本"] },
     { sequence: 0n, initial: false, addedIds: [], removedIds: [] },
   ])("matches WatchSpreadsResponse.encode (case %#)", (fields) => {
     const response = WatchSpreadsResponse.fromPartial({ update: { ...fields, result } });
