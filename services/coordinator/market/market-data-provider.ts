@@ -1,0 +1,40 @@
+// Where the coordinator's option chains come from: the simulated market (the default) or
+// IBKR. Both answer the same questions, so nothing else in the coordinator knows which.
+import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+
+export interface ChainRequest {
+  /** Upper-case ticker, already validated by the caller. */
+  readonly symbol: string;
+  /** The scan the chain is for: a provider may fetch only what its filters can reach. */
+  readonly query?: ScanQuery | undefined;
+  /** Stops the fetch; the promise then rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** A live feed of one symbol's chain; `close` stops it and releases what it holds. */
+export interface ChainFeed {
+  close(): void;
+}
+
+export interface FeedListener {
+  /** A new full chain (with its own as-of time). Called at most once per tick of the source. */
+  onChain(chain: OptionChain): void;
+  /** The feed failed; it keeps trying to recover until closed. */
+  onError(error: unknown): void;
+}
+
+export interface MarketDataProvider {
+  /** "simulated" or "ibkr": reported in logs and in the chains' `source`. */
+  readonly name: string;
+  /**
+   * The symbol's chain now. Rejects with RpcError NOT_FOUND for a symbol the source does not
+   * know, UNAVAILABLE while the source is down.
+   */
+  fetchChain(request: ChainRequest): Promise<OptionChain>;
+  /** Starts live updates of the symbol's chain until the feed is closed. */
+  openFeed(request: ChainRequest, listener: FeedListener): ChainFeed;
+  /** Whether the source can serve now: the coordinator's readiness depends on it. */
+  isAvailable(): boolean;
+  close(): Promise<void>;
+}
