@@ -16,23 +16,14 @@ import {
   WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { invalidArgument, type FieldViolation } from "../common/errors.js";
+import { tickerOf } from "../common/ticker.js";
 import { serverStreamHandler, unaryHandler, type HandlerOptions, type StreamSink } from "../common/handlers.js";
 import { encodedScanResult } from "./encoded-results.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
 import type { SpreadScanner } from "./spread-scanner.js";
 
-const SYMBOL = /^[A-Z][A-Z0-9.]{0,9}$/;
 const MAX_WATCH_INTERVAL_MS = 3_600_000;
 const UPDATE_MODES = new Set([UpdateMode.UPDATE_MODE_UNSPECIFIED, UpdateMode.UPDATE_MODE_REPLACE, UpdateMode.UPDATE_MODE_MERGE]);
-
-/** The request's symbol, upper-cased; throws INVALID_ARGUMENT naming `field` when it is not a ticker. */
-function tickerOf(raw: string, field = "symbol"): string {
-  const symbol = raw.trim().toUpperCase();
-  if (!SYMBOL.test(symbol)) {
-    throw invalidArgument([{ field, description: `must be a ticker of 1 to 10 letters, digits or dots, starting with a letter; got ${JSON.stringify(raw.slice(0, 40))}` }]);
-  }
-  return symbol;
-}
 
 /** The symbol a chain is for: the request's, which the chain must not contradict. */
 function chainSymbol(requestSymbol: string | undefined, chain: OptionChain, chainField: string): string {
