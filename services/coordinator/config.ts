@@ -12,12 +12,18 @@ export const coordinatorVariables = {
   SCANNER_TIMEOUT: env.duration(30),
   SCANNER_MAX_RETRIES: env.integer(3, { min: 0, max: 10 }),
   MAX_CONCURRENT_SCANS: env.integer(5, { min: 1, max: 1024 }),
+  JOB_QUEUE_SIZE: env.integer(100, { min: 0, max: 100_000 }),
+  JOB_RETENTION: env.duration(3600),
+  SCANNER_CHANNELS: env.integer(1, { min: 1, max: 64 }),
   SCAN_CACHE_TTL: env.duration(300, { allowZero: true }),
   REQUESTS_PER_SECOND: env.number(10, { min: 0.001, max: 1_000_000 }),
   BURST_SIZE: env.integer(20, { min: 1, max: 1_000_000 }),
+  BACKPRESSURE_STRATEGY: env.oneOf(["token-bucket", "sliding-window", "fixed-window", "adaptive"], "token-bucket"),
   CIRCUIT_BREAKER_THRESHOLD: env.integer(5, { min: 1, max: 1000 }),
   CIRCUIT_BREAKER_TIMEOUT: env.duration(60),
   MARKET_DATA: env.oneOf(["simulated", "ibkr"], "simulated"),
+  SIMULATED_SEED: env.integer(1, { min: 0, max: 2 ** 31 - 1 }),
+  SIMULATED_TICK_INTERVAL: env.duration(1),
   IB_HOST: env.host("127.0.0.1"),
   IB_PORT: env.port(7497),
   IB_CLIENT_ID: env.integer(0, { min: 0, max: 2 ** 31 - 1 }),
@@ -29,11 +35,18 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     /** Time limit of one attempt, milliseconds. */
     readonly timeoutMs: number;
     readonly maxRetries: number;
+    /** Channels to the scanner, used in turn. */
+    readonly channels: number;
   };
   readonly maxConcurrentScans: number;
+  /** Jobs that may wait for a slot before new ones get RESOURCE_EXHAUSTED. */
+  readonly jobQueueSize: number;
+  /** How long a finished job stays readable, milliseconds. */
+  readonly jobRetentionMs: number;
   /** How long a scan result is served from the cache, milliseconds; 0 turns the cache off. */
   readonly scanCacheTtlMs: number;
   readonly backpressure: {
+    readonly strategy: "token-bucket" | "sliding-window" | "fixed-window" | "adaptive";
     readonly requestsPerSecond: number;
     readonly burstSize: number;
     readonly circuitBreakerThreshold: number;
@@ -42,6 +55,9 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   };
   readonly marketData: {
     readonly source: "simulated" | "ibkr";
+    readonly simulatedSeed: number;
+    /** Time between the simulated market's ticks, milliseconds. */
+    readonly simulatedTickMs: number;
     readonly ibHost: string;
     readonly ibPort: number;
     readonly ibClientId: number;
@@ -58,10 +74,14 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       address: values.SCANNER_ADDR,
       timeoutMs: values.SCANNER_TIMEOUT,
       maxRetries: values.SCANNER_MAX_RETRIES,
+      channels: values.SCANNER_CHANNELS,
     },
     maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
+    jobQueueSize: values.JOB_QUEUE_SIZE,
+    jobRetentionMs: values.JOB_RETENTION,
     scanCacheTtlMs: values.SCAN_CACHE_TTL,
     backpressure: {
+      strategy: values.BACKPRESSURE_STRATEGY,
       requestsPerSecond: values.REQUESTS_PER_SECOND,
       burstSize: values.BURST_SIZE,
       circuitBreakerThreshold: values.CIRCUIT_BREAKER_THRESHOLD,
@@ -69,6 +89,8 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
     },
     marketData: {
       source: values.MARKET_DATA,
+      simulatedSeed: values.SIMULATED_SEED,
+      simulatedTickMs: values.SIMULATED_TICK_INTERVAL,
       ibHost: values.IB_HOST,
       ibPort: values.IB_PORT,
       ibClientId: values.IB_CLIENT_ID,

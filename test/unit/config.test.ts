@@ -16,16 +16,26 @@ function problemsOf(run: () => unknown): readonly string[] {
 describe("environment variables", () => {
   it("take the original design's defaults when absent or blank", () => {
     const coordinator = coordinatorConfig(loadConfig(coordinatorVariables, { SCANNER_TIMEOUT: "  " }));
-    expect(coordinator.scanner).toEqual({ address: "127.0.0.1:50051", timeoutMs: 30_000, maxRetries: 3 });
+    expect(coordinator.scanner).toEqual({ address: "127.0.0.1:50051", timeoutMs: 30_000, maxRetries: 3, channels: 1 });
     expect(coordinator.maxConcurrentScans).toBe(5);
+    expect(coordinator.jobQueueSize).toBe(100);
+    expect(coordinator.jobRetentionMs).toBe(3_600_000);
     expect(coordinator.scanCacheTtlMs).toBe(300_000);
     expect(coordinator.backpressure).toEqual({
+      strategy: "token-bucket",
       requestsPerSecond: 10,
       burstSize: 20,
       circuitBreakerThreshold: 5,
       circuitBreakerTimeoutMs: 60_000,
     });
-    expect(coordinator.marketData).toEqual({ source: "simulated", ibHost: "127.0.0.1", ibPort: 7497, ibClientId: 0 });
+    expect(coordinator.marketData).toEqual({
+      source: "simulated",
+      simulatedSeed: 1,
+      simulatedTickMs: 1000,
+      ibHost: "127.0.0.1",
+      ibPort: 7497,
+      ibClientId: 0,
+    });
     expect(coordinator.port).toBe(50052);
 
     const scanner = scannerConfig(loadConfig(scannerVariables, {}));

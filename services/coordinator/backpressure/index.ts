@@ -1,0 +1,15 @@
+// The backpressure handler's public face: what main.ts wires and what the metrics read.
+export {
+  BackpressureHandler,
+  type AcquireOptions,
+  type BackpressureMetrics,
+  type BackpressureOptions,
+  type Grant,
+  type RateStrategyName,
+  type RequestOutcome,
+} from "./backpressure-handler.js";
+export type { RateStrategy, StrategyOutcome } from "./rate-strategy.js";
+export { TokenBucket } from "./token-bucket.js";
+export { SlidingWindow } from "./sliding-window.js";
+export { FixedWindow } from "./fixed-window.js";
+export { AdaptiveBucket, adaptiveLimits, type AdaptiveLimits } from "./adaptive-bucket.js";

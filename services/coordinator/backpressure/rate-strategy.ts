@@ -1,0 +1,31 @@
+// What every pacing strategy answers, so the handler's queue and timer work the same whichever
+// one is configured. Strategies hold no timers: they are asked "how long until" and the handler
+// keeps the one timer.
+
+/**
+ * Delays are computed in floating point, so a grant due after 100 ms may come out as
+ * 100.0000000001 ms. Anything within this much of due is due: it keeps the timer from waking a
+ * whole millisecond late, or waking early only to be set again. Far below a clock's resolution.
+ */
+export const GRANT_SLACK_MS = 1e-6;
+
+/** How a granted request went, as far as a strategy cares. */
+export interface StrategyOutcome {
+  readonly durationMs: number;
+  readonly success: boolean;
+}
+
+export interface RateStrategy {
+  /** Grants per second the strategy allows now (moves only under the adaptive strategy). */
+  readonly rate: number;
+  /**
+   * Milliseconds from now until `count` more grants could all have been made, if nothing else
+   * takes in between; 0 when they can all be granted now. `delayFor(1)` paces the head of the
+   * queue; larger counts tell a newcomer how long its place in the queue will take.
+   */
+  delayFor(count: number): number;
+  /** Records one grant. Only called when `delayFor(1)` is 0. */
+  take(): void;
+  /** Lets a strategy steer by the responses to what it granted. */
+  onResult?(outcome: StrategyOutcome): void;
+}

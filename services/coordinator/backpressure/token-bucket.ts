@@ -1,0 +1,52 @@
+// The default strategy: up to `capacity` grants at once after an idle spell, then a steady
+// `rate` per second. Tokens refill continuously, computed on demand from the clock, so the
+// bucket needs no timer of its own.
+import { GRANT_SLACK_MS, type RateStrategy } from "./rate-strategy.js";
+
+export class TokenBucket implements RateStrategy {
+  private tokens: number;
+  private refilledAt: number;
+  private ratePerMs: number;
+
+  constructor(
+    rate: number,
+    private readonly capacity: number,
+    private readonly now: () => number,
+  ) {
+    this.ratePerMs = rate / 1000;
+    this.tokens = capacity;
+    this.refilledAt = now();
+  }
+
+  get rate(): number {
+    return this.ratePerMs * 1000;
+  }
+
+  /** Changes the refill rate from now on; tokens earned until now are kept at the old rate. */
+  setRate(rate: number): void {
+    this.refill();
+    this.ratePerMs = rate / 1000;
+  }
+
+  delayFor(count: number): number {
+    this.refill();
+    const missing = count - this.tokens;
+    // Grants are taken as soon as a token is there, so the bucket never sits full while the
+    // queue waits: `missing` tokens take exactly missing / rate, even past `capacity`.
+    const delay = missing / this.ratePerMs;
+    return delay <= GRANT_SLACK_MS ? 0 : delay;
+  }
+
+  take(): void {
+    this.refill();
+    this.tokens -= 1;
+  }
+
+  private refill(): void {
+    const at = this.now();
+    // A clock that steps back (wall-clock adjustments) must not drain the bucket.
+    const elapsed = Math.max(0, at - this.refilledAt);
+    this.tokens = Math.min(this.capacity, this.tokens + elapsed * this.ratePerMs);
+    this.refilledAt = Math.max(at, this.refilledAt);
+  }
+}

@@ -1,0 +1,144 @@
+// How the coordinator answers a scan: from the cache when it can, otherwise as a job that
+// fetches the chain from the market data provider (paced by the backpressure handler) and
+// has the scanner rank it. Scan, SubmitScan and ScanBatch all come through here.
+import { status } from "@grpc/grpc-js";
+import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
+import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { ScanRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { RpcError } from "../common/errors.js";
+import type { CoordinatorMetrics } from "./coordinator-metrics.js";
+import type { JobManager } from "./jobs/job-manager.js";
+import type { ScanJob } from "./jobs/scan-job.js";
+import type { MarketDataProvider } from "./market/market-data-provider.js";
+import type { ScanCache } from "./scan-cache.js";
+
+/** What the coordinator needs of the backpressure handler. */
+export interface Pacer {
+  acquire(options?: { priority?: number; signal?: AbortSignal }): Promise<{ queueTimeMs: number }>;
+  recordRequest(outcome: { duration: number; success: boolean; queueTime: number }): void;
+}
+
+/** What the coordinator needs of the scanner client. */
+export interface ChainScanner {
+  scan(request: ScanRequest, options?: { signal?: AbortSignal }): Promise<ScanResult>;
+}
+
+export interface ScanAnswer {
+  readonly result: ScanResult;
+  readonly cacheHit: boolean;
+  readonly jobId: string;
+}
+
+export interface CoordinatorScansOptions {
+  readonly market: MarketDataProvider;
+  readonly pacer: Pacer;
+  readonly scanner: ChainScanner;
+  readonly cache: ScanCache;
+  readonly metrics: CoordinatorMetrics;
+}
+
+/** Waits for `work`, or rejects with the signal's reason when it aborts first. */
+export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      signal.removeEventListener("abort", onAbort);
+    });
+  });
+}
+
+export class CoordinatorScans {
+  private jobManager: JobManager | undefined;
+
+  constructor(private readonly options: CoordinatorScansOptions) {}
+
+  /** The job manager runs `runJob`; it is made after this, so it is attached here. */
+  attach(jobs: JobManager): void {
+    this.jobManager = jobs;
+  }
+
+  private get jobs(): JobManager {
+    if (!this.jobManager) throw new Error("CoordinatorScans used before a job manager was attached");
+    return this.jobManager;
+  }
+
+  /**
+   * One scan, answered when it is done: from the cache unless `bypassCache`, otherwise by a
+   * job, shared with identical scans in flight. Stops waiting (the job carries on for the
+   * others, and for the cache) when `signal` aborts.
+   */
+  async scan(symbol: string, query: ScanQuery | undefined, key: string, { bypassCache, signal }: { bypassCache: boolean; signal: AbortSignal }): Promise<ScanAnswer> {
+    const { metrics } = this.options;
+    try {
+      const cached = bypassCache ? undefined : this.options.cache.get(key);
+      if (cached) {
+        metrics.scanAnswered({ cacheHit: true });
+        return { result: cached.result, cacheHit: true, jobId: cached.jobId };
+      }
+      const { job } = this.jobs.submit(symbol, query, key);
+      const finished = await unlessAborted(job.finished, signal);
+      const result = outcomeOf(finished);
+      metrics.scanAnswered({ cacheHit: false });
+      return { result, cacheHit: false, jobId: finished.id };
+    } catch (error) {
+      metrics.scanFailed();
+      throw error;
+    }
+  }
+
+  /** A job for the scan, returned at once: born finished when the cache has the answer. */
+  submit(symbol: string, query: ScanQuery | undefined, key: string, { bypassCache }: { bypassCache: boolean }): ScanJob {
+    const { metrics } = this.options;
+    const cached = bypassCache ? undefined : this.options.cache.get(key);
+    if (cached) {
+      metrics.scanAnswered({ cacheHit: true });
+      return this.jobs.recordCached(symbol, query, key, cached.result);
+    }
+    let job: ScanJob;
+    try {
+      job = this.jobs.submit(symbol, query, key).job;
+    } catch (error) {
+      metrics.scanFailed();
+      throw error;
+    }
+    void job.finished.then((finished) => {
+      if (finished.state === JobState.JOB_STATE_SUCCEEDED) metrics.scanAnswered({ cacheHit: false });
+      else metrics.scanFailed();
+    });
+    return job;
+  }
+
+  /** A job's work: the chain from the market, paced, then the scanner's ranking of it, cached. */
+  readonly runJob = async (job: Pick<ScanJob, "id" | "symbol" | "query" | "key">, signal: AbortSignal): Promise<ScanResult> => {
+    const { market, pacer, scanner, cache, metrics } = this.options;
+    const started = performance.now();
+    try {
+      const { queueTimeMs } = await pacer.acquire({ signal });
+      const fetchStarted = performance.now();
+      let chain;
+      try {
+        chain = await market.fetchChain({ symbol: job.symbol, query: job.query, signal });
+        pacer.recordRequest({ duration: performance.now() - fetchStarted, success: true, queueTime: queueTimeMs });
+      } catch (error) {
+        pacer.recordRequest({ duration: performance.now() - fetchStarted, success: false, queueTime: queueTimeMs });
+        throw error;
+      }
+      const result = await scanner.scan(ScanRequest.fromPartial({ symbol: job.symbol, chain, query: job.query }), { signal });
+      cache.set(job.key, { result, jobId: job.id, storedAt: Date.now() });
+      return result;
+    } finally {
+      metrics.jobRan((performance.now() - started) / 1000);
+    }
+  };
+}
+
+/** A finished job's result, or the error its callers get. */
+export function outcomeOf(job: ScanJob): ScanResult {
+  if (job.state === JobState.JOB_STATE_SUCCEEDED && job.result) return job.result;
+  throw job.error ?? new RpcError(status.INTERNAL, `job ${job.id} finished without a result`);
+}

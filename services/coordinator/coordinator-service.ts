@@ -1,0 +1,253 @@
+// spreadscan.coordinator.v1.CoordinatorService over gRPC: each handler checks what the wire
+// can get wrong (symbols, queries, ids, enum values, sizes) and hands the rest to the scans,
+// the jobs and the feeds.
+import { status } from "@grpc/grpc-js";
+import {
+  type CancelJobRequest,
+  type CancelJobResponse,
+  type CoordinatorServiceServer,
+  type GetJobRequest,
+  type GetJobResponse,
+  type GetMetricsResponse,
+  type ListJobsRequest,
+  type ListJobsResponse,
+  type ScanBatchRequest,
+  type ScanBatchResponse,
+  type ScanRequest,
+  type ScanResponse,
+  type SubmitScanRequest,
+  type SubmitScanResponse,
+  type WatchJobEventsRequest,
+  type WatchJobEventsResponse,
+  type WatchSpreadsRequest,
+  type WatchSpreadsResponse,
+} from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
+import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { invalidArgument, resourceExhausted, RpcError, type FieldViolation } from "../common/errors.js";
+import { serverStreamHandler, unaryHandler, type HandlerOptions, type StreamSink } from "../common/handlers.js";
+import { tickerOf } from "../common/ticker.js";
+import { EngineInputError, resolveQuery } from "../scanner/engine/index.js";
+import { normalizedQueryKey } from "../scanner/query-key.js";
+import type { CoordinatorMetrics } from "./coordinator-metrics.js";
+import type { CoordinatorScans } from "./coordinator-scans.js";
+import type { JobEvent, JobManager } from "./jobs/job-manager.js";
+import { errorStatusOf, FINISHED_STATES, jobMessage } from "./jobs/scan-job.js";
+import type { SpreadFeeds } from "./spread-feeds.js";
+
+export const MAX_BATCH_SYMBOLS = 100;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+const MAX_WATCH_INTERVAL_MS = 3_600_000;
+/** Job events a slow WatchJobEvents reader may fall behind by before its stream is ended. */
+const MAX_PENDING_EVENTS = 1000;
+const JOB_STATES: ReadonlySet<JobState> = new Set([
+  JobState.JOB_STATE_QUEUED,
+  JobState.JOB_STATE_RUNNING,
+  JobState.JOB_STATE_SUCCEEDED,
+  JobState.JOB_STATE_FAILED,
+  JobState.JOB_STATE_CANCELLED,
+]);
+
+export interface CoordinatorServiceParts {
+  readonly scans: CoordinatorScans;
+  readonly jobs: JobManager;
+  readonly feeds: SpreadFeeds;
+  readonly metrics: CoordinatorMetrics;
+  /** Scans of one batch running at once. */
+  readonly batchConcurrency: number;
+}
+
+/** The query's cache key, or INVALID_ARGUMENT with one violation per bad field under "query.". */
+function queryKey(query: ScanQuery | undefined): string {
+  try {
+    resolveQuery(query);
+  } catch (error) {
+    if (error instanceof EngineInputError) throw invalidArgument(error.under("query.").violations);
+    throw error;
+  }
+  return normalizedQueryKey(query);
+}
+
+const scanKey = (symbol: string, key: string): string => `${symbol}\u0000${key}`;
+
+/** The violations `check` throws, collected rather than thrown, so that every bad field is named at once. */
+function collect<T>(violations: FieldViolation[], check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof RpcError && error.details.fieldViolations) {
+      violations.push(...error.details.fieldViolations);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** The scan's symbol and cache key, or INVALID_ARGUMENT naming every bad field. */
+function validScan(rawSymbol: string, query: ScanQuery | undefined): { symbol: string; key: string } {
+  const violations: FieldViolation[] = [];
+  const symbol = collect(violations, () => tickerOf(rawSymbol));
+  const key = collect(violations, () => queryKey(query));
+  if (symbol === undefined || key === undefined) throw invalidArgument(violations);
+  return { symbol, key: scanKey(symbol, key) };
+}
+
+function jobIdOf(raw: string): string {
+  const id = raw.trim();
+  if (id === "" || id.length > 100) throw invalidArgument([{ field: "job_id", description: "must be the id of a job, as SubmitScan or Scan returned it" }]);
+  return id;
+}
+
+/** Any error as the status a batch reports for one symbol: ours as they are, others as INTERNAL. */
+function asRpcError(error: unknown): RpcError {
+  return error instanceof RpcError ? error : new RpcError(status.INTERNAL, "the scan failed unexpectedly; the coordinator's log has the details");
+}
+
+export function coordinatorService(parts: CoordinatorServiceParts, options: HandlerOptions): CoordinatorServiceServer {
+  const { scans, jobs, feeds, metrics } = parts;
+
+  return {
+    scan: unaryHandler(
+      "Scan",
+      async (request: ScanRequest, context): Promise<ScanResponse> => {
+        const { symbol, key } = validScan(request.symbol, request.query);
+        const answer = await scans.scan(symbol, request.query, key, { bypassCache: request.bypassCache, signal: context.signal });
+        return { result: answer.result, cacheHit: answer.cacheHit, jobId: answer.jobId, stale: false };
+      },
+      options,
+    ),
+
+    submitScan: unaryHandler(
+      "SubmitScan",
+      (request: SubmitScanRequest): Promise<SubmitScanResponse> => {
+        const { symbol, key } = validScan(request.symbol, request.query);
+        return Promise.resolve({ job: jobMessage(scans.submit(symbol, request.query, key, { bypassCache: request.bypassCache })) });
+      },
+      options,
+    ),
+
+    getJob: unaryHandler("GetJob", (request: GetJobRequest): Promise<GetJobResponse> => Promise.resolve({ job: jobMessage(jobs.require(jobIdOf(request.jobId))) }), options),
+
+    listJobs: unaryHandler(
+      "ListJobs",
+      (request: ListJobsRequest): Promise<ListJobsResponse> => {
+        const violations: FieldViolation[] = request.states
+          .map((state, index) => ({ state, index }))
+          .filter(({ state }) => !JOB_STATES.has(state))
+          .map(({ state, index }) => ({ field: `states[${index}]`, description: `is not a job state (${state}); use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED` }));
+        const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(request.pageSize, MAX_PAGE_SIZE);
+        const page = jobs.list(new Set(request.states), pageSize, request.pageToken);
+        if (!page) violations.push({ field: "page_token", description: "is not a token a previous ListJobs returned" });
+        if (violations.length > 0 || !page) throw invalidArgument(violations);
+        // Results stay out of lists, so that a page stays small; GetJob has them.
+        return Promise.resolve({ jobs: page.jobs.map((job) => jobMessage(job, { withResult: false })), nextPageToken: page.nextPageToken });
+      },
+      options,
+    ),
+
+    cancelJob: unaryHandler("CancelJob", (request: CancelJobRequest): Promise<CancelJobResponse> => Promise.resolve({ job: jobMessage(jobs.cancel(jobIdOf(request.jobId))) }), options),
+
+    watchJobEvents: serverStreamHandler(
+      "WatchJobEvents",
+      async (request: WatchJobEventsRequest, sink: StreamSink<WatchJobEventsResponse>, context) => {
+        const only = request.jobId.trim() === "" ? undefined : jobs.require(jobIdOf(request.jobId));
+        const pending: JobEvent[] = [];
+        const stream = { overflowed: false, wake: undefined as (() => void) | undefined };
+        const onChange = (event: JobEvent): void => {
+          if (only && event.job.id !== only.id) return;
+          if (pending.length >= MAX_PENDING_EVENTS) stream.overflowed = true;
+          else pending.push(event);
+          stream.wake?.();
+        };
+        const onAbort = (): void => stream.wake?.();
+        jobs.events.on("change", onChange);
+        context.signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          let sequence = 0n;
+          const sendEvent = async (event: JobEvent): Promise<void> => {
+            sequence++;
+            await sink.send({ sequence, eventTime: event.time, previousState: event.previousState, job: jobMessage(event.job, { withResult: false }) });
+          };
+          // One job: where it is now first, then every change until it is finished.
+          if (only) {
+            await sendEvent({ time: new Date(), previousState: JobState.JOB_STATE_UNSPECIFIED, job: only });
+            if (FINISHED_STATES.has(only.state)) return;
+          }
+          for (;;) {
+            const event = pending.shift();
+            if (!event) {
+              if (stream.overflowed) throw resourceExhausted(`this stream fell more than ${MAX_PENDING_EVENTS} events behind; reconnect and read faster`, 1000);
+              context.signal.throwIfAborted();
+              await new Promise<void>((resolve) => (stream.wake = resolve));
+              stream.wake = undefined;
+              continue;
+            }
+            await sendEvent(event);
+            if (only && FINISHED_STATES.has(event.job.state)) return;
+          }
+        } finally {
+          jobs.events.off("change", onChange);
+          context.signal.removeEventListener("abort", onAbort);
+        }
+      },
+      options,
+    ),
+
+    scanBatch: serverStreamHandler(
+      "ScanBatch",
+      async (request: ScanBatchRequest, sink: StreamSink<ScanBatchResponse>, context) => {
+        const violations: FieldViolation[] = [];
+        if (request.symbols.length === 0) violations.push({ field: "symbols", description: "must name at least one symbol" });
+        if (request.symbols.length > MAX_BATCH_SYMBOLS) violations.push({ field: "symbols", description: `must name at most ${MAX_BATCH_SYMBOLS} symbols; got ${request.symbols.length}` });
+        const symbols: string[] = [];
+        request.symbols.slice(0, MAX_BATCH_SYMBOLS).forEach((raw, index) => {
+          const symbol = collect(violations, () => tickerOf(raw, `symbols[${index}]`));
+          if (symbol !== undefined && !symbols.includes(symbol)) symbols.push(symbol);
+        });
+        const key = collect(violations, () => queryKey(request.query));
+        if (violations.length > 0 || key === undefined) throw invalidArgument(violations);
+
+        // A few workers take the symbols in turn: within the concurrency limit, each result
+        // goes out as soon as it is ready.
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          for (let index = next++; index < symbols.length; index = next++) {
+            const symbol = symbols[index] ?? "";
+            context.signal.throwIfAborted();
+            let message: ScanBatchResponse;
+            try {
+              const answer = await scans.scan(symbol, request.query, scanKey(symbol, key), { bypassCache: request.bypassCache, signal: context.signal });
+              message = { symbol, jobId: answer.jobId, cacheHit: answer.cacheHit, result: answer.result };
+            } catch (error) {
+              context.signal.throwIfAborted();
+              const rpcError = asRpcError(error);
+              if (!(error instanceof RpcError)) context.logger.error({ err: error, symbol }, "a batch scan failed unexpectedly");
+              message = { symbol, jobId: "", cacheHit: false, error: errorStatusOf(rpcError) };
+            }
+            await sink.send(message);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(parts.batchConcurrency, symbols.length) }, worker));
+      },
+      options,
+    ),
+
+    watchSpreads: serverStreamHandler(
+      "WatchSpreads",
+      async (request: WatchSpreadsRequest, sink: StreamSink<WatchSpreadsResponse>, context) => {
+        const violations: FieldViolation[] = [];
+        const symbol = collect(violations, () => tickerOf(request.symbol));
+        collect(violations, () => queryKey(request.query));
+        if (request.minIntervalMs > MAX_WATCH_INTERVAL_MS) {
+          violations.push({ field: "min_interval_ms", description: `must be at most ${MAX_WATCH_INTERVAL_MS} milliseconds; got ${request.minIntervalMs}` });
+        }
+        if (violations.length > 0 || symbol === undefined) throw invalidArgument(violations);
+        await feeds.watch(symbol, request.query, request.minIntervalMs, context.signal, (message) => sink.send(message));
+      },
+      options,
+    ),
+
+    getMetrics: unaryHandler("GetMetrics", (): Promise<GetMetricsResponse> => Promise.resolve(metrics.snapshot()), options),
+  };
+}

@@ -1,0 +1,224 @@
+// Live spreads for the coordinator's watchers. While anyone watches a symbol, one market data
+// feed runs for it, shared by all its watchers, and its chains go to the scanner's
+// UpdateChain (coalesced: while one is on its way only the latest waits). Each watcher's
+// stream is the scanner's WatchSpreads relayed, numbered by the coordinator, so that it
+// survives the scanner restarting: the coordinator reconnects, sends the latest chain again
+// (a new scanner has none), and carries on with the next sequence number.
+import { setMaxListeners } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { status } from "@grpc/grpc-js";
+import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { WatchSpreadsResponse as CoordinatorWatchResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import {
+  UpdateChainRequest,
+  UpdateMode,
+  WatchSpreadsRequest,
+  type UpdateChainResponse,
+  type WatchSpreadsResponse,
+} from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { RpcError, unavailable } from "../common/errors.js";
+import type { Logger } from "../common/logger.js";
+import { unlessAborted } from "./coordinator-scans.js";
+import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
+
+/** What the feeds need of the scanner client. */
+export interface ScannerStreams {
+  updateChain(request: UpdateChainRequest, options?: { signal?: AbortSignal }): Promise<UpdateChainResponse>;
+  watchSpreads(request: WatchSpreadsRequest, signal: AbortSignal): AsyncIterable<WatchSpreadsResponse>;
+}
+
+export interface SpreadFeedsOptions {
+  readonly market: MarketDataProvider;
+  readonly scanner: ScannerStreams;
+  readonly logger: Logger;
+  /** Reconnections to the scanner a watch tries, one after another, before it gives up. */
+  readonly maxReconnects?: number;
+  /** First wait before reconnecting, doubled each time, milliseconds. */
+  readonly reconnectDelayMs?: number;
+}
+
+interface SymbolFeed {
+  readonly symbol: string;
+  watchers: number;
+  feed: ChainFeed | undefined;
+  /** The newest chain seen: what a new scanner is sent. */
+  latest: OptionChain | undefined;
+  /** Waiting to go to the scanner while another update is on its way. */
+  pending: OptionChain | undefined;
+  pushing: boolean;
+  /** Settles when the first chain is in the scanner. */
+  ready: Promise<void>;
+}
+
+const sameIds = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
+
+export class SpreadFeeds {
+  private readonly feeds = new Map<string, SymbolFeed>();
+  private readonly shutdown = new AbortController();
+
+  constructor(private readonly options: SpreadFeedsOptions) {
+    // Every watch listens for the shutdown: their number is bounded by the service, not here.
+    setMaxListeners(0, this.shutdown.signal);
+  }
+
+  /** Symbols with a live feed now. */
+  get size(): number {
+    return this.feeds.size;
+  }
+
+  /**
+   * Streams the top N of `query` on `symbol` to `send` until `signal` aborts: a snapshot
+   * first, then every change. Rejects with NOT_FOUND for a symbol the market does not know,
+   * and with the scanner's status when it cannot be reached for long.
+   */
+  async watch(
+    symbol: string,
+    query: ScanQuery | undefined,
+    minIntervalMs: number,
+    signal: AbortSignal,
+    send: (message: CoordinatorWatchResponse) => Promise<void>,
+  ): Promise<void> {
+    const stopped = AbortSignal.any([signal, this.shutdown.signal]);
+    stopped.throwIfAborted();
+    const feed = this.join(symbol);
+    try {
+      await unlessAborted(feed.ready, stopped);
+      await this.relay(feed, query, minIntervalMs, stopped, send);
+    } finally {
+      this.leave(feed);
+    }
+  }
+
+  /** Ends every watch with UNAVAILABLE, so that watchers reconnect to another coordinator. */
+  stopWatches(): void {
+    this.shutdown.abort(unavailable("the coordinator is shutting down; reconnect to resume from a fresh snapshot", 1000));
+  }
+
+  close(): void {
+    for (const feed of this.feeds.values()) feed.feed?.close();
+    this.feeds.clear();
+  }
+
+  private join(symbol: string): SymbolFeed {
+    const existing = this.feeds.get(symbol);
+    if (existing) {
+      existing.watchers++;
+      return existing;
+    }
+    const feed: SymbolFeed = { symbol, watchers: 1, feed: undefined, latest: undefined, pending: undefined, pushing: false, ready: Promise.resolve() };
+    this.feeds.set(symbol, feed);
+    feed.ready = this.start(feed);
+    // A feed that could not start is forgotten, so that the next watcher tries afresh.
+    feed.ready.catch(() => {
+      if (this.feeds.get(symbol) === feed) this.feeds.delete(symbol);
+      feed.feed?.close();
+    });
+    return feed;
+  }
+
+  private async start(feed: SymbolFeed): Promise<void> {
+    const { market, logger } = this.options;
+    const first = await market.fetchChain({ symbol: feed.symbol });
+    feed.latest = first;
+    await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
+    if (this.feeds.get(feed.symbol) !== feed) return;
+    feed.feed = market.openFeed(
+      { symbol: feed.symbol },
+      {
+        onChain: (chain) => {
+          this.push(feed, chain);
+        },
+        onError: (error) => {
+          logger.warn({ err: error, symbol: feed.symbol }, "market data feed failed; watchers keep the last chain until it recovers");
+        },
+      },
+    );
+    logger.info({ symbol: feed.symbol, source: market.name }, "market data feed started");
+  }
+
+  private leave(feed: SymbolFeed): void {
+    feed.watchers--;
+    if (feed.watchers > 0 || this.feeds.get(feed.symbol) !== feed) return;
+    this.feeds.delete(feed.symbol);
+    feed.feed?.close();
+    this.options.logger.info({ symbol: feed.symbol }, "market data feed stopped: its last watcher left");
+  }
+
+  /** Sends the chain to the scanner; while one is on its way only the newest waits. */
+  private push(feed: SymbolFeed, chain: OptionChain): void {
+    feed.latest = chain;
+    feed.pending = chain;
+    if (feed.pushing) return;
+    feed.pushing = true;
+    void (async () => {
+      while (feed.pending) {
+        const next = feed.pending;
+        feed.pending = undefined;
+        try {
+          await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: next, mode: UpdateMode.UPDATE_MODE_REPLACE }));
+        } catch (error) {
+          this.options.logger.warn({ err: error, symbol: feed.symbol }, "could not send a chain update to the scanner; the next tick tries again");
+        }
+      }
+      feed.pushing = false;
+    })();
+  }
+
+  private async relay(
+    feed: SymbolFeed,
+    query: ScanQuery | undefined,
+    minIntervalMs: number,
+    signal: AbortSignal,
+    send: (message: CoordinatorWatchResponse) => Promise<void>,
+  ): Promise<void> {
+    const maxReconnects = this.options.maxReconnects ?? 5;
+    let delayMs = this.options.reconnectDelayMs ?? 200;
+    let reconnects = 0;
+    let sequence = 0n;
+    let sentIds: string[] | undefined;
+    const request = WatchSpreadsRequest.fromPartial({ symbol: feed.symbol, query, minIntervalMs });
+    for (;;) {
+      try {
+        for await (const message of this.options.scanner.watchSpreads(request, signal)) {
+          reconnects = 0;
+          const update = message.update;
+          if (!update?.result) continue;
+          const ids = update.result.spreads.map((spread) => spread.id);
+          // A reconnection starts with a snapshot: news only if the top N moved meanwhile.
+          if (update.initial && sentIds && sameIds(ids, sentIds)) continue;
+          const previous = new Set(sentIds ?? []);
+          const current = new Set(ids);
+          sequence++;
+          await send({
+            update: {
+              ...update,
+              sequence,
+              initial: sequence === 1n,
+              addedIds: ids.filter((id) => !previous.has(id)),
+              removedIds: (sentIds ?? []).filter((id) => !current.has(id)),
+            },
+          });
+          sentIds = ids;
+        }
+        return;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        const retryable = error instanceof RpcError && (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) && sentIds !== undefined;
+        if (!retryable || reconnects >= maxReconnects) throw error;
+        reconnects++;
+        this.options.logger.warn({ err: error, symbol: feed.symbol, reconnects }, "the scanner's watch ended; reconnecting");
+        await sleep(delayMs, undefined, { signal });
+        delayMs = Math.min(delayMs * 2, 5_000);
+        // A scanner that restarted has no chain: send it the newest before watching again.
+        if (feed.latest) {
+          await this.options.scanner
+            .updateChain(UpdateChainRequest.fromPartial({ chain: feed.latest, mode: UpdateMode.UPDATE_MODE_REPLACE }), { signal })
+            .catch((pushError: unknown) => {
+              this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
+            });
+        }
+      }
+    }
+  }
+}

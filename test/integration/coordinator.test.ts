@@ -1,0 +1,269 @@
+// The coordinator as `make run` starts it: its own process on the simulated market, talking
+// to a scanner process, called by the generated client on loopback.
+import { credentials, status, type ClientReadableStream } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CancelJobRequest,
+  CoordinatorServiceClient,
+  GetJobRequest,
+  ListJobsRequest,
+  ScanBatchRequest,
+  ScanRequest,
+  SubmitScanRequest,
+  WatchJobEventsRequest,
+  WatchSpreadsRequest,
+  type ScanBatchResponse,
+  type WatchJobEventsResponse,
+  type WatchSpreadsResponse,
+} from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
+import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { LegAction } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { readStatusDetails } from "../../services/common/status-details.js";
+import { callUnary, failureOf } from "../support/echo-server.js";
+import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
+
+const QUERY = ScanQuery.fromPartial({
+  strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL],
+  filters: { minDte: 7, maxDte: 45, maxShortDelta: 0.3, minPop: 0.6, maxWidth: 5 },
+  limit: 10,
+});
+
+interface Pair {
+  readonly scanner: ServiceProcess;
+  readonly coordinator: ServiceProcess;
+  readonly scannerPort: number;
+  readonly adminPort: number;
+  readonly client: CoordinatorServiceClient;
+  close(): void;
+}
+
+async function startScanner(port = "0"): Promise<{ process: ServiceProcess; port: number }> {
+  const scanner = spawnService("services/scanner/main.ts", { ...freePorts("SCANNER"), SCANNER_PORT: port });
+  const listening = await scanner.waitForLog((line) => line.msg === "listening");
+  return { process: scanner, port: listening.grpcPort as number };
+}
+
+async function startPair(env: Record<string, string> = {}): Promise<Pair> {
+  const scanner = await startScanner();
+  const coordinator = spawnService("services/coordinator/main.ts", {
+    ...freePorts("COORDINATOR"),
+    SCANNER_ADDR: `127.0.0.1:${scanner.port}`,
+    SIMULATED_TICK_INTERVAL: "0.5",
+    ...env,
+  });
+  const listening = await coordinator.waitForLog((line) => line.msg === "listening");
+  const client = new CoordinatorServiceClient(`127.0.0.1:${listening.grpcPort as number}`, credentials.createInsecure());
+  return {
+    scanner: scanner.process,
+    coordinator,
+    scannerPort: scanner.port,
+    adminPort: listening.adminPort as number,
+    client,
+    close() {
+      client.close();
+      coordinator.kill();
+      scanner.process.kill();
+    },
+  };
+}
+
+const metricsJson = async (pair: Pair): Promise<Record<string, unknown> & { backpressure: Record<string, unknown> }> =>
+  (await (await fetch(`http://127.0.0.1:${pair.adminPort}/metrics.json`)).json()) as Record<string, unknown> & { backpressure: Record<string, unknown> };
+
+/** Reads `count` messages of a stream, then cancels it. */
+function take<T>(stream: ClientReadableStream<T>, count: number): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const messages: T[] = [];
+    stream.on("data", (message: T) => {
+      messages.push(message);
+      if (messages.length === count) {
+        stream.cancel();
+        resolve(messages);
+      }
+    });
+    stream.on("error", (error: Error & { code: status }) => {
+      if (error.code !== status.CANCELLED) reject(error);
+    });
+    stream.on("end", () => {
+      resolve(messages);
+    });
+  });
+}
+
+describe("the coordinator on the simulated market", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await startPair();
+  });
+  afterAll(() => pair.close());
+
+  it("scans a symbol within its filters, then answers the same scan from the cache", async () => {
+    const { client } = pair;
+    const first = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "spy", query: QUERY }));
+    expect(first.error).toBeUndefined();
+    const result = first.response?.result;
+    expect(first.response?.cacheHit).toBe(false);
+    expect(first.response?.jobId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result?.symbol).toBe("SPY");
+    expect(result?.spreads.length).toBe(10);
+    for (const spread of result?.spreads ?? []) {
+      expect([Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL]).toContain(spread.strategy);
+      expect(spread.dte).toBeGreaterThanOrEqual(7);
+      expect(spread.dte).toBeLessThanOrEqual(45);
+      expect(spread.pop).toBeGreaterThanOrEqual(0.6);
+      expect(spread.width).toBeLessThanOrEqual(5);
+      const shortLegs = spread.legs.filter((leg) => leg.action === LegAction.LEG_ACTION_SELL);
+      for (const leg of shortLegs) expect(Math.abs(leg.greeks?.delta ?? 1)).toBeLessThanOrEqual(0.3 + 1e-9);
+    }
+
+    const again = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: QUERY }));
+    expect(again.response?.cacheHit).toBe(true);
+    expect(again.response?.jobId).toBe(first.response?.jobId);
+    expect(again.response?.result).toEqual(result);
+
+    const bypassed = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: QUERY, bypassCache: true }));
+    expect(bypassed.response?.cacheHit).toBe(false);
+    expect(bypassed.response?.jobId).not.toBe(first.response?.jobId);
+
+    const metrics = await metricsJson(pair);
+    expect(metrics.total_scans).toBe(3);
+    expect(metrics.successful_scans).toBe(3);
+    expect(metrics.cache_hits).toBe(1);
+    expect(metrics.average_scan_time).toBeGreaterThan(0);
+    expect(Object.keys(metrics.backpressure).sort()).toEqual(["adaptive_rate", "average_response_time", "circuit_breaker_open", "current_qps"]);
+  });
+
+  it("answers NOT_FOUND for a symbol the market does not know, and INVALID_ARGUMENT with a violation per bad field", async () => {
+    const { client } = pair;
+    const missing = failureOf(await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "ZZZZ", query: QUERY })), status.NOT_FOUND);
+    expect(missing.details).toContain("ZZZZ");
+    const invalid = failureOf(
+      await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY!", query: ScanQuery.fromPartial({ filters: { minDte: 30, maxDte: 5, minPop: 2 } }) })),
+      status.INVALID_ARGUMENT,
+    );
+    const fields = readStatusDetails(invalid).fieldViolations.map((violation) => violation.field);
+    expect(fields).toContain("symbol");
+    expect(fields.some((field) => field.startsWith("query.filters."))).toBe(true);
+  });
+
+  it("streams a batch: every known symbol's result, and NOT_FOUND for the unknown one", async () => {
+    const { client } = pair;
+    const messages = await take<ScanBatchResponse>(client.scanBatch(ScanBatchRequest.fromPartial({ symbols: ["QQQ", "NOPE", "IWM", "qqq"], query: QUERY })), 99);
+    expect(messages.map((message) => message.symbol).sort()).toEqual(["IWM", "NOPE", "QQQ"]);
+    const unknown = messages.find((message) => message.symbol === "NOPE");
+    expect(unknown?.error?.code).toBe(status.NOT_FOUND);
+    for (const message of messages.filter((each) => each.symbol !== "NOPE")) {
+      expect(message.error).toBeUndefined();
+      expect(message.result?.symbol).toBe(message.symbol);
+      expect(message.result?.spreads.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("relays live spreads as the simulated market ticks", async () => {
+    const { client } = pair;
+    const messages = await take<WatchSpreadsResponse>(
+      client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 })),
+      3,
+    );
+    expect(messages.map((message) => message.update?.sequence)).toEqual([1n, 2n, 3n]);
+    expect(messages[0]?.update?.initial).toBe(true);
+    const versions = messages.map((message) => Number(message.update?.result?.chainVersion));
+    expect(versions[1]).toBeGreaterThan(versions[0] ?? Infinity);
+    expect(versions[2]).toBeGreaterThan(versions[1] ?? Infinity);
+    const asOf = messages.map((message) => message.update?.result?.chainAsOf?.getTime() ?? 0);
+    expect(asOf[2]).toBeGreaterThan(asOf[0] ?? Infinity);
+    // The feed stops when its last watcher leaves.
+    await expect
+      .poll(async () => Number(/^spreadscan_market_feeds(?:\{[^}]*\})? (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${pair.adminPort}/metrics`)).text())?.[1]))
+      .toBe(0);
+  });
+});
+
+describe("coordinator jobs", () => {
+  let pair: Pair;
+  // One job at a time, one queued, and market data paced to one request per 20 s: the
+  // second job waits for its turn long enough to be seen and cancelled.
+  beforeAll(async () => {
+    pair = await startPair({ MAX_CONCURRENT_SCANS: "1", JOB_QUEUE_SIZE: "1", REQUESTS_PER_SECOND: "0.05", BURST_SIZE: "1" });
+  });
+  afterAll(() => pair.close());
+
+  it("runs a job from QUEUED to SUCCEEDED, cancels running and queued ones, and refuses past a full queue", async () => {
+    const { client } = pair;
+    const submitted = await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "AAPL", query: QUERY }));
+    const jobId = submitted.response?.job?.id ?? "";
+    expect([JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING]).toContain(submitted.response?.job?.state);
+    const events = await take<WatchJobEventsResponse>(client.watchJobEvents(WatchJobEventsRequest.fromPartial({ jobId })), 99);
+    expect(events.at(-1)?.job?.state).toBe(JobState.JOB_STATE_SUCCEEDED);
+    expect(events.map((event) => event.sequence)).toEqual(events.map((_, index) => BigInt(index + 1)));
+    const done = await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId }));
+    expect(done.response?.job?.result?.spreads.length).toBeGreaterThan(0);
+    expect(done.response?.job?.startedAt?.getTime()).toBeGreaterThanOrEqual(done.response?.job?.createdAt?.getTime() ?? Infinity);
+    expect(done.response?.job?.finishedAt?.getTime()).toBeGreaterThanOrEqual(done.response?.job?.startedAt?.getTime() ?? Infinity);
+
+    // The token is spent: this one runs and waits for market data, the next is queued.
+    const running = (await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "MSFT", query: QUERY }))).response?.job;
+    const queued = (await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "NVDA", query: QUERY }))).response?.job;
+    await expect.poll(async () => (await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: running?.id }))).response?.job?.state).toBe(JobState.JOB_STATE_RUNNING);
+    expect(queued?.state).toBe(JobState.JOB_STATE_QUEUED);
+    // An identical scan joins the queued job rather than taking a place.
+    const joined = await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "NVDA", query: QUERY }));
+    expect(joined.response?.job?.id).toBe(queued?.id);
+
+    const refused = failureOf(await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "TSLA", query: QUERY })), status.RESOURCE_EXHAUSTED);
+    expect(readStatusDetails(refused).retryDelayMs).toBeGreaterThan(0);
+    const metrics = await metricsJson(pair);
+    expect(metrics.active_jobs).toBe(1);
+    expect(metrics.queued_jobs).toBe(1);
+
+    const listed = await callUnary(client.listJobs.bind(client), ListJobsRequest.fromPartial({ states: [JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING] }));
+    expect(listed.response?.jobs.map((job) => job.id).sort()).toEqual([running?.id, queued?.id].sort());
+
+    const cancelledQueued = await callUnary(client.cancelJob.bind(client), CancelJobRequest.fromPartial({ jobId: queued?.id }));
+    expect(cancelledQueued.response?.job?.state).toBe(JobState.JOB_STATE_CANCELLED);
+    await callUnary(client.cancelJob.bind(client), CancelJobRequest.fromPartial({ jobId: running?.id }));
+    await expect
+      .poll(async () => (await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: running?.id }))).response?.job?.state)
+      .toBe(JobState.JOB_STATE_CANCELLED);
+    const cancelled = await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: running?.id }));
+    expect(cancelled.response?.job?.error?.code).toBe(status.CANCELLED);
+
+    const unknown = failureOf(await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: "no-such-job" })), status.NOT_FOUND);
+    expect(unknown.details).toContain("no-such-job");
+    const badToken = failureOf(await callUnary(client.listJobs.bind(client), ListJobsRequest.fromPartial({ pageToken: "garbage" })), status.INVALID_ARGUMENT);
+    expect(readStatusDetails(badToken).fieldViolations[0]?.field).toBe("page_token");
+  });
+});
+
+describe("the coordinator without its scanner", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await startPair({ CIRCUIT_BREAKER_THRESHOLD: "3", CIRCUIT_BREAKER_TIMEOUT: "1.5", SCANNER_MAX_RETRIES: "1", SCANNER_TIMEOUT: "2" });
+  });
+  afterAll(() => pair.close());
+
+  it("retries, opens the circuit and fails fast with UNAVAILABLE, then closes it when the scanner is back", async () => {
+    const { client } = pair;
+    const scan = (symbol: string) => callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query: QUERY, bypassCache: true }));
+    expect((await scan("SPY")).error).toBeUndefined();
+
+    pair.scanner.kill();
+    await pair.scanner.exited;
+    // Two attempts a scan (one retry): the second scan's attempts reach the threshold of 3.
+    const failures = [failureOf(await scan("SPY"), status.UNAVAILABLE), failureOf(await scan("QQQ"), status.UNAVAILABLE)];
+    expect(failures.length).toBe(2);
+    await expect.poll(async () => (await metricsJson(pair)).backpressure.circuit_breaker_open).toBe(true);
+    const fast = failureOf(await scan("IWM"), status.UNAVAILABLE);
+    expect(fast.details).toContain("circuit open");
+    expect(readStatusDetails(fast).retryDelayMs).toBeGreaterThan(0);
+
+    const restarted = await startScanner(String(pair.scannerPort));
+    try {
+      await expect.poll(async () => (await scan("SPY")).error?.code, { timeout: 15_000, interval: 300 }).toBeUndefined();
+      expect((await metricsJson(pair)).backpressure.circuit_breaker_open).toBe(false);
+    } finally {
+      restarted.process.kill();
+    }
+  });
+});

@@ -1,0 +1,74 @@
+// The seed's backpressure block: current_qps and average_response_time from recorded requests,
+// circuit_breaker_open, and adaptive_rate (the configured rate for the fixed strategies).
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { BackpressureHandler } from "../../../services/coordinator/backpressure/index.js";
+import { handlerOnFakeTime } from "./pacing-support.js";
+
+let handler: BackpressureHandler | undefined;
+
+afterEach(() => {
+  handler?.close();
+  handler = undefined;
+  vi.useRealTimers();
+});
+
+describe("backpressure metrics", () => {
+  it("start at zero with the configured rate", () => {
+    handler = handlerOnFakeTime({ strategy: "sliding-window", requestsPerSecond: 7 });
+    expect(handler.metrics()).toEqual({ currentQps: 0, averageResponseTime: 0, circuitBreakerOpen: false, adaptiveRate: 7 });
+  });
+
+  it("current_qps counts recorded requests per second over the current second and the nine before it", () => {
+    const h = (handler = handlerOnFakeTime());
+    // 8 requests a second for 3 s: a young handler divides by its age, not by ten seconds.
+    for (let i = 0; i < 24; i++) {
+      h.recordRequest({ duration: 10, success: true, queueTime: 0 });
+      vi.advanceTimersByTime(125);
+    }
+    expect(h.metrics().currentQps).toBe(8);
+    // Then 2 a second for 7 s more. Seconds are whole seconds of the clock and START is 250 ms
+    // into one, so the span counted is the 9.25 s since START + 750: 18 of the first 24, all 14.
+    for (let i = 0; i < 14; i++) {
+      h.recordRequest({ duration: 10, success: i % 2 === 0, queueTime: 0 });
+      vi.advanceTimersByTime(500);
+    }
+    expect(h.metrics().currentQps).toBeCloseTo((18 + 14) / 9.25, 9);
+    // Ten idle seconds later nothing recent is left.
+    vi.advanceTimersByTime(10_000);
+    expect(h.metrics().currentQps).toBe(0);
+  });
+
+  it("does not count grants that were never recorded", async () => {
+    const h = (handler = handlerOnFakeTime());
+    for (let i = 0; i < 10; i++) {
+      await h.acquire();
+    }
+    expect(h.metrics().currentQps).toBe(0);
+  });
+
+  it("average_response_time is the mean of the latest 100 recorded durations, in ms", () => {
+    const h = (handler = handlerOnFakeTime());
+    h.recordRequest({ duration: 100, success: true, queueTime: 5 });
+    h.recordRequest({ duration: 300, success: false, queueTime: 0 });
+    expect(h.metrics().averageResponseTime).toBe(200);
+    for (let i = 0; i < 100; i++) {
+      h.recordRequest({ duration: 40, success: true, queueTime: 0 });
+    }
+    expect(h.metrics().averageResponseTime).toBe(40);
+  });
+
+  it("execute() records its work's duration and outcome", async () => {
+    const h = (handler = handlerOnFakeTime({ strategy: "adaptive" }));
+    await h.execute(() => vi.advanceTimersByTimeAsync(120));
+    await expect(
+      h.execute(async () => {
+        await vi.advanceTimersByTimeAsync(80);
+        throw new Error("no quote");
+      }),
+    ).rejects.toThrow("no quote");
+    expect(h.metrics().averageResponseTime).toBe(100);
+    expect(h.metrics().currentQps).toBe(2);
+    // The failure halved the adaptive rate.
+    expect(h.metrics().adaptiveRate).toBe(5);
+  });
+});
