@@ -10,24 +10,54 @@ coordinator_port=${COORDINATOR_PORT:-50052}
 export SCANNER_ADDR=${SCANNER_ADDR:-127.0.0.1:$scanner_port}
 
 pids=()
-stop() {
+# Ctrl-C reaches every process of the terminal's group, the services included: signalling
+# them again would be a second signal, which exits at once. So on SIGINT wait for them; on
+# SIGTERM, or when one service ends, stop the others.
+on_interrupt() {
+  trap - INT TERM EXIT
+  wait || true
+}
+stop_all() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait || true
 }
-trap stop INT TERM EXIT
+trap on_interrupt INT
+trap stop_all TERM EXIT
 
 node dist/services/scanner/main.js & pids+=($!)
 node dist/services/coordinator/main.js & pids+=($!)
 
+coordinator_admin=${COORDINATOR_ADMIN_PORT:-9452}
+# The banner once the coordinator answers, so that the first command shown works.
+node -e '
+  const url = process.argv[1];
+  const deadline = Date.now() + 30000;
+  const poll = () => fetch(url).then((r) => (r.ok ? process.exit(0) : retry()), retry);
+  const retry = () => (Date.now() > deadline ? process.exit(1) : setTimeout(poll, 200));
+  poll();
+' "http://127.0.0.1:$coordinator_admin/readyz" || echo "  (the coordinator is not ready yet; see its log above)"
+
 cat <<BANNER
 
-  spreadscan is starting: scanner on 127.0.0.1:$scanner_port, coordinator on 127.0.0.1:$coordinator_port.
-  Ask them what they serve (server reflection), and whether they are healthy:
+  spreadscan is running on the simulated market:
+    coordinator 127.0.0.1:$coordinator_port (admin http://127.0.0.1:$coordinator_admin/metrics)
+    scanner     127.0.0.1:$scanner_port
 
-    .tools/bin/grpcurl -plaintext 127.0.0.1:$coordinator_port list
-    .tools/bin/grpcurl -plaintext 127.0.0.1:$coordinator_port grpc.health.v1.Health/Check
-    node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:$scanner_port
+  From another terminal in this directory, scan, watch and batch with the CLI:
+
+    npx spreadscan scan SPY --strategy bull-put,bear-call --max-dte 45 --max-short-delta 0.3 --max-width 5
+    npx spreadscan watch QQQ --strategy iron-condor --max-dte 30 --max-width 5
+    npx spreadscan batch SPY QQQ IWM --strategy bull-put --max-dte 30 --max-width 5
+    npx spreadscan jobs          npx spreadscan metrics          npx spreadscan health
+
+  or with grpcurl and buf curl (server reflection, no .proto files needed):
+
+    .tools/bin/grpcurl -plaintext -d '{"symbol":"SPY","query":{"strategies":["STRATEGY_BULL_PUT"],"filters":{"maxDte":45,"maxWidth":5},"limit":5}}' \\
+      127.0.0.1:$coordinator_port spreadscan.coordinator.v1.CoordinatorService/Scan
+    node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge \\
+      -d '{"symbol":"SPY","query":{"strategies":["STRATEGY_BULL_PUT"],"filters":{"maxDte":45,"maxWidth":5},"limit":5}}' \\
+      http://127.0.0.1:$coordinator_port/spreadscan.coordinator.v1.CoordinatorService/Scan
 
   Ctrl-C stops both.
 

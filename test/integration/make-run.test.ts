@@ -1,0 +1,71 @@
+// `make run` as a newcomer uses it: both services start on the simulated market, the banner
+// shows how to scan, and the CLI command it shows answers from another process.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, runTool } from "../support/tools.js";
+
+/** A port nothing listens on now, from the kernel. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("no port"));
+      });
+    });
+  });
+}
+
+let run: ChildProcess | undefined;
+afterAll(() => {
+  // Whatever is left of the group when the test failed half-way.
+  if (run?.pid === undefined) return;
+  try {
+    process.kill(-run.pid, "SIGKILL");
+  } catch {
+    // Nothing left.
+  }
+});
+
+describe("make run", () => {
+  it("starts both services, prints how to scan, serves the CLI's scan, and stops both on Ctrl-C", async () => {
+    const [scannerPort, scannerAdmin, coordinatorPort, coordinatorAdmin] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const env = {
+      ...process.env,
+      SCANNER_PORT: String(scannerPort),
+      SCANNER_ADMIN_PORT: String(scannerAdmin),
+      COORDINATOR_PORT: String(coordinatorPort),
+      COORDINATOR_ADMIN_PORT: String(coordinatorAdmin),
+    };
+    // Its own process group, so that Ctrl-C reaches make, the script and both services.
+    const started = spawn("make", ["--no-print-directory", "run"], { cwd: REPO_ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    run = started;
+    let output = "";
+    started.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    started.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => started.once("exit", (code) => resolve(code)));
+
+    await expect.poll(() => output, { timeout: 120_000, interval: 250 }).toContain("Ctrl-C stops both.");
+    expect(output).toContain(`coordinator 127.0.0.1:${coordinatorPort}`);
+    const shown = /npx spreadscan (scan SPY [^\n]+)/.exec(output)?.[1];
+    expect(shown).toBeDefined();
+
+    const scan = await runTool(process.execPath, ["dist/services/cli/main.js", ...(shown ?? "").trim().split(/\s+/), "--addr", `127.0.0.1:${coordinatorPort}`], {
+      timeoutMs: 60_000,
+    });
+    expect(scan.stderr).toBe("");
+    expect(scan.exitCode).toBe(0);
+    expect(scan.stdout).toMatch(/^SPY \d+\.\d+ as of /m);
+    expect(scan.stdout).toMatch(/bull-put|bear-call/);
+
+    if (started.pid !== undefined) process.kill(-started.pid, "SIGINT");
+    await exited;
+    // Both services said they stopped, and nothing listens on their ports any more.
+    expect(output.match(/stopped/g)?.length).toBe(2);
+    await expect(fetch(`http://127.0.0.1:${coordinatorAdmin}/healthz`)).rejects.toThrow();
+  }, 180_000);
+});
