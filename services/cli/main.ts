@@ -1,15 +1,40 @@
 #!/usr/bin/env node
 // The `spreadscan` command. Each command lives in commands/ and exports a `register…`
 // function that adds it to its parent; this file only assembles them and turns failures
-// into exit statuses: 0 done, 2 bad usage or unreadable input (the user can fix it), 1 a bug.
+// into exit statuses: 0 done, 2 bad usage, unreadable input or a request the coordinator
+// refused as invalid or unknown (the user can fix it), 1 any other failed call or a bug,
+// 3 a batch in which some symbols failed.
 import { Command, CommanderError } from "commander";
 import { ChainFileError } from "./chain-file.js";
+import { CommandFailure, EXIT_STATUS } from "./command-failure.js";
+import { registerBatch } from "./commands/batch.js";
+import { registerCancel } from "./commands/cancel.js";
 import { registerChainGenerate } from "./commands/chain-generate.js";
+import { registerHealth } from "./commands/health.js";
+import { registerJobsGet } from "./commands/jobs-get.js";
+import { registerJobsList } from "./commands/jobs-list.js";
+import { registerJobsSubmit } from "./commands/jobs-submit.js";
+import { registerJobsWatch } from "./commands/jobs-watch.js";
+import { registerMetrics } from "./commands/metrics.js";
 import { registerScan } from "./commands/scan.js";
+import { registerWatch } from "./commands/watch.js";
+import { COORDINATOR_ADDR_ENV, DEFAULT_COORDINATOR_ADDR } from "./coordinator-connection.js";
 import { UsageError } from "./usage-error.js";
 
-const EXIT_USAGE = 2;
-const EXIT_BUG = 1;
+const EXIT_USAGE = EXIT_STATUS.usage;
+const EXIT_BUG = EXIT_STATUS.failure;
+
+const EXIT_STATUS_HELP = `
+Commands other than \`chain generate\` and \`scan --chain\` call the coordinator at --addr
+(default ${DEFAULT_COORDINATOR_ADDR}, or $${COORDINATOR_ADDR_ENV}).
+
+Exit status:
+  0  done (for \`health\`: SERVING)
+  1  the call failed: no coordinator, UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL, ...
+     (for \`health\`: any status but SERVING)
+  2  bad usage or unreadable input, or the coordinator refused the request: INVALID_ARGUMENT, NOT_FOUND
+  3  \`batch\`: some symbols failed, the others were printed
+`;
 
 function buildProgram(): Command {
   const program = new Command("spreadscan")
@@ -17,12 +42,24 @@ function buildProgram(): Command {
     // Throw instead of exiting, so usage errors leave with status 2 (commander's own is 1);
     // subcommands created below inherit it.
     .exitOverride()
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", EXIT_STATUS_HELP);
 
   // One line per command: `register…(parent)` from its module in commands/.
   const chain = program.command("chain").description("make option chain files");
   registerChainGenerate(chain);
   registerScan(program);
+  registerWatch(program);
+  registerBatch(program);
+  const jobs = program.command("jobs").description("scan jobs on the coordinator: list them (the default), submit, get, watch, cancel");
+  registerJobsList(jobs);
+  registerJobsSubmit(jobs);
+  registerJobsGet(jobs);
+  registerJobsWatch(jobs);
+  registerCancel(jobs);
+  registerCancel(program);
+  registerMetrics(program);
+  registerHealth(program);
 
   return program;
 }
@@ -38,6 +75,10 @@ async function run(argv: readonly string[]): Promise<number> {
       process.stderr.write(`spreadscan: ${error.message}\n`);
       return EXIT_USAGE;
     }
+    if (error instanceof CommandFailure) {
+      for (const line of error.lines) process.stderr.write(`spreadscan: ${line}\n`);
+      return error.exitStatus;
+    }
     if (error instanceof UsageError) {
       for (const line of error.lines) process.stderr.write(`spreadscan: ${line}\n`);
       return EXIT_USAGE;
@@ -46,6 +87,13 @@ async function run(argv: readonly string[]): Promise<number> {
     return EXIT_BUG;
   }
 }
+
+// A reader that went away (`| head`, a closed pager) ends the command quietly, as it would
+// end `cat`: there is no one left to tell, and a stack trace would be the only output.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+});
 
 // exitCode rather than exit(), so output still being written reaches the terminal.
 process.exitCode = await run(process.argv);

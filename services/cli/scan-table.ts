@@ -5,6 +5,7 @@
 import Table from "cli-table3";
 import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { PLAIN_CHARS, PLAIN_STYLE } from "./plain-table.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
 export interface TableLayout {
@@ -61,32 +62,12 @@ const COLUMNS: readonly Column[] = [
   { header: "score", align: "right", cell: (spread) => spread.score.toFixed(3), dropOrder: 6 },
 ];
 
-// No borders: columns two spaces apart, a rule under the header.
-const PLAIN_CHARS = {
-  top: "",
-  "top-mid": "",
-  "top-left": "",
-  "top-right": "",
-  bottom: "",
-  "bottom-mid": "",
-  "bottom-left": "",
-  "bottom-right": "",
-  left: "",
-  "left-mid": "",
-  mid: "─",
-  "mid-mid": "──",
-  right: "",
-  "right-mid": "",
-  middle: "  ",
-};
-
 function buildTable(spreads: readonly Spread[], columns: readonly Column[]): Table.Table {
   const table = new Table({
     head: columns.map((column) => column.header),
     colAligns: columns.map((column) => column.align),
     chars: PLAIN_CHARS,
-    // No colours: the output is read by people and by scripts alike.
-    style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 0 },
+    style: PLAIN_STYLE,
   });
   spreads.forEach((spread, index) => table.push(columns.map((column) => column.cell(spread, index + 1))));
   return table;

@@ -1,7 +1,9 @@
-// `spreadscan scan --chain FILE`: scans an option chain file with the engine in this process,
-// no service needed, and prints the ranked spreads as a table or as the scanner's
-// ScanResponse in proto3 JSON.
+// `spreadscan scan`: one command, two sources. `scan SYMBOL` asks the coordinator (its
+// cache, its market data, its scanner) and prints its answer; `scan --chain FILE` scans an
+// option chain file with the engine in this process, no service needed. Both print the
+// ranked spreads as a table, or the ScanResponse in proto3 JSON.
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { ScanRequest, ScanResponse as CoordinatorScanResponse } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
@@ -9,13 +11,16 @@ import { ScanResponse } from "../../../gen/ts/spreadscan/scanner/v1/scanner_serv
 import { EngineInputError, resolveQuery, scanChain, type InputViolation } from "../../scanner/engine/index.js";
 import { parseAsOf, readChainFile, type ChainOverrides } from "../chain-file.js";
 import { addQueryFlags, decimal, queryViolationLines, scanQueryFromFlags } from "../query-flags.js";
+import { addConnectionFlags, outputWidth, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
+import { protoJsonDocument } from "../proto-json.js";
 import { formatScanTable } from "../scan-table.js";
+import { durationToMs, formatElapsed } from "../time-format.js";
 import { UsageError } from "../usage-error.js";
 
-const CHAIN_GROUP = "Chain file (flags win over the file's values):";
-const OUTPUT_GROUP = "Output:";
+const CHAIN_GROUP = "Chain file, scanned offline (flags win over the file's values):";
+const REMOTE_GROUP = "Coordinator:";
 
-interface ScanOptions {
+interface FileScanOptions {
   readonly chain: string;
   readonly symbol?: string;
   readonly spot?: number;
@@ -25,7 +30,8 @@ interface ScanOptions {
   readonly json?: boolean;
 }
 
-function parseSymbol(text: string): string {
+/** A ticker argument or flag, upper-cased: every command that names a symbol parses it so. */
+export function parseSymbol(text: string): string {
   const symbol = text.trim().toUpperCase();
   if (!/^[A-Z][A-Z0-9.]{0,9}$/.test(symbol)) throw new InvalidArgumentError("expected a ticker like SPY or BRK.B.");
   return symbol;
@@ -37,8 +43,13 @@ function parseAsOfOption(text: string): Date {
   return asOf;
 }
 
+interface ScanOptions extends Omit<FileScanOptions, "chain">, ConnectionOptions {
+  readonly chain?: string;
+  readonly cache: boolean;
+}
+
 /** The flag that overrides each chain field the engine can refuse, and the option holding its value. */
-const CHAIN_FIELD_FLAGS: Readonly<Record<string, { readonly flag: string; readonly option: keyof ScanOptions }>> = {
+const CHAIN_FIELD_FLAGS: Readonly<Record<string, { readonly flag: string; readonly option: keyof FileScanOptions }>> = {
   underlying_price: { flag: "--spot", option: "spot" },
   as_of: { flag: "--as-of", option: "asOf" },
   rate: { flag: "--rate", option: "rate" },
@@ -46,7 +57,7 @@ const CHAIN_FIELD_FLAGS: Readonly<Record<string, { readonly flag: string; readon
 };
 
 /** A refused chain field: the flag's fault when the user gave it, otherwise the file's, with the flag that can fix it. */
-function chainViolationLine({ field, description }: InputViolation, options: ScanOptions): string {
+function chainViolationLine({ field, description }: InputViolation, options: FileScanOptions): string {
   const override = Object.hasOwn(CHAIN_FIELD_FLAGS, field) ? CHAIN_FIELD_FLAGS[field] : undefined;
   if (override && options[override.option] !== undefined) return `${override.flag}: ${description}`;
   const fix = override ? ` (or give it with ${override.flag})` : "";
@@ -54,7 +65,7 @@ function chainViolationLine({ field, description }: InputViolation, options: Sca
 }
 
 /** Engine fields are under "chain." or "query."; each becomes one line naming what to change. */
-function usageErrorFor(error: EngineInputError, options: ScanOptions, flagValues: Readonly<Record<string, unknown>>): UsageError {
+function usageErrorFor(error: EngineInputError, options: FileScanOptions, flagValues: Readonly<Record<string, unknown>>): UsageError {
   const under = (prefix: string): InputViolation[] =>
     error.violations.filter((violation) => violation.field.startsWith(prefix)).map((violation) => ({ ...violation, field: violation.field.slice(prefix.length) }));
   const unplaced = error.violations.filter((violation) => !/^(chain|query)\./.test(violation.field));
@@ -75,7 +86,7 @@ export function formatScanJson(result: ScanResult): string {
   return `${JSON.stringify(ScanResponse.toJSON({ result }), nonFiniteAsName, 2)}\n`;
 }
 
-function scan(chain: OptionChain, query: ScanQuery, options: ScanOptions, flagValues: Readonly<Record<string, unknown>>): ScanResult {
+function scan(chain: OptionChain, query: ScanQuery, options: FileScanOptions, flagValues: Readonly<Record<string, unknown>>): ScanResult {
   try {
     return scanChain(chain, query);
   } catch (error) {
@@ -83,12 +94,96 @@ function scan(chain: OptionChain, query: ScanQuery, options: ScanOptions, flagVa
   }
 }
 
+
+/** Reads the chain file and scans it here: the offline scan, exactly as before the coordinator existed. */
+async function scanFile(options: FileScanOptions, flagValues: Readonly<Record<string, unknown>>): Promise<void> {
+  const query = scanQueryFromFlags(flagValues);
+  // Check the query before reading a file that may be large, so a typo is reported at once.
+  try {
+    resolveQuery(query);
+  } catch (error) {
+    throw error instanceof EngineInputError ? new UsageError(queryViolationLines(error.violations, flagValues)) : error;
+  }
+  const overrides: ChainOverrides = {
+    symbol: options.symbol,
+    spot: options.spot,
+    asOf: options.asOf,
+    rate: options.rate,
+    dividendYield: options.dividendYield,
+  };
+  const chain = await readChainFile(options.chain, overrides);
+  const result = scan(chain, query, options, flagValues);
+  const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+  process.stdout.write(options.json ? formatScanJson(result) : formatScanTable(result, { width }));
+}
+
+/** Where a coordinator's result came from, as `ScanResponse` and `ScanBatchResponse` say it. */
+export interface ScanOrigin {
+  readonly jobId: string;
+  readonly cacheHit: boolean;
+  readonly stale?: boolean;
+  readonly ageMs?: number;
+}
+
+/** One line: the job, cache hit or fresh, and a warning when the result is stale. */
+export function formatScanOrigin({ jobId, cacheHit, stale = false, ageMs }: ScanOrigin): string {
+  const age = ageMs === undefined ? "" : `, computed ${formatElapsed(ageMs)} ago`;
+  const parts = [`job ${jobId === "" ? "—" : jobId}`, cacheHit ? `cache hit${age}` : "fresh scan"];
+  // A stale result is served only because the scanner is down: say so where it cannot be missed.
+  if (stale) parts.push(`STALE: the scanner could not be reached; this result is ${ageMs === undefined ? "of unknown age" : `${formatElapsed(ageMs)} old`}`);
+  return parts.join(" · ");
+}
+
+/** The coordinator's answer as the table, then the line saying where it came from. */
+export function formatCoordinatorScan(response: CoordinatorScanResponse, width: number | undefined): string {
+  const origin = formatScanOrigin({
+    jobId: response.jobId,
+    cacheHit: response.cacheHit,
+    stale: response.stale,
+    ...(response.age ? { ageMs: durationToMs(response.age) } : {}),
+  });
+  const table = response.result ? formatScanTable(response.result, { width }) : "The coordinator sent no result.\n";
+  return `${table}${origin}\n`;
+}
+
+async function scanThroughCoordinator(symbol: string, options: ScanOptions, flagValues: Readonly<Record<string, unknown>>): Promise<void> {
+  const request = ScanRequest.fromPartial({ symbol, query: scanQueryFromFlags(flagValues), bypassCache: !options.cache });
+  const response = await withCoordinator(options, flagValues, (connection) =>
+    connection.unary(connection.coordinator.scan.bind(connection.coordinator), request),
+  );
+  process.stdout.write(
+    options.json
+      ? protoJsonDocument(CoordinatorScanResponse, "spreadscan.coordinator.v1.ScanResponse", response)
+      : formatCoordinatorScan(response, outputWidth()),
+  );
+}
+
+/** Flags that only one of the two sources reads, by option key. */
+const FILE_ONLY = [
+  ["symbol", "--symbol"],
+  ["spot", "--spot"],
+  ["asOf", "--as-of"],
+  ["rate", "--rate"],
+  ["dividendYield", "--dividend-yield"],
+] as const;
+const COORDINATOR_ONLY = [
+  ["addr", "--addr"],
+  ["timeout", "--timeout"],
+  ["cache", "--no-cache"],
+] as const;
+
+const onlyApply = (flags: readonly string[]): string => `${flags.join(", ")} ${flags.length === 1 ? "applies" : "apply"} only`;
+
 /** Adds `scan` to the program. */
 export function registerScan(program: Command): Command {
   const command = program
     .command("scan")
-    .description("find and rank option spreads in a chain file (made by `spreadscan chain generate`, or CSV from a screener)")
-    .addOption(new Option("--chain <file>", "option chain to scan: proto3 JSON (.json) or CSV (.csv)").makeOptionMandatory().helpGroup(CHAIN_GROUP))
+    .argument("[symbol]", "underlying ticker to scan through the coordinator, like SPY (leave out with --chain)", parseSymbol)
+    .description(
+      "find and rank option spreads: on a SYMBOL through the coordinator, or offline in a chain file " +
+        "(made by `spreadscan chain generate`, or CSV from a screener)",
+    )
+    .addOption(new Option("--chain <file>", "option chain to scan offline: proto3 JSON (.json) or CSV (.csv)").helpGroup(CHAIN_GROUP))
     .addOption(new Option("--symbol <ticker>", "underlying ticker, for a file that names none").argParser(parseSymbol).helpGroup(CHAIN_GROUP))
     .addOption(new Option("--spot <price>", "underlying price (dollars per share)").argParser(decimal("600")).helpGroup(CHAIN_GROUP))
     .addOption(
@@ -100,27 +195,36 @@ export function registerScan(program: Command): Command {
     .addOption(
       new Option("--dividend-yield <fraction>", "dividend yield, continuously compounded (annualised fraction)").argParser(decimal("0.013")).helpGroup(CHAIN_GROUP),
     )
-    .addOption(new Option("--json", "print the scanner's ScanResponse as proto3 JSON instead of a table").helpGroup(OUTPUT_GROUP));
+    .addOption(new Option("--no-cache", "skip the coordinator's cache and fetch fresh market data").helpGroup(REMOTE_GROUP));
+  addConnectionFlags(command, {
+    json: "print the ScanResponse as proto3 JSON instead of a table: the coordinator's for SYMBOL, the scanner's for --chain",
+  });
   addQueryFlags(command);
-  return command.action(async (options: ScanOptions, self: Command) => {
+  command.addHelpText(
+    "after",
+    "\nExit status: 0 done; 2 bad usage, an unreadable file, or a query or symbol the coordinator refused " +
+      "(INVALID_ARGUMENT, NOT_FOUND); 1 any other failure (no coordinator, UNAVAILABLE, DEADLINE_EXCEEDED, ...).\n",
+  );
+  return command.action(async (symbol: string | undefined, options: ScanOptions, self: Command) => {
     const flagValues = self.opts<Record<string, unknown>>();
-    const query = scanQueryFromFlags(flagValues);
-    // Check the query before reading a file that may be large, so a typo is reported at once.
-    try {
-      resolveQuery(query);
-    } catch (error) {
-      throw error instanceof EngineInputError ? new UsageError(queryViolationLines(error.violations, flagValues)) : error;
+    if (options.chain !== undefined) {
+      if (symbol !== undefined) {
+        self.error(`error: give SYMBOL to scan through the coordinator or --chain to scan a file, not both (a file's ticker is set with --symbol)`);
+      }
+      const remote = COORDINATOR_ONLY.filter(([key]) => self.getOptionValueSource(key) === "cli").map(([, flag]) => flag);
+      if (remote.length > 0) self.error(`error: ${onlyApply(remote)} to a scan through the coordinator (SYMBOL), not to --chain`);
+      await scanFile({ ...options, chain: options.chain }, flagValues);
+      return;
     }
-    const overrides: ChainOverrides = {
-      symbol: options.symbol,
-      spot: options.spot,
-      asOf: options.asOf,
-      rate: options.rate,
-      dividendYield: options.dividendYield,
-    };
-    const chain = await readChainFile(options.chain, overrides);
-    const result = scan(chain, query, options, flagValues);
-    const width = process.stdout.isTTY ? process.stdout.columns : undefined;
-    process.stdout.write(options.json ? formatScanJson(result) : formatScanTable(result, { width }));
+    if (symbol === undefined) {
+      // Names the --chain requirement in commander's own words, which the offline scan has always printed.
+      self.error(
+        "error: required option '--chain <file>' not specified, and no SYMBOL given: " +
+          "`spreadscan scan SYMBOL` scans through the coordinator, `spreadscan scan --chain FILE` scans a file offline",
+      );
+    }
+    const local = FILE_ONLY.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
+    if (local.length > 0) self.error(`error: ${onlyApply(local)} to a chain file (--chain), not to a scan through the coordinator`);
+    await scanThroughCoordinator(symbol, options, flagValues);
   });
 }

@@ -1,0 +1,45 @@
+// `spreadscan metrics`: the coordinator's counters, in the original design's shape.
+import type { Command } from "commander";
+import { GetMetricsRequest, GetMetricsResponse } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { addConnectionFlags, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
+import { keyValueTable } from "../plain-table.js";
+import { protoJsonDocument } from "../proto-json.js";
+import { formatElapsed } from "../time-format.js";
+
+const COUNT = new Intl.NumberFormat("en-US");
+const RATE = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+
+/** The counters as name and value lines; times are in seconds on the wire, shown in readable units. */
+export function formatMetrics(metrics: GetMetricsResponse): string {
+  const backpressure = metrics.backpressure;
+  const rows: [string, string][] = [
+    ["total scans", COUNT.format(metrics.totalScans)],
+    ["successful scans", COUNT.format(metrics.successfulScans)],
+    ["failed scans", COUNT.format(metrics.failedScans)],
+    ["cache hits", COUNT.format(metrics.cacheHits)],
+    ["average scan time", formatElapsed(metrics.averageScanTime * 1000)],
+    ["active jobs", COUNT.format(metrics.activeJobs)],
+    ["queued jobs", COUNT.format(metrics.queuedJobs)],
+  ];
+  if (backpressure) {
+    rows.push(
+      ["current rate", `${RATE.format(backpressure.currentQps)} requests/s`],
+      ["average response time", formatElapsed(backpressure.averageResponseTime * 1000)],
+      ["circuit breaker", backpressure.circuitBreakerOpen ? "open (calls refused)" : "closed"],
+      ["adaptive rate", `${RATE.format(backpressure.adaptiveRate)} requests/s`],
+    );
+  }
+  return `${keyValueTable(rows)}\n`;
+}
+
+/** Adds `metrics` to the program. */
+export function registerMetrics(program: Command): Command {
+  const command = program.command("metrics").description("show the coordinator's counters: scans, cache hits, jobs, backpressure");
+  addConnectionFlags(command, { json: "print the GetMetricsResponse as proto3 JSON" });
+  return command.action(async (options: ConnectionOptions, self: Command) => {
+    const metrics = await withCoordinator(options, self.opts<Record<string, unknown>>(), (connection) =>
+      connection.unary(connection.coordinator.getMetrics.bind(connection.coordinator), GetMetricsRequest.fromPartial({})),
+    );
+    process.stdout.write(options.json ? protoJsonDocument(GetMetricsResponse, "spreadscan.coordinator.v1.GetMetricsResponse", metrics) : formatMetrics(metrics));
+  });
+}
