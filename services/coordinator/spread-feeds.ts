@@ -32,9 +32,9 @@ export interface SpreadFeedsOptions {
   readonly market: MarketDataProvider;
   readonly scanner: ScannerStreams;
   readonly logger: Logger;
-  /** Reconnections to the scanner a watch tries, one after another, before it gives up. */
-  readonly maxReconnects?: number;
-  /** First wait before reconnecting, doubled each time, milliseconds. */
+  /** How long a watch keeps reconnecting to an unreachable scanner before it gives up, milliseconds. */
+  readonly maxOutageMs?: number;
+  /** First wait before reconnecting, doubled each time up to 5 s, milliseconds. */
   readonly reconnectDelayMs?: number;
 }
 
@@ -172,9 +172,11 @@ export class SpreadFeeds {
     signal: AbortSignal,
     send: (message: CoordinatorWatchResponse) => Promise<void>,
   ): Promise<void> {
-    const maxReconnects = this.options.maxReconnects ?? 5;
-    let delayMs = this.options.reconnectDelayMs ?? 200;
+    const maxOutageMs = this.options.maxOutageMs ?? 120_000;
+    const firstDelayMs = this.options.reconnectDelayMs ?? 200;
+    let delayMs = firstDelayMs;
     let reconnects = 0;
+    let outageSince: number | undefined;
     let sequence = 0n;
     let sentIds: string[] | undefined;
     const request = WatchSpreadsRequest.fromPartial({ symbol: feed.symbol, query, minIntervalMs });
@@ -182,6 +184,8 @@ export class SpreadFeeds {
       try {
         for await (const message of this.options.scanner.watchSpreads(request, signal)) {
           reconnects = 0;
+          outageSince = undefined;
+          delayMs = firstDelayMs;
           const update = message.update;
           if (!update?.result) continue;
           const ids = update.result.spreads.map((spread) => spread.id);
@@ -201,14 +205,20 @@ export class SpreadFeeds {
           });
           sentIds = ids;
         }
+        // The scanner's stream ends quietly when the watch stops; the watcher hears why.
+        signal.throwIfAborted();
         return;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         const retryable = error instanceof RpcError && (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) && sentIds !== undefined;
-        if (!retryable || reconnects >= maxReconnects) throw error;
+        outageSince ??= Date.now();
+        const outageMs = Date.now() - outageSince;
+        if (!retryable || outageMs >= maxOutageMs) throw error;
         reconnects++;
-        this.options.logger.warn({ err: error, symbol: feed.symbol, reconnects }, "the scanner's watch ended; reconnecting");
-        await sleep(delayMs, undefined, { signal });
+        this.options.logger.warn({ err: error, symbol: feed.symbol, reconnects, outageMs }, "the scanner's watch ended; reconnecting");
+        // An open circuit says when it lets a call through again: no sooner is worth trying.
+        const advised = error.details.retryDelayMs ?? 0;
+        await sleep(Math.min(Math.max(delayMs, advised), maxOutageMs - outageMs), undefined, { signal });
         delayMs = Math.min(delayMs * 2, 5_000);
         // A scanner that restarted has no chain: send it the newest before watching again.
         if (feed.latest) {

@@ -254,6 +254,9 @@ describe("the coordinator without its scanner", () => {
     const failures = [failureOf(await scan("SPY"), status.UNAVAILABLE), failureOf(await scan("QQQ"), status.UNAVAILABLE)];
     expect(failures.length).toBe(2);
     await expect.poll(async () => (await metricsJson(pair)).backpressure.circuit_breaker_open).toBe(true);
+    // Each failed scan was retried once before it gave up.
+    expect(pair.coordinator.logs.filter((line) => line.msg === "scanner call failed; retrying").length).toBeGreaterThanOrEqual(2);
+    expect(pair.coordinator.logs.some((line) => line.msg === "scanner circuit opened")).toBe(true);
     const fast = failureOf(await scan("IWM"), status.UNAVAILABLE);
     expect(fast.details).toContain("circuit open");
     expect(readStatusDetails(fast).retryDelayMs).toBeGreaterThan(0);
@@ -262,8 +265,70 @@ describe("the coordinator without its scanner", () => {
     try {
       await expect.poll(async () => (await scan("SPY")).error?.code, { timeout: 15_000, interval: 300 }).toBeUndefined();
       expect((await metricsJson(pair)).backpressure.circuit_breaker_open).toBe(false);
+      expect(pair.coordinator.logs.some((line) => line.msg === "scanner circuit closed")).toBe(true);
     } finally {
       restarted.process.kill();
+    }
+  });
+});
+
+describe("a coordinator watch across a scanner restart", () => {
+  it("carries on with the next sequence numbers, never ending the watcher's stream", async () => {
+    // Chain updates to a stopped scanner open the circuit: it half-opens after 2 s here.
+    const pair = await startPair({ CIRCUIT_BREAKER_TIMEOUT: "2" });
+    try {
+      const watch = pair.client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 }));
+      const received: WatchSpreadsResponse[] = [];
+      const errors: unknown[] = [];
+      watch.on("data", (message: WatchSpreadsResponse) => received.push(message));
+      watch.on("error", (error: Error & { code: status }) => {
+        if (error.code !== status.CANCELLED) errors.push(error);
+      });
+      await expect.poll(() => received.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+
+      pair.scanner.kill();
+      await pair.scanner.exited;
+      const before = received.length;
+      const restarted = await startScanner(String(pair.scannerPort));
+      try {
+        await expect.poll(() => received.length, { timeout: 20_000, interval: 200 }).toBeGreaterThanOrEqual(before + 2);
+      } finally {
+        restarted.process.kill();
+        watch.cancel();
+      }
+      expect(errors).toEqual([]);
+      expect(received.map((message) => message.update?.sequence)).toEqual(received.map((_, index) => BigInt(index + 1)));
+      expect(received.filter((message) => message.update?.initial).length).toBe(1);
+      expect(pair.coordinator.logs.some((line) => line.msg === "the scanner's watch ended; reconnecting")).toBe(true);
+    } finally {
+      pair.close();
+    }
+  });
+});
+
+describe("the coordinator on SIGTERM", () => {
+  it("ends live watches with UNAVAILABLE, finishes a scan in flight, and exits 0", async () => {
+    // Market data paced to one request a second: after the first scan, the next one waits
+    // about a second for its turn, long enough to be in flight when SIGTERM comes.
+    const pair = await startPair({ REQUESTS_PER_SECOND: "1", BURST_SIZE: "1" });
+    try {
+      const { client } = pair;
+      expect((await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: QUERY }))).error).toBeUndefined();
+      const watch = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 }));
+      await new Promise((resolve) => watch.once("data", resolve));
+      const ended = new Promise<{ code: number; details: string }>((resolve) => watch.on("error", resolve));
+      const inFlight = callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "TSLA", query: QUERY }));
+      await expect.poll(async () => (await metricsJson(pair)).active_jobs).toBe(1);
+      pair.coordinator.child.kill("SIGTERM");
+      const error = await ended;
+      expect(error.code).toBe(status.UNAVAILABLE);
+      expect(error.details).toContain("shutting down");
+      const scanned = await inFlight;
+      expect(scanned.error).toBeUndefined();
+      expect(scanned.response?.result?.symbol).toBe("TSLA");
+      expect(await pair.coordinator.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      pair.close();
     }
   });
 });
