@@ -7,6 +7,7 @@ import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { ScanRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { RpcError } from "../common/errors.js";
+import { unlessAborted } from "../common/unless-aborted.js";
 import type { CoordinatorMetrics } from "./coordinator-metrics.js";
 import type { JobManager } from "./jobs/job-manager.js";
 import type { ScanJob } from "./jobs/scan-job.js";
@@ -36,20 +37,6 @@ export interface CoordinatorScansOptions {
   readonly scanner: ChainScanner;
   readonly cache: ScanCache;
   readonly metrics: CoordinatorMetrics;
-}
-
-/** Waits for `work`, or rejects with the signal's reason when it aborts first. */
-export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => {
-      signal.removeEventListener("abort", onAbort);
-    });
-  });
 }
 
 export class CoordinatorScans {

@@ -167,11 +167,11 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
           let sequence = 0n;
           const sendEvent = async (event: JobEvent): Promise<void> => {
             sequence++;
-            await sink.send({ sequence, eventTime: event.time, previousState: event.previousState, job: jobMessage(event.job, { withResult: false }) });
+            await sink.send({ sequence, eventTime: event.time, previousState: event.previousState, job: event.job });
           };
           // One job: where it is now first, then every change until it is finished.
           if (only) {
-            await sendEvent({ time: new Date(), previousState: JobState.JOB_STATE_UNSPECIFIED, job: only });
+            await sendEvent({ time: new Date(), previousState: JobState.JOB_STATE_UNSPECIFIED, job: jobMessage(only, { withResult: false }) });
             if (FINISHED_STATES.has(only.state)) return;
           }
           for (;;) {

@@ -19,7 +19,7 @@ import {
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { RpcError, unavailable } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
-import { unlessAborted } from "./coordinator-scans.js";
+import { unlessAborted } from "../common/unless-aborted.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
 
 /** What the feeds need of the scanner client. */

@@ -6,12 +6,13 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { status } from "@grpc/grpc-js";
 import { LRUCache } from "lru-cache";
-import { JobState } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
+import { JobState, type Job } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { cancelled, deadlineExceeded, notFound, resourceExhausted, RpcError, unavailable } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
-import { FINISHED_STATES, stateName, type ScanJob } from "./scan-job.js";
+import { unlessAborted } from "../../common/unless-aborted.js";
+import { FINISHED_STATES, jobMessage, stateName, type ScanJob } from "./scan-job.js";
 
 /** The work of a job: the scan itself, stopped by `signal`. */
 export type JobWork = (job: Pick<ScanJob, "id" | "symbol" | "query" | "key">, signal: AbortSignal) => Promise<ScanResult>;
@@ -31,12 +32,15 @@ export interface JobManagerOptions {
   /** Delay advised when the queue is full, milliseconds. */
   readonly retryAfterMs: number;
   readonly logger: Logger;
+  /** Clock of the retention period, milliseconds (tests move it). */
+  readonly now?: () => number;
 }
 
+/** A change of a job's state, with the job as it was then (without its result). */
 export interface JobEvent {
   readonly time: Date;
   readonly previousState: JobState;
-  readonly job: ScanJob;
+  readonly job: Job;
 }
 
 export interface JobPage {
@@ -71,7 +75,8 @@ export class JobManager {
   private closed = false;
 
   constructor(private readonly options: JobManagerOptions) {
-    this.finishedJobs = new LRUCache({ max: options.maxRetained, ttl: options.retentionMs, ttlAutopurge: false });
+    const now = options.now ?? (() => performance.now());
+    this.finishedJobs = new LRUCache({ max: options.maxRetained, ttl: options.retentionMs, ttlAutopurge: false, perf: { now } });
     // Watchers of job events are bounded by the service, not by this emitter.
     this.events.setMaxListeners(0);
   }
@@ -207,8 +212,8 @@ export class JobManager {
       job.controller.abort(deadlineExceeded(`the scan ran past the coordinator's time limit of ${this.options.timeLimitMs} ms`));
     }, this.options.timeLimitMs);
     try {
-      const result = await this.options.work(job, job.controller.signal);
-      if (job.controller.signal.aborted) throw job.controller.signal.reason;
+      // A cancelled or timed-out job ends now, whether or not its work heeds the signal.
+      const result = await unlessAborted(this.options.work(job, job.controller.signal), job.controller.signal);
       this.finish(job, JobState.JOB_STATE_SUCCEEDED, { result });
     } catch (error) {
       const reason: unknown = job.controller.signal.aborted ? job.controller.signal.reason : error;
@@ -242,7 +247,7 @@ export class JobManager {
   }
 
   private emit(job: ScanJob, previousState: JobState): void {
-    const event: JobEvent = { time: new Date(), previousState, job };
+    const event: JobEvent = { time: new Date(), previousState, job: jobMessage(job, { withResult: false }) };
     this.options.logger.info(
       {
         jobId: job.id,
