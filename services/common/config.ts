@@ -1,5 +1,6 @@
 import bytes from "bytes";
 import { z } from "zod";
+import { ApiKeys, type ApiKeyEntry } from "./auth/api-keys.js";
 import { parseDecimal } from "./decimal.js";
 
 /** Thrown when the environment holds bad values: one line per bad variable. */
@@ -34,6 +35,22 @@ function variable<T>(mustBe: string, fallback: T, parse: (raw: string) => T | un
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Like `variable`, but a bad value is not repeated in the error: it holds secrets. */
+function secretVariable<T>(mustBe: string, fallback: T, parse: (raw: string) => T | undefined) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, context): T => {
+      if (raw === undefined || raw.trim() === "") return fallback;
+      const value = parse(raw.trim());
+      if (value === undefined) {
+        context.addIssue({ code: "custom", message: `must be ${mustBe} (the value is not shown)` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
 
 /** Builders for the kinds of values spreadscan reads from its environment. */
 export const env = {
@@ -93,6 +110,62 @@ export const env = {
     );
   },
 
+  /** API keys written inline, `client:key:scope+scope` separated by commas. */
+  apiKeys() {
+    return secretVariable("client:key:scope+scope entries separated by commas (keys of 16+ characters, scopes scan or admin)", [] as ApiKeyEntry[], (raw) => {
+      try {
+        const entries = ApiKeys.parseInline(raw);
+        new ApiKeys(entries);
+        return entries;
+      } catch {
+        return undefined;
+      }
+    });
+  },
+
+  /** A JSON file of API keys, read and checked at start. */
+  apiKeysFile() {
+    return z
+      .string()
+      .optional()
+      .transform((raw, context): ApiKeyEntry[] => {
+        if (raw === undefined || raw.trim() === "") return [];
+        try {
+          const entries = ApiKeys.readFile(raw.trim());
+          new ApiKeys(entries);
+          return entries;
+        } catch (error) {
+          context.addIssue({ code: "custom", message: `must name a readable JSON file of API keys; ${raw.trim()}: ${error instanceof Error ? error.message : String(error)}` });
+          return z.NEVER;
+        }
+      });
+  },
+
+  /** A secret such as an API key: optional, never echoed back in an error. */
+  secret() {
+    return z
+      .string()
+      .optional()
+      .transform((raw, context): string | undefined => {
+        if (raw === undefined || raw.trim() === "") return undefined;
+        if (!/^[A-Za-z0-9._~+/=-]{16,256}$/.test(raw.trim())) {
+          context.addIssue({ code: "custom", message: "must be 16 to 256 characters of letters, digits or ._~+/=- (the value is not shown)" });
+          return z.NEVER;
+        }
+        return raw.trim();
+      });
+  },
+
+  /** true or false (also 1/0, yes/no, on/off). */
+  flag(fallback: boolean) {
+    return variable("true or false", fallback, (raw) => {
+      const word = raw.toLowerCase();
+      if (["true", "1", "yes", "on"].includes(word)) return true;
+      if (["false", "0", "no", "off"].includes(word)) return false;
+      return undefined;
+    });
+  },
+
   /** A gRPC target such as "127.0.0.1:50051", "localhost:50051" or "dns:///scanner:50051". */
   address(fallback: string) {
     return variable('an address like "127.0.0.1:50051"', fallback, (raw) =>
@@ -110,6 +183,10 @@ export const commonVariables = {
   SHUTDOWN_GRACE_PERIOD: env.duration(10, { allowZero: true }),
   GRPC_KEEPALIVE_TIME: env.duration(30),
   GRPC_KEEPALIVE_TIMEOUT: env.duration(10),
+  AUTH: env.oneOf(["off", "api-key"], "off"),
+  API_KEYS: env.apiKeys(),
+  API_KEYS_FILE: env.apiKeysFile(),
+  AUTH_OPEN_HEALTH: env.flag(true),
 };
 
 /**
@@ -135,10 +212,28 @@ export interface CommonSettings {
   readonly shutdownGraceMs: number;
   readonly keepaliveTimeMs: number;
   readonly keepaliveTimeoutMs: number;
+  /** Who may call, when AUTH=api-key; absent when anyone may. */
+  readonly auth?: {
+    readonly keys: ApiKeys;
+    /** Health and reflection stay open to callers without a key. */
+    readonly openHealth: boolean;
+  };
 }
 
+/** Throws ConfigError when AUTH=api-key has no keys, or both sources hold one key twice. */
 export function commonSettings(values: z.infer<z.ZodObject<typeof commonVariables>>): CommonSettings {
+  let auth: CommonSettings["auth"];
+  if (values.AUTH === "api-key") {
+    const entries = [...values.API_KEYS, ...values.API_KEYS_FILE];
+    if (entries.length === 0) throw new ConfigError(["AUTH: api-key needs at least one key in API_KEYS or API_KEYS_FILE"]);
+    try {
+      auth = { keys: new ApiKeys(entries), openHealth: values.AUTH_OPEN_HEALTH };
+    } catch (error) {
+      throw new ConfigError([`API_KEYS, API_KEYS_FILE: ${error instanceof Error ? error.message : String(error)}`]);
+    }
+  }
   return {
+    ...(auth ? { auth } : {}),
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT,
     maxRequestBytes: values.MAX_REQUEST_SIZE,
@@ -149,14 +244,18 @@ export function commonSettings(values: z.infer<z.ZodObject<typeof commonVariable
   };
 }
 
-/** Loads the configuration or, when the environment is bad, says why on stderr and exits. */
-export function loadConfigOrExit<Shape extends z.ZodRawShape>(
+/**
+ * Loads the configuration and builds the service's settings from it (`build` may throw
+ * ConfigError too) or, when the environment is bad, says why on stderr and exits.
+ */
+export function loadConfigOrExit<Shape extends z.ZodRawShape, Settings>(
   service: string,
   variables: Shape,
+  build: (values: z.infer<z.ZodObject<Shape>>) => Settings,
   source: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<Shape>> {
+): Settings {
   try {
-    return loadConfig(variables, source);
+    return build(loadConfig(variables, source));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) process.stderr.write(`${service}: configuration error: ${problem}\n`);

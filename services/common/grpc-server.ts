@@ -6,6 +6,8 @@ import {
 } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Registry } from "prom-client";
+import type { ApiKeys } from "./auth/api-keys.js";
+import { createAuthInterceptor } from "./auth/auth-interceptor.js";
 import { createCallObserver } from "./call-observer.js";
 import type { Logger } from "./logger.js";
 import { addReflection } from "./reflection.js";
@@ -22,6 +24,8 @@ export interface GrpcServerOptions {
   readonly keepaliveTimeMs: number;
   /** How long a keepalive ping may go unanswered before the connection is closed, milliseconds. */
   readonly keepaliveTimeoutMs: number;
+  /** API keys every call must carry (health and reflection may stay open); absent: no keys needed. */
+  readonly auth?: { readonly keys: ApiKeys; readonly openHealth: boolean } | undefined;
 }
 
 /**
@@ -33,6 +37,7 @@ export class GrpcServer {
   readonly health = new HealthImplementation({ "": "NOT_SERVING" });
   private readonly server: Server;
   private readonly serviceNames: string[] = [];
+  private readonly adminMethods = new Set<string>();
   private started = false;
 
   constructor(private readonly options: GrpcServerOptions) {
@@ -49,15 +54,28 @@ export class GrpcServer {
           registry: options.registry,
           quietServices: new Set([HEALTH_SERVICE, ...REFLECTION_SERVICES]),
         }),
+        ...(options.auth
+          ? [
+              createAuthInterceptor({
+                keys: options.auth.keys,
+                openServices: new Set(options.auth.openHealth ? [HEALTH_SERVICE, ...REFLECTION_SERVICES] : []),
+                adminMethods: this.adminMethods,
+              }),
+            ]
+          : []),
       ],
     });
     this.health.addToServer(this.server);
   }
 
-  /** Registers one of our services; its health status is NOT_SERVING until `setServing(true)`. */
-  addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+  /**
+   * Registers one of our services; its health status is NOT_SERVING until `setServing(true)`.
+   * `adminMethods` (names like "UpdateChain") need the admin scope when API keys are on.
+   */
+  addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation, { adminMethods = [] }: { adminMethods?: readonly string[] } = {}): void {
     if (this.started) throw new Error("services must be added before the server starts");
     const name = serviceNameOf(definition);
+    for (const method of adminMethods) this.adminMethods.add(`/${name}/${method}`);
     this.server.addService(definition, implementation);
     this.serviceNames.push(name);
     this.health.setStatus(name, "NOT_SERVING");

@@ -21,6 +21,8 @@ export function createServiceBase(service: string, settings: CommonSettings): Se
     maxReceiveMessageBytes: settings.maxRequestBytes,
     keepaliveTimeMs: settings.keepaliveTimeMs,
     keepaliveTimeoutMs: settings.keepaliveTimeoutMs,
+    auth: settings.auth,
   });
+  if (settings.auth) logger.info({ clients: settings.auth.keys.size, openHealth: settings.auth.openHealth }, "API keys required");
   return { logger, registry, grpc };
 }

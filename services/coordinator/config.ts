@@ -15,6 +15,7 @@ export const coordinatorVariables = {
   JOB_QUEUE_SIZE: env.integer(100, { min: 0, max: 100_000 }),
   JOB_RETENTION: env.duration(3600),
   SCANNER_CHANNELS: env.integer(1, { min: 1, max: 64 }),
+  SCANNER_API_KEY: env.secret(),
   SCAN_CACHE_TTL: env.duration(300, { allowZero: true }),
   REQUESTS_PER_SECOND: env.number(10, { min: 0.001, max: 1_000_000 }),
   BURST_SIZE: env.integer(20, { min: 1, max: 1_000_000 }),
@@ -37,6 +38,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly maxRetries: number;
     /** Channels to the scanner, used in turn. */
     readonly channels: number;
+    /** The key the coordinator presents when the scanner requires API keys (admin scope: it sends UpdateChain). */
+    readonly apiKey?: string | undefined;
   };
   readonly maxConcurrentScans: number;
   /** Jobs that may wait for a slot before new ones get RESOURCE_EXHAUSTED. */
@@ -75,6 +78,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       timeoutMs: values.SCANNER_TIMEOUT,
       maxRetries: values.SCANNER_MAX_RETRIES,
       channels: values.SCANNER_CHANNELS,
+      apiKey: values.SCANNER_API_KEY,
     },
     maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
     jobQueueSize: values.JOB_QUEUE_SIZE,

@@ -15,7 +15,7 @@ import { createScannerCircuitBreaker } from "./scanner-breaker.js";
 import { ScannerClient } from "./scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
 
-const config = coordinatorConfig(loadConfigOrExit("coordinator", coordinatorVariables));
+const config = loadConfigOrExit("coordinator", coordinatorVariables, coordinatorConfig);
 if (config.marketData.source === "ibkr") {
   process.stderr.write("coordinator: configuration error: MARKET_DATA: ibkr is not available in this version yet; use simulated\n");
   process.exit(EXIT_CONFIG);
@@ -41,6 +41,7 @@ const scanner = new ScannerClient({
   maxRetries: config.scanner.maxRetries,
   breaker: scannerBreaker,
   channels: config.scanner.channels,
+  apiKey: config.scanner.apiKey,
   logger,
 });
 const cache = new ScanCache(config.scanCacheTtlMs);
@@ -72,6 +73,7 @@ const feeds = new SpreadFeeds({ market, scanner, logger });
 base.grpc.addService(
   CoordinatorServiceService,
   coordinatorService({ scans, jobs, feeds, metrics, batchConcurrency: config.maxConcurrentScans }, { logger, requestTimeoutMs: config.requestTimeoutMs }),
+  { adminMethods: ["CancelJob"] },
 );
 
 const runtime = new ServiceRuntime({

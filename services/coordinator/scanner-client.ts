@@ -73,6 +73,8 @@ export interface ScannerClientOptions {
   readonly retryBaseDelayMs?: number;
   /** grpc-js channel options laid over ours: for tests and tuning. */
   readonly channelOptions?: ChannelOptions;
+  /** Sent as `authorization: Bearer <key>` on every call, when the scanner requires API keys (SCANNER_API_KEY). */
+  readonly apiKey?: string | undefined;
 }
 
 /** How long the caller waits: a signal to give up early, an overall deadline. */
@@ -125,6 +127,7 @@ export class ScannerClient {
   private readonly maxConcurrentCalls: number;
   private readonly maxQueuedCalls: number;
   private readonly logger: Logger | undefined;
+  private readonly apiKey: string | undefined;
   private readonly subscriptions: IDisposable[] = [];
   private nextChannel = 0;
   private closed = false;
@@ -137,6 +140,7 @@ export class ScannerClient {
     this.retryBaseDelayMs = positive("retryBaseDelayMs", options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS);
     const channels = wholeNumber("channels", options.channels ?? 1, 1);
     this.breaker = options.breaker;
+    this.apiKey = options.apiKey;
     this.logger = options.logger?.child({ component: "scanner-client", scanner: options.address });
 
     const channelOptions: ChannelOptions = {
@@ -183,7 +187,7 @@ export class ScannerClient {
   async scan(request: ScanRequest, options: ScannerCallOptions = {}): Promise<ScanResult> {
     const response = await this.unary<ScanResponse>(
       "Scan",
-      (client, callOptions, callback) => client.scan(request, new Metadata(), callOptions, callback),
+      (client, callOptions, callback) => client.scan(request, this.callMetadata(), callOptions, callback),
       options,
     );
     if (!response.result) throw new RpcError(GrpcStatus.INTERNAL, "the scanner answered Scan without a result");
@@ -194,7 +198,7 @@ export class ScannerClient {
   updateChain(request: UpdateChainRequest, options: ScannerCallOptions = {}): Promise<UpdateChainResponse> {
     return this.unary<UpdateChainResponse>(
       "UpdateChain",
-      (client, callOptions, callback) => client.updateChain(request, new Metadata(), callOptions, callback),
+      (client, callOptions, callback) => client.updateChain(request, this.callMetadata(), callOptions, callback),
       options,
     );
   }
@@ -207,7 +211,7 @@ export class ScannerClient {
   async *watchSpreads(request: WatchSpreadsRequest, signal: AbortSignal): AsyncGenerator<WatchSpreadsResponse, void, undefined> {
     if (this.closed) throw unavailable("the scanner client is closed");
     if (isAborted(signal)) return;
-    const call = this.pickClient().watchSpreads(request);
+    const call = this.pickClient().watchSpreads(request, this.callMetadata());
     const onAbort = (): void => call.cancel();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
@@ -236,6 +240,13 @@ export class ScannerClient {
         (error, response) => resolve(!error && response.status === HealthCheckResponse_ServingStatus.SERVING),
       );
     });
+  }
+
+  /** Metadata for one call: the API key, when there is one. */
+  private callMetadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.apiKey) metadata.set("authorization", `Bearer ${this.apiKey}`);
+    return metadata;
   }
 
   /** Closes the channels; calls in flight finish, new ones fail with UNAVAILABLE. */

@@ -8,7 +8,7 @@ import { ScannerMetrics } from "./scanner-metrics.js";
 import { scannerService, scannerServiceDefinition } from "./scanner-service.js";
 import { SpreadScanner } from "./spread-scanner.js";
 
-const config = scannerConfig(loadConfigOrExit("scanner", scannerVariables));
+const config = loadConfigOrExit("scanner", scannerVariables, scannerConfig);
 const base = createServiceBase("scanner", config);
 
 const store = new ChainStore(config.cacheTtlMs);
@@ -21,7 +21,9 @@ const scanner = new SpreadScanner({
   resultCacheEntries: config.resultCacheEntries,
   defaultWatchIntervalMs: config.watchMinIntervalMs,
 });
-base.grpc.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger: base.logger, requestTimeoutMs: config.requestTimeoutMs }));
+base.grpc.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger: base.logger, requestTimeoutMs: config.requestTimeoutMs }), {
+  adminMethods: ["UpdateChain"],
+});
 
 const runtime = new ServiceRuntime({
   ...base,
