@@ -2,6 +2,7 @@ import bytes from "bytes";
 import { z } from "zod";
 import { ApiKeys, type ApiKeyEntry } from "./auth/api-keys.js";
 import { parseDecimal } from "./decimal.js";
+import { readPem, type ServerTls } from "./tls.js";
 
 /** Thrown when the environment holds bad values: one line per bad variable. */
 export class ConfigError extends Error {
@@ -156,6 +157,22 @@ export const env = {
       });
   },
 
+  /** A PEM file (certificate or key), read at start; absent when not set. */
+  pemFile() {
+    return z
+      .string()
+      .optional()
+      .transform((raw, context): Buffer | undefined => {
+        if (raw === undefined || raw.trim() === "") return undefined;
+        try {
+          return readPem(raw.trim());
+        } catch (error) {
+          context.addIssue({ code: "custom", message: `must name a readable PEM file; ${error instanceof Error ? error.message : String(error)}` });
+          return z.NEVER;
+        }
+      });
+  },
+
   /** true or false (also 1/0, yes/no, on/off). */
   flag(fallback: boolean) {
     return variable("true or false", fallback, (raw) => {
@@ -187,6 +204,9 @@ export const commonVariables = {
   API_KEYS: env.apiKeys(),
   API_KEYS_FILE: env.apiKeysFile(),
   AUTH_OPEN_HEALTH: env.flag(true),
+  TLS_CERT_FILE: env.pemFile(),
+  TLS_KEY_FILE: env.pemFile(),
+  TLS_CLIENT_CA_FILE: env.pemFile(),
 };
 
 /**
@@ -218,6 +238,19 @@ export interface CommonSettings {
     /** Health and reflection stay open to callers without a key. */
     readonly openHealth: boolean;
   };
+  /** TLS for the gRPC port; absent: plaintext. */
+  readonly tls?: ServerTls;
+}
+
+/** TLS_CERT_FILE and TLS_KEY_FILE go together; TLS_CLIENT_CA_FILE (mutual TLS) needs them. */
+function serverTls(values: z.infer<z.ZodObject<typeof commonVariables>>): ServerTls | undefined {
+  const { TLS_CERT_FILE: certificate, TLS_KEY_FILE: privateKey, TLS_CLIENT_CA_FILE: clientCa } = values;
+  if (!certificate && !privateKey) {
+    if (clientCa) throw new ConfigError(["TLS_CLIENT_CA_FILE: mutual TLS needs TLS_CERT_FILE and TLS_KEY_FILE too"]);
+    return undefined;
+  }
+  if (!certificate || !privateKey) throw new ConfigError([`${certificate ? "TLS_KEY_FILE" : "TLS_CERT_FILE"}: TLS needs both TLS_CERT_FILE and TLS_KEY_FILE`]);
+  return { certificate, privateKey, clientCa };
 }
 
 /** Throws ConfigError when AUTH=api-key has no keys, or both sources hold one key twice. */
@@ -232,8 +265,10 @@ export function commonSettings(values: z.infer<z.ZodObject<typeof commonVariable
       throw new ConfigError([`API_KEYS, API_KEYS_FILE: ${error instanceof Error ? error.message : String(error)}`]);
     }
   }
+  const tls = serverTls(values);
   return {
     ...(auth ? { auth } : {}),
+    ...(tls ? { tls } : {}),
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT,
     maxRequestBytes: values.MAX_REQUEST_SIZE,

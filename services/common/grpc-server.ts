@@ -1,6 +1,5 @@
 import {
   Server,
-  ServerCredentials,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
@@ -9,6 +8,7 @@ import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.js";
 import { createAuthInterceptor } from "./auth/auth-interceptor.js";
 import { createCallObserver } from "./call-observer.js";
+import { serverCredentials, type ServerTls } from "./tls.js";
 import type { Logger } from "./logger.js";
 import { addReflection } from "./reflection.js";
 
@@ -26,6 +26,8 @@ export interface GrpcServerOptions {
   readonly keepaliveTimeoutMs: number;
   /** API keys every call must carry (health and reflection may stay open); absent: no keys needed. */
   readonly auth?: { readonly keys: ApiKeys; readonly openHealth: boolean } | undefined;
+  /** TLS, mutual when it names a client CA; absent: plaintext. */
+  readonly tls?: ServerTls | undefined;
 }
 
 /**
@@ -89,7 +91,7 @@ export class GrpcServer {
     }
     const address = host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) => {
+      this.server.bindAsync(address, serverCredentials(this.options.tls), (error, boundPort) => {
         if (error) reject(error);
         else resolve(boundPort);
       });

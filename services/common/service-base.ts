@@ -22,7 +22,9 @@ export function createServiceBase(service: string, settings: CommonSettings): Se
     keepaliveTimeMs: settings.keepaliveTimeMs,
     keepaliveTimeoutMs: settings.keepaliveTimeoutMs,
     auth: settings.auth,
+    tls: settings.tls,
   });
+  if (settings.tls) logger.info({ mutual: settings.tls.clientCa !== undefined }, "gRPC over TLS");
   if (settings.auth) logger.info({ clients: settings.auth.keys.size, openHealth: settings.auth.openHealth }, "API keys required");
   return { logger, registry, grpc };
 }

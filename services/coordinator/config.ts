@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { commonSettings, commonVariables, env, type CommonSettings } from "../common/config.js";
+import { commonSettings, commonVariables, ConfigError, env, type CommonSettings } from "../common/config.js";
+import type { ClientTls } from "../common/tls.js";
 import type { ListenSettings } from "../common/service-runtime.js";
 
 /** The coordinator's environment variables, with the original design's names and defaults. */
@@ -16,6 +17,10 @@ export const coordinatorVariables = {
   JOB_RETENTION: env.duration(3600),
   SCANNER_CHANNELS: env.integer(1, { min: 1, max: 64 }),
   SCANNER_API_KEY: env.secret(),
+  SCANNER_TLS_CA_FILE: env.pemFile(),
+  SCANNER_TLS_CERT_FILE: env.pemFile(),
+  SCANNER_TLS_KEY_FILE: env.pemFile(),
+  SCANNER_TLS_SERVER_NAME: env.host(""),
   SCAN_CACHE_TTL: env.duration(300, { allowZero: true }),
   REQUESTS_PER_SECOND: env.number(10, { min: 0.001, max: 1_000_000 }),
   BURST_SIZE: env.integer(20, { min: 1, max: 1_000_000 }),
@@ -40,6 +45,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly channels: number;
     /** The key the coordinator presents when the scanner requires API keys (admin scope: it sends UpdateChain). */
     readonly apiKey?: string | undefined;
+    /** TLS to the scanner; absent: plaintext. */
+    readonly tls?: ClientTls | undefined;
   };
   readonly maxConcurrentScans: number;
   /** Jobs that may wait for a slot before new ones get RESOURCE_EXHAUSTED. */
@@ -67,6 +74,17 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   };
 }
 
+/** SCANNER_TLS_CA_FILE turns TLS on; a certificate and key (together) make it mutual. */
+function scannerTls(values: z.infer<z.ZodObject<typeof coordinatorVariables>>): ClientTls | undefined {
+  const { SCANNER_TLS_CA_FILE: ca, SCANNER_TLS_CERT_FILE: certificate, SCANNER_TLS_KEY_FILE: privateKey, SCANNER_TLS_SERVER_NAME: serverName } = values;
+  if (!ca) {
+    if (certificate || privateKey) throw new ConfigError(["SCANNER_TLS_CERT_FILE, SCANNER_TLS_KEY_FILE: need SCANNER_TLS_CA_FILE, the CA of the scanner's certificate"]);
+    return undefined;
+  }
+  if (Boolean(certificate) !== Boolean(privateKey)) throw new ConfigError(["SCANNER_TLS_CERT_FILE, SCANNER_TLS_KEY_FILE: give both, or neither"]);
+  return { ca, certificate, privateKey, serverName: serverName === "" ? undefined : serverName };
+}
+
 export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinatorVariables>>): CoordinatorConfig {
   return {
     ...commonSettings(values),
@@ -79,6 +97,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       maxRetries: values.SCANNER_MAX_RETRIES,
       channels: values.SCANNER_CHANNELS,
       apiKey: values.SCANNER_API_KEY,
+      tls: scannerTls(values),
     },
     maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
     jobQueueSize: values.JOB_QUEUE_SIZE,

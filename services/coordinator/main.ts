@@ -42,6 +42,7 @@ const scanner = new ScannerClient({
   breaker: scannerBreaker,
   channels: config.scanner.channels,
   apiKey: config.scanner.apiKey,
+  tls: config.scanner.tls,
   logger,
 });
 const cache = new ScanCache(config.scanCacheTtlMs);

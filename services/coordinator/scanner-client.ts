@@ -1,5 +1,4 @@
 import {
-  credentials,
   Metadata,
   status as GrpcStatus,
   type CallOptions,
@@ -47,6 +46,7 @@ import {
 import { cancelled, deadlineExceeded, resourceExhausted, RpcError, unavailable } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { isServiceError } from "../common/status-details.js";
+import { channelCredentials, tlsChannelOptions, type ClientTls } from "../common/tls.js";
 import { describeOpenCircuit } from "./scanner-breaker.js";
 import { isBreakerFailureCode, isRetryableError, rpcErrorFromServiceError } from "./scanner-errors.js";
 
@@ -73,6 +73,8 @@ export interface ScannerClientOptions {
   readonly retryBaseDelayMs?: number;
   /** grpc-js channel options laid over ours: for tests and tuning. */
   readonly channelOptions?: ChannelOptions;
+  /** TLS to the scanner (SCANNER_TLS_*), mutual when it holds a certificate and key; absent: plaintext. */
+  readonly tls?: ClientTls | undefined;
   /** Sent as `authorization: Bearer <key>` on every call, when the scanner requires API keys (SCANNER_API_KEY). */
   readonly apiKey?: string | undefined;
 }
@@ -160,13 +162,12 @@ export class ScannerClient {
       "grpc.max_reconnect_backoff_ms": 5_000,
       // Without it grpc-js shares one connection among identical channels and the pool is moot.
       "grpc.use_local_subchannel_pool": 1,
+      ...tlsChannelOptions(options.tls),
       ...options.channelOptions,
     };
-    this.clients = Array.from(
-      { length: channels },
-      () => new ScannerServiceClient(options.address, credentials.createInsecure(), channelOptions),
-    );
-    this.health = new HealthClient(options.address, credentials.createInsecure(), {
+    const channelCredentialsOfScanner = channelCredentials(options.tls);
+    this.clients = Array.from({ length: channels }, () => new ScannerServiceClient(options.address, channelCredentialsOfScanner, channelOptions));
+    this.health = new HealthClient(options.address, channelCredentialsOfScanner, {
       channelOverride: this.channelClient(0).getChannel(),
     });
 

@@ -1,0 +1,308 @@
+// Which option contracts of an underlying are worth a market data request. IBKR allows 50
+// messages a second and about 100 open lines, and a liquid underlying lists thousands of
+// contracts, so a chain is only the expirations inside the query's DTE range and, in each,
+// the strikes its filters can reach: a window of ±k·σ·√T around the spot, narrowed on each
+// side by the short-leg delta range, the long-leg delta cap and the largest width. Puts and
+// calls get separate windows, since no strategy uses a put where only a call could be.
+//
+// Deltas become strikes by Black–Scholes at the at-the-money volatility estimate, which the
+// smile makes wrong in the wings; every bound is therefore taken at both a lower and a higher
+// volatility and the wider answer kept. Missing a contract costs a spread; an extra one costs
+// only a request.
+import type { ScanFilters } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { Strategy } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { daysToExpiry, expiryInstant, isCalendarDate, yearsToExpiry } from "../../../common/new-york-time.js";
+import { normalQuantile } from "./normal-quantile.js";
+
+export type ContractRight = "C" | "P";
+
+export interface SelectedContract {
+  /** YYYY-MM-DD, New York. */
+  readonly expiryDate: string;
+  readonly strike: number;
+  readonly right: ContractRight;
+}
+
+/** Inclusive bounds, in calendar days to expiry. */
+export interface DteRange {
+  readonly minDte: number;
+  readonly maxDte: number;
+}
+
+/** A query without max_dte still needs a bound: a year of expirations is thousands of requests. */
+export const DEFAULT_DTE_SPAN = 60;
+/** The base window, in standard deviations of ln(S_T) at the ATM volatility: |Δ| ≈ 0.6% at its edge. */
+export const DEFAULT_TAIL_DEVIATIONS = 2.5;
+/** The smile moves a wing's volatility by tens of percent from ATM: bounds are taken at both factors. */
+const LOW_VOLATILITY_FACTOR = 0.7;
+const HIGH_VOLATILITY_FACTOR = 1.4;
+/** Listed strikes are decimals (0.5, 2.5); this absorbs their floating-point spelling. */
+const STRIKE_EPSILON = 1e-6;
+const EMPTY: StrikeRange = { low: Number.POSITIVE_INFINITY, high: Number.NEGATIVE_INFINITY };
+
+/** "20250117" (IBKR's lastTradeDateOrContractMonth) as "2025-01-17"; undefined when it is not a calendar date. */
+export function ibExpiryToDate(expiry: string): string | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})$/.exec(expiry.trim());
+  if (!match) return undefined;
+  const date = `${match[1] ?? ""}-${match[2] ?? ""}-${match[3] ?? ""}`;
+  return isCalendarDate(date) ? date : undefined;
+}
+
+/** "2025-01-17" as IBKR writes it, "20250117". */
+export function dateToIbExpiry(date: string): string {
+  return date.replaceAll("-", "");
+}
+
+/** The query's DTE range; without max_dte, DEFAULT_DTE_SPAN days past min_dte. */
+export function dteRange(filters: ScanFilters | undefined, defaultSpan = DEFAULT_DTE_SPAN): DteRange {
+  const minDte = Math.max(0, filters?.minDte ?? 0);
+  const maxDte = filters?.maxDte ?? minDte + defaultSpan;
+  return { minDte, maxDte };
+}
+
+/**
+ * The expirations (YYYY-MM-DD) still trading at `asOf` whose DTE, counted in New York calendar
+ * days, is inside `range`: ascending and distinct. An expiry trades on its own day until 16:00.
+ */
+export function selectExpirations(expirations: Iterable<string>, asOf: Date, range: DteRange): string[] {
+  const chosen = new Set<string>();
+  for (const date of expirations) {
+    if (!isCalendarDate(date)) continue;
+    if (expiryInstant(date).getTime() <= asOf.getTime()) continue;
+    const dte = daysToExpiry(asOf, date);
+    if (dte >= range.minDte && dte <= range.maxDte) chosen.add(date);
+  }
+  return [...chosen].sort();
+}
+
+/** Which rights the strategies use; no strategies means all of them. */
+export function rightsFor(strategies: readonly Strategy[] | undefined): { readonly calls: boolean; readonly puts: boolean } {
+  if (!strategies || strategies.length === 0) return { calls: true, puts: true };
+  let calls = false;
+  let puts = false;
+  for (const strategy of strategies) {
+    switch (strategy) {
+      case Strategy.STRATEGY_BULL_PUT:
+      case Strategy.STRATEGY_BEAR_PUT:
+        puts = true;
+        break;
+      case Strategy.STRATEGY_BEAR_CALL:
+      case Strategy.STRATEGY_BULL_CALL:
+        calls = true;
+        break;
+      default:
+        // Condors, butterflies, and anything we do not recognise yet: both, to be safe.
+        calls = true;
+        puts = true;
+    }
+  }
+  return { calls, puts };
+}
+
+/** The listed strike nearest `spot` (the lower of two equally near); undefined for none. */
+export function nearestStrike(strikes: Iterable<number>, spot: number): number | undefined {
+  let best: number | undefined;
+  for (const strike of strikes) {
+    if (!Number.isFinite(strike) || strike <= 0) continue;
+    if (best === undefined) {
+      best = strike;
+      continue;
+    }
+    const distance = Math.abs(strike - spot);
+    const bestDistance = Math.abs(best - spot);
+    if (distance < bestDistance || (distance === bestDistance && strike < best)) best = strike;
+  }
+  return best;
+}
+
+export interface StrikeRange {
+  readonly low: number;
+  readonly high: number;
+}
+
+export interface WindowInput {
+  readonly spot: number;
+  /** ATM implied volatility estimate of the expiry, annualised fraction. */
+  readonly volatility: number;
+  /** Years to expiry (365-day years), > 0. */
+  readonly years: number;
+  readonly rate: number;
+  readonly dividendYield: number;
+  readonly filters?: ScanFilters | undefined;
+  /** The base window's half-width in standard deviations; DEFAULT_TAIL_DEVIATIONS by default. */
+  readonly tailDeviations?: number;
+  /** The strikes listed for the expiry, to place at-the-money short strikes (a butterfly's body). */
+  readonly strikes: readonly number[];
+}
+
+/** The strike ranges (inclusive) a put and a call can come from for one expiry. */
+export function strikeWindows(input: WindowInput): { readonly puts: StrikeRange; readonly calls: StrikeRange } {
+  const { spot, years, filters } = input;
+  const tail = input.tailDeviations ?? DEFAULT_TAIL_DEVIATIONS;
+  const volatility = input.volatility > 0 && Number.isFinite(input.volatility) ? input.volatility : 0;
+  const deviation = volatility * Math.sqrt(Math.max(years, 0));
+  const base: StrikeRange = { low: spot * Math.exp(-tail * deviation), high: spot * Math.exp(tail * deviation) };
+
+  const minShort = clampDelta(filters?.minShortDelta ?? 0);
+  const maxShort = clampDelta(filters?.maxShortDelta ?? 1);
+  const maxLong = clampDelta(filters?.maxLongDelta ?? 1);
+  const width = filters?.maxWidth !== undefined && filters.maxWidth >= 0 ? filters.maxWidth : Number.POSITIVE_INFINITY;
+  const outOfTheMoney = filters?.shortStrikesOutOfTheMoney ?? true;
+  const terms: DeltaTerms = { spot, years, rate: input.rate, dividendYield: input.dividendYield, volatility };
+
+  // A short strike of either side can be at the money, where a butterfly's body sits: the
+  // listed strike nearest the spot, or either neighbour when the spot is between two.
+  const below = largestAtMost(input.strikes, spot) ?? spot;
+  const above = smallestAtLeast(input.strikes, spot) ?? spot;
+
+  // Short puts: |Δ| ≤ maxShort puts them at or below one strike, |Δ| ≥ minShort at or above another.
+  let putShortHigh = maxShort >= 1 ? Number.POSITIVE_INFINITY : strikeAtDelta("P", maxShort, terms, Math.max);
+  const putShortLow = minShort <= 0 ? Number.NEGATIVE_INFINITY : strikeAtDelta("P", minShort, terms, Math.min);
+  if (outOfTheMoney) putShortHigh = Math.min(putShortHigh, above);
+  // Long puts are below the short (credit, condor) or above it (bear put): within one width
+  // either way, and a long put above is also capped by max_long_delta.
+  const putLongHigh = maxLong >= 1 ? Number.POSITIVE_INFINITY : strikeAtDelta("P", maxLong, terms, Math.max);
+  const puts = intersect(base, {
+    low: putShortLow - width,
+    high: Math.max(putShortHigh, Math.min(putShortHigh + width, putLongHigh)),
+  });
+
+  // Short calls, mirrored: |Δ| ≤ maxShort puts them at or above one strike.
+  let callShortLow = maxShort >= 1 ? Number.NEGATIVE_INFINITY : strikeAtDelta("C", maxShort, terms, Math.min);
+  const callShortHigh = minShort <= 0 ? Number.POSITIVE_INFINITY : strikeAtDelta("C", minShort, terms, Math.max);
+  if (outOfTheMoney) callShortLow = Math.max(callShortLow, below);
+  const callLongLow = maxLong >= 1 ? Number.NEGATIVE_INFINITY : strikeAtDelta("C", maxLong, terms, Math.min);
+  const calls = intersect(base, {
+    low: Math.min(callShortLow, Math.max(callShortLow - width, callLongLow)),
+    high: callShortHigh + width,
+  });
+  // An inverted short range means no short strike of that right passes the filters, and a
+  // spread without a short leg is no spread at all.
+  return {
+    puts: putShortLow > putShortHigh ? EMPTY : puts,
+    calls: callShortLow > callShortHigh ? EMPTY : calls,
+  };
+}
+
+export interface SelectionInput {
+  readonly asOf: Date;
+  readonly spot: number;
+  /** Expirations already chosen by selectExpirations, YYYY-MM-DD. */
+  readonly expirations: readonly string[];
+  /** The strikes listed for the underlying (IBKR gives one set for every expiration). */
+  readonly strikes: readonly number[];
+  /** The ATM implied volatility estimate of an expiry. */
+  readonly volatilityOf: (expiryDate: string) => number;
+  readonly rate: number;
+  readonly dividendYield: number;
+  readonly filters?: ScanFilters | undefined;
+  readonly strategies?: readonly Strategy[] | undefined;
+  /** At most this many contracts; the farthest from the money (in standard deviations) go first. */
+  readonly maxContracts: number;
+  readonly tailDeviations?: number;
+}
+
+export interface ChainSelection {
+  /** By expiry, then strike, call before put. */
+  readonly contracts: readonly SelectedContract[];
+  /** Contracts inside the windows left out to respect maxContracts. */
+  readonly trimmed: number;
+}
+
+/** The contracts of a chain: every listed strike inside its right's window, for each expiration. */
+export function selectContracts(input: SelectionInput): ChainSelection {
+  const { asOf, spot } = input;
+  const strikes = [...new Set(input.strikes.filter((strike) => Number.isFinite(strike) && strike > 0))].sort((a, b) => a - b);
+  const rights = rightsFor(input.strategies);
+  const ranked: { contract: SelectedContract; distance: number }[] = [];
+  for (const expiryDate of input.expirations) {
+    const years = yearsToExpiry(asOf, expiryDate);
+    if (!(years > 0)) continue;
+    const volatility = input.volatilityOf(expiryDate);
+    const windows = strikeWindows({
+      spot,
+      volatility,
+      years,
+      rate: input.rate,
+      dividendYield: input.dividendYield,
+      filters: input.filters,
+      strikes,
+      ...(input.tailDeviations === undefined ? {} : { tailDeviations: input.tailDeviations }),
+    });
+    const deviation = Math.max(volatility, 1e-6) * Math.sqrt(years);
+    for (const strike of strikes) {
+      const distance = Math.abs(Math.log(strike / spot)) / deviation;
+      if (rights.calls && inside(windows.calls, strike)) ranked.push({ contract: { expiryDate, strike, right: "C" }, distance });
+      if (rights.puts && inside(windows.puts, strike)) ranked.push({ contract: { expiryDate, strike, right: "P" }, distance });
+    }
+  }
+  const limit = Math.max(0, Math.floor(input.maxContracts));
+  let kept = ranked;
+  if (ranked.length > limit) {
+    kept = [...ranked].sort((a, b) => a.distance - b.distance || compareContracts(a.contract, b.contract)).slice(0, limit);
+  }
+  const contracts = kept.map((entry) => entry.contract).sort(compareContracts);
+  return { contracts, trimmed: ranked.length - kept.length };
+}
+
+/** By expiry, then strike, call before put: the order chains are built in. */
+export function compareContracts(a: SelectedContract, b: SelectedContract): number {
+  if (a.expiryDate !== b.expiryDate) return a.expiryDate < b.expiryDate ? -1 : 1;
+  if (a.strike !== b.strike) return a.strike - b.strike;
+  if (a.right === b.right) return 0;
+  return a.right === "C" ? -1 : 1;
+}
+
+/** The key a contract is known by in maps: expiry, strike and right. */
+export function contractKey(contract: SelectedContract): string {
+  return `${contract.expiryDate}|${contract.strike}|${contract.right}`;
+}
+
+interface DeltaTerms {
+  readonly spot: number;
+  readonly years: number;
+  readonly rate: number;
+  readonly dividendYield: number;
+  readonly volatility: number;
+}
+
+/**
+ * The strike whose Black–Scholes |Δ| is `delta`, at the low and the high volatility, combined
+ * by `pick` (Math.min for a lower bound, Math.max for an upper one). e^(−qT) is left out of
+ * delta: it moves the strike by far less than the volatility margins do.
+ */
+function strikeAtDelta(right: ContractRight, delta: number, terms: DeltaTerms, pick: (a: number, b: number) => number): number {
+  const at = (volatility: number): number => {
+    if (!(volatility > 0)) return terms.spot;
+    const root = volatility * Math.sqrt(terms.years);
+    const drift = (terms.rate - terms.dividendYield + (volatility * volatility) / 2) * terms.years;
+    // Call: Δ = Φ(d1). Put: |Δ| = Φ(−d1). d1 = (ln(S/K) + drift) / (σ√T).
+    const d1 = right === "C" ? normalQuantile(delta) : -normalQuantile(delta);
+    return terms.spot * Math.exp(drift - d1 * root);
+  };
+  return pick(at(terms.volatility * LOW_VOLATILITY_FACTOR), at(terms.volatility * HIGH_VOLATILITY_FACTOR));
+}
+
+function clampDelta(delta: number): number {
+  return Number.isFinite(delta) ? Math.min(1, Math.max(0, delta)) : 1;
+}
+
+function intersect(a: StrikeRange, b: StrikeRange): StrikeRange {
+  return { low: Math.max(a.low, b.low), high: Math.min(a.high, b.high) };
+}
+
+function inside(range: StrikeRange, strike: number): boolean {
+  return strike >= range.low - STRIKE_EPSILON && strike <= range.high + STRIKE_EPSILON;
+}
+
+function largestAtMost(strikes: readonly number[], value: number): number | undefined {
+  let best: number | undefined;
+  for (const strike of strikes) if (strike <= value + STRIKE_EPSILON && (best === undefined || strike > best)) best = strike;
+  return best;
+}
+
+function smallestAtLeast(strikes: readonly number[], value: number): number | undefined {
+  let best: number | undefined;
+  for (const strike of strikes) if (strike >= value - STRIKE_EPSILON && (best === undefined || strike < best)) best = strike;
+  return best;
+}

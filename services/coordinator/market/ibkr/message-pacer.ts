@@ -1,0 +1,100 @@
+// Every message we send to TWS waits its turn here. IBKR disconnects clients that exceed 50
+// messages a second (after error 100 warnings), so the rate is a hard ceiling: the adaptive
+// token bucket never goes above the configured rate, halves on error 100 and climbs back as
+// requests are answered. The bucket holds one token: a burst on top of a full second of
+// messages could pass 50 in one second, which is the one thing we must never do.
+import { BackpressureHandler, type BackpressureMetrics } from "../../backpressure/index.js";
+
+/** Who goes first when several wait: keeping the session tidy, then live feeds, then lookups, then snapshots. */
+export const Priority = {
+  SNAPSHOT: 0,
+  LOOKUP: 1,
+  FEED: 2,
+  CONTROL: 3,
+} as const;
+
+/** IBKR's documented limit: more messages per second than this and TWS disconnects us. */
+export const IBKR_MAX_MESSAGES_PER_SECOND = 50;
+
+export interface MessagePacerOptions {
+  readonly maxMessagesPerSecond: number;
+  /** How long a message may expect to wait before being refused with RESOURCE_EXHAUSTED; default 120 s. */
+  readonly maxWaitMs?: number;
+  /** Messages allowed to wait; default 20 000. */
+  readonly maxQueue?: number;
+  /** Milliseconds, monotonic; performance.now by default. */
+  readonly now?: () => number;
+}
+
+export interface SendOptions {
+  readonly priority: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+const DEFAULT_MAX_WAIT_MS = 120_000;
+const DEFAULT_MAX_QUEUE = 20_000;
+
+export class MessagePacer {
+  readonly handler: BackpressureHandler;
+  private sent = 0;
+
+  constructor(options: MessagePacerOptions) {
+    const rate = options.maxMessagesPerSecond;
+    if (!(rate > 0 && rate <= IBKR_MAX_MESSAGES_PER_SECOND)) {
+      throw new RangeError(`maxMessagesPerSecond must be above 0 and at most ${IBKR_MAX_MESSAGES_PER_SECOND} (IBKR's limit), got ${rate}`);
+    }
+    this.handler = new BackpressureHandler({
+      strategy: "adaptive",
+      requestsPerSecond: rate,
+      burstSize: 1,
+      maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
+      maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+      // Outcomes are recorded with a zero duration: a message is answered in a few ms to a few
+      // s depending on what it asks, which says nothing about the pacing. Only error 100 slows
+      // us down; the target latency stays at its default, where it spaces successive halvings.
+      // The breaker is for execute(), which we do not use; these values keep it inert.
+      circuitBreakerThreshold: Number.MAX_SAFE_INTEGER,
+      circuitBreakerTimeoutMs: 0,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  /**
+   * Waits for the message's turn, then runs `send` (which must send exactly one message, or
+   * nothing). Rejects like BackpressureHandler.acquire: the signal's reason, RESOURCE_EXHAUSTED
+   * when the queue is too long, UNAVAILABLE once closed.
+   */
+  async send<T>(send: () => T, options: SendOptions): Promise<T> {
+    await this.handler.acquire({ priority: options.priority, ...(options.signal ? { signal: options.signal } : {}) });
+    this.sent++;
+    return send();
+  }
+
+  /** TWS answered with error 100: the adaptive rate halves. */
+  rateExceeded(): void {
+    this.handler.recordRequest({ duration: 0, success: false, queueTime: 0 });
+  }
+
+  /** TWS answered a request: the adaptive rate may climb back toward the ceiling. */
+  answered(): void {
+    this.handler.recordRequest({ duration: 0, success: true, queueTime: 0 });
+  }
+
+  /** Messages granted so far. */
+  get messagesSent(): number {
+    return this.sent;
+  }
+
+  /** The current rate, messages per second. */
+  get rate(): number {
+    return this.handler.metrics().adaptiveRate;
+  }
+
+  metrics(): BackpressureMetrics {
+    return this.handler.metrics();
+  }
+
+  close(): void {
+    this.handler.close();
+  }
+}
