@@ -22,6 +22,7 @@ export const coordinatorVariables = {
   SCANNER_TLS_KEY_FILE: env.pemFile(),
   SCANNER_TLS_SERVER_NAME: env.host(""),
   SCAN_CACHE_TTL: env.duration(300, { allowZero: true }),
+  STALE_RESULT_MAX_AGE: env.duration(3600, { allowZero: true }),
   REQUESTS_PER_SECOND: env.number(10, { min: 0.001, max: 1_000_000 }),
   BURST_SIZE: env.integer(20, { min: 1, max: 1_000_000 }),
   BACKPRESSURE_STRATEGY: env.oneOf(["token-bucket", "sliding-window", "fixed-window", "adaptive"], "token-bucket"),
@@ -55,6 +56,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   readonly jobRetentionMs: number;
   /** How long a scan result is served from the cache, milliseconds; 0 turns the cache off. */
   readonly scanCacheTtlMs: number;
+  /** How old a result may be to answer, marked stale, while the scanner or market is unavailable, milliseconds; 0: never. */
+  readonly staleResultMaxAgeMs: number;
   readonly backpressure: {
     readonly strategy: "token-bucket" | "sliding-window" | "fixed-window" | "adaptive";
     readonly requestsPerSecond: number;
@@ -103,6 +106,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
     jobQueueSize: values.JOB_QUEUE_SIZE,
     jobRetentionMs: values.JOB_RETENTION,
     scanCacheTtlMs: values.SCAN_CACHE_TTL,
+    staleResultMaxAgeMs: values.STALE_RESULT_MAX_AGE,
     backpressure: {
       strategy: values.BACKPRESSURE_STRATEGY,
       requestsPerSecond: values.REQUESTS_PER_SECOND,

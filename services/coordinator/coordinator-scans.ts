@@ -29,6 +29,8 @@ export interface ScanAnswer {
   readonly result: ScanResult;
   readonly cacheHit: boolean;
   readonly jobId: string;
+  /** Present when the answer is an older result given because a fresh one could not be had: how old it is. */
+  readonly staleAgeMs?: number;
 }
 
 export interface CoordinatorScansOptions {
@@ -73,9 +75,27 @@ export class CoordinatorScans {
       metrics.scanAnswered({ cacheHit: false });
       return { result, cacheHit: false, jobId: finished.id };
     } catch (error) {
+      // A caller who bypassed the cache asked for a fresh result or none.
+      const stale = signal.aborted || bypassCache ? undefined : this.staleAnswer(key, error);
+      if (stale) {
+        metrics.scanAnswered({ cacheHit: true });
+        return stale;
+      }
       metrics.scanFailed();
       throw error;
     }
+  }
+
+  /**
+   * The original design's graceful degradation: while the scanner or the market is
+   * unavailable (its circuit open, say), the last result of the same scan, if it is recent
+   * enough, marked stale with its age.
+   */
+  private staleAnswer(key: string, error: unknown): ScanAnswer | undefined {
+    if (!(error instanceof RpcError) || error.code !== status.UNAVAILABLE) return undefined;
+    const last = this.options.cache.lastResult(key);
+    if (!last) return undefined;
+    return { result: last.result, cacheHit: true, jobId: last.jobId, staleAgeMs: Math.max(0, Date.now() - last.storedAt) };
   }
 
   /** A job for the scan, returned at once: born finished when the cache has the answer. */

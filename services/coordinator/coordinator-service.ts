@@ -32,7 +32,7 @@ import { normalizedQueryKey } from "../scanner/query-key.js";
 import type { CoordinatorMetrics } from "./coordinator-metrics.js";
 import type { CoordinatorScans } from "./coordinator-scans.js";
 import type { JobEvent, JobManager } from "./jobs/job-manager.js";
-import { errorStatusOf, FINISHED_STATES, jobMessage } from "./jobs/scan-job.js";
+import { durationOf, errorStatusOf, FINISHED_STATES, jobMessage } from "./jobs/scan-job.js";
 import type { SpreadFeeds } from "./spread-feeds.js";
 
 export const MAX_BATCH_SYMBOLS = 100;
@@ -113,7 +113,8 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       async (request: ScanRequest, context): Promise<ScanResponse> => {
         const { symbol, key } = validScan(request.symbol, request.query);
         const answer = await scans.scan(symbol, request.query, key, { bypassCache: request.bypassCache, signal: context.signal });
-        return { result: answer.result, cacheHit: answer.cacheHit, jobId: answer.jobId, stale: false };
+        const stale = answer.staleAgeMs !== undefined;
+        return { result: answer.result, cacheHit: answer.cacheHit, jobId: answer.jobId, stale, ...(stale ? { age: durationOf(answer.staleAgeMs ?? 0) } : {}) };
       },
       options,
     ),

@@ -45,7 +45,7 @@ const scanner = new ScannerClient({
   tls: config.scanner.tls,
   logger,
 });
-const cache = new ScanCache(config.scanCacheTtlMs);
+const cache = new ScanCache(config.scanCacheTtlMs, config.staleResultMaxAgeMs);
 // The metrics read the jobs and feeds made below, only when scraped.
 const metrics: CoordinatorMetrics = new CoordinatorMetrics(base.registry, {
   runningJobs: () => jobs.runningCount,

@@ -1,6 +1,9 @@
 // Scan results the coordinator answers again without scanning: keyed by symbol and normalized
 // query, for SCAN_CACHE_TTL. Results are large and never changed once made, so they are
-// stored as they are, not cloned on every read.
+// stored as they are, not cloned on every read. The last result of each scan is also kept,
+// longer (STALE_RESULT_MAX_AGE), for when the scanner or the market is unavailable: a
+// stale answer, marked as such, beats none.
+import { LRUCache } from "lru-cache";
 import NodeCache from "node-cache";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 
@@ -11,20 +14,30 @@ export interface CachedScan {
   readonly storedAt: number;
 }
 
+const MAX_ENTRIES = 100_000;
+
 export class ScanCache {
   private readonly entries: NodeCache | undefined;
+  private readonly lastKnown: LRUCache<string, CachedScan> | undefined;
 
-  /** `ttlMs` 0 turns the cache off. */
-  constructor(ttlMs: number) {
+  /** `ttlMs` 0 turns the cache off; `staleMaxAgeMs` 0 never answers stale. */
+  constructor(ttlMs: number, staleMaxAgeMs = 0) {
     this.entries =
-      ttlMs > 0 ? new NodeCache({ stdTTL: ttlMs / 1000, checkperiod: Math.max(1, Math.ceil(ttlMs / 2000)), useClones: false, maxKeys: 100_000 }) : undefined;
+      ttlMs > 0 ? new NodeCache({ stdTTL: ttlMs / 1000, checkperiod: Math.max(1, Math.ceil(ttlMs / 2000)), useClones: false, maxKeys: MAX_ENTRIES }) : undefined;
+    this.lastKnown = staleMaxAgeMs > 0 ? new LRUCache({ max: MAX_ENTRIES, ttl: staleMaxAgeMs, perf: { now: () => Date.now() } }) : undefined;
   }
 
   get(key: string): CachedScan | undefined {
     return this.entries?.get<CachedScan>(key);
   }
 
+  /** The last result of the scan within the stale age, fresh or not. */
+  lastResult(key: string): CachedScan | undefined {
+    return this.lastKnown?.get(key);
+  }
+
   set(key: string, entry: CachedScan): void {
+    this.lastKnown?.set(key, entry);
     try {
       this.entries?.set(key, entry);
     } catch {

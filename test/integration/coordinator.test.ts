@@ -272,6 +272,31 @@ describe("the coordinator without its scanner", () => {
   });
 });
 
+describe("the coordinator's graceful degradation", () => {
+  it("answers the last result of a scan, marked stale with its age, while the scanner is down; UNAVAILABLE when it has none", async () => {
+    // Fresh results live one second here, so that the next scan of the same query needs the scanner.
+    const pair = await startPair({ SCAN_CACHE_TTL: "1", SCANNER_MAX_RETRIES: "0", SCANNER_TIMEOUT: "2" });
+    try {
+      const { client } = pair;
+      const scan = (symbol: string) => callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query: QUERY }));
+      const fresh = await scan("SPY");
+      expect(fresh.response?.stale).toBe(false);
+      pair.scanner.kill();
+      await pair.scanner.exited;
+      await expect.poll(async () => (await scan("SPY")).response?.stale, { timeout: 10_000, interval: 300 }).toBe(true);
+      const stale = await scan("SPY");
+      expect(stale.response?.result).toEqual(fresh.response?.result);
+      expect(stale.response?.jobId).toBe(fresh.response?.jobId);
+      expect(Number(stale.response?.age?.seconds ?? 0n) + (stale.response?.age?.nanos ?? 0) / 1e9).toBeGreaterThanOrEqual(1);
+      failureOf(await scan("QQQ"), status.UNAVAILABLE);
+      // Bypassing the cache asks for a fresh result or none.
+      failureOf(await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: QUERY, bypassCache: true })), status.UNAVAILABLE);
+    } finally {
+      pair.close();
+    }
+  });
+});
+
 describe("a coordinator watch across a scanner restart", () => {
   it("carries on with the next sequence numbers, never ending the watcher's stream", async () => {
     // Chain updates to a stopped scanner open the circuit: it half-opens after 2 s here.

@@ -44,7 +44,7 @@ async function healthThrough(port: number, channel: ChannelCredentials): Promise
   const health = new HealthClient(`127.0.0.1:${port}`, channel);
   try {
     const outcome = await callUnary(health.check.bind(health), { service: "" }, { deadlineMs: 5_000 });
-    return outcome.error ? outcome.error.code : HealthCheckResponse_ServingStatus[outcome.response?.status ?? 0];
+    return outcome.error ? outcome.error.code : (HealthCheckResponse_ServingStatus[outcome.response?.status ?? 0] ?? "UNKNOWN");
   } finally {
     health.close();
   }

@@ -28,7 +28,7 @@ export interface ScanJob {
   readonly finished: Promise<ScanJob>;
 }
 
-function durationOf(milliseconds: number): Duration {
+export function durationOf(milliseconds: number): Duration {
   const seconds = Math.floor(milliseconds / 1000);
   return Duration.fromPartial({ seconds: BigInt(seconds), nanos: Math.round((milliseconds - seconds * 1000) * 1e6) });
 }
