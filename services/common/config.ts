@@ -1,6 +1,7 @@
 import bytes from "bytes";
 import { z } from "zod";
 import { ApiKeys, type ApiKeyEntry } from "./auth/api-keys.js";
+import type { CallLimits } from "./call-limits.js";
 import { parseDecimal } from "./decimal.js";
 import { readPem, type ServerTls } from "./tls.js";
 
@@ -204,6 +205,11 @@ export const commonVariables = {
   API_KEYS: env.apiKeys(),
   API_KEYS_FILE: env.apiKeysFile(),
   AUTH_OPEN_HEALTH: env.flag(true),
+  RATE_LIMIT_PER_CLIENT: env.number(0, { min: 0, max: 1_000_000 }),
+  RATE_LIMIT_BURST: env.integer(0, { min: 0, max: 1_000_000 }),
+  RATE_LIMIT_GLOBAL: env.number(0, { min: 0, max: 1_000_000 }),
+  RATE_LIMIT_GLOBAL_BURST: env.integer(0, { min: 0, max: 1_000_000 }),
+  MAX_STREAMS_PER_CLIENT: env.integer(0, { min: 0, max: 1_000_000 }),
   TLS_CERT_FILE: env.pemFile(),
   TLS_KEY_FILE: env.pemFile(),
   TLS_CLIENT_CA_FILE: env.pemFile(),
@@ -240,6 +246,8 @@ export interface CommonSettings {
   };
   /** TLS for the gRPC port; absent: plaintext. */
   readonly tls?: ServerTls;
+  /** Per-client and global call rates, and streams per client; 0 turns each off. */
+  readonly limits: CallLimits;
 }
 
 /** TLS_CERT_FILE and TLS_KEY_FILE go together; TLS_CLIENT_CA_FILE (mutual TLS) needs them. */
@@ -266,9 +274,18 @@ export function commonSettings(values: z.infer<z.ZodObject<typeof commonVariable
     }
   }
   const tls = serverTls(values);
+  // A burst left at 0 is one second's worth of calls (at least one).
+  const limits: CallLimits = {
+    perClientRate: values.RATE_LIMIT_PER_CLIENT,
+    perClientBurst: values.RATE_LIMIT_BURST || Math.ceil(values.RATE_LIMIT_PER_CLIENT),
+    globalRate: values.RATE_LIMIT_GLOBAL,
+    globalBurst: values.RATE_LIMIT_GLOBAL_BURST || Math.ceil(values.RATE_LIMIT_GLOBAL),
+    maxStreamsPerClient: values.MAX_STREAMS_PER_CLIENT,
+  };
   return {
     ...(auth ? { auth } : {}),
     ...(tls ? { tls } : {}),
+    limits,
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT,
     maxRequestBytes: values.MAX_REQUEST_SIZE,

@@ -7,6 +7,7 @@ import { HealthImplementation } from "grpc-health-check";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.js";
 import { createAuthInterceptor } from "./auth/auth-interceptor.js";
+import { createCallLimiter, limitsAreOff, type CallLimits } from "./call-limits.js";
 import { createCallObserver } from "./call-observer.js";
 import { serverCredentials, type ServerTls } from "./tls.js";
 import type { Logger } from "./logger.js";
@@ -28,6 +29,8 @@ export interface GrpcServerOptions {
   readonly auth?: { readonly keys: ApiKeys; readonly openHealth: boolean } | undefined;
   /** TLS, mutual when it names a client CA; absent: plaintext. */
   readonly tls?: ServerTls | undefined;
+  /** Per-client and global call limits; absent or all 0: none. */
+  readonly limits?: CallLimits | undefined;
 }
 
 /**
@@ -64,6 +67,9 @@ export class GrpcServer {
                 adminMethods: this.adminMethods,
               }),
             ]
+          : []),
+        ...(options.limits && !limitsAreOff(options.limits)
+          ? [createCallLimiter({ ...options.limits, exemptServices: new Set([HEALTH_SERVICE, ...REFLECTION_SERVICES]) })]
           : []),
       ],
     });

@@ -23,6 +23,7 @@ export function createServiceBase(service: string, settings: CommonSettings): Se
     keepaliveTimeoutMs: settings.keepaliveTimeoutMs,
     auth: settings.auth,
     tls: settings.tls,
+    limits: settings.limits,
   });
   if (settings.tls) logger.info({ mutual: settings.tls.clientCa !== undefined }, "gRPC over TLS");
   if (settings.auth) logger.info({ clients: settings.auth.keys.size, openHealth: settings.auth.openHealth }, "API keys required");

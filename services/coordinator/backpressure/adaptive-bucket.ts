@@ -4,7 +4,7 @@
 // amount of fast answers makes safe to exceed.
 import type { RateStrategy, StrategyOutcome } from "./rate-strategy.js";
 import { RecentAverage } from "./recent-average.js";
-import { TokenBucket } from "./token-bucket.js";
+import { TokenBucket } from "../../common/rate/token-bucket.js";
 
 /** The floor is this fraction of the configured rate… */
 const FLOOR_FRACTION = 0.1;

@@ -3,7 +3,7 @@ import { AdaptiveBucket } from "./adaptive-bucket.js";
 import { FixedWindow } from "./fixed-window.js";
 import type { RateStrategy } from "./rate-strategy.js";
 import { SlidingWindow } from "./sliding-window.js";
-import { TokenBucket } from "./token-bucket.js";
+import { TokenBucket } from "../../common/rate/token-bucket.js";
 
 export type RateStrategyName = "token-bucket" | "sliding-window" | "fixed-window" | "adaptive";
 

@@ -9,7 +9,7 @@ export {
   type RequestOutcome,
 } from "./backpressure-handler.js";
 export type { RateStrategy, StrategyOutcome } from "./rate-strategy.js";
-export { TokenBucket } from "./token-bucket.js";
+export { TokenBucket } from "../../common/rate/token-bucket.js";
 export { SlidingWindow } from "./sliding-window.js";
 export { FixedWindow } from "./fixed-window.js";
 export { AdaptiveBucket, adaptiveLimits, type AdaptiveLimits } from "./adaptive-bucket.js";

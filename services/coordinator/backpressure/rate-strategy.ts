@@ -2,12 +2,7 @@
 // one is configured. Strategies hold no timers: they are asked "how long until" and the handler
 // keeps the one timer.
 
-/**
- * Delays are computed in floating point, so a grant due after 100 ms may come out as
- * 100.0000000001 ms. Anything within this much of due is due: it keeps the timer from waking a
- * whole millisecond late, or waking early only to be set again. Far below a clock's resolution.
- */
-export const GRANT_SLACK_MS = 1e-6;
+export { GRANT_SLACK_MS } from "../../common/rate/token-bucket.js";
 
 /** How a granted request went, as far as a strategy cares. */
 export interface StrategyOutcome {

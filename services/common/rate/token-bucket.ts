@@ -1,9 +1,15 @@
-// The default strategy: up to `capacity` grants at once after an idle spell, then a steady
-// `rate` per second. Tokens refill continuously, computed on demand from the clock, so the
-// bucket needs no timer of its own.
-import { GRANT_SLACK_MS, type RateStrategy } from "./rate-strategy.js";
+// Up to `capacity` grants at once after an idle spell, then a steady `rate` per second: the
+// backpressure handler's default strategy, and the services' per-client call limits. Tokens
+// refill continuously, computed on demand from the clock, so the bucket needs no timer.
 
-export class TokenBucket implements RateStrategy {
+/**
+ * Delays are computed in floating point, so a grant due after 100 ms may come out as
+ * 100.0000000001 ms. Anything within this much of due is due: it keeps a timer from waking a
+ * whole millisecond late, or waking early only to be set again. Far below a clock's resolution.
+ */
+export const GRANT_SLACK_MS = 1e-6;
+
+export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
   private ratePerMs: number;

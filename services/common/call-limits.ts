@@ -1,0 +1,110 @@
+// Limits on what one client may ask of a service: calls per second (a token bucket per
+// client, and one for everyone) and server streams open at once. A client is its API key's
+// name when keys are on, else its address. Past a limit: RESOURCE_EXHAUSTED with RetryInfo.
+// Runs after the API key check, so the client's name is known and cannot be forged.
+import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
+import { LRUCache } from "lru-cache";
+import { CLIENT_KEY } from "./auth/auth-interceptor.js";
+import { resourceExhausted, type RpcError } from "./errors.js";
+import { TokenBucket } from "./rate/token-bucket.js";
+import { rpcErrorToStatus } from "./status-details.js";
+
+export interface CallLimits {
+  /** Calls per second each client may make; 0: no limit. */
+  readonly perClientRate: number;
+  /** Calls a client may make at once after an idle spell. */
+  readonly perClientBurst: number;
+  /** Calls per second all clients together may make; 0: no limit. */
+  readonly globalRate: number;
+  readonly globalBurst: number;
+  /** Server streams (watches) each client may hold open; 0: no limit. */
+  readonly maxStreamsPerClient: number;
+}
+
+export interface CallLimiterOptions extends CallLimits {
+  /** Services exempt from the limits (health, reflection). */
+  readonly exemptServices: ReadonlySet<string>;
+  readonly now?: () => number;
+}
+
+/** Clients remembered at once: an address-keyed limiter must not grow with every peer ever seen. */
+const MAX_CLIENTS = 10_000;
+
+/** The host part of a grpc-js peer ("127.0.0.1:5123", "[::1]:5123"): the port changes per connection. */
+function hostOf(peer: string): string {
+  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(peer);
+  if (bracketed?.[1]) return bracketed[1];
+  const index = peer.lastIndexOf(":");
+  return index > 0 ? peer.slice(0, index) : peer;
+}
+
+export function limitsAreOff(limits: CallLimits): boolean {
+  return limits.perClientRate === 0 && limits.globalRate === 0 && limits.maxStreamsPerClient === 0;
+}
+
+export function createCallLimiter(options: CallLimiterOptions): ServerInterceptor {
+  const now = options.now ?? (() => performance.now());
+  const buckets = new LRUCache<string, TokenBucket>({ max: MAX_CLIENTS });
+  const global = options.globalRate > 0 ? new TokenBucket(options.globalRate, Math.max(1, options.globalBurst), now) : undefined;
+  const openStreams = new Map<string, number>();
+
+  /** Takes a token from `bucket`, or the error to answer with, its retry delay the wait for the next one. */
+  const take = (bucket: TokenBucket, who: string): RpcError | undefined => {
+    const delay = bucket.delayFor(1);
+    if (delay > 0) return resourceExhausted(`${who} past its limit of ${bucket.rate} calls a second; retry shortly`, Math.ceil(delay));
+    bucket.take();
+    return undefined;
+  };
+
+  return (descriptor, call) => {
+    const [, service = ""] = descriptor.path.split("/");
+    if (options.exemptServices.has(service)) return new ServerInterceptingCall(call);
+    let streamOf: string | undefined;
+    const release = (): void => {
+      if (streamOf === undefined) return;
+      const open = (openStreams.get(streamOf) ?? 1) - 1;
+      if (open <= 0) openStreams.delete(streamOf);
+      else openStreams.set(streamOf, open);
+      streamOf = undefined;
+    };
+    return new ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMetadata: (metadata, passOn) => {
+            const named = metadata.get(CLIENT_KEY)[0];
+            const client = typeof named === "string" ? `client ${named}` : `address ${hostOf(call.getPeer())}`;
+            let refusal: RpcError | undefined;
+            if (options.perClientRate > 0) {
+              let bucket = buckets.get(client);
+              if (!bucket) {
+                bucket = new TokenBucket(options.perClientRate, Math.max(1, options.perClientBurst), now);
+                buckets.set(client, bucket);
+              }
+              refusal = take(bucket, client);
+            }
+            if (!refusal && global) refusal = take(global, "this service is");
+            if (!refusal && descriptor.responseStream && options.maxStreamsPerClient > 0) {
+              const open = openStreams.get(client) ?? 0;
+              if (open >= options.maxStreamsPerClient) {
+                refusal = resourceExhausted(`${client} already holds ${open} streams, the most allowed; close one first`, 1000);
+              } else {
+                openStreams.set(client, open + 1);
+                streamOf = client;
+              }
+            }
+            if (refusal) {
+              call.sendStatus(rpcErrorToStatus(refusal));
+              return;
+            }
+            passOn(metadata);
+          },
+          onCancel: release,
+        });
+      },
+      sendStatus: (status, next) => {
+        release();
+        next(status);
+      },
+    });
+  };
+}
