@@ -15,8 +15,9 @@ PY_STAMP   := $(VENV)/.installed
 BENCH_BIN  := $(CURDIR)/$(TOOLS)/bench-bin
 BENCH_STAMP := $(TOOLS)/bench-bin/.installed
 
-# buf breaking compares the contracts with this state; override to compare with another.
-BUF_BREAKING_AGAINST ?= .git\#branch=main
+# buf breaking compares the contracts with this state; empty: their previous state in git
+# history (see scripts/buf-breaking.sh). Override to compare with another, e.g. .git\#branch=main.
+BUF_BREAKING_AGAINST ?=
 
 .PHONY: help setup gen check-gen lint lint-proto breaking lint-ts typecheck build check-go check-python \
         check-esm test test-unit run run-scanner run-coordinator bench clean
@@ -76,6 +77,8 @@ check-esm: build
 
 check-go: $(GO_STAMP)
 	cd gen/go && go build ./... && go vet ./...
+	cd examples/go && go vet ./...
+	cd test/interop/go && go vet ./...
 
 check-python: $(PY_STAMP)
 	scripts/check-python-package.sh $(PYTHON)

@@ -1,0 +1,227 @@
+// The clients a user outside TypeScript has, against both services started as `make run`
+// starts them, each as its own process on loopback: the generated Go client (go test in
+// test/interop/go), the generated Python client (pytest in test/interop/python, in the
+// .tools/venv holding gen/python), grpcurl and `buf curl` through server reflection, and
+// the two examples. Every tool comes from the project's own setup (`make setup`).
+import { execFile, spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
+import { REPO_ROOT, projectTool, type ToolResult } from "../support/tools.js";
+
+const COORDINATOR = "spreadscan.coordinator.v1.CoordinatorService";
+/** Bull put spreads within 45 days, at most 5 wide, the best 10: the query every client sends. */
+const BULL_PUTS = { strategies: ["STRATEGY_BULL_PUT"], filters: { maxDte: 45, maxWidth: 5 }, limit: 10 };
+const SCAN_JSON = JSON.stringify({ symbol: "SPY", query: BULL_PUTS });
+/** Compiling the Go test is the slow part on a cold build cache; `make check-go` warms it. */
+const GO_TIMEOUT_MS = 240_000;
+
+let scanner: ServiceProcess | undefined;
+let coordinator: ServiceProcess | undefined;
+let address: string;
+
+beforeAll(async () => {
+  // What `make check-python` does: install gen/python as it is now into .tools/venv, and
+  // import it. Here, before any test, as pytest and the Python example import it from there.
+  const installing = run(join(REPO_ROOT, "scripts/check-python-package.sh"), [projectTool(".tools/venv/bin/python")], { timeoutMs: 90_000 });
+  const scannerProcess = (scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER")));
+  const scannerPort = (await scannerProcess.waitForLog((line) => line.msg === "listening")).grpcPort as number;
+  // Fast ticks, so that a watch has three messages within a second or two.
+  const coordinatorProcess = (coordinator = spawnService("services/coordinator/main.ts", {
+    ...freePorts("COORDINATOR"),
+    SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
+    SIMULATED_TICK_INTERVAL: "0.3",
+  }));
+  address = `127.0.0.1:${(await coordinatorProcess.waitForLog((line) => line.msg === "listening")).grpcPort as number}`;
+  const installed = await installing;
+  if (installed.exitCode !== 0) throw new Error(`scripts/check-python-package.sh failed: ${installed.stdout}${installed.stderr}`);
+}, 120_000);
+afterAll(() => {
+  coordinator?.kill();
+  scanner?.kill();
+});
+
+/** Runs a command to completion with extra environment and returns its output, whatever its exit code. */
+function run(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ToolResult> {
+  const { cwd = REPO_ROOT, env = {}, timeoutMs = 60_000 } = options;
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ exitCode: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Splits the output of grpcurl or buf curl, one pretty-printed JSON document per message, into the documents complete so far. */
+function jsonDocuments(text: string): unknown[] {
+  const documents: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (inString) {
+      if (char === "\\") index++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === "{") {
+      if (depth++ === 0) start = index;
+    } else if (char === "}" && --depth === 0) documents.push(JSON.parse(text.slice(start, index + 1)));
+  }
+  return documents;
+}
+
+/** Starts a streaming call with a command-line client, stops it once `count` messages have arrived, and returns them. */
+function streamMessages(command: string, args: readonly string[], count: number, timeoutMs = 30_000): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`fewer than ${count} messages within ${timeoutMs} ms; stdout: ${stdout}; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      const documents = jsonDocuments(stdout);
+      if (documents.length >= count) {
+        clearTimeout(timer);
+        child.kill();
+        resolve(documents.slice(0, count));
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited (${code}) before ${count} messages; stdout: ${stdout}; stderr: ${stderr}`));
+    });
+  });
+}
+
+interface WatchMessage {
+  readonly update: { readonly sequence: string; readonly initial?: boolean; readonly result: { readonly symbol: string; readonly spreads: unknown[] } };
+}
+
+/** Three watch messages in JSON: increasing sequence numbers, the first one initial, each with a top N. */
+function expectWatchStream(messages: unknown[]): void {
+  const updates = (messages as WatchMessage[]).map((message) => message.update);
+  const sequences = updates.map((update) => Number(update.sequence));
+  expect(sequences[0]).toBe(1);
+  expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+  expect(new Set(sequences).size).toBe(3);
+  expect(updates.map((update) => update.initial === true)).toEqual([true, false, false]);
+  for (const update of updates) {
+    expect(update.result.symbol).toBe("SPY");
+    expect(update.result.spreads.length).toBeGreaterThan(0);
+  }
+}
+
+interface ScanJson {
+  readonly jobId: string;
+  readonly result: { readonly symbol: string; readonly spreads: { strategy: string; dte: number; width: number }[] };
+}
+
+function expectBullPutScan(stdout: string): void {
+  const response = JSON.parse(stdout) as ScanJson;
+  expect(response.jobId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(response.result.symbol).toBe("SPY");
+  expect(response.result.spreads.length).toBeGreaterThan(0);
+  expect(response.result.spreads.length).toBeLessThanOrEqual(10);
+  for (const spread of response.result.spreads) {
+    expect(spread.strategy).toBe("STRATEGY_BULL_PUT");
+    expect(spread.dte).toBeLessThanOrEqual(45);
+    expect(spread.width).toBeLessThanOrEqual(5);
+  }
+}
+
+// The clients are independent processes, so they run at the same time: the wall time is
+// about that of the slowest one (the Go test's compile and link).
+describe.concurrent("clients outside TypeScript, against the coordinator", () => {
+  it("the generated Go client: go test in test/interop/go scans, watches and reads BadRequest details", { timeout: GO_TIMEOUT_MS + 10_000 }, async () => {
+    const { exitCode, stdout, stderr } = await run("go", ["test", "-count=1", "-v", "./..."], {
+      cwd: join(REPO_ROOT, "test/interop/go"),
+      env: { COORDINATOR_ADDR: address },
+      timeoutMs: GO_TIMEOUT_MS,
+    });
+    expect(exitCode, `${stdout}\n${stderr}`).toBe(0);
+    for (const test of ["TestScan", "TestWatchSpreads", "TestInvalidScanCarriesBadRequestDetails", "TestUnknownSymbolIsNotFound"]) {
+      expect(stdout).toContain(`--- PASS: ${test} `);
+    }
+    expect(stdout).not.toContain("--- SKIP");
+  });
+
+  it("the generated Python client: pytest in test/interop/python, with gen/python installed in .tools/venv", async () => {
+    const { exitCode, stdout, stderr } = await run(projectTool(".tools/venv/bin/python"), ["-m", "pytest", "-p", "no:cacheprovider", "-v", "test/interop/python"], {
+      env: { COORDINATOR_ADDR: address, PYTHONDONTWRITEBYTECODE: "1" },
+    });
+    expect(exitCode, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/\b4 passed\b/);
+    expect(stdout).not.toMatch(/skipped/);
+  });
+
+  it("grpcurl: lists and describes through reflection, calls Scan and health, decodes BadRequest, streams WatchSpreads", async () => {
+    const grpcurl = projectTool(".tools/bin/grpcurl");
+    const call = (...args: string[]) => run(grpcurl, ["-plaintext", ...args]);
+
+    const list = await call(address, "list");
+    expect(list.stdout.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", COORDINATOR]);
+    const describeMethod = await call(address, "describe", `${COORDINATOR}.WatchSpreads`);
+    expect(describeMethod.stdout).toContain(
+      "rpc WatchSpreads ( .spreadscan.coordinator.v1.WatchSpreadsRequest ) returns ( stream .spreadscan.coordinator.v1.WatchSpreadsResponse );",
+    );
+
+    const scan = await call("-d", SCAN_JSON, address, `${COORDINATOR}/Scan`);
+    expect(scan.stderr).toBe("");
+    expect(scan.exitCode).toBe(0);
+    expectBullPutScan(scan.stdout);
+
+    const health = await call(address, "grpc.health.v1.Health/Check");
+    expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
+
+    const invalid = await call("-format-error", "-d", JSON.stringify({ symbol: "SPY!", query: { filters: { minDte: 30, maxDte: 5 } } }), address, `${COORDINATOR}/Scan`);
+    expect(invalid.exitCode).not.toBe(0);
+    const failure = JSON.parse(invalid.stderr) as { code: number; details: { "@type": string; fieldViolations: { field: string }[] }[] };
+    expect(failure.code).toBe(3);
+    expect(failure.details[0]?.["@type"]).toBe("type.googleapis.com/google.rpc.BadRequest");
+    const fields = failure.details[0]?.fieldViolations.map((violation) => violation.field) ?? [];
+    expect(fields).toContain("symbol");
+    expect(fields).toContain("query.filters.min_dte");
+
+    expectWatchStream(await streamMessages(grpcurl, ["-plaintext", "-d", SCAN_JSON, address, `${COORDINATOR}/WatchSpreads`], 3));
+  });
+
+  it("buf curl: lists through reflection, calls Scan and health, streams WatchSpreads", async () => {
+    const buf = projectTool("node_modules/.bin/buf");
+    const curlArgs = (...args: string[]) => ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args];
+    const url = (path = "") => `http://${address}${path}`;
+
+    const list = await run(buf, curlArgs("--list-services", url()));
+    expect(list.stdout.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", COORDINATOR]);
+
+    const scan = await run(buf, curlArgs("-d", SCAN_JSON, url(`/${COORDINATOR}/Scan`)));
+    expect(scan.stderr).toBe("");
+    expect(scan.exitCode).toBe(0);
+    expectBullPutScan(scan.stdout);
+
+    const health = await run(buf, curlArgs("-d", "{}", url("/grpc.health.v1.Health/Check")));
+    expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
+
+    expectWatchStream(await streamMessages(buf, curlArgs("-d", SCAN_JSON, url(`/${COORDINATOR}/WatchSpreads`)), 3));
+  });
+
+  it("examples/go and examples/python scan and watch, printing a table", { timeout: GO_TIMEOUT_MS + 10_000 }, async () => {
+    const env = { SPREADSCAN_ADDR: address, PYTHONDONTWRITEBYTECODE: "1" };
+    const [go, python] = await Promise.all([
+      run("go", ["run", ".", "-updates", "2"], { cwd: join(REPO_ROOT, "examples/go"), env, timeoutMs: GO_TIMEOUT_MS }),
+      run(projectTool(".tools/venv/bin/python"), ["examples/python/scan_and_watch.py", "--updates", "2"], { env }),
+    ]);
+    for (const { exitCode, stdout, stderr } of [go, python]) {
+      expect(exitCode, stderr).toBe(0);
+      expect(stdout).toMatch(/^scan \(job [0-9a-f-]{36}, cache hit (true|false|True|False)\)$/m);
+      expect(stdout).toMatch(/^STRATEGY +EXPIRY +DTE +STRIKES +CREDIT +MAX LOSS +POP +EV +SCORE$/m);
+      expect(stdout).toMatch(/^bull-put +\d{4}-\d\d-\d\d +\d+ +\d+(\.\d+)?\/\d+(\.\d+)? /m);
+      expect(stdout).toMatch(/^update 1 \(initial (true|True)\)/m);
+      expect(stdout).toMatch(/^update 2 \(initial (false|False)\)/m);
+      expect(stdout).not.toMatch(/^update 3 /m);
+    }
+  });
+});
