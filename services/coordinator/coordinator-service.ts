@@ -147,7 +147,15 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       options,
     ),
 
-    cancelJob: unaryHandler("CancelJob", (request: CancelJobRequest): Promise<CancelJobResponse> => Promise.resolve({ job: jobMessage(jobs.cancel(jobIdOf(request.jobId))) }), options),
+    cancelJob: unaryHandler(
+      "CancelJob",
+      async (request: CancelJobRequest): Promise<CancelJobResponse> => {
+        // A running job ends as soon as its work sees the abort: answer with that end.
+        const job = await jobs.cancel(jobIdOf(request.jobId)).finished;
+        return { job: jobMessage(job) };
+      },
+      options,
+    ),
 
     watchJobEvents: serverStreamHandler(
       "WatchJobEvents",

@@ -222,10 +222,8 @@ describe("coordinator jobs", () => {
 
     const cancelledQueued = await callUnary(client.cancelJob.bind(client), CancelJobRequest.fromPartial({ jobId: queued?.id }));
     expect(cancelledQueued.response?.job?.state).toBe(JobState.JOB_STATE_CANCELLED);
-    await callUnary(client.cancelJob.bind(client), CancelJobRequest.fromPartial({ jobId: running?.id }));
-    await expect
-      .poll(async () => (await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: running?.id }))).response?.job?.state)
-      .toBe(JobState.JOB_STATE_CANCELLED);
+    const cancelledRunning = await callUnary(client.cancelJob.bind(client), CancelJobRequest.fromPartial({ jobId: running?.id }));
+    expect(cancelledRunning.response?.job?.state).toBe(JobState.JOB_STATE_CANCELLED);
     const cancelled = await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: running?.id }));
     expect(cancelled.response?.job?.error?.code).toBe(status.CANCELLED);
 
