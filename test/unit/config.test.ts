@@ -35,6 +35,10 @@ describe("environment variables", () => {
       ibHost: "127.0.0.1",
       ibPort: 7497,
       ibClientId: 0,
+      ibMarketDataType: 1,
+      ibMaxLines: 90,
+      ibMaxMessagesPerSecond: 45,
+      ibSnapshotTimeoutMs: 11_000,
     });
     expect(coordinator.port).toBe(50052);
 
