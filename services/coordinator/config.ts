@@ -34,7 +34,7 @@ export const coordinatorVariables = {
   IB_HOST: env.host("127.0.0.1"),
   IB_PORT: env.port(7497),
   IB_CLIENT_ID: env.integer(0, { min: 0, max: 2 ** 31 - 1 }),
-  IB_MARKET_DATA_TYPE: env.oneOf(["1", "3", "4"], "1"),
+  IB_MARKET_DATA_TYPE: env.oneOf(["1", "2", "3", "4"], "1"),
   IB_MAX_LINES: env.integer(90, { min: 1, max: 10_000 }),
   // IBKR allows 50 messages a second; a little under leaves room for the library's own.
   IB_MAX_MSG_PER_SEC: env.integer(45, { min: 1, max: 50 }),
@@ -79,8 +79,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly ibHost: string;
     readonly ibPort: number;
     readonly ibClientId: number;
-    /** 1 live, 3 delayed, 4 delayed-frozen. */
-    readonly ibMarketDataType: 1 | 3 | 4;
+    /** 1 live, 2 frozen, 3 delayed, 4 delayed-frozen. */
+    readonly ibMarketDataType: 1 | 2 | 3 | 4;
     /** Market data lines open at once. */
     readonly ibMaxLines: number;
     /** Messages a second to TWS, at most 50. */
@@ -134,7 +134,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       ibHost: values.IB_HOST,
       ibPort: values.IB_PORT,
       ibClientId: values.IB_CLIENT_ID,
-      ibMarketDataType: Number(values.IB_MARKET_DATA_TYPE) as 1 | 3 | 4,
+      ibMarketDataType: Number(values.IB_MARKET_DATA_TYPE) as 1 | 2 | 3 | 4,
       ibMaxLines: values.IB_MAX_LINES,
       ibMaxMessagesPerSecond: values.IB_MAX_MSG_PER_SEC,
       ibSnapshotTimeoutMs: values.IB_SNAPSHOT_TIMEOUT,

@@ -1,6 +1,6 @@
 import { CircuitState } from "cockatiel";
 import { CoordinatorServiceService } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
-import { EXIT_CONFIG, loadConfigOrExit } from "../common/config.js";
+import { loadConfigOrExit } from "../common/config.js";
 import { createServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
 import { BackpressureHandler } from "./backpressure/index.js";
@@ -9,6 +9,8 @@ import { CoordinatorMetrics } from "./coordinator-metrics.js";
 import { CoordinatorScans } from "./coordinator-scans.js";
 import { coordinatorService } from "./coordinator-service.js";
 import { JobManager } from "./jobs/job-manager.js";
+import { IbkrMarket } from "./market/ibkr/ibkr-market.js";
+import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { SimulatedMarket } from "./market/simulated-market.js";
 import { ScanCache } from "./scan-cache.js";
 import { createScannerCircuitBreaker } from "./scanner-breaker.js";
@@ -16,14 +18,22 @@ import { ScannerClient } from "./scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
 
 const config = loadConfigOrExit("coordinator", coordinatorVariables, coordinatorConfig);
-if (config.marketData.source === "ibkr") {
-  process.stderr.write("coordinator: configuration error: MARKET_DATA: ibkr is not available in this version yet; use simulated\n");
-  process.exit(EXIT_CONFIG);
-}
 const base = createServiceBase("coordinator", config);
 const { logger } = base;
 
-const market = new SimulatedMarket({ seed: config.marketData.simulatedSeed, tickIntervalMs: config.marketData.simulatedTickMs });
+const market: MarketDataProvider =
+  config.marketData.source === "ibkr"
+    ? new IbkrMarket({
+        host: config.marketData.ibHost,
+        port: config.marketData.ibPort,
+        clientId: config.marketData.ibClientId,
+        marketDataType: config.marketData.ibMarketDataType,
+        maxLines: config.marketData.ibMaxLines,
+        maxMessagesPerSecond: config.marketData.ibMaxMessagesPerSecond,
+        snapshotTimeoutMs: config.marketData.ibSnapshotTimeoutMs,
+        logger,
+      })
+    : new SimulatedMarket({ seed: config.marketData.simulatedSeed, tickIntervalMs: config.marketData.simulatedTickMs });
 const backpressure = new BackpressureHandler({
   strategy: config.backpressure.strategy,
   requestsPerSecond: config.backpressure.requestsPerSecond,

@@ -40,9 +40,13 @@ export interface SpreadFeedsOptions {
 
 interface SymbolFeed {
   readonly symbol: string;
+  /** The first watcher's query: a provider may stream only the contracts it can use (IBKR's line budget). */
+  readonly query: ScanQuery | undefined;
   watchers: number;
   feed: ChainFeed | undefined;
-  /** The newest chain seen: what a new scanner is sent. */
+  /** The full chain fetched when the feed started: what a new scanner is sent first. */
+  base: OptionChain | undefined;
+  /** The newest chain from the feed, merged over the base. */
   latest: OptionChain | undefined;
   /** Waiting to go to the scanner while another update is on its way. */
   pending: OptionChain | undefined;
@@ -81,7 +85,7 @@ export class SpreadFeeds {
   ): Promise<void> {
     const stopped = AbortSignal.any([signal, this.shutdown.signal]);
     stopped.throwIfAborted();
-    const feed = this.join(symbol);
+    const feed = this.join(symbol, query);
     try {
       await unlessAborted(feed.ready, stopped);
       await this.relay(feed, query, minIntervalMs, stopped, send);
@@ -100,13 +104,13 @@ export class SpreadFeeds {
     this.feeds.clear();
   }
 
-  private join(symbol: string): SymbolFeed {
+  private join(symbol: string, query: ScanQuery | undefined): SymbolFeed {
     const existing = this.feeds.get(symbol);
     if (existing) {
       existing.watchers++;
       return existing;
     }
-    const feed: SymbolFeed = { symbol, watchers: 1, feed: undefined, latest: undefined, pending: undefined, pushing: false, ready: Promise.resolve() };
+    const feed: SymbolFeed = { symbol, query, watchers: 1, feed: undefined, base: undefined, latest: undefined, pending: undefined, pushing: false, ready: Promise.resolve() };
     this.feeds.set(symbol, feed);
     feed.ready = this.start(feed);
     // A feed that could not start is forgotten, so that the next watcher tries afresh.
@@ -119,12 +123,12 @@ export class SpreadFeeds {
 
   private async start(feed: SymbolFeed): Promise<void> {
     const { market, logger } = this.options;
-    const first = await market.fetchChain({ symbol: feed.symbol });
-    feed.latest = first;
+    const first = await market.fetchChain({ symbol: feed.symbol, query: feed.query });
+    feed.base = first;
     await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
     if (this.feeds.get(feed.symbol) !== feed) return;
     feed.feed = market.openFeed(
-      { symbol: feed.symbol },
+      { symbol: feed.symbol, query: feed.query },
       {
         onChain: (chain) => {
           this.push(feed, chain);
@@ -145,7 +149,11 @@ export class SpreadFeeds {
     this.options.logger.info({ symbol: feed.symbol }, "market data feed stopped: its last watcher left");
   }
 
-  /** Sends the chain to the scanner; while one is on its way only the newest waits. */
+  /**
+   * Sends the feed's chain to the scanner, merged by contract into the stored one: a feed may
+   * carry only some contracts (IBKR streams what its lines allow). While one is on its way,
+   * only the newest waits.
+   */
   private push(feed: SymbolFeed, chain: OptionChain): void {
     feed.latest = chain;
     feed.pending = chain;
@@ -156,13 +164,19 @@ export class SpreadFeeds {
         const next = feed.pending;
         feed.pending = undefined;
         try {
-          await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: next, mode: UpdateMode.UPDATE_MODE_REPLACE }));
+          await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: next, mode: UpdateMode.UPDATE_MODE_MERGE }));
         } catch (error) {
           this.options.logger.warn({ err: error, symbol: feed.symbol }, "could not send a chain update to the scanner; the next tick tries again");
         }
       }
       feed.pushing = false;
     })();
+  }
+
+  private async resend(feed: SymbolFeed, signal: AbortSignal): Promise<void> {
+    const { scanner } = this.options;
+    if (feed.base) await scanner.updateChain(UpdateChainRequest.fromPartial({ chain: feed.base, mode: UpdateMode.UPDATE_MODE_REPLACE }), { signal });
+    if (feed.latest) await scanner.updateChain(UpdateChainRequest.fromPartial({ chain: feed.latest, mode: UpdateMode.UPDATE_MODE_MERGE }), { signal });
   }
 
   private async relay(
@@ -220,14 +234,10 @@ export class SpreadFeeds {
         const advised = error.details.retryDelayMs ?? 0;
         await sleep(Math.min(Math.max(delayMs, advised), maxOutageMs - outageMs), undefined, { signal });
         delayMs = Math.min(delayMs * 2, 5_000);
-        // A scanner that restarted has no chain: send it the newest before watching again.
-        if (feed.latest) {
-          await this.options.scanner
-            .updateChain(UpdateChainRequest.fromPartial({ chain: feed.latest, mode: UpdateMode.UPDATE_MODE_REPLACE }), { signal })
-            .catch((pushError: unknown) => {
-              this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
-            });
-        }
+        // A scanner that restarted has no chain: send it the base and the newest before watching again.
+        await this.resend(feed, signal).catch((pushError: unknown) => {
+          this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
+        });
       }
     }
   }

@@ -184,13 +184,18 @@ export function strikeWindows(input: WindowInput): { readonly puts: StrikeRange;
   };
 }
 
+/** One expiration and the strikes listed for it. */
+export interface ExpiryListing {
+  /** YYYY-MM-DD, chosen by selectExpirations. */
+  readonly expiryDate: string;
+  /** IBKR gives one strike set per trading class, the union over its expirations. */
+  readonly strikes: readonly number[];
+}
+
 export interface SelectionInput {
   readonly asOf: Date;
   readonly spot: number;
-  /** Expirations already chosen by selectExpirations, YYYY-MM-DD. */
-  readonly expirations: readonly string[];
-  /** The strikes listed for the underlying (IBKR gives one set for every expiration). */
-  readonly strikes: readonly number[];
+  readonly listings: readonly ExpiryListing[];
   /** The ATM implied volatility estimate of an expiry. */
   readonly volatilityOf: (expiryDate: string) => number;
   readonly rate: number;
@@ -199,7 +204,7 @@ export interface SelectionInput {
   readonly strategies?: readonly Strategy[] | undefined;
   /** At most this many contracts; the farthest from the money (in standard deviations) go first. */
   readonly maxContracts: number;
-  readonly tailDeviations?: number;
+  readonly tailDeviations?: number | undefined;
 }
 
 export interface ChainSelection {
@@ -212,12 +217,12 @@ export interface ChainSelection {
 /** The contracts of a chain: every listed strike inside its right's window, for each expiration. */
 export function selectContracts(input: SelectionInput): ChainSelection {
   const { asOf, spot } = input;
-  const strikes = [...new Set(input.strikes.filter((strike) => Number.isFinite(strike) && strike > 0))].sort((a, b) => a - b);
   const rights = rightsFor(input.strategies);
   const ranked: { contract: SelectedContract; distance: number }[] = [];
-  for (const expiryDate of input.expirations) {
+  for (const { expiryDate, strikes: listed } of input.listings) {
     const years = yearsToExpiry(asOf, expiryDate);
     if (!(years > 0)) continue;
+    const strikes = [...new Set(listed.filter((strike) => Number.isFinite(strike) && strike > 0))].sort((a, b) => a - b);
     const volatility = input.volatilityOf(expiryDate);
     const windows = strikeWindows({
       spot,

@@ -79,7 +79,7 @@ export class IbConnection {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private nextDelayFloorMs = 0;
-  private readyWaiters = new Set<() => void>();
+  private readonly readyWaiters = new Set<() => void>();
 
   constructor(options: IbConnectionOptions) {
     this.options = options;

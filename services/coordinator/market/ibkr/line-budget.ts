@@ -25,7 +25,7 @@ export class LineBudget {
   private highWater = 0;
   private successes = 0;
   private readonly waiters: Waiter[] = [];
-  private closedReason: unknown;
+  private closedReason: Error | undefined;
 
   constructor(maxLines: number) {
     if (!Number.isInteger(maxLines) || maxLines < 1) throw new RangeError(`maxLines must be a positive integer, got ${maxLines}`);
@@ -55,13 +55,13 @@ export class LineBudget {
   /** A line, as soon as one is free (first come, first served). Rejects with the signal's reason on abort. */
   acquire(signal?: AbortSignal): Promise<LineLease> {
     if (this.closedReason !== undefined) return Promise.reject(this.closedReason);
-    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     if (this.waiters.length === 0 && this.openLines < this.currentLimit) return Promise.resolve(this.lease());
     return new Promise<LineLease>((resolve, reject) => {
       const onAbort = (): void => {
         const index = this.waiters.indexOf(waiter);
         if (index >= 0) this.waiters.splice(index, 1);
-        reject(signal?.reason as Error);
+        if (signal) reject(abortReason(signal));
       };
       const waiter: Waiter = { resolve, reject, detach: () => signal?.removeEventListener("abort", onAbort) };
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -98,7 +98,7 @@ export class LineBudget {
   }
 
   /** Rejects every waiter and every later acquire with `reason`. */
-  close(reason: unknown): void {
+  close(reason: Error): void {
     this.closedReason = reason;
     for (const waiter of this.waiters.splice(0)) {
       waiter.detach();
@@ -128,4 +128,9 @@ export class LineBudget {
       waiter.resolve(this.lease());
     }
   }
+}
+
+/** The caller's own reason, unchanged when it is an Error (an AbortError DOMException by default). */
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }

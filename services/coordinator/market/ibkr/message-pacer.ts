@@ -32,17 +32,26 @@ export interface SendOptions {
 }
 
 const DEFAULT_MAX_WAIT_MS = 120_000;
+/**
+ * Answers count toward climbing back at most this often. The adaptive step (5% of the ceiling
+ * per success) would otherwise undo a halving within a second of answers and run straight back
+ * into the limit that caused it; this way the rate recovers over a few seconds.
+ */
+const RECOVERY_STEP_MS = 250;
 const DEFAULT_MAX_QUEUE = 20_000;
 
 export class MessagePacer {
   readonly handler: BackpressureHandler;
+  private readonly now: () => number;
   private sent = 0;
+  private lastRecoveryAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: MessagePacerOptions) {
     const rate = options.maxMessagesPerSecond;
     if (!(rate > 0 && rate <= IBKR_MAX_MESSAGES_PER_SECOND)) {
       throw new RangeError(`maxMessagesPerSecond must be above 0 and at most ${IBKR_MAX_MESSAGES_PER_SECOND} (IBKR's limit), got ${rate}`);
     }
+    this.now = options.now ?? (() => performance.now());
     this.handler = new BackpressureHandler({
       strategy: "adaptive",
       requestsPerSecond: rate,
@@ -55,7 +64,7 @@ export class MessagePacer {
       // The breaker is for execute(), which we do not use; these values keep it inert.
       circuitBreakerThreshold: Number.MAX_SAFE_INTEGER,
       circuitBreakerTimeoutMs: 0,
-      ...(options.now ? { now: options.now } : {}),
+      now: this.now,
     });
   }
 
@@ -75,8 +84,11 @@ export class MessagePacer {
     this.handler.recordRequest({ duration: 0, success: false, queueTime: 0 });
   }
 
-  /** TWS answered a request: the adaptive rate may climb back toward the ceiling. */
+  /** TWS answered a request: the adaptive rate may climb back toward the ceiling (one step per RECOVERY_STEP_MS). */
   answered(): void {
+    const at = this.now();
+    if (at - this.lastRecoveryAt < RECOVERY_STEP_MS) return;
+    this.lastRecoveryAt = at;
     this.handler.recordRequest({ duration: 0, success: true, queueTime: 0 });
   }
 

@@ -1,0 +1,299 @@
+// One chain from TWS, in the order IBKR makes us: the underlying's conId, its option
+// parameters and price, then an at-the-money call and put of every expiration in the DTE
+// range (their implied volatility sizes the strike windows), then snapshots of the contracts
+// the filters can reach. A live feed runs the same plan and streams what it selects instead.
+import { setMaxListeners } from "node:events";
+import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { unavailable, type RpcError } from "../../../common/errors.js";
+import type { Logger } from "../../../common/logger.js";
+import { yearsToExpiry } from "../../../common/new-york-time.js";
+import { assembleChain, DEFAULT_MULTIPLIER, impliedDividendYield, type ContractTicks } from "./chain-assembly.js";
+import {
+  compareContracts,
+  contractKey,
+  dteRange,
+  ibExpiryToDate,
+  nearestStrike,
+  selectContracts,
+  selectExpirations,
+  type ChainSelection,
+  type ExpiryListing,
+  type SelectedContract,
+} from "./chain-selection.js";
+import { ContractLookup, type Underlying } from "./contract-lookup.js";
+import { optionContract, type OptionClass } from "./ib-contracts.js";
+import { competingSession, RETRY_DELAY_MS, subscriptionMissing, symbolNotFound } from "./ib-errors.js";
+import { Priority } from "./message-pacer.js";
+import type { SnapshotOutcome, SnapshotRequests } from "./snapshot-requests.js";
+
+export interface ChainFetchOptions {
+  readonly lookup: ContractLookup;
+  readonly snapshots: SnapshotRequests;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** Risk-free rate for the chain (TWS gives none), continuously compounded fraction. */
+  readonly rate: number;
+  /** Volatility assumed for an expiration whose at-the-money options gave none. */
+  readonly defaultVolatility: number;
+  readonly maxContracts: number;
+  readonly tailDeviations?: number | undefined;
+  readonly defaultDteSpan?: number | undefined;
+  /** Whether the session is on delayed data (IB_MARKET_DATA_TYPE 3/4, or after falling back). */
+  readonly isDelayed: () => boolean;
+  /** The UNAVAILABLE a fetch fails with when the socket drops under it. */
+  readonly notConnected: () => RpcError;
+  /** Error 10197 on a request: the provider stops serving for a while. */
+  readonly onCompetingSession: (message: string) => void;
+}
+
+/** Everything known about a symbol's chain before its contracts are chosen. */
+export interface ChainPlan {
+  readonly symbol: string;
+  readonly underlying: Underlying;
+  readonly spot: number;
+  readonly spotDelayed: boolean;
+  readonly asOf: Date;
+  readonly rate: number;
+  readonly dividendYield: number;
+  readonly multiplier: number;
+  /** The expirations inside the DTE range, with their strikes. */
+  readonly listings: readonly ExpiryListing[];
+  /** Which trading class (and exchange, multiplier) lists each expiration. */
+  readonly classOf: ReadonlyMap<string, OptionClass>;
+  readonly volatility: ReadonlyMap<string, number>;
+  /** The at-the-money snapshots already taken, by contractKey. */
+  readonly probes: ReadonlyMap<string, ContractTicks>;
+  readonly probeCounts: FetchCounts;
+}
+
+/** What happened to the contracts of one fetch: skips are counted, not fatal. */
+export interface FetchCounts {
+  requested: number;
+  quoted: number;
+  noDefinition: number;
+  timedOut: number;
+  failed: number;
+  /** Answered, but with no price and no computation. */
+  empty: number;
+  /** Inside the windows, left out to respect maxContracts. */
+  trimmed: number;
+}
+
+export interface FetchResult {
+  readonly chain: OptionChain;
+  readonly counts: FetchCounts;
+}
+
+const RIGHTS = ["C", "P"] as const;
+
+function zeroCounts(): FetchCounts {
+  return { requested: 0, quoted: 0, noDefinition: 0, timedOut: 0, failed: 0, empty: 0, trimmed: 0 };
+}
+
+export class ChainFetcher {
+  private readonly options: ChainFetchOptions;
+
+  constructor(options: ChainFetchOptions) {
+    this.options = options;
+  }
+
+  /** The symbol's chain: quotes of every contract the query can use that TWS answered for. */
+  async fetch(symbol: string, query: ScanQuery | undefined, signal?: AbortSignal): Promise<FetchResult> {
+    // Siblings stop as soon as one request fails the whole fetch.
+    const stop = new AbortController();
+    const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+    // Every request waiting for a line or the pacer listens to it: hundreds, by design.
+    setMaxListeners(0, combined);
+    try {
+      const plan = await this.plan(symbol, query, combined);
+      const selection = this.select(plan, query, this.options.maxContracts);
+      const counts = { ...plan.probeCounts, trimmed: selection.trimmed };
+      const results = new Map<string, ContractTicks>(plan.probes);
+      const wanted = selection.contracts.filter((contract) => !plan.probes.has(contractKey(contract)));
+      await Promise.all(
+        wanted.map(async (contract) => {
+          const outcome = await this.snapshotOption(plan, contract, combined);
+          const entry = this.record(plan.symbol, contract, outcome, counts);
+          if (entry) results.set(contractKey(contract), entry);
+        }),
+      );
+      // Probes the selection left out (a delta filter can exclude the money) are still real quotes.
+      const chain = assembleChain({
+        symbol: plan.symbol,
+        spot: plan.spot,
+        asOf: this.options.now(),
+        rate: plan.rate,
+        dividendYield: plan.dividendYield,
+        multiplier: plan.multiplier,
+        delayed: plan.spotDelayed || this.options.isDelayed(),
+        quotes: [...results.values()].sort((a, b) => compareContracts(a.contract, b.contract)),
+      });
+      counts.quoted = chain.quotes.length;
+      return { chain, counts };
+    } finally {
+      // Anything still queued (a sibling of a failure) leaves the queues now.
+      if (!stop.signal.aborted) stop.abort(new Error("fetch finished"));
+    }
+  }
+
+  /** Underlying, option parameters, price and ATM volatility: what choosing contracts needs. */
+  async plan(symbol: string, query: ScanQuery | undefined, signal: AbortSignal): Promise<ChainPlan> {
+    const { lookup, now } = this.options;
+    const underlying = await lookup.underlying(symbol, signal);
+    const [groups, spotOutcome] = await Promise.all([
+      lookup.optionParameters(underlying, signal),
+      this.options.snapshots.snapshot(ContractLookup.stock(underlying), { priority: Priority.LOOKUP, signal }),
+    ]);
+    const spotTicks = this.spotTicks(symbol, spotOutcome);
+    const spot = spotTicks.spot;
+    if (spot === undefined) throw unavailable(`TWS gave no price (bid/ask, last or close) for ${symbol}`, RETRY_DELAY_MS);
+    const asOf = now();
+
+    // Each expiration comes from the first group listing it, the symbol's own trading class first
+    // (SPY's weeklies and monthlies share one; an index's do not).
+    const ordered = [...groups].sort((a, b) => Number(b.tradingClass === symbol) - Number(a.tradingClass === symbol));
+    const classOf = new Map<string, OptionClass>();
+    const strikesOf = new Map<string, readonly number[]>();
+    for (const group of ordered) {
+      const multiplier = Number(group.multiplier) > 0 ? Number(group.multiplier) : DEFAULT_MULTIPLIER;
+      for (const expiry of group.expirations) {
+        const date = ibExpiryToDate(expiry);
+        if (date === undefined || classOf.has(date)) continue;
+        classOf.set(date, { exchange: group.exchange, tradingClass: group.tradingClass, multiplier });
+        strikesOf.set(date, group.strikes);
+      }
+    }
+    const expirations = selectExpirations(classOf.keys(), asOf, dteRange(query?.filters, this.options.defaultDteSpan));
+    const listings = expirations.map((expiryDate) => ({ expiryDate, strikes: strikesOf.get(expiryDate) ?? [] }));
+
+    // The straddle nearest the money of each expiration: its implied volatility sizes the windows.
+    const probeCounts = zeroCounts();
+    const probes = new Map<string, ContractTicks>();
+    const probePlan = { symbol, classOf };
+    const atm = listings.flatMap(({ expiryDate, strikes }) => {
+      const strike = nearestStrike(strikes, spot);
+      return strike === undefined ? [] : RIGHTS.map((right): SelectedContract => ({ expiryDate, strike, right }));
+    });
+    await Promise.all(
+      atm.map(async (contract) => {
+        const outcome = await this.snapshotOption(probePlan, contract, signal);
+        const entry = this.record(symbol, contract, outcome, probeCounts);
+        if (entry) probes.set(contractKey(contract), entry);
+      }),
+    );
+
+    const found = new Map<string, number[]>();
+    for (const entry of probes.values()) {
+      const iv = entry.ticks.computation((c) => (c.impliedVolatility !== undefined && c.impliedVolatility > 0 ? c.impliedVolatility : undefined));
+      if (iv === undefined) continue;
+      const list = found.get(entry.contract.expiryDate) ?? [];
+      list.push(iv);
+      found.set(entry.contract.expiryDate, list);
+    }
+    const volatility = new Map<string, number>();
+    for (const { expiryDate } of listings) {
+      const ivs = found.get(expiryDate);
+      if (!ivs) this.options.logger.debug({ symbol, expiryDate }, "ibkr: no implied volatility at the money; sizing the strike window with the default");
+      volatility.set(expiryDate, ivs ? ivs.reduce((sum, value) => sum + value, 0) / ivs.length : this.options.defaultVolatility);
+    }
+    let dividendYield: number | undefined;
+    // The farthest expiration's model has seen the most dividends: the steadiest yield estimate.
+    for (const entry of [...probes.values()].sort((a, b) => compareContracts(b.contract, a.contract))) {
+      dividendYield = impliedDividendYield(spot, entry.ticks.computation((c) => c.pvDividend), yearsToExpiry(asOf, entry.contract.expiryDate));
+      if (dividendYield !== undefined) break;
+    }
+    const firstClass = listings[0] ? classOf.get(listings[0].expiryDate) : undefined;
+    return {
+      symbol,
+      underlying,
+      spot,
+      spotDelayed: spotTicks.delayed,
+      asOf,
+      rate: this.options.rate,
+      dividendYield: dividendYield ?? 0,
+      multiplier: firstClass?.multiplier ?? DEFAULT_MULTIPLIER,
+      listings,
+      classOf,
+      volatility,
+      probes,
+      probeCounts,
+    };
+  }
+
+  /** The contracts the query can use, at most `maxContracts` (nearest the money kept). */
+  select(plan: ChainPlan, query: ScanQuery | undefined, maxContracts: number): ChainSelection {
+    return selectContracts({
+      asOf: plan.asOf,
+      spot: plan.spot,
+      listings: plan.listings,
+      volatilityOf: (expiry) => plan.volatility.get(expiry) ?? this.options.defaultVolatility,
+      rate: plan.rate,
+      dividendYield: plan.dividendYield,
+      filters: query?.filters,
+      strategies: query?.strategies,
+      maxContracts,
+      tailDeviations: this.options.tailDeviations,
+    });
+  }
+
+  private async snapshotOption(
+    plan: { readonly symbol: string; readonly classOf: ReadonlyMap<string, OptionClass> },
+    contract: SelectedContract,
+    signal: AbortSignal,
+  ): Promise<SnapshotOutcome> {
+    const optionClass = plan.classOf.get(contract.expiryDate);
+    if (!optionClass) return { kind: "no-definition", message: "no trading class lists this expiration" };
+    return this.options.snapshots.snapshot(optionContract(plan.symbol, contract, optionClass), { signal });
+  }
+
+  /** Counts one option's outcome; throws for the outcomes that fail the whole fetch. */
+  private record(symbol: string, contract: SelectedContract, outcome: SnapshotOutcome, counts: FetchCounts): ContractTicks | undefined {
+    counts.requested++;
+    switch (outcome.kind) {
+      case "done":
+        if (outcome.ticks.empty) {
+          counts.empty++;
+          return undefined;
+        }
+        return { contract, ticks: outcome.ticks, quoteTime: outcome.at };
+      case "no-definition":
+        counts.noDefinition++;
+        return undefined;
+      case "timeout":
+        counts.timedOut++;
+        return undefined;
+      case "failed":
+        counts.failed++;
+        return undefined;
+      case "not-subscribed":
+        throw subscriptionMissing(symbol, "option", `error ${outcome.code}: ${outcome.message}`);
+      case "competing-session":
+        this.options.onCompetingSession(outcome.message);
+        throw competingSession(outcome.message);
+      case "disconnected":
+        throw this.options.notConnected();
+    }
+  }
+
+  /** The underlying's snapshot, or the error that ends the fetch. */
+  private spotTicks(symbol: string, outcome: SnapshotOutcome): { readonly spot: number | undefined; readonly delayed: boolean } {
+    switch (outcome.kind) {
+      case "done":
+        return { spot: outcome.ticks.spot, delayed: outcome.ticks.delayed };
+      case "no-definition":
+        throw symbolNotFound(symbol, outcome.message);
+      case "timeout":
+        throw unavailable(`TWS sent no price for ${symbol} within the snapshot timeout`, RETRY_DELAY_MS);
+      case "failed":
+        throw unavailable(`TWS refused market data for ${symbol} (error ${outcome.code}): ${outcome.message}`, RETRY_DELAY_MS);
+      case "not-subscribed":
+        throw subscriptionMissing(symbol, "stock", `error ${outcome.code}: ${outcome.message}`);
+      case "competing-session":
+        this.options.onCompetingSession(outcome.message);
+        throw competingSession(outcome.message);
+      case "disconnected":
+        throw this.options.notConnected();
+    }
+  }
+}

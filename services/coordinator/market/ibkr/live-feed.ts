@@ -1,0 +1,389 @@
+// A live chain of one symbol for its watchers: streaming market data (one line per contract,
+// plus one for the underlying) for the contracts the plan selects, as many as the line budget
+// spares while leaving room for snapshots, coalesced into at most one chain per interval.
+// It outlives the socket: when the session drops, or TWS loses its data (1101), every line is
+// requested again and the chains carry on without the watchers noticing more than a gap.
+import { setMaxListeners } from "node:events";
+import type { Contract } from "@stoqey/ib";
+import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { resourceExhausted, type RpcError } from "../../../common/errors.js";
+import type { Logger } from "../../../common/logger.js";
+import { yearsToExpiry } from "../../../common/new-york-time.js";
+import type { FeedListener } from "../market-data-provider.js";
+import { cancelMarketData } from "./cancel-market-data.js";
+import { assembleChain, type ContractTicks } from "./chain-assembly.js";
+import type { ChainFetcher, ChainPlan } from "./chain-fetch.js";
+import { compareContracts, contractKey, type SelectedContract } from "./chain-selection.js";
+import { ContractLookup } from "./contract-lookup.js";
+import type { IbConnection, RequestHandler } from "./ib-connection.js";
+import { optionContract } from "./ib-contracts.js";
+import { competingSession, requestErrorAction, subscriptionMissing } from "./ib-errors.js";
+import type { LineBudget, LineLease } from "./line-budget.js";
+import { Priority, type MessagePacer } from "./message-pacer.js";
+import { QuoteTicks } from "./quote-ticks.js";
+import { UpdateCoalescer } from "./update-coalescer.js";
+
+export interface LiveFeedOptions {
+  readonly symbol: string;
+  readonly query?: ScanQuery | undefined;
+  /** At most one chain per this many milliseconds. */
+  readonly intervalMs: number;
+  readonly fetcher: ChainFetcher;
+  readonly connection: IbConnection;
+  readonly pacer: MessagePacer;
+  readonly lines: LineBudget;
+  /** How many lines this feed may hold: the budget less the snapshots' share and other feeds' lines. */
+  readonly lineAllowance: () => number;
+  /** The most contracts one feed streams, lines permitting. */
+  readonly maxContracts: number;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly isDelayed: () => boolean;
+  /** Error 354 on a stream: true once delayed data has been requested instead. */
+  readonly onNotSubscribed: () => Promise<boolean>;
+  readonly onCompetingSession: (message: string) => void;
+  /** The UNAVAILABLE a start fails with while there is no session. */
+  readonly notConnected: () => RpcError;
+  /** First wait before retrying a start that failed; doubles up to 30 s. */
+  readonly restartDelayMs?: number;
+}
+
+/** One streaming request: a line of the budget, and what TWS ticked on it. */
+interface Line {
+  readonly key: string;
+  /** Undefined for the underlying's line. */
+  readonly option: SelectedContract | undefined;
+  readonly contract: Contract;
+  readonly lease: LineLease;
+  readonly ticks: QuoteTicks;
+  /** The request id of the live subscription; undefined while there is none (down, or being re-sent). */
+  reqId: number | undefined;
+  updatedAt: Date | undefined;
+}
+
+/** Open interest for option lines (ticks 27/28); TWS refuses generic ticks only on snapshots. */
+const OPTION_GENERIC_TICKS = "101";
+const MAX_RESTART_DELAY_MS = 30_000;
+const DEFAULT_RESTART_DELAY_MS = 1000;
+const UNDERLYING_KEY = "underlying";
+
+export class LiveFeed {
+  readonly symbol: string;
+  private readonly options: LiveFeedOptions;
+  private readonly listeners = new Set<FeedListener>();
+  private readonly lines = new Map<string, Line>();
+  private readonly coalescer: UpdateCoalescer;
+  private readonly stop = new AbortController();
+  private plan: ChainPlan | undefined;
+  private closed = false;
+  private started = false;
+
+  constructor(options: LiveFeedOptions) {
+    this.options = options;
+    this.symbol = options.symbol;
+    this.coalescer = new UpdateCoalescer({ intervalMs: options.intervalMs, emit: () => this.emit() });
+    // Every line waiting for the pacer listens to it: as many as the line budget.
+    setMaxListeners(0, this.stop.signal);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Lines held, live or waiting to be requested again. */
+  get heldLines(): number {
+    return this.lines.size;
+  }
+
+  add(listener: FeedListener): void {
+    this.listeners.add(listener);
+    if (!this.started) {
+      this.started = true;
+      void this.run();
+    }
+  }
+
+  /** Removes a listener; true when none is left (the owner should then close the feed). */
+  remove(listener: FeedListener): boolean {
+    this.listeners.delete(listener);
+    return this.listeners.size === 0;
+  }
+
+  /** Tells every listener; the feed itself keeps going. */
+  reportError(error: unknown): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener.onError(error);
+      } catch {
+        // A listener that throws from onError has nobody left to tell.
+      }
+    }
+  }
+
+  /**
+   * Requests every line again: after a new session (`reconnected`: the old subscriptions died
+   * with the socket) or TWS's 1101 (`data-lost`: they died at IBKR; cancelled first, so a
+   * server that did keep them frees their lines).
+   */
+  resubscribe(kind: "reconnected" | "data-lost"): void {
+    if (this.closed) return;
+    for (const line of this.lines.values()) {
+      const old = line.reqId;
+      line.reqId = undefined;
+      if (old !== undefined) {
+        this.options.connection.unregister(old);
+        if (kind === "data-lost") this.cancel(old);
+      }
+      this.subscribe(line);
+    }
+  }
+
+  /** Cancels every subscription (paced), then gives the lines back. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop.abort(new Error("feed closed"));
+    this.coalescer.close();
+    this.listeners.clear();
+    for (const line of this.lines.values()) {
+      const reqId = line.reqId;
+      line.reqId = undefined;
+      if (reqId === undefined) {
+        line.lease.release();
+        continue;
+      }
+      this.options.connection.unregister(reqId);
+      this.cancel(reqId, () => {
+        line.lease.release();
+      });
+    }
+    this.lines.clear();
+  }
+
+  /** Whether close() has run; a method, so a check after an await is not narrowed away by one before it. */
+  private isStopped(): boolean {
+    return this.stop.signal.aborted;
+  }
+
+  /** Plans and subscribes, retrying with backoff until it works or the feed closes. */
+  private async run(): Promise<void> {
+    let delay = this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+    while (!this.closed) {
+      try {
+        await this.startOnce();
+        return;
+      } catch (error) {
+        if (this.isStopped()) return;
+        this.options.logger.warn({ err: error, symbol: this.symbol }, "ibkr: live feed could not start; retrying");
+        this.reportError(error);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.stop.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            resolve();
+          }, { once: true });
+        });
+        delay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
+    const { fetcher, connection, lines, query, maxContracts } = this.options;
+    const stop = this.stop.signal;
+    if (!connection.isReady) {
+      const ready = await connection.whenReady(MAX_RESTART_DELAY_MS, stop);
+      if (!ready) throw this.options.notConnected();
+    }
+    const plan = await fetcher.plan(this.symbol, query, stop);
+    if (stop.aborted) return;
+    // One line for the underlying, at least one for an option, within what feeds may hold.
+    const allowance = this.options.lineAllowance();
+    if (allowance < 2) {
+      throw resourceExhausted(
+        `no market data lines left for a live feed of ${this.symbol}: ${lines.limit} allowed, the rest kept for snapshots and other feeds`,
+        5000,
+      );
+    }
+    const chosen = fetcher.select(plan, query, Math.min(maxContracts, allowance - 1)).contracts;
+    this.plan = plan;
+    // Lines are taken in turn with the snapshots waiting for them, nearest the money first, so
+    // a feed opened during a fetch grows from the middle out as the fetch frees its lines.
+    const spread = (option: SelectedContract): number =>
+      Math.abs(Math.log(option.strike / plan.spot)) /
+      (Math.max(plan.volatility.get(option.expiryDate) ?? 0, 1e-6) * Math.sqrt(Math.max(yearsToExpiry(plan.asOf, option.expiryDate), 1e-9)));
+    const ordered = [...chosen].sort((a, b) => spread(a) - spread(b) || compareContracts(a, b));
+    this.addLine(UNDERLYING_KEY, undefined, ContractLookup.stock(plan.underlying), await lines.acquire(stop));
+    for (const option of ordered) {
+      const optionClass = plan.classOf.get(option.expiryDate);
+      if (!optionClass) continue;
+      const lease = await lines.acquire(stop);
+      if (this.isStopped()) {
+        lease.release();
+        return;
+      }
+      const key = contractKey(option);
+      // A probe's snapshot is the freshest quote of the money until the stream ticks.
+      this.addLine(key, option, optionContract(this.symbol, option, optionClass), lease, plan.probes.get(key));
+    }
+    this.options.logger.info({ symbol: this.symbol, lines: this.lines.size }, "ibkr: live feed streaming");
+  }
+
+  private addLine(key: string, option: SelectedContract | undefined, contract: Contract, lease: LineLease, seed?: ContractTicks): void {
+    // The probe is finished with its ticks, so the line may keep adding to them.
+    const line: Line = { key, option, contract, lease, ticks: seed?.ticks ?? new QuoteTicks(), reqId: undefined, updatedAt: seed?.quoteTime };
+    this.lines.set(key, line);
+    this.subscribe(line);
+  }
+
+  /** Sends the line's streaming request when the pacer allows; a line that cannot be sent now waits for the next session. */
+  private subscribe(line: Line): void {
+    const { connection, pacer } = this.options;
+    pacer
+      .send(
+        () => {
+          if (this.closed || this.lines.get(line.key) !== line || line.reqId !== undefined) return;
+          const reqId = connection.nextRequestId();
+          connection.register(reqId, this.handlerFor(line, reqId));
+          const genericTicks = line.option ? OPTION_GENERIC_TICKS : "";
+          if (!connection.send((api) => api.reqMktData(reqId, line.contract, genericTicks, false, false))) {
+            connection.unregister(reqId);
+            return;
+          }
+          line.reqId = reqId;
+        },
+        { priority: Priority.FEED, signal: this.stop.signal },
+      )
+      .catch((error: unknown) => {
+        if (this.closed) return;
+        this.options.logger.warn({ err: error, symbol: this.symbol, line: line.key }, "ibkr: could not request a live line");
+      });
+  }
+
+  private handlerFor(line: Line, reqId: number): RequestHandler {
+    const { pacer, lines, logger } = this.options;
+    let answered = false;
+    const ticked = (): void => {
+      if (!answered) {
+        answered = true;
+        pacer.answered();
+      }
+      line.updatedAt = this.options.now();
+      this.coalescer.mark();
+    };
+    return {
+      onTickPrice: (field, value) => {
+        line.ticks.price(field, value);
+        ticked();
+      },
+      onTickSize: (field, value) => {
+        line.ticks.size(field, value);
+        ticked();
+      },
+      onOptionComputation: (field, computation) => {
+        line.ticks.optionComputation(field, computation);
+        ticked();
+      },
+      onMarketDataType: (type) => {
+        line.ticks.marketDataType(type);
+      },
+      onError: (code, message) => {
+        if (line.reqId !== reqId) return;
+        const action = requestErrorAction(code);
+        switch (action.kind) {
+          case "delayed":
+            line.ticks.marketDataType(3);
+            return;
+          case "ignore":
+            return;
+          case "resend":
+            pacer.rateExceeded();
+            this.forget(line);
+            this.subscribe(line);
+            return;
+          case "requeue":
+            // Fewer lines it is: this one goes, the rest stream on.
+            lines.reduce();
+            logger.warn({ symbol: this.symbol, line: line.key }, "ibkr: TWS refused a live line (error 101, max tickers); streaming fewer");
+            this.drop(line);
+            return;
+          case "not-subscribed":
+            this.forget(line);
+            void this.options.onNotSubscribed().then((switched) => {
+              if (switched) {
+                this.subscribe(line);
+                return;
+              }
+              this.drop(line);
+              this.reportError(subscriptionMissing(this.symbol, line.option ? "option" : "stock", `error ${code}: ${message}`));
+            });
+            return;
+          case "competing-session":
+            this.options.onCompetingSession(message);
+            this.reportError(competingSession(message));
+            return;
+          case "no-definition":
+          case "fail":
+            logger.debug({ symbol: this.symbol, line: line.key, code, message }, "ibkr: live line refused; dropped");
+            this.drop(line);
+            return;
+        }
+      },
+      onDisconnect: () => {
+        if (line.reqId === reqId) line.reqId = undefined;
+      },
+    };
+  }
+
+  /** The request on the line is over (TWS ended it); the line stays held. */
+  private forget(line: Line): void {
+    if (line.reqId !== undefined) this.options.connection.unregister(line.reqId);
+    line.reqId = undefined;
+  }
+
+  /** The line goes for good; its request has already ended at TWS. */
+  private drop(line: Line): void {
+    this.forget(line);
+    if (this.lines.get(line.key) === line) this.lines.delete(line.key);
+    line.lease.release();
+  }
+
+  private cancel(reqId: number, then?: () => void): void {
+    void cancelMarketData(this.options.connection, this.options.pacer, reqId).then(() => then?.());
+  }
+
+  private emit(): void {
+    const plan = this.plan;
+    if (this.closed || !plan) return;
+    const underlying = this.lines.get(UNDERLYING_KEY);
+    const spot = underlying?.ticks.spot ?? plan.spot;
+    const quotes: ContractTicks[] = [];
+    let delayed = this.options.isDelayed() || (underlying?.ticks.delayed ?? false);
+    for (const line of this.lines.values()) {
+      if (!line.option || line.ticks.empty) continue;
+      quotes.push({ contract: line.option, ticks: line.ticks, quoteTime: line.updatedAt ?? plan.asOf });
+      if (line.ticks.delayed) delayed = true;
+    }
+    const chain = assembleChain({
+      symbol: this.symbol,
+      spot,
+      asOf: this.options.now(),
+      rate: plan.rate,
+      dividendYield: plan.dividendYield,
+      multiplier: plan.multiplier,
+      delayed,
+      quotes,
+    });
+    for (const listener of [...this.listeners]) {
+      try {
+        listener.onChain(chain);
+      } catch (error) {
+        try {
+          listener.onError(error);
+        } catch {
+          // Deliberately dropped: a listener that throws twice has nobody left to tell.
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// The coordinator with MARKET_DATA=ibkr, as a process, talking through the real @stoqey/ib to
+// the fake TWS over loopback TCP: scans built from the fake's quotes within IBKR's limits,
+// NOT_FOUND for a symbol TWS does not know, readiness and fast failures while TWS has lost
+// its connection to IBKR, and a watch that carries on across a dropped socket.
+import { credentials, status, type ClientReadableStream } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CoordinatorServiceClient, ScanRequest, WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { callUnary, failureOf } from "../support/echo-server.js";
+import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
+import { FakeTws } from "../fixtures/fake-tws/index.js";
+
+const MAX_LINES = 40;
+/** Bull puts with short deltas 0.20–0.30 and $1 wings, 20 to 35 days out: a few dozen contracts. */
+const QUERY = ScanQuery.fromPartial({
+  strategies: [Strategy.STRATEGY_BULL_PUT],
+  filters: { minDte: 20, maxDte: 35, minShortDelta: 0.2, maxShortDelta: 0.3, maxWidth: 1 },
+  limit: 5,
+});
+
+let fake: FakeTws;
+let scanner: ServiceProcess;
+let coordinator: ServiceProcess;
+let adminPort: number;
+let client: CoordinatorServiceClient;
+
+beforeAll(async () => {
+  fake = await FakeTws.start({ seed: 5, maxLines: 100 });
+  scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER"));
+  const scannerPort = (await scanner.waitForLog((line) => line.msg === "listening")).grpcPort as number;
+  coordinator = spawnService("services/coordinator/main.ts", {
+    ...freePorts("COORDINATOR"),
+    SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
+    MARKET_DATA: "ibkr",
+    IB_HOST: "127.0.0.1",
+    IB_PORT: String(fake.port),
+    IB_CLIENT_ID: "3",
+    IB_MAX_LINES: String(MAX_LINES),
+    IB_SNAPSHOT_TIMEOUT: "5",
+    // Results of one query are not reused from the cache, nor answered stale: each scan fetches.
+    SCAN_CACHE_TTL: "0",
+    STALE_RESULT_MAX_AGE: "0",
+  });
+  const listening = await coordinator.waitForLog((line) => line.msg === "listening");
+  adminPort = listening.adminPort as number;
+  client = new CoordinatorServiceClient(`127.0.0.1:${listening.grpcPort as number}`, credentials.createInsecure());
+  // Ready once connected to TWS.
+  await coordinator.waitForLog((line) => line.msg === "coordinator ready");
+  for (let attempt = 0; attempt < 100 && (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status !== 200; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+});
+
+afterAll(async () => {
+  client.close();
+  coordinator.kill();
+  scanner.kill();
+  await fake.close();
+});
+
+const scan = (symbol: string, query = QUERY) => callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query }), { deadlineMs: 30_000 });
+
+describe("the coordinator on IBKR market data", () => {
+  it("scans spreads whose quotes came from TWS, within IBKR's message and line limits", async () => {
+    const before = { snapshots: fake.stats.snapshots };
+    const scanned = await scan("SPY");
+    expect(scanned.error).toBeUndefined();
+    const result = scanned.response?.result;
+    expect(result?.spreads.length).toBe(5);
+    expect(result?.delayed).toBe(false);
+    // The chain's underlying is the fake's spot, and every leg was asked of the fake.
+    expect(result?.underlyingPrice).toBeCloseTo(fake.spot("SPY") ?? Number.NaN, 2);
+    expect(fake.stats.snapshots - before.snapshots).toBeGreaterThan(10);
+    for (const spread of result?.spreads ?? []) {
+      expect(spread.dte).toBeGreaterThanOrEqual(20);
+      expect(spread.dte).toBeLessThanOrEqual(35);
+      for (const leg of spread.legs) expect(leg.bid).toBeLessThanOrEqual(leg.ask);
+    }
+    expect(fake.stats.error100).toBe(0);
+    expect(fake.stats.error101).toBe(0);
+    expect(fake.stats.maxOpenLines).toBeLessThanOrEqual(MAX_LINES);
+  });
+
+  it("answers NOT_FOUND for a symbol TWS has no definition for", async () => {
+    fake.setUnknownSymbols(["ZZZZ"]);
+    const missing = failureOf(await scan("ZZZZ"), status.NOT_FOUND);
+    expect(missing.details).toContain("ZZZZ");
+  });
+
+  it("fails readiness and fails scans fast while TWS has lost IBKR (1100), and recovers on 1101", async () => {
+    fake.sendConnectivity(1100);
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status).toBe(503);
+    const down = failureOf(await scan("QQQ"), status.UNAVAILABLE);
+    expect(down.details.length).toBeGreaterThan(0);
+    fake.sendConnectivity(1101);
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status).toBe(200);
+    expect((await scan("QQQ")).error).toBeUndefined();
+  });
+
+  it("keeps a watch going across a dropped socket, with fresh data after the reconnection", async () => {
+    const watch: ClientReadableStream<WatchSpreadsResponse> = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 }));
+    const received: WatchSpreadsResponse[] = [];
+    const errors: unknown[] = [];
+    watch.on("data", (message: WatchSpreadsResponse) => received.push(message));
+    watch.on("error", (error: Error & { code: status }) => {
+      if (error.code !== status.CANCELLED) errors.push(error);
+    });
+    try {
+      await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+      // The market moves: each tick pushes new quotes to the open lines.
+      const ticking = setInterval(() => fake.tick(), 300);
+      try {
+        await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+        const connectionsBefore = fake.stats.connections;
+        fake.dropConnections();
+        await expect.poll(() => fake.stats.connections, { timeout: 20_000 }).toBeGreaterThan(connectionsBefore);
+        const afterDrop = received.length;
+        const asOfBefore = received.at(-1)?.update?.result?.chainAsOf?.getTime() ?? 0;
+        await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThan(afterDrop);
+        expect(received.at(-1)?.update?.result?.chainAsOf?.getTime()).toBeGreaterThan(asOfBefore);
+      } finally {
+        clearInterval(ticking);
+      }
+      expect(errors).toEqual([]);
+      expect(received.map((message) => message.update?.sequence)).toEqual(received.map((_, index) => BigInt(index + 1)));
+    } finally {
+      watch.cancel();
+    }
+  });
+});
