@@ -114,6 +114,7 @@ bench: setup $(BENCH_STAMP)
 	node_modules/.bin/tsc -p tsconfig.bench.json
 	node dist/bench/engine-throughput.js
 	node dist/bench/watch-fanout.js
+	node dist/bench/ibkr-fetch.js
 	node dist/bench/scan-throughput.js $(BENCH_BIN)/ghz
 	node_modules/.bin/vitest bench --run --config vitest.bench.config.ts
 
