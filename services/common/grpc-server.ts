@@ -10,6 +10,7 @@ import { createAuthInterceptor } from "./auth/auth-interceptor.js";
 import { createCallLimiter, limitsAreOff, type CallLimits } from "./call-limits.js";
 import { createCallObserver } from "./call-observer.js";
 import { serverCredentials, type ServerTls } from "./tls.js";
+import { tolerantDefinition } from "./undecodable-request.js";
 import type { Logger } from "./logger.js";
 import { addReflection } from "./reflection.js";
 
@@ -84,7 +85,7 @@ export class GrpcServer {
     if (this.started) throw new Error("services must be added before the server starts");
     const name = serviceNameOf(definition);
     for (const method of adminMethods) this.adminMethods.add(`/${name}/${method}`);
-    this.server.addService(definition, implementation);
+    this.server.addService(tolerantDefinition(definition), implementation);
     this.serviceNames.push(name);
     this.health.setStatus(name, "NOT_SERVING");
   }

@@ -12,6 +12,7 @@ import { REQUEST_ID_KEY } from "./call-observer.js";
 import { cancelled, deadlineExceeded, RpcError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { isServiceError, rpcErrorToStatus, STATUS_DETAILS_KEY } from "./status-details.js";
+import { UndecodableRequest } from "./undecodable-request.js";
 
 /** What a handler knows about its call besides the request. */
 export interface CallContext {
@@ -99,6 +100,12 @@ export function errorToStatus(error: unknown, context: CallContext): StatusObjec
   };
 }
 
+/** The request, or INVALID_ARGUMENT thrown for one whose bytes did not decode. */
+function decoded<Request>(request: Request): Request {
+  if (request instanceof UndecodableRequest) throw request.toError();
+  return request;
+}
+
 /** Adapts an async unary handler to grpc-js: time limit, cancellation, error mapping. */
 export function unaryHandler<Request, Response>(
   method: string,
@@ -118,7 +125,7 @@ export function unaryHandler<Request, Response>(
     // The caller is answered when time is up, even if the handler has not noticed yet.
     scope.context.signal.addEventListener("abort", () => answer(scope.context.signal.reason), { once: true });
     // A handler that throws before returning its promise is answered like one that rejects.
-    new Promise<Response>((resolve) => resolve(handle(call.request, scope.context))).then(
+    new Promise<Response>((resolve) => resolve(handle(decoded(call.request), scope.context))).then(
       (response) => answer(undefined, response),
       (error: unknown) => answer(error ?? new Error("handler rejected without a reason")),
     );
@@ -148,7 +155,7 @@ export function serverStreamHandler<Request, Response>(
         });
       },
     };
-    new Promise<void>((resolve) => resolve(handle(call.request, sink, scope.context))).then(
+    new Promise<void>((resolve) => resolve(handle(decoded(call.request), sink, scope.context))).then(
       () => {
         scope.close();
         if (!signal.aborted) call.end();

@@ -217,6 +217,30 @@ describe("WatchSpreads", () => {
   });
 });
 
+describe("requests whose bytes do not decode", () => {
+  // Field 1, length-delimited, with a length that never ends: no decoder can read it.
+  const garbage = Buffer.from([0x0a, 0x80]);
+  const identity = (bytes: Buffer): Buffer => bytes;
+
+  it("get INVALID_ARGUMENT saying so, on unary and streaming methods alike, never INTERNAL", async () => {
+    const unary = await new Promise<{ code: number; details: string }>((resolve) => {
+      client.makeUnaryRequest("/spreadscan.scanner.v1.ScannerService/Scan", identity, identity, garbage, (error) => {
+        resolve({ code: error?.code ?? 0, details: error?.details ?? "" });
+      });
+    });
+    expect(unary.code).toBe(status.INVALID_ARGUMENT);
+    expect(unary.details).toContain("could not be decoded");
+    const streamed = await new Promise<{ code: number }>((resolve) => {
+      const stream = client.makeServerStreamRequest("/spreadscan.scanner.v1.ScannerService/WatchSpreads", identity, identity, garbage);
+      stream.on("data", () => undefined);
+      stream.on("error", (error: { code: number }) => {
+        resolve(error);
+      });
+    });
+    expect(streamed.code).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
 describe("the scan pool", () => {
   it("keeps health answering while a large scan runs on a worker, and refuses scans past its slots with RESOURCE_EXHAUSTED", async () => {
     const own = await startInProcessScanner({ maxConcurrentScans: 1, maxQueuedScans: 0, retryAfterMs: 750 });
