@@ -29,11 +29,19 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * Violations sent at most: each is a line of the trailers, and a request with thousands of
+ * bad entries would make trailers too large to send (the call then gets no status at all).
+ */
+export const MAX_FIELD_VIOLATIONS = 20;
+
 export function invalidArgument(violations: readonly FieldViolation[], message?: string): RpcError {
-  const summary =
-    message ??
-    `invalid request: ${violations.map((violation) => `${violation.field}: ${violation.description}`).join("; ")}`;
-  return new RpcError(GrpcStatus.INVALID_ARGUMENT, summary, { fieldViolations: violations });
+  const kept: FieldViolation[] =
+    violations.length <= MAX_FIELD_VIOLATIONS
+      ? [...violations]
+      : [...violations.slice(0, MAX_FIELD_VIOLATIONS - 1), { field: "", description: `and ${violations.length - MAX_FIELD_VIOLATIONS + 1} more violations like these` }];
+  const summary = message ?? `invalid request: ${kept.map((violation) => `${violation.field}: ${violation.description}`).join("; ")}`;
+  return new RpcError(GrpcStatus.INVALID_ARGUMENT, summary, { fieldViolations: kept });
 }
 
 export function notFound(message: string): RpcError {

@@ -9,6 +9,7 @@ export const STATUS_DETAILS_KEY = "grpc-status-details-bin";
 
 const BAD_REQUEST_TYPE_URL = "type.googleapis.com/google.rpc.BadRequest";
 const RETRY_INFO_TYPE_URL = "type.googleapis.com/google.rpc.RetryInfo";
+const MAX_MESSAGE_CHARS = 2000;
 
 /** Builds the status a failed call ends with, details included, from one of our errors. */
 export function rpcErrorToStatus(error: RpcError, metadata: Metadata = new Metadata()): StatusObject {
@@ -33,11 +34,13 @@ export function rpcErrorToStatus(error: RpcError, metadata: Metadata = new Metad
       ),
     });
   }
+  // The message travels in a header: a long one would make the trailers too large to send.
+  const message = error.message.length > MAX_MESSAGE_CHARS ? `${error.message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : error.message;
   if (details.length > 0) {
-    const encoded = Status.encode({ code: error.code, message: error.message, details }).finish();
+    const encoded = Status.encode({ code: error.code, message, details }).finish();
     metadata.set(STATUS_DETAILS_KEY, Buffer.from(encoded));
   }
-  return { code: error.code, details: error.message, metadata };
+  return { code: error.code, details: message, metadata };
 }
 
 /** The rich details of a failed call, decoded from its trailers. */

@@ -47,3 +47,14 @@ describe("google.rpc status details", () => {
     expect(readStatusDetails({ metadata: new Metadata() })).toEqual({ fieldViolations: [] });
   });
 });
+
+describe("a request with thousands of bad entries", () => {
+  it("gets at most 20 violations, the last one counting the rest, and a bounded message", () => {
+    const violations = Array.from({ length: 5000 }, (_, index) => ({ field: `query.strategies[${index}]`, description: "is not a strategy" }));
+    const status = rpcErrorToStatus(invalidArgument(violations));
+    const decoded = readStatusDetails({ metadata: status.metadata });
+    expect(decoded.fieldViolations).toHaveLength(20);
+    expect(decoded.fieldViolations.at(-1)?.description).toBe("and 4981 more violations like these");
+    expect(status.details.length).toBeLessThanOrEqual(2000);
+  });
+});
