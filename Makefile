@@ -20,7 +20,7 @@ BENCH_STAMP := $(TOOLS)/bench-bin/.installed
 BUF_BREAKING_AGAINST ?=
 
 .PHONY: help setup gen check-gen lint lint-proto breaking lint-ts typecheck build check-go check-python \
-        check-esm test test-unit run run-scanner run-coordinator bench clean
+        check-esm test test-unit test-faults run run-scanner run-coordinator bench clean
 
 help:
 	@echo "make setup      install the pinned tools this project needs (npm, go install, pip)"
@@ -95,6 +95,13 @@ test: setup lint check-gen typecheck check-esm check-go check-python test-unit
 test-unit: setup
 	node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=$(TOOLS)/vitest-report.json
 	@node -e 'const r = require("./$(TOOLS)/vitest-report.json"); console.log(`vitest: $${r.numPassedTests} passed, $${r.numFailedTests} failed`)'
+
+# Fault suites (test/faults/): real services under faults; docs/RELIABILITY.md is rendered
+# from their results even when one fails, so that it always shows the last run.
+test-faults: setup
+	rm -rf test/faults/results
+	status=0; node_modules/.bin/vitest run --config vitest.faults.config.ts || status=$$?; \
+	node --import tsx test/faults/write-reliability.ts; exit $$status
 
 run: setup build
 	scripts/run.sh

@@ -1,0 +1,268 @@
+// SIGTERM to each service under load, then a restart on the same port: scans in flight
+// finish or end UNAVAILABLE (retryable), watches of the stopping service end UNAVAILABLE,
+// watchers that reconnect start again from a full snapshot (initial, sequence 1) and carry
+// on, and the coordinator's own watchers ride out a scanner restart without a gap. Nothing
+// hangs.
+import { credentials, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { afterAll, describe, expect, it } from "vitest";
+import { CoordinatorServiceClient, ScanRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { ScannerServiceClient, WatchSpreadsRequest as ScannerWatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import type { SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { assertCriteria } from "./support/assert-criteria.js";
+import { CallRecorder, countByStatus, round, type CallOutcome } from "./support/call-recorder.js";
+import { criterion, failuresText, mebibytes, recordResult, statusName } from "./support/fault-report.js";
+import { CREDIT_QUERY, SYMBOLS } from "./support/queries.js";
+import { CLIENT_CHANNEL_OPTIONS, killAll, residentMemoryBytes, sleep, startCoordinator, startScanner, stopWith, waitUntil, type RunningService } from "./support/services.js";
+
+const SCAN_CLIENTS = 10;
+const COORDINATOR_WATCHERS = 10;
+const SCANNER_WATCHERS = 5;
+const THINK_MS = 1000;
+const DEADLINE_MS = 10_000;
+const GRACE_S = 5;
+const WATCH_SYMBOL = "IWM";
+const RECONNECT_MS = 200;
+/** How long after SIGTERM a watch of the stopping service may take to end (the grace period and a second). */
+const WATCH_END_BOUND_MS = (GRACE_S + 1) * 1000;
+
+const COORDINATOR_ENV = {
+  CIRCUIT_BREAKER_THRESHOLD: "3",
+  CIRCUIT_BREAKER_TIMEOUT: "2",
+  SCANNER_MAX_RETRIES: "1",
+  SCANNER_TIMEOUT: "2",
+  REQUESTS_PER_SECOND: "1000",
+  BURST_SIZE: "1000",
+  MAX_CONCURRENT_SCANS: "20",
+  SHUTDOWN_GRACE_PERIOD: String(GRACE_S),
+};
+const SCANNER_ENV = { SHUTDOWN_GRACE_PERIOD: String(GRACE_S) };
+
+afterAll(killAll);
+
+/** One stream of a reconnecting watcher: what it received and how it ended. */
+interface Connection {
+  readonly openedAt: number;
+  readonly updates: SpreadsUpdate[];
+  ended?: { readonly code: status; readonly details: string; readonly at: number };
+}
+
+/** A watcher that reopens its stream RECONNECT_MS after it ends, as a client library would, until stopped. */
+class ReconnectingWatcher {
+  readonly connections: Connection[] = [];
+  private call: ClientReadableStream<{ update?: SpreadsUpdate | undefined }> | undefined;
+  private running = true;
+
+  constructor(private readonly open: () => ClientReadableStream<{ update?: SpreadsUpdate | undefined }>) {
+    this.connect();
+  }
+
+  private connect(): void {
+    if (!this.running) return;
+    const connection: Connection = { openedAt: performance.now(), updates: [] };
+    this.connections.push(connection);
+    const call = this.open();
+    this.call = call;
+    call.on("data", (message: { update?: SpreadsUpdate | undefined }) => {
+      if (message.update) connection.updates.push(message.update);
+    });
+    call.on("error", (error: ServiceError) => {
+      connection.ended = { code: error.code, details: error.details, at: performance.now() };
+      if (this.running) setTimeout(() => this.connect(), RECONNECT_MS);
+    });
+    call.on("end", () => {
+      connection.ended ??= { code: status.OK, details: "", at: performance.now() };
+    });
+  }
+
+  /** The connection open at `instant`, if any. */
+  connectionAt(instant: number): Connection | undefined {
+    return this.connections.find((connection) => connection.openedAt <= instant && (connection.ended === undefined || connection.ended.at >= instant));
+  }
+
+  /** Connections opened after `instant` that got at least one message. */
+  connectionsAfter(instant: number): Connection[] {
+    return this.connections.filter((connection) => connection.openedAt > instant && connection.updates.length > 0);
+  }
+
+  get current(): Connection | undefined {
+    return this.connections.at(-1);
+  }
+
+  stop(): void {
+    this.running = false;
+    this.call?.cancel();
+  }
+}
+
+/** Sequence numbers that are not 1, 2, 3, ... in a connection: updates it never saw. */
+const gaps = (connection: Connection): number => connection.updates.filter((update, index) => update.sequence !== BigInt(index + 1)).length;
+
+/** A connection's first message must be a full snapshot: initial, sequence 1. */
+const startsWithSnapshot = (connection: Connection): boolean => connection.updates[0]?.initial === true && connection.updates[0].sequence === 1n;
+
+describe("SIGTERM to each service under load", () => {
+  it("finishes or fails retryably what is in flight, ends watches UNAVAILABLE, and lets reconnecting clients carry on from a snapshot", async () => {
+    const began = performance.now();
+    let scanner: RunningService = await startScanner(SCANNER_ENV);
+    let coordinator: RunningService = await startCoordinator(scanner.address, COORDINATOR_ENV);
+    const scannerPort = scanner.grpcPort;
+    const coordinatorPort = coordinator.grpcPort;
+    const scanClients = Array.from({ length: SCAN_CLIENTS }, () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
+    const watchClient = new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
+    const scannerWatchClient = new ScannerServiceClient(scanner.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
+    const recorder = new CallRecorder();
+    const scan = (index: number): Promise<CallOutcome<unknown>> => {
+      const client = scanClients[index % SCAN_CLIENTS]!;
+      return recorder.unary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: SYMBOLS[index % SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true }), DEADLINE_MS);
+    };
+    const coordinatorWatchers: ReconnectingWatcher[] = [];
+    const scannerWatchers: ReconnectingWatcher[] = [];
+    let loadRunning = true;
+    let load: Promise<unknown> = Promise.resolve();
+    try {
+      for (let index = 0; index < COORDINATOR_WATCHERS; index++) {
+        coordinatorWatchers.push(new ReconnectingWatcher(() => watchClient.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 }))));
+      }
+      // The scanner has IWM's chain once the coordinator's feed has sent it.
+      await waitUntil("the coordinator's watchers to get two messages", () => coordinatorWatchers.every((watcher) => (watcher.current?.updates.length ?? 0) >= 2), 20_000);
+      for (let index = 0; index < SCANNER_WATCHERS; index++) {
+        scannerWatchers.push(new ReconnectingWatcher(() => scannerWatchClient.watchSpreads(ScannerWatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 }))));
+      }
+      await waitUntil("the scanner's watchers to get a message", () => scannerWatchers.every((watcher) => (watcher.current?.updates.length ?? 0) >= 1), 20_000);
+      load = Promise.all(
+        scanClients.map(async (_, index) => {
+          await sleep((THINK_MS * index) / SCAN_CLIENTS);
+          while (loadRunning) {
+            await scan(index);
+            await sleep(THINK_MS);
+          }
+        }),
+      );
+      await sleep(3000);
+
+      // ---- the coordinator ----
+      const coordinatorMemory = await residentMemoryBytes(coordinator.adminPort);
+      const inFlightA = Array.from({ length: 5 }, (_, index) => scan(index));
+      await sleep(50);
+      const termA = performance.now();
+      const exitA = await stopWith(coordinator, "SIGTERM", (GRACE_S + 5) * 1000);
+      const exitedA = performance.now();
+      const endedA = coordinatorWatchers.map((watcher) => watcher.connectionAt(termA));
+      await sleep(1000);
+      coordinator = await startCoordinator(scanner.address, COORDINATOR_ENV, coordinatorPort);
+      const backA = performance.now();
+      await waitUntil("the coordinator's watchers to reconnect and get three messages", () => coordinatorWatchers.every((watcher) => watcher.connectionsAfter(backA - 1000).some((connection) => connection.updates.length >= 3)), 20_000).catch(() => undefined);
+      const outcomesA = await Promise.all(inFlightA);
+      await sleep(2000);
+
+      // ---- the scanner ----
+      const scannerMemory = await residentMemoryBytes(scanner.adminPort);
+      const coordinatorSeqBeforeB = coordinatorWatchers.map((watcher) => watcher.current?.updates.length ?? 0);
+      const inFlightB = Array.from({ length: 5 }, (_, index) => scan(index));
+      await sleep(50);
+      const termB = performance.now();
+      const exitB = await stopWith(scanner, "SIGTERM", (GRACE_S + 5) * 1000);
+      const exitedB = performance.now();
+      const endedB = scannerWatchers.map((watcher) => watcher.connectionAt(termB));
+      await sleep(1000);
+      scanner = await startScanner(SCANNER_ENV, scannerPort);
+      const backB = performance.now();
+      await waitUntil(
+        "every watcher to carry on after the scanner's restart",
+        () =>
+          scannerWatchers.every((watcher) => watcher.connectionsAfter(backB - 1000).some((connection) => connection.updates.length >= 2)) &&
+          coordinatorWatchers.every((watcher, index) => (watcher.current?.updates.length ?? 0) >= (coordinatorSeqBeforeB[index] ?? 0) + 3),
+        30_000,
+      ).catch(() => undefined);
+      const outcomesB = await Promise.all(inFlightB);
+      // Scans work again (the coordinator's circuit closes after its 2 s timeout and a probe).
+      const firstOkAfterB = await (async () => {
+        const deadline = performance.now() + 20_000;
+        while (performance.now() < deadline) {
+          const ok = recorder.outcomes.find((outcome) => outcome.code === status.OK && outcome.startedAt > backB);
+          if (ok) return ok.endedAt;
+          await sleep(100);
+        }
+        return Number.POSITIVE_INFINITY;
+      })();
+      await sleep(3000);
+      loadRunning = false;
+      await load;
+      const coordinatorMemoryAfter = await residentMemoryBytes(coordinator.adminPort);
+      const scannerMemoryAfter = await residentMemoryBytes(scanner.adminPort);
+
+      // ---- verdicts ----
+      const loadFailures = recorder.outcomes.filter((outcome) => outcome.code !== status.OK);
+      const settledAfterB = recorder.outcomes.filter((outcome) => outcome.startedAt > firstOkAfterB + 1000);
+      const watchEndsA = endedA.map((connection) => connection?.ended);
+      const watchEndsB = endedB.map((connection) => connection?.ended);
+      const endedInTime = (ends: ({ code: status; at: number } | undefined)[], from: number): boolean => ends.every((end) => end !== undefined && end.at - from <= WATCH_END_BOUND_MS);
+      const reconnectedA = coordinatorWatchers.map((watcher) => watcher.connectionsAfter(backA - 1000).find((connection) => connection.updates.length > 0));
+      const reconnectedB = scannerWatchers.map((watcher) => watcher.connectionsAfter(backB - 1000).find((connection) => connection.updates.length > 0));
+      const coordinatorConnectionsInB = coordinatorWatchers.map((watcher) => watcher.connectionAt(termB));
+      const lost = coordinatorWatchers.reduce((sum, watcher) => sum + watcher.connections.reduce((inner, connection) => inner + gaps(connection), 0), 0) + scannerWatchers.reduce((sum, watcher) => sum + watcher.connections.reduce((inner, connection) => inner + gaps(connection), 0), 0);
+      // A watch of a stopped service still open a second past the bound has hung.
+      const hungAfter = (ends: ({ at: number } | undefined)[], from: number): number => ends.filter((end) => end === undefined || end.at - from > WATCH_END_BOUND_MS + 1000).length;
+      const streamHung = hungAfter(watchEndsA, termA) + hungAfter(watchEndsB, termB);
+      const codesText = (ends: ({ code: status } | undefined)[]): string => ends.map((end) => (end ? statusName(end.code) : "still open")).join(", ");
+      const allowed = (outcomes: CallOutcome<unknown>[]): boolean => outcomes.every((outcome) => outcome.code === status.OK || outcome.code === status.UNAVAILABLE);
+      const countOk = (outcomes: CallOutcome<unknown>[]): string => `${outcomes.filter((outcome) => outcome.code === status.OK).length} OK, ${outcomes.filter((outcome) => outcome.code === status.UNAVAILABLE).length} UNAVAILABLE of ${outcomes.length}`;
+
+      // Streams count as calls too: each connection a watcher opened.
+      for (const watcher of [...coordinatorWatchers, ...scannerWatchers]) {
+        for (const connection of watcher.connections) if (connection.ended) recorder.record(connection.ended.code);
+      }
+      const criteria = [
+        criterion("no call hangs past its deadline + 1 s", `${recorder.hungCalls}`, recorder.hungCalls === 0),
+        criterion("every scan ends OK or UNAVAILABLE (retryable)", failuresText(countByStatus(loadFailures)), loadFailures.every((outcome) => outcome.code === status.UNAVAILABLE)),
+        criterion("coordinator SIGTERM: scans in flight finish OK or end UNAVAILABLE", countOk(outcomesA), allowed(outcomesA)),
+        criterion("coordinator SIGTERM: it exits 0", `${exitA.code ?? exitA.signal} after ${round((exitedA - termA) / 1000, 2)} s`, exitA.code === 0),
+        criterion(`coordinator SIGTERM: every watch ends UNAVAILABLE within ${WATCH_END_BOUND_MS / 1000} s`, codesText(watchEndsA), watchEndsA.every((end) => end?.code === status.UNAVAILABLE) && endedInTime(watchEndsA, termA)),
+        criterion("coordinator restarted: every watcher reconnects to a full snapshot (initial, sequence 1) and carries on (≥ 3 messages)", `${reconnectedA.filter((connection) => connection && startsWithSnapshot(connection)).length} of ${COORDINATOR_WATCHERS}`, reconnectedA.every((connection) => connection !== undefined && startsWithSnapshot(connection) && connection.updates.length >= 3)),
+        criterion("scanner SIGTERM: scans in flight finish OK or end UNAVAILABLE", countOk(outcomesB), allowed(outcomesB)),
+        criterion("scanner SIGTERM: it exits 0", `${exitB.code ?? exitB.signal} after ${round((exitedB - termB) / 1000, 2)} s`, exitB.code === 0),
+        criterion(`scanner SIGTERM: its watches end UNAVAILABLE within ${WATCH_END_BOUND_MS / 1000} s`, codesText(watchEndsB), watchEndsB.every((end) => end?.code === status.UNAVAILABLE) && endedInTime(watchEndsB, termB)),
+        criterion("scanner restarted: its watchers reconnect to a full snapshot (initial, sequence 1) and carry on", `${reconnectedB.filter((connection) => connection && startsWithSnapshot(connection)).length} of ${SCANNER_WATCHERS}`, reconnectedB.every((connection) => connection !== undefined && startsWithSnapshot(connection) && connection.updates.length >= 2)),
+        criterion(
+          "scanner restart: the coordinator's watches stay open and carry on (≥ 3 more messages)",
+          `${coordinatorConnectionsInB.filter((connection) => connection?.ended === undefined).length} of ${COORDINATOR_WATCHERS} open`,
+          coordinatorConnectionsInB.every((connection, index) => connection !== undefined && connection.ended === undefined && connection.updates.length >= (coordinatorSeqBeforeB[index] ?? 0) + 3),
+        ),
+        criterion("no watcher update lost (sequence gaps within a connection)", `${lost}`, lost === 0),
+        criterion("scans succeed again after the scanner's restart, and all of them once one has", `${round((firstOkAfterB - backB) / 1000, 2)} s to the first; ${countOk(settledAfterB)} after`, Number.isFinite(firstOkAfterB) && settledAfterB.length > 0 && settledAfterB.every((outcome) => outcome.code === status.OK)),
+      ];
+      recordResult({
+        name: "sigterm",
+        title: "2. SIGTERM to each service under load",
+        load: `${SCAN_CLIENTS} clients scanning (bypass_cache, ${THINK_MS} ms apart, deadline ${DEADLINE_MS / 1000} s), ${COORDINATOR_WATCHERS} coordinator and ${SCANNER_WATCHERS} scanner watchers of ${WATCH_SYMBOL}, reconnecting ${RECONNECT_MS} ms after an end`,
+        faults: `SIGTERM to the coordinator, restart on its port 1 s after it exits; then SIGTERM to the scanner, likewise (SHUTDOWN_GRACE_PERIOD ${GRACE_S} s); 5 scans sent 50 ms before each signal`,
+        calls: recorder.total,
+        byStatus: recorder.byStatus(),
+        hungCalls: recorder.hungCalls + streamHung,
+        lostWatcherUpdates: lost,
+        memory: [
+          { process: "coordinator", beforeMb: mebibytes(coordinatorMemory), afterMb: mebibytes(coordinatorMemoryAfter), note: "before: the first process, before SIGTERM; after: the restarted one, at the end" },
+          { process: "scanner", beforeMb: mebibytes(scannerMemory), afterMb: mebibytes(scannerMemoryAfter), note: "before: the first process, before SIGTERM; after: the restarted one, at the end" },
+        ],
+        criteria,
+        figures: {
+          "coordinator: SIGTERM to exit (s)": round((exitedA - termA) / 1000, 2),
+          "coordinator: watches ended after SIGTERM within (ms)": round(Math.max(...watchEndsA.map((end) => (end ? end.at - termA : Number.NaN)))),
+          "coordinator: watch end details": watchEndsA[0]?.details ?? "",
+          "scanner: SIGTERM to exit (s)": round((exitedB - termB) / 1000, 2),
+          "scanner: watches ended after SIGTERM within (ms)": round(Math.max(...watchEndsB.map((end) => (end ? end.at - termB : Number.NaN)))),
+          "scanner restart to first successful scan (s)": round((firstOkAfterB - backB) / 1000, 2),
+          "connections per coordinator watcher / scanner watcher": `${coordinatorWatchers.map((watcher) => watcher.connectionsAfter(0).length).join(",")} / ${scannerWatchers.map((watcher) => watcher.connectionsAfter(0).length).join(",")}`,
+        },
+        durationSeconds: round((performance.now() - began) / 1000),
+      });
+      assertCriteria(criteria);
+      expect(streamHung, "watches of a stopped service still open").toBe(0);
+    } finally {
+      loadRunning = false;
+      for (const watcher of [...coordinatorWatchers, ...scannerWatchers]) watcher.stop();
+      await load;
+      for (const client of [...scanClients, watchClient, scannerWatchClient]) client.close();
+    }
+  });
+});

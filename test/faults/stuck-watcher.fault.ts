@@ -1,0 +1,189 @@
+// One coordinator watcher that reads nothing for 60 s beside 100 that read: the stuck one
+// must cost the others neither delivery latency nor updates, and the coordinator no more
+// than a bounded amount of memory (flow control holds its backlog, the scanner coalesces).
+//
+// The measure of delivery is each message's latency from its chain's as-of instant to its
+// arrival here. The simulated market stamps a chain's as-of on its own clock, the host's,
+// which this process shares, so the latency covers everything between a tick and the
+// watcher: the coordinator's push to the scanner, the scanner's evaluation and fan-out, the
+// relay. Inter-arrival regularity alone would miss a delay that holds every message back by
+// the same amount; it is reported beside it. The as-of instants lie on the market's step grid,
+// a fixed offset (less than one tick) before the feed's timer fires; the offset is the same
+// for as long as one feed runs, so the run without the stuck watcher and the run with it are
+// taken from one feed, one after the other, and compared on the latency above the floor the
+// first run sets (its minimum), where the offset cancels.
+import { credentials, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { afterAll, describe, expect, it } from "vitest";
+import { CoordinatorServiceClient, WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { percentile, round } from "./support/call-recorder.js";
+import { assertCriteria } from "./support/assert-criteria.js";
+import { criterion, mebibytes, recordResult, statusName } from "./support/fault-report.js";
+import { CREDIT_QUERY } from "./support/queries.js";
+import { CLIENT_CHANNEL_OPTIONS, killAll, prometheusValue, residentMemoryBytes, sleep, startCoordinator, startScanner } from "./support/services.js";
+
+const READERS = 100;
+const CHANNELS = 10;
+const SYMBOL = "AAPL";
+const BASELINE_MS = 30_000;
+const SETTLE_MS = 5000;
+const STUCK_MS = 60_000;
+const MEMORY_BOUND_MB = 50;
+// Latencies here are tens of milliseconds; a scheduler hiccup on two shared cores moves a
+// p99 by a few, so the 2× criterion gets this much absolute slack.
+const LATENCY_SLACK_MS = 10;
+
+afterAll(killAll);
+
+interface Reader {
+  readonly call: ClientReadableStream<WatchSpreadsResponse>;
+  readonly sequences: bigint[];
+  /** Arrival minus chain as-of, ms, with the arrival instant (epoch ms). */
+  readonly deliveries: { readonly arrivedAt: number; readonly latencyMs: number }[];
+  ended: status | undefined;
+}
+
+function read(client: CoordinatorServiceClient): Reader {
+  const call = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 }));
+  const reader: Reader = { call, sequences: [], deliveries: [], ended: undefined };
+  call.on("data", (message: WatchSpreadsResponse) => {
+    const arrivedAt = Date.now();
+    reader.sequences.push(message.update?.sequence ?? 0n);
+    const asOf = message.update?.result?.chainAsOf?.getTime();
+    if (asOf !== undefined && !message.update?.initial) reader.deliveries.push({ arrivedAt, latencyMs: arrivedAt - asOf });
+  });
+  call.on("error", (error: ServiceError) => (reader.ended = error.code));
+  call.on("end", () => (reader.ended ??= status.OK));
+  return reader;
+}
+
+function lost(sequences: readonly bigint[]): number {
+  let missing = 0;
+  sequences.forEach((sequence, index) => {
+    if (sequence !== BigInt(index + 1)) missing++;
+  });
+  return missing;
+}
+
+/** Each reader's gaps between messages, ms: how regular delivery is. */
+function interArrivals(readers: readonly Reader[], from: number, to: number): number[] {
+  return readers.flatMap((reader) => {
+    const arrivals = reader.deliveries.filter((delivery) => delivery.arrivedAt >= from && delivery.arrivedAt < to).map((delivery) => delivery.arrivedAt);
+    return arrivals.slice(1).map((arrival, index) => arrival - (arrivals[index] ?? arrival));
+  });
+}
+
+const latenciesBetween = (readers: readonly Reader[], from: number, to: number): number[] =>
+  readers.flatMap((reader) => reader.deliveries.filter((delivery) => delivery.arrivedAt >= from && delivery.arrivedAt < to).map((delivery) => delivery.latencyMs));
+
+describe("a watcher that reads nothing for 60 s beside 100 that read", () => {
+  it("costs the others no latency and no updates, and the coordinator less than 50 MB", async () => {
+    const began = performance.now();
+    const scanner = await startScanner();
+    const coordinator = await startCoordinator(scanner.address, { SIMULATED_TICK_INTERVAL: "0.5" });
+    // The readers come from a few connections, as a few client processes would; the stuck one has its own.
+    const channels = Array.from({ length: CHANNELS }, () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
+    const stuckChannel = new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
+    const readers: Reader[] = [];
+    let stuck: ClientReadableStream<WatchSpreadsResponse> | undefined;
+    try {
+      for (let index = 0; index < READERS; index++) readers.push(read(channels[index % CHANNELS]!));
+      const warm = Date.now() + 20_000;
+      while (readers.some((reader) => reader.deliveries.length < 3) && Date.now() < warm) await sleep(100);
+      expect(readers.every((reader) => reader.deliveries.length >= 3)).toBe(true);
+      // The first seconds of 100 new watches are their start, not the steady state.
+      await sleep(SETTLE_MS);
+
+      const baselineFrom = Date.now();
+      await sleep(BASELINE_MS);
+      const baselineTo = Date.now();
+      const memoryBefore = await residentMemoryBytes(coordinator.adminPort);
+      const scannerMemoryBefore = await residentMemoryBytes(scanner.adminPort);
+      const coalescedBefore = await prometheusValue(scanner.adminPort, "spreadscan_updates_coalesced_total");
+
+      // Stuck: a watcher that takes its first message and then nothing. It must take one:
+      // grpc-js reads (and buffers without bound) a stream nobody ever started reading, and
+      // that would be the client's memory, not a stuck reader. Once one message is taken and
+      // the stream paused, grpc-js stops reading the HTTP/2 stream when its buffer is full,
+      // and flow control pushes back to the coordinator, and from there to the scanner.
+      const stuckCall = stuckChannel.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 }));
+      stuck = stuckCall;
+      stuckCall.once("data", () => stuckCall.pause());
+      let stuckEnded: status | undefined;
+      stuckCall.on("error", (error: ServiceError) => (stuckEnded = error.code));
+      const stuckFrom = Date.now();
+      await sleep(STUCK_MS);
+      const stuckTo = Date.now();
+      const memoryAfter = await residentMemoryBytes(coordinator.adminPort);
+      const scannerMemoryAfter = await residentMemoryBytes(scanner.adminPort);
+      const coalescedAfter = await prometheusValue(scanner.adminPort, "spreadscan_updates_coalesced_total");
+      const scannerWatchers = await prometheusValue(scanner.adminPort, "spreadscan_active_watchers");
+      // What the stuck watcher had buffered, unread, when it was let go.
+      const stuckBuffered = stuckCall.readableLength;
+
+      const baseline = latenciesBetween(readers, baselineFrom, baselineTo);
+      // The first seconds after the stuck watcher joins are its start, not its being stuck.
+      const withStuck = latenciesBetween(readers, stuckFrom + 2000, stuckTo);
+      const floor = Math.min(...baseline);
+      const above = (values: readonly number[]): number[] => values.map((value) => value - floor);
+      const baseP50 = percentile(above(baseline), 0.5);
+      const baseP99 = percentile(above(baseline), 0.99);
+      const stuckP50 = percentile(above(withStuck), 0.5);
+      const stuckP99 = percentile(above(withStuck), 0.99);
+      const rawBaseP99 = percentile(baseline, 0.99);
+      const rawStuckP99 = percentile(withStuck, 0.99);
+      const gapsBase = interArrivals(readers, baselineFrom, baselineTo);
+      const gapsStuck = interArrivals(readers, stuckFrom + 2000, stuckTo);
+      const lostUpdates = readers.reduce((sum, reader) => sum + lost(reader.sequences), 0);
+      const growthMb = mebibytes(memoryAfter - memoryBefore);
+      const messagesPerReader = readers.map((reader) => reader.sequences.length);
+
+      const criteria = [
+        criterion("every reader stays connected", `${readers.filter((reader) => reader.ended === undefined).length} of ${READERS}`, readers.every((reader) => reader.ended === undefined)),
+        criterion("the stuck watcher is held open, not dropped", stuckEnded === undefined ? "open" : `ended ${statusName(stuckEnded)}`, stuckEnded === undefined),
+        criterion("readers keep getting updates with the stuck watcher (≥ 1 every 2 ticks)", `min ${Math.min(...readers.map((reader) => reader.deliveries.filter((delivery) => delivery.arrivedAt >= stuckFrom).length))} in ${STUCK_MS / 1000} s`, readers.every((reader) => reader.deliveries.filter((delivery) => delivery.arrivedAt >= stuckFrom).length >= STUCK_MS / 1000)),
+        criterion(`p50 delivery latency (above the floor) ≤ 2× without the stuck watcher (+${LATENCY_SLACK_MS} ms)`, `${round(stuckP50)} ms vs ${round(baseP50)} ms`, stuckP50 <= 2 * baseP50 + LATENCY_SLACK_MS),
+        criterion(`p99 delivery latency (above the floor) ≤ 2× without the stuck watcher (+${LATENCY_SLACK_MS} ms)`, `${round(stuckP99)} ms vs ${round(baseP99)} ms`, stuckP99 <= 2 * baseP99 + LATENCY_SLACK_MS),
+        criterion(
+          "the stuck watcher's backlog is bounded: its client holds ≤ 16 unread messages and the scanner coalesces its updates",
+          `${stuckBuffered} unread, ${coalescedAfter - coalescedBefore} coalesced`,
+          stuckBuffered <= 16 && coalescedAfter - coalescedBefore > 0,
+        ),
+        criterion(`coordinator RSS grows < ${MEMORY_BOUND_MB} MB over the ${STUCK_MS / 1000} s`, `${growthMb} MB`, growthMb < MEMORY_BOUND_MB),
+        criterion("no reader loses an update (sequence gaps)", `${lostUpdates}`, lostUpdates === 0),
+      ];
+      recordResult({
+        name: "stuck-watcher",
+        title: "3. A stuck watcher beside 100 readers",
+        load: `${READERS} coordinator WatchSpreads readers of ${SYMBOL} (over ${CHANNELS} connections), ticks every 0.5 s; ${BASELINE_MS / 1000} s without, then ${STUCK_MS / 1000} s with the stuck watcher`,
+        faults: `one more watcher, on its own connection, that takes its first message and then reads nothing for ${STUCK_MS / 1000} s (stream paused)`,
+        calls: READERS + 1,
+        byStatus: { "open streams (no status)": READERS + (stuckEnded === undefined ? 1 : 0) },
+        hungCalls: 0,
+        lostWatcherUpdates: lostUpdates,
+        memory: [
+          { process: "coordinator", beforeMb: mebibytes(memoryBefore), afterMb: mebibytes(memoryAfter), note: "end of the run without, end of the run with the stuck watcher" },
+          { process: "scanner", beforeMb: mebibytes(scannerMemoryBefore), afterMb: mebibytes(scannerMemoryAfter) },
+        ],
+        criteria,
+        figures: {
+          "messages per reader, min / max": `${Math.min(...messagesPerReader)} / ${Math.max(...messagesPerReader)}`,
+          "latency floor: min arrival − as-of without the stuck watcher (ms)": round(floor),
+          "latency above the floor without, p50 / p99 (ms)": `${round(baseP50)} / ${round(baseP99)}`,
+          "latency above the floor with, p50 / p99 (ms)": `${round(stuckP50)} / ${round(stuckP99)}`,
+          "raw arrival − as-of p99, without / with (ms)": `${round(rawBaseP99)} / ${round(rawStuckP99)}`,
+          "inter-arrival p50 / p99, without (ms)": `${round(percentile(gapsBase, 0.5))} / ${round(percentile(gapsBase, 0.99))}`,
+          "inter-arrival p50 / p99, with (ms)": `${round(percentile(gapsStuck, 0.5))} / ${round(percentile(gapsStuck, 0.99))}`,
+          "scanner updates coalesced during the stuck run": coalescedAfter - coalescedBefore,
+          "scanner watches open at the end (readers + stuck)": scannerWatchers,
+          "messages left unread in the stuck watcher's buffer": stuckBuffered,
+        },
+        durationSeconds: round((performance.now() - began) / 1000),
+      });
+      assertCriteria(criteria);
+    } finally {
+      stuck?.cancel();
+      for (const reader of readers) reader.call.cancel();
+      for (const channel of [...channels, stuckChannel]) channel.close();
+    }
+  });
+});
