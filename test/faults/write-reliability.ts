@@ -3,7 +3,7 @@
 // after the suites. A suite that did not get as far as recording shows as such.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { failuresText, memoryText, RESULTS_DIR, verdict, type FaultResult } from "./support/fault-report.js";
-import { KNOWN_DEFECTS } from "./support/known-defects.js";
+import { KNOWN_DEFECTS, type KnownDefect } from "./support/known-defects.js";
 import { REPO_ROOT } from "../support/tools.js";
 
 const SUITES: readonly { readonly name: string; readonly file: string }[] = [
@@ -13,7 +13,7 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
   { name: "fuzz", file: "fuzz.fault.ts" },
   { name: "overload", file: "overload.fault.ts" },
   { name: "market-drop", file: "market-drop.fault.ts" },
-  { name: "known-defects", file: "known-defects.fault.ts" },
+  { name: "defects", file: "defects.fault.ts" },
 ];
 
 /** A table cell: no pipes or line breaks to break the row. */
@@ -44,20 +44,24 @@ const verdicts = (result: FaultResult): string => {
 
 const summary = table(
   ["test", "load", "faults injected", "calls", "calls failed, by status", "hung calls", "lost watcher updates", "memory before → after", "pass criteria"],
-  results
-    .filter(({ name }) => name !== "known-defects")
-    .map(({ file, result }) =>
+  results.map(({ file, result }) =>
       result
         ? [result.title, result.load, result.faults, result.calls, failuresText(result.byStatus), result.hungCalls, result.lostWatcherUpdates ?? "n/a", memoryText(result.memory) || "n/a", verdicts(result)]
         : [file, "—", "—", "—", "no result: the suite did not get as far as recording (see the run's output)", "—", "—", "—", "—"],
-    ),
+  ),
 );
 
-/** Where each known defect shows: the criteria it breaks, in every suite. */
-const defectSections = Object.entries(KNOWN_DEFECTS).map(([id, defect]) => {
-  const seen = recorded.flatMap((result) => result.criteria.filter((each) => each.knownDefect === id).map((each) => `- ${result.title}: ${each.criterion} — measured ${each.measured} (${each.passed ? "met in this run" : "not met"})`));
-  return [`### ${id}: ${defect.title}`, "", defect.detail, "", ...(seen.length > 0 ? seen : ["- not exercised in this run"])].join("\n");
-});
+/** Where each defect shows: the criteria flagged with it, or (once fixed) the regression checks named after it. */
+const defectSection = ([id, defect]: [string, KnownDefect]): string => {
+  const seen = recorded.flatMap((result) =>
+    result.criteria
+      .filter((each) => each.knownDefect === id || each.criterion.startsWith(`[${id}]`))
+      .map((each) => `- ${result.title}: ${each.criterion} — measured ${each.measured} (${each.passed ? "met" : "not met"} in this run)`),
+  );
+  return [`### ${id}: ${defect.title}`, "", ...(defect.fixed ? [`**Fixed** ${defect.fixed}`, ""] : []), defect.detail, "", ...(seen.length > 0 ? seen : ["- not exercised in this run"])].join("\n");
+};
+const openDefects = Object.entries(KNOWN_DEFECTS).filter(([, defect]) => defect.fixed === undefined);
+const fixedDefects = Object.entries(KNOWN_DEFECTS).filter(([, defect]) => defect.fixed !== undefined);
 
 const suiteSections = results.map(({ file, result }) => {
   if (!result) return `### ${file}\n\nNo result: the suite did not get as far as recording. The run's output says why.`;
@@ -90,7 +94,7 @@ Every suite starts the services as processes (the market-drop suite assembles th
 in-process, to reach the simulated market's fault switch), injects its faults under load,
 records what it saw and asserts its pass criteria. A criterion marked with a known defect is
 recorded but not asserted; the defect is described below and reproduced by
-\`known-defects.fault.ts\`. "Calls" counts unary calls and stream connections; "calls failed"
+\`defects.fault.ts\`, which keeps the fixed ones as regression tests. "Calls" counts unary calls and stream connections; "calls failed"
 lists every status but OK, including the statuses a suite expects (UNAVAILABLE while a service
 is down, RESOURCE_EXHAUSTED past a limit). A hung call is one not ended a second past its
 deadline.
@@ -101,9 +105,15 @@ ${summary}
 
 ## Known defects
 
-Found by these suites in the services; not fixed here.
+Found by these suites in the services and open; not fixed here.
 
-${defectSections.join("\n\n")}
+${openDefects.map(defectSection).join("\n\n")}
+
+## Fixed defects
+
+Found by these suites and fixed since; their checks stay as regression tests.
+
+${fixedDefects.length > 0 ? fixedDefects.map(defectSection).join("\n\n") : "None yet."}
 
 ## Suites
 

@@ -25,7 +25,7 @@ export interface Criterion {
   readonly passed: boolean;
   /**
    * Set when the criterion is not met because of a defect in the services that this suite
-   * found and known-defects.fault.ts reproduces: recorded, shown, but not asserted, so that
+   * found and defects.fault.ts reproduces: recorded, shown, but not asserted, so that
    * the suite stays green until the fix; remove it with the fix.
    */
   readonly knownDefect?: string;

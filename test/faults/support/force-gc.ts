@@ -1,8 +1,7 @@
-// A full garbage collection in a service process, its worker threads included, asked for
-// through the V8 inspector the process opened with --inspect=127.0.0.1:0
-// (HeapProfiler.collectGarbage, NodeWorker for the workers): memory read afterwards is what
-// the process holds, not garbage it has not got round to collecting. Node 20 has no
-// WebSocket client; this is the least of RFC 6455 the exchange needs.
+// A full garbage collection in a service process, asked for through the V8 inspector the
+// process opened with --inspect=127.0.0.1:0 (HeapProfiler.collectGarbage): memory read
+// afterwards is what the process holds, not garbage it has not got round to collecting.
+// Node 20 has no WebSocket client; this is the least of RFC 6455 the exchange needs.
 import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import type { Socket } from "node:net";
@@ -155,46 +154,15 @@ class InspectorSession {
   }
 }
 
-/** A full GC in one worker thread, through the main thread's session (NodeWorker domain). */
-function collectInWorker(session: InspectorSession, sessionId: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`worker ${sessionId} did not collect garbage within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const stop = session.listen((message) => {
-      if (message.method !== "NodeWorker.receivedMessageFromWorker" || message.params?.sessionId !== sessionId) return;
-      const inner = JSON.parse(String(message.params.message)) as InspectorMessage;
-      if (inner.id !== 1) return;
-      clearTimeout(timer);
-      stop();
-      resolve();
-    });
-    session.send("NodeWorker.sendMessageToWorker", { sessionId, message: JSON.stringify({ id: 1, method: "HeapProfiler.collectGarbage" }) }).catch((error: unknown) => {
-      clearTimeout(timer);
-      stop();
-      reject(error instanceof Error ? error : new Error(String(error)));
-    });
-  });
-}
-
 /**
- * A full GC of the process's main thread and of each of its worker threads (the scanner's
- * scan pool keeps heaps, and references to shared chain memory, of its own).
+ * A full GC of the process's main thread. Worker threads are out of reach: the scanner's idle
+ * pool threads wait in Atomics.wait and do not serve their inspector sessions, so their heaps
+ * (and the shared chain memory they still reference) are collected when they next work.
  */
 export async function forceGc(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
   const session = await InspectorSession.open(inspectorUrl(service), timeoutMs);
   try {
-    const workers: string[] = [];
-    const stop = session.listen((message) => {
-      if (message.method === "NodeWorker.attachedToWorker" && typeof message.params?.sessionId === "string") workers.push(message.params.sessionId);
-    });
-    // Attaching reports the workers already running, as events, before the answer.
-    await session.send("NodeWorker.enable", { waitForDebuggerOnStart: false }, timeoutMs);
-    stop();
-    for (const worker of workers) await collectInWorker(session, worker, timeoutMs);
     await session.send("HeapProfiler.collectGarbage", {}, timeoutMs);
-    await session.send("NodeWorker.disable", {}, timeoutMs);
   } finally {
     session.close();
   }

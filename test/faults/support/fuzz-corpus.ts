@@ -242,7 +242,7 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       responseStream: false,
       valid: [encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY })), encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "aapl", query: condor, bypassCache: true }))],
       extreme: fc.record({ symbol, query: option(scanQuery), bypassCache: fc.boolean() }).map((request) => encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial(request))),
-      // Millions of small unknown fields. (Millions of strategies, known or not, are known defects: see known-defects.fault.ts.)
+      // Millions of small unknown fields. (Millions of strategies are defects KD-3 and KD-5: see defects.fault.ts.)
       stuffed: (count) => Buffer.concat([encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY })), unknownFields(count)]),
     },
     {
@@ -270,7 +270,7 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       responseStream: false,
       valid: [encode(ListJobsRequest, ListJobsRequest.fromPartial({ states: [1, 2], pageSize: 10 })), encode(ListJobsRequest, ListJobsRequest.fromPartial({}))],
       extreme: fc.record({ states: fc.array(enumValue, { maxLength: 20 }), pageSize: uint32, pageToken: nastyString }).map((request) => encode(ListJobsRequest, ListJobsRequest.fromPartial(request))),
-      // One state, millions of times. (Millions of unknown ones are a known defect: see known-defects.fault.ts.)
+      // One state, millions of times. (Millions of unknown ones were defect KD-3: see defects.fault.ts.)
       stuffed: (count) => packedEnums(1, 1, count),
     },
     {

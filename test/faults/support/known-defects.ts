@@ -1,11 +1,13 @@
-// Defects in the services that the fault suites found. Each is reproduced by
-// known-defects.fault.ts (as an expected failure) or flagged on the criterion it breaks;
-// docs/RELIABILITY.md lists them. When one is fixed: remove its entry, its `knownDefect`
-// flags, and turn its `it.fails` into `it`.
+// Defects in the services that the fault suites found. An open one is reproduced by
+// defects.fault.ts or flagged (knownDefect) on the criterion it breaks; docs/RELIABILITY.md
+// lists them. When one is fixed: say how in `fixed`, drop its flags, and make its test in
+// defects.fault.ts assert the right behaviour.
 export interface KnownDefect {
   readonly title: string;
   /** What happens, why, and how to see it. */
   readonly detail: string;
+  /** How it was fixed, once it is. */
+  readonly fixed?: string;
 }
 
 export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
@@ -34,6 +36,10 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
       "4,194,000 unknown states (4 MiB, under MAX_REQUEST_SIZE) makes grpc-js build a header string over V8's limit: the coordinator " +
       "exits 1 with ERR_STRING_TOO_LONG (thrown from Metadata.toHttp2Headers in call-observer's sendStatus) about 30 s later. The same " +
       "4 MiB of unknown strategies to Scan costs the coordinator ~8 s of CPU and ends INTERNAL.",
+    fixed:
+      "while these suites were written: services/common/errors.ts now keeps at most MAX_FIELD_VIOLATIONS (20) violations, and " +
+      "status-details.ts caps the message. defects.fault.ts keeps the three requests as regression tests. The cap applies once every " +
+      "violation is built, though: see KD-7.",
   },
   "KD-4": {
     title: "Finished jobs outlive JOB_RETENTION, and a failed job keeps the whole option chain it sent",
@@ -58,5 +64,13 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
       "Invalid Date, and re-encoding the chain throws RangeError (BigInt(NaN) in toTimestamp): Scan with such an inline chain.as_of " +
       "answers INTERNAL (\"unexpected error in handler\") instead of INVALID_ARGUMENT. UpdateChain answers INVALID_ARGUMENT, but " +
       "says \"chain.as_of: must be set\". Found by the fuzz suite.",
+  },
+  "KD-7": {
+    title: "One 4 MiB request of unknown enum values holds the coordinator's event loop for seconds",
+    detail:
+      "Validation builds a field violation for every invalid entry (4 Mi of them for a 4 MiB packed field) before KD-3's cap keeps 20; " +
+      "meanwhile nothing else runs on the coordinator. A Scan with 4 Mi unknown strategies took 5.7 s to answer INVALID_ARGUMENT, a " +
+      "ListJobs with 4 Mi unknown states 2 s; every other call, health checks included, waits as long. A few such requests a minute keep " +
+      "the coordinator unresponsive; bounding repeated fields (or stopping at the first N bad entries) would make it cheap.",
   },
 };
