@@ -1,8 +1,8 @@
 // The defects the fault suites found. An open one is reproduced: its test records what the
 // service should do (the criterion, flagged with the defect, shown in docs/RELIABILITY.md)
 // and asserts that the defect still shows as described, so that a fix makes the test fail
-// with a message saying so; the fix then turns it into a regression test like KD-3's, which
-// assert the right behaviour. KD-1 and KD-2 depend on timing and are flagged on suite 1's
+// with a message saying so; the fix then turns it into a regression test, like KD-3's tests,
+// which assert the right behaviour. KD-1 and KD-2 depend on timing and are flagged on suite 1's
 // criteria instead.
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { credentials, Metadata, status, type Client, type ServiceError, type StatusObject } from "@grpc/grpc-js";
@@ -32,7 +32,7 @@ let doomed: RunningService;
 let doomedClient: CoordinatorServiceClient;
 const clients: Client[] = [];
 
-/** Clients on connections of their own: KD-3 stalls the connection it happens on. */
+/** Clients on connections of their own: KD-3 used to stall the connection it happened on. */
 function coordinatorClient(): CoordinatorServiceClient {
   const client = new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
   clients.push(client);

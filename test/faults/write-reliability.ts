@@ -94,10 +94,12 @@ Every suite starts the services as processes (the market-drop suite assembles th
 in-process, to reach the simulated market's fault switch), injects its faults under load,
 records what it saw and asserts its pass criteria. A criterion marked with a known defect is
 recorded but not asserted; the defect is described below and reproduced by
-\`defects.fault.ts\`, which keeps the fixed ones as regression tests. "Calls" counts unary calls and stream connections; "calls failed"
+\`defects.fault.ts\`, which keeps the fixed ones as regression tests. "Calls" counts unary
+calls and stream connections (a watcher's reconnection attempts included); "calls failed"
 lists every status but OK, including the statuses a suite expects (UNAVAILABLE while a service
-is down, RESOURCE_EXHAUSTED past a limit). A hung call is one not ended a second past its
-deadline.
+is down, NOT_FOUND for a watch of a scanner that has no chain yet, RESOURCE_EXHAUSTED past a
+limit). A hung call is one not ended a second past its deadline. Memory is resident memory
+(\`process_resident_memory_bytes\` from the admin port) unless the suite says otherwise.
 
 ## Summary
 

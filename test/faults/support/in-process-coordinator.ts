@@ -1,8 +1,8 @@
 // The coordinator assembled in this process from the classes services/coordinator/main.ts
 // wires, in the same way, configured from the same environment variables, so that a test can
 // reach the simulated market's fault switch (setAvailable) that a process does not expose.
-// Keep it in step with main.ts. The one difference: the logger writes to an array the test
-// can read, rather than to stdout.
+// Keep it in step with main.ts (its MARKET_DATA=simulated branch). The one difference: the
+// logger writes to an array the test can read, rather than to stdout.
 import { CircuitState } from "cockatiel";
 import { pino } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";

@@ -17,7 +17,9 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
       "The coordinator's channel to the scanner backs off reconnecting up to 5 s (grpc.max_reconnect_backoff_ms, scanner-client.ts). " +
       "A half-open probe sent while the channel waits out that backoff fails at once (\"No connection established\") without reaching the " +
       "restarted scanner, and opens the circuit for another CIRCUIT_BREAKER_TIMEOUT. Recovery then takes up to CIRCUIT_BREAKER_TIMEOUT + " +
-      "backoff + probe instead of CIRCUIT_BREAKER_TIMEOUT + probe. Seen in suite 1 as 2.9–7 s against a 6.5 s bound, depending on timer phase.",
+      "backoff + probe instead of CIRCUIT_BREAKER_TIMEOUT + probe. Seen: a probe 1.3 s after the restarted scanner was listening failed " +
+      "with \"No connection established. Last error: connect ECONNREFUSED\"; suite 1 has measured 2.9–7 s against its 6.5 s bound, " +
+      "depending on how the timers fall.",
   },
   "KD-2": {
     title: "An open circuit does not fail fast: every scan still fetches and prices its chain first",
@@ -69,8 +71,8 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
     title: "One 4 MiB request of unknown enum values holds the coordinator's event loop for seconds",
     detail:
       "Validation builds a field violation for every invalid entry (4 Mi of them for a 4 MiB packed field) before KD-3's cap keeps 20; " +
-      "meanwhile nothing else runs on the coordinator. A Scan with 4 Mi unknown strategies took 5.7 s to answer INVALID_ARGUMENT, a " +
-      "ListJobs with 4 Mi unknown states 2 s; every other call, health checks included, waits as long. A few such requests a minute keep " +
+      "meanwhile nothing else runs on the coordinator. A Scan with 4 Mi unknown strategies took 5.7–8.3 s to answer INVALID_ARGUMENT, " +
+      "a ListJobs with 4 Mi unknown states 2 s; every other call, health checks included, waits as long. A few such requests a minute keep " +
       "the coordinator unresponsive; bounding repeated fields (or stopping at the first N bad entries) would make it cheap.",
   },
 };
