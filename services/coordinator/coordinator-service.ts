@@ -39,6 +39,8 @@ export const MAX_BATCH_SYMBOLS = 100;
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 const MAX_WATCH_INTERVAL_MS = 3_600_000;
+/** Entries of ListJobsRequest.states; repeats are allowed, up to this many. */
+const MAX_LISTED_STATES = 16;
 /** Job events a slow WatchJobEvents reader may fall behind by before its stream is ended. */
 const MAX_PENDING_EVENTS = 1000;
 const JOB_STATES: ReadonlySet<JobState> = new Set([
@@ -58,15 +60,22 @@ export interface CoordinatorServiceParts {
   readonly batchConcurrency: number;
 }
 
-/** The query's cache key, or INVALID_ARGUMENT with one violation per bad field under "query.". */
-function queryKey(query: ScanQuery | undefined): string {
+/** A valid query: its cache key, and the query as kept and echoed (each strategy once, in the order first named). */
+interface ValidQuery {
+  readonly key: string;
+  readonly query: ScanQuery | undefined;
+}
+
+/** The query checked, or INVALID_ARGUMENT with one violation per bad field under "query.". */
+function validQuery(query: ScanQuery | undefined): ValidQuery {
   try {
     resolveQuery(query);
   } catch (error) {
     if (error instanceof EngineInputError) throw invalidArgument(error.under("query.").violations);
     throw error;
   }
-  return normalizedQueryKey(query);
+  const kept = query && new Set(query.strategies).size < query.strategies.length ? { ...query, strategies: [...new Set(query.strategies)] } : query;
+  return { key: normalizedQueryKey(kept), query: kept };
 }
 
 const scanKey = (symbol: string, key: string): string => `${symbol}\u0000${key}`;
@@ -85,12 +94,12 @@ function collect<T>(violations: FieldViolation[], check: () => T): T | undefined
 }
 
 /** The scan's symbol and cache key, or INVALID_ARGUMENT naming every bad field. */
-function validScan(rawSymbol: string, query: ScanQuery | undefined): { symbol: string; key: string } {
+function validScan(rawSymbol: string, rawQuery: ScanQuery | undefined): { symbol: string; key: string; query: ScanQuery | undefined } {
   const violations: FieldViolation[] = [];
   const symbol = collect(violations, () => tickerOf(rawSymbol));
-  const key = collect(violations, () => queryKey(query));
-  if (symbol === undefined || key === undefined) throw invalidArgument(violations);
-  return { symbol, key: scanKey(symbol, key) };
+  const valid = collect(violations, () => validQuery(rawQuery));
+  if (symbol === undefined || valid === undefined) throw invalidArgument(violations);
+  return { symbol, key: scanKey(symbol, valid.key), query: valid.query };
 }
 
 function jobIdOf(raw: string): string {
@@ -111,8 +120,8 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
     scan: unaryHandler(
       "Scan",
       async (request: ScanRequest, context): Promise<ScanResponse> => {
-        const { symbol, key } = validScan(request.symbol, request.query);
-        const answer = await scans.scan(symbol, request.query, key, { bypassCache: request.bypassCache, signal: context.signal });
+        const { symbol, key, query } = validScan(request.symbol, request.query);
+        const answer = await scans.scan(symbol, query, key, { bypassCache: request.bypassCache, signal: context.signal });
         const stale = answer.staleAgeMs !== undefined;
         return { result: answer.result, cacheHit: answer.cacheHit, jobId: answer.jobId, stale, ...(stale ? { age: durationOf(answer.staleAgeMs ?? 0) } : {}) };
       },
@@ -122,8 +131,8 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
     submitScan: unaryHandler(
       "SubmitScan",
       (request: SubmitScanRequest): Promise<SubmitScanResponse> => {
-        const { symbol, key } = validScan(request.symbol, request.query);
-        return Promise.resolve({ job: jobMessage(scans.submit(symbol, request.query, key, { bypassCache: request.bypassCache })) });
+        const { symbol, key, query } = validScan(request.symbol, request.query);
+        return Promise.resolve({ job: jobMessage(scans.submit(symbol, query, key, { bypassCache: request.bypassCache })) });
       },
       options,
     ),
@@ -133,10 +142,15 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
     listJobs: unaryHandler(
       "ListJobs",
       (request: ListJobsRequest): Promise<ListJobsResponse> => {
-        const violations: FieldViolation[] = request.states
-          .map((state, index) => ({ state, index }))
-          .filter(({ state }) => !JOB_STATES.has(state))
-          .map(({ state, index }) => ({ field: `states[${index}]`, description: `is not a job state (${state}); use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED` }));
+        // Not looked at entry by entry past the bound: a 4 MiB request holds four million.
+        const violations: FieldViolation[] =
+          request.states.length > MAX_LISTED_STATES
+            ? [{ field: "states", description: `must list at most ${MAX_LISTED_STATES} states (there are ${JOB_STATES.size}); got ${request.states.length}` }]
+            : request.states
+                .map((state, index) => ({ state, index }))
+                .filter(({ state }) => !JOB_STATES.has(state))
+                .map(({ state, index }) => ({ field: `states[${index}]`, description: `is not a job state (${state}); use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED` }));
+        if (request.states.length > MAX_LISTED_STATES) throw invalidArgument(violations);
         const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(request.pageSize, MAX_PAGE_SIZE);
         const page = jobs.list(new Set(request.states), pageSize, request.pageToken);
         if (!page) violations.push({ field: "page_token", description: "is not a token a previous ListJobs returned" });
@@ -214,8 +228,8 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
           const symbol = collect(violations, () => tickerOf(raw, `symbols[${index}]`));
           if (symbol !== undefined && !symbols.includes(symbol)) symbols.push(symbol);
         });
-        const key = collect(violations, () => queryKey(request.query));
-        if (violations.length > 0 || key === undefined) throw invalidArgument(violations);
+        const valid = collect(violations, () => validQuery(request.query));
+        if (violations.length > 0 || valid === undefined) throw invalidArgument(violations);
 
         // A few workers take the symbols in turn: within the concurrency limit, each result
         // goes out as soon as it is ready.
@@ -226,7 +240,7 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
             context.signal.throwIfAborted();
             let message: ScanBatchResponse;
             try {
-              const answer = await scans.scan(symbol, request.query, scanKey(symbol, key), { bypassCache: request.bypassCache, signal: context.signal });
+              const answer = await scans.scan(symbol, valid.query, scanKey(symbol, valid.key), { bypassCache: request.bypassCache, signal: context.signal });
               message = { symbol, jobId: answer.jobId, cacheHit: answer.cacheHit, result: answer.result };
             } catch (error) {
               context.signal.throwIfAborted();
@@ -247,12 +261,12 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       async (request: WatchSpreadsRequest, sink: StreamSink<WatchSpreadsResponse>, context) => {
         const violations: FieldViolation[] = [];
         const symbol = collect(violations, () => tickerOf(request.symbol));
-        collect(violations, () => queryKey(request.query));
+        const valid = collect(violations, () => validQuery(request.query));
         if (request.minIntervalMs > MAX_WATCH_INTERVAL_MS) {
           violations.push({ field: "min_interval_ms", description: `must be at most ${MAX_WATCH_INTERVAL_MS} milliseconds; got ${request.minIntervalMs}` });
         }
-        if (violations.length > 0 || symbol === undefined) throw invalidArgument(violations);
-        await feeds.watch(symbol, request.query, request.minIntervalMs, context.signal, (message) => sink.send(message));
+        if (violations.length > 0 || symbol === undefined || valid === undefined) throw invalidArgument(violations);
+        await feeds.watch(symbol, valid.query, request.minIntervalMs, context.signal, (message) => sink.send(message));
       },
       options,
     ),

@@ -91,14 +91,15 @@ export class ChainStore {
     const current = this.get(symbol);
     const merging = mode === UpdateMode.UPDATE_MODE_MERGE && current !== undefined;
     const chain: OptionChain = merging ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes) } : { ...sent, symbol };
+    // Checked before encoding: a chain with a time past JavaScript's dates does not encode.
+    const violations = chainViolations(chain);
+    if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
     const fingerprint = !merging && sentBytes ? sentBytes : OptionChain.encode(chain).finish();
     if (current && sameBytes(current.fingerprint, fingerprint)) {
       // A repeat still shows the source is alive: keep the chain for another TTL.
       this.chains.ttl(symbol);
       return { unchanged: current };
     }
-    const violations = chainViolations(chain);
-    if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
     return { symbol, chain, fingerprint };
   }
 

@@ -10,7 +10,7 @@ import type { ScanResult, SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/
 import type { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { invalidArgument, notFound, unavailable, type RpcError } from "../common/errors.js";
 import type { ChainStore, StoredChain } from "./chain-store.js";
-import { EngineInputError, prepareChain, resolveQuery, type PreparedChain } from "./engine/index.js";
+import { chainViolations, EngineInputError, prepareChain, resolveQuery, type PreparedChain } from "./engine/index.js";
 import { sharePreparedChain } from "./engine/shared-prepared-chain.js";
 import { normalizedQueryKey } from "./query-key.js";
 import { encodedSpreads, idChanges } from "./encoded-results.js";
@@ -84,6 +84,10 @@ export class SpreadScanner {
   scanInline(symbol: string, chain: OptionChain, query: ScanQuery | undefined, signal: AbortSignal): Promise<ScanResult> {
     return this.measured(async () => {
       this.validatedQueryKey(query);
+      // Checked here as well as on the thread: a chain the thread would refuse may not even
+      // encode (an as_of past JavaScript's dates), and sending it costs a copy for nothing.
+      const violations = chainViolations(chain);
+      if (violations.length > 0) throw invalidArgument(new EngineInputError(violations).under("chain.").violations);
       const result = await this.options.pool.scanInline(OptionChain.encode({ ...chain, symbol }).finish(), query, signal);
       this.recordEvaluation(result);
       return result;

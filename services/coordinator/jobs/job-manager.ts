@@ -76,7 +76,9 @@ export class JobManager {
 
   constructor(private readonly options: JobManagerOptions) {
     const now = options.now ?? (() => performance.now());
-    this.finishedJobs = new LRUCache({ max: options.maxRetained, ttl: options.retentionMs, ttlAutopurge: false, perf: { now } });
+    // Purged when they expire, not when read: an expired job nobody asks for again would
+    // otherwise stay in memory until maxRetained newer ones push it out.
+    this.finishedJobs = new LRUCache({ max: options.maxRetained, ttl: options.retentionMs, ttlAutopurge: true, perf: { now } });
     // Watchers of job events are bounded by the service, not by this emitter.
     this.events.setMaxListeners(0);
   }
@@ -238,7 +240,7 @@ export class JobManager {
     job.state = state;
     job.finishedAt = new Date();
     if (outcome.result) job.result = outcome.result;
-    if (outcome.error) job.error = outcome.error;
+    if (outcome.error) job.error = outcome.error.settled();
     this.active.delete(job.id);
     if (this.activeByKey.get(job.key) === job) this.activeByKey.delete(job.key);
     this.finishedJobs.set(job.id, job);

@@ -61,14 +61,36 @@ export interface PreparedChain {
   readonly quotesWithComputedGreeks: number;
 }
 
+/**
+ * Quotes a chain may hold: a full SPY chain has about 15,000. The 4 MiB message limit alone
+ * would let through 200,000 bare quotes, each costing the store and every scan.
+ */
+export const MAX_CHAIN_QUOTES = 100_000;
+const MAX_SOURCE_LENGTH = 64;
+const MAX_QUOTE_VIOLATIONS = 20;
+const PRINTABLE = /^[\p{L}\p{N}\p{P}\p{S} ]*$/u;
+
+/** The range google.protobuf.Timestamp defines: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. */
+const EARLIEST_TIMESTAMP_MS = -62_135_596_800_000;
+const LATEST_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const TIMESTAMP_RANGE = "must be a time from 0001-01-01 to 9999-12-31 UTC, as google.protobuf.Timestamp allows";
+
+/** Any int64 of seconds is valid on the wire; one past JavaScript's dates decodes to an Invalid Date, which fails this too. */
+function withinTimestampRange(time: Date): boolean {
+  const ms = time.getTime();
+  return ms >= EARLIEST_TIMESTAMP_MS && ms <= LATEST_TIMESTAMP_MS;
+}
+
 /** What makes a chain as a whole unusable, one violation per field (relative to the chain). */
 export function chainViolations(chain: OptionChain): InputViolation[] {
   const violations: InputViolation[] = [];
   if (!(Number.isFinite(chain.underlyingPrice) && chain.underlyingPrice > 0)) {
     violations.push({ field: "underlying_price", description: "must be a positive finite price" });
   }
-  if (!chain.asOf || Number.isNaN(chain.asOf.getTime())) {
+  if (!chain.asOf) {
     violations.push({ field: "as_of", description: "must be set: DTE and time to expiry are measured from it" });
+  } else if (!withinTimestampRange(chain.asOf)) {
+    violations.push({ field: "as_of", description: TIMESTAMP_RANGE });
   }
   if (!(Number.isFinite(chain.rate) && Math.abs(chain.rate) < 1)) {
     violations.push({ field: "rate", description: "must be a finite annualised fraction between -1 and 1" });
@@ -78,6 +100,19 @@ export function chainViolations(chain: OptionChain): InputViolation[] {
   }
   if (chain.multiplier > 100_000) {
     violations.push({ field: "multiplier", description: "must be at most 100000 shares per contract" });
+  }
+  if (chain.source.length > MAX_SOURCE_LENGTH || !PRINTABLE.test(chain.source)) {
+    violations.push({ field: "source", description: `must be at most ${MAX_SOURCE_LENGTH} printable characters, like "ibkr" or "file"` });
+  }
+  if (chain.quotes.length > MAX_CHAIN_QUOTES) {
+    violations.push({ field: "quotes", description: `must hold at most ${MAX_CHAIN_QUOTES} quotes; got ${chain.quotes.length}` });
+    return violations;
+  }
+  // A bad quote is skipped and counted, but not one that cannot even be encoded again.
+  const firstQuoteViolation = violations.length;
+  for (let index = 0; index < chain.quotes.length && violations.length - firstQuoteViolation < MAX_QUOTE_VIOLATIONS; index++) {
+    const quoteTime = chain.quotes[index]?.quoteTime;
+    if (quoteTime && !withinTimestampRange(quoteTime)) violations.push({ field: `quotes[${index}].quote_time`, description: TIMESTAMP_RANGE });
   }
   return violations;
 }

@@ -5,6 +5,8 @@ import { EngineInputError, type InputViolation } from "./input-errors.js";
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 1000;
+/** Entries of ScanQuery.strategies; repeats are allowed (and mean nothing), up to this many. */
+export const MAX_QUERY_STRATEGIES = 16;
 
 /**
  * Default weights of the composite score (see `compositeScore`): expected value per dollar
@@ -99,10 +101,16 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   const f = (name: string): string => `filters.${name}`;
 
   const strategies = new Set<Strategy>();
-  (query?.strategies ?? []).forEach((strategy, index) => {
-    if (ALL_STRATEGIES.includes(strategy)) strategies.add(strategy);
-    else check.violations.push({ field: `strategies[${index}]`, description: `unknown strategy ${strategy}` });
-  });
+  const given = query?.strategies ?? [];
+  if (given.length > MAX_QUERY_STRATEGIES) {
+    // Not looked at entry by entry: a 4 MiB request holds four million of them.
+    check.violations.push({ field: "strategies", description: `must list at most ${MAX_QUERY_STRATEGIES} strategies (there are ${ALL_STRATEGIES.length}); got ${given.length}` });
+  } else {
+    given.forEach((strategy, index) => {
+      if (ALL_STRATEGIES.includes(strategy)) strategies.add(strategy);
+      else check.violations.push({ field: `strategies[${index}]`, description: `unknown strategy ${strategy}` });
+    });
+  }
   if (strategies.size === 0 && (query?.strategies.length ?? 0) === 0) for (const strategy of ALL_STRATEGIES) strategies.add(strategy);
 
   const sort = query?.sort ?? SortKey.SORT_KEY_UNSPECIFIED;

@@ -5,6 +5,8 @@ import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadsca
 import { PricingMode, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError, scanChain } from "../../../services/scanner/engine/index.js";
+import { MAX_CHAIN_QUOTES } from "../../../services/scanner/engine/prepared-chain.js";
+import { MAX_QUERY_STRATEGIES } from "../../../services/scanner/engine/resolved-query.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 
@@ -118,6 +120,29 @@ describe("a bad chain", () => {
       ).map((violation) => violation.field),
     ).toEqual(["chain.underlying_price", "chain.as_of", "chain.rate", "chain.dividend_yield"]);
   });
+
+  it("refuses times google.protobuf.Timestamp cannot hold, and the Invalid Date one past JavaScript's range decodes to", () => {
+    const fieldsOf = (chain: OptionChain): string[] => violationsOf(() => scanChain(chain, undefined)).map((violation) => violation.field);
+    expect(fieldsOf(chainOf([quote({})], { asOf: new Date(Number.NaN) }))).toEqual(["chain.as_of"]);
+    expect(fieldsOf(chainOf([quote({})], { asOf: new Date("+010000-01-01T00:00:00Z") }))).toEqual(["chain.as_of"]);
+    expect(fieldsOf(chainOf([quote({})], { asOf: new Date("0000-12-31T23:59:59Z") }))).toEqual(["chain.as_of"]);
+    expect(fieldsOf(chainOf([quote({}), quote({ strike: 90, quoteTime: new Date(Number.NaN) })]))).toEqual(["chain.quotes[1].quote_time"]);
+    // The range's own ends are times like any other.
+    expect(() => scanChain(chainOf([quote({ quoteTime: new Date("0001-01-01T00:00:00Z") })], { asOf: new Date("9999-12-31T23:59:59.999Z") }), undefined)).not.toThrow();
+  });
+
+  it("names at most 20 bad quote times, however many there are", () => {
+    const quotes = Array.from({ length: 500 }, (_, index) => quote({ strike: 50 + index, quoteTime: new Date(Number.NaN) }));
+    expect(violationsOf(() => scanChain(chainOf(quotes), undefined))).toHaveLength(20);
+  });
+
+  it("refuses more quotes than MAX_CHAIN_QUOTES, and a source that is not a short printable name", () => {
+    const many = Array.from({ length: MAX_CHAIN_QUOTES + 1 }, () => quote({}));
+    expect(violationsOf(() => scanChain(chainOf(many), undefined))).toEqual([{ field: "chain.quotes", description: `must hold at most ${MAX_CHAIN_QUOTES} quotes; got ${MAX_CHAIN_QUOTES + 1}` }]);
+    expect(violationsOf(() => scanChain(chainOf([quote({})], { source: "x".repeat(65) }), undefined)).map((violation) => violation.field)).toEqual(["chain.source"]);
+    expect(violationsOf(() => scanChain(chainOf([quote({})], { source: "ibkr\u0000" }), undefined)).map((violation) => violation.field)).toEqual(["chain.source"]);
+    expect(() => scanChain(chainOf([quote({})], { source: "ibkr (delayed) · ünïcode" }), undefined)).not.toThrow();
+  });
 });
 
 describe("a bad query", () => {
@@ -163,6 +188,19 @@ describe("a bad query", () => {
     [{ scoreWeights: { pop: 0, expectedValuePerRisk: 0, liquidity: 0 } }, "query.score_weights"],
   ] as [Partial<ScanQuery>, string][])("refuses bad query %# naming exactly its field", (query, field) => {
     expect(fieldsOf(query)).toEqual([field]);
+  });
+
+  it("refuses more strategies than MAX_QUERY_STRATEGIES with one violation, not one per entry", () => {
+    const strategies = Array.from({ length: 1_000_000 }, () => unnamed<Strategy>(99));
+    expect(violationsOf(() => scanChain(chain, ScanQuery.fromPartial({ strategies })))).toEqual([
+      { field: "query.strategies", description: `must list at most ${MAX_QUERY_STRATEGIES} strategies (there are 6); got 1000000` },
+    ]);
+  });
+
+  it("takes repeated strategies up to the bound as the strategies they name", () => {
+    const repeated = Array.from({ length: MAX_QUERY_STRATEGIES }, () => Strategy.STRATEGY_BULL_PUT);
+    const result = scanChain(chainOf([quote({}), quote({ strike: 90, bid: 0.4, ask: 0.5 })]), ScanQuery.fromPartial({ strategies: repeated }));
+    expect(result.spreads.map((spread) => spread.id)).toEqual(["BAD:2026-12-18:BULL_PUT:90/95"]);
   });
 
   it("accepts the limits themselves", () => {
