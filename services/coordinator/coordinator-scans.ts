@@ -23,6 +23,8 @@ export interface Pacer {
 /** What the coordinator needs of the scanner client. */
 export interface ChainScanner {
   scan(request: ScanRequest, options?: { signal?: AbortSignal }): Promise<ScanResult>;
+  /** Throws the UNAVAILABLE a scan would get now without reaching the scanner (its circuit is open). */
+  refuseWhileCircuitOpen(): void;
 }
 
 export interface ScanAnswer {
@@ -125,6 +127,9 @@ export class CoordinatorScans {
     const { market, pacer, scanner, cache, metrics } = this.options;
     const started = performance.now();
     try {
+      // Before the market: while the circuit is open a chain fetched (and, from IBKR, paced)
+      // would only be thrown away.
+      scanner.refuseWhileCircuitOpen();
       const { queueTimeMs } = await pacer.acquire({ signal });
       const fetchStarted = performance.now();
       let chain;

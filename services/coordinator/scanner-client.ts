@@ -1,4 +1,5 @@
 import {
+  connectivityState,
   Metadata,
   status as GrpcStatus,
   type CallOptions,
@@ -118,8 +119,11 @@ type UnaryInvoker<Response> = (
  * the shared breaker was built with.
  */
 export class ScannerClient {
-  private readonly clients: readonly ScannerServiceClient[];
-  private readonly health: HealthClient;
+  private readonly clients: ScannerServiceClient[];
+  private readonly newChannelClient: () => ScannerServiceClient;
+  private readonly newHealthClient: (channelOf: ScannerServiceClient) => HealthClient;
+  /** Rides on the first channel, and is remade with it. */
+  private health: HealthClient;
   private readonly bulkhead: BulkheadPolicy;
   private readonly attemptTimeout: TimeoutPolicy;
   private readonly breaker: CircuitBreakerPolicy;
@@ -156,20 +160,20 @@ export class ScannerClient {
       "grpc.keepalive_time_ms": 30_000,
       "grpc.keepalive_timeout_ms": 10_000,
       "grpc.keepalive_permit_without_calls": 1,
-      // A channel in reconnect backoff fails calls at once; keep the backoff short so a
-      // scanner that is back is found by the circuit's probe, not minutes later.
+      // A channel in reconnect backoff fails calls at once; the circuit's probe gets a fresh
+      // channel when its own is backing off, and other calls wait out no more than this.
       "grpc.initial_reconnect_backoff_ms": 250,
-      "grpc.max_reconnect_backoff_ms": 5_000,
+      "grpc.max_reconnect_backoff_ms": 2_000,
       // Without it grpc-js shares one connection among identical channels and the pool is moot.
       "grpc.use_local_subchannel_pool": 1,
       ...tlsChannelOptions(options.tls),
       ...options.channelOptions,
     };
     const channelCredentialsOfScanner = channelCredentials(options.tls);
-    this.clients = Array.from({ length: channels }, () => new ScannerServiceClient(options.address, channelCredentialsOfScanner, channelOptions));
-    this.health = new HealthClient(options.address, channelCredentialsOfScanner, {
-      channelOverride: this.channelClient(0).getChannel(),
-    });
+    this.newChannelClient = () => new ScannerServiceClient(options.address, channelCredentialsOfScanner, channelOptions);
+    this.newHealthClient = (client) => new HealthClient(options.address, channelCredentialsOfScanner, { channelOverride: client.getChannel() });
+    this.clients = Array.from({ length: channels }, () => this.newChannelClient());
+    this.health = this.newHealthClient(this.channelClient(0));
 
     this.bulkhead = bulkhead(this.maxConcurrentCalls, this.maxQueuedCalls);
     this.attemptTimeout = timeout(this.attemptTimeoutMs, TimeoutStrategy.Aggressive);
@@ -193,6 +197,22 @@ export class ScannerClient {
     );
     if (!response.result) throw new RpcError(GrpcStatus.INTERNAL, "the scanner answered Scan without a result");
     return response.result;
+  }
+
+  /**
+   * Throws the UNAVAILABLE a call would get now without reaching the scanner: the circuit is
+   * open and not yet due a probe, or a probe is in flight. Lets a caller skip work whose only
+   * use is the call.
+   */
+  refuseWhileCircuitOpen(): void {
+    const state = this.breaker.state;
+    if (state === CircuitState.Closed) return;
+    if (state === CircuitState.Open) {
+      // Due a probe: the next call is it.
+      const { msUntilHalfOpen } = describeOpenCircuit(this.breaker);
+      if (msUntilHalfOpen !== undefined && msUntilHalfOpen <= 1) return;
+    }
+    throw this.openCircuitError();
   }
 
   /** Stores or merges a chain; retried, since the scanner makes UpdateChain idempotent. */
@@ -300,7 +320,9 @@ export class ScannerClient {
     const ownLimitMs = Date.now() + this.attemptTimeoutMs;
     const cappedByCaller = scope.deadlineMs < ownLimitMs;
     const deadline = new Date(Math.min(ownLimitMs, scope.deadlineMs));
-    const client = this.pickClient();
+    // An attempt runs past a circuit that is not closed only as its probe (cockatiel marks
+    // the circuit half-open only once the attempt has started).
+    const client = this.breaker.state === CircuitState.Closed ? this.pickClient() : this.probeClient();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => call.cancel();
       const call = invoke(client, { deadline }, (error, response) => {
@@ -410,6 +432,25 @@ export class ScannerClient {
     const index = this.nextChannel;
     this.nextChannel = (index + 1) % this.clients.length;
     return this.channelClient(index);
+  }
+
+  /**
+   * The channel for the circuit's probe. One still in reconnect backoff from the outage would
+   * fail the probe at once, without reaching a scanner that is back, and keep the circuit open
+   * for another timeout; it is replaced by a fresh channel, which connects at once. (grpc-js
+   * has no way to reset a channel's backoff.) Nothing else is using it: it is not connected.
+   */
+  private probeClient(): ScannerServiceClient {
+    const index = this.nextChannel;
+    this.nextChannel = (index + 1) % this.clients.length;
+    const current = this.channelClient(index);
+    if (current.getChannel().getConnectivityState(false) !== connectivityState.TRANSIENT_FAILURE) return current;
+    const fresh = this.newChannelClient();
+    this.clients[index] = fresh;
+    if (index === 0) this.health = this.newHealthClient(fresh);
+    current.close();
+    this.logger?.info({ channel: index }, "probing the scanner on a fresh channel: the old one was backing off");
+    return fresh;
   }
 
   private channelClient(index: number): ScannerServiceClient {

@@ -22,11 +22,6 @@ const SCANNER_TIMEOUT_S = 2;
 const RETRIES = 1;
 const DOWN_MS = 5000;
 const RECOVERY_MARGIN_MS = 1500;
-// The coordinator's channel to the scanner backs off reconnecting up to 5 s (±20% jitter,
-// grpc.max_reconnect_backoff_ms in scanner-client.ts); a probe in that window fails without
-// reaching the scanner (known defect KD-1), so what the service guarantees today is this
-// much longer.
-const RECONNECT_BACKOFF_CAP_MS = 6000;
 // "Quickly": the open circuit's answer should cost no more than a cache lookup.
 const FAST_FAIL_P50_MS = 250;
 const FAST_FAIL_MAX_MS = 1000;
@@ -96,7 +91,6 @@ describe("the scanner killed with SIGKILL under load", () => {
       const afterRecovery = loadCalls.filter((outcome) => outcome.startedAt > recoveredAt + 1000);
       const recoveryMs = recoveredAt - backAt;
       const recoveryBoundMs = (BREAKER_TIMEOUT_S + SCANNER_TIMEOUT_S) * 1000 + RECOVERY_MARGIN_MS;
-      const guaranteedBoundMs = recoveryBoundMs + RECONNECT_BACKOFF_CAP_MS;
       const maxCircuitOpenMs = Math.max(0, ...circuitOpen.map((outcome) => outcome.durationMs));
       const p50CircuitOpenMs = percentile(circuitOpen.map((outcome) => outcome.durationMs), 0.5);
       // Failures that are not the open circuit's: the calls caught by the kill, retried once.
@@ -110,15 +104,13 @@ describe("the scanner killed with SIGKILL under load", () => {
         criterion("scans succeed before the kill", `${beforeKill.filter((outcome) => outcome.code === status.OK).length} of ${beforeKill.length} OK`, beforeKill.length > 0 && beforeKill.every((outcome) => outcome.code === status.OK)),
         criterion("the circuit opens: some calls fail fast with \"circuit open\"", `${circuitOpen.length} calls`, circuitOpen.length > 0),
         criterion(`UNAVAILABLE from the open circuit: median within ${FAST_FAIL_P50_MS} ms`, `p50 ${round(p50CircuitOpenMs)} ms`, p50CircuitOpenMs < FAST_FAIL_P50_MS),
-        criterion(`UNAVAILABLE from the open circuit: every one within ${FAST_FAIL_MAX_MS} ms`, `max ${round(maxCircuitOpenMs)} ms`, maxCircuitOpenMs < FAST_FAIL_MAX_MS, "KD-2"),
+        criterion(`UNAVAILABLE from the open circuit: every one within ${FAST_FAIL_MAX_MS} ms`, `max ${round(maxCircuitOpenMs)} ms`, maxCircuitOpenMs < FAST_FAIL_MAX_MS),
         criterion(`other UNAVAILABLE within ${RETRIES + 1} attempts of ${SCANNER_TIMEOUT_S} s + 1 s`, `max ${round(maxOtherUnavailableMs)} ms`, maxOtherUnavailableMs < attemptsBoundMs),
         criterion(
           `scans succeed within CIRCUIT_BREAKER_TIMEOUT (${BREAKER_TIMEOUT_S} s) + one probe (SCANNER_TIMEOUT ${SCANNER_TIMEOUT_S} s) + ${RECOVERY_MARGIN_MS / 1000} s of the restart`,
           `${round(recoveryMs / 1000, 2)} s`,
           recoveryMs <= recoveryBoundMs,
-          "KD-1",
         ),
-        criterion(`... and at the latest ${RECONNECT_BACKOFF_CAP_MS / 1000} s (the reconnect backoff) after that`, `${round(recoveryMs / 1000, 2)} s`, recoveryMs <= guaranteedBoundMs),
         criterion("every scan started 1 s after recovery succeeds", `${afterRecovery.filter((outcome) => outcome.code === status.OK).length} of ${afterRecovery.length} OK`, afterRecovery.length > 0 && afterRecovery.every((outcome) => outcome.code === status.OK)),
       ];
       recordResult({
@@ -137,7 +129,7 @@ describe("the scanner killed with SIGKILL under load", () => {
           "UNAVAILABLE, circuit open: calls, p50 / max (ms)": `${circuitOpen.length}, ${round(percentile(circuitOpen.map((outcome) => outcome.durationMs), 0.5))} / ${round(maxCircuitOpenMs)}`,
           "UNAVAILABLE, other: calls, max (ms)": `${unavailable.length - circuitOpen.length}, ${round(maxOtherUnavailableMs)}`,
           "restart (listening) to first successful scan (s)": round(recoveryMs / 1000, 2),
-          "recovery bound, asked / guaranteed today (s)": `${recoveryBoundMs / 1000} / ${guaranteedBoundMs / 1000}`,
+          "recovery bound (s)": recoveryBoundMs / 1000,
           "scanner down, kill to listening again (s)": round((backAt - killedAt) / 1000, 2),
         },
         durationSeconds: round((performance.now() - began) / 1000),

@@ -278,6 +278,24 @@ describe("the circuit breaker", () => {
     expect(shared.state).toBe(CircuitState.Closed);
   });
 
+  it("probes past the channel's reconnect backoff, so a restarted scanner closes the circuit at the first probe", async () => {
+    const first = await flaky();
+    const { port } = first;
+    first.stop();
+    const shared = breaker(1, 200);
+    // A backoff far longer than the circuit's wait: the probe falls due while the channel still waits to reconnect.
+    const client = clientFor(first.address, { breaker: shared, maxRetries: 0, channelOptions: { "grpc.initial_reconnect_backoff_ms": 2_000, "grpc.max_reconnect_backoff_ms": 2_000 } });
+    expect((await failureOf(client.scan(SCAN, { deadline: inMs(5_000) }))).code).toBe(status.UNAVAILABLE);
+    expect(shared.state).toBe(CircuitState.Open);
+
+    const back = await flaky({}, port);
+    await sleep(300);
+    const result = await client.scan(SCAN, { deadline: inMs(10_000) });
+    expect(result.symbol).toBe("IWM");
+    expect(back.calls).toHaveLength(1);
+    expect(shared.state).toBe(CircuitState.Closed);
+  });
+
   it("counts only the scanner's own failures", async () => {
     let failure: RpcError = notFound("no chain is stored for IWM");
     const server = await flaky({ scan: () => ({ error: failure }) });

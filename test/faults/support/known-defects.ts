@@ -20,6 +20,11 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
       "backoff + probe instead of CIRCUIT_BREAKER_TIMEOUT + probe. Seen: a probe 1.3 s after the restarted scanner was listening failed " +
       "with \"No connection established. Last error: connect ECONNREFUSED\"; suite 1 has measured 2.9–7 s against its 6.5 s bound, " +
       "depending on how the timers fall.",
+    fixed:
+      "the circuit's probe no longer uses a channel that is backing off: ScannerClient.probeClient replaces a channel in " +
+      "TRANSIENT_FAILURE by a fresh one, which connects at once (grpc-js cannot reset a channel's backoff), and the backoff cap is now 2 s. " +
+      "scanner-client.test.ts shows a restarted scanner closing the circuit at the first probe with a 2 s backoff and a 200 ms circuit timeout; " +
+      "suite 1's recovery criterion is asserted again.",
   },
   "KD-2": {
     title: "An open circuit does not fail fast: every scan still fetches and prices its chain first",
@@ -27,6 +32,9 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
       "CoordinatorScans.runJob takes a market-data pacing token and fetches the chain (0.6–2.2 MB, 20–120 ms of pricing) before the " +
       "scanner client consults its circuit. While the scanner is down every scan pays that, and with IBKR would spend paced market-data " +
       "requests for nothing; under load the \"fast\" UNAVAILABLE took up to 1.3–2.2 s in suite 1.",
+    fixed:
+      "a scan job asks the scanner client whether its circuit would refuse the call (refuseWhileCircuitOpen) before it takes a pacing " +
+      "token or fetches a chain. coordinator-scans.test.ts counts the market's fetches: none while the circuit is open, one once a probe is due.",
   },
   "KD-3": {
     title: "Field violations are not capped: a 1 KB request gets no answer, a 4 MiB one crashes the coordinator",
