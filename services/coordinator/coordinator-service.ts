@@ -104,7 +104,8 @@ function validScan(rawSymbol: string, rawQuery: ScanQuery | undefined): { symbol
 
 function jobIdOf(raw: string): string {
   const id = raw.trim();
-  if (id === "" || id.length > 100) throw invalidArgument([{ field: "job_id", description: "must be the id of a job, as SubmitScan or Scan returned it" }]);
+  // Ids are UUIDs; anything but a short run of visible ASCII cannot be one.
+  if (!/^[\x21-\x7e]{1,100}$/.test(id)) throw invalidArgument([{ field: "job_id", description: "must be the id of a job, as SubmitScan or Scan returned it" }]);
   return id;
 }
 

@@ -47,10 +47,10 @@ const RSS_GROWTH_BOUND_MB = 96;
 /**
  * Unary calls may miss the client's 5 s deadline although the service's own limit is 3 s:
  * with two cores saturated by 50 calls in flight, the coordinator's event loop stops for a
- * second or two now and then (validating a 4 MiB body entry by entry, KD-7's cause; collecting
- * a heap swollen by KD-4), and an answer due meanwhile goes late. Runs have seen 6 to 15 of
- * 26,000. A systematic failure to answer (KD-3's kind) misses every call it touches; this
- * tolerates two in a thousand.
+ * second or two now and then (pricing simulated chains for the valid scans among the fuzz,
+ * collecting garbage), and an answer due meanwhile goes late: a handful of calls at once,
+ * on every RPC alike. Runs have seen 6 to 15 of 26,000. A systematic failure to answer
+ * (KD-3's kind) misses every call it touches; this tolerates two in a thousand.
  */
 const UNANSWERED_TOLERANCE = 0.002;
 

@@ -147,6 +147,40 @@ describe("the coordinator on the simulated market", () => {
     expect(fields.some((field) => field.startsWith("query.filters."))).toBe(true);
   });
 
+  it("bounds every repeated field and checks every string of a request, naming the field", async () => {
+    const { client } = pair;
+    const fieldsOf = (error: Parameters<typeof readStatusDetails>[0]): string[] => readStatusDetails(error).fieldViolations.map((violation) => violation.field);
+    const manyStrategies = failureOf(
+      await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: { ...QUERY, strategies: Array.from({ length: 17 }, () => Strategy.STRATEGY_BULL_PUT) } })),
+      status.INVALID_ARGUMENT,
+    );
+    expect(fieldsOf(manyStrategies)).toEqual(["query.strategies"]);
+    const manyStates = failureOf(await callUnary(client.listJobs.bind(client), ListJobsRequest.fromPartial({ states: Array.from({ length: 17 }, () => JobState.JOB_STATE_QUEUED) })), status.INVALID_ARGUMENT);
+    expect(fieldsOf(manyStates)).toEqual(["states"]);
+    const manySymbols = await new Promise<{ code: number; fields: string[] }>((resolve) => {
+      const stream = client.scanBatch(ScanBatchRequest.fromPartial({ symbols: Array.from({ length: 1000 }, (_, index) => `S${index}`), query: QUERY }));
+      stream.on("data", () => undefined);
+      stream.on("error", (error: Parameters<typeof readStatusDetails>[0] & { code: number }) => {
+        resolve({ code: error.code, fields: fieldsOf(error) });
+      });
+    });
+    expect(manySymbols).toEqual({ code: status.INVALID_ARGUMENT, fields: ["symbols"] });
+    for (const jobId of ["job\u0000id", "é", "x".repeat(101), " "]) {
+      const refused = failureOf(await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId })), status.INVALID_ARGUMENT);
+      expect(fieldsOf(refused)).toEqual(["job_id"]);
+    }
+    const longSymbol = failureOf(await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "S".repeat(1_000_000), query: QUERY })), status.INVALID_ARGUMENT);
+    expect(fieldsOf(longSymbol)).toEqual(["symbol"]);
+    // Echoed as at most 40 characters of what was sent.
+    expect(longSymbol.details.length).toBeLessThan(300);
+    // Repeats within the bound are one strategy each, and the job keeps them so.
+    const job = await callUnary(
+      client.submitScan.bind(client),
+      SubmitScanRequest.fromPartial({ symbol: "SPY", query: { ...QUERY, strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL] } }),
+    );
+    expect(job.response?.job?.query?.strategies).toEqual([Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL]);
+  });
+
   it("streams a batch: every known symbol's result, and NOT_FOUND for the unknown one", async () => {
     const { client } = pair;
     const messages = await take<ScanBatchResponse>(client.scanBatch(ScanBatchRequest.fromPartial({ symbols: ["QQQ", "NOPE", "IWM", "qqq"], query: QUERY })), 99);

@@ -239,6 +239,25 @@ describe("requests whose bytes do not decode", () => {
     });
     expect(streamed.code).toBe(status.INVALID_ARGUMENT);
   });
+
+  it("get INVALID_ARGUMENT when they nest unknown groups deeper than a decoder can follow, and the scanner serves on", async () => {
+    // An unknown field 15 opening a group, a million times over (1 MB): protobuf's wire format
+    // lets unknown data nest without a schema to bound it; skipping it recurses once per level.
+    const deep = Buffer.alloc(1_000_000, (15 << 3) | 3);
+    const answer = await new Promise<{ code: number; details: string }>((resolve) => {
+      client.makeUnaryRequest("/spreadscan.scanner.v1.ScannerService/Scan", identity, identity, deep, (error) => {
+        resolve({ code: error?.code ?? 0, details: error?.details ?? "" });
+      });
+    });
+    expect(answer.code).toBe(status.INVALID_ARGUMENT);
+    expect(answer.details).toContain("could not be decoded");
+    const metrics = await new Promise<{ code: number }>((resolve) => {
+      client.getMetrics({}, (error) => {
+        resolve({ code: error?.code ?? 0 });
+      });
+    });
+    expect(metrics.code).toBe(status.OK);
+  });
 });
 
 describe("the scan pool", () => {
