@@ -242,12 +242,13 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
             let message: ScanBatchResponse;
             try {
               const answer = await scans.scan(symbol, valid.query, scanKey(symbol, valid.key), { bypassCache: request.bypassCache, signal: context.signal });
-              message = { symbol, jobId: answer.jobId, cacheHit: answer.cacheHit, result: answer.result };
+              const stale = answer.staleAgeMs !== undefined;
+              message = { symbol, jobId: answer.jobId, cacheHit: answer.cacheHit, result: answer.result, stale, ...(stale ? { age: durationOf(answer.staleAgeMs ?? 0) } : {}) };
             } catch (error) {
               context.signal.throwIfAborted();
               const rpcError = asRpcError(error);
               if (!(error instanceof RpcError)) context.logger.error({ err: error, symbol }, "a batch scan failed unexpectedly");
-              message = { symbol, jobId: "", cacheHit: false, error: errorStatusOf(rpcError) };
+              message = { symbol, jobId: "", cacheHit: false, error: errorStatusOf(rpcError), stale: false };
             }
             await sink.send(message);
           }

@@ -321,6 +321,22 @@ describe("the coordinator's graceful degradation", () => {
       expect(stale.response?.jobId).toBe(fresh.response?.jobId);
       expect(Number(stale.response?.age?.seconds ?? 0n) + (stale.response?.age?.nanos ?? 0) / 1e9).toBeGreaterThanOrEqual(1);
       failureOf(await scan("QQQ"), status.UNAVAILABLE);
+      // A batch answers each symbol alike: SPY stale, QQQ with its UNAVAILABLE.
+      const batch = await new Promise<ScanBatchResponse[]>((resolve, reject) => {
+        const messages: ScanBatchResponse[] = [];
+        const stream = client.scanBatch(ScanBatchRequest.fromPartial({ symbols: ["SPY", "QQQ"], query: QUERY }));
+        stream.on("data", (message: ScanBatchResponse) => messages.push(message));
+        stream.on("error", reject);
+        stream.on("end", () => {
+          resolve(messages);
+        });
+      });
+      const bySymbol = new Map(batch.map((message) => [message.symbol, message]));
+      expect(bySymbol.get("SPY")?.stale).toBe(true);
+      expect(bySymbol.get("SPY")?.result).toEqual(fresh.response?.result);
+      expect(Number(bySymbol.get("SPY")?.age?.seconds ?? 0n)).toBeGreaterThanOrEqual(1);
+      expect(bySymbol.get("QQQ")?.error?.code).toBe(status.UNAVAILABLE);
+      expect(bySymbol.get("QQQ")?.stale).toBe(false);
       // Bypassing the cache asks for a fresh result or none.
       failureOf(await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: QUERY, bypassCache: true })), status.UNAVAILABLE);
     } finally {

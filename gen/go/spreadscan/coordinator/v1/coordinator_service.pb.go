@@ -781,7 +781,11 @@ type ScanBatchResponse struct {
 	//
 	//	*ScanBatchResponse_Result
 	//	*ScanBatchResponse_Error
-	Outcome       isScanBatchResponse_Outcome `protobuf_oneof:"outcome"`
+	Outcome isScanBatchResponse_Outcome `protobuf_oneof:"outcome"`
+	// True when the scanner could not be reached and this is an older cached result.
+	Stale bool `protobuf:"varint,6,opt,name=stale,proto3" json:"stale,omitempty"`
+	// Age of a stale result when it was returned: from when it was computed to now.
+	Age           *durationpb.Duration `protobuf:"bytes,7,opt,name=age,proto3" json:"age,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -858,6 +862,20 @@ func (x *ScanBatchResponse) GetError() *ErrorStatus {
 		if x, ok := x.Outcome.(*ScanBatchResponse_Error); ok {
 			return x.Error
 		}
+	}
+	return nil
+}
+
+func (x *ScanBatchResponse) GetStale() bool {
+	if x != nil {
+		return x.Stale
+	}
+	return false
+}
+
+func (x *ScanBatchResponse) GetAge() *durationpb.Duration {
+	if x != nil {
+		return x.Age
 	}
 	return nil
 }
@@ -1259,13 +1277,15 @@ const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\x10ScanBatchRequest\x12\x18\n" +
 	"\asymbols\x18\x01 \x03(\tR\asymbols\x126\n" +
 	"\x05query\x18\x02 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n" +
-	"\fbypass_cache\x18\x03 \x01(\bR\vbypassCache\"\xe7\x01\n" +
+	"\fbypass_cache\x18\x03 \x01(\bR\vbypassCache\"\xaa\x02\n" +
 	"\x11ScanBatchResponse\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x15\n" +
 	"\x06job_id\x18\x02 \x01(\tR\x05jobId\x12\x1b\n" +
 	"\tcache_hit\x18\x03 \x01(\bR\bcacheHit\x12;\n" +
 	"\x06result\x18\x04 \x01(\v2!.spreadscan.scanner.v1.ScanResultH\x00R\x06result\x12>\n" +
-	"\x05error\x18\x05 \x01(\v2&.spreadscan.coordinator.v1.ErrorStatusH\x00R\x05errorB\t\n" +
+	"\x05error\x18\x05 \x01(\v2&.spreadscan.coordinator.v1.ErrorStatusH\x00R\x05error\x12\x14\n" +
+	"\x05stale\x18\x06 \x01(\bR\x05stale\x12+\n" +
+	"\x03age\x18\a \x01(\v2\x19.google.protobuf.DurationR\x03ageB\t\n" +
 	"\aoutcome\"\x8d\x01\n" +
 	"\x13WatchSpreadsRequest\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x126\n" +
@@ -1365,32 +1385,33 @@ var file_spreadscan_coordinator_v1_coordinator_service_proto_depIdxs = []int32{
 	19, // 12: spreadscan.coordinator.v1.ScanBatchRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
 	20, // 13: spreadscan.coordinator.v1.ScanBatchResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
 	25, // 14: spreadscan.coordinator.v1.ScanBatchResponse.error:type_name -> spreadscan.coordinator.v1.ErrorStatus
-	19, // 15: spreadscan.coordinator.v1.WatchSpreadsRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	26, // 16: spreadscan.coordinator.v1.WatchSpreadsResponse.update:type_name -> spreadscan.scanner.v1.SpreadsUpdate
-	17, // 17: spreadscan.coordinator.v1.GetMetricsResponse.backpressure:type_name -> spreadscan.coordinator.v1.BackpressureMetrics
-	0,  // 18: spreadscan.coordinator.v1.CoordinatorService.Scan:input_type -> spreadscan.coordinator.v1.ScanRequest
-	2,  // 19: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:input_type -> spreadscan.coordinator.v1.SubmitScanRequest
-	4,  // 20: spreadscan.coordinator.v1.CoordinatorService.GetJob:input_type -> spreadscan.coordinator.v1.GetJobRequest
-	6,  // 21: spreadscan.coordinator.v1.CoordinatorService.ListJobs:input_type -> spreadscan.coordinator.v1.ListJobsRequest
-	8,  // 22: spreadscan.coordinator.v1.CoordinatorService.CancelJob:input_type -> spreadscan.coordinator.v1.CancelJobRequest
-	10, // 23: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:input_type -> spreadscan.coordinator.v1.WatchJobEventsRequest
-	12, // 24: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:input_type -> spreadscan.coordinator.v1.ScanBatchRequest
-	14, // 25: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:input_type -> spreadscan.coordinator.v1.WatchSpreadsRequest
-	16, // 26: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:input_type -> spreadscan.coordinator.v1.GetMetricsRequest
-	1,  // 27: spreadscan.coordinator.v1.CoordinatorService.Scan:output_type -> spreadscan.coordinator.v1.ScanResponse
-	3,  // 28: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:output_type -> spreadscan.coordinator.v1.SubmitScanResponse
-	5,  // 29: spreadscan.coordinator.v1.CoordinatorService.GetJob:output_type -> spreadscan.coordinator.v1.GetJobResponse
-	7,  // 30: spreadscan.coordinator.v1.CoordinatorService.ListJobs:output_type -> spreadscan.coordinator.v1.ListJobsResponse
-	9,  // 31: spreadscan.coordinator.v1.CoordinatorService.CancelJob:output_type -> spreadscan.coordinator.v1.CancelJobResponse
-	11, // 32: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:output_type -> spreadscan.coordinator.v1.WatchJobEventsResponse
-	13, // 33: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:output_type -> spreadscan.coordinator.v1.ScanBatchResponse
-	15, // 34: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:output_type -> spreadscan.coordinator.v1.WatchSpreadsResponse
-	18, // 35: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:output_type -> spreadscan.coordinator.v1.GetMetricsResponse
-	27, // [27:36] is the sub-list for method output_type
-	18, // [18:27] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	21, // 15: spreadscan.coordinator.v1.ScanBatchResponse.age:type_name -> google.protobuf.Duration
+	19, // 16: spreadscan.coordinator.v1.WatchSpreadsRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	26, // 17: spreadscan.coordinator.v1.WatchSpreadsResponse.update:type_name -> spreadscan.scanner.v1.SpreadsUpdate
+	17, // 18: spreadscan.coordinator.v1.GetMetricsResponse.backpressure:type_name -> spreadscan.coordinator.v1.BackpressureMetrics
+	0,  // 19: spreadscan.coordinator.v1.CoordinatorService.Scan:input_type -> spreadscan.coordinator.v1.ScanRequest
+	2,  // 20: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:input_type -> spreadscan.coordinator.v1.SubmitScanRequest
+	4,  // 21: spreadscan.coordinator.v1.CoordinatorService.GetJob:input_type -> spreadscan.coordinator.v1.GetJobRequest
+	6,  // 22: spreadscan.coordinator.v1.CoordinatorService.ListJobs:input_type -> spreadscan.coordinator.v1.ListJobsRequest
+	8,  // 23: spreadscan.coordinator.v1.CoordinatorService.CancelJob:input_type -> spreadscan.coordinator.v1.CancelJobRequest
+	10, // 24: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:input_type -> spreadscan.coordinator.v1.WatchJobEventsRequest
+	12, // 25: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:input_type -> spreadscan.coordinator.v1.ScanBatchRequest
+	14, // 26: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:input_type -> spreadscan.coordinator.v1.WatchSpreadsRequest
+	16, // 27: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:input_type -> spreadscan.coordinator.v1.GetMetricsRequest
+	1,  // 28: spreadscan.coordinator.v1.CoordinatorService.Scan:output_type -> spreadscan.coordinator.v1.ScanResponse
+	3,  // 29: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:output_type -> spreadscan.coordinator.v1.SubmitScanResponse
+	5,  // 30: spreadscan.coordinator.v1.CoordinatorService.GetJob:output_type -> spreadscan.coordinator.v1.GetJobResponse
+	7,  // 31: spreadscan.coordinator.v1.CoordinatorService.ListJobs:output_type -> spreadscan.coordinator.v1.ListJobsResponse
+	9,  // 32: spreadscan.coordinator.v1.CoordinatorService.CancelJob:output_type -> spreadscan.coordinator.v1.CancelJobResponse
+	11, // 33: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:output_type -> spreadscan.coordinator.v1.WatchJobEventsResponse
+	13, // 34: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:output_type -> spreadscan.coordinator.v1.ScanBatchResponse
+	15, // 35: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:output_type -> spreadscan.coordinator.v1.WatchSpreadsResponse
+	18, // 36: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:output_type -> spreadscan.coordinator.v1.GetMetricsResponse
+	28, // [28:37] is the sub-list for method output_type
+	19, // [19:28] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_coordinator_v1_coordinator_service_proto_init() }

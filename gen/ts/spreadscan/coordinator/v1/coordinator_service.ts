@@ -163,7 +163,13 @@ export interface ScanBatchResponse {
     | ScanResult
     | undefined;
   /** Why this symbol could not be scanned; the other symbols are unaffected. */
-  error?: ErrorStatus | undefined;
+  error?:
+    | ErrorStatus
+    | undefined;
+  /** True when the scanner could not be reached and this is an older cached result. */
+  stale: boolean;
+  /** Age of a stale result when it was returned: from when it was computed to now. */
+  age?: Duration | undefined;
 }
 
 /** WatchSpreadsRequest subscribes to the live top N of a symbol. */
@@ -1451,7 +1457,7 @@ export const ScanBatchRequest: MessageFns<ScanBatchRequest> = {
 };
 
 function createBaseScanBatchResponse(): ScanBatchResponse {
-  return { symbol: "", jobId: "", cacheHit: false, result: undefined, error: undefined };
+  return { symbol: "", jobId: "", cacheHit: false, result: undefined, error: undefined, stale: false, age: undefined };
 }
 
 export const ScanBatchResponse: MessageFns<ScanBatchResponse> = {
@@ -1470,6 +1476,12 @@ export const ScanBatchResponse: MessageFns<ScanBatchResponse> = {
     }
     if (message.error !== undefined) {
       ErrorStatus.encode(message.error, writer.uint32(42).fork()).join();
+    }
+    if (message.stale !== false) {
+      writer.uint32(48).bool(message.stale);
+    }
+    if (message.age !== undefined) {
+      Duration.encode(message.age, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1527,6 +1539,22 @@ export const ScanBatchResponse: MessageFns<ScanBatchResponse> = {
             message.error = ErrorStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.stale = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.age = Duration.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1554,6 +1582,8 @@ export const ScanBatchResponse: MessageFns<ScanBatchResponse> = {
         : false,
       result: isSet(object.result) ? ScanResult.fromJSON(object.result) : undefined,
       error: isSet(object.error) ? ErrorStatus.fromJSON(object.error) : undefined,
+      stale: isSet(object.stale) ? globalThis.Boolean(object.stale) : false,
+      age: isSet(object.age) ? Duration.fromJSON(object.age) : undefined,
     };
   },
 
@@ -1574,6 +1604,12 @@ export const ScanBatchResponse: MessageFns<ScanBatchResponse> = {
     if (message.error !== undefined) {
       obj.error = ErrorStatus.toJSON(message.error);
     }
+    if (message.stale !== false) {
+      obj.stale = message.stale;
+    }
+    if (message.age !== undefined) {
+      obj.age = Duration.toJSON(message.age);
+    }
     return obj;
   },
 
@@ -1591,6 +1627,8 @@ export const ScanBatchResponse: MessageFns<ScanBatchResponse> = {
     message.error = (object.error !== undefined && object.error !== null)
       ? ErrorStatus.fromPartial(object.error)
       : undefined;
+    message.stale = object.stale ?? false;
+    message.age = (object.age !== undefined && object.age !== null) ? Duration.fromPartial(object.age) : undefined;
     return message;
   },
 };

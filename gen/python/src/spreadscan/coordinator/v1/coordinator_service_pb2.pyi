@@ -124,18 +124,22 @@ class ScanBatchRequest(_message.Message):
     def __init__(self, symbols: _Optional[_Iterable[str]] = ..., query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., bypass_cache: _Optional[bool] = ...) -> None: ...
 
 class ScanBatchResponse(_message.Message):
-    __slots__ = ("symbol", "job_id", "cache_hit", "result", "error")
+    __slots__ = ("symbol", "job_id", "cache_hit", "result", "error", "stale", "age")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     CACHE_HIT_FIELD_NUMBER: _ClassVar[int]
     RESULT_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
+    STALE_FIELD_NUMBER: _ClassVar[int]
+    AGE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     job_id: str
     cache_hit: bool
     result: _scan_result_pb2.ScanResult
     error: _job_pb2.ErrorStatus
-    def __init__(self, symbol: _Optional[str] = ..., job_id: _Optional[str] = ..., cache_hit: _Optional[bool] = ..., result: _Optional[_Union[_scan_result_pb2.ScanResult, _Mapping]] = ..., error: _Optional[_Union[_job_pb2.ErrorStatus, _Mapping]] = ...) -> None: ...
+    stale: bool
+    age: _duration_pb2.Duration
+    def __init__(self, symbol: _Optional[str] = ..., job_id: _Optional[str] = ..., cache_hit: _Optional[bool] = ..., result: _Optional[_Union[_scan_result_pb2.ScanResult, _Mapping]] = ..., error: _Optional[_Union[_job_pb2.ErrorStatus, _Mapping]] = ..., stale: _Optional[bool] = ..., age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class WatchSpreadsRequest(_message.Message):
     __slots__ = ("symbol", "query", "min_interval_ms")
