@@ -1,13 +1,14 @@
 // What every command that talks to the coordinator shares: the --addr, --timeout and --json
-// flags, the gRPC clients, promise and stream wrappers around grpc-js calls, and turning a
-// failed call into lines a person can act on, with the exit status the README documents.
+// flags (with the security flags of connection-security.ts), the gRPC clients, promise and
+// stream wrappers around grpc-js calls, and turning a failed call into lines a person can act
+// on, with the exit status the README documents.
 import {
   connectivityState,
-  credentials,
   Metadata,
   status as GrpcStatus,
   type CallOptions,
   type Channel,
+  type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
   type ServiceError,
@@ -18,6 +19,7 @@ import { CoordinatorServiceClient } from "../../gen/ts/spreadscan/coordinator/v1
 import type { FieldViolation } from "../common/errors.js";
 import { isServiceError, readStatusDetails } from "../common/status-details.js";
 import { CommandFailure, EXIT_STATUS, type ExitStatus } from "./command-failure.js";
+import { addSecurityFlags, authHint, connectionCause, connectionSecurity, tlsFailureLines, type ConnectionSecurity, type SecurityOptions } from "./connection-security.js";
 import { parseDuration, queryViolationLines } from "./query-flags.js";
 
 export const DEFAULT_COORDINATOR_ADDR = "127.0.0.1:50052";
@@ -27,7 +29,7 @@ const CONNECTION_GROUP = "Coordinator:";
 export const OUTPUT_GROUP = "Output:";
 
 /** The options `addConnectionFlags` adds, as commander parses them. */
-export interface ConnectionOptions {
+export interface ConnectionOptions extends SecurityOptions {
   readonly addr: string;
   /** Milliseconds. */
   readonly timeout: number;
@@ -57,9 +59,12 @@ export interface ConnectionFlagHelp {
   readonly timeout?: string;
 }
 
-/** Adds --addr, --timeout and --json to a command that calls the coordinator. */
+/**
+ * Adds --addr, --timeout, the TLS and API key flags (see `addSecurityFlags`), and --json to a
+ * command that calls the coordinator.
+ */
 export function addConnectionFlags(command: Command, help: ConnectionFlagHelp): Command {
-  return command
+  command
     .addOption(
       new Option("--addr <host:port>", "coordinator address")
         .env(COORDINATOR_ADDR_ENV)
@@ -72,8 +77,13 @@ export function addConnectionFlags(command: Command, help: ConnectionFlagHelp): 
         .default(DEFAULT_TIMEOUT_MS, "30")
         .argParser(parseTimeout)
         .helpGroup(CONNECTION_GROUP),
-    )
-    .addOption(new Option("--json", help.json).helpGroup(OUTPUT_GROUP));
+    );
+  return addSecurityFlags(command, CONNECTION_GROUP).addOption(new Option("--json", help.json).helpGroup(OUTPUT_GROUP));
+}
+
+/** --no-cache, for the commands whose request has `bypass_cache`; shown with the connection flags. */
+export function noCacheOption(): Option {
+  return new Option("--no-cache", "skip the coordinator's cache and fetch fresh market data").helpGroup(CONNECTION_GROUP);
 }
 
 /** The last overload of every generated unary method: request, metadata, options, callback. */
@@ -133,18 +143,21 @@ const CHANNEL_OPTIONS = { "grpc.max_receive_message_length": 64 * 1024 * 1024 };
 export class CoordinatorConnection {
   readonly address: string;
   readonly timeoutMs: number;
+  readonly security: ConnectionSecurity;
   private coordinatorClient: CoordinatorServiceClient | undefined;
   private healthClient: HealthClient | undefined;
   private connected = false;
 
+  /** Throws a UsageError for connection flags that do not go together. */
   constructor(options: ConnectionOptions) {
     this.address = options.addr;
     this.timeoutMs = options.timeout;
+    this.security = connectionSecurity(options.addr, options);
   }
 
   get coordinator(): CoordinatorServiceClient {
     if (!this.coordinatorClient) {
-      this.coordinatorClient = new CoordinatorServiceClient(this.address, credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.coordinatorClient = new CoordinatorServiceClient(this.address, this.security.credentials, this.clientOptions());
       this.watchChannel(this.coordinatorClient.getChannel());
     }
     return this.coordinatorClient;
@@ -152,7 +165,7 @@ export class CoordinatorConnection {
 
   get health(): HealthClient {
     if (!this.healthClient) {
-      this.healthClient = new HealthClient(this.address, credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.healthClient = new HealthClient(this.address, this.security.credentials, this.clientOptions());
       this.watchChannel(this.healthClient.getChannel());
     }
     return this.healthClient;
@@ -181,6 +194,11 @@ export class CoordinatorConnection {
   close(): void {
     this.coordinatorClient?.close();
     this.healthClient?.close();
+  }
+
+  // A fresh object per client: grpc-js takes the interceptors out of the options it is given.
+  private clientOptions(): ClientOptions {
+    return { ...CHANNEL_OPTIONS, ...this.security.channelOptions, interceptors: [...this.security.interceptors] };
   }
 
   // grpc-js says "UNAVAILABLE" both when nothing listens and when the coordinator answers
@@ -265,7 +283,9 @@ export function callFailure(error: unknown, connection: CoordinatorConnection, f
   const unreachable = !connection.everConnected && (error.code === GrpcStatus.UNAVAILABLE || error.code === GrpcStatus.DEADLINE_EXCEEDED);
   if (unreachable) {
     // grpc-js's own words say why ("connect ECONNREFUSED ..."); keep them, shortened.
-    const cause = /Last error: (?:Error: )?(.*?)(?:\. Resolution note:.*)?$/.exec(error.details)?.[1] ?? error.details;
+    const cause = connectionCause(error.details);
+    const tlsLines = tlsFailureLines(statusCodeName(error.code), cause, connection.address, connection.security);
+    if (tlsLines) return new CommandFailure(tlsLines, EXIT_STATUS.failure);
     const waited = error.code === GrpcStatus.DEADLINE_EXCEEDED ? ` answered within ${seconds(connection.timeoutMs)}` : "";
     return new CommandFailure(
       [
@@ -279,6 +299,8 @@ export function callFailure(error: unknown, connection: CoordinatorConnection, f
   const lines = statusLines(error.code, error.details, details.fieldViolations, details.retryDelayMs, flagValues);
   // grpc-js's own words for a passed deadline do not say which knob sets it.
   if (error.code === GrpcStatus.DEADLINE_EXCEEDED) lines.push(`no answer within --timeout ${seconds(connection.timeoutMs)}; raise it to wait longer`);
+  const hint = authHint(error, connection.security);
+  if (hint !== undefined) lines.push(hint);
   return new CommandFailure(lines, exitStatusForCode(error.code));
 }
 

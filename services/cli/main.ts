@@ -18,6 +18,7 @@ import { registerJobsWatch } from "./commands/jobs-watch.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerScan } from "./commands/scan.js";
 import { registerWatch } from "./commands/watch.js";
+import { API_KEY_ENV, CA_FILE_ENV, CERT_FILE_ENV, KEY_FILE_ENV, SERVER_NAME_ENV } from "./connection-security.js";
 import { COORDINATOR_ADDR_ENV, DEFAULT_COORDINATOR_ADDR } from "./coordinator-connection.js";
 import { UsageError } from "./usage-error.js";
 
@@ -26,12 +27,21 @@ const EXIT_BUG = EXIT_STATUS.failure;
 
 const EXIT_STATUS_HELP = `
 Commands other than \`chain generate\` and \`scan --chain\` call the coordinator at --addr
-(default ${DEFAULT_COORDINATOR_ADDR}, or $${COORDINATOR_ADDR_ENV}).
+(default ${DEFAULT_COORDINATOR_ADDR}, or $${COORDINATOR_ADDR_ENV}), in plaintext unless told otherwise:
+  --tls                  TLS, trusting the system's certificate authorities
+  --ca FILE              TLS, trusting this CA ($${CA_FILE_ENV})
+  --cert FILE --key FILE mutual TLS: this client certificate and its key ($${CERT_FILE_ENV},
+                         $${KEY_FILE_ENV})
+  --server-name NAME     the name the coordinator's certificate carries, when it is not --addr's host
+                         ($${SERVER_NAME_ENV})
+  $${API_KEY_ENV}    the API key, sent as \`authorization: Bearer <key>\` (also --api-key, but
+                         flags are visible to other users in \`ps\`; the key is never printed)
 
 Exit status:
   0  done (for \`health\`: SERVING)
-  1  the call failed: no coordinator, UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL, ...
-     (for \`health\`: any status but SERVING)
+  1  the call failed: no coordinator, a failed TLS handshake, UNAVAILABLE, DEADLINE_EXCEEDED,
+     RESOURCE_EXHAUSTED, UNAUTHENTICATED (no key, or an unknown one), PERMISSION_DENIED (a key
+     without the scope), INTERNAL, ... (for \`health\`: any status but SERVING)
   2  bad usage or unreadable input, or the coordinator refused the request: INVALID_ARGUMENT, NOT_FOUND
   3  \`batch\`: some symbols failed, the others were printed
 `;

@@ -456,6 +456,10 @@ describe("a coordinator whose scanner is down", () => {
       expect(none.stderr).toBe(
         `spreadscan: UNAVAILABLE: the scanner is unavailable: its circuit breaker is open\nspreadscan: retry in ${RETRY_DELAY_MS / 1000} s\n`,
       );
+      // A batch says the same of each symbol: SPY's result stale, QQQ's error.
+      const batch = await spreadscan(["batch", "SPY", "QQQ", ...QUICK_FLAGS, "--addr", degraded.address]);
+      expect(batch.stdout).toMatch(new RegExp(`^SPY: job job-\\d{6} · cache hit, computed ${ELAPSED} ago · STALE: the scanner could not be reached; this result is ${ELAPSED} old$`, "m"));
+      expect(batch.stdout).toMatch(/^QQQ: UNAVAILABLE: the scanner is unavailable/m);
     } finally {
       await degraded.close();
     }

@@ -2,11 +2,12 @@
 // ScanBatch, each symbol's result (or why it has none) printed as soon as it arrives. A
 // symbol that fails does not stop the others; the exit status says whether any did.
 import { Metadata } from "@grpc/grpc-js";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { ScanBatchRequest, ScanBatchResponse } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { CommandFailure, EXIT_STATUS } from "../command-failure.js";
 import {
   addConnectionFlags,
+  noCacheOption,
   outputWidth,
   readStream,
   statusCodeName,
@@ -31,7 +32,8 @@ function collectSymbols(text: string, previous: readonly string[] | undefined): 
 /** One symbol's outcome for people: its origin line and table, or its error and what to do about it. */
 export function formatBatchEntry(entry: ScanBatchResponse, flagValues: Readonly<Record<string, unknown>>, width: number | undefined): string {
   if (entry.result) {
-    return `${entry.symbol}: ${formatScanOrigin({ jobId: entry.jobId, cacheHit: entry.cacheHit })}\n${formatScanTable(entry.result, { width })}\n`;
+    const origin = formatScanOrigin({ jobId: entry.jobId, cacheHit: entry.cacheHit, stale: entry.stale, ...(entry.age ? { ageMs: durationToMs(entry.age) } : {}) });
+    return `${entry.symbol}: ${origin}\n${formatScanTable(entry.result, { width })}\n`;
   }
   if (entry.error) {
     const { code, message, fieldViolations, retryDelay } = entry.error;
@@ -72,7 +74,7 @@ export function registerBatch(program: Command): Command {
     .command("batch")
     .argument("<symbols...>", "underlying tickers, like SPY QQQ IWM (or SPY,QQQ,IWM)", collectSymbols)
     .description("scan many symbols with one query through the coordinator, printing each result as it completes")
-    .addOption(new Option("--no-cache", "skip the coordinator's cache and fetch fresh market data").helpGroup("Coordinator:"));
+    .addOption(noCacheOption());
   addConnectionFlags(command, {
     json: "print each ScanBatchResponse as proto3 JSON, one per line",
     timeout: "deadline of the whole batch (seconds, or with a unit: 500ms, 30s, 2m)",

@@ -1,8 +1,8 @@
 // `spreadscan jobs submit SYMBOL`: queues a scan job on the coordinator and returns at once.
 // Its id goes to stdout alone, so a script can keep it: id=$(spreadscan jobs submit SPY).
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { SubmitScanRequest, SubmitScanResponse } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
-import { addConnectionFlags, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
+import { addConnectionFlags, noCacheOption, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
 import { jobStateName } from "../job-format.js";
 import { protoJsonDocument } from "../proto-json.js";
 import { addQueryFlags, scanQueryFromFlags } from "../query-flags.js";
@@ -36,7 +36,7 @@ export function registerJobsSubmit(jobs: Command): Command {
     .command("submit")
     .argument("<symbol>", "underlying ticker, like SPY", parseSymbol)
     .description("queue a scan job and print its id at once")
-    .addOption(new Option("--no-cache", "skip the coordinator's cache and fetch fresh market data").helpGroup("Coordinator:"));
+    .addOption(noCacheOption());
   addConnectionFlags(command, { json: "print the SubmitScanResponse as proto3 JSON instead of the job id" });
   addQueryFlags(command);
   return command.action(async (symbol: string, options: SubmitOptions, self: Command) => {

@@ -11,14 +11,13 @@ import { ScanResponse } from "../../../gen/ts/spreadscan/scanner/v1/scanner_serv
 import { EngineInputError, resolveQuery, scanChain, type InputViolation } from "../../scanner/engine/index.js";
 import { parseAsOf, readChainFile, type ChainOverrides } from "../chain-file.js";
 import { addQueryFlags, decimal, queryViolationLines, scanQueryFromFlags } from "../query-flags.js";
-import { addConnectionFlags, outputWidth, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
+import { addConnectionFlags, noCacheOption, outputWidth, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
 import { protoJsonDocument } from "../proto-json.js";
 import { formatScanTable } from "../scan-table.js";
 import { durationToMs, formatElapsed } from "../time-format.js";
 import { UsageError } from "../usage-error.js";
 
 const CHAIN_GROUP = "Chain file, scanned offline (flags win over the file's values):";
-const REMOTE_GROUP = "Coordinator:";
 
 interface FileScanOptions {
   readonly chain: string;
@@ -169,6 +168,12 @@ const FILE_ONLY = [
 const COORDINATOR_ONLY = [
   ["addr", "--addr"],
   ["timeout", "--timeout"],
+  ["tls", "--tls"],
+  ["ca", "--ca"],
+  ["cert", "--cert"],
+  ["key", "--key"],
+  ["serverName", "--server-name"],
+  ["apiKey", "--api-key"],
   ["cache", "--no-cache"],
 ] as const;
 
@@ -195,7 +200,7 @@ export function registerScan(program: Command): Command {
     .addOption(
       new Option("--dividend-yield <fraction>", "dividend yield, continuously compounded (annualised fraction)").argParser(decimal("0.013")).helpGroup(CHAIN_GROUP),
     )
-    .addOption(new Option("--no-cache", "skip the coordinator's cache and fetch fresh market data").helpGroup(REMOTE_GROUP));
+    .addOption(noCacheOption());
   addConnectionFlags(command, {
     json: "print the ScanResponse as proto3 JSON instead of a table: the coordinator's for SYMBOL, the scanner's for --chain",
   });
@@ -203,7 +208,8 @@ export function registerScan(program: Command): Command {
   command.addHelpText(
     "after",
     "\nExit status: 0 done; 2 bad usage, an unreadable file, or a query or symbol the coordinator refused " +
-      "(INVALID_ARGUMENT, NOT_FOUND); 1 any other failure (no coordinator, UNAVAILABLE, DEADLINE_EXCEEDED, ...).\n",
+      "(INVALID_ARGUMENT, NOT_FOUND); 1 any other failure (no coordinator, a failed TLS handshake, UNAVAILABLE, " +
+      "DEADLINE_EXCEEDED, UNAUTHENTICATED, PERMISSION_DENIED, ...).\n",
   );
   return command.action(async (symbol: string | undefined, options: ScanOptions, self: Command) => {
     const flagValues = self.opts<Record<string, unknown>>();
