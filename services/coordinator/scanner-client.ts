@@ -429,9 +429,14 @@ export class ScannerClient {
   }
 
   private pickClient(): ScannerServiceClient {
+    return this.channelClient(this.nextChannelIndex());
+  }
+
+  /** Round robin over the channels. */
+  private nextChannelIndex(): number {
     const index = this.nextChannel;
     this.nextChannel = (index + 1) % this.clients.length;
-    return this.channelClient(index);
+    return index;
   }
 
   /**
@@ -441,8 +446,7 @@ export class ScannerClient {
    * has no way to reset a channel's backoff.) Nothing else is using it: it is not connected.
    */
   private probeClient(): ScannerServiceClient {
-    const index = this.nextChannel;
-    this.nextChannel = (index + 1) % this.clients.length;
+    const index = this.nextChannelIndex();
     const current = this.channelClient(index);
     if (current.getChannel().getConnectivityState(false) !== connectivityState.TRANSIENT_FAILURE) return current;
     const fresh = this.newChannelClient();
