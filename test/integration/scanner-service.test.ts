@@ -221,13 +221,16 @@ describe("requests whose bytes do not decode", () => {
   // Field 1, length-delimited, with a length that never ends: no decoder can read it.
   const garbage = Buffer.from([0x0a, 0x80]);
   const identity = (bytes: Buffer): Buffer => bytes;
-
-  it("get INVALID_ARGUMENT saying so, on unary and streaming methods alike, never INTERNAL", async () => {
-    const unary = await new Promise<{ code: number; details: string }>((resolve) => {
-      client.makeUnaryRequest("/spreadscan.scanner.v1.ScannerService/Scan", identity, identity, garbage, (error) => {
+  /** A Scan of these bytes as they are: its status code and details. */
+  const rawScan = (body: Buffer): Promise<{ code: number; details: string }> =>
+    new Promise((resolve) => {
+      client.makeUnaryRequest("/spreadscan.scanner.v1.ScannerService/Scan", identity, identity, body, (error) => {
         resolve({ code: error?.code ?? 0, details: error?.details ?? "" });
       });
     });
+
+  it("get INVALID_ARGUMENT saying so, on unary and streaming methods alike, never INTERNAL", async () => {
+    const unary = await rawScan(garbage);
     expect(unary.code).toBe(status.INVALID_ARGUMENT);
     expect(unary.details).toContain("could not be decoded");
     const streamed = await new Promise<{ code: number }>((resolve) => {
@@ -244,11 +247,7 @@ describe("requests whose bytes do not decode", () => {
     // An unknown field 15 opening a group, a million times over (1 MB): protobuf's wire format
     // lets unknown data nest without a schema to bound it; skipping it recurses once per level.
     const deep = Buffer.alloc(1_000_000, (15 << 3) | 3);
-    const answer = await new Promise<{ code: number; details: string }>((resolve) => {
-      client.makeUnaryRequest("/spreadscan.scanner.v1.ScannerService/Scan", identity, identity, deep, (error) => {
-        resolve({ code: error?.code ?? 0, details: error?.details ?? "" });
-      });
-    });
+    const answer = await rawScan(deep);
     expect(answer.code).toBe(status.INVALID_ARGUMENT);
     expect(answer.details).toContain("could not be decoded");
     const metrics = await new Promise<{ code: number }>((resolve) => {
