@@ -15,6 +15,7 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
   { name: "overload", file: "overload.fault.ts" },
   { name: "market-drop", file: "market-drop.fault.ts" },
   { name: "defects", file: "defects.fault.ts" },
+  { name: "tws-drop", file: "tws-drop.fault.ts" },
 ];
 
 /** A table cell: no pipes or line breaks to break the row. */
@@ -92,7 +93,8 @@ What the fault suites of \`make test-faults\` (\`test/faults/\`) did to the real
 they held up, as of the last run: ${lastRun}, on ${recorded[0]?.machine ?? "an unknown machine"}, ${Math.round(totalSeconds)} s of suites.
 
 Every suite starts the services as processes (the market-drop suite assembles the coordinator
-in-process, to reach the simulated market's fault switch), injects its faults under load,
+in-process, to reach the simulated market's fault switch; the tws-drop suite runs its coordinator
+on IBKR market data against a fake TWS in the test process), injects its faults under load,
 records what it saw and asserts its pass criteria. A criterion marked with a known defect is
 recorded but not asserted; the defect is described below and reproduced by
 \`defects.fault.ts\`, which keeps the fixed ones as regression tests (criteria named
