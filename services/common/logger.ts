@@ -6,11 +6,13 @@ export interface LoggerOptions {
   readonly service: string;
   readonly level: string;
   readonly format: "json" | "pretty";
+  /** Where JSON lines go instead of stdout: a test that reads them. */
+  readonly destination?: { write(line: string): void };
 }
 
 /** JSON lines by default; `pretty` (for `make run`) renders them for a person in a terminal. */
-export function createLogger({ service, level, format }: LoggerOptions): Logger {
-  return pino({
+export function createLogger({ service, level, format, destination }: LoggerOptions): Logger {
+  const options = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -22,5 +24,6 @@ export function createLogger({ service, level, format }: LoggerOptions): Logger 
     ...(format === "pretty"
       ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service", messageFormat: "{service}: {msg}" } } }
       : {}),
-  });
+  };
+  return destination && format === "json" ? pino(options, destination) : pino(options);
 }

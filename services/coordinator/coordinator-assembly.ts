@@ -1,0 +1,109 @@
+// The coordinator's parts wired together on a service base, from its configuration and a
+// market data provider: what main.ts runs as a process, and what a test runs in its own
+// process when it needs to reach the market (the simulated market's fault switch).
+import { CircuitState } from "cockatiel";
+import { CoordinatorServiceService } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import type { ServiceBase } from "../common/service-base.js";
+import { ServiceRuntime } from "../common/service-runtime.js";
+import { BackpressureHandler } from "./backpressure/index.js";
+import type { CoordinatorConfig } from "./config.js";
+import { CoordinatorMetrics } from "./coordinator-metrics.js";
+import { CoordinatorScans } from "./coordinator-scans.js";
+import { coordinatorService } from "./coordinator-service.js";
+import { JobManager } from "./jobs/job-manager.js";
+import type { MarketDataProvider } from "./market/market-data-provider.js";
+import { ScanCache } from "./scan-cache.js";
+import { createScannerCircuitBreaker } from "./scanner-breaker.js";
+import { ScannerClient } from "./scanner-client.js";
+import { SpreadFeeds } from "./spread-feeds.js";
+
+export interface AssembledCoordinator {
+  readonly runtime: ServiceRuntime;
+  /**
+   * Stops the service and releases every timer, channel and connection it holds, for a
+   * process that goes on running (a test's); a coordinator process just exits.
+   */
+  close(reason: string): Promise<void>;
+}
+
+export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase, market: MarketDataProvider): AssembledCoordinator {
+  const { logger } = base;
+  const backpressure = new BackpressureHandler({
+    strategy: config.backpressure.strategy,
+    requestsPerSecond: config.backpressure.requestsPerSecond,
+    burstSize: config.backpressure.burstSize,
+    circuitBreakerThreshold: config.backpressure.circuitBreakerThreshold,
+    circuitBreakerTimeoutMs: config.backpressure.circuitBreakerTimeoutMs,
+  });
+  const scannerBreaker = createScannerCircuitBreaker({
+    threshold: config.backpressure.circuitBreakerThreshold,
+    halfOpenAfterMs: config.backpressure.circuitBreakerTimeoutMs,
+  });
+  const scanner = new ScannerClient({
+    address: config.scanner.address,
+    attemptTimeoutMs: config.scanner.timeoutMs,
+    maxRetries: config.scanner.maxRetries,
+    breaker: scannerBreaker,
+    channels: config.scanner.channels,
+    apiKey: config.scanner.apiKey,
+    tls: config.scanner.tls,
+    logger,
+  });
+  const cache = new ScanCache(config.scanCacheTtlMs, config.staleResultMaxAgeMs);
+  // The metrics read the jobs and feeds made below, only when scraped.
+  const metrics: CoordinatorMetrics = new CoordinatorMetrics(base.registry, {
+    runningJobs: () => jobs.runningCount,
+    queuedJobs: () => jobs.queuedCount,
+    activeFeeds: () => feeds.size,
+    // The circuit users feel is the one to the scanner; the handler's own guards what it executes.
+    backpressure: () => {
+      const paced = backpressure.metrics();
+      return { ...paced, circuitBreakerOpen: paced.circuitBreakerOpen || scannerBreaker.state !== CircuitState.Closed };
+    },
+  });
+  const scans: CoordinatorScans = new CoordinatorScans({ market, pacer: backpressure, scanner, cache, metrics });
+  const jobs: JobManager = new JobManager({
+    work: scans.runJob,
+    maxRunning: config.maxConcurrentScans,
+    maxQueued: config.jobQueueSize,
+    timeLimitMs: config.requestTimeoutMs,
+    retentionMs: config.jobRetentionMs,
+    maxRetained: 10_000,
+    retryAfterMs: 1000,
+    logger,
+  });
+  scans.attach(jobs);
+  const feeds = new SpreadFeeds({ market, scanner, logger });
+
+  base.grpc.addService(
+    CoordinatorServiceService,
+    coordinatorService({ scans, jobs, feeds, metrics, batchConcurrency: config.maxConcurrentScans }, { logger, requestTimeoutMs: config.requestTimeoutMs }),
+    { adminMethods: ["CancelJob"] },
+  );
+
+  const runtime = new ServiceRuntime({
+    ...base,
+    listen: config,
+    shutdownGraceMs: config.shutdownGraceMs,
+    isReady: () => market.isAvailable(),
+    metricsJson: () => metrics.json(),
+    // Running jobs finish within the grace period; new ones are refused with UNAVAILABLE.
+    beforeShutdown: () => {
+      feeds.stopWatches();
+      jobs.stopAccepting();
+    },
+  });
+
+  return {
+    runtime,
+    async close(reason) {
+      await runtime.stop(reason);
+      jobs.close();
+      feeds.close();
+      scanner.close();
+      cache.close();
+      backpressure.close();
+      await market.close();
+    },
+  };
+}
