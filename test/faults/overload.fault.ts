@@ -16,9 +16,11 @@ const OVERLOAD = 5;
 const RUN_MS = 12_000;
 const DEADLINE_MS = 5000;
 const CLIENTS = 10;
-// p99 of a millisecond-scale call moves by a few milliseconds with a single GC pause or
-// scheduler hiccup on two shared cores; the 2× criterion gets this much absolute slack.
-const LATENCY_SLACK_MS = 5;
+// p99 of a millisecond-scale call is the 7th slowest of ~650: a GC pause or scheduler hiccup
+// of either process (the load comes from this one) on two shared cores lands in it. Runs
+// measured 15.5 vs 7.6 ms and 22.2 vs 8.2 ms; the 2× criterion gets this much absolute slack,
+// which still fails a service whose accepted calls queue behind the refused ones.
+const LATENCY_SLACK_MS = 10;
 
 afterAll(killAll);
 
