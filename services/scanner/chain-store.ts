@@ -7,6 +7,7 @@ import { EventEmitter } from "node:events";
 import NodeCache from "node-cache";
 import { OptionChain, type OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { isCalendarDate, newYorkDate } from "../common/new-york-time.js";
 import { chainViolations, EngineInputError } from "./engine/index.js";
 import type { SharedPreparedChain } from "./engine/shared-prepared-chain.js";
 
@@ -42,15 +43,24 @@ function contractKey(quote: OptionQuote): string {
 }
 
 /** The stored quotes with the sent ones in place of those of the same contract, new ones appended. */
-function mergeQuotes(stored: readonly OptionQuote[], sent: readonly OptionQuote[]): OptionQuote[] {
+/**
+ * The stored quotes with the sent ones in place of the same contracts, and the sent new ones
+ * added. Stored contracts that expired before `asOfDate` (New York) are dropped: a feed merges
+ * for days, and its chain would otherwise grow by every expiry it ever saw, up to the quote limit.
+ */
+function mergeQuotes(stored: readonly OptionQuote[], sent: readonly OptionQuote[], asOfDate: string | undefined): OptionQuote[] {
   const sentByContract = new Map(sent.map((quote) => [contractKey(quote), quote]));
-  const merged = stored.map((quote) => {
+  const merged: OptionQuote[] = [];
+  for (const quote of stored) {
     const key = contractKey(quote);
     const replacement = sentByContract.get(key);
-    if (!replacement) return quote;
-    sentByContract.delete(key);
-    return replacement;
-  });
+    if (replacement) {
+      sentByContract.delete(key);
+      merged.push(replacement);
+    } else if (asOfDate === undefined || !isCalendarDate(quote.expiryDate) || quote.expiryDate >= asOfDate) {
+      merged.push(quote);
+    }
+  }
   return [...merged, ...sentByContract.values()];
 }
 
@@ -90,7 +100,8 @@ export class ChainStore {
   plan(symbol: string, sent: OptionChain, mode: UpdateMode, sentBytes?: Uint8Array): PlannedUpdate {
     const current = this.get(symbol);
     const merging = mode === UpdateMode.UPDATE_MODE_MERGE && current !== undefined;
-    const chain: OptionChain = merging ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes) } : { ...sent, symbol };
+    const asOfDate = sent.asOf && !Number.isNaN(sent.asOf.getTime()) ? newYorkDate(sent.asOf) : undefined;
+    const chain: OptionChain = merging ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, asOfDate) } : { ...sent, symbol };
     // Checked before encoding: a chain with a time past JavaScript's dates does not encode.
     const violations = chainViolations(chain);
     if (violations.length > 0) throw new EngineInputError(violations).under("chain.");

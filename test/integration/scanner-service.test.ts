@@ -128,6 +128,19 @@ describe("UpdateChain and scans of the stored chain", () => {
     expect((await scan({ symbol: "IWM", query: QUERY })).response?.result?.chainVersion).toBe(2n);
   });
 
+  it("drops the contracts that expired before a merge's as-of, so that a feed's chain does not grow without end", async () => {
+    await update({ ...CHAIN, symbol: "TSLA" });
+    const expiries = [...new Set(CHAIN.quotes.map((quote) => quote.expiryDate))].sort();
+    const [first, second] = expiries;
+    // A day after the first expiry, in New York: its contracts are gone; every later one stays.
+    const nextDay = new Date(`${second!}T15:00:00Z`);
+    const laterQuote = CHAIN.quotes.find((quote) => quote.expiryDate === second)!;
+    const merged = await update({ ...CHAIN, symbol: "TSLA", asOf: nextDay, quotes: [{ ...laterQuote, bid: laterQuote.bid + 0.01 }] }, UpdateMode.UPDATE_MODE_MERGE);
+    const expired = CHAIN.quotes.filter((quote) => quote.expiryDate === first).length;
+    expect(expired).toBeGreaterThan(0);
+    expect(merged.response).toMatchObject({ changed: true, quoteCount: BigInt(CHAIN.quotes.length - expired) });
+  });
+
   it("refuses a chain it could not scan, and keeps the one stored", async () => {
     const error = failureOf(await update({ ...CHAIN, underlyingPrice: Number.NaN }), status.INVALID_ARGUMENT);
     expect(readStatusDetails(error).fieldViolations.map((violation) => violation.field)).toEqual(["chain.underlying_price"]);
