@@ -144,14 +144,13 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       "ListJobs",
       (request: ListJobsRequest): Promise<ListJobsResponse> => {
         // Not looked at entry by entry past the bound: a 4 MiB request holds four million.
-        const violations: FieldViolation[] =
-          request.states.length > MAX_LISTED_STATES
-            ? [{ field: "states", description: `must list at most ${MAX_LISTED_STATES} states (there are ${JOB_STATES.size}); got ${request.states.length}` }]
-            : request.states
-                .map((state, index) => ({ state, index }))
-                .filter(({ state }) => !JOB_STATES.has(state))
-                .map(({ state, index }) => ({ field: `states[${index}]`, description: `is not a job state (${state}); use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED` }));
-        if (request.states.length > MAX_LISTED_STATES) throw invalidArgument(violations);
+        if (request.states.length > MAX_LISTED_STATES) {
+          throw invalidArgument([{ field: "states", description: `must list at most ${MAX_LISTED_STATES} states (there are ${JOB_STATES.size}); got ${request.states.length}` }]);
+        }
+        const violations: FieldViolation[] = request.states
+          .map((state, index) => ({ state, index }))
+          .filter(({ state }) => !JOB_STATES.has(state))
+          .map(({ state, index }) => ({ field: `states[${index}]`, description: `is not a job state (${state}); use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED` }));
         const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(request.pageSize, MAX_PAGE_SIZE);
         const page = jobs.list(new Set(request.states), pageSize, request.pageToken);
         if (!page) violations.push({ field: "page_token", description: "is not a token a previous ListJobs returned" });
