@@ -71,6 +71,8 @@ export class CoordinatorScans {
         metrics.scanAnswered({ cacheHit: true });
         return { result: cached.result, cacheHit: true, jobId: cached.jobId };
       }
+      // Refused before it queues: behind running jobs it would wait only to be refused.
+      this.options.scanner.refuseWhileCircuitOpen();
       const { job } = this.jobs.submit(symbol, query, key);
       const finished = await unlessAborted(job.finished, signal);
       const result = outcomeOf(finished);

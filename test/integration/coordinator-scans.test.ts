@@ -72,7 +72,8 @@ function scansAgainst(address: string, halfOpenAfterMs: number) {
       (answer) => answer.result.symbol,
       (error: unknown) => (error instanceof RpcError ? error : Promise.reject(error instanceof Error ? error : new Error(String(error)))),
     );
-  return { market, breaker, scan };
+  const jobCount = (): number => jobs.list(new Set(), 1000, "")?.jobs.length ?? 0;
+  return { market, breaker, scan, jobCount };
 }
 
 describe("a scan while the scanner's circuit is open", () => {
@@ -80,7 +81,7 @@ describe("a scan while the scanner's circuit is open", () => {
     const first = await startFlakyScanner();
     const { port } = first;
     first.stop();
-    const { market, breaker, scan } = scansAgainst(first.address, 400);
+    const { market, breaker, scan, jobCount } = scansAgainst(first.address, 400);
 
     // The scanner is down: this scan fetched its chain, then failed and opened the circuit.
     const down = await scan("SPY");
@@ -89,12 +90,13 @@ describe("a scan while the scanner's circuit is open", () => {
     expect(breaker.state).toBe(CircuitState.Open);
     expect(market.fetches).toBe(1);
 
-    // Open: refused before the market is asked.
+    // Open: refused before it queues as a job, and so before the market is asked.
     const refused = (await scan("QQQ")) as RpcError;
     expect(refused.code).toBe(status.UNAVAILABLE);
     expect(refused.message).toContain("circuit open");
     expect(refused.details.retryDelayMs).toBeGreaterThan(0);
     expect(market.fetches).toBe(1);
+    expect(jobCount()).toBe(1);
 
     // Back, and the probe due: the next scan fetches its chain and is the probe that closes the circuit.
     const back = await startFlakyScanner({}, port);
