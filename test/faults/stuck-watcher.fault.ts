@@ -8,10 +8,11 @@
 // watcher: the coordinator's push to the scanner, the scanner's evaluation and fan-out, the
 // relay. Inter-arrival regularity alone would miss a delay that holds every message back by
 // the same amount; it is reported beside it. The as-of instants lie on the market's step grid,
-// a fixed offset (less than one tick) before the feed's timer fires; the offset is the same
-// for as long as one feed runs, so the run without the stuck watcher and the run with it are
-// taken from one feed, one after the other, and compared on the latency above the floor the
-// first run sets (its minimum), where the offset cancels.
+// and the feed's timer aims at each grid point (an interval would drift by every late firing,
+// and a run measured later would seem slower by the drift: 5 to 45 ms over this suite, seen
+// before the timer was fixed). What is left is a constant offset plus the service's own time,
+// so the run without the stuck watcher and the run with it are taken from one feed, one after
+// the other, and compared on the latency above the floor the first run sets (its minimum).
 import { credentials, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";

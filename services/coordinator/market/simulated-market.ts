@@ -36,7 +36,7 @@ export interface SimulatedMarketOptions {
 
 /** What a caller should wait before retrying while the market is down (google.rpc.RetryInfo). */
 const RETRY_DELAY_MS = 1000;
-/** setInterval's longest period: anything longer fires at once, every millisecond. */
+/** A timer's longest delay: anything longer fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Listing {
@@ -60,7 +60,7 @@ interface Subscription {
 }
 
 interface Ticker {
-  readonly timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout;
   readonly subscriptions: Set<Subscription>;
 }
 
@@ -115,6 +115,18 @@ export class SimulatedMarket implements MarketDataProvider {
   }
 
   /**
+   * The symbol's chain with its path brought up to the clock: a feed's tick. Unlike tick(),
+   * no step when a fetch has just taken it, so that the path never runs ahead of the clock.
+   */
+  private caughtUp(symbol: string): OptionChain {
+    this.assertServing();
+    const state = this.stateOf(symbol);
+    const steps = state.path.stepsUntil(this.clock());
+    if (steps > 0) state.path.advance(steps);
+    return this.chainOf(state);
+  }
+
+  /**
    * Calls `listener.onChain` on every tick of the symbol, `onError` instead while the market is
    * down. Feeds of one symbol share its ticker, so they see the same chains. Throws NOT_FOUND
    * for an unknown symbol; aborting `request.signal` closes the feed.
@@ -125,12 +137,7 @@ export class SimulatedMarket implements MarketDataProvider {
     const { symbol } = this.stateOf(request.symbol);
     let ticker = this.tickers.get(symbol);
     if (!ticker) {
-      const timer = setInterval(() => {
-        this.onTimer(symbol);
-      }, this.tickIntervalMs);
-      // A simulated feed is no reason for the process to stay up.
-      timer.unref();
-      ticker = { timer, subscriptions: new Set() };
+      ticker = { timer: this.nextTickTimer(symbol), subscriptions: new Set() };
       this.tickers.set(symbol, ticker);
     }
     const subscription: Subscription = { listener };
@@ -144,7 +151,7 @@ export class SimulatedMarket implements MarketDataProvider {
       signal?.removeEventListener("abort", close);
       owner.subscriptions.delete(subscription);
       if (owner.subscriptions.size === 0 && this.tickers.get(symbol) === owner) {
-        clearInterval(owner.timer);
+        clearTimeout(owner.timer);
         this.tickers.delete(symbol);
       }
     };
@@ -164,9 +171,41 @@ export class SimulatedMarket implements MarketDataProvider {
   /** Stops every ticker; the market serves nothing afterwards. */
   close(): Promise<void> {
     this.closed = true;
-    for (const ticker of this.tickers.values()) clearInterval(ticker.timer);
+    for (const ticker of this.tickers.values()) clearTimeout(ticker.timer);
     this.tickers.clear();
     return Promise.resolve();
+  }
+
+  /**
+   * A timer for the symbol's next step on the market's grid (origin + k × tick). Each tick
+   * aims at the grid again rather than repeating an interval, which would drift by every
+   * late firing: a feed's chains keep one cadence, and their as-of stays as far behind the
+   * moment they are sent as it was at the start.
+   */
+  private nextTickTimer(symbol: string): NodeJS.Timeout {
+    const step = this.tickIntervalMs;
+    return this.tickTimerAt(symbol, this.origin + (Math.floor((this.clock() - this.origin) / step) + 1) * step);
+  }
+
+  private tickTimerAt(symbol: string, dueAt: number): NodeJS.Timeout {
+    const timer = setTimeout(
+      () => {
+        const ticker = this.tickers.get(symbol);
+        if (ticker?.timer !== timer) return;
+        // Timers run on the monotonic clock and the market on the wall clock: one may fire a
+        // moment before its step is due, and would then find no step to take.
+        if (this.clock() < dueAt) {
+          ticker.timer = this.tickTimerAt(symbol, dueAt);
+          return;
+        }
+        ticker.timer = this.nextTickTimer(symbol);
+        this.onTimer(symbol);
+      },
+      Math.max(0, dueAt - this.clock()),
+    );
+    // A simulated feed is no reason for the process to stay up.
+    timer.unref();
+    return timer;
   }
 
   private onTimer(symbol: string): void {
@@ -177,7 +216,7 @@ export class SimulatedMarket implements MarketDataProvider {
     const subscriptions = [...ticker.subscriptions];
     let chain: OptionChain;
     try {
-      chain = this.tick(symbol);
+      chain = this.caughtUp(symbol);
     } catch (error) {
       for (const subscription of subscriptions) {
         if (ticker.subscriptions.has(subscription)) reportError(subscription.listener, error);

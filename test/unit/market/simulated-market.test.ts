@@ -371,6 +371,18 @@ describe("feeds", () => {
     expect(first.errors).toEqual([]);
   });
 
+  it("ticks on the market's step grid, however late in a step a feed opens", () => {
+    const market = new SimulatedMarket({ seed: 12, tickIntervalMs: TICK });
+    vi.advanceTimersByTime(TICK / 4);
+    const listener = recorder();
+    market.openFeed({ symbol: "AAPL" }, listener);
+    // An interval would fire a whole tick after the opening; the grid's next step comes first.
+    vi.advanceTimersByTime((3 * TICK) / 4);
+    expect(listener.chains.map((chain) => chain.asOf?.getTime())).toEqual([START.getTime() + TICK]);
+    vi.advanceTimersByTime(2 * TICK);
+    expect(listener.chains.map((chain) => chain.asOf?.getTime())).toEqual([1, 2, 3].map((tick) => START.getTime() + tick * TICK));
+  });
+
   it("ticks exactly as explicit ticks of a twin market do", () => {
     const fed = new SimulatedMarket({ seed: 21, tickIntervalMs: TICK });
     const twin = new SimulatedMarket({ seed: 21, tickIntervalMs: TICK, now: () => new Date(START) });
