@@ -94,11 +94,7 @@ export class SimulatedMarket implements MarketDataProvider {
     // nothing to abort once it has started.
     return new Promise((resolve) => {
       request.signal?.throwIfAborted();
-      this.assertServing();
-      const state = this.stateOf(request.symbol);
-      const steps = state.path.stepsUntil(this.clock());
-      if (steps > 0) state.path.advance(steps);
-      resolve(this.chainOf(state));
+      resolve(this.caughtUp(request.symbol));
     });
   }
 
@@ -115,8 +111,8 @@ export class SimulatedMarket implements MarketDataProvider {
   }
 
   /**
-   * The symbol's chain with its path brought up to the clock: a feed's tick. Unlike tick(),
-   * no step when a fetch has just taken it, so that the path never runs ahead of the clock.
+   * The symbol's chain with its path brought up to the clock: a fetch, and a feed's tick.
+   * Unlike tick(), no step when the path is already there, so that it never runs ahead.
    */
   private caughtUp(symbol: string): OptionChain {
     this.assertServing();
