@@ -42,7 +42,6 @@ function contractKey(quote: OptionQuote): string {
   return `${quote.expiryDate}|${quote.strike}|${quote.right}`;
 }
 
-/** The stored quotes with the sent ones in place of those of the same contract, new ones appended. */
 /**
  * The stored quotes with the sent ones in place of the same contracts, and the sent new ones
  * added. Stored contracts that expired before `asOfDate` (New York) are dropped: a feed merges
@@ -62,6 +61,11 @@ function mergeQuotes(stored: readonly OptionQuote[], sent: readonly OptionQuote[
     }
   }
   return [...merged, ...sentByContract.values()];
+}
+
+/** The New York date of the chain's as-of: contracts expiring before it are gone. */
+function expiredBefore(chain: OptionChain): string | undefined {
+  return chain.asOf && !Number.isNaN(chain.asOf.getTime()) ? newYorkDate(chain.asOf) : undefined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -100,8 +104,7 @@ export class ChainStore {
   plan(symbol: string, sent: OptionChain, mode: UpdateMode, sentBytes?: Uint8Array): PlannedUpdate {
     const current = this.get(symbol);
     const merging = mode === UpdateMode.UPDATE_MODE_MERGE && current !== undefined;
-    const asOfDate = sent.asOf && !Number.isNaN(sent.asOf.getTime()) ? newYorkDate(sent.asOf) : undefined;
-    const chain: OptionChain = merging ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, asOfDate) } : { ...sent, symbol };
+    const chain: OptionChain = merging ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, expiredBefore(sent)) } : { ...sent, symbol };
     // Checked before encoding: a chain with a time past JavaScript's dates does not encode.
     const violations = chainViolations(chain);
     if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
