@@ -2,9 +2,9 @@
 // TLS and API key flags, the credentials and interceptors built from them, and the hints that
 // say which of those flags to change when a handshake or a key is refused.
 import { isIP } from "node:net";
-import { credentials, InterceptingCall, status as GrpcStatus, type ChannelCredentials, type Interceptor, type ServiceError } from "@grpc/grpc-js";
+import { InterceptingCall, status as GrpcStatus, type ChannelCredentials, type Interceptor, type ServiceError } from "@grpc/grpc-js";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { channelCredentials, readPem, tlsChannelOptions } from "../common/tls.js";
+import { channelCredentials, readPem, tlsChannelOptions, type ClientTls } from "../common/tls.js";
 import { UsageError } from "./usage-error.js";
 
 export const CA_FILE_ENV = "SPREADSCAN_CA_FILE";
@@ -158,11 +158,10 @@ export function connectionSecurity(address: string, options: SecurityOptions): C
   }
   const tls = options.tls === true || ca !== undefined || cert !== undefined || serverName !== undefined;
 
+  const clientTls: ClientTls | undefined = tls ? { ca: ca?.contents, certificate: cert?.contents, privateKey: key?.contents, serverName } : undefined;
   let channel: ChannelCredentials;
   try {
-    if (!tls) channel = credentials.createInsecure();
-    else if (ca) channel = channelCredentials({ ca: ca.contents, certificate: cert?.contents, privateKey: key?.contents, serverName });
-    else channel = credentials.createSsl(null, key?.contents ?? null, cert?.contents ?? null);
+    channel = channelCredentials(clientTls);
   } catch (error) {
     // OpenSSL's reason ("key values mismatch", "no start line"): it never quotes the files.
     const files = [ca && `--ca ${ca.path}`, cert && `--cert ${cert.path}`, key && `--key ${key.path}`].filter(Boolean).join(", ");
@@ -172,8 +171,7 @@ export function connectionSecurity(address: string, options: SecurityOptions): C
 
   return {
     credentials: channel,
-    // tlsChannelOptions reads only the server name of the settings it is given.
-    channelOptions: tls ? tlsChannelOptions({ ca: ca?.contents ?? Buffer.alloc(0), serverName }) : {},
+    channelOptions: tlsChannelOptions(clientTls),
     interceptors: apiKey === "" ? [] : [bearerInterceptor(apiKey)],
     tls,
     ...(ca ? { caPath: ca.path } : {}),

@@ -14,7 +14,8 @@ export interface ServerTls {
 
 /** A client's side: the CA the server's certificate must chain to, and for mutual TLS its own certificate and key. */
 export interface ClientTls {
-  readonly ca: Buffer;
+  /** Absent: the system's certificate authorities. */
+  readonly ca?: Buffer | undefined;
   readonly certificate?: Buffer | undefined;
   readonly privateKey?: Buffer | undefined;
   /** The name to expect in the server's certificate when it differs from the address's host. */
@@ -35,7 +36,7 @@ export function serverCredentials(tls: ServerTls | undefined): ServerCredentials
 
 export function channelCredentials(tls: ClientTls | undefined): ChannelCredentials {
   if (!tls) return ChannelCredentials.createInsecure();
-  return ChannelCredentials.createSsl(tls.ca, tls.privateKey ?? null, tls.certificate ?? null);
+  return ChannelCredentials.createSsl(tls.ca ?? null, tls.privateKey ?? null, tls.certificate ?? null);
 }
 
 /** Channel options a client TLS setting needs besides its credentials. */
