@@ -15,6 +15,7 @@ import {
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { assertCriteria } from "./support/assert-criteria.js";
+import { startClosedLoopLoad, type ClosedLoopLoad } from "./support/closed-loop-load.js";
 import { CallRecorder, countByStatus, percentile, round, type CallOutcome } from "./support/call-recorder.js";
 import { criterion, failuresText, mebibytes, recordResult, statusName, type Criterion } from "./support/fault-report.js";
 import { startInProcessCoordinator, type InProcessCoordinator } from "./support/in-process-coordinator.js";
@@ -80,23 +81,15 @@ async function readyz(adminPort: number): Promise<number> {
   return (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status;
 }
 
-/** Runs `clients` scanning in a loop until `stop` resolves; each outcome is tagged with the market's state when it ended. */
-function runLoad(client: CoordinatorServiceClient, isDown: () => boolean, stop: Promise<void>): { done: Promise<void>; outcomes: { outcome: CallOutcome<ScanResponse>; down: boolean }[] } {
+/** CLIENTS scanning in a closed loop until stopped; each outcome tagged with the market's state when it ended. */
+function runLoad(client: CoordinatorServiceClient, isDown: () => boolean): ClosedLoopLoad & { outcomes: { outcome: CallOutcome<ScanResponse>; down: boolean }[] } {
   const outcomes: { outcome: CallOutcome<ScanResponse>; down: boolean }[] = [];
-  let running = true;
-  void stop.then(() => (running = false));
-  const done = Promise.all(
-    Array.from({ length: CLIENTS }, async (_, index) => {
-      await sleep((THINK_MS * index) / CLIENTS);
-      while (running) {
-        const request = ScanRequest.fromPartial({ symbol: LOAD_SYMBOLS[index % LOAD_SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true });
-        const outcome = await recorder.unary(client.scan.bind(client), request, DEADLINE_MS);
-        outcomes.push({ outcome, down: isDown() });
-        await sleep(THINK_MS);
-      }
-    }),
-  ).then(() => undefined);
-  return { done, outcomes };
+  const load = startClosedLoopLoad(CLIENTS, THINK_MS, async (index) => {
+    const request = ScanRequest.fromPartial({ symbol: LOAD_SYMBOLS[index % LOAD_SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true });
+    const outcome = await recorder.unary(client.scan.bind(client), request, DEADLINE_MS);
+    outcomes.push({ outcome, down: isDown() });
+  });
+  return { stop: () => load.stop(), outcomes };
 }
 
 describe("market data drops out", () => {
@@ -119,8 +112,7 @@ describe("market data drops out", () => {
       const memoryBefore = await residentMemoryBytes(coordinator.adminPort);
 
       let down = false;
-      let stopLoad: () => void = () => undefined;
-      const load = runLoad(client, () => down, new Promise<void>((resolve) => (stopLoad = resolve)));
+      const load = runLoad(client, () => down);
       await sleep(3000);
 
       coordinator.market.setAvailable(false);
@@ -137,8 +129,7 @@ describe("market data drops out", () => {
       const restoredAt = performance.now();
       const watchMessagesAtRestore = watchers.map((watcher) => watcher.sequences.length);
       await sleep(4000);
-      stopLoad();
-      await load.done;
+      await load.stop();
       const readyAfter = await readyz(coordinator.adminPort);
       const memoryAfter = await residentMemoryBytes(coordinator.adminPort);
 

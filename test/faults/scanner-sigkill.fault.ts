@@ -6,6 +6,7 @@ import { credentials, status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { assertCriteria } from "./support/assert-criteria.js";
+import { startClosedLoopLoad } from "./support/closed-loop-load.js";
 import { CallRecorder, percentile, round, type CallOutcome } from "./support/call-recorder.js";
 import { criterion, failuresText, mebibytes, recordResult } from "./support/fault-report.js";
 import { CREDIT_QUERY, SYMBOLS } from "./support/queries.js";
@@ -54,17 +55,7 @@ describe("the scanner killed with SIGKILL under load", () => {
       const memoryBefore = await residentMemoryBytes(coordinator.adminPort);
       const warmupCalls = recorder.outcomes.length;
 
-      let loadRunning = true;
-      const load = Promise.all(
-        clients.map(async (_, index) => {
-          // Spread the clients over the first think time, so that they do not march in step.
-          await sleep((THINK_MS * index) / CLIENTS);
-          while (loadRunning) {
-            await scan(index);
-            await sleep(THINK_MS);
-          }
-        }),
-      );
+      const load = startClosedLoopLoad(CLIENTS, THINK_MS, scan);
 
       await sleep(6000);
       const killedAt = performance.now();
@@ -78,8 +69,7 @@ describe("the scanner killed with SIGKILL under load", () => {
       const recoveredAt = recorder.outcomes.find((outcome) => outcome.code === status.OK && outcome.endedAt > backAt)?.endedAt ?? Number.POSITIVE_INFINITY;
       // A few more rounds of steady load after recovery.
       await sleep(4000);
-      loadRunning = false;
-      await load;
+      await load.stop();
       const memoryAfter = await residentMemoryBytes(coordinator.adminPort);
       await stopWith(restarted, "SIGKILL");
 

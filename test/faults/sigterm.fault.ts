@@ -9,6 +9,7 @@ import { CoordinatorServiceClient, ScanRequest, WatchSpreadsRequest } from "../.
 import { ScannerServiceClient, WatchSpreadsRequest as ScannerWatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import type { SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { assertCriteria } from "./support/assert-criteria.js";
+import { startClosedLoopLoad, type ClosedLoopLoad } from "./support/closed-loop-load.js";
 import { CallRecorder, countByStatus, round, type CallOutcome } from "./support/call-recorder.js";
 import { criterion, failuresText, mebibytes, recordResult, statusName } from "./support/fault-report.js";
 import { CREDIT_QUERY, SYMBOLS } from "./support/queries.js";
@@ -117,8 +118,7 @@ describe("SIGTERM to each service under load", () => {
     };
     const coordinatorWatchers: ReconnectingWatcher[] = [];
     const scannerWatchers: ReconnectingWatcher[] = [];
-    let loadRunning = true;
-    let load: Promise<unknown> = Promise.resolve();
+    let load: ClosedLoopLoad | undefined;
     try {
       for (let index = 0; index < COORDINATOR_WATCHERS; index++) {
         coordinatorWatchers.push(new ReconnectingWatcher(() => watchClient.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 }))));
@@ -129,15 +129,7 @@ describe("SIGTERM to each service under load", () => {
         scannerWatchers.push(new ReconnectingWatcher(() => scannerWatchClient.watchSpreads(ScannerWatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 }))));
       }
       await waitUntil("the scanner's watchers to get a message", () => scannerWatchers.every((watcher) => (watcher.current?.updates.length ?? 0) >= 1), 20_000);
-      load = Promise.all(
-        scanClients.map(async (_, index) => {
-          await sleep((THINK_MS * index) / SCAN_CLIENTS);
-          while (loadRunning) {
-            await scan(index);
-            await sleep(THINK_MS);
-          }
-        }),
-      );
+      load = startClosedLoopLoad(SCAN_CLIENTS, THINK_MS, scan);
       await sleep(3000);
 
       // ---- the coordinator ----
@@ -186,8 +178,7 @@ describe("SIGTERM to each service under load", () => {
         return Number.POSITIVE_INFINITY;
       })();
       await sleep(3000);
-      loadRunning = false;
-      await load;
+      await load.stop();
       const coordinatorMemoryAfter = await residentMemoryBytes(coordinator.adminPort);
       const scannerMemoryAfter = await residentMemoryBytes(scanner.adminPort);
 
@@ -259,9 +250,9 @@ describe("SIGTERM to each service under load", () => {
       assertCriteria(criteria);
       expect(streamHung, "watches of a stopped service still open").toBe(0);
     } finally {
-      loadRunning = false;
+      const stopping = load?.stop();
       for (const watcher of [...coordinatorWatchers, ...scannerWatchers]) watcher.stop();
-      await load;
+      await stopping;
       for (const client of [...scanClients, watchClient, scannerWatchClient]) client.close();
     }
   });

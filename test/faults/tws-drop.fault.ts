@@ -16,6 +16,7 @@ import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js
 import type { LogLine } from "../support/echo-server.js";
 import { FakeTws } from "../fixtures/fake-tws/index.js";
 import { assertCriteria } from "./support/assert-criteria.js";
+import { startClosedLoopLoad } from "./support/closed-loop-load.js";
 import { CallRecorder, countByStatus, percentile, round, type CallOutcome } from "./support/call-recorder.js";
 import { criterion, failuresText, mebibytes, recordResult, type Criterion } from "./support/fault-report.js";
 import { CLIENT_CHANNEL_OPTIONS, killAll, residentMemoryBytes, sleep, startCoordinator, startScanner, waitUntil } from "./support/services.js";
@@ -159,16 +160,7 @@ describe("the IBKR connection drops (fake TWS)", () => {
       await waitUntil("every watcher's first updates", () => watchers.every((watcher) => watcher.sequences.length >= 2), 20_000);
       const memoryBefore = await residentMemoryBytes(adminPort);
 
-      let loadRunning = true;
-      const load = Promise.all(
-        scanClients.map(async (_, index) => {
-          await sleep((THINK_MS * index) / CLIENTS);
-          while (loadRunning) {
-            await scan(index);
-            await sleep(THINK_MS);
-          }
-        }),
-      );
+      const load = startClosedLoopLoad(CLIENTS, THINK_MS, scan);
       const loadOutcomes = (): CallOutcome<unknown>[] => recorder.outcomes.slice(warmupCalls);
       const firstOkAfter = (instant: number): CallOutcome<unknown> | undefined =>
         loadOutcomes()
@@ -219,8 +211,7 @@ describe("the IBKR connection drops (fake TWS)", () => {
       const watchAtEndB = watchers.map((watcher) => watcher.sequences.length);
       const logsB = logs.slice(logsBeforeB);
 
-      loadRunning = false;
-      await load;
+      await load.stop();
       const memoryAfter = await residentMemoryBytes(adminPort);
       const watchersOpen = watchers.filter((watcher) => watcher.ended === undefined).length;
       for (const watcher of watchers) if (watcher.ended) recorder.record(watcher.ended.code);
