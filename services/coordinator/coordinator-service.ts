@@ -74,7 +74,8 @@ function validQuery(query: ScanQuery | undefined): ValidQuery {
     if (error instanceof EngineInputError) throw invalidArgument(error.under("query.").violations);
     throw error;
   }
-  const kept = query && new Set(query.strategies).size < query.strategies.length ? { ...query, strategies: [...new Set(query.strategies)] } : query;
+  const strategies = [...new Set(query?.strategies)];
+  const kept = query && strategies.length < query.strategies.length ? { ...query, strategies } : query;
   return { key: normalizedQueryKey(kept), query: kept };
 }
 
