@@ -1,11 +1,13 @@
 // Limits on what one client may ask of a service: calls per second (a token bucket per
-// client, and one for everyone) and server streams open at once. A client is its API key's
-// name when keys are on, else its address. Past a limit: RESOURCE_EXHAUSTED with RetryInfo.
-// Runs after the API key check, so the client's name is known and cannot be forged.
+// client, and one for everyone) and server streams open at once. A client is who the call
+// identifier says: its API key's client when keys are on, else the host it connects from;
+// no header a caller writes moves a call to another client's allowance. Past a limit:
+// RESOURCE_EXHAUSTED with RetryInfo. Runs after the API key check, so a refused key spends
+// nothing.
 import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 import { LRUCache } from "lru-cache";
-import { CLIENT_KEY } from "./auth/auth-interceptor.js";
-import { resourceExhausted, type RpcError } from "./errors.js";
+import { callerName, identityOf } from "./call-identity.js";
+import { internal, resourceExhausted, type RpcError } from "./errors.js";
 import { TokenBucket } from "./rate/token-bucket.js";
 import { rpcErrorToStatus } from "./status-details.js";
 
@@ -29,14 +31,6 @@ export interface CallLimiterOptions extends CallLimits {
 
 /** Clients remembered at once: an address-keyed limiter must not grow with every peer ever seen. */
 const MAX_CLIENTS = 10_000;
-
-/** The host part of a grpc-js peer ("127.0.0.1:5123", "[::1]:5123"): the port changes per connection. */
-function hostOf(peer: string): string {
-  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(peer);
-  if (bracketed?.[1]) return bracketed[1];
-  const index = peer.lastIndexOf(":");
-  return index > 0 ? peer.slice(0, index) : peer;
-}
 
 export function limitsAreOff(limits: CallLimits): boolean {
   return limits.perClientRate === 0 && limits.globalRate === 0 && limits.maxStreamsPerClient === 0;
@@ -71,8 +65,13 @@ export function createCallLimiter(options: CallLimiterOptions): ServerIntercepto
       start: (next) => {
         next({
           onReceiveMetadata: (metadata, passOn) => {
-            const named = metadata.get(CLIENT_KEY)[0];
-            const client = typeof named === "string" ? `client ${named}` : `address ${hostOf(call.getPeer())}`;
+            const identity = identityOf(metadata);
+            if (!identity) {
+              // Nobody decided who is calling: refuse rather than let the call go unlimited.
+              call.sendStatus(rpcErrorToStatus(internal("the call was not identified; refusing it")));
+              return;
+            }
+            const client = callerName(identity.caller);
             let refusal: RpcError | undefined;
             if (options.perClientRate > 0) {
               let bucket = buckets.get(client);

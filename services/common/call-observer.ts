@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   Metadata,
   ResponderBuilder,
@@ -8,12 +7,10 @@ import {
   type ServerInterceptor,
 } from "@grpc/grpc-js";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { identityOf, REQUEST_ID_KEY } from "./call-identity.js";
 import type { Logger } from "./logger.js";
 
-/** Metadata key of the request id: taken from the caller when sane, else generated, and echoed back. */
-export const REQUEST_ID_KEY = "x-request-id";
-
-const SANE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+export { REQUEST_ID_KEY } from "./call-identity.js";
 
 /** Codes that mean the server, not the caller, is at fault: logged as errors. */
 const SERVER_FAULTS = new Set<GrpcStatus>([GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL, GrpcStatus.DATA_LOSS]);
@@ -26,9 +23,10 @@ export interface CallObserverOptions {
 }
 
 /**
- * A server interceptor that sees every call, ours, health and reflection alike: it fixes
- * the call's request id, and when the call ends writes one log line (method, status,
- * duration, peer, request id) and the Prometheus call metrics.
+ * A server interceptor that sees every call, ours, health and reflection alike: it echoes
+ * the call's request id (decided by the call identifier, which runs before it), and when the
+ * call ends writes one log line (method, status, duration, peer, request id) and the
+ * Prometheus call metrics.
  */
 export function createCallObserver({ logger, registry, quietServices }: CallObserverOptions): ServerInterceptor {
   const started = new Counter({
@@ -55,7 +53,8 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
     const startedAt = process.hrtime.bigint();
     const [, service = "unknown", method = "unknown"] = descriptor.path.split("/");
     const quiet = quietServices.has(service);
-    let requestId: string = randomUUID();
+    // Known once the call's metadata has arrived; a call that ends before has none to echo.
+    let requestId: string | undefined;
     let finished = false;
     started.inc({ grpc_service: service, grpc_method: method });
 
@@ -80,10 +79,7 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
 
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
-        const given = metadata.get(REQUEST_ID_KEY)[0];
-        if (typeof given === "string" && SANE_REQUEST_ID.test(given)) requestId = given;
-        // The handler reads the id from here, so it always sees the one we echo.
-        metadata.set(REQUEST_ID_KEY, requestId);
+        requestId = identityOf(metadata)?.requestId;
         next(metadata);
       })
       .withOnCancel(() => finish(GrpcStatus.CANCELLED, "cancelled by the caller or its deadline"))
@@ -92,13 +88,13 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
     const responder = new ResponderBuilder()
       .withStart((next) => next(listener))
       .withSendMetadata((metadata, next) => {
-        metadata.set(REQUEST_ID_KEY, requestId);
+        if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
         next(metadata);
       })
       .withSendStatus((status, next) => {
         // Trailers carry the id too: a call that fails before any header has only trailers.
         const metadata = status.metadata ?? new Metadata();
-        metadata.set(REQUEST_ID_KEY, requestId);
+        if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
         finish(status.code, status.details);
         next({ ...status, metadata });
       })

@@ -87,6 +87,11 @@ export function permissionDenied(message: string): RpcError {
   return new RpcError(GrpcStatus.PERMISSION_DENIED, message);
 }
 
+/** The server's own fault; the message must not leak internals. */
+export function internal(message: string): RpcError {
+  return new RpcError(GrpcStatus.INTERNAL, message);
+}
+
 export function unimplemented(message: string): RpcError {
   return new RpcError(GrpcStatus.UNIMPLEMENTED, message);
 }

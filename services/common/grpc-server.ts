@@ -7,6 +7,7 @@ import { HealthImplementation } from "grpc-health-check";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.js";
 import { createAuthInterceptor } from "./auth/auth-interceptor.js";
+import { createCallIdentifier } from "./call-identity.js";
 import { createCallLimiter, limitsAreOff, type CallLimits } from "./call-limits.js";
 import { createCallObserver } from "./call-observer.js";
 import { serverCredentials, type ServerTls } from "./tls.js";
@@ -37,7 +38,8 @@ export interface GrpcServerOptions {
 /**
  * A grpc-js server with what every spreadscan service serves besides its own API:
  * grpc.health.v1 health, server reflection, keepalive, a request size limit, one log line
- * and Prometheus metrics per call, and graceful shutdown.
+ * and Prometheus metrics per call, and graceful shutdown. Every call is identified first
+ * (request id and caller), and what comes after reads that identity, never a header.
  */
 export class GrpcServer {
   readonly health = new HealthImplementation({ "": "NOT_SERVING" });
@@ -54,7 +56,9 @@ export class GrpcServer {
       // Let clients keep idle connections alive with pings of their own, down to every 10 s.
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+      // In the order a call's metadata passes them.
       interceptors: [
+        createCallIdentifier({ keys: options.auth?.keys }),
         createCallObserver({
           logger: options.logger,
           registry: options.registry,
@@ -63,7 +67,6 @@ export class GrpcServer {
         ...(options.auth
           ? [
               createAuthInterceptor({
-                keys: options.auth.keys,
                 openServices: new Set(options.auth.openHealth ? [HEALTH_SERVICE, ...REFLECTION_SERVICES] : []),
                 adminMethods: this.adminMethods,
               }),

@@ -8,18 +8,22 @@ import {
   type ServerWritableStream,
   type StatusObject,
 } from "@grpc/grpc-js";
-import { REQUEST_ID_KEY } from "./call-observer.js";
-import { cancelled, deadlineExceeded, RpcError } from "./errors.js";
+import { identityOf, type Caller } from "./call-identity.js";
+import { cancelled, deadlineExceeded, internal, RpcError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { isServiceError, rpcErrorToStatus, STATUS_DETAILS_KEY } from "./status-details.js";
 import { UndecodableRequest } from "./undecodable-request.js";
 
-/** What a handler knows about its call besides the request. */
+/**
+ * What a handler knows about its call besides the request: only what the server decided
+ * (the call identifier's request id and caller), never the caller's raw metadata.
+ */
 export interface CallContext {
   readonly requestId: string;
+  /** Who is calling: an API key's client, or the host the call comes from. */
+  readonly caller: Caller;
   /** Aborted when the caller cancels or the call's time is up; its reason is an RpcError. */
   readonly signal: AbortSignal;
-  readonly metadata: Metadata;
   /** A logger that stamps every line with the call's method and request id. */
   readonly logger: Logger;
 }
@@ -47,9 +51,19 @@ interface CallScope {
   close(): void;
 }
 
-function openScope(call: ServerCall, method: string, options: HandlerOptions, timeoutMs: number | undefined): CallScope {
+/**
+ * Opens the call's scope, or gives the error to answer when the call was never identified:
+ * a handler served outside GrpcServer, whose interceptors identify every call. That is a
+ * wiring bug, answered INTERNAL, not a call to serve with a made-up identity.
+ */
+function openScope(call: ServerCall, method: string, options: HandlerOptions, timeoutMs: number | undefined): CallScope | RpcError {
+  const identity = identityOf(call.metadata);
+  if (!identity) {
+    options.logger.error({ method }, "a call reached its handler without an identity");
+    return internal("the call was not identified; refusing it");
+  }
+  const { requestId, caller } = identity;
   const controller = new AbortController();
-  const requestId = String(call.metadata.get(REQUEST_ID_KEY)[0] ?? "");
   const logger = options.logger.child({ method, requestId });
   const onCancelled = (): void => controller.abort(cancelled("the caller cancelled the call"));
   call.on("cancelled", onCancelled);
@@ -61,7 +75,7 @@ function openScope(call: ServerCall, method: string, options: HandlerOptions, ti
     );
   }
   return {
-    context: { requestId, signal: controller.signal, metadata: call.metadata, logger },
+    context: { requestId, caller, signal: controller.signal, logger },
     controller,
     close() {
       if (timer) clearTimeout(timer);
@@ -114,6 +128,10 @@ export function unaryHandler<Request, Response>(
 ): handleUnaryCall<Request, Response> {
   return (call, callback) => {
     const scope = openScope(call, method, options, unaryTimeLimitMs(call, options.requestTimeoutMs));
+    if (scope instanceof RpcError) {
+      callback(rpcErrorToStatus(scope));
+      return;
+    }
     let answered = false;
     const answer = (error: unknown, response?: Response): void => {
       if (answered) return;
@@ -145,6 +163,10 @@ export function serverStreamHandler<Request, Response>(
     const deadline = call.getDeadline();
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
     const scope = openScope(call, method, options, Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : undefined);
+    if (scope instanceof RpcError) {
+      call.emit("error", rpcErrorToStatus(scope));
+      return;
+    }
     const { signal } = scope.context;
     const sink: StreamSink<Response> = {
       async send(message) {

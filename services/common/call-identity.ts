@@ -1,0 +1,98 @@
+// Which call this is and who makes it, decided once per call by the server, by the first
+// interceptor, and handed on as a typed value tied to the call: the API key check, the call
+// limits and the handler adapter read it from here, never from a header, so nothing a caller
+// writes can stand in for it.
+import { randomUUID } from "node:crypto";
+import { ServerInterceptingCall, type Metadata, type ServerInterceptor } from "@grpc/grpc-js";
+import type { ApiClient, ApiKeys } from "./auth/api-keys.js";
+
+/** Metadata key of the request id: taken from the caller when sane, else generated, and echoed back. */
+export const REQUEST_ID_KEY = "x-request-id";
+
+const SANE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Who is calling, as the server sees it. */
+export type Caller =
+  /** The client of a known API key (keys on). */
+  | { readonly kind: "client"; readonly client: ApiClient }
+  /**
+   * A caller known only by the host it connects from: every caller while keys are off, and
+   * one without a known key while they are on (`key` says which, for the refusal).
+   */
+  | { readonly kind: "peer"; readonly host: string; readonly key: "not checked" | "absent" | "unknown" };
+
+export interface CallIdentity {
+  /** Correlates the call's log lines and is echoed to the caller; it decides nothing. */
+  readonly requestId: string;
+  readonly caller: Caller;
+}
+
+/**
+ * The calls' identities, keyed by the metadata object grpc-js hands from interceptor to
+ * interceptor and on to the handler: the same object travels the whole chain of one call,
+ * and a caller can send strings but never an object of ours.
+ */
+const identities = new WeakMap<Metadata, CallIdentity>();
+
+/** The call's identity; undefined only when the identifier did not run first (a wiring bug). */
+export function identityOf(metadata: Metadata): CallIdentity | undefined {
+  return identities.get(metadata);
+}
+
+/** How a caller is named in limits and refusals: "client alice", "address 127.0.0.1". */
+export function callerName(caller: Caller): string {
+  return caller.kind === "client" ? `client ${caller.client.name}` : `address ${caller.host}`;
+}
+
+/** The host part of a grpc-js peer ("127.0.0.1:5123", "[::1]:5123"): the port changes per connection. */
+export function hostOf(peer: string): string {
+  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(peer);
+  if (bracketed?.[1]) return bracketed[1];
+  const index = peer.lastIndexOf(":");
+  return index > 0 ? peer.slice(0, index) : peer;
+}
+
+/** The key a call presents, as `authorization: Bearer <key>` or `x-api-key: <key>`. */
+function presentedKey(metadata: Metadata): string | undefined {
+  const authorization = metadata.get("authorization")[0];
+  if (typeof authorization === "string") {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (bearer?.[1]) return bearer[1];
+  }
+  const apiKey = metadata.get("x-api-key")[0];
+  return typeof apiKey === "string" && apiKey.trim() !== "" ? apiKey.trim() : undefined;
+}
+
+function callerOf(metadata: Metadata, peer: string, keys: ApiKeys | undefined): Caller {
+  const host = hostOf(peer);
+  if (!keys) return { kind: "peer", host, key: "not checked" };
+  const key = presentedKey(metadata);
+  if (key === undefined) return { kind: "peer", host, key: "absent" };
+  const client = keys.clientOf(key);
+  return client ? { kind: "client", client } : { kind: "peer", host, key: "unknown" };
+}
+
+export interface CallIdentifierOptions {
+  /** The API keys when they are on; absent: every caller is its address. */
+  readonly keys?: ApiKeys | undefined;
+}
+
+/**
+ * The interceptor that identifies every call; it must come first in the chain so that all
+ * after it find the identity. It refuses nothing: refusing is for the interceptors after it.
+ */
+export function createCallIdentifier({ keys }: CallIdentifierOptions): ServerInterceptor {
+  return (_descriptor, call) =>
+    new ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMetadata: (metadata, passOn) => {
+            const given = metadata.get(REQUEST_ID_KEY)[0];
+            const requestId = typeof given === "string" && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+            identities.set(metadata, { requestId, caller: callerOf(metadata, call.getPeer(), keys) });
+            passOn(metadata);
+          },
+        });
+      },
+    });
+}
