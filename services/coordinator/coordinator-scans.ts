@@ -12,11 +12,13 @@ import type { CoordinatorMetrics } from "./coordinator-metrics.js";
 import type { JobManager } from "./jobs/job-manager.js";
 import type { ScanJob } from "./jobs/scan-job.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
+import { fetchFailureKind } from "./market/provider-failures.js";
 import type { ScanCache } from "./scan-cache.js";
 
 /** What the coordinator needs of the backpressure handler. */
 export interface Pacer {
   acquire(options?: { priority?: number; signal?: AbortSignal }): Promise<{ queueTimeMs: number }>;
+  /** `success` false only for a failure of the provider itself (see provider-failures.ts). */
   recordRequest(outcome: { duration: number; success: boolean; queueTime: number }): void;
 }
 
@@ -139,7 +141,10 @@ export class CoordinatorScans {
         chain = await market.fetchChain({ symbol: job.symbol, query: job.query, signal });
         pacer.recordRequest({ duration: performance.now() - fetchStarted, success: true, queueTime: queueTimeMs });
       } catch (error) {
-        pacer.recordRequest({ duration: performance.now() - fetchStarted, success: false, queueTime: queueTimeMs });
+        // Only the provider's own failures count against it: a caller's unknown symbol must
+        // not slow everyone's scans.
+        const kind = fetchFailureKind(error, signal);
+        if (kind !== "abandoned") pacer.recordRequest({ duration: performance.now() - fetchStarted, success: kind === "answered", queueTime: queueTimeMs });
         throw error;
       }
       const result = await scanner.scan(ScanRequest.fromPartial({ symbol: job.symbol, chain, query: job.query }), { signal });
