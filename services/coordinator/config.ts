@@ -53,6 +53,13 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly apiKey?: string | undefined;
     /** TLS to the scanner; absent: plaintext. */
     readonly tls?: ClientTls | undefined;
+    /** The circuit breaker in front of the scanner (CIRCUIT_BREAKER_THRESHOLD, CIRCUIT_BREAKER_TIMEOUT). */
+    readonly circuitBreaker: {
+      /** Scanner failures in a row that open the circuit. */
+      readonly threshold: number;
+      /** How long the circuit stays open before one probe call is let through, milliseconds. */
+      readonly halfOpenAfterMs: number;
+    };
   };
   readonly maxConcurrentScans: number;
   /** Jobs that may wait for a slot before new ones get RESOURCE_EXHAUSTED. */
@@ -67,9 +74,6 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly strategy: "token-bucket" | "sliding-window" | "fixed-window" | "adaptive";
     readonly requestsPerSecond: number;
     readonly burstSize: number;
-    readonly circuitBreakerThreshold: number;
-    /** How long the circuit stays open before a probe, milliseconds. */
-    readonly circuitBreakerTimeoutMs: number;
   };
   readonly marketData: {
     readonly source: "simulated" | "ibkr";
@@ -114,6 +118,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       channels: values.SCANNER_CHANNELS,
       apiKey: values.SCANNER_API_KEY,
       tls: scannerTls(values),
+      circuitBreaker: { threshold: values.CIRCUIT_BREAKER_THRESHOLD, halfOpenAfterMs: values.CIRCUIT_BREAKER_TIMEOUT },
     },
     maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
     jobQueueSize: values.JOB_QUEUE_SIZE,
@@ -124,8 +129,6 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       strategy: values.BACKPRESSURE_STRATEGY,
       requestsPerSecond: values.REQUESTS_PER_SECOND,
       burstSize: values.BURST_SIZE,
-      circuitBreakerThreshold: values.CIRCUIT_BREAKER_THRESHOLD,
-      circuitBreakerTimeoutMs: values.CIRCUIT_BREAKER_TIMEOUT,
     },
     marketData: {
       source: values.MARKET_DATA,

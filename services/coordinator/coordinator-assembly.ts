@@ -28,17 +28,9 @@ export interface AssembledCoordinator {
 
 export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase, market: MarketDataProvider): AssembledCoordinator {
   const { logger } = base;
-  const backpressure = new BackpressureHandler({
-    strategy: config.backpressure.strategy,
-    requestsPerSecond: config.backpressure.requestsPerSecond,
-    burstSize: config.backpressure.burstSize,
-    circuitBreakerThreshold: config.backpressure.circuitBreakerThreshold,
-    circuitBreakerTimeoutMs: config.backpressure.circuitBreakerTimeoutMs,
-  });
-  const scannerBreaker = createScannerCircuitBreaker({
-    threshold: config.backpressure.circuitBreakerThreshold,
-    halfOpenAfterMs: config.backpressure.circuitBreakerTimeoutMs,
-  });
+  const backpressure = new BackpressureHandler(config.backpressure);
+  // The coordinator's one circuit breaker: it guards the scanner, and GetMetrics reports it.
+  const scannerBreaker = createScannerCircuitBreaker(config.scanner.circuitBreaker);
   const scanner = new ScannerClient({
     address: config.scanner.address,
     attemptTimeoutMs: config.scanner.timeoutMs,
@@ -55,11 +47,8 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
     runningJobs: () => jobs.runningCount,
     queuedJobs: () => jobs.queuedCount,
     activeFeeds: () => feeds.size,
-    // The circuit users feel is the one to the scanner; the handler's own guards what it executes.
-    backpressure: () => {
-      const paced = backpressure.metrics();
-      return { ...paced, circuitBreakerOpen: paced.circuitBreakerOpen || scannerBreaker.state !== CircuitState.Closed };
-    },
+    backpressure: () => backpressure.metrics(),
+    scannerCircuitOpen: () => scannerBreaker.state !== CircuitState.Closed,
   });
   const scans: CoordinatorScans = new CoordinatorScans({ market, pacer: backpressure, scanner, cache, metrics });
   const jobs: JobManager = new JobManager({

@@ -3,12 +3,11 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { GetMetricsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 
-/** What the backpressure handler reports: the original design's `backpressure` block. */
+/** What the backpressure handler reports: the pacing part of the original design's `backpressure` block. */
 export interface BackpressureSnapshot {
   readonly currentQps: number;
   /** Milliseconds. */
   readonly averageResponseTime: number;
-  readonly circuitBreakerOpen: boolean;
   readonly adaptiveRate: number;
 }
 
@@ -16,6 +15,8 @@ export interface CoordinatorMetricsSources {
   readonly runningJobs: () => number;
   readonly queuedJobs: () => number;
   readonly backpressure: () => BackpressureSnapshot;
+  /** Whether the circuit to the scanner is anything but closed: the block's `circuit_breaker_open`. */
+  readonly scannerCircuitOpen: () => boolean;
   readonly activeFeeds: () => number;
 }
 
@@ -82,9 +83,11 @@ export class CoordinatorMetrics {
     });
     new Gauge({
       name: "spreadscan_circuit_breaker_open",
-      help: "1 while the circuit to the scanner is open (calls fail fast with UNAVAILABLE).",
+      help: "1 while the circuit to the scanner is open or half-open (scans fail fast with UNAVAILABLE, or wait for its probe).",
       registers: [registry],
-      collect: backpressure((b) => (b.circuitBreakerOpen ? 1 : 0)),
+      collect() {
+        this.set(sources.scannerCircuitOpen() ? 1 : 0);
+      },
     });
   }
 
@@ -121,7 +124,7 @@ export class CoordinatorMetrics {
       backpressure: {
         currentQps: backpressure.currentQps,
         averageResponseTime: backpressure.averageResponseTime / 1000,
-        circuitBreakerOpen: backpressure.circuitBreakerOpen,
+        circuitBreakerOpen: this.sources.scannerCircuitOpen(),
         adaptiveRate: backpressure.adaptiveRate,
       },
     };

@@ -39,7 +39,7 @@ class CountedMarket extends SimulatedMarket {
 
 function scansAgainst(address: string, halfOpenAfterMs: number) {
   const market = new CountedMarket({ seed: 1, tickIntervalMs: 60_000 });
-  const pacer = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100, circuitBreakerThreshold: 5, circuitBreakerTimeoutMs: 30_000 });
+  const pacer = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100 });
   const breaker = createScannerCircuitBreaker({ threshold: 1, halfOpenAfterMs });
   const scanner = new ScannerClient({
     address,
@@ -53,6 +53,7 @@ function scansAgainst(address: string, halfOpenAfterMs: number) {
     queuedJobs: () => jobs.queuedCount,
     activeFeeds: () => 0,
     backpressure: () => pacer.metrics(),
+    scannerCircuitOpen: () => breaker.state !== CircuitState.Closed,
   });
   const scans = new CoordinatorScans({ market, pacer, scanner, cache: new ScanCache(0), metrics });
   const jobs: JobManager = new JobManager({

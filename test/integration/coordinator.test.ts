@@ -6,6 +6,7 @@ import {
   CancelJobRequest,
   CoordinatorServiceClient,
   GetJobRequest,
+  GetMetricsRequest,
   ListJobsRequest,
   ScanBatchRequest,
   ScanRequest,
@@ -70,6 +71,17 @@ async function startPair(env: Record<string, string> = {}): Promise<Pair> {
 
 const metricsJson = async (pair: Pair): Promise<Record<string, unknown> & { backpressure: Record<string, unknown> }> =>
   (await (await fetch(`http://127.0.0.1:${pair.adminPort}/metrics.json`)).json()) as Record<string, unknown> & { backpressure: Record<string, unknown> };
+
+/** Whether the circuit is open, as GetMetrics, /metrics.json and the Prometheus gauge each say it. */
+async function circuitReports(pair: Pair): Promise<{ getMetrics: boolean | undefined; json: unknown; prometheus: string | undefined }> {
+  const { response } = await callUnary(pair.client.getMetrics.bind(pair.client), GetMetricsRequest.fromPartial({}));
+  const text = await (await fetch(`http://127.0.0.1:${pair.adminPort}/metrics`)).text();
+  return {
+    getMetrics: response?.backpressure?.circuitBreakerOpen,
+    json: (await metricsJson(pair)).backpressure.circuit_breaker_open,
+    prometheus: /^spreadscan_circuit_breaker_open(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1],
+  };
+}
 
 /** Reads `count` messages of a stream, then cancels it. */
 function take<T>(stream: ClientReadableStream<T>, count: number): Promise<T[]> {
@@ -275,10 +287,11 @@ describe("the coordinator without its scanner", () => {
   });
   afterAll(() => pair.close());
 
-  it("retries, opens the circuit and fails fast with UNAVAILABLE, then closes it when the scanner is back", async () => {
+  it("retries, opens the circuit and fails fast with UNAVAILABLE, then closes it when the scanner is back, and its metrics say so", async () => {
     const { client } = pair;
     const scan = (symbol: string) => callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query: QUERY, bypassCache: true }));
     expect((await scan("SPY")).error).toBeUndefined();
+    expect(await circuitReports(pair)).toEqual({ getMetrics: false, json: false, prometheus: "0" });
 
     pair.scanner.kill();
     await pair.scanner.exited;
@@ -286,6 +299,7 @@ describe("the coordinator without its scanner", () => {
     const failures = [failureOf(await scan("SPY"), status.UNAVAILABLE), failureOf(await scan("QQQ"), status.UNAVAILABLE)];
     expect(failures.length).toBe(2);
     await expect.poll(async () => (await metricsJson(pair)).backpressure.circuit_breaker_open).toBe(true);
+    expect(await circuitReports(pair)).toEqual({ getMetrics: true, json: true, prometheus: "1" });
     // Each failed scan was retried once before it gave up.
     expect(pair.coordinator.logs.filter((line) => line.msg === "scanner call failed; retrying").length).toBeGreaterThanOrEqual(2);
     expect(pair.coordinator.logs.some((line) => line.msg === "scanner circuit opened")).toBe(true);
@@ -296,7 +310,7 @@ describe("the coordinator without its scanner", () => {
     const restarted = await startScanner(String(pair.scannerPort));
     try {
       await expect.poll(async () => (await scan("SPY")).error?.code, { timeout: 15_000, interval: 300 }).toBeUndefined();
-      expect((await metricsJson(pair)).backpressure.circuit_breaker_open).toBe(false);
+      expect(await circuitReports(pair)).toEqual({ getMetrics: false, json: false, prometheus: "0" });
       expect(pair.coordinator.logs.some((line) => line.msg === "scanner circuit closed")).toBe(true);
     } finally {
       restarted.process.kill();

@@ -16,7 +16,7 @@ function problemsOf(run: () => unknown): readonly string[] {
 describe("environment variables", () => {
   it("take the original design's defaults when absent or blank", () => {
     const coordinator = coordinatorConfig(loadConfig(coordinatorVariables, { SCANNER_TIMEOUT: "  " }));
-    expect(coordinator.scanner).toEqual({ address: "127.0.0.1:50051", timeoutMs: 30_000, maxRetries: 3, channels: 1 });
+    expect(coordinator.scanner).toEqual({ address: "127.0.0.1:50051", timeoutMs: 30_000, maxRetries: 3, channels: 1, circuitBreaker: { threshold: 5, halfOpenAfterMs: 60_000 } });
     expect(coordinator.maxConcurrentScans).toBe(5);
     expect(coordinator.jobQueueSize).toBe(100);
     expect(coordinator.jobRetentionMs).toBe(3_600_000);
@@ -25,8 +25,6 @@ describe("environment variables", () => {
       strategy: "token-bucket",
       requestsPerSecond: 10,
       burstSize: 20,
-      circuitBreakerThreshold: 5,
-      circuitBreakerTimeoutMs: 60_000,
     });
     expect(coordinator.marketData).toEqual({
       source: "simulated",

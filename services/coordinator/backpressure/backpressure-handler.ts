@@ -1,9 +1,7 @@
 // Paces the coordinator's outgoing work (market data requests: IBKR allows 50 messages/s and no
 // more) and keeps the original design's backpressure metrics. Callers wait in one priority
 // queue; a single timer, set for when the head of the queue can be served, drives the grants.
-import type { CircuitBreakerPolicy } from "cockatiel";
 import { resourceExhausted, unavailable, type RpcError } from "../../common/errors.js";
-import { CircuitGuard } from "./circuit-guard.js";
 import { createRateStrategy, type RateStrategyName } from "./create-rate-strategy.js";
 import { GRANT_SLACK_MS, type RateStrategy } from "./rate-strategy.js";
 import { RecentAverage } from "./recent-average.js";
@@ -24,11 +22,7 @@ export interface BackpressureOptions {
   readonly maxWaitMs?: number;
   /** Adaptive only: a recent average above this halves the rate; default 1000 ms. */
   readonly targetLatencyMs?: number;
-  /** CIRCUIT_BREAKER_THRESHOLD (default 5): consecutive failures that open the circuit. */
-  readonly circuitBreakerThreshold: number;
-  /** CIRCUIT_BREAKER_TIMEOUT (default 60 s), in ms: how long the circuit stays open before a probe. */
-  readonly circuitBreakerTimeoutMs: number;
-  /** Milliseconds; monotonic performance.now by default. Paces grants and metrics, not the circuit. */
+  /** Milliseconds; monotonic performance.now by default. Paces grants and metrics. */
   readonly now?: () => number;
 }
 
@@ -47,17 +41,17 @@ export interface Grant {
 export interface RequestOutcome {
   /** ms the request took once granted. */
   readonly duration: number;
+  /** False only when the dependency itself failed: that lowers the adaptive rate. */
   readonly success: boolean;
   /** ms it waited for its grant (the seed records it; nothing here is derived from it). */
   readonly queueTime: number;
 }
 
-/** The seed's `backpressure` metrics block. */
+/** The pacing part of the seed's `backpressure` metrics block (its circuit is the scanner's). */
 export interface BackpressureMetrics {
   readonly currentQps: number;
   /** ms, over the latest requests. */
   readonly averageResponseTime: number;
-  readonly circuitBreakerOpen: boolean;
   /** The adaptive strategy's current rate, or the configured rate for the others. */
   readonly adaptiveRate: number;
 }
@@ -70,9 +64,6 @@ const RESPONSE_TIME_SAMPLE = 100;
 /** setTimeout's largest delay; a longer one would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-// Work run without a caller's signal still gets one, so it need not check for undefined.
-const NEVER_ABORTED = new AbortController().signal;
-
 interface QueuedAcquire {
   readonly priority: number;
   readonly enqueuedAt: number;
@@ -82,13 +73,7 @@ interface QueuedAcquire {
 }
 
 export class BackpressureHandler {
-  /**
-   * Shared: the scanner client runs its calls through it too, so failures seen by either open
-   * it for both. ConsecutiveBreaker(threshold), half-open after the timeout.
-   */
-  readonly breaker: CircuitBreakerPolicy;
   private readonly strategy: RateStrategy;
-  private readonly guard: CircuitGuard;
   private readonly queue = new WaiterQueue<QueuedAcquire>();
   private readonly completions: RecentRate;
   private readonly responseTimes = new RecentAverage(RESPONSE_TIME_SAMPLE);
@@ -103,19 +88,12 @@ export class BackpressureHandler {
     this.now = options.now ?? (() => performance.now());
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-    const targetLatencyMs = options.targetLatencyMs ?? DEFAULT_TARGET_LATENCY_MS;
     this.strategy = createRateStrategy(options.strategy, {
       requestsPerSecond: options.requestsPerSecond,
       burstSize: options.burstSize,
-      targetLatencyMs,
+      targetLatencyMs: options.targetLatencyMs ?? DEFAULT_TARGET_LATENCY_MS,
       now: this.now,
     });
-    this.guard = new CircuitGuard({
-      threshold: options.circuitBreakerThreshold,
-      halfOpenAfterMs: options.circuitBreakerTimeoutMs,
-      probeRetryMs: targetLatencyMs,
-    });
-    this.breaker = this.guard.breaker;
     this.completions = new RecentRate(this.now);
   }
 
@@ -177,41 +155,11 @@ export class BackpressureHandler {
     }
   }
 
-  /**
-   * Acquires, runs `work` through the circuit breaker, records the outcome, and returns work's
-   * result. While the circuit is open it rejects at once with UNAVAILABLE (retry delay = time
-   * until half-open), before taking a grant that could have gone to someone else.
-   */
-  async execute<T>(work: (signal: AbortSignal) => Promise<T>, options: AcquireOptions = {}): Promise<T> {
-    const refusal = this.guard.refusal();
-    if (refusal !== undefined) {
-      throw refusal;
-    }
-    const { queueTimeMs } = await this.acquire(options);
-    const signal = options.signal ?? NEVER_ABORTED;
-    try {
-      return await this.breaker.execute(async () => {
-        const started = this.now();
-        let success = false;
-        try {
-          const result = await work(signal);
-          success = true;
-          return result;
-        } finally {
-          this.recordRequest({ duration: this.now() - started, success, queueTime: queueTimeMs });
-        }
-      }, signal);
-    } catch (error) {
-      throw this.guard.translate(error, options.signal);
-    }
-  }
-
-  /** The seed's backpressure block. */
+  /** The pacing part of the seed's backpressure block. */
   metrics(): BackpressureMetrics {
     return {
       currentQps: this.completions.perSecond(),
       averageResponseTime: this.responseTimes.value,
-      circuitBreakerOpen: this.guard.isOpen,
       adaptiveRate: this.strategy.rate,
     };
   }
@@ -228,7 +176,6 @@ export class BackpressureHandler {
     }
     this.closed = true;
     this.clearTimer();
-    this.guard.dispose();
     for (const waiter of this.queue.drain()) {
       waiter.detach();
       waiter.reject(shuttingDown());
@@ -300,8 +247,6 @@ function validate(options: BackpressureOptions): void {
   };
   check(Number.isFinite(options.requestsPerSecond) && options.requestsPerSecond > 0, "requestsPerSecond must be a positive number");
   check(Number.isInteger(options.burstSize) && options.burstSize >= 1, "burstSize must be an integer of at least 1");
-  check(Number.isInteger(options.circuitBreakerThreshold) && options.circuitBreakerThreshold >= 1, "circuitBreakerThreshold must be an integer of at least 1");
-  check(Number.isFinite(options.circuitBreakerTimeoutMs) && options.circuitBreakerTimeoutMs >= 0, "circuitBreakerTimeoutMs must be a non-negative number");
   check(options.maxQueue === undefined || (Number.isInteger(options.maxQueue) && options.maxQueue >= 0), "maxQueue must be a non-negative integer");
   check(options.maxWaitMs === undefined || (Number.isFinite(options.maxWaitMs) && options.maxWaitMs >= 0), "maxWaitMs must be a non-negative number");
   check(options.targetLatencyMs === undefined || (Number.isFinite(options.targetLatencyMs) && options.targetLatencyMs > 0), "targetLatencyMs must be a positive number");

@@ -1,5 +1,5 @@
-// The seed's backpressure block: current_qps and average_response_time from recorded requests,
-// circuit_breaker_open, and adaptive_rate (the configured rate for the fixed strategies).
+// The pacing part of the seed's backpressure block: current_qps and average_response_time from
+// recorded requests, and adaptive_rate (the configured rate for the fixed strategies).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { BackpressureHandler } from "../../../services/coordinator/backpressure/index.js";
 import { handlerOnFakeTime } from "./pacing-support.js";
@@ -15,7 +15,7 @@ afterEach(() => {
 describe("backpressure metrics", () => {
   it("start at zero with the configured rate", () => {
     handler = handlerOnFakeTime({ strategy: "sliding-window", requestsPerSecond: 7 });
-    expect(handler.metrics()).toEqual({ currentQps: 0, averageResponseTime: 0, circuitBreakerOpen: false, adaptiveRate: 7 });
+    expect(handler.metrics()).toEqual({ currentQps: 0, averageResponseTime: 0, adaptiveRate: 7 });
   });
 
   it("current_qps counts recorded requests per second over the current second and the nine before it", () => {
@@ -55,20 +55,5 @@ describe("backpressure metrics", () => {
       h.recordRequest({ duration: 40, success: true, queueTime: 0 });
     }
     expect(h.metrics().averageResponseTime).toBe(40);
-  });
-
-  it("execute() records its work's duration and outcome", async () => {
-    const h = (handler = handlerOnFakeTime({ strategy: "adaptive" }));
-    await h.execute(() => vi.advanceTimersByTimeAsync(120));
-    await expect(
-      h.execute(async () => {
-        await vi.advanceTimersByTimeAsync(80);
-        throw new Error("no quote");
-      }),
-    ).rejects.toThrow("no quote");
-    expect(h.metrics().averageResponseTime).toBe(100);
-    expect(h.metrics().currentQps).toBe(2);
-    // The failure halved the adaptive rate.
-    expect(h.metrics().adaptiveRate).toBe(5);
   });
 });

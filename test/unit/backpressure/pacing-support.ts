@@ -11,8 +11,6 @@ export function handlerOnFakeTime(options: Partial<BackpressureOptions> = {}): B
     strategy: "token-bucket",
     requestsPerSecond: 10,
     burstSize: 20,
-    circuitBreakerThreshold: 5,
-    circuitBreakerTimeoutMs: 60_000,
     now: () => Date.now(),
     ...options,
   });

@@ -133,7 +133,7 @@ describe("waiting for a grant", () => {
   it("unrefs its timer so a waiting queue does not hold the process open", async () => {
     vi.useRealTimers();
     const { BackpressureHandler } = await import("../../../services/coordinator/backpressure/index.js");
-    handler = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 0.001, burstSize: 1, maxWaitMs: 1e9, circuitBreakerThreshold: 5, circuitBreakerTimeoutMs: 60_000 });
+    handler = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 0.001, burstSize: 1, maxWaitMs: 1e9 });
     await handler.acquire();
     const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
     ignored(handler.acquire());

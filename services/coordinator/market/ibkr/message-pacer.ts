@@ -61,9 +61,6 @@ export class MessagePacer {
       // Outcomes are recorded with a zero duration: a message is answered in a few ms to a few
       // s depending on what it asks, which says nothing about the pacing. Only error 100 slows
       // us down; the target latency stays at its default, where it spaces successive halvings.
-      // The breaker is for execute(), which we do not use; these values keep it inert.
-      circuitBreakerThreshold: Number.MAX_SAFE_INTEGER,
-      circuitBreakerTimeoutMs: 0,
       now: this.now,
     });
   }
