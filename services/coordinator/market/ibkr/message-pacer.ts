@@ -3,7 +3,7 @@
 // token bucket never goes above the configured rate, halves on error 100 and climbs back as
 // requests are answered. The bucket holds one token: a burst on top of a full second of
 // messages could pass 50 in one second, which is the one thing we must never do.
-import { BackpressureHandler, type BackpressureMetrics } from "../../backpressure/index.js";
+import { BackpressureHandler } from "../../backpressure/index.js";
 
 /** Who goes first when several wait: keeping the session tidy, then live feeds, then lookups, then snapshots. */
 export const Priority = {
@@ -97,10 +97,6 @@ export class MessagePacer {
   /** The current rate, messages per second. */
   get rate(): number {
     return this.handler.metrics().adaptiveRate;
-  }
-
-  metrics(): BackpressureMetrics {
-    return this.handler.metrics();
   }
 
   close(): void {
