@@ -110,6 +110,16 @@ describe("a service built by the bootstrap", () => {
     expect(requestIdOf(await callUnary(scan, scanRequest("SPY"), { metadata: insane }))).toMatch(UUID);
   });
 
+  it("tells the handler the caller and request id the server decided, whatever the caller's headers claim", async () => {
+    const metadata = new Metadata();
+    metadata.set("x-spreadscan-client", "someone-else");
+    metadata.set(REQUEST_ID_KEY, "x".repeat(500));
+    const outcome = await callUnary(scan, scanRequest("WHOAMI"), { metadata });
+    const echoed = requestIdOf(outcome);
+    expect(echoed).toMatch(UUID);
+    expect(outcome.response?.result?.symbol).toBe(`address 127.0.0.1 / ${String(echoed)}`);
+  });
+
   it("writes one log line per call with method, status, duration, peer and request id", async () => {
     const metadata = new Metadata();
     metadata.set(REQUEST_ID_KEY, "log-line-1");
