@@ -13,6 +13,7 @@ import { ChainStore } from "../../../services/scanner/chain-store.js";
 import { ScanPool } from "../../../services/scanner/scan-pool.js";
 import { ScannerMetrics } from "../../../services/scanner/scanner-metrics.js";
 import { SpreadScanner } from "../../../services/scanner/spread-scanner.js";
+import { EventLog } from "../../support/event-log.js";
 import { ManualClock } from "../../support/manual-clock.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
@@ -21,27 +22,6 @@ const START_MS = 1_000_000;
 const DEFAULT_INTERVAL_MS = 250;
 
 type WatchEvent = { readonly kind: "sleep"; readonly ms: number } | { readonly kind: "message"; readonly update: SpreadsUpdate; readonly at: number };
-
-/** Events in the order they happened, read one at a time. */
-class EventLog {
-  private readonly queued: WatchEvent[] = [];
-  private readonly waiting: ((event: WatchEvent) => void)[] = [];
-
-  push(event: WatchEvent): void {
-    const reader = this.waiting.shift();
-    if (reader) reader(event);
-    else this.queued.push(event);
-  }
-
-  next(): Promise<WatchEvent> {
-    const event = this.queued.shift();
-    return event ? Promise.resolve(event) : new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  get pending(): number {
-    return this.queued.length;
-  }
-}
 
 /**
  * One turn of the event loop: the watch does its bookkeeping after a send (noting when it
@@ -56,7 +36,7 @@ afterEach(async () => {
 });
 
 function watchedScanner() {
-  const events = new EventLog();
+  const events = new EventLog<WatchEvent>();
   const clock = new ManualClock(START_MS, (ms) => events.push({ kind: "sleep", ms }));
   const registry = new Registry();
   const store = new ChainStore(3_600_000);
@@ -102,7 +82,7 @@ describe("WatchSpreads' min_interval_ms", () => {
     const latest = await update(236);
     expect(latest).toBe(waitedFor + 2n);
     expect(await coalesced()).toBe(2);
-    expect(events.pending).toBe(0);
+    expect(events.unread).toBe(0);
 
     // At the end of the interval, one message: the latest chain's, changes counted from the first message.
     clock.advance(800);
@@ -122,7 +102,7 @@ describe("WatchSpreads' min_interval_ms", () => {
     clock.advance(5_000);
     const fourth = await update(240);
     expect(await events.next()).toMatchObject({ kind: "message", at: START_MS + 7_000, update: { sequence: 4n, result: { chainVersion: fourth } } });
-    expect(events.pending).toBe(0);
+    expect(events.unread).toBe(0);
   });
 
   it("takes the scanner's default interval when asked for 0", async () => {
