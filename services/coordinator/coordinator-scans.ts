@@ -43,12 +43,18 @@ export interface CoordinatorScansOptions {
   readonly scanner: ChainScanner;
   readonly cache: ScanCache;
   readonly metrics: CoordinatorMetrics;
+  /** When results are stored and how old they are, epoch milliseconds (tests move it); Date.now unless given. */
+  readonly now?: () => number;
 }
 
 export class CoordinatorScans {
   private jobManager: JobManager | undefined;
 
   constructor(private readonly options: CoordinatorScansOptions) {}
+
+  private now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
 
   /** The job manager runs `runJob`; it is made after this, so it is attached here. */
   attach(jobs: JobManager): void {
@@ -101,7 +107,7 @@ export class CoordinatorScans {
     if (!(error instanceof RpcError) || error.code !== status.UNAVAILABLE) return undefined;
     const last = this.options.cache.lastResult(key);
     if (!last) return undefined;
-    return { result: last.result, cacheHit: true, jobId: last.jobId, staleAgeMs: Math.max(0, Date.now() - last.storedAt) };
+    return { result: last.result, cacheHit: true, jobId: last.jobId, staleAgeMs: Math.max(0, this.now() - last.storedAt) };
   }
 
   /** A job for the scan, returned at once: born finished when the cache has the answer. */
@@ -148,7 +154,7 @@ export class CoordinatorScans {
         throw error;
       }
       const result = await scanner.scan(ScanRequest.fromPartial({ symbol: job.symbol, chain, query: job.query }), { signal });
-      cache.set(job.key, { result, jobId: job.id, storedAt: Date.now() });
+      cache.set(job.key, { result, jobId: job.id, storedAt: this.now() });
       return result;
     } finally {
       metrics.jobRan((performance.now() - started) / 1000);

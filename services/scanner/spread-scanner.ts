@@ -34,6 +34,16 @@ function preparedOrRefused(chain: OptionChain): PreparedChain {
   }
 }
 
+/** The time a watch paces its messages by. */
+export interface WatchClock {
+  /** Milliseconds. */
+  now(): number;
+  /** Settles after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+}
+
+const SYSTEM_CLOCK: WatchClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+
 export interface SpreadScannerOptions {
   readonly store: ChainStore;
   readonly pool: ScanPool;
@@ -42,6 +52,8 @@ export interface SpreadScannerOptions {
   readonly resultCacheEntries: number;
   /** Used when a watcher asks for 0, milliseconds. */
   readonly defaultWatchIntervalMs: number;
+  /** The wall clock unless given (tests move their own). */
+  readonly clock?: WatchClock;
 }
 
 export class SpreadScanner {
@@ -157,7 +169,7 @@ export class SpreadScanner {
     const key = this.validatedQueryKey(query);
     const interval = minIntervalMs > 0 ? minIntervalMs : this.options.defaultWatchIntervalMs;
     const stop = new WatchStop([signal, this.shutdown.signal]);
-    const { store, metrics } = this.options;
+    const { store, metrics, clock = SYSTEM_CLOCK } = this.options;
     // Set by chain updates, cleared when the latest is taken: one pending state at most.
     const updates = { pending: false, wake: undefined as (() => void) | undefined };
     const onUpdate = (stored: StoredChain): void => {
@@ -178,16 +190,16 @@ export class SpreadScanner {
         await send({ sequence, initial, result, addedIds: [...added], removedIds: [...removed] });
         metrics.streamMessages.inc();
         sent = result;
-        sentAt = Date.now();
+        sentAt = clock.now();
       };
 
       const first = await stop.unlessStopped(this.resultFor(this.storedOrNotFound(symbol), query, key, "unlimited").result);
       await stop.unlessStopped(publish(first, true));
       for (;;) {
         if (!updates.pending) await stop.unlessStopped(new Promise<void>((resolve) => (updates.wake = resolve)));
-        const wait = sentAt + interval - Date.now();
+        const wait = sentAt + interval - clock.now();
         // A stop ends the wait early; the timer itself is short.
-        if (wait > 0) await stop.unlessStopped(sleep(wait));
+        if (wait > 0) await stop.unlessStopped(clock.sleep(wait));
         updates.pending = false;
         const stored = store.get(symbol);
         if (!stored) continue;

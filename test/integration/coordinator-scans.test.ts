@@ -1,6 +1,7 @@
 // A scan job's order of work against the scanner's circuit: while it is open the job fails
 // at once, before asking the market for a chain (known defect KD-2: every scan used to fetch
-// and price its chain, and with IBKR spend paced requests, only to be refused).
+// and price its chain, and with IBKR spend paced requests, only to be refused). And the
+// stale answer while the scanner is unavailable, with its age on a clock the test moves.
 import { status } from "@grpc/grpc-js";
 import { CircuitState } from "cockatiel";
 import { pino } from "pino";
@@ -8,11 +9,13 @@ import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { RpcError } from "../../services/common/errors.js";
+import { ScanResponse } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { RpcError, unavailable } from "../../services/common/errors.js";
 import { BackpressureHandler } from "../../services/coordinator/backpressure/index.js";
 import { CoordinatorMetrics } from "../../services/coordinator/coordinator-metrics.js";
-import { CoordinatorScans } from "../../services/coordinator/coordinator-scans.js";
+import { CoordinatorScans, type ScanAnswer } from "../../services/coordinator/coordinator-scans.js";
 import { JobManager } from "../../services/coordinator/jobs/job-manager.js";
+import { durationOf } from "../../services/coordinator/jobs/scan-job.js";
 import type { ChainRequest } from "../../services/coordinator/market/market-data-provider.js";
 import { SimulatedMarket } from "../../services/coordinator/market/simulated-market.js";
 import { ScanCache } from "../../services/coordinator/scan-cache.js";
@@ -37,7 +40,7 @@ class CountedMarket extends SimulatedMarket {
   }
 }
 
-function scansAgainst(address: string, halfOpenAfterMs: number) {
+function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs = 0, now }: { staleMaxAgeMs?: number; now?: () => number } = {}) {
   const market = new CountedMarket({ seed: 1, tickIntervalMs: 60_000 });
   const pacer = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100 });
   const breaker = createScannerCircuitBreaker({ threshold: 1, halfOpenAfterMs });
@@ -55,7 +58,7 @@ function scansAgainst(address: string, halfOpenAfterMs: number) {
     backpressure: () => pacer.metrics(),
     scannerCircuitOpen: () => breaker.state !== CircuitState.Closed,
   });
-  const scans = new CoordinatorScans({ market, pacer, scanner, cache: new ScanCache(0), metrics });
+  const scans = new CoordinatorScans({ market, pacer, scanner, cache: new ScanCache(0, staleMaxAgeMs), metrics, ...(now ? { now } : {}) });
   const jobs: JobManager = new JobManager({
     work: scans.runJob,
     maxRunning: 4,
@@ -68,13 +71,16 @@ function scansAgainst(address: string, halfOpenAfterMs: number) {
   });
   scans.attach(jobs);
   cleanups.push(() => market.close(), () => scanner.close());
-  const scan = (symbol: string): Promise<RpcError | string> =>
-    scans.scan(symbol, QUERY, `${symbol}:key`, { bypassCache: true, signal: new AbortController().signal }).then(
-      (answer) => answer.result.symbol,
-      (error: unknown) => (error instanceof RpcError ? error : Promise.reject(error instanceof Error ? error : new Error(String(error)))),
+  const answer = (symbol: string, bypassCache: boolean): Promise<ScanAnswer | RpcError> =>
+    scans.scan(symbol, QUERY, `${symbol}:key`, { bypassCache, signal: new AbortController().signal }).catch((error: unknown) =>
+      error instanceof RpcError ? error : Promise.reject(error instanceof Error ? error : new Error(String(error))),
     );
+  const scan = async (symbol: string): Promise<RpcError | string> => {
+    const answered = await answer(symbol, true);
+    return answered instanceof RpcError ? answered : answered.result.symbol;
+  };
   const jobCount = (): number => jobs.list(new Set(), 1000, "")?.jobs.length ?? 0;
-  return { market, breaker, scan, jobCount };
+  return { market, breaker, answer, scan, jobCount };
 }
 
 describe("a scan while the scanner's circuit is open", () => {
@@ -107,5 +113,30 @@ describe("a scan while the scanner's circuit is open", () => {
     expect(market.fetches).toBe(2);
     expect(breaker.state).toBe(CircuitState.Closed);
     expect(back.callsOf("scan")).toHaveLength(1);
+  });
+});
+
+describe("a scan while the scanner is unavailable", () => {
+  it("is answered with the last result of the same scan, marked stale with its age since it was stored", async () => {
+    // The first scan is answered; the scanner is down for every one after it.
+    const server = await startFlakyScanner({ scan: (index, request) => (index === 0 ? { response: ScanResponse.fromPartial({ result: { symbol: request.symbol } }) } : { error: unavailable("scanner down") }) });
+    cleanups.push(() => server.stop());
+    let now = 1_700_000_000_000;
+    const { answer } = scansAgainst(server.address, 60_000, { staleMaxAgeMs: 3_600_000, now: () => now });
+
+    const fresh = await answer("SPY", false);
+    expect(fresh).not.toBeInstanceOf(RpcError);
+    expect((fresh as ScanAnswer).staleAgeMs).toBeUndefined();
+
+    now += 4_321;
+    const stale = await answer("SPY", false);
+    expect(stale).toEqual({ result: (fresh as ScanAnswer).result, cacheHit: true, jobId: (fresh as ScanAnswer).jobId, staleAgeMs: 4_321 });
+    // And on the wire: 4.321 s.
+    expect(durationOf(4_321)).toEqual({ seconds: 4n, nanos: 321_000_000 });
+
+    // A caller who bypasses the cache asked for a fresh result or none.
+    const refused = await answer("SPY", true);
+    expect(refused).toBeInstanceOf(RpcError);
+    expect((refused as RpcError).code).toBe(status.UNAVAILABLE);
   });
 });

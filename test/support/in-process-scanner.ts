@@ -7,7 +7,7 @@ import { ChainStore } from "../../services/scanner/chain-store.js";
 import { ScanPool } from "../../services/scanner/scan-pool.js";
 import { ScannerMetrics } from "../../services/scanner/scanner-metrics.js";
 import { scannerService, scannerServiceDefinition } from "../../services/scanner/scanner-service.js";
-import { SpreadScanner } from "../../services/scanner/spread-scanner.js";
+import { SpreadScanner, type WatchClock } from "../../services/scanner/spread-scanner.js";
 
 export interface InProcessScannerOptions {
   readonly maxConcurrentScans?: number;
@@ -15,6 +15,10 @@ export interface InProcessScannerOptions {
   readonly resultCacheEntries?: number;
   readonly defaultWatchIntervalMs?: number;
   readonly retryAfterMs?: number;
+  /** CACHE_TTL: how long a chain is kept without an update, milliseconds. */
+  readonly cacheTtlMs?: number;
+  /** What watches pace their messages by; the wall clock unless given. */
+  readonly clock?: WatchClock;
 }
 
 export interface InProcessScanner {
@@ -30,7 +34,7 @@ export interface InProcessScanner {
 export async function startInProcessScanner(options: InProcessScannerOptions = {}): Promise<InProcessScanner> {
   const logger = pino({ level: "silent" });
   const registry = new Registry();
-  const store = new ChainStore(3_600_000);
+  const store = new ChainStore(options.cacheTtlMs ?? 3_600_000);
   const metrics = new ScannerMetrics(registry, () => store.size);
   const pool = new ScanPool({
     maxConcurrentScans: options.maxConcurrentScans ?? 2,
@@ -43,6 +47,7 @@ export async function startInProcessScanner(options: InProcessScannerOptions = {
     metrics,
     resultCacheEntries: options.resultCacheEntries ?? 100,
     defaultWatchIntervalMs: options.defaultWatchIntervalMs ?? 10,
+    clock: options.clock,
   });
   const server = new GrpcServer({ logger, registry, maxReceiveMessageBytes: 16 * 1024 * 1024, keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 });
   server.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger, requestTimeoutMs: 60_000 }));

@@ -144,6 +144,37 @@ describe("JobManager", () => {
     expect(jobs.list(all, 10, "")?.jobs).toEqual([]);
   });
 
+  it("keeps a finished job readable for JOB_RETENTION from when it finished, then answers NOT_FOUND", async () => {
+    vi.useFakeTimers();
+    const { work, pending } = controlledWork();
+    const jobs = manager({ work, retentionMs: 60_000, now: () => Date.now() });
+    const job = jobs.submit("SPY", undefined, "spy").job;
+    // A long run: the retention period counts from the finish, not from the start.
+    vi.advanceTimersByTime(30_000);
+    pending.get("SPY")?.resolve(ScanResult.fromPartial({ symbol: "SPY" }));
+    await job.finished;
+
+    // Readable to the last millisecond of the period, and reading it does not extend it.
+    vi.advanceTimersByTime(59_999);
+    expect(jobs.require(job.id)).toBe(job);
+    vi.advanceTimersByTime(1);
+    expect(jobs.require(job.id)).toBe(job);
+    expect(jobs.list(new Set(), 10, "")?.jobs).toEqual([job]);
+
+    vi.advanceTimersByTime(1);
+    expect(jobs.get(job.id)).toBeUndefined();
+    let missing: unknown;
+    try {
+      jobs.require(job.id);
+    } catch (error) {
+      missing = error;
+    }
+    expect(missing).toBeInstanceOf(RpcError);
+    expect((missing as RpcError).code).toBe(status.NOT_FOUND);
+    expect((missing as RpcError).message).toContain(job.id);
+    expect(jobs.list(new Set(), 10, "")?.jobs).toEqual([]);
+  });
+
   it("records a cached answer as a job born succeeded, and refuses new jobs once it stops accepting", () => {
     const jobs = manager();
     const cached = jobs.recordCached("SPY", undefined, "spy", ScanResult.fromPartial({ symbol: "SPY" }));
