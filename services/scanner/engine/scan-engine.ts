@@ -98,15 +98,23 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
   };
 }
 
-/** The underlying price and, per expiration, the strikes of its usable quotes: what the defaults read of a chain. */
+/**
+ * The underlying price and, per expiration, the strikes of its usable quotes: what the
+ * defaults read of a chain. The strikes are read in place, and only if a default needs them.
+ */
 function chainOutline(prepared: PreparedChain): ChainOutline {
   return {
     spot: prepared.spot,
-    expirations: prepared.expiries.map((expiry) => ({
-      dte: expiry.dte,
-      strikes: [...expiry.calls.strike.subarray(0, expiry.calls.count), ...expiry.puts.strike.subarray(0, expiry.puts.count)],
+    expirations: prepared.expiries.map(({ dte, calls, puts }) => ({
+      dte,
+      strikes: { [Symbol.iterator]: () => bothSides(calls, puts) },
     })),
   };
+}
+
+function* bothSides(calls: LegTable, puts: LegTable): Generator<number> {
+  yield* calls.strike.subarray(0, calls.count);
+  yield* puts.strike.subarray(0, puts.count);
 }
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
