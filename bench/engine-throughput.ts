@@ -1,7 +1,9 @@
-// The spread engine's speed targets (issue 3), measured on one core on the generated SPY
-// chain (seed 42, spot 600):
-//   1. all four verticals, DTE 0–60, width ≤ $10, no other filter: ≥ 20 million candidate
-//      spreads evaluated per second;
+// The spread engine's speed targets, measured on one core on the generated SPY chain (seed
+// 42, spot 600):
+//   1. all four verticals, DTE 0–60, width ≤ $10, no other filter (short |delta| from 0, not
+//      the default 0.10): ≥ 20 million candidate spreads evaluated per second, counting the
+//      candidates that reached evaluation (considered, less those whose legs failed the leg
+//      filters: those cost one flag test each); the fully evaluated ones are reported too;
 //   2. iron condors, DTE 20–60, short |delta| 0.10–0.30, wings ≤ $10: median scan < 100 ms;
 //   3. ≥ 20× faster than the brute-force reference (test/support/reference-scanner.ts) on
 //      the same work, measured in the same run; peak memory reported.
@@ -19,7 +21,7 @@ const chain = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf:
 
 const verticals = ScanQuery.fromPartial({
   strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL, Strategy.STRATEGY_BULL_CALL, Strategy.STRATEGY_BEAR_PUT],
-  filters: { minDte: 0, maxDte: 60, maxWidth: 10 },
+  filters: { minDte: 0, maxDte: 60, minShortDelta: 0, maxWidth: 10 },
 });
 const condors = ScanQuery.fromPartial({
   strategies: [Strategy.STRATEGY_IRON_CONDOR],
@@ -34,7 +36,12 @@ interface Timing {
   runs: number;
   medianMs: number;
   p90Ms: number;
+  /** Every candidate the loops went through. */
+  consideredPerScan: number;
+  /** Considered, less those whose legs failed the leg filters: what the rate counts. */
   candidatesPerScan: number;
+  /** Passed every filter with every figure computed (not ranked out early). */
+  fullyEvaluatedPerScan: number;
   candidatesPerSecond: number;
 }
 
@@ -43,18 +50,30 @@ function timeScans(query: ScanQuery, warmup: number, runs: number): Timing {
   const prepared = prepareChain(chain);
   for (let run = 0; run < warmup; run++) scanPrepared(prepared, query);
   const durations: number[] = [];
+  let considered = 0;
   let candidates = 0;
+  let fullyEvaluated = 0;
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
     const result = scanPrepared(prepared, query);
     durations.push(performance.now() - started);
-    candidates = Number(result.candidatesEvaluated);
+    considered = Number(result.candidatesConsidered);
+    candidates = Number(result.candidatesConsidered - result.candidatesRejectedByLegFilters);
+    fullyEvaluated = Number(result.candidatesFullyEvaluated);
   }
   const sorted = [...durations].sort((a, b) => a - b);
   const medianMs = percentile(sorted, 0.5);
   // The rate of the median scan: one scan takes a few milliseconds, so a mean would be
   // swayed by the other tenants of a shared machine more than by the engine.
-  return { runs, medianMs, p90Ms: percentile(sorted, 0.9), candidatesPerScan: candidates, candidatesPerSecond: candidates / (medianMs / 1000) };
+  return {
+    runs,
+    medianMs,
+    p90Ms: percentile(sorted, 0.9),
+    consideredPerScan: considered,
+    candidatesPerScan: candidates,
+    fullyEvaluatedPerScan: fullyEvaluated,
+    candidatesPerSecond: candidates / (medianMs / 1000),
+  };
 }
 
 const prepareStarted = performance.now();
@@ -90,7 +109,7 @@ const results = {
   recordedAt: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
   chain: { symbol: "SPY", spot: 600, seed: 42, asOf: AS_OF.toISOString(), contracts: chain.quotes.length, expiries: prepared.expiries.length, prepareMs },
-  verticals: { ...verticalTiming, target: "≥ 20,000,000 candidates/s", met: verticalTiming.candidatesPerSecond >= 20e6 },
+  verticals: { ...verticalTiming, target: "≥ 20,000,000 candidates reaching evaluation/s", met: verticalTiming.candidatesPerSecond >= 20e6 },
   condors: { ...condorTiming, target: "median < 100 ms", met: condorTiming.medianMs < 100 },
   bruteForce: { referenceMs, engineMs, speedup: referenceMs / engineMs, sameTop, target: "≥ 20×", met: referenceMs / engineMs >= 20 && sameTop },
   peakRssMb,
@@ -101,11 +120,14 @@ writeFileSync("bench/results/engine-throughput.json", `${JSON.stringify(results,
 const format = (value: number, digits = 1): string => value.toLocaleString("en-US", { maximumFractionDigits: digits });
 console.log(`engine throughput on ${results.machine.cpu}, ${results.machine.node}`);
 console.log(`SPY seed 42: ${format(chain.quotes.length, 0)} contracts, ${prepared.expiries.length} expiries, prepared in ${format(prepareMs)} ms`);
+/** "70,672 considered, 32,015 reached evaluation, 1,234 fully evaluated". */
+const counts = (timing: Timing): string =>
+  `${format(timing.consideredPerScan, 0)} considered, ${format(timing.candidatesPerScan, 0)} reached evaluation, ${format(timing.fullyEvaluatedPerScan, 0)} fully evaluated`;
 console.log(
-  `verticals: ${format(verticalTiming.candidatesPerSecond / 1e6, 2)} M candidates/s (${format(verticalTiming.candidatesPerScan, 0)} per scan, median ${format(verticalTiming.medianMs, 2)} ms) ${results.verticals.met ? "meets" : "MISSES"} ${results.verticals.target}`,
+  `verticals: ${format(verticalTiming.candidatesPerSecond / 1e6, 2)} M candidates reaching evaluation/s (per scan: ${counts(verticalTiming)}; median ${format(verticalTiming.medianMs, 2)} ms) ${results.verticals.met ? "meets" : "MISSES"} ${results.verticals.target}`,
 );
 console.log(
-  `condors: median ${format(condorTiming.medianMs)} ms, p90 ${format(condorTiming.p90Ms)} ms (${format(condorTiming.candidatesPerScan, 0)} candidates) ${results.condors.met ? "meets" : "MISSES"} ${results.condors.target}`,
+  `condors: median ${format(condorTiming.medianMs)} ms, p90 ${format(condorTiming.p90Ms)} ms (${counts(condorTiming)}) ${results.condors.met ? "meets" : "MISSES"} ${results.condors.target}`,
 );
 console.log(
   `brute force: ${format(referenceMs, 0)} ms vs engine ${format(engineMs)} ms = ${format(results.bruteForce.speedup)}× (same top N: ${sameTop}) ${results.bruteForce.met ? "meets" : "MISSES"} ${results.bruteForce.target}`,

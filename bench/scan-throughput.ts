@@ -32,9 +32,11 @@ const client = new ScannerServiceClient(`127.0.0.1:${scannerPort}`, credentials.
 const chain = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") });
 await new Promise((resolve, reject) => client.updateChain(UpdateChainRequest.fromPartial({ chain }), (error, response) => (error ? reject(error) : resolve(response))));
 
+// DTE from 0 and short |delta| from 0, not the defaults (7 days, 0.10), so that a miss costs
+// what it did when the recorded results were measured.
 const query = ScanQuery.fromPartial({
   strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL],
-  filters: ScanFilters.fromPartial({ maxDte: 45, maxWidth: 5 }),
+  filters: ScanFilters.fromPartial({ minDte: 0, maxDte: 45, minShortDelta: 0, maxWidth: 5 }),
   limit: 20,
 });
 const hitRequest = JSON.stringify(ScanRequest.toJSON(ScanRequest.fromPartial({ symbol: "SPY", query })));

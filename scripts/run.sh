@@ -46,6 +46,7 @@ cat <<BANNER
 
   From another terminal in this directory, scan, watch and batch with the CLI:
 
+    npx spreadscan scan SPY
     npx spreadscan scan SPY --strategy bull-put,bear-call --max-dte 45 --max-short-delta 0.3 --max-width 5
     npx spreadscan watch QQQ --strategy iron-condor --max-dte 30 --max-width 5
     npx spreadscan batch SPY QQQ IWM --strategy bull-put --max-dte 30 --max-width 5

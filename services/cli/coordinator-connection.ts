@@ -262,7 +262,26 @@ function seconds(milliseconds: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)} s`;
 }
 
-/** The lines of a failure: "CODE: message", then each field violation, then when to retry. */
+/**
+ * A status message without the field violations it repeats. The services' INVALID_ARGUMENT
+ * message is "invalid request: " followed by every violation ("field: description", joined
+ * by "; "), and the violations are printed on lines of their own, naming the flag: printed
+ * whole, the message would say each of them twice. What else the message says is kept.
+ */
+export function messageWithoutViolations(message: string, violations: readonly FieldViolation[]): string {
+  if (violations.length === 0) return message;
+  const repeated = violations.map(({ field, description }) => `${field}: ${description}`).join("; ");
+  if (message.endsWith(repeated)) return message.slice(0, message.length - repeated.length).replace(/[\s:;,]+$/, "");
+  // Worded some other way: if it still holds every description, it adds nothing they do not say.
+  return violations.every(({ description }) => message.includes(description)) ? "" : message;
+}
+
+/** "CODE: message", or "CODE" alone for an empty message. */
+function statusLine(code: number, message: string): string {
+  return message === "" ? statusCodeName(code) : `${statusCodeName(code)}: ${message}`;
+}
+
+/** The lines of a failure: "CODE: message" (less the violations it repeats), then each field violation, then when to retry. */
 export function statusLines(
   code: number,
   message: string,
@@ -271,7 +290,7 @@ export function statusLines(
   flagValues: Readonly<Record<string, unknown>> = {},
 ): string[] {
   return [
-    `${statusCodeName(code)}: ${message}`,
+    statusLine(code, messageWithoutViolations(message, violations)),
     ...fieldViolationLines(violations, flagValues),
     ...(retryDelayMs === undefined ? [] : [`retry in ${seconds(retryDelayMs)}`]),
   ];

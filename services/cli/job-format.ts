@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from "commander";
 import type { WatchJobEventsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { JobState, type ErrorStatus, type Job } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
-import { statusCodeName } from "./coordinator-connection.js";
+import { messageWithoutViolations, statusCodeName } from "./coordinator-connection.js";
 import { keyValueTable, plainTable } from "./plain-table.js";
 import { formatScanTable } from "./scan-table.js";
 import { formatElapsed, formatInstant, NONE } from "./time-format.js";
@@ -47,7 +47,8 @@ export function jobDuration(job: Job, now: Date): string {
 }
 
 export function formatErrorStatus(error: ErrorStatus | undefined): string {
-  return error ? `${statusCodeName(error.code)}: ${error.message}` : "";
+  if (!error) return "";
+  return error.message === "" ? statusCodeName(error.code) : `${statusCodeName(error.code)}: ${error.message}`;
 }
 
 /** The jobs table: id, state, symbol, created, duration, error; a plain line when there are none. */
@@ -72,7 +73,7 @@ export function formatJobDetails(job: Job, now: Date, width: number | undefined)
     ["finished", formatInstant(job.finishedAt)],
     ["duration", jobDuration(job, now)],
     ["cache hit", job.cacheHit ? "yes" : "no"],
-    ["error", formatErrorStatus(job.error) || NONE],
+    ["error", job.error ? formatErrorStatus({ ...job.error, message: messageWithoutViolations(job.error.message, job.error.fieldViolations) }) : NONE],
     ...(job.error?.fieldViolations ?? []).map(({ field, description }): [string, string] => ["", `${field}: ${description}`]),
   ]);
   const result = job.result ? `\n${formatScanTable(job.result, { width })}` : "";

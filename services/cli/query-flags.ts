@@ -13,7 +13,7 @@ import { PricingMode, ScanFilters, ScanQuery, ScoreWeights, SortKey, Strategy } 
 import { parseDecimal } from "../common/decimal.js";
 import { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, type InputViolation } from "../scanner/engine/index.js";
 
-const FILTER_GROUP = "Filters (each optional; every one given must hold):";
+const FILTER_GROUP = "Filters (each optional; the scan fills in the defaults shown; every one applied must hold):";
 const RANKING_GROUP = "Strategies and ranking:";
 const WEIGHT_GROUP = "Score weights (relative to each other, need not sum to 1):";
 
@@ -142,13 +142,23 @@ const dollars = decimal("2.5");
 const lotDollars = decimal("500");
 
 const FILTER_FLAGS: readonly FilterFlag[] = [
-  { field: "min_dte", valueName: "days", help: "fewest calendar days to expiry, inclusive (days)", parse: days },
-  { field: "max_dte", valueName: "days", help: "most calendar days to expiry, inclusive (days)", parse: days },
-  { field: "min_short_delta", valueName: "fraction", help: "smallest |delta| of each short leg (fraction 0–1)", parse: fraction },
+  { field: "min_dte", valueName: "days", help: "fewest calendar days to expiry, inclusive (days; default 7, or --max-dte when lower)", parse: days },
+  { field: "max_dte", valueName: "days", help: "most calendar days to expiry, inclusive (days; default 60, or --min-dte + 30 when larger)", parse: days },
+  {
+    field: "min_short_delta",
+    valueName: "fraction",
+    help: "smallest |delta| of each short leg (fraction 0–1; default 0.10, or --max-short-delta when lower)",
+    parse: fraction,
+  },
   { field: "max_short_delta", valueName: "fraction", help: "largest |delta| of each short leg (fraction 0–1)", parse: fraction },
   { field: "max_long_delta", valueName: "fraction", help: "largest |delta| of each long leg (fraction 0–1)", parse: fraction },
   { field: "min_width", valueName: "dollars", help: "narrowest strike distance, each wing of a condor (dollars per share)", parse: dollars },
-  { field: "max_width", valueName: "dollars", help: "widest strike distance, each wing of a condor (dollars per share)", parse: dollars },
+  {
+    field: "max_width",
+    valueName: "dollars",
+    help: "widest strike distance, each wing of a condor (dollars per share; default about 2% of the price in whole strike increments, at least two, or --min-width when larger)",
+    parse: dollars,
+  },
   { field: "min_credit", valueName: "dollars", help: "smallest net credit of credit spreads (dollars per share)", parse: dollars },
   { field: "max_debit", valueName: "dollars", help: "largest net debit of debit spreads, positive (dollars per share)", parse: dollars },
   { field: "min_credit_to_width", valueName: "fraction", help: "smallest credit / width of credit spreads (fraction 0–1)", parse: fraction },

@@ -1,10 +1,11 @@
-// A scan result for people: one summary line (what was scanned and how the scan went), then
-// one row per spread. Money per lot is in whole dollars, prices per share in cents,
+// A scan result for people: one summary line (what was scanned, the query as applied, what
+// became of the candidates, how long it took), then one row per spread. Money per lot is in whole dollars, prices per share in cents,
 // probabilities in percent. In a terminal too narrow for every column, the least needed
 // columns are left out and a note says which; --json has everything.
 import Table from "cli-table3";
 import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { appliedQueryParts } from "./applied-query.js";
 import { PLAIN_CHARS, PLAIN_STYLE } from "./plain-table.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
@@ -95,8 +96,26 @@ function skipReasonLabel(reason: SkipReason): string {
 }
 
 /**
- * One line: what was scanned (symbol, price, as-of, delayed), what the scan did, how long it
- * took. Given a width it would overflow, it breaks between its parts instead of mid-word.
+ * What became of the candidates: how many the scan considered and where each ended. A
+ * scanner too old to count them so reports only what it called evaluated and passed.
+ */
+function candidateCounts(result: ScanResult): string {
+  if (result.candidatesConsidered === 0n) {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- all an older scanner sends
+    const evaluated = result.candidatesEvaluated;
+    if (evaluated > 0n) return `${COUNT.format(evaluated)} candidates, ${COUNT.format(result.candidatesPassed)} passed`;
+  }
+  return (
+    `${COUNT.format(result.candidatesConsidered)} candidates: ${COUNT.format(result.candidatesRejectedByLegFilters)} cut by leg filters, ` +
+    `${COUNT.format(result.candidatesRejectedBySpreadFilters)} by spread filters, ${COUNT.format(result.candidatesRankedOut)} ranked out early, ` +
+    `${COUNT.format(result.candidatesFullyEvaluated)} fully evaluated`
+  );
+}
+
+/**
+ * One line: what was scanned (symbol, price, as-of, delayed), the query as the scan applied
+ * it, what the scan did, how long it took. Given a width it would overflow, it breaks
+ * between its parts instead of mid-word.
  */
 export function formatScanSummary(result: ScanResult, layout: TableLayout = {}): string {
   const asOf = result.chainAsOf ? result.chainAsOf.toISOString().replace(/\.000Z$/, "Z") : "unknown time";
@@ -108,7 +127,8 @@ export function formatScanSummary(result: ScanResult, layout: TableLayout = {}):
   const greeks = computed === 0n ? "IV/greeks from the chain" : `IV/greeks computed for ${COUNT.format(computed)} quotes`;
   const parts = [
     `${result.symbol} ${price(result.underlyingPrice)} as of ${asOf} (${result.delayed ? "delayed" : "live"})`,
-    `${COUNT.format(result.candidatesEvaluated)} candidates, ${COUNT.format(result.candidatesPassed)} passed, ${result.spreads.length} shown`,
+    ...(result.effectiveQuery ? appliedQueryParts(result.effectiveQuery) : []),
+    `${candidateCounts(result)}, ${result.spreads.length} shown`,
     skipped,
     greeks,
     `${(result.timings?.totalMs ?? 0).toFixed(1)} ms`,

@@ -258,7 +258,8 @@ export class SpreadScanner {
   }
 
   private recordEvaluation(result: ScanResult): void {
-    this.options.metrics.evaluated(result.timings ? result.timings.evaluateMs / 1000 : 0, Number(result.candidatesEvaluated));
+    const reachedEvaluation = result.candidatesConsidered - result.candidatesRejectedByLegFilters;
+    this.options.metrics.evaluated(result.timings ? result.timings.evaluateMs / 1000 : 0, Number(reachedEvaluation));
   }
 
   private async measured(scan: () => Promise<ScanResult>): Promise<ScanResult> {

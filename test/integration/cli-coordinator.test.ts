@@ -17,6 +17,7 @@ import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
 import { LegAction, type Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, SortKey, Strategy, PricingMode } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { scanChain } from "../../services/scanner/engine/index.js";
 import { fixedChain, RETRY_DELAY_MS, startFixedCoordinator, WATCH_UPDATES, type FixedCoordinator } from "../fixtures/fixed-coordinator.js";
 import { REPO_ROOT, type ToolResult } from "../support/tools.js";
@@ -100,6 +101,43 @@ function expectFiltersHold(spreads: readonly Spread[]): void {
   expect(pops).toEqual([...pops].sort((a, b) => b - a));
 }
 
+/** What became of the candidates, as the header of a result says it. */
+function countsText(result: ScanResult): string {
+  const count = (value: bigint): string => value.toLocaleString("en-US");
+  return (
+    `${count(result.candidatesConsidered)} candidates: ${count(result.candidatesRejectedByLegFilters)} cut by leg filters, ` +
+    `${count(result.candidatesRejectedBySpreadFilters)} by spread filters, ${count(result.candidatesRankedOut)} ranked out early, ` +
+    `${count(result.candidatesFullyEvaluated)} fully evaluated`
+  );
+}
+
+/**
+ * What a bare query applies, worked out from the documented rules rather than asked of the
+ * engine: DTE 7–60, short |Δ| ≥ 0.10, wings up to 2% of the price in whole strike increments
+ * (the fixed SPY, QQQ and IWM list $1 strikes: $12 at $600, $10 at $520, $5 at $230), all six
+ * strategies, by score at mid, the best 20, weights 0.5/0.3/0.2, shorts out of the money.
+ */
+function defaultsJson(maxWidth: number): Record<string, unknown> {
+  return {
+    strategies: ["STRATEGY_BULL_PUT", "STRATEGY_BEAR_CALL", "STRATEGY_BULL_CALL", "STRATEGY_BEAR_PUT", "STRATEGY_IRON_CONDOR", "STRATEGY_IRON_BUTTERFLY"],
+    filters: { minDte: 7, maxDte: 60, minShortDelta: 0.1, maxWidth, shortStrikesOutOfTheMoney: true },
+    sort: "SORT_KEY_SCORE",
+    pricing: "PRICING_MODE_MID",
+    limit: 20,
+    scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+  };
+}
+const defaultsText = (maxWidth: number): string => `DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $${maxWidth} · all strategies · by score`;
+
+/** Flags broader than the engine can bound: iron condors with wings up to $1,000 on a full chain. */
+const BROAD_FLAGS = ["--strategy", "iron-condor", "--max-width", "1000"];
+const BROAD_REFUSAL =
+  "--max-width: the query reaches more than 25,000,000 candidate spreads; narrow it with --max-width (iron spreads grow fastest with it), a DTE range or short delta bounds";
+const occurrences = (text: string, part: string): number => text.split(part).length - 1;
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\$]/g, "\\$&");
+/** A pattern for text that starts with `prefix`, so a failure shows both in full. */
+const startsWith = (prefix: string): RegExp => new RegExp(`^${escape(prefix)}`);
+
 const tableRows = (stdout: string): string[] => stdout.split("\n").filter((line) => /^\s*\d+\s+(bull|bear|iron)-/.test(line));
 const noStackTrace = (stderr: string): void => expect(stderr).not.toMatch(/^\s+at /m);
 /** A span as the CLI prints it: "850 ms", "1.3 s", "2 min 5 s". */
@@ -144,10 +182,16 @@ describe.concurrent("spreadscan scan SYMBOL", () => {
     expect(first.stderr).toBe("");
     expect(first.exitCode).toBe(0);
     const lines = first.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · [\d,]+ candidates, [\d,]+ passed, 6 shown · /);
     const origin = /^job (job-\d{6}) · fresh scan$/.exec(lines.at(-1) ?? "");
     expect(origin).not.toBeNull();
     const sent = coordinator.sentScans.get(origin![1]!)!;
+    // The query as applied: the flags, with the short delta floor the defaults add under --max-short-delta.
+    expect(lines[0]).toMatch(
+      startsWith(
+        "SPY 600.00 as of 2025-06-02T14:30:00Z (live) · DTE 20–50 · short |Δ| 0.10–0.30 · width $2–$10 · bull-put, bear-call, iron-condor · by POP · " +
+          `natural fills · max-max-loss 900 · min-pop 0.6 · min-open-interest 10 · max-per-expiry 3 · ${countsText(sent.result!)}, 6 shown · skipped `,
+      ),
+    );
     const rows = tableRows(first.stdout);
     expect(rows).toHaveLength(6);
     rows.forEach((row, index) => {
@@ -184,7 +228,8 @@ describe.concurrent("spreadscan scan SYMBOL", () => {
     expect(run.stdout).toBe("");
     noStackTrace(run.stderr);
     const lines = run.stderr.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^spreadscan: INVALID_ARGUMENT: /);
+    // The status line does not repeat the violations the lines below it name.
+    expect(lines[0]).toBe("spreadscan: INVALID_ARGUMENT: invalid request");
     expect(lines.slice(1).sort()).toEqual([
       "spreadscan: --max-loss: must be from 0 to 1000000000 dollars; got -5",
       "spreadscan: --min-dte: must not be above --max-dte (30 > 10)",
@@ -227,6 +272,86 @@ describe.concurrent("no coordinator at --addr", () => {
     const run = await spreadscan(["metrics"], { SPREADSCAN_ADDR: `127.0.0.1:${port}` });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain(`no coordinator at 127.0.0.1:${port}`);
+  });
+});
+
+describe.concurrent("a bare query, and one broader than the engine can bound", () => {
+  it("scan SYMBOL alone answers: the header says the defaults applied and what became of the candidates", async () => {
+    const run = await remote("scan", "SPY");
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    const sent = coordinator.sentScans.get(/^job (job-\d{6})/.exec(lines.at(-1) ?? "")?.[1] ?? "")!;
+    expect(lines[0]).toMatch(startsWith(`SPY 600.00 as of 2025-06-02T14:30:00Z (live) · ${defaultsText(12)} · ${countsText(sent.result!)}, 20 shown · skipped `));
+    expect(tableRows(run.stdout)).toHaveLength(20);
+  });
+
+  it("--json carries the effective query, every default filled in, and the candidate counts, which add up", async () => {
+    const run = await remote("scan", "SPY", "--json");
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const json = JSON.parse(run.stdout) as { result: Record<string, unknown> & { effectiveQuery: unknown; spreads: { dte: number; width: number }[] } };
+    expect(json.result.effectiveQuery).toEqual(defaultsJson(12));
+    expect(json.result.spreads).toHaveLength(20);
+    for (const spread of json.result.spreads) {
+      expect(spread.dte).toBeGreaterThanOrEqual(7);
+      expect(spread.dte).toBeLessThanOrEqual(60);
+      expect(spread.width).toBeLessThanOrEqual(12);
+    }
+    const count = (field: string): number => Number(json.result[field] ?? 0);
+    const considered = count("candidatesConsidered");
+    expect(considered).toBeGreaterThan(0);
+    expect(count("candidatesRejectedByLegFilters") + count("candidatesRejectedBySpreadFilters") + count("candidatesRankedOut") + count("candidatesFullyEvaluated")).toBe(
+      considered,
+    );
+    expect(count("candidatesEvaluated")).toBe(considered);
+  });
+
+  it("watch and batch answer a bare query too, each symbol with its own width bound", async () => {
+    const [watch, batch] = await Promise.all([remote("watch", "SPY", "--count", "1"), remote("batch", "SPY", "QQQ", "IWM")]);
+    expect(watch.stderr).toBe("");
+    expect(watch.exitCode).toBe(0);
+    expect(watch.stdout).toContain(`SPY 600.00 as of 2025-06-02T14:30:00Z (live) · ${defaultsText(12)} · `);
+    expect(tableRows(watch.stdout)).toHaveLength(20);
+    expect(batch.stderr).toBe("");
+    expect(batch.exitCode).toBe(0);
+    expect(batch.stdout).toMatch(new RegExp(`^SPY 600\\.00 as of .* · ${escape(defaultsText(12))} · `, "m"));
+    expect(batch.stdout).toMatch(new RegExp(`^QQQ 520\\.00 as of .* · ${escape(defaultsText(10))} · `, "m"));
+    expect(batch.stdout).toMatch(new RegExp(`^IWM 230\\.00 as of .* · ${escape(defaultsText(5))} · `, "m"));
+    expect(tableRows(batch.stdout)).toHaveLength(60);
+  });
+
+  it("scan and watch refuse a query made broader than the engine can bound, naming --max-width, each line once", async () => {
+    const [scan, watch] = await Promise.all([remote("scan", "SPY", ...BROAD_FLAGS), remote("watch", "SPY", ...BROAD_FLAGS)]);
+    for (const run of [scan, watch]) {
+      expect(run.exitCode).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toBe(`spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: ${BROAD_REFUSAL}\n`);
+    }
+  });
+
+  it("batch prints each symbol's refusal once; jobs get prints a failed job's once", async () => {
+    const batch = await remote("batch", "SPY", "QQQ", ...BROAD_FLAGS);
+    expect(batch.exitCode).toBe(3);
+    for (const symbol of ["SPY", "QQQ"]) expect(batch.stdout).toContain(`${symbol}: INVALID_ARGUMENT: invalid request\n  ${BROAD_REFUSAL}\n`);
+    expect(occurrences(batch.stdout, "25,000,000")).toBe(2);
+
+    // A coordinator of its own, so that its failed job shows in no other test's job list.
+    const own = await startFixedCoordinator();
+    try {
+      const submitted = await spreadscan(["jobs", "submit", "SPY", ...BROAD_FLAGS, "--addr", own.address]);
+      expect(submitted.exitCode).toBe(0);
+      const id = submitted.stdout.trim();
+      own.runJob(id);
+      const got = await spreadscan(["jobs", "get", id, "--addr", own.address]);
+      expect(got.exitCode).toBe(0);
+      expect(got.stdout).toMatch(/^state\s+failed$/m);
+      expect(got.stdout).toMatch(/^error\s+INVALID_ARGUMENT: invalid request$/m);
+      expect(got.stdout).toMatch(/^\s+query\.filters\.max_width: the query reaches more than 25,000,000 candidate spreads; narrow it with max_width /m);
+      expect(occurrences(got.stdout, "25,000,000")).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 });
 
@@ -296,7 +421,7 @@ describe.concurrent("spreadscan watch", () => {
   it("a refused query ends the stream with the flags named, exit 2", async () => {
     const run = await remote("watch", "SPY", "--limit", "0");
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toMatch(/^spreadscan: INVALID_ARGUMENT: .*\nspreadscan: --limit: must be from 1 to 1000 spreads; got 0\n$/);
+    expect(run.stderr).toBe("spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: --limit: must be from 1 to 1000 spreads; got 0\n");
   });
 });
 

@@ -75,6 +75,9 @@ interface JsonScanResponse {
     readonly spreads?: readonly JsonSpread[];
     readonly candidatesEvaluated?: string;
     readonly candidatesPassed?: string;
+    readonly candidatesConsidered?: string;
+    readonly candidatesFullyEvaluated?: string;
+    readonly effectiveQuery?: unknown;
     readonly chainAsOf: string;
     readonly underlyingPrice: number;
   };
@@ -157,8 +160,31 @@ describe("spreadscan scan --chain --json", () => {
 
     const direct = scanChain(chain, QUERY);
     expect(spreads.map((spread) => spread.id)).toEqual(direct.spreads.map((spread) => spread.id));
-    expect(response.result.candidatesEvaluated).toBe(direct.candidatesEvaluated.toString());
+    expect(response.result.candidatesConsidered).toBe(direct.candidatesConsidered.toString());
+    expect(response.result.candidatesEvaluated).toBe(direct.candidatesConsidered.toString());
+    expect(response.result.candidatesFullyEvaluated).toBe(direct.candidatesFullyEvaluated.toString());
     expect(response.result.candidatesPassed).toBe(direct.candidatesPassed.toString());
+    // The flags as given, and the one default they leave to the engine: short |delta| from 0.10.
+    expect(response.result.effectiveQuery).toEqual({
+      strategies: ["STRATEGY_BULL_PUT", "STRATEGY_BEAR_CALL", "STRATEGY_IRON_CONDOR"],
+      filters: {
+        minDte: 20,
+        maxDte: 50,
+        minShortDelta: 0.1,
+        maxShortDelta: 0.3,
+        minWidth: 2,
+        maxWidth: 10,
+        maxMaxLoss: 900,
+        minPop: 0.6,
+        minOpenInterest: "10",
+        shortStrikesOutOfTheMoney: true,
+        maxPerExpiry: 3,
+      },
+      sort: "SORT_KEY_POP",
+      pricing: "PRICING_MODE_NATURAL",
+      limit: 12,
+      scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+    });
   });
 
   it("prints an empty result as success", async () => {
@@ -166,6 +192,35 @@ describe("spreadscan scan --chain --json", () => {
     expect(run.exitCode).toBe(0);
     const response = JSON.parse(run.stdout) as JsonScanResponse;
     expect(response.result.spreads ?? []).toEqual([]);
+  });
+});
+
+describe("spreadscan scan --chain with no query flags", () => {
+  it("applies the defaults, as the services do, and says so", async () => {
+    const [table, json] = await Promise.all([spreadscan("scan", "--chain", jsonChain), spreadscan("scan", "--chain", jsonChain, "--json")]);
+    expect(table.stderr).toBe("");
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toMatch(/^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$12 · all strategies · by score · /);
+    const response = JSON.parse(json.stdout) as JsonScanResponse;
+    // Worked out from the documented rules: $1 strikes at $600, so 2% is twelve of them.
+    expect(response.result.effectiveQuery).toEqual({
+      strategies: ["STRATEGY_BULL_PUT", "STRATEGY_BEAR_CALL", "STRATEGY_BULL_CALL", "STRATEGY_BEAR_PUT", "STRATEGY_IRON_CONDOR", "STRATEGY_IRON_BUTTERFLY"],
+      filters: { minDte: 7, maxDte: 60, minShortDelta: 0.1, maxWidth: 12, shortStrikesOutOfTheMoney: true },
+      sort: "SORT_KEY_SCORE",
+      pricing: "PRICING_MODE_MID",
+      limit: 20,
+      scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+    });
+    expect(response.result.spreads).toHaveLength(20);
+  });
+
+  it("refuses iron condors made $1,000 wide, naming --max-width once", async () => {
+    const run = await spreadscan("scan", "--chain", jsonChain, "--strategy", "iron-condor", "--max-width", "1000");
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      "spreadscan: --max-width: the query reaches more than 25,000,000 candidate spreads; narrow it with --max-width (iron spreads grow fastest with it), a DTE range or short delta bounds\n",
+    );
   });
 });
 
@@ -180,7 +235,9 @@ describe("spreadscan scan --chain (table)", () => {
     const spreads = (JSON.parse(json.stdout) as JsonScanResponse).result.spreads ?? [];
 
     const [summary = "", header = "", rule = "", ...rows] = table.stdout.trimEnd().split("\n");
-    expect(summary).toMatch(/^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · [\d,]+ candidates, [\d,]+ passed, \d+ shown · /);
+    expect(summary).toMatch(
+      /^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 20–50 · short \|Δ\| 0\.10–0\.30 · width \$2–\$10 · bull-put, bear-call, iron-condor · by POP · natural fills · (?:[a-z-]+ [\d.]+ · )+[\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, [\d,]+ ranked out early, [\d,]+ fully evaluated, \d+ shown · /,
+    );
     expect(summary).toContain(`${spreads.length} shown`);
     expect(summary).toMatch(/ · [\d.]+ ms$/);
     expect(header).toMatch(/#\s+strategy\s+expiry\s+DTE\s+strikes\s+credit\s+max profit\s+max loss\s+breakevens\s+POP\s+touch\s+EV\s+RoR\s+score/);
@@ -199,7 +256,7 @@ describe("spreadscan scan --chain (table)", () => {
     expect(run.exitCode).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^SPY 600\.00 .* 0 passed, 0 shown/);
+    expect(lines[0]).toMatch(/^SPY 600\.00 .* [\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, 0 ranked out early, 0 fully evaluated, 0 shown/);
     expect(lines[1]).toBe("No spreads passed the filters.");
   });
 });

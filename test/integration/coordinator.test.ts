@@ -18,7 +18,7 @@ import {
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
-import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { LegAction } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary, failureOf } from "../support/echo-server.js";
@@ -144,6 +144,43 @@ describe("the coordinator on the simulated market", () => {
     expect(metrics.cache_hits).toBe(1);
     expect(metrics.average_scan_time).toBeGreaterThan(0);
     expect(Object.keys(metrics.backpressure).sort()).toEqual(["adaptive_rate", "average_response_time", "circuit_breaker_open", "current_qps"]);
+  });
+
+  it("answers a bare query with the defaults it applied, and refuses one the caller made broader than the engine can bound", async () => {
+    const { client } = pair;
+    const bare = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY" }));
+    expect(bare.error).toBeUndefined();
+    const result = bare.response?.result;
+    // The defaults, worked out from the documented rules; SPY lists $1 strikes near the money,
+    // so the width bound is 2% of the price in whole dollars, at least two.
+    const maxWidth = Math.max(2, Math.round(0.02 * (result?.underlyingPrice ?? 0)));
+    expect(result?.effectiveQuery).toEqual(
+      ScanQuery.fromPartial({
+        strategies: [
+          Strategy.STRATEGY_BULL_PUT,
+          Strategy.STRATEGY_BEAR_CALL,
+          Strategy.STRATEGY_BULL_CALL,
+          Strategy.STRATEGY_BEAR_PUT,
+          Strategy.STRATEGY_IRON_CONDOR,
+          Strategy.STRATEGY_IRON_BUTTERFLY,
+        ],
+        filters: { minDte: 7, maxDte: 60, minShortDelta: 0.1, maxWidth, shortStrikesOutOfTheMoney: true },
+        sort: SortKey.SORT_KEY_SCORE,
+        pricing: PricingMode.PRICING_MODE_MID,
+        limit: 20,
+        scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+      }),
+    );
+    expect(result?.spreads).toHaveLength(20);
+    for (const spread of result?.spreads ?? []) {
+      expect(spread.dte).toBeGreaterThanOrEqual(7);
+      expect(spread.dte).toBeLessThanOrEqual(60);
+      expect(spread.width).toBeLessThanOrEqual(maxWidth);
+    }
+
+    const broad = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000 } });
+    const refused = failureOf(await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: broad })), status.INVALID_ARGUMENT);
+    expect(readStatusDetails(refused).fieldViolations.map((violation) => violation.field)).toEqual(["query.filters.max_width"]);
   });
 
   it("answers NOT_FOUND for a symbol the market does not know, and INVALID_ARGUMENT with a violation per bad field", async () => {

@@ -174,9 +174,27 @@ describe("IbkrMarket.fetchChain against the fake TWS", () => {
     expect(keys(chain)).toEqual(keys(reference));
   });
 
+  it("without a DTE range fetches the expirations 7 to 60 days out, the engine's default, which its scan will use", async () => {
+    const query = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { minShortDelta: 0.2, maxShortDelta: 0.25, maxWidth: 1 } });
+    const listed = [...new Set(listSyntheticContracts({ profile: SPY, spot: SPY.spot, asOf: NOW }).map((contract) => contract.expiryDate))];
+    const dtes = listed.map((date) => daysToExpiry(NOW, date));
+    // The listing has expirations on both sides of the range, so the range is what chose.
+    expect(dtes.some((dte) => dte < 7)).toBe(true);
+    expect(dtes.some((dte) => dte > 60)).toBe(true);
+    const market = await startMarket(await startFake());
+    const chain = await market.fetchChain({ symbol: "SPY", query });
+    const fetched = [...new Set(chain.quotes.map((quote) => quote.expiryDate))].sort();
+    expect(fetched).toEqual(listed.filter((date) => daysToExpiry(NOW, date) >= 7 && daysToExpiry(NOW, date) <= 60).sort());
+  });
+
   it("skips and counts contracts TWS has no definition for (error 200), without failing the fetch", async () => {
     // Far out-of-the-money puts of a near expiry: the strike union lists $1 strikes this expiry does not.
-    const query = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { minDte: 7, maxDte: 10, maxShortDelta: 0.05, maxWidth: 2 } });
+    // Short |delta| from 0 up to 0.05: without min_short_delta, the default floor would be lowered
+    // to 0.05 itself, and nothing but |delta| = 0.05 would do.
+    const query = ScanQuery.fromPartial({
+      strategies: [Strategy.STRATEGY_BULL_PUT],
+      filters: { minDte: 7, maxDte: 10, minShortDelta: 0, maxShortDelta: 0.05, maxWidth: 2 },
+    });
     const market = await startMarket(await startFake(), { strikeWindowDeviations: 6 });
     const chain = await market.fetchChain({ symbol: "SPY", query });
     const counts = market.stats().lastFetch!;

@@ -64,6 +64,12 @@ describe("make run", () => {
 
     // The other commands the banner shows, against the same real services.
     const cli = (...args: string[]) => runTool(process.execPath, ["dist/services/cli/main.js", ...args, "--addr", `127.0.0.1:${coordinatorPort}`], { timeoutMs: 60_000 });
+    // The first: a bare scan, which the defaults bound and the header describes.
+    expect(output).toMatch(/^ +npx spreadscan scan SPY$/m);
+    const bare = await cli("scan", "SPY");
+    expect(bare.stderr).toBe("");
+    expect(bare.exitCode).toBe(0);
+    expect(bare.stdout).toMatch(/^SPY \d+\.\d+ as of .* · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$\d+ · all strategies · by score · /m);
     const watch = await cli("watch", "IWM", "--strategy", "bull-put", "--max-dte", "30", "--max-width", "5", "--count", "2", "--json");
     expect(watch.exitCode).toBe(0);
     const updates = watch.stdout.trim().split("\n").map((line) => JSON.parse(line) as { update: { sequence: string; initial?: boolean } });

@@ -66,8 +66,12 @@ describe("the scanner process", () => {
   it("ends a scan that runs past the caller's deadline with DEADLINE_EXCEEDED; the shared evaluation finishes into the cache for the retry", async () => {
     const client = new ScannerServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
     try {
-      // Iron condors over every SPY expiration with wings up to $3: seconds of work.
-      const heavy = ScanRequest.fromPartial({ symbol: "SPY", query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 3 } }) });
+      // Iron condors over every SPY expiration (not the default 7 to 60 days) at any short
+      // delta (not the default 0.10 and up), with wings up to $3: seconds of work.
+      const heavy = ScanRequest.fromPartial({
+        symbol: "SPY",
+        query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { minDte: 0, maxDte: 36_500, minShortDelta: 0, maxWidth: 3 } }),
+      });
       const late = await callUnary(client.scan.bind(client), heavy, { deadlineMs: 300 });
       expect(late.error?.code).toBe(status.DEADLINE_EXCEEDED);
       await expect
@@ -77,7 +81,7 @@ describe("the scanner process", () => {
       const hitsBefore = (await metricsJson()).cache_hits;
       const retried = await callUnary(client.scan.bind(client), heavy, { deadlineMs: 300 });
       expect(retried.error).toBeUndefined();
-      expect(retried.response?.result?.candidatesEvaluated).toBeGreaterThan(1_000_000n);
+      expect(retried.response?.result?.candidatesConsidered).toBeGreaterThan(1_000_000n);
       expect((await metricsJson()).cache_hits).toBe(hitsBefore + 1);
     } finally {
       client.close();

@@ -3,7 +3,7 @@ import { credentials, Metadata, status, type ClientReadableStream } from "@grpc/
 import type { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { ScanFilters, ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ScanFilters, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import {
   ScannerServiceClient,
   ScanRequest,
@@ -100,6 +100,55 @@ describe("Scan", () => {
     expect(readStatusDetails(contradiction).fieldViolations).toEqual([{ field: "chain.symbol", description: "is IWM, but the request is for SPY" }]);
     const noAsOf = failureOf(await scan({ symbol: "IWM", chain: { ...CHAIN, asOf: undefined }, query: QUERY }), status.INVALID_ARGUMENT);
     expect(readStatusDetails(noAsOf).fieldViolations.map((violation) => violation.field)).toEqual(["chain.as_of"]);
+  });
+});
+
+describe("a bare query", () => {
+  // The defaults, worked out from the documented rules: the SPY chain at $600 lists $1
+  // strikes near the money, so a wing of 2% of the price is twelve of them.
+  const DEFAULTS = ScanQuery.fromPartial({
+    strategies: [
+      Strategy.STRATEGY_BULL_PUT,
+      Strategy.STRATEGY_BEAR_CALL,
+      Strategy.STRATEGY_BULL_CALL,
+      Strategy.STRATEGY_BEAR_PUT,
+      Strategy.STRATEGY_IRON_CONDOR,
+      Strategy.STRATEGY_IRON_BUTTERFLY,
+    ],
+    filters: { minDte: 7, maxDte: 60, minShortDelta: 0.1, maxWidth: 12, shortStrikesOutOfTheMoney: true },
+    sort: SortKey.SORT_KEY_SCORE,
+    pricing: PricingMode.PRICING_MODE_MID,
+    limit: 20,
+    scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+  });
+  const spy = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: AS_OF });
+
+  it("is answered on an inline chain and on the stored one, with the defaults it applied and every candidate accounted for", async () => {
+    const inline = await scan({ symbol: "SPY", chain: spy });
+    expect(inline.error).toBeUndefined();
+    expect((await update(spy)).error).toBeUndefined();
+    const stored = await scan({ symbol: "SPY" });
+    expect(stored.error).toBeUndefined();
+    for (const result of [inline.response?.result, stored.response?.result]) {
+      expect(result?.effectiveQuery).toEqual(DEFAULTS);
+      expect(result?.spreads).toHaveLength(20);
+      for (const spread of result?.spreads ?? []) {
+        expect(spread.dte).toBeGreaterThanOrEqual(7);
+        expect(spread.dte).toBeLessThanOrEqual(60);
+        expect(spread.width).toBeLessThanOrEqual(12);
+      }
+      const parts = [result?.candidatesRejectedByLegFilters, result?.candidatesRejectedBySpreadFilters, result?.candidatesRankedOut, result?.candidatesFullyEvaluated];
+      expect(parts.reduce((sum = 0n, part = 0n) => sum + part, 0n)).toBe(result?.candidatesConsidered);
+    }
+    expect(stored.response?.result?.spreads).toEqual(inline.response?.result?.spreads);
+  });
+
+  it("is refused with INVALID_ARGUMENT naming max_width when the caller makes iron condors $1,000 wide", async () => {
+    const broad = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000 } });
+    const refused = failureOf(await scan({ symbol: "SPY", chain: spy, query: broad }), status.INVALID_ARGUMENT);
+    expect(readStatusDetails(refused).fieldViolations).toEqual([
+      { field: "query.filters.max_width", description: expect.stringMatching(/^the query reaches more than 25,000,000 candidate spreads; narrow it with max_width/) as unknown },
+    ]);
   });
 });
 
@@ -280,12 +329,14 @@ describe("the scan pool", () => {
     const ownClient = new ScannerServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
     const health = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
     try {
-      // Iron condors of every expiration of the SPY chain with wings up to $3: about nine
-      // million candidates, seconds of work for the one worker.
+      // Iron condors of every expiration of the SPY chain (not the default 7 to 60 days) at
+      // any short delta (not the default 0.10 and up) with wings up to $3: about nine million
+      // candidates, seconds of work for the one worker.
       const spy = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: AS_OF });
+      const everyExpiration = { minDte: 0, maxDte: 36_500, minShortDelta: 0, maxWidth: 3 };
       const large = callUnary(
         ownClient.scan.bind(ownClient),
-        ScanRequest.fromPartial({ symbol: "SPY", chain: spy, query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 3 } }) }),
+        ScanRequest.fromPartial({ symbol: "SPY", chain: spy, query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: everyExpiration }) }),
       );
       await expect.poll(() => ownPool.active).toBe(1);
 
@@ -300,7 +351,7 @@ describe("the scan pool", () => {
 
       const done = await large;
       expect(done.error).toBeUndefined();
-      expect(Number(done.response?.result?.candidatesEvaluated)).toBeGreaterThan(1_000_000);
+      expect(Number(done.response?.result?.candidatesConsidered)).toBeGreaterThan(1_000_000);
       expect(ownPool.active).toBe(0);
     } finally {
       ownClient.close();

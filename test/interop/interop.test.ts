@@ -1,24 +1,37 @@
 // The clients a user outside TypeScript has, against both services started as `make run`
 // starts them, each as its own process on loopback: the generated Go client (go test in
 // test/interop/go), the generated Python client (pytest in test/interop/python, in the
-// .tools/venv holding gen/python), grpcurl and `buf curl` through server reflection, and
-// the two examples. Every tool comes from the project's own setup (`make setup`).
+// .tools/venv holding gen/python), grpcurl and `buf curl` through server reflection, the
+// two examples, and the spreadscan command. Every tool comes from the project's own setup
+// (`make setup`).
 import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
 import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
 import { REPO_ROOT, projectTool, type ToolResult } from "../support/tools.js";
 
 const COORDINATOR = "spreadscan.coordinator.v1.CoordinatorService";
+const SCANNER = "spreadscan.scanner.v1.ScannerService";
 /** Bull put spreads within 45 days, at most 5 wide, the best 10: the query every client sends. */
 const BULL_PUTS = { strategies: ["STRATEGY_BULL_PUT"], filters: { maxDte: 45, maxWidth: 5 }, limit: 10 };
 const SCAN_JSON = JSON.stringify({ symbol: "SPY", query: BULL_PUTS });
 /** Compiling the Go test is the slow part on a cold build cache; `make check-go` warms it. */
 const GO_TIMEOUT_MS = 240_000;
+/** A query with nothing in it: the engine's defaults decide. */
+const BARE_SCAN_JSON = JSON.stringify({ symbol: "SPY" });
 
 let scanner: ServiceProcess | undefined;
 let coordinator: ServiceProcess | undefined;
 let address: string;
+let scannerAddress: string;
+/** An UpdateChain request storing the SPY chain of the engine benchmark (spot 600, seed 42) in the scanner, as proto3 JSON. */
+let updateChainFile: string;
+const directory = mkdtempSync(join(tmpdir(), "interop-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 beforeAll(async () => {
   // What `make check-python` does: install gen/python as it is now into .tools/venv, and
@@ -26,6 +39,10 @@ beforeAll(async () => {
   const installing = run(join(REPO_ROOT, "scripts/check-python-package.sh"), [projectTool(".tools/venv/bin/python")], { timeoutMs: 90_000 });
   const scannerProcess = (scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER")));
   const scannerPort = (await scannerProcess.waitForLog((line) => line.msg === "listening")).grpcPort as number;
+  scannerAddress = `127.0.0.1:${scannerPort}`;
+  const spy = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") });
+  updateChainFile = join(directory, "update-chain.json");
+  writeFileSync(updateChainFile, JSON.stringify({ mode: "UPDATE_MODE_REPLACE", chain: OptionChain.toJSON(spy) }));
   // Fast ticks, so that a watch has three messages within a second or two.
   const coordinatorProcess = (coordinator = spawnService("services/coordinator/main.ts", {
     ...freePorts("COORDINATOR"),
@@ -117,7 +134,47 @@ function expectWatchStream(messages: unknown[]): void {
 
 interface ScanJson {
   readonly jobId: string;
-  readonly result: { readonly symbol: string; readonly spreads: { strategy: string; dte: number; width: number }[] };
+  readonly result: {
+    readonly symbol: string;
+    readonly underlyingPrice: number;
+    readonly spreads: { strategy: string; dte: number; width: number }[];
+    readonly effectiveQuery?: unknown;
+    readonly [count: `candidates${string}`]: string | undefined;
+  };
+}
+
+/**
+ * What a bare query applies, worked out from the documented rules rather than asked of the
+ * engine: DTE 7–60, short |Δ| ≥ 0.10, wings up to 2% of the price in whole strike increments
+ * and at least two (SPY lists $1 strikes near the money), all six strategies, by score at mid,
+ * the best 20, weights 0.5/0.3/0.2, shorts out of the money.
+ */
+function defaultsFor(spot: number): unknown {
+  return {
+    strategies: ["STRATEGY_BULL_PUT", "STRATEGY_BEAR_CALL", "STRATEGY_BULL_CALL", "STRATEGY_BEAR_PUT", "STRATEGY_IRON_CONDOR", "STRATEGY_IRON_BUTTERFLY"],
+    filters: { minDte: 7, maxDte: 60, minShortDelta: 0.1, maxWidth: Math.max(2, Math.round(0.02 * spot)), shortStrikesOutOfTheMoney: true },
+    sort: "SORT_KEY_SCORE",
+    pricing: "PRICING_MODE_MID",
+    limit: 20,
+    scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+  };
+}
+
+/** A bare scan's answer: the top 20 within the defaults, which it reports, every candidate accounted for. */
+function expectBareScan(stdout: string): void {
+  const { result } = JSON.parse(stdout) as ScanJson;
+  expect(result.symbol).toBe("SPY");
+  expect(result.effectiveQuery).toEqual(defaultsFor(result.underlyingPrice));
+  expect(result.spreads).toHaveLength(20);
+  for (const spread of result.spreads) {
+    expect(spread.dte).toBeGreaterThanOrEqual(7);
+    expect(spread.dte).toBeLessThanOrEqual(60);
+    expect(spread.width).toBeLessThanOrEqual(Math.max(2, Math.round(0.02 * result.underlyingPrice)));
+  }
+  // proto3 JSON leaves zero counts out.
+  const count = (name: string): number => Number(result[`candidates${name}`] ?? 0);
+  expect(count("Considered")).toBeGreaterThan(0);
+  expect(count("RejectedByLegFilters") + count("RejectedBySpreadFilters") + count("RankedOut") + count("FullyEvaluated")).toBe(count("Considered"));
 }
 
 function expectBullPutScan(stdout: string): void {
@@ -158,7 +215,7 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     expect(stdout).not.toMatch(/skipped/);
   });
 
-  it("grpcurl: lists and describes through reflection, calls Scan and health, decodes BadRequest, streams WatchSpreads", async () => {
+  it("grpcurl: lists and describes through reflection, calls Scan (a bare one too, on both services) and health, decodes BadRequest, streams WatchSpreads", async () => {
     const grpcurl = projectTool(".tools/bin/grpcurl");
     const call = (...args: string[]) => run(grpcurl, ["-plaintext", ...args]);
 
@@ -187,9 +244,21 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     expect(fields).toContain("query.filters.min_dte");
 
     expectWatchStream(await streamMessages(grpcurl, ["-plaintext", "-d", SCAN_JSON, address, `${COORDINATOR}/WatchSpreads`], 3));
+
+    const bare = await call("-d", BARE_SCAN_JSON, address, `${COORDINATOR}/Scan`);
+    expect(bare.stderr).toBe("");
+    expect(bare.exitCode).toBe(0);
+    expectBareScan(bare.stdout);
+
+    const stored = await run("sh", ["-c", `"$0" -plaintext -d @ "$1" ${SCANNER}/UpdateChain < "$2"`, grpcurl, scannerAddress, updateChainFile]);
+    expect(stored.exitCode, stored.stderr).toBe(0);
+    const bareOnScanner = await call("-d", BARE_SCAN_JSON, scannerAddress, `${SCANNER}/Scan`);
+    expect(bareOnScanner.stderr).toBe("");
+    expect(bareOnScanner.exitCode).toBe(0);
+    expectBareScan(bareOnScanner.stdout);
   });
 
-  it("buf curl: lists through reflection, calls Scan and health, streams WatchSpreads", async () => {
+  it("buf curl: lists through reflection, calls Scan (a bare one too, on both services) and health, streams WatchSpreads", async () => {
     const buf = projectTool("node_modules/.bin/buf");
     const curlArgs = (...args: string[]) => ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args];
     const url = (path = "") => `http://${address}${path}`;
@@ -206,6 +275,43 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
 
     expectWatchStream(await streamMessages(buf, curlArgs("-d", SCAN_JSON, url(`/${COORDINATOR}/WatchSpreads`)), 3));
+
+    const bare = await run(buf, curlArgs("-d", BARE_SCAN_JSON, url(`/${COORDINATOR}/Scan`)));
+    expect(bare.stderr).toBe("");
+    expect(bare.exitCode).toBe(0);
+    expectBareScan(bare.stdout);
+
+    const stored = await run(buf, curlArgs("-d", `@${updateChainFile}`, `http://${scannerAddress}/${SCANNER}/UpdateChain`));
+    expect(stored.exitCode, stored.stderr).toBe(0);
+    const bareOnScanner = await run(buf, curlArgs("-d", BARE_SCAN_JSON, `http://${scannerAddress}/${SCANNER}/Scan`));
+    expect(bareOnScanner.stderr).toBe("");
+    expect(bareOnScanner.exitCode).toBe(0);
+    expectBareScan(bareOnScanner.stdout);
+  });
+
+  it("the spreadscan command: a bare scan, watch and batch answer; a query broader than the engine can bound is refused, said once", async () => {
+    const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "services/cli/main.ts", ...args, "--addr", address]);
+    const [json, table, watch, batch, broad] = await Promise.all([
+      cli("scan", "SPY", "--json"),
+      cli("scan", "SPY"),
+      cli("watch", "SPY", "--count", "1"),
+      cli("batch", "SPY", "QQQ", "IWM"),
+      cli("scan", "SPY", "--strategy", "iron-condor", "--max-width", "1000"),
+    ]);
+    for (const answered of [json, table, watch, batch]) {
+      expect(answered.stderr).toBe("");
+      expect(answered.exitCode).toBe(0);
+    }
+    expectBareScan(json.stdout);
+    const header = / · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$\d+ · all strategies · by score · [\d,]+ candidates: /;
+    expect(table.stdout.split("\n")[0]).toMatch(new RegExp(`^SPY \\d+\\.\\d\\d as of .*${header.source}`));
+    expect(watch.stdout).toMatch(new RegExp(`^SPY .*${header.source}`, "m"));
+    for (const symbol of ["SPY", "QQQ", "IWM"]) expect(batch.stdout).toMatch(new RegExp(`^${symbol} .*${header.source}`, "m"));
+    expect(broad.exitCode).toBe(2);
+    expect(broad.stderr).toBe(
+      "spreadscan: INVALID_ARGUMENT: invalid request\n" +
+        "spreadscan: --max-width: the query reaches more than 25,000,000 candidate spreads; narrow it with --max-width (iron spreads grow fastest with it), a DTE range or short delta bounds\n",
+    );
   });
 
   it("examples/go and examples/python scan and watch, printing a table", { timeout: GO_TIMEOUT_MS + 10_000 }, async () => {

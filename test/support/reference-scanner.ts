@@ -2,7 +2,9 @@
 // recomputed from ARCHITECTURE.md's definitions in the most direct way, every filter
 // checked, then a full sort. It is slow on purpose and shares nothing with the engine but
 // the pricing model (Black–Scholes, the terminal distribution, New York dates), which have
-// tests of their own. The engine must return exactly its top N.
+// tests of their own. The engine must return exactly its top N, and account for the same
+// candidates. It reads the query literally: an absent filter does not constrain, so it is
+// given the query as the engine applied it (ScanResult.effective_query).
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, SortKey, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
@@ -60,7 +62,31 @@ interface Expiry {
 
 const DEFAULT_WEIGHTS = { ev: 0.5, pop: 0.3, liquidity: 0.2 };
 
+/**
+ * What became of the candidates, counted as the definitions give them: each vertical is a
+ * pair of strikes of one right and expiration in the width range, once per vertical
+ * strategy asked for; it is rejected by its legs when the short or the long leg fails the
+ * leg filters. An iron spread is counted once both its wings are credit verticals whose
+ * legs pass (the engine pairs only such wings, so none is rejected by its legs). Every
+ * candidate whose legs pass either fails a filter on the spread's own figures or passes.
+ */
+export interface ReferenceCounts {
+  considered: number;
+  rejectedByLegFilters: number;
+  rejectedBySpreadFilters: number;
+  passed: number;
+}
+
 export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSpread[] {
+  return topOf(referenceEvaluation(chain, query).passing, query);
+}
+
+export function referenceCounts(chain: OptionChain, query: ScanQuery): ReferenceCounts {
+  return referenceEvaluation(chain, query).counts;
+}
+
+/** Every candidate that passes the query's filters, unranked, and what became of all of them. */
+function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: ReferenceSpread[]; counts: ReferenceCounts } {
   const spot = chain.underlyingPrice;
   const { rate, dividendYield: q } = chain;
   const multiplier = chain.multiplier || 100;
@@ -146,8 +172,10 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
   const weightSum = weights.ev + weights.pop + weights.liquidity;
   const wanted = new Set(query.strategies.length > 0 ? query.strategies : [1, 2, 3, 4, 5, 6]);
   const results: ReferenceSpread[] = [];
+  const counts: ReferenceCounts = { considered: 0, rejectedByLegFilters: 0, rejectedBySpreadFilters: 0, passed: 0 };
 
-  const consider = (
+  /** Evaluates a candidate whose legs pass: true when it passes every spread filter too. */
+  const passes = (
     expiryRank: number,
     expiry: Expiry,
     strategy: Strategy,
@@ -155,7 +183,7 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
     slots: number[],
     volatility: number,
     touchBarriers: number[],
-  ): void => {
+  ): boolean => {
     const net = legs.reduce((sum, { leg, sold }) => sum + (sold ? leg.sell : -leg.buy), 0);
     const payoff = (price: number): number =>
       net + legs.reduce((sum, { leg, sold }) => sum + (sold ? -1 : 1) * Math.max(0, leg.isCall ? price - leg.strike : leg.strike - price), 0);
@@ -166,29 +194,29 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
     const maxProfit = Math.max(...values);
     const maxLoss = -Math.min(...values);
     // A billionth of a dollar per share counts as zero (the engine's MONEY_EPSILON, as defined there).
-    if (!(maxProfit > 1e-9 && maxLoss > 1e-9)) return;
+    if (!(maxProfit > 1e-9 && maxLoss > 1e-9)) return false;
     const isCredit = net > 0 && strategy !== Strategy.STRATEGY_BULL_CALL && strategy !== Strategy.STRATEGY_BEAR_PUT;
     const isDebit = strategy === Strategy.STRATEGY_BULL_CALL || strategy === Strategy.STRATEGY_BEAR_PUT;
-    if (!isCredit && !isDebit) return;
+    if (!isCredit && !isDebit) return false;
     if (legs.length === 4) {
       // Each side of an iron spread must be a credit vertical in its own right.
       const sideCredit = (sold: Leg, bought: Leg): number => sold.sell - bought.buy;
       const putSide = sideCredit(legs[1]!.leg, legs[0]!.leg);
       const callSide = sideCredit(legs[2]!.leg, legs[3]!.leg);
-      if (!(putSide > 1e-9 && slots[1]! - slots[0]! - putSide > 1e-9)) return;
-      if (!(callSide > 1e-9 && slots[3]! - slots[2]! - callSide > 1e-9)) return;
+      if (!(putSide > 1e-9 && slots[1]! - slots[0]! - putSide > 1e-9)) return false;
+      if (!(callSide > 1e-9 && slots[3]! - slots[2]! - callSide > 1e-9)) return false;
     }
     const wingWidths =
       strategy === Strategy.STRATEGY_IRON_CONDOR || strategy === Strategy.STRATEGY_IRON_BUTTERFLY
         ? [slots[1]! - slots[0]!, slots[3]! - slots[2]!]
         : [Math.abs(legs[0]!.leg.strike - legs[1]!.leg.strike)];
     const width = Math.max(...wingWidths);
-    if (isCredit && (net < lo(f.minCredit) || net / width < lo(f.minCreditToWidth))) return;
-    if (isDebit && -net > hi(f.maxDebit)) return;
-    if (wingWidths.length === 2 && Math.abs(wingWidths[0]! - wingWidths[1]!) > hi(f.maxWingWidthDifference)) return;
-    if (maxLoss * multiplier > hi(f.maxMaxLoss)) return;
+    if (isCredit && (net < lo(f.minCredit) || net / width < lo(f.minCreditToWidth))) return false;
+    if (isDebit && -net > hi(f.maxDebit)) return false;
+    if (wingWidths.length === 2 && Math.abs(wingWidths[0]! - wingWidths[1]!) > hi(f.maxWingWidthDifference)) return false;
+    if (maxLoss * multiplier > hi(f.maxMaxLoss)) return false;
     const returnOnRisk = maxProfit / maxLoss;
-    if (returnOnRisk < lo(f.minReturnOnRisk)) return;
+    if (returnOnRisk < lo(f.minReturnOnRisk)) return false;
     // Breakevens: where the payoff crosses zero between kinks.
     const points = [0, ...strikes, strikes[strikes.length - 1]! * 10];
     const breakevens: number[] = [];
@@ -205,7 +233,7 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
       const middle = Number.isFinite(edges[i + 1]!) ? (edges[i]! + edges[i + 1]!) / 2 : edges[i]! * 2 + 1;
       if (payoff(middle) > 1e-9) pop += (Number.isFinite(edges[i + 1]!) ? below(edges[i + 1]!) : 1) - below(edges[i]!);
     }
-    if (pop < lo(f.minPop)) return;
+    if (pop < lo(f.minPop)) return false;
     const expectedValue =
       (net +
         legs.reduce(
@@ -216,7 +244,7 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
           0,
         )) *
       multiplier;
-    if (expectedValue < lo(f.minExpectedValue)) return;
+    if (expectedValue < lo(f.minExpectedValue)) return false;
     // The path reaching a short strike from its winning side: above a short call, below a
     // short put, either for a condor; a butterfly's shared strike always has the price on
     // one losing side, so it counts as touched.
@@ -230,7 +258,7 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
     } else {
       touch = touchBarriers[0]! < touchBarriers[1]! ? touchProbabilityEither(spot, rate, q, volatility, years, touchBarriers[0]!, touchBarriers[1]!) : 1;
     }
-    if (touch > hi(f.maxProbabilityOfTouch)) return;
+    if (touch > hi(f.maxProbabilityOfTouch)) return false;
     // Liquidity: the share of the net price left after filling every leg at natural, not mid.
     const slippage = legs.reduce((sum, { leg }) => sum + (leg.ask - leg.bid) / 2, 0);
     const liquidity = 1 - Math.min(1, slippage / Math.abs(net));
@@ -266,6 +294,21 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
       returnOnRisk,
       tieKey: [expiryRank, strategy, ...slots],
     });
+    return true;
+  };
+  const consider = (...args: Parameters<typeof passes>): void => {
+    counts.considered++;
+    if (passes(...args)) counts.passed++;
+    else counts.rejectedBySpreadFilters++;
+  };
+  /** A vertical of a strategy asked for, whose legs may fail the leg filters. */
+  const considerVertical = (legsPass: boolean, ...args: Parameters<typeof passes>): void => {
+    if (legsPass) {
+      consider(...args);
+      return;
+    }
+    counts.considered++;
+    counts.rejectedByLegFilters++;
   };
 
   expiries.forEach((expiry, expiryRank) => {
@@ -281,11 +324,11 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
           const credit = isCall ? Strategy.STRATEGY_BEAR_CALL : Strategy.STRATEGY_BULL_PUT;
           const debit = isCall ? Strategy.STRATEGY_BULL_CALL : Strategy.STRATEGY_BEAR_PUT;
           const slotsFor = (long: Leg, short: Leg): number[] => (isCall ? [NONE, NONE, short.strike, long.strike] : [long.strike, short.strike, NONE, NONE]);
-          if (wanted.has(credit) && shortOk(a, true) && longOk(b)) {
-            consider(expiryRank, expiry, credit, [{ leg: a, sold: true }, { leg: b, sold: false }], slotsFor(b, a), a.iv, [a.strike]);
+          if (wanted.has(credit)) {
+            considerVertical(shortOk(a, true) && longOk(b), expiryRank, expiry, credit, [{ leg: a, sold: true }, { leg: b, sold: false }], slotsFor(b, a), a.iv, [a.strike]);
           }
-          if (wanted.has(debit) && shortOk(b, true) && longOk(a)) {
-            consider(expiryRank, expiry, debit, [{ leg: b, sold: true }, { leg: a, sold: false }], slotsFor(a, b), b.iv, [b.strike]);
+          if (wanted.has(debit)) {
+            considerVertical(shortOk(b, true) && longOk(a), expiryRank, expiry, debit, [{ leg: b, sold: true }, { leg: a, sold: false }], slotsFor(a, b), b.iv, [b.strike]);
           }
         }
       }
@@ -329,10 +372,15 @@ export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSp
     }
   });
 
-  results.sort(compareReference);
+  return { passing: results, counts };
+}
+
+/** The top N of the passing spreads by the documented order, at most max_per_expiry per expiration. */
+function topOf(passing: readonly ReferenceSpread[], query: ScanQuery): ReferenceSpread[] {
+  const results = [...passing].sort(compareReference);
+  const cap = query.filters?.maxPerExpiry ?? Infinity;
   const limit = query.limit ?? 20;
   const perExpiry = new Map<string, number>();
-  const cap = hi(f.maxPerExpiry);
   const top: ReferenceSpread[] = [];
   for (const spread of results) {
     const taken = perExpiry.get(spread.expiryDate) ?? 0;

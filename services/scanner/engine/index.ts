@@ -1,6 +1,16 @@
 // The spread engine's public surface: pure functions from a chain and a query to ranked spreads.
 export { EngineInputError, type InputViolation } from "./input-errors.js";
 export { chainViolations, prepareChain, type PreparedChain } from "./prepared-chain.js";
+export {
+  effectiveDteRange,
+  effectiveMaxWidth,
+  effectiveMinShortDelta,
+  effectiveQuery,
+  strikeIncrement,
+  type ChainOutline,
+  type DteRange,
+  type ListedExpiration,
+} from "./query-defaults.js";
 export { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, resolveQuery } from "./resolved-query.js";
 export { MAX_CANDIDATES, scanChain, scanPrepared, type ScanOptions } from "./scan-engine.js";
 export { spreadId, strategyName } from "./spread-description.js";

@@ -5,6 +5,8 @@ import { EngineInputError, type InputViolation } from "./input-errors.js";
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 1000;
+/** The most days to expiry a query may name: a hundred years. */
+export const MAX_DTE = 36_500;
 /** Entries of ScanQuery.strategies; repeats are allowed (and mean nothing), up to this many. */
 export const MAX_QUERY_STRATEGIES = 16;
 
@@ -121,8 +123,8 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   const limit = check.bound("limit", query?.limit, DEFAULT_LIMIT, 1, MAX_LIMIT, "spreads");
   const maxPerExpiry = check.bound(f("max_per_expiry"), filters?.maxPerExpiry, Infinity, 1, MAX_LIMIT, "spreads");
 
-  const minDte = check.bound(f("min_dte"), filters?.minDte, -Infinity, 0, 36_500, "days");
-  const maxDte = check.bound(f("max_dte"), filters?.maxDte, Infinity, 0, 36_500, "days");
+  const minDte = check.bound(f("min_dte"), filters?.minDte, -Infinity, 0, MAX_DTE, "days");
+  const maxDte = check.bound(f("max_dte"), filters?.maxDte, Infinity, 0, MAX_DTE, "days");
   check.ordered(f("min_dte"), filters?.minDte, f("max_dte"), filters?.maxDte);
   const minShortDelta = check.bound(f("min_short_delta"), filters?.minShortDelta, -Infinity, 0, 1, "");
   const maxShortDelta = check.bound(f("max_short_delta"), filters?.maxShortDelta, Infinity, 0, 1, "");

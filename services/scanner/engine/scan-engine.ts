@@ -1,14 +1,17 @@
 // The spread engine: every candidate of the requested strategies in every expiration the
 // query allows, filtered, scored and ranked into the top N. Pure: no I/O, no gRPC.
 //
-// Cheap checks come first: leg-level filters are folded into one flag byte per leg per
-// query, strike windows bound the partners of each leg by width, and a candidate that
-// cannot beat the N-th kept one is dropped before its expected value is computed.
+// The query is first completed with the defaults for what the caller left unset
+// (query-defaults.ts), and the result says what was applied. Cheap checks come first:
+// leg-level filters are folded into one flag byte per leg per query, strike windows bound
+// the partners of each leg by width, and a candidate that cannot beat the N-th kept one is
+// dropped before its expected value is computed. What became of every candidate is counted.
 import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { Strategy, type ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { SkipReason, type ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError } from "./input-errors.js";
 import { prepareChain, type ExpirySlice, type LegTable, type PreparedChain } from "./prepared-chain.js";
+import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
 import { ALL_STRATEGIES, resolveQuery, type ResolvedQuery } from "./resolved-query.js";
 import { reportedSkips } from "./skip-reasons.js";
 import { describeSpread } from "./spread-description.js";
@@ -26,9 +29,10 @@ import {
 import { NO_LEG, TopCandidates } from "./top-candidates.js";
 
 /**
- * Most candidate spreads one scan may evaluate. Iron spreads grow with the fourth power of
- * the strikes per expiration: a query with no width bound on a full chain would run for
- * minutes, so the engine refuses it, naming the filter that narrows it best.
+ * Most iron spreads one scan may consider. They grow with the fourth power of the strikes
+ * per expiration: a query whose width bound is far wider than any trader sells (the default
+ * one is about 2% of the price) would run for minutes on a full chain, so the engine refuses
+ * it, naming the filter that narrows it best.
  */
 export const MAX_CANDIDATES = 25_000_000;
 
@@ -51,12 +55,19 @@ export function scanChain(chain: OptionChain, query: ScanQuery | undefined, opti
   return scanPrepared(prepared, query, { ...options, prepareMs: performance.now() - started });
 }
 
-/** Scans a prepared chain. Throws EngineInputError listing every bad query field (under "query."). */
+/**
+ * Scans a prepared chain with the caller's query completed by the defaults. Throws
+ * EngineInputError listing every bad query field (under "query.", as the caller named it).
+ */
 export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefined, options: ScanOptions = {}): ScanResult {
   const started = performance.now();
+  let applied: ScanQuery;
   let resolved: ResolvedQuery;
   try {
-    resolved = resolveQuery(query);
+    // The caller's query is checked as given, so that a refusal names what the caller sent.
+    resolveQuery(query);
+    applied = effectiveQuery(query, chainOutline(prepared));
+    resolved = resolveQuery(applied);
   } catch (error) {
     throw error instanceof EngineInputError ? error.under("query.") : error;
   }
@@ -64,11 +75,19 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
   run.evaluateAll();
   const spreads = run.ranked();
   const evaluateMs = performance.now() - started;
+  const { evaluator } = run;
   return {
     symbol: prepared.symbol,
     spreads,
-    candidatesEvaluated: BigInt(run.evaluated),
-    candidatesPassed: BigInt(run.evaluator.passed),
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- still filled in, for the clients that read it
+    candidatesEvaluated: BigInt(run.considered),
+    candidatesPassed: BigInt(evaluator.passed),
+    candidatesConsidered: BigInt(run.considered),
+    candidatesRejectedByLegFilters: BigInt(run.rejectedByLegFilters),
+    candidatesRejectedBySpreadFilters: BigInt(evaluator.rejectedBySpreadFilters),
+    candidatesRankedOut: BigInt(evaluator.rankedOut),
+    candidatesFullyEvaluated: BigInt(evaluator.fullyEvaluated),
+    effectiveQuery: applied,
     skippedQuotes: reportedSkips(run.skipped),
     quotesWithComputedGreeks: BigInt(prepared.quotesWithComputedGreeks),
     chainAsOf: new Date(prepared.asOfMs),
@@ -79,13 +98,34 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
   };
 }
 
+/**
+ * The underlying price and, per expiration, the strikes of its usable quotes: what the
+ * defaults read of a chain. The strikes are read in place, and only if a default needs them.
+ */
+function chainOutline(prepared: PreparedChain): ChainOutline {
+  return {
+    spot: prepared.spot,
+    expirations: prepared.expiries.map(({ dte, calls, puts }) => ({
+      dte,
+      strikes: { [Symbol.iterator]: () => bothSides(calls, puts) },
+    })),
+  };
+}
+
+function* bothSides(calls: LegTable, puts: LegTable): Generator<number> {
+  yield* calls.strike.subarray(0, calls.count);
+  yield* puts.strike.subarray(0, puts.count);
+}
+
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
 const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
 
 class ScanRun {
   readonly evaluator: SpreadEvaluator;
   readonly skipped: Float64Array;
-  evaluated = 0;
+  /** Candidates the loops went through; each is then rejected by its legs' flags or handed to the evaluator, which counts the rest. */
+  considered = 0;
+  rejectedByLegFilters = 0;
   private readonly final: TopCandidates;
   private readonly perExpiry: TopCandidates | undefined;
   private readonly putSide: PricedSide;
@@ -292,19 +332,17 @@ class ScanRun {
       for (let far = first; far <= last; far++) {
         const farFlags = flags[far] as number;
         if (credit) {
-          this.evaluated++;
-          if (
-            (nearFlags & LEG_SHORT_OTM) !== 0 &&
-            (farFlags & LEG_LONG) !== 0 &&
-            evaluator.vertical(side, near, far, true, heap.threshold, false, creditCeiling)
-          ) {
+          this.considered++;
+          if ((nearFlags & LEG_SHORT_OTM) === 0 || (farFlags & LEG_LONG) === 0) this.rejectedByLegFilters++;
+          else if (evaluator.vertical(side, near, far, true, heap.threshold, false, creditCeiling)) {
             if (isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, creditStrategy, NO_LEG, NO_LEG, near, far);
             else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, creditStrategy, far, near, NO_LEG, NO_LEG);
           }
         }
         if (debit) {
-          this.evaluated++;
-          if ((farFlags & LEG_SHORT_OTM) !== 0 && (nearFlags & LEG_LONG) !== 0 && evaluator.vertical(side, far, near, false, heap.threshold, false)) {
+          this.considered++;
+          if ((farFlags & LEG_SHORT_OTM) === 0 || (nearFlags & LEG_LONG) === 0) this.rejectedByLegFilters++;
+          else if (evaluator.vertical(side, far, near, false, heap.threshold, false)) {
             if (isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, debitStrategy, NO_LEG, NO_LEG, far, near);
             else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, debitStrategy, near, far, NO_LEG, NO_LEG);
           }
@@ -317,6 +355,8 @@ class ScanRun {
    * Iron condors and butterflies: every qualifying bull put spread with every qualifying
    * bear call spread. Grouped by the pair of short legs, which fixes the volatility, so
    * the expected payoffs of the wings are computed once per pair, not once per candidate.
+   * Only wings whose legs carry their flags are paired, so no iron spread considered here
+   * is rejected by its legs.
    */
   private ironSpreads(puts: PricedSide, calls: PricedSide, putWings: CreditWings, callWings: CreditWings, expiryIndex: number, heap: TopCandidates): void {
     const condor = this.query.strategies.has(Strategy.STRATEGY_IRON_CONDOR);
@@ -356,7 +396,7 @@ class ScanRun {
           const putLong = putWings.longs[putWing] as number;
           evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callWings.largestCredit[c] as number, callWings.narrowestWidth[c] as number);
           for (let callWing = callFirst; callWing < callEnd; callWing++) {
-            this.evaluated++;
+            this.considered++;
             const callLong = callWings.longs[callWing] as number;
             if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, heap.threshold, false)) {
               heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, putLong, putShort, callShort, callLong);

@@ -92,8 +92,19 @@ export class SpreadEvaluator {
   worstBidAskFraction = 0;
   score = 0;
   sortValue = 0;
+  // What became of the candidates evaluated so far (describing one counts nothing): each
+  // ends in exactly one of these. Plain integer fields, so counting costs an increment.
+  /** Failed a filter on the spread's own figures, or is no spread at all (nothing to gain or nothing at risk). */
+  rejectedBySpreadFilters = 0;
+  /** Passed every filter, dropped because it cannot beat the worst kept spread, before all its figures were computed. */
+  rankedOut = 0;
+  /** Passed every filter with every figure its filters and rank need computed. */
+  fullyEvaluated = 0;
+
   /** Candidates that passed every filter, whether or not they ranked. */
-  passed = 0;
+  get passed(): number {
+    return this.rankedOut + this.fullyEvaluated;
+  }
 
   /** True when no filter waits on POP, touch or EV: a candidate can then be dropped by rank before they are computed. */
   private readonly rankBeforeProbabilities: boolean;
@@ -124,8 +135,8 @@ export class SpreadEvaluator {
   /**
    * A vertical: sell `short` and buy `long` on one side. Credit strategies (bull put, bear
    * call) have the short nearer the money; debit strategies (bull call, bear put) the long.
-   * Returns false when the spread fails a filter or cannot rank above `threshold` (a
-   * candidate pruned by rank still counts as passed when no filter is left unchecked).
+   * Returns false when the spread fails a filter or cannot rank above `threshold` (pruning
+   * by rank waits until no filter is left unchecked, so what it drops has passed them all).
    * With `describe` set, every metric is computed and nothing is pruned. `popCeiling`
    * bounds the candidate's POP (see creditPopCeiling).
    */
@@ -139,15 +150,15 @@ export class SpreadEvaluator {
     const maxProfit = isCredit ? net : width + net;
     const maxLoss = isCredit ? width - net : -net;
     if (!describe) {
-      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return false;
+      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
       if (isCredit) {
-        if (net < query.minCredit || net < query.minCreditToWidth * width) return false;
-      } else if (-net > query.maxDebit) return false;
+        if (net < query.minCredit || net < query.minCreditToWidth * width) return this.rejected();
+      } else if (-net > query.maxDebit) return this.rejected();
     }
     const multiplier = this.market.multiplier;
     const maxLossPerLot = maxLoss * multiplier;
     const returnOnRisk = maxProfit / maxLoss;
-    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return false;
+    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return this.rejected();
 
     const bidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
     const liquidity = liquidityComponent(
@@ -167,7 +178,7 @@ export class SpreadEvaluator {
       if (
         this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popCeiling, (expectedValueBound * multiplier) / maxLossPerLot, expectedValueBound * multiplier, Number.NaN, liquidity, threshold)
       ) {
-        this.passed++;
+        this.rankedOut++;
         return false;
       }
     }
@@ -179,14 +190,14 @@ export class SpreadEvaluator {
     const profitAbove = isCredit !== side.isCall;
     const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
     const pop = profitAbove ? 1 - below : below;
-    if (!describe && pop < query.minPop) return false;
+    if (!describe && pop < query.minPop) return this.rejected();
 
     const maxProfitPerLot = maxProfit * multiplier;
     const needsTouch = describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH;
     let touch = Number.NaN;
     if (needsTouch) {
       touch = this.ownTouch(side, short);
-      if (!describe && touch > query.maxProbabilityOfTouch) return false;
+      if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
     }
 
     if (
@@ -194,7 +205,7 @@ export class SpreadEvaluator {
       query.minExpectedValue === -Infinity &&
       this.cannotRank(net, width, maxLossPerLot, returnOnRisk, pop, returnOnRisk * pop, maxProfitPerLot * pop, touch, liquidity, threshold)
     ) {
-      this.passed++;
+      this.rankedOut++;
       return false;
     }
     const shortPayoff = this.ownPayoff(side, short);
@@ -203,7 +214,7 @@ export class SpreadEvaluator {
       ? expectedCallFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation)
       : expectedPutFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation);
     const expectedValuePerLot = (net - shortPayoff + longPayoff) * multiplier;
-    if (!describe && expectedValuePerLot < query.minExpectedValue) return false;
+    if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
 
     this.netCredit = net;
     this.width = width;
@@ -218,7 +229,7 @@ export class SpreadEvaluator {
     this.liquidity = liquidity;
     this.worstBidAskFraction = bidAskFraction;
     this.finishRanking(returnOnRisk, width);
-    if (!describe) this.passed++;
+    if (!describe) this.fullyEvaluated++;
     return true;
   }
 
@@ -315,21 +326,21 @@ export class SpreadEvaluator {
       (puts.sell[putShort] as number) - (puts.buy[putLong] as number) + (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
     const maxLoss = width - net;
     if (!describe) {
-      if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return false;
+      if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
       // Each side must be a credit vertical in its own right: a side priced at or above its
       // width is an artefact of stale or wide quotes, not an opportunity.
       const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
       const callCredit = (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
-      if (!(putCredit > MONEY_EPSILON && putWidth - putCredit > MONEY_EPSILON)) return false;
-      if (!(callCredit > MONEY_EPSILON && callWidth - callCredit > MONEY_EPSILON)) return false;
-      if (net < query.minCredit || net < query.minCreditToWidth * width) return false;
+      if (!(putCredit > MONEY_EPSILON && putWidth - putCredit > MONEY_EPSILON)) return this.rejected();
+      if (!(callCredit > MONEY_EPSILON && callWidth - callCredit > MONEY_EPSILON)) return this.rejected();
+      if (net < query.minCredit || net < query.minCreditToWidth * width) return this.rejected();
       const difference = putWidth > callWidth ? putWidth - callWidth : callWidth - putWidth;
-      if (difference > query.maxWingWidthDifference) return false;
+      if (difference > query.maxWingWidthDifference) return this.rejected();
     }
     const multiplier = this.market.multiplier;
     const maxLossPerLot = maxLoss * multiplier;
     const returnOnRisk = net / maxLoss;
-    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return false;
+    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return this.rejected();
 
     const bidAskFraction = Math.max(
       puts.bidAskFraction[putShort] as number,
@@ -358,13 +369,13 @@ export class SpreadEvaluator {
       net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
     const expectedValuePerLot = expectedPayoff * multiplier;
     if (!describe) {
-      if (expectedValuePerLot < query.minExpectedValue) return false;
+      if (expectedValuePerLot < query.minExpectedValue) return this.rejected();
       const ceiling = this.wingPopCeiling;
       if (
         this.ironRankBeforePop &&
         this.cannotRank(net, width, maxLossPerLot, returnOnRisk, ceiling, expectedValuePerLot / maxLossPerLot, expectedValuePerLot, Number.NaN, liquidity, threshold)
       ) {
-        this.passed++;
+        this.rankedOut++;
         return false;
       }
     }
@@ -381,7 +392,7 @@ export class SpreadEvaluator {
     const pop =
       (Number.isNaN(breakevenHigh) ? 1 : probabilityBelowFromLog(Math.log(breakevenHigh) - logForward, deviation)) -
       (Number.isNaN(breakevenLow) ? 0 : probabilityBelowFromLog(Math.log(breakevenLow) - logForward, deviation));
-    if (!describe && pop < query.minPop) return false;
+    if (!describe && pop < query.minPop) return this.rejected();
 
     let touch = Number.NaN;
     if (describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH) {
@@ -394,7 +405,7 @@ export class SpreadEvaluator {
             : 1;
       }
       touch = this.pairTouch;
-      if (!describe && touch > query.maxProbabilityOfTouch) return false;
+      if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
     }
 
     this.netCredit = net;
@@ -410,8 +421,14 @@ export class SpreadEvaluator {
     this.liquidity = liquidity;
     this.worstBidAskFraction = bidAskFraction;
     this.finishRanking(returnOnRisk, width);
-    if (!describe) this.passed++;
+    if (!describe) this.fullyEvaluated++;
     return true;
+  }
+
+  /** Counts a candidate that failed a spread filter; returns false for the caller to return. */
+  private rejected(): false {
+    this.rejectedBySpreadFilters++;
+    return false;
   }
 
   /**

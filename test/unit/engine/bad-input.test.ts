@@ -108,7 +108,7 @@ describe("bad chain rows", () => {
   it("never crash on a chain of nothing but bad rows", () => {
     const result = scanChain(chainOf([quote({ strike: -1 }), quote({ bid: 0 })]), ScanQuery.fromPartial({}));
     expect(result.spreads).toEqual([]);
-    expect(result.candidatesEvaluated).toBe(0n);
+    expect(result.candidatesConsidered).toBe(0n);
   });
 });
 

@@ -1,14 +1,17 @@
-// Property tests on random chains and queries: every returned spread passes every filter,
-// and the engine's top N is the brute-force reference's top N.
+// Property tests on random chains and queries: the query the engine applied keeps every
+// field the caller set, every returned spread passes every filter applied, the engine's top
+// N is the brute-force reference's top N, and the engine accounts for every candidate as
+// the reference counts them.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { CALL, optionPrice, PUT } from "../../../services/scanner/engine/black-scholes.js";
 import { scanChain } from "../../../services/scanner/engine/index.js";
 import { ALL_STRATEGIES, SORT_KEYS } from "../../../services/scanner/engine/resolved-query.js";
-import { referenceScan } from "../../support/reference-scanner.js";
+import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const EXPIRIES = ["2026-11-27", "2026-12-04", "2026-12-18", "2027-01-15"];
@@ -186,11 +189,34 @@ function violatedFilters(spread: Spread, query: ScanQuery, spot: number): string
   return broken;
 }
 
+/** The query as the engine applied it: present on every result. */
+function appliedQuery(result: ScanResult): ScanQuery {
+  if (!result.effectiveQuery) throw new Error("the result carries no effective query");
+  return result.effectiveQuery;
+}
+
 describe("the engine on random chains and queries", () => {
-  it("returns only spreads that pass every filter, and exactly the brute-force reference's top N", () => {
+  it("applies every field the caller set as given", () => {
     fc.assert(
       fc.property(chainArbitrary, queryArbitrary, (chain, query) => {
-        const result = scanChain(chain, query);
+        const applied = appliedQuery(scanChain(chain, query));
+        const given = Object.entries(query.filters ?? {}).filter(([, value]) => value !== undefined);
+        expect(Object.fromEntries(given.map(([key]) => [key, applied.filters?.[key as keyof ScanFilters]]))).toEqual(Object.fromEntries(given));
+        expect(applied.sort).toBe(query.sort === SortKey.SORT_KEY_UNSPECIFIED ? SortKey.SORT_KEY_SCORE : query.sort);
+        expect(applied.pricing).toBe(query.pricing);
+        expect(applied.limit).toBe(query.limit);
+        expect(applied.strategies).toEqual(query.strategies.length > 0 ? query.strategies : ALL_STRATEGIES);
+      }),
+      { numRuns: 200, seed: 11 },
+    );
+  });
+
+  it("returns only spreads that pass every filter applied, and exactly the brute-force reference's top N", () => {
+    fc.assert(
+      fc.property(chainArbitrary, queryArbitrary, (chain, given) => {
+        const result = scanChain(chain, given);
+        // The reference reads a query literally (absent means unbounded): it gets the query as applied.
+        const query = appliedQuery(result);
         const reference = referenceScan(chain, query);
         for (const spread of result.spreads) expect(violatedFilters(spread, query, chain.underlyingPrice), spread.id).toEqual([]);
         expect(result.spreads.length).toBe(reference.length);
@@ -221,6 +247,43 @@ describe("the engine on random chains and queries", () => {
       }),
       { numRuns: 300, seed: 20261124 },
     );
+  });
+
+  it("accounts for every candidate exactly once, as the brute-force reference counts them", () => {
+    // How often the heap's bound dropped candidates, and how often every count could be
+    // checked exactly: both must happen, or the property would not test what it claims.
+    let rankedOutRuns = 0;
+    let exactRuns = 0;
+    fc.assert(
+      fc.property(chainArbitrary, queryArbitrary, (chain, given) => {
+        const result = scanChain(chain, given);
+        const counts = referenceCounts(chain, appliedQuery(result));
+        const considered = Number(result.candidatesConsidered);
+        const leg = Number(result.candidatesRejectedByLegFilters);
+        const spread = Number(result.candidatesRejectedBySpreadFilters);
+        const rankedOut = Number(result.candidatesRankedOut);
+        const fullyEvaluated = Number(result.candidatesFullyEvaluated);
+        expect(leg + spread + rankedOut + fullyEvaluated).toBe(considered);
+        expect(considered).toBe(counts.considered);
+        expect(leg).toBe(counts.rejectedByLegFilters);
+        expect(spread).toBe(counts.rejectedBySpreadFilters);
+        expect(rankedOut + fullyEvaluated).toBe(counts.passed);
+        expect(Number(result.candidatesPassed)).toBe(counts.passed);
+        expect(fullyEvaluated).toBeGreaterThanOrEqual(result.spreads.length);
+        // eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for old clients: the candidates considered
+        expect(result.candidatesEvaluated).toBe(result.candidatesConsidered);
+        // Until the top N (or an expiration's share of it) is full, nothing can be ranked out.
+        if (given.filters?.maxPerExpiry === undefined && counts.passed <= (given.limit ?? 20)) {
+          expect(rankedOut).toBe(0);
+          expect(fullyEvaluated).toBe(counts.passed);
+          exactRuns++;
+        }
+        if (rankedOut > 0) rankedOutRuns++;
+      }),
+      { numRuns: 200, seed: 5 },
+    );
+    expect(rankedOutRuns).toBeGreaterThan(10);
+    expect(exactRuns).toBeGreaterThan(10);
   });
 
   it("gives the same output for the same input", () => {

@@ -6,10 +6,8 @@ import { describe, expect, it } from "vitest";
 import { ScanFilters, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { daysToExpiry, yearsToExpiry } from "../../../services/common/new-york-time.js";
 import {
-  DEFAULT_DTE_SPAN,
   compareContracts,
   dateToIbExpiry,
-  dteRange,
   ibExpiryToDate,
   nearestStrike,
   rightsFor,
@@ -19,6 +17,7 @@ import {
 } from "../../../services/coordinator/market/ibkr/chain-selection.js";
 import { normalQuantile } from "../../../services/coordinator/market/ibkr/normal-quantile.js";
 import { normalCdf } from "../../../services/scanner/engine/normal-distribution.js";
+import { effectiveDteRange } from "../../../services/scanner/engine/query-defaults.js";
 
 /** Wednesday 11 March 2026, 11:00 in New York (EDT since the 8th). */
 const NOW = new Date("2026-03-11T15:00:00Z");
@@ -48,16 +47,6 @@ describe("IBKR expiry dates", () => {
   });
 });
 
-describe("DTE range", () => {
-  it("takes the query's bounds", () => {
-    expect(dteRange(ScanFilters.fromPartial({ minDte: 20, maxDte: 45 }))).toEqual({ minDte: 20, maxDte: 45 });
-  });
-
-  it("bounds a query without max_dte to the default span past min_dte", () => {
-    expect(dteRange(undefined)).toEqual({ minDte: 0, maxDte: DEFAULT_DTE_SPAN });
-    expect(dteRange(ScanFilters.fromPartial({ minDte: 30 }))).toEqual({ minDte: 30, maxDte: 30 + DEFAULT_DTE_SPAN });
-  });
-});
 
 describe("selectExpirations", () => {
   it("keeps exactly the expirations whose New York DTE is inside the range, sorted and distinct", () => {
@@ -171,6 +160,35 @@ describe("strikeWindows", () => {
     const { puts, calls } = strikeWindows({ ...base, filters: ScanFilters.fromPartial({ minShortDelta: 0.8, maxShortDelta: 0.9 }) });
     expect(puts.low).toBeGreaterThan(puts.high);
     expect(calls.low).toBeGreaterThan(calls.high);
+  });
+});
+
+describe("the engine's defaults for what a query leaves unset", () => {
+  const listings = FRIDAYS.map((expiryDate) => ({ expiryDate, strikes: STRIKES }));
+  const input = { asOf: NOW, spot: SPOT, listings, volatilityOf: () => VOL, rate: RATE, dividendYield: DIVIDEND, maxContracts: 10_000 };
+
+  it("a bare query's expirations are those 7 to 60 days out, as its scan will use", () => {
+    // From Wednesday 11 March: 2, 9, 16, 23, 30, 37, 65 and 99 days.
+    expect(selectExpirations(FRIDAYS, NOW, effectiveDteRange(undefined))).toEqual(["2026-03-20", "2026-03-27", "2026-04-03", "2026-04-10", "2026-04-17"]);
+    expect(selectExpirations(FRIDAYS, NOW, effectiveDteRange(ScanFilters.fromPartial({ minDte: 40 })))).toEqual(["2026-05-15"]);
+  });
+
+  it("a bare query selects what short |Δ| ≥ 0.10 with wings ≤ $12 reaches on $1 strikes at $600", () => {
+    const bare = selectContracts(input);
+    expect(bare.contracts).toEqual(selectContracts({ ...input, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxWidth: 12 }) }).contracts);
+    expect(bare.contracts.length).toBeLessThan(selectContracts({ ...input, filters: ScanFilters.fromPartial({ minShortDelta: 0, maxWidth: 1000 }) }).contracts.length);
+  });
+
+  it("reads the width bound from the listed strikes: two $2.50 increments at $50", () => {
+    const fifty = { ...input, spot: 50, listings: FRIDAYS.map((expiryDate) => ({ expiryDate, strikes: Array.from({ length: 41 }, (_, index) => 25 + 2.5 * index) })) };
+    expect(selectContracts(fifty).contracts).toEqual(selectContracts({ ...fifty, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxWidth: 5 }) }).contracts);
+    expect(selectContracts(fifty).contracts).not.toEqual(selectContracts({ ...fifty, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxWidth: 2.5 }) }).contracts);
+  });
+
+  it("keeps the caller's own values", () => {
+    const filters = ScanFilters.fromPartial({ minShortDelta: 0.2, maxWidth: 3 });
+    expect(selectContracts({ ...input, filters }).contracts).toEqual(selectContracts({ ...input, filters: ScanFilters.fromPartial({ ...filters, minDte: 7, maxDte: 60 }) }).contracts);
+    expect(selectContracts({ ...input, filters }).contracts).not.toEqual(selectContracts(input).contracts);
   });
 });
 

@@ -12,7 +12,6 @@ import { assembleChain, DEFAULT_MULTIPLIER, impliedDividendYield, type ContractT
 import {
   compareContracts,
   contractKey,
-  dteRange,
   ibExpiryToDate,
   nearestStrike,
   selectContracts,
@@ -21,6 +20,7 @@ import {
   type ExpiryListing,
   type SelectedContract,
 } from "./chain-selection.js";
+import { effectiveDteRange } from "../../../scanner/engine/query-defaults.js";
 import { ContractLookup, type Underlying } from "./contract-lookup.js";
 import { optionContract, type OptionClass } from "./ib-contracts.js";
 import { competingSession, RETRY_DELAY_MS, subscriptionMissing, symbolNotFound } from "./ib-errors.js";
@@ -38,7 +38,6 @@ export interface ChainFetchOptions {
   readonly defaultVolatility: number;
   readonly maxContracts: number;
   readonly tailDeviations?: number | undefined;
-  readonly defaultDteSpan?: number | undefined;
   /** Whether the session is on delayed data (IB_MARKET_DATA_TYPE 3/4, or after falling back). */
   readonly isDelayed: () => boolean;
   /** The UNAVAILABLE a fetch fails with when the socket drops under it. */
@@ -164,7 +163,7 @@ export class ChainFetcher {
         strikesOf.set(date, group.strikes);
       }
     }
-    const expirations = selectExpirations(classOf.keys(), asOf, dteRange(query?.filters, this.options.defaultDteSpan));
+    const expirations = selectExpirations(classOf.keys(), asOf, effectiveDteRange(query?.filters));
     const listings = expirations.map((expiryDate) => ({ expiryDate, strikes: strikesOf.get(expiryDate) ?? [] }));
 
     // The straddle nearest the money of each expiration: its implied volatility sizes the windows.

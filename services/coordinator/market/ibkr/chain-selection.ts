@@ -5,13 +5,17 @@
 // side by the short-leg delta range, the long-leg delta cap and the largest width. Puts and
 // calls get separate windows, since no strategy uses a put where only a call could be.
 //
+// The filters are the query's as the engine will apply them: the caller's, with the engine's
+// defaults (query-defaults.ts) for what it left unset, the width bound's strike increment
+// read from the listed strikes the same way. A bare query fetches what its scan will use.
+//
 // Deltas become strikes by Black–Scholes at the at-the-money volatility estimate, which the
 // smile makes wrong in the wings; every bound is therefore taken at both a lower and a higher
 // volatility and the wider answer kept. Missing a contract costs a spread; an extra one costs
 // only a request.
-import type { ScanFilters } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { Strategy } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { ScanQuery, Strategy, type ScanFilters } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { daysToExpiry, expiryInstant, isCalendarDate, yearsToExpiry } from "../../../common/new-york-time.js";
+import { effectiveQuery, type DteRange } from "../../../scanner/engine/query-defaults.js";
 import { normalQuantile } from "./normal-quantile.js";
 
 export type ContractRight = "C" | "P";
@@ -23,14 +27,6 @@ export interface SelectedContract {
   readonly right: ContractRight;
 }
 
-/** Inclusive bounds, in calendar days to expiry. */
-export interface DteRange {
-  readonly minDte: number;
-  readonly maxDte: number;
-}
-
-/** A query without max_dte still needs a bound: a year of expirations is thousands of requests. */
-export const DEFAULT_DTE_SPAN = 60;
 /** The base window, in standard deviations of ln(S_T) at the ATM volatility: |Δ| ≈ 0.6% at its edge. */
 export const DEFAULT_TAIL_DEVIATIONS = 2.5;
 /** The smile moves a wing's volatility by tens of percent from ATM: bounds are taken at both factors. */
@@ -51,13 +47,6 @@ export function ibExpiryToDate(expiry: string): string | undefined {
 /** "2025-01-17" as IBKR writes it, "20250117". */
 export function dateToIbExpiry(date: string): string {
   return date.replaceAll("-", "");
-}
-
-/** The query's DTE range; without max_dte, DEFAULT_DTE_SPAN days past min_dte. */
-export function dteRange(filters: ScanFilters | undefined, defaultSpan = DEFAULT_DTE_SPAN): DteRange {
-  const minDte = Math.max(0, filters?.minDte ?? 0);
-  const maxDte = filters?.maxDte ?? minDte + defaultSpan;
-  return { minDte, maxDte };
 }
 
 /**
@@ -200,6 +189,7 @@ export interface SelectionInput {
   readonly volatilityOf: (expiryDate: string) => number;
   readonly rate: number;
   readonly dividendYield: number;
+  /** The caller's filters; the engine's defaults fill in what they leave unset. */
   readonly filters?: ScanFilters | undefined;
   readonly strategies?: readonly Strategy[] | undefined;
   /** At most this many contracts; the farthest from the money (in standard deviations) go first. */
@@ -214,10 +204,23 @@ export interface ChainSelection {
   readonly trimmed: number;
 }
 
+/**
+ * The filters the engine will apply to a chain of these listings: the caller's, completed by
+ * its defaults (the width bound from the listed strikes' increment at the money).
+ */
+export function effectiveFilters(input: Pick<SelectionInput, "asOf" | "spot" | "listings" | "filters">): ScanFilters | undefined {
+  const outline = {
+    spot: input.spot,
+    expirations: input.listings.map(({ expiryDate, strikes }) => ({ dte: daysToExpiry(input.asOf, expiryDate), strikes })),
+  };
+  return effectiveQuery(ScanQuery.fromPartial({ filters: input.filters }), outline).filters;
+}
+
 /** The contracts of a chain: every listed strike inside its right's window, for each expiration. */
 export function selectContracts(input: SelectionInput): ChainSelection {
   const { asOf, spot } = input;
   const rights = rightsFor(input.strategies);
+  const filters = effectiveFilters(input);
   const ranked: { contract: SelectedContract; distance: number }[] = [];
   for (const { expiryDate, strikes: listed } of input.listings) {
     const years = yearsToExpiry(asOf, expiryDate);
@@ -230,7 +233,7 @@ export function selectContracts(input: SelectionInput): ChainSelection {
       years,
       rate: input.rate,
       dividendYield: input.dividendYield,
-      filters: input.filters,
+      filters,
       strikes,
       ...(input.tailDeviations === undefined ? {} : { tailDeviations: input.tailDeviations }),
     });

@@ -10,7 +10,7 @@ import type { Logger } from "../../../common/logger.js";
 import type { ChainFeed, ChainRequest, FeedListener, MarketDataProvider } from "../market-data-provider.js";
 import { IBKR_SOURCE } from "./chain-assembly.js";
 import { ChainFetcher, type FetchCounts } from "./chain-fetch.js";
-import { DEFAULT_DTE_SPAN, DEFAULT_TAIL_DEVIATIONS } from "./chain-selection.js";
+import { DEFAULT_TAIL_DEVIATIONS } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
 import { IbConnection, type ConnectionState } from "./ib-connection.js";
 import { competingSession, connectivityLost, notConnected, providerClosed, type ConnectionNotice } from "./ib-errors.js";
@@ -52,8 +52,6 @@ export interface IbkrMarketOptions {
   readonly defaultVolatility?: number;
   /** Half-width of the strike window in standard deviations; default 2.5. */
   readonly strikeWindowDeviations?: number;
-  /** DTE span fetched when a query has no max_dte; default 60 days. */
-  readonly defaultDteSpan?: number;
   /** Reconnect backoff: first delay (default 250 ms), doubling up to the max (default 10 s). */
   readonly reconnectInitialDelayMs?: number;
   readonly reconnectMaxDelayMs?: number;
@@ -161,7 +159,6 @@ export class IbkrMarket implements MarketDataProvider {
       defaultVolatility: options.defaultVolatility ?? DEFAULT_VOLATILITY,
       maxContracts: options.maxContracts ?? DEFAULT_MAX_CONTRACTS,
       tailDeviations: options.strikeWindowDeviations ?? DEFAULT_TAIL_DEVIATIONS,
-      defaultDteSpan: options.defaultDteSpan ?? DEFAULT_DTE_SPAN,
       isDelayed: () => this.isDelayed(),
       notConnected: () => notConnected(options.host, options.port),
       onCompetingSession: (message) => {

@@ -223,15 +223,21 @@ func (PricingMode) EnumDescriptor() ([]byte, []int) {
 	return file_spreadscan_scanner_v1_query_proto_rawDescGZIP(), []int{2}
 }
 
-// ScanFilters narrow the candidate spreads. Every filter is optional; an absent filter
-// does not constrain. All given filters must hold for a spread to be returned.
+// ScanFilters narrow the candidate spreads. Every filter is optional. An absent filter does
+// not constrain, except the five that have a default a trader would choose (min_dte,
+// max_dte, min_short_delta, max_width, short_strikes_out_of_the_money): the scan fills
+// those in and reports what it applied in ScanResult.effective_query. A value the caller
+// gives always wins. All filters, given or defaulted, must hold for a spread to be returned.
 type ScanFilters struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Fewest calendar days to expiry, days (inclusive).
+	// Fewest calendar days to expiry, days (inclusive). Absent: 7, or max_dte when that is
+	// lower.
 	MinDte *uint32 `protobuf:"varint,1,opt,name=min_dte,json=minDte,proto3,oneof" json:"min_dte,omitempty"`
-	// Most calendar days to expiry, days (inclusive).
+	// Most calendar days to expiry, days (inclusive). Absent: 60, or min_dte + 30 when
+	// min_dte is given and that is larger.
 	MaxDte *uint32 `protobuf:"varint,2,opt,name=max_dte,json=maxDte,proto3,oneof" json:"max_dte,omitempty"`
-	// Smallest absolute delta of each short leg, fraction in [0, 1].
+	// Smallest absolute delta of each short leg, fraction in [0, 1]. Absent: 0.10, or
+	// max_short_delta when that is lower.
 	MinShortDelta *float64 `protobuf:"fixed64,3,opt,name=min_short_delta,json=minShortDelta,proto3,oneof" json:"min_short_delta,omitempty"`
 	// Largest absolute delta of each short leg, fraction in [0, 1].
 	MaxShortDelta *float64 `protobuf:"fixed64,4,opt,name=max_short_delta,json=maxShortDelta,proto3,oneof" json:"max_short_delta,omitempty"`
@@ -241,7 +247,9 @@ type ScanFilters struct {
 	// butterfly), dollars per share, always positive.
 	MinWidth *float64 `protobuf:"fixed64,6,opt,name=min_width,json=minWidth,proto3,oneof" json:"min_width,omitempty"`
 	// Largest distance between the strikes of a vertical (each wing of a condor or
-	// butterfly), dollars per share, always positive.
+	// butterfly), dollars per share, always positive. Absent: about 2% of the underlying
+	// price, rounded to the chain's strike increment and at least two increments, or
+	// min_width when that is larger.
 	MaxWidth *float64 `protobuf:"fixed64,7,opt,name=max_width,json=maxWidth,proto3,oneof" json:"max_width,omitempty"`
 	// Smallest net credit of credit strategies, dollars per share.
 	MinCredit *float64 `protobuf:"fixed64,8,opt,name=min_credit,json=minCredit,proto3,oneof" json:"min_credit,omitempty"`

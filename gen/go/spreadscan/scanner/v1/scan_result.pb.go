@@ -235,15 +235,24 @@ func (x *ScanTimings) GetTotalMs() float64 {
 }
 
 // ScanResult is the outcome of one scan: the top spreads and how they were found.
+//
+// What became of the candidates: every one the scan considered ends in exactly one of
+// candidates_rejected_by_leg_filters, candidates_rejected_by_spread_filters,
+// candidates_ranked_out and candidates_fully_evaluated, so those four sum to
+// candidates_considered.
 type ScanResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Underlying ticker.
 	Symbol string `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
 	// The best spreads, in the query's sort order, at most the query's limit.
 	Spreads []*Spread `protobuf:"bytes,2,rep,name=spreads,proto3" json:"spreads,omitempty"`
-	// Candidate spreads generated and checked against the filters, spreads.
+	// Deprecated: the same number as candidates_considered, which names it better (most of
+	// these candidates are never evaluated). Kept for clients that read it.
+	//
+	// Deprecated: Marked as deprecated in spreadscan/scanner/v1/scan_result.proto.
 	CandidatesEvaluated uint64 `protobuf:"varint,3,opt,name=candidates_evaluated,json=candidatesEvaluated,proto3" json:"candidates_evaluated,omitempty"`
-	// Candidate spreads that passed every filter, before the limit, spreads.
+	// Candidate spreads that passed every filter, before the limit, spreads:
+	// candidates_ranked_out plus candidates_fully_evaluated.
 	CandidatesPassed uint64 `protobuf:"varint,4,opt,name=candidates_passed,json=candidatesPassed,proto3" json:"candidates_passed,omitempty"`
 	// Quotes that could not form a leg, by reason; reasons with no quotes are left out.
 	SkippedQuotes []*SkippedQuotes `protobuf:"bytes,5,rep,name=skipped_quotes,json=skippedQuotes,proto3" json:"skipped_quotes,omitempty"`
@@ -258,9 +267,32 @@ type ScanResult struct {
 	// True when the chain's quotes were delayed rather than live.
 	Delayed bool `protobuf:"varint,10,opt,name=delayed,proto3" json:"delayed,omitempty"`
 	// Where the time went.
-	Timings       *ScanTimings `protobuf:"bytes,11,opt,name=timings,proto3" json:"timings,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Timings *ScanTimings `protobuf:"bytes,11,opt,name=timings,proto3" json:"timings,omitempty"`
+	// Candidate spreads the scan's loops went through, spreads: each pair of strikes in the
+	// width range of a vertical strategy asked for, and each iron condor or butterfly whose
+	// wings passed their leg filters, in every expiration of the DTE range.
+	CandidatesConsidered uint64 `protobuf:"varint,12,opt,name=candidates_considered,json=candidatesConsidered,proto3" json:"candidates_considered,omitempty"`
+	// Candidates dropped because a leg failed its leg filters (short or long delta, short
+	// implied volatility, out of the money, open interest, volume, bid-ask width, quote age)
+	// before any of the spread's own figures were computed, spreads.
+	CandidatesRejectedByLegFilters uint64 `protobuf:"varint,13,opt,name=candidates_rejected_by_leg_filters,json=candidatesRejectedByLegFilters,proto3" json:"candidates_rejected_by_leg_filters,omitempty"`
+	// Candidates whose legs passed but the spread failed a filter on its own figures (credit,
+	// debit, max loss, return on risk, POP, expected value, probability of touch, wing
+	// difference), or that are no spread at all (a credit spread collecting nothing), spreads.
+	CandidatesRejectedBySpreadFilters uint64 `protobuf:"varint,14,opt,name=candidates_rejected_by_spread_filters,json=candidatesRejectedBySpreadFilters,proto3" json:"candidates_rejected_by_spread_filters,omitempty"`
+	// Candidates that passed every filter but were dropped because they could not beat the
+	// worst spread kept at that moment, before all their figures were computed, spreads.
+	CandidatesRankedOut uint64 `protobuf:"varint,15,opt,name=candidates_ranked_out,json=candidatesRankedOut,proto3" json:"candidates_ranked_out,omitempty"`
+	// Candidates that passed every filter with every figure their filters and rank need
+	// computed, and were offered to the ranking, spreads.
+	CandidatesFullyEvaluated uint64 `protobuf:"varint,16,opt,name=candidates_fully_evaluated,json=candidatesFullyEvaluated,proto3" json:"candidates_fully_evaluated,omitempty"`
+	// The query as the scan applied it: the caller's fields as given, and every field the
+	// caller left unset that has a default (DTE range, short delta floor, width bound, sort,
+	// pricing, limit, score weights, strategies, out-of-the-money rule) filled in with the
+	// value used. Filters left unset here did not constrain.
+	EffectiveQuery *ScanQuery `protobuf:"bytes,17,opt,name=effective_query,json=effectiveQuery,proto3" json:"effective_query,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ScanResult) Reset() {
@@ -307,6 +339,7 @@ func (x *ScanResult) GetSpreads() []*Spread {
 	return nil
 }
 
+// Deprecated: Marked as deprecated in spreadscan/scanner/v1/scan_result.proto.
 func (x *ScanResult) GetCandidatesEvaluated() uint64 {
 	if x != nil {
 		return x.CandidatesEvaluated
@@ -366,6 +399,48 @@ func (x *ScanResult) GetDelayed() bool {
 func (x *ScanResult) GetTimings() *ScanTimings {
 	if x != nil {
 		return x.Timings
+	}
+	return nil
+}
+
+func (x *ScanResult) GetCandidatesConsidered() uint64 {
+	if x != nil {
+		return x.CandidatesConsidered
+	}
+	return 0
+}
+
+func (x *ScanResult) GetCandidatesRejectedByLegFilters() uint64 {
+	if x != nil {
+		return x.CandidatesRejectedByLegFilters
+	}
+	return 0
+}
+
+func (x *ScanResult) GetCandidatesRejectedBySpreadFilters() uint64 {
+	if x != nil {
+		return x.CandidatesRejectedBySpreadFilters
+	}
+	return 0
+}
+
+func (x *ScanResult) GetCandidatesRankedOut() uint64 {
+	if x != nil {
+		return x.CandidatesRankedOut
+	}
+	return 0
+}
+
+func (x *ScanResult) GetCandidatesFullyEvaluated() uint64 {
+	if x != nil {
+		return x.CandidatesFullyEvaluated
+	}
+	return 0
+}
+
+func (x *ScanResult) GetEffectiveQuery() *ScanQuery {
+	if x != nil {
+		return x.EffectiveQuery
 	}
 	return nil
 }
@@ -456,7 +531,7 @@ var File_spreadscan_scanner_v1_scan_result_proto protoreflect.FileDescriptor
 
 const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\n" +
-	"'spreadscan/scanner/v1/scan_result.proto\x12\x15spreadscan.scanner.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spreadscan/scanner/v1/spread.proto\"`\n" +
+	"'spreadscan/scanner/v1/scan_result.proto\x12\x15spreadscan.scanner.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!spreadscan/scanner/v1/query.proto\x1a\"spreadscan/scanner/v1/spread.proto\"`\n" +
 	"\rSkippedQuotes\x129\n" +
 	"\x06reason\x18\x01 \x01(\x0e2!.spreadscan.scanner.v1.SkipReasonR\x06reason\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x04R\x05count\"h\n" +
@@ -465,12 +540,12 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"prepare_ms\x18\x01 \x01(\x01R\tprepareMs\x12\x1f\n" +
 	"\vevaluate_ms\x18\x02 \x01(\x01R\n" +
 	"evaluateMs\x12\x19\n" +
-	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\xad\x04\n" +
+	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\xc1\a\n" +
 	"\n" +
 	"ScanResult\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x127\n" +
-	"\aspreads\x18\x02 \x03(\v2\x1d.spreadscan.scanner.v1.SpreadR\aspreads\x121\n" +
-	"\x14candidates_evaluated\x18\x03 \x01(\x04R\x13candidatesEvaluated\x12+\n" +
+	"\aspreads\x18\x02 \x03(\v2\x1d.spreadscan.scanner.v1.SpreadR\aspreads\x125\n" +
+	"\x14candidates_evaluated\x18\x03 \x01(\x04B\x02\x18\x01R\x13candidatesEvaluated\x12+\n" +
 	"\x11candidates_passed\x18\x04 \x01(\x04R\x10candidatesPassed\x12K\n" +
 	"\x0eskipped_quotes\x18\x05 \x03(\v2$.spreadscan.scanner.v1.SkippedQuotesR\rskippedQuotes\x12=\n" +
 	"\x1bquotes_with_computed_greeks\x18\x06 \x01(\x04R\x18quotesWithComputedGreeks\x12:\n" +
@@ -479,7 +554,13 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\x10underlying_price\x18\t \x01(\x01R\x0funderlyingPrice\x12\x18\n" +
 	"\adelayed\x18\n" +
 	" \x01(\bR\adelayed\x12<\n" +
-	"\atimings\x18\v \x01(\v2\".spreadscan.scanner.v1.ScanTimingsR\atimings\"\xbe\x01\n" +
+	"\atimings\x18\v \x01(\v2\".spreadscan.scanner.v1.ScanTimingsR\atimings\x123\n" +
+	"\x15candidates_considered\x18\f \x01(\x04R\x14candidatesConsidered\x12J\n" +
+	"\"candidates_rejected_by_leg_filters\x18\r \x01(\x04R\x1ecandidatesRejectedByLegFilters\x12P\n" +
+	"%candidates_rejected_by_spread_filters\x18\x0e \x01(\x04R!candidatesRejectedBySpreadFilters\x122\n" +
+	"\x15candidates_ranked_out\x18\x0f \x01(\x04R\x13candidatesRankedOut\x12<\n" +
+	"\x1acandidates_fully_evaluated\x18\x10 \x01(\x04R\x18candidatesFullyEvaluated\x12I\n" +
+	"\x0feffective_query\x18\x11 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x0eeffectiveQuery\"\xbe\x01\n" +
 	"\rSpreadsUpdate\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x18\n" +
 	"\ainitial\x18\x02 \x01(\bR\ainitial\x129\n" +
@@ -527,6 +608,7 @@ var file_spreadscan_scanner_v1_scan_result_proto_goTypes = []any{
 	(*SpreadsUpdate)(nil),         // 4: spreadscan.scanner.v1.SpreadsUpdate
 	(*Spread)(nil),                // 5: spreadscan.scanner.v1.Spread
 	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*ScanQuery)(nil),             // 7: spreadscan.scanner.v1.ScanQuery
 }
 var file_spreadscan_scanner_v1_scan_result_proto_depIdxs = []int32{
 	0, // 0: spreadscan.scanner.v1.SkippedQuotes.reason:type_name -> spreadscan.scanner.v1.SkipReason
@@ -534,12 +616,13 @@ var file_spreadscan_scanner_v1_scan_result_proto_depIdxs = []int32{
 	1, // 2: spreadscan.scanner.v1.ScanResult.skipped_quotes:type_name -> spreadscan.scanner.v1.SkippedQuotes
 	6, // 3: spreadscan.scanner.v1.ScanResult.chain_as_of:type_name -> google.protobuf.Timestamp
 	2, // 4: spreadscan.scanner.v1.ScanResult.timings:type_name -> spreadscan.scanner.v1.ScanTimings
-	3, // 5: spreadscan.scanner.v1.SpreadsUpdate.result:type_name -> spreadscan.scanner.v1.ScanResult
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	7, // 5: spreadscan.scanner.v1.ScanResult.effective_query:type_name -> spreadscan.scanner.v1.ScanQuery
+	3, // 6: spreadscan.scanner.v1.SpreadsUpdate.result:type_name -> spreadscan.scanner.v1.ScanResult
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_scanner_v1_scan_result_proto_init() }
@@ -547,6 +630,7 @@ func file_spreadscan_scanner_v1_scan_result_proto_init() {
 	if File_spreadscan_scanner_v1_scan_result_proto != nil {
 		return
 	}
+	file_spreadscan_scanner_v1_query_proto_init()
 	file_spreadscan_scanner_v1_spread_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -216,19 +216,31 @@ export function pricingModeToJSON(object: PricingMode): string {
 }
 
 /**
- * ScanFilters narrow the candidate spreads. Every filter is optional; an absent filter
- * does not constrain. All given filters must hold for a spread to be returned.
+ * ScanFilters narrow the candidate spreads. Every filter is optional. An absent filter does
+ * not constrain, except the five that have a default a trader would choose (min_dte,
+ * max_dte, min_short_delta, max_width, short_strikes_out_of_the_money): the scan fills
+ * those in and reports what it applied in ScanResult.effective_query. A value the caller
+ * gives always wins. All filters, given or defaulted, must hold for a spread to be returned.
  */
 export interface ScanFilters {
-  /** Fewest calendar days to expiry, days (inclusive). */
+  /**
+   * Fewest calendar days to expiry, days (inclusive). Absent: 7, or max_dte when that is
+   * lower.
+   */
   minDte?:
     | number
     | undefined;
-  /** Most calendar days to expiry, days (inclusive). */
+  /**
+   * Most calendar days to expiry, days (inclusive). Absent: 60, or min_dte + 30 when
+   * min_dte is given and that is larger.
+   */
   maxDte?:
     | number
     | undefined;
-  /** Smallest absolute delta of each short leg, fraction in [0, 1]. */
+  /**
+   * Smallest absolute delta of each short leg, fraction in [0, 1]. Absent: 0.10, or
+   * max_short_delta when that is lower.
+   */
   minShortDelta?:
     | number
     | undefined;
@@ -249,7 +261,9 @@ export interface ScanFilters {
     | undefined;
   /**
    * Largest distance between the strikes of a vertical (each wing of a condor or
-   * butterfly), dollars per share, always positive.
+   * butterfly), dollars per share, always positive. Absent: about 2% of the underlying
+   * price, rounded to the chain's strike increment and at least two increments, or
+   * min_width when that is larger.
    */
   maxWidth?:
     | number

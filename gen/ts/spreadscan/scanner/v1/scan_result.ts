@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { ScanQuery } from "./query.js";
 import { Spread } from "./spread.js";
 
 export const protobufPackage = "spreadscan.scanner.v1";
@@ -144,15 +145,30 @@ export interface ScanTimings {
   totalMs: number;
 }
 
-/** ScanResult is the outcome of one scan: the top spreads and how they were found. */
+/**
+ * ScanResult is the outcome of one scan: the top spreads and how they were found.
+ *
+ * What became of the candidates: every one the scan considered ends in exactly one of
+ * candidates_rejected_by_leg_filters, candidates_rejected_by_spread_filters,
+ * candidates_ranked_out and candidates_fully_evaluated, so those four sum to
+ * candidates_considered.
+ */
 export interface ScanResult {
   /** Underlying ticker. */
   symbol: string;
   /** The best spreads, in the query's sort order, at most the query's limit. */
   spreads: Spread[];
-  /** Candidate spreads generated and checked against the filters, spreads. */
+  /**
+   * Deprecated: the same number as candidates_considered, which names it better (most of
+   * these candidates are never evaluated). Kept for clients that read it.
+   *
+   * @deprecated
+   */
   candidatesEvaluated: bigint;
-  /** Candidate spreads that passed every filter, before the limit, spreads. */
+  /**
+   * Candidate spreads that passed every filter, before the limit, spreads:
+   * candidates_ranked_out plus candidates_fully_evaluated.
+   */
   candidatesPassed: bigint;
   /** Quotes that could not form a leg, by reason; reasons with no quotes are left out. */
   skippedQuotes: SkippedQuotes[];
@@ -169,7 +185,44 @@ export interface ScanResult {
   /** True when the chain's quotes were delayed rather than live. */
   delayed: boolean;
   /** Where the time went. */
-  timings?: ScanTimings | undefined;
+  timings?:
+    | ScanTimings
+    | undefined;
+  /**
+   * Candidate spreads the scan's loops went through, spreads: each pair of strikes in the
+   * width range of a vertical strategy asked for, and each iron condor or butterfly whose
+   * wings passed their leg filters, in every expiration of the DTE range.
+   */
+  candidatesConsidered: bigint;
+  /**
+   * Candidates dropped because a leg failed its leg filters (short or long delta, short
+   * implied volatility, out of the money, open interest, volume, bid-ask width, quote age)
+   * before any of the spread's own figures were computed, spreads.
+   */
+  candidatesRejectedByLegFilters: bigint;
+  /**
+   * Candidates whose legs passed but the spread failed a filter on its own figures (credit,
+   * debit, max loss, return on risk, POP, expected value, probability of touch, wing
+   * difference), or that are no spread at all (a credit spread collecting nothing), spreads.
+   */
+  candidatesRejectedBySpreadFilters: bigint;
+  /**
+   * Candidates that passed every filter but were dropped because they could not beat the
+   * worst spread kept at that moment, before all their figures were computed, spreads.
+   */
+  candidatesRankedOut: bigint;
+  /**
+   * Candidates that passed every filter with every figure their filters and rank need
+   * computed, and were offered to the ranking, spreads.
+   */
+  candidatesFullyEvaluated: bigint;
+  /**
+   * The query as the scan applied it: the caller's fields as given, and every field the
+   * caller left unset that has a default (DTE range, short delta floor, width bound, sort,
+   * pricing, limit, score weights, strategies, out-of-the-money rule) filled in with the
+   * value used. Filters left unset here did not constrain.
+   */
+  effectiveQuery?: ScanQuery | undefined;
 }
 
 /** SpreadsUpdate is one message of a live watch: always the full top N, plus what changed. */
@@ -402,6 +455,12 @@ function createBaseScanResult(): ScanResult {
     underlyingPrice: 0,
     delayed: false,
     timings: undefined,
+    candidatesConsidered: 0n,
+    candidatesRejectedByLegFilters: 0n,
+    candidatesRejectedBySpreadFilters: 0n,
+    candidatesRankedOut: 0n,
+    candidatesFullyEvaluated: 0n,
+    effectiveQuery: undefined,
   };
 }
 
@@ -453,6 +512,45 @@ export const ScanResult: MessageFns<ScanResult> = {
     }
     if (message.timings !== undefined) {
       ScanTimings.encode(message.timings, writer.uint32(90).fork()).join();
+    }
+    if (message.candidatesConsidered !== 0n) {
+      if (BigInt.asUintN(64, message.candidatesConsidered) !== message.candidatesConsidered) {
+        throw new globalThis.Error("value provided for field message.candidatesConsidered of type uint64 too large");
+      }
+      writer.uint32(96).uint64(message.candidatesConsidered);
+    }
+    if (message.candidatesRejectedByLegFilters !== 0n) {
+      if (BigInt.asUintN(64, message.candidatesRejectedByLegFilters) !== message.candidatesRejectedByLegFilters) {
+        throw new globalThis.Error(
+          "value provided for field message.candidatesRejectedByLegFilters of type uint64 too large",
+        );
+      }
+      writer.uint32(104).uint64(message.candidatesRejectedByLegFilters);
+    }
+    if (message.candidatesRejectedBySpreadFilters !== 0n) {
+      if (BigInt.asUintN(64, message.candidatesRejectedBySpreadFilters) !== message.candidatesRejectedBySpreadFilters) {
+        throw new globalThis.Error(
+          "value provided for field message.candidatesRejectedBySpreadFilters of type uint64 too large",
+        );
+      }
+      writer.uint32(112).uint64(message.candidatesRejectedBySpreadFilters);
+    }
+    if (message.candidatesRankedOut !== 0n) {
+      if (BigInt.asUintN(64, message.candidatesRankedOut) !== message.candidatesRankedOut) {
+        throw new globalThis.Error("value provided for field message.candidatesRankedOut of type uint64 too large");
+      }
+      writer.uint32(120).uint64(message.candidatesRankedOut);
+    }
+    if (message.candidatesFullyEvaluated !== 0n) {
+      if (BigInt.asUintN(64, message.candidatesFullyEvaluated) !== message.candidatesFullyEvaluated) {
+        throw new globalThis.Error(
+          "value provided for field message.candidatesFullyEvaluated of type uint64 too large",
+        );
+      }
+      writer.uint32(128).uint64(message.candidatesFullyEvaluated);
+    }
+    if (message.effectiveQuery !== undefined) {
+      ScanQuery.encode(message.effectiveQuery, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -558,6 +656,54 @@ export const ScanResult: MessageFns<ScanResult> = {
             message.timings = ScanTimings.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.candidatesConsidered = reader.uint64() as bigint;
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.candidatesRejectedByLegFilters = reader.uint64() as bigint;
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.candidatesRejectedBySpreadFilters = reader.uint64() as bigint;
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.candidatesRankedOut = reader.uint64() as bigint;
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.candidatesFullyEvaluated = reader.uint64() as bigint;
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.effectiveQuery = ScanQuery.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -611,6 +757,36 @@ export const ScanResult: MessageFns<ScanResult> = {
         : 0,
       delayed: isSet(object.delayed) ? globalThis.Boolean(object.delayed) : false,
       timings: isSet(object.timings) ? ScanTimings.fromJSON(object.timings) : undefined,
+      candidatesConsidered: isSet(object.candidatesConsidered)
+        ? BigInt(object.candidatesConsidered)
+        : isSet(object.candidates_considered)
+        ? BigInt(object.candidates_considered)
+        : 0n,
+      candidatesRejectedByLegFilters: isSet(object.candidatesRejectedByLegFilters)
+        ? BigInt(object.candidatesRejectedByLegFilters)
+        : isSet(object.candidates_rejected_by_leg_filters)
+        ? BigInt(object.candidates_rejected_by_leg_filters)
+        : 0n,
+      candidatesRejectedBySpreadFilters: isSet(object.candidatesRejectedBySpreadFilters)
+        ? BigInt(object.candidatesRejectedBySpreadFilters)
+        : isSet(object.candidates_rejected_by_spread_filters)
+        ? BigInt(object.candidates_rejected_by_spread_filters)
+        : 0n,
+      candidatesRankedOut: isSet(object.candidatesRankedOut)
+        ? BigInt(object.candidatesRankedOut)
+        : isSet(object.candidates_ranked_out)
+        ? BigInt(object.candidates_ranked_out)
+        : 0n,
+      candidatesFullyEvaluated: isSet(object.candidatesFullyEvaluated)
+        ? BigInt(object.candidatesFullyEvaluated)
+        : isSet(object.candidates_fully_evaluated)
+        ? BigInt(object.candidates_fully_evaluated)
+        : 0n,
+      effectiveQuery: isSet(object.effectiveQuery)
+        ? ScanQuery.fromJSON(object.effectiveQuery)
+        : isSet(object.effective_query)
+        ? ScanQuery.fromJSON(object.effective_query)
+        : undefined,
     };
   },
 
@@ -649,6 +825,24 @@ export const ScanResult: MessageFns<ScanResult> = {
     if (message.timings !== undefined) {
       obj.timings = ScanTimings.toJSON(message.timings);
     }
+    if (message.candidatesConsidered !== 0n) {
+      obj.candidatesConsidered = message.candidatesConsidered.toString();
+    }
+    if (message.candidatesRejectedByLegFilters !== 0n) {
+      obj.candidatesRejectedByLegFilters = message.candidatesRejectedByLegFilters.toString();
+    }
+    if (message.candidatesRejectedBySpreadFilters !== 0n) {
+      obj.candidatesRejectedBySpreadFilters = message.candidatesRejectedBySpreadFilters.toString();
+    }
+    if (message.candidatesRankedOut !== 0n) {
+      obj.candidatesRankedOut = message.candidatesRankedOut.toString();
+    }
+    if (message.candidatesFullyEvaluated !== 0n) {
+      obj.candidatesFullyEvaluated = message.candidatesFullyEvaluated.toString();
+    }
+    if (message.effectiveQuery !== undefined) {
+      obj.effectiveQuery = ScanQuery.toJSON(message.effectiveQuery);
+    }
     return obj;
   },
 
@@ -678,6 +872,27 @@ export const ScanResult: MessageFns<ScanResult> = {
     message.delayed = object.delayed ?? false;
     message.timings = (object.timings !== undefined && object.timings !== null)
       ? ScanTimings.fromPartial(object.timings)
+      : undefined;
+    message.candidatesConsidered = (object.candidatesConsidered !== undefined && object.candidatesConsidered !== null)
+      ? BigInt(object.candidatesConsidered)
+      : 0n;
+    message.candidatesRejectedByLegFilters =
+      (object.candidatesRejectedByLegFilters !== undefined && object.candidatesRejectedByLegFilters !== null)
+        ? BigInt(object.candidatesRejectedByLegFilters)
+        : 0n;
+    message.candidatesRejectedBySpreadFilters =
+      (object.candidatesRejectedBySpreadFilters !== undefined && object.candidatesRejectedBySpreadFilters !== null)
+        ? BigInt(object.candidatesRejectedBySpreadFilters)
+        : 0n;
+    message.candidatesRankedOut = (object.candidatesRankedOut !== undefined && object.candidatesRankedOut !== null)
+      ? BigInt(object.candidatesRankedOut)
+      : 0n;
+    message.candidatesFullyEvaluated =
+      (object.candidatesFullyEvaluated !== undefined && object.candidatesFullyEvaluated !== null)
+        ? BigInt(object.candidatesFullyEvaluated)
+        : 0n;
+    message.effectiveQuery = (object.effectiveQuery !== undefined && object.effectiveQuery !== null)
+      ? ScanQuery.fromPartial(object.effectiveQuery)
       : undefined;
     return message;
   },

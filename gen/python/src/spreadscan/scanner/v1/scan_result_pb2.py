@@ -23,24 +23,27 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from spreadscan.scanner.v1 import query_pb2 as spreadscan_dot_scanner_dot_v1_dot_query__pb2
 from spreadscan.scanner.v1 import spread_pb2 as spreadscan_dot_scanner_dot_v1_dot_spread__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'spreadscan/scanner/v1/scan_result.proto\x12\x15spreadscan.scanner.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"spreadscan/scanner/v1/spread.proto\"`\n\rSkippedQuotes\x12\x39\n\x06reason\x18\x01 \x01(\x0e\x32!.spreadscan.scanner.v1.SkipReasonR\x06reason\x12\x14\n\x05\x63ount\x18\x02 \x01(\x04R\x05\x63ount\"h\n\x0bScanTimings\x12\x1d\n\nprepare_ms\x18\x01 \x01(\x01R\tprepareMs\x12\x1f\n\x0b\x65valuate_ms\x18\x02 \x01(\x01R\nevaluateMs\x12\x19\n\x08total_ms\x18\x03 \x01(\x01R\x07totalMs\"\xad\x04\n\nScanResult\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x37\n\x07spreads\x18\x02 \x03(\x0b\x32\x1d.spreadscan.scanner.v1.SpreadR\x07spreads\x12\x31\n\x14\x63\x61ndidates_evaluated\x18\x03 \x01(\x04R\x13\x63\x61ndidatesEvaluated\x12+\n\x11\x63\x61ndidates_passed\x18\x04 \x01(\x04R\x10\x63\x61ndidatesPassed\x12K\n\x0eskipped_quotes\x18\x05 \x03(\x0b\x32$.spreadscan.scanner.v1.SkippedQuotesR\rskippedQuotes\x12=\n\x1bquotes_with_computed_greeks\x18\x06 \x01(\x04R\x18quotesWithComputedGreeks\x12:\n\x0b\x63hain_as_of\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tchainAsOf\x12#\n\rchain_version\x18\x08 \x01(\x04R\x0c\x63hainVersion\x12)\n\x10underlying_price\x18\t \x01(\x01R\x0funderlyingPrice\x12\x18\n\x07\x64\x65layed\x18\n \x01(\x08R\x07\x64\x65layed\x12<\n\x07timings\x18\x0b \x01(\x0b\x32\".spreadscan.scanner.v1.ScanTimingsR\x07timings\"\xbe\x01\n\rSpreadsUpdate\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x18\n\x07initial\x18\x02 \x01(\x08R\x07initial\x12\x39\n\x06result\x18\x03 \x01(\x0b\x32!.spreadscan.scanner.v1.ScanResultR\x06result\x12\x1b\n\tadded_ids\x18\x04 \x03(\tR\x08\x61\x64\x64\x65\x64Ids\x12\x1f\n\x0bremoved_ids\x18\x05 \x03(\tR\nremovedIds*\x88\x03\n\nSkipReason\x12\x1b\n\x17SKIP_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12SKIP_REASON_NO_BID\x10\x01\x12\x16\n\x12SKIP_REASON_NO_ASK\x10\x02\x12\x17\n\x13SKIP_REASON_CROSSED\x10\x03\x12\x16\n\x12SKIP_REASON_LOCKED\x10\x04\x12\x15\n\x11SKIP_REASON_STALE\x10\x05\x12\x1e\n\x1aSKIP_REASON_INVALID_STRIKE\x10\x06\x12\x1d\n\x19SKIP_REASON_INVALID_PRICE\x10\x07\x12\x1d\n\x19SKIP_REASON_UNKNOWN_RIGHT\x10\x08\x12#\n\x1fSKIP_REASON_INVALID_EXPIRY_DATE\x10\t\x12\x17\n\x13SKIP_REASON_EXPIRED\x10\n\x12\"\n\x1eSKIP_REASON_DUPLICATE_CONTRACT\x10\x0b\x12%\n!SKIP_REASON_NO_IMPLIED_VOLATILITY\x10\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'spreadscan/scanner/v1/scan_result.proto\x12\x15spreadscan.scanner.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!spreadscan/scanner/v1/query.proto\x1a\"spreadscan/scanner/v1/spread.proto\"`\n\rSkippedQuotes\x12\x39\n\x06reason\x18\x01 \x01(\x0e\x32!.spreadscan.scanner.v1.SkipReasonR\x06reason\x12\x14\n\x05\x63ount\x18\x02 \x01(\x04R\x05\x63ount\"h\n\x0bScanTimings\x12\x1d\n\nprepare_ms\x18\x01 \x01(\x01R\tprepareMs\x12\x1f\n\x0b\x65valuate_ms\x18\x02 \x01(\x01R\nevaluateMs\x12\x19\n\x08total_ms\x18\x03 \x01(\x01R\x07totalMs\"\xc1\x07\n\nScanResult\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x37\n\x07spreads\x18\x02 \x03(\x0b\x32\x1d.spreadscan.scanner.v1.SpreadR\x07spreads\x12\x35\n\x14\x63\x61ndidates_evaluated\x18\x03 \x01(\x04\x42\x02\x18\x01R\x13\x63\x61ndidatesEvaluated\x12+\n\x11\x63\x61ndidates_passed\x18\x04 \x01(\x04R\x10\x63\x61ndidatesPassed\x12K\n\x0eskipped_quotes\x18\x05 \x03(\x0b\x32$.spreadscan.scanner.v1.SkippedQuotesR\rskippedQuotes\x12=\n\x1bquotes_with_computed_greeks\x18\x06 \x01(\x04R\x18quotesWithComputedGreeks\x12:\n\x0b\x63hain_as_of\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tchainAsOf\x12#\n\rchain_version\x18\x08 \x01(\x04R\x0c\x63hainVersion\x12)\n\x10underlying_price\x18\t \x01(\x01R\x0funderlyingPrice\x12\x18\n\x07\x64\x65layed\x18\n \x01(\x08R\x07\x64\x65layed\x12<\n\x07timings\x18\x0b \x01(\x0b\x32\".spreadscan.scanner.v1.ScanTimingsR\x07timings\x12\x33\n\x15\x63\x61ndidates_considered\x18\x0c \x01(\x04R\x14\x63\x61ndidatesConsidered\x12J\n\"candidates_rejected_by_leg_filters\x18\r \x01(\x04R\x1e\x63\x61ndidatesRejectedByLegFilters\x12P\n%candidates_rejected_by_spread_filters\x18\x0e \x01(\x04R!candidatesRejectedBySpreadFilters\x12\x32\n\x15\x63\x61ndidates_ranked_out\x18\x0f \x01(\x04R\x13\x63\x61ndidatesRankedOut\x12<\n\x1a\x63\x61ndidates_fully_evaluated\x18\x10 \x01(\x04R\x18\x63\x61ndidatesFullyEvaluated\x12I\n\x0f\x65\x66\x66\x65\x63tive_query\x18\x11 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x0e\x65\x66\x66\x65\x63tiveQuery\"\xbe\x01\n\rSpreadsUpdate\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x18\n\x07initial\x18\x02 \x01(\x08R\x07initial\x12\x39\n\x06result\x18\x03 \x01(\x0b\x32!.spreadscan.scanner.v1.ScanResultR\x06result\x12\x1b\n\tadded_ids\x18\x04 \x03(\tR\x08\x61\x64\x64\x65\x64Ids\x12\x1f\n\x0bremoved_ids\x18\x05 \x03(\tR\nremovedIds*\x88\x03\n\nSkipReason\x12\x1b\n\x17SKIP_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12SKIP_REASON_NO_BID\x10\x01\x12\x16\n\x12SKIP_REASON_NO_ASK\x10\x02\x12\x17\n\x13SKIP_REASON_CROSSED\x10\x03\x12\x16\n\x12SKIP_REASON_LOCKED\x10\x04\x12\x15\n\x11SKIP_REASON_STALE\x10\x05\x12\x1e\n\x1aSKIP_REASON_INVALID_STRIKE\x10\x06\x12\x1d\n\x19SKIP_REASON_INVALID_PRICE\x10\x07\x12\x1d\n\x19SKIP_REASON_UNKNOWN_RIGHT\x10\x08\x12#\n\x1fSKIP_REASON_INVALID_EXPIRY_DATE\x10\t\x12\x17\n\x13SKIP_REASON_EXPIRED\x10\n\x12\"\n\x1eSKIP_REASON_DUPLICATE_CONTRACT\x10\x0b\x12%\n!SKIP_REASON_NO_IMPLIED_VOLATILITY\x10\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'spreadscan.scanner.v1.scan_result_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SKIPREASON']._serialized_start=1093
-  _globals['_SKIPREASON']._serialized_end=1485
-  _globals['_SKIPPEDQUOTES']._serialized_start=135
-  _globals['_SKIPPEDQUOTES']._serialized_end=231
-  _globals['_SCANTIMINGS']._serialized_start=233
-  _globals['_SCANTIMINGS']._serialized_end=337
-  _globals['_SCANRESULT']._serialized_start=340
-  _globals['_SCANRESULT']._serialized_end=897
-  _globals['_SPREADSUPDATE']._serialized_start=900
-  _globals['_SPREADSUPDATE']._serialized_end=1090
+  _globals['_SCANRESULT'].fields_by_name['candidates_evaluated']._loaded_options = None
+  _globals['_SCANRESULT'].fields_by_name['candidates_evaluated']._serialized_options = b'\030\001'
+  _globals['_SKIPREASON']._serialized_start=1532
+  _globals['_SKIPREASON']._serialized_end=1924
+  _globals['_SKIPPEDQUOTES']._serialized_start=170
+  _globals['_SKIPPEDQUOTES']._serialized_end=266
+  _globals['_SCANTIMINGS']._serialized_start=268
+  _globals['_SCANTIMINGS']._serialized_end=372
+  _globals['_SCANRESULT']._serialized_start=375
+  _globals['_SCANRESULT']._serialized_end=1336
+  _globals['_SPREADSUPDATE']._serialized_start=1339
+  _globals['_SPREADSUPDATE']._serialized_end=1529
 # @@protoc_insertion_point(module_scope)

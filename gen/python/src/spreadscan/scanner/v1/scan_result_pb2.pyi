@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from spreadscan.scanner.v1 import query_pb2 as _query_pb2
 from spreadscan.scanner.v1 import spread_pb2 as _spread_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -59,7 +60,7 @@ class ScanTimings(_message.Message):
     def __init__(self, prepare_ms: _Optional[float] = ..., evaluate_ms: _Optional[float] = ..., total_ms: _Optional[float] = ...) -> None: ...
 
 class ScanResult(_message.Message):
-    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings")
+    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SPREADS_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +72,12 @@ class ScanResult(_message.Message):
     UNDERLYING_PRICE_FIELD_NUMBER: _ClassVar[int]
     DELAYED_FIELD_NUMBER: _ClassVar[int]
     TIMINGS_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_CONSIDERED_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_REJECTED_BY_LEG_FILTERS_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_REJECTED_BY_SPREAD_FILTERS_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_RANKED_OUT_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_FULLY_EVALUATED_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_QUERY_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     spreads: _containers.RepeatedCompositeFieldContainer[_spread_pb2.Spread]
     candidates_evaluated: int
@@ -82,7 +89,13 @@ class ScanResult(_message.Message):
     underlying_price: float
     delayed: bool
     timings: ScanTimings
-    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ...) -> None: ...
+    candidates_considered: int
+    candidates_rejected_by_leg_filters: int
+    candidates_rejected_by_spread_filters: int
+    candidates_ranked_out: int
+    candidates_fully_evaluated: int
+    effective_query: _query_pb2.ScanQuery
+    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ...) -> None: ...
 
 class SpreadsUpdate(_message.Message):
     __slots__ = ("sequence", "initial", "result", "added_ids", "removed_ids")

@@ -1,0 +1,80 @@
+// The query a scan applied (ScanResult.effective_query), compactly, for the header of the
+// results: "DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $12 · all strategies · by score", then
+// whatever else the caller set. --json has every field.
+import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
+import { PricingMode, ScanFilters, SortKey, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { ALL_STRATEGIES, DEFAULT_SCORE_WEIGHTS } from "../scanner/engine/index.js";
+import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
+
+const SORT_WORDS: ReadonlyMap<SortKey, string> = new Map([
+  [SortKey.SORT_KEY_SCORE, "score"],
+  [SortKey.SORT_KEY_POP, "POP"],
+  [SortKey.SORT_KEY_EXPECTED_VALUE, "expected value"],
+  [SortKey.SORT_KEY_RETURN_ON_RISK, "return on risk"],
+  [SortKey.SORT_KEY_CREDIT, "credit"],
+  [SortKey.SORT_KEY_CREDIT_TO_WIDTH, "credit/width"],
+  [SortKey.SORT_KEY_MAX_LOSS, "max loss"],
+  [SortKey.SORT_KEY_PROBABILITY_OF_TOUCH, "probability of touch"],
+]);
+
+/** The filters the header always describes (when set); the others are listed by name. */
+const DESCRIBED = new Set<keyof ScanFilters>(["minDte", "maxDte", "minShortDelta", "maxShortDelta", "minWidth", "maxWidth", "shortStrikesOutOfTheMoney"]);
+
+/** At least two decimals (0.10), more when the value has them (0.125). */
+function fraction(value: number): string {
+  const two = value.toFixed(2);
+  return Number(two) === value ? two : String(value);
+}
+
+/** Whole dollars bare ($12), others to the cent or finer ($7.50, $0.125). */
+function dollars(value: number): string {
+  if (Number.isInteger(value)) return `$${value}`;
+  const cents = value.toFixed(2);
+  return `$${Number(cents) === value ? cents : String(value)}`;
+}
+
+/** "NAME low–high", "NAME ≥ low", "NAME ≤ high", or nothing. */
+function range(name: string, low: number | undefined, high: number | undefined, format: (value: number) => string): string[] {
+  if (low !== undefined && high !== undefined) return [low === high ? `${name} ${format(low)}` : `${name} ${format(low)}–${format(high)}`];
+  if (low !== undefined) return [`${name} ≥ ${format(low)}`];
+  if (high !== undefined) return [`${name} ≤ ${format(high)}`];
+  return [];
+}
+
+function kebab(camel: string): string {
+  return camel.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function duration({ seconds, nanos }: Duration): string {
+  return `${Number(seconds) + nanos / 1e9}s`;
+}
+
+/** The filters the caller set beyond those described, as "min-pop 0.6". */
+function otherFilters(filters: ScanFilters): string[] {
+  return Object.entries(filters)
+    .filter(([key, value]) => value !== undefined && !DESCRIBED.has(key as keyof ScanFilters))
+    .map(([key, value]) => `${kebab(key)} ${typeof value === "object" ? duration(value as Duration) : String(value as number | bigint)}`);
+}
+
+/** The parts of the description, each to be joined with " · " (and wrapped between). */
+export function appliedQueryParts(query: ScanQuery): string[] {
+  const filters = query.filters ?? ScanFilters.fromPartial({});
+  const strategies = new Set(query.strategies);
+  const allStrategies = ALL_STRATEGIES.every((strategy) => strategies.has(strategy));
+  const weights = query.scoreWeights;
+  const defaultWeights =
+    (weights?.expectedValuePerRisk ?? DEFAULT_SCORE_WEIGHTS.expectedValuePerRisk) === DEFAULT_SCORE_WEIGHTS.expectedValuePerRisk &&
+    (weights?.pop ?? DEFAULT_SCORE_WEIGHTS.pop) === DEFAULT_SCORE_WEIGHTS.pop &&
+    (weights?.liquidity ?? DEFAULT_SCORE_WEIGHTS.liquidity) === DEFAULT_SCORE_WEIGHTS.liquidity;
+  return [
+    ...range("DTE", filters.minDte, filters.maxDte, String),
+    ...range("short |Δ|", filters.minShortDelta, filters.maxShortDelta, fraction),
+    ...range("width", filters.minWidth, filters.maxWidth, dollars),
+    allStrategies ? "all strategies" : query.strategies.map((strategy) => STRATEGY_FLAG_NAMES.get(strategy) ?? String(strategy)).join(", "),
+    `by ${SORT_WORDS.get(query.sort) ?? "score"}`,
+    ...(query.pricing === PricingMode.PRICING_MODE_NATURAL ? ["natural fills"] : []),
+    ...(filters.shortStrikesOutOfTheMoney === false ? ["shorts may be in the money"] : []),
+    ...(defaultWeights || !weights ? [] : [`score weights ${weights.expectedValuePerRisk ?? 0}/${weights.pop ?? 0}/${weights.liquidity ?? 0} (EV/POP/liquidity)`]),
+    ...otherFilters(filters),
+  ];
+}
