@@ -13,7 +13,7 @@ import type { JobManager } from "./jobs/job-manager.js";
 import type { ScanJob } from "./jobs/scan-job.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { fetchFailureKind } from "./market/provider-failures.js";
-import type { ScanCache } from "./scan-cache.js";
+import type { CachedScan, ScanCache } from "./scan-cache.js";
 
 /** What the coordinator needs of the backpressure handler. */
 export interface Pacer {
@@ -33,8 +33,10 @@ export interface ScanAnswer {
   readonly result: ScanResult;
   readonly cacheHit: boolean;
   readonly jobId: string;
-  /** Present when the answer is an older result given because a fresh one could not be had: how old it is. */
-  readonly staleAgeMs?: number;
+  /** True when this is an older result given because a fresh one could not be had. */
+  readonly stale: boolean;
+  /** How old a cached result is (a cache hit, stale or not); absent for a result computed for this call. */
+  readonly ageMs?: number;
 }
 
 export interface CoordinatorScansOptions {
@@ -77,7 +79,7 @@ export class CoordinatorScans {
       const cached = bypassCache ? undefined : this.options.cache.get(key);
       if (cached) {
         metrics.scanAnswered({ cacheHit: true });
-        return { result: cached.result, cacheHit: true, jobId: cached.jobId };
+        return { result: cached.result, cacheHit: true, jobId: cached.jobId, stale: false, ageMs: this.ageOf(cached) };
       }
       // Refused before it queues: behind running jobs it would wait only to be refused.
       this.options.scanner.refuseWhileCircuitOpen();
@@ -85,7 +87,7 @@ export class CoordinatorScans {
       const finished = await unlessAborted(job.finished, signal);
       const result = outcomeOf(finished);
       metrics.scanAnswered({ cacheHit: false });
-      return { result, cacheHit: false, jobId: finished.id };
+      return { result, cacheHit: false, jobId: finished.id, stale: false };
     } catch (error) {
       // A caller who bypassed the cache asked for a fresh result or none.
       const stale = signal.aborted || bypassCache ? undefined : this.staleAnswer(key, error);
@@ -107,7 +109,11 @@ export class CoordinatorScans {
     if (!(error instanceof RpcError) || error.code !== status.UNAVAILABLE) return undefined;
     const last = this.options.cache.lastResult(key);
     if (!last) return undefined;
-    return { result: last.result, cacheHit: true, jobId: last.jobId, staleAgeMs: Math.max(0, this.now() - last.storedAt) };
+    return { result: last.result, cacheHit: true, jobId: last.jobId, stale: true, ageMs: this.ageOf(last) };
+  }
+
+  private ageOf(entry: CachedScan): number {
+    return Math.max(0, this.now() - entry.storedAt);
   }
 
   /** A job for the scan, returned at once: born finished when the cache has the answer. */

@@ -30,7 +30,8 @@ import { tickerOf } from "../common/ticker.js";
 import { EngineInputError, resolveQuery } from "../scanner/engine/index.js";
 import { normalizedQueryKey } from "../scanner/query-key.js";
 import type { CoordinatorMetrics } from "./coordinator-metrics.js";
-import type { CoordinatorScans } from "./coordinator-scans.js";
+import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
+import type { CoordinatorScans, ScanAnswer } from "./coordinator-scans.js";
 import type { JobEvent, JobManager } from "./jobs/job-manager.js";
 import { durationOf, errorStatusOf, FINISHED_STATES, jobMessage } from "./jobs/scan-job.js";
 import type { SpreadFeeds } from "./spread-feeds.js";
@@ -124,8 +125,7 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       async (request: ScanRequest, context): Promise<ScanResponse> => {
         const { symbol, key, query } = validScan(request.symbol, request.query);
         const answer = await scans.scan(symbol, query, key, { bypassCache: request.bypassCache, signal: context.signal });
-        const stale = answer.staleAgeMs !== undefined;
-        return { result: answer.result, cacheHit: answer.cacheHit, jobId: answer.jobId, stale, ...(stale ? { age: durationOf(answer.staleAgeMs ?? 0) } : {}) };
+        return { result: answer.result, cacheHit: answer.cacheHit, jobId: answer.jobId, stale: answer.stale, ...ageField(answer) };
       },
       options,
     ),
@@ -242,8 +242,7 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
             let message: ScanBatchResponse;
             try {
               const answer = await scans.scan(symbol, valid.query, scanKey(symbol, valid.key), { bypassCache: request.bypassCache, signal: context.signal });
-              const stale = answer.staleAgeMs !== undefined;
-              message = { symbol, jobId: answer.jobId, cacheHit: answer.cacheHit, result: answer.result, stale, ...(stale ? { age: durationOf(answer.staleAgeMs ?? 0) } : {}) };
+              message = { symbol, jobId: answer.jobId, cacheHit: answer.cacheHit, result: answer.result, stale: answer.stale, ...ageField(answer) };
             } catch (error) {
               context.signal.throwIfAborted();
               const rpcError = asRpcError(error);
@@ -275,4 +274,9 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
 
     getMetrics: unaryHandler("GetMetrics", (): Promise<GetMetricsResponse> => Promise.resolve(metrics.snapshot()), options),
   };
+}
+
+/** The age a cached answer carries on the wire; a result computed for the call has none. */
+function ageField(answer: ScanAnswer): { age?: Duration } {
+  return answer.ageMs === undefined ? {} : { age: durationOf(answer.ageMs) };
 }

@@ -40,7 +40,7 @@ class CountedMarket extends SimulatedMarket {
   }
 }
 
-function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs = 0, now }: { staleMaxAgeMs?: number; now?: () => number } = {}) {
+function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs = 0, cacheTtlMs = 0, now }: { staleMaxAgeMs?: number; cacheTtlMs?: number; now?: () => number } = {}) {
   const market = new CountedMarket({ seed: 1, tickIntervalMs: 60_000 });
   const pacer = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100 });
   const breaker = createScannerCircuitBreaker({ threshold: 1, halfOpenAfterMs });
@@ -58,7 +58,7 @@ function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs 
     backpressure: () => pacer.metrics(),
     scannerCircuitOpen: () => breaker.state !== CircuitState.Closed,
   });
-  const scans = new CoordinatorScans({ market, pacer, scanner, cache: new ScanCache(0, staleMaxAgeMs), metrics, ...(now ? { now } : {}) });
+  const scans = new CoordinatorScans({ market, pacer, scanner, cache: new ScanCache(cacheTtlMs, staleMaxAgeMs), metrics, ...(now ? { now } : {}) });
   const jobs: JobManager = new JobManager({
     work: scans.runJob,
     maxRunning: 4,
@@ -116,6 +116,24 @@ describe("a scan while the scanner's circuit is open", () => {
   });
 });
 
+describe("a cache hit", () => {
+  it("says how old the cached result is, as the contract's age promises, without being stale", async () => {
+    const server = await startFlakyScanner({ scan: (_index, request) => ({ response: ScanResponse.fromPartial({ result: { symbol: request.symbol } }) }) });
+    cleanups.push(() => server.stop());
+    let now = 1_700_000_000_000;
+    const { answer } = scansAgainst(server.address, 60_000, { cacheTtlMs: 300_000, now: () => now });
+
+    const fresh = await answer("SPY", false);
+    expect(fresh).toMatchObject({ cacheHit: false, stale: false });
+    expect((fresh as ScanAnswer).ageMs).toBeUndefined();
+
+    now += 250;
+    const hit = await answer("SPY", false);
+    expect(hit).toEqual({ result: (fresh as ScanAnswer).result, cacheHit: true, jobId: (fresh as ScanAnswer).jobId, stale: false, ageMs: 250 });
+    expect(server.callsOf("scan")).toHaveLength(1);
+  });
+});
+
 describe("a scan while the scanner is unavailable", () => {
   it("is answered with the last result of the same scan, marked stale with its age since it was stored", async () => {
     // The first scan is answered; the scanner is down for every one after it.
@@ -126,11 +144,12 @@ describe("a scan while the scanner is unavailable", () => {
 
     const fresh = await answer("SPY", false);
     expect(fresh).not.toBeInstanceOf(RpcError);
-    expect((fresh as ScanAnswer).staleAgeMs).toBeUndefined();
+    expect(fresh).toMatchObject({ cacheHit: false, stale: false });
+    expect((fresh as ScanAnswer).ageMs).toBeUndefined();
 
     now += 4_321;
     const stale = await answer("SPY", false);
-    expect(stale).toEqual({ result: (fresh as ScanAnswer).result, cacheHit: true, jobId: (fresh as ScanAnswer).jobId, staleAgeMs: 4_321 });
+    expect(stale).toEqual({ result: (fresh as ScanAnswer).result, cacheHit: true, jobId: (fresh as ScanAnswer).jobId, stale: true, ageMs: 4_321 });
     // And on the wire: 4.321 s.
     expect(durationOf(4_321)).toEqual({ seconds: 4n, nanos: 321_000_000 });
 

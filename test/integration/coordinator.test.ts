@@ -116,6 +116,7 @@ describe("the coordinator on the simulated market", () => {
     expect(first.error).toBeUndefined();
     const result = first.response?.result;
     expect(first.response?.cacheHit).toBe(false);
+    expect(first.response?.age).toBeUndefined();
     expect(first.response?.jobId).toMatch(/^[0-9a-f-]{36}$/);
     expect(result?.symbol).toBe("SPY");
     expect(result?.spreads.length).toBe(10);
@@ -131,6 +132,9 @@ describe("the coordinator on the simulated market", () => {
 
     const again = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: QUERY }));
     expect(again.response?.cacheHit).toBe(true);
+    expect(again.response?.stale).toBe(false);
+    // A cache hit says how old it is (the exact figure is checked on a moved clock in coordinator-scans.test.ts).
+    expect(again.response?.age).toBeDefined();
     expect(again.response?.jobId).toBe(first.response?.jobId);
     expect(again.response?.result).toEqual(result);
 

@@ -99,7 +99,8 @@ type ScanResponse struct {
 	JobId string `protobuf:"bytes,3,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	// True when the scanner could not be reached and this is an older cached result.
 	Stale bool `protobuf:"varint,4,opt,name=stale,proto3" json:"stale,omitempty"`
-	// Age of the result when it was returned: from when it was computed to now.
+	// Age of a cached result (cache_hit true, stale or not) when it was returned: from when it
+	// was computed to now. Absent for a result computed for this call.
 	Age           *durationpb.Duration `protobuf:"bytes,5,opt,name=age,proto3" json:"age,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -784,7 +785,8 @@ type ScanBatchResponse struct {
 	Outcome isScanBatchResponse_Outcome `protobuf_oneof:"outcome"`
 	// True when the scanner could not be reached and this is an older cached result.
 	Stale bool `protobuf:"varint,6,opt,name=stale,proto3" json:"stale,omitempty"`
-	// Age of a stale result when it was returned: from when it was computed to now.
+	// Age of a cached result (cache_hit true, stale or not) when it was returned: from when it
+	// was computed to now. Absent for a result computed for this call.
 	Age           *durationpb.Duration `protobuf:"bytes,7,opt,name=age,proto3" json:"age,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

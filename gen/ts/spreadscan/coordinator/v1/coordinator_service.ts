@@ -54,7 +54,10 @@ export interface ScanResponse {
   jobId: string;
   /** True when the scanner could not be reached and this is an older cached result. */
   stale: boolean;
-  /** Age of the result when it was returned: from when it was computed to now. */
+  /**
+   * Age of a cached result (cache_hit true, stale or not) when it was returned: from when it
+   * was computed to now. Absent for a result computed for this call.
+   */
   age?: Duration | undefined;
 }
 
@@ -168,7 +171,10 @@ export interface ScanBatchResponse {
     | undefined;
   /** True when the scanner could not be reached and this is an older cached result. */
   stale: boolean;
-  /** Age of a stale result when it was returned: from when it was computed to now. */
+  /**
+   * Age of a cached result (cache_hit true, stale or not) when it was returned: from when it
+   * was computed to now. Absent for a result computed for this call.
+   */
   age?: Duration | undefined;
 }
 
