@@ -189,8 +189,7 @@ describe("IbkrMarket.fetchChain against the fake TWS", () => {
 
   it("skips and counts contracts TWS has no definition for (error 200), without failing the fetch", async () => {
     // Far out-of-the-money puts of a near expiry: the strike union lists $1 strikes this expiry does not.
-    // Short |delta| from 0 up to 0.05: without min_short_delta, the default floor would be lowered
-    // to 0.05 itself, and nothing but |delta| = 0.05 would do.
+    // Short |delta| from 0 up to 0.05.
     const query = ScanQuery.fromPartial({
       strategies: [Strategy.STRATEGY_BULL_PUT],
       filters: { minDte: 7, maxDte: 10, minShortDelta: 0, maxShortDelta: 0.05, maxWidth: 2 },

@@ -47,14 +47,20 @@ export interface DteRange {
 export function effectiveDteRange(filters: ScanFilters | undefined): DteRange {
   const givenMin = filters?.minDte;
   const givenMax = filters?.maxDte;
-  const minDte = givenMin ?? Math.min(DEFAULT_MIN_DTE, givenMax ?? DEFAULT_MIN_DTE);
+  // A caller who caps the range below the default floor wants the nearest expirations: no floor.
+  const minDte = givenMin ?? (givenMax !== undefined && givenMax < DEFAULT_MIN_DTE ? 0 : DEFAULT_MIN_DTE);
   const maxDte = givenMax ?? (givenMin === undefined ? DEFAULT_MAX_DTE : Math.min(MAX_DTE, Math.max(DEFAULT_MAX_DTE, givenMin + DEFAULT_DTE_SPAN)));
   return { minDte, maxDte };
 }
 
-/** The smallest short |Δ| a query allows: the caller's, else the default (lowered to the caller's max_short_delta). */
+/**
+ * The smallest short |Δ| a query allows: the caller's, else the default; none (0) when the
+ * caller caps short |Δ| below the default floor, since they asked for the far wings.
+ */
 export function effectiveMinShortDelta(filters: ScanFilters | undefined): number {
-  return filters?.minShortDelta ?? Math.min(DEFAULT_MIN_SHORT_DELTA, filters?.maxShortDelta ?? DEFAULT_MIN_SHORT_DELTA);
+  if (filters?.minShortDelta !== undefined) return filters.minShortDelta;
+  const cap = filters?.maxShortDelta;
+  return cap !== undefined && cap < DEFAULT_MIN_SHORT_DELTA ? 0 : DEFAULT_MIN_SHORT_DELTA;
 }
 
 /** Strike gaps are differences of decimals: rounded to a millionth so that 2.5 is 2.5, not 2.4999999999999. */

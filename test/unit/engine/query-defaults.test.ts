@@ -67,9 +67,10 @@ describe("the defaults of a bare query", () => {
 });
 
 describe("the caller's values win", () => {
-  it("DTE: both bounds as given; a max_dte below 7 lowers min_dte to it; a min_dte past 30 pushes max_dte to 30 days past it", () => {
+  it("DTE: both bounds as given; a max_dte below 7 drops the floor to 0; a min_dte past 30 pushes max_dte to 30 days past it", () => {
     expect(applied({ filters: { minDte: 0, maxDte: 400 } }).filters).toMatchObject({ minDte: 0, maxDte: 400 });
-    expect(applied({ filters: { maxDte: 3 } }).filters).toMatchObject({ minDte: 3, maxDte: 3 });
+    expect(applied({ filters: { maxDte: 3 } }).filters).toMatchObject({ minDte: 0, maxDte: 3 });
+    expect(applied({ filters: { maxDte: 7 } }).filters).toMatchObject({ minDte: 7, maxDte: 7 });
     expect(applied({ filters: { maxDte: 0 } }).filters).toMatchObject({ minDte: 0, maxDte: 0 });
     expect(applied({ filters: { maxDte: 20 } }).filters).toMatchObject({ minDte: 7, maxDte: 20 });
     expect(applied({ filters: { minDte: 0 } }).filters).toMatchObject({ minDte: 0, maxDte: 60 });
@@ -78,11 +79,11 @@ describe("the caller's values win", () => {
     expect(applied({ filters: { minDte: 36_500 } }).filters).toMatchObject({ minDte: 36_500, maxDte: 36_500 });
   });
 
-  it("short delta: min_short_delta as given; a max_short_delta below 0.10 lowers it; no max_short_delta by default", () => {
+  it("short delta: min_short_delta as given; a max_short_delta below 0.10 drops the floor to 0; no max_short_delta by default", () => {
     expect(applied({ filters: { minShortDelta: 0 } }).filters).toMatchObject({ minShortDelta: 0 });
     expect(applied({ filters: { minShortDelta: 0.25 } }).filters).toMatchObject({ minShortDelta: 0.25 });
     expect(applied({ filters: { maxShortDelta: 0.3 } }).filters).toMatchObject({ minShortDelta: 0.1, maxShortDelta: 0.3 });
-    expect(applied({ filters: { maxShortDelta: 0.05 } }).filters).toMatchObject({ minShortDelta: 0.05, maxShortDelta: 0.05 });
+    expect(applied({ filters: { maxShortDelta: 0.05 } }).filters).toMatchObject({ minShortDelta: 0, maxShortDelta: 0.05 });
     expect(applied({}).filters?.maxShortDelta).toBeUndefined();
   });
 
