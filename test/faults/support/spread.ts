@@ -10,8 +10,12 @@
 // runs differed among themselves. A baseline (what a relative criterion multiplies) must lie
 // within the range seen widened by the range on each side, [min − range, max + range], and
 // not below half the smallest value seen: one outside says the run measured something else
-// (a machine too busy, a broken warm-up), and comparing against it would prove nothing. Fewer than MIN_RUNS runs is not a spread: the
-// criterion fails until they are recorded.
+// (a machine too busy, a broken warm-up), and comparing against it would prove nothing. The
+// slack of a relative criterion is the excess over the baseline's multiple that runs showed,
+// by the same rule, and none when no run went above it. A run that started while the machine
+// was busy with other work (a 1-minute load average above its core count; measure-spread.ts
+// waits for it to settle first) is recorded but not counted. Fewer than MIN_RUNS counted runs
+// is not a spread: the criterion fails until they are recorded.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../../support/tools.js";
@@ -53,9 +57,20 @@ export function readSpreadFile(suite: string): SpreadFile | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as SpreadFile) : undefined;
 }
 
-/** The recorded values of one measurement, or undefined when fewer than MIN_RUNS runs have it. */
+/** The machine's core count, from its description ("2 × AMD EPYC ..."). */
+const coresOf = (run: SpreadRun): number => Number(/^(\d+) ×/.exec(run.machine)?.[1] ?? Number.NaN);
+
+/** Whether a run counts: it started on a machine not busy with other work. */
+export function counted(run: SpreadRun): boolean {
+  return (run.loadAverage.before[0] ?? Number.POSITIVE_INFINITY) <= coresOf(run);
+}
+
+/** The counted values of one measurement, or undefined when fewer than MIN_RUNS counted runs have it. */
 export function spreadOf(suite: string, measurement: string): Spread | undefined {
-  const values = (readSpreadFile(suite)?.runs ?? []).map((run) => run.measurements[measurement]).filter((value): value is number => typeof value === "number" && Number.isFinite(value));
+  const values = (readSpreadFile(suite)?.runs ?? [])
+    .filter(counted)
+    .map((run) => run.measurements[measurement])
+    .filter((value): value is number => typeof value === "number" && Number.isFinite(value));
   if (values.length < MIN_RUNS) return undefined;
   const min = Math.min(...values);
   const max = Math.max(...values);
@@ -72,12 +87,24 @@ export interface Bound {
   readonly text: string;
 }
 
-/** max + range of the recorded runs (never below `floor`). */
+/** max + range of the counted runs (never below `floor`). */
 export function upperBound(suite: string, measurement: string, { floor = Number.NEGATIVE_INFINITY, unit = "" } = {}): Bound {
   const spread = spreadOf(suite, measurement);
   if (!spread) return { value: Number.NaN, text: `no bound: fewer than ${MIN_RUNS} recorded runs of ${measurement}` };
   const value = shown(Math.max(floor, spread.max + spread.range));
   return { value, text: `${value}${unit} (max ${shown(spread.max)}${unit} + range ${shown(spread.range)}${unit} of ${spread.runs} runs)` };
+}
+
+/**
+ * The slack of a relative criterion, from the excess over its multiple of the baseline that
+ * counted runs showed: max + range when some run went above, else none.
+ */
+export function slack(suite: string, measurement: string, { unit = "" } = {}): Bound {
+  const spread = spreadOf(suite, measurement);
+  if (!spread) return { value: Number.NaN, text: `no slack: fewer than ${MIN_RUNS} recorded runs of ${measurement}` };
+  if (spread.max <= 0) return { value: 0, text: `no slack (no run of ${spread.runs} went above; the most was ${shown(spread.max)}${unit})` };
+  const value = shown(spread.max + spread.range);
+  return { value, text: `${value}${unit} slack (max ${shown(spread.max)}${unit} + range ${shown(spread.range)}${unit} of ${spread.runs} runs)` };
 }
 
 export interface Band {
@@ -87,7 +114,7 @@ export interface Band {
   contains(value: number): boolean;
 }
 
-/** [max(min − range, min / 2), max + range] of the recorded runs: where a sane baseline lies. */
+/** [max(min − range, min / 2), max + range] of the counted runs: where a sane baseline lies. */
 export function saneBand(suite: string, measurement: string, { unit = "" } = {}): Band {
   const spread = spreadOf(suite, measurement);
   if (!spread) return { low: Number.NaN, high: Number.NaN, text: `no band: fewer than ${MIN_RUNS} recorded runs of ${measurement}`, contains: () => false };
