@@ -45,7 +45,7 @@ const IN_FLIGHT = 5;
  * hundred ms each on the scanner's threads, so that all five are still running when it is
  * signalled.
  */
-const SLOW_QUERY = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxDte: 60, maxWidth: 5 }, limit: 10 });
+const SLOW_QUERY = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxDte: 45, maxWidth: 5 }, limit: 10 });
 
 const COORDINATOR_ENV = {
   CIRCUIT_BREAKER_THRESHOLD: "3",
@@ -154,15 +154,19 @@ const countText = (outcomes: readonly CallOutcome<unknown>[]): string =>
     .map(([name, count]) => `${name} ${count}`)
     .join(", ");
 
-/** Waits (a few seconds at most) until `service` has started every call this test has open: none of them can then be refused by the signal. */
-async function untilStarted(service: RunningService, recorder: CallRecorder, atLeast: number): Promise<boolean> {
+/**
+ * Waits (five seconds at most) until `service` has at least IN_FLIGHT Scan calls in flight and,
+ * when `openHere` sends every Scan it gets, as many as `openHere` has open: then it has started
+ * each of them, and none can be refused by the signal.
+ */
+async function untilStarted(service: RunningService, openHere?: CallRecorder): Promise<boolean> {
   return waitUntil(
     "the service to start the calls in flight",
     async () => {
-      // The most calls open here since just before the scrape: the service cannot have more in flight unless it has them all.
-      recorder.markPeak();
+      // The most calls open here from just before the scrape: the service cannot have as many in flight unless it has them all.
+      openHere?.markPeak();
       const running = await callsInFlight(service.adminPort, "Scan");
-      return running >= Math.max(atLeast, recorder.peakInFlight);
+      return running >= Math.max(IN_FLIGHT, openHere?.peakInFlight ?? 0);
     },
     5000,
     10,
@@ -217,7 +221,7 @@ describe("SIGTERM to each service under load", () => {
         });
       });
       // Every scan sent to the coordinator comes from this test: once it has as many in flight as are open here, it has ours.
-      const startedA = await untilStarted(coordinator, recorder, IN_FLIGHT);
+      const startedA = await untilStarted(coordinator, recorder);
       const stoppedCoordinator = coordinator;
       const termA = performance.now();
       const exitA = await stopWith(coordinator, "SIGTERM", (GRACE_S + 5) * 1000);
@@ -238,8 +242,8 @@ describe("SIGTERM to each service under load", () => {
           requestId: `in-flight-scanner-${index}`,
         }),
       );
-      // The coordinator's own scans count here too: at least IN_FLIGHT in flight, most of them ours (which run longest).
-      const startedB = await untilStarted(scanner, new CallRecorder(), IN_FLIGHT);
+      // The coordinator's scans count here too: at least IN_FLIGHT in flight, most of them ours (which run longest).
+      const startedB = await untilStarted(scanner);
       const stoppedScanner = scanner;
       const termB = performance.now();
       const exitB = await stopWith(scanner, "SIGTERM", (GRACE_S + 5) * 1000);
