@@ -1,7 +1,8 @@
 // The defects the fault suites found, each kept as a regression test of its fix: the request
 // that showed it, and what the service must do instead. An open defect would be reproduced
-// here, its criterion flagged with it (see support/known-defects.ts). KD-1 and KD-2 depend on
-// timing and are checked by suite 1's criteria instead.
+// here, its criterion flagged with it (see support/known-defects.ts). KD-1 and KD-2 show only
+// when a scanner dies under load, and are checked by suite 1's criteria instead: counts from the
+// coordinator's metrics and both services' logs.
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { credentials, Metadata, status, type Client, type ServiceError, type StatusObject } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
