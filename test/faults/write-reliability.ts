@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { failuresText, memoryText, RESULTS_DIR, verdict, type FaultResult } from "./support/fault-report.js";
 import { KNOWN_DEFECTS, type KnownDefect } from "./support/known-defects.js";
-import { MIN_RUNS, readSpreadFile, saneBand, spreadOf, upperBound } from "./support/spread.js";
+import { counted, MIN_RUNS, readSpreadFile, saneBand, spreadOf, upperBound } from "./support/spread.js";
 import { REPO_ROOT } from "../support/tools.js";
 
 const SUITES: readonly { readonly name: string; readonly file: string }[] = [
@@ -71,8 +71,8 @@ const spreadRows = SUITES.flatMap(({ name }) => {
   const file = readSpreadFile(name);
   if (!file || file.runs.length === 0) return [];
   const dates = file.runs.map((run) => run.ranAt.slice(0, 10)).sort();
-  const loads = file.runs.map((run) => run.loadAverage.before[0] ?? Number.NaN);
-  const seconds = file.runs.map((run) => run.durationSeconds);
+  const loads = file.runs.filter(counted).map((run) => run.loadAverage.before[0] ?? Number.NaN);
+  const seconds = file.runs.filter(counted).map((run) => run.durationSeconds);
   const names = [...new Set(file.runs.flatMap((run) => Object.keys(run.measurements)))];
   return names.map((measurement) => {
     const spread = spreadOf(name, measurement);
@@ -80,7 +80,7 @@ const spreadRows = SUITES.flatMap(({ name }) => {
     return [
       name,
       measurement,
-      values.length,
+      `${spread?.runs ?? 0} of ${values.length}`,
       spread ? `${spread.min} – ${spread.max}` : `${Math.min(...values)} – ${Math.max(...values)}`,
       spread ? upperBound(name, measurement).value : `fewer than ${MIN_RUNS} runs`,
       spread ? saneBand(name, measurement).text : "",
@@ -151,7 +151,9 @@ and keeps every run's figures, with the machine, the date and the load average, 
 \`test/faults/spread/<suite>.json\`. The suite derives each bound from that file by one rule:
 **the largest value seen plus the range seen** (max + (max − min), at least ${MIN_RUNS} runs),
 so that a run fails only when it is worse than every recorded run by as much again as they
-differed among themselves. A relative criterion ("≤ 2× the baseline") gets as slack only the
+differed among themselves. Before each run the script waits for the machine to be quiet (a
+1-minute load average at most its core count); a run that started on a busy machine anyway
+is kept in the file but not counted. A relative criterion ("≤ 2× the baseline") gets as slack only the
 excess over 2× that recorded runs showed (none when they never went above), and checks its
 baseline first: enough samples, and a value within the range seen widened by the range on
 each side (not below half the smallest): a baseline outside it fails the criterion rather than
@@ -177,11 +179,11 @@ ${suiteSections.join("\n\n")}
 
 ## Recorded spread
 
-The runs each measured bound is derived from (\`test/faults/spread/\`): how many, the values
-seen, the upper bound they give (max + range) and, for a baseline, the band it must lie in;
-when they ran, the machine's 1-minute load average as each run started (above its core count,
-other work was competing with the suite), and how long each run took. Which of these a suite
-uses, and how, its criteria say.
+The runs each measured bound is derived from (\`test/faults/spread/\`): how many counted (of
+those recorded), the values they saw, the upper bound those give (max + range) and, for a
+baseline, the band it must lie in; when they ran, the machine's 1-minute load average as each
+counted run started, and how long each took. Which of these a suite uses, and how, its
+criteria say.
 
 ${spreadRows.length > 0 ? table(["suite", "measurement", "runs", "seen (min – max)", "max + range", "baseline band", "when", "load average", "seconds per run"], spreadRows) : "None recorded."}
 `;
