@@ -29,6 +29,7 @@ export class CoordinatorMetrics {
   private scansTimed = 0;
   private readonly scans: Counter<"outcome">;
   private readonly jobDuration: Histogram;
+  private readonly chainFetches: Counter;
 
   constructor(
     registry: Registry,
@@ -44,6 +45,11 @@ export class CoordinatorMetrics {
       name: "spreadscan_scan_job_duration_seconds",
       help: "Time from a scan job's start to its end (market data and scanner), seconds.",
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+    this.chainFetches = new Counter({
+      name: "spreadscan_market_chain_fetches_total",
+      help: "Option chains scan jobs asked the market data provider for (each a paced request with IBKR).",
       registers: [registry],
     });
     new Gauge({
@@ -102,6 +108,11 @@ export class CoordinatorMetrics {
     this.total++;
     this.failed++;
     this.scans.inc({ outcome: "failed" });
+  }
+
+  /** A scan job is about to fetch its chain from the market. */
+  chainFetched(): void {
+    this.chainFetches.inc();
   }
 
   /** A job that ran (not one answered from the cache), start to end. */

@@ -150,6 +150,7 @@ export class CoordinatorScans {
       const fetchStarted = performance.now();
       let chain;
       try {
+        metrics.chainFetched();
         chain = await market.fetchChain({ symbol: job.symbol, query: job.query, signal });
         pacer.recordRequest({ duration: performance.now() - fetchStarted, success: true, queueTime: queueTimeMs });
       } catch (error) {

@@ -1,7 +1,8 @@
 // The defects the fault suites found, each kept as a regression test of its fix: the request
 // that showed it, and what the service must do instead. An open defect would be reproduced
-// here, its criterion flagged with it (see support/known-defects.ts). KD-1 and KD-2 depend on
-// timing and are checked by suite 1's criteria instead.
+// here, its criterion flagged with it (see support/known-defects.ts). KD-1 and KD-2 show only
+// when a scanner dies under load, and are checked by suite 1's criteria instead: counts from the
+// coordinator's metrics and both services' logs.
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { credentials, Metadata, status, type Client, type ServiceError, type StatusObject } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,8 +18,18 @@ import { criterion, mebibytes, recordResult, statusName, type Criterion } from "
 import { forceGc, INSPECT_ARGUMENTS } from "./support/force-gc.js";
 import { packedEnums } from "./support/fuzz-corpus.js";
 import { CLIENT_CHANNEL_OPTIONS, killAll, prometheusValue, sleep, startCoordinator, startScanner, type RunningService } from "./support/services.js";
+import { upperBound } from "./support/spread.js";
 
+const SUITE = "defects";
 const UNKNOWN_STRATEGY = 99;
+/**
+ * KD-7: how long another client's small call may take while a 4 MiB Scan of unknown strategies
+ * is refused. Decoding 4 MiB holds the event loop for some tens of ms whatever the fix; the
+ * bound is the recorded runs' slowest call plus their range (support/spread.ts). The defect
+ * held every call for 5.7–8.3 s.
+ */
+const KD7_SLOWEST_CALL = upperBound(SUITE, "kd7SlowestCallMs", { unit: " ms" });
+const measurements: Record<string, number> = {};
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const began = performance.now();
 const criteria: Criterion[] = [];
@@ -128,6 +139,7 @@ afterAll(() => {
     memory: [],
     criteria,
     figures,
+    measurements,
     durationSeconds: round((performance.now() - began) / 1000),
   });
 });
@@ -260,14 +272,26 @@ describe("defects found by the fault suites", () => {
       }
     })();
     await sleep(200);
+    // The coordinator's own measure of its event loop: the longest delay since the previous scrape.
+    await prometheusValue(coordinator.adminPort, "nodejs_eventloop_lag_max_seconds");
     const outcome = await raw(coordinatorClient(), CoordinatorServiceService.scan.path, body, false, 30_000);
     await sleep(200);
     pinging.on = false;
     await pings;
-    figures["KD-7: Scan of 4 Mi unknown strategies"] = `${outcomeText(outcome)}; slowest GetMetrics meanwhile ${round(slowestPing)} ms`;
-    criteria.push(criterion("[KD-7] other calls answered within 500 ms while a 4 MiB Scan of unknown strategies is refused", `slowest ${round(slowestPing)} ms (the Scan: ${outcomeText(outcome)})`, slowestPing < 500));
+    const loopHeldMs = (await prometheusValue(coordinator.adminPort, "nodejs_eventloop_lag_max_seconds")) * 1000;
+    figures["KD-7: Scan of 4 Mi unknown strategies"] = `${outcomeText(outcome)}; slowest GetMetrics meanwhile ${round(slowestPing)} ms; the coordinator's longest event-loop delay meanwhile ${round(loopHeldMs)} ms`;
+    measurements.kd7SlowestCallMs = round(slowestPing);
+    measurements.kd7EventLoopDelayMs = round(loopHeldMs);
+    measurements.kd7ScanMs = round(outcome.ms);
+    criteria.push(
+      criterion(
+        `[KD-7] other calls answered within ${KD7_SLOWEST_CALL.text} while a 4 MiB Scan of unknown strategies is refused`,
+        `slowest ${round(slowestPing)} ms (the Scan: ${outcomeText(outcome)})`,
+        slowestPing <= KD7_SLOWEST_CALL.value,
+      ),
+    );
     expect(outcome.code).toBe(status.INVALID_ARGUMENT);
-    expect(slowestPing).toBeLessThan(500);
+    expect(slowestPing).toBeLessThanOrEqual(KD7_SLOWEST_CALL.value);
   });
 
   it("KD-3 (fixed): a 4 MiB ListJobs of unknown states is answered INVALID_ARGUMENT, and the coordinator stays up", async () => {

@@ -1,19 +1,32 @@
-// SIGTERM to each service under load, then a restart on the same port: scans in flight
-// finish or end UNAVAILABLE (retryable), watches of the stopping service end UNAVAILABLE,
-// watchers that reconnect start again from a full snapshot (initial, sequence 1) and carry
-// on, and the coordinator's own watchers ride out a scanner restart without a gap. Nothing
-// hangs.
+// SIGTERM to each service under load, then a restart on the same port: the calls the service
+// had started when signalled finish with their answers (graceful shutdown: calls in flight
+// finish within SHUTDOWN_GRACE_PERIOD, new ones are refused with UNAVAILABLE), watches of the
+// stopping service end UNAVAILABLE, watchers that reconnect start again from a full snapshot
+// (initial, sequence 1) and carry on, and the coordinator's own watchers ride out a scanner
+// restart without a gap. Nothing hangs.
+//
+// Which calls a service had started when it was signalled is read from its own log: each
+// call's line carries the request id the test sent (x-request-id), its end and its duration,
+// and the service logs "shutting down" when the signal arrives. A call that arrived later was
+// never in flight there: it is refused, and UNAVAILABLE is its right answer. (Scans sent
+// through the coordinator a moment before the scanner's signal used to be counted as in flight
+// at the scanner; most had not left the coordinator yet, still fetching and pricing their
+// chains, and the stopping scanner rightly refused them: "0 of 5 OK" said nothing about
+// graceful shutdown. The scans in flight at the scanner are now sent to it directly.)
 import { credentials, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
-import { ScannerServiceClient, WatchSpreadsRequest as ScannerWatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { ScannerServiceClient, ScanRequest as ScannerScanRequest, WatchSpreadsRequest as ScannerWatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
 import type { SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { assertCriteria } from "./support/assert-criteria.js";
 import { startClosedLoopLoad, type ClosedLoopLoad } from "./support/closed-loop-load.js";
 import { CallRecorder, countByStatus, round, type CallOutcome } from "./support/call-recorder.js";
 import { criterion, failuresText, mebibytes, recordResult, statusName } from "./support/fault-report.js";
 import { CREDIT_QUERY, SYMBOLS } from "./support/queries.js";
-import { CLIENT_CHANNEL_OPTIONS, killAll, residentMemoryBytes, sleep, startCoordinator, startScanner, stopWith, waitUntil, type RunningService } from "./support/services.js";
+import { callsInFlight, CLIENT_CHANNEL_OPTIONS, killAll, residentMemoryBytes, sleep, startCoordinator, startScanner, stopWith, waitUntil, type RunningService } from "./support/services.js";
+import type { LogLine } from "../support/echo-server.js";
 
 const SCAN_CLIENTS = 10;
 const COORDINATOR_WATCHERS = 10;
@@ -25,6 +38,14 @@ const WATCH_SYMBOL = "IWM";
 const RECONNECT_MS = 200;
 /** How long after SIGTERM a watch of the stopping service may take to end (the grace period and a second). */
 const WATCH_END_BOUND_MS = (GRACE_S + 1) * 1000;
+/** Scans in flight at each signal: sent just before it, each with a request id of its own. */
+const IN_FLIGHT = 5;
+/**
+ * What the scans in flight at the scanner ask: iron condors on an inline SPY chain, a few
+ * hundred ms each on the scanner's threads, so that all five are still running when it is
+ * signalled.
+ */
+const SLOW_QUERY = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxDte: 45, maxWidth: 5 }, limit: 10 });
 
 const COORDINATOR_ENV = {
   CIRCUIT_BREAKER_THRESHOLD: "3",
@@ -98,6 +119,63 @@ class ReconnectingWatcher {
 /** Sequence numbers that are not 1, 2, 3, ... in a connection: updates it never saw. */
 const gaps = (connection: Connection): number => connection.updates.filter((update, index) => update.sequence !== BigInt(index + 1)).length;
 
+/** A log line's time, epoch ms (pino writes it as an ISO string here). */
+const logTime = (line: LogLine): number => Date.parse(String(line.time));
+
+/** What became of the calls sent to a service just before its signal, by its own log. */
+interface InFlightVerdict {
+  /** Calls the service had started when it logged "shutting down". */
+  readonly started: CallOutcome<unknown>[];
+  readonly notStarted: CallOutcome<unknown>[];
+  readonly text: string;
+  readonly passed: boolean;
+}
+
+function inFlightVerdict(service: RunningService, outcomes: CallOutcome<unknown>[]): InFlightVerdict {
+  const logs = service.process.logs;
+  const signalledAt = logTime(logs.find((line) => line.msg === "shutting down") ?? {});
+  const startedIds = new Set(
+    logs.filter((line) => line.msg === "call" && logTime(line) - Number(line.durationMs) < signalledAt).map((line) => String(line.requestId)),
+  );
+  const started = outcomes.filter((outcome) => outcome.requestId !== undefined && startedIds.has(outcome.requestId));
+  const notStarted = outcomes.filter((outcome) => !started.includes(outcome));
+  const ok = started.filter((outcome) => outcome.code === status.OK).length;
+  const refused = notStarted.filter((outcome) => outcome.code === status.OK || outcome.code === status.UNAVAILABLE).length;
+  return {
+    started,
+    notStarted,
+    text: `${started.length} of ${outcomes.length} started before the signal: ${ok} OK${started.length > ok ? ` (${countText(started)})` : ""}; ${notStarted.length} not: ${countText(notStarted) || "none"}`,
+    passed: started.length > 0 && ok === started.length && refused === notStarted.length,
+  };
+}
+
+const countText = (outcomes: readonly CallOutcome<unknown>[]): string =>
+  Object.entries(countByStatus(outcomes))
+    .map(([name, count]) => `${name} ${count}`)
+    .join(", ");
+
+/**
+ * Waits (five seconds at most) until `service` has at least IN_FLIGHT Scan calls in flight and,
+ * when `openHere` sends every Scan it gets, as many as `openHere` has open: then it has started
+ * each of them, and none can be refused by the signal.
+ */
+async function untilStarted(service: RunningService, openHere?: CallRecorder): Promise<boolean> {
+  return waitUntil(
+    "the service to start the calls in flight",
+    async () => {
+      // The most calls open here from just before the scrape: the service cannot have as many in flight unless it has them all.
+      openHere?.markPeak();
+      const running = await callsInFlight(service.adminPort, "Scan");
+      return running >= Math.max(IN_FLIGHT, openHere?.peakInFlight ?? 0);
+    },
+    5000,
+    10,
+  ).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** A connection's first message must be a full snapshot: initial, sequence 1. */
 const startsWithSnapshot = (connection: Connection): boolean => connection.updates[0]?.initial === true && connection.updates[0].sequence === 1n;
 
@@ -111,6 +189,8 @@ describe("SIGTERM to each service under load", () => {
     const scanClients = Array.from({ length: SCAN_CLIENTS }, () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
     const watchClient = new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
     const scannerWatchClient = new ScannerServiceClient(scanner.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
+    const directScanner = new ScannerServiceClient(scanner.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
+    const slowChain = generateSyntheticChain({ symbol: "SPY", seed: 7, asOf: new Date() });
     const recorder = new CallRecorder();
     const scan = (index: number): Promise<CallOutcome<unknown>> => {
       const client = scanClients[index % SCAN_CLIENTS]!;
@@ -134,8 +214,15 @@ describe("SIGTERM to each service under load", () => {
 
       // ---- the coordinator ----
       const coordinatorMemory = await residentMemoryBytes(coordinator.adminPort);
-      const inFlightA = Array.from({ length: 5 }, (_, index) => scan(index));
-      await sleep(50);
+      const inFlightA = Array.from({ length: IN_FLIGHT }, (_, index) => {
+        const client = scanClients[index % SCAN_CLIENTS]!;
+        return recorder.unary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: SYMBOLS[index % SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true }), DEADLINE_MS, {
+          requestId: `in-flight-coordinator-${index}`,
+        });
+      });
+      // Every scan sent to the coordinator comes from this test: once it has as many in flight as are open here, it has ours.
+      const startedA = await untilStarted(coordinator, recorder);
+      const stoppedCoordinator = coordinator;
       const termA = performance.now();
       const exitA = await stopWith(coordinator, "SIGTERM", (GRACE_S + 5) * 1000);
       const exitedA = performance.now();
@@ -150,8 +237,14 @@ describe("SIGTERM to each service under load", () => {
       // ---- the scanner ----
       const scannerMemory = await residentMemoryBytes(scanner.adminPort);
       const coordinatorSeqBeforeB = coordinatorWatchers.map((watcher) => watcher.current?.updates.length ?? 0);
-      const inFlightB = Array.from({ length: 5 }, (_, index) => scan(index));
-      await sleep(50);
+      const inFlightB = Array.from({ length: IN_FLIGHT }, (_, index) =>
+        recorder.unary(directScanner.scan.bind(directScanner), ScannerScanRequest.fromPartial({ symbol: "SPY", chain: slowChain, query: SLOW_QUERY }), DEADLINE_MS, {
+          requestId: `in-flight-scanner-${index}`,
+        }),
+      );
+      // The coordinator's scans count here too: at least IN_FLIGHT in flight, most of them ours (which run longest).
+      const startedB = await untilStarted(scanner);
+      const stoppedScanner = scanner;
       const termB = performance.now();
       const exitB = await stopWith(scanner, "SIGTERM", (GRACE_S + 5) * 1000);
       const exitedB = performance.now();
@@ -196,7 +289,11 @@ describe("SIGTERM to each service under load", () => {
       const hungAfter = (ends: ({ at: number } | undefined)[], from: number): number => ends.filter((end) => end === undefined || end.at - from > WATCH_END_BOUND_MS + 1000).length;
       const streamHung = hungAfter(watchEndsA, termA) + hungAfter(watchEndsB, termB);
       const codesText = (ends: ({ code: status } | undefined)[]): string => ends.map((end) => (end ? statusName(end.code) : "still open")).join(", ");
-      const allowed = (outcomes: CallOutcome<unknown>[]): boolean => outcomes.every((outcome) => outcome.code === status.OK || outcome.code === status.UNAVAILABLE);
+      const verdictA = inFlightVerdict(stoppedCoordinator, outcomesA);
+      const verdictB = inFlightVerdict(stoppedScanner, outcomesB);
+      const gracePeriodOver = (service: RunningService): boolean => service.process.logs.some((line) => String(line.msg).startsWith("grace period over"));
+      const exitText = (exit: { code: number | null; signal: NodeJS.Signals | null }, seconds: number, service: RunningService): string =>
+        `${exit.code ?? exit.signal} after ${round(seconds, 2)} s${gracePeriodOver(service) ? ", calls cancelled at the end of the grace period" : ", nothing cancelled"}`;
       const countOk = (outcomes: CallOutcome<unknown>[]): string => `${outcomes.filter((outcome) => outcome.code === status.OK).length} OK, ${outcomes.filter((outcome) => outcome.code === status.UNAVAILABLE).length} UNAVAILABLE of ${outcomes.length}`;
 
       // Streams count as calls too: each connection a watcher opened.
@@ -206,12 +303,28 @@ describe("SIGTERM to each service under load", () => {
       const criteria = [
         criterion("no call hangs past its deadline + 1 s", `${recorder.hungCalls}`, recorder.hungCalls === 0),
         criterion("every scan ends OK or UNAVAILABLE (retryable)", failuresText(countByStatus(loadFailures)), loadFailures.every((outcome) => outcome.code === status.UNAVAILABLE)),
-        criterion("coordinator SIGTERM: scans in flight finish OK or end UNAVAILABLE", countOk(outcomesA), allowed(outcomesA)),
-        criterion("coordinator SIGTERM: it exits 0", `${exitA.code ?? exitA.signal} after ${round((exitedA - termA) / 1000, 2)} s`, exitA.code === 0),
+        criterion(
+          `coordinator SIGTERM: the scans it had started when signalled (of ${IN_FLIGHT} sent just before) finish OK; any it had not started are refused (UNAVAILABLE)`,
+          verdictA.text,
+          verdictA.passed,
+        ),
+        criterion(
+          `coordinator SIGTERM: it exits 0 within the grace period (${GRACE_S} s), cancelling nothing`,
+          exitText(exitA, (exitedA - termA) / 1000, stoppedCoordinator),
+          exitA.code === 0 && !gracePeriodOver(stoppedCoordinator),
+        ),
         criterion(`coordinator SIGTERM: every watch ends UNAVAILABLE within ${WATCH_END_BOUND_MS / 1000} s`, codesText(watchEndsA), watchEndsA.every((end) => end?.code === status.UNAVAILABLE) && endedInTime(watchEndsA, termA)),
         criterion("coordinator restarted: every watcher reconnects to a full snapshot (initial, sequence 1) and carries on (≥ 3 messages)", `${reconnectedA.filter((connection) => connection && startsWithSnapshot(connection)).length} of ${COORDINATOR_WATCHERS}`, reconnectedA.every((connection) => connection !== undefined && startsWithSnapshot(connection) && connection.updates.length >= 3)),
-        criterion("scanner SIGTERM: scans in flight finish OK or end UNAVAILABLE", countOk(outcomesB), allowed(outcomesB)),
-        criterion("scanner SIGTERM: it exits 0", `${exitB.code ?? exitB.signal} after ${round((exitedB - termB) / 1000, 2)} s`, exitB.code === 0),
+        criterion(
+          `scanner SIGTERM: the Scan calls it had started when signalled (of ${IN_FLIGHT} sent to it directly just before) finish OK; any it had not started are refused (UNAVAILABLE)`,
+          verdictB.text,
+          verdictB.passed,
+        ),
+        criterion(
+          `scanner SIGTERM: it exits 0 within the grace period (${GRACE_S} s), cancelling nothing`,
+          exitText(exitB, (exitedB - termB) / 1000, stoppedScanner),
+          exitB.code === 0 && !gracePeriodOver(stoppedScanner),
+        ),
         criterion(`scanner SIGTERM: its watches end UNAVAILABLE within ${WATCH_END_BOUND_MS / 1000} s`, codesText(watchEndsB), watchEndsB.every((end) => end?.code === status.UNAVAILABLE) && endedInTime(watchEndsB, termB)),
         criterion("scanner restarted: its watchers reconnect to a full snapshot (initial, sequence 1) and carry on", `${reconnectedB.filter((connection) => connection && startsWithSnapshot(connection)).length} of ${SCANNER_WATCHERS}`, reconnectedB.every((connection) => connection !== undefined && startsWithSnapshot(connection) && connection.updates.length >= 2)),
         criterion(
@@ -226,7 +339,7 @@ describe("SIGTERM to each service under load", () => {
         name: "sigterm",
         title: "2. SIGTERM to each service under load",
         load: `${SCAN_CLIENTS} clients scanning (bypass_cache, ${THINK_MS} ms apart, deadline ${DEADLINE_MS / 1000} s), ${COORDINATOR_WATCHERS} coordinator and ${SCANNER_WATCHERS} scanner watchers of ${WATCH_SYMBOL}, reconnecting ${RECONNECT_MS} ms after an end`,
-        faults: `SIGTERM to the coordinator, restart on its port 1 s after it exits; then SIGTERM to the scanner, likewise (SHUTDOWN_GRACE_PERIOD ${GRACE_S} s); 5 scans sent 50 ms before each signal`,
+        faults: `SIGTERM to the coordinator, restart on its port 1 s after it exits; then SIGTERM to the scanner, likewise (SHUTDOWN_GRACE_PERIOD ${GRACE_S} s); ${IN_FLIGHT} scans in flight at each signal (to the coordinator; to the scanner directly, iron condors on an inline SPY chain), the signal sent once the service has started them`,
         calls: recorder.total,
         byStatus: recorder.byStatus(),
         hungCalls: recorder.hungCalls + streamHung,
@@ -237,6 +350,8 @@ describe("SIGTERM to each service under load", () => {
         ],
         criteria,
         figures: {
+          "coordinator: in-flight scans started before the signal / waited until it had them all": `${verdictA.started.length} of ${IN_FLIGHT} / ${startedA ? "yes" : "no (5 s)"}`,
+          "scanner: in-flight scans started before the signal / waited until it had five in flight": `${verdictB.started.length} of ${IN_FLIGHT} / ${startedB ? "yes" : "no (5 s)"}`,
           "coordinator: SIGTERM to exit (s)": round((exitedA - termA) / 1000, 2),
           "coordinator: watches ended after SIGTERM within (ms)": round(Math.max(...watchEndsA.map((end) => (end ? end.at - termA : Number.NaN)))),
           "coordinator: watch end details": watchEndsA[0]?.details ?? "",
@@ -244,6 +359,13 @@ describe("SIGTERM to each service under load", () => {
           "scanner: watches ended after SIGTERM within (ms)": round(Math.max(...watchEndsB.map((end) => (end ? end.at - termB : Number.NaN)))),
           "scanner restart to first successful scan (s)": round((firstOkAfterB - backB) / 1000, 2),
           "connections per coordinator watcher / scanner watcher": `${coordinatorWatchers.map((watcher) => watcher.connectionsAfter(0).length).join(",")} / ${scannerWatchers.map((watcher) => watcher.connectionsAfter(0).length).join(",")}`,
+        },
+        measurements: {
+          coordinatorExitSeconds: round((exitedA - termA) / 1000, 2),
+          scannerExitSeconds: round((exitedB - termB) / 1000, 2),
+          coordinatorInFlightStarted: verdictA.started.length,
+          scannerInFlightStarted: verdictB.started.length,
+          scannerRestartToFirstScanSeconds: round((firstOkAfterB - backB) / 1000, 2),
         },
         durationSeconds: round((performance.now() - began) / 1000),
       });
@@ -253,7 +375,7 @@ describe("SIGTERM to each service under load", () => {
       const stopping = load?.stop();
       for (const watcher of [...coordinatorWatchers, ...scannerWatchers]) watcher.stop();
       await stopping;
-      for (const client of [...scanClients, watchClient, scannerWatchClient]) client.close();
+      for (const client of [...scanClients, watchClient, scannerWatchClient, directScanner]) client.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { failuresText, memoryText, RESULTS_DIR, verdict, type FaultResult } from "./support/fault-report.js";
 import { KNOWN_DEFECTS, type KnownDefect } from "./support/known-defects.js";
+import { counted, MIN_RUNS, readSpreadFile, saneBand, spreadOf, upperBound } from "./support/spread.js";
 import { REPO_ROOT } from "../support/tools.js";
 
 const SUITES: readonly { readonly name: string; readonly file: string }[] = [
@@ -65,6 +66,31 @@ const defectSection = ([id, defect]: [string, KnownDefect]): string => {
 const openDefects = Object.entries(KNOWN_DEFECTS).filter(([, defect]) => defect.fixed === undefined);
 const fixedDefects = Object.entries(KNOWN_DEFECTS).filter(([, defect]) => defect.fixed !== undefined);
 
+/** Every recorded spread: per suite and measurement, the values seen and the bound they give. */
+const spreadRows = SUITES.flatMap(({ name }) => {
+  const file = readSpreadFile(name);
+  if (!file || file.runs.length === 0) return [];
+  const dates = file.runs.map((run) => run.ranAt.slice(0, 10)).sort();
+  const loads = file.runs.filter(counted).map((run) => run.loadAverage.before[0] ?? Number.NaN);
+  const seconds = file.runs.filter(counted).map((run) => run.durationSeconds);
+  const names = [...new Set(file.runs.flatMap((run) => Object.keys(run.measurements)))];
+  return names.map((measurement) => {
+    const spread = spreadOf(name, measurement);
+    const values = file.runs.map((run) => run.measurements[measurement]).filter((value): value is number => typeof value === "number");
+    return [
+      name,
+      measurement,
+      `${spread?.runs ?? 0} of ${values.length}`,
+      spread ? `${spread.min} – ${spread.max}` : `${Math.min(...values)} – ${Math.max(...values)}`,
+      spread ? upperBound(name, measurement).value : `fewer than ${MIN_RUNS} runs`,
+      spread ? saneBand(name, measurement).text : "",
+      `${dates[0]}${dates.at(-1) === dates[0] ? "" : ` to ${dates.at(-1)}`}`,
+      `${Math.min(...loads)} – ${Math.max(...loads)}`,
+      `${Math.min(...seconds)} – ${Math.max(...seconds)}`,
+    ];
+  });
+});
+
 const suiteSections = results.map(({ file, result }) => {
   if (!result) return `### ${file}\n\nNo result: the suite did not get as far as recording. The run's output says why.`;
   const memory = result.memory.map((figure) => `${figure.process} ${figure.beforeMb} → ${figure.afterMb} MB${figure.note ? ` (${figure.note})` : ""}`);
@@ -105,6 +131,34 @@ is down, NOT_FOUND for a watch of a scanner that has no chain yet, RESOURCE_EXHA
 limit). A hung call is one not ended a second past its deadline. Memory is resident memory
 (\`process_resident_memory_bytes\` from the admin port) unless the suite says otherwise.
 
+### How the criteria are made
+
+A criterion that guards a defect or a promise must fail when the defect is back. Where the
+promise is about what a service does, the criterion counts it from the services' own metrics
+and logs rather than timing it: chains fetched while the scanner's circuit is open
+(\`spreadscan_market_chain_fetches_total\` against the coordinator's "scanner circuit opened"
+lines), half-open probes that fail without reaching a restarted scanner (the coordinator's
+circuit lines against the scanner's call lines), the calls a service had started when it was
+signalled and how each ended (its call lines, found by the request id the suite sent), the
+messages the services held for a watcher that stopped reading (what reaches it once it reads
+again, less its own buffer). A timing bound passes in runs where the defect is present as
+often as the timers fall its way.
+
+Where a bound is about time or memory, it comes from measured spread, not from a guess: each
+such suite records the raw figures it compares (its result's \`measurements\`), and
+\`node --import tsx test/faults/measure-spread.ts <suite> [runs]\` runs it again and again
+and keeps every run's figures, with the machine, the date and the load average, in
+\`test/faults/spread/<suite>.json\`. The suite derives each bound from that file by one rule:
+**the largest value seen plus the range seen** (max + (max − min), at least ${MIN_RUNS} runs),
+so that a run fails only when it is worse than every recorded run by as much again as they
+differed among themselves. Before each run the script waits for the machine to be quiet (a
+1-minute load average at most its core count); a run that started on a busy machine anyway
+is kept in the file but not counted. A relative criterion ("≤ 2× the baseline") gets as slack only the
+excess over 2× that recorded runs showed (none when they never went above), and checks its
+baseline first: enough samples, and a value within the range seen widened by the range on
+each side (not below half the smallest): a baseline outside it fails the criterion rather than
+making it easy. The bounds and the runs they come from are listed under "Recorded spread".
+
 ## Summary
 
 ${summary}
@@ -122,6 +176,16 @@ ${fixedDefects.length > 0 ? fixedDefects.map(defectSection).join("\n\n") : "None
 ## Suites
 
 ${suiteSections.join("\n\n")}
+
+## Recorded spread
+
+The runs each measured bound is derived from (\`test/faults/spread/\`): how many counted (of
+those recorded), the values they saw, the upper bound those give (max + range) and, for a
+baseline, the band it must lie in; when they ran, the machine's 1-minute load average as each
+counted run started, and how long each took. Which of these a suite uses, and how, its
+criteria say.
+
+${spreadRows.length > 0 ? table(["suite", "measurement", "runs", "seen (min – max)", "max + range", "baseline band", "when", "load average", "seconds per run"], spreadRows) : "None recorded."}
 `;
 
 // RELIABILITY_FILE: where `make test` puts its copy, outside the committed tree.

@@ -3,6 +3,7 @@
 // deadlines on the client too, so anything here means a call the library or the service
 // never ended).
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { REQUEST_ID_KEY } from "../../../services/common/call-observer.js";
 import { statusName } from "./fault-report.js";
 
 /** The code of a call that hung: no gRPC status has it. */
@@ -18,6 +19,8 @@ export interface CallOutcome<Response> {
   readonly details: string;
   readonly response?: Response;
   readonly error?: ServiceError;
+  /** The x-request-id it was sent with, when the caller chose one: the services log it with the call. */
+  readonly requestId?: string;
   readonly startedAt: number;
   readonly endedAt: number;
   readonly durationMs: number;
@@ -53,11 +56,22 @@ export class CallRecorder {
   private readonly counts = new Map<string, number>();
   private hung = 0;
   private open = 0;
+  private peak = 0;
 
-  /** A unary call with a deadline `deadlineMs` from now, recorded whatever happens to it. */
-  unary<Request, Response>(method: UnaryMethod<Request, Response>, request: Request, deadlineMs: number, { keep = true } = {}): Promise<CallOutcome<Response>> {
+  /**
+   * A unary call with a deadline `deadlineMs` from now, recorded whatever happens to it;
+   * sent with `requestId` as its x-request-id when given, so that the services' log lines
+   * for it can be found.
+   */
+  unary<Request, Response>(
+    method: UnaryMethod<Request, Response>,
+    request: Request,
+    deadlineMs: number,
+    { keep = true, requestId }: { keep?: boolean; requestId?: string } = {},
+  ): Promise<CallOutcome<Response>> {
     const startedAt = performance.now();
     this.open++;
+    this.peak = Math.max(this.peak, this.open);
     return new Promise((resolve) => {
       let settled = false;
       const finish = (outcome: Omit<CallOutcome<Response>, "startedAt" | "endedAt" | "durationMs">): void => {
@@ -66,7 +80,7 @@ export class CallRecorder {
         clearTimeout(watchdog);
         this.open--;
         const endedAt = performance.now();
-        const full: CallOutcome<Response> = { ...outcome, startedAt, endedAt, durationMs: endedAt - startedAt };
+        const full: CallOutcome<Response> = { ...outcome, ...(requestId === undefined ? {} : { requestId }), startedAt, endedAt, durationMs: endedAt - startedAt };
         this.count(outcome.code);
         if (keep) this.outcomes.push(full);
         resolve(full);
@@ -75,7 +89,9 @@ export class CallRecorder {
         this.hung++;
         finish({ code: HUNG, details: `no status ${HUNG_AFTER_DEADLINE_MS} ms after the deadline` });
       }, deadlineMs + HUNG_AFTER_DEADLINE_MS);
-      method(request, new Metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => {
+      const metadata = new Metadata();
+      if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
+      method(request, metadata, { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => {
         if (error) finish({ code: error.code, details: error.details, error });
         else finish({ code: status.OK, details: "", response });
       });
@@ -104,6 +120,16 @@ export class CallRecorder {
 
   get inFlight(): number {
     return this.open;
+  }
+
+  /** Starts a new peak: from now on, peakInFlight is the most calls open at once since this call. */
+  markPeak(): void {
+    this.peak = this.open;
+  }
+
+  /** The most calls open at once since markPeak. */
+  get peakInFlight(): number {
+    return this.peak;
   }
 
   get total(): number {

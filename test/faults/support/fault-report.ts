@@ -54,6 +54,11 @@ export interface FaultResult {
   readonly criteria: readonly Criterion[];
   /** Further figures worth reading: latencies, recovery times, ... */
   readonly figures: Record<string, string | number>;
+  /**
+   * The raw numbers the suite's measured bounds are derived from (support/spread.ts), by name:
+   * what measure-spread.ts keeps from every run.
+   */
+  readonly measurements?: Record<string, number>;
   readonly durationSeconds: number;
   readonly ranAt: string;
   readonly machine: string;

@@ -23,8 +23,10 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
     fixed:
       "the circuit's probe no longer uses a channel that is backing off: ScannerClient.probeClient replaces a channel in " +
       "TRANSIENT_FAILURE by a fresh one, which connects at once (grpc-js cannot reset a channel's backoff), and the backoff cap is now 2 s. " +
-      "scanner-client.test.ts shows a restarted scanner closing the circuit at the first probe with a 2 s backoff and a 200 ms circuit timeout; " +
-      "suite 1's recovery criterion is asserted again.",
+      "scanner-client.test.ts shows a restarted scanner closing the circuit at the first probe with a 2 s backoff and a 200 ms circuit timeout. " +
+      "Suite 1 counts the probes that fail without reaching the restarted scanner once it is listening (the coordinator's circuit log lines " +
+      "against the scanner's call lines): none; with the fix reverted, one in each of four runs, whose recovery times (3.8–5.8 s) all met the " +
+      "6.5 s recovery bound that used to stand for this defect.",
   },
   "KD-2": {
     title: "An open circuit does not fail fast: every scan still fetches and prices its chain first",
@@ -34,7 +36,10 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
       "requests for nothing; under load the \"fast\" UNAVAILABLE took up to 1.3–2.2 s in suite 1.",
     fixed:
       "a scan job asks the scanner client whether its circuit would refuse the call (refuseWhileCircuitOpen) before it takes a pacing " +
-      "token or fetches a chain. coordinator-scans.test.ts counts the market's fetches: none while the circuit is open, one once a probe is due.",
+      "token or fetches a chain. coordinator-scans.test.ts counts the market's fetches: none while the circuit is open, one once a probe is due. " +
+      "Suite 1 counts them in the coordinator process (spreadscan_market_chain_fetches_total) while its circuit is open and no probe is due: " +
+      "none; with the fix reverted, 89 and 120 in two runs, whose open-circuit refusals (p50 22 and 81 ms, max under 600 ms) met the 1000 ms " +
+      "bound that used to stand for this defect.",
   },
   "KD-3": {
     title: "Field violations are not capped: a 1 KB request gets no answer, a 4 MiB one crashes the coordinator",

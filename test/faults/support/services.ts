@@ -65,6 +65,26 @@ export async function prometheusValue(adminPort: number, metric: string): Promis
   return Number(match[1]);
 }
 
+/** The sum of the samples in Prometheus text whose labels include every one of `labels`. */
+function sumOfSamples(text: string, metric: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const match of text.matchAll(new RegExp(`^${metric}(?:\\{([^}]*)\\})? (\\S+)$`, "gm"))) {
+    const sampleLabels = match[1] ?? "";
+    if (Object.entries(labels).every(([name, value]) => sampleLabels.includes(`${name}="${value}"`))) sum += Number(match[2]);
+  }
+  return sum;
+}
+
+/**
+ * Calls of `method` a service has started and not yet answered, from one scrape:
+ * grpc_server_started_total less grpc_server_handled_total.
+ */
+export async function callsInFlight(adminPort: number, method: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const labels = { grpc_method: method };
+  return sumOfSamples(text, "grpc_server_started_total", labels) - sumOfSamples(text, "grpc_server_handled_total", labels);
+}
+
 /** Resident memory as the service reports it (prom-client's process_resident_memory_bytes). */
 export const residentMemoryBytes = (adminPort: number): Promise<number> => prometheusValue(adminPort, "process_resident_memory_bytes");
 
