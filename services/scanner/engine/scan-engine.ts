@@ -1,5 +1,6 @@
 // The spread engine: every candidate of the requested strategies in every expiration the
-// query allows, filtered, scored and ranked into the top N. Pure: no I/O, no gRPC.
+// query allows, filtered, scored and ranked into the top N. Pure: no I/O, no gRPC. Each
+// expiration's distribution (its σ, by the query's probability model) is chosen first.
 //
 // The query is first completed with the defaults for what the caller left unset
 // (query-defaults.ts), and the result says what was applied. Cheap checks come first:
@@ -289,9 +290,10 @@ class ScanRun {
       const width = ask - bid;
       const fraction = width / mid;
       priced.bidAskFraction[leg] = fraction;
-      const volatility = shared ? sharedVolatility : (table.impliedVolatility[leg] as number);
-      priced.volatility[leg] = volatility;
-      priced.deviation[leg] = volatility * sqrtYears;
+      // The σ the leg is judged under; the implied volatility filters below read its own.
+      const modelVolatility = shared ? sharedVolatility : (table.impliedVolatility[leg] as number);
+      priced.volatility[leg] = modelVolatility;
+      priced.deviation[leg] = modelVolatility * sqrtYears;
       priced.expectedPayoff[leg] = Number.NaN;
       priced.probabilityBelowStrike[leg] = Number.NaN;
       priced.touch[leg] = Number.NaN;

@@ -433,9 +433,10 @@ export class SpreadEvaluator {
         (callTable.bid[callLong] as number),
       net,
     );
-    // Unlike a vertical's, an iron spread's expected value is cheap here (its legs' expected
-    // payoffs are cached per pair of shorts) and POP is not, so EV comes first and a
-    // candidate that cannot rank even at the pair's POP ceiling is dropped before POP.
+    // An iron spread's expected value is cheap here (its legs' expected payoffs are per-strike
+    // constants of the expiration under a shared σ, cached per pair of shorts otherwise) and
+    // POP is not, so EV comes first and a candidate that cannot rank even at a bound on its
+    // POP is dropped before POP.
     const maxProfitPerLot = net * multiplier;
     const expectedPayoff =
       net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
