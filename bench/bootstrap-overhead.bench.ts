@@ -27,6 +27,7 @@ const RESPONSE: ScanResponse = {
     candidatesRejectedBySpreadFilters: 23_414n,
     candidatesRankedOut: 0n,
     candidatesFullyEvaluated: 42n,
+    expiryDistributions: [],
     skippedQuotes: [],
     quotesWithComputedGreeks: 0n,
     chainAsOf: new Date("2026-11-20T21:00:00Z"),

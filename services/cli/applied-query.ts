@@ -1,8 +1,8 @@
 // The query a scan applied (ScanResult.effective_query), compactly, for the header of the
-// results: "DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $12 · all strategies · by score", then
-// whatever else the caller set. --json has every field.
+// results: "DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $12 · all strategies · by score · σ ATM
+// per expiry", then whatever else the caller set. --json has every field.
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
-import { PricingMode, ScanFilters, SortKey, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanFilters, SortKey, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ALL_STRATEGIES, DEFAULT_SCORE_WEIGHTS } from "../scanner/engine/index.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
@@ -16,6 +16,19 @@ const SORT_WORDS: ReadonlyMap<SortKey, string> = new Map([
   [SortKey.SORT_KEY_MAX_LOSS, "max loss"],
   [SortKey.SORT_KEY_PROBABILITY_OF_TOUCH, "probability of touch"],
 ]);
+
+/** Which σ POP, touch and EV were computed under, in the words of the flags that choose it. */
+function probabilityModelPart(query: ScanQuery): string {
+  switch (query.probabilityModel) {
+    case ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV:
+      return "σ of each short leg";
+    case ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY:
+      return `σ ${query.volatility === undefined ? "unset" : `${(query.volatility * 100).toFixed(1)}%`} (given)`;
+    default:
+      // Unspecified (an older scanner's answer) means the same.
+      return "σ ATM per expiry";
+  }
+}
 
 /** The filters the header always describes (when set); the others are listed by name. */
 const DESCRIBED = new Set<keyof ScanFilters>(["minDte", "maxDte", "minShortDelta", "maxShortDelta", "minWidth", "maxWidth", "shortStrikesOutOfTheMoney"]);
@@ -72,6 +85,7 @@ export function appliedQueryParts(query: ScanQuery): string[] {
     ...range("width", filters.minWidth, filters.maxWidth, dollars),
     allStrategies ? "all strategies" : query.strategies.map((strategy) => STRATEGY_FLAG_NAMES.get(strategy) ?? String(strategy)).join(", "),
     `by ${SORT_WORDS.get(query.sort) ?? "score"}`,
+    probabilityModelPart(query),
     ...(query.pricing === PricingMode.PRICING_MODE_NATURAL ? ["natural fills"] : []),
     ...(filters.shortStrikesOutOfTheMoney === false ? ["shorts may be in the money"] : []),
     ...(defaultWeights || !weights ? [] : [`score weights ${weights.expectedValuePerRisk ?? 0}/${weights.pop ?? 0}/${weights.liquidity ?? 0} (EV/POP/liquidity)`]),

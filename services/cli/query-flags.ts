@@ -1,5 +1,5 @@
 // The command-line form of a ScanQuery: one flag per filter (kebab-case of its proto name),
-// plus strategies, sort, pricing, limit and score weights. Any command that asks for spreads
+// plus strategies, sort, pricing, limit, score weights and the probability model. Any command that asks for spreads
 // (an offline scan of a file, a scan or a watch through the coordinator) adds these flags
 // with `addQueryFlags`, builds its query with `scanQueryFromFlags`, and names the flag
 // behind each field the engine or a service refuses with `queryViolationLines`.
@@ -9,13 +9,14 @@
 // exactly the same queries, with the same words.
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
-import { PricingMode, ScanFilters, ScanQuery, ScoreWeights, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, ScoreWeights, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { parseDecimal } from "../common/decimal.js";
 import { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, type InputViolation } from "../scanner/engine/index.js";
 
 const FILTER_GROUP = "Filters (each optional; the scan fills in the defaults shown; every one applied must hold):";
 const RANKING_GROUP = "Strategies and ranking:";
 const WEIGHT_GROUP = "Score weights (relative to each other, need not sum to 1):";
+const MODEL_GROUP = "Probability model (the σ POP, touch and EV are computed under):";
 
 // ---- value parsers: shape only, ranges are the engine's --------------------------------------
 
@@ -119,6 +120,19 @@ const PRICING_MODES = new Map([
   ["natural", PricingMode.PRICING_MODE_NATURAL],
 ]);
 const parsePricing = choice("a pricing mode", PRICING_MODES, "pricing-mode", [...PRICING_MODES.keys()]);
+
+/** The command-line name of each probability model a flag can choose; a caller's σ is --volatility. */
+export const PROBABILITY_MODEL_FLAG_NAMES: ReadonlyMap<ProbabilityModel, string> = new Map([
+  [ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV, "expiry-atm"],
+  [ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV, "short-leg"],
+]);
+const PROBABILITY_MODELS = new Map([
+  ...[...PROBABILITY_MODEL_FLAG_NAMES].map(([model, name]) => [name, model] as const),
+  // The enum's own spellings, as choiceKey leaves them.
+  ["expiry-atm-iv", ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV],
+  ["short-leg-iv", ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV],
+]);
+const parseProbabilityModel = choice("a probability model", PROBABILITY_MODELS, "probability-model", [...PROBABILITY_MODEL_FLAG_NAMES.values()]);
 
 // ---- filters --------------------------------------------------------------------------------
 
@@ -303,6 +317,23 @@ export function addQueryFlags(command: Command): Command {
   for (const weight of WEIGHT_FLAGS) {
     command.addOption(new Option(`--${weight.flag} <weight>`, weight.help).argParser(decimal("0.5")).helpGroup(WEIGHT_GROUP));
   }
+
+  command
+    .addOption(
+      new Option(
+        "--probability-model <model>",
+        "expiry-atm: one σ per expiration, its at-the-money implied volatility, shared by all its spreads; " +
+          'short-leg: each spread\'s short leg\'s implied volatility, as brokers\' "probability OTM" (for comparison: the skew then favours spreads for their σ) (default: expiry-atm)',
+      )
+        .argParser(parseProbabilityModel)
+        .helpGroup(MODEL_GROUP),
+    )
+    .addOption(
+      new Option("--volatility <fraction>", "your own σ for every expiration, annualised (0.2 = 20%): EV then measures the premium against your view")
+        .argParser(decimal("0.2"))
+        .conflicts("probabilityModel")
+        .helpGroup(MODEL_GROUP),
+    );
   return command;
 }
 
@@ -343,6 +374,10 @@ export function scanQueryFromFlags(values: FlagValues): ScanQuery {
     limit: values.limit as number | undefined,
     // Absent unless a weight is given, as a query written by hand would be.
     scoreWeights: Object.keys(weights).length > 0 ? ScoreWeights.fromPartial(weights) : undefined,
+    // --volatility is the caller's model (commander refuses it with --probability-model).
+    probabilityModel:
+      values.volatility === undefined ? (values.probabilityModel as ProbabilityModel | undefined) : ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
+    volatility: values.volatility as number | undefined,
   });
 }
 
@@ -355,7 +390,8 @@ export function scanQueryFromFlags(values: FlagValues): ScanQuery {
  */
 export function flagForQueryField(field: string, values: FlagValues = {}): string | undefined {
   if (/^strategies(\[\d+\])?$/.test(field)) return "--strategy";
-  if (field === "sort" || field === "pricing" || field === "limit") return `--${field}`;
+  if (field === "sort" || field === "pricing" || field === "limit" || field === "volatility") return `--${field}`;
+  if (field === "probability_model") return "--probability-model";
   if (field === "score_weights") return WEIGHT_FLAGS.map((weight) => `--${weight.flag}`).join(", ");
   const weight = WEIGHT_FLAGS.find((candidate) => field === `score_weights.${candidate.field}`);
   if (weight) return `--${weight.flag}`;

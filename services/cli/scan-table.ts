@@ -1,6 +1,6 @@
 // A scan result for people: one summary line (what was scanned, the query as applied, what
 // became of the candidates, how long it took), then one row per spread. Money per lot is in whole dollars, prices per share in cents,
-// probabilities in percent. In a terminal too narrow for every column, the least needed
+// probabilities and σ (the volatility POP, touch and EV were computed under) in percent. In a terminal too narrow for every column, the least needed
 // columns are left out and a note says which; --json has everything.
 import Table from "cli-table3";
 import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
@@ -58,6 +58,8 @@ const COLUMNS: readonly Column[] = [
   { header: "breakevens", align: "left", cell: (spread) => spread.breakevens.map(price).join("/"), dropOrder: 3 },
   { header: "POP", align: "right", cell: (spread) => percent(spread.pop) },
   { header: "touch", align: "right", cell: (spread) => percent(spread.probabilityOfTouch), dropOrder: 2 },
+  // The expiration's under the default model (one value per expiry), the short legs' otherwise.
+  { header: "σ", align: "right", cell: (spread) => percent(spread.volatility), dropOrder: 1.5 },
   { header: "EV", align: "right", cell: (spread) => dollars(spread.expectedValue), dropOrder: 5 },
   { header: "RoR", align: "right", cell: (spread) => percent(spread.returnOnRisk), dropOrder: 4 },
   { header: "score", align: "right", cell: (spread) => spread.score.toFixed(3), dropOrder: 6 },

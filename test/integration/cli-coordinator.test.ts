@@ -115,7 +115,8 @@ function countsText(result: ScanResult): string {
  * What a bare query applies, worked out from the documented rules rather than asked of the
  * engine: DTE 7–60, short |Δ| ≥ 0.10, wings up to 2% of the price in whole strike increments
  * (the fixed SPY, QQQ and IWM list $1 strikes: $12 at $600, $10 at $520, $5 at $230), all six
- * strategies, by score at mid, the best 20, weights 0.5/0.3/0.2, shorts out of the money.
+ * strategies, by score at mid, the best 20, weights 0.5/0.3/0.2, shorts out of the money,
+ * each expiration's at-the-money σ.
  */
 function defaultsJson(maxWidth: number): Record<string, unknown> {
   return {
@@ -125,9 +126,10 @@ function defaultsJson(maxWidth: number): Record<string, unknown> {
     pricing: "PRICING_MODE_MID",
     limit: 20,
     scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+    probabilityModel: "PROBABILITY_MODEL_EXPIRY_ATM_IV",
   };
 }
-const defaultsText = (maxWidth: number): string => `DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $${maxWidth} · all strategies · by score`;
+const defaultsText = (maxWidth: number): string => `DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $${maxWidth} · all strategies · by score · σ ATM per expiry`;
 
 /** Flags broader than the engine can bound: iron condors with wings up to $1,000 on a full chain. */
 const BROAD_FLAGS = ["--strategy", "iron-condor", "--max-width", "1000"];
@@ -188,7 +190,7 @@ describe.concurrent("spreadscan scan SYMBOL", () => {
     // The query as applied: the flags, with the short delta floor the defaults add under --max-short-delta.
     expect(lines[0]).toMatch(
       startsWith(
-        "SPY 600.00 as of 2025-06-02T14:30:00Z (live) · DTE 20–50 · short |Δ| 0.10–0.30 · width $2–$10 · bull-put, bear-call, iron-condor · by POP · " +
+        "SPY 600.00 as of 2025-06-02T14:30:00Z (live) · DTE 20–50 · short |Δ| 0.10–0.30 · width $2–$10 · bull-put, bear-call, iron-condor · by POP · σ ATM per expiry · " +
           `natural fills · max-max-loss 900 · min-pop 0.6 · min-open-interest 10 · max-per-expiry 3 · ${countsText(sent.result!)}, 6 shown · skipped `,
       ),
     );

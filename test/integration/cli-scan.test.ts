@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { CSV_QUOTE_COLUMNS, writeChainFile } from "../../services/cli/chain-file.js";
 import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
 import { scanChain } from "../../services/scanner/engine/index.js";
@@ -184,6 +184,7 @@ describe("spreadscan scan --chain --json", () => {
       pricing: "PRICING_MODE_NATURAL",
       limit: 12,
       scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+      probabilityModel: "PROBABILITY_MODEL_EXPIRY_ATM_IV",
     });
   });
 
@@ -200,7 +201,7 @@ describe("spreadscan scan --chain with no query flags", () => {
     const [table, json] = await Promise.all([spreadscan("scan", "--chain", jsonChain), spreadscan("scan", "--chain", jsonChain, "--json")]);
     expect(table.stderr).toBe("");
     expect(table.exitCode).toBe(0);
-    expect(table.stdout).toMatch(/^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$12 · all strategies · by score · /);
+    expect(table.stdout).toMatch(/^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$12 · all strategies · by score · σ ATM per expiry · /);
     const response = JSON.parse(json.stdout) as JsonScanResponse;
     // Worked out from the documented rules: $1 strikes at $600, so 2% is twelve of them.
     expect(response.result.effectiveQuery).toEqual({
@@ -210,6 +211,7 @@ describe("spreadscan scan --chain with no query flags", () => {
       pricing: "PRICING_MODE_MID",
       limit: 20,
       scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+      probabilityModel: "PROBABILITY_MODEL_EXPIRY_ATM_IV",
     });
     expect(response.result.spreads).toHaveLength(20);
   });
@@ -221,6 +223,55 @@ describe("spreadscan scan --chain with no query flags", () => {
     expect(run.stderr).toBe(
       "spreadscan: --max-width: the query reaches more than 25,000,000 candidate spreads; narrow it with --max-width (iron spreads grow fastest with it), a DTE range or short delta bounds\n",
     );
+  });
+});
+
+describe("spreadscan scan --chain: the probability model", () => {
+  interface ModelJson {
+    readonly result: {
+      readonly spreads: readonly { readonly id: string; readonly volatility: number }[];
+      readonly effectiveQuery: { readonly probabilityModel?: string; readonly volatility?: number };
+      readonly expiryDistributions: readonly { readonly volatility?: number; readonly volatilitySource: string; readonly strike?: number }[];
+    };
+  }
+  const BOUNDED = ["--strategy", "bull-put,iron-condor", "--max-dte", "30", "--max-width", "5"];
+  const QUERY_BOUNDED = { strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_IRON_CONDOR], filters: { maxDte: 30, maxWidth: 5 } };
+
+  it("--probability-model short-leg and --volatility choose the model, as the engine answers them, and the header says which", async () => {
+    const [shortLeg, caller, callerTable, defaultTable] = await Promise.all([
+      spreadscan("scan", "--chain", jsonChain, ...BOUNDED, "--probability-model", "short-leg", "--json"),
+      spreadscan("scan", "--chain", jsonChain, ...BOUNDED, "--volatility", "0.25", "--json"),
+      spreadscan("scan", "--chain", jsonChain, ...BOUNDED, "--volatility", "0.25"),
+      spreadscan("scan", "--chain", jsonChain, ...BOUNDED),
+    ]);
+    for (const run of [shortLeg, caller, callerTable, defaultTable]) {
+      expect(run.stderr).toBe("");
+      expect(run.exitCode).toBe(0);
+    }
+    const underShortLeg = (JSON.parse(shortLeg.stdout) as ModelJson).result;
+    expect(underShortLeg.effectiveQuery).toMatchObject({ probabilityModel: "PROBABILITY_MODEL_SHORT_LEG_IV" });
+    expect(underShortLeg.expiryDistributions.map((distribution) => distribution.volatilitySource)).toContain("VOLATILITY_SOURCE_SHORT_LEG");
+    const direct = scanChain(chain, ScanQuery.fromPartial({ ...QUERY_BOUNDED, probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV }));
+    expect(underShortLeg.spreads.map((spread) => spread.id)).toEqual(direct.spreads.map((spread) => spread.id));
+
+    const underCaller = (JSON.parse(caller.stdout) as ModelJson).result;
+    expect(underCaller.effectiveQuery).toMatchObject({ probabilityModel: "PROBABILITY_MODEL_CALLER_VOLATILITY", volatility: 0.25 });
+    expect(underCaller.spreads.length).toBeGreaterThan(0);
+    for (const spread of underCaller.spreads) expect(spread.volatility).toBe(0.25);
+
+    expect(callerTable.stdout.split("\n")[0]).toContain(" · by score · σ 25.0% (given) · ");
+    // Under the default, each row's σ is its expiration's at-the-money σ.
+    const [summary = "", header = "", , ...rows] = defaultTable.stdout.trimEnd().split("\n");
+    expect(summary).toContain(" · by score · σ ATM per expiry · ");
+    const sigmaColumn = header.split(/\s{2,}/).indexOf("σ");
+    expect(sigmaColumn).toBeGreaterThan(0);
+    const defaults = scanChain(chain, ScanQuery.fromPartial(QUERY_BOUNDED));
+    const sigmaOf = new Map(defaults.expiryDistributions.map((distribution) => [distribution.expiryDate, distribution.volatility ?? Number.NaN]));
+    expect(rows).toHaveLength(defaults.spreads.length);
+    rows.forEach((row, index) => {
+      const spread = defaults.spreads[index]!;
+      expect(row).toContain(`${((sigmaOf.get(spread.expiryDate) ?? Number.NaN) * 100).toFixed(1)}%`);
+    });
   });
 });
 
@@ -236,11 +287,11 @@ describe("spreadscan scan --chain (table)", () => {
 
     const [summary = "", header = "", rule = "", ...rows] = table.stdout.trimEnd().split("\n");
     expect(summary).toMatch(
-      /^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 20–50 · short \|Δ\| 0\.10–0\.30 · width \$2–\$10 · bull-put, bear-call, iron-condor · by POP · natural fills · (?:[a-z-]+ [\d.]+ · )+[\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, [\d,]+ ranked out early, [\d,]+ fully evaluated, \d+ shown · /,
+      /^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 20–50 · short \|Δ\| 0\.10–0\.30 · width \$2–\$10 · bull-put, bear-call, iron-condor · by POP · σ ATM per expiry · natural fills · (?:[a-z-]+ [\d.]+ · )+[\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, [\d,]+ ranked out early, [\d,]+ fully evaluated, \d+ shown · /,
     );
     expect(summary).toContain(`${spreads.length} shown`);
     expect(summary).toMatch(/ · [\d.]+ ms$/);
-    expect(header).toMatch(/#\s+strategy\s+expiry\s+DTE\s+strikes\s+credit\s+max profit\s+max loss\s+breakevens\s+POP\s+touch\s+EV\s+RoR\s+score/);
+    expect(header).toMatch(/#\s+strategy\s+expiry\s+DTE\s+strikes\s+credit\s+max profit\s+max loss\s+breakevens\s+POP\s+touch\s+σ\s+EV\s+RoR\s+score/);
     expect(rule).toMatch(/^─+$/);
     expect(rows).toHaveLength(spreads.length);
     rows.forEach((row, index) => {
@@ -294,6 +345,9 @@ describe.concurrent("spreadscan scan: bad usage exits 2 naming the flag", () => 
     ["an alias with its long form", ["--max-loss", "5", "--max-max-loss", "6"], /option '--max-loss <dollars>' cannot be used with option '--max-max-loss <dollars>'/],
     ["all score weights 0", ["--weight-ev", "0", "--weight-pop", "0", "--weight-liquidity", "0"], /^spreadscan: --weight-ev, --weight-pop, --weight-liquidity: at least one weight/m],
     ["--spot -5 (refused by the engine)", ["--spot", "-5"], /^spreadscan: --spot: must be a positive finite price$/m],
+    ["--volatility 0 (refused by the engine)", ["--volatility", "0"], /^spreadscan: --volatility: must be an annualised fraction above 0 and at most 10; got 0$/m],
+    ["--volatility with --probability-model", ["--volatility", "0.2", "--probability-model", "short-leg"], /option '--volatility <fraction>' cannot be used with option '--probability-model <model>'/],
+    ["--probability-model normal", ["--probability-model", "normal"], /option '--probability-model <model>' argument 'normal' is invalid. expected a probability model: expiry-atm, short-leg/],
   ])("%s", async (_case, args, message) => {
     const run = await spreadscan("scan", "--chain", jsonChain, "--max-dte", "10", "--max-width", "2", ...args);
     expect(run.exitCode).toBe(2);

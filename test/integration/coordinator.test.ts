@@ -18,7 +18,7 @@ import {
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
-import { PricingMode, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { LegAction } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary, failureOf } from "../support/echo-server.js";
@@ -173,6 +173,7 @@ describe("the coordinator on the simulated market", () => {
         pricing: PricingMode.PRICING_MODE_MID,
         limit: 20,
         scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+        probabilityModel: ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV,
       }),
     );
     expect(result?.spreads).toHaveLength(20);

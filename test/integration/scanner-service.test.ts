@@ -3,7 +3,7 @@ import { credentials, Metadata, status, type ClientReadableStream } from "@grpc/
 import type { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, ScanFilters, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import {
   ScannerServiceClient,
   ScanRequest,
@@ -120,6 +120,7 @@ describe("a bare query", () => {
     pricing: PricingMode.PRICING_MODE_MID,
     limit: 20,
     scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+    probabilityModel: ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV,
   });
   const spy = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: AS_OF });
 

@@ -147,7 +147,7 @@ interface ScanJson {
  * What a bare query applies, worked out from the documented rules rather than asked of the
  * engine: DTE 7–60, short |Δ| ≥ 0.10, wings up to 2% of the price in whole strike increments
  * and at least two (SPY lists $1 strikes near the money), all six strategies, by score at mid,
- * the best 20, weights 0.5/0.3/0.2, shorts out of the money.
+ * the best 20, weights 0.5/0.3/0.2, shorts out of the money, each expiration's at-the-money σ.
  */
 function defaultsFor(spot: number): unknown {
   return {
@@ -157,6 +157,7 @@ function defaultsFor(spot: number): unknown {
     pricing: "PRICING_MODE_MID",
     limit: 20,
     scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+    probabilityModel: "PROBABILITY_MODEL_EXPIRY_ATM_IV",
   };
 }
 
@@ -303,7 +304,7 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
       expect(answered.exitCode).toBe(0);
     }
     expectBareScan(json.stdout);
-    const header = / · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$\d+ · all strategies · by score · [\d,]+ candidates: /;
+    const header = / · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$\d+ · all strategies · by score · σ ATM per expiry · [\d,]+ candidates: /;
     expect(table.stdout.split("\n")[0]).toMatch(new RegExp(`^SPY \\d+\\.\\d\\d as of .*${header.source}`));
     expect(watch.stdout).toMatch(new RegExp(`^SPY .*${header.source}`, "m"));
     for (const symbol of ["SPY", "QQQ", "IWM"]) expect(batch.stdout).toMatch(new RegExp(`^${symbol} .*${header.source}`, "m"));

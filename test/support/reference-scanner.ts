@@ -4,15 +4,17 @@
 // the pricing model (Black–Scholes, the terminal distribution, New York dates), which have
 // tests of their own. The engine must return exactly its top N, and account for the same
 // candidates. It reads the query literally: an absent filter does not constrain, so it is
-// given the query as the engine applied it (ScanResult.effective_query).
+// given the query as the engine applied it (ScanResult.effective_query). Each expiration's σ
+// is found as the definition words it, by sorting every strike with a usable quote.
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, SortKey, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, SortKey, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { CALL, impliedVolatility, optionGreeks, PUT } from "../../services/scanner/engine/black-scholes.js";
 import { epochDay, expiryInstant, MS_PER_YEAR, newYorkDate } from "../../services/common/new-york-time.js";
 import {
   expectedCallPayoff,
   expectedPutPayoff,
+  forward,
   probabilityBelow,
   touchProbabilityAbove,
   touchProbabilityBelow,
@@ -33,6 +35,8 @@ export interface ReferenceSpread {
   expectedValue: number;
   probabilityOfTouch: number;
   returnOnRisk: number;
+  /** σ of the distribution the spread was judged under. */
+  volatility: number;
   /** For the tie rule: expiry rank, strategy, then leg strikes in slot order. */
   tieKey: number[];
 }
@@ -164,6 +168,24 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
   };
   const widthOk = (width: number): boolean => width > 0 && width >= (f.minWidth ?? 0) && width <= hi(f.maxWidth);
 
+  // σ of an expiration, by the query's probability model; undefined under SHORT_LEG_IV, where
+  // each spread's short legs give their own.
+  const model = query.probabilityModel === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED ? ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV : query.probabilityModel;
+  const fresh = (leg: Leg): boolean => !(leg.quoteTimeMs < asOfMs - maxAgeMs);
+  const expiryVolatility = (expiry: Expiry): number | undefined => {
+    if (model === ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV) return undefined;
+    if (model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY) return query.volatility;
+    // At the money: the strike nearest the forward among those with a usable quote (the
+    // lower on a tie), the mean of its call's and put's implied volatility where both are
+    // usable, else the one that is.
+    const forwardPrice = forward(spot, rate, q, expiry.years);
+    const usable = [...expiry.calls, ...expiry.puts].filter(fresh);
+    const strikes = [...new Set(usable.map((leg) => leg.strike))].sort((a, b) => Math.abs(a - forwardPrice) - Math.abs(b - forwardPrice) || a - b);
+    if (strikes.length === 0) return undefined;
+    const atTheMoney = usable.filter((leg) => leg.strike === strikes[0]).map((leg) => leg.iv);
+    return atTheMoney.reduce((sum, iv) => sum + iv, 0) / atTheMoney.length;
+  };
+
   const weights = {
     ev: query.scoreWeights?.expectedValuePerRisk ?? DEFAULT_WEIGHTS.ev,
     pop: query.scoreWeights?.pop ?? DEFAULT_WEIGHTS.pop,
@@ -292,6 +314,7 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
       expectedValue,
       probabilityOfTouch: touch,
       returnOnRisk,
+      volatility,
       tieKey: [expiryRank, strategy, ...slots],
     });
     return true;
@@ -313,6 +336,7 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
 
   expiries.forEach((expiry, expiryRank) => {
     if (expiry.dte < lo(f.minDte) || expiry.dte > hi(f.maxDte)) return;
+    const shared = expiryVolatility(expiry);
     const NONE = -1e18;
     for (const [legsOf, isCall] of [[expiry.puts, false], [expiry.calls, true]] as const) {
       for (const a of legsOf) {
@@ -325,10 +349,10 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
           const debit = isCall ? Strategy.STRATEGY_BULL_CALL : Strategy.STRATEGY_BEAR_PUT;
           const slotsFor = (long: Leg, short: Leg): number[] => (isCall ? [NONE, NONE, short.strike, long.strike] : [long.strike, short.strike, NONE, NONE]);
           if (wanted.has(credit)) {
-            considerVertical(shortOk(a, true) && longOk(b), expiryRank, expiry, credit, [{ leg: a, sold: true }, { leg: b, sold: false }], slotsFor(b, a), a.iv, [a.strike]);
+            considerVertical(shortOk(a, true) && longOk(b), expiryRank, expiry, credit, [{ leg: a, sold: true }, { leg: b, sold: false }], slotsFor(b, a), shared ?? a.iv, [a.strike]);
           }
           if (wanted.has(debit)) {
-            considerVertical(shortOk(b, true) && longOk(a), expiryRank, expiry, debit, [{ leg: b, sold: true }, { leg: a, sold: false }], slotsFor(a, b), b.iv, [b.strike]);
+            considerVertical(shortOk(b, true) && longOk(a), expiryRank, expiry, debit, [{ leg: b, sold: true }, { leg: a, sold: false }], slotsFor(a, b), shared ?? b.iv, [b.strike]);
           }
         }
       }
@@ -363,7 +387,7 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
                 { leg: callLong, sold: false },
               ],
               [putLong.strike, putShort.strike, callShort.strike, callLong.strike],
-              (putShort.iv + callShort.iv) / 2,
+              shared ?? (putShort.iv + callShort.iv) / 2,
               [putShort.strike, callShort.strike],
             );
           }

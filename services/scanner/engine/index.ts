@@ -11,6 +11,6 @@ export {
   type DteRange,
   type ListedExpiration,
 } from "./query-defaults.js";
-export { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, resolveQuery } from "./resolved-query.js";
+export { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, MAX_VOLATILITY, resolveQuery } from "./resolved-query.js";
 export { MAX_CANDIDATES, scanChain, scanPrepared, type ScanOptions } from "./scan-engine.js";
 export { spreadId, strategyName } from "./spread-description.js";

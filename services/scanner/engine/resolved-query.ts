@@ -1,6 +1,6 @@
 // A ScanQuery checked field by field and turned into plain numbers the hot loop can compare
 // against without branching on presence: absent bounds become ±Infinity.
-import { PricingMode, SortKey, Strategy, type ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, SortKey, Strategy, type ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
 
 export const DEFAULT_LIMIT = 20;
@@ -15,6 +15,11 @@ export const MAX_QUERY_STRATEGIES = 16;
  * at risk, probability of profit, liquidity.
  */
 export const DEFAULT_SCORE_WEIGHTS = { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 } as const;
+
+/** The model a query without one applies: every spread of an expiration under its at-the-money σ. */
+export const DEFAULT_PROBABILITY_MODEL = ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV;
+/** The largest volatility a caller may give, as for the implied volatility filters: 1000%. */
+export const MAX_VOLATILITY = 10;
 
 export interface ResolvedQuery {
   readonly strategies: ReadonlySet<Strategy>;
@@ -48,6 +53,10 @@ export interface ResolvedQuery {
   readonly maxWingWidthDifference: number;
   /** Infinity when quotes of any age may form legs. */
   readonly maxQuoteAgeMs: number;
+  /** Which σ each expiration's distribution has; never UNSPECIFIED. */
+  readonly probabilityModel: ProbabilityModel;
+  /** The caller's σ under PROBABILITY_MODEL_CALLER_VOLATILITY; NaN otherwise. */
+  readonly callerVolatility: number;
   /** Normalised to sum to 1. */
   readonly weights: { readonly expectedValuePerRisk: number; readonly pop: number; readonly liquidity: number };
 }
@@ -72,6 +81,20 @@ export const SORT_KEYS = new Set([
   SortKey.SORT_KEY_PROBABILITY_OF_TOUCH,
 ]);
 const PRICING_MODES = new Set([PricingMode.PRICING_MODE_UNSPECIFIED, PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL]);
+export const PROBABILITY_MODELS = new Set([
+  ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED,
+  ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV,
+  ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
+  ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
+]);
+const CALLER_VOLATILITY = ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY;
+
+/** A known model's name, as the proto spells it, for error messages; an unset one says what it means. */
+function probabilityModelName(model: ProbabilityModel): string {
+  return model === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED
+    ? `${ProbabilityModel[model]} (meaning ${ProbabilityModel[DEFAULT_PROBABILITY_MODEL]})`
+    : ProbabilityModel[model];
+}
 
 class Checker {
   readonly violations: InputViolation[] = [];
@@ -119,6 +142,23 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   if (!SORT_KEYS.has(sort)) check.violations.push({ field: "sort", description: `unknown sort key ${sort}` });
   const pricing = query?.pricing ?? PricingMode.PRICING_MODE_UNSPECIFIED;
   if (!PRICING_MODES.has(pricing)) check.violations.push({ field: "pricing", description: `unknown pricing mode ${pricing}` });
+
+  const givenModel = query?.probabilityModel ?? ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED;
+  if (!PROBABILITY_MODELS.has(givenModel)) check.violations.push({ field: "probability_model", description: `unknown probability model ${givenModel}` });
+  const probabilityModel = givenModel === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED ? DEFAULT_PROBABILITY_MODEL : givenModel;
+  const volatility = query?.volatility;
+  if (volatility === undefined) {
+    if (givenModel === CALLER_VOLATILITY) {
+      check.violations.push({ field: "volatility", description: `must be set with probability_model ${probabilityModelName(CALLER_VOLATILITY)}: the annualised σ to apply, like 0.2` });
+    }
+  } else if (givenModel !== CALLER_VOLATILITY && PROBABILITY_MODELS.has(givenModel)) {
+    check.violations.push({
+      field: "volatility",
+      description: `applies only with probability_model ${probabilityModelName(CALLER_VOLATILITY)}; the query's is ${probabilityModelName(givenModel)}`,
+    });
+  } else if (!(Number.isFinite(volatility) && volatility > 0 && volatility <= MAX_VOLATILITY)) {
+    check.violations.push({ field: "volatility", description: `must be an annualised fraction above 0 and at most ${MAX_VOLATILITY}; got ${volatility}` });
+  }
 
   const limit = check.bound("limit", query?.limit, DEFAULT_LIMIT, 1, MAX_LIMIT, "spreads");
   const maxPerExpiry = check.bound(f("max_per_expiry"), filters?.maxPerExpiry, Infinity, 1, MAX_LIMIT, "spreads");
@@ -213,6 +253,8 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
     shortStrikesOutOfTheMoney: filters?.shortStrikesOutOfTheMoney ?? true,
     maxWingWidthDifference,
     maxQuoteAgeMs,
+    probabilityModel,
+    callerVolatility: probabilityModel === CALLER_VOLATILITY ? (volatility as number) : Number.NaN,
     weights: {
       expectedValuePerRisk: evWeight / weightSum,
       pop: popWeight / weightSum,

@@ -1,5 +1,6 @@
 // The spread engine: every candidate of the requested strategies in every expiration the
-// query allows, filtered, scored and ranked into the top N. Pure: no I/O, no gRPC.
+// query allows, filtered, scored and ranked into the top N. Pure: no I/O, no gRPC. Each
+// expiration's distribution (its σ, by the query's probability model) is chosen first.
 //
 // The query is first completed with the defaults for what the caller left unset
 // (query-defaults.ts), and the result says what was applied. Cheap checks come first:
@@ -8,7 +9,8 @@
 // dropped before its expected value is computed. What became of every candidate is counted.
 import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { Strategy, type ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { SkipReason, type ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
 import { EngineInputError } from "./input-errors.js";
 import { prepareChain, type ExpirySlice, type LegTable, type PreparedChain } from "./prepared-chain.js";
 import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
@@ -26,6 +28,8 @@ import {
   SpreadEvaluator,
   type PricedSide,
 } from "./spread-evaluator.js";
+import { lowerBound, upperBound } from "./strike-search.js";
+import { forward } from "./terminal-distribution.js";
 import { NO_LEG, TopCandidates } from "./top-candidates.js";
 
 /**
@@ -88,6 +92,7 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     candidatesRankedOut: BigInt(evaluator.rankedOut),
     candidatesFullyEvaluated: BigInt(evaluator.fullyEvaluated),
     effectiveQuery: applied,
+    expiryDistributions: run.distributions,
     skippedQuotes: reportedSkips(run.skipped),
     quotesWithComputedGreeks: BigInt(prepared.quotesWithComputedGreeks),
     chainAsOf: new Date(prepared.asOfMs),
@@ -130,6 +135,10 @@ class ScanRun {
   private readonly perExpiry: TopCandidates | undefined;
   private readonly putSide: PricedSide;
   private readonly callSide: PricedSide;
+  /** Per expiration (by index): the σ its spreads share, NaN when none is (each spread's own, or no usable quote). */
+  private readonly expiryVolatility: Float64Array;
+  /** The distribution of every expiration in the DTE range, for the result. */
+  readonly distributions: ExpiryDistribution[] = [];
 
   constructor(
     private readonly prepared: PreparedChain,
@@ -150,6 +159,15 @@ class ScanRun {
     this.putSide = scratchSide(widest, false);
     this.callSide = scratchSide(widest, true);
     if (query.maxQuoteAgeMs < Infinity) this.countStaleQuotes();
+    this.expiryVolatility = new Float64Array(prepared.expiries.length).fill(Number.NaN);
+    const freshFromMs = prepared.asOfMs - query.maxQuoteAgeMs;
+    prepared.expiries.forEach((expiry, expiryIndex) => {
+      if (!this.inDteRange(expiry)) return;
+      const forwardPrice = forward(prepared.spot, prepared.rate, prepared.dividendYield, expiry.years);
+      const chosen = expiryVolatility(query, expiry, forwardPrice, freshFromMs);
+      this.expiryVolatility[expiryIndex] = chosen.volatility;
+      this.distributions.push(describeDistribution(expiry, forwardPrice, chosen));
+    });
   }
 
   evaluateAll(): void {
@@ -160,9 +178,9 @@ class ScanRun {
     const ironWings = wantIron ? this.planIronSpreads() : [];
     this.prepared.expiries.forEach((expiry, expiryIndex) => {
       if (!this.inDteRange(expiry)) return;
-      this.evaluator.setExpiry(expiry);
-      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years);
-      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years);
+      this.startExpiry(expiryIndex);
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
       const heap = this.perExpiry ?? this.final;
       if (wantPutVerticals) this.verticals(puts, expiryIndex, heap);
       if (wantCallVerticals) this.verticals(calls, expiryIndex, heap);
@@ -187,10 +205,10 @@ class ScanRun {
     // body must be at the money (LEG_BODY).
     const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
     let total = 0;
-    const plan = this.prepared.expiries.map((expiry) => {
+    const plan = this.prepared.expiries.map((expiry, expiryIndex) => {
       if (!this.inDteRange(expiry)) return undefined;
-      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years);
-      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years);
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, false);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, false);
       const wings = {
         puts: creditWings(puts, this.query.minWidth, this.query.maxWidth, shortFlag),
         calls: creditWings(calls, this.query.minWidth, this.query.maxWidth, shortFlag),
@@ -216,9 +234,9 @@ class ScanRun {
     });
     for (const [expiryIndex, entries] of byExpiry) {
       const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
-      this.evaluator.setExpiry(expiry);
-      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years);
-      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years);
+      this.startExpiry(expiryIndex);
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
       const legs = this.final.legs;
       for (const [rank, slot] of entries) {
         const base = slot * 4;
@@ -239,13 +257,26 @@ class ScanRun {
     return spreads;
   }
 
-  /** Fills the per-query columns of one side: fill prices and the leg filter flags. */
-  private priceSide(side: PricedSide, table: LegTable, years: number): PricedSide {
+  private startExpiry(expiryIndex: number): void {
+    this.evaluator.setExpiry(this.prepared.expiries[expiryIndex] as ExpirySlice, this.expiryVolatility[expiryIndex] as number);
+  }
+
+  /**
+   * Fills the per-query columns of one side: fill prices, the leg filter flags and each
+   * leg's σ; with `withProbabilities` (after startExpiry), under a σ shared by the
+   * expiration, also the per-strike probabilities and expected payoffs of every leg a spread
+   * can reach: within the width bound of a leg that can be sold.
+   */
+  private priceSide(side: PricedSide, table: LegTable, years: number, expiryIndex: number, withProbabilities: boolean): PricedSide {
     const query = this.query;
     const spot = this.prepared.spot;
     const ageLimit = this.prepared.asOfMs - query.maxQuoteAgeMs;
     const priced: PricedSide = { ...side, table };
     const sqrtYears = Math.sqrt(years);
+    const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
+    const shared = !Number.isNaN(sharedVolatility);
+    let firstShort = table.count;
+    let lastShort = -1;
     // The strikes at the money: the first at or above the spot, and the one below it unless
     // the spot sits exactly on a strike.
     const firstAtOrAbove = lowerBound(table.strike, table.count, spot, 0);
@@ -259,9 +290,13 @@ class ScanRun {
       const width = ask - bid;
       const fraction = width / mid;
       priced.bidAskFraction[leg] = fraction;
-      priced.deviation[leg] = (table.impliedVolatility[leg] as number) * sqrtYears;
-      priced.ownExpectedPayoff[leg] = Number.NaN;
-      priced.ownTouch[leg] = Number.NaN;
+      // The σ the leg is judged under; the implied volatility filters below read its own.
+      const modelVolatility = shared ? sharedVolatility : (table.impliedVolatility[leg] as number);
+      priced.volatility[leg] = modelVolatility;
+      priced.deviation[leg] = modelVolatility * sqrtYears;
+      priced.expectedPayoff[leg] = Number.NaN;
+      priced.probabilityBelowStrike[leg] = Number.NaN;
+      priced.touch[leg] = Number.NaN;
       const quoteTime = table.quoteTimeMs[leg] as number;
       const usable =
         !(quoteTime < ageLimit) &&
@@ -281,6 +316,8 @@ class ScanRun {
           volatility <= query.maxShortImpliedVolatility
         ) {
           flags |= LEG_SHORT;
+          if (leg < firstShort) firstShort = leg;
+          lastShort = leg;
           const strike = table.strike[leg] as number;
           const outOfTheMoney = side.isCall ? strike > spot : strike < spot;
           if (outOfTheMoney || !query.shortStrikesOutOfTheMoney) flags |= LEG_SHORT_OTM;
@@ -289,6 +326,14 @@ class ScanRun {
         if (absoluteDelta <= query.maxLongDelta) flags |= LEG_LONG;
       }
       priced.flags[leg] = flags;
+    }
+    if (withProbabilities && shared && lastShort >= 0) {
+      const strikes = table.strike;
+      this.evaluator.fillSharedColumns(
+        priced,
+        lowerBound(strikes, table.count, (strikes[firstShort] as number) - query.maxWidth, 0),
+        upperBound(strikes, table.count, (strikes[lastShort] as number) + query.maxWidth, lastShort),
+      );
     }
     return priced;
   }
@@ -537,9 +582,11 @@ function scratchSide(capacity: number, isCall: boolean): PricedSide {
     buy: new Float64Array(capacity),
     bidAskFraction: new Float64Array(capacity),
     flags: new Uint8Array(capacity),
+    volatility: new Float64Array(capacity),
     deviation: new Float64Array(capacity),
-    ownExpectedPayoff: new Float64Array(capacity),
-    ownTouch: new Float64Array(capacity),
+    expectedPayoff: new Float64Array(capacity),
+    probabilityBelowStrike: new Float64Array(capacity),
+    touch: new Float64Array(capacity),
     pairPayoff: new Float64Array(capacity),
     pairGeneration: new Int32Array(capacity),
   };
@@ -552,28 +599,4 @@ function strategyOf(value: number): Strategy {
   const strategy = STRATEGY_BY_NUMBER.get(value);
   if (strategy === undefined) throw new Error(`no strategy numbered ${value}`);
   return strategy;
-}
-
-/** First index in [from, count) whose value is >= target. */
-function lowerBound(values: Float64Array, count: number, target: number, from: number): number {
-  let low = from;
-  let high = count;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((values[middle] as number) < target) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** First index in [from, count) whose value is > target. */
-function upperBound(values: Float64Array, count: number, target: number, from: number): number {
-  let low = from;
-  let high = count;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((values[middle] as number) <= target) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

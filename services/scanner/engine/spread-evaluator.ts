@@ -5,7 +5,7 @@ import { SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.j
 import { compositeScore, liquidityComponent } from "./composite-score.js";
 import type { ExpirySlice, LegTable } from "./prepared-chain.js";
 import type { ResolvedQuery } from "./resolved-query.js";
-import { expectedCallFromLog, expectedPutFromLog, probabilityBelowFromLog } from "./lognormal-kernels.js";
+import { expectedCallFromLog, expectedPutFromLog, expectedPutGivenBelow, probabilityBelowFromLog } from "./lognormal-kernels.js";
 import {
   forward,
   touchProbabilityAbove,
@@ -23,14 +23,25 @@ export interface PricedSide {
   readonly buy: Float64Array;
   /** Bid-ask width divided by mid. */
   readonly bidAskFraction: Float64Array;
-  /** The leg's implied volatility times √T: the deviation of ln S_T under it. */
+  /**
+   * The σ of each leg's distribution under the query's probability model: the expiration's
+   * shared σ, or under PROBABILITY_MODEL_SHORT_LEG_IV the leg's own implied volatility.
+   */
+  readonly volatility: Float64Array;
+  /** That σ times √T: the deviation of ln S_T under it. */
   readonly deviation: Float64Array;
   /** LEG_* flags for this query. */
   readonly flags: Uint8Array;
-  /** Expected payoff at expiry of each leg under its own volatility (NaN until needed). */
-  readonly ownExpectedPayoff: Float64Array;
-  /** Probability of touching each leg's strike under its own volatility (NaN until needed). */
-  readonly ownTouch: Float64Array;
+  /**
+   * Expected payoff at expiry of each leg under its σ. With a σ shared by the expiration,
+   * filled in with the side for every leg a spread can reach (fillSharedColumns); otherwise
+   * NaN until needed.
+   */
+  readonly expectedPayoff: Float64Array;
+  /** P(S_T < strike) under the expiration's shared σ, filled in with expectedPayoff; unused otherwise. */
+  readonly probabilityBelowStrike: Float64Array;
+  /** Probability of touching each leg's strike from its winning side under its σ (NaN until needed). */
+  readonly touch: Float64Array;
   /** Expected payoff of each leg under the current iron pair's volatility, valid where pairGeneration matches. */
   readonly pairPayoff: Float64Array;
   readonly pairGeneration: Int32Array;
@@ -119,17 +130,45 @@ export class SpreadEvaluator {
     this.rankBeforeProbabilities = this.ironRankBeforePop && query.minExpectedValue === -Infinity;
   }
 
-  // Per expiration: the forward and its logarithm.
+  // Per expiration: the forward and its logarithm, and the σ all its spreads share (NaN
+  // under PROBABILITY_MODEL_SHORT_LEG_IV, where each spread has its own).
   private forwardPrice = 0;
   private logForward = 0;
   private sqrtYears = 0;
+  private shared = false;
+  private sharedVolatility = Number.NaN;
 
-  setExpiry(expiry: ExpirySlice): void {
+  /** Starts an expiration; `sharedVolatility` is its σ, or NaN when each spread's short legs give their own. */
+  setExpiry(expiry: ExpirySlice, sharedVolatility: number): void {
     const { spot, rate, dividendYield } = this.market;
     this.market.expiry = expiry;
     this.forwardPrice = forward(spot, rate, dividendYield, expiry.years);
     this.logForward = Math.log(spot) + (rate - dividendYield) * expiry.years;
     this.sqrtYears = Math.sqrt(expiry.years);
+    this.sharedVolatility = sharedVolatility;
+    this.shared = !Number.isNaN(sharedVolatility);
+  }
+
+  /**
+   * Under a σ shared by the expiration, each leg's probability below its strike and its
+   * expected payoff are constants of the expiration: computed here once, for the legs from
+   * `first` to `end` - 1, so that the hot loop and its bounds only read them. Call after the
+   * side's volatility and deviation columns are filled.
+   */
+  fillSharedColumns(side: PricedSide, first: number, end: number): void {
+    const { table, probabilityBelowStrike, expectedPayoff } = side;
+    const forwardPrice = this.forwardPrice;
+    const logForward = this.logForward;
+    for (let leg = first; leg < end; leg++) {
+      const deviation = side.deviation[leg] as number;
+      const strike = table.strike[leg] as number;
+      const logStrikeOverForward = (table.logStrike[leg] as number) - logForward;
+      const below = probabilityBelowFromLog(logStrikeOverForward, deviation);
+      probabilityBelowStrike[leg] = below;
+      expectedPayoff[leg] = side.isCall
+        ? expectedCallFromLog(strike, forwardPrice, -logStrikeOverForward, deviation)
+        : expectedPutGivenBelow(strike, forwardPrice, logStrikeOverForward, deviation, below);
+    }
   }
 
   /**
@@ -165,56 +204,80 @@ export class SpreadEvaluator {
       (table.ask[short] as number) - (table.bid[short] as number) + (table.ask[long] as number) - (table.bid[long] as number),
       net,
     );
-    const volatility = table.impliedVolatility[short] as number;
-    if (!describe && this.rankBeforeProbabilities && threshold !== -Infinity) {
-      // EV never exceeds max profit × POP; and when the long leg's own volatility is at
-      // least the short's (a put skew's bull puts, its bull calls), valuing the long leg at
-      // its own volatility overstates it (vega is positive): EV ≤ net − E_short + E_long(σ_long),
-      // from payoffs cached per leg, so the bound costs no CDF per candidate.
-      let expectedValueBound = maxProfit * popCeiling;
-      if (volatility <= (table.impliedVolatility[long] as number)) {
-        expectedValueBound = Math.min(expectedValueBound, net - this.ownPayoff(side, short) + this.ownPayoff(side, long));
-      }
-      if (
-        this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popCeiling, (expectedValueBound * multiplier) / maxLossPerLot, expectedValueBound * multiplier, Number.NaN, liquidity, threshold)
-      ) {
-        this.rankedOut++;
-        return false;
-      }
-    }
-
+    const volatility = side.volatility[short] as number;
     const deviation = side.deviation[short] as number;
     const sign = side.isCall ? 1 : -1;
     // Where the position breaks even at expiry, and on which side of it it makes money.
     const breakeven = isCredit ? strikeShort + sign * net : strikeLong - sign * net;
     const profitAbove = isCredit !== side.isCall;
-    const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
-    const pop = profitAbove ? 1 - below : below;
-    if (!describe && pop < query.minPop) return this.rejected();
-
     const maxProfitPerLot = maxProfit * multiplier;
     const needsTouch = describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH;
+    let pop: number;
     let touch = Number.NaN;
-    if (needsTouch) {
-      touch = this.ownTouch(side, short);
-      if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+    let expectedValuePerLot: number;
+    if (this.shared) {
+      // One σ for the expiration: EV and touch are read from per-strike constants, so they
+      // come first, and POP (one logarithm and one normal CDF) is left for the candidates
+      // that can still rank.
+      expectedValuePerLot = (net - (side.expectedPayoff[short] as number) + (side.expectedPayoff[long] as number)) * multiplier;
+      if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
+      if (needsTouch) {
+        touch = this.legTouch(side, short);
+        if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+      }
+      if (!describe && query.minPop === -Infinity && threshold !== -Infinity) {
+        // The breakeven lies strictly between the strikes (there is something to gain and
+        // something at risk), so the position makes money only beyond its long strike.
+        const beyondLong = side.probabilityBelowStrike[long] as number;
+        const popBound = Math.min(popCeiling, profitAbove ? 1 - beyondLong : beyondLong);
+        if (this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popBound, expectedValuePerLot / maxLossPerLot, expectedValuePerLot, touch, liquidity, threshold)) {
+          this.rankedOut++;
+          return false;
+        }
+      }
+      const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
+      pop = profitAbove ? 1 - below : below;
+      if (!describe && pop < query.minPop) return this.rejected();
+    } else {
+      if (!describe && this.rankBeforeProbabilities && threshold !== -Infinity) {
+        // EV never exceeds max profit × POP; and when the long leg's own volatility is at
+        // least the short's (a put skew's bull puts, its bull calls), valuing the long leg at
+        // its own volatility overstates it (vega is positive): EV ≤ net − E_short + E_long(σ_long),
+        // from payoffs cached per leg, so the bound costs no CDF per candidate.
+        let expectedValueBound = maxProfit * popCeiling;
+        if (volatility <= (side.volatility[long] as number)) {
+          expectedValueBound = Math.min(expectedValueBound, net - this.legPayoff(side, short) + this.legPayoff(side, long));
+        }
+        if (
+          this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popCeiling, (expectedValueBound * multiplier) / maxLossPerLot, expectedValueBound * multiplier, Number.NaN, liquidity, threshold)
+        ) {
+          this.rankedOut++;
+          return false;
+        }
+      }
+      const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
+      pop = profitAbove ? 1 - below : below;
+      if (!describe && pop < query.minPop) return this.rejected();
+      if (needsTouch) {
+        touch = this.legTouch(side, short);
+        if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+      }
+      if (
+        !describe &&
+        query.minExpectedValue === -Infinity &&
+        this.cannotRank(net, width, maxLossPerLot, returnOnRisk, pop, returnOnRisk * pop, maxProfitPerLot * pop, touch, liquidity, threshold)
+      ) {
+        this.rankedOut++;
+        return false;
+      }
+      // The long leg under the short leg's σ: that is the spread's distribution.
+      const logForwardOverLong = this.logForward - (table.logStrike[long] as number);
+      const longPayoff = side.isCall
+        ? expectedCallFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation)
+        : expectedPutFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation);
+      expectedValuePerLot = (net - this.legPayoff(side, short) + longPayoff) * multiplier;
+      if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
     }
-
-    if (
-      !describe &&
-      query.minExpectedValue === -Infinity &&
-      this.cannotRank(net, width, maxLossPerLot, returnOnRisk, pop, returnOnRisk * pop, maxProfitPerLot * pop, touch, liquidity, threshold)
-    ) {
-      this.rankedOut++;
-      return false;
-    }
-    const shortPayoff = this.ownPayoff(side, short);
-    const logForwardOverLong = this.logForward - (table.logStrike[long] as number);
-    const longPayoff = side.isCall
-      ? expectedCallFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation)
-      : expectedPutFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation);
-    const expectedValuePerLot = (net - shortPayoff + longPayoff) * multiplier;
-    if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
 
     this.netCredit = net;
     this.width = width;
@@ -245,8 +308,9 @@ export class SpreadEvaluator {
     return side.isCall ? below : 1 - below;
   }
 
-  // The iron pair being evaluated: its short legs fix the volatility and the short legs'
-  // expected payoffs, shared by every combination of wings.
+  // The iron pair being evaluated: the volatility (its short legs' under
+  // PROBABILITY_MODEL_SHORT_LEG_IV) and the short legs' expected payoffs, shared by every
+  // combination of wings.
   private pairGeneration = 0;
   private pairVolatility = 0;
   private pairDeviation = 0;
@@ -269,14 +333,21 @@ export class SpreadEvaluator {
     narrowestCallWing: number,
   ): void {
     this.pairGeneration++;
-    const volatility = 0.5 * ((puts.table.impliedVolatility[putShort] as number) + (calls.table.impliedVolatility[callShort] as number));
-    const deviation = volatility * this.sqrtYears;
-    this.pairVolatility = volatility;
-    this.pairDeviation = deviation;
     const putStrike = puts.table.strike[putShort] as number;
     const callStrike = calls.table.strike[callShort] as number;
-    this.pairPayoffPutShort = expectedPutFromLog(putStrike, this.forwardPrice, this.logForward - (puts.table.logStrike[putShort] as number), deviation);
-    this.pairPayoffCallShort = expectedCallFromLog(callStrike, this.forwardPrice, this.logForward - (calls.table.logStrike[callShort] as number), deviation);
+    if (this.shared) {
+      this.pairVolatility = this.sharedVolatility;
+      this.pairDeviation = puts.deviation[putShort] as number;
+      this.pairPayoffPutShort = puts.expectedPayoff[putShort] as number;
+      this.pairPayoffCallShort = calls.expectedPayoff[callShort] as number;
+    } else {
+      const volatility = 0.5 * ((puts.table.impliedVolatility[putShort] as number) + (calls.table.impliedVolatility[callShort] as number));
+      const deviation = volatility * this.sqrtYears;
+      this.pairVolatility = volatility;
+      this.pairDeviation = deviation;
+      this.pairPayoffPutShort = expectedPutFromLog(putStrike, this.forwardPrice, this.logForward - (puts.table.logStrike[putShort] as number), deviation);
+      this.pairPayoffCallShort = expectedCallFromLog(callStrike, this.forwardPrice, this.logForward - (calls.table.logStrike[callShort] as number), deviation);
+    }
     this.pairTouch = Number.NaN;
     this.wingPopCeiling = this.popCeiling(putStrike, callStrike, largestCredit, narrowestPutWing, narrowestCallWing);
   }
@@ -310,7 +381,8 @@ export class SpreadEvaluator {
   /**
    * An iron condor (put short strike below call short strike) or iron butterfly (equal
    * short strikes): a bull put spread (putShort, putLong) plus a bear call spread
-   * (callShort, callLong). Volatility: the mean of the two short legs'. Call
+   * (callShort, callLong). Volatility: the expiration's, or under
+   * PROBABILITY_MODEL_SHORT_LEG_IV the mean of the two short legs'. Call
    * beginIronPair(putShort, callShort) first.
    */
   iron(puts: PricedSide, calls: PricedSide, putShort: number, putLong: number, callShort: number, callLong: number, threshold: number, describe: boolean): boolean {
@@ -361,22 +433,28 @@ export class SpreadEvaluator {
         (callTable.bid[callLong] as number),
       net,
     );
-    // Unlike a vertical's, an iron spread's expected value is cheap here (its legs' expected
-    // payoffs are cached per pair of shorts) and POP is not, so EV comes first and a
-    // candidate that cannot rank even at the pair's POP ceiling is dropped before POP.
+    // An iron spread's expected value is cheap here (its legs' expected payoffs are per-strike
+    // constants of the expiration under a shared σ, cached per pair of shorts otherwise) and
+    // POP is not, so EV comes first and a candidate that cannot rank even at a bound on its
+    // POP is dropped before POP.
     const maxProfitPerLot = net * multiplier;
     const expectedPayoff =
       net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
     const expectedValuePerLot = expectedPayoff * multiplier;
     if (!describe) {
       if (expectedValuePerLot < query.minExpectedValue) return this.rejected();
-      const ceiling = this.wingPopCeiling;
-      if (
-        this.ironRankBeforePop &&
-        this.cannotRank(net, width, maxLossPerLot, returnOnRisk, ceiling, expectedValuePerLot / maxLossPerLot, expectedValuePerLot, Number.NaN, liquidity, threshold)
-      ) {
-        this.rankedOut++;
-        return false;
+      if (this.ironRankBeforePop && threshold !== -Infinity) {
+        const expectedValuePerRisk = expectedValuePerLot / maxLossPerLot;
+        // The pair's ceiling first; with a shared σ, what it leaves gets a bound within one
+        // listed strike of the exact POP, from the per-strike probabilities.
+        if (
+          this.cannotRank(net, width, maxLossPerLot, returnOnRisk, this.wingPopCeiling, expectedValuePerRisk, expectedValuePerLot, Number.NaN, liquidity, threshold) ||
+          (this.shared &&
+            this.cannotRank(net, width, maxLossPerLot, returnOnRisk, bracketedIronPop(puts, calls, putShort, putLong, callShort, callLong, net), expectedValuePerRisk, expectedValuePerLot, Number.NaN, liquidity, threshold))
+        ) {
+          this.rankedOut++;
+          return false;
+        }
       }
     }
 
@@ -506,8 +584,9 @@ export class SpreadEvaluator {
     }
   }
 
-  /** Expected payoff at expiry of a long leg under the current iron pair's volatility, cached per pair. */
+  /** Expected payoff at expiry of a long leg under the current iron pair's volatility: the expiration's column, or cached per pair. */
   private pairPayoff(side: PricedSide, leg: number): number {
+    if (this.shared) return side.expectedPayoff[leg] as number;
     if (side.pairGeneration[leg] === this.pairGeneration) return side.pairPayoff[leg] as number;
     const strike = side.table.strike[leg] as number;
     const logForwardOverStrike = this.logForward - (side.table.logStrike[leg] as number);
@@ -519,9 +598,9 @@ export class SpreadEvaluator {
     return value;
   }
 
-  /** Expected payoff at expiry of one leg under its own volatility, cached per leg. */
-  private ownPayoff(side: PricedSide, leg: number): number {
-    const cached = side.ownExpectedPayoff[leg] as number;
+  /** Expected payoff at expiry of one leg under its own volatility, cached per leg (PROBABILITY_MODEL_SHORT_LEG_IV). */
+  private legPayoff(side: PricedSide, leg: number): number {
+    const cached = side.expectedPayoff[leg] as number;
     if (!Number.isNaN(cached)) return cached;
     const strike = side.table.strike[leg] as number;
     const logForwardOverStrike = this.logForward - (side.table.logStrike[leg] as number);
@@ -529,26 +608,54 @@ export class SpreadEvaluator {
     const value = side.isCall
       ? expectedCallFromLog(strike, this.forwardPrice, logForwardOverStrike, deviation)
       : expectedPutFromLog(strike, this.forwardPrice, logForwardOverStrike, deviation);
-    side.ownExpectedPayoff[leg] = value;
+    side.expectedPayoff[leg] = value;
     return value;
   }
 
-  /** Probability that the price reaches a short leg's strike from its winning side, under the leg's own volatility, cached per leg. */
-  private ownTouch(side: PricedSide, leg: number): number {
-    const cached = side.ownTouch[leg] as number;
+  /** Probability that the price reaches a short leg's strike from its winning side, under the leg's σ, cached per leg. */
+  private legTouch(side: PricedSide, leg: number): number {
+    const cached = side.touch[leg] as number;
     if (!Number.isNaN(cached)) return cached;
     const { spot, rate, dividendYield } = this.market;
     const years = this.market.expiry.years;
-    const volatility = side.table.impliedVolatility[leg] as number;
+    const volatility = side.volatility[leg] as number;
     const strike = side.table.strike[leg] as number;
     // A short call loses above its strike, a short put below: already there (in the money)
     // counts as touched.
     const value = side.isCall
       ? touchProbabilityAbove(spot, rate, dividendYield, volatility, years, strike)
       : touchProbabilityBelow(spot, rate, dividendYield, volatility, years, strike);
-    side.ownTouch[leg] = value;
+    side.touch[leg] = value;
     return value;
   }
+}
+
+/**
+ * Under a σ shared by the expiration, a bound on an iron spread's POP, P(low breakeven < S_T <
+ * high breakeven), without a logarithm: a breakeven exists where the credit is below its
+ * wing, strictly between that wing's strikes, and P(S_T < strike) of the listed strikes
+ * beyond it (the first at or above the high one, the last at or below the low one) bounds its
+ * term. Every leg between a short and its long is within the width bound of the short, so
+ * its probability is in the column.
+ */
+function bracketedIronPop(puts: PricedSide, calls: PricedSide, putShort: number, putLong: number, callShort: number, callLong: number, net: number): number {
+  const callStrikes = calls.table.strike;
+  const putStrikes = puts.table.strike;
+  let upper = 1;
+  if (net < (callStrikes[callLong] as number) - (callStrikes[callShort] as number)) {
+    const breakeven = (callStrikes[callShort] as number) + net;
+    let leg = callShort + 1;
+    while (leg < callLong && (callStrikes[leg] as number) < breakeven) leg++;
+    upper = calls.probabilityBelowStrike[leg] as number;
+  }
+  let lower = 0;
+  if (net < (putStrikes[putShort] as number) - (putStrikes[putLong] as number)) {
+    const breakeven = (putStrikes[putShort] as number) - net;
+    let leg = putShort - 1;
+    while (leg > putLong && (putStrikes[leg] as number) > breakeven) leg--;
+    lower = puts.probabilityBelowStrike[leg] as number;
+  }
+  return upper - lower;
 }
 
 export const CREDIT_VERTICAL: Record<"call" | "put", Strategy> = {

@@ -2,7 +2,7 @@
 // EngineInputError that names every offending field.
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError, scanChain } from "../../../services/scanner/engine/index.js";
 import { MAX_CHAIN_QUOTES } from "../../../services/scanner/engine/prepared-chain.js";
@@ -188,6 +188,31 @@ describe("a bad query", () => {
     [{ scoreWeights: { pop: 0, expectedValuePerRisk: 0, liquidity: 0 } }, "query.score_weights"],
   ] as [Partial<ScanQuery>, string][])("refuses bad query %# naming exactly its field", (query, field) => {
     expect(fieldsOf(query)).toEqual([field]);
+  });
+
+  it("refuses a volatility the probability model contradicts, and the caller's model without one", () => {
+    const CALLER = ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY;
+    const refused = (query: Partial<ScanQuery>) => violationsOf(() => scanChain(chain, ScanQuery.fromPartial(query)));
+    expect(refused({ probabilityModel: CALLER })).toEqual([
+      { field: "query.volatility", description: "must be set with probability_model PROBABILITY_MODEL_CALLER_VOLATILITY: the annualised σ to apply, like 0.2" },
+    ]);
+    expect(refused({ volatility: 0.2 })).toEqual([
+      {
+        field: "query.volatility",
+        description:
+          "applies only with probability_model PROBABILITY_MODEL_CALLER_VOLATILITY; the query's is PROBABILITY_MODEL_UNSPECIFIED (meaning PROBABILITY_MODEL_EXPIRY_ATM_IV)",
+      },
+    ]);
+    expect(refused({ probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV, volatility: 0.2 }).map((violation) => violation.field)).toEqual(["query.volatility"]);
+    expect(refused({ probabilityModel: ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV, volatility: 0.2 }).map((violation) => violation.field)).toEqual(["query.volatility"]);
+    for (const volatility of [0, -0.2, 10.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(refused({ probabilityModel: CALLER, volatility }), String(volatility)).toEqual([
+        { field: "query.volatility", description: `must be an annualised fraction above 0 and at most 10; got ${volatility}` },
+      ]);
+    }
+    expect(refused({ probabilityModel: unnamed<ProbabilityModel>(9) }).map((violation) => violation.field)).toEqual(["query.probability_model"]);
+    expect(() => scanChain(chain, ScanQuery.fromPartial({ probabilityModel: CALLER, volatility: 10 }))).not.toThrow();
+    expect(() => scanChain(chain, ScanQuery.fromPartial({ probabilityModel: CALLER, volatility: 1e-6 }))).not.toThrow();
   });
 
   it("refuses more strategies than MAX_QUERY_STRATEGIES with one violation, not one per entry", () => {

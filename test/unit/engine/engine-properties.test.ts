@@ -1,11 +1,11 @@
 // Property tests on random chains and queries: the query the engine applied keeps every
 // field the caller set, every returned spread passes every filter applied, the engine's top
 // N is the brute-force reference's top N, and the engine accounts for every candidate as
-// the reference counts them.
+// the reference counts them; each under every probability model.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { CALL, optionPrice, PUT } from "../../../services/scanner/engine/black-scholes.js";
@@ -111,15 +111,30 @@ const filtersArbitrary = fc
     }),
   );
 
-const queryArbitrary = fc
-  .record({
-    strategies: fc.subarray(ALL_STRATEGIES),
-    filters: filtersArbitrary,
-    sort: fc.constantFrom(...SORT_KEYS),
-    pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
-    limit: fc.integer({ min: 1, max: 25 }),
-  })
-  .map((query) => ScanQuery.fromPartial(query));
+/** Queries under one probability model (unspecified: the default), with a random volatility when the caller gives it. */
+const queryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
+  fc
+    .record({
+      strategies: fc.subarray(ALL_STRATEGIES),
+      filters: filtersArbitrary,
+      sort: fc.constantFrom(...SORT_KEYS),
+      pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
+      limit: fc.integer({ min: 1, max: 25 }),
+      volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
+    })
+    .map(({ volatility, ...query }) =>
+      ScanQuery.fromPartial({
+        ...query,
+        probabilityModel: model,
+        volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
+      }),
+    );
+
+const MODELS = [
+  ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED,
+  ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
+  ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
+];
 
 function sortValueOf(spread: Spread, sort: SortKey): number {
   switch (sort) {
@@ -195,10 +210,12 @@ function appliedQuery(result: ScanResult): ScanQuery {
   return result.effectiveQuery;
 }
 
-describe("the engine on random chains and queries", () => {
+describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))("the engine on random chains and queries under %s", (_name, model) => {
+  const queryArbitraryOfModel = queryArbitrary(model);
+
   it("applies every field the caller set as given", () => {
     fc.assert(
-      fc.property(chainArbitrary, queryArbitrary, (chain, query) => {
+      fc.property(chainArbitrary, queryArbitraryOfModel, (chain, query) => {
         const applied = appliedQuery(scanChain(chain, query));
         const given = Object.entries(query.filters ?? {}).filter(([, value]) => value !== undefined);
         expect(Object.fromEntries(given.map(([key]) => [key, applied.filters?.[key as keyof ScanFilters]]))).toEqual(Object.fromEntries(given));
@@ -206,6 +223,8 @@ describe("the engine on random chains and queries", () => {
         expect(applied.pricing).toBe(query.pricing);
         expect(applied.limit).toBe(query.limit);
         expect(applied.strategies).toEqual(query.strategies.length > 0 ? query.strategies : ALL_STRATEGIES);
+        expect(applied.probabilityModel).toBe(model === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED ? ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV : model);
+        expect(applied.volatility).toBe(query.volatility);
       }),
       { numRuns: 200, seed: 11 },
     );
@@ -213,7 +232,7 @@ describe("the engine on random chains and queries", () => {
 
   it("returns only spreads that pass every filter applied, and exactly the brute-force reference's top N", () => {
     fc.assert(
-      fc.property(chainArbitrary, queryArbitrary, (chain, given) => {
+      fc.property(chainArbitrary, queryArbitraryOfModel, (chain, given) => {
         const result = scanChain(chain, given);
         // The reference reads a query literally (absent means unbounded): it gets the query as applied.
         const query = appliedQuery(result);
@@ -243,6 +262,7 @@ describe("the engine on random chains and queries", () => {
           expect(spread.expectedValue).toBeCloseTo(twin.expectedValue, 6);
           expect(spread.probabilityOfTouch).toBeCloseTo(twin.probabilityOfTouch, 9);
           expect(spread.score).toBeCloseTo(twin.score, 9);
+          expect(spread.volatility).toBe(twin.volatility);
         }
       }),
       { numRuns: 300, seed: 20261124 },
@@ -255,7 +275,7 @@ describe("the engine on random chains and queries", () => {
     let rankedOutRuns = 0;
     let exactRuns = 0;
     fc.assert(
-      fc.property(chainArbitrary, queryArbitrary, (chain, given) => {
+      fc.property(chainArbitrary, queryArbitraryOfModel, (chain, given) => {
         const result = scanChain(chain, given);
         const counts = referenceCounts(chain, appliedQuery(result));
         const considered = Number(result.candidatesConsidered);
@@ -288,7 +308,7 @@ describe("the engine on random chains and queries", () => {
 
   it("gives the same output for the same input", () => {
     fc.assert(
-      fc.property(chainArbitrary, queryArbitrary, (chain, query) => {
+      fc.property(chainArbitrary, queryArbitraryOfModel, (chain, query) => {
         expect(scanChain(chain, query).spreads).toEqual(scanChain(chain, query).spreads);
       }),
       { numRuns: 50, seed: 7 },

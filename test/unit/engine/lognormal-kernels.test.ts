@@ -1,6 +1,6 @@
 // The hot loop's rearranged formulas must agree with the terminal distribution's.
 import { describe, expect, it } from "vitest";
-import { expectedCallFromLog, expectedPutFromLog, probabilityBelowFromLog } from "../../../services/scanner/engine/lognormal-kernels.js";
+import { expectedCallFromLog, expectedPutFromLog, expectedPutGivenBelow, probabilityBelowFromLog } from "../../../services/scanner/engine/lognormal-kernels.js";
 import { expectedCallPayoff, expectedPutPayoff, forward, probabilityBelow } from "../../../services/scanner/engine/terminal-distribution.js";
 
 const MARKETS = [
@@ -26,6 +26,11 @@ describe("lognormal kernels", () => {
         );
         const scale = Math.max(spot, strike);
         expect(expectedPutFromLog(strike, forwardPrice, logForwardOverStrike, deviation) / scale).toBeCloseTo(
+          expectedPutPayoff(spot, rate, dividendYield, volatility, years, strike) / scale,
+          12,
+        );
+        const belowStrike = probabilityBelowFromLog(-logForwardOverStrike, deviation);
+        expect(expectedPutGivenBelow(strike, forwardPrice, -logForwardOverStrike, deviation, belowStrike) / scale).toBeCloseTo(
           expectedPutPayoff(spot, rate, dividendYield, volatility, years, strike) / scale,
           12,
         );

@@ -2,7 +2,7 @@
 // the caller's value wins, and the strike increment the width bound is counted in. Expected
 // values are worked out by hand from the documented rules.
 import { describe, expect, it } from "vitest";
-import { PricingMode, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
 import { genericProfile } from "../../../services/common/market-model/symbol-profiles.js";
 import { effectiveQuery, prepareChain, scanPrepared, strikeIncrement, type ChainOutline } from "../../../services/scanner/engine/index.js";
@@ -44,6 +44,8 @@ describe("the defaults of a bare query", () => {
       pricing: PricingMode.PRICING_MODE_MID,
       limit: 20,
       scoreWeights: { expectedValuePerRisk: 0.5, pop: 0.3, liquidity: 0.2 },
+      // One distribution per expiration, at its at-the-money implied volatility.
+      probabilityModel: ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV,
     });
     expect(applied(undefined)).toEqual(expected);
     expect(applied({})).toEqual(expected);
@@ -109,6 +111,17 @@ describe("the caller's values win", () => {
     expect(query.limit).toBe(5);
     expect(query.scoreWeights).toEqual({ expectedValuePerRisk: 0.5, pop: 1, liquidity: 0.2 });
     expect(query.filters).toMatchObject({ shortStrikesOutOfTheMoney: false, minPop: 0.7, maxPerExpiry: 2 });
+  });
+
+  it("probability model and volatility as given", () => {
+    expect(applied({ probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV })).toMatchObject({
+      probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
+      volatility: undefined,
+    });
+    expect(applied({ probabilityModel: ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY, volatility: 0.25 })).toMatchObject({
+      probabilityModel: ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
+      volatility: 0.25,
+    });
   });
 });
 

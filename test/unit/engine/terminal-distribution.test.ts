@@ -581,6 +581,43 @@ describe("touch probabilities against high-precision evaluation of the textbook 
 });
 
 // ---------------------------------------------------------------------------------------
+// One distribution per expiry
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The skewed chain of hand-worked-spreads.test.ts: S = 100, r = 4%, 28 days and 6 hours to
+ * expiry, σ = 0.21 for the whole expiration (the mean of the 100 call's 0.20 and the 100
+ * put's 0.22, at the strike nearest the forward). Every spread of the expiration is summed
+ * from these per-strike terms. Values from Python, mpmath 1.3 at 50 digits, written from
+ * the definitions: N((ln(K/F) + s²/2)/s) with s = σ√T, the undiscounted Black payoffs, the
+ * reflection principle for one barrier and the sine-series survival for two.
+ */
+const EXPIRY_MARKET: Market = { spot: 100, rate: 0.04, dividendYield: 0, volatility: 0.21, years: (28 * 24 + 6) / 24 / 365 };
+const PER_STRIKE_TERMS: readonly { strike: number; below: number; put: number; call: number }[] = [
+  { strike: 90, below: 0.033835205883446774, put: 0.06864564544079706, call: 10.378714408336148 },
+  { strike: 95, below: 0.18359552897633324, put: 0.5408547714045744, call: 5.850923534299925 },
+  { strike: 100, below: 0.49051413174328995, put: 2.182253447197173, call: 2.4923222100925235 },
+  { strike: 105, below: 0.7914155597539003, put: 5.433463290817496, call: 0.7435320537128466 },
+  { strike: 110, below: 0.946039467880727, put: 9.839944288115703, call: 0.1500130510110529 },
+];
+
+describe("one distribution per expiry: the per-strike terms at the expiration's σ", () => {
+  it("P(S_T < K) and the expected payoffs of every strike", () => {
+    for (const { strike, below: probability, put, call } of PER_STRIKE_TERMS) {
+      expect(below(EXPIRY_MARKET, strike), `P(S_T < ${strike})`).toBeCloseTo(probability, 14);
+      expect(putPayoff(EXPIRY_MARKET, strike), `put ${strike}`).toBeCloseTo(put, 13);
+      expect(callPayoff(EXPIRY_MARKET, strike), `call ${strike}`).toBeCloseTo(call, 13);
+    }
+  });
+
+  it("touching the short strikes of the expiration's spreads", () => {
+    expect(touchBelow(EXPIRY_MARKET, 95)).toBeCloseTo(0.37205990444332265, 14);
+    expect(touchAbove(EXPIRY_MARKET, 105)).toBeCloseTo(0.41169053041491666, 14);
+    expect(touchEither(EXPIRY_MARKET, 95, 105)).toBeCloseTo(0.7634282673032673, 14);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
 // Edge cases
 // ---------------------------------------------------------------------------------------
 

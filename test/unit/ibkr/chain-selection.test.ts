@@ -3,7 +3,7 @@
 // deltas computed independently (the scanner engine's), so a window that cuts off a strike the
 // filters would accept fails here.
 import { describe, expect, it } from "vitest";
-import { ScanFilters, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { ProbabilityModel, ScanFilters, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { daysToExpiry, yearsToExpiry } from "../../../services/common/new-york-time.js";
 import {
   compareContracts,
@@ -205,7 +205,12 @@ describe("selectContracts", () => {
   };
 
   it("selects puts at or below the money and calls at or above it for out-of-the-money shorts, sorted", () => {
-    const { contracts, trimmed } = selectContracts({ ...input, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxShortDelta: 0.3, maxWidth: 5 }) });
+    // The short legs' σ needs no at-the-money quotes: the windows alone.
+    const { contracts, trimmed } = selectContracts({
+      ...input,
+      filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxShortDelta: 0.3, maxWidth: 5 }),
+      probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
+    });
     expect(trimmed).toBe(0);
     expect(contracts.length).toBeGreaterThan(20);
     expect([...contracts].sort(compareContracts)).toEqual(contracts);
@@ -216,8 +221,24 @@ describe("selectContracts", () => {
     }
   });
 
+  it("adds both rights at the strikes either side of the forward, whose implied volatility is the expiration's σ", () => {
+    // F = 600 · e^((0.045 − 0.013) · T): 601.22 on 2026-04-03 (T = 23.2 days), 601.59 on
+    // 2026-04-10 (30.2 days); the strikes either side are 601 and 602. The windows of a
+    // query for short |Δ| 0.10–0.30 with $5 wings reach no strike from 598 to 605.
+    const filters = ScanFilters.fromPartial({ minShortDelta: 0.1, maxShortDelta: 0.3, maxWidth: 5 });
+    const atTheMoney = (contracts: readonly { expiryDate: string; strike: number; right: string }[]): string[] =>
+      contracts.filter((contract) => contract.strike >= 598 && contract.strike <= 605).map((contract) => `${contract.expiryDate} ${contract.strike} ${contract.right}`);
+    const expected = ["2026-04-03", "2026-04-10"].flatMap((date) => [`${date} 601 C`, `${date} 601 P`, `${date} 602 C`, `${date} 602 P`]);
+    expect(atTheMoney(selectContracts({ ...input, filters }).contracts)).toEqual(expected);
+    expect(atTheMoney(selectContracts({ ...input, filters, probabilityModel: ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV }).contracts)).toEqual(expected);
+    // Whatever the strategies' rights, and not under the models that do not read them.
+    expect(atTheMoney(selectContracts({ ...input, filters, strategies: [Strategy.STRATEGY_BULL_PUT] }).contracts)).toEqual(expected);
+    expect(atTheMoney(selectContracts({ ...input, filters, probabilityModel: ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY }).contracts)).toEqual([]);
+    expect(atTheMoney(selectContracts({ ...input, filters, probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV }).contracts)).toEqual([]);
+  });
+
   it("takes only the rights the strategies use", () => {
-    const { contracts } = selectContracts({ ...input, strategies: [Strategy.STRATEGY_BULL_PUT] });
+    const { contracts } = selectContracts({ ...input, strategies: [Strategy.STRATEGY_BULL_PUT], probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV });
     expect(contracts.length).toBeGreaterThan(0);
     expect(contracts.every((contract) => contract.right === "P")).toBe(true);
   });

@@ -231,6 +231,7 @@ export class ChainFetcher {
       dividendYield: plan.dividendYield,
       filters: query?.filters,
       strategies: query?.strategies,
+      probabilityModel: query?.probabilityModel,
       maxContracts,
       tailDeviations: this.options.tailDeviations,
     });

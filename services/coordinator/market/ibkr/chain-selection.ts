@@ -13,7 +13,12 @@
 // smile makes wrong in the wings; every bound is therefore taken at both a lower and a higher
 // volatility and the wider answer kept. Missing a contract costs a spread; an extra one costs
 // only a request.
-import { ScanQuery, Strategy, type ScanFilters } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
+//
+// Under the default probability model the engine judges every spread of an expiration at its
+// at-the-money implied volatility, read at the listed strike nearest the forward: the
+// strikes either side of the forward are selected in both rights, whatever the windows, so
+// that a chain fetched for a narrow query gets the same σ as the full chain would.
+import { ProbabilityModel, ScanQuery, Strategy, type ScanFilters } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { daysToExpiry, expiryInstant, isCalendarDate, yearsToExpiry } from "../../../common/new-york-time.js";
 import { effectiveQuery, type DteRange } from "../../../scanner/engine/query-defaults.js";
 import { normalQuantile } from "./normal-quantile.js";
@@ -192,6 +197,8 @@ export interface SelectionInput {
   /** The caller's filters; the engine's defaults fill in what they leave unset. */
   readonly filters?: ScanFilters | undefined;
   readonly strategies?: readonly Strategy[] | undefined;
+  /** The query's probability model; unset means the engine's default, the at-the-money σ. */
+  readonly probabilityModel?: ProbabilityModel | undefined;
   /** At most this many contracts; the farthest from the money (in standard deviations) go first. */
   readonly maxContracts: number;
   readonly tailDeviations?: number | undefined;
@@ -221,6 +228,8 @@ export function selectContracts(input: SelectionInput): ChainSelection {
   const { asOf, spot } = input;
   const rights = rightsFor(input.strategies);
   const filters = effectiveFilters(input);
+  const model = input.probabilityModel ?? ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED;
+  const atTheMoneyVolatility = model === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED || model === ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV;
   const ranked: { contract: SelectedContract; distance: number }[] = [];
   for (const { expiryDate, strikes: listed } of input.listings) {
     const years = yearsToExpiry(asOf, expiryDate);
@@ -238,10 +247,13 @@ export function selectContracts(input: SelectionInput): ChainSelection {
       ...(input.tailDeviations === undefined ? {} : { tailDeviations: input.tailDeviations }),
     });
     const deviation = Math.max(volatility, 1e-6) * Math.sqrt(years);
+    const forwardPrice = spot * Math.exp((input.rate - input.dividendYield) * years);
+    const atTheMoney = atTheMoneyVolatility ? [largestAtMost(strikes, forwardPrice), smallestAtLeast(strikes, forwardPrice)] : [];
     for (const strike of strikes) {
       const distance = Math.abs(Math.log(strike / spot)) / deviation;
-      if (rights.calls && inside(windows.calls, strike)) ranked.push({ contract: { expiryDate, strike, right: "C" }, distance });
-      if (rights.puts && inside(windows.puts, strike)) ranked.push({ contract: { expiryDate, strike, right: "P" }, distance });
+      const bothRights = atTheMoney.includes(strike);
+      if ((rights.calls && inside(windows.calls, strike)) || bothRights) ranked.push({ contract: { expiryDate, strike, right: "C" }, distance });
+      if ((rights.puts && inside(windows.puts, strike)) || bothRights) ranked.push({ contract: { expiryDate, strike, right: "P" }, distance });
     }
   }
   const limit = Math.max(0, Math.floor(input.maxContracts));

@@ -223,6 +223,79 @@ func (PricingMode) EnumDescriptor() ([]byte, []int) {
 	return file_spreadscan_scanner_v1_query_proto_rawDescGZIP(), []int{2}
 }
 
+// ProbabilityModel chooses the volatility σ of the distribution under which POP, probability
+// of touch and expected value are computed: ln S_T ~ N(ln S + (r − q − σ²/2)·T, σ²·T), with
+// the chain's underlying price S, rate r and dividend yield q, and T the time to 16:00 New
+// York on the expiry date. Every spread of one expiration is judged under one σ by default,
+// so that a search ranks spreads by their prices: were σ a spread's own, a search would
+// favour spreads for their σ (a far put wing, whose skew lifts a condor's σ) instead.
+type ProbabilityModel int32
+
+const (
+	// Not set: the same as PROBABILITY_MODEL_EXPIRY_ATM_IV.
+	ProbabilityModel_PROBABILITY_MODEL_UNSPECIFIED ProbabilityModel = 0
+	// The default. One σ per expiration, shared by all its spreads: its at-the-money implied
+	// volatility. At the listed strike nearest the forward F = S·e^((r−q)·T) (the lower one on
+	// a tie), the mean of the call's and the put's implied volatility where both are usable
+	// quotes, else the one that is; when neither is, the nearest strike with a usable quote
+	// (the lower one on a tie). A usable quote has a bid and an ask, is not crossed, locked or
+	// older than max_quote_age, and is a valid row; its implied volatility is the chain's, or
+	// computed from its mid. ScanResult.expiry_distributions says which strike and quotes gave
+	// each σ.
+	ProbabilityModel_PROBABILITY_MODEL_EXPIRY_ATM_IV ProbabilityModel = 1
+	// σ of each spread's short leg (the mean of both short legs for iron condors and
+	// butterflies), as brokers' "probability OTM" figures do. σ then depends on the candidate,
+	// so a search can favour spreads for their σ rather than their prices: offered for
+	// comparison, not as the default.
+	ProbabilityModel_PROBABILITY_MODEL_SHORT_LEG_IV ProbabilityModel = 2
+	// The caller's own view: ScanQuery.volatility (required with this model, and only with
+	// it), for every expiration. Expected value then measures the premium against that view.
+	ProbabilityModel_PROBABILITY_MODEL_CALLER_VOLATILITY ProbabilityModel = 3
+)
+
+// Enum value maps for ProbabilityModel.
+var (
+	ProbabilityModel_name = map[int32]string{
+		0: "PROBABILITY_MODEL_UNSPECIFIED",
+		1: "PROBABILITY_MODEL_EXPIRY_ATM_IV",
+		2: "PROBABILITY_MODEL_SHORT_LEG_IV",
+		3: "PROBABILITY_MODEL_CALLER_VOLATILITY",
+	}
+	ProbabilityModel_value = map[string]int32{
+		"PROBABILITY_MODEL_UNSPECIFIED":       0,
+		"PROBABILITY_MODEL_EXPIRY_ATM_IV":     1,
+		"PROBABILITY_MODEL_SHORT_LEG_IV":      2,
+		"PROBABILITY_MODEL_CALLER_VOLATILITY": 3,
+	}
+)
+
+func (x ProbabilityModel) Enum() *ProbabilityModel {
+	p := new(ProbabilityModel)
+	*p = x
+	return p
+}
+
+func (x ProbabilityModel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProbabilityModel) Descriptor() protoreflect.EnumDescriptor {
+	return file_spreadscan_scanner_v1_query_proto_enumTypes[3].Descriptor()
+}
+
+func (ProbabilityModel) Type() protoreflect.EnumType {
+	return &file_spreadscan_scanner_v1_query_proto_enumTypes[3]
+}
+
+func (x ProbabilityModel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProbabilityModel.Descriptor instead.
+func (ProbabilityModel) EnumDescriptor() ([]byte, []int) {
+	return file_spreadscan_scanner_v1_query_proto_rawDescGZIP(), []int{3}
+}
+
 // ScanFilters narrow the candidate spreads. Every filter is optional. An absent filter does
 // not constrain, except the five that have a default a trader would choose (min_dte,
 // max_dte, min_short_delta, max_width, short_strikes_out_of_the_money): the scan fills
@@ -589,7 +662,13 @@ type ScanQuery struct {
 	// Most spreads returned, spreads, 1 to 1000; absent means 20.
 	Limit *uint32 `protobuf:"varint,5,opt,name=limit,proto3,oneof" json:"limit,omitempty"`
 	// Weights of the composite score.
-	ScoreWeights  *ScoreWeights `protobuf:"bytes,6,opt,name=score_weights,json=scoreWeights,proto3" json:"score_weights,omitempty"`
+	ScoreWeights *ScoreWeights `protobuf:"bytes,6,opt,name=score_weights,json=scoreWeights,proto3" json:"score_weights,omitempty"`
+	// The distribution POP, probability of touch and expected value are computed under.
+	// Unspecified means PROBABILITY_MODEL_EXPIRY_ATM_IV.
+	ProbabilityModel ProbabilityModel `protobuf:"varint,7,opt,name=probability_model,json=probabilityModel,proto3,enum=spreadscan.scanner.v1.ProbabilityModel" json:"probability_model,omitempty"`
+	// σ for every expiration, annualised fraction above 0 and at most 10 (0.2 = 20%).
+	// Required with PROBABILITY_MODEL_CALLER_VOLATILITY, refused with any other model.
+	Volatility    *float64 `protobuf:"fixed64,8,opt,name=volatility,proto3,oneof" json:"volatility,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -666,6 +745,20 @@ func (x *ScanQuery) GetScoreWeights() *ScoreWeights {
 	return nil
 }
 
+func (x *ScanQuery) GetProbabilityModel() ProbabilityModel {
+	if x != nil {
+		return x.ProbabilityModel
+	}
+	return ProbabilityModel_PROBABILITY_MODEL_UNSPECIFIED
+}
+
+func (x *ScanQuery) GetVolatility() float64 {
+	if x != nil && x.Volatility != nil {
+		return *x.Volatility
+	}
+	return 0
+}
+
 var File_spreadscan_scanner_v1_query_proto protoreflect.FileDescriptor
 
 const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
@@ -739,7 +832,7 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\x18_expected_value_per_riskB\x06\n" +
 	"\x04_popB\f\n" +
 	"\n" +
-	"_liquidity\"\xeb\x02\n" +
+	"_liquidity\"\xf5\x03\n" +
 	"\tScanQuery\x12?\n" +
 	"\n" +
 	"strategies\x18\x01 \x03(\x0e2\x1f.spreadscan.scanner.v1.StrategyR\n" +
@@ -748,8 +841,13 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\x04sort\x18\x03 \x01(\x0e2\x1e.spreadscan.scanner.v1.SortKeyR\x04sort\x12<\n" +
 	"\apricing\x18\x04 \x01(\x0e2\".spreadscan.scanner.v1.PricingModeR\apricing\x12\x19\n" +
 	"\x05limit\x18\x05 \x01(\rH\x00R\x05limit\x88\x01\x01\x12H\n" +
-	"\rscore_weights\x18\x06 \x01(\v2#.spreadscan.scanner.v1.ScoreWeightsR\fscoreWeightsB\b\n" +
-	"\x06_limit*\xb9\x01\n" +
+	"\rscore_weights\x18\x06 \x01(\v2#.spreadscan.scanner.v1.ScoreWeightsR\fscoreWeights\x12T\n" +
+	"\x11probability_model\x18\a \x01(\x0e2'.spreadscan.scanner.v1.ProbabilityModelR\x10probabilityModel\x12#\n" +
+	"\n" +
+	"volatility\x18\b \x01(\x01H\x01R\n" +
+	"volatility\x88\x01\x01B\b\n" +
+	"\x06_limitB\r\n" +
+	"\v_volatility*\xb9\x01\n" +
 	"\bStrategy\x12\x18\n" +
 	"\x14STRATEGY_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11STRATEGY_BULL_PUT\x10\x01\x12\x16\n" +
@@ -771,7 +869,12 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\vPricingMode\x12\x1c\n" +
 	"\x18PRICING_MODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PRICING_MODE_MID\x10\x01\x12\x18\n" +
-	"\x14PRICING_MODE_NATURAL\x10\x02B\xe6\x01\n" +
+	"\x14PRICING_MODE_NATURAL\x10\x02*\xa7\x01\n" +
+	"\x10ProbabilityModel\x12!\n" +
+	"\x1dPROBABILITY_MODEL_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fPROBABILITY_MODEL_EXPIRY_ATM_IV\x10\x01\x12\"\n" +
+	"\x1ePROBABILITY_MODEL_SHORT_LEG_IV\x10\x02\x12'\n" +
+	"#PROBABILITY_MODEL_CALLER_VOLATILITY\x10\x03B\xe6\x01\n" +
 	"\x19com.spreadscan.scanner.v1B\n" +
 	"QueryProtoP\x01ZGgithub.com/spreadscan/spreadscan/gen/go/spreadscan/scanner/v1;scannerv1\xa2\x02\x03SSX\xaa\x02\x15Spreadscan.Scanner.V1\xca\x02\x15Spreadscan\\Scanner\\V1\xe2\x02!Spreadscan\\Scanner\\V1\\GPBMetadata\xea\x02\x17Spreadscan::Scanner::V1b\x06proto3"
 
@@ -787,29 +890,31 @@ func file_spreadscan_scanner_v1_query_proto_rawDescGZIP() []byte {
 	return file_spreadscan_scanner_v1_query_proto_rawDescData
 }
 
-var file_spreadscan_scanner_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_spreadscan_scanner_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_spreadscan_scanner_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_spreadscan_scanner_v1_query_proto_goTypes = []any{
 	(Strategy)(0),               // 0: spreadscan.scanner.v1.Strategy
 	(SortKey)(0),                // 1: spreadscan.scanner.v1.SortKey
 	(PricingMode)(0),            // 2: spreadscan.scanner.v1.PricingMode
-	(*ScanFilters)(nil),         // 3: spreadscan.scanner.v1.ScanFilters
-	(*ScoreWeights)(nil),        // 4: spreadscan.scanner.v1.ScoreWeights
-	(*ScanQuery)(nil),           // 5: spreadscan.scanner.v1.ScanQuery
-	(*durationpb.Duration)(nil), // 6: google.protobuf.Duration
+	(ProbabilityModel)(0),       // 3: spreadscan.scanner.v1.ProbabilityModel
+	(*ScanFilters)(nil),         // 4: spreadscan.scanner.v1.ScanFilters
+	(*ScoreWeights)(nil),        // 5: spreadscan.scanner.v1.ScoreWeights
+	(*ScanQuery)(nil),           // 6: spreadscan.scanner.v1.ScanQuery
+	(*durationpb.Duration)(nil), // 7: google.protobuf.Duration
 }
 var file_spreadscan_scanner_v1_query_proto_depIdxs = []int32{
-	6, // 0: spreadscan.scanner.v1.ScanFilters.max_quote_age:type_name -> google.protobuf.Duration
+	7, // 0: spreadscan.scanner.v1.ScanFilters.max_quote_age:type_name -> google.protobuf.Duration
 	0, // 1: spreadscan.scanner.v1.ScanQuery.strategies:type_name -> spreadscan.scanner.v1.Strategy
-	3, // 2: spreadscan.scanner.v1.ScanQuery.filters:type_name -> spreadscan.scanner.v1.ScanFilters
+	4, // 2: spreadscan.scanner.v1.ScanQuery.filters:type_name -> spreadscan.scanner.v1.ScanFilters
 	1, // 3: spreadscan.scanner.v1.ScanQuery.sort:type_name -> spreadscan.scanner.v1.SortKey
 	2, // 4: spreadscan.scanner.v1.ScanQuery.pricing:type_name -> spreadscan.scanner.v1.PricingMode
-	4, // 5: spreadscan.scanner.v1.ScanQuery.score_weights:type_name -> spreadscan.scanner.v1.ScoreWeights
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	5, // 5: spreadscan.scanner.v1.ScanQuery.score_weights:type_name -> spreadscan.scanner.v1.ScoreWeights
+	3, // 6: spreadscan.scanner.v1.ScanQuery.probability_model:type_name -> spreadscan.scanner.v1.ProbabilityModel
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_scanner_v1_query_proto_init() }
@@ -825,7 +930,7 @@ func file_spreadscan_scanner_v1_query_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spreadscan_scanner_v1_query_proto_rawDesc), len(file_spreadscan_scanner_v1_query_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -115,6 +115,177 @@ func (SkipReason) EnumDescriptor() ([]byte, []int) {
 	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{0}
 }
 
+// VolatilitySource says where the σ of an expiration's distribution came from.
+type VolatilitySource int32
+
+const (
+	// No σ: under PROBABILITY_MODEL_EXPIRY_ATM_IV, the expiration had no usable quote (so it
+	// had no spreads either).
+	VolatilitySource_VOLATILITY_SOURCE_UNSPECIFIED VolatilitySource = 0
+	// The mean of the call's and the put's implied volatility at ExpiryDistribution.strike.
+	VolatilitySource_VOLATILITY_SOURCE_AT_THE_MONEY_MEAN VolatilitySource = 1
+	// The call's implied volatility at ExpiryDistribution.strike: its put was not usable.
+	VolatilitySource_VOLATILITY_SOURCE_AT_THE_MONEY_CALL VolatilitySource = 2
+	// The put's implied volatility at ExpiryDistribution.strike: its call was not usable.
+	VolatilitySource_VOLATILITY_SOURCE_AT_THE_MONEY_PUT VolatilitySource = 3
+	// The query's volatility (PROBABILITY_MODEL_CALLER_VOLATILITY).
+	VolatilitySource_VOLATILITY_SOURCE_CALLER VolatilitySource = 4
+	// Each spread's own short leg or legs (PROBABILITY_MODEL_SHORT_LEG_IV): no σ is shared by
+	// the expiration; Spread.volatility has each spread's.
+	VolatilitySource_VOLATILITY_SOURCE_SHORT_LEG VolatilitySource = 5
+)
+
+// Enum value maps for VolatilitySource.
+var (
+	VolatilitySource_name = map[int32]string{
+		0: "VOLATILITY_SOURCE_UNSPECIFIED",
+		1: "VOLATILITY_SOURCE_AT_THE_MONEY_MEAN",
+		2: "VOLATILITY_SOURCE_AT_THE_MONEY_CALL",
+		3: "VOLATILITY_SOURCE_AT_THE_MONEY_PUT",
+		4: "VOLATILITY_SOURCE_CALLER",
+		5: "VOLATILITY_SOURCE_SHORT_LEG",
+	}
+	VolatilitySource_value = map[string]int32{
+		"VOLATILITY_SOURCE_UNSPECIFIED":       0,
+		"VOLATILITY_SOURCE_AT_THE_MONEY_MEAN": 1,
+		"VOLATILITY_SOURCE_AT_THE_MONEY_CALL": 2,
+		"VOLATILITY_SOURCE_AT_THE_MONEY_PUT":  3,
+		"VOLATILITY_SOURCE_CALLER":            4,
+		"VOLATILITY_SOURCE_SHORT_LEG":         5,
+	}
+)
+
+func (x VolatilitySource) Enum() *VolatilitySource {
+	p := new(VolatilitySource)
+	*p = x
+	return p
+}
+
+func (x VolatilitySource) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (VolatilitySource) Descriptor() protoreflect.EnumDescriptor {
+	return file_spreadscan_scanner_v1_scan_result_proto_enumTypes[1].Descriptor()
+}
+
+func (VolatilitySource) Type() protoreflect.EnumType {
+	return &file_spreadscan_scanner_v1_scan_result_proto_enumTypes[1]
+}
+
+func (x VolatilitySource) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use VolatilitySource.Descriptor instead.
+func (VolatilitySource) EnumDescriptor() ([]byte, []int) {
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{1}
+}
+
+// ExpiryDistribution is the distribution of the underlying price at one expiration that the
+// scan judged its spreads under: ln S_T ~ N(ln S + (r − q − σ²/2)·T, σ²·T).
+type ExpiryDistribution struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Expiration date, YYYY-MM-DD.
+	ExpiryDate string `protobuf:"bytes,1,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
+	// Calendar days from the chain's as-of date in New York to the expiry date, days.
+	Dte uint32 `protobuf:"varint,2,opt,name=dte,proto3" json:"dte,omitempty"`
+	// T: from the chain's as-of instant to 16:00 New York time on the expiry date, years of
+	// 365 days.
+	TimeToExpiryYears float64 `protobuf:"fixed64,3,opt,name=time_to_expiry_years,json=timeToExpiryYears,proto3" json:"time_to_expiry_years,omitempty"`
+	// The forward F = S·e^((r−q)·T), the mean of S_T, dollars per share.
+	Forward float64 `protobuf:"fixed64,4,opt,name=forward,proto3" json:"forward,omitempty"`
+	// σ, annualised fraction; absent when there is none shared by the expiration (see
+	// volatility_source).
+	Volatility *float64 `protobuf:"fixed64,5,opt,name=volatility,proto3,oneof" json:"volatility,omitempty"`
+	// Where σ came from.
+	VolatilitySource VolatilitySource `protobuf:"varint,6,opt,name=volatility_source,json=volatilitySource,proto3,enum=spreadscan.scanner.v1.VolatilitySource" json:"volatility_source,omitempty"`
+	// The strike whose implied volatility gave σ, dollars per share; set for the
+	// at-the-money sources only.
+	Strike        *float64 `protobuf:"fixed64,7,opt,name=strike,proto3,oneof" json:"strike,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExpiryDistribution) Reset() {
+	*x = ExpiryDistribution{}
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExpiryDistribution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExpiryDistribution) ProtoMessage() {}
+
+func (x *ExpiryDistribution) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExpiryDistribution.ProtoReflect.Descriptor instead.
+func (*ExpiryDistribution) Descriptor() ([]byte, []int) {
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ExpiryDistribution) GetExpiryDate() string {
+	if x != nil {
+		return x.ExpiryDate
+	}
+	return ""
+}
+
+func (x *ExpiryDistribution) GetDte() uint32 {
+	if x != nil {
+		return x.Dte
+	}
+	return 0
+}
+
+func (x *ExpiryDistribution) GetTimeToExpiryYears() float64 {
+	if x != nil {
+		return x.TimeToExpiryYears
+	}
+	return 0
+}
+
+func (x *ExpiryDistribution) GetForward() float64 {
+	if x != nil {
+		return x.Forward
+	}
+	return 0
+}
+
+func (x *ExpiryDistribution) GetVolatility() float64 {
+	if x != nil && x.Volatility != nil {
+		return *x.Volatility
+	}
+	return 0
+}
+
+func (x *ExpiryDistribution) GetVolatilitySource() VolatilitySource {
+	if x != nil {
+		return x.VolatilitySource
+	}
+	return VolatilitySource_VOLATILITY_SOURCE_UNSPECIFIED
+}
+
+func (x *ExpiryDistribution) GetStrike() float64 {
+	if x != nil && x.Strike != nil {
+		return *x.Strike
+	}
+	return 0
+}
+
 // How many quotes were skipped for one reason.
 type SkippedQuotes struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -128,7 +299,7 @@ type SkippedQuotes struct {
 
 func (x *SkippedQuotes) Reset() {
 	*x = SkippedQuotes{}
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[0]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -140,7 +311,7 @@ func (x *SkippedQuotes) String() string {
 func (*SkippedQuotes) ProtoMessage() {}
 
 func (x *SkippedQuotes) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[0]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -153,7 +324,7 @@ func (x *SkippedQuotes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkippedQuotes.ProtoReflect.Descriptor instead.
 func (*SkippedQuotes) Descriptor() ([]byte, []int) {
-	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{0}
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *SkippedQuotes) GetReason() SkipReason {
@@ -185,7 +356,7 @@ type ScanTimings struct {
 
 func (x *ScanTimings) Reset() {
 	*x = ScanTimings{}
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[1]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -197,7 +368,7 @@ func (x *ScanTimings) String() string {
 func (*ScanTimings) ProtoMessage() {}
 
 func (x *ScanTimings) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[1]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -210,7 +381,7 @@ func (x *ScanTimings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanTimings.ProtoReflect.Descriptor instead.
 func (*ScanTimings) Descriptor() ([]byte, []int) {
-	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{1}
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ScanTimings) GetPrepareMs() float64 {
@@ -288,16 +459,19 @@ type ScanResult struct {
 	CandidatesFullyEvaluated uint64 `protobuf:"varint,16,opt,name=candidates_fully_evaluated,json=candidatesFullyEvaluated,proto3" json:"candidates_fully_evaluated,omitempty"`
 	// The query as the scan applied it: the caller's fields as given, and every field the
 	// caller left unset that has a default (DTE range, short delta floor, width bound, sort,
-	// pricing, limit, score weights, strategies, out-of-the-money rule) filled in with the
-	// value used. Filters left unset here did not constrain.
+	// pricing, limit, score weights, strategies, out-of-the-money rule, probability model)
+	// filled in with the value used. Filters left unset here did not constrain.
 	EffectiveQuery *ScanQuery `protobuf:"bytes,17,opt,name=effective_query,json=effectiveQuery,proto3" json:"effective_query,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The distribution of each expiration in the query's DTE range that the chain holds,
+	// ascending by date: which σ its spreads were judged under and where it came from.
+	ExpiryDistributions []*ExpiryDistribution `protobuf:"bytes,18,rep,name=expiry_distributions,json=expiryDistributions,proto3" json:"expiry_distributions,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ScanResult) Reset() {
 	*x = ScanResult{}
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[2]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -309,7 +483,7 @@ func (x *ScanResult) String() string {
 func (*ScanResult) ProtoMessage() {}
 
 func (x *ScanResult) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[2]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -322,7 +496,7 @@ func (x *ScanResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanResult.ProtoReflect.Descriptor instead.
 func (*ScanResult) Descriptor() ([]byte, []int) {
-	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{2}
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ScanResult) GetSymbol() string {
@@ -445,6 +619,13 @@ func (x *ScanResult) GetEffectiveQuery() *ScanQuery {
 	return nil
 }
 
+func (x *ScanResult) GetExpiryDistributions() []*ExpiryDistribution {
+	if x != nil {
+		return x.ExpiryDistributions
+	}
+	return nil
+}
+
 // SpreadsUpdate is one message of a live watch: always the full top N, plus what changed.
 type SpreadsUpdate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -464,7 +645,7 @@ type SpreadsUpdate struct {
 
 func (x *SpreadsUpdate) Reset() {
 	*x = SpreadsUpdate{}
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -476,7 +657,7 @@ func (x *SpreadsUpdate) String() string {
 func (*SpreadsUpdate) ProtoMessage() {}
 
 func (x *SpreadsUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -489,7 +670,7 @@ func (x *SpreadsUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpreadsUpdate.ProtoReflect.Descriptor instead.
 func (*SpreadsUpdate) Descriptor() ([]byte, []int) {
-	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{3}
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SpreadsUpdate) GetSequence() uint64 {
@@ -531,7 +712,20 @@ var File_spreadscan_scanner_v1_scan_result_proto protoreflect.FileDescriptor
 
 const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\n" +
-	"'spreadscan/scanner/v1/scan_result.proto\x12\x15spreadscan.scanner.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!spreadscan/scanner/v1/query.proto\x1a\"spreadscan/scanner/v1/spread.proto\"`\n" +
+	"'spreadscan/scanner/v1/scan_result.proto\x12\x15spreadscan.scanner.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!spreadscan/scanner/v1/query.proto\x1a\"spreadscan/scanner/v1/spread.proto\"\xc4\x02\n" +
+	"\x12ExpiryDistribution\x12\x1f\n" +
+	"\vexpiry_date\x18\x01 \x01(\tR\n" +
+	"expiryDate\x12\x10\n" +
+	"\x03dte\x18\x02 \x01(\rR\x03dte\x12/\n" +
+	"\x14time_to_expiry_years\x18\x03 \x01(\x01R\x11timeToExpiryYears\x12\x18\n" +
+	"\aforward\x18\x04 \x01(\x01R\aforward\x12#\n" +
+	"\n" +
+	"volatility\x18\x05 \x01(\x01H\x00R\n" +
+	"volatility\x88\x01\x01\x12T\n" +
+	"\x11volatility_source\x18\x06 \x01(\x0e2'.spreadscan.scanner.v1.VolatilitySourceR\x10volatilitySource\x12\x1b\n" +
+	"\x06strike\x18\a \x01(\x01H\x01R\x06strike\x88\x01\x01B\r\n" +
+	"\v_volatilityB\t\n" +
+	"\a_strike\"`\n" +
 	"\rSkippedQuotes\x129\n" +
 	"\x06reason\x18\x01 \x01(\x0e2!.spreadscan.scanner.v1.SkipReasonR\x06reason\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x04R\x05count\"h\n" +
@@ -540,7 +734,7 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"prepare_ms\x18\x01 \x01(\x01R\tprepareMs\x12\x1f\n" +
 	"\vevaluate_ms\x18\x02 \x01(\x01R\n" +
 	"evaluateMs\x12\x19\n" +
-	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\xc1\a\n" +
+	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\x9f\b\n" +
 	"\n" +
 	"ScanResult\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x127\n" +
@@ -560,7 +754,8 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"%candidates_rejected_by_spread_filters\x18\x0e \x01(\x04R!candidatesRejectedBySpreadFilters\x122\n" +
 	"\x15candidates_ranked_out\x18\x0f \x01(\x04R\x13candidatesRankedOut\x12<\n" +
 	"\x1acandidates_fully_evaluated\x18\x10 \x01(\x04R\x18candidatesFullyEvaluated\x12I\n" +
-	"\x0feffective_query\x18\x11 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x0eeffectiveQuery\"\xbe\x01\n" +
+	"\x0feffective_query\x18\x11 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x0eeffectiveQuery\x12\\\n" +
+	"\x14expiry_distributions\x18\x12 \x03(\v2).spreadscan.scanner.v1.ExpiryDistributionR\x13expiryDistributions\"\xbe\x01\n" +
 	"\rSpreadsUpdate\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x18\n" +
 	"\ainitial\x18\x02 \x01(\bR\ainitial\x129\n" +
@@ -583,7 +778,14 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\x13SKIP_REASON_EXPIRED\x10\n" +
 	"\x12\"\n" +
 	"\x1eSKIP_REASON_DUPLICATE_CONTRACT\x10\v\x12%\n" +
-	"!SKIP_REASON_NO_IMPLIED_VOLATILITY\x10\fB\xeb\x01\n" +
+	"!SKIP_REASON_NO_IMPLIED_VOLATILITY\x10\f*\xee\x01\n" +
+	"\x10VolatilitySource\x12!\n" +
+	"\x1dVOLATILITY_SOURCE_UNSPECIFIED\x10\x00\x12'\n" +
+	"#VOLATILITY_SOURCE_AT_THE_MONEY_MEAN\x10\x01\x12'\n" +
+	"#VOLATILITY_SOURCE_AT_THE_MONEY_CALL\x10\x02\x12&\n" +
+	"\"VOLATILITY_SOURCE_AT_THE_MONEY_PUT\x10\x03\x12\x1c\n" +
+	"\x18VOLATILITY_SOURCE_CALLER\x10\x04\x12\x1f\n" +
+	"\x1bVOLATILITY_SOURCE_SHORT_LEG\x10\x05B\xeb\x01\n" +
 	"\x19com.spreadscan.scanner.v1B\x0fScanResultProtoP\x01ZGgithub.com/spreadscan/spreadscan/gen/go/spreadscan/scanner/v1;scannerv1\xa2\x02\x03SSX\xaa\x02\x15Spreadscan.Scanner.V1\xca\x02\x15Spreadscan\\Scanner\\V1\xe2\x02!Spreadscan\\Scanner\\V1\\GPBMetadata\xea\x02\x17Spreadscan::Scanner::V1b\x06proto3"
 
 var (
@@ -598,31 +800,35 @@ func file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP() []byte {
 	return file_spreadscan_scanner_v1_scan_result_proto_rawDescData
 }
 
-var file_spreadscan_scanner_v1_scan_result_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_spreadscan_scanner_v1_scan_result_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_spreadscan_scanner_v1_scan_result_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_spreadscan_scanner_v1_scan_result_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_spreadscan_scanner_v1_scan_result_proto_goTypes = []any{
 	(SkipReason)(0),               // 0: spreadscan.scanner.v1.SkipReason
-	(*SkippedQuotes)(nil),         // 1: spreadscan.scanner.v1.SkippedQuotes
-	(*ScanTimings)(nil),           // 2: spreadscan.scanner.v1.ScanTimings
-	(*ScanResult)(nil),            // 3: spreadscan.scanner.v1.ScanResult
-	(*SpreadsUpdate)(nil),         // 4: spreadscan.scanner.v1.SpreadsUpdate
-	(*Spread)(nil),                // 5: spreadscan.scanner.v1.Spread
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*ScanQuery)(nil),             // 7: spreadscan.scanner.v1.ScanQuery
+	(VolatilitySource)(0),         // 1: spreadscan.scanner.v1.VolatilitySource
+	(*ExpiryDistribution)(nil),    // 2: spreadscan.scanner.v1.ExpiryDistribution
+	(*SkippedQuotes)(nil),         // 3: spreadscan.scanner.v1.SkippedQuotes
+	(*ScanTimings)(nil),           // 4: spreadscan.scanner.v1.ScanTimings
+	(*ScanResult)(nil),            // 5: spreadscan.scanner.v1.ScanResult
+	(*SpreadsUpdate)(nil),         // 6: spreadscan.scanner.v1.SpreadsUpdate
+	(*Spread)(nil),                // 7: spreadscan.scanner.v1.Spread
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(*ScanQuery)(nil),             // 9: spreadscan.scanner.v1.ScanQuery
 }
 var file_spreadscan_scanner_v1_scan_result_proto_depIdxs = []int32{
-	0, // 0: spreadscan.scanner.v1.SkippedQuotes.reason:type_name -> spreadscan.scanner.v1.SkipReason
-	5, // 1: spreadscan.scanner.v1.ScanResult.spreads:type_name -> spreadscan.scanner.v1.Spread
-	1, // 2: spreadscan.scanner.v1.ScanResult.skipped_quotes:type_name -> spreadscan.scanner.v1.SkippedQuotes
-	6, // 3: spreadscan.scanner.v1.ScanResult.chain_as_of:type_name -> google.protobuf.Timestamp
-	2, // 4: spreadscan.scanner.v1.ScanResult.timings:type_name -> spreadscan.scanner.v1.ScanTimings
-	7, // 5: spreadscan.scanner.v1.ScanResult.effective_query:type_name -> spreadscan.scanner.v1.ScanQuery
-	3, // 6: spreadscan.scanner.v1.SpreadsUpdate.result:type_name -> spreadscan.scanner.v1.ScanResult
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	1, // 0: spreadscan.scanner.v1.ExpiryDistribution.volatility_source:type_name -> spreadscan.scanner.v1.VolatilitySource
+	0, // 1: spreadscan.scanner.v1.SkippedQuotes.reason:type_name -> spreadscan.scanner.v1.SkipReason
+	7, // 2: spreadscan.scanner.v1.ScanResult.spreads:type_name -> spreadscan.scanner.v1.Spread
+	3, // 3: spreadscan.scanner.v1.ScanResult.skipped_quotes:type_name -> spreadscan.scanner.v1.SkippedQuotes
+	8, // 4: spreadscan.scanner.v1.ScanResult.chain_as_of:type_name -> google.protobuf.Timestamp
+	4, // 5: spreadscan.scanner.v1.ScanResult.timings:type_name -> spreadscan.scanner.v1.ScanTimings
+	9, // 6: spreadscan.scanner.v1.ScanResult.effective_query:type_name -> spreadscan.scanner.v1.ScanQuery
+	2, // 7: spreadscan.scanner.v1.ScanResult.expiry_distributions:type_name -> spreadscan.scanner.v1.ExpiryDistribution
+	5, // 8: spreadscan.scanner.v1.SpreadsUpdate.result:type_name -> spreadscan.scanner.v1.ScanResult
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_scanner_v1_scan_result_proto_init() }
@@ -632,13 +838,14 @@ func file_spreadscan_scanner_v1_scan_result_proto_init() {
 	}
 	file_spreadscan_scanner_v1_query_proto_init()
 	file_spreadscan_scanner_v1_spread_proto_init()
+	file_spreadscan_scanner_v1_scan_result_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spreadscan_scanner_v1_scan_result_proto_rawDesc), len(file_spreadscan_scanner_v1_scan_result_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   4,
+			NumEnums:      2,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

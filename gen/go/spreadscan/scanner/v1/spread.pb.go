@@ -406,8 +406,10 @@ type Spread struct {
 	Liquidity *Liquidity `protobuf:"bytes,18,opt,name=liquidity,proto3" json:"liquidity,omitempty"`
 	// Composite score, dimensionless; higher is better. See ScoreWeights.
 	Score float64 `protobuf:"fixed64,19,opt,name=score,proto3" json:"score,omitempty"`
-	// Volatility used for POP, touch and expected value: the short leg's implied
-	// volatility (the mean of both short legs for condors and butterflies), annualised fraction.
+	// Volatility σ used for POP, touch and expected value, annualised fraction: under the
+	// query's probability model, the expiration's (see ScanResult.expiry_distributions), or
+	// under PROBABILITY_MODEL_SHORT_LEG_IV the short leg's implied volatility (the mean of
+	// both short legs for condors and butterflies).
 	Volatility float64 `protobuf:"fixed64,20,opt,name=volatility,proto3" json:"volatility,omitempty"`
 	// Time from the chain's as-of instant to 16:00 New York time on the expiry date,
 	// years of 365 days.

@@ -216,6 +216,80 @@ export function pricingModeToJSON(object: PricingMode): string {
 }
 
 /**
+ * ProbabilityModel chooses the volatility σ of the distribution under which POP, probability
+ * of touch and expected value are computed: ln S_T ~ N(ln S + (r − q − σ²/2)·T, σ²·T), with
+ * the chain's underlying price S, rate r and dividend yield q, and T the time to 16:00 New
+ * York on the expiry date. Every spread of one expiration is judged under one σ by default,
+ * so that a search ranks spreads by their prices: were σ a spread's own, a search would
+ * favour spreads for their σ (a far put wing, whose skew lifts a condor's σ) instead.
+ */
+export enum ProbabilityModel {
+  /** PROBABILITY_MODEL_UNSPECIFIED - Not set: the same as PROBABILITY_MODEL_EXPIRY_ATM_IV. */
+  PROBABILITY_MODEL_UNSPECIFIED = 0,
+  /**
+   * PROBABILITY_MODEL_EXPIRY_ATM_IV - The default. One σ per expiration, shared by all its spreads: its at-the-money implied
+   * volatility. At the listed strike nearest the forward F = S·e^((r−q)·T) (the lower one on
+   * a tie), the mean of the call's and the put's implied volatility where both are usable
+   * quotes, else the one that is; when neither is, the nearest strike with a usable quote
+   * (the lower one on a tie). A usable quote has a bid and an ask, is not crossed, locked or
+   * older than max_quote_age, and is a valid row; its implied volatility is the chain's, or
+   * computed from its mid. ScanResult.expiry_distributions says which strike and quotes gave
+   * each σ.
+   */
+  PROBABILITY_MODEL_EXPIRY_ATM_IV = 1,
+  /**
+   * PROBABILITY_MODEL_SHORT_LEG_IV - σ of each spread's short leg (the mean of both short legs for iron condors and
+   * butterflies), as brokers' "probability OTM" figures do. σ then depends on the candidate,
+   * so a search can favour spreads for their σ rather than their prices: offered for
+   * comparison, not as the default.
+   */
+  PROBABILITY_MODEL_SHORT_LEG_IV = 2,
+  /**
+   * PROBABILITY_MODEL_CALLER_VOLATILITY - The caller's own view: ScanQuery.volatility (required with this model, and only with
+   * it), for every expiration. Expected value then measures the premium against that view.
+   */
+  PROBABILITY_MODEL_CALLER_VOLATILITY = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function probabilityModelFromJSON(object: any): ProbabilityModel {
+  switch (object) {
+    case 0:
+    case "PROBABILITY_MODEL_UNSPECIFIED":
+      return ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED;
+    case 1:
+    case "PROBABILITY_MODEL_EXPIRY_ATM_IV":
+      return ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV;
+    case 2:
+    case "PROBABILITY_MODEL_SHORT_LEG_IV":
+      return ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV;
+    case 3:
+    case "PROBABILITY_MODEL_CALLER_VOLATILITY":
+      return ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ProbabilityModel.UNRECOGNIZED;
+  }
+}
+
+export function probabilityModelToJSON(object: ProbabilityModel): string {
+  switch (object) {
+    case ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED:
+      return "PROBABILITY_MODEL_UNSPECIFIED";
+    case ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV:
+      return "PROBABILITY_MODEL_EXPIRY_ATM_IV";
+    case ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV:
+      return "PROBABILITY_MODEL_SHORT_LEG_IV";
+    case ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY:
+      return "PROBABILITY_MODEL_CALLER_VOLATILITY";
+    case ProbabilityModel.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
  * ScanFilters narrow the candidate spreads. Every filter is optional. An absent filter does
  * not constrain, except the five that have a default a trader would choose (min_dte,
  * max_dte, min_short_delta, max_width, short_strikes_out_of_the_money): the scan fills
@@ -396,7 +470,19 @@ export interface ScanQuery {
     | number
     | undefined;
   /** Weights of the composite score. */
-  scoreWeights?: ScoreWeights | undefined;
+  scoreWeights?:
+    | ScoreWeights
+    | undefined;
+  /**
+   * The distribution POP, probability of touch and expected value are computed under.
+   * Unspecified means PROBABILITY_MODEL_EXPIRY_ATM_IV.
+   */
+  probabilityModel: ProbabilityModel;
+  /**
+   * σ for every expiration, annualised fraction above 0 and at most 10 (0.2 = 20%).
+   * Required with PROBABILITY_MODEL_CALLER_VOLATILITY, refused with any other model.
+   */
+  volatility?: number | undefined;
 }
 
 function createBaseScanFilters(): ScanFilters {
@@ -1096,7 +1182,16 @@ export const ScoreWeights: MessageFns<ScoreWeights> = {
 };
 
 function createBaseScanQuery(): ScanQuery {
-  return { strategies: [], filters: undefined, sort: 0, pricing: 0, limit: undefined, scoreWeights: undefined };
+  return {
+    strategies: [],
+    filters: undefined,
+    sort: 0,
+    pricing: 0,
+    limit: undefined,
+    scoreWeights: undefined,
+    probabilityModel: 0,
+    volatility: undefined,
+  };
 }
 
 export const ScanQuery: MessageFns<ScanQuery> = {
@@ -1122,6 +1217,12 @@ export const ScanQuery: MessageFns<ScanQuery> = {
     }
     if (message.scoreWeights !== undefined) {
       ScoreWeights.encode(message.scoreWeights, writer.uint32(50).fork()).join();
+    }
+    if (message.probabilityModel !== 0) {
+      writer.uint32(56).int32(message.probabilityModel);
+    }
+    if (message.volatility !== undefined) {
+      writer.uint32(65).double(message.volatility);
     }
     return writer;
   },
@@ -1197,6 +1298,22 @@ export const ScanQuery: MessageFns<ScanQuery> = {
             message.scoreWeights = ScoreWeights.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.probabilityModel = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.volatility = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1223,6 +1340,12 @@ export const ScanQuery: MessageFns<ScanQuery> = {
         : isSet(object.score_weights)
         ? ScoreWeights.fromJSON(object.score_weights)
         : undefined,
+      probabilityModel: isSet(object.probabilityModel)
+        ? probabilityModelFromJSON(object.probabilityModel)
+        : isSet(object.probability_model)
+        ? probabilityModelFromJSON(object.probability_model)
+        : 0,
+      volatility: isSet(object.volatility) ? globalThis.Number(object.volatility) : undefined,
     };
   },
 
@@ -1246,6 +1369,12 @@ export const ScanQuery: MessageFns<ScanQuery> = {
     if (message.scoreWeights !== undefined) {
       obj.scoreWeights = ScoreWeights.toJSON(message.scoreWeights);
     }
+    if (message.probabilityModel !== 0) {
+      obj.probabilityModel = probabilityModelToJSON(message.probabilityModel);
+    }
+    if (message.volatility !== undefined) {
+      obj.volatility = floatToJson(message.volatility);
+    }
     return obj;
   },
 
@@ -1264,6 +1393,8 @@ export const ScanQuery: MessageFns<ScanQuery> = {
     message.scoreWeights = (object.scoreWeights !== undefined && object.scoreWeights !== null)
       ? ScoreWeights.fromPartial(object.scoreWeights)
       : undefined;
+    message.probabilityModel = object.probabilityModel ?? 0;
+    message.volatility = object.volatility ?? undefined;
     return message;
   },
 };

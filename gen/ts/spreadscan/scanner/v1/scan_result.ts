@@ -127,6 +127,108 @@ export function skipReasonToJSON(object: SkipReason): string {
   }
 }
 
+/** VolatilitySource says where the σ of an expiration's distribution came from. */
+export enum VolatilitySource {
+  /**
+   * VOLATILITY_SOURCE_UNSPECIFIED - No σ: under PROBABILITY_MODEL_EXPIRY_ATM_IV, the expiration had no usable quote (so it
+   * had no spreads either).
+   */
+  VOLATILITY_SOURCE_UNSPECIFIED = 0,
+  /** VOLATILITY_SOURCE_AT_THE_MONEY_MEAN - The mean of the call's and the put's implied volatility at ExpiryDistribution.strike. */
+  VOLATILITY_SOURCE_AT_THE_MONEY_MEAN = 1,
+  /** VOLATILITY_SOURCE_AT_THE_MONEY_CALL - The call's implied volatility at ExpiryDistribution.strike: its put was not usable. */
+  VOLATILITY_SOURCE_AT_THE_MONEY_CALL = 2,
+  /** VOLATILITY_SOURCE_AT_THE_MONEY_PUT - The put's implied volatility at ExpiryDistribution.strike: its call was not usable. */
+  VOLATILITY_SOURCE_AT_THE_MONEY_PUT = 3,
+  /** VOLATILITY_SOURCE_CALLER - The query's volatility (PROBABILITY_MODEL_CALLER_VOLATILITY). */
+  VOLATILITY_SOURCE_CALLER = 4,
+  /**
+   * VOLATILITY_SOURCE_SHORT_LEG - Each spread's own short leg or legs (PROBABILITY_MODEL_SHORT_LEG_IV): no σ is shared by
+   * the expiration; Spread.volatility has each spread's.
+   */
+  VOLATILITY_SOURCE_SHORT_LEG = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function volatilitySourceFromJSON(object: any): VolatilitySource {
+  switch (object) {
+    case 0:
+    case "VOLATILITY_SOURCE_UNSPECIFIED":
+      return VolatilitySource.VOLATILITY_SOURCE_UNSPECIFIED;
+    case 1:
+    case "VOLATILITY_SOURCE_AT_THE_MONEY_MEAN":
+      return VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_MEAN;
+    case 2:
+    case "VOLATILITY_SOURCE_AT_THE_MONEY_CALL":
+      return VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_CALL;
+    case 3:
+    case "VOLATILITY_SOURCE_AT_THE_MONEY_PUT":
+      return VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_PUT;
+    case 4:
+    case "VOLATILITY_SOURCE_CALLER":
+      return VolatilitySource.VOLATILITY_SOURCE_CALLER;
+    case 5:
+    case "VOLATILITY_SOURCE_SHORT_LEG":
+      return VolatilitySource.VOLATILITY_SOURCE_SHORT_LEG;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return VolatilitySource.UNRECOGNIZED;
+  }
+}
+
+export function volatilitySourceToJSON(object: VolatilitySource): string {
+  switch (object) {
+    case VolatilitySource.VOLATILITY_SOURCE_UNSPECIFIED:
+      return "VOLATILITY_SOURCE_UNSPECIFIED";
+    case VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_MEAN:
+      return "VOLATILITY_SOURCE_AT_THE_MONEY_MEAN";
+    case VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_CALL:
+      return "VOLATILITY_SOURCE_AT_THE_MONEY_CALL";
+    case VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_PUT:
+      return "VOLATILITY_SOURCE_AT_THE_MONEY_PUT";
+    case VolatilitySource.VOLATILITY_SOURCE_CALLER:
+      return "VOLATILITY_SOURCE_CALLER";
+    case VolatilitySource.VOLATILITY_SOURCE_SHORT_LEG:
+      return "VOLATILITY_SOURCE_SHORT_LEG";
+    case VolatilitySource.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * ExpiryDistribution is the distribution of the underlying price at one expiration that the
+ * scan judged its spreads under: ln S_T ~ N(ln S + (r − q − σ²/2)·T, σ²·T).
+ */
+export interface ExpiryDistribution {
+  /** Expiration date, YYYY-MM-DD. */
+  expiryDate: string;
+  /** Calendar days from the chain's as-of date in New York to the expiry date, days. */
+  dte: number;
+  /**
+   * T: from the chain's as-of instant to 16:00 New York time on the expiry date, years of
+   * 365 days.
+   */
+  timeToExpiryYears: number;
+  /** The forward F = S·e^((r−q)·T), the mean of S_T, dollars per share. */
+  forward: number;
+  /**
+   * σ, annualised fraction; absent when there is none shared by the expiration (see
+   * volatility_source).
+   */
+  volatility?:
+    | number
+    | undefined;
+  /** Where σ came from. */
+  volatilitySource: VolatilitySource;
+  /**
+   * The strike whose implied volatility gave σ, dollars per share; set for the
+   * at-the-money sources only.
+   */
+  strike?: number | undefined;
+}
+
 /** How many quotes were skipped for one reason. */
 export interface SkippedQuotes {
   /** Why they were skipped. */
@@ -219,10 +321,17 @@ export interface ScanResult {
   /**
    * The query as the scan applied it: the caller's fields as given, and every field the
    * caller left unset that has a default (DTE range, short delta floor, width bound, sort,
-   * pricing, limit, score weights, strategies, out-of-the-money rule) filled in with the
-   * value used. Filters left unset here did not constrain.
+   * pricing, limit, score weights, strategies, out-of-the-money rule, probability model)
+   * filled in with the value used. Filters left unset here did not constrain.
    */
-  effectiveQuery?: ScanQuery | undefined;
+  effectiveQuery?:
+    | ScanQuery
+    | undefined;
+  /**
+   * The distribution of each expiration in the query's DTE range that the chain holds,
+   * ascending by date: which σ its spreads were judged under and where it came from.
+   */
+  expiryDistributions: ExpiryDistribution[];
 }
 
 /** SpreadsUpdate is one message of a live watch: always the full top N, plus what changed. */
@@ -240,6 +349,191 @@ export interface SpreadsUpdate {
   /** Ids of spreads in the previous message's top N that are not in this one. */
   removedIds: string[];
 }
+
+function createBaseExpiryDistribution(): ExpiryDistribution {
+  return {
+    expiryDate: "",
+    dte: 0,
+    timeToExpiryYears: 0,
+    forward: 0,
+    volatility: undefined,
+    volatilitySource: 0,
+    strike: undefined,
+  };
+}
+
+export const ExpiryDistribution: MessageFns<ExpiryDistribution> = {
+  encode(message: ExpiryDistribution, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.expiryDate !== "") {
+      writer.uint32(10).string(message.expiryDate);
+    }
+    if (message.dte !== 0) {
+      writer.uint32(16).uint32(message.dte);
+    }
+    if (message.timeToExpiryYears !== 0) {
+      writer.uint32(25).double(message.timeToExpiryYears);
+    }
+    if (message.forward !== 0) {
+      writer.uint32(33).double(message.forward);
+    }
+    if (message.volatility !== undefined) {
+      writer.uint32(41).double(message.volatility);
+    }
+    if (message.volatilitySource !== 0) {
+      writer.uint32(48).int32(message.volatilitySource);
+    }
+    if (message.strike !== undefined) {
+      writer.uint32(57).double(message.strike);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExpiryDistribution {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExpiryDistribution();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.expiryDate = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dte = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.timeToExpiryYears = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.forward = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.volatility = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.volatilitySource = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.strike = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExpiryDistribution {
+    return {
+      expiryDate: isSet(object.expiryDate)
+        ? globalThis.String(object.expiryDate)
+        : isSet(object.expiry_date)
+        ? globalThis.String(object.expiry_date)
+        : "",
+      dte: isSet(object.dte) ? globalThis.Number(object.dte) : 0,
+      timeToExpiryYears: isSet(object.timeToExpiryYears)
+        ? globalThis.Number(object.timeToExpiryYears)
+        : isSet(object.time_to_expiry_years)
+        ? globalThis.Number(object.time_to_expiry_years)
+        : 0,
+      forward: isSet(object.forward) ? globalThis.Number(object.forward) : 0,
+      volatility: isSet(object.volatility) ? globalThis.Number(object.volatility) : undefined,
+      volatilitySource: isSet(object.volatilitySource)
+        ? volatilitySourceFromJSON(object.volatilitySource)
+        : isSet(object.volatility_source)
+        ? volatilitySourceFromJSON(object.volatility_source)
+        : 0,
+      strike: isSet(object.strike) ? globalThis.Number(object.strike) : undefined,
+    };
+  },
+
+  toJSON(message: ExpiryDistribution): unknown {
+    const obj: any = {};
+    if (message.expiryDate !== "") {
+      obj.expiryDate = message.expiryDate;
+    }
+    if (message.dte !== 0) {
+      obj.dte = Math.round(message.dte);
+    }
+    if (message.timeToExpiryYears !== 0) {
+      obj.timeToExpiryYears = floatToJson(message.timeToExpiryYears);
+    }
+    if (message.forward !== 0) {
+      obj.forward = floatToJson(message.forward);
+    }
+    if (message.volatility !== undefined) {
+      obj.volatility = floatToJson(message.volatility);
+    }
+    if (message.volatilitySource !== 0) {
+      obj.volatilitySource = volatilitySourceToJSON(message.volatilitySource);
+    }
+    if (message.strike !== undefined) {
+      obj.strike = floatToJson(message.strike);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExpiryDistribution>, I>>(base?: I): ExpiryDistribution {
+    return ExpiryDistribution.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExpiryDistribution>, I>>(object: I): ExpiryDistribution {
+    const message = createBaseExpiryDistribution();
+    message.expiryDate = object.expiryDate ?? "";
+    message.dte = object.dte ?? 0;
+    message.timeToExpiryYears = object.timeToExpiryYears ?? 0;
+    message.forward = object.forward ?? 0;
+    message.volatility = object.volatility ?? undefined;
+    message.volatilitySource = object.volatilitySource ?? 0;
+    message.strike = object.strike ?? undefined;
+    return message;
+  },
+};
 
 function createBaseSkippedQuotes(): SkippedQuotes {
   return { reason: 0, count: 0n };
@@ -461,6 +755,7 @@ function createBaseScanResult(): ScanResult {
     candidatesRankedOut: 0n,
     candidatesFullyEvaluated: 0n,
     effectiveQuery: undefined,
+    expiryDistributions: [],
   };
 }
 
@@ -551,6 +846,9 @@ export const ScanResult: MessageFns<ScanResult> = {
     }
     if (message.effectiveQuery !== undefined) {
       ScanQuery.encode(message.effectiveQuery, writer.uint32(138).fork()).join();
+    }
+    for (const v of message.expiryDistributions) {
+      ExpiryDistribution.encode(v!, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -704,6 +1002,14 @@ export const ScanResult: MessageFns<ScanResult> = {
             message.effectiveQuery = ScanQuery.decode(reader, reader.uint32());
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.expiryDistributions.push(ExpiryDistribution.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -787,6 +1093,11 @@ export const ScanResult: MessageFns<ScanResult> = {
         : isSet(object.effective_query)
         ? ScanQuery.fromJSON(object.effective_query)
         : undefined,
+      expiryDistributions: globalThis.Array.isArray(object?.expiryDistributions)
+        ? object.expiryDistributions.map((e: any) => ExpiryDistribution.fromJSON(e))
+        : globalThis.Array.isArray(object?.expiry_distributions)
+        ? object.expiry_distributions.map((e: any) => ExpiryDistribution.fromJSON(e))
+        : [],
     };
   },
 
@@ -843,6 +1154,9 @@ export const ScanResult: MessageFns<ScanResult> = {
     if (message.effectiveQuery !== undefined) {
       obj.effectiveQuery = ScanQuery.toJSON(message.effectiveQuery);
     }
+    if (message.expiryDistributions?.length) {
+      obj.expiryDistributions = message.expiryDistributions.map((e) => ExpiryDistribution.toJSON(e));
+    }
     return obj;
   },
 
@@ -894,6 +1208,7 @@ export const ScanResult: MessageFns<ScanResult> = {
     message.effectiveQuery = (object.effectiveQuery !== undefined && object.effectiveQuery !== null)
       ? ScanQuery.fromPartial(object.effectiveQuery)
       : undefined;
+    message.expiryDistributions = object.expiryDistributions?.map((e) => ExpiryDistribution.fromPartial(e)) || [];
     return message;
   },
 };

@@ -180,8 +180,10 @@ export interface Spread {
   /** Composite score, dimensionless; higher is better. See ScoreWeights. */
   score: number;
   /**
-   * Volatility used for POP, touch and expected value: the short leg's implied
-   * volatility (the mean of both short legs for condors and butterflies), annualised fraction.
+   * Volatility σ used for POP, touch and expected value, annualised fraction: under the
+   * query's probability model, the expiration's (see ScanResult.expiry_distributions), or
+   * under PROBABILITY_MODEL_SHORT_LEG_IV the short leg's implied volatility (the mean of
+   * both short legs for condors and butterflies).
    */
   volatility: number;
   /**

@@ -37,6 +37,13 @@ class PricingMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRICING_MODE_UNSPECIFIED: _ClassVar[PricingMode]
     PRICING_MODE_MID: _ClassVar[PricingMode]
     PRICING_MODE_NATURAL: _ClassVar[PricingMode]
+
+class ProbabilityModel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROBABILITY_MODEL_UNSPECIFIED: _ClassVar[ProbabilityModel]
+    PROBABILITY_MODEL_EXPIRY_ATM_IV: _ClassVar[ProbabilityModel]
+    PROBABILITY_MODEL_SHORT_LEG_IV: _ClassVar[ProbabilityModel]
+    PROBABILITY_MODEL_CALLER_VOLATILITY: _ClassVar[ProbabilityModel]
 STRATEGY_UNSPECIFIED: Strategy
 STRATEGY_BULL_PUT: Strategy
 STRATEGY_BEAR_CALL: Strategy
@@ -56,6 +63,10 @@ SORT_KEY_PROBABILITY_OF_TOUCH: SortKey
 PRICING_MODE_UNSPECIFIED: PricingMode
 PRICING_MODE_MID: PricingMode
 PRICING_MODE_NATURAL: PricingMode
+PROBABILITY_MODEL_UNSPECIFIED: ProbabilityModel
+PROBABILITY_MODEL_EXPIRY_ATM_IV: ProbabilityModel
+PROBABILITY_MODEL_SHORT_LEG_IV: ProbabilityModel
+PROBABILITY_MODEL_CALLER_VOLATILITY: ProbabilityModel
 
 class ScanFilters(_message.Message):
     __slots__ = ("min_dte", "max_dte", "min_short_delta", "max_short_delta", "max_long_delta", "min_width", "max_width", "min_credit", "max_debit", "min_credit_to_width", "max_max_loss", "min_pop", "min_expected_value", "max_probability_of_touch", "min_return_on_risk", "min_open_interest", "min_volume", "max_leg_bid_ask_width", "max_leg_bid_ask_width_fraction", "min_short_implied_volatility", "max_short_implied_volatility", "short_strikes_out_of_the_money", "max_wing_width_difference", "max_per_expiry", "max_quote_age")
@@ -122,17 +133,21 @@ class ScoreWeights(_message.Message):
     def __init__(self, expected_value_per_risk: _Optional[float] = ..., pop: _Optional[float] = ..., liquidity: _Optional[float] = ...) -> None: ...
 
 class ScanQuery(_message.Message):
-    __slots__ = ("strategies", "filters", "sort", "pricing", "limit", "score_weights")
+    __slots__ = ("strategies", "filters", "sort", "pricing", "limit", "score_weights", "probability_model", "volatility")
     STRATEGIES_FIELD_NUMBER: _ClassVar[int]
     FILTERS_FIELD_NUMBER: _ClassVar[int]
     SORT_FIELD_NUMBER: _ClassVar[int]
     PRICING_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     SCORE_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
+    PROBABILITY_MODEL_FIELD_NUMBER: _ClassVar[int]
+    VOLATILITY_FIELD_NUMBER: _ClassVar[int]
     strategies: _containers.RepeatedScalarFieldContainer[Strategy]
     filters: ScanFilters
     sort: SortKey
     pricing: PricingMode
     limit: int
     score_weights: ScoreWeights
-    def __init__(self, strategies: _Optional[_Iterable[_Union[Strategy, str]]] = ..., filters: _Optional[_Union[ScanFilters, _Mapping]] = ..., sort: _Optional[_Union[SortKey, str]] = ..., pricing: _Optional[_Union[PricingMode, str]] = ..., limit: _Optional[int] = ..., score_weights: _Optional[_Union[ScoreWeights, _Mapping]] = ...) -> None: ...
+    probability_model: ProbabilityModel
+    volatility: float
+    def __init__(self, strategies: _Optional[_Iterable[_Union[Strategy, str]]] = ..., filters: _Optional[_Union[ScanFilters, _Mapping]] = ..., sort: _Optional[_Union[SortKey, str]] = ..., pricing: _Optional[_Union[PricingMode, str]] = ..., limit: _Optional[int] = ..., score_weights: _Optional[_Union[ScoreWeights, _Mapping]] = ..., probability_model: _Optional[_Union[ProbabilityModel, str]] = ..., volatility: _Optional[float] = ...) -> None: ...

@@ -27,6 +27,15 @@ class SkipReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SKIP_REASON_EXPIRED: _ClassVar[SkipReason]
     SKIP_REASON_DUPLICATE_CONTRACT: _ClassVar[SkipReason]
     SKIP_REASON_NO_IMPLIED_VOLATILITY: _ClassVar[SkipReason]
+
+class VolatilitySource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VOLATILITY_SOURCE_UNSPECIFIED: _ClassVar[VolatilitySource]
+    VOLATILITY_SOURCE_AT_THE_MONEY_MEAN: _ClassVar[VolatilitySource]
+    VOLATILITY_SOURCE_AT_THE_MONEY_CALL: _ClassVar[VolatilitySource]
+    VOLATILITY_SOURCE_AT_THE_MONEY_PUT: _ClassVar[VolatilitySource]
+    VOLATILITY_SOURCE_CALLER: _ClassVar[VolatilitySource]
+    VOLATILITY_SOURCE_SHORT_LEG: _ClassVar[VolatilitySource]
 SKIP_REASON_UNSPECIFIED: SkipReason
 SKIP_REASON_NO_BID: SkipReason
 SKIP_REASON_NO_ASK: SkipReason
@@ -40,6 +49,30 @@ SKIP_REASON_INVALID_EXPIRY_DATE: SkipReason
 SKIP_REASON_EXPIRED: SkipReason
 SKIP_REASON_DUPLICATE_CONTRACT: SkipReason
 SKIP_REASON_NO_IMPLIED_VOLATILITY: SkipReason
+VOLATILITY_SOURCE_UNSPECIFIED: VolatilitySource
+VOLATILITY_SOURCE_AT_THE_MONEY_MEAN: VolatilitySource
+VOLATILITY_SOURCE_AT_THE_MONEY_CALL: VolatilitySource
+VOLATILITY_SOURCE_AT_THE_MONEY_PUT: VolatilitySource
+VOLATILITY_SOURCE_CALLER: VolatilitySource
+VOLATILITY_SOURCE_SHORT_LEG: VolatilitySource
+
+class ExpiryDistribution(_message.Message):
+    __slots__ = ("expiry_date", "dte", "time_to_expiry_years", "forward", "volatility", "volatility_source", "strike")
+    EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
+    DTE_FIELD_NUMBER: _ClassVar[int]
+    TIME_TO_EXPIRY_YEARS_FIELD_NUMBER: _ClassVar[int]
+    FORWARD_FIELD_NUMBER: _ClassVar[int]
+    VOLATILITY_FIELD_NUMBER: _ClassVar[int]
+    VOLATILITY_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    STRIKE_FIELD_NUMBER: _ClassVar[int]
+    expiry_date: str
+    dte: int
+    time_to_expiry_years: float
+    forward: float
+    volatility: float
+    volatility_source: VolatilitySource
+    strike: float
+    def __init__(self, expiry_date: _Optional[str] = ..., dte: _Optional[int] = ..., time_to_expiry_years: _Optional[float] = ..., forward: _Optional[float] = ..., volatility: _Optional[float] = ..., volatility_source: _Optional[_Union[VolatilitySource, str]] = ..., strike: _Optional[float] = ...) -> None: ...
 
 class SkippedQuotes(_message.Message):
     __slots__ = ("reason", "count")
@@ -60,7 +93,7 @@ class ScanTimings(_message.Message):
     def __init__(self, prepare_ms: _Optional[float] = ..., evaluate_ms: _Optional[float] = ..., total_ms: _Optional[float] = ...) -> None: ...
 
 class ScanResult(_message.Message):
-    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query")
+    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SPREADS_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +111,7 @@ class ScanResult(_message.Message):
     CANDIDATES_RANKED_OUT_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_FULLY_EVALUATED_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_QUERY_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_DISTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     spreads: _containers.RepeatedCompositeFieldContainer[_spread_pb2.Spread]
     candidates_evaluated: int
@@ -95,7 +129,8 @@ class ScanResult(_message.Message):
     candidates_ranked_out: int
     candidates_fully_evaluated: int
     effective_query: _query_pb2.ScanQuery
-    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ...) -> None: ...
+    expiry_distributions: _containers.RepeatedCompositeFieldContainer[ExpiryDistribution]
+    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ...) -> None: ...
 
 class SpreadsUpdate(_message.Message):
     __slots__ = ("sequence", "initial", "result", "added_ids", "removed_ids")
