@@ -110,6 +110,19 @@ describe("a service built by the bootstrap", () => {
     expect(requestIdOf(await callUnary(scan, scanRequest("SPY"), { metadata: insane }))).toMatch(UUID);
   });
 
+  it("sends the request id once: in the headers, or in the trailers of an answer that has no headers", async () => {
+    const metadata = new Metadata();
+    metadata.set(REQUEST_ID_KEY, "once-1");
+    const answered = await callUnary(scan, scanRequest("SPY"), { metadata });
+    expect(answered.headers.get(REQUEST_ID_KEY)).toEqual(["once-1"]);
+    expect(answered.trailers.get(REQUEST_ID_KEY)).toEqual([]);
+    // A failure before any response is trailers only: no headers, the id with the status.
+    const refused = await callUnary(scan, scanRequest("BAD"), { metadata });
+    expect(refused.error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused.headers.get(REQUEST_ID_KEY)).toEqual([]);
+    expect(refused.trailers.get(REQUEST_ID_KEY)).toEqual(["once-1"]);
+  });
+
   it("tells the handler the caller and request id the server decided, whatever the caller's headers claim", async () => {
     const metadata = new Metadata();
     metadata.set("x-spreadscan-client", "someone-else");
