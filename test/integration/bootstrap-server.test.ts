@@ -241,6 +241,24 @@ describe("the bootstrap's limits", () => {
     }
   });
 
+  it("gives a handler that looks at its signal only after the time limit a signal already aborted with the reason", async () => {
+    const server = await startEchoServer({ requestTimeoutMs: 100 });
+    try {
+      const metadata = new Metadata();
+      metadata.set(REQUEST_ID_KEY, "late-1");
+      const { error } = await callUnary(server.client.scan.bind(server.client), scanRequest("LATE:300"), { metadata });
+      expect(error?.code).toBe(status.DEADLINE_EXCEEDED);
+      await expect.poll(() => server.logs.find((line) => line.msg === "late look at the signal")).toMatchObject({
+        requestId: "late-1",
+        method: "Scan",
+        aborted: true,
+        reason: "the call ran past its time limit of 100 ms",
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
   it("answers /readyz 503 while the service says it is not ready", async () => {
     let ready = false;
     const server = await startEchoServer({ isReady: () => ready });
