@@ -15,7 +15,7 @@ export const PAGES: readonly PageSpec[] = [
     bench: "bootstrap-overhead",
     title: "Bootstrap overhead per unary call",
     notes: [
-      "The servers answer the same fixed response to the same generated client, in sequential calls over loopback, with the client and the servers in one process: a call's whole cost (client, server, kernel) falls on one thread, and the ratio of calls a second is what the bootstrap leaves of the bare server's. The servers take turns in short blocks, in alternating order, so that the rest of the machine's load falls on all of them alike; a ratio is the median over the blocks of the ratio within each.",
+      "The servers answer the same fixed response to the same generated client, in sequential calls over loopback, measured twice. With the client and the servers in one process, a call's whole cost (client, server, kernel) falls on one thread, and the ratio of calls a second is what the bootstrap leaves of the bare server's: the target's figure. With each server in a process of its own, as a service is called, each server's CPU per call is its own. The servers take turns in short blocks, in alternating order, so that the rest of the machine's load falls on all of them alike; a ratio is the median over the rounds of the ratio within each.",
       "A handler that answers from memory reads neither its signal nor its logger, and the bootstrap makes neither for it; the last server's handler reads its signal, as a handler that waits on anything does, which costs an AbortController per call.",
     ],
   },
