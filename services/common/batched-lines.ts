@@ -25,7 +25,7 @@ export interface BatchedLinesOptions {
   readonly timers?: BatchTimers;
 }
 
-export const DEFAULT_MAX_DELAY_MS = 250;
+export const DEFAULT_MAX_DELAY_MS = 100;
 const DEFAULT_BATCH_BYTES = 16 * 1024;
 
 const globalTimers: BatchTimers = {

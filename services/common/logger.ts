@@ -31,7 +31,7 @@ function isoTimeOncePerMillisecond(): () => string {
 }
 
 /**
- * JSON lines by default, written in batches (a line waits at most 250 ms; see
+ * JSON lines by default, written in batches (a line waits at most 100 ms; see
  * batched-lines.ts for what that trades); `pretty` (for `make run`) renders them for a person
  * in a terminal.
  */

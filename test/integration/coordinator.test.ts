@@ -342,7 +342,7 @@ describe("the coordinator without its scanner", () => {
     await expect.poll(async () => (await metricsJson(pair)).backpressure.circuit_breaker_open).toBe(true);
     expect(await circuitReports(pair)).toEqual({ getMetrics: true, json: true, prometheus: "1" });
     // Each failed scan was retried once before it gave up. (A service writes its log lines
-    // in batches, up to a quarter of a second after it logs them.)
+    // in batches, up to a tenth of a second after it logs them.)
     await expect.poll(() => pair.coordinator.logs.filter((line) => line.msg === "scanner call failed; retrying").length).toBeGreaterThanOrEqual(2);
     await expect.poll(() => pair.coordinator.logs.some((line) => line.msg === "scanner circuit opened")).toBe(true);
     const fast = failureOf(await scan("IWM"), status.UNAVAILABLE);
