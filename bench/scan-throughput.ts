@@ -1,12 +1,12 @@
-// Unary Scan throughput and latency (issue 4), measured with ghz against a stored SPY-sized
-// chain, cache hits and cache misses, at concurrency 1, 10 and 50, next to a bare grpc-js
-// server that answers the very same response bytes, in the same run. Target for cache
-// hits: at least 70% of the bare server's throughput. Writes bench/results/scan-throughput.json.
+// Unary Scan throughput and latency, measured with ghz against a scanner process (every layer
+// on, as in production) holding a SPY-sized chain, cache hits and cache misses, at concurrency
+// 1, 10 and 50, next to a bare grpc-js server that answers the very same response bytes, in the
+// same run. Target for cache hits: at least 70% of the bare server's throughput. Records
+// bench/results/scan-throughput/<time>.json.
 //
 // usage: node dist/bench/scan-throughput.js PATH_TO_GHZ
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { readFileSync } from "node:fs";
 import { credentials, Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
 import { ScanFilters, ScanQuery, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
 import {
@@ -16,7 +16,12 @@ import {
   UpdateChainRequest,
 } from "../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../services/common/market-model/synthetic-chain.js";
-import { startInProcessScanner } from "../test/support/in-process-scanner.js";
+import { GENEROUS_LIMITS_ENV, LOGGING_ENV, SERVICE_LAYERS } from "./support/production-layers.js";
+import { startRun, target } from "./support/run-record.js";
+import { startServiceProcess } from "./support/service-process.js";
+
+const recording = startRun("scan-throughput", "Unary Scan throughput (ghz)");
+const TARGET_SHARE = 70;
 
 function ghzPath(): string {
   const path = process.argv[2];
@@ -25,8 +30,17 @@ function ghzPath(): string {
 }
 const ghz = ghzPath();
 
-const service = await startInProcessScanner({ maxConcurrentScans: 10, maxQueuedScans: 1000, resultCacheEntries: 100_000 });
-const scannerPort = service.port;
+/** The scanner's settings besides every layer on: room for every miss ghz sends at once, and for every result. */
+const SCANNER_SETTINGS = { MAX_CONCURRENT_SCANS: "10", SCAN_QUEUE_SIZE: "1000", RESULT_CACHE_ENTRIES: "100000", CACHE_TTL: "3600" };
+const scanner = await startServiceProcess("scanner", {
+  SCANNER_HOST: "127.0.0.1",
+  SCANNER_PORT: "0",
+  SCANNER_ADMIN_PORT: "0",
+  ...LOGGING_ENV,
+  ...GENEROUS_LIMITS_ENV,
+  ...SCANNER_SETTINGS,
+});
+const scannerPort = scanner.grpcPort;
 
 const client = new ScannerServiceClient(`127.0.0.1:${scannerPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
 const chain = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") });
@@ -122,30 +136,39 @@ for (const concurrency of [1, 10, 50]) {
   runs.push(await runGhz("scanner, cache miss", scannerPort, missRequest(100 + concurrency), concurrency, concurrency === 1 ? 300 : 1000));
 }
 
-const ratios = [1, 10, 50].map((concurrency) => {
+const ghzVersion = /github\.com\/bojand\/ghz (v\S+)/.exec(readFileSync("bench/tools/go.mod", "utf8"))?.[1] ?? "unknown";
+const CONCURRENCY = [1, 10, 50];
+const shares = CONCURRENCY.map((concurrency) => {
   const bareRun = runs.find((run) => run.concurrency === concurrency && run.target.startsWith("bare"));
   const hitRun = runs.find((run) => run.concurrency === concurrency && run.target.endsWith("hit"));
-  return { concurrency, cacheHitShareOfBare: (hitRun?.rps ?? 0) / (bareRun?.rps ?? 1) };
+  return { concurrency, share: (100 * (hitRun?.rps ?? 0)) / (bareRun?.rps ?? Number.NaN) };
 });
-const results = {
-  recordedAt: new Date().toISOString(),
-  machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, node: process.version },
-  chain: { symbol: "SPY", contracts: chain.quotes.length },
-  responseBytes: responseBytes.length,
-  runs,
-  ratios,
-  target: "cache hits ≥ 70% of the bare server's throughput",
-  met: ratios.every((ratio) => ratio.cacheHitShareOfBare >= 0.7),
-};
-mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/scan-throughput.json", `${JSON.stringify(results, null, 2)}\n`);
-for (const run of runs) {
-  console.log(
-    `${run.target.padEnd(26)} c=${String(run.concurrency).padStart(2)}  ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  errors ${run.errors}`,
-  );
-}
-console.log(ratios.map((ratio) => `c=${ratio.concurrency}: hits at ${(ratio.cacheHitShareOfBare * 100).toFixed(0)}% of bare`).join(", "), results.met ? "meets" : "MISSES", results.target);
 
 client.close();
 bare.forceShutdown();
-await service.close();
+const logLines = scanner.log.lines().length;
+await scanner.stop();
+
+recording.finish({
+  method:
+    `ghz ${ghzVersion} (from bench/tools/go.mod) calls ScannerService/Scan on a stored SPY chain (seed 42, ${chain.quotes.length.toLocaleString("en-US")} contracts; bull puts and bear calls, DTE 0 to 45, short |delta| from 0, width at most $5, top 20: a ${responseBytes.length.toLocaleString("en-US")}-byte response), ` +
+    `at concurrency ${CONCURRENCY.join(", ")}: hits and the bare server ${runs[0]?.requests.toLocaleString("en-US")} requests at concurrency 1 and ${runs[3]?.requests.toLocaleString("en-US")} above, misses a tenth as many. ` +
+    `The scanner is the compiled service in its own process with ${Object.entries(SCANNER_SETTINGS).map(([name, value]) => `${name}=${value}`).join(", ")}; it wrote ${logLines.toLocaleString("en-US")} log lines.`,
+  layers: SERVICE_LAYERS,
+  tables: [
+    {
+      title: "ghz runs",
+      columns: [
+        { key: "target", label: "server" },
+        { key: "concurrency", label: "concurrency" },
+        { key: "requests", label: "requests" },
+        { key: "rps", label: "requests/s" },
+        { key: "p50Ms", label: "p50 (ms)", digits: 2 },
+        { key: "p99Ms", label: "p99 (ms)", digits: 2 },
+        { key: "errors", label: "errors" },
+      ],
+      rows: runs.map((run) => ({ ...run })),
+    },
+  ],
+  targets: shares.map(({ concurrency, share }) => target(`cache hits at concurrency ${concurrency}: requests a second as a share of the bare server's`, share, "at least", TARGET_SHARE, "%", 1)),
+});

@@ -46,7 +46,8 @@ export function callerName(caller: Caller): string {
 
 /** The host part of a grpc-js peer ("127.0.0.1:5123", "[::1]:5123"): the port changes per connection. */
 export function hostOf(peer: string): string {
-  const bracketed = /^\[([^\]]+)\]:\d+$/.exec(peer);
+  // Most peers are IPv4; only a bracketed IPv6 one needs the pattern.
+  const bracketed = peer.startsWith("[") ? /^\[([^\]]+)\]:\d+$/.exec(peer) : null;
   if (bracketed?.[1]) return bracketed[1];
   const index = peer.lastIndexOf(":");
   return index > 0 ? peer.slice(0, index) : peer;

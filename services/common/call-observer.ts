@@ -24,9 +24,10 @@ export interface CallObserverOptions {
 
 /**
  * A server interceptor that sees every call, ours, health and reflection alike: it echoes
- * the call's request id (decided by the call identifier, which runs before it), and when the
- * call ends writes one log line (method, status, duration, peer, request id) and the
- * Prometheus call metrics.
+ * the call's request id (decided by the call identifier, which runs before it) in the
+ * response headers, or in the trailers of an answer that has none, and when the call ends
+ * writes one log line (method, status, duration, peer, request id) and the Prometheus call
+ * metrics.
  */
 export function createCallObserver({ logger, registry, quietServices }: CallObserverOptions): ServerInterceptor {
   const started = new Counter({
@@ -49,12 +50,17 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
     registers: [registry],
   });
 
+  // A call's line holds only the fields set below, none of which a credential could be under:
+  // redaction would find nothing in it, and costs a walk of every field of every line.
+  const callLog = logger.child({}, { redact: [] });
+
   return (descriptor, call) => {
     const startedAt = process.hrtime.bigint();
     const [, service = "unknown", method = "unknown"] = descriptor.path.split("/");
     const quiet = quietServices.has(service);
     // Known once the call's metadata has arrived; a call that ends before has none to echo.
     let requestId: string | undefined;
+    let headersSent = false;
     let finished = false;
     started.inc({ grpc_service: service, grpc_method: method });
 
@@ -72,9 +78,9 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
         requestId,
         ...(code === GrpcStatus.OK ? {} : { details }),
       };
-      if (quiet) logger.debug(line, "call");
-      else if (SERVER_FAULTS.has(code)) logger.error(line, "call");
-      else logger.info(line, "call");
+      if (quiet) callLog.debug(line, "call");
+      else if (SERVER_FAULTS.has(code)) callLog.error(line, "call");
+      else callLog.info(line, "call");
     };
 
     const listener = new ServerListenerBuilder()
@@ -88,14 +94,20 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
     const responder = new ResponderBuilder()
       .withStart((next) => next(listener))
       .withSendMetadata((metadata, next) => {
+        headersSent = true;
         if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
         next(metadata);
       })
       .withSendStatus((status, next) => {
-        // Trailers carry the id too: a call that fails before any header has only trailers.
-        const metadata = status.metadata ?? new Metadata();
-        if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
         finish(status.code, status.details);
+        // An answer without headers (a call refused or failed before any) is trailers only:
+        // the id goes there. Once the headers carried it, the trailers need not repeat it.
+        if (headersSent || requestId === undefined) {
+          next(status);
+          return;
+        }
+        const metadata = status.metadata ?? new Metadata();
+        metadata.set(REQUEST_ID_KEY, requestId);
         next({ ...status, metadata });
       })
       .build();

@@ -43,40 +43,81 @@ export interface StreamSink<Response> {
   send(message: Response): Promise<void>;
 }
 
+/**
+ * A call's context. Its signal and its child logger are made when first asked for: a handler
+ * that never looks at them (one answering from memory, logging nothing of its own) does not pay
+ * for an AbortController and a logger on every call.
+ */
+class HandlerContext implements CallContext {
+  private controller: AbortController | undefined;
+  private abortReason: RpcError | undefined;
+  private childLogger: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly caller: Caller,
+    private readonly serviceLogger: Logger,
+    private readonly method: string,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  get logger(): Logger {
+    return (this.childLogger ??= this.serviceLogger.child({ method: this.method, requestId: this.requestId }));
+  }
+
+  /** Aborts the call; the first reason stands. */
+  abort(reason: RpcError): void {
+    if (this.abortReason) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 type ServerCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
 
 interface CallScope {
   readonly context: CallContext;
-  readonly controller: AbortController;
   close(): void;
 }
 
 /**
  * Opens the call's scope, or gives the error to answer when the call was never identified:
  * a handler served outside GrpcServer, whose interceptors identify every call. That is a
- * wiring bug, answered INTERNAL, not a call to serve with a made-up identity.
+ * wiring bug, answered INTERNAL, not a call to serve with a made-up identity. `onAbort` hears
+ * of the caller cancelling or the time running out, right after the signal does.
  */
-function openScope(call: ServerCall, method: string, options: HandlerOptions, timeoutMs: number | undefined): CallScope | RpcError {
+function openScope(
+  call: ServerCall,
+  method: string,
+  options: HandlerOptions,
+  timeoutMs: number | undefined,
+  onAbort?: (reason: RpcError) => void,
+): CallScope | RpcError {
   const identity = identityOf(call.metadata);
   if (!identity) {
     options.logger.error({ method }, "a call reached its handler without an identity");
     return internal("the call was not identified; refusing it");
   }
-  const { requestId, caller } = identity;
-  const controller = new AbortController();
-  const logger = options.logger.child({ method, requestId });
-  const onCancelled = (): void => controller.abort(cancelled("the caller cancelled the call"));
+  const context = new HandlerContext(identity.requestId, identity.caller, options.logger, method);
+  const abort = (reason: RpcError): void => {
+    context.abort(reason);
+    onAbort?.(reason);
+  };
+  const onCancelled = (): void => abort(cancelled("the caller cancelled the call"));
   call.on("cancelled", onCancelled);
   let timer: NodeJS.Timeout | undefined;
   if (timeoutMs !== undefined) {
-    timer = setTimeout(
-      () => controller.abort(deadlineExceeded(`the call ran past its time limit of ${timeoutMs} ms`)),
-      Math.max(0, timeoutMs),
-    );
+    timer = setTimeout(() => abort(deadlineExceeded(`the call ran past its time limit of ${timeoutMs} ms`)), Math.max(0, timeoutMs));
   }
   return {
-    context: { requestId, caller, signal: controller.signal, logger },
-    controller,
+    context,
     close() {
       if (timer) clearTimeout(timer);
       call.off("cancelled", onCancelled);
@@ -127,21 +168,20 @@ export function unaryHandler<Request, Response>(
   options: HandlerOptions,
 ): handleUnaryCall<Request, Response> {
   return (call, callback) => {
-    const scope = openScope(call, method, options, unaryTimeLimitMs(call, options.requestTimeoutMs));
-    if (scope instanceof RpcError) {
-      callback(rpcErrorToStatus(scope));
-      return;
-    }
     let answered = false;
     const answer = (error: unknown, response?: Response): void => {
-      if (answered) return;
+      if (answered || scope instanceof RpcError) return;
       answered = true;
       scope.close();
       if (error === undefined) callback(null, response);
       else callback(errorToStatus(error, scope.context));
     };
     // The caller is answered when time is up, even if the handler has not noticed yet.
-    scope.context.signal.addEventListener("abort", () => answer(scope.context.signal.reason), { once: true });
+    const scope = openScope(call, method, options, unaryTimeLimitMs(call, options.requestTimeoutMs), answer);
+    if (scope instanceof RpcError) {
+      callback(rpcErrorToStatus(scope));
+      return;
+    }
     // A handler that throws before returning its promise is answered like one that rejects.
     new Promise<Response>((resolve) => resolve(handle(decoded(call.request), scope.context))).then(
       (response) => answer(undefined, response),

@@ -114,9 +114,10 @@ describe("API keys", () => {
     const listed = await runTool(projectTool("node_modules/.bin/buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-services", `http://127.0.0.1:${coordinatorPort}`]);
     expect(listed.stdout).toContain("spreadscan.coordinator.v1.CoordinatorService");
 
+    // A service writes its log lines in batches, up to a tenth of a second after it logs them.
+    await expect.poll(() => coordinator.logs.some((line) => line.status === "UNAUTHENTICATED")).toBe(true);
     const logs = JSON.stringify([...coordinator.logs, ...scanner.logs]) + coordinator.stderr() + scanner.stderr();
     for (const key of Object.values(KEYS)) expect(logs).not.toContain(key);
-    expect(coordinator.logs.some((line) => line.status === "UNAUTHENTICATED")).toBe(true);
   });
 
   it("stop a service at start when AUTH=api-key has no keys, or a key is malformed, without showing it", async () => {

@@ -110,6 +110,19 @@ describe("a service built by the bootstrap", () => {
     expect(requestIdOf(await callUnary(scan, scanRequest("SPY"), { metadata: insane }))).toMatch(UUID);
   });
 
+  it("sends the request id once: in the headers, or in the trailers of an answer that has no headers", async () => {
+    const metadata = new Metadata();
+    metadata.set(REQUEST_ID_KEY, "once-1");
+    const answered = await callUnary(scan, scanRequest("SPY"), { metadata });
+    expect(answered.headers.get(REQUEST_ID_KEY)).toEqual(["once-1"]);
+    expect(answered.trailers.get(REQUEST_ID_KEY)).toEqual([]);
+    // A failure before any response is trailers only: no headers, the id with the status.
+    const refused = await callUnary(scan, scanRequest("BAD"), { metadata });
+    expect(refused.error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused.headers.get(REQUEST_ID_KEY)).toEqual([]);
+    expect(refused.trailers.get(REQUEST_ID_KEY)).toEqual(["once-1"]);
+  });
+
   it("tells the handler the caller and request id the server decided, whatever the caller's headers claim", async () => {
     const metadata = new Metadata();
     metadata.set("x-spreadscan-client", "someone-else");
@@ -223,6 +236,24 @@ describe("the bootstrap's limits", () => {
       const { error } = await callUnary(server.client.scan.bind(server.client), scanRequest("HANG"));
       expect(error?.code).toBe(status.DEADLINE_EXCEEDED);
       expect(error?.details).toBe("the call ran past its time limit of 150 ms");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("gives a handler that looks at its signal only after the time limit a signal already aborted with the reason", async () => {
+    const server = await startEchoServer({ requestTimeoutMs: 100 });
+    try {
+      const metadata = new Metadata();
+      metadata.set(REQUEST_ID_KEY, "late-1");
+      const { error } = await callUnary(server.client.scan.bind(server.client), scanRequest("LATE:300"), { metadata });
+      expect(error?.code).toBe(status.DEADLINE_EXCEEDED);
+      await expect.poll(() => server.logs.find((line) => line.msg === "late look at the signal")).toMatchObject({
+        requestId: "late-1",
+        method: "Scan",
+        aborted: true,
+        reason: "the call ran past its time limit of 100 ms",
+      });
     } finally {
       await server.close();
     }

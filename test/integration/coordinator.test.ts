@@ -342,9 +342,10 @@ describe("the coordinator without its scanner", () => {
     expect(failures.length).toBe(2);
     await expect.poll(async () => (await metricsJson(pair)).backpressure.circuit_breaker_open).toBe(true);
     expect(await circuitReports(pair)).toEqual({ getMetrics: true, json: true, prometheus: "1" });
-    // Each failed scan was retried once before it gave up.
-    expect(pair.coordinator.logs.filter((line) => line.msg === "scanner call failed; retrying").length).toBeGreaterThanOrEqual(2);
-    expect(pair.coordinator.logs.some((line) => line.msg === "scanner circuit opened")).toBe(true);
+    // Each failed scan was retried once before it gave up. (A service writes its log lines
+    // in batches, up to a tenth of a second after it logs them.)
+    await expect.poll(() => pair.coordinator.logs.filter((line) => line.msg === "scanner call failed; retrying").length).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => pair.coordinator.logs.some((line) => line.msg === "scanner circuit opened")).toBe(true);
     const fast = failureOf(await scan("IWM"), status.UNAVAILABLE);
     expect(fast.details).toContain("circuit open");
     expect(readStatusDetails(fast).retryDelayMs).toBeGreaterThan(0);
@@ -353,7 +354,7 @@ describe("the coordinator without its scanner", () => {
     try {
       await expect.poll(async () => (await scan("SPY")).error?.code, { timeout: 15_000, interval: 300 }).toBeUndefined();
       expect(await circuitReports(pair)).toEqual({ getMetrics: false, json: false, prometheus: "0" });
-      expect(pair.coordinator.logs.some((line) => line.msg === "scanner circuit closed")).toBe(true);
+      await expect.poll(() => pair.coordinator.logs.some((line) => line.msg === "scanner circuit closed")).toBe(true);
     } finally {
       restarted.process.kill();
     }
@@ -433,7 +434,7 @@ describe("a coordinator watch across a scanner restart", () => {
       expect(errors).toEqual([]);
       expect(received.map((message) => message.update?.sequence)).toEqual(received.map((_, index) => BigInt(index + 1)));
       expect(received.filter((message) => message.update?.initial).length).toBe(1);
-      expect(pair.coordinator.logs.some((line) => line.msg === "the scanner's watch ended; reconnecting")).toBe(true);
+      await expect.poll(() => pair.coordinator.logs.some((line) => line.msg === "the scanner's watch ended; reconnecting")).toBe(true);
     } finally {
       pair.close();
     }

@@ -1,0 +1,45 @@
+// What each benchmark's page says besides its figures.
+import type { PageSpec } from "./render-page.js";
+
+/** Every benchmark's page, and what it says besides its figures (words only: figures come from runs). */
+export const PAGES: readonly PageSpec[] = [
+  {
+    bench: "engine-throughput",
+    title: "Spread engine throughput",
+    notes: [
+      "The engine alone, on compiled JavaScript on one core: no service, no gRPC, no logging. Rates are those of the median scan of each kind: one scan takes a few milliseconds, so a mean would follow the other tenants of a shared machine more than the engine.",
+      "Where the speed comes from: leg filters folded into one flag byte per leg; width windows by binary search; iron spreads grouped by their pair of short legs, whose volatility fixes the wings' expected payoffs (computed once per pair, so that EV comes before POP); a POP ceiling per short leg (verticals) and per iron pair and put wing, from the largest credit they can collect, and for verticals an EV bound from payoffs cached per leg, so that most candidates are ranked out before any logarithm or normal CDF; the top N in a preallocated heap.",
+    ],
+  },
+  {
+    bench: "bootstrap-overhead",
+    title: "Bootstrap overhead per unary call",
+    notes: [
+      "The servers answer the same fixed response to the same generated client, in sequential calls over loopback, measured twice. With the client and the servers in one process, a call's whole cost (client, server, kernel) falls on one thread, and the ratio of calls a second is what the bootstrap leaves of the bare server's: the target's figure. With each server in a process of its own, as a service is called, each server's CPU per call is its own. The servers take turns in short blocks, in alternating order, so that the rest of the machine's load falls on all of them alike; a ratio is the median over the rounds of the ratio within each.",
+      "A handler that answers from memory reads neither its signal nor its logger, and the bootstrap makes neither for it; the last server's handler reads its signal, as a handler that waits on anything does, which costs an AbortController per call.",
+    ],
+  },
+  {
+    bench: "scan-throughput",
+    title: "Unary Scan throughput (ghz)",
+    notes: [
+      "ghz runs on the same cores as the servers, so the absolute figures are conservative; the ratio to the bare server, measured in the same run, is what the target is about. The bare server is a grpc-js server in the benchmark's own process that answers the scanner's response bytes with no work.",
+      "A cached result's response message and its bytes are made once per result, so a hit costs the query's validation and normalization, a cache lookup, and the bytes' trip. Cache misses vary the request so that none hits; they run on the scanner's worker threads, and misses of one chain version asked for together are evaluated together.",
+    ],
+  },
+  {
+    bench: "watch-fanout",
+    title: "WatchSpreads fan-out",
+    notes: [
+      "The watchers read each message's sequence and chain version from its bytes, stepping over the spreads; one watcher in ten also decodes every message in full and checks it. Decoding every stream in full in one process would measure the machine's cores rather than the scanner.",
+      "The scanner's resident memory rises over a run because the JavaScript engine grows its heap before it collects, not because anything is kept.",
+    ],
+  },
+  {
+    bench: "ibkr-fetch",
+    title: "IBKR chain fetch against the pacing bound",
+    notes: [
+      "The ibkr provider fetches chains from the fake TWS over loopback TCP through the real @stoqey/ib, each case on a fresh connection so that cached contract lookups do not flatter it. The bound is the time the messages it had to send take at the pacing rate, the first one free; the target is the bound's share of the measured time.",
+    ],
+  },
+];
