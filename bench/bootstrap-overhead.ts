@@ -15,7 +15,7 @@ import { OVERHEAD_SERVERS, REQUEST, startOverheadServer, type OverheadServer, ty
 import { LogFile, SERVICE_LAYERS } from "./support/production-layers.js";
 import { startRun, target, type Cell, type Table } from "./support/run-record.js";
 
-const ROUNDS = 30;
+const ROUNDS = 60;
 const BLOCK_MS = 500;
 const WARM_UP_CALLS = 3_000;
 const TARGET_SHARE = 85;

@@ -24,6 +24,8 @@ export type Caller =
 export interface CallIdentity {
   /** Correlates the call's log lines and is echoed to the caller; it decides nothing. */
   readonly requestId: string;
+  /** True when the id is the caller's own (sane) `x-request-id`, false when the server made it. */
+  readonly requestIdFromCaller: boolean;
   readonly caller: Caller;
 }
 
@@ -89,8 +91,9 @@ export function createCallIdentifier({ keys }: CallIdentifierOptions): ServerInt
         next({
           onReceiveMetadata: (metadata, passOn) => {
             const given = metadata.get(REQUEST_ID_KEY)[0];
-            const requestId = typeof given === "string" && SANE_REQUEST_ID.test(given) ? given : randomUUID();
-            identities.set(metadata, { requestId, caller: callerOf(metadata, call.getPeer(), keys) });
+            const requestIdFromCaller = typeof given === "string" && SANE_REQUEST_ID.test(given);
+            const requestId = requestIdFromCaller ? given : randomUUID();
+            identities.set(metadata, { requestId, requestIdFromCaller, caller: callerOf(metadata, call.getPeer(), keys) });
             passOn(metadata);
           },
         });

@@ -44,10 +44,8 @@ export function createCallLimiter(options: CallLimiterOptions): ServerIntercepto
 
   /** Takes a token from `bucket`, or the error to answer with, its retry delay the wait for the next one. */
   const take = (bucket: TokenBucket, who: string): RpcError | undefined => {
-    const delay = bucket.delayFor(1);
-    if (delay > 0) return resourceExhausted(`${who} past its limit of ${bucket.rate} calls a second; retry shortly`, Math.ceil(delay));
-    bucket.take();
-    return undefined;
+    const delay = bucket.tryTake();
+    return delay > 0 ? resourceExhausted(`${who} past its limit of ${bucket.rate} calls a second; retry shortly`, Math.ceil(delay)) : undefined;
   };
 
   return (descriptor, call) => {

@@ -1,13 +1,12 @@
 import {
   Metadata,
-  ResponderBuilder,
   ServerInterceptingCall,
-  ServerListenerBuilder,
   status as GrpcStatus,
   type ServerInterceptor,
 } from "@grpc/grpc-js";
-import { Counter, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { identityOf, REQUEST_ID_KEY } from "./call-identity.js";
+import { CallMetrics } from "./call-metrics.js";
 import type { Logger } from "./logger.js";
 
 export { REQUEST_ID_KEY } from "./call-identity.js";
@@ -30,25 +29,7 @@ export interface CallObserverOptions {
  * metrics.
  */
 export function createCallObserver({ logger, registry, quietServices }: CallObserverOptions): ServerInterceptor {
-  const started = new Counter({
-    name: "grpc_server_started_total",
-    help: "RPCs started on the server.",
-    labelNames: ["grpc_service", "grpc_method"],
-    registers: [registry],
-  });
-  const handled = new Counter({
-    name: "grpc_server_handled_total",
-    help: "RPCs completed on the server, by status code.",
-    labelNames: ["grpc_service", "grpc_method", "grpc_code"],
-    registers: [registry],
-  });
-  const handlingSeconds = new Histogram({
-    name: "grpc_server_handling_seconds",
-    help: "Time from the start of an RPC to its status, seconds.",
-    labelNames: ["grpc_service", "grpc_method"],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
+  const metrics = new CallMetrics(registry);
 
   // A call's line holds only the fields set below, none of which a credential could be under:
   // redaction would find nothing in it, and costs a walk of every field of every line.
@@ -56,20 +37,22 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
 
   return (descriptor, call) => {
     const startedAt = process.hrtime.bigint();
-    const [, service = "unknown", method = "unknown"] = descriptor.path.split("/");
-    const quiet = quietServices.has(service);
+    const calls = metrics.of(descriptor.path);
+    const quiet = quietServices.has(calls.labels.grpc_service);
     // Known once the call's metadata has arrived; a call that ends before has none to echo.
     let requestId: string | undefined;
     let headersSent = false;
+    // The caller's own id comes back with the answer; one the server made comes back only
+    // with a failure, where the caller needs it to find the call in the service's log.
+    let callerSentId = false;
     let finished = false;
-    started.inc({ grpc_service: service, grpc_method: method });
+    calls.started++;
 
     const finish = (code: GrpcStatus, details: string | undefined): void => {
       if (finished) return;
       finished = true;
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-      handled.inc({ grpc_service: service, grpc_method: method, grpc_code: GrpcStatus[code] });
-      handlingSeconds.observe({ grpc_service: service, grpc_method: method }, seconds);
+      calls.finished(GrpcStatus[code], seconds);
       const line = {
         method: descriptor.path,
         status: GrpcStatus[code],
@@ -83,35 +66,36 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
       else callLog.info(line, "call");
     };
 
-    const listener = new ServerListenerBuilder()
-      .withOnReceiveMetadata((metadata, next) => {
-        requestId = identityOf(metadata)?.requestId;
-        next(metadata);
-      })
-      .withOnCancel(() => finish(GrpcStatus.CANCELLED, "cancelled by the caller or its deadline"))
-      .build();
-
-    const responder = new ResponderBuilder()
-      .withStart((next) => next(listener))
-      .withSendMetadata((metadata, next) => {
+    // Plain objects rather than grpc-js's builders: a builder is one more object per call.
+    return new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, passOn) => {
+            const identity = identityOf(metadata);
+            requestId = identity?.requestId;
+            callerSentId = identity?.requestIdFromCaller ?? false;
+            passOn(metadata);
+          },
+          onCancel: () => finish(GrpcStatus.CANCELLED, "cancelled by the caller or its deadline"),
+        }),
+      sendMetadata: (metadata, next) => {
         headersSent = true;
-        if (requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
+        if (callerSentId && requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
         next(metadata);
-      })
-      .withSendStatus((status, next) => {
+      },
+      sendStatus: (status, next) => {
         finish(status.code, status.details);
-        // An answer without headers (a call refused or failed before any) is trailers only:
-        // the id goes there. Once the headers carried it, the trailers need not repeat it.
-        if (headersSent || requestId === undefined) {
+        // In the trailers when the headers did not carry it: an answer without headers (a call
+        // refused or failed before any) is trailers only, and a failure always names its id.
+        const echoedInHeaders = headersSent && callerSentId;
+        if (requestId === undefined || echoedInHeaders || !(callerSentId || status.code !== GrpcStatus.OK)) {
           next(status);
           return;
         }
         const metadata = status.metadata ?? new Metadata();
         metadata.set(REQUEST_ID_KEY, requestId);
         next({ ...status, metadata });
-      })
-      .build();
-
-    return new ServerInterceptingCall(call, responder);
+      },
+    });
   };
 }

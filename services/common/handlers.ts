@@ -11,6 +11,7 @@ import {
 import { identityOf, type Caller } from "./call-identity.js";
 import { cancelled, deadlineExceeded, internal, RpcError } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { TimeLimitQueue, type TimeLimit } from "./time-limits.js";
 import { isServiceError, rpcErrorToStatus, STATUS_DETAILS_KEY } from "./status-details.js";
 import { UndecodableRequest } from "./undecodable-request.js";
 
@@ -58,12 +59,15 @@ class HandlerContext implements CallContext {
     readonly caller: Caller,
     private readonly serviceLogger: Logger,
     private readonly method: string,
+    /** Starts listening for the caller's cancel: only a handler that holds the signal needs to hear of it. */
+    private readonly watchCancel: () => void,
   ) {}
 
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.abortReason) this.controller.abort(this.abortReason);
+      else this.watchCancel();
     }
     return this.controller.signal;
   }
@@ -87,50 +91,73 @@ interface CallScope {
   close(): void;
 }
 
+/** How a call's time limit is kept: a timer of its own, or an entry in its handler's shared queue. */
+type TimeLimitPlan = { readonly ms: number; readonly queue?: TimeLimitQueue } | undefined;
+
 /**
  * Opens the call's scope, or gives the error to answer when the call was never identified:
  * a handler served outside GrpcServer, whose interceptors identify every call. That is a
  * wiring bug, answered INTERNAL, not a call to serve with a made-up identity. `onAbort` hears
  * of the caller cancelling or the time running out, right after the signal does.
  */
-function openScope(
-  call: ServerCall,
-  method: string,
-  options: HandlerOptions,
-  timeoutMs: number | undefined,
-  onAbort?: (reason: RpcError) => void,
-): CallScope | RpcError {
+function openScope(call: ServerCall, method: string, options: HandlerOptions, limit: TimeLimitPlan, onAbort?: (reason: RpcError) => void): CallScope | RpcError {
   const identity = identityOf(call.metadata);
   if (!identity) {
     options.logger.error({ method }, "a call reached its handler without an identity");
     return internal("the call was not identified; refusing it");
   }
-  const context = new HandlerContext(identity.requestId, identity.caller, options.logger, method);
+  // grpc-js ends a call whose deadline passes (DEADLINE_EXCEEDED to the caller) and reports it
+  // as a cancel: the handler is told which it was. A call that ends so is over for grpc-js
+  // whatever we do, so only a handler holding the signal is told: listening on every call cost
+  // a listener added and removed per call.
+  let watching = false;
+  const onCancelled = (): void =>
+    abort(deadlinePassed(call) ? deadlineExceeded("the call ran past its deadline") : cancelled("the caller cancelled the call"));
+  const watchCancel = (): void => {
+    if (watching) return;
+    watching = true;
+    if (call.cancelled) onCancelled();
+    else call.on("cancelled", onCancelled);
+  };
+  const context = new HandlerContext(identity.requestId, identity.caller, options.logger, method, watchCancel);
   const abort = (reason: RpcError): void => {
     context.abort(reason);
     onAbort?.(reason);
   };
-  const onCancelled = (): void => abort(cancelled("the caller cancelled the call"));
-  call.on("cancelled", onCancelled);
+  const expire = (): void => abort(deadlineExceeded(`the call ran past its time limit of ${limit?.ms ?? 0} ms`));
   let timer: NodeJS.Timeout | undefined;
-  if (timeoutMs !== undefined) {
-    timer = setTimeout(() => abort(deadlineExceeded(`the call ran past its time limit of ${timeoutMs} ms`)), Math.max(0, timeoutMs));
-  }
+  let queued: TimeLimit | undefined;
+  if (limit?.queue) queued = limit.queue.start(expire);
+  else if (limit) timer = setTimeout(expire, Math.max(0, limit.ms));
   return {
     context,
     close() {
       if (timer) clearTimeout(timer);
-      call.off("cancelled", onCancelled);
+      queued?.cancel();
+      if (watching) call.off("cancelled", onCancelled);
     },
   };
 }
 
-/** Milliseconds a unary call may run: REQUEST_TIMEOUT, or less when the caller's deadline is sooner. */
-function unaryTimeLimitMs(call: ServerCall, requestTimeoutMs: number): number {
+/** The caller's deadline, epoch milliseconds; Infinity without one. */
+function deadlineOf(call: ServerCall): number {
   const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(deadlineMs)) return requestTimeoutMs;
-  return Math.min(requestTimeoutMs, deadlineMs - Date.now());
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+function deadlinePassed(call: ServerCall): boolean {
+  return deadlineOf(call) <= Date.now();
+}
+
+/**
+ * A unary call's time limit: REQUEST_TIMEOUT, kept in the handler's queue, unless the caller's
+ * deadline comes first; grpc-js then ends the call at the deadline itself, and a timer of ours
+ * would only repeat it.
+ */
+function unaryTimeLimit(call: ServerCall, queue: TimeLimitQueue): TimeLimitPlan {
+  const deadlineMs = deadlineOf(call);
+  if (Number.isFinite(deadlineMs) && deadlineMs - Date.now() < queue.limitMs) return undefined;
+  return { ms: queue.limitMs, queue };
 }
 
 /**
@@ -167,6 +194,7 @@ export function unaryHandler<Request, Response>(
   handle: (request: Request, context: CallContext) => Promise<Response>,
   options: HandlerOptions,
 ): handleUnaryCall<Request, Response> {
+  const timeLimits = new TimeLimitQueue(options.requestTimeoutMs);
   return (call, callback) => {
     let answered = false;
     const answer = (error: unknown, response?: Response): void => {
@@ -177,13 +205,22 @@ export function unaryHandler<Request, Response>(
       else callback(errorToStatus(error, scope.context));
     };
     // The caller is answered when time is up, even if the handler has not noticed yet.
-    const scope = openScope(call, method, options, unaryTimeLimitMs(call, options.requestTimeoutMs), answer);
+    const scope = openScope(call, method, options, unaryTimeLimit(call, timeLimits), answer);
     if (scope instanceof RpcError) {
       callback(rpcErrorToStatus(scope));
       return;
     }
     // A handler that throws before returning its promise is answered like one that rejects.
-    new Promise<Response>((resolve) => resolve(handle(decoded(call.request), scope.context))).then(
+    let answering: Promise<Response>;
+    try {
+      answering = handle(decoded(call.request), scope.context);
+    } catch (error) {
+      answer(error ?? new Error("handler threw without a reason"));
+      return;
+    }
+    // Straight on the handler's promise: wrapping it in one more cost two extra turns of the
+    // microtask queue on every call.
+    answering.then(
       (response) => answer(undefined, response),
       (error: unknown) => answer(error ?? new Error("handler rejected without a reason")),
     );
@@ -200,9 +237,8 @@ export function serverStreamHandler<Request, Response>(
   options: HandlerOptions,
 ): handleServerStreamingCall<Request, Response> {
   return (call) => {
-    const deadline = call.getDeadline();
-    const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-    const scope = openScope(call, method, options, Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : undefined);
+    const deadlineMs = deadlineOf(call);
+    const scope = openScope(call, method, options, Number.isFinite(deadlineMs) ? { ms: deadlineMs - Date.now() } : undefined);
     if (scope instanceof RpcError) {
       call.emit("error", rpcErrorToStatus(scope));
       return;

@@ -98,16 +98,21 @@ describe("a service built by the bootstrap", () => {
     expect((logged?.err as { message?: string } | undefined)?.message).toBe("a bug the bootstrap must not leak");
   });
 
-  it("echoes the caller's request id, and makes one up when there is none", async () => {
+  it("echoes the caller's request id; one it made up comes back only with a failure", async () => {
     const metadata = new Metadata();
     metadata.set(REQUEST_ID_KEY, "trader-42");
     expect(requestIdOf(await callUnary(scan, scanRequest("SPY"), { metadata }))).toBe("trader-42");
-    expect(requestIdOf(await callUnary(scan, scanRequest("SPY")))).toMatch(UUID);
     // A failed call has only trailers; the id is there too.
     expect(requestIdOf(await callUnary(scan, scanRequest("BAD"), { metadata }))).toBe("trader-42");
+    // Without an id of the caller's, an answered call carries none back; a failure carries the one
+    // the server made, which its log line has too.
+    expect(requestIdOf(await callUnary(scan, scanRequest("SPY")))).toBeUndefined();
+    const failed = await callUnary(scan, scanRequest("BAD"));
+    expect(requestIdOf(failed)).toMatch(UUID);
     const insane = new Metadata();
     insane.set(REQUEST_ID_KEY, "x".repeat(500));
-    expect(requestIdOf(await callUnary(scan, scanRequest("SPY"), { metadata: insane }))).toMatch(UUID);
+    expect(requestIdOf(await callUnary(scan, scanRequest("BAD"), { metadata: insane }))).toMatch(UUID);
+    expect(requestIdOf(await callUnary(scan, scanRequest("SPY"), { metadata: insane }))).toBeUndefined();
   });
 
   it("sends the request id once: in the headers, or in the trailers of an answer that has no headers", async () => {
@@ -128,9 +133,9 @@ describe("a service built by the bootstrap", () => {
     metadata.set("x-spreadscan-client", "someone-else");
     metadata.set(REQUEST_ID_KEY, "x".repeat(500));
     const outcome = await callUnary(scan, scanRequest("WHOAMI"), { metadata });
-    const echoed = requestIdOf(outcome);
-    expect(echoed).toMatch(UUID);
-    expect(outcome.response?.result?.symbol).toBe(`address 127.0.0.1 / ${String(echoed)}`);
+    const [caller, requestId] = (outcome.response?.result?.symbol ?? "").split(" / ");
+    expect(caller).toBe("address 127.0.0.1");
+    expect(requestId).toMatch(UUID);
   });
 
   it("writes one log line per call with method, status, duration, peer and request id", async () => {

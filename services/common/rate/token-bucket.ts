@@ -43,6 +43,15 @@ export class TokenBucket {
     return delay <= GRANT_SLACK_MS ? 0 : delay;
   }
 
+  /** Takes a token if one is there and answers 0; else takes none and answers the wait for one, ms. */
+  tryTake(): number {
+    this.refill();
+    const delay = (1 - this.tokens) / this.ratePerMs;
+    if (delay > GRANT_SLACK_MS) return delay;
+    this.tokens -= 1;
+    return 0;
+  }
+
   take(): void {
     this.refill();
     this.tokens -= 1;

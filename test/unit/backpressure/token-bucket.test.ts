@@ -65,4 +65,18 @@ describe("token bucket", () => {
     expect(bucket.delayFor(1)).toBeCloseTo(500, 9);
     expect(bucket.rate).toBe(1);
   });
+
+  it("tryTake takes a token when one is there, and otherwise takes none and tells the wait", () => {
+    let now = 0;
+    const bucket = new TokenBucket(4, 2, () => now);
+    expect(bucket.tryTake()).toBe(0);
+    expect(bucket.tryTake()).toBe(0);
+    expect(bucket.tryTake()).toBe(250);
+    // Refused: nothing was taken, so the wait shrinks with time instead of growing.
+    now = 100;
+    expect(bucket.tryTake()).toBeCloseTo(150, 9);
+    now = 250;
+    expect(bucket.tryTake()).toBe(0);
+    expect(bucket.tryTake()).toBe(250);
+  });
 });
