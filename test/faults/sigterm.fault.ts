@@ -300,9 +300,13 @@ describe("SIGTERM to each service under load", () => {
       for (const watcher of [...coordinatorWatchers, ...scannerWatchers]) {
         for (const connection of watcher.connections) if (connection.ended) recorder.record(connection.ended.code);
       }
+      const otherFailures = loadFailures
+        .filter((outcome) => outcome.code !== status.UNAVAILABLE)
+        .map((outcome) => `${round((outcome.startedAt - termA) / 1000, 1)} / ${round((outcome.startedAt - termB) / 1000, 1)}: ${statusName(outcome.code)}, ${round(outcome.durationMs)} ms, ${outcome.details}`)
+        .join("; ");
       const criteria = [
         criterion("no call hangs past its deadline + 1 s", `${recorder.hungCalls}`, recorder.hungCalls === 0),
-        criterion("every scan ends OK or UNAVAILABLE (retryable)", failuresText(countByStatus(loadFailures)), loadFailures.every((outcome) => outcome.code === status.UNAVAILABLE)),
+        criterion("every scan ends OK or UNAVAILABLE (retryable)", `${failuresText(countByStatus(loadFailures))}${otherFailures ? ` (${otherFailures})` : ""}`, loadFailures.every((outcome) => outcome.code === status.UNAVAILABLE)),
         criterion(
           `coordinator SIGTERM: the scans it had started when signalled (of ${IN_FLIGHT} sent just before) finish OK; any it had not started are refused (UNAVAILABLE)`,
           verdictA.text,
@@ -358,6 +362,7 @@ describe("SIGTERM to each service under load", () => {
           "scanner: SIGTERM to exit (s)": round((exitedB - termB) / 1000, 2),
           "scanner: watches ended after SIGTERM within (ms)": round(Math.max(...watchEndsB.map((end) => (end ? end.at - termB : Number.NaN)))),
           "scanner restart to first successful scan (s)": round((firstOkAfterB - backB) / 1000, 2),
+          "scans that ended neither OK nor UNAVAILABLE (started, after the coordinator's / scanner's SIGTERM, s: status, ms, details)": otherFailures || "none",
           "connections per coordinator watcher / scanner watcher": `${coordinatorWatchers.map((watcher) => watcher.connectionsAfter(0).length).join(",")} / ${scannerWatchers.map((watcher) => watcher.connectionsAfter(0).length).join(",")}`,
         },
         measurements: {

@@ -14,7 +14,9 @@
 // slack of a relative criterion is the excess over the baseline's multiple that runs showed,
 // by the same rule, and none when no run went above it. A run that started while the machine
 // was busy with other work (a 1-minute load average above its core count; measure-spread.ts
-// waits for it to settle first) is recorded but not counted. Fewer than MIN_RUNS counted runs
+// waits for it to settle first) is recorded but not counted. Runs made with --loaded, where
+// measure-spread.ts itself keeps one busy process per core running beside the suite, are
+// counted: the suites must pass on a loaded machine too, so their spread must include one. Fewer than MIN_RUNS counted runs
 // is not a spread: the criterion fails until they are recorded.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -30,6 +32,11 @@ export interface SpreadRun {
   readonly machine: string;
   /** os.loadavg() (1, 5 and 15 minutes) when the run started and when it ended. */
   readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
+  /**
+   * Busy processes measure-spread.ts kept running beside the suite (--loaded: one per core),
+   * so that the spread covers a loaded machine too; absent or 0 for a run on a quiet one.
+   */
+  readonly addedLoad?: number;
   readonly durationSeconds: number;
   /** Criteria the run did not meet (those with bounds from an earlier spread included). */
   readonly failedCriteria: readonly string[];
@@ -43,6 +50,8 @@ export interface SpreadFile {
 
 export interface Spread {
   readonly runs: number;
+  /** Of `runs`, those with load added on purpose. */
+  readonly loadedRuns: number;
   readonly min: number;
   readonly max: number;
   readonly range: number;
@@ -60,22 +69,32 @@ export function readSpreadFile(suite: string): SpreadFile | undefined {
 /** The machine's core count, from its description ("2 × AMD EPYC ..."). */
 const coresOf = (run: SpreadRun): number => Number(/^(\d+) ×/.exec(run.machine)?.[1] ?? Number.NaN);
 
-/** Whether a run counts: it started on a machine not busy with other work. */
+/**
+ * Whether a run counts: it started on a machine not busy with other work, or its load was the
+ * one measure-spread.ts added on purpose (which it starts only once the machine is quiet).
+ */
 export function counted(run: SpreadRun): boolean {
-  return (run.loadAverage.before[0] ?? Number.POSITIVE_INFINITY) <= coresOf(run);
+  return (run.addedLoad ?? 0) > 0 || (run.loadAverage.before[0] ?? Number.POSITIVE_INFINITY) <= coresOf(run);
 }
+
+/** Whether a run had load added on purpose. */
+export const loaded = (run: SpreadRun): boolean => (run.addedLoad ?? 0) > 0;
 
 /** The counted values of one measurement, or undefined when fewer than MIN_RUNS counted runs have it. */
 export function spreadOf(suite: string, measurement: string): Spread | undefined {
-  const values = (readSpreadFile(suite)?.runs ?? [])
-    .filter(counted)
-    .map((run) => run.measurements[measurement])
-    .filter((value): value is number => typeof value === "number" && Number.isFinite(value));
-  if (values.length < MIN_RUNS) return undefined;
+  const runs = (readSpreadFile(suite)?.runs ?? []).filter((run) => {
+    const value = run.measurements[measurement];
+    return counted(run) && typeof value === "number" && Number.isFinite(value);
+  });
+  if (runs.length < MIN_RUNS) return undefined;
+  const values = runs.map((run) => run.measurements[measurement] as number);
   const min = Math.min(...values);
   const max = Math.max(...values);
-  return { runs: values.length, min, max, range: max - min };
+  return { runs: runs.length, loadedRuns: runs.filter(loaded).length, min, max, range: max - min };
 }
+
+/** "12 runs, 6 of them loaded". */
+export const runsText = (spread: Spread): string => `${spread.runs} runs${spread.loadedRuns > 0 ? `, ${spread.loadedRuns} of them loaded` : ""}`;
 
 /** A number as a bound is shown: three significant digits at most. */
 const shown = (value: number): number => Number(value.toPrecision(3));
@@ -92,7 +111,7 @@ export function upperBound(suite: string, measurement: string, { floor = Number.
   const spread = spreadOf(suite, measurement);
   if (!spread) return { value: Number.NaN, text: `no bound: fewer than ${MIN_RUNS} recorded runs of ${measurement}` };
   const value = shown(Math.max(floor, spread.max + spread.range));
-  return { value, text: `${value}${unit} (max ${shown(spread.max)}${unit} + range ${shown(spread.range)}${unit} of ${spread.runs} runs)` };
+  return { value, text: `${value}${unit} (max ${shown(spread.max)}${unit} + range ${shown(spread.range)}${unit} of ${runsText(spread)})` };
 }
 
 /**
@@ -104,7 +123,7 @@ export function slack(suite: string, measurement: string, { unit = "" } = {}): B
   if (!spread) return { value: Number.NaN, text: `no slack: fewer than ${MIN_RUNS} recorded runs of ${measurement}` };
   if (spread.max <= 0) return { value: 0, text: `no slack (no run of ${spread.runs} went above; the most was ${shown(spread.max)}${unit})` };
   const value = shown(spread.max + spread.range);
-  return { value, text: `${value}${unit} slack (max ${shown(spread.max)}${unit} + range ${shown(spread.range)}${unit} of ${spread.runs} runs)` };
+  return { value, text: `${value}${unit} slack (max ${shown(spread.max)}${unit} + range ${shown(spread.range)}${unit} of ${runsText(spread)})` };
 }
 
 export interface Band {
