@@ -4,6 +4,12 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
 TOOLS      := .tools
+# Node: the LTS pinned in .nvmrc, installed under .tools/node by `make setup` and first on PATH
+# for every recipe, so that npm, tsc, vitest and the services all run on it.
+NODE_VERSION := $(shell cat .nvmrc)
+NODE_HOME  := $(CURDIR)/$(TOOLS)/node
+NODE_BIN   := $(NODE_HOME)/bin/node
+export PATH := $(NODE_HOME)/bin:$(PATH)
 GOBIN_DIR  := $(CURDIR)/$(TOOLS)/bin
 VENV       := $(TOOLS)/venv
 PYTHON     := $(VENV)/bin/python
@@ -19,11 +25,11 @@ BENCH_STAMP := $(TOOLS)/bench-bin/.installed
 # history (see scripts/buf-breaking.sh). Override to compare with another, e.g. .git\#branch=main.
 BUF_BREAKING_AGAINST ?=
 
-.PHONY: help setup gen check-gen lint lint-proto breaking lint-ts typecheck build check-go check-python \
+.PHONY: help setup node gen check-gen lint lint-proto breaking lint-ts typecheck build check-go check-python \
         check-esm test test-unit test-faults test-faults-ci run run-scanner run-coordinator bench clean
 
 help:
-	@echo "make setup      install the pinned tools this project needs (npm, go install, pip)"
+	@echo "make setup      install the pinned tools this project needs (Node, npm, go install, pip)"
 	@echo "make gen        regenerate gen/ from proto/"
 	@echo "make lint       buf lint and format, buf breaking, eslint"
 	@echo "make build      compile TypeScript into dist/"
@@ -36,7 +42,13 @@ help:
 # ---- setup: everything comes from the project's own pinned files -------------------------
 setup: $(NODE_STAMP) $(GO_STAMP) $(PY_STAMP)
 
-$(NODE_STAMP): package.json package-lock.json
+node: $(NODE_BIN)
+
+$(NODE_BIN): .nvmrc
+	scripts/install-node.sh "$(NODE_VERSION)" "$(NODE_HOME)"
+	@touch $@
+
+$(NODE_STAMP): $(NODE_BIN) package.json package-lock.json
 	@# Not `npm ci`: the registry here lacks some of buf's optional platform packages, so the
 	@# lock file cannot list them and `npm ci` refuses it; `npm install` honours the lock as it is.
 	npm install --no-audit --no-fund

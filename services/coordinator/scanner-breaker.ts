@@ -20,7 +20,7 @@ export interface ScannerBreakerOptions {
  * What counts against the scanner: a status that says it is down or broken, or an attempt
  * that ran out of time (cockatiel's TaskCancelledError from the per-attempt timeout).
  */
-export function isScannerBreakerFailure(error: Error): boolean {
+export function isScannerBreakerFailure(error: unknown): boolean {
   if (isTaskCancelledError(error)) return true;
   return error instanceof RpcError && isBreakerFailureCode(error.code);
 }
