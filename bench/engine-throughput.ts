@@ -13,8 +13,8 @@
 // Run by `make bench` on compiled JavaScript (no TypeScript loader in the timed code); records
 // bench/results/engine-throughput/<time>.json.
 import { ProbabilityModel, ScanQuery, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
-import { generateSyntheticChain } from "../services/common/market-model/synthetic-chain.js";
-import { prepareChain, scanPrepared } from "../services/scanner/engine/index.js";
+import { generateSyntheticChain } from "../services/market-model/synthetic-chain.js";
+import { prepareChain, scanPrepared } from "../services/engine/index.js";
 import { referenceScan } from "../test/support/reference-scanner.js";
 import { startRun, target } from "./support/run-record.js";
 

@@ -15,7 +15,7 @@ import {
   WatchSpreadsRequest,
   WatchSpreadsResponse,
 } from "../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../services/market-model/synthetic-chain.js";
 import { GENEROUS_LIMITS_ENV, LOGGING_ENV, SERVICE_LAYERS } from "./support/production-layers.js";
 import { startRun, target } from "./support/run-record.js";
 import { startServiceProcess } from "./support/service-process.js";

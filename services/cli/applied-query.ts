@@ -3,7 +3,7 @@
 // per expiry", then whatever else the caller set. --json has every field.
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
 import { PricingMode, ProbabilityModel, ScanFilters, SortKey, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { ALL_STRATEGIES, DEFAULT_SCORE_WEIGHTS } from "../scanner/engine/index.js";
+import { ALL_STRATEGIES, DEFAULT_SCORE_WEIGHTS } from "../engine/index.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
 const SORT_WORDS: ReadonlyMap<SortKey, string> = new Map([

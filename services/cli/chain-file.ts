@@ -7,7 +7,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
 import { Greeks, OptionChain, OptionQuote, OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { isCalendarDate, newYorkInstant } from "../common/new-york-time.js";
+import { isCalendarDate, newYorkInstant } from "../engine/new-york-time.js";
 
 /** The CLI prints the message of this error as it stands and exits 2. */
 export class ChainFileError extends Error {

@@ -11,7 +11,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
 import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, ScoreWeights, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { parseDecimal } from "../common/decimal.js";
-import { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, type InputViolation } from "../scanner/engine/index.js";
+import { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, type InputViolation } from "../engine/index.js";
 
 const FILTER_GROUP = "Filters (each optional; the scan fills in the defaults shown; every one applied must hold):";
 const RANKING_GROUP = "Strategies and ranking:";

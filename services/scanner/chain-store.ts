@@ -7,9 +7,9 @@ import { EventEmitter } from "node:events";
 import NodeCache from "node-cache";
 import { OptionChain, type OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { isCalendarDate, newYorkDate } from "../common/new-york-time.js";
-import { chainViolations, EngineInputError } from "./engine/index.js";
-import type { SharedPreparedChain } from "./engine/shared-prepared-chain.js";
+import { isCalendarDate, newYorkDate } from "../engine/new-york-time.js";
+import { chainViolations, EngineInputError } from "../engine/index.js";
+import type { SharedPreparedChain } from "../engine/shared-prepared-chain.js";
 
 export interface StoredChain {
   readonly symbol: string;

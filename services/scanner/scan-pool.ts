@@ -16,7 +16,7 @@ import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { invalidArgument, resourceExhausted } from "../common/errors.js";
 import { decodeScanResult } from "./encoded-results.js";
-import type { SharedPreparedChain } from "./engine/shared-prepared-chain.js";
+import type { SharedPreparedChain } from "../engine/shared-prepared-chain.js";
 import type { ScanOutcome, WorkerOutcome, WorkerTask } from "./scan-worker.js";
 
 export interface ScanPoolOptions {

@@ -5,8 +5,8 @@ import { LRUCache } from "lru-cache";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { EngineInputError, prepareChain, scanPrepared, type InputViolation, type PreparedChain } from "./engine/index.js";
-import { openSharedPreparedChain, type SharedPreparedChain } from "./engine/shared-prepared-chain.js";
+import { EngineInputError, prepareChain, scanPrepared, type InputViolation, type PreparedChain } from "../engine/index.js";
+import { openSharedPreparedChain, type SharedPreparedChain } from "../engine/shared-prepared-chain.js";
 
 export type WorkerTask =
   /** Scan an inline chain given in its wire form. */

@@ -11,7 +11,7 @@ import { JobState, type Job } from "../../gen/ts/spreadscan/coordinator/v1/job.j
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScannerServiceClient, ScannerServiceService, ScanRequest as ScannerScanRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { round } from "./support/call-recorder.js";
 import { criterion, mebibytes, recordResult, statusName, type Criterion } from "./support/fault-report.js";

@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScannerServiceClient, ScanRequest as ScannerScanRequest, WatchSpreadsRequest as ScannerWatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import type { SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { assertCriteria } from "./support/assert-criteria.js";
 import { startClosedLoopLoad, type ClosedLoopLoad } from "./support/closed-loop-load.js";

@@ -10,7 +10,7 @@ import { HealthCheckResponse_ServingStatus, HealthClient } from "../../gen/ts/gr
 import { CancelJobRequest, CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScannerServiceClient, UpdateChainRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { callUnary } from "../support/echo-server.js";
 import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
 import { projectTool, runTool } from "../support/tools.js";

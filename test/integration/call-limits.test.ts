@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { GetMetricsRequest, ScannerServiceClient, UpdateChainRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
 import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";

@@ -18,7 +18,7 @@ import { LegAction, type Spread } from "../../gen/ts/spreadscan/scanner/v1/sprea
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, SortKey, Strategy, PricingMode } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { scanChain } from "../../services/scanner/engine/index.js";
+import { scanChain } from "../../services/engine/index.js";
 import { fixedChain, RETRY_DELAY_MS, startFixedCoordinator, WATCH_UPDATES, type FixedCoordinator } from "../fixtures/fixed-coordinator.js";
 import { REPO_ROOT, type ToolResult } from "../support/tools.js";
 

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { CSV_QUOTE_COLUMNS, writeChainFile } from "../../services/cli/chain-file.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
-import { scanChain } from "../../services/scanner/engine/index.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
+import { scanChain } from "../../services/engine/index.js";
 import { projectTool, runTool, type ToolResult } from "../support/tools.js";
 
 const MAIN = "services/cli/main.ts";

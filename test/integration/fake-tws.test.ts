@@ -23,8 +23,8 @@ import {
 } from "@stoqey/ib";
 import { afterEach, describe, expect, it } from "vitest";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { SYMBOL_PROFILES } from "../../services/common/market-model/symbol-profiles.js";
-import { listSyntheticContracts, priceSyntheticChain, type ListedContract } from "../../services/common/market-model/synthetic-chain.js";
+import { SYMBOL_PROFILES } from "../../services/market-model/symbol-profiles.js";
+import { listSyntheticContracts, priceSyntheticChain, type ListedContract } from "../../services/market-model/synthetic-chain.js";
 import { FakeTws, SERVER_VERSION, type FakeTwsOptions } from "../fixtures/fake-tws/index.js";
 
 /** A Tuesday, 11:00 in New York: markets open, weekly and monthly expiries listed. */

@@ -8,9 +8,9 @@ import { OptionRight, type OptionChain } from "../../gen/ts/spreadscan/market/v1
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { RpcError } from "../../services/common/errors.js";
 import { createLogger } from "../../services/common/logger.js";
-import { SYMBOL_PROFILES } from "../../services/common/market-model/symbol-profiles.js";
-import { listSyntheticContracts, priceSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
-import { daysToExpiry } from "../../services/common/new-york-time.js";
+import { SYMBOL_PROFILES } from "../../services/market-model/symbol-profiles.js";
+import { listSyntheticContracts, priceSyntheticChain } from "../../services/market-model/synthetic-chain.js";
+import { daysToExpiry } from "../../services/engine/new-york-time.js";
 import { IbkrMarket, type IbkrMarketOptions } from "../../services/coordinator/market/ibkr/ibkr-market.js";
 import type { FeedListener } from "../../services/coordinator/market/market-data-provider.js";
 import { FakeTws, type FakeTwsOptions } from "../fixtures/fake-tws/index.js";

@@ -6,7 +6,7 @@ import { credentials, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScannerServiceClient, ScanRequest, UpdateChainRequest, UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { callUnary } from "../support/echo-server.js";
 import { startInProcessScanner, type InProcessScanner } from "../support/in-process-scanner.js";
 

@@ -14,7 +14,7 @@ import {
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { invalidArgument, notFound, resourceExhausted, RpcError, unavailable } from "../../services/common/errors.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { createScannerCircuitBreaker } from "../../services/coordinator/scanner-breaker.js";
 import { ScannerClient, type ScannerClientOptions } from "../../services/coordinator/scanner-client.js";
 import { startFlakyScanner, type FlakyScanner } from "../fixtures/flaky-scanner.js";

@@ -5,7 +5,7 @@ import { credentials, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScannerServiceClient, ScanRequest, UpdateChainRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { callUnary } from "../support/echo-server.js";
 import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
 import { projectTool, runTool } from "../support/tools.js";

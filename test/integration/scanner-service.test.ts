@@ -13,10 +13,10 @@ import {
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import type { ChainStore } from "../../services/scanner/chain-store.js";
-import { scanChain } from "../../services/scanner/engine/index.js";
+import { scanChain } from "../../services/engine/index.js";
 import type { ScannerMetrics } from "../../services/scanner/scanner-metrics.js";
 import type { SpreadScanner } from "../../services/scanner/spread-scanner.js";
 import { callUnary, failureOf } from "../support/echo-server.js";

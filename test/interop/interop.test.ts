@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { generateSyntheticChain } from "../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
 import { REPO_ROOT, projectTool, type ToolResult } from "../support/tools.js";
 

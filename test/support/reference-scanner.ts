@@ -9,8 +9,8 @@
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ProbabilityModel, SortKey, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { CALL, impliedVolatility, optionGreeks, PUT } from "../../services/scanner/engine/black-scholes.js";
-import { epochDay, expiryInstant, MS_PER_YEAR, newYorkDate } from "../../services/common/new-york-time.js";
+import { CALL, impliedVolatility, optionGreeks, PUT } from "../../services/engine/black-scholes.js";
+import { epochDay, expiryInstant, MS_PER_YEAR, newYorkDate } from "../../services/engine/new-york-time.js";
 import {
   expectedCallPayoff,
   expectedPutPayoff,
@@ -19,7 +19,7 @@ import {
   touchProbabilityAbove,
   touchProbabilityBelow,
   touchProbabilityEither,
-} from "../../services/scanner/engine/terminal-distribution.js";
+} from "../../services/engine/terminal-distribution.js";
 
 export interface ReferenceSpread {
   id: string;

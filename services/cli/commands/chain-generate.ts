@@ -1,8 +1,8 @@
 // `spreadscan chain generate`: writes a synthetic option chain to a file, so a scan can be
 // tried, a bug reproduced or a test fed without a broker connection.
 import { InvalidArgumentError, type Command } from "commander";
-import { SYMBOL_PROFILES, profileFor } from "../../common/market-model/symbol-profiles.js";
-import { generateSyntheticChain } from "../../common/market-model/synthetic-chain.js";
+import { SYMBOL_PROFILES, profileFor } from "../../market-model/symbol-profiles.js";
+import { generateSyntheticChain } from "../../market-model/synthetic-chain.js";
 import { ChainFileError, assertChainFilePath, parseAsOf, writeChainFile } from "../chain-file.js";
 
 /** The seed when none is given, so two runs without --seed agree. */

@@ -8,7 +8,7 @@ import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_ch
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { ScanResponse } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { EngineInputError, resolveQuery, scanChain, type InputViolation } from "../../scanner/engine/index.js";
+import { EngineInputError, resolveQuery, scanChain, type InputViolation } from "../../engine/index.js";
 import { parseAsOf, readChainFile, type ChainOverrides } from "../chain-file.js";
 import { addQueryFlags, decimal, queryViolationLines, scanQueryFromFlags } from "../query-flags.js";
 import { addConnectionFlags, noCacheOption, outputWidth, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";

@@ -1,6 +1,6 @@
 // The simulated underlying's price path: geometric Brownian motion in whole steps. The step
 // itself is a pure function so its statistics can be checked apart from any random source.
-import { MS_PER_YEAR } from "../../common/new-york-time.js";
+import { MS_PER_YEAR } from "../../engine/new-york-time.js";
 
 export interface SpotStep {
   /** Annualised volatility σ of the log price. */

@@ -8,15 +8,15 @@
 // the same clock readings, the same calls give the same chains.
 import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { notFound, unavailable, type RpcError } from "../../common/errors.js";
-import { ContractRandom } from "../../common/market-model/contract-random.js";
-import { SYMBOL_PROFILES, profileFor, type SymbolProfile } from "../../common/market-model/symbol-profiles.js";
+import { ContractRandom } from "../../market-model/contract-random.js";
+import { SYMBOL_PROFILES, profileFor, type SymbolProfile } from "../../market-model/symbol-profiles.js";
 import {
   SIMULATED_SOURCE,
   listSyntheticContracts,
   priceSyntheticChain,
   type ListedContract,
-} from "../../common/market-model/synthetic-chain.js";
-import { addDays, expiryInstant, newYorkDate, newYorkInstant } from "../../common/new-york-time.js";
+} from "../../market-model/synthetic-chain.js";
+import { addDays, expiryInstant, newYorkDate, newYorkInstant } from "../../engine/new-york-time.js";
 import type { ChainFeed, ChainRequest, FeedListener, MarketDataProvider } from "./market-data-provider.js";
 import { PricePath } from "./price-path.js";
 

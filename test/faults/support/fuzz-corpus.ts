@@ -27,7 +27,7 @@ import {
   UpdateMode,
   WatchSpreadsRequest as ScannerWatchSpreadsRequest,
 } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
 import { CREDIT_QUERY } from "./queries.js";
 
 export type FuzzKind = "random bytes" | "mutated valid" | "extreme values" | "near size limit";

@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { EngineInputError, scanChain } from "../../../services/scanner/engine/index.js";
-import { MAX_CHAIN_QUOTES } from "../../../services/scanner/engine/prepared-chain.js";
-import { MAX_QUERY_STRATEGIES } from "../../../services/scanner/engine/resolved-query.js";
+import { EngineInputError, scanChain } from "../../../services/engine/index.js";
+import { MAX_CHAIN_QUOTES } from "../../../services/engine/prepared-chain.js";
+import { MAX_QUERY_STRATEGIES } from "../../../services/engine/resolved-query.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 

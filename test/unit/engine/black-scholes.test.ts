@@ -15,10 +15,10 @@ import {
   type MarketInputs,
   type OptionGreeks,
   type OptionSign,
-} from "../../../services/scanner/engine/black-scholes.js";
-import { normalCdf } from "../../../services/scanner/engine/normal-distribution.js";
-import { GREEKS_COMPUTED, IV_COMPUTED, prepareChain, type LegTable } from "../../../services/scanner/engine/prepared-chain.js";
-import { expiryInstant, MS_PER_YEAR } from "../../../services/common/new-york-time.js";
+} from "../../../services/engine/black-scholes.js";
+import { normalCdf } from "../../../services/engine/normal-distribution.js";
+import { GREEKS_COMPUTED, IV_COMPUTED, prepareChain, type LegTable } from "../../../services/engine/prepared-chain.js";
+import { expiryInstant, MS_PER_YEAR } from "../../../services/engine/new-york-time.js";
 
 const DAYS_PER_YEAR = 365;
 const POINTS_PER_UNIT_OF_VOLATILITY = 100;

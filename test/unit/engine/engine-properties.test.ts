@@ -8,9 +8,9 @@ import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadsca
 import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
-import { CALL, optionPrice, PUT } from "../../../services/scanner/engine/black-scholes.js";
-import { scanChain } from "../../../services/scanner/engine/index.js";
-import { ALL_STRATEGIES, SORT_KEYS } from "../../../services/scanner/engine/resolved-query.js";
+import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
+import { scanChain } from "../../../services/engine/index.js";
+import { ALL_STRATEGIES, SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ProbabilityModel, ScanFilters, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { VolatilitySource, type ExpiryDistribution } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { CALL, optionPrice } from "../../../services/scanner/engine/black-scholes.js";
-import { scanChain } from "../../../services/scanner/engine/index.js";
+import { CALL, optionPrice } from "../../../services/engine/black-scholes.js";
+import { scanChain } from "../../../services/engine/index.js";
 
 // Friday 2026-11-20 10:00 New York to 16:00 New York on Friday 2026-12-18: 28 days 6 hours.
 const AS_OF = new Date("2026-11-20T15:00:00Z");

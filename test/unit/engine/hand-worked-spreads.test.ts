@@ -6,8 +6,8 @@ import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadsca
 import { PricingMode, ProbabilityModel, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { VolatilitySource } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
-import { normalCdf } from "../../../services/scanner/engine/normal-distribution.js";
-import { scanChain } from "../../../services/scanner/engine/index.js";
+import { normalCdf } from "../../../services/engine/normal-distribution.js";
+import { scanChain } from "../../../services/engine/index.js";
 
 const SPOT = 100;
 const RATE = 0.04;

@@ -1,7 +1,7 @@
 // The hot loop's rearranged formulas must agree with the terminal distribution's.
 import { describe, expect, it } from "vitest";
-import { expectedCallFromLog, expectedPutFromLog, expectedPutGivenBelow, probabilityBelowFromLog } from "../../../services/scanner/engine/lognormal-kernels.js";
-import { expectedCallPayoff, expectedPutPayoff, forward, probabilityBelow } from "../../../services/scanner/engine/terminal-distribution.js";
+import { expectedCallFromLog, expectedPutFromLog, expectedPutGivenBelow, probabilityBelowFromLog } from "../../../services/engine/lognormal-kernels.js";
+import { expectedCallPayoff, expectedPutPayoff, forward, probabilityBelow } from "../../../services/engine/terminal-distribution.js";
 
 const MARKETS = [
   { spot: 600, rate: 0.045, dividendYield: 0.013, volatility: 0.16, years: 2 / 365 },

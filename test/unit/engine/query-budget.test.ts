@@ -2,8 +2,8 @@
 // a bare query, which the defaults bound, is answered.
 import { describe, expect, it } from "vitest";
 import { ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
-import { EngineInputError, MAX_CANDIDATES, prepareChain, scanPrepared } from "../../../services/scanner/engine/index.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
+import { EngineInputError, MAX_CANDIDATES, prepareChain, scanPrepared } from "../../../services/engine/index.js";
 
 const prepared = prepareChain(generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") }));
 

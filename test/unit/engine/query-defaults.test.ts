@@ -3,9 +3,9 @@
 // values are worked out by hand from the documented rules.
 import { describe, expect, it } from "vitest";
 import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
-import { genericProfile } from "../../../services/common/market-model/symbol-profiles.js";
-import { effectiveQuery, prepareChain, scanPrepared, strikeIncrement, type ChainOutline } from "../../../services/scanner/engine/index.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
+import { genericProfile } from "../../../services/market-model/symbol-profiles.js";
+import { effectiveQuery, prepareChain, scanPrepared, strikeIncrement, type ChainOutline } from "../../../services/engine/index.js";
 
 /** Strikes from `low` to `high` in steps of `step`, exact for decimal steps. */
 function strikes(low: number, high: number, step: number): number[] {

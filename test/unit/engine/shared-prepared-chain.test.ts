@@ -1,9 +1,9 @@
 // A prepared chain moved into shared memory scans exactly as the original.
 import { describe, expect, it } from "vitest";
 import { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
-import { prepareChain, scanPrepared } from "../../../services/scanner/engine/index.js";
-import { openSharedPreparedChain, sharePreparedChain } from "../../../services/scanner/engine/shared-prepared-chain.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
+import { prepareChain, scanPrepared } from "../../../services/engine/index.js";
+import { openSharedPreparedChain, sharePreparedChain } from "../../../services/engine/shared-prepared-chain.js";
 
 describe("a shared prepared chain", () => {
   it("keeps every column and scans to the same result", () => {

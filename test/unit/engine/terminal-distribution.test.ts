@@ -13,7 +13,7 @@ import {
   touchProbabilityAbove,
   touchProbabilityBelow,
   touchProbabilityEither,
-} from "../../../services/scanner/engine/terminal-distribution.js";
+} from "../../../services/engine/terminal-distribution.js";
 
 interface Market {
   readonly spot: number;

@@ -4,7 +4,7 @@
 // filters would accept fails here.
 import { describe, expect, it } from "vitest";
 import { ProbabilityModel, ScanFilters, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { daysToExpiry, yearsToExpiry } from "../../../services/common/new-york-time.js";
+import { daysToExpiry, yearsToExpiry } from "../../../services/engine/new-york-time.js";
 import {
   compareContracts,
   dateToIbExpiry,
@@ -16,8 +16,8 @@ import {
   strikeWindows,
 } from "../../../services/coordinator/market/ibkr/chain-selection.js";
 import { normalQuantile } from "../../../services/coordinator/market/ibkr/normal-quantile.js";
-import { normalCdf } from "../../../services/scanner/engine/normal-distribution.js";
-import { effectiveDteRange } from "../../../services/scanner/engine/query-defaults.js";
+import { normalCdf } from "../../../services/engine/normal-distribution.js";
+import { effectiveDteRange } from "../../../services/engine/query-defaults.js";
 
 /** Wednesday 11 March 2026, 11:00 in New York (EDT since the 8th). */
 const NOW = new Date("2026-03-11T15:00:00Z");

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Greeks, OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
 import {
   ChainFileError,
   applyOverrides,

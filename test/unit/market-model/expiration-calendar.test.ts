@@ -2,7 +2,7 @@
 // none past a year, whatever the as-of instant and the machine's time zone.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { listExpirations } from "../../../services/common/market-model/expiration-calendar.js";
+import { listExpirations } from "../../../services/market-model/expiration-calendar.js";
 import {
   addDays,
   dayOfWeek,
@@ -10,7 +10,7 @@ import {
   expiryInstant,
   newYorkDate,
   yearsToExpiry,
-} from "../../../services/common/new-york-time.js";
+} from "../../../services/engine/new-york-time.js";
 
 const FRIDAY = 5;
 

@@ -10,15 +10,15 @@ import {
   optionPrice,
   type MarketInputs,
   type OptionGreeks,
-} from "../../../services/scanner/engine/black-scholes.js";
-import { daysToExpiry, yearsToExpiry } from "../../../services/common/new-york-time.js";
-import { SYMBOL_PROFILES, profileFor } from "../../../services/common/market-model/symbol-profiles.js";
+} from "../../../services/engine/black-scholes.js";
+import { daysToExpiry, yearsToExpiry } from "../../../services/engine/new-york-time.js";
+import { SYMBOL_PROFILES, profileFor } from "../../../services/market-model/symbol-profiles.js";
 import {
   generateSyntheticChain,
   listSyntheticContracts,
   priceSyntheticChain,
-} from "../../../services/common/market-model/synthetic-chain.js";
-import { forwardPrice, smileVolatility } from "../../../services/common/market-model/volatility-smile.js";
+} from "../../../services/market-model/synthetic-chain.js";
+import { forwardPrice, smileVolatility } from "../../../services/market-model/volatility-smile.js";
 
 const AS_OF = new Date("2025-06-02T14:30:00Z"); // a Monday, 10:30 in New York
 const spy = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: AS_OF });

@@ -9,10 +9,10 @@ import { ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner
 import { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { ScanResponse, UpdateMode } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
-import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
 import { ChainStore } from "../../../services/scanner/chain-store.js";
 import { encodedScanResult, encodedSpreads, idChanges } from "../../../services/scanner/encoded-results.js";
-import { prepareChain, scanPrepared } from "../../../services/scanner/engine/index.js";
+import { prepareChain, scanPrepared } from "../../../services/engine/index.js";
 import { ScanPool } from "../../../services/scanner/scan-pool.js";
 import { encodeScanResponse } from "../../../services/scanner/scanner-service.js";
 import { ScannerMetrics } from "../../../services/scanner/scanner-metrics.js";

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { SpreadsUpdate } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { UpdateMode } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
 import { ChainStore } from "../../../services/scanner/chain-store.js";
 import { ScanPool } from "../../../services/scanner/scan-pool.js";
 import { ScannerMetrics } from "../../../services/scanner/scanner-metrics.js";

@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { WatchSpreadsResponse } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { generateSyntheticChain } from "../../../services/common/market-model/synthetic-chain.js";
-import { scanChain } from "../../../services/scanner/engine/index.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
+import { scanChain } from "../../../services/engine/index.js";
 import { encodeWatchResponse } from "../../../services/scanner/scanner-service.js";
 
 describe("encodeWatchResponse", () => {

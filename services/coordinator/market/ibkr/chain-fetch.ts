@@ -7,7 +7,7 @@ import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { unavailable, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
-import { yearsToExpiry } from "../../../common/new-york-time.js";
+import { yearsToExpiry } from "../../../engine/new-york-time.js";
 import { assembleChain, DEFAULT_MULTIPLIER, impliedDividendYield, type ContractTicks } from "./chain-assembly.js";
 import {
   compareContracts,
@@ -20,7 +20,7 @@ import {
   type ExpiryListing,
   type SelectedContract,
 } from "./chain-selection.js";
-import { effectiveDteRange } from "../../../scanner/engine/query-defaults.js";
+import { effectiveDteRange } from "../../../engine/query-defaults.js";
 import { ContractLookup, type Underlying } from "./contract-lookup.js";
 import { optionContract, type OptionClass } from "./ib-contracts.js";
 import { competingSession, RETRY_DELAY_MS, subscriptionMissing, symbolNotFound } from "./ib-errors.js";

@@ -19,8 +19,8 @@
 // strikes either side of the forward are selected in both rights, whatever the windows, so
 // that a chain fetched for a narrow query gets the same σ as the full chain would.
 import { ProbabilityModel, ScanQuery, Strategy, type ScanFilters } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { daysToExpiry, expiryInstant, isCalendarDate, yearsToExpiry } from "../../../common/new-york-time.js";
-import { effectiveQuery, type DteRange } from "../../../scanner/engine/query-defaults.js";
+import { daysToExpiry, expiryInstant, isCalendarDate, yearsToExpiry } from "../../../engine/new-york-time.js";
+import { effectiveQuery, type DteRange } from "../../../engine/query-defaults.js";
 import { normalQuantile } from "./normal-quantile.js";
 
 export type ContractRight = "C" | "P";

@@ -5,7 +5,7 @@
 import type { IBApi } from "@stoqey/ib";
 import { unavailable, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
-import { newYorkDate } from "../../../common/new-york-time.js";
+import { newYorkDate } from "../../../engine/new-york-time.js";
 import type { IbConnection, OptionParameters, RequestHandler } from "./ib-connection.js";
 import { resolvedStockContract, SMART, stockContract, USD } from "./ib-contracts.js";
 import { IbCode, noOptionsListed, RETRY_DELAY_MS, requestErrorAction, symbolNotFound } from "./ib-errors.js";

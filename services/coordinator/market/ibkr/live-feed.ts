@@ -8,7 +8,7 @@ import type { Contract } from "@stoqey/ib";
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { resourceExhausted, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
-import { yearsToExpiry } from "../../../common/new-york-time.js";
+import { yearsToExpiry } from "../../../engine/new-york-time.js";
 import type { FeedListener } from "../market-data-provider.js";
 import { cancelMarketData } from "./cancel-market-data.js";
 import { assembleChain, type ContractTicks } from "./chain-assembly.js";

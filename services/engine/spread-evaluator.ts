@@ -1,7 +1,7 @@
 // The metrics of one candidate spread, computed by one set of formulas whether the hot
 // loop is filtering millions of candidates or the result is being described: results are
 // written into the evaluator's own fields, so evaluating allocates nothing.
-import { SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { compositeScore, liquidityComponent } from "./composite-score.js";
 import type { ExpirySlice, LegTable } from "./prepared-chain.js";
 import type { ResolvedQuery } from "./resolved-query.js";

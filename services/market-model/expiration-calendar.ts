@@ -1,7 +1,7 @@
 // Which expirations a US equity option chain lists: weekly Fridays for the next eight weeks
 // and the monthly third Fridays out to a year. Exchange holidays (a Good Friday expiry moving
 // to Thursday) are not modelled: every synthetic expiry is a Friday.
-import { addDays, dayOfWeek, expiryInstant, newYorkDate } from "../new-york-time.js";
+import { addDays, dayOfWeek, expiryInstant, newYorkDate } from "../engine/new-york-time.js";
 
 const FRIDAY = 5;
 const WEEKLY_EXPIRATIONS = 8;

@@ -1,8 +1,8 @@
 // The full description of a ranked spread, built only for the N that are returned: legs
 // with their quotes, every metric, net greeks and liquidity.
-import { OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { LegAction, type Spread, type SpreadLeg } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { LegAction, type Spread, type SpreadLeg } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { GREEKS_COMPUTED, IV_COMPUTED, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import type { PricedSide, SpreadEvaluator } from "./spread-evaluator.js";
 import { NO_LEG } from "./top-candidates.js";

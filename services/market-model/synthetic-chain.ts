@@ -2,12 +2,12 @@
 // given spot and instant. Listing and pricing are separate so a live feed can list once and
 // reprice the same contracts on every tick; the seed fixes each contract's volume and
 // open-interest noise, so the same inputs give the same chain, byte for byte.
-import { Greeks, OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { CALL, PUT, optionGreeks, optionPrice, type MarketInputs, type OptionGreeks } from "../../scanner/engine/black-scholes.js";
+import { Greeks, OptionChain, OptionQuote, OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { CALL, PUT, optionGreeks, optionPrice, type MarketInputs, type OptionGreeks } from "../engine/black-scholes.js";
 import { contractActivity } from "./contract-activity.js";
 import { ContractRandom } from "./contract-random.js";
 import { listExpirations } from "./expiration-calendar.js";
-import { daysToExpiry, yearsToExpiry } from "../new-york-time.js";
+import { daysToExpiry, yearsToExpiry } from "../engine/new-york-time.js";
 import { quoteAround } from "./quote-width.js";
 import { listStrikes, strikeStepsForPrice } from "./strike-grid.js";
 import { profileFor, type SymbolProfile } from "./symbol-profiles.js";

@@ -11,6 +11,7 @@ export {
   type DteRange,
   type ListedExpiration,
 } from "./query-defaults.js";
+export { normalizedQueryKey } from "./query-key.js";
 export { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, MAX_VOLATILITY, resolveQuery } from "./resolved-query.js";
 export { MAX_CANDIDATES, scanChain, scanPrepared, type ScanOptions } from "./scan-engine.js";
 export { spreadId, strategyName } from "./spread-description.js";

@@ -2,7 +2,7 @@
 // under another distribution do not.
 import { describe, expect, it } from "vitest";
 import { ProbabilityModel, ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { normalizedQueryKey } from "../../../services/scanner/query-key.js";
+import { normalizedQueryKey } from "../../../services/engine/query-key.js";
 
 const keyOf = (query: Partial<ScanQuery>): string => normalizedQueryKey(ScanQuery.fromPartial(query));
 

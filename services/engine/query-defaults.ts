@@ -8,7 +8,7 @@
 // of about 2% of the price is what traders sell on an index or a large stock. Together they
 // bound a bare query to a few million candidates on the widest chain, where leaving them
 // unbounded reaches billions of iron spreads.
-import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, ScoreWeights, SortKey, type Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, ScoreWeights, SortKey, type Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL, DEFAULT_SCORE_WEIGHTS, MAX_DTE } from "./resolved-query.js";
 
 export const DEFAULT_MIN_DTE = 7;

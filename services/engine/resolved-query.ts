@@ -1,6 +1,6 @@
 // A ScanQuery checked field by field and turned into plain numbers the hot loop can compare
 // against without branching on presence: absent bounds become ±Infinity.
-import { PricingMode, ProbabilityModel, SortKey, Strategy, type ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, SortKey, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
 
 export const DEFAULT_LIMIT = 20;

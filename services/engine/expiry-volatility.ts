@@ -3,8 +3,8 @@
 // a search compares their prices, not their models. By default it is the expiration's
 // at-the-money implied volatility; a caller may give their own; or, for comparison with
 // brokers' "probability OTM", each spread's short legs give theirs (no σ is shared).
-import { ProbabilityModel } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { VolatilitySource, type ExpiryDistribution } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { ProbabilityModel } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { VolatilitySource, type ExpiryDistribution } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type { ExpirySlice, LegTable } from "./prepared-chain.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import { lowerBound } from "./strike-search.js";

@@ -7,9 +7,9 @@
 // leg-level filters are folded into one flag byte per leg per query, strike windows bound
 // the partners of each leg by width, and a candidate that cannot beat the N-th kept one is
 // dropped before its expected value is computed. What became of every candidate is counted.
-import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { Strategy, type ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
 import { EngineInputError } from "./input-errors.js";
 import { prepareChain, type ExpirySlice, type LegTable, type PreparedChain } from "./prepared-chain.js";

@@ -1,4 +1,4 @@
-import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { SkipReason } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 
 /** Counts of skipped quotes indexed by SkipReason value. */
 export type SkipCounts = Float64Array;

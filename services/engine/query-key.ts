@@ -1,7 +1,7 @@
 // One key per meaning of a (valid) query: two queries that select and rank the same spreads
 // get the same key, so a scan result, and an evaluation for watchers, can be shared.
 import { PricingMode, ProbabilityModel, ScanQuery, SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL } from "./engine/index.js";
+import { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL } from "./resolved-query.js";
 
 export function normalizedQueryKey(query: ScanQuery | undefined): string {
   const given = query ?? ScanQuery.fromPartial({});

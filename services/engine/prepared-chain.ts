@@ -1,11 +1,11 @@
 // A chain checked and indexed once, so that any number of queries can scan it: per
 // expiration, calls and puts in ascending strike order as columns of typed arrays.
-import type { OptionChain, OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import type { OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { SkipReason } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { CALL, impliedVolatility, optionGreeks, PUT, type MarketInputs, type OptionGreeks } from "./black-scholes.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
-import { epochDay, expiryInstant, MS_PER_YEAR, newYorkDate } from "../../common/new-york-time.js";
+import { epochDay, expiryInstant, MS_PER_YEAR, newYorkDate } from "./new-york-time.js";
 import { newSkipCounts, type SkipCounts } from "./skip-reasons.js";
 
 export const IV_COMPUTED = 1;
