@@ -4,7 +4,8 @@ import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { LegAction, type Spread, type SpreadLeg } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { GREEKS_COMPUTED, IV_COMPUTED, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
-import type { PricedSide, SpreadEvaluator } from "./spread-evaluator.js";
+import type { PricedSide } from "./priced-side.js";
+import type { SpreadEvaluator } from "./spread-evaluator.js";
 import { NO_LEG } from "./top-candidates.js";
 
 /** The short name of a strategy used in spread ids, e.g. "BULL_PUT". */

@@ -1,0 +1,179 @@
+// One side (the calls or the puts) of an expiration as one query sees it: the prepared leg
+// table and the columns the query's prices, filters and probability model add to it, which
+// the hot loop reads.
+import type { ExpiryEvaluator } from "./expiry-evaluator.js";
+import type { LegTable, PreparedChain } from "./prepared-chain.js";
+import type { ResolvedQuery } from "./resolved-query.js";
+import { lowerBound, upperBound } from "./strike-search.js";
+
+/** A side of one expiration with the per-query columns the hot loop reads. */
+export interface PricedSide {
+  readonly table: LegTable;
+  readonly isCall: boolean;
+  /** Price at which a sold leg fills (mid, or bid under natural pricing), per share. */
+  readonly sell: Float64Array;
+  /** Price at which a bought leg fills (mid, or ask under natural pricing), per share. */
+  readonly buy: Float64Array;
+  /** Bid-ask width divided by mid. */
+  readonly bidAskFraction: Float64Array;
+  /**
+   * The σ of each leg's distribution under the query's probability model: the expiration's
+   * shared σ, or under PROBABILITY_MODEL_SHORT_LEG_IV the leg's own implied volatility.
+   */
+  readonly volatility: Float64Array;
+  /** That σ times √T: the deviation of ln S_T under it. */
+  readonly deviation: Float64Array;
+  /** LEG_* flags for this query. */
+  readonly flags: Uint8Array;
+  /**
+   * Expected payoff at expiry of each leg under its σ. With a σ shared by the expiration,
+   * filled in with the side for every leg a spread can reach (fillSharedColumns); otherwise
+   * NaN until needed.
+   */
+  readonly expectedPayoff: Float64Array;
+  /** P(S_T < strike) under the expiration's shared σ, filled in with expectedPayoff; unused otherwise. */
+  readonly probabilityBelowStrike: Float64Array;
+  /** Probability of touching each leg's strike from its winning side under its σ (NaN until needed). */
+  readonly touch: Float64Array;
+  /** Expected payoff of each leg under the current iron pair's volatility, valid where pairGeneration matches. */
+  readonly pairPayoff: Float64Array;
+  readonly pairGeneration: Int32Array;
+}
+
+/** Passes the per-leg filters (age, open interest, volume, bid-ask width). */
+export const LEG_USABLE = 1;
+/** Usable, and passes the short-leg filters (|delta|, implied volatility). */
+export const LEG_SHORT = 2;
+/** As LEG_SHORT, and out of the money (or the query does not require it). */
+export const LEG_SHORT_OTM = 4;
+/** Usable, and passes the long-leg filter (|delta|). */
+export const LEG_LONG = 8;
+/**
+ * At the money: the listed strike nearest the underlying price on this side (either
+ * neighbour when the price sits between two strikes), or the query allows shorts in the
+ * money. An iron butterfly's body must be here: its shorts cannot both be out of the money.
+ */
+export const LEG_BODY = 16;
+
+/**
+ * Columns for the widest side of a chain, reused by every expiration of a scan, so that
+ * pricing a side allocates nothing per expiration.
+ */
+export function scratchSide(capacity: number, isCall: boolean): PricedSide {
+  const empty: LegTable = {
+    count: 0,
+    strike: new Float64Array(0),
+    logStrike: new Float64Array(0),
+    bid: new Float64Array(0),
+    ask: new Float64Array(0),
+    mid: new Float64Array(0),
+    impliedVolatility: new Float64Array(0),
+    delta: new Float64Array(0),
+    gamma: new Float64Array(0),
+    theta: new Float64Array(0),
+    vega: new Float64Array(0),
+    openInterest: new Float64Array(0),
+    volume: new Float64Array(0),
+    quoteTimeMs: new Float64Array(0),
+    brokerContractId: new Float64Array(0),
+    computed: new Uint8Array(0),
+  };
+  return {
+    table: empty,
+    isCall,
+    sell: new Float64Array(capacity),
+    buy: new Float64Array(capacity),
+    bidAskFraction: new Float64Array(capacity),
+    flags: new Uint8Array(capacity),
+    volatility: new Float64Array(capacity),
+    deviation: new Float64Array(capacity),
+    expectedPayoff: new Float64Array(capacity),
+    probabilityBelowStrike: new Float64Array(capacity),
+    touch: new Float64Array(capacity),
+    pairPayoff: new Float64Array(capacity),
+    pairGeneration: new Int32Array(capacity),
+  };
+}
+
+/**
+ * Fills the per-query columns of one side: fill prices, the leg filter flags and each
+ * leg's σ; given the `evaluator` (after its setExpiry), under a σ shared by the
+ * expiration, also the per-strike probabilities and expected payoffs of every leg a spread
+ * can reach: within the width bound of a leg that can be sold.
+ */
+export function priceSide(
+  side: PricedSide,
+  table: LegTable,
+  years: number,
+  sharedVolatility: number,
+  query: ResolvedQuery,
+  prepared: PreparedChain,
+  evaluator: ExpiryEvaluator | undefined,
+): PricedSide {
+  const spot = prepared.spot;
+  const ageLimit = prepared.asOfMs - query.maxQuoteAgeMs;
+  const priced: PricedSide = { ...side, table };
+  const sqrtYears = Math.sqrt(years);
+  const shared = !Number.isNaN(sharedVolatility);
+  let firstShort = table.count;
+  let lastShort = -1;
+  // The strikes at the money: the first at or above the spot, and the one below it unless
+  // the spot sits exactly on a strike.
+  const firstAtOrAbove = lowerBound(table.strike, table.count, spot, 0);
+  const lastBodyBelow = firstAtOrAbove < table.count && table.strike[firstAtOrAbove] === spot ? firstAtOrAbove : firstAtOrAbove - 1;
+  for (let leg = 0; leg < table.count; leg++) {
+    const bid = table.bid[leg] as number;
+    const ask = table.ask[leg] as number;
+    const mid = table.mid[leg] as number;
+    priced.sell[leg] = query.natural ? bid : mid;
+    priced.buy[leg] = query.natural ? ask : mid;
+    const width = ask - bid;
+    const fraction = width / mid;
+    priced.bidAskFraction[leg] = fraction;
+    // The σ the leg is judged under; the implied volatility filters below read its own.
+    const modelVolatility = shared ? sharedVolatility : (table.impliedVolatility[leg] as number);
+    priced.volatility[leg] = modelVolatility;
+    priced.deviation[leg] = modelVolatility * sqrtYears;
+    priced.expectedPayoff[leg] = Number.NaN;
+    priced.probabilityBelowStrike[leg] = Number.NaN;
+    priced.touch[leg] = Number.NaN;
+    const quoteTime = table.quoteTimeMs[leg] as number;
+    const usable =
+      !(quoteTime < ageLimit) &&
+      (table.openInterest[leg] as number) >= query.minOpenInterest &&
+      (table.volume[leg] as number) >= query.minVolume &&
+      width <= query.maxLegBidAskWidth &&
+      fraction <= query.maxLegBidAskWidthFraction;
+    let flags = 0;
+    if (usable) {
+      flags = LEG_USABLE;
+      const absoluteDelta = Math.abs(table.delta[leg] as number);
+      const volatility = table.impliedVolatility[leg] as number;
+      if (
+        absoluteDelta >= query.minShortDelta &&
+        absoluteDelta <= query.maxShortDelta &&
+        volatility >= query.minShortImpliedVolatility &&
+        volatility <= query.maxShortImpliedVolatility
+      ) {
+        flags |= LEG_SHORT;
+        if (leg < firstShort) firstShort = leg;
+        lastShort = leg;
+        const strike = table.strike[leg] as number;
+        const outOfTheMoney = side.isCall ? strike > spot : strike < spot;
+        if (outOfTheMoney || !query.shortStrikesOutOfTheMoney) flags |= LEG_SHORT_OTM;
+        if (leg === firstAtOrAbove || leg === lastBodyBelow || !query.shortStrikesOutOfTheMoney) flags |= LEG_BODY;
+      }
+      if (absoluteDelta <= query.maxLongDelta) flags |= LEG_LONG;
+    }
+    priced.flags[leg] = flags;
+  }
+  if (evaluator && shared && lastShort >= 0) {
+    const strikes = table.strike;
+    evaluator.fillSharedColumns(
+      priced,
+      lowerBound(strikes, table.count, (strikes[firstShort] as number) - query.maxWidth, 0),
+      upperBound(strikes, table.count, (strikes[lastShort] as number) + query.maxWidth, lastShort),
+    );
+  }
+  return priced;
+}

@@ -1,0 +1,158 @@
+// Vertical spreads (bull put, bear call, bull call, bear put): one side of an expiration,
+// one leg sold and one bought.
+import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { liquidityComponent } from "./composite-score.js";
+import { ExpiryEvaluator, MONEY_EPSILON } from "./expiry-evaluator.js";
+import { expectedCallFromLog, expectedPutFromLog, probabilityBelowFromLog } from "./lognormal-kernels.js";
+import type { PricedSide } from "./priced-side.js";
+
+// Read once: the hot loop should not go through the enum object for every candidate.
+const SORT_BY_TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+
+export abstract class VerticalEvaluator extends ExpiryEvaluator {
+  /**
+   * A vertical: sell `short` and buy `long` on one side. Credit strategies (bull put, bear
+   * call) have the short nearer the money; debit strategies (bull call, bear put) the long.
+   * Returns false when the spread fails a filter or cannot rank above `threshold` (pruning
+   * by rank waits until no filter is left unchecked, so what it drops has passed them all).
+   * With `describe` set, every metric is computed and nothing is pruned. `popCeiling`
+   * bounds the candidate's POP (see creditPopCeiling).
+   */
+  vertical(side: PricedSide, short: number, long: number, isCredit: boolean, threshold: number, describe: boolean, popCeiling = 1): boolean {
+    const query = this.query;
+    const table = side.table;
+    const strikeShort = table.strike[short] as number;
+    const strikeLong = table.strike[long] as number;
+    const width = strikeShort > strikeLong ? strikeShort - strikeLong : strikeLong - strikeShort;
+    const net = (side.sell[short] as number) - (side.buy[long] as number);
+    const maxProfit = isCredit ? net : width + net;
+    const maxLoss = isCredit ? width - net : -net;
+    if (!describe) {
+      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
+      if (isCredit) {
+        if (net < query.minCredit || net < query.minCreditToWidth * width) return this.rejected();
+      } else if (-net > query.maxDebit) return this.rejected();
+    }
+    const multiplier = this.market.multiplier;
+    const maxLossPerLot = maxLoss * multiplier;
+    const returnOnRisk = maxProfit / maxLoss;
+    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return this.rejected();
+
+    const bidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
+    const liquidity = liquidityComponent(
+      (table.ask[short] as number) - (table.bid[short] as number) + (table.ask[long] as number) - (table.bid[long] as number),
+      net,
+    );
+    const volatility = side.volatility[short] as number;
+    const deviation = side.deviation[short] as number;
+    const sign = side.isCall ? 1 : -1;
+    // Where the position breaks even at expiry, and on which side of it it makes money.
+    const breakeven = isCredit ? strikeShort + sign * net : strikeLong - sign * net;
+    const profitAbove = isCredit !== side.isCall;
+    const maxProfitPerLot = maxProfit * multiplier;
+    const needsTouch = describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH;
+    let pop: number;
+    let touch = Number.NaN;
+    let expectedValuePerLot: number;
+    if (this.shared) {
+      // One σ for the expiration: EV and touch are read from per-strike constants, so they
+      // come first, and POP (one logarithm and one normal CDF) is left for the candidates
+      // that can still rank.
+      expectedValuePerLot = (net - (side.expectedPayoff[short] as number) + (side.expectedPayoff[long] as number)) * multiplier;
+      if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
+      if (needsTouch) {
+        touch = this.legTouch(side, short);
+        if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+      }
+      if (!describe && query.minPop === -Infinity && threshold !== -Infinity) {
+        // The breakeven lies strictly between the strikes (there is something to gain and
+        // something at risk), so the position makes money only beyond its long strike.
+        const beyondLong = side.probabilityBelowStrike[long] as number;
+        const popBound = Math.min(popCeiling, profitAbove ? 1 - beyondLong : beyondLong);
+        if (this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popBound, expectedValuePerLot / maxLossPerLot, expectedValuePerLot, touch, liquidity, threshold)) {
+          this.rankedOut++;
+          return false;
+        }
+      }
+      const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
+      pop = profitAbove ? 1 - below : below;
+      if (!describe && pop < query.minPop) return this.rejected();
+    } else {
+      if (!describe && this.rankBeforeProbabilities && threshold !== -Infinity) {
+        // EV never exceeds max profit × POP; and when the long leg's own volatility is at
+        // least the short's (a put skew's bull puts, its bull calls), valuing the long leg at
+        // its own volatility overstates it (vega is positive): EV ≤ net − E_short + E_long(σ_long),
+        // from payoffs cached per leg, so the bound costs no CDF per candidate.
+        let expectedValueBound = maxProfit * popCeiling;
+        if (volatility <= (side.volatility[long] as number)) {
+          expectedValueBound = Math.min(expectedValueBound, net - this.legPayoff(side, short) + this.legPayoff(side, long));
+        }
+        if (
+          this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popCeiling, (expectedValueBound * multiplier) / maxLossPerLot, expectedValueBound * multiplier, Number.NaN, liquidity, threshold)
+        ) {
+          this.rankedOut++;
+          return false;
+        }
+      }
+      const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
+      pop = profitAbove ? 1 - below : below;
+      if (!describe && pop < query.minPop) return this.rejected();
+      if (needsTouch) {
+        touch = this.legTouch(side, short);
+        if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+      }
+      if (
+        !describe &&
+        query.minExpectedValue === -Infinity &&
+        this.cannotRank(net, width, maxLossPerLot, returnOnRisk, pop, returnOnRisk * pop, maxProfitPerLot * pop, touch, liquidity, threshold)
+      ) {
+        this.rankedOut++;
+        return false;
+      }
+      // The long leg under the short leg's σ: that is the spread's distribution.
+      const logForwardOverLong = this.logForward - (table.logStrike[long] as number);
+      const longPayoff = side.isCall
+        ? expectedCallFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation)
+        : expectedPutFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation);
+      expectedValuePerLot = (net - this.legPayoff(side, short) + longPayoff) * multiplier;
+      if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
+    }
+
+    this.netCredit = net;
+    this.width = width;
+    this.maxProfitPerLot = maxProfitPerLot;
+    this.maxLossPerLot = maxLossPerLot;
+    this.breakevenLow = breakeven;
+    this.breakevenHigh = Number.NaN;
+    this.pop = pop;
+    this.expectedValuePerLot = expectedValuePerLot;
+    this.probabilityOfTouch = touch;
+    this.volatility = volatility;
+    this.liquidity = liquidity;
+    this.worstBidAskFraction = bidAskFraction;
+    this.finishRanking(returnOnRisk, width);
+    if (!describe) this.fullyEvaluated++;
+    return true;
+  }
+
+  /**
+   * Bound on the POP of every credit vertical sold at `short` that collects at most
+   * `largestCredit`: more credit moves the breakeven further out of the money.
+   */
+  creditPopCeiling(side: PricedSide, short: number, largestCredit: number): number {
+    const strike = side.table.strike[short] as number;
+    const breakeven = side.isCall ? strike + largestCredit : strike - largestCredit;
+    if (!(breakeven > 0)) return 1;
+    const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, side.deviation[short] as number);
+    return side.isCall ? below : 1 - below;
+  }
+}
+
+export const CREDIT_VERTICAL: Record<"call" | "put", Strategy> = {
+  call: Strategy.STRATEGY_BEAR_CALL,
+  put: Strategy.STRATEGY_BULL_PUT,
+};
+export const DEBIT_VERTICAL: Record<"call" | "put", Strategy> = {
+  call: Strategy.STRATEGY_BULL_CALL,
+  put: Strategy.STRATEGY_BEAR_PUT,
+};
