@@ -1,7 +1,6 @@
 // One side (the calls or the puts) of an expiration as one query sees it: the prepared leg
 // table and the columns the query's prices, filters and probability model add to it, which
 // the hot loop reads.
-import type { ExpiryEvaluator } from "./expiry-evaluator.js";
 import type { LegTable, PreparedChain } from "./prepared-chain.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import { lowerBound, upperBound } from "./strike-search.js";
@@ -95,6 +94,11 @@ export function scratchSide(capacity: number, isCall: boolean): PricedSide {
   };
 }
 
+/** What fills a side's per-strike probabilities under a σ shared by the expiration: the evaluator, after its setExpiry. */
+export interface SharedColumns {
+  fillSharedColumns(side: PricedSide, first: number, end: number): void;
+}
+
 /**
  * Fills the per-query columns of one side: fill prices, the leg filter flags and each
  * leg's σ; given the `evaluator` (after its setExpiry), under a σ shared by the
@@ -108,7 +112,7 @@ export function priceSide(
   sharedVolatility: number,
   query: ResolvedQuery,
   prepared: PreparedChain,
-  evaluator: ExpiryEvaluator | undefined,
+  evaluator: SharedColumns | undefined,
 ): PricedSide {
   const spot = prepared.spot;
   const ageLimit = prepared.asOfMs - query.maxQuoteAgeMs;
