@@ -1,5 +1,5 @@
-// The default ranking: a composite score in [-1, 1] (documented in the README, "Spread
-// engine"), with weights the query may set, normalised to sum to 1:
+// The default ranking: a composite score in [-1, 1] (documented in docs/architecture.md,
+// "The spread engine"), with weights the query may set, normalised to sum to 1:
 //
 //   score = w_ev · clamp(EV / max loss, -1, 1) + w_pop · POP + w_liq · (1 - min(1, slippage / |net credit|))
 //

@@ -1,5 +1,5 @@
 // The σ of each expiration's distribution, as the query's probability model chooses it
-// (ARCHITECTURE.md, "Spread math"): one σ shared by every spread of the expiration, so that
+// (docs/architecture.md, "Spread math"): one σ shared by every spread of the expiration, so that
 // a search compares their prices, not their models. By default it is the expiration's
 // at-the-money implied volatility; a caller may give their own; or, for comparison with
 // brokers' "probability OTM", each spread's short legs give theirs (no σ is shared).

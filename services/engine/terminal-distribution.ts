@@ -1,5 +1,5 @@
-// The probability math of one spread at expiry, in closed form (ARCHITECTURE.md, "Spread
-// math"): ln S_T ~ N(ln S + (r − q − σ²/2)·T, σ²·T), geometric Brownian motion whose forward
+// The probability math of one spread at expiry, in closed form (docs/architecture.md,
+// "Spread math"): ln S_T ~ N(ln S + (r − q − σ²/2)·T, σ²·T), geometric Brownian motion whose forward
 // is F = S·e^{(r−q)T}. Everything is undiscounted.
 //
 // These functions run in the engine's hot loop, several times per candidate spread, so they

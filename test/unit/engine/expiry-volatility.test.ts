@@ -1,4 +1,4 @@
-// Which σ an expiration's spreads are judged under, rule by rule as ARCHITECTURE.md's
+// Which σ an expiration's spreads are judged under, rule by rule as docs/architecture.md's
 // "Spread math" words it: the strike nearest the forward (not the spot; the lower one on a
 // tie), the mean of its call's and put's implied volatility where both are usable quotes,
 // else the one that is, else the nearest strike with a usable quote; the caller's σ; or

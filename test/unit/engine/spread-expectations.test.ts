@@ -21,7 +21,7 @@ interface SpreadCase {
   readonly payoff: (price: number) => number;
   /** E[P/L] from expectedPutPayoff / expectedCallPayoff. */
   readonly expectedValue: (m: Market) => number;
-  /** POP from probabilityBelow at the breakevens of ARCHITECTURE.md. */
+  /** POP from probabilityBelow at the breakevens of docs/architecture.md. */
   readonly probabilityOfProfit: (m: Market) => number;
 }
 
