@@ -14,12 +14,12 @@ const importDirection = [
   {
     target: "services/engine",
     from: [...SERVICES, "services/common", "services/market-model"],
-    message: "The engine is a library: it imports only gen/ and itself.",
+    message: "The engine is a library: of the repository it imports only gen/ and itself.",
   },
   {
     target: "services/market-model",
     from: [...SERVICES, "services/common"],
-    message: "The market model is a library: it imports only gen/, the engine and itself.",
+    message: "The market model is a library: of the repository it imports only gen/, the engine and itself.",
   },
   {
     target: "services/common",
