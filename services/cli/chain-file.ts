@@ -1,8 +1,8 @@
 // Option chain files, by their extension: CSV in the column layout other open-source option
 // screeners read (chain-csv.ts), and the proto3 JSON form of OptionChain. Reading checks only
-// what would make the file unreadable; values the engine can judge (a negative strike, a NaN price, an unknown right,
-// an expiry in the past) pass through, because the engine skips and counts such quotes and
-// says so, which tells the user more than refusing the whole file would.
+// what would make the file unreadable; values the engine can judge (a negative strike, a NaN
+// price, an unknown right, an expiry in the past) pass through, because the engine skips and
+// counts such quotes and says so, which tells the user more than refusing the whole file would.
 import { readFile, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
