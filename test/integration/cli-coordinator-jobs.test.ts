@@ -36,7 +36,7 @@ describe.concurrent("spreadscan jobs, cancel", () => {
     const [failed, json] = await Promise.all([remote("jobs", "--state", "failed,cancelled"), remote("jobs", "list", "--state", "queued", "--json")]);
     expect(failed.exitCode).toBe(0);
     const rows = failed.stdout.trimEnd().split("\n").slice(2);
-    // The seeded failed and cancelled jobs, newest first; a job another test here cancels meanwhile may join them.
+    // The fixture's own failed and cancelled jobs, newest first; a job another test here cancels meanwhile may join them.
     const listedStates = rows.map((row) => row.split(/\s+/).slice(0, 2));
     expect(listedStates.every(([, state]) => state === "cancelled" || state === "failed")).toBe(true);
     const ids = listedStates.map(([id]) => id);
