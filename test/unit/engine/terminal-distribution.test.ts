@@ -40,7 +40,7 @@ const touchEither = (m: Market, lowerBarrier: number, upperBarrier: number): num
 const describeMarket = (m: Market): string =>
   `S=${m.spot} r=${m.rate} q=${m.dividendYield} σ=${m.volatility} T=${m.years}`;
 
-/** Mean and deviation of ln S_T, straight from the model in ARCHITECTURE.md. */
+/** Mean and deviation of ln S_T, straight from the model in docs/architecture.md ("Which σ: the probability model"). */
 function logMoments(m: Market): { mean: number; deviation: number } {
   return {
     mean: Math.log(m.spot) + (m.rate - m.dividendYield - 0.5 * m.volatility * m.volatility) * m.years,
@@ -204,7 +204,7 @@ interface SpreadCase {
   readonly payoff: (price: number) => number;
   /** E[P/L] from expectedPutPayoff / expectedCallPayoff. */
   readonly expectedValue: (m: Market) => number;
-  /** POP from probabilityBelow at the breakevens of ARCHITECTURE.md. */
+  /** POP from probabilityBelow at the breakevens (docs/architecture.md, "Spread math"). */
   readonly probabilityOfProfit: (m: Market) => number;
 }
 
@@ -537,7 +537,7 @@ describe("double-barrier touch probability", () => {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Values of the formulas as printed in the brief (single barrier: N((−b+νT)/s) +
+ * Values of the formulas in their textbook form (single barrier: N((−b+νT)/s) +
  * e^{2νb/σ²}·N((−b−νT)/s); double barrier: 1 − the image series for |k| ≤ 200), evaluated
  * naively with mpmath 1.3 at 80 significant digits from the same double inputs, where
  * e^{2νb/σ²} reaching e^{23700} is harmless. Several cases overflow a naive double-precision
