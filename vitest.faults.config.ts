@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// The fault suites of `make test-faults`: real service processes, faults injected, figures
-// recorded under test/faults/results/. Not part of `make test`: their names end in .fault.ts.
+// The fault suites: real service processes, faults injected, figures recorded under
+// test/faults/results/ by `make test-faults`, or under .tools/faults/ by `make test` (through
+// test-faults-ci). Their names end in .fault.ts, so vitest.config.ts leaves them out.
 export default defineConfig({
   test: {
     include: ["test/faults/**/*.fault.ts"],

@@ -20,7 +20,8 @@ import type { FieldViolation } from "../common/errors.js";
 import { isServiceError, readStatusDetails } from "../common/status-details.js";
 import { CommandFailure, EXIT_STATUS, type ExitStatus } from "./command-failure.js";
 import { addSecurityFlags, authHint, connectionCause, connectionSecurity, tlsFailureLines, type ConnectionSecurity, type SecurityOptions } from "./connection-security.js";
-import { parseDuration, queryViolationLines } from "./query-flags.js";
+import { parseDuration } from "./query-flag-parsers.js";
+import { queryViolationLines } from "./query-violation-lines.js";
 
 export const DEFAULT_COORDINATOR_ADDR = "127.0.0.1:50052";
 export const COORDINATOR_ADDR_ENV = "SPREADSCAN_ADDR";

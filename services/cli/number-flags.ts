@@ -1,5 +1,5 @@
 // Parsers for the whole-number flags of the coordinator commands (--count, --interval,
-// --page-size): the shape only, like query-flags.ts; the coordinator judges the range.
+// --page-size): the shape only, like query-flag-parsers.ts; the coordinator judges the range.
 import { InvalidArgumentError } from "commander";
 
 const UINT32_MAX = 2 ** 32 - 1;

@@ -1,83 +1,22 @@
 // The command-line form of a ScanQuery: one flag per filter (kebab-case of its proto name),
-// plus strategies, sort, pricing, limit, score weights and the probability model. Any command that asks for spreads
-// (an offline scan of a file, a scan or a watch through the coordinator) adds these flags
-// with `addQueryFlags`, builds its query with `scanQueryFromFlags`, and names the flag
-// behind each field the engine or a service refuses with `queryViolationLines`.
+// plus strategies, sort, pricing, limit, score weights and the probability model. Any command
+// that asks for spreads (an offline scan of a file, a scan or a watch through the coordinator)
+// adds these flags with `addQueryFlags` and builds its query with `scanQueryFromFlags`;
+// query-violation-lines.ts names the flag behind each field the engine or a service refuses.
 //
-// Parsing checks only that a value has the right shape (a number, a whole number, a known
-// name); whether it is in range is the engine's call, so the CLI and the services refuse
-// exactly the same queries, with the same words.
-import { InvalidArgumentError, Option, type Command } from "commander";
+// Parsing checks only that a value has the right shape (query-flag-parsers.ts); whether it is
+// in range is the engine's call, so the CLI and the services refuse exactly the same queries,
+// with the same words.
+import { Option, type Command } from "commander";
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
 import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, ScoreWeights, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { parseDecimal } from "../common/decimal.js";
-import { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, type InputViolation } from "../engine/index.js";
+import { DEFAULT_LIMIT, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT } from "../engine/index.js";
+import { choice, contracts, decimal, parseDuration, wholeNumber } from "./query-flag-parsers.js";
 
 const FILTER_GROUP = "Filters (each optional; the scan fills in the defaults shown; every one applied must hold):";
 const RANKING_GROUP = "Strategies and ranking:";
 const WEIGHT_GROUP = "Score weights (relative to each other, need not sum to 1):";
 const MODEL_GROUP = "Probability model (the σ POP, touch and EV are computed under):";
-
-// ---- value parsers: shape only, ranges are the engine's --------------------------------------
-
-const UINT32_MAX = 2 ** 32 - 1;
-const UINT64_MAX = 2n ** 64n - 1n;
-
-/** A parser for a flag taking any finite number in decimal notation; the error shows `example`. */
-export function decimal(example: string): (text: string) => number {
-  return (text) => {
-    const value = parseDecimal(text.trim());
-    if (value === undefined) throw new InvalidArgumentError(`expected a number, like ${example}.`);
-    return value;
-  };
-}
-
-/** A whole number that fits a proto uint32 (days, spreads); the engine judges its range. */
-function wholeNumber(example: string): (text: string) => number {
-  return (text) => {
-    const value = /^\+?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
-    if (!(value <= UINT32_MAX)) throw new InvalidArgumentError(`expected a whole number, 0 or more, like ${example}.`);
-    return value;
-  };
-}
-
-/** A count of contracts, a proto uint64. */
-function contracts(text: string): bigint {
-  const digits = /^\+?(\d+)$/.exec(text.trim())?.[1];
-  const value = digits === undefined ? undefined : BigInt(digits);
-  if (value === undefined || value > UINT64_MAX) throw new InvalidArgumentError("expected a whole number of contracts, 0 or more, like 100.");
-  return value;
-}
-
-const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** The largest google.protobuf.Duration, 10,000 years. */
-const MAX_DURATION_SECONDS = 315_576_000_000;
-
-/** A duration in seconds when bare ("30", "2.5") or with a unit ("500ms", "30s", "5m", "1h"). */
-export function parseDuration(text: string): Duration {
-  const match = /^(\d+\.?\d*|\.\d+)(ms|s|m|h)?$/.exec(text.trim());
-  const milliseconds = match?.[1] === undefined ? Number.NaN : Number(match[1]) * (DURATION_UNIT_MS[match[2] ?? "s"] ?? Number.NaN);
-  if (!(milliseconds <= MAX_DURATION_SECONDS * 1000)) {
-    throw new InvalidArgumentError("expected seconds or a duration with a unit, like 30, 500ms, 30s or 5m.");
-  }
-  const seconds = Math.floor(milliseconds / 1000);
-  // Rounding may not carry into the seconds: nanos above 999,999,999 are not a Duration.
-  return { seconds: BigInt(seconds), nanos: Math.min(999_999_999, Math.round((milliseconds - seconds * 1000) * 1e6)) };
-}
-
-/** Lower case with dashes, without the enum's prefix: "STRATEGY_BULL_PUT" and "Bull_Put" are "bull-put". */
-function choiceKey(text: string, enumPrefix: string): string {
-  const key = text.trim().toLowerCase().replaceAll("_", "-");
-  return key.startsWith(`${enumPrefix}-`) ? key.slice(enumPrefix.length + 1) : key;
-}
-
-function choice<T>(what: string, choices: ReadonlyMap<string, T>, enumPrefix: string, shown: readonly string[]): (text: string) => T {
-  return (text) => {
-    const value = choices.get(choiceKey(text, enumPrefix));
-    if (value === undefined) throw new InvalidArgumentError(`expected ${what}: ${shown.join(", ")}.`);
-    return value;
-  };
-}
 
 // ---- strategies, sort, pricing --------------------------------------------------------------
 
@@ -139,7 +78,7 @@ const parseProbabilityModel = choice("a probability model", PROBABILITY_MODELS, 
 type FilterKey = Exclude<keyof ScanFilters, "shortStrikesOutOfTheMoney">;
 
 /** One value-taking filter flag; its name and option key both follow from the proto field. */
-interface FilterFlag {
+export interface FilterFlag {
   /** The ScanFilters field in the proto's snake_case, as engine violations name it. */
   readonly field: string;
   readonly valueName: string;
@@ -155,7 +94,7 @@ const fraction = decimal("0.3");
 const dollars = decimal("2.5");
 const lotDollars = decimal("500");
 
-const FILTER_FLAGS: readonly FilterFlag[] = [
+export const FILTER_FLAGS: readonly FilterFlag[] = [
   { field: "min_dte", valueName: "days", help: "fewest calendar days to expiry, inclusive (days; default 7, or --max-dte when lower)", parse: days },
   { field: "max_dte", valueName: "days", help: "most calendar days to expiry, inclusive (days; default 60, or --min-dte + 30 when larger)", parse: days },
   {
@@ -237,13 +176,13 @@ const FILTER_FLAGS: readonly FilterFlag[] = [
   },
 ];
 
-const OTM_FIELD = "short_strikes_out_of_the_money";
+export const OTM_FIELD = "short_strikes_out_of_the_money";
 
 function camelCase(snake: string): string {
   return snake.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 }
 
-function kebabCase(snake: string): string {
+export function kebabCase(snake: string): string {
   return snake.replaceAll("_", "-");
 }
 
@@ -266,7 +205,7 @@ interface WeightFlag {
   readonly help: string;
 }
 
-const WEIGHT_FLAGS: readonly WeightFlag[] = [
+export const WEIGHT_FLAGS: readonly WeightFlag[] = [
   {
     field: "expected_value_per_risk",
     flag: "weight-ev",
@@ -339,10 +278,10 @@ export function addQueryFlags(command: Command): Command {
 
 // ---- flags to query -------------------------------------------------------------------------
 
-type FlagValues = Readonly<Record<string, unknown>>;
+export type FlagValues = Readonly<Record<string, unknown>>;
 
 /** The alias the user typed for a filter, if any. */
-function aliasGiven(filter: FilterFlag, values: FlagValues): string | undefined {
+export function aliasGiven(filter: FilterFlag, values: FlagValues): string | undefined {
   return filter.aliases?.find((alias) => values[optionKey(alias)] !== undefined);
 }
 
@@ -378,43 +317,5 @@ export function scanQueryFromFlags(values: FlagValues): ScanQuery {
     probabilityModel:
       values.volatility === undefined ? (values.probabilityModel as ProbabilityModel | undefined) : ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
     volatility: values.volatility as number | undefined,
-  });
-}
-
-// ---- refused fields back to flags -----------------------------------------------------------
-
-/**
- * The flag that sets a ScanQuery field named as the engine names it, in snake_case under
- * the query ("filters.min_pop", "strategies[1]", "score_weights.pop"); the alias when the
- * user typed one. Undefined for a field no flag sets.
- */
-export function flagForQueryField(field: string, values: FlagValues = {}): string | undefined {
-  if (/^strategies(\[\d+\])?$/.test(field)) return "--strategy";
-  if (field === "sort" || field === "pricing" || field === "limit" || field === "volatility") return `--${field}`;
-  if (field === "probability_model") return "--probability-model";
-  if (field === "score_weights") return WEIGHT_FLAGS.map((weight) => `--${weight.flag}`).join(", ");
-  const weight = WEIGHT_FLAGS.find((candidate) => field === `score_weights.${candidate.field}`);
-  if (weight) return `--${weight.flag}`;
-  if (field === `filters.${OTM_FIELD}`) return `--no-${kebabCase(OTM_FIELD)}`;
-  const filter = FILTER_FLAGS.find((candidate) => field === `filters.${candidate.field}`);
-  if (!filter) return undefined;
-  return `--${aliasGiven(filter, values) ?? kebabCase(filter.field)}`;
-}
-
-/** Filter fields a description may name (as in "must not be above max_dte"), longest first. */
-const FILTER_FIELDS = FILTER_FLAGS.map((filter) => filter.field).sort((a, b) => b.length - a.length);
-
-/**
- * One line per refused query field, naming the flag instead of the field, also inside the
- * description ("--min-dte: must not be above --max-dte (30 > 10)"). `violations` have fields
- * relative to the query, as above; a field no flag sets is named as it stands.
- */
-export function queryViolationLines(violations: readonly InputViolation[], values: FlagValues = {}): string[] {
-  return violations.map(({ field, description }) => {
-    let text = description;
-    for (const name of FILTER_FIELDS) {
-      text = text.replace(new RegExp(`\\b${name}\\b`, "g"), () => flagForQueryField(`filters.${name}`, values) ?? name);
-    }
-    return `${flagForQueryField(field, values) ?? field}: ${text}`;
   });
 }

@@ -1,7 +1,9 @@
 // Which call this is and who makes it, decided once per call by the server, by the first
 // interceptor, and handed on as a typed value tied to the call: the API key check, the call
-// limits and the handler adapter read it from here, never from a header, so nothing a caller
-// writes can stand in for it.
+// limits and the handler adapter read it from here, never from a header. A caller shapes it
+// only through what this interceptor checks: the key it presents (a client only when the key
+// is one of the configured ones) and the address it connects from; its own x-request-id is
+// kept for correlation and decides nothing.
 import { randomUUID } from "node:crypto";
 import { ServerInterceptingCall, type Metadata, type ServerInterceptor } from "@grpc/grpc-js";
 import type { ApiClient, ApiKeys } from "./auth/api-keys.js";

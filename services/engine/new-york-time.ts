@@ -4,7 +4,7 @@
 
 const NEW_YORK = "America/New_York";
 const MS_PER_DAY = 86_400_000;
-/** Years of 365 days, the convention of the spread math (docs/architecture.md). */
+/** Years of 365 days, the convention of the spread math (docs/architecture.md, "Spread math"). */
 export const MS_PER_YEAR = 365 * MS_PER_DAY;
 const CLOSE_HOUR = 16;
 

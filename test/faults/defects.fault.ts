@@ -16,7 +16,7 @@ import { readStatusDetails } from "../../services/common/status-details.js";
 import { round } from "./support/call-recorder.js";
 import { criterion, mebibytes, recordResult, statusName, type Criterion } from "./support/fault-report.js";
 import { forceGc, INSPECT_ARGUMENTS } from "./support/force-gc.js";
-import { packedEnums } from "./support/fuzz-corpus.js";
+import { packedEnums } from "./support/fuzz-bodies.js";
 import { CLIENT_CHANNEL_OPTIONS, killAll, prometheusValue, sleep, startCoordinator, startScanner, type RunningService } from "./support/services.js";
 import { upperBound } from "./support/spread.js";
 

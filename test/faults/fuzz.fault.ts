@@ -11,7 +11,8 @@ import { HUNG, HUNG_AFTER_DEADLINE_MS, round } from "./support/call-recorder.js"
 import { assertCriteria } from "./support/assert-criteria.js";
 import { criterion, mebibytes, recordResult, statusName } from "./support/fault-report.js";
 import { forceGc, INSPECT_ARGUMENTS } from "./support/force-gc.js";
-import { fuzzCorpus, targetsOf, type FuzzCall } from "./support/fuzz-corpus.js";
+import { fuzzCorpus, type FuzzCall } from "./support/fuzz-corpus.js";
+import { targetsOf } from "./support/fuzz-targets.js";
 import { CREDIT_QUERY } from "./support/queries.js";
 import { CLIENT_CHANNEL_OPTIONS, killAll, prometheusValue, residentMemoryBytes, sleep, startCoordinator, startScanner, type RunningService } from "./support/services.js";
 import { upperBound } from "./support/spread.js";

@@ -36,7 +36,7 @@ export const touchEither = (m: Market, lowerBarrier: number, upperBarrier: numbe
 export const describeMarket = (m: Market): string =>
   `S=${m.spot} r=${m.rate} q=${m.dividendYield} σ=${m.volatility} T=${m.years}`;
 
-/** Mean and deviation of ln S_T, straight from the model in docs/architecture.md. */
+/** Mean and deviation of ln S_T, straight from the model in docs/architecture.md ("Which σ: the probability model"). */
 function logMoments(m: Market): { mean: number; deviation: number } {
   return {
     mean: Math.log(m.spot) + (m.rate - m.dividendYield - 0.5 * m.volatility * m.volatility) * m.years,

@@ -1,6 +1,6 @@
 // A deliberately simple scanner: every combination of legs by nested loops, every metric
-// recomputed from the definitions of docs/architecture.md in the most direct way, every
-// filter checked, then a full sort. It is slow on purpose and shares nothing with the engine but
+// recomputed from docs/architecture.md's definitions in the most direct way, every filter
+// checked, then a full sort. It is slow on purpose and shares nothing with the engine but
 // the pricing model (Black–Scholes, the terminal distribution, New York dates), which have
 // tests of their own. The engine must return exactly its top N, and account for the same
 // candidates. It reads the query literally: an absent filter does not constrain, so it is

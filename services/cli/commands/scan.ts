@@ -10,7 +10,9 @@ import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_resu
 import { ScanResponse } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { EngineInputError, resolveQuery, scanChain, type InputViolation } from "../../engine/index.js";
 import { parseAsOf, readChainFile, type ChainOverrides } from "../chain-file.js";
-import { addQueryFlags, decimal, queryViolationLines, scanQueryFromFlags } from "../query-flags.js";
+import { decimal } from "../query-flag-parsers.js";
+import { addQueryFlags, scanQueryFromFlags } from "../query-flags.js";
+import { queryViolationLines } from "../query-violation-lines.js";
 import { addConnectionFlags, noCacheOption, outputWidth, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
 import { protoJsonDocument } from "../proto-json.js";
 import { formatScanTable } from "../scan-table.js";

@@ -1,4 +1,4 @@
-// The pacing part of the seed's backpressure block: current_qps and average_response_time from
+// The pacing part of GetMetrics' backpressure block: current_qps and average_response_time from
 // recorded requests, and adaptive_rate (the configured rate for the fixed strategies).
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { BackpressureHandler } from "../../../services/coordinator/backpressure/index.js";

@@ -1,8 +1,9 @@
-// Which σ an expiration's spreads are judged under, rule by rule as docs/architecture.md's
-// "Spread math" words it: the strike nearest the forward (not the spot; the lower one on a
-// tie), the mean of its call's and put's implied volatility where both are usable quotes,
-// else the one that is, else the nearest strike with a usable quote; the caller's σ; or
-// none shared (each spread's short legs). Forwards and choices below are worked out by hand.
+// Which σ an expiration's spreads are judged under, rule by rule as docs/architecture.md
+// ("Which σ: the probability model") words it: the strike nearest the forward (not the spot;
+// the lower one on a tie), the mean of its call's and put's implied volatility where both are
+// usable quotes, else the one that is, else the nearest strike with a usable quote; the
+// caller's σ; or none shared (each spread's short legs). Forwards and choices below are
+// worked out by hand.
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ProbabilityModel, ScanFilters, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";

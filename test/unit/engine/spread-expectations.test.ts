@@ -21,7 +21,7 @@ interface SpreadCase {
   readonly payoff: (price: number) => number;
   /** E[P/L] from expectedPutPayoff / expectedCallPayoff. */
   readonly expectedValue: (m: Market) => number;
-  /** POP from probabilityBelow at the breakevens of docs/architecture.md. */
+  /** POP from probabilityBelow at the breakevens (docs/architecture.md, "Spread math"). */
   readonly probabilityOfProfit: (m: Market) => number;
 }
 

@@ -242,7 +242,7 @@ describe("double-barrier touch probability", () => {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Values of the formulas as printed in the brief (single barrier: N((−b+νT)/s) +
+ * Values of the formulas in their textbook form (single barrier: N((−b+νT)/s) +
  * e^{2νb/σ²}·N((−b−νT)/s); double barrier: 1 − the image series for |k| ≤ 200), evaluated
  * naively with mpmath 1.3 at 80 significant digits from the same double inputs, where
  * e^{2νb/σ²} reaching e^{23700} is harmless. Several cases overflow a naive double-precision

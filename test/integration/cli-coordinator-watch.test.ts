@@ -1,0 +1,94 @@
+// `spreadscan watch SYMBOL` against the fixed coordinator (test/fixtures/fixed-coordinator.ts),
+// whose watch sends three updates on a price that drifts, then stays open: the updates as a
+// table, as JSON lines and redrawn in place, the ids that came and went as the engine computes
+// them, and Ctrl-C as the way a user ends it.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { scanChain } from "../../services/engine/index.js";
+import { startFixedCoordinator, WATCH_UPDATES, type FixedCoordinator } from "../fixtures/fixed-coordinator.js";
+import { fixedChain } from "../fixtures/fixed-market.js";
+import { QUICK_FLAGS, QUICK_QUERY } from "../support/cli-queries.js";
+import { NODE_ARGS, spreadscan } from "../support/spreadscan-cli.js";
+import { REPO_ROOT, type ToolResult } from "../support/tools.js";
+
+let coordinator: FixedCoordinator;
+const remote = (...args: string[]): Promise<ToolResult> => spreadscan([...args, "--addr", coordinator.address]);
+
+beforeAll(async () => {
+  coordinator = await startFixedCoordinator();
+});
+afterAll(async () => {
+  await coordinator.close();
+});
+
+describe.concurrent("spreadscan watch", () => {
+  it("--count 3 prints three updates with rising sequence and chain version, and the ids that came and went", async () => {
+    const run = await remote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--interval", "20");
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const headers = run.stdout.split("\n").filter((line) => line.startsWith("update "));
+    expect(headers).toHaveLength(3);
+    headers.forEach((header, index) => {
+      expect(header).toMatch(new RegExp(`^update ${index + 1}${index === 0 ? " \\(initial\\)" : ""} · chain version ${index + 1} · as of 2025-06-02T14:3${index}:00Z · \\d+ added, \\d+ removed$`));
+    });
+    expect(coordinator.watchRequests.some((request) => request.minIntervalMs === 20)).toBe(true);
+
+    // The ids are the engine's: what left and joined the top 4 as the price moved.
+    const ids = [0, 1, 2].map((step) => scanChain(fixedChain("SPY", step), QUICK_QUERY).spreads.map((spread) => spread.id));
+    const blocks = run.stdout.split(/\n(?=update )/);
+    for (const step of [1, 2]) {
+      const added = ids[step]!.filter((id) => !ids[step - 1]!.includes(id));
+      const removed = ids[step - 1]!.filter((id) => !ids[step]!.includes(id));
+      expect(added.length + removed.length).toBeGreaterThan(0);
+      const block = blocks[step]!;
+      expect(block).toContain(`${added.length} added, ${removed.length} removed`);
+      if (added.length > 0) expect(block).toContain(`added:   ${added.join(", ")}\n`);
+      if (removed.length > 0) expect(block).toContain(`removed: ${removed.join(", ")}\n`);
+    }
+  });
+
+  it("--json prints one WatchSpreadsResponse per line", async () => {
+    const run = await remote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--json");
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(WATCH_UPDATES);
+    const updates = lines.map((line) => WatchSpreadsResponse.fromJSON(JSON.parse(line)).update!);
+    expect(updates.map((update) => update.sequence)).toEqual([1n, 2n, 3n]);
+    expect(updates.map((update) => update.initial)).toEqual([true, false, false]);
+    expect(updates[0]!.result!.spreads.map((spread) => spread.id)).toEqual(scanChain(fixedChain("SPY"), QUICK_QUERY).spreads.map((spread) => spread.id));
+  });
+
+  it("--redraw moves the cursor up over the previous update and clears below it", async () => {
+    const run = await remote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--redraw");
+    expect(run.exitCode).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the escape sequences are what is tested
+    const redraws = [...run.stdout.matchAll(/\x1b\[(\d+)A\x1b\[0J/g)];
+    expect(redraws).toHaveLength(2);
+    const [first = ""] = run.stdout.split("\x1b[");
+    expect(Number(redraws[0]![1])).toBe(first.trimEnd().split("\n").length);
+  });
+
+  it("Ctrl-C ends it with status 0", async () => {
+    const child = spawn(process.execPath, [...NODE_ARGS, "watch", "SPY", ...QUICK_FLAGS, "--addr", coordinator.address], { cwd: REPO_ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    const deadline = Date.now() + 10_000;
+    while (!stdout.includes(`update ${WATCH_UPDATES}`) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill("SIGINT");
+    const [code, signal] = await exited;
+    expect(stderr).toBe("");
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(stdout).toContain("update 1 (initial)");
+  });
+
+  it("a refused query ends the stream with the flags named, exit 2", async () => {
+    const run = await remote("watch", "SPY", "--limit", "0");
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toBe("spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: --limit: must be from 1 to 1000 spreads; got 0\n");
+  });
+});
