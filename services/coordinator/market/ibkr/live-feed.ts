@@ -6,6 +6,7 @@
 import { setMaxListeners } from "node:events";
 import type { Contract } from "@stoqey/ib";
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { BackoffSequence } from "../../../common/backoff.js";
 import { resourceExhausted, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
 import { yearsToExpiry } from "../../../common/new-york-time.js";
@@ -167,7 +168,11 @@ export class LiveFeed {
 
   /** Plans and subscribes, retrying with backoff until it works or the feed closes. */
   private async run(): Promise<void> {
-    let delay = this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+    const backoff = new BackoffSequence({
+      initialDelayMs: this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS,
+      maxDelayMs: MAX_RESTART_DELAY_MS,
+      jitter: "none",
+    });
     while (!this.closed) {
       try {
         await this.startOnce();
@@ -176,6 +181,7 @@ export class LiveFeed {
         if (this.isStopped()) return;
         this.options.logger.warn({ err: error, symbol: this.symbol }, "ibkr: live feed could not start; retrying");
         this.reportError(error);
+        const delay = backoff.next();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           this.stop.signal.addEventListener("abort", () => {
@@ -183,7 +189,6 @@ export class LiveFeed {
             resolve();
           }, { once: true });
         });
-        delay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
       }
     }
   }
