@@ -31,7 +31,7 @@ export function exponentialBackoff(limits: BackoffLimits): IBackoffFactory<unkno
   return new ExponentialBackoff<unknown>({
     initialDelay: limits.initialDelayMs,
     maxDelay: limits.maxDelayMs,
-    generator: generatorFor(jitter) as GeneratorFn<unknown>,
+    generator: generatorFor(jitter),
   });
 }
 

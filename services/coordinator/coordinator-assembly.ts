@@ -13,8 +13,8 @@ import { coordinatorService } from "./coordinator-service.js";
 import { JobManager } from "./jobs/job-manager.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { ScanCache } from "./scan-cache.js";
-import { createScannerCircuitBreaker } from "./scanner-breaker.js";
-import { ScannerClient } from "./scanner-client.js";
+import { createScannerCircuitBreaker } from "./scanner-client/scanner-breaker.js";
+import { ScannerClient } from "./scanner-client/scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
 
 export interface AssembledCoordinator {

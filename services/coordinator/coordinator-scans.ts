@@ -14,6 +14,7 @@ import type { ScanJob } from "./jobs/scan-job.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { fetchFailureKind } from "./market/provider-failures.js";
 import type { CachedScan, ScanCache } from "./scan-cache.js";
+import { staleFallback } from "./scanner-client/stale-fallback.js";
 
 /** What the coordinator needs of the backpressure handler. */
 export interface Pacer {
@@ -100,14 +101,9 @@ export class CoordinatorScans {
     }
   }
 
-  /**
-   * The original design's graceful degradation: while the scanner or the market is
-   * unavailable (its circuit open, say), the last result of the same scan, if it is recent
-   * enough, marked stale with its age.
-   */
+  /** The last result of the same scan, marked stale, when its source is unavailable (see stale-fallback.ts). */
   private staleAnswer(key: string, error: unknown): ScanAnswer | undefined {
-    if (!(error instanceof RpcError) || error.code !== status.UNAVAILABLE) return undefined;
-    const last = this.options.cache.lastResult(key);
+    const last = staleFallback(this.options.cache, key, error);
     if (!last) return undefined;
     return { result: last.result, cacheHit: true, jobId: last.jobId, stale: true, ageMs: this.ageOf(last) };
   }

@@ -19,8 +19,8 @@ import { durationOf } from "../../services/coordinator/jobs/scan-job.js";
 import type { ChainRequest } from "../../services/coordinator/market/market-data-provider.js";
 import { SimulatedMarket } from "../../services/coordinator/market/simulated-market.js";
 import { ScanCache } from "../../services/coordinator/scan-cache.js";
-import { createScannerCircuitBreaker } from "../../services/coordinator/scanner-breaker.js";
-import { ScannerClient } from "../../services/coordinator/scanner-client.js";
+import { createScannerCircuitBreaker } from "../../services/coordinator/scanner-client/scanner-breaker.js";
+import { ScannerClient } from "../../services/coordinator/scanner-client/scanner-client.js";
 import { startFlakyScanner } from "../fixtures/flaky-scanner.js";
 
 const QUERY = ScanQuery.fromPartial({ filters: { maxDte: 30, maxWidth: 5 } });
