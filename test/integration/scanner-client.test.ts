@@ -353,6 +353,14 @@ describe("limits on calls in flight", () => {
     expect(new Set(server.calls.map((call) => call.peer)).size).toBe(2);
   });
 
+  it("balances calls round-robin over every address of its target, the scanner's replicas", async () => {
+    const replicas = [await flaky(), await flaky()];
+    const client = clientFor(`ipv4:${replicas.map((replica) => `127.0.0.1:${replica.port}`).join(",")}`);
+    // The first calls may find only one replica connected yet.
+    for (let call = 0; call < 20; call++) await client.scan(SCAN);
+    for (const replica of replicas) expect(replica.callsOf("scan").length).toBeGreaterThanOrEqual(5);
+  });
+
   it("reports an unreachable scanner as unhealthy", async () => {
     const server = await flaky();
     server.stop();
