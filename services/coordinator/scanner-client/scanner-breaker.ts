@@ -9,6 +9,7 @@ import {
   isTaskCancelledError,
   SamplingBreaker,
   type CircuitBreakerPolicy,
+  type IBreaker,
   type IDefaultPolicyContext,
   type IDisposable,
 } from "cockatiel";
@@ -17,9 +18,9 @@ import { isBreakerFailureCode } from "./scanner-errors.js";
 
 export interface ScannerBreakerOptions {
   /**
-   * The fewest attempts in the sampling window before the circuit may open
-   * (CIRCUIT_BREAKER_THRESHOLD, a name kept from the consecutive-failure breaker it
-   * replaced: an outage with nothing but failures still opens it at this many).
+   * The fewest failed attempts in the sampling window that open the circuit
+   * (CIRCUIT_BREAKER_THRESHOLD, a name kept from the consecutive-failure breaker this
+   * replaced: failures with no success between them still open it at this many).
    */
   readonly threshold: number;
   /** How long the circuit stays open before one probe call is let through (CIRCUIT_BREAKER_TIMEOUT), ms. */
@@ -60,13 +61,7 @@ export class ScannerBreaker {
     this.halfOpenAfterMs = halfOpenAfterMs;
     this.policy = circuitBreaker(handleWhen(isScannerBreakerFailure), {
       halfOpenAfter: halfOpenAfterMs,
-      breaker: new SamplingBreaker({
-        threshold: BREAKER_FAILURE_RATE,
-        duration: BREAKER_SAMPLING_WINDOW_MS,
-        // cockatiel asks for a rate; half an attempt below the threshold keeps its
-        // floating-point comparison from demanding one attempt more than we mean.
-        minimumRps: (threshold - 0.5) / (BREAKER_SAMPLING_WINDOW_MS / 1000),
-      }),
+      breaker: new FailureRateBreaker(threshold),
     });
     this.subscriptions = [
       this.policy.onBreak(() => {
@@ -94,6 +89,49 @@ export class ScannerBreaker {
 
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}
+
+/**
+ * cockatiel's SamplingBreaker judges the failure rate of the window; this adds a floor on the
+ * failures themselves, so that a few failures among few calls (a quiet moment) need not open
+ * it. Its own failure count uses the same window.
+ */
+class FailureRateBreaker implements IBreaker {
+  private readonly rate = new SamplingBreaker({
+    threshold: BREAKER_FAILURE_RATE,
+    duration: BREAKER_SAMPLING_WINDOW_MS,
+    // The floor on failures below stands in for cockatiel's minimum request rate.
+    minimumRps: 1e-9,
+  });
+  /** When the latest failures happened, at most minFailures of them, oldest first. */
+  private readonly failureTimes: number[] = [];
+
+  constructor(private readonly minFailures: number) {}
+
+  get state(): unknown {
+    return this.rate.state;
+  }
+
+  set state(value: unknown) {
+    this.rate.state = value;
+  }
+
+  success(state: CircuitState): void {
+    // A successful probe closes the circuit on a clean slate, as SamplingBreaker's own window.
+    if (state === CircuitState.HalfOpen) this.failureTimes.length = 0;
+    this.rate.success(state);
+  }
+
+  failure(state: CircuitState): boolean {
+    const opensByRate = this.rate.failure(state);
+    const now = Date.now();
+    this.failureTimes.push(now);
+    if (this.failureTimes.length > this.minFailures) this.failureTimes.shift();
+    if (state !== CircuitState.Closed) return opensByRate;
+    const oldest = this.failureTimes[0];
+    const enoughFailures = this.failureTimes.length >= this.minFailures && oldest !== undefined && oldest > now - BREAKER_SAMPLING_WINDOW_MS;
+    return opensByRate && enoughFailures;
   }
 }
 
