@@ -1,5 +1,5 @@
 // How the coordinator answers a scan: from the cache when it can, otherwise as a job that
-// fetches the chain from the market data provider (paced by the backpressure handler) and
+// fetches the chain from the market data provider (paced by the fetch pacer) and
 // has the scanner rank it. Scan, SubmitScan and ScanBatch all come through here.
 import { status } from "@grpc/grpc-js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
@@ -16,8 +16,8 @@ import { fetchFailureKind } from "./market/provider-failures.js";
 import type { CachedScan, ScanCache } from "./scan-cache.js";
 import { staleFallback } from "./scanner-client/stale-fallback.js";
 
-/** What the coordinator needs of the backpressure handler. */
-export interface Pacer {
+/** What the coordinator needs of the pacer of its chain fetches. */
+export interface FetchPacer {
   acquire(options?: { priority?: number; signal?: AbortSignal }): Promise<{ queueTimeMs: number }>;
   /** `success` false only for a failure of the provider itself (see provider-failures.ts). */
   recordRequest(outcome: { duration: number; success: boolean; queueTime: number }): void;
@@ -42,7 +42,7 @@ export interface ScanAnswer {
 
 export interface CoordinatorScansOptions {
   readonly market: MarketDataProvider;
-  readonly pacer: Pacer;
+  readonly pacer: FetchPacer;
   readonly scanner: ChainScanner;
   readonly cache: ScanCache;
   readonly metrics: CoordinatorMetrics;

@@ -41,7 +41,7 @@ export interface SpreadFeedsOptions {
 
 interface SymbolFeed {
   readonly symbol: string;
-  /** The first watcher's query: a provider may stream only the contracts it can use (IBKR's line budget). */
+  /** The first watcher's query: a provider may stream only the contracts it can use (IBKR's line cap). */
   readonly query: ScanQuery | undefined;
   watchers: number;
   feed: ChainFeed | undefined;

@@ -11,7 +11,7 @@ import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResponse } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { RpcError, unavailable } from "../../services/common/errors.js";
-import { BackpressureHandler } from "../../services/coordinator/backpressure/index.js";
+import { Pacer } from "../../services/coordinator/pacing/index.js";
 import { CoordinatorMetrics } from "../../services/coordinator/coordinator-metrics.js";
 import { CoordinatorScans, type ScanAnswer } from "../../services/coordinator/coordinator-scans.js";
 import { JobManager } from "../../services/coordinator/jobs/job-manager.js";
@@ -42,7 +42,7 @@ class CountedMarket extends SimulatedMarket {
 
 function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs = 0, cacheTtlMs = 0, now }: { staleMaxAgeMs?: number; cacheTtlMs?: number; now?: () => number } = {}) {
   const market = new CountedMarket({ seed: 1, tickIntervalMs: 60_000 });
-  const pacer = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100 });
+  const pacer = new Pacer({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100 });
   const breaker = createScannerCircuitBreaker({ threshold: 1, halfOpenAfterMs });
   const scanner = new ScannerClient({
     address,
@@ -55,7 +55,7 @@ function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs 
     runningJobs: () => jobs.runningCount,
     queuedJobs: () => jobs.queuedCount,
     activeFeeds: () => 0,
-    backpressure: () => pacer.metrics(),
+    pacing: () => pacer.metrics(),
     scannerCircuitOpen: () => breaker.state !== CircuitState.Closed,
   });
   const scans = new CoordinatorScans({ market, pacer, scanner, cache: new ScanCache(cacheTtlMs, staleMaxAgeMs), metrics, ...(now ? { now } : {}) });

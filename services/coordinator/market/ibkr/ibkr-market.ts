@@ -2,7 +2,7 @@
 // @stoqey/ib's event-based IBApi (chosen over IBApiNext: every outgoing message has to wait
 // for our pacer, and every error code has to reach the request it names, which the
 // observables would hide). The pieces: one connection that reconnects by itself, one pacer
-// all messages go through (≤ maxMessagesPerSecond, never above IBKR's 50), one line budget
+// all messages go through (≤ maxMessagesPerSecond, never above IBKR's 50), one line cap
 // (≤ maxLines open requests), snapshots for fetches, streams for feeds.
 import { MarketDataType } from "@stoqey/ib";
 import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
@@ -14,7 +14,7 @@ import { DEFAULT_TAIL_DEVIATIONS } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
 import { IbConnection } from "./ib-connection.js";
 import { competingSession, connectivityLost, notConnected, providerClosed, type ConnectionNotice } from "./ib-errors.js";
-import { LineBudget } from "./line-budget.js";
+import { LineCap } from "./line-cap.js";
 import { LiveFeed } from "./live-feed.js";
 import { validateIbkrMarketOptions, type IbkrMarketOptions, type IbkrMarketStats, type IbMarketDataType } from "./ibkr-market-options.js";
 import { IBKR_MAX_MESSAGES_PER_SECOND, MessagePacer, Priority } from "./message-pacer.js";
@@ -34,7 +34,7 @@ const DEFAULT_MAX_CONTRACTS = 400;
 const DEFAULT_RATE = 0.045;
 const DEFAULT_VOLATILITY = 0.3;
 const DEFAULT_COMPETING_BACKOFF_MS = 30_000;
-/** The share of the line budget live feeds leave to snapshots. */
+/** The share of the line cap live feeds leave to snapshots. */
 const SNAPSHOT_LINE_SHARE = 0.2;
 /** How long close() lets queued cancels go out before dropping the socket. */
 const CLOSE_DRAIN_MS = 2000;
@@ -46,7 +46,7 @@ export class IbkrMarket implements MarketDataProvider {
   private readonly now: () => Date;
   private readonly connection: IbConnection;
   private readonly pacer: MessagePacer;
-  private readonly lines: LineBudget;
+  private readonly lines: LineCap;
   private readonly lookup: ContractLookup;
   private readonly snapshots: SnapshotRequests;
   private readonly fetcher: ChainFetcher;
@@ -68,7 +68,7 @@ export class IbkrMarket implements MarketDataProvider {
     this.now = options.now ?? (() => new Date());
     this.marketDataType = options.marketDataType;
     this.pacer = new MessagePacer({ maxMessagesPerSecond: options.maxMessagesPerSecond });
-    this.lines = new LineBudget(options.maxLines);
+    this.lines = new LineCap(options.maxLines);
     this.connection = new IbConnection({
       host: options.host,
       port: options.port,
@@ -224,7 +224,7 @@ export class IbkrMarket implements MarketDataProvider {
     for (const feed of this.feeds.values()) feed.close();
     this.feeds.clear();
     const deadline = performance.now() + CLOSE_DRAIN_MS;
-    while (this.pacer.handler.queued > 0 && this.connection.isReady && performance.now() < deadline) {
+    while (this.pacer.pacing.queued > 0 && this.connection.isReady && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     this.pacer.close();
@@ -305,7 +305,7 @@ export class IbkrMarket implements MarketDataProvider {
     for (const outage of this.inflight) outage.abort(reason);
   }
 
-  /** Lines a new feed of `symbol` may hold: the budget less the snapshots' share and the other feeds' lines. */
+  /** Lines a new feed of `symbol` may hold: the cap less the snapshots' share and the other feeds' lines. */
   private feedLineAllowance(symbol: string): number {
     const reserve = Math.max(1, Math.round(this.options.maxLines * SNAPSHOT_LINE_SHARE));
     let others = 0;
