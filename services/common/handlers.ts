@@ -8,6 +8,7 @@ import {
   type ServerWritableStream,
   type StatusObject,
 } from "@grpc/grpc-js";
+import type { Scope } from "./auth/api-keys.js";
 import { identityOf, type Caller } from "./call-identity.js";
 import { cancelled, deadlineExceeded, internal, RpcError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -23,11 +24,25 @@ export interface CallContext {
   readonly requestId: string;
   /** Who is calling: an API key's client, or the host the call comes from. */
   readonly caller: Caller;
+  /**
+   * What the caller may do: its API key's scopes, or every scope while keys are off (the
+   * key check, not the handler, refuses a call outside them).
+   */
+  readonly scopes: ReadonlySet<Scope>;
+  /**
+   * When the call must be answered by, epoch milliseconds: the caller's deadline or the
+   * server's time limit (REQUEST_TIMEOUT, unary calls), whichever comes first; Infinity for
+   * neither. What a handler passes on to the calls it makes for this one.
+   */
+  readonly deadline: number;
   /** Aborted when the caller cancels or the call's time is up; its reason is an RpcError. */
   readonly signal: AbortSignal;
   /** A logger that stamps every line with the call's method and request id. */
   readonly logger: Logger;
 }
+
+/** While API keys are off every caller may do everything. */
+const EVERY_SCOPE: ReadonlySet<Scope> = new Set<Scope>(["scan", "admin"]);
 
 export interface HandlerOptions {
   readonly logger: Logger;
@@ -61,7 +76,17 @@ class HandlerContext implements CallContext {
     private readonly method: string,
     /** Starts listening for the caller's cancel: only a handler that holds the signal needs to hear of it. */
     private readonly watchCancel: () => void,
+    /** Epoch milliseconds: the caller's deadline and the server's own time limit's end. */
+    private readonly deadlines: { readonly caller: number; readonly server: number },
   ) {}
+
+  get scopes(): ReadonlySet<Scope> {
+    return this.caller.kind === "client" ? this.caller.client.scopes : EVERY_SCOPE;
+  }
+
+  get deadline(): number {
+    return Math.min(this.deadlines.caller, this.deadlines.server);
+  }
 
   get signal(): AbortSignal {
     if (!this.controller) {
@@ -119,7 +144,8 @@ function openScope(call: ServerCall, method: string, options: HandlerOptions, li
     if (call.cancelled) onCancelled();
     else call.on("cancelled", onCancelled);
   };
-  const context = new HandlerContext(identity.requestId, identity.caller, options.logger, method, watchCancel);
+  const deadlines = { caller: deadlineOf(call), server: limit ? Date.now() + limit.ms : Number.POSITIVE_INFINITY };
+  const context = new HandlerContext(identity.requestId, identity.caller, options.logger, method, watchCancel, deadlines);
   const abort = (reason: RpcError): void => {
     context.abort(reason);
     onAbort?.(reason);

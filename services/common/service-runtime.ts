@@ -22,6 +22,13 @@ export interface ServiceRuntimeOptions {
   readonly metricsJson?: () => unknown;
   /** Runs first when shutting down, e.g. to end long-lived streams with UNAVAILABLE. */
   readonly beforeShutdown?: () => void | Promise<void>;
+  /**
+   * Runs last, once no call is left: releases what the service holds (timers, channels,
+   * connections, worker threads), so that a process stopped by a signal leaves nothing behind
+   * (an IBKR session ended with a disconnect, not a dropped socket) and a test's process can
+   * go on running.
+   */
+  readonly release?: () => void | Promise<void>;
 }
 
 export interface ListeningPorts {
@@ -29,7 +36,12 @@ export interface ListeningPorts {
   readonly adminPort: number;
 }
 
-/** Starts a service's gRPC and admin listeners, and stops them gracefully on request or signal. */
+/**
+ * Starts a service's gRPC and admin listeners, and stops them gracefully on request or signal.
+ * The one shutdown order of every service lives here: not ready → `beforeShutdown` (streams
+ * end, new work is refused) → calls in flight finish within the grace period → admin listener
+ * closed → `release`.
+ */
 export class ServiceRuntime {
   private serving = false;
   private stopping: Promise<void> | undefined;
@@ -70,6 +82,7 @@ export class ServiceRuntime {
     await beforeShutdown?.();
     await grpc.shutdown(shutdownGraceMs);
     await this.admin.close();
+    await this.options.release?.();
     logger.info("stopped");
   }
 

@@ -13,16 +13,14 @@ import { coordinatorService } from "./coordinator-service.js";
 import { JobManager } from "./jobs/job-manager.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { ScanCache } from "./scan-cache.js";
+import { ScanJobWork } from "./scan-job-work.js";
 import { createScannerCircuitBreaker } from "./scanner-client/scanner-breaker.js";
 import { ScannerClient } from "./scanner-client/scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
 
 export interface AssembledCoordinator {
   readonly runtime: ServiceRuntime;
-  /**
-   * Stops the service and releases every timer, channel and connection it holds, for a
-   * process that goes on running (a test's); a coordinator process just exits.
-   */
+  /** Stops the service and releases every timer, channel and connection it holds (runtime.stop). */
   close(reason: string): Promise<void>;
 }
 
@@ -50,9 +48,9 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
     pacing: () => fetchPacer.metrics(),
     scannerCircuitOpen: () => scannerBreaker.state !== CircuitState.Closed,
   });
-  const scans: CoordinatorScans = new CoordinatorScans({ market, pacer: fetchPacer, scanner, cache, metrics });
+  const work = new ScanJobWork({ market, pacer: fetchPacer, scanner, cache, metrics });
   const jobs: JobManager = new JobManager({
-    work: scans.runJob,
+    work: work.run,
     maxRunning: config.maxConcurrentScans,
     maxQueued: config.jobQueueSize,
     timeLimitMs: config.requestTimeoutMs,
@@ -61,7 +59,7 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
     retryAfterMs: 1000,
     logger,
   });
-  scans.attach(jobs);
+  const scans = new CoordinatorScans({ jobs, scanner, cache, metrics });
   const feeds = new SpreadFeeds({ market, scanner, logger });
 
   base.grpc.addService(
@@ -81,12 +79,7 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
       feeds.stopWatches();
       jobs.stopAccepting();
     },
-  });
-
-  return {
-    runtime,
-    async close(reason) {
-      await runtime.stop(reason);
+    release: async () => {
       jobs.close();
       feeds.close();
       scanner.close();
@@ -94,5 +87,7 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
       fetchPacer.close();
       await market.close();
     },
-  };
+  });
+
+  return { runtime, close: (reason) => runtime.stop(reason) };
 }

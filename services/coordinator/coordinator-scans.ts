@@ -1,34 +1,18 @@
-// How the coordinator answers a scan: from the cache when it can, otherwise as a job that
-// fetches the chain from the market data provider (paced by the fetch pacer) and
-// has the scanner rank it. Scan, SubmitScan and ScanBatch all come through here.
+// How the coordinator answers a scan: from the cache when it can, otherwise as a job whose
+// work (scan-job-work.ts) fetches the chain and has the scanner rank it. Scan, SubmitScan and
+// ScanBatch all come through here.
 import { status } from "@grpc/grpc-js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { ScanRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { RpcError } from "../common/errors.js";
 import { unlessAborted } from "../common/unless-aborted.js";
 import type { CoordinatorMetrics } from "./coordinator-metrics.js";
 import type { JobManager } from "./jobs/job-manager.js";
 import type { ScanJob } from "./jobs/scan-job.js";
-import type { MarketDataProvider } from "./market/market-data-provider.js";
-import { fetchFailureKind } from "./market/provider-failures.js";
 import type { CachedScan, ScanCache } from "./scan-cache.js";
+import type { ChainScanner } from "./scan-job-work.js";
 import { staleFallback } from "./scanner-client/stale-fallback.js";
-
-/** What the coordinator needs of the pacer of its chain fetches. */
-export interface FetchPacer {
-  acquire(options?: { priority?: number; signal?: AbortSignal }): Promise<{ queueTimeMs: number }>;
-  /** `success` false only for a failure of the provider itself (see provider-failures.ts). */
-  recordRequest(outcome: { duration: number; success: boolean; queueTime: number }): void;
-}
-
-/** What the coordinator needs of the scanner client. */
-export interface ChainScanner {
-  scan(request: ScanRequest, options?: { signal?: AbortSignal }): Promise<ScanResult>;
-  /** Throws the UNAVAILABLE a scan would get now without reaching the scanner (its circuit is open). */
-  refuseWhileCircuitOpen(): void;
-}
 
 export interface ScanAnswer {
   readonly result: ScanResult;
@@ -41,32 +25,24 @@ export interface ScanAnswer {
 }
 
 export interface CoordinatorScansOptions {
-  readonly market: MarketDataProvider;
-  readonly pacer: FetchPacer;
-  readonly scanner: ChainScanner;
+  /** Runs what the cache cannot answer, as ScanJobWork (scan-job-work.ts). */
+  readonly jobs: JobManager;
+  readonly scanner: Pick<ChainScanner, "refuseWhileCircuitOpen">;
   readonly cache: ScanCache;
   readonly metrics: CoordinatorMetrics;
-  /** When results are stored and how old they are, epoch milliseconds (tests move it); Date.now unless given. */
+  /** How old a stored result is now, epoch milliseconds (tests move it); Date.now unless given. */
   readonly now?: () => number;
 }
 
 export class CoordinatorScans {
-  private jobManager: JobManager | undefined;
-
   constructor(private readonly options: CoordinatorScansOptions) {}
 
   private now(): number {
     return this.options.now ? this.options.now() : Date.now();
   }
 
-  /** The job manager runs `runJob`; it is made after this, so it is attached here. */
-  attach(jobs: JobManager): void {
-    this.jobManager = jobs;
-  }
-
   private get jobs(): JobManager {
-    if (!this.jobManager) throw new Error("CoordinatorScans used before a job manager was attached");
-    return this.jobManager;
+    return this.options.jobs;
   }
 
   /**
@@ -133,36 +109,6 @@ export class CoordinatorScans {
     });
     return job;
   }
-
-  /** A job's work: the chain from the market, paced, then the scanner's ranking of it, cached. */
-  readonly runJob = async (job: Pick<ScanJob, "id" | "symbol" | "query" | "key">, signal: AbortSignal): Promise<ScanResult> => {
-    const { market, pacer, scanner, cache, metrics } = this.options;
-    const started = performance.now();
-    try {
-      // Before the market: while the circuit is open a chain fetched (and, from IBKR, paced)
-      // would only be thrown away.
-      scanner.refuseWhileCircuitOpen();
-      const { queueTimeMs } = await pacer.acquire({ signal });
-      const fetchStarted = performance.now();
-      let chain;
-      try {
-        metrics.chainFetched();
-        chain = await market.fetchChain({ symbol: job.symbol, query: job.query, signal });
-        pacer.recordRequest({ duration: performance.now() - fetchStarted, success: true, queueTime: queueTimeMs });
-      } catch (error) {
-        // Only the provider's own failures count against it: a caller's unknown symbol must
-        // not slow everyone's scans.
-        const kind = fetchFailureKind(error, signal);
-        if (kind !== "abandoned") pacer.recordRequest({ duration: performance.now() - fetchStarted, success: kind === "answered", queueTime: queueTimeMs });
-        throw error;
-      }
-      const result = await scanner.scan(ScanRequest.fromPartial({ symbol: job.symbol, chain, query: job.query }), { signal });
-      cache.set(job.key, { result, jobId: job.id, storedAt: this.now() });
-      return result;
-    } finally {
-      metrics.jobRan((performance.now() - started) / 1000);
-    }
-  };
 }
 
 /** A finished job's result, or the error its callers get. */

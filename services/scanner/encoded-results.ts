@@ -1,8 +1,8 @@
 // A scan result travels in its wire form: from the worker that made it, to every Scan caller
 // and watcher who is sent it. Each result object keeps the bytes it was decoded from, so
 // that the main thread never encodes a result a second time.
-import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { FIELDS, fieldOccurrences } from "./wire.js";
 
 const encodings = new WeakMap<ScanResult, Uint8Array>();
 const spreadSections = new WeakMap<ScanResult, Buffer>();
@@ -25,8 +25,6 @@ export function encodedScanResult(result: ScanResult): Uint8Array {
   return bytes;
 }
 
-const SPREADS_FIELD = 2;
-
 /**
  * The wire form of the result's spreads (every `spreads` field, in order): equal bytes, the
  * same top N with the same figures. Read out of the encoding without decoding it.
@@ -34,16 +32,7 @@ const SPREADS_FIELD = 2;
 export function encodedSpreads(result: ScanResult): Buffer {
   let section = spreadSections.get(result);
   if (!section) {
-    const bytes = encodedScanResult(result);
-    const reader = new BinaryReader(bytes);
-    const parts: Uint8Array[] = [];
-    while (reader.pos < reader.len) {
-      const start = reader.pos;
-      const [field, wireType] = reader.tag();
-      reader.skip(wireType, field);
-      if (field === SPREADS_FIELD) parts.push(bytes.subarray(start, reader.pos));
-    }
-    section = Buffer.concat(parts);
+    section = Buffer.concat(fieldOccurrences(encodedScanResult(result), FIELDS.resultSpreads, { withTag: true }));
     spreadSections.set(result, section);
   }
   return section;

@@ -116,6 +116,11 @@ export class ScanPool {
     await this.pool.destroy();
   }
 
+  /** Worker threads alive now: the configured count while open, none once closed. */
+  get liveThreads(): number {
+    return this.pool.threads.length;
+  }
+
   /** Runs `scan` counted; a refused call throws at once, so no caller ever shares a refusal. */
   private counted(admission: Admission, scan: () => Promise<ScanResult>): Promise<ScanResult> {
     const limited = admission === "limited";

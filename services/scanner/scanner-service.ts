@@ -1,7 +1,6 @@
 // spreadscan.scanner.v1.ScannerService over gRPC: each handler checks what only the wire can
 // get wrong (symbols, presence, enum values), then hands the rest to the SpreadScanner.
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import {
   ScannerServiceService,
@@ -21,6 +20,7 @@ import { serverStreamHandler, unaryHandler, type HandlerOptions, type StreamSink
 import { encodedScanResult } from "./encoded-results.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
 import type { SpreadScanner } from "./spread-scanner.js";
+import { scanResponseBytes, sentChainBytes, watchResponseBytes } from "./wire.js";
 
 const MAX_WATCH_INTERVAL_MS = 3_600_000;
 const UPDATE_MODES = new Set([UpdateMode.UPDATE_MODE_UNSPECIFIED, UpdateMode.UPDATE_MODE_REPLACE, UpdateMode.UPDATE_MODE_MERGE]);
@@ -53,78 +53,20 @@ function responseFor(result: ScanResult): ScanResponse {
   return response;
 }
 
-/** An embedded message field's tag and length: what goes before its bytes. */
-function fieldHead(writer: BinaryWriter, field: number, length: number): BinaryWriter {
-  return writer.uint32((field << 3) | 2).uint32(length);
-}
-
-/** A ScanResponse in its wire form: byte for byte ScanResponse.encode, with the result spliced in. */
+/** A ScanResponse in its wire form, made once per response object. */
 export function encodeScanResponse(response: ScanResponse): Buffer {
   let encoded = encodedResponses.get(response);
   if (!encoded) {
-    if (response.result) {
-      const result = encodedScanResult(response.result);
-      encoded = Buffer.concat([fieldHead(new BinaryWriter(), 1, result.length).finish(), result]);
-    } else {
-      encoded = Buffer.from(ScanResponse.encode(response).finish());
-    }
+    encoded = response.result ? scanResponseBytes(encodedScanResult(response.result)) : Buffer.from(ScanResponse.encode(response).finish());
     encodedResponses.set(response, encoded);
   }
   return encoded;
 }
 
-const varintLength = (value: number | bigint): number => {
-  let length = 1;
-  for (let rest = BigInt(value) >> 7n; rest > 0n; rest >>= 7n) length++;
-  return length;
-};
-
-/** Writes `value` as a base-128 varint at `offset`; returns the offset after it. */
-function writeVarint(buffer: Buffer, offset: number, value: number | bigint): number {
-  let rest = BigInt(value);
-  while (rest >= 0x80n) {
-    buffer[offset++] = Number(rest & 0x7fn) | 0x80;
-    rest >>= 7n;
-  }
-  buffer[offset++] = Number(rest);
-  return offset;
-}
-
-/**
- * A WatchSpreadsResponse in its wire form, byte for byte what WatchSpreadsResponse.encode
- * writes, but with the result (the bulk of it, shared by every watcher of a query) copied in
- * from its wire form: an embedded message is written exactly as bytes are. One buffer per
- * message, since every watcher gets one for every change.
- */
+/** A WatchSpreadsResponse in its wire form, its result's bytes copied in rather than encoded again. */
 export function encodeWatchResponse(response: WatchSpreadsResponse): Buffer {
   const update = response.update;
-  if (!update?.result) return Buffer.from(WatchSpreadsResponse.encode(response).finish());
-  const result = encodedScanResult(update.result);
-  const ids = [...update.addedIds.map((id) => ({ tag: 34, id })), ...update.removedIds.map((id) => ({ tag: 42, id }))];
-  const idLengths = ids.map(({ id }) => Buffer.byteLength(id));
-  let updateLength = (update.sequence !== 0n ? 1 + varintLength(update.sequence) : 0) + (update.initial ? 2 : 0) + 1 + varintLength(result.length) + result.length;
-  for (const length of idLengths) updateLength += 1 + varintLength(length) + length;
-  const message = Buffer.allocUnsafe(1 + varintLength(updateLength) + updateLength);
-  message[0] = 10;
-  let offset = writeVarint(message, 1, updateLength);
-  if (update.sequence !== 0n) {
-    message[offset++] = 8;
-    offset = writeVarint(message, offset, update.sequence);
-  }
-  if (update.initial) {
-    message[offset++] = 16;
-    message[offset++] = 1;
-  }
-  message[offset++] = 26;
-  offset = writeVarint(message, offset, result.length);
-  message.set(result, offset);
-  offset += result.length;
-  ids.forEach(({ tag, id }, index) => {
-    message[offset++] = tag;
-    offset = writeVarint(message, offset, idLengths[index] ?? 0);
-    offset += message.write(id, offset, "utf8");
-  });
-  return message;
+  return update?.result ? watchResponseBytes(update, encodedScanResult(update.result)) : Buffer.from(WatchSpreadsResponse.encode(response).finish());
 }
 
 // The chain of each UpdateChainRequest as it arrived: repeats are told by these bytes, so
@@ -134,15 +76,8 @@ const sentChains = new WeakMap<UpdateChainRequest, Uint8Array>();
 /** Decodes an UpdateChainRequest, keeping the bytes of its chain when it came in one piece. */
 export function decodeUpdateChainRequest(bytes: Buffer): UpdateChainRequest {
   const request = UpdateChainRequest.decode(bytes);
-  const reader = new BinaryReader(bytes);
-  const chains: Uint8Array[] = [];
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === WireType.LengthDelimited) chains.push(reader.bytes());
-    else reader.skip(wireType, field);
-  }
-  // A chain sent in several pieces is merged by the decoder; its pieces are not its bytes.
-  if (chains.length === 1 && chains[0]) sentChains.set(request, chains[0]);
+  const chain = sentChainBytes(bytes);
+  if (chain) sentChains.set(request, chain);
   return request;
 }
 

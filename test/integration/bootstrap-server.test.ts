@@ -133,9 +133,25 @@ describe("a service built by the bootstrap", () => {
     metadata.set("x-spreadscan-client", "someone-else");
     metadata.set(REQUEST_ID_KEY, "x".repeat(500));
     const outcome = await callUnary(scan, scanRequest("WHOAMI"), { metadata });
-    const [caller, requestId] = (outcome.response?.result?.symbol ?? "").split(" / ");
+    const [caller, requestId, scopes] = (outcome.response?.result?.symbol ?? "").split(" / ");
     expect(caller).toBe("address 127.0.0.1");
     expect(requestId).toMatch(UUID);
+    // Keys are off here: every caller may do everything.
+    expect(scopes).toBe("scan,admin");
+  });
+
+  it("tells the handler when the call must be answered by: the caller's deadline, or the server's time limit when it comes first", async () => {
+    const sent = Date.now();
+    const withDeadline = await callUnary(scan, scanRequest("WHOAMI"), { deadlineMs: 5_000 });
+    const callerDeadline = Number((withDeadline.response?.result?.symbol ?? "").split(" / ")[3]);
+    // grpc-js sends the deadline as a timeout the server counts from the call's arrival.
+    expect(callerDeadline).toBeGreaterThan(sent);
+    expect(callerDeadline).toBeLessThanOrEqual(Date.now() + 5_000);
+    const withoutDeadline = await callUnary(scan, scanRequest("WHOAMI"));
+    const serverDeadline = Number((withoutDeadline.response?.result?.symbol ?? "").split(" / ")[3]);
+    // The echo server's REQUEST_TIMEOUT is 30 s: far later than the caller's 5 s above.
+    expect(serverDeadline).toBeGreaterThan(callerDeadline + 20_000);
+    expect(serverDeadline).toBeLessThanOrEqual(Date.now() + 30_000);
   });
 
   it("writes one log line per call with method, status, duration, peer and request id", async () => {

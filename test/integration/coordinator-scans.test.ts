@@ -19,6 +19,7 @@ import { durationOf } from "../../services/coordinator/jobs/scan-job.js";
 import type { ChainRequest } from "../../services/coordinator/market/market-data-provider.js";
 import { SimulatedMarket } from "../../services/coordinator/market/simulated-market.js";
 import { ScanCache } from "../../services/coordinator/scan-cache.js";
+import { ScanJobWork } from "../../services/coordinator/scan-job-work.js";
 import { createScannerCircuitBreaker } from "../../services/coordinator/scanner-client/scanner-breaker.js";
 import { ScannerClient } from "../../services/coordinator/scanner-client/scanner-client.js";
 import { startFlakyScanner } from "../fixtures/flaky-scanner.js";
@@ -58,9 +59,10 @@ function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs 
     pacing: () => pacer.metrics(),
     scannerCircuitOpen: () => breaker.state !== CircuitState.Closed,
   });
-  const scans = new CoordinatorScans({ market, pacer, scanner, cache: new ScanCache(cacheTtlMs, staleMaxAgeMs), metrics, ...(now ? { now } : {}) });
+  const cache = new ScanCache(cacheTtlMs, staleMaxAgeMs);
+  const work = new ScanJobWork({ market, pacer, scanner, cache, metrics, ...(now ? { now } : {}) });
   const jobs: JobManager = new JobManager({
-    work: scans.runJob,
+    work: work.run,
     maxRunning: 4,
     maxQueued: 10,
     timeLimitMs: 10_000,
@@ -69,7 +71,7 @@ function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs 
     retryAfterMs: 1000,
     logger: pino({ level: "silent" }),
   });
-  scans.attach(jobs);
+  const scans = new CoordinatorScans({ jobs, scanner, cache, metrics, ...(now ? { now } : {}) });
   cleanups.push(() => market.close(), () => scanner.close());
   const answer = (symbol: string, bypassCache: boolean): Promise<ScanAnswer | RpcError> =>
     scans.scan(symbol, QUERY, `${symbol}:key`, { bypassCache, signal: new AbortController().signal }).catch((error: unknown) =>

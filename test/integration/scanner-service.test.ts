@@ -55,7 +55,7 @@ const update = (chain: OptionChain, mode = UpdateMode.UPDATE_MODE_REPLACE) =>
 /** Scans evaluated so far (cache misses), from the Prometheus histogram. */
 async function evaluations(): Promise<number> {
   const text = await registry.getSingleMetricAsString("spreadscan_scan_duration_seconds");
-  return Number(/^spreadscan_scan_duration_seconds_count (\d+)$/m.exec(text)?.[1] ?? 0);
+  return Number(/^spreadscan_scan_duration_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
 /** Reads a stream's messages one at a time, in order. */

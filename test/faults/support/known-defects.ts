@@ -31,7 +31,7 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
   "KD-2": {
     title: "An open circuit does not fail fast: every scan still fetches and prices its chain first",
     detail:
-      "CoordinatorScans.runJob takes a market-data pacing token and fetches the chain (0.6–2.2 MB, 20–120 ms of pricing) before the " +
+      "ScanJobWork.run takes a market-data pacing token and fetches the chain (0.6–2.2 MB, 20–120 ms of pricing) before the " +
       "scanner client consults its circuit. While the scanner is down every scan pays that, and with IBKR would spend paced market-data " +
       "requests for nothing; under load the \"fast\" UNAVAILABLE took up to 1.3–2.2 s in suite 1.",
     fixed:

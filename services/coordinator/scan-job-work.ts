@@ -1,0 +1,72 @@
+// A scan job's work: the chain from the market data provider, paced by the fetch pacer,
+// then the scanner's ranking of it, stored in the cache. The job manager runs it;
+// it needs nothing of the job manager, so the two are made in order, without a cycle.
+import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { ScanRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import type { CoordinatorMetrics } from "./coordinator-metrics.js";
+import type { ScanJob } from "./jobs/scan-job.js";
+import type { MarketDataProvider } from "./market/market-data-provider.js";
+import { fetchFailureKind } from "./market/provider-failures.js";
+import type { ScanCache } from "./scan-cache.js";
+
+/** What the coordinator needs of the pacer of its chain fetches. */
+export interface FetchPacer {
+  acquire(options?: { priority?: number; signal?: AbortSignal }): Promise<{ queueTimeMs: number }>;
+  /** `success` false only for a failure of the provider itself (see provider-failures.ts). */
+  recordRequest(outcome: { duration: number; success: boolean; queueTime: number }): void;
+}
+
+/** What the coordinator needs of the scanner client. */
+export interface ChainScanner {
+  scan(request: ScanRequest, options?: { signal?: AbortSignal }): Promise<ScanResult>;
+  /** Throws the UNAVAILABLE a scan would get now without reaching the scanner (its circuit is open). */
+  refuseWhileCircuitOpen(): void;
+}
+
+export interface ScanJobWorkOptions {
+  readonly market: MarketDataProvider;
+  readonly pacer: FetchPacer;
+  readonly scanner: ChainScanner;
+  readonly cache: ScanCache;
+  readonly metrics: CoordinatorMetrics;
+  /** When results are stored, epoch milliseconds (tests move it); Date.now unless given. */
+  readonly now?: () => number;
+}
+
+export class ScanJobWork {
+  constructor(private readonly options: ScanJobWorkOptions) {}
+
+  private now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
+  /** One job's work: the job manager's `work`. */
+  readonly run = async (job: Pick<ScanJob, "id" | "symbol" | "query" | "key">, signal: AbortSignal): Promise<ScanResult> => {
+    const { market, pacer, scanner, cache, metrics } = this.options;
+    const started = performance.now();
+    try {
+      // Before the market: while the circuit is open a chain fetched (and, from IBKR, paced)
+      // would only be thrown away.
+      scanner.refuseWhileCircuitOpen();
+      const { queueTimeMs } = await pacer.acquire({ signal });
+      const fetchStarted = performance.now();
+      let chain;
+      try {
+        metrics.chainFetched();
+        chain = await market.fetchChain({ symbol: job.symbol, query: job.query, signal });
+        pacer.recordRequest({ duration: performance.now() - fetchStarted, success: true, queueTime: queueTimeMs });
+      } catch (error) {
+        // Only the provider's own failures count against it: a caller's unknown symbol must
+        // not slow everyone's scans.
+        const kind = fetchFailureKind(error, signal);
+        if (kind !== "abandoned") pacer.recordRequest({ duration: performance.now() - fetchStarted, success: kind === "answered", queueTime: queueTimeMs });
+        throw error;
+      }
+      const result = await scanner.scan(ScanRequest.fromPartial({ symbol: job.symbol, chain, query: job.query }), { signal });
+      cache.set(job.key, { result, jobId: job.id, storedAt: this.now() });
+      return result;
+    } finally {
+      metrics.jobRan((performance.now() - started) / 1000);
+    }
+  };
+}

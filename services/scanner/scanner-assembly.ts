@@ -1,0 +1,76 @@
+// The scanner's parts wired together on a service base, from its configuration: what
+// main.ts runs as a process, and what tests and benchmarks run in theirs
+// (test/support/in-process-scanner.ts), so that the two cannot drift apart.
+import type { ServiceBase } from "../common/service-base.js";
+import { ServiceRuntime } from "../common/service-runtime.js";
+import { ChainStore } from "./chain-store.js";
+import type { ScannerConfig } from "./config.js";
+import { ScanPool } from "./scan-pool.js";
+import { ScannerMetrics } from "./scanner-metrics.js";
+import { scannerService, scannerServiceDefinition } from "./scanner-service.js";
+import { SpreadScanner, type WatchClock } from "./spread-scanner.js";
+
+/** What a scan refused for want of a slot tells its caller to wait before retrying, milliseconds. */
+export const SCAN_RETRY_AFTER_MS = 1000;
+
+export interface ScannerAssemblyOptions {
+  /** What watches pace their messages by; the wall clock unless given (tests move their own). */
+  readonly clock?: WatchClock;
+  /** SCAN_RETRY_AFTER_MS unless given. */
+  readonly retryAfterMs?: number;
+}
+
+export interface AssembledScanner {
+  readonly runtime: ServiceRuntime;
+  readonly store: ChainStore;
+  readonly metrics: ScannerMetrics;
+  readonly pool: ScanPool;
+  readonly scanner: SpreadScanner;
+  /** Stops the service and releases its timers and worker threads (runtime.stop). */
+  close(reason: string): Promise<void>;
+}
+
+export function assembleScanner(config: ScannerConfig, base: ServiceBase, options: ScannerAssemblyOptions = {}): AssembledScanner {
+  const store = new ChainStore(config.cacheTtlMs);
+  const metrics = new ScannerMetrics(base.registry, () => store.size);
+  const pool = new ScanPool({
+    maxConcurrentScans: config.maxConcurrentScans,
+    maxQueuedScans: config.scanQueueSize,
+    retryAfterMs: options.retryAfterMs ?? SCAN_RETRY_AFTER_MS,
+  });
+  const scanner = new SpreadScanner({
+    store,
+    pool,
+    metrics,
+    resultCacheEntries: config.resultCacheEntries,
+    defaultWatchIntervalMs: config.watchMinIntervalMs,
+    clock: options.clock,
+  });
+  base.grpc.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger: base.logger, requestTimeoutMs: config.requestTimeoutMs }), {
+    adminMethods: ["UpdateChain"],
+  });
+
+  const runtime = new ServiceRuntime({
+    ...base,
+    listen: config,
+    shutdownGraceMs: config.shutdownGraceMs,
+    metricsJson: () => {
+      const snapshot = metrics.snapshot();
+      return {
+        total_requests: Number(snapshot.totalRequests),
+        cache_hits: Number(snapshot.cacheHits),
+        average_filter_time: snapshot.averageFilterTime,
+        active_scans: snapshot.activeScans,
+        error_rate: snapshot.errorRate,
+      };
+    },
+    // Watches end with UNAVAILABLE at once; unary scans in flight finish within the grace period.
+    beforeShutdown: () => scanner.stopWatches(),
+    release: async () => {
+      store.close();
+      await pool.close();
+    },
+  });
+
+  return { runtime, store, metrics, pool, scanner, close: (reason) => runtime.stop(reason) };
+}
