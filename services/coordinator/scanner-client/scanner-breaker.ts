@@ -11,7 +11,6 @@ import {
   type CircuitBreakerPolicy,
   type IBreaker,
   type IDefaultPolicyContext,
-  type IDisposable,
 } from "cockatiel";
 import { RpcError } from "../../common/errors.js";
 import { isBreakerFailureCode } from "./scanner-errors.js";
@@ -54,7 +53,6 @@ export class ScannerBreaker {
   readonly policy: CircuitBreakerPolicy;
   readonly halfOpenAfterMs: number;
   private openedAt: number | undefined;
-  private readonly subscriptions: IDisposable[];
 
   constructor({ threshold, halfOpenAfterMs }: ScannerBreakerOptions) {
     if (!Number.isInteger(threshold) || threshold < 1) throw new RangeError(`threshold must be a whole number of at least 1, got ${threshold}`);
@@ -63,14 +61,13 @@ export class ScannerBreaker {
       halfOpenAfter: halfOpenAfterMs,
       breaker: new FailureRateBreaker(threshold),
     });
-    this.subscriptions = [
-      this.policy.onBreak(() => {
-        this.openedAt = Date.now();
-      }),
-      this.policy.onReset(() => {
-        this.openedAt = undefined;
-      }),
-    ];
+    // Listeners of the breaker's own policy: they live exactly as long as it does.
+    this.policy.onBreak(() => {
+      this.openedAt = Date.now();
+    });
+    this.policy.onReset(() => {
+      this.openedAt = undefined;
+    });
   }
 
   get state(): CircuitState {
@@ -85,10 +82,6 @@ export class ScannerBreaker {
   describeOpen(now = Date.now()): OpenCircuit {
     if (this.state === CircuitState.Isolated || this.openedAt === undefined) return {};
     return { msUntilHalfOpen: Math.max(1, Math.ceil(this.openedAt + this.halfOpenAfterMs - now)) };
-  }
-
-  dispose(): void {
-    for (const subscription of this.subscriptions) subscription.dispose();
   }
 }
 

@@ -54,4 +54,14 @@ describe("the scanner's circuit breaker", () => {
     await fail(10 * THRESHOLD, invalidArgument([{ field: "symbol", description: "must not be empty" }]));
     expect(breaker.state).toBe(CircuitState.Closed);
   });
+
+  it("says when it lets a probe through, from its own events", async () => {
+    const { breaker, fail } = breakerUnderTest();
+    expect(breaker.describeOpen()).toEqual({});
+    await fail(THRESHOLD);
+    const { msUntilHalfOpen } = breaker.describeOpen();
+    expect(msUntilHalfOpen).toBeGreaterThan(59_000);
+    expect(msUntilHalfOpen).toBeLessThanOrEqual(60_000);
+    expect(breaker.describeOpen(Date.now() + 60_000).msUntilHalfOpen).toBe(1);
+  });
 });
