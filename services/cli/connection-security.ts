@@ -2,9 +2,10 @@
 // TLS and API key flags, the credentials and interceptors built from them, and the hints that
 // say which of those flags to change when a handshake or a key is refused.
 import { isIP } from "node:net";
-import { InterceptingCall, status as GrpcStatus, type ChannelCredentials, type Interceptor, type ServiceError } from "@grpc/grpc-js";
+import { status as GrpcStatus, type ChannelCredentials, type Interceptor, type ServiceError } from "@grpc/grpc-js";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { channelCredentials, readPem, tlsChannelOptions, type ClientTls } from "../common/tls.js";
+import { clientCredentials, type ClientCredentials } from "../common/client-credentials.js";
+import { readPem, type ClientTls } from "../common/tls.js";
 import { UsageError } from "./usage-error.js";
 
 export const CA_FILE_ENV = "SPREADSCAN_CA_FILE";
@@ -104,17 +105,6 @@ export interface ConnectionSecurity {
   readonly sendsApiKey: boolean;
 }
 
-/** Adds `authorization: Bearer <key>` to every call, unary and streaming, of a client. */
-function bearerInterceptor(apiKey: string): Interceptor {
-  return (options, nextCall) =>
-    new InterceptingCall(nextCall(options), {
-      start(metadata, listener, next) {
-        metadata.set("authorization", `Bearer ${apiKey}`);
-        next(metadata, listener);
-      },
-    });
-}
-
 /**
  * Node warns (DEP0123) whenever a TLS connection is made to an IP address, because grpc-js
  * sends the address as the server name; the certificate is still checked against it. The
@@ -159,9 +149,9 @@ export function connectionSecurity(address: string, options: SecurityOptions): C
   const tls = options.tls === true || ca !== undefined || cert !== undefined || serverName !== undefined;
 
   const clientTls: ClientTls | undefined = tls ? { ca: ca?.contents, certificate: cert?.contents, privateKey: key?.contents, serverName } : undefined;
-  let channel: ChannelCredentials;
+  let secured: ClientCredentials;
   try {
-    channel = channelCredentials(clientTls);
+    secured = clientCredentials(clientTls, apiKey === "" ? undefined : apiKey);
   } catch (error) {
     // OpenSSL's reason ("key values mismatch", "no start line"): it never quotes the files.
     const files = [ca && `--ca ${ca.path}`, cert && `--cert ${cert.path}`, key && `--key ${key.path}`].filter(Boolean).join(", ");
@@ -170,9 +160,9 @@ export function connectionSecurity(address: string, options: SecurityOptions): C
   if (tls && serverName === undefined && isIP(hostOf(address)) !== 0) muteIpServerNameWarning();
 
   return {
-    credentials: channel,
-    channelOptions: tlsChannelOptions(clientTls),
-    interceptors: apiKey === "" ? [] : [bearerInterceptor(apiKey)],
+    credentials: secured.credentials,
+    channelOptions: secured.channelOptions,
+    interceptors: secured.interceptors,
     tls,
     ...(ca ? { caPath: ca.path } : {}),
     ...(cert ? { certPath: cert.path } : {}),

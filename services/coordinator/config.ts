@@ -70,7 +70,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   readonly scanCacheTtlMs: number;
   /** How old a result may be to answer, marked stale, while the scanner or market is unavailable, milliseconds; 0: never. */
   readonly staleResultMaxAgeMs: number;
-  readonly backpressure: {
+  /** Pacing of the chain fetches every scan shares (BACKPRESSURE_STRATEGY, REQUESTS_PER_SECOND, BURST_SIZE: legacy names kept). */
+  readonly pacing: {
     readonly strategy: "token-bucket" | "sliding-window" | "fixed-window" | "adaptive";
     readonly requestsPerSecond: number;
     readonly burstSize: number;
@@ -125,7 +126,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
     jobRetentionMs: values.JOB_RETENTION,
     scanCacheTtlMs: values.SCAN_CACHE_TTL,
     staleResultMaxAgeMs: values.STALE_RESULT_MAX_AGE,
-    backpressure: {
+    pacing: {
       strategy: values.BACKPRESSURE_STRATEGY,
       requestsPerSecond: values.REQUESTS_PER_SECOND,
       burstSize: values.BURST_SIZE,

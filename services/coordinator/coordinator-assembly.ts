@@ -5,7 +5,7 @@ import { CircuitState } from "cockatiel";
 import { CoordinatorServiceService } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import type { ServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
-import { BackpressureHandler } from "./backpressure/index.js";
+import { Pacer } from "./pacing/index.js";
 import type { CoordinatorConfig } from "./config.js";
 import { CoordinatorMetrics } from "./coordinator-metrics.js";
 import { CoordinatorScans } from "./coordinator-scans.js";
@@ -14,8 +14,8 @@ import { JobManager } from "./jobs/job-manager.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { ScanCache } from "./scan-cache.js";
 import { ScanJobWork } from "./scan-job-work.js";
-import { createScannerCircuitBreaker } from "./scanner-breaker.js";
-import { ScannerClient } from "./scanner-client.js";
+import { createScannerCircuitBreaker } from "./scanner-client/scanner-breaker.js";
+import { ScannerClient } from "./scanner-client/scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
 
 export interface AssembledCoordinator {
@@ -26,7 +26,7 @@ export interface AssembledCoordinator {
 
 export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase, market: MarketDataProvider): AssembledCoordinator {
   const { logger } = base;
-  const backpressure = new BackpressureHandler(config.backpressure);
+  const fetchPacer = new Pacer(config.pacing);
   // The coordinator's one circuit breaker: it guards the scanner, and GetMetrics reports it.
   const scannerBreaker = createScannerCircuitBreaker(config.scanner.circuitBreaker);
   const scanner = new ScannerClient({
@@ -45,10 +45,10 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
     runningJobs: () => jobs.runningCount,
     queuedJobs: () => jobs.queuedCount,
     activeFeeds: () => feeds.size,
-    backpressure: () => backpressure.metrics(),
+    pacing: () => fetchPacer.metrics(),
     scannerCircuitOpen: () => scannerBreaker.state !== CircuitState.Closed,
   });
-  const work = new ScanJobWork({ market, pacer: backpressure, scanner, cache, metrics });
+  const work = new ScanJobWork({ market, pacer: fetchPacer, scanner, cache, metrics });
   const jobs: JobManager = new JobManager({
     work: work.run,
     maxRunning: config.maxConcurrentScans,
@@ -84,7 +84,7 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
       feeds.close();
       scanner.close();
       cache.close();
-      backpressure.close();
+      fetchPacer.close();
       await market.close();
     },
   });

@@ -3,8 +3,11 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { GetMetricsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 
-/** What the backpressure handler reports: the pacing part of the original design's `backpressure` block. */
-export interface BackpressureSnapshot {
+/**
+ * What the fetch pacer reports: the pacing part of the original design's metrics block, still
+ * called `backpressure` on the wire and in the spreadscan_backpressure_* gauges (legacy names kept).
+ */
+export interface PacingSnapshot {
   readonly currentQps: number;
   /** Milliseconds. */
   readonly averageResponseTime: number;
@@ -14,7 +17,7 @@ export interface BackpressureSnapshot {
 export interface CoordinatorMetricsSources {
   readonly runningJobs: () => number;
   readonly queuedJobs: () => number;
-  readonly backpressure: () => BackpressureSnapshot;
+  readonly pacing: () => PacingSnapshot;
   /** Whether the circuit to the scanner is anything but closed: the block's `circuit_breaker_open`. */
   readonly scannerCircuitOpen: () => boolean;
   readonly activeFeeds: () => number;
@@ -70,22 +73,22 @@ export class CoordinatorMetrics {
         this.set(sources.activeFeeds());
       },
     });
-    const backpressure = (pick: (snapshot: BackpressureSnapshot) => number) =>
+    const pacing = (pick: (snapshot: PacingSnapshot) => number) =>
       function collect(this: Gauge) {
-        this.set(pick(sources.backpressure()));
+        this.set(pick(sources.pacing()));
       };
-    new Gauge({ name: "spreadscan_backpressure_qps", help: "Requests granted per second, recently.", registers: [registry], collect: backpressure((b) => b.currentQps) });
+    new Gauge({ name: "spreadscan_backpressure_qps", help: "Requests granted per second, recently.", registers: [registry], collect: pacing((b) => b.currentQps) });
     new Gauge({
       name: "spreadscan_backpressure_response_seconds",
       help: "Average response time of recent paced requests, seconds.",
       registers: [registry],
-      collect: backpressure((b) => b.averageResponseTime / 1000),
+      collect: pacing((b) => b.averageResponseTime / 1000),
     });
     new Gauge({
       name: "spreadscan_backpressure_rate",
-      help: "Requests per second the backpressure handler grants now (moves under the adaptive strategy).",
+      help: "Requests per second the fetch pacer grants now (moves under the adaptive strategy).",
       registers: [registry],
-      collect: backpressure((b) => b.adaptiveRate),
+      collect: pacing((b) => b.adaptiveRate),
     });
     new Gauge({
       name: "spreadscan_circuit_breaker_open",
@@ -123,7 +126,7 @@ export class CoordinatorMetrics {
   }
 
   snapshot(): GetMetricsResponse {
-    const backpressure = this.sources.backpressure();
+    const pacing = this.sources.pacing();
     return {
       totalScans: BigInt(this.total),
       successfulScans: BigInt(this.succeeded),
@@ -133,10 +136,10 @@ export class CoordinatorMetrics {
       activeJobs: this.sources.runningJobs(),
       queuedJobs: this.sources.queuedJobs(),
       backpressure: {
-        currentQps: backpressure.currentQps,
-        averageResponseTime: backpressure.averageResponseTime / 1000,
+        currentQps: pacing.currentQps,
+        averageResponseTime: pacing.averageResponseTime / 1000,
         circuitBreakerOpen: this.sources.scannerCircuitOpen(),
-        adaptiveRate: backpressure.adaptiveRate,
+        adaptiveRate: pacing.adaptiveRate,
       },
     };
   }

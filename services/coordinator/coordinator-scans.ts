@@ -12,6 +12,7 @@ import type { JobManager } from "./jobs/job-manager.js";
 import type { ScanJob } from "./jobs/scan-job.js";
 import type { CachedScan, ScanCache } from "./scan-cache.js";
 import type { ChainScanner } from "./scan-job-work.js";
+import { staleFallback } from "./scanner-client/stale-fallback.js";
 
 export interface ScanAnswer {
   readonly result: ScanResult;
@@ -76,14 +77,9 @@ export class CoordinatorScans {
     }
   }
 
-  /**
-   * The original design's graceful degradation: while the scanner or the market is
-   * unavailable (its circuit open, say), the last result of the same scan, if it is recent
-   * enough, marked stale with its age.
-   */
+  /** The last result of the same scan, marked stale, when its source is unavailable (see stale-fallback.ts). */
   private staleAnswer(key: string, error: unknown): ScanAnswer | undefined {
-    if (!(error instanceof RpcError) || error.code !== status.UNAVAILABLE) return undefined;
-    const last = this.options.cache.lastResult(key);
+    const last = staleFallback(this.options.cache, key, error);
     if (!last) return undefined;
     return { result: last.result, cacheHit: true, jobId: last.jobId, stale: true, ageMs: this.ageOf(last) };
   }

@@ -1,5 +1,5 @@
-// A scan job's work: the chain from the market data provider, paced by the backpressure
-// handler, then the scanner's ranking of it, stored in the cache. The job manager runs it;
+// A scan job's work: the chain from the market data provider, paced by the fetch pacer,
+// then the scanner's ranking of it, stored in the cache. The job manager runs it;
 // it needs nothing of the job manager, so the two are made in order, without a cycle.
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { ScanRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
@@ -9,8 +9,8 @@ import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { fetchFailureKind } from "./market/provider-failures.js";
 import type { ScanCache } from "./scan-cache.js";
 
-/** What the coordinator needs of the backpressure handler. */
-export interface Pacer {
+/** What the coordinator needs of the pacer of its chain fetches. */
+export interface FetchPacer {
   acquire(options?: { priority?: number; signal?: AbortSignal }): Promise<{ queueTimeMs: number }>;
   /** `success` false only for a failure of the provider itself (see provider-failures.ts). */
   recordRequest(outcome: { duration: number; success: boolean; queueTime: number }): void;
@@ -25,7 +25,7 @@ export interface ChainScanner {
 
 export interface ScanJobWorkOptions {
   readonly market: MarketDataProvider;
-  readonly pacer: Pacer;
+  readonly pacer: FetchPacer;
   readonly scanner: ChainScanner;
   readonly cache: ScanCache;
   readonly metrics: CoordinatorMetrics;

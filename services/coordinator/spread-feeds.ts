@@ -17,6 +17,7 @@ import {
   type UpdateChainResponse,
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { BackoffSequence } from "../common/backoff.js";
 import { RpcError, unavailable } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { unlessAborted } from "../common/unless-aborted.js";
@@ -40,7 +41,7 @@ export interface SpreadFeedsOptions {
 
 interface SymbolFeed {
   readonly symbol: string;
-  /** The first watcher's query: a provider may stream only the contracts it can use (IBKR's line budget). */
+  /** The first watcher's query: a provider may stream only the contracts it can use (IBKR's line cap). */
   readonly query: ScanQuery | undefined;
   watchers: number;
   feed: ChainFeed | undefined;
@@ -187,8 +188,7 @@ export class SpreadFeeds {
     send: (message: CoordinatorWatchResponse) => Promise<void>,
   ): Promise<void> {
     const maxOutageMs = this.options.maxOutageMs ?? 120_000;
-    const firstDelayMs = this.options.reconnectDelayMs ?? 200;
-    let delayMs = firstDelayMs;
+    const backoff = new BackoffSequence({ initialDelayMs: this.options.reconnectDelayMs ?? 200, maxDelayMs: 5_000, jitter: "none" });
     let reconnects = 0;
     let outageSince: number | undefined;
     let sequence = 0n;
@@ -199,7 +199,7 @@ export class SpreadFeeds {
         for await (const message of this.options.scanner.watchSpreads(request, signal)) {
           reconnects = 0;
           outageSince = undefined;
-          delayMs = firstDelayMs;
+          backoff.reset();
           const update = message.update;
           if (!update?.result) continue;
           const ids = update.result.spreads.map((spread) => spread.id);
@@ -232,8 +232,7 @@ export class SpreadFeeds {
         this.options.logger.warn({ err: error, symbol: feed.symbol, reconnects, outageMs }, "the scanner's watch ended; reconnecting");
         // An open circuit says when it lets a call through again: no sooner is worth trying.
         const advised = error.details.retryDelayMs ?? 0;
-        await sleep(Math.min(Math.max(delayMs, advised), maxOutageMs - outageMs), undefined, { signal });
-        delayMs = Math.min(delayMs * 2, 5_000);
+        await sleep(Math.min(Math.max(backoff.next(), advised), maxOutageMs - outageMs), undefined, { signal });
         // A scanner that restarted has no chain: send it the base and the newest before watching again.
         await this.resend(feed, signal).catch((pushError: unknown) => {
           this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");

@@ -11,7 +11,7 @@ import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResponse } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { RpcError, unavailable } from "../../services/common/errors.js";
-import { BackpressureHandler } from "../../services/coordinator/backpressure/index.js";
+import { Pacer } from "../../services/coordinator/pacing/index.js";
 import { CoordinatorMetrics } from "../../services/coordinator/coordinator-metrics.js";
 import { CoordinatorScans, type ScanAnswer } from "../../services/coordinator/coordinator-scans.js";
 import { JobManager } from "../../services/coordinator/jobs/job-manager.js";
@@ -20,8 +20,8 @@ import type { ChainRequest } from "../../services/coordinator/market/market-data
 import { SimulatedMarket } from "../../services/coordinator/market/simulated-market.js";
 import { ScanCache } from "../../services/coordinator/scan-cache.js";
 import { ScanJobWork } from "../../services/coordinator/scan-job-work.js";
-import { createScannerCircuitBreaker } from "../../services/coordinator/scanner-breaker.js";
-import { ScannerClient } from "../../services/coordinator/scanner-client.js";
+import { createScannerCircuitBreaker } from "../../services/coordinator/scanner-client/scanner-breaker.js";
+import { ScannerClient } from "../../services/coordinator/scanner-client/scanner-client.js";
 import { startFlakyScanner } from "../fixtures/flaky-scanner.js";
 
 const QUERY = ScanQuery.fromPartial({ filters: { maxDte: 30, maxWidth: 5 } });
@@ -43,7 +43,7 @@ class CountedMarket extends SimulatedMarket {
 
 function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs = 0, cacheTtlMs = 0, now }: { staleMaxAgeMs?: number; cacheTtlMs?: number; now?: () => number } = {}) {
   const market = new CountedMarket({ seed: 1, tickIntervalMs: 60_000 });
-  const pacer = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100 });
+  const pacer = new Pacer({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100 });
   const breaker = createScannerCircuitBreaker({ threshold: 1, halfOpenAfterMs });
   const scanner = new ScannerClient({
     address,
@@ -56,7 +56,7 @@ function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs 
     runningJobs: () => jobs.runningCount,
     queuedJobs: () => jobs.queuedCount,
     activeFeeds: () => 0,
-    backpressure: () => pacer.metrics(),
+    pacing: () => pacer.metrics(),
     scannerCircuitOpen: () => breaker.state !== CircuitState.Closed,
   });
   const cache = new ScanCache(cacheTtlMs, staleMaxAgeMs);

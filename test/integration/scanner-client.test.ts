@@ -1,7 +1,7 @@
 // The coordinator's scanner client against real gRPC servers on loopback: the real scanner
 // for the happy path, and scripted grpc-js servers that fail on purpose for the rest.
 import { InterceptingCall, status, type Interceptor } from "@grpc/grpc-js";
-import { CircuitState, type CircuitBreakerPolicy } from "cockatiel";
+import { CircuitState } from "cockatiel";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ScanFilters, ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
@@ -15,8 +15,8 @@ import {
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { invalidArgument, notFound, resourceExhausted, RpcError, unavailable } from "../../services/common/errors.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
-import { createScannerCircuitBreaker } from "../../services/coordinator/scanner-breaker.js";
-import { ScannerClient, type ScannerClientOptions } from "../../services/coordinator/scanner-client.js";
+import { createScannerCircuitBreaker, type ScannerBreaker } from "../../services/coordinator/scanner-client/scanner-breaker.js";
+import { ScannerClient, type ScannerClientOptions } from "../../services/coordinator/scanner-client/scanner-client.js";
 import { startFlakyScanner, type FlakyScanner } from "../fixtures/flaky-scanner.js";
 import { startInProcessScanner, type InProcessScanner } from "../support/in-process-scanner.js";
 
@@ -37,7 +37,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function breaker(threshold = 100, halfOpenAfterMs = 60_000): CircuitBreakerPolicy {
+function breaker(threshold = 100, halfOpenAfterMs = 60_000): ScannerBreaker {
   return createScannerCircuitBreaker({ threshold, halfOpenAfterMs });
 }
 
@@ -263,7 +263,7 @@ describe("time limits", () => {
 });
 
 describe("the circuit breaker", () => {
-  it("opens after threshold failed attempts, fails fast without calling, and closes once the scanner is back", async () => {
+  it("opens after threshold failed attempts with nothing but failures, fails fast without calling, and closes once the scanner is back", async () => {
     const first = await flaky();
     const { port } = first;
     first.stop();
@@ -279,7 +279,7 @@ describe("the circuit breaker", () => {
     const back = await flaky({}, port);
     const fast = await failureOf(client.scan(SCAN, { deadline: inMs(5_000) }));
     expect(fast.code).toBe(status.UNAVAILABLE);
-    expect(fast.message).toMatch(/^the scanner is unavailable \(circuit open after 3 consecutive failures\); retry in \d+ ms$/);
+    expect(fast.message).toMatch(/^the scanner is unavailable \(circuit open: too many of its recent calls failed\); retry in \d+ ms$/);
     expect(fast.details.retryDelayMs).toBeGreaterThan(0);
     expect(fast.details.retryDelayMs).toBeLessThanOrEqual(300);
     expect(back.calls).toHaveLength(0);
@@ -321,16 +321,18 @@ describe("the circuit breaker", () => {
       await failureOf(client.scan(SCAN));
     }
     expect(shared.state).toBe(CircuitState.Closed);
+    // Those six were answers: the circuit opens once the scanner's own failures outnumber them.
     failure = new RpcError(status.INTERNAL, "engine crashed");
-    await failureOf(client.scan(SCAN));
+    for (let call = 0; call < 6; call++) await failureOf(client.scan(SCAN));
+    expect(shared.state).toBe(CircuitState.Closed);
     await failureOf(client.scan(SCAN));
     expect(shared.state).toBe(CircuitState.Open);
-    expect(server.calls).toHaveLength(8);
+    expect(server.calls).toHaveLength(13);
   });
 });
 
 describe("limits on calls in flight", () => {
-  it("refuses a call past the bulkhead with RESOURCE_EXHAUSTED", async () => {
+  it("refuses a call past the concurrency cap with RESOURCE_EXHAUSTED", async () => {
     const server = await flaky({ scan: () => "hang" });
     const client = clientFor(server.address, { maxConcurrentCalls: 1, maxQueuedCalls: 0 });
     const controller = new AbortController();
@@ -349,6 +351,14 @@ describe("limits on calls in flight", () => {
     const client = clientFor(server.address, { channels: 2 });
     for (let call = 0; call < 4; call++) await client.scan(SCAN);
     expect(new Set(server.calls.map((call) => call.peer)).size).toBe(2);
+  });
+
+  it("balances calls round-robin over every address of its target, the scanner's replicas", async () => {
+    const replicas = [await flaky(), await flaky()];
+    const client = clientFor(`ipv4:${replicas.map((replica) => `127.0.0.1:${replica.port}`).join(",")}`);
+    // The first calls may find only one replica connected yet.
+    for (let call = 0; call < 20; call++) await client.scan(SCAN);
+    for (const replica of replicas) expect(replica.callsOf("scan").length).toBeGreaterThanOrEqual(5);
   });
 
   it("reports an unreachable scanner as unhealthy", async () => {

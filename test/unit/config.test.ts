@@ -21,7 +21,7 @@ describe("environment variables", () => {
     expect(coordinator.jobQueueSize).toBe(100);
     expect(coordinator.jobRetentionMs).toBe(3_600_000);
     expect(coordinator.scanCacheTtlMs).toBe(300_000);
-    expect(coordinator.backpressure).toEqual({
+    expect(coordinator.pacing).toEqual({
       strategy: "token-bucket",
       requestsPerSecond: 10,
       burstSize: 20,

@@ -11,7 +11,8 @@ const RATE = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
 
 /** The counters as name and value lines; times are in seconds on the wire, shown in readable units. */
 export function formatMetrics(metrics: GetMetricsResponse): string {
-  const backpressure = metrics.backpressure;
+  // `backpressure` is the original design's name for this block (kept on the wire): pacing and the scanner's circuit.
+  const pacing = metrics.backpressure;
   const rows: [string, string][] = [
     ["total scans", COUNT.format(metrics.totalScans)],
     ["successful scans", COUNT.format(metrics.successfulScans)],
@@ -21,12 +22,12 @@ export function formatMetrics(metrics: GetMetricsResponse): string {
     ["active jobs", COUNT.format(metrics.activeJobs)],
     ["queued jobs", COUNT.format(metrics.queuedJobs)],
   ];
-  if (backpressure) {
+  if (pacing) {
     rows.push(
-      ["current rate", `${RATE.format(backpressure.currentQps)} requests/s`],
-      ["average response time", formatElapsed(backpressure.averageResponseTime * 1000)],
-      ["circuit breaker", backpressure.circuitBreakerOpen ? "open (calls refused)" : "closed"],
-      ["adaptive rate", `${RATE.format(backpressure.adaptiveRate)} requests/s`],
+      ["current rate", `${RATE.format(pacing.currentQps)} requests/s`],
+      ["average response time", formatElapsed(pacing.averageResponseTime * 1000)],
+      ["circuit breaker", pacing.circuitBreakerOpen ? "open (calls refused)" : "closed"],
+      ["adaptive rate", `${RATE.format(pacing.adaptiveRate)} requests/s`],
     );
   }
   return `${keyValueTable(rows)}\n`;
@@ -34,7 +35,7 @@ export function formatMetrics(metrics: GetMetricsResponse): string {
 
 /** Adds `metrics` to the program. */
 export function registerMetrics(program: Command): Command {
-  const command = program.command("metrics").description("show the coordinator's counters: scans, cache hits, jobs, backpressure");
+  const command = program.command("metrics").description("show the coordinator's counters: scans, cache hits, jobs, pacing");
   addConnectionFlags(command, { json: "print the GetMetricsResponse as proto3 JSON" });
   return command.action(async (options: ConnectionOptions, self: Command) => {
     const metrics = await withCoordinator(options, self.opts<Record<string, unknown>>(), (connection) =>

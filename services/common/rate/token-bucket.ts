@@ -1,5 +1,5 @@
 // Up to `capacity` grants at once after an idle spell, then a steady `rate` per second: the
-// backpressure handler's default strategy, and the services' per-client call limits. Tokens
+// pacer's default strategy, and the services' per-client call limits. Tokens
 // refill continuously, computed on demand from the clock, so the bucket needs no timer.
 
 /**

@@ -14,14 +14,14 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
   "KD-1": {
     title: "Recovery after a scanner restart can take a circuit timeout more than it should",
     detail:
-      "The coordinator's channel to the scanner backs off reconnecting up to 5 s (grpc.max_reconnect_backoff_ms, scanner-client.ts). " +
+      "The coordinator's channel to the scanner backs off reconnecting up to 5 s (grpc.max_reconnect_backoff_ms of the scanner client's channels). " +
       "A half-open probe sent while the channel waits out that backoff fails at once (\"No connection established\") without reaching the " +
       "restarted scanner, and opens the circuit for another CIRCUIT_BREAKER_TIMEOUT. Recovery then takes up to CIRCUIT_BREAKER_TIMEOUT + " +
       "backoff + probe instead of CIRCUIT_BREAKER_TIMEOUT + probe. Seen: a probe 1.3 s after the restarted scanner was listening failed " +
       "with \"No connection established. Last error: connect ECONNREFUSED\"; suite 1 has measured 2.9–7 s against its 6.5 s bound, " +
       "depending on how the timers fall.",
     fixed:
-      "the circuit's probe no longer uses a channel that is backing off: ScannerClient.probeClient replaces a channel in " +
+      "the circuit's probe no longer uses a channel that is backing off: ScannerChannels.pickForProbe (scanner-channels.ts) replaces a channel in " +
       "TRANSIENT_FAILURE by a fresh one, which connects at once (grpc-js cannot reset a channel's backoff), and the backoff cap is now 2 s. " +
       "scanner-client.test.ts shows a restarted scanner closing the circuit at the first probe with a 2 s backoff and a 200 ms circuit timeout. " +
       "Suite 1 counts the probes that fail without reaching the restarted scanner once it is listening (the coordinator's circuit log lines " +

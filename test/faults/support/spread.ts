@@ -16,8 +16,10 @@
 // was busy with other work (a 1-minute load average above its core count; measure-spread.ts
 // waits for it to settle first) is recorded but not counted. Runs made with --loaded, where
 // measure-spread.ts itself keeps one busy process per core running beside the suite, are
-// counted: the suites must pass on a loaded machine too, so their spread must include one. Fewer than MIN_RUNS counted runs
-// is not a spread: the criterion fails until they are recorded.
+// counted: the suites must pass on a loaded machine too, so their spread must include one. Runs
+// on another Node major version than the one running the suites are kept as history but not
+// counted. Fewer than MIN_RUNS counted runs is not a spread: the criterion fails until they
+// are recorded.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "../../support/tools.js";
@@ -69,11 +71,21 @@ export function readSpreadFile(suite: string): SpreadFile | undefined {
 /** The machine's core count, from its description ("2 × AMD EPYC ..."). */
 const coresOf = (run: SpreadRun): number => Number(/^(\d+) ×/.exec(run.machine)?.[1] ?? Number.NaN);
 
+/** The Node major version a run was measured on, from its description ("..., Node v24.22.3, ..."). */
+const nodeMajorOf = (run: SpreadRun): string | undefined => /Node v(\d+)\./.exec(run.machine)?.[1];
+
+/** The major version of the Node that runs the suites now (the one .nvmrc pins). */
+const RUNTIME_MAJOR = process.versions.node.split(".")[0];
+
 /**
- * Whether a run counts: it started on a machine not busy with other work, or its load was the
- * one measure-spread.ts added on purpose (which it starts only once the machine is quiet).
+ * Whether a run counts: it ran on the Node major version the suites run on now (a run on
+ * another runtime measured another program: Node 20 and Node 24 hold a different number of
+ * stream messages in their HTTP/2 buffers, for one), and it started on a machine not busy with
+ * other work, or its load was the one measure-spread.ts added on purpose (which it starts only
+ * once the machine is quiet).
  */
 export function counted(run: SpreadRun): boolean {
+  if (nodeMajorOf(run) !== RUNTIME_MAJOR) return false;
   return (run.addedLoad ?? 0) > 0 || (run.loadAverage.before[0] ?? Number.POSITIVE_INFINITY) <= coresOf(run);
 }
 

@@ -4,7 +4,7 @@ import { SecType, type Contract, type IBApi } from "@stoqey/ib";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../services/common/logger.js";
 import type { IbConnection, RequestHandler } from "../../../services/coordinator/market/ibkr/ib-connection.js";
-import { LineBudget } from "../../../services/coordinator/market/ibkr/line-budget.js";
+import { LineCap } from "../../../services/coordinator/market/ibkr/line-cap.js";
 import { MessagePacer } from "../../../services/coordinator/market/ibkr/message-pacer.js";
 import { SnapshotRequests } from "../../../services/coordinator/market/ibkr/snapshot-requests.js";
 
@@ -72,7 +72,7 @@ function setUp(options: { timeoutMs?: number; delayedAllowed?: boolean } = {}) {
   const connection = new ScriptedConnection();
   const pacer = new MessagePacer({ maxMessagesPerSecond: 50 });
   pacers.push(pacer);
-  const lines = new LineBudget(5);
+  const lines = new LineCap(5);
   let fallbacks = 0;
   const snapshots = new SnapshotRequests({
     connection: connection as unknown as IbConnection,

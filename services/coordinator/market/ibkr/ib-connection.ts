@@ -3,6 +3,7 @@
 // answers. A fresh IBApi is made for every attempt: the library queues commands issued
 // while its socket is down and would flush them, unpaced, into the next session.
 import { EventName, IBApi, type ContractDetails } from "@stoqey/ib";
+import { BackoffSequence } from "../../../common/backoff.js";
 import type { Logger } from "../../../common/logger.js";
 import { connectionNotice, IbCode, type ConnectionNotice } from "./ib-errors.js";
 import type { OptionComputation } from "./quote-ticks.js";
@@ -79,11 +80,17 @@ export class IbConnection {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private nextDelayFloorMs = 0;
+  private readonly reconnectBackoff: BackoffSequence;
   private readonly readyWaiters = new Set<() => void>();
 
   constructor(options: IbConnectionOptions) {
     this.options = options;
     this.logger = options.logger;
+    this.reconnectBackoff = new BackoffSequence({
+      initialDelayMs: options.reconnectInitialDelayMs ?? DEFAULT_RECONNECT_INITIAL_MS,
+      maxDelayMs: options.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_MS,
+      jitter: JITTER,
+    });
   }
 
   get state(): ConnectionState {
@@ -198,6 +205,7 @@ export class IbConnection {
       this.currentState = "ready";
       this.everReady = true;
       this.attempt = 0;
+      this.reconnectBackoff.reset();
       this.logger.info({ host: this.options.host, port: this.options.port, reconnected }, "ibkr: connected to TWS/IB Gateway");
       this.options.listener.onReady?.(reconnected);
       this.notifyReadyWaiters();
@@ -296,10 +304,7 @@ export class IbConnection {
 
   private scheduleReconnect(): void {
     if (this.currentState === "closed" || this.reconnectTimer !== undefined) return;
-    const initial = this.options.reconnectInitialDelayMs ?? DEFAULT_RECONNECT_INITIAL_MS;
-    const max = this.options.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_MS;
-    const base = Math.min(max, initial * 2 ** Math.min(this.attempt, 30));
-    const delay = Math.max(this.nextDelayFloorMs, Math.round(base * (1 - JITTER + 2 * JITTER * Math.random())));
+    const delay = Math.max(this.nextDelayFloorMs, this.reconnectBackoff.next());
     this.nextDelayFloorMs = 0;
     this.attempt++;
     this.reconnectTimer = setTimeout(() => {

@@ -2,7 +2,7 @@
 // @stoqey/ib's event-based IBApi (chosen over IBApiNext: every outgoing message has to wait
 // for our pacer, and every error code has to reach the request it names, which the
 // observables would hide). The pieces: one connection that reconnects by itself, one pacer
-// all messages go through (≤ maxMessagesPerSecond, never above IBKR's 50), one line budget
+// all messages go through (≤ maxMessagesPerSecond, never above IBKR's 50), one line cap
 // (≤ maxLines open requests), snapshots for fetches, streams for feeds.
 import { MarketDataType } from "@stoqey/ib";
 import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
@@ -12,66 +12,15 @@ import { IBKR_SOURCE } from "./chain-assembly.js";
 import { ChainFetcher, type FetchCounts } from "./chain-fetch.js";
 import { DEFAULT_TAIL_DEVIATIONS } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
-import { IbConnection, type ConnectionState } from "./ib-connection.js";
+import { IbConnection } from "./ib-connection.js";
 import { competingSession, connectivityLost, notConnected, providerClosed, type ConnectionNotice } from "./ib-errors.js";
-import { LineBudget } from "./line-budget.js";
+import { LineCap } from "./line-cap.js";
 import { LiveFeed } from "./live-feed.js";
+import { validateIbkrMarketOptions, type IbkrMarketOptions, type IbkrMarketStats, type IbMarketDataType } from "./ibkr-market-options.js";
 import { IBKR_MAX_MESSAGES_PER_SECOND, MessagePacer, Priority } from "./message-pacer.js";
-import { SnapshotRequests, type SnapshotCounters } from "./snapshot-requests.js";
+import { SnapshotRequests } from "./snapshot-requests.js";
 
-/** TWS's market data types: 1 live, 2 frozen, 3 delayed, 4 delayed-frozen. */
-export type IbMarketDataType = 1 | 2 | 3 | 4;
-
-export interface IbkrMarketOptions {
-  /** IB_HOST: where TWS or IB Gateway listens. */
-  readonly host: string;
-  /** IB_PORT: 7497 TWS paper, 7496 TWS live, 4002 Gateway paper, 4001 Gateway live. */
-  readonly port: number;
-  /** IB_CLIENT_ID: unique among the API clients of that TWS/Gateway. */
-  readonly clientId: number;
-  /** IB_MARKET_DATA_TYPE: 1 live (the default), 2 frozen, 3 delayed, 4 delayed-frozen. */
-  readonly marketDataType: IbMarketDataType;
-  /** IB_MAX_LINES (default 90): open market data requests at once, below the account's 100. */
-  readonly maxLines: number;
-  /** IB_MAX_MSG_PER_SEC (default 45): messages per second to TWS; at most 50. */
-  readonly maxMessagesPerSecond: number;
-  /** How long one snapshot may take from being sent before its contract is skipped, ms. */
-  readonly snapshotTimeoutMs: number;
-  readonly logger: Logger;
-  /** The market clock: chains' as-of and DTE. Defaults to the system clock. */
-  readonly now?: () => Date;
-  /** On error 354 with live data configured, switch to delayed data (default true) instead of failing FAILED_PRECONDITION. */
-  readonly allowDelayedFallback?: boolean;
-  /** A feed delivers at most one chain per this many ms; default 1000. */
-  readonly feedIntervalMs?: number;
-  /** The most contracts one fetch requests (nearest the money kept); default 400. */
-  readonly maxContracts?: number;
-  /** Risk-free rate put on the chains (TWS gives none); default 0.045. */
-  readonly riskFreeRate?: number;
-  /** Volatility assumed for an expiration whose at-the-money options gave none; default 0.3. */
-  readonly defaultVolatility?: number;
-  /** Half-width of the strike window in standard deviations; default 2.5. */
-  readonly strikeWindowDeviations?: number;
-  /** Reconnect backoff: first delay (default 250 ms), doubling up to the max (default 10 s). */
-  readonly reconnectInitialDelayMs?: number;
-  readonly reconnectMaxDelayMs?: number;
-  /** How long fetches fail fast after error 10197 before trying again; default 30 s. */
-  readonly competingSessionBackoffMs?: number;
-}
-
-export interface IbkrMarketStats {
-  readonly connection: ConnectionState;
-  readonly marketDataDown: boolean;
-  readonly marketDataType: IbMarketDataType;
-  readonly messagesSent: number;
-  readonly messageRate: number;
-  readonly openLines: number;
-  readonly lineLimit: number;
-  readonly maxOpenLines: number;
-  readonly feeds: number;
-  readonly snapshots: Readonly<SnapshotCounters>;
-  readonly lastFetch: Readonly<FetchCounts> | undefined;
-}
+export type { IbkrMarketOptions, IbkrMarketStats, IbMarketDataType } from "./ibkr-market-options.js";
 
 const MARKET_DATA_TYPES: Readonly<Record<IbMarketDataType, MarketDataType>> = {
   1: MarketDataType.REALTIME,
@@ -85,7 +34,7 @@ const DEFAULT_MAX_CONTRACTS = 400;
 const DEFAULT_RATE = 0.045;
 const DEFAULT_VOLATILITY = 0.3;
 const DEFAULT_COMPETING_BACKOFF_MS = 30_000;
-/** The share of the line budget live feeds leave to snapshots. */
+/** The share of the line cap live feeds leave to snapshots. */
 const SNAPSHOT_LINE_SHARE = 0.2;
 /** How long close() lets queued cancels go out before dropping the socket. */
 const CLOSE_DRAIN_MS = 2000;
@@ -97,7 +46,7 @@ export class IbkrMarket implements MarketDataProvider {
   private readonly now: () => Date;
   private readonly connection: IbConnection;
   private readonly pacer: MessagePacer;
-  private readonly lines: LineBudget;
+  private readonly lines: LineCap;
   private readonly lookup: ContractLookup;
   private readonly snapshots: SnapshotRequests;
   private readonly fetcher: ChainFetcher;
@@ -113,13 +62,13 @@ export class IbkrMarket implements MarketDataProvider {
   private closed = false;
 
   constructor(options: IbkrMarketOptions) {
-    validate(options);
+    validateIbkrMarketOptions(options);
     this.options = options;
     this.logger = options.logger;
     this.now = options.now ?? (() => new Date());
     this.marketDataType = options.marketDataType;
     this.pacer = new MessagePacer({ maxMessagesPerSecond: options.maxMessagesPerSecond });
-    this.lines = new LineBudget(options.maxLines);
+    this.lines = new LineCap(options.maxLines);
     this.connection = new IbConnection({
       host: options.host,
       port: options.port,
@@ -275,7 +224,7 @@ export class IbkrMarket implements MarketDataProvider {
     for (const feed of this.feeds.values()) feed.close();
     this.feeds.clear();
     const deadline = performance.now() + CLOSE_DRAIN_MS;
-    while (this.pacer.handler.queued > 0 && this.connection.isReady && performance.now() < deadline) {
+    while (this.pacer.pacing.queued > 0 && this.connection.isReady && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     this.pacer.close();
@@ -356,7 +305,7 @@ export class IbkrMarket implements MarketDataProvider {
     for (const outage of this.inflight) outage.abort(reason);
   }
 
-  /** Lines a new feed of `symbol` may hold: the budget less the snapshots' share and the other feeds' lines. */
+  /** Lines a new feed of `symbol` may hold: the cap less the snapshots' share and the other feeds' lines. */
   private feedLineAllowance(symbol: string): number {
     const reserve = Math.max(1, Math.round(this.options.maxLines * SNAPSHOT_LINE_SHARE));
     let others = 0;
@@ -400,24 +349,4 @@ export class IbkrMarket implements MarketDataProvider {
       this.logger.warn({ err: error }, "ibkr: could not send the market data type");
     }
   }
-}
-
-function validate(options: IbkrMarketOptions): void {
-  const problems: string[] = [];
-  const check = (ok: boolean, problem: string): void => {
-    if (!ok) problems.push(problem);
-  };
-  check(typeof options.host === "string" && options.host.length > 0, "host must be a non-empty string");
-  check(Number.isInteger(options.port) && options.port > 0 && options.port < 65536, "port must be an integer from 1 to 65535");
-  check(Number.isInteger(options.clientId) && options.clientId >= 0, "clientId must be a non-negative integer");
-  check([1, 2, 3, 4].includes(options.marketDataType), "marketDataType must be 1 (live), 2 (frozen), 3 (delayed) or 4 (delayed-frozen)");
-  check(Number.isInteger(options.maxLines) && options.maxLines >= 2, "maxLines must be an integer of at least 2");
-  check(
-    Number.isFinite(options.maxMessagesPerSecond) && options.maxMessagesPerSecond > 0 && options.maxMessagesPerSecond <= IBKR_MAX_MESSAGES_PER_SECOND,
-    `maxMessagesPerSecond must be above 0 and at most ${IBKR_MAX_MESSAGES_PER_SECOND} (IBKR disconnects above that)`,
-  );
-  check(Number.isFinite(options.snapshotTimeoutMs) && options.snapshotTimeoutMs > 0, "snapshotTimeoutMs must be a positive number");
-  check(options.feedIntervalMs === undefined || (Number.isFinite(options.feedIntervalMs) && options.feedIntervalMs >= 0), "feedIntervalMs must be a non-negative number");
-  check(options.maxContracts === undefined || (Number.isInteger(options.maxContracts) && options.maxContracts >= 1), "maxContracts must be a positive integer");
-  if (problems.length > 0) throw new RangeError(`invalid IBKR market options: ${problems.join("; ")}`);
 }

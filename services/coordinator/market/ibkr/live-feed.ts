@@ -1,11 +1,12 @@
 // A live chain of one symbol for its watchers: streaming market data (one line per contract,
-// plus one for the underlying) for the contracts the plan selects, as many as the line budget
+// plus one for the underlying) for the contracts the plan selects, as many as the line cap
 // spares while leaving room for snapshots, coalesced into at most one chain per interval.
 // It outlives the socket: when the session drops, or TWS loses its data (1101), every line is
 // requested again and the chains carry on without the watchers noticing more than a gap.
 import { setMaxListeners } from "node:events";
 import type { Contract } from "@stoqey/ib";
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { BackoffSequence } from "../../../common/backoff.js";
 import { resourceExhausted, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
 import { yearsToExpiry } from "../../../engine/new-york-time.js";
@@ -18,7 +19,7 @@ import { ContractLookup } from "./contract-lookup.js";
 import type { IbConnection, RequestHandler } from "./ib-connection.js";
 import { optionContract } from "./ib-contracts.js";
 import { competingSession, requestErrorAction, subscriptionMissing } from "./ib-errors.js";
-import type { LineBudget, LineLease } from "./line-budget.js";
+import type { LineCap, LineLease } from "./line-cap.js";
 import { Priority, type MessagePacer } from "./message-pacer.js";
 import { QuoteTicks } from "./quote-ticks.js";
 import { UpdateCoalescer } from "./update-coalescer.js";
@@ -31,8 +32,8 @@ export interface LiveFeedOptions {
   readonly fetcher: ChainFetcher;
   readonly connection: IbConnection;
   readonly pacer: MessagePacer;
-  readonly lines: LineBudget;
-  /** How many lines this feed may hold: the budget less the snapshots' share and other feeds' lines. */
+  readonly lines: LineCap;
+  /** How many lines this feed may hold: the cap less the snapshots' share and other feeds' lines. */
   readonly lineAllowance: () => number;
   /** The most contracts one feed streams, lines permitting. */
   readonly maxContracts: number;
@@ -48,7 +49,7 @@ export interface LiveFeedOptions {
   readonly restartDelayMs?: number;
 }
 
-/** One streaming request: a line of the budget, and what TWS ticked on it. */
+/** One streaming request: a line under the cap, and what TWS ticked on it. */
 interface Line {
   readonly key: string;
   /** Undefined for the underlying's line. */
@@ -82,7 +83,7 @@ export class LiveFeed {
     this.options = options;
     this.symbol = options.symbol;
     this.coalescer = new UpdateCoalescer({ intervalMs: options.intervalMs, emit: () => this.emit() });
-    // Every line waiting for the pacer listens to it: as many as the line budget.
+    // Every line waiting for the pacer listens to it: as many as the line cap.
     setMaxListeners(0, this.stop.signal);
   }
 
@@ -167,7 +168,11 @@ export class LiveFeed {
 
   /** Plans and subscribes, retrying with backoff until it works or the feed closes. */
   private async run(): Promise<void> {
-    let delay = this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+    const backoff = new BackoffSequence({
+      initialDelayMs: this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS,
+      maxDelayMs: MAX_RESTART_DELAY_MS,
+      jitter: "none",
+    });
     while (!this.closed) {
       try {
         await this.startOnce();
@@ -176,6 +181,7 @@ export class LiveFeed {
         if (this.isStopped()) return;
         this.options.logger.warn({ err: error, symbol: this.symbol }, "ibkr: live feed could not start; retrying");
         this.reportError(error);
+        const delay = backoff.next();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
           this.stop.signal.addEventListener("abort", () => {
@@ -183,7 +189,6 @@ export class LiveFeed {
             resolve();
           }, { once: true });
         });
-        delay = Math.min(MAX_RESTART_DELAY_MS, delay * 2);
       }
     }
   }

@@ -3,7 +3,7 @@
 // token bucket never goes above the configured rate, halves on error 100 and climbs back as
 // requests are answered. The bucket holds one token: a burst on top of a full second of
 // messages could pass 50 in one second, which is the one thing we must never do.
-import { BackpressureHandler } from "../../backpressure/index.js";
+import { Pacer } from "../../pacing/index.js";
 
 /** Who goes first when several wait: keeping the session tidy, then live feeds, then lookups, then snapshots. */
 export const Priority = {
@@ -41,7 +41,7 @@ const RECOVERY_STEP_MS = 250;
 const DEFAULT_MAX_QUEUE = 20_000;
 
 export class MessagePacer {
-  readonly handler: BackpressureHandler;
+  readonly pacing: Pacer;
   private readonly now: () => number;
   private sent = 0;
   private lastRecoveryAt = Number.NEGATIVE_INFINITY;
@@ -52,7 +52,7 @@ export class MessagePacer {
       throw new RangeError(`maxMessagesPerSecond must be above 0 and at most ${IBKR_MAX_MESSAGES_PER_SECOND} (IBKR's limit), got ${rate}`);
     }
     this.now = options.now ?? (() => performance.now());
-    this.handler = new BackpressureHandler({
+    this.pacing = new Pacer({
       strategy: "adaptive",
       requestsPerSecond: rate,
       burstSize: 1,
@@ -67,18 +67,18 @@ export class MessagePacer {
 
   /**
    * Waits for the message's turn, then runs `send` (which must send exactly one message, or
-   * nothing). Rejects like BackpressureHandler.acquire: the signal's reason, RESOURCE_EXHAUSTED
+   * nothing). Rejects like Pacer.acquire: the signal's reason, RESOURCE_EXHAUSTED
    * when the queue is too long, UNAVAILABLE once closed.
    */
   async send<T>(send: () => T, options: SendOptions): Promise<T> {
-    await this.handler.acquire({ priority: options.priority, ...(options.signal ? { signal: options.signal } : {}) });
+    await this.pacing.acquire({ priority: options.priority, ...(options.signal ? { signal: options.signal } : {}) });
     this.sent++;
     return send();
   }
 
   /** TWS answered with error 100: the adaptive rate halves. */
   rateExceeded(): void {
-    this.handler.recordRequest({ duration: 0, success: false, queueTime: 0 });
+    this.pacing.recordRequest({ duration: 0, success: false, queueTime: 0 });
   }
 
   /** TWS answered a request: the adaptive rate may climb back toward the ceiling (one step per RECOVERY_STEP_MS). */
@@ -86,7 +86,7 @@ export class MessagePacer {
     const at = this.now();
     if (at - this.lastRecoveryAt < RECOVERY_STEP_MS) return;
     this.lastRecoveryAt = at;
-    this.handler.recordRequest({ duration: 0, success: true, queueTime: 0 });
+    this.pacing.recordRequest({ duration: 0, success: true, queueTime: 0 });
   }
 
   /** Messages granted so far. */
@@ -96,10 +96,10 @@ export class MessagePacer {
 
   /** The current rate, messages per second. */
   get rate(): number {
-    return this.handler.metrics().adaptiveRate;
+    return this.pacing.metrics().adaptiveRate;
   }
 
   close(): void {
-    this.handler.close();
+    this.pacing.close();
   }
 }

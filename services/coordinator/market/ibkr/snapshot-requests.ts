@@ -1,17 +1,17 @@
 // Market data snapshots, one contract each, within IBKR's limits: a request first takes a
-// line from the budget (a snapshot holds one until TWS ends it), then waits for its turn at
+// line from the cap (a snapshot holds one until TWS ends it), then waits for its turn at
 // the message pacer, then is sent; TWS's answer, its silence, or the socket dropping decide
 // what happens to it. The library gives a snapshot no timeout, so each gets its own, counted
 // from when it was sent: a contract TWS never finishes is skipped, not waited on forever.
 //
 // Nothing is lost to pacing: error 100 (TWS dropped the message) slows the pacer and sends
-// the request again; error 101 (too many lines) lowers the line budget and queues it again.
+// the request again; error 101 (too many lines) lowers the line cap and queues it again.
 import type { Contract } from "@stoqey/ib";
 import type { Logger } from "../../../common/logger.js";
 import { cancelMarketData } from "./cancel-market-data.js";
 import type { IbConnection } from "./ib-connection.js";
 import { requestErrorAction } from "./ib-errors.js";
-import type { LineBudget, LineLease } from "./line-budget.js";
+import type { LineCap, LineLease } from "./line-cap.js";
 import { Priority, type MessagePacer } from "./message-pacer.js";
 import { QuoteTicks } from "./quote-ticks.js";
 
@@ -42,7 +42,7 @@ export interface SnapshotCounters {
 export interface SnapshotRequestsOptions {
   readonly connection: IbConnection;
   readonly pacer: MessagePacer;
-  readonly lines: LineBudget;
+  readonly lines: LineCap;
   readonly timeoutMs: number;
   readonly logger: Logger;
   /** The market's clock, for the time a snapshot completed. */

@@ -1,6 +1,6 @@
 import { status as GrpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { RpcError, type RpcErrorDetails } from "../common/errors.js";
-import { readStatusDetails, type DecodedStatusDetails } from "../common/status-details.js";
+import { RpcError, type RpcErrorDetails } from "../../common/errors.js";
+import { readStatusDetails, type DecodedStatusDetails } from "../../common/status-details.js";
 
 /**
  * Codes that say the scanner itself is in trouble: down, overrun or broken. Only these open

@@ -2,8 +2,8 @@
 // latency), fast successes raise it step by step, and it stays between its floor and ceiling.
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AdaptiveBucket, adaptiveLimits, type BackpressureHandler } from "../../../services/coordinator/backpressure/index.js";
-import { handlerOnFakeTime } from "./pacing-support.js";
+import { AdaptiveBucket, adaptiveLimits, type Pacer } from "../../../services/coordinator/pacing/index.js";
+import { pacerOnFakeTime } from "./pacing-support.js";
 
 const FAST = { durationMs: 50, success: true };
 const SLOW = { durationMs: 3000, success: true };
@@ -15,11 +15,11 @@ function adaptiveAt(rate: number, target = 1000) {
   return { clock, strategy };
 }
 
-let handler: BackpressureHandler | undefined;
+let pacer: Pacer | undefined;
 
 afterEach(() => {
-  handler?.close();
-  handler = undefined;
+  pacer?.close();
+  pacer = undefined;
   vi.useRealTimers();
 });
 
@@ -113,30 +113,30 @@ describe("adaptive rate", () => {
   });
 
   it("paces grants at the lowered rate and reports it as adaptiveRate", async () => {
-    handler = handlerOnFakeTime({ strategy: "adaptive", requestsPerSecond: 10, burstSize: 1, maxWaitMs: 1e9 });
-    expect(handler.metrics().adaptiveRate).toBe(10);
-    await handler.acquire();
-    handler.recordRequest({ duration: 20, success: false, queueTime: 0 });
-    expect(handler.metrics().adaptiveRate).toBe(5);
+    pacer = pacerOnFakeTime({ strategy: "adaptive", requestsPerSecond: 10, burstSize: 1, maxWaitMs: 1e9 });
+    expect(pacer.metrics().adaptiveRate).toBe(10);
+    await pacer.acquire();
+    pacer.recordRequest({ duration: 20, success: false, queueTime: 0 });
+    expect(pacer.metrics().adaptiveRate).toBe(5);
 
     const granted: number[] = [];
     const start = Date.now();
     for (let i = 0; i < 3; i++) {
-      void handler.acquire().then(() => granted.push(Date.now() - start));
+      void pacer.acquire().then(() => granted.push(Date.now() - start));
     }
     await vi.advanceTimersByTimeAsync(600);
     expect(granted).toEqual([200, 400, 600]);
   });
 
   it("moves a waiting head's timer when the rate changes", async () => {
-    handler = handlerOnFakeTime({ strategy: "adaptive", requestsPerSecond: 10, burstSize: 1, maxWaitMs: 1e9 });
-    await handler.acquire();
+    pacer = pacerOnFakeTime({ strategy: "adaptive", requestsPerSecond: 10, burstSize: 1, maxWaitMs: 1e9 });
+    await pacer.acquire();
     let grantedAt: number | undefined;
     const start = Date.now();
-    void handler.acquire().then(() => (grantedAt = Date.now() - start));
+    void pacer.acquire().then(() => (grantedAt = Date.now() - start));
     await vi.advanceTimersByTimeAsync(50);
     // Half a token earned at 10/s; the other half at 5/s takes another 100 ms.
-    handler.recordRequest({ duration: 20, success: false, queueTime: 0 });
+    pacer.recordRequest({ duration: 20, success: false, queueTime: 0 });
     await vi.advanceTimersByTimeAsync(99);
     expect(grantedAt).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);

@@ -1,26 +1,26 @@
 // The pacing part of GetMetrics' backpressure block: current_qps and average_response_time from
 // recorded requests, and adaptive_rate (the configured rate for the fixed strategies).
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { BackpressureHandler } from "../../../services/coordinator/backpressure/index.js";
-import { handlerOnFakeTime } from "./pacing-support.js";
+import type { Pacer } from "../../../services/coordinator/pacing/index.js";
+import { pacerOnFakeTime } from "./pacing-support.js";
 
-let handler: BackpressureHandler | undefined;
+let pacer: Pacer | undefined;
 
 afterEach(() => {
-  handler?.close();
-  handler = undefined;
+  pacer?.close();
+  pacer = undefined;
   vi.useRealTimers();
 });
 
-describe("backpressure metrics", () => {
+describe("pacing metrics", () => {
   it("start at zero with the configured rate", () => {
-    handler = handlerOnFakeTime({ strategy: "sliding-window", requestsPerSecond: 7 });
-    expect(handler.metrics()).toEqual({ currentQps: 0, averageResponseTime: 0, adaptiveRate: 7 });
+    pacer = pacerOnFakeTime({ strategy: "sliding-window", requestsPerSecond: 7 });
+    expect(pacer.metrics()).toEqual({ currentQps: 0, averageResponseTime: 0, adaptiveRate: 7 });
   });
 
   it("current_qps counts recorded requests per second over the current second and the nine before it", () => {
-    const h = (handler = handlerOnFakeTime());
-    // 8 requests a second for 3 s: a young handler divides by its age, not by ten seconds.
+    const h = (pacer = pacerOnFakeTime());
+    // 8 requests a second for 3 s: a young pacer divides by its age, not by ten seconds.
     for (let i = 0; i < 24; i++) {
       h.recordRequest({ duration: 10, success: true, queueTime: 0 });
       vi.advanceTimersByTime(125);
@@ -39,7 +39,7 @@ describe("backpressure metrics", () => {
   });
 
   it("does not count grants that were never recorded", async () => {
-    const h = (handler = handlerOnFakeTime());
+    const h = (pacer = pacerOnFakeTime());
     for (let i = 0; i < 10; i++) {
       await h.acquire();
     }
@@ -47,7 +47,7 @@ describe("backpressure metrics", () => {
   });
 
   it("average_response_time is the mean of the latest 100 recorded durations, in ms", () => {
-    const h = (handler = handlerOnFakeTime());
+    const h = (pacer = pacerOnFakeTime());
     h.recordRequest({ duration: 100, success: true, queueTime: 5 });
     h.recordRequest({ duration: 300, success: false, queueTime: 0 });
     expect(h.metrics().averageResponseTime).toBe(200);

@@ -2,22 +2,22 @@
 // promises, and the strategy does grant that much when callers keep asking (it is not merely
 // slow). Every window start is checked, not just aligned ones.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { BackpressureHandler } from "../../../services/coordinator/backpressure/index.js";
-import { busiestAlignedWindow, busiestWindow, driveLongRun, handlerOnFakeTime, START } from "./pacing-support.js";
+import type { Pacer } from "../../../services/coordinator/pacing/index.js";
+import { busiestAlignedWindow, busiestWindow, driveLongRun, pacerOnFakeTime, START } from "./pacing-support.js";
 
 const RUN_MS = 10_000;
-let handler: BackpressureHandler | undefined;
+let pacer: Pacer | undefined;
 
 afterEach(() => {
-  handler?.close();
-  handler = undefined;
+  pacer?.close();
+  pacer = undefined;
   vi.useRealTimers();
 });
 
 describe("strategy bounds over a long run", () => {
   it("token bucket: at most burstSize + rate in any closed 1000 ms window, and exactly burst + rate × time overall", async () => {
-    handler = handlerOnFakeTime({ strategy: "token-bucket", requestsPerSecond: 10, burstSize: 20, maxQueue: 100_000, maxWaitMs: 1e9 });
-    const { grants, refused } = await driveLongRun(handler, RUN_MS);
+    pacer = pacerOnFakeTime({ strategy: "token-bucket", requestsPerSecond: 10, burstSize: 20, maxQueue: 100_000, maxWaitMs: 1e9 });
+    const { grants, refused } = await driveLongRun(pacer, RUN_MS);
     expect(refused).toBe(0);
     expect(busiestWindow(grants, 1000, true)).toBe(30);
     // Saturated from the start: 20 at once, then one every 100 ms up to and including t = 10 s.
@@ -30,8 +30,8 @@ describe("strategy bounds over a long run", () => {
   });
 
   it("sliding window: at most rate grants in any 1000 ms window, whatever its start", async () => {
-    handler = handlerOnFakeTime({ strategy: "sliding-window", requestsPerSecond: 10, maxQueue: 100_000, maxWaitMs: 1e9 });
-    const { grants } = await driveLongRun(handler, RUN_MS);
+    pacer = pacerOnFakeTime({ strategy: "sliding-window", requestsPerSecond: 10, maxQueue: 100_000, maxWaitMs: 1e9 });
+    const { grants } = await driveLongRun(pacer, RUN_MS);
     expect(busiestWindow(grants, 1000, false)).toBe(10);
     // Grant k and grant k + 10 are never less than a window apart.
     for (let i = 10; i < grants.length; i++) {
@@ -42,8 +42,8 @@ describe("strategy bounds over a long run", () => {
   });
 
   it("fixed window: at most rate per aligned window, at most twice that across a border", async () => {
-    handler = handlerOnFakeTime({ strategy: "fixed-window", requestsPerSecond: 10, maxQueue: 100_000, maxWaitMs: 1e9 });
-    const { grants } = await driveLongRun(handler, RUN_MS);
+    pacer = pacerOnFakeTime({ strategy: "fixed-window", requestsPerSecond: 10, maxQueue: 100_000, maxWaitMs: 1e9 });
+    const { grants } = await driveLongRun(pacer, RUN_MS);
     expect(busiestAlignedWindow(grants, 1000)).toBe(10);
     expect(busiestWindow(grants, 1000, false)).toBeLessThanOrEqual(20);
     // Every aligned window the run fully covers is used to the full.
@@ -54,8 +54,8 @@ describe("strategy bounds over a long run", () => {
   });
 
   it("adaptive: at most burstSize + ceiling in any closed 1000 ms window while the rate moves", async () => {
-    handler = handlerOnFakeTime({ strategy: "adaptive", requestsPerSecond: 10, burstSize: 20, maxQueue: 100_000, maxWaitMs: 1e9 });
-    const h = handler;
+    pacer = pacerOnFakeTime({ strategy: "adaptive", requestsPerSecond: 10, burstSize: 20, maxQueue: 100_000, maxWaitMs: 1e9 });
+    const h = pacer;
     const rates: number[] = [];
     // Alternate bad and good spells of responses so the rate goes down and back up.
     const { grants } = await driveLongRun(h, RUN_MS, (index) => {
@@ -77,8 +77,8 @@ describe("strategy bounds over a long run", () => {
     ["fixed-window", 2.5, 2, 1000],
     ["fixed-window", 0.5, 1, 2000],
   ] as const)("%s at %d/s: fractional rates round down to whole grants (%d per %d ms)", async (strategy, rate, limit, windowMs) => {
-    handler = handlerOnFakeTime({ strategy, requestsPerSecond: rate, maxQueue: 100_000, maxWaitMs: 1e9 });
-    const { grants } = await driveLongRun(handler, RUN_MS);
+    pacer = pacerOnFakeTime({ strategy, requestsPerSecond: rate, maxQueue: 100_000, maxWaitMs: 1e9 });
+    const { grants } = await driveLongRun(pacer, RUN_MS);
     if (strategy === "sliding-window") {
       expect(busiestWindow(grants, windowMs, false)).toBe(limit);
     } else {

@@ -2,23 +2,23 @@
 // wait too long (RESOURCE_EXHAUSTED with a retry delay), one timer at most, and close().
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { BackpressureHandler } from "../../../services/coordinator/backpressure/index.js";
+import type { Pacer } from "../../../services/coordinator/pacing/index.js";
 import { RpcError } from "../../../services/common/errors.js";
-import { handlerOnFakeTime } from "./pacing-support.js";
+import { pacerOnFakeTime } from "./pacing-support.js";
 
-let handler: BackpressureHandler | undefined;
+let pacer: Pacer | undefined;
 
 afterEach(() => {
-  handler?.close();
-  handler = undefined;
+  pacer?.close();
+  pacer = undefined;
   vi.useRealTimers();
 });
 
 /** One grant per second, none left: every acquire waits. */
-async function drainedHandler(options: Parameters<typeof handlerOnFakeTime>[0] = {}): Promise<BackpressureHandler> {
-  handler = handlerOnFakeTime({ requestsPerSecond: 1, burstSize: 1, maxWaitMs: 1e9, ...options });
-  await handler.acquire();
-  return handler;
+async function drainedHandler(options: Parameters<typeof pacerOnFakeTime>[0] = {}): Promise<Pacer> {
+  pacer = pacerOnFakeTime({ requestsPerSecond: 1, burstSize: 1, maxWaitMs: 1e9, ...options });
+  await pacer.acquire();
+  return pacer;
 }
 
 /** A waiter the test does not follow: its rejection at close() is expected, not unhandled. */
@@ -132,11 +132,11 @@ describe("waiting for a grant", () => {
 
   it("unrefs its timer so a waiting queue does not hold the process open", async () => {
     vi.useRealTimers();
-    const { BackpressureHandler } = await import("../../../services/coordinator/backpressure/index.js");
-    handler = new BackpressureHandler({ strategy: "token-bucket", requestsPerSecond: 0.001, burstSize: 1, maxWaitMs: 1e9 });
-    await handler.acquire();
+    const { Pacer } = await import("../../../services/coordinator/pacing/index.js");
+    pacer = new Pacer({ strategy: "token-bucket", requestsPerSecond: 0.001, burstSize: 1, maxWaitMs: 1e9 });
+    await pacer.acquire();
     const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
-    ignored(handler.acquire());
+    ignored(pacer.acquire());
     const timer = setTimeoutSpy.mock.results[0]?.value as NodeJS.Timeout;
     setTimeoutSpy.mockRestore();
     expect(timer.hasRef()).toBe(false);

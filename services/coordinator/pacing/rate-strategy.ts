@@ -1,5 +1,5 @@
-// What every pacing strategy answers, so the handler's queue and timer work the same whichever
-// one is configured. Strategies hold no timers: they are asked "how long until" and the handler
+// What every pacing strategy answers, so the pacer's queue and timer work the same whichever
+// one is configured. Strategies hold no timers: they are asked "how long until" and the pacer
 // keeps the one timer.
 
 export { GRANT_SLACK_MS } from "../../common/rate/token-bucket.js";

@@ -10,7 +10,7 @@ import { WaiterQueue } from "./waiter-queue.js";
 
 export type { RateStrategyName } from "./create-rate-strategy.js";
 
-export interface BackpressureOptions {
+export interface PacingOptions {
   readonly strategy: RateStrategyName;
   /** REQUESTS_PER_SECOND (default 10). */
   readonly requestsPerSecond: number;
@@ -48,7 +48,7 @@ export interface RequestOutcome {
 }
 
 /** The pacing part of the seed's `backpressure` metrics block (its circuit is the scanner's). */
-export interface BackpressureMetrics {
+export interface PacingMetrics {
   readonly currentQps: number;
   /** ms, over the latest requests. */
   readonly averageResponseTime: number;
@@ -72,7 +72,7 @@ interface QueuedAcquire {
   readonly detach: () => void;
 }
 
-export class BackpressureHandler {
+export class Pacer {
   private readonly strategy: RateStrategy;
   private readonly queue = new WaiterQueue<QueuedAcquire>();
   private readonly completions: RecentRate;
@@ -83,7 +83,7 @@ export class BackpressureHandler {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(options: BackpressureOptions) {
+  constructor(options: PacingOptions) {
     validate(options);
     this.now = options.now ?? (() => performance.now());
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
@@ -156,7 +156,7 @@ export class BackpressureHandler {
   }
 
   /** The pacing part of the seed's backpressure block. */
-  metrics(): BackpressureMetrics {
+  metrics(): PacingMetrics {
     return {
       currentQps: this.completions.perSecond(),
       averageResponseTime: this.responseTimes.value,
@@ -238,7 +238,7 @@ function abortReason(signal: AbortSignal): Error {
   return signal.reason as Error;
 }
 
-function validate(options: BackpressureOptions): void {
+function validate(options: PacingOptions): void {
   const problems: string[] = [];
   const check = (ok: boolean, problem: string) => {
     if (!ok) {
@@ -251,6 +251,6 @@ function validate(options: BackpressureOptions): void {
   check(options.maxWaitMs === undefined || (Number.isFinite(options.maxWaitMs) && options.maxWaitMs >= 0), "maxWaitMs must be a non-negative number");
   check(options.targetLatencyMs === undefined || (Number.isFinite(options.targetLatencyMs) && options.targetLatencyMs > 0), "targetLatencyMs must be a positive number");
   if (problems.length > 0) {
-    throw new RangeError(`invalid backpressure options: ${problems.join("; ")}`);
+    throw new RangeError(`invalid pacing options: ${problems.join("; ")}`);
   }
 }

@@ -1,13 +1,13 @@
-// Helpers for the backpressure tests: a handler on fake time, and counting grants per window.
+// Helpers for the pacing tests: a pacer on fake time, and counting grants per window.
 import { vi } from "vitest";
-import { BackpressureHandler, type BackpressureOptions } from "../../../services/coordinator/backpressure/index.js";
+import { Pacer, type PacingOptions } from "../../../services/coordinator/pacing/index.js";
 
 /** A start that is not a multiple of 1000, so aligned and unaligned windows differ. */
 export const START = 1_700_000_000_250;
 
-export function handlerOnFakeTime(options: Partial<BackpressureOptions> = {}): BackpressureHandler {
+export function pacerOnFakeTime(options: Partial<PacingOptions> = {}): Pacer {
   vi.useFakeTimers({ now: START });
-  return new BackpressureHandler({
+  return new Pacer({
     strategy: "token-bucket",
     requestsPerSecond: 10,
     burstSize: 20,
@@ -57,7 +57,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 export interface LongRun {
-  /** When each grant happened, by the handler's clock. */
+  /** When each grant happened, by the pacer's clock. */
   readonly grants: number[];
   readonly refused: number;
 }
@@ -67,7 +67,7 @@ export interface LongRun {
  * moments, some of them priority callers. `onGrant` may feed outcomes back (adaptive).
  */
 export async function driveLongRun(
-  handler: BackpressureHandler,
+  pacer: Pacer,
   durationMs: number,
   onGrant: (grantIndex: number) => void = () => undefined,
 ): Promise<LongRun> {
@@ -77,7 +77,7 @@ export async function driveLongRun(
   const arrive = (count: number) => {
     for (let i = 0; i < count; i++) {
       const priority = random() < 0.2 ? 1 : 0;
-      handler.acquire({ priority }).then(
+      pacer.acquire({ priority }).then(
         (grant) => {
           grants.push(Date.now());
           // The grant's own account must agree with when it was seen.

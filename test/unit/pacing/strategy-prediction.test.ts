@@ -1,4 +1,4 @@
-// delayFor(n) is what the handler tells a newcomer about its wait (and refuses on), so it must
+// delayFor(n) is what the pacer tells a newcomer about its wait (and refuses on), so it must
 // be exact: after any history, the n-th grant of a caller that takes as soon as allowed lands
 // exactly where delayFor(n) said.
 import fc from "fast-check";
@@ -9,7 +9,7 @@ import {
   SlidingWindow,
   TokenBucket,
   type RateStrategy,
-} from "../../../services/coordinator/backpressure/index.js";
+} from "../../../services/coordinator/pacing/index.js";
 
 type Factory = (clock: () => number) => RateStrategy;
 

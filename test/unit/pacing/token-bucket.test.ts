@@ -1,31 +1,31 @@
 // An idle bucket lets exactly burstSize through at once, then the steady rate, both through
-// the handler (fast path, then the queue's timer) and on the strategy alone.
+// the pacer (fast path, then the queue's timer) and on the strategy alone.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TokenBucket, type BackpressureHandler } from "../../../services/coordinator/backpressure/index.js";
-import { handlerOnFakeTime, START } from "./pacing-support.js";
+import { TokenBucket, type Pacer } from "../../../services/coordinator/pacing/index.js";
+import { pacerOnFakeTime, START } from "./pacing-support.js";
 
-let handler: BackpressureHandler | undefined;
+let pacer: Pacer | undefined;
 
 afterEach(() => {
-  handler?.close();
-  handler = undefined;
+  pacer?.close();
+  pacer = undefined;
   vi.useRealTimers();
 });
 
 describe("token bucket", () => {
   it("grants exactly burstSize at once when idle, then one every 1000 / rate ms", async () => {
-    handler = handlerOnFakeTime({ strategy: "token-bucket", requestsPerSecond: 10, burstSize: 20, maxWaitMs: 1e9 });
+    pacer = pacerOnFakeTime({ strategy: "token-bucket", requestsPerSecond: 10, burstSize: 20, maxWaitMs: 1e9 });
     const granted: number[] = [];
     const queueTimes: number[] = [];
     for (let i = 0; i < 30; i++) {
-      void handler.acquire().then((grant) => {
+      void pacer.acquire().then((grant) => {
         granted.push(Date.now() - START);
         queueTimes.push(grant.queueTimeMs);
       });
     }
     await vi.advanceTimersByTimeAsync(0);
     expect(granted).toEqual(new Array(20).fill(0));
-    expect(handler.queued).toBe(10);
+    expect(pacer.queued).toBe(10);
 
     await vi.advanceTimersByTimeAsync(99);
     expect(granted).toHaveLength(20);

@@ -1,8 +1,8 @@
 // IBKR counts every open market data request against the account's line limit (100 by
 // default), snapshots included until they end, and refuses the next one with error 101. This
-// counts our open requests against a smaller budget (IB_MAX_LINES) so that never happens in
+// counts our open requests against a smaller cap (IB_MAX_LINES) so that never happens in
 // normal use; when it happens anyway (TWS windows and other API clients share the limit) the
-// budget drops to what was open and creeps back up as requests succeed.
+// cap drops to what was open and creeps back up as requests succeed.
 
 export interface LineLease {
   /** Gives the line back; later calls do nothing. */
@@ -18,7 +18,7 @@ interface Waiter {
 /** Successful requests between two steps of the limit back up after a 101. */
 const RECOVER_EVERY = 20;
 
-export class LineBudget {
+export class LineCap {
   readonly maxLines: number;
   private currentLimit: number;
   private openLines = 0;

@@ -1,13 +1,13 @@
-// The backpressure handler's public face: what main.ts wires and what the metrics read.
+// The pacer's public face: what main.ts wires and what the metrics read.
 export {
-  BackpressureHandler,
+  Pacer,
   type AcquireOptions,
-  type BackpressureMetrics,
-  type BackpressureOptions,
+  type PacingMetrics,
+  type PacingOptions,
   type Grant,
   type RateStrategyName,
   type RequestOutcome,
-} from "./backpressure-handler.js";
+} from "./pacer.js";
 export type { RateStrategy, StrategyOutcome } from "./rate-strategy.js";
 export { TokenBucket } from "../../common/rate/token-bucket.js";
 export { SlidingWindow } from "./sliding-window.js";
