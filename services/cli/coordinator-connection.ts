@@ -1,7 +1,7 @@
 // What every command that talks to the coordinator shares: the --addr, --timeout and --json
 // flags (with the security flags of connection-security.ts), the gRPC clients, promise and
 // stream wrappers around grpc-js calls, and turning a failed call into lines a person can act
-// on, with the exit status the README documents.
+// on, with the exit status docs/clients.md documents.
 import {
   connectivityState,
   Metadata,

@@ -51,7 +51,7 @@ export class AdaptiveBucket implements RateStrategy {
     return this.bucket.rate;
   }
 
-  /** The seed's `adaptive_rate`. */
+  /** GetMetrics' `backpressure.adaptive_rate`. */
   get currentRate(): number {
     return this.bucket.rate;
   }

@@ -43,11 +43,11 @@ export interface RequestOutcome {
   readonly duration: number;
   /** False only when the dependency itself failed: that lowers the adaptive rate. */
   readonly success: boolean;
-  /** ms it waited for its grant (the seed records it; nothing here is derived from it). */
+  /** ms it waited for its grant (recorded with the outcome; nothing here is derived from it). */
   readonly queueTime: number;
 }
 
-/** The pacing part of the seed's `backpressure` metrics block (its circuit is the scanner's). */
+/** The pacing part of the `backpressure` block of GetMetrics (its circuit is the scanner's). */
 export interface PacingMetrics {
   readonly currentQps: number;
   /** ms, over the latest requests. */
@@ -155,7 +155,7 @@ export class Pacer {
     }
   }
 
-  /** The pacing part of the seed's backpressure block. */
+  /** The pacing part of the `backpressure` block of GetMetrics. */
   metrics(): PacingMetrics {
     return {
       currentQps: this.completions.perSecond(),

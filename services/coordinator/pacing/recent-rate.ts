@@ -1,4 +1,4 @@
-// Events per second over the last few seconds (the seed's `current_qps`), counted in per-second
+// Events per second over the last few seconds (GetMetrics' `backpressure.current_qps`), counted in per-second
 // buckets so the memory stays fixed however fast requests come.
 
 const BUCKET_MS = 1000;

@@ -1,4 +1,4 @@
-// IBKR's message codes and what the provider does with each: the table the README documents.
+// IBKR's message codes and what the provider does with each: the table docs/ibkr.md documents (its error codes section).
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { RpcError } from "../../../services/common/errors.js";
