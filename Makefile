@@ -25,13 +25,14 @@ BENCH_STAMP := $(TOOLS)/bench-bin/.installed
 # history (see scripts/buf-breaking.sh). Override to compare with another, e.g. .git\#branch=main.
 BUF_BREAKING_AGAINST ?=
 
-.PHONY: help setup node gen check-gen lint lint-proto breaking lint-ts typecheck build check-go check-python \
+.PHONY: help setup node gen check-gen lint lint-proto breaking lint-ts lint-format format typecheck build check-go check-python \
         check-esm test test-unit test-faults test-faults-ci run run-scanner run-coordinator bench clean
 
 help:
 	@echo "make setup      install the pinned tools this project needs (Node, npm, go install, pip)"
 	@echo "make gen        regenerate gen/ from proto/"
-	@echo "make lint       buf lint and format, buf breaking, eslint"
+	@echo "make lint       buf lint and format, buf breaking, eslint, prettier --check"
+	@echo "make format     rewrite the TypeScript, JavaScript and JSON in the one format"
 	@echo "make build      compile TypeScript into dist/"
 	@echo "make test       everything CI checks (the fault suites included)"
 	@echo "make test-faults the fault suites alone; updates docs/RELIABILITY.md and its results"
@@ -70,7 +71,7 @@ gen: setup
 check-gen: setup
 	scripts/check-gen.sh
 
-lint: lint-proto breaking lint-ts
+lint: lint-proto breaking lint-ts lint-format
 
 lint-proto: $(NODE_STAMP)
 	$(BUF) lint
@@ -81,6 +82,14 @@ breaking: $(NODE_STAMP)
 
 lint-ts: $(NODE_STAMP)
 	node_modules/.bin/eslint .
+
+# One format for the TypeScript, JavaScript and JSON we write by hand (.prettierrc.json;
+# .prettierignore lists what tools write). `make format` rewrites it.
+lint-format: $(NODE_STAMP)
+	node_modules/.bin/prettier --check --log-level warn .
+
+format: $(NODE_STAMP)
+	node_modules/.bin/prettier --write --log-level warn .
 
 typecheck: $(NODE_STAMP)
 	node_modules/.bin/tsc --noEmit -p tsconfig.json
