@@ -8,7 +8,8 @@ import { createInterface } from "node:readline";
 import { OVERHEAD_SERVERS, startOverheadServer, type OverheadServerKind } from "./support/overhead-servers.js";
 
 const [kind, logFile] = process.argv.slice(2);
-if (!kind || !(kind in OVERHEAD_SERVERS) || !logFile) throw new Error(`usage: bootstrap-overhead-server.js ${Object.keys(OVERHEAD_SERVERS).join("|")} LOG_FILE`);
+if (!kind || !(kind in OVERHEAD_SERVERS) || !logFile)
+  throw new Error(`usage: bootstrap-overhead-server.js ${Object.keys(OVERHEAD_SERVERS).join("|")} LOG_FILE`);
 const server = await startOverheadServer(kind as OverheadServerKind, openSync(logFile, "a"));
 process.stdout.write(`port ${server.port}\n`);
 const input = createInterface({ input: process.stdin });

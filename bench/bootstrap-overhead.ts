@@ -194,7 +194,10 @@ recording.finish({
   targets: [
     target(
       "the bootstrap with every layer on, client and server in one process: its calls a second as a share of the bare server's",
-      shareOfBare(inProcess, inProcess.find((each) => each.kind === "bootstrap")!),
+      shareOfBare(
+        inProcess,
+        inProcess.find((each) => each.kind === "bootstrap")!,
+      ),
       "at least",
       TARGET_SHARE,
       "%",

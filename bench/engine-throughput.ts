@@ -116,7 +116,10 @@ for (let run = 0; run < 10; run++) {
   engineTop = scanPrepared(prepareChain(chain), verticals);
   engineRuns.push(performance.now() - started);
 }
-const engineMs = percentile([...engineRuns].sort((a, b) => a - b), 0.5);
+const engineMs = percentile(
+  [...engineRuns].sort((a, b) => a - b),
+  0.5,
+);
 const sameTop = referenceTop.map((spread) => spread.id).join() === engineTop.spreads.map((spread) => spread.id).join();
 
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -131,7 +134,14 @@ const scanRow = (scan: string, timing: Timing) => ({
   perSecond: timing.candidatesPerSecond,
 });
 const speedup = referenceMs / engineMs;
-const speedupTarget = target("the engine's speed-up over the brute-force reference on the same vertical work, from the raw chain, with the same top N", speedup, "at least", 20, "×", 1);
+const speedupTarget = target(
+  "the engine's speed-up over the brute-force reference on the same vertical work, from the raw chain, with the same top N",
+  speedup,
+  "at least",
+  20,
+  "×",
+  1,
+);
 
 recording.finish({
   method:

@@ -18,8 +18,20 @@ const logger = createLogger({ service: "bench", level: "info", format: "json", f
 
 /** Queries reaching more and more contracts: wider delta bands and DTE ranges. */
 const CASES = [
-  { name: "bull puts, 1 expiry band", query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { minDte: 25, maxDte: 32, minShortDelta: 0.15, maxShortDelta: 0.3, maxWidth: 2 } }) },
-  { name: "verticals, 20-45 DTE", query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL], filters: { minDte: 20, maxDte: 45, minShortDelta: 0.1, maxShortDelta: 0.35, maxWidth: 5 } }) },
+  {
+    name: "bull puts, 1 expiry band",
+    query: ScanQuery.fromPartial({
+      strategies: [Strategy.STRATEGY_BULL_PUT],
+      filters: { minDte: 25, maxDte: 32, minShortDelta: 0.15, maxShortDelta: 0.3, maxWidth: 2 },
+    }),
+  },
+  {
+    name: "verticals, 20-45 DTE",
+    query: ScanQuery.fromPartial({
+      strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL],
+      filters: { minDte: 20, maxDte: 45, minShortDelta: 0.1, maxShortDelta: 0.35, maxWidth: 5 },
+    }),
+  },
   // Short |delta| from 0, not the default 0.10: the chain of up to 400 contracts the results were measured on.
   { name: "all strategies, 0-60 DTE", query: ScanQuery.fromPartial({ filters: { minDte: 0, maxDte: 60, minShortDelta: 0, maxShortDelta: 0.4, maxWidth: 5 } }) },
 ];
@@ -28,7 +40,16 @@ const fake = await FakeTws.start({ seed: 11 });
 const rows = [];
 for (const { name, query } of CASES) {
   // A fresh connection each time, so that cached contract lookups do not flatter a case.
-  const market = new IbkrMarket({ host: "127.0.0.1", port: fake.port, clientId: 1, marketDataType: 1, maxLines: 90, maxMessagesPerSecond: RATE, snapshotTimeoutMs: 10_000, logger });
+  const market = new IbkrMarket({
+    host: "127.0.0.1",
+    port: fake.port,
+    clientId: 1,
+    marketDataType: 1,
+    maxLines: 90,
+    maxMessagesPerSecond: RATE,
+    snapshotTimeoutMs: 10_000,
+    logger,
+  });
   await market.whenConnected(10_000);
   const sentBefore = market.stats().messagesSent;
   const started = performance.now();
@@ -60,7 +81,9 @@ recording.finish({
   method:
     `${CASES.length} queries reaching more and more contracts, each on a fresh connection to the fake TWS (seed 11) at IB_MAX_MSG_PER_SEC ${RATE}, IB_MAX_LINES 90, snapshots timing out after 10 s. ` +
     `The bound: (messages − 1) / ${RATE} s, the pacer's first token being free. The provider wrote ${logLines} log lines.`,
-  layers: ["the coordinator's ibkr provider called directly, with no gRPC call on the path (so no interceptor, limit or handler adapter); its logger at info, JSON lines to a file"],
+  layers: [
+    "the coordinator's ibkr provider called directly, with no gRPC call on the path (so no interceptor, limit or handler adapter); its logger at info, JSON lines to a file",
+  ],
   tables: [
     {
       title: "Chain fetches",

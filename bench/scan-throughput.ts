@@ -9,12 +9,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { credentials, Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
 import { ScanFilters, ScanQuery, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
-import {
-  ScannerServiceClient,
-  ScanRequest,
-  ScanResponse,
-  UpdateChainRequest,
-} from "../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { ScannerServiceClient, ScanRequest, ScanResponse, UpdateChainRequest } from "../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../services/market-model/synthetic-chain.js";
 import { GENEROUS_LIMITS_ENV, LOGGING_ENV, SERVICE_LAYERS } from "./support/production-layers.js";
 import { startRun, target } from "./support/run-record.js";
@@ -44,7 +39,9 @@ const scannerPort = scanner.grpcPort;
 
 const client = new ScannerServiceClient(`127.0.0.1:${scannerPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
 const chain = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") });
-await new Promise((resolve, reject) => client.updateChain(UpdateChainRequest.fromPartial({ chain }), (error, response) => (error ? reject(error) : resolve(response))));
+await new Promise((resolve, reject) =>
+  client.updateChain(UpdateChainRequest.fromPartial({ chain }), (error, response) => (error ? reject(error) : resolve(response))),
+);
 
 // DTE from 0 and short |delta| from 0, not the defaults (7 days, 0.10), so that a miss costs
 // what it did when the recorded results were measured.
@@ -153,7 +150,9 @@ recording.finish({
   method:
     `ghz ${ghzVersion} (from bench/tools/go.mod) calls ScannerService/Scan on a stored SPY chain (seed 42, ${chain.quotes.length.toLocaleString("en-US")} contracts; bull puts and bear calls, DTE 0 to 45, short |delta| from 0, width at most $5, top 20: a ${responseBytes.length.toLocaleString("en-US")}-byte response), ` +
     `at concurrency ${CONCURRENCY.join(", ")}: hits and the bare server ${runs[0]?.requests.toLocaleString("en-US")} requests at concurrency 1 and ${runs[3]?.requests.toLocaleString("en-US")} above, misses a tenth as many. ` +
-    `The scanner is the compiled service in its own process with ${Object.entries(SCANNER_SETTINGS).map(([name, value]) => `${name}=${value}`).join(", ")}; it wrote ${logLines.toLocaleString("en-US")} log lines.`,
+    `The scanner is the compiled service in its own process with ${Object.entries(SCANNER_SETTINGS)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(", ")}; it wrote ${logLines.toLocaleString("en-US")} log lines.`,
   layers: SERVICE_LAYERS,
   tables: [
     {
@@ -170,5 +169,7 @@ recording.finish({
       rows: runs.map((run) => ({ ...run })),
     },
   ],
-  targets: shares.map(({ concurrency, share }) => target(`cache hits at concurrency ${concurrency}: requests a second as a share of the bare server's`, share, "at least", TARGET_SHARE, "%", 1)),
+  targets: shares.map(({ concurrency, share }) =>
+    target(`cache hits at concurrency ${concurrency}: requests a second as a share of the bare server's`, share, "at least", TARGET_SHARE, "%", 1),
+  ),
 });

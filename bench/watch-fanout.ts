@@ -71,7 +71,13 @@ const queries = Array.from({ length: QUERIES }, (_, index) =>
   ScanQuery.fromPartial({
     strategies: [strategies[index % 4] as Strategy],
     sort: sorts[Math.floor(index / 4) % 5] as SortKey,
-    filters: ScanFilters.fromPartial({ minDte: 5 * (index % 5), maxDte: 45 + 5 * (index % 5), minShortDelta: 0, maxShortDelta: 0.2 + 0.05 * (Math.floor(index / 20) % 5), maxWidth: 5 }),
+    filters: ScanFilters.fromPartial({
+      minDte: 5 * (index % 5),
+      maxDte: 45 + 5 * (index % 5),
+      minShortDelta: 0,
+      maxShortDelta: 0.2 + 0.05 * (Math.floor(index / 20) % 5),
+      maxWidth: 5,
+    }),
     limit: 10,
   }),
 );
@@ -168,7 +174,13 @@ for (let step = 1 - WARM_UP_UPDATES; step <= UPDATES; step++) {
   const times = seenAt.get(version) ?? [];
   if (step < 1) continue;
   for (const time of times) latencies.push(time - sent);
-  perUpdate.push({ version: String(version), watchersReached: times.length, updateAnsweredMs: answered, firstMs: Math.min(...times) - sent, lastMs: Math.max(...times) - sent });
+  perUpdate.push({
+    version: String(version),
+    watchersReached: times.length,
+    updateAnsweredMs: answered,
+    firstMs: Math.min(...times) - sent,
+    lastMs: Math.max(...times) - sent,
+  });
 }
 const rssAfter = await scannerRss();
 
@@ -213,8 +225,14 @@ recording.finish({
       rows: [
         summary("every delivery", latencies),
         summary("each update's last watcher", lastPerUpdate),
-        summary("each update's first watcher", perUpdate.map((entry) => entry.firstMs)),
-        summary("UpdateChain answered", perUpdate.map((entry) => entry.updateAnsweredMs)),
+        summary(
+          "each update's first watcher",
+          perUpdate.map((entry) => entry.firstMs),
+        ),
+        summary(
+          "UpdateChain answered",
+          perUpdate.map((entry) => entry.updateAnsweredMs),
+        ),
       ],
     },
   ],

@@ -16,7 +16,11 @@ export interface ServiceProcess {
 }
 
 /** Starts `dist/services/<service>/main.js` with `env` (and PATH, HOME) and waits for its "listening" line. */
-export async function startServiceProcess(service: "scanner" | "coordinator", env: Readonly<Record<string, string>>, nodeArguments: readonly string[] = []): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  service: "scanner" | "coordinator",
+  env: Readonly<Record<string, string>>,
+  nodeArguments: readonly string[] = [],
+): Promise<ServiceProcess> {
   const entryPoint = fileURLToPath(new URL(`../../services/${service}/main.js`, import.meta.url));
   const log = new LogFile(service);
   let stderr = "";

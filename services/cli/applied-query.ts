@@ -88,7 +88,9 @@ export function appliedQueryParts(query: ScanQuery): string[] {
     probabilityModelPart(query),
     ...(query.pricing === PricingMode.PRICING_MODE_NATURAL ? ["natural fills"] : []),
     ...(filters.shortStrikesOutOfTheMoney === false ? ["shorts may be in the money"] : []),
-    ...(defaultWeights || !weights ? [] : [`score weights ${weights.expectedValuePerRisk ?? 0}/${weights.pop ?? 0}/${weights.liquidity ?? 0} (EV/POP/liquidity)`]),
+    ...(defaultWeights || !weights
+      ? []
+      : [`score weights ${weights.expectedValuePerRisk ?? 0}/${weights.pop ?? 0}/${weights.liquidity ?? 0} (EV/POP/liquidity)`]),
     ...otherFilters(filters),
   ];
 }

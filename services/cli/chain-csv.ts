@@ -48,12 +48,7 @@ function rightCell(right: OptionRight): string {
 
 /** A chain as CSV: the quote columns, then the chain-wide columns repeated on every row. */
 export function formatChainCsv(chain: OptionChain): string {
-  const chainCells = [
-    numberCell(chain.underlyingPrice),
-    chain.asOf ? chain.asOf.toISOString() : "",
-    numberCell(chain.rate),
-    numberCell(chain.dividendYield),
-  ];
+  const chainCells = [numberCell(chain.underlyingPrice), chain.asOf ? chain.asOf.toISOString() : "", numberCell(chain.rate), numberCell(chain.dividendYield)];
   const lines = [[...CSV_QUOTE_COLUMNS, ...CSV_CHAIN_COLUMNS].join(",")];
   for (const quote of chain.quotes) {
     const greeks = quote.greeks;
@@ -251,8 +246,6 @@ function readQuote(cells: CellReader): OptionQuote {
     impliedVolatility: cells.number("implied_vol"),
     // The Greeks message is all four or none: with any cell empty the engine computes them all.
     greeks:
-      delta !== undefined && gamma !== undefined && theta !== undefined && vega !== undefined
-        ? Greeks.fromPartial({ delta, gamma, theta, vega })
-        : undefined,
+      delta !== undefined && gamma !== undefined && theta !== undefined && vega !== undefined ? Greeks.fromPartial({ delta, gamma, theta, vega }) : undefined,
   });
 }

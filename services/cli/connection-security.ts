@@ -73,7 +73,10 @@ export function addSecurityFlags(command: Command, helpGroup: string): Command {
           .helpGroup(helpGroup),
       )
       .addOption(
-        new Option("--cert <file>", "PEM client certificate, for mutual TLS; needs --key (implies TLS)").env(CERT_FILE_ENV).argParser(parsePemFile).helpGroup(helpGroup),
+        new Option("--cert <file>", "PEM client certificate, for mutual TLS; needs --key (implies TLS)")
+          .env(CERT_FILE_ENV)
+          .argParser(parsePemFile)
+          .helpGroup(helpGroup),
       )
       .addOption(new Option("--key <file>", "PEM private key of --cert (implies TLS)").env(KEY_FILE_ENV).argParser(parsePemFile).helpGroup(helpGroup))
       .addOption(
@@ -213,7 +216,10 @@ export function tlsFailureLines(code: string, cause: string, address: string, se
       `the coordinator's certificate does not name ${serverName ?? hostOf(address)}: give a name it carries with ${flagOrEnv("--server-name", SERVER_NAME_ENV)}`,
     );
   }
-  if (/self[- ]signed|unable to (?:get|verify)|local issuer|CERT_|certificate (?:has expired|is not yet valid)|unknown ca/i.test(cause) && !/alert/i.test(cause)) {
+  if (
+    /self[- ]signed|unable to (?:get|verify)|local issuer|CERT_|certificate (?:has expired|is not yet valid)|unknown ca/i.test(cause) &&
+    !/alert/i.test(cause)
+  ) {
     return handshake(
       caPath === undefined
         ? `the coordinator's certificate is not issued by a CA this system trusts: give its CA with ${flagOrEnv("--ca FILE", CA_FILE_ENV)}`
@@ -224,7 +230,7 @@ export function tlsFailureLines(code: string, cause: string, address: string, se
     return handshake(
       certPath === undefined
         ? `the coordinator ${/certificate required/i.test(cause) ? "asks" : "may ask"} for a client certificate (mutual TLS): ` +
-          `give ${flagOrEnv("--cert FILE", CERT_FILE_ENV)} and ${flagOrEnv("--key FILE", KEY_FILE_ENV)}`
+            `give ${flagOrEnv("--cert FILE", CERT_FILE_ENV)} and ${flagOrEnv("--key FILE", KEY_FILE_ENV)}`
         : `the coordinator refused the client certificate --cert ${certPath}: it must be issued by a CA the coordinator trusts`,
     );
   }

@@ -19,7 +19,15 @@ import { CoordinatorServiceClient } from "../../gen/ts/spreadscan/coordinator/v1
 import type { FieldViolation } from "../common/errors.js";
 import { isServiceError, readStatusDetails } from "../common/status-details.js";
 import { CommandFailure, EXIT_STATUS, type ExitStatus } from "./command-failure.js";
-import { addSecurityFlags, authHint, connectionCause, connectionSecurity, tlsFailureLines, type ConnectionSecurity, type SecurityOptions } from "./connection-security.js";
+import {
+  addSecurityFlags,
+  authHint,
+  connectionCause,
+  connectionSecurity,
+  tlsFailureLines,
+  type ConnectionSecurity,
+  type SecurityOptions,
+} from "./connection-security.js";
 import { parseDuration } from "./query-flag-parsers.js";
 import { queryViolationLines } from "./query-violation-lines.js";
 

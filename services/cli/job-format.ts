@@ -30,7 +30,10 @@ export function isFinalState(state: JobState): boolean {
 /** --state: repeatable, and each value may list several: --state queued,running. */
 export function collectJobStates(text: string, previous: readonly JobState[] | undefined): JobState[] {
   const parsed = text.split(",").map((part) => {
-    const key = part.trim().toLowerCase().replace(/^job_state_/, "");
+    const key = part
+      .trim()
+      .toLowerCase()
+      .replace(/^job_state_/, "");
     const state = STATES_BY_NAME.get(key);
     if (state === undefined) throw new InvalidArgumentError(`expected a job state: ${[...STATES_BY_NAME.keys()].join(", ")}.`);
     return state;
@@ -54,7 +57,14 @@ export function formatErrorStatus(error: ErrorStatus | undefined): string {
 /** The jobs table: id, state, symbol, created, duration, error; a plain line when there are none. */
 export function formatJobTable(jobs: readonly Job[], now: Date): string {
   if (jobs.length === 0) return "No jobs.\n";
-  const rows = jobs.map((job) => [job.id, jobStateName(job.state), job.symbol, formatInstant(job.createdAt, { toSeconds: true }), jobDuration(job, now), formatErrorStatus(job.error)]);
+  const rows = jobs.map((job) => [
+    job.id,
+    jobStateName(job.state),
+    job.symbol,
+    formatInstant(job.createdAt, { toSeconds: true }),
+    jobDuration(job, now),
+    formatErrorStatus(job.error),
+  ]);
   const table = plainTable(
     [{ header: "id" }, { header: "state" }, { header: "symbol" }, { header: "created" }, { header: "duration", align: "right" }, { header: "error" }],
     rows,

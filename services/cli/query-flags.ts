@@ -248,9 +248,7 @@ export function addQueryFlags(command: Command): Command {
     }
   }
   command.addOption(
-    new Option(`--no-${kebabCase(OTM_FIELD)}`, "allow short strikes in the money (by default every short strike is out of the money)").helpGroup(
-      FILTER_GROUP,
-    ),
+    new Option(`--no-${kebabCase(OTM_FIELD)}`, "allow short strikes in the money (by default every short strike is out of the money)").helpGroup(FILTER_GROUP),
   );
 
   for (const weight of WEIGHT_FLAGS) {
@@ -262,7 +260,7 @@ export function addQueryFlags(command: Command): Command {
       new Option(
         "--probability-model <model>",
         "expiry-atm: one σ per expiration, its at-the-money implied volatility, shared by all its spreads; " +
-          'short-leg: each spread\'s short leg\'s implied volatility, as brokers\' "probability OTM" (for comparison: the skew then favours spreads for their σ) (default: expiry-atm)',
+          "short-leg: each spread's short leg's implied volatility, as brokers' \"probability OTM\" (for comparison: the skew then favours spreads for their σ) (default: expiry-atm)",
       )
         .argParser(parseProbabilityModel)
         .helpGroup(MODEL_GROUP),

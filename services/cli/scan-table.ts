@@ -94,7 +94,12 @@ function fittedTable(spreads: readonly Spread[], width: number | undefined): { r
 }
 
 function skipReasonLabel(reason: SkipReason): string {
-  return (SkipReason[reason] as string | undefined)?.replace(/^SKIP_REASON_/, "").toLowerCase().replaceAll("_", " ") ?? `reason ${reason}`;
+  return (
+    (SkipReason[reason] as string | undefined)
+      ?.replace(/^SKIP_REASON_/, "")
+      .toLowerCase()
+      .replaceAll("_", " ") ?? `reason ${reason}`
+  );
 }
 
 /**

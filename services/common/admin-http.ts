@@ -43,9 +43,7 @@ export class AdminHttpServer {
       case "/healthz":
         return { status: 200, contentType: text, body: "ok\n" };
       case "/readyz":
-        return this.options.isReady()
-          ? { status: 200, contentType: text, body: "ready\n" }
-          : { status: 503, contentType: text, body: "not ready\n" };
+        return this.options.isReady() ? { status: 200, contentType: text, body: "ready\n" } : { status: 503, contentType: text, body: "not ready\n" };
       case "/metrics":
         return { status: 200, contentType: this.options.registry.contentType, body: await this.options.registry.metrics() };
       case "/metrics.json":

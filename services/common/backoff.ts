@@ -1,14 +1,7 @@
 // The one backoff every reconnect and retry waits by: cockatiel's exponential backoff,
 // each user giving its own limits. Policies (retry, breaker) take the factory; a loop that
 // reconnects by hand walks a BackoffSequence.
-import {
-  decorrelatedJitterGenerator,
-  ExponentialBackoff,
-  noJitterGenerator,
-  type GeneratorFn,
-  type IBackoff,
-  type IBackoffFactory,
-} from "cockatiel";
+import { decorrelatedJitterGenerator, ExponentialBackoff, noJitterGenerator, type GeneratorFn, type IBackoff, type IBackoffFactory } from "cockatiel";
 
 /**
  * How the delays spread: "decorrelated" (cockatiel's decorrelated jitter, for many callers

@@ -1,9 +1,4 @@
-import {
-  Metadata,
-  ServerInterceptingCall,
-  status as GrpcStatus,
-  type ServerInterceptor,
-} from "@grpc/grpc-js";
+import { Metadata, ServerInterceptingCall, status as GrpcStatus, type ServerInterceptor } from "@grpc/grpc-js";
 import type { Registry } from "prom-client";
 import { identityOf, REQUEST_ID_KEY } from "./call-identity.js";
 import { CallMetrics } from "./call-metrics.js";

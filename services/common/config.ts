@@ -107,9 +107,7 @@ export const env = {
 
   /** A host name or IP address to bind or connect to. */
   host(fallback: string) {
-    return variable("a host name or IP address", fallback, (raw) =>
-      /^[A-Za-z0-9.\-:[\]]+$/.test(raw) ? raw : undefined,
-    );
+    return variable("a host name or IP address", fallback, (raw) => (/^[A-Za-z0-9.\-:[\]]+$/.test(raw) ? raw : undefined));
   },
 
   /** API keys written inline, `client:key:scope+scope` separated by commas. */
@@ -137,7 +135,10 @@ export const env = {
           new ApiKeys(entries);
           return entries;
         } catch (error) {
-          context.addIssue({ code: "custom", message: `must name a readable JSON file of API keys; ${raw.trim()}: ${error instanceof Error ? error.message : String(error)}` });
+          context.addIssue({
+            code: "custom",
+            message: `must name a readable JSON file of API keys; ${raw.trim()}: ${error instanceof Error ? error.message : String(error)}`,
+          });
           return z.NEVER;
         }
       });
@@ -186,9 +187,7 @@ export const env = {
 
   /** A gRPC target such as "127.0.0.1:50051", "localhost:50051" or "dns:///scanner:50051". */
   address(fallback: string) {
-    return variable('an address like "127.0.0.1:50051"', fallback, (raw) =>
-      /^([a-z]+:\/\/\/?)?[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw) ? raw : undefined,
-    );
+    return variable('an address like "127.0.0.1:50051"', fallback, (raw) => (/^([a-z]+:\/\/\/?)?[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw) ? raw : undefined));
   },
 };
 
@@ -220,10 +219,7 @@ export const commonVariables = {
  * Throws ConfigError listing every bad variable, one line each, so a person can fix them
  * all at once.
  */
-export function loadConfig<Shape extends z.ZodRawShape>(
-  variables: Shape,
-  source: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<Shape>> {
+export function loadConfig<Shape extends z.ZodRawShape>(variables: Shape, source: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<Shape>> {
   const result = z.object(variables).safeParse(source);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));

@@ -50,7 +50,10 @@ export function invalidArgument(violations: readonly FieldViolation[], message?:
   const kept: FieldViolation[] =
     violations.length <= MAX_FIELD_VIOLATIONS
       ? [...violations]
-      : [...violations.slice(0, MAX_FIELD_VIOLATIONS - 1), { field: "", description: `and ${violations.length - MAX_FIELD_VIOLATIONS + 1} more violations like these` }];
+      : [
+          ...violations.slice(0, MAX_FIELD_VIOLATIONS - 1),
+          { field: "", description: `and ${violations.length - MAX_FIELD_VIOLATIONS + 1} more violations like these` },
+        ];
   const summary = message ?? `invalid request: ${kept.map((violation) => `${violation.field}: ${violation.description}`).join("; ")}`;
   return new RpcError(GrpcStatus.INVALID_ARGUMENT, summary, { fieldViolations: kept });
 }

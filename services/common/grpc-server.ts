@@ -1,8 +1,4 @@
-import {
-  Server,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.js";
@@ -84,7 +80,11 @@ export class GrpcServer {
    * Registers one of our services; its health status is NOT_SERVING until `setServing(true)`.
    * `adminMethods` (names like "UpdateChain") need the admin scope when API keys are on.
    */
-  addService(definition: ServiceDefinition, implementation: UntypedServiceImplementation, { adminMethods = [] }: { adminMethods?: readonly string[] } = {}): void {
+  addService(
+    definition: ServiceDefinition,
+    implementation: UntypedServiceImplementation,
+    { adminMethods = [] }: { adminMethods?: readonly string[] } = {},
+  ): void {
     if (this.started) throw new Error("services must be added before the server starts");
     const name = serviceNameOf(definition);
     for (const method of adminMethods) this.adminMethods.add(`/${name}/${method}`);

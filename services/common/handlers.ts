@@ -125,7 +125,13 @@ type TimeLimitPlan = { readonly ms: number; readonly queue?: TimeLimitQueue } | 
  * wiring bug, answered INTERNAL, not a call to serve with a made-up identity. `onAbort` hears
  * of the caller cancelling or the time running out, right after the signal does.
  */
-function openScope(call: ServerCall, method: string, options: HandlerOptions, limit: TimeLimitPlan, onAbort?: (reason: RpcError) => void): CallScope | RpcError {
+function openScope(
+  call: ServerCall,
+  method: string,
+  options: HandlerOptions,
+  limit: TimeLimitPlan,
+  onAbort?: (reason: RpcError) => void,
+): CallScope | RpcError {
   const identity = identityOf(call.metadata);
   if (!identity) {
     options.logger.error({ method }, "a call reached its handler without an identity");
@@ -136,8 +142,7 @@ function openScope(call: ServerCall, method: string, options: HandlerOptions, li
   // whatever we do, so only a handler holding the signal is told: listening on every call cost
   // a listener added and removed per call.
   let watching = false;
-  const onCancelled = (): void =>
-    abort(deadlinePassed(call) ? deadlineExceeded("the call ran past its deadline") : cancelled("the caller cancelled the call"));
+  const onCancelled = (): void => abort(deadlinePassed(call) ? deadlineExceeded("the call ran past its deadline") : cancelled("the caller cancelled the call"));
   const watchCancel = (): void => {
     if (watching) return;
     watching = true;

@@ -49,7 +49,10 @@ export function createLogger({ service, level, format, destination, fd = 1 }: Lo
   if (format === "pretty") {
     return pino({
       ...options,
-      transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service", messageFormat: "{service}: {msg}" } },
+      transport: {
+        target: "pino-pretty",
+        options: { colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service", messageFormat: "{service}: {msg}" },
+      },
     });
   }
   return pino(options, destination ?? new BatchedLines({ fd }));

@@ -16,15 +16,9 @@ import { descriptorSetBase64 } from "../../gen/ts/descriptor-set.js";
  */
 export function addReflection(server: Pick<Server, "addService">, serviceNames: readonly string[]): void {
   const descriptorSet = fromBinary(FileDescriptorSetSchema, Buffer.from(descriptorSetBase64, "base64"));
-  const fileDescriptorProtos = descriptorSet.file.map((file) =>
-    Buffer.from(toBinary(FileDescriptorProtoSchema, create(FileDescriptorProtoSchema, file))),
-  );
+  const fileDescriptorProtos = descriptorSet.file.map((file) => Buffer.from(toBinary(FileDescriptorProtoSchema, create(FileDescriptorProtoSchema, file))));
   const packageDefinition = { "spreadscan.descriptor-set": { fileDescriptorProtos } } as unknown as PackageDefinition;
-  const known = new Set(
-    descriptorSet.file.flatMap((file) =>
-      file.service.map((service) => (file.package ? `${file.package}.${service.name}` : service.name)),
-    ),
-  );
+  const known = new Set(descriptorSet.file.flatMap((file) => file.service.map((service) => (file.package ? `${file.package}.${service.name}` : service.name))));
   const missing = serviceNames.filter((name) => !known.has(name));
   if (missing.length > 0) {
     throw new Error(`no descriptor for ${missing.join(", ")}: run make gen and add its .proto to the descriptor set`);

@@ -10,7 +10,11 @@ export interface ServiceBase {
 }
 
 /** The parts every service starts from: its logger, its metrics registry and its gRPC server. */
-export function createServiceBase(service: string, settings: CommonSettings, { logDestination }: { logDestination?: { write(line: string): void } } = {}): ServiceBase {
+export function createServiceBase(
+  service: string,
+  settings: CommonSettings,
+  { logDestination }: { logDestination?: { write(line: string): void } } = {},
+): ServiceBase {
   const logger = createLogger({ service, level: settings.logLevel, format: settings.logFormat, ...(logDestination ? { destination: logDestination } : {}) });
   const registry = new Registry();
   registry.setDefaultLabels({ service });

@@ -29,9 +29,7 @@ export function rpcErrorToStatus(error: RpcError, metadata: Metadata = new Metad
   if (error.details.retryDelayMs !== undefined) {
     details.push({
       typeUrl: RETRY_INFO_TYPE_URL,
-      value: Buffer.from(
-        RetryInfo.encode({ retryDelay: millisecondsToDuration(error.details.retryDelayMs) }).finish(),
-      ),
+      value: Buffer.from(RetryInfo.encode({ retryDelay: millisecondsToDuration(error.details.retryDelayMs) }).finish()),
     });
   }
   // The message travels in a header: a long one would make the trailers too large to send.

@@ -7,7 +7,9 @@ const TICKER = /^[A-Z][A-Z0-9.]{0,9}$/;
 export function tickerOf(raw: string, field = "symbol"): string {
   const symbol = raw.trim().toUpperCase();
   if (!TICKER.test(symbol)) {
-    throw invalidArgument([{ field, description: `must be a ticker of 1 to 10 letters, digits or dots, starting with a letter; got ${JSON.stringify(raw.slice(0, 40))}` }]);
+    throw invalidArgument([
+      { field, description: `must be a ticker of 1 to 10 letters, digits or dots, starting with a letter; got ${JSON.stringify(raw.slice(0, 40))}` },
+    ]);
   }
   return symbol;
 }

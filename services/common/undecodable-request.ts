@@ -11,7 +11,10 @@ export class UndecodableRequest {
   ) {}
 
   toError(): RpcError {
-    return invalidArgument([{ field: "", description: `the request body is not a valid request of ${this.path}: ${this.reason}` }], `the request body could not be decoded as a request of ${this.path}`);
+    return invalidArgument(
+      [{ field: "", description: `the request body is not a valid request of ${this.path}: ${this.reason}` }],
+      `the request body could not be decoded as a request of ${this.path}`,
+    );
   }
 }
 

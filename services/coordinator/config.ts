@@ -99,7 +99,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
 function scannerTls(values: z.infer<z.ZodObject<typeof coordinatorVariables>>): ClientTls | undefined {
   const { SCANNER_TLS_CA_FILE: ca, SCANNER_TLS_CERT_FILE: certificate, SCANNER_TLS_KEY_FILE: privateKey, SCANNER_TLS_SERVER_NAME: serverName } = values;
   if (!ca) {
-    if (certificate || privateKey) throw new ConfigError(["SCANNER_TLS_CERT_FILE, SCANNER_TLS_KEY_FILE: need SCANNER_TLS_CA_FILE, the CA of the scanner's certificate"]);
+    if (certificate || privateKey)
+      throw new ConfigError(["SCANNER_TLS_CERT_FILE, SCANNER_TLS_KEY_FILE: need SCANNER_TLS_CA_FILE, the CA of the scanner's certificate"]);
     return undefined;
   }
   if (Boolean(certificate) !== Boolean(privateKey)) throw new ConfigError(["SCANNER_TLS_CERT_FILE, SCANNER_TLS_KEY_FILE: give both, or neither"]);

@@ -77,7 +77,12 @@ export class CoordinatorMetrics {
       function collect(this: Gauge) {
         this.set(pick(sources.pacing()));
       };
-    new Gauge({ name: "spreadscan_backpressure_qps", help: "Requests granted per second, recently.", registers: [registry], collect: pacing((b) => b.currentQps) });
+    new Gauge({
+      name: "spreadscan_backpressure_qps",
+      help: "Requests granted per second, recently.",
+      registers: [registry],
+      collect: pacing((b) => b.currentQps),
+    });
     new Gauge({
       name: "spreadscan_backpressure_response_seconds",
       help: "Average response time of recent paced requests, seconds.",

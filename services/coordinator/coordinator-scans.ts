@@ -50,7 +50,12 @@ export class CoordinatorScans {
    * job, shared with identical scans in flight. Stops waiting (the job carries on for the
    * others, and for the cache) when `signal` aborts.
    */
-  async scan(symbol: string, query: ScanQuery | undefined, key: string, { bypassCache, signal }: { bypassCache: boolean; signal: AbortSignal }): Promise<ScanAnswer> {
+  async scan(
+    symbol: string,
+    query: ScanQuery | undefined,
+    key: string,
+    { bypassCache, signal }: { bypassCache: boolean; signal: AbortSignal },
+  ): Promise<ScanAnswer> {
     const { metrics } = this.options;
     try {
       const cached = bypassCache ? undefined : this.options.cache.get(key);

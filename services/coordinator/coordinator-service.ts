@@ -138,19 +138,28 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       options,
     ),
 
-    getJob: unaryHandler("GetJob", (request: GetJobRequest): Promise<GetJobResponse> => Promise.resolve({ job: jobMessage(jobs.require(jobIdOf(request.jobId))) }), options),
+    getJob: unaryHandler(
+      "GetJob",
+      (request: GetJobRequest): Promise<GetJobResponse> => Promise.resolve({ job: jobMessage(jobs.require(jobIdOf(request.jobId))) }),
+      options,
+    ),
 
     listJobs: unaryHandler(
       "ListJobs",
       (request: ListJobsRequest): Promise<ListJobsResponse> => {
         // Not looked at entry by entry past the bound: a 4 MiB request holds four million.
         if (request.states.length > MAX_LISTED_STATES) {
-          throw invalidArgument([{ field: "states", description: `must list at most ${MAX_LISTED_STATES} states (there are ${JOB_STATES.size}); got ${request.states.length}` }]);
+          throw invalidArgument([
+            { field: "states", description: `must list at most ${MAX_LISTED_STATES} states (there are ${JOB_STATES.size}); got ${request.states.length}` },
+          ]);
         }
         const violations: FieldViolation[] = request.states
           .map((state, index) => ({ state, index }))
           .filter(({ state }) => !JOB_STATES.has(state))
-          .map(({ state, index }) => ({ field: `states[${index}]`, description: `is not a job state (${state}); use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED` }));
+          .map(({ state, index }) => ({
+            field: `states[${index}]`,
+            description: `is not a job state (${state}); use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED`,
+          }));
         const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(request.pageSize, MAX_PAGE_SIZE);
         const page = jobs.list(new Set(request.states), pageSize, request.pageToken);
         if (!page) violations.push({ field: "page_token", description: "is not a token a previous ListJobs returned" });
@@ -222,7 +231,8 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       async (request: ScanBatchRequest, sink: StreamSink<ScanBatchResponse>, context) => {
         const violations: FieldViolation[] = [];
         if (request.symbols.length === 0) violations.push({ field: "symbols", description: "must name at least one symbol" });
-        if (request.symbols.length > MAX_BATCH_SYMBOLS) violations.push({ field: "symbols", description: `must name at most ${MAX_BATCH_SYMBOLS} symbols; got ${request.symbols.length}` });
+        if (request.symbols.length > MAX_BATCH_SYMBOLS)
+          violations.push({ field: "symbols", description: `must name at most ${MAX_BATCH_SYMBOLS} symbols; got ${request.symbols.length}` });
         const symbols: string[] = [];
         request.symbols.slice(0, MAX_BATCH_SYMBOLS).forEach((raw, index) => {
           const symbol = collect(violations, () => tickerOf(raw, `symbols[${index}]`));

@@ -23,8 +23,11 @@ export class ScanCache {
   /** `ttlMs` 0 turns the cache off; `staleMaxAgeMs` 0 never answers stale. */
   constructor(ttlMs: number, staleMaxAgeMs = 0) {
     this.entries =
-      ttlMs > 0 ? new NodeCache({ stdTTL: ttlMs / 1000, checkperiod: Math.max(1, Math.ceil(ttlMs / 2000)), useClones: false, maxKeys: MAX_ENTRIES }) : undefined;
-    this.lastKnown = staleMaxAgeMs > 0 ? new LRUCache({ max: MAX_ENTRIES, ttl: staleMaxAgeMs, ttlAutopurge: true, perf: { now: () => Date.now() } }) : undefined;
+      ttlMs > 0
+        ? new NodeCache({ stdTTL: ttlMs / 1000, checkperiod: Math.max(1, Math.ceil(ttlMs / 2000)), useClones: false, maxKeys: MAX_ENTRIES })
+        : undefined;
+    this.lastKnown =
+      staleMaxAgeMs > 0 ? new LRUCache({ max: MAX_ENTRIES, ttl: staleMaxAgeMs, ttlAutopurge: true, perf: { now: () => Date.now() } }) : undefined;
   }
 
   get(key: string): CachedScan | undefined {

@@ -111,7 +111,17 @@ export class SpreadFeeds {
       existing.watchers++;
       return existing;
     }
-    const feed: SymbolFeed = { symbol, query, watchers: 1, feed: undefined, base: undefined, latest: undefined, pending: undefined, pushing: false, ready: Promise.resolve() };
+    const feed: SymbolFeed = {
+      symbol,
+      query,
+      watchers: 1,
+      feed: undefined,
+      base: undefined,
+      latest: undefined,
+      pending: undefined,
+      pushing: false,
+      ready: Promise.resolve(),
+    };
     this.feeds.set(symbol, feed);
     feed.ready = this.start(feed);
     // A feed that could not start is forgotten, so that the next watcher tries afresh.

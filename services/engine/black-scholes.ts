@@ -41,13 +41,7 @@ export interface OptionGreeks {
 }
 
 /** Writes the greeks of one option into `out` (reused by the caller to avoid allocation). */
-export function optionGreeks(
-  sign: OptionSign,
-  strike: number,
-  volatility: number,
-  market: MarketInputs,
-  out: OptionGreeks,
-): OptionGreeks {
+export function optionGreeks(sign: OptionSign, strike: number, volatility: number, market: MarketInputs, out: OptionGreeks): OptionGreeks {
   const { spot, rate, dividendYield, years } = market;
   const sqrtYears = Math.sqrt(years);
   const deviation = volatility * sqrtYears;

@@ -29,7 +29,14 @@ export function isButterflyBody(puts: PricedSide, calls: PricedSide, putShort: n
 }
 
 /** How many iron spreads ironSpreads would evaluate for these wings, without evaluating them. */
-export function ironCandidateCount(putWings: CreditWings, callWings: CreditWings, puts: PricedSide, calls: PricedSide, condor: boolean, butterfly: boolean): number {
+export function ironCandidateCount(
+  putWings: CreditWings,
+  callWings: CreditWings,
+  puts: PricedSide,
+  calls: PricedSide,
+  condor: boolean,
+  butterfly: boolean,
+): number {
   let count = 0;
   for (let p = 0; p < putWings.shortCount; p++) {
     const putShort = putWings.shorts[p] as number;

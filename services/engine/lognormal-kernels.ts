@@ -21,7 +21,6 @@ export function expectedCallFromLog(strike: number, forwardPrice: number, logFor
   return forwardPrice * normalCdf(d1) - strike * normalCdf(d1 - deviation);
 }
 
-
 /**
  * E[max(K − S_T, 0)] from P(S_T < K) = `below` (probabilityBelowFromLog of ln(K / F)), which
  * is its first term's factor: with a σ shared by the whole expiration a strike's probability

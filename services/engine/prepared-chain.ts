@@ -238,13 +238,7 @@ function countComputed(table: LegTable): number {
   return count;
 }
 
-function buildLegTable(
-  quotes: readonly OptionQuote[],
-  indices: number[],
-  sign: typeof CALL | typeof PUT,
-  market: MarketInputs,
-  skipped: SkipCounts,
-): LegTable {
+function buildLegTable(quotes: readonly OptionQuote[], indices: number[], sign: typeof CALL | typeof PUT, market: MarketInputs, skipped: SkipCounts): LegTable {
   indices.sort((a, b) => (quotes[a] as OptionQuote).strike - (quotes[b] as OptionQuote).strike);
   const capacity = indices.length;
   const table = {

@@ -78,9 +78,7 @@ export function strikeIncrement(outline: ChainOutline, range: DteRange): number 
   const low = outline.spot * (1 - INCREMENT_WINDOW_FRACTION);
   const high = outline.spot * (1 + INCREMENT_WINDOW_FRACTION);
   return (
-    mostCommonGap(inRange, (strike) => strike >= low && strike <= high) ??
-    mostCommonGap(inRange, () => true) ??
-    mostCommonGap(outline.expirations, () => true)
+    mostCommonGap(inRange, (strike) => strike >= low && strike <= high) ?? mostCommonGap(inRange, () => true) ?? mostCommonGap(outline.expirations, () => true)
   );
 }
 

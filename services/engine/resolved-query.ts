@@ -129,7 +129,10 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   const given = query?.strategies ?? [];
   if (given.length > MAX_QUERY_STRATEGIES) {
     // Not looked at entry by entry: a 4 MiB request holds four million of them.
-    check.violations.push({ field: "strategies", description: `must list at most ${MAX_QUERY_STRATEGIES} strategies (there are ${ALL_STRATEGIES.length}); got ${given.length}` });
+    check.violations.push({
+      field: "strategies",
+      description: `must list at most ${MAX_QUERY_STRATEGIES} strategies (there are ${ALL_STRATEGIES.length}); got ${given.length}`,
+    });
   } else {
     given.forEach((strategy, index) => {
       if (ALL_STRATEGIES.includes(strategy)) strategies.add(strategy);
@@ -149,7 +152,10 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   const volatility = query?.volatility;
   if (volatility === undefined) {
     if (givenModel === CALLER_VOLATILITY) {
-      check.violations.push({ field: "volatility", description: `must be set with probability_model ${probabilityModelName(CALLER_VOLATILITY)}: the annualised σ to apply, like 0.2` });
+      check.violations.push({
+        field: "volatility",
+        description: `must be set with probability_model ${probabilityModelName(CALLER_VOLATILITY)}: the annualised σ to apply, like 0.2`,
+      });
     }
   } else if (givenModel !== CALLER_VOLATILITY && PROBABILITY_MODELS.has(givenModel)) {
     check.violations.push({
@@ -184,25 +190,11 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   const minOpenInterest = check.bound(f("min_open_interest"), filters?.minOpenInterest, -Infinity, 0, 1e15, "contracts");
   const minVolume = check.bound(f("min_volume"), filters?.minVolume, -Infinity, 0, 1e15, "contracts");
   const maxLegBidAskWidth = check.bound(f("max_leg_bid_ask_width"), filters?.maxLegBidAskWidth, Infinity, 0, 1e6, "dollars");
-  const maxLegBidAskWidthFraction = check.bound(
-    f("max_leg_bid_ask_width_fraction"),
-    filters?.maxLegBidAskWidthFraction,
-    Infinity,
-    0,
-    2,
-    "",
-  );
+  const maxLegBidAskWidthFraction = check.bound(f("max_leg_bid_ask_width_fraction"), filters?.maxLegBidAskWidthFraction, Infinity, 0, 2, "");
   const minShortIv = check.bound(f("min_short_implied_volatility"), filters?.minShortImpliedVolatility, -Infinity, 0, 10, "");
   const maxShortIv = check.bound(f("max_short_implied_volatility"), filters?.maxShortImpliedVolatility, Infinity, 0, 10, "");
   check.ordered(f("min_short_implied_volatility"), filters?.minShortImpliedVolatility, f("max_short_implied_volatility"), filters?.maxShortImpliedVolatility);
-  const maxWingWidthDifference = check.bound(
-    f("max_wing_width_difference"),
-    filters?.maxWingWidthDifference,
-    Infinity,
-    0,
-    1e6,
-    "dollars",
-  );
+  const maxWingWidthDifference = check.bound(f("max_wing_width_difference"), filters?.maxWingWidthDifference, Infinity, 0, 1e6, "dollars");
 
   let maxQuoteAgeMs = Infinity;
   const age = filters?.maxQuoteAge;

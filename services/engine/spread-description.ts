@@ -96,7 +96,12 @@ export function describeSpread(
 
   const breakevens = [evaluator.breakevenLow, evaluator.breakevenHigh].filter((breakeven) => !Number.isNaN(breakeven));
   return {
-    id: spreadId(prepared.symbol, expiry.expiryDate, strategy, legs.map((leg) => leg.strike)),
+    id: spreadId(
+      prepared.symbol,
+      expiry.expiryDate,
+      strategy,
+      legs.map((leg) => leg.strike),
+    ),
     strategy,
     symbol: prepared.symbol,
     expiryDate: expiry.expiryDate,

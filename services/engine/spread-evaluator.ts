@@ -66,7 +66,15 @@ export class SpreadEvaluator extends VerticalEvaluator {
    * Narrows the POP ceiling to one put wing of the current pair: its credit is known, so
    * only the call side's largest credit is left to bound.
    */
-  beginPutWing(puts: PricedSide, calls: PricedSide, putShort: number, putLong: number, callShort: number, largestCallCredit: number, narrowestCallWing: number): void {
+  beginPutWing(
+    puts: PricedSide,
+    calls: PricedSide,
+    putShort: number,
+    putLong: number,
+    callShort: number,
+    largestCallCredit: number,
+    narrowestCallWing: number,
+  ): void {
     const putStrike = puts.table.strike[putShort] as number;
     const credit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number) + largestCallCredit;
     const putWidth = putStrike - (puts.table.strike[putLong] as number);
@@ -92,7 +100,16 @@ export class SpreadEvaluator extends VerticalEvaluator {
    * PROBABILITY_MODEL_SHORT_LEG_IV the mean of the two short legs'. Call
    * beginIronPair(putShort, callShort) first.
    */
-  iron(puts: PricedSide, calls: PricedSide, putShort: number, putLong: number, callShort: number, callLong: number, threshold: number, describe: boolean): boolean {
+  iron(
+    puts: PricedSide,
+    calls: PricedSide,
+    putShort: number,
+    putLong: number,
+    callShort: number,
+    callLong: number,
+    threshold: number,
+    describe: boolean,
+  ): boolean {
     const query = this.query;
     const strikePutShort = puts.table.strike[putShort] as number;
     const strikePutLong = puts.table.strike[putLong] as number;
@@ -101,8 +118,7 @@ export class SpreadEvaluator extends VerticalEvaluator {
     const putWidth = strikePutShort - strikePutLong;
     const callWidth = strikeCallLong - strikeCallShort;
     const width = putWidth > callWidth ? putWidth : callWidth;
-    const net =
-      (puts.sell[putShort] as number) - (puts.buy[putLong] as number) + (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
+    const net = (puts.sell[putShort] as number) - (puts.buy[putLong] as number) + (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
     const maxLoss = width - net;
     if (!describe) {
       if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
@@ -145,8 +161,7 @@ export class SpreadEvaluator extends VerticalEvaluator {
     // POP is not, so EV comes first and a candidate that cannot rank even at a bound on its
     // POP is dropped before POP.
     const maxProfitPerLot = net * multiplier;
-    const expectedPayoff =
-      net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
+    const expectedPayoff = net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
     const expectedValuePerLot = expectedPayoff * multiplier;
     if (!describe) {
       if (expectedValuePerLot < query.minExpectedValue) return this.rejected();
@@ -155,9 +170,31 @@ export class SpreadEvaluator extends VerticalEvaluator {
         // The pair's ceiling first; with a shared σ, what it leaves gets a bound within one
         // listed strike of the exact POP, from the per-strike probabilities.
         if (
-          this.cannotRank(net, width, maxLossPerLot, returnOnRisk, this.wingPopCeiling, expectedValuePerRisk, expectedValuePerLot, Number.NaN, liquidity, threshold) ||
+          this.cannotRank(
+            net,
+            width,
+            maxLossPerLot,
+            returnOnRisk,
+            this.wingPopCeiling,
+            expectedValuePerRisk,
+            expectedValuePerLot,
+            Number.NaN,
+            liquidity,
+            threshold,
+          ) ||
           (this.shared &&
-            this.cannotRank(net, width, maxLossPerLot, returnOnRisk, bracketedIronPop(puts, calls, putShort, putLong, callShort, callLong, net), expectedValuePerRisk, expectedValuePerLot, Number.NaN, liquidity, threshold))
+            this.cannotRank(
+              net,
+              width,
+              maxLossPerLot,
+              returnOnRisk,
+              bracketedIronPop(puts, calls, putShort, putLong, callShort, callLong, net),
+              expectedValuePerRisk,
+              expectedValuePerLot,
+              Number.NaN,
+              liquidity,
+              threshold,
+            ))
         ) {
           this.rankedOut++;
           return false;
@@ -185,9 +222,7 @@ export class SpreadEvaluator extends VerticalEvaluator {
         // A butterfly's shorts share one strike, so the price always stands on the losing side
         // of one of them (or on the strike itself, which a diffusion leaves at once): touched.
         this.pairTouch =
-          strikePutShort < strikeCallShort
-            ? touchProbabilityEither(spot, rate, dividendYield, volatility, years, strikePutShort, strikeCallShort)
-            : 1;
+          strikePutShort < strikeCallShort ? touchProbabilityEither(spot, rate, dividendYield, volatility, years, strikePutShort, strikeCallShort) : 1;
       }
       touch = this.pairTouch;
       if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
@@ -210,7 +245,6 @@ export class SpreadEvaluator extends VerticalEvaluator {
     return true;
   }
 
-
   /** Expected payoff at expiry of a long leg under the current iron pair's volatility: the expiration's column, or cached per pair. */
   private pairPayoff(side: PricedSide, leg: number): number {
     if (this.shared) return side.expectedPayoff[leg] as number;
@@ -224,7 +258,6 @@ export class SpreadEvaluator extends VerticalEvaluator {
     side.pairGeneration[leg] = this.pairGeneration;
     return value;
   }
-
 }
 
 /**

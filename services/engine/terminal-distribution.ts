@@ -44,14 +44,7 @@ export function forward(spot: number, rate: number, dividendYield: number, years
 }
 
 /** P(S_T < level). 0 for level ≤ 0; when σ√T = 0, S_T = F with certainty. */
-export function probabilityBelow(
-  spot: number,
-  rate: number,
-  dividendYield: number,
-  volatility: number,
-  years: number,
-  level: number,
-): number {
+export function probabilityBelow(spot: number, rate: number, dividendYield: number, volatility: number, years: number, level: number): number {
   if (!(level > 0)) return 0;
   const deviation = volatility * Math.sqrt(years);
   if (!(deviation >= MIN_DEVIATION)) return forward(spot, rate, dividendYield, years) < level ? 1 : 0;
@@ -61,14 +54,7 @@ export function probabilityBelow(
 }
 
 /** E[max(strike − S_T, 0)], undiscounted (Black's put formula without the discount factor). */
-export function expectedPutPayoff(
-  spot: number,
-  rate: number,
-  dividendYield: number,
-  volatility: number,
-  years: number,
-  strike: number,
-): number {
+export function expectedPutPayoff(spot: number, rate: number, dividendYield: number, volatility: number, years: number, strike: number): number {
   if (!(strike > 0)) return 0;
   const forwardPrice = forward(spot, rate, dividendYield, years);
   const deviation = volatility * Math.sqrt(years);
@@ -81,14 +67,7 @@ export function expectedPutPayoff(
 }
 
 /** E[max(S_T − strike, 0)], undiscounted. F − strike for strike ≤ 0 (always exercised). */
-export function expectedCallPayoff(
-  spot: number,
-  rate: number,
-  dividendYield: number,
-  volatility: number,
-  years: number,
-  strike: number,
-): number {
+export function expectedCallPayoff(spot: number, rate: number, dividendYield: number, volatility: number, years: number, strike: number): number {
   const forwardPrice = forward(spot, rate, dividendYield, years);
   if (!(strike > 0)) return forwardPrice - strike;
   const deviation = volatility * Math.sqrt(years);
@@ -104,14 +83,7 @@ export function expectedCallPayoff(
  * (1 when barrier ≤ spot). Exact first passage of Brownian motion with drift, not the
  * "twice the terminal probability" rule of thumb, which ignores the drift.
  */
-export function touchProbabilityAbove(
-  spot: number,
-  rate: number,
-  dividendYield: number,
-  volatility: number,
-  years: number,
-  barrier: number,
-): number {
+export function touchProbabilityAbove(spot: number, rate: number, dividendYield: number, volatility: number, years: number, barrier: number): number {
   if (!(barrier > spot)) return 1;
   if (barrier === Number.POSITIVE_INFINITY) return 0;
   const deviation = volatility * Math.sqrt(years);
@@ -122,14 +94,7 @@ export function touchProbabilityAbove(
 }
 
 /** The mirror of touchProbabilityAbove for a barrier below spot (1 when barrier ≥ spot). */
-export function touchProbabilityBelow(
-  spot: number,
-  rate: number,
-  dividendYield: number,
-  volatility: number,
-  years: number,
-  barrier: number,
-): number {
+export function touchProbabilityBelow(spot: number, rate: number, dividendYield: number, volatility: number, years: number, barrier: number): number {
   if (!(barrier < spot)) return 1;
   if (!(barrier > 0)) return 0;
   const deviation = volatility * Math.sqrt(years);
@@ -184,10 +149,7 @@ export function touchProbabilityEither(
   const width = upper - lower;
   if (width <= NEGLIGIBLE_SURVIVAL_WIDTH) return 1;
   const drift = ((rate - dividendYield) * years) / deviation - 0.5 * deviation;
-  const terms = Math.min(
-    MAX_IMAGE_INDEX,
-    Math.max(1, Math.ceil(Math.sqrt(0.5 * (37 + Math.log(1 + 3.2 * width))) / width)),
-  );
+  const terms = Math.min(MAX_IMAGE_INDEX, Math.max(1, Math.ceil(Math.sqrt(0.5 * (37 + Math.log(1 + 3.2 * width))) / width)));
   let survival = 0;
   for (let index = -terms; index <= terms; index++) {
     const direct = 2 * index * width;
@@ -211,10 +173,7 @@ export function touchProbabilityEither(
 function firstPassageProbability(distance: number, drift: number): number {
   const crossedByTime = -distance + drift;
   const reflected = -distance - drift;
-  const reflectedMass =
-    reflected <= 0
-      ? normalPdf(crossedByTime) * millsRatio(-reflected)
-      : Math.exp(2 * distance * drift) * normalCdf(reflected);
+  const reflectedMass = reflected <= 0 ? normalPdf(crossedByTime) * millsRatio(-reflected) : Math.exp(2 * distance * drift) * normalCdf(reflected);
   return clampProbability(normalCdf(crossedByTime) + reflectedMass);
 }
 
@@ -236,25 +195,15 @@ function weightedImageMass(center: number, lower: number, upper: number, drift: 
     // Both tails are left tails and the one at u is the larger: skipping the exponentials of
     // a far image is most of the speed of the series.
     if (upperDecay > NEGLIGIBLE_DECAY) return 0;
-    return (
-      INV_SQRT_TWO_PI *
-      (Math.exp(-upperDecay) * millsRatio(-upperArgument) - Math.exp(-lowerDecay) * millsRatio(-lowerArgument))
-    );
+    return INV_SQRT_TWO_PI * (Math.exp(-upperDecay) * millsRatio(-upperArgument) - Math.exp(-lowerDecay) * millsRatio(-lowerArgument));
   }
   if (lowerArgument >= 0) {
     if (lowerDecay > NEGLIGIBLE_DECAY) return 0;
-    return (
-      INV_SQRT_TWO_PI *
-      (Math.exp(-lowerDecay) * millsRatio(lowerArgument) - Math.exp(-upperDecay) * millsRatio(upperArgument))
-    );
+    return INV_SQRT_TWO_PI * (Math.exp(-lowerDecay) * millsRatio(lowerArgument) - Math.exp(-upperDecay) * millsRatio(upperArgument));
   }
   // The direct image (c = 0) weighs 1 even if an absurd (r − q)·T made μ infinite.
   const weight = center === 0 ? 1 : Math.exp(drift * center);
-  return (
-    weight -
-    INV_SQRT_TWO_PI *
-      (Math.exp(-upperDecay) * millsRatio(upperArgument) + Math.exp(-lowerDecay) * millsRatio(-lowerArgument))
-  );
+  return weight - INV_SQRT_TWO_PI * (Math.exp(-upperDecay) * millsRatio(upperArgument) + Math.exp(-lowerDecay) * millsRatio(-lowerArgument));
 }
 
 /**

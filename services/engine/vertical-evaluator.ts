@@ -69,7 +69,20 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
         // something at risk), so the position makes money only beyond its long strike.
         const beyondLong = side.probabilityBelowStrike[long] as number;
         const popBound = Math.min(popCeiling, profitAbove ? 1 - beyondLong : beyondLong);
-        if (this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popBound, expectedValuePerLot / maxLossPerLot, expectedValuePerLot, touch, liquidity, threshold)) {
+        if (
+          this.cannotRank(
+            net,
+            width,
+            maxLossPerLot,
+            returnOnRisk,
+            popBound,
+            expectedValuePerLot / maxLossPerLot,
+            expectedValuePerLot,
+            touch,
+            liquidity,
+            threshold,
+          )
+        ) {
           this.rankedOut++;
           return false;
         }
@@ -88,7 +101,18 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
           expectedValueBound = Math.min(expectedValueBound, net - this.legPayoff(side, short) + this.legPayoff(side, long));
         }
         if (
-          this.cannotRank(net, width, maxLossPerLot, returnOnRisk, popCeiling, (expectedValueBound * multiplier) / maxLossPerLot, expectedValueBound * multiplier, Number.NaN, liquidity, threshold)
+          this.cannotRank(
+            net,
+            width,
+            maxLossPerLot,
+            returnOnRisk,
+            popCeiling,
+            (expectedValueBound * multiplier) / maxLossPerLot,
+            expectedValueBound * multiplier,
+            Number.NaN,
+            liquidity,
+            threshold,
+          )
         ) {
           this.rankedOut++;
           return false;

@@ -43,13 +43,8 @@ export function contractActivity(input: ActivityInput, random: ContractRandom): 
   const { strike, deviations, daysToExpiry, liquidity, bid, ask } = input;
   const roundness = strike % ROUND_STRIKE === 0 ? ROUND_STRIKE_BONUS : 1;
   const openInterestMean =
-    PEAK_OPEN_INTEREST *
-    liquidity *
-    roundness *
-    Math.exp(-0.5 * (deviations / OPEN_INTEREST_REACH) ** 2) /
-    Math.sqrt(1 + daysToExpiry / 30);
-  const volumeMean =
-    PEAK_VOLUME * liquidity * roundness * Math.exp(-0.5 * (deviations / VOLUME_REACH) ** 2) / (1 + daysToExpiry / 10);
+    (PEAK_OPEN_INTEREST * liquidity * roundness * Math.exp(-0.5 * (deviations / OPEN_INTEREST_REACH) ** 2)) / Math.sqrt(1 + daysToExpiry / 30);
+  const volumeMean = (PEAK_VOLUME * liquidity * roundness * Math.exp(-0.5 * (deviations / VOLUME_REACH) ** 2)) / (1 + daysToExpiry / 10);
   const openInterest = Math.floor(openInterestMean * noise(random));
   const volume = Math.floor(volumeMean * noise(random));
   // The last trade happened somewhere inside today's market, on a whole tick.

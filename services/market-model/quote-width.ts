@@ -34,8 +34,7 @@ export interface BidAsk {
  */
 export function quoteAround({ price, deviations, years, liquidity }: QuoteWidthInput): BidAsk {
   // A market a quarter as active is quoted twice as wide.
-  const widening =
-    ((1 + WIDENING_PER_DEVIATION * Math.min(deviations, MAX_DEVIATIONS)) * (1 + WIDENING_PER_YEAR * years)) / Math.sqrt(liquidity);
+  const widening = ((1 + WIDENING_PER_DEVIATION * Math.min(deviations, MAX_DEVIATIONS)) * (1 + WIDENING_PER_YEAR * years)) / Math.sqrt(liquidity);
   const halfSpread = Math.max(TICK / 2, (BASE_HALF_SPREAD + HALF_SPREAD_PER_DOLLAR * price) * widening);
   // Whole ticks as integers, so 0.1 + 0.2 never leaks into a quote.
   const bidTicks = Math.max(0, Math.floor((price - halfSpread) * TICKS_PER_DOLLAR));

@@ -38,7 +38,17 @@ const INDEX_STRIKES: StrikeSteps = { near: 1, far: 5 };
 export const SYMBOL_PROFILES: Readonly<Record<string, SymbolProfile>> = {
   SPY: { spot: 600, atmVolatility: 0.16, termSlope: 0.12, skew: -0.9, smile: 1.2, dividendYield: 0.013, rate: RATE, liquidity: 1, strikeSteps: INDEX_STRIKES },
   QQQ: { spot: 520, atmVolatility: 0.2, termSlope: 0.1, skew: -0.8, smile: 1.1, dividendYield: 0.006, rate: RATE, liquidity: 0.8, strikeSteps: INDEX_STRIKES },
-  IWM: { spot: 230, atmVolatility: 0.22, termSlope: 0.08, skew: -0.7, smile: 1.0, dividendYield: 0.012, rate: RATE, liquidity: 0.55, strikeSteps: INDEX_STRIKES },
+  IWM: {
+    spot: 230,
+    atmVolatility: 0.22,
+    termSlope: 0.08,
+    skew: -0.7,
+    smile: 1.0,
+    dividendYield: 0.012,
+    rate: RATE,
+    liquidity: 0.55,
+    strikeSteps: INDEX_STRIKES,
+  },
   AAPL: { spot: 230, atmVolatility: 0.26, termSlope: 0.04, skew: -0.45, smile: 0.8, dividendYield: 0.0045, rate: RATE, liquidity: 0.6 },
   MSFT: { spot: 430, atmVolatility: 0.24, termSlope: 0.04, skew: -0.45, smile: 0.8, dividendYield: 0.0075, rate: RATE, liquidity: 0.4 },
   NVDA: { spot: 140, atmVolatility: 0.48, termSlope: -0.03, skew: -0.3, smile: 0.6, dividendYield: 0.0003, rate: RATE, liquidity: 0.75 },

@@ -26,9 +26,7 @@ export interface StoredChain {
 }
 
 /** What an update would store: the stored chain when it changes nothing, else the new one to prepare. */
-export type PlannedUpdate =
-  | { readonly unchanged: StoredChain }
-  | PlannedChange;
+export type PlannedUpdate = { readonly unchanged: StoredChain } | PlannedChange;
 
 /** A change an update would make: the chain to prepare and store. */
 export interface PlannedChange {

@@ -28,7 +28,11 @@ export class ScannerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     });
-    this.candidates = new Counter({ name: "spreadscan_candidates_evaluated_total", help: "Candidate spreads that reached evaluation: considered, less those whose legs failed the leg filters.", registers: [registry] });
+    this.candidates = new Counter({
+      name: "spreadscan_candidates_evaluated_total",
+      help: "Candidate spreads that reached evaluation: considered, less those whose legs failed the leg filters.",
+      registers: [registry],
+    });
     this.watchers = new Gauge({ name: "spreadscan_active_watchers", help: "WatchSpreads streams open now.", registers: [registry] });
     this.streamMessages = new Counter({ name: "spreadscan_stream_messages_sent_total", help: "WatchSpreads messages sent.", registers: [registry] });
     this.coalescedUpdates = new Counter({

@@ -121,7 +121,9 @@ export function scannerService(scanner: SpreadScanner, metrics: ScannerMetrics, 
       async (request: WatchSpreadsRequest, sink: StreamSink<WatchSpreadsResponse>, context) => {
         const symbol = tickerOf(request.symbol);
         if (request.minIntervalMs > MAX_WATCH_INTERVAL_MS) {
-          throw invalidArgument([{ field: "min_interval_ms", description: `must be at most ${MAX_WATCH_INTERVAL_MS} milliseconds; got ${request.minIntervalMs}` }]);
+          throw invalidArgument([
+            { field: "min_interval_ms", description: `must be at most ${MAX_WATCH_INTERVAL_MS} milliseconds; got ${request.minIntervalMs}` },
+          ]);
         }
         await scanner.watch(symbol, request.query, request.minIntervalMs, context.signal, (update) => sink.send({ update }));
       },

@@ -77,7 +77,8 @@ export function scanResponseBytes(result: Uint8Array): Buffer {
 export function watchResponseBytes(update: SpreadsUpdate, result: Uint8Array): Buffer {
   const ids = [...update.addedIds.map((id) => ({ tag: TAG.updateAddedIds, id })), ...update.removedIds.map((id) => ({ tag: TAG.updateRemovedIds, id }))];
   const idLengths = ids.map(({ id }) => Buffer.byteLength(id));
-  let updateLength = (update.sequence !== 0n ? 1 + varintLength(update.sequence) : 0) + (update.initial ? 2 : 0) + 1 + varintLength(result.length) + result.length;
+  let updateLength =
+    (update.sequence !== 0n ? 1 + varintLength(update.sequence) : 0) + (update.initial ? 2 : 0) + 1 + varintLength(result.length) + result.length;
   for (const length of idLengths) updateLength += 1 + varintLength(length) + length;
   const message = Buffer.allocUnsafe(1 + varintLength(updateLength) + updateLength);
   message[0] = TAG.watchResponseUpdate;

@@ -6,10 +6,21 @@
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { credentials, Metadata, status, type Client, type ServiceError, type StatusObject } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CoordinatorServiceClient, CoordinatorServiceService, ListJobsRequest, ScanRequest, SubmitScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import {
+  CoordinatorServiceClient,
+  CoordinatorServiceService,
+  ListJobsRequest,
+  ScanRequest,
+  SubmitScanRequest,
+} from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { JobState, type Job } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { ScannerServiceClient, ScannerServiceService, ScanRequest as ScannerScanRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import {
+  ScannerServiceClient,
+  ScannerServiceService,
+  ScanRequest as ScannerScanRequest,
+  WatchSpreadsRequest,
+} from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
@@ -80,7 +91,9 @@ function raw(client: Client, path: string, body: Buffer, stream: boolean, deadli
       call.on("error", () => undefined);
       call.on("status", ({ code, details }: StatusObject) => done(code, details));
     } else {
-      client.makeUnaryRequest(path, identity, identity, body, new Metadata(), options, (error: ServiceError | null) => done(error ? error.code : status.OK, error?.details ?? ""));
+      client.makeUnaryRequest(path, identity, identity, body, new Metadata(), options, (error: ServiceError | null) =>
+        done(error ? error.code : status.OK, error?.details ?? ""),
+      );
     }
   });
 }
@@ -98,7 +111,11 @@ function rawWithViolations(client: Client, path: string, body: Buffer): Promise<
 }
 
 /** A query of `count` unknown strategies, as field 2 of a request. */
-const unknownStrategies = (count: number): Uint8Array => new BinaryWriter().tag(2, WireType.LengthDelimited).bytes(packedEnums(1, UNKNOWN_STRATEGY, count)).finish();
+const unknownStrategies = (count: number): Uint8Array =>
+  new BinaryWriter()
+    .tag(2, WireType.LengthDelimited)
+    .bytes(packedEnums(1, UNKNOWN_STRATEGY, count))
+    .finish();
 
 async function liveHeap(service: RunningService): Promise<number> {
   await forceGc(service.process);
@@ -110,7 +127,8 @@ async function liveHeap(service: RunningService): Promise<number> {
 const tooBroad = (index: number): ScanQuery =>
   ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000, minPop: index / 1000 } });
 
-const outcomeText = (outcome: RawOutcome): string => `${outcome.code === NO_ANSWER ? "no answer (client deadline)" : statusName(outcome.code)} after ${round(outcome.ms)} ms`;
+const outcomeText = (outcome: RawOutcome): string =>
+  `${outcome.code === NO_ANSWER ? "no answer (client deadline)" : statusName(outcome.code)} after ${round(outcome.ms)} ms`;
 
 beforeAll(async () => {
   scanner = await startScanner();
@@ -156,7 +174,11 @@ describe("defects found by the fault suites", () => {
     const next = await raw(client, CoordinatorServiceService.getMetrics.path, Buffer.alloc(0), false, 5000);
     figures["KD-3: a GetMetrics right after, on the same connection"] = outcomeText(next);
     criteria.push(
-      criterion(`[KD-3] coordinator Scan, 1,000 unknown strategies (${body.length} bytes): INVALID_ARGUMENT within 3 s`, outcomeText(outcome), outcome.code === status.INVALID_ARGUMENT),
+      criterion(
+        `[KD-3] coordinator Scan, 1,000 unknown strategies (${body.length} bytes): INVALID_ARGUMENT within 3 s`,
+        outcomeText(outcome),
+        outcome.code === status.INVALID_ARGUMENT,
+      ),
       criterion("[KD-3] ... and the next call on that connection answered", outcomeText(next), next.code === status.OK),
     );
     expect(outcome.code).toBe(status.INVALID_ARGUMENT);
@@ -166,7 +188,13 @@ describe("defects found by the fault suites", () => {
   it("KD-3 (fixed): a scanner WatchSpreads of 1,000 unknown strategies is answered INVALID_ARGUMENT", async () => {
     const body = Buffer.concat([WatchSpreadsRequest.encode(WatchSpreadsRequest.fromPartial({ symbol: "IWM" })).finish(), unknownStrategies(1000)]);
     const outcome = await raw(scannerClient(), ScannerServiceService.watchSpreads.path, body, true, 3000);
-    criteria.push(criterion(`[KD-3] scanner WatchSpreads, 1,000 unknown strategies (${body.length} bytes): INVALID_ARGUMENT within 3 s`, outcomeText(outcome), outcome.code === status.INVALID_ARGUMENT));
+    criteria.push(
+      criterion(
+        `[KD-3] scanner WatchSpreads, 1,000 unknown strategies (${body.length} bytes): INVALID_ARGUMENT within 3 s`,
+        outcomeText(outcome),
+        outcome.code === status.INVALID_ARGUMENT,
+      ),
+    );
     expect(outcome.code).toBe(status.INVALID_ARGUMENT);
   });
 
@@ -175,7 +203,13 @@ describe("defects found by the fault suites", () => {
       // Iron condors with wings up to $1,000: broader than the engine can bound, so the scanner
       // refuses the query after the coordinator fetched and sent the chain. A distinct min_pop
       // per call keeps each one out of the coordinator's cache.
-      raw(target, CoordinatorServiceService.scan.path, Buffer.from(ScanRequest.encode(ScanRequest.fromPartial({ symbol: "SPY", query: tooBroad(index) })).finish()), false, 30_000);
+      raw(
+        target,
+        CoordinatorServiceService.scan.path,
+        Buffer.from(ScanRequest.encode(ScanRequest.fromPartial({ symbol: "SPY", query: tooBroad(index) })).finish()),
+        false,
+        30_000,
+      );
     const failed = 30;
     const failAll = async (target: CoordinatorServiceClient): Promise<RawOutcome[]> => {
       const outcomes: RawOutcome[] = [];
@@ -191,7 +225,9 @@ describe("defects found by the fault suites", () => {
     const keptOutcomes = await failAll(keeping);
     const keptGrowth = (await liveHeap(doomed)) - keptBefore;
     const listed = await new Promise<number>((resolve, reject) =>
-      keeping.listJobs(ListJobsRequest.fromPartial({ states: [JobState.JOB_STATE_FAILED], pageSize: 1000 }), (error, response) => (error ? reject(error) : resolve(response.jobs.length))),
+      keeping.listJobs(ListJobsRequest.fromPartial({ states: [JobState.JOB_STATE_FAILED], pageSize: 1000 }), (error, response) =>
+        error ? reject(error) : resolve(response.jobs.length),
+      ),
     );
 
     // Gone: on the coordinator with JOB_RETENTION 1 s.
@@ -208,8 +244,16 @@ describe("defects found by the fault suites", () => {
       `${keptOutcomes.filter((outcome) => outcome.code === status.INVALID_ARGUMENT).length} / ${outcomes.filter((outcome) => outcome.code === status.INVALID_ARGUMENT).length} of ${failed}`;
     figures["KD-4: coordinator live heap per failed SPY scan still retained (MB)"] = mebibytes(keptGrowth / failed);
     criteria.push(
-      criterion(`[KD-4] coordinator live heap after ${failed} failed SPY scans, their jobs retained (${listed} listed): grows < 10 MB`, `${mebibytes(keptGrowth)} MB`, mebibytes(keptGrowth) < 10),
-      criterion(`[KD-4] coordinator live heap after ${failed} failed SPY scans and JOB_RETENTION (1 s): grows < 10 MB`, `${mebibytes(growth)} MB`, mebibytes(growth) < 10),
+      criterion(
+        `[KD-4] coordinator live heap after ${failed} failed SPY scans, their jobs retained (${listed} listed): grows < 10 MB`,
+        `${mebibytes(keptGrowth)} MB`,
+        mebibytes(keptGrowth) < 10,
+      ),
+      criterion(
+        `[KD-4] coordinator live heap after ${failed} failed SPY scans and JOB_RETENTION (1 s): grows < 10 MB`,
+        `${mebibytes(growth)} MB`,
+        mebibytes(growth) < 10,
+      ),
     );
     expect([...keptOutcomes, ...outcomes].every((outcome) => outcome.code === status.INVALID_ARGUMENT)).toBe(true);
     expect(listed).toBeGreaterThanOrEqual(failed);
@@ -221,17 +265,27 @@ describe("defects found by the fault suites", () => {
     const before = await liveHeap(coordinator);
     const count = MAX_REQUEST_BYTES - 64;
     const body = Buffer.concat([
-      SubmitScanRequest.encode(SubmitScanRequest.fromPartial({ symbol: "MSFT", query: ScanQuery.fromPartial({ filters: { maxDte: 30, maxWidth: 5 } }) })).finish(),
-      new BinaryWriter().tag(2, WireType.LengthDelimited).bytes(packedEnums(1, Strategy.STRATEGY_BULL_PUT, count)).finish(),
+      SubmitScanRequest.encode(
+        SubmitScanRequest.fromPartial({ symbol: "MSFT", query: ScanQuery.fromPartial({ filters: { maxDte: 30, maxWidth: 5 } }) }),
+      ).finish(),
+      new BinaryWriter()
+        .tag(2, WireType.LengthDelimited)
+        .bytes(packedEnums(1, Strategy.STRATEGY_BULL_PUT, count))
+        .finish(),
     ]);
     const outcome = await raw(coordinatorClient(), CoordinatorServiceService.submitScan.path, body, false, 10_000);
     const growth = (await liveHeap(coordinator)) - before;
     const repeated = [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL, Strategy.STRATEGY_BULL_PUT];
     const job = await new Promise<Job | undefined>((resolve, reject) =>
-      coordinatorClient().submitScan(SubmitScanRequest.fromPartial({ symbol: "MSFT", query: { strategies: repeated, filters: { maxDte: 30, maxWidth: 5 } } }), (error, response) => (error ? reject(error) : resolve(response.job))),
+      coordinatorClient().submitScan(
+        SubmitScanRequest.fromPartial({ symbol: "MSFT", query: { strategies: repeated, filters: { maxDte: 30, maxWidth: 5 } } }),
+        (error, response) => (error ? reject(error) : resolve(response.job)),
+      ),
     );
     figures["KD-5: SubmitScan of 4 Mi BULL_PUT strategies"] = `${outcomeText(outcome)}, ${body.length} bytes`;
-    figures["KD-5: strategies BULL_PUT, BULL_PUT, BEAR_CALL, BULL_PUT kept as"] = (job?.query?.strategies ?? []).map((strategy) => Strategy[strategy]).join(", ");
+    figures["KD-5: strategies BULL_PUT, BULL_PUT, BEAR_CALL, BULL_PUT kept as"] = (job?.query?.strategies ?? [])
+      .map((strategy) => Strategy[strategy])
+      .join(", ");
     criteria.push(
       criterion("[KD-5] SubmitScan of 4 Mi strategies: INVALID_ARGUMENT", outcomeText(outcome), outcome.code === status.INVALID_ARGUMENT),
       criterion("[KD-5] coordinator live heap after one 4 MiB SubmitScan: grows < 8 MB", `${mebibytes(growth)} MB`, mebibytes(growth) < 8),
@@ -244,20 +298,42 @@ describe("defects found by the fault suites", () => {
   it("KD-6 (fixed): a chain.as_of beyond JavaScript's dates is INVALID_ARGUMENT on chain.as_of, for Scan and UpdateChain", async () => {
     const chain = generateSyntheticChain({ symbol: "AAPL", seed: 7, asOf: new Date() });
     // OptionChain field 3, as_of: a Timestamp of 2^62 seconds, valid protobuf, no valid Date.
-    const asOf = new BinaryWriter().tag(3, WireType.LengthDelimited).bytes(new BinaryWriter().tag(1, WireType.Varint).int64(2n ** 62n).finish()).finish();
-    const chainBytes = Buffer.concat([OptionChain.encode(OptionChain.fromPartial({ ...chain, asOf: undefined, quotes: chain.quotes.slice(0, 300) })).finish(), asOf]);
+    const asOf = new BinaryWriter()
+      .tag(3, WireType.LengthDelimited)
+      .bytes(
+        new BinaryWriter()
+          .tag(1, WireType.Varint)
+          .int64(2n ** 62n)
+          .finish(),
+      )
+      .finish();
+    const chainBytes = Buffer.concat([
+      OptionChain.encode(OptionChain.fromPartial({ ...chain, asOf: undefined, quotes: chain.quotes.slice(0, 300) })).finish(),
+      asOf,
+    ]);
     const chainField = new BinaryWriter().tag(3, WireType.LengthDelimited).bytes(chainBytes).finish();
     const scanBody = Buffer.concat([
-      ScannerScanRequest.encode(ScannerScanRequest.fromPartial({ symbol: "AAPL", query: ScanQuery.fromPartial({ filters: { maxDte: 45, maxWidth: 5 } }) })).finish(),
+      ScannerScanRequest.encode(
+        ScannerScanRequest.fromPartial({ symbol: "AAPL", query: ScanQuery.fromPartial({ filters: { maxDte: 45, maxWidth: 5 } }) }),
+      ).finish(),
       chainField,
     ]);
     const scanned = await rawWithViolations(scannerClient(), ScannerServiceService.scan.path, scanBody);
     // UpdateChainRequest: chain is field 1.
     const updateBody = Buffer.from(new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(chainBytes).finish());
     const updated = await rawWithViolations(scannerClient(), ScannerServiceService.updateChain.path, updateBody);
-    for (const [name, answer] of [["Scan", scanned], ["UpdateChain", updated]] as const) {
+    for (const [name, answer] of [
+      ["Scan", scanned],
+      ["UpdateChain", updated],
+    ] as const) {
       figures[`KD-6: scanner ${name}, as_of = 2^62 s`] = `${statusName(answer.code)}: ${answer.fields.join(", ")}`;
-      criteria.push(criterion(`[KD-6] scanner ${name}, inline chain with as_of = 2^62 s: INVALID_ARGUMENT on chain.as_of`, `${statusName(answer.code)} ${answer.fields.join(", ")}`, answer.code === status.INVALID_ARGUMENT && answer.fields.includes("chain.as_of")));
+      criteria.push(
+        criterion(
+          `[KD-6] scanner ${name}, inline chain with as_of = 2^62 s: INVALID_ARGUMENT on chain.as_of`,
+          `${statusName(answer.code)} ${answer.fields.join(", ")}`,
+          answer.code === status.INVALID_ARGUMENT && answer.fields.includes("chain.as_of"),
+        ),
+      );
       expect(answer.code).toBe(status.INVALID_ARGUMENT);
       expect(answer.fields).toContain("chain.as_of");
     }
@@ -284,7 +360,8 @@ describe("defects found by the fault suites", () => {
     pinging.on = false;
     await pings;
     const loopHeldMs = (await prometheusValue(coordinator.adminPort, "nodejs_eventloop_lag_max_seconds")) * 1000;
-    figures["KD-7: Scan of 4 Mi unknown strategies"] = `${outcomeText(outcome)}; slowest GetMetrics meanwhile ${round(slowestPing)} ms; the coordinator's longest event-loop delay meanwhile ${round(loopHeldMs)} ms`;
+    figures["KD-7: Scan of 4 Mi unknown strategies"] =
+      `${outcomeText(outcome)}; slowest GetMetrics meanwhile ${round(slowestPing)} ms; the coordinator's longest event-loop delay meanwhile ${round(loopHeldMs)} ms`;
     measurements.kd7SlowestCallMs = round(slowestPing);
     measurements.kd7EventLoopDelayMs = round(loopHeldMs);
     measurements.kd7ScanMs = round(outcome.ms);
@@ -301,12 +378,24 @@ describe("defects found by the fault suites", () => {
 
   it("KD-3 (fixed): a 4 MiB ListJobs of unknown states is answered INVALID_ARGUMENT, and the coordinator stays up", async () => {
     // Last, and on a coordinator of its own: it used to spend half a minute of both cores on it, then die.
-    const outcome = await raw(doomedClient, CoordinatorServiceService.listJobs.path, Buffer.from(packedEnums(1, UNKNOWN_STRATEGY, MAX_REQUEST_BYTES - 16)), false, 10_000);
+    const outcome = await raw(
+      doomedClient,
+      CoordinatorServiceService.listJobs.path,
+      Buffer.from(packedEnums(1, UNKNOWN_STRATEGY, MAX_REQUEST_BYTES - 16)),
+      false,
+      10_000,
+    );
     await sleep(5000);
     const exit = doomed.process.child.exitCode ?? doomed.process.child.signalCode;
     const after = exit === null ? "running 5 s later" : `exited (${exit}): ${(doomed.process.stderr().match(/Error: [^\n]*/) ?? [""])[0]}`;
     figures["KD-3: ListJobs of 4 Mi unknown states"] = `${outcomeText(outcome)}; the coordinator ${after}`;
-    criteria.push(criterion("[KD-3] coordinator ListJobs, 4 Mi unknown states (4 MiB): INVALID_ARGUMENT within 10 s, still running 5 s later", `${outcomeText(outcome)}; ${after}`, outcome.code === status.INVALID_ARGUMENT && exit === null));
+    criteria.push(
+      criterion(
+        "[KD-3] coordinator ListJobs, 4 Mi unknown states (4 MiB): INVALID_ARGUMENT within 10 s, still running 5 s later",
+        `${outcomeText(outcome)}; ${after}`,
+        outcome.code === status.INVALID_ARGUMENT && exit === null,
+      ),
+    );
     expect(outcome.code).toBe(status.INVALID_ARGUMENT);
     expect(exit).toBeNull();
   });

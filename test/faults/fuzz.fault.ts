@@ -14,7 +14,16 @@ import { forceGc, INSPECT_ARGUMENTS } from "./support/force-gc.js";
 import { fuzzCorpus, type FuzzCall } from "./support/fuzz-corpus.js";
 import { targetsOf } from "./support/fuzz-targets.js";
 import { CREDIT_QUERY } from "./support/queries.js";
-import { CLIENT_CHANNEL_OPTIONS, killAll, prometheusValue, residentMemoryBytes, sleep, startCoordinator, startScanner, type RunningService } from "./support/services.js";
+import {
+  CLIENT_CHANNEL_OPTIONS,
+  killAll,
+  prometheusValue,
+  residentMemoryBytes,
+  sleep,
+  startCoordinator,
+  startScanner,
+  type RunningService,
+} from "./support/services.js";
 import { upperBound } from "./support/spread.js";
 
 const SUITE = "fuzz";
@@ -164,13 +173,21 @@ describe("fuzzing every RPC of both services", () => {
       INSPECT_ARGUMENTS,
     );
     const clients = {
-      coordinator: Array.from({ length: CHANNELS_PER_SERVICE + 1 }, () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS)),
-      scanner: Array.from({ length: CHANNELS_PER_SERVICE + 1 }, () => new ScannerServiceClient(scanner.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS)),
+      coordinator: Array.from(
+        { length: CHANNELS_PER_SERVICE + 1 },
+        () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS),
+      ),
+      scanner: Array.from(
+        { length: CHANNELS_PER_SERVICE + 1 },
+        () => new ScannerServiceClient(scanner.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS),
+      ),
     };
     try {
       const submit = clients.coordinator[0]!;
       const job = await new Promise<string>((resolve, reject) =>
-        submit.submitScan(SubmitScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY }), (error, response) => (error ? reject(error) : resolve(response.job?.id ?? ""))),
+        submit.submitScan(SubmitScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY }), (error, response) =>
+          error ? reject(error) : resolve(response.job?.id ?? ""),
+        ),
       );
       // Past every retention period, and the caches' sweeps after it (NodeCache checks every
       // ceil(ttl / 2) s).
@@ -227,7 +244,10 @@ describe("fuzzing every RPC of both services", () => {
       const secondStarted = performance.now();
       await run(second);
       const secondSeconds = (performance.now() - secondStarted) / 1000;
-      const alive = { scanner: scanner.process.child.exitCode === null && scanner.process.child.signalCode === null, coordinator: coordinator.process.child.exitCode === null && coordinator.process.child.signalCode === null };
+      const alive = {
+        scanner: scanner.process.child.exitCode === null && scanner.process.child.signalCode === null,
+        coordinator: coordinator.process.child.exitCode === null && coordinator.process.child.signalCode === null,
+      };
       const health = { scanner: await healthOf(scanner.address), coordinator: await healthOf(coordinator.address) };
       await expire();
       const after = { scanner: await settledMemory(scanner), coordinator: await settledMemory(coordinator) };
@@ -236,16 +256,31 @@ describe("fuzzing every RPC of both services", () => {
       const total = [...byStatus.values()].reduce((sum, count) => sum + count, 0);
       const perRpc = [...byRpc.entries()].map(([rpc, counts]) => ({ rpc, calls: [...counts.values()].reduce((sum, count) => sum + count, 0), counts }));
       const growth = { scanner: mebibytes(after.scanner.rss - before.scanner.rss), coordinator: mebibytes(after.coordinator.rss - before.coordinator.rss) };
-      const heapGrowth = { scanner: mebibytes(after.scanner.heap - before.scanner.heap), coordinator: mebibytes(after.coordinator.heap - before.coordinator.heap) };
+      const heapGrowth = {
+        scanner: mebibytes(after.scanner.heap - before.scanner.heap),
+        coordinator: mebibytes(after.coordinator.heap - before.coordinator.heap),
+      };
       const unknown = byStatus.get("UNKNOWN") ?? 0;
       const unanswered = byStatus.get("NO ANSWER (client deadline)") ?? 0;
       // INTERNAL other than grpc-js's for an undecodable body is a handler that threw: a bug.
       const handlerErrors = byStatus.get("INTERNAL") ?? 0;
       const criteria = [
         criterion("at least 10,000 fuzzed requests in each round", `${first.length} and ${second.length}`, first.length >= 10_000 && second.length >= 10_000),
-        criterion(`every RPC of both services gets ≥ ${2 * PER_RPC}`, `${perRpc.length} RPCs, fewest ${Math.min(...perRpc.map((each) => each.calls))}`, perRpc.length === targets.length && perRpc.every((each) => each.calls >= 2 * PER_RPC)),
-        criterion("both processes still running", `scanner ${alive.scanner ? "up" : "exited"}, coordinator ${alive.coordinator ? "up" : "exited"}`, alive.scanner && alive.coordinator),
-        criterion("both answer health SERVING afterwards", `scanner ${health.scanner}, coordinator ${health.coordinator}`, health.scanner === "SERVING" && health.coordinator === "SERVING"),
+        criterion(
+          `every RPC of both services gets ≥ ${2 * PER_RPC}`,
+          `${perRpc.length} RPCs, fewest ${Math.min(...perRpc.map((each) => each.calls))}`,
+          perRpc.length === targets.length && perRpc.every((each) => each.calls >= 2 * PER_RPC),
+        ),
+        criterion(
+          "both processes still running",
+          `scanner ${alive.scanner ? "up" : "exited"}, coordinator ${alive.coordinator ? "up" : "exited"}`,
+          alive.scanner && alive.coordinator,
+        ),
+        criterion(
+          "both answer health SERVING afterwards",
+          `scanner ${health.scanner}, coordinator ${health.coordinator}`,
+          health.scanner === "SERVING" && health.coordinator === "SERVING",
+        ),
         criterion("no call answered UNKNOWN", `${unknown}`, unknown === 0),
         criterion("no call hangs past its deadline + 1 s", `${hung}`, hung === 0),
         criterion("no handler fails unexpectedly (INTERNAL other than an undecodable body)", `${handlerErrors}`, handlerErrors === 0),
@@ -254,10 +289,26 @@ describe("fuzzing every RPC of both services", () => {
           `${unanswered} not answered`,
           unanswered <= UNANSWERED_BOUND.value,
         ),
-        criterion(`scanner live heap after a forced settle grows < ${HEAP_GROWTH_BOUND_MB} MB over the second round`, `${heapGrowth.scanner} MB`, heapGrowth.scanner < HEAP_GROWTH_BOUND_MB),
-        criterion(`scanner RSS after a forced settle grows ≤ ${SCANNER_RSS_BOUND.text} over the second round`, `${growth.scanner} MB`, growth.scanner <= SCANNER_RSS_BOUND.value),
-        criterion(`coordinator live heap after a forced settle grows < ${HEAP_GROWTH_BOUND_MB} MB over the second round`, `${heapGrowth.coordinator} MB`, heapGrowth.coordinator < HEAP_GROWTH_BOUND_MB),
-        criterion(`coordinator RSS after a forced settle grows ≤ ${COORDINATOR_RSS_BOUND.text} over the second round`, `${growth.coordinator} MB`, growth.coordinator <= COORDINATOR_RSS_BOUND.value),
+        criterion(
+          `scanner live heap after a forced settle grows < ${HEAP_GROWTH_BOUND_MB} MB over the second round`,
+          `${heapGrowth.scanner} MB`,
+          heapGrowth.scanner < HEAP_GROWTH_BOUND_MB,
+        ),
+        criterion(
+          `scanner RSS after a forced settle grows ≤ ${SCANNER_RSS_BOUND.text} over the second round`,
+          `${growth.scanner} MB`,
+          growth.scanner <= SCANNER_RSS_BOUND.value,
+        ),
+        criterion(
+          `coordinator live heap after a forced settle grows < ${HEAP_GROWTH_BOUND_MB} MB over the second round`,
+          `${heapGrowth.coordinator} MB`,
+          heapGrowth.coordinator < HEAP_GROWTH_BOUND_MB,
+        ),
+        criterion(
+          `coordinator RSS after a forced settle grows ≤ ${COORDINATOR_RSS_BOUND.text} over the second round`,
+          `${growth.coordinator} MB`,
+          growth.coordinator <= COORDINATOR_RSS_BOUND.value,
+        ),
       ];
       recordResult({
         name: "fuzz",
@@ -269,8 +320,18 @@ describe("fuzzing every RPC of both services", () => {
         hungCalls: hung,
         lostWatcherUpdates: null,
         memory: [
-          { process: "scanner", beforeMb: mebibytes(before.scanner.rss), afterMb: mebibytes(after.scanner.rss), note: "RSS after a forced settle (retention expired, full GC), after the first and after the second round" },
-          { process: "coordinator", beforeMb: mebibytes(before.coordinator.rss), afterMb: mebibytes(after.coordinator.rss), note: "RSS after a forced settle (retention expired, full GC), after the first and after the second round" },
+          {
+            process: "scanner",
+            beforeMb: mebibytes(before.scanner.rss),
+            afterMb: mebibytes(after.scanner.rss),
+            note: "RSS after a forced settle (retention expired, full GC), after the first and after the second round",
+          },
+          {
+            process: "coordinator",
+            beforeMb: mebibytes(before.coordinator.rss),
+            afterMb: mebibytes(after.coordinator.rss),
+            note: "RSS after a forced settle (retention expired, full GC), after the first and after the second round",
+          },
         ],
         criteria,
         figures: {
@@ -284,7 +345,13 @@ describe("fuzzing every RPC of both services", () => {
           ...Object.fromEntries(
             perRpc
               .sort((a, b) => a.rpc.localeCompare(b.rpc))
-              .map(({ rpc, calls, counts }) => [`${rpc}: calls by status`, `${calls}: ${[...counts.entries()].sort(([, a], [, b]) => b - a).map(([name, count]) => `${name} ${count}`).join(", ")}`]),
+              .map(({ rpc, calls, counts }) => [
+                `${rpc}: calls by status`,
+                `${calls}: ${[...counts.entries()]
+                  .sort(([, a], [, b]) => b - a)
+                  .map(([name, count]) => `${name} ${count}`)
+                  .join(", ")}`,
+              ]),
           ),
         },
         measurements: {

@@ -66,7 +66,6 @@ function watch(client: CoordinatorServiceClient, symbol: string): Watcher {
   return watcher;
 }
 
-
 /** Sequence numbers missing from 1..last: updates a watcher never saw. */
 function gaps(sequences: readonly bigint[]): number {
   let missing = 0;
@@ -82,7 +81,10 @@ async function readyz(adminPort: number): Promise<number> {
 }
 
 /** CLIENTS scanning in a closed loop until stopped; each outcome tagged with the market's state when it ended. */
-function runLoad(client: CoordinatorServiceClient, isDown: () => boolean): ClosedLoopLoad & { outcomes: { outcome: CallOutcome<ScanResponse>; down: boolean }[] } {
+function runLoad(
+  client: CoordinatorServiceClient,
+  isDown: () => boolean,
+): ClosedLoopLoad & { outcomes: { outcome: CallOutcome<ScanResponse>; down: boolean }[] } {
   const outcomes: { outcome: CallOutcome<ScanResponse>; down: boolean }[] = [];
   const load = startClosedLoopLoad(CLIENTS, THINK_MS, async (index) => {
     const request = ScanRequest.fromPartial({ symbol: LOAD_SYMBOLS[index % LOAD_SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true });
@@ -105,7 +107,8 @@ describe("market data drops out", () => {
     const client = new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
     const watchers: Watcher[] = [];
     try {
-      for (const symbol of LOAD_SYMBOLS) expect((await recorder.unary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query: CREDIT_QUERY }), DEADLINE_MS)).code).toBe(status.OK);
+      for (const symbol of LOAD_SYMBOLS)
+        expect((await recorder.unary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query: CREDIT_QUERY }), DEADLINE_MS)).code).toBe(status.OK);
       for (let index = 0; index < WATCHERS; index++) watchers.push(watch(client, "IWM"));
       const watchDeadline = Date.now() + 15_000;
       while (watchers.some((watcher) => watcher.sequences.length < 2) && Date.now() < watchDeadline) await sleep(100);
@@ -133,9 +136,14 @@ describe("market data drops out", () => {
       const readyAfter = await readyz(coordinator.adminPort);
       const memoryAfter = await residentMemoryBytes(coordinator.adminPort);
 
-      const duringOutage = load.outcomes.filter(({ outcome }) => outcome.startedAt > droppedAt + 100 && outcome.endedAt < restoredAt).map(({ outcome }) => outcome);
+      const duringOutage = load.outcomes
+        .filter(({ outcome }) => outcome.startedAt > droppedAt + 100 && outcome.endedAt < restoredAt)
+        .map(({ outcome }) => outcome);
       const outageDurations = duringOutage.map((outcome) => outcome.durationMs);
-      const firstFresh = load.outcomes.map(({ outcome }) => outcome).filter((outcome) => outcome.code === status.OK && outcome.startedAt >= restoredAt).sort((a, b) => a.endedAt - b.endedAt)[0];
+      const firstFresh = load.outcomes
+        .map(({ outcome }) => outcome)
+        .filter((outcome) => outcome.code === status.OK && outcome.startedAt >= restoredAt)
+        .sort((a, b) => a.endedAt - b.endedAt)[0];
       const recoveryMs = (firstFresh?.endedAt ?? Number.POSITIVE_INFINITY) - restoredAt;
       const afterRecovery = load.outcomes.map(({ outcome }) => outcome).filter((outcome) => outcome.startedAt > restoredAt + RECOVERY_BOUND_MS);
       const resumed = watchers.every((watcher, index) => watcher.sequences.length >= (watchMessagesAtRestore[index] ?? 0) + 2);
@@ -145,13 +153,37 @@ describe("market data drops out", () => {
 
       const first = criteria.length;
       criteria.push(
-        criterion("[no stale answers] scans while the market is down end UNAVAILABLE", `${duringOutage.filter((outcome) => outcome.code === status.UNAVAILABLE).length} of ${duringOutage.length}`, duringOutage.length > 0 && duringOutage.every((outcome) => outcome.code === status.UNAVAILABLE)),
-        criterion(`[no stale answers] ... within ${FAIL_FAST_MS} ms`, `max ${round(Math.max(0, ...outageDurations))} ms`, Math.max(0, ...outageDurations) < FAIL_FAST_MS),
-        criterion("[no stale answers] every load call ends OK or UNAVAILABLE", failuresText(countByStatus(loadFailures)), loadFailures.every((outcome) => outcome.code === status.UNAVAILABLE)),
+        criterion(
+          "[no stale answers] scans while the market is down end UNAVAILABLE",
+          `${duringOutage.filter((outcome) => outcome.code === status.UNAVAILABLE).length} of ${duringOutage.length}`,
+          duringOutage.length > 0 && duringOutage.every((outcome) => outcome.code === status.UNAVAILABLE),
+        ),
+        criterion(
+          `[no stale answers] ... within ${FAIL_FAST_MS} ms`,
+          `max ${round(Math.max(0, ...outageDurations))} ms`,
+          Math.max(0, ...outageDurations) < FAIL_FAST_MS,
+        ),
+        criterion(
+          "[no stale answers] every load call ends OK or UNAVAILABLE",
+          failuresText(countByStatus(loadFailures)),
+          loadFailures.every((outcome) => outcome.code === status.UNAVAILABLE),
+        ),
         criterion("[no stale answers] /readyz is 503 while down, 200 after", `${readyWhileDown}, ${readyAfter}`, readyWhileDown === 503 && readyAfter === 200),
-        criterion(`[no stale answers] fresh scans succeed within ${RECOVERY_BOUND_MS} ms of the market's return`, `${round(recoveryMs)} ms`, recoveryMs <= RECOVERY_BOUND_MS),
-        criterion("[no stale answers] every scan started after that succeeds", `${afterRecovery.filter((outcome) => outcome.code === status.OK).length} of ${afterRecovery.length}`, afterRecovery.length > 0 && afterRecovery.every((outcome) => outcome.code === status.OK)),
-        criterion("[no stale answers] watches stay open through the outage and resume", `${watchers.filter((watcher) => watcher.ended === undefined).length} of ${WATCHERS} open, resumed: ${resumed}`, resumed && watchers.every((watcher) => watcher.ended === undefined)),
+        criterion(
+          `[no stale answers] fresh scans succeed within ${RECOVERY_BOUND_MS} ms of the market's return`,
+          `${round(recoveryMs)} ms`,
+          recoveryMs <= RECOVERY_BOUND_MS,
+        ),
+        criterion(
+          "[no stale answers] every scan started after that succeeds",
+          `${afterRecovery.filter((outcome) => outcome.code === status.OK).length} of ${afterRecovery.length}`,
+          afterRecovery.length > 0 && afterRecovery.every((outcome) => outcome.code === status.OK),
+        ),
+        criterion(
+          "[no stale answers] watches stay open through the outage and resume",
+          `${watchers.filter((watcher) => watcher.ended === undefined).length} of ${WATCHERS} open, resumed: ${resumed}`,
+          resumed && watchers.every((watcher) => watcher.ended === undefined),
+        ),
         criterion("[no stale answers] no watcher update lost (sequence gaps)", `${lost}`, lost === 0),
       );
       Object.assign(figures, {
@@ -212,14 +244,29 @@ describe("market data drops out", () => {
         criterion(
           "[stale allowed] scans of known queries are answered stale, with the first result and an age >= 1 s",
           `${stale.filter((outcome) => outcome.response?.stale).length} of ${stale.length} stale, ages ${staleAges.map((age) => round(age, 2)).join(", ")} s`,
-          stale.every((outcome, index) => outcome.code === status.OK && outcome.response?.stale === true && outcome.response.jobId === fresh[index]?.response?.jobId) && staleAges.every((age) => age >= 1),
+          stale.every(
+            (outcome, index) => outcome.code === status.OK && outcome.response?.stale === true && outcome.response.jobId === fresh[index]?.response?.jobId,
+          ) && staleAges.every((age) => age >= 1),
         ),
-        criterion(`[stale allowed] ... within ${FAIL_FAST_MS} ms`, `max ${round(Math.max(...stale.map((outcome) => outcome.durationMs)))} ms`, Math.max(...stale.map((outcome) => outcome.durationMs)) < FAIL_FAST_MS),
+        criterion(
+          `[stale allowed] ... within ${FAIL_FAST_MS} ms`,
+          `max ${round(Math.max(...stale.map((outcome) => outcome.durationMs)))} ms`,
+          Math.max(...stale.map((outcome) => outcome.durationMs)) < FAIL_FAST_MS,
+        ),
         criterion("[stale allowed] a query never answered before: UNAVAILABLE", statusName(unseen.code), unseen.code === status.UNAVAILABLE),
         criterion("[stale allowed] bypass_cache: UNAVAILABLE (fresh or nothing)", statusName(bypassed.code), bypassed.code === status.UNAVAILABLE),
-        criterion(`[stale allowed] fresh answers again within ${RECOVERY_BOUND_MS} ms of the market's return`, `${round(recoveryMs)} ms`, recoveryMs <= RECOVERY_BOUND_MS),
+        criterion(
+          `[stale allowed] fresh answers again within ${RECOVERY_BOUND_MS} ms of the market's return`,
+          `${round(recoveryMs)} ms`,
+          recoveryMs <= RECOVERY_BOUND_MS,
+        ),
       );
-      figures["[stale allowed] stale answers: p50 / max (ms)"] = `${round(percentile(stale.map((outcome) => outcome.durationMs), 0.5))} / ${round(Math.max(...stale.map((outcome) => outcome.durationMs)))}`;
+      figures["[stale allowed] stale answers: p50 / max (ms)"] = `${round(
+        percentile(
+          stale.map((outcome) => outcome.durationMs),
+          0.5,
+        ),
+      )} / ${round(Math.max(...stale.map((outcome) => outcome.durationMs)))}`;
       figures["[stale allowed] market back to first fresh answer (ms)"] = round(recoveryMs);
       assertCriteria(criteria.slice(first));
     } finally {

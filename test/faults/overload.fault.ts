@@ -68,7 +68,10 @@ describe("five times the configured call rate", () => {
     const began = performance.now();
     const scanner = await startScanner();
     const coordinator = await startCoordinator(scanner.address, { RATE_LIMIT_GLOBAL: String(RATE), RATE_LIMIT_GLOBAL_BURST: String(RATE) });
-    const clients = Array.from({ length: CLIENTS }, () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
+    const clients = Array.from(
+      { length: CLIENTS },
+      () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS),
+    );
     const recorder = new CallRecorder();
     const scan = (index: number): Promise<CallOutcome<unknown>> => {
       const client = clients[index % CLIENTS]!;
@@ -89,7 +92,9 @@ describe("five times the configured call rate", () => {
 
       const accepted = (run: Run): CallOutcome<unknown>[] => run.outcomes.filter((outcome) => outcome.code === status.OK);
       const refused = overloaded.outcomes.filter((outcome) => outcome.code === status.RESOURCE_EXHAUSTED);
-      const other = [...unloaded.outcomes, ...overloaded.outcomes].filter((outcome) => outcome.code !== status.OK && outcome.code !== status.RESOURCE_EXHAUSTED);
+      const other = [...unloaded.outcomes, ...overloaded.outcomes].filter(
+        (outcome) => outcome.code !== status.OK && outcome.code !== status.RESOURCE_EXHAUSTED,
+      );
       const withRetryInfo = refused.filter((outcome) => outcome.error && (readStatusDetails(outcome.error).retryDelayMs ?? 0) > 0);
       const unloadedAccepted = accepted(unloaded);
       const overloadedAccepted = accepted(overloaded);
@@ -106,10 +111,22 @@ describe("five times the configured call rate", () => {
       const byStatus = recorder.byStatus();
       const criteria = [
         criterion("no call hangs past its deadline + 1 s", `${recorder.hungCalls}`, recorder.hungCalls === 0),
-        criterion("the unloaded run at the configured rate is all accepted (≤ 1% refused)", `${unloadedAccepted.length} of ${unloaded.outcomes.length}`, unloadedAccepted.length >= 0.99 * unloaded.outcomes.length),
+        criterion(
+          "the unloaded run at the configured rate is all accepted (≤ 1% refused)",
+          `${unloadedAccepted.length} of ${unloaded.outcomes.length}`,
+          unloadedAccepted.length >= 0.99 * unloaded.outcomes.length,
+        ),
         criterion("under overload every call is OK or RESOURCE_EXHAUSTED", `${other.length} others`, other.length === 0),
-        criterion("the excess is refused: refusals ≥ 70% of the offered calls", `${refused.length} of ${overloaded.outcomes.length} (${round((100 * refused.length) / overloaded.outcomes.length)}%)`, refused.length >= 0.7 * overloaded.outcomes.length),
-        criterion("accepted calls stay near the configured rate (±20%, burst included)", `${overloadedAccepted.length} (expected ~${expectedAccepted})`, Math.abs(overloadedAccepted.length - expectedAccepted) <= 0.2 * expectedAccepted),
+        criterion(
+          "the excess is refused: refusals ≥ 70% of the offered calls",
+          `${refused.length} of ${overloaded.outcomes.length} (${round((100 * refused.length) / overloaded.outcomes.length)}%)`,
+          refused.length >= 0.7 * overloaded.outcomes.length,
+        ),
+        criterion(
+          "accepted calls stay near the configured rate (±20%, burst included)",
+          `${overloadedAccepted.length} (expected ~${expectedAccepted})`,
+          Math.abs(overloadedAccepted.length - expectedAccepted) <= 0.2 * expectedAccepted,
+        ),
         criterion("every refusal carries RetryInfo", `${withRetryInfo.length} of ${refused.length}`, withRetryInfo.length === refused.length),
         criterion(
           `accepted calls' p50 latency ≤ 2× the unloaded p50, ${P50_SLACK.text}; the baseline sane (≥ ${MIN_BASELINE_CALLS} calls, p50 within ${BASE_P50_BAND.text})`,

@@ -70,7 +70,11 @@ interface FetchSample {
 }
 
 /** Chains fetched while the circuit was open and no probe due: each stretch's count from the first sample inside it to the last. */
-function fetchesWhileOpen(openedAt: readonly number[], samples: readonly FetchSample[], breakerTimeoutMs: number): { fetches: number; stretches: number; sampledMs: number } {
+function fetchesWhileOpen(
+  openedAt: readonly number[],
+  samples: readonly FetchSample[],
+  breakerTimeoutMs: number,
+): { fetches: number; stretches: number; sampledMs: number } {
   let fetches = 0;
   let stretches = 0;
   let sampledMs = 0;
@@ -103,11 +107,18 @@ describe("the scanner killed with SIGKILL under load", () => {
       BURST_SIZE: "1000",
       MAX_CONCURRENT_SCANS: String(CLIENTS),
     });
-    const clients = Array.from({ length: CLIENTS }, () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
+    const clients = Array.from(
+      { length: CLIENTS },
+      () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS),
+    );
     const recorder = new CallRecorder();
     const scan = (index: number): Promise<CallOutcome<unknown>> => {
       const client = clients[index % CLIENTS]!;
-      return recorder.unary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: SYMBOLS[index % SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true }), DEADLINE_MS);
+      return recorder.unary(
+        client.scan.bind(client),
+        ScanRequest.fromPartial({ symbol: SYMBOLS[index % SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true }),
+        DEADLINE_MS,
+      );
     };
     try {
       // Each symbol once, so that first listings are not part of the load.
@@ -154,9 +165,15 @@ describe("the scanner killed with SIGKILL under load", () => {
       const recoveryMs = recoveredAt - backAt;
       const recoveryBoundMs = (BREAKER_TIMEOUT_S + SCANNER_TIMEOUT_S) * 1000 + RECOVERY_MARGIN_MS;
       const maxCircuitOpenMs = Math.max(0, ...circuitOpen.map((outcome) => outcome.durationMs));
-      const p50CircuitOpenMs = percentile(circuitOpen.map((outcome) => outcome.durationMs), 0.5);
+      const p50CircuitOpenMs = percentile(
+        circuitOpen.map((outcome) => outcome.durationMs),
+        0.5,
+      );
       // Failures that are not the open circuit's: the calls caught by the kill, retried once.
-      const maxOtherUnavailableMs = Math.max(0, ...unavailable.filter((outcome) => !outcome.details.includes("circuit open")).map((outcome) => outcome.durationMs));
+      const maxOtherUnavailableMs = Math.max(
+        0,
+        ...unavailable.filter((outcome) => !outcome.details.includes("circuit open")).map((outcome) => outcome.durationMs),
+      );
       const attemptsBoundMs = (RETRIES + 1) * SCANNER_TIMEOUT_S * 1000 + 1000;
 
       // The circuit as the coordinator logged it, and the restarted scanner's calls as it logged them.
@@ -166,7 +183,9 @@ describe("the scanner killed with SIGKILL under load", () => {
       const openedAt = circuitEvents.filter((each) => each.event === "scanner circuit opened").map((each) => each.at);
       const whileOpen = fetchesWhileOpen(openedAt, fetchSamples, BREAKER_TIMEOUT_S * 1000);
       const refusedWhileOpen = circuitOpen.filter((outcome) =>
-        openedAt.some((opened) => epoch(outcome.startedAt) >= opened + OPEN_SETTLE_MS && epoch(outcome.endedAt) <= opened + BREAKER_TIMEOUT_S * 1000 - PROBE_MARGIN_MS),
+        openedAt.some(
+          (opened) => epoch(outcome.startedAt) >= opened + OPEN_SETTLE_MS && epoch(outcome.endedAt) <= opened + BREAKER_TIMEOUT_S * 1000 - PROBE_MARGIN_MS,
+        ),
       ).length;
       const listeningAt = logTime(restarted.process.logs.find((line) => line.msg === "listening") ?? {});
       const restartedScans = restarted.process.logs
@@ -188,16 +207,32 @@ describe("the scanner killed with SIGKILL under load", () => {
       const byStatus = recorder.byStatus();
       const criteria = [
         criterion("no call hangs past its deadline + 1 s", `${recorder.hungCalls} hung`, recorder.hungCalls === 0),
-        criterion("every call ends OK or UNAVAILABLE", failuresText(byStatus), failed.every((outcome) => outcome.code === status.UNAVAILABLE)),
-        criterion("scans succeed before the kill", `${beforeKill.filter((outcome) => outcome.code === status.OK).length} of ${beforeKill.length} OK`, beforeKill.length > 0 && beforeKill.every((outcome) => outcome.code === status.OK)),
-        criterion("the circuit opens: some calls fail fast with \"circuit open\"", `${circuitOpen.length} calls`, circuitOpen.length > 0),
-        criterion(`UNAVAILABLE from the open circuit: median within ${FAST_FAIL_P50.text}`, `p50 ${round(p50CircuitOpenMs, 2)} ms`, p50CircuitOpenMs <= FAST_FAIL_P50.value),
+        criterion(
+          "every call ends OK or UNAVAILABLE",
+          failuresText(byStatus),
+          failed.every((outcome) => outcome.code === status.UNAVAILABLE),
+        ),
+        criterion(
+          "scans succeed before the kill",
+          `${beforeKill.filter((outcome) => outcome.code === status.OK).length} of ${beforeKill.length} OK`,
+          beforeKill.length > 0 && beforeKill.every((outcome) => outcome.code === status.OK),
+        ),
+        criterion('the circuit opens: some calls fail fast with "circuit open"', `${circuitOpen.length} calls`, circuitOpen.length > 0),
+        criterion(
+          `UNAVAILABLE from the open circuit: median within ${FAST_FAIL_P50.text}`,
+          `p50 ${round(p50CircuitOpenMs, 2)} ms`,
+          p50CircuitOpenMs <= FAST_FAIL_P50.value,
+        ),
         criterion(
           `[KD-2] no chain is fetched while the circuit is open and no probe is due (from ${OPEN_SETTLE_MS} ms after it opens), while scans keep being refused`,
           `${whileOpen.fetches} fetches in ${whileOpen.stretches} stretches (${round(whileOpen.sampledMs / 1000, 1)} s sampled); ${refusedWhileOpen} scans refused meanwhile`,
           whileOpen.stretches > 0 && whileOpen.fetches === 0 && refusedWhileOpen > 0,
         ),
-        criterion(`other UNAVAILABLE within ${RETRIES + 1} attempts of ${SCANNER_TIMEOUT_S} s + 1 s`, `max ${round(maxOtherUnavailableMs)} ms`, maxOtherUnavailableMs < attemptsBoundMs),
+        criterion(
+          `other UNAVAILABLE within ${RETRIES + 1} attempts of ${SCANNER_TIMEOUT_S} s + 1 s`,
+          `max ${round(maxOtherUnavailableMs)} ms`,
+          maxOtherUnavailableMs < attemptsBoundMs,
+        ),
         criterion(
           "[KD-1] no half-open probe fails without reaching the restarted scanner once it is listening",
           `${probesLost} of ${probes.length} probes after it was listening (${probes.filter((probe) => probe.reached).length} reached it)`,
@@ -208,7 +243,11 @@ describe("the scanner killed with SIGKILL under load", () => {
           `${round(recoveryMs / 1000, 2)} s`,
           recoveryMs <= recoveryBoundMs,
         ),
-        criterion("every scan started 1 s after recovery succeeds", `${afterRecovery.filter((outcome) => outcome.code === status.OK).length} of ${afterRecovery.length} OK`, afterRecovery.length > 0 && afterRecovery.every((outcome) => outcome.code === status.OK)),
+        criterion(
+          "every scan started 1 s after recovery succeeds",
+          `${afterRecovery.filter((outcome) => outcome.code === status.OK).length} of ${afterRecovery.length} OK`,
+          afterRecovery.length > 0 && afterRecovery.every((outcome) => outcome.code === status.OK),
+        ),
       ];
       recordResult({
         name: "scanner-sigkill",
@@ -222,13 +261,30 @@ describe("the scanner killed with SIGKILL under load", () => {
         memory: [{ process: "coordinator", beforeMb: mebibytes(memoryBefore), afterMb: mebibytes(memoryAfter) }],
         criteria,
         figures: {
-          "scan latency before the kill, p50 / p99 (ms)": `${round(percentile(beforeKill.map((outcome) => outcome.durationMs), 0.5))} / ${round(percentile(beforeKill.map((outcome) => outcome.durationMs), 0.99))}`,
-          "UNAVAILABLE, circuit open: calls, p50 / max (ms)": `${circuitOpen.length}, ${round(percentile(circuitOpen.map((outcome) => outcome.durationMs), 0.5))} / ${round(maxCircuitOpenMs)}`,
+          "scan latency before the kill, p50 / p99 (ms)": `${round(
+            percentile(
+              beforeKill.map((outcome) => outcome.durationMs),
+              0.5,
+            ),
+          )} / ${round(
+            percentile(
+              beforeKill.map((outcome) => outcome.durationMs),
+              0.99,
+            ),
+          )}`,
+          "UNAVAILABLE, circuit open: calls, p50 / max (ms)": `${circuitOpen.length}, ${round(
+            percentile(
+              circuitOpen.map((outcome) => outcome.durationMs),
+              0.5,
+            ),
+          )} / ${round(maxCircuitOpenMs)}`,
           "UNAVAILABLE, other: calls, max (ms)": `${unavailable.length - circuitOpen.length}, ${round(maxOtherUnavailableMs)}`,
           "restart (listening) to first successful scan (s)": round(recoveryMs / 1000, 2),
           "recovery bound (s)": recoveryBoundMs / 1000,
           "scanner down, kill to listening again (s)": round((backAt - killedAt) / 1000, 2),
-          "circuit opened / half open / closed (coordinator log)": ["scanner circuit opened", "scanner circuit half open: probing", "scanner circuit closed"].map((event) => circuitEvents.filter((each) => each.event === event).length).join(" / "),
+          "circuit opened / half open / closed (coordinator log)": ["scanner circuit opened", "scanner circuit half open: probing", "scanner circuit closed"]
+            .map((event) => circuitEvents.filter((each) => each.event === event).length)
+            .join(" / "),
           "chains fetched while open and no probe due / stretches sampled": `${whileOpen.fetches} / ${whileOpen.stretches}`,
           "probes after the restart was listening: failed without reaching it / reached it": `${probesLost} / ${probes.filter((probe) => probe.reached).length}`,
         },

@@ -17,7 +17,11 @@ import { credentials, status, type ClientReadableStream, type ServiceError } fro
 import { afterAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { ScannerServiceClient, ScanRequest as ScannerScanRequest, WatchSpreadsRequest as ScannerWatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import {
+  ScannerServiceClient,
+  ScanRequest as ScannerScanRequest,
+  WatchSpreadsRequest as ScannerWatchSpreadsRequest,
+} from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import type { SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { assertCriteria } from "./support/assert-criteria.js";
@@ -25,7 +29,18 @@ import { startClosedLoopLoad, type ClosedLoopLoad } from "./support/closed-loop-
 import { CallRecorder, countByStatus, round, type CallOutcome } from "./support/call-recorder.js";
 import { criterion, failuresText, mebibytes, recordResult, statusName } from "./support/fault-report.js";
 import { CREDIT_QUERY, SYMBOLS } from "./support/queries.js";
-import { callsInFlight, CLIENT_CHANNEL_OPTIONS, killAll, residentMemoryBytes, sleep, startCoordinator, startScanner, stopWith, waitUntil, type RunningService } from "./support/services.js";
+import {
+  callsInFlight,
+  CLIENT_CHANNEL_OPTIONS,
+  killAll,
+  residentMemoryBytes,
+  sleep,
+  startCoordinator,
+  startScanner,
+  stopWith,
+  waitUntil,
+  type RunningService,
+} from "./support/services.js";
 import type { LogLine } from "../support/echo-server.js";
 
 const SCAN_CLIENTS = 10;
@@ -186,7 +201,10 @@ describe("SIGTERM to each service under load", () => {
     let coordinator: RunningService = await startCoordinator(scanner.address, COORDINATOR_ENV);
     const scannerPort = scanner.grpcPort;
     const coordinatorPort = coordinator.grpcPort;
-    const scanClients = Array.from({ length: SCAN_CLIENTS }, () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
+    const scanClients = Array.from(
+      { length: SCAN_CLIENTS },
+      () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS),
+    );
     const watchClient = new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
     const scannerWatchClient = new ScannerServiceClient(scanner.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
     const directScanner = new ScannerServiceClient(scanner.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
@@ -194,19 +212,35 @@ describe("SIGTERM to each service under load", () => {
     const recorder = new CallRecorder();
     const scan = (index: number): Promise<CallOutcome<unknown>> => {
       const client = scanClients[index % SCAN_CLIENTS]!;
-      return recorder.unary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: SYMBOLS[index % SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true }), DEADLINE_MS);
+      return recorder.unary(
+        client.scan.bind(client),
+        ScanRequest.fromPartial({ symbol: SYMBOLS[index % SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true }),
+        DEADLINE_MS,
+      );
     };
     const coordinatorWatchers: ReconnectingWatcher[] = [];
     const scannerWatchers: ReconnectingWatcher[] = [];
     let load: ClosedLoopLoad | undefined;
     try {
       for (let index = 0; index < COORDINATOR_WATCHERS; index++) {
-        coordinatorWatchers.push(new ReconnectingWatcher(() => watchClient.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 }))));
+        coordinatorWatchers.push(
+          new ReconnectingWatcher(() =>
+            watchClient.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 })),
+          ),
+        );
       }
       // The scanner has IWM's chain once the coordinator's feed has sent it.
-      await waitUntil("the coordinator's watchers to get two messages", () => coordinatorWatchers.every((watcher) => (watcher.current?.updates.length ?? 0) >= 2), 20_000);
+      await waitUntil(
+        "the coordinator's watchers to get two messages",
+        () => coordinatorWatchers.every((watcher) => (watcher.current?.updates.length ?? 0) >= 2),
+        20_000,
+      );
       for (let index = 0; index < SCANNER_WATCHERS; index++) {
-        scannerWatchers.push(new ReconnectingWatcher(() => scannerWatchClient.watchSpreads(ScannerWatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 }))));
+        scannerWatchers.push(
+          new ReconnectingWatcher(() =>
+            scannerWatchClient.watchSpreads(ScannerWatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 })),
+          ),
+        );
       }
       await waitUntil("the scanner's watchers to get a message", () => scannerWatchers.every((watcher) => (watcher.current?.updates.length ?? 0) >= 1), 20_000);
       load = startClosedLoopLoad(SCAN_CLIENTS, THINK_MS, scan);
@@ -216,9 +250,14 @@ describe("SIGTERM to each service under load", () => {
       const coordinatorMemory = await residentMemoryBytes(coordinator.adminPort);
       const inFlightA = Array.from({ length: IN_FLIGHT }, (_, index) => {
         const client = scanClients[index % SCAN_CLIENTS]!;
-        return recorder.unary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: SYMBOLS[index % SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true }), DEADLINE_MS, {
-          requestId: `in-flight-coordinator-${index}`,
-        });
+        return recorder.unary(
+          client.scan.bind(client),
+          ScanRequest.fromPartial({ symbol: SYMBOLS[index % SYMBOLS.length], query: CREDIT_QUERY, bypassCache: true }),
+          DEADLINE_MS,
+          {
+            requestId: `in-flight-coordinator-${index}`,
+          },
+        );
       });
       // Every scan sent to the coordinator comes from this test: once it has as many in flight as are open here, it has ours.
       const startedA = await untilStarted(coordinator, recorder);
@@ -230,7 +269,11 @@ describe("SIGTERM to each service under load", () => {
       await sleep(1000);
       coordinator = await startCoordinator(scanner.address, COORDINATOR_ENV, coordinatorPort);
       const backA = performance.now();
-      await waitUntil("the coordinator's watchers to reconnect and get three messages", () => coordinatorWatchers.every((watcher) => watcher.connectionsAfter(backA - 1000).some((connection) => connection.updates.length >= 3)), 20_000).catch(() => undefined);
+      await waitUntil(
+        "the coordinator's watchers to reconnect and get three messages",
+        () => coordinatorWatchers.every((watcher) => watcher.connectionsAfter(backA - 1000).some((connection) => connection.updates.length >= 3)),
+        20_000,
+      ).catch(() => undefined);
       const outcomesA = await Promise.all(inFlightA);
       await sleep(2000);
 
@@ -238,9 +281,14 @@ describe("SIGTERM to each service under load", () => {
       const scannerMemory = await residentMemoryBytes(scanner.adminPort);
       const coordinatorSeqBeforeB = coordinatorWatchers.map((watcher) => watcher.current?.updates.length ?? 0);
       const inFlightB = Array.from({ length: IN_FLIGHT }, (_, index) =>
-        recorder.unary(directScanner.scan.bind(directScanner), ScannerScanRequest.fromPartial({ symbol: "SPY", chain: slowChain, query: SLOW_QUERY }), DEADLINE_MS, {
-          requestId: `in-flight-scanner-${index}`,
-        }),
+        recorder.unary(
+          directScanner.scan.bind(directScanner),
+          ScannerScanRequest.fromPartial({ symbol: "SPY", chain: slowChain, query: SLOW_QUERY }),
+          DEADLINE_MS,
+          {
+            requestId: `in-flight-scanner-${index}`,
+          },
+        ),
       );
       // The coordinator's scans count here too: at least IN_FLIGHT in flight, most of them ours (which run longest).
       const startedB = await untilStarted(scanner);
@@ -280,13 +328,17 @@ describe("SIGTERM to each service under load", () => {
       const settledAfterB = recorder.outcomes.filter((outcome) => outcome.startedAt > firstOkAfterB + 1000);
       const watchEndsA = endedA.map((connection) => connection?.ended);
       const watchEndsB = endedB.map((connection) => connection?.ended);
-      const endedInTime = (ends: ({ code: status; at: number } | undefined)[], from: number): boolean => ends.every((end) => end !== undefined && end.at - from <= WATCH_END_BOUND_MS);
+      const endedInTime = (ends: ({ code: status; at: number } | undefined)[], from: number): boolean =>
+        ends.every((end) => end !== undefined && end.at - from <= WATCH_END_BOUND_MS);
       const reconnectedA = coordinatorWatchers.map((watcher) => watcher.connectionsAfter(backA - 1000).find((connection) => connection.updates.length > 0));
       const reconnectedB = scannerWatchers.map((watcher) => watcher.connectionsAfter(backB - 1000).find((connection) => connection.updates.length > 0));
       const coordinatorConnectionsInB = coordinatorWatchers.map((watcher) => watcher.connectionAt(termB));
-      const lost = coordinatorWatchers.reduce((sum, watcher) => sum + watcher.connections.reduce((inner, connection) => inner + gaps(connection), 0), 0) + scannerWatchers.reduce((sum, watcher) => sum + watcher.connections.reduce((inner, connection) => inner + gaps(connection), 0), 0);
+      const lost =
+        coordinatorWatchers.reduce((sum, watcher) => sum + watcher.connections.reduce((inner, connection) => inner + gaps(connection), 0), 0) +
+        scannerWatchers.reduce((sum, watcher) => sum + watcher.connections.reduce((inner, connection) => inner + gaps(connection), 0), 0);
       // A watch of a stopped service still open a second past the bound has hung.
-      const hungAfter = (ends: ({ at: number } | undefined)[], from: number): number => ends.filter((end) => end === undefined || end.at - from > WATCH_END_BOUND_MS + 1000).length;
+      const hungAfter = (ends: ({ at: number } | undefined)[], from: number): number =>
+        ends.filter((end) => end === undefined || end.at - from > WATCH_END_BOUND_MS + 1000).length;
       const streamHung = hungAfter(watchEndsA, termA) + hungAfter(watchEndsB, termB);
       const codesText = (ends: ({ code: status } | undefined)[]): string => ends.map((end) => (end ? statusName(end.code) : "still open")).join(", ");
       const verdictA = inFlightVerdict(stoppedCoordinator, outcomesA);
@@ -294,7 +346,8 @@ describe("SIGTERM to each service under load", () => {
       const gracePeriodOver = (service: RunningService): boolean => service.process.logs.some((line) => String(line.msg).startsWith("grace period over"));
       const exitText = (exit: { code: number | null; signal: NodeJS.Signals | null }, seconds: number, service: RunningService): string =>
         `${exit.code ?? exit.signal} after ${round(seconds, 2)} s${gracePeriodOver(service) ? ", calls cancelled at the end of the grace period" : ", nothing cancelled"}`;
-      const countOk = (outcomes: CallOutcome<unknown>[]): string => `${outcomes.filter((outcome) => outcome.code === status.OK).length} OK, ${outcomes.filter((outcome) => outcome.code === status.UNAVAILABLE).length} UNAVAILABLE of ${outcomes.length}`;
+      const countOk = (outcomes: CallOutcome<unknown>[]): string =>
+        `${outcomes.filter((outcome) => outcome.code === status.OK).length} OK, ${outcomes.filter((outcome) => outcome.code === status.UNAVAILABLE).length} UNAVAILABLE of ${outcomes.length}`;
 
       // Streams count as calls too: each connection a watcher opened.
       for (const watcher of [...coordinatorWatchers, ...scannerWatchers]) {
@@ -302,11 +355,18 @@ describe("SIGTERM to each service under load", () => {
       }
       const otherFailures = loadFailures
         .filter((outcome) => outcome.code !== status.UNAVAILABLE)
-        .map((outcome) => `${round((outcome.startedAt - termA) / 1000, 1)} / ${round((outcome.startedAt - termB) / 1000, 1)}: ${statusName(outcome.code)}, ${round(outcome.durationMs)} ms, ${outcome.details}`)
+        .map(
+          (outcome) =>
+            `${round((outcome.startedAt - termA) / 1000, 1)} / ${round((outcome.startedAt - termB) / 1000, 1)}: ${statusName(outcome.code)}, ${round(outcome.durationMs)} ms, ${outcome.details}`,
+        )
         .join("; ");
       const criteria = [
         criterion("no call hangs past its deadline + 1 s", `${recorder.hungCalls}`, recorder.hungCalls === 0),
-        criterion("every scan ends OK or UNAVAILABLE (retryable)", `${failuresText(countByStatus(loadFailures))}${otherFailures ? ` (${otherFailures})` : ""}`, loadFailures.every((outcome) => outcome.code === status.UNAVAILABLE)),
+        criterion(
+          "every scan ends OK or UNAVAILABLE (retryable)",
+          `${failuresText(countByStatus(loadFailures))}${otherFailures ? ` (${otherFailures})` : ""}`,
+          loadFailures.every((outcome) => outcome.code === status.UNAVAILABLE),
+        ),
         criterion(
           `coordinator SIGTERM: the scans it had started when signalled (of ${IN_FLIGHT} sent just before) finish OK; any it had not started are refused (UNAVAILABLE)`,
           verdictA.text,
@@ -317,8 +377,16 @@ describe("SIGTERM to each service under load", () => {
           exitText(exitA, (exitedA - termA) / 1000, stoppedCoordinator),
           exitA.code === 0 && !gracePeriodOver(stoppedCoordinator),
         ),
-        criterion(`coordinator SIGTERM: every watch ends UNAVAILABLE within ${WATCH_END_BOUND_MS / 1000} s`, codesText(watchEndsA), watchEndsA.every((end) => end?.code === status.UNAVAILABLE) && endedInTime(watchEndsA, termA)),
-        criterion("coordinator restarted: every watcher reconnects to a full snapshot (initial, sequence 1) and carries on (≥ 3 messages)", `${reconnectedA.filter((connection) => connection && startsWithSnapshot(connection)).length} of ${COORDINATOR_WATCHERS}`, reconnectedA.every((connection) => connection !== undefined && startsWithSnapshot(connection) && connection.updates.length >= 3)),
+        criterion(
+          `coordinator SIGTERM: every watch ends UNAVAILABLE within ${WATCH_END_BOUND_MS / 1000} s`,
+          codesText(watchEndsA),
+          watchEndsA.every((end) => end?.code === status.UNAVAILABLE) && endedInTime(watchEndsA, termA),
+        ),
+        criterion(
+          "coordinator restarted: every watcher reconnects to a full snapshot (initial, sequence 1) and carries on (≥ 3 messages)",
+          `${reconnectedA.filter((connection) => connection && startsWithSnapshot(connection)).length} of ${COORDINATOR_WATCHERS}`,
+          reconnectedA.every((connection) => connection !== undefined && startsWithSnapshot(connection) && connection.updates.length >= 3),
+        ),
         criterion(
           `scanner SIGTERM: the Scan calls it had started when signalled (of ${IN_FLIGHT} sent to it directly just before) finish OK; any it had not started are refused (UNAVAILABLE)`,
           verdictB.text,
@@ -329,15 +397,30 @@ describe("SIGTERM to each service under load", () => {
           exitText(exitB, (exitedB - termB) / 1000, stoppedScanner),
           exitB.code === 0 && !gracePeriodOver(stoppedScanner),
         ),
-        criterion(`scanner SIGTERM: its watches end UNAVAILABLE within ${WATCH_END_BOUND_MS / 1000} s`, codesText(watchEndsB), watchEndsB.every((end) => end?.code === status.UNAVAILABLE) && endedInTime(watchEndsB, termB)),
-        criterion("scanner restarted: its watchers reconnect to a full snapshot (initial, sequence 1) and carry on", `${reconnectedB.filter((connection) => connection && startsWithSnapshot(connection)).length} of ${SCANNER_WATCHERS}`, reconnectedB.every((connection) => connection !== undefined && startsWithSnapshot(connection) && connection.updates.length >= 2)),
+        criterion(
+          `scanner SIGTERM: its watches end UNAVAILABLE within ${WATCH_END_BOUND_MS / 1000} s`,
+          codesText(watchEndsB),
+          watchEndsB.every((end) => end?.code === status.UNAVAILABLE) && endedInTime(watchEndsB, termB),
+        ),
+        criterion(
+          "scanner restarted: its watchers reconnect to a full snapshot (initial, sequence 1) and carry on",
+          `${reconnectedB.filter((connection) => connection && startsWithSnapshot(connection)).length} of ${SCANNER_WATCHERS}`,
+          reconnectedB.every((connection) => connection !== undefined && startsWithSnapshot(connection) && connection.updates.length >= 2),
+        ),
         criterion(
           "scanner restart: the coordinator's watches stay open and carry on (≥ 3 more messages)",
           `${coordinatorConnectionsInB.filter((connection) => connection?.ended === undefined).length} of ${COORDINATOR_WATCHERS} open`,
-          coordinatorConnectionsInB.every((connection, index) => connection !== undefined && connection.ended === undefined && connection.updates.length >= (coordinatorSeqBeforeB[index] ?? 0) + 3),
+          coordinatorConnectionsInB.every(
+            (connection, index) =>
+              connection !== undefined && connection.ended === undefined && connection.updates.length >= (coordinatorSeqBeforeB[index] ?? 0) + 3,
+          ),
         ),
         criterion("no watcher update lost (sequence gaps within a connection)", `${lost}`, lost === 0),
-        criterion("scans succeed again after the scanner's restart, and all of them once one has", `${round((firstOkAfterB - backB) / 1000, 2)} s to the first; ${countOk(settledAfterB)} after`, Number.isFinite(firstOkAfterB) && settledAfterB.length > 0 && settledAfterB.every((outcome) => outcome.code === status.OK)),
+        criterion(
+          "scans succeed again after the scanner's restart, and all of them once one has",
+          `${round((firstOkAfterB - backB) / 1000, 2)} s to the first; ${countOk(settledAfterB)} after`,
+          Number.isFinite(firstOkAfterB) && settledAfterB.length > 0 && settledAfterB.every((outcome) => outcome.code === status.OK),
+        ),
       ];
       recordResult({
         name: "sigterm",
@@ -349,8 +432,18 @@ describe("SIGTERM to each service under load", () => {
         hungCalls: recorder.hungCalls + streamHung,
         lostWatcherUpdates: lost,
         memory: [
-          { process: "coordinator", beforeMb: mebibytes(coordinatorMemory), afterMb: mebibytes(coordinatorMemoryAfter), note: "before: the first process, before SIGTERM; after: the restarted one, at the end" },
-          { process: "scanner", beforeMb: mebibytes(scannerMemory), afterMb: mebibytes(scannerMemoryAfter), note: "before: the first process, before SIGTERM; after: the restarted one, at the end" },
+          {
+            process: "coordinator",
+            beforeMb: mebibytes(coordinatorMemory),
+            afterMb: mebibytes(coordinatorMemoryAfter),
+            note: "before: the first process, before SIGTERM; after: the restarted one, at the end",
+          },
+          {
+            process: "scanner",
+            beforeMb: mebibytes(scannerMemory),
+            afterMb: mebibytes(scannerMemoryAfter),
+            note: "before: the first process, before SIGTERM; after: the restarted one, at the end",
+          },
         ],
         criteria,
         figures: {

@@ -32,7 +32,16 @@ import { assertCriteria } from "./support/assert-criteria.js";
 import { criterion, mebibytes, recordResult, statusName } from "./support/fault-report.js";
 import { CREDIT_QUERY } from "./support/queries.js";
 import { forceGc, INSPECT_ARGUMENTS } from "./support/force-gc.js";
-import { CLIENT_CHANNEL_OPTIONS, killAll, prometheusValue, residentMemoryBytes, sleep, startCoordinator, startScanner, type RunningService } from "./support/services.js";
+import {
+  CLIENT_CHANNEL_OPTIONS,
+  killAll,
+  prometheusValue,
+  residentMemoryBytes,
+  sleep,
+  startCoordinator,
+  startScanner,
+  type RunningService,
+} from "./support/services.js";
 import { saneBand, slack, upperBound } from "./support/spread.js";
 
 const SUITE = "stuck-watcher";
@@ -112,7 +121,9 @@ async function settledMemory(service: RunningService): Promise<{ rss: number; he
 }
 
 const latenciesBetween = (readers: readonly Reader[], from: number, to: number): number[] =>
-  readers.flatMap((reader) => reader.deliveries.filter((delivery) => delivery.arrivedAt >= from && delivery.arrivedAt < to).map((delivery) => delivery.latencyMs));
+  readers.flatMap((reader) =>
+    reader.deliveries.filter((delivery) => delivery.arrivedAt >= from && delivery.arrivedAt < to).map((delivery) => delivery.latencyMs),
+  );
 
 describe("a watcher that reads nothing for 60 s beside 100 that read", () => {
   it("costs the others no latency and no updates, and the coordinator less than 50 MB", async () => {
@@ -120,7 +131,10 @@ describe("a watcher that reads nothing for 60 s beside 100 that read", () => {
     const scanner = await startScanner();
     const coordinator = await startCoordinator(scanner.address, { SIMULATED_TICK_INTERVAL: String(TICK_MS / 1000) }, 0, INSPECT_ARGUMENTS);
     // The readers come from a few connections, as a few client processes would; the stuck one has its own.
-    const channels = Array.from({ length: CHANNELS }, () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
+    const channels = Array.from(
+      { length: CHANNELS },
+      () => new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS),
+    );
     const stuckChannel = new CoordinatorServiceClient(coordinator.address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
     const readers: Reader[] = [];
     let stuck: ClientReadableStream<WatchSpreadsResponse> | undefined;
@@ -202,9 +216,21 @@ describe("a watcher that reads nothing for 60 s beside 100 that read", () => {
       const baselineSane = (value: number, band: typeof BASE_P50_BAND): boolean => baseline.length >= MIN_BASELINE_SAMPLES && band.contains(value);
 
       const criteria = [
-        criterion("every reader stays connected", `${readers.filter((reader) => reader.ended === undefined).length} of ${READERS}`, readers.every((reader) => reader.ended === undefined)),
-        criterion("the stuck watcher is held open, not dropped", stuckEnded === undefined ? "open" : `ended ${statusName(stuckEnded)}`, stuckEnded === undefined),
-        criterion("readers keep getting updates with the stuck watcher (≥ 1 every 2 ticks)", `min ${Math.min(...readers.map((reader) => reader.deliveries.filter((delivery) => delivery.arrivedAt >= stuckFrom).length))} in ${STUCK_MS / 1000} s`, readers.every((reader) => reader.deliveries.filter((delivery) => delivery.arrivedAt >= stuckFrom).length >= STUCK_MS / (2 * TICK_MS))),
+        criterion(
+          "every reader stays connected",
+          `${readers.filter((reader) => reader.ended === undefined).length} of ${READERS}`,
+          readers.every((reader) => reader.ended === undefined),
+        ),
+        criterion(
+          "the stuck watcher is held open, not dropped",
+          stuckEnded === undefined ? "open" : `ended ${statusName(stuckEnded)}`,
+          stuckEnded === undefined,
+        ),
+        criterion(
+          "readers keep getting updates with the stuck watcher (≥ 1 every 2 ticks)",
+          `min ${Math.min(...readers.map((reader) => reader.deliveries.filter((delivery) => delivery.arrivedAt >= stuckFrom).length))} in ${STUCK_MS / 1000} s`,
+          readers.every((reader) => reader.deliveries.filter((delivery) => delivery.arrivedAt >= stuckFrom).length >= STUCK_MS / (2 * TICK_MS)),
+        ),
         criterion(
           `p50 delivery latency (above the floor) with the stuck watcher ≤ 2× without it, ${P50_SLACK.text}; the baseline sane (≥ ${MIN_BASELINE_SAMPLES} deliveries, p50 within ${BASE_P50_BAND.text})`,
           `${round(stuckP50)} ms vs ${round(baseP50)} ms (${baseline.length} deliveries)`,
@@ -220,7 +246,11 @@ describe("a watcher that reads nothing for 60 s beside 100 that read", () => {
           `held ${heldByServices} (${held.length} older than ${FRESH_MS / 1000} s reached it, ${stuckBuffered} of them from its own buffer) of ${updatesWhileStuck} updates; then a fresh one: ${firstFresh ? `${round((firstFresh.arrivedAt - firstFresh.asOf) / 1000, 2)} s old` : "none"}; sequence numbers in order: ${stuckSequencesInOrder}`,
           heldByServices <= HELD_BOUND.value && updatesWhileStuck - stuckBuffered > HELD_BOUND.value && firstFresh !== undefined && stuckSequencesInOrder,
         ),
-        criterion(`coordinator RSS (after a forced GC) grows < ${MEMORY_BOUND.text} over the ${STUCK_MS / 1000} s`, `${growthMb} MB`, growthMb < MEMORY_BOUND.value),
+        criterion(
+          `coordinator RSS (after a forced GC) grows < ${MEMORY_BOUND.text} over the ${STUCK_MS / 1000} s`,
+          `${growthMb} MB`,
+          growthMb < MEMORY_BOUND.value,
+        ),
         criterion("no reader loses an update (sequence gaps)", `${lostUpdates}`, lostUpdates === 0),
       ];
       recordResult({
@@ -233,7 +263,12 @@ describe("a watcher that reads nothing for 60 s beside 100 that read", () => {
         hungCalls: 0,
         lostWatcherUpdates: lostUpdates,
         memory: [
-          { process: "coordinator", beforeMb: mebibytes(memoryBefore.rss), afterMb: mebibytes(memoryAfter.rss), note: "after a forced GC, at the end of the run without and of the run with the stuck watcher" },
+          {
+            process: "coordinator",
+            beforeMb: mebibytes(memoryBefore.rss),
+            afterMb: mebibytes(memoryAfter.rss),
+            note: "after a forced GC, at the end of the run without and of the run with the stuck watcher",
+          },
           { process: "scanner", beforeMb: mebibytes(scannerMemoryBefore), afterMb: mebibytes(scannerMemoryAfter) },
         ],
         criteria,

@@ -146,7 +146,8 @@ describe("the IBKR connection drops (fake TWS)", () => {
       const logs = coordinator.process.logs;
       await coordinator.process.waitForLog((line) => line.msg === "ibkr: connected to TWS/IB Gateway", 20_000);
       await waitUntil("the coordinator ready", async () => (await readyz(adminPort)) === 200);
-      for (let index = 0; index < CLIENTS; index++) scanClients.push(new CoordinatorServiceClient(address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
+      for (let index = 0; index < CLIENTS; index++)
+        scanClients.push(new CoordinatorServiceClient(address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS));
       const scan = (index: number): Promise<CallOutcome<unknown>> => {
         const client = scanClients[index]!;
         return recorder.unary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: LOAD_SYMBOLS[index], query: QUERY, bypassCache: true }), DEADLINE_MS);
@@ -232,7 +233,11 @@ describe("the IBKR connection drops (fake TWS)", () => {
       const afterB = outcomes.filter((outcome) => outcome.startedAt > recoveredB + 1000);
       const failures = outcomes.filter((outcome) => outcome.code !== status.OK);
       const unexpectedFailures = failures.filter(
-        (outcome) => !(outcome.code === status.UNAVAILABLE && ((outcome.endedAt >= droppedAt && outcome.startedAt < reconnectedAt) || (outcome.endedAt >= lostAt && outcome.startedAt < restoredAt + 100))),
+        (outcome) =>
+          !(
+            outcome.code === status.UNAVAILABLE &&
+            ((outcome.endedAt >= droppedAt && outcome.startedAt < reconnectedAt) || (outcome.endedAt >= lostAt && outcome.startedAt < restoredAt + 100))
+          ),
       );
       const durations = (list: readonly CallOutcome<unknown>[]): number[] => list.map((outcome) => outcome.durationMs);
       const maxOf = (values: readonly number[]): number => Math.max(0, ...values);
@@ -243,37 +248,70 @@ describe("the IBKR connection drops (fake TWS)", () => {
       const lost = watchers.reduce((sum, watcher) => sum + gaps(watcher.sequences), 0);
       const resumedA = watchers.every((_, index) => watchAtEndA[index]! >= watchAtBackA[index]! + 2);
       const resumedB = watchers.every((_, index) => watchAtEndB[index]! >= watchAtBackB[index]! + 2);
-      const allUnavailable = (list: readonly CallOutcome<unknown>[]): boolean => list.length > 0 && list.every((outcome) => outcome.code === status.UNAVAILABLE);
-      const okOrUnavailable = (list: readonly CallOutcome<unknown>[]): boolean => list.every((outcome) => outcome.code === status.OK || outcome.code === status.UNAVAILABLE);
+      const allUnavailable = (list: readonly CallOutcome<unknown>[]): boolean =>
+        list.length > 0 && list.every((outcome) => outcome.code === status.UNAVAILABLE);
+      const okOrUnavailable = (list: readonly CallOutcome<unknown>[]): boolean =>
+        list.every((outcome) => outcome.code === status.OK || outcome.code === status.UNAVAILABLE);
       const allOk = (list: readonly CallOutcome<unknown>[]): boolean => list.length > 0 && list.every((outcome) => outcome.code === status.OK);
       const okText = (list: readonly CallOutcome<unknown>[]): string => `${list.filter((outcome) => outcome.code === status.OK).length} of ${list.length} OK`;
-      const unavailableText = (list: readonly CallOutcome<unknown>[]): string => `${list.filter((outcome) => outcome.code === status.UNAVAILABLE).length} of ${list.length} UNAVAILABLE`;
-      const latencyText = (list: readonly CallOutcome<unknown>[]): string => `p50 ${round(percentile(durations(list), 0.5))} / max ${round(maxOf(durations(list)))} ms`;
-      const fastEnough = (list: readonly CallOutcome<unknown>[]): boolean => percentile(durations(list), 0.5) <= FAIL_FAST_P50_MS && maxOf(durations(list)) <= FAIL_FAST_MAX_MS;
+      const unavailableText = (list: readonly CallOutcome<unknown>[]): string =>
+        `${list.filter((outcome) => outcome.code === status.UNAVAILABLE).length} of ${list.length} UNAVAILABLE`;
+      const latencyText = (list: readonly CallOutcome<unknown>[]): string =>
+        `p50 ${round(percentile(durations(list), 0.5))} / max ${round(maxOf(durations(list)))} ms`;
+      const fastEnough = (list: readonly CallOutcome<unknown>[]): boolean =>
+        percentile(durations(list), 0.5) <= FAIL_FAST_P50_MS && maxOf(durations(list)) <= FAIL_FAST_MAX_MS;
       const countLogs = (lines: readonly LogLine[], msg: string): number => lines.filter((line) => line.msg === msg).length;
 
       const criteria: Criterion[] = [
         criterion("no call hangs past its deadline + 1 s", `${recorder.hungCalls}`, recorder.hungCalls === 0),
         criterion("every scan ends OK, or UNAVAILABLE during a fault", failuresText(countByStatus(failures)), unexpectedFailures.length === 0),
         criterion("scans succeed before the faults", okText(steady), allOk(steady)),
-        criterion(`[TWS gone] scans in flight at the drop end OK or UNAVAILABLE within ${FAIL_FAST_MAX_MS} ms of it`, `${inFlightA.length} calls, ${failuresText(countByStatus(inFlightA))}, last ${round(inFlightEndA)} ms after`, okOrUnavailable(inFlightA) && inFlightEndA <= FAIL_FAST_MAX_MS),
+        criterion(
+          `[TWS gone] scans in flight at the drop end OK or UNAVAILABLE within ${FAIL_FAST_MAX_MS} ms of it`,
+          `${inFlightA.length} calls, ${failuresText(countByStatus(inFlightA))}, last ${round(inFlightEndA)} ms after`,
+          okOrUnavailable(inFlightA) && inFlightEndA <= FAIL_FAST_MAX_MS,
+        ),
         criterion("[TWS gone] scans started until the coordinator reconnects end UNAVAILABLE", unavailableText(downA), allUnavailable(downA)),
         criterion(`[TWS gone] ... fast: p50 ≤ ${FAIL_FAST_P50_MS} ms, max ≤ ${FAIL_FAST_MAX_MS} ms`, latencyText(downA), fastEnough(downA)),
-        criterion("[TWS gone] /readyz is 503 while it is gone, 200 after", `${readyA.join(", ")}; ${readyAfterA}`, readyA.every((code) => code === 503) && readyAfterA === 200),
+        criterion(
+          "[TWS gone] /readyz is 503 while it is gone, 200 after",
+          `${readyA.join(", ")}; ${readyAfterA}`,
+          readyA.every((code) => code === 503) && readyAfterA === 200,
+        ),
         criterion(
           `[TWS gone] scans succeed within ${RECOVERY_A_BOUND_MS / 1000} s of the TWS's return (reconnect backoff ≤ ${RECONNECT_BOUND_MS / 1000} s + a scan ≤ ${FIRST_SCAN_BOUND_MS / 1000} s)`,
           `${round(recoveryA / 1000, 2)} s (reconnected after ${round((reconnectedAt - backAt) / 1000, 2)} s)`,
           recoveryA <= RECOVERY_A_BOUND_MS,
         ),
         criterion("[TWS gone] every scan started 1 s after recovery succeeds", okText(afterA), allOk(afterA)),
-        criterion("[TWS gone] watches stay open and resume (≥ 2 updates after the return)", `${watchersOpen} of ${WATCHERS} open, resumed: ${resumedA}`, watchersOpen === WATCHERS && resumedA),
-        criterion(`[IBKR lost] scans in flight at the 1100 end OK or UNAVAILABLE within ${FAIL_FAST_MAX_MS} ms of it`, `${inFlightB.length} calls, ${failuresText(countByStatus(inFlightB))}, last ${round(inFlightEndB)} ms after`, okOrUnavailable(inFlightB) && inFlightEndB <= FAIL_FAST_MAX_MS),
+        criterion(
+          "[TWS gone] watches stay open and resume (≥ 2 updates after the return)",
+          `${watchersOpen} of ${WATCHERS} open, resumed: ${resumedA}`,
+          watchersOpen === WATCHERS && resumedA,
+        ),
+        criterion(
+          `[IBKR lost] scans in flight at the 1100 end OK or UNAVAILABLE within ${FAIL_FAST_MAX_MS} ms of it`,
+          `${inFlightB.length} calls, ${failuresText(countByStatus(inFlightB))}, last ${round(inFlightEndB)} ms after`,
+          okOrUnavailable(inFlightB) && inFlightEndB <= FAIL_FAST_MAX_MS,
+        ),
         criterion("[IBKR lost] scans started until the 1101 end UNAVAILABLE", unavailableText(downB), allUnavailable(downB)),
         criterion(`[IBKR lost] ... fast: p50 ≤ ${FAIL_FAST_P50_MS} ms, max ≤ ${FAIL_FAST_MAX_MS} ms`, latencyText(downB), fastEnough(downB)),
-        criterion("[IBKR lost] /readyz is 503 while it is lost, 200 after", `${readyB.join(", ")}; ${readyAfterB}`, readyB.every((code) => code === 503) && readyAfterB === 200),
-        criterion(`[IBKR lost] scans succeed within ${RECOVERY_B_BOUND_MS / 1000} s of the 1101`, `${round(recoveryB / 1000, 2)} s`, recoveryB <= RECOVERY_B_BOUND_MS),
+        criterion(
+          "[IBKR lost] /readyz is 503 while it is lost, 200 after",
+          `${readyB.join(", ")}; ${readyAfterB}`,
+          readyB.every((code) => code === 503) && readyAfterB === 200,
+        ),
+        criterion(
+          `[IBKR lost] scans succeed within ${RECOVERY_B_BOUND_MS / 1000} s of the 1101`,
+          `${round(recoveryB / 1000, 2)} s`,
+          recoveryB <= RECOVERY_B_BOUND_MS,
+        ),
         criterion("[IBKR lost] every scan started 1 s after recovery succeeds", okText(afterB), allOk(afterB)),
-        criterion("[IBKR lost] watches stay open and resume (≥ 2 updates after the 1101)", `${watchersOpen} of ${WATCHERS} open, resumed: ${resumedB}`, watchersOpen === WATCHERS && resumedB),
+        criterion(
+          "[IBKR lost] watches stay open and resume (≥ 2 updates after the 1101)",
+          `${watchersOpen} of ${WATCHERS} open, resumed: ${resumedB}`,
+          watchersOpen === WATCHERS && resumedB,
+        ),
         criterion("no watcher update lost (sequence numbers consecutive)", `${lost}`, lost === 0),
       ];
       recordResult({
@@ -297,16 +335,25 @@ describe("the IBKR connection drops (fake TWS)", () => {
           "[TWS gone] reconnected to the first successful scan (s)": round((recoveredA - reconnectedAt) / 1000, 2),
           "[TWS gone] coordinator log: lost / reconnected / feed failed (warn)": `${countLogs(logsA, "ibkr: connection to TWS/IB Gateway lost; reconnecting")} / ${countLogs(logsA, "ibkr: connected to TWS/IB Gateway")} / ${countLogs(logsA, "market data feed failed; watchers keep the last chain until it recovers")}`,
           "[TWS gone] connections the old / the new fake TWS accepted": `${connectionsBeforeA} / ${connectionsBeforeB}`,
-          "[TWS gone] watch messages from 1 s after the drop to the return (all watchers)": watchers.reduce((sum, watcher) => sum + messagesBetween(watcher, droppedAt + 1000, backAt), 0),
+          "[TWS gone] watch messages from 1 s after the drop to the return (all watchers)": watchers.reduce(
+            (sum, watcher) => sum + messagesBetween(watcher, droppedAt + 1000, backAt),
+            0,
+          ),
           "[IBKR lost] scans in flight at the 1100: calls, by status, last ended after (ms)": `${inFlightB.length}, ${failuresText(countByStatus(inFlightB))} (OK ${inFlightB.filter((outcome) => outcome.code === status.OK).length}), ${round(inFlightEndB)}`,
           "[IBKR lost] scans refused while lost: calls, p50 / max (ms)": `${downB.length}, ${round(percentile(durations(downB), 0.5))} / ${round(maxOf(durations(downB)))}`,
           "[IBKR lost] what they were told": detailsText(downB),
           "[IBKR lost] 1101 to the first successful scan (s)": round(recoveryB / 1000, 2),
           "[IBKR lost] coordinator log: connectivity lost / restored, resubscribing / feed failed (warn)": `${countLogs(logsB, "ibkr: TWS lost connectivity to IBKR; market data is down")} / ${countLogs(logsB, "ibkr: connectivity restored, data lost; resubscribing every live feed")} / ${countLogs(logsB, "market data feed failed; watchers keep the last chain until it recovers")}`,
           "[IBKR lost] connections the fake TWS accepted meanwhile (0: the socket stayed up)": tws.stats.connections - connectionsBeforeB,
-          "[IBKR lost] watch messages from 1 s after the 1100 to the 1101 (all watchers)": watchers.reduce((sum, watcher) => sum + messagesBetween(watcher, lostAt + 1000, restoredAt), 0),
+          "[IBKR lost] watch messages from 1 s after the 1100 to the 1101 (all watchers)": watchers.reduce(
+            (sum, watcher) => sum + messagesBetween(watcher, lostAt + 1000, restoredAt),
+            0,
+          ),
           "watch messages per watcher, cumulative: at the drop / TWS back / before the 1100 / at the 1101 / end": watchers
-            .map((watcher, index) => `${watcher.arrivals.filter((at) => at < droppedAt).length}/${watchAtBackA[index]}/${watchAtEndA[index]}/${watchAtBackB[index]}/${watchAtEndB[index]}`)
+            .map(
+              (watcher, index) =>
+                `${watcher.arrivals.filter((at) => at < droppedAt).length}/${watchAtBackA[index]}/${watchAtEndA[index]}/${watchAtBackB[index]}/${watchAtEndB[index]}`,
+            )
             .join(", "),
         },
         durationSeconds: round((performance.now() - began) / 1000),

@@ -20,7 +20,10 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
 ];
 
 /** A table cell: no pipes or line breaks to break the row. */
-const cell = (value: unknown): string => String(value).replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+const cell = (value: unknown): string =>
+  String(value)
+    .replace(/\|/g, "\\|")
+    .replace(/\s*\n\s*/g, " ");
 
 const row = (values: readonly unknown[]): string => `| ${values.map(cell).join(" | ")} |`;
 
@@ -35,7 +38,11 @@ function read(name: string): FaultResult | undefined {
 
 const results = SUITES.map((suite) => ({ ...suite, result: read(suite.name) }));
 const recorded = results.flatMap(({ result }) => (result ? [result] : []));
-const lastRun = recorded.map((result) => result.ranAt).sort().at(-1) ?? "never";
+const lastRun =
+  recorded
+    .map((result) => result.ranAt)
+    .sort()
+    .at(-1) ?? "never";
 const totalSeconds = recorded.reduce((sum, result) => sum + result.durationSeconds, 0);
 
 const verdicts = (result: FaultResult): string => {
@@ -48,9 +55,19 @@ const verdicts = (result: FaultResult): string => {
 const summary = table(
   ["test", "load", "faults injected", "calls", "calls failed, by status", "hung calls", "lost watcher updates", "memory before → after", "pass criteria"],
   results.map(({ file, result }) =>
-      result
-        ? [result.title, result.load, result.faults, result.calls, failuresText(result.byStatus), result.hungCalls, result.lostWatcherUpdates ?? "n/a", memoryText(result.memory) || "n/a", verdicts(result)]
-        : [file, "—", "—", "—", "no result: the suite did not get as far as recording (see the run's output)", "—", "—", "—", "—"],
+    result
+      ? [
+          result.title,
+          result.load,
+          result.faults,
+          result.calls,
+          failuresText(result.byStatus),
+          result.hungCalls,
+          result.lostWatcherUpdates ?? "n/a",
+          memoryText(result.memory) || "n/a",
+          verdicts(result),
+        ]
+      : [file, "—", "—", "—", "no result: the suite did not get as far as recording (see the run's output)", "—", "—", "—", "—"],
   ),
 );
 
@@ -61,7 +78,14 @@ const defectSection = ([id, defect]: [string, KnownDefect]): string => {
       .filter((each) => each.knownDefect === id || each.criterion.startsWith(`[${id}]`))
       .map((each) => `- ${result.title}: ${each.criterion} — measured ${each.measured} (${each.passed ? "met" : "not met"} in this run)`),
   );
-  return [`### ${id}: ${defect.title}`, "", ...(defect.fixed ? [`**Fixed** ${defect.fixed}`, ""] : []), defect.detail, "", ...(seen.length > 0 ? seen : ["- not exercised in this run"])].join("\n");
+  return [
+    `### ${id}: ${defect.title}`,
+    "",
+    ...(defect.fixed ? [`**Fixed** ${defect.fixed}`, ""] : []),
+    defect.detail,
+    "",
+    ...(seen.length > 0 ? seen : ["- not exercised in this run"]),
+  ].join("\n");
 };
 const openDefects = Object.entries(KNOWN_DEFECTS).filter(([, defect]) => defect.fixed === undefined);
 const fixedDefects = Object.entries(KNOWN_DEFECTS).filter(([, defect]) => defect.fixed !== undefined);
@@ -101,11 +125,18 @@ const suiteSections = results.map(({ file, result }) => {
     "",
     `- load: ${result.load}`,
     `- faults injected: ${result.faults}`,
-    `- calls: ${result.calls}; by status: ${Object.entries(result.byStatus).map(([name, count]) => `${name} ${count}`).join(", ") || "none"}`,
+    `- calls: ${result.calls}; by status: ${
+      Object.entries(result.byStatus)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(", ") || "none"
+    }`,
     `- hung calls: ${result.hungCalls}; lost watcher updates: ${result.lostWatcherUpdates ?? "n/a"}`,
     `- memory: ${memory.join("; ") || "n/a"}`,
     "",
-    table(["pass criterion", "measured", "met"], result.criteria.map((each) => [each.criterion, each.measured, verdict(each)])),
+    table(
+      ["pass criterion", "measured", "met"],
+      result.criteria.map((each) => [each.criterion, each.measured, verdict(each)]),
+    ),
     "",
     table(["figure", "value"], Object.entries(result.figures)),
   ].join("\n");

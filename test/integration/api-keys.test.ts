@@ -46,7 +46,12 @@ beforeAll(async () => {
       ],
     }),
   );
-  scanner = spawnService("services/scanner/main.ts", { ...freePorts("SCANNER"), AUTH: "api-key", API_KEYS_FILE: keysFile, API_KEYS: `coordinator:${KEYS.coordinator}:admin` });
+  scanner = spawnService("services/scanner/main.ts", {
+    ...freePorts("SCANNER"),
+    AUTH: "api-key",
+    API_KEYS_FILE: keysFile,
+    API_KEYS: `coordinator:${KEYS.coordinator}:admin`,
+  });
   scannerPort = (await scanner.waitForLog((line) => line.msg === "listening")).grpcPort as number;
   coordinator = spawnService("services/coordinator/main.ts", {
     ...freePorts("COORDINATOR"),
@@ -91,7 +96,9 @@ describe("API keys", () => {
     const allowed = await callUnary(client.cancelJob.bind(client), cancel, { metadata: withKey("authorization", KEYS.root) });
     expect(allowed.error?.code).toBe(status.NOT_FOUND);
 
-    const scannerClient = new ScannerServiceClient(`127.0.0.1:${scannerPort}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
+    const scannerClient = new ScannerServiceClient(`127.0.0.1:${scannerPort}`, credentials.createInsecure(), {
+      "grpc.max_send_message_length": 16 * 1024 * 1024,
+    });
     try {
       const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 7, asOf: new Date("2026-11-20T15:00:00Z") });
       const update = await callUnary(scannerClient.updateChain.bind(scannerClient), UpdateChainRequest.fromPartial({ chain }), {
@@ -111,7 +118,14 @@ describe("API keys", () => {
     } finally {
       health.close();
     }
-    const listed = await runTool(projectTool("node_modules/.bin/buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-services", `http://127.0.0.1:${coordinatorPort}`]);
+    const listed = await runTool(projectTool("node_modules/.bin/buf"), [
+      "curl",
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      "--list-services",
+      `http://127.0.0.1:${coordinatorPort}`,
+    ]);
     expect(listed.stdout).toContain("spreadscan.coordinator.v1.CoordinatorService");
 
     // A service writes its log lines in batches, up to a tenth of a second after it logs them.

@@ -27,7 +27,13 @@ afterEach(async () => {
 describe("stopping a service as its signal handler does (runtime.stop)", () => {
   it("closes the coordinator's market data provider once, after its calls have ended", async () => {
     const config = coordinatorConfig(
-      loadConfig(coordinatorVariables, { COORDINATOR_HOST: "127.0.0.1", COORDINATOR_PORT: "0", COORDINATOR_ADMIN_PORT: "0", LOG_LEVEL: "silent", SHUTDOWN_GRACE_PERIOD: "0" }),
+      loadConfig(coordinatorVariables, {
+        COORDINATOR_HOST: "127.0.0.1",
+        COORDINATOR_PORT: "0",
+        COORDINATOR_ADMIN_PORT: "0",
+        LOG_LEVEL: "silent",
+        SHUTDOWN_GRACE_PERIOD: "0",
+      }),
     );
     const market = new ClosedCountingMarket({ seed: 1, tickIntervalMs: 60_000 });
     const coordinator = assembleCoordinator(config, createServiceBase("coordinator", config), market);
@@ -40,7 +46,9 @@ describe("stopping a service as its signal handler does (runtime.stop)", () => {
   });
 
   it("stops the scanner's worker threads", async () => {
-    const config = scannerConfig(loadConfig(scannerVariables, { SCANNER_HOST: "127.0.0.1", SCANNER_PORT: "0", SCANNER_ADMIN_PORT: "0", LOG_LEVEL: "silent", SHUTDOWN_GRACE_PERIOD: "0" }));
+    const config = scannerConfig(
+      loadConfig(scannerVariables, { SCANNER_HOST: "127.0.0.1", SCANNER_PORT: "0", SCANNER_ADMIN_PORT: "0", LOG_LEVEL: "silent", SHUTDOWN_GRACE_PERIOD: "0" }),
+    );
     const scanner = assembleScanner(config, createServiceBase("scanner", config));
     cleanups.push(() => scanner.close("test finished"));
     await scanner.runtime.start();

@@ -2,18 +2,10 @@ import { credentials, Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_ID_KEY } from "../../services/common/call-observer.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
-import {
-  HealthCheckResponse_ServingStatus,
-  HealthClient,
-} from "../../gen/ts/grpc/health/v1/health.js";
+import { HealthCheckResponse_ServingStatus, HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import {
-  ScanRequest,
-  UpdateChainRequest,
-  WatchSpreadsRequest,
-  type WatchSpreadsResponse,
-} from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { ScanRequest, UpdateChainRequest, WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { callUnary, failureOf, startEchoServer, type EchoServer } from "../support/echo-server.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -204,9 +196,7 @@ describe("a service built by the bootstrap", () => {
     const health = new HealthClient(server.address, credentials.createInsecure());
     const check = (service: string) => callUnary(health.check.bind(health), { service });
     expect((await check("")).response?.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    expect((await check("spreadscan.scanner.v1.ScannerService")).response?.status).toBe(
-      HealthCheckResponse_ServingStatus.SERVING,
-    );
+    expect((await check("spreadscan.scanner.v1.ScannerService")).response?.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     expect((await check("spreadscan.nothing.v1.NoService")).error?.code).toBe(status.NOT_FOUND);
     health.close();
   });
@@ -243,7 +233,10 @@ describe("the bootstrap's limits", () => {
         openInterest: 1n,
         brokerContractId: 0n,
       }));
-      const big = await callUnary(scan, { symbol: "SPY", chain: { symbol: "SPY", underlyingPrice: 600, rate: 0, dividendYield: 0, multiplier: 100, delayed: false, quotes, source: "test" } });
+      const big = await callUnary(scan, {
+        symbol: "SPY",
+        chain: { symbol: "SPY", underlyingPrice: 600, rate: 0, dividendYield: 0, multiplier: 100, delayed: false, quotes, source: "test" },
+      });
       expect(big.error?.code).toBe(status.RESOURCE_EXHAUSTED);
       expect((await callUnary(scan, scanRequest("SPY"))).error).toBeUndefined();
     } finally {
@@ -269,12 +262,14 @@ describe("the bootstrap's limits", () => {
       metadata.set(REQUEST_ID_KEY, "late-1");
       const { error } = await callUnary(server.client.scan.bind(server.client), scanRequest("LATE:300"), { metadata });
       expect(error?.code).toBe(status.DEADLINE_EXCEEDED);
-      await expect.poll(() => server.logs.find((line) => line.msg === "late look at the signal")).toMatchObject({
-        requestId: "late-1",
-        method: "Scan",
-        aborted: true,
-        reason: "the call ran past its time limit of 100 ms",
-      });
+      await expect
+        .poll(() => server.logs.find((line) => line.msg === "late look at the signal"))
+        .toMatchObject({
+          requestId: "late-1",
+          method: "Scan",
+          aborted: true,
+          reason: "the call ran past its time limit of 100 ms",
+        });
     } finally {
       await server.close();
     }

@@ -48,7 +48,8 @@ const naming = (client: string, key?: string): Metadata => {
 /** Bursts of 3 calls per client, refilled so slowly that nothing refills during a test. */
 const THREE_CALLS_EACH = { RATE_LIMIT_PER_CLIENT: "0.01", RATE_LIMIT_BURST: "3" };
 
-const metricsOf = (client: ScannerServiceClient, metadata: Metadata) => callUnary(client.getMetrics.bind(client), GetMetricsRequest.fromPartial({}), { metadata });
+const metricsOf = (client: ScannerServiceClient, metadata: Metadata) =>
+  callUnary(client.getMetrics.bind(client), GetMetricsRequest.fromPartial({}), { metadata });
 
 describe("call limits", () => {
   it("refuse a key past its own rate, then everyone past the service's, with a retry delay; health is never limited", async () => {
@@ -88,7 +89,10 @@ describe("call limits", () => {
     try {
       const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 7, asOf: new Date("2026-11-20T15:00:00Z") });
       expect((await callUnary(client.updateChain.bind(client), UpdateChainRequest.fromPartial({ chain }))).error).toBeUndefined();
-      const request = WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { maxDte: 45, maxWidth: 5 } }) });
+      const request = WatchSpreadsRequest.fromPartial({
+        symbol: "IWM",
+        query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { maxDte: 45, maxWidth: 5 } }),
+      });
       /** The first thing a new watch hears: a message, or its error's code. */
       const open = () => {
         const watch = client.watchSpreads(request);

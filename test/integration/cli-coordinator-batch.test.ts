@@ -39,7 +39,10 @@ describe.concurrent("spreadscan batch", () => {
     expect(table.exitCode).toBe(0);
     expect(table.stderr).toBe("");
     expect(json.exitCode).toBe(3);
-    const entries = json.stdout.trimEnd().split("\n").map((line) => ScanBatchResponse.fromJSON(JSON.parse(line)));
+    const entries = json.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => ScanBatchResponse.fromJSON(JSON.parse(line)));
     expect(entries.map((entry) => entry.symbol)).toEqual(["SPY", "IWM", "ZZZZ"]);
     expect(entries[1]!.result!.spreads.map((spread) => spread.id)).toEqual(scanChain(fixedChain("IWM"), QUICK_QUERY).spreads.map((spread) => spread.id));
     expect(entries[2]!.error).toMatchObject({ code: 5, message: "no market data for ZZZZ" });

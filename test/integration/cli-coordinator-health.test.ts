@@ -21,7 +21,16 @@ describe.concurrent("spreadscan metrics, health", () => {
   it("metrics prints the counters as a table, --json as a GetMetricsResponse", async () => {
     const [table, json] = await Promise.all([remote("metrics"), remote("metrics", "--json")]);
     expect(table.exitCode).toBe(0);
-    for (const name of ["total scans", "successful scans", "failed scans", "cache hits", "average scan time", "active jobs", "queued jobs", "circuit breaker"]) {
+    for (const name of [
+      "total scans",
+      "successful scans",
+      "failed scans",
+      "cache hits",
+      "average scan time",
+      "active jobs",
+      "queued jobs",
+      "circuit breaker",
+    ]) {
       expect(table.stdout).toMatch(new RegExp(`^${name}\\s+\\S`, "m"));
     }
     expect(table.stdout).toMatch(/^circuit breaker\s+closed$/m);

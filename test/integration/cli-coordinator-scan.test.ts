@@ -66,7 +66,10 @@ describe.concurrent("spreadscan scan SYMBOL", () => {
     expect(rows).toHaveLength(6);
     rows.forEach((row, index) => {
       const spread = sent.result!.spreads[index]!;
-      const strategy = Strategy[spread.strategy].replace(/^STRATEGY_/, "").toLowerCase().replaceAll("_", "-");
+      const strategy = Strategy[spread.strategy]
+        .replace(/^STRATEGY_/, "")
+        .toLowerCase()
+        .replaceAll("_", "-");
       const strikes = spread.legs.map((leg) => leg.strike).join("/");
       expect(row).toMatch(new RegExp(`^\\s*${index + 1}\\s+${strategy}\\s+${spread.expiryDate}\\s+${spread.dte}\\s+${strikes}\\s`));
     });
@@ -110,11 +113,7 @@ describe.concurrent("spreadscan scan SYMBOL", () => {
   });
 
   it("bad usage: SYMBOL with --chain, chain flags without it, neither", async () => {
-    const [both, spot, neither] = await Promise.all([
-      remote("scan", "SPY", "--chain", "chain.json"),
-      remote("scan", "SPY", "--spot", "600"),
-      remote("scan"),
-    ]);
+    const [both, spot, neither] = await Promise.all([remote("scan", "SPY", "--chain", "chain.json"), remote("scan", "SPY", "--spot", "600"), remote("scan")]);
     expect([both.exitCode, spot.exitCode, neither.exitCode]).toEqual([2, 2, 2]);
     expect(both.stderr).toMatch(/give SYMBOL to scan through the coordinator or --chain to scan a file, not both/);
     expect(spot.stderr).toMatch(/--spot applies only to a chain file \(--chain\)/);
@@ -129,7 +128,9 @@ describe.concurrent("a bare query, and one broader than the engine can bound", (
     expect(run.exitCode).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
     const sent = coordinator.sentScans.get(/^job (job-\d{6})/.exec(lines.at(-1) ?? "")?.[1] ?? "")!;
-    expect(lines[0]).toMatch(startsWith(`SPY 600.00 as of 2025-06-02T14:30:00Z (live) · ${defaultsText(12)} · ${countsText(sent.result!)}, 20 shown · skipped `));
+    expect(lines[0]).toMatch(
+      startsWith(`SPY 600.00 as of 2025-06-02T14:30:00Z (live) · ${defaultsText(12)} · ${countsText(sent.result!)}, 20 shown · skipped `),
+    );
     expect(tableRows(run.stdout)).toHaveLength(20);
   });
 
@@ -148,9 +149,9 @@ describe.concurrent("a bare query, and one broader than the engine can bound", (
     const count = (field: string): number => Number(json.result[field] ?? 0);
     const considered = count("candidatesConsidered");
     expect(considered).toBeGreaterThan(0);
-    expect(count("candidatesRejectedByLegFilters") + count("candidatesRejectedBySpreadFilters") + count("candidatesRankedOut") + count("candidatesFullyEvaluated")).toBe(
-      considered,
-    );
+    expect(
+      count("candidatesRejectedByLegFilters") + count("candidatesRejectedBySpreadFilters") + count("candidatesRankedOut") + count("candidatesFullyEvaluated"),
+    ).toBe(considered);
     expect(count("candidatesEvaluated")).toBe(considered);
   });
 

@@ -18,7 +18,9 @@ describe.concurrent("no coordinator at --addr", () => {
     const run = await spreadscan([...args, "--addr", `127.0.0.1:${port}`]);
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(new RegExp(`^spreadscan: UNAVAILABLE: no coordinator at 127\\.0\\.0\\.1:${port} — start one with \`make run\`.*ECONNREFUSED.*\\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^spreadscan: UNAVAILABLE: no coordinator at 127\\.0\\.0\\.1:${port} — start one with \`make run\`.*ECONNREFUSED.*\\n$`),
+    );
   });
 
   it("takes the address from SPREADSCAN_ADDR", async () => {
@@ -52,7 +54,9 @@ describe("a coordinator whose scanner is down", () => {
       );
       // A batch says the same of each symbol: SPY's result stale, QQQ's error.
       const batch = await spreadscan(["batch", "SPY", "QQQ", ...QUICK_FLAGS, "--addr", degraded.address]);
-      expect(batch.stdout).toMatch(new RegExp(`^SPY: job job-\\d{6} · cache hit, computed ${ELAPSED} ago · STALE: the scanner could not be reached; this result is ${ELAPSED} old$`, "m"));
+      expect(batch.stdout).toMatch(
+        new RegExp(`^SPY: job job-\\d{6} · cache hit, computed ${ELAPSED} ago · STALE: the scanner could not be reached; this result is ${ELAPSED} old$`, "m"),
+      );
       expect(batch.stdout).toMatch(/^QQQ: UNAVAILABLE: the scanner is unavailable/m);
     } finally {
       await degraded.close();

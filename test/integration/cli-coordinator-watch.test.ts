@@ -31,7 +31,11 @@ describe.concurrent("spreadscan watch", () => {
     const headers = run.stdout.split("\n").filter((line) => line.startsWith("update "));
     expect(headers).toHaveLength(3);
     headers.forEach((header, index) => {
-      expect(header).toMatch(new RegExp(`^update ${index + 1}${index === 0 ? " \\(initial\\)" : ""} · chain version ${index + 1} · as of 2025-06-02T14:3${index}:00Z · \\d+ added, \\d+ removed$`));
+      expect(header).toMatch(
+        new RegExp(
+          `^update ${index + 1}${index === 0 ? " \\(initial\\)" : ""} · chain version ${index + 1} · as of 2025-06-02T14:3${index}:00Z · \\d+ added, \\d+ removed$`,
+        ),
+      );
     });
     expect(coordinator.watchRequests.some((request) => request.minIntervalMs === 20)).toBe(true);
 

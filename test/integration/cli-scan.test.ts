@@ -201,7 +201,9 @@ describe("spreadscan scan --chain with no query flags", () => {
     const [table, json] = await Promise.all([spreadscan("scan", "--chain", jsonChain), spreadscan("scan", "--chain", jsonChain, "--json")]);
     expect(table.stderr).toBe("");
     expect(table.exitCode).toBe(0);
-    expect(table.stdout).toMatch(/^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$12 · all strategies · by score · σ ATM per expiry · /);
+    expect(table.stdout).toMatch(
+      /^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$12 · all strategies · by score · σ ATM per expiry · /,
+    );
     const response = JSON.parse(json.stdout) as JsonScanResponse;
     // Worked out from the documented rules: $1 strikes at $600, so 2% is twelve of them.
     expect(response.result.effectiveQuery).toEqual({
@@ -296,7 +298,10 @@ describe("spreadscan scan --chain (table)", () => {
     expect(rows).toHaveLength(spreads.length);
     rows.forEach((row, index) => {
       const spread = spreads[index]!;
-      const strategy = spread.strategy.replace(/^STRATEGY_/, "").toLowerCase().replaceAll("_", "-");
+      const strategy = spread.strategy
+        .replace(/^STRATEGY_/, "")
+        .toLowerCase()
+        .replaceAll("_", "-");
       const strikes = spread.legs.map((leg) => leg.strike).join("/");
       expect(row).toMatch(new RegExp(`^\\s*${index + 1}\\s+${strategy}\\s+${spread.expiryDate}\\s+${spread.dte ?? 0}\\s+${strikes}\\s`));
     });
@@ -307,7 +312,9 @@ describe("spreadscan scan --chain (table)", () => {
     expect(run.exitCode).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^SPY 600\.00 .* [\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, 0 ranked out early, 0 fully evaluated, 0 shown/);
+    expect(lines[0]).toMatch(
+      /^SPY 600\.00 .* [\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, 0 ranked out early, 0 fully evaluated, 0 shown/,
+    );
     expect(lines[1]).toBe("No spreads passed the filters.");
   });
 });
@@ -342,12 +349,32 @@ describe.concurrent("spreadscan scan: bad usage exits 2 naming the flag", () => 
     ["--pricing last", ["--pricing", "last"], /option '--pricing <mode>' argument 'last' is invalid. expected a pricing mode: mid, natural/],
     ["--max-quote-age soon", ["--max-quote-age", "soon"], /option '--max-quote-age <duration>' argument 'soon' is invalid/],
     ["an alias out of range, named as typed", ["--max-loss", "-5"], /^spreadscan: --max-loss: must be from 0 to .*got -5$/m],
-    ["an alias with its long form", ["--max-loss", "5", "--max-max-loss", "6"], /option '--max-loss <dollars>' cannot be used with option '--max-max-loss <dollars>'/],
-    ["all score weights 0", ["--weight-ev", "0", "--weight-pop", "0", "--weight-liquidity", "0"], /^spreadscan: --weight-ev, --weight-pop, --weight-liquidity: at least one weight/m],
+    [
+      "an alias with its long form",
+      ["--max-loss", "5", "--max-max-loss", "6"],
+      /option '--max-loss <dollars>' cannot be used with option '--max-max-loss <dollars>'/,
+    ],
+    [
+      "all score weights 0",
+      ["--weight-ev", "0", "--weight-pop", "0", "--weight-liquidity", "0"],
+      /^spreadscan: --weight-ev, --weight-pop, --weight-liquidity: at least one weight/m,
+    ],
     ["--spot -5 (refused by the engine)", ["--spot", "-5"], /^spreadscan: --spot: must be a positive finite price$/m],
-    ["--volatility 0 (refused by the engine)", ["--volatility", "0"], /^spreadscan: --volatility: must be an annualised fraction above 0 and at most 10; got 0$/m],
-    ["--volatility with --probability-model", ["--volatility", "0.2", "--probability-model", "short-leg"], /option '--volatility <fraction>' cannot be used with option '--probability-model <model>'/],
-    ["--probability-model normal", ["--probability-model", "normal"], /option '--probability-model <model>' argument 'normal' is invalid. expected a probability model: expiry-atm, short-leg/],
+    [
+      "--volatility 0 (refused by the engine)",
+      ["--volatility", "0"],
+      /^spreadscan: --volatility: must be an annualised fraction above 0 and at most 10; got 0$/m,
+    ],
+    [
+      "--volatility with --probability-model",
+      ["--volatility", "0.2", "--probability-model", "short-leg"],
+      /option '--volatility <fraction>' cannot be used with option '--probability-model <model>'/,
+    ],
+    [
+      "--probability-model normal",
+      ["--probability-model", "normal"],
+      /option '--probability-model <model>' argument 'normal' is invalid. expected a probability model: expiry-atm, short-leg/,
+    ],
   ])("%s", async (_case, args, message) => {
     const run = await spreadscan("scan", "--chain", jsonChain, "--max-dte", "10", "--max-width", "2", ...args);
     expect(run.exitCode).toBe(2);
@@ -358,7 +385,12 @@ describe.concurrent("spreadscan scan: bad usage exits 2 naming the flag", () => 
   it("reports every refused flag, one line each", async () => {
     const run = await spreadscan("scan", "--chain", jsonChain, "--min-pop", "1.5", "--min-dte", "30", "--max-dte", "10", "--limit", "0");
     expect(run.exitCode).toBe(2);
-    expect(run.stderr.trimEnd().split("\n").map((line) => /^spreadscan: (--[a-z-]+):/.exec(line)?.[1])).toEqual(["--limit", "--min-dte", "--min-pop"]);
+    expect(
+      run.stderr
+        .trimEnd()
+        .split("\n")
+        .map((line) => /^spreadscan: (--[a-z-]+):/.exec(line)?.[1]),
+    ).toEqual(["--limit", "--min-dte", "--min-pop"]);
   });
 
   it("a missing file", async () => {

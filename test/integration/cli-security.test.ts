@@ -112,7 +112,9 @@ describe.concurrent("TLS failures say what to set", () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toBe("");
     noStackTrace(run.stderr);
-    expect(run.stderr).toMatch(new RegExp(`^spreadscan: UNAVAILABLE: TLS handshake with the coordinator at ${address.replaceAll(".", "\\.")} failed \\(.*certificate required.*\\)\\n`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^spreadscan: UNAVAILABLE: TLS handshake with the coordinator at ${address.replaceAll(".", "\\.")} failed \\(.*certificate required.*\\)\\n`),
+    );
     expect(run.stderr).toMatch(/^spreadscan: the coordinator asks for a client certificate \(mutual TLS\): give --cert FILE .* and --key FILE/m);
     expectNoKeys(run);
   });
@@ -186,7 +188,9 @@ describe.concurrent("API key failures say what to set", () => {
     expect(denied.exitCode).toBe(1);
     expect(denied.stdout).toBe("");
     expect(denied.stderr).toMatch(/^spreadscan: PERMISSION_DENIED: client alice lacks the admin scope/);
-    expect(denied.stderr).toMatch(/^spreadscan: this API key lacks the admin scope this command needs: use a key that has it \(--api-key \(or \$SPREADSCAN_API_KEY\)\)$/m);
+    expect(denied.stderr).toMatch(
+      /^spreadscan: this API key lacks the admin scope this command needs: use a key that has it \(--api-key \(or \$SPREADSCAN_API_KEY\)\)$/m,
+    );
     // Past the gate the call itself answers: an unknown job is NOT_FOUND, exit 2.
     expect(allowed.exitCode).toBe(2);
     expect(allowed.stderr).toMatch(/^spreadscan: NOT_FOUND: /);
@@ -203,7 +207,8 @@ describe.concurrent("bad connection flags are usage errors (exit 2)", () => {
     expect(certOnly).toEqual({
       exitCode: 2,
       stdout: "",
-      stderr: "spreadscan: --cert (or $SPREADSCAN_CERT_FILE) needs --key (or $SPREADSCAN_KEY_FILE): give the client certificate and its key together, or neither\n",
+      stderr:
+        "spreadscan: --cert (or $SPREADSCAN_CERT_FILE) needs --key (or $SPREADSCAN_KEY_FILE): give the client certificate and its key together, or neither\n",
     });
     expect(keyOnly.exitCode).toBe(2);
     expect(keyOnly.stderr).toContain("--key (or $SPREADSCAN_KEY_FILE) needs --cert");
@@ -231,7 +236,9 @@ describe.concurrent("bad connection flags are usage errors (exit 2)", () => {
     const unsendable = `${KEYS.admin}\u00e9`;
     const run = await spreadscan(["health", ...mtls, "--api-key", unsendable]);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toBe("spreadscan: --api-key (or $SPREADSCAN_API_KEY): an API key is printable ASCII without spaces; the one given is not (it is not shown)\n");
+    expect(run.stderr).toBe(
+      "spreadscan: --api-key (or $SPREADSCAN_API_KEY): an API key is printable ASCII without spaces; the one given is not (it is not shown)\n",
+    );
     expectNoKeys(run);
   });
 

@@ -33,7 +33,12 @@ function scratchCheckout(): string {
  * A git repository holding the contracts, the buf-breaking script and buf: its first commit
  * has proto/ as in the checkout; `commit` adds one more commit after an edit.
  */
-function contractsRepository(): { root: string; git: (...args: string[]) => void; edit: (from: string, to: string) => void; commit: (message: string) => void } {
+function contractsRepository(): {
+  root: string;
+  git: (...args: string[]) => void;
+  edit: (from: string, to: string) => void;
+  commit: (message: string) => void;
+} {
   const root = mkdtempSync(join(tmpdir(), "spreadscan-contracts-"));
   scratchRoots.push(root);
   for (const path of ["buf.yaml", "proto", "scripts/buf-breaking.sh"]) cpSync(join(REPO_ROOT, path), join(root, path), { recursive: true });
@@ -92,7 +97,10 @@ describe("the generated-code drift check", () => {
   it("fails when a proto changed and its generated code was not committed", async () => {
     const root = scratchCheckout();
     const proto = join(root, "proto/spreadscan/market/v1/option_chain.proto");
-    writeFileSync(proto, readFileSync(proto, "utf8").replace("string source = 9;", "string source = 9;\n  // Added without running make gen.\n  string venue = 10;"));
+    writeFileSync(
+      proto,
+      readFileSync(proto, "utf8").replace("string source = 9;", "string source = 9;\n  // Added without running make gen.\n  string venue = 10;"),
+    );
     const { exitCode } = await checkGen(root);
     expect(exitCode).toBe(1);
   });

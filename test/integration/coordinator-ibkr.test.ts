@@ -4,7 +4,12 @@
 // its connection to IBKR, and a watch that carries on across a dropped socket.
 import { credentials, status, type ClientReadableStream } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CoordinatorServiceClient, ScanRequest, WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import {
+  CoordinatorServiceClient,
+  ScanRequest,
+  WatchSpreadsRequest,
+  type WatchSpreadsResponse,
+} from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { callUnary, failureOf } from "../support/echo-server.js";
 import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
@@ -98,7 +103,9 @@ describe("the coordinator on IBKR market data", () => {
   });
 
   it("keeps a watch going across a dropped socket, with fresh data after the reconnection", async () => {
-    const watch: ClientReadableStream<WatchSpreadsResponse> = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 }));
+    const watch: ClientReadableStream<WatchSpreadsResponse> = client.watchSpreads(
+      WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 }),
+    );
     const received: WatchSpreadsResponse[] = [];
     const errors: unknown[] = [];
     watch.on("data", (message: WatchSpreadsResponse) => received.push(message));

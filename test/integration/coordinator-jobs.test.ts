@@ -40,19 +40,27 @@ describe("coordinator jobs", () => {
     // The token is spent: this one runs and waits for market data, the next is queued.
     const running = (await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "MSFT", query: QUERY }))).response?.job;
     const queued = (await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "NVDA", query: QUERY }))).response?.job;
-    await expect.poll(async () => (await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: running?.id }))).response?.job?.state).toBe(JobState.JOB_STATE_RUNNING);
+    await expect
+      .poll(async () => (await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: running?.id }))).response?.job?.state)
+      .toBe(JobState.JOB_STATE_RUNNING);
     expect(queued?.state).toBe(JobState.JOB_STATE_QUEUED);
     // An identical scan joins the queued job rather than taking a place.
     const joined = await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "NVDA", query: QUERY }));
     expect(joined.response?.job?.id).toBe(queued?.id);
 
-    const refused = failureOf(await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "TSLA", query: QUERY })), status.RESOURCE_EXHAUSTED);
+    const refused = failureOf(
+      await callUnary(client.submitScan.bind(client), SubmitScanRequest.fromPartial({ symbol: "TSLA", query: QUERY })),
+      status.RESOURCE_EXHAUSTED,
+    );
     expect(readStatusDetails(refused).retryDelayMs).toBeGreaterThan(0);
     const metrics = await metricsJson(pair);
     expect(metrics.active_jobs).toBe(1);
     expect(metrics.queued_jobs).toBe(1);
 
-    const listed = await callUnary(client.listJobs.bind(client), ListJobsRequest.fromPartial({ states: [JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING] }));
+    const listed = await callUnary(
+      client.listJobs.bind(client),
+      ListJobsRequest.fromPartial({ states: [JobState.JOB_STATE_QUEUED, JobState.JOB_STATE_RUNNING] }),
+    );
     expect(listed.response?.jobs.map((job) => job.id).sort()).toEqual([running?.id, queued?.id].sort());
 
     const cancelledQueued = await callUnary(client.cancelJob.bind(client), CancelJobRequest.fromPartial({ jobId: queued?.id }));

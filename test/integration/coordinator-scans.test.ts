@@ -41,7 +41,11 @@ class CountedMarket extends SimulatedMarket {
   }
 }
 
-function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs = 0, cacheTtlMs = 0, now }: { staleMaxAgeMs?: number; cacheTtlMs?: number; now?: () => number } = {}) {
+function scansAgainst(
+  address: string,
+  halfOpenAfterMs: number,
+  { staleMaxAgeMs = 0, cacheTtlMs = 0, now }: { staleMaxAgeMs?: number; cacheTtlMs?: number; now?: () => number } = {},
+) {
   const market = new CountedMarket({ seed: 1, tickIntervalMs: 60_000 });
   const pacer = new Pacer({ strategy: "token-bucket", requestsPerSecond: 100, burstSize: 100 });
   const breaker = createScannerCircuitBreaker({ threshold: 1, halfOpenAfterMs });
@@ -72,11 +76,14 @@ function scansAgainst(address: string, halfOpenAfterMs: number, { staleMaxAgeMs 
     logger: pino({ level: "silent" }),
   });
   const scans = new CoordinatorScans({ jobs, scanner, cache, metrics, ...(now ? { now } : {}) });
-  cleanups.push(() => market.close(), () => scanner.close());
+  cleanups.push(
+    () => market.close(),
+    () => scanner.close(),
+  );
   const answer = (symbol: string, bypassCache: boolean): Promise<ScanAnswer | RpcError> =>
-    scans.scan(symbol, QUERY, `${symbol}:key`, { bypassCache, signal: new AbortController().signal }).catch((error: unknown) =>
-      error instanceof RpcError ? error : Promise.reject(error instanceof Error ? error : new Error(String(error))),
-    );
+    scans
+      .scan(symbol, QUERY, `${symbol}:key`, { bypassCache, signal: new AbortController().signal })
+      .catch((error: unknown) => (error instanceof RpcError ? error : Promise.reject(error instanceof Error ? error : new Error(String(error)))));
   const scan = async (symbol: string): Promise<RpcError | string> => {
     const answered = await answer(symbol, true);
     return answered instanceof RpcError ? answered : answered.result.symbol;
@@ -139,7 +146,10 @@ describe("a cache hit", () => {
 describe("a scan while the scanner is unavailable", () => {
   it("is answered with the last result of the same scan, marked stale with its age since it was stored", async () => {
     // The first scan is answered; the scanner is down for every one after it.
-    const server = await startFlakyScanner({ scan: (index, request) => (index === 0 ? { response: ScanResponse.fromPartial({ result: { symbol: request.symbol } }) } : { error: unavailable("scanner down") }) });
+    const server = await startFlakyScanner({
+      scan: (index, request) =>
+        index === 0 ? { response: ScanResponse.fromPartial({ result: { symbol: request.symbol } }) } : { error: unavailable("scanner down") },
+    });
     cleanups.push(() => server.stop());
     let now = 1_700_000_000_000;
     const { answer } = scansAgainst(server.address, 60_000, { staleMaxAgeMs: 3_600_000, now: () => now });

@@ -43,13 +43,19 @@ describe("the coordinator's WatchSpreads", () => {
         LOG_LEVEL: "silent",
       }),
     );
-    const coordinator = assembleCoordinator(config, createServiceBase("coordinator", config), new SimulatedMarket({ seed: 1, tickIntervalMs: config.marketData.simulatedTickMs }));
+    const coordinator = assembleCoordinator(
+      config,
+      createServiceBase("coordinator", config),
+      new SimulatedMarket({ seed: 1, tickIntervalMs: config.marketData.simulatedTickMs }),
+    );
     const { grpcPort } = await coordinator.runtime.start();
     cleanups.push(() => coordinator.close("test finished"));
     const client = new CoordinatorServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
     cleanups.push(() => client.close());
 
-    const stream: ClientReadableStream<WatchSpreadsResponse> = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "SPY", query: QUERY, minIntervalMs: INTERVAL_MS }));
+    const stream: ClientReadableStream<WatchSpreadsResponse> = client.watchSpreads(
+      WatchSpreadsRequest.fromPartial({ symbol: "SPY", query: QUERY, minIntervalMs: INTERVAL_MS }),
+    );
     cleanups.push(() => stream.cancel());
     stream.on("data", (message: WatchSpreadsResponse) => events.push({ kind: "message", message }));
     stream.on("error", () => undefined);

@@ -110,7 +110,10 @@ describe("the coordinator on the simulated market", () => {
     const missing = failureOf(await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "ZZZZ", query: QUERY })), status.NOT_FOUND);
     expect(missing.details).toContain("ZZZZ");
     const invalid = failureOf(
-      await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY!", query: ScanQuery.fromPartial({ filters: { minDte: 30, maxDte: 5, minPop: 2 } }) })),
+      await callUnary(
+        client.scan.bind(client),
+        ScanRequest.fromPartial({ symbol: "SPY!", query: ScanQuery.fromPartial({ filters: { minDte: 30, maxDte: 5, minPop: 2 } }) }),
+      ),
       status.INVALID_ARGUMENT,
     );
     const fields = readStatusDetails(invalid).fieldViolations.map((violation) => violation.field);
@@ -122,11 +125,17 @@ describe("the coordinator on the simulated market", () => {
     const { client } = pair;
     const fieldsOf = (error: Parameters<typeof readStatusDetails>[0]): string[] => readStatusDetails(error).fieldViolations.map((violation) => violation.field);
     const manyStrategies = failureOf(
-      await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: { ...QUERY, strategies: Array.from({ length: 17 }, () => Strategy.STRATEGY_BULL_PUT) } })),
+      await callUnary(
+        client.scan.bind(client),
+        ScanRequest.fromPartial({ symbol: "SPY", query: { ...QUERY, strategies: Array.from({ length: 17 }, () => Strategy.STRATEGY_BULL_PUT) } }),
+      ),
       status.INVALID_ARGUMENT,
     );
     expect(fieldsOf(manyStrategies)).toEqual(["query.strategies"]);
-    const manyStates = failureOf(await callUnary(client.listJobs.bind(client), ListJobsRequest.fromPartial({ states: Array.from({ length: 17 }, () => JobState.JOB_STATE_QUEUED) })), status.INVALID_ARGUMENT);
+    const manyStates = failureOf(
+      await callUnary(client.listJobs.bind(client), ListJobsRequest.fromPartial({ states: Array.from({ length: 17 }, () => JobState.JOB_STATE_QUEUED) })),
+      status.INVALID_ARGUMENT,
+    );
     expect(fieldsOf(manyStates)).toEqual(["states"]);
     const manySymbols = await new Promise<{ code: number; fields: string[] }>((resolve) => {
       const stream = client.scanBatch(ScanBatchRequest.fromPartial({ symbols: Array.from({ length: 1000 }, (_, index) => `S${index}`), query: QUERY }));
@@ -140,21 +149,30 @@ describe("the coordinator on the simulated market", () => {
       const refused = failureOf(await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId })), status.INVALID_ARGUMENT);
       expect(fieldsOf(refused)).toEqual(["job_id"]);
     }
-    const longSymbol = failureOf(await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "S".repeat(1_000_000), query: QUERY })), status.INVALID_ARGUMENT);
+    const longSymbol = failureOf(
+      await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "S".repeat(1_000_000), query: QUERY })),
+      status.INVALID_ARGUMENT,
+    );
     expect(fieldsOf(longSymbol)).toEqual(["symbol"]);
     // Echoed as at most 40 characters of what was sent.
     expect(longSymbol.details.length).toBeLessThan(300);
     // Repeats within the bound are one strategy each, and the job keeps them so.
     const job = await callUnary(
       client.submitScan.bind(client),
-      SubmitScanRequest.fromPartial({ symbol: "SPY", query: { ...QUERY, strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL] } }),
+      SubmitScanRequest.fromPartial({
+        symbol: "SPY",
+        query: { ...QUERY, strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL] },
+      }),
     );
     expect(job.response?.job?.query?.strategies).toEqual([Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL]);
   });
 
   it("streams a batch: every known symbol's result, and NOT_FOUND for the unknown one", async () => {
     const { client } = pair;
-    const messages = await take<ScanBatchResponse>(client.scanBatch(ScanBatchRequest.fromPartial({ symbols: ["QQQ", "NOPE", "IWM", "qqq"], query: QUERY })), 99);
+    const messages = await take<ScanBatchResponse>(
+      client.scanBatch(ScanBatchRequest.fromPartial({ symbols: ["QQQ", "NOPE", "IWM", "qqq"], query: QUERY })),
+      99,
+    );
     expect(messages.map((message) => message.symbol).sort()).toEqual(["IWM", "NOPE", "QQQ"]);
     const unknown = messages.find((message) => message.symbol === "NOPE");
     expect(unknown?.error?.code).toBe(status.NOT_FOUND);
@@ -180,7 +198,9 @@ describe("the coordinator on the simulated market", () => {
     expect(asOf[2]).toBeGreaterThan(asOf[0] ?? Infinity);
     // The feed stops when its last watcher leaves.
     await expect
-      .poll(async () => Number(/^spreadscan_market_feeds(?:\{[^}]*\})? (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${pair.adminPort}/metrics`)).text())?.[1]))
+      .poll(async () =>
+        Number(/^spreadscan_market_feeds(?:\{[^}]*\})? (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${pair.adminPort}/metrics`)).text())?.[1]),
+      )
       .toBe(0);
   });
 });

@@ -66,4 +66,3 @@ describe("fake TWS: connectivity", () => {
     expect(events.details.at(-1)!.details.contract.conId).toBe(SPY_CONID);
   });
 });
-

@@ -70,4 +70,3 @@ describe("fake TWS: IBKR's limits", () => {
     expect(events.errorsOf(300)).toEqual([{ reqId: 53, code: 300, message: "Can't find EId with tickerId:53" }]);
   });
 });
-

@@ -119,9 +119,7 @@ describe("fake TWS: market data", () => {
     api.reqMktData(42, option(ATM_CALL), "", true, false);
     await until(() => events.snapshotEnds.includes(42), "the delayed snapshot");
     expect(events.dataTypes).toEqual([{ reqId: 42, type: 3 }]);
-    expect(events.errorsOf(10167)).toEqual([
-      { reqId: 42, code: 10167, message: "Requested market data is not subscribed. Displaying delayed market data." },
-    ]);
+    expect(events.errorsOf(10167)).toEqual([{ reqId: 42, code: 10167, message: "Requested market data is not subscribed. Displaying delayed market data." }]);
     const fields = events.pricesOf(42).map((tick) => tick.field);
     expect(fields).toEqual(expect.arrayContaining([IBApiTickType.DELAYED_BID, IBApiTickType.DELAYED_ASK]));
     expect(fields).not.toContain(IBApiTickType.BID);
@@ -135,4 +133,3 @@ describe("fake TWS: market data", () => {
     expect(events.pricesOf(43).map((tick) => tick.field)).toContain(IBApiTickType.BID);
   });
 });
-

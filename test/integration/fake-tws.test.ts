@@ -6,7 +6,21 @@
 import { ConnectionState, IBApiNext, IBApiNextTickType, IBApiTickType, SecType, type Logger } from "@stoqey/ib";
 import { afterEach, describe, expect, it } from "vitest";
 import { SERVER_VERSION } from "../fixtures/fake-tws/index.js";
-import { ATM_CALL, cleanUp, cleanups, connect, ibDate, NOW, option, roundTrip, SPY_CONID, SPY_LISTING, startFake, stock, until } from "../support/fake-tws-client.js";
+import {
+  ATM_CALL,
+  cleanUp,
+  cleanups,
+  connect,
+  ibDate,
+  NOW,
+  option,
+  roundTrip,
+  SPY_CONID,
+  SPY_LISTING,
+  startFake,
+  stock,
+  until,
+} from "../support/fake-tws-client.js";
 
 afterEach(cleanUp);
 
@@ -66,7 +80,13 @@ describe("fake TWS: reference data", () => {
 
     // The same option by its conId alone, and a whole expiry (both rights, every strike) by a partial description.
     api.reqContractDetails(3, { conId: callConId, exchange: "SMART" });
-    api.reqContractDetails(4, { symbol: "SPY", secType: SecType.OPT, lastTradeDateOrContractMonth: ibDate(ATM_CALL.expiryDate), exchange: "SMART", currency: "USD" });
+    api.reqContractDetails(4, {
+      symbol: "SPY",
+      secType: SecType.OPT,
+      lastTradeDateOrContractMonth: ibDate(ATM_CALL.expiryDate),
+      exchange: "SMART",
+      currency: "USD",
+    });
     await until(() => events.detailsEnds.includes(3) && events.detailsEnds.includes(4), "contractDetailsEnd 3 and 4");
     expect(events.details.filter((detail) => detail.reqId === 3).map((detail) => detail.details.contract.conId)).toEqual([callConId]);
     const wholeExpiry = events.details.filter((detail) => detail.reqId === 4).map((detail) => detail.details.contract);
@@ -91,7 +111,6 @@ describe("fake TWS: reference data", () => {
     expect(expirations.every((expiration) => /^\d{8}$/.test(expiration))).toBe(true);
   });
 });
-
 
 describe("fake TWS: IBApiNext", () => {
   it("serves the promise API: contract details, option parameters, a market data snapshot", async () => {

@@ -54,16 +54,21 @@ describe("make run", () => {
     const shown = /npx spreadscan (scan SPY [^\n]+)/.exec(output)?.[1];
     expect(shown).toBeDefined();
 
-    const scan = await runTool(process.execPath, ["dist/services/cli/main.js", ...(shown ?? "").trim().split(/\s+/), "--addr", `127.0.0.1:${coordinatorPort}`], {
-      timeoutMs: 60_000,
-    });
+    const scan = await runTool(
+      process.execPath,
+      ["dist/services/cli/main.js", ...(shown ?? "").trim().split(/\s+/), "--addr", `127.0.0.1:${coordinatorPort}`],
+      {
+        timeoutMs: 60_000,
+      },
+    );
     expect(scan.stderr).toBe("");
     expect(scan.exitCode).toBe(0);
     expect(scan.stdout).toMatch(/^SPY \d+\.\d+ as of /m);
     expect(scan.stdout).toMatch(/bull-put|bear-call/);
 
     // The other commands the banner shows, against the same real services.
-    const cli = (...args: string[]) => runTool(process.execPath, ["dist/services/cli/main.js", ...args, "--addr", `127.0.0.1:${coordinatorPort}`], { timeoutMs: 60_000 });
+    const cli = (...args: string[]) =>
+      runTool(process.execPath, ["dist/services/cli/main.js", ...args, "--addr", `127.0.0.1:${coordinatorPort}`], { timeoutMs: 60_000 });
     // The first: a bare scan, which the defaults bound and the header describes.
     expect(output).toMatch(/^ +npx spreadscan scan SPY$/m);
     const bare = await cli("scan", "SPY");
@@ -72,7 +77,10 @@ describe("make run", () => {
     expect(bare.stdout).toMatch(/^SPY \d+\.\d+ as of .* · DTE 7–60 · short \|Δ\| ≥ 0\.10 · width ≤ \$\d+ · all strategies · by score · /m);
     const watch = await cli("watch", "IWM", "--strategy", "bull-put", "--max-dte", "30", "--max-width", "5", "--count", "2", "--json");
     expect(watch.exitCode).toBe(0);
-    const updates = watch.stdout.trim().split("\n").map((line) => JSON.parse(line) as { update: { sequence: string; initial?: boolean } });
+    const updates = watch.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { update: { sequence: string; initial?: boolean } });
     expect(updates.map((message) => message.update.sequence)).toEqual(["1", "2"]);
     const batch = await cli("batch", "SPY", "NOPE", "--strategy", "bull-put", "--max-dte", "30", "--max-width", "5", "--limit", "3");
     expect(batch.exitCode).toBe(3);

@@ -7,7 +7,12 @@ import { startEchoServer, type EchoServer } from "../support/echo-server.js";
 const SCANNER = "spreadscan.scanner.v1.ScannerService";
 const INLINE_CHAIN_SCAN = JSON.stringify({
   symbol: "SPY",
-  chain: { symbol: "SPY", underlyingPrice: 600.5, asOf: "2026-11-20T15:30:00Z", quotes: [{ expiryDate: "2026-12-18", strike: 580, right: "OPTION_RIGHT_PUT", volume: "9007199254740993" }] },
+  chain: {
+    symbol: "SPY",
+    underlyingPrice: 600.5,
+    asOf: "2026-11-20T15:30:00Z",
+    quotes: [{ expiryDate: "2026-12-18", strike: 580, right: "OPTION_RIGHT_PUT", volume: "9007199254740993" }],
+  },
 });
 
 let server: EchoServer;
@@ -17,8 +22,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe("buf curl through server reflection", () => {
-  const bufCurl = (...args: string[]) =>
-    runTool(projectTool("node_modules/.bin/buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args]);
+  const bufCurl = (...args: string[]) => runTool(projectTool("node_modules/.bin/buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args]);
   const url = (path = "") => `http://${server.address}${path}`;
 
   it("lists the services, health included", async () => {

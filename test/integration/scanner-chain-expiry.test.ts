@@ -33,7 +33,8 @@ afterAll(async () => {
 const at = (msAfterStart: number): void => {
   vi.setSystemTime(START.getTime() + msAfterStart);
 };
-const update = (spot: number) => callUnary(client.updateChain.bind(client), UpdateChainRequest.fromPartial({ chain: chainAt(spot), mode: UpdateMode.UPDATE_MODE_REPLACE }));
+const update = (spot: number) =>
+  callUnary(client.updateChain.bind(client), UpdateChainRequest.fromPartial({ chain: chainAt(spot), mode: UpdateMode.UPDATE_MODE_REPLACE }));
 const scan = () => callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "IWM", query: QUERY }));
 
 describe("a stored chain", () => {

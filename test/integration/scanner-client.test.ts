@@ -166,7 +166,10 @@ describe("retries", () => {
   });
 
   it("waits the RetryInfo delay of a RESOURCE_EXHAUSTED before the next attempt", async () => {
-    const server = await flaky({ updateChain: (index) => (index === 0 ? { error: resourceExhausted("scan queue full", 300) } : { response: { symbol: "IWM", version: 4n, changed: true, quoteCount: 10n } }) });
+    const server = await flaky({
+      updateChain: (index) =>
+        index === 0 ? { error: resourceExhausted("scan queue full", 300) } : { response: { symbol: "IWM", version: 4n, changed: true, quoteCount: 10n } },
+    });
     const lines: { msg?: string; code?: string; delayMs?: number }[] = [];
     const logger = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
     const client = clientFor(server.address, { retryBaseDelayMs: 1, logger });
@@ -298,7 +301,11 @@ describe("the circuit breaker", () => {
     first.stop();
     const shared = breaker(1, 200);
     // A backoff far longer than the circuit's wait: the probe falls due while the channel still waits to reconnect.
-    const client = clientFor(first.address, { breaker: shared, maxRetries: 0, channelOptions: { "grpc.initial_reconnect_backoff_ms": 2_000, "grpc.max_reconnect_backoff_ms": 2_000 } });
+    const client = clientFor(first.address, {
+      breaker: shared,
+      maxRetries: 0,
+      channelOptions: { "grpc.initial_reconnect_backoff_ms": 2_000, "grpc.max_reconnect_backoff_ms": 2_000 },
+    });
     expect((await failureOf(client.scan(SCAN, { deadline: inMs(5_000) }))).code).toBe(status.UNAVAILABLE);
     expect(shared.state).toBe(CircuitState.Open);
 

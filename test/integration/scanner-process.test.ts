@@ -22,8 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => scanner.kill());
 
-const bufCurl = (...args: string[]) =>
-  runTool(projectTool("node_modules/.bin/buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args]);
+const bufCurl = (...args: string[]) => runTool(projectTool("node_modules/.bin/buf"), ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args]);
 
 describe("the scanner process", () => {
   it("lists its services through reflection and answers health and a call with buf curl", async () => {
@@ -75,7 +74,9 @@ describe("the scanner process", () => {
       const late = await callUnary(client.scan.bind(client), heavy, { deadlineMs: 300 });
       expect(late.error?.code).toBe(status.DEADLINE_EXCEEDED);
       await expect
-        .poll(async () => ((await (await fetch(`http://127.0.0.1:${adminPort}/metrics.json`)).json()) as { active_scans: number }).active_scans, { timeout: 10_000 })
+        .poll(async () => ((await (await fetch(`http://127.0.0.1:${adminPort}/metrics.json`)).json()) as { active_scans: number }).active_scans, {
+          timeout: 10_000,
+        })
         .toBe(0);
       const metricsJson = async () => (await (await fetch(`http://127.0.0.1:${adminPort}/metrics.json`)).json()) as { cache_hits: number };
       const hitsBefore = (await metricsJson()).cache_hits;
@@ -93,7 +94,10 @@ describe("the scanner process", () => {
     const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 7, asOf: new Date("2026-11-20T15:00:00Z") });
     expect((await callUnary(client.updateChain.bind(client), UpdateChainRequest.fromPartial({ chain }))).error).toBeUndefined();
     const watch = client.watchSpreads(
-      WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { maxDte: 45, maxWidth: 5 } }) }),
+      WatchSpreadsRequest.fromPartial({
+        symbol: "IWM",
+        query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { maxDte: 45, maxWidth: 5 } }),
+      }),
     );
     await new Promise((resolve) => watch.once("data", resolve));
     const ended = new Promise<{ code: number; details: string }>((resolve) => watch.on("error", resolve));

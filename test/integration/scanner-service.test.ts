@@ -138,7 +138,12 @@ describe("a bare query", () => {
         expect(spread.dte).toBeLessThanOrEqual(60);
         expect(spread.width).toBeLessThanOrEqual(12);
       }
-      const parts = [result?.candidatesRejectedByLegFilters, result?.candidatesRejectedBySpreadFilters, result?.candidatesRankedOut, result?.candidatesFullyEvaluated];
+      const parts = [
+        result?.candidatesRejectedByLegFilters,
+        result?.candidatesRejectedBySpreadFilters,
+        result?.candidatesRankedOut,
+        result?.candidatesFullyEvaluated,
+      ];
       expect(parts.reduce((sum = 0n, part = 0n) => sum + part, 0n)).toBe(result?.candidatesConsidered);
     }
     expect(stored.response?.result?.spreads).toEqual(inline.response?.result?.spreads);
@@ -148,7 +153,10 @@ describe("a bare query", () => {
     const broad = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000 } });
     const refused = failureOf(await scan({ symbol: "SPY", chain: spy, query: broad }), status.INVALID_ARGUMENT);
     expect(readStatusDetails(refused).fieldViolations).toEqual([
-      { field: "query.filters.max_width", description: expect.stringMatching(/^the query reaches more than 25,000,000 candidate spreads; narrow it with max_width/) as unknown },
+      {
+        field: "query.filters.max_width",
+        description: expect.stringMatching(/^the query reaches more than 25,000,000 candidate spreads; narrow it with max_width/) as unknown,
+      },
     ]);
   });
 });
@@ -185,7 +193,10 @@ describe("UpdateChain and scans of the stored chain", () => {
     // A day after the first expiry, in New York: its contracts are gone; every later one stays.
     const nextDay = new Date(`${second!}T15:00:00Z`);
     const laterQuote = CHAIN.quotes.find((quote) => quote.expiryDate === second)!;
-    const merged = await update({ ...CHAIN, symbol: "TSLA", asOf: nextDay, quotes: [{ ...laterQuote, bid: laterQuote.bid + 0.01 }] }, UpdateMode.UPDATE_MODE_MERGE);
+    const merged = await update(
+      { ...CHAIN, symbol: "TSLA", asOf: nextDay, quotes: [{ ...laterQuote, bid: laterQuote.bid + 0.01 }] },
+      UpdateMode.UPDATE_MODE_MERGE,
+    );
     const expired = CHAIN.quotes.filter((quote) => quote.expiryDate === first).length;
     expect(expired).toBeGreaterThan(0);
     expect(merged.response).toMatchObject({ changed: true, quoteCount: BigInt(CHAIN.quotes.length - expired) });
@@ -337,7 +348,11 @@ describe("the scan pool", () => {
       const everyExpiration = { minDte: 0, maxDte: 36_500, minShortDelta: 0, maxWidth: 3 };
       const large = callUnary(
         ownClient.scan.bind(ownClient),
-        ScanRequest.fromPartial({ symbol: "SPY", chain: spy, query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: everyExpiration }) }),
+        ScanRequest.fromPartial({
+          symbol: "SPY",
+          chain: spy,
+          query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: everyExpiration }),
+        }),
       );
       await expect.poll(() => ownPool.active).toBe(1);
 

@@ -66,7 +66,9 @@ describe("TLS", () => {
     expect(
       await healthThrough(scannerPort, credentials.createSsl(ca, certificates.read(certificates.strangerKey), certificates.read(certificates.strangerCert))),
     ).not.toBe("SERVING");
-    expect(await healthThrough(scannerPort, credentials.createSsl(ca, certificates.read(certificates.clientKey), certificates.read(certificates.clientCert)))).toBe("SERVING");
+    expect(
+      await healthThrough(scannerPort, credentials.createSsl(ca, certificates.read(certificates.clientKey), certificates.read(certificates.clientCert))),
+    ).toBe("SERVING");
   });
 
   it("carries a scan from a TLS client through the coordinator to the scanner over mutual TLS", async () => {
@@ -74,7 +76,10 @@ describe("TLS", () => {
     try {
       const scanned = await callUnary(
         client.scan.bind(client),
-        ScanRequest.fromPartial({ symbol: "SPY", query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { maxDte: 30, maxWidth: 5 }, limit: 3 }) }),
+        ScanRequest.fromPartial({
+          symbol: "SPY",
+          query: ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { maxDte: 30, maxWidth: 5 }, limit: 3 }),
+        }),
       );
       expect(scanned.error).toBeUndefined();
       expect(scanned.response?.result?.spreads.length).toBe(3);
@@ -87,7 +92,11 @@ describe("TLS", () => {
     const half = spawnService("services/scanner/main.ts", { ...freePorts("SCANNER"), TLS_CERT_FILE: certificates.serverCert });
     expect(await half.exited).toEqual({ code: 78, signal: null });
     expect(half.stderr()).toContain("TLS_KEY_FILE: TLS needs both");
-    const missing = spawnService("services/scanner/main.ts", { ...freePorts("SCANNER"), TLS_CERT_FILE: "/nonexistent.pem", TLS_KEY_FILE: certificates.serverKey });
+    const missing = spawnService("services/scanner/main.ts", {
+      ...freePorts("SCANNER"),
+      TLS_CERT_FILE: "/nonexistent.pem",
+      TLS_KEY_FILE: certificates.serverKey,
+    });
     expect(await missing.exited).toEqual({ code: 78, signal: null });
     expect(missing.stderr()).toContain("TLS_CERT_FILE: must name a readable PEM file");
   });

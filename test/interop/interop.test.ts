@@ -208,9 +208,13 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
   });
 
   it("the generated Python client: pytest in test/interop/python, with gen/python installed in .tools/venv", async () => {
-    const { exitCode, stdout, stderr } = await run(projectTool(".tools/venv/bin/python"), ["-m", "pytest", "-p", "no:cacheprovider", "-v", "test/interop/python"], {
-      env: { COORDINATOR_ADDR: address, PYTHONDONTWRITEBYTECODE: "1" },
-    });
+    const { exitCode, stdout, stderr } = await run(
+      projectTool(".tools/venv/bin/python"),
+      ["-m", "pytest", "-p", "no:cacheprovider", "-v", "test/interop/python"],
+      {
+        env: { COORDINATOR_ADDR: address, PYTHONDONTWRITEBYTECODE: "1" },
+      },
+    );
     expect(exitCode, `${stdout}\n${stderr}`).toBe(0);
     expect(stdout).toMatch(/\b4 passed\b/);
     expect(stdout).not.toMatch(/skipped/);
@@ -235,7 +239,13 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     const health = await call(address, "grpc.health.v1.Health/Check");
     expect(JSON.parse(health.stdout)).toEqual({ status: "SERVING" });
 
-    const invalid = await call("-format-error", "-d", JSON.stringify({ symbol: "SPY!", query: { filters: { minDte: 30, maxDte: 5 } } }), address, `${COORDINATOR}/Scan`);
+    const invalid = await call(
+      "-format-error",
+      "-d",
+      JSON.stringify({ symbol: "SPY!", query: { filters: { minDte: 30, maxDte: 5 } } }),
+      address,
+      `${COORDINATOR}/Scan`,
+    );
     expect(invalid.exitCode).not.toBe(0);
     const failure = JSON.parse(invalid.stderr) as { code: number; details: { "@type": string; fieldViolations: { field: string }[] }[] };
     expect(failure.code).toBe(3);

@@ -76,7 +76,10 @@ type UnaryMethod<Request, Response> = (
   metadata: Metadata,
   options: { deadline?: Date },
   callback: (error: ServiceError | null, response: Response) => void,
-) => { on(event: "metadata", listener: (metadata: Metadata) => void): unknown; on(event: "status", listener: (status: { metadata: Metadata }) => void): unknown };
+) => {
+  on(event: "metadata", listener: (metadata: Metadata) => void): unknown;
+  on(event: "status", listener: (status: { metadata: Metadata }) => void): unknown;
+};
 
 /** Calls a unary method and keeps everything the server sent: response or error, headers, trailers. */
 export function callUnary<Request, Response>(
@@ -91,16 +94,11 @@ export function callUnary<Request, Response>(
     const finish = (): void => {
       if (settled && trailers) resolve({ ...settled, headers, trailers });
     };
-    const call = method(
-      request,
-      metadata,
-      deadlineMs === undefined ? {} : { deadline: new Date(Date.now() + deadlineMs) },
-      (error, response) => {
-        settled = error ? { error } : { response };
-        if (error) trailers ??= error.metadata;
-        finish();
-      },
-    );
+    const call = method(request, metadata, deadlineMs === undefined ? {} : { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => {
+      settled = error ? { error } : { response };
+      if (error) trailers ??= error.metadata;
+      finish();
+    });
     call.on("metadata", (received) => {
       headers = received;
     });

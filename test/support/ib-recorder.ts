@@ -81,8 +81,7 @@ export class Recorder {
           vega?: number,
           theta?: number,
           underlyingPrice?: number,
-        ) =>
-          this.computations.push({ reqId, field, impliedVolatility, delta, optionPrice, pvDividend, gamma, vega, theta, underlyingPrice }),
+        ) => this.computations.push({ reqId, field, impliedVolatility, delta, optionPrice, pvDividend, gamma, vega, theta, underlyingPrice }),
       )
       .on(EventName.tickSnapshotEnd, (reqId: number) => this.snapshotEnds.push(reqId))
       .on(EventName.marketDataType, (reqId: number, type: number) => this.dataTypes.push({ reqId, type }))

@@ -19,22 +19,16 @@ export interface Market {
   readonly years: number;
 }
 
-export const below = (m: Market, level: number): number =>
-  probabilityBelow(m.spot, m.rate, m.dividendYield, m.volatility, m.years, level);
-export const putPayoff = (m: Market, strike: number): number =>
-  expectedPutPayoff(m.spot, m.rate, m.dividendYield, m.volatility, m.years, strike);
-export const callPayoff = (m: Market, strike: number): number =>
-  expectedCallPayoff(m.spot, m.rate, m.dividendYield, m.volatility, m.years, strike);
+export const below = (m: Market, level: number): number => probabilityBelow(m.spot, m.rate, m.dividendYield, m.volatility, m.years, level);
+export const putPayoff = (m: Market, strike: number): number => expectedPutPayoff(m.spot, m.rate, m.dividendYield, m.volatility, m.years, strike);
+export const callPayoff = (m: Market, strike: number): number => expectedCallPayoff(m.spot, m.rate, m.dividendYield, m.volatility, m.years, strike);
 export const forwardOf = (m: Market): number => forward(m.spot, m.rate, m.dividendYield, m.years);
-export const touchAbove = (m: Market, barrier: number): number =>
-  touchProbabilityAbove(m.spot, m.rate, m.dividendYield, m.volatility, m.years, barrier);
-export const touchBelow = (m: Market, barrier: number): number =>
-  touchProbabilityBelow(m.spot, m.rate, m.dividendYield, m.volatility, m.years, barrier);
+export const touchAbove = (m: Market, barrier: number): number => touchProbabilityAbove(m.spot, m.rate, m.dividendYield, m.volatility, m.years, barrier);
+export const touchBelow = (m: Market, barrier: number): number => touchProbabilityBelow(m.spot, m.rate, m.dividendYield, m.volatility, m.years, barrier);
 export const touchEither = (m: Market, lowerBarrier: number, upperBarrier: number): number =>
   touchProbabilityEither(m.spot, m.rate, m.dividendYield, m.volatility, m.years, lowerBarrier, upperBarrier);
 
-export const describeMarket = (m: Market): string =>
-  `S=${m.spot} r=${m.rate} q=${m.dividendYield} σ=${m.volatility} T=${m.years}`;
+export const describeMarket = (m: Market): string => `S=${m.spot} r=${m.rate} q=${m.dividendYield} σ=${m.volatility} T=${m.years}`;
 
 /** Mean and deviation of ln S_T, straight from the model in docs/architecture.md ("Which σ: the probability model"). */
 function logMoments(m: Market): { mean: number; deviation: number } {

@@ -8,7 +8,10 @@ export class ManualClock implements WatchClock {
   private sleepers: { readonly until: number; readonly wake: () => void }[] = [];
 
   /** `onSleep` hears of every sleep as it is asked for, with its length. */
-  constructor(startMs: number, private readonly onSleep: (ms: number) => void = () => undefined) {
+  constructor(
+    startMs: number,
+    private readonly onSleep: (ms: number) => void = () => undefined,
+  ) {
     this.nowMs = startMs;
   }
 

@@ -53,9 +53,12 @@ export function referenceExpiries(chain: OptionChain, natural: boolean): Expiry[
     const years = (closeMs - asOfMs) / MS_PER_YEAR;
     const market = { spot, rate, dividendYield: q, years };
     const mid = (quote.bid + quote.ask) / 2;
-    const iv = quote.impliedVolatility && quote.impliedVolatility > 0 ? quote.impliedVolatility : impliedVolatility(isCall ? CALL : PUT, quote.strike, mid, market);
+    const iv =
+      quote.impliedVolatility && quote.impliedVolatility > 0 ? quote.impliedVolatility : impliedVolatility(isCall ? CALL : PUT, quote.strike, mid, market);
     if (Number.isNaN(iv)) continue;
-    const delta = quote.greeks ? quote.greeks.delta : optionGreeks(isCall ? CALL : PUT, quote.strike, iv, market, { delta: 0, gamma: 0, theta: 0, vega: 0 }).delta;
+    const delta = quote.greeks
+      ? quote.greeks.delta
+      : optionGreeks(isCall ? CALL : PUT, quote.strike, iv, market, { delta: 0, gamma: 0, theta: 0, vega: 0 }).delta;
     const expiry = byExpiry.get(quote.expiryDate) ?? { date: quote.expiryDate, dte: day - asOfDay, years, calls: [], puts: [] };
     byExpiry.set(quote.expiryDate, expiry);
     (isCall ? expiry.calls : expiry.puts).push({

@@ -73,7 +73,8 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
 
   // σ of an expiration, by the query's probability model; undefined under SHORT_LEG_IV, where
   // each spread's short legs give their own.
-  const model = query.probabilityModel === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED ? ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV : query.probabilityModel;
+  const model =
+    query.probabilityModel === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED ? ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV : query.probabilityModel;
   const fresh = (leg: Leg): boolean => !(leg.quoteTimeMs < asOfMs - maxAgeMs);
   const expiryVolatility = (expiry: Expiry): number | undefined => {
     if (model === ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV) return undefined;
@@ -116,7 +117,10 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
     if (expiry.dte < filterFloor(f.minDte) || expiry.dte > filterCeiling(f.maxDte)) return;
     const shared = expiryVolatility(expiry);
     const NONE = -1e18;
-    for (const [legsOf, isCall] of [[expiry.puts, false], [expiry.calls, true]] as const) {
+    for (const [legsOf, isCall] of [
+      [expiry.puts, false],
+      [expiry.calls, true],
+    ] as const) {
       for (const a of legsOf) {
         for (const b of legsOf) {
           if (!widthOk(Math.abs(a.strike - b.strike))) continue;
@@ -127,10 +131,34 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
           const debit = isCall ? Strategy.STRATEGY_BULL_CALL : Strategy.STRATEGY_BEAR_PUT;
           const slotsFor = (long: Leg, short: Leg): number[] => (isCall ? [NONE, NONE, short.strike, long.strike] : [long.strike, short.strike, NONE, NONE]);
           if (wanted.has(credit)) {
-            considerVertical(shortOk(a, true) && longOk(b), expiryRank, expiry, credit, [{ leg: a, sold: true }, { leg: b, sold: false }], slotsFor(b, a), shared ?? a.iv, [a.strike]);
+            considerVertical(
+              shortOk(a, true) && longOk(b),
+              expiryRank,
+              expiry,
+              credit,
+              [
+                { leg: a, sold: true },
+                { leg: b, sold: false },
+              ],
+              slotsFor(b, a),
+              shared ?? a.iv,
+              [a.strike],
+            );
           }
           if (wanted.has(debit)) {
-            considerVertical(shortOk(b, true) && longOk(a), expiryRank, expiry, debit, [{ leg: b, sold: true }, { leg: a, sold: false }], slotsFor(a, b), shared ?? b.iv, [b.strike]);
+            considerVertical(
+              shortOk(b, true) && longOk(a),
+              expiryRank,
+              expiry,
+              debit,
+              [
+                { leg: b, sold: true },
+                { leg: a, sold: false },
+              ],
+              slotsFor(a, b),
+              shared ?? b.iv,
+              [b.strike],
+            );
           }
         }
       }

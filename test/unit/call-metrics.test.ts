@@ -31,6 +31,6 @@ describe("call metrics", () => {
     expect(lines).toContain(`grpc_server_handling_seconds_sum{${labels},service="scanner"} 40.0034`);
     expect(lines).toContain(`grpc_server_handling_seconds_count{${labels},service="scanner"} 3`);
     // A method with no finished call has no histogram samples yet.
-    expect(lines.some((line) => line.startsWith("grpc_server_handling_seconds_count{grpc_service=\"grpc.health.v1.Health\""))).toBe(false);
+    expect(lines.some((line) => line.startsWith('grpc_server_handling_seconds_count{grpc_service="grpc.health.v1.Health"'))).toBe(false);
   });
 });

@@ -16,7 +16,13 @@ function problemsOf(run: () => unknown): readonly string[] {
 describe("environment variables", () => {
   it("take the original design's defaults when absent or blank", () => {
     const coordinator = coordinatorConfig(loadConfig(coordinatorVariables, { SCANNER_TIMEOUT: "  " }));
-    expect(coordinator.scanner).toEqual({ address: "127.0.0.1:50051", timeoutMs: 30_000, maxRetries: 3, channels: 1, circuitBreaker: { threshold: 5, halfOpenAfterMs: 60_000 } });
+    expect(coordinator.scanner).toEqual({
+      address: "127.0.0.1:50051",
+      timeoutMs: 30_000,
+      maxRetries: 3,
+      channels: 1,
+      circuitBreaker: { threshold: 5, halfOpenAfterMs: 60_000 },
+    });
     expect(coordinator.maxConcurrentScans).toBe(5);
     expect(coordinator.jobQueueSize).toBe(100);
     expect(coordinator.jobRetentionMs).toBe(3_600_000);
@@ -82,28 +88,19 @@ describe("environment variables", () => {
   });
 
   it.each(["65536", "-1", "80.5", "http", "1e3"])("refuse the port %j", (raw) => {
-    expect(problemsOf(() => loadConfig({ P: env.port(1) }, { P: raw }))).toEqual([
-      `P: must be an integer from 0 to 65535; got ${JSON.stringify(raw)}`,
-    ]);
+    expect(problemsOf(() => loadConfig({ P: env.port(1) }, { P: raw }))).toEqual([`P: must be an integer from 0 to 65535; got ${JSON.stringify(raw)}`]);
   });
 
-  it.each(["127.0.0.1:50051", "localhost:50051", "dns:///scanner.internal:50051", "[::1]:50051"])(
-    "accept the scanner address %s",
-    (raw) => {
-      expect(loadConfig({ A: env.address("x:1") }, { A: raw }).A).toBe(raw);
-    },
-  );
+  it.each(["127.0.0.1:50051", "localhost:50051", "dns:///scanner.internal:50051", "[::1]:50051"])("accept the scanner address %s", (raw) => {
+    expect(loadConfig({ A: env.address("x:1") }, { A: raw }).A).toBe(raw);
+  });
 
   it.each(["localhost", "http://scanner:8080/", "scanner:port", "a b:1"])("refuse the scanner address %j", (raw) => {
     expect(problemsOf(() => loadConfig({ A: env.address("x:1") }, { A: raw }))).toHaveLength(1);
   });
 
   it("report every bad variable, one line each", () => {
-    expect(
-      problemsOf(() =>
-        loadConfig(coordinatorVariables, { SCANNER_TIMEOUT: "abc", MARKET_DATA: "bloomberg", REQUESTS_PER_SECOND: "0" }),
-      ),
-    ).toEqual([
+    expect(problemsOf(() => loadConfig(coordinatorVariables, { SCANNER_TIMEOUT: "abc", MARKET_DATA: "bloomberg", REQUESTS_PER_SECOND: "0" }))).toEqual([
       'SCANNER_TIMEOUT: must be a positive duration in seconds (like 30 or 2.5) or with a unit (500ms, 30s, 5m, 1h); got "abc"',
       'REQUESTS_PER_SECOND: must be a number from 0.001 to 1000000; got "0"',
       'MARKET_DATA: must be one of simulated, ibkr; got "bloomberg"',

@@ -3,7 +3,12 @@ import { createLogger } from "../../services/common/logger.js";
 
 function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({ service: "test", level: "info", format: "json", destination: { write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  const logger = createLogger({
+    service: "test",
+    level: "info",
+    format: "json",
+    destination: { write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
   return { logger, lines };
 }
 
@@ -29,9 +34,16 @@ describe("a service's logger", () => {
 
   it("never writes a credential, whichever way a caller sent it", () => {
     const { logger, lines } = capturingLogger();
-    logger.info({ authorization: "Bearer sk-top-level", metadata: { authorization: "Bearer sk-nested", "x-api-key": "key-nested" }, "x-api-key": "key-top-level" }, "a call's headers");
+    logger.info(
+      { authorization: "Bearer sk-top-level", metadata: { authorization: "Bearer sk-nested", "x-api-key": "key-nested" }, "x-api-key": "key-top-level" },
+      "a call's headers",
+    );
     const written = JSON.stringify(lines);
     for (const secret of ["sk-top-level", "sk-nested", "key-nested", "key-top-level"]) expect(written).not.toContain(secret);
-    expect(lines[0]).toMatchObject({ authorization: "[redacted]", metadata: { authorization: "[redacted]", "x-api-key": "[redacted]" }, "x-api-key": "[redacted]" });
+    expect(lines[0]).toMatchObject({
+      authorization: "[redacted]",
+      metadata: { authorization: "[redacted]", "x-api-key": "[redacted]" },
+      "x-api-key": "[redacted]",
+    });
   });
 });

@@ -26,13 +26,24 @@ interface BatchOptions extends ConnectionOptions {
 }
 
 function collectSymbols(text: string, previous: readonly string[] | undefined): string[] {
-  return [...(previous ?? []), ...text.split(",").filter((part) => part.trim() !== "").map(parseSymbol)];
+  return [
+    ...(previous ?? []),
+    ...text
+      .split(",")
+      .filter((part) => part.trim() !== "")
+      .map(parseSymbol),
+  ];
 }
 
 /** One symbol's outcome for people: its origin line and table, or its error and what to do about it. */
 export function formatBatchEntry(entry: ScanBatchResponse, flagValues: Readonly<Record<string, unknown>>, width: number | undefined): string {
   if (entry.result) {
-    const origin = formatScanOrigin({ jobId: entry.jobId, cacheHit: entry.cacheHit, stale: entry.stale, ...(entry.age ? { ageMs: durationToMs(entry.age) } : {}) });
+    const origin = formatScanOrigin({
+      jobId: entry.jobId,
+      cacheHit: entry.cacheHit,
+      stale: entry.stale,
+      ...(entry.age ? { ageMs: durationToMs(entry.age) } : {}),
+    });
     return `${entry.symbol}: ${origin}\n${formatScanTable(entry.result, { width })}\n`;
   }
   if (entry.error) {
@@ -55,7 +66,9 @@ async function batch(symbols: readonly string[], options: BatchOptions, flagValu
       answered.add(entry.symbol);
       if (!entry.result) failed.set(entry.symbol, entry.error ? statusCodeName(entry.error.code) : "no result");
       process.stdout.write(
-        options.json ? protoJsonLine(ScanBatchResponse, "spreadscan.coordinator.v1.ScanBatchResponse", entry) : formatBatchEntry(entry, flagValues, outputWidth()),
+        options.json
+          ? protoJsonLine(ScanBatchResponse, "spreadscan.coordinator.v1.ScanBatchResponse", entry)
+          : formatBatchEntry(entry, flagValues, outputWidth()),
       );
     });
     await reading.done;

@@ -20,7 +20,9 @@ export function registerHealth(program: Command): Command {
   const command = program
     .command("health")
     .description("ask the coordinator whether it is serving (grpc.health.v1 Check)")
-    .addOption(new Option("--service <name>", "a service's own status, like spreadscan.coordinator.v1.CoordinatorService (default: the server's overall status)"));
+    .addOption(
+      new Option("--service <name>", "a service's own status, like spreadscan.coordinator.v1.CoordinatorService (default: the server's overall status)"),
+    );
   addConnectionFlags(command, { json: "print the HealthCheckResponse as proto3 JSON" });
   command.addHelpText(
     "after",
@@ -30,7 +32,11 @@ export function registerHealth(program: Command): Command {
     const response = await withCoordinator(options, self.opts<Record<string, unknown>>(), (connection) =>
       connection.unary(connection.health.check.bind(connection.health), HealthCheckRequest.fromPartial({ service: options.service ?? "" })),
     );
-    process.stdout.write(options.json ? protoJsonDocument(HealthCheckResponse, "grpc.health.v1.HealthCheckResponse", response) : `${healthCheckResponse_ServingStatusToJSON(response.status)}\n`);
+    process.stdout.write(
+      options.json
+        ? protoJsonDocument(HealthCheckResponse, "grpc.health.v1.HealthCheckResponse", response)
+        : `${healthCheckResponse_ServingStatusToJSON(response.status)}\n`,
+    );
     // The answer is already on stdout; the status alone tells a script it is not SERVING.
     if (response.status !== HealthCheckResponse_ServingStatus.SERVING) throw new CommandFailure([], EXIT_STATUS.failure);
   });

@@ -48,7 +48,9 @@ export function registerJobsList(jobs: Command): Command {
         .argParser(collectJobStates)
         .helpGroup(LIST_GROUP),
     )
-    .addOption(new Option("--page-size <jobs>", "most jobs per page (default: the coordinator's, 50)").argParser(wholeNumberFrom(1, "50")).helpGroup(LIST_GROUP))
+    .addOption(
+      new Option("--page-size <jobs>", "most jobs per page (default: the coordinator's, 50)").argParser(wholeNumberFrom(1, "50")).helpGroup(LIST_GROUP),
+    )
     .addOption(new Option("--page-token <token>", "the page after the one that printed this token").helpGroup(LIST_GROUP))
     .addOption(new Option("--all", "every page, not only the first").helpGroup(LIST_GROUP));
   addConnectionFlags(command, { json: "print the ListJobsResponse as proto3 JSON (with --all, every page's jobs in one)" });

@@ -19,7 +19,9 @@ async function watchJobs(jobId: string | undefined, options: JobsWatchOptions, f
     let received = 0;
     const reading = readStream(call, (event: WatchJobEventsResponse) => {
       received += 1;
-      process.stdout.write(options.json ? protoJsonLine(WatchJobEventsResponse, "spreadscan.coordinator.v1.WatchJobEventsResponse", event) : formatJobEvent(event));
+      process.stdout.write(
+        options.json ? protoJsonLine(WatchJobEventsResponse, "spreadscan.coordinator.v1.WatchJobEventsResponse", event) : formatJobEvent(event),
+      );
       const jobDone = jobId !== undefined && event.job !== undefined && isFinalState(event.job.state);
       if (jobDone || (options.count !== undefined && received >= options.count)) reading.stop();
     });

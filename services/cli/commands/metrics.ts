@@ -41,6 +41,8 @@ export function registerMetrics(program: Command): Command {
     const metrics = await withCoordinator(options, self.opts<Record<string, unknown>>(), (connection) =>
       connection.unary(connection.coordinator.getMetrics.bind(connection.coordinator), GetMetricsRequest.fromPartial({})),
     );
-    process.stdout.write(options.json ? protoJsonDocument(GetMetricsResponse, "spreadscan.coordinator.v1.GetMetricsResponse", metrics) : formatMetrics(metrics));
+    process.stdout.write(
+      options.json ? protoJsonDocument(GetMetricsResponse, "spreadscan.coordinator.v1.GetMetricsResponse", metrics) : formatMetrics(metrics),
+    );
   });
 }

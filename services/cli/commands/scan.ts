@@ -68,7 +68,9 @@ function chainViolationLine({ field, description }: InputViolation, options: Fil
 /** Engine fields are under "chain." or "query."; each becomes one line naming what to change. */
 function usageErrorFor(error: EngineInputError, options: FileScanOptions, flagValues: Readonly<Record<string, unknown>>): UsageError {
   const under = (prefix: string): InputViolation[] =>
-    error.violations.filter((violation) => violation.field.startsWith(prefix)).map((violation) => ({ ...violation, field: violation.field.slice(prefix.length) }));
+    error.violations
+      .filter((violation) => violation.field.startsWith(prefix))
+      .map((violation) => ({ ...violation, field: violation.field.slice(prefix.length) }));
   const unplaced = error.violations.filter((violation) => !/^(chain|query)\./.test(violation.field));
   return new UsageError([
     ...under("chain.").map((violation) => chainViolationLine(violation, options)),
@@ -94,7 +96,6 @@ function scan(chain: OptionChain, query: ScanQuery, options: FileScanOptions, fl
     throw error instanceof EngineInputError ? usageErrorFor(error, options, flagValues) : error;
   }
 }
-
 
 /** Reads the chain file and scans it here: the offline scan, exactly as before the coordinator existed. */
 async function scanFile(options: FileScanOptions, flagValues: Readonly<Record<string, unknown>>): Promise<void> {
@@ -198,9 +199,15 @@ export function registerScan(program: Command): Command {
         .argParser(parseAsOfOption)
         .helpGroup(CHAIN_GROUP),
     )
-    .addOption(new Option("--rate <fraction>", "risk-free rate, continuously compounded (annualised fraction, 0.045 = 4.5%)").argParser(decimal("0.045")).helpGroup(CHAIN_GROUP))
     .addOption(
-      new Option("--dividend-yield <fraction>", "dividend yield, continuously compounded (annualised fraction)").argParser(decimal("0.013")).helpGroup(CHAIN_GROUP),
+      new Option("--rate <fraction>", "risk-free rate, continuously compounded (annualised fraction, 0.045 = 4.5%)")
+        .argParser(decimal("0.045"))
+        .helpGroup(CHAIN_GROUP),
+    )
+    .addOption(
+      new Option("--dividend-yield <fraction>", "dividend yield, continuously compounded (annualised fraction)")
+        .argParser(decimal("0.013"))
+        .helpGroup(CHAIN_GROUP),
     )
     .addOption(noCacheOption());
   addConnectionFlags(command, {

@@ -129,7 +129,9 @@ export function registerWatch(program: Command): Command {
         .argParser(wholeNumberFrom(0, "500"))
         .helpGroup(STREAM_GROUP),
     )
-    .addOption(new Option("--count <updates>", "stop after this many updates (default: run until Ctrl-C)").argParser(wholeNumberFrom(1, "3")).helpGroup(STREAM_GROUP))
+    .addOption(
+      new Option("--count <updates>", "stop after this many updates (default: run until Ctrl-C)").argParser(wholeNumberFrom(1, "3")).helpGroup(STREAM_GROUP),
+    )
     .addOption(new Option("--redraw", "redraw each update over the previous one (default: when the output is a terminal)").helpGroup(STREAM_GROUP))
     .addOption(new Option("--no-redraw", "print each update below the previous one").helpGroup(STREAM_GROUP));
   addConnectionFlags(command, {

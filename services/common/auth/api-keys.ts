@@ -33,7 +33,8 @@ export class ApiKeys {
       if (!CLIENT.test(entry.client)) throw new Error(`${where}: the client name must be 1 to 64 letters, digits or ._@-`);
       if (!KEY.test(entry.key)) throw new Error(`${where}: the key must be 16 to 256 characters of letters, digits or ._~+/=-`);
       const unknown = entry.scopes.filter((scope) => !SCOPES.includes(scope));
-      if (entry.scopes.length === 0 || unknown.length > 0) throw new Error(`${where}: scopes must be among ${SCOPES.join(", ")}; got ${JSON.stringify(entry.scopes)}`);
+      if (entry.scopes.length === 0 || unknown.length > 0)
+        throw new Error(`${where}: scopes must be among ${SCOPES.join(", ")}; got ${JSON.stringify(entry.scopes)}`);
       const id = digest(entry.key);
       if (this.clients.has(id)) throw new Error(`${where}: the same key is given twice`);
       const scopes = new Set<Scope>(entry.scopes.includes("admin") ? ["scan", "admin"] : entry.scopes);

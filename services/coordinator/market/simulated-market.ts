@@ -10,12 +10,7 @@ import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_ch
 import { notFound, unavailable, type RpcError } from "../../common/errors.js";
 import { ContractRandom } from "../../market-model/contract-random.js";
 import { SYMBOL_PROFILES, profileFor, type SymbolProfile } from "../../market-model/symbol-profiles.js";
-import {
-  SIMULATED_SOURCE,
-  listSyntheticContracts,
-  priceSyntheticChain,
-  type ListedContract,
-} from "../../market-model/synthetic-chain.js";
+import { SIMULATED_SOURCE, listSyntheticContracts, priceSyntheticChain, type ListedContract } from "../../market-model/synthetic-chain.js";
 import { addDays, expiryInstant, newYorkDate, newYorkInstant } from "../../engine/new-york-time.js";
 import type { ChainFeed, ChainRequest, FeedListener, MarketDataProvider } from "./market-data-provider.js";
 import { PricePath } from "./price-path.js";

@@ -189,10 +189,7 @@ export class Pacer {
       return resourceExhausted(`rate limited: ${this.queue.length} requests already waiting`, Math.max(1, expectedWaitMs));
     }
     if (expectedWaitMs > this.maxWaitMs) {
-      return resourceExhausted(
-        `rate limited: the wait would be ${expectedWaitMs} ms, over the ${this.maxWaitMs} ms allowed`,
-        expectedWaitMs,
-      );
+      return resourceExhausted(`rate limited: the wait would be ${expectedWaitMs} ms, over the ${this.maxWaitMs} ms allowed`, expectedWaitMs);
     }
     return undefined;
   }
@@ -249,7 +246,10 @@ function validate(options: PacingOptions): void {
   check(Number.isInteger(options.burstSize) && options.burstSize >= 1, "burstSize must be an integer of at least 1");
   check(options.maxQueue === undefined || (Number.isInteger(options.maxQueue) && options.maxQueue >= 0), "maxQueue must be a non-negative integer");
   check(options.maxWaitMs === undefined || (Number.isFinite(options.maxWaitMs) && options.maxWaitMs >= 0), "maxWaitMs must be a non-negative number");
-  check(options.targetLatencyMs === undefined || (Number.isFinite(options.targetLatencyMs) && options.targetLatencyMs > 0), "targetLatencyMs must be a positive number");
+  check(
+    options.targetLatencyMs === undefined || (Number.isFinite(options.targetLatencyMs) && options.targetLatencyMs > 0),
+    "targetLatencyMs must be a positive number",
+  );
   if (problems.length > 0) {
     throw new RangeError(`invalid pacing options: ${problems.join("; ")}`);
   }

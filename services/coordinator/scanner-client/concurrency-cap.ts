@@ -21,8 +21,5 @@ export function concurrencyCap({ maxConcurrentCalls, maxQueuedCalls }: Concurren
 /** The RESOURCE_EXHAUSTED for a call the cap refused, or undefined when `error` is something else. */
 export function cappedCallError(error: unknown, { maxConcurrentCalls, maxQueuedCalls }: ConcurrencyCapLimits): RpcError | undefined {
   if (!isBulkheadRejectedError(error)) return undefined;
-  return resourceExhausted(
-    `too many calls to the scanner at once: ${maxConcurrentCalls} in flight and ${maxQueuedCalls} queued`,
-    CAPPED_RETRY_AFTER_MS,
-  );
+  return resourceExhausted(`too many calls to the scanner at once: ${maxConcurrentCalls} in flight and ${maxQueuedCalls} queued`, CAPPED_RETRY_AFTER_MS);
 }

@@ -3,7 +3,16 @@
 // retries (scanner-retry.ts), the shared breaker (scanner-breaker.ts), the deadline of the
 // call and of each attempt (call-scope.ts, scanner-attempt.ts).
 import { Metadata, status as GrpcStatus, type ChannelOptions } from "@grpc/grpc-js";
-import { CircuitState, isBrokenCircuitError, isTaskCancelledError, timeout, TimeoutStrategy, type BulkheadPolicy, type IDisposable, type TimeoutPolicy } from "cockatiel";
+import {
+  CircuitState,
+  isBrokenCircuitError,
+  isTaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  type BulkheadPolicy,
+  type IDisposable,
+  type TimeoutPolicy,
+} from "cockatiel";
 import { HealthCheckRequest, HealthCheckResponse_ServingStatus } from "../../../gen/ts/grpc/health/v1/health.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type {

@@ -19,11 +19,7 @@ const BREAKER_FAILURE_CODES: ReadonlySet<GrpcStatus> = new Set([
 ]);
 
 /** Codes worth another attempt: the same request may well succeed a moment later. */
-const RETRYABLE_CODES: ReadonlySet<GrpcStatus> = new Set([
-  GrpcStatus.UNAVAILABLE,
-  GrpcStatus.RESOURCE_EXHAUSTED,
-  GrpcStatus.DEADLINE_EXCEEDED,
-]);
+const RETRYABLE_CODES: ReadonlySet<GrpcStatus> = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.DEADLINE_EXCEEDED]);
 
 /** True when a failure of the scanner should count toward opening the circuit. */
 export function isBreakerFailureCode(code: GrpcStatus): boolean {
@@ -46,9 +42,7 @@ export function isRetryableError(error: RpcError): boolean {
  * UNKNOWN, whoever failed.
  */
 export function rpcErrorFromServiceError(error: ServiceError): RpcError {
-  const code = error.code === GrpcStatus.UNKNOWN || !(error.code in GrpcStatus) || error.code === GrpcStatus.OK
-    ? GrpcStatus.INTERNAL
-    : error.code;
+  const code = error.code === GrpcStatus.UNKNOWN || !(error.code in GrpcStatus) || error.code === GrpcStatus.OK ? GrpcStatus.INTERNAL : error.code;
   const codeName = (GrpcStatus as unknown as Record<number, string | undefined>)[error.code];
   const message = error.details || `the scanner failed with ${codeName ?? `status ${error.code}`}`;
   return new RpcError(code, message, detailsOf(error));

@@ -1,14 +1,6 @@
 // The retry layer: whether a failed attempt is worth another, and how long to wait first.
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import {
-  handleWhen,
-  isTaskCancelledError,
-  retry,
-  type IBackoff,
-  type IBackoffFactory,
-  type IRetryBackoffContext,
-  type RetryPolicy,
-} from "cockatiel";
+import { handleWhen, isTaskCancelledError, retry, type IBackoff, type IBackoffFactory, type IRetryBackoffContext, type RetryPolicy } from "cockatiel";
 import { exponentialBackoff } from "../../common/backoff.js";
 import { RpcError } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
@@ -68,10 +60,7 @@ export function scannerRetryPolicy(method: string, scope: CallScope, limits: Sca
  * The backoff, stretched to the server's RetryInfo when it asks for longer, and cut at the
  * caller's deadline: sleeping past it would only hold a place under the concurrency cap.
  */
-function honouringRetryInfo(
-  steps: IBackoffFactory<IRetryBackoffContext<unknown>>,
-  scope: CallScope,
-): IBackoffFactory<IRetryBackoffContext<unknown>> {
+function honouringRetryInfo(steps: IBackoffFactory<IRetryBackoffContext<unknown>>, scope: CallScope): IBackoffFactory<IRetryBackoffContext<unknown>> {
   return {
     next(context): IBackoff<IRetryBackoffContext<unknown>> {
       const step = steps.next(context);

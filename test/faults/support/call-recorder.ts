@@ -80,7 +80,13 @@ export class CallRecorder {
         clearTimeout(watchdog);
         this.open--;
         const endedAt = performance.now();
-        const full: CallOutcome<Response> = { ...outcome, ...(requestId === undefined ? {} : { requestId }), startedAt, endedAt, durationMs: endedAt - startedAt };
+        const full: CallOutcome<Response> = {
+          ...outcome,
+          ...(requestId === undefined ? {} : { requestId }),
+          startedAt,
+          endedAt,
+          durationMs: endedAt - startedAt,
+        };
         this.count(outcome.code);
         if (keep) this.outcomes.push(full);
         resolve(full);

@@ -96,7 +96,11 @@ export function printResult(result: FaultResult): void {
     { load: result.load },
     { "faults injected": result.faults },
     { calls: result.calls },
-    { "calls by status": Object.entries(result.byStatus).map(([name, count]) => `${name} ${count}`).join(", ") },
+    {
+      "calls by status": Object.entries(result.byStatus)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(", "),
+    },
     { "hung calls": result.hungCalls },
     { "lost watcher updates": result.lostWatcherUpdates ?? "n/a" },
     { memory: memoryText(result.memory) || "n/a" },

@@ -20,7 +20,10 @@ export interface FuzzCall {
  * `perTarget` calls for every target, drawn from `seed`, plus four near the size limit (two
  * just under, two just over: a long string or filler, and many repeated entries).
  */
-export function fuzzCorpus(targets: readonly TargetSpec[], { seed, perTarget, maxRequestBytes }: { seed: number; perTarget: number; maxRequestBytes: number }): FuzzCall[] {
+export function fuzzCorpus(
+  targets: readonly TargetSpec[],
+  { seed, perTarget, maxRequestBytes }: { seed: number; perTarget: number; maxRequestBytes: number },
+): FuzzCall[] {
   const calls: FuzzCall[] = [];
   targets.forEach((target, index) => {
     const kinds = fc.oneof(

@@ -64,19 +64,31 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       method: "Scan",
       path: coordinator.scan.path,
       responseStream: false,
-      valid: [encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY })), encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "aapl", query: condor, bypassCache: true }))],
-      extreme: fc.record({ symbol, query: option(scanQuery), bypassCache: fc.boolean() }).map((request) => encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial(request))),
+      valid: [
+        encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY })),
+        encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "aapl", query: condor, bypassCache: true })),
+      ],
+      extreme: fc
+        .record({ symbol, query: option(scanQuery), bypassCache: fc.boolean() })
+        .map((request) => encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial(request))),
       // Millions of small unknown fields. (Millions of strategies are defects KD-3 and KD-5: see defects.fault.ts.)
-      stuffed: (count) => Buffer.concat([encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY })), unknownFields(count)]),
+      stuffed: (count) =>
+        Buffer.concat([encode(CoordinatorScanRequest, CoordinatorScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY })), unknownFields(count)]),
     },
     {
       service: "coordinator",
       method: "SubmitScan",
       path: coordinator.submitScan.path,
       responseStream: false,
-      valid: [encode(SubmitScanRequest, SubmitScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY })), encode(SubmitScanRequest, SubmitScanRequest.fromPartial({ symbol: "MSFT", query: condor }))],
-      extreme: fc.record({ symbol, query: option(scanQuery), bypassCache: fc.boolean() }).map((request) => encode(SubmitScanRequest, SubmitScanRequest.fromPartial(request))),
-      stuffed: (count) => Buffer.concat([encode(SubmitScanRequest, SubmitScanRequest.fromPartial({ symbol: "MSFT", query: CREDIT_QUERY })), unknownFields(count)]),
+      valid: [
+        encode(SubmitScanRequest, SubmitScanRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY })),
+        encode(SubmitScanRequest, SubmitScanRequest.fromPartial({ symbol: "MSFT", query: condor })),
+      ],
+      extreme: fc
+        .record({ symbol, query: option(scanQuery), bypassCache: fc.boolean() })
+        .map((request) => encode(SubmitScanRequest, SubmitScanRequest.fromPartial(request))),
+      stuffed: (count) =>
+        Buffer.concat([encode(SubmitScanRequest, SubmitScanRequest.fromPartial({ symbol: "MSFT", query: CREDIT_QUERY })), unknownFields(count)]),
     },
     {
       service: "coordinator",
@@ -93,7 +105,9 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       path: coordinator.listJobs.path,
       responseStream: false,
       valid: [encode(ListJobsRequest, ListJobsRequest.fromPartial({ states: [1, 2], pageSize: 10 })), encode(ListJobsRequest, ListJobsRequest.fromPartial({}))],
-      extreme: fc.record({ states: fc.array(enumValue, { maxLength: 20 }), pageSize: uint32, pageToken: nastyString }).map((request) => encode(ListJobsRequest, ListJobsRequest.fromPartial(request))),
+      extreme: fc
+        .record({ states: fc.array(enumValue, { maxLength: 20 }), pageSize: uint32, pageToken: nastyString })
+        .map((request) => encode(ListJobsRequest, ListJobsRequest.fromPartial(request))),
       // One state, millions of times. (Millions of unknown ones were defect KD-3: see defects.fault.ts.)
       stuffed: (count) => packedEnums(1, 1, count),
     },
@@ -111,7 +125,10 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       method: "WatchJobEvents",
       path: coordinator.watchJobEvents.path,
       responseStream: true,
-      valid: [encode(WatchJobEventsRequest, WatchJobEventsRequest.fromPartial({ jobId: context.jobId })), encode(WatchJobEventsRequest, WatchJobEventsRequest.fromPartial({}))],
+      valid: [
+        encode(WatchJobEventsRequest, WatchJobEventsRequest.fromPartial({ jobId: context.jobId })),
+        encode(WatchJobEventsRequest, WatchJobEventsRequest.fromPartial({})),
+      ],
       extreme: fc.record({ jobId }).map((request) => encode(WatchJobEventsRequest, WatchJobEventsRequest.fromPartial(request))),
       stuffed: (count) => encode(WatchJobEventsRequest, WatchJobEventsRequest.fromPartial({ jobId: "j".repeat(count) })),
     },
@@ -121,7 +138,9 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       path: coordinator.scanBatch.path,
       responseStream: true,
       valid: [encode(ScanBatchRequest, ScanBatchRequest.fromPartial({ symbols: ["IWM", "AAPL", "NOPE"], query: CREDIT_QUERY }))],
-      extreme: fc.record({ symbols: fc.array(symbol, { maxLength: 120 }), query: option(scanQuery), bypassCache: fc.boolean() }).map((request) => encode(ScanBatchRequest, ScanBatchRequest.fromPartial(request))),
+      extreme: fc
+        .record({ symbols: fc.array(symbol, { maxLength: 120 }), query: option(scanQuery), bypassCache: fc.boolean() })
+        .map((request) => encode(ScanBatchRequest, ScanBatchRequest.fromPartial(request))),
       stuffed: (count) => encode(ScanBatchRequest, ScanBatchRequest.fromPartial({ symbols: Array.from({ length: count }, () => "SPY"), query: CREDIT_QUERY })),
     },
     {
@@ -130,8 +149,17 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       path: coordinator.watchSpreads.path,
       responseStream: true,
       valid: [encode(CoordinatorWatchSpreadsRequest, CoordinatorWatchSpreadsRequest.fromPartial({ symbol: "IWM", query: CREDIT_QUERY, minIntervalMs: 100 }))],
-      extreme: fc.record({ symbol, query: option(scanQuery), minIntervalMs: uint32 }).map((request) => encode(CoordinatorWatchSpreadsRequest, CoordinatorWatchSpreadsRequest.fromPartial(request))),
-      stuffed: (count) => Buffer.concat([encode(CoordinatorWatchSpreadsRequest, CoordinatorWatchSpreadsRequest.fromPartial({ symbol: "IWM" })), new BinaryWriter().tag(2, WireType.LengthDelimited).bytes(packedEnums(1, Strategy.STRATEGY_BULL_PUT, count)).finish()]),
+      extreme: fc
+        .record({ symbol, query: option(scanQuery), minIntervalMs: uint32 })
+        .map((request) => encode(CoordinatorWatchSpreadsRequest, CoordinatorWatchSpreadsRequest.fromPartial(request))),
+      stuffed: (count) =>
+        Buffer.concat([
+          encode(CoordinatorWatchSpreadsRequest, CoordinatorWatchSpreadsRequest.fromPartial({ symbol: "IWM" })),
+          new BinaryWriter()
+            .tag(2, WireType.LengthDelimited)
+            .bytes(packedEnums(1, Strategy.STRATEGY_BULL_PUT, count))
+            .finish(),
+        ]),
     },
     {
       service: "coordinator",
@@ -147,10 +175,23 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       method: "Scan",
       path: scanner.scan.path,
       responseStream: false,
-      valid: [encode(ScannerScanRequest, ScannerScanRequest.fromPartial({ symbol: "AAPL", query: CREDIT_QUERY, chain: small })), encode(ScannerScanRequest, ScannerScanRequest.fromPartial({ symbol: "AAPL", query: condor }))],
-      extreme: fc.record({ symbol, query: option(scanQuery), chain: option(chain) }).map((request) => encode(ScannerScanRequest, ScannerScanRequest.fromPartial(request))),
+      valid: [
+        encode(ScannerScanRequest, ScannerScanRequest.fromPartial({ symbol: "AAPL", query: CREDIT_QUERY, chain: small })),
+        encode(ScannerScanRequest, ScannerScanRequest.fromPartial({ symbol: "AAPL", query: condor })),
+      ],
+      extreme: fc
+        .record({ symbol, query: option(scanQuery), chain: option(chain) })
+        .map((request) => encode(ScannerScanRequest, ScannerScanRequest.fromPartial(request))),
       // A chain of one quote repeated: every copy a duplicate contract for the engine to skip.
-      stuffed: (count) => encode(ScannerScanRequest, ScannerScanRequest.fromPartial({ symbol: "AAPL", query: CREDIT_QUERY, chain: { ...small, quotes: Array.from({ length: count }, () => small.quotes[0]!) } })),
+      stuffed: (count) =>
+        encode(
+          ScannerScanRequest,
+          ScannerScanRequest.fromPartial({
+            symbol: "AAPL",
+            query: CREDIT_QUERY,
+            chain: { ...small, quotes: Array.from({ length: count }, () => small.quotes[0]!) },
+          }),
+        ),
     },
     {
       service: "scanner",
@@ -158,7 +199,9 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       path: scanner.watchSpreads.path,
       responseStream: true,
       valid: [encode(ScannerWatchSpreadsRequest, ScannerWatchSpreadsRequest.fromPartial({ symbol: "AAPL", query: CREDIT_QUERY, minIntervalMs: 100 }))],
-      extreme: fc.record({ symbol, query: option(scanQuery), minIntervalMs: uint32 }).map((request) => encode(ScannerWatchSpreadsRequest, ScannerWatchSpreadsRequest.fromPartial(request))),
+      extreme: fc
+        .record({ symbol, query: option(scanQuery), minIntervalMs: uint32 })
+        .map((request) => encode(ScannerWatchSpreadsRequest, ScannerWatchSpreadsRequest.fromPartial(request))),
       stuffed: (count) => encode(ScannerWatchSpreadsRequest, ScannerWatchSpreadsRequest.fromPartial({ symbol: "A".repeat(count) })),
     },
     {
@@ -166,9 +209,22 @@ export function targetsOf(context: { readonly jobId: string }): TargetSpec[] {
       method: "UpdateChain",
       path: scanner.updateChain.path,
       responseStream: false,
-      valid: [encode(UpdateChainRequest, UpdateChainRequest.fromPartial({ chain: small, mode: UpdateMode.UPDATE_MODE_REPLACE })), encode(UpdateChainRequest, UpdateChainRequest.fromPartial({ chain: { ...small, quotes: small.quotes.slice(0, 20) }, mode: UpdateMode.UPDATE_MODE_MERGE }))],
+      valid: [
+        encode(UpdateChainRequest, UpdateChainRequest.fromPartial({ chain: small, mode: UpdateMode.UPDATE_MODE_REPLACE })),
+        encode(
+          UpdateChainRequest,
+          UpdateChainRequest.fromPartial({ chain: { ...small, quotes: small.quotes.slice(0, 20) }, mode: UpdateMode.UPDATE_MODE_MERGE }),
+        ),
+      ],
       extreme: fc.record({ chain: option(chain), mode: enumValue }).map((request) => encode(UpdateChainRequest, UpdateChainRequest.fromPartial(request))),
-      stuffed: (count) => encode(UpdateChainRequest, UpdateChainRequest.fromPartial({ chain: { ...small, symbol: "FUZZ", quotes: Array.from({ length: count }, (_, index) => ({ ...small.quotes[0]!, strike: 1 + index / 100 })) }, mode: UpdateMode.UPDATE_MODE_REPLACE })),
+      stuffed: (count) =>
+        encode(
+          UpdateChainRequest,
+          UpdateChainRequest.fromPartial({
+            chain: { ...small, symbol: "FUZZ", quotes: Array.from({ length: count }, (_, index) => ({ ...small.quotes[0]!, strike: 1 + index / 100 })) },
+            mode: UpdateMode.UPDATE_MODE_REPLACE,
+          }),
+        ),
     },
     {
       service: "scanner",

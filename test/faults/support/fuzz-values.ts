@@ -42,7 +42,21 @@ export const nastyString = fc.oneof(
 );
 
 export const nastyDouble = fc.oneof(
-  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, Number.EPSILON, 2 ** 53, -(2 ** 53), 1e308, -1e-308),
+  fc.constantFrom(
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    -0,
+    0,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    Number.EPSILON,
+    2 ** 53,
+    -(2 ** 53),
+    1e308,
+    -1e-308,
+  ),
   fc.double(),
   fc.double({ min: -10, max: 10, noNaN: true }),
 );
@@ -52,7 +66,10 @@ export const uint64 = fc.oneof(fc.constantFrom(0n, 1n, 2n ** 63n - 1n, 2n ** 63n
 const int64 = fc.oneof(fc.constantFrom(-(2n ** 63n), -1n, 0n, 2n ** 63n - 1n), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }));
 /** Any int32: the defined values and far outside them. */
 export const enumValue = fc.oneof(fc.integer({ min: -1, max: 10 }), fc.constantFrom(-(2 ** 31), 2 ** 31 - 1, 99, 1000));
-const instant = fc.oneof(fc.date({ noInvalidDate: true }), fc.constantFrom(new Date(0), new Date(-8.64e15), new Date(8.64e15), new Date("2026-11-20T15:00:00Z")));
+const instant = fc.oneof(
+  fc.date({ noInvalidDate: true }),
+  fc.constantFrom(new Date(0), new Date(-8.64e15), new Date(8.64e15), new Date("2026-11-20T15:00:00Z")),
+);
 
 export const scanQuery = fc
   .record({

@@ -15,10 +15,10 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
     title: "Recovery after a scanner restart can take a circuit timeout more than it should",
     detail:
       "The coordinator's channel to the scanner backs off reconnecting up to 5 s (grpc.max_reconnect_backoff_ms of the scanner client's channels). " +
-      "A half-open probe sent while the channel waits out that backoff fails at once (\"No connection established\") without reaching the " +
+      'A half-open probe sent while the channel waits out that backoff fails at once ("No connection established") without reaching the ' +
       "restarted scanner, and opens the circuit for another CIRCUIT_BREAKER_TIMEOUT. Recovery then takes up to CIRCUIT_BREAKER_TIMEOUT + " +
       "backoff + probe instead of CIRCUIT_BREAKER_TIMEOUT + probe. Seen: a probe 1.3 s after the restarted scanner was listening failed " +
-      "with \"No connection established. Last error: connect ECONNREFUSED\"; suite 1 has measured 2.9–7 s against its 6.5 s bound, " +
+      'with "No connection established. Last error: connect ECONNREFUSED"; suite 1 has measured 2.9–7 s against its 6.5 s bound, ' +
       "depending on how the timers fall.",
     fixed:
       "the circuit's probe no longer uses a channel that is backing off: ScannerChannels.pickForProbe (scanner-channels.ts) replaces a channel in " +
@@ -33,7 +33,7 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
     detail:
       "ScanJobWork.run takes a market-data pacing token and fetches the chain (0.6–2.2 MB, 20–120 ms of pricing) before the " +
       "scanner client consults its circuit. While the scanner is down every scan pays that, and with IBKR would spend paced market-data " +
-      "requests for nothing; under load the \"fast\" UNAVAILABLE took up to 1.3–2.2 s in suite 1.",
+      'requests for nothing; under load the "fast" UNAVAILABLE took up to 1.3–2.2 s in suite 1.',
     fixed:
       "a scan job asks the scanner client whether its circuit would refuse the call (refuseWhileCircuitOpen) before it takes a pacing " +
       "token or fetches a chain. coordinator-scans.test.ts counts the market's fetches: none while the circuit is open, one once a probe is due. " +
@@ -84,8 +84,8 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
     detail:
       "ts-proto decodes google.protobuf.Timestamp into a Date; seconds beyond ±8.64e12 (any int64 is valid on the wire) give an " +
       "Invalid Date, and re-encoding the chain throws RangeError (BigInt(NaN) in toTimestamp): Scan with such an inline chain.as_of " +
-      "answers INTERNAL (\"unexpected error in handler\") instead of INVALID_ARGUMENT. UpdateChain answers INVALID_ARGUMENT, but " +
-      "says \"chain.as_of: must be set\". Found by the fuzz suite.",
+      'answers INTERNAL ("unexpected error in handler") instead of INVALID_ARGUMENT. UpdateChain answers INVALID_ARGUMENT, but ' +
+      'says "chain.as_of: must be set". Found by the fuzz suite.',
     fixed:
       "the chain checks (chainViolations) refuse an as_of or quote_time outside google.protobuf.Timestamp's range (0001-01-01 to " +
       "9999-12-31) on chain.as_of / chain.quotes[i].quote_time, before the chain is encoded, for Scan and UpdateChain alike.",

@@ -47,7 +47,11 @@ export function startCoordinator(
 }
 
 /** Sends `signal` and waits for the process to exit (SIGKILL after `timeoutMs`). */
-export async function stopWith(service: RunningService, signal: NodeJS.Signals, timeoutMs = 20_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export async function stopWith(
+  service: RunningService,
+  signal: NodeJS.Signals,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   service.process.child.kill(signal);
   const timer = setTimeout(() => service.process.kill(), timeoutMs);
   try {

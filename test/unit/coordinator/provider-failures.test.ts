@@ -2,7 +2,16 @@
 // shared adaptive rate): its own failures, not answers about the request, not fetches we
 // stopped ourselves.
 import { describe, expect, it } from "vitest";
-import { cancelled, deadlineExceeded, failedPrecondition, invalidArgument, internal, notFound, resourceExhausted, unavailable } from "../../../services/common/errors.js";
+import {
+  cancelled,
+  deadlineExceeded,
+  failedPrecondition,
+  invalidArgument,
+  internal,
+  notFound,
+  resourceExhausted,
+  unavailable,
+} from "../../../services/common/errors.js";
 import { fetchFailureKind } from "../../../services/coordinator/market/provider-failures.js";
 
 const running = new AbortController().signal;

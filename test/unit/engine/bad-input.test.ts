@@ -128,7 +128,9 @@ describe("a bad chain", () => {
     expect(fieldsOf(chainOf([quote({})], { asOf: new Date("0000-12-31T23:59:59Z") }))).toEqual(["chain.as_of"]);
     expect(fieldsOf(chainOf([quote({}), quote({ strike: 90, quoteTime: new Date(Number.NaN) })]))).toEqual(["chain.quotes[1].quote_time"]);
     // The range's own ends are times like any other.
-    expect(() => scanChain(chainOf([quote({ quoteTime: new Date("0001-01-01T00:00:00Z") })], { asOf: new Date("9999-12-31T23:59:59.999Z") }), undefined)).not.toThrow();
+    expect(() =>
+      scanChain(chainOf([quote({ quoteTime: new Date("0001-01-01T00:00:00Z") })], { asOf: new Date("9999-12-31T23:59:59.999Z") }), undefined),
+    ).not.toThrow();
   });
 
   it("names at most 20 bad quote times, however many there are", () => {
@@ -138,9 +140,15 @@ describe("a bad chain", () => {
 
   it("refuses more quotes than MAX_CHAIN_QUOTES, and a source that is not a short printable name", () => {
     const many = Array.from({ length: MAX_CHAIN_QUOTES + 1 }, () => quote({}));
-    expect(violationsOf(() => scanChain(chainOf(many), undefined))).toEqual([{ field: "chain.quotes", description: `must hold at most ${MAX_CHAIN_QUOTES} quotes; got ${MAX_CHAIN_QUOTES + 1}` }]);
-    expect(violationsOf(() => scanChain(chainOf([quote({})], { source: "x".repeat(65) }), undefined)).map((violation) => violation.field)).toEqual(["chain.source"]);
-    expect(violationsOf(() => scanChain(chainOf([quote({})], { source: "ibkr\u0000" }), undefined)).map((violation) => violation.field)).toEqual(["chain.source"]);
+    expect(violationsOf(() => scanChain(chainOf(many), undefined))).toEqual([
+      { field: "chain.quotes", description: `must hold at most ${MAX_CHAIN_QUOTES} quotes; got ${MAX_CHAIN_QUOTES + 1}` },
+    ]);
+    expect(violationsOf(() => scanChain(chainOf([quote({})], { source: "x".repeat(65) }), undefined)).map((violation) => violation.field)).toEqual([
+      "chain.source",
+    ]);
+    expect(violationsOf(() => scanChain(chainOf([quote({})], { source: "ibkr\u0000" }), undefined)).map((violation) => violation.field)).toEqual([
+      "chain.source",
+    ]);
     expect(() => scanChain(chainOf([quote({})], { source: "ibkr (delayed) · ünïcode" }), undefined)).not.toThrow();
   });
 });
@@ -203,8 +211,12 @@ describe("a bad query", () => {
           "applies only with probability_model PROBABILITY_MODEL_CALLER_VOLATILITY; the query's is PROBABILITY_MODEL_UNSPECIFIED (meaning PROBABILITY_MODEL_EXPIRY_ATM_IV)",
       },
     ]);
-    expect(refused({ probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV, volatility: 0.2 }).map((violation) => violation.field)).toEqual(["query.volatility"]);
-    expect(refused({ probabilityModel: ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV, volatility: 0.2 }).map((violation) => violation.field)).toEqual(["query.volatility"]);
+    expect(refused({ probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV, volatility: 0.2 }).map((violation) => violation.field)).toEqual([
+      "query.volatility",
+    ]);
+    expect(refused({ probabilityModel: ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV, volatility: 0.2 }).map((violation) => violation.field)).toEqual([
+      "query.volatility",
+    ]);
     for (const volatility of [0, -0.2, 10.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(refused({ probabilityModel: CALLER, volatility }), String(volatility)).toEqual([
         { field: "query.volatility", description: `must be an annualised fraction above 0 and at most 10; got ${volatility}` },

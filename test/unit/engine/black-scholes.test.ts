@@ -206,7 +206,11 @@ describe("greeks against finite differences of the price", () => {
 
 describe("put-call parity", () => {
   // c − p = S·e^(−qT) − K·e^(−rT) for the price, and its derivatives for the greeks.
-  it.each(cases().filter((c) => c.sign === CALL).map((c) => [c.label.replace(/^call /, ""), c] as const))("%s", (_label, c) => {
+  it.each(
+    cases()
+      .filter((c) => c.sign === CALL)
+      .map((c) => [c.label.replace(/^call /, ""), c] as const),
+  )("%s", (_label, c) => {
     const { strike, volatility, market } = c;
     const { spot, rate, dividendYield, years } = market;
     const dividendDiscount = Math.exp(-dividendYield * years);
@@ -214,9 +218,11 @@ describe("put-call parity", () => {
     const call = greeksOf(CALL, strike, volatility, market);
     const put = greeksOf(PUT, strike, volatility, market);
     const tolerance = 1e-12 * (spot + strike);
-    expect(Math.abs(optionPrice(CALL, strike, volatility, market) - optionPrice(PUT, strike, volatility, market) - (spot * dividendDiscount - strike * rateDiscount))).toBeLessThanOrEqual(
-      tolerance,
-    );
+    expect(
+      Math.abs(
+        optionPrice(CALL, strike, volatility, market) - optionPrice(PUT, strike, volatility, market) - (spot * dividendDiscount - strike * rateDiscount),
+      ),
+    ).toBeLessThanOrEqual(tolerance);
     expect(call.delta - put.delta).toBeCloseTo(dividendDiscount, 12);
     expect(call.gamma).toBeCloseTo(put.gamma, 14);
     expect(call.vega).toBeCloseTo(put.vega, 14);

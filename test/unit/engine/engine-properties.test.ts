@@ -223,7 +223,9 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
         expect(applied.pricing).toBe(query.pricing);
         expect(applied.limit).toBe(query.limit);
         expect(applied.strategies).toEqual(query.strategies.length > 0 ? query.strategies : ALL_STRATEGIES);
-        expect(applied.probabilityModel).toBe(model === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED ? ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV : model);
+        expect(applied.probabilityModel).toBe(
+          model === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED ? ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV : model,
+        );
         expect(applied.volatility).toBe(query.volatility);
       }),
       { numRuns: 200, seed: 11 },
@@ -246,7 +248,10 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
         // Identities must agree except among spreads tied (to rounding) with the last one kept.
         const cutoff = reference.at(-1)?.sortValue ?? 0;
         const clearlyIn = (ids: { id: string; key: number }[]) =>
-          ids.filter(({ key }) => !close(key, cutoff)).map(({ id }) => id).sort();
+          ids
+            .filter(({ key }) => !close(key, cutoff))
+            .map(({ id }) => id)
+            .sort();
         expect(clearlyIn(result.spreads.map((spread, index) => ({ id: spread.id, key: engineKeys[index] as number })))).toEqual(
           clearlyIn(reference.map((spread) => ({ id: spread.id, key: spread.sortValue }))),
         );

@@ -46,7 +46,13 @@ function distributionsOf(chain: OptionChain, query: Partial<ScanQuery> = {}): Ex
 }
 
 /** Strikes 100 and 102.5 of both rights, with these implied volatilities (call, put). */
-function pairOfStrikes(spot: number, rate: number, at100: [number, number], at1025: [number, number], change: (quotes: OptionQuote[]) => void = () => undefined): OptionChain {
+function pairOfStrikes(
+  spot: number,
+  rate: number,
+  at100: [number, number],
+  at1025: [number, number],
+  change: (quotes: OptionQuote[]) => void = () => undefined,
+): OptionChain {
   const quotes = [quote(C, 100, at100[0]), quote(P, 100, at100[1]), quote(C, 102.5, at1025[0]), quote(P, 102.5, at1025[1])];
   change(quotes);
   return chainOf(spot, rate, quotes);
@@ -67,7 +73,10 @@ describe("the expiration's at-the-money σ (the default)", () => {
       strike: 102.5,
     });
     // Every spread of the expiration is judged under it, whatever its short leg's volatility.
-    const spreads = scanChain(chain, ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_CALL, Strategy.STRATEGY_BEAR_PUT], filters: { minShortDelta: 0 } })).spreads;
+    const spreads = scanChain(
+      chain,
+      ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_CALL, Strategy.STRATEGY_BEAR_PUT], filters: { minShortDelta: 0 } }),
+    ).spreads;
     expect(spreads.length).toBeGreaterThan(0);
     for (const spread of spreads) expect(spread.volatility).toBeCloseTo(0.26, 15);
   });
@@ -82,11 +91,19 @@ describe("the expiration's at-the-money σ (the default)", () => {
     const noPutBid = pairOfStrikes(101.2, 0.2, [0.3, 0.32], [0.25, 0.27], (quotes) => {
       quotes[3] = quote(P, 102.5, 0.27, { bid: 0 });
     });
-    expect(distributionsOf(noPutBid)[0]).toMatchObject({ strike: 102.5, volatility: 0.25, volatilitySource: VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_CALL });
+    expect(distributionsOf(noPutBid)[0]).toMatchObject({
+      strike: 102.5,
+      volatility: 0.25,
+      volatilitySource: VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_CALL,
+    });
     const crossedCall = pairOfStrikes(101.2, 0.2, [0.3, 0.32], [0.25, 0.27], (quotes) => {
       quotes[2] = quote(C, 102.5, 0.25, { bid: 2.6, ask: 2.5 });
     });
-    expect(distributionsOf(crossedCall)[0]).toMatchObject({ strike: 102.5, volatility: 0.27, volatilitySource: VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_PUT });
+    expect(distributionsOf(crossedCall)[0]).toMatchObject({
+      strike: 102.5,
+      volatility: 0.27,
+      volatilitySource: VolatilitySource.VOLATILITY_SOURCE_AT_THE_MONEY_PUT,
+    });
   });
 
   it("moves to the nearest strike with a usable quote when neither quote of the nearest is", () => {
@@ -166,7 +183,11 @@ describe("the other models", () => {
 
   it("the short legs': no σ shared by the expiration, each spread has its short leg's", () => {
     const query = { probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV };
-    expect(distributionsOf(chain, query)[0]).toMatchObject({ volatility: undefined, volatilitySource: VolatilitySource.VOLATILITY_SOURCE_SHORT_LEG, strike: undefined });
+    expect(distributionsOf(chain, query)[0]).toMatchObject({
+      volatility: undefined,
+      volatilitySource: VolatilitySource.VOLATILITY_SOURCE_SHORT_LEG,
+      strike: undefined,
+    });
     const result = scanChain(chain, ScanQuery.fromPartial({ ...query, strategies: [Strategy.STRATEGY_BULL_PUT], filters: { minShortDelta: 0 } }));
     expect(result.spreads.map((spread) => [spread.id, spread.volatility])).toEqual([["ATM:2026-12-18:BULL_PUT:97.5/100", 0.32]]);
   });

@@ -133,12 +133,7 @@ describe("hand-worked spreads (mid pricing unless said)", () => {
     expect(spread.maxProfit).toBeCloseTo(300, 9);
     expect(spread.maxLoss).toBeCloseTo(200, 9);
     expect(spread.breakevens).toEqual([expect.closeTo(97, 12), expect.closeTo(103, 12)]);
-    expect(spread.legs.map((leg) => `${leg.strike}${leg.right === OptionRight.OPTION_RIGHT_PUT ? "P" : "C"}`)).toEqual([
-      "95P",
-      "100P",
-      "100C",
-      "105C",
-    ]);
+    expect(spread.legs.map((leg) => `${leg.strike}${leg.right === OptionRight.OPTION_RIGHT_PUT ? "P" : "C"}`)).toEqual(["95P", "100P", "100C", "105C"]);
   });
 });
 

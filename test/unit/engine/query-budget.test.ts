@@ -21,7 +21,10 @@ describe("the candidate budget", () => {
   it(`refuses iron condors the caller made $1,000 wide on the full SPY chain (more than ${MAX_CANDIDATES} candidates), naming max_width`, () => {
     const refused = refusal(ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000 } }));
     expect(refused?.violations).toEqual([
-      { field: "query.filters.max_width", description: expect.stringMatching(/^the query reaches more than 25,000,000 candidate spreads; narrow it with max_width/) as unknown },
+      {
+        field: "query.filters.max_width",
+        description: expect.stringMatching(/^the query reaches more than 25,000,000 candidate spreads; narrow it with max_width/) as unknown,
+      },
     ]);
   });
 
@@ -42,7 +45,10 @@ describe("the candidate budget", () => {
     );
     expect(verticals.spreads).toHaveLength(20);
     expect(verticals.effectiveQuery?.filters).toMatchObject({ minDte: 0, maxDte: 36_500, minShortDelta: 0, maxWidth: 1_000_000 });
-    const condors = scanPrepared(prepared, ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { minDte: 0, maxDte: 36_500, maxWidth: 3 } }));
+    const condors = scanPrepared(
+      prepared,
+      ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { minDte: 0, maxDte: 36_500, maxWidth: 3 } }),
+    );
     expect(Number(condors.candidatesConsidered)).toBeLessThanOrEqual(MAX_CANDIDATES);
     expect(condors.spreads).toHaveLength(20);
   });

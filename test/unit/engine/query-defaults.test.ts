@@ -50,9 +50,12 @@ describe("the defaults of a bare query", () => {
     expect(applied(undefined)).toEqual(expected);
     expect(applied({})).toEqual(expected);
     const filters = applied({}).filters ?? {};
-    expect(Object.entries(filters).filter(([, value]) => value !== undefined).map(([key]) => key).sort()).toEqual(
-      ["maxDte", "maxWidth", "minDte", "minShortDelta", "shortStrikesOutOfTheMoney"].sort(),
-    );
+    expect(
+      Object.entries(filters)
+        .filter(([, value]) => value !== undefined)
+        .map(([key]) => key)
+        .sort(),
+    ).toEqual(["maxDte", "maxWidth", "minDte", "minShortDelta", "shortStrikesOutOfTheMoney"].sort());
   });
 
   it("are what a scan applies and reports", () => {

@@ -16,7 +16,9 @@ describe("a shared prepared chain", () => {
     expect(opened.expiries.map((expiry) => [expiry.expiryDate, expiry.calls.count, expiry.puts.count])).toEqual(
       prepared.expiries.map((expiry) => [expiry.expiryDate, expiry.calls.count, expiry.puts.count]),
     );
-    expect([...opened.expiries[3]!.puts.impliedVolatility]).toEqual([...prepared.expiries[3]!.puts.impliedVolatility.subarray(0, prepared.expiries[3]!.puts.count)]);
+    expect([...opened.expiries[3]!.puts.impliedVolatility]).toEqual([
+      ...prepared.expiries[3]!.puts.impliedVolatility.subarray(0, prepared.expiries[3]!.puts.count),
+    ]);
     expect([...opened.skipped]).toEqual([...prepared.skipped]);
     for (const query of [
       ScanQuery.fromPartial({ filters: { maxDte: 40, maxWidth: 5 }, limit: 50 }),

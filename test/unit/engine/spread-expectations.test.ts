@@ -66,25 +66,12 @@ function bearPut(longStrike: number, shortStrike: number, debit: number): Spread
 }
 
 /** Iron condor, or an iron butterfly when the short strikes coincide: two breakevens. */
-function ironCondor(
-  longPut: number,
-  shortPut: number,
-  shortCall: number,
-  longCall: number,
-  credit: number,
-  name = "iron condor",
-): SpreadCase {
+function ironCondor(longPut: number, shortPut: number, shortCall: number, longCall: number, credit: number, name = "iron condor"): SpreadCase {
   return {
     name: `${name} ${longPut}/${shortPut}/${shortCall}/${longCall} credit ${credit}`,
     strikes: [longPut, shortPut, shortCall, longCall],
-    payoff: (price) =>
-      credit -
-      putIntrinsic(shortPut, price) +
-      putIntrinsic(longPut, price) -
-      callIntrinsic(price, shortCall) +
-      callIntrinsic(price, longCall),
-    expectedValue: (m) =>
-      credit - putPayoff(m, shortPut) + putPayoff(m, longPut) - callPayoff(m, shortCall) + callPayoff(m, longCall),
+    payoff: (price) => credit - putIntrinsic(shortPut, price) + putIntrinsic(longPut, price) - callIntrinsic(price, shortCall) + callIntrinsic(price, longCall),
+    expectedValue: (m) => credit - putPayoff(m, shortPut) + putPayoff(m, longPut) - callPayoff(m, shortCall) + callPayoff(m, longCall),
     probabilityOfProfit: (m) => below(m, shortCall + credit) - below(m, shortPut - credit),
   };
 }
@@ -113,12 +100,8 @@ describe("spread expected value and POP against quadrature of the payoff", () =>
         const label = `${spread.name}, ${describeMarket(m)}`;
         const expectedValue = lognormalExpectation(m, spread.payoff, spread.strikes);
         const probabilityOfProfit = probabilityPositive(m, spread.payoff, spread.strikes);
-        expect(Math.abs(spread.expectedValue(m) - expectedValue) / m.spot, label).toBeLessThan(
-          RELATIVE_PAYOFF_TOLERANCE,
-        );
-        expect(Math.abs(spread.probabilityOfProfit(m) - probabilityOfProfit), label).toBeLessThan(
-          PROBABILITY_TOLERANCE,
-        );
+        expect(Math.abs(spread.expectedValue(m) - expectedValue) / m.spot, label).toBeLessThan(RELATIVE_PAYOFF_TOLERANCE);
+        expect(Math.abs(spread.probabilityOfProfit(m) - probabilityOfProfit), label).toBeLessThan(PROBABILITY_TOLERANCE);
         expect(probabilityOfProfit, label).toBeGreaterThan(0.01); // a real, non-degenerate case
         expect(probabilityOfProfit, label).toBeLessThan(0.99);
       }

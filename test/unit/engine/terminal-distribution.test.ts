@@ -24,12 +24,7 @@ import {
 /** Strikes from deep in to deep out of the money, in deviations from the forward and in dollars. */
 function strikesFor(m: Market): number[] {
   const deviation = m.volatility * Math.sqrt(m.years);
-  return [
-    ...[-2.5, -1, 0, 1, 2.5].map((z) => forwardOf(m) * Math.exp(z * deviation)),
-    0.8 * m.spot,
-    m.spot,
-    1.2 * m.spot,
-  ];
+  return [...[-2.5, -1, 0, 1, 2.5].map((z) => forwardOf(m) * Math.exp(z * deviation)), 0.8 * m.spot, m.spot, 1.2 * m.spot];
 }
 
 describe("terminal distribution against quadrature of the lognormal density", () => {

@@ -5,14 +5,7 @@
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { describe, expect, it } from "vitest";
-import {
-  describeMarket,
-  type Market,
-  TERMINAL_MARKETS,
-  touchAbove,
-  touchBelow,
-  touchEither,
-} from "../../support/lognormal-market.js";
+import { describeMarket, type Market, TERMINAL_MARKETS, touchAbove, touchBelow, touchEither } from "../../support/lognormal-market.js";
 
 // ---------------------------------------------------------------------------------------
 // Touch probabilities against a Monte Carlo of GBM paths
@@ -33,12 +26,7 @@ const MONTE_CARLO_Z_LIMIT = 4;
  * is the chance of a bridge reaching both within one step, below exp(−w²/(σ²Δt)) < 1e-40
  * for the corridors here.
  */
-function simulateTouch(
-  m: Market,
-  lowerBarrier: number,
-  upperBarrier: number,
-  seed: number,
-): { probability: number; standardError: number } {
+function simulateTouch(m: Market, lowerBarrier: number, upperBarrier: number, seed: number): { probability: number; standardError: number } {
   const random = xoroshiro128plus(seed);
   const stepYears = m.years / MONTE_CARLO_STEPS;
   const stepDrift = (m.rate - m.dividendYield - 0.5 * m.volatility * m.volatility) * stepYears;
@@ -70,9 +58,7 @@ function simulateTouch(
         survival = 0;
         break;
       }
-      survival *=
-        (1 - Math.exp((-2 * (upper - x) * (upper - next)) / stepVariance)) *
-        (1 - Math.exp((-2 * (x - lower) * (next - lower)) / stepVariance));
+      survival *= (1 - Math.exp((-2 * (upper - x) * (upper - next)) / stepVariance)) * (1 - Math.exp((-2 * (x - lower) * (next - lower)) / stepVariance));
       x = next;
     }
     const touched = 1 - survival;
@@ -133,9 +119,7 @@ describe("touch probabilities against Monte Carlo with a Brownian-bridge crossin
       const zScore = (probability - exact) / standardError;
       expect(exact).toBeGreaterThan(0.05);
       expect(exact).toBeLessThan(0.95);
-      expect(Math.abs(zScore), `closed form ${exact}, simulated ${probability} ± ${standardError}`).toBeLessThan(
-        MONTE_CARLO_Z_LIMIT,
-      );
+      expect(Math.abs(zScore), `closed form ${exact}, simulated ${probability} ± ${standardError}`).toBeLessThan(MONTE_CARLO_Z_LIMIT);
     });
   });
 });
@@ -164,9 +148,7 @@ function spectralSurvival(m: Market, lowerBarrier: number, upperBarrier: number)
     if (decay > 100) break;
     const minusAlternating = n % 2 === 0 ? -1 : 1; // −(−1)ⁿ
     const weightIntegral =
-      (frequency *
-        (Math.exp(drift * lower - 0.5 * drift * drift) +
-          minusAlternating * Math.exp(drift * upper - 0.5 * drift * drift))) /
+      (frequency * (Math.exp(drift * lower - 0.5 * drift * drift) + minusAlternating * Math.exp(drift * upper - 0.5 * drift * drift))) /
       (drift * drift + frequency * frequency);
     survival += (2 / width) * Math.sin(frequency * -lower) * Math.exp(-decay) * weightIntegral;
   }
@@ -178,20 +160,13 @@ describe("double-barrier touch probability", () => {
     const market = { spot: 100, rate: 0.03, dividendYield: 0.01, volatility: 0.3, years: 0.25 };
     for (const widthInDeviations of [0.36, 0.5, 0.8, 1.2, 2, 3]) {
       for (const lowerShare of [0.1, 0.5, 0.85]) {
-        for (const driftedMarket of [
-          market,
-          { ...market, rate: 0.4 },
-          { ...market, dividendYield: 0.5 },
-          { ...market, volatility: 0.05, years: 2 },
-        ]) {
+        for (const driftedMarket of [market, { ...market, rate: 0.4 }, { ...market, dividendYield: 0.5 }, { ...market, volatility: 0.05, years: 2 }]) {
           const s = driftedMarket.volatility * Math.sqrt(driftedMarket.years);
           const lowerBarrier = market.spot * Math.exp(-lowerShare * widthInDeviations * s);
           const upperBarrier = market.spot * Math.exp((1 - lowerShare) * widthInDeviations * s);
           const label = `w/s=${widthInDeviations} share=${lowerShare} ${describeMarket(driftedMarket)}`;
           const spectralTouch = 1 - spectralSurvival(driftedMarket, lowerBarrier, upperBarrier);
-          expect(Math.abs(touchEither(driftedMarket, lowerBarrier, upperBarrier) - spectralTouch), label).toBeLessThan(
-            1e-14,
-          );
+          expect(Math.abs(touchEither(driftedMarket, lowerBarrier, upperBarrier) - spectralTouch), label).toBeLessThan(1e-14);
         }
       }
     }
@@ -274,12 +249,7 @@ describe("touch probabilities against high-precision evaluation of the textbook 
     for (const { kind, args, value } of HIGH_PRECISION_REFERENCES) {
       const [spot, rate, dividendYield, volatility, years, first, second] = args;
       const m: Market = { spot, rate, dividendYield, volatility, years };
-      const computed =
-        kind === "above"
-          ? touchAbove(m, first)
-          : kind === "below"
-            ? touchBelow(m, first)
-            : touchEither(m, first, second ?? Number.NaN);
+      const computed = kind === "above" ? touchAbove(m, first) : kind === "below" ? touchBelow(m, first) : touchEither(m, first, second ?? Number.NaN);
       expect(Math.abs(computed - value), `${kind} ${args.join(", ")}`).toBeLessThan(1e-14);
     }
   });

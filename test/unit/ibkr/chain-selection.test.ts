@@ -47,7 +47,6 @@ describe("IBKR expiry dates", () => {
   });
 });
 
-
 describe("selectExpirations", () => {
   it("keeps exactly the expirations whose New York DTE is inside the range, sorted and distinct", () => {
     const chosen = selectExpirations([...FRIDAYS].reverse().concat(["2026-04-03"]), NOW, { minDte: 20, maxDte: 35 });
@@ -176,18 +175,30 @@ describe("the engine's defaults for what a query leaves unset", () => {
   it("a bare query selects what short |Δ| ≥ 0.10 with wings ≤ $12 reaches on $1 strikes at $600", () => {
     const bare = selectContracts(input);
     expect(bare.contracts).toEqual(selectContracts({ ...input, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxWidth: 12 }) }).contracts);
-    expect(bare.contracts.length).toBeLessThan(selectContracts({ ...input, filters: ScanFilters.fromPartial({ minShortDelta: 0, maxWidth: 1000 }) }).contracts.length);
+    expect(bare.contracts.length).toBeLessThan(
+      selectContracts({ ...input, filters: ScanFilters.fromPartial({ minShortDelta: 0, maxWidth: 1000 }) }).contracts.length,
+    );
   });
 
   it("reads the width bound from the listed strikes: two $2.50 increments at $50", () => {
-    const fifty = { ...input, spot: 50, listings: FRIDAYS.map((expiryDate) => ({ expiryDate, strikes: Array.from({ length: 41 }, (_, index) => 25 + 2.5 * index) })) };
-    expect(selectContracts(fifty).contracts).toEqual(selectContracts({ ...fifty, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxWidth: 5 }) }).contracts);
-    expect(selectContracts(fifty).contracts).not.toEqual(selectContracts({ ...fifty, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxWidth: 2.5 }) }).contracts);
+    const fifty = {
+      ...input,
+      spot: 50,
+      listings: FRIDAYS.map((expiryDate) => ({ expiryDate, strikes: Array.from({ length: 41 }, (_, index) => 25 + 2.5 * index) })),
+    };
+    expect(selectContracts(fifty).contracts).toEqual(
+      selectContracts({ ...fifty, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxWidth: 5 }) }).contracts,
+    );
+    expect(selectContracts(fifty).contracts).not.toEqual(
+      selectContracts({ ...fifty, filters: ScanFilters.fromPartial({ minShortDelta: 0.1, maxWidth: 2.5 }) }).contracts,
+    );
   });
 
   it("keeps the caller's own values", () => {
     const filters = ScanFilters.fromPartial({ minShortDelta: 0.2, maxWidth: 3 });
-    expect(selectContracts({ ...input, filters }).contracts).toEqual(selectContracts({ ...input, filters: ScanFilters.fromPartial({ ...filters, minDte: 7, maxDte: 60 }) }).contracts);
+    expect(selectContracts({ ...input, filters }).contracts).toEqual(
+      selectContracts({ ...input, filters: ScanFilters.fromPartial({ ...filters, minDte: 7, maxDte: 60 }) }).contracts,
+    );
     expect(selectContracts({ ...input, filters }).contracts).not.toEqual(selectContracts(input).contracts);
   });
 });
@@ -227,7 +238,9 @@ describe("selectContracts", () => {
     // query for short |Δ| 0.10–0.30 with $5 wings reach no strike from 598 to 605.
     const filters = ScanFilters.fromPartial({ minShortDelta: 0.1, maxShortDelta: 0.3, maxWidth: 5 });
     const atTheMoney = (contracts: readonly { expiryDate: string; strike: number; right: string }[]): string[] =>
-      contracts.filter((contract) => contract.strike >= 598 && contract.strike <= 605).map((contract) => `${contract.expiryDate} ${contract.strike} ${contract.right}`);
+      contracts
+        .filter((contract) => contract.strike >= 598 && contract.strike <= 605)
+        .map((contract) => `${contract.expiryDate} ${contract.strike} ${contract.right}`);
     const expected = ["2026-04-03", "2026-04-10"].flatMap((date) => [`${date} 601 C`, `${date} 601 P`, `${date} 602 C`, `${date} 602 P`]);
     expect(atTheMoney(selectContracts({ ...input, filters }).contracts)).toEqual(expected);
     expect(atTheMoney(selectContracts({ ...input, filters, probabilityModel: ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV }).contracts)).toEqual(expected);
@@ -238,7 +251,11 @@ describe("selectContracts", () => {
   });
 
   it("takes only the rights the strategies use", () => {
-    const { contracts } = selectContracts({ ...input, strategies: [Strategy.STRATEGY_BULL_PUT], probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV });
+    const { contracts } = selectContracts({
+      ...input,
+      strategies: [Strategy.STRATEGY_BULL_PUT],
+      probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
+    });
     expect(contracts.length).toBeGreaterThan(0);
     expect(contracts.every((contract) => contract.right === "P")).toBe(true);
   });
@@ -258,7 +275,13 @@ describe("selectContracts", () => {
   });
 
   it("skips expirations that have already expired and strikes that are not positive", () => {
-    const { contracts } = selectContracts({ ...input, listings: [{ expiryDate: "2026-03-06", strikes: STRIKES }, { expiryDate: "2026-04-10", strikes: [0, -5, 600] }] });
+    const { contracts } = selectContracts({
+      ...input,
+      listings: [
+        { expiryDate: "2026-03-06", strikes: STRIKES },
+        { expiryDate: "2026-04-10", strikes: [0, -5, 600] },
+      ],
+    });
     expect(contracts.map((c) => `${c.expiryDate} ${c.strike} ${c.right}`)).toEqual(["2026-04-10 600 C", "2026-04-10 600 P"]);
   });
 });

@@ -73,7 +73,11 @@ describe("the errors callers see", () => {
   });
 
   it("connectivity, competing sessions and a lost socket are UNAVAILABLE with a retry delay", () => {
-    for (const error of [connectivityLost(), competingSession("Trading TWS session is connected from a different IP address"), notConnected("127.0.0.1", 7497)]) {
+    for (const error of [
+      connectivityLost(),
+      competingSession("Trading TWS session is connected from a different IP address"),
+      notConnected("127.0.0.1", 7497),
+    ]) {
       expect(error.code).toBe(GrpcStatus.UNAVAILABLE);
       expect(error.details.retryDelayMs).toBeGreaterThan(0);
     }

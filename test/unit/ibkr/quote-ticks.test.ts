@@ -72,7 +72,17 @@ describe("optionQuote", () => {
     ticks.size(TickType.VOLUME, 321);
     ticks.optionComputation(TickType.MODEL_OPTION, MODEL);
     const quote = optionQuote({ contract: PUT, ticks, quoteTime: AT, conId: 42 });
-    expect(quote).toMatchObject({ expiryDate: "2026-04-10", strike: 580, right: OptionRight.OPTION_RIGHT_PUT, bid: 2.1, ask: 2.2, last: 2.15, volume: 321n, impliedVolatility: 0.18, brokerContractId: 42n });
+    expect(quote).toMatchObject({
+      expiryDate: "2026-04-10",
+      strike: 580,
+      right: OptionRight.OPTION_RIGHT_PUT,
+      bid: 2.1,
+      ask: 2.2,
+      last: 2.15,
+      volume: 321n,
+      impliedVolatility: 0.18,
+      brokerContractId: 42n,
+    });
     expect(quote?.greeks).toEqual({ delta: -0.25, gamma: 0.01, vega: 0.5, theta: -0.12 });
     expect(quote?.quoteTime).toEqual(AT);
   });

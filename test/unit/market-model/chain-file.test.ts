@@ -45,7 +45,18 @@ const awkward = OptionChain.fromPartial({
   dividendYield: 0,
   source: "file",
   quotes: [
-    { expiryDate: "2025-07-18", strike: 100, right: OptionRight.OPTION_RIGHT_CALL, bid: 2.5, ask: 2.6, last: 2.55, volume: 2n ** 60n + 1n, openInterest: 12n, impliedVolatility: 0.3, greeks: Greeks.fromPartial({ delta: 0.55, gamma: 0.04, theta: -0.03, vega: 0.12 }) },
+    {
+      expiryDate: "2025-07-18",
+      strike: 100,
+      right: OptionRight.OPTION_RIGHT_CALL,
+      bid: 2.5,
+      ask: 2.6,
+      last: 2.55,
+      volume: 2n ** 60n + 1n,
+      openInterest: 12n,
+      impliedVolatility: 0.3,
+      greeks: Greeks.fromPartial({ delta: 0.55, gamma: 0.04, theta: -0.03, vega: 0.12 }),
+    },
     { expiryDate: "2025-07-18", strike: 100, right: OptionRight.OPTION_RIGHT_PUT, bid: Number.NaN, ask: Number.POSITIVE_INFINITY },
     { expiryDate: "2020-01-17", strike: -5, right: OptionRight.OPTION_RIGHT_UNSPECIFIED, bid: 1e-7, ask: 0.01, impliedVolatility: 0 },
   ],
@@ -73,7 +84,10 @@ describe("proto3 JSON", () => {
   });
 
   it("reads snake_case field names, as every proto3 JSON parser must", () => {
-    const chain = parseChainJson('{"symbol":"SPY","underlying_price":600,"as_of":"2025-06-02T14:30:00Z","quotes":[{"expiry_date":"2025-06-20","strike":600,"right":"OPTION_RIGHT_PUT","open_interest":"5"}]}', "f.json");
+    const chain = parseChainJson(
+      '{"symbol":"SPY","underlying_price":600,"as_of":"2025-06-02T14:30:00Z","quotes":[{"expiry_date":"2025-06-20","strike":600,"right":"OPTION_RIGHT_PUT","open_interest":"5"}]}',
+      "f.json",
+    );
     expect(chain.underlyingPrice).toBe(600);
     expect(chain.quotes[0]).toMatchObject({ expiryDate: "2025-06-20", right: OptionRight.OPTION_RIGHT_PUT, openInterest: 5n });
   });
@@ -119,7 +133,17 @@ describe("CSV", () => {
     expect(chain.underlyingPrice).toBe(0);
     expect(chain.asOf).toBeUndefined();
     expect(chain.quotes).toEqual([
-      OptionQuote.fromPartial({ expiryDate: "2025-06-20", strike: 600, right: OptionRight.OPTION_RIGHT_CALL, bid: 1.5, ask: 1.6, volume: 10n, openInterest: 200n, impliedVolatility: 0.18, greeks: { delta: 0.5, gamma: 0.01, theta: -0.2, vega: 0.3 } }),
+      OptionQuote.fromPartial({
+        expiryDate: "2025-06-20",
+        strike: 600,
+        right: OptionRight.OPTION_RIGHT_CALL,
+        bid: 1.5,
+        ask: 1.6,
+        volume: 10n,
+        openInterest: 200n,
+        impliedVolatility: 0.18,
+        greeks: { delta: 0.5, gamma: 0.01, theta: -0.2, vega: 0.3 },
+      }),
       OptionQuote.fromPartial({ expiryDate: "2025-06-20", strike: 595, right: OptionRight.OPTION_RIGHT_PUT, bid: 1.1, ask: 1.2, last: 1.15, openInterest: 7n }),
       // One greek alone is no Greeks message: the engine computes all four.
       OptionQuote.fromPartial({ expiryDate: "2025-06-20", strike: 590, right: OptionRight.OPTION_RIGHT_PUT, bid: 0.9, ask: 1, volume: 3n }),
@@ -140,7 +164,12 @@ describe("CSV", () => {
   });
 
   it("passes what the engine can judge through to it: negative strikes, NaN prices, unknown rights, past expiries", () => {
-    const text = [HEADER, "SPY,-5,2025-06-20,call,1,2,0,0,0,,,,,", "SPY,600,2020-01-17,straddle,nan,-1,0,0,0,,,,,", "SPY,NaN,2025-06-20,,inf,2,0,0,0,,,,,"].join("\n");
+    const text = [
+      HEADER,
+      "SPY,-5,2025-06-20,call,1,2,0,0,0,,,,,",
+      "SPY,600,2020-01-17,straddle,nan,-1,0,0,0,,,,,",
+      "SPY,NaN,2025-06-20,,inf,2,0,0,0,,,,,",
+    ].join("\n");
     const [negative, odd, nan] = parseChainCsv(text, "c.csv").quotes;
     expect(negative).toMatchObject({ strike: -5, right: OptionRight.OPTION_RIGHT_CALL });
     expect(odd).toMatchObject({ expiryDate: "2020-01-17", right: OptionRight.OPTION_RIGHT_UNSPECIFIED, ask: -1 });
@@ -150,15 +179,27 @@ describe("CSV", () => {
   });
 
   it.each([
-    ["a row with a missing field", [HEADER, "SPY,600,2025-06-20,call,1,2,0,0,0,,,,,", "SPY,600,2025-06-20,call,1,2,0,0,0,,,,"], /^c\.csv line 3: 13 fields where the header has 14$/],
-    ["a strike that is not a number", [HEADER, "SPY,600,2025-06-20,call,1,2,0,0,0,,,,,", "", "SPY,six hundred,2025-06-20,call,1,2,0,0,0,,,,,"], /^c\.csv line 4: strike "six hundred" is not a number$/],
+    [
+      "a row with a missing field",
+      [HEADER, "SPY,600,2025-06-20,call,1,2,0,0,0,,,,,", "SPY,600,2025-06-20,call,1,2,0,0,0,,,,"],
+      /^c\.csv line 3: 13 fields where the header has 14$/,
+    ],
+    [
+      "a strike that is not a number",
+      [HEADER, "SPY,600,2025-06-20,call,1,2,0,0,0,,,,,", "", "SPY,six hundred,2025-06-20,call,1,2,0,0,0,,,,,"],
+      /^c\.csv line 4: strike "six hundred" is not a number$/,
+    ],
     ["an empty strike", [HEADER, "SPY,,2025-06-20,call,1,2,0,0,0,,,,,"], /^c\.csv line 2: strike is empty$/],
     ["a bid that is not a number", [HEADER, "SPY,600,2025-06-20,call,1.2.3,2,0,0,0,,,,,"], /^c\.csv line 2: bid "1\.2\.3" is not a number$/],
     ["a greek that is not a number", [HEADER, "SPY,600,2025-06-20,call,1,2,0,0,0,0.5,x,0,0,"], /^c\.csv line 2: gamma "x" is not a number$/],
     ["a negative volume", [HEADER, "SPY,600,2025-06-20,call,1,2,0,-3,0,,,,,"], /^c\.csv line 2: volume "-3" is not a whole number of contracts/],
     ["a fractional open interest", [HEADER, "SPY,600,2025-06-20,call,1,2,0,0,2.5,,,,,"], /^c\.csv line 2: open_interest "2\.5" is not a whole number/],
     ["an expiration that is not a date", [HEADER, "SPY,600,2025-02-30,call,1,2,0,0,0,,,,,"], /^c\.csv line 2: expiration "2025-02-30" is not a date/],
-    ["a second underlying", [HEADER, "SPY,600,2025-06-20,call,1,2,0,0,0,,,,,", "QQQ,600,2025-06-20,call,1,2,0,0,0,,,,,"], /^c\.csv line 3: ticker QQQ differs from SPY on line 2/],
+    [
+      "a second underlying",
+      [HEADER, "SPY,600,2025-06-20,call,1,2,0,0,0,,,,,", "QQQ,600,2025-06-20,call,1,2,0,0,0,,,,,"],
+      /^c\.csv line 3: ticker QQQ differs from SPY on line 2/,
+    ],
     ["a header without a required column", ["ticker,strike,expiration,bid,ask"], /^c\.csv line 1: the header lacks option_type, last, volume/],
     ["a column named twice", [`${HEADER},Strike`], /^c\.csv line 1: column strike appears twice/],
     ["an unclosed quote", [HEADER, 'SPY,600,2025-06-20,call,1,2,0,0,0,,,,,"'], /^c\.csv line 2: not readable as CSV/],

@@ -3,14 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { listExpirations } from "../../../services/market-model/expiration-calendar.js";
-import {
-  addDays,
-  dayOfWeek,
-  daysToExpiry,
-  expiryInstant,
-  newYorkDate,
-  yearsToExpiry,
-} from "../../../services/engine/new-york-time.js";
+import { addDays, dayOfWeek, daysToExpiry, expiryInstant, newYorkDate, yearsToExpiry } from "../../../services/engine/new-york-time.js";
 
 const FRIDAY = 5;
 

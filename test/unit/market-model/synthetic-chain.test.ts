@@ -2,22 +2,10 @@
 // market maker would quote it: inside a whole-tick spread around a skewed-smile model price.
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionRight, type OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import {
-  CALL,
-  PUT,
-  impliedVolatility,
-  optionGreeks,
-  optionPrice,
-  type MarketInputs,
-  type OptionGreeks,
-} from "../../../services/engine/black-scholes.js";
+import { CALL, PUT, impliedVolatility, optionGreeks, optionPrice, type MarketInputs, type OptionGreeks } from "../../../services/engine/black-scholes.js";
 import { daysToExpiry, yearsToExpiry } from "../../../services/engine/new-york-time.js";
 import { SYMBOL_PROFILES, profileFor } from "../../../services/market-model/symbol-profiles.js";
-import {
-  generateSyntheticChain,
-  listSyntheticContracts,
-  priceSyntheticChain,
-} from "../../../services/market-model/synthetic-chain.js";
+import { generateSyntheticChain, listSyntheticContracts, priceSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
 import { forwardPrice, smileVolatility } from "../../../services/market-model/volatility-smile.js";
 
 const AS_OF = new Date("2025-06-02T14:30:00Z"); // a Monday, 10:30 in New York
@@ -54,9 +42,7 @@ describe("determinism", () => {
   it("gives different volume and open interest for a different seed, at the same prices", () => {
     const other = generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 43, asOf: AS_OF });
     expect(Buffer.from(bytesOf(other)).equals(Buffer.from(bytesOf(spy)))).toBe(false);
-    expect(other.quotes.map((quote) => [quote.strike, quote.bid, quote.ask])).toEqual(
-      spy.quotes.map((quote) => [quote.strike, quote.bid, quote.ask]),
-    );
+    expect(other.quotes.map((quote) => [quote.strike, quote.bid, quote.ask])).toEqual(spy.quotes.map((quote) => [quote.strike, quote.bid, quote.ask]));
     const differing = other.quotes.filter((quote, index) => quote.openInterest !== spy.quotes[index]?.openInterest);
     expect(differing.length).toBeGreaterThan(spy.quotes.length / 2);
   });
@@ -89,10 +75,7 @@ describe("the SPY chain at 600, seed 42", () => {
     expect(spy.asOf).toEqual(AS_OF);
     const unlike = spy.quotes.filter(
       (quote) =>
-        quote.quoteTime?.getTime() !== AS_OF.getTime() ||
-        quote.brokerContractId !== 0n ||
-        !((quote.impliedVolatility ?? 0) > 0) ||
-        quote.greeks === undefined,
+        quote.quoteTime?.getTime() !== AS_OF.getTime() || quote.brokerContractId !== 0n || !((quote.impliedVolatility ?? 0) > 0) || quote.greeks === undefined,
     );
     expect(unlike).toEqual([]);
   });
@@ -109,9 +92,7 @@ describe("the SPY chain at 600, seed 42", () => {
     expect(fine).toHaveLength(fineHigh - fineLow + 1);
     expect(front.filter((strike) => strike < fineLow || strike > fineHigh).every((strike) => strike % 5 === 0)).toBe(true);
     expect(front.some((strike) => strike < fineLow) && front.some((strike) => strike > fineHigh)).toBe(true);
-    const strikesPerExpiry = [...new Set(calls.map((quote) => quote.expiryDate))].map(
-      (expiry) => calls.filter((quote) => quote.expiryDate === expiry).length,
-    );
+    const strikesPerExpiry = [...new Set(calls.map((quote) => quote.expiryDate))].map((expiry) => calls.filter((quote) => quote.expiryDate === expiry).length);
     // The listed range widens with time to expiry.
     expect(strikesPerExpiry.at(-1)).toBeGreaterThan(3 * (strikesPerExpiry[0] ?? Infinity));
   });
@@ -173,9 +154,7 @@ describe("the SPY chain at 600, seed 42", () => {
 
   it("has put skew: a 10%-OTM put's volatility > ATM's > a 10%-OTM call's, a month out", () => {
     const expiries = [...new Set(spy.quotes.map((quote) => quote.expiryDate))];
-    const monthOut = expiries.reduce((best, expiry) =>
-      Math.abs(daysToExpiry(AS_OF, expiry) - 30) < Math.abs(daysToExpiry(AS_OF, best) - 30) ? expiry : best,
-    );
+    const monthOut = expiries.reduce((best, expiry) => (Math.abs(daysToExpiry(AS_OF, expiry) - 30) < Math.abs(daysToExpiry(AS_OF, best) - 30) ? expiry : best));
     const monthly = spy.quotes.filter((quote) => quote.expiryDate === monthOut);
     const volatilityAt = (strike: number, right: OptionRight): number =>
       monthly.find((quote) => quote.strike === strike && quote.right === right)?.impliedVolatility ?? NaN;
@@ -206,8 +185,7 @@ describe("the SPY chain at 600, seed 42", () => {
       expect(meanVolume[bucket]).toBeLessThan(meanVolume[bucket - 1] ?? 0);
       expect(meanOpenInterest[bucket]).toBeLessThan(meanOpenInterest[bucket - 1] ?? 0);
     }
-    const atTheMoney = (expiry: string): OptionQuote[] =>
-      spy.quotes.filter((quote) => quote.expiryDate === expiry && Math.abs(quote.strike - 600) <= 5);
+    const atTheMoney = (expiry: string): OptionQuote[] => spy.quotes.filter((quote) => quote.expiryDate === expiry && Math.abs(quote.strike - 600) <= 5);
     const expiries = [...atmVolatility.keys()];
     expect(mean(atTheMoney(expiries[0] ?? "").map((quote) => Number(quote.volume)))).toBeGreaterThan(
       mean(atTheMoney(expiries.at(-1) ?? "").map((quote) => Number(quote.volume))),

@@ -8,7 +8,19 @@ import { RpcError } from "../../../services/common/errors.js";
 import { listExpirations } from "../../../services/market-model/expiration-calendar.js";
 import { SYMBOL_PROFILES } from "../../../services/market-model/symbol-profiles.js";
 import { SimulatedMarket } from "../../../services/coordinator/market/simulated-market.js";
-import { bytesOf, DAY, HOUR, meanAndVariance, MINUTE, rejectionOf, rpcCodeOf, START, stillMarket, SYMBOLS, YEAR_MS } from "../../support/simulated-market-helpers.js";
+import {
+  bytesOf,
+  DAY,
+  HOUR,
+  meanAndVariance,
+  MINUTE,
+  rejectionOf,
+  rpcCodeOf,
+  START,
+  stillMarket,
+  SYMBOLS,
+  YEAR_MS,
+} from "../../support/simulated-market-helpers.js";
 
 describe("chains", () => {
   // What each underlying has plausibly traded at in 2024-2025, set independently of the profiles.
@@ -162,9 +174,7 @@ describe("errors and fault injection", () => {
     const message = (error as Error).message;
     expect(message).toContain("ZZZZ");
     for (const symbol of SYMBOLS) expect(message).toContain(symbol);
-    expect(() => market.openFeed({ symbol: "ZZZZ" }, { onChain: vi.fn(), onError: vi.fn() })).toThrow(
-      expect.objectContaining({ code: GrpcStatus.NOT_FOUND }),
-    );
+    expect(() => market.openFeed({ symbol: "ZZZZ" }, { onChain: vi.fn(), onError: vi.fn() })).toThrow(expect.objectContaining({ code: GrpcStatus.NOT_FOUND }));
   });
 
   it("answers UNAVAILABLE with a retry delay while down, and serves again once back", async () => {

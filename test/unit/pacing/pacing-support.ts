@@ -66,11 +66,7 @@ export interface LongRun {
  * Many callers over `durationMs` of fake time: a crowd at the start, then bursts at random
  * moments, some of them priority callers. `onGrant` may feed outcomes back (adaptive).
  */
-export async function driveLongRun(
-  pacer: Pacer,
-  durationMs: number,
-  onGrant: (grantIndex: number) => void = () => undefined,
-): Promise<LongRun> {
+export async function driveLongRun(pacer: Pacer, durationMs: number, onGrant: (grantIndex: number) => void = () => undefined): Promise<LongRun> {
   const random = seededRandom(42);
   const grants: number[] = [];
   let refused = 0;

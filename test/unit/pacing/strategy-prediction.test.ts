@@ -3,13 +3,7 @@
 // exactly where delayFor(n) said.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  AdaptiveBucket,
-  FixedWindow,
-  SlidingWindow,
-  TokenBucket,
-  type RateStrategy,
-} from "../../../services/coordinator/pacing/index.js";
+import { AdaptiveBucket, FixedWindow, SlidingWindow, TokenBucket, type RateStrategy } from "../../../services/coordinator/pacing/index.js";
 
 type Factory = (clock: () => number) => RateStrategy;
 

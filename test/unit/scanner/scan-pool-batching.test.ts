@@ -124,7 +124,9 @@ describe("results in their wire form", () => {
   });
 
   it("reads the spreads' bytes out of a result's encoding", () => {
-    const expected = Buffer.concat(result.spreads.map((spread) => new Uint8Array([18, ...varint(Spread.encode(spread).finish().length), ...Spread.encode(spread).finish()])));
+    const expected = Buffer.concat(
+      result.spreads.map((spread) => new Uint8Array([18, ...varint(Spread.encode(spread).finish().length), ...Spread.encode(spread).finish()])),
+    );
     expect(encodedSpreads(result).equals(expected)).toBe(true);
     expect(encodedScanResult(result).length).toBeGreaterThan(expected.length);
   });

@@ -62,9 +62,7 @@ export function optionQuote({ contract, ticks, quoteTime, conId }: ContractTicks
   const { bid, ask, last } = ticks;
   if (bid === 0 && ask === 0 && last === 0 && impliedVolatility === undefined && delta === undefined) return undefined;
   const greeks =
-    delta !== undefined && gamma !== undefined && vega !== undefined && theta !== undefined
-      ? Greeks.fromPartial({ delta, gamma, vega, theta })
-      : undefined;
+    delta !== undefined && gamma !== undefined && vega !== undefined && theta !== undefined ? Greeks.fromPartial({ delta, gamma, vega, theta }) : undefined;
   return OptionQuote.fromPartial({
     expiryDate: contract.expiryDate,
     strike: contract.strike,

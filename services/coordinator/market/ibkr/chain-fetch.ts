@@ -199,7 +199,11 @@ export class ChainFetcher {
     let dividendYield: number | undefined;
     // The farthest expiration's model has seen the most dividends: the steadiest yield estimate.
     for (const entry of [...probes.values()].sort((a, b) => compareContracts(b.contract, a.contract))) {
-      dividendYield = impliedDividendYield(spot, entry.ticks.computation((c) => c.pvDividend), yearsToExpiry(asOf, entry.contract.expiryDate));
+      dividendYield = impliedDividendYield(
+        spot,
+        entry.ticks.computation((c) => c.pvDividend),
+        yearsToExpiry(asOf, entry.contract.expiryDate),
+      );
       if (dividendYield !== undefined) break;
     }
     const firstClass = listings[0] ? classOf.get(listings[0].expiryDate) : undefined;

@@ -86,14 +86,7 @@ export function requestErrorAction(code: number): RequestErrorAction {
 }
 
 /** What a message without a request id (the `info` channel) says about the connection. */
-export type ConnectionNotice =
-  | "connectivity-lost"
-  | "restored-data-lost"
-  | "restored"
-  | "competing-session"
-  | "client-id-in-use"
-  | "rate-exceeded"
-  | "other";
+export type ConnectionNotice = "connectivity-lost" | "restored-data-lost" | "restored" | "competing-session" | "client-id-in-use" | "rate-exceeded" | "other";
 
 export function connectionNotice(code: number): ConnectionNotice {
   switch (code) {

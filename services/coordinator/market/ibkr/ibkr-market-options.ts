@@ -76,7 +76,10 @@ export function validateIbkrMarketOptions(options: IbkrMarketOptions): void {
     `maxMessagesPerSecond must be above 0 and at most ${IBKR_MAX_MESSAGES_PER_SECOND} (IBKR disconnects above that)`,
   );
   check(Number.isFinite(options.snapshotTimeoutMs) && options.snapshotTimeoutMs > 0, "snapshotTimeoutMs must be a positive number");
-  check(options.feedIntervalMs === undefined || (Number.isFinite(options.feedIntervalMs) && options.feedIntervalMs >= 0), "feedIntervalMs must be a non-negative number");
+  check(
+    options.feedIntervalMs === undefined || (Number.isFinite(options.feedIntervalMs) && options.feedIntervalMs >= 0),
+    "feedIntervalMs must be a non-negative number",
+  );
   check(options.maxContracts === undefined || (Number.isInteger(options.maxContracts) && options.maxContracts >= 1), "maxContracts must be a positive integer");
   if (problems.length > 0) throw new RangeError(`invalid IBKR market options: ${problems.join("; ")}`);
 }

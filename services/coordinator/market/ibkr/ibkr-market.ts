@@ -89,7 +89,13 @@ export class IbkrMarket implements MarketDataProvider {
         },
       },
     });
-    this.lookup = new ContractLookup({ connection: this.connection, pacer: this.pacer, timeoutMs: options.snapshotTimeoutMs, logger: this.logger, now: this.now });
+    this.lookup = new ContractLookup({
+      connection: this.connection,
+      pacer: this.pacer,
+      timeoutMs: options.snapshotTimeoutMs,
+      logger: this.logger,
+      now: this.now,
+    });
     this.snapshots = new SnapshotRequests({
       connection: this.connection,
       pacer: this.pacer,

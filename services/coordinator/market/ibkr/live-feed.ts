@@ -184,10 +184,14 @@ export class LiveFeed {
         const delay = backoff.next();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
-          this.stop.signal.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
+          this.stop.signal.addEventListener(
+            "abort",
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
         });
       }
     }

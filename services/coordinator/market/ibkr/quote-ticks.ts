@@ -112,7 +112,8 @@ export class QuoteTicks {
 
   /** Open interest from generic tick 101 (streams only: TWS refuses generic ticks on snapshots). */
   get openInterest(): number {
-    const value = this.sizes.get(TickType.OPTION_CALL_OPEN_INTEREST) ?? this.sizes.get(TickType.OPTION_PUT_OPEN_INTEREST) ?? this.sizes.get(TickType.OPEN_INTEREST);
+    const value =
+      this.sizes.get(TickType.OPTION_CALL_OPEN_INTEREST) ?? this.sizes.get(TickType.OPTION_PUT_OPEN_INTEREST) ?? this.sizes.get(TickType.OPEN_INTEREST);
     return value !== undefined && value > 0 ? Math.round(value) : 0;
   }
 

@@ -61,7 +61,11 @@ export interface SnapshotOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-type Attempt = SnapshotOutcome | { readonly kind: "resend" } | { readonly kind: "requeue" } | { readonly kind: "retry-delayed"; readonly code: number; readonly message: string };
+type Attempt =
+  | SnapshotOutcome
+  | { readonly kind: "resend" }
+  | { readonly kind: "requeue" }
+  | { readonly kind: "retry-delayed"; readonly code: number; readonly message: string };
 
 const DEFAULT_MAX_RETRIES = 25;
 
@@ -253,5 +257,7 @@ export class SnapshotRequests {
 }
 
 function describe(contract: Contract): string {
-  return [contract.symbol, contract.secType, contract.lastTradeDateOrContractMonth, contract.strike, contract.right].filter((part) => part !== undefined).join(" ");
+  return [contract.symbol, contract.secType, contract.lastTradeDateOrContractMonth, contract.strike, contract.right]
+    .filter((part) => part !== undefined)
+    .join(" ");
 }
