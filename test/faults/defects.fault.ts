@@ -4,7 +4,7 @@
 // when a scanner dies under load, and are checked by suite 1's criteria instead: counts from the
 // coordinator's metrics and both services' logs.
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { credentials, Metadata, status, type Client, type ServiceError, type StatusObject } from "@grpc/grpc-js";
+import { credentials, status, type Client } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CoordinatorServiceClient,
@@ -23,11 +23,11 @@ import {
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
-import { readStatusDetails } from "../../services/common/status-details.js";
 import { round } from "./support/call-recorder.js";
 import { criterion, mebibytes, recordResult, statusName, type Criterion } from "./support/fault-report.js";
 import { forceGc, INSPECT_ARGUMENTS } from "./support/force-gc.js";
 import { packedEnums } from "./support/fuzz-bodies.js";
+import { outcomeText, RawCalls, type RawOutcome } from "./support/raw-calls.js";
 import { CLIENT_CHANNEL_OPTIONS, killAll, prometheusValue, sleep, startCoordinator, startScanner, type RunningService } from "./support/services.js";
 import { upperBound } from "./support/spread.js";
 
@@ -45,8 +45,8 @@ const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const began = performance.now();
 const criteria: Criterion[] = [];
 const figures: Record<string, string | number> = {};
-const byStatus: Record<string, number> = {};
-let calls = 0;
+/** Every raw call the suite makes, counted by status. */
+const rawCalls = new RawCalls();
 
 let scanner: RunningService;
 let coordinator: RunningService;
@@ -67,49 +67,6 @@ function scannerClient(): ScannerServiceClient {
   return client;
 }
 
-const identity = (bytes: Buffer): Buffer => bytes;
-
-/** The code of a call that only the client's deadline ended: the service never answered. */
-const NO_ANSWER = -2;
-type RawOutcome = { readonly code: status | typeof NO_ANSWER; readonly details: string; readonly ms: number };
-
-/** A raw call: its status and how long it took. */
-function raw(client: Client, path: string, body: Buffer, stream: boolean, deadlineMs: number): Promise<RawOutcome> {
-  const started = performance.now();
-  const options = { deadline: new Date(Date.now() + deadlineMs) };
-  return new Promise((resolve) => {
-    const done = (code: status, details: string): void => {
-      const clientDeadline = code === status.DEADLINE_EXCEEDED && details.startsWith("Deadline exceeded after");
-      const name = clientDeadline ? "NO ANSWER (client deadline)" : statusName(code);
-      byStatus[name] = (byStatus[name] ?? 0) + 1;
-      calls++;
-      resolve({ code: clientDeadline ? NO_ANSWER : code, details, ms: performance.now() - started });
-    };
-    if (stream) {
-      const call = client.makeServerStreamRequest(path, identity, identity, body, new Metadata(), options);
-      call.on("data", () => call.cancel());
-      call.on("error", () => undefined);
-      call.on("status", ({ code, details }: StatusObject) => done(code, details));
-    } else {
-      client.makeUnaryRequest(path, identity, identity, body, new Metadata(), options, (error: ServiceError | null) =>
-        done(error ? error.code : status.OK, error?.details ?? ""),
-      );
-    }
-  });
-}
-
-/** A raw unary call's status and the fields its BadRequest names. */
-function rawWithViolations(client: Client, path: string, body: Buffer): Promise<{ code: status; fields: string[] }> {
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(path, identity, identity, body, new Metadata(), { deadline: new Date(Date.now() + 5000) }, (error: ServiceError | null) => {
-      calls++;
-      const name = statusName(error ? error.code : status.OK);
-      byStatus[name] = (byStatus[name] ?? 0) + 1;
-      resolve({ code: error ? error.code : status.OK, fields: error ? readStatusDetails(error).fieldViolations.map((violation) => violation.field) : [] });
-    });
-  });
-}
-
 /** A query of `count` unknown strategies, as field 2 of a request. */
 const unknownStrategies = (count: number): Uint8Array =>
   new BinaryWriter()
@@ -126,9 +83,6 @@ async function liveHeap(service: RunningService): Promise<number> {
 
 const tooBroad = (index: number): ScanQuery =>
   ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000, minPop: index / 1000 } });
-
-const outcomeText = (outcome: RawOutcome): string =>
-  `${outcome.code === NO_ANSWER ? "no answer (client deadline)" : statusName(outcome.code)} after ${round(outcome.ms)} ms`;
 
 beforeAll(async () => {
   scanner = await startScanner();
@@ -153,8 +107,8 @@ afterAll(() => {
     title: "7. Defects found: open ones reproduced, fixed ones guarded",
     load: "one request (or a few) per defect",
     faults: "the requests that trigger each defect (see the defect list)",
-    calls,
-    byStatus,
+    calls: rawCalls.count,
+    byStatus: rawCalls.byStatus,
     hungCalls: 0,
     lostWatcherUpdates: null,
     memory: [],
@@ -169,9 +123,9 @@ describe("defects found by the fault suites", () => {
   it("KD-3 (fixed): a coordinator Scan of 1,000 unknown strategies (1 KB) is answered INVALID_ARGUMENT, and its connection stays usable", async () => {
     const body = Buffer.concat([ScanRequest.encode(ScanRequest.fromPartial({ symbol: "IWM" })).finish(), unknownStrategies(1000)]);
     const client = coordinatorClient();
-    const outcome = await raw(client, CoordinatorServiceService.scan.path, body, false, 3000);
+    const outcome = await rawCalls.call(client, CoordinatorServiceService.scan.path, body, false, 3000);
     // The next call on the same connection, an empty GetMetrics.
-    const next = await raw(client, CoordinatorServiceService.getMetrics.path, Buffer.alloc(0), false, 5000);
+    const next = await rawCalls.call(client, CoordinatorServiceService.getMetrics.path, Buffer.alloc(0), false, 5000);
     figures["KD-3: a GetMetrics right after, on the same connection"] = outcomeText(next);
     criteria.push(
       criterion(
@@ -187,7 +141,7 @@ describe("defects found by the fault suites", () => {
 
   it("KD-3 (fixed): a scanner WatchSpreads of 1,000 unknown strategies is answered INVALID_ARGUMENT", async () => {
     const body = Buffer.concat([WatchSpreadsRequest.encode(WatchSpreadsRequest.fromPartial({ symbol: "IWM" })).finish(), unknownStrategies(1000)]);
-    const outcome = await raw(scannerClient(), ScannerServiceService.watchSpreads.path, body, true, 3000);
+    const outcome = await rawCalls.call(scannerClient(), ScannerServiceService.watchSpreads.path, body, true, 3000);
     criteria.push(
       criterion(
         `[KD-3] scanner WatchSpreads, 1,000 unknown strategies (${body.length} bytes): INVALID_ARGUMENT within 3 s`,
@@ -203,7 +157,7 @@ describe("defects found by the fault suites", () => {
       // Iron condors with wings up to $1,000: broader than the engine can bound, so the scanner
       // refuses the query after the coordinator fetched and sent the chain. A distinct min_pop
       // per call keeps each one out of the coordinator's cache.
-      raw(
+      rawCalls.call(
         target,
         CoordinatorServiceService.scan.path,
         Buffer.from(ScanRequest.encode(ScanRequest.fromPartial({ symbol: "SPY", query: tooBroad(index) })).finish()),
@@ -273,7 +227,7 @@ describe("defects found by the fault suites", () => {
         .bytes(packedEnums(1, Strategy.STRATEGY_BULL_PUT, count))
         .finish(),
     ]);
-    const outcome = await raw(coordinatorClient(), CoordinatorServiceService.submitScan.path, body, false, 10_000);
+    const outcome = await rawCalls.call(coordinatorClient(), CoordinatorServiceService.submitScan.path, body, false, 10_000);
     const growth = (await liveHeap(coordinator)) - before;
     const repeated = [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL, Strategy.STRATEGY_BULL_PUT];
     const job = await new Promise<Job | undefined>((resolve, reject) =>
@@ -318,10 +272,10 @@ describe("defects found by the fault suites", () => {
       ).finish(),
       chainField,
     ]);
-    const scanned = await rawWithViolations(scannerClient(), ScannerServiceService.scan.path, scanBody);
+    const scanned = await rawCalls.withViolations(scannerClient(), ScannerServiceService.scan.path, scanBody);
     // UpdateChainRequest: chain is field 1.
     const updateBody = Buffer.from(new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(chainBytes).finish());
-    const updated = await rawWithViolations(scannerClient(), ScannerServiceService.updateChain.path, updateBody);
+    const updated = await rawCalls.withViolations(scannerClient(), ScannerServiceService.updateChain.path, updateBody);
     for (const [name, answer] of [
       ["Scan", scanned],
       ["UpdateChain", updated],
@@ -342,20 +296,20 @@ describe("defects found by the fault suites", () => {
   it("KD-7 (fixed): a 4 MiB Scan of unknown strategies is refused without stalling other calls", async () => {
     const body = Buffer.concat([ScanRequest.encode(ScanRequest.fromPartial({ symbol: "IWM" })).finish(), unknownStrategies(MAX_REQUEST_BYTES - 64)]);
     const pinger = coordinatorClient();
-    await raw(pinger, CoordinatorServiceService.getMetrics.path, Buffer.alloc(0), false, 5000);
+    await rawCalls.call(pinger, CoordinatorServiceService.getMetrics.path, Buffer.alloc(0), false, 5000);
     const pinging = { on: true };
     let slowestPing = 0;
     // Another client's small calls, every 50 ms, while the big one is handled.
     const pings = (async () => {
       while (pinging.on) {
-        slowestPing = Math.max(slowestPing, (await raw(pinger, CoordinatorServiceService.getMetrics.path, Buffer.alloc(0), false, 30_000)).ms);
+        slowestPing = Math.max(slowestPing, (await rawCalls.call(pinger, CoordinatorServiceService.getMetrics.path, Buffer.alloc(0), false, 30_000)).ms);
         await sleep(50);
       }
     })();
     await sleep(200);
     // The coordinator's own measure of its event loop: the longest delay since the previous scrape.
     await prometheusValue(coordinator.adminPort, "nodejs_eventloop_lag_max_seconds");
-    const outcome = await raw(coordinatorClient(), CoordinatorServiceService.scan.path, body, false, 30_000);
+    const outcome = await rawCalls.call(coordinatorClient(), CoordinatorServiceService.scan.path, body, false, 30_000);
     await sleep(200);
     pinging.on = false;
     await pings;
@@ -378,7 +332,7 @@ describe("defects found by the fault suites", () => {
 
   it("KD-3 (fixed): a 4 MiB ListJobs of unknown states is answered INVALID_ARGUMENT, and the coordinator stays up", async () => {
     // Last, and on a coordinator of its own: it used to spend half a minute of both cores on it, then die.
-    const outcome = await raw(
+    const outcome = await rawCalls.call(
       doomedClient,
       CoordinatorServiceService.listJobs.path,
       Buffer.from(packedEnums(1, UNKNOWN_STRATEGY, MAX_REQUEST_BYTES - 16)),
