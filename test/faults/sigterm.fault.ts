@@ -13,7 +13,7 @@
 // at the scanner; most had not left the coordinator yet, still fetching and pricing their
 // chains, and the stopping scanner rightly refused them: "0 of 5 OK" said nothing about
 // graceful shutdown. The scans in flight at the scanner are now sent to it directly.)
-import { credentials, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { credentials, status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest, WatchSpreadsRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
@@ -23,12 +23,13 @@ import {
   WatchSpreadsRequest as ScannerWatchSpreadsRequest,
 } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
-import type { SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { assertCriteria } from "./support/assert-criteria.js";
 import { startClosedLoopLoad, type ClosedLoopLoad } from "./support/closed-loop-load.js";
 import { CallRecorder, countByStatus, round, type CallOutcome } from "./support/call-recorder.js";
 import { criterion, failuresText, mebibytes, recordResult, statusName } from "./support/fault-report.js";
+import { inFlightVerdict } from "./support/in-flight-verdict.js";
 import { CREDIT_QUERY, SYMBOLS } from "./support/queries.js";
+import { gaps, ReconnectingWatcher, startsWithSnapshot } from "./support/reconnecting-watcher.js";
 import {
   callsInFlight,
   CLIENT_CHANNEL_OPTIONS,
@@ -41,7 +42,6 @@ import {
   waitUntil,
   type RunningService,
 } from "./support/services.js";
-import type { LogLine } from "../support/echo-server.js";
 
 const SCAN_CLIENTS = 10;
 const COORDINATOR_WATCHERS = 10;
@@ -76,99 +76,6 @@ const SCANNER_ENV = { SHUTDOWN_GRACE_PERIOD: String(GRACE_S) };
 
 afterAll(killAll);
 
-/** One stream of a reconnecting watcher: what it received and how it ended. */
-interface Connection {
-  readonly openedAt: number;
-  readonly updates: SpreadsUpdate[];
-  ended?: { readonly code: status; readonly details: string; readonly at: number };
-}
-
-/** A watcher that reopens its stream RECONNECT_MS after it ends, as a client library would, until stopped. */
-class ReconnectingWatcher {
-  readonly connections: Connection[] = [];
-  private call: ClientReadableStream<{ update?: SpreadsUpdate | undefined }> | undefined;
-  private running = true;
-
-  constructor(private readonly open: () => ClientReadableStream<{ update?: SpreadsUpdate | undefined }>) {
-    this.connect();
-  }
-
-  private connect(): void {
-    if (!this.running) return;
-    const connection: Connection = { openedAt: performance.now(), updates: [] };
-    this.connections.push(connection);
-    const call = this.open();
-    this.call = call;
-    call.on("data", (message: { update?: SpreadsUpdate | undefined }) => {
-      if (message.update) connection.updates.push(message.update);
-    });
-    call.on("error", (error: ServiceError) => {
-      connection.ended = { code: error.code, details: error.details, at: performance.now() };
-      if (this.running) setTimeout(() => this.connect(), RECONNECT_MS);
-    });
-    call.on("end", () => {
-      connection.ended ??= { code: status.OK, details: "", at: performance.now() };
-    });
-  }
-
-  /** The connection open at `instant`, if any. */
-  connectionAt(instant: number): Connection | undefined {
-    return this.connections.find((connection) => connection.openedAt <= instant && (connection.ended === undefined || connection.ended.at >= instant));
-  }
-
-  /** Connections opened after `instant` that got at least one message. */
-  connectionsAfter(instant: number): Connection[] {
-    return this.connections.filter((connection) => connection.openedAt > instant && connection.updates.length > 0);
-  }
-
-  get current(): Connection | undefined {
-    return this.connections.at(-1);
-  }
-
-  stop(): void {
-    this.running = false;
-    this.call?.cancel();
-  }
-}
-
-/** Sequence numbers that are not 1, 2, 3, ... in a connection: updates it never saw. */
-const gaps = (connection: Connection): number => connection.updates.filter((update, index) => update.sequence !== BigInt(index + 1)).length;
-
-/** A log line's time, epoch ms (pino writes it as an ISO string here). */
-const logTime = (line: LogLine): number => Date.parse(String(line.time));
-
-/** What became of the calls sent to a service just before its signal, by its own log. */
-interface InFlightVerdict {
-  /** Calls the service had started when it logged "shutting down". */
-  readonly started: CallOutcome<unknown>[];
-  readonly notStarted: CallOutcome<unknown>[];
-  readonly text: string;
-  readonly passed: boolean;
-}
-
-function inFlightVerdict(service: RunningService, outcomes: CallOutcome<unknown>[]): InFlightVerdict {
-  const logs = service.process.logs;
-  const signalledAt = logTime(logs.find((line) => line.msg === "shutting down") ?? {});
-  const startedIds = new Set(
-    logs.filter((line) => line.msg === "call" && logTime(line) - Number(line.durationMs) < signalledAt).map((line) => String(line.requestId)),
-  );
-  const started = outcomes.filter((outcome) => outcome.requestId !== undefined && startedIds.has(outcome.requestId));
-  const notStarted = outcomes.filter((outcome) => !started.includes(outcome));
-  const ok = started.filter((outcome) => outcome.code === status.OK).length;
-  const refused = notStarted.filter((outcome) => outcome.code === status.OK || outcome.code === status.UNAVAILABLE).length;
-  return {
-    started,
-    notStarted,
-    text: `${started.length} of ${outcomes.length} started before the signal: ${ok} OK${started.length > ok ? ` (${countText(started)})` : ""}; ${notStarted.length} not: ${countText(notStarted) || "none"}`,
-    passed: started.length > 0 && ok === started.length && refused === notStarted.length,
-  };
-}
-
-const countText = (outcomes: readonly CallOutcome<unknown>[]): string =>
-  Object.entries(countByStatus(outcomes))
-    .map(([name, count]) => `${name} ${count}`)
-    .join(", ");
-
 /**
  * Waits (five seconds at most) until `service` has at least IN_FLIGHT Scan calls in flight and,
  * when `openHere` sends every Scan it gets, as many as `openHere` has open: then it has started
@@ -190,9 +97,6 @@ async function untilStarted(service: RunningService, openHere?: CallRecorder): P
     () => false,
   );
 }
-
-/** A connection's first message must be a full snapshot: initial, sequence 1. */
-const startsWithSnapshot = (connection: Connection): boolean => connection.updates[0]?.initial === true && connection.updates[0].sequence === 1n;
 
 describe("SIGTERM to each service under load", () => {
   it("finishes or fails retryably what is in flight, ends watches UNAVAILABLE, and lets reconnecting clients carry on from a snapshot", async () => {
@@ -224,8 +128,9 @@ describe("SIGTERM to each service under load", () => {
     try {
       for (let index = 0; index < COORDINATOR_WATCHERS; index++) {
         coordinatorWatchers.push(
-          new ReconnectingWatcher(() =>
-            watchClient.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 })),
+          new ReconnectingWatcher(
+            () => watchClient.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 })),
+            RECONNECT_MS,
           ),
         );
       }
@@ -237,8 +142,9 @@ describe("SIGTERM to each service under load", () => {
       );
       for (let index = 0; index < SCANNER_WATCHERS; index++) {
         scannerWatchers.push(
-          new ReconnectingWatcher(() =>
-            scannerWatchClient.watchSpreads(ScannerWatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 })),
+          new ReconnectingWatcher(
+            () => scannerWatchClient.watchSpreads(ScannerWatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: CREDIT_QUERY, minIntervalMs: 1 })),
+            RECONNECT_MS,
           ),
         );
       }
