@@ -32,7 +32,7 @@ export const LOGGING_ENV: Readonly<Record<string, string>> = { LOG_LEVEL: "info"
 /** What a page lists as on, for a benchmark of a gRPC service with every layer on. */
 export const SERVICE_LAYERS: readonly string[] = [
   "logging at info: one JSON line per call, written in batches to a file (as a service's standard output would be)",
-  "the call identifier and the call observer: a request id per call, echoed to the caller; the call's log line; Prometheus metrics",
+  "the call observer, which identifies each call: a request id per call, echoed to the caller; the call's log line; Prometheus metrics",
   `call limits, per client and global, at ${GENEROUS.toLocaleString("en-US")} calls a second (bursts as large) and ${GENEROUS.toLocaleString("en-US")} streams per client: on, and never reached`,
   "API keys off; plaintext",
   "tolerant request decoding and the handler adapter (time limit, cancellation, error mapping)",

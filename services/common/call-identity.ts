@@ -1,11 +1,11 @@
-// Which call this is and who makes it, decided once per call by the server, by the first
-// interceptor, and handed on as a typed value tied to the call: the API key check, the call
+// Which call this is and who makes it, decided once per call by the server, in the first
+// interceptor (the call observer), and handed on as a typed value tied to the call: the API key check, the call
 // limits and the handler adapter read it from here, never from a header. A caller shapes it
 // only through what this interceptor checks: the key it presents (a client only when the key
 // is one of the configured ones) and the address it connects from; its own x-request-id is
 // kept for correlation and decides nothing.
 import { randomUUID } from "node:crypto";
-import { ServerInterceptingCall, type Metadata, type ServerInterceptor } from "@grpc/grpc-js";
+import type { Metadata } from "@grpc/grpc-js";
 import type { ApiClient, ApiKeys } from "./auth/api-keys.js";
 
 /** Metadata key of the request id: taken from the caller when sane, else generated, and echoed back. */
@@ -77,28 +77,16 @@ function callerOf(metadata: Metadata, peer: string, keys: ApiKeys | undefined): 
   return client ? { kind: "client", client } : { kind: "peer", host, key: "unknown" };
 }
 
-export interface CallIdentifierOptions {
-  /** The API keys when they are on; absent: every caller is its address. */
-  readonly keys?: ApiKeys | undefined;
-}
-
 /**
- * The interceptor that identifies every call; it must come first in the chain so that all
- * after it find the identity. It refuses nothing: refusing is for the interceptors after it.
+ * Identifies a call from its metadata and its peer, and ties the identity to the metadata
+ * object for every piece after it. It refuses nothing: refusing is for the interceptors after
+ * the first, which calls this before it passes the metadata on.
  */
-export function createCallIdentifier({ keys }: CallIdentifierOptions): ServerInterceptor {
-  return (_descriptor, call) =>
-    new ServerInterceptingCall(call, {
-      start: (next) => {
-        next({
-          onReceiveMetadata: (metadata, passOn) => {
-            const given = metadata.get(REQUEST_ID_KEY)[0];
-            const requestIdFromCaller = typeof given === "string" && SANE_REQUEST_ID.test(given);
-            const requestId = requestIdFromCaller ? given : randomUUID();
-            identities.set(metadata, { requestId, requestIdFromCaller, caller: callerOf(metadata, call.getPeer(), keys) });
-            passOn(metadata);
-          },
-        });
-      },
-    });
+export function identifyCall(metadata: Metadata, peer: string, keys: ApiKeys | undefined): CallIdentity {
+  const given = metadata.get(REQUEST_ID_KEY)[0];
+  const requestIdFromCaller = typeof given === "string" && SANE_REQUEST_ID.test(given);
+  const requestId = requestIdFromCaller ? given : randomUUID();
+  const identity = { requestId, requestIdFromCaller, caller: callerOf(metadata, peer, keys) };
+  identities.set(metadata, identity);
+  return identity;
 }

@@ -1,6 +1,7 @@
 import { Metadata, ServerInterceptingCall, status as GrpcStatus, type ServerInterceptor } from "@grpc/grpc-js";
 import type { Registry } from "prom-client";
-import { identityOf, REQUEST_ID_KEY } from "./call-identity.js";
+import type { ApiKeys } from "./auth/api-keys.js";
+import { identifyCall, REQUEST_ID_KEY } from "./call-identity.js";
 import { CallMetrics } from "./call-metrics.js";
 import type { Logger } from "./logger.js";
 
@@ -14,16 +15,18 @@ export interface CallObserverOptions {
   readonly registry: Registry;
   /** Services whose calls are logged at debug level only (health probes, reflection). */
   readonly quietServices: ReadonlySet<string>;
+  /** The API keys when they are on; absent: every caller is its address. */
+  readonly keys?: ApiKeys | undefined;
 }
 
 /**
- * A server interceptor that sees every call, ours, health and reflection alike: it echoes
- * the call's request id (decided by the call identifier, which runs before it) in the
- * response headers, or in the trailers of an answer that has none, and when the call ends
+ * The first server interceptor, which sees every call, ours, health and reflection alike:
+ * it identifies the call (call-identity.ts) before any other piece sees its metadata, echoes
+ * the call's request id in the response headers, or in the trailers of an answer that has none, and when the call ends
  * writes one log line (method, status, duration, peer, request id) and the Prometheus call
  * metrics.
  */
-export function createCallObserver({ logger, registry, quietServices }: CallObserverOptions): ServerInterceptor {
+export function createCallObserver({ logger, registry, quietServices, keys }: CallObserverOptions): ServerInterceptor {
   const metrics = new CallMetrics(registry);
 
   // A call's line holds only the fields set below, none of which a credential could be under:
@@ -66,9 +69,11 @@ export function createCallObserver({ logger, registry, quietServices }: CallObse
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, passOn) => {
-            const identity = identityOf(metadata);
-            requestId = identity?.requestId;
-            callerSentId = identity?.requestIdFromCaller ?? false;
+            // Identified here rather than by an interceptor of its own: a layer of interception
+            // costs every call more than the identification does.
+            const identity = identifyCall(metadata, call.getPeer(), keys);
+            requestId = identity.requestId;
+            callerSentId = identity.requestIdFromCaller;
             passOn(metadata);
           },
           onCancel: () => finish(GrpcStatus.CANCELLED, "cancelled by the caller or its deadline"),

@@ -3,7 +3,6 @@ import { HealthImplementation } from "grpc-health-check";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.js";
 import { createAuthInterceptor } from "./auth/auth-interceptor.js";
-import { createCallIdentifier } from "./call-identity.js";
 import { createCallLimiter, limitsAreOff, type CallLimits } from "./call-limits.js";
 import { createCallObserver } from "./call-observer.js";
 import { serverCredentials, type ServerTls } from "./tls.js";
@@ -54,8 +53,8 @@ export class GrpcServer {
       "grpc.http2.min_ping_interval_without_data_ms": 10_000,
       // In the order a call's metadata passes them.
       interceptors: [
-        createCallIdentifier({ keys: options.auth?.keys }),
         createCallObserver({
+          keys: options.auth?.keys,
           logger: options.logger,
           registry: options.registry,
           quietServices: new Set([HEALTH_SERVICE, ...REFLECTION_SERVICES]),

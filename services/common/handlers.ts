@@ -18,7 +18,7 @@ import { UndecodableRequest } from "./undecodable-request.js";
 
 /**
  * What a handler knows about its call besides the request: only what the server decided
- * (the call identifier's request id and caller), never the caller's raw metadata.
+ * (the call's identity: request id and caller), never the caller's raw metadata.
  */
 export interface CallContext {
   readonly requestId: string;

@@ -1,7 +1,7 @@
 // The server's gate: every call but the open ones (health and reflection, unless configured
 // otherwise) must come from a known API key's client; a call the key's scopes do not cover is
-// refused. The call identifier has already looked the key up; this only enforces. It runs
-// after the call observer, so a refused call is logged and counted like any other.
+// refused. The call observer has already identified the call and looked the key up; this only
+// enforces. It runs after the observer, so a refused call is logged and counted like any other.
 import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 import { identityOf, type Caller } from "../call-identity.js";
 import { internal, permissionDenied, unauthenticated, type RpcError } from "../errors.js";
