@@ -1,15 +1,14 @@
 // Limits on what one client may ask of a service: calls per second (a token bucket per
 // client, and one for everyone) and server streams open at once. A client is who the call
-// identifier says: its API key's client when keys are on, else the host it connects from;
+// observer identifies: its API key's client when keys are on, else the host it connects from;
 // no header a caller writes moves a call to another client's allowance. Past a limit:
 // RESOURCE_EXHAUSTED with RetryInfo. Runs after the API key check, so a refused key spends
 // nothing.
-import { ServerInterceptingCall, type ServerInterceptor } from "@grpc/grpc-js";
 import { LRUCache } from "lru-cache";
-import { callerName, identityOf } from "./call-identity.js";
-import { internal, resourceExhausted, type RpcError } from "./errors.js";
+import type { AdmissionCheck } from "./call-admission.js";
+import { callerName } from "./call-identity.js";
+import { resourceExhausted, type RpcError } from "./errors.js";
 import { TokenBucket } from "./rate/token-bucket.js";
-import { rpcErrorToStatus } from "./status-details.js";
 
 export interface CallLimits {
   /** Calls per second each client may make; 0: no limit. */
@@ -23,7 +22,7 @@ export interface CallLimits {
   readonly maxStreamsPerClient: number;
 }
 
-export interface CallLimiterOptions extends CallLimits {
+export interface LimitCheckOptions extends CallLimits {
   /** Services exempt from the limits (health, reflection). */
   readonly exemptServices: ReadonlySet<string>;
   readonly now?: () => number;
@@ -36,7 +35,8 @@ export function limitsAreOff(limits: CallLimits): boolean {
   return limits.perClientRate === 0 && limits.globalRate === 0 && limits.maxStreamsPerClient === 0;
 }
 
-export function createCallLimiter(options: CallLimiterOptions): ServerInterceptor {
+/** The call limits, run by the call observer after the API key check. */
+export function createLimitCheck(options: LimitCheckOptions): AdmissionCheck {
   const now = options.now ?? (() => performance.now());
   const buckets = new LRUCache<string, TokenBucket>({ max: MAX_CLIENTS });
   const global = options.globalRate > 0 ? new TokenBucket(options.globalRate, Math.max(1, options.globalBurst), now) : undefined;
@@ -48,60 +48,34 @@ export function createCallLimiter(options: CallLimiterOptions): ServerIntercepto
     return delay > 0 ? resourceExhausted(`${who} past its limit of ${bucket.rate} calls a second; retry shortly`, Math.ceil(delay)) : undefined;
   };
 
-  return (descriptor, call) => {
-    const [, service = ""] = descriptor.path.split("/");
-    if (options.exemptServices.has(service)) return new ServerInterceptingCall(call);
-    let streamOf: string | undefined;
-    const release = (): void => {
-      if (streamOf === undefined) return;
-      const open = (openStreams.get(streamOf) ?? 1) - 1;
-      if (open <= 0) openStreams.delete(streamOf);
-      else openStreams.set(streamOf, open);
-      streamOf = undefined;
+  return (call, identity) => {
+    if (options.exemptServices.has(call.service)) return undefined;
+    const client = callerName(identity.caller);
+    if (options.perClientRate > 0) {
+      let bucket = buckets.get(client);
+      if (!bucket) {
+        bucket = new TokenBucket(options.perClientRate, Math.max(1, options.perClientBurst), now);
+        buckets.set(client, bucket);
+      }
+      const refusal = take(bucket, client);
+      if (refusal) return { refusal };
+    }
+    if (global) {
+      const refusal = take(global, "this service is");
+      if (refusal) return { refusal };
+    }
+    if (!call.responseStream || options.maxStreamsPerClient === 0) return undefined;
+    const open = openStreams.get(client) ?? 0;
+    if (open >= options.maxStreamsPerClient) {
+      return { refusal: resourceExhausted(`${client} already holds ${open} streams, the most allowed; close one first`, 1000) };
+    }
+    openStreams.set(client, open + 1);
+    return {
+      release: () => {
+        const left = (openStreams.get(client) ?? 1) - 1;
+        if (left <= 0) openStreams.delete(client);
+        else openStreams.set(client, left);
+      },
     };
-    return new ServerInterceptingCall(call, {
-      start: (next) => {
-        next({
-          onReceiveMetadata: (metadata, passOn) => {
-            const identity = identityOf(metadata);
-            if (!identity) {
-              // Nobody decided who is calling: refuse rather than let the call go unlimited.
-              call.sendStatus(rpcErrorToStatus(internal("the call was not identified; refusing it")));
-              return;
-            }
-            const client = callerName(identity.caller);
-            let refusal: RpcError | undefined;
-            if (options.perClientRate > 0) {
-              let bucket = buckets.get(client);
-              if (!bucket) {
-                bucket = new TokenBucket(options.perClientRate, Math.max(1, options.perClientBurst), now);
-                buckets.set(client, bucket);
-              }
-              refusal = take(bucket, client);
-            }
-            if (!refusal && global) refusal = take(global, "this service is");
-            if (!refusal && descriptor.responseStream && options.maxStreamsPerClient > 0) {
-              const open = openStreams.get(client) ?? 0;
-              if (open >= options.maxStreamsPerClient) {
-                refusal = resourceExhausted(`${client} already holds ${open} streams, the most allowed; close one first`, 1000);
-              } else {
-                openStreams.set(client, open + 1);
-                streamOf = client;
-              }
-            }
-            if (refusal) {
-              call.sendStatus(rpcErrorToStatus(refusal));
-              return;
-            }
-            passOn(metadata);
-          },
-          onCancel: release,
-        });
-      },
-      sendStatus: (status, next) => {
-        release();
-        next(status);
-      },
-    });
   };
 }

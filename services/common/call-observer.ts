@@ -1,9 +1,11 @@
-import { Metadata, ServerInterceptingCall, status as GrpcStatus, type ServerInterceptor } from "@grpc/grpc-js";
+import { Metadata, ServerInterceptingCall, status as GrpcStatus, type ServerInterceptor, type StatusObject } from "@grpc/grpc-js";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.js";
+import type { AdmissionCheck } from "./call-admission.js";
 import { identifyCall, REQUEST_ID_KEY } from "./call-identity.js";
 import { CallMetrics } from "./call-metrics.js";
 import type { Logger } from "./logger.js";
+import { rpcErrorToStatus } from "./status-details.js";
 
 export { REQUEST_ID_KEY } from "./call-identity.js";
 
@@ -17,16 +19,19 @@ export interface CallObserverOptions {
   readonly quietServices: ReadonlySet<string>;
   /** The API keys when they are on; absent: every caller is its address. */
   readonly keys?: ApiKeys | undefined;
+  /** What decides, in order, whether an identified call may go on (the key check, the limits). */
+  readonly admission?: readonly AdmissionCheck[];
 }
 
 /**
  * The first server interceptor, which sees every call, ours, health and reflection alike:
- * it identifies the call (call-identity.ts) before any other piece sees its metadata, echoes
+ * it identifies the call (call-identity.ts) before any other piece sees its metadata, runs
+ * the admission checks (call-admission.ts) and answers a refused call itself, echoes
  * the call's request id in the response headers, or in the trailers of an answer that has none, and when the call ends
  * writes one log line (method, status, duration, peer, request id) and the Prometheus call
  * metrics.
  */
-export function createCallObserver({ logger, registry, quietServices, keys }: CallObserverOptions): ServerInterceptor {
+export function createCallObserver({ logger, registry, quietServices, keys, admission = [] }: CallObserverOptions): ServerInterceptor {
   const metrics = new CallMetrics(registry);
 
   // A call's line holds only the fields set below, none of which a credential could be under:
@@ -46,9 +51,12 @@ export function createCallObserver({ logger, registry, quietServices, keys }: Ca
     let finished = false;
     calls.started++;
 
+    // What an admitted call holds until it ends (a stream counted against its client).
+    let releases: (() => void)[] | undefined;
     const finish = (code: GrpcStatus, details: string | undefined): void => {
       if (finished) return;
       finished = true;
+      if (releases) for (const release of releases) release();
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       calls.finished(GrpcStatus[code], seconds);
       const line = {
@@ -64,6 +72,18 @@ export function createCallObserver({ logger, registry, quietServices, keys }: Ca
       else callLog.info(line, "call");
     };
 
+    /** Ends the call's line and metrics; the status as sent, with the request id where it belongs. */
+    const withRequestId = <Status extends Pick<StatusObject, "code" | "details"> & { metadata?: Metadata | null }>(status: Status): Status => {
+      finish(status.code, status.details);
+      // In the trailers when the headers did not carry it: an answer without headers (a call
+      // refused or failed before any) is trailers only, and a failure always names its id.
+      const echoedInHeaders = headersSent && callerSentId;
+      if (requestId === undefined || echoedInHeaders || !(callerSentId || status.code !== GrpcStatus.OK)) return status;
+      const metadata = status.metadata ?? new Metadata();
+      metadata.set(REQUEST_ID_KEY, requestId);
+      return { ...status, metadata };
+    };
+
     // Plain objects rather than grpc-js's builders: a builder is one more object per call.
     return new ServerInterceptingCall(call, {
       start: (next) =>
@@ -74,6 +94,16 @@ export function createCallObserver({ logger, registry, quietServices, keys }: Ca
             const identity = identifyCall(metadata, call.getPeer(), keys);
             requestId = identity.requestId;
             callerSentId = identity.requestIdFromCaller;
+            const admitted = { path: descriptor.path, service: calls.labels.grpc_service, responseStream: descriptor.responseStream };
+            for (const check of admission) {
+              const verdict = check(admitted, identity);
+              if (!verdict) continue;
+              if ("refusal" in verdict) {
+                call.sendStatus(withRequestId(rpcErrorToStatus(verdict.refusal)));
+                return;
+              }
+              if (verdict.release) (releases ??= []).push(verdict.release);
+            }
             passOn(metadata);
           },
           onCancel: () => finish(GrpcStatus.CANCELLED, "cancelled by the caller or its deadline"),
@@ -83,19 +113,7 @@ export function createCallObserver({ logger, registry, quietServices, keys }: Ca
         if (callerSentId && requestId !== undefined) metadata.set(REQUEST_ID_KEY, requestId);
         next(metadata);
       },
-      sendStatus: (status, next) => {
-        finish(status.code, status.details);
-        // In the trailers when the headers did not carry it: an answer without headers (a call
-        // refused or failed before any) is trailers only, and a failure always names its id.
-        const echoedInHeaders = headersSent && callerSentId;
-        if (requestId === undefined || echoedInHeaders || !(callerSentId || status.code !== GrpcStatus.OK)) {
-          next(status);
-          return;
-        }
-        const metadata = status.metadata ?? new Metadata();
-        metadata.set(REQUEST_ID_KEY, requestId);
-        next({ ...status, metadata });
-      },
+      sendStatus: (status, next) => next(withRequestId(status)),
     });
   };
 }

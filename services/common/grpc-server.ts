@@ -2,8 +2,8 @@ import { Server, type ServiceDefinition, type UntypedServiceImplementation } fro
 import { HealthImplementation } from "grpc-health-check";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.js";
-import { createAuthInterceptor } from "./auth/auth-interceptor.js";
-import { createCallLimiter, limitsAreOff, type CallLimits } from "./call-limits.js";
+import { createKeyCheck } from "./auth/key-check.js";
+import { createLimitCheck, limitsAreOff, type CallLimits } from "./call-limits.js";
 import { createCallObserver } from "./call-observer.js";
 import { serverCredentials, type ServerTls } from "./tls.js";
 import { tolerantDefinition } from "./undecodable-request.js";
@@ -58,18 +58,21 @@ export class GrpcServer {
           logger: options.logger,
           registry: options.registry,
           quietServices: new Set([HEALTH_SERVICE, ...REFLECTION_SERVICES]),
+          // In this order: a refused key spends none of the limits.
+          admission: [
+            ...(options.auth
+              ? [
+                  createKeyCheck({
+                    openServices: new Set(options.auth.openHealth ? [HEALTH_SERVICE, ...REFLECTION_SERVICES] : []),
+                    adminMethods: this.adminMethods,
+                  }),
+                ]
+              : []),
+            ...(options.limits && !limitsAreOff(options.limits)
+              ? [createLimitCheck({ ...options.limits, exemptServices: new Set([HEALTH_SERVICE, ...REFLECTION_SERVICES]) })]
+              : []),
+          ],
         }),
-        ...(options.auth
-          ? [
-              createAuthInterceptor({
-                openServices: new Set(options.auth.openHealth ? [HEALTH_SERVICE, ...REFLECTION_SERVICES] : []),
-                adminMethods: this.adminMethods,
-              }),
-            ]
-          : []),
-        ...(options.limits && !limitsAreOff(options.limits)
-          ? [createCallLimiter({ ...options.limits, exemptServices: new Set([HEALTH_SERVICE, ...REFLECTION_SERVICES]) })]
-          : []),
       ],
     });
     this.health.addToServer(this.server);
