@@ -76,8 +76,10 @@ class HandlerContext implements CallContext {
     private readonly method: string,
     /** Starts listening for the caller's cancel: only a handler that holds the signal needs to hear of it. */
     private readonly watchCancel: () => void,
-    /** Epoch milliseconds: the caller's deadline and the server's own time limit's end. */
-    private readonly deadlines: { readonly caller: number; readonly server: number },
+    /** The call, for the caller's deadline, read only when a handler asks for the deadline. */
+    private readonly call: ServerCall,
+    /** When the server's own time limit ends, epoch milliseconds; Infinity without one. */
+    private readonly timeLimitEndsAt: number,
   ) {}
 
   get scopes(): ReadonlySet<Scope> {
@@ -85,7 +87,7 @@ class HandlerContext implements CallContext {
   }
 
   get deadline(): number {
-    return Math.min(this.deadlines.caller, this.deadlines.server);
+    return Math.min(deadlineOf(this.call), this.timeLimitEndsAt);
   }
 
   get signal(): AbortSignal {
@@ -149,8 +151,8 @@ function openScope(
     if (call.cancelled) onCancelled();
     else call.on("cancelled", onCancelled);
   };
-  const deadlines = { caller: deadlineOf(call), server: limit ? Date.now() + limit.ms : Number.POSITIVE_INFINITY };
-  const context = new HandlerContext(identity.requestId, identity.caller, options.logger, method, watchCancel, deadlines);
+  const timeLimitEndsAt = limit ? Date.now() + limit.ms : Number.POSITIVE_INFINITY;
+  const context = new HandlerContext(identity.requestId, identity.caller, options.logger, method, watchCancel, call, timeLimitEndsAt);
   const abort = (reason: RpcError): void => {
     context.abort(reason);
     onAbort?.(reason);
