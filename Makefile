@@ -20,6 +20,8 @@ PY_STAMP   := $(VENV)/.installed
 # Benchmark-only Go tools (ghz) live in their own module, so `make test` never builds them.
 BENCH_BIN  := $(CURDIR)/$(TOOLS)/bench-bin
 BENCH_STAMP := $(TOOLS)/bench-bin/.installed
+# redis-server and nats-server (Debian packages): the cluster and its tests run on them.
+SERVERS_STAMP := $(TOOLS)/.servers-installed
 
 # buf breaking compares the contracts with this state; empty: their previous state in git
 # history (see scripts/buf-breaking.sh). Override to compare with another, e.g. .git\#branch=main.
@@ -41,7 +43,7 @@ help:
 	@echo "make clean      remove build output and installed tools"
 
 # ---- setup: everything comes from the project's own pinned files -------------------------
-setup: $(NODE_STAMP) $(GO_STAMP) $(PY_STAMP)
+setup: $(NODE_STAMP) $(GO_STAMP) $(PY_STAMP) $(SERVERS_STAMP)
 
 node: $(NODE_BIN)
 
@@ -58,6 +60,10 @@ $(NODE_STAMP): $(NODE_BIN) package.json package-lock.json
 $(GO_STAMP): tools/go.mod tools/go.sum
 	cd tools && GOBIN="$(GOBIN_DIR)" go install tool
 	@touch $@
+
+$(SERVERS_STAMP): scripts/install-servers.sh
+	scripts/install-servers.sh
+	@mkdir -p $(TOOLS) && touch $@
 
 $(PY_STAMP): tools/requirements.txt
 	python3 -m venv $(VENV)

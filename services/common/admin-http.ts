@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import type { DependencyHealth } from "./dependency-health.js";
 import type { Logger } from "./logger.js";
 
 export interface AdminHttpOptions {
@@ -10,10 +11,13 @@ export interface AdminHttpOptions {
   readonly isReady: () => boolean;
   /** The service's own metrics in the original design's JSON shape, served at /metrics.json. */
   readonly metricsJson?: () => unknown;
+  /** Shared servers that may be down: /readyz stays 200 (degraded, not failed) and names them. */
+  readonly dependencies?: DependencyHealth;
 }
 
 /**
- * The admin HTTP listener: /healthz (the process is alive), /readyz (it can serve),
+ * The admin HTTP listener: /healthz (the process is alive), /readyz (it can serve; the
+ * body names the shared servers that are down, if any: the service is degraded then),
  * /metrics (Prometheus text) and, when the service has one, /metrics.json.
  */
 export class AdminHttpServer {
@@ -43,7 +47,7 @@ export class AdminHttpServer {
       case "/healthz":
         return { status: 200, contentType: text, body: "ok\n" };
       case "/readyz":
-        return this.options.isReady() ? { status: 200, contentType: text, body: "ready\n" } : { status: 503, contentType: text, body: "not ready\n" };
+        return this.options.isReady() ? { status: 200, contentType: text, body: this.readyBody() } : { status: 503, contentType: text, body: "not ready\n" };
       case "/metrics":
         return { status: 200, contentType: this.options.registry.contentType, body: await this.options.registry.metrics() };
       case "/metrics.json":
@@ -53,6 +57,13 @@ export class AdminHttpServer {
         break;
     }
     return { status: 404, contentType: text, body: "not found\n" };
+  }
+
+  private readyBody(): string {
+    const outages = this.options.dependencies?.degraded() ?? [];
+    if (outages.length === 0) return "ready\n";
+    const lines = outages.map((outage) => `  ${outage.dependency} down since ${new Date(outage.since).toISOString()}: ${outage.reason}`);
+    return `ready, degraded:\n${lines.join("\n")}\n`;
   }
 
   /** Resolves to the bound port. */

@@ -1,12 +1,15 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import type { CommonSettings } from "./config.js";
 import { GrpcServer } from "./grpc-server.js";
+import { DependencyHealth } from "./dependency-health.js";
 import { createLogger, type Logger } from "./logger.js";
 
 export interface ServiceBase {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly grpc: GrpcServer;
+  /** The shared servers (Redis, NATS) the service can do without, and which of them are down. */
+  readonly dependencies: DependencyHealth;
 }
 
 /** The parts every service starts from: its logger, its metrics registry and its gRPC server. */
@@ -31,5 +34,5 @@ export function createServiceBase(
   });
   if (settings.tls) logger.info({ mutual: settings.tls.clientCa !== undefined }, "gRPC over TLS");
   if (settings.auth) logger.info({ clients: settings.auth.keys.size, openHealth: settings.auth.openHealth }, "API keys required");
-  return { logger, registry, grpc };
+  return { logger, registry, grpc, dependencies: new DependencyHealth(registry, logger) };
 }

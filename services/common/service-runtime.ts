@@ -1,5 +1,6 @@
 import type { Registry } from "prom-client";
 import { AdminHttpServer } from "./admin-http.js";
+import type { DependencyHealth } from "./dependency-health.js";
 import type { GrpcServer } from "./grpc-server.js";
 import type { Logger } from "./logger.js";
 
@@ -14,6 +15,7 @@ export interface ServiceRuntimeOptions {
   readonly logger: Logger;
   readonly grpc: GrpcServer;
   readonly registry: Registry;
+  readonly dependencies?: DependencyHealth;
   readonly listen: ListenSettings;
   /** How long calls in flight may run on after a shutdown begins, milliseconds. */
   readonly shutdownGraceMs: number;
@@ -52,6 +54,7 @@ export class ServiceRuntime {
       logger: options.logger,
       registry: options.registry,
       isReady: () => this.serving && (options.isReady?.() ?? true),
+      ...(options.dependencies ? { dependencies: options.dependencies } : {}),
       ...(options.metricsJson ? { metricsJson: options.metricsJson } : {}),
     });
   }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The shared servers a cluster runs on and its tests start as child processes: Redis and NATS,
+# from Debian's packages. Installs the missing ones with apt-get when running as root; otherwise
+# says which command to run. Nothing is started here: neither package's system service is used.
+set -euo pipefail
+missing=()
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/sbin/nats-server ] || missing+=(nats-server)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "install-servers: ${missing[*]} missing; install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may have no package lists yet; a failed update still lets a cached list install.
+apt-get update -q >/dev/null || true
+# policy-rc.d 101: the packages' services are not started (tests start their own servers). A
+# machine's own policy file is left as it is.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+echo "installed ${missing[*]}"
