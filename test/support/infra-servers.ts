@@ -80,8 +80,8 @@ async function startServer(recipe: ServerRecipe, port?: number): Promise<InfraSe
           resolve();
         }
       };
-      started.stdout?.on("data", onData);
-      started.stderr?.on("data", onData);
+      started.stdout.on("data", onData);
+      started.stderr.on("data", onData);
       started.once("error", (error) => {
         clearTimeout(timer);
         reject(error);
