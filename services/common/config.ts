@@ -54,6 +54,18 @@ function secretVariable<T>(mustBe: string, fallback: T, parse: (raw: string) => 
     });
 }
 
+const HOST_PORT = /^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/;
+
+/**
+ * A gRPC target with a port: host:port, a `dns:` name (resolved to every replica behind it),
+ * or an `ipv4:`/`ipv6:` list of replicas separated by commas.
+ */
+function isGrpcTarget(raw: string): boolean {
+  const list = /^(ipv4|ipv6):(.+)$/.exec(raw);
+  if (list?.[2] !== undefined) return list[2].split(",").every((entry) => HOST_PORT.test(entry));
+  return HOST_PORT.test(raw.replace(/^dns:(\/\/[^/]*\/)?/, "").replace(/^[a-z]+:\/\/\/?/, ""));
+}
+
 /** Builders for the kinds of values spreadscan reads from its environment. */
 export const env = {
   /** A duration, in seconds when bare ("30", "2.5") or with a unit ("500ms", "30s", "5m", "1h"); yields milliseconds. */
@@ -108,6 +120,23 @@ export const env = {
   /** A host name or IP address to bind or connect to. */
   host(fallback: string) {
     return variable("a host name or IP address", fallback, (raw) => (/^[A-Za-z0-9.\-:[\]]+$/.test(raw) ? raw : undefined));
+  },
+
+  /**
+   * The URL of a shared server, or several separated by commas (a cluster's seeds), each with
+   * one of `schemes`; absent: the service runs without it. Secret: a URL may carry a password.
+   */
+  serverUrl(schemes: readonly string[]) {
+    const mustBe = `${schemes.map((scheme) => `${scheme}://host:port`).join(" or ")} (several separated by commas)`;
+    return secretVariable(mustBe, undefined as string | undefined, (raw) => {
+      const urls = raw.split(",").map((part) => part.trim());
+      const valid = urls.every((url) => {
+        if (!URL.canParse(url)) return false;
+        const parsed = new URL(url);
+        return schemes.includes(parsed.protocol.replace(/:$/, "")) && parsed.hostname !== "";
+      });
+      return valid ? urls.join(",") : undefined;
+    });
   },
 
   /** API keys written inline, `client:key:scope+scope` separated by commas. */
@@ -187,7 +216,8 @@ export const env = {
 
   /** A gRPC target such as "127.0.0.1:50051", "localhost:50051" or "dns:///scanner:50051". */
   address(fallback: string) {
-    return variable('an address like "127.0.0.1:50051"', fallback, (raw) => (/^([a-z]+:\/\/\/?)?[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw) ? raw : undefined));
+    const mustBe = 'a gRPC target like "127.0.0.1:50051", "dns:///scanner.internal:50051" or "ipv4:127.0.0.1:50051,127.0.0.1:50061"';
+    return variable(mustBe, fallback, (raw) => (isGrpcTarget(raw) ? raw : undefined));
   },
 };
 
@@ -200,6 +230,8 @@ export const commonVariables = {
   SHUTDOWN_GRACE_PERIOD: env.duration(10, { allowZero: true }),
   GRPC_KEEPALIVE_TIME: env.duration(30),
   GRPC_KEEPALIVE_TIMEOUT: env.duration(10),
+  // 0: connections live as long as their clients keep them.
+  GRPC_MAX_CONNECTION_AGE: env.duration(0, { allowZero: true }),
   AUTH: env.oneOf(["off", "api-key"], "off"),
   API_KEYS: env.apiKeys(),
   API_KEYS_FILE: env.apiKeysFile(),
@@ -234,6 +266,11 @@ export interface CommonSettings {
   readonly shutdownGraceMs: number;
   readonly keepaliveTimeMs: number;
   readonly keepaliveTimeoutMs: number;
+  /**
+   * How long a client connection may live before the server asks it to go (GOAWAY) and the
+   * client connects afresh, resolving the service's name again, milliseconds; 0: forever.
+   */
+  readonly maxConnectionAgeMs: number;
   /** Who may call, when AUTH=api-key; absent when anyone may. */
   readonly auth?: {
     readonly keys: ApiKeys;
@@ -289,6 +326,7 @@ export function commonSettings(values: z.infer<z.ZodObject<typeof commonVariable
     shutdownGraceMs: values.SHUTDOWN_GRACE_PERIOD,
     keepaliveTimeMs: values.GRPC_KEEPALIVE_TIME,
     keepaliveTimeoutMs: values.GRPC_KEEPALIVE_TIMEOUT,
+    maxConnectionAgeMs: values.GRPC_MAX_CONNECTION_AGE,
   };
 }
 

@@ -22,6 +22,8 @@ export interface GrpcServerOptions {
   readonly keepaliveTimeMs: number;
   /** How long a keepalive ping may go unanswered before the connection is closed, milliseconds. */
   readonly keepaliveTimeoutMs: number;
+  /** GRPC_MAX_CONNECTION_AGE: a connection older than this is sent GOAWAY, milliseconds; 0: never. */
+  readonly maxConnectionAgeMs?: number | undefined;
   /** API keys every call must carry (health and reflection may stay open); absent: no keys needed. */
   readonly auth?: { readonly keys: ApiKeys; readonly openHealth: boolean } | undefined;
   /** TLS, mutual when it names a client CA; absent: plaintext. */
@@ -51,6 +53,10 @@ export class GrpcServer {
       // Let clients keep idle connections alive with pings of their own, down to every 10 s.
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+      // Clients of a service behind a name with several replicas resolve it again only when a
+      // connection ends: an age makes them, so that a new replica gets its share of calls. No
+      // grace: calls in flight, a long watch included, finish on the old connection.
+      ...(options.maxConnectionAgeMs ? { "grpc.max_connection_age_ms": options.maxConnectionAgeMs } : {}),
       // In the order a call's metadata passes them.
       interceptors: [
         createCallObserver({

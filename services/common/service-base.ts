@@ -28,6 +28,7 @@ export function createServiceBase(
     maxReceiveMessageBytes: settings.maxRequestBytes,
     keepaliveTimeMs: settings.keepaliveTimeMs,
     keepaliveTimeoutMs: settings.keepaliveTimeoutMs,
+    maxConnectionAgeMs: settings.maxConnectionAgeMs,
     auth: settings.auth,
     tls: settings.tls,
     limits: settings.limits,

@@ -39,6 +39,9 @@ export const coordinatorVariables = {
   // IBKR allows 50 messages a second; a little under leaves room for the library's own.
   IB_MAX_MSG_PER_SEC: env.integer(45, { min: 1, max: 50 }),
   IB_SNAPSHOT_TIMEOUT: env.duration(11),
+  // Absent: one coordinator on its own, as without a cluster.
+  REDIS_URL: env.serverUrl(["redis", "rediss"]),
+  NATS_URL: env.serverUrl(["nats", "tls"]),
 };
 
 export interface CoordinatorConfig extends CommonSettings, ListenSettings {
@@ -76,6 +79,10 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly requestsPerSecond: number;
     readonly burstSize: number;
   };
+  /** The shared scan cache and its leases (REDIS_URL); absent: this coordinator's own cache only. */
+  readonly redisUrl?: string | undefined;
+  /** The event bus (NATS_URL): the fleet's one feed per symbol; absent: every coordinator runs its own feeds. */
+  readonly natsUrl?: string | undefined;
   readonly marketData: {
     readonly source: "simulated" | "ibkr";
     readonly simulatedSeed: number;
@@ -132,6 +139,8 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       requestsPerSecond: values.REQUESTS_PER_SECOND,
       burstSize: values.BURST_SIZE,
     },
+    redisUrl: values.REDIS_URL,
+    natsUrl: values.NATS_URL,
     marketData: {
       source: values.MARKET_DATA,
       simulatedSeed: values.SIMULATED_SEED,

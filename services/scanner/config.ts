@@ -8,11 +8,16 @@ export const scannerVariables = {
   SCANNER_HOST: env.host("127.0.0.1"),
   SCANNER_PORT: env.port(50051),
   SCANNER_ADMIN_PORT: env.port(9451),
+  // Coordinators resolve SCANNER_ADDR again only when a connection ends: a replica added to the
+  // name gets calls within this age (a watch stays on its connection until it ends).
+  GRPC_MAX_CONNECTION_AGE: env.duration(30, { allowZero: true }),
   MAX_CONCURRENT_SCANS: env.integer(10, { min: 1, max: 1024 }),
   SCAN_QUEUE_SIZE: env.integer(50, { min: 0, max: 100_000 }),
   CACHE_TTL: env.duration(300),
   RESULT_CACHE_ENTRIES: env.integer(1000, { min: 1, max: 1_000_000 }),
   WATCH_MIN_INTERVAL: env.duration(0.25),
+  // Absent: the replica keeps its chains to itself, as a lone scanner does.
+  NATS_URL: env.serverUrl(["nats", "tls"]),
 };
 
 export interface ScannerConfig extends CommonSettings, ListenSettings {
@@ -25,6 +30,8 @@ export interface ScannerConfig extends CommonSettings, ListenSettings {
   readonly resultCacheEntries: number;
   /** Interval between watch messages when a watcher asks for none, milliseconds. */
   readonly watchMinIntervalMs: number;
+  /** The event bus (NATS_URL) that carries chain updates to every replica; absent: chains stay in this replica. */
+  readonly natsUrl?: string | undefined;
 }
 
 export function scannerConfig(values: z.infer<z.ZodObject<typeof scannerVariables>>): ScannerConfig {
@@ -38,5 +45,6 @@ export function scannerConfig(values: z.infer<z.ZodObject<typeof scannerVariable
     cacheTtlMs: values.CACHE_TTL,
     resultCacheEntries: values.RESULT_CACHE_ENTRIES,
     watchMinIntervalMs: values.WATCH_MIN_INTERVAL,
+    natsUrl: values.NATS_URL,
   };
 }

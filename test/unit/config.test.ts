@@ -91,12 +91,44 @@ describe("environment variables", () => {
     expect(problemsOf(() => loadConfig({ P: env.port(1) }, { P: raw }))).toEqual([`P: must be an integer from 0 to 65535; got ${JSON.stringify(raw)}`]);
   });
 
-  it.each(["127.0.0.1:50051", "localhost:50051", "dns:///scanner.internal:50051", "[::1]:50051"])("accept the scanner address %s", (raw) => {
+  it.each([
+    "127.0.0.1:50051",
+    "localhost:50051",
+    "dns:///scanner.internal:50051",
+    "dns:scanner.internal:50051",
+    "[::1]:50051",
+    "ipv4:127.0.0.1:50051,127.0.0.1:50061,127.0.0.1:50071",
+    "ipv6:[::1]:50051,[::1]:50061",
+  ])("accept the scanner address %s", (raw) => {
     expect(loadConfig({ A: env.address("x:1") }, { A: raw }).A).toBe(raw);
   });
 
-  it.each(["localhost", "http://scanner:8080/", "scanner:port", "a b:1"])("refuse the scanner address %j", (raw) => {
-    expect(problemsOf(() => loadConfig({ A: env.address("x:1") }, { A: raw }))).toHaveLength(1);
+  it.each(["localhost", "http://scanner:8080/", "scanner:port", "a b:1", "ipv4:127.0.0.1:50051,", "ipv4:127.0.0.1", "127.0.0.1:1,127.0.0.1:2"])(
+    "refuse the scanner address %j",
+    (raw) => {
+      expect(problemsOf(() => loadConfig({ A: env.address("x:1") }, { A: raw }))).toHaveLength(1);
+    },
+  );
+
+  it.each(["redis://127.0.0.1:6379", "rediss://user:secret@cache.internal:6380/2"])("accept the Redis URL %s", (raw) => {
+    expect(loadConfig({ U: env.serverUrl(["redis", "rediss"]) }, { U: raw }).U).toBe(raw);
+  });
+
+  it("accept a list of NATS seeds, and leave a shared server out when its URL is absent", () => {
+    expect(loadConfig({ U: env.serverUrl(["nats"]) }, { U: "nats://a:4222, nats://b:4222" }).U).toBe("nats://a:4222,nats://b:4222");
+    const coordinator = coordinatorConfig(loadConfig(coordinatorVariables, {}));
+    expect([coordinator.redisUrl, coordinator.natsUrl, scannerConfig(loadConfig(scannerVariables, {})).natsUrl]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it.each(["127.0.0.1:6379", "http://cache:6379", "redis://", "redis://:pw@/0"])("refuse the Redis URL %j without showing it", (raw) => {
+    expect(problemsOf(() => loadConfig({ REDIS_URL: env.serverUrl(["redis", "rediss"]) }, { REDIS_URL: raw }))).toEqual([
+      "REDIS_URL: must be redis://host:port or rediss://host:port (several separated by commas) (the value is not shown)",
+    ]);
+  });
+
+  it("give scanners a connection age by default, so that coordinators find new replicas, and coordinators none", () => {
+    expect(scannerConfig(loadConfig(scannerVariables, {})).maxConnectionAgeMs).toBe(30_000);
+    expect(coordinatorConfig(loadConfig(coordinatorVariables, {})).maxConnectionAgeMs).toBe(0);
   });
 
   it("report every bad variable, one line each", () => {
