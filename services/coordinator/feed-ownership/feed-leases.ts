@@ -192,6 +192,8 @@ class SymbolClaim implements FeedClaim {
     // The feed stopped (the lease could have expired) or the watchers left while the renewal was on its way: give it up.
     if (this.state !== "lease") return (await this.giveUp(), MIN_RETRY_MS);
     this.armExpiry(sentAt);
+    // When the lease could expire at the latest is this line's time + the TTL: what the fault suite checks a takeover against.
+    this.leases.options.logger.debug({ symbol: this.symbol, revision: answer.revision }, "feed lease renewed");
     return renewIntervalMs;
   }
 
