@@ -137,7 +137,8 @@ export class NatsLeaseStore {
     while (!this.closed) {
       try {
         const connection = await connect({
-          servers: url,
+          // NATS_URL may list several seeds, separated by commas.
+          servers: url.split(","),
           name: "spreadscan-coordinator-feed-leases",
           maxReconnectAttempts: -1,
           reconnectTimeWait: 250,
