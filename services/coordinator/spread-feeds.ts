@@ -67,8 +67,8 @@ interface SymbolFeed {
   owned: boolean;
   /** Counts starts and stops, so that a start overtaken by a stop does not open the feed. */
   generation: number;
-  /** Why the feed could not start after the lease came here: the watchers hear it. */
-  failure: Error | undefined;
+  /** Aborted, with the reason, when the feed could not start after the lease came here: its watchers end with it. */
+  readonly failed: AbortController;
 }
 
 const sameIds = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
@@ -99,9 +99,9 @@ export class SpreadFeeds {
     signal: AbortSignal,
     send: (message: CoordinatorWatchResponse) => Promise<void>,
   ): Promise<void> {
-    const stopped = AbortSignal.any([signal, this.shutdown.signal]);
-    stopped.throwIfAborted();
+    AbortSignal.any([signal, this.shutdown.signal]).throwIfAborted();
     const feed = this.join(symbol, query);
+    const stopped = AbortSignal.any([signal, this.shutdown.signal, feed.failed.signal]);
     try {
       await unlessAborted(feed.ready, stopped);
       await this.relay(feed, query, minIntervalMs, stopped, send);
@@ -142,11 +142,15 @@ export class SpreadFeeds {
       claim: undefined,
       owned: this.options.ownership === undefined,
       generation: 0,
-      failure: undefined,
+      failed: new AbortController(),
     };
+    // Every watcher of the symbol listens for its feed's failure.
+    setMaxListeners(0, feed.failed.signal);
     this.feeds.set(symbol, feed);
     if (this.options.ownership) {
       feed.ready = this.claim(feed, this.options.ownership);
+      // Its watchers hear a failure through feed.failed too; one that left first must not leave it unobserved.
+      feed.ready.catch(() => undefined);
       return feed;
     }
     feed.ready = this.start(feed);
@@ -167,16 +171,15 @@ export class SpreadFeeds {
     feed.claim = ownership.claim(feed.symbol, {
       acquired: (local) => {
         feed.owned = true;
-        feed.failure = undefined;
         starting = this.start(feed, local ? "local" : "lease");
         starting.catch((error: unknown) => {
           this.stopFeed(feed, "it could not start");
-          feed.failure = error instanceof Error ? error : new Error(String(error));
           // Forgotten, as without a cluster: the next watcher competes afresh.
           if (this.feeds.get(feed.symbol) === feed) this.feeds.delete(feed.symbol);
           this.options.logger.warn({ err: error, symbol: feed.symbol }, "could not start the market data feed; giving the lease up");
-          // Someone else may start it; this coordinator's watchers hear why it could not.
+          // Another coordinator may start it; this one's watchers end with the reason, and may reconnect.
           void feed.claim?.release();
+          feed.failed.abort(error);
         });
       },
       lost: (reason) => this.stopFeed(feed, reason),
@@ -311,7 +314,6 @@ export class SpreadFeeds {
         return;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (feed.failure !== undefined) throw feed.failure;
         // In a cluster, a follower may watch before the owner's first chain is in the scanner.
         const awaitingOwner = this.options.ownership !== undefined && !feed.owned && error instanceof RpcError && error.code === status.NOT_FOUND;
         const retryable =

@@ -3,7 +3,7 @@
 // sharing a real nats-server. One of them runs the feed; the other's watchers receive its
 // chains through the scanner; the feed moves when its owner gives it up or is cut off from
 // NATS, and never runs on both at once (from the coordinators' own logs).
-import { credentials, type ClientReadableStream } from "@grpc/grpc-js";
+import { credentials, status, type ClientReadableStream } from "@grpc/grpc-js";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { startInProcessCoordinator, type InProcessCoordinator } from "../faults/support/in-process-coordinator.js";
@@ -154,6 +154,39 @@ describe("one market feed per symbol across coordinators sharing NATS", () => {
       30_000,
     );
     expect([onA.ended, onB.ended]).toEqual([false, false]);
+  });
+
+  it("hands the feed over when its owner shuts down, without waiting for the lease to age out", async () => {
+    const nats = await startNats();
+    // A lease that would outlive the test's wait: only a lease given up moves in time.
+    const [a, b] = await coordinatorsOn([nats.url, nats.url], { FEED_LEASE_TTL: "120" });
+    watch(a!);
+    await waitUntil("A to start the feed", () => logged(a!, "market data feed started") === 1);
+    const onB = watch(b!);
+    await waitUntil("B's watcher to receive A's updates", () => onB.messages.length >= 2);
+    await a!.close();
+    await waitUntil("B to take the feed over", () => logged(b!, "market data feed started") === 1, 20_000);
+    expect(onB.ended).toBe(false);
+  });
+
+  it("answers NOT_FOUND for a symbol the market does not know, and leaves no lease behind", async () => {
+    const nats = await startNats();
+    const [a, b] = await coordinatorsOn([nats.url, nats.url]);
+    const statusOf = (coordinator: InProcessCoordinator): Promise<number> =>
+      new Promise((resolve) => {
+        const client = new CoordinatorServiceClient(coordinator.address, credentials.createInsecure());
+        const call = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "NOSUCH", query: CREDIT_QUERY }));
+        call.on("data", () => undefined);
+        call.on("error", (error: { code: number }) => {
+          client.close();
+          resolve(error.code);
+        });
+      });
+    expect(await statusOf(a!)).toBe(status.NOT_FOUND);
+    // B takes the lease A gave up, and fails the same way rather than waiting for A's feed.
+    expect(await statusOf(b!)).toBe(status.NOT_FOUND);
+    expect(await ownedByLease(a!)).toBe(0);
+    expect(await ownedByLease(b!)).toBe(0);
   });
 
   it("keeps today's per-coordinator feed without NATS_URL: no lease metrics, the feed starts at once", async () => {
