@@ -2,6 +2,7 @@
 // bucket's max_age is the lease's life: a key nobody renews ages out. `create` takes a lease
 // (it fails while another holds it), `update` with the last revision renews it (it fails once
 // someone else took it), and a delete at the holder's revision gives it up.
+import { setTimeout as sleep } from "node:timers/promises";
 import { JetStreamApiCodes, JetStreamApiError, jetstream, StorageType } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -37,8 +38,12 @@ export class NatsLeaseStore {
   private bucket: KV | undefined;
   private closed = false;
   private readonly connecting: Promise<void>;
+  /** Settles when the store first connects: a coordinator's first watchers wait that long, at most an operation's time. */
+  private readonly firstConnection: Promise<void>;
+  private connected!: () => void;
 
   constructor(private readonly options: LeaseStoreOptions) {
+    this.firstConnection = new Promise((resolve) => (this.connected = resolve));
     this.connecting = this.connectForever();
   }
 
@@ -97,15 +102,15 @@ export class NatsLeaseStore {
   }
 
   /** One operation: the bucket is made again when the server lost it (restarted with an empty store). */
-  private async run<T>(operation: (kv: KV) => Promise<T>): Promise<T> {
+  private async run<T>(operation: (kv: KV) => Promise<T>, again = true): Promise<T> {
     try {
       const result = await operation(await this.kv());
       this.options.health.markUp();
       return result;
     } catch (error) {
-      if (streamMissing(error)) {
+      if (streamMissing(error) && again) {
         this.bucket = undefined;
-        return this.run(operation);
+        return this.run(operation, false);
       }
       if (error instanceof JetStreamApiError) throw error;
       // No answer may mean the server lost the bucket (a restart with an empty store: publishes
@@ -118,6 +123,7 @@ export class NatsLeaseStore {
 
   private async kv(): Promise<KV> {
     if (this.bucket) return this.bucket;
+    if (!this.connection) await Promise.race([this.firstConnection, sleep(this.options.timeoutMs)]);
     const connection = this.connection;
     if (!connection || connection.isClosed()) throw new LeaseStoreUnreachable(`not connected to NATS at ${this.options.url}`);
     const { bucket, ttlMs, timeoutMs } = this.options;
@@ -152,6 +158,7 @@ export class NatsLeaseStore {
           return;
         }
         this.connection = connection;
+        this.connected();
         health.markUp();
         logger.info({ url }, "feed leases: connected to NATS");
         for await (const event of connection.status()) {
