@@ -156,6 +156,30 @@ describe("one market feed per symbol across coordinators sharing NATS", () => {
     expect([onA.ended, onB.ended]).toEqual([false, false]);
   });
 
+  it("stops the owner's feed while NATS hangs (SIGSTOP) past its lease, and runs one feed again once NATS answers", async () => {
+    const nats = await startNats();
+    // Strict: without NATS nobody runs the feed, so that any feed after the pause is a lease's.
+    const [a, b] = await coordinatorsOn([nats.url, nats.url], { FEED_WITHOUT_NATS: "none" });
+    watch(a!);
+    await waitUntil("A to start the feed", () => logged(a!, "market data feed started") === 1);
+    const onB = watch(b!);
+    await waitUntil("B's watcher to receive A's updates", () => onB.messages.length >= 2);
+
+    nats.pause();
+    try {
+      await waitUntil("A to stop its feed", () => a!.logs.some((line) => line.msg === "market data feed stopped" && line.symbol === SYMBOL));
+      expect(await metric(a!, "spreadscan_feed_lease_losses_total")).toBe(1);
+    } finally {
+      nats.resume();
+    }
+    await waitUntil("one coordinator to run the feed again", async () => (await ownedByLease(a!)) + (await ownedByLease(b!)) === 1, 30_000);
+    // A's first feed, and the one feed after the pause.
+    await waitUntil("the new feed to start", () => logged(a!, "market data feed started") + logged(b!, "market data feed started") === 2);
+    const intervals = [...feedIntervals("A", a!.logs, SYMBOL, Date.now()), ...feedIntervals("B", b!.logs, SYMBOL, Date.now())];
+    expect(overlaps(intervals)).toEqual([]);
+    expect(onB.ended).toBe(false);
+  });
+
   it("hands the feed over when its owner shuts down, without waiting for the lease to age out", async () => {
     const nats = await startNats();
     // A lease that would outlive the test's wait: only a lease given up moves in time.

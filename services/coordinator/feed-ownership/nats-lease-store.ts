@@ -123,7 +123,7 @@ export class NatsLeaseStore {
 
   private async kv(): Promise<KV> {
     if (this.bucket) return this.bucket;
-    if (!this.connection) await Promise.race([this.firstConnection, sleep(this.options.timeoutMs)]);
+    if (!this.connection) await Promise.race([this.firstConnection, sleep(this.options.timeoutMs, undefined, { ref: false })]);
     const connection = this.connection;
     if (!connection || connection.isClosed()) throw new LeaseStoreUnreachable(`not connected to NATS at ${this.options.url}`);
     const { bucket, ttlMs, timeoutMs } = this.options;
