@@ -42,6 +42,12 @@ export const coordinatorVariables = {
   // Absent: one coordinator on its own, as without a cluster.
   REDIS_URL: env.serverUrl(["redis", "rediss"]),
   NATS_URL: env.serverUrl(["nats", "tls"]),
+  // With NATS_URL: a symbol's feed lease lives this long unless renewed; the owner renews it this often.
+  FEED_LEASE_TTL: env.duration(10),
+  FEED_LEASE_RENEW_INTERVAL: env.duration(2),
+  // NATS unreachable for a lease's life: "local" runs the feeds of watched symbols here (watchers keep
+  // receiving; a coordinator cut off from a NATS the others still reach duplicates a feed), "none" waits for NATS.
+  FEED_WITHOUT_NATS: env.oneOf(["local", "none"], "local"),
 };
 
 export interface CoordinatorConfig extends CommonSettings, ListenSettings {
@@ -83,6 +89,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   readonly redisUrl?: string | undefined;
   /** The event bus (NATS_URL): the fleet's one feed per symbol; absent: every coordinator runs its own feeds. */
   readonly natsUrl?: string | undefined;
+  /** The fleet's one feed per symbol (with NATS_URL): a lease's life and how often its owner renews it, milliseconds. */
+  readonly feedLease: { readonly ttlMs: number; readonly renewIntervalMs: number; readonly withoutNats: "local" | "none" };
   readonly marketData: {
     readonly source: "simulated" | "ibkr";
     readonly simulatedSeed: number;
@@ -114,6 +122,14 @@ function scannerTls(values: z.infer<z.ZodObject<typeof coordinatorVariables>>): 
   return { ca, certificate, privateKey, serverName: serverName === "" ? undefined : serverName };
 }
 
+/** A lease must be renewed a few times within its life, or a single late renewal stops the feed. */
+function feedLease(values: z.infer<z.ZodObject<typeof coordinatorVariables>>): CoordinatorConfig["feedLease"] {
+  const { FEED_LEASE_TTL: ttlMs, FEED_LEASE_RENEW_INTERVAL: renewIntervalMs } = values;
+  if (renewIntervalMs * 2 > ttlMs)
+    throw new ConfigError([`FEED_LEASE_RENEW_INTERVAL: must be at most half of FEED_LEASE_TTL (${ttlMs / 1000} s); got ${renewIntervalMs / 1000} s`]);
+  return { ttlMs, renewIntervalMs, withoutNats: values.FEED_WITHOUT_NATS };
+}
+
 export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinatorVariables>>): CoordinatorConfig {
   return {
     ...commonSettings(values),
@@ -141,6 +157,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
     },
     redisUrl: values.REDIS_URL,
     natsUrl: values.NATS_URL,
+    feedLease: feedLease(values),
     marketData: {
       source: values.MARKET_DATA,
       simulatedSeed: values.SIMULATED_SEED,

@@ -9,6 +9,7 @@ import { Pacer } from "./pacing/index.js";
 import type { CoordinatorConfig } from "./config.js";
 import { CoordinatorMetrics } from "./coordinator-metrics.js";
 import { CoordinatorScans } from "./coordinator-scans.js";
+import { clusterFeedOwnership } from "./feed-ownership/cluster-feed-ownership.js";
 import { coordinatorService } from "./coordinator-service.js";
 import { JobManager } from "./jobs/job-manager.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
@@ -60,7 +61,9 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
     logger,
   });
   const scans = new CoordinatorScans({ jobs, scanner, cache, metrics });
-  const feeds = new SpreadFeeds({ market, scanner, logger });
+  // With NATS_URL, one coordinator of the fleet runs each symbol's feed; without, this one runs its own.
+  const ownership = clusterFeedOwnership(config, base);
+  const feeds = new SpreadFeeds({ market, scanner, logger, ...(ownership ? { ownership } : {}) });
 
   base.grpc.addService(
     CoordinatorServiceService,
@@ -82,6 +85,7 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
     release: async () => {
       jobs.close();
       feeds.close();
+      await ownership?.close();
       scanner.close();
       cache.close();
       fetchPacer.close();

@@ -4,6 +4,10 @@
 // stream is the scanner's WatchSpreads relayed, numbered by the coordinator, so that it
 // survives the scanner restarting: the coordinator reconnects, sends the latest chain again
 // (a new scanner has none), and carries on with the next sequence number.
+//
+// In a cluster (an `ownership` given), one coordinator of the fleet runs a symbol's feed: the
+// lease's owner. The others only relay the scanner's watch, which the owner's chains reach,
+// and start the feed (fetching the base chain again) when the lease comes to them.
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
@@ -21,6 +25,7 @@ import { BackoffSequence } from "../common/backoff.js";
 import { RpcError, unavailable } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { unlessAborted } from "../common/unless-aborted.js";
+import type { FeedClaim, FeedOwnership } from "./feed-ownership/feed-ownership.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
 
 /** What the feeds need of the scanner client. */
@@ -37,6 +42,8 @@ export interface SpreadFeedsOptions {
   readonly maxOutageMs?: number;
   /** First wait before reconnecting, doubled each time up to 5 s, milliseconds. */
   readonly reconnectDelayMs?: number;
+  /** Who runs each symbol's feed across the fleet; absent: this coordinator runs its own, as without a cluster. */
+  readonly ownership?: FeedOwnership;
 }
 
 interface SymbolFeed {
@@ -52,8 +59,16 @@ interface SymbolFeed {
   /** Waiting to go to the scanner while another update is on its way. */
   pending: OptionChain | undefined;
   pushing: boolean;
-  /** Settles when the first chain is in the scanner. */
+  /** Settles when the first chain is in the scanner (in a cluster: when this coordinator knows whether it runs the feed). */
   ready: Promise<void>;
+  /** In a cluster: this coordinator's claim on the feed. */
+  claim: FeedClaim | undefined;
+  /** Whether this coordinator runs the feed: always without a cluster, while it owns the lease in one. */
+  owned: boolean;
+  /** Counts starts and stops, so that a start overtaken by a stop does not open the feed. */
+  generation: number;
+  /** Aborted, with the reason, when the feed could not start after the lease came here: its watchers end with it. */
+  readonly failed: AbortController;
 }
 
 const sameIds = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
@@ -84,9 +99,9 @@ export class SpreadFeeds {
     signal: AbortSignal,
     send: (message: CoordinatorWatchResponse) => Promise<void>,
   ): Promise<void> {
-    const stopped = AbortSignal.any([signal, this.shutdown.signal]);
-    stopped.throwIfAborted();
+    AbortSignal.any([signal, this.shutdown.signal]).throwIfAborted();
     const feed = this.join(symbol, query);
+    const stopped = AbortSignal.any([signal, this.shutdown.signal, feed.failed.signal]);
     try {
       await unlessAborted(feed.ready, stopped);
       await this.relay(feed, query, minIntervalMs, stopped, send);
@@ -101,7 +116,10 @@ export class SpreadFeeds {
   }
 
   close(): void {
-    for (const feed of this.feeds.values()) feed.feed?.close();
+    for (const feed of this.feeds.values()) {
+      feed.feed?.close();
+      void feed.claim?.release();
+    }
     this.feeds.clear();
   }
 
@@ -121,8 +139,20 @@ export class SpreadFeeds {
       pending: undefined,
       pushing: false,
       ready: Promise.resolve(),
+      claim: undefined,
+      owned: this.options.ownership === undefined,
+      generation: 0,
+      failed: new AbortController(),
     };
+    // Every watcher of the symbol listens for its feed's failure.
+    setMaxListeners(0, feed.failed.signal);
     this.feeds.set(symbol, feed);
+    if (this.options.ownership) {
+      feed.ready = this.claim(feed, this.options.ownership);
+      // Its watchers hear a failure through feed.failed too; one that left first must not leave it unobserved.
+      feed.ready.catch(() => undefined);
+      return feed;
+    }
     feed.ready = this.start(feed);
     // A feed that could not start is forgotten, so that the next watcher tries afresh.
     feed.ready.catch(() => {
@@ -132,12 +162,53 @@ export class SpreadFeeds {
     return feed;
   }
 
-  private async start(feed: SymbolFeed): Promise<void> {
+  /**
+   * Competes for the feed; settles once the first attempt is answered, after the feed started
+   * if the lease came here at once (its failure is the first watchers' answer, as without a cluster).
+   */
+  private async claim(feed: SymbolFeed, ownership: FeedOwnership): Promise<void> {
+    let starting: Promise<void> | undefined;
+    feed.claim = ownership.claim(feed.symbol, {
+      acquired: (local) => {
+        feed.owned = true;
+        starting = this.start(feed, local ? "local" : "lease");
+        starting.catch((error: unknown) => {
+          this.stopFeed(feed, "it could not start");
+          // Forgotten, as without a cluster: the next watcher competes afresh.
+          if (this.feeds.get(feed.symbol) === feed) this.feeds.delete(feed.symbol);
+          this.options.logger.warn({ err: error, symbol: feed.symbol }, "could not start the market data feed; giving the lease up");
+          // Another coordinator may start it; this one's watchers end with the reason, and may reconnect.
+          void feed.claim?.release();
+          feed.failed.abort(error);
+        });
+      },
+      lost: (reason) => this.stopFeed(feed, reason),
+    });
+    await feed.claim.decided;
+    if (starting) await starting;
+  }
+
+  /** Stops this coordinator's feed of the symbol, if it runs one: its watchers go on relaying the scanner. */
+  private stopFeed(feed: SymbolFeed, reason: string): void {
+    if (!feed.owned) return;
+    feed.owned = false;
+    feed.generation++;
+    feed.feed?.close();
+    feed.feed = undefined;
+    feed.base = undefined;
+    feed.latest = undefined;
+    feed.pending = undefined;
+    this.options.logger.info({ symbol: feed.symbol, reason }, "market data feed stopped");
+  }
+
+  private async start(feed: SymbolFeed, owner?: "lease" | "local"): Promise<void> {
     const { market, logger } = this.options;
+    const generation = ++feed.generation;
     const first = await market.fetchChain({ symbol: feed.symbol, query: feed.query });
+    if (feed.generation !== generation) return;
     feed.base = first;
     await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
-    if (this.feeds.get(feed.symbol) !== feed) return;
+    if (this.feeds.get(feed.symbol) !== feed || feed.generation !== generation) return;
     feed.feed = market.openFeed(
       { symbol: feed.symbol, query: feed.query },
       {
@@ -149,13 +220,19 @@ export class SpreadFeeds {
         },
       },
     );
-    logger.info({ symbol: feed.symbol, source: market.name }, "market data feed started");
+    logger.info({ symbol: feed.symbol, source: market.name, ...(owner ? { owner } : {}) }, "market data feed started");
   }
 
   private leave(feed: SymbolFeed): void {
     feed.watchers--;
     if (feed.watchers > 0 || this.feeds.get(feed.symbol) !== feed) return;
     this.feeds.delete(feed.symbol);
+    if (feed.claim) {
+      // The feed stops before the lease is given up: the next owner cannot overlap it.
+      this.stopFeed(feed, "its last watcher left");
+      void feed.claim.release();
+      return;
+    }
     feed.feed?.close();
     this.options.logger.info({ symbol: feed.symbol }, "market data feed stopped: its last watcher left");
   }
@@ -166,6 +243,7 @@ export class SpreadFeeds {
    * only the newest waits.
    */
   private push(feed: SymbolFeed, chain: OptionChain): void {
+    if (!feed.owned) return;
     feed.latest = chain;
     feed.pending = chain;
     if (feed.pushing) return;
@@ -186,6 +264,8 @@ export class SpreadFeeds {
 
   private async resend(feed: SymbolFeed, signal: AbortSignal): Promise<void> {
     const { scanner } = this.options;
+    // Only the feed's owner sends chains: a follower's would overwrite the owner's newer ones.
+    if (!feed.owned) return;
     if (feed.base) await scanner.updateChain(UpdateChainRequest.fromPartial({ chain: feed.base, mode: UpdateMode.UPDATE_MODE_REPLACE }), { signal });
     if (feed.latest) await scanner.updateChain(UpdateChainRequest.fromPartial({ chain: feed.latest, mode: UpdateMode.UPDATE_MODE_MERGE }), { signal });
   }
@@ -234,7 +314,10 @@ export class SpreadFeeds {
         return;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        const retryable = error instanceof RpcError && (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) && sentIds !== undefined;
+        // In a cluster, a follower may watch before the owner's first chain is in the scanner.
+        const awaitingOwner = this.options.ownership !== undefined && !feed.owned && error instanceof RpcError && error.code === status.NOT_FOUND;
+        const retryable =
+          error instanceof RpcError && (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) && (sentIds !== undefined || awaitingOwner);
         outageSince ??= Date.now();
         const outageMs = Date.now() - outageSince;
         if (!retryable || outageMs >= maxOutageMs) throw error;
