@@ -42,6 +42,13 @@ export const coordinatorVariables = {
   // Absent: one coordinator on its own, as without a cluster.
   REDIS_URL: env.serverUrl(["redis", "rediss"]),
   NATS_URL: env.serverUrl(["nats", "tls"]),
+  // The shared scan cache (only with REDIS_URL): how long one Redis command may take before the
+  // coordinator goes on without Redis, how long a computation's lease lives unless renewed (a
+  // dead owner's waiters take over after it), and how long a scan waits for another
+  // coordinator's result before computing its own.
+  REDIS_COMMAND_TIMEOUT: env.duration(0.25),
+  SCAN_LEASE_TTL: env.duration(5),
+  SCAN_LEASE_WAIT: env.duration(15),
 };
 
 export interface CoordinatorConfig extends CommonSettings, ListenSettings {
@@ -81,6 +88,15 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   };
   /** The shared scan cache and its leases (REDIS_URL); absent: this coordinator's own cache only. */
   readonly redisUrl?: string | undefined;
+  /** The shared cache's timings (used only with redisUrl), milliseconds. */
+  readonly sharedCache: {
+    /** One Redis command's time limit (REDIS_COMMAND_TIMEOUT). */
+    readonly commandTimeoutMs: number;
+    /** A computation's lease, renewed while it runs (SCAN_LEASE_TTL). */
+    readonly leaseTtlMs: number;
+    /** The longest a scan waits for another coordinator's computation (SCAN_LEASE_WAIT). */
+    readonly leaseWaitMs: number;
+  };
   /** The event bus (NATS_URL): the fleet's one feed per symbol; absent: every coordinator runs its own feeds. */
   readonly natsUrl?: string | undefined;
   readonly marketData: {
@@ -140,6 +156,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       burstSize: values.BURST_SIZE,
     },
     redisUrl: values.REDIS_URL,
+    sharedCache: { commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT, leaseTtlMs: values.SCAN_LEASE_TTL, leaseWaitMs: values.SCAN_LEASE_WAIT },
     natsUrl: values.NATS_URL,
     marketData: {
       source: values.MARKET_DATA,

@@ -1,0 +1,53 @@
+// Scan results in Redis, where every coordinator finds them: one hash per scan key (the
+// ScanResult's protobuf bytes, the job that made it, when it was stored) that Redis expires
+// after SCAN_CACHE_TTL, like the local tier. Every read and write is one EVAL, so that one
+// command's time limit bounds it; a failure reads as a miss and a write is simply not kept.
+import type { CachedScan } from "../scan-cache.js";
+import { decodeStoredScan, encodeStoredScan, type StoredScan } from "./stored-scan.js";
+import type { RedisLink } from "./redis-link.js";
+
+/** The Redis key of a scan's result; `v1` changes when what is stored does. */
+export const resultKey = (scanKey: string): string => `spreadscan:v1:scan:${scanKey}`;
+
+const READ = `
+local v = redis.call('HMGET', KEYS[1], 'result', 'job_id', 'stored_at')
+if not v[1] then return false end
+return {v[1], v[2], v[3], redis.call('PTTL', KEYS[1])}`;
+
+const WRITE = `
+redis.call('HSET', KEYS[1], 'result', ARGV[1], 'job_id', ARGV[2], 'stored_at', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+export class SharedResultStore {
+  constructor(
+    private readonly link: RedisLink,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The result stored for the scan, with how long it stays fresh; undefined when none (or Redis is down). */
+  async get(scanKey: string): Promise<StoredScan | undefined> {
+    const reply = await this.link.run("read", (client) => client.callBuffer("EVAL", READ, 1, resultKey(scanKey)), null);
+    return decodeStoredScan(reply);
+  }
+
+  /** Which job made the result stored now, without reading the result; undefined when none (or Redis is down). */
+  async jobIdOf(scanKey: string): Promise<string | undefined> {
+    const jobId = await this.link.run("peek", (client) => client.hget(resultKey(scanKey), "job_id"), null);
+    return jobId ?? undefined;
+  }
+
+  /** Stores a result for SCAN_CACHE_TTL; false when it could not be. */
+  set(scanKey: string, entry: CachedScan): Promise<boolean> {
+    if (this.ttlMs <= 0) return Promise.resolve(false);
+    const { result, jobId, storedAt } = encodeStoredScan(entry);
+    return this.link.run(
+      "write",
+      async (client) => {
+        await client.eval(WRITE, 1, resultKey(scanKey), result, jobId, storedAt, this.ttlMs);
+        return true;
+      },
+      false,
+    );
+  }
+}
