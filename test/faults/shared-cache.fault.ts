@@ -154,7 +154,7 @@ describe("the shared scan cache under faults", () => {
     ];
     recordResult({
       name: "shared-cache-hit",
-      title: "11. Shared cache: computed on A, answered on B",
+      title: "Cluster 3. Shared cache: computed on A, answered on B",
       load: `one scan at a time: a cold key on coordinator A, then the same on B (${SYMBOLS.length} symbols)`,
       faults: "none (the result crosses coordinators through Redis)",
       calls: recorder.total,
@@ -237,7 +237,7 @@ describe("the shared scan cache under faults", () => {
     ];
     recordResult({
       name: "shared-cache-single-flight",
-      title: "12. Shared cache: one computation fleet-wide",
+      title: "Cluster 4. Shared cache: one computation fleet-wide",
       load: `${ROUNDS} rounds, each 20 concurrent Scans of one cold key, 10 on coordinator A and 10 on B`,
       faults: "none (contention for one key's lease)",
       calls: recorder.total,
@@ -307,7 +307,7 @@ describe("the shared scan cache under faults", () => {
       const lastEnd = Math.max(...outcomes.map((outcome) => outcome.endedAt));
       const afterKillMs = lastEnd - killedAt;
       const boundMs = LEASE_TTL_S * 1000 + scanMs;
-      await ownersCall;
+      const ownersOutcome = await ownersCall;
       const scansOnS2 = (await scrapeSum(scanner2.adminPort, "grpc_server_started_total", { grpc_method: "Scan" })) - scansOnS2Before;
       const takeovers = await scrapeSum(b.adminPort, "spreadscan_scan_lease_takeovers_total");
       const memoryAfter = await residentMemoryBytes(b.adminPort);
@@ -328,10 +328,10 @@ describe("the shared scan cache under faults", () => {
       ];
       recordResult({
         name: "shared-cache-owner-killed",
-        title: "13. Shared cache: the computing coordinator SIGKILLed",
+        title: "Cluster 5. Shared cache: the computing coordinator SIGKILLed",
         load: "1 Scan of a cold key on coordinator A (its scanner SIGSTOPped, so the scan hangs mid-way), then 10 of the same on B",
         faults: `coordinator A SIGKILLed while holding the scan's lease (SCAN_LEASE_TTL ${LEASE_TTL_S} s)`,
-        calls: recorder.total + owner.total,
+        calls: recorder.total,
         byStatus: recorder.byStatus(),
         hungCalls: recorder.hungCalls,
         lostWatcherUpdates: null,
@@ -341,6 +341,7 @@ describe("the shared scan cache under faults", () => {
           "fresh scan on B, the 3 measured (ms)": scanTimes.map((each) => round(each)).join(", "),
           "kill to the last waiter's answer (ms)": round(afterKillMs),
           "bound: lease + scan time (ms)": round(boundMs),
+          "A's own call, its process killed under it": failuresText(countByStatus([ownersOutcome])),
           "kill to the first waiter's answer (ms)": round(Math.min(...outcomes.map((outcome) => outcome.endedAt)) - killedAt),
         },
         measurements: { afterKillMs: round(afterKillMs), scanMs: round(scanMs) },

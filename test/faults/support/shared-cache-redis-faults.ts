@@ -163,7 +163,7 @@ export async function runRedisFaults(setup: RedisFaultsSetup): Promise<void> {
   ];
   recordResult({
     name: "shared-cache-redis-faults",
-    title: "14. Shared cache: Redis SIGKILLed, then SIGSTOPped",
+    title: "Cluster 6. Shared cache: Redis SIGKILLed, then SIGSTOPped",
     load: `${PAIR_CALLERS} callers, each a Scan of a cold key on one coordinator then on the other, then ${THINK_MS} ms pause; deadline ${deadlineMs / 1000} s`,
     faults: `Redis SIGKILLed, down ${KILLED_MS / 1000} s, restarted empty on its port; ${SETTLE_MS / 1000} s later SIGSTOPped for ${STOPPED_MS / 1000} s (REDIS_COMMAND_TIMEOUT ${setup.commandTimeoutMs} ms)`,
     calls: recorder.total,
