@@ -99,6 +99,7 @@ describe("the shared scan cache", () => {
     const fetchesBefore = (await fetchesOf(a)) + (await fetchesOf(b));
     const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => scan(index % 2 === 0 ? clientA : clientB, "QQQ", query)));
     // One job per coordinator (its own single flight), one computation between them: the same result everywhere.
+    expect((await fetchesOf(a)) + (await fetchesOf(b)) - fetchesBefore).toBe(1);
     expect(new Set(answers.map((answer) => answer.jobId)).size).toBe(2);
     for (const answer of answers) expect(answer.result).toEqual(answers[0]!.result);
     expect((await fetchesOf(a)) + (await fetchesOf(b)) - fetchesBefore).toBe(1);
@@ -136,6 +137,38 @@ describe("the shared scan cache", () => {
     expect(await scannerScans()).toBe(scansBefore + 1);
     expect(await inspector.hget(key.result, "job_id")).toBe(fresh.jobId);
     expect(await inspector.pttl(key.result)).toBeGreaterThan(0);
+  });
+
+  it("without a cache (SCAN_CACHE_TTL 0) still computes identical waiting scans once, and caches nothing", async () => {
+    const c = await startInProcessCoordinator({ ...coordinatorEnv(), SCAN_CACHE_TTL: "0" });
+    const d = await startInProcessCoordinator({ ...coordinatorEnv(), SCAN_CACHE_TTL: "0" });
+    const clientC = new CoordinatorServiceClient(c.address, credentials.createInsecure());
+    const clientD = new CoordinatorServiceClient(d.address, credentials.createInsecure());
+    try {
+      const query = queryWith(12);
+      // A's cached result names the key; C and D, without a cache, must not answer from it.
+      await scan(clientA, "TSLA", query);
+      const key = await storedKeyOf("TSLA");
+      // Another coordinator computing: both jobs wait for it, then one computes for both.
+      await inspector.set(leaseKey(key.scan), "another-owner", "PX", 60_000);
+      const scansBefore = await scannerScans();
+      const answers = Promise.all(Array.from({ length: 10 }, (_, index) => scan(index % 2 === 0 ? clientC : clientD, "TSLA", query)));
+      for (const coordinator of [c, d]) {
+        await expect.poll(() => scrapeSum(coordinator.adminPort, "spreadscan_scan_jobs", { state: "running" })).toBe(1);
+      }
+      await inspector.del(leaseKey(key.scan));
+      const answered = await answers;
+      expect(answered.every((answer) => !answer.cacheHit)).toBe(true);
+      expect(await scannerScans()).toBe(scansBefore + 1);
+      const later = await scan(clientD, "TSLA", query);
+      expect(later.cacheHit).toBe(false);
+      expect(await scannerScans()).toBe(scansBefore + 2);
+    } finally {
+      clientC.close();
+      clientD.close();
+      await c.close();
+      await d.close();
+    }
   });
 
   it("answers every scan while Redis hangs, says it is degraded, and shares results again once Redis is back", async () => {

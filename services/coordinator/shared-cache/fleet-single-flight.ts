@@ -32,6 +32,7 @@ export class FleetSingleFlight {
 
   /** The shared tier's result for a caller who accepts a cached one, kept in the local tier for as long as Redis keeps it. */
   async lookup(key: string): Promise<CachedScan | undefined> {
+    if (!this.options.store.caching) return undefined;
     const stored = await this.options.store.get(key);
     if (!stored) {
       this.options.metrics.miss();

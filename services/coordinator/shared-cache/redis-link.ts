@@ -1,11 +1,13 @@
 // The coordinator's one connection to Redis, made to fail fast: a command that Redis does not
-// answer within REDIS_COMMAND_TIMEOUT fails, nothing queues while the connection is down, and
-// the connection is made again every 100 ms. While Redis is down (a command failed or the
-// connection dropped) no command is sent at all: every caller gets its fallback at once, and a
-// PING every PROBE_INTERVAL_MS finds Redis again, hung or restarted, well within a second.
+// answer within REDIS_COMMAND_TIMEOUT fails (a stall of our own event loop does not count),
+// nothing queues while the connection is down, and the connection is made again every
+// 100 ms. While Redis is down (a command failed or the connection dropped) no command is sent
+// at all: every caller gets its fallback at once, and a PING every PROBE_INTERVAL_MS finds
+// Redis again, hung or restarted, well within a second.
 import { Redis } from "ioredis";
 import type { DependencyStatus } from "../../common/dependency-health.js";
 import type { SharedCacheMetrics } from "./shared-cache-metrics.js";
+import { withinTimeLimit } from "./stall-aware-time-limit.js";
 
 export interface RedisLinkOptions {
   /** redis:// or rediss:// URL; of a comma-separated list, the first. */
@@ -28,7 +30,8 @@ export class RedisLink {
   constructor(private readonly options: RedisLinkOptions) {
     const url = (options.url.split(",")[0] ?? options.url).trim();
     this.client = new Redis(url, {
-      commandTimeout: options.commandTimeoutMs,
+      // No commandTimeout: ioredis's is a plain timer, tripped by a stalled event loop; run()
+      // puts its own, stall-aware limit on every command (stall-aware-time-limit.ts).
       connectTimeout: Math.max(options.commandTimeoutMs, 1000),
       enableOfflineQueue: false,
       // A command caught by a dropped connection fails now rather than being sent again later.
@@ -55,7 +58,7 @@ export class RedisLink {
   async run<T>(operation: string, command: (client: Redis) => Promise<T>, fallback: T): Promise<T> {
     if (!this.up) return fallback;
     try {
-      return await command(this.client);
+      return await withinTimeLimit(command(this.client), this.options.commandTimeoutMs);
     } catch (error) {
       this.options.metrics.redisError(operation);
       this.markDown(`${operation}: ${error instanceof Error ? error.message : String(error)}`);
@@ -73,7 +76,7 @@ export class RedisLink {
     if (this.probe) return;
     this.probe = setInterval(() => {
       if (this.client.status !== "ready") return;
-      this.client.ping().then(
+      withinTimeLimit(this.client.ping(), this.options.commandTimeoutMs).then(
         () => {
           this.options.health.markUp();
           this.stopProbing();

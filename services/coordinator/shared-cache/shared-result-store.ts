@@ -20,10 +20,20 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1`;
 
 export class SharedResultStore {
+  /**
+   * `ttlMs` is SCAN_CACHE_TTL; when it is 0 (no cache) a result is still kept for `handoffMs`
+   * (the lease's time), only for the coordinators waiting for it.
+   */
   constructor(
     private readonly link: RedisLink,
     private readonly ttlMs: number,
+    private readonly handoffMs: number,
   ) {}
+
+  /** Whether results answer scans other than the ones waiting for them (SCAN_CACHE_TTL is not 0). */
+  get caching(): boolean {
+    return this.ttlMs > 0;
+  }
 
   /** The result stored for the scan, with how long it stays fresh; undefined when none (or Redis is down). */
   async get(scanKey: string): Promise<StoredScan | undefined> {
@@ -37,14 +47,14 @@ export class SharedResultStore {
     return jobId ?? undefined;
   }
 
-  /** Stores a result for SCAN_CACHE_TTL; false when it could not be. */
+  /** Stores a result for SCAN_CACHE_TTL (or the hand-off time); false when it could not be. */
   set(scanKey: string, entry: CachedScan): Promise<boolean> {
-    if (this.ttlMs <= 0) return Promise.resolve(false);
     const { result, jobId, storedAt } = encodeStoredScan(entry);
+    const ttlMs = this.caching ? this.ttlMs : this.handoffMs;
     return this.link.run(
       "write",
       async (client) => {
-        await client.eval(WRITE, 1, resultKey(scanKey), result, jobId, storedAt, this.ttlMs);
+        await client.eval(WRITE, 1, resultKey(scanKey), result, jobId, storedAt, ttlMs);
         return true;
       },
       false,

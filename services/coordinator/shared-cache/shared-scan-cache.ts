@@ -35,7 +35,7 @@ export function createSharedScanCache(options: SharedScanCacheOptions): SharedSc
     metrics,
   });
   const flight = new FleetSingleFlight({
-    store: new SharedResultStore(link, options.ttlMs),
+    store: new SharedResultStore(link, options.ttlMs, options.leaseTtlMs),
     leases: new ScanLeases(link, options.leaseTtlMs),
     localCache: options.localCache,
     metrics,
