@@ -44,11 +44,12 @@ export class ScanJobWork {
   }
 
   /** One job's work: the job manager's `work`. */
-  readonly run = async (job: Pick<ScanJob, "id" | "symbol" | "query" | "key">, signal: AbortSignal): Promise<ScanResult> => {
+  readonly run = async (job: Pick<ScanJob, "id" | "symbol" | "query" | "key" | "createdAt">, signal: AbortSignal): Promise<ScanResult> => {
     const { fleet, metrics } = this.options;
     const started = performance.now();
     try {
-      if (fleet) return await fleet.run(job.key, signal, () => this.compute(job, signal));
+      // A result another coordinator stored since this job was asked for is as fresh as one computed here.
+      if (fleet) return await fleet.run(job.key, signal, () => this.compute(job, signal), { notBefore: job.createdAt.getTime() });
       return (await this.compute(job, signal)).result;
     } finally {
       metrics.jobRan((performance.now() - started) / 1000);

@@ -171,6 +171,35 @@ describe("the shared scan cache", () => {
     }
   });
 
+  it("takes a result another coordinator stored while its job was queued, rather than computing it again", async () => {
+    const e = await startInProcessCoordinator({ ...coordinatorEnv(), MAX_CONCURRENT_SCANS: "1", SCAN_LEASE_WAIT: "60" });
+    const clientE = new CoordinatorServiceClient(e.address, credentials.createInsecure());
+    try {
+      // E's one job slot is taken by a job waiting for another coordinator's lease on another key.
+      const blockerQuery = queryWith(13);
+      await scan(clientA, "NVDA", blockerQuery, true);
+      const blocker = await storedKeyOf("NVDA");
+      await inspector.set(leaseKey(blocker.scan), "another-owner", "PX", 60_000);
+      const blocked = scan(clientE, "NVDA", blockerQuery, true);
+      await expect.poll(() => scrapeSum(e.adminPort, "spreadscan_scan_jobs", { state: "running" })).toBe(1);
+
+      const query = queryWith(14);
+      const onE = scan(clientE, "AMZN", query);
+      await expect.poll(() => scrapeSum(e.adminPort, "spreadscan_scan_jobs", { state: "queued" })).toBe(1);
+      const onA = await scan(clientA, "AMZN", query);
+      const scansBefore = await scannerScans();
+      await inspector.del(leaseKey(blocker.scan));
+      await blocked;
+      const answer = await onE;
+      // The blocker computed (one Scan); the queued job took A's result.
+      expect(await scannerScans()).toBe(scansBefore + 1);
+      expect(answer.result).toEqual(onA.result);
+    } finally {
+      clientE.close();
+      await e.close();
+    }
+  });
+
   it("answers every scan while Redis hangs, says it is degraded, and shares results again once Redis is back", async () => {
     redis.pause();
     try {

@@ -50,12 +50,15 @@ export class FleetSingleFlight {
 
   /**
    * The scan's result, computed by `compute` here unless another coordinator is computing it
-   * now. Only a result stored after this job began counts: the job was asked for because the
-   * cache could not (or must not) answer, as a job joined inside one coordinator is.
+   * now. Only a result stored since the job was asked for counts (`notBefore`, epoch ms; or,
+   * whatever the clocks say, one that was not there when it began): the job runs because the
+   * cache could not (or must not) answer, so it takes what a job joined inside one coordinator
+   * would, a result computed while it waited.
    */
-  async run(key: string, signal: AbortSignal, compute: () => Promise<CachedScan>): Promise<ScanResult> {
+  async run(key: string, signal: AbortSignal, compute: () => Promise<CachedScan>, { notBefore = Number.POSITIVE_INFINITY } = {}): Promise<ScanResult> {
     const { store, leases, metrics } = this.options;
-    const seen = await store.jobIdOf(key);
+    const present = await store.peek(key);
+    const seen: Freshness = { jobId: present?.jobId, notBefore };
     const waitUntil = performance.now() + this.options.waitMs;
     let waited = false;
     for (;;) {
@@ -96,17 +99,17 @@ export class FleetSingleFlight {
     return entry.result;
   }
 
-  /** The result stored since `seen` was read, if there is one (kept locally too). */
-  private async newResult(key: string, seen: string | undefined): Promise<StoredScan | undefined> {
-    const jobId = await this.options.store.jobIdOf(key);
-    if (jobId === undefined || jobId === seen) return undefined;
+  /** The result stored since the job was asked for, if there is one (kept locally too). */
+  private async newResult(key: string, seen: Freshness): Promise<StoredScan | undefined> {
+    const present = await this.options.store.peek(key);
+    if (!present || !isNew(present, seen)) return undefined;
     const stored = await this.options.store.get(key);
-    if (!stored || stored.jobId === seen) return undefined;
+    if (!stored || !isNew(stored, seen)) return undefined;
     this.keepLocally(key, stored);
     return stored;
   }
 
-  private async waitForOwner(key: string, seen: string | undefined, waitUntil: number, signal: AbortSignal): Promise<WaitOutcome> {
+  private async waitForOwner(key: string, seen: Freshness, waitUntil: number, signal: AbortSignal): Promise<WaitOutcome> {
     const pollMs = this.options.pollMs ?? DEFAULT_POLL_MS;
     for (;;) {
       if (performance.now() >= waitUntil) return { kind: "gave up" };
@@ -125,6 +128,14 @@ export class FleetSingleFlight {
     this.options.localCache.set(key, { result: stored.result, jobId: stored.jobId, storedAt: stored.storedAt }, stored.remainingMs);
   }
 }
+
+/** What a job takes for new: not the result it found when it began, or one stored since it was asked for. */
+interface Freshness {
+  readonly jobId: string | undefined;
+  readonly notBefore: number;
+}
+
+const isNew = (stored: { jobId: string; storedAt: number }, seen: Freshness): boolean => stored.jobId !== seen.jobId || stored.storedAt >= seen.notBefore;
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);

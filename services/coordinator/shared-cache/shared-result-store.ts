@@ -41,10 +41,10 @@ export class SharedResultStore {
     return decodeStoredScan(reply);
   }
 
-  /** Which job made the result stored now, without reading the result; undefined when none (or Redis is down). */
-  async jobIdOf(scanKey: string): Promise<string | undefined> {
-    const jobId = await this.link.run("peek", (client) => client.hget(resultKey(scanKey), "job_id"), null);
-    return jobId ?? undefined;
+  /** Which job made the result stored now, and when, without reading the result; undefined when none (or Redis is down). */
+  async peek(scanKey: string): Promise<{ jobId: string; storedAt: number } | undefined> {
+    const [jobId, storedAt] = await this.link.run("peek", (client) => client.hmget(resultKey(scanKey), "job_id", "stored_at"), [null, null]);
+    return jobId ? { jobId, storedAt: Number(storedAt) } : undefined;
   }
 
   /** Stores a result for SCAN_CACHE_TTL (or the hand-off time); false when it could not be. */
