@@ -48,6 +48,13 @@ export const coordinatorVariables = {
   // NATS unreachable for a lease's life: "local" runs the feeds of watched symbols here (watchers keep
   // receiving; a coordinator cut off from a NATS the others still reach duplicates a feed), "none" waits for NATS.
   FEED_WITHOUT_NATS: env.oneOf(["local", "none"], "local"),
+  // The shared scan cache (only with REDIS_URL): how long one Redis command may take before the
+  // coordinator goes on without Redis, how long a computation's lease lives unless renewed (a
+  // dead owner's waiters take over after it), and how long a scan waits for another
+  // coordinator's result before computing its own.
+  REDIS_COMMAND_TIMEOUT: env.duration(0.25),
+  SCAN_LEASE_TTL: env.duration(5),
+  SCAN_LEASE_WAIT: env.duration(15),
 };
 
 export interface CoordinatorConfig extends CommonSettings, ListenSettings {
@@ -87,6 +94,15 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   };
   /** The shared scan cache and its leases (REDIS_URL); absent: this coordinator's own cache only. */
   readonly redisUrl?: string | undefined;
+  /** The shared cache's timings (used only with redisUrl), milliseconds. */
+  readonly sharedCache: {
+    /** One Redis command's time limit (REDIS_COMMAND_TIMEOUT). */
+    readonly commandTimeoutMs: number;
+    /** A computation's lease, renewed while it runs (SCAN_LEASE_TTL). */
+    readonly leaseTtlMs: number;
+    /** The longest a scan waits for another coordinator's computation (SCAN_LEASE_WAIT). */
+    readonly leaseWaitMs: number;
+  };
   /** The event bus (NATS_URL): the fleet's one feed per symbol; absent: every coordinator runs its own feeds. */
   readonly natsUrl?: string | undefined;
   /** The fleet's one feed per symbol (with NATS_URL): a lease's life and how often its owner renews it, milliseconds. */
@@ -156,6 +172,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       burstSize: values.BURST_SIZE,
     },
     redisUrl: values.REDIS_URL,
+    sharedCache: { commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT, leaseTtlMs: values.SCAN_LEASE_TTL, leaseWaitMs: values.SCAN_LEASE_WAIT },
     natsUrl: values.NATS_URL,
     feedLease: feedLease(values),
     marketData: {

@@ -15,6 +15,7 @@ import { JobManager } from "./jobs/job-manager.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { ScanCache } from "./scan-cache.js";
 import { ScanJobWork } from "./scan-job-work.js";
+import { createSharedScanCache } from "./shared-cache/shared-scan-cache.js";
 import { createScannerCircuitBreaker } from "./scanner-client/scanner-breaker.js";
 import { ScannerClient } from "./scanner-client/scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
@@ -49,7 +50,18 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
     pacing: () => fetchPacer.metrics(),
     scannerCircuitOpen: () => scannerBreaker.state !== CircuitState.Closed,
   });
-  const work = new ScanJobWork({ market, pacer: fetchPacer, scanner, cache, metrics });
+  // With REDIS_URL, a second tier shared by the fleet and one computation per scan across it.
+  const shared = config.redisUrl
+    ? createSharedScanCache({
+        url: config.redisUrl,
+        ...config.sharedCache,
+        ttlMs: config.scanCacheTtlMs,
+        localCache: cache,
+        registry: base.registry,
+        dependencies: base.dependencies,
+      })
+    : undefined;
+  const work = new ScanJobWork({ market, pacer: fetchPacer, scanner, cache, metrics, fleet: shared?.flight });
   const jobs: JobManager = new JobManager({
     work: work.run,
     maxRunning: config.maxConcurrentScans,
@@ -60,7 +72,7 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
     retryAfterMs: 1000,
     logger,
   });
-  const scans = new CoordinatorScans({ jobs, scanner, cache, metrics });
+  const scans = new CoordinatorScans({ jobs, scanner, cache, metrics, shared: shared?.flight });
   // With NATS_URL, one coordinator of the fleet runs each symbol's feed; without, this one runs its own.
   const ownership = clusterFeedOwnership(config, base);
   const feeds = new SpreadFeeds({ market, scanner, logger, ...(ownership ? { ownership } : {}) });
@@ -88,6 +100,7 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
       await ownership?.close();
       scanner.close();
       cache.close();
+      shared?.close();
       fetchPacer.close();
       await market.close();
     },

@@ -11,6 +11,7 @@ import type { CoordinatorMetrics } from "./coordinator-metrics.js";
 import type { JobManager } from "./jobs/job-manager.js";
 import type { ScanJob } from "./jobs/scan-job.js";
 import type { CachedScan, ScanCache } from "./scan-cache.js";
+import type { FleetSingleFlight } from "./shared-cache/fleet-single-flight.js";
 import type { ChainScanner } from "./scan-job-work.js";
 import { staleFallback } from "./scanner-client/stale-fallback.js";
 
@@ -30,6 +31,8 @@ export interface CoordinatorScansOptions {
   readonly scanner: Pick<ChainScanner, "refuseWhileCircuitOpen">;
   readonly cache: ScanCache;
   readonly metrics: CoordinatorMetrics;
+  /** The shared tier (REDIS_URL), looked in after the local one; absent: the local tier only. */
+  readonly shared?: Pick<FleetSingleFlight, "lookup" | "localHit"> | undefined;
   /** How old a stored result is now, epoch milliseconds (tests move it); Date.now unless given. */
   readonly now?: () => number;
 }
@@ -58,7 +61,7 @@ export class CoordinatorScans {
   ): Promise<ScanAnswer> {
     const { metrics } = this.options;
     try {
-      const cached = bypassCache ? undefined : this.options.cache.get(key);
+      const cached = bypassCache ? undefined : await this.cached(key);
       if (cached) {
         metrics.scanAnswered({ cacheHit: true });
         return { result: cached.result, cacheHit: true, jobId: cached.jobId, stale: false, ageMs: this.ageOf(cached) };
@@ -82,6 +85,18 @@ export class CoordinatorScans {
     }
   }
 
+  /** The local tier's result, else the shared tier's (which then fills the local one); a caller who bypasses the cache reads neither. */
+  private cached(key: string): CachedScan | undefined | Promise<CachedScan | undefined> {
+    const local = this.options.cache.get(key);
+    const { shared } = this.options;
+    if (!shared) return local;
+    if (local) {
+      shared.localHit();
+      return local;
+    }
+    return shared.lookup(key);
+  }
+
   /** The last result of the same scan, marked stale, when its source is unavailable (see stale-fallback.ts). */
   private staleAnswer(key: string, error: unknown): ScanAnswer | undefined {
     const last = staleFallback(this.options.cache, key, error);
@@ -94,9 +109,9 @@ export class CoordinatorScans {
   }
 
   /** A job for the scan, returned at once: born finished when the cache has the answer. */
-  submit(symbol: string, query: ScanQuery | undefined, key: string, { bypassCache }: { bypassCache: boolean }): ScanJob {
+  async submit(symbol: string, query: ScanQuery | undefined, key: string, { bypassCache }: { bypassCache: boolean }): Promise<ScanJob> {
     const { metrics } = this.options;
-    const cached = bypassCache ? undefined : this.options.cache.get(key);
+    const cached = bypassCache ? undefined : await this.cached(key);
     if (cached) {
       metrics.scanAnswered({ cacheHit: true });
       return this.jobs.recordCached(symbol, query, key, cached.result);

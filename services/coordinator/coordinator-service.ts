@@ -131,9 +131,9 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
 
     submitScan: unaryHandler(
       "SubmitScan",
-      (request: SubmitScanRequest): Promise<SubmitScanResponse> => {
+      async (request: SubmitScanRequest): Promise<SubmitScanResponse> => {
         const { symbol, key, query } = validScan(request.symbol, request.query);
-        return Promise.resolve({ job: jobMessage(scans.submit(symbol, query, key, { bypassCache: request.bypassCache })) });
+        return { job: jobMessage(await scans.submit(symbol, query, key, { bypassCache: request.bypassCache })) };
       },
       options,
     ),

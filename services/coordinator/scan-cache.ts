@@ -39,10 +39,12 @@ export class ScanCache {
     return this.lastKnown?.get(key);
   }
 
-  set(key: string, entry: CachedScan): void {
+  /** Keeps `entry` for SCAN_CACHE_TTL, or for `ttlMs` (a result from the shared tier: as long as Redis keeps it). */
+  set(key: string, entry: CachedScan, ttlMs?: number): void {
     this.lastKnown?.set(key, entry);
     try {
-      this.entries?.set(key, entry);
+      if (ttlMs === undefined) this.entries?.set(key, entry);
+      else this.entries?.set(key, entry, ttlMs / 1000);
     } catch {
       // Full (maxKeys): the scan is answered all the same, only not kept.
     }

@@ -7,7 +7,8 @@ import type { CoordinatorMetrics } from "./coordinator-metrics.js";
 import type { ScanJob } from "./jobs/scan-job.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { fetchFailureKind } from "./market/provider-failures.js";
-import type { ScanCache } from "./scan-cache.js";
+import type { CachedScan, ScanCache } from "./scan-cache.js";
+import type { FleetSingleFlight } from "./shared-cache/fleet-single-flight.js";
 
 /** What the coordinator needs of the pacer of its chain fetches. */
 export interface FetchPacer {
@@ -29,6 +30,8 @@ export interface ScanJobWorkOptions {
   readonly scanner: ChainScanner;
   readonly cache: ScanCache;
   readonly metrics: CoordinatorMetrics;
+  /** One computation of a scan across coordinators (REDIS_URL); absent: each job computes its own. */
+  readonly fleet?: Pick<FleetSingleFlight, "run"> | undefined;
   /** When results are stored, epoch milliseconds (tests move it); Date.now unless given. */
   readonly now?: () => number;
 }
@@ -41,32 +44,41 @@ export class ScanJobWork {
   }
 
   /** One job's work: the job manager's `work`. */
-  readonly run = async (job: Pick<ScanJob, "id" | "symbol" | "query" | "key">, signal: AbortSignal): Promise<ScanResult> => {
-    const { market, pacer, scanner, cache, metrics } = this.options;
+  readonly run = async (job: Pick<ScanJob, "id" | "symbol" | "query" | "key" | "createdAt">, signal: AbortSignal): Promise<ScanResult> => {
+    const { fleet, metrics } = this.options;
     const started = performance.now();
     try {
-      // Before the market: while the circuit is open a chain fetched (and, from IBKR, paced)
-      // would only be thrown away.
-      scanner.refuseWhileCircuitOpen();
-      const { queueTimeMs } = await pacer.acquire({ signal });
-      const fetchStarted = performance.now();
-      let chain;
-      try {
-        metrics.chainFetched();
-        chain = await market.fetchChain({ symbol: job.symbol, query: job.query, signal });
-        pacer.recordRequest({ duration: performance.now() - fetchStarted, success: true, queueTime: queueTimeMs });
-      } catch (error) {
-        // Only the provider's own failures count against it: a caller's unknown symbol must
-        // not slow everyone's scans.
-        const kind = fetchFailureKind(error, signal);
-        if (kind !== "abandoned") pacer.recordRequest({ duration: performance.now() - fetchStarted, success: kind === "answered", queueTime: queueTimeMs });
-        throw error;
-      }
-      const result = await scanner.scan(ScanRequest.fromPartial({ symbol: job.symbol, chain, query: job.query }), { signal });
-      cache.set(job.key, { result, jobId: job.id, storedAt: this.now() });
-      return result;
+      // A result another coordinator stored since this job was asked for is as fresh as one computed here.
+      if (fleet) return await fleet.run(job.key, signal, () => this.compute(job, signal), { notBefore: job.createdAt.getTime() });
+      return (await this.compute(job, signal)).result;
     } finally {
       metrics.jobRan((performance.now() - started) / 1000);
     }
   };
+
+  /** The chain from the market, ranked by the scanner, kept in the cache. */
+  private async compute(job: Pick<ScanJob, "id" | "symbol" | "query" | "key">, signal: AbortSignal): Promise<CachedScan> {
+    const { market, pacer, scanner, cache, metrics } = this.options;
+    // Before the market: while the circuit is open a chain fetched (and, from IBKR, paced)
+    // would only be thrown away.
+    scanner.refuseWhileCircuitOpen();
+    const { queueTimeMs } = await pacer.acquire({ signal });
+    const fetchStarted = performance.now();
+    let chain;
+    try {
+      metrics.chainFetched();
+      chain = await market.fetchChain({ symbol: job.symbol, query: job.query, signal });
+      pacer.recordRequest({ duration: performance.now() - fetchStarted, success: true, queueTime: queueTimeMs });
+    } catch (error) {
+      // Only the provider's own failures count against it: a caller's unknown symbol must
+      // not slow everyone's scans.
+      const kind = fetchFailureKind(error, signal);
+      if (kind !== "abandoned") pacer.recordRequest({ duration: performance.now() - fetchStarted, success: kind === "answered", queueTime: queueTimeMs });
+      throw error;
+    }
+    const result = await scanner.scan(ScanRequest.fromPartial({ symbol: job.symbol, chain, query: job.query }), { signal });
+    const entry = { result, jobId: job.id, storedAt: this.now() };
+    cache.set(job.key, entry);
+    return entry;
+  }
 }

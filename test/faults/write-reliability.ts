@@ -18,6 +18,10 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
   { name: "defects", file: "defects.fault.ts" },
   { name: "tws-drop", file: "tws-drop.fault.ts" },
   { name: "feed-owner", file: "feed-owner.fault.ts" },
+  { name: "shared-cache-hit", file: "shared-cache.fault.ts" },
+  { name: "shared-cache-single-flight", file: "shared-cache.fault.ts" },
+  { name: "shared-cache-owner-killed", file: "shared-cache.fault.ts" },
+  { name: "shared-cache-redis-faults", file: "shared-cache.fault.ts" },
 ];
 
 /** A table cell: no pipes or line breaks to break the row. */

@@ -15,7 +15,7 @@ import { unlessAborted } from "../../common/unless-aborted.js";
 import { FINISHED_STATES, jobMessage, stateName, type ScanJob } from "./scan-job.js";
 
 /** The work of a job: the scan itself, stopped by `signal`. */
-export type JobWork = (job: Pick<ScanJob, "id" | "symbol" | "query" | "key">, signal: AbortSignal) => Promise<ScanResult>;
+export type JobWork = (job: Pick<ScanJob, "id" | "symbol" | "query" | "key" | "createdAt">, signal: AbortSignal) => Promise<ScanResult>;
 
 export interface JobManagerOptions {
   readonly work: JobWork;
