@@ -266,6 +266,7 @@ export class SpreadFeeds {
     const { scanner } = this.options;
     // Only the feed's owner sends chains: a follower's would overwrite the owner's newer ones.
     if (!feed.owned) return;
+    this.options.logger.info({ symbol: feed.symbol }, "sending the feed's chains to the scanner again: it has none for the symbol");
     if (feed.base) await scanner.updateChain(UpdateChainRequest.fromPartial({ chain: feed.base, mode: UpdateMode.UPDATE_MODE_REPLACE }), { signal });
     if (feed.latest) await scanner.updateChain(UpdateChainRequest.fromPartial({ chain: feed.latest, mode: UpdateMode.UPDATE_MODE_MERGE }), { signal });
   }
@@ -326,10 +327,15 @@ export class SpreadFeeds {
         // An open circuit says when it lets a call through again: no sooner is worth trying.
         const advised = error.details.retryDelayMs ?? 0;
         await sleep(Math.min(Math.max(backoff.next(), advised), maxOutageMs - outageMs), undefined, { signal });
-        // A scanner that restarted has no chain: send it the base and the newest before watching again.
-        await this.resend(feed, signal).catch((pushError: unknown) => {
-          this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
-        });
+        // Only a scanner without the chain (NOT_FOUND: it restarted) is sent the base and the
+        // newest again. A watch that ended for another reason (a replica's connection recycled
+        // after GRPC_MAX_CONNECTION_AGE, a replica gone) finds the chain where it was: sending
+        // the base again would take its watchers back to the feed's first chain for a moment.
+        if (error.code === status.NOT_FOUND) {
+          await this.resend(feed, signal).catch((pushError: unknown) => {
+            this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
+          });
+        }
       }
     }
   }

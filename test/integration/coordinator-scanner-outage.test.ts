@@ -127,8 +127,39 @@ describe("a coordinator watch across a scanner restart", () => {
       expect(received.map((message) => message.update?.sequence)).toEqual(received.map((_, index) => BigInt(index + 1)));
       expect(received.filter((message) => message.update?.initial).length).toBe(1);
       await expect.poll(() => pair.coordinator.logs.some((line) => line.msg === "the scanner's watch ended; reconnecting")).toBe(true);
+      // The restarted scanner had no chain: the coordinator sent it the feed's chains again.
+      expect(pair.coordinator.logs.some((line) => line.msg === RESENT)).toBe(true);
+    } finally {
+      pair.close();
+    }
+  });
+
+  it("carries on without sending the chain again when the scanner only recycles the connection (GRPC_MAX_CONNECTION_AGE)", async () => {
+    // A connection older than a second is sent GOAWAY; the watch on it ends at the next
+    // keepalive ping, and the coordinator watches again on a new connection.
+    const pair = await startPair({}, { GRPC_MAX_CONNECTION_AGE: "1", GRPC_KEEPALIVE_TIME: "1" });
+    try {
+      const watch = pair.client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 }));
+      const received: WatchSpreadsResponse[] = [];
+      const errors: unknown[] = [];
+      watch.on("data", (message: WatchSpreadsResponse) => received.push(message));
+      watch.on("error", (error: Error & { code: status }) => {
+        if (error.code !== status.CANCELLED) errors.push(error);
+      });
+      const reconnects = (): number => pair.coordinator.logs.filter((line) => line.msg === "the scanner's watch ended; reconnecting").length;
+      await expect.poll(reconnects, { timeout: 20_000, interval: 200 }).toBeGreaterThanOrEqual(2);
+      const before = received.length;
+      await expect.poll(() => received.length, { timeout: 10_000, interval: 200 }).toBeGreaterThan(before);
+      watch.cancel();
+      expect(errors).toEqual([]);
+      // The scanner kept the chain: sending the feed's first chain again would have taken its
+      // watchers back to it until the next tick.
+      expect(pair.coordinator.logs.filter((line) => line.msg === RESENT)).toEqual([]);
+      expect(received.filter((message) => message.update?.initial).length).toBe(1);
     } finally {
       pair.close();
     }
   });
 });
+
+const RESENT = "sending the feed's chains to the scanner again: it has none for the symbol";

@@ -23,14 +23,14 @@ export interface Pair {
   close(): void;
 }
 
-export async function startScanner(port = "0"): Promise<{ process: ServiceProcess; port: number }> {
-  const scanner = spawnService("services/scanner/main.ts", { ...freePorts("SCANNER"), SCANNER_PORT: port });
+export async function startScanner(port = "0", env: Record<string, string> = {}): Promise<{ process: ServiceProcess; port: number }> {
+  const scanner = spawnService("services/scanner/main.ts", { ...freePorts("SCANNER"), SCANNER_PORT: port, ...env });
   const listening = await scanner.waitForLog((line) => line.msg === "listening");
   return { process: scanner, port: listening.grpcPort as number };
 }
 
-export async function startPair(env: Record<string, string> = {}): Promise<Pair> {
-  const scanner = await startScanner();
+export async function startPair(env: Record<string, string> = {}, scannerEnv: Record<string, string> = {}): Promise<Pair> {
+  const scanner = await startScanner("0", scannerEnv);
   const coordinator = spawnService("services/coordinator/main.ts", {
     ...freePorts("COORDINATOR"),
     SCANNER_ADDR: `127.0.0.1:${scanner.port}`,
