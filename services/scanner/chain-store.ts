@@ -88,6 +88,11 @@ export class ChainStore {
     return this.chains.get<StoredChain>(symbol);
   }
 
+  /** The symbols with a chain stored now. */
+  symbols(): string[] {
+    return this.chains.keys();
+  }
+
   /** Symbols with a chain stored now. */
   get size(): number {
     return this.chains.keys().length;
@@ -115,9 +120,20 @@ export class ChainStore {
     return { symbol, chain, fingerprint };
   }
 
-  /** Stores a planned chain with its preparation as the symbol's next version, and tells watchers. */
-  commit(planned: PlannedChange, prepared: SharedPreparedChain): StoredChain {
-    const version = (this.lastVersion.get(planned.symbol) ?? 0n) + 1n;
+  /** The symbol's latest version, stored or expired since; 0 when it never had one. */
+  latestVersion(symbol: string): bigint {
+    return this.lastVersion.get(symbol) ?? 0n;
+  }
+
+  /**
+   * Stores a planned chain with its preparation as the symbol's next version, or as `version`
+   * when another replica assigned it (the chain bus), and tells watchers. Versions only rise:
+   * a given version at or below the latest is refused, so that none is ever applied twice.
+   */
+  commit(planned: PlannedChange, prepared: SharedPreparedChain, given?: bigint): StoredChain {
+    const latest = this.latestVersion(planned.symbol);
+    const version = given ?? latest + 1n;
+    if (version <= latest) throw new RangeError(`version ${version} of ${planned.symbol} is not after the latest, ${latest}`);
     this.lastVersion.set(planned.symbol, version);
     const stored: StoredChain = { ...planned, version, prepared };
     this.chains.set(planned.symbol, stored);
