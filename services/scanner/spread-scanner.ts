@@ -15,6 +15,7 @@ import type { ChainStore, PlannedUpdate, StoredChain } from "./chain-store.js";
 import { encodedSpreads, idChanges } from "./encoded-results.js";
 import type { Admission, ScanPool } from "./scan-pool.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
+import { SymbolQueue } from "./symbol-queue.js";
 
 /**
  * The engine's refusal as the gRPC answer it calls for: one BadRequest violation per field.
@@ -75,7 +76,7 @@ export class SpreadScanner {
   // being evaluated share that one evaluation.
   private readonly results: LRUCache<string, Promise<ScanResult>>;
   private readonly shutdown = new AbortController();
-  private readonly updating = new Map<string, Promise<void>>();
+  private readonly updating = new SymbolQueue();
   private preparations = 0;
   private replication: ChainReplication | undefined;
 
@@ -138,7 +139,7 @@ export class SpreadScanner {
   update(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes?: Uint8Array): Promise<{ stored: StoredChain; changed: boolean }> {
     const replication = this.replication;
     if (replication) return this.updateReplicated(replication, symbol, chain, mode, sentBytes);
-    return this.serialized(symbol, () => this.applyUpdate(symbol, chain, mode, sentBytes));
+    return this.updating.run(symbol, () => this.applyUpdate(symbol, chain, mode, sentBytes));
   }
 
   /** From now on, changes are published through `replication` before they are committed (NATS_URL). */
@@ -159,7 +160,7 @@ export class SpreadScanner {
     sentBytes: Uint8Array | undefined,
   ): Promise<{ stored: StoredChain; changed: boolean }> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.serialized(symbol, async () => {
+      const outcome = await this.updating.run(symbol, async () => {
         const planned = this.plannedOrRefused(symbol, chain, mode, sentBytes);
         if ("unchanged" in planned) return { stored: planned.unchanged, changed: false };
         const version = this.options.store.latestVersion(symbol) + 1n;
@@ -179,7 +180,7 @@ export class SpreadScanner {
    * ("held"). `then` hears the outcome before the next update of the symbol starts.
    */
   applyReplicated(symbol: string, version: bigint, chainBytes: Uint8Array, then: (outcome: "applied" | "held" | "failed") => void): Promise<unknown> {
-    return this.serialized(symbol, () => {
+    return this.updating.run(symbol, () => {
       then(this.committedAt(symbol, version, chainBytes));
     });
   }
@@ -193,20 +194,6 @@ export class SpreadScanner {
     } catch {
       return "failed";
     }
-  }
-
-  private serialized<T>(symbol: string, work: () => T | Promise<T>): Promise<T> {
-    const previous = this.updating.get(symbol) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.updating.set(symbol, settled);
-    void settled.then(() => {
-      if (this.updating.get(symbol) === settled) this.updating.delete(symbol);
-    });
-    return next;
   }
 
   private applyUpdate(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes: Uint8Array | undefined): { stored: StoredChain; changed: boolean } {
