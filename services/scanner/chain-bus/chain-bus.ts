@@ -274,7 +274,7 @@ export class ChainBus implements ChainReplication {
     const link = this.link;
     if (link && this.online && !this.outbox.has(symbol)) {
       try {
-        await this.publishVersion(link.js, symbol, version, chainBytes);
+        await this.publishVersion(link.js, symbol, version, chainBytes, "new");
         return "published";
       } catch (error) {
         if (isConflict(error)) {
@@ -291,7 +291,13 @@ export class ChainBus implements ChainReplication {
   }
 
   /** Each chunk expecting the previous one last on the subject: no other publication can come between. */
-  private async publishVersion(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<void> {
+  private async publishVersion(
+    js: JetStreamClient,
+    symbol: string,
+    version: bigint,
+    chainBytes: Uint8Array,
+    reason: "new" | "queued" | "republished",
+  ): Promise<void> {
     const chunks = splitIntoChunks(chainBytes, this.chunkSize);
     const publishedAt = Date.now();
     let expected = this.subjectSequence.get(symbol) ?? 0;
@@ -308,7 +314,7 @@ export class ChainBus implements ChainReplication {
     }
     this.advance(symbol, expected);
     this.options.metrics.published.inc();
-    this.options.logger.debug({ symbol, version: String(version), chunks: chunks.length }, "chain version published");
+    this.options.logger.debug({ symbol, version: String(version), chunks: chunks.length, reason }, "chain version published");
   }
 
   async catchUp(symbol: string): Promise<void> {
@@ -328,7 +334,7 @@ export class ChainBus implements ChainReplication {
       const stored = this.options.store.get(symbol);
       if (!stored || this.outbox.has(symbol)) continue;
       try {
-        await this.publishVersion(js, symbol, stored.version, stored.fingerprint);
+        await this.publishVersion(js, symbol, stored.version, stored.fingerprint, "republished");
         this.options.metrics.republished.inc();
       } catch (error) {
         if (!isConflict(error)) throw error;
@@ -340,22 +346,34 @@ export class ChainBus implements ChainReplication {
     for (const symbol of this.outbox.symbols()) {
       for (let next = this.outbox.first(symbol); next && this.online; next = this.outbox.first(symbol)) {
         try {
-          await this.publishVersion(js, symbol, next.version, next.chainBytes);
+          await this.publishVersion(js, symbol, next.version, next.chainBytes, "queued");
           this.outbox.shift(symbol);
         } catch (error) {
           if (!isConflict(error)) throw error;
-          // Another replica published the symbol while this one was cut off: the one that
-          // published first wins; this replica's own versions of the outage are dropped.
           this.options.metrics.conflicts.inc();
-          this.options.logger.warn(
-            { symbol, version: String(next.version) },
-            "versions committed while NATS was down conflict with another replica's: dropped",
-          );
-          this.outbox.discard(symbol);
+          // Behind the stream: an older version another replica republished (a new stream)
+          // is taken in, and this one published after it. A version as new as this one from
+          // another replica means both took updates while cut off: the first to publish
+          // wins, and this replica's versions of the outage are dropped.
+          const latest = await this.latestVersionInStream(symbol);
+          await this.catchUp(symbol);
+          if (latest !== undefined && latest >= next.version) {
+            this.options.logger.warn(
+              { symbol, version: String(next.version) },
+              "versions committed while NATS was down conflict with another replica's: dropped",
+            );
+            this.outbox.discard(symbol);
+          }
         }
         this.options.metrics.queuedVersions.set(this.outbox.size);
       }
     }
+  }
+
+  /** The version of the symbol's last message in the stream, if any. */
+  private async latestVersionInStream(symbol: string): Promise<bigint | undefined> {
+    const last = await this.link?.jsm.streams.getMessage(STREAM_NAME, { last_by_subj: subjectOf(symbol) });
+    return last ? parseChunkHeader(last.header)?.version : undefined;
   }
 
   private scheduleFlushRetry(): void {

@@ -9,15 +9,17 @@ const SUBJECT_PREFIX = "spreadscan.chains.";
 export const ALL_SUBJECTS = `${SUBJECT_PREFIX}>`;
 
 /**
- * The stream's caps. On file, so that a NATS restarted on its store keeps what it had. A
- * symbol keeps its last 64 chunks (seconds of history at a feed's pace, enough for a replica
- * that reconnects to read on without a gap), the stream at most 256 MiB, nothing older than
- * ten minutes (chains expire from the replicas after CACHE_TTL, five minutes by default).
+ * The stream's caps. On file, so that a NATS restarted on its store keeps what it had. The
+ * stream keeps at most 256 MiB (the bound that binds: seconds of history for a feed's hot
+ * symbol at 10 versions/s of 1-2 MB, enough for a replica that reconnects, or lags behind a
+ * burst of versions published on NATS's return, to read on without a gap), a symbol at most
+ * 256 chunks, and nothing older than ten minutes (chains expire from the replicas after
+ * CACHE_TTL, five minutes by default).
  */
 export const STREAM_LIMITS = {
   maxBytes: 256 * 1024 * 1024,
   maxAgeMs: 10 * 60_000,
-  maxChunksPerSymbol: 64,
+  maxChunksPerSymbol: 256,
   /** Retried publishes within this window are told apart from new ones by their message id. */
   duplicateWindowMs: 2 * 60_000,
 } as const;
