@@ -131,12 +131,38 @@ export class ChainStore {
    * a given version at or below the latest is refused, so that none is ever applied twice.
    */
   commit(planned: PlannedChange, prepared: SharedPreparedChain, given?: bigint): StoredChain {
-    const latest = this.latestVersion(planned.symbol);
+    return this.stored({ ...planned, version: this.nextVersion(planned.symbol, given), prepared });
+  }
+
+  /**
+   * Stores a version another replica published, in its wire form, prepared already (on a
+   * thread): the chain is decoded only when something here needs it (a merge sent to this
+   * replica), so that following the bus costs this thread almost nothing.
+   */
+  commitEncoded(symbol: string, version: bigint, chainBytes: Uint8Array, prepared: SharedPreparedChain): StoredChain {
+    let decoded: OptionChain | undefined;
+    return this.stored({
+      symbol,
+      version: this.nextVersion(symbol, version),
+      fingerprint: chainBytes,
+      prepared,
+      get chain() {
+        decoded ??= { ...OptionChain.decode(chainBytes), symbol };
+        return decoded;
+      },
+    });
+  }
+
+  private nextVersion(symbol: string, given: bigint | undefined): bigint {
+    const latest = this.latestVersion(symbol);
     const version = given ?? latest + 1n;
-    if (version <= latest) throw new RangeError(`version ${version} of ${planned.symbol} is not after the latest, ${latest}`);
-    this.lastVersion.set(planned.symbol, version);
-    const stored: StoredChain = { ...planned, version, prepared };
-    this.chains.set(planned.symbol, stored);
+    if (version <= latest) throw new RangeError(`version ${version} of ${symbol} is not after the latest, ${latest}`);
+    return version;
+  }
+
+  private stored(stored: StoredChain): StoredChain {
+    this.lastVersion.set(stored.symbol, stored.version);
+    this.chains.set(stored.symbol, stored);
     this.events.emit("updated", stored);
     return stored;
   }

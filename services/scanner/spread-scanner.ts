@@ -177,23 +177,30 @@ export class SpreadScanner {
   /**
    * Applies a version another replica published (`chainBytes`: the whole chain), in turn with
    * this replica's own updates of the symbol; a version this replica holds already is skipped
-   * ("held"). `then` hears the outcome before the next update of the symbol starts.
+   * ("held"). The chain is prepared on a thread, and decoded here only if a merge needs it.
+   * `then` hears the outcome before the next update of the symbol starts.
    */
   applyReplicated(symbol: string, version: bigint, chainBytes: Uint8Array, then: (outcome: "applied" | "held" | "failed") => void): Promise<unknown> {
-    return this.updating.run(symbol, () => {
-      then(this.committedAt(symbol, version, chainBytes));
+    const { store, pool } = this.options;
+    const preparing = version > store.latestVersion(symbol) ? pool.prepare(chainBytes, `${symbol}#${++this.preparations}`) : undefined;
+    // Settled here too, so that a version found held meanwhile leaves no rejection unheard.
+    preparing?.catch(() => undefined);
+    return this.updating.run(symbol, async () => {
+      let outcome: "applied" | "held" | "failed" = "held";
+      try {
+        if (preparing && version > store.latestVersion(symbol)) {
+          const prepared = await preparing;
+          // Checked again: an update of this replica's own may have come first meanwhile.
+          if (version > store.latestVersion(symbol)) {
+            store.commitEncoded(symbol, version, chainBytes, prepared);
+            outcome = "applied";
+          }
+        }
+      } catch {
+        outcome = "failed";
+      }
+      then(outcome);
     });
-  }
-
-  private committedAt(symbol: string, version: bigint, chainBytes: Uint8Array): "applied" | "held" | "failed" {
-    if (version <= this.options.store.latestVersion(symbol)) return "held";
-    try {
-      const chain = { ...OptionChain.decode(chainBytes), symbol };
-      this.options.store.commit({ symbol, chain, fingerprint: chainBytes }, this.prepared(symbol, chain), version);
-      return "applied";
-    } catch {
-      return "failed";
-    }
   }
 
   private applyUpdate(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes: Uint8Array | undefined): { stored: StoredChain; changed: boolean } {
