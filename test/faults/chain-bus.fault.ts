@@ -232,6 +232,7 @@ describe("chain updates over NATS JetStream between three scanner processes", ()
     // catching up is what the resume criterion measures.
     const steady = applyLines.filter((line) => logTime(line) - Number(line.latencyMs) < killedAt).map((line) => Number(line.latencyMs));
     const latencies = applyLines.map((line) => Number(line.latencyMs));
+    const steadyHere = applyLines.filter((line) => logTime(line) - Number(line.latencyMs) < killedAt).map((line) => Number(line.hereMs));
     const p99 = percentile(steady, 0.99);
     const resumeMs = scanners.slice(1).map((scanner) => {
       const first = scanner.process.logs.find((line) => line.msg === "chain version applied from the bus" && logTime(line) >= backAt);
@@ -310,6 +311,7 @@ describe("chain updates over NATS JetStream between three scanner processes", ()
         "versions published": String(final),
         "1-minute load average when the suite started (2 cores)": round(loadBefore, 2),
         "publish → applied before the NATS kill, p50 / p99 / max (ms)": `${round(percentile(steady, 0.5))} / ${round(p99)} / ${round(Math.max(...steady))}`,
+        "of which on the replica (waiting for the symbol, decoding, preparing), p50 / p99 (ms)": `${round(percentile(steadyHere, 0.5))} / ${round(percentile(steadyHere, 0.99))}`,
         "publish → applied over the whole run, p50 / p99 / max (ms)": `${round(percentile(latencies, 0.5))} / ${round(percentile(latencies, 0.99))} / ${round(Math.max(...latencies))}`,
         "last version applied everywhere, after the feed stopped (ms)": lastAppliedMs,
         "watch streams that ended before the suite cancelled them": endings.map((ending, index) => `scanner ${index + 1}: ${ending ?? "none"}`).join("; "),

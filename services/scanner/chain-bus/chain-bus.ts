@@ -17,17 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import {
-  DeliverPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  jetstream,
-  jetstreamManager,
-  type ConsumerMessages,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-} from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { DependencyStatus } from "../../common/dependency-health.js";
 import type { Logger } from "../../common/logger.js";
 import type { ChainStore } from "../chain-store.js";
@@ -36,6 +26,7 @@ import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import { ChainOutbox } from "./chain-outbox.js";
 import { chunkHeaders, chunkMessageId, parseChunkHeader, STREAM_NAME, streamConfig, subjectOf, symbolOf } from "./chain-subjects.js";
 import { ChunkAssembler, chunkSizeFor, splitIntoChunks } from "./chunks.js";
+import { StreamReader } from "./stream-reader.js";
 
 /** What became of a version received from the bus. */
 export type ApplyOutcome = "applied" | "held" | "failed";
@@ -93,8 +84,7 @@ export class ChainBus implements ChainReplication {
   private readonly assembler = new ChunkAssembler();
   private readonly outbox: ChainOutbox;
   private chunkSize = chunkSizeFor(1024 * 1024);
-  private consumerGeneration = 0;
-  private messages: ConsumerMessages | undefined;
+  private readonly reader: StreamReader;
   private syncing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
   private markSynced: () => void = () => undefined;
@@ -106,6 +96,7 @@ export class ChainBus implements ChainReplication {
     this.outbox = new ChainOutbox(OUTBOX_MAX_BYTES, (symbol, version) => {
       options.logger.warn({ symbol, version: String(version) }, "chain version dropped from the outbox (too much waits for NATS): other replicas will miss it");
     });
+    this.reader = new StreamReader({ logger: options.logger, take: (message) => this.take(message), onRestart: () => options.metrics.consumerRestarts.inc() });
     options.dependency.markDown("connecting to NATS");
   }
 
@@ -179,7 +170,7 @@ export class ChainBus implements ChainReplication {
       this.subjectSequence.clear();
       this.assembler.clear();
     }
-    this.restartConsumer(link);
+    this.reader.restart(link.js, () => this.takenSequence + 1);
     this.online = true;
     this.options.dependency.markUp();
     this.markSynced();
@@ -198,40 +189,6 @@ export class ChainBus implements ChainReplication {
     } catch {
       // Another replica made it at the same moment.
       return await jsm.streams.info(STREAM_NAME);
-    }
-  }
-
-  private restartConsumer(link: NatsLink): void {
-    const generation = ++this.consumerGeneration;
-    this.messages?.stop();
-    this.messages = undefined;
-    this.options.metrics.consumerRestarts.inc();
-    this.consume(link.js, generation).catch((error: unknown) => {
-      if (this.closed || generation !== this.consumerGeneration) return;
-      this.options.logger.warn({ err: error }, "chain consumer stopped: making it again");
-      setTimeout(() => {
-        if (generation === this.consumerGeneration && this.online) this.restartConsumer(link);
-      }, 250).unref();
-    });
-  }
-
-  private async consume(js: JetStreamClient, generation: number): Promise<void> {
-    // The stream holds chain subjects only: no filter (nats-server before 2.10, Debian's, refuses filter_subjects).
-    const consumer = await js.consumers.get(STREAM_NAME, {
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: this.takenSequence + 1,
-    });
-    if (generation !== this.consumerGeneration) return;
-    // A few chunks at a time: each is up to a megabyte.
-    const messages = await consumer.consume({ max_messages: 8 });
-    if (generation !== this.consumerGeneration) {
-      await messages.close();
-      return;
-    }
-    this.messages = messages;
-    for await (const message of messages) {
-      if (generation !== this.consumerGeneration) break;
-      await this.take(message);
     }
   }
 
@@ -401,9 +358,8 @@ export class ChainBus implements ChainReplication {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.consumerGeneration++;
     clearTimeout(this.flushTimer);
-    this.messages?.stop();
+    this.reader.stop();
     await this.link?.connection.close().catch(() => undefined);
   }
 }
