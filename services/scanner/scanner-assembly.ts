@@ -7,6 +7,7 @@ import { ChainBus } from "./chain-bus/chain-bus.js";
 import { ChainBusMetrics } from "./chain-bus/chain-bus-metrics.js";
 import { ChainStore } from "./chain-store.js";
 import type { ScannerConfig } from "./config.js";
+import { ReplicatedChains } from "./replicated-chains.js";
 import { ScanPool } from "./scan-pool.js";
 import { ScannerMetrics } from "./scanner-metrics.js";
 import { scannerService, scannerServiceDefinition } from "./scanner-service.js";
@@ -62,7 +63,7 @@ export function assembleScanner(config: ScannerConfig, base: ServiceBase, option
     : undefined;
   if (bus) {
     scanner.replicateThrough(bus);
-    bus.start(scanner);
+    bus.start(new ReplicatedChains({ store, pool, updating: scanner.updating, replication: bus }));
   }
   base.grpc.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger: base.logger, requestTimeoutMs: config.requestTimeoutMs }), {
     adminMethods: ["UpdateChain"],

@@ -76,7 +76,8 @@ export class SpreadScanner {
   // being evaluated share that one evaluation.
   private readonly results: LRUCache<string, Promise<ScanResult>>;
   private readonly shutdown = new AbortController();
-  private readonly updating = new SymbolQueue();
+  /** One update of a symbol at a time: this replica's own, and those from the chain bus (replicated-chains.ts). */
+  readonly updating = new SymbolQueue();
   private preparations = 0;
   private replication: ChainReplication | undefined;
 
@@ -172,35 +173,6 @@ export class SpreadScanner {
       if (attempt >= MAX_PUBLISH_CONFLICTS) throw unavailable(`chain updates of ${symbol} keep arriving through other replicas: try again`, 100);
       await replication.catchUp(symbol);
     }
-  }
-
-  /**
-   * Applies a version another replica published (`chainBytes`: the whole chain), in turn with
-   * this replica's own updates of the symbol; a version this replica holds already is skipped
-   * ("held"). The chain is prepared on a thread, and decoded here only if a merge needs it.
-   * `then` hears the outcome before the next update of the symbol starts.
-   */
-  applyReplicated(symbol: string, version: bigint, chainBytes: Uint8Array, then: (outcome: "applied" | "held" | "failed") => void): Promise<unknown> {
-    const { store, pool } = this.options;
-    const preparing = version > store.latestVersion(symbol) ? pool.prepare(chainBytes, `${symbol}#${++this.preparations}`) : undefined;
-    // Settled here too, so that a version found held meanwhile leaves no rejection unheard.
-    preparing?.catch(() => undefined);
-    return this.updating.run(symbol, async () => {
-      let outcome: "applied" | "held" | "failed" = "held";
-      try {
-        if (preparing && version > store.latestVersion(symbol)) {
-          const prepared = await preparing;
-          // Checked again: an update of this replica's own may have come first meanwhile.
-          if (version > store.latestVersion(symbol)) {
-            store.commitEncoded(symbol, version, chainBytes, prepared);
-            outcome = "applied";
-          }
-        }
-      } catch {
-        outcome = "failed";
-      }
-      then(outcome);
-    });
   }
 
   private applyUpdate(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes: Uint8Array | undefined): { stored: StoredChain; changed: boolean } {

@@ -127,11 +127,27 @@ describe("chain updates over NATS JetStream", () => {
     await until(() => held(b)?.version === 17n, "B holds version 17");
   });
 
+  it("ends with one chain under one version on every replica when two took updates of a symbol while NATS was down", async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    await nats.kill();
+    // Each replica takes a change of its own on version 17: both call theirs 18.
+    expect((await update(a, tick(SPY, 30), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(18n);
+    expect((await update(b, tick(SPY, 31), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(18n);
+    expect(sameChain(held(a), held(b))).toBe(false);
+    await nats.restart();
+    // The second to publish finds the first's 18 and publishes its own chain as 19.
+    await until(() => sameChain(held(a), held(b)) && held(a)!.version === 19n, "both replicas hold one chain as version 19");
+    for (const replica of [a, b]) {
+      const versions = replica.versions.get("SPY")!;
+      expect(versions.slice(-2)).toEqual([18n, 19n]);
+    }
+  });
+
   it("publishes the latest chains again when NATS comes back with an empty store, for replicas that join later", async () => {
     const [a] = replicas as [Replica, Replica];
     await nats.restart({ emptyStore: true });
     const c = await startReplica();
-    await until(() => held(c)?.version === 17n, "a replica that joined after the restart holds the latest chain");
+    await until(() => held(c)?.version === 19n, "a replica that joined after the restart holds the latest chain");
     expect(sameChain(held(a), held(c))).toBe(true);
   });
 });

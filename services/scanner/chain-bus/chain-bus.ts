@@ -34,6 +34,8 @@ export type ApplyOutcome = "applied" | "held" | "failed";
 /** Where received versions are applied: the scanner, in turn with its own updates of the symbol. */
 export interface ReplicaChains {
   applyReplicated(symbol: string, version: bigint, chainBytes: Uint8Array, then: (outcome: ApplyOutcome) => void): Promise<unknown>;
+  /** Publishes the replica's chain of the symbol as the version after `after` and its own, and stores it so. */
+  reassert(symbol: string, after: bigint): Promise<void>;
 }
 
 export interface ChainBusOptions {
@@ -321,16 +323,19 @@ export class ChainBus implements ChainReplication {
           this.options.metrics.conflicts.inc();
           // Behind the stream: an older version another replica republished (a new stream)
           // is taken in, and this one published after it. A version as new as this one from
-          // another replica means both took updates while cut off: the first to publish
-          // wins, and this replica's versions of the outage are dropped.
+          // another replica means both took updates while cut off: this replica's versions
+          // of the outage are dropped, and its chain is published as the next version, which
+          // every replica takes (the other's changes of the outage are lost: the last to
+          // publish wins, and every replica ends with one chain under one version).
           const latest = await this.latestVersionInStream(symbol);
           await this.catchUp(symbol);
           if (latest !== undefined && latest >= next.version) {
             this.options.logger.warn(
               { symbol, version: String(next.version) },
-              "versions committed while NATS was down conflict with another replica's: dropped",
+              "versions committed while NATS was down conflict with another replica's: publishing this replica's chain as the next version",
             );
             this.outbox.discard(symbol);
+            await this.replica?.reassert(symbol, latest);
           }
         }
         this.options.metrics.queuedVersions.set(this.outbox.size);
