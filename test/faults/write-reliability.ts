@@ -17,6 +17,7 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
   { name: "market-drop", file: "market-drop.fault.ts" },
   { name: "defects", file: "defects.fault.ts" },
   { name: "tws-drop", file: "tws-drop.fault.ts" },
+  { name: "chain-bus", file: "chain-bus.fault.ts" },
 ];
 
 /** A table cell: no pipes or line breaks to break the row. */
