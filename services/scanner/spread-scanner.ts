@@ -52,6 +52,8 @@ export interface ChainReplication {
   publish(symbol: string, version: bigint, chainBytes: Uint8Array): Promise<"published" | "queued" | "conflict">;
   /** Settles once this replica holds the latest version the bus has of the symbol (or gives up waiting). */
   catchUp(symbol: string): Promise<void>;
+  /** Settles once a replica that just started has read what the bus held (bounded). */
+  ready(): Promise<void>;
 }
 
 /** Conflicts an update may meet (other replicas publishing the same symbol) before it is refused UNAVAILABLE. */
@@ -160,6 +162,7 @@ export class SpreadScanner {
     mode: UpdateMode,
     sentBytes: Uint8Array | undefined,
   ): Promise<{ stored: StoredChain; changed: boolean }> {
+    await replication.ready();
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.updating.run(symbol, async () => {
         const planned = this.plannedOrRefused(symbol, chain, mode, sentBytes);

@@ -28,12 +28,12 @@ interface Replica {
 const replicas: Replica[] = [];
 let nats: InfraServer;
 
-async function startReplica(): Promise<Replica> {
+async function startReplica({ waitForBus = true } = {}): Promise<Replica> {
   const service = await startInProcessScanner({ natsUrl: nats.url });
   const client = new ScannerServiceClient(`127.0.0.1:${service.port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
   const versions = new Map<string, bigint[]>();
   service.store.events.on("updated", (stored: StoredChain) => versions.set(stored.symbol, [...(versions.get(stored.symbol) ?? []), stored.version]));
-  await service.bus?.synced;
+  if (waitForBus) await service.bus?.synced;
   const replica = { service, client, versions };
   replicas.push(replica);
   return replica;
@@ -149,5 +149,15 @@ describe("chain updates over NATS JetStream", () => {
     const c = await startReplica();
     await until(() => held(c)?.version === 19n, "a replica that joined after the restart holds the latest chain");
     expect(sameChain(held(a), held(c))).toBe(true);
+  });
+
+  it("holds back an update sent to a replica that just started until it has read the stream, so that a merge lands on the fleet's chain", async () => {
+    const [a] = replicas as [Replica];
+    const fresh = await startReplica({ waitForBus: false });
+    const response = await update(fresh, tick(SPY, 40), UpdateMode.UPDATE_MODE_MERGE);
+    expect(response.version).toBe(20n);
+    expect(response.quoteCount).toBe(BigInt(held(a)!.chain.quotes.length));
+    await until(() => held(a)?.version === 20n, "A holds the new replica's version 20");
+    expect(sameChain(held(a), held(fresh))).toBe(true);
   });
 });

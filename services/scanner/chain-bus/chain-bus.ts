@@ -50,6 +50,8 @@ export interface ChainBusOptions {
 
 /** A publication that takes longer is abandoned and the version queued: NATS is as good as down. */
 const PUBLISH_TIMEOUT_MS = 1000;
+/** How long a replica that just started holds updates back, at most, while it reads the stream. */
+const INITIAL_READ_MS = 5000;
 /** How long a replica refused for a conflict waits to hold the version that beat it. */
 const CATCH_UP_MS = 2000;
 /** While versions wait and NATS is connected, how often publishing them is tried again. */
@@ -90,6 +92,15 @@ export class ChainBus implements ChainReplication {
   private syncing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
   private markSynced: () => void = () => undefined;
+  private markRead: () => void = () => undefined;
+  /** The stream's last sequence when the bus first reached it: read up to there, the replica is current. */
+  private firstReadTarget: number | undefined;
+  /**
+   * Settles once the replica has read what the stream held when the bus first reached it (or
+   * after INITIAL_READ_MS without that, NATS down at start included): updates sent to a replica
+   * that just started wait for it, so that none is planned on a store still empty.
+   */
+  private readonly initialRead = new Promise<void>((resolve) => (this.markRead = resolve));
   /** Settles once the bus first reached NATS and its consumer runs. */
   readonly synced = new Promise<void>((resolve) => (this.markSynced = resolve));
 
@@ -100,6 +111,7 @@ export class ChainBus implements ChainReplication {
     });
     this.reader = new StreamReader({ logger: options.logger, take: (message) => this.take(message), onRestart: () => options.metrics.consumerRestarts.inc() });
     options.dependency.markDown("connecting to NATS");
+    setTimeout(() => this.markRead(), INITIAL_READ_MS).unref();
   }
 
   /** Connects in the background (the replica serves meanwhile, degraded) and applies through `replica`. */
@@ -166,6 +178,10 @@ export class ChainBus implements ChainReplication {
     const info = await this.ensureStream(link.jsm);
     const fresh = this.streamCreated !== undefined && (info.created !== this.streamCreated || info.state.last_seq < this.takenSequence);
     this.streamCreated = info.created;
+    if (this.firstReadTarget === undefined) {
+      this.firstReadTarget = info.state.last_seq;
+      if (this.takenSequence >= this.firstReadTarget) this.markRead();
+    }
     if (fresh) {
       this.options.logger.warn({ stream: STREAM_NAME }, "the chain stream is new (NATS lost its store): republishing the latest chains");
       this.takenSequence = 0;
@@ -194,7 +210,16 @@ export class ChainBus implements ChainReplication {
     }
   }
 
+  ready(): Promise<void> {
+    return this.initialRead;
+  }
+
   private async take(message: JsMsg): Promise<void> {
+    await this.apply(message);
+    if (this.firstReadTarget !== undefined && message.seq >= this.firstReadTarget) this.markRead();
+  }
+
+  private async apply(message: JsMsg): Promise<void> {
     const { metrics, logger } = this.options;
     const replica = this.replica;
     this.takenSequence = message.seq;
