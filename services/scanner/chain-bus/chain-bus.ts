@@ -95,11 +95,7 @@ export class ChainBus implements ChainReplication {
   private markRead: () => void = () => undefined;
   /** The stream's last sequence when the bus first reached it: read up to there, the replica is current. */
   private firstReadTarget: number | undefined;
-  /**
-   * Settles once the replica has read what the stream held when the bus first reached it (or
-   * after INITIAL_READ_MS without that, NATS down at start included): updates sent to a replica
-   * that just started wait for it, so that none is planned on a store still empty.
-   */
+  /** Settles once what the stream held when first reached is read (or after INITIAL_READ_MS): see ready(). */
   private readonly initialRead = new Promise<void>((resolve) => (this.markRead = resolve));
   /** Settles once the bus first reached NATS and its consumer runs. */
   readonly synced = new Promise<void>((resolve) => (this.markSynced = resolve));
@@ -131,6 +127,9 @@ export class ChainBus implements ChainReplication {
         reconnectTimeWait: 200,
         reconnectJitter: 50,
         timeout: 2000,
+        // A hung server (SIGSTOP, a stuck host) is told from a slow one within about 10 s.
+        pingInterval: 5000,
+        maxPingOut: 2,
       });
       if (this.closed) {
         await connection.close();
@@ -210,6 +209,7 @@ export class ChainBus implements ChainReplication {
     }
   }
 
+  /** Updates sent to a replica that just started wait for this, so that none is planned on a store still empty. */
   ready(): Promise<void> {
     return this.initialRead;
   }
@@ -277,6 +277,7 @@ export class ChainBus implements ChainReplication {
           return "conflict";
         }
         this.options.logger.warn({ err: error, symbol, version: String(version) }, "chain version not published: queued until NATS answers");
+        this.options.dependency.markDown(`publishing to NATS failed: ${String(error)}`);
       }
     }
     this.outbox.add(symbol, version, chainBytes);
@@ -366,6 +367,8 @@ export class ChainBus implements ChainReplication {
         this.options.metrics.queuedVersions.set(this.outbox.size);
       }
     }
+    // Everything waiting went out: NATS answers (a failed publication had marked it down).
+    if (this.online && this.outbox.size === 0) this.options.dependency.markUp();
   }
 
   /** The version of the symbol's last message in the stream, if any. */
