@@ -88,6 +88,11 @@ export class ChainStore {
     return this.chains.get<StoredChain>(symbol);
   }
 
+  /** The symbols with a chain stored now. */
+  symbols(): string[] {
+    return this.chains.keys();
+  }
+
   /** Symbols with a chain stored now. */
   get size(): number {
     return this.chains.keys().length;
@@ -115,12 +120,49 @@ export class ChainStore {
     return { symbol, chain, fingerprint };
   }
 
-  /** Stores a planned chain with its preparation as the symbol's next version, and tells watchers. */
-  commit(planned: PlannedChange, prepared: SharedPreparedChain): StoredChain {
-    const version = (this.lastVersion.get(planned.symbol) ?? 0n) + 1n;
-    this.lastVersion.set(planned.symbol, version);
-    const stored: StoredChain = { ...planned, version, prepared };
-    this.chains.set(planned.symbol, stored);
+  /** The symbol's latest version, stored or expired since; 0 when it never had one. */
+  latestVersion(symbol: string): bigint {
+    return this.lastVersion.get(symbol) ?? 0n;
+  }
+
+  /**
+   * Stores a planned chain with its preparation as the symbol's next version, or as `version`
+   * when another replica assigned it (the chain bus), and tells watchers. Versions only rise:
+   * a given version at or below the latest is refused, so that none is ever applied twice.
+   */
+  commit(planned: PlannedChange, prepared: SharedPreparedChain, given?: bigint): StoredChain {
+    return this.stored({ ...planned, version: this.nextVersion(planned.symbol, given), prepared });
+  }
+
+  /**
+   * Stores a version another replica published, in its wire form, prepared already (on a
+   * thread): the chain is decoded only when something here needs it (a merge sent to this
+   * replica), so that following the bus costs this thread almost nothing.
+   */
+  commitEncoded(symbol: string, version: bigint, chainBytes: Uint8Array, prepared: SharedPreparedChain): StoredChain {
+    let decoded: OptionChain | undefined;
+    return this.stored({
+      symbol,
+      version: this.nextVersion(symbol, version),
+      fingerprint: chainBytes,
+      prepared,
+      get chain() {
+        decoded ??= { ...OptionChain.decode(chainBytes), symbol };
+        return decoded;
+      },
+    });
+  }
+
+  private nextVersion(symbol: string, given: bigint | undefined): bigint {
+    const latest = this.latestVersion(symbol);
+    const version = given ?? latest + 1n;
+    if (version <= latest) throw new RangeError(`version ${version} of ${symbol} is not after the latest, ${latest}`);
+    return version;
+  }
+
+  private stored(stored: StoredChain): StoredChain {
+    this.lastVersion.set(stored.symbol, stored.version);
+    this.chains.set(stored.symbol, stored);
     this.events.emit("updated", stored);
     return stored;
   }

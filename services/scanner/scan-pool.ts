@@ -92,6 +92,17 @@ export class ScanPool {
   }
 
   /**
+   * Decodes and prepares a chain given in its wire form on a thread, into shared memory named
+   * `key`: a version another replica published, which this one only scans. Never refused
+   * (one per version received); throws with the engine's violations when it cannot be scanned.
+   */
+  async prepare(chain: Uint8Array, key: string): Promise<SharedPreparedChain> {
+    const outcome = await this.pool.run({ kind: "prepare", chain, key });
+    if ("prepared" in outcome) return outcome.prepared;
+    throw new Error("violations" in outcome ? outcome.violations.map((each) => `${each.field}: ${each.description}`).join("; ") : JSON.stringify(outcome));
+  }
+
+  /**
    * Scans a prepared (shared) chain version, batched with the other scans of that version
    * asked for in this turn. It runs to completion: its result is shared and cached.
    * Throws RESOURCE_EXHAUSTED at once when a limited scan finds no room.

@@ -1,18 +1,21 @@
-// Work for the scan pool's threads (see scan-pool.ts): scanning an inline chain, and
-// scanning one prepared (shared) version for many queries in one task. Results go back encoded; the engine's refusals go back as their
+// Work for the scan pool's threads (see scan-pool.ts): scanning an inline chain, scanning
+// one prepared (shared) version for many queries in one task, and preparing a chain version
+// another replica published, off the main thread. Results go back encoded; the engine's refusals go back as their
 // violations, one outcome per query, so that one bad query never fails its neighbours.
 import { LRUCache } from "lru-cache";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError, prepareChain, scanPrepared, type InputViolation, type PreparedChain } from "../engine/index.js";
-import { openSharedPreparedChain, type SharedPreparedChain } from "../engine/shared-prepared-chain.js";
+import { openSharedPreparedChain, sharePreparedChain, type SharedPreparedChain } from "../engine/shared-prepared-chain.js";
 
 export type WorkerTask =
   /** Scan an inline chain given in its wire form. */
   | { readonly kind: "scan"; readonly chain: Uint8Array; readonly query: Uint8Array }
   /** Scan a prepared (shared) chain version for each of `queries`. */
-  | { readonly kind: "scan-prepared"; readonly chain: SharedPreparedChain; readonly chainVersion: string; readonly queries: readonly Uint8Array[] };
+  | { readonly kind: "scan-prepared"; readonly chain: SharedPreparedChain; readonly chainVersion: string; readonly queries: readonly Uint8Array[] }
+  /** Prepare a chain given in its wire form into shared memory (a version another replica published), named `key`. */
+  | { readonly kind: "prepare"; readonly chain: Uint8Array; readonly key: string };
 
 export type ScanOutcome =
   | { readonly result: Uint8Array }
@@ -21,7 +24,7 @@ export type ScanOutcome =
   /** Something we did not foresee; the message is for the log, not the caller. */
   | { readonly failure: string };
 
-export type WorkerOutcome = ScanOutcome | { readonly outcomes: readonly ScanOutcome[] };
+export type WorkerOutcome = ScanOutcome | { readonly outcomes: readonly ScanOutcome[] } | { readonly prepared: SharedPreparedChain };
 
 // Versions this worker has opened: scans of one version reuse its views.
 const openedChains = new LRUCache<string, PreparedChain>({ max: 16 });
@@ -52,6 +55,7 @@ export default function work(task: WorkerTask): WorkerOutcome {
     return { outcomes: task.queries.map((query) => scanned(prepared, query, version, 0)) };
   }
   try {
+    if (task.kind === "prepare") return { prepared: sharePreparedChain(prepare(task.chain), task.key) };
     const started = performance.now();
     const prepared = prepare(task.chain);
     return scanned(prepared, task.query, 0n, performance.now() - started);

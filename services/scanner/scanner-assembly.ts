@@ -3,8 +3,11 @@
 // (test/support/in-process-scanner.ts), so that the two cannot drift apart.
 import type { ServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
+import { ChainBus } from "./chain-bus/chain-bus.js";
+import { ChainBusMetrics } from "./chain-bus/chain-bus-metrics.js";
 import { ChainStore } from "./chain-store.js";
 import type { ScannerConfig } from "./config.js";
+import { ReplicatedChains } from "./replicated-chains.js";
 import { ScanPool } from "./scan-pool.js";
 import { ScannerMetrics } from "./scanner-metrics.js";
 import { scannerService, scannerServiceDefinition } from "./scanner-service.js";
@@ -26,6 +29,8 @@ export interface AssembledScanner {
   readonly metrics: ScannerMetrics;
   readonly pool: ScanPool;
   readonly scanner: SpreadScanner;
+  /** The chain bus between replicas, when NATS_URL is set. */
+  readonly bus?: ChainBus;
   /** Stops the service and releases its timers and worker threads (runtime.stop). */
   close(reason: string): Promise<void>;
 }
@@ -46,6 +51,20 @@ export function assembleScanner(config: ScannerConfig, base: ServiceBase, option
     defaultWatchIntervalMs: config.watchMinIntervalMs,
     clock: options.clock,
   });
+  // With NATS_URL, every change is published to the other replicas and theirs applied here.
+  const bus = config.natsUrl
+    ? new ChainBus({
+        url: config.natsUrl,
+        store,
+        dependency: base.dependencies.register("nats"),
+        metrics: new ChainBusMetrics(base.registry),
+        logger: base.logger,
+      })
+    : undefined;
+  if (bus) {
+    scanner.replicateThrough(bus);
+    bus.start(new ReplicatedChains({ store, pool, updating: scanner.updating, replication: bus }));
+  }
   base.grpc.addService(scannerServiceDefinition, scannerService(scanner, metrics, { logger: base.logger, requestTimeoutMs: config.requestTimeoutMs }), {
     adminMethods: ["UpdateChain"],
   });
@@ -67,10 +86,11 @@ export function assembleScanner(config: ScannerConfig, base: ServiceBase, option
     // Watches end with UNAVAILABLE at once; unary scans in flight finish within the grace period.
     beforeShutdown: () => scanner.stopWatches(),
     release: async () => {
+      await bus?.close();
       store.close();
       await pool.close();
     },
   });
 
-  return { runtime, store, metrics, pool, scanner, close: (reason) => runtime.stop(reason) };
+  return { runtime, store, metrics, pool, scanner, ...(bus ? { bus } : {}), close: (reason) => runtime.stop(reason) };
 }

@@ -10,11 +10,12 @@ import type { ScanResult, SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/
 import type { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { invalidArgument, notFound, unavailable, type RpcError } from "../common/errors.js";
 import { chainViolations, EngineInputError, normalizedQueryKey, prepareChain, resolveQuery, type PreparedChain } from "../engine/index.js";
-import { sharePreparedChain } from "../engine/shared-prepared-chain.js";
-import type { ChainStore, StoredChain } from "./chain-store.js";
+import { sharePreparedChain, type SharedPreparedChain } from "../engine/shared-prepared-chain.js";
+import type { ChainStore, PlannedUpdate, StoredChain } from "./chain-store.js";
 import { encodedSpreads, idChanges } from "./encoded-results.js";
 import type { Admission, ScanPool } from "./scan-pool.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
+import { SymbolQueue } from "./symbol-queue.js";
 
 /**
  * The engine's refusal as the gRPC answer it calls for: one BadRequest violation per field.
@@ -41,6 +42,23 @@ export interface WatchClock {
   sleep(ms: number): Promise<void>;
 }
 
+/**
+ * Where a replica of a fleet publishes its changes (the chain bus): "published" when the bus
+ * took `version` as the symbol's next, "queued" when the bus is down and will publish it on its
+ * return (the change is committed here meanwhile), "conflict" when another replica published
+ * the symbol's next version first.
+ */
+export interface ChainReplication {
+  publish(symbol: string, version: bigint, chainBytes: Uint8Array): Promise<"published" | "queued" | "conflict">;
+  /** Settles once this replica holds the latest version the bus has of the symbol (or gives up waiting). */
+  catchUp(symbol: string): Promise<void>;
+  /** Settles once a replica that just started has read what the bus held (bounded). */
+  ready(): Promise<void>;
+}
+
+/** Conflicts an update may meet (other replicas publishing the same symbol) before it is refused UNAVAILABLE. */
+const MAX_PUBLISH_CONFLICTS = 5;
+
 const SYSTEM_CLOCK: WatchClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
 
 export interface SpreadScannerOptions {
@@ -60,8 +78,10 @@ export class SpreadScanner {
   // being evaluated share that one evaluation.
   private readonly results: LRUCache<string, Promise<ScanResult>>;
   private readonly shutdown = new AbortController();
-  private readonly updating = new Map<string, Promise<void>>();
+  /** One update of a symbol at a time: this replica's own, and those from the chain bus (replicated-chains.ts). */
+  readonly updating = new SymbolQueue();
   private preparations = 0;
+  private replication: ChainReplication | undefined;
 
   // The cached results' keys by symbol: a new version makes the older ones useless, since
   // every scan and watch reads the latest, so they go at once rather than when the LRU
@@ -120,31 +140,64 @@ export class SpreadScanner {
    * one symbol run one after another, so that a merge always starts from the version before it.
    */
   update(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes?: Uint8Array): Promise<{ stored: StoredChain; changed: boolean }> {
-    const previous = this.updating.get(symbol) ?? Promise.resolve();
-    const next = previous.then(
-      () => this.applyUpdate(symbol, chain, mode, sentBytes),
-      () => this.applyUpdate(symbol, chain, mode, sentBytes),
-    );
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.updating.set(symbol, settled);
-    void settled.then(() => {
-      if (this.updating.get(symbol) === settled) this.updating.delete(symbol);
-    });
-    return next;
+    const replication = this.replication;
+    if (replication) return this.updateReplicated(replication, symbol, chain, mode, sentBytes);
+    return this.updating.run(symbol, () => this.applyUpdate(symbol, chain, mode, sentBytes));
+  }
+
+  /** From now on, changes are published through `replication` before they are committed (NATS_URL). */
+  replicateThrough(replication: ChainReplication): void {
+    this.replication = replication;
+  }
+
+  /**
+   * An update on a replica of a fleet: planned on the latest version this replica holds, and
+   * committed only once the bus took it as the next version. When another replica published
+   * first (a conflict), this one waits to hold that version, then plans again on top of it.
+   */
+  private async updateReplicated(
+    replication: ChainReplication,
+    symbol: string,
+    chain: OptionChain,
+    mode: UpdateMode,
+    sentBytes: Uint8Array | undefined,
+  ): Promise<{ stored: StoredChain; changed: boolean }> {
+    await replication.ready();
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.updating.run(symbol, async () => {
+        const planned = this.plannedOrRefused(symbol, chain, mode, sentBytes);
+        if ("unchanged" in planned) return { stored: planned.unchanged, changed: false };
+        const version = this.options.store.latestVersion(symbol) + 1n;
+        const prepared = this.prepared(symbol, planned.chain);
+        if ((await replication.publish(symbol, version, planned.fingerprint)) === "conflict") return "conflict";
+        return { stored: this.options.store.commit(planned, prepared, version), changed: true };
+      });
+      if (outcome !== "conflict") return outcome;
+      if (attempt >= MAX_PUBLISH_CONFLICTS) throw unavailable(`chain updates of ${symbol} keep arriving through other replicas: try again`, 100);
+      await replication.catchUp(symbol);
+    }
   }
 
   private applyUpdate(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes: Uint8Array | undefined): { stored: StoredChain; changed: boolean } {
+    const planned = this.plannedOrRefused(symbol, chain, mode, sentBytes);
+    if ("unchanged" in planned) return { stored: planned.unchanged, changed: false };
+    return { stored: this.options.store.commit(planned, this.prepared(symbol, planned.chain)), changed: true };
+  }
+
+  private plannedOrRefused(symbol: string, chain: OptionChain, mode: UpdateMode, sentBytes: Uint8Array | undefined): PlannedUpdate {
     try {
-      const planned = this.options.store.plan(symbol, chain, mode, sentBytes);
-      if ("unchanged" in planned) return { stored: planned.unchanged, changed: false };
-      // Here rather than on the pool: preparing the decoded chain costs a fraction of decoding
-      // it again on a worker. A key of its own: the version is only given when it is committed.
+      return this.options.store.plan(symbol, chain, mode, sentBytes);
+    } catch (error) {
+      throw asInvalidArgument(error);
+    }
+  }
+
+  // Here rather than on the pool: preparing the decoded chain costs a fraction of decoding
+  // it again on a worker. A key of its own: the version is only given when it is committed.
+  private prepared(symbol: string, chain: OptionChain): SharedPreparedChain {
+    try {
       this.preparations++;
-      const prepared = sharePreparedChain(preparedOrRefused(planned.chain), `${symbol}#${this.preparations}`);
-      return { stored: this.options.store.commit(planned, prepared), changed: true };
+      return sharePreparedChain(preparedOrRefused(chain), `${symbol}#${this.preparations}`);
     } catch (error) {
       throw asInvalidArgument(error);
     }

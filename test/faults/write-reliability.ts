@@ -22,6 +22,7 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
   { name: "shared-cache-single-flight", file: "shared-cache.fault.ts" },
   { name: "shared-cache-owner-killed", file: "shared-cache.fault.ts" },
   { name: "shared-cache-redis-faults", file: "shared-cache.fault.ts" },
+  { name: "chain-bus", file: "chain-bus.fault.ts" },
 ];
 
 /** A table cell: no pipes or line breaks to break the row. */

@@ -4,6 +4,7 @@
 import type { Registry } from "prom-client";
 import { loadConfig } from "../../services/common/config.js";
 import { createServiceBase } from "../../services/common/service-base.js";
+import type { ChainBus } from "../../services/scanner/chain-bus/chain-bus.js";
 import type { ChainStore } from "../../services/scanner/chain-store.js";
 import { scannerConfig, scannerVariables } from "../../services/scanner/config.js";
 import type { ScanPool } from "../../services/scanner/scan-pool.js";
@@ -25,6 +26,8 @@ export interface InProcessScannerOptions {
   readonly cacheTtlMs?: number;
   /** What watches pace their messages by; the wall clock unless given. */
   readonly clock?: WatchClock;
+  /** NATS_URL: the chain bus between replicas; none unless given. */
+  readonly natsUrl?: string;
 }
 
 export interface InProcessScanner {
@@ -34,6 +37,8 @@ export interface InProcessScanner {
   readonly metrics: ScannerMetrics;
   readonly pool: ScanPool;
   readonly scanner: SpreadScanner;
+  /** The chain bus, when `natsUrl` was given. */
+  readonly bus?: ChainBus | undefined;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,7 @@ export async function startInProcessScanner(options: InProcessScannerOptions = {
       MAX_REQUEST_SIZE: String(16 * 1024 * 1024),
       REQUEST_TIMEOUT: "60",
       SHUTDOWN_GRACE_PERIOD: "1",
+      ...(options.natsUrl ? { NATS_URL: options.natsUrl } : {}),
     }),
   );
   const base = createServiceBase("scanner", config);
@@ -68,6 +74,7 @@ export async function startInProcessScanner(options: InProcessScannerOptions = {
     metrics: assembled.metrics,
     pool: assembled.pool,
     scanner: assembled.scanner,
+    bus: assembled.bus,
     close: () => assembled.close("test finished"),
   };
 }

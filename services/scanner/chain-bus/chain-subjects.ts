@@ -1,0 +1,88 @@
+// What the chain bus puts on NATS: one JetStream stream, one subject per symbol, and the
+// headers each chunk of a chain version carries.
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import type { ChunkPlace } from "./chunks.js";
+
+export const STREAM_NAME = "SPREADSCAN_CHAINS";
+const SUBJECT_PREFIX = "spreadscan.chains.";
+export const ALL_SUBJECTS = `${SUBJECT_PREFIX}>`;
+
+/**
+ * The stream's caps. On file, so that a NATS restarted on its store keeps what it had. The
+ * stream keeps at most 256 MiB (the bound that binds: seconds of history for a feed's hot
+ * symbol at 10 versions/s of 1-2 MB, enough for a replica that reconnects, or lags behind a
+ * burst of versions published on NATS's return, to read on without a gap), a symbol at most
+ * 256 chunks, and nothing older than ten minutes (chains expire from the replicas after
+ * CACHE_TTL, five minutes by default).
+ */
+export const STREAM_LIMITS = {
+  maxBytes: 256 * 1024 * 1024,
+  maxAgeMs: 10 * 60_000,
+  maxChunksPerSymbol: 256,
+  /** Retried publishes within this window are told apart from new ones by their message id. */
+  duplicateWindowMs: 2 * 60_000,
+} as const;
+
+export function streamConfig(): Partial<StreamConfig> & { name: string } {
+  return {
+    name: STREAM_NAME,
+    subjects: [ALL_SUBJECTS],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_bytes: STREAM_LIMITS.maxBytes,
+    max_age: STREAM_LIMITS.maxAgeMs * 1_000_000,
+    max_msgs_per_subject: STREAM_LIMITS.maxChunksPerSymbol,
+    duplicate_window: STREAM_LIMITS.duplicateWindowMs * 1_000_000,
+    num_replicas: 1,
+  };
+}
+
+// Tickers hold letters, digits and dots; a dot separates a subject's tokens, so it travels as
+// an underscore, which no ticker holds.
+export function subjectOf(symbol: string): string {
+  return SUBJECT_PREFIX + symbol.replaceAll(".", "_");
+}
+
+export function symbolOf(subject: string): string | undefined {
+  return subject.startsWith(SUBJECT_PREFIX) ? subject.slice(SUBJECT_PREFIX.length).replaceAll("_", ".") : undefined;
+}
+
+const VERSION = "Spreadscan-Version";
+const CHUNK = "Spreadscan-Chunk";
+const PUBLISHER = "Spreadscan-Publisher";
+const PUBLISHED_AT = "Spreadscan-Published-At";
+
+/** What each chunk says of itself. */
+export interface ChunkHeader extends ChunkPlace {
+  /** The replica that published the version. */
+  readonly publisher: string;
+  /** When the version's publication began, epoch milliseconds (for publish → applied). */
+  readonly publishedAt: number;
+}
+
+export function chunkHeaders(header: ChunkHeader): MsgHdrs {
+  const headers = natsHeaders();
+  headers.set(VERSION, String(header.version));
+  headers.set(CHUNK, `${header.index}/${header.count}`);
+  headers.set(PUBLISHER, header.publisher);
+  headers.set(PUBLISHED_AT, String(header.publishedAt));
+  return headers;
+}
+
+/** The chunk's header, or undefined when the message is not one of ours. */
+export function parseChunkHeader(headers: MsgHdrs | undefined): ChunkHeader | undefined {
+  const chunk = /^(\d+)\/(\d+)$/.exec(headers?.get(CHUNK) ?? "");
+  const version = headers?.get(VERSION) ?? "";
+  if (!headers || !chunk || !/^\d+$/.test(version)) return undefined;
+  const index = Number(chunk[1]);
+  const count = Number(chunk[2]);
+  if (count < 1 || index >= count) return undefined;
+  return { version: BigInt(version), index, count, publisher: headers.get(PUBLISHER), publishedAt: Number(headers.get(PUBLISHED_AT)) || 0 };
+}
+
+/** The id JetStream tells a retried publication of the same chunk by. */
+export function chunkMessageId(symbol: string, header: ChunkHeader): string {
+  return `${symbol}:${header.version}:${header.index}/${header.count}:${header.publisher}`;
+}

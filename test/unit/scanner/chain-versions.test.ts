@@ -1,0 +1,65 @@
+// Versions given by another replica: stored as given, always rising, never applied twice;
+// and the outbox that keeps a replica's versions while NATS is down, in order and bounded.
+import { describe, expect, it } from "vitest";
+import { UpdateMode } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { prepareChain } from "../../../services/engine/index.js";
+import { sharePreparedChain } from "../../../services/engine/shared-prepared-chain.js";
+import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
+import { ChainOutbox } from "../../../services/scanner/chain-bus/chain-outbox.js";
+import { ChainStore, type PlannedChange } from "../../../services/scanner/chain-store.js";
+
+const CHAIN = generateSyntheticChain({ symbol: "AAPL", seed: 1, asOf: new Date("2026-11-20T15:00:00Z") });
+
+function change(store: ChainStore, spot: number): PlannedChange {
+  const planned = store.plan("AAPL", { ...CHAIN, underlyingPrice: spot }, UpdateMode.UPDATE_MODE_REPLACE);
+  if ("unchanged" in planned) throw new Error("expected a change");
+  return planned;
+}
+
+describe("versions given by the publisher", () => {
+  it("are stored as given, and one at or below the latest is refused", () => {
+    const store = new ChainStore(300_000);
+    const prepared = sharePreparedChain(prepareChain(CHAIN), "AAPL#test");
+    expect(store.latestVersion("AAPL")).toBe(0n);
+    expect(store.commit(change(store, 230), prepared, 7n).version).toBe(7n);
+    expect(store.latestVersion("AAPL")).toBe(7n);
+    expect(() => store.commit(change(store, 231), prepared, 7n)).toThrow(/not after the latest, 7/);
+    expect(() => store.commit(change(store, 231), prepared, 3n)).toThrow(RangeError);
+    // A local change goes on from the given one.
+    expect(store.commit(change(store, 232), prepared).version).toBe(8n);
+    expect(store.symbols()).toEqual(["AAPL"]);
+    store.close();
+  });
+});
+
+describe("the outbox", () => {
+  const chain = (length: number): Uint8Array => new Uint8Array(length);
+
+  it("keeps each symbol's versions in order", () => {
+    const outbox = new ChainOutbox(1000, () => undefined);
+    outbox.add("SPY", 1n, chain(10));
+    outbox.add("QQQ", 5n, chain(10));
+    outbox.add("SPY", 2n, chain(10));
+    expect(outbox.size).toBe(3);
+    expect(outbox.first("SPY")?.version).toBe(1n);
+    outbox.shift("SPY");
+    expect(outbox.first("SPY")?.version).toBe(2n);
+    outbox.shift("SPY");
+    expect(outbox.has("SPY")).toBe(false);
+    expect(outbox.symbols()).toEqual(["QQQ"]);
+    outbox.discard("QQQ");
+    expect(outbox.size).toBe(0);
+  });
+
+  it("drops a symbol's oldest versions past its bound in bytes, never the latest", () => {
+    const dropped: bigint[] = [];
+    const outbox = new ChainOutbox(25, (_symbol, version) => dropped.push(version));
+    for (let version = 1n; version <= 4n; version++) outbox.add("SPY", version, chain(10));
+    expect(dropped).toEqual([1n, 2n]);
+    expect(outbox.first("SPY")?.version).toBe(3n);
+    outbox.add("SPY", 5n, chain(100));
+    expect(dropped).toEqual([1n, 2n, 3n, 4n]);
+    expect(outbox.size).toBe(1);
+    expect(outbox.first("SPY")?.version).toBe(5n);
+  });
+});
