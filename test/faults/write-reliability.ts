@@ -17,6 +17,8 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
   { name: "market-drop", file: "market-drop.fault.ts" },
   { name: "defects", file: "defects.fault.ts" },
   { name: "tws-drop", file: "tws-drop.fault.ts" },
+  { name: "scanner-replicas", file: "scanner-replicas.fault.ts" },
+  { name: "scanner-replicas-sigterm", file: "scanner-replicas.fault.ts" },
 ];
 
 /** A table cell: no pipes or line breaks to break the row. */
