@@ -8,7 +8,7 @@
 // moves to a scanner. Records bench/results/cluster-throughput/<time>.json.
 //
 // usage: node dist/bench/cluster-throughput.js
-import { credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { CoordinatorServiceClient, ScanRequest } from "../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { OptionChain } from "../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
@@ -55,14 +55,14 @@ function percentile(values: readonly number[], fraction: number): number {
  */
 const queryOf = (client: number): ScanQuery => ({ ...QUERY, limit: 10 + client });
 
-function scan(client: InstanceType<typeof CoordinatorServiceClient>, symbol: string, index: number): Promise<{ ok: boolean; ms: number }> {
+function scan(client: InstanceType<typeof CoordinatorServiceClient>, symbol: string, index: number): Promise<{ code: status; ms: number; details: string }> {
   const started = performance.now();
   return new Promise((resolve) =>
     client.scan(
       ScanRequest.fromPartial({ symbol, query: queryOf(index), bypassCache: true }),
       new Metadata(),
       { deadline: new Date(Date.now() + 30_000) },
-      (error: ServiceError | null) => resolve({ ok: !error, ms: performance.now() - started }),
+      (error: ServiceError | null) => resolve({ code: error?.code ?? status.OK, details: error?.details ?? "", ms: performance.now() - started }),
     ),
   );
 }
@@ -70,21 +70,28 @@ function scan(client: InstanceType<typeof CoordinatorServiceClient>, symbol: str
 /** Every client scans, pauses `thinkMs`, and scans again until `ms` have passed; starts spread over the first pause. */
 async function closedLoop(clients: readonly InstanceType<typeof CoordinatorServiceClient>[], thinkMs: number, ms: number) {
   const latencies: number[] = [];
-  let failed = 0;
+  const failures = new Map<string, number>();
   const began = performance.now();
   const end = began + ms;
   await Promise.all(
     clients.map(async (client, index) => {
       await sleep((thinkMs * index) / clients.length);
       for (let round = 0; performance.now() < end; round++) {
-        const outcome = await scan(client, SYMBOLS[(index + round) % SYMBOLS.length]!, index);
-        if (outcome.ok) latencies.push(outcome.ms);
-        else failed++;
+        const symbol = SYMBOLS[(index + round) % SYMBOLS.length]!;
+        const outcome = await scan(client, symbol, index);
+        if (outcome.code === status.OK) latencies.push(outcome.ms);
+        else {
+          const name = status[outcome.code];
+          failures.set(name, (failures.get(name) ?? 0) + 1);
+          console.log(`scan of ${symbol} failed: ${name}: ${outcome.details}`);
+        }
         if (thinkMs > 0) await sleep(thinkMs);
       }
     }),
   );
-  return { latencies, failed, seconds: (performance.now() - began) / 1000 };
+  const failed = [...failures.values()].reduce((total, count) => total + count, 0);
+  const failedBy = [...failures.entries()].map(([name, count]) => `${name} ${count}`).join(", ") || "none";
+  return { latencies, failed, failedBy, seconds: (performance.now() - began) / 1000 };
 }
 
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
@@ -119,7 +126,7 @@ async function measure(configuration: (typeof CONFIGURATIONS)[number]): Promise<
         configuration: configuration.name,
         load: load.name,
         scans,
-        failed: run.failed,
+        failed: run.failedBy,
         scansPerSecond: run.latencies.length / run.seconds,
         p50Ms: percentile(run.latencies, 0.5),
         p99Ms: percentile(run.latencies, 0.99),
@@ -169,7 +176,7 @@ recording.finish({
         { key: "configuration", label: "fleet" },
         { key: "load", label: "load" },
         { key: "scans", label: "scans" },
-        { key: "failed", label: "failed" },
+        { key: "failed", label: "failed, by status" },
         { key: "scansPerSecond", label: "scans/s", digits: 1 },
         { key: "p50Ms", label: "p50 (ms)" },
         { key: "p99Ms", label: "p99 (ms)" },
