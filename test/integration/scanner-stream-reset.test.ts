@@ -1,7 +1,7 @@
-// A scanner connection that resets a call's HTTP/2 stream without a gRPC status, as happens
-// when a scanner recycles its connection (GRPC_MAX_CONNECTION_AGE) while a large request is
-// still on its way: grpc-js reports INTERNAL "Received RST_STREAM with code 0", though no
-// scanner answered anything. Scan is idempotent, so the scanner client tries it again.
+// A scanner connection that resets a call's HTTP/2 stream without a gRPC status, as the
+// cluster benchmark saw under saturating load (scanner-errors.ts): grpc-js reports INTERNAL
+// "Received RST_STREAM with code 0", though no scanner answered anything. Scan is
+// idempotent, so the scanner client tries it again.
 //
 // The server is Node's own HTTP/2, speaking just enough gRPC to reset the first call and
 // answer the next: a grpc-js server has no way to end a stream without a status.

@@ -28,11 +28,11 @@ export function isBreakerFailureCode(code: GrpcStatus): boolean {
 
 /**
  * How grpc-js reports an HTTP/2 stream that was reset without a gRPC status: INTERNAL, as the
- * gRPC spec maps RST_STREAM, though no scanner answered anything. It happens when a connection
- * is recycled (a scanner's GRPC_MAX_CONNECTION_AGE) while a large request is still being sent:
- * the cluster benchmark saw "Received RST_STREAM with code 0 (Call ended without gRPC status)"
- * on a 2 MB chain under load. The scanner's calls are idempotent, so such a call is tried
- * again, on another connection, like one whose connection dropped.
+ * gRPC spec maps RST_STREAM, though no scanner answered anything. The cluster benchmark saw
+ * "Received RST_STREAM with code 0 (Call ended without gRPC status)" on a few scans in a
+ * thousand, carrying 0.6–2 MB chains, with two coordinators saturating several replicas that
+ * recycle their connections (GRPC_MAX_CONNECTION_AGE); never with one pair. The scanner's calls
+ * are idempotent, so such a call is tried again, like one whose connection dropped.
  */
 const STREAM_RESET_WITHOUT_STATUS = /^Received RST_STREAM with code \d+/;
 
