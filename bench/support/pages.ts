@@ -46,8 +46,8 @@ export const PAGES: readonly PageSpec[] = [
     bench: "cluster-throughput",
     title: "One process pair and the cluster",
     notes: [
-      "Every process of every fleet shares the same two cores, the load generator included. Scanner replicas add no CPU here: what a replica adds on a machine of its own shows in the CPU each scan costs the scanners and the coordinators (the last two columns), from which docs/scaling.md derives its capacity model.",
-      "A fresh scan is mostly the coordinator's work: it prices a whole chain on the simulated market and encodes it to send inline to a scanner, which decodes, prepares and ranks it. Resident memory grows over a run because the JavaScript engine grows its heap before it collects.",
+      "Every process of every fleet shares the same two cores, the load generator included. Scanner replicas add no CPU here: what a replica adds on a machine of its own shows in the CPU each scan costs the coordinators and the scanners (the two CPU columns), from which docs/scaling.md derives its capacity model.",
+      "A fresh scan costs CPU on both sides: the coordinator prices a whole chain on the simulated market and encodes it to send inline to a scanner, which decodes, prepares and ranks it. More scanner Scans than scans through the coordinators are retried attempts. Resident memory grows over a run because the JavaScript engine grows its heap before it collects.",
     ],
   },
 ];
