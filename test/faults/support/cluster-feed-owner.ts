@@ -36,7 +36,7 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
   const env = { NATS_URL: natsUrl, FEED_LEASE_TTL: String(LEASE_TTL_S), FEED_LEASE_RENEW_INTERVAL: String(RENEW_S) };
   // A logs its renewals (debug): its lease expires at the latest a TTL after the last one.
   const a = await startCoordinator(target, { ...env, LOG_LEVEL: "debug" });
-  const b = await startCoordinator(target, env);
+  const b = await startCoordinator(target, { ...env, LOG_LEVEL: "debug" });
   const watchers: { readonly home: "A" | "B"; readonly watcher: FailoverWatcher }[] = [];
   try {
     for (let index = 0; index < WATCHERS_EACH; index++)
@@ -68,6 +68,8 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
     sampling.on = false;
     await sampler;
     const endAt = performance.now();
+    // Streams the suite ends itself (CANCELLED) are not ends the criteria count.
+    const stoppedAt = performance.now();
     for (const { watcher } of watchers) watcher.stop();
     // Let the last tick reach every replica before their versions are read.
     await sleep(1500);
@@ -88,7 +90,7 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
 
     const stayed = watchers.filter(({ home }) => home === "B").map(({ watcher }) => watcher);
     const movedOver = watchers.filter(({ home }) => home === "A").map(({ watcher }) => watcher);
-    const stayedEnds = stayed.reduce((sum, watcher) => sum + watcher.ends.length, 0);
+    const stayedEnds = stayed.reduce((sum, watcher) => sum + watcher.ends.filter((end) => end.at < stoppedAt).length, 0);
     const stayedGaps = stayed.map((watcher) => watcher.longestGapMs(killAt - STEADY_MS, endAt));
     const stayedUpdatesAfterResume = stayed.map((watcher) => watcher.arrivalsOn(b.address, resumeLocal).length);
     const failoverMs = movedOver.map((watcher) => (watcher.arrivalsOn(b.address, killAt)[0]?.at ?? Number.POSITIVE_INFINITY) - killAt);
