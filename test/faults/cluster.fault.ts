@@ -89,6 +89,10 @@ describe("the whole cluster", () => {
       watches.push(onA);
       await waitUntil("A to start the feed", () => a.process.logs.some((line) => line.msg === "market data feed started" && line.symbol === SYMBOL), 30_000);
       const onB = watchCoordinator(b.address, SYMBOL, CREDIT_QUERY);
+      // A scanner answers a watch of a symbol it holds no chain of with NOT_FOUND, and the
+      // first version reaches scanner 3 through the bus a moment after scanner 1 took it: the
+      // direct watcher, which has no coordinator to wait for it, starts once scanner 3 has it.
+      await waitUntil("scanner 3 to hold the chain", async () => (await prometheusValue(scanners[2]!.adminPort, "spreadscan_stored_chains")) >= 1);
       const onScanner3 = watchScanner(scanners[2]!.address, SYMBOL, CREDIT_QUERY);
       watches.push(onB, onScanner3);
       await waitUntil("every watcher to receive updates", () => watches.every((watch) => messagesOf(watch).length >= 2), 30_000);
@@ -169,6 +173,11 @@ describe("the whole cluster", () => {
           "no watcher loses an update within a stream (sequence numbers)",
           named.map(({ name, watch }) => `${name}: ${watch.watcher.connections.reduce((sum, connection) => sum + gaps(connection), 0)}`).join(", "),
           watches.every((watch) => watch.watcher.connections.every((connection) => gaps(connection) === 0)),
+        ),
+        criterion(
+          "no watch stream ends",
+          endings.map((each, index) => `${named[index]!.name}: ${each.length === 0 ? "none" : each.join("; ")}`).join(", "),
+          endings.every((each) => each.length === 0),
         ),
         criterion("B runs no feed of its own: A holds the lease", bRanFeed ? "B started a feed" : "B never started one", !bRanFeed),
       ];
