@@ -4,13 +4,10 @@
 // replica their watch is on. Besides the feed-owner criteria, every replica must store every
 // version of the symbol, none twice, through the takeover (the survivor's base chain is one
 // more version on top of the dead owner's).
-import { Kvm } from "@nats-io/kv";
-import { connect } from "@nats-io/transport-node";
-import { FEED_LEASE_BUCKET } from "../../../services/coordinator/feed-ownership/cluster-feed-ownership.js";
 import type { LogLine } from "../../support/echo-server.js";
 import { feedIntervals, overlaps } from "../../support/feed-intervals.js";
 import { percentile, round } from "./call-recorder.js";
-import { gapsAndRepeats, logTime, ownedByLease, roundRobinTarget, startScannerFleet, versionsOf } from "./cluster-fleet.js";
+import { gapsAndRepeats, leaseLastWritten, logTime, ownedByLease, roundRobinTarget, startScannerFleet, versionsOf } from "./cluster-fleet.js";
 import { FailoverWatcher } from "./failover-watcher.js";
 import { criterion, mebibytes, recordResult, type FaultResult } from "./fault-report.js";
 import { CREDIT_QUERY } from "./queries.js";
@@ -31,18 +28,6 @@ const GAP_MARGIN_MS = 2000;
 
 const epoch = (instant: number): number => performance.timeOrigin + instant;
 const firstLog = (service: RunningService, msg: string): LogLine | undefined => service.process.logs.find((line) => line.msg === msg && line.symbol === SYMBOL);
-
-/** When NATS stored the last write of the symbol's lease key, and its revision. */
-async function lastWrite(natsUrl: string): Promise<{ at: number; revision: number }> {
-  await sleep(100);
-  const observer = await connect({ servers: natsUrl });
-  try {
-    const entry = await (await new Kvm(observer).open(FEED_LEASE_BUCKET)).get(`feed.${SYMBOL}`);
-    return { at: entry?.created.getTime() ?? Number.NaN, revision: entry?.revision ?? 0 };
-  } finally {
-    await observer.close();
-  }
-}
 
 export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
   const began = performance.now();
@@ -80,7 +65,7 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
     const killedAt = performance.now();
     // A's last renewal as NATS stamped it: one sent just before the kill may be stored without
     // A living to log it, and the lease lives a TTL from that one.
-    const lastRenewal = await lastWrite(natsUrl);
+    const lastRenewal = await leaseLastWritten(natsUrl, SYMBOL);
     await waitUntil("B to start the feed", () => firstLog(b, "market data feed started") !== undefined, 30_000);
     await sleep(AFTER_MS);
     sampling.on = false;

@@ -3,14 +3,17 @@
 // repeat, the feeds a coordinator runs as the lease's owner, and a watcher of a coordinator or
 // a scanner that keeps every message it received.
 import { credentials } from "@grpc/grpc-js";
+import { Kvm } from "@nats-io/kv";
+import { connect } from "@nats-io/transport-node";
 import { CoordinatorServiceClient, WatchSpreadsRequest as CoordinatorWatchRequest } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult, SpreadsUpdate } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { ScannerServiceClient, WatchSpreadsRequest } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { FEED_LEASE_BUCKET } from "../../../services/coordinator/feed-ownership/cluster-feed-ownership.js";
 import type { LogLine } from "../../support/echo-server.js";
 import { ReconnectingWatcher } from "./reconnecting-watcher.js";
-import { CLIENT_CHANNEL_OPTIONS, startScanner, waitUntil, prometheusValue, type RunningService } from "./services.js";
+import { CLIENT_CHANNEL_OPTIONS, prometheusValue, sleep, startScanner, waitUntil, type RunningService } from "./services.js";
 
 export const logTime = (line: LogLine): number => Date.parse(String(line.time));
 
@@ -93,3 +96,19 @@ export const messagesOf = (watch: KeptWatch): SpreadsUpdate[] => watch.watcher.c
 /** How the watcher's streams ended before the suite stopped it (none: every stream is still open). */
 export const endingsOf = (watch: KeptWatch): string[] =>
   watch.watcher.connections.flatMap((connection) => (connection.ended ? [`${connection.ended.code} "${connection.ended.details}"`] : []));
+
+/**
+ * When NATS stored the last write of a symbol's feed lease, and its revision: the lease lives a
+ * TTL from it. Read after an owner is killed, it counts a renewal sent just before the kill
+ * that the owner did not live to log. Waits 100 ms first, for such a renewal to be stored.
+ */
+export async function leaseLastWritten(natsUrl: string, symbol: string): Promise<{ at: number; revision: number }> {
+  await sleep(100);
+  const observer = await connect({ servers: natsUrl });
+  try {
+    const entry = await (await new Kvm(observer).open(FEED_LEASE_BUCKET)).get(`feed.${symbol}`);
+    return { at: entry?.created.getTime() ?? Number.NaN, revision: entry?.revision ?? 0 };
+  } finally {
+    await observer.close();
+  }
+}
