@@ -28,7 +28,7 @@ SERVERS_STAMP := $(TOOLS)/.servers-installed
 BUF_BREAKING_AGAINST ?=
 
 .PHONY: help setup node gen check-gen lint lint-proto breaking lint-ts lint-format format typecheck build check-go check-python \
-        check-esm test test-unit test-faults test-faults-ci run run-scanner run-coordinator bench clean
+        check-esm test test-unit test-faults test-faults-ci run run-cluster run-scanner run-coordinator bench clean
 
 help:
 	@echo "make setup      install the pinned tools this project needs (Node, npm, go install, pip)"
@@ -39,6 +39,7 @@ help:
 	@echo "make test       everything CI checks (the fault suites included)"
 	@echo "make test-faults the fault suites alone; updates docs/RELIABILITY.md and its results"
 	@echo "make run        start the scanner and the coordinator"
+	@echo "make run-cluster three scanners, two coordinators, Redis and NATS on loopback (docs/scaling.md)"
 	@echo "make bench      run the benchmarks, record each run under bench/results/ and render its pages"
 	@echo "make clean      remove build output and installed tools"
 
@@ -142,6 +143,10 @@ test-faults-ci: setup
 run: setup build
 	scripts/run.sh
 
+# The fleet of docs/scaling.md on loopback: Redis, NATS, three scanners, two coordinators.
+run-cluster: setup build
+	node --import tsx scripts/cluster/run-cluster.ts
+
 run-scanner: setup build
 	LOG_FORMAT=pretty node dist/services/scanner/main.js
 
@@ -167,6 +172,7 @@ bench: setup $(BENCH_STAMP)
 	node dist/bench/watch-fanout.js || status=$$?; \
 	node dist/bench/ibkr-fetch.js || status=$$?; \
 	node dist/bench/scan-throughput.js $(BENCH_BIN)/ghz || status=$$?; \
+	node dist/bench/cluster-throughput.js || status=$$?; \
 	node dist/bench/write-results.js; exit $$status
 
 clean:

@@ -42,4 +42,12 @@ export const PAGES: readonly PageSpec[] = [
       "The ibkr provider fetches chains from the fake TWS over loopback TCP through the real @stoqey/ib, each case on a fresh connection so that cached contract lookups do not flatter it. The bound is the time the messages it had to send take at the pacing rate, the first one free; the target is the bound's share of the measured time.",
     ],
   },
+  {
+    bench: "cluster-throughput",
+    title: "One process pair and the cluster",
+    notes: [
+      "Every process of every fleet shares the same two cores, the load generator included. Scanner replicas add no CPU here: what a replica adds on a machine of its own shows in the CPU each scan costs the coordinators and the scanners (the two CPU columns), from which docs/scaling.md derives its capacity model.",
+      "A fresh scan costs CPU on both sides: the coordinator prices a whole chain on the simulated market and encodes it to send inline to a scanner, which decodes, prepares and ranks it. More scanner Scans than scans through the coordinators are retried attempts. Resident memory grows over a run because the JavaScript engine grows its heap before it collects.",
+    ],
+  },
 ];

@@ -23,6 +23,8 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
   { name: "shared-cache-owner-killed", file: "shared-cache.fault.ts" },
   { name: "shared-cache-redis-faults", file: "shared-cache.fault.ts" },
   { name: "chain-bus", file: "chain-bus.fault.ts" },
+  { name: "scanner-replicas", file: "scanner-replicas.fault.ts" },
+  { name: "scanner-replicas-sigterm", file: "scanner-replicas.fault.ts" },
   { name: "cluster-chain-updates", file: "cluster.fault.ts" },
   { name: "cluster-feed-owner", file: "cluster.fault.ts" },
 ];

@@ -40,9 +40,12 @@ const SCANNER_CHANNEL_OPTIONS: ChannelOptions = {
   "grpc.keepalive_timeout_ms": 10_000,
   "grpc.keepalive_permit_without_calls": 1,
   // A channel in reconnect backoff fails calls at once; the circuit's probe gets a fresh
-  // channel when its own is backing off, and other calls wait out no more than this.
+  // channel when its own is backing off, and other calls wait out no more than this. It is
+  // also how soon a scanner replica restarted after an outage is found again (round_robin
+  // sends it nothing until its address reconnects): at most 1 s (+20% jitter), for one
+  // connection attempt a second per dead address and channel.
   "grpc.initial_reconnect_backoff_ms": 250,
-  "grpc.max_reconnect_backoff_ms": 2_000,
+  "grpc.max_reconnect_backoff_ms": 1_000,
   // Without it grpc-js shares one connection among identical channels and the pool is moot.
   "grpc.use_local_subchannel_pool": 1,
 };

@@ -1,0 +1,61 @@
+// Where `make run-cluster` puts each process: the ports of the issue's topology by default,
+// every one of them overridable from the environment (the tests move them to free ports).
+export interface Endpoint {
+  readonly port: number;
+  readonly adminPort: number;
+}
+
+export interface ClusterLayout {
+  readonly redisPort: number;
+  readonly natsPort: number;
+  readonly scanners: readonly Endpoint[];
+  readonly coordinators: readonly Endpoint[];
+}
+
+const DEFAULTS = {
+  REDIS_PORT: "6379",
+  NATS_PORT: "4222",
+  SCANNER_PORTS: "50051,50061,50071",
+  SCANNER_ADMIN_PORTS: "9451,9461,9471",
+  COORDINATOR_PORTS: "50052,50062",
+  COORDINATOR_ADMIN_PORTS: "9452,9462",
+} as const;
+
+type Variable = keyof typeof DEFAULTS;
+
+function ports(env: NodeJS.ProcessEnv, name: Variable): number[] {
+  // `||`, not `??`: a blank variable takes the default, as the services' own configuration does.
+  const text = env[name]?.trim() || DEFAULTS[name];
+  const values = text.split(",").map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value < 1 || value > 65_535)) {
+    throw new Error(`${name}: expected ports separated by commas (like ${DEFAULTS[name]}); got "${text}"`);
+  }
+  return values;
+}
+
+function endpoints(env: NodeJS.ProcessEnv, grpc: Variable, admin: Variable): Endpoint[] {
+  const grpcPorts = ports(env, grpc);
+  const adminPorts = ports(env, admin);
+  if (grpcPorts.length !== adminPorts.length) throw new Error(`${grpc} and ${admin} must list as many ports each`);
+  return grpcPorts.map((port, index) => ({ port, adminPort: adminPorts[index] ?? port }));
+}
+
+/** The layout the environment asks for (REDIS_PORT, NATS_PORT, SCANNER_PORTS, ...), else the defaults. */
+export function clusterLayout(env: NodeJS.ProcessEnv = process.env): ClusterLayout {
+  const single = (name: Variable): number => {
+    const [port, ...more] = ports(env, name);
+    if (port === undefined || more.length > 0) throw new Error(`${name}: expected one port`);
+    return port;
+  };
+  return {
+    redisPort: single("REDIS_PORT"),
+    natsPort: single("NATS_PORT"),
+    scanners: endpoints(env, "SCANNER_PORTS", "SCANNER_ADMIN_PORTS"),
+    coordinators: endpoints(env, "COORDINATOR_PORTS", "COORDINATOR_ADMIN_PORTS"),
+  };
+}
+
+/** SCANNER_ADDR for the coordinators: every scanner replica, balanced round-robin by grpc-js. */
+export function scannerTarget(layout: ClusterLayout): string {
+  return `ipv4:${layout.scanners.map((scanner) => `127.0.0.1:${scanner.port}`).join(",")}`;
+}
