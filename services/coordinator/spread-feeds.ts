@@ -317,8 +317,14 @@ export class SpreadFeeds {
         if (signal.aborted) throw signal.reason;
         // In a cluster, a follower may watch before the owner's first chain is in the scanner.
         const awaitingOwner = this.options.ownership !== undefined && !feed.owned && error instanceof RpcError && error.code === status.NOT_FOUND;
+        // With scanner replicas, the feed's first chain reaches the replica this watch landed on
+        // through the chain bus, a moment after the replica that took it answered: that replica
+        // has none yet. The feed's own watchers wait for it rather than end with NOT_FOUND.
+        const awaitingBus = feed.owned && feed.base !== undefined && error instanceof RpcError && error.code === status.NOT_FOUND;
         const retryable =
-          error instanceof RpcError && (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) && (sentIds !== undefined || awaitingOwner);
+          error instanceof RpcError &&
+          (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) &&
+          (sentIds !== undefined || awaitingOwner || awaitingBus);
         outageSince ??= Date.now();
         const outageMs = Date.now() - outageSince;
         if (!retryable || outageMs >= maxOutageMs) throw error;
@@ -331,7 +337,9 @@ export class SpreadFeeds {
         // newest again. A watch that ended for another reason (a replica's connection recycled
         // after GRPC_MAX_CONNECTION_AGE, a replica gone) finds the chain where it was: sending
         // the base again would take its watchers back to the feed's first chain for a moment.
-        if (error.code === status.NOT_FOUND) {
+        // A watch that never had a message is first tried again as it is: the replica may only
+        // be behind the bus, and a resend would take the fleet back to the feed's first chain.
+        if (error.code === status.NOT_FOUND && (sentIds !== undefined || reconnects > 1)) {
           await this.resend(feed, signal).catch((pushError: unknown) => {
             this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
           });

@@ -25,6 +25,8 @@ const SUITES: readonly { readonly name: string; readonly file: string }[] = [
   { name: "chain-bus", file: "chain-bus.fault.ts" },
   { name: "scanner-replicas", file: "scanner-replicas.fault.ts" },
   { name: "scanner-replicas-sigterm", file: "scanner-replicas.fault.ts" },
+  { name: "cluster-chain-updates", file: "cluster.fault.ts" },
+  { name: "cluster-feed-owner", file: "cluster.fault.ts" },
 ];
 
 /** A table cell: no pipes or line breaks to break the row. */
