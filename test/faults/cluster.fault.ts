@@ -157,6 +157,8 @@ describe("the whole cluster", () => {
           `publish → applied on scanners 2 and 3: p99 ≤ ${P99_BOUND_MS} ms (issue)`,
           `p99 ${round(p99)} ms over ${latencies.length} versions applied while A's feed ran`,
           latencies.length > 0 && p99 <= P99_BOUND_MS,
+          // Recorded, not asserted, while KD-8 is open (support/known-defects.ts).
+          latencies.length > 0 && p99 > P99_BOUND_MS ? "KD-8" : undefined,
         ),
         ...named.flatMap(({ name, watch }) => {
           const last = messagesOf(watch).at(-1)?.result;

@@ -102,4 +102,16 @@ export const KNOWN_DEFECTS: Record<string, KnownDefect> = {
       "ScanBatchRequest.symbols at its batch limit, OptionChain.quotes at 100,000. The 4 MiB Scan is refused in about 120 ms and other calls " +
       "meanwhile take at most tens of ms.",
   },
+  "KD-8": {
+    title: "A chain version reaches the other scanner replicas in more than 50 ms (p99) at 10 updates a second",
+    detail:
+      "Issue 15 (proof 7) bounds publish → applied on the other replicas at 50 ms (p99) while updates arrive at 10/s. Every version " +
+      "carries the whole chain (1.08 MB for IWM, two chunks under NATS's 1 MB max_payload), and every replica reassembles, decodes and " +
+      "prepares it: about 25–35 ms of CPU per replica and version, so three replicas, the publisher and NATS on two shared cores " +
+      "saturate them, and versions queue. Measured (chain-bus and cluster suites, load average 4–8): p50 53–186 ms, p99 192–952 ms; a " +
+      "version sent alone every 400 ms took p99 119–141 ms. On the cluster the simulated market's feed sends a whole chain per tick, " +
+      "so 10 ticks/s become 3–7 versions/s. Every other guarantee of the chain bus holds in the same runs (no version lost, none twice, " +
+      "every watcher ends on the final chain). Sending only the changed quotes of a merge and preparing a chain incrementally are the " +
+      "two ways to bring the cost down; replicas on cores of their own the third.",
+  },
 };
