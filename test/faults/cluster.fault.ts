@@ -41,7 +41,7 @@ import {
   watchScanner,
   type KeptWatch,
 } from "./support/cluster-fleet.js";
-import { runFeedOwnerKill } from "./support/cluster-feed-owner.js";
+import { runFeedOwnerKill } from "./support/feed-owner-kill.js";
 import { criterion, mebibytes, recordResult } from "./support/fault-report.js";
 import { CREDIT_QUERY } from "./support/queries.js";
 import { CLIENT_CHANNEL_OPTIONS, killAll, prometheusValue, residentMemoryBytes, sleep, startCoordinator, waitUntil } from "./support/services.js";
@@ -224,7 +224,7 @@ describe("the whole cluster", () => {
   it("proof 9: the feed owner SIGKILLed with both coordinators round robin over three scanners sharing chains", async () => {
     const nats = await startNats();
     try {
-      const result = await runFeedOwnerKill(nats.url);
+      const result = await runFeedOwnerKill(nats.url, "three replicas");
       assertCriteria(result.criteria);
     } finally {
       killAll();

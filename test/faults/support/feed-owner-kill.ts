@@ -1,17 +1,26 @@
-// Proof 9 on the whole cluster (cluster.fault.ts): feed-owner.fault.ts's kill, with three
-// scanner replicas sharing chains over NATS and both coordinators reaching all three round
-// robin. The owner's ticks land on any replica; the survivor's watchers relay whichever
-// replica their watch is on. Besides the feed-owner criteria, every replica must store every
-// version of the symbol, none twice, through the takeover (the survivor's base chain is one
-// more version on top of the dead owner's).
+// Proof 9 of issue 15, run by two suites: the coordinator that owns a symbol's market feed
+// dies without warning (SIGKILL) while watchers of the symbol are connected to it and to
+// another coordinator, both sharing one nats-server, all real processes. feed-owner.fault.ts
+// puts both coordinators in front of one scanner; cluster.fault.ts in front of three scanner
+// replicas sharing chains over NATS, reached round robin, and then also asks every replica to
+// store every version of the symbol, none twice, through the takeover (the survivor's base
+// chain is one more version on top of the dead owner's).
+//
+// The survivor must take the feed's lease when it ages out and start the feed (fetching the
+// base chain again); its watchers' streams never end and keep receiving updates; the killed
+// one's watchers fail over to the survivor, as a client of a fleet does; and the two
+// coordinators never run the feed at the same time, by their own logs (feed started / stopped,
+// with the kill as the end of the killed one's feed) and by their spreadscan_feeds_owned
+// gauges, sampled every POLL_MS.
 import type { LogLine } from "../../support/echo-server.js";
 import { feedIntervals, overlaps } from "../../support/feed-intervals.js";
 import { percentile, round } from "./call-recorder.js";
 import { gapsAndRepeats, leaseLastWritten, logTime, ownedByLease, roundRobinTarget, startScannerFleet, versionsOf } from "./cluster-fleet.js";
 import { FailoverWatcher } from "./failover-watcher.js";
-import { criterion, mebibytes, recordResult, type FaultResult } from "./fault-report.js";
+import { forceGc, INSPECT_ARGUMENTS } from "./force-gc.js";
+import { criterion, mebibytes, recordResult, type FaultResult, type MemoryFigure } from "./fault-report.js";
 import { CREDIT_QUERY } from "./queries.js";
-import { prometheusValue, residentMemoryBytes, sleep, startCoordinator, stopWith, waitUntil, type RunningService } from "./services.js";
+import { prometheusValue, residentMemoryBytes, sleep, startCoordinator, startScanner, stopWith, waitUntil, type RunningService } from "./services.js";
 
 const SYMBOL = "IWM";
 const WATCHERS_EACH = 3;
@@ -21,22 +30,31 @@ const RECONNECT_MS = 200;
 const STEADY_MS = 5000;
 const AFTER_MS = 6000;
 const POLL_MS = 100;
-/** As in feed-owner.fault.ts (ours, not the issue's): nats-server sweeps an aged-out key a little after max_age, and the survivor retries 50 ms after the lease's end. */
+/**
+ * How late the survivor may take the lease after it could have aged out: nats-server removes
+ * an aged-out message a little after its max_age, and the survivor tries again 50 ms after the
+ * moment it read as the lease's end (feed-leases.ts). This bound is ours, not the issue's.
+ */
 const SWEEP_MARGIN_MS = 250;
-/** As in feed-owner.fault.ts (ours): the lease's life, then the base chain fetched and one tick (0.5 s), with room for two busy cores. */
+/** Ours: the lease's life, then the base chain fetched and one tick (0.5 s), with room for two busy cores. */
 const GAP_MARGIN_MS = 2000;
 
 const epoch = (instant: number): number => performance.timeOrigin + instant;
 const firstLog = (service: RunningService, msg: string): LogLine | undefined => service.process.logs.find((line) => line.msg === msg && line.symbol === SYMBOL);
 
-export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
+/** The two topologies: one scanner the coordinators share, or three replicas sharing chains over NATS. */
+export type FeedOwnerTopology = "one scanner" | "three replicas";
+
+export async function runFeedOwnerKill(natsUrl: string, topology: FeedOwnerTopology): Promise<FaultResult> {
   const began = performance.now();
-  const scanners = await startScannerFleet(3, natsUrl);
-  const target = roundRobinTarget(scanners);
+  const replicated = topology === "three replicas";
+  const scanners = replicated ? await startScannerFleet(3, natsUrl) : [await startScanner()];
+  const target = replicated ? roundRobinTarget(scanners) : scanners[0]!.address;
   const env = { NATS_URL: natsUrl, FEED_LEASE_TTL: String(LEASE_TTL_S), FEED_LEASE_RENEW_INTERVAL: String(RENEW_S) };
   // A logs its renewals (debug): its lease expires at the latest a TTL after the last one.
   const a = await startCoordinator(target, { ...env, LOG_LEVEL: "debug" });
-  const b = await startCoordinator(target, { ...env, LOG_LEVEL: "debug" });
+  // B's memory is read after a forced full GC (through its inspector): what it holds, not garbage not yet collected.
+  const b = await startCoordinator(target, { ...env, LOG_LEVEL: "debug" }, 0, INSPECT_ARGUMENTS);
   const watchers: { readonly home: "A" | "B"; readonly watcher: FailoverWatcher }[] = [];
   try {
     for (let index = 0; index < WATCHERS_EACH; index++)
@@ -58,7 +76,7 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
       }
     })();
     await sleep(STEADY_MS);
-    const memoryBefore = await Promise.all(scanners.map((scanner) => residentMemoryBytes(scanner.adminPort)));
+    const memoryBefore = await memoryOf(b, scanners);
     const killAt = performance.now();
     await stopWith(a, "SIGKILL");
     aState.alive = false;
@@ -76,9 +94,11 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
     for (const { watcher } of watchers) watcher.stop();
     // Let the last tick reach every replica before their versions are read.
     await sleep(1500);
-    const memoryAfter = await Promise.all(scanners.map((scanner) => residentMemoryBytes(scanner.adminPort)));
+    const memoryAfter = await memoryOf(b, scanners);
     const takeovers = await prometheusValue(b.adminPort, "spreadscan_feed_lease_takeovers_total");
-    const conflicts = await Promise.all(scanners.map((scanner) => prometheusValue(scanner.adminPort, "spreadscan_chain_publish_conflicts_total")));
+    const conflicts = replicated
+      ? await Promise.all(scanners.map((scanner) => prometheusValue(scanner.adminPort, "spreadscan_chain_publish_conflicts_total")))
+      : [];
 
     const acquiredAt = logTime(firstLog(b, "feed lease acquired") ?? {});
     const resumedAt = logTime(firstLog(b, "market data feed started") ?? {});
@@ -100,7 +120,8 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
     const movedUpdatesAfterResume = movedOver.map((watcher) => watcher.arrivalsOn(b.address, resumeLocal).filter((arrival) => !arrival.initial).length);
     const lostUpdates = watchers.reduce((sum, { watcher }) => sum + watcher.gaps(), 0);
     const gapBoundMs = LEASE_TTL_S * 1000 + GAP_MARGIN_MS;
-    const versions = scanners.map((scanner) => versionsOf(scanner, SYMBOL));
+    // Only replicas log the versions they commit and publish (the bus's lines).
+    const versions = replicated ? scanners.map((scanner) => versionsOf(scanner, SYMBOL)) : [];
     const latest = versions.flat().reduce((max, version) => (version > max ? version : max), 0n);
     const replicaGaps = versions.map((each) => gapsAndRepeats(each, latest));
 
@@ -152,19 +173,19 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
       ),
     ];
     return recordResult({
-      name: "cluster-feed-owner",
-      title: "The whole cluster: feed owner SIGKILL with three scanner replicas (issue 15, proof 9)",
-      load: `${WATCHERS_EACH} watchers of ${SYMBOL} on each of two coordinators, each coordinator round robin over three scanners sharing chains over NATS JetStream; simulated market ticking every 0.5 s`,
+      name: replicated ? "cluster-feed-owner" : "feed-owner",
+      title: replicated
+        ? "The whole cluster: feed owner SIGKILL with three scanner replicas (issue 15, proof 9)"
+        : "Feed owner SIGKILL, two coordinators and one scanner (issue 15, proof 9)",
+      load: replicated
+        ? `${WATCHERS_EACH} watchers of ${SYMBOL} on each of two coordinators, each coordinator round robin over three scanners sharing chains over NATS JetStream; simulated market ticking every 0.5 s`
+        : `${WATCHERS_EACH} watchers of ${SYMBOL} on each of two coordinators (one scanner, one nats-server), simulated market ticking every 0.5 s`,
       faults: `the coordinator owning the feed SIGKILLed (FEED_LEASE_TTL ${LEASE_TTL_S} s, FEED_LEASE_RENEW_INTERVAL ${RENEW_S} s); its watchers reconnect to the other after ${RECONNECT_MS} ms`,
       calls: watchers.reduce((sum, { watcher }) => sum + watcher.ends.length + 1, 0),
       byStatus: { CANCELLED: watchers.length, UNAVAILABLE: watchers.reduce((sum, { watcher }) => sum + watcher.ends.length, 0) },
       hungCalls: 0,
       lostWatcherUpdates: lostUpdates,
-      memory: scanners.map((_, index) => ({
-        process: `scanner ${index + 1}`,
-        beforeMb: mebibytes(memoryBefore[index]!),
-        afterMb: mebibytes(memoryAfter[index]!),
-      })),
+      memory: memoryFigures(memoryBefore, memoryAfter),
       criteria,
       figures: {
         "kill to lease taken by the survivor (ms)": round(acquireMs),
@@ -179,8 +200,12 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
               `${each.coordinator}: ${round(each.startedAt - epoch(killAt))} → ${round(each.stoppedAt - epoch(killAt))}${each.stopLogged ? "" : " (not logged: killed / still running)"}`,
           )
           .join("; "),
-        "versions of the symbol, and versions each replica committed": `${latest}: ${versions.map((each) => each.length).join(", ")}`,
-        "publish conflicts per replica (ticks spread round robin)": conflicts.join(", "),
+        ...(replicated
+          ? {
+              "versions of the symbol, and versions each replica committed": `${latest}: ${versions.map((each) => each.length).join(", ")}`,
+              "publish conflicts per replica (ticks spread round robin)": conflicts.join(", "),
+            }
+          : {}),
         "ownership samples (both owners / total)": `${bothOwned} / ${samples.length}`,
       },
       measurements: {
@@ -194,4 +219,22 @@ export async function runFeedOwnerKill(natsUrl: string): Promise<FaultResult> {
   } finally {
     for (const { watcher } of watchers) watcher.stop();
   }
+}
+
+/** B's resident memory after a forced GC, and each scanner's. */
+async function memoryOf(b: RunningService, scanners: readonly RunningService[]): Promise<{ b: number; scanners: number[] }> {
+  await forceGc(b.process);
+  return { b: await residentMemoryBytes(b.adminPort), scanners: await Promise.all(scanners.map((scanner) => residentMemoryBytes(scanner.adminPort))) };
+}
+
+function memoryFigures(before: { b: number; scanners: number[] }, after: { b: number; scanners: number[] }): MemoryFigure[] {
+  return [
+    {
+      process: "coordinator B",
+      beforeMb: mebibytes(before.b),
+      afterMb: mebibytes(after.b),
+      note: "resident, after a forced GC; before: following A's feed with 3 watchers; after: running the feed with 6",
+    },
+    ...before.scanners.map((bytes, index) => ({ process: `scanner ${index + 1}`, beforeMb: mebibytes(bytes), afterMb: mebibytes(after.scanners[index]!) })),
+  ];
 }
