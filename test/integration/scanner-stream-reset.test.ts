@@ -1,7 +1,8 @@
 // A scanner connection that resets a call's HTTP/2 stream without a gRPC status, as the
 // cluster benchmark saw under saturating load (scanner-errors.ts): grpc-js reports INTERNAL
 // "Received RST_STREAM with code 0", though no scanner answered anything. Scan is
-// idempotent, so the scanner client tries it again.
+// idempotent, so the scanner client tries it again; a watch so reset lost its connection,
+// and its caller hears UNAVAILABLE, which the coordinator's watch relay reconnects after.
 //
 // The server is Node's own HTTP/2, speaking just enough gRPC to reset the first call and
 // answer the next: a grpc-js server has no way to end a stream without a status.
@@ -10,7 +11,7 @@ import { constants, createServer, type Http2Server, type ServerHttp2Stream } fro
 import type { AddressInfo } from "node:net";
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { ScanRequest, ScanResponse } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { ScanRequest, ScanResponse, WatchSpreadsRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { RpcError } from "../../services/common/errors.js";
 import { createScannerCircuitBreaker } from "../../services/coordinator/scanner-client/scanner-breaker.js";
 import { ScannerClient } from "../../services/coordinator/scanner-client/scanner-client.js";
@@ -87,5 +88,25 @@ describe("a scanner call reset without a gRPC status", () => {
     expect((error as RpcError).code).toBe(status.INTERNAL);
     expect((error as RpcError).message).toMatch(/^Received RST_STREAM with code 0/);
     expect(scanner.calls()).toBe(2);
+  });
+});
+
+describe("a scanner watch reset without a gRPC status", () => {
+  it("ends with UNAVAILABLE, as a dropped connection does, so that its relay reconnects", async () => {
+    const scanner = await resettingScanner(1);
+    const watch = clientFor(scanner.port, 1).watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "IWM" }), new AbortController().signal);
+    const error = await (async () => {
+      try {
+        // The reset comes before any message.
+        for await (const message of watch) expect(message).toBeUndefined();
+      } catch (reason) {
+        return reason;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(RpcError);
+    expect((error as RpcError).code).toBe(status.UNAVAILABLE);
+    expect((error as RpcError).message).toMatch(/^the scanner's watch stream was reset: Received RST_STREAM with code 0/);
+    expect(scanner.calls()).toBe(1);
   });
 });

@@ -32,7 +32,7 @@ import { cappedCallError, concurrencyCap, type ConcurrencyCapLimits } from "./co
 import { attemptTimedOut, runAttempt, type UnaryInvoker } from "./scanner-attempt.js";
 import type { ScannerBreaker } from "./scanner-breaker.js";
 import { ScannerChannels } from "./scanner-channels.js";
-import { rpcErrorFromServiceError } from "./scanner-errors.js";
+import { isStreamResetWithoutStatus, rpcErrorFromServiceError } from "./scanner-errors.js";
 import { scannerRetryPolicy } from "./scanner-retry.js";
 
 export type { ScannerCallOptions } from "./call-scope.js";
@@ -175,7 +175,12 @@ export class ScannerClient {
       for await (const message of call as AsyncIterable<WatchSpreadsResponse>) yield message;
     } catch (error) {
       if (isAborted(signal)) return;
-      throw isServiceError(error) ? rpcErrorFromServiceError(error) : this.unexpected(error, "WatchSpreads");
+      const mapped = isServiceError(error) ? rpcErrorFromServiceError(error) : this.unexpected(error, "WatchSpreads");
+      // A watch whose stream was reset without a status (a replica's connection recycled past
+      // GRPC_MAX_CONNECTION_AGE can end so) lost its connection, nothing more: UNAVAILABLE, which
+      // its caller reconnects after, as it does after any dropped connection.
+      if (isStreamResetWithoutStatus(mapped)) throw unavailable(`the scanner's watch stream was reset: ${mapped.message}`);
+      throw mapped;
     } finally {
       signal.removeEventListener("abort", onAbort);
       // A consumer that stops reading early must end the stream on the wire too.

@@ -36,12 +36,17 @@ export function isBreakerFailureCode(code: GrpcStatus): boolean {
  */
 const STREAM_RESET_WITHOUT_STATUS = /^Received RST_STREAM with code \d+/;
 
+/** True for grpc-js's INTERNAL of a stream reset without a status (see above): nothing answered, the stream is just gone. */
+export function isStreamResetWithoutStatus(error: RpcError): boolean {
+  return error.code === GrpcStatus.INTERNAL && STREAM_RESET_WITHOUT_STATUS.test(error.message);
+}
+
 /**
  * True when a failed attempt may be repeated. A message over the size limit also comes as
  * RESOURCE_EXHAUSTED, from grpc-js on either side, but it fails the same way every time.
  */
 export function isRetryableError(error: RpcError): boolean {
-  if (error.code === GrpcStatus.INTERNAL && STREAM_RESET_WITHOUT_STATUS.test(error.message)) return true;
+  if (isStreamResetWithoutStatus(error)) return true;
   if (!RETRYABLE_CODES.has(error.code)) return false;
   return !(error.code === GrpcStatus.RESOURCE_EXHAUSTED && /message larger than max/i.test(error.message));
 }
