@@ -153,6 +153,40 @@ export class ChainStore {
     });
   }
 
+  /**
+   * The chain a merge another replica published makes of this replica's chain, when this
+   * replica holds exactly the merge's base version (the chain bus's deltas): the same merge
+   * its publisher made, on the same chain, so the same result. Undefined without that base
+   * (a version missed, or the chain expired here): the replica then waits for a whole chain.
+   */
+  mergedOnto(symbol: string, base: bigint, sent: OptionChain): OptionChain | undefined {
+    const current = this.get(symbol);
+    if (!current || current.version !== base) return undefined;
+    const chain: OptionChain = { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, expiredBefore(sent)) };
+    const violations = chainViolations(chain);
+    if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
+    return chain;
+  }
+
+  /**
+   * Stores a merge another replica published (see mergedOnto) under its version. The chain is
+   * encoded only when something here needs its bytes (a repeat to tell, a republication):
+   * following the bus's merges costs this thread the merge and the preparation, no more.
+   */
+  commitMerged(symbol: string, version: bigint, chain: OptionChain, prepared: SharedPreparedChain): StoredChain {
+    let encoded: Uint8Array | undefined;
+    return this.stored({
+      symbol,
+      version: this.nextVersion(symbol, version),
+      chain,
+      prepared,
+      get fingerprint() {
+        encoded ??= OptionChain.encode(chain).finish();
+        return encoded;
+      },
+    });
+  }
+
   private nextVersion(symbol: string, given: bigint | undefined): bigint {
     const latest = this.latestVersion(symbol);
     const version = given ?? latest + 1n;

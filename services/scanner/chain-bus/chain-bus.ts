@@ -21,7 +21,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type
 import type { DependencyStatus } from "../../common/dependency-health.js";
 import type { Logger } from "../../common/logger.js";
 import type { ChainStore } from "../chain-store.js";
-import type { ChainReplication } from "../spread-scanner.js";
+import type { ChainDelta, ChainReplication } from "../spread-scanner.js";
 import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import { ChainOutbox } from "./chain-outbox.js";
 import { chunkHeaders, chunkMessageId, parseChunkHeader, STREAM_NAME, streamConfig, subjectOf, symbolOf } from "./chain-subjects.js";
@@ -29,11 +29,13 @@ import { ChunkAssembler, chunkSizeFor, splitIntoChunks } from "./chunks.js";
 import { StreamReader } from "./stream-reader.js";
 
 /** What became of a version received from the bus. */
-export type ApplyOutcome = "applied" | "held" | "failed";
+export type ApplyOutcome = "applied" | "held" | "skipped" | "failed";
 
 /** Where received versions are applied: the scanner, in turn with its own updates of the symbol. */
 export interface ReplicaChains {
   applyReplicated(symbol: string, version: bigint, chainBytes: Uint8Array, then: (outcome: ApplyOutcome) => void): Promise<unknown>;
+  /** A MERGE's quotes onto version `base`: "skipped" when the replica does not hold exactly `base`. */
+  applyDelta(symbol: string, version: bigint, base: bigint, sentBytes: Uint8Array, then: (outcome: ApplyOutcome) => void): Promise<unknown>;
   /** Publishes the replica's chain of the symbol as the version after `after` and its own, and stores it so. */
   reassert(symbol: string, after: bigint): Promise<void>;
 }
@@ -56,6 +58,18 @@ const INITIAL_READ_MS = 5000;
 const CATCH_UP_MS = 2000;
 /** While versions wait and NATS is connected, how often publishing them is tried again. */
 const FLUSH_RETRY_MS = 500;
+/**
+ * A merge goes out as a delta (what was sent) when it is at most this fraction of the chain;
+ * a larger one as the whole chain, which costs the replicas little more to apply then.
+ */
+const MAX_DELTA_FRACTION = 0.25;
+/**
+ * Every version numbered a multiple of this goes out as a delta followed by the whole chain:
+ * a replica that missed a delta's base (it started, or lost messages with NATS's store) holds
+ * the fleet's chain again within this many versions. Replicas that hold the version skip the
+ * whole chain unread. 50: 5 s of a feed's 10 ticks/s, and a whole chain's traffic one tick in 50.
+ */
+export const WHOLE_CHAIN_EVERY = 50n;
 /** Versions waiting for NATS, bytes, before a symbol's oldest ones are dropped. */
 const OUTBOX_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -236,13 +250,19 @@ export class ChainBus implements ChainReplication {
       this.advance(symbol, message.seq);
       return;
     }
-    const chain = this.assembler.accept(symbol, header, message.data);
+    if (header.base === undefined && header.version <= this.options.store.latestVersion(symbol)) {
+      // A whole chain of a version held already (most often the one following its delta): not assembled.
+      if (header.index + 1 === header.count) metrics.duplicatesSkipped.inc({ origin: "other" });
+      this.advance(symbol, message.seq);
+      return;
+    }
+    const chain = header.base === undefined ? this.assembler.accept(symbol, header, message.data) : message.data.slice();
     if (!chain) {
       this.advance(symbol, message.seq);
       return;
     }
     const receivedAt = Date.now();
-    await replica.applyReplicated(symbol, header.version, chain, (outcome) => {
+    const then = (outcome: ApplyOutcome): void => {
       this.advance(symbol, message.seq);
       if (outcome === "applied") {
         const appliedAt = Date.now();
@@ -254,10 +274,19 @@ export class ChainBus implements ChainReplication {
         logger.debug({ symbol, version: String(header.version), publisher: header.publisher, latencyMs, hereMs }, "chain version applied from the bus");
       } else if (outcome === "held") {
         metrics.duplicatesSkipped.inc({ origin: header.publisher === this.replicaId ? "own" : "other" });
+      } else if (outcome === "skipped") {
+        metrics.deltasSkipped.inc();
+        logger.info(
+          { symbol, version: String(header.version), base: String(header.base) },
+          "chain delta skipped: its base version is not held here; waiting for the next whole chain",
+        );
       } else {
         logger.error({ symbol, version: String(header.version), publisher: header.publisher }, "chain version from the bus could not be applied");
       }
-    });
+    };
+    await (header.base === undefined
+      ? replica.applyReplicated(symbol, header.version, chain, then)
+      : replica.applyDelta(symbol, header.version, header.base, chain, then));
   }
 
   /** The store reflects the subject up to `sequence` (never goes back). */
@@ -265,11 +294,16 @@ export class ChainBus implements ChainReplication {
     if (sequence > (this.subjectSequence.get(symbol) ?? 0)) this.subjectSequence.set(symbol, sequence);
   }
 
-  async publish(symbol: string, version: bigint, chainBytes: Uint8Array): Promise<"published" | "queued" | "conflict"> {
+  async publish(symbol: string, version: bigint, chainBytes: Uint8Array, delta?: ChainDelta): Promise<"published" | "queued" | "conflict"> {
     const link = this.link;
     if (link && this.online && !this.outbox.has(symbol)) {
       try {
-        await this.publishVersion(link.js, symbol, version, chainBytes, "new");
+        if (delta && delta.base + 1n === version && delta.sentBytes.length <= chainBytes.length * MAX_DELTA_FRACTION) {
+          await this.publishDelta(link.js, symbol, version, delta);
+          if (version % WHOLE_CHAIN_EVERY === 0n) await this.publishWholeAfterDelta(link.js, symbol, version, chainBytes);
+        } else {
+          await this.publishVersion(link.js, symbol, version, chainBytes, "new");
+        }
         return "published";
       } catch (error) {
         if (isConflict(error)) {
@@ -286,6 +320,37 @@ export class ChainBus implements ChainReplication {
     return "queued";
   }
 
+  /** One message, expecting the subject's last message to be the one this replica's store reflects (the base's). */
+  private async publishDelta(js: JetStreamClient, symbol: string, version: bigint, delta: ChainDelta): Promise<void> {
+    const header = { version, index: 0, count: 1, publisher: this.replicaId, publishedAt: Date.now(), base: delta.base };
+    const ack = await js.publish(subjectOf(symbol), delta.sentBytes, {
+      headers: chunkHeaders(header),
+      msgID: chunkMessageId(symbol, header),
+      expect: { lastSubjectSequence: this.subjectSequence.get(symbol) ?? 0 },
+      timeout: PUBLISH_TIMEOUT_MS,
+    });
+    this.advance(symbol, ack.seq);
+    this.options.metrics.published.inc();
+    this.options.metrics.deltasPublished.inc();
+    this.options.logger.debug(
+      { symbol, version: String(version), base: String(delta.base), bytes: delta.sentBytes.length, reason: "new" },
+      "chain version published",
+    );
+  }
+
+  /**
+   * The whole chain of a version just published as a delta, for replicas without its base.
+   * The version is out already: a failure here costs those replicas the wait for the next one.
+   */
+  private async publishWholeAfterDelta(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<void> {
+    try {
+      await this.publishChunks(js, symbol, version, chainBytes);
+    } catch (error) {
+      // A conflict: another replica published the next version meanwhile, which is as good.
+      if (!isConflict(error)) this.options.logger.warn({ err: error, symbol, version: String(version) }, "whole chain after a delta not published");
+    }
+  }
+
   /** Each chunk expecting the previous one last on the subject: no other publication can come between. */
   private async publishVersion(
     js: JetStreamClient,
@@ -294,6 +359,13 @@ export class ChainBus implements ChainReplication {
     chainBytes: Uint8Array,
     reason: "new" | "queued" | "republished",
   ): Promise<void> {
+    const chunks = await this.publishChunks(js, symbol, version, chainBytes);
+    this.options.metrics.published.inc();
+    this.options.logger.debug({ symbol, version: String(version), chunks, reason }, "chain version published");
+  }
+
+  /** The whole chain of a version, in chunks; how many. */
+  private async publishChunks(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<number> {
     const chunks = splitIntoChunks(chainBytes, this.chunkSize);
     const publishedAt = Date.now();
     let expected = this.subjectSequence.get(symbol) ?? 0;
@@ -309,8 +381,7 @@ export class ChainBus implements ChainReplication {
       this.options.metrics.chunks.inc({ direction: "published" });
     }
     this.advance(symbol, expected);
-    this.options.metrics.published.inc();
-    this.options.logger.debug({ symbol, version: String(version), chunks: chunks.length, reason }, "chain version published");
+    return chunks.length;
   }
 
   async catchUp(symbol: string): Promise<void> {
