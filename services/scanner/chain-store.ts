@@ -47,14 +47,27 @@ function contractKey(quote: OptionQuote): string {
  */
 function mergeQuotes(stored: readonly OptionQuote[], sent: readonly OptionQuote[], asOfDate: string | undefined): OptionQuote[] {
   const sentByContract = new Map(sent.map((quote) => [contractKey(quote), quote]));
+  // Every replica of a fleet makes this merge for every tick of a feed, on chains of ~10,000
+  // quotes: a stored quote's key is made only when a sent quote has its strike (a number in a
+  // Set matches as its string in a key would), and each expiry is checked once.
+  const sentStrikes = new Set(sent.map((quote) => quote.strike));
+  const keptExpiries = new Map<string, boolean>();
+  const kept = (expiryDate: string): boolean => {
+    let keep = keptExpiries.get(expiryDate);
+    if (keep === undefined) {
+      keep = asOfDate === undefined || !isCalendarDate(expiryDate) || expiryDate >= asOfDate;
+      keptExpiries.set(expiryDate, keep);
+    }
+    return keep;
+  };
   const merged: OptionQuote[] = [];
   for (const quote of stored) {
-    const key = contractKey(quote);
-    const replacement = sentByContract.get(key);
-    if (replacement) {
+    const key = sentStrikes.has(quote.strike) ? contractKey(quote) : undefined;
+    const replacement = key === undefined ? undefined : sentByContract.get(key);
+    if (key !== undefined && replacement) {
       sentByContract.delete(key);
       merged.push(replacement);
-    } else if (asOfDate === undefined || !isCalendarDate(quote.expiryDate) || quote.expiryDate >= asOfDate) {
+    } else if (kept(quote.expiryDate)) {
       merged.push(quote);
     }
   }
