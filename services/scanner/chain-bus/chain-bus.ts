@@ -1,7 +1,9 @@
 // Chain updates between scanner replicas over NATS JetStream (NATS_URL). A replica publishes
-// each change it accepts as the symbol's next version, chunked below the server's max_payload,
-// on the symbol's subject of one capped stream; every replica, the publisher included,
-// consumes the stream in order and applies each version it does not hold yet.
+// each change it accepts as the symbol's next version on the symbol's subject of one capped
+// stream: a MERGE onto the version before it as what was sent (a delta, naming its base), any
+// other change as the whole chain, chunked below the server's max_payload (chain-publications.ts);
+// every replica, the publisher included, consumes the stream in order and applies each
+// version it does not hold yet, a delta only onto exactly its base.
 //
 // One version, one publisher: each chunk is published expecting the subject's last message to
 // be the one this replica's store reflects (JetStream's expected last subject sequence). A
@@ -24,8 +26,9 @@ import type { ChainStore } from "../chain-store.js";
 import type { ChainDelta, ChainReplication } from "../spread-scanner.js";
 import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import { ChainOutbox } from "./chain-outbox.js";
-import { chunkHeaders, chunkMessageId, parseChunkHeader, STREAM_NAME, streamConfig, subjectOf, symbolOf } from "./chain-subjects.js";
-import { ChunkAssembler, chunkSizeFor, splitIntoChunks } from "./chunks.js";
+import { parseChunkHeader, STREAM_NAME, streamConfig, subjectOf, symbolOf } from "./chain-subjects.js";
+import { ChainPublications, isConflict, PUBLISH_TIMEOUT_MS } from "./chain-publications.js";
+import { ChunkAssembler } from "./chunks.js";
 import { StreamReader } from "./stream-reader.js";
 
 /** What became of a version received from the bus. */
@@ -50,8 +53,6 @@ export interface ChainBusOptions {
   readonly replicaId?: string;
 }
 
-/** A publication that takes longer is abandoned and the version queued: NATS is as good as down. */
-const PUBLISH_TIMEOUT_MS = 1000;
 /** How long a replica that just started holds updates back, at most, while it reads the stream. */
 const INITIAL_READ_MS = 5000;
 /** How long a replica refused for a conflict waits to hold the version that beat it. */
@@ -80,13 +81,6 @@ interface NatsLink {
   readonly jsm: JetStreamManager;
 }
 
-function isConflict(error: unknown): boolean {
-  return (
-    error instanceof JetStreamApiError &&
-    (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
-}
-
 export class ChainBus implements ChainReplication {
   readonly replicaId: string;
   private link: NatsLink | undefined;
@@ -97,11 +91,9 @@ export class ChainBus implements ChainReplication {
   private streamCreated: string | undefined;
   /** The last stream sequence the consumer took. */
   private takenSequence = 0;
-  /** Per symbol, the last message on its subject that this replica's store reflects. */
-  private readonly subjectSequence = new Map<string, number>();
+  private readonly publications: ChainPublications;
   private readonly assembler = new ChunkAssembler();
   private readonly outbox: ChainOutbox;
-  private chunkSize = chunkSizeFor(1024 * 1024);
   private readonly reader: StreamReader;
   private syncing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -116,6 +108,7 @@ export class ChainBus implements ChainReplication {
 
   constructor(private readonly options: ChainBusOptions) {
     this.replicaId = options.replicaId ?? randomUUID().slice(0, 8);
+    this.publications = new ChainPublications({ replicaId: this.replicaId, metrics: options.metrics, logger: options.logger });
     this.outbox = new ChainOutbox(OUTBOX_MAX_BYTES, (symbol, version) => {
       options.logger.warn({ symbol, version: String(version) }, "chain version dropped from the outbox (too much waits for NATS): other replicas will miss it");
     });
@@ -187,7 +180,7 @@ export class ChainBus implements ChainReplication {
 
   /** After a (re)connection: the stream checked, the consumer made again, waiting versions published. */
   private async sync(link: NatsLink): Promise<void> {
-    this.chunkSize = chunkSizeFor(link.connection.info?.max_payload ?? 1024 * 1024);
+    this.publications.fitTo(link.connection.info?.max_payload ?? 1024 * 1024);
     const info = await this.ensureStream(link.jsm);
     const fresh = this.streamCreated !== undefined && (info.created !== this.streamCreated || info.state.last_seq < this.takenSequence);
     this.streamCreated = info.created;
@@ -198,7 +191,7 @@ export class ChainBus implements ChainReplication {
     if (fresh) {
       this.options.logger.warn({ stream: STREAM_NAME }, "the chain stream is new (NATS lost its store): republishing the latest chains");
       this.takenSequence = 0;
-      this.subjectSequence.clear();
+      this.publications.forget();
       this.assembler.clear();
     }
     this.reader.restart(link.js, () => this.takenSequence + 1);
@@ -247,23 +240,23 @@ export class ChainBus implements ChainReplication {
       // This replica's own version, committed here before or right after it was published:
       // held, nothing to decode or prepare.
       if (header.index + 1 === header.count) metrics.duplicatesSkipped.inc({ origin: "own" });
-      this.advance(symbol, message.seq);
+      this.publications.advance(symbol, message.seq);
       return;
     }
     if (header.base === undefined && header.version <= this.options.store.latestVersion(symbol)) {
       // A whole chain of a version held already (most often the one following its delta): not assembled.
       if (header.index + 1 === header.count) metrics.duplicatesSkipped.inc({ origin: "other" });
-      this.advance(symbol, message.seq);
+      this.publications.advance(symbol, message.seq);
       return;
     }
     const chain = header.base === undefined ? this.assembler.accept(symbol, header, message.data) : message.data.slice();
     if (!chain) {
-      this.advance(symbol, message.seq);
+      this.publications.advance(symbol, message.seq);
       return;
     }
     const receivedAt = Date.now();
     const then = (outcome: ApplyOutcome): void => {
-      this.advance(symbol, message.seq);
+      this.publications.advance(symbol, message.seq);
       if (outcome === "applied") {
         const appliedAt = Date.now();
         const latencyMs = appliedAt - header.publishedAt;
@@ -289,20 +282,15 @@ export class ChainBus implements ChainReplication {
       : replica.applyDelta(symbol, header.version, header.base, chain, then));
   }
 
-  /** The store reflects the subject up to `sequence` (never goes back). */
-  private advance(symbol: string, sequence: number): void {
-    if (sequence > (this.subjectSequence.get(symbol) ?? 0)) this.subjectSequence.set(symbol, sequence);
-  }
-
   async publish(symbol: string, version: bigint, chainBytes: Uint8Array, delta?: ChainDelta): Promise<"published" | "queued" | "conflict"> {
     const link = this.link;
     if (link && this.online && !this.outbox.has(symbol)) {
       try {
         if (delta && delta.base + 1n === version && delta.sentBytes.length <= chainBytes.length * MAX_DELTA_FRACTION) {
-          await this.publishDelta(link.js, symbol, version, delta);
-          if (version % WHOLE_CHAIN_EVERY === 0n) await this.publishWholeAfterDelta(link.js, symbol, version, chainBytes);
+          await this.publications.delta(link.js, symbol, version, delta);
+          if (version % WHOLE_CHAIN_EVERY === 0n) await this.publications.wholeAfterDelta(link.js, symbol, version, chainBytes);
         } else {
-          await this.publishVersion(link.js, symbol, version, chainBytes, "new");
+          await this.publications.whole(link.js, symbol, version, chainBytes, "new");
         }
         return "published";
       } catch (error) {
@@ -320,76 +308,12 @@ export class ChainBus implements ChainReplication {
     return "queued";
   }
 
-  /** One message, expecting the subject's last message to be the one this replica's store reflects (the base's). */
-  private async publishDelta(js: JetStreamClient, symbol: string, version: bigint, delta: ChainDelta): Promise<void> {
-    const header = { version, index: 0, count: 1, publisher: this.replicaId, publishedAt: Date.now(), base: delta.base };
-    const ack = await js.publish(subjectOf(symbol), delta.sentBytes, {
-      headers: chunkHeaders(header),
-      msgID: chunkMessageId(symbol, header),
-      expect: { lastSubjectSequence: this.subjectSequence.get(symbol) ?? 0 },
-      timeout: PUBLISH_TIMEOUT_MS,
-    });
-    this.advance(symbol, ack.seq);
-    this.options.metrics.published.inc();
-    this.options.metrics.deltasPublished.inc();
-    this.options.logger.debug(
-      { symbol, version: String(version), base: String(delta.base), bytes: delta.sentBytes.length, reason: "new" },
-      "chain version published",
-    );
-  }
-
-  /**
-   * The whole chain of a version just published as a delta, for replicas without its base.
-   * The version is out already: a failure here costs those replicas the wait for the next one.
-   */
-  private async publishWholeAfterDelta(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<void> {
-    try {
-      await this.publishChunks(js, symbol, version, chainBytes);
-    } catch (error) {
-      // A conflict: another replica published the next version meanwhile, which is as good.
-      if (!isConflict(error)) this.options.logger.warn({ err: error, symbol, version: String(version) }, "whole chain after a delta not published");
-    }
-  }
-
-  /** Each chunk expecting the previous one last on the subject: no other publication can come between. */
-  private async publishVersion(
-    js: JetStreamClient,
-    symbol: string,
-    version: bigint,
-    chainBytes: Uint8Array,
-    reason: "new" | "queued" | "republished",
-  ): Promise<void> {
-    const chunks = await this.publishChunks(js, symbol, version, chainBytes);
-    this.options.metrics.published.inc();
-    this.options.logger.debug({ symbol, version: String(version), chunks, reason }, "chain version published");
-  }
-
-  /** The whole chain of a version, in chunks; how many. */
-  private async publishChunks(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<number> {
-    const chunks = splitIntoChunks(chainBytes, this.chunkSize);
-    const publishedAt = Date.now();
-    let expected = this.subjectSequence.get(symbol) ?? 0;
-    for (const [index, chunk] of chunks.entries()) {
-      const header = { version, index, count: chunks.length, publisher: this.replicaId, publishedAt };
-      const ack = await js.publish(subjectOf(symbol), chunk, {
-        headers: chunkHeaders(header),
-        msgID: chunkMessageId(symbol, header),
-        expect: { lastSubjectSequence: expected },
-        timeout: PUBLISH_TIMEOUT_MS,
-      });
-      expected = ack.seq;
-      this.options.metrics.chunks.inc({ direction: "published" });
-    }
-    this.advance(symbol, expected);
-    return chunks.length;
-  }
-
   async catchUp(symbol: string): Promise<void> {
     const deadline = Date.now() + CATCH_UP_MS;
     try {
       const last = await this.link?.jsm.streams.getMessage(STREAM_NAME, { last_by_subj: subjectOf(symbol) });
       const target = last?.seq ?? 0;
-      while ((this.subjectSequence.get(symbol) ?? 0) < target && Date.now() < deadline && !this.closed) await sleep(5);
+      while (this.publications.reflectedSequence(symbol) < target && Date.now() < deadline && !this.closed) await sleep(5);
     } catch (error) {
       this.options.logger.warn({ err: error, symbol }, "could not read the chain stream's latest message of the symbol");
     }
@@ -401,7 +325,7 @@ export class ChainBus implements ChainReplication {
       const stored = this.options.store.get(symbol);
       if (!stored || this.outbox.has(symbol)) continue;
       try {
-        await this.publishVersion(js, symbol, stored.version, stored.fingerprint, "republished");
+        await this.publications.whole(js, symbol, stored.version, stored.fingerprint, "republished");
         this.options.metrics.republished.inc();
       } catch (error) {
         if (!isConflict(error)) throw error;
@@ -413,7 +337,7 @@ export class ChainBus implements ChainReplication {
     for (const symbol of this.outbox.symbols()) {
       for (let next = this.outbox.first(symbol); next && this.online; next = this.outbox.first(symbol)) {
         try {
-          await this.publishVersion(js, symbol, next.version, next.chainBytes, "queued");
+          await this.publications.whole(js, symbol, next.version, next.chainBytes, "queued");
           this.outbox.shift(symbol);
         } catch (error) {
           if (!isConflict(error)) throw error;
