@@ -3,14 +3,14 @@
 // base version), and a replica holding that base makes the same merge; a replica without the
 // base skips the deltas, and holds the fleet's chain again at the next whole chain (published
 // after every WHOLE_CHAIN_EVERY-th version's delta).
-import { credentials } from "@grpc/grpc-js";
+import { credentials, status } from "@grpc/grpc-js";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScannerServiceClient, UpdateChainRequest, UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
-import { WHOLE_CHAIN_EVERY } from "../../services/scanner/chain-bus/chain-bus.js";
+import { WHOLE_CHAIN_EVERY } from "../../services/scanner/chain-bus/chain-publications.js";
 import { STREAM_NAME, subjectOf } from "../../services/scanner/chain-bus/chain-subjects.js";
 import type { StoredChain } from "../../services/scanner/chain-store.js";
 import { callUnary } from "../support/echo-server.js";
@@ -119,6 +119,15 @@ describe("chain deltas over NATS JetStream", () => {
     const c = await startReplica();
     await c.service.bus?.ready();
     expect(held(c)).toBeUndefined();
+    // A merge sent to C now would be planned on no chain: it is refused, not published as a
+    // version over the fleet's chain.
+    const refused = await callUnary(
+      c.client.updateChain.bind(c.client),
+      UpdateChainRequest.fromPartial({ chain: tick(99), mode: UpdateMode.UPDATE_MODE_MERGE }),
+    );
+    expect(refused.error?.code).toBe(status.UNAVAILABLE);
+    expect(held(c)).toBeUndefined();
+    expect(c.versions).toEqual([]);
 
     for (let version = 3n; version <= WHOLE_CHAIN_EVERY; version++) {
       expect((await update(a, tick(Number(version)), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(version);

@@ -59,18 +59,6 @@ const INITIAL_READ_MS = 5000;
 const CATCH_UP_MS = 2000;
 /** While versions wait and NATS is connected, how often publishing them is tried again. */
 const FLUSH_RETRY_MS = 500;
-/**
- * A merge goes out as a delta (what was sent) when it is at most this fraction of the chain;
- * a larger one as the whole chain, which costs the replicas little more to apply then.
- */
-const MAX_DELTA_FRACTION = 0.25;
-/**
- * Every version numbered a multiple of this goes out as a delta followed by the whole chain:
- * a replica that missed a delta's base (it started, or lost messages with NATS's store) holds
- * the fleet's chain again within this many versions. Replicas that hold the version skip the
- * whole chain unread. 50: 5 s of a feed's 10 ticks/s, and a whole chain's traffic one tick in 50.
- */
-export const WHOLE_CHAIN_EVERY = 50n;
 /** Versions waiting for NATS, bytes, before a symbol's oldest ones are dropped. */
 const OUTBOX_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -92,6 +80,8 @@ export class ChainBus implements ChainReplication {
   /** The last stream sequence the consumer took. */
   private takenSequence = 0;
   private readonly publications: ChainPublications;
+  /** Symbols whose latest delta this replica skipped, not holding its base: until a whole chain comes, it is behind. */
+  private readonly lackingBase = new Set<string>();
   private readonly assembler = new ChunkAssembler();
   private readonly outbox: ChainOutbox;
   private readonly reader: StreamReader;
@@ -192,6 +182,7 @@ export class ChainBus implements ChainReplication {
       this.options.logger.warn({ stream: STREAM_NAME }, "the chain stream is new (NATS lost its store): republishing the latest chains");
       this.takenSequence = 0;
       this.publications.forget();
+      this.lackingBase.clear();
       this.assembler.clear();
     }
     this.reader.restart(link.js, () => this.takenSequence + 1);
@@ -236,6 +227,7 @@ export class ChainBus implements ChainReplication {
     const header = parseChunkHeader(message.headers);
     if (!symbol || !header || !replica) return;
     metrics.chunks.inc({ direction: "received" });
+    if (header.base === undefined && header.index + 1 === header.count) this.publications.noteWhole(symbol);
     if (header.publisher === this.replicaId) {
       // This replica's own version, committed here before or right after it was published:
       // held, nothing to decode or prepare.
@@ -256,7 +248,12 @@ export class ChainBus implements ChainReplication {
     }
     const receivedAt = Date.now();
     const then = (outcome: ApplyOutcome): void => {
-      this.publications.advance(symbol, message.seq);
+      // A skipped delta is not reflected in the store: a publication of this replica's then
+      // expects an older message than the subject's last, and is refused rather than
+      // numbering a chain planned on the wrong base as the next version.
+      if (outcome === "skipped") this.lackingBase.add(symbol);
+      else this.publications.advance(symbol, message.seq);
+      if (outcome === "applied") this.lackingBase.delete(symbol);
       if (outcome === "applied") {
         const appliedAt = Date.now();
         const latencyMs = appliedAt - header.publishedAt;
@@ -286,9 +283,9 @@ export class ChainBus implements ChainReplication {
     const link = this.link;
     if (link && this.online && !this.outbox.has(symbol)) {
       try {
-        if (delta && delta.base + 1n === version && delta.sentBytes.length <= chainBytes.length * MAX_DELTA_FRACTION) {
+        if (this.publications.goesAsDelta(version, chainBytes, delta)) {
           await this.publications.delta(link.js, symbol, version, delta);
-          if (version % WHOLE_CHAIN_EVERY === 0n) await this.publications.wholeAfterDelta(link.js, symbol, version, chainBytes);
+          if (this.publications.wholeDue(symbol, version)) await this.publications.wholeAfterDelta(link.js, symbol, version, chainBytes);
         } else {
           await this.publications.whole(link.js, symbol, version, chainBytes, "new");
         }
@@ -309,6 +306,8 @@ export class ChainBus implements ChainReplication {
   }
 
   async catchUp(symbol: string): Promise<void> {
+    // Waiting cannot help a replica without the base of the symbol's deltas: only the next whole chain brings it.
+    if (this.lackingBase.has(symbol)) return;
     const deadline = Date.now() + CATCH_UP_MS;
     try {
       const last = await this.link?.jsm.streams.getMessage(STREAM_NAME, { last_by_subj: subjectOf(symbol) });

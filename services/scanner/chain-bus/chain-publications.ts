@@ -9,6 +9,23 @@ import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import { chunkHeaders, chunkMessageId, subjectOf } from "./chain-subjects.js";
 import { chunkSizeFor, splitIntoChunks } from "./chunks.js";
 
+/**
+ * A merge goes out as a delta (what was sent) when it is at most this fraction of the chain;
+ * a larger one as the whole chain, which costs the replicas little more to apply then.
+ */
+const MAX_DELTA_FRACTION = 0.25;
+/**
+ * Every version numbered a multiple of this goes out as a delta followed by the whole chain:
+ * a replica that missed a delta's base (it started, or lost messages with NATS's store) holds
+ * the fleet's chain again within this many versions. Replicas that hold the version skip the
+ * whole chain unread. 50: 5 s of a feed's 10 ticks/s, and a whole chain's traffic one tick in 50.
+ */
+export const WHOLE_CHAIN_EVERY = 50n;
+/**
+ * And a delta goes out with the whole chain when the symbol's last whole chain on the stream is
+ * older than this: for a symbol merged slowly, 50 versions could outlast the stream's 10 minutes.
+ */
+const WHOLE_CHAIN_MAX_AGE_MS = 60_000;
 /** A publication that takes longer is abandoned and the version queued: NATS is as good as down. */
 export const PUBLISH_TIMEOUT_MS = 1000;
 
@@ -30,6 +47,8 @@ export class ChainPublications {
   /** Per symbol, the last message on its subject that this replica's store reflects. */
   private readonly reflected = new Map<string, number>();
   private chunkSize = chunkSizeFor(1024 * 1024);
+  /** Per symbol, when a whole chain of it last went on the stream, as far as this replica knows. */
+  private readonly lastWholeAt = new Map<string, number>();
 
   constructor(private readonly options: ChainPublicationsOptions) {}
 
@@ -48,9 +67,25 @@ export class ChainPublications {
     if (sequence > this.reflectedSequence(symbol)) this.reflected.set(symbol, sequence);
   }
 
-  /** The stream is new: nothing on it is reflected yet. */
+  /** The stream is new: nothing on it is reflected yet, and no whole chain is on it. */
   forget(): void {
     this.reflected.clear();
+    this.lastWholeAt.clear();
+  }
+
+  /** Whether a change goes out as its delta: a merge onto the version before it, small beside the chain. */
+  goesAsDelta(version: bigint, chainBytes: Uint8Array, delta: ChainDelta | undefined): delta is ChainDelta {
+    return delta !== undefined && delta.base + 1n === version && delta.sentBytes.length <= chainBytes.length * MAX_DELTA_FRACTION;
+  }
+
+  /** Whether a version published as a delta must be followed by its whole chain. */
+  wholeDue(symbol: string, version: bigint): boolean {
+    return version % WHOLE_CHAIN_EVERY === 0n || Date.now() - (this.lastWholeAt.get(symbol) ?? 0) > WHOLE_CHAIN_MAX_AGE_MS;
+  }
+
+  /** A whole chain of the symbol went on the stream (this replica's or another's). */
+  noteWhole(symbol: string): void {
+    this.lastWholeAt.set(symbol, Date.now());
   }
 
   /** One message: what a MERGE sent, expecting the subject's last message to be its base's. */
@@ -74,6 +109,7 @@ export class ChainPublications {
   /** A version as its whole chain. */
   async whole(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array, reason: "new" | "queued" | "republished"): Promise<void> {
     const chunks = await this.chunks(js, symbol, version, chainBytes);
+    this.noteWhole(symbol);
     this.options.metrics.published.inc();
     this.options.logger.debug({ symbol, version: String(version), chunks, reason }, "chain version published");
   }
@@ -85,6 +121,7 @@ export class ChainPublications {
   async wholeAfterDelta(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<void> {
     try {
       await this.chunks(js, symbol, version, chainBytes);
+      this.noteWhole(symbol);
     } catch (error) {
       // A conflict: another replica published the next version meanwhile, which is as good.
       if (!isConflict(error)) this.options.logger.warn({ err: error, symbol, version: String(version) }, "whole chain after a delta not published");
