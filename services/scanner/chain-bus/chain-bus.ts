@@ -243,7 +243,8 @@ export class ChainBus implements ChainReplication {
     }
     const chain = header.base === undefined ? this.assembler.accept(symbol, header, message.data) : message.data.slice();
     if (!chain) {
-      this.publications.advance(symbol, message.seq);
+      // Not yet a version (or a broken one); a replica lacking a delta's base reflects nothing until one is applied.
+      if (!this.lackingBase.has(symbol)) this.publications.advance(symbol, message.seq);
       return;
     }
     const receivedAt = Date.now();
@@ -253,8 +254,8 @@ export class ChainBus implements ChainReplication {
       // numbering a chain planned on the wrong base as the next version.
       if (outcome === "skipped") this.lackingBase.add(symbol);
       else this.publications.advance(symbol, message.seq);
-      if (outcome === "applied") this.lackingBase.delete(symbol);
       if (outcome === "applied") {
+        this.lackingBase.delete(symbol);
         const appliedAt = Date.now();
         const latencyMs = appliedAt - header.publishedAt;
         metrics.applied.inc();
