@@ -1,7 +1,8 @@
 // What the chain bus does to this replica's store: versions other replicas published (whole
-// chains, or deltas merged onto the version before), applied in turn with this replica's own updates of the symbol (one SymbolQueue), and this
-// replica's chain published again as the next version when NATS's return showed that two
-// replicas took updates of a symbol while they were cut off.
+// chains, or deltas merged onto the version before), applied in turn with this replica's own
+// updates of the symbol (one SymbolQueue), and this replica's chain published again as the
+// next version when NATS's return showed that two replicas took updates of a symbol while
+// they were cut off.
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { prepareChain } from "../engine/index.js";
 import { sharePreparedChain } from "../engine/shared-prepared-chain.js";

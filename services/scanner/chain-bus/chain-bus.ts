@@ -252,7 +252,8 @@ export class ChainBus implements ChainReplication {
       // A skipped delta is not reflected in the store: a publication of this replica's then
       // expects an older message than the subject's last, and is refused rather than
       // numbering a chain planned on the wrong base as the next version.
-      if (outcome === "skipped") this.lackingBase.add(symbol);
+      // A delta that failed leaves the store as behind as one skipped.
+      if (outcome === "skipped" || (outcome === "failed" && header.base !== undefined)) this.lackingBase.add(symbol);
       else this.publications.advance(symbol, message.seq);
       if (outcome === "applied") {
         this.lackingBase.delete(symbol);
