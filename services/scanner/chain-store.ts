@@ -47,14 +47,27 @@ function contractKey(quote: OptionQuote): string {
  */
 function mergeQuotes(stored: readonly OptionQuote[], sent: readonly OptionQuote[], asOfDate: string | undefined): OptionQuote[] {
   const sentByContract = new Map(sent.map((quote) => [contractKey(quote), quote]));
+  // Every replica of a fleet makes this merge for every tick of a feed, on chains of ~10,000
+  // quotes: a stored quote's key is made only when a sent quote has its strike (a number in a
+  // Set matches as its string in a key would), and each expiry is checked once.
+  const sentStrikes = new Set(sent.map((quote) => quote.strike));
+  const keptExpiries = new Map<string, boolean>();
+  const kept = (expiryDate: string): boolean => {
+    let keep = keptExpiries.get(expiryDate);
+    if (keep === undefined) {
+      keep = asOfDate === undefined || !isCalendarDate(expiryDate) || expiryDate >= asOfDate;
+      keptExpiries.set(expiryDate, keep);
+    }
+    return keep;
+  };
   const merged: OptionQuote[] = [];
   for (const quote of stored) {
-    const key = contractKey(quote);
-    const replacement = sentByContract.get(key);
-    if (replacement) {
+    const key = sentStrikes.has(quote.strike) ? contractKey(quote) : undefined;
+    const replacement = key === undefined ? undefined : sentByContract.get(key);
+    if (key !== undefined && replacement) {
       sentByContract.delete(key);
       merged.push(replacement);
-    } else if (asOfDate === undefined || !isCalendarDate(quote.expiryDate) || quote.expiryDate >= asOfDate) {
+    } else if (kept(quote.expiryDate)) {
       merged.push(quote);
     }
   }
@@ -149,6 +162,40 @@ export class ChainStore {
       get chain() {
         decoded ??= { ...OptionChain.decode(chainBytes), symbol };
         return decoded;
+      },
+    });
+  }
+
+  /**
+   * The chain a merge another replica published makes of this replica's chain, when this
+   * replica holds exactly the merge's base version (the chain bus's deltas): the same merge
+   * its publisher made, on the same chain, so the same result. Undefined without that base
+   * (a version missed, or the chain expired here): the replica then waits for a whole chain.
+   */
+  mergedOnto(symbol: string, base: bigint, sent: OptionChain): OptionChain | undefined {
+    const current = this.get(symbol);
+    if (!current || current.version !== base) return undefined;
+    const chain: OptionChain = { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, expiredBefore(sent)) };
+    const violations = chainViolations(chain);
+    if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
+    return chain;
+  }
+
+  /**
+   * Stores a merge another replica published (see mergedOnto) under its version. The chain is
+   * encoded only when something here needs its bytes (a repeat to tell, a republication):
+   * following the bus's merges costs this thread the merge and the preparation, no more.
+   */
+  commitMerged(symbol: string, version: bigint, chain: OptionChain, prepared: SharedPreparedChain): StoredChain {
+    let encoded: Uint8Array | undefined;
+    return this.stored({
+      symbol,
+      version: this.nextVersion(symbol, version),
+      chain,
+      prepared,
+      get fingerprint() {
+        encoded ??= OptionChain.encode(chain).finish();
+        return encoded;
       },
     });
   }

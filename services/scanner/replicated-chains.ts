@@ -1,7 +1,11 @@
-// What the chain bus does to this replica's store: versions other replicas published,
-// applied in turn with this replica's own updates of the symbol (one SymbolQueue), and this
-// replica's chain published again as the next version when NATS's return showed that two
-// replicas took updates of a symbol while they were cut off.
+// What the chain bus does to this replica's store: versions other replicas published (whole
+// chains, or deltas merged onto the version before), applied in turn with this replica's own
+// updates of the symbol (one SymbolQueue), and this replica's chain published again as the
+// next version when NATS's return showed that two replicas took updates of a symbol while
+// they were cut off.
+import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { prepareChain } from "../engine/index.js";
+import { sharePreparedChain } from "../engine/shared-prepared-chain.js";
 import type { ApplyOutcome, ReplicaChains } from "./chain-bus/chain-bus.js";
 import type { ChainStore } from "./chain-store.js";
 import type { ScanPool } from "./scan-pool.js";
@@ -41,6 +45,34 @@ export class ReplicatedChains implements ReplicaChains {
           if (version > store.latestVersion(symbol)) {
             store.commitEncoded(symbol, version, chainBytes, prepared);
             outcome = "applied";
+          }
+        }
+      } catch {
+        outcome = "failed";
+      }
+      then(outcome);
+    });
+  }
+
+  /**
+   * Applies a delta another replica published (`sentBytes`: the quotes a MERGE sent, onto
+   * version `base`): merged and prepared here, on this thread (a merge of a few quotes and a
+   * preparation cost less than decoding the whole chain), when this replica holds exactly
+   * `base`; "skipped" when it does not (it waits for the next whole chain), "held" when it
+   * holds `version` already.
+   */
+  applyDelta(symbol: string, version: bigint, base: bigint, sentBytes: Uint8Array, then: (outcome: ApplyOutcome) => void): Promise<unknown> {
+    const { store, updating } = this.options;
+    return updating.run(symbol, () => {
+      let outcome: ApplyOutcome = "held";
+      try {
+        if (version > store.latestVersion(symbol)) {
+          const chain = store.mergedOnto(symbol, base, OptionChain.decode(sentBytes));
+          if (chain) {
+            store.commitMerged(symbol, version, chain, sharePreparedChain(prepareChain(chain), `${symbol}@bus#${++this.preparations}`));
+            outcome = "applied";
+          } else {
+            outcome = "skipped";
           }
         }
       } catch {

@@ -7,7 +7,7 @@ import { LRUCache } from "lru-cache";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult, SpreadsUpdate } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import type { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { invalidArgument, notFound, unavailable, type RpcError } from "../common/errors.js";
 import { chainViolations, EngineInputError, normalizedQueryKey, prepareChain, resolveQuery, type PreparedChain } from "../engine/index.js";
 import { sharePreparedChain, type SharedPreparedChain } from "../engine/shared-prepared-chain.js";
@@ -49,11 +49,18 @@ export interface WatchClock {
  * the symbol's next version first.
  */
 export interface ChainReplication {
-  publish(symbol: string, version: bigint, chainBytes: Uint8Array): Promise<"published" | "queued" | "conflict">;
+  /** `delta`, when the change is a merge onto the version before it: what was sent, which the bus may publish instead of the whole chain. */
+  publish(symbol: string, version: bigint, chainBytes: Uint8Array, delta?: ChainDelta): Promise<"published" | "queued" | "conflict">;
   /** Settles once this replica holds the latest version the bus has of the symbol (or gives up waiting). */
   catchUp(symbol: string): Promise<void>;
   /** Settles once a replica that just started has read what the bus held (bounded). */
   ready(): Promise<void>;
+}
+
+/** A MERGE as sent: its quotes' bytes (an OptionChain), to merge onto version `base` of the symbol's chain. */
+export interface ChainDelta {
+  readonly base: bigint;
+  readonly sentBytes: Uint8Array;
 }
 
 /** Conflicts an update may meet (other replicas publishing the same symbol) before it is refused UNAVAILABLE. */
@@ -165,11 +172,15 @@ export class SpreadScanner {
     await replication.ready();
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.updating.run(symbol, async () => {
+        const base = this.options.store.get(symbol);
         const planned = this.plannedOrRefused(symbol, chain, mode, sentBytes);
         if ("unchanged" in planned) return { stored: planned.unchanged, changed: false };
         const version = this.options.store.latestVersion(symbol) + 1n;
         const prepared = this.prepared(symbol, planned.chain);
-        if ((await replication.publish(symbol, version, planned.fingerprint)) === "conflict") return "conflict";
+        // A merge onto the version before it: the other replicas can make the same merge from what was sent.
+        const merged = mode === UpdateMode.UPDATE_MODE_MERGE && base !== undefined && base.version + 1n === version;
+        const delta = merged ? { base: base.version, sentBytes: sentBytes ?? OptionChain.encode(chain).finish() } : undefined;
+        if ((await replication.publish(symbol, version, planned.fingerprint, delta)) === "conflict") return "conflict";
         return { stored: this.options.store.commit(planned, prepared, version), changed: true };
       });
       if (outcome !== "conflict") return outcome;

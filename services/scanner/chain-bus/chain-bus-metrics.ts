@@ -8,6 +8,9 @@ export class ChainBusMetrics {
   /** Versions received that this replica held already: "own" (its own, back from the stream) or "other". */
   readonly duplicatesSkipped: Counter<"origin">;
   readonly chunks: Counter<"direction">;
+  readonly deltasPublished: Counter;
+  /** Deltas received without their base version here: applied later through the next whole chain. */
+  readonly deltasSkipped: Counter;
   readonly republished: Counter;
   readonly conflicts: Counter;
   readonly consumerRestarts: Counter;
@@ -35,6 +38,16 @@ export class ChainBusMetrics {
       name: "spreadscan_chain_bus_chunks_total",
       help: "Chain chunks sent to or received from the bus (a chain is split below the server's max_payload).",
       labelNames: ["direction"],
+      registers,
+    });
+    this.deltasPublished = new Counter({
+      name: "spreadscan_chain_deltas_published_total",
+      help: "Chain versions this replica published as a delta (the quotes a MERGE sent) rather than the whole chain.",
+      registers,
+    });
+    this.deltasSkipped = new Counter({
+      name: "spreadscan_chain_deltas_skipped_total",
+      help: "Deltas received that this replica could not apply, not holding their base version: it waits for the next whole chain.",
       registers,
     });
     this.republished = new Counter({

@@ -1,7 +1,9 @@
 // Chain updates between scanner replicas over NATS JetStream (NATS_URL). A replica publishes
-// each change it accepts as the symbol's next version, chunked below the server's max_payload,
-// on the symbol's subject of one capped stream; every replica, the publisher included,
-// consumes the stream in order and applies each version it does not hold yet.
+// each change it accepts as the symbol's next version on the symbol's subject of one capped
+// stream: a MERGE onto the version before it as what was sent (a delta, naming its base), any
+// other change as the whole chain, chunked below the server's max_payload (chain-publications.ts);
+// every replica, the publisher included, consumes the stream in order and applies each
+// version it does not hold yet, a delta only onto exactly its base.
 //
 // One version, one publisher: each chunk is published expecting the subject's last message to
 // be the one this replica's store reflects (JetStream's expected last subject sequence). A
@@ -21,19 +23,22 @@ import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type
 import type { DependencyStatus } from "../../common/dependency-health.js";
 import type { Logger } from "../../common/logger.js";
 import type { ChainStore } from "../chain-store.js";
-import type { ChainReplication } from "../spread-scanner.js";
+import type { ChainDelta, ChainReplication } from "../spread-scanner.js";
 import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import { ChainOutbox } from "./chain-outbox.js";
-import { chunkHeaders, chunkMessageId, parseChunkHeader, STREAM_NAME, streamConfig, subjectOf, symbolOf } from "./chain-subjects.js";
-import { ChunkAssembler, chunkSizeFor, splitIntoChunks } from "./chunks.js";
+import { parseChunkHeader, STREAM_NAME, streamConfig, subjectOf, symbolOf } from "./chain-subjects.js";
+import { ChainPublications, isConflict, PUBLISH_TIMEOUT_MS } from "./chain-publications.js";
+import { ChunkAssembler } from "./chunks.js";
 import { StreamReader } from "./stream-reader.js";
 
 /** What became of a version received from the bus. */
-export type ApplyOutcome = "applied" | "held" | "failed";
+export type ApplyOutcome = "applied" | "held" | "skipped" | "failed";
 
 /** Where received versions are applied: the scanner, in turn with its own updates of the symbol. */
 export interface ReplicaChains {
   applyReplicated(symbol: string, version: bigint, chainBytes: Uint8Array, then: (outcome: ApplyOutcome) => void): Promise<unknown>;
+  /** A MERGE's quotes onto version `base`: "skipped" when the replica does not hold exactly `base`. */
+  applyDelta(symbol: string, version: bigint, base: bigint, sentBytes: Uint8Array, then: (outcome: ApplyOutcome) => void): Promise<unknown>;
   /** Publishes the replica's chain of the symbol as the version after `after` and its own, and stores it so. */
   reassert(symbol: string, after: bigint): Promise<void>;
 }
@@ -48,8 +53,6 @@ export interface ChainBusOptions {
   readonly replicaId?: string;
 }
 
-/** A publication that takes longer is abandoned and the version queued: NATS is as good as down. */
-const PUBLISH_TIMEOUT_MS = 1000;
 /** How long a replica that just started holds updates back, at most, while it reads the stream. */
 const INITIAL_READ_MS = 5000;
 /** How long a replica refused for a conflict waits to hold the version that beat it. */
@@ -66,13 +69,6 @@ interface NatsLink {
   readonly jsm: JetStreamManager;
 }
 
-function isConflict(error: unknown): boolean {
-  return (
-    error instanceof JetStreamApiError &&
-    (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-  );
-}
-
 export class ChainBus implements ChainReplication {
   readonly replicaId: string;
   private link: NatsLink | undefined;
@@ -83,11 +79,11 @@ export class ChainBus implements ChainReplication {
   private streamCreated: string | undefined;
   /** The last stream sequence the consumer took. */
   private takenSequence = 0;
-  /** Per symbol, the last message on its subject that this replica's store reflects. */
-  private readonly subjectSequence = new Map<string, number>();
+  private readonly publications: ChainPublications;
+  /** Symbols whose latest delta this replica skipped, not holding its base: until a whole chain comes, it is behind. */
+  private readonly lackingBase = new Set<string>();
   private readonly assembler = new ChunkAssembler();
   private readonly outbox: ChainOutbox;
-  private chunkSize = chunkSizeFor(1024 * 1024);
   private readonly reader: StreamReader;
   private syncing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -102,6 +98,7 @@ export class ChainBus implements ChainReplication {
 
   constructor(private readonly options: ChainBusOptions) {
     this.replicaId = options.replicaId ?? randomUUID().slice(0, 8);
+    this.publications = new ChainPublications({ replicaId: this.replicaId, metrics: options.metrics, logger: options.logger });
     this.outbox = new ChainOutbox(OUTBOX_MAX_BYTES, (symbol, version) => {
       options.logger.warn({ symbol, version: String(version) }, "chain version dropped from the outbox (too much waits for NATS): other replicas will miss it");
     });
@@ -173,7 +170,7 @@ export class ChainBus implements ChainReplication {
 
   /** After a (re)connection: the stream checked, the consumer made again, waiting versions published. */
   private async sync(link: NatsLink): Promise<void> {
-    this.chunkSize = chunkSizeFor(link.connection.info?.max_payload ?? 1024 * 1024);
+    this.publications.fitTo(link.connection.info?.max_payload ?? 1024 * 1024);
     const info = await this.ensureStream(link.jsm);
     const fresh = this.streamCreated !== undefined && (info.created !== this.streamCreated || info.state.last_seq < this.takenSequence);
     this.streamCreated = info.created;
@@ -184,7 +181,8 @@ export class ChainBus implements ChainReplication {
     if (fresh) {
       this.options.logger.warn({ stream: STREAM_NAME }, "the chain stream is new (NATS lost its store): republishing the latest chains");
       this.takenSequence = 0;
-      this.subjectSequence.clear();
+      this.publications.forget();
+      this.lackingBase.clear();
       this.assembler.clear();
     }
     this.reader.restart(link.js, () => this.takenSequence + 1);
@@ -229,22 +227,36 @@ export class ChainBus implements ChainReplication {
     const header = parseChunkHeader(message.headers);
     if (!symbol || !header || !replica) return;
     metrics.chunks.inc({ direction: "received" });
+    if (header.base === undefined && header.index + 1 === header.count) this.publications.noteWhole(symbol);
     if (header.publisher === this.replicaId) {
       // This replica's own version, committed here before or right after it was published:
       // held, nothing to decode or prepare.
       if (header.index + 1 === header.count) metrics.duplicatesSkipped.inc({ origin: "own" });
-      this.advance(symbol, message.seq);
+      this.publications.advance(symbol, message.seq);
       return;
     }
-    const chain = this.assembler.accept(symbol, header, message.data);
+    if (header.base === undefined && header.version <= this.options.store.latestVersion(symbol)) {
+      // A whole chain of a version held already (most often the one following its delta): not assembled.
+      if (header.index + 1 === header.count) metrics.duplicatesSkipped.inc({ origin: "other" });
+      this.publications.advance(symbol, message.seq);
+      return;
+    }
+    const chain = header.base === undefined ? this.assembler.accept(symbol, header, message.data) : message.data.slice();
     if (!chain) {
-      this.advance(symbol, message.seq);
+      // Not yet a version (or a broken one); a replica lacking a delta's base reflects nothing until one is applied.
+      if (!this.lackingBase.has(symbol)) this.publications.advance(symbol, message.seq);
       return;
     }
     const receivedAt = Date.now();
-    await replica.applyReplicated(symbol, header.version, chain, (outcome) => {
-      this.advance(symbol, message.seq);
+    const then = (outcome: ApplyOutcome): void => {
+      // A skipped delta is not reflected in the store: a publication of this replica's then
+      // expects an older message than the subject's last, and is refused rather than
+      // numbering a chain planned on the wrong base as the next version.
+      // A delta that failed leaves the store as behind as one skipped.
+      if (outcome === "skipped" || (outcome === "failed" && header.base !== undefined)) this.lackingBase.add(symbol);
+      else this.publications.advance(symbol, message.seq);
       if (outcome === "applied") {
+        this.lackingBase.delete(symbol);
         const appliedAt = Date.now();
         const latencyMs = appliedAt - header.publishedAt;
         metrics.applied.inc();
@@ -254,22 +266,31 @@ export class ChainBus implements ChainReplication {
         logger.debug({ symbol, version: String(header.version), publisher: header.publisher, latencyMs, hereMs }, "chain version applied from the bus");
       } else if (outcome === "held") {
         metrics.duplicatesSkipped.inc({ origin: header.publisher === this.replicaId ? "own" : "other" });
+      } else if (outcome === "skipped") {
+        metrics.deltasSkipped.inc();
+        logger.info(
+          { symbol, version: String(header.version), base: String(header.base) },
+          "chain delta skipped: its base version is not held here; waiting for the next whole chain",
+        );
       } else {
         logger.error({ symbol, version: String(header.version), publisher: header.publisher }, "chain version from the bus could not be applied");
       }
-    });
+    };
+    await (header.base === undefined
+      ? replica.applyReplicated(symbol, header.version, chain, then)
+      : replica.applyDelta(symbol, header.version, header.base, chain, then));
   }
 
-  /** The store reflects the subject up to `sequence` (never goes back). */
-  private advance(symbol: string, sequence: number): void {
-    if (sequence > (this.subjectSequence.get(symbol) ?? 0)) this.subjectSequence.set(symbol, sequence);
-  }
-
-  async publish(symbol: string, version: bigint, chainBytes: Uint8Array): Promise<"published" | "queued" | "conflict"> {
+  async publish(symbol: string, version: bigint, chainBytes: Uint8Array, delta?: ChainDelta): Promise<"published" | "queued" | "conflict"> {
     const link = this.link;
     if (link && this.online && !this.outbox.has(symbol)) {
       try {
-        await this.publishVersion(link.js, symbol, version, chainBytes, "new");
+        if (this.publications.goesAsDelta(version, chainBytes, delta)) {
+          await this.publications.delta(link.js, symbol, version, delta);
+          if (this.publications.wholeDue(symbol, version)) await this.publications.wholeAfterDelta(link.js, symbol, version, chainBytes);
+        } else {
+          await this.publications.whole(link.js, symbol, version, chainBytes, "new");
+        }
         return "published";
       } catch (error) {
         if (isConflict(error)) {
@@ -286,39 +307,14 @@ export class ChainBus implements ChainReplication {
     return "queued";
   }
 
-  /** Each chunk expecting the previous one last on the subject: no other publication can come between. */
-  private async publishVersion(
-    js: JetStreamClient,
-    symbol: string,
-    version: bigint,
-    chainBytes: Uint8Array,
-    reason: "new" | "queued" | "republished",
-  ): Promise<void> {
-    const chunks = splitIntoChunks(chainBytes, this.chunkSize);
-    const publishedAt = Date.now();
-    let expected = this.subjectSequence.get(symbol) ?? 0;
-    for (const [index, chunk] of chunks.entries()) {
-      const header = { version, index, count: chunks.length, publisher: this.replicaId, publishedAt };
-      const ack = await js.publish(subjectOf(symbol), chunk, {
-        headers: chunkHeaders(header),
-        msgID: chunkMessageId(symbol, header),
-        expect: { lastSubjectSequence: expected },
-        timeout: PUBLISH_TIMEOUT_MS,
-      });
-      expected = ack.seq;
-      this.options.metrics.chunks.inc({ direction: "published" });
-    }
-    this.advance(symbol, expected);
-    this.options.metrics.published.inc();
-    this.options.logger.debug({ symbol, version: String(version), chunks: chunks.length, reason }, "chain version published");
-  }
-
   async catchUp(symbol: string): Promise<void> {
+    // Waiting cannot help a replica without the base of the symbol's deltas: only the next whole chain brings it.
+    if (this.lackingBase.has(symbol)) return;
     const deadline = Date.now() + CATCH_UP_MS;
     try {
       const last = await this.link?.jsm.streams.getMessage(STREAM_NAME, { last_by_subj: subjectOf(symbol) });
       const target = last?.seq ?? 0;
-      while ((this.subjectSequence.get(symbol) ?? 0) < target && Date.now() < deadline && !this.closed) await sleep(5);
+      while (this.publications.reflectedSequence(symbol) < target && Date.now() < deadline && !this.closed) await sleep(5);
     } catch (error) {
       this.options.logger.warn({ err: error, symbol }, "could not read the chain stream's latest message of the symbol");
     }
@@ -330,7 +326,7 @@ export class ChainBus implements ChainReplication {
       const stored = this.options.store.get(symbol);
       if (!stored || this.outbox.has(symbol)) continue;
       try {
-        await this.publishVersion(js, symbol, stored.version, stored.fingerprint, "republished");
+        await this.publications.whole(js, symbol, stored.version, stored.fingerprint, "republished");
         this.options.metrics.republished.inc();
       } catch (error) {
         if (!isConflict(error)) throw error;
@@ -342,7 +338,7 @@ export class ChainBus implements ChainReplication {
     for (const symbol of this.outbox.symbols()) {
       for (let next = this.outbox.first(symbol); next && this.online; next = this.outbox.first(symbol)) {
         try {
-          await this.publishVersion(js, symbol, next.version, next.chainBytes, "queued");
+          await this.publications.whole(js, symbol, next.version, next.chainBytes, "queued");
           this.outbox.shift(symbol);
         } catch (error) {
           if (!isConflict(error)) throw error;

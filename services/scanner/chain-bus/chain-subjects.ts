@@ -53,6 +53,7 @@ const VERSION = "Spreadscan-Version";
 const CHUNK = "Spreadscan-Chunk";
 const PUBLISHER = "Spreadscan-Publisher";
 const PUBLISHED_AT = "Spreadscan-Published-At";
+const BASE = "Spreadscan-Delta-Base";
 
 /** What each chunk says of itself. */
 export interface ChunkHeader extends ChunkPlace {
@@ -60,6 +61,11 @@ export interface ChunkHeader extends ChunkPlace {
   readonly publisher: string;
   /** When the version's publication began, epoch milliseconds (for publish → applied). */
   readonly publishedAt: number;
+  /**
+   * Set on a delta: the message holds the quotes a MERGE sent (one chunk, "0/1"), to merge
+   * onto this version of the symbol's chain. Absent: the message is a chunk of the whole chain.
+   */
+  readonly base?: bigint;
 }
 
 export function chunkHeaders(header: ChunkHeader): MsgHdrs {
@@ -68,6 +74,7 @@ export function chunkHeaders(header: ChunkHeader): MsgHdrs {
   headers.set(CHUNK, `${header.index}/${header.count}`);
   headers.set(PUBLISHER, header.publisher);
   headers.set(PUBLISHED_AT, String(header.publishedAt));
+  if (header.base !== undefined) headers.set(BASE, String(header.base));
   return headers;
 }
 
@@ -79,10 +86,16 @@ export function parseChunkHeader(headers: MsgHdrs | undefined): ChunkHeader | un
   const index = Number(chunk[1]);
   const count = Number(chunk[2]);
   if (count < 1 || index >= count) return undefined;
-  return { version: BigInt(version), index, count, publisher: headers.get(PUBLISHER), publishedAt: Number(headers.get(PUBLISHED_AT)) || 0 };
+  const base = headers.get(BASE);
+  const parsed = { version: BigInt(version), index, count, publisher: headers.get(PUBLISHER), publishedAt: Number(headers.get(PUBLISHED_AT)) || 0 };
+  if (!base) return parsed;
+  // A delta is one message, on a base before its version.
+  if (!/^\d+$/.test(base) || count !== 1 || BigInt(base) >= parsed.version) return undefined;
+  return { ...parsed, base: BigInt(base) };
 }
 
-/** The id JetStream tells a retried publication of the same chunk by. */
+/** The id JetStream tells a retried publication of the same chunk by (a version's delta and its whole chain apart). */
 export function chunkMessageId(symbol: string, header: ChunkHeader): string {
-  return `${symbol}:${header.version}:${header.index}/${header.count}:${header.publisher}`;
+  const kind = header.base === undefined ? `${header.index}/${header.count}` : `delta@${header.base}`;
+  return `${symbol}:${header.version}:${kind}:${header.publisher}`;
 }

@@ -2,7 +2,7 @@
 // version arrives in order, dropped when one is missing, started again by a chunk 0.
 import { describe, expect, it } from "vitest";
 import { ChunkAssembler, chunkSizeFor, splitIntoChunks } from "../../../services/scanner/chain-bus/chunks.js";
-import { chunkHeaders, parseChunkHeader, subjectOf, symbolOf } from "../../../services/scanner/chain-bus/chain-subjects.js";
+import { chunkHeaders, chunkMessageId, parseChunkHeader, subjectOf, symbolOf } from "../../../services/scanner/chain-bus/chain-subjects.js";
 
 const bytes = (length: number, seed = 1): Uint8Array => Uint8Array.from({ length }, (_, index) => (index * 31 + seed) % 251);
 
@@ -63,6 +63,15 @@ describe("chain chunks", () => {
     const bad = chunkHeaders(header);
     bad.set("Spreadscan-Chunk", "3/3");
     expect(parseChunkHeader(bad)).toBeUndefined();
+  });
+
+  it("writes and reads a delta's base, tells a delta's message id from its whole chain's, and refuses a delta that is not one message before its version", () => {
+    const delta = { version: 8n, index: 0, count: 1, publisher: "abc", publishedAt: 1_765_000_000_123, base: 7n };
+    expect(parseChunkHeader(chunkHeaders(delta))).toEqual(delta);
+    const { base: _base, ...whole } = delta;
+    expect(chunkMessageId("SPY", delta)).not.toBe(chunkMessageId("SPY", whole));
+    expect(parseChunkHeader(chunkHeaders({ ...delta, base: 8n }))).toBeUndefined();
+    expect(parseChunkHeader(chunkHeaders({ ...delta, count: 2 }))).toBeUndefined();
   });
 
   it("names one subject per symbol, dots included, and reads the symbol back", () => {

@@ -32,6 +32,34 @@ describe("versions given by the publisher", () => {
   });
 });
 
+describe("a merge another replica published (a delta)", () => {
+  const tick = { ...CHAIN, underlyingPrice: 231, quotes: CHAIN.quotes.slice(10, 15).map((quote) => ({ ...quote, bid: quote.bid + 0.05 })) };
+
+  it("is merged only onto exactly its base version, as the publisher merged it", () => {
+    const publisher = new ChainStore(300_000);
+    const replica = new ChainStore(300_000);
+    const prepared = sharePreparedChain(prepareChain(CHAIN), "AAPL#test");
+    for (const store of [publisher, replica]) store.commit(change(store, 230), prepared, 4n);
+    const planned = publisher.plan("AAPL", tick, UpdateMode.UPDATE_MODE_MERGE);
+    if ("unchanged" in planned) throw new Error("expected a change");
+    publisher.commit(planned, prepared, 5n);
+
+    expect(replica.mergedOnto("AAPL", 3n, tick)).toBeUndefined();
+    expect(replica.mergedOnto("AAPL", 5n, tick)).toBeUndefined();
+    expect(replica.mergedOnto("MSFT", 4n, tick)).toBeUndefined();
+    const merged = replica.mergedOnto("AAPL", 4n, tick)!;
+    const stored = replica.commitMerged("AAPL", 5n, merged, prepared);
+    expect(stored.version).toBe(5n);
+    // The same chain, to the byte, as the publisher's.
+    expect(Buffer.compare(stored.fingerprint, publisher.get("AAPL")!.fingerprint)).toBe(0);
+    expect(stored.chain.quotes.length).toBe(CHAIN.quotes.length);
+    // And its repeat is told as one.
+    expect("unchanged" in replica.plan("AAPL", tick, UpdateMode.UPDATE_MODE_MERGE)).toBe(true);
+    publisher.close();
+    replica.close();
+  });
+});
+
 describe("the outbox", () => {
   const chain = (length: number): Uint8Array => new Uint8Array(length);
 
