@@ -227,7 +227,10 @@ export class ChainBus implements ChainReplication {
     const header = parseChunkHeader(message.headers);
     if (!symbol || !header || !replica) return;
     metrics.chunks.inc({ direction: "received" });
-    if (header.base === undefined && header.index + 1 === header.count) this.publications.noteWhole(symbol);
+    if (header.index + 1 === header.count) {
+      this.publications.noteOnSubject(symbol, message.seq, header.version);
+      if (header.base === undefined) this.publications.noteWhole(symbol);
+    }
     if (header.publisher === this.replicaId) {
       // This replica's own version, committed here before or right after it was published:
       // held, nothing to decode or prepare.
@@ -285,7 +288,7 @@ export class ChainBus implements ChainReplication {
     const link = this.link;
     if (link && this.online && !this.outbox.has(symbol)) {
       try {
-        if (this.publications.goesAsDelta(version, chainBytes, delta)) {
+        if (this.publications.goesAsDelta(version, chainBytes, delta) && this.publications.continuesSubject(symbol, delta.base)) {
           await this.publications.delta(link.js, symbol, version, delta);
           if (this.publications.wholeDue(symbol, version)) await this.publications.wholeAfterDelta(link.js, symbol, version, chainBytes);
         } else {

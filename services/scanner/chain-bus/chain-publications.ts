@@ -49,6 +49,8 @@ export class ChainPublications {
   private chunkSize = chunkSizeFor(1024 * 1024);
   /** Per symbol, when a whole chain of it last went on the stream, as far as this replica knows. */
   private readonly lastWholeAt = new Map<string, number>();
+  /** Per symbol, the version of the last complete message on its subject (by stream sequence), as far as this replica knows. */
+  private readonly lastOnSubject = new Map<string, { readonly sequence: number; readonly version: bigint }>();
 
   constructor(private readonly options: ChainPublicationsOptions) {}
 
@@ -71,6 +73,23 @@ export class ChainPublications {
   forget(): void {
     this.reflected.clear();
     this.lastWholeAt.clear();
+    this.lastOnSubject.clear();
+  }
+
+  /** A complete version (a delta, or a whole chain's last chunk) at `sequence` on the symbol's subject. */
+  noteOnSubject(symbol: string, sequence: number, version: bigint): void {
+    const last = this.lastOnSubject.get(symbol);
+    if (!last || sequence > last.sequence) this.lastOnSubject.set(symbol, { sequence, version });
+  }
+
+  /**
+   * Whether a delta onto `base` continues the subject: its last version is the base. When it is
+   * not (after NATS lost its store, a lagging replica may have republished an older whole chain
+   * first), a replica reading the subject from its start would hold that older version and skip
+   * every delta until the next whole chain; the version goes out whole instead.
+   */
+  continuesSubject(symbol: string, base: bigint): boolean {
+    return this.lastOnSubject.get(symbol)?.version === base;
   }
 
   /** Whether a change goes out as its delta: a merge onto the version before it, small beside the chain. */
@@ -98,6 +117,7 @@ export class ChainPublications {
       timeout: PUBLISH_TIMEOUT_MS,
     });
     this.advance(symbol, ack.seq);
+    this.noteOnSubject(symbol, ack.seq, version);
     this.options.metrics.published.inc();
     this.options.metrics.deltasPublished.inc();
     this.options.logger.debug(
@@ -145,6 +165,7 @@ export class ChainPublications {
       this.options.metrics.chunks.inc({ direction: "published" });
     }
     this.advance(symbol, expected);
+    this.noteOnSubject(symbol, expected, version);
     return chunks.length;
   }
 }
