@@ -3,18 +3,18 @@
 // base version), and a replica holding that base makes the same merge; a replica without the
 // base skips the deltas, and holds the fleet's chain again at the next whole chain (published
 // after every WHOLE_CHAIN_EVERY-th version's delta).
-import { credentials, status } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { ScannerServiceClient, UpdateChainRequest, UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { UpdateChainRequest, UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { WHOLE_CHAIN_EVERY } from "../../services/scanner/chain-bus/chain-publications.js";
 import { STREAM_NAME, subjectOf } from "../../services/scanner/chain-bus/chain-subjects.js";
 import type { StoredChain } from "../../services/scanner/chain-store.js";
 import { callUnary } from "../support/echo-server.js";
-import { startInProcessScanner, type InProcessScanner } from "../support/in-process-scanner.js";
+import { closeBusReplicas, startBusReplica, updateChain, type BusReplica } from "../support/bus-replicas.js";
 import { startNats, stopAllInfraServers, type InfraServer } from "../support/infra-servers.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
@@ -24,34 +24,20 @@ const SYMBOL = "QQQ";
 const FULL = generateSyntheticChain({ symbol: SYMBOL, seed: 7, asOf: AS_OF });
 const CHAIN: OptionChain = { ...FULL, quotes: FULL.quotes.slice(0, 2000) };
 
-interface Replica {
-  readonly service: InProcessScanner;
-  readonly client: ScannerServiceClient;
-  /** Every version the replica's store took, in order. */
-  readonly versions: bigint[];
-}
-
-const replicas: Replica[] = [];
+const replicas: BusReplica[] = [];
 let nats: InfraServer;
 let connection: NatsConnection;
 let jsm: JetStreamManager;
 
-async function startReplica(): Promise<Replica> {
-  const service = await startInProcessScanner({ natsUrl: nats.url });
-  const client = new ScannerServiceClient(`127.0.0.1:${service.port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
-  const versions: bigint[] = [];
-  service.store.events.on("updated", (stored: StoredChain) => stored.symbol === SYMBOL && versions.push(stored.version));
-  await service.bus?.synced;
-  const replica = { service, client, versions };
+async function startReplica(): Promise<BusReplica> {
+  const replica = await startBusReplica(nats.url);
   replicas.push(replica);
   return replica;
 }
 
-async function update(replica: Replica, chain: OptionChain, mode: UpdateMode) {
-  const { response, error } = await callUnary(replica.client.updateChain.bind(replica.client), UpdateChainRequest.fromPartial({ chain, mode }));
-  if (error) throw error;
-  return response!;
-}
+const update = updateChain;
+/** The versions of SYMBOL a replica's store took, in order. */
+const versionsOf = (replica: BusReplica): bigint[] => replica.versions.get(SYMBOL) ?? [];
 
 /** A few quotes of the chain, repriced: what a feed's tick merges. */
 function tick(step: number): OptionChain {
@@ -67,12 +53,12 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
   }
 }
 
-async function counter(replica: Replica, name: string): Promise<number> {
+async function counter(replica: BusReplica, name: string): Promise<number> {
   const metric = await replica.service.registry.getSingleMetric(name)?.get();
   return metric?.values[0]?.value ?? 0;
 }
 
-const held = (replica: Replica) => replica.service.store.get(SYMBOL);
+const held = (replica: BusReplica) => replica.service.store.get(SYMBOL);
 const sameChain = (a: StoredChain | undefined, b: StoredChain | undefined) =>
   a !== undefined && b !== undefined && a.version === b.version && Buffer.compare(a.fingerprint, b.fingerprint) === 0;
 const range = (from: bigint, to: bigint) => Array.from({ length: Number(to - from + 1n) }, (_, index) => from + BigInt(index));
@@ -84,10 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const replica of replicas) {
-    replica.client.close();
-    await replica.service.close();
-  }
+  await closeBusReplicas(replicas);
   await connection.close();
   await stopAllInfraServers();
 });
@@ -107,12 +90,12 @@ describe("chain deltas over NATS JetStream", () => {
 
     await until(() => held(b)?.version === 2n, "B holds version 2");
     expect(sameChain(held(a), held(b))).toBe(true);
-    expect(b.versions).toEqual([1n, 2n]);
+    expect(versionsOf(b)).toEqual([1n, 2n]);
     expect(await counter(b, "spreadscan_chain_deltas_skipped_total")).toBe(0);
   });
 
   it("has a replica without a delta's base skip the deltas and hold the fleet's chain from the next whole chain on", async () => {
-    const [a, b] = replicas as [Replica, Replica];
+    const [a, b] = replicas as [BusReplica, BusReplica];
     // The stream forgets everything of the symbol but version 2's delta: a replica that starts
     // now has no base for it (as one that lost messages with NATS's store).
     await jsm.streams.purge(STREAM_NAME, { filter: subjectOf(SYMBOL), keep: 1 });
@@ -127,7 +110,7 @@ describe("chain deltas over NATS JetStream", () => {
     );
     expect(refused.error?.code).toBe(status.UNAVAILABLE);
     expect(held(c)).toBeUndefined();
-    expect(c.versions).toEqual([]);
+    expect(versionsOf(c)).toEqual([]);
 
     for (let version = 3n; version <= WHOLE_CHAIN_EVERY; version++) {
       expect((await update(a, tick(Number(version)), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(version);
@@ -136,10 +119,10 @@ describe("chain deltas over NATS JetStream", () => {
     expect(sameChain(held(a), held(c))).toBe(true);
     expect(sameChain(held(a), held(b))).toBe(true);
     // C skipped every delta (versions 2 to 50), then took the whole chain that follows version 50's delta.
-    expect(c.versions).toEqual([WHOLE_CHAIN_EVERY]);
+    expect(versionsOf(c)).toEqual([WHOLE_CHAIN_EVERY]);
     expect(await counter(c, "spreadscan_chain_deltas_skipped_total")).toBe(Number(WHOLE_CHAIN_EVERY) - 1);
     // B, up all along, applied every delta and skipped none.
-    expect(b.versions).toEqual(range(1n, WHOLE_CHAIN_EVERY));
+    expect(versionsOf(b)).toEqual(range(1n, WHOLE_CHAIN_EVERY));
     expect(await counter(b, "spreadscan_chain_deltas_skipped_total")).toBe(0);
 
     // From there on C follows the deltas.
@@ -147,6 +130,6 @@ describe("chain deltas over NATS JetStream", () => {
     expect((await update(a, tick(Number(next)), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(next);
     await until(() => held(c)?.version === next, `C holds version ${next}`);
     expect(sameChain(held(a), held(c))).toBe(true);
-    expect(c.versions).toEqual([WHOLE_CHAIN_EVERY, next]);
+    expect(versionsOf(c)).toEqual([WHOLE_CHAIN_EVERY, next]);
   });
 });

@@ -4,46 +4,28 @@
 // symbol at once never give two chains one version; NATS down means local updates published
 // on its return, none lost or applied twice; NATS back with an empty store means the latest
 // chains published again, for replicas that join afterwards.
-import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { ScannerServiceClient, UpdateChainRequest, UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import type { StoredChain } from "../../services/scanner/chain-store.js";
-import { callUnary } from "../support/echo-server.js";
-import { startInProcessScanner, type InProcessScanner } from "../support/in-process-scanner.js";
+import { closeBusReplicas, startBusReplica, updateChain, type BusReplica } from "../support/bus-replicas.js";
 import { startNats, stopAllInfraServers, type InfraServer } from "../support/infra-servers.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 // 1.9 MB encoded: two chunks under the server's 1 MB max_payload.
 const SPY = generateSyntheticChain({ symbol: "SPY", seed: 42, asOf: AS_OF });
 
-interface Replica {
-  readonly service: InProcessScanner;
-  readonly client: ScannerServiceClient;
-  /** Every version the replica's store took, in order, by symbol. */
-  readonly versions: Map<string, bigint[]>;
-}
-
-const replicas: Replica[] = [];
+const replicas: BusReplica[] = [];
 let nats: InfraServer;
 
-async function startReplica({ waitForBus = true } = {}): Promise<Replica> {
-  const service = await startInProcessScanner({ natsUrl: nats.url });
-  const client = new ScannerServiceClient(`127.0.0.1:${service.port}`, credentials.createInsecure(), { "grpc.max_send_message_length": 16 * 1024 * 1024 });
-  const versions = new Map<string, bigint[]>();
-  service.store.events.on("updated", (stored: StoredChain) => versions.set(stored.symbol, [...(versions.get(stored.symbol) ?? []), stored.version]));
-  if (waitForBus) await service.bus?.synced;
-  const replica = { service, client, versions };
+async function startReplica({ waitForBus = true } = {}): Promise<BusReplica> {
+  const replica = await startBusReplica(nats.url, { waitForBus });
   replicas.push(replica);
   return replica;
 }
 
-async function update(replica: Replica, chain: OptionChain, mode: UpdateMode) {
-  const { response, error } = await callUnary(replica.client.updateChain.bind(replica.client), UpdateChainRequest.fromPartial({ chain, mode }));
-  if (error) throw error;
-  return response!;
-}
+const update = updateChain;
 
 /** A few quotes of the chain, repriced: what a feed's tick merges. */
 function tick(chain: OptionChain, step: number): OptionChain {
@@ -59,7 +41,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-const held = (replica: Replica, symbol = "SPY") => replica.service.store.get(symbol);
+const held = (replica: BusReplica, symbol = "SPY") => replica.service.store.get(symbol);
 const sameChain = (a: StoredChain | undefined, b: StoredChain | undefined) =>
   a !== undefined && b !== undefined && a.version === b.version && Buffer.compare(a.fingerprint, b.fingerprint) === 0;
 
@@ -68,10 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const replica of replicas) {
-    replica.client.close();
-    await replica.service.close();
-  }
+  await closeBusReplicas(replicas);
   await stopAllInfraServers();
 });
 
@@ -93,7 +72,7 @@ describe("chain updates over NATS JetStream", () => {
   });
 
   it("never gives one version to two chains when replicas update a symbol at once", async () => {
-    const [a, b] = replicas as [Replica, Replica];
+    const [a, b] = replicas as [BusReplica, BusReplica];
     const responses = await Promise.all(
       Array.from({ length: 12 }, (_, step) => update(step % 2 === 0 ? a : b, tick(SPY, step + 2), UpdateMode.UPDATE_MODE_MERGE)),
     );
@@ -112,7 +91,7 @@ describe("chain updates over NATS JetStream", () => {
   });
 
   it("applies locally while NATS is down and publishes on its return, none lost or applied twice", async () => {
-    const [a, b] = replicas as [Replica, Replica];
+    const [a, b] = replicas as [BusReplica, BusReplica];
     await nats.kill();
     const whileDown = [await update(a, tick(SPY, 20), UpdateMode.UPDATE_MODE_MERGE), await update(a, tick(SPY, 21), UpdateMode.UPDATE_MODE_MERGE)];
     expect(whileDown.map((response) => response.version)).toEqual([15n, 16n]);
@@ -128,7 +107,7 @@ describe("chain updates over NATS JetStream", () => {
   });
 
   it("ends with one chain under one version on every replica when two took updates of a symbol while NATS was down", async () => {
-    const [a, b] = replicas as [Replica, Replica];
+    const [a, b] = replicas as [BusReplica, BusReplica];
     await nats.kill();
     // Each replica takes a change of its own on version 17: both call theirs 18.
     expect((await update(a, tick(SPY, 30), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(18n);
@@ -144,7 +123,7 @@ describe("chain updates over NATS JetStream", () => {
   });
 
   it("publishes the latest chains again when NATS comes back with an empty store, for replicas that join later", async () => {
-    const [a] = replicas as [Replica, Replica];
+    const [a] = replicas as [BusReplica, BusReplica];
     await nats.restart({ emptyStore: true });
     const c = await startReplica();
     await until(() => held(c)?.version === 19n, "a replica that joined after the restart holds the latest chain");
@@ -152,7 +131,7 @@ describe("chain updates over NATS JetStream", () => {
   });
 
   it("holds back an update sent to a replica that just started until it has read the stream, so that a merge lands on the fleet's chain", async () => {
-    const [a] = replicas as [Replica];
+    const [a] = replicas as [BusReplica];
     const fresh = await startReplica({ waitForBus: false });
     const response = await update(fresh, tick(SPY, 40), UpdateMode.UPDATE_MODE_MERGE);
     expect(response.version).toBe(20n);
