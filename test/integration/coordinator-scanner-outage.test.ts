@@ -127,8 +127,8 @@ describe("a coordinator watch across a scanner restart", () => {
       expect(received.map((message) => message.update?.sequence)).toEqual(received.map((_, index) => BigInt(index + 1)));
       expect(received.filter((message) => message.update?.initial).length).toBe(1);
       await expect.poll(() => pair.coordinator.logs.some((line) => line.msg === "the scanner's watch ended; reconnecting")).toBe(true);
-      // The restarted scanner had no chain: the coordinator sent it the feed's chains again.
-      expect(pair.coordinator.logs.some((line) => line.msg === RESENT)).toBe(true);
+      // Whether the coordinator also sent the feed's chains again is a race: a tick of the
+      // simulated market (a whole chain) may reach the restarted scanner before the watch asks.
     } finally {
       pair.close();
     }
