@@ -36,6 +36,7 @@ const RESPONSE: ScanResponse = {
     chainVersion: 7n,
     underlyingPrice: 600,
     delayed: false,
+    frozen: false,
   },
 };
 const notServed = (): never => {

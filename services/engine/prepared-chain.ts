@@ -54,6 +54,8 @@ export interface PreparedChain {
   readonly multiplier: number;
   readonly asOfMs: number;
   readonly delayed: boolean;
+  /** The quotes are the last ones from before the market closed, not live. */
+  readonly frozen: boolean;
   /** Ascending by expiry date. */
   readonly expiries: readonly ExpirySlice[];
   /** Quotes that can never form a leg, by reason (staleness is judged per query). */
@@ -226,6 +228,7 @@ export function prepareChain(chain: OptionChain): PreparedChain {
     multiplier: chain.multiplier === 0 ? 100 : chain.multiplier,
     asOfMs,
     delayed: chain.delayed,
+    frozen: chain.frozen,
     expiries,
     skipped,
     quotesWithComputedGreeks,
@@ -293,7 +296,8 @@ function buildLegTable(quotes: readonly OptionQuote[], indices: number[], sign: 
     table.gamma[leg] = greeks.gamma;
     table.theta[leg] = greeks.theta;
     table.vega[leg] = greeks.vega;
-    table.openInterest[leg] = Number(quote.openInterest);
+    // NaN: the source could not say (not the same as none open).
+    table.openInterest[leg] = quote.openInterestUnknown ? Number.NaN : Number(quote.openInterest);
     table.volume[leg] = Number(quote.volume);
     table.quoteTimeMs[leg] = quote.quoteTime ? quote.quoteTime.getTime() : Number.NaN;
     table.brokerContractId[leg] = Number(quote.brokerContractId);

@@ -144,7 +144,7 @@ export function priceSide(
     const quoteTime = table.quoteTimeMs[leg] as number;
     const usable =
       !(quoteTime < ageLimit) &&
-      (table.openInterest[leg] as number) >= query.minOpenInterest &&
+      openInterestPasses(table.openInterest[leg] as number, query.minOpenInterest) &&
       (table.volume[leg] as number) >= query.minVolume &&
       width <= query.maxLegBidAskWidth &&
       fraction <= query.maxLegBidAskWidthFraction;
@@ -180,4 +180,12 @@ export function priceSide(
     );
   }
   return priced;
+}
+
+/**
+ * Whether a leg's open interest meets the query's floor. Unknown open interest (NaN) meets no
+ * floor above 0, and passes when the query sets none: unknown is not "none open".
+ */
+export function openInterestPasses(openInterest: number, minOpenInterest: number): boolean {
+  return Number.isNaN(openInterest) ? !(minOpenInterest > 0) : openInterest >= minOpenInterest;
 }

@@ -76,6 +76,7 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     chainVersion: options.chainVersion ?? 0n,
     underlyingPrice: prepared.spot,
     delayed: prepared.delayed,
+    frozen: prepared.frozen,
     timings: { prepareMs: options.prepareMs ?? 0, evaluateMs, totalMs: (options.prepareMs ?? 0) + evaluateMs },
   };
 }

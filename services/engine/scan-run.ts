@@ -51,7 +51,7 @@ export class ScanRun {
     for (const expiry of prepared.expiries) widest = Math.max(widest, expiry.calls.count, expiry.puts.count);
     this.putSide = scratchSide(widest, false);
     this.callSide = scratchSide(widest, true);
-    if (query.maxQuoteAgeMs < Infinity) this.countStaleQuotes();
+    if (query.maxQuoteAgeMs < Infinity || query.minOpenInterest > 0) this.countQueryDependentSkips();
     this.expiryVolatility = new Float64Array(prepared.expiries.length).fill(Number.NaN);
     const freshFromMs = prepared.asOfMs - query.maxQuoteAgeMs;
     prepared.expiries.forEach((expiry, expiryIndex) => {
@@ -274,15 +274,26 @@ export class ScanRun {
     }
   }
 
-  private countStaleQuotes(): void {
+  /**
+   * The quotes this query cannot use that another query could: too old for its max_quote_age,
+   * or (fresh enough) of unknown open interest under an open-interest floor. Each quote counts
+   * under the first of the two it fails.
+   */
+  private countQueryDependentSkips(): void {
     const ageLimit = this.prepared.asOfMs - this.query.maxQuoteAgeMs;
+    const floorsOpenInterest = this.query.minOpenInterest > 0;
     let stale = 0;
+    let openInterestUnknown = 0;
     for (const expiry of this.prepared.expiries) {
       for (const table of [expiry.calls, expiry.puts]) {
-        for (let leg = 0; leg < table.count; leg++) if ((table.quoteTimeMs[leg] as number) < ageLimit) stale++;
+        for (let leg = 0; leg < table.count; leg++) {
+          if ((table.quoteTimeMs[leg] as number) < ageLimit) stale++;
+          else if (floorsOpenInterest && Number.isNaN(table.openInterest[leg] as number)) openInterestUnknown++;
+        }
       }
     }
-    this.skipped[SkipReason.SKIP_REASON_STALE] = stale;
+    if (stale > 0) this.skipped[SkipReason.SKIP_REASON_STALE] = stale;
+    if (openInterestUnknown > 0) this.skipped[SkipReason.SKIP_REASON_OPEN_INTEREST_UNKNOWN] = openInterestUnknown;
   }
 }
 

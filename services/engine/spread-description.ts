@@ -24,6 +24,8 @@ function describeLeg(side: PricedSide, leg: number, action: LegAction, expiry: E
   const bid = table.bid[leg] as number;
   const ask = table.ask[leg] as number;
   const computed = table.computed[leg] as number;
+  const openInterest = table.openInterest[leg] as number;
+  const openInterestUnknown = Number.isNaN(openInterest);
   return {
     action,
     quantity: 1,
@@ -46,7 +48,8 @@ function describeLeg(side: PricedSide, leg: number, action: LegAction, expiry: E
     impliedVolatilityComputed: (computed & IV_COMPUTED) !== 0,
     greeksComputed: (computed & GREEKS_COMPUTED) !== 0,
     volume: BigInt(table.volume[leg] as number),
-    openInterest: BigInt(table.openInterest[leg] as number),
+    openInterest: openInterestUnknown ? 0n : BigInt(openInterest),
+    openInterestUnknown,
     brokerContractId: BigInt(table.brokerContractId[leg] as number),
   };
 }
@@ -121,7 +124,8 @@ export function describeSpread(
     liquidity: {
       maxLegBidAskWidth: Math.max(...legs.map((leg) => leg.bidAskWidth)),
       maxLegBidAskWidthFraction: evaluator.worstBidAskFraction,
-      minLegOpenInterest: legs.reduce((least, leg) => (leg.openInterest < least ? leg.openInterest : least), legs[0]?.openInterest ?? 0n),
+      minLegOpenInterest: leastKnownOpenInterest(legs),
+      openInterestUnknown: legs.some((leg) => leg.openInterestUnknown),
       minLegVolume: legs.reduce((least, leg) => (leg.volume < least ? leg.volume : least), legs[0]?.volume ?? 0n),
       totalBidAskWidth: legs.reduce((sum, leg) => sum + leg.bidAskWidth * leg.quantity, 0),
     },
@@ -129,4 +133,11 @@ export function describeSpread(
     volatility: evaluator.volatility,
     timeToExpiryYears: expiry.years,
   };
+}
+
+/** The smallest open interest among the legs that have one; 0 when none does. */
+function leastKnownOpenInterest(legs: readonly SpreadLeg[]): bigint {
+  let least: bigint | undefined;
+  for (const leg of legs) if (!leg.openInterestUnknown && (least === undefined || leg.openInterest < least)) least = leg.openInterest;
+  return least ?? 0n;
 }

@@ -44,6 +44,7 @@ describe("a service built by the bootstrap", () => {
         dividendYield: 0.013,
         multiplier: 100,
         delayed: true,
+        frozen: false,
         quotes: [
           {
             expiryDate: "2026-12-18",
@@ -54,6 +55,7 @@ describe("a service built by the bootstrap", () => {
             last: 3.15,
             volume: 2n ** 60n,
             openInterest: 12_000n,
+            openInterestUnknown: false,
             brokerContractId: 0n,
           },
         ],
@@ -231,11 +233,12 @@ describe("the bootstrap's limits", () => {
         last: 1,
         volume: 1n,
         openInterest: 1n,
+        openInterestUnknown: false,
         brokerContractId: 0n,
       }));
       const big = await callUnary(scan, {
         symbol: "SPY",
-        chain: { symbol: "SPY", underlyingPrice: 600, rate: 0, dividendYield: 0, multiplier: 100, delayed: false, quotes, source: "test" },
+        chain: { symbol: "SPY", underlyingPrice: 600, rate: 0, dividendYield: 0, multiplier: 100, delayed: false, frozen: false, quotes, source: "test" },
       });
       expect(big.error?.code).toBe(status.RESOURCE_EXHAUSTED);
       expect((await callUnary(scan, scanRequest("SPY"))).error).toBeUndefined();

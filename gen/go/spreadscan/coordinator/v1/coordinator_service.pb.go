@@ -24,6 +24,67 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// MarketDataState says what the quotes behind a watch are.
+type MarketDataState int32
+
+const (
+	// Not set; never sent.
+	MarketDataState_MARKET_DATA_STATE_UNSPECIFIED MarketDataState = 0
+	// Live quotes.
+	MarketDataState_MARKET_DATA_STATE_LIVE MarketDataState = 1
+	// Quotes delayed by the exchange's delay (15 to 20 minutes for US options).
+	MarketDataState_MARKET_DATA_STATE_DELAYED MarketDataState = 2
+	// The last quotes from before the market closed; they do not move until it opens.
+	MarketDataState_MARKET_DATA_STATE_FROZEN MarketDataState = 3
+	// No market data reaches the symbol's feed: the top N last sent is as of `since`.
+	MarketDataState_MARKET_DATA_STATE_UNAVAILABLE MarketDataState = 4
+)
+
+// Enum value maps for MarketDataState.
+var (
+	MarketDataState_name = map[int32]string{
+		0: "MARKET_DATA_STATE_UNSPECIFIED",
+		1: "MARKET_DATA_STATE_LIVE",
+		2: "MARKET_DATA_STATE_DELAYED",
+		3: "MARKET_DATA_STATE_FROZEN",
+		4: "MARKET_DATA_STATE_UNAVAILABLE",
+	}
+	MarketDataState_value = map[string]int32{
+		"MARKET_DATA_STATE_UNSPECIFIED": 0,
+		"MARKET_DATA_STATE_LIVE":        1,
+		"MARKET_DATA_STATE_DELAYED":     2,
+		"MARKET_DATA_STATE_FROZEN":      3,
+		"MARKET_DATA_STATE_UNAVAILABLE": 4,
+	}
+)
+
+func (x MarketDataState) Enum() *MarketDataState {
+	p := new(MarketDataState)
+	*p = x
+	return p
+}
+
+func (x MarketDataState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MarketDataState) Descriptor() protoreflect.EnumDescriptor {
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_enumTypes[0].Descriptor()
+}
+
+func (MarketDataState) Type() protoreflect.EnumType {
+	return &file_spreadscan_coordinator_v1_coordinator_service_proto_enumTypes[0]
+}
+
+func (x MarketDataState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MarketDataState.Descriptor instead.
+func (MarketDataState) EnumDescriptor() ([]byte, []int) {
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{0}
+}
+
 // ScanRequest asks for the best spreads on one symbol.
 type ScanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -965,11 +1026,16 @@ func (x *WatchSpreadsRequest) GetMinIntervalMs() uint32 {
 	return 0
 }
 
-// WatchSpreadsResponse is one message of the watch stream.
+// WatchSpreadsResponse is one message of the watch stream: an update of the top N, or a
+// change of the symbol's market data state. Exactly one of update and status is set; a
+// client that reads only update skips messages without one.
 type WatchSpreadsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The current top N and what changed since the previous message.
-	Update        *v1.SpreadsUpdate `protobuf:"bytes,1,opt,name=update,proto3" json:"update,omitempty"`
+	Update *v1.SpreadsUpdate `protobuf:"bytes,1,opt,name=update,proto3" json:"update,omitempty"`
+	// The symbol's market data state, sent first when it is not live and then whenever it
+	// changes.
+	Status        *MarketDataStatus `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1011,6 +1077,86 @@ func (x *WatchSpreadsResponse) GetUpdate() *v1.SpreadsUpdate {
 	return nil
 }
 
+func (x *WatchSpreadsResponse) GetStatus() *MarketDataStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+// MarketDataStatus is the state of one symbol's market data, from when it began.
+type MarketDataStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Underlying ticker.
+	Symbol string `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
+	// What the quotes are now.
+	State MarketDataState `protobuf:"varint,2,opt,name=state,proto3,enum=spreadscan.coordinator.v1.MarketDataState" json:"state,omitempty"`
+	// When the feed entered this state.
+	Since *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=since,proto3" json:"since,omitempty"`
+	// Why, in words (for example the broker's error); empty when live.
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarketDataStatus) Reset() {
+	*x = MarketDataStatus{}
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarketDataStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarketDataStatus) ProtoMessage() {}
+
+func (x *MarketDataStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarketDataStatus.ProtoReflect.Descriptor instead.
+func (*MarketDataStatus) Descriptor() ([]byte, []int) {
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *MarketDataStatus) GetSymbol() string {
+	if x != nil {
+		return x.Symbol
+	}
+	return ""
+}
+
+func (x *MarketDataStatus) GetState() MarketDataState {
+	if x != nil {
+		return x.State
+	}
+	return MarketDataState_MARKET_DATA_STATE_UNSPECIFIED
+}
+
+func (x *MarketDataStatus) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+func (x *MarketDataStatus) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // GetMetricsRequest asks for the coordinator's counters.
 type GetMetricsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1020,7 +1166,7 @@ type GetMetricsRequest struct {
 
 func (x *GetMetricsRequest) Reset() {
 	*x = GetMetricsRequest{}
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[16]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1032,7 +1178,7 @@ func (x *GetMetricsRequest) String() string {
 func (*GetMetricsRequest) ProtoMessage() {}
 
 func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[16]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1045,7 +1191,7 @@ func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{16}
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{17}
 }
 
 // BackpressureMetrics describe the rate limiter and the circuit breaker in front of the
@@ -1066,7 +1212,7 @@ type BackpressureMetrics struct {
 
 func (x *BackpressureMetrics) Reset() {
 	*x = BackpressureMetrics{}
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[17]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +1224,7 @@ func (x *BackpressureMetrics) String() string {
 func (*BackpressureMetrics) ProtoMessage() {}
 
 func (x *BackpressureMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[17]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +1237,7 @@ func (x *BackpressureMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackpressureMetrics.ProtoReflect.Descriptor instead.
 func (*BackpressureMetrics) Descriptor() ([]byte, []int) {
-	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{17}
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BackpressureMetrics) GetCurrentQps() float64 {
@@ -1147,7 +1293,7 @@ type GetMetricsResponse struct {
 
 func (x *GetMetricsResponse) Reset() {
 	*x = GetMetricsResponse{}
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[18]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1159,7 +1305,7 @@ func (x *GetMetricsResponse) String() string {
 func (*GetMetricsResponse) ProtoMessage() {}
 
 func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[18]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1172,7 +1318,7 @@ func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{18}
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetMetricsResponse) GetTotalScans() uint64 {
@@ -1292,9 +1438,15 @@ const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\x13WatchSpreadsRequest\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x126\n" +
 	"\x05query\x18\x02 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x05query\x12&\n" +
-	"\x0fmin_interval_ms\x18\x03 \x01(\rR\rminIntervalMs\"T\n" +
+	"\x0fmin_interval_ms\x18\x03 \x01(\rR\rminIntervalMs\"\x99\x01\n" +
 	"\x14WatchSpreadsResponse\x12<\n" +
-	"\x06update\x18\x01 \x01(\v2$.spreadscan.scanner.v1.SpreadsUpdateR\x06update\"\x13\n" +
+	"\x06update\x18\x01 \x01(\v2$.spreadscan.scanner.v1.SpreadsUpdateR\x06update\x12C\n" +
+	"\x06status\x18\x02 \x01(\v2+.spreadscan.coordinator.v1.MarketDataStatusR\x06status\"\xb6\x01\n" +
+	"\x10MarketDataStatus\x12\x16\n" +
+	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12@\n" +
+	"\x05state\x18\x02 \x01(\x0e2*.spreadscan.coordinator.v1.MarketDataStateR\x05state\x120\n" +
+	"\x05since\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x13\n" +
 	"\x11GetMetricsRequest\"\xc1\x01\n" +
 	"\x13BackpressureMetrics\x12\x1f\n" +
 	"\vcurrent_qps\x18\x01 \x01(\x01R\n" +
@@ -1314,7 +1466,13 @@ const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"activeJobs\x12\x1f\n" +
 	"\vqueued_jobs\x18\a \x01(\rR\n" +
 	"queuedJobs\x12R\n" +
-	"\fbackpressure\x18\b \x01(\v2..spreadscan.coordinator.v1.BackpressureMetricsR\fbackpressure2\xc5\a\n" +
+	"\fbackpressure\x18\b \x01(\v2..spreadscan.coordinator.v1.BackpressureMetricsR\fbackpressure*\xb0\x01\n" +
+	"\x0fMarketDataState\x12!\n" +
+	"\x1dMARKET_DATA_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16MARKET_DATA_STATE_LIVE\x10\x01\x12\x1d\n" +
+	"\x19MARKET_DATA_STATE_DELAYED\x10\x02\x12\x1c\n" +
+	"\x18MARKET_DATA_STATE_FROZEN\x10\x03\x12!\n" +
+	"\x1dMARKET_DATA_STATE_UNAVAILABLE\x10\x042\xc5\a\n" +
 	"\x12CoordinatorService\x12W\n" +
 	"\x04Scan\x12&.spreadscan.coordinator.v1.ScanRequest\x1a'.spreadscan.coordinator.v1.ScanResponse\x12i\n" +
 	"\n" +
@@ -1341,79 +1499,85 @@ func file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP() []by
 	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescData
 }
 
-var file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_spreadscan_coordinator_v1_coordinator_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_spreadscan_coordinator_v1_coordinator_service_proto_goTypes = []any{
-	(*ScanRequest)(nil),            // 0: spreadscan.coordinator.v1.ScanRequest
-	(*ScanResponse)(nil),           // 1: spreadscan.coordinator.v1.ScanResponse
-	(*SubmitScanRequest)(nil),      // 2: spreadscan.coordinator.v1.SubmitScanRequest
-	(*SubmitScanResponse)(nil),     // 3: spreadscan.coordinator.v1.SubmitScanResponse
-	(*GetJobRequest)(nil),          // 4: spreadscan.coordinator.v1.GetJobRequest
-	(*GetJobResponse)(nil),         // 5: spreadscan.coordinator.v1.GetJobResponse
-	(*ListJobsRequest)(nil),        // 6: spreadscan.coordinator.v1.ListJobsRequest
-	(*ListJobsResponse)(nil),       // 7: spreadscan.coordinator.v1.ListJobsResponse
-	(*CancelJobRequest)(nil),       // 8: spreadscan.coordinator.v1.CancelJobRequest
-	(*CancelJobResponse)(nil),      // 9: spreadscan.coordinator.v1.CancelJobResponse
-	(*WatchJobEventsRequest)(nil),  // 10: spreadscan.coordinator.v1.WatchJobEventsRequest
-	(*WatchJobEventsResponse)(nil), // 11: spreadscan.coordinator.v1.WatchJobEventsResponse
-	(*ScanBatchRequest)(nil),       // 12: spreadscan.coordinator.v1.ScanBatchRequest
-	(*ScanBatchResponse)(nil),      // 13: spreadscan.coordinator.v1.ScanBatchResponse
-	(*WatchSpreadsRequest)(nil),    // 14: spreadscan.coordinator.v1.WatchSpreadsRequest
-	(*WatchSpreadsResponse)(nil),   // 15: spreadscan.coordinator.v1.WatchSpreadsResponse
-	(*GetMetricsRequest)(nil),      // 16: spreadscan.coordinator.v1.GetMetricsRequest
-	(*BackpressureMetrics)(nil),    // 17: spreadscan.coordinator.v1.BackpressureMetrics
-	(*GetMetricsResponse)(nil),     // 18: spreadscan.coordinator.v1.GetMetricsResponse
-	(*v1.ScanQuery)(nil),           // 19: spreadscan.scanner.v1.ScanQuery
-	(*v1.ScanResult)(nil),          // 20: spreadscan.scanner.v1.ScanResult
-	(*durationpb.Duration)(nil),    // 21: google.protobuf.Duration
-	(*Job)(nil),                    // 22: spreadscan.coordinator.v1.Job
-	(JobState)(0),                  // 23: spreadscan.coordinator.v1.JobState
-	(*timestamppb.Timestamp)(nil),  // 24: google.protobuf.Timestamp
-	(*ErrorStatus)(nil),            // 25: spreadscan.coordinator.v1.ErrorStatus
-	(*v1.SpreadsUpdate)(nil),       // 26: spreadscan.scanner.v1.SpreadsUpdate
+	(MarketDataState)(0),           // 0: spreadscan.coordinator.v1.MarketDataState
+	(*ScanRequest)(nil),            // 1: spreadscan.coordinator.v1.ScanRequest
+	(*ScanResponse)(nil),           // 2: spreadscan.coordinator.v1.ScanResponse
+	(*SubmitScanRequest)(nil),      // 3: spreadscan.coordinator.v1.SubmitScanRequest
+	(*SubmitScanResponse)(nil),     // 4: spreadscan.coordinator.v1.SubmitScanResponse
+	(*GetJobRequest)(nil),          // 5: spreadscan.coordinator.v1.GetJobRequest
+	(*GetJobResponse)(nil),         // 6: spreadscan.coordinator.v1.GetJobResponse
+	(*ListJobsRequest)(nil),        // 7: spreadscan.coordinator.v1.ListJobsRequest
+	(*ListJobsResponse)(nil),       // 8: spreadscan.coordinator.v1.ListJobsResponse
+	(*CancelJobRequest)(nil),       // 9: spreadscan.coordinator.v1.CancelJobRequest
+	(*CancelJobResponse)(nil),      // 10: spreadscan.coordinator.v1.CancelJobResponse
+	(*WatchJobEventsRequest)(nil),  // 11: spreadscan.coordinator.v1.WatchJobEventsRequest
+	(*WatchJobEventsResponse)(nil), // 12: spreadscan.coordinator.v1.WatchJobEventsResponse
+	(*ScanBatchRequest)(nil),       // 13: spreadscan.coordinator.v1.ScanBatchRequest
+	(*ScanBatchResponse)(nil),      // 14: spreadscan.coordinator.v1.ScanBatchResponse
+	(*WatchSpreadsRequest)(nil),    // 15: spreadscan.coordinator.v1.WatchSpreadsRequest
+	(*WatchSpreadsResponse)(nil),   // 16: spreadscan.coordinator.v1.WatchSpreadsResponse
+	(*MarketDataStatus)(nil),       // 17: spreadscan.coordinator.v1.MarketDataStatus
+	(*GetMetricsRequest)(nil),      // 18: spreadscan.coordinator.v1.GetMetricsRequest
+	(*BackpressureMetrics)(nil),    // 19: spreadscan.coordinator.v1.BackpressureMetrics
+	(*GetMetricsResponse)(nil),     // 20: spreadscan.coordinator.v1.GetMetricsResponse
+	(*v1.ScanQuery)(nil),           // 21: spreadscan.scanner.v1.ScanQuery
+	(*v1.ScanResult)(nil),          // 22: spreadscan.scanner.v1.ScanResult
+	(*durationpb.Duration)(nil),    // 23: google.protobuf.Duration
+	(*Job)(nil),                    // 24: spreadscan.coordinator.v1.Job
+	(JobState)(0),                  // 25: spreadscan.coordinator.v1.JobState
+	(*timestamppb.Timestamp)(nil),  // 26: google.protobuf.Timestamp
+	(*ErrorStatus)(nil),            // 27: spreadscan.coordinator.v1.ErrorStatus
+	(*v1.SpreadsUpdate)(nil),       // 28: spreadscan.scanner.v1.SpreadsUpdate
 }
 var file_spreadscan_coordinator_v1_coordinator_service_proto_depIdxs = []int32{
-	19, // 0: spreadscan.coordinator.v1.ScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	20, // 1: spreadscan.coordinator.v1.ScanResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
-	21, // 2: spreadscan.coordinator.v1.ScanResponse.age:type_name -> google.protobuf.Duration
-	19, // 3: spreadscan.coordinator.v1.SubmitScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	22, // 4: spreadscan.coordinator.v1.SubmitScanResponse.job:type_name -> spreadscan.coordinator.v1.Job
-	22, // 5: spreadscan.coordinator.v1.GetJobResponse.job:type_name -> spreadscan.coordinator.v1.Job
-	23, // 6: spreadscan.coordinator.v1.ListJobsRequest.states:type_name -> spreadscan.coordinator.v1.JobState
-	22, // 7: spreadscan.coordinator.v1.ListJobsResponse.jobs:type_name -> spreadscan.coordinator.v1.Job
-	22, // 8: spreadscan.coordinator.v1.CancelJobResponse.job:type_name -> spreadscan.coordinator.v1.Job
-	24, // 9: spreadscan.coordinator.v1.WatchJobEventsResponse.event_time:type_name -> google.protobuf.Timestamp
-	23, // 10: spreadscan.coordinator.v1.WatchJobEventsResponse.previous_state:type_name -> spreadscan.coordinator.v1.JobState
-	22, // 11: spreadscan.coordinator.v1.WatchJobEventsResponse.job:type_name -> spreadscan.coordinator.v1.Job
-	19, // 12: spreadscan.coordinator.v1.ScanBatchRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	20, // 13: spreadscan.coordinator.v1.ScanBatchResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
-	25, // 14: spreadscan.coordinator.v1.ScanBatchResponse.error:type_name -> spreadscan.coordinator.v1.ErrorStatus
-	21, // 15: spreadscan.coordinator.v1.ScanBatchResponse.age:type_name -> google.protobuf.Duration
-	19, // 16: spreadscan.coordinator.v1.WatchSpreadsRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	26, // 17: spreadscan.coordinator.v1.WatchSpreadsResponse.update:type_name -> spreadscan.scanner.v1.SpreadsUpdate
-	17, // 18: spreadscan.coordinator.v1.GetMetricsResponse.backpressure:type_name -> spreadscan.coordinator.v1.BackpressureMetrics
-	0,  // 19: spreadscan.coordinator.v1.CoordinatorService.Scan:input_type -> spreadscan.coordinator.v1.ScanRequest
-	2,  // 20: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:input_type -> spreadscan.coordinator.v1.SubmitScanRequest
-	4,  // 21: spreadscan.coordinator.v1.CoordinatorService.GetJob:input_type -> spreadscan.coordinator.v1.GetJobRequest
-	6,  // 22: spreadscan.coordinator.v1.CoordinatorService.ListJobs:input_type -> spreadscan.coordinator.v1.ListJobsRequest
-	8,  // 23: spreadscan.coordinator.v1.CoordinatorService.CancelJob:input_type -> spreadscan.coordinator.v1.CancelJobRequest
-	10, // 24: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:input_type -> spreadscan.coordinator.v1.WatchJobEventsRequest
-	12, // 25: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:input_type -> spreadscan.coordinator.v1.ScanBatchRequest
-	14, // 26: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:input_type -> spreadscan.coordinator.v1.WatchSpreadsRequest
-	16, // 27: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:input_type -> spreadscan.coordinator.v1.GetMetricsRequest
-	1,  // 28: spreadscan.coordinator.v1.CoordinatorService.Scan:output_type -> spreadscan.coordinator.v1.ScanResponse
-	3,  // 29: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:output_type -> spreadscan.coordinator.v1.SubmitScanResponse
-	5,  // 30: spreadscan.coordinator.v1.CoordinatorService.GetJob:output_type -> spreadscan.coordinator.v1.GetJobResponse
-	7,  // 31: spreadscan.coordinator.v1.CoordinatorService.ListJobs:output_type -> spreadscan.coordinator.v1.ListJobsResponse
-	9,  // 32: spreadscan.coordinator.v1.CoordinatorService.CancelJob:output_type -> spreadscan.coordinator.v1.CancelJobResponse
-	11, // 33: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:output_type -> spreadscan.coordinator.v1.WatchJobEventsResponse
-	13, // 34: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:output_type -> spreadscan.coordinator.v1.ScanBatchResponse
-	15, // 35: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:output_type -> spreadscan.coordinator.v1.WatchSpreadsResponse
-	18, // 36: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:output_type -> spreadscan.coordinator.v1.GetMetricsResponse
-	28, // [28:37] is the sub-list for method output_type
-	19, // [19:28] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	21, // 0: spreadscan.coordinator.v1.ScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	22, // 1: spreadscan.coordinator.v1.ScanResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
+	23, // 2: spreadscan.coordinator.v1.ScanResponse.age:type_name -> google.protobuf.Duration
+	21, // 3: spreadscan.coordinator.v1.SubmitScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	24, // 4: spreadscan.coordinator.v1.SubmitScanResponse.job:type_name -> spreadscan.coordinator.v1.Job
+	24, // 5: spreadscan.coordinator.v1.GetJobResponse.job:type_name -> spreadscan.coordinator.v1.Job
+	25, // 6: spreadscan.coordinator.v1.ListJobsRequest.states:type_name -> spreadscan.coordinator.v1.JobState
+	24, // 7: spreadscan.coordinator.v1.ListJobsResponse.jobs:type_name -> spreadscan.coordinator.v1.Job
+	24, // 8: spreadscan.coordinator.v1.CancelJobResponse.job:type_name -> spreadscan.coordinator.v1.Job
+	26, // 9: spreadscan.coordinator.v1.WatchJobEventsResponse.event_time:type_name -> google.protobuf.Timestamp
+	25, // 10: spreadscan.coordinator.v1.WatchJobEventsResponse.previous_state:type_name -> spreadscan.coordinator.v1.JobState
+	24, // 11: spreadscan.coordinator.v1.WatchJobEventsResponse.job:type_name -> spreadscan.coordinator.v1.Job
+	21, // 12: spreadscan.coordinator.v1.ScanBatchRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	22, // 13: spreadscan.coordinator.v1.ScanBatchResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
+	27, // 14: spreadscan.coordinator.v1.ScanBatchResponse.error:type_name -> spreadscan.coordinator.v1.ErrorStatus
+	23, // 15: spreadscan.coordinator.v1.ScanBatchResponse.age:type_name -> google.protobuf.Duration
+	21, // 16: spreadscan.coordinator.v1.WatchSpreadsRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	28, // 17: spreadscan.coordinator.v1.WatchSpreadsResponse.update:type_name -> spreadscan.scanner.v1.SpreadsUpdate
+	17, // 18: spreadscan.coordinator.v1.WatchSpreadsResponse.status:type_name -> spreadscan.coordinator.v1.MarketDataStatus
+	0,  // 19: spreadscan.coordinator.v1.MarketDataStatus.state:type_name -> spreadscan.coordinator.v1.MarketDataState
+	26, // 20: spreadscan.coordinator.v1.MarketDataStatus.since:type_name -> google.protobuf.Timestamp
+	19, // 21: spreadscan.coordinator.v1.GetMetricsResponse.backpressure:type_name -> spreadscan.coordinator.v1.BackpressureMetrics
+	1,  // 22: spreadscan.coordinator.v1.CoordinatorService.Scan:input_type -> spreadscan.coordinator.v1.ScanRequest
+	3,  // 23: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:input_type -> spreadscan.coordinator.v1.SubmitScanRequest
+	5,  // 24: spreadscan.coordinator.v1.CoordinatorService.GetJob:input_type -> spreadscan.coordinator.v1.GetJobRequest
+	7,  // 25: spreadscan.coordinator.v1.CoordinatorService.ListJobs:input_type -> spreadscan.coordinator.v1.ListJobsRequest
+	9,  // 26: spreadscan.coordinator.v1.CoordinatorService.CancelJob:input_type -> spreadscan.coordinator.v1.CancelJobRequest
+	11, // 27: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:input_type -> spreadscan.coordinator.v1.WatchJobEventsRequest
+	13, // 28: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:input_type -> spreadscan.coordinator.v1.ScanBatchRequest
+	15, // 29: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:input_type -> spreadscan.coordinator.v1.WatchSpreadsRequest
+	18, // 30: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:input_type -> spreadscan.coordinator.v1.GetMetricsRequest
+	2,  // 31: spreadscan.coordinator.v1.CoordinatorService.Scan:output_type -> spreadscan.coordinator.v1.ScanResponse
+	4,  // 32: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:output_type -> spreadscan.coordinator.v1.SubmitScanResponse
+	6,  // 33: spreadscan.coordinator.v1.CoordinatorService.GetJob:output_type -> spreadscan.coordinator.v1.GetJobResponse
+	8,  // 34: spreadscan.coordinator.v1.CoordinatorService.ListJobs:output_type -> spreadscan.coordinator.v1.ListJobsResponse
+	10, // 35: spreadscan.coordinator.v1.CoordinatorService.CancelJob:output_type -> spreadscan.coordinator.v1.CancelJobResponse
+	12, // 36: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:output_type -> spreadscan.coordinator.v1.WatchJobEventsResponse
+	14, // 37: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:output_type -> spreadscan.coordinator.v1.ScanBatchResponse
+	16, // 38: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:output_type -> spreadscan.coordinator.v1.WatchSpreadsResponse
+	20, // 39: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:output_type -> spreadscan.coordinator.v1.GetMetricsResponse
+	31, // [31:40] is the sub-list for method output_type
+	22, // [22:31] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_coordinator_v1_coordinator_service_proto_init() }
@@ -1431,13 +1595,14 @@ func file_spreadscan_coordinator_v1_coordinator_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc), len(file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   19,
+			NumEnums:      1,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_spreadscan_coordinator_v1_coordinator_service_proto_goTypes,
 		DependencyIndexes: file_spreadscan_coordinator_v1_coordinator_service_proto_depIdxs,
+		EnumInfos:         file_spreadscan_coordinator_v1_coordinator_service_proto_enumTypes,
 		MessageInfos:      file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes,
 	}.Build()
 	File_spreadscan_coordinator_v1_coordinator_service_proto = out.File

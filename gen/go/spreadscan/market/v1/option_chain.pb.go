@@ -169,7 +169,8 @@ type OptionQuote struct {
 	Last float64 `protobuf:"fixed64,6,opt,name=last,proto3" json:"last,omitempty"`
 	// Contracts traded in the current session, contracts.
 	Volume uint64 `protobuf:"varint,7,opt,name=volume,proto3" json:"volume,omitempty"`
-	// Contracts open at the start of the session, contracts.
+	// Contracts open at the start of the session, contracts; 0 and meaningless when
+	// open_interest_unknown is set.
 	OpenInterest uint64 `protobuf:"varint,8,opt,name=open_interest,json=openInterest,proto3" json:"open_interest,omitempty"`
 	// Implied volatility, annualised, as a fraction (0.25 means 25%). Absent when the
 	// source gave none; the engine then computes it from the mid by Black-Scholes.
@@ -181,8 +182,12 @@ type OptionQuote struct {
 	QuoteTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=quote_time,json=quoteTime,proto3" json:"quote_time,omitempty"`
 	// The broker's contract id (IBKR conId); 0 when the quote did not come from a broker.
 	BrokerContractId int64 `protobuf:"varint,12,opt,name=broker_contract_id,json=brokerContractId,proto3" json:"broker_contract_id,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// True when the source could not say this contract's open interest (IBKR sends it only on
+	// streaming requests, which can time out). A query filtering on open interest counts such a
+	// quote as skipped (SKIP_REASON_OPEN_INTEREST_UNKNOWN) rather than reading it as 0.
+	OpenInterestUnknown bool `protobuf:"varint,13,opt,name=open_interest_unknown,json=openInterestUnknown,proto3" json:"open_interest_unknown,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *OptionQuote) Reset() {
@@ -299,6 +304,13 @@ func (x *OptionQuote) GetBrokerContractId() int64 {
 	return 0
 }
 
+func (x *OptionQuote) GetOpenInterestUnknown() bool {
+	if x != nil {
+		return x.OpenInterestUnknown
+	}
+	return false
+}
+
 // An option chain: every quote of one underlying at one instant.
 type OptionChain struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -319,7 +331,10 @@ type OptionChain struct {
 	// The quotes, in any order.
 	Quotes []*OptionQuote `protobuf:"bytes,8,rep,name=quotes,proto3" json:"quotes,omitempty"`
 	// Where the chain came from, for example "simulated", "ibkr" or "file".
-	Source        string `protobuf:"bytes,9,opt,name=source,proto3" json:"source,omitempty"`
+	Source string `protobuf:"bytes,9,opt,name=source,proto3" json:"source,omitempty"`
+	// True when the quotes are the last ones from before the market closed (a broker's frozen
+	// data), not live; each quote's quote_time says when it was last updated.
+	Frozen        bool `protobuf:"varint,10,opt,name=frozen,proto3" json:"frozen,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -417,6 +432,13 @@ func (x *OptionChain) GetSource() string {
 	return ""
 }
 
+func (x *OptionChain) GetFrozen() bool {
+	if x != nil {
+		return x.Frozen
+	}
+	return false
+}
+
 var File_spreadscan_market_v1_option_chain_proto protoreflect.FileDescriptor
 
 const file_spreadscan_market_v1_option_chain_proto_rawDesc = "" +
@@ -426,7 +448,7 @@ const file_spreadscan_market_v1_option_chain_proto_rawDesc = "" +
 	"\x05delta\x18\x01 \x01(\x01R\x05delta\x12\x14\n" +
 	"\x05gamma\x18\x02 \x01(\x01R\x05gamma\x12\x14\n" +
 	"\x05theta\x18\x03 \x01(\x01R\x05theta\x12\x12\n" +
-	"\x04vega\x18\x04 \x01(\x01R\x04vega\"\xde\x03\n" +
+	"\x04vega\x18\x04 \x01(\x01R\x04vega\"\x92\x04\n" +
 	"\vOptionQuote\x12\x1f\n" +
 	"\vexpiry_date\x18\x01 \x01(\tR\n" +
 	"expiryDate\x12\x16\n" +
@@ -442,8 +464,9 @@ const file_spreadscan_market_v1_option_chain_proto_rawDesc = "" +
 	" \x01(\v2\x1c.spreadscan.market.v1.GreeksR\x06greeks\x129\n" +
 	"\n" +
 	"quote_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tquoteTime\x12,\n" +
-	"\x12broker_contract_id\x18\f \x01(\x03R\x10brokerContractIdB\x15\n" +
-	"\x13_implied_volatility\"\xc9\x02\n" +
+	"\x12broker_contract_id\x18\f \x01(\x03R\x10brokerContractId\x122\n" +
+	"\x15open_interest_unknown\x18\r \x01(\bR\x13openInterestUnknownB\x15\n" +
+	"\x13_implied_volatility\"\xe1\x02\n" +
 	"\vOptionChain\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12)\n" +
 	"\x10underlying_price\x18\x02 \x01(\x01R\x0funderlyingPrice\x12/\n" +
@@ -455,7 +478,9 @@ const file_spreadscan_market_v1_option_chain_proto_rawDesc = "" +
 	"multiplier\x12\x18\n" +
 	"\adelayed\x18\a \x01(\bR\adelayed\x129\n" +
 	"\x06quotes\x18\b \x03(\v2!.spreadscan.market.v1.OptionQuoteR\x06quotes\x12\x16\n" +
-	"\x06source\x18\t \x01(\tR\x06source*X\n" +
+	"\x06source\x18\t \x01(\tR\x06source\x12\x16\n" +
+	"\x06frozen\x18\n" +
+	" \x01(\bR\x06frozen*X\n" +
 	"\vOptionRight\x12\x1c\n" +
 	"\x18OPTION_RIGHT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11OPTION_RIGHT_CALL\x10\x01\x12\x14\n" +

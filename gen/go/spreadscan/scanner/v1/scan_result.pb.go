@@ -52,6 +52,10 @@ const (
 	SkipReason_SKIP_REASON_DUPLICATE_CONTRACT SkipReason = 11
 	// No implied volatility was given and none could be computed from the mid.
 	SkipReason_SKIP_REASON_NO_IMPLIED_VOLATILITY SkipReason = 12
+	// The query filters on open interest (min_open_interest above 0) and the chain did not say
+	// this quote's open interest (OptionQuote.open_interest_unknown); reported only for such
+	// queries.
+	SkipReason_SKIP_REASON_OPEN_INTEREST_UNKNOWN SkipReason = 13
 )
 
 // Enum value maps for SkipReason.
@@ -70,6 +74,7 @@ var (
 		10: "SKIP_REASON_EXPIRED",
 		11: "SKIP_REASON_DUPLICATE_CONTRACT",
 		12: "SKIP_REASON_NO_IMPLIED_VOLATILITY",
+		13: "SKIP_REASON_OPEN_INTEREST_UNKNOWN",
 	}
 	SkipReason_value = map[string]int32{
 		"SKIP_REASON_UNSPECIFIED":           0,
@@ -85,6 +90,7 @@ var (
 		"SKIP_REASON_EXPIRED":               10,
 		"SKIP_REASON_DUPLICATE_CONTRACT":    11,
 		"SKIP_REASON_NO_IMPLIED_VOLATILITY": 12,
+		"SKIP_REASON_OPEN_INTEREST_UNKNOWN": 13,
 	}
 )
 
@@ -465,8 +471,11 @@ type ScanResult struct {
 	// The distribution of each expiration in the query's DTE range that the chain holds,
 	// ascending by date: which σ its spreads were judged under and where it came from.
 	ExpiryDistributions []*ExpiryDistribution `protobuf:"bytes,18,rep,name=expiry_distributions,json=expiryDistributions,proto3" json:"expiry_distributions,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// True when the chain's quotes were frozen: the last ones from before the market closed,
+	// not live (OptionChain.frozen).
+	Frozen        bool `protobuf:"varint,19,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ScanResult) Reset() {
@@ -626,6 +635,13 @@ func (x *ScanResult) GetExpiryDistributions() []*ExpiryDistribution {
 	return nil
 }
 
+func (x *ScanResult) GetFrozen() bool {
+	if x != nil {
+		return x.Frozen
+	}
+	return false
+}
+
 // SpreadsUpdate is one message of a live watch: always the full top N, plus what changed.
 type SpreadsUpdate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -734,7 +750,7 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"prepare_ms\x18\x01 \x01(\x01R\tprepareMs\x12\x1f\n" +
 	"\vevaluate_ms\x18\x02 \x01(\x01R\n" +
 	"evaluateMs\x12\x19\n" +
-	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\x9f\b\n" +
+	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\xb7\b\n" +
 	"\n" +
 	"ScanResult\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x127\n" +
@@ -755,14 +771,15 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\x15candidates_ranked_out\x18\x0f \x01(\x04R\x13candidatesRankedOut\x12<\n" +
 	"\x1acandidates_fully_evaluated\x18\x10 \x01(\x04R\x18candidatesFullyEvaluated\x12I\n" +
 	"\x0feffective_query\x18\x11 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x0eeffectiveQuery\x12\\\n" +
-	"\x14expiry_distributions\x18\x12 \x03(\v2).spreadscan.scanner.v1.ExpiryDistributionR\x13expiryDistributions\"\xbe\x01\n" +
+	"\x14expiry_distributions\x18\x12 \x03(\v2).spreadscan.scanner.v1.ExpiryDistributionR\x13expiryDistributions\x12\x16\n" +
+	"\x06frozen\x18\x13 \x01(\bR\x06frozen\"\xbe\x01\n" +
 	"\rSpreadsUpdate\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x18\n" +
 	"\ainitial\x18\x02 \x01(\bR\ainitial\x129\n" +
 	"\x06result\x18\x03 \x01(\v2!.spreadscan.scanner.v1.ScanResultR\x06result\x12\x1b\n" +
 	"\tadded_ids\x18\x04 \x03(\tR\baddedIds\x12\x1f\n" +
 	"\vremoved_ids\x18\x05 \x03(\tR\n" +
-	"removedIds*\x88\x03\n" +
+	"removedIds*\xaf\x03\n" +
 	"\n" +
 	"SkipReason\x12\x1b\n" +
 	"\x17SKIP_REASON_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -778,7 +795,8 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\x13SKIP_REASON_EXPIRED\x10\n" +
 	"\x12\"\n" +
 	"\x1eSKIP_REASON_DUPLICATE_CONTRACT\x10\v\x12%\n" +
-	"!SKIP_REASON_NO_IMPLIED_VOLATILITY\x10\f*\xee\x01\n" +
+	"!SKIP_REASON_NO_IMPLIED_VOLATILITY\x10\f\x12%\n" +
+	"!SKIP_REASON_OPEN_INTEREST_UNKNOWN\x10\r*\xee\x01\n" +
 	"\x10VolatilitySource\x12!\n" +
 	"\x1dVOLATILITY_SOURCE_UNSPECIFIED\x10\x00\x12'\n" +
 	"#VOLATILITY_SOURCE_AT_THE_MONEY_MEAN\x10\x01\x12'\n" +

@@ -115,8 +115,11 @@ type SpreadLeg struct {
 	OpenInterest uint64 `protobuf:"varint,17,opt,name=open_interest,json=openInterest,proto3" json:"open_interest,omitempty"`
 	// The broker's contract id (IBKR conId); 0 when not from a broker.
 	BrokerContractId int64 `protobuf:"varint,18,opt,name=broker_contract_id,json=brokerContractId,proto3" json:"broker_contract_id,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// True when the chain did not say this leg's open interest; open_interest is then 0 and
+	// meaningless.
+	OpenInterestUnknown bool `protobuf:"varint,19,opt,name=open_interest_unknown,json=openInterestUnknown,proto3" json:"open_interest_unknown,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *SpreadLeg) Reset() {
@@ -275,6 +278,13 @@ func (x *SpreadLeg) GetBrokerContractId() int64 {
 	return 0
 }
 
+func (x *SpreadLeg) GetOpenInterestUnknown() bool {
+	if x != nil {
+		return x.OpenInterestUnknown
+	}
+	return false
+}
+
 // Liquidity of a spread: the worst of its legs.
 type Liquidity struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -282,15 +292,18 @@ type Liquidity struct {
 	MaxLegBidAskWidth float64 `protobuf:"fixed64,1,opt,name=max_leg_bid_ask_width,json=maxLegBidAskWidth,proto3" json:"max_leg_bid_ask_width,omitempty"`
 	// Widest bid-ask width of any leg as a fraction of that leg's mid, fraction.
 	MaxLegBidAskWidthFraction float64 `protobuf:"fixed64,2,opt,name=max_leg_bid_ask_width_fraction,json=maxLegBidAskWidthFraction,proto3" json:"max_leg_bid_ask_width_fraction,omitempty"`
-	// Smallest open interest of any leg, contracts.
+	// Smallest open interest of any leg whose open interest is known, contracts.
 	MinLegOpenInterest uint64 `protobuf:"varint,3,opt,name=min_leg_open_interest,json=minLegOpenInterest,proto3" json:"min_leg_open_interest,omitempty"`
 	// Smallest volume of any leg, contracts.
 	MinLegVolume uint64 `protobuf:"varint,4,opt,name=min_leg_volume,json=minLegVolume,proto3" json:"min_leg_volume,omitempty"`
 	// Sum over legs of each leg's bid-ask width times its quantity: what crossing every
 	// market costs against the mid, dollars per share.
 	TotalBidAskWidth float64 `protobuf:"fixed64,5,opt,name=total_bid_ask_width,json=totalBidAskWidth,proto3" json:"total_bid_ask_width,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// True when at least one leg's open interest is unknown, so min_leg_open_interest may
+	// overstate the spread's worst leg.
+	OpenInterestUnknown bool `protobuf:"varint,6,opt,name=open_interest_unknown,json=openInterestUnknown,proto3" json:"open_interest_unknown,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Liquidity) Reset() {
@@ -356,6 +369,13 @@ func (x *Liquidity) GetTotalBidAskWidth() float64 {
 		return x.TotalBidAskWidth
 	}
 	return 0
+}
+
+func (x *Liquidity) GetOpenInterestUnknown() bool {
+	if x != nil {
+		return x.OpenInterestUnknown
+	}
+	return false
 }
 
 // A candidate spread with its metrics. Per share figures are for one share of the
@@ -599,7 +619,7 @@ var File_spreadscan_scanner_v1_spread_proto protoreflect.FileDescriptor
 
 const file_spreadscan_scanner_v1_spread_proto_rawDesc = "" +
 	"\n" +
-	"\"spreadscan/scanner/v1/spread.proto\x12\x15spreadscan.scanner.v1\x1a'spreadscan/market/v1/option_chain.proto\x1a!spreadscan/scanner/v1/query.proto\"\xba\x05\n" +
+	"\"spreadscan/scanner/v1/spread.proto\x12\x15spreadscan.scanner.v1\x1a'spreadscan/market/v1/option_chain.proto\x1a!spreadscan/scanner/v1/query.proto\"\xee\x05\n" +
 	"\tSpreadLeg\x128\n" +
 	"\x06action\x18\x01 \x01(\x0e2 .spreadscan.scanner.v1.LegActionR\x06action\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\rR\bquantity\x127\n" +
@@ -621,13 +641,15 @@ const file_spreadscan_scanner_v1_spread_proto_rawDesc = "" +
 	"\x0fgreeks_computed\x18\x0f \x01(\bR\x0egreeksComputed\x12\x16\n" +
 	"\x06volume\x18\x10 \x01(\x04R\x06volume\x12#\n" +
 	"\ropen_interest\x18\x11 \x01(\x04R\fopenInterest\x12,\n" +
-	"\x12broker_contract_id\x18\x12 \x01(\x03R\x10brokerContractId\"\x88\x02\n" +
+	"\x12broker_contract_id\x18\x12 \x01(\x03R\x10brokerContractId\x122\n" +
+	"\x15open_interest_unknown\x18\x13 \x01(\bR\x13openInterestUnknown\"\xbc\x02\n" +
 	"\tLiquidity\x120\n" +
 	"\x15max_leg_bid_ask_width\x18\x01 \x01(\x01R\x11maxLegBidAskWidth\x12A\n" +
 	"\x1emax_leg_bid_ask_width_fraction\x18\x02 \x01(\x01R\x19maxLegBidAskWidthFraction\x121\n" +
 	"\x15min_leg_open_interest\x18\x03 \x01(\x04R\x12minLegOpenInterest\x12$\n" +
 	"\x0emin_leg_volume\x18\x04 \x01(\x04R\fminLegVolume\x12-\n" +
-	"\x13total_bid_ask_width\x18\x05 \x01(\x01R\x10totalBidAskWidth\"\x82\x06\n" +
+	"\x13total_bid_ask_width\x18\x05 \x01(\x01R\x10totalBidAskWidth\x122\n" +
+	"\x15open_interest_unknown\x18\x06 \x01(\bR\x13openInterestUnknown\"\x82\x06\n" +
 	"\x06Spread\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\bstrategy\x18\x02 \x01(\x0e2\x1f.spreadscan.scanner.v1.StrategyR\bstrategy\x12\x16\n" +

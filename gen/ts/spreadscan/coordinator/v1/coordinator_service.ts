@@ -30,6 +30,63 @@ export const protobufPackage = "spreadscan.coordinator.v1";
 
 export const protobufFileName = "spreadscan/coordinator/v1/coordinator_service.proto";
 
+/** MarketDataState says what the quotes behind a watch are. */
+export enum MarketDataState {
+  /** MARKET_DATA_STATE_UNSPECIFIED - Not set; never sent. */
+  MARKET_DATA_STATE_UNSPECIFIED = 0,
+  /** MARKET_DATA_STATE_LIVE - Live quotes. */
+  MARKET_DATA_STATE_LIVE = 1,
+  /** MARKET_DATA_STATE_DELAYED - Quotes delayed by the exchange's delay (15 to 20 minutes for US options). */
+  MARKET_DATA_STATE_DELAYED = 2,
+  /** MARKET_DATA_STATE_FROZEN - The last quotes from before the market closed; they do not move until it opens. */
+  MARKET_DATA_STATE_FROZEN = 3,
+  /** MARKET_DATA_STATE_UNAVAILABLE - No market data reaches the symbol's feed: the top N last sent is as of `since`. */
+  MARKET_DATA_STATE_UNAVAILABLE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function marketDataStateFromJSON(object: any): MarketDataState {
+  switch (object) {
+    case 0:
+    case "MARKET_DATA_STATE_UNSPECIFIED":
+      return MarketDataState.MARKET_DATA_STATE_UNSPECIFIED;
+    case 1:
+    case "MARKET_DATA_STATE_LIVE":
+      return MarketDataState.MARKET_DATA_STATE_LIVE;
+    case 2:
+    case "MARKET_DATA_STATE_DELAYED":
+      return MarketDataState.MARKET_DATA_STATE_DELAYED;
+    case 3:
+    case "MARKET_DATA_STATE_FROZEN":
+      return MarketDataState.MARKET_DATA_STATE_FROZEN;
+    case 4:
+    case "MARKET_DATA_STATE_UNAVAILABLE":
+      return MarketDataState.MARKET_DATA_STATE_UNAVAILABLE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MarketDataState.UNRECOGNIZED;
+  }
+}
+
+export function marketDataStateToJSON(object: MarketDataState): string {
+  switch (object) {
+    case MarketDataState.MARKET_DATA_STATE_UNSPECIFIED:
+      return "MARKET_DATA_STATE_UNSPECIFIED";
+    case MarketDataState.MARKET_DATA_STATE_LIVE:
+      return "MARKET_DATA_STATE_LIVE";
+    case MarketDataState.MARKET_DATA_STATE_DELAYED:
+      return "MARKET_DATA_STATE_DELAYED";
+    case MarketDataState.MARKET_DATA_STATE_FROZEN:
+      return "MARKET_DATA_STATE_FROZEN";
+    case MarketDataState.MARKET_DATA_STATE_UNAVAILABLE:
+      return "MARKET_DATA_STATE_UNAVAILABLE";
+    case MarketDataState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** ScanRequest asks for the best spreads on one symbol. */
 export interface ScanRequest {
   /** Underlying ticker, for example "SPY". */
@@ -193,10 +250,35 @@ export interface WatchSpreadsRequest {
   minIntervalMs: number;
 }
 
-/** WatchSpreadsResponse is one message of the watch stream. */
+/**
+ * WatchSpreadsResponse is one message of the watch stream: an update of the top N, or a
+ * change of the symbol's market data state. Exactly one of update and status is set; a
+ * client that reads only update skips messages without one.
+ */
 export interface WatchSpreadsResponse {
   /** The current top N and what changed since the previous message. */
-  update?: SpreadsUpdate | undefined;
+  update?:
+    | SpreadsUpdate
+    | undefined;
+  /**
+   * The symbol's market data state, sent first when it is not live and then whenever it
+   * changes.
+   */
+  status?: MarketDataStatus | undefined;
+}
+
+/** MarketDataStatus is the state of one symbol's market data, from when it began. */
+export interface MarketDataStatus {
+  /** Underlying ticker. */
+  symbol: string;
+  /** What the quotes are now. */
+  state: MarketDataState;
+  /** When the feed entered this state. */
+  since?:
+    | Date
+    | undefined;
+  /** Why, in words (for example the broker's error); empty when live. */
+  reason: string;
 }
 
 /** GetMetricsRequest asks for the coordinator's counters. */
@@ -1747,13 +1829,16 @@ export const WatchSpreadsRequest: MessageFns<WatchSpreadsRequest> = {
 };
 
 function createBaseWatchSpreadsResponse(): WatchSpreadsResponse {
-  return { update: undefined };
+  return { update: undefined, status: undefined };
 }
 
 export const WatchSpreadsResponse: MessageFns<WatchSpreadsResponse> = {
   encode(message: WatchSpreadsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.update !== undefined) {
       SpreadsUpdate.encode(message.update, writer.uint32(10).fork()).join();
+    }
+    if (message.status !== undefined) {
+      MarketDataStatus.encode(message.status, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1779,6 +1864,14 @@ export const WatchSpreadsResponse: MessageFns<WatchSpreadsResponse> = {
             message.update = SpreadsUpdate.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = MarketDataStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1792,13 +1885,19 @@ export const WatchSpreadsResponse: MessageFns<WatchSpreadsResponse> = {
   },
 
   fromJSON(object: any): WatchSpreadsResponse {
-    return { update: isSet(object.update) ? SpreadsUpdate.fromJSON(object.update) : undefined };
+    return {
+      update: isSet(object.update) ? SpreadsUpdate.fromJSON(object.update) : undefined,
+      status: isSet(object.status) ? MarketDataStatus.fromJSON(object.status) : undefined,
+    };
   },
 
   toJSON(message: WatchSpreadsResponse): unknown {
     const obj: any = {};
     if (message.update !== undefined) {
       obj.update = SpreadsUpdate.toJSON(message.update);
+    }
+    if (message.status !== undefined) {
+      obj.status = MarketDataStatus.toJSON(message.status);
     }
     return obj;
   },
@@ -1811,6 +1910,126 @@ export const WatchSpreadsResponse: MessageFns<WatchSpreadsResponse> = {
     message.update = (object.update !== undefined && object.update !== null)
       ? SpreadsUpdate.fromPartial(object.update)
       : undefined;
+    message.status = (object.status !== undefined && object.status !== null)
+      ? MarketDataStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMarketDataStatus(): MarketDataStatus {
+  return { symbol: "", state: 0, since: undefined, reason: "" };
+}
+
+export const MarketDataStatus: MessageFns<MarketDataStatus> = {
+  encode(message: MarketDataStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.symbol !== "") {
+      writer.uint32(10).string(message.symbol);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarketDataStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarketDataStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.symbol = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarketDataStatus {
+    return {
+      symbol: isSet(object.symbol) ? globalThis.String(object.symbol) : "",
+      state: isSet(object.state) ? marketDataStateFromJSON(object.state) : 0,
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: MarketDataStatus): unknown {
+    const obj: any = {};
+    if (message.symbol !== "") {
+      obj.symbol = message.symbol;
+    }
+    if (message.state !== 0) {
+      obj.state = marketDataStateToJSON(message.state);
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MarketDataStatus>, I>>(base?: I): MarketDataStatus {
+    return MarketDataStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MarketDataStatus>, I>>(object: I): MarketDataStatus {
+    const message = createBaseMarketDataStatus();
+    message.symbol = object.symbol ?? "";
+    message.state = object.state ?? 0;
+    message.since = object.since ?? undefined;
+    message.reason = object.reason ?? "";
     return message;
   },
 };

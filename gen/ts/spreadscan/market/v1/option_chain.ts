@@ -93,7 +93,10 @@ export interface OptionQuote {
   last: number;
   /** Contracts traded in the current session, contracts. */
   volume: bigint;
-  /** Contracts open at the start of the session, contracts. */
+  /**
+   * Contracts open at the start of the session, contracts; 0 and meaningless when
+   * open_interest_unknown is set.
+   */
   openInterest: bigint;
   /**
    * Implied volatility, annualised, as a fraction (0.25 means 25%). Absent when the
@@ -115,6 +118,12 @@ export interface OptionQuote {
     | undefined;
   /** The broker's contract id (IBKR conId); 0 when the quote did not come from a broker. */
   brokerContractId: bigint;
+  /**
+   * True when the source could not say this contract's open interest (IBKR sends it only on
+   * streaming requests, which can time out). A query filtering on open interest counts such a
+   * quote as skipped (SKIP_REASON_OPEN_INTEREST_UNKNOWN) rather than reading it as 0.
+   */
+  openInterestUnknown: boolean;
 }
 
 /** An option chain: every quote of one underlying at one instant. */
@@ -139,6 +148,11 @@ export interface OptionChain {
   quotes: OptionQuote[];
   /** Where the chain came from, for example "simulated", "ibkr" or "file". */
   source: string;
+  /**
+   * True when the quotes are the last ones from before the market closed (a broker's frozen
+   * data), not live; each quote's quote_time says when it was last updated.
+   */
+  frozen: boolean;
 }
 
 function createBaseGreeks(): Greeks {
@@ -272,6 +286,7 @@ function createBaseOptionQuote(): OptionQuote {
     greeks: undefined,
     quoteTime: undefined,
     brokerContractId: 0n,
+    openInterestUnknown: false,
   };
 }
 
@@ -321,6 +336,9 @@ export const OptionQuote: MessageFns<OptionQuote> = {
         throw new globalThis.Error("value provided for field message.brokerContractId of type int64 too large");
       }
       writer.uint32(96).int64(message.brokerContractId);
+    }
+    if (message.openInterestUnknown !== false) {
+      writer.uint32(104).bool(message.openInterestUnknown);
     }
     return writer;
   },
@@ -434,6 +452,14 @@ export const OptionQuote: MessageFns<OptionQuote> = {
             message.brokerContractId = reader.int64() as bigint;
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.openInterestUnknown = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -480,6 +506,11 @@ export const OptionQuote: MessageFns<OptionQuote> = {
         : isSet(object.broker_contract_id)
         ? BigInt(object.broker_contract_id)
         : 0n,
+      openInterestUnknown: isSet(object.openInterestUnknown)
+        ? globalThis.Boolean(object.openInterestUnknown)
+        : isSet(object.open_interest_unknown)
+        ? globalThis.Boolean(object.open_interest_unknown)
+        : false,
     };
   },
 
@@ -521,6 +552,9 @@ export const OptionQuote: MessageFns<OptionQuote> = {
     if (message.brokerContractId !== 0n) {
       obj.brokerContractId = message.brokerContractId.toString();
     }
+    if (message.openInterestUnknown !== false) {
+      obj.openInterestUnknown = message.openInterestUnknown;
+    }
     return obj;
   },
 
@@ -547,6 +581,7 @@ export const OptionQuote: MessageFns<OptionQuote> = {
     message.brokerContractId = (object.brokerContractId !== undefined && object.brokerContractId !== null)
       ? BigInt(object.brokerContractId)
       : 0n;
+    message.openInterestUnknown = object.openInterestUnknown ?? false;
     return message;
   },
 };
@@ -562,6 +597,7 @@ function createBaseOptionChain(): OptionChain {
     delayed: false,
     quotes: [],
     source: "",
+    frozen: false,
   };
 }
 
@@ -593,6 +629,9 @@ export const OptionChain: MessageFns<OptionChain> = {
     }
     if (message.source !== "") {
       writer.uint32(74).string(message.source);
+    }
+    if (message.frozen !== false) {
+      writer.uint32(80).bool(message.frozen);
     }
     return writer;
   },
@@ -682,6 +721,14 @@ export const OptionChain: MessageFns<OptionChain> = {
             message.source = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.frozen = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -717,6 +764,7 @@ export const OptionChain: MessageFns<OptionChain> = {
       delayed: isSet(object.delayed) ? globalThis.Boolean(object.delayed) : false,
       quotes: globalThis.Array.isArray(object?.quotes) ? object.quotes.map((e: any) => OptionQuote.fromJSON(e)) : [],
       source: isSet(object.source) ? globalThis.String(object.source) : "",
+      frozen: isSet(object.frozen) ? globalThis.Boolean(object.frozen) : false,
     };
   },
 
@@ -749,6 +797,9 @@ export const OptionChain: MessageFns<OptionChain> = {
     if (message.source !== "") {
       obj.source = message.source;
     }
+    if (message.frozen !== false) {
+      obj.frozen = message.frozen;
+    }
     return obj;
   },
 
@@ -766,6 +817,7 @@ export const OptionChain: MessageFns<OptionChain> = {
     message.delayed = object.delayed ?? false;
     message.quotes = object.quotes?.map((e) => OptionQuote.fromPartial(e)) || [];
     message.source = object.source ?? "";
+    message.frozen = object.frozen ?? false;
     return message;
   },
 };

@@ -42,6 +42,12 @@ export enum SkipReason {
   SKIP_REASON_DUPLICATE_CONTRACT = 11,
   /** SKIP_REASON_NO_IMPLIED_VOLATILITY - No implied volatility was given and none could be computed from the mid. */
   SKIP_REASON_NO_IMPLIED_VOLATILITY = 12,
+  /**
+   * SKIP_REASON_OPEN_INTEREST_UNKNOWN - The query filters on open interest (min_open_interest above 0) and the chain did not say
+   * this quote's open interest (OptionQuote.open_interest_unknown); reported only for such
+   * queries.
+   */
+  SKIP_REASON_OPEN_INTEREST_UNKNOWN = 13,
   UNRECOGNIZED = -1,
 }
 
@@ -86,6 +92,9 @@ export function skipReasonFromJSON(object: any): SkipReason {
     case 12:
     case "SKIP_REASON_NO_IMPLIED_VOLATILITY":
       return SkipReason.SKIP_REASON_NO_IMPLIED_VOLATILITY;
+    case 13:
+    case "SKIP_REASON_OPEN_INTEREST_UNKNOWN":
+      return SkipReason.SKIP_REASON_OPEN_INTEREST_UNKNOWN;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -121,6 +130,8 @@ export function skipReasonToJSON(object: SkipReason): string {
       return "SKIP_REASON_DUPLICATE_CONTRACT";
     case SkipReason.SKIP_REASON_NO_IMPLIED_VOLATILITY:
       return "SKIP_REASON_NO_IMPLIED_VOLATILITY";
+    case SkipReason.SKIP_REASON_OPEN_INTEREST_UNKNOWN:
+      return "SKIP_REASON_OPEN_INTEREST_UNKNOWN";
     case SkipReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -332,6 +343,11 @@ export interface ScanResult {
    * ascending by date: which σ its spreads were judged under and where it came from.
    */
   expiryDistributions: ExpiryDistribution[];
+  /**
+   * True when the chain's quotes were frozen: the last ones from before the market closed,
+   * not live (OptionChain.frozen).
+   */
+  frozen: boolean;
 }
 
 /** SpreadsUpdate is one message of a live watch: always the full top N, plus what changed. */
@@ -756,6 +772,7 @@ function createBaseScanResult(): ScanResult {
     candidatesFullyEvaluated: 0n,
     effectiveQuery: undefined,
     expiryDistributions: [],
+    frozen: false,
   };
 }
 
@@ -849,6 +866,9 @@ export const ScanResult: MessageFns<ScanResult> = {
     }
     for (const v of message.expiryDistributions) {
       ExpiryDistribution.encode(v!, writer.uint32(146).fork()).join();
+    }
+    if (message.frozen !== false) {
+      writer.uint32(152).bool(message.frozen);
     }
     return writer;
   },
@@ -1010,6 +1030,14 @@ export const ScanResult: MessageFns<ScanResult> = {
             message.expiryDistributions.push(ExpiryDistribution.decode(reader, reader.uint32()));
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.frozen = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1098,6 +1126,7 @@ export const ScanResult: MessageFns<ScanResult> = {
         : globalThis.Array.isArray(object?.expiry_distributions)
         ? object.expiry_distributions.map((e: any) => ExpiryDistribution.fromJSON(e))
         : [],
+      frozen: isSet(object.frozen) ? globalThis.Boolean(object.frozen) : false,
     };
   },
 
@@ -1157,6 +1186,9 @@ export const ScanResult: MessageFns<ScanResult> = {
     if (message.expiryDistributions?.length) {
       obj.expiryDistributions = message.expiryDistributions.map((e) => ExpiryDistribution.toJSON(e));
     }
+    if (message.frozen !== false) {
+      obj.frozen = message.frozen;
+    }
     return obj;
   },
 
@@ -1209,6 +1241,7 @@ export const ScanResult: MessageFns<ScanResult> = {
       ? ScanQuery.fromPartial(object.effectiveQuery)
       : undefined;
     message.expiryDistributions = object.expiryDistributions?.map((e) => ExpiryDistribution.fromPartial(e)) || [];
+    message.frozen = object.frozen ?? false;
     return message;
   },
 };

@@ -99,6 +99,11 @@ export interface SpreadLeg {
   openInterest: bigint;
   /** The broker's contract id (IBKR conId); 0 when not from a broker. */
   brokerContractId: bigint;
+  /**
+   * True when the chain did not say this leg's open interest; open_interest is then 0 and
+   * meaningless.
+   */
+  openInterestUnknown: boolean;
 }
 
 /** Liquidity of a spread: the worst of its legs. */
@@ -107,7 +112,7 @@ export interface Liquidity {
   maxLegBidAskWidth: number;
   /** Widest bid-ask width of any leg as a fraction of that leg's mid, fraction. */
   maxLegBidAskWidthFraction: number;
-  /** Smallest open interest of any leg, contracts. */
+  /** Smallest open interest of any leg whose open interest is known, contracts. */
   minLegOpenInterest: bigint;
   /** Smallest volume of any leg, contracts. */
   minLegVolume: bigint;
@@ -116,6 +121,11 @@ export interface Liquidity {
    * market costs against the mid, dollars per share.
    */
   totalBidAskWidth: number;
+  /**
+   * True when at least one leg's open interest is unknown, so min_leg_open_interest may
+   * overstate the spread's worst leg.
+   */
+  openInterestUnknown: boolean;
 }
 
 /**
@@ -213,6 +223,7 @@ function createBaseSpreadLeg(): SpreadLeg {
     volume: 0n,
     openInterest: 0n,
     brokerContractId: 0n,
+    openInterestUnknown: false,
   };
 }
 
@@ -280,6 +291,9 @@ export const SpreadLeg: MessageFns<SpreadLeg> = {
         throw new globalThis.Error("value provided for field message.brokerContractId of type int64 too large");
       }
       writer.uint32(144).int64(message.brokerContractId);
+    }
+    if (message.openInterestUnknown !== false) {
+      writer.uint32(152).bool(message.openInterestUnknown);
     }
     return writer;
   },
@@ -441,6 +455,14 @@ export const SpreadLeg: MessageFns<SpreadLeg> = {
             message.brokerContractId = reader.int64() as bigint;
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.openInterestUnknown = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -509,6 +531,11 @@ export const SpreadLeg: MessageFns<SpreadLeg> = {
         : isSet(object.broker_contract_id)
         ? BigInt(object.broker_contract_id)
         : 0n,
+      openInterestUnknown: isSet(object.openInterestUnknown)
+        ? globalThis.Boolean(object.openInterestUnknown)
+        : isSet(object.open_interest_unknown)
+        ? globalThis.Boolean(object.open_interest_unknown)
+        : false,
     };
   },
 
@@ -568,6 +595,9 @@ export const SpreadLeg: MessageFns<SpreadLeg> = {
     if (message.brokerContractId !== 0n) {
       obj.brokerContractId = message.brokerContractId.toString();
     }
+    if (message.openInterestUnknown !== false) {
+      obj.openInterestUnknown = message.openInterestUnknown;
+    }
     return obj;
   },
 
@@ -600,6 +630,7 @@ export const SpreadLeg: MessageFns<SpreadLeg> = {
     message.brokerContractId = (object.brokerContractId !== undefined && object.brokerContractId !== null)
       ? BigInt(object.brokerContractId)
       : 0n;
+    message.openInterestUnknown = object.openInterestUnknown ?? false;
     return message;
   },
 };
@@ -611,6 +642,7 @@ function createBaseLiquidity(): Liquidity {
     minLegOpenInterest: 0n,
     minLegVolume: 0n,
     totalBidAskWidth: 0,
+    openInterestUnknown: false,
   };
 }
 
@@ -636,6 +668,9 @@ export const Liquidity: MessageFns<Liquidity> = {
     }
     if (message.totalBidAskWidth !== 0) {
       writer.uint32(41).double(message.totalBidAskWidth);
+    }
+    if (message.openInterestUnknown !== false) {
+      writer.uint32(48).bool(message.openInterestUnknown);
     }
     return writer;
   },
@@ -693,6 +728,14 @@ export const Liquidity: MessageFns<Liquidity> = {
             message.totalBidAskWidth = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.openInterestUnknown = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -732,6 +775,11 @@ export const Liquidity: MessageFns<Liquidity> = {
         : isSet(object.total_bid_ask_width)
         ? globalThis.Number(object.total_bid_ask_width)
         : 0,
+      openInterestUnknown: isSet(object.openInterestUnknown)
+        ? globalThis.Boolean(object.openInterestUnknown)
+        : isSet(object.open_interest_unknown)
+        ? globalThis.Boolean(object.open_interest_unknown)
+        : false,
     };
   },
 
@@ -752,6 +800,9 @@ export const Liquidity: MessageFns<Liquidity> = {
     if (message.totalBidAskWidth !== 0) {
       obj.totalBidAskWidth = floatToJson(message.totalBidAskWidth);
     }
+    if (message.openInterestUnknown !== false) {
+      obj.openInterestUnknown = message.openInterestUnknown;
+    }
     return obj;
   },
 
@@ -769,6 +820,7 @@ export const Liquidity: MessageFns<Liquidity> = {
       ? BigInt(object.minLegVolume)
       : 0n;
     message.totalBidAskWidth = object.totalBidAskWidth ?? 0;
+    message.openInterestUnknown = object.openInterestUnknown ?? false;
     return message;
   },
 };

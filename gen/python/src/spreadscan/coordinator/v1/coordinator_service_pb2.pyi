@@ -6,12 +6,26 @@ from spreadscan.coordinator.v1 import job_pb2 as _job_pb2
 from spreadscan.scanner.v1 import query_pb2 as _query_pb2
 from spreadscan.scanner.v1 import scan_result_pb2 as _scan_result_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class MarketDataState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MARKET_DATA_STATE_UNSPECIFIED: _ClassVar[MarketDataState]
+    MARKET_DATA_STATE_LIVE: _ClassVar[MarketDataState]
+    MARKET_DATA_STATE_DELAYED: _ClassVar[MarketDataState]
+    MARKET_DATA_STATE_FROZEN: _ClassVar[MarketDataState]
+    MARKET_DATA_STATE_UNAVAILABLE: _ClassVar[MarketDataState]
+MARKET_DATA_STATE_UNSPECIFIED: MarketDataState
+MARKET_DATA_STATE_LIVE: MarketDataState
+MARKET_DATA_STATE_DELAYED: MarketDataState
+MARKET_DATA_STATE_FROZEN: MarketDataState
+MARKET_DATA_STATE_UNAVAILABLE: MarketDataState
 
 class ScanRequest(_message.Message):
     __slots__ = ("symbol", "query", "bypass_cache")
@@ -152,10 +166,24 @@ class WatchSpreadsRequest(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., min_interval_ms: _Optional[int] = ...) -> None: ...
 
 class WatchSpreadsResponse(_message.Message):
-    __slots__ = ("update",)
+    __slots__ = ("update", "status")
     UPDATE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     update: _scan_result_pb2.SpreadsUpdate
-    def __init__(self, update: _Optional[_Union[_scan_result_pb2.SpreadsUpdate, _Mapping]] = ...) -> None: ...
+    status: MarketDataStatus
+    def __init__(self, update: _Optional[_Union[_scan_result_pb2.SpreadsUpdate, _Mapping]] = ..., status: _Optional[_Union[MarketDataStatus, _Mapping]] = ...) -> None: ...
+
+class MarketDataStatus(_message.Message):
+    __slots__ = ("symbol", "state", "since", "reason")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    state: MarketDataState
+    since: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, symbol: _Optional[str] = ..., state: _Optional[_Union[MarketDataState, str]] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class GetMetricsRequest(_message.Message):
     __slots__ = ()

@@ -32,7 +32,7 @@ class Greeks(_message.Message):
     def __init__(self, delta: _Optional[float] = ..., gamma: _Optional[float] = ..., theta: _Optional[float] = ..., vega: _Optional[float] = ...) -> None: ...
 
 class OptionQuote(_message.Message):
-    __slots__ = ("expiry_date", "strike", "right", "bid", "ask", "last", "volume", "open_interest", "implied_volatility", "greeks", "quote_time", "broker_contract_id")
+    __slots__ = ("expiry_date", "strike", "right", "bid", "ask", "last", "volume", "open_interest", "implied_volatility", "greeks", "quote_time", "broker_contract_id", "open_interest_unknown")
     EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
     STRIKE_FIELD_NUMBER: _ClassVar[int]
     RIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +45,7 @@ class OptionQuote(_message.Message):
     GREEKS_FIELD_NUMBER: _ClassVar[int]
     QUOTE_TIME_FIELD_NUMBER: _ClassVar[int]
     BROKER_CONTRACT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPEN_INTEREST_UNKNOWN_FIELD_NUMBER: _ClassVar[int]
     expiry_date: str
     strike: float
     right: OptionRight
@@ -57,10 +58,11 @@ class OptionQuote(_message.Message):
     greeks: Greeks
     quote_time: _timestamp_pb2.Timestamp
     broker_contract_id: int
-    def __init__(self, expiry_date: _Optional[str] = ..., strike: _Optional[float] = ..., right: _Optional[_Union[OptionRight, str]] = ..., bid: _Optional[float] = ..., ask: _Optional[float] = ..., last: _Optional[float] = ..., volume: _Optional[int] = ..., open_interest: _Optional[int] = ..., implied_volatility: _Optional[float] = ..., greeks: _Optional[_Union[Greeks, _Mapping]] = ..., quote_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., broker_contract_id: _Optional[int] = ...) -> None: ...
+    open_interest_unknown: bool
+    def __init__(self, expiry_date: _Optional[str] = ..., strike: _Optional[float] = ..., right: _Optional[_Union[OptionRight, str]] = ..., bid: _Optional[float] = ..., ask: _Optional[float] = ..., last: _Optional[float] = ..., volume: _Optional[int] = ..., open_interest: _Optional[int] = ..., implied_volatility: _Optional[float] = ..., greeks: _Optional[_Union[Greeks, _Mapping]] = ..., quote_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., broker_contract_id: _Optional[int] = ..., open_interest_unknown: _Optional[bool] = ...) -> None: ...
 
 class OptionChain(_message.Message):
-    __slots__ = ("symbol", "underlying_price", "as_of", "rate", "dividend_yield", "multiplier", "delayed", "quotes", "source")
+    __slots__ = ("symbol", "underlying_price", "as_of", "rate", "dividend_yield", "multiplier", "delayed", "quotes", "source", "frozen")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     UNDERLYING_PRICE_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +72,7 @@ class OptionChain(_message.Message):
     DELAYED_FIELD_NUMBER: _ClassVar[int]
     QUOTES_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    FROZEN_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     underlying_price: float
     as_of: _timestamp_pb2.Timestamp
@@ -79,4 +82,5 @@ class OptionChain(_message.Message):
     delayed: bool
     quotes: _containers.RepeatedCompositeFieldContainer[OptionQuote]
     source: str
-    def __init__(self, symbol: _Optional[str] = ..., underlying_price: _Optional[float] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rate: _Optional[float] = ..., dividend_yield: _Optional[float] = ..., multiplier: _Optional[int] = ..., delayed: _Optional[bool] = ..., quotes: _Optional[_Iterable[_Union[OptionQuote, _Mapping]]] = ..., source: _Optional[str] = ...) -> None: ...
+    frozen: bool
+    def __init__(self, symbol: _Optional[str] = ..., underlying_price: _Optional[float] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rate: _Optional[float] = ..., dividend_yield: _Optional[float] = ..., multiplier: _Optional[int] = ..., delayed: _Optional[bool] = ..., quotes: _Optional[_Iterable[_Union[OptionQuote, _Mapping]]] = ..., source: _Optional[str] = ..., frozen: _Optional[bool] = ...) -> None: ...

@@ -27,6 +27,7 @@ class SkipReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SKIP_REASON_EXPIRED: _ClassVar[SkipReason]
     SKIP_REASON_DUPLICATE_CONTRACT: _ClassVar[SkipReason]
     SKIP_REASON_NO_IMPLIED_VOLATILITY: _ClassVar[SkipReason]
+    SKIP_REASON_OPEN_INTEREST_UNKNOWN: _ClassVar[SkipReason]
 
 class VolatilitySource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -49,6 +50,7 @@ SKIP_REASON_INVALID_EXPIRY_DATE: SkipReason
 SKIP_REASON_EXPIRED: SkipReason
 SKIP_REASON_DUPLICATE_CONTRACT: SkipReason
 SKIP_REASON_NO_IMPLIED_VOLATILITY: SkipReason
+SKIP_REASON_OPEN_INTEREST_UNKNOWN: SkipReason
 VOLATILITY_SOURCE_UNSPECIFIED: VolatilitySource
 VOLATILITY_SOURCE_AT_THE_MONEY_MEAN: VolatilitySource
 VOLATILITY_SOURCE_AT_THE_MONEY_CALL: VolatilitySource
@@ -93,7 +95,7 @@ class ScanTimings(_message.Message):
     def __init__(self, prepare_ms: _Optional[float] = ..., evaluate_ms: _Optional[float] = ..., total_ms: _Optional[float] = ...) -> None: ...
 
 class ScanResult(_message.Message):
-    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions")
+    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions", "frozen")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SPREADS_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +114,7 @@ class ScanResult(_message.Message):
     CANDIDATES_FULLY_EVALUATED_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_QUERY_FIELD_NUMBER: _ClassVar[int]
     EXPIRY_DISTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    FROZEN_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     spreads: _containers.RepeatedCompositeFieldContainer[_spread_pb2.Spread]
     candidates_evaluated: int
@@ -130,7 +133,8 @@ class ScanResult(_message.Message):
     candidates_fully_evaluated: int
     effective_query: _query_pb2.ScanQuery
     expiry_distributions: _containers.RepeatedCompositeFieldContainer[ExpiryDistribution]
-    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ...) -> None: ...
+    frozen: bool
+    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ..., frozen: _Optional[bool] = ...) -> None: ...
 
 class SpreadsUpdate(_message.Message):
     __slots__ = ("sequence", "initial", "result", "added_ids", "removed_ids")

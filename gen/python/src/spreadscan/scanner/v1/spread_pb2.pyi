@@ -19,7 +19,7 @@ LEG_ACTION_BUY: LegAction
 LEG_ACTION_SELL: LegAction
 
 class SpreadLeg(_message.Message):
-    __slots__ = ("action", "quantity", "right", "strike", "expiry_date", "bid", "ask", "mid", "fill_price", "bid_ask_width", "bid_ask_width_fraction", "implied_volatility", "greeks", "implied_volatility_computed", "greeks_computed", "volume", "open_interest", "broker_contract_id")
+    __slots__ = ("action", "quantity", "right", "strike", "expiry_date", "bid", "ask", "mid", "fill_price", "bid_ask_width", "bid_ask_width_fraction", "implied_volatility", "greeks", "implied_volatility_computed", "greeks_computed", "volume", "open_interest", "broker_contract_id", "open_interest_unknown")
     ACTION_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     RIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +38,7 @@ class SpreadLeg(_message.Message):
     VOLUME_FIELD_NUMBER: _ClassVar[int]
     OPEN_INTEREST_FIELD_NUMBER: _ClassVar[int]
     BROKER_CONTRACT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPEN_INTEREST_UNKNOWN_FIELD_NUMBER: _ClassVar[int]
     action: LegAction
     quantity: int
     right: _option_chain_pb2.OptionRight
@@ -56,21 +57,24 @@ class SpreadLeg(_message.Message):
     volume: int
     open_interest: int
     broker_contract_id: int
-    def __init__(self, action: _Optional[_Union[LegAction, str]] = ..., quantity: _Optional[int] = ..., right: _Optional[_Union[_option_chain_pb2.OptionRight, str]] = ..., strike: _Optional[float] = ..., expiry_date: _Optional[str] = ..., bid: _Optional[float] = ..., ask: _Optional[float] = ..., mid: _Optional[float] = ..., fill_price: _Optional[float] = ..., bid_ask_width: _Optional[float] = ..., bid_ask_width_fraction: _Optional[float] = ..., implied_volatility: _Optional[float] = ..., greeks: _Optional[_Union[_option_chain_pb2.Greeks, _Mapping]] = ..., implied_volatility_computed: _Optional[bool] = ..., greeks_computed: _Optional[bool] = ..., volume: _Optional[int] = ..., open_interest: _Optional[int] = ..., broker_contract_id: _Optional[int] = ...) -> None: ...
+    open_interest_unknown: bool
+    def __init__(self, action: _Optional[_Union[LegAction, str]] = ..., quantity: _Optional[int] = ..., right: _Optional[_Union[_option_chain_pb2.OptionRight, str]] = ..., strike: _Optional[float] = ..., expiry_date: _Optional[str] = ..., bid: _Optional[float] = ..., ask: _Optional[float] = ..., mid: _Optional[float] = ..., fill_price: _Optional[float] = ..., bid_ask_width: _Optional[float] = ..., bid_ask_width_fraction: _Optional[float] = ..., implied_volatility: _Optional[float] = ..., greeks: _Optional[_Union[_option_chain_pb2.Greeks, _Mapping]] = ..., implied_volatility_computed: _Optional[bool] = ..., greeks_computed: _Optional[bool] = ..., volume: _Optional[int] = ..., open_interest: _Optional[int] = ..., broker_contract_id: _Optional[int] = ..., open_interest_unknown: _Optional[bool] = ...) -> None: ...
 
 class Liquidity(_message.Message):
-    __slots__ = ("max_leg_bid_ask_width", "max_leg_bid_ask_width_fraction", "min_leg_open_interest", "min_leg_volume", "total_bid_ask_width")
+    __slots__ = ("max_leg_bid_ask_width", "max_leg_bid_ask_width_fraction", "min_leg_open_interest", "min_leg_volume", "total_bid_ask_width", "open_interest_unknown")
     MAX_LEG_BID_ASK_WIDTH_FIELD_NUMBER: _ClassVar[int]
     MAX_LEG_BID_ASK_WIDTH_FRACTION_FIELD_NUMBER: _ClassVar[int]
     MIN_LEG_OPEN_INTEREST_FIELD_NUMBER: _ClassVar[int]
     MIN_LEG_VOLUME_FIELD_NUMBER: _ClassVar[int]
     TOTAL_BID_ASK_WIDTH_FIELD_NUMBER: _ClassVar[int]
+    OPEN_INTEREST_UNKNOWN_FIELD_NUMBER: _ClassVar[int]
     max_leg_bid_ask_width: float
     max_leg_bid_ask_width_fraction: float
     min_leg_open_interest: int
     min_leg_volume: int
     total_bid_ask_width: float
-    def __init__(self, max_leg_bid_ask_width: _Optional[float] = ..., max_leg_bid_ask_width_fraction: _Optional[float] = ..., min_leg_open_interest: _Optional[int] = ..., min_leg_volume: _Optional[int] = ..., total_bid_ask_width: _Optional[float] = ...) -> None: ...
+    open_interest_unknown: bool
+    def __init__(self, max_leg_bid_ask_width: _Optional[float] = ..., max_leg_bid_ask_width_fraction: _Optional[float] = ..., min_leg_open_interest: _Optional[int] = ..., min_leg_volume: _Optional[int] = ..., total_bid_ask_width: _Optional[float] = ..., open_interest_unknown: _Optional[bool] = ...) -> None: ...
 
 class Spread(_message.Message):
     __slots__ = ("id", "strategy", "symbol", "expiry_date", "dte", "legs", "net_credit", "max_profit", "max_loss", "breakevens", "width", "credit_to_width", "return_on_risk", "pop", "probability_of_touch", "expected_value", "net_greeks", "liquidity", "score", "volatility", "time_to_expiry_years")
