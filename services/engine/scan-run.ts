@@ -288,7 +288,7 @@ export class ScanRun {
       for (const table of [expiry.calls, expiry.puts]) {
         for (let leg = 0; leg < table.count; leg++) {
           if ((table.quoteTimeMs[leg] as number) < ageLimit) stale++;
-          else if (floorsOpenInterest && Number.isNaN(table.openInterest[leg] as number)) openInterestUnknown++;
+          else if (floorsOpenInterest && Number.isNaN(table.openInterest[leg])) openInterestUnknown++;
         }
       }
     }
