@@ -210,7 +210,8 @@ describe("IbkrMarket.fetchChain against the fake TWS", () => {
     expect(chain.quotes.length).toBeGreaterThan(0);
     expect(chain.quotes.every((quote) => quote.bid <= quote.ask && quote.greeks !== undefined)).toBe(true);
     expect(market.stats().marketDataType).toBe(3);
-    expect(fake.stats.requestsByType.reqMarketDataType).toBe(1);
+    // One at the session's start (frozen: live while the market is open), one for the fallback (delayed-frozen); not one per request.
+    expect(fake.stats.requestsByType.reqMarketDataType).toBe(2);
   });
 
   it("fails FAILED_PRECONDITION naming the subscription when delayed data is not allowed", async () => {

@@ -44,8 +44,12 @@ describe("connectionNotice", () => {
     [10197, "competing-session"],
     [326, "client-id-in-use"],
     [100, "rate-exceeded"],
-    [2104, "other"],
+    [2119, "farm-connecting"],
+    [2103, "farm-broken"],
+    [2104, "farm-ok"],
+    [2108, "farm-ok"],
     [2106, "other"],
+    [2158, "other"],
   ])("code %i → %s", (code, notice) => {
     expect(connectionNotice(code)).toBe(notice);
   });

@@ -3,6 +3,7 @@
 // the implied volatility, which beats reading an absent figure as zero).
 import { Greeks, OptionChain, OptionQuote, OptionRight } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { SelectedContract } from "./chain-selection.js";
+import { frozenQuoteTime } from "./frozen-quotes.js";
 import type { QuoteTicks } from "./quote-ticks.js";
 
 export const IBKR_SOURCE = "ibkr";
@@ -27,17 +28,21 @@ export interface AssemblyInput {
   readonly dividendYield: number;
   readonly multiplier: number;
   readonly delayed: boolean;
+  /** Frozen whatever the quotes say (e.g. the underlying's request was answered frozen). */
+  readonly frozen?: boolean;
   readonly quotes: Iterable<ContractTicks>;
 }
 
 export function assembleChain(input: AssemblyInput): OptionChain {
   const quotes: OptionQuote[] = [];
   let delayed = input.delayed;
+  let frozen = input.frozen ?? false;
   for (const entry of input.quotes) {
     const quote = optionQuote(entry);
     if (!quote) continue;
     quotes.push(quote);
     if (entry.ticks.delayed) delayed = true;
+    if (entry.ticks.frozen) frozen = true;
   }
   return OptionChain.fromPartial({
     symbol: input.symbol,
@@ -47,6 +52,7 @@ export function assembleChain(input: AssemblyInput): OptionChain {
     dividendYield: input.dividendYield,
     multiplier: input.multiplier,
     delayed,
+    frozen,
     quotes,
     source: IBKR_SOURCE,
   });
@@ -74,7 +80,8 @@ export function optionQuote({ contract, ticks, quoteTime, conId }: ContractTicks
     openInterest: BigInt(ticks.openInterest),
     impliedVolatility,
     greeks,
-    quoteTime,
+    // Frozen values were current at the close, not when they reached us.
+    quoteTime: ticks.frozen ? frozenQuoteTime(quoteTime) : quoteTime,
     brokerContractId: BigInt(conId !== undefined && Number.isSafeInteger(conId) ? conId : 0),
   });
 }

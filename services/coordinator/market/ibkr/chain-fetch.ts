@@ -12,7 +12,6 @@ import { assembleChain, DEFAULT_MULTIPLIER, impliedDividendYield, type ContractT
 import {
   compareContracts,
   contractKey,
-  ibExpiryToDate,
   nearestStrike,
   selectContracts,
   selectExpirations,
@@ -23,6 +22,7 @@ import {
 import { effectiveDteRange } from "../../../engine/query-defaults.js";
 import { ContractLookup, type Underlying } from "./contract-lookup.js";
 import { optionContract, type OptionClass } from "./ib-contracts.js";
+import { classesByExpiry } from "./option-classes.js";
 import { competingSession, RETRY_DELAY_MS, subscriptionMissing, symbolNotFound } from "./ib-errors.js";
 import { Priority } from "./message-pacer.js";
 import type { SnapshotOutcome, SnapshotRequests } from "./snapshot-requests.js";
@@ -149,20 +149,8 @@ export class ChainFetcher {
     if (spot === undefined) throw unavailable(`TWS gave no price (bid/ask, last or close) for ${symbol}`, RETRY_DELAY_MS);
     const asOf = now();
 
-    // Each expiration comes from the first group listing it, the symbol's own trading class first
-    // (SPY's weeklies and monthlies share one; an index's do not).
-    const ordered = [...groups].sort((a, b) => Number(b.tradingClass === symbol) - Number(a.tradingClass === symbol));
-    const classOf = new Map<string, OptionClass>();
-    const strikesOf = new Map<string, readonly number[]>();
-    for (const group of ordered) {
-      const multiplier = Number(group.multiplier) > 0 ? Number(group.multiplier) : DEFAULT_MULTIPLIER;
-      for (const expiry of group.expirations) {
-        const date = ibExpiryToDate(expiry);
-        if (date === undefined || classOf.has(date)) continue;
-        classOf.set(date, { exchange: group.exchange, tradingClass: group.tradingClass, multiplier });
-        strikesOf.set(date, group.strikes);
-      }
-    }
+    // Standard classes on SMART only (contract-lookup); each expiration from the first listing it.
+    const { classOf, strikesOf } = classesByExpiry(symbol, groups);
     const expirations = selectExpirations(classOf.keys(), asOf, effectiveDteRange(query?.filters));
     const listings = expirations.map((expiryDate) => ({ expiryDate, strikes: strikesOf.get(expiryDate) ?? [] }));
 

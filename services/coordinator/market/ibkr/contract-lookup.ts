@@ -3,13 +3,14 @@
 // they are kept: the conId for the life of the provider, the option parameters for the New
 // York day (new weeklies are listed overnight).
 import type { IBApi } from "@stoqey/ib";
-import { unavailable, type RpcError } from "../../../common/errors.js";
+import { RpcError, unavailable } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
 import { newYorkDate } from "../../../engine/new-york-time.js";
 import type { IbConnection, OptionParameters, RequestHandler } from "./ib-connection.js";
-import { resolvedStockContract, SMART, stockContract, USD } from "./ib-contracts.js";
+import { resolvedStockContract, stockContract, USD } from "./ib-contracts.js";
 import { IbCode, noOptionsListed, RETRY_DELAY_MS, requestErrorAction, symbolNotFound } from "./ib-errors.js";
 import { Priority, type MessagePacer } from "./message-pacer.js";
+import { standardClasses } from "./option-classes.js";
 
 export interface Underlying {
   readonly symbol: string;
@@ -64,8 +65,8 @@ export class ContractLookup {
   }
 
   /**
-   * Every group of the underlying's options TWS lists (one per exchange and trading class),
-   * narrowed to SMART when TWS lists it there. NOT_FOUND when it lists none.
+   * The underlying's standard option classes on SMART, of every line TWS lists (one per
+   * exchange and trading class; see option-classes.ts). NOT_FOUND when it lists none.
    */
   async optionParameters(underlying: Underlying, signal?: AbortSignal): Promise<readonly OptionParameters[]> {
     const day = newYorkDate(this.options.now());
@@ -83,9 +84,12 @@ export class ContractLookup {
       }),
       () => noOptionsListed(underlying.symbol),
     );
-    const smart = all.filter((parameters) => parameters.exchange === SMART);
-    const value = (smart.length > 0 ? smart : all).filter((parameters) => parameters.expirations.length > 0 && parameters.strikes.length > 0);
-    if (value.length === 0) throw noOptionsListed(underlying.symbol);
+    const value = standardClasses(underlying.symbol, all);
+    if (value instanceof RpcError) throw value;
+    if (value.length < all.length) {
+      const skipped = all.filter((line) => !value.includes(line)).map((line) => `${line.tradingClass}@${line.exchange}`);
+      this.options.logger.debug({ symbol: underlying.symbol, used: value.map((line) => line.tradingClass), skipped }, "ibkr: option classes");
+    }
     this.parameters.set(underlying.symbol, { day, value });
     return value;
   }

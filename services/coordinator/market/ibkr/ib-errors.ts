@@ -23,6 +23,14 @@ export const IbCode = {
   CONNECT_FAIL: 502,
   NOT_CONNECTED: 504,
   CONNECTIVITY_LOST: 1100,
+  /** Market data farm connection is broken (requests wait until it is OK again). */
+  FARM_BROKEN: 2103,
+  /** Market data farm connection is OK. */
+  FARM_OK: 2104,
+  /** Market data farm connection is inactive but should be available upon demand. */
+  FARM_INACTIVE: 2108,
+  /** Market data farm is connecting: TWS holds market data requests until it is OK. */
+  FARM_CONNECTING: 2119,
   RESTORED_DATA_LOST: 1101,
   RESTORED: 1102,
   /** Requested market data requires an additional subscription for the API. */
@@ -86,7 +94,17 @@ export function requestErrorAction(code: number): RequestErrorAction {
 }
 
 /** What a message without a request id (the `info` channel) says about the connection. */
-export type ConnectionNotice = "connectivity-lost" | "restored-data-lost" | "restored" | "competing-session" | "client-id-in-use" | "rate-exceeded" | "other";
+export type ConnectionNotice =
+  | "connectivity-lost"
+  | "restored-data-lost"
+  | "restored"
+  | "competing-session"
+  | "client-id-in-use"
+  | "rate-exceeded"
+  | "farm-connecting"
+  | "farm-broken"
+  | "farm-ok"
+  | "other";
 
 export function connectionNotice(code: number): ConnectionNotice {
   switch (code) {
@@ -102,6 +120,13 @@ export function connectionNotice(code: number): ConnectionNotice {
       return "client-id-in-use";
     case IbCode.MESSAGE_RATE_EXCEEDED:
       return "rate-exceeded";
+    case IbCode.FARM_CONNECTING:
+      return "farm-connecting";
+    case IbCode.FARM_BROKEN:
+      return "farm-broken";
+    case IbCode.FARM_OK:
+    case IbCode.FARM_INACTIVE:
+      return "farm-ok";
     default:
       return "other";
   }

@@ -44,12 +44,22 @@ export interface IbkrMarketOptions {
   readonly reconnectMaxDelayMs?: number;
   /** How long fetches fail fast after error 10197 before trying again; default 30 s. */
   readonly competingSessionBackoffMs?: number;
+  /** How long a fetch waits for TWS's market data farms to report OK (2119 → 2104) before failing UNAVAILABLE; default 30 s. */
+  readonly farmWaitMs?: number;
+  /**
+   * A live feed's first wait before trying again (a start that failed, lines TWS stopped with
+   * 10197), doubling up to 30 s; default 1 s.
+   */
+  readonly feedRetryDelayMs?: number;
 }
 
 export interface IbkrMarketStats {
   readonly connection: ConnectionState;
   readonly marketDataDown: boolean;
+  /** What IB_MARKET_DATA_TYPE (or the fallback to delayed data) made it: 1 to 4. */
   readonly marketDataType: IbMarketDataType;
+  /** What was asked of TWS with reqMarketDataType: always the frozen variant, 2 or 4. */
+  readonly requestedMarketDataType: number;
   readonly messagesSent: number;
   readonly messageRate: number;
   readonly openLines: number;

@@ -10,22 +10,30 @@ import type { Logger } from "../../../common/logger.js";
 import type { ChainFeed, ChainRequest, FeedListener, MarketDataProvider } from "../market-data-provider.js";
 import { IBKR_SOURCE } from "./chain-assembly.js";
 import { ChainFetcher, type FetchCounts } from "./chain-fetch.js";
+import { closedMarketError } from "./closed-market.js";
 import { DEFAULT_TAIL_DEVIATIONS } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
 import { IbConnection } from "./ib-connection.js";
 import { competingSession, connectivityLost, notConnected, providerClosed, type ConnectionNotice } from "./ib-errors.js";
 import { LineCap } from "./line-cap.js";
 import { LiveFeed } from "./live-feed.js";
+import { MarketDataFarms } from "./market-data-farms.js";
 import { validateIbkrMarketOptions, type IbkrMarketOptions, type IbkrMarketStats, type IbMarketDataType } from "./ibkr-market-options.js";
 import { IBKR_MAX_MESSAGES_PER_SECOND, MessagePacer, Priority } from "./message-pacer.js";
 import { SnapshotRequests } from "./snapshot-requests.js";
 
 export type { IbkrMarketOptions, IbkrMarketStats, IbMarketDataType } from "./ibkr-market-options.js";
 
-const MARKET_DATA_TYPES: Readonly<Record<IbMarketDataType, MarketDataType>> = {
-  1: MarketDataType.REALTIME,
+/**
+ * What we ask TWS for under each IB_MARKET_DATA_TYPE. Frozen (2) is live data while the market
+ * is open and the values it closed with once it is not, where live (1) gives bid and ask −1
+ * after the close; delayed-frozen (4) is the same for delayed data (3). So the frozen variant
+ * is always requested, and each request's own marketDataType answer says which it got.
+ */
+const REQUESTED_TYPES: Readonly<Record<IbMarketDataType, MarketDataType>> = {
+  1: MarketDataType.FROZEN,
   2: MarketDataType.FROZEN,
-  3: MarketDataType.DELAYED,
+  3: MarketDataType.DELAYED_FROZEN,
   4: MarketDataType.DELAYED_FROZEN,
 };
 
@@ -34,6 +42,7 @@ const DEFAULT_MAX_CONTRACTS = 400;
 const DEFAULT_RATE = 0.045;
 const DEFAULT_VOLATILITY = 0.3;
 const DEFAULT_COMPETING_BACKOFF_MS = 30_000;
+const DEFAULT_FARM_WAIT_MS = 30_000;
 /** The share of the line cap live feeds leave to snapshots. */
 const SNAPSHOT_LINE_SHARE = 0.2;
 /** How long close() lets queued cancels go out before dropping the socket. */
@@ -51,6 +60,7 @@ export class IbkrMarket implements MarketDataProvider {
   private readonly snapshots: SnapshotRequests;
   private readonly fetcher: ChainFetcher;
   private readonly feeds = new Map<string, LiveFeed>();
+  private readonly farms = new MarketDataFarms();
   /** Fetches under way: an outage ends them at once rather than letting every snapshot time out. */
   private readonly inflight = new Set<AbortController>();
   private marketDataType: IbMarketDataType;
@@ -132,13 +142,16 @@ export class IbkrMarket implements MarketDataProvider {
     request.signal?.throwIfAborted();
     const symbol = request.symbol.toUpperCase();
     await this.assertServing(request.signal);
+    await this.awaitFarms(request.signal);
     const outage = new AbortController();
     const signal = request.signal ? AbortSignal.any([request.signal, outage.signal]) : outage.signal;
     this.inflight.add(outage);
     try {
       const { chain, counts } = await this.fetcher.fetch(symbol, request.query, signal);
       this.lastFetch = counts;
-      this.logger.info({ symbol, ...counts, delayed: chain.delayed }, "ibkr: chain fetched");
+      this.logger.info({ symbol, ...counts, delayed: chain.delayed, frozen: chain.frozen }, "ibkr: chain fetched");
+      const closed = closedMarketError(chain);
+      if (closed) throw closed;
       return chain;
     } finally {
       this.inflight.delete(outage);
@@ -168,11 +181,16 @@ export class IbkrMarket implements MarketDataProvider {
         maxContracts: this.options.maxContracts ?? DEFAULT_MAX_CONTRACTS,
         logger: this.logger,
         now: this.now,
-        isDelayed: () => this.isDelayed(),
+        farms: this.farms,
         onNotSubscribed: () => this.fallBackToDelayed(),
         onCompetingSession: (message) => {
           this.onCompetingSession(message);
         },
+        onCompetingSessionOver: () => {
+          // Data flows again: fetches need not wait out the rest of the backoff.
+          this.competingUntil = Number.NEGATIVE_INFINITY;
+        },
+        ...(this.options.feedRetryDelayMs === undefined ? {} : { restartDelayMs: this.options.feedRetryDelayMs }),
         notConnected: () => notConnected(this.options.host, this.options.port),
       });
       this.feeds.set(symbol, created);
@@ -207,6 +225,7 @@ export class IbkrMarket implements MarketDataProvider {
       connection: this.connection.state,
       marketDataDown: this.marketDataDown,
       marketDataType: this.marketDataType,
+      requestedMarketDataType: REQUESTED_TYPES[this.marketDataType],
       messagesSent: this.pacer.messagesSent,
       messageRate: this.pacer.rate,
       openLines: this.lines.open,
@@ -252,17 +271,30 @@ export class IbkrMarket implements MarketDataProvider {
     if (this.competingActive()) throw competingSession(this.competingMessage);
   }
 
+  /** Holds a fetch while TWS's market data farms connect, so no request's clock runs on their silence. */
+  private async awaitFarms(signal: AbortSignal | undefined): Promise<void> {
+    if (this.farms.ready) return;
+    const waitMs = this.options.farmWaitMs ?? DEFAULT_FARM_WAIT_MS;
+    this.logger.info({ farms: this.farms.describe() }, "ibkr: market data farm connecting; the fetch waits for it");
+    const ready = await this.farms.whenReady(waitMs, signal);
+    signal?.throwIfAborted();
+    if (!ready) throw this.farms.notReady(waitMs);
+    await this.assertServing(signal);
+  }
+
   private onReady(reconnected: boolean): void {
+    this.farms.reset();
     this.marketDataDown = false;
     this.competingUntil = Number.NEGATIVE_INFINITY;
     // Before anything else in the session: the type applies to the requests that follow it.
-    if (this.marketDataType !== 1) void this.sendMarketDataType();
+    void this.sendMarketDataType();
     if (reconnected) {
       for (const feed of this.feeds.values()) feed.resubscribe("reconnected");
     }
   }
 
   private onDown(): void {
+    this.farms.reset();
     const error = notConnected(this.options.host, this.options.port);
     for (const feed of this.feeds.values()) feed.reportError(error);
   }
@@ -300,8 +332,17 @@ export class IbkrMarket implements MarketDataProvider {
       case "client-id-in-use":
         this.logger.error({ code, message, clientId: this.options.clientId }, "ibkr: client id already in use; retrying (set IB_CLIENT_ID to a free one)");
         return;
+      case "farm-connecting":
+      case "farm-broken":
+        this.logger.info({ code, message }, "ibkr: market data farm not serving yet; market data requests wait for it");
+        this.farms.notice(notice, code, message);
+        return;
+      case "farm-ok":
+        this.logger.debug({ code, message }, "ibkr: market data farm OK");
+        this.farms.notice(notice, code, message);
+        return;
       case "other":
-        // Farm status (2104, 2106, 2158…) and other chatter.
+        // Other farms' status (2106, 2158…) and other chatter.
         this.logger.debug({ code, message }, "ibkr: TWS notice");
         return;
     }
@@ -348,7 +389,7 @@ export class IbkrMarket implements MarketDataProvider {
   }
 
   private async sendMarketDataType(): Promise<void> {
-    const type = MARKET_DATA_TYPES[this.marketDataType];
+    const type = REQUESTED_TYPES[this.marketDataType];
     try {
       await this.pacer.send(() => this.connection.send((api) => api.reqMarketDataType(type)), { priority: Priority.CONTROL });
     } catch (error) {

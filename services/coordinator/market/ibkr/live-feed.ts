@@ -2,26 +2,32 @@
 // plus one for the underlying) for the contracts the plan selects, as many as the line cap
 // spares while leaving room for snapshots, coalesced into at most one chain per interval.
 // It outlives the socket: when the session drops, or TWS loses its data (1101), every line is
-// requested again and the chains carry on without the watchers noticing more than a gap.
+// requested again and the chains carry on without the watchers noticing more than a gap. Lines
+// TWS stops for a competing session (10197) are cancelled and brought back by StreamRecovery.
+// Every error reaches the listeners as it happens, and every chain says per request whether
+// its data is delayed or frozen: the coordinator tells watchers from both.
 import { setMaxListeners } from "node:events";
 import type { Contract } from "@stoqey/ib";
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { BackoffSequence } from "../../../common/backoff.js";
 import { resourceExhausted, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
-import { yearsToExpiry } from "../../../engine/new-york-time.js";
 import type { FeedListener } from "../market-data-provider.js";
 import { cancelMarketData } from "./cancel-market-data.js";
 import { assembleChain, type ContractTicks } from "./chain-assembly.js";
 import type { ChainFetcher, ChainPlan } from "./chain-fetch.js";
-import { compareContracts, contractKey, type SelectedContract } from "./chain-selection.js";
+import { contractKey, type SelectedContract } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
+import { feedContracts } from "./feed-contracts.js";
 import type { IbConnection, RequestHandler } from "./ib-connection.js";
 import { optionContract } from "./ib-contracts.js";
 import { competingSession, requestErrorAction, subscriptionMissing } from "./ib-errors.js";
 import type { LineCap, LineLease } from "./line-cap.js";
+import type { MarketDataFarms } from "./market-data-farms.js";
 import { Priority, type MessagePacer } from "./message-pacer.js";
+import { FeedListeners } from "./feed-listeners.js";
 import { QuoteTicks } from "./quote-ticks.js";
+import { retryUntilStopped } from "./retry-until-stopped.js";
+import { StreamRecovery } from "./stream-recovery.js";
 import { UpdateCoalescer } from "./update-coalescer.js";
 
 export interface LiveFeedOptions {
@@ -39,13 +45,16 @@ export interface LiveFeedOptions {
   readonly maxContracts: number;
   readonly logger: Logger;
   readonly now: () => Date;
-  readonly isDelayed: () => boolean;
+  /** New lines wait for TWS's market data farms (2119 → 2104). */
+  readonly farms: MarketDataFarms;
   /** Error 354 on a stream: true once delayed data has been requested instead. */
   readonly onNotSubscribed: () => Promise<boolean>;
   readonly onCompetingSession: (message: string) => void;
+  /** Data flows again on a line TWS had stopped for a competing session. */
+  readonly onCompetingSessionOver?: () => void;
   /** The UNAVAILABLE a start fails with while there is no session. */
   readonly notConnected: () => RpcError;
-  /** First wait before retrying a start that failed; doubles up to 30 s. */
+  /** First wait before retrying a start that failed, or before probing lines TWS stopped; doubles up to 30 s. */
   readonly restartDelayMs?: number;
 }
 
@@ -71,9 +80,10 @@ const UNDERLYING_KEY = "underlying";
 export class LiveFeed {
   readonly symbol: string;
   private readonly options: LiveFeedOptions;
-  private readonly listeners = new Set<FeedListener>();
+  private readonly listeners = new FeedListeners();
   private readonly lines = new Map<string, Line>();
   private readonly coalescer: UpdateCoalescer;
+  private readonly recovery: StreamRecovery<Line>;
   private readonly stop = new AbortController();
   private plan: ChainPlan | undefined;
   private closed = false;
@@ -83,6 +93,19 @@ export class LiveFeed {
     this.options = options;
     this.symbol = options.symbol;
     this.coalescer = new UpdateCoalescer({ intervalMs: options.intervalMs, emit: () => this.emit() });
+    this.recovery = new StreamRecovery<Line>({
+      initialDelayMs: options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS,
+      maxDelayMs: MAX_RESTART_DELAY_MS,
+      // The underlying's line ticks with every trade of the stock: the quickest to show data is back.
+      pickProbe: (stopped) => stopped.find((line) => line.option === undefined) ?? (stopped[0] as Line),
+      request: (line) => {
+        this.subscribe(line);
+      },
+      onRecovered: () => {
+        this.options.logger.info({ symbol: this.symbol }, "ibkr: market data flows again after a competing session; live lines requested again");
+        this.options.onCompetingSessionOver?.();
+      },
+    });
     // Every line waiting for the pacer listens to it: as many as the line cap.
     setMaxListeners(0, this.stop.signal);
   }
@@ -106,19 +129,12 @@ export class LiveFeed {
 
   /** Removes a listener; true when none is left (the owner should then close the feed). */
   remove(listener: FeedListener): boolean {
-    this.listeners.delete(listener);
-    return this.listeners.size === 0;
+    return this.listeners.remove(listener);
   }
 
-  /** Tells every listener; the feed itself keeps going. */
+  /** Tells every listener at once; the feed itself keeps going. */
   reportError(error: unknown): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener.onError(error);
-      } catch {
-        // A listener that throws from onError has nobody left to tell.
-      }
-    }
+    this.listeners.error(error);
   }
 
   /**
@@ -128,6 +144,7 @@ export class LiveFeed {
    */
   resubscribe(kind: "reconnected" | "data-lost"): void {
     if (this.closed) return;
+    this.recovery.reset();
     for (const line of this.lines.values()) {
       const old = line.reqId;
       line.reqId = undefined;
@@ -145,6 +162,7 @@ export class LiveFeed {
     this.closed = true;
     this.stop.abort(new Error("feed closed"));
     this.coalescer.close();
+    this.recovery.close();
     this.listeners.clear();
     for (const line of this.lines.values()) {
       const reqId = line.reqId;
@@ -167,34 +185,16 @@ export class LiveFeed {
   }
 
   /** Plans and subscribes, retrying with backoff until it works or the feed closes. */
-  private async run(): Promise<void> {
-    const backoff = new BackoffSequence({
+  private run(): Promise<void> {
+    return retryUntilStopped(() => this.startOnce(), {
       initialDelayMs: this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS,
       maxDelayMs: MAX_RESTART_DELAY_MS,
-      jitter: "none",
-    });
-    while (!this.closed) {
-      try {
-        await this.startOnce();
-        return;
-      } catch (error) {
-        if (this.isStopped()) return;
+      signal: this.stop.signal,
+      onFailure: (error) => {
         this.options.logger.warn({ err: error, symbol: this.symbol }, "ibkr: live feed could not start; retrying");
         this.reportError(error);
-        const delay = backoff.next();
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.stop.signal.addEventListener(
-            "abort",
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-            { once: true },
-          );
-        });
-      }
-    }
+      },
+    });
   }
 
   private async startOnce(): Promise<void> {
@@ -204,6 +204,9 @@ export class LiveFeed {
       const ready = await connection.whenReady(MAX_RESTART_DELAY_MS, stop);
       if (!ready) throw this.options.notConnected();
     }
+    // Planning takes snapshots, whose clocks must not run while TWS holds them for a farm.
+    const { farms } = this.options;
+    if (!farms.ready && !(await farms.whenReady(MAX_RESTART_DELAY_MS, stop)) && !stop.aborted) throw farms.notReady(MAX_RESTART_DELAY_MS);
     const plan = await fetcher.plan(this.symbol, query, stop);
     if (stop.aborted) return;
     // One line for the underlying, at least one for an option, within what feeds may hold.
@@ -214,14 +217,8 @@ export class LiveFeed {
         5000,
       );
     }
-    const chosen = fetcher.select(plan, query, Math.min(maxContracts, allowance - 1)).contracts;
+    const ordered = feedContracts(fetcher, plan, query, Math.min(maxContracts, allowance - 1));
     this.plan = plan;
-    // Lines are taken in turn with the snapshots waiting for them, nearest the money first, so
-    // a feed opened during a fetch grows from the middle out as the fetch frees its lines.
-    const spread = (option: SelectedContract): number =>
-      Math.abs(Math.log(option.strike / plan.spot)) /
-      (Math.max(plan.volatility.get(option.expiryDate) ?? 0, 1e-6) * Math.sqrt(Math.max(yearsToExpiry(plan.asOf, option.expiryDate), 1e-9)));
-    const ordered = [...chosen].sort((a, b) => spread(a) - spread(b) || compareContracts(a, b));
     this.addLine(UNDERLYING_KEY, undefined, ContractLookup.stock(plan.underlying), await lines.acquire(stop));
     for (const option of ordered) {
       const optionClass = plan.classOf.get(option.expiryDate);
@@ -278,6 +275,7 @@ export class LiveFeed {
         pacer.answered();
       }
       line.updatedAt = this.options.now();
+      if (line.reqId === reqId) this.recovery.flowing(line);
       this.coalescer.mark();
     };
     return {
@@ -328,8 +326,7 @@ export class LiveFeed {
             });
             return;
           case "competing-session":
-            this.options.onCompetingSession(message);
-            this.reportError(competingSession(message));
+            this.stopped(line, message);
             return;
           case "no-definition":
           case "fail":
@@ -350,8 +347,24 @@ export class LiveFeed {
     line.reqId = undefined;
   }
 
+  /**
+   * 10197: TWS keeps the request open but sends nothing more on it, now or when the other
+   * session ends. It is cancelled (freeing TWS's line) and left to the recovery to request again.
+   */
+  private stopped(line: Line, message: string): void {
+    const reqId = line.reqId;
+    this.forget(line);
+    if (reqId !== undefined) this.cancel(reqId);
+    if (this.recovery.stop(line)) {
+      this.options.logger.warn({ symbol: this.symbol, message }, "ibkr: live feed stopped by a competing session (10197); probing until data flows again");
+      this.options.onCompetingSession(message);
+      this.reportError(competingSession(message));
+    }
+  }
+
   /** The line goes for good; its request has already ended at TWS. */
   private drop(line: Line): void {
+    this.recovery.forget(line);
     this.forget(line);
     if (this.lines.get(line.key) === line) this.lines.delete(line.key);
     line.lease.release();
@@ -367,11 +380,11 @@ export class LiveFeed {
     const underlying = this.lines.get(UNDERLYING_KEY);
     const spot = underlying?.ticks.spot ?? plan.spot;
     const quotes: ContractTicks[] = [];
-    let delayed = this.options.isDelayed() || (underlying?.ticks.delayed ?? false);
+    // Per request, as TWS answered each (marketDataType, delayed tick types): the option lines'
+    // flags are read by assembleChain, the underlying's here.
     for (const line of this.lines.values()) {
       if (!line.option || line.ticks.empty) continue;
       quotes.push({ contract: line.option, ticks: line.ticks, quoteTime: line.updatedAt ?? plan.asOf });
-      if (line.ticks.delayed) delayed = true;
     }
     const chain = assembleChain({
       symbol: this.symbol,
@@ -380,19 +393,10 @@ export class LiveFeed {
       rate: plan.rate,
       dividendYield: plan.dividendYield,
       multiplier: plan.multiplier,
-      delayed,
+      delayed: underlying?.ticks.delayed ?? plan.spotDelayed,
+      frozen: underlying?.ticks.frozen ?? false,
       quotes,
     });
-    for (const listener of [...this.listeners]) {
-      try {
-        listener.onChain(chain);
-      } catch (error) {
-        try {
-          listener.onError(error);
-        } catch {
-          // Deliberately dropped: a listener that throws twice has nobody left to tell.
-        }
-      }
-    }
+    this.listeners.chain(chain);
   }
 }

@@ -41,12 +41,15 @@ const DELAYED_TICKS: ReadonlySet<number> = new Set([
 
 /** TWS's marketDataType answer: 1 real-time, 2 frozen, 3 delayed, 4 delayed-frozen. */
 const DELAYED_MARKET_DATA_TYPES: ReadonlySet<number> = new Set([3, 4]);
+/** Frozen (2) and delayed-frozen (4): the market is closed and these are its last values. */
+const FROZEN_MARKET_DATA_TYPES: ReadonlySet<number> = new Set([2, 4]);
 
 export class QuoteTicks {
   private readonly prices = new Map<number, number>();
   private readonly sizes = new Map<number, number>();
   private readonly computations = new Map<number, OptionComputation>();
   private delayedType = false;
+  private frozenType = false;
   private delayedTick = false;
   /** Counts every tick taken, so a reader can tell whether anything changed since it looked. */
   version = 0;
@@ -74,6 +77,7 @@ export class QuoteTicks {
   /** The marketDataType message TWS sends before the first tick of a request. */
   marketDataType(type: number): void {
     this.delayedType = DELAYED_MARKET_DATA_TYPES.has(type);
+    this.frozenType = FROZEN_MARKET_DATA_TYPES.has(type);
     this.version++;
   }
 
@@ -85,6 +89,11 @@ export class QuoteTicks {
   /** Whether this contract's data is delayed: TWS said so, or only delayed tick types came. */
   get delayed(): boolean {
     return this.delayedType || this.delayedTick;
+  }
+
+  /** Whether TWS said this request's data is frozen (type 2 or 4): the last values from before the close. */
+  get frozen(): boolean {
+    return this.frozenType;
   }
 
   /** Best bid, 0 for none. */

@@ -1,0 +1,82 @@
+// Whether TWS's market data farms can serve requests now. TWS reports each farm on the session
+// without a request id: 2119 "Market data farm is connecting:usfarm" when it opens before the
+// farm is up, 2103 "... connection is broken:usfarm" when it drops, 2104 "... connection is
+// OK:usfarm" (or 2108 "... inactive but should be available upon demand") when it can serve.
+// A market data request sent while a farm connects is not refused: TWS answers it once the
+// farm is up. Its clock, though, would run out on that silence (a snapshot's 11 s, a fetch's
+// whole budget), so new requests wait for the farms instead, and their clocks start then.
+import { unavailable, type RpcError } from "../../../common/errors.js";
+import { RETRY_DELAY_MS } from "./ib-errors.js";
+
+export type FarmNotice = "farm-connecting" | "farm-broken" | "farm-ok";
+
+export class MarketDataFarms {
+  /** Farms TWS said are connecting or broken, by name, with the code it said it with. */
+  private readonly down = new Map<string, number>();
+  private readonly waiters = new Set<() => void>();
+
+  /** Whether every farm TWS told us about can serve (true until TWS says otherwise). */
+  get ready(): boolean {
+    return this.down.size === 0;
+  }
+
+  /** The farms not serving now, e.g. "usfarm (2119)". */
+  describe(): string {
+    return [...this.down].map(([farm, code]) => `${farm || "unnamed farm"} (${code})`).join(", ");
+  }
+
+  /** A farm notice: `message` is TWS's text, the farm's name after its last colon. */
+  notice(kind: FarmNotice, code: number, message: string): void {
+    const farm = farmName(message);
+    if (kind === "farm-ok") {
+      this.down.delete(farm);
+      if (this.ready) this.wake();
+      return;
+    }
+    this.down.set(farm, code);
+  }
+
+  /** A new session (or none): TWS reports its farms again, so what it said before no longer holds. */
+  reset(): void {
+    this.down.clear();
+    this.wake();
+  }
+
+  /** Resolves true once every farm is ready, false when `timeoutMs` passes or the signal aborts first. */
+  whenReady(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true);
+    if (signal?.aborted === true) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const finish = (ready: boolean): void => {
+        clearTimeout(timer);
+        this.waiters.delete(onReady);
+        signal?.removeEventListener("abort", onAbort);
+        resolve(ready);
+      };
+      const onReady = (): void => finish(true);
+      const onAbort = (): void => finish(false);
+      const timer = setTimeout(onAbort, timeoutMs);
+      timer.unref();
+      this.waiters.add(onReady);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** The UNAVAILABLE a request fails with after waiting `waitedMs` for the farms in vain. */
+  notReady(waitedMs: number): RpcError {
+    return unavailable(
+      `TWS's market data farm is not serving after ${Math.round(waitedMs / 1000)} s: ${this.describe()}; requests were held until it reports OK (2104)`,
+      RETRY_DELAY_MS,
+    );
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+/** "Market data farm is connecting:usfarm.nj" → "usfarm.nj"; "" when the text names none. */
+export function farmName(message: string): string {
+  const colon = message.lastIndexOf(":");
+  return colon < 0 ? "" : message.slice(colon + 1).trim();
+}
