@@ -156,7 +156,7 @@ describe("IbkrMarket.fetchChain against the fake TWS", () => {
     const market = await startMarket(strict);
     const chain = await market.fetchChain({ symbol: "SPY", query: PUTS_ONLY });
     expect(strict.stats.error100).toBeGreaterThan(0);
-    expect(market.stats().snapshots.resent).toBeGreaterThan(0);
+    expect(market.stats().quotes.resent).toBeGreaterThan(0);
     expect(market.stats().messageRate).toBeLessThan(45);
     expect(keys(chain)).toEqual(keys(reference));
     expect(strict.stats.connections).toBe(1);
@@ -169,7 +169,7 @@ describe("IbkrMarket.fetchChain against the fake TWS", () => {
     const market = await startMarket(small, { maxLines: 12 });
     const chain = await market.fetchChain({ symbol: "SPY", query: PUTS_ONLY });
     expect(small.stats.error101).toBeGreaterThan(0);
-    expect(market.stats().snapshots.requeued).toBeGreaterThan(0);
+    expect(market.stats().quotes.requeued).toBeGreaterThan(0);
     expect(market.stats().lineLimit).toBeLessThan(12);
     expect(keys(chain)).toEqual(keys(reference));
   });

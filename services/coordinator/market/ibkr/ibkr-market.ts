@@ -3,8 +3,7 @@
 // for our pacer, and every error code has to reach the request it names, which the
 // observables would hide). The pieces: one connection that reconnects by itself, one pacer
 // all messages go through (≤ maxMessagesPerSecond, never above IBKR's 50), one line cap
-// (≤ maxLines open requests), snapshots for fetches, streams for feeds.
-import { MarketDataType } from "@stoqey/ib";
+// (≤ maxLines open requests), short early-ending streams for fetches, streams for feeds.
 import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { Logger } from "../../../common/logger.js";
 import type { ChainFeed, ChainRequest, FeedListener, MarketDataProvider } from "../market-data-provider.js";
@@ -18,24 +17,13 @@ import { competingSession, connectivityLost, notConnected, providerClosed, type 
 import { LineCap } from "./line-cap.js";
 import { LiveFeed } from "./live-feed.js";
 import { MarketDataFarms } from "./market-data-farms.js";
-import { validateIbkrMarketOptions, type IbkrMarketOptions, type IbkrMarketStats, type IbMarketDataType } from "./ibkr-market-options.js";
-import { IBKR_MAX_MESSAGES_PER_SECOND, MessagePacer, Priority } from "./message-pacer.js";
-import { SnapshotRequests } from "./snapshot-requests.js";
+import { validateIbkrMarketOptions, type IbkrMarketOptions, type IbkrMarketStats } from "./ibkr-market-options.js";
+import { MarketDataTypeSetting } from "./market-data-type.js";
+import { IBKR_MAX_MESSAGES_PER_SECOND, MessagePacer } from "./message-pacer.js";
+import { OpenInterestCache } from "./open-interest-cache.js";
+import { QuoteRequests } from "./quote-requests.js";
 
 export type { IbkrMarketOptions, IbkrMarketStats, IbMarketDataType } from "./ibkr-market-options.js";
-
-/**
- * What we ask TWS for under each IB_MARKET_DATA_TYPE. Frozen (2) is live data while the market
- * is open and the values it closed with once it is not, where live (1) gives bid and ask −1
- * after the close; delayed-frozen (4) is the same for delayed data (3). So the frozen variant
- * is always requested, and each request's own marketDataType answer says which it got.
- */
-const REQUESTED_TYPES: Readonly<Record<IbMarketDataType, MarketDataType>> = {
-  1: MarketDataType.FROZEN,
-  2: MarketDataType.FROZEN,
-  3: MarketDataType.DELAYED_FROZEN,
-  4: MarketDataType.DELAYED_FROZEN,
-};
 
 const DEFAULT_FEED_INTERVAL_MS = 1000;
 const DEFAULT_MAX_CONTRACTS = 400;
@@ -43,6 +31,7 @@ const DEFAULT_RATE = 0.045;
 const DEFAULT_VOLATILITY = 0.3;
 const DEFAULT_COMPETING_BACKOFF_MS = 30_000;
 const DEFAULT_FARM_WAIT_MS = 30_000;
+const DEFAULT_QUOTE_WAIT_MS = 4000;
 /** The share of the line cap live feeds leave to snapshots. */
 const SNAPSHOT_LINE_SHARE = 0.2;
 /** How long close() lets queued cancels go out before dropping the socket. */
@@ -57,14 +46,13 @@ export class IbkrMarket implements MarketDataProvider {
   private readonly pacer: MessagePacer;
   private readonly lines: LineCap;
   private readonly lookup: ContractLookup;
-  private readonly snapshots: SnapshotRequests;
+  private readonly quotes: QuoteRequests;
   private readonly fetcher: ChainFetcher;
   private readonly feeds = new Map<string, LiveFeed>();
   private readonly farms = new MarketDataFarms();
   /** Fetches under way: an outage ends them at once rather than letting every snapshot time out. */
   private readonly inflight = new Set<AbortController>();
-  private marketDataType: IbMarketDataType;
-  private delayedFallback: Promise<boolean> | undefined;
+  private readonly dataType: MarketDataTypeSetting;
   private marketDataDown = false;
   private competingUntil = Number.NEGATIVE_INFINITY;
   private competingMessage = "";
@@ -76,7 +64,6 @@ export class IbkrMarket implements MarketDataProvider {
     this.options = options;
     this.logger = options.logger;
     this.now = options.now ?? (() => new Date());
-    this.marketDataType = options.marketDataType;
     this.pacer = new MessagePacer({ maxMessagesPerSecond: options.maxMessagesPerSecond });
     this.lines = new LineCap(options.maxLines);
     this.connection = new IbConnection({
@@ -99,6 +86,13 @@ export class IbkrMarket implements MarketDataProvider {
         },
       },
     });
+    this.dataType = new MarketDataTypeSetting({
+      configured: options.marketDataType,
+      allowDelayedFallback: options.allowDelayedFallback ?? true,
+      connection: this.connection,
+      pacer: this.pacer,
+      logger: this.logger,
+    });
     this.lookup = new ContractLookup({
       connection: this.connection,
       pacer: this.pacer,
@@ -106,25 +100,26 @@ export class IbkrMarket implements MarketDataProvider {
       logger: this.logger,
       now: this.now,
     });
-    this.snapshots = new SnapshotRequests({
+    this.quotes = new QuoteRequests({
       connection: this.connection,
       pacer: this.pacer,
       lines: this.lines,
-      timeoutMs: options.snapshotTimeoutMs,
+      waitMs: options.quoteWaitMs ?? DEFAULT_QUOTE_WAIT_MS,
       logger: this.logger,
       now: this.now,
-      onNotSubscribed: () => this.fallBackToDelayed(),
+      delayedRequested: () => this.dataType.delayed,
+      onNotSubscribed: () => this.dataType.fallBackToDelayed(),
     });
     this.fetcher = new ChainFetcher({
       lookup: this.lookup,
-      snapshots: this.snapshots,
+      quotes: this.quotes,
+      openInterest: new OpenInterestCache(this.now),
       logger: this.logger,
       now: this.now,
       rate: options.riskFreeRate ?? DEFAULT_RATE,
       defaultVolatility: options.defaultVolatility ?? DEFAULT_VOLATILITY,
       maxContracts: options.maxContracts ?? DEFAULT_MAX_CONTRACTS,
       tailDeviations: options.strikeWindowDeviations ?? DEFAULT_TAIL_DEVIATIONS,
-      isDelayed: () => this.isDelayed(),
       notConnected: () => notConnected(options.host, options.port),
       onCompetingSession: (message) => {
         this.onCompetingSession(message);
@@ -182,7 +177,7 @@ export class IbkrMarket implements MarketDataProvider {
         logger: this.logger,
         now: this.now,
         farms: this.farms,
-        onNotSubscribed: () => this.fallBackToDelayed(),
+        onNotSubscribed: () => this.dataType.fallBackToDelayed(),
         onCompetingSession: (message) => {
           this.onCompetingSession(message);
         },
@@ -224,15 +219,15 @@ export class IbkrMarket implements MarketDataProvider {
     return {
       connection: this.connection.state,
       marketDataDown: this.marketDataDown,
-      marketDataType: this.marketDataType,
-      requestedMarketDataType: REQUESTED_TYPES[this.marketDataType],
+      marketDataType: this.dataType.type,
+      requestedMarketDataType: this.dataType.requested,
       messagesSent: this.pacer.messagesSent,
       messageRate: this.pacer.rate,
       openLines: this.lines.open,
       lineLimit: this.lines.limit,
       maxOpenLines: this.lines.maxOpen,
       feeds: this.feeds.size,
-      snapshots: { ...this.snapshots.counters },
+      quotes: { ...this.quotes.counters },
       lastFetch: this.lastFetch ? { ...this.lastFetch } : undefined,
     };
   }
@@ -287,7 +282,7 @@ export class IbkrMarket implements MarketDataProvider {
     this.marketDataDown = false;
     this.competingUntil = Number.NEGATIVE_INFINITY;
     // Before anything else in the session: the type applies to the requests that follow it.
-    void this.sendMarketDataType();
+    void this.dataType.send();
     if (reconnected) {
       for (const feed of this.feeds.values()) feed.resubscribe("reconnected");
     }
@@ -368,32 +363,5 @@ export class IbkrMarket implements MarketDataProvider {
 
   private competingActive(): boolean {
     return performance.now() < this.competingUntil;
-  }
-
-  private isDelayed(): boolean {
-    return this.marketDataType === 3 || this.marketDataType === 4;
-  }
-
-  /** Error 354 on live data: switch the session to delayed data once, if allowed. */
-  private fallBackToDelayed(): Promise<boolean> {
-    if (this.options.allowDelayedFallback === false || this.options.marketDataType === 3 || this.options.marketDataType === 4) {
-      return Promise.resolve(false);
-    }
-    this.delayedFallback ??= (async () => {
-      this.marketDataType = this.options.marketDataType === 2 ? 4 : 3;
-      this.logger.warn({ marketDataType: this.marketDataType }, "ibkr: no live market data subscription (354); falling back to delayed data");
-      await this.sendMarketDataType();
-      return true;
-    })();
-    return this.delayedFallback;
-  }
-
-  private async sendMarketDataType(): Promise<void> {
-    const type = REQUESTED_TYPES[this.marketDataType];
-    try {
-      await this.pacer.send(() => this.connection.send((api) => api.reqMarketDataType(type)), { priority: Priority.CONTROL });
-    } catch (error) {
-      this.logger.warn({ err: error }, "ibkr: could not send the market data type");
-    }
   }
 }

@@ -18,9 +18,9 @@ export function nonStandardReason(line: OptionParameters): string | undefined {
   if (line.exchange !== SMART) return `exchange ${line.exchange}, not ${SMART}`;
   // Adjusted classes are the symbol with a digit in front (2SPY, 1AAPL).
   if (/^\d/.test(line.tradingClass)) return "an adjusted class";
-  // Typed a string, but @stoqey/ib hands over the decoded number.
-  const multiplier = String(line.multiplier).trim();
-  if (multiplier !== "" && Number(multiplier) !== DEFAULT_MULTIPLIER) return `multiplier ${multiplier}, not ${DEFAULT_MULTIPLIER}`;
+  // Typed a string, but @stoqey/ib hands over the decoded number; empty (0) means not given.
+  const multiplier = Number(line.multiplier);
+  if (multiplier > 0 && multiplier !== DEFAULT_MULTIPLIER) return `multiplier ${multiplier}, not ${DEFAULT_MULTIPLIER}`;
   if (line.expirations.length === 0 || line.strikes.length === 0) return "no expirations or strikes";
   return undefined;
 }
