@@ -229,7 +229,12 @@ describe("QuoteRequests", () => {
     };
     expect((await quotes.quote(CONTRACT, { needs: PUT_WITH_OI })).kind).toBe("no-definition");
     expect((await quotes.quote(CONTRACT, { needs: PUT_WITH_OI })).kind).toBe("competing-session");
-    expect(connection.sent.map((message) => `${message.kind} ${message.reqId}`)).toEqual(["reqMktData 1", "cancelMktData 1", "reqMktData 2", "cancelMktData 2"]);
+    expect(connection.sent.map((message) => `${message.kind} ${message.reqId}`)).toEqual([
+      "reqMktData 1",
+      "cancelMktData 1",
+      "reqMktData 2",
+      "cancelMktData 2",
+    ]);
     expect(lines.open).toBe(0);
   });
 
