@@ -299,7 +299,7 @@ export class LiveFeed {
         const action = requestErrorAction(code);
         switch (action.kind) {
           case "delayed":
-            line.ticks.marketDataType(3);
+            line.ticks.delayedNotice();
             return;
           case "ignore":
             return;

@@ -237,7 +237,7 @@ export class QuoteRequests {
           switch (action.kind) {
             case "delayed":
               this.counters.advisories++;
-              ticks.marketDataType(3);
+              ticks.delayedNotice();
               return;
             case "ignore":
               this.counters.advisories++;

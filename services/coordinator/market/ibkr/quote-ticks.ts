@@ -78,6 +78,15 @@ export class QuoteTicks {
     this.version++;
   }
 
+  /**
+   * A notice that delayed data follows (10167): delayed, and frozen or not as the request's
+   * marketDataType said (a delayed-frozen request gets both the type 4 and this notice).
+   */
+  delayedNotice(): void {
+    this.delayedType = true;
+    this.version++;
+  }
+
   /** Whether any tick has come at all. */
   get empty(): boolean {
     return this.prices.size === 0 && this.sizes.size === 0 && this.computations.size === 0;
