@@ -159,7 +159,7 @@ describe("a closed market (issue 16, behaviour 6)", () => {
 
     fake.setMarketClosed(false);
     fake.tick();
-    await waitFor("a live chain", () => listener.chains.at(-1)!.frozen === false && listener.chains.at(-1)!.quotes.length > 10);
+    await waitFor("a live chain", () => !listener.chains.at(-1)!.frozen && listener.chains.at(-1)!.quotes.length > 10);
     expect(listener.errors).toEqual([]);
   });
 });
