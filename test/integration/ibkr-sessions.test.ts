@@ -250,3 +250,34 @@ describe("trading classes (issue 16, behaviour 8)", () => {
     expect(market.stats().lastFetch).toMatchObject({ noDefinition: 0, failed: 0 });
   });
 });
+
+describe("a live feed's flags and errors (issue 16, behaviour 9, the feed's side)", () => {
+  it("with delayed data configured, a 354 before delayed ticks is success: the feed's chains are delayed, with quotes", async () => {
+    const fake = await startFake({ optionSubscription: "delayed", delayedNoticeCode: 354 });
+    const market = await startMarket(fake, { marketDataType: 3 });
+    const listener = recorder();
+    market.openFeed({ symbol: "SPY", query: QUERY }, listener);
+    await waitFor("the feed to stream", () => fake.stats.streams > 10);
+    fake.tick();
+    await waitFor("a chain with quotes", () => (listener.chains.at(-1)?.quotes.length ?? 0) > 10);
+    expect(listener.chains.at(-1)!.delayed).toBe(true);
+    expect(listener.errors).toEqual([]);
+    expect(fake.stats.erroredLinesHeld).toBe(0);
+  });
+
+  it("without an option subscription, the feed's listeners hear FAILED_PRECONDITION naming it, and no refused request keeps its line at TWS", async () => {
+    const fake = await startFake({ optionSubscription: "none" });
+    const market = await startMarket(fake, { allowDelayedFallback: false });
+    const listener = recorder();
+    const feed = market.openFeed({ symbol: "SPY", query: QUERY }, listener);
+    const isMissing = (error: unknown): boolean => error instanceof RpcError && error.code === GrpcStatus.FAILED_PRECONDITION && /OPRA/.test(error.message);
+    await waitFor("the listener to hear of it", () => listener.errors.some(isMissing));
+    expect(listener.chains).toEqual([]);
+    feed.close();
+    // TWS holds a refused request's line until it is cancelled: every one was.
+    await waitFor(
+      "the refused requests to be cancelled",
+      () => fake.stats.cancelsOfErrored > 0 && fake.stats.erroredLinesHeld === 0 && fake.stats.openLines === 0,
+    );
+  });
+});

@@ -177,6 +177,7 @@ export class IbkrMarket implements MarketDataProvider {
         logger: this.logger,
         now: this.now,
         farms: this.farms,
+        delayedRequested: () => this.dataType.delayed,
         onNotSubscribed: () => this.dataType.fallBackToDelayed(),
         onCompetingSession: (message) => {
           this.onCompetingSession(message);

@@ -13,14 +13,14 @@ import { resourceExhausted, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
 import type { FeedListener } from "../market-data-provider.js";
 import { cancelMarketData } from "./cancel-market-data.js";
-import { assembleChain, type ContractTicks } from "./chain-assembly.js";
+import type { ContractTicks } from "./chain-assembly.js";
 import type { ChainFetcher, ChainPlan } from "./chain-fetch.js";
 import { contractKey, type SelectedContract } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
-import { feedContracts } from "./feed-contracts.js";
+import { feedChain, feedContracts } from "./feed-contracts.js";
 import type { IbConnection, RequestHandler } from "./ib-connection.js";
 import { optionContract } from "./ib-contracts.js";
-import { competingSession, requestErrorAction, subscriptionMissing } from "./ib-errors.js";
+import { competingSession, mayPrecedeDelayedData, requestErrorAction, subscriptionMissing } from "./ib-errors.js";
 import type { LineCap, LineLease } from "./line-cap.js";
 import type { MarketDataFarms } from "./market-data-farms.js";
 import { Priority, type MessagePacer } from "./message-pacer.js";
@@ -47,6 +47,8 @@ export interface LiveFeedOptions {
   readonly now: () => Date;
   /** New lines wait for TWS's market data farms (2119 → 2104). */
   readonly farms: MarketDataFarms;
+  /** Whether the session asks for delayed data (then 354/10089 may precede delayed ticks). */
+  readonly delayedRequested: () => boolean;
   /** Error 354 on a stream: true once delayed data has been requested instead. */
   readonly onNotSubscribed: () => Promise<boolean>;
   readonly onCompetingSession: (message: string) => void;
@@ -315,7 +317,10 @@ export class LiveFeed {
             this.drop(line);
             return;
           case "not-subscribed":
-            this.forget(line);
+            // With delayed data asked for, TWS says 354/10089 and then streams delayed ticks.
+            if (mayPrecedeDelayedData(code) && this.options.delayedRequested()) return;
+            // TWS holds a refused request (and its line) until it is cancelled.
+            this.end(line);
             void this.options.onNotSubscribed().then((switched) => {
               if (switched) {
                 this.subscribe(line);
@@ -331,6 +336,7 @@ export class LiveFeed {
           case "no-definition":
           case "fail":
             logger.debug({ symbol: this.symbol, line: line.key, code, message }, "ibkr: live line refused; dropped");
+            this.end(line);
             this.drop(line);
             return;
         }
@@ -339,6 +345,13 @@ export class LiveFeed {
         if (line.reqId === reqId) line.reqId = undefined;
       },
     };
+  }
+
+  /** Cancels the line's request at TWS (which may hold it, and its line, after an error); our line stays held. */
+  private end(line: Line): void {
+    const reqId = line.reqId;
+    this.forget(line);
+    if (reqId !== undefined) this.cancel(reqId);
   }
 
   /** The request on the line is over (TWS ended it); the line stays held. */
@@ -352,9 +365,7 @@ export class LiveFeed {
    * session ends. It is cancelled (freeing TWS's line) and left to the recovery to request again.
    */
   private stopped(line: Line, message: string): void {
-    const reqId = line.reqId;
-    this.forget(line);
-    if (reqId !== undefined) this.cancel(reqId);
+    this.end(line);
     if (this.recovery.stop(line)) {
       this.options.logger.warn({ symbol: this.symbol, message }, "ibkr: live feed stopped by a competing session (10197); probing until data flows again");
       this.options.onCompetingSession(message);
@@ -377,26 +388,6 @@ export class LiveFeed {
   private emit(): void {
     const plan = this.plan;
     if (this.closed || !plan) return;
-    const underlying = this.lines.get(UNDERLYING_KEY);
-    const spot = underlying?.ticks.spot ?? plan.spot;
-    const quotes: ContractTicks[] = [];
-    // Per request, as TWS answered each (marketDataType, delayed tick types): the option lines'
-    // flags are read by assembleChain, the underlying's here.
-    for (const line of this.lines.values()) {
-      if (!line.option || line.ticks.empty) continue;
-      quotes.push({ contract: line.option, ticks: line.ticks, quoteTime: line.updatedAt ?? plan.asOf });
-    }
-    const chain = assembleChain({
-      symbol: this.symbol,
-      spot,
-      asOf: this.options.now(),
-      rate: plan.rate,
-      dividendYield: plan.dividendYield,
-      multiplier: plan.multiplier,
-      delayed: underlying?.ticks.delayed ?? plan.spotDelayed,
-      frozen: underlying?.ticks.frozen ?? false,
-      quotes,
-    });
-    this.listeners.chain(chain);
+    this.listeners.chain(feedChain(plan, this.lines.get(UNDERLYING_KEY), this.lines.values(), this.options.now()));
   }
 }
