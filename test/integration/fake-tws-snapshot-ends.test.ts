@@ -74,6 +74,25 @@ describe("fake TWS: snapshot ends", () => {
     expect(fake.stats).toMatchObject({ snapshotsTimedOut: 0, openLines: 0 });
   });
 
+  it("until the model computation comes, a snapshot with its quote ticks is still open; a stream has its quote without the model", async () => {
+    // A model that takes far longer than the test: what arrived before a round trip shows what came without it.
+    const fake = await startFake({ modelDelayMs: 60_000 });
+    const client = await connect(fake);
+    const { api, events } = client;
+
+    api.reqMktData(1, option(ATM_CALL), "", true, false);
+    api.reqMktData(2, option(ATM_CALL), "", false, false);
+    await until(() => events.pricesOf(1).some((tick) => tick.field === LAST) && events.pricesOf(2).some((tick) => tick.field === LAST), "the quotes");
+    await roundTrip(client);
+    expect(events.computations.map((record) => record.field)).not.toContain(MODEL);
+    expect(events.computations.map((record) => record.field)).toContain(IBApiTickType.BID_OPTION);
+    expect(events.snapshotEnds).toEqual([]);
+    expect(fake.stats.openLines).toBe(2);
+    api.cancelMktData(1);
+    api.cancelMktData(2);
+    await until(() => fake.stats.openLines === 0, "the lines released");
+  });
+
   it("untradedShare picks the same contracts in every session: some of a chain trade and some do not", async () => {
     const fake = await startFake({ untradedShare: 0.5, snapshotEndTimeoutMs: 30 });
     const traded = async (): Promise<boolean[]> => {
