@@ -180,6 +180,22 @@ describe("QuoteRequests", () => {
     if (outcome.kind === "done") expect(outcome.ticks.computationRecord?.impliedVolatility).toBeCloseTo(0.18, 12);
   });
 
+  it("ends the underlying's request once it has bid, ask and a price to go by (the last, when the quote is −1/−1)", async () => {
+    const { connection, quotes } = setUp({ waitMs: 40 });
+    connection.onRequest = (message, handler) => {
+      handler.onTickPrice?.(TickType.BID, -1);
+      handler.onTickPrice?.(TickType.ASK, -1);
+      if (message.reqId === 1) handler.onTickPrice?.(TickType.LAST, 601.5);
+    };
+    const stock: Contract = { symbol: "SPY", secType: SecType.STK };
+    const withLast = await quotes.quote(stock, { needs: { kind: "stock" } });
+    expect(withLast).toMatchObject({ kind: "done", complete: true });
+    if (withLast.kind === "done") expect(withLast.ticks.spot).toBe(601.5);
+    expect(connection.sent[0]).toMatchObject({ genericTicks: "", snapshot: false });
+    // No price at all: the wait ends it, with what it had.
+    expect(await quotes.quote(stock, { needs: { kind: "stock" } })).toMatchObject({ kind: "done", complete: false });
+  });
+
   it("times out on silence: skipped and counted, the request cancelled, the line given back", async () => {
     const { connection, lines, quotes } = setUp({ waitMs: 30 });
     const outcome = await quotes.quote(CONTRACT, { needs: PUT_WITH_OI });

@@ -157,8 +157,9 @@ export function noOptionsListed(symbol: string): RpcError {
 }
 
 /**
- * 354 with delayed data not allowed. Options need the OPRA subscription; the underlying, a US
- * stock/ETF subscription. The message says which one was missing.
+ * 354 and kin with no data following: delayed data was not allowed, or was asked for and did not
+ * come either. Options need the OPRA subscription; the underlying, a US stock/ETF subscription.
+ * The message says which one was missing.
  */
 export function subscriptionMissing(symbol: string, what: "option" | "stock", detail: string): RpcError {
   const needed =
@@ -166,7 +167,7 @@ export function subscriptionMissing(symbol: string, what: "option" | "stock", de
       ? "US options (OPRA Top of Book, 'OPRA (US Option Exchanges)')"
       : "US stocks and ETFs (e.g. 'US Securities Snapshot and Futures Value Bundle' or 'NASDAQ (Network C/UTP) TotalView' / 'NYSE (Network A/CTA)')";
   return failedPrecondition(
-    `the IBKR account has no live market data subscription for ${needed}, needed for ${symbol}, and delayed data is not allowed (IB_MARKET_DATA_TYPE=1): ${detail}`,
+    `the IBKR account has no live market data subscription for ${needed}, needed for ${symbol}, and no delayed data came in its place (not allowed, or not available either): ${detail}`,
   );
 }
 

@@ -56,6 +56,8 @@ export interface QuoteCounters {
   advisories: number;
   /** Requests asking for open interest (generic tick 101). */
   openInterestAsked: number;
+  /** Time such requests stayed open for open interest alone, after the rest of the quote had come, ms in all. */
+  openInterestWaitMs: number;
 }
 
 export interface QuoteRequestsOptions {
@@ -95,7 +97,19 @@ const DEFAULT_MAX_RETRIES = 25;
 const OPEN_INTEREST_TICKS = "101";
 
 export function zeroQuoteCounters(): QuoteCounters {
-  return { sent: 0, done: 0, partial: 0, timedOut: 0, noDefinition: 0, failed: 0, resent: 0, requeued: 0, advisories: 0, openInterestAsked: 0 };
+  return {
+    sent: 0,
+    done: 0,
+    partial: 0,
+    timedOut: 0,
+    noDefinition: 0,
+    failed: 0,
+    resent: 0,
+    requeued: 0,
+    advisories: 0,
+    openInterestAsked: 0,
+    openInterestWaitMs: 0,
+  };
 }
 
 export class QuoteRequests {
@@ -158,6 +172,8 @@ export class QuoteRequests {
       let settled = false;
       let answered = false;
       let timer: NodeJS.Timeout | undefined;
+      /** When the quote had all it needs but open interest (performance.now), for the counters. */
+      let restCameAt: number | undefined;
       /** A 354/10089 that delayed data may still follow (the session asks for delayed data). */
       let pendingRefusal: { readonly code: number; readonly message: string } | undefined;
 
@@ -191,12 +207,20 @@ export class QuoteRequests {
         if (!sent) release();
         else void cancelMarketData(connection, pacer, reqId).then(release);
       };
+      const noteOpenInterestWait = (): void => {
+        if (restCameAt !== undefined) this.counters.openInterestWaitMs += performance.now() - restCameAt;
+      };
       const ticked = (): void => {
         if (!answered) {
           answered = true;
           pacer.answered();
         }
-        if (settled || !hasWhatItNeeds(ticks, needs)) return;
+        if (settled) return;
+        if (needs.kind === "option" && needs.openInterest && restCameAt === undefined && hasWhatItNeeds(ticks, { ...needs, openInterest: false })) {
+          restCameAt = performance.now();
+        }
+        if (!hasWhatItNeeds(ticks, needs)) return;
+        noteOpenInterestWait();
         this.counters.done++;
         lines.recordSuccess();
         end({ kind: "done", ticks, at: this.options.now(), complete: true }, true);
@@ -204,6 +228,7 @@ export class QuoteRequests {
       const waitEnded = (): void => {
         if (settled) return;
         if (!ticks.empty) {
+          noteOpenInterestWait();
           this.counters.partial++;
           end({ kind: "done", ticks, at: this.options.now(), complete: false }, true);
         } else if (pendingRefusal) {
