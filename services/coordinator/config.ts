@@ -118,7 +118,7 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly ibHost: string;
     readonly ibPort: number;
     readonly ibClientId: number;
-    /** 1 live, 2 frozen, 3 delayed, 4 delayed-frozen. */
+    /** 1 or 2: live data, frozen outside trading hours (TWS is asked for type 2); 3 or 4: delayed, delayed-frozen outside trading hours (type 4). */
     readonly ibMarketDataType: 1 | 2 | 3 | 4;
     /** Market data lines open at once. */
     readonly ibMaxLines: number;

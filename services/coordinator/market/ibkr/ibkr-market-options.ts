@@ -16,7 +16,7 @@ export interface IbkrMarketOptions {
   readonly port: number;
   /** IB_CLIENT_ID: unique among the API clients of that TWS/Gateway. */
   readonly clientId: number;
-  /** IB_MARKET_DATA_TYPE: 1 live (the default), 2 frozen, 3 delayed, 4 delayed-frozen. */
+  /** IB_MARKET_DATA_TYPE: 1 (the default) or 2, live and frozen after the close; 3 or 4, delayed and delayed-frozen (market-data-type.ts). */
   readonly marketDataType: IbMarketDataType;
   /** IB_MAX_LINES (default 90): open market data requests at once, below the account's 100. */
   readonly maxLines: number;
