@@ -42,6 +42,8 @@ export const coordinatorVariables = {
   IB_SNAPSHOT_TIMEOUT: env.duration(11),
   // How long a quote request waits for bid, ask, greeks and open interest before keeping what it has.
   IB_QUOTE_WAIT: env.duration(4),
+  // Frozen data: the close's quotes outside trading hours, flagged frozen; false fails such scans FAILED_PRECONDITION.
+  IB_FROZEN_DATA: env.flag(true),
   // Absent: one coordinator on its own, as without a cluster.
   REDIS_URL: env.serverUrl(["redis", "rediss"]),
   NATS_URL: env.serverUrl(["nats", "tls"]),
@@ -128,6 +130,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly ibSnapshotTimeoutMs: number;
     /** How long one quote request waits for what its quote needs, milliseconds. */
     readonly ibQuoteWaitMs: number;
+    /** Ask TWS for frozen data (the close's quotes outside trading hours). */
+    readonly ibFrozenData: boolean;
   };
 }
 
@@ -192,6 +196,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       ibMaxMessagesPerSecond: values.IB_MAX_MSG_PER_SEC,
       ibSnapshotTimeoutMs: values.IB_SNAPSHOT_TIMEOUT,
       ibQuoteWaitMs: values.IB_QUOTE_WAIT,
+      ibFrozenData: values.IB_FROZEN_DATA,
     },
   };
 }

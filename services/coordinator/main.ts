@@ -21,6 +21,7 @@ const market: MarketDataProvider =
         maxMessagesPerSecond: config.marketData.ibMaxMessagesPerSecond,
         snapshotTimeoutMs: config.marketData.ibSnapshotTimeoutMs,
         quoteWaitMs: config.marketData.ibQuoteWaitMs,
+        frozenData: config.marketData.ibFrozenData,
         logger,
       })
     : new SimulatedMarket({ seed: config.marketData.simulatedSeed, tickIntervalMs: config.marketData.simulatedTickMs });

@@ -148,6 +148,21 @@ describe("a closed market (issue 16, behaviour 6)", () => {
     expect(market.stats().requestedMarketDataType).toBe(4);
   });
 
+  it("with frozen data turned off, the closed book (bid and ask −1) fails FAILED_PRECONDITION naming the closed market, never an empty chain", async () => {
+    const fake = await startFake({ marketClosed: true });
+    const market = await startMarket(fake, { frozenData: false });
+    const error = await rejection(market.fetchChain({ symbol: "SPY", query: QUERY }));
+    expect(error.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+    expect(error.message).toContain("SPY");
+    expect(error.message).toMatch(/market .*is closed/);
+    expect(market.stats().requestedMarketDataType).toBe(1);
+    // Once the market opens, the same provider fetches live quotes.
+    fake.setMarketClosed(false);
+    const chain = await market.fetchChain({ symbol: "SPY", query: QUERY });
+    expect(chain.frozen).toBe(false);
+    expect(chain.quotes.every((quote) => quote.bid > 0)).toBe(true);
+  });
+
   it("a live feed's chains are frozen while the market is closed and live once it opens, per request", async () => {
     const fake = await startFake({ marketClosed: true });
     const market = await startMarket(fake);

@@ -32,6 +32,12 @@ export interface IbkrMarketOptions {
   readonly logger: Logger;
   /** The market clock: chains' as-of and DTE. Defaults to the system clock. */
   readonly now?: () => Date;
+  /**
+   * IB_FROZEN_DATA (default true): ask TWS for frozen (or delayed-frozen) data, so that outside
+   * trading hours chains carry the close's quotes, flagged frozen. False: live (or delayed) only,
+   * and a fetch outside trading hours fails FAILED_PRECONDITION naming the closed market.
+   */
+  readonly frozenData?: boolean;
   /** On error 354 with live data configured, switch to delayed data (default true) instead of failing FAILED_PRECONDITION. */
   readonly allowDelayedFallback?: boolean;
   /** A feed delivers at most one chain per this many ms; default 1000. */

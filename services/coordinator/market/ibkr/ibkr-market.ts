@@ -89,6 +89,7 @@ export class IbkrMarket implements MarketDataProvider {
     this.dataType = new MarketDataTypeSetting({
       configured: options.marketDataType,
       allowDelayedFallback: options.allowDelayedFallback ?? true,
+      frozenData: options.frozenData ?? true,
       connection: this.connection,
       pacer: this.pacer,
       logger: this.logger,

@@ -5,11 +5,20 @@
 // not, where live (1) gives bid and ask −1 after the close; delayed-frozen (4) is the same for
 // delayed data (3). So the frozen variant is always requested: 1 and 2 both ask for 2, 3 and 4
 // both for 4, and each request's own marketDataType answer says which it got (quote-ticks.ts).
+// With frozen data turned off (IB_FROZEN_DATA=false) the plain type is asked for instead, and a
+// fetch outside trading hours fails FAILED_PRECONDITION naming the closed market (closed-market.ts).
 import { MarketDataType } from "@stoqey/ib";
 import type { Logger } from "../../../common/logger.js";
 import type { IbConnection } from "./ib-connection.js";
 import type { IbMarketDataType } from "./ibkr-market-options.js";
 import { Priority, type MessagePacer } from "./message-pacer.js";
+
+const PLAIN_TYPES: Readonly<Record<IbMarketDataType, MarketDataType>> = {
+  1: MarketDataType.REALTIME,
+  2: MarketDataType.REALTIME,
+  3: MarketDataType.DELAYED,
+  4: MarketDataType.DELAYED,
+};
 
 const REQUESTED_TYPES: Readonly<Record<IbMarketDataType, MarketDataType>> = {
   1: MarketDataType.FROZEN,
@@ -22,6 +31,8 @@ export interface MarketDataTypeOptions {
   readonly configured: IbMarketDataType;
   /** On error 354 with live data configured, switch to delayed data instead of failing (default true). */
   readonly allowDelayedFallback: boolean;
+  /** Ask for the frozen variant (the close's values outside trading hours); default true. */
+  readonly frozenData: boolean;
   readonly connection: IbConnection;
   readonly pacer: MessagePacer;
   readonly logger: Logger;
@@ -42,9 +53,9 @@ export class MarketDataTypeSetting {
     return this.current;
   }
 
-  /** What reqMarketDataType asks TWS for: 2 or 4. */
+  /** What reqMarketDataType asks TWS for: 2 or 4 (1 or 3 with frozen data off). */
   get requested(): MarketDataType {
-    return REQUESTED_TYPES[this.current];
+    return (this.options.frozenData ? REQUESTED_TYPES : PLAIN_TYPES)[this.current];
   }
 
   /** Whether the session asks for delayed data (configured, or after the fallback). */
