@@ -44,6 +44,7 @@ describe("environment variables", () => {
       ibMaxMessagesPerSecond: 45,
       ibSnapshotTimeoutMs: 11_000,
       ibQuoteWaitMs: 4000,
+      ibFrozenData: true,
     });
     expect(coordinator.port).toBe(50052);
 
