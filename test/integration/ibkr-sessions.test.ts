@@ -163,6 +163,24 @@ describe("a closed market (issue 16, behaviour 6)", () => {
     expect(chain.quotes.every((quote) => quote.bid > 0)).toBe(true);
   });
 
+  it("with frozen data turned off, a live feed tells its listeners the market is closed instead of sending chains without a market", async () => {
+    const fake = await startFake({ marketClosed: true });
+    const market = await startMarket(fake, { frozenData: false });
+    const listener = recorder();
+    market.openFeed({ symbol: "SPY", query: QUERY }, listener);
+    const isClosed = (error: unknown): boolean => error instanceof RpcError && error.code === GrpcStatus.FAILED_PRECONDITION && /closed/.test(error.message);
+    await waitFor("the listener to hear the market is closed", () => listener.errors.some(isClosed));
+    expect(listener.chains.filter((chain) => chain.quotes.length > 0)).toEqual([]);
+
+    fake.setMarketClosed(false);
+    fake.tick();
+    await waitFor("a live chain", () => (listener.chains.at(-1)?.quotes.length ?? 0) > 10);
+    const latest = listener.chains.at(-1)!;
+    expect(latest.frozen).toBe(false);
+    expect(latest.quotes.some((quote) => quote.bid > 0)).toBe(true);
+    expect(listener.errors.filter(isClosed)).toHaveLength(1);
+  });
+
   it("a live feed's chains are frozen while the market is closed and live once it opens, per request", async () => {
     const fake = await startFake({ marketClosed: true });
     const market = await startMarket(fake);

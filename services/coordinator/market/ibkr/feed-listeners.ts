@@ -1,10 +1,14 @@
 // The watchers of one live feed. A listener that throws is told through onError; one that
-// throws from onError too has nobody left to tell, and the others are served regardless.
+// throws from onError too has nobody left to tell, and the others are served regardless. A chain
+// with no bid or ask anywhere (a closed market without frozen data) is not passed on as if it
+// were live: the listeners hear why instead, once until a chain with a market comes again.
 import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { FeedListener } from "../market-data-provider.js";
+import { closedMarketError } from "./closed-market.js";
 
 export class FeedListeners {
   private readonly listeners = new Set<FeedListener>();
+  private toldClosed = false;
 
   get size(): number {
     return this.listeners.size;
@@ -25,6 +29,13 @@ export class FeedListeners {
   }
 
   chain(chain: OptionChain): void {
+    const closed = closedMarketError(chain);
+    if (closed) {
+      if (!this.toldClosed) this.error(closed);
+      this.toldClosed = true;
+      return;
+    }
+    this.toldClosed = false;
     for (const listener of [...this.listeners]) {
       try {
         listener.onChain(chain);
