@@ -28,9 +28,16 @@ describe("fake TWS: market data", () => {
     const sizeFields = events.sizes.filter((tick) => tick.reqId === 11).map((tick) => tick.field);
     expect(sizeFields).toEqual(expect.arrayContaining([IBApiTickType.BID_SIZE, IBApiTickType.ASK_SIZE, IBApiTickType.VOLUME]));
 
-    const model = events.computations.filter((computation) => computation.reqId === 11);
-    expect(model).toHaveLength(1);
-    expect(model[0]!.field).toBe(IBApiTickType.MODEL_OPTION);
+    // One record per quote (bid, ask, last) and the model's; the model's is the synthetic model's own.
+    const records = events.computations.filter((computation) => computation.reqId === 11);
+    expect(records.map((record) => record.field)).toEqual([
+      IBApiTickType.BID_OPTION,
+      IBApiTickType.ASK_OPTION,
+      IBApiTickType.LAST_OPTION,
+      IBApiTickType.MODEL_OPTION,
+    ]);
+    const modelField: number = IBApiTickType.MODEL_OPTION;
+    const model = records.filter((record) => record.field === modelField);
     expect(model[0]!.impliedVolatility).toBeCloseTo(expected.impliedVolatility!, 12);
     expect(model[0]!.delta).toBeCloseTo(expected.greeks!.delta, 12);
     expect(model[0]!.gamma).toBeCloseTo(expected.greeks!.gamma, 12);
@@ -57,7 +64,7 @@ describe("fake TWS: market data", () => {
     const last: number = IBApiTickType.LAST;
     const callOpenInterest: number = IBApiTickType.OPTION_CALL_OPEN_INTEREST;
     expect(events.pricesOf(21).find((tick) => tick.field === last)?.value).toBe(SPY.spot);
-    expect(events.sizes.some((tick) => tick.reqId === 22 && tick.field === callOpenInterest)).toBe(true);
+    await until(() => events.sizes.some((tick) => tick.reqId === 22 && tick.field === callOpenInterest), "open interest");
     expect(fake.stats).toMatchObject({ streams: 2, openLines: 2 });
 
     const before = events.pricesOf(21).length;
@@ -123,7 +130,12 @@ describe("fake TWS: market data", () => {
     const fields = events.pricesOf(42).map((tick) => tick.field);
     expect(fields).toEqual(expect.arrayContaining([IBApiTickType.DELAYED_BID, IBApiTickType.DELAYED_ASK]));
     expect(fields).not.toContain(IBApiTickType.BID);
-    expect(events.computations.map((tick) => [tick.reqId, tick.field])).toEqual([[42, IBApiTickType.DELAYED_MODEL_OPTION]]);
+    expect(events.computations.map((tick) => [tick.reqId, tick.field])).toEqual([
+      [42, IBApiTickType.DELAYED_BID_OPTION],
+      [42, IBApiTickType.DELAYED_ASK_OPTION],
+      [42, IBApiTickType.DELAYED_LAST_OPTION],
+      [42, IBApiTickType.DELAYED_MODEL_OPTION],
+    ]);
 
     // Live data again: the same request now gets live ticks and a marketDataType of 1.
     fake.setDelayedOnly(false);

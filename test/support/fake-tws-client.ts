@@ -2,7 +2,7 @@
 // SPY contracts the fake's tests ask about. Ordering, not time, makes these tests
 // deterministic: TWS answers one connection's requests in order, so "nothing arrived" is
 // proved by a reqCurrentTime round trip sent afterwards (`roundTrip`).
-import { IBApi, OptionType, SecType, type Contract, type IBApiCreationOptions } from "@stoqey/ib";
+import { EventName, IBApi, OptionType, SecType, type Contract, type IBApiCreationOptions } from "@stoqey/ib";
 import { expect } from "vitest";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { SYMBOL_PROFILES } from "../../services/market-model/symbol-profiles.js";
@@ -24,6 +24,10 @@ export const SPY_LISTING = listSyntheticContracts({ profile: SPY, spot: SPY.spot
 export const ATM_CALL: ListedContract = SPY_LISTING.find(
   (contract) => contract.expiryDate >= "2026-03-31" && contract.strike === SPY.spot && contract.right === OptionRight.OPTION_RIGHT_CALL,
 )!;
+/** The at-the-money put of the same expiry. */
+export const ATM_PUT: ListedContract = SPY_LISTING.find(
+  (contract) => contract.expiryDate === ATM_CALL.expiryDate && contract.strike === ATM_CALL.strike && contract.right === OptionRight.OPTION_RIGHT_PUT,
+)!;
 export const ibDate = (date: string): string => date.replaceAll("-", "");
 export const option = (listed: ListedContract): Contract => ({
   symbol: "SPY",
@@ -39,6 +43,22 @@ export const option = (listed: ListedContract): Contract => ({
 export interface Client {
   readonly api: IBApi;
   readonly events: Recorder;
+  /** What arrived, in order across event kinds: "price 11 1", "size 11 0", "computation 11 13", "end 11", "error 11 354", "info 2104", "type 11 3". */
+  readonly sequence: string[];
+}
+
+/** Records the order in which the library emitted what the fake's tests compare across kinds. */
+function sequenceOf(api: IBApi): string[] {
+  const sequence: string[] = [];
+  api
+    .on(EventName.tickPrice, (reqId: number, field: number) => sequence.push(`price ${reqId} ${field}`))
+    .on(EventName.tickSize, (reqId: number, field?: number) => sequence.push(`size ${reqId} ${field ?? -1}`))
+    .on(EventName.tickOptionComputation, (reqId: number, field: number) => sequence.push(`computation ${reqId} ${field}`))
+    .on(EventName.tickSnapshotEnd, (reqId: number) => sequence.push(`end ${reqId}`))
+    .on(EventName.marketDataType, (reqId: number, type: number) => sequence.push(`type ${reqId} ${type}`))
+    .on(EventName.error, (_error: Error, code: number, reqId: number) => sequence.push(`error ${reqId} ${code}`))
+    .on(EventName.info, (_message: string, code: number) => sequence.push(`info ${code}`));
+  return sequence;
 }
 
 /** What to close or check once the test ends, in the order it was opened; a test may add its own. */
@@ -70,6 +90,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export async function connect(fake: FakeTws, options: IBApiCreationOptions = {}): Promise<Client> {
   const api = new IBApi({ host: "127.0.0.1", port: fake.port, clientId: 7, ...options });
   const events = new Recorder(api);
+  const sequence = sequenceOf(api);
   // The library reports a message it cannot decode (underrun, leftover fields) as error 505.
   cleanups.push(() => expect(events.errorsOf(505)).toEqual([]));
   cleanups.push(() => {
@@ -77,14 +98,14 @@ export async function connect(fake: FakeTws, options: IBApiCreationOptions = {})
   });
   api.connect();
   await until(() => events.nextValidIds.length > 0, "nextValidId");
-  return { api, events };
+  return { api, events, sequence };
 }
 
 /**
  * Waits for a reqCurrentTime answer. The fake answers a connection in order, so anything it sent
  * before has arrived by then: the way to show that something did not happen.
  */
-export async function roundTrip({ api, events }: Client): Promise<void> {
+export async function roundTrip({ api, events }: Pick<Client, "api" | "events">): Promise<void> {
   const before = events.currentTimes.length;
   api.reqCurrentTime();
   await until(() => events.currentTimes.length > before, "currentTime");

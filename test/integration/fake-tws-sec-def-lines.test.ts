@@ -1,0 +1,68 @@
+// reqSecDefOptParams as a real TWS answers it, proven against the real @stoqey/ib 1.6.10: with
+// secDefLines "realistic", one line per exchange, SMART not first, and an adjusted class
+// ("2SPY") with odd strikes and fewer expirations on SMART and some other exchanges.
+import { SecType } from "@stoqey/ib";
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanUp, connect, ibDate, SPY_CONID, SPY_LISTING, startFake, until } from "../support/fake-tws-client.js";
+
+afterEach(cleanUp);
+
+const EXPIRATIONS = [...new Set(SPY_LISTING.map((contract) => ibDate(contract.expiryDate)))].sort();
+const STRIKES = [...new Set(SPY_LISTING.map((contract) => contract.strike))].sort((a, b) => a - b);
+
+describe("fake TWS: option parameter lines", () => {
+  it("single (default): one SMART line of the standard class", async () => {
+    const fake = await startFake();
+    const { api, events } = await connect(fake);
+    api.reqSecDefOptParams(1, "SPY", "", SecType.STK, SPY_CONID);
+    await until(() => events.optionParametersEnds.includes(1), "the end");
+    expect(events.optionParameters.map((line) => [line.exchange, line.tradingClass])).toEqual([["SMART", "SPY"]]);
+  });
+
+  it("realistic: a line per exchange with the standard class, plus 2SPY lines with odd strikes and some expirations", async () => {
+    const fake = await startFake({ secDefLines: "realistic" });
+    const { api, events } = await connect(fake);
+    api.reqSecDefOptParams(1, "SPY", "", SecType.STK, SPY_CONID);
+    await until(() => events.optionParametersEnds.includes(1), "the end");
+
+    const lines = events.optionParameters;
+    expect(lines[0]!.exchange).not.toBe("SMART");
+    const standard = lines.filter((line) => line.tradingClass === "SPY");
+    const adjusted = lines.filter((line) => line.tradingClass === "2SPY");
+    expect(standard.length + adjusted.length).toBe(lines.length);
+    expect(standard.map((line) => line.exchange)).toEqual(expect.arrayContaining(["SMART", "CBOE", "AMEX", "PHLX", "ISE"]));
+    expect(new Set(standard.map((line) => line.exchange)).size).toBe(standard.length);
+    for (const line of standard) {
+      expect(line).toMatchObject({ underlyingConId: SPY_CONID, multiplier: 100, expirations: EXPIRATIONS, strikes: STRIKES });
+    }
+
+    expect(adjusted.map((line) => line.exchange)).toContain("SMART");
+    expect(adjusted.length).toBeGreaterThan(1);
+    const smartAdjusted = adjusted.find((line) => line.exchange === "SMART")!;
+    // Listed before the standard SMART line: taking the first SMART line takes the wrong class.
+    expect(lines.indexOf(smartAdjusted)).toBeLessThan(lines.findIndex((line) => line.exchange === "SMART" && line.tradingClass === "SPY"));
+    expect(smartAdjusted.multiplier).toBe(100);
+    expect(smartAdjusted.strikes.length).toBeGreaterThan(0);
+    // No adjusted strike is on the standard grid, and the expirations are a proper subset.
+    expect(smartAdjusted.strikes.filter((strike) => Number.isInteger(strike * 2))).toEqual([]);
+    expect(smartAdjusted.expirations.length).toBeGreaterThan(0);
+    expect(smartAdjusted.expirations.length).toBeLessThan(EXPIRATIONS.length);
+    expect(EXPIRATIONS).toEqual(expect.arrayContaining(smartAdjusted.expirations));
+  });
+
+  it("a contract of the adjusted class is not in this fake's market: error 200", async () => {
+    const fake = await startFake({ secDefLines: "realistic" });
+    const { api, events } = await connect(fake);
+    const listed = SPY_LISTING[0]!;
+    api.reqContractDetails(2, {
+      symbol: "SPY",
+      secType: SecType.OPT,
+      tradingClass: "2SPY",
+      lastTradeDateOrContractMonth: ibDate(listed.expiryDate),
+      exchange: "SMART",
+      currency: "USD",
+    });
+    await until(() => events.errorsOf(200).length === 1, "error 200");
+    expect(events.errorsOf(200)[0]!.reqId).toBe(2);
+  });
+});
