@@ -38,7 +38,10 @@ export const coordinatorVariables = {
   IB_MAX_LINES: env.integer(90, { min: 1, max: 10_000 }),
   // IBKR allows 50 messages a second; a little under leaves room for the library's own.
   IB_MAX_MSG_PER_SEC: env.integer(45, { min: 1, max: 50 }),
+  // Contract lookups and the first session's wait; quotes no longer use snapshots (IB_QUOTE_WAIT).
   IB_SNAPSHOT_TIMEOUT: env.duration(11),
+  // How long a quote request waits for bid, ask, greeks and open interest before keeping what it has.
+  IB_QUOTE_WAIT: env.duration(4),
   // Absent: one coordinator on its own, as without a cluster.
   REDIS_URL: env.serverUrl(["redis", "rediss"]),
   NATS_URL: env.serverUrl(["nats", "tls"]),
@@ -121,8 +124,10 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly ibMaxLines: number;
     /** Messages a second to TWS, at most 50. */
     readonly ibMaxMessagesPerSecond: number;
-    /** How long one snapshot may take, milliseconds. */
+    /** How long a contract lookup (or the first session) may take, milliseconds. */
     readonly ibSnapshotTimeoutMs: number;
+    /** How long one quote request waits for what its quote needs, milliseconds. */
+    readonly ibQuoteWaitMs: number;
   };
 }
 
@@ -186,6 +191,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       ibMaxLines: values.IB_MAX_LINES,
       ibMaxMessagesPerSecond: values.IB_MAX_MSG_PER_SEC,
       ibSnapshotTimeoutMs: values.IB_SNAPSHOT_TIMEOUT,
+      ibQuoteWaitMs: values.IB_QUOTE_WAIT,
     },
   };
 }

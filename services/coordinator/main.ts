@@ -20,6 +20,7 @@ const market: MarketDataProvider =
         maxLines: config.marketData.ibMaxLines,
         maxMessagesPerSecond: config.marketData.ibMaxMessagesPerSecond,
         snapshotTimeoutMs: config.marketData.ibSnapshotTimeoutMs,
+        quoteWaitMs: config.marketData.ibQuoteWaitMs,
         logger,
       })
     : new SimulatedMarket({ seed: config.marketData.simulatedSeed, tickIntervalMs: config.marketData.simulatedTickMs });

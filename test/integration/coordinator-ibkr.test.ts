@@ -67,7 +67,7 @@ const scan = (symbol: string, query = QUERY) => callUnary(client.scan.bind(clien
 
 describe("the coordinator on IBKR market data", () => {
   it("scans spreads whose quotes came from TWS, within IBKR's message and line limits", async () => {
-    const before = { snapshots: fake.stats.snapshots };
+    const before = { requests: fake.stats.streams };
     const scanned = await scan("SPY");
     expect(scanned.error).toBeUndefined();
     const result = scanned.response?.result;
@@ -75,7 +75,7 @@ describe("the coordinator on IBKR market data", () => {
     expect(result?.delayed).toBe(false);
     // The chain's underlying is the fake's spot, and every leg was asked of the fake.
     expect(result?.underlyingPrice).toBeCloseTo(fake.spot("SPY") ?? Number.NaN, 2);
-    expect(fake.stats.snapshots - before.snapshots).toBeGreaterThan(10);
+    expect(fake.stats.streams - before.requests).toBeGreaterThan(10);
     for (const spread of result?.spreads ?? []) {
       expect(spread.dte).toBeGreaterThanOrEqual(20);
       expect(spread.dte).toBeLessThanOrEqual(35);

@@ -156,7 +156,7 @@ describe("IbkrMarket.fetchChain against the fake TWS", () => {
     const market = await startMarket(strict);
     const chain = await market.fetchChain({ symbol: "SPY", query: PUTS_ONLY });
     expect(strict.stats.error100).toBeGreaterThan(0);
-    expect(market.stats().snapshots.resent).toBeGreaterThan(0);
+    expect(market.stats().quotes.resent).toBeGreaterThan(0);
     expect(market.stats().messageRate).toBeLessThan(45);
     expect(keys(chain)).toEqual(keys(reference));
     expect(strict.stats.connections).toBe(1);
@@ -164,12 +164,12 @@ describe("IbkrMarket.fetchChain against the fake TWS", () => {
 
   it("on error 101 re-queues with fewer lines open: the same chain, nothing lost", async () => {
     const reference = await (await startMarket(await startFake())).fetchChain({ symbol: "SPY", query: PUTS_ONLY });
-    // Snapshots that take 150 ms keep about seven lines busy at 45 messages/s: more than the account's four.
-    const small = await startFake({ maxLines: 4, snapshotDelayMs: 150 });
+    // Quotes whose open interest takes 150 ms keep about seven lines busy at 45 messages/s: more than the account's four.
+    const small = await startFake({ maxLines: 4, openInterestDelayMs: 150 });
     const market = await startMarket(small, { maxLines: 12 });
     const chain = await market.fetchChain({ symbol: "SPY", query: PUTS_ONLY });
     expect(small.stats.error101).toBeGreaterThan(0);
-    expect(market.stats().snapshots.requeued).toBeGreaterThan(0);
+    expect(market.stats().quotes.requeued).toBeGreaterThan(0);
     expect(market.stats().lineLimit).toBeLessThan(12);
     expect(keys(chain)).toEqual(keys(reference));
   });
@@ -233,11 +233,11 @@ describe("IbkrMarket.fetchChain against the fake TWS", () => {
   });
 
   it("rejects with the caller's reason when the signal aborts mid-fetch, and gives every line back", async () => {
-    const fake = await startFake({ snapshotDelayMs: 50 });
+    const fake = await startFake({ openInterestDelayMs: 50 });
     const market = await startMarket(fake, { maxLines: 8 });
     const controller = new AbortController();
     const fetching = market.fetchChain({ symbol: "SPY", query: QUERY, signal: controller.signal });
-    await waitFor("snapshots to be under way", () => fake.stats.snapshots > 5);
+    await waitFor("quote requests to be under way", () => fake.stats.streams > 5);
     const reason = new Error("caller gave up");
     controller.abort(reason);
     await expect(fetching).rejects.toBe(reason);
@@ -308,11 +308,11 @@ describe("IbkrMarket connectivity against the fake TWS", () => {
     expect(chain.quotes.length).toBeGreaterThan(0);
   });
 
-  it("1100 ends a fetch under way with UNAVAILABLE instead of letting its snapshots time out", async () => {
-    const fake = await startFake({ snapshotDelayMs: 200 });
+  it("1100 ends a fetch under way with UNAVAILABLE instead of letting its quote requests wait", async () => {
+    const fake = await startFake({ openInterestDelayMs: 200 });
     const market = await startMarket(fake, { maxLines: 8 });
     const fetching = market.fetchChain({ symbol: "SPY", query: QUERY });
-    await waitFor("snapshots to be under way", () => fake.stats.snapshots > 3);
+    await waitFor("quote requests to be under way", () => fake.stats.streams > 3);
     fake.sendConnectivity(1100);
     const error = await rejection(fetching);
     expect(error.code).toBe(GrpcStatus.UNAVAILABLE);

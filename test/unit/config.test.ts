@@ -43,6 +43,7 @@ describe("environment variables", () => {
       ibMaxLines: 90,
       ibMaxMessagesPerSecond: 45,
       ibSnapshotTimeoutMs: 11_000,
+      ibQuoteWaitMs: 4000,
     });
     expect(coordinator.port).toBe(50052);
 

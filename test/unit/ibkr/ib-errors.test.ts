@@ -18,6 +18,7 @@ describe("requestErrorAction", () => {
     [200, "no-definition"],
     [354, "not-subscribed"],
     [10089, "not-subscribed"],
+    [10091, "not-subscribed"],
     [10168, "not-subscribed"],
     [10186, "not-subscribed"],
     [10167, "delayed"],
@@ -30,7 +31,12 @@ describe("requestErrorAction", () => {
     [2158, "ignore"],
     [322, "fail"],
     [321, "fail"],
-    [162, "fail"],
+    [504, "fail"],
+    // Advisory: TWS follows these with data.
+    [10276, "ignore"],
+    [2119, "ignore"],
+    [162, "ignore"],
+    [399, "ignore"],
   ])("code %i → %s", (code, kind) => {
     expect(requestErrorAction(code).kind).toBe(kind);
   });

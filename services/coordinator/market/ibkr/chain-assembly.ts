@@ -1,6 +1,7 @@
 // Turns what TWS ticked for each contract into our OptionChain: one quote per contract that
-// said anything, greeks only when TWS computed all four (the engine derives missing ones from
-// the implied volatility, which beats reading an absent figure as zero).
+// said anything, greeks from one computation record and only when it has all four (the engine
+// derives missing ones from the implied volatility, which beats reading an absent figure as
+// zero), open interest marked unknown where it could not be had (never read as 0).
 import { Greeks, OptionChain, OptionQuote, OptionRight } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { SelectedContract } from "./chain-selection.js";
 import type { QuoteTicks } from "./quote-ticks.js";
@@ -17,6 +18,8 @@ export interface ContractTicks {
   /** When the contract's data was last complete (a snapshot's end, a stream's latest tick). */
   readonly quoteTime: Date;
   readonly conId?: number | undefined;
+  /** Open interest had elsewhere (today's cache); else the ticks', else unknown. */
+  readonly openInterest?: number | undefined;
 }
 
 export interface AssemblyInput {
@@ -26,6 +29,7 @@ export interface AssemblyInput {
   readonly rate: number;
   readonly dividendYield: number;
   readonly multiplier: number;
+  /** Whether the chain is delayed whatever its quotes say (e.g. its underlying's price is). */
   readonly delayed: boolean;
   readonly quotes: Iterable<ContractTicks>;
 }
@@ -53,16 +57,18 @@ export function assembleChain(input: AssemblyInput): OptionChain {
 }
 
 /** The quote of one contract, or undefined when TWS gave it no price and no computation. */
-export function optionQuote({ contract, ticks, quoteTime, conId }: ContractTicks): OptionQuote | undefined {
-  const impliedVolatility = ticks.computation((c) => positiveOrUndefined(c.impliedVolatility));
-  const delta = ticks.computation((c) => c.delta);
-  const gamma = ticks.computation((c) => c.gamma);
-  const vega = ticks.computation((c) => c.vega);
-  const theta = ticks.computation((c) => c.theta);
+export function optionQuote({ contract, ticks, quoteTime, conId, openInterest }: ContractTicks): OptionQuote | undefined {
+  const record = ticks.computationRecord;
+  const impliedVolatility = positiveOrUndefined(record?.impliedVolatility);
+  const delta = finiteOrUndefined(record?.delta);
+  const gamma = finiteOrUndefined(record?.gamma);
+  const vega = finiteOrUndefined(record?.vega);
+  const theta = finiteOrUndefined(record?.theta);
   const { bid, ask, last } = ticks;
   if (bid === 0 && ask === 0 && last === 0 && impliedVolatility === undefined && delta === undefined) return undefined;
   const greeks =
     delta !== undefined && gamma !== undefined && vega !== undefined && theta !== undefined ? Greeks.fromPartial({ delta, gamma, vega, theta }) : undefined;
+  const interest = openInterest ?? ticks.openInterest(contract.right);
   return OptionQuote.fromPartial({
     expiryDate: contract.expiryDate,
     strike: contract.strike,
@@ -71,7 +77,8 @@ export function optionQuote({ contract, ticks, quoteTime, conId }: ContractTicks
     ask,
     last,
     volume: BigInt(ticks.volume),
-    openInterest: BigInt(ticks.openInterest),
+    openInterest: BigInt(interest ?? 0),
+    openInterestUnknown: interest === undefined,
     impliedVolatility,
     greeks,
     quoteTime,
@@ -92,4 +99,8 @@ export function impliedDividendYield(spot: number, pvDividend: number | undefine
 
 function positiveOrUndefined(value: number | undefined): number | undefined {
   return value !== undefined && value > 0 ? value : undefined;
+}
+
+function finiteOrUndefined(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) ? value : undefined;
 }

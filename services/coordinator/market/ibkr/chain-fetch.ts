@@ -1,7 +1,8 @@
 // One chain from TWS, in the order IBKR makes us: the underlying's conId, its option
 // parameters and price, then an at-the-money call and put of every expiration in the DTE
-// range (their implied volatility sizes the strike windows), then snapshots of the contracts
-// the filters can reach. A live feed runs the same plan and streams what it selects instead.
+// range (their implied volatility sizes the strike windows), then quotes of the contracts the
+// filters can reach (short streaming requests, with open interest unless today's is known).
+// A live feed runs the same plan and streams what it selects instead.
 import { setMaxListeners } from "node:events";
 import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
@@ -23,13 +24,16 @@ import {
 import { effectiveDteRange } from "../../../engine/query-defaults.js";
 import { ContractLookup, type Underlying } from "./contract-lookup.js";
 import { optionContract, type OptionClass } from "./ib-contracts.js";
+import type { OpenInterestCache } from "./open-interest-cache.js";
 import { competingSession, RETRY_DELAY_MS, subscriptionMissing, symbolNotFound } from "./ib-errors.js";
 import { Priority } from "./message-pacer.js";
-import type { SnapshotOutcome, SnapshotRequests } from "./snapshot-requests.js";
+import type { QuoteOutcome, QuoteRequests } from "./quote-requests.js";
 
 export interface ChainFetchOptions {
   readonly lookup: ContractLookup;
-  readonly snapshots: SnapshotRequests;
+  readonly quotes: QuoteRequests;
+  /** Today's open interest per contract: a contract in it is quoted without generic tick 101. */
+  readonly openInterest: OpenInterestCache;
   readonly logger: Logger;
   readonly now: () => Date;
   /** Risk-free rate for the chain (TWS gives none), continuously compounded fraction. */
@@ -38,8 +42,6 @@ export interface ChainFetchOptions {
   readonly defaultVolatility: number;
   readonly maxContracts: number;
   readonly tailDeviations?: number | undefined;
-  /** Whether the session is on delayed data (IB_MARKET_DATA_TYPE 3/4, or after falling back). */
-  readonly isDelayed: () => boolean;
   /** The UNAVAILABLE a fetch fails with when the socket drops under it. */
   readonly notConnected: () => RpcError;
   /** Error 10197 on a request: the provider stops serving for a while. */
@@ -61,7 +63,7 @@ export interface ChainPlan {
   /** Which trading class (and exchange, multiplier) lists each expiration. */
   readonly classOf: ReadonlyMap<string, OptionClass>;
   readonly volatility: ReadonlyMap<string, number>;
-  /** The at-the-money snapshots already taken, by contractKey. */
+  /** The at-the-money quotes already taken, by contractKey. */
   readonly probes: ReadonlyMap<string, ContractTicks>;
   readonly probeCounts: FetchCounts;
 }
@@ -77,6 +79,16 @@ export interface FetchCounts {
   empty: number;
   /** Inside the windows, left out to respect maxContracts. */
   trimmed: number;
+  /** Quoted with what the wait had (see QuoteRequests): kept, not thrown away. */
+  partial: number;
+  /** Quotes whose request asked for open interest (generic tick 101). */
+  openInterestAsked: number;
+  /** ...and got it. */
+  openInterestReceived: number;
+  /** Quotes whose open interest was already known today. */
+  openInterestCached: number;
+  /** Quotes whose open interest could not be had: marked unknown, never 0. */
+  openInterestUnknown: number;
 }
 
 export interface FetchResult {
@@ -87,7 +99,20 @@ export interface FetchResult {
 const RIGHTS = ["C", "P"] as const;
 
 function zeroCounts(): FetchCounts {
-  return { requested: 0, quoted: 0, noDefinition: 0, timedOut: 0, failed: 0, empty: 0, trimmed: 0 };
+  return {
+    requested: 0,
+    quoted: 0,
+    noDefinition: 0,
+    timedOut: 0,
+    failed: 0,
+    empty: 0,
+    trimmed: 0,
+    partial: 0,
+    openInterestAsked: 0,
+    openInterestReceived: 0,
+    openInterestCached: 0,
+    openInterestUnknown: 0,
+  };
 }
 
 export class ChainFetcher {
@@ -112,8 +137,7 @@ export class ChainFetcher {
       const wanted = selection.contracts.filter((contract) => !plan.probes.has(contractKey(contract)));
       await Promise.all(
         wanted.map(async (contract) => {
-          const outcome = await this.snapshotOption(plan, contract, combined);
-          const entry = this.record(plan.symbol, contract, outcome, counts);
+          const entry = await this.quoteOption(plan, contract, counts, combined);
           if (entry) results.set(contractKey(contract), entry);
         }),
       );
@@ -125,7 +149,8 @@ export class ChainFetcher {
         rate: plan.rate,
         dividendYield: plan.dividendYield,
         multiplier: plan.multiplier,
-        delayed: plan.spotDelayed || this.options.isDelayed(),
+        // Delayed as its requests were answered (each quote's own flag counts too), not as the session once was.
+        delayed: plan.spotDelayed,
         quotes: [...results.values()].sort((a, b) => compareContracts(a.contract, b.contract)),
       });
       counts.quoted = chain.quotes.length;
@@ -142,7 +167,7 @@ export class ChainFetcher {
     const underlying = await lookup.underlying(symbol, signal);
     const [groups, spotOutcome] = await Promise.all([
       lookup.optionParameters(underlying, signal),
-      this.options.snapshots.snapshot(ContractLookup.stock(underlying), { priority: Priority.LOOKUP, signal }),
+      this.options.quotes.quote(ContractLookup.stock(underlying), { needs: { kind: "stock" }, priority: Priority.LOOKUP, signal }),
     ]);
     const spotTicks = this.spotTicks(symbol, spotOutcome);
     const spot = spotTicks.spot;
@@ -176,8 +201,7 @@ export class ChainFetcher {
     });
     await Promise.all(
       atm.map(async (contract) => {
-        const outcome = await this.snapshotOption(probePlan, contract, signal);
-        const entry = this.record(symbol, contract, outcome, probeCounts);
+        const entry = await this.quoteOption(probePlan, contract, probeCounts, signal);
         if (entry) probes.set(contractKey(contract), entry);
       }),
     );
@@ -241,18 +265,40 @@ export class ChainFetcher {
     });
   }
 
-  private async snapshotOption(
+  /** One option's quote, counted; throws for the outcomes that fail the whole fetch. */
+  private async quoteOption(
     plan: { readonly symbol: string; readonly classOf: ReadonlyMap<string, OptionClass> },
     contract: SelectedContract,
+    counts: FetchCounts,
     signal: AbortSignal,
-  ): Promise<SnapshotOutcome> {
+  ): Promise<ContractTicks | undefined> {
     const optionClass = plan.classOf.get(contract.expiryDate);
-    if (!optionClass) return { kind: "no-definition", message: "no trading class lists this expiration" };
-    return this.options.snapshots.snapshot(optionContract(plan.symbol, contract, optionClass), { signal });
+    if (!optionClass) return this.record(plan.symbol, contract, { kind: "no-definition", message: "no trading class lists this expiration" }, counts);
+    const interestKey = `${plan.symbol}|${optionClass.tradingClass}|${contractKey(contract)}`;
+    const knownInterest = this.options.openInterest.get(interestKey);
+    const outcome = await this.options.quotes.quote(optionContract(plan.symbol, contract, optionClass), {
+      needs: { kind: "option", right: contract.right, openInterest: knownInterest === undefined },
+      signal,
+    });
+    const entry = this.record(plan.symbol, contract, outcome, counts);
+    if (!entry) return undefined;
+    if (knownInterest !== undefined) {
+      counts.openInterestCached++;
+      return { ...entry, openInterest: knownInterest };
+    }
+    counts.openInterestAsked++;
+    const received = entry.ticks.openInterest(contract.right);
+    if (received === undefined) {
+      counts.openInterestUnknown++;
+      return entry;
+    }
+    counts.openInterestReceived++;
+    this.options.openInterest.set(interestKey, received);
+    return { ...entry, openInterest: received };
   }
 
   /** Counts one option's outcome; throws for the outcomes that fail the whole fetch. */
-  private record(symbol: string, contract: SelectedContract, outcome: SnapshotOutcome, counts: FetchCounts): ContractTicks | undefined {
+  private record(symbol: string, contract: SelectedContract, outcome: QuoteOutcome, counts: FetchCounts): ContractTicks | undefined {
     counts.requested++;
     switch (outcome.kind) {
       case "done":
@@ -260,6 +306,7 @@ export class ChainFetcher {
           counts.empty++;
           return undefined;
         }
+        if (!outcome.complete) counts.partial++;
         return { contract, ticks: outcome.ticks, quoteTime: outcome.at };
       case "no-definition":
         counts.noDefinition++;
@@ -280,15 +327,15 @@ export class ChainFetcher {
     }
   }
 
-  /** The underlying's snapshot, or the error that ends the fetch. */
-  private spotTicks(symbol: string, outcome: SnapshotOutcome): { readonly spot: number | undefined; readonly delayed: boolean } {
+  /** The underlying's quote, or the error that ends the fetch. */
+  private spotTicks(symbol: string, outcome: QuoteOutcome): { readonly spot: number | undefined; readonly delayed: boolean } {
     switch (outcome.kind) {
       case "done":
         return { spot: outcome.ticks.spot, delayed: outcome.ticks.delayed };
       case "no-definition":
         throw symbolNotFound(symbol, outcome.message);
       case "timeout":
-        throw unavailable(`TWS sent no price for ${symbol} within the snapshot timeout`, RETRY_DELAY_MS);
+        throw unavailable(`TWS sent no price for ${symbol} within the quote wait (IB_QUOTE_WAIT)`, RETRY_DELAY_MS);
       case "failed":
         throw unavailable(`TWS refused market data for ${symbol} (error ${outcome.code}): ${outcome.message}`, RETRY_DELAY_MS);
       case "not-subscribed":

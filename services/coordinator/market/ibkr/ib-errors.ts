@@ -14,6 +14,8 @@ export const IbCode = {
   NO_SECURITY_DEFINITION: 200,
   /** Can't find EId with ticker id: a cancel for a request TWS has already finished. */
   UNKNOWN_TICKER: 300,
+  /** Error validating request, e.g. a generic tick list on a snapshot. */
+  REQUEST_VALIDATION: 321,
   /** Error processing request, e.g. a duplicate ticker id. */
   REQUEST_PROCESSING: 322,
   /** Requested market data is not subscribed. */
@@ -29,6 +31,8 @@ export const IbCode = {
   NEEDS_API_SUBSCRIPTION: 10089,
   /** Part of the requested market data is not subscribed; the rest still ticks. */
   PARTLY_SUBSCRIBED: 10090,
+  /** Part of the requested market data needs an additional API subscription (OPRA for options). */
+  PART_NEEDS_API_SUBSCRIPTION: 10091,
   /** Requested market data is not subscribed; displaying delayed market data. */
   DELAYED_DATA: 10167,
   /** Not subscribed, and delayed market data is not enabled. */
@@ -45,7 +49,7 @@ export type RequestErrorAction =
   | { readonly kind: "no-definition" }
   /** 354 and kin: no subscription for live data; fall back to delayed data, or fail. */
   | { readonly kind: "not-subscribed" }
-  /** 10167: delayed data is coming instead; keep waiting and flag the chain delayed. */
+  /** 10167: delayed data is coming instead; keep waiting and flag the data delayed. */
   | { readonly kind: "delayed" }
   /** 100: TWS dropped the message; slow down and send it again. */
   | { readonly kind: "resend" }
@@ -53,36 +57,45 @@ export type RequestErrorAction =
   | { readonly kind: "requeue" }
   /** 10197: the account's market data is in use by another session. */
   | { readonly kind: "competing-session" }
-  /** A warning about a request that still proceeds. */
+  /** Advisory: TWS tells us something and the request carries on (data follows). Logged. */
   | { readonly kind: "ignore" }
   /** The request failed for a reason of its own; the contract is skipped. */
   | { readonly kind: "fail" };
 
+/**
+ * The codes that end a market data request, and how. Every code not listed is advisory: TWS
+ * follows 10090, 10276, 2119 and the like with data, so failing on them would throw good
+ * quotes away. 354/10089/10091/10168/10186 end a request only when no data follows it; the
+ * request code decides that (with delayed data asked for, 354 and 10089 precede delayed ticks).
+ */
+const TERMINAL_REQUEST_ERRORS: ReadonlyMap<number, RequestErrorAction> = new Map<number, RequestErrorAction>([
+  [IbCode.MESSAGE_RATE_EXCEEDED, { kind: "resend" }],
+  [IbCode.MAX_TICKERS, { kind: "requeue" }],
+  [IbCode.NO_SECURITY_DEFINITION, { kind: "no-definition" }],
+  [IbCode.REQUEST_VALIDATION, { kind: "fail" }],
+  [IbCode.REQUEST_PROCESSING, { kind: "fail" }],
+  [IbCode.NOT_CONNECTED, { kind: "fail" }],
+  [IbCode.NOT_SUBSCRIBED, { kind: "not-subscribed" }],
+  [IbCode.NEEDS_API_SUBSCRIPTION, { kind: "not-subscribed" }],
+  [IbCode.PART_NEEDS_API_SUBSCRIPTION, { kind: "not-subscribed" }],
+  [IbCode.DELAYED_NOT_ENABLED, { kind: "not-subscribed" }],
+  [IbCode.DELAYED_NOT_AVAILABLE, { kind: "not-subscribed" }],
+  [IbCode.COMPETING_SESSION, { kind: "competing-session" }],
+]);
+
+/** Codes followed by delayed data when delayed data was asked for (IB_MARKET_DATA_TYPE 3/4, or after falling back). */
+const DELAYED_DATA_NOTICES: ReadonlySet<number> = new Set([IbCode.NOT_SUBSCRIBED, IbCode.NEEDS_API_SUBSCRIPTION]);
+
+const ADVISORY: RequestErrorAction = { kind: "ignore" };
+
 export function requestErrorAction(code: number): RequestErrorAction {
-  switch (code) {
-    case IbCode.NO_SECURITY_DEFINITION:
-      return { kind: "no-definition" };
-    case IbCode.NOT_SUBSCRIBED:
-    case IbCode.NEEDS_API_SUBSCRIPTION:
-    case IbCode.DELAYED_NOT_ENABLED:
-    case IbCode.DELAYED_NOT_AVAILABLE:
-      return { kind: "not-subscribed" };
-    case IbCode.DELAYED_DATA:
-      return { kind: "delayed" };
-    case IbCode.MESSAGE_RATE_EXCEEDED:
-      return { kind: "resend" };
-    case IbCode.MAX_TICKERS:
-      return { kind: "requeue" };
-    case IbCode.COMPETING_SESSION:
-      return { kind: "competing-session" };
-    case IbCode.PARTLY_SUBSCRIBED:
-    case IbCode.UNKNOWN_TICKER:
-      return { kind: "ignore" };
-    default:
-      // 2100–2199 are warnings (farm status, "API client has been unsubscribed") even when
-      // TWS attaches a request id to them.
-      return code >= 2100 && code < 2200 ? { kind: "ignore" } : { kind: "fail" };
-  }
+  if (code === IbCode.DELAYED_DATA) return { kind: "delayed" };
+  return TERMINAL_REQUEST_ERRORS.get(code) ?? ADVISORY;
+}
+
+/** Whether `code` may be followed by delayed data on a request made with delayed data allowed. */
+export function mayPrecedeDelayedData(code: number): boolean {
+  return DELAYED_DATA_NOTICES.has(code);
 }
 
 /** What a message without a request id (the `info` channel) says about the connection. */
@@ -119,8 +132,9 @@ export function noOptionsListed(symbol: string): RpcError {
 }
 
 /**
- * 354 with delayed data not allowed. Options need the OPRA subscription; the underlying, a US
- * stock/ETF subscription. The message says which one was missing.
+ * 354 and kin with no data following: delayed data was not allowed, or was asked for and did not
+ * come either. Options need the OPRA subscription; the underlying, a US stock/ETF subscription.
+ * The message says which one was missing.
  */
 export function subscriptionMissing(symbol: string, what: "option" | "stock", detail: string): RpcError {
   const needed =
@@ -128,7 +142,7 @@ export function subscriptionMissing(symbol: string, what: "option" | "stock", de
       ? "US options (OPRA Top of Book, 'OPRA (US Option Exchanges)')"
       : "US stocks and ETFs (e.g. 'US Securities Snapshot and Futures Value Bundle' or 'NASDAQ (Network C/UTP) TotalView' / 'NYSE (Network A/CTA)')";
   return failedPrecondition(
-    `the IBKR account has no live market data subscription for ${needed}, needed for ${symbol}, and delayed data is not allowed (IB_MARKET_DATA_TYPE=1): ${detail}`,
+    `the IBKR account has no live market data subscription for ${needed}, needed for ${symbol}, and no delayed data came in its place (not allowed, or not available either): ${detail}`,
   );
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from "../../../common/logger.js";
 import type { FetchCounts } from "./chain-fetch.js";
 import type { ConnectionState } from "./ib-connection.js";
 import { IBKR_MAX_MESSAGES_PER_SECOND } from "./message-pacer.js";
-import type { SnapshotCounters } from "./snapshot-requests.js";
+import type { QuoteCounters } from "./quote-requests.js";
 
 /** TWS's market data types: 1 live, 2 frozen, 3 delayed, 4 delayed-frozen. */
 export type IbMarketDataType = 1 | 2 | 3 | 4;
@@ -22,8 +22,13 @@ export interface IbkrMarketOptions {
   readonly maxLines: number;
   /** IB_MAX_MSG_PER_SEC (default 45): messages per second to TWS; at most 50. */
   readonly maxMessagesPerSecond: number;
-  /** How long one snapshot may take from being sent before its contract is skipped, ms. */
+  /** IB_SNAPSHOT_TIMEOUT: how long a contract lookup, or the wait for the first session, may take, ms. */
   readonly snapshotTimeoutMs: number;
+  /**
+   * IB_QUOTE_WAIT: how long one quote request may wait for what its quote needs (bid, ask, a
+   * computation, open interest) before it ends with what it has, ms; default 4000.
+   */
+  readonly quoteWaitMs?: number;
   readonly logger: Logger;
   /** The market clock: chains' as-of and DTE. Defaults to the system clock. */
   readonly now?: () => Date;
@@ -56,7 +61,7 @@ export interface IbkrMarketStats {
   readonly lineLimit: number;
   readonly maxOpenLines: number;
   readonly feeds: number;
-  readonly snapshots: Readonly<SnapshotCounters>;
+  readonly quotes: Readonly<QuoteCounters>;
   readonly lastFetch: Readonly<FetchCounts> | undefined;
 }
 
@@ -76,6 +81,7 @@ export function validateIbkrMarketOptions(options: IbkrMarketOptions): void {
     `maxMessagesPerSecond must be above 0 and at most ${IBKR_MAX_MESSAGES_PER_SECOND} (IBKR disconnects above that)`,
   );
   check(Number.isFinite(options.snapshotTimeoutMs) && options.snapshotTimeoutMs > 0, "snapshotTimeoutMs must be a positive number");
+  check(options.quoteWaitMs === undefined || (Number.isFinite(options.quoteWaitMs) && options.quoteWaitMs > 0), "quoteWaitMs must be a positive number");
   check(
     options.feedIntervalMs === undefined || (Number.isFinite(options.feedIntervalMs) && options.feedIntervalMs >= 0),
     "feedIntervalMs must be a non-negative number",

@@ -3,7 +3,7 @@
 // for our pacer, and every error code has to reach the request it names, which the
 // observables would hide). The pieces: one connection that reconnects by itself, one pacer
 // all messages go through (≤ maxMessagesPerSecond, never above IBKR's 50), one line cap
-// (≤ maxLines open requests), snapshots for fetches, streams for feeds.
+// (≤ maxLines open requests), short early-ending streams for fetches, streams for feeds.
 import { MarketDataType } from "@stoqey/ib";
 import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { Logger } from "../../../common/logger.js";
@@ -18,7 +18,8 @@ import { LineCap } from "./line-cap.js";
 import { LiveFeed } from "./live-feed.js";
 import { validateIbkrMarketOptions, type IbkrMarketOptions, type IbkrMarketStats, type IbMarketDataType } from "./ibkr-market-options.js";
 import { IBKR_MAX_MESSAGES_PER_SECOND, MessagePacer, Priority } from "./message-pacer.js";
-import { SnapshotRequests } from "./snapshot-requests.js";
+import { OpenInterestCache } from "./open-interest-cache.js";
+import { QuoteRequests } from "./quote-requests.js";
 
 export type { IbkrMarketOptions, IbkrMarketStats, IbMarketDataType } from "./ibkr-market-options.js";
 
@@ -34,6 +35,7 @@ const DEFAULT_MAX_CONTRACTS = 400;
 const DEFAULT_RATE = 0.045;
 const DEFAULT_VOLATILITY = 0.3;
 const DEFAULT_COMPETING_BACKOFF_MS = 30_000;
+const DEFAULT_QUOTE_WAIT_MS = 4000;
 /** The share of the line cap live feeds leave to snapshots. */
 const SNAPSHOT_LINE_SHARE = 0.2;
 /** How long close() lets queued cancels go out before dropping the socket. */
@@ -48,7 +50,7 @@ export class IbkrMarket implements MarketDataProvider {
   private readonly pacer: MessagePacer;
   private readonly lines: LineCap;
   private readonly lookup: ContractLookup;
-  private readonly snapshots: SnapshotRequests;
+  private readonly quotes: QuoteRequests;
   private readonly fetcher: ChainFetcher;
   private readonly feeds = new Map<string, LiveFeed>();
   /** Fetches under way: an outage ends them at once rather than letting every snapshot time out. */
@@ -96,25 +98,26 @@ export class IbkrMarket implements MarketDataProvider {
       logger: this.logger,
       now: this.now,
     });
-    this.snapshots = new SnapshotRequests({
+    this.quotes = new QuoteRequests({
       connection: this.connection,
       pacer: this.pacer,
       lines: this.lines,
-      timeoutMs: options.snapshotTimeoutMs,
+      waitMs: options.quoteWaitMs ?? DEFAULT_QUOTE_WAIT_MS,
       logger: this.logger,
       now: this.now,
+      delayedRequested: () => this.isDelayed(),
       onNotSubscribed: () => this.fallBackToDelayed(),
     });
     this.fetcher = new ChainFetcher({
       lookup: this.lookup,
-      snapshots: this.snapshots,
+      quotes: this.quotes,
+      openInterest: new OpenInterestCache(this.now),
       logger: this.logger,
       now: this.now,
       rate: options.riskFreeRate ?? DEFAULT_RATE,
       defaultVolatility: options.defaultVolatility ?? DEFAULT_VOLATILITY,
       maxContracts: options.maxContracts ?? DEFAULT_MAX_CONTRACTS,
       tailDeviations: options.strikeWindowDeviations ?? DEFAULT_TAIL_DEVIATIONS,
-      isDelayed: () => this.isDelayed(),
       notConnected: () => notConnected(options.host, options.port),
       onCompetingSession: (message) => {
         this.onCompetingSession(message);
@@ -213,7 +216,7 @@ export class IbkrMarket implements MarketDataProvider {
       lineLimit: this.lines.limit,
       maxOpenLines: this.lines.maxOpen,
       feeds: this.feeds.size,
-      snapshots: { ...this.snapshots.counters },
+      quotes: { ...this.quotes.counters },
       lastFetch: this.lastFetch ? { ...this.lastFetch } : undefined,
     };
   }
