@@ -332,7 +332,10 @@ export class ChainBus implements ChainReplication {
         await this.publications.whole(js, symbol, stored.version, stored.fingerprint, "republished");
         this.options.metrics.republished.inc();
       } catch (error) {
-        if (!isConflict(error)) throw error;
+        if (!isConflict(error)) {
+          this.options.metrics.republishFailures.inc();
+          throw error;
+        }
       }
     }
   }
