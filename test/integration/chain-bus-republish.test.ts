@@ -32,7 +32,7 @@ function chainOf(symbol: string): OptionChain {
 const replicas: BusReplica[] = [];
 const links: CuttableLink[] = [];
 let nats: InfraServer;
-let connection: NatsConnection;
+let connection: NatsConnection | undefined;
 let jsm: JetStreamManager;
 
 /** A replica reaching NATS directly, or through a link the test can cut. */

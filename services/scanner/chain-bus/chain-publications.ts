@@ -126,9 +126,19 @@ export class ChainPublications {
     );
   }
 
-  /** A version as its whole chain. */
-  async whole(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array, reason: "new" | "queued" | "republished"): Promise<void> {
-    const chunks = await this.chunks(js, symbol, version, chainBytes);
+  /**
+   * A version as its whole chain, expecting the subject's last message to be `after` (by
+   * default the one this replica's store reflects).
+   */
+  async whole(
+    js: JetStreamClient,
+    symbol: string,
+    version: bigint,
+    chainBytes: Uint8Array,
+    reason: "new" | "queued" | "republished",
+    after = this.reflectedSequence(symbol),
+  ): Promise<void> {
+    const chunks = await this.chunks(js, symbol, version, chainBytes, after);
     this.noteWhole(symbol);
     this.options.metrics.published.inc();
     this.options.logger.debug({ symbol, version: String(version), chunks, reason }, "chain version published");
@@ -140,7 +150,7 @@ export class ChainPublications {
    */
   async wholeAfterDelta(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<void> {
     try {
-      await this.chunks(js, symbol, version, chainBytes);
+      await this.chunks(js, symbol, version, chainBytes, this.reflectedSequence(symbol));
       this.noteWhole(symbol);
     } catch (error) {
       // A conflict: another replica published the next version meanwhile, which is as good.
@@ -148,11 +158,11 @@ export class ChainPublications {
     }
   }
 
-  /** Each chunk expecting the previous one last on the subject; how many chunks. */
-  private async chunks(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<number> {
+  /** The first chunk expecting `after` last on the subject, each next one the chunk before; how many chunks. */
+  private async chunks(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array, after: number): Promise<number> {
     const chunks = splitIntoChunks(chainBytes, this.chunkSize);
     const publishedAt = Date.now();
-    let expected = this.reflectedSequence(symbol);
+    let expected = after;
     for (const [index, chunk] of chunks.entries()) {
       const header = { version, index, count: chunks.length, publisher: this.options.replicaId, publishedAt };
       const ack = await js.publish(subjectOf(symbol), chunk, {

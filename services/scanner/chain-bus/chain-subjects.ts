@@ -1,7 +1,15 @@
 // What the chain bus puts on NATS: one JetStream stream, one subject per symbol, and the
 // headers each chunk of a chain version carries.
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
-import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from "@nats-io/jetstream";
 import type { ChunkPlace } from "./chunks.js";
 
 export const STREAM_NAME = "SPREADSCAN_CHAINS";
@@ -37,6 +45,21 @@ export function streamConfig(): Partial<StreamConfig> & { name: string } {
     duplicate_window: STREAM_LIMITS.duplicateWindowMs * 1_000_000,
     num_replicas: 1,
   };
+}
+
+/** The chain stream, made when NATS has none (a first start, or a store lost). */
+export async function ensureChainStream(jsm: JetStreamManager): Promise<{ created: string; state: { last_seq: number } }> {
+  try {
+    return await jsm.streams.info(STREAM_NAME);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
+  }
+  try {
+    return await jsm.streams.add(streamConfig());
+  } catch {
+    // Another replica made it at the same moment.
+    return await jsm.streams.info(STREAM_NAME);
+  }
 }
 
 // Tickers hold letters, digits and dots; a dot separates a subject's tokens, so it travels as
