@@ -27,9 +27,9 @@ import type { ChainStore } from "../chain-store.js";
 import type { ChainDelta, ChainReplication } from "../spread-scanner.js";
 import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import { ChainOutbox } from "./chain-outbox.js";
-import { ensureChainStream, parseChunkHeader, STREAM_NAME, symbolOf } from "./chain-subjects.js";
+import { ensureChainStream, parseChunkHeader, STREAM_NAME, subjectTip, symbolOf } from "./chain-subjects.js";
 import { ChainPublications, isConflict, PUBLISH_TIMEOUT_MS } from "./chain-publications.js";
-import { ChainRepublication, subjectTip } from "./chain-republication.js";
+import { ChainRepublication } from "./chain-republication.js";
 import { ChunkAssembler } from "./chunks.js";
 import { StreamReader } from "./stream-reader.js";
 

@@ -11,22 +11,7 @@ import type { ChainStore } from "../chain-store.js";
 import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import type { ChainPublications } from "./chain-publications.js";
 import { isConflict } from "./chain-publications.js";
-import { parseChunkHeader, STREAM_NAME, subjectOf } from "./chain-subjects.js";
-
-/** The last message on a symbol's subject. */
-export interface SubjectTip {
-  readonly sequence: number;
-  readonly version: bigint;
-  /** It completes its version: a delta, or a whole chain's last chunk. */
-  readonly complete: boolean;
-}
-
-export async function subjectTip(jsm: JetStreamManager, symbol: string): Promise<SubjectTip | undefined> {
-  const last = await jsm.streams.getMessage(STREAM_NAME, { last_by_subj: subjectOf(symbol) });
-  if (!last) return undefined;
-  const header = parseChunkHeader(last.header);
-  return { sequence: last.seq, version: header?.version ?? 0n, complete: header !== undefined && header.index + 1 === header.count };
-}
+import { subjectTip } from "./chain-subjects.js";
 
 /** Conflicts met in one pass over a symbol before it waits for the next pass. */
 const CONFLICTS_PER_PASS = 3;
