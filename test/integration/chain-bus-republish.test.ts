@@ -123,7 +123,8 @@ async function wipeWhileCut(cut: readonly CuttableLink[]): Promise<void> {
   await nats.restart({ emptyStore: true });
   await connection?.close();
   connection = await connect({ servers: nats.url });
-  jsm = await jetstreamManager(connection);
+  // A direct get of a stream not made yet goes unanswered until this timeout.
+  jsm = await jetstreamManager(connection, { timeout: 1000 });
   messageGets.length = 0;
   connection.subscribe("$JS.API.STREAM.MSG.GET.>", { callback: (_error, message) => void messageGets.push(message.subject) });
   await connection.flush();
