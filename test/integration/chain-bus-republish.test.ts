@@ -12,7 +12,8 @@
 //   - A version of the lost stream that a replica applies after it found the new one (the
 //     version waited for the symbol, as on a replica busy preparing chains) does not count as
 //     read in the new stream: the replica's own publications still expect the new stream's
-//     messages, and are not refused as conflicts until it gives up.
+//     messages, and are not refused as conflicts until it gives up; and when no other replica
+//     holds that version, it is republished.
 //   - None of it asks NATS with STREAM.MSG.GET, which crashes nats-server 2.9.10 when it comes
 //     while the stream is being made (the subject's last message is read with a direct get).
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
@@ -209,6 +210,35 @@ describe("republishing the latest chains after NATS lost its store", () => {
     expect((await updateChain(b, tick(chain, 12), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(13n);
     await until(() => held(a, symbol)?.version === 13n, "A holds B's version 13");
     expect(sameChain(held(a, symbol), held(b, symbol))).toBe(true);
+    expect(messageGets).toEqual([]);
+  });
+
+  it("republishes a version of the lost stream that a replica applied after it had republished, when no other replica holds it", async () => {
+    const symbol = "TSLA";
+    const chain = chainOf(symbol);
+    const [linkA, linkB] = [await startLink(), await startLink()];
+    const [a, b] = [await startReplica(linkA), await startReplica(linkB)];
+    expect((await updateChain(a, chain, UpdateMode.UPDATE_MODE_REPLACE)).version).toBe(1n);
+    await until(() => held(b, symbol)?.version === 1n, "B holds version 1");
+    // B takes version 2 from the stream but cannot apply it yet; A, the only other holder, goes away.
+    const release = holdSymbol(b, symbol);
+    const sequenceBefore = await counter(b, "spreadscan_chain_consumer_sequence");
+    expect((await updateChain(a, tick(chain, 1), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(2n);
+    await until(async () => (await counter(b, "spreadscan_chain_consumer_sequence")) > sequenceBefore, "B took version 2 from the stream");
+    await closeBusReplicas(replicas.splice(replicas.indexOf(a), 1));
+
+    // NATS loses its store: B republishes the version 1 it holds, then applies version 2.
+    await wipeWhileCut([linkB]);
+    await linkB.heal();
+    await until(async () => (await latestInStream(symbol)) === "1", "B republished version 1");
+    release();
+    await until(() => held(b, symbol)?.version === 2n, "B holds version 2");
+
+    // Version 2 reaches the new stream, and a replica that joins later.
+    await until(async () => (await latestInStream(symbol)) === "2", "the stream holds version 2");
+    const late = await startReplica();
+    await until(() => held(late, symbol)?.version === 2n, "a replica started afterwards holds version 2");
+    expect(sameChain(held(b, symbol), held(late, symbol))).toBe(true);
     expect(messageGets).toEqual([]);
   });
 });

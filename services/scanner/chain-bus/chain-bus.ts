@@ -258,10 +258,13 @@ export class ChainBus implements ChainReplication {
       // expects an older message than the subject's last, and is refused rather than
       // numbering a chain planned on the wrong base as the next version.
       // A delta that failed leaves the store as behind as one skipped.
-      // A message of a stream NATS lost meanwhile (its apply waited for the symbol) tells nothing of the new one.
+      // A message of a stream NATS lost meanwhile (its apply waited for the symbol) tells nothing
+      // of the new one; a version it brought is owed to the new stream like the others.
       const current = epoch === this.streamEpoch;
-      if (!current) logger.debug({ symbol, sequence: message.seq }, "version of a lost stream applied: its sequence not reflected");
-      else if (outcome === "skipped" || (outcome === "failed" && header.base !== undefined)) this.lackingBase.add(symbol);
+      if (!current) {
+        if (outcome === "applied") this.republication.owe(symbol);
+        this.scheduleRetry();
+      } else if (outcome === "skipped" || (outcome === "failed" && header.base !== undefined)) this.lackingBase.add(symbol);
       else this.publications.advance(symbol, message.seq);
       if (outcome === "applied") {
         if (current) this.lackingBase.delete(symbol);

@@ -38,6 +38,11 @@ export class ChainRepublication {
     this.unfinished.clear();
   }
 
+  /** The symbol is owed again: this replica took a newer version of it than it last settled. */
+  owe(symbol: string): void {
+    this.owed.add(symbol);
+  }
+
   get pending(): boolean {
     return this.owed.size > 0;
   }
