@@ -9,8 +9,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "../../common/logger.js";
 import type { ChainStore } from "../chain-store.js";
 import type { ChainBusMetrics } from "./chain-bus-metrics.js";
-import type { ChainPublications } from "./chain-publications.js";
-import { isConflict } from "./chain-publications.js";
+import { isConflict, type ChainPublications } from "./chain-publications.js";
 import { subjectTip } from "./chain-subjects.js";
 
 /** Conflicts met in one pass over a symbol before it waits for the next pass. */
