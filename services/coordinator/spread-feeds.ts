@@ -27,6 +27,9 @@ import type { Logger } from "../common/logger.js";
 import { unlessAborted } from "../common/unless-aborted.js";
 import type { FeedClaim, FeedOwnership } from "./feed-ownership/feed-ownership.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
+import { SymbolMarketData } from "./market-data-state.js";
+import { unexpiredQuotes } from "./unexpired-quotes.js";
+import { WatchWriter } from "./watch-writer.js";
 
 /** What the feeds need of the scanner client. */
 export interface ScannerStreams {
@@ -44,6 +47,8 @@ export interface SpreadFeedsOptions {
   readonly reconnectDelayMs?: number;
   /** Who runs each symbol's feed across the fleet; absent: this coordinator runs its own, as without a cluster. */
   readonly ownership?: FeedOwnership;
+  /** The clock of the market data statuses' `since`; default the system's. */
+  readonly now?: () => Date;
 }
 
 interface SymbolFeed {
@@ -69,6 +74,8 @@ interface SymbolFeed {
   generation: number;
   /** Aborted, with the reason, when the feed could not start after the lease came here: its watchers end with it. */
   readonly failed: AbortController;
+  /** Live, delayed, frozen or unavailable: what its watchers are told. */
+  readonly marketData: SymbolMarketData;
 }
 
 const sameIds = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
@@ -143,6 +150,7 @@ export class SpreadFeeds {
       owned: this.options.ownership === undefined,
       generation: 0,
       failed: new AbortController(),
+      marketData: new SymbolMarketData(symbol, this.options.now ?? (() => new Date())),
     };
     // Every watcher of the symbol listens for its feed's failure.
     setMaxListeners(0, feed.failed.signal);
@@ -207,16 +215,19 @@ export class SpreadFeeds {
     const first = await market.fetchChain({ symbol: feed.symbol, query: feed.query });
     if (feed.generation !== generation) return;
     feed.base = first;
+    feed.marketData.observeQuotes(first);
     await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
     if (this.feeds.get(feed.symbol) !== feed || feed.generation !== generation) return;
     feed.feed = market.openFeed(
       { symbol: feed.symbol, query: feed.query },
       {
         onChain: (chain) => {
+          feed.marketData.observeQuotes(chain);
           this.push(feed, chain);
         },
         onError: (error) => {
-          logger.warn({ err: error, symbol: feed.symbol }, "market data feed failed; watchers keep the last chain until it recovers");
+          feed.marketData.observeError(error);
+          logger.warn({ err: error, symbol: feed.symbol }, "market data feed failed; watchers are told, and keep the last chain until it recovers");
         },
       },
     );
@@ -253,13 +264,32 @@ export class SpreadFeeds {
         const next = feed.pending;
         feed.pending = undefined;
         try {
-          await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: next, mode: UpdateMode.UPDATE_MODE_MERGE }));
+          const stored = await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: next, mode: UpdateMode.UPDATE_MODE_MERGE }));
+          await this.restoreBase(feed, next, stored);
         } catch (error) {
           this.options.logger.warn({ err: error, symbol: feed.symbol }, "could not send a chain update to the scanner; the next tick tries again");
         }
       }
       feed.pushing = false;
     })();
+  }
+
+  /**
+   * A MERGE onto a scanner without the symbol's chain (restarted, or the chain expired while
+   * the market was quiet) stores the merged quotes alone: a feed streaming only some contracts
+   * would leave the scanner a partial chain for good, as no watch finds it missing. The
+   * scanner then holds fewer quotes than the base: the base goes again, as a REPLACE, and the
+   * chain just sent over it.
+   */
+  private async restoreBase(feed: SymbolFeed, sent: OptionChain, stored: UpdateChainResponse): Promise<void> {
+    const base = feed.base;
+    if (!base || !feed.owned || stored.quoteCount >= BigInt(unexpiredQuotes(base, sent.asOf))) return;
+    this.options.logger.info(
+      { symbol: feed.symbol, stored: Number(stored.quoteCount), base: base.quotes.length },
+      "the scanner holds less than the feed's base chain; sending the base again",
+    );
+    await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: base, mode: UpdateMode.UPDATE_MODE_REPLACE }));
+    await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: sent, mode: UpdateMode.UPDATE_MODE_MERGE }));
   }
 
   private async resend(feed: SymbolFeed, signal: AbortSignal): Promise<void> {
@@ -285,66 +315,77 @@ export class SpreadFeeds {
     let sequence = 0n;
     let sentIds: string[] | undefined;
     const request = WatchSpreadsRequest.fromPartial({ symbol: feed.symbol, query, minIntervalMs });
-    for (;;) {
-      try {
-        for await (const message of this.options.scanner.watchSpreads(request, signal)) {
-          reconnects = 0;
-          outageSince = undefined;
-          backoff.reset();
-          const update = message.update;
-          if (!update?.result) continue;
-          const ids = update.result.spreads.map((spread) => spread.id);
-          // A reconnection starts with a snapshot: news only if the top N moved meanwhile.
-          if (update.initial && sentIds && sameIds(ids, sentIds)) continue;
-          const previous = new Set(sentIds ?? []);
-          const current = new Set(ids);
-          sequence++;
-          await send({
-            update: {
+    const writer = new WatchWriter(feed.symbol, send);
+    // Told now if not live (after the initial update), then of every change.
+    writer.status(feed.marketData.status);
+    const unsubscribe = feed.marketData.subscribe((marketData) => {
+      writer.status(marketData);
+    });
+    try {
+      for (;;) {
+        try {
+          for await (const message of this.options.scanner.watchSpreads(request, signal)) {
+            reconnects = 0;
+            outageSince = undefined;
+            backoff.reset();
+            const update = message.update;
+            if (!update?.result) continue;
+            // A coordinator that does not run the feed sees the chain only through results: it
+            // can tell delayed and frozen from live, not an outage (the owner's to see).
+            if (!feed.owned) feed.marketData.observeQuotes(update.result);
+            const ids = update.result.spreads.map((spread) => spread.id);
+            // A reconnection starts with a snapshot: news only if the top N moved meanwhile.
+            if (update.initial && sentIds && sameIds(ids, sentIds)) continue;
+            const previous = new Set(sentIds ?? []);
+            const current = new Set(ids);
+            sequence++;
+            await writer.update({
               ...update,
               sequence,
               initial: sequence === 1n,
               addedIds: ids.filter((id) => !previous.has(id)),
               removedIds: (sentIds ?? []).filter((id) => !current.has(id)),
-            },
-          });
-          sentIds = ids;
-        }
-        // The scanner's stream ends quietly when the watch stops; the watcher hears why.
-        signal.throwIfAborted();
-        return;
-      } catch (error) {
-        if (signal.aborted) throw signal.reason;
-        // In a cluster, a follower may watch before the owner's first chain is in the scanner.
-        const awaitingOwner = this.options.ownership !== undefined && !feed.owned && error instanceof RpcError && error.code === status.NOT_FOUND;
-        // With scanner replicas, the feed's first chain reaches the replica this watch landed on
-        // through the chain bus, a moment after the replica that took it answered: that replica
-        // has none yet. The feed's own watchers wait for it rather than end with NOT_FOUND.
-        const awaitingBus = feed.owned && feed.base !== undefined && error instanceof RpcError && error.code === status.NOT_FOUND;
-        const retryable =
-          error instanceof RpcError &&
-          (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) &&
-          (sentIds !== undefined || awaitingOwner || awaitingBus);
-        outageSince ??= Date.now();
-        const outageMs = Date.now() - outageSince;
-        if (!retryable || outageMs >= maxOutageMs) throw error;
-        reconnects++;
-        this.options.logger.warn({ err: error, symbol: feed.symbol, reconnects, outageMs }, "the scanner's watch ended; reconnecting");
-        // An open circuit says when it lets a call through again: no sooner is worth trying.
-        const advised = error.details.retryDelayMs ?? 0;
-        await sleep(Math.min(Math.max(backoff.next(), advised), maxOutageMs - outageMs), undefined, { signal });
-        // Only a scanner without the chain (NOT_FOUND: it restarted) is sent the base and the
-        // newest again. A watch that ended for another reason (a replica's connection recycled
-        // after GRPC_MAX_CONNECTION_AGE, a replica gone) finds the chain where it was: sending
-        // the base again would take its watchers back to the feed's first chain for a moment.
-        // A watch that never had a message is first tried again as it is: the replica may only
-        // be behind the bus, and a resend would take the fleet back to the feed's first chain.
-        if (error.code === status.NOT_FOUND && (sentIds !== undefined || reconnects > 1)) {
-          await this.resend(feed, signal).catch((pushError: unknown) => {
-            this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
-          });
+            });
+            sentIds = ids;
+          }
+          // The scanner's stream ends quietly when the watch stops; the watcher hears why.
+          signal.throwIfAborted();
+          return;
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          // In a cluster, a follower may watch before the owner's first chain is in the scanner.
+          const awaitingOwner = this.options.ownership !== undefined && !feed.owned && error instanceof RpcError && error.code === status.NOT_FOUND;
+          // With scanner replicas, the feed's first chain reaches the replica this watch landed on
+          // through the chain bus, a moment after the replica that took it answered: that replica
+          // has none yet. The feed's own watchers wait for it rather than end with NOT_FOUND.
+          const awaitingBus = feed.owned && feed.base !== undefined && error instanceof RpcError && error.code === status.NOT_FOUND;
+          const retryable =
+            error instanceof RpcError &&
+            (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) &&
+            (sentIds !== undefined || awaitingOwner || awaitingBus);
+          outageSince ??= Date.now();
+          const outageMs = Date.now() - outageSince;
+          if (!retryable || outageMs >= maxOutageMs) throw error;
+          reconnects++;
+          this.options.logger.warn({ err: error, symbol: feed.symbol, reconnects, outageMs }, "the scanner's watch ended; reconnecting");
+          // An open circuit says when it lets a call through again: no sooner is worth trying.
+          const advised = error.details.retryDelayMs ?? 0;
+          await sleep(Math.min(Math.max(backoff.next(), advised), maxOutageMs - outageMs), undefined, { signal });
+          // Only a scanner without the chain (NOT_FOUND: it restarted) is sent the base and the
+          // newest again. A watch that ended for another reason (a replica's connection recycled
+          // after GRPC_MAX_CONNECTION_AGE, a replica gone) finds the chain where it was: sending
+          // the base again would take its watchers back to the feed's first chain for a moment.
+          // A watch that never had a message is first tried again as it is: the replica may only
+          // be behind the bus, and a resend would take the fleet back to the feed's first chain.
+          if (error.code === status.NOT_FOUND && (sentIds !== undefined || reconnects > 1)) {
+            await this.resend(feed, signal).catch((pushError: unknown) => {
+              this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
+            });
+          }
         }
       }
+    } finally {
+      unsubscribe();
     }
   }
 }
