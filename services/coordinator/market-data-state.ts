@@ -50,6 +50,24 @@ export class SymbolMarketData {
     this.change(stateOfQuotes(flags), "");
   }
 
+  /**
+   * A result relayed by a coordinator that does not run the feed: what its chain's flags say,
+   * except that a chain from before an outage began (a reconnecting watch's snapshot) does not
+   * end it.
+   */
+  observeResult(result: QuoteFlags & { readonly chainAsOf?: Date | undefined }): void {
+    const outageSince = this.current.state === MarketDataState.MARKET_DATA_STATE_UNAVAILABLE ? this.current.since : undefined;
+    if (outageSince && !(result.chainAsOf && result.chainAsOf > outageSince)) return;
+    this.observeQuotes(result);
+  }
+
+  /** The status the feed's owner told the fleet, as it is (its `since` and reason). */
+  adopt(status: MarketDataStatus): void {
+    if (status.state === MarketDataState.MARKET_DATA_STATE_UNSPECIFIED || sameStatus(status, this.current)) return;
+    this.current = { ...status, symbol: this.symbol };
+    for (const listener of [...this.listeners]) listener(this.current);
+  }
+
   /** The feed failed: no data reaches it until the next chain. */
   observeError(error: unknown): void {
     this.change(MarketDataState.MARKET_DATA_STATE_UNAVAILABLE, reasonOf(error));

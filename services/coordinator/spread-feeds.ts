@@ -26,6 +26,7 @@ import { RpcError, unavailable } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { unlessAborted } from "../common/unless-aborted.js";
 import type { FeedClaim, FeedOwnership } from "./feed-ownership/feed-ownership.js";
+import type { FeedStatusChannel } from "./feed-ownership/feed-status-channel.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
 import { SymbolMarketData } from "./market-data-state.js";
 import { unexpiredQuotes } from "./unexpired-quotes.js";
@@ -76,6 +77,10 @@ interface SymbolFeed {
   readonly failed: AbortController;
   /** Live, delayed, frozen or unavailable: what its watchers are told. */
   readonly marketData: SymbolMarketData;
+  /** In a cluster: stops answering the fleet's questions about the status (while this coordinator runs the feed). */
+  stopServingStatus: (() => void) | undefined;
+  /** In a cluster: stops following the owner's statuses and publishing this coordinator's. */
+  stopSharingStatus: (() => void) | undefined;
 }
 
 const sameIds = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
@@ -124,6 +129,8 @@ export class SpreadFeeds {
 
   close(): void {
     for (const feed of this.feeds.values()) {
+      feed.stopSharingStatus?.();
+      feed.stopServingStatus?.();
       feed.feed?.close();
       void feed.claim?.release();
     }
@@ -151,11 +158,14 @@ export class SpreadFeeds {
       generation: 0,
       failed: new AbortController(),
       marketData: new SymbolMarketData(symbol, this.options.now ?? (() => new Date())),
+      stopServingStatus: undefined,
+      stopSharingStatus: undefined,
     };
     // Every watcher of the symbol listens for its feed's failure.
     setMaxListeners(0, feed.failed.signal);
     this.feeds.set(symbol, feed);
     if (this.options.ownership) {
+      feed.stopSharingStatus = this.shareStatus(feed, this.options.ownership.statuses);
       feed.ready = this.claim(feed, this.options.ownership);
       // Its watchers hear a failure through feed.failed too; one that left first must not leave it unobserved.
       feed.ready.catch(() => undefined);
@@ -196,11 +206,31 @@ export class SpreadFeeds {
     if (starting) await starting;
   }
 
+  /**
+   * The owner tells the fleet each change of the symbol's status; the others take the owner's
+   * (only it sees the feed's errors). Returns the stop.
+   */
+  private shareStatus(feed: SymbolFeed, statuses: FeedStatusChannel | undefined): (() => void) | undefined {
+    if (!statuses) return undefined;
+    const unfollow = statuses.follow(feed.symbol, (status) => {
+      if (!feed.owned) feed.marketData.adopt(status);
+    });
+    const unsubscribe = feed.marketData.subscribe((status) => {
+      if (feed.owned) statuses.publish(status);
+    });
+    return () => {
+      unfollow();
+      unsubscribe();
+    };
+  }
+
   /** Stops this coordinator's feed of the symbol, if it runs one: its watchers go on relaying the scanner. */
   private stopFeed(feed: SymbolFeed, reason: string): void {
     if (!feed.owned) return;
     feed.owned = false;
     feed.generation++;
+    feed.stopServingStatus?.();
+    feed.stopServingStatus = undefined;
     feed.feed?.close();
     feed.feed = undefined;
     feed.base = undefined;
@@ -216,6 +246,7 @@ export class SpreadFeeds {
     if (feed.generation !== generation) return;
     feed.base = first;
     feed.marketData.observeQuotes(first);
+    if (owner) feed.stopServingStatus ??= this.options.ownership?.statuses?.serve(feed.symbol, () => feed.marketData.status);
     await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
     if (this.feeds.get(feed.symbol) !== feed || feed.generation !== generation) return;
     feed.feed = market.openFeed(
@@ -238,6 +269,7 @@ export class SpreadFeeds {
     feed.watchers--;
     if (feed.watchers > 0 || this.feeds.get(feed.symbol) !== feed) return;
     this.feeds.delete(feed.symbol);
+    feed.stopSharingStatus?.();
     if (feed.claim) {
       // The feed stops before the lease is given up: the next owner cannot overlap it.
       this.stopFeed(feed, "its last watcher left");
@@ -330,9 +362,9 @@ export class SpreadFeeds {
             backoff.reset();
             const update = message.update;
             if (!update?.result) continue;
-            // A coordinator that does not run the feed sees the chain only through results: it
-            // can tell delayed and frozen from live, not an outage (the owner's to see).
-            if (!feed.owned) feed.marketData.observeQuotes(update.result);
+            // A coordinator that does not run the feed sees the chain only through results: they
+            // say delayed or frozen, and that data flows again; an outage it hears from the owner.
+            if (!feed.owned) feed.marketData.observeResult(update.result);
             const ids = update.result.spreads.map((spread) => spread.id);
             // A reconnection starts with a snapshot: news only if the top N moved meanwhile.
             if (update.initial && sentIds && sameIds(ids, sentIds)) continue;

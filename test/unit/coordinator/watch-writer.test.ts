@@ -141,4 +141,15 @@ describe("a symbol's market data state", () => {
     ]);
     expect(state.status.state).toBe(FROZEN);
   });
+
+  it("on a coordinator without the feed: a result from before the outage does not end it, a newer one does; the owner's status is taken as it is", () => {
+    const state = new SymbolMarketData("SPY", () => new Date(10_000));
+    state.adopt({ symbol: "SPY", state: UNAVAILABLE, since: new Date(5_000), reason: "the owner's feed failed" });
+    expect(state.status).toEqual({ symbol: "SPY", state: UNAVAILABLE, since: new Date(5_000), reason: "the owner's feed failed" });
+    // A reconnecting watch's snapshot: a chain from before the outage.
+    state.observeResult({ delayed: false, frozen: false, chainAsOf: new Date(4_000) });
+    expect(state.status.state).toBe(UNAVAILABLE);
+    state.observeResult({ delayed: true, frozen: false, chainAsOf: new Date(6_000) });
+    expect(state.status).toMatchObject({ state: DELAYED, since: new Date(10_000), reason: "" });
+  });
 });
