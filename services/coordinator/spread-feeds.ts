@@ -8,6 +8,10 @@
 // In a cluster (an `ownership` given), one coordinator of the fleet runs a symbol's feed: the
 // lease's owner. The others only relay the scanner's watch, which the owner's chains reach,
 // and start the feed (fetching the base chain again) when the lease comes to them.
+//
+// Watchers are told the symbol's market data state (market-data-state.ts) when it is not live
+// and when it changes; only a feed's owner sees its errors, so in a cluster it shares the state
+// over NATS (feed-status-channel.ts).
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
@@ -26,7 +30,7 @@ import { RpcError, unavailable } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { unlessAborted } from "../common/unless-aborted.js";
 import type { FeedClaim, FeedOwnership } from "./feed-ownership/feed-ownership.js";
-import type { FeedStatusChannel } from "./feed-ownership/feed-status-channel.js";
+import { shareMarketDataStatus } from "./feed-ownership/feed-status-channel.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
 import { SymbolMarketData } from "./market-data-state.js";
 import { unexpiredQuotes } from "./unexpired-quotes.js";
@@ -165,7 +169,8 @@ export class SpreadFeeds {
     setMaxListeners(0, feed.failed.signal);
     this.feeds.set(symbol, feed);
     if (this.options.ownership) {
-      feed.stopSharingStatus = this.shareStatus(feed, this.options.ownership.statuses);
+      const statuses = this.options.ownership.statuses;
+      feed.stopSharingStatus = statuses && shareMarketDataStatus(feed.marketData, statuses, () => feed.owned);
       feed.ready = this.claim(feed, this.options.ownership);
       // Its watchers hear a failure through feed.failed too; one that left first must not leave it unobserved.
       feed.ready.catch(() => undefined);
@@ -204,24 +209,6 @@ export class SpreadFeeds {
     });
     await feed.claim.decided;
     if (starting) await starting;
-  }
-
-  /**
-   * The owner tells the fleet each change of the symbol's status; the others take the owner's
-   * (only it sees the feed's errors). Returns the stop.
-   */
-  private shareStatus(feed: SymbolFeed, statuses: FeedStatusChannel | undefined): (() => void) | undefined {
-    if (!statuses) return undefined;
-    const unfollow = statuses.follow(feed.symbol, (status) => {
-      if (!feed.owned) feed.marketData.adopt(status);
-    });
-    const unsubscribe = feed.marketData.subscribe((status) => {
-      if (feed.owned) statuses.publish(status);
-    });
-    return () => {
-      unfollow();
-      unsubscribe();
-    };
   }
 
   /** Stops this coordinator's feed of the symbol, if it runs one: its watchers go on relaying the scanner. */

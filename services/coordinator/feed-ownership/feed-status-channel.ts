@@ -7,6 +7,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { MarketDataStatus } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import type { Logger } from "../../common/logger.js";
+import type { SymbolMarketData } from "../market-data-state.js";
 
 /** Subjects of a symbol: its changes, and the question "what is it now?". */
 const subjectOf = (symbol: string): string => `spreadscan.feed_status.${symbol.replace(/[^A-Za-z0-9_=-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`;
@@ -79,4 +80,21 @@ export class FeedStatusChannel {
       subscription?.unsubscribe();
     };
   }
+}
+
+/**
+ * A coordinator with watchers of the symbol: while it runs the feed (`owns()`), it tells the
+ * fleet each change of the status; otherwise it takes the owner's. Returns the stop.
+ */
+export function shareMarketDataStatus(marketData: SymbolMarketData, statuses: FeedStatusChannel, owns: () => boolean): () => void {
+  const unfollow = statuses.follow(marketData.symbol, (status) => {
+    if (!owns()) marketData.adopt(status);
+  });
+  const unsubscribe = marketData.subscribe((status) => {
+    if (owns()) statuses.publish(status);
+  });
+  return () => {
+    unfollow();
+    unsubscribe();
+  };
 }
