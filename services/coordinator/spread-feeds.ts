@@ -118,10 +118,17 @@ export class SpreadFeeds {
     AbortSignal.any([signal, this.shutdown.signal]).throwIfAborted();
     const feed = this.join(symbol, query);
     const stopped = AbortSignal.any([signal, this.shutdown.signal, feed.failed.signal]);
+    const writer = new WatchWriter(symbol, send);
+    // Told now if not live (after the initial update), then of every change.
+    writer.status(feed.marketData.status);
+    const unsubscribe = feed.marketData.subscribe((marketData) => {
+      writer.status(marketData);
+    });
     try {
       await unlessAborted(feed.ready, stopped);
-      await this.relay(feed, query, minIntervalMs, stopped, send);
+      await this.relay(feed, query, minIntervalMs, stopped, writer);
     } finally {
+      unsubscribe();
       this.leave(feed);
     }
   }
@@ -320,13 +327,7 @@ export class SpreadFeeds {
     if (feed.latest) await scanner.updateChain(UpdateChainRequest.fromPartial({ chain: feed.latest, mode: UpdateMode.UPDATE_MODE_MERGE }), { signal });
   }
 
-  private async relay(
-    feed: SymbolFeed,
-    query: ScanQuery | undefined,
-    minIntervalMs: number,
-    signal: AbortSignal,
-    send: (message: CoordinatorWatchResponse) => Promise<void>,
-  ): Promise<void> {
+  private async relay(feed: SymbolFeed, query: ScanQuery | undefined, minIntervalMs: number, signal: AbortSignal, writer: WatchWriter): Promise<void> {
     const maxOutageMs = this.options.maxOutageMs ?? 120_000;
     const backoff = new BackoffSequence({ initialDelayMs: this.options.reconnectDelayMs ?? 200, maxDelayMs: 5_000, jitter: "none" });
     let reconnects = 0;
@@ -334,77 +335,67 @@ export class SpreadFeeds {
     let sequence = 0n;
     let sentIds: string[] | undefined;
     const request = WatchSpreadsRequest.fromPartial({ symbol: feed.symbol, query, minIntervalMs });
-    const writer = new WatchWriter(feed.symbol, send);
-    // Told now if not live (after the initial update), then of every change.
-    writer.status(feed.marketData.status);
-    const unsubscribe = feed.marketData.subscribe((marketData) => {
-      writer.status(marketData);
-    });
-    try {
-      for (;;) {
-        try {
-          for await (const message of this.options.scanner.watchSpreads(request, signal)) {
-            reconnects = 0;
-            outageSince = undefined;
-            backoff.reset();
-            const update = message.update;
-            if (!update?.result) continue;
-            // A coordinator that does not run the feed sees the chain only through results: they
-            // say delayed or frozen, and that data flows again; an outage it hears from the owner.
-            if (!feed.owned) feed.marketData.observeResult(update.result);
-            const ids = update.result.spreads.map((spread) => spread.id);
-            // A reconnection starts with a snapshot: news only if the top N moved meanwhile.
-            if (update.initial && sentIds && sameIds(ids, sentIds)) continue;
-            const previous = new Set(sentIds ?? []);
-            const current = new Set(ids);
-            sequence++;
-            await writer.update({
-              ...update,
-              sequence,
-              initial: sequence === 1n,
-              addedIds: ids.filter((id) => !previous.has(id)),
-              removedIds: (sentIds ?? []).filter((id) => !current.has(id)),
-            });
-            sentIds = ids;
-          }
-          // The scanner's stream ends quietly when the watch stops; the watcher hears why.
-          signal.throwIfAborted();
-          return;
-        } catch (error) {
-          if (signal.aborted) throw signal.reason;
-          // In a cluster, a follower may watch before the owner's first chain is in the scanner.
-          const awaitingOwner = this.options.ownership !== undefined && !feed.owned && error instanceof RpcError && error.code === status.NOT_FOUND;
-          // With scanner replicas, the feed's first chain reaches the replica this watch landed on
-          // through the chain bus, a moment after the replica that took it answered: that replica
-          // has none yet. The feed's own watchers wait for it rather than end with NOT_FOUND.
-          const awaitingBus = feed.owned && feed.base !== undefined && error instanceof RpcError && error.code === status.NOT_FOUND;
-          const retryable =
-            error instanceof RpcError &&
-            (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) &&
-            (sentIds !== undefined || awaitingOwner || awaitingBus);
-          outageSince ??= Date.now();
-          const outageMs = Date.now() - outageSince;
-          if (!retryable || outageMs >= maxOutageMs) throw error;
-          reconnects++;
-          this.options.logger.warn({ err: error, symbol: feed.symbol, reconnects, outageMs }, "the scanner's watch ended; reconnecting");
-          // An open circuit says when it lets a call through again: no sooner is worth trying.
-          const advised = error.details.retryDelayMs ?? 0;
-          await sleep(Math.min(Math.max(backoff.next(), advised), maxOutageMs - outageMs), undefined, { signal });
-          // Only a scanner without the chain (NOT_FOUND: it restarted) is sent the base and the
-          // newest again. A watch that ended for another reason (a replica's connection recycled
-          // after GRPC_MAX_CONNECTION_AGE, a replica gone) finds the chain where it was: sending
-          // the base again would take its watchers back to the feed's first chain for a moment.
-          // A watch that never had a message is first tried again as it is: the replica may only
-          // be behind the bus, and a resend would take the fleet back to the feed's first chain.
-          if (error.code === status.NOT_FOUND && (sentIds !== undefined || reconnects > 1)) {
-            await this.resend(feed, signal).catch((pushError: unknown) => {
-              this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
-            });
-          }
+    for (;;) {
+      try {
+        for await (const message of this.options.scanner.watchSpreads(request, signal)) {
+          reconnects = 0;
+          outageSince = undefined;
+          backoff.reset();
+          const update = message.update;
+          if (!update?.result) continue;
+          // A coordinator that does not run the feed sees the chain only through results: they
+          // say delayed or frozen, and that data flows again; an outage it hears from the owner.
+          if (!feed.owned) feed.marketData.observeResult(update.result);
+          const ids = update.result.spreads.map((spread) => spread.id);
+          // A reconnection starts with a snapshot: news only if the top N moved meanwhile.
+          if (update.initial && sentIds && sameIds(ids, sentIds)) continue;
+          const previous = new Set(sentIds ?? []);
+          const current = new Set(ids);
+          sequence++;
+          await writer.update({
+            ...update,
+            sequence,
+            initial: sequence === 1n,
+            addedIds: ids.filter((id) => !previous.has(id)),
+            removedIds: (sentIds ?? []).filter((id) => !current.has(id)),
+          });
+          sentIds = ids;
+        }
+        // The scanner's stream ends quietly when the watch stops; the watcher hears why.
+        signal.throwIfAborted();
+        return;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        // In a cluster, a follower may watch before the owner's first chain is in the scanner.
+        const awaitingOwner = this.options.ownership !== undefined && !feed.owned && error instanceof RpcError && error.code === status.NOT_FOUND;
+        // With scanner replicas, the feed's first chain reaches the replica this watch landed on
+        // through the chain bus, a moment after the replica that took it answered: that replica
+        // has none yet. The feed's own watchers wait for it rather than end with NOT_FOUND.
+        const awaitingBus = feed.owned && feed.base !== undefined && error instanceof RpcError && error.code === status.NOT_FOUND;
+        const retryable =
+          error instanceof RpcError &&
+          (error.code === status.UNAVAILABLE || error.code === status.NOT_FOUND) &&
+          (sentIds !== undefined || awaitingOwner || awaitingBus);
+        outageSince ??= Date.now();
+        const outageMs = Date.now() - outageSince;
+        if (!retryable || outageMs >= maxOutageMs) throw error;
+        reconnects++;
+        this.options.logger.warn({ err: error, symbol: feed.symbol, reconnects, outageMs }, "the scanner's watch ended; reconnecting");
+        // An open circuit says when it lets a call through again: no sooner is worth trying.
+        const advised = error.details.retryDelayMs ?? 0;
+        await sleep(Math.min(Math.max(backoff.next(), advised), maxOutageMs - outageMs), undefined, { signal });
+        // Only a scanner without the chain (NOT_FOUND: it restarted) is sent the base and the
+        // newest again. A watch that ended for another reason (a replica's connection recycled
+        // after GRPC_MAX_CONNECTION_AGE, a replica gone) finds the chain where it was: sending
+        // the base again would take its watchers back to the feed's first chain for a moment.
+        // A watch that never had a message is first tried again as it is: the replica may only
+        // be behind the bus, and a resend would take the fleet back to the feed's first chain.
+        if (error.code === status.NOT_FOUND && (sentIds !== undefined || reconnects > 1)) {
+          await this.resend(feed, signal).catch((pushError: unknown) => {
+            this.options.logger.warn({ err: pushError, symbol: feed.symbol }, "could not send the latest chain to the scanner");
+          });
         }
       }
-    } finally {
-      unsubscribe();
     }
   }
 }
