@@ -1,6 +1,8 @@
 // Command scan-and-watch calls the spreadscan coordinator with the generated Go client
 // (gen/go): it scans a symbol for bull put spreads, prints the best ones as a table, then
-// watches them live and prints the table again whenever the top N changes.
+// watches them live and prints the table again whenever the top N changes. When the symbol's
+// market data stops being live (unavailable, delayed or frozen) and when it is live again, the
+// watch carries a status-only message: it prints a line, and -updates counts only updates.
 //
 //	go run . -symbol SPY                     # against make run's coordinator, Ctrl-C to stop
 //	go run . -addr 127.0.0.1:50052 -updates 3
@@ -72,7 +74,7 @@ func run(ctx context.Context, addr, symbol string, updates int, out io.Writer) e
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
-	for received := 0; updates == 0 || received < updates; received++ {
+	for received := 0; updates == 0 || received < updates; {
 		message, err := stream.Recv()
 		if status.Code(err) == codes.Canceled && ctx.Err() != nil {
 			return nil // Ctrl-C
@@ -80,11 +82,30 @@ func run(ctx context.Context, addr, symbol string, updates int, out io.Writer) e
 		if err != nil {
 			return fmt.Errorf("watch: %w", err)
 		}
+		if marketData := message.GetStatus(); marketData != nil {
+			printStatus(out, marketData)
+			continue
+		}
 		update := message.GetUpdate()
+		if update == nil {
+			continue // a kind of message newer than this client
+		}
+		received++
 		fmt.Fprintf(out, "\nupdate %d (initial %t): +%d -%d\n", update.GetSequence(), update.GetInitial(), len(update.GetAddedIds()), len(update.GetRemovedIds()))
 		printTable(out, update.GetResult())
 	}
 	return nil
+}
+
+// printStatus writes the symbol's market data state: "SPY: market data unavailable since
+// 2026-12-07T14:02:11Z (the reason)". The top N printed last is as of then.
+func printStatus(out io.Writer, marketData *coordinatorv1.MarketDataStatus) {
+	state := strings.ToLower(strings.TrimPrefix(marketData.GetState().String(), "MARKET_DATA_STATE_"))
+	reason := ""
+	if marketData.GetReason() != "" {
+		reason = " (" + marketData.GetReason() + ")"
+	}
+	fmt.Fprintf(out, "\n%s: market data %s since %s%s\n", marketData.GetSymbol(), state, marketData.GetSince().AsTime().Format(time.RFC3339), reason)
 }
 
 func printTable(out io.Writer, result *scannerv1.ScanResult) {

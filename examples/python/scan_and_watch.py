@@ -1,7 +1,9 @@
 """Calls the spreadscan coordinator with the generated Python client (gen/python).
 
 Scans a symbol for bull put spreads, prints the best ones as a table, then watches them
-live and prints the table again whenever the top N changes.
+live and prints the table again whenever the top N changes. When the symbol's market data
+stops being live (unavailable, delayed or frozen) and when it is live again, the watch
+carries a status-only message: it prints a line, and --updates counts only updates.
 
     .tools/venv/bin/python examples/python/scan_and_watch.py --symbol SPY     # Ctrl-C to stop
     .tools/venv/bin/python examples/python/scan_and_watch.py --addr 127.0.0.1:50052 --updates 3
@@ -59,6 +61,15 @@ def print_table(result: scan_result_pb2.ScanResult) -> None:
     sys.stdout.flush()
 
 
+def print_status(status: coordinator.MarketDataStatus) -> None:
+    """The symbol's market data state; the table printed last is as of then."""
+    state = coordinator.MarketDataState.Name(status.state).removeprefix("MARKET_DATA_STATE_").lower()
+    since = status.since.ToDatetime().strftime("%Y-%m-%dT%H:%M:%SZ")
+    reason = f" ({status.reason})" if status.reason else ""
+    print(f"\n{status.symbol}: market data {state} since {since}{reason}")
+    sys.stdout.flush()
+
+
 def describe(error: grpc.RpcError) -> str:
     """The status of a failed call, with its google.rpc.BadRequest field violations."""
     text = f"{error.code().name}: {error.details()}"
@@ -81,7 +92,14 @@ def run(addr: str, symbol: str, updates: int) -> None:
 
         stream = client.WatchSpreads(coordinator.WatchSpreadsRequest(symbol=symbol, query=QUERY))
         try:
-            for received, message in enumerate(stream, start=1):
+            received = 0
+            for message in stream:
+                if message.HasField("status"):
+                    print_status(message.status)
+                    continue
+                if not message.HasField("update"):
+                    continue  # a kind of message newer than this client
+                received += 1
                 update = message.update
                 print(f"\nupdate {update.sequence} (initial {update.initial}): "
                       f"+{len(update.added_ids)} -{len(update.removed_ids)}")

@@ -1,6 +1,8 @@
 // Option chains as CSV, in the column layout other open-source option screeners read: one
 // row per quote, with the chain-wide values (price, as-of, rate, dividend yield) repeated on
 // every row. Reading refuses only what makes a row unreadable (see chain-file.ts for why).
+// An empty open_interest cell is open interest unknown (the broker did not say), never 0: files
+// written before that distinction read as they did, save that an empty cell is no longer 0.
 import { CsvError, parse } from "csv-parse/sync";
 import { Greeks, OptionChain, OptionQuote, OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { parseAsOf, parseExpiry } from "./chain-dates.js";
@@ -61,7 +63,7 @@ export function formatChainCsv(chain: OptionChain): string {
       numberCell(quote.ask),
       numberCell(quote.last),
       quote.volume.toString(),
-      quote.openInterest.toString(),
+      quote.openInterestUnknown ? "" : quote.openInterest.toString(),
       numberCell(greeks?.delta),
       numberCell(greeks?.gamma),
       numberCell(greeks?.theta),
@@ -104,10 +106,10 @@ class CellReader {
     return value;
   }
 
-  /** A count of contracts: a whole number, 0 or more; empty means 0. */
-  count(column: CsvColumn): bigint {
+  /** A count of contracts: a whole number, 0 or more; undefined for an empty cell. */
+  count(column: CsvColumn): bigint | undefined {
     const text = this.text(column);
-    if (text === "") return 0n;
+    if (text === "") return undefined;
     const whole = /^\+?(\d+)(\.0*)?$/.exec(text);
     if (whole?.[1] === undefined) {
       this.fail(`${column} ${JSON.stringify(text)} is not a whole number of contracts (0 or more)`);
@@ -227,6 +229,11 @@ function readChainColumns(cells: CellReader, chain: OptionChain, filled: Set<Csv
   }
 }
 
+/** Open interest as a quote carries it: an empty cell is unknown, which is not 0. */
+function openInterestOf(count: bigint | undefined): Pick<OptionQuote, "openInterest" | "openInterestUnknown"> {
+  return count === undefined ? { openInterest: 0n, openInterestUnknown: true } : { openInterest: count, openInterestUnknown: false };
+}
+
 function readQuote(cells: CellReader): OptionQuote {
   const strikeText = cells.text("strike");
   if (strikeText === "") cells.fail("strike is empty");
@@ -241,8 +248,8 @@ function readQuote(cells: CellReader): OptionQuote {
     bid: cells.number("bid") ?? 0,
     ask: cells.number("ask") ?? 0,
     last: cells.number("last") ?? 0,
-    volume: cells.count("volume"),
-    openInterest: cells.count("open_interest"),
+    volume: cells.count("volume") ?? 0n,
+    ...openInterestOf(cells.count("open_interest")),
     impliedVolatility: cells.number("implied_vol"),
     // The Greeks message is all four or none: with any cell empty the engine computes them all.
     greeks:

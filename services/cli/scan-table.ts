@@ -1,6 +1,7 @@
 // A scan result for people: one summary line (what was scanned, the query as applied, what
 // became of the candidates, how long it took), then one row per spread. Money per lot is in whole dollars, prices per share in cents,
-// probabilities and σ (the volatility POP, touch and EV were computed under) in percent. In a terminal too narrow for every column, the least needed
+// probabilities and σ (the volatility POP, touch and EV were computed under) in percent, open interest as the least of the legs' ("?" when
+// the broker did not say one). In a terminal too narrow for every column, the least needed
 // columns are left out and a note says which; --json has everything.
 import Table from "cli-table3";
 import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
@@ -63,7 +64,21 @@ const COLUMNS: readonly Column[] = [
   { header: "EV", align: "right", cell: (spread) => dollars(spread.expectedValue), dropOrder: 5 },
   { header: "RoR", align: "right", cell: (spread) => percent(spread.returnOnRisk), dropOrder: 4 },
   { header: "score", align: "right", cell: (spread) => spread.score.toFixed(3), dropOrder: 6 },
+  // The least open interest of the legs; "?" when a leg's is unknown (the broker did not say), which is not 0.
+  { header: "OI", align: "right", cell: openInterestCell, dropOrder: 0.5 },
 ];
+
+function openInterestCell(spread: Spread): string {
+  const liquidity = spread.liquidity;
+  if (!liquidity || liquidity.openInterestUnknown) return "?";
+  return COUNT.format(liquidity.minLegOpenInterest);
+}
+
+/** What the chain's quotes were: live, delayed, frozen (the last before the close), or both of the last two. */
+function quotesLabel(result: ScanResult): string {
+  if (result.frozen) return result.delayed ? "frozen, delayed" : "frozen";
+  return result.delayed ? "delayed" : "live";
+}
 
 function buildTable(spreads: readonly Spread[], columns: readonly Column[]): Table.Table {
   const table = new Table({
@@ -120,7 +135,7 @@ function candidateCounts(result: ScanResult): string {
 }
 
 /**
- * One line: what was scanned (symbol, price, as-of, delayed), the query as the scan applied
+ * One line: what was scanned (symbol, price, as-of, live, delayed or frozen), the query as the scan applied
  * it, what the scan did, how long it took. Given a width it would overflow, it breaks
  * between its parts instead of mid-word.
  */
@@ -133,7 +148,7 @@ export function formatScanSummary(result: ScanResult, layout: TableLayout = {}):
   const computed = result.quotesWithComputedGreeks;
   const greeks = computed === 0n ? "IV/greeks from the chain" : `IV/greeks computed for ${COUNT.format(computed)} quotes`;
   const parts = [
-    `${result.symbol} ${price(result.underlyingPrice)} as of ${asOf} (${result.delayed ? "delayed" : "live"})`,
+    `${result.symbol} ${price(result.underlyingPrice)} as of ${asOf} (${quotesLabel(result)})`,
     ...(result.effectiveQuery ? appliedQueryParts(result.effectiveQuery) : []),
     `${candidateCounts(result)}, ${result.spreads.length} shown`,
     skipped,

@@ -8,6 +8,10 @@
 // In a cluster (an `ownership` given), one coordinator of the fleet runs a symbol's feed: the
 // lease's owner. The others only relay the scanner's watch, which the owner's chains reach,
 // and start the feed (fetching the base chain again) when the lease comes to them.
+//
+// Watchers are told the symbol's market data state (market-data-state.ts) when it is not live
+// and when it changes; only a feed's owner sees its errors, so in a cluster it shares the state
+// over NATS (feed-status-channel.ts).
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
@@ -26,7 +30,11 @@ import { RpcError, unavailable } from "../common/errors.js";
 import type { Logger } from "../common/logger.js";
 import { unlessAborted } from "../common/unless-aborted.js";
 import type { FeedClaim, FeedOwnership } from "./feed-ownership/feed-ownership.js";
+import { shareMarketDataStatus } from "./feed-ownership/feed-status-channel.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
+import { SymbolMarketData } from "./market-data-state.js";
+import { unexpiredQuotes } from "./unexpired-quotes.js";
+import { WatchWriter } from "./watch-writer.js";
 
 /** What the feeds need of the scanner client. */
 export interface ScannerStreams {
@@ -44,6 +52,8 @@ export interface SpreadFeedsOptions {
   readonly reconnectDelayMs?: number;
   /** Who runs each symbol's feed across the fleet; absent: this coordinator runs its own, as without a cluster. */
   readonly ownership?: FeedOwnership;
+  /** The clock of the market data statuses' `since`; default the system's. */
+  readonly now?: () => Date;
 }
 
 interface SymbolFeed {
@@ -69,6 +79,12 @@ interface SymbolFeed {
   generation: number;
   /** Aborted, with the reason, when the feed could not start after the lease came here: its watchers end with it. */
   readonly failed: AbortController;
+  /** Live, delayed, frozen or unavailable: what its watchers are told. */
+  readonly marketData: SymbolMarketData;
+  /** In a cluster: stops answering the fleet's questions about the status (while this coordinator runs the feed). */
+  stopServingStatus: (() => void) | undefined;
+  /** In a cluster: stops following the owner's statuses and publishing this coordinator's. */
+  stopSharingStatus: (() => void) | undefined;
 }
 
 const sameIds = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
@@ -102,10 +118,17 @@ export class SpreadFeeds {
     AbortSignal.any([signal, this.shutdown.signal]).throwIfAborted();
     const feed = this.join(symbol, query);
     const stopped = AbortSignal.any([signal, this.shutdown.signal, feed.failed.signal]);
+    const writer = new WatchWriter(symbol, send);
+    // Told now if not live (after the initial update), then of every change.
+    writer.status(feed.marketData.status);
+    const unsubscribe = feed.marketData.subscribe((marketData) => {
+      writer.status(marketData);
+    });
     try {
       await unlessAborted(feed.ready, stopped);
-      await this.relay(feed, query, minIntervalMs, stopped, send);
+      await this.relay(feed, query, minIntervalMs, stopped, writer);
     } finally {
+      unsubscribe();
       this.leave(feed);
     }
   }
@@ -117,6 +140,8 @@ export class SpreadFeeds {
 
   close(): void {
     for (const feed of this.feeds.values()) {
+      feed.stopSharingStatus?.();
+      feed.stopServingStatus?.();
       feed.feed?.close();
       void feed.claim?.release();
     }
@@ -143,11 +168,16 @@ export class SpreadFeeds {
       owned: this.options.ownership === undefined,
       generation: 0,
       failed: new AbortController(),
+      marketData: new SymbolMarketData(symbol, this.options.now ?? (() => new Date())),
+      stopServingStatus: undefined,
+      stopSharingStatus: undefined,
     };
     // Every watcher of the symbol listens for its feed's failure.
     setMaxListeners(0, feed.failed.signal);
     this.feeds.set(symbol, feed);
     if (this.options.ownership) {
+      const statuses = this.options.ownership.statuses;
+      feed.stopSharingStatus = statuses && shareMarketDataStatus(feed.marketData, statuses, () => feed.owned);
       feed.ready = this.claim(feed, this.options.ownership);
       // Its watchers hear a failure through feed.failed too; one that left first must not leave it unobserved.
       feed.ready.catch(() => undefined);
@@ -193,6 +223,8 @@ export class SpreadFeeds {
     if (!feed.owned) return;
     feed.owned = false;
     feed.generation++;
+    feed.stopServingStatus?.();
+    feed.stopServingStatus = undefined;
     feed.feed?.close();
     feed.feed = undefined;
     feed.base = undefined;
@@ -207,16 +239,20 @@ export class SpreadFeeds {
     const first = await market.fetchChain({ symbol: feed.symbol, query: feed.query });
     if (feed.generation !== generation) return;
     feed.base = first;
+    feed.marketData.observeQuotes(first);
+    if (owner) feed.stopServingStatus ??= this.options.ownership?.statuses?.serve(feed.symbol, () => feed.marketData.status);
     await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
     if (this.feeds.get(feed.symbol) !== feed || feed.generation !== generation) return;
     feed.feed = market.openFeed(
       { symbol: feed.symbol, query: feed.query },
       {
         onChain: (chain) => {
+          feed.marketData.observeQuotes(chain);
           this.push(feed, chain);
         },
         onError: (error) => {
-          logger.warn({ err: error, symbol: feed.symbol }, "market data feed failed; watchers keep the last chain until it recovers");
+          feed.marketData.observeError(error);
+          logger.warn({ err: error, symbol: feed.symbol }, "market data feed failed; watchers are told, and keep the last chain until it recovers");
         },
       },
     );
@@ -227,6 +263,7 @@ export class SpreadFeeds {
     feed.watchers--;
     if (feed.watchers > 0 || this.feeds.get(feed.symbol) !== feed) return;
     this.feeds.delete(feed.symbol);
+    feed.stopSharingStatus?.();
     if (feed.claim) {
       // The feed stops before the lease is given up: the next owner cannot overlap it.
       this.stopFeed(feed, "its last watcher left");
@@ -253,13 +290,32 @@ export class SpreadFeeds {
         const next = feed.pending;
         feed.pending = undefined;
         try {
-          await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: next, mode: UpdateMode.UPDATE_MODE_MERGE }));
+          const stored = await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: next, mode: UpdateMode.UPDATE_MODE_MERGE }));
+          await this.restoreBase(feed, next, stored);
         } catch (error) {
           this.options.logger.warn({ err: error, symbol: feed.symbol }, "could not send a chain update to the scanner; the next tick tries again");
         }
       }
       feed.pushing = false;
     })();
+  }
+
+  /**
+   * A MERGE onto a scanner without the symbol's chain (restarted, or the chain expired while
+   * the market was quiet) stores the merged quotes alone: a feed streaming only some contracts
+   * would leave the scanner a partial chain for good, as no watch finds it missing. The
+   * scanner then holds fewer quotes than the base: the base goes again, as a REPLACE, and the
+   * chain just sent over it.
+   */
+  private async restoreBase(feed: SymbolFeed, sent: OptionChain, stored: UpdateChainResponse): Promise<void> {
+    const base = feed.base;
+    if (!base || !feed.owned || stored.quoteCount >= BigInt(unexpiredQuotes(base, sent.asOf))) return;
+    this.options.logger.info(
+      { symbol: feed.symbol, stored: Number(stored.quoteCount), base: base.quotes.length },
+      "the scanner holds less than the feed's base chain; sending the base again",
+    );
+    await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: base, mode: UpdateMode.UPDATE_MODE_REPLACE }));
+    await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: sent, mode: UpdateMode.UPDATE_MODE_MERGE }));
   }
 
   private async resend(feed: SymbolFeed, signal: AbortSignal): Promise<void> {
@@ -271,13 +327,7 @@ export class SpreadFeeds {
     if (feed.latest) await scanner.updateChain(UpdateChainRequest.fromPartial({ chain: feed.latest, mode: UpdateMode.UPDATE_MODE_MERGE }), { signal });
   }
 
-  private async relay(
-    feed: SymbolFeed,
-    query: ScanQuery | undefined,
-    minIntervalMs: number,
-    signal: AbortSignal,
-    send: (message: CoordinatorWatchResponse) => Promise<void>,
-  ): Promise<void> {
+  private async relay(feed: SymbolFeed, query: ScanQuery | undefined, minIntervalMs: number, signal: AbortSignal, writer: WatchWriter): Promise<void> {
     const maxOutageMs = this.options.maxOutageMs ?? 120_000;
     const backoff = new BackoffSequence({ initialDelayMs: this.options.reconnectDelayMs ?? 200, maxDelayMs: 5_000, jitter: "none" });
     let reconnects = 0;
@@ -293,20 +343,21 @@ export class SpreadFeeds {
           backoff.reset();
           const update = message.update;
           if (!update?.result) continue;
+          // A coordinator that does not run the feed sees the chain only through results: they
+          // say delayed or frozen, and that data flows again; an outage it hears from the owner.
+          if (!feed.owned) feed.marketData.observeResult(update.result);
           const ids = update.result.spreads.map((spread) => spread.id);
           // A reconnection starts with a snapshot: news only if the top N moved meanwhile.
           if (update.initial && sentIds && sameIds(ids, sentIds)) continue;
           const previous = new Set(sentIds ?? []);
           const current = new Set(ids);
           sequence++;
-          await send({
-            update: {
-              ...update,
-              sequence,
-              initial: sequence === 1n,
-              addedIds: ids.filter((id) => !previous.has(id)),
-              removedIds: (sentIds ?? []).filter((id) => !current.has(id)),
-            },
+          await writer.update({
+            ...update,
+            sequence,
+            initial: sequence === 1n,
+            addedIds: ids.filter((id) => !previous.has(id)),
+            removedIds: (sentIds ?? []).filter((id) => !current.has(id)),
           });
           sentIds = ids;
         }

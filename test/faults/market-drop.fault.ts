@@ -58,7 +58,9 @@ function watch(client: CoordinatorServiceClient, symbol: string): Watcher {
   const call = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol, query: CREDIT_QUERY, minIntervalMs: 1 }));
   const watcher: Watcher = { call, sequences: [], arrivals: [], ended: undefined };
   call.on("data", (message: WatchSpreadsResponse) => {
-    watcher.sequences.push(message.update?.sequence ?? 0n);
+    // A market data status (the feed went down or came back) is not an update: no sequence.
+    if (!message.update) return;
+    watcher.sequences.push(message.update.sequence);
     watcher.arrivals.push(performance.now());
   });
   call.on("error", (error: ServiceError) => (watcher.ended = { code: error.code }));

@@ -2,7 +2,8 @@
 // process: a MERGE onto the version before it goes out as what was sent (a few quotes and its
 // base version), and a replica holding that base makes the same merge; a replica without the
 // base skips the deltas, and holds the fleet's chain again at the next whole chain (published
-// after every WHOLE_CHAIN_EVERY-th version's delta).
+// after every WHOLE_CHAIN_EVERY-th version's delta, or after the next delta when that one did
+// not go out).
 import { status } from "@grpc/grpc-js";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -11,7 +12,7 @@ import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain
 import { UpdateChainRequest, UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { WHOLE_CHAIN_EVERY } from "../../services/scanner/chain-bus/chain-publications.js";
-import { STREAM_NAME, subjectOf } from "../../services/scanner/chain-bus/chain-subjects.js";
+import { STREAM_NAME, streamConfig, subjectOf } from "../../services/scanner/chain-bus/chain-subjects.js";
 import type { StoredChain } from "../../services/scanner/chain-store.js";
 import { callUnary } from "../support/echo-server.js";
 import { closeBusReplicas, startBusReplica, updateChain, type BusReplica } from "../support/bus-replicas.js";
@@ -131,5 +132,31 @@ describe("chain deltas over NATS JetStream", () => {
     await until(() => held(c)?.version === next, `C holds version ${next}`);
     expect(sameChain(held(a), held(c))).toBe(true);
     expect(versionsOf(c)).toEqual([WHOLE_CHAIN_EVERY, next]);
+  });
+
+  it("follows the next delta with the whole chain when the one due after a 50th version's delta did not go out", async () => {
+    const [a, b] = replicas as [BusReplica, BusReplica];
+    const start = held(a)!.version + 1n;
+    const due = (start / WHOLE_CHAIN_EVERY + 1n) * WHOLE_CHAIN_EVERY;
+    // For a while the stream takes deltas but refuses whole chains (any error but a conflict):
+    // the whole chain due after version `due`'s delta does not go out.
+    const wholeBytes = held(a)!.fingerprint.length;
+    await jsm.streams.update(STREAM_NAME, { ...streamConfig(), max_msg_size: Math.floor(wholeBytes / 2) });
+    for (let version = start; version <= due; version++) {
+      expect((await update(a, tick(Number(version)), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(version);
+    }
+    await until(() => held(b)?.version === due, `B holds version ${due}`);
+    await jsm.streams.update(STREAM_NAME, { ...streamConfig(), max_msg_size: -1 });
+
+    // A replica without the base (the stream keeps only version `due`'s delta) ...
+    await jsm.streams.purge(STREAM_NAME, { filter: subjectOf(SYMBOL), keep: 1 });
+    const d = await startReplica();
+    await d.service.bus?.ready();
+    expect(held(d)).toBeUndefined();
+    // ... holds the fleet's chain from the next version on, not 50 versions later.
+    const next = due + 1n;
+    expect((await update(a, tick(Number(next)), UpdateMode.UPDATE_MODE_MERGE)).version).toBe(next);
+    await until(() => held(d)?.version === next, `D holds version ${next}`, 10_000);
+    expect(sameChain(held(a), held(d))).toBe(true);
   });
 });

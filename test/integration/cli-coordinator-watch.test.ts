@@ -1,11 +1,12 @@
 // `spreadscan watch SYMBOL` against the fixed coordinator (test/fixtures/fixed-coordinator.ts),
 // whose watch sends three updates on a price that drifts, then stays open: the updates as a
 // table, as JSON lines and redrawn in place, the ids that came and went as the engine computes
-// them, and Ctrl-C as the way a user ends it.
+// them, and Ctrl-C as the way a user ends it; and the market data statuses a watch may carry
+// between updates, each printed as a line when it changes.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { MarketDataState, WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { scanChain } from "../../services/engine/index.js";
 import { startFixedCoordinator, WATCH_UPDATES, type FixedCoordinator } from "../fixtures/fixed-coordinator.js";
 import { fixedChain } from "../fixtures/fixed-market.js";
@@ -94,5 +95,75 @@ describe.concurrent("spreadscan watch", () => {
     const run = await remote("watch", "SPY", "--limit", "0");
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toBe("spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: --limit: must be from 1 to 1000 spreads; got 0\n");
+  });
+});
+
+describe.concurrent("spreadscan watch, told of the market data state", () => {
+  let told: FixedCoordinator;
+  beforeAll(async () => {
+    told = await startFixedCoordinator({
+      watchStatuses: new Map([
+        [
+          1,
+          {
+            symbol: "SPY",
+            state: MarketDataState.MARKET_DATA_STATE_UNAVAILABLE,
+            since: new Date("2025-06-02T14:31:05Z"),
+            reason: "TWS lost its connection to IBKR (1100)",
+          },
+        ],
+        [2, { symbol: "SPY", state: MarketDataState.MARKET_DATA_STATE_FROZEN, since: new Date("2025-06-02T20:00:00Z"), reason: "" }],
+      ]),
+    });
+  });
+  afterAll(async () => {
+    await told.close();
+  });
+  const toldRemote = (...args: string[]): Promise<ToolResult> => spreadscan([...args, "--addr", told.address]);
+  const UNAVAILABLE_LINE = "SPY: market data unavailable since 2025-06-02T14:31:05Z (TWS lost its connection to IBKR (1100))";
+  const FROZEN_LINE = "SPY: market data frozen (the last quotes before the close) as of 2025-06-02T20:00:00Z";
+
+  it("prints each status as a line between the updates, and --count counts updates only", async () => {
+    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--interval", "20");
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.split("\n").filter((line) => line.startsWith("update ") || line.startsWith("SPY: market data"));
+    expect(lines.map((line) => (line.startsWith("update ") ? line.split(" · ")[0] : line))).toEqual([
+      "update 1 (initial)",
+      UNAVAILABLE_LINE,
+      "update 2",
+      FROZEN_LINE,
+      "update 3",
+    ]);
+  });
+
+  it("--json prints the status messages as they came, between the updates", async () => {
+    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--json", "--interval", "20");
+    expect(run.exitCode).toBe(0);
+    const messages = run.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => WatchSpreadsResponse.fromJSON(JSON.parse(line)));
+    expect(messages.map((message) => (message.update ? `update ${message.update.sequence}` : MarketDataState[message.status?.state ?? 0]))).toEqual([
+      "update 1",
+      "MARKET_DATA_STATE_UNAVAILABLE",
+      "update 2",
+      "MARKET_DATA_STATE_FROZEN",
+      "update 3",
+    ]);
+    expect(messages[1]?.status).toEqual({
+      symbol: "SPY",
+      state: MarketDataState.MARKET_DATA_STATE_UNAVAILABLE,
+      since: new Date("2025-06-02T14:31:05Z"),
+      reason: "TWS lost its connection to IBKR (1100)",
+    });
+  });
+
+  it("--redraw keeps the state above the table while it is not live", async () => {
+    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--redraw", "--interval", "20");
+    expect(run.exitCode).toBe(0);
+    // What the screen shows last: everything after the last clearing.
+    const screen = run.stdout.split("\x1b[0J").at(-1) ?? "";
+    expect(screen.split("\n").slice(0, 2)).toEqual([FROZEN_LINE, expect.stringMatching(/^update 3 · /) as unknown]);
   });
 });

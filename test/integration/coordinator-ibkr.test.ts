@@ -1,11 +1,12 @@
 // The coordinator with MARKET_DATA=ibkr, as a process, talking through the real @stoqey/ib to
 // the fake TWS over loopback TCP: scans built from the fake's quotes within IBKR's limits,
 // NOT_FOUND for a symbol TWS does not know, readiness and fast failures while TWS has lost
-// its connection to IBKR, and a watch that carries on across a dropped socket.
+// its connection to IBKR, and a watch that carries on across a dropped socket, its watcher told.
 import { credentials, status, type ClientReadableStream } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CoordinatorServiceClient,
+  MarketDataState,
   ScanRequest,
   WatchSpreadsRequest,
   type WatchSpreadsResponse,
@@ -102,7 +103,7 @@ describe("the coordinator on IBKR market data", () => {
     expect((await scan("QQQ")).error).toBeUndefined();
   });
 
-  it("keeps a watch going across a dropped socket, with fresh data after the reconnection", async () => {
+  it("keeps a watch going across a dropped socket, with fresh data after the reconnection, and tells the watcher meanwhile", async () => {
     const watch: ClientReadableStream<WatchSpreadsResponse> = client.watchSpreads(
       WatchSpreadsRequest.fromPartial({ symbol: "IWM", query: QUERY, minIntervalMs: 1 }),
     );
@@ -112,24 +113,29 @@ describe("the coordinator on IBKR market data", () => {
     watch.on("error", (error: Error & { code: status }) => {
       if (error.code !== status.CANCELLED) errors.push(error);
     });
+    const updates = () => received.flatMap((message) => (message.update ? [message.update] : []));
+    const states = () => received.flatMap((message) => (message.status ? [message.status.state] : []));
     try {
-      await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => updates().length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
       // The market moves: each tick pushes new quotes to the open lines.
       const ticking = setInterval(() => fake.tick(), 300);
       try {
-        await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+        await expect.poll(() => updates().length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
         const connectionsBefore = fake.stats.connections;
         fake.dropConnections();
         await expect.poll(() => fake.stats.connections, { timeout: 20_000 }).toBeGreaterThan(connectionsBefore);
-        const afterDrop = received.length;
-        const asOfBefore = received.at(-1)?.update?.result?.chainAsOf?.getTime() ?? 0;
-        await expect.poll(() => received.length, { timeout: 30_000 }).toBeGreaterThan(afterDrop);
-        expect(received.at(-1)?.update?.result?.chainAsOf?.getTime()).toBeGreaterThan(asOfBefore);
+        const afterDrop = updates().length;
+        const asOfBefore = updates().at(-1)?.result?.chainAsOf?.getTime() ?? 0;
+        await expect.poll(() => updates().length, { timeout: 30_000 }).toBeGreaterThan(afterDrop);
+        expect(updates().at(-1)?.result?.chainAsOf?.getTime()).toBeGreaterThan(asOfBefore);
       } finally {
         clearInterval(ticking);
       }
+      // Without a socket the feed had no data: its watcher was told, then told it is back.
+      expect(states()[0]).toBe(MarketDataState.MARKET_DATA_STATE_UNAVAILABLE);
+      expect(states().at(-1)).toBe(MarketDataState.MARKET_DATA_STATE_LIVE);
       expect(errors).toEqual([]);
-      expect(received.map((message) => message.update?.sequence)).toEqual(received.map((_, index) => BigInt(index + 1)));
+      expect(updates().map((update) => update.sequence)).toEqual(updates().map((_, index) => BigInt(index + 1)));
     } finally {
       watch.cancel();
     }

@@ -2,9 +2,12 @@
 // table redraws in place as updates arrive; to a file or pipe each update is a block of its
 // own, or with --json a line of JSON, so the output can be followed, logged or parsed.
 // Ctrl-C (or --count) ends it, with status 0: stopping a watch is how a watch is used.
+// When the symbol's market data stops being live (unavailable, delayed, frozen) the coordinator
+// says so in a status-only message: printed as a line of its own when it changes, and kept
+// above the table while it lasts when redrawing.
 import { clearScreenDown, cursorTo, moveCursor } from "node:readline";
 import { Option, type Command } from "commander";
-import { WatchSpreadsRequest, WatchSpreadsResponse } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { WatchSpreadsRequest, WatchSpreadsResponse, type MarketDataStatus } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import type { SpreadsUpdate } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { CommandFailure, EXIT_STATUS } from "../command-failure.js";
 import { addConnectionFlags, outputWidth, readStream, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
@@ -12,6 +15,7 @@ import { wholeNumberFrom } from "../number-flags.js";
 import { protoJsonLine } from "../proto-json.js";
 import { addQueryFlags, scanQueryFromFlags } from "../query-flags.js";
 import { formatScanTable } from "../scan-table.js";
+import { formatMarketDataStatus, isNotLive } from "../market-data-status-line.js";
 import { formatElapsed, formatInstant } from "../time-format.js";
 import { parseSymbol } from "./scan.js";
 
@@ -81,18 +85,30 @@ async function watch(symbol: string, options: WatchOptions, flagValues: Readonly
   await withCoordinator(options, flagValues, async (connection) => {
     // No deadline on the call: a watch runs until stopped. --timeout bounds the wait for the first update.
     const call = connection.coordinator.watchSpreads(request);
-    let received = 0;
+    // --count counts updates: status messages come between them.
+    let updates = 0;
     // Set by the timer; cast so the check after the await is not narrowed to its initial value.
     let firstUpdateLate = false as boolean;
+    let marketData: MarketDataStatus | undefined;
+    let lastUpdate: string | undefined;
+    /** The block redrawn in place: the market data line while it is not live, then the latest update. */
+    const screen = (): string => `${isNotLive(marketData) ? `${formatMarketDataStatus(marketData)}\n` : ""}${lastUpdate ?? ""}`;
 
     const reading = readStream(call, (message: WatchSpreadsResponse) => {
-      received += 1;
-      clearTimeout(firstUpdateTimer);
-      const update = message.update ?? { sequence: 0n, initial: false, addedIds: [], removedIds: [] };
       if (options.json) process.stdout.write(protoJsonLine(WatchSpreadsResponse, "spreadscan.coordinator.v1.WatchSpreadsResponse", message));
-      else if (redraw) inPlace.write(formatUpdate(update, outputWidth()));
-      else process.stdout.write(`${formatUpdate(update, outputWidth())}\n`);
-      if (options.count !== undefined && received >= options.count) reading.stop();
+      if (message.status) {
+        marketData = message.status;
+        if (redraw) inPlace.write(screen());
+        else if (!options.json) process.stdout.write(`${formatMarketDataStatus(message.status)}\n\n`);
+      }
+      // A message with neither (a newer coordinator's) is skipped.
+      if (!message.update) return;
+      updates += 1;
+      clearTimeout(firstUpdateTimer);
+      lastUpdate = formatUpdate(message.update, outputWidth());
+      if (redraw) inPlace.write(screen());
+      else if (!options.json) process.stdout.write(`${lastUpdate}\n`);
+      if (options.count !== undefined && updates >= options.count) reading.stop();
     });
     const firstUpdateTimer = setTimeout(() => {
       firstUpdateLate = true;
@@ -142,6 +158,7 @@ export function registerWatch(program: Command): Command {
   command.addHelpText(
     "after",
     "\nEach update shows its sequence number, the chain version and as-of it was computed from, and the spread ids added and removed." +
+      "\nWhen the symbol's market data is unavailable, delayed or frozen, a line says so (and since when, and why); another says when it is live again." +
       "\nExit status: 0 when stopped by Ctrl-C, --count or the coordinator; 2 a query or symbol the coordinator refused; 1 any other failure.\n",
   );
   return command.action(async (symbol: string, options: WatchOptions, self: Command) => {

@@ -17,6 +17,7 @@
 import type { Logger } from "../../common/logger.js";
 import type { ClaimHandlers, FeedClaim, FeedOwnership } from "./feed-ownership.js";
 import type { FeedOwnershipMetrics, OwnedFeeds } from "./feed-ownership-metrics.js";
+import type { FeedStatusChannel } from "./feed-status-channel.js";
 import { LeaseStoreUnreachable, type NatsLeaseStore } from "./nats-lease-store.js";
 
 export interface FeedLeasesOptions {
@@ -31,6 +32,8 @@ export interface FeedLeasesOptions {
   readonly holder: string;
   readonly logger: Logger;
   readonly metrics?: (owned: () => OwnedFeeds) => FeedOwnershipMetrics;
+  /** Market data statuses shared over the same NATS. */
+  readonly statuses?: FeedStatusChannel;
 }
 
 type ClaimState = "trying" | "lease" | "local" | "released";
@@ -46,9 +49,11 @@ export class FeedLeases implements FeedOwnership {
   /** When NATS first failed to answer since it last did, performance.now(); undefined while it answers. */
   private unreachableSince: number | undefined;
   readonly metrics: FeedOwnershipMetrics | undefined;
+  readonly statuses: FeedStatusChannel | undefined;
 
   constructor(readonly options: FeedLeasesOptions) {
     this.metrics = options.metrics?.(() => this.owned());
+    this.statuses = options.statuses;
   }
 
   claim(symbol: string, handlers: ClaimHandlers): FeedClaim {

@@ -1,6 +1,7 @@
 // Who runs a symbol's market feed when several coordinators serve watchers of it. IBKR counts
 // market data lines and messages per session, so the fleet runs one feed per symbol: its
 // owner's. The others relay the scanner's watch, which the owner's chains reach.
+import type { FeedStatusChannel } from "./feed-status-channel.js";
 
 /** What a claim tells the feeds: run the feed now, or stop it at once. */
 export interface ClaimHandlers {
@@ -23,6 +24,8 @@ export interface FeedClaim {
 }
 
 export interface FeedOwnership {
+  /** The symbols' market data statuses across the fleet: the owner's, told to the others' watchers. */
+  readonly statuses?: FeedStatusChannel;
   /** Competes for `symbol`'s feed until released. */
   claim(symbol: string, handlers: ClaimHandlers): FeedClaim;
   /** Gives up every lease and disconnects. */

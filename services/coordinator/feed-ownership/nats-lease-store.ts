@@ -91,6 +91,15 @@ export class NatsLeaseStore {
     });
   }
 
+  /**
+   * The connection to NATS, once there is one (waiting for the first at most an operation's
+   * time); undefined while there is none. It reconnects by itself: its subscriptions carry on.
+   */
+  async connectionNow(): Promise<NatsConnection | undefined> {
+    if (!this.connection) await Promise.race([this.firstConnection, sleep(this.options.timeoutMs, undefined, { ref: false })]);
+    return this.connection?.isClosed() === false ? this.connection : undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const connection = this.connection;

@@ -12,6 +12,8 @@ export class ChainBusMetrics {
   /** Deltas received without their base version here: applied later through the next whole chain. */
   readonly deltasSkipped: Counter;
   readonly republished: Counter;
+  /** Republications that failed for another reason than a conflict: tried again until the stream holds the chain. */
+  readonly republishFailures: Counter;
   readonly conflicts: Counter;
   readonly consumerRestarts: Counter;
   /** Messages of the stream after the one this replica's consumer last took. */
@@ -53,6 +55,11 @@ export class ChainBusMetrics {
     this.republished = new Counter({
       name: "spreadscan_chain_versions_republished_total",
       help: "Latest chains published again because the bus's stream was new (NATS restarted with an empty store).",
+      registers,
+    });
+    this.republishFailures = new Counter({
+      name: "spreadscan_chain_republications_failed_total",
+      help: "Republications of a latest chain on a new stream that failed for another reason than a conflict (tried again).",
       registers,
     });
     this.conflicts = new Counter({

@@ -15,19 +15,21 @@
 // order on NATS's return. The consumer is made again on every reconnection, from the last
 // sequence it took (nats.js's ordered consumer could stall after a server restart). A stream
 // that is new on reconnection (NATS restarted with an empty store) has each replica republish
-// the latest chain of every symbol it holds, under the version it has.
+// the latest chain of every symbol it holds, under the version it has, until the stream holds
+// one at least as new (chain-republication.ts).
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { DependencyStatus } from "../../common/dependency-health.js";
 import type { Logger } from "../../common/logger.js";
 import type { ChainStore } from "../chain-store.js";
 import type { ChainDelta, ChainReplication } from "../spread-scanner.js";
 import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import { ChainOutbox } from "./chain-outbox.js";
-import { parseChunkHeader, STREAM_NAME, streamConfig, subjectOf, symbolOf } from "./chain-subjects.js";
+import { ensureChainStream, parseChunkHeader, STREAM_NAME, subjectTip, symbolOf } from "./chain-subjects.js";
 import { ChainPublications, isConflict, PUBLISH_TIMEOUT_MS } from "./chain-publications.js";
+import { ChainRepublication } from "./chain-republication.js";
 import { ChunkAssembler } from "./chunks.js";
 import { StreamReader } from "./stream-reader.js";
 
@@ -57,8 +59,8 @@ export interface ChainBusOptions {
 const INITIAL_READ_MS = 5000;
 /** How long a replica refused for a conflict waits to hold the version that beat it. */
 const CATCH_UP_MS = 2000;
-/** While versions wait and NATS is connected, how often publishing them is tried again. */
-const FLUSH_RETRY_MS = 500;
+/** While versions or republications wait and NATS is connected, how often they are tried again. */
+const RETRY_MS = 500;
 /** Versions waiting for NATS, bytes, before a symbol's oldest ones are dropped. */
 const OUTBOX_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -77,6 +79,8 @@ export class ChainBus implements ChainReplication {
   private closed = false;
   /** The stream's creation time when last seen: another one means NATS lost its store. */
   private streamCreated: string | undefined;
+  /** Counts new streams: a version of an older one, applied since, says nothing of the new one's sequences. */
+  private streamEpoch = 0;
   /** The last stream sequence the consumer took. */
   private takenSequence = 0;
   private readonly publications: ChainPublications;
@@ -84,9 +88,10 @@ export class ChainBus implements ChainReplication {
   private readonly lackingBase = new Set<string>();
   private readonly assembler = new ChunkAssembler();
   private readonly outbox: ChainOutbox;
+  private readonly republication: ChainRepublication;
   private readonly reader: StreamReader;
   private syncing: Promise<void> = Promise.resolve();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private markSynced: () => void = () => undefined;
   private markRead: () => void = () => undefined;
   /** The stream's last sequence when the bus first reached it: read up to there, the replica is current. */
@@ -101,6 +106,13 @@ export class ChainBus implements ChainReplication {
     this.publications = new ChainPublications({ replicaId: this.replicaId, metrics: options.metrics, logger: options.logger });
     this.outbox = new ChainOutbox(OUTBOX_MAX_BYTES, (symbol, version) => {
       options.logger.warn({ symbol, version: String(version) }, "chain version dropped from the outbox (too much waits for NATS): other replicas will miss it");
+    });
+    this.republication = new ChainRepublication({
+      store: options.store,
+      publications: this.publications,
+      metrics: options.metrics,
+      logger: options.logger,
+      queued: (symbol) => this.outbox.has(symbol),
     });
     this.reader = new StreamReader({ logger: options.logger, take: (message) => this.take(message), onRestart: () => options.metrics.consumerRestarts.inc() });
     options.dependency.markDown("connecting to NATS");
@@ -171,7 +183,7 @@ export class ChainBus implements ChainReplication {
   /** After a (re)connection: the stream checked, the consumer made again, waiting versions published. */
   private async sync(link: NatsLink): Promise<void> {
     this.publications.fitTo(link.connection.info?.max_payload ?? 1024 * 1024);
-    const info = await this.ensureStream(link.jsm);
+    const info = await ensureChainStream(link.jsm);
     const fresh = this.streamCreated !== undefined && (info.created !== this.streamCreated || info.state.last_seq < this.takenSequence);
     this.streamCreated = info.created;
     if (this.firstReadTarget === undefined) {
@@ -181,30 +193,19 @@ export class ChainBus implements ChainReplication {
     if (fresh) {
       this.options.logger.warn({ stream: STREAM_NAME }, "the chain stream is new (NATS lost its store): republishing the latest chains");
       this.takenSequence = 0;
+      this.streamEpoch++;
       this.publications.forget();
       this.lackingBase.clear();
       this.assembler.clear();
+      this.republication.oweEverySymbol();
     }
     this.reader.restart(link.js, () => this.takenSequence + 1);
     this.online = true;
     this.options.dependency.markUp();
     this.markSynced();
-    if (fresh) await this.republishLatest(link.js);
+    await this.republication.pass(link.js, link.jsm, () => this.online);
     await this.flushOutbox(link.js);
-  }
-
-  private async ensureStream(jsm: JetStreamManager): Promise<{ created: string; state: { last_seq: number } }> {
-    try {
-      return await jsm.streams.info(STREAM_NAME);
-    } catch (error) {
-      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
-    }
-    try {
-      return await jsm.streams.add(streamConfig());
-    } catch {
-      // Another replica made it at the same moment.
-      return await jsm.streams.info(STREAM_NAME);
-    }
+    this.scheduleRetry();
   }
 
   /** Updates sent to a replica that just started wait for this, so that none is planned on a store still empty. */
@@ -251,15 +252,22 @@ export class ChainBus implements ChainReplication {
       return;
     }
     const receivedAt = Date.now();
+    const epoch = this.streamEpoch;
     const then = (outcome: ApplyOutcome): void => {
       // A skipped delta is not reflected in the store: a publication of this replica's then
       // expects an older message than the subject's last, and is refused rather than
       // numbering a chain planned on the wrong base as the next version.
       // A delta that failed leaves the store as behind as one skipped.
-      if (outcome === "skipped" || (outcome === "failed" && header.base !== undefined)) this.lackingBase.add(symbol);
+      // A message of a stream NATS lost meanwhile (its apply waited for the symbol) tells nothing
+      // of the new one; a version it brought is owed to the new stream like the others.
+      const current = epoch === this.streamEpoch;
+      if (!current) {
+        if (outcome === "applied") this.republication.owe(symbol);
+        this.scheduleRetry();
+      } else if (outcome === "skipped" || (outcome === "failed" && header.base !== undefined)) this.lackingBase.add(symbol);
       else this.publications.advance(symbol, message.seq);
       if (outcome === "applied") {
-        this.lackingBase.delete(symbol);
+        if (current) this.lackingBase.delete(symbol);
         const appliedAt = Date.now();
         const latencyMs = appliedAt - header.publishedAt;
         metrics.applied.inc();
@@ -306,7 +314,7 @@ export class ChainBus implements ChainReplication {
     }
     this.outbox.add(symbol, version, chainBytes);
     this.options.metrics.queuedVersions.set(this.outbox.size);
-    this.scheduleFlushRetry();
+    this.scheduleRetry();
     return "queued";
   }
 
@@ -315,25 +323,11 @@ export class ChainBus implements ChainReplication {
     if (this.lackingBase.has(symbol)) return;
     const deadline = Date.now() + CATCH_UP_MS;
     try {
-      const last = await this.link?.jsm.streams.getMessage(STREAM_NAME, { last_by_subj: subjectOf(symbol) });
-      const target = last?.seq ?? 0;
+      const link = this.link;
+      const target = (link && (await subjectTip(link.jsm, symbol))?.sequence) ?? 0;
       while (this.publications.reflectedSequence(symbol) < target && Date.now() < deadline && !this.closed) await sleep(5);
     } catch (error) {
       this.options.logger.warn({ err: error, symbol }, "could not read the chain stream's latest message of the symbol");
-    }
-  }
-
-  /** On a new stream: the latest chain of every symbol held, under its version (the first replica to publish it wins). */
-  private async republishLatest(js: JetStreamClient): Promise<void> {
-    for (const symbol of this.options.store.symbols()) {
-      const stored = this.options.store.get(symbol);
-      if (!stored || this.outbox.has(symbol)) continue;
-      try {
-        await this.publications.whole(js, symbol, stored.version, stored.fingerprint, "republished");
-        this.options.metrics.republished.inc();
-      } catch (error) {
-        if (!isConflict(error)) throw error;
-      }
     }
   }
 
@@ -372,25 +366,32 @@ export class ChainBus implements ChainReplication {
 
   /** The version of the symbol's last message in the stream, if any. */
   private async latestVersionInStream(symbol: string): Promise<bigint | undefined> {
-    const last = await this.link?.jsm.streams.getMessage(STREAM_NAME, { last_by_subj: subjectOf(symbol) });
-    return last ? parseChunkHeader(last.header)?.version : undefined;
+    const link = this.link;
+    return link ? (await subjectTip(link.jsm, symbol))?.version : undefined;
   }
 
-  private scheduleFlushRetry(): void {
-    if (this.flushTimer || this.closed) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      if (this.outbox.size === 0 || this.closed) return;
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed || (this.outbox.size === 0 && !this.republication.pending)) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.closed) return;
       const link = this.link;
-      if (link && this.online) this.syncing = this.syncing.then(() => this.flushOutbox(link.js)).catch(() => undefined);
-      this.scheduleFlushRetry();
-    }, FLUSH_RETRY_MS);
-    this.flushTimer.unref();
+      if (link && this.online) {
+        this.syncing = this.syncing
+          .then(async () => {
+            await this.republication.pass(link.js, link.jsm, () => this.online);
+            await this.flushOutbox(link.js);
+          })
+          .catch(() => undefined);
+      }
+      this.scheduleRetry();
+    }, RETRY_MS);
+    this.retryTimer.unref();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.flushTimer);
+    clearTimeout(this.retryTimer);
     this.reader.stop();
     await this.link?.connection.close().catch(() => undefined);
   }

@@ -49,6 +49,8 @@ export class ChainPublications {
   private chunkSize = chunkSizeFor(1024 * 1024);
   /** Per symbol, when a whole chain of it last went on the stream, as far as this replica knows. */
   private readonly lastWholeAt = new Map<string, number>();
+  /** Symbols whose whole chain due after a delta did not go out: the next delta is followed by one. */
+  private readonly wholeMissed = new Set<string>();
   /** Per symbol, the version of the last complete message on its subject (by stream sequence), as far as this replica knows. */
   private readonly lastOnSubject = new Map<string, { readonly sequence: number; readonly version: bigint }>();
 
@@ -73,6 +75,7 @@ export class ChainPublications {
   forget(): void {
     this.reflected.clear();
     this.lastWholeAt.clear();
+    this.wholeMissed.clear();
     this.lastOnSubject.clear();
   }
 
@@ -99,12 +102,13 @@ export class ChainPublications {
 
   /** Whether a version published as a delta must be followed by its whole chain. */
   wholeDue(symbol: string, version: bigint): boolean {
-    return version % WHOLE_CHAIN_EVERY === 0n || Date.now() - (this.lastWholeAt.get(symbol) ?? 0) > WHOLE_CHAIN_MAX_AGE_MS;
+    return this.wholeMissed.has(symbol) || version % WHOLE_CHAIN_EVERY === 0n || Date.now() - (this.lastWholeAt.get(symbol) ?? 0) > WHOLE_CHAIN_MAX_AGE_MS;
   }
 
   /** A whole chain of the symbol went on the stream (this replica's or another's). */
   noteWhole(symbol: string): void {
     this.lastWholeAt.set(symbol, Date.now());
+    this.wholeMissed.delete(symbol);
   }
 
   /** One message: what a MERGE sent, expecting the subject's last message to be its base's. */
@@ -126,9 +130,19 @@ export class ChainPublications {
     );
   }
 
-  /** A version as its whole chain. */
-  async whole(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array, reason: "new" | "queued" | "republished"): Promise<void> {
-    const chunks = await this.chunks(js, symbol, version, chainBytes);
+  /**
+   * A version as its whole chain, expecting the subject's last message to be `after` (by
+   * default the one this replica's store reflects).
+   */
+  async whole(
+    js: JetStreamClient,
+    symbol: string,
+    version: bigint,
+    chainBytes: Uint8Array,
+    reason: "new" | "queued" | "republished",
+    after = this.reflectedSequence(symbol),
+  ): Promise<void> {
+    const chunks = await this.chunks(js, symbol, version, chainBytes, after);
     this.noteWhole(symbol);
     this.options.metrics.published.inc();
     this.options.logger.debug({ symbol, version: String(version), chunks, reason }, "chain version published");
@@ -136,23 +150,25 @@ export class ChainPublications {
 
   /**
    * The whole chain of a version just published as a delta, for replicas without its base.
-   * The version is out already: a failure here costs those replicas the wait for the next one.
+   * The version is out already: when this fails (another replica published the next version
+   * meanwhile, or NATS refused), the whole chain follows this replica's next delta instead of
+   * the 50th after, unless a whole chain of the symbol comes on the stream before.
    */
   async wholeAfterDelta(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<void> {
     try {
-      await this.chunks(js, symbol, version, chainBytes);
+      await this.chunks(js, symbol, version, chainBytes, this.reflectedSequence(symbol));
       this.noteWhole(symbol);
     } catch (error) {
-      // A conflict: another replica published the next version meanwhile, which is as good.
+      this.wholeMissed.add(symbol);
       if (!isConflict(error)) this.options.logger.warn({ err: error, symbol, version: String(version) }, "whole chain after a delta not published");
     }
   }
 
-  /** Each chunk expecting the previous one last on the subject; how many chunks. */
-  private async chunks(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array): Promise<number> {
+  /** The first chunk expecting `after` last on the subject, each next one the chunk before; how many chunks. */
+  private async chunks(js: JetStreamClient, symbol: string, version: bigint, chainBytes: Uint8Array, after: number): Promise<number> {
     const chunks = splitIntoChunks(chainBytes, this.chunkSize);
     const publishedAt = Date.now();
-    let expected = this.reflectedSequence(symbol);
+    let expected = after;
     for (const [index, chunk] of chunks.entries()) {
       const header = { version, index, count: chunks.length, publisher: this.options.replicaId, publishedAt };
       const ack = await js.publish(subjectOf(symbol), chunk, {

@@ -1,7 +1,15 @@
 // What the chain bus puts on NATS: one JetStream stream, one subject per symbol, and the
 // headers each chunk of a chain version carries.
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
-import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from "@nats-io/jetstream";
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from "@nats-io/jetstream";
 import type { ChunkPlace } from "./chunks.js";
 
 export const STREAM_NAME = "SPREADSCAN_CHAINS";
@@ -36,7 +44,28 @@ export function streamConfig(): Partial<StreamConfig> & { name: string } {
     max_msgs_per_subject: STREAM_LIMITS.maxChunksPerSymbol,
     duplicate_window: STREAM_LIMITS.duplicateWindowMs * 1_000_000,
     num_replicas: 1,
+    // A subject's last message is read with a direct get (see subjectTip): nats-server 2.9.10
+    // (Debian's) crashes on a STREAM.MSG.GET that arrives while the stream is being made,
+    // which is when replicas look after NATS lost its store.
+    allow_direct: true,
   };
+}
+
+/** The chain stream, made when NATS has none (a first start, or a store lost). */
+export async function ensureChainStream(jsm: JetStreamManager): Promise<{ created: string; state: { last_seq: number } }> {
+  try {
+    const info = await jsm.streams.info(STREAM_NAME);
+    // A stream made before direct gets were used: allowed now (the only setting that changed).
+    return info.config.allow_direct ? info : await jsm.streams.update(STREAM_NAME, { ...info.config, allow_direct: true });
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error;
+  }
+  try {
+    return await jsm.streams.add(streamConfig());
+  } catch {
+    // Another replica made it at the same moment.
+    return await jsm.streams.info(STREAM_NAME);
+  }
 }
 
 // Tickers hold letters, digits and dots; a dot separates a subject's tokens, so it travels as
@@ -98,4 +127,25 @@ export function parseChunkHeader(headers: MsgHdrs | undefined): ChunkHeader | un
 export function chunkMessageId(symbol: string, header: ChunkHeader): string {
   const kind = header.base === undefined ? `${header.index}/${header.count}` : `delta@${header.base}`;
   return `${symbol}:${header.version}:${kind}:${header.publisher}`;
+}
+
+/** The last message on a symbol's subject. */
+export interface SubjectTip {
+  readonly sequence: number;
+  readonly version: bigint;
+  /** It completes its version: a delta, or a whole chain's last chunk. */
+  readonly complete: boolean;
+}
+
+/**
+ * Read with a direct get, never STREAM.MSG.GET: nats-server 2.9.10 registers a new stream
+ * before its store exists, and a STREAM.MSG.GET arriving then dereferences the missing store
+ * and crashes the server (seen when replicas republish on a stream another replica is making).
+ * A direct get is answered by the stream itself, once it is made.
+ */
+export async function subjectTip(jsm: JetStreamManager, symbol: string): Promise<SubjectTip | undefined> {
+  const last = await jsm.direct.getMessage(STREAM_NAME, { last_by_subj: subjectOf(symbol) });
+  if (!last) return undefined;
+  const header = parseChunkHeader(last.header);
+  return { sequence: last.seq, version: header?.version ?? 0n, complete: header !== undefined && header.index + 1 === header.count };
 }

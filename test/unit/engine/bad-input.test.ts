@@ -105,6 +105,38 @@ describe("bad chain rows", () => {
     expect(result.spreads.map((spread) => spread.id)).toEqual(["BAD:2026-12-18:BULL_PUT:85/95"]);
   });
 
+  it("never reads unknown open interest as 0: it meets no floor, is counted as its own skip, and is said on the leg", () => {
+    const old = new Date(AS_OF.getTime() - 600_000);
+    const chain = chainOf([
+      quote({ strike: 95, openInterest: 10n }),
+      quote({ strike: 90, bid: 0.4, ask: 0.5, openInterest: 0n, openInterestUnknown: true }),
+      quote({ strike: 85, bid: 0.2, ask: 0.3, openInterest: 7n }),
+      // Stale and of unknown open interest: counted once, under the first reason it fails.
+      quote({ strike: 80, bid: 0.1, ask: 0.2, openInterestUnknown: true, quoteTime: old }),
+    ]);
+    const strategies = [Strategy.STRATEGY_BULL_PUT];
+    const floored = scanChain(
+      chain,
+      ScanQuery.fromPartial({ strategies, filters: ScanFilters.fromPartial({ minOpenInterest: 1n, maxQuoteAge: { seconds: 60n, nanos: 0 } }) }),
+    );
+    expect(floored.skippedQuotes).toEqual([
+      { reason: SkipReason.SKIP_REASON_STALE, count: 1n },
+      { reason: SkipReason.SKIP_REASON_OPEN_INTEREST_UNKNOWN, count: 1n },
+    ]);
+    expect(floored.spreads.map((spread) => spread.id)).toEqual(["BAD:2026-12-18:BULL_PUT:85/95"]);
+
+    // No floor: the leg of unknown open interest forms spreads and says so.
+    const unfloored = scanChain(chainOf(chain.quotes.slice(0, 2)), ScanQuery.fromPartial({ strategies }));
+    expect(unfloored.skippedQuotes).toEqual([]);
+    const [spread] = unfloored.spreads;
+    expect(spread?.id).toBe("BAD:2026-12-18:BULL_PUT:90/95");
+    expect(spread?.legs.map((leg) => [leg.strike, leg.openInterest, leg.openInterestUnknown])).toEqual([
+      [90, 0n, true],
+      [95, 10n, false],
+    ]);
+    expect(spread?.liquidity).toMatchObject({ minLegOpenInterest: 10n, openInterestUnknown: true });
+  });
+
   it("never crash on a chain of nothing but bad rows", () => {
     const result = scanChain(chainOf([quote({ strike: -1 }), quote({ bid: 0 })]), ScanQuery.fromPartial({}));
     expect(result.spreads).toEqual([]);

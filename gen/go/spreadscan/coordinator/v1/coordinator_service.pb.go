@@ -1033,8 +1033,8 @@ type WatchSpreadsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The current top N and what changed since the previous message.
 	Update *v1.SpreadsUpdate `protobuf:"bytes,1,opt,name=update,proto3" json:"update,omitempty"`
-	// The symbol's market data state, sent first when it is not live and then whenever it
-	// changes.
+	// The symbol's market data state: sent right after the initial update when it is not
+	// live, then whenever it changes.
 	Status        *MarketDataStatus `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -261,8 +261,8 @@ export interface WatchSpreadsResponse {
     | SpreadsUpdate
     | undefined;
   /**
-   * The symbol's market data state, sent first when it is not live and then whenever it
-   * changes.
+   * The symbol's market data state: sent right after the initial update when it is not
+   * live, then whenever it changes.
    */
   status?: MarketDataStatus | undefined;
 }
