@@ -85,10 +85,20 @@ describe("a watch while TWS runs its sessions", () => {
       await expect.poll(() => watcher.statuses().at(-1)?.state, { timeout: 20_000 }).toBe(UNAVAILABLE);
       expect(watcher.statuses().at(-1)?.reason).toContain("10197");
 
+      // No chain while TWS sends nothing: the watcher is not told the data is live again.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(watcher.statuses().at(-1)?.state).toBe(UNAVAILABLE);
+
+      // The market stands still from here, so the price the updates carry can be compared.
+      clearInterval(ticking);
       fake.setCompetingSession(false);
       await expect.poll(() => watcher.statuses().at(-1)?.state, { timeout: 30_000 }).toBe(LIVE);
-      const updatesWhenBack = watcher.updates();
-      await expect.poll(() => watcher.updates(), { timeout: 20_000 }).toBeGreaterThan(updatesWhenBack);
+      for (let step = 0; step < 10; step++) fake.tick();
+      const spot = Math.round(fake.spot("SPY")! * 100) / 100;
+      // Fresh data reaches the watcher: the updates follow the market again.
+      await expect
+        .poll(() => Math.abs((watcher.messages.findLast((message) => message.update)?.update?.result?.underlyingPrice ?? 0) - spot), { timeout: 20_000 })
+        .toBeLessThan(0.005);
       expect(watcher.errors).toEqual([]);
       // Lines stopped by 10197 were cancelled at TWS, none left holding a line.
       expect(fake.stats.cancelsOfErrored).toBeGreaterThan(0);
@@ -96,6 +106,8 @@ describe("a watch while TWS runs its sessions", () => {
     } finally {
       watcher.cancel();
       fake.setCompetingSession(false);
+      clearInterval(ticking);
+      ticking = setInterval(() => fake.tick(), 200);
     }
   });
 

@@ -387,7 +387,8 @@ export class LiveFeed {
 
   private emit(): void {
     const plan = this.plan;
-    if (this.closed || !plan) return;
+    // While TWS has stopped lines (10197) a chain would be the old quotes presented as fresh.
+    if (this.closed || !plan || this.recovery.active) return;
     this.listeners.chain(feedChain(plan, this.lines.get(UNDERLYING_KEY), this.lines.values(), this.options.now()));
   }
 }
