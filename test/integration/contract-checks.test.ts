@@ -99,7 +99,7 @@ describe("the generated-code drift check", () => {
     const proto = join(root, "proto/spreadscan/market/v1/option_chain.proto");
     writeFileSync(
       proto,
-      readFileSync(proto, "utf8").replace("string source = 9;", "string source = 9;\n  // Added without running make gen.\n  string venue = 10;"),
+      readFileSync(proto, "utf8").replace("string source = 9;", "string source = 9;\n  // Added without running make gen.\n  string venue = 98;"),
     );
     const { exitCode } = await checkGen(root);
     expect(exitCode).toBe(1);
@@ -124,7 +124,7 @@ describe("buf lint and buf breaking", () => {
     const before = scratchCheckout();
     const after = scratchCheckout();
     const proto = join(after, "proto/spreadscan/market/v1/option_chain.proto");
-    writeFileSync(proto, readFileSync(proto, "utf8").replace("double strike = 2;", "double strike = 13;"));
+    writeFileSync(proto, readFileSync(proto, "utf8").replace("double strike = 2;", "double strike = 99;"));
     const { exitCode, stdout } = await runTool(join(after, "scripts/buf-breaking.sh"), [before], { cwd: after });
     expect(exitCode).not.toBe(0);
     expect(stdout).toContain('Previously present field "2" with name "strike" on message "OptionQuote" was deleted.');
@@ -134,7 +134,7 @@ describe("buf lint and buf breaking", () => {
 describe("buf breaking against the previous state in git history (no argument: what make test and CI run)", () => {
   it("compares a clean tree with the contracts before their last change, even when later commits leave proto/ alone", async () => {
     const repository = contractsRepository();
-    repository.edit("double strike = 2;", "double strike = 13;");
+    repository.edit("double strike = 2;", "double strike = 99;");
     repository.commit("move a field number");
     writeFileSync(join(repository.root, "NOTES.md"), "a commit that leaves proto/ alone\n");
     repository.commit("an unrelated change");
@@ -146,7 +146,7 @@ describe("buf breaking against the previous state in git history (no argument: w
 
   it("passes when the last change to the contracts only adds to them", async () => {
     const repository = contractsRepository();
-    repository.edit("string source = 9;", "string source = 9;\n  // Where the chain was listed.\n  string venue = 10;");
+    repository.edit("string source = 9;", "string source = 9;\n  // Where the chain was listed.\n  string venue = 98;");
     repository.commit("add a field");
     const { exitCode, stdout } = await bufBreaking(repository.root);
     expect(stdout).toContain("buf breaking: no breaking change against .git#ref=");
@@ -155,9 +155,9 @@ describe("buf breaking against the previous state in git history (no argument: w
 
   it("compares uncommitted changes to proto/ with HEAD", async () => {
     const repository = contractsRepository();
-    repository.edit("string source = 9;", "string source = 9;\n  // Where the chain was listed.\n  string venue = 10;");
+    repository.edit("string source = 9;", "string source = 9;\n  // Where the chain was listed.\n  string venue = 98;");
     repository.commit("add a field");
-    repository.edit("double strike = 2;", "double strike = 13;");
+    repository.edit("double strike = 2;", "double strike = 99;");
     const { exitCode, stdout } = await bufBreaking(repository.root);
     expect(stdout).toMatch(/comparing the work tree with HEAD \([0-9a-f]{40}\), as proto\/ has uncommitted changes/);
     expect(stdout).toContain(MOVED_STRIKE);
@@ -166,7 +166,7 @@ describe("buf breaking against the previous state in git history (no argument: w
 
   it("fails in a shallow clone that lacks the commit to compare with, saying how to get it", async () => {
     const repository = contractsRepository();
-    repository.edit("string source = 9;", "string source = 9;\n  // Where the chain was listed.\n  string venue = 10;");
+    repository.edit("string source = 9;", "string source = 9;\n  // Where the chain was listed.\n  string venue = 98;");
     repository.commit("add a field");
     const shallow = join(repository.root, "shallow");
     repository.git("clone", "--quiet", "--depth=1", `file://${repository.root}`, shallow);
