@@ -1,8 +1,9 @@
 // Command scan-and-watch calls the spreadscan coordinator with the generated Go client
 // (gen/go): it scans a symbol for bull put spreads, prints the best ones as a table, then
 // watches them live and prints the table again whenever the top N changes. When the symbol's
-// market data stops being live (unavailable, delayed or frozen) and when it is live again, the
-// watch carries a status-only message: it prints a line, and -updates counts only updates.
+// market data is not live (unavailable, delayed or frozen) and when it is live again, an update
+// carries the status (the initial update, or one that repeats the top N): it prints a line
+// before that update. Every message is an update, and -updates counts them all.
 //
 //	go run . -symbol SPY                     # against make run's coordinator, Ctrl-C to stop
 //	go run . -addr 127.0.0.1:50052 -updates 3
@@ -74,7 +75,7 @@ func run(ctx context.Context, addr, symbol string, updates int, out io.Writer) e
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
-	for received := 0; updates == 0 || received < updates; {
+	for received := 0; updates == 0 || received < updates; received++ {
 		message, err := stream.Recv()
 		if status.Code(err) == codes.Canceled && ctx.Err() != nil {
 			return nil // Ctrl-C
@@ -84,13 +85,8 @@ func run(ctx context.Context, addr, symbol string, updates int, out io.Writer) e
 		}
 		if marketData := message.GetStatus(); marketData != nil {
 			printStatus(out, marketData)
-			continue
 		}
 		update := message.GetUpdate()
-		if update == nil {
-			continue // a kind of message newer than this client
-		}
-		received++
 		fmt.Fprintf(out, "\nupdate %d (initial %t): +%d -%d\n", update.GetSequence(), update.GetInitial(), len(update.GetAddedIds()), len(update.GetRemovedIds()))
 		printTable(out, update.GetResult())
 	}

@@ -2,8 +2,9 @@
 
 Scans a symbol for bull put spreads, prints the best ones as a table, then watches them
 live and prints the table again whenever the top N changes. When the symbol's market data
-stops being live (unavailable, delayed or frozen) and when it is live again, the watch
-carries a status-only message: it prints a line, and --updates counts only updates.
+is not live (unavailable, delayed or frozen) and when it is live again, an update carries
+the status (the initial update, or one that repeats the top N): it prints a line before
+that update. Every message is an update, and --updates counts them all.
 
     .tools/venv/bin/python examples/python/scan_and_watch.py --symbol SPY     # Ctrl-C to stop
     .tools/venv/bin/python examples/python/scan_and_watch.py --addr 127.0.0.1:50052 --updates 3
@@ -92,14 +93,9 @@ def run(addr: str, symbol: str, updates: int) -> None:
 
         stream = client.WatchSpreads(coordinator.WatchSpreadsRequest(symbol=symbol, query=QUERY))
         try:
-            received = 0
-            for message in stream:
+            for received, message in enumerate(stream, start=1):
                 if message.HasField("status"):
                     print_status(message.status)
-                    continue
-                if not message.HasField("update"):
-                    continue  # a kind of message newer than this client
-                received += 1
                 update = message.update
                 print(f"\nupdate {update.sequence} (initial {update.initial}): "
                       f"+{len(update.added_ids)} -{len(update.removed_ids)}")

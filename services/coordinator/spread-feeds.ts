@@ -10,8 +10,9 @@
 // and start the feed (fetching the base chain again) when the lease comes to them.
 //
 // Watchers are told the symbol's market data state (market-data-state.ts) when it is not live
-// and when it changes; only a feed's owner sees its errors, so in a cluster it shares the state
-// over NATS (feed-status-channel.ts).
+// and when it changes, on the initial update or on a repeat of the top N (watch-writer.ts);
+// only a feed's owner sees its errors, so in a cluster it shares the state over NATS
+// (feed-status-channel.ts).
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
@@ -119,7 +120,7 @@ export class SpreadFeeds {
     const feed = this.join(symbol, query);
     const stopped = AbortSignal.any([signal, this.shutdown.signal, feed.failed.signal]);
     const writer = new WatchWriter(symbol, send);
-    // Told now if not live (after the initial update), then of every change.
+    // Told now if not live (on the initial update), then of every change.
     writer.status(feed.marketData.status);
     const unsubscribe = feed.marketData.subscribe((marketData) => {
       writer.status(marketData);
@@ -332,7 +333,6 @@ export class SpreadFeeds {
     const backoff = new BackoffSequence({ initialDelayMs: this.options.reconnectDelayMs ?? 200, maxDelayMs: 5_000, jitter: "none" });
     let reconnects = 0;
     let outageSince: number | undefined;
-    let sequence = 0n;
     let sentIds: string[] | undefined;
     const request = WatchSpreadsRequest.fromPartial({ symbol: feed.symbol, query, minIntervalMs });
     for (;;) {
@@ -351,11 +351,9 @@ export class SpreadFeeds {
           if (update.initial && sentIds && sameIds(ids, sentIds)) continue;
           const previous = new Set(sentIds ?? []);
           const current = new Set(ids);
-          sequence++;
+          // The writer numbers it: statuses take numbers of their own between updates.
           await writer.update({
-            ...update,
-            sequence,
-            initial: sequence === 1n,
+            result: update.result,
             addedIds: ids.filter((id) => !previous.has(id)),
             removedIds: (sentIds ?? []).filter((id) => !current.has(id)),
           });

@@ -49,17 +49,22 @@ afterAll(() => {
 
 interface Watcher {
   readonly call: ClientReadableStream<WatchSpreadsResponse>;
+  /** Sequence numbers of the updates that brought a new top N. */
   readonly sequences: bigint[];
   readonly arrivals: number[];
+  /** Sequence numbers of every message, the repeats that carry a market data status included: the stream's numbering. */
+  readonly numbered: bigint[];
   ended: { code: status } | undefined;
 }
 
 function watch(client: CoordinatorServiceClient, symbol: string): Watcher {
   const call = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol, query: CREDIT_QUERY, minIntervalMs: 1 }));
-  const watcher: Watcher = { call, sequences: [], arrivals: [], ended: undefined };
+  const watcher: Watcher = { call, sequences: [], arrivals: [], numbered: [], ended: undefined };
   call.on("data", (message: WatchSpreadsResponse) => {
-    // A market data status (the feed went down or came back) is not an update: no sequence.
     if (!message.update) return;
+    watcher.numbered.push(message.update.sequence);
+    // A market data status (the feed went down or came back) comes on a repeat of the top N: numbered, but no news.
+    if (message.status && !message.update.initial) return;
     watcher.sequences.push(message.update.sequence);
     watcher.arrivals.push(performance.now());
   });
@@ -149,7 +154,7 @@ describe("market data drops out", () => {
       const recoveryMs = (firstFresh?.endedAt ?? Number.POSITIVE_INFINITY) - restoredAt;
       const afterRecovery = load.outcomes.map(({ outcome }) => outcome).filter((outcome) => outcome.startedAt > restoredAt + RECOVERY_BOUND_MS);
       const resumed = watchers.every((watcher, index) => watcher.sequences.length >= (watchMessagesAtRestore[index] ?? 0) + 2);
-      const lost = watchers.reduce((sum, watcher) => sum + gaps(watcher.sequences), 0);
+      const lost = watchers.reduce((sum, watcher) => sum + gaps(watcher.numbered), 0);
       lostWatcherUpdates += lost;
       const loadFailures = load.outcomes.filter(({ outcome }) => outcome.code !== status.OK).map(({ outcome }) => outcome);
 

@@ -74,17 +74,22 @@ afterAll(killAll);
 
 interface Watcher {
   readonly call: ClientReadableStream<WatchSpreadsResponse>;
+  /** Sequence numbers of the updates that brought a new top N. */
   readonly sequences: bigint[];
   readonly arrivals: number[];
+  /** Sequence numbers of every message, the repeats that carry a market data status included: the stream's numbering. */
+  readonly numbered: bigint[];
   ended: { code: status; details: string; at: number } | undefined;
 }
 
 function watch(client: CoordinatorServiceClient): Watcher {
   const call = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: WATCH_SYMBOL, query: QUERY, minIntervalMs: 1 }));
-  const watcher: Watcher = { call, sequences: [], arrivals: [], ended: undefined };
+  const watcher: Watcher = { call, sequences: [], arrivals: [], numbered: [], ended: undefined };
   call.on("data", (message: WatchSpreadsResponse) => {
-    // A market data status (the feed went down or came back) is not an update: no sequence.
     if (!message.update) return;
+    watcher.numbered.push(message.update.sequence);
+    // A market data status (the feed went down or came back) comes on a repeat of the top N: numbered, but no news.
+    if (message.status && !message.update.initial) return;
     watcher.sequences.push(message.update.sequence);
     watcher.arrivals.push(performance.now());
   });
@@ -247,7 +252,7 @@ describe("the IBKR connection drops (fake TWS)", () => {
       const inFlightEndB = maxOf(inFlightB.map((outcome) => outcome.endedAt - lostAt));
       const recoveryA = recoveredA - backAt;
       const recoveryB = recoveredB - restoredAt;
-      const lost = watchers.reduce((sum, watcher) => sum + gaps(watcher.sequences), 0);
+      const lost = watchers.reduce((sum, watcher) => sum + gaps(watcher.numbered), 0);
       const resumedA = watchers.every((_, index) => watchAtEndA[index]! >= watchAtBackA[index]! + 2);
       const resumedB = watchers.every((_, index) => watchAtEndB[index]! >= watchAtBackB[index]! + 2);
       const allUnavailable = (list: readonly CallOutcome<unknown>[]): boolean =>

@@ -2,7 +2,7 @@
 // whose watch sends three updates on a price that drifts, then stays open: the updates as a
 // table, as JSON lines and redrawn in place, the ids that came and went as the engine computes
 // them, and Ctrl-C as the way a user ends it; and the market data statuses a watch may carry
-// between updates, each printed as a line when it changes.
+// (on the initial update, or on an update that repeats the top N), each printed as a line.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,10 +99,13 @@ describe.concurrent("spreadscan watch", () => {
 });
 
 describe.concurrent("spreadscan watch, told of the market data state", () => {
+  // Delayed on the initial update; unavailable after the first top N and frozen after the
+  // second, each on an update that repeats it: updates 1 to 5, of which 2 and 4 are repeats.
   let told: FixedCoordinator;
   beforeAll(async () => {
     told = await startFixedCoordinator({
       watchStatuses: new Map([
+        [0, { symbol: "SPY", state: MarketDataState.MARKET_DATA_STATE_DELAYED, since: new Date("2025-06-02T13:30:00Z"), reason: "" }],
         [
           1,
           {
@@ -120,36 +123,52 @@ describe.concurrent("spreadscan watch, told of the market data state", () => {
     await told.close();
   });
   const toldRemote = (...args: string[]): Promise<ToolResult> => spreadscan([...args, "--addr", told.address]);
+  const DELAYED_LINE = "SPY: market data delayed (by the exchange's delay) since 2025-06-02T13:30:00Z";
   const UNAVAILABLE_LINE = "SPY: market data unavailable since 2025-06-02T14:31:05Z (TWS lost its connection to IBKR (1100))";
   const FROZEN_LINE = "SPY: market data frozen (the last quotes before the close) as of 2025-06-02T20:00:00Z";
+  const headlines = (stdout: string): string[] =>
+    stdout
+      .split("\n")
+      .filter((line) => line.startsWith("update ") || line.startsWith("SPY: market data"))
+      .map((line) => (line.startsWith("update ") && !line.endsWith("top N unchanged") ? (line.split(" · ")[0] ?? line) : line));
 
-  it("prints each status as a line between the updates, and --count counts updates only", async () => {
-    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--interval", "20");
+  it("prints each status as a line, a repeat of the top N as its header alone, and --count counts every update", async () => {
+    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "5", "--interval", "20");
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
-    const lines = run.stdout.split("\n").filter((line) => line.startsWith("update ") || line.startsWith("SPY: market data"));
-    expect(lines.map((line) => (line.startsWith("update ") ? line.split(" · ")[0] : line))).toEqual([
+    expect(headlines(run.stdout)).toEqual([
+      DELAYED_LINE,
       "update 1 (initial)",
       UNAVAILABLE_LINE,
-      "update 2",
-      FROZEN_LINE,
+      "update 2 · top N unchanged",
       "update 3",
+      FROZEN_LINE,
+      "update 4 · top N unchanged",
+      "update 5",
     ]);
+    // A table for each new top N only.
+    expect(run.stdout.match(/^ *# +strategy /gm)).toHaveLength(WATCH_UPDATES);
+
+    // --count N ends after update N, a repeat counted as any update.
+    const three = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--interval", "20");
+    expect(three.exitCode).toBe(0);
+    expect(headlines(three.stdout).at(-1)).toBe("update 3");
   });
 
-  it("--json prints the status messages as they came, between the updates", async () => {
-    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--json", "--interval", "20");
+  it("--json prints every message as it came: each an update numbered without gaps, the statuses on the initial update and on the repeats", async () => {
+    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "5", "--json", "--interval", "20");
     expect(run.exitCode).toBe(0);
     const messages = run.stdout
       .trimEnd()
       .split("\n")
       .map((line) => WatchSpreadsResponse.fromJSON(JSON.parse(line)));
-    expect(messages.map((message) => (message.update ? `update ${message.update.sequence}` : MarketDataState[message.status?.state ?? 0]))).toEqual([
-      "update 1",
+    expect(messages.map((message) => message.update?.sequence)).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(messages.map((message) => MarketDataState[message.status?.state ?? 0])).toEqual([
+      "MARKET_DATA_STATE_DELAYED",
       "MARKET_DATA_STATE_UNAVAILABLE",
-      "update 2",
+      "MARKET_DATA_STATE_UNSPECIFIED",
       "MARKET_DATA_STATE_FROZEN",
-      "update 3",
+      "MARKET_DATA_STATE_UNSPECIFIED",
     ]);
     expect(messages[1]?.status).toEqual({
       symbol: "SPY",
@@ -157,13 +176,24 @@ describe.concurrent("spreadscan watch, told of the market data state", () => {
       since: new Date("2025-06-02T14:31:05Z"),
       reason: "TWS lost its connection to IBKR (1100)",
     });
+    // The repeats carry the top N before them, nothing added or removed.
+    for (const index of [1, 3]) {
+      expect(messages[index]?.update).toEqual({
+        sequence: BigInt(index + 1),
+        initial: false,
+        result: messages[index - 1]?.update?.result,
+        addedIds: [],
+        removedIds: [],
+      });
+    }
   });
 
   it("--redraw keeps the state above the table while it is not live", async () => {
-    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "3", "--redraw", "--interval", "20");
+    const run = await toldRemote("watch", "SPY", ...QUICK_FLAGS, "--count", "5", "--redraw", "--interval", "20");
     expect(run.exitCode).toBe(0);
+    const screens = run.stdout.split("\x1b[0J");
+    expect(screens[0]?.split("\n").slice(0, 2)).toEqual([DELAYED_LINE, expect.stringMatching(/^update 1 \(initial\) · /) as unknown]);
     // What the screen shows last: everything after the last clearing.
-    const screen = run.stdout.split("\x1b[0J").at(-1) ?? "";
-    expect(screen.split("\n").slice(0, 2)).toEqual([FROZEN_LINE, expect.stringMatching(/^update 3 · /) as unknown]);
+    expect(screens.at(-1)?.split("\n").slice(0, 2)).toEqual([FROZEN_LINE, expect.stringMatching(/^update 5 · /) as unknown]);
   });
 });

@@ -3,8 +3,10 @@
 // own, or with --json a line of JSON, so the output can be followed, logged or parsed.
 // Ctrl-C (or --count) ends it, with status 0: stopping a watch is how a watch is used.
 // When the symbol's market data stops being live (unavailable, delayed, frozen) the coordinator
-// says so in a status-only message: printed as a line of its own when it changes, and kept
-// above the table while it lasts when redrawing.
+// says so on the initial update, or on an update that repeats the top N last sent (the next
+// sequence number, nothing added or removed): printed as a line of its own when it changes,
+// with the repeat's header alone (its table is the one above), and kept above the table while
+// it lasts when redrawing.
 import { clearScreenDown, cursorTo, moveCursor } from "node:readline";
 import { Option, type Command } from "commander";
 import { WatchSpreadsRequest, WatchSpreadsResponse, type MarketDataStatus } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
@@ -37,6 +39,11 @@ export function formatUpdateHeader(update: SpreadsUpdate): string {
     `${update.addedIds.length} added, ${update.removedIds.length} removed`,
   ];
   return parts.join(" · ");
+}
+
+/** An update that repeats the top N to carry a market data status: its header only, as the table is the one before. */
+export function formatRepeatHeader(update: SpreadsUpdate): string {
+  return `update ${update.sequence} · top N unchanged`;
 }
 
 /** One update: the header, the table, then the ids that came and went (the first update has nothing to compare with). */
@@ -85,7 +92,8 @@ async function watch(symbol: string, options: WatchOptions, flagValues: Readonly
   await withCoordinator(options, flagValues, async (connection) => {
     // No deadline on the call: a watch runs until stopped. --timeout bounds the wait for the first update.
     const call = connection.coordinator.watchSpreads(request);
-    // --count counts updates: status messages come between them.
+    // --count counts update messages: every message, a repeat that carries a status too, so
+    // that --count N ends after update N (and after N lines of --json).
     let updates = 0;
     // Set by the timer; cast so the check after the await is not narrowed to its initial value.
     let firstUpdateLate = false as boolean;
@@ -96,18 +104,22 @@ async function watch(symbol: string, options: WatchOptions, flagValues: Readonly
 
     const reading = readStream(call, (message: WatchSpreadsResponse) => {
       if (options.json) process.stdout.write(protoJsonLine(WatchSpreadsResponse, "spreadscan.coordinator.v1.WatchSpreadsResponse", message));
-      if (message.status) {
-        marketData = message.status;
-        if (redraw) inPlace.write(screen());
-        else if (!options.json) process.stdout.write(`${formatMarketDataStatus(message.status)}\n\n`);
+      const { update, status } = message;
+      if (status) marketData = status;
+      const statusLine = status && !redraw && !options.json ? `${formatMarketDataStatus(status)}\n` : "";
+      // A status without an update (a coordinator of an earlier version sent them so) is no update: not counted.
+      if (!update) {
+        if (redraw && status) inPlace.write(screen());
+        else if (statusLine) process.stdout.write(`${statusLine}\n`);
+        return;
       }
-      // A message with neither (a newer coordinator's) is skipped.
-      if (!message.update) return;
       updates += 1;
       clearTimeout(firstUpdateTimer);
-      lastUpdate = formatUpdate(message.update, outputWidth());
+      // A status after the initial update comes on a repeat of the top N: the table on screen stands.
+      const repeat = status !== undefined && !update.initial && lastUpdate !== undefined;
+      if (!repeat) lastUpdate = formatUpdate(update, outputWidth());
       if (redraw) inPlace.write(screen());
-      else if (!options.json) process.stdout.write(`${lastUpdate}\n`);
+      else if (!options.json) process.stdout.write(`${statusLine}${repeat ? `${formatRepeatHeader(update)}\n\n` : `${lastUpdate}\n`}`);
       if (options.count !== undefined && updates >= options.count) reading.stop();
     });
     const firstUpdateTimer = setTimeout(() => {
@@ -146,7 +158,9 @@ export function registerWatch(program: Command): Command {
         .helpGroup(STREAM_GROUP),
     )
     .addOption(
-      new Option("--count <updates>", "stop after this many updates (default: run until Ctrl-C)").argParser(wholeNumberFrom(1, "3")).helpGroup(STREAM_GROUP),
+      new Option("--count <updates>", "stop after this many updates, those that carry a market data status included (default: run until Ctrl-C)")
+        .argParser(wholeNumberFrom(1, "3"))
+        .helpGroup(STREAM_GROUP),
     )
     .addOption(new Option("--redraw", "redraw each update over the previous one (default: when the output is a terminal)").helpGroup(STREAM_GROUP))
     .addOption(new Option("--no-redraw", "print each update below the previous one").helpGroup(STREAM_GROUP));
@@ -159,6 +173,8 @@ export function registerWatch(program: Command): Command {
     "after",
     "\nEach update shows its sequence number, the chain version and as-of it was computed from, and the spread ids added and removed." +
       "\nWhen the symbol's market data is unavailable, delayed or frozen, a line says so (and since when, and why); another says when it is live again." +
+      "\nA change of that state after the first update comes on an update that repeats the top N (its header says 'top N unchanged');" +
+      "\n--count counts it as any update, so --count N ends after update N (and --json after N lines)." +
       "\nExit status: 0 when stopped by Ctrl-C, --count or the coordinator; 2 a query or symbol the coordinator refused; 1 any other failure.\n",
   );
   return command.action(async (symbol: string, options: WatchOptions, self: Command) => {

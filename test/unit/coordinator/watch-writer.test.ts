@@ -1,13 +1,13 @@
-// One watcher's stream: the order of updates and market data statuses, what waits while the
-// client is slow to read, and what is never sent (nothing before the initial update, nothing
-// the watcher already heard).
+// One watcher's stream: every message an update numbered 1, 2, 3…, a market data status on
+// the initial update or on a repeat of the top N last sent, what waits while the client is
+// slow to read, and what is never sent (nothing the watcher already heard).
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { MarketDataState, type MarketDataStatus, type WatchSpreadsResponse } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
-import type { SpreadsUpdate } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { RpcError } from "../../../services/common/errors.js";
 import { SymbolMarketData } from "../../../services/coordinator/market-data-state.js";
-import { WatchWriter } from "../../../services/coordinator/watch-writer.js";
+import { WatchWriter, type TopChange } from "../../../services/coordinator/watch-writer.js";
 
 const {
   MARKET_DATA_STATE_LIVE: LIVE,
@@ -16,7 +16,12 @@ const {
   MARKET_DATA_STATE_UNAVAILABLE: UNAVAILABLE,
 } = MarketDataState;
 
-const update = (sequence: number): SpreadsUpdate => ({ sequence: BigInt(sequence), initial: sequence === 1, addedIds: [], removedIds: [] });
+/** The relay's n-th top N: a result told apart by its chain version, one spread id that came. */
+const top = (n: number): TopChange => ({
+  result: ScanResult.fromPartial({ symbol: "SPY", chainVersion: BigInt(n), underlyingPrice: 500 + n }),
+  addedIds: [`spread-${n}`],
+  removedIds: n > 1 ? [`spread-${n - 1}`] : [],
+});
 const status = (state: MarketDataState, reason = ""): MarketDataStatus => ({ symbol: "SPY", state, reason, since: new Date(0) });
 
 /** A client stream: every write waits until the test lets it through, as a full socket would. */
@@ -46,43 +51,84 @@ class SlowClient {
     }
   }
 
+  /** "update 3 (top 2) UNAVAILABLE": each message's number, the top N it carries, its status if any. */
   kinds(): string[] {
-    return this.written.map((message) => (message.update ? `update ${message.update.sequence}` : `status ${MarketDataState[message.status?.state ?? 0]}`));
+    return this.written.map((message) => {
+      const state = message.status ? ` ${MarketDataState[message.status.state].replace("MARKET_DATA_STATE_", "")}` : "";
+      return `update ${message.update?.sequence} (top ${message.update?.result?.chainVersion})${state}`;
+    });
   }
 }
 
 describe("a watch's writer", () => {
-  it("holds a status until the initial update is out, then writes it at once", async () => {
+  it("puts a status that came before the initial update on the initial update itself", async () => {
     const client = new SlowClient();
     const writer = new WatchWriter("SPY", client.send);
     writer.status(status(DELAYED));
     await client.drain();
     expect(client.written).toEqual([]);
-    const first = writer.update(update(1));
+    const first = writer.update(top(1));
     await client.drain();
     await first;
-    expect(client.kinds()).toEqual(["update 1", "status MARKET_DATA_STATE_DELAYED"]);
+    expect(client.kinds()).toEqual(["update 1 (top 1) DELAYED"]);
+    expect(client.written[0]?.update).toEqual({ ...top(1), sequence: 1n, initial: true });
+  });
+
+  it("tells a change as a repeat of the top N last sent: the next number, not initial, nothing added or removed", async () => {
+    const client = new SlowClient();
+    const writer = new WatchWriter("SPY", client.send);
+    const first = writer.update(top(1));
+    await client.drain();
+    await first;
+    const second = writer.update(top(2));
+    await client.drain();
+    await second;
+    writer.status(status(UNAVAILABLE, "TWS lost IBKR (1100)"));
+    await client.drain();
+    const third = writer.update(top(3));
+    await client.drain();
+    await third;
+    expect(client.kinds()).toEqual(["update 1 (top 1)", "update 2 (top 2)", "update 3 (top 2) UNAVAILABLE", "update 4 (top 3)"]);
+    expect(client.written[2]).toEqual({
+      update: { sequence: 3n, initial: false, result: top(2).result, addedIds: [], removedIds: [] },
+      status: status(UNAVAILABLE, "TWS lost IBKR (1100)"),
+    });
+    // The update after the repeat says what changed since the top N the watcher last saw.
+    expect(client.written[3]?.update).toEqual({ ...top(3), sequence: 4n, initial: false });
+  });
+
+  it("a status that comes while the initial update is on its way follows it as a repeat", async () => {
+    const client = new SlowClient();
+    const writer = new WatchWriter("SPY", client.send);
+    const first = writer.update(top(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.waiting).toBe(1);
+    writer.status(status(FROZEN));
+    await client.drain();
+    await first;
+    await client.drain();
+    expect(client.kinds()).toEqual(["update 1 (top 1)", "update 2 (top 1) FROZEN"]);
   });
 
   it("says nothing while the data is live, as the watcher assumes", async () => {
     const client = new SlowClient();
     const writer = new WatchWriter("SPY", client.send);
     writer.status(status(LIVE));
-    const first = writer.update(update(1));
+    const first = writer.update(top(1));
     await client.drain();
     await first;
     writer.status(status(LIVE));
     await client.drain();
-    expect(client.kinds()).toEqual(["update 1"]);
+    expect(client.kinds()).toEqual(["update 1 (top 1)"]);
   });
 
   it("while a write waits for a slow client, keeps only the newest status, and none the watcher already heard", async () => {
     const client = new SlowClient();
     const writer = new WatchWriter("SPY", client.send);
-    const first = writer.update(update(1));
+    const first = writer.update(top(1));
     await client.drain();
     await first;
-    const second = writer.update(update(2));
+    const second = writer.update(top(2));
     await new Promise((resolve) => setImmediate(resolve));
     expect(client.waiting).toBe(1);
     writer.status(status(UNAVAILABLE, "TWS lost IBKR (1100)"));
@@ -90,15 +136,19 @@ describe("a watch's writer", () => {
     writer.status(status(FROZEN));
     await client.drain();
     await second;
-    expect(client.kinds()).toEqual(["update 1", "update 2", "status MARKET_DATA_STATE_FROZEN"]);
+    expect(client.kinds()).toEqual(["update 1 (top 1)", "update 2 (top 2)", "update 3 (top 2) FROZEN"]);
 
     // Unavailable and back while the client is slow: it heard frozen, and live is news.
-    const third = writer.update(update(3));
+    const fourth = writer.update(top(3));
     writer.status(status(UNAVAILABLE, "TWS lost IBKR (1100)"));
     writer.status(status(LIVE));
     await client.drain();
-    await third;
-    expect(client.kinds().slice(3)).toEqual(["update 3", "status MARKET_DATA_STATE_LIVE"]);
+    await fourth;
+    // Frozen and at once live again: the newest is what the watcher heard, so nothing goes.
+    writer.status(status(FROZEN));
+    writer.status(status(LIVE));
+    await client.drain();
+    expect(client.kinds().slice(3)).toEqual(["update 4 (top 3)", "update 5 (top 3) LIVE"]);
   });
 
   it("fails the next update once a write failed (the call went), without an unobserved rejection", async () => {
@@ -108,9 +158,9 @@ describe("a watch's writer", () => {
       calls++;
       return message.status ? Promise.reject(gone) : Promise.resolve();
     });
-    await writer.update(update(1));
+    await writer.update(top(1));
     writer.status(status(DELAYED));
-    await expect(writer.update(update(2))).rejects.toBe(gone);
+    await expect(writer.update(top(2))).rejects.toBe(gone);
     expect(calls).toBe(2);
   });
 });

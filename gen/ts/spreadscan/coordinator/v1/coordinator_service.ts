@@ -251,18 +251,25 @@ export interface WatchSpreadsRequest {
 }
 
 /**
- * WatchSpreadsResponse is one message of the watch stream: an update of the top N, or a
- * change of the symbol's market data state. Exactly one of update and status is set; a
- * client that reads only update skips messages without one.
+ * WatchSpreadsResponse is one message of the watch stream. Every message carries an update,
+ * numbered 1, 2, 3... without gaps, so a client that reads only update (one generated before
+ * status existed) keeps working. status is set in addition when the symbol's market data state
+ * is news: on the initial update when the data is not live then, and whenever the state
+ * changes, on a message whose update repeats the top N last sent (the next sequence number,
+ * initial false, the same result, nothing added or removed). min_interval_ms spaces the
+ * updates that change the top N, not these repeats: a change of state goes out as soon as the
+ * stream allows.
  */
 export interface WatchSpreadsResponse {
-  /** The current top N and what changed since the previous message. */
+  /** The current top N and what changed since the previous message; always set. */
   update?:
     | SpreadsUpdate
     | undefined;
   /**
-   * The symbol's market data state: sent right after the initial update when it is not
-   * live, then whenever it changes.
+   * The symbol's market data state, when it is news to the watcher: on the initial update when
+   * not live, then on the repeat of the top N that follows each change. A change that a newer
+   * one overtakes before it could be written is not sent, nor one that says what the watcher
+   * last heard. Unset: the state is the one last heard (live if none was).
    */
   status?: MarketDataStatus | undefined;
 }
