@@ -968,8 +968,9 @@ type WatchSpreadsRequest struct {
 	Symbol string `protobuf:"bytes,1,opt,name=symbol,proto3" json:"symbol,omitempty"`
 	// What to look for.
 	Query *v1.ScanQuery `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
-	// Fewest milliseconds between two messages after the first, milliseconds; 0 means
-	// the service's default.
+	// Fewest milliseconds between two new top Ns after the first, milliseconds; 0 means
+	// the service's default. A message that repeats the top N to carry a change of the
+	// market data state (WatchSpreadsResponse.status) is not held back by it.
 	MinIntervalMs uint32 `protobuf:"varint,3,opt,name=min_interval_ms,json=minIntervalMs,proto3" json:"min_interval_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -244,8 +244,9 @@ export interface WatchSpreadsRequest {
     | ScanQuery
     | undefined;
   /**
-   * Fewest milliseconds between two messages after the first, milliseconds; 0 means
-   * the service's default.
+   * Fewest milliseconds between two new top Ns after the first, milliseconds; 0 means
+   * the service's default. A message that repeats the top N to carry a change of the
+   * market data state (WatchSpreadsResponse.status) is not held back by it.
    */
   minIntervalMs: number;
 }
