@@ -52,7 +52,7 @@ async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = 
     marketDataType: 1,
     maxLines: 40,
     maxMessagesPerSecond: 45,
-    snapshotTimeoutMs: 5000,
+    lookupTimeoutMs: 5000,
     quoteWaitMs: 3000,
     logger,
     now: () => NOW,
@@ -248,7 +248,7 @@ describe("market data farms connecting (issue 16, behaviour 7)", () => {
   it("a fetch made while the farm connects (2119) waits for 2104: no request's clock runs out on TWS's silence", async () => {
     // The farm takes longer than any request may wait.
     const fake = await startFake({ farmConnectingMs: 1500 });
-    const market = await startMarket(fake, { quoteWaitMs: 400, snapshotTimeoutMs: 400 });
+    const market = await startMarket(fake, { quoteWaitMs: 400, lookupTimeoutMs: 400 });
     const chain = await market.fetchChain({ symbol: "SPY", query: QUERY });
     expect(chain.quotes.length).toBeGreaterThan(10);
     expect(chain.underlyingPrice).toBeCloseTo(fake.spot("SPY")!, 2);
@@ -259,7 +259,7 @@ describe("market data farms connecting (issue 16, behaviour 7)", () => {
 
   it("a feed opened while the farm connects starts once it is up", async () => {
     const fake = await startFake({ farmConnectingMs: 1500 });
-    const market = await startMarket(fake, { quoteWaitMs: 400, snapshotTimeoutMs: 400 });
+    const market = await startMarket(fake, { quoteWaitMs: 400, lookupTimeoutMs: 400 });
     const listener = recorder();
     market.openFeed({ symbol: "SPY", query: QUERY }, listener);
     await waitFor("the feed to stream", () => fake.stats.streams > 10);

@@ -3,7 +3,7 @@
 // farm is up, 2103 "... connection is broken:usfarm" when it drops, 2104 "... connection is
 // OK:usfarm" (or 2108 "... inactive but should be available upon demand") when it can serve.
 // A market data request sent while a farm connects is not refused: TWS answers it once the
-// farm is up. Its clock, though, would run out on that silence (a snapshot's 11 s, a fetch's
+// farm is up. Its clock, though, would run out on that silence (a quote request's wait, a fetch's
 // whole budget), so new requests wait for the farms instead, and their clocks start then.
 import { unavailable, type RpcError } from "../../../common/errors.js";
 import { RETRY_DELAY_MS } from "./ib-errors.js";

@@ -318,7 +318,7 @@ export class QuoteRequests {
             timer = setTimeout(waitEnded, waitMs);
             timer.unref();
           },
-          { priority: options.priority ?? Priority.SNAPSHOT, signal },
+          { priority: options.priority ?? Priority.QUOTE, signal },
         )
         .catch((error: unknown) => {
           if (settled) return;
