@@ -270,12 +270,19 @@ describe("market data farms connecting (issue 16, behaviour 7)", () => {
 });
 
 describe("trading classes (issue 16, behaviour 8)", () => {
-  it("uses the standard class on SMART of the lines TWS lists per exchange, not the adjusted 2SPY", async () => {
+  it("uses the standard class on SMART of the lines TWS lists per exchange, not the adjusted 2SPY nor a venue's own dates", async () => {
+    // In the query's DTE range the adjusted class lists a date of its own, and so does the first
+    // line (the standard class on CBOE): neither is a date of the market.
     const fake = await startFake({ secDefLines: "realistic" });
     const market = await startMarket(fake);
     const chain = await market.fetchChain({ symbol: "SPY", query: QUERY });
     const truth = modelQuotes(fake);
     expect(chain.quotes.length).toBeGreaterThan(10);
+    // The chain's dates are the market's in the range (calendar days from Wednesday 11 March), no other.
+    const dte = (date: string): number => Math.round((Date.parse(date) - Date.parse("2026-03-11")) / 86_400_000);
+    const inRange = [...new Set([...truth.values()].map((quote) => quote.expiryDate))].filter((date) => dte(date) >= 28 && dte(date) <= 32);
+    expect(inRange.length).toBeGreaterThan(0);
+    expect([...new Set(chain.quotes.map((quote) => quote.expiryDate))].sort()).toEqual(inRange.sort());
     // Every quote is a standard contract of the market; none of the adjusted class's odd strikes.
     for (const quote of chain.quotes) expect(truth.has(keyOf(quote)), keyOf(quote)).toBe(true);
     // No request named a contract TWS does not have (the adjusted class's contracts get 200).
