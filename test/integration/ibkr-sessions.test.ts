@@ -269,6 +269,43 @@ describe("market data farms connecting (issue 16, behaviour 7)", () => {
   });
 });
 
+describe("a market data farm breaking mid-session (issue 16, behaviour 7)", () => {
+  it("quote requests in flight when the farm breaks (2103) do not run out their waits on TWS's silence: every contract is quoted once it is back (2104)", async () => {
+    const fake = await startFake();
+    const market = await startMarket(fake, { quoteWaitMs: 300 });
+    const fetching = market.fetchChain({ symbol: "SPY", query: QUERY });
+    // Break it while the fetch's quote requests are out: some open at TWS, more to come.
+    await waitFor("quote requests in flight", () => fake.stats.marketDataRequests.stream >= 6 && fake.stats.openLines > 0);
+    fake.breakFarm();
+    // Longer than any request may wait (not asserted on: it only makes the silence outlast the waits).
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    fake.restoreFarm();
+    const chain = await fetching;
+
+    const counts = market.stats().lastFetch!;
+    expect(counts).toMatchObject({ timedOut: 0, partial: 0, failed: 0, noDefinition: 0, openInterestUnknown: 0 });
+    expect(counts.quoted).toBe(counts.requested);
+    expect(chain.quotes.length).toBe(counts.requested);
+    const truth = modelQuotes(fake);
+    for (const quote of chain.quotes) {
+      expect(truth.has(keyOf(quote)), keyOf(quote)).toBe(true);
+      expect(quote.openInterestUnknown, keyOf(quote)).toBe(false);
+    }
+    expect(fake.stats.errorsSent[2103]).toBe(1);
+  });
+
+  it("a farm that stays broken fails the fetch UNAVAILABLE naming it, after the farm wait, instead of holding it", async () => {
+    const fake = await startFake();
+    const market = await startMarket(fake, { quoteWaitMs: 300, farmWaitMs: 400 });
+    const fetching = rejection(market.fetchChain({ symbol: "SPY", query: QUERY }));
+    await waitFor("quote requests in flight", () => fake.stats.marketDataRequests.stream >= 6 && fake.stats.openLines > 0);
+    fake.breakFarm();
+    const error = await fetching;
+    expect(error.code).toBe(GrpcStatus.UNAVAILABLE);
+    expect(error.message).toContain("usfarm (2103)");
+  });
+});
+
 describe("trading classes (issue 16, behaviour 8)", () => {
   it("uses the standard class on SMART of the lines TWS lists per exchange, not the adjusted 2SPY nor a venue's own dates", async () => {
     // In the query's DTE range the adjusted class lists a date of its own, and so does the first

@@ -57,6 +57,8 @@ export class IbkrMarket implements MarketDataProvider {
   private competingUntil = Number.NEGATIVE_INFINITY;
   private competingMessage = "";
   private lastFetch: FetchCounts | undefined;
+  /** A farm outage's bound on the fetches under way is running (boundFarmOutage). */
+  private farmOutageBounded = false;
   private closed = false;
 
   constructor(options: IbkrMarketOptions) {
@@ -106,6 +108,7 @@ export class IbkrMarket implements MarketDataProvider {
       pacer: this.pacer,
       lines: this.lines,
       waitMs: options.quoteWaitMs ?? DEFAULT_QUOTE_WAIT_MS,
+      farms: this.farms,
       logger: this.logger,
       now: this.now,
       delayedRequested: () => this.dataType.delayed,
@@ -333,6 +336,7 @@ export class IbkrMarket implements MarketDataProvider {
       case "farm-broken":
         this.logger.info({ code, message }, "ibkr: market data farm not serving yet; market data requests wait for it");
         this.farms.notice(notice, code, message);
+        this.boundFarmOutage();
         return;
       case "farm-ok":
         this.logger.debug({ code, message }, "ibkr: market data farm OK");
@@ -343,6 +347,20 @@ export class IbkrMarket implements MarketDataProvider {
         this.logger.debug({ code, message }, "ibkr: TWS notice");
         return;
     }
+  }
+
+  /**
+   * Fetches under way when a farm stops serving hold their quote requests' waits (QuoteRequests);
+   * if it is not back within the farm wait, they fail UNAVAILABLE naming it rather than hold on.
+   */
+  private boundFarmOutage(): void {
+    if (this.farmOutageBounded) return;
+    this.farmOutageBounded = true;
+    const waitMs = this.options.farmWaitMs ?? DEFAULT_FARM_WAIT_MS;
+    void this.farms.whenReady(waitMs).then((ready) => {
+      this.farmOutageBounded = false;
+      if (!ready) this.abortFetches(this.farms.notReady(waitMs));
+    });
   }
 
   private abortFetches(reason: Error): void {
