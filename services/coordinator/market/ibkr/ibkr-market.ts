@@ -317,6 +317,7 @@ export class IbkrMarket implements MarketDataProvider {
       case "restored":
         this.marketDataDown = false;
         this.logger.info({ code, message }, "ibkr: connectivity restored, data maintained");
+        for (const feed of this.feeds.values()) feed.dataMaintained();
         return;
       case "competing-session": {
         this.onCompetingSession(message);

@@ -158,6 +158,15 @@ export class LiveFeed {
     }
   }
 
+  /**
+   * TWS's 1102: back with every line kept. Only a chain tells the listeners the outage is over,
+   * and on a quiet market (or after the close) the next tick may be long in coming: send it now.
+   */
+  dataMaintained(): void {
+    if (this.closed) return;
+    this.coalescer.mark();
+  }
+
   /** Cancels every subscription (paced), then gives the lines back. */
   close(): void {
     if (this.closed) return;
