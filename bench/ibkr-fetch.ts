@@ -50,7 +50,7 @@ async function freshMarket(): Promise<IbkrMarket> {
     marketDataType: 1,
     maxLines: 90,
     maxMessagesPerSecond: RATE,
-    snapshotTimeoutMs: 10_000,
+    lookupTimeoutMs: 10_000,
     logger,
   });
   await market.whenConnected(10_000);

@@ -1,7 +1,20 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { commonSettings, commonVariables, ConfigError, env, type CommonSettings } from "../common/config.js";
 import type { ClientTls } from "../common/tls.js";
 import type { ListenSettings } from "../common/service-runtime.js";
+
+/**
+ * A variable no longer read: set (not blank), it is reported like a bad value, saying what
+ * replaced it, so a deployment does not go on believing it applies.
+ */
+function retired(replacedBy: string) {
+  return z
+    .string()
+    .optional()
+    .superRefine((raw, context) => {
+      if (raw !== undefined && raw.trim() !== "") context.addIssue({ code: "custom", message: `is no longer read: ${replacedBy}; got ${JSON.stringify(raw)}` });
+    });
+}
 
 /** The coordinator's environment variables, with the original design's names and defaults. */
 export const coordinatorVariables = {
@@ -38,8 +51,10 @@ export const coordinatorVariables = {
   IB_MAX_LINES: env.integer(90, { min: 1, max: 10_000 }),
   // IBKR allows 50 messages a second; a little under leaves room for the library's own.
   IB_MAX_MSG_PER_SEC: env.integer(45, { min: 1, max: 50 }),
-  // Contract lookups and the first session's wait; quotes no longer use snapshots (IB_QUOTE_WAIT).
-  IB_SNAPSHOT_TIMEOUT: env.duration(11),
+  // How long a contract lookup (conId, option parameters) and the wait for the first session may take.
+  IB_LOOKUP_TIMEOUT: env.duration(11),
+  // Quotes no longer use snapshots: the setting that timed them out is gone, and a leftover one says what replaced it.
+  IB_SNAPSHOT_TIMEOUT: retired("quotes wait IB_QUOTE_WAIT; contract lookups and the wait for the first session take IB_LOOKUP_TIMEOUT"),
   // How long a quote request waits for bid, ask, greeks and open interest before keeping what it has.
   IB_QUOTE_WAIT: env.duration(4),
   // Frozen data: the close's quotes outside trading hours, flagged frozen; false fails such scans FAILED_PRECONDITION.
@@ -126,8 +141,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
     readonly ibMaxLines: number;
     /** Messages a second to TWS, at most 50. */
     readonly ibMaxMessagesPerSecond: number;
-    /** How long a contract lookup (or the first session) may take, milliseconds. */
-    readonly ibSnapshotTimeoutMs: number;
+    /** How long a contract lookup (or the wait for the first session) may take, milliseconds. */
+    readonly ibLookupTimeoutMs: number;
     /** How long one quote request waits for what its quote needs, milliseconds. */
     readonly ibQuoteWaitMs: number;
     /** Ask TWS for frozen data (the close's quotes outside trading hours). */
@@ -194,7 +209,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
       ibMarketDataType: Number(values.IB_MARKET_DATA_TYPE) as 1 | 2 | 3 | 4,
       ibMaxLines: values.IB_MAX_LINES,
       ibMaxMessagesPerSecond: values.IB_MAX_MSG_PER_SEC,
-      ibSnapshotTimeoutMs: values.IB_SNAPSHOT_TIMEOUT,
+      ibLookupTimeoutMs: values.IB_LOOKUP_TIMEOUT,
       ibQuoteWaitMs: values.IB_QUOTE_WAIT,
       ibFrozenData: values.IB_FROZEN_DATA,
     },

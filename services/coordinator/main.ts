@@ -19,7 +19,7 @@ const market: MarketDataProvider =
         marketDataType: config.marketData.ibMarketDataType,
         maxLines: config.marketData.ibMaxLines,
         maxMessagesPerSecond: config.marketData.ibMaxMessagesPerSecond,
-        snapshotTimeoutMs: config.marketData.ibSnapshotTimeoutMs,
+        lookupTimeoutMs: config.marketData.ibLookupTimeoutMs,
         quoteWaitMs: config.marketData.ibQuoteWaitMs,
         frozenData: config.marketData.ibFrozenData,
         logger,

@@ -141,7 +141,7 @@ describe("the IBKR connection drops (fake TWS)", () => {
         IB_HOST: "127.0.0.1",
         IB_PORT: String(twsPort),
         IB_CLIENT_ID: "7",
-        IB_SNAPSHOT_TIMEOUT: "5",
+        IB_LOOKUP_TIMEOUT: "5",
         // Fresh or nothing: no stale answers to blur "fails fast with UNAVAILABLE".
         STALE_RESULT_MAX_AGE: "0",
         // Neither the coordinator's own pacing nor its job slots are under test.

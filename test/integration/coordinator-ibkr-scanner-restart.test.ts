@@ -47,7 +47,7 @@ beforeAll(async () => {
     IB_PORT: String(fake.port),
     IB_CLIENT_ID: "5",
     IB_MAX_LINES: String(MAX_LINES),
-    IB_SNAPSHOT_TIMEOUT: "5",
+    IB_LOOKUP_TIMEOUT: "5",
     // The circuit stays closed: each tick tries the scanner, and the watch reconnects on its own backoff.
     CIRCUIT_BREAKER_THRESHOLD: "1000",
   });

@@ -42,7 +42,7 @@ beforeAll(async () => {
     IB_PORT: String(fake.port),
     IB_CLIENT_ID: "3",
     IB_MAX_LINES: String(MAX_LINES),
-    IB_SNAPSHOT_TIMEOUT: "5",
+    IB_LOOKUP_TIMEOUT: "5",
     // Results of one query are not reused from the cache, nor answered stale: each scan fetches.
     SCAN_CACHE_TTL: "0",
     STALE_RESULT_MAX_AGE: "0",

@@ -43,7 +43,7 @@ beforeAll(async () => {
     IB_PORT: String(fake.port),
     IB_CLIENT_ID: "4",
     IB_MAX_LINES: "40",
-    IB_SNAPSHOT_TIMEOUT: "5",
+    IB_LOOKUP_TIMEOUT: "5",
   });
   const listening = await coordinator.waitForLog((line) => line.msg === "listening");
   client = new CoordinatorServiceClient(`127.0.0.1:${listening.grpcPort as number}`, credentials.createInsecure());

@@ -1,6 +1,8 @@
 // reqSecDefOptParams as a real TWS answers it, proven against the real @stoqey/ib 1.6.10: with
 // secDefLines "realistic", one line per exchange, SMART not first, and an adjusted class
-// ("2SPY") with odd strikes and fewer expirations on SMART and some other exchanges.
+// ("2SPY") with odd strikes on SMART and some other exchanges. The lines disagree on dates: the
+// adjusted class and the first line (the standard class on CBOE) each list a date that the
+// standard SMART line does not.
 import { SecType } from "@stoqey/ib";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanUp, connect, ibDate, SPY_CONID, SPY_LISTING, startFake, until } from "../support/fake-tws-client.js";
@@ -19,20 +21,24 @@ describe("fake TWS: option parameter lines", () => {
     expect(events.optionParameters.map((line) => [line.exchange, line.tradingClass])).toEqual([["SMART", "SPY"]]);
   });
 
-  it("realistic: a line per exchange with the standard class, plus 2SPY lines with odd strikes and some expirations", async () => {
+  it("realistic: a line per exchange with the standard class, plus 2SPY lines with odd strikes; some lines list dates SMART does not", async () => {
     const fake = await startFake({ secDefLines: "realistic" });
     const { api, events } = await connect(fake);
     api.reqSecDefOptParams(1, "SPY", "", SecType.STK, SPY_CONID);
     await until(() => events.optionParametersEnds.includes(1), "the end");
 
     const lines = events.optionParameters;
-    expect(lines[0]!.exchange).not.toBe("SMART");
     const standard = lines.filter((line) => line.tradingClass === "SPY");
     const adjusted = lines.filter((line) => line.tradingClass === "2SPY");
     expect(standard.length + adjusted.length).toBe(lines.length);
     expect(standard.map((line) => line.exchange)).toEqual(expect.arrayContaining(["SMART", "CBOE", "AMEX", "PHLX", "ISE"]));
     expect(new Set(standard.map((line) => line.exchange)).size).toBe(standard.length);
-    for (const line of standard) {
+    // The first line is the standard class on CBOE, listing every date of the market and dates of its own.
+    const [first, ...rest] = lines;
+    expect(first).toMatchObject({ exchange: "CBOE", tradingClass: "SPY", underlyingConId: SPY_CONID, multiplier: 100, strikes: STRIKES });
+    expect(first!.expirations).toEqual(expect.arrayContaining(EXPIRATIONS));
+    expect(first!.expirations.filter((date) => !EXPIRATIONS.includes(date)).length).toBeGreaterThan(0);
+    for (const line of rest.filter((other) => other.tradingClass === "SPY")) {
       expect(line).toMatchObject({ underlyingConId: SPY_CONID, multiplier: 100, expirations: EXPIRATIONS, strikes: STRIKES });
     }
 
@@ -43,11 +49,32 @@ describe("fake TWS: option parameter lines", () => {
     expect(lines.indexOf(smartAdjusted)).toBeLessThan(lines.findIndex((line) => line.exchange === "SMART" && line.tradingClass === "SPY"));
     expect(smartAdjusted.multiplier).toBe(100);
     expect(smartAdjusted.strikes.length).toBeGreaterThan(0);
-    // No adjusted strike is on the standard grid, and the expirations are a proper subset.
+    // No adjusted strike is on the standard grid; some dates are the market's, some its own, none the venue line's own.
     expect(smartAdjusted.strikes.filter((strike) => Number.isInteger(strike * 2))).toEqual([]);
-    expect(smartAdjusted.expirations.length).toBeGreaterThan(0);
-    expect(smartAdjusted.expirations.length).toBeLessThan(EXPIRATIONS.length);
-    expect(EXPIRATIONS).toEqual(expect.arrayContaining(smartAdjusted.expirations));
+    const shared = smartAdjusted.expirations.filter((date) => EXPIRATIONS.includes(date));
+    const own = smartAdjusted.expirations.filter((date) => !EXPIRATIONS.includes(date));
+    expect(shared.length).toBeGreaterThan(0);
+    expect(shared.length).toBeLessThan(EXPIRATIONS.length);
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.filter((date) => first!.expirations.includes(date))).toEqual([]);
+  });
+
+  it("a standard contract on a date only the CBOE line lists is not in the market: error 200", async () => {
+    const fake = await startFake({ secDefLines: "realistic" });
+    const { api, events } = await connect(fake);
+    api.reqSecDefOptParams(1, "SPY", "", SecType.STK, SPY_CONID);
+    await until(() => events.optionParametersEnds.includes(1), "the end");
+    const venueOnly = events.optionParameters[0]!.expirations.find((date) => !EXPIRATIONS.includes(date))!;
+    api.reqContractDetails(2, {
+      symbol: "SPY",
+      secType: SecType.OPT,
+      tradingClass: "SPY",
+      lastTradeDateOrContractMonth: venueOnly,
+      exchange: "CBOE",
+      currency: "USD",
+    });
+    await until(() => events.errorsOf(200).length === 1, "error 200");
+    expect(events.errorsOf(200)[0]!.reqId).toBe(2);
   });
 
   it("a contract of the adjusted class is not in this fake's market: error 200", async () => {

@@ -1,6 +1,7 @@
 // A competing live session and a market data farm still connecting, proven against the real
 // @stoqey/ib 1.6.10: 10197 per request, streams silent until cancelled and requested again;
-// requests made before the farm is ready wait, unanswered, and are all answered after 2104.
+// requests made before the farm is ready wait, unanswered, and are all answered after 2104; a
+// farm that breaks mid-session (2103) silences open streams and holds new requests until 2104.
 import { IBApiTickType } from "@stoqey/ib";
 import { afterEach, describe, expect, it } from "vitest";
 import { ATM_CALL, cleanUp, connect, option, roundTrip, startFake, stock, until } from "../support/fake-tws-client.js";
@@ -76,5 +77,48 @@ describe("fake TWS: market data farm connecting", () => {
     expect(events.errors).toEqual([]);
     expect(fake.stats.openLines).toBe(1);
     expect(events.pricesOf(2).map((tick) => tick.field)).toContain(IBApiTickType.BID);
+  });
+});
+
+describe("fake TWS: market data farm breaking mid-session", () => {
+  it("2103 silences open streams and holds new requests, refusing nothing; 2104 brings each stream's current quote, then the held answers", async () => {
+    const fake = await startFake();
+    const client = await connect(fake);
+    const { api, events, sequence } = client;
+    api.reqMktData(1, stock("SPY"), "", false, false);
+    await until(() => events.pricesOf(1).length > 0, "the stream");
+
+    fake.breakFarm();
+    await until(() => events.infos.some((info) => info.code === 2103), "2103");
+    expect(events.infos.find((info) => info.code === 2103)!.message).toBe("Market data farm connection is broken:usfarm");
+    api.reqMktData(2, option(ATM_CALL), "101", false, false);
+    const pricesWhileBroken = events.prices.length;
+    fake.tick();
+    await roundTrip(client);
+    expect(events.prices.length).toBe(pricesWhileBroken);
+    expect(events.errors).toEqual([]);
+    expect(fake.stats.openLines).toBe(1);
+
+    const spotNow = fake.spot("SPY")!;
+    fake.restoreFarm();
+    await until(
+      () => events.pricesOf(2).length > 0 && events.sizes.some((tick) => tick.reqId === 2 && tick.field === 27),
+      "the held answer and its open interest",
+    );
+    // Nothing about market data came between 2103 and 2104: the order proves it, not the clock.
+    const broken = sequence.indexOf("info 2103");
+    const restored = sequence.indexOf("info 2104", broken);
+    expect(broken).toBeGreaterThan(0);
+    expect(restored).toBeGreaterThan(broken);
+    expect(sequence.slice(broken + 1, restored).filter((entry) => /^(price|size|type|computation|end|error) /.test(entry))).toEqual([]);
+    // The open stream got the quote of the market as it moved meanwhile.
+    const LAST: number = IBApiTickType.LAST;
+    const last = events
+      .pricesOf(1)
+      .filter((tick) => tick.field === LAST)
+      .at(-1)!;
+    expect(last.value).toBeCloseTo(spotNow, 2);
+    expect(fake.stats).toMatchObject({ openLines: 2 });
+    expect(fake.stats.errorsSent).toMatchObject({ 2103: 1, 2104: 2 });
   });
 });

@@ -52,7 +52,7 @@ async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = 
     marketDataType: 1,
     maxLines: 90,
     maxMessagesPerSecond: 45,
-    snapshotTimeoutMs: 5000,
+    lookupTimeoutMs: 5000,
     logger,
     now: () => NOW,
     feedIntervalMs: 50,

@@ -51,7 +51,7 @@ async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = 
     marketDataType: 1,
     maxLines: 40,
     maxMessagesPerSecond: 45,
-    snapshotTimeoutMs: 5000,
+    lookupTimeoutMs: 5000,
     quoteWaitMs: 3000,
     logger,
     now: () => NOW,

@@ -52,7 +52,7 @@ async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = 
     marketDataType: 1,
     maxLines: 40,
     maxMessagesPerSecond: 45,
-    snapshotTimeoutMs: 5000,
+    lookupTimeoutMs: 5000,
     quoteWaitMs: 3000,
     logger,
     now: () => NOW,
@@ -248,7 +248,7 @@ describe("market data farms connecting (issue 16, behaviour 7)", () => {
   it("a fetch made while the farm connects (2119) waits for 2104: no request's clock runs out on TWS's silence", async () => {
     // The farm takes longer than any request may wait.
     const fake = await startFake({ farmConnectingMs: 1500 });
-    const market = await startMarket(fake, { quoteWaitMs: 400, snapshotTimeoutMs: 400 });
+    const market = await startMarket(fake, { quoteWaitMs: 400, lookupTimeoutMs: 400 });
     const chain = await market.fetchChain({ symbol: "SPY", query: QUERY });
     expect(chain.quotes.length).toBeGreaterThan(10);
     expect(chain.underlyingPrice).toBeCloseTo(fake.spot("SPY")!, 2);
@@ -259,7 +259,7 @@ describe("market data farms connecting (issue 16, behaviour 7)", () => {
 
   it("a feed opened while the farm connects starts once it is up", async () => {
     const fake = await startFake({ farmConnectingMs: 1500 });
-    const market = await startMarket(fake, { quoteWaitMs: 400, snapshotTimeoutMs: 400 });
+    const market = await startMarket(fake, { quoteWaitMs: 400, lookupTimeoutMs: 400 });
     const listener = recorder();
     market.openFeed({ symbol: "SPY", query: QUERY }, listener);
     await waitFor("the feed to stream", () => fake.stats.streams > 10);
@@ -269,13 +269,57 @@ describe("market data farms connecting (issue 16, behaviour 7)", () => {
   });
 });
 
+describe("a market data farm breaking mid-session (issue 16, behaviour 7)", () => {
+  it("quote requests in flight when the farm breaks (2103) do not run out their waits on TWS's silence: every contract is quoted once it is back (2104)", async () => {
+    const fake = await startFake();
+    const market = await startMarket(fake, { quoteWaitMs: 300 });
+    const fetching = market.fetchChain({ symbol: "SPY", query: QUERY });
+    // Break it while the fetch's quote requests are out: some open at TWS, more to come.
+    await waitFor("quote requests in flight", () => fake.stats.marketDataRequests.stream >= 6 && fake.stats.openLines > 0);
+    fake.breakFarm();
+    // Longer than any request may wait (not asserted on: it only makes the silence outlast the waits).
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    fake.restoreFarm();
+    const chain = await fetching;
+
+    const counts = market.stats().lastFetch!;
+    expect(counts).toMatchObject({ timedOut: 0, partial: 0, failed: 0, noDefinition: 0, openInterestUnknown: 0 });
+    expect(counts.quoted).toBe(counts.requested);
+    expect(chain.quotes.length).toBe(counts.requested);
+    const truth = modelQuotes(fake);
+    for (const quote of chain.quotes) {
+      expect(truth.has(keyOf(quote)), keyOf(quote)).toBe(true);
+      expect(quote.openInterestUnknown, keyOf(quote)).toBe(false);
+    }
+    expect(fake.stats.errorsSent[2103]).toBe(1);
+  });
+
+  it("a farm that stays broken fails the fetch UNAVAILABLE naming it, after the farm wait, instead of holding it", async () => {
+    const fake = await startFake();
+    const market = await startMarket(fake, { quoteWaitMs: 300, farmWaitMs: 400 });
+    const fetching = rejection(market.fetchChain({ symbol: "SPY", query: QUERY }));
+    await waitFor("quote requests in flight", () => fake.stats.marketDataRequests.stream >= 6 && fake.stats.openLines > 0);
+    fake.breakFarm();
+    const error = await fetching;
+    expect(error.code).toBe(GrpcStatus.UNAVAILABLE);
+    expect(error.message).toContain("usfarm (2103)");
+  });
+});
+
 describe("trading classes (issue 16, behaviour 8)", () => {
-  it("uses the standard class on SMART of the lines TWS lists per exchange, not the adjusted 2SPY", async () => {
+  it("uses the standard class on SMART of the lines TWS lists per exchange, not the adjusted 2SPY nor a venue's own dates", async () => {
+    // In the query's DTE range the adjusted class lists a date of its own, and so does the first
+    // line (the standard class on CBOE): neither is a date of the market.
     const fake = await startFake({ secDefLines: "realistic" });
     const market = await startMarket(fake);
     const chain = await market.fetchChain({ symbol: "SPY", query: QUERY });
     const truth = modelQuotes(fake);
     expect(chain.quotes.length).toBeGreaterThan(10);
+    // The chain's dates are the market's in the range (calendar days from Wednesday 11 March), no other.
+    const dte = (date: string): number => Math.round((Date.parse(date) - Date.parse("2026-03-11")) / 86_400_000);
+    const inRange = [...new Set([...truth.values()].map((quote) => quote.expiryDate))].filter((date) => dte(date) >= 28 && dte(date) <= 32);
+    expect(inRange.length).toBeGreaterThan(0);
+    expect([...new Set(chain.quotes.map((quote) => quote.expiryDate))].sort()).toEqual(inRange.sort());
     // Every quote is a standard contract of the market; none of the adjusted class's odd strikes.
     for (const quote of chain.quotes) expect(truth.has(keyOf(quote)), keyOf(quote)).toBe(true);
     // No request named a contract TWS does not have (the adjusted class's contracts get 200).

@@ -55,7 +55,7 @@ beforeAll(async () => {
     IB_PORT: String(fake.port),
     IB_CLIENT_ID: "6",
     IB_MAX_LINES: "60",
-    IB_SNAPSHOT_TIMEOUT: "5",
+    IB_LOOKUP_TIMEOUT: "5",
   });
   address = `127.0.0.1:${(await coordinator.waitForLog((line) => line.msg === "listening")).grpcPort as number}`;
   await coordinator.waitForLog((line) => line.msg === "coordinator ready");

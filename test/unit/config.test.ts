@@ -42,7 +42,7 @@ describe("environment variables", () => {
       ibMarketDataType: 1,
       ibMaxLines: 90,
       ibMaxMessagesPerSecond: 45,
-      ibSnapshotTimeoutMs: 11_000,
+      ibLookupTimeoutMs: 11_000,
       ibQuoteWaitMs: 4000,
       ibFrozenData: true,
     });
@@ -131,6 +131,19 @@ describe("environment variables", () => {
   it("give scanners a connection age by default, so that coordinators find new replicas, and coordinators none", () => {
     expect(scannerConfig(loadConfig(scannerVariables, {})).maxConnectionAgeMs).toBe(30_000);
     expect(coordinatorConfig(loadConfig(coordinatorVariables, {})).maxConnectionAgeMs).toBe(0);
+  });
+
+  it("read IB_LOOKUP_TIMEOUT as the contract lookups' time limit", () => {
+    expect(coordinatorConfig(loadConfig(coordinatorVariables, { IB_LOOKUP_TIMEOUT: "500ms" })).marketData.ibLookupTimeoutMs).toBe(500);
+  });
+
+  it("refuse IB_SNAPSHOT_TIMEOUT, naming what replaced it, alongside the other bad variables", () => {
+    expect(problemsOf(() => loadConfig(coordinatorVariables, { IB_SNAPSHOT_TIMEOUT: "5", IB_MAX_LINES: "0" }))).toEqual([
+      'IB_MAX_LINES: must be an integer from 1 to 10000; got "0"',
+      'IB_SNAPSHOT_TIMEOUT: is no longer read: quotes wait IB_QUOTE_WAIT; contract lookups and the wait for the first session take IB_LOOKUP_TIMEOUT; got "5"',
+    ]);
+    // Blank is absent, as for every variable.
+    expect(coordinatorConfig(loadConfig(coordinatorVariables, { IB_SNAPSHOT_TIMEOUT: " " })).marketData.ibLookupTimeoutMs).toBe(11_000);
   });
 
   it("report every bad variable, one line each", () => {

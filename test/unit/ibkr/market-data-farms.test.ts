@@ -39,6 +39,23 @@ describe("MarketDataFarms", () => {
     expect(error.message).toContain("usfarm (2119)");
   });
 
+  it("tells watchers each change between serving and not, once per change, until they stop watching", () => {
+    const farms = new MarketDataFarms();
+    const heard: boolean[] = [];
+    const stop = farms.watch((ready) => heard.push(ready));
+    farms.notice("farm-broken", 2103, "Market data farm connection is broken:usfarm");
+    farms.notice("farm-broken", 2103, "Market data farm connection is broken:usopt");
+    farms.notice("farm-ok", 2104, "Market data farm connection is OK:usfarm");
+    farms.notice("farm-ok", 2104, "Market data farm connection is OK:usopt");
+    farms.notice("farm-ok", 2104, "Market data farm connection is OK:usopt");
+    farms.notice("farm-connecting", 2119, "Market data farm is connecting:usfarm");
+    farms.reset();
+    farms.reset();
+    stop();
+    farms.notice("farm-broken", 2103, "Market data farm connection is broken:usfarm");
+    expect(heard).toEqual([false, true, false, true]);
+  });
+
   it("reads the farm's name after the last colon", () => {
     expect(farmName("Market data farm is connecting:usfarm.nj")).toBe("usfarm.nj");
     expect(farmName("Market data farm connection is OK")).toBe("");

@@ -29,7 +29,7 @@ describe("MessagePacer", () => {
   it("runs each message's send once its turn comes", async () => {
     const pacer = new MessagePacer({ maxMessagesPerSecond: 45 });
     const sent: number[] = [];
-    await Promise.all([1, 2, 3].map((n) => pacer.send(() => sent.push(n), { priority: Priority.SNAPSHOT })));
+    await Promise.all([1, 2, 3].map((n) => pacer.send(() => sent.push(n), { priority: Priority.QUOTE })));
     expect(sent.sort()).toEqual([1, 2, 3]);
     expect(pacer.messagesSent).toBe(3);
     pacer.close();

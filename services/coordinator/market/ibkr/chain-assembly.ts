@@ -16,7 +16,7 @@ const MAX_DIVIDEND_YIELD = 0.2;
 export interface ContractTicks {
   readonly contract: SelectedContract;
   readonly ticks: QuoteTicks;
-  /** When the contract's data was last complete (a snapshot's end, a stream's latest tick). */
+  /** When the contract's data was last complete (a quote request's end, a feed line's latest tick). */
   readonly quoteTime: Date;
   readonly conId?: number | undefined;
   /** Open interest had elsewhere (today's cache); else the ticks', else unknown. */

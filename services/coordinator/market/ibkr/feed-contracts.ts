@@ -17,7 +17,7 @@ export interface StreamedLine {
 
 /**
  * The plan's selection for `query`, at most `limit` contracts, nearest the money (in standard
- * deviations) first. Lines are taken in turn with the snapshots waiting for them, so a feed
+ * deviations) first. Lines are taken in turn with the quote requests waiting for them, so a feed
  * opened during a fetch grows from the middle out as the fetch frees its lines.
  */
 export function feedContracts(fetcher: ChainFetcher, plan: ChainPlan, query: ScanQuery | undefined, limit: number): SelectedContract[] {

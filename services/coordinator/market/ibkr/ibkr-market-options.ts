@@ -22,8 +22,8 @@ export interface IbkrMarketOptions {
   readonly maxLines: number;
   /** IB_MAX_MSG_PER_SEC (default 45): messages per second to TWS; at most 50. */
   readonly maxMessagesPerSecond: number;
-  /** IB_SNAPSHOT_TIMEOUT: how long a contract lookup, or the wait for the first session, may take, ms. */
-  readonly snapshotTimeoutMs: number;
+  /** IB_LOOKUP_TIMEOUT: how long a contract lookup (conId, option parameters), or the wait for the first session, may take, ms. */
+  readonly lookupTimeoutMs: number;
   /**
    * IB_QUOTE_WAIT: how long one quote request may wait for what its quote needs (bid, ask, a
    * computation, open interest) before it ends with what it has, ms; default 4000.
@@ -96,7 +96,7 @@ export function validateIbkrMarketOptions(options: IbkrMarketOptions): void {
     Number.isFinite(options.maxMessagesPerSecond) && options.maxMessagesPerSecond > 0 && options.maxMessagesPerSecond <= IBKR_MAX_MESSAGES_PER_SECOND,
     `maxMessagesPerSecond must be above 0 and at most ${IBKR_MAX_MESSAGES_PER_SECOND} (IBKR disconnects above that)`,
   );
-  check(Number.isFinite(options.snapshotTimeoutMs) && options.snapshotTimeoutMs > 0, "snapshotTimeoutMs must be a positive number");
+  check(Number.isFinite(options.lookupTimeoutMs) && options.lookupTimeoutMs > 0, "lookupTimeoutMs must be a positive number");
   check(options.quoteWaitMs === undefined || (Number.isFinite(options.quoteWaitMs) && options.quoteWaitMs > 0), "quoteWaitMs must be a positive number");
   check(
     options.feedIntervalMs === undefined || (Number.isFinite(options.feedIntervalMs) && options.feedIntervalMs >= 0),

@@ -32,8 +32,8 @@ const DEFAULT_VOLATILITY = 0.3;
 const DEFAULT_COMPETING_BACKOFF_MS = 30_000;
 const DEFAULT_FARM_WAIT_MS = 30_000;
 const DEFAULT_QUOTE_WAIT_MS = 4000;
-/** The share of the line cap live feeds leave to snapshots. */
-const SNAPSHOT_LINE_SHARE = 0.2;
+/** The share of the line cap live feeds leave to fetches' quote requests. */
+const QUOTE_LINE_SHARE = 0.2;
 /** How long close() lets queued cancels go out before dropping the socket. */
 const CLOSE_DRAIN_MS = 2000;
 
@@ -50,13 +50,15 @@ export class IbkrMarket implements MarketDataProvider {
   private readonly fetcher: ChainFetcher;
   private readonly feeds = new Map<string, LiveFeed>();
   private readonly farms = new MarketDataFarms();
-  /** Fetches under way: an outage ends them at once rather than letting every snapshot time out. */
+  /** Fetches under way: an outage ends them at once rather than letting every quote request run out its wait. */
   private readonly inflight = new Set<AbortController>();
   private readonly dataType: MarketDataTypeSetting;
   private marketDataDown = false;
   private competingUntil = Number.NEGATIVE_INFINITY;
   private competingMessage = "";
   private lastFetch: FetchCounts | undefined;
+  /** A farm outage's bound on the fetches under way is running (boundFarmOutage). */
+  private farmOutageBounded = false;
   private closed = false;
 
   constructor(options: IbkrMarketOptions) {
@@ -97,7 +99,7 @@ export class IbkrMarket implements MarketDataProvider {
     this.lookup = new ContractLookup({
       connection: this.connection,
       pacer: this.pacer,
-      timeoutMs: options.snapshotTimeoutMs,
+      timeoutMs: options.lookupTimeoutMs,
       logger: this.logger,
       now: this.now,
     });
@@ -106,6 +108,7 @@ export class IbkrMarket implements MarketDataProvider {
       pacer: this.pacer,
       lines: this.lines,
       waitMs: options.quoteWaitMs ?? DEFAULT_QUOTE_WAIT_MS,
+      farms: this.farms,
       logger: this.logger,
       now: this.now,
       delayedRequested: () => this.dataType.delayed,
@@ -131,7 +134,7 @@ export class IbkrMarket implements MarketDataProvider {
 
   /**
    * The symbol's chain: the expirations in the query's DTE range, the strikes its filters can
-   * reach, a snapshot of each. Rejects NOT_FOUND for a symbol IBKR does not know, UNAVAILABLE
+   * reach, a quote of each. Rejects NOT_FOUND for a symbol IBKR does not know, UNAVAILABLE
    * while TWS or its market data is down, FAILED_PRECONDITION for a missing subscription.
    */
   async fetchChain(request: ChainRequest): Promise<OptionChain> {
@@ -260,7 +263,7 @@ export class IbkrMarket implements MarketDataProvider {
       // Before the first session, a fetch waits for it (the service has just started); after
       // a drop it fails at once, so callers can go elsewhere while we reconnect.
       if (this.connection.hasBeenReady) throw notConnected(this.options.host, this.options.port);
-      const ready = await this.connection.whenReady(this.options.snapshotTimeoutMs, signal);
+      const ready = await this.connection.whenReady(this.options.lookupTimeoutMs, signal);
       signal?.throwIfAborted();
       if (!ready) throw notConnected(this.options.host, this.options.port);
     }
@@ -314,6 +317,7 @@ export class IbkrMarket implements MarketDataProvider {
       case "restored":
         this.marketDataDown = false;
         this.logger.info({ code, message }, "ibkr: connectivity restored, data maintained");
+        for (const feed of this.feeds.values()) feed.dataMaintained();
         return;
       case "competing-session": {
         this.onCompetingSession(message);
@@ -333,6 +337,7 @@ export class IbkrMarket implements MarketDataProvider {
       case "farm-broken":
         this.logger.info({ code, message }, "ibkr: market data farm not serving yet; market data requests wait for it");
         this.farms.notice(notice, code, message);
+        this.boundFarmOutage();
         return;
       case "farm-ok":
         this.logger.debug({ code, message }, "ibkr: market data farm OK");
@@ -345,13 +350,27 @@ export class IbkrMarket implements MarketDataProvider {
     }
   }
 
+  /**
+   * Fetches under way when a farm stops serving hold their quote requests' waits (QuoteRequests);
+   * if it is not back within the farm wait, they fail UNAVAILABLE naming it rather than hold on.
+   */
+  private boundFarmOutage(): void {
+    if (this.farmOutageBounded) return;
+    this.farmOutageBounded = true;
+    const waitMs = this.options.farmWaitMs ?? DEFAULT_FARM_WAIT_MS;
+    void this.farms.whenReady(waitMs).then((ready) => {
+      this.farmOutageBounded = false;
+      if (!ready) this.abortFetches(this.farms.notReady(waitMs));
+    });
+  }
+
   private abortFetches(reason: Error): void {
     for (const outage of this.inflight) outage.abort(reason);
   }
 
-  /** Lines a new feed of `symbol` may hold: the cap less the snapshots' share and the other feeds' lines. */
+  /** Lines a new feed of `symbol` may hold: the cap less the quote requests' share and the other feeds' lines. */
   private feedLineAllowance(symbol: string): number {
-    const reserve = Math.max(1, Math.round(this.options.maxLines * SNAPSHOT_LINE_SHARE));
+    const reserve = Math.max(1, Math.round(this.options.maxLines * QUOTE_LINE_SHARE));
     let others = 0;
     for (const [other, feed] of this.feeds) if (other !== symbol) others += feed.heldLines;
     return this.lines.limit - reserve - others;

@@ -1,5 +1,5 @@
 // IBKR counts every open market data request against the account's line limit (100 by
-// default), snapshots included until they end, and refuses the next one with error 101. This
+// default), a quote request's until it is cancelled, and refuses the next one with error 101. This
 // counts our open requests against a smaller cap (IB_MAX_LINES) so that never happens in
 // normal use; when it happens anyway (TWS windows and other API clients share the limit) the
 // cap drops to what was open and creeps back up as requests succeed.
@@ -71,7 +71,7 @@ export class LineCap {
 
   /**
    * Up to `count` lines at once, leaving `reserve` free for others (a live feed must not take
-   * the lines snapshots need): never waits, may return fewer, or none.
+   * the lines quote requests need): never waits, may return fewer, or none.
    */
   takeUpTo(count: number, reserve: number): LineLease[] {
     const leases: LineLease[] = [];

@@ -1,6 +1,6 @@
 // A live chain of one symbol for its watchers: streaming market data (one line per contract,
 // plus one for the underlying) for the contracts the plan selects, as many as the line cap
-// spares while leaving room for snapshots, coalesced into at most one chain per interval.
+// spares while leaving room for quote requests, coalesced into at most one chain per interval.
 // It outlives the socket: when the session drops, or TWS loses its data (1101), every line is
 // requested again and the chains carry on without the watchers noticing more than a gap. Lines
 // TWS stops for a competing session (10197) are cancelled and brought back by StreamRecovery.
@@ -39,7 +39,7 @@ export interface LiveFeedOptions {
   readonly connection: IbConnection;
   readonly pacer: MessagePacer;
   readonly lines: LineCap;
-  /** How many lines this feed may hold: the cap less the snapshots' share and other feeds' lines. */
+  /** How many lines this feed may hold: the cap less the quote requests' share and other feeds' lines. */
   readonly lineAllowance: () => number;
   /** The most contracts one feed streams, lines permitting. */
   readonly maxContracts: number;
@@ -158,6 +158,15 @@ export class LiveFeed {
     }
   }
 
+  /**
+   * TWS's 1102: back with every line kept. Only a chain tells the listeners the outage is over,
+   * and on a quiet market (or after the close) the next tick may be long in coming: send it now.
+   */
+  dataMaintained(): void {
+    if (this.closed) return;
+    this.coalescer.mark();
+  }
+
   /** Cancels every subscription (paced), then gives the lines back. */
   close(): void {
     if (this.closed) return;
@@ -206,7 +215,7 @@ export class LiveFeed {
       const ready = await connection.whenReady(MAX_RESTART_DELAY_MS, stop);
       if (!ready) throw this.options.notConnected();
     }
-    // Planning takes snapshots, whose clocks must not run while TWS holds them for a farm.
+    // Planning sends lookups and quote requests, whose clocks must not run while TWS holds them for a farm.
     const { farms } = this.options;
     if (!farms.ready && !(await farms.whenReady(MAX_RESTART_DELAY_MS, stop)) && !stop.aborted) throw farms.notReady(MAX_RESTART_DELAY_MS);
     const plan = await fetcher.plan(this.symbol, query, stop);
@@ -215,7 +224,7 @@ export class LiveFeed {
     const allowance = this.options.lineAllowance();
     if (allowance < 2) {
       throw resourceExhausted(
-        `no market data lines left for a live feed of ${this.symbol}: ${lines.limit} allowed, the rest kept for snapshots and other feeds`,
+        `no market data lines left for a live feed of ${this.symbol}: ${lines.limit} allowed, the rest kept for quote requests and other feeds`,
         5000,
       );
     }
@@ -231,7 +240,7 @@ export class LiveFeed {
         return;
       }
       const key = contractKey(option);
-      // A probe's snapshot is the freshest quote of the money until the stream ticks.
+      // A probe's quote is the freshest quote of the money until the stream ticks.
       this.addLine(key, option, optionContract(this.symbol, option, optionClass), lease, plan.probes.get(key));
     }
     this.options.logger.info({ symbol: this.symbol, lines: this.lines.size }, "ibkr: live feed streaming");

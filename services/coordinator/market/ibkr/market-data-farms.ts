@@ -3,8 +3,10 @@
 // farm is up, 2103 "... connection is broken:usfarm" when it drops, 2104 "... connection is
 // OK:usfarm" (or 2108 "... inactive but should be available upon demand") when it can serve.
 // A market data request sent while a farm connects is not refused: TWS answers it once the
-// farm is up. Its clock, though, would run out on that silence (a snapshot's 11 s, a fetch's
-// whole budget), so new requests wait for the farms instead, and their clocks start then.
+// farm is up. Its clock, though, would run out on that silence (a quote request's wait, a fetch's
+// whole budget), so new requests wait for the farms instead, and their clocks start then. A farm
+// that breaks mid-session silences requests already out the same way: their waits pause until
+// it is back (watch()), and start again then.
 import { unavailable, type RpcError } from "../../../common/errors.js";
 import { RETRY_DELAY_MS } from "./ib-errors.js";
 
@@ -14,6 +16,7 @@ export class MarketDataFarms {
   /** Farms TWS said are connecting or broken, by name, with the code it said it with. */
   private readonly down = new Map<string, number>();
   private readonly waiters = new Set<() => void>();
+  private readonly watchers = new Set<(ready: boolean) => void>();
 
   /** Whether every farm TWS told us about can serve (true until TWS says otherwise). */
   get ready(): boolean {
@@ -28,18 +31,30 @@ export class MarketDataFarms {
   /** A farm notice: `message` is TWS's text, the farm's name after its last colon. */
   notice(kind: FarmNotice, code: number, message: string): void {
     const farm = farmName(message);
+    const wasReady = this.ready;
     if (kind === "farm-ok") {
       this.down.delete(farm);
       if (this.ready) this.wake();
-      return;
+    } else {
+      this.down.set(farm, code);
     }
-    this.down.set(farm, code);
+    if (this.ready !== wasReady) this.tellWatchers();
   }
 
   /** A new session (or none): TWS reports its farms again, so what it said before no longer holds. */
   reset(): void {
+    const wasReady = this.ready;
     this.down.clear();
     this.wake();
+    if (!wasReady) this.tellWatchers();
+  }
+
+  /** Calls `listener` on every change between serving and not (`ready`); returns what stops it. */
+  watch(listener: (ready: boolean) => void): () => void {
+    this.watchers.add(listener);
+    return () => {
+      this.watchers.delete(listener);
+    };
   }
 
   /** Resolves true once every farm is ready, false when `timeoutMs` passes or the signal aborts first. */
@@ -72,6 +87,10 @@ export class MarketDataFarms {
 
   private wake(): void {
     for (const waiter of [...this.waiters]) waiter();
+  }
+
+  private tellWatchers(): void {
+    for (const watcher of [...this.watchers]) watcher(this.ready);
   }
 }
 

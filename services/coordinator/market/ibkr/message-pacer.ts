@@ -5,9 +5,9 @@
 // messages could pass 50 in one second, which is the one thing we must never do.
 import { Pacer } from "../../pacing/index.js";
 
-/** Who goes first when several wait: keeping the session tidy, then live feeds, then lookups, then snapshots. */
+/** Who goes first when several wait: keeping the session tidy, then live feeds, then lookups, then quote requests. */
 export const Priority = {
-  SNAPSHOT: 0,
+  QUOTE: 0,
   LOOKUP: 1,
   FEED: 2,
   CONTROL: 3,

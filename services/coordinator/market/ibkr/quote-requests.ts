@@ -5,6 +5,10 @@
 // QuoteNeeds), or at its own short wait with whatever it had; either way it is cancelled at
 // TWS through the pacer before its line is given back.
 //
+// A farm that breaks mid-session (2103) leaves TWS silent on every request until it is back
+// (2104): a request's wait pauses meanwhile and starts again in full once the farm serves, so
+// the silence drops no contract (the fetch's own bound is the farm wait, in IbkrMarket).
+//
 // Within IBKR's limits: a request first takes a line from the cap, then waits for its turn at
 // the message pacer. Nothing is lost to pacing: error 100 (TWS dropped the message) slows the
 // pacer and sends it again; error 101 (too many lines) lowers the line cap and queues it again.
@@ -14,6 +18,7 @@ import { cancelMarketData } from "./cancel-market-data.js";
 import type { IbConnection } from "./ib-connection.js";
 import { mayPrecedeDelayedData, requestErrorAction } from "./ib-errors.js";
 import type { LineCap, LineLease } from "./line-cap.js";
+import type { MarketDataFarms } from "./market-data-farms.js";
 import { Priority, type MessagePacer } from "./message-pacer.js";
 import { QuoteTicks } from "./quote-ticks.js";
 
@@ -58,14 +63,18 @@ export interface QuoteCounters {
   openInterestAsked: number;
   /** Time such requests stayed open for open interest alone, after the rest of the quote had come, ms in all. */
   openInterestWaitMs: number;
+  /** Waits paused because a market data farm stopped serving while the request was out. */
+  farmPauses: number;
 }
 
 export interface QuoteRequestsOptions {
   readonly connection: IbConnection;
   readonly pacer: MessagePacer;
   readonly lines: LineCap;
-  /** How long a request may wait for what its quote needs, from being sent. */
+  /** How long a request may wait for what its quote needs, from being sent; paused while a farm is not serving. */
   readonly waitMs: number;
+  /** TWS's market data farms: while one is not serving, waits pause. Absent: they never do. */
+  readonly farms?: MarketDataFarms;
   readonly logger: Logger;
   /** The market's clock, for the time a quote completed. */
   readonly now: () => Date;
@@ -109,6 +118,7 @@ export function zeroQuoteCounters(): QuoteCounters {
     advisories: 0,
     openInterestAsked: 0,
     openInterestWaitMs: 0,
+    farmPauses: 0,
   };
 }
 
@@ -162,7 +172,7 @@ export class QuoteRequests {
 
   /** One send of the request and its answer. Always gives the line back: at once if TWS never opened it, else after a cancel. */
   private attempt(contract: Contract, lease: LineLease, options: QuoteRequestOptions): Promise<Attempt> {
-    const { connection, pacer, lines, waitMs, logger } = this.options;
+    const { connection, pacer, lines, waitMs, logger, farms } = this.options;
     const { signal, needs } = options;
     const genericTicks = needs.kind === "option" && needs.openInterest ? OPEN_INTEREST_TICKS : "";
     return new Promise<Attempt>((resolve, reject) => {
@@ -172,6 +182,7 @@ export class QuoteRequests {
       let settled = false;
       let answered = false;
       let timer: NodeJS.Timeout | undefined;
+      let stopWatchingFarms: (() => void) | undefined;
       /** When the quote had all it needs but open interest (performance.now), for the counters. */
       let restCameAt: number | undefined;
       /** A 354/10089 that delayed data may still follow (the session asks for delayed data). */
@@ -180,6 +191,7 @@ export class QuoteRequests {
       const cleanUp = (): void => {
         settled = true;
         if (timer !== undefined) clearTimeout(timer);
+        stopWatchingFarms?.();
         signal?.removeEventListener("abort", onAbort);
         connection.unregister(reqId);
       };
@@ -224,6 +236,14 @@ export class QuoteRequests {
         this.counters.done++;
         lines.recordSuccess();
         end({ kind: "done", ticks, at: this.options.now(), complete: true }, true);
+      };
+      /** The wait runs only while every farm serves: TWS says nothing on any request otherwise. */
+      const startWait = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        if (farms !== undefined && !farms.ready) return;
+        timer = setTimeout(waitEnded, waitMs);
+        timer.unref();
       };
       const waitEnded = (): void => {
         if (settled) return;
@@ -315,10 +335,14 @@ export class QuoteRequests {
             sent = true;
             this.counters.sent++;
             if (genericTicks) this.counters.openInterestAsked++;
-            timer = setTimeout(waitEnded, waitMs);
-            timer.unref();
+            stopWatchingFarms = farms?.watch((ready) => {
+              if (settled) return;
+              if (!ready) this.counters.farmPauses++;
+              startWait();
+            });
+            startWait();
           },
-          { priority: options.priority ?? Priority.SNAPSHOT, signal },
+          { priority: options.priority ?? Priority.QUOTE, signal },
         )
         .catch((error: unknown) => {
           if (settled) return;
