@@ -11,8 +11,8 @@ import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js
 import { ScannerServiceClient, ScanRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { startScanner } from "../support/coordinator-pair.js";
 import { callUnary } from "../support/echo-server.js";
-import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
-import { FakeTws } from "../fixtures/fake-tws/index.js";
+import type { ServiceProcess } from "../support/service-process.js";
+import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
 
 /** Bull puts 20 to 35 days out with $1 wings: a few dozen contracts, more than the feed's lines. */
 const WATCHED = ScanQuery.fromPartial({
@@ -29,41 +29,27 @@ const COUNTING = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT
 const MAX_LINES = 20;
 const RECONNECTING = "the scanner's watch ended; reconnecting";
 
-let fake: FakeTws;
-let scanner: ServiceProcess;
+let stack: IbkrCoordinatorStack;
 let scannerPort: number;
 let coordinator: ServiceProcess;
 let client: CoordinatorServiceClient;
-let ticking: NodeJS.Timeout;
 
 beforeAll(async () => {
-  fake = await FakeTws.start({ seed: 11, maxLines: 100 });
-  ({ process: scanner, port: scannerPort } = await startScanner());
-  coordinator = spawnService("services/coordinator/main.ts", {
-    ...freePorts("COORDINATOR"),
-    SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
-    MARKET_DATA: "ibkr",
-    IB_HOST: "127.0.0.1",
-    IB_PORT: String(fake.port),
-    IB_CLIENT_ID: "5",
-    IB_MAX_LINES: String(MAX_LINES),
-    IB_LOOKUP_TIMEOUT: "5",
-    // The circuit stays closed: each tick tries the scanner, and the watch reconnects on its own backoff.
-    CIRCUIT_BREAKER_THRESHOLD: "1000",
+  stack = await startIbkrCoordinatorStack({
+    fake: { seed: 11, maxLines: 100 },
+    coordinatorEnv: {
+      IB_CLIENT_ID: "5",
+      IB_MAX_LINES: String(MAX_LINES),
+      IB_LOOKUP_TIMEOUT: "5",
+      // The circuit stays closed: each tick tries the scanner, and the watch reconnects on its own backoff.
+      CIRCUIT_BREAKER_THRESHOLD: "1000",
+    },
+    tickMs: 200,
   });
-  const listening = await coordinator.waitForLog((line) => line.msg === "listening");
-  client = new CoordinatorServiceClient(`127.0.0.1:${listening.grpcPort as number}`, credentials.createInsecure());
-  await coordinator.waitForLog((line) => line.msg === "coordinator ready");
-  ticking = setInterval(() => fake.tick(), 200);
+  ({ scannerPort, coordinator, client } = stack);
 }, 60_000);
 
-afterAll(async () => {
-  clearInterval(ticking);
-  client.close();
-  coordinator.kill();
-  scanner.kill();
-  await fake.close();
-});
+afterAll(() => stack.stop());
 
 /** How many candidates a scan of the scanner's stored SPY chain considers; undefined while it has none. */
 async function storedPairs(): Promise<bigint | undefined> {
@@ -93,14 +79,14 @@ describe("an IBKR feed across a scanner restart", () => {
       const full = await storedPairs();
       expect(full).toBeGreaterThan(0n);
 
-      scanner.kill();
-      await scanner.exited;
+      stack.scanner.kill();
+      await stack.scanner.exited;
       // The watch backs off (0.2 s doubling to 5 s) while ticks keep trying the scanner: once
       // its waits are seconds long, the restarted scanner's first call is a tick's merge.
       await expect
         .poll(() => coordinator.logs.filter((line) => line.msg === RECONNECTING).length, { timeout: 30_000, interval: 100 })
         .toBeGreaterThanOrEqual(6);
-      ({ process: scanner } = await startScanner(String(scannerPort)));
+      ({ process: stack.scanner } = await startScanner(String(scannerPort)));
 
       // Every contract of the base again, not only the streamed ones.
       await expect.poll(storedPairs, { timeout: 30_000, interval: 500 }).toBe(full);

@@ -2,7 +2,7 @@
 // the fake TWS over loopback TCP: scans built from the fake's quotes within IBKR's limits,
 // NOT_FOUND for a symbol TWS does not know, readiness and fast failures while TWS has lost
 // its connection to IBKR, and a watch that carries on across a dropped socket, its watcher told.
-import { credentials, status, type ClientReadableStream } from "@grpc/grpc-js";
+import { status, type ClientReadableStream } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CoordinatorServiceClient,
@@ -13,8 +13,8 @@ import {
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { callUnary, failureOf } from "../support/echo-server.js";
-import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
-import { FakeTws } from "../fixtures/fake-tws/index.js";
+import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
+import type { FakeTws } from "../fixtures/fake-tws/index.js";
 
 const MAX_LINES = 40;
 /** Bull puts with short deltas 0.20–0.30 and $1 wings, 20 to 35 days out: a few dozen contracts. */
@@ -24,45 +24,31 @@ const QUERY = ScanQuery.fromPartial({
   limit: 5,
 });
 
+let stack: IbkrCoordinatorStack;
 let fake: FakeTws;
-let scanner: ServiceProcess;
-let coordinator: ServiceProcess;
 let adminPort: number;
 let client: CoordinatorServiceClient;
 
 beforeAll(async () => {
-  fake = await FakeTws.start({ seed: 5, maxLines: 100 });
-  scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER"));
-  const scannerPort = (await scanner.waitForLog((line) => line.msg === "listening")).grpcPort as number;
-  coordinator = spawnService("services/coordinator/main.ts", {
-    ...freePorts("COORDINATOR"),
-    SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
-    MARKET_DATA: "ibkr",
-    IB_HOST: "127.0.0.1",
-    IB_PORT: String(fake.port),
-    IB_CLIENT_ID: "3",
-    IB_MAX_LINES: String(MAX_LINES),
-    IB_LOOKUP_TIMEOUT: "5",
-    // Results of one query are not reused from the cache, nor answered stale: each scan fetches.
-    SCAN_CACHE_TTL: "0",
-    STALE_RESULT_MAX_AGE: "0",
+  stack = await startIbkrCoordinatorStack({
+    fake: { seed: 5, maxLines: 100 },
+    coordinatorEnv: {
+      IB_CLIENT_ID: "3",
+      IB_MAX_LINES: String(MAX_LINES),
+      IB_LOOKUP_TIMEOUT: "5",
+      // Results of one query are not reused from the cache, nor answered stale: each scan fetches.
+      SCAN_CACHE_TTL: "0",
+      STALE_RESULT_MAX_AGE: "0",
+    },
   });
-  const listening = await coordinator.waitForLog((line) => line.msg === "listening");
-  adminPort = listening.adminPort as number;
-  client = new CoordinatorServiceClient(`127.0.0.1:${listening.grpcPort as number}`, credentials.createInsecure());
+  ({ fake, adminPort, client } = stack);
   // Ready once connected to TWS.
-  await coordinator.waitForLog((line) => line.msg === "coordinator ready");
   for (let attempt = 0; attempt < 100 && (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status !== 200; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 });
 
-afterAll(async () => {
-  client.close();
-  coordinator.kill();
-  scanner.kill();
-  await fake.close();
-});
+afterAll(() => stack.stop());
 
 const scan = (symbol: string, query = QUERY) => callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query }), { deadlineMs: 30_000 });
 

@@ -4,7 +4,7 @@
 // has delayed data only. Every message carries an update: a change of state comes on a repeat
 // of the top N last sent, with the next sequence number, and a watcher that joins while the
 // data is not live hears it on its initial update.
-import { credentials, status, type ClientReadableStream } from "@grpc/grpc-js";
+import { status, type ClientReadableStream } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CoordinatorServiceClient,
@@ -14,8 +14,8 @@ import {
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
-import { FakeTws } from "../fixtures/fake-tws/index.js";
+import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
+import type { FakeTws } from "../fixtures/fake-tws/index.js";
 
 /** Bull puts 20 to 35 days out with $1 wings: a few dozen contracts, streamed within the lines. */
 const QUERY = ScanQuery.fromPartial({
@@ -25,40 +25,21 @@ const QUERY = ScanQuery.fromPartial({
 });
 const { MARKET_DATA_STATE_LIVE: LIVE, MARKET_DATA_STATE_DELAYED: DELAYED, MARKET_DATA_STATE_UNAVAILABLE: UNAVAILABLE } = MarketDataState;
 
+let stack: IbkrCoordinatorStack;
 let fake: FakeTws;
-let scanner: ServiceProcess;
-let coordinator: ServiceProcess;
 let client: CoordinatorServiceClient;
-let ticking: NodeJS.Timeout;
 
 beforeAll(async () => {
-  fake = await FakeTws.start({ seed: 7, maxLines: 100 });
-  scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER"));
-  const scannerPort = (await scanner.waitForLog((line) => line.msg === "listening")).grpcPort as number;
-  coordinator = spawnService("services/coordinator/main.ts", {
-    ...freePorts("COORDINATOR"),
-    SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
-    MARKET_DATA: "ibkr",
-    IB_HOST: "127.0.0.1",
-    IB_PORT: String(fake.port),
-    IB_CLIENT_ID: "4",
-    IB_MAX_LINES: "40",
-    IB_LOOKUP_TIMEOUT: "5",
-  });
-  const listening = await coordinator.waitForLog((line) => line.msg === "listening");
-  client = new CoordinatorServiceClient(`127.0.0.1:${listening.grpcPort as number}`, credentials.createInsecure());
-  await coordinator.waitForLog((line) => line.msg === "coordinator ready");
   // The market moves: each tick pushes fresh quotes to the open lines (none while TWS has lost IBKR).
-  ticking = setInterval(() => fake.tick(), 200);
+  stack = await startIbkrCoordinatorStack({
+    fake: { seed: 7, maxLines: 100 },
+    coordinatorEnv: { IB_CLIENT_ID: "4", IB_MAX_LINES: "40", IB_LOOKUP_TIMEOUT: "5" },
+    tickMs: 200,
+  });
+  ({ fake, client } = stack);
 }, 60_000);
 
-afterAll(async () => {
-  clearInterval(ticking);
-  client.close();
-  coordinator.kill();
-  scanner.kill();
-  await fake.close();
-});
+afterAll(() => stack.stop());
 
 interface Watch {
   readonly messages: WatchSpreadsResponse[];

@@ -3,13 +3,12 @@
 // (ticks 27 and 28) and leaves half its options untraded, a SPY scan with a minimum open
 // interest of 1 returns spreads whose legs all carry open interest, within IBKR's limits (no
 // error 100 or 101). Before the provider asked for open interest this answered OK with 0 spreads.
-import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { callUnary } from "../support/echo-server.js";
-import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
-import { FakeTws } from "../fixtures/fake-tws/index.js";
+import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
+import type { FakeTws } from "../fixtures/fake-tws/index.js";
 
 const MAX_LINES = 40;
 const QUERY = ScanQuery.fromPartial({
@@ -19,37 +18,19 @@ const QUERY = ScanQuery.fromPartial({
   limit: 10,
 });
 
+let stack: IbkrCoordinatorStack;
 let fake: FakeTws;
-let scanner: ServiceProcess;
-let coordinator: ServiceProcess;
 let client: CoordinatorServiceClient;
 
 beforeAll(async () => {
-  fake = await FakeTws.start({ seed: 5, maxLines: 100, untradedShare: 0.5 });
-  scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER"));
-  const scannerPort = (await scanner.waitForLog((line) => line.msg === "listening")).grpcPort as number;
-  coordinator = spawnService("services/coordinator/main.ts", {
-    ...freePorts("COORDINATOR"),
-    SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
-    MARKET_DATA: "ibkr",
-    IB_HOST: "127.0.0.1",
-    IB_PORT: String(fake.port),
-    IB_CLIENT_ID: "4",
-    IB_MAX_LINES: String(MAX_LINES),
-    SCAN_CACHE_TTL: "0",
-    STALE_RESULT_MAX_AGE: "0",
+  stack = await startIbkrCoordinatorStack({
+    fake: { seed: 5, maxLines: 100, untradedShare: 0.5 },
+    coordinatorEnv: { IB_CLIENT_ID: "4", IB_MAX_LINES: String(MAX_LINES), SCAN_CACHE_TTL: "0", STALE_RESULT_MAX_AGE: "0" },
   });
-  const listening = await coordinator.waitForLog((line) => line.msg === "listening");
-  client = new CoordinatorServiceClient(`127.0.0.1:${listening.grpcPort as number}`, credentials.createInsecure());
-  await coordinator.waitForLog((line) => line.msg === "coordinator ready");
+  ({ fake, client } = stack);
 });
 
-afterAll(async () => {
-  client.close();
-  coordinator.kill();
-  scanner.kill();
-  await fake.close();
-});
+afterAll(() => stack.stop());
 
 describe("a scan with a minimum open interest on IBKR market data", () => {
   it("returns bull puts whose legs all carry open interest, with no pacing error", async () => {

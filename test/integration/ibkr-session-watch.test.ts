@@ -2,7 +2,7 @@
 // market data, through the real @stoqey/ib to the fake TWS over loopback. A competing session
 // takes the account's market data and gives it back (TWS says nothing then: the feed must ask
 // again), and the market closes and opens; each change reaches the watcher as a status.
-import { credentials, status, type ClientReadableStream } from "@grpc/grpc-js";
+import { status, type ClientReadableStream } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CoordinatorServiceClient,
@@ -12,8 +12,8 @@ import {
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
-import { FakeTws } from "../fixtures/fake-tws/index.js";
+import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
+import type { FakeTws } from "../fixtures/fake-tws/index.js";
 
 const QUERY = ScanQuery.fromPartial({
   strategies: [Strategy.STRATEGY_BULL_PUT],
@@ -22,40 +22,21 @@ const QUERY = ScanQuery.fromPartial({
 });
 const { MARKET_DATA_STATE_LIVE: LIVE, MARKET_DATA_STATE_FROZEN: FROZEN, MARKET_DATA_STATE_UNAVAILABLE: UNAVAILABLE } = MarketDataState;
 
+let stack: IbkrCoordinatorStack;
 let fake: FakeTws;
-let scanner: ServiceProcess;
-let coordinator: ServiceProcess;
 let client: CoordinatorServiceClient;
-let ticking: NodeJS.Timeout;
 
 beforeAll(async () => {
-  fake = await FakeTws.start({ seed: 9, maxLines: 100 });
-  scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER"));
-  const scannerPort = (await scanner.waitForLog((line) => line.msg === "listening")).grpcPort as number;
-  coordinator = spawnService("services/coordinator/main.ts", {
-    ...freePorts("COORDINATOR"),
-    SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
-    MARKET_DATA: "ibkr",
-    IB_HOST: "127.0.0.1",
-    IB_PORT: String(fake.port),
-    IB_CLIENT_ID: "6",
-    IB_MAX_LINES: "40",
-    IB_LOOKUP_TIMEOUT: "5",
-  });
-  const listening = await coordinator.waitForLog((line) => line.msg === "listening");
-  client = new CoordinatorServiceClient(`127.0.0.1:${listening.grpcPort as number}`, credentials.createInsecure());
-  await coordinator.waitForLog((line) => line.msg === "coordinator ready");
   // The market moves while open: each tick pushes fresh quotes to the open lines.
-  ticking = setInterval(() => fake.tick(), 200);
+  stack = await startIbkrCoordinatorStack({
+    fake: { seed: 9, maxLines: 100 },
+    coordinatorEnv: { IB_CLIENT_ID: "6", IB_MAX_LINES: "40", IB_LOOKUP_TIMEOUT: "5" },
+    tickMs: 200,
+  });
+  ({ fake, client } = stack);
 }, 60_000);
 
-afterAll(async () => {
-  clearInterval(ticking);
-  client.close();
-  coordinator.kill();
-  scanner.kill();
-  await fake.close();
-});
+afterAll(() => stack.stop());
 
 function watch(symbol: string) {
   const call: ClientReadableStream<WatchSpreadsResponse> = client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol, query: QUERY, minIntervalMs: 1 }));
@@ -90,7 +71,7 @@ describe("a watch while TWS runs its sessions", () => {
       expect(watcher.statuses().at(-1)?.state).toBe(UNAVAILABLE);
 
       // The market stands still from here, so the price the updates carry can be compared.
-      clearInterval(ticking);
+      stack.stopTicking();
       fake.setCompetingSession(false);
       await expect.poll(() => watcher.statuses().at(-1)?.state, { timeout: 30_000 }).toBe(LIVE);
       for (let step = 0; step < 10; step++) fake.tick();
@@ -106,8 +87,7 @@ describe("a watch while TWS runs its sessions", () => {
     } finally {
       watcher.cancel();
       fake.setCompetingSession(false);
-      clearInterval(ticking);
-      ticking = setInterval(() => fake.tick(), 200);
+      stack.startTicking(200);
     }
   });
 

@@ -12,8 +12,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeTws } from "../fixtures/fake-tws/index.js";
-import { freePorts, spawnService, type ServiceProcess } from "../support/service-process.js";
+import type { FakeTws } from "../fixtures/fake-tws/index.js";
+import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
 import { projectTool, REPO_ROOT } from "../support/tools.js";
 
 /** Compiling the Go examples is the slow part on a cold build cache. */
@@ -22,9 +22,8 @@ const UPDATES = 4;
 /** The last commit whose examples knew nothing of market data statuses. */
 const BEFORE_STATUSES = "3a61967";
 
+let stack: IbkrCoordinatorStack;
 let fake: FakeTws;
-let scanner: ServiceProcess;
-let coordinator: ServiceProcess;
 let address: string;
 let scratch: string;
 
@@ -44,27 +43,15 @@ function writeOldExamples(): { readonly goDir: string; readonly python: string }
 }
 
 beforeAll(async () => {
-  fake = await FakeTws.start({ seed: 3, maxLines: 100 });
-  scanner = spawnService("services/scanner/main.ts", freePorts("SCANNER"));
-  const scannerPort = (await scanner.waitForLog((line) => line.msg === "listening")).grpcPort as number;
-  coordinator = spawnService("services/coordinator/main.ts", {
-    ...freePorts("COORDINATOR"),
-    SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
-    MARKET_DATA: "ibkr",
-    IB_HOST: "127.0.0.1",
-    IB_PORT: String(fake.port),
-    IB_CLIENT_ID: "6",
-    IB_MAX_LINES: "60",
-    IB_LOOKUP_TIMEOUT: "5",
+  stack = await startIbkrCoordinatorStack({
+    fake: { seed: 3, maxLines: 100 },
+    coordinatorEnv: { IB_CLIENT_ID: "6", IB_MAX_LINES: "60", IB_LOOKUP_TIMEOUT: "5" },
   });
-  address = `127.0.0.1:${(await coordinator.waitForLog((line) => line.msg === "listening")).grpcPort as number}`;
-  await coordinator.waitForLog((line) => line.msg === "coordinator ready");
+  ({ fake, coordinatorAddress: address } = stack);
 }, 60_000);
 
 afterAll(async () => {
-  coordinator.kill();
-  scanner.kill();
-  await fake.close();
+  await stack.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
