@@ -4,13 +4,12 @@
 // @stoqey/ib against the fake TWS over loopback, nothing mocked; the market never ticks here.
 // Waits poll for a state; their timeouts only bound a failure.
 import { afterEach, describe, expect, it } from "vitest";
-import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { RpcError } from "../../services/common/errors.js";
 import { createLogger } from "../../services/common/logger.js";
-import { IbkrMarket } from "../../services/coordinator/market/ibkr/ibkr-market.js";
-import type { FeedListener } from "../../services/coordinator/market/market-data-provider.js";
-import { FakeTws } from "../fixtures/fake-tws/index.js";
+import type { IbkrMarket } from "../../services/coordinator/market/ibkr/ibkr-market.js";
+import type { FakeTws } from "../fixtures/fake-tws/index.js";
+import { ibkrProviderOnFake, recorder, waitUntil } from "../support/ibkr-provider-on-fake.js";
 
 /** Bull puts of one expiration, short deltas 0.20–0.30, $1 wings: a few dozen lines. */
 const QUERY = ScanQuery.fromPartial({
@@ -22,35 +21,8 @@ const FEED_INTERVAL_MS = 20;
 const NOW = new Date("2026-03-11T15:00:00Z");
 
 const logger = createLogger({ service: "ibkr-feed-connectivity-test", level: "silent", format: "json" });
-const fakes: FakeTws[] = [];
-const markets: IbkrMarket[] = [];
-
-afterEach(async () => {
-  await Promise.all(markets.splice(0).map((market) => market.close()));
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
-});
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function recorder(): FeedListener & { chains: OptionChain[]; errors: unknown[] } {
-  const chains: OptionChain[] = [];
-  const errors: unknown[] = [];
-  return { chains, errors, onChain: (chain) => chains.push(chain), onError: (error) => errors.push(error) };
-}
-
-/** A feed of SPY whose every line is open at TWS and has had everything it will get before a tick. */
-async function quietFeed(): Promise<{ fake: FakeTws; market: IbkrMarket; listener: ReturnType<typeof recorder> }> {
-  const fake = await FakeTws.start({ seed: 5, now: () => NOW });
-  fakes.push(fake);
-  const market = new IbkrMarket({
-    host: "127.0.0.1",
-    port: fake.port,
+const ibkr = ibkrProviderOnFake({
+  market: {
     clientId: 9,
     marketDataType: 1,
     maxLines: 40,
@@ -59,9 +31,18 @@ async function quietFeed(): Promise<{ fake: FakeTws; market: IbkrMarket; listene
     logger,
     feedIntervalMs: FEED_INTERVAL_MS,
     now: () => NOW,
-  });
-  markets.push(market);
-  expect(await market.whenConnected(5000)).toBe(true);
+  },
+});
+
+afterEach(async () => {
+  await ibkr.close();
+});
+
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> => waitUntil(what, condition, timeoutMs);
+
+/** A feed of SPY whose every line is open at TWS and has had everything it will get before a tick. */
+async function quietFeed(): Promise<{ fake: FakeTws; market: IbkrMarket; listener: ReturnType<typeof recorder> }> {
+  const { fake, market } = await ibkr.start({ seed: 5, now: () => NOW });
   const listener = recorder();
   market.openFeed({ symbol: "SPY", query: QUERY }, listener);
   await waitFor("the feed to stream", () => market.stats().feeds === 1 && fake.stats.streams > 5);

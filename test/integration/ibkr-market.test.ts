@@ -11,9 +11,7 @@ import { createLogger } from "../../services/common/logger.js";
 import { SYMBOL_PROFILES } from "../../services/market-model/symbol-profiles.js";
 import { listSyntheticContracts, priceSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { daysToExpiry } from "../../services/engine/new-york-time.js";
-import { IbkrMarket, type IbkrMarketOptions } from "../../services/coordinator/market/ibkr/ibkr-market.js";
-import type { FeedListener } from "../../services/coordinator/market/market-data-provider.js";
-import { FakeTws, type FakeTwsOptions } from "../fixtures/fake-tws/index.js";
+import { ibkrProviderOnFake, recorder, rejection, waitUntil } from "../support/ibkr-provider-on-fake.js";
 
 /** Wednesday 11 March 2026, 11:00 in New York: the 3 April and 10 April expiries are 23 and 30 days out. */
 const NOW = new Date("2026-03-11T15:00:00Z");
@@ -30,24 +28,9 @@ const PUTS_ONLY = ScanQuery.fromPartial({
 });
 
 const logger = createLogger({ service: "ibkr-market-test", level: "silent", format: "json" });
-const fakes: FakeTws[] = [];
-const markets: IbkrMarket[] = [];
-
-afterEach(async () => {
-  await Promise.all(markets.splice(0).map((market) => market.close()));
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
-});
-
-async function startFake(options: FakeTwsOptions = {}): Promise<FakeTws> {
-  const fake = await FakeTws.start({ seed: SEED, now: () => NOW, ...options });
-  fakes.push(fake);
-  return fake;
-}
-
-async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = {}): Promise<IbkrMarket> {
-  const market = new IbkrMarket({
-    host: "127.0.0.1",
-    port: fake.port,
+const ibkr = ibkrProviderOnFake({
+  fake: { seed: SEED, now: () => NOW },
+  market: {
     clientId: 7,
     marketDataType: 1,
     maxLines: 90,
@@ -58,46 +41,18 @@ async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = 
     feedIntervalMs: 50,
     reconnectInitialDelayMs: 50,
     reconnectMaxDelayMs: 200,
-    ...options,
-  });
-  markets.push(market);
-  expect(await market.whenConnected(5000)).toBe(true);
-  return market;
-}
+  },
+});
+const { startFake, startMarket } = ibkr;
 
-/** Polls `condition` every 10 ms; fails the test, naming `what`, if it is still false after `timeoutMs`. */
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+afterEach(async () => {
+  await ibkr.close();
+});
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RpcError);
-    return error as RpcError;
-  }
-  throw new Error("expected a rejection");
-}
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> => waitUntil(what, condition, timeoutMs);
 
 const keyOf = (quote: OptionChain["quotes"][number]): string => `${quote.expiryDate} ${quote.strike} ${quote.right}`;
 const keys = (chain: OptionChain): string[] => chain.quotes.map(keyOf).sort();
-
-/** A listener that keeps every chain and error it hears. */
-function recorder(): FeedListener & { chains: OptionChain[]; errors: unknown[] } {
-  const chains: OptionChain[] = [];
-  const errors: unknown[] = [];
-  return {
-    chains,
-    errors,
-    onChain: (chain) => chains.push(chain),
-    onError: (error) => errors.push(error),
-  };
-}
 
 describe("IbkrMarket.fetchChain against the fake TWS", () => {
   it("fetches SPY's chain: the fake's quotes and greeks, only expirations in the DTE range, within IBKR's limits", async () => {

@@ -9,12 +9,11 @@ import { EventName, IBApi, IBApiTickType as TickType, OptionType, SecType, type 
 import { afterEach, describe, expect, it } from "vitest";
 import { OptionRight, type OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { RpcError } from "../../services/common/errors.js";
 import { createLogger } from "../../services/common/logger.js";
-import { IbkrMarket, type IbkrMarketOptions } from "../../services/coordinator/market/ibkr/ibkr-market.js";
 import { SYMBOL_PROFILES } from "../../services/market-model/symbol-profiles.js";
 import { listSyntheticContracts, priceSyntheticChain } from "../../services/market-model/synthetic-chain.js";
-import { FakeTws, type FakeTwsOptions } from "../fixtures/fake-tws/index.js";
+import type { FakeTws } from "../fixtures/fake-tws/index.js";
+import { ibkrProviderOnFake, rejection, waitUntil } from "../support/ibkr-provider-on-fake.js";
 
 /** Wednesday 11 March 2026, 11:00 in New York. */
 const NOW = new Date("2026-03-11T15:00:00Z");
@@ -27,26 +26,9 @@ const QUERY = ScanQuery.fromPartial({
 });
 
 const logger = createLogger({ service: "ibkr-quotes-test", level: "silent", format: "json" });
-const fakes: FakeTws[] = [];
-const markets: IbkrMarket[] = [];
-const apis: IBApi[] = [];
-
-afterEach(async () => {
-  for (const api of apis.splice(0)) if (api.isConnected) api.disconnect();
-  await Promise.all(markets.splice(0).map((market) => market.close()));
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
-});
-
-async function startFake(options: FakeTwsOptions = {}): Promise<FakeTws> {
-  const fake = await FakeTws.start({ seed: SEED, now: () => NOW, ...options });
-  fakes.push(fake);
-  return fake;
-}
-
-async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = {}): Promise<IbkrMarket> {
-  const market = new IbkrMarket({
-    host: "127.0.0.1",
-    port: fake.port,
+const ibkr = ibkrProviderOnFake({
+  fake: { seed: SEED, now: () => NOW },
+  market: {
     clientId: 7,
     marketDataType: 1,
     maxLines: 40,
@@ -55,31 +37,17 @@ async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = 
     quoteWaitMs: 3000,
     logger,
     now: () => NOW,
-    ...options,
-  });
-  markets.push(market);
-  expect(await market.whenConnected(5000)).toBe(true);
-  return market;
-}
+  },
+});
+const { startFake, startMarket } = ibkr;
+const apis: IBApi[] = [];
 
-/** Polls `condition`; the timeout only bounds a failure, it is never asserted on. */
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+afterEach(async () => {
+  for (const api of apis.splice(0)) if (api.isConnected) api.disconnect();
+  await ibkr.close();
+});
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RpcError);
-    return error as RpcError;
-  }
-  throw new Error("expected a rejection");
-}
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> => waitUntil(what, condition, timeoutMs);
 
 const keyOf = (quote: { expiryDate: string; strike: number; right: OptionRight }): string => `${quote.expiryDate} ${quote.strike} ${quote.right}`;
 const keys = (chain: OptionChain): string[] => chain.quotes.map(keyOf).sort();

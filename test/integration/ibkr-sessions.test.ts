@@ -10,12 +10,11 @@ import { OptionRight, type OptionChain } from "../../gen/ts/spreadscan/market/v1
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { RpcError } from "../../services/common/errors.js";
 import { createLogger } from "../../services/common/logger.js";
-import { IbkrMarket, type IbkrMarketOptions } from "../../services/coordinator/market/ibkr/ibkr-market.js";
-import type { FeedListener } from "../../services/coordinator/market/market-data-provider.js";
 import { scanChain } from "../../services/engine/index.js";
 import { SYMBOL_PROFILES } from "../../services/market-model/symbol-profiles.js";
 import { listSyntheticContracts, priceSyntheticChain } from "../../services/market-model/synthetic-chain.js";
-import { FakeTws, type FakeTwsOptions } from "../fixtures/fake-tws/index.js";
+import type { FakeTws } from "../fixtures/fake-tws/index.js";
+import { ibkrProviderOnFake, recorder, rejection, waitUntil } from "../support/ibkr-provider-on-fake.js";
 
 /** Wednesday 11 March 2026, 11:00 in New York (EDT since 8 March). */
 const NOW = new Date("2026-03-11T15:00:00Z");
@@ -30,24 +29,9 @@ const QUERY = ScanQuery.fromPartial({
 });
 
 const logger = createLogger({ service: "ibkr-sessions-test", level: "silent", format: "json" });
-const fakes: FakeTws[] = [];
-const markets: IbkrMarket[] = [];
-
-afterEach(async () => {
-  await Promise.all(markets.splice(0).map((market) => market.close()));
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
-});
-
-async function startFake(options: FakeTwsOptions = {}): Promise<FakeTws> {
-  const fake = await FakeTws.start({ seed: SEED, now: () => NOW, ...options });
-  fakes.push(fake);
-  return fake;
-}
-
-async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = {}): Promise<IbkrMarket> {
-  const market = new IbkrMarket({
-    host: "127.0.0.1",
-    port: fake.port,
+const ibkr = ibkrProviderOnFake({
+  fake: { seed: SEED, now: () => NOW },
+  market: {
     clientId: 7,
     marketDataType: 1,
     maxLines: 40,
@@ -58,31 +42,15 @@ async function startMarket(fake: FakeTws, options: Partial<IbkrMarketOptions> = 
     now: () => NOW,
     feedIntervalMs: 20,
     feedRetryDelayMs: 30,
-    ...options,
-  });
-  markets.push(market);
-  expect(await market.whenConnected(5000)).toBe(true);
-  return market;
-}
+  },
+});
+const { startFake, startMarket } = ibkr;
 
-/** Polls `condition`; the timeout only bounds a failure, it is never asserted on. */
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+afterEach(async () => {
+  await ibkr.close();
+});
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(RpcError);
-    return error as RpcError;
-  }
-  throw new Error("expected a rejection");
-}
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> => waitUntil(what, condition, timeoutMs);
 
 const keyOf = (quote: { expiryDate: string; strike: number; right: OptionRight }): string => `${quote.expiryDate} ${quote.strike} ${quote.right}`;
 
@@ -91,13 +59,6 @@ function modelQuotes(fake: FakeTws): Map<string, OptionChain["quotes"][number]> 
   const listing = listSyntheticContracts({ profile: SPY, spot: SPY.spot, asOf: NOW });
   const model = priceSyntheticChain({ symbol: "SPY", profile: SPY, spot: fake.spot("SPY")!, asOf: NOW, seed: SEED, contracts: listing });
   return new Map(model.quotes.map((quote) => [keyOf(quote), quote]));
-}
-
-/** A listener that keeps every chain and error it hears. */
-function recorder(): FeedListener & { chains: OptionChain[]; errors: unknown[] } {
-  const chains: OptionChain[] = [];
-  const errors: unknown[] = [];
-  return { chains, errors, onChain: (chain) => chains.push(chain), onError: (error) => errors.push(error) };
 }
 
 const isCompeting = (error: unknown): boolean => error instanceof RpcError && error.code === GrpcStatus.UNAVAILABLE && error.message.includes("10197");
