@@ -48,6 +48,5 @@ describe("a scan with a minimum open interest on IBKR market data", () => {
     expect(fake.stats.marketDataRequests.snapshot).toBe(0);
     expect(fake.stats.error100).toBe(0);
     expect(fake.stats.error101).toBe(0);
-    expect(fake.stats.maxOpenLines).toBeLessThanOrEqual(MAX_LINES);
   });
 });
