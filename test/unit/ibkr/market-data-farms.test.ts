@@ -18,6 +18,19 @@ describe("MarketDataFarms", () => {
     await expect(waiting).resolves.toBe(true);
   });
 
+  it("counts only the farms of US stocks and options: another market's farm left broken holds nothing", async () => {
+    const farms = new MarketDataFarms();
+    farms.notice("farm-broken", 2103, "Market data farm connection is broken:cashfarm");
+    farms.notice("farm-connecting", 2119, "Market data farm is connecting:eufarm");
+    farms.notice("farm-broken", 2103, "Market data farm connection is broken:usfuture");
+    expect(farms.ready).toBe(true);
+    await expect(farms.whenReady(10_000)).resolves.toBe(true);
+    farms.notice("farm-broken", 2103, "Market data farm connection is broken:usopt.nj");
+    farms.notice("farm-connecting", 2119, "Market data farm is connecting:usfarm.nj");
+    farms.notice("farm-connecting", 2119, "Market data farm is connecting");
+    expect(farms.describe()).toBe("usopt.nj (2103), usfarm.nj (2119), unnamed farm (2119)");
+  });
+
   it("a new session forgets what the last one said", async () => {
     const farms = new MarketDataFarms();
     farms.notice("farm-connecting", 2119, "Market data farm is connecting:usfarm");

@@ -28,9 +28,14 @@ export class MarketDataFarms {
     return [...this.down].map(([farm, code]) => `${farm || "unnamed farm"} (${code})`).join(", ");
   }
 
-  /** A farm notice: `message` is TWS's text, the farm's name after its last colon. */
+  /**
+   * A farm notice: `message` is TWS's text, the farm's name after its last colon. Only the farms
+   * that serve US stocks and options count (see servesUsEquities): a forex or overseas farm left
+   * broken must not hold every fetch.
+   */
   notice(kind: FarmNotice, code: number, message: string): void {
     const farm = farmName(message);
+    if (!servesUsEquities(farm)) return;
     const wasReady = this.ready;
     if (kind === "farm-ok") {
       this.down.delete(farm);
@@ -98,4 +103,14 @@ export class MarketDataFarms {
 export function farmName(message: string): string {
   const colon = message.lastIndexOf(":");
   return colon < 0 ? "" : message.slice(colon + 1).trim();
+}
+
+/**
+ * Whether a farm serves what spreadscan asks for: US stocks, ETFs and options. TWS names those
+ * farms usfarm and usopt, with a data centre suffix (usfarm.nj, usopt.nj); cashfarm (forex),
+ * eufarm, jfarm, hfarm and the like serve other markets, and an account can keep one of them
+ * broken for a whole session. A notice that names no farm counts, to be safe.
+ */
+export function servesUsEquities(farm: string): boolean {
+  return farm === "" || /^us(farm|opt)\b/i.test(farm);
 }
