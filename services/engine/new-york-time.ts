@@ -116,3 +116,17 @@ export function yearsToExpiry(asOf: Date, expiryDate: string): number {
 export function daysToExpiry(asOf: Date, expiryDate: string): number {
   return daysBetween(newYorkDate(asOf), expiryDate);
 }
+
+/** The New York date of `instant`; undefined for none or an invalid one. */
+export function newYorkDateOrUndefined(instant: Date | undefined): string | undefined {
+  return instant && !Number.isNaN(instant.getTime()) ? newYorkDate(instant) : undefined;
+}
+
+/**
+ * Whether a contract expiring on `expiryDate` is still alive on the New York date `date`: it
+ * expires at that day's close, so only an expiry before `date` is gone. Without a date, or with
+ * an expiry that is no calendar date (judged elsewhere), it is kept.
+ */
+export function aliveOn(expiryDate: string, date: string | undefined): boolean {
+  return date === undefined || !isCalendarDate(expiryDate) || expiryDate >= date;
+}

@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import NodeCache from "node-cache";
 import { OptionChain, type OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { UpdateMode } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { isCalendarDate, newYorkDate } from "../engine/new-york-time.js";
+import { aliveOn, newYorkDateOrUndefined } from "../engine/new-york-time.js";
 import { chainViolations, EngineInputError } from "../engine/index.js";
 import type { SharedPreparedChain } from "../engine/shared-prepared-chain.js";
 
@@ -55,7 +55,7 @@ function mergeQuotes(stored: readonly OptionQuote[], sent: readonly OptionQuote[
   const kept = (expiryDate: string): boolean => {
     let keep = keptExpiries.get(expiryDate);
     if (keep === undefined) {
-      keep = asOfDate === undefined || !isCalendarDate(expiryDate) || expiryDate >= asOfDate;
+      keep = aliveOn(expiryDate, asOfDate);
       keptExpiries.set(expiryDate, keep);
     }
     return keep;
@@ -72,11 +72,6 @@ function mergeQuotes(stored: readonly OptionQuote[], sent: readonly OptionQuote[
     }
   }
   return [...merged, ...sentByContract.values()];
-}
-
-/** The New York date of the chain's as-of: contracts expiring before it are gone. */
-function expiredBefore(chain: OptionChain): string | undefined {
-  return chain.asOf && !Number.isNaN(chain.asOf.getTime()) ? newYorkDate(chain.asOf) : undefined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -120,7 +115,9 @@ export class ChainStore {
   plan(symbol: string, sent: OptionChain, mode: UpdateMode, sentBytes?: Uint8Array): PlannedUpdate {
     const current = this.get(symbol);
     const merging = mode === UpdateMode.UPDATE_MODE_MERGE && current !== undefined;
-    const chain: OptionChain = merging ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, expiredBefore(sent)) } : { ...sent, symbol };
+    const chain: OptionChain = merging
+      ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, newYorkDateOrUndefined(sent.asOf)) }
+      : { ...sent, symbol };
     // Checked before encoding: a chain with a time past JavaScript's dates does not encode.
     const violations = chainViolations(chain);
     if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
@@ -175,7 +172,7 @@ export class ChainStore {
   mergedOnto(symbol: string, base: bigint, sent: OptionChain): OptionChain | undefined {
     const current = this.get(symbol);
     if (!current || current.version !== base) return undefined;
-    const chain: OptionChain = { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, expiredBefore(sent)) };
+    const chain: OptionChain = { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, newYorkDateOrUndefined(sent.asOf)) };
     const violations = chainViolations(chain);
     if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
     return chain;
