@@ -109,6 +109,8 @@ export function describeSpread(
     symbol: prepared.symbol,
     expiryDate: expiry.expiryDate,
     dte: expiry.dte,
+    backExpiryDate: "",
+    backDte: 0,
     legs,
     netCredit: evaluator.netCredit,
     maxProfit: evaluator.maxProfitPerLot,

@@ -22,7 +22,9 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// Strategy names a kind of spread. Every leg of a spread is in one expiration.
+// Strategy names a kind of spread. Every leg of a single-expiry spread (verticals, iron
+// condors and butterflies) is in one expiration; calendars and diagonals sell a front
+// expiration and buy a later (back) one.
 type Strategy int32
 
 const (
@@ -40,18 +42,30 @@ const (
 	Strategy_STRATEGY_IRON_CONDOR Strategy = 5
 	// An iron condor whose short put and short call share one strike, the body.
 	Strategy_STRATEGY_IRON_BUTTERFLY Strategy = 6
+	// Two expirations: sell a front-expiry call, buy a later-expiry call at the same strike.
+	Strategy_STRATEGY_CALL_CALENDAR Strategy = 7
+	// Two expirations: sell a front-expiry put, buy a later-expiry put at the same strike.
+	Strategy_STRATEGY_PUT_CALENDAR Strategy = 8
+	// Two expirations: sell a front-expiry call, buy a later-expiry call at a lower strike.
+	Strategy_STRATEGY_CALL_DIAGONAL Strategy = 9
+	// Two expirations: sell a front-expiry put, buy a later-expiry put at a higher strike.
+	Strategy_STRATEGY_PUT_DIAGONAL Strategy = 10
 )
 
 // Enum value maps for Strategy.
 var (
 	Strategy_name = map[int32]string{
-		0: "STRATEGY_UNSPECIFIED",
-		1: "STRATEGY_BULL_PUT",
-		2: "STRATEGY_BEAR_CALL",
-		3: "STRATEGY_BULL_CALL",
-		4: "STRATEGY_BEAR_PUT",
-		5: "STRATEGY_IRON_CONDOR",
-		6: "STRATEGY_IRON_BUTTERFLY",
+		0:  "STRATEGY_UNSPECIFIED",
+		1:  "STRATEGY_BULL_PUT",
+		2:  "STRATEGY_BEAR_CALL",
+		3:  "STRATEGY_BULL_CALL",
+		4:  "STRATEGY_BEAR_PUT",
+		5:  "STRATEGY_IRON_CONDOR",
+		6:  "STRATEGY_IRON_BUTTERFLY",
+		7:  "STRATEGY_CALL_CALENDAR",
+		8:  "STRATEGY_PUT_CALENDAR",
+		9:  "STRATEGY_CALL_DIAGONAL",
+		10: "STRATEGY_PUT_DIAGONAL",
 	}
 	Strategy_value = map[string]int32{
 		"STRATEGY_UNSPECIFIED":    0,
@@ -61,6 +75,10 @@ var (
 		"STRATEGY_BEAR_PUT":       4,
 		"STRATEGY_IRON_CONDOR":    5,
 		"STRATEGY_IRON_BUTTERFLY": 6,
+		"STRATEGY_CALL_CALENDAR":  7,
+		"STRATEGY_PUT_CALENDAR":   8,
+		"STRATEGY_CALL_DIAGONAL":  9,
+		"STRATEGY_PUT_DIAGONAL":   10,
 	}
 )
 
@@ -365,7 +383,13 @@ type ScanFilters struct {
 	MaxPerExpiry *uint32 `protobuf:"varint,24,opt,name=max_per_expiry,json=maxPerExpiry,proto3,oneof" json:"max_per_expiry,omitempty"`
 	// Oldest quote allowed to form a leg, measured from the chain's as-of instant; only
 	// applied to quotes that carry a quote time.
-	MaxQuoteAge   *durationpb.Duration `protobuf:"bytes,25,opt,name=max_quote_age,json=maxQuoteAge,proto3" json:"max_quote_age,omitempty"`
+	MaxQuoteAge *durationpb.Duration `protobuf:"bytes,25,opt,name=max_quote_age,json=maxQuoteAge,proto3" json:"max_quote_age,omitempty"`
+	// Fewest calendar days to the back expiry of a calendar or diagonal, days (inclusive);
+	// the DTE filters above bound its front expiry. Absent: the day after the front expiry.
+	MinBackDte *uint32 `protobuf:"varint,26,opt,name=min_back_dte,json=minBackDte,proto3,oneof" json:"min_back_dte,omitempty"`
+	// Most calendar days to the back expiry of a calendar or diagonal, days (inclusive).
+	// Absent: the front expiry's DTE plus 60.
+	MaxBackDte    *uint32 `protobuf:"varint,27,opt,name=max_back_dte,json=maxBackDte,proto3,oneof" json:"max_back_dte,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -575,6 +599,20 @@ func (x *ScanFilters) GetMaxQuoteAge() *durationpb.Duration {
 	return nil
 }
 
+func (x *ScanFilters) GetMinBackDte() uint32 {
+	if x != nil && x.MinBackDte != nil {
+		return *x.MinBackDte
+	}
+	return 0
+}
+
+func (x *ScanFilters) GetMaxBackDte() uint32 {
+	if x != nil && x.MaxBackDte != nil {
+		return *x.MaxBackDte
+	}
+	return 0
+}
+
 // ScoreWeights set the weight of each component of the composite score:
 //
 //	score = (w_ev * clamp(EV / max loss, -1, 1) + w_pop * POP + w_liq * (1 - min(1, slippage / |net credit|)))
@@ -651,7 +689,8 @@ func (x *ScoreWeights) GetLiquidity() float64 {
 // ScanQuery is what to look for: the same message for the scanner and the coordinator.
 type ScanQuery struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Strategies to consider; empty means all of them.
+	// Strategies to consider; empty means every single-expiry strategy (the four verticals,
+	// iron condors and iron butterflies). Calendars and diagonals are scanned only when named.
 	Strategies []Strategy `protobuf:"varint,1,rep,packed,name=strategies,proto3,enum=spreadscan.scanner.v1.Strategy" json:"strategies,omitempty"`
 	// Filters every returned spread satisfies.
 	Filters *ScanFilters `protobuf:"bytes,2,opt,name=filters,proto3" json:"filters,omitempty"`
@@ -763,7 +802,7 @@ var File_spreadscan_scanner_v1_query_proto protoreflect.FileDescriptor
 
 const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"!spreadscan/scanner/v1/query.proto\x12\x15spreadscan.scanner.v1\x1a\x1egoogle/protobuf/duration.proto\"\xca\r\n" +
+	"!spreadscan/scanner/v1/query.proto\x12\x15spreadscan.scanner.v1\x1a\x1egoogle/protobuf/duration.proto\"\xba\x0e\n" +
 	"\vScanFilters\x12\x1c\n" +
 	"\amin_dte\x18\x01 \x01(\rH\x00R\x06minDte\x88\x01\x01\x12\x1c\n" +
 	"\amax_dte\x18\x02 \x01(\rH\x01R\x06maxDte\x88\x01\x01\x12+\n" +
@@ -794,7 +833,11 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\x1eshort_strikes_out_of_the_money\x18\x16 \x01(\bH\x15R\x19shortStrikesOutOfTheMoney\x88\x01\x01\x12>\n" +
 	"\x19max_wing_width_difference\x18\x17 \x01(\x01H\x16R\x16maxWingWidthDifference\x88\x01\x01\x12)\n" +
 	"\x0emax_per_expiry\x18\x18 \x01(\rH\x17R\fmaxPerExpiry\x88\x01\x01\x12=\n" +
-	"\rmax_quote_age\x18\x19 \x01(\v2\x19.google.protobuf.DurationR\vmaxQuoteAgeB\n" +
+	"\rmax_quote_age\x18\x19 \x01(\v2\x19.google.protobuf.DurationR\vmaxQuoteAge\x12%\n" +
+	"\fmin_back_dte\x18\x1a \x01(\rH\x18R\n" +
+	"minBackDte\x88\x01\x01\x12%\n" +
+	"\fmax_back_dte\x18\x1b \x01(\rH\x19R\n" +
+	"maxBackDte\x88\x01\x01B\n" +
 	"\n" +
 	"\b_min_dteB\n" +
 	"\n" +
@@ -824,7 +867,9 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\x1d_max_short_implied_volatilityB!\n" +
 	"\x1f_short_strikes_out_of_the_moneyB\x1c\n" +
 	"\x1a_max_wing_width_differenceB\x11\n" +
-	"\x0f_max_per_expiry\"\xb6\x01\n" +
+	"\x0f_max_per_expiryB\x0f\n" +
+	"\r_min_back_dteB\x0f\n" +
+	"\r_max_back_dte\"\xb6\x01\n" +
 	"\fScoreWeights\x12:\n" +
 	"\x17expected_value_per_risk\x18\x01 \x01(\x01H\x00R\x14expectedValuePerRisk\x88\x01\x01\x12\x15\n" +
 	"\x03pop\x18\x02 \x01(\x01H\x01R\x03pop\x88\x01\x01\x12!\n" +
@@ -847,7 +892,7 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"volatility\x18\b \x01(\x01H\x01R\n" +
 	"volatility\x88\x01\x01B\b\n" +
 	"\x06_limitB\r\n" +
-	"\v_volatility*\xb9\x01\n" +
+	"\v_volatility*\xa7\x02\n" +
 	"\bStrategy\x12\x18\n" +
 	"\x14STRATEGY_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11STRATEGY_BULL_PUT\x10\x01\x12\x16\n" +
@@ -855,7 +900,12 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\x12STRATEGY_BULL_CALL\x10\x03\x12\x15\n" +
 	"\x11STRATEGY_BEAR_PUT\x10\x04\x12\x18\n" +
 	"\x14STRATEGY_IRON_CONDOR\x10\x05\x12\x1b\n" +
-	"\x17STRATEGY_IRON_BUTTERFLY\x10\x06*\xf0\x01\n" +
+	"\x17STRATEGY_IRON_BUTTERFLY\x10\x06\x12\x1a\n" +
+	"\x16STRATEGY_CALL_CALENDAR\x10\a\x12\x19\n" +
+	"\x15STRATEGY_PUT_CALENDAR\x10\b\x12\x1a\n" +
+	"\x16STRATEGY_CALL_DIAGONAL\x10\t\x12\x19\n" +
+	"\x15STRATEGY_PUT_DIAGONAL\x10\n" +
+	"*\xf0\x01\n" +
 	"\aSortKey\x12\x18\n" +
 	"\x14SORT_KEY_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSORT_KEY_SCORE\x10\x01\x12\x10\n" +

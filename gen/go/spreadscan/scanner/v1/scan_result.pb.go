@@ -415,8 +415,8 @@ func (x *ScanTimings) GetTotalMs() float64 {
 //
 // What became of the candidates: every one the scan considered ends in exactly one of
 // candidates_rejected_by_leg_filters, candidates_rejected_by_spread_filters,
-// candidates_ranked_out and candidates_fully_evaluated, so those four sum to
-// candidates_considered.
+// candidates_ranked_out, candidates_fully_evaluated, candidates_bounded_out and
+// candidates_unexplored, so those six sum to candidates_considered.
 type ScanResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Underlying ticker.
@@ -445,9 +445,11 @@ type ScanResult struct {
 	Delayed bool `protobuf:"varint,10,opt,name=delayed,proto3" json:"delayed,omitempty"`
 	// Where the time went.
 	Timings *ScanTimings `protobuf:"bytes,11,opt,name=timings,proto3" json:"timings,omitempty"`
-	// Candidate spreads the scan's loops went through, spreads: each pair of strikes in the
-	// width range of a vertical strategy asked for, and each iron condor or butterfly whose
-	// wings passed their leg filters, in every expiration of the DTE range.
+	// Candidate spreads the query reaches, spreads: each pair of strikes in the width range of
+	// a vertical strategy asked for, each iron condor or butterfly whose wings passed their
+	// leg filters, in every expiration of the DTE range, and each pair of front and back legs
+	// of a calendar or diagonal asked for. Most are never gone through one by one (see
+	// candidates_bounded_out).
 	CandidatesConsidered uint64 `protobuf:"varint,12,opt,name=candidates_considered,json=candidatesConsidered,proto3" json:"candidates_considered,omitempty"`
 	// Candidates dropped because a leg failed its leg filters (short or long delta, short
 	// implied volatility, out of the money, open interest, volume, bid-ask width, quote age)
@@ -473,9 +475,21 @@ type ScanResult struct {
 	ExpiryDistributions []*ExpiryDistribution `protobuf:"bytes,18,rep,name=expiry_distributions,json=expiryDistributions,proto3" json:"expiry_distributions,omitempty"`
 	// True when the chain's quotes were frozen: the last ones from before the market closed,
 	// not live (OptionChain.frozen).
-	Frozen        bool `protobuf:"varint,19,opt,name=frozen,proto3" json:"frozen,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Frozen bool `protobuf:"varint,19,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	// Candidates never gone through one by one: whole groups (every wing of a pair of short
+	// legs, every partner of a leg, ...) dropped at once because an upper bound on the sort
+	// key over the group could not beat the worst spread kept at that moment, spreads. They
+	// count in candidates_considered, and end here instead of in the four outcomes above.
+	CandidatesBoundedOut uint64 `protobuf:"varint,20,opt,name=candidates_bounded_out,json=candidatesBoundedOut,proto3" json:"candidates_bounded_out,omitempty"`
+	// True when the scan stopped at its work budget (the scanner's SCAN_WORK_BUDGET, set far
+	// above what a full chain needs) before its search was done: the spreads are the best of
+	// those it reached, not necessarily the query's top N. False means the top N is exact.
+	WorkBudgetExhausted bool `protobuf:"varint,21,opt,name=work_budget_exhausted,json=workBudgetExhausted,proto3" json:"work_budget_exhausted,omitempty"`
+	// Candidates the scan did not reach because its work budget ran out, spreads; 0 unless
+	// work_budget_exhausted. They count in candidates_considered too.
+	CandidatesUnexplored uint64 `protobuf:"varint,22,opt,name=candidates_unexplored,json=candidatesUnexplored,proto3" json:"candidates_unexplored,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *ScanResult) Reset() {
@@ -642,6 +656,27 @@ func (x *ScanResult) GetFrozen() bool {
 	return false
 }
 
+func (x *ScanResult) GetCandidatesBoundedOut() uint64 {
+	if x != nil {
+		return x.CandidatesBoundedOut
+	}
+	return 0
+}
+
+func (x *ScanResult) GetWorkBudgetExhausted() bool {
+	if x != nil {
+		return x.WorkBudgetExhausted
+	}
+	return false
+}
+
+func (x *ScanResult) GetCandidatesUnexplored() uint64 {
+	if x != nil {
+		return x.CandidatesUnexplored
+	}
+	return 0
+}
+
 // SpreadsUpdate is one message of a live watch: always the full top N, plus what changed.
 type SpreadsUpdate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -750,7 +785,7 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"prepare_ms\x18\x01 \x01(\x01R\tprepareMs\x12\x1f\n" +
 	"\vevaluate_ms\x18\x02 \x01(\x01R\n" +
 	"evaluateMs\x12\x19\n" +
-	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\xb7\b\n" +
+	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\xd6\t\n" +
 	"\n" +
 	"ScanResult\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x127\n" +
@@ -772,7 +807,10 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\x1acandidates_fully_evaluated\x18\x10 \x01(\x04R\x18candidatesFullyEvaluated\x12I\n" +
 	"\x0feffective_query\x18\x11 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x0eeffectiveQuery\x12\\\n" +
 	"\x14expiry_distributions\x18\x12 \x03(\v2).spreadscan.scanner.v1.ExpiryDistributionR\x13expiryDistributions\x12\x16\n" +
-	"\x06frozen\x18\x13 \x01(\bR\x06frozen\"\xbe\x01\n" +
+	"\x06frozen\x18\x13 \x01(\bR\x06frozen\x124\n" +
+	"\x16candidates_bounded_out\x18\x14 \x01(\x04R\x14candidatesBoundedOut\x122\n" +
+	"\x15work_budget_exhausted\x18\x15 \x01(\bR\x13workBudgetExhausted\x123\n" +
+	"\x15candidates_unexplored\x18\x16 \x01(\x04R\x14candidatesUnexplored\"\xbe\x01\n" +
 	"\rSpreadsUpdate\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x18\n" +
 	"\ainitial\x18\x02 \x01(\bR\ainitial\x129\n" +

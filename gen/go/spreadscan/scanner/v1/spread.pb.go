@@ -390,7 +390,8 @@ type Spread struct {
 	Strategy Strategy `protobuf:"varint,2,opt,name=strategy,proto3,enum=spreadscan.scanner.v1.Strategy" json:"strategy,omitempty"`
 	// Underlying ticker.
 	Symbol string `protobuf:"bytes,3,opt,name=symbol,proto3" json:"symbol,omitempty"`
-	// Expiration date of every leg, ISO 8601 calendar date in New York (YYYY-MM-DD).
+	// Expiration date of every leg, ISO 8601 calendar date in New York (YYYY-MM-DD); for a
+	// calendar or diagonal, the front expiration (its sold leg's).
 	ExpiryDate string `protobuf:"bytes,4,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
 	// Calendar days from the chain's as-of date in New York to the expiry date, days.
 	Dte uint32 `protobuf:"varint,5,opt,name=dte,proto3" json:"dte,omitempty"`
@@ -434,8 +435,16 @@ type Spread struct {
 	// Time from the chain's as-of instant to 16:00 New York time on the expiry date,
 	// years of 365 days.
 	TimeToExpiryYears float64 `protobuf:"fixed64,21,opt,name=time_to_expiry_years,json=timeToExpiryYears,proto3" json:"time_to_expiry_years,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Calendars and diagonals only: the expiration of the bought (back) leg, ISO 8601
+	// calendar date in New York (YYYY-MM-DD); empty for single-expiry spreads. Their
+	// max_profit, max_loss, breakevens, pop and expected_value are at the front expiry, with
+	// the back leg valued by Black–Scholes at its own implied volatility.
+	BackExpiryDate string `protobuf:"bytes,22,opt,name=back_expiry_date,json=backExpiryDate,proto3" json:"back_expiry_date,omitempty"`
+	// Calendars and diagonals only: calendar days from the chain's as-of date to
+	// back_expiry_date, days; 0 for single-expiry spreads.
+	BackDte       uint32 `protobuf:"varint,23,opt,name=back_dte,json=backDte,proto3" json:"back_dte,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Spread) Reset() {
@@ -615,6 +624,20 @@ func (x *Spread) GetTimeToExpiryYears() float64 {
 	return 0
 }
 
+func (x *Spread) GetBackExpiryDate() string {
+	if x != nil {
+		return x.BackExpiryDate
+	}
+	return ""
+}
+
+func (x *Spread) GetBackDte() uint32 {
+	if x != nil {
+		return x.BackDte
+	}
+	return 0
+}
+
 var File_spreadscan_scanner_v1_spread_proto protoreflect.FileDescriptor
 
 const file_spreadscan_scanner_v1_spread_proto_rawDesc = "" +
@@ -649,7 +672,7 @@ const file_spreadscan_scanner_v1_spread_proto_rawDesc = "" +
 	"\x15min_leg_open_interest\x18\x03 \x01(\x04R\x12minLegOpenInterest\x12$\n" +
 	"\x0emin_leg_volume\x18\x04 \x01(\x04R\fminLegVolume\x12-\n" +
 	"\x13total_bid_ask_width\x18\x05 \x01(\x01R\x10totalBidAskWidth\x122\n" +
-	"\x15open_interest_unknown\x18\x06 \x01(\bR\x13openInterestUnknown\"\x82\x06\n" +
+	"\x15open_interest_unknown\x18\x06 \x01(\bR\x13openInterestUnknown\"\xc7\x06\n" +
 	"\x06Spread\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\bstrategy\x18\x02 \x01(\x0e2\x1f.spreadscan.scanner.v1.StrategyR\bstrategy\x12\x16\n" +
@@ -680,7 +703,9 @@ const file_spreadscan_scanner_v1_spread_proto_rawDesc = "" +
 	"\n" +
 	"volatility\x18\x14 \x01(\x01R\n" +
 	"volatility\x12/\n" +
-	"\x14time_to_expiry_years\x18\x15 \x01(\x01R\x11timeToExpiryYears*P\n" +
+	"\x14time_to_expiry_years\x18\x15 \x01(\x01R\x11timeToExpiryYears\x12(\n" +
+	"\x10back_expiry_date\x18\x16 \x01(\tR\x0ebackExpiryDate\x12\x19\n" +
+	"\bback_dte\x18\x17 \x01(\rR\abackDte*P\n" +
 	"\tLegAction\x12\x1a\n" +
 	"\x16LEG_ACTION_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eLEG_ACTION_BUY\x10\x01\x12\x13\n" +

@@ -12,7 +12,11 @@ export const protobufPackage = "spreadscan.scanner.v1";
 
 export const protobufFileName = "spreadscan/scanner/v1/query.proto";
 
-/** Strategy names a kind of spread. Every leg of a spread is in one expiration. */
+/**
+ * Strategy names a kind of spread. Every leg of a single-expiry spread (verticals, iron
+ * condors and butterflies) is in one expiration; calendars and diagonals sell a front
+ * expiration and buy a later (back) one.
+ */
 export enum Strategy {
   /** STRATEGY_UNSPECIFIED - Not set; invalid in a query. */
   STRATEGY_UNSPECIFIED = 0,
@@ -28,6 +32,14 @@ export enum Strategy {
   STRATEGY_IRON_CONDOR = 5,
   /** STRATEGY_IRON_BUTTERFLY - An iron condor whose short put and short call share one strike, the body. */
   STRATEGY_IRON_BUTTERFLY = 6,
+  /** STRATEGY_CALL_CALENDAR - Two expirations: sell a front-expiry call, buy a later-expiry call at the same strike. */
+  STRATEGY_CALL_CALENDAR = 7,
+  /** STRATEGY_PUT_CALENDAR - Two expirations: sell a front-expiry put, buy a later-expiry put at the same strike. */
+  STRATEGY_PUT_CALENDAR = 8,
+  /** STRATEGY_CALL_DIAGONAL - Two expirations: sell a front-expiry call, buy a later-expiry call at a lower strike. */
+  STRATEGY_CALL_DIAGONAL = 9,
+  /** STRATEGY_PUT_DIAGONAL - Two expirations: sell a front-expiry put, buy a later-expiry put at a higher strike. */
+  STRATEGY_PUT_DIAGONAL = 10,
   UNRECOGNIZED = -1,
 }
 
@@ -54,6 +66,18 @@ export function strategyFromJSON(object: any): Strategy {
     case 6:
     case "STRATEGY_IRON_BUTTERFLY":
       return Strategy.STRATEGY_IRON_BUTTERFLY;
+    case 7:
+    case "STRATEGY_CALL_CALENDAR":
+      return Strategy.STRATEGY_CALL_CALENDAR;
+    case 8:
+    case "STRATEGY_PUT_CALENDAR":
+      return Strategy.STRATEGY_PUT_CALENDAR;
+    case 9:
+    case "STRATEGY_CALL_DIAGONAL":
+      return Strategy.STRATEGY_CALL_DIAGONAL;
+    case 10:
+    case "STRATEGY_PUT_DIAGONAL":
+      return Strategy.STRATEGY_PUT_DIAGONAL;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -77,6 +101,14 @@ export function strategyToJSON(object: Strategy): string {
       return "STRATEGY_IRON_CONDOR";
     case Strategy.STRATEGY_IRON_BUTTERFLY:
       return "STRATEGY_IRON_BUTTERFLY";
+    case Strategy.STRATEGY_CALL_CALENDAR:
+      return "STRATEGY_CALL_CALENDAR";
+    case Strategy.STRATEGY_PUT_CALENDAR:
+      return "STRATEGY_PUT_CALENDAR";
+    case Strategy.STRATEGY_CALL_DIAGONAL:
+      return "STRATEGY_CALL_DIAGONAL";
+    case Strategy.STRATEGY_PUT_DIAGONAL:
+      return "STRATEGY_PUT_DIAGONAL";
     case Strategy.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -425,7 +457,21 @@ export interface ScanFilters {
    * Oldest quote allowed to form a leg, measured from the chain's as-of instant; only
    * applied to quotes that carry a quote time.
    */
-  maxQuoteAge?: Duration | undefined;
+  maxQuoteAge?:
+    | Duration
+    | undefined;
+  /**
+   * Fewest calendar days to the back expiry of a calendar or diagonal, days (inclusive);
+   * the DTE filters above bound its front expiry. Absent: the day after the front expiry.
+   */
+  minBackDte?:
+    | number
+    | undefined;
+  /**
+   * Most calendar days to the back expiry of a calendar or diagonal, days (inclusive).
+   * Absent: the front expiry's DTE plus 60.
+   */
+  maxBackDte?: number | undefined;
 }
 
 /**
@@ -455,7 +501,10 @@ export interface ScoreWeights {
 
 /** ScanQuery is what to look for: the same message for the scanner and the coordinator. */
 export interface ScanQuery {
-  /** Strategies to consider; empty means all of them. */
+  /**
+   * Strategies to consider; empty means every single-expiry strategy (the four verticals,
+   * iron condors and iron butterflies). Calendars and diagonals are scanned only when named.
+   */
   strategies: Strategy[];
   /** Filters every returned spread satisfies. */
   filters?:
@@ -512,6 +561,8 @@ function createBaseScanFilters(): ScanFilters {
     maxWingWidthDifference: undefined,
     maxPerExpiry: undefined,
     maxQuoteAge: undefined,
+    minBackDte: undefined,
+    maxBackDte: undefined,
   };
 }
 
@@ -597,6 +648,12 @@ export const ScanFilters: MessageFns<ScanFilters> = {
     }
     if (message.maxQuoteAge !== undefined) {
       Duration.encode(message.maxQuoteAge, writer.uint32(202).fork()).join();
+    }
+    if (message.minBackDte !== undefined) {
+      writer.uint32(208).uint32(message.minBackDte);
+    }
+    if (message.maxBackDte !== undefined) {
+      writer.uint32(216).uint32(message.maxBackDte);
     }
     return writer;
   },
@@ -814,6 +871,22 @@ export const ScanFilters: MessageFns<ScanFilters> = {
             message.maxQuoteAge = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.minBackDte = reader.uint32();
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.maxBackDte = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -953,6 +1026,16 @@ export const ScanFilters: MessageFns<ScanFilters> = {
         : isSet(object.max_quote_age)
         ? Duration.fromJSON(object.max_quote_age)
         : undefined,
+      minBackDte: isSet(object.minBackDte)
+        ? globalThis.Number(object.minBackDte)
+        : isSet(object.min_back_dte)
+        ? globalThis.Number(object.min_back_dte)
+        : undefined,
+      maxBackDte: isSet(object.maxBackDte)
+        ? globalThis.Number(object.maxBackDte)
+        : isSet(object.max_back_dte)
+        ? globalThis.Number(object.max_back_dte)
+        : undefined,
     };
   },
 
@@ -1033,6 +1116,12 @@ export const ScanFilters: MessageFns<ScanFilters> = {
     if (message.maxQuoteAge !== undefined) {
       obj.maxQuoteAge = Duration.toJSON(message.maxQuoteAge);
     }
+    if (message.minBackDte !== undefined) {
+      obj.minBackDte = Math.round(message.minBackDte);
+    }
+    if (message.maxBackDte !== undefined) {
+      obj.maxBackDte = Math.round(message.maxBackDte);
+    }
     return obj;
   },
 
@@ -1072,6 +1161,8 @@ export const ScanFilters: MessageFns<ScanFilters> = {
     message.maxQuoteAge = (object.maxQuoteAge !== undefined && object.maxQuoteAge !== null)
       ? Duration.fromPartial(object.maxQuoteAge)
       : undefined;
+    message.minBackDte = object.minBackDte ?? undefined;
+    message.maxBackDte = object.maxBackDte ?? undefined;
     return message;
   },
 };

@@ -263,8 +263,8 @@ export interface ScanTimings {
  *
  * What became of the candidates: every one the scan considered ends in exactly one of
  * candidates_rejected_by_leg_filters, candidates_rejected_by_spread_filters,
- * candidates_ranked_out and candidates_fully_evaluated, so those four sum to
- * candidates_considered.
+ * candidates_ranked_out, candidates_fully_evaluated, candidates_bounded_out and
+ * candidates_unexplored, so those six sum to candidates_considered.
  */
 export interface ScanResult {
   /** Underlying ticker. */
@@ -302,9 +302,11 @@ export interface ScanResult {
     | ScanTimings
     | undefined;
   /**
-   * Candidate spreads the scan's loops went through, spreads: each pair of strikes in the
-   * width range of a vertical strategy asked for, and each iron condor or butterfly whose
-   * wings passed their leg filters, in every expiration of the DTE range.
+   * Candidate spreads the query reaches, spreads: each pair of strikes in the width range of
+   * a vertical strategy asked for, each iron condor or butterfly whose wings passed their
+   * leg filters, in every expiration of the DTE range, and each pair of front and back legs
+   * of a calendar or diagonal asked for. Most are never gone through one by one (see
+   * candidates_bounded_out).
    */
   candidatesConsidered: bigint;
   /**
@@ -348,6 +350,24 @@ export interface ScanResult {
    * not live (OptionChain.frozen).
    */
   frozen: boolean;
+  /**
+   * Candidates never gone through one by one: whole groups (every wing of a pair of short
+   * legs, every partner of a leg, ...) dropped at once because an upper bound on the sort
+   * key over the group could not beat the worst spread kept at that moment, spreads. They
+   * count in candidates_considered, and end here instead of in the four outcomes above.
+   */
+  candidatesBoundedOut: bigint;
+  /**
+   * True when the scan stopped at its work budget (the scanner's SCAN_WORK_BUDGET, set far
+   * above what a full chain needs) before its search was done: the spreads are the best of
+   * those it reached, not necessarily the query's top N. False means the top N is exact.
+   */
+  workBudgetExhausted: boolean;
+  /**
+   * Candidates the scan did not reach because its work budget ran out, spreads; 0 unless
+   * work_budget_exhausted. They count in candidates_considered too.
+   */
+  candidatesUnexplored: bigint;
 }
 
 /** SpreadsUpdate is one message of a live watch: always the full top N, plus what changed. */
@@ -773,6 +793,9 @@ function createBaseScanResult(): ScanResult {
     effectiveQuery: undefined,
     expiryDistributions: [],
     frozen: false,
+    candidatesBoundedOut: 0n,
+    workBudgetExhausted: false,
+    candidatesUnexplored: 0n,
   };
 }
 
@@ -869,6 +892,21 @@ export const ScanResult: MessageFns<ScanResult> = {
     }
     if (message.frozen !== false) {
       writer.uint32(152).bool(message.frozen);
+    }
+    if (message.candidatesBoundedOut !== 0n) {
+      if (BigInt.asUintN(64, message.candidatesBoundedOut) !== message.candidatesBoundedOut) {
+        throw new globalThis.Error("value provided for field message.candidatesBoundedOut of type uint64 too large");
+      }
+      writer.uint32(160).uint64(message.candidatesBoundedOut);
+    }
+    if (message.workBudgetExhausted !== false) {
+      writer.uint32(168).bool(message.workBudgetExhausted);
+    }
+    if (message.candidatesUnexplored !== 0n) {
+      if (BigInt.asUintN(64, message.candidatesUnexplored) !== message.candidatesUnexplored) {
+        throw new globalThis.Error("value provided for field message.candidatesUnexplored of type uint64 too large");
+      }
+      writer.uint32(176).uint64(message.candidatesUnexplored);
     }
     return writer;
   },
@@ -1038,6 +1076,30 @@ export const ScanResult: MessageFns<ScanResult> = {
             message.frozen = reader.bool();
             continue;
           }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.candidatesBoundedOut = reader.uint64() as bigint;
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.workBudgetExhausted = reader.bool();
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.candidatesUnexplored = reader.uint64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1127,6 +1189,21 @@ export const ScanResult: MessageFns<ScanResult> = {
         ? object.expiry_distributions.map((e: any) => ExpiryDistribution.fromJSON(e))
         : [],
       frozen: isSet(object.frozen) ? globalThis.Boolean(object.frozen) : false,
+      candidatesBoundedOut: isSet(object.candidatesBoundedOut)
+        ? BigInt(object.candidatesBoundedOut)
+        : isSet(object.candidates_bounded_out)
+        ? BigInt(object.candidates_bounded_out)
+        : 0n,
+      workBudgetExhausted: isSet(object.workBudgetExhausted)
+        ? globalThis.Boolean(object.workBudgetExhausted)
+        : isSet(object.work_budget_exhausted)
+        ? globalThis.Boolean(object.work_budget_exhausted)
+        : false,
+      candidatesUnexplored: isSet(object.candidatesUnexplored)
+        ? BigInt(object.candidatesUnexplored)
+        : isSet(object.candidates_unexplored)
+        ? BigInt(object.candidates_unexplored)
+        : 0n,
     };
   },
 
@@ -1189,6 +1266,15 @@ export const ScanResult: MessageFns<ScanResult> = {
     if (message.frozen !== false) {
       obj.frozen = message.frozen;
     }
+    if (message.candidatesBoundedOut !== 0n) {
+      obj.candidatesBoundedOut = message.candidatesBoundedOut.toString();
+    }
+    if (message.workBudgetExhausted !== false) {
+      obj.workBudgetExhausted = message.workBudgetExhausted;
+    }
+    if (message.candidatesUnexplored !== 0n) {
+      obj.candidatesUnexplored = message.candidatesUnexplored.toString();
+    }
     return obj;
   },
 
@@ -1242,6 +1328,13 @@ export const ScanResult: MessageFns<ScanResult> = {
       : undefined;
     message.expiryDistributions = object.expiryDistributions?.map((e) => ExpiryDistribution.fromPartial(e)) || [];
     message.frozen = object.frozen ?? false;
+    message.candidatesBoundedOut = (object.candidatesBoundedOut !== undefined && object.candidatesBoundedOut !== null)
+      ? BigInt(object.candidatesBoundedOut)
+      : 0n;
+    message.workBudgetExhausted = object.workBudgetExhausted ?? false;
+    message.candidatesUnexplored = (object.candidatesUnexplored !== undefined && object.candidatesUnexplored !== null)
+      ? BigInt(object.candidatesUnexplored)
+      : 0n;
     return message;
   },
 };

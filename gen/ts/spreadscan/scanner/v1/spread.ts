@@ -143,7 +143,10 @@ export interface Spread {
   strategy: Strategy;
   /** Underlying ticker. */
   symbol: string;
-  /** Expiration date of every leg, ISO 8601 calendar date in New York (YYYY-MM-DD). */
+  /**
+   * Expiration date of every leg, ISO 8601 calendar date in New York (YYYY-MM-DD); for a
+   * calendar or diagonal, the front expiration (its sold leg's).
+   */
   expiryDate: string;
   /** Calendar days from the chain's as-of date in New York to the expiry date, days. */
   dte: number;
@@ -201,6 +204,18 @@ export interface Spread {
    * years of 365 days.
    */
   timeToExpiryYears: number;
+  /**
+   * Calendars and diagonals only: the expiration of the bought (back) leg, ISO 8601
+   * calendar date in New York (YYYY-MM-DD); empty for single-expiry spreads. Their
+   * max_profit, max_loss, breakevens, pop and expected_value are at the front expiry, with
+   * the back leg valued by Black–Scholes at its own implied volatility.
+   */
+  backExpiryDate: string;
+  /**
+   * Calendars and diagonals only: calendar days from the chain's as-of date to
+   * back_expiry_date, days; 0 for single-expiry spreads.
+   */
+  backDte: number;
 }
 
 function createBaseSpreadLeg(): SpreadLeg {
@@ -848,6 +863,8 @@ function createBaseSpread(): Spread {
     score: 0,
     volatility: 0,
     timeToExpiryYears: 0,
+    backExpiryDate: "",
+    backDte: 0,
   };
 }
 
@@ -919,6 +936,12 @@ export const Spread: MessageFns<Spread> = {
     }
     if (message.timeToExpiryYears !== 0) {
       writer.uint32(169).double(message.timeToExpiryYears);
+    }
+    if (message.backExpiryDate !== "") {
+      writer.uint32(178).string(message.backExpiryDate);
+    }
+    if (message.backDte !== 0) {
+      writer.uint32(184).uint32(message.backDte);
     }
     return writer;
   },
@@ -1114,6 +1137,22 @@ export const Spread: MessageFns<Spread> = {
             message.timeToExpiryYears = reader.double();
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.backExpiryDate = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.backDte = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1191,6 +1230,16 @@ export const Spread: MessageFns<Spread> = {
         : isSet(object.time_to_expiry_years)
         ? globalThis.Number(object.time_to_expiry_years)
         : 0,
+      backExpiryDate: isSet(object.backExpiryDate)
+        ? globalThis.String(object.backExpiryDate)
+        : isSet(object.back_expiry_date)
+        ? globalThis.String(object.back_expiry_date)
+        : "",
+      backDte: isSet(object.backDte)
+        ? globalThis.Number(object.backDte)
+        : isSet(object.back_dte)
+        ? globalThis.Number(object.back_dte)
+        : 0,
     };
   },
 
@@ -1259,6 +1308,12 @@ export const Spread: MessageFns<Spread> = {
     if (message.timeToExpiryYears !== 0) {
       obj.timeToExpiryYears = floatToJson(message.timeToExpiryYears);
     }
+    if (message.backExpiryDate !== "") {
+      obj.backExpiryDate = message.backExpiryDate;
+    }
+    if (message.backDte !== 0) {
+      obj.backDte = Math.round(message.backDte);
+    }
     return obj;
   },
 
@@ -1292,6 +1347,8 @@ export const Spread: MessageFns<Spread> = {
     message.score = object.score ?? 0;
     message.volatility = object.volatility ?? 0;
     message.timeToExpiryYears = object.timeToExpiryYears ?? 0;
+    message.backExpiryDate = object.backExpiryDate ?? "";
+    message.backDte = object.backDte ?? 0;
     return message;
   },
 };

@@ -19,6 +19,10 @@ class Strategy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STRATEGY_BEAR_PUT: _ClassVar[Strategy]
     STRATEGY_IRON_CONDOR: _ClassVar[Strategy]
     STRATEGY_IRON_BUTTERFLY: _ClassVar[Strategy]
+    STRATEGY_CALL_CALENDAR: _ClassVar[Strategy]
+    STRATEGY_PUT_CALENDAR: _ClassVar[Strategy]
+    STRATEGY_CALL_DIAGONAL: _ClassVar[Strategy]
+    STRATEGY_PUT_DIAGONAL: _ClassVar[Strategy]
 
 class SortKey(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -51,6 +55,10 @@ STRATEGY_BULL_CALL: Strategy
 STRATEGY_BEAR_PUT: Strategy
 STRATEGY_IRON_CONDOR: Strategy
 STRATEGY_IRON_BUTTERFLY: Strategy
+STRATEGY_CALL_CALENDAR: Strategy
+STRATEGY_PUT_CALENDAR: Strategy
+STRATEGY_CALL_DIAGONAL: Strategy
+STRATEGY_PUT_DIAGONAL: Strategy
 SORT_KEY_UNSPECIFIED: SortKey
 SORT_KEY_SCORE: SortKey
 SORT_KEY_POP: SortKey
@@ -69,7 +77,7 @@ PROBABILITY_MODEL_SHORT_LEG_IV: ProbabilityModel
 PROBABILITY_MODEL_CALLER_VOLATILITY: ProbabilityModel
 
 class ScanFilters(_message.Message):
-    __slots__ = ("min_dte", "max_dte", "min_short_delta", "max_short_delta", "max_long_delta", "min_width", "max_width", "min_credit", "max_debit", "min_credit_to_width", "max_max_loss", "min_pop", "min_expected_value", "max_probability_of_touch", "min_return_on_risk", "min_open_interest", "min_volume", "max_leg_bid_ask_width", "max_leg_bid_ask_width_fraction", "min_short_implied_volatility", "max_short_implied_volatility", "short_strikes_out_of_the_money", "max_wing_width_difference", "max_per_expiry", "max_quote_age")
+    __slots__ = ("min_dte", "max_dte", "min_short_delta", "max_short_delta", "max_long_delta", "min_width", "max_width", "min_credit", "max_debit", "min_credit_to_width", "max_max_loss", "min_pop", "min_expected_value", "max_probability_of_touch", "min_return_on_risk", "min_open_interest", "min_volume", "max_leg_bid_ask_width", "max_leg_bid_ask_width_fraction", "min_short_implied_volatility", "max_short_implied_volatility", "short_strikes_out_of_the_money", "max_wing_width_difference", "max_per_expiry", "max_quote_age", "min_back_dte", "max_back_dte")
     MIN_DTE_FIELD_NUMBER: _ClassVar[int]
     MAX_DTE_FIELD_NUMBER: _ClassVar[int]
     MIN_SHORT_DELTA_FIELD_NUMBER: _ClassVar[int]
@@ -95,6 +103,8 @@ class ScanFilters(_message.Message):
     MAX_WING_WIDTH_DIFFERENCE_FIELD_NUMBER: _ClassVar[int]
     MAX_PER_EXPIRY_FIELD_NUMBER: _ClassVar[int]
     MAX_QUOTE_AGE_FIELD_NUMBER: _ClassVar[int]
+    MIN_BACK_DTE_FIELD_NUMBER: _ClassVar[int]
+    MAX_BACK_DTE_FIELD_NUMBER: _ClassVar[int]
     min_dte: int
     max_dte: int
     min_short_delta: float
@@ -120,7 +130,9 @@ class ScanFilters(_message.Message):
     max_wing_width_difference: float
     max_per_expiry: int
     max_quote_age: _duration_pb2.Duration
-    def __init__(self, min_dte: _Optional[int] = ..., max_dte: _Optional[int] = ..., min_short_delta: _Optional[float] = ..., max_short_delta: _Optional[float] = ..., max_long_delta: _Optional[float] = ..., min_width: _Optional[float] = ..., max_width: _Optional[float] = ..., min_credit: _Optional[float] = ..., max_debit: _Optional[float] = ..., min_credit_to_width: _Optional[float] = ..., max_max_loss: _Optional[float] = ..., min_pop: _Optional[float] = ..., min_expected_value: _Optional[float] = ..., max_probability_of_touch: _Optional[float] = ..., min_return_on_risk: _Optional[float] = ..., min_open_interest: _Optional[int] = ..., min_volume: _Optional[int] = ..., max_leg_bid_ask_width: _Optional[float] = ..., max_leg_bid_ask_width_fraction: _Optional[float] = ..., min_short_implied_volatility: _Optional[float] = ..., max_short_implied_volatility: _Optional[float] = ..., short_strikes_out_of_the_money: _Optional[bool] = ..., max_wing_width_difference: _Optional[float] = ..., max_per_expiry: _Optional[int] = ..., max_quote_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    min_back_dte: int
+    max_back_dte: int
+    def __init__(self, min_dte: _Optional[int] = ..., max_dte: _Optional[int] = ..., min_short_delta: _Optional[float] = ..., max_short_delta: _Optional[float] = ..., max_long_delta: _Optional[float] = ..., min_width: _Optional[float] = ..., max_width: _Optional[float] = ..., min_credit: _Optional[float] = ..., max_debit: _Optional[float] = ..., min_credit_to_width: _Optional[float] = ..., max_max_loss: _Optional[float] = ..., min_pop: _Optional[float] = ..., min_expected_value: _Optional[float] = ..., max_probability_of_touch: _Optional[float] = ..., min_return_on_risk: _Optional[float] = ..., min_open_interest: _Optional[int] = ..., min_volume: _Optional[int] = ..., max_leg_bid_ask_width: _Optional[float] = ..., max_leg_bid_ask_width_fraction: _Optional[float] = ..., min_short_implied_volatility: _Optional[float] = ..., max_short_implied_volatility: _Optional[float] = ..., short_strikes_out_of_the_money: _Optional[bool] = ..., max_wing_width_difference: _Optional[float] = ..., max_per_expiry: _Optional[int] = ..., max_quote_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., min_back_dte: _Optional[int] = ..., max_back_dte: _Optional[int] = ...) -> None: ...
 
 class ScoreWeights(_message.Message):
     __slots__ = ("expected_value_per_risk", "pop", "liquidity")

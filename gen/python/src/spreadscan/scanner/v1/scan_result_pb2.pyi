@@ -95,7 +95,7 @@ class ScanTimings(_message.Message):
     def __init__(self, prepare_ms: _Optional[float] = ..., evaluate_ms: _Optional[float] = ..., total_ms: _Optional[float] = ...) -> None: ...
 
 class ScanResult(_message.Message):
-    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions", "frozen")
+    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions", "frozen", "candidates_bounded_out", "work_budget_exhausted", "candidates_unexplored")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SPREADS_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +115,9 @@ class ScanResult(_message.Message):
     EFFECTIVE_QUERY_FIELD_NUMBER: _ClassVar[int]
     EXPIRY_DISTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
     FROZEN_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_BOUNDED_OUT_FIELD_NUMBER: _ClassVar[int]
+    WORK_BUDGET_EXHAUSTED_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATES_UNEXPLORED_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     spreads: _containers.RepeatedCompositeFieldContainer[_spread_pb2.Spread]
     candidates_evaluated: int
@@ -134,7 +137,10 @@ class ScanResult(_message.Message):
     effective_query: _query_pb2.ScanQuery
     expiry_distributions: _containers.RepeatedCompositeFieldContainer[ExpiryDistribution]
     frozen: bool
-    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ..., frozen: _Optional[bool] = ...) -> None: ...
+    candidates_bounded_out: int
+    work_budget_exhausted: bool
+    candidates_unexplored: int
+    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ..., frozen: _Optional[bool] = ..., candidates_bounded_out: _Optional[int] = ..., work_budget_exhausted: _Optional[bool] = ..., candidates_unexplored: _Optional[int] = ...) -> None: ...
 
 class SpreadsUpdate(_message.Message):
     __slots__ = ("sequence", "initial", "result", "added_ids", "removed_ids")
