@@ -23,6 +23,10 @@ const ROOT_WINDOW_DEVIATIONS = 12;
 /** Roots are located to this relative precision in price, far below what moves POP by 1e-12. */
 const ROOT_TOLERANCE = 1e-13;
 const MAX_ROOT_STEPS = 200;
+/** Added to the POP ceiling against rounding in the chords' roots (about 1e-16 of a price). */
+const POP_CEILING_MARGIN = 1e-12;
+/** Regula falsi steps that tighten each chord of the POP ceiling, one Black–Scholes value each. */
+const CHORD_STEPS = 3;
 
 export class PositionAtFrontExpiry {
   // The expirations: fixed for every position of a (front, back) pair.
@@ -105,7 +109,58 @@ export class PositionAtFrontExpiry {
     this.maxProfit = this.profit(peak);
     const atLow = this.profit(this.rangeLow);
     const atHigh = this.profit(this.rangeHigh);
+    this.profitAtRangeLow = atLow;
+    this.profitAtRangeHigh = atHigh;
     this.maxLoss = -(atLow < atHigh ? atLow : atHigh);
+  }
+
+  private profitAtRangeLow = 0;
+  private profitAtRangeHigh = 0;
+
+  /**
+   * An upper bound on POP without a root: on each side of the short strike P/L is convex, so
+   * the chord from a point where it is ≤ 0 (a range end, then up to CHORD_STEPS chord roots
+   * in turn) to the peak lies above it and crosses zero no nearer the peak than P/L does.
+   * POP is at most the mass between the two last chords' roots (from 0, or to ∞, where a range end is profitable, as P/L
+   * is monotone beyond). 1 when the short strike lies outside the range. A hair is added for
+   * rounding, so that the bound never falls below the POP it bounds.
+   */
+  popCeiling(): number {
+    const strike = this.shortStrike;
+    if (!(strike >= this.rangeLow && strike <= this.rangeHigh)) return 1;
+    const atPeak = this.maxProfit;
+    if (!(atPeak > 0)) return 0;
+    let below = 0;
+    const atLow = this.profitAtRangeLow;
+    if (!(atLow > 0)) {
+      // Regula falsi from the range end: each chord's root is still at or below P/L's root
+      // (convexity), so the next chord, from it to the peak, is a tighter bound.
+      let from = this.rangeLow;
+      let value = atLow;
+      for (let step = 0; step < CHORD_STEPS; step++) {
+        const chordRoot = from + ((strike - from) * -value) / (atPeak - value);
+        const next = this.profit(chordRoot);
+        if (next > 0) break;
+        from = chordRoot;
+        value = next;
+      }
+      below = probabilityBelowFromLog(Math.log(from + ((strike - from) * -value) / (atPeak - value)) - this.logFrontForward, this.deviation);
+    }
+    let above = 1;
+    const atHigh = this.profitAtRangeHigh;
+    if (!(atHigh > 0)) {
+      let to = this.rangeHigh;
+      let value = atHigh;
+      for (let step = 0; step < CHORD_STEPS; step++) {
+        const chordRoot = strike + ((to - strike) * atPeak) / (atPeak - value);
+        const next = this.profit(chordRoot);
+        if (next > 0) break;
+        to = chordRoot;
+        value = next;
+      }
+      above = probabilityBelowFromLog(Math.log(strike + ((to - strike) * atPeak) / (atPeak - value)) - this.logFrontForward, this.deviation);
+    }
+    return above - below + POP_CEILING_MARGIN;
   }
 
   /**

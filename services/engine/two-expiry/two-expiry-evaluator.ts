@@ -82,12 +82,24 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
       touch = this.legTouch(front, short);
       if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
     }
-    // Everything but POP is known and exact: a candidate that cannot rank even at POP 1 is
-    // dropped before the root finding.
+    // Everything but POP is known and exact: a candidate that cannot rank even at a bound on
+    // its POP (chords of the convex P/L, no root) is dropped before the root finding.
     if (
       !describe &&
       query.minPop === -Infinity &&
-      this.cannotRank(net, width, maxLossPerLot, returnOnRisk, 1, expectedValuePerLot / maxLossPerLot, expectedValuePerLot, touch, liquidity, threshold)
+      threshold !== -Infinity &&
+      this.cannotRank(
+        net,
+        width,
+        maxLossPerLot,
+        returnOnRisk,
+        position.popCeiling(),
+        expectedValuePerLot / maxLossPerLot,
+        expectedValuePerLot,
+        touch,
+        liquidity,
+        threshold,
+      )
     ) {
       this.rankedOut++;
       return false;

@@ -75,6 +75,24 @@ describe("a calendar's or diagonal's metrics at the front expiry", () => {
     expect(compared).toBe(MARKETS.length * 2 * 4 * 3 * 2);
   });
 
+  it("bound POP from above without a root (the ceiling candidates are ranked out by), and not loosely", () => {
+    let tight = 0;
+    let bounded = 0;
+    for (const market of MARKETS) {
+      for (const position of positionsFor(market)) {
+        const engine = engineFigures(market, position);
+        if (!(engine.maxProfit > 0)) continue;
+        const ceiling = engine.popCeiling();
+        const reference = referenceTwoExpiryFigures(market, position).pop;
+        expect(ceiling, JSON.stringify({ market, position })).toBeGreaterThanOrEqual(reference);
+        bounded++;
+        if (ceiling - reference < 0.05) tight++;
+      }
+    }
+    // Most ceilings are within 0.05 of the POP: a bound that loose is what lets the score and POP sorts rank out.
+    expect(tight).toBeGreaterThan(0.5 * bounded);
+  });
+
   it("match a call calendar worked out by hand", () => {
     // S = 100, r = 5%, q = 1%, front 30 days, back 58 days (τ = 28/365), K = 100, front σ 20%,
     // back σ 22%, a $1.50 debit. Worked in python3 with the math module only:

@@ -114,7 +114,7 @@ const queryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
       filters: filtersArbitrary,
       sort: fc.constantFrom(...SORTS),
       pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
-      limit: fc.integer({ min: 1, max: 15 }),
+      limit: fc.integer({ min: 1, max: 6 }),
       volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
     })
     .map(({ volatility, vertical, strategies, ...query }) =>
