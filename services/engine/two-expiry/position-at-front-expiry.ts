@@ -14,7 +14,7 @@
 //
 // Hot-loop code: fields written in place, plain numbers, no allocation.
 import { expectedCallFromLog, expectedPutFromLog, probabilityBelowFromLog } from "../lognormal-kernels.js";
-import { positionSlope, positionValue } from "./position-value.js";
+import { backLegPrice, positionSlope, positionValue } from "./position-value.js";
 
 /** The price range of max profit, max loss and breakevens: this many deviations of ln S1 either side of the forward. */
 export const RANGE_DEVIATIONS = 6;
@@ -102,13 +102,29 @@ export class PositionAtFrontExpiry {
     return positionValue(this.isCall, price, this.shortStrike, this.longStrike, this.gapYears, this.rate, this.dividendYield, this.backVolatility) + this.net;
   }
 
-  /** Max profit and max loss over the price range: P/L at the short strike (clamped to the range) and at the range's ends. */
-  computeExtremes(): void {
+  /** The back leg's price at the front expiry if the underlying is then `price`. */
+  backPriceAt(price: number): number {
+    return backLegPrice(this.isCall, price, this.longStrike, this.gapYears, this.rate, this.dividendYield, this.backVolatility);
+  }
+
+  /** The front leg's intrinsic value at its expiry if the underlying is then `price`. */
+  private intrinsicAt(price: number): number {
+    const strike = this.shortStrike;
+    return this.isCall ? (price > strike ? price - strike : 0) : price < strike ? strike - price : 0;
+  }
+
+  /**
+   * Max profit and max loss over the price range: P/L at the short strike (clamped to the
+   * range) and at the range's ends, given the back leg's prices there (backPriceAt of
+   * rangeLow and rangeHigh: a caller holding them for this σ and back leg saves two
+   * Black–Scholes values).
+   */
+  computeExtremes(backAtRangeLow: number, backAtRangeHigh: number): void {
     const strike = this.shortStrike;
     const peak = strike < this.rangeLow ? this.rangeLow : strike > this.rangeHigh ? this.rangeHigh : strike;
     this.maxProfit = this.profit(peak);
-    const atLow = this.profit(this.rangeLow);
-    const atHigh = this.profit(this.rangeHigh);
+    const atLow = backAtRangeLow - this.intrinsicAt(this.rangeLow) + this.net;
+    const atHigh = backAtRangeHigh - this.intrinsicAt(this.rangeHigh) + this.net;
     this.profitAtRangeLow = atLow;
     this.profitAtRangeHigh = atHigh;
     this.maxLoss = -(atLow < atHigh ? atLow : atHigh);

@@ -22,12 +22,31 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
   private positionVolatility = Number.NaN;
   /** E[intrinsic value of the current short leg at the front expiry] under that σ. */
   private frontPayoff = 0;
+  // Per back leg, its price at the ends of the price range, which depend on the back leg,
+  // the pair of expirations and the front σ only: with a σ shared by the expiration, every
+  // short leg the back leg pairs with reuses them. Valid where rangeGeneration matches.
+  private backAtRangeLow = new Float64Array(0);
+  private backAtRangeHigh = new Float64Array(0);
+  private rangeGenerationOf = new Int32Array(0);
+  private rangeGeneration = 0;
+
+  /** Sizes the per-back-leg caches for sides of up to `legs` legs (once per scan). */
+  reserve(legs: number): void {
+    this.backAtRangeLow = new Float64Array(legs);
+    this.backAtRangeHigh = new Float64Array(legs);
+    this.rangeGenerationOf = new Int32Array(legs);
+  }
 
   /** Starts the back expiration of the current front (call setExpiry with the front first). */
   setBackExpiry(back: ExpirySlice): void {
     const { spot, rate, dividendYield } = this.market;
     this.position.setExpiries(spot, rate, dividendYield, this.market.expiry.years, back.years);
     this.positionVolatility = Number.NaN;
+  }
+
+  /** Starts a side (calls or puts) of the back expiration: its legs' cached prices belong to another. */
+  beginBackSide(): void {
+    this.rangeGeneration++;
   }
 
   /**
@@ -40,6 +59,7 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
     if (volatility !== this.positionVolatility) {
       this.position.setVolatility(volatility);
       this.positionVolatility = volatility;
+      this.rangeGeneration++;
     }
     this.frontPayoff = this.position.frontIntrinsicExpectation(front.isCall, front.table.strike[short] as number);
   }
@@ -59,7 +79,12 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
     if (!describe && -net > query.maxDebit) return this.rejected();
     const position = this.position;
     position.setPosition(front.isCall, shortStrike, longStrike, back.table.impliedVolatility[long] as number, net);
-    position.computeExtremes();
+    if (this.rangeGenerationOf[long] !== this.rangeGeneration) {
+      this.backAtRangeLow[long] = position.backPriceAt(position.rangeLow);
+      this.backAtRangeHigh[long] = position.backPriceAt(position.rangeHigh);
+      this.rangeGenerationOf[long] = this.rangeGeneration;
+    }
+    position.computeExtremes(this.backAtRangeLow[long] as number, this.backAtRangeHigh[long] as number);
     const maxProfit = position.maxProfit;
     const maxLoss = position.maxLoss;
     if (!describe && !(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
@@ -82,24 +107,26 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
       touch = this.legTouch(front, short);
       if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
     }
-    // Everything but POP is known and exact: a candidate that cannot rank even at a bound on
-    // its POP (chords of the convex P/L, no root) is dropped before the root finding.
+    // Everything but POP is known and exact: a candidate that cannot rank even at POP 1, or
+    // then at a bound on its POP (chords of the convex P/L, a few Black–Scholes values), is
+    // dropped before the root finding.
     if (
       !describe &&
       query.minPop === -Infinity &&
       threshold !== -Infinity &&
-      this.cannotRank(
-        net,
-        width,
-        maxLossPerLot,
-        returnOnRisk,
-        position.popCeiling(),
-        expectedValuePerLot / maxLossPerLot,
-        expectedValuePerLot,
-        touch,
-        liquidity,
-        threshold,
-      )
+      (this.cannotRank(net, width, maxLossPerLot, returnOnRisk, 1, expectedValuePerLot / maxLossPerLot, expectedValuePerLot, touch, liquidity, threshold) ||
+        this.cannotRank(
+          net,
+          width,
+          maxLossPerLot,
+          returnOnRisk,
+          position.popCeiling(),
+          expectedValuePerLot / maxLossPerLot,
+          expectedValuePerLot,
+          touch,
+          liquidity,
+          threshold,
+        ))
     ) {
       this.rankedOut++;
       return false;

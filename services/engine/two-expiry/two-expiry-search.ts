@@ -49,6 +49,7 @@ export class TwoExpirySearch {
     this.frontPuts = scratchSide(widest, false);
     this.backCalls = scratchSide(widest, true);
     this.backPuts = scratchSide(widest, false);
+    this.evaluator.reserve(widest);
   }
 
   /** Every calendar and diagonal the query asks for whose front expiration is `frontIndex` (in the DTE range), offered to `heap`. */
@@ -104,6 +105,7 @@ export class TwoExpirySearch {
     const backSide = this.price(isCall ? this.backCalls : this.backPuts, isCall ? back.calls : back.puts, back, backIndex);
     const short = isCall ? callShort : putShort;
     const long = isCall ? callLong : putLong;
+    this.evaluator.beginBackSide();
     this.evaluator.beginShort(frontSide, short);
     this.evaluator.evaluate(frontSide, short, backSide, long, -Infinity, true);
     return describeTwoExpirySpread(this.evaluator, this.prepared, strategy, front, frontSide, short, back, backSide, long);
@@ -125,6 +127,7 @@ export class TwoExpirySearch {
     const diagonalStrategy = isCall ? CALL_DIAGONAL : PUT_DIAGONAL;
     const { minWidth, maxWidth } = this.query;
     const evaluator = this.evaluator;
+    evaluator.beginBackSide();
     const frontStrikes = front.table.strike;
     const backStrikes = back.table.strike;
     const backCount = back.table.count;

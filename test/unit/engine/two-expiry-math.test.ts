@@ -11,7 +11,7 @@ function engineFigures(market: TwoExpiryMarket, position: TwoExpiryPosition): Po
   figures.setExpiries(market.spot, market.rate, market.dividendYield, market.frontYears, market.backYears);
   figures.setVolatility(market.volatility);
   figures.setPosition(position.isCall, position.shortStrike, position.longStrike, position.backVolatility, position.net);
-  figures.computeExtremes();
+  figures.computeExtremes(figures.backPriceAt(figures.rangeLow), figures.backPriceAt(figures.rangeHigh));
   figures.computeExpectedValue(figures.frontIntrinsicExpectation(position.isCall, position.shortStrike));
   figures.computeProbability();
   return figures;
