@@ -18,4 +18,4 @@ export { KNOWN_STRATEGIES, TWO_EXPIRY_STRATEGIES, namesTwoExpiryStrategy } from 
 export { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, MAX_VOLATILITY, resolveQuery } from "./resolved-query.js";
 export { MAX_CANDIDATES } from "./iron-candidates.js";
 export { scanChain, scanPrepared, type ScanOptions } from "./scan-engine.js";
-export { spreadId, strategyName } from "./spread-description.js";
+export { spreadId, strategyName, twoExpirySpreadId } from "./spread-description.js";
