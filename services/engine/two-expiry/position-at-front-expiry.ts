@@ -23,6 +23,8 @@ const ROOT_WINDOW_DEVIATIONS = 12;
 /** Roots are located to this relative precision in price, far below what moves POP by 1e-12. */
 const ROOT_TOLERANCE = 1e-13;
 const MAX_ROOT_STEPS = 200;
+/** The farthest the price range or the root window reaches from the forward, in log: e^±600. */
+const MAX_LOG_DISTANCE = 600;
 /** Added to the POP ceiling against rounding in the chords' roots (about 1e-16 of a price). */
 const POP_CEILING_MARGIN = 1e-12;
 /** Regula falsi steps that tighten each chord of the POP ceiling, one Black–Scholes value each. */
@@ -82,10 +84,14 @@ export class PositionAtFrontExpiry {
     this.frontVariance = volatility * volatility * this.frontYears;
     const deviation = Math.sqrt(this.frontVariance);
     this.deviation = deviation;
-    this.rangeLow = this.frontForward * Math.exp(-RANGE_DEVIATIONS * deviation);
-    this.rangeHigh = this.frontForward * Math.exp(RANGE_DEVIATIONS * deviation);
-    this.windowLow = this.frontForward * Math.exp(-ROOT_WINDOW_DEVIATIONS * deviation);
-    this.windowHigh = this.frontForward * Math.exp(ROOT_WINDOW_DEVIATIONS * deviation);
+    // Capped in log so that no price overflows to ∞ or underflows to 0, which only a σ√T1
+    // above 50 (1000% a year for 25 years) would reach.
+    const range = Math.min(RANGE_DEVIATIONS * deviation, MAX_LOG_DISTANCE);
+    const window = Math.min(ROOT_WINDOW_DEVIATIONS * deviation, MAX_LOG_DISTANCE);
+    this.rangeLow = this.frontForward * Math.exp(-range);
+    this.rangeHigh = this.frontForward * Math.exp(range);
+    this.windowLow = this.frontForward * Math.exp(-window);
+    this.windowHigh = this.frontForward * Math.exp(window);
   }
 
   /** Sets the position: sell the front at shortStrike, buy the back at longStrike (σ_back its implied volatility), for `net` per share. */
