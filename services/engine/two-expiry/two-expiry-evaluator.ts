@@ -1,9 +1,10 @@
 // The evaluator of calendars and diagonals: one candidate (a short leg of the front
 // expiration, a long leg of a later one) through the spread filters and the ranking, in
 // the order that leaves the costly part for last: the debit, then max profit and max loss
-// (three Black–Scholes values), then the closed-form EV and the touch (cached per short
-// leg), and only for a candidate that can still rank, the root finding behind POP and the
-// breakevens. It shares ExpiryEvaluator's results, counters and ranking with the
+// (one Black–Scholes value, the back leg's prices at the range's ends being cached), then the
+// closed-form EV and the touch (cached per short leg), then the rank check at POP 1 and at a
+// POP ceiling (a few Black–Scholes values), and only for a candidate that can still rank, the
+// root finding behind POP and the breakevens. It shares ExpiryEvaluator's results, counters and ranking with the
 // single-expiry evaluators, so a calendar and a vertical are judged by one rule.
 import { SortKey } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { liquidityComponent } from "../composite-score.js";
