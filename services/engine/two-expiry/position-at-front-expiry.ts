@@ -1,20 +1,29 @@
 // The metrics of one calendar or diagonal at its front expiry T1 (docs/architecture.md,
-// "Calendars and diagonals"), per share: P/L(S1) = V(S1) + net credit, with V from
-// position-value.ts and ln S1 ~ N(ln F1 − σ²T1/2, σ²T1), F1 the forward to T1 and σ the
-// front expiration's σ under the query's probability model.
+// "Calendars and diagonals"), per share: P/L(S1) = V(S1) + net credit, where the back leg,
+// still τ = T2 − T1 from its own expiry, is priced by Black–Scholes at its own implied
+// volatility, less what the sold front leg is worth at its expiry,
 //
-// V rises up to the short strike K1 and falls after it (position-value.ts), so over the
-// price range [F1·e^(−6σ√T1), F1·e^(+6σ√T1)] the largest P/L is at K1 (or the range's end
-// nearer it) and the smallest at one of the range's ends: max profit and max loss are exact,
-// three Black–Scholes values. P/L has at most one root on each side of its peak, found by
-// Newton's method from the peak, kept inside a bisection bracket; POP is the lognormal mass
-// between them.
-// EV has a closed form: E[BS_back(S1)] = e^(−rτ)·Black(F2, K2, σ²T1 + σ_back²τ), the back
-// leg's payoff at T2 under one lognormal of the total variance, F2 = S·e^((r−q)T2).
+//   V(S1) = BS(right, S1, K2, τ, r, q, σ_back) − intrinsic_front(S1),
 //
-// Hot-loop code: fields written in place, plain numbers, no allocation.
+// and ln S1 ~ N(ln F1 − σ²T1/2, σ²T1), F1 the forward to T1 and σ the front expiration's σ
+// under the query's probability model.
+//
+// On each side of the short strike K1 the front's intrinsic value is linear, so V is smooth
+// and convex there (the back leg's gamma), with slope Δ_back − 1 above K1 for a call
+// (Δ_back = e^(−qτ)·N(d1) < 1 as q ≥ 0) and Δ_back + 1 below K1 for a put (Δ_back > −1): V
+// rises up to K1 and falls after it. So over the price range [F1·e^(−6σ√T1), F1·e^(+6σ√T1)]
+// the largest P/L is at K1 (or the range's end nearer it) and the smallest at one of the
+// range's ends: max profit and max loss are exact, three Black–Scholes values. P/L has at
+// most one root on each side of its peak, found by Newton's method from the peak, kept
+// inside a bisection bracket; POP is the lognormal mass between them. EV has a closed form:
+// E[BS_back(S1)] = e^(−rτ)·Black(F2, K2, σ²T1 + σ_back²τ), the back leg's payoff at T2 under
+// one lognormal of the total variance, F2 = S·e^((r−q)T2).
+//
+// Hot-loop code: fields written in place, plain numbers, no allocation. The Black–Scholes
+// value is a method reading the position's fields, not a function of eight numbers: V8 boxes
+// each number passed to a call it does not inline.
 import { expectedCallFromLog, expectedPutFromLog, probabilityBelowFromLog } from "../lognormal-kernels.js";
-import { backLegPrice, positionSlope, positionValue } from "./position-value.js";
+import { normalCdf } from "../normal-distribution.js";
 
 /** The price range of max profit, max loss and breakevens: this many deviations of ln S1 either side of the forward. */
 export const RANGE_DEVIATIONS = 6;
@@ -32,8 +41,6 @@ const CHORD_STEPS = 3;
 
 export class PositionAtFrontExpiry {
   // The expirations: fixed for every position of a (front, back) pair.
-  private rate = 0;
-  private dividendYield = 0;
   private frontYears = 0;
   /** τ = T2 − T1. */
   private gapYears = 0;
@@ -42,6 +49,9 @@ export class PositionAtFrontExpiry {
   private backForward = 0;
   private logBackForward = 0;
   private rateDiscountOverGap = 1;
+  /** e^(−qτ) and (r − q)·τ, for the back leg's Black–Scholes value. */
+  private carryOverGap = 1;
+  private driftOverGap = 0;
   // The front σ: fixed per expiration pair, or per short leg under PROBABILITY_MODEL_SHORT_LEG_IV.
   private frontVariance = 0;
   /** σ√T1. */
@@ -56,6 +66,10 @@ export class PositionAtFrontExpiry {
   private longStrike = 0;
   private backVolatility = 0;
   private net = 0;
+  /** σ_back·√τ, ln K2 and K2·e^(−rτ). */
+  private backDeviation = 0;
+  private logLongStrike = 0;
+  private discountedLongStrike = 0;
 
   // Results, per share.
   maxProfit = 0;
@@ -68,8 +82,6 @@ export class PositionAtFrontExpiry {
 
   /** Starts a (front, back) pair of expirations; times in years from the chain's as-of, backYears > frontYears. */
   setExpiries(spot: number, rate: number, dividendYield: number, frontYears: number, backYears: number): void {
-    this.rate = rate;
-    this.dividendYield = dividendYield;
     this.frontYears = frontYears;
     this.gapYears = backYears - frontYears;
     this.logFrontForward = Math.log(spot) + (rate - dividendYield) * frontYears;
@@ -77,6 +89,8 @@ export class PositionAtFrontExpiry {
     this.logBackForward = Math.log(spot) + (rate - dividendYield) * backYears;
     this.backForward = Math.exp(this.logBackForward);
     this.rateDiscountOverGap = Math.exp(-rate * this.gapYears);
+    this.carryOverGap = Math.exp(-dividendYield * this.gapYears);
+    this.driftOverGap = (rate - dividendYield) * this.gapYears;
   }
 
   /** Sets the front σ, the distribution's: call after setExpiries. */
@@ -101,16 +115,40 @@ export class PositionAtFrontExpiry {
     this.longStrike = longStrike;
     this.backVolatility = backVolatility;
     this.net = net;
+    this.backDeviation = backVolatility * Math.sqrt(this.gapYears);
+    this.logLongStrike = Math.log(longStrike);
+    this.discountedLongStrike = longStrike * this.rateDiscountOverGap;
   }
 
   /** P/L per share at the front expiry if the price is then `price`. */
   profit(price: number): number {
-    return positionValue(this.isCall, price, this.shortStrike, this.longStrike, this.gapYears, this.rate, this.dividendYield, this.backVolatility) + this.net;
+    return this.backPriceAt(price) - this.intrinsicAt(price) + this.net;
   }
 
-  /** The back leg's price at the front expiry if the underlying is then `price`. */
+  /** d1 of the back leg's Black–Scholes formula with the underlying at `price` at the front expiry. */
+  private backD1(price: number): number {
+    const deviation = this.backDeviation;
+    return (Math.log(price) - this.logLongStrike + this.driftOverGap) / deviation + 0.5 * deviation;
+  }
+
+  /**
+   * dP/L/dS1 on one side of the short strike (`aboveShort`), where the front leg's intrinsic
+   * value is linear: at the strike itself the two sides' slopes differ by one.
+   */
+  private slopeAt(price: number, aboveShort: boolean): number {
+    const d1 = this.backD1(price);
+    if (this.isCall) return this.carryOverGap * normalCdf(d1) - (aboveShort ? 1 : 0);
+    return -this.carryOverGap * normalCdf(-d1) + (aboveShort ? 0 : 1);
+  }
+
+  /** The back leg's price at the front expiry if the underlying is then `price` (Black–Scholes–Merton, τ before its expiry). */
   backPriceAt(price: number): number {
-    return backLegPrice(this.isCall, price, this.longStrike, this.gapYears, this.rate, this.dividendYield, this.backVolatility);
+    const d1 = this.backD1(price);
+    const d2 = d1 - this.backDeviation;
+    const carried = price * this.carryOverGap;
+    return this.isCall
+      ? carried * normalCdf(d1) - this.discountedLongStrike * normalCdf(d2)
+      : this.discountedLongStrike * normalCdf(-d2) - carried * normalCdf(-d1);
   }
 
   /** The front leg's intrinsic value at its expiry if the underlying is then `price`. */
@@ -192,7 +230,7 @@ export class PositionAtFrontExpiry {
   computeExpectedValue(frontPayoff: number): void {
     const totalDeviation = Math.sqrt(this.frontVariance + this.backVolatility * this.backVolatility * this.gapYears);
     const strike = this.longStrike;
-    const logForwardOverStrike = this.logBackForward - Math.log(strike);
+    const logForwardOverStrike = this.logBackForward - this.logLongStrike;
     const backPayoff = this.isCall
       ? expectedCallFromLog(strike, this.backForward, logForwardOverStrike, totalDeviation)
       : expectedPutFromLog(strike, this.backForward, logForwardOverStrike, totalDeviation);
@@ -252,7 +290,7 @@ export class PositionAtFrontExpiry {
       // Keep the bracket around the root: P/L is ≤ 0 at its low end when rising, at its high end when falling.
       if (value > 0 === rising) high = x;
       else low = x;
-      const slope = positionSlope(this.isCall, x, aboveShort, this.longStrike, this.gapYears, this.rate, this.dividendYield, this.backVolatility);
+      const slope = this.slopeAt(x, aboveShort);
       let next = x - value / slope;
       if (!(next > low && next < high)) next = 0.5 * (low + high);
       if (Math.abs(next - x) <= ROOT_TOLERANCE * x || high - low <= ROOT_TOLERANCE * high) return next;
