@@ -1,6 +1,7 @@
 // The query a scan applied (ScanResult.effective_query), compactly, for the header of the
 // results: "DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $12 · all strategies · by score · σ ATM
-// per expiry", then whatever else the caller set. --json has every field.
+// per expiry" ("back DTE 8–120" too when a calendar or diagonal query bounds its back expiry),
+// then whatever else the caller set. --json has every field.
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
 import { PricingMode, ProbabilityModel, ScanFilters, SortKey, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ALL_STRATEGIES, DEFAULT_SCORE_WEIGHTS } from "../engine/index.js";
@@ -31,7 +32,17 @@ function probabilityModelPart(query: ScanQuery): string {
 }
 
 /** The filters the header always describes (when set); the others are listed by name. */
-const DESCRIBED = new Set<keyof ScanFilters>(["minDte", "maxDte", "minShortDelta", "maxShortDelta", "minWidth", "maxWidth", "shortStrikesOutOfTheMoney"]);
+const DESCRIBED = new Set<keyof ScanFilters>([
+  "minDte",
+  "maxDte",
+  "minBackDte",
+  "maxBackDte",
+  "minShortDelta",
+  "maxShortDelta",
+  "minWidth",
+  "maxWidth",
+  "shortStrikesOutOfTheMoney",
+]);
 
 /** At least two decimals (0.10), more when the value has them (0.125). */
 function fraction(value: number): string {
@@ -73,7 +84,8 @@ function otherFilters(filters: ScanFilters): string[] {
 export function appliedQueryParts(query: ScanQuery): string[] {
   const filters = query.filters ?? ScanFilters.fromPartial({});
   const strategies = new Set(query.strategies);
-  const allStrategies = ALL_STRATEGIES.every((strategy) => strategies.has(strategy));
+  // "All" is the six single-expiry strategies an empty list means; calendars and diagonals are named.
+  const allStrategies = strategies.size === ALL_STRATEGIES.length && ALL_STRATEGIES.every((strategy) => strategies.has(strategy));
   const weights = query.scoreWeights;
   const defaultWeights =
     (weights?.expectedValuePerRisk ?? DEFAULT_SCORE_WEIGHTS.expectedValuePerRisk) === DEFAULT_SCORE_WEIGHTS.expectedValuePerRisk &&
@@ -81,6 +93,7 @@ export function appliedQueryParts(query: ScanQuery): string[] {
     (weights?.liquidity ?? DEFAULT_SCORE_WEIGHTS.liquidity) === DEFAULT_SCORE_WEIGHTS.liquidity;
   return [
     ...range("DTE", filters.minDte, filters.maxDte, String),
+    ...range("back DTE", filters.minBackDte, filters.maxBackDte, String),
     ...range("short |Δ|", filters.minShortDelta, filters.maxShortDelta, fraction),
     ...range("width", filters.minWidth, filters.maxWidth, dollars),
     allStrategies ? "all strategies" : query.strategies.map((strategy) => STRATEGY_FLAG_NAMES.get(strategy) ?? String(strategy)).join(", "),
