@@ -2,7 +2,9 @@
 export { EngineInputError, type InputViolation } from "./input-errors.js";
 export { chainViolations, prepareChain, type PreparedChain } from "./prepared-chain.js";
 export {
+  backDteRange,
   effectiveDteRange,
+  effectiveMinBackDte,
   effectiveMaxWidth,
   effectiveMinShortDelta,
   effectiveQuery,
@@ -12,6 +14,7 @@ export {
   type ListedExpiration,
 } from "./query-defaults.js";
 export { normalizedQueryKey } from "./query-key.js";
+export { KNOWN_STRATEGIES, TWO_EXPIRY_STRATEGIES, namesTwoExpiryStrategy } from "./resolved-query.js";
 export { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, MAX_VOLATILITY, resolveQuery } from "./resolved-query.js";
 export { MAX_CANDIDATES } from "./iron-candidates.js";
 export { scanChain, scanPrepared, type ScanOptions } from "./scan-engine.js";

@@ -9,7 +9,15 @@
 // bound a bare query to a few million candidates on the widest chain, where leaving them
 // unbounded reaches billions of iron spreads.
 import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, ScoreWeights, SortKey, type Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL, DEFAULT_SCORE_WEIGHTS, MAX_DTE } from "./resolved-query.js";
+import {
+  ALL_STRATEGIES,
+  DEFAULT_BACK_DTE_SPAN,
+  DEFAULT_LIMIT,
+  DEFAULT_PROBABILITY_MODEL,
+  DEFAULT_SCORE_WEIGHTS,
+  MAX_DTE,
+  namesTwoExpiryStrategy,
+} from "./resolved-query.js";
 
 export const DEFAULT_MIN_DTE = 7;
 export const DEFAULT_MAX_DTE = 60;
@@ -51,6 +59,39 @@ export function effectiveDteRange(filters: ScanFilters | undefined): DteRange {
   const minDte = givenMin ?? (givenMax !== undefined && givenMax < DEFAULT_MIN_DTE ? 0 : DEFAULT_MIN_DTE);
   const maxDte = givenMax ?? (givenMin === undefined ? DEFAULT_MAX_DTE : Math.min(MAX_DTE, Math.max(DEFAULT_MAX_DTE, givenMin + DEFAULT_DTE_SPAN)));
   return { minDte, maxDte };
+}
+
+/**
+ * The back expirations a query's calendars and diagonals can reach, in calendar days to
+ * expiry, given the front range it scans (effectiveDteRange): what a chain source must
+ * fetch besides the fronts. Undefined when the query names no calendar or diagonal (an
+ * empty strategy list names none). The caller's min_back_dte and max_back_dte bound it;
+ * unset, a back expiry lies strictly after its front (so at least a day after the earliest
+ * front) and at most DEFAULT_BACK_DTE_SPAN days after its front (so at most that many
+ * after the latest). Every back expiry of the scan lies in this range; within it, a given
+ * front pairs only with the backs after it and, without max_back_dte, within 60 days of it.
+ */
+export function backDteRange(query: ScanQuery | undefined, front: DteRange): DteRange | undefined {
+  if (!namesTwoExpiryStrategy(query?.strategies ?? [])) return undefined;
+  const filters = query?.filters;
+  const minDte = Math.max(filters?.minBackDte ?? 0, front.minDte + 1);
+  const maxDte = Math.min(filters?.maxBackDte ?? MAX_DTE, front.maxDte + DEFAULT_BACK_DTE_SPAN);
+  return { minDte, maxDte };
+}
+
+/**
+ * The min_back_dte a scan applies: the caller's, else the day after the earliest front.
+ * The proto's default is "the day after the front", per front; a back expiry is always
+ * strictly later than its own front, and every front is at least min_dte, so one number,
+ * min_dte + 1, applies the same rule. (Lowered to a max_back_dte the caller set below it,
+ * which leaves the same, empty, set of backs without a min above the max.) max_back_dte has
+ * no such single number: it stays unset in the effective query, meaning its front's DTE plus
+ * DEFAULT_BACK_DTE_SPAN.
+ */
+export function effectiveMinBackDte(filters: ScanFilters | undefined, front: DteRange): number {
+  if (filters?.minBackDte !== undefined) return filters.minBackDte;
+  const dayAfterFront = Math.min(MAX_DTE, front.minDte + 1);
+  return filters?.maxBackDte !== undefined ? Math.min(dayAfterFront, filters.maxBackDte) : dayAfterFront;
 }
 
 /**
@@ -123,7 +164,8 @@ export function effectiveMaxWidth(filters: ScanFilters | undefined, outline: Cha
 
 /**
  * The query a scan applies to a chain: the caller's (a valid query: check it first) with
- * every field it leaves unset that has a default filled in. Strategies are each listed once,
+ * every field it leaves unset that has a default filled in (min_back_dte only when it names a
+ * calendar or diagonal; max_back_dte never: see effectiveMinBackDte). Strategies are each listed once,
  * in the order first named (all six, in enum order, when none is); filters without a default
  * stay unset, meaning no bound.
  */
@@ -142,6 +184,8 @@ export function effectiveQuery(query: ScanQuery | undefined, outline: ChainOutli
       minShortDelta: effectiveMinShortDelta(filters),
       maxWidth: effectiveMaxWidth(filters, outline),
       shortStrikesOutOfTheMoney: filters?.shortStrikesOutOfTheMoney ?? true,
+      // Only a query with calendars or diagonals has a back expiry to bound.
+      minBackDte: namesTwoExpiryStrategy(strategies) ? effectiveMinBackDte(filters, { minDte, maxDte }) : filters?.minBackDte,
     }),
     sort: given.sort === SortKey.SORT_KEY_UNSPECIFIED ? SortKey.SORT_KEY_SCORE : given.sort,
     pricing: given.pricing === PricingMode.PRICING_MODE_UNSPECIFIED ? PricingMode.PRICING_MODE_MID : given.pricing,

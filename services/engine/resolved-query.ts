@@ -30,6 +30,15 @@ export interface ResolvedQuery {
   readonly maxPerExpiry: number;
   readonly minDte: number;
   readonly maxDte: number;
+  /** Bounds on a calendar's or diagonal's back expiry, days: min_back_dte (-Infinity when absent) and max_back_dte (Infinity when absent). */
+  readonly minBackDte: number;
+  readonly maxBackDte: number;
+  /**
+   * The most days a back expiry may lie past its own front's: DEFAULT_BACK_DTE_SPAN when the
+   * query leaves max_back_dte unset (the proto's per-front default, which no single number
+   * in the effective query can express), Infinity when it sets it.
+   */
+  readonly maxBackDaysAfterFront: number;
   readonly minShortDelta: number;
   readonly maxShortDelta: number;
   readonly maxLongDelta: number;
@@ -69,6 +78,27 @@ export const ALL_STRATEGIES = [
   Strategy.STRATEGY_IRON_CONDOR,
   Strategy.STRATEGY_IRON_BUTTERFLY,
 ];
+/**
+ * Calendars and diagonals: scanned only when named, never by an empty strategy list (which
+ * means ALL_STRATEGIES, the six single-expiry ones).
+ */
+export const TWO_EXPIRY_STRATEGIES = [
+  Strategy.STRATEGY_CALL_CALENDAR,
+  Strategy.STRATEGY_PUT_CALENDAR,
+  Strategy.STRATEGY_CALL_DIAGONAL,
+  Strategy.STRATEGY_PUT_DIAGONAL,
+];
+/** Every strategy a query may name. */
+export const KNOWN_STRATEGIES = [...ALL_STRATEGIES, ...TWO_EXPIRY_STRATEGIES];
+/** Without max_back_dte, a back expiry lies at most this many days past its front's (query.proto). */
+export const DEFAULT_BACK_DTE_SPAN = 60;
+
+/** True when the strategies include a calendar or diagonal. */
+export function namesTwoExpiryStrategy(strategies: Iterable<Strategy>): boolean {
+  for (const strategy of strategies) if (TWO_EXPIRY_STRATEGIES.includes(strategy)) return true;
+  return false;
+}
+
 export const SORT_KEYS = new Set([
   SortKey.SORT_KEY_UNSPECIFIED,
   SortKey.SORT_KEY_SCORE,
@@ -131,11 +161,11 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
     // Not looked at entry by entry: a 4 MiB request holds four million of them.
     check.violations.push({
       field: "strategies",
-      description: `must list at most ${MAX_QUERY_STRATEGIES} strategies (there are ${ALL_STRATEGIES.length}); got ${given.length}`,
+      description: `must list at most ${MAX_QUERY_STRATEGIES} strategies (there are ${KNOWN_STRATEGIES.length}); got ${given.length}`,
     });
   } else {
     given.forEach((strategy, index) => {
-      if (ALL_STRATEGIES.includes(strategy)) strategies.add(strategy);
+      if (KNOWN_STRATEGIES.includes(strategy)) strategies.add(strategy);
       else check.violations.push({ field: `strategies[${index}]`, description: `unknown strategy ${strategy}` });
     });
   }
@@ -172,6 +202,9 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   const minDte = check.bound(f("min_dte"), filters?.minDte, -Infinity, 0, MAX_DTE, "days");
   const maxDte = check.bound(f("max_dte"), filters?.maxDte, Infinity, 0, MAX_DTE, "days");
   check.ordered(f("min_dte"), filters?.minDte, f("max_dte"), filters?.maxDte);
+  const minBackDte = check.bound(f("min_back_dte"), filters?.minBackDte, -Infinity, 0, MAX_DTE, "days");
+  const maxBackDte = check.bound(f("max_back_dte"), filters?.maxBackDte, Infinity, 0, MAX_DTE, "days");
+  check.ordered(f("min_back_dte"), filters?.minBackDte, f("max_back_dte"), filters?.maxBackDte);
   const minShortDelta = check.bound(f("min_short_delta"), filters?.minShortDelta, -Infinity, 0, 1, "");
   const maxShortDelta = check.bound(f("max_short_delta"), filters?.maxShortDelta, Infinity, 0, 1, "");
   check.ordered(f("min_short_delta"), filters?.minShortDelta, f("max_short_delta"), filters?.maxShortDelta);
@@ -223,6 +256,9 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
     maxPerExpiry,
     minDte,
     maxDte,
+    minBackDte,
+    maxBackDte,
+    maxBackDaysAfterFront: filters?.maxBackDte === undefined ? DEFAULT_BACK_DTE_SPAN : Infinity,
     minShortDelta,
     maxShortDelta,
     maxLongDelta,

@@ -262,7 +262,7 @@ describe("a bad query", () => {
   it("refuses more strategies than MAX_QUERY_STRATEGIES with one violation, not one per entry", () => {
     const strategies = Array.from({ length: 1_000_000 }, () => unnamed<Strategy>(99));
     expect(violationsOf(() => scanChain(chain, ScanQuery.fromPartial({ strategies })))).toEqual([
-      { field: "query.strategies", description: `must list at most ${MAX_QUERY_STRATEGIES} strategies (there are 6); got 1000000` },
+      { field: "query.strategies", description: `must list at most ${MAX_QUERY_STRATEGIES} strategies (there are 10); got 1000000` },
     ]);
   });
 
