@@ -124,6 +124,12 @@ describe("spreadscan scan/watch/jobs with calendars, on the simulated market thr
     }
   });
 
+  it("a back range upside down is refused by the coordinator, naming the flags", async () => {
+    const run = await remote("scan", "SPY", "--strategy", "put-diagonal", "--min-back-dte", "90", "--max-back-dte", "60");
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/^spreadscan: --min-back-dte: must not be above --max-back-dte \(90 > 60\)$/m);
+  });
+
   it("jobs submit, then jobs get --json: the job's result is calendars too", async () => {
     const submitted = await remote("jobs", "submit", "SPY", ...calendarFlags(BACK.min + 1), "--no-cache");
     expect(submitted.exitCode).toBe(0);
