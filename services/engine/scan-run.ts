@@ -7,12 +7,13 @@ import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
 import { creditWings, ironCandidateCount, isButterflyBody, refuseIfTooBroad, type CreditWings } from "./iron-candidates.js";
 import type { ExpirySlice, LegTable, PreparedChain } from "./prepared-chain.js";
 import { LEG_LONG, LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
-import { ALL_STRATEGIES, type ResolvedQuery } from "./resolved-query.js";
+import { KNOWN_STRATEGIES, namesTwoExpiryStrategy, type ResolvedQuery } from "./resolved-query.js";
 import { describeSpread } from "./spread-description.js";
 import { SpreadEvaluator } from "./spread-evaluator.js";
 import { lowerBound, upperBound } from "./strike-search.js";
 import { forward } from "./terminal-distribution.js";
-import { NO_LEG, TopCandidates } from "./top-candidates.js";
+import { NO_EXPIRY, NO_LEG, TopCandidates } from "./top-candidates.js";
+import { TwoExpirySearch } from "./two-expiry/two-expiry-search.js";
 import { CREDIT_VERTICAL, DEBIT_VERTICAL } from "./vertical-evaluator.js";
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
@@ -32,6 +33,8 @@ export class ScanRun {
   private readonly expiryVolatility: Float64Array;
   /** The distribution of every expiration in the DTE range, for the result. */
   readonly distributions: ExpiryDistribution[] = [];
+  /** Calendars and diagonals, when the query names any (two-expiry/two-expiry-search.ts). */
+  private twoExpiry: TwoExpirySearch | undefined;
 
   constructor(
     private readonly prepared: PreparedChain,
@@ -61,6 +64,7 @@ export class ScanRun {
       this.expiryVolatility[expiryIndex] = chosen.volatility;
       this.distributions.push(describeDistribution(expiry, forwardPrice, chosen));
     });
+    if (namesTwoExpiryStrategy(query.strategies)) this.twoExpiry = new TwoExpirySearch(prepared, query, this.expiryVolatility);
   }
 
   evaluateAll(): void {
@@ -79,8 +83,10 @@ export class ScanRun {
       if (wantCallVerticals) this.verticals(calls, expiryIndex, heap);
       const wings = ironWings[expiryIndex];
       if (wings) this.ironSpreads(puts, calls, wings.puts, wings.calls, expiryIndex, heap);
+      this.twoExpiry?.scanFront(expiryIndex, heap);
       this.perExpiry?.drainInto(this.final);
     });
+    this.twoExpiry?.foldCountsInto(this, this.evaluator);
   }
 
   private inDteRange(expiry: ExpirySlice): boolean {
@@ -121,6 +127,22 @@ export class ScanRun {
     const byExpiry = new Map<number, [rank: number, slot: number][]>();
     ranked.forEach((slot, rank) => {
       const expiryIndex = this.final.expiry[slot] as number;
+      const backExpiryIndex = this.final.backExpiry[slot] as number;
+      if (backExpiryIndex !== NO_EXPIRY && this.twoExpiry) {
+        const base = slot * 4;
+        const legs = this.final.legs;
+        const strategy = strategyOf(this.final.strategy[slot] as number);
+        spreads[rank] = this.twoExpiry.describe(
+          expiryIndex,
+          backExpiryIndex,
+          strategy,
+          legs[base] as number,
+          legs[base + 1] as number,
+          legs[base + 2] as number,
+          legs[base + 3] as number,
+        );
+        return;
+      }
       const group = byExpiry.get(expiryIndex);
       if (group) group.push([rank, slot]);
       else byExpiry.set(expiryIndex, [[rank, slot]]);
@@ -298,7 +320,7 @@ export class ScanRun {
 }
 
 /** The strategy a heap slot holds (stored there as its enum number). */
-const STRATEGY_BY_NUMBER = new Map<number, Strategy>(ALL_STRATEGIES.map((strategy) => [strategy, strategy]));
+const STRATEGY_BY_NUMBER = new Map<number, Strategy>(KNOWN_STRATEGIES.map((strategy) => [strategy, strategy]));
 
 function strategyOf(value: number): Strategy {
   const strategy = STRATEGY_BY_NUMBER.get(value);

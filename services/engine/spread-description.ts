@@ -18,7 +18,19 @@ export function spreadId(symbol: string, expiryDate: string, strategy: Strategy,
   return `${symbol}:${expiryDate}:${strategyName(strategy)}:${[...strikes].sort((a, b) => a - b).join("/")}`;
 }
 
-function describeLeg(side: PricedSide, leg: number, action: LegAction, expiry: ExpirySlice): SpreadLeg {
+/**
+ * A calendar's or diagonal's stable id: SYMBOL:FRONT/BACK:STRATEGY:STRIKES, the two expiry
+ * dates joined by "/", the strikes ascending and a calendar's one strike once, e.g.
+ * "SPY:2026-12-18/2027-01-15:CALL_CALENDAR:600" or "SPY:2026-12-18/2027-01-15:CALL_DIAGONAL:595/600".
+ * It keeps spreadId's four fields, so that a client splitting on ":" reads both alike.
+ */
+export function twoExpirySpreadId(symbol: string, frontDate: string, backDate: string, strategy: Strategy, shortStrike: number, longStrike: number): string {
+  const strikes = shortStrike === longStrike ? [shortStrike] : [shortStrike, longStrike];
+  return spreadId(symbol, `${frontDate}/${backDate}`, strategy, strikes);
+}
+
+/** One leg of a described spread, with its expiration's date. */
+export function describeLeg(side: PricedSide, leg: number, action: LegAction, expiry: ExpirySlice): SpreadLeg {
   const table = side.table;
   const mid = table.mid[leg] as number;
   const bid = table.bid[leg] as number;
@@ -138,7 +150,7 @@ export function describeSpread(
 }
 
 /** The smallest open interest among the legs that have one; 0 when none does. */
-function leastKnownOpenInterest(legs: readonly SpreadLeg[]): bigint {
+export function leastKnownOpenInterest(legs: readonly SpreadLeg[]): bigint {
   let least: bigint | undefined;
   for (const leg of legs) if (!leg.openInterestUnknown && (least === undefined || leg.openInterest < least)) least = leg.openInterest;
   return least ?? 0n;
