@@ -62,7 +62,7 @@ const COLUMNS: readonly Column[] = [
   { header: "credit", align: "right", cell: (spread) => price(spread.netCredit) },
   { header: "max profit", align: "right", cell: (spread) => dollars(spread.maxProfit), dropOrder: 1 },
   { header: "max loss", align: "right", cell: (spread) => dollars(spread.maxLoss) },
-  { header: "breakevens", align: "left", cell: (spread) => spread.breakevens.map(price).join("/"), dropOrder: 3 },
+  { header: "breakevens", align: "left", cell: breakevensCell, dropOrder: 3 },
   { header: "POP", align: "right", cell: (spread) => percent(spread.pop) },
   { header: "touch", align: "right", cell: (spread) => percent(spread.probabilityOfTouch), dropOrder: 2 },
   // The expiration's under the default model (one value per expiry), the short legs' otherwise.
@@ -73,6 +73,15 @@ const COLUMNS: readonly Column[] = [
   // The least open interest of the legs; "?" when a leg's is unknown (the broker did not say), which is not 0.
   { header: "OI", align: "right", cell: openInterestCell, dropOrder: 0.5 },
 ];
+
+/**
+ * A single-expiry spread's breakevens are a strike plus or minus its credit, to the half cent
+ * mid pricing gives; a calendar's or diagonal's are roots found numerically, shown to the cent.
+ */
+function breakevensCell(spread: Spread): string {
+  const format = spread.backExpiryDate === "" ? price : (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : String(value));
+  return spread.breakevens.map(format).join("/");
+}
 
 /** The columns for these spreads: the back expiry's only when one of them has one. */
 function columnsFor(spreads: readonly Spread[]): readonly Column[] {

@@ -23,6 +23,7 @@ const vertical = Spread.fromPartial({
     leg(LegAction.LEG_ACTION_BUY, OptionRight.OPTION_RIGHT_PUT, 585, "2025-06-27"),
   ],
   netCredit: 1.25,
+  breakevens: [588.745],
   maxProfit: 125,
   maxLoss: 375,
   pop: 0.7,
@@ -41,6 +42,7 @@ const calendar = Spread.fromPartial({
     leg(LegAction.LEG_ACTION_BUY, OptionRight.OPTION_RIGHT_CALL, 600, "2025-07-25"),
   ],
   netCredit: -3.2,
+  breakevens: [590.3249, 611.0051],
   maxProfit: 210,
   maxLoss: 320,
   pop: 0.45,
@@ -67,6 +69,7 @@ describe("scan table with two-expiry spreads", () => {
       "# | strategy | expiry | DTE | strikes | credit | max profit | max loss | breakevens | POP | touch | σ | EV | RoR | score | OI",
     );
     expect(text).not.toContain("back");
+    expect(row(text, 1)[8]).toBe("588.745");
   });
 
   it("adds the back expiry and its DTE beside the front's, with a dash for a single-expiry spread", () => {
@@ -76,6 +79,8 @@ describe("scan table with two-expiry spreads", () => {
     );
     expect(row(text, 1).slice(0, 8)).toEqual(["1", "call-calendar", "2025-06-27", "20", "2025-07-25", "48", "600/600", "-3.20"]);
     expect(row(text, 2).slice(0, 8)).toEqual(["2", "bull-put", "2025-06-27", "20", "–", "–", "590/585", "1.25"]);
+    // Root-found breakevens to the cent; a vertical's keep their half cents.
+    expect(row(text, 1)[10]).toBe("590.32/611.01");
   });
 
   it("keeps the back expiry when a narrow terminal drops columns", () => {
