@@ -9,7 +9,8 @@ import { createLogger } from "../../services/common/logger.js";
 import { dateToIbExpiry } from "../../services/coordinator/market/ibkr/chain-selection.js";
 import { daysToExpiry } from "../../services/engine/new-york-time.js";
 import { SYMBOL_PROFILES } from "../../services/market-model/symbol-profiles.js";
-import { listSyntheticContracts } from "../../services/market-model/synthetic-chain.js";
+import { listSyntheticContracts, priceSyntheticChain } from "../../services/market-model/synthetic-chain.js";
+import { scanChain } from "../../services/engine/index.js";
 import { ibkrProviderOnFake } from "../support/ibkr-provider-on-fake.js";
 
 /** Wednesday 11 March 2026, 11:00 in New York: Fridays 23 and 30 days out are the fronts. */
@@ -20,9 +21,10 @@ const MAX_DTE = 35;
 const BACK_SPAN = 60;
 const FILTERS = { minDte: MIN_DTE, maxDte: MAX_DTE, minShortDelta: 0.2, maxShortDelta: 0.3 };
 
+const SEED = 5;
 const logger = createLogger({ service: "ibkr-two-expiry-test", level: "silent", format: "json" });
 const ibkr = ibkrProviderOnFake({
-  fake: { seed: 5, now: () => NOW },
+  fake: { seed: SEED, now: () => NOW },
   market: {
     clientId: 9,
     marketDataType: 1,
@@ -99,6 +101,32 @@ describe("IbkrMarket.fetchChain for calendars against the fake TWS", () => {
     for (const { date } of FRONTS) expect(quotesAt(chain, date).filter((quote) => quote.right === OptionRight.OPTION_RIGHT_PUT).length).toBeLessThanOrEqual(3);
     expect(fake.stats.error100).toBe(0);
     expect(fake.stats.error101).toBe(0);
+  });
+
+  it("misses nothing the scan ranks: the fetched chain's top calendars and diagonals are those of every listed contract", async () => {
+    const { fake, market } = await ibkr.start();
+    const query = ScanQuery.fromPartial({
+      strategies: [Strategy.STRATEGY_CALL_CALENDAR, Strategy.STRATEGY_PUT_DIAGONAL],
+      filters: { ...FILTERS, maxWidth: 3 },
+      limit: 40,
+    });
+    const fetched = await market.fetchChain({ symbol: "SPY", query });
+    // The same chain with every contract the fake lists added to what was fetched, priced as the fake prices them.
+    const profile = SYMBOL_PROFILES.SPY!;
+    const listing = listSyntheticContracts({ profile, spot: profile.spot, asOf: NOW });
+    const model = priceSyntheticChain({ symbol: "SPY", profile, spot: fake.spot("SPY")!, asOf: NOW, seed: SEED, contracts: listing });
+    const key = (quote: OptionChain["quotes"][number]): string => `${quote.expiryDate} ${quote.strike} ${quote.right}`;
+    const have = new Set(fetched.quotes.map(key));
+    const whole = { ...fetched, quotes: [...fetched.quotes, ...model.quotes.filter((quote) => !have.has(key(quote)))] };
+    expect(whole.quotes.length).toBeGreaterThan(10 * fetched.quotes.length);
+
+    // Each strategy on its own, so that neither fills the top N alone.
+    for (const strategy of query.strategies) {
+      const one = { ...query, strategies: [strategy] };
+      const fromWhole = scanChain(whole, one);
+      expect(fromWhole.spreads, Strategy[strategy]).toHaveLength(40);
+      expect(scanChain(fetched, one).spreads.map((spread) => spread.id)).toEqual(fromWhole.spreads.map((spread) => spread.id));
+    }
   });
 
   it("requests no back expiration for the same filters without a calendar", async () => {
