@@ -151,6 +151,19 @@ describe("selectContracts for calendars and diagonals", () => {
     expect(select([], ALL_LISTINGS).filter((contract) => BACKS.includes(contract.expiryDate))).toEqual([]);
   });
 
+  it("trims a back leg with the front it is bought against: no back strike kept without its front", () => {
+    const filters = ScanFilters.fromPartial({ ...FILTERS, maxShortDelta: 0.45 });
+    const strategies = [Strategy.STRATEGY_CALL_CALENDAR];
+    const all = selectContracts({ ...base, listings: ALL_LISTINGS, strategies, filters });
+    const some = selectContracts({ ...base, listings: ALL_LISTINGS, strategies, filters, maxContracts: 60 });
+    expect(some.contracts).toHaveLength(60);
+    expect(some.trimmed).toBe(all.contracts.length - 60);
+    const frontStrikes = new Set(some.contracts.filter((contract) => FRONTS.includes(contract.expiryDate)).map((contract) => contract.strike));
+    const backs = some.contracts.filter((contract) => BACKS.includes(contract.expiryDate));
+    expect(backs.length).toBeGreaterThan(10);
+    for (const back of backs) expect(frontStrikes.has(back.strike), `${back.expiryDate} ${back.strike}`).toBe(true);
+  });
+
   it("adds the back legs to a vertical's windows when both are asked for", () => {
     const both = select([Strategy.STRATEGY_BEAR_CALL, Strategy.STRATEGY_CALL_CALENDAR], ALL_LISTINGS);
     const bearCall = select([Strategy.STRATEGY_BEAR_CALL], ALL_LISTINGS);

@@ -24,7 +24,7 @@
 import { ProbabilityModel, ScanQuery, Strategy, type ScanFilters } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { daysToExpiry, expiryInstant, isCalendarDate, yearsToExpiry } from "../../../engine/new-york-time.js";
 import { effectiveQuery, type DteRange } from "../../../engine/query-defaults.js";
-import { normalQuantile } from "./normal-quantile.js";
+import { clampDelta, strikeAtDelta, type DeltaTerms } from "./delta-strikes.js";
 import { backLegRanges, insideDteRange, needsBack, pairs, singleExpiryStrategies, twoExpiryLegs } from "./two-expiry-selection.js";
 
 export type ContractRight = "C" | "P";
@@ -38,9 +38,6 @@ export interface SelectedContract {
 
 /** The base window, in standard deviations of ln(S_T) at the ATM volatility: |Δ| ≈ 0.6% at its edge. */
 export const DEFAULT_TAIL_DEVIATIONS = 2.5;
-/** The smile moves a wing's volatility by tens of percent from ATM: bounds are taken at both factors. */
-const LOW_VOLATILITY_FACTOR = 0.7;
-const HIGH_VOLATILITY_FACTOR = 1.4;
 /** Listed strikes are decimals (0.5, 2.5); this absorbs their floating-point spelling. */
 const STRIKE_EPSILON = 1e-6;
 const EMPTY: StrikeRange = { low: Number.POSITIVE_INFINITY, high: Number.NEGATIVE_INFINITY };
@@ -256,7 +253,8 @@ interface PreparedExpiry {
   readonly dte: number;
   readonly years: number;
   readonly strikes: readonly number[];
-  readonly volatility: number;
+  /** σ·√T of the expiration, > 0: distances from the money are measured in it. */
+  readonly deviation: number;
   /** Undefined for an expiration fetched only as a back. */
   readonly windows: StrikeWindows | undefined;
 }
@@ -283,25 +281,33 @@ export function selectContracts(input: SelectionInput): ChainSelection {
   });
   const fronts = expiries.filter((expiry) => expiry.windows !== undefined);
   const ranked: { contract: SelectedContract; distance: number }[] = [];
-  for (const { expiryDate, dte, years, strikes, volatility, windows } of expiries) {
+  for (const { expiryDate, dte, years, strikes, deviation, windows } of expiries) {
+    // A bought back leg ranks with the front it is bought against (its strike in that front's
+    // standard deviations), so that trimming keeps or drops a calendar's two legs together.
     const backs = fronts
       .filter((front) => pairs(front.dte, dte, input.filters))
-      .map((front) => backLegRanges({ puts: front.windows?.shortPuts ?? EMPTY, calls: front.windows?.shortCalls ?? EMPTY }, legs, width));
-    const backCalls = backs.flatMap((ranges) => ranges.calls);
-    const backPuts = backs.flatMap((ranges) => ranges.puts);
-    const deviation = Math.max(volatility, 1e-6) * Math.sqrt(years);
+      .map((front) => ({
+        ...backLegRanges({ puts: front.windows?.shortPuts ?? EMPTY, calls: front.windows?.shortCalls ?? EMPTY }, legs, width),
+        deviation: front.deviation,
+      }));
     const forwardPrice = spot * Math.exp((input.rate - input.dividendYield) * years);
     const atTheMoney = windows && atTheMoneyVolatility ? [largestAtMost(strikes, forwardPrice), smallestAtLeast(strikes, forwardPrice)] : [];
     for (const strike of strikes) {
-      const distance = Math.abs(Math.log(strike / spot)) / deviation;
+      const away = Math.abs(Math.log(strike / spot));
       const bothRights = atTheMoney.includes(strike);
       const frontCall =
-        windows !== undefined && ((rights.calls && inside(windows.calls, strike)) || (needsBack(legs.calls) && inside(windows.shortCalls, strike)));
-      const frontPut = windows !== undefined && ((rights.puts && inside(windows.puts, strike)) || (needsBack(legs.puts) && inside(windows.shortPuts, strike)));
-      const backCall = backCalls.some((range) => inside(range, strike));
-      const backPut = backPuts.some((range) => inside(range, strike));
-      if (frontCall || backCall || bothRights) ranked.push({ contract: { expiryDate, strike, right: "C" }, distance });
-      if (frontPut || backPut || bothRights) ranked.push({ contract: { expiryDate, strike, right: "P" }, distance });
+        bothRights ||
+        (windows !== undefined && ((rights.calls && inside(windows.calls, strike)) || (needsBack(legs.calls) && inside(windows.shortCalls, strike))));
+      const frontPut =
+        bothRights || (windows !== undefined && ((rights.puts && inside(windows.puts, strike)) || (needsBack(legs.puts) && inside(windows.shortPuts, strike))));
+      let callDistance = frontCall ? away / deviation : Number.POSITIVE_INFINITY;
+      let putDistance = frontPut ? away / deviation : Number.POSITIVE_INFINITY;
+      for (const back of backs) {
+        if (back.calls.some((range) => inside(range, strike))) callDistance = Math.min(callDistance, away / back.deviation);
+        if (back.puts.some((range) => inside(range, strike))) putDistance = Math.min(putDistance, away / back.deviation);
+      }
+      if (callDistance < Number.POSITIVE_INFINITY) ranked.push({ contract: { expiryDate, strike, right: "C" }, distance: callDistance });
+      if (putDistance < Number.POSITIVE_INFINITY) ranked.push({ contract: { expiryDate, strike, right: "P" }, distance: putDistance });
     }
   }
   const limit = Math.max(0, Math.floor(input.maxContracts));
@@ -332,7 +338,8 @@ function prepareExpiry(input: SelectionInput, listing: ExpiryListing, filters: S
           strikes,
           ...(input.tailDeviations === undefined ? {} : { tailDeviations: input.tailDeviations }),
         });
-  return { expiryDate, dte: daysToExpiry(input.asOf, expiryDate), years, strikes, volatility, windows };
+  const deviation = Math.max(volatility, 1e-6) * Math.sqrt(years);
+  return { expiryDate, dte: daysToExpiry(input.asOf, expiryDate), years, strikes, deviation, windows };
 }
 
 /** By expiry, then strike, call before put: the order chains are built in. */
@@ -346,35 +353,6 @@ export function compareContracts(a: SelectedContract, b: SelectedContract): numb
 /** The key a contract is known by in maps: expiry, strike and right. */
 export function contractKey(contract: SelectedContract): string {
   return `${contract.expiryDate}|${contract.strike}|${contract.right}`;
-}
-
-interface DeltaTerms {
-  readonly spot: number;
-  readonly years: number;
-  readonly rate: number;
-  readonly dividendYield: number;
-  readonly volatility: number;
-}
-
-/**
- * The strike whose Black–Scholes |Δ| is `delta`, at the low and the high volatility, combined
- * by `pick` (Math.min for a lower bound, Math.max for an upper one). e^(−qT) is left out of
- * delta: it moves the strike by far less than the volatility margins do.
- */
-function strikeAtDelta(right: ContractRight, delta: number, terms: DeltaTerms, pick: (a: number, b: number) => number): number {
-  const at = (volatility: number): number => {
-    if (!(volatility > 0)) return terms.spot;
-    const root = volatility * Math.sqrt(terms.years);
-    const drift = (terms.rate - terms.dividendYield + (volatility * volatility) / 2) * terms.years;
-    // Call: Δ = Φ(d1). Put: |Δ| = Φ(−d1). d1 = (ln(S/K) + drift) / (σ√T).
-    const d1 = right === "C" ? normalQuantile(delta) : -normalQuantile(delta);
-    return terms.spot * Math.exp(drift - d1 * root);
-  };
-  return pick(at(terms.volatility * LOW_VOLATILITY_FACTOR), at(terms.volatility * HIGH_VOLATILITY_FACTOR));
-}
-
-function clampDelta(delta: number): number {
-  return Number.isFinite(delta) ? Math.min(1, Math.max(0, delta)) : 1;
 }
 
 function intersect(a: StrikeRange, b: StrikeRange): StrikeRange {
