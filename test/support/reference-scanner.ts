@@ -11,6 +11,7 @@ import { PricingMode, ProbabilityModel, Strategy, type ScanQuery } from "../../g
 import { forward } from "../../services/engine/terminal-distribution.js";
 import { referenceExpiries, type Expiry, type Leg } from "./reference-legs.js";
 import { filterCeiling, filterFloor, referenceContext, referenceSpread, type ReferenceSpread } from "./reference-spread.js";
+import { considerTwoExpirySpreads } from "./reference-two-expiry-scan.js";
 
 export type { ReferenceSpread } from "./reference-spread.js";
 
@@ -163,6 +164,32 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
         }
       }
     }
+    // Calendars and diagonals whose front is this expiration (reference-two-expiry-scan.ts).
+    considerTwoExpirySpreads(
+      {
+        context: referenceContext(chain, query),
+        expiries,
+        wanted,
+        shortOk,
+        longOk,
+        widthOk,
+        volatilityOf: (short) => shared ?? short.iv,
+        consider: (legsPass, spread) => {
+          counts.considered++;
+          if (!legsPass) {
+            counts.rejectedByLegFilters++;
+            return;
+          }
+          const judged = spread();
+          if (judged) {
+            results.push(judged);
+            counts.passed++;
+          } else counts.rejectedBySpreadFilters++;
+        },
+      },
+      expiryRank,
+      expiry,
+    );
     if (!wanted.has(Strategy.STRATEGY_IRON_CONDOR) && !wanted.has(Strategy.STRATEGY_IRON_BUTTERFLY)) return;
     for (const putShort of expiry.puts) {
       for (const putLong of expiry.puts) {

@@ -7,7 +7,8 @@
 // price range [F1·e^(−6σ√T1), F1·e^(+6σ√T1)] the largest P/L is at K1 (or the range's end
 // nearer it) and the smallest at one of the range's ends: max profit and max loss are exact,
 // three Black–Scholes values. P/L has at most one root on each side of its peak, found by
-// Newton's method kept inside a bisection bracket; POP is the lognormal mass between them.
+// Newton's method from the peak, kept inside a bisection bracket; POP is the lognormal mass
+// between them.
 // EV has a closed form: E[BS_back(S1)] = e^(−rτ)·Black(F2, K2, σ²T1 + σ_back²τ), the back
 // leg's payoff at T2 under one lognormal of the total variance, F2 = S·e^((r−q)T2).
 //
@@ -145,13 +146,13 @@ export class PositionAtFrontExpiry {
     }
     let below = 0;
     if (!(this.profit(this.windowLow) > 0)) {
-      const root = this.root(this.windowLow, peak);
+      const root = this.root(this.windowLow, peak, false);
       below = probabilityBelowFromLog(Math.log(root) - this.logFrontForward, this.deviation);
       if (root >= this.rangeLow) this.breakevenLow = root;
     }
     let above = 1;
     if (!(this.profit(this.windowHigh) > 0)) {
-      const root = this.root(peak, this.windowHigh);
+      const root = this.root(peak, this.windowHigh, true);
       above = probabilityBelowFromLog(Math.log(root) - this.logFrontForward, this.deviation);
       if (root <= this.rangeHigh) this.breakevenHigh = root;
     }
@@ -159,20 +160,22 @@ export class PositionAtFrontExpiry {
   }
 
   /**
-   * The root of P/L between `low` and `high`, where P/L changes sign once and is smooth (one
-   * side of the short strike): Newton's method from the bracket's middle, falling back to
-   * bisection whenever a step would leave the bracket (rtsafe).
+   * The root of P/L on one side of its peak (`aboveShort`), between `low` and `high`, where it
+   * changes sign once. On either side of the short strike P/L is convex (the back leg's
+   * gamma), rising below the peak and falling above it, so Newton's method started at the
+   * peak, where P/L is positive, steps monotonically to the root in a few iterations; the
+   * bisection bracket only guards against rounding (rtsafe).
    */
-  private root(low: number, high: number): number {
-    const rising = this.profit(low) <= 0;
-    let x = 0.5 * (low + high);
+  private root(low: number, high: number, aboveShort: boolean): number {
+    const rising = !aboveShort;
+    let x = aboveShort ? low : high;
     for (let step = 0; step < MAX_ROOT_STEPS; step++) {
       const value = this.profit(x);
       if (value === 0) return x;
-      // Keep the bracket: `low` on the side where P/L ≤ 0 if rising, > 0 if falling.
+      // Keep the bracket around the root: P/L is ≤ 0 at its low end when rising, at its high end when falling.
       if (value > 0 === rising) high = x;
       else low = x;
-      const slope = positionSlope(this.isCall, x, this.shortStrike, this.longStrike, this.gapYears, this.rate, this.dividendYield, this.backVolatility);
+      const slope = positionSlope(this.isCall, x, aboveShort, this.longStrike, this.gapYears, this.rate, this.dividendYield, this.backVolatility);
       let next = x - value / slope;
       if (!(next > low && next < high)) next = 0.5 * (low + high);
       if (Math.abs(next - x) <= ROOT_TOLERANCE * x || high - low <= ROOT_TOLERANCE * high) return next;

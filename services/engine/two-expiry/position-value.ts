@@ -47,11 +47,14 @@ export function positionValue(
   return back - intrinsic;
 }
 
-/** dV/dS1, away from the short strike (where it jumps by one). */
+/**
+ * dV/dS1 on one side of the short strike (`aboveShort`), where the front leg's intrinsic
+ * value is linear: at the strike itself the two sides' slopes differ by one.
+ */
 export function positionSlope(
   isCall: boolean,
   price: number,
-  shortStrike: number,
+  aboveShort: boolean,
   longStrike: number,
   gapYears: number,
   rate: number,
@@ -59,6 +62,6 @@ export function positionSlope(
   backVolatility: number,
 ): number {
   const delta = backLegDelta(isCall, price, longStrike, gapYears, rate, dividendYield, backVolatility);
-  if (isCall) return price > shortStrike ? delta - 1 : delta;
-  return price < shortStrike ? delta + 1 : delta;
+  if (isCall) return aboveShort ? delta - 1 : delta;
+  return aboveShort ? delta : delta + 1;
 }
