@@ -3,7 +3,7 @@
 // per expiry" ("back DTE 8–120" too when a calendar or diagonal query bounds its back expiry),
 // then whatever else the caller set. --json has every field.
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
-import { PricingMode, ProbabilityModel, ScanFilters, SortKey, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanFilters, SortKey, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ALL_STRATEGIES, DEFAULT_SCORE_WEIGHTS } from "../engine/index.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
@@ -80,6 +80,12 @@ function otherFilters(filters: ScanFilters): string[] {
     .map(([key, value]) => `${kebab(key)} ${typeof value === "object" ? duration(value as Duration) : String(value as number | bigint)}`);
 }
 
+const CALENDARS = new Set([Strategy.STRATEGY_CALL_CALENDAR, Strategy.STRATEGY_PUT_CALENDAR]);
+
+function calendarsOnly(strategies: readonly Strategy[]): boolean {
+  return strategies.length > 0 && strategies.every((strategy) => CALENDARS.has(strategy));
+}
+
 /** The parts of the description, each to be joined with " · " (and wrapped between). */
 export function appliedQueryParts(query: ScanQuery): string[] {
   const filters = query.filters ?? ScanFilters.fromPartial({});
@@ -95,7 +101,8 @@ export function appliedQueryParts(query: ScanQuery): string[] {
     ...range("DTE", filters.minDte, filters.maxDte, String),
     ...range("back DTE", filters.minBackDte, filters.maxBackDte, String),
     ...range("short |Δ|", filters.minShortDelta, filters.maxShortDelta, fraction),
-    ...range("width", filters.minWidth, filters.maxWidth, dollars),
+    // A calendar has no width: the bound says nothing about a scan of calendars alone.
+    ...(calendarsOnly(query.strategies) ? [] : range("width", filters.minWidth, filters.maxWidth, dollars)),
     allStrategies ? "all strategies" : query.strategies.map((strategy) => STRATEGY_FLAG_NAMES.get(strategy) ?? String(strategy)).join(", "),
     `by ${SORT_WORDS.get(query.sort) ?? "score"}`,
     probabilityModelPart(query),

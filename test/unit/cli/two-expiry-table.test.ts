@@ -104,6 +104,12 @@ describe("the query line of a two-expiry scan", () => {
     expect(parts([Strategy.STRATEGY_CALL_CALENDAR], { maxBackDte: 75 })).toContain("back DTE ≤ 75");
   });
 
+  it("leaves out the width bound for calendars alone, which have none, and keeps it when a diagonal is among them", () => {
+    expect(parts([Strategy.STRATEGY_CALL_CALENDAR, Strategy.STRATEGY_PUT_CALENDAR], { maxWidth: 12 }).join(" · ")).not.toContain("width");
+    expect(parts([Strategy.STRATEGY_CALL_CALENDAR, Strategy.STRATEGY_CALL_DIAGONAL], { maxWidth: 12 })).toContain("width ≤ $12");
+    expect(parts([], { maxWidth: 12 })).toContain("width ≤ $12");
+  });
+
   it("says 'all strategies' for the six single-expiry ones only, not when a calendar is among them", () => {
     expect(parts([...ALL_STRATEGIES])).toContain("all strategies");
     const withCalendar = parts([...ALL_STRATEGIES, Strategy.STRATEGY_CALL_CALENDAR]);
