@@ -1,8 +1,9 @@
 // The query a scan applied (ScanResult.effective_query), compactly, for the header of the
 // results: "DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $12 · all strategies · by score · σ ATM
-// per expiry", then whatever else the caller set. --json has every field.
+// per expiry" ("back DTE 8–120" too when a calendar or diagonal query bounds its back expiry),
+// then whatever else the caller set. --json has every field.
 import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
-import { PricingMode, ProbabilityModel, ScanFilters, SortKey, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanFilters, SortKey, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ALL_STRATEGIES, DEFAULT_SCORE_WEIGHTS } from "../engine/index.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
@@ -31,7 +32,17 @@ function probabilityModelPart(query: ScanQuery): string {
 }
 
 /** The filters the header always describes (when set); the others are listed by name. */
-const DESCRIBED = new Set<keyof ScanFilters>(["minDte", "maxDte", "minShortDelta", "maxShortDelta", "minWidth", "maxWidth", "shortStrikesOutOfTheMoney"]);
+const DESCRIBED = new Set<keyof ScanFilters>([
+  "minDte",
+  "maxDte",
+  "minBackDte",
+  "maxBackDte",
+  "minShortDelta",
+  "maxShortDelta",
+  "minWidth",
+  "maxWidth",
+  "shortStrikesOutOfTheMoney",
+]);
 
 /** At least two decimals (0.10), more when the value has them (0.125). */
 function fraction(value: number): string {
@@ -69,11 +80,18 @@ function otherFilters(filters: ScanFilters): string[] {
     .map(([key, value]) => `${kebab(key)} ${typeof value === "object" ? duration(value as Duration) : String(value as number | bigint)}`);
 }
 
+const CALENDARS = new Set([Strategy.STRATEGY_CALL_CALENDAR, Strategy.STRATEGY_PUT_CALENDAR]);
+
+function calendarsOnly(strategies: readonly Strategy[]): boolean {
+  return strategies.length > 0 && strategies.every((strategy) => CALENDARS.has(strategy));
+}
+
 /** The parts of the description, each to be joined with " · " (and wrapped between). */
 export function appliedQueryParts(query: ScanQuery): string[] {
   const filters = query.filters ?? ScanFilters.fromPartial({});
   const strategies = new Set(query.strategies);
-  const allStrategies = ALL_STRATEGIES.every((strategy) => strategies.has(strategy));
+  // "All" is the six single-expiry strategies an empty list means; calendars and diagonals are named.
+  const allStrategies = strategies.size === ALL_STRATEGIES.length && ALL_STRATEGIES.every((strategy) => strategies.has(strategy));
   const weights = query.scoreWeights;
   const defaultWeights =
     (weights?.expectedValuePerRisk ?? DEFAULT_SCORE_WEIGHTS.expectedValuePerRisk) === DEFAULT_SCORE_WEIGHTS.expectedValuePerRisk &&
@@ -81,8 +99,10 @@ export function appliedQueryParts(query: ScanQuery): string[] {
     (weights?.liquidity ?? DEFAULT_SCORE_WEIGHTS.liquidity) === DEFAULT_SCORE_WEIGHTS.liquidity;
   return [
     ...range("DTE", filters.minDte, filters.maxDte, String),
+    ...range("back DTE", filters.minBackDte, filters.maxBackDte, String),
     ...range("short |Δ|", filters.minShortDelta, filters.maxShortDelta, fraction),
-    ...range("width", filters.minWidth, filters.maxWidth, dollars),
+    // A calendar has no width: the bound says nothing about a scan of calendars alone.
+    ...(calendarsOnly(query.strategies) ? [] : range("width", filters.minWidth, filters.maxWidth, dollars)),
     allStrategies ? "all strategies" : query.strategies.map((strategy) => STRATEGY_FLAG_NAMES.get(strategy) ?? String(strategy)).join(", "),
     `by ${SORT_WORDS.get(query.sort) ?? "score"}`,
     probabilityModelPart(query),

@@ -28,6 +28,10 @@ export const STRATEGY_FLAG_NAMES: ReadonlyMap<Strategy, string> = new Map([
   [Strategy.STRATEGY_BEAR_PUT, "bear-put"],
   [Strategy.STRATEGY_IRON_CONDOR, "iron-condor"],
   [Strategy.STRATEGY_IRON_BUTTERFLY, "iron-butterfly"],
+  [Strategy.STRATEGY_CALL_CALENDAR, "call-calendar"],
+  [Strategy.STRATEGY_PUT_CALENDAR, "put-calendar"],
+  [Strategy.STRATEGY_CALL_DIAGONAL, "call-diagonal"],
+  [Strategy.STRATEGY_PUT_DIAGONAL, "put-diagonal"],
 ]);
 const STRATEGY_NAMES = [...STRATEGY_FLAG_NAMES.values()];
 const STRATEGIES = new Map([...STRATEGY_FLAG_NAMES].map(([strategy, name]) => [name, strategy]));
@@ -95,8 +99,30 @@ const dollars = decimal("2.5");
 const lotDollars = decimal("500");
 
 export const FILTER_FLAGS: readonly FilterFlag[] = [
-  { field: "min_dte", valueName: "days", help: "fewest calendar days to expiry, inclusive (days; default 7, or --max-dte when lower)", parse: days },
-  { field: "max_dte", valueName: "days", help: "most calendar days to expiry, inclusive (days; default 60, or --min-dte + 30 when larger)", parse: days },
+  {
+    field: "min_dte",
+    valueName: "days",
+    help: "fewest calendar days to expiry, the front expiry of calendars and diagonals, inclusive (days; default 7, or --max-dte when lower)",
+    parse: days,
+  },
+  {
+    field: "max_dte",
+    valueName: "days",
+    help: "most calendar days to expiry, the front expiry of calendars and diagonals, inclusive (days; default 60, or --min-dte + 30 when larger)",
+    parse: days,
+  },
+  {
+    field: "min_back_dte",
+    valueName: "days",
+    help: "fewest calendar days to the back (bought) expiry of calendars and diagonals, inclusive (days; default the day after the front expiry)",
+    parse: days,
+  },
+  {
+    field: "max_back_dte",
+    valueName: "days",
+    help: "most calendar days to the back (bought) expiry of calendars and diagonals, inclusive (days; default the front expiry's DTE + 60)",
+    parse: days,
+  },
   {
     field: "min_short_delta",
     valueName: "fraction",
@@ -105,11 +131,16 @@ export const FILTER_FLAGS: readonly FilterFlag[] = [
   },
   { field: "max_short_delta", valueName: "fraction", help: "largest |delta| of each short leg (fraction 0–1)", parse: fraction },
   { field: "max_long_delta", valueName: "fraction", help: "largest |delta| of each long leg (fraction 0–1)", parse: fraction },
-  { field: "min_width", valueName: "dollars", help: "narrowest strike distance, each wing of a condor (dollars per share)", parse: dollars },
+  {
+    field: "min_width",
+    valueName: "dollars",
+    help: "narrowest strike distance, each wing of a condor; diagonals, not calendars (dollars per share)",
+    parse: dollars,
+  },
   {
     field: "max_width",
     valueName: "dollars",
-    help: "widest strike distance, each wing of a condor (dollars per share; default about 2% of the price in whole strike increments, at least two, or --min-width when larger)",
+    help: "widest strike distance, each wing of a condor; diagonals, not calendars (dollars per share; default about 2% of the price in whole strike increments, at least two, or --min-width when larger)",
     parse: dollars,
   },
   { field: "min_credit", valueName: "dollars", help: "smallest net credit of credit spreads (dollars per share)", parse: dollars },
@@ -221,7 +252,11 @@ export const WEIGHT_FLAGS: readonly WeightFlag[] = [
 export function addQueryFlags(command: Command): Command {
   command
     .addOption(
-      new Option("--strategy <name>", `strategy to look for, repeatable or comma-separated: ${STRATEGY_NAMES.join(", ")} (default: all)`)
+      new Option(
+        "--strategy <name>",
+        `strategy to look for, repeatable or comma-separated: ${STRATEGY_NAMES.join(", ")} ` +
+          "(default: the six single-expiry ones; calendars and diagonals, which sell the front expiry and buy a later one, only when named)",
+      )
         .argParser(collectStrategies)
         .helpGroup(RANKING_GROUP),
     )

@@ -1,7 +1,8 @@
 // A scan result for people: one summary line (what was scanned, the query as applied, what
 // became of the candidates, how long it took), then one row per spread. Money per lot is in whole dollars, prices per share in cents,
 // probabilities and σ (the volatility POP, touch and EV were computed under) in percent, open interest as the least of the legs' ("?" when
-// the broker did not say one). In a terminal too narrow for every column, the least needed
+// the broker did not say one). Calendars and diagonals add two columns, their back (bought) expiry
+// and its DTE, beside the front's; a result without them keeps the single-expiry layout. In a terminal too narrow for every column, the least needed
 // columns are left out and a note says which; --json has everything.
 import Table from "cli-table3";
 import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
@@ -21,6 +22,8 @@ interface Column {
   readonly cell: (spread: Spread, rank: number) => string;
   /** Left out first when the table is too wide: lower goes sooner; absent means always shown. */
   readonly dropOrder?: number;
+  /** Shown only when a spread of the result has a back expiry (a calendar or diagonal). */
+  readonly twoExpiry?: boolean;
 }
 
 const WHOLE_DOLLARS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0, minimumFractionDigits: 0 });
@@ -51,12 +54,15 @@ const COLUMNS: readonly Column[] = [
   { header: "strategy", align: "left", cell: (spread) => STRATEGY_FLAG_NAMES.get(spread.strategy) ?? String(spread.strategy) },
   { header: "expiry", align: "left", cell: (spread) => spread.expiryDate },
   { header: "DTE", align: "right", cell: (spread) => String(spread.dte) },
+  // Only in a result holding a two-expiry spread (see columnsFor); a single-expiry row there shows a dash.
+  { header: "back expiry", align: "left", cell: (spread) => spread.backExpiryDate || "–", twoExpiry: true },
+  { header: "back DTE", align: "right", cell: (spread) => (spread.backExpiryDate ? String(spread.backDte) : "–"), twoExpiry: true },
   { header: "strikes", align: "left", cell: (spread) => spread.legs.map((leg) => String(leg.strike)).join("/") },
   // Per share, as a trader enters the order; a debit is negative, as in the proto.
   { header: "credit", align: "right", cell: (spread) => price(spread.netCredit) },
   { header: "max profit", align: "right", cell: (spread) => dollars(spread.maxProfit), dropOrder: 1 },
   { header: "max loss", align: "right", cell: (spread) => dollars(spread.maxLoss) },
-  { header: "breakevens", align: "left", cell: (spread) => spread.breakevens.map(price).join("/"), dropOrder: 3 },
+  { header: "breakevens", align: "left", cell: breakevensCell, dropOrder: 3 },
   { header: "POP", align: "right", cell: (spread) => percent(spread.pop) },
   { header: "touch", align: "right", cell: (spread) => percent(spread.probabilityOfTouch), dropOrder: 2 },
   // The expiration's under the default model (one value per expiry), the short legs' otherwise.
@@ -67,6 +73,21 @@ const COLUMNS: readonly Column[] = [
   // The least open interest of the legs; "?" when a leg's is unknown (the broker did not say), which is not 0.
   { header: "OI", align: "right", cell: openInterestCell, dropOrder: 0.5 },
 ];
+
+/**
+ * A single-expiry spread's breakevens are a strike plus or minus its credit, to the half cent
+ * mid pricing gives; a calendar's or diagonal's are roots found numerically, shown to the cent.
+ */
+function breakevensCell(spread: Spread): string {
+  const format = spread.backExpiryDate === "" ? price : (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : String(value));
+  return spread.breakevens.map(format).join("/");
+}
+
+/** The columns for these spreads: the back expiry's only when one of them has one. */
+function columnsFor(spreads: readonly Spread[]): readonly Column[] {
+  const twoExpiry = spreads.some((spread) => spread.backExpiryDate !== "");
+  return twoExpiry ? COLUMNS : COLUMNS.filter((column) => column.twoExpiry !== true);
+}
 
 function openInterestCell(spread: Spread): string {
   const liquidity = spread.liquidity;
@@ -95,8 +116,8 @@ const widthOf = (rendered: string): number => Math.max(...rendered.split("\n").m
 
 /** The table with as many columns as fit `width`, and the headers of those left out. */
 function fittedTable(spreads: readonly Spread[], width: number | undefined): { readonly text: string; readonly hidden: readonly string[] } {
-  const droppable = COLUMNS.filter((column) => column.dropOrder !== undefined).sort((a, b) => (a.dropOrder ?? 0) - (b.dropOrder ?? 0));
-  let columns = COLUMNS;
+  let columns = columnsFor(spreads);
+  const droppable = columns.filter((column) => column.dropOrder !== undefined).sort((a, b) => (a.dropOrder ?? 0) - (b.dropOrder ?? 0));
   let text = buildTable(spreads, columns).toString();
   const hidden: string[] = [];
   for (const column of droppable) {

@@ -8,7 +8,7 @@ import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { unavailable, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
-import { yearsToExpiry } from "../../../engine/new-york-time.js";
+import { daysToExpiry, yearsToExpiry } from "../../../engine/new-york-time.js";
 import { assembleChain, DEFAULT_MULTIPLIER, impliedDividendYield, type ContractTicks } from "./chain-assembly.js";
 import {
   compareContracts,
@@ -21,6 +21,7 @@ import {
   type SelectedContract,
 } from "./chain-selection.js";
 import { effectiveDteRange } from "../../../engine/query-defaults.js";
+import { chainDteRanges, insideDteRange } from "./two-expiry-selection.js";
 import { ContractLookup, type Underlying } from "./contract-lookup.js";
 import { optionContract, type OptionClass } from "./ib-contracts.js";
 import { classesByExpiry } from "./option-classes.js";
@@ -58,7 +59,7 @@ export interface ChainPlan {
   readonly rate: number;
   readonly dividendYield: number;
   readonly multiplier: number;
-  /** The expirations inside the DTE range, with their strikes. */
+  /** The expirations inside the DTE range, and the back expirations of calendars and diagonals (backOnly), with their strikes. */
   readonly listings: readonly ExpiryListing[];
   /** Which trading class (and exchange, multiplier) lists each expiration. */
   readonly classOf: ReadonlyMap<string, OptionClass>;
@@ -176,14 +177,22 @@ export class ChainFetcher {
 
     // Standard classes on SMART only (contract-lookup); each expiration from the first listing it.
     const { classOf, strikesOf } = classesByExpiry(symbol, groups);
-    const expirations = selectExpirations(classOf.keys(), asOf, effectiveDteRange(query?.filters));
-    const listings = expirations.map((expiryDate) => ({ expiryDate, strikes: strikesOf.get(expiryDate) ?? [] }));
+    // The query's fronts, and the backs its calendars and diagonals can buy (none for other queries).
+    const frontRange = effectiveDteRange(query?.filters);
+    const expirations = selectExpirations(classOf.keys(), asOf, chainDteRanges(query));
+    const listings = expirations.map((expiryDate) => ({
+      expiryDate,
+      strikes: strikesOf.get(expiryDate) ?? [],
+      backOnly: !insideDteRange(daysToExpiry(asOf, expiryDate), frontRange),
+    }));
 
-    // The straddle nearest the money of each expiration: its implied volatility sizes the windows.
+    // The straddle nearest the money of each front: its implied volatility sizes the windows.
+    // A back-only expiration takes its strikes from the fronts' windows, so it needs no probe.
     const probeCounts = zeroCounts();
     const probes = new Map<string, ContractTicks>();
     const probePlan = { symbol, classOf };
-    const atm = listings.flatMap(({ expiryDate, strikes }) => {
+    const atm = listings.flatMap(({ expiryDate, strikes, backOnly }) => {
+      if (backOnly) return [];
       const strike = nearestStrike(strikes, spot);
       return strike === undefined ? [] : RIGHTS.map((right): SelectedContract => ({ expiryDate, strike, right }));
     });
@@ -203,9 +212,10 @@ export class ChainFetcher {
       found.set(entry.contract.expiryDate, list);
     }
     const volatility = new Map<string, number>();
-    for (const { expiryDate } of listings) {
+    for (const { expiryDate, backOnly } of listings) {
       const ivs = found.get(expiryDate);
-      if (!ivs) this.options.logger.debug({ symbol, expiryDate }, "ibkr: no implied volatility at the money; sizing the strike window with the default");
+      if (!ivs && !backOnly)
+        this.options.logger.debug({ symbol, expiryDate }, "ibkr: no implied volatility at the money; sizing the strike window with the default");
       volatility.set(expiryDate, ivs ? ivs.reduce((sum, value) => sum + value, 0) / ivs.length : this.options.defaultVolatility);
     }
     let dividendYield: number | undefined;

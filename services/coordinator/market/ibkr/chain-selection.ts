@@ -18,10 +18,14 @@
 // at-the-money implied volatility, read at the listed strike nearest the forward: the
 // strikes either side of the forward are selected in both rights, whatever the windows, so
 // that a chain fetched for a narrow query gets the same σ as the full chain would.
+//
+// Calendars and diagonals also buy a later expiry: those back expirations are fetched too,
+// with only the strikes their bought legs can have (two-expiry-selection.ts).
 import { ProbabilityModel, ScanQuery, Strategy, type ScanFilters } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { daysToExpiry, expiryInstant, isCalendarDate, yearsToExpiry } from "../../../engine/new-york-time.js";
 import { effectiveQuery, type DteRange } from "../../../engine/query-defaults.js";
-import { normalQuantile } from "./normal-quantile.js";
+import { clampDelta, strikeAtDelta, type DeltaTerms } from "./delta-strikes.js";
+import { backLegRanges, insideDteRange, needsBack, pairs, singleExpiryStrategies, twoExpiryLegs } from "./two-expiry-selection.js";
 
 export type ContractRight = "C" | "P";
 
@@ -34,9 +38,6 @@ export interface SelectedContract {
 
 /** The base window, in standard deviations of ln(S_T) at the ATM volatility: |Δ| ≈ 0.6% at its edge. */
 export const DEFAULT_TAIL_DEVIATIONS = 2.5;
-/** The smile moves a wing's volatility by tens of percent from ATM: bounds are taken at both factors. */
-const LOW_VOLATILITY_FACTOR = 0.7;
-const HIGH_VOLATILITY_FACTOR = 1.4;
 /** Listed strikes are decimals (0.5, 2.5); this absorbs their floating-point spelling. */
 const STRIKE_EPSILON = 1e-6;
 const EMPTY: StrikeRange = { low: Number.POSITIVE_INFINITY, high: Number.NEGATIVE_INFINITY };
@@ -56,15 +57,17 @@ export function dateToIbExpiry(date: string): string {
 
 /**
  * The expirations (YYYY-MM-DD) still trading at `asOf` whose DTE, counted in New York calendar
- * days, is inside `range`: ascending and distinct. An expiry trades on its own day until 16:00.
+ * days, is inside `range` (or any of `range`): ascending and distinct. An expiry trades on its
+ * own day until 16:00.
  */
-export function selectExpirations(expirations: Iterable<string>, asOf: Date, range: DteRange): string[] {
+export function selectExpirations(expirations: Iterable<string>, asOf: Date, range: DteRange | readonly DteRange[]): string[] {
+  const ranges: readonly DteRange[] = "minDte" in range ? [range] : range;
   const chosen = new Set<string>();
   for (const date of expirations) {
     if (!isCalendarDate(date)) continue;
     if (expiryInstant(date).getTime() <= asOf.getTime()) continue;
     const dte = daysToExpiry(asOf, date);
-    if (dte >= range.minDte && dte <= range.maxDte) chosen.add(date);
+    if (ranges.some((each) => insideDteRange(dte, each))) chosen.add(date);
   }
   return [...chosen].sort();
 }
@@ -78,10 +81,14 @@ export function rightsFor(strategies: readonly Strategy[] | undefined): { readon
     switch (strategy) {
       case Strategy.STRATEGY_BULL_PUT:
       case Strategy.STRATEGY_BEAR_PUT:
+      case Strategy.STRATEGY_PUT_CALENDAR:
+      case Strategy.STRATEGY_PUT_DIAGONAL:
         puts = true;
         break;
       case Strategy.STRATEGY_BEAR_CALL:
       case Strategy.STRATEGY_BULL_CALL:
+      case Strategy.STRATEGY_CALL_CALENDAR:
+      case Strategy.STRATEGY_CALL_DIAGONAL:
         calls = true;
         break;
       default:
@@ -129,8 +136,18 @@ export interface WindowInput {
   readonly strikes: readonly number[];
 }
 
+/** The strike ranges (inclusive) of one expiry. */
+export interface StrikeWindows {
+  /** Where a put or a call of a single-expiry spread can be, short or long. */
+  readonly puts: StrikeRange;
+  readonly calls: StrikeRange;
+  /** Where a short put or call can be (a calendar's or diagonal's front leg); empty when low > high. */
+  readonly shortPuts: StrikeRange;
+  readonly shortCalls: StrikeRange;
+}
+
 /** The strike ranges (inclusive) a put and a call can come from for one expiry. */
-export function strikeWindows(input: WindowInput): { readonly puts: StrikeRange; readonly calls: StrikeRange } {
+export function strikeWindows(input: WindowInput): StrikeWindows {
   const { spot, years, filters } = input;
   const tail = input.tailDeviations ?? DEFAULT_TAIL_DEVIATIONS;
   const volatility = input.volatility > 0 && Number.isFinite(input.volatility) ? input.volatility : 0;
@@ -175,6 +192,8 @@ export function strikeWindows(input: WindowInput): { readonly puts: StrikeRange;
   return {
     puts: putShortLow > putShortHigh ? EMPTY : puts,
     calls: callShortLow > callShortHigh ? EMPTY : calls,
+    shortPuts: intersect(base, { low: putShortLow, high: putShortHigh }),
+    shortCalls: intersect(base, { low: callShortLow, high: callShortHigh }),
   };
 }
 
@@ -184,6 +203,11 @@ export interface ExpiryListing {
   readonly expiryDate: string;
   /** IBKR gives one strike set per trading class, the union over its expirations. */
   readonly strikes: readonly number[];
+  /**
+   * Fetched only as the back (bought) expiry of calendars and diagonals, outside the query's
+   * DTE range: it gets the strikes their bought legs can have, and no windows of its own.
+   */
+  readonly backOnly?: boolean;
 }
 
 export interface SelectionInput {
@@ -223,37 +247,67 @@ export function effectiveFilters(input: Pick<SelectionInput, "asOf" | "spot" | "
   return effectiveQuery(ScanQuery.fromPartial({ filters: input.filters }), outline).filters;
 }
 
-/** The contracts of a chain: every listed strike inside its right's window, for each expiration. */
+/** One listing, ready for selection: its DTE, its strikes in order, and (for a front) its windows. */
+interface PreparedExpiry {
+  readonly expiryDate: string;
+  readonly dte: number;
+  readonly years: number;
+  readonly strikes: readonly number[];
+  /** σ·√T of the expiration, > 0: distances from the money are measured in it. */
+  readonly deviation: number;
+  /** Undefined for an expiration fetched only as a back. */
+  readonly windows: StrikeWindows | undefined;
+}
+
+const NO_RIGHTS = { calls: false, puts: false } as const;
+
+/**
+ * The contracts of a chain: for each front expiration, every listed strike inside its right's
+ * window; for each expiration a calendar or diagonal can buy, every strike its bought leg can
+ * have against the fronts it pairs with.
+ */
 export function selectContracts(input: SelectionInput): ChainSelection {
-  const { asOf, spot } = input;
-  const rights = rightsFor(input.strategies);
+  const { spot } = input;
+  const single = singleExpiryStrategies(input.strategies);
+  const rights = single !== undefined && single.length === 0 ? NO_RIGHTS : rightsFor(single);
+  const legs = twoExpiryLegs(input.strategies);
   const filters = effectiveFilters(input);
+  const width = filters?.maxWidth ?? Number.POSITIVE_INFINITY;
   const model = input.probabilityModel ?? ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED;
   const atTheMoneyVolatility = model === ProbabilityModel.PROBABILITY_MODEL_UNSPECIFIED || model === ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV;
+  const expiries = input.listings.flatMap((listing) => {
+    const prepared = prepareExpiry(input, listing, filters);
+    return prepared === undefined ? [] : [prepared];
+  });
+  const fronts = expiries.filter((expiry) => expiry.windows !== undefined);
   const ranked: { contract: SelectedContract; distance: number }[] = [];
-  for (const { expiryDate, strikes: listed } of input.listings) {
-    const years = yearsToExpiry(asOf, expiryDate);
-    if (!(years > 0)) continue;
-    const strikes = [...new Set(listed.filter((strike) => Number.isFinite(strike) && strike > 0))].sort((a, b) => a - b);
-    const volatility = input.volatilityOf(expiryDate);
-    const windows = strikeWindows({
-      spot,
-      volatility,
-      years,
-      rate: input.rate,
-      dividendYield: input.dividendYield,
-      filters,
-      strikes,
-      ...(input.tailDeviations === undefined ? {} : { tailDeviations: input.tailDeviations }),
-    });
-    const deviation = Math.max(volatility, 1e-6) * Math.sqrt(years);
+  for (const { expiryDate, dte, years, strikes, deviation, windows } of expiries) {
+    // A bought back leg ranks with the front it is bought against (its strike in that front's
+    // standard deviations), so that trimming keeps or drops a calendar's two legs together.
+    const backs = fronts
+      .filter((front) => pairs(front.dte, dte, input.filters))
+      .map((front) => ({
+        ...backLegRanges({ puts: front.windows?.shortPuts ?? EMPTY, calls: front.windows?.shortCalls ?? EMPTY }, legs, width),
+        deviation: front.deviation,
+      }));
     const forwardPrice = spot * Math.exp((input.rate - input.dividendYield) * years);
-    const atTheMoney = atTheMoneyVolatility ? [largestAtMost(strikes, forwardPrice), smallestAtLeast(strikes, forwardPrice)] : [];
+    const atTheMoney = windows && atTheMoneyVolatility ? [largestAtMost(strikes, forwardPrice), smallestAtLeast(strikes, forwardPrice)] : [];
     for (const strike of strikes) {
-      const distance = Math.abs(Math.log(strike / spot)) / deviation;
+      const away = Math.abs(Math.log(strike / spot));
       const bothRights = atTheMoney.includes(strike);
-      if ((rights.calls && inside(windows.calls, strike)) || bothRights) ranked.push({ contract: { expiryDate, strike, right: "C" }, distance });
-      if ((rights.puts && inside(windows.puts, strike)) || bothRights) ranked.push({ contract: { expiryDate, strike, right: "P" }, distance });
+      const frontCall =
+        bothRights ||
+        (windows !== undefined && ((rights.calls && inside(windows.calls, strike)) || (needsBack(legs.calls) && inside(windows.shortCalls, strike))));
+      const frontPut =
+        bothRights || (windows !== undefined && ((rights.puts && inside(windows.puts, strike)) || (needsBack(legs.puts) && inside(windows.shortPuts, strike))));
+      let callDistance = frontCall ? away / deviation : Number.POSITIVE_INFINITY;
+      let putDistance = frontPut ? away / deviation : Number.POSITIVE_INFINITY;
+      for (const back of backs) {
+        if (back.calls.some((range) => inside(range, strike))) callDistance = Math.min(callDistance, away / back.deviation);
+        if (back.puts.some((range) => inside(range, strike))) putDistance = Math.min(putDistance, away / back.deviation);
+      }
+      if (callDistance < Number.POSITIVE_INFINITY) ranked.push({ contract: { expiryDate, strike, right: "C" }, distance: callDistance });
+      if (putDistance < Number.POSITIVE_INFINITY) ranked.push({ contract: { expiryDate, strike, right: "P" }, distance: putDistance });
     }
   }
   const limit = Math.max(0, Math.floor(input.maxContracts));
@@ -263,6 +317,29 @@ export function selectContracts(input: SelectionInput): ChainSelection {
   }
   const contracts = kept.map((entry) => entry.contract).sort(compareContracts);
   return { contracts, trimmed: ranked.length - kept.length };
+}
+
+function prepareExpiry(input: SelectionInput, listing: ExpiryListing, filters: ScanFilters | undefined): PreparedExpiry | undefined {
+  const { expiryDate } = listing;
+  const years = yearsToExpiry(input.asOf, expiryDate);
+  if (!(years > 0)) return undefined;
+  const strikes = [...new Set(listing.strikes.filter((strike) => Number.isFinite(strike) && strike > 0))].sort((a, b) => a - b);
+  const volatility = input.volatilityOf(expiryDate);
+  const windows =
+    listing.backOnly === true
+      ? undefined
+      : strikeWindows({
+          spot: input.spot,
+          volatility,
+          years,
+          rate: input.rate,
+          dividendYield: input.dividendYield,
+          filters,
+          strikes,
+          ...(input.tailDeviations === undefined ? {} : { tailDeviations: input.tailDeviations }),
+        });
+  const deviation = Math.max(volatility, 1e-6) * Math.sqrt(years);
+  return { expiryDate, dte: daysToExpiry(input.asOf, expiryDate), years, strikes, deviation, windows };
 }
 
 /** By expiry, then strike, call before put: the order chains are built in. */
@@ -276,35 +353,6 @@ export function compareContracts(a: SelectedContract, b: SelectedContract): numb
 /** The key a contract is known by in maps: expiry, strike and right. */
 export function contractKey(contract: SelectedContract): string {
   return `${contract.expiryDate}|${contract.strike}|${contract.right}`;
-}
-
-interface DeltaTerms {
-  readonly spot: number;
-  readonly years: number;
-  readonly rate: number;
-  readonly dividendYield: number;
-  readonly volatility: number;
-}
-
-/**
- * The strike whose Black–Scholes |Δ| is `delta`, at the low and the high volatility, combined
- * by `pick` (Math.min for a lower bound, Math.max for an upper one). e^(−qT) is left out of
- * delta: it moves the strike by far less than the volatility margins do.
- */
-function strikeAtDelta(right: ContractRight, delta: number, terms: DeltaTerms, pick: (a: number, b: number) => number): number {
-  const at = (volatility: number): number => {
-    if (!(volatility > 0)) return terms.spot;
-    const root = volatility * Math.sqrt(terms.years);
-    const drift = (terms.rate - terms.dividendYield + (volatility * volatility) / 2) * terms.years;
-    // Call: Δ = Φ(d1). Put: |Δ| = Φ(−d1). d1 = (ln(S/K) + drift) / (σ√T).
-    const d1 = right === "C" ? normalQuantile(delta) : -normalQuantile(delta);
-    return terms.spot * Math.exp(drift - d1 * root);
-  };
-  return pick(at(terms.volatility * LOW_VOLATILITY_FACTOR), at(terms.volatility * HIGH_VOLATILITY_FACTOR));
-}
-
-function clampDelta(delta: number): number {
-  return Number.isFinite(delta) ? Math.min(1, Math.max(0, delta)) : 1;
 }
 
 function intersect(a: StrikeRange, b: StrikeRange): StrikeRange {
