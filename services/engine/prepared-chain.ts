@@ -1,12 +1,11 @@
 // A chain checked and indexed once, so that any number of queries can scan it: per
 // expiration, calls and puts in ascending strike order as columns of typed arrays.
 import type { OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { SkipReason } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { CALL, PUT, type MarketInputs } from "./black-scholes.js";
+import type { MarketInputs } from "./black-scholes.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
-import { epochDay, expiryInstant, MS_PER_YEAR, newYorkDate } from "./new-york-time.js";
-import { bucketQuotes, buildLegTable, countSkip, type LegTable, type QuoteFacts } from "./leg-tables.js";
+import { bucketQuotes, buildLegTables, type LegTable } from "./leg-tables.js";
+import { epochDay, MS_PER_YEAR, newYorkDate } from "./new-york-time.js";
+import { ExpiryGroups, judgeQuotes, withinTimestampRange } from "./quote-facts.js";
 import { newSkipCounts, type SkipCounts } from "./skip-reasons.js";
 
 export { GREEKS_COMPUTED, IV_COMPUTED, type LegTable } from "./leg-tables.js";
@@ -48,15 +47,7 @@ const MAX_SOURCE_LENGTH = 64;
 const MAX_QUOTE_VIOLATIONS = 20;
 const PRINTABLE = /^[\p{L}\p{N}\p{P}\p{S} ]*$/u;
 
-/** The range google.protobuf.Timestamp defines: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. */
-const EARLIEST_TIMESTAMP_MS = -62_135_596_800_000;
-const LATEST_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const TIMESTAMP_RANGE = "must be a time from 0001-01-01 to 9999-12-31 UTC, as google.protobuf.Timestamp allows";
-
-/** Any int64 of seconds is valid on the wire; one past JavaScript's dates decodes to an Invalid Date (NaN), which fails this too. */
-function withinTimestampRange(ms: number): boolean {
-  return ms >= EARLIEST_TIMESTAMP_MS && ms <= LATEST_TIMESTAMP_MS;
-}
 
 /** What makes a chain as a whole unusable, one violation per field (relative to the chain). */
 export function chainViolations(chain: OptionChain): InputViolation[] {
@@ -109,54 +100,6 @@ function quoteTimeViolation(index: number): InputViolation {
   return { field: `quotes[${index}].quote_time`, description: TIMESTAMP_RANGE };
 }
 
-const finiteNonNegative = (value: number): boolean => Number.isFinite(value) && value >= 0;
-
-/** Why a quote cannot be a leg whatever its strike's place, or UNSPECIFIED when it can. */
-function marketProblem(quote: OptionQuote): SkipReason {
-  const bid = quote.bid;
-  const ask = quote.ask;
-  if (!finiteNonNegative(bid) || !finiteNonNegative(ask)) return SkipReason.SKIP_REASON_INVALID_PRICE;
-  const volatility = quote.impliedVolatility;
-  if (volatility !== undefined && !finiteNonNegative(volatility)) return SkipReason.SKIP_REASON_INVALID_PRICE;
-  const greeks = quote.greeks;
-  if (greeks && !(Number.isFinite(greeks.delta) && Number.isFinite(greeks.gamma) && Number.isFinite(greeks.theta) && Number.isFinite(greeks.vega))) {
-    return SkipReason.SKIP_REASON_INVALID_PRICE;
-  }
-  if (bid === 0) return SkipReason.SKIP_REASON_NO_BID;
-  if (ask === 0) return SkipReason.SKIP_REASON_NO_ASK;
-  if (bid > ask) return SkipReason.SKIP_REASON_CROSSED;
-  if (bid === ask) return SkipReason.SKIP_REASON_LOCKED;
-  return SkipReason.SKIP_REASON_UNSPECIFIED;
-}
-
-/** The expirations the quotes name, each dated once: quotes of one expiration come in runs. */
-class ExpiryGroups {
-  readonly dates: string[] = [];
-  /** Days since 1970-01-01 of each expiry date; NaN when the date is not a real one. */
-  readonly epochDays: number[] = [];
-  /** 16:00 New York on each expiry date, epoch milliseconds (NaN for a bad date). */
-  readonly closeMs: number[] = [];
-  private readonly byDate = new Map<string, number>();
-  private lastDate: string | undefined;
-  private lastGroup = -1;
-
-  groupOf(date: string): number {
-    if (date === this.lastDate) return this.lastGroup;
-    let group = this.byDate.get(date);
-    if (group === undefined) {
-      group = this.dates.length;
-      const day = epochDay(date);
-      this.dates.push(date);
-      this.epochDays.push(day);
-      this.closeMs.push(Number.isNaN(day) ? Number.NaN : expiryInstant(date).getTime());
-      this.byDate.set(date, group);
-    }
-    this.lastDate = date;
-    this.lastGroup = group;
-    return group;
-  }
-}
-
 /**
  * Checks and indexes a chain. Throws EngineInputError when the chain as a whole is unusable;
  * bad rows are skipped and counted by reason, never thrown.
@@ -168,61 +111,26 @@ export function prepareChain(chain: OptionChain): PreparedChain {
   const asOfDay = epochDay(newYorkDate(chain.asOf as Date));
   const skipped = newSkipCounts();
   const quotes = chain.quotes;
-  const count = quotes.length;
-  const facts: QuoteFacts = {
-    bucket: new Int32Array(count),
-    strike: new Float64Array(count),
-    quoteTimeMs: new Float64Array(count),
-    marketProblem: new Uint8Array(count),
-  };
   const groups = new ExpiryGroups();
-  // One pass over the quotes: what can be judged of each alone, and its bucket (expiry, side).
-  for (let index = 0; index < count; index++) {
-    const quote = quotes[index] as OptionQuote;
-    const quoteTime = quote.quoteTime;
-    const quoteTimeMs = quoteTime ? quoteTime.getTime() : Number.NaN;
-    if (quoteTime && !withinTimestampRange(quoteTimeMs) && violations.length < MAX_QUOTE_VIOLATIONS) violations.push(quoteTimeViolation(index));
-    facts.quoteTimeMs[index] = quoteTimeMs;
-    const group = groups.groupOf(quote.expiryDate);
-    const right = quote.right;
-    const strike = quote.strike;
-    facts.strike[index] = strike;
-    facts.bucket[index] = -1;
-    const day = groups.epochDays[group] as number;
-    let reason: SkipReason;
-    if (right !== OptionRight.OPTION_RIGHT_CALL && right !== OptionRight.OPTION_RIGHT_PUT) reason = SkipReason.SKIP_REASON_UNKNOWN_RIGHT;
-    else if (Number.isNaN(day)) reason = SkipReason.SKIP_REASON_INVALID_EXPIRY_DATE;
-    else if (!(Number.isFinite(strike) && strike > 0)) reason = SkipReason.SKIP_REASON_INVALID_STRIKE;
-    else if (day < asOfDay || (groups.closeMs[group] as number) <= asOfMs) reason = SkipReason.SKIP_REASON_EXPIRED;
-    else {
-      facts.bucket[index] = 2 * group + (right === OptionRight.OPTION_RIGHT_CALL ? 0 : 1);
-      facts.marketProblem[index] = marketProblem(quote);
-      continue;
-    }
-    countSkip(skipped, reason);
-  }
-  if (violations.length > 0) throw new EngineInputError(violations);
+  const facts = judgeQuotes(quotes, groups, asOfDay, asOfMs, skipped, MAX_QUOTE_VIOLATIONS);
+  if (facts.badQuoteTimes.length > 0) throw new EngineInputError(facts.badQuoteTimes.map(quoteTimeViolation));
 
-  const { order, start, kept } = bucketQuotes(facts, 2 * groups.dates.length, skipped);
-  let quotesWithComputedGreeks = 0;
+  const bucketed = bucketQuotes(facts, skipped);
+  // An expiration with no quote left on either side is left out.
+  const markets = groups.closeMs.map((closeMs, group): MarketInputs | undefined =>
+    (bucketed.kept[2 * group] as number) + (bucketed.kept[2 * group + 1] as number) === 0
+      ? undefined
+      : { spot: chain.underlyingPrice, rate: chain.rate, dividendYield: chain.dividendYield, years: (closeMs - asOfMs) / MS_PER_YEAR },
+  );
+  const { tables, computedLegs } = buildLegTables(quotes, bucketed, facts, markets, skipped);
   const expiries: ExpirySlice[] = [];
   const byDate = groups.dates.map((date, group) => ({ date, group })).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   for (const { date: expiryDate, group } of byDate) {
-    const callsFrom = start[2 * group] as number;
-    const putsFrom = start[2 * group + 1] as number;
-    const keptCalls = kept[2 * group] as number;
-    const keptPuts = kept[2 * group + 1] as number;
-    if (keptCalls === 0 && keptPuts === 0) continue;
-    const market: MarketInputs = {
-      spot: chain.underlyingPrice,
-      rate: chain.rate,
-      dividendYield: chain.dividendYield,
-      years: ((groups.closeMs[group] as number) - asOfMs) / MS_PER_YEAR,
-    };
-    const calls = buildLegTable(quotes, order.subarray(callsFrom, callsFrom + keptCalls), facts, CALL, market, skipped);
-    const puts = buildLegTable(quotes, order.subarray(putsFrom, putsFrom + keptPuts), facts, PUT, market, skipped);
-    quotesWithComputedGreeks += calls.computedLegs + puts.computedLegs;
-    expiries.push({ expiryDate, dte: (groups.epochDays[group] as number) - asOfDay, years: market.years, calls: calls.table, puts: puts.table });
+    const market = markets[group];
+    const calls = tables[2 * group];
+    const puts = tables[2 * group + 1];
+    if (market === undefined || calls === undefined || puts === undefined) continue;
+    expiries.push({ expiryDate, dte: (groups.epochDays[group] as number) - asOfDay, years: market.years, calls, puts });
   }
 
   return {
@@ -236,6 +144,6 @@ export function prepareChain(chain: OptionChain): PreparedChain {
     frozen: chain.frozen,
     expiries,
     skipped,
-    quotesWithComputedGreeks,
+    quotesWithComputedGreeks: computedLegs,
   };
 }
