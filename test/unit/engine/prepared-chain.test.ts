@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionRight, type OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { SkipReason } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { EngineInputError, prepareChain } from "../../../services/engine/index.js";
+import { chainViolations, EngineInputError, prepareChain } from "../../../services/engine/index.js";
 import type { LegTable, PreparedChain } from "../../../services/engine/prepared-chain.js";
 import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
 import { referencePrepare, type ReferenceLeg, type ReferencePrepared } from "../../support/reference-prepared-chain.js";
@@ -148,5 +148,15 @@ describe("chain preparation", () => {
     expect(refusal).toBeInstanceOf(EngineInputError);
     const fields = (refusal as EngineInputError).violations.map((violation) => violation.field);
     expect(fields).toEqual(Array.from({ length: 20 }, (_, at) => `quotes[${at * 7 + 3}].quote_time`));
+  });
+
+  it("takes a source of letters, digits, punctuation, symbols and spaces, in ASCII or not, and no other", () => {
+    const chain = generateSyntheticChain({ symbol: "AAPL", spot: 230, seed: 1, asOf: AS_OF });
+    const printable = /^[\p{L}\p{N}\p{P}\p{S} ]*$/u;
+    for (let code = 0; code < 0x3100; code++) {
+      const source = `ib${String.fromCharCode(code)}kr`;
+      const refused = chainViolations({ ...chain, quotes: [], source }).some((violation) => violation.field === "source");
+      expect(refused, `U+${code.toString(16)}`).toBe(!printable.test(source));
+    }
   });
 });
