@@ -170,6 +170,7 @@ bench: setup $(BENCH_STAMP)
 	node_modules/.bin/tsc -p tsconfig.bench.json
 	status=0; export BENCH_RESULTS_DIR="$(BENCH_RESULTS_DIR)"; \
 	node dist/bench/engine-throughput.js || status=$$?; \
+	node dist/bench/cli-chain-scan.js || status=$$?; \
 	node dist/bench/bootstrap-overhead.js || status=$$?; \
 	node dist/bench/watch-fanout.js || status=$$?; \
 	node dist/bench/ibkr-fetch.js || status=$$?; \
