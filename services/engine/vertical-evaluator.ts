@@ -170,6 +170,30 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
     const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, side.deviation[short] as number);
     return side.isCall ? below : 1 - below;
   }
+
+  /**
+   * Under a σ shared by the expiration, bound on the POP of every debit vertical bought at
+   * `long` that pays at least `smallestDebit`: a larger debit moves the breakeven further
+   * from the money. 1 when each spread has its own σ (the short legs differ).
+   */
+  debitPopCeiling(side: PricedSide, long: number, smallestDebit: number): number {
+    if (!this.shared) return 1;
+    const strike = side.table.strike[long] as number;
+    const breakeven = side.isCall ? strike + smallestDebit : strike - smallestDebit;
+    if (!(breakeven > 0)) return 1;
+    const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, side.deviation[long] as number);
+    return side.isCall ? 1 - below : below;
+  }
+
+  /** True when every spread of the expiration shares one σ (the per-leg columns hold its constants). */
+  get sharesVolatility(): boolean {
+    return this.shared;
+  }
+
+  /** The probability of touch of a vertical sold at `short` (cached per leg). */
+  shortTouch(side: PricedSide, short: number): number {
+    return this.legTouch(side, short);
+  }
 }
 
 export const CREDIT_VERTICAL: Record<"call" | "put", Strategy> = {

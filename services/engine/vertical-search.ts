@@ -1,0 +1,231 @@
+// The vertical spreads of one side of an expiration: each leg `near` with each partner `far`
+// further from the money by a width in the allowed range. Credit: sell near, buy far. Debit:
+// buy near, sell far.
+//
+// Only legs whose flags allow their role are enumerated (the side's legs that can be
+// bought, and those that can be sold, in strike order): the pairs the leg flags reject are
+// counted by arithmetic, never visited. A side whose groups (a near leg and a role) are
+// wide is searched group by group, best bound first (vertical-bounds.ts), and the groups
+// left when no bound can beat the N-th kept spread are counted as bounded out.
+import { SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import type { PricedSide } from "./priced-side.js";
+import { LEG_LONG, LEG_SHORT_OTM } from "./priced-side.js";
+import type { ResolvedQuery } from "./resolved-query.js";
+import { lowerBound, upperBound } from "./strike-search.js";
+import { NO_LEG, type TopCandidates } from "./top-candidates.js";
+import { VerticalGroup } from "./vertical-bounds.js";
+import { CREDIT_VERTICAL, DEBIT_VERTICAL, type VerticalEvaluator } from "./vertical-evaluator.js";
+import { PartnerExtremes } from "./vertical-partners.js";
+
+/** Where the search adds what became of the candidates it did not hand to the evaluator. */
+export interface VerticalCounts {
+  considered: number;
+  rejectedByLegFilters: number;
+  verticalsBoundedOut: number;
+}
+
+/**
+ * A side is searched by groups when its groups average at least this many candidates:
+ * below it, bounding and ordering the groups costs more than the candidates they could skip.
+ */
+const GROUP_SEARCH_MIN_AVERAGE = 32;
+const TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+
+export class VerticalSearch {
+  /** The legs that can be bought (LEG_LONG) and sold (LEG_SHORT_OTM), in strike order. */
+  private readonly longs: PartnerExtremes;
+  private readonly shorts: PartnerExtremes;
+  /** Per near leg: its partners' range, raw leg indices first to last (empty when last < first). */
+  private readonly first: Int32Array;
+  private readonly last: Int32Array;
+  /** Per group (near leg × 2 + 1 for debit): its bound, and how many of its pairs pass the leg flags. */
+  private readonly groupBound: Float64Array;
+  private readonly groupPassing: Int32Array;
+  private readonly groupOrder: Int32Array;
+  private readonly group = new VerticalGroup();
+  private readonly byBoundDescending = (a: number, b: number): number => (this.groupBound[b] as number) - (this.groupBound[a] as number);
+
+  constructor(
+    private readonly query: ResolvedQuery,
+    private readonly evaluator: VerticalEvaluator,
+    capacity: number,
+    private readonly counts: VerticalCounts,
+    private readonly multiplier: number,
+  ) {
+    this.longs = new PartnerExtremes(capacity, LEG_LONG);
+    this.shorts = new PartnerExtremes(capacity, LEG_SHORT_OTM);
+    this.first = new Int32Array(capacity);
+    this.last = new Int32Array(capacity);
+    this.groupBound = new Float64Array(2 * capacity);
+    this.groupPassing = new Int32Array(2 * capacity);
+    this.groupOrder = new Int32Array(2 * capacity);
+  }
+
+  search(side: PricedSide, expiryIndex: number, heap: TopCandidates): void {
+    const name = side.isCall ? "call" : "put";
+    const credit = this.query.strategies.has(CREDIT_VERTICAL[name]);
+    const debit = this.query.strategies.has(DEBIT_VERTICAL[name]);
+    const { minWidth, maxWidth } = this.query;
+    const { table, flags, isCall } = side;
+    const strikes = table.strike;
+    const count = table.count;
+    const longs = this.longs;
+    const shorts = this.shorts;
+    longs.list(side);
+    shorts.list(side);
+    let considered = 0;
+    let passing = 0;
+    for (let near = 0; near < count; near++) {
+      const nearStrike = strikes[near] as number;
+      // Partners lie at strikes from nearStrike ± minWidth to nearStrike ± maxWidth.
+      let first: number;
+      let last: number;
+      if (isCall) {
+        first = lowerBound(strikes, count, nearStrike + minWidth, near + 1);
+        last = upperBound(strikes, count, nearStrike + maxWidth, first) - 1;
+      } else {
+        last = upperBound(strikes, count, nearStrike - minWidth, 0) - 1;
+        if (last >= near) last = near - 1;
+        first = lowerBound(strikes, count, nearStrike - maxWidth, 0);
+      }
+      if (last < first) last = first - 1;
+      this.first[near] = first;
+      this.last[near] = last;
+      const size = last - first + 1;
+      const nearFlags = flags[near] as number;
+      const creditPairs = credit && (nearFlags & LEG_SHORT_OTM) !== 0 ? longs.countIn(first, last) : 0;
+      const debitPairs = debit && (nearFlags & LEG_LONG) !== 0 ? shorts.countIn(first, last) : 0;
+      this.groupPassing[2 * near] = creditPairs;
+      this.groupPassing[2 * near + 1] = debitPairs;
+      considered += (credit ? size : 0) + (debit ? size : 0);
+      passing += creditPairs + debitPairs;
+    }
+    this.counts.considered += considered;
+    this.counts.rejectedByLegFilters += considered - passing;
+    if (passing >= GROUP_SEARCH_MIN_AVERAGE * count) this.searchByGroups(side, expiryIndex, heap);
+    else {
+      for (let near = 0; near < count; near++) {
+        if (this.groupPassing[2 * near] !== 0) this.creditGroup(side, near, expiryIndex, heap);
+        if (this.groupPassing[2 * near + 1] !== 0) this.debitGroup(side, near, expiryIndex, heap);
+      }
+    }
+  }
+
+  /** Every group bounded, then visited best bound first until no bound can beat the N-th kept spread. */
+  private searchByGroups(side: PricedSide, expiryIndex: number, heap: TopCandidates): void {
+    const count = side.table.count;
+    const shared = this.evaluator.sharesVolatility;
+    this.longs.extremes(side, shared);
+    this.shorts.extremes(side, shared);
+    let groups = 0;
+    for (let near = 0; near < count; near++) {
+      for (let role = 0; role < 2; role++) {
+        const group = 2 * near + role;
+        if (this.groupPassing[group] === 0) continue;
+        this.groupBound[group] = role === 0 ? this.creditBound(side, near, shared) : this.debitBound(side, near, shared);
+        this.groupOrder[groups++] = group;
+      }
+    }
+    const order = this.groupOrder.subarray(0, groups);
+    order.sort(this.byBoundDescending);
+    for (let index = 0; index < groups; index++) {
+      const group = order[index] as number;
+      if ((this.groupBound[group] as number) < heap.threshold) {
+        let left = 0;
+        for (let rest = index; rest < groups; rest++) left += this.groupPassing[order[rest] as number] as number;
+        this.counts.verticalsBoundedOut += left;
+        return;
+      }
+      const near = group >> 1;
+      if ((group & 1) === 0) this.creditGroup(side, near, expiryIndex, heap);
+      else this.debitGroup(side, near, expiryIndex, heap);
+    }
+  }
+
+  /** Bound on the sort value of the credit verticals sold at `near`. */
+  private creditBound(side: PricedSide, near: number, shared: boolean): number {
+    const longs = this.longs;
+    const from = longs.startOf(this.first[near] as number);
+    const end = longs.startOf((this.last[near] as number) + 1);
+    const sign = side.isCall ? 1 : -1;
+    const strike = side.table.strike[near] as number;
+    const sell = side.sell[near] as number;
+    const at = longs.extremeAt(side.isCall, from, end);
+    const group = this.group;
+    group.maxNet = sell - (longs.minPrice[at] as number);
+    group.narrowest = sign * (longs.strikeAt(side, side.isCall ? from : end - 1) - strike);
+    group.widest = sign * (longs.strikeAt(side, side.isCall ? end - 1 : from) - strike);
+    group.minMaxLoss = (longs.minKey[at] as number) - sign * strike - sell;
+    group.maxMaxLoss = (longs.maxKey[at] as number) - sign * strike - sell;
+    group.maxMaxProfit = group.maxNet;
+    group.maxExpectedValue = shared ? sell - (side.expectedPayoff[near] as number) + (longs.maxEdge[at] as number) : Number.NaN;
+    group.popCeiling = this.evaluator.creditPopCeiling(side, near, group.maxNet);
+    group.touchFloor = this.query.sort === TOUCH ? this.evaluator.shortTouch(side, near) : 0;
+    group.maxAbsoluteNet = group.maxNet;
+    group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (longs.minBidAsk[at] as number);
+    return group.sortValueBound(this.query, this.multiplier);
+  }
+
+  /** Bound on the sort value of the debit verticals bought at `near`. */
+  private debitBound(side: PricedSide, near: number, shared: boolean): number {
+    const shorts = this.shorts;
+    const from = shorts.startOf(this.first[near] as number);
+    const end = shorts.startOf((this.last[near] as number) + 1);
+    const sign = side.isCall ? 1 : -1;
+    const strike = side.table.strike[near] as number;
+    const buy = side.buy[near] as number;
+    const at = shorts.extremeAt(side.isCall, from, end);
+    const group = this.group;
+    group.maxNet = (shorts.maxPrice[at] as number) - buy;
+    group.narrowest = sign * (shorts.strikeAt(side, side.isCall ? from : end - 1) - strike);
+    group.widest = sign * (shorts.strikeAt(side, side.isCall ? end - 1 : from) - strike);
+    group.minMaxLoss = -group.maxNet;
+    group.maxMaxLoss = buy - (shorts.minPrice[at] as number);
+    group.maxMaxProfit = (shorts.maxKey[at] as number) - sign * strike - buy;
+    group.maxExpectedValue = shared ? (shorts.maxEdge[at] as number) + (side.expectedPayoff[near] as number) - buy : Number.NaN;
+    group.popCeiling = this.evaluator.debitPopCeiling(side, near, -group.maxNet);
+    group.touchFloor = 0;
+    group.maxAbsoluteNet = group.maxMaxLoss;
+    group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (shorts.minBidAsk[at] as number);
+    return group.sortValueBound(this.query, this.multiplier);
+  }
+
+  /** The credit verticals sold at `near`, one by one. */
+  private creditGroup(side: PricedSide, near: number, expiryIndex: number, heap: TopCandidates): void {
+    const evaluator = this.evaluator;
+    const legs = this.longs.legs;
+    const from = this.longs.startOf(this.first[near] as number);
+    const end = this.longs.startOf((this.last[near] as number) + 1);
+    const buy = side.buy;
+    let cheapestLong = Infinity;
+    for (let position = from; position < end; position++) {
+      const price = buy[legs[position] as number] as number;
+      if (price < cheapestLong) cheapestLong = price;
+    }
+    const ceiling = evaluator.creditPopCeiling(side, near, (side.sell[near] as number) - cheapestLong);
+    const strategy = CREDIT_VERTICAL[side.isCall ? "call" : "put"];
+    for (let position = from; position < end; position++) {
+      const far = legs[position] as number;
+      if (evaluator.vertical(side, near, far, true, heap.threshold, false, ceiling)) {
+        if (side.isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, NO_LEG, NO_LEG, near, far);
+        else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, far, near, NO_LEG, NO_LEG);
+      }
+    }
+  }
+
+  /** The debit verticals bought at `near`, one by one. */
+  private debitGroup(side: PricedSide, near: number, expiryIndex: number, heap: TopCandidates): void {
+    const evaluator = this.evaluator;
+    const legs = this.shorts.legs;
+    const from = this.shorts.startOf(this.first[near] as number);
+    const end = this.shorts.startOf((this.last[near] as number) + 1);
+    const strategy = DEBIT_VERTICAL[side.isCall ? "call" : "put"];
+    for (let position = from; position < end; position++) {
+      const far = legs[position] as number;
+      if (evaluator.vertical(side, far, near, false, heap.threshold, false)) {
+        if (side.isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, NO_LEG, NO_LEG, far, near);
+        else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, near, far, NO_LEG, NO_LEG);
+      }
+    }
+  }
+}
