@@ -11,7 +11,7 @@ import { ALL_STRATEGIES, type ResolvedQuery } from "./resolved-query.js";
 import { describeSpread } from "./spread-description.js";
 import { SpreadEvaluator } from "./spread-evaluator.js";
 import { forward } from "./terminal-distribution.js";
-import { TopCandidates } from "./top-candidates.js";
+import { NO_LEG, TopCandidates } from "./top-candidates.js";
 import { VerticalSearch } from "./vertical-search.js";
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
@@ -131,11 +131,13 @@ export class ScanRun {
     for (const [expiryIndex, entries] of byExpiry) {
       const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
       this.startExpiry(expiryIndex);
-      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
-      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
+      // Priced without the per-strike probabilities: only the kept spreads' legs need theirs.
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, false);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, false);
       const legs = this.final.legs;
       for (const [rank, slot] of entries) {
         const base = slot * 4;
+        fillLegColumns(this.evaluator, puts, calls, legs, base);
         spreads[rank] = describeSpread(
           this.evaluator,
           this.prepared,
@@ -239,6 +241,15 @@ export class ScanRun {
     }
     if (stale > 0) this.skipped[SkipReason.SKIP_REASON_STALE] = stale;
     if (openInterestUnknown > 0) this.skipped[SkipReason.SKIP_REASON_OPEN_INTEREST_UNKNOWN] = openInterestUnknown;
+  }
+}
+
+/** Under a σ shared by the expiration, the per-strike probabilities and payoffs of one kept spread's legs (put long, put short, call short, call long from `base`). */
+function fillLegColumns(evaluator: SpreadEvaluator, puts: PricedSide, calls: PricedSide, legs: Int32Array, base: number): void {
+  if (!evaluator.sharesVolatility) return;
+  for (let offset = 0; offset < 4; offset++) {
+    const leg = legs[base + offset] as number;
+    if (leg !== NO_LEG) evaluator.fillSharedColumns(offset < 2 ? puts : calls, leg, leg + 1);
   }
 }
 

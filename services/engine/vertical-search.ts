@@ -11,7 +11,6 @@ import { SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { PricedSide } from "./priced-side.js";
 import { LEG_LONG, LEG_SHORT_OTM } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
-import { lowerBound, upperBound } from "./strike-search.js";
 import { NO_LEG, type TopCandidates } from "./top-candidates.js";
 import { VerticalGroup } from "./vertical-bounds.js";
 import { CREDIT_VERTICAL, DEBIT_VERTICAL, type VerticalEvaluator } from "./vertical-evaluator.js";
@@ -75,18 +74,30 @@ export class VerticalSearch {
     shorts.list(side);
     let considered = 0;
     let passing = 0;
+    // Partners lie at strikes from nearStrike ± minWidth to nearStrike ± maxWidth: both ends
+    // of that window only move up the strikes as the near leg does, so two cursors find them.
+    let low = 0;
+    let high = 0;
     for (let near = 0; near < count; near++) {
       const nearStrike = strikes[near] as number;
-      // Partners lie at strikes from nearStrike ± minWidth to nearStrike ± maxWidth.
       let first: number;
       let last: number;
       if (isCall) {
-        first = lowerBound(strikes, count, nearStrike + minWidth, near + 1);
-        last = upperBound(strikes, count, nearStrike + maxWidth, first) - 1;
+        if (low < near + 1) low = near + 1;
+        const nearest = nearStrike + minWidth;
+        while (low < count && (strikes[low] as number) < nearest) low++;
+        if (high < low) high = low;
+        const furthest = nearStrike + maxWidth;
+        while (high < count && (strikes[high] as number) <= furthest) high++;
+        first = low;
+        last = high - 1;
       } else {
-        last = upperBound(strikes, count, nearStrike - minWidth, 0) - 1;
-        if (last >= near) last = near - 1;
-        first = lowerBound(strikes, count, nearStrike - maxWidth, 0);
+        const nearest = nearStrike - minWidth;
+        while (high < count && (strikes[high] as number) <= nearest) high++;
+        const furthest = nearStrike - maxWidth;
+        while (low < count && (strikes[low] as number) < furthest) low++;
+        first = low;
+        last = high - 1 < near - 1 ? high - 1 : near - 1;
       }
       if (last < first) last = first - 1;
       this.first[near] = first;
@@ -204,11 +215,14 @@ export class VerticalSearch {
     }
     const ceiling = evaluator.creditPopCeiling(side, near, (side.sell[near] as number) - cheapestLong);
     const strategy = CREDIT_VERTICAL[side.isCall ? "call" : "put"];
+    // The N-th kept spread's sort value moves only when a spread is kept.
+    let threshold = heap.threshold;
     for (let position = from; position < end; position++) {
       const far = legs[position] as number;
-      if (evaluator.vertical(side, near, far, true, heap.threshold, false, ceiling)) {
+      if (evaluator.vertical(side, near, far, true, threshold, false, ceiling)) {
         if (side.isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, NO_LEG, NO_LEG, near, far);
         else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, far, near, NO_LEG, NO_LEG);
+        threshold = heap.threshold;
       }
     }
   }
@@ -220,11 +234,13 @@ export class VerticalSearch {
     const from = this.shorts.startOf(this.first[near] as number);
     const end = this.shorts.startOf((this.last[near] as number) + 1);
     const strategy = DEBIT_VERTICAL[side.isCall ? "call" : "put"];
+    let threshold = heap.threshold;
     for (let position = from; position < end; position++) {
       const far = legs[position] as number;
-      if (evaluator.vertical(side, far, near, false, heap.threshold, false)) {
+      if (evaluator.vertical(side, far, near, false, threshold, false)) {
         if (side.isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, NO_LEG, NO_LEG, far, near);
         else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, near, far, NO_LEG, NO_LEG);
+        threshold = heap.threshold;
       }
     }
   }
