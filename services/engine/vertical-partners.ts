@@ -7,6 +7,8 @@
 import type { PricedSide } from "./priced-side.js";
 import { LEG_LONG } from "./priced-side.js";
 
+const EMPTY = new Float64Array(0);
+
 export class PartnerExtremes {
   /** The listed legs (indices into the side), in strike order. */
   readonly legs: Int32Array;
@@ -17,12 +19,13 @@ export class PartnerExtremes {
   // puts): the fill price in this role (ask or mid when bought, bid or mid when sold), the
   // price plus the strike signed outwards, the expected payoff's edge over the price (E − buy
   // when bought, sell − E when sold: NaN where E is not filled is skipped), the bid-ask width.
-  readonly minPrice: Float64Array;
-  readonly maxPrice: Float64Array;
-  readonly minKey: Float64Array;
-  readonly maxKey: Float64Array;
-  readonly maxEdge: Float64Array;
-  readonly minBidAsk: Float64Array;
+  // Allocated by the first search by groups: most scans never need them.
+  minPrice = EMPTY;
+  maxPrice = EMPTY;
+  minKey = EMPTY;
+  maxKey = EMPTY;
+  maxEdge = EMPTY;
+  minBidAsk = EMPTY;
 
   constructor(
     capacity: number,
@@ -30,12 +33,6 @@ export class PartnerExtremes {
   ) {
     this.legs = new Int32Array(capacity);
     this.before = new Int32Array(capacity + 1);
-    this.minPrice = new Float64Array(capacity);
-    this.maxPrice = new Float64Array(capacity);
-    this.minKey = new Float64Array(capacity);
-    this.maxKey = new Float64Array(capacity);
-    this.maxEdge = new Float64Array(capacity);
-    this.minBidAsk = new Float64Array(capacity);
   }
 
   /** Lists the side's legs that carry this role's flag. */
@@ -77,6 +74,15 @@ export class PartnerExtremes {
     const { strike, ask, bid } = side.table;
     const sign = side.isCall ? 1 : -1;
     const size = this.size;
+    if (this.minPrice.length < this.legs.length) {
+      const capacity = this.legs.length;
+      this.minPrice = new Float64Array(capacity);
+      this.maxPrice = new Float64Array(capacity);
+      this.minKey = new Float64Array(capacity);
+      this.maxKey = new Float64Array(capacity);
+      this.maxEdge = new Float64Array(capacity);
+      this.minBidAsk = new Float64Array(capacity);
+    }
     let minPrice = Infinity;
     let maxPrice = -Infinity;
     let minKey = Infinity;

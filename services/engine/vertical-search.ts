@@ -38,9 +38,10 @@ export class VerticalSearch {
   private readonly first: Int32Array;
   private readonly last: Int32Array;
   /** Per group (near leg × 2 + 1 for debit): its bound, and how many of its pairs pass the leg flags. */
-  private readonly groupBound: Float64Array;
   private readonly groupPassing: Int32Array;
-  private readonly groupOrder: Int32Array;
+  // Allocated by the first search by groups.
+  private groupBound = new Float64Array(0);
+  private groupOrder = new Int32Array(0);
   private readonly group = new VerticalGroup();
   private readonly byBoundDescending = (a: number, b: number): number => (this.groupBound[b] as number) - (this.groupBound[a] as number);
 
@@ -55,9 +56,7 @@ export class VerticalSearch {
     this.shorts = new PartnerExtremes(capacity, LEG_SHORT_OTM);
     this.first = new Int32Array(capacity);
     this.last = new Int32Array(capacity);
-    this.groupBound = new Float64Array(2 * capacity);
     this.groupPassing = new Int32Array(2 * capacity);
-    this.groupOrder = new Int32Array(2 * capacity);
   }
 
   search(side: PricedSide, expiryIndex: number, heap: TopCandidates): void {
@@ -126,6 +125,10 @@ export class VerticalSearch {
   private searchByGroups(side: PricedSide, expiryIndex: number, heap: TopCandidates): void {
     const count = side.table.count;
     const shared = this.evaluator.sharesVolatility;
+    if (this.groupBound.length < this.groupPassing.length) {
+      this.groupBound = new Float64Array(this.groupPassing.length);
+      this.groupOrder = new Int32Array(this.groupPassing.length);
+    }
     this.longs.extremes(side, shared);
     this.shorts.extremes(side, shared);
     let groups = 0;
