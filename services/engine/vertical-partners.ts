@@ -7,7 +7,32 @@
 import type { PricedSide } from "./priced-side.js";
 import { LEG_LONG } from "./priced-side.js";
 
-const EMPTY = new Float64Array(0);
+/** Figures of the listed legs a group's bound needs, aggregated over runs of positions. */
+export class Extremes {
+  // The fill price in this role (ask or mid when bought, bid or mid when sold), the price plus
+  // the strike signed outwards, the expected payoff's edge over the price (E − buy when
+  // bought, sell − E when sold: NaN where E is not filled is skipped), the bid-ask width.
+  minPrice = new Float64Array(0);
+  maxPrice = new Float64Array(0);
+  minKey = new Float64Array(0);
+  maxKey = new Float64Array(0);
+  maxEdge = new Float64Array(0);
+  minBidAsk = new Float64Array(0);
+
+  ensure(capacity: number): void {
+    if (this.minPrice.length >= capacity) return;
+    this.minPrice = new Float64Array(capacity);
+    this.maxPrice = new Float64Array(capacity);
+    this.minKey = new Float64Array(capacity);
+    this.maxKey = new Float64Array(capacity);
+    this.maxEdge = new Float64Array(capacity);
+    this.minBidAsk = new Float64Array(capacity);
+  }
+}
+
+/** Blocks of 2^BLOCK_BITS consecutive listed legs: a visited group's partners are bounded block by block. */
+export const BLOCK_BITS = 4;
+const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 
 export class PartnerExtremes {
   /** The listed legs (indices into the side), in strike order. */
@@ -15,17 +40,10 @@ export class PartnerExtremes {
   /** before[leg]: how many listed legs have a lower index than `leg` (count + 1 entries). */
   private readonly before: Int32Array;
   private size = 0;
-  // Over the listed legs from a position outwards (upwards on the calls, downwards on the
-  // puts): the fill price in this role (ask or mid when bought, bid or mid when sold), the
-  // price plus the strike signed outwards, the expected payoff's edge over the price (E − buy
-  // when bought, sell − E when sold: NaN where E is not filled is skipped), the bid-ask width.
-  // Allocated by the first search by groups: most scans never need them.
-  minPrice = EMPTY;
-  maxPrice = EMPTY;
-  minKey = EMPTY;
-  maxKey = EMPTY;
-  maxEdge = EMPTY;
-  minBidAsk = EMPTY;
+  /** At each position, over every listed leg from it outwards (upwards on the calls, downwards on the puts). Allocated by the first search by groups. */
+  readonly outward = new Extremes();
+  /** Per block of positions (position >> BLOCK_BITS), over the block. */
+  readonly blocks = new Extremes();
 
   constructor(
     capacity: number,
@@ -62,11 +80,6 @@ export class PartnerExtremes {
     return side.table.strike[this.legs[position] as number] as number;
   }
 
-  /** Where the extremes of the partners at positions from..end − 1 are read: their outermost superset starts at the one nearest the money. */
-  extremeAt(isCall: boolean, from: number, end: number): number {
-    return isCall ? from : end - 1;
-  }
-
   /** Fills the extremes of the listed legs (the edge only under a σ shared by the expiration). */
   extremes(side: PricedSide, shared: boolean): void {
     const bought = this.role === LEG_LONG;
@@ -74,44 +87,56 @@ export class PartnerExtremes {
     const { strike, ask, bid } = side.table;
     const sign = side.isCall ? 1 : -1;
     const size = this.size;
-    if (this.minPrice.length < this.legs.length) {
-      const capacity = this.legs.length;
-      this.minPrice = new Float64Array(capacity);
-      this.maxPrice = new Float64Array(capacity);
-      this.minKey = new Float64Array(capacity);
-      this.maxKey = new Float64Array(capacity);
-      this.maxEdge = new Float64Array(capacity);
-      this.minBidAsk = new Float64Array(capacity);
-    }
+    const outward = this.outward;
+    const blocks = this.blocks;
+    outward.ensure(this.legs.length);
+    blocks.ensure((this.legs.length >> BLOCK_BITS) + 1);
     let minPrice = Infinity;
     let maxPrice = -Infinity;
     let minKey = Infinity;
     let maxKey = -Infinity;
     let maxEdge = -Infinity;
     let minBidAsk = Infinity;
-    // Outwards is upwards on the calls: accumulate from the top of the list down.
+    // Outwards is upwards on the calls: accumulate from the top of the list down. Each
+    // block starts afresh at its outermost position.
     for (let step = 0; step < size; step++) {
       const position = side.isCall ? size - 1 - step : step;
+      const block = position >> BLOCK_BITS;
+      const blockStarts = side.isCall ? position === size - 1 || ((position + 1) & BLOCK_MASK) === 0 : (position & BLOCK_MASK) === 0;
       const leg = this.legs[position] as number;
       const fill = price[leg] as number;
       const key = sign * (strike[leg] as number) + fill;
+      const payoff = side.expectedPayoff[leg] as number;
+      // NaN (no shared σ, or E not filled) fails every comparison below and is skipped.
+      const edge = shared ? (bought ? payoff - fill : fill - payoff) : Number.NaN;
+      const width = (ask[leg] as number) - (bid[leg] as number);
       if (fill < minPrice) minPrice = fill;
       if (fill > maxPrice) maxPrice = fill;
       if (key < minKey) minKey = key;
       if (key > maxKey) maxKey = key;
-      if (shared) {
-        const payoff = side.expectedPayoff[leg] as number;
-        const edge = bought ? payoff - fill : fill - payoff;
-        if (edge > maxEdge) maxEdge = edge;
-      }
-      const width = (ask[leg] as number) - (bid[leg] as number);
+      if (edge > maxEdge) maxEdge = edge;
       if (width < minBidAsk) minBidAsk = width;
-      this.minPrice[position] = minPrice;
-      this.maxPrice[position] = maxPrice;
-      this.minKey[position] = minKey;
-      this.maxKey[position] = maxKey;
-      this.maxEdge[position] = maxEdge;
-      this.minBidAsk[position] = minBidAsk;
+      outward.minPrice[position] = minPrice;
+      outward.maxPrice[position] = maxPrice;
+      outward.minKey[position] = minKey;
+      outward.maxKey[position] = maxKey;
+      outward.maxEdge[position] = maxEdge;
+      outward.minBidAsk[position] = minBidAsk;
+      if (blockStarts) {
+        blocks.minPrice[block] = fill;
+        blocks.maxPrice[block] = fill;
+        blocks.minKey[block] = key;
+        blocks.maxKey[block] = key;
+        blocks.maxEdge[block] = edge > -Infinity ? edge : -Infinity;
+        blocks.minBidAsk[block] = width;
+      } else {
+        if (fill < (blocks.minPrice[block] as number)) blocks.minPrice[block] = fill;
+        if (fill > (blocks.maxPrice[block] as number)) blocks.maxPrice[block] = fill;
+        if (key < (blocks.minKey[block] as number)) blocks.minKey[block] = key;
+        if (key > (blocks.maxKey[block] as number)) blocks.maxKey[block] = key;
+        if (edge > (blocks.maxEdge[block] as number)) blocks.maxEdge[block] = edge;
+        if (width < (blocks.minBidAsk[block] as number)) blocks.minBidAsk[block] = width;
+      }
     }
   }
 }

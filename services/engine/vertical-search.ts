@@ -14,7 +14,7 @@ import type { ResolvedQuery } from "./resolved-query.js";
 import { NO_LEG, type TopCandidates } from "./top-candidates.js";
 import { VerticalGroup } from "./vertical-bounds.js";
 import { CREDIT_VERTICAL, DEBIT_VERTICAL, type VerticalEvaluator } from "./vertical-evaluator.js";
-import { PartnerExtremes } from "./vertical-partners.js";
+import { BLOCK_BITS, PartnerExtremes, type Extremes } from "./vertical-partners.js";
 
 /** Where the search adds what became of the candidates it did not hand to the evaluator. */
 export interface VerticalCounts {
@@ -115,8 +115,8 @@ export class VerticalSearch {
     if (passing >= GROUP_SEARCH_MIN_AVERAGE * count) this.searchByGroups(side, expiryIndex, heap);
     else {
       for (let near = 0; near < count; near++) {
-        if (this.groupPassing[2 * near] !== 0) this.creditGroup(side, near, expiryIndex, heap);
-        if (this.groupPassing[2 * near + 1] !== 0) this.debitGroup(side, near, expiryIndex, heap);
+        if (this.groupPassing[2 * near] !== 0) this.visitGroup(side, near, true, false, expiryIndex, heap);
+        if (this.groupPassing[2 * near + 1] !== 0) this.visitGroup(side, near, false, false, expiryIndex, heap);
       }
     }
   }
@@ -136,7 +136,13 @@ export class VerticalSearch {
       for (let role = 0; role < 2; role++) {
         const group = 2 * near + role;
         if (this.groupPassing[group] === 0) continue;
-        this.groupBound[group] = role === 0 ? this.creditBound(side, near, shared) : this.debitBound(side, near, shared);
+        const partners = role === 0 ? this.longs : this.shorts;
+        const from = partners.startOf(this.first[near] as number);
+        const end = partners.startOf((this.last[near] as number) + 1);
+        // The group's partners' figures, read over every partner from its nearest outwards.
+        const at = side.isCall ? from : end - 1;
+        this.groupBound[group] =
+          role === 0 ? this.creditBound(side, near, partners.outward, at, from, end) : this.debitBound(side, near, partners.outward, at, from, end);
         this.groupOrder[groups++] = group;
       }
     }
@@ -150,99 +156,116 @@ export class VerticalSearch {
         this.counts.verticalsBoundedOut += left;
         return;
       }
-      const near = group >> 1;
-      if ((group & 1) === 0) this.creditGroup(side, near, expiryIndex, heap);
-      else this.debitGroup(side, near, expiryIndex, heap);
+      this.visitGroup(side, group >> 1, (group & 1) === 0, true, expiryIndex, heap);
     }
   }
 
-  /** Bound on the sort value of the credit verticals sold at `near`. */
-  private creditBound(side: PricedSide, near: number, shared: boolean): number {
+  /**
+   * Bound on the sort value of the credit verticals sold at `near` with the partners at
+   * positions from..end − 1 of the buyable legs, whose figures `extremes` aggregates at `at`
+   * (over those partners or a superset of them).
+   */
+  private creditBound(side: PricedSide, near: number, extremes: Extremes, at: number, from: number, end: number): number {
     const longs = this.longs;
-    const from = longs.startOf(this.first[near] as number);
-    const end = longs.startOf((this.last[near] as number) + 1);
     const sign = side.isCall ? 1 : -1;
     const strike = side.table.strike[near] as number;
     const sell = side.sell[near] as number;
-    const at = longs.extremeAt(side.isCall, from, end);
     const group = this.group;
-    group.maxNet = sell - (longs.minPrice[at] as number);
+    group.maxNet = sell - (extremes.minPrice[at] as number);
     group.narrowest = sign * (longs.strikeAt(side, side.isCall ? from : end - 1) - strike);
     group.widest = sign * (longs.strikeAt(side, side.isCall ? end - 1 : from) - strike);
-    group.minMaxLoss = (longs.minKey[at] as number) - sign * strike - sell;
-    group.maxMaxLoss = (longs.maxKey[at] as number) - sign * strike - sell;
+    group.minMaxLoss = (extremes.minKey[at] as number) - sign * strike - sell;
+    group.maxMaxLoss = (extremes.maxKey[at] as number) - sign * strike - sell;
     group.maxMaxProfit = group.maxNet;
-    group.maxExpectedValue = shared ? sell - (side.expectedPayoff[near] as number) + (longs.maxEdge[at] as number) : Number.NaN;
+    group.maxExpectedValue = this.evaluator.sharesVolatility ? sell - (side.expectedPayoff[near] as number) + (extremes.maxEdge[at] as number) : Number.NaN;
     group.popCeiling = this.evaluator.creditPopCeiling(side, near, group.maxNet);
     group.touchFloor = this.query.sort === TOUCH ? this.evaluator.shortTouch(side, near) : 0;
     group.maxAbsoluteNet = group.maxNet;
-    group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (longs.minBidAsk[at] as number);
+    group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (extremes.minBidAsk[at] as number);
     return group.sortValueBound(this.query, this.multiplier);
   }
 
-  /** Bound on the sort value of the debit verticals bought at `near`. */
-  private debitBound(side: PricedSide, near: number, shared: boolean): number {
+  /** Bound on the sort value of the debit verticals bought at `near` with the partners at positions from..end − 1 of the sellable legs (as creditBound). */
+  private debitBound(side: PricedSide, near: number, extremes: Extremes, at: number, from: number, end: number): number {
     const shorts = this.shorts;
-    const from = shorts.startOf(this.first[near] as number);
-    const end = shorts.startOf((this.last[near] as number) + 1);
     const sign = side.isCall ? 1 : -1;
     const strike = side.table.strike[near] as number;
     const buy = side.buy[near] as number;
-    const at = shorts.extremeAt(side.isCall, from, end);
     const group = this.group;
-    group.maxNet = (shorts.maxPrice[at] as number) - buy;
+    group.maxNet = (extremes.maxPrice[at] as number) - buy;
     group.narrowest = sign * (shorts.strikeAt(side, side.isCall ? from : end - 1) - strike);
     group.widest = sign * (shorts.strikeAt(side, side.isCall ? end - 1 : from) - strike);
     group.minMaxLoss = -group.maxNet;
-    group.maxMaxLoss = buy - (shorts.minPrice[at] as number);
-    group.maxMaxProfit = (shorts.maxKey[at] as number) - sign * strike - buy;
-    group.maxExpectedValue = shared ? (shorts.maxEdge[at] as number) + (side.expectedPayoff[near] as number) - buy : Number.NaN;
+    group.maxMaxLoss = buy - (extremes.minPrice[at] as number);
+    group.maxMaxProfit = (extremes.maxKey[at] as number) - sign * strike - buy;
+    group.maxExpectedValue = this.evaluator.sharesVolatility ? (extremes.maxEdge[at] as number) + (side.expectedPayoff[near] as number) - buy : Number.NaN;
     group.popCeiling = this.evaluator.debitPopCeiling(side, near, -group.maxNet);
     group.touchFloor = 0;
     group.maxAbsoluteNet = group.maxMaxLoss;
-    group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (shorts.minBidAsk[at] as number);
+    group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (extremes.minBidAsk[at] as number);
     return group.sortValueBound(this.query, this.multiplier);
   }
 
-  /** The credit verticals sold at `near`, one by one. */
-  private creditGroup(side: PricedSide, near: number, expiryIndex: number, heap: TopCandidates): void {
-    const evaluator = this.evaluator;
-    const legs = this.longs.legs;
-    const from = this.longs.startOf(this.first[near] as number);
-    const end = this.longs.startOf((this.last[near] as number) + 1);
-    const buy = side.buy;
-    let cheapestLong = Infinity;
-    for (let position = from; position < end; position++) {
-      const price = buy[legs[position] as number] as number;
-      if (price < cheapestLong) cheapestLong = price;
+  /**
+   * The verticals of one group (credit: sold at `near`; debit: bought there), one by one;
+   * `byBlocks` (in a search by groups), block of partners by block, each bounded first and
+   * counted as bounded out when its bound cannot beat the N-th kept spread.
+   */
+  private visitGroup(side: PricedSide, near: number, isCredit: boolean, byBlocks: boolean, expiryIndex: number, heap: TopCandidates): void {
+    const partners = isCredit ? this.longs : this.shorts;
+    const from = partners.startOf(this.first[near] as number);
+    const end = partners.startOf((this.last[near] as number) + 1);
+    let ceiling = 1;
+    if (isCredit) {
+      const buy = side.buy;
+      const legs = partners.legs;
+      let cheapestLong = Infinity;
+      for (let position = from; position < end; position++) {
+        const price = buy[legs[position] as number] as number;
+        if (price < cheapestLong) cheapestLong = price;
+      }
+      ceiling = this.evaluator.creditPopCeiling(side, near, (side.sell[near] as number) - cheapestLong);
     }
-    const ceiling = evaluator.creditPopCeiling(side, near, (side.sell[near] as number) - cheapestLong);
-    const strategy = CREDIT_VERTICAL[side.isCall ? "call" : "put"];
+    if (!byBlocks) {
+      this.visitRun(side, near, isCredit, from, end, ceiling, expiryIndex, heap);
+      return;
+    }
+    for (let start = from; start < end;) {
+      const block = start >> BLOCK_BITS;
+      const stop = Math.min(end, (block + 1) << BLOCK_BITS);
+      const bound = isCredit
+        ? this.creditBound(side, near, partners.blocks, block, start, stop)
+        : this.debitBound(side, near, partners.blocks, block, start, stop);
+      if (bound < heap.threshold) this.counts.verticalsBoundedOut += stop - start;
+      else this.visitRun(side, near, isCredit, start, stop, ceiling, expiryIndex, heap);
+      start = stop;
+    }
+  }
+
+  /** The verticals of one group with the partners at positions from..end − 1, one by one. */
+  private visitRun(
+    side: PricedSide,
+    near: number,
+    isCredit: boolean,
+    from: number,
+    end: number,
+    ceiling: number,
+    expiryIndex: number,
+    heap: TopCandidates,
+  ): void {
+    const evaluator = this.evaluator;
+    const legs = (isCredit ? this.longs : this.shorts).legs;
+    const name = side.isCall ? "call" : "put";
+    const strategy = isCredit ? CREDIT_VERTICAL[name] : DEBIT_VERTICAL[name];
     // The N-th kept spread's sort value moves only when a spread is kept.
     let threshold = heap.threshold;
     for (let position = from; position < end; position++) {
       const far = legs[position] as number;
-      if (evaluator.vertical(side, near, far, true, threshold, false, ceiling)) {
-        if (side.isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, NO_LEG, NO_LEG, near, far);
-        else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, far, near, NO_LEG, NO_LEG);
-        threshold = heap.threshold;
-      }
-    }
-  }
-
-  /** The debit verticals bought at `near`, one by one. */
-  private debitGroup(side: PricedSide, near: number, expiryIndex: number, heap: TopCandidates): void {
-    const evaluator = this.evaluator;
-    const legs = this.shorts.legs;
-    const from = this.shorts.startOf(this.first[near] as number);
-    const end = this.shorts.startOf((this.last[near] as number) + 1);
-    const strategy = DEBIT_VERTICAL[side.isCall ? "call" : "put"];
-    let threshold = heap.threshold;
-    for (let position = from; position < end; position++) {
-      const far = legs[position] as number;
-      if (evaluator.vertical(side, far, near, false, threshold, false)) {
-        if (side.isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, NO_LEG, NO_LEG, far, near);
-        else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, near, far, NO_LEG, NO_LEG);
+      const short = isCredit ? near : far;
+      const long = isCredit ? far : near;
+      if (evaluator.vertical(side, short, long, isCredit, threshold, false, ceiling)) {
+        if (side.isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, NO_LEG, NO_LEG, short, long);
+        else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, long, short, NO_LEG, NO_LEG);
         threshold = heap.threshold;
       }
     }
