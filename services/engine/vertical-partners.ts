@@ -6,6 +6,7 @@
 // the money): a superset of any group's partners, so a valid bound, found in one read.
 import type { PricedSide } from "./priced-side.js";
 import { LEG_LONG } from "./priced-side.js";
+import type { VerticalEvaluator } from "./vertical-evaluator.js";
 
 /** Figures of the listed legs a group's bound needs, aggregated over runs of positions. */
 export class Extremes {
@@ -17,6 +18,8 @@ export class Extremes {
   minKey = new Float64Array(0);
   maxKey = new Float64Array(0);
   maxEdge = new Float64Array(0);
+  /** The smallest probability of touch of a leg sold (only when the query sorts by it; NaN is skipped). */
+  minTouch = new Float64Array(0);
   minBidAsk = new Float64Array(0);
 
   ensure(capacity: number): void {
@@ -26,6 +29,7 @@ export class Extremes {
     this.minKey = new Float64Array(capacity);
     this.maxKey = new Float64Array(capacity);
     this.maxEdge = new Float64Array(capacity);
+    this.minTouch = new Float64Array(capacity);
     this.minBidAsk = new Float64Array(capacity);
   }
 }
@@ -81,7 +85,7 @@ export class PartnerExtremes {
   }
 
   /** Fills the extremes of the listed legs (the edge only under a σ shared by the expiration). */
-  extremes(side: PricedSide, shared: boolean): void {
+  extremes(side: PricedSide, shared: boolean, touches: VerticalEvaluator | undefined): void {
     const bought = this.role === LEG_LONG;
     const price = bought ? side.buy : side.sell;
     const { strike, ask, bid } = side.table;
@@ -96,6 +100,7 @@ export class PartnerExtremes {
     let minKey = Infinity;
     let maxKey = -Infinity;
     let maxEdge = -Infinity;
+    let minTouch = Infinity;
     let minBidAsk = Infinity;
     // Outwards is upwards on the calls: accumulate from the top of the list down. Each
     // block starts afresh at its outermost position.
@@ -115,12 +120,15 @@ export class PartnerExtremes {
       if (key < minKey) minKey = key;
       if (key > maxKey) maxKey = key;
       if (edge > maxEdge) maxEdge = edge;
+      const touch = touches ? touches.shortTouch(side, leg) : Number.NaN;
+      if (touch < minTouch) minTouch = touch;
       if (width < minBidAsk) minBidAsk = width;
       outward.minPrice[position] = minPrice;
       outward.maxPrice[position] = maxPrice;
       outward.minKey[position] = minKey;
       outward.maxKey[position] = maxKey;
       outward.maxEdge[position] = maxEdge;
+      outward.minTouch[position] = minTouch;
       outward.minBidAsk[position] = minBidAsk;
       if (blockStarts) {
         blocks.minPrice[block] = fill;
@@ -128,6 +136,7 @@ export class PartnerExtremes {
         blocks.minKey[block] = key;
         blocks.maxKey[block] = key;
         blocks.maxEdge[block] = edge > -Infinity ? edge : -Infinity;
+        blocks.minTouch[block] = touch < Infinity ? touch : Infinity;
         blocks.minBidAsk[block] = width;
       } else {
         if (fill < (blocks.minPrice[block] as number)) blocks.minPrice[block] = fill;
@@ -135,6 +144,7 @@ export class PartnerExtremes {
         if (key < (blocks.minKey[block] as number)) blocks.minKey[block] = key;
         if (key > (blocks.maxKey[block] as number)) blocks.maxKey[block] = key;
         if (edge > (blocks.maxEdge[block] as number)) blocks.maxEdge[block] = edge;
+        if (touch < (blocks.minTouch[block] as number)) blocks.minTouch[block] = touch;
         if (width < (blocks.minBidAsk[block] as number)) blocks.minBidAsk[block] = width;
       }
     }

@@ -129,8 +129,9 @@ export class VerticalSearch {
       this.groupBound = new Float64Array(this.groupPassing.length);
       this.groupOrder = new Int32Array(this.groupPassing.length);
     }
-    this.longs.extremes(side, shared);
-    this.shorts.extremes(side, shared);
+    this.longs.extremes(side, shared, undefined);
+    // A debit group's short legs vary: under the touch sort, its bound needs their smallest touch.
+    this.shorts.extremes(side, shared, this.query.sort === TOUCH ? this.evaluator : undefined);
     let groups = 0;
     for (let near = 0; near < count; near++) {
       for (let role = 0; role < 2; role++) {
@@ -200,7 +201,9 @@ export class VerticalSearch {
     group.maxMaxProfit = (extremes.maxKey[at] as number) - sign * strike - buy;
     group.maxExpectedValue = this.evaluator.sharesVolatility ? (extremes.maxEdge[at] as number) + (side.expectedPayoff[near] as number) - buy : Number.NaN;
     group.popCeiling = this.evaluator.debitPopCeiling(side, near, -group.maxNet);
-    group.touchFloor = 0;
+    // Probabilities lie in [0, 1]; a floor that is not one (no touch read) bounds nothing.
+    const touchFloor = extremes.minTouch[at] as number;
+    group.touchFloor = touchFloor >= 0 && touchFloor <= 1 ? touchFloor : 0;
     group.maxAbsoluteNet = group.maxMaxLoss;
     group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (extremes.minBidAsk[at] as number);
     return group.sortValueBound(this.query, this.multiplier);
