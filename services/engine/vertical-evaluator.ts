@@ -171,17 +171,35 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
   }
 
   /**
-   * Under a σ shared by the expiration, bound on the POP of every debit vertical bought at
-   * `long` that pays at least `smallestDebit`: a larger debit moves the breakeven further
-   * from the money. 1 when each spread has its own σ (the short legs differ).
+   * Bound on the POP of every debit vertical bought at `long` that pays at least
+   * `smallestDebit` (a larger debit moves the breakeven further from the money), under the
+   * expiration's σ, or under the short legs' σ when their deviations σ√T lie from
+   * `minDeviation` to `maxDeviation`.
    */
-  debitPopCeiling(side: PricedSide, long: number, smallestDebit: number): number {
-    if (!this.shared) return 1;
+  debitPopCeiling(side: PricedSide, long: number, smallestDebit: number, minDeviation: number, maxDeviation: number): number {
     const strike = side.table.strike[long] as number;
     const breakeven = side.isCall ? strike + smallestDebit : strike - smallestDebit;
     if (!(breakeven > 0)) return 1;
-    const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, side.deviation[long] as number);
-    return side.isCall ? 1 - below : below;
+    const logLevel = Math.log(breakeven) - this.logForward;
+    if (this.shared) {
+      const below = probabilityBelowFromLog(logLevel, side.deviation[long] as number);
+      return side.isCall ? 1 - below : below;
+    }
+    // Each spread is judged under its short leg's σ, which lies within the partners' range:
+    // the ceiling is the largest probability over that range. P(S_T < x) = Φ(h(v)) with
+    // h(v) = ln(x/F)/v + v/2 for the deviation v: h is convex in v with its minimum at
+    // √(2 ln(x/F)) when x > F (and increasing otherwise), so its maximum on a range is at an
+    // end, and its minimum (what maximises P(S_T > x)) at the clamped turning point.
+    if (!(minDeviation > 0 && maxDeviation >= minDeviation)) return 1;
+    if (!side.isCall) {
+      return Math.max(probabilityBelowFromLog(logLevel, minDeviation), probabilityBelowFromLog(logLevel, maxDeviation));
+    }
+    let deviation = minDeviation;
+    if (logLevel > 0) {
+      const turning = Math.sqrt(2 * logLevel);
+      deviation = turning < minDeviation ? minDeviation : turning > maxDeviation ? maxDeviation : turning;
+    }
+    return 1 - probabilityBelowFromLog(logLevel, deviation);
   }
 
   /** True when every spread of the expiration shares one σ (the per-leg columns hold its constants). */

@@ -20,6 +20,9 @@ export class Extremes {
   maxEdge = new Float64Array(0);
   /** The smallest probability of touch of a leg sold (only when the query sorts by it; NaN is skipped). */
   minTouch = new Float64Array(0);
+  /** The smallest and largest deviation σ√T of a leg's own σ (what a leg sold brings under the short legs' σ). */
+  minDeviation = new Float64Array(0);
+  maxDeviation = new Float64Array(0);
   minBidAsk = new Float64Array(0);
 
   ensure(capacity: number): void {
@@ -30,6 +33,8 @@ export class Extremes {
     this.maxKey = new Float64Array(capacity);
     this.maxEdge = new Float64Array(capacity);
     this.minTouch = new Float64Array(capacity);
+    this.minDeviation = new Float64Array(capacity);
+    this.maxDeviation = new Float64Array(capacity);
     this.minBidAsk = new Float64Array(capacity);
   }
 }
@@ -101,6 +106,8 @@ export class PartnerExtremes {
     let maxKey = -Infinity;
     let maxEdge = -Infinity;
     let minTouch = Infinity;
+    let minDeviation = Infinity;
+    let maxDeviation = -Infinity;
     let minBidAsk = Infinity;
     // Outwards is upwards on the calls: accumulate from the top of the list down. Each
     // block starts afresh at its outermost position.
@@ -122,6 +129,9 @@ export class PartnerExtremes {
       if (edge > maxEdge) maxEdge = edge;
       const touch = touches ? touches.shortTouch(side, leg) : Number.NaN;
       if (touch < minTouch) minTouch = touch;
+      const deviation = side.deviation[leg] as number;
+      if (deviation < minDeviation) minDeviation = deviation;
+      if (deviation > maxDeviation) maxDeviation = deviation;
       if (width < minBidAsk) minBidAsk = width;
       outward.minPrice[position] = minPrice;
       outward.maxPrice[position] = maxPrice;
@@ -129,6 +139,8 @@ export class PartnerExtremes {
       outward.maxKey[position] = maxKey;
       outward.maxEdge[position] = maxEdge;
       outward.minTouch[position] = minTouch;
+      outward.minDeviation[position] = minDeviation;
+      outward.maxDeviation[position] = maxDeviation;
       outward.minBidAsk[position] = minBidAsk;
       if (blockStarts) {
         blocks.minPrice[block] = fill;
@@ -137,6 +149,8 @@ export class PartnerExtremes {
         blocks.maxKey[block] = key;
         blocks.maxEdge[block] = edge > -Infinity ? edge : -Infinity;
         blocks.minTouch[block] = touch < Infinity ? touch : Infinity;
+        blocks.minDeviation[block] = deviation < Infinity ? deviation : Infinity;
+        blocks.maxDeviation[block] = deviation > -Infinity ? deviation : -Infinity;
         blocks.minBidAsk[block] = width;
       } else {
         if (fill < (blocks.minPrice[block] as number)) blocks.minPrice[block] = fill;
@@ -145,6 +159,8 @@ export class PartnerExtremes {
         if (key > (blocks.maxKey[block] as number)) blocks.maxKey[block] = key;
         if (edge > (blocks.maxEdge[block] as number)) blocks.maxEdge[block] = edge;
         if (touch < (blocks.minTouch[block] as number)) blocks.minTouch[block] = touch;
+        if (deviation < (blocks.minDeviation[block] as number)) blocks.minDeviation[block] = deviation;
+        if (deviation > (blocks.maxDeviation[block] as number)) blocks.maxDeviation[block] = deviation;
         if (width < (blocks.minBidAsk[block] as number)) blocks.minBidAsk[block] = width;
       }
     }

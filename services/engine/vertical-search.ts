@@ -200,7 +200,7 @@ export class VerticalSearch {
     group.maxMaxLoss = buy - (extremes.minPrice[at] as number);
     group.maxMaxProfit = (extremes.maxKey[at] as number) - sign * strike - buy;
     group.maxExpectedValue = this.evaluator.sharesVolatility ? (extremes.maxEdge[at] as number) + (side.expectedPayoff[near] as number) - buy : Number.NaN;
-    group.popCeiling = this.evaluator.debitPopCeiling(side, near, -group.maxNet);
+    group.popCeiling = this.evaluator.debitPopCeiling(side, near, -group.maxNet, extremes.minDeviation[at] as number, extremes.maxDeviation[at] as number);
     // Probabilities lie in [0, 1]; a floor that is not one (no touch read) bounds nothing.
     const touchFloor = extremes.minTouch[at] as number;
     group.touchFloor = touchFloor >= 0 && touchFloor <= 1 ? touchFloor : 0;
