@@ -219,7 +219,10 @@ export class VerticalSearch {
     const from = partners.startOf(this.first[near] as number);
     const end = partners.startOf((this.last[near] as number) + 1);
     let ceiling = 1;
-    if (isCredit) {
+    // Under a σ shared by the expiration the evaluator bounds a credit's POP by its long
+    // strike's probability, already at hand: on narrow groups that is nearly as tight, and the
+    // ceiling's logarithm and normal CDF per group cost more than they save.
+    if (isCredit && (byBlocks || !this.evaluator.sharesVolatility)) {
       const buy = side.buy;
       const legs = partners.legs;
       let cheapestLong = Infinity;
