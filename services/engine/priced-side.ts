@@ -112,7 +112,8 @@ export interface SharedColumns {
  * Fills the per-query columns of one side: fill prices, the leg filter flags and each
  * leg's σ; given the `evaluator` (after its setExpiry), under a σ shared by the
  * expiration, also the per-strike probabilities and expected payoffs of every leg a spread
- * can reach: within the width bound of a leg that can be sold.
+ * can reach: within the width bound of a leg that can be sold. Only the legs from `from` to
+ * `end` − 1 are priced (describing a few kept spreads needs no more; without an evaluator).
  */
 export function priceSide(
   side: PricedSide,
@@ -122,6 +123,8 @@ export function priceSide(
   query: ResolvedQuery,
   prepared: PreparedChain,
   evaluator: SharedColumns | undefined,
+  from = 0,
+  end = table.count,
 ): PricedSide {
   const spot = prepared.spot;
   const ageLimit = prepared.asOfMs - query.maxQuoteAgeMs;
@@ -134,7 +137,7 @@ export function priceSide(
   // the spot sits exactly on a strike.
   const firstAtOrAbove = lowerBound(table.strike, table.count, spot, 0);
   const lastBodyBelow = firstAtOrAbove < table.count && table.strike[firstAtOrAbove] === spot ? firstAtOrAbove : firstAtOrAbove - 1;
-  for (let leg = 0; leg < table.count; leg++) {
+  for (let leg = from; leg < end; leg++) {
     const bid = table.bid[leg] as number;
     const ask = table.ask[leg] as number;
     const mid = table.mid[leg] as number;

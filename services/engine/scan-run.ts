@@ -131,10 +131,13 @@ export class ScanRun {
     for (const [expiryIndex, entries] of byExpiry) {
       const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
       this.startExpiry(expiryIndex);
-      // Priced without the per-strike probabilities: only the kept spreads' legs need theirs.
-      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, false);
-      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, false);
+      // Only the kept spreads' legs are priced, without the per-strike probabilities
+      // (fillLegColumns gives theirs).
       const legs = this.final.legs;
+      const [putFrom, putEnd] = legWindow(legs, entries, 0);
+      const [callFrom, callEnd] = legWindow(legs, entries, 2);
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, false, putFrom, putEnd);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, false, callFrom, callEnd);
       for (const [rank, slot] of entries) {
         const base = slot * 4;
         fillLegColumns(this.evaluator, puts, calls, legs, base);
@@ -160,9 +163,17 @@ export class ScanRun {
   }
 
   /** Prices one side for this query (see priceSide), with the per-strike probabilities when asked (after startExpiry). */
-  private priceSide(side: PricedSide, table: LegTable, years: number, expiryIndex: number, withProbabilities: boolean): PricedSide {
+  private priceSide(
+    side: PricedSide,
+    table: LegTable,
+    years: number,
+    expiryIndex: number,
+    withProbabilities: boolean,
+    from?: number,
+    end?: number,
+  ): PricedSide {
     const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
-    return priceSide(side, table, years, sharedVolatility, this.query, this.prepared, withProbabilities ? this.evaluator : undefined);
+    return priceSide(side, table, years, sharedVolatility, this.query, this.prepared, withProbabilities ? this.evaluator : undefined, from, end);
   }
 
   /**
@@ -242,6 +253,20 @@ export class ScanRun {
     if (stale > 0) this.skipped[SkipReason.SKIP_REASON_STALE] = stale;
     if (openInterestUnknown > 0) this.skipped[SkipReason.SKIP_REASON_OPEN_INTEREST_UNKNOWN] = openInterestUnknown;
   }
+}
+
+/** The legs of one side (heap leg slots `offset` and `offset` + 1: the puts' or the calls') that the kept spreads `entries` use: from, end. */
+function legWindow(legs: Int32Array, entries: readonly [rank: number, slot: number][], offset: number): [from: number, end: number] {
+  let from = Infinity;
+  let end = 0;
+  for (const [, slot] of entries) {
+    for (const leg of [legs[slot * 4 + offset] as number, legs[slot * 4 + offset + 1] as number]) {
+      if (leg === NO_LEG) continue;
+      from = Math.min(from, leg);
+      end = Math.max(end, leg + 1);
+    }
+  }
+  return from < end ? [from, end] : [0, 0];
 }
 
 /** Under a σ shared by the expiration, the per-strike probabilities and payoffs of one kept spread's legs (put long, put short, call short, call long from `base`). */
