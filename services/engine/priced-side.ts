@@ -54,43 +54,52 @@ export const LEG_LONG = 8;
  */
 export const LEG_BODY = 16;
 
+/** The table of a scratch side before it is priced: no legs. */
+const EMPTY_TABLE: LegTable = {
+  count: 0,
+  strike: new Float64Array(0),
+  logStrike: new Float64Array(0),
+  bid: new Float64Array(0),
+  ask: new Float64Array(0),
+  mid: new Float64Array(0),
+  impliedVolatility: new Float64Array(0),
+  delta: new Float64Array(0),
+  gamma: new Float64Array(0),
+  theta: new Float64Array(0),
+  vega: new Float64Array(0),
+  openInterest: new Float64Array(0),
+  volume: new Float64Array(0),
+  quoteTimeMs: new Float64Array(0),
+  brokerContractId: new Float64Array(0),
+  computed: new Uint8Array(0),
+};
+
+/** How many Float64 columns a scratch side holds (see scratchSide). */
+const FLOAT_COLUMNS = 9;
+
 /**
  * Columns for the widest side of a chain, reused by every expiration of a scan, so that
- * pricing a side allocates nothing per expiration.
+ * pricing a side allocates nothing per expiration. All in one buffer: a scan allocates two
+ * sides, and one allocation each costs less than a dozen.
  */
 export function scratchSide(capacity: number, isCall: boolean): PricedSide {
-  const empty: LegTable = {
-    count: 0,
-    strike: new Float64Array(0),
-    logStrike: new Float64Array(0),
-    bid: new Float64Array(0),
-    ask: new Float64Array(0),
-    mid: new Float64Array(0),
-    impliedVolatility: new Float64Array(0),
-    delta: new Float64Array(0),
-    gamma: new Float64Array(0),
-    theta: new Float64Array(0),
-    vega: new Float64Array(0),
-    openInterest: new Float64Array(0),
-    volume: new Float64Array(0),
-    quoteTimeMs: new Float64Array(0),
-    brokerContractId: new Float64Array(0),
-    computed: new Uint8Array(0),
-  };
+  // Float64 columns first (8-byte aligned), then the Int32 one, then the flag bytes.
+  const buffer = new ArrayBuffer(capacity * (8 * FLOAT_COLUMNS + 4 + 1));
+  const floats = (index: number) => new Float64Array(buffer, index * capacity * 8, capacity);
   return {
-    table: empty,
+    table: EMPTY_TABLE,
     isCall,
-    sell: new Float64Array(capacity),
-    buy: new Float64Array(capacity),
-    bidAskFraction: new Float64Array(capacity),
-    flags: new Uint8Array(capacity),
-    volatility: new Float64Array(capacity),
-    deviation: new Float64Array(capacity),
-    expectedPayoff: new Float64Array(capacity),
-    probabilityBelowStrike: new Float64Array(capacity),
-    touch: new Float64Array(capacity),
-    pairPayoff: new Float64Array(capacity),
-    pairGeneration: new Int32Array(capacity),
+    sell: floats(0),
+    buy: floats(1),
+    bidAskFraction: floats(2),
+    volatility: floats(3),
+    deviation: floats(4),
+    expectedPayoff: floats(5),
+    probabilityBelowStrike: floats(6),
+    touch: floats(7),
+    pairPayoff: floats(8),
+    pairGeneration: new Int32Array(buffer, FLOAT_COLUMNS * capacity * 8, capacity),
+    flags: new Uint8Array(buffer, FLOAT_COLUMNS * capacity * 8 + capacity * 4, capacity),
   };
 }
 
@@ -103,7 +112,8 @@ export interface SharedColumns {
  * Fills the per-query columns of one side: fill prices, the leg filter flags and each
  * leg's σ; given the `evaluator` (after its setExpiry), under a σ shared by the
  * expiration, also the per-strike probabilities and expected payoffs of every leg a spread
- * can reach: within the width bound of a leg that can be sold.
+ * can reach: within the width bound of a leg that can be sold. Only the legs from `from` to
+ * `end` − 1 are priced (describing a few kept spreads needs no more; without an evaluator).
  */
 export function priceSide(
   side: PricedSide,
@@ -113,6 +123,8 @@ export function priceSide(
   query: ResolvedQuery,
   prepared: PreparedChain,
   evaluator: SharedColumns | undefined,
+  from = 0,
+  end = table.count,
 ): PricedSide {
   const spot = prepared.spot;
   const ageLimit = prepared.asOfMs - query.maxQuoteAgeMs;
@@ -125,7 +137,7 @@ export function priceSide(
   // the spot sits exactly on a strike.
   const firstAtOrAbove = lowerBound(table.strike, table.count, spot, 0);
   const lastBodyBelow = firstAtOrAbove < table.count && table.strike[firstAtOrAbove] === spot ? firstAtOrAbove : firstAtOrAbove - 1;
-  for (let leg = 0; leg < table.count; leg++) {
+  for (let leg = from; leg < end; leg++) {
     const bid = table.bid[leg] as number;
     const ask = table.ask[leg] as number;
     const mid = table.mid[leg] as number;

@@ -68,7 +68,7 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     candidatesRejectedBySpreadFilters: BigInt(evaluator.rejectedBySpreadFilters),
     candidatesRankedOut: BigInt(evaluator.rankedOut),
     candidatesFullyEvaluated: BigInt(evaluator.fullyEvaluated),
-    candidatesBoundedOut: 0n,
+    candidatesBoundedOut: BigInt(run.verticalsBoundedOut),
     workBudgetExhausted: false,
     candidatesUnexplored: 0n,
     effectiveQuery: applied,

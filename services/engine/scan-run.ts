@@ -6,15 +6,14 @@ import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../gen/
 import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
 import { creditWings, ironCandidateCount, isButterflyBody, refuseIfTooBroad, type CreditWings } from "./iron-candidates.js";
 import type { ExpirySlice, LegTable, PreparedChain } from "./prepared-chain.js";
-import { LEG_LONG, LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
+import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
 import { KNOWN_STRATEGIES, namesTwoExpiryStrategy, type ResolvedQuery } from "./resolved-query.js";
 import { describeSpread } from "./spread-description.js";
 import { SpreadEvaluator } from "./spread-evaluator.js";
-import { lowerBound, upperBound } from "./strike-search.js";
 import { forward } from "./terminal-distribution.js";
 import { NO_EXPIRY, NO_LEG, TopCandidates } from "./top-candidates.js";
 import { TwoExpirySearch } from "./two-expiry/two-expiry-search.js";
-import { CREDIT_VERTICAL, DEBIT_VERTICAL } from "./vertical-evaluator.js";
+import { VerticalSearch } from "./vertical-search.js";
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
 const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
@@ -25,6 +24,9 @@ export class ScanRun {
   /** Candidates the loops went through; each is then rejected by its legs' flags or handed to the evaluator, which counts the rest. */
   considered = 0;
   rejectedByLegFilters = 0;
+  /** Verticals dropped in groups by a bound on their sort value (vertical-search.ts). */
+  verticalsBoundedOut = 0;
+  private readonly verticalSearch: VerticalSearch;
   private readonly final: TopCandidates;
   private readonly perExpiry: TopCandidates | undefined;
   private readonly putSide: PricedSide;
@@ -54,6 +56,7 @@ export class ScanRun {
     for (const expiry of prepared.expiries) widest = Math.max(widest, expiry.calls.count, expiry.puts.count);
     this.putSide = scratchSide(widest, false);
     this.callSide = scratchSide(widest, true);
+    this.verticalSearch = new VerticalSearch(query, this.evaluator, widest, this, prepared.multiplier);
     if (query.maxQuoteAgeMs < Infinity || query.minOpenInterest > 0) this.countQueryDependentSkips();
     this.expiryVolatility = new Float64Array(prepared.expiries.length).fill(Number.NaN);
     const freshFromMs = prepared.asOfMs - query.maxQuoteAgeMs;
@@ -79,8 +82,8 @@ export class ScanRun {
       const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
       const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
       const heap = this.perExpiry ?? this.final;
-      if (wantPutVerticals) this.verticals(puts, expiryIndex, heap);
-      if (wantCallVerticals) this.verticals(calls, expiryIndex, heap);
+      if (wantPutVerticals) this.verticalSearch.search(puts, expiryIndex, heap);
+      if (wantCallVerticals) this.verticalSearch.search(calls, expiryIndex, heap);
       const wings = ironWings[expiryIndex];
       if (wings) this.ironSpreads(puts, calls, wings.puts, wings.calls, expiryIndex, heap);
       this.twoExpiry?.scanFront(expiryIndex, heap);
@@ -150,11 +153,16 @@ export class ScanRun {
     for (const [expiryIndex, entries] of byExpiry) {
       const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
       this.startExpiry(expiryIndex);
-      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
-      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
+      // Only the kept spreads' legs are priced, without the per-strike probabilities
+      // (fillLegColumns gives theirs).
       const legs = this.final.legs;
+      const [putFrom, putEnd] = legWindow(legs, entries, 0);
+      const [callFrom, callEnd] = legWindow(legs, entries, 2);
+      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, false, putFrom, putEnd);
+      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, false, callFrom, callEnd);
       for (const [rank, slot] of entries) {
         const base = slot * 4;
+        fillLegColumns(this.evaluator, puts, calls, legs, base);
         spreads[rank] = describeSpread(
           this.evaluator,
           this.prepared,
@@ -177,67 +185,17 @@ export class ScanRun {
   }
 
   /** Prices one side for this query (see priceSide), with the per-strike probabilities when asked (after startExpiry). */
-  private priceSide(side: PricedSide, table: LegTable, years: number, expiryIndex: number, withProbabilities: boolean): PricedSide {
+  private priceSide(
+    side: PricedSide,
+    table: LegTable,
+    years: number,
+    expiryIndex: number,
+    withProbabilities: boolean,
+    from?: number,
+    end?: number,
+  ): PricedSide {
     const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
-    return priceSide(side, table, years, sharedVolatility, this.query, this.prepared, withProbabilities ? this.evaluator : undefined);
-  }
-
-  /**
-   * Every vertical on one side: each leg `near` with each partner `far` further from the
-   * money by a width in the allowed range. Credit: sell near, buy far. Debit: buy near,
-   * sell far.
-   */
-  private verticals(side: PricedSide, expiryIndex: number, heap: TopCandidates): void {
-    const { table, flags, isCall } = side;
-    const name = isCall ? "call" : "put";
-    const credit = this.query.strategies.has(CREDIT_VERTICAL[name]);
-    const debit = this.query.strategies.has(DEBIT_VERTICAL[name]);
-    const creditStrategy = CREDIT_VERTICAL[name];
-    const debitStrategy = DEBIT_VERTICAL[name];
-    const { minWidth, maxWidth } = this.query;
-    const evaluator = this.evaluator;
-    const strikes = table.strike;
-    const count = table.count;
-    for (let near = 0; near < count; near++) {
-      const nearFlags = flags[near] as number;
-      const nearStrike = strikes[near] as number;
-      // Partners lie at strikes from nearStrike ± minWidth to nearStrike ± maxWidth.
-      let first: number;
-      let last: number;
-      if (isCall) {
-        first = lowerBound(strikes, count, nearStrike + minWidth, near + 1);
-        last = upperBound(strikes, count, nearStrike + maxWidth, first) - 1;
-      } else {
-        last = upperBound(strikes, count, nearStrike - minWidth, 0) - 1;
-        if (last >= near) last = near - 1;
-        first = lowerBound(strikes, count, nearStrike - maxWidth, 0);
-      }
-      let creditCeiling = 1;
-      if (credit && (nearFlags & LEG_SHORT_OTM) !== 0 && last >= first) {
-        let cheapestLong = Infinity;
-        for (let far = first; far <= last; far++) cheapestLong = Math.min(cheapestLong, side.buy[far] as number);
-        creditCeiling = evaluator.creditPopCeiling(side, near, (side.sell[near] as number) - cheapestLong);
-      }
-      for (let far = first; far <= last; far++) {
-        const farFlags = flags[far] as number;
-        if (credit) {
-          this.considered++;
-          if ((nearFlags & LEG_SHORT_OTM) === 0 || (farFlags & LEG_LONG) === 0) this.rejectedByLegFilters++;
-          else if (evaluator.vertical(side, near, far, true, heap.threshold, false, creditCeiling)) {
-            if (isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, creditStrategy, NO_LEG, NO_LEG, near, far);
-            else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, creditStrategy, far, near, NO_LEG, NO_LEG);
-          }
-        }
-        if (debit) {
-          this.considered++;
-          if ((farFlags & LEG_SHORT_OTM) === 0 || (nearFlags & LEG_LONG) === 0) this.rejectedByLegFilters++;
-          else if (evaluator.vertical(side, far, near, false, heap.threshold, false)) {
-            if (isCall) heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, debitStrategy, NO_LEG, NO_LEG, far, near);
-            else heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, debitStrategy, near, far, NO_LEG, NO_LEG);
-          }
-        }
-      }
-    }
+    return priceSide(side, table, years, sharedVolatility, this.query, this.prepared, withProbabilities ? this.evaluator : undefined, from, end);
   }
 
   /**
@@ -316,6 +274,29 @@ export class ScanRun {
     }
     if (stale > 0) this.skipped[SkipReason.SKIP_REASON_STALE] = stale;
     if (openInterestUnknown > 0) this.skipped[SkipReason.SKIP_REASON_OPEN_INTEREST_UNKNOWN] = openInterestUnknown;
+  }
+}
+
+/** The legs of one side (heap leg slots `offset` and `offset` + 1: the puts' or the calls') that the kept spreads `entries` use: from, end. */
+function legWindow(legs: Int32Array, entries: readonly [rank: number, slot: number][], offset: number): [from: number, end: number] {
+  let from = Infinity;
+  let end = 0;
+  for (const [, slot] of entries) {
+    for (const leg of [legs[slot * 4 + offset] as number, legs[slot * 4 + offset + 1] as number]) {
+      if (leg === NO_LEG) continue;
+      from = Math.min(from, leg);
+      end = Math.max(end, leg + 1);
+    }
+  }
+  return from < end ? [from, end] : [0, 0];
+}
+
+/** Under a σ shared by the expiration, the per-strike probabilities and payoffs of one kept spread's legs (put long, put short, call short, call long from `base`). */
+function fillLegColumns(evaluator: SpreadEvaluator, puts: PricedSide, calls: PricedSide, legs: Int32Array, base: number): void {
+  if (!evaluator.sharesVolatility) return;
+  for (let offset = 0; offset < 4; offset++) {
+    const leg = legs[base + offset] as number;
+    if (leg !== NO_LEG) evaluator.fillSharedColumns(offset < 2 ? puts : calls, leg, leg + 1);
   }
 }
 

@@ -10,6 +10,9 @@ import type { PricedSide } from "./priced-side.js";
 const SORT_BY_TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
 
 export abstract class VerticalEvaluator extends ExpiryEvaluator {
+  /** True when a filter or the sort reads the probability of touch: every candidate then needs it. */
+  private readonly touchNeeded = this.query.maxProbabilityOfTouch < Infinity || this.query.sort === SORT_BY_TOUCH;
+
   /**
    * A vertical: sell `short` and buy `long` on one side. Credit strategies (bull put, bear
    * call) have the short nearer the money; debit strategies (bull call, bear put) the long.
@@ -38,19 +41,14 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
     const returnOnRisk = maxProfit / maxLoss;
     if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return this.rejected();
 
-    const bidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
     const liquidity = liquidityComponent(
       (table.ask[short] as number) - (table.bid[short] as number) + (table.ask[long] as number) - (table.bid[long] as number),
       net,
     );
-    const volatility = side.volatility[short] as number;
-    const deviation = side.deviation[short] as number;
-    const sign = side.isCall ? 1 : -1;
     // Where the position breaks even at expiry, and on which side of it it makes money.
-    const breakeven = isCredit ? strikeShort + sign * net : strikeLong - sign * net;
+    const breakeven = isCredit ? (side.isCall ? strikeShort + net : strikeShort - net) : side.isCall ? strikeLong - net : strikeLong + net;
     const profitAbove = isCredit !== side.isCall;
-    const maxProfitPerLot = maxProfit * multiplier;
-    const needsTouch = describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH;
+    const needsTouch = describe || this.touchNeeded;
     let pop: number;
     let touch = Number.NaN;
     let expectedValuePerLot: number;
@@ -87,17 +85,18 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
           return false;
         }
       }
-      const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
+      const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, side.deviation[short] as number);
       pop = profitAbove ? 1 - below : below;
       if (!describe && pop < query.minPop) return this.rejected();
     } else {
+      const deviation = side.deviation[short] as number;
       if (!describe && this.rankBeforeProbabilities && threshold !== -Infinity) {
         // EV never exceeds max profit × POP; and when the long leg's own volatility is at
         // least the short's (a put skew's bull puts, its bull calls), valuing the long leg at
         // its own volatility overstates it (vega is positive): EV ≤ net − E_short + E_long(σ_long),
         // from payoffs cached per leg, so the bound costs no CDF per candidate.
         let expectedValueBound = maxProfit * popCeiling;
-        if (volatility <= (side.volatility[long] as number)) {
+        if ((side.volatility[short] as number) <= (side.volatility[long] as number)) {
           expectedValueBound = Math.min(expectedValueBound, net - this.legPayoff(side, short) + this.legPayoff(side, long));
         }
         if (
@@ -128,7 +127,7 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
       if (
         !describe &&
         query.minExpectedValue === -Infinity &&
-        this.cannotRank(net, width, maxLossPerLot, returnOnRisk, pop, returnOnRisk * pop, maxProfitPerLot * pop, touch, liquidity, threshold)
+        this.cannotRank(net, width, maxLossPerLot, returnOnRisk, pop, returnOnRisk * pop, maxProfit * multiplier * pop, touch, liquidity, threshold)
       ) {
         this.rankedOut++;
         return false;
@@ -144,16 +143,16 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
 
     this.netCredit = net;
     this.width = width;
-    this.maxProfitPerLot = maxProfitPerLot;
+    this.maxProfitPerLot = maxProfit * multiplier;
     this.maxLossPerLot = maxLossPerLot;
     this.breakevenLow = breakeven;
     this.breakevenHigh = Number.NaN;
     this.pop = pop;
     this.expectedValuePerLot = expectedValuePerLot;
     this.probabilityOfTouch = touch;
-    this.volatility = volatility;
+    this.volatility = side.volatility[short] as number;
     this.liquidity = liquidity;
-    this.worstBidAskFraction = bidAskFraction;
+    this.worstBidAskFraction = Math.max(side.bidAskFraction[short] as number, side.bidAskFraction[long] as number);
     this.finishRanking(returnOnRisk, width);
     if (!describe) this.fullyEvaluated++;
     return true;
@@ -169,6 +168,48 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
     if (!(breakeven > 0)) return 1;
     const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, side.deviation[short] as number);
     return side.isCall ? below : 1 - below;
+  }
+
+  /**
+   * Bound on the POP of every debit vertical bought at `long` that pays at least
+   * `smallestDebit` (a larger debit moves the breakeven further from the money), under the
+   * expiration's σ, or under the short legs' σ when their deviations σ√T lie from
+   * `minDeviation` to `maxDeviation`.
+   */
+  debitPopCeiling(side: PricedSide, long: number, smallestDebit: number, minDeviation: number, maxDeviation: number): number {
+    const strike = side.table.strike[long] as number;
+    const breakeven = side.isCall ? strike + smallestDebit : strike - smallestDebit;
+    if (!(breakeven > 0)) return 1;
+    const logLevel = Math.log(breakeven) - this.logForward;
+    if (this.shared) {
+      const below = probabilityBelowFromLog(logLevel, side.deviation[long] as number);
+      return side.isCall ? 1 - below : below;
+    }
+    // Each spread is judged under its short leg's σ, which lies within the partners' range:
+    // the ceiling is the largest probability over that range. P(S_T < x) = Φ(h(v)) with
+    // h(v) = ln(x/F)/v + v/2 for the deviation v: h is convex in v with its minimum at
+    // √(2 ln(x/F)) when x > F (and increasing otherwise), so its maximum on a range is at an
+    // end, and its minimum (what maximises P(S_T > x)) at the clamped turning point.
+    if (!(minDeviation > 0 && maxDeviation >= minDeviation)) return 1;
+    if (!side.isCall) {
+      return Math.max(probabilityBelowFromLog(logLevel, minDeviation), probabilityBelowFromLog(logLevel, maxDeviation));
+    }
+    let deviation = minDeviation;
+    if (logLevel > 0) {
+      const turning = Math.sqrt(2 * logLevel);
+      deviation = turning < minDeviation ? minDeviation : turning > maxDeviation ? maxDeviation : turning;
+    }
+    return 1 - probabilityBelowFromLog(logLevel, deviation);
+  }
+
+  /** True when every spread of the expiration shares one σ (the per-leg columns hold its constants). */
+  get sharesVolatility(): boolean {
+    return this.shared;
+  }
+
+  /** The probability of touch of a vertical sold at `short` (cached per leg). */
+  shortTouch(side: PricedSide, short: number): number {
+    return this.legTouch(side, short);
   }
 }
 
