@@ -115,7 +115,10 @@ export class IronSearch {
     const iron = this.expiries[this.pairExpiry[pair] as number] as ExpiryIron;
     const p = this.pairPut[pair] as number;
     const c = this.pairCall[pair] as number;
-    return ((iron.putWings.firstWing[p + 1] as number) - (iron.putWings.firstWing[p] as number)) * ((iron.callWings.firstWing[c + 1] as number) - (iron.callWings.firstWing[c] as number));
+    return (
+      ((iron.putWings.firstWing[p + 1] as number) - (iron.putWings.firstWing[p] as number)) *
+      ((iron.callWings.firstWing[c + 1] as number) - (iron.callWings.firstWing[c] as number))
+    );
   }
 
   /** Prices one expiration for the query, finds its credit wings and queues its pairs of shorts by bound. */
@@ -213,7 +216,15 @@ export class IronSearch {
     const putShortStrike = puts.table.strike[putShort] as number;
     const putShortValue = (puts.sell[putShort] as number) - (puts.expectedPayoff[putShort] as number);
     figures.touchFloor = this.touchNeeded ? evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
-    evaluator.beginIronPair(puts, calls, putShort, callShort, (putWings.largestCredit[p] as number) + callCredit, putWings.narrowestWidth[p] as number, callNarrowest);
+    evaluator.beginIronPair(
+      puts,
+      calls,
+      putShort,
+      callShort,
+      (putWings.largestCredit[p] as number) + callCredit,
+      putWings.narrowestWidth[p] as number,
+      callNarrowest,
+    );
     const putEnd = putWings.firstWing[p + 1] as number;
     for (let putWing = putWings.firstWing[p] as number; putWing < putEnd; putWing++) {
       const putLong = putWings.longs[putWing] as number;

@@ -86,7 +86,14 @@ export class SpreadEvaluator extends VerticalEvaluator {
    * narrower than given: more credit only moves the breakevens outwards, and past a
    * wing's width that side is profitable all the way out.
    */
-  private popCeiling(putStrike: number, callStrike: number, credit: number, narrowestPutWing: number, narrowestCallWing: number, deviation = this.pairDeviation): number {
+  private popCeiling(
+    putStrike: number,
+    callStrike: number,
+    credit: number,
+    narrowestPutWing: number,
+    narrowestCallWing: number,
+    deviation = this.pairDeviation,
+  ): number {
     const above = credit < narrowestCallWing ? probabilityBelowFromLog(Math.log(callStrike + credit) - this.logForward, deviation) : 1;
     const below = credit < narrowestPutWing ? probabilityBelowFromLog(Math.log(putStrike - credit) - this.logForward, deviation) : 0;
     return above - below;
@@ -101,7 +108,15 @@ export class SpreadEvaluator extends VerticalEvaluator {
    * A bound on the POP of every iron spread with these shorts that collects at most
    * `largestCredit`, without starting the pair (for ordering pairs before any is evaluated).
    */
-  pairPopCeiling(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number, largestCredit: number, narrowestPutWing: number, narrowestCallWing: number): number {
+  pairPopCeiling(
+    puts: PricedSide,
+    calls: PricedSide,
+    putShort: number,
+    callShort: number,
+    largestCredit: number,
+    narrowestPutWing: number,
+    narrowestCallWing: number,
+  ): number {
     return this.popCeiling(
       puts.table.strike[putShort] as number,
       calls.table.strike[callShort] as number,

@@ -348,7 +348,7 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
 const broadQueryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
   fc
     .record({
-      strategies: fc.oneof({ arbitrary: fc.constant([]), weight: 3 }, { arbitrary: fc.subarray(ALL_STRATEGIES, { minLength: 1 }), weight: 1 }),
+      strategies: fc.oneof({ arbitrary: fc.constant<Strategy[]>([]), weight: 3 }, { arbitrary: fc.subarray(ALL_STRATEGIES, { minLength: 1 }), weight: 1 }),
       shortStrikesOutOfTheMoney: fc.boolean(),
       maxPerExpiry: sometimes(fc.integer({ min: 1, max: 5 })),
       sort: fc.constantFrom(...SORT_KEYS),
