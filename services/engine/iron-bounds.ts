@@ -81,11 +81,17 @@ function expectedValueBound(figures: GroupFigures): number {
   return Math.min(figures.largestValue, figures.largestNet * Math.max(0, figures.popCeiling));
 }
 
-/** EV / max loss ≤ return on risk × POP, and the score clamps it to 1. */
+/**
+ * EV / max loss ≤ return on risk × POP, and ≤ the largest EV over the smallest max loss;
+ * the score clamps it to 1.
+ */
 function expectedValuePerRiskBound(figures: GroupFigures): number {
-  if (!(figures.largestValue > 0)) return 0;
+  const value = figures.largestValue;
+  if (!(value > 0)) return 0;
   if (!(figures.popCeiling > 0)) return 0;
-  return Math.min(1, returnOnRiskBound(figures.largestCreditToWidth) * figures.popCeiling);
+  const bound = Math.min(1, returnOnRiskBound(figures.largestCreditToWidth) * figures.popCeiling);
+  const smallestMaxLoss = -figures.largestNetLessWidth;
+  return smallestMaxLoss > 0 ? Math.min(bound, value / smallestMaxLoss) : bound;
 }
 
 /** The liquidity term, 1 − slippage / net, is largest with the least slippage on the most credit. */
