@@ -209,9 +209,7 @@ export class IronSearch {
     const callRatio = callWings.largestCreditToWidth[c] as number;
     const callLessWidth = callWings.largestCreditLessWidth[c] as number;
     const callValue = callWings.largestValue[c] as number;
-    const callFirst = callWings.firstWing[c] as number;
-    const callEnd = callWings.firstWing[c + 1] as number;
-    const callCount = callEnd - callFirst;
+    const callCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
     const popNeeded = iron.popNeeded;
     const putShortStrike = puts.table.strike[putShort] as number;
     const putShortValue = (puts.sell[putShort] as number) - (puts.expectedPayoff[putShort] as number);
@@ -225,12 +223,12 @@ export class IronSearch {
       putWings.narrowestWidth[p] as number,
       callNarrowest,
     );
+    const pairPopCeiling = evaluator.ironPopCeiling;
     const putEnd = putWings.firstWing[p + 1] as number;
     for (let putWing = putWings.firstWing[p] as number; putWing < putEnd; putWing++) {
       const putLong = putWings.longs[putWing] as number;
       const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
       const putWidth = putShortStrike - (puts.table.strike[putLong] as number);
-      evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, callNarrowest);
       const largestNet = putCredit + callCredit;
       figures.largestNet = largestNet;
       figures.largestCreditToWidth = creditToWidthBound(putCredit / putWidth, callRatio, largestNet, putWidth > callNarrowest ? putWidth : callNarrowest);
@@ -238,19 +236,89 @@ export class IronSearch {
       // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
       const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
       figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
-      figures.popCeiling = popNeeded ? evaluator.ironPopCeiling : 1;
       figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(puts, putLong) + bidAsk(calls, callShort);
+      // The pair's POP ceiling first; the put wing's own (a logarithm and a normal CDF or two) only if that does not settle it.
+      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
       if (boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), heap.threshold)) {
         this.boundedOut += callCount;
         continue;
       }
-      if (this.work + callCount > this.workBudget) {
-        this.budgetExhausted = true;
-        this.unexplored += callCount;
+      if (popNeeded) {
+        evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, callNarrowest);
+        figures.popCeiling = evaluator.ironPopCeiling;
+        if (boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), heap.threshold)) {
+          this.boundedOut += callCount;
+          continue;
+        }
+      }
+      this.callBlocks(iron, putShort, putLong, callShort, c, putCredit, putWidth, putValue, strategy, heap);
+    }
+  }
+
+  /**
+   * The call wings of one put wing, block by block: each block bounded with the put wing's
+   * exact figures and its own, the survivors' wings evaluated one by one under the block's
+   * POP ceiling.
+   */
+  private callBlocks(
+    iron: ExpiryIron,
+    putShort: number,
+    putLong: number,
+    callShort: number,
+    c: number,
+    putCredit: number,
+    putWidth: number,
+    putValue: number,
+    strategy: Strategy,
+    heap: TopCandidates,
+  ): void {
+    const { puts, calls, callWings } = iron;
+    const evaluator = this.evaluator;
+    const query = this.query;
+    const figures = this.figures;
+    const multiplier = this.prepared.multiplier;
+    const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(puts, putLong) + bidAsk(calls, callShort);
+    // The put wing's POP ceiling holds for every block; a block's own is computed only when needed.
+    const putWingPopCeiling = iron.popNeeded ? evaluator.ironPopCeiling : 1;
+    const blockEnd = callWings.firstBlock[c + 1] as number;
+    for (let block = callWings.firstBlock[c] as number; block < blockEnd; block++) {
+      const first = callWings.blockFirstWing[block] as number;
+      const end = callWings.blockFirstWing[block + 1] as number;
+      const callCredit = callWings.blockLargestCredit[block] as number;
+      const callNarrowest = callWings.blockNarrowestWidth[block] as number;
+      const largestNet = putCredit + callCredit;
+      figures.largestNet = largestNet;
+      figures.largestCreditToWidth = creditToWidthBound(
+        putCredit / putWidth,
+        callWings.blockLargestCreditToWidth[block] as number,
+        largestNet,
+        putWidth > callNarrowest ? putWidth : callNarrowest,
+      );
+      figures.largestNetLessWidth = Math.min(putCredit + (callWings.blockLargestCreditLessWidth[block] as number), putCredit - putWidth + callCredit);
+      figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + (callWings.blockLargestValue[block] as number);
+      figures.popCeiling = putWingPopCeiling;
+      figures.smallestBidAskSum = shortsBidAsk + (callWings.blockSmallestBidAsk[block] as number);
+      const count = end - first;
+      if (boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold)) {
+        this.boundedOut += count;
         continue;
       }
-      this.work += callCount;
-      for (let callWing = callFirst; callWing < callEnd; callWing++) {
+      if (iron.popNeeded) {
+        // Narrows the evaluator's POP ceiling to this block, which its wings' pruning reads too.
+        evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, callNarrowest);
+        figures.popCeiling = evaluator.ironPopCeiling;
+        if (boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold)) {
+          this.boundedOut += count;
+          continue;
+        }
+      }
+      if (this.work + count > this.workBudget) {
+        this.budgetExhausted = true;
+        this.unexplored += count;
+        continue;
+      }
+      this.work += count;
+      for (let callWing = first; callWing < end; callWing++) {
         const callLong = callWings.longs[callWing] as number;
         if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, heap.threshold, false)) {
           heap.offer(evaluator.sortValue, evaluator.score, iron.expiryIndex, strategy, putLong, putShort, callShort, callLong);
