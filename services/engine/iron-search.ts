@@ -211,8 +211,6 @@ export class IronSearch {
     const callValue = callWings.largestValue[c] as number;
     const callCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
     const popNeeded = iron.popNeeded;
-    const putShortStrike = puts.table.strike[putShort] as number;
-    const putShortValue = (puts.sell[putShort] as number) - (puts.expectedPayoff[putShort] as number);
     figures.touchFloor = this.touchNeeded ? evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
     evaluator.beginIronPair(
       puts,
@@ -224,104 +222,140 @@ export class IronSearch {
       callNarrowest,
     );
     const pairPopCeiling = evaluator.ironPopCeiling;
-    const putEnd = putWings.firstWing[p + 1] as number;
-    for (let putWing = putWings.firstWing[p] as number; putWing < putEnd; putWing++) {
-      const putLong = putWings.longs[putWing] as number;
-      const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
-      const putWidth = putShortStrike - (puts.table.strike[putLong] as number);
-      const largestNet = putCredit + callCredit;
-      figures.largestNet = largestNet;
-      figures.largestCreditToWidth = creditToWidthBound(putCredit / putWidth, callRatio, largestNet, putWidth > callNarrowest ? putWidth : callNarrowest);
-      figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putCredit - putWidth + callCredit);
-      // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
-      const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
-      figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
-      figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(puts, putLong) + bidAsk(calls, callShort);
-      // The pair's POP ceiling first; the put wing's own (a logarithm and a normal CDF or two) only if that does not settle it.
+    const multiplier = this.prepared.multiplier;
+    const putBlockEnd = putWings.firstBlock[p + 1] as number;
+    for (let putBlock = putWings.firstBlock[p] as number; putBlock < putBlockEnd; putBlock++) {
+      // A block of neighbouring put wings against every call wing of the pair first.
+      const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
+      const putStart = putWings.blockFirstWing[putBlock] as number;
+      const blockCredit = putWings.blockLargestCredit[putBlock] as number;
+      const blockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
+      const blockNet = blockCredit + callCredit;
+      figures.largestNet = blockNet;
+      figures.largestCreditToWidth = creditToWidthBound(
+        putWings.blockLargestCreditToWidth[putBlock] as number,
+        callRatio,
+        blockNet,
+        blockNarrowest > callNarrowest ? blockNarrowest : callNarrowest,
+      );
+      figures.largestNetLessWidth = Math.min(blockCredit + callLessWidth, (putWings.blockLargestCreditLessWidth[putBlock] as number) + callCredit);
+      figures.largestValue = (putWings.blockLargestValue[putBlock] as number) + callValue;
+      figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-      if (boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), heap.threshold)) {
-        this.boundedOut += callCount;
+      let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+      if (!loses && popNeeded) {
+        figures.popCeiling = evaluator.pairPopCeiling(puts, calls, putShort, callShort, blockNet, blockNarrowest, callNarrowest);
+        loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+      }
+      if (loses) {
+        this.boundedOut += (putEnd - putStart) * callCount;
         continue;
       }
-      if (popNeeded) {
-        evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, callNarrowest);
-        figures.popCeiling = evaluator.ironPopCeiling;
-        if (boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), heap.threshold)) {
-          this.boundedOut += callCount;
-          continue;
-        }
-      }
-      this.callBlocks(iron, putShort, putLong, callShort, c, putCredit, putWidth, putValue, strategy, heap);
+      this.putBlock(iron, p, c, putBlock, strategy, pairPopCeiling, heap);
     }
   }
 
   /**
-   * The call wings of one put wing, block by block: each block bounded with the put wing's
-   * exact figures and its own, the survivors' wings evaluated one by one under the block's
-   * POP ceiling.
+   * One block of put wings of a pair against each block of its call wings: the two blocks
+   * bounded together, then each put wing of the block against the call block, and the
+   * call wings of what still ranks evaluated one by one under the tightest POP ceiling.
    */
-  private callBlocks(
-    iron: ExpiryIron,
-    putShort: number,
-    putLong: number,
-    callShort: number,
-    c: number,
-    putCredit: number,
-    putWidth: number,
-    putValue: number,
-    strategy: Strategy,
-    heap: TopCandidates,
-  ): void {
-    const { puts, calls, callWings } = iron;
+  private putBlock(iron: ExpiryIron, p: number, c: number, putBlock: number, strategy: Strategy, pairPopCeiling: number, heap: TopCandidates): void {
+    const { puts, calls, putWings, callWings } = iron;
     const evaluator = this.evaluator;
     const query = this.query;
     const figures = this.figures;
     const multiplier = this.prepared.multiplier;
-    const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(puts, putLong) + bidAsk(calls, callShort);
-    // The put wing's POP ceiling holds for every block; a block's own is computed only when needed.
-    const putWingPopCeiling = iron.popNeeded ? evaluator.ironPopCeiling : 1;
-    const blockEnd = callWings.firstBlock[c + 1] as number;
-    for (let block = callWings.firstBlock[c] as number; block < blockEnd; block++) {
-      const first = callWings.blockFirstWing[block] as number;
-      const end = callWings.blockFirstWing[block + 1] as number;
-      const callCredit = callWings.blockLargestCredit[block] as number;
-      const callNarrowest = callWings.blockNarrowestWidth[block] as number;
-      const largestNet = putCredit + callCredit;
-      figures.largestNet = largestNet;
+    const popNeeded = iron.popNeeded;
+    const putShort = putWings.shorts[p] as number;
+    const callShort = callWings.shorts[c] as number;
+    const putShortStrike = puts.table.strike[putShort] as number;
+    const putShortValue = (puts.sell[putShort] as number) - (puts.expectedPayoff[putShort] as number);
+    const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+    const putStart = putWings.blockFirstWing[putBlock] as number;
+    const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
+    const putBlockCredit = putWings.blockLargestCredit[putBlock] as number;
+    const putBlockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
+    const putBlockRatio = putWings.blockLargestCreditToWidth[putBlock] as number;
+    const putBlockLessWidth = putWings.blockLargestCreditLessWidth[putBlock] as number;
+    const putBlockValue = putWings.blockLargestValue[putBlock] as number;
+    const putBlockBidAsk = putWings.blockSmallestBidAsk[putBlock] as number;
+    // Read once, and again only after an offer: nothing else moves it.
+    let threshold = heap.threshold;
+    const callBlockEnd = callWings.firstBlock[c + 1] as number;
+    for (let callBlock = callWings.firstBlock[c] as number; callBlock < callBlockEnd; callBlock++) {
+      const callStart = callWings.blockFirstWing[callBlock] as number;
+      const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
+      const callCount = callEnd - callStart;
+      const callCredit = callWings.blockLargestCredit[callBlock] as number;
+      const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
+      const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
+      const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
+      const callValue = callWings.blockLargestValue[callBlock] as number;
+      const callBidAsk = callWings.blockSmallestBidAsk[callBlock] as number;
+      // The two blocks together.
+      const blocksNet = putBlockCredit + callCredit;
+      figures.largestNet = blocksNet;
       figures.largestCreditToWidth = creditToWidthBound(
-        putCredit / putWidth,
-        callWings.blockLargestCreditToWidth[block] as number,
-        largestNet,
-        putWidth > callNarrowest ? putWidth : callNarrowest,
+        putBlockRatio,
+        callRatio,
+        blocksNet,
+        putBlockNarrowest > callNarrowest ? putBlockNarrowest : callNarrowest,
       );
-      figures.largestNetLessWidth = Math.min(putCredit + (callWings.blockLargestCreditLessWidth[block] as number), putCredit - putWidth + callCredit);
-      figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + (callWings.blockLargestValue[block] as number);
-      figures.popCeiling = putWingPopCeiling;
-      figures.smallestBidAskSum = shortsBidAsk + (callWings.blockSmallestBidAsk[block] as number);
-      const count = end - first;
-      if (boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold)) {
-        this.boundedOut += count;
+      figures.largestNetLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
+      figures.largestValue = putBlockValue + callValue;
+      figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
+      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+      let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      let blocksPopCeiling = figures.popCeiling;
+      if (!loses && popNeeded) {
+        blocksPopCeiling = evaluator.pairPopCeiling(puts, calls, putShort, callShort, blocksNet, putBlockNarrowest, callNarrowest);
+        figures.popCeiling = blocksPopCeiling;
+        loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      }
+      if (loses) {
+        this.boundedOut += (putEnd - putStart) * callCount;
         continue;
       }
-      if (iron.popNeeded) {
-        // Narrows the evaluator's POP ceiling to this block, which its wings' pruning reads too.
-        evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, callNarrowest);
-        figures.popCeiling = evaluator.ironPopCeiling;
-        if (boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold)) {
-          this.boundedOut += count;
+      // Each put wing of the block against the call block.
+      for (let putWing = putStart; putWing < putEnd; putWing++) {
+        const putLong = putWings.longs[putWing] as number;
+        const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
+        const putWidth = putShortStrike - (puts.table.strike[putLong] as number);
+        const largestNet = putCredit + callCredit;
+        figures.largestNet = largestNet;
+        figures.largestCreditToWidth = creditToWidthBound(putCredit / putWidth, callRatio, largestNet, putWidth > callNarrowest ? putWidth : callNarrowest);
+        figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putCredit - putWidth + callCredit);
+        // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
+        const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
+        figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
+        figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
+        figures.popCeiling = blocksPopCeiling;
+        if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+          this.boundedOut += callCount;
           continue;
         }
-      }
-      if (this.work + count > this.workBudget) {
-        this.budgetExhausted = true;
-        this.unexplored += count;
-        continue;
-      }
-      this.work += count;
-      for (let callWing = first; callWing < end; callWing++) {
-        const callLong = callWings.longs[callWing] as number;
-        if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, heap.threshold, false)) {
-          heap.offer(evaluator.sortValue, evaluator.score, iron.expiryIndex, strategy, putLong, putShort, callShort, callLong);
+        if (popNeeded) {
+          // Narrows the evaluator's POP ceiling to this put wing and call block, which its wings' pruning reads too.
+          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, callNarrowest);
+          figures.popCeiling = evaluator.ironPopCeiling;
+          if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+            this.boundedOut += callCount;
+            continue;
+          }
+        }
+        if (this.work + callCount > this.workBudget) {
+          this.budgetExhausted = true;
+          this.unexplored += callCount;
+          continue;
+        }
+        this.work += callCount;
+        for (let callWing = callStart; callWing < callEnd; callWing++) {
+          const callLong = callWings.longs[callWing] as number;
+          if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, threshold, false)) {
+            heap.offer(evaluator.sortValue, evaluator.score, iron.expiryIndex, strategy, putLong, putShort, callShort, callLong);
+            threshold = heap.threshold;
+          }
         }
       }
     }
