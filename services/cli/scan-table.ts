@@ -130,8 +130,7 @@ function candidateCounts(result: ScanResult): string {
   return (
     `${COUNT.format(result.candidatesConsidered)} candidates: ${COUNT.format(result.candidatesRejectedByLegFilters)} cut by leg filters, ` +
     `${COUNT.format(result.candidatesRejectedBySpreadFilters)} by spread filters, ${COUNT.format(result.candidatesRankedOut)} ranked out early, ` +
-    `${COUNT.format(result.candidatesFullyEvaluated)} fully evaluated` +
-    (result.candidatesBoundedOut > 0n ? `, ${COUNT.format(result.candidatesBoundedOut)} bounded out` : "")
+    `${COUNT.format(result.candidatesFullyEvaluated)} fully evaluated`
   );
 }
 
