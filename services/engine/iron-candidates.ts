@@ -53,102 +53,123 @@ export const WING_BLOCK = 8;
 /** The credit verticals of one side whose legs pass their filters and whose width is allowed. */
 export function creditWings(side: PricedSide, minWidth: number, maxWidth: number, shortFlag: number): CreditWings {
   const { table, flags, isCall, expectedPayoff } = side;
-  const shorts: number[] = [];
-  const firstWing: number[] = [];
-  const longs: number[] = [];
-  const largestCredit: number[] = [];
-  const narrowestWidth: number[] = [];
-  const largestCreditToWidth: number[] = [];
-  const largestCreditLessWidth: number[] = [];
-  const largestValue: number[] = [];
-  const firstBlock: number[] = [];
-  const block = {
-    firstWing: [] as number[],
-    credit: [] as number[],
-    narrowest: [] as number[],
-    ratio: [] as number[],
-    lessWidth: [] as number[],
-    value: [] as number[],
-    bidAsk: [] as number[],
-  };
   const strikes = table.strike;
   const count = table.count;
+  // Longs further from the money by a width in [minWidth, maxWidth], in ascending strike order.
+  const firstFar = (near: number): number =>
+    isCall ? lowerBound(strikes, count, (strikes[near] as number) + minWidth, near + 1) : lowerBound(strikes, count, (strikes[near] as number) - maxWidth, 0);
+  const endFar = (near: number, first: number): number =>
+    isCall
+      ? upperBound(strikes, count, (strikes[near] as number) + maxWidth, first)
+      : Math.min(near, upperBound(strikes, count, (strikes[near] as number) - minWidth, 0));
+  // First pass: room for every wing the width bounds allow (the long-leg flag drops some), so
+  // that the columns are typed arrays filled in place, not lists grown wing by wing.
+  let shortRoom = 0;
+  let wingRoom = 0;
+  for (let near = 0; near < count; near++) {
+    if (((flags[near] as number) & shortFlag) === 0) continue;
+    const first = firstFar(near);
+    shortRoom++;
+    wingRoom += Math.max(0, endFar(near, first) - first);
+  }
+  const blockRoom = Math.ceil(wingRoom / WING_BLOCK) + shortRoom;
+  const shorts = new Int32Array(shortRoom);
+  const firstWing = new Int32Array(shortRoom + 1);
+  const longs = new Int32Array(wingRoom);
+  const largestCredit = new Float64Array(shortRoom);
+  const narrowestWidth = new Float64Array(shortRoom);
+  const largestCreditToWidth = new Float64Array(shortRoom);
+  const largestCreditLessWidth = new Float64Array(shortRoom);
+  const largestValue = new Float64Array(shortRoom);
+  const firstBlock = new Int32Array(shortRoom + 1);
+  const blockFirstWing = new Int32Array(blockRoom + 1);
+  const blockCredit = new Float64Array(blockRoom);
+  const blockNarrowest = new Float64Array(blockRoom);
+  const blockRatio = new Float64Array(blockRoom);
+  const blockLessWidth = new Float64Array(blockRoom);
+  const blockValue = new Float64Array(blockRoom);
+  const blockBidAsk = new Float64Array(blockRoom);
+  let shortCount = 0;
+  let wingCount = 0;
+  let blockCount = 0;
   for (let near = 0; near < count; near++) {
     if (((flags[near] as number) & shortFlag) === 0) continue;
     const nearStrike = strikes[near] as number;
-    const wingsBefore = longs.length;
+    const wingsBefore = wingCount;
+    const blocksBefore = blockCount;
     let largest = -Infinity;
     let narrowest = Infinity;
     let ratio = -Infinity;
     let lessWidth = -Infinity;
     let value = -Infinity;
-    // Longs further from the money by a width in [minWidth, maxWidth], in ascending strike order.
-    const first = isCall ? lowerBound(strikes, count, nearStrike + minWidth, near + 1) : lowerBound(strikes, count, nearStrike - maxWidth, 0);
-    const end = isCall ? upperBound(strikes, count, nearStrike + maxWidth, first) : Math.min(near, upperBound(strikes, count, nearStrike - minWidth, 0));
+    const first = firstFar(near);
+    const end = endFar(near, first);
     for (let far = first; far < end; far++) {
       if (((flags[far] as number) & LEG_LONG) === 0) continue;
       const width = isCall ? (strikes[far] as number) - nearStrike : nearStrike - (strikes[far] as number);
-      if (width > 0) {
-        const credit = (side.sell[near] as number) - (side.buy[far] as number);
-        const wingValue = credit - (expectedPayoff[near] as number) + (expectedPayoff[far] as number);
-        const bidAsk = (table.ask[far] as number) - (table.bid[far] as number);
-        if ((longs.length - wingsBefore) % WING_BLOCK === 0) {
-          block.firstWing.push(longs.length);
-          block.credit.push(credit);
-          block.narrowest.push(width);
-          block.ratio.push(credit / width);
-          block.lessWidth.push(credit - width);
-          block.value.push(Number.isNaN(wingValue) ? Infinity : wingValue);
-          block.bidAsk.push(bidAsk);
-        } else {
-          const last = block.firstWing.length - 1;
-          block.credit[last] = Math.max(block.credit[last] as number, credit);
-          block.narrowest[last] = Math.min(block.narrowest[last] as number, width);
-          block.ratio[last] = Math.max(block.ratio[last] as number, credit / width);
-          block.lessWidth[last] = Math.max(block.lessWidth[last] as number, credit - width);
-          block.value[last] = Number.isNaN(wingValue) ? Infinity : Math.max(block.value[last] as number, wingValue);
-          block.bidAsk[last] = Math.min(block.bidAsk[last] as number, bidAsk);
-        }
-        longs.push(far);
-        largest = Math.max(largest, credit);
-        narrowest = Math.min(narrowest, width);
-        ratio = Math.max(ratio, credit / width);
-        lessWidth = Math.max(lessWidth, credit - width);
-        // NaN payoffs (no shared σ) make the bound +Infinity: nothing is known.
-        value = Number.isNaN(wingValue) ? Infinity : Math.max(value, wingValue);
+      if (!(width > 0)) continue;
+      const credit = (side.sell[near] as number) - (side.buy[far] as number);
+      // NaN payoffs (no shared σ) make the bound +Infinity: nothing is known.
+      const payoffValue = credit - (expectedPayoff[near] as number) + (expectedPayoff[far] as number);
+      const wingValue = Number.isNaN(payoffValue) ? Infinity : payoffValue;
+      const bidAsk = (table.ask[far] as number) - (table.bid[far] as number);
+      if ((wingCount - wingsBefore) % WING_BLOCK === 0) {
+        blockFirstWing[blockCount] = wingCount;
+        blockCredit[blockCount] = credit;
+        blockNarrowest[blockCount] = width;
+        blockRatio[blockCount] = credit / width;
+        blockLessWidth[blockCount] = credit - width;
+        blockValue[blockCount] = wingValue;
+        blockBidAsk[blockCount] = bidAsk;
+        blockCount++;
+      } else {
+        const last = blockCount - 1;
+        blockCredit[last] = Math.max(blockCredit[last] as number, credit);
+        blockNarrowest[last] = Math.min(blockNarrowest[last] as number, width);
+        blockRatio[last] = Math.max(blockRatio[last] as number, credit / width);
+        blockLessWidth[last] = Math.max(blockLessWidth[last] as number, credit - width);
+        blockValue[last] = Math.max(blockValue[last] as number, wingValue);
+        blockBidAsk[last] = Math.min(blockBidAsk[last] as number, bidAsk);
       }
+      longs[wingCount++] = far;
+      largest = Math.max(largest, credit);
+      narrowest = Math.min(narrowest, width);
+      ratio = Math.max(ratio, credit / width);
+      lessWidth = Math.max(lessWidth, credit - width);
+      value = Math.max(value, wingValue);
     }
-    if (longs.length > wingsBefore) {
-      firstBlock.push(block.firstWing.length - Math.ceil((longs.length - wingsBefore) / WING_BLOCK));
-      shorts.push(near);
-      firstWing.push(wingsBefore);
-      largestCredit.push(largest);
-      narrowestWidth.push(narrowest);
-      largestCreditToWidth.push(ratio);
-      largestCreditLessWidth.push(lessWidth);
-      largestValue.push(value);
+    if (wingCount > wingsBefore) {
+      firstBlock[shortCount] = blocksBefore;
+      shorts[shortCount] = near;
+      firstWing[shortCount] = wingsBefore;
+      largestCredit[shortCount] = largest;
+      narrowestWidth[shortCount] = narrowest;
+      largestCreditToWidth[shortCount] = ratio;
+      largestCreditLessWidth[shortCount] = lessWidth;
+      largestValue[shortCount] = value;
+      shortCount++;
     }
   }
-  firstWing.push(longs.length);
-  firstBlock.push(block.firstWing.length);
-  block.firstWing.push(longs.length);
+  firstWing[shortCount] = wingCount;
+  firstBlock[shortCount] = blockCount;
+  blockFirstWing[blockCount] = wingCount;
   return {
-    shortCount: shorts.length,
-    shorts: Int32Array.from(shorts),
-    firstWing: Int32Array.from(firstWing),
-    longs: Int32Array.from(longs),
-    largestCredit: Float64Array.from(largestCredit),
-    narrowestWidth: Float64Array.from(narrowestWidth),
-    largestCreditToWidth: Float64Array.from(largestCreditToWidth),
-    largestCreditLessWidth: Float64Array.from(largestCreditLessWidth),
-    largestValue: Float64Array.from(largestValue),
-    firstBlock: Int32Array.from(firstBlock),
-    blockFirstWing: Int32Array.from(block.firstWing),
-    blockLargestCredit: Float64Array.from(block.credit),
-    blockNarrowestWidth: Float64Array.from(block.narrowest),
-    blockLargestCreditToWidth: Float64Array.from(block.ratio),
-    blockLargestCreditLessWidth: Float64Array.from(block.lessWidth),
-    blockLargestValue: Float64Array.from(block.value),
-    blockSmallestBidAsk: Float64Array.from(block.bidAsk),
+    shortCount,
+    shorts,
+    firstWing,
+    longs,
+    largestCredit,
+    narrowestWidth,
+    largestCreditToWidth,
+    largestCreditLessWidth,
+    largestValue,
+    firstBlock,
+    blockFirstWing,
+    blockLargestCredit: blockCredit,
+    blockNarrowestWidth: blockNarrowest,
+    blockLargestCreditToWidth: blockRatio,
+    blockLargestCreditLessWidth: blockLessWidth,
+    blockLargestValue: blockValue,
+    blockSmallestBidAsk: blockBidAsk,
   };
 }
