@@ -27,6 +27,8 @@ export class GroupFigures {
   largestNetLessWidth = 0;
   /** The largest expected value (+Infinity when unknown). */
   largestValue = Infinity;
+  /** The largest EV per dollar at risk from the sides' EV per margin (+Infinity when unknown): see CreditWings.largestValuePerMargin. */
+  largestValuePerRisk = Infinity;
   /** The largest POP (when the sort needs it). */
   popCeiling = 1;
   /** The smallest summed bid-ask width of the legs (what the liquidity term loses at the least). */
@@ -91,7 +93,8 @@ function expectedValuePerRiskBound(figures: GroupFigures): number {
   if (!(figures.popCeiling > 0)) return 0;
   const bound = Math.min(1, returnOnRiskBound(figures.largestCreditToWidth) * figures.popCeiling);
   const smallestMaxLoss = -figures.largestNetLessWidth;
-  return smallestMaxLoss > 0 ? Math.min(bound, value / smallestMaxLoss) : bound;
+  const tighter = Math.min(bound, figures.largestValuePerRisk);
+  return smallestMaxLoss > 0 ? Math.min(tighter, value / smallestMaxLoss) : tighter;
 }
 
 /** The liquidity term, 1 − slippage / net, is largest with the least slippage on the most credit. */

@@ -30,6 +30,13 @@ export interface CreditWings {
    */
   largestValue: Float64Array;
   /**
+   * Per short: the largest EV per dollar of "margin" (width less twice the credit) among its
+   * wings, +Infinity when a wing has none or its EV is unknown. An iron spread's max loss is
+   * at least half its two sides' margins summed (the wider wing is at least their mean), so
+   * its EV per dollar at risk is at most twice the larger of its sides' ratios.
+   */
+  largestValuePerMargin: Float64Array;
+  /**
    * The wings cut into blocks of at most WING_BLOCK neighbours (similar widths and
    * credits), each with the same figures as a short's, so that a group of call wings can be
    * bounded far more tightly than by its short's figures: blocks firstBlock[i] to
@@ -43,6 +50,7 @@ export interface CreditWings {
   blockLargestCreditToWidth: Float64Array;
   blockLargestCreditLessWidth: Float64Array;
   blockLargestValue: Float64Array;
+  blockLargestValuePerMargin: Float64Array;
   /** Per block: the smallest bid-ask width of its long legs. */
   blockSmallestBidAsk: Float64Array;
 }
@@ -81,6 +89,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
   const largestCreditToWidth = new Float64Array(shortRoom);
   const largestCreditLessWidth = new Float64Array(shortRoom);
   const largestValue = new Float64Array(shortRoom);
+  const largestValuePerMargin = new Float64Array(shortRoom);
   const firstBlock = new Int32Array(shortRoom + 1);
   const blockFirstWing = new Int32Array(blockRoom + 1);
   const blockCredit = new Float64Array(blockRoom);
@@ -88,6 +97,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
   const blockRatio = new Float64Array(blockRoom);
   const blockLessWidth = new Float64Array(blockRoom);
   const blockValue = new Float64Array(blockRoom);
+  const blockValuePerMargin = new Float64Array(blockRoom);
   const blockBidAsk = new Float64Array(blockRoom);
   let shortCount = 0;
   let wingCount = 0;
@@ -102,6 +112,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
     let ratio = -Infinity;
     let lessWidth = -Infinity;
     let value = -Infinity;
+    let perMargin = -Infinity;
     const first = firstFar(near);
     const end = endFar(near, first);
     for (let far = first; far < end; far++) {
@@ -113,6 +124,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
       const payoffValue = credit - (expectedPayoff[near] as number) + (expectedPayoff[far] as number);
       const wingValue = Number.isNaN(payoffValue) ? Infinity : payoffValue;
       const bidAsk = (table.ask[far] as number) - (table.bid[far] as number);
+      const wingValuePerMargin = valuePerMargin(wingValue, width, credit);
       if ((wingCount - wingsBefore) % WING_BLOCK === 0) {
         blockFirstWing[blockCount] = wingCount;
         blockCredit[blockCount] = credit;
@@ -120,6 +132,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
         blockRatio[blockCount] = credit / width;
         blockLessWidth[blockCount] = credit - width;
         blockValue[blockCount] = wingValue;
+        blockValuePerMargin[blockCount] = wingValuePerMargin;
         blockBidAsk[blockCount] = bidAsk;
         blockCount++;
       } else {
@@ -129,6 +142,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
         blockRatio[last] = Math.max(blockRatio[last] as number, credit / width);
         blockLessWidth[last] = Math.max(blockLessWidth[last] as number, credit - width);
         blockValue[last] = Math.max(blockValue[last] as number, wingValue);
+        blockValuePerMargin[last] = Math.max(blockValuePerMargin[last] as number, wingValuePerMargin);
         blockBidAsk[last] = Math.min(blockBidAsk[last] as number, bidAsk);
       }
       longs[wingCount++] = far;
@@ -137,6 +151,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
       ratio = Math.max(ratio, credit / width);
       lessWidth = Math.max(lessWidth, credit - width);
       value = Math.max(value, wingValue);
+      perMargin = Math.max(perMargin, wingValuePerMargin);
     }
     if (wingCount > wingsBefore) {
       firstBlock[shortCount] = blocksBefore;
@@ -147,6 +162,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
       largestCreditToWidth[shortCount] = ratio;
       largestCreditLessWidth[shortCount] = lessWidth;
       largestValue[shortCount] = value;
+      largestValuePerMargin[shortCount] = perMargin;
       shortCount++;
     }
   }
@@ -163,6 +179,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
     largestCreditToWidth,
     largestCreditLessWidth,
     largestValue,
+    largestValuePerMargin,
     firstBlock,
     blockFirstWing,
     blockLargestCredit: blockCredit,
@@ -170,6 +187,13 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
     blockLargestCreditToWidth: blockRatio,
     blockLargestCreditLessWidth: blockLessWidth,
     blockLargestValue: blockValue,
+    blockLargestValuePerMargin: blockValuePerMargin,
     blockSmallestBidAsk: blockBidAsk,
   };
+}
+
+/** A wing's EV per dollar of margin (width less twice the credit): +Infinity without margin or without a known EV. */
+export function valuePerMargin(value: number, width: number, credit: number): number {
+  const margin = width - 2 * credit;
+  return margin > 0 && value < Infinity ? value / margin : Infinity;
 }

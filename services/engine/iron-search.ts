@@ -8,7 +8,7 @@
 // when the work budget (candidates gone through one by one) ran out first.
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { BoundQueue } from "./bound-queue.js";
-import { creditWings, isButterflyBody, type CreditWings } from "./iron-candidates.js";
+import { creditWings, isButterflyBody, valuePerMargin, type CreditWings } from "./iron-candidates.js";
 import { boundLoses, GroupFigures, needsPopCeiling, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
 import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
 import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
@@ -171,6 +171,7 @@ export class IronSearch {
           (putWings.largestCreditLessWidth[p] as number) + (callWings.largestCredit[c] as number),
         );
         figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
+        figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
         figures.popCeiling = popNeeded ? this.evaluator.pairPopCeiling(puts, calls, putShort, callShort, largestNet, narrowestPut, narrowestCall) : 1;
         figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
         figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
@@ -240,6 +241,7 @@ export class IronSearch {
       );
       figures.largestNetLessWidth = Math.min(blockCredit + callLessWidth, (putWings.blockLargestCreditLessWidth[putBlock] as number) + callCredit);
       figures.largestValue = (putWings.blockLargestValue[putBlock] as number) + callValue;
+      figures.largestValuePerRisk = 2 * Math.max(putWings.blockLargestValuePerMargin[putBlock] as number, callWings.largestValuePerMargin[c] as number);
       figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
       let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
@@ -279,6 +281,7 @@ export class IronSearch {
     const putBlockRatio = putWings.blockLargestCreditToWidth[putBlock] as number;
     const putBlockLessWidth = putWings.blockLargestCreditLessWidth[putBlock] as number;
     const putBlockValue = putWings.blockLargestValue[putBlock] as number;
+    const putBlockValuePerMargin = putWings.blockLargestValuePerMargin[putBlock] as number;
     const putBlockBidAsk = putWings.blockSmallestBidAsk[putBlock] as number;
     // Read once, and again only after an offer: nothing else moves it.
     let threshold = heap.threshold;
@@ -292,6 +295,7 @@ export class IronSearch {
       const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
       const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
       const callValue = callWings.blockLargestValue[callBlock] as number;
+      const callValuePerMargin = callWings.blockLargestValuePerMargin[callBlock] as number;
       const callBidAsk = callWings.blockSmallestBidAsk[callBlock] as number;
       // The two blocks together.
       const blocksNet = putBlockCredit + callCredit;
@@ -304,6 +308,7 @@ export class IronSearch {
       );
       figures.largestNetLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
       figures.largestValue = putBlockValue + callValue;
+      figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callValuePerMargin);
       figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
       let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
@@ -329,6 +334,7 @@ export class IronSearch {
         // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
         const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
         figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
+        figures.largestValuePerRisk = 2 * Math.max(valuePerMargin(putValue, putWidth, putCredit), callValuePerMargin);
         figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
         figures.popCeiling = blocksPopCeiling;
         if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
