@@ -196,9 +196,15 @@ function wrapParts(parts: readonly string[], separator: string, width: number | 
   return lines.join("\n");
 }
 
+/** A line of its own when the scan stopped at its work budget: the spreads shown are the best it reached, not surely the best. */
+function budgetWarning(result: ScanResult): string {
+  if (!result.workBudgetExhausted) return "";
+  return `\nWarning: the scan stopped at its work budget (SCAN_WORK_BUDGET) with ${COUNT.format(result.candidatesUnexplored)} candidates unexplored: these are the best it reached, not surely the best; narrow the query.`;
+}
+
 /** The summary line, then the table (or a plain "no spreads" line); ends with a newline. */
 export function formatScanTable(result: ScanResult, layout: TableLayout = {}): string {
-  const summary = formatScanSummary(result, layout);
+  const summary = formatScanSummary(result, layout) + budgetWarning(result);
   if (result.spreads.length === 0) {
     return `${summary}\nNo spreads passed the filters.\n`;
   }

@@ -16,6 +16,6 @@ export {
 export { normalizedQueryKey } from "./query-key.js";
 export { KNOWN_STRATEGIES, TWO_EXPIRY_STRATEGIES, namesTwoExpiryStrategy } from "./resolved-query.js";
 export { ALL_STRATEGIES, DEFAULT_LIMIT, DEFAULT_PROBABILITY_MODEL, DEFAULT_SCORE_WEIGHTS, MAX_LIMIT, MAX_VOLATILITY, resolveQuery } from "./resolved-query.js";
-export { MAX_CANDIDATES } from "./iron-candidates.js";
+export { DEFAULT_WORK_BUDGET } from "./iron-search.js";
 export { scanChain, scanPrepared, type ScanOptions } from "./scan-engine.js";
 export { spreadId, strategyName, twoExpirySpreadId } from "./spread-description.js";

@@ -1,58 +1,12 @@
 // The iron spreads a query reaches, before any is evaluated: each side's credit verticals
-// grouped by short leg, and how many pairings of them there are, which is held to a budget.
-import { EngineInputError } from "./input-errors.js";
-import { LEG_BODY, LEG_LONG, LEG_SHORT_OTM, type PricedSide } from "./priced-side.js";
+// grouped by short leg, with what bounds every wing of a short at once (its largest credit,
+// credit per width, credit less width and, under a shared σ, expected value).
+import { LEG_BODY, LEG_LONG, type PricedSide } from "./priced-side.js";
 import { lowerBound, upperBound } from "./strike-search.js";
-
-/**
- * Most iron spreads one scan may consider. They grow with the fourth power of the strikes
- * per expiration: a query whose width bound is far wider than any trader sells (the default
- * one is about 2% of the price) would run for minutes on a full chain, so the engine refuses
- * it, naming the filter that narrows it best.
- */
-export const MAX_CANDIDATES = 25_000_000;
-
-/** Refuses a query that reaches more than MAX_CANDIDATES iron spreads, naming the filter that narrows it best. */
-export function refuseIfTooBroad(candidates: number): void {
-  if (candidates <= MAX_CANDIDATES) return;
-  throw new EngineInputError([
-    {
-      field: "query.filters.max_width",
-      description: `the query reaches more than ${MAX_CANDIDATES.toLocaleString("en-US")} candidate spreads; narrow it with max_width (iron spreads grow fastest with it), a DTE range or short delta bounds`,
-    },
-  ]);
-}
 
 /** True when both shorts may be an iron butterfly's body (LEG_BODY on each side). */
 export function isButterflyBody(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): boolean {
   return ((puts.flags[putShort] as number) & (calls.flags[callShort] as number) & LEG_BODY) !== 0;
-}
-
-/** How many iron spreads ironSpreads would evaluate for these wings, without evaluating them. */
-export function ironCandidateCount(
-  putWings: CreditWings,
-  callWings: CreditWings,
-  puts: PricedSide,
-  calls: PricedSide,
-  condor: boolean,
-  butterfly: boolean,
-): number {
-  let count = 0;
-  for (let p = 0; p < putWings.shortCount; p++) {
-    const putShort = putWings.shorts[p] as number;
-    const putShortStrike = puts.table.strike[putShort] as number;
-    const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
-    const putWingCount = (putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number);
-    for (let c = 0; c < callWings.shortCount; c++) {
-      const callShort = callWings.shorts[c] as number;
-      const callShortStrike = calls.table.strike[callShort] as number;
-      const isCondor = condor && callShortStrike > putShortStrike && putIsOtm && ((calls.flags[callShort] as number) & LEG_SHORT_OTM) !== 0;
-      if (isCondor || (butterfly && callShortStrike === putShortStrike && isButterflyBody(puts, calls, putShort, callShort))) {
-        count += putWingCount * ((callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number));
-      }
-    }
-  }
-  return count;
 }
 
 /** The credit verticals of one side, grouped by short leg: wings firstWing[i] to firstWing[i + 1] - 1 belong to shorts[i]. */
@@ -65,50 +19,181 @@ export interface CreditWings {
   largestCredit: Float64Array;
   /** Per short: its narrowest wing, dollars per share. */
   narrowestWidth: Float64Array;
+  /** Per short: the largest credit per dollar of width among its wings. */
+  largestCreditToWidth: Float64Array;
+  /** Per short: the largest credit less width among its wings (the least a wing can lose, negated). */
+  largestCreditLessWidth: Float64Array;
+  /**
+   * Per short: the largest expected value per share of its wings as a vertical (fill less
+   * expected payoff, signed), when the side's expected payoffs are per-strike constants (a
+   * σ shared by the expiration); +Infinity otherwise.
+   */
+  largestValue: Float64Array;
+  /**
+   * Per short: the largest EV per dollar of "margin" (width less twice the credit) among its
+   * wings, +Infinity when a wing has none or its EV is unknown. An iron spread's max loss is
+   * at least half its two sides' margins summed (the wider wing is at least their mean), so
+   * its EV per dollar at risk is at most twice the larger of its sides' ratios.
+   */
+  largestValuePerMargin: Float64Array;
+  /**
+   * The wings cut into blocks of at most WING_BLOCK neighbours (similar widths and
+   * credits), each with the same figures as a short's, so that a group of call wings can be
+   * bounded far more tightly than by its short's figures: blocks firstBlock[i] to
+   * firstBlock[i + 1] - 1 belong to shorts[i], block b holds wings blockFirstWing[b] to
+   * blockFirstWing[b + 1] - 1.
+   */
+  firstBlock: Int32Array;
+  blockFirstWing: Int32Array;
+  blockLargestCredit: Float64Array;
+  blockNarrowestWidth: Float64Array;
+  blockLargestCreditToWidth: Float64Array;
+  blockLargestCreditLessWidth: Float64Array;
+  blockLargestValue: Float64Array;
+  blockLargestValuePerMargin: Float64Array;
+  /** Per block: the smallest bid-ask width of its long legs. */
+  blockSmallestBidAsk: Float64Array;
 }
+
+/** Most wings in one block. */
+export const WING_BLOCK = 8;
 
 /** The credit verticals of one side whose legs pass their filters and whose width is allowed. */
 export function creditWings(side: PricedSide, minWidth: number, maxWidth: number, shortFlag: number): CreditWings {
-  const { table, flags, isCall } = side;
-  const shorts: number[] = [];
-  const firstWing: number[] = [];
-  const longs: number[] = [];
-  const largestCredit: number[] = [];
-  const narrowestWidth: number[] = [];
+  const { table, flags, isCall, expectedPayoff } = side;
   const strikes = table.strike;
   const count = table.count;
+  // Longs further from the money by a width in [minWidth, maxWidth], in ascending strike order.
+  const firstFar = (near: number): number =>
+    isCall ? lowerBound(strikes, count, (strikes[near] as number) + minWidth, near + 1) : lowerBound(strikes, count, (strikes[near] as number) - maxWidth, 0);
+  const endFar = (near: number, first: number): number =>
+    isCall
+      ? upperBound(strikes, count, (strikes[near] as number) + maxWidth, first)
+      : Math.min(near, upperBound(strikes, count, (strikes[near] as number) - minWidth, 0));
+  // First pass: room for every wing the width bounds allow (the long-leg flag drops some), so
+  // that the columns are typed arrays filled in place, not lists grown wing by wing.
+  let shortRoom = 0;
+  let wingRoom = 0;
+  for (let near = 0; near < count; near++) {
+    if (((flags[near] as number) & shortFlag) === 0) continue;
+    const first = firstFar(near);
+    shortRoom++;
+    wingRoom += Math.max(0, endFar(near, first) - first);
+  }
+  const blockRoom = Math.ceil(wingRoom / WING_BLOCK) + shortRoom;
+  const shorts = new Int32Array(shortRoom);
+  const firstWing = new Int32Array(shortRoom + 1);
+  const longs = new Int32Array(wingRoom);
+  const largestCredit = new Float64Array(shortRoom);
+  const narrowestWidth = new Float64Array(shortRoom);
+  const largestCreditToWidth = new Float64Array(shortRoom);
+  const largestCreditLessWidth = new Float64Array(shortRoom);
+  const largestValue = new Float64Array(shortRoom);
+  const largestValuePerMargin = new Float64Array(shortRoom);
+  const firstBlock = new Int32Array(shortRoom + 1);
+  const blockFirstWing = new Int32Array(blockRoom + 1);
+  const blockCredit = new Float64Array(blockRoom);
+  const blockNarrowest = new Float64Array(blockRoom);
+  const blockRatio = new Float64Array(blockRoom);
+  const blockLessWidth = new Float64Array(blockRoom);
+  const blockValue = new Float64Array(blockRoom);
+  const blockValuePerMargin = new Float64Array(blockRoom);
+  const blockBidAsk = new Float64Array(blockRoom);
+  let shortCount = 0;
+  let wingCount = 0;
+  let blockCount = 0;
   for (let near = 0; near < count; near++) {
     if (((flags[near] as number) & shortFlag) === 0) continue;
     const nearStrike = strikes[near] as number;
-    const wingsBefore = longs.length;
+    const wingsBefore = wingCount;
+    const blocksBefore = blockCount;
     let largest = -Infinity;
     let narrowest = Infinity;
-    // Longs further from the money by a width in [minWidth, maxWidth], in ascending strike order.
-    const first = isCall ? lowerBound(strikes, count, nearStrike + minWidth, near + 1) : lowerBound(strikes, count, nearStrike - maxWidth, 0);
-    const end = isCall ? upperBound(strikes, count, nearStrike + maxWidth, first) : Math.min(near, upperBound(strikes, count, nearStrike - minWidth, 0));
+    let ratio = -Infinity;
+    let lessWidth = -Infinity;
+    let value = -Infinity;
+    let perMargin = -Infinity;
+    const first = firstFar(near);
+    const end = endFar(near, first);
     for (let far = first; far < end; far++) {
       if (((flags[far] as number) & LEG_LONG) === 0) continue;
       const width = isCall ? (strikes[far] as number) - nearStrike : nearStrike - (strikes[far] as number);
-      if (width > 0) {
-        longs.push(far);
-        largest = Math.max(largest, (side.sell[near] as number) - (side.buy[far] as number));
-        narrowest = Math.min(narrowest, width);
+      if (!(width > 0)) continue;
+      const credit = (side.sell[near] as number) - (side.buy[far] as number);
+      // NaN payoffs (no shared σ) make the bound +Infinity: nothing is known.
+      const payoffValue = credit - (expectedPayoff[near] as number) + (expectedPayoff[far] as number);
+      const wingValue = Number.isNaN(payoffValue) ? Infinity : payoffValue;
+      const bidAsk = (table.ask[far] as number) - (table.bid[far] as number);
+      const wingValuePerMargin = valuePerMargin(wingValue, width, credit);
+      if ((wingCount - wingsBefore) % WING_BLOCK === 0) {
+        blockFirstWing[blockCount] = wingCount;
+        blockCredit[blockCount] = credit;
+        blockNarrowest[blockCount] = width;
+        blockRatio[blockCount] = credit / width;
+        blockLessWidth[blockCount] = credit - width;
+        blockValue[blockCount] = wingValue;
+        blockValuePerMargin[blockCount] = wingValuePerMargin;
+        blockBidAsk[blockCount] = bidAsk;
+        blockCount++;
+      } else {
+        const last = blockCount - 1;
+        blockCredit[last] = Math.max(blockCredit[last] as number, credit);
+        blockNarrowest[last] = Math.min(blockNarrowest[last] as number, width);
+        blockRatio[last] = Math.max(blockRatio[last] as number, credit / width);
+        blockLessWidth[last] = Math.max(blockLessWidth[last] as number, credit - width);
+        blockValue[last] = Math.max(blockValue[last] as number, wingValue);
+        blockValuePerMargin[last] = Math.max(blockValuePerMargin[last] as number, wingValuePerMargin);
+        blockBidAsk[last] = Math.min(blockBidAsk[last] as number, bidAsk);
       }
+      longs[wingCount++] = far;
+      largest = Math.max(largest, credit);
+      narrowest = Math.min(narrowest, width);
+      ratio = Math.max(ratio, credit / width);
+      lessWidth = Math.max(lessWidth, credit - width);
+      value = Math.max(value, wingValue);
+      perMargin = Math.max(perMargin, wingValuePerMargin);
     }
-    if (longs.length > wingsBefore) {
-      shorts.push(near);
-      firstWing.push(wingsBefore);
-      largestCredit.push(largest);
-      narrowestWidth.push(narrowest);
+    if (wingCount > wingsBefore) {
+      firstBlock[shortCount] = blocksBefore;
+      shorts[shortCount] = near;
+      firstWing[shortCount] = wingsBefore;
+      largestCredit[shortCount] = largest;
+      narrowestWidth[shortCount] = narrowest;
+      largestCreditToWidth[shortCount] = ratio;
+      largestCreditLessWidth[shortCount] = lessWidth;
+      largestValue[shortCount] = value;
+      largestValuePerMargin[shortCount] = perMargin;
+      shortCount++;
     }
   }
-  firstWing.push(longs.length);
+  firstWing[shortCount] = wingCount;
+  firstBlock[shortCount] = blockCount;
+  blockFirstWing[blockCount] = wingCount;
   return {
-    shortCount: shorts.length,
-    shorts: Int32Array.from(shorts),
-    firstWing: Int32Array.from(firstWing),
-    longs: Int32Array.from(longs),
-    largestCredit: Float64Array.from(largestCredit),
-    narrowestWidth: Float64Array.from(narrowestWidth),
+    shortCount,
+    shorts,
+    firstWing,
+    longs,
+    largestCredit,
+    narrowestWidth,
+    largestCreditToWidth,
+    largestCreditLessWidth,
+    largestValue,
+    largestValuePerMargin,
+    firstBlock,
+    blockFirstWing,
+    blockLargestCredit: blockCredit,
+    blockNarrowestWidth: blockNarrowest,
+    blockLargestCreditToWidth: blockRatio,
+    blockLargestCreditLessWidth: blockLessWidth,
+    blockLargestValue: blockValue,
+    blockLargestValuePerMargin: blockValuePerMargin,
+    blockSmallestBidAsk: blockBidAsk,
   };
+}
+
+/** A wing's EV per dollar of margin (width less twice the credit): +Infinity without margin or without a known EV. */
+export function valuePerMargin(value: number, width: number, credit: number): number {
+  const margin = width - 2 * credit;
+  return margin > 0 && value < Infinity ? value / margin : Infinity;
 }

@@ -22,6 +22,13 @@ export interface ScanOptions {
   readonly chainVersion?: bigint;
   /** Milliseconds this scan spent preparing the chain; 0 when it reuses a prepared one. */
   readonly prepareMs?: number;
+  /**
+   * Most candidates the scan may go through one by one (DEFAULT_WORK_BUDGET when unset): a
+   * safety valve, deterministic, far above what a full chain needs. A scan that reaches it
+   * returns the best it found, saying work_budget_exhausted, with what it never reached
+   * counted in candidates_unexplored.
+   */
+  readonly workBudget?: number;
 }
 
 /** Prepares and scans a chain in one go. Throws EngineInputError for a bad chain (fields under "chain.") or query (under "query."). */
@@ -52,7 +59,7 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
   } catch (error) {
     throw error instanceof EngineInputError ? error.under("query.") : error;
   }
-  const run = new ScanRun(prepared, resolved);
+  const run = new ScanRun(prepared, resolved, options.workBudget);
   run.evaluateAll();
   const spreads = run.ranked();
   const evaluateMs = performance.now() - started;
@@ -68,9 +75,9 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     candidatesRejectedBySpreadFilters: BigInt(evaluator.rejectedBySpreadFilters),
     candidatesRankedOut: BigInt(evaluator.rankedOut),
     candidatesFullyEvaluated: BigInt(evaluator.fullyEvaluated),
-    candidatesBoundedOut: BigInt(run.verticalsBoundedOut),
-    workBudgetExhausted: false,
-    candidatesUnexplored: 0n,
+    candidatesBoundedOut: BigInt(run.boundedOut + run.verticalsBoundedOut),
+    workBudgetExhausted: run.workBudgetExhausted,
+    candidatesUnexplored: BigInt(run.unexplored),
     effectiveQuery: applied,
     expiryDistributions: run.distributions,
     skippedQuotes: reportedSkips(run.skipped),

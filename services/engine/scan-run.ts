@@ -4,9 +4,9 @@
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
-import { creditWings, ironCandidateCount, isButterflyBody, refuseIfTooBroad, type CreditWings } from "./iron-candidates.js";
+import { DEFAULT_WORK_BUDGET, IronSearch } from "./iron-search.js";
 import type { ExpirySlice, LegTable, PreparedChain } from "./prepared-chain.js";
-import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
+import { priceSide, scratchSide, type PricedSide } from "./priced-side.js";
 import { KNOWN_STRATEGIES, namesTwoExpiryStrategy, type ResolvedQuery } from "./resolved-query.js";
 import { describeSpread } from "./spread-description.js";
 import { SpreadEvaluator } from "./spread-evaluator.js";
@@ -14,9 +14,6 @@ import { forward } from "./terminal-distribution.js";
 import { NO_EXPIRY, NO_LEG, TopCandidates } from "./top-candidates.js";
 import { TwoExpirySearch } from "./two-expiry/two-expiry-search.js";
 import { VerticalSearch } from "./vertical-search.js";
-
-const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
-const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
 
 export class ScanRun {
   readonly evaluator: SpreadEvaluator;
@@ -26,9 +23,14 @@ export class ScanRun {
   rejectedByLegFilters = 0;
   /** Verticals dropped in groups by a bound on their sort value (vertical-search.ts). */
   verticalsBoundedOut = 0;
+  /** Iron spreads dropped in groups by their bound, and left unexplored when the work budget ran out (see IronSearch). */
+  boundedOut = 0;
+  unexplored = 0;
+  workBudgetExhausted = false;
   private readonly verticalSearch: VerticalSearch;
   private readonly final: TopCandidates;
-  private readonly perExpiry: TopCandidates | undefined;
+  /** How many spreads one expiration may keep under max_per_expiry; undefined without it. */
+  private readonly perExpiryCapacity: number | undefined;
   private readonly putSide: PricedSide;
   private readonly callSide: PricedSide;
   /** Per expiration (by index): the σ its spreads share, NaN when none is (each spread's own, or no usable quote). */
@@ -41,6 +43,7 @@ export class ScanRun {
   constructor(
     private readonly prepared: PreparedChain,
     private readonly query: ResolvedQuery,
+    private readonly workBudget = DEFAULT_WORK_BUDGET,
   ) {
     this.evaluator = new SpreadEvaluator(query, {
       spot: prepared.spot,
@@ -51,7 +54,7 @@ export class ScanRun {
     });
     this.skipped = Float64Array.from(prepared.skipped);
     this.final = new TopCandidates(query.limit);
-    this.perExpiry = Number.isFinite(query.maxPerExpiry) ? new TopCandidates(Math.min(query.maxPerExpiry, query.limit)) : undefined;
+    this.perExpiryCapacity = Number.isFinite(query.maxPerExpiry) ? Math.min(query.maxPerExpiry, query.limit) : undefined;
     let widest = 0;
     for (const expiry of prepared.expiries) widest = Math.max(widest, expiry.calls.count, expiry.puts.count);
     this.putSide = scratchSide(widest, false);
@@ -75,51 +78,42 @@ export class ScanRun {
     const wantPutVerticals = strategies.has(Strategy.STRATEGY_BULL_PUT) || strategies.has(Strategy.STRATEGY_BEAR_PUT);
     const wantCallVerticals = strategies.has(Strategy.STRATEGY_BEAR_CALL) || strategies.has(Strategy.STRATEGY_BULL_CALL);
     const wantIron = strategies.has(Strategy.STRATEGY_IRON_CONDOR) || strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
-    const ironWings = wantIron ? this.planIronSpreads() : [];
+    // One heap per expiration under max_per_expiry, kept until the iron search (which goes
+    // across expirations) is done; one heap for all otherwise.
+    const capacity = this.perExpiryCapacity;
+    const perExpiry = capacity === undefined ? undefined : this.prepared.expiries.map(() => new TopCandidates(capacity));
+    const heapOf = (expiryIndex: number): TopCandidates => perExpiry?.[expiryIndex] ?? this.final;
+    const inRange: number[] = [];
     this.prepared.expiries.forEach((expiry, expiryIndex) => {
       if (!this.inDteRange(expiry)) return;
-      this.startExpiry(expiryIndex);
-      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
-      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
-      const heap = this.perExpiry ?? this.final;
-      if (wantPutVerticals) this.verticalSearch.search(puts, expiryIndex, heap);
-      if (wantCallVerticals) this.verticalSearch.search(calls, expiryIndex, heap);
-      const wings = ironWings[expiryIndex];
-      if (wings) this.ironSpreads(puts, calls, wings.puts, wings.calls, expiryIndex, heap);
-      this.twoExpiry?.scanFront(expiryIndex, heap);
-      this.perExpiry?.drainInto(this.final);
+      inRange.push(expiryIndex);
+      if (wantPutVerticals || wantCallVerticals) {
+        this.startExpiry(expiryIndex);
+        const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
+        const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
+        const heap = heapOf(expiryIndex);
+        if (wantPutVerticals) this.verticalSearch.search(puts, expiryIndex, heap);
+        if (wantCallVerticals) this.verticalSearch.search(calls, expiryIndex, heap);
+      }
+      this.twoExpiry?.scanFront(expiryIndex, heapOf(expiryIndex));
     });
+    if (wantIron) this.ironSpreads(inRange, heapOf);
     this.twoExpiry?.foldCountsInto(this, this.evaluator);
+    if (perExpiry) for (const heap of perExpiry) heap.drainInto(this.final);
   }
 
   private inDteRange(expiry: ExpirySlice): boolean {
     return expiry.dte >= this.query.minDte && expiry.dte <= this.query.maxDte;
   }
 
-  /**
-   * The wings of every expiration's iron spreads, and their count: a query that would reach
-   * more than MAX_CANDIDATES is refused before any is evaluated.
-   */
-  private planIronSpreads(): ({ puts: CreditWings; calls: CreditWings } | undefined)[] {
-    const condor = this.query.strategies.has(Strategy.STRATEGY_IRON_CONDOR);
-    const butterfly = this.query.strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
-    // Butterflies sell at the money by design: instead of the out-of-the-money rule, their
-    // body must be at the money (LEG_BODY).
-    const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
-    let total = 0;
-    const plan = this.prepared.expiries.map((expiry, expiryIndex) => {
-      if (!this.inDteRange(expiry)) return undefined;
-      const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, false);
-      const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, false);
-      const wings = {
-        puts: creditWings(puts, this.query.minWidth, this.query.maxWidth, shortFlag),
-        calls: creditWings(calls, this.query.minWidth, this.query.maxWidth, shortFlag),
-      };
-      total += ironCandidateCount(wings.puts, wings.calls, puts, calls, condor, butterfly);
-      return wings;
-    });
-    refuseIfTooBroad(total);
-    return plan;
+  /** Iron condors and butterflies of every expiration in range, searched by bounds (iron-search.ts). */
+  private ironSpreads(inRange: readonly number[], heapOf: (expiryIndex: number) => TopCandidates): void {
+    const search = new IronSearch(this.prepared, this.query, this.evaluator, this.expiryVolatility, this.workBudget);
+    search.run(inRange, heapOf);
+    this.considered += search.considered;
+    this.boundedOut += search.boundedOut;
+    this.unexplored += search.unexplored;
+    this.workBudgetExhausted ||= search.budgetExhausted;
   }
 
   /** The kept candidates, best first, described in full. */
@@ -196,62 +190,6 @@ export class ScanRun {
   ): PricedSide {
     const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
     return priceSide(side, table, years, sharedVolatility, this.query, this.prepared, withProbabilities ? this.evaluator : undefined, from, end);
-  }
-
-  /**
-   * Iron condors and butterflies: every qualifying bull put spread with every qualifying
-   * bear call spread. Grouped by the pair of short legs, which fixes the volatility, so
-   * the expected payoffs of the wings are computed once per pair, not once per candidate.
-   * Only wings whose legs carry their flags are paired, so no iron spread considered here
-   * is rejected by its legs.
-   */
-  private ironSpreads(puts: PricedSide, calls: PricedSide, putWings: CreditWings, callWings: CreditWings, expiryIndex: number, heap: TopCandidates): void {
-    const condor = this.query.strategies.has(Strategy.STRATEGY_IRON_CONDOR);
-    const butterfly = this.query.strategies.has(Strategy.STRATEGY_IRON_BUTTERFLY);
-    const evaluator = this.evaluator;
-    const putStrikes = puts.table.strike;
-    const callStrikes = calls.table.strike;
-    for (let p = 0; p < putWings.shortCount; p++) {
-      const putShort = putWings.shorts[p] as number;
-      const putShortStrike = putStrikes[putShort] as number;
-      const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
-      const putFirst = putWings.firstWing[p] as number;
-      const putEnd = putWings.firstWing[p + 1] as number;
-      for (let c = 0; c < callWings.shortCount; c++) {
-        const callShort = callWings.shorts[c] as number;
-        const callShortStrike = callStrikes[callShort] as number;
-        let strategy: Strategy;
-        if (callShortStrike > putShortStrike) {
-          if (!condor || !putIsOtm || ((calls.flags[callShort] as number) & LEG_SHORT_OTM) === 0) continue;
-          strategy = IRON_CONDOR;
-        } else if (callShortStrike === putShortStrike) {
-          if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
-          strategy = IRON_BUTTERFLY;
-        } else continue;
-        evaluator.beginIronPair(
-          puts,
-          calls,
-          putShort,
-          callShort,
-          (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number),
-          putWings.narrowestWidth[p] as number,
-          callWings.narrowestWidth[c] as number,
-        );
-        const callFirst = callWings.firstWing[c] as number;
-        const callEnd = callWings.firstWing[c + 1] as number;
-        for (let putWing = putFirst; putWing < putEnd; putWing++) {
-          const putLong = putWings.longs[putWing] as number;
-          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callWings.largestCredit[c] as number, callWings.narrowestWidth[c] as number);
-          for (let callWing = callFirst; callWing < callEnd; callWing++) {
-            this.considered++;
-            const callLong = callWings.longs[callWing] as number;
-            if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, heap.threshold, false)) {
-              heap.offer(evaluator.sortValue, evaluator.score, expiryIndex, strategy, putLong, putShort, callShort, callLong);
-            }
-          }
-        }
-      }
-    }
   }
 
   /**

@@ -86,11 +86,66 @@ export class SpreadEvaluator extends VerticalEvaluator {
    * narrower than given: more credit only moves the breakevens outwards, and past a
    * wing's width that side is profitable all the way out.
    */
-  private popCeiling(putStrike: number, callStrike: number, credit: number, narrowestPutWing: number, narrowestCallWing: number): number {
-    const deviation = this.pairDeviation;
+  private popCeiling(
+    putStrike: number,
+    callStrike: number,
+    credit: number,
+    narrowestPutWing: number,
+    narrowestCallWing: number,
+    deviation = this.pairDeviation,
+  ): number {
     const above = credit < narrowestCallWing ? probabilityBelowFromLog(Math.log(callStrike + credit) - this.logForward, deviation) : 1;
     const below = credit < narrowestPutWing ? probabilityBelowFromLog(Math.log(putStrike - credit) - this.logForward, deviation) : 0;
     return above - below;
+  }
+
+  /** The POP ceiling of the current pair, narrowed to its current put wing once beginPutWing ran. */
+  get ironPopCeiling(): number {
+    return this.wingPopCeiling;
+  }
+
+  /**
+   * A bound on the POP of every iron spread with these shorts that collects at most
+   * `largestCredit`, without starting the pair (for ordering pairs before any is evaluated).
+   */
+  pairPopCeiling(
+    puts: PricedSide,
+    calls: PricedSide,
+    putShort: number,
+    callShort: number,
+    largestCredit: number,
+    narrowestPutWing: number,
+    narrowestCallWing: number,
+  ): number {
+    return this.popCeiling(
+      puts.table.strike[putShort] as number,
+      calls.table.strike[callShort] as number,
+      largestCredit,
+      narrowestPutWing,
+      narrowestCallWing,
+      this.pairDeviationOf(puts, calls, putShort, callShort),
+    );
+  }
+
+  /**
+   * A lower bound on the probability of touch of every iron spread with these shorts: under a
+   * shared σ, touching either short is at least as likely as touching each one (read from the
+   * per-leg cache); under the short legs' σ, the pair's own value, which its wings share.
+   */
+  pairTouchFloor(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): number {
+    const putStrike = puts.table.strike[putShort] as number;
+    const callStrike = calls.table.strike[callShort] as number;
+    if (!(putStrike < callStrike)) return 1;
+    if (this.shared) return Math.max(this.legTouch(puts, putShort), this.legTouch(calls, callShort));
+    const { spot, rate, dividendYield } = this.market;
+    const volatility = 0.5 * ((puts.table.impliedVolatility[putShort] as number) + (calls.table.impliedVolatility[callShort] as number));
+    return touchProbabilityEither(spot, rate, dividendYield, volatility, this.market.expiry.years, putStrike, callStrike);
+  }
+
+  /** The deviation of ln S_T an iron pair is judged under: the expiration's, or from the mean of its shorts' σ. */
+  private pairDeviationOf(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): number {
+    if (this.shared) return puts.deviation[putShort] as number;
+    return 0.5 * ((puts.table.impliedVolatility[putShort] as number) + (calls.table.impliedVolatility[callShort] as number)) * this.sqrtYears;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { commonSettings, commonVariables, env, type CommonSettings } from "../common/config.js";
 import type { ListenSettings } from "../common/service-runtime.js";
+import { DEFAULT_WORK_BUDGET } from "../engine/index.js";
 
 /** The scanner's environment variables, with the original design's names and defaults. */
 export const scannerVariables = {
@@ -13,6 +14,9 @@ export const scannerVariables = {
   GRPC_MAX_CONNECTION_AGE: env.duration(30, { allowZero: true }),
   MAX_CONCURRENT_SCANS: env.integer(10, { min: 1, max: 1024 }),
   SCAN_QUEUE_SIZE: env.integer(50, { min: 0, max: 100_000 }),
+  // Candidates one scan may go through one by one before it stops and says so
+  // (work_budget_exhausted): a safety valve far above what a full chain needs.
+  SCAN_WORK_BUDGET: env.integer(DEFAULT_WORK_BUDGET, { min: 1, max: Number.MAX_SAFE_INTEGER }),
   CACHE_TTL: env.duration(300),
   RESULT_CACHE_ENTRIES: env.integer(1000, { min: 1, max: 1_000_000 }),
   WATCH_MIN_INTERVAL: env.duration(0.25),
@@ -24,6 +28,8 @@ export interface ScannerConfig extends CommonSettings, ListenSettings {
   readonly maxConcurrentScans: number;
   /** Scans that may wait for a slot before new ones get RESOURCE_EXHAUSTED. */
   readonly scanQueueSize: number;
+  /** Candidates one scan may go through one by one (SCAN_WORK_BUDGET); see ScanOptions.workBudget. */
+  readonly scanWorkBudget: number;
   /** How long a stored chain lives without an update, milliseconds. */
   readonly cacheTtlMs: number;
   /** Scan results kept for reuse, keyed by chain version and query, entries. */
@@ -42,6 +48,7 @@ export function scannerConfig(values: z.infer<z.ZodObject<typeof scannerVariable
     adminPort: values.SCANNER_ADMIN_PORT,
     maxConcurrentScans: values.MAX_CONCURRENT_SCANS,
     scanQueueSize: values.SCAN_QUEUE_SIZE,
+    scanWorkBudget: values.SCAN_WORK_BUDGET,
     cacheTtlMs: values.CACHE_TTL,
     resultCacheEntries: values.RESULT_CACHE_ENTRIES,
     watchMinIntervalMs: values.WATCH_MIN_INTERVAL,

@@ -17,7 +17,7 @@ import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.
 import { invalidArgument, resourceExhausted } from "../common/errors.js";
 import { decodeScanResult } from "./encoded-results.js";
 import type { SharedPreparedChain } from "../engine/shared-prepared-chain.js";
-import type { ScanOutcome, WorkerOutcome, WorkerTask } from "./scan-worker.js";
+import type { ScanOutcome, ScanWorkerData, WorkerOutcome, WorkerTask } from "./scan-worker.js";
 
 export interface ScanPoolOptions {
   /** Scan calls running at once (MAX_CONCURRENT_SCANS). */
@@ -26,6 +26,8 @@ export interface ScanPoolOptions {
   readonly maxQueuedScans: number;
   /** Delay advised to refused callers, milliseconds. */
   readonly retryAfterMs: number;
+  /** Candidates one scan may go through one by one (SCAN_WORK_BUDGET); the engine's default when absent. */
+  readonly workBudget?: number;
 }
 
 /** Whether a scan counts against the call limit (and may be refused), or waits its turn. */
@@ -73,6 +75,7 @@ export class ScanPool {
       idleTimeout: 2 ** 31 - 1,
       // The queue is bounded by our admission, and by batching, not by piscina.
       maxQueue: Number.POSITIVE_INFINITY,
+      workerData: { workBudget: options.workBudget } satisfies ScanWorkerData,
       ...(fromSource ? { execArgv: ["--import", "tsx"] } : {}),
     });
   }

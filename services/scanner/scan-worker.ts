@@ -2,6 +2,7 @@
 // one prepared (shared) version for many queries in one task, and preparing a chain version
 // another replica published, off the main thread. Results go back encoded; the engine's refusals go back as their
 // violations, one outcome per query, so that one bad query never fails its neighbours.
+import { workerData } from "node:worker_threads";
 import { LRUCache } from "lru-cache";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
@@ -16,6 +17,14 @@ export type WorkerTask =
   | { readonly kind: "scan-prepared"; readonly chain: SharedPreparedChain; readonly chainVersion: string; readonly queries: readonly Uint8Array[] }
   /** Prepare a chain given in its wire form into shared memory (a version another replica published), named `key`. */
   | { readonly kind: "prepare"; readonly chain: Uint8Array; readonly key: string };
+
+/** What every thread of the pool is started with. */
+export interface ScanWorkerData {
+  /** Candidates one scan may go through one by one (SCAN_WORK_BUDGET); the engine's default when absent. */
+  readonly workBudget?: number | undefined;
+}
+
+const { workBudget } = (workerData ?? {}) as ScanWorkerData;
 
 export type ScanOutcome =
   | { readonly result: Uint8Array }
@@ -39,7 +48,11 @@ function prepare(chain: Uint8Array): PreparedChain {
 
 function scanned(prepared: PreparedChain, query: Uint8Array, chainVersion: bigint, prepareMs: number): ScanOutcome {
   try {
-    return { result: ScanResult.encode(scanPrepared(prepared, ScanQuery.decode(query), { chainVersion, prepareMs })).finish() };
+    return {
+      result: ScanResult.encode(
+        scanPrepared(prepared, ScanQuery.decode(query), { chainVersion, prepareMs, ...(workBudget === undefined ? {} : { workBudget }) }),
+      ).finish(),
+    };
   } catch (error) {
     if (error instanceof EngineInputError) return { violations: error.violations };
     return { failure: error instanceof Error ? (error.stack ?? error.message) : String(error) };

@@ -41,6 +41,7 @@ export function assembleScanner(config: ScannerConfig, base: ServiceBase, option
   const pool = new ScanPool({
     maxConcurrentScans: config.maxConcurrentScans,
     maxQueuedScans: config.scanQueueSize,
+    workBudget: config.scanWorkBudget,
     retryAfterMs: options.retryAfterMs ?? SCAN_RETRY_AFTER_MS,
   });
   const scanner = new SpreadScanner({

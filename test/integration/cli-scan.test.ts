@@ -198,13 +198,12 @@ describe("spreadscan scan --chain with no query flags", () => {
     expect(response.result.spreads).toHaveLength(20);
   });
 
-  it("refuses iron condors made $1,000 wide, naming --max-width once", async () => {
+  it("answers iron condors made $1,000 wide (no query is refused for its size), with no budget warning", async () => {
     const run = await spreadscan("scan", "--chain", jsonChain, "--strategy", "iron-condor", "--max-width", "1000");
-    expect(run.exitCode).toBe(2);
-    expect(run.stdout).toBe("");
-    expect(run.stderr).toBe(
-      "spreadscan: --max-width: the query reaches more than 25,000,000 candidate spreads; narrow it with --max-width (iron spreads grow fastest with it), a DTE range or short delta bounds\n",
-    );
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/^SPY .* [\d,]+ candidates: .* fully evaluated, 20 shown · /);
+    expect(run.stdout).not.toMatch(/Warning/);
   });
 });
 

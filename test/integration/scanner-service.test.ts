@@ -143,21 +143,22 @@ describe("a bare query", () => {
         result?.candidatesRejectedBySpreadFilters,
         result?.candidatesRankedOut,
         result?.candidatesFullyEvaluated,
+        result?.candidatesBoundedOut,
+        result?.candidatesUnexplored,
       ];
       expect(parts.reduce((sum = 0n, part = 0n) => sum + part, 0n)).toBe(result?.candidatesConsidered);
     }
     expect(stored.response?.result?.spreads).toEqual(inline.response?.result?.spreads);
   });
 
-  it("is refused with INVALID_ARGUMENT naming max_width when the caller makes iron condors $1,000 wide", async () => {
+  it("answers iron condors the caller made $1,000 wide: no query is refused for its size", async () => {
     const broad = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000 } });
-    const refused = failureOf(await scan({ symbol: "SPY", chain: spy, query: broad }), status.INVALID_ARGUMENT);
-    expect(readStatusDetails(refused).fieldViolations).toEqual([
-      {
-        field: "query.filters.max_width",
-        description: expect.stringMatching(/^the query reaches more than 25,000,000 candidate spreads; narrow it with max_width/) as unknown,
-      },
-    ]);
+    const answered = await scan({ symbol: "SPY", chain: spy, query: broad });
+    expect(answered.error).toBeUndefined();
+    const result = answered.response?.result;
+    expect(result?.spreads).toHaveLength(20);
+    expect(result?.workBudgetExhausted).toBe(false);
+    expect(result?.candidatesBoundedOut).toBeGreaterThan(0n);
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, env, loadConfig } from "../../services/common/config.js";
 import { coordinatorConfig, coordinatorVariables } from "../../services/coordinator/config.js";
 import { scannerConfig, scannerVariables } from "../../services/scanner/config.js";
+import { DEFAULT_WORK_BUDGET } from "../../services/engine/index.js";
 
 function problemsOf(run: () => unknown): readonly string[] {
   try {
@@ -131,6 +132,14 @@ describe("environment variables", () => {
   it("give scanners a connection age by default, so that coordinators find new replicas, and coordinators none", () => {
     expect(scannerConfig(loadConfig(scannerVariables, {})).maxConnectionAgeMs).toBe(30_000);
     expect(coordinatorConfig(loadConfig(coordinatorVariables, {})).maxConnectionAgeMs).toBe(0);
+  });
+
+  it("read SCAN_WORK_BUDGET as the candidates a scan may go through one by one, from 1, by default the engine's", () => {
+    expect(scannerConfig(loadConfig(scannerVariables, {})).scanWorkBudget).toBe(DEFAULT_WORK_BUDGET);
+    expect(scannerConfig(loadConfig(scannerVariables, { SCAN_WORK_BUDGET: "5000" })).scanWorkBudget).toBe(5000);
+    expect(problemsOf(() => loadConfig(scannerVariables, { SCAN_WORK_BUDGET: "0" }))).toEqual([
+      `SCAN_WORK_BUDGET: must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}; got "0"`,
+    ]);
   });
 
   it("read IB_LOOKUP_TIMEOUT as the contract lookups' time limit", () => {

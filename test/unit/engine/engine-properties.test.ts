@@ -10,7 +10,7 @@ import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_resu
 import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
-import { ALL_STRATEGIES, SORT_KEYS } from "../../../services/engine/resolved-query.js";
+import { ALL_STRATEGIES, MAX_DTE, SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
@@ -210,6 +210,47 @@ function appliedQuery(result: ScanResult): ScanQuery {
   return result.effectiveQuery;
 }
 
+/**
+ * Every returned spread passes every filter applied, and the result is exactly the
+ * brute-force reference's top N (identities may differ only among spreads tied, to rounding,
+ * with the last one kept).
+ */
+function expectReferenceTopN(chain: OptionChain, result: ScanResult): void {
+  // The reference reads a query literally (absent means unbounded): it gets the query as applied.
+  const query = appliedQuery(result);
+  const reference = referenceScan(chain, query);
+  for (const spread of result.spreads) expect(violatedFilters(spread, query, chain.underlyingPrice), spread.id).toEqual([]);
+  expect(result.spreads.length).toBe(reference.length);
+  const engineKeys = result.spreads.map((spread) => sortValueOf(spread, query.sort));
+  reference.forEach((expected, index) => {
+    expect(close(engineKeys[index] as number, expected.sortValue), `rank ${index}: ${engineKeys[index]} vs ${expected.sortValue}`).toBe(true);
+  });
+  // Identities must agree except among spreads tied (to rounding) with the last one kept.
+  const cutoff = reference.at(-1)?.sortValue ?? 0;
+  const clearlyIn = (ids: { id: string; key: number }[]) =>
+    ids
+      .filter(({ key }) => !close(key, cutoff))
+      .map(({ id }) => id)
+      .sort();
+  expect(clearlyIn(result.spreads.map((spread, index) => ({ id: spread.id, key: engineKeys[index] as number })))).toEqual(
+    clearlyIn(reference.map((spread) => ({ id: spread.id, key: spread.sortValue }))),
+  );
+  for (const spread of result.spreads) {
+    const twin = reference.find((candidate) => candidate.id === spread.id);
+    if (!twin) continue;
+    expect(spread.netCredit).toBeCloseTo(twin.netCredit, 9);
+    expect(spread.maxProfit).toBeCloseTo(twin.maxProfit, 7);
+    expect(spread.maxLoss).toBeCloseTo(twin.maxLoss, 7);
+    expect(spread.breakevens.length).toBe(twin.breakevens.length);
+    spread.breakevens.forEach((breakeven, index) => expect(breakeven).toBeCloseTo(twin.breakevens[index] as number, 7));
+    expect(spread.pop).toBeCloseTo(twin.pop, 9);
+    expect(spread.expectedValue).toBeCloseTo(twin.expectedValue, 6);
+    expect(spread.probabilityOfTouch).toBeCloseTo(twin.probabilityOfTouch, 9);
+    expect(spread.score).toBeCloseTo(twin.score, 9);
+    expect(spread.volatility).toBe(twin.volatility);
+  }
+}
+
 describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))("the engine on random chains and queries under %s", (_name, model) => {
   const queryArbitraryOfModel = queryArbitrary(model);
 
@@ -235,49 +276,17 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
   it("returns only spreads that pass every filter applied, and exactly the brute-force reference's top N", () => {
     fc.assert(
       fc.property(chainArbitrary, queryArbitraryOfModel, (chain, given) => {
-        const result = scanChain(chain, given);
-        // The reference reads a query literally (absent means unbounded): it gets the query as applied.
-        const query = appliedQuery(result);
-        const reference = referenceScan(chain, query);
-        for (const spread of result.spreads) expect(violatedFilters(spread, query, chain.underlyingPrice), spread.id).toEqual([]);
-        expect(result.spreads.length).toBe(reference.length);
-        const engineKeys = result.spreads.map((spread) => sortValueOf(spread, query.sort));
-        reference.forEach((expected, index) => {
-          expect(close(engineKeys[index] as number, expected.sortValue), `rank ${index}: ${engineKeys[index]} vs ${expected.sortValue}`).toBe(true);
-        });
-        // Identities must agree except among spreads tied (to rounding) with the last one kept.
-        const cutoff = reference.at(-1)?.sortValue ?? 0;
-        const clearlyIn = (ids: { id: string; key: number }[]) =>
-          ids
-            .filter(({ key }) => !close(key, cutoff))
-            .map(({ id }) => id)
-            .sort();
-        expect(clearlyIn(result.spreads.map((spread, index) => ({ id: spread.id, key: engineKeys[index] as number })))).toEqual(
-          clearlyIn(reference.map((spread) => ({ id: spread.id, key: spread.sortValue }))),
-        );
-        for (const spread of result.spreads) {
-          const twin = reference.find((candidate) => candidate.id === spread.id);
-          if (!twin) continue;
-          expect(spread.netCredit).toBeCloseTo(twin.netCredit, 9);
-          expect(spread.maxProfit).toBeCloseTo(twin.maxProfit, 7);
-          expect(spread.maxLoss).toBeCloseTo(twin.maxLoss, 7);
-          expect(spread.breakevens.length).toBe(twin.breakevens.length);
-          spread.breakevens.forEach((breakeven, index) => expect(breakeven).toBeCloseTo(twin.breakevens[index] as number, 7));
-          expect(spread.pop).toBeCloseTo(twin.pop, 9);
-          expect(spread.expectedValue).toBeCloseTo(twin.expectedValue, 6);
-          expect(spread.probabilityOfTouch).toBeCloseTo(twin.probabilityOfTouch, 9);
-          expect(spread.score).toBeCloseTo(twin.score, 9);
-          expect(spread.volatility).toBe(twin.volatility);
-        }
+        expectReferenceTopN(chain, scanChain(chain, given));
       }),
       { numRuns: 300, seed: 20261124 },
     );
   });
 
   it("accounts for every candidate exactly once, as the brute-force reference counts them", () => {
-    // How often the heap's bound dropped candidates, and how often every count could be
+    // How often the heap's bound dropped candidates (one by one, and in groups), and how often every count could be
     // checked exactly: both must happen, or the property would not test what it claims.
     let rankedOutRuns = 0;
+    let boundedOutRuns = 0;
     let exactRuns = 0;
     fc.assert(
       fc.property(chainArbitrary, queryArbitraryOfModel, (chain, given) => {
@@ -288,26 +297,36 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
         const spread = Number(result.candidatesRejectedBySpreadFilters);
         const rankedOut = Number(result.candidatesRankedOut);
         const fullyEvaluated = Number(result.candidatesFullyEvaluated);
-        expect(leg + spread + rankedOut + fullyEvaluated).toBe(considered);
+        const boundedOut = Number(result.candidatesBoundedOut);
+        expect(result.workBudgetExhausted).toBe(false);
+        expect(result.candidatesUnexplored).toBe(0n);
+        expect(leg + spread + rankedOut + fullyEvaluated + boundedOut).toBe(considered);
         expect(considered).toBe(counts.considered);
         expect(leg).toBe(counts.rejectedByLegFilters);
-        expect(spread).toBe(counts.rejectedBySpreadFilters);
-        expect(rankedOut + fullyEvaluated).toBe(counts.passed);
-        expect(Number(result.candidatesPassed)).toBe(counts.passed);
+        // A group dropped by its bound holds candidates that would have failed a spread filter
+        // and candidates that would have passed: only the sums are known.
+        expect(spread + rankedOut + fullyEvaluated + boundedOut).toBe(counts.rejectedBySpreadFilters + counts.passed);
+        expect(spread).toBeLessThanOrEqual(counts.rejectedBySpreadFilters);
+        expect(rankedOut + fullyEvaluated).toBeLessThanOrEqual(counts.passed);
+        expect(Number(result.candidatesPassed)).toBe(rankedOut + fullyEvaluated);
         expect(fullyEvaluated).toBeGreaterThanOrEqual(result.spreads.length);
         // eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for old clients: the candidates considered
         expect(result.candidatesEvaluated).toBe(result.candidatesConsidered);
-        // Until the top N (or an expiration's share of it) is full, nothing can be ranked out.
-        if (given.filters?.maxPerExpiry === undefined && counts.passed <= (given.limit ?? 20)) {
+        // Until the top N (or an expiration's share of it) is full, nothing can be ranked or bounded out.
+        if (given.filters?.maxPerExpiry === undefined && counts.passed < (given.limit ?? 20)) {
           expect(rankedOut).toBe(0);
+          expect(boundedOut).toBe(0);
+          expect(spread).toBe(counts.rejectedBySpreadFilters);
           expect(fullyEvaluated).toBe(counts.passed);
           exactRuns++;
         }
+        if (boundedOut > 0) boundedOutRuns++;
         if (rankedOut > 0) rankedOutRuns++;
       }),
       { numRuns: 200, seed: 5 },
     );
     expect(rankedOutRuns).toBeGreaterThan(10);
+    expect(boundedOutRuns).toBeGreaterThan(10);
     expect(exactRuns).toBeGreaterThan(10);
   });
 
@@ -318,5 +337,66 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
       }),
       { numRuns: 50, seed: 7 },
     );
+  });
+});
+
+/**
+ * Queries as broad as the engine allows: every filter at its widest (any DTE, any short
+ * delta, any width), short strikes out of the money or not, all six strategies (or a few),
+ * sometimes a share per expiration; any sort key, pricing and limit.
+ */
+const broadQueryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
+  fc
+    .record({
+      strategies: fc.oneof({ arbitrary: fc.constant<Strategy[]>([]), weight: 3 }, { arbitrary: fc.subarray(ALL_STRATEGIES, { minLength: 1 }), weight: 1 }),
+      shortStrikesOutOfTheMoney: fc.boolean(),
+      maxPerExpiry: sometimes(fc.integer({ min: 1, max: 5 })),
+      sort: fc.constantFrom(...SORT_KEYS),
+      pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
+      limit: fc.integer({ min: 1, max: 25 }),
+      volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
+    })
+    .map(({ strategies, shortStrikesOutOfTheMoney, maxPerExpiry, volatility, ...query }) =>
+      ScanQuery.fromPartial({
+        ...query,
+        strategies,
+        filters: {
+          minDte: 0,
+          maxDte: MAX_DTE,
+          minShortDelta: 0,
+          maxWidth: 1_000_000,
+          shortStrikesOutOfTheMoney,
+          ...(maxPerExpiry === undefined ? {} : { maxPerExpiry }),
+        },
+        probabilityModel: model,
+        volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
+      }),
+    );
+
+describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))("the engine on the broadest queries under %s", (_name, model) => {
+  it("answers with exactly the brute-force reference's top N, and accounts for every candidate of the whole space", () => {
+    let boundedOutRuns = 0;
+    fc.assert(
+      fc.property(chainArbitrary, broadQueryArbitrary(model), (chain, given) => {
+        const result = scanChain(chain, given);
+        expectReferenceTopN(chain, result);
+        const counts = referenceCounts(chain, appliedQuery(result));
+        const outcomes = [
+          result.candidatesRejectedByLegFilters,
+          result.candidatesRejectedBySpreadFilters,
+          result.candidatesRankedOut,
+          result.candidatesFullyEvaluated,
+          result.candidatesBoundedOut,
+          result.candidatesUnexplored,
+        ].reduce((sum, count) => sum + count, 0n);
+        expect(result.workBudgetExhausted).toBe(false);
+        expect(outcomes).toBe(result.candidatesConsidered);
+        expect(Number(result.candidatesConsidered)).toBe(counts.considered);
+        expect(Number(result.candidatesRejectedByLegFilters)).toBe(counts.rejectedByLegFilters);
+        if (result.candidatesBoundedOut > 0n) boundedOutRuns++;
+      }),
+      { numRuns: 150, seed: 17 },
+    );
+    expect(boundedOutRuns).toBeGreaterThan(30);
   });
 });

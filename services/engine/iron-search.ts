@@ -1,0 +1,385 @@
+// Iron condors and butterflies as a bounding problem: every pair of short legs of every
+// expiration in the query's range is a group of put wings × call wings, bounded on the
+// query's sort key before any of it is evaluated. Groups are visited best bound first, so
+// the top N fills with strong spreads early and its threshold rises; within a pair each put
+// wing is bounded again, and only the call wings of a put wing that can still rank are gone
+// through one by one. The search stops when no group left can beat the N-th kept spread.
+// What it never goes through is counted, by arithmetic, as bounded out, or as unexplored
+// when the work budget (candidates gone through one by one) ran out first.
+import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { BoundQueue } from "./bound-queue.js";
+import { creditWings, isButterflyBody, valuePerMargin, type CreditWings } from "./iron-candidates.js";
+import { boundLoses, GroupFigures, needsPopCeiling, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
+import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
+import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
+import type { ResolvedQuery } from "./resolved-query.js";
+import type { SpreadEvaluator } from "./spread-evaluator.js";
+import type { TopCandidates } from "./top-candidates.js";
+
+const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
+const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
+
+/**
+ * Candidates a scan may go through one by one before it stops and says so: far above what
+ * any chain of 25,000 contracts needs (a few million), small enough that a pathological
+ * query still ends in tens of seconds.
+ */
+export const DEFAULT_WORK_BUDGET = 1_000_000_000;
+
+/** One expiration's iron spreads: its sides priced for the query and their credit wings. */
+interface ExpiryIron {
+  readonly expiryIndex: number;
+  readonly puts: PricedSide;
+  readonly calls: PricedSide;
+  readonly putWings: CreditWings;
+  readonly callWings: CreditWings;
+  /** Whether its bounds need a POP ceiling (see needsPopCeiling). */
+  readonly popNeeded: boolean;
+}
+
+export class IronSearch {
+  /** The whole space the query reaches: per pair of shorts, put wings × call wings. */
+  considered = 0;
+  /** Candidates gone through one by one (what the work budget counts). */
+  work = 0;
+  boundedOut = 0;
+  unexplored = 0;
+  budgetExhausted = false;
+
+  private readonly figures = new GroupFigures();
+  private readonly queue = new BoundQueue();
+  private readonly expiries: ExpiryIron[] = [];
+  // Per pair (the queue's group number): its expiration (index into `expiries`) and shorts (indices into the wings).
+  private pairExpiry = new Int32Array(1024);
+  private pairPut = new Int32Array(1024);
+  private pairCall = new Int32Array(1024);
+  private pairCount = 0;
+  private readonly touchNeeded: boolean;
+
+  constructor(
+    private readonly prepared: PreparedChain,
+    private readonly query: ResolvedQuery,
+    private readonly evaluator: SpreadEvaluator,
+    /** Per expiration (by index): its shared σ, NaN when each pair has its own. */
+    private readonly expiryVolatility: Float64Array,
+    private readonly workBudget: number,
+  ) {
+    this.touchNeeded = needsTouchFloor(query);
+  }
+
+  /** Searches the expirations given (by index), offering what can rank to each one's heap. */
+  run(expiryIndices: readonly number[], heapOf: (expiryIndex: number) => TopCandidates): void {
+    for (const expiryIndex of expiryIndices) this.planExpiry(expiryIndex);
+    this.queue.heapify();
+    const perExpiry = Number.isFinite(this.query.maxPerExpiry);
+    let current = -1;
+    const queue = this.queue;
+    while (queue.size > 0) {
+      const bound = queue.topBound;
+      const pair = queue.topGroup;
+      const iron = this.expiries[this.pairExpiry[pair] as number] as ExpiryIron;
+      const heap = heapOf(iron.expiryIndex);
+      if (boundLoses(bound, heap.threshold)) {
+        // Best first: with one heap for every expiration, nothing left can rank either.
+        if (!perExpiry) break;
+        queue.pop();
+        this.boundedOut += this.pairSize(pair);
+        continue;
+      }
+      queue.pop();
+      if (this.budgetExhausted) {
+        this.unexplored += this.pairSize(pair);
+        continue;
+      }
+      if (iron.expiryIndex !== current) {
+        current = iron.expiryIndex;
+        this.startExpiry(current);
+      }
+      this.visitPair(iron, this.pairPut[pair] as number, this.pairCall[pair] as number, heap);
+    }
+    // What is left lost to its bound (the queue stopped there), unless the budget ran out first.
+    for (let slot = 0; slot < queue.size; slot++) {
+      const pair = queue.groupAt(slot);
+      const heap = heapOf((this.expiries[this.pairExpiry[pair] as number] as ExpiryIron).expiryIndex);
+      if (this.budgetExhausted && !boundLoses(queue.boundAt(slot), heap.threshold)) this.unexplored += this.pairSize(pair);
+      else this.boundedOut += this.pairSize(pair);
+    }
+    queue.size = 0;
+  }
+
+  private startExpiry(expiryIndex: number): void {
+    this.evaluator.setExpiry(this.prepared.expiries[expiryIndex] as ExpirySlice, this.expiryVolatility[expiryIndex] as number);
+  }
+
+  private pairSize(pair: number): number {
+    const iron = this.expiries[this.pairExpiry[pair] as number] as ExpiryIron;
+    const p = this.pairPut[pair] as number;
+    const c = this.pairCall[pair] as number;
+    return (
+      ((iron.putWings.firstWing[p + 1] as number) - (iron.putWings.firstWing[p] as number)) *
+      ((iron.callWings.firstWing[c + 1] as number) - (iron.callWings.firstWing[c] as number))
+    );
+  }
+
+  /** Prices one expiration for the query, finds its credit wings and queues its pairs of shorts by bound. */
+  private planExpiry(expiryIndex: number): void {
+    const query = this.query;
+    const condor = query.strategies.has(IRON_CONDOR);
+    const butterfly = query.strategies.has(IRON_BUTTERFLY);
+    const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
+    const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
+    this.startExpiry(expiryIndex);
+    const puts = priceSide(scratchSide(expiry.puts.count, false), expiry.puts, expiry.years, sharedVolatility, query, this.prepared, this.evaluator);
+    const calls = priceSide(scratchSide(expiry.calls.count, true), expiry.calls, expiry.years, sharedVolatility, query, this.prepared, this.evaluator);
+    // Butterflies sell at the money by design: instead of the out-of-the-money rule, their
+    // body must be at the money (LEG_BODY).
+    const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
+    const putWings = creditWings(puts, query.minWidth, query.maxWidth, shortFlag);
+    const callWings = creditWings(calls, query.minWidth, query.maxWidth, shortFlag);
+    const ironIndex = this.expiries.length;
+    const popNeeded = needsPopCeiling(query, !Number.isNaN(sharedVolatility));
+    this.expiries.push({ expiryIndex, puts, calls, putWings, callWings, popNeeded });
+    const putStrikes = puts.table.strike;
+    const callStrikes = calls.table.strike;
+    const figures = this.figures;
+    for (let p = 0; p < putWings.shortCount; p++) {
+      const putShort = putWings.shorts[p] as number;
+      const putShortStrike = putStrikes[putShort] as number;
+      const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
+      const putWingCount = (putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number);
+      for (let c = 0; c < callWings.shortCount; c++) {
+        const callShort = callWings.shorts[c] as number;
+        const callShortStrike = callStrikes[callShort] as number;
+        if (callShortStrike > putShortStrike) {
+          if (!condor || !putIsOtm || ((calls.flags[callShort] as number) & LEG_SHORT_OTM) === 0) continue;
+        } else if (callShortStrike === putShortStrike) {
+          if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
+        } else continue;
+        this.considered += putWingCount * ((callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number));
+        const largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
+        const narrowestPut = putWings.narrowestWidth[p] as number;
+        const narrowestCall = callWings.narrowestWidth[c] as number;
+        figures.largestNet = largestNet;
+        figures.largestCreditToWidth = creditToWidthBound(
+          putWings.largestCreditToWidth[p] as number,
+          callWings.largestCreditToWidth[c] as number,
+          largestNet,
+          narrowestPut > narrowestCall ? narrowestPut : narrowestCall,
+        );
+        figures.largestNetLessWidth = Math.min(
+          (putWings.largestCredit[p] as number) + (callWings.largestCreditLessWidth[c] as number),
+          (putWings.largestCreditLessWidth[p] as number) + (callWings.largestCredit[c] as number),
+        );
+        figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
+        figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
+        figures.popCeiling = popNeeded ? this.evaluator.pairPopCeiling(puts, calls, putShort, callShort, largestNet, narrowestPut, narrowestCall) : 1;
+        figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+        figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
+        this.addPair(ironIndex, p, c, sortKeyBound(query, this.prepared.multiplier, figures));
+      }
+    }
+  }
+
+  private addPair(ironIndex: number, p: number, c: number, bound: number): void {
+    if (this.pairCount === this.pairExpiry.length) {
+      this.pairExpiry = grown(this.pairExpiry);
+      this.pairPut = grown(this.pairPut);
+      this.pairCall = grown(this.pairCall);
+    }
+    this.pairExpiry[this.pairCount] = ironIndex;
+    this.pairPut[this.pairCount] = p;
+    this.pairCall[this.pairCount] = c;
+    this.queue.push(bound, this.pairCount);
+    this.pairCount++;
+  }
+
+  /**
+   * One pair of shorts: each put wing bounded with the call side's figures, and the call
+   * wings of those that can still rank evaluated one by one (the evaluator prunes further).
+   */
+  private visitPair(iron: ExpiryIron, p: number, c: number, heap: TopCandidates): void {
+    const { puts, calls, putWings, callWings } = iron;
+    const evaluator = this.evaluator;
+    const query = this.query;
+    const figures = this.figures;
+    const putShort = putWings.shorts[p] as number;
+    const callShort = callWings.shorts[c] as number;
+    const strategy = (calls.table.strike[callShort] as number) > (puts.table.strike[putShort] as number) ? IRON_CONDOR : IRON_BUTTERFLY;
+    const callCredit = callWings.largestCredit[c] as number;
+    const callNarrowest = callWings.narrowestWidth[c] as number;
+    const callRatio = callWings.largestCreditToWidth[c] as number;
+    const callLessWidth = callWings.largestCreditLessWidth[c] as number;
+    const callValue = callWings.largestValue[c] as number;
+    const callCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
+    const popNeeded = iron.popNeeded;
+    figures.touchFloor = this.touchNeeded ? evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
+    evaluator.beginIronPair(
+      puts,
+      calls,
+      putShort,
+      callShort,
+      (putWings.largestCredit[p] as number) + callCredit,
+      putWings.narrowestWidth[p] as number,
+      callNarrowest,
+    );
+    const pairPopCeiling = evaluator.ironPopCeiling;
+    const multiplier = this.prepared.multiplier;
+    const putBlockEnd = putWings.firstBlock[p + 1] as number;
+    for (let putBlock = putWings.firstBlock[p] as number; putBlock < putBlockEnd; putBlock++) {
+      // A block of neighbouring put wings against every call wing of the pair first.
+      const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
+      const putStart = putWings.blockFirstWing[putBlock] as number;
+      const blockCredit = putWings.blockLargestCredit[putBlock] as number;
+      const blockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
+      const blockNet = blockCredit + callCredit;
+      figures.largestNet = blockNet;
+      figures.largestCreditToWidth = creditToWidthBound(
+        putWings.blockLargestCreditToWidth[putBlock] as number,
+        callRatio,
+        blockNet,
+        blockNarrowest > callNarrowest ? blockNarrowest : callNarrowest,
+      );
+      figures.largestNetLessWidth = Math.min(blockCredit + callLessWidth, (putWings.blockLargestCreditLessWidth[putBlock] as number) + callCredit);
+      figures.largestValue = (putWings.blockLargestValue[putBlock] as number) + callValue;
+      figures.largestValuePerRisk = 2 * Math.max(putWings.blockLargestValuePerMargin[putBlock] as number, callWings.largestValuePerMargin[c] as number);
+      figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
+      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+      let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+      if (!loses && popNeeded) {
+        figures.popCeiling = evaluator.pairPopCeiling(puts, calls, putShort, callShort, blockNet, blockNarrowest, callNarrowest);
+        loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+      }
+      if (loses) {
+        this.boundedOut += (putEnd - putStart) * callCount;
+        continue;
+      }
+      this.putBlock(iron, p, c, putBlock, strategy, pairPopCeiling, heap);
+    }
+  }
+
+  /**
+   * One block of put wings of a pair against each block of its call wings: the two blocks
+   * bounded together, then each put wing of the block against the call block, and the
+   * call wings of what still ranks evaluated one by one under the tightest POP ceiling.
+   */
+  private putBlock(iron: ExpiryIron, p: number, c: number, putBlock: number, strategy: Strategy, pairPopCeiling: number, heap: TopCandidates): void {
+    const { puts, calls, putWings, callWings } = iron;
+    const evaluator = this.evaluator;
+    const query = this.query;
+    const figures = this.figures;
+    const multiplier = this.prepared.multiplier;
+    const popNeeded = iron.popNeeded;
+    const putShort = putWings.shorts[p] as number;
+    const callShort = callWings.shorts[c] as number;
+    const putShortStrike = puts.table.strike[putShort] as number;
+    const putShortValue = (puts.sell[putShort] as number) - (puts.expectedPayoff[putShort] as number);
+    const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+    const putStart = putWings.blockFirstWing[putBlock] as number;
+    const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
+    const putBlockCredit = putWings.blockLargestCredit[putBlock] as number;
+    const putBlockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
+    const putBlockRatio = putWings.blockLargestCreditToWidth[putBlock] as number;
+    const putBlockLessWidth = putWings.blockLargestCreditLessWidth[putBlock] as number;
+    const putBlockValue = putWings.blockLargestValue[putBlock] as number;
+    const putBlockValuePerMargin = putWings.blockLargestValuePerMargin[putBlock] as number;
+    const putBlockBidAsk = putWings.blockSmallestBidAsk[putBlock] as number;
+    // Read once, and again only after an offer: nothing else moves it.
+    let threshold = heap.threshold;
+    const callBlockEnd = callWings.firstBlock[c + 1] as number;
+    for (let callBlock = callWings.firstBlock[c] as number; callBlock < callBlockEnd; callBlock++) {
+      const callStart = callWings.blockFirstWing[callBlock] as number;
+      const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
+      const callCount = callEnd - callStart;
+      const callCredit = callWings.blockLargestCredit[callBlock] as number;
+      const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
+      const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
+      const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
+      const callValue = callWings.blockLargestValue[callBlock] as number;
+      const callValuePerMargin = callWings.blockLargestValuePerMargin[callBlock] as number;
+      const callBidAsk = callWings.blockSmallestBidAsk[callBlock] as number;
+      // The two blocks together.
+      const blocksNet = putBlockCredit + callCredit;
+      figures.largestNet = blocksNet;
+      figures.largestCreditToWidth = creditToWidthBound(
+        putBlockRatio,
+        callRatio,
+        blocksNet,
+        putBlockNarrowest > callNarrowest ? putBlockNarrowest : callNarrowest,
+      );
+      figures.largestNetLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
+      figures.largestValue = putBlockValue + callValue;
+      figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callValuePerMargin);
+      figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
+      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+      let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      let blocksPopCeiling = figures.popCeiling;
+      if (!loses && popNeeded) {
+        blocksPopCeiling = evaluator.pairPopCeiling(puts, calls, putShort, callShort, blocksNet, putBlockNarrowest, callNarrowest);
+        figures.popCeiling = blocksPopCeiling;
+        loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      }
+      if (loses) {
+        this.boundedOut += (putEnd - putStart) * callCount;
+        continue;
+      }
+      // Each put wing of the block against the call block.
+      for (let putWing = putStart; putWing < putEnd; putWing++) {
+        const putLong = putWings.longs[putWing] as number;
+        const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
+        const putWidth = putShortStrike - (puts.table.strike[putLong] as number);
+        const largestNet = putCredit + callCredit;
+        figures.largestNet = largestNet;
+        figures.largestCreditToWidth = creditToWidthBound(putCredit / putWidth, callRatio, largestNet, putWidth > callNarrowest ? putWidth : callNarrowest);
+        figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putCredit - putWidth + callCredit);
+        // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
+        const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
+        figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
+        figures.largestValuePerRisk = 2 * Math.max(valuePerMargin(putValue, putWidth, putCredit), callValuePerMargin);
+        figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
+        figures.popCeiling = blocksPopCeiling;
+        if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+          this.boundedOut += callCount;
+          continue;
+        }
+        if (popNeeded) {
+          // Narrows the evaluator's POP ceiling to this put wing and call block, which its wings' pruning reads too.
+          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, callNarrowest);
+          figures.popCeiling = evaluator.ironPopCeiling;
+          if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+            this.boundedOut += callCount;
+            continue;
+          }
+        }
+        if (this.work + callCount > this.workBudget) {
+          this.budgetExhausted = true;
+          this.unexplored += callCount;
+          continue;
+        }
+        this.work += callCount;
+        for (let callWing = callStart; callWing < callEnd; callWing++) {
+          const callLong = callWings.longs[callWing] as number;
+          if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, threshold, false)) {
+            heap.offer(evaluator.sortValue, evaluator.score, iron.expiryIndex, strategy, putLong, putShort, callShort, callLong);
+            threshold = heap.threshold;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Credit-to-width of an iron spread: (put credit + call credit) / wider wing ≤ each side's ratio summed, and ≤ the largest net over the narrowest the wider wing can be. */
+function creditToWidthBound(putRatio: number, callRatio: number, largestNet: number, narrowestWider: number): number {
+  const summed = putRatio + callRatio;
+  return largestNet > 0 ? Math.min(summed, largestNet / narrowestWider) : summed;
+}
+
+function bidAsk(side: PricedSide, leg: number): number {
+  return (side.table.ask[leg] as number) - (side.table.bid[leg] as number);
+}
+
+function grown(array: Int32Array): Int32Array<ArrayBuffer> {
+  const larger = new Int32Array(array.length * 2);
+  larger.set(array);
+  return larger;
+}
