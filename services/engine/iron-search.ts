@@ -172,7 +172,17 @@ export class IronSearch {
         );
         figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
         figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
-        figures.popCeiling = popNeeded ? this.evaluator.pairPopCeiling(puts, calls, putShort, callShort, largestNet, narrowestPut, narrowestCall) : 1;
+        figures.popCeiling = popNeeded
+          ? this.evaluator.pairPopCeiling(
+              puts,
+              calls,
+              putShort,
+              callShort,
+              largestNet,
+              breakevenWing(narrowestPut, putWings.largestCreditLessWidth[p] as number, callWings.largestCredit[c] as number),
+              breakevenWing(narrowestCall, callWings.largestCreditLessWidth[c] as number, putWings.largestCredit[p] as number),
+            )
+          : 1;
         figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
         figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
         this.addPair(ironIndex, p, c, sortKeyBound(query, this.prepared.multiplier, figures));
@@ -219,8 +229,8 @@ export class IronSearch {
       putShort,
       callShort,
       (putWings.largestCredit[p] as number) + callCredit,
-      putWings.narrowestWidth[p] as number,
-      callNarrowest,
+      breakevenWing(putWings.narrowestWidth[p] as number, putWings.largestCreditLessWidth[p] as number, callCredit),
+      breakevenWing(callNarrowest, callLessWidth, putWings.largestCredit[p] as number),
     );
     const pairPopCeiling = evaluator.ironPopCeiling;
     const multiplier = this.prepared.multiplier;
@@ -246,7 +256,15 @@ export class IronSearch {
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
       let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
       if (!loses && popNeeded) {
-        figures.popCeiling = evaluator.pairPopCeiling(puts, calls, putShort, callShort, blockNet, blockNarrowest, callNarrowest);
+        figures.popCeiling = evaluator.pairPopCeiling(
+          puts,
+          calls,
+          putShort,
+          callShort,
+          blockNet,
+          breakevenWing(blockNarrowest, putWings.blockLargestCreditLessWidth[putBlock] as number, callCredit),
+          breakevenWing(callNarrowest, callLessWidth, blockCredit),
+        );
         loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
       }
       if (loses) {
@@ -314,7 +332,15 @@ export class IronSearch {
       let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
       let blocksPopCeiling = figures.popCeiling;
       if (!loses && popNeeded) {
-        blocksPopCeiling = evaluator.pairPopCeiling(puts, calls, putShort, callShort, blocksNet, putBlockNarrowest, callNarrowest);
+        blocksPopCeiling = evaluator.pairPopCeiling(
+          puts,
+          calls,
+          putShort,
+          callShort,
+          blocksNet,
+          breakevenWing(putBlockNarrowest, putBlockLessWidth, callCredit),
+          breakevenWing(callNarrowest, callLessWidth, putBlockCredit),
+        );
         figures.popCeiling = blocksPopCeiling;
         loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
       }
@@ -343,7 +369,7 @@ export class IronSearch {
         }
         if (popNeeded) {
           // Narrows the evaluator's POP ceiling to this put wing and call block, which its wings' pruning reads too.
-          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, callNarrowest);
+          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, breakevenWing(callNarrowest, callLessWidth, putCredit));
           figures.popCeiling = evaluator.ironPopCeiling;
           if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
             this.boundedOut += callCount;
@@ -372,6 +398,16 @@ export class IronSearch {
 function creditToWidthBound(putRatio: number, callRatio: number, largestNet: number, narrowestWider: number): number {
   const summed = putRatio + callRatio;
   return largestNet > 0 ? Math.min(summed, largestNet / narrowestWider) : summed;
+}
+
+/**
+ * The narrowest wing of a side as the POP ceiling reads it (past it, a side may be profitable
+ * all the way out): +Infinity when no spread of the group can collect its wing's width on
+ * that side (its credit less width plus the other side's credit stays below 0), since every
+ * one of them then has a breakeven there.
+ */
+function breakevenWing(narrowest: number, largestCreditLessWidth: number, otherLargestCredit: number): number {
+  return largestCreditLessWidth + otherLargestCredit < 0 ? Infinity : narrowest;
 }
 
 function bidAsk(side: PricedSide, leg: number): number {
