@@ -148,10 +148,13 @@ function candidateCounts(result: ScanResult): string {
     const evaluated = result.candidatesEvaluated;
     if (evaluated > 0n) return `${COUNT.format(evaluated)} candidates, ${COUNT.format(result.candidatesPassed)} passed`;
   }
+  // Bounded out and unexplored only when some were: with them the counts add up to the candidates.
+  const bounded = result.candidatesBoundedOut > 0n ? `, ${COUNT.format(result.candidatesBoundedOut)} bounded out` : "";
+  const unexplored = result.candidatesUnexplored > 0n ? `, ${COUNT.format(result.candidatesUnexplored)} unexplored` : "";
   return (
     `${COUNT.format(result.candidatesConsidered)} candidates: ${COUNT.format(result.candidatesRejectedByLegFilters)} cut by leg filters, ` +
     `${COUNT.format(result.candidatesRejectedBySpreadFilters)} by spread filters, ${COUNT.format(result.candidatesRankedOut)} ranked out early, ` +
-    `${COUNT.format(result.candidatesFullyEvaluated)} fully evaluated`
+    `${COUNT.format(result.candidatesFullyEvaluated)} fully evaluated${bounded}${unexplored}`
   );
 }
 

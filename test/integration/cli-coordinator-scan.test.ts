@@ -2,14 +2,25 @@
 // CoordinatorService on loopback whose answers come from the real engine on fixed synthetic
 // chains (test/fixtures/fixed-coordinator.ts). What the CLI prints is checked against what the
 // server sent and against the engine called directly; a bare query against the defaults the
-// documentation gives, and a query broader than the engine can bound against its refusal.
+// documentation gives, and a query the engine refuses against its refusal.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScanResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { scanChain } from "../../services/engine/index.js";
 import { startFixedCoordinator, type FixedCoordinator } from "../fixtures/fixed-coordinator.js";
 import { fixedChain } from "../fixtures/fixed-market.js";
-import { BROAD_FLAGS, BROAD_REFUSAL, defaultsJson, defaultsText, expectFiltersHold, QUERY, QUERY_FLAGS, QUICK_FLAGS } from "../support/cli-queries.js";
+import {
+  BROAD_FLAGS,
+  defaultsJson,
+  defaultsText,
+  expectFiltersHold,
+  QUERY,
+  QUERY_FLAGS,
+  QUICK_FLAGS,
+  REFUSAL,
+  REFUSED_FLAGS,
+  REFUSED_QUERY,
+} from "../support/cli-queries.js";
 import { countsText, ELAPSED, escape, noStackTrace, occurrences, spreadscan, startsWith, tableRows } from "../support/spreadscan-cli.js";
 import type { ToolResult } from "../support/tools.js";
 
@@ -121,7 +132,7 @@ describe.concurrent("spreadscan scan SYMBOL", () => {
   });
 });
 
-describe.concurrent("a bare query, and one broader than the engine can bound", () => {
+describe.concurrent("a bare query, the broadest iron condors, and refused queries", () => {
   it("scan SYMBOL alone answers: the header says the defaults applied and what became of the candidates", async () => {
     const run = await remote("scan", "SPY");
     expect(run.stderr).toBe("");
@@ -149,9 +160,9 @@ describe.concurrent("a bare query, and one broader than the engine can bound", (
     const count = (field: string): number => Number(json.result[field] ?? 0);
     const considered = count("candidatesConsidered");
     expect(considered).toBeGreaterThan(0);
-    expect(
-      count("candidatesRejectedByLegFilters") + count("candidatesRejectedBySpreadFilters") + count("candidatesRankedOut") + count("candidatesFullyEvaluated"),
-    ).toBe(considered);
+    // The six outcomes: gone through one by one (the first four), or dropped in groups, or left by the work budget.
+    const outcomes = ["RejectedByLegFilters", "RejectedBySpreadFilters", "RankedOut", "FullyEvaluated", "BoundedOut", "Unexplored"];
+    expect(outcomes.reduce((sum, outcome) => sum + count(`candidates${outcome}`), 0)).toBe(considered);
     expect(count("candidatesEvaluated")).toBe(considered);
   });
 
@@ -169,34 +180,67 @@ describe.concurrent("a bare query, and one broader than the engine can bound", (
     expect(tableRows(batch.stdout)).toHaveLength(60);
   });
 
-  it("scan and watch refuse a query made broader than the engine can bound, naming --max-width, each line once", async () => {
-    const [scan, watch] = await Promise.all([remote("scan", "SPY", ...BROAD_FLAGS), remote("watch", "SPY", ...BROAD_FLAGS)]);
+  it("scan and watch answer iron condors with $1,000 wings, once refused as too broad: the header's counts add up, some bounded out", async () => {
+    const [scan, watch] = await Promise.all([remote("scan", "SPY", ...BROAD_FLAGS), remote("watch", "SPY", ...BROAD_FLAGS, "--count", "1")]);
+    for (const run of [scan, watch]) {
+      expect(run.stderr).toBe("");
+      expect(run.exitCode).toBe(0);
+      expect(tableRows(run.stdout)).toHaveLength(20);
+    }
+    const origin = /^job (job-\d{6}) · fresh scan$/m.exec(scan.stdout);
+    expect(origin).not.toBeNull();
+    const result = coordinator.sentScans.get(origin![1]!)!.result!;
+    const outcomes = [
+      result.candidatesRejectedByLegFilters,
+      result.candidatesRejectedBySpreadFilters,
+      result.candidatesRankedOut,
+      result.candidatesFullyEvaluated,
+      result.candidatesBoundedOut,
+      result.candidatesUnexplored,
+    ];
+    expect(outcomes.reduce((sum, count) => sum + count, 0n)).toBe(result.candidatesConsidered);
+    expect(result.candidatesBoundedOut).toBeGreaterThan(0n);
+    expect(scan.stdout).toContain(` · ${countsText(result)}, 20 shown · `);
+    expect(scan.stdout).toMatch(/ fully evaluated, [\d,]+ bounded out/);
+  });
+
+  it("scan and watch print a refused query's violation once, naming its flags", async () => {
+    const [scan, watch] = await Promise.all([remote("scan", "SPY", ...REFUSED_FLAGS), remote("watch", "SPY", ...REFUSED_FLAGS)]);
     for (const run of [scan, watch]) {
       expect(run.exitCode).toBe(2);
       expect(run.stdout).toBe("");
-      expect(run.stderr).toBe(`spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: ${BROAD_REFUSAL}\n`);
+      expect(run.stderr).toBe(`spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: ${REFUSAL}\n`);
     }
   });
 
-  it("batch prints each symbol's refusal once; jobs get prints a failed job's once", async () => {
-    const batch = await remote("batch", "SPY", "QQQ", ...BROAD_FLAGS);
-    expect(batch.exitCode).toBe(3);
-    for (const symbol of ["SPY", "QQQ"]) expect(batch.stdout).toContain(`${symbol}: INVALID_ARGUMENT: invalid request\n  ${BROAD_REFUSAL}\n`);
-    expect(occurrences(batch.stdout, "25,000,000")).toBe(2);
+  it("batch prints a refused query's violation once, each unknown symbol's failure once; jobs get prints a failed job's once", async () => {
+    const [refused, partly] = await Promise.all([remote("batch", "SPY", "QQQ", ...REFUSED_FLAGS), remote("batch", "ZZZZ", "QQQ", "YYYY", ...QUICK_FLAGS)]);
+    // The query is wrong for every symbol alike: the whole call is refused, and said once.
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toBe(`spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: ${REFUSAL}\n`);
+    // A symbol without market data fails on its own, the others answer.
+    expect(partly.exitCode).toBe(3);
+    for (const symbol of ["ZZZZ", "YYYY"]) {
+      expect(partly.stdout).toContain(`${symbol}: NOT_FOUND: no market data for ${symbol}\n`);
+      expect(occurrences(partly.stdout, `no market data for ${symbol}`)).toBe(1);
+    }
+    expect(tableRows(partly.stdout)).toHaveLength(4);
+    expect(partly.stderr).toBe("spreadscan: 2 of 3 symbols failed: ZZZZ (NOT_FOUND), YYYY (NOT_FOUND)\n");
 
-    // A coordinator of its own, so that its failed job shows in no other test's job list.
+    // A coordinator of its own, so that its failed job shows in no other test's job list. SubmitScan
+    // refuses the query up front, as the coordinator does; the fixture queues it anyway, as a scanner
+    // of another version judging queries differently would fail it.
     const own = await startFixedCoordinator();
     try {
-      const submitted = await spreadscan(["jobs", "submit", "SPY", ...BROAD_FLAGS, "--addr", own.address]);
-      expect(submitted.exitCode).toBe(0);
-      const id = submitted.stdout.trim();
+      const id = own.submitJob("SPY", REFUSED_QUERY);
       own.runJob(id);
       const got = await spreadscan(["jobs", "get", id, "--addr", own.address]);
       expect(got.exitCode).toBe(0);
       expect(got.stdout).toMatch(/^state\s+failed$/m);
       expect(got.stdout).toMatch(/^error\s+INVALID_ARGUMENT: invalid request$/m);
-      expect(got.stdout).toMatch(/^\s+query\.filters\.max_width: the query reaches more than 25,000,000 candidate spreads; narrow it with max_width /m);
-      expect(occurrences(got.stdout, "25,000,000")).toBe(1);
+      expect(got.stdout).toMatch(/^\s+(query\.)?filters\.min_dte: must not be above max_dte \(40 > 30\)$/m);
+      expect(occurrences(got.stdout, "(40 > 30)")).toBe(1);
     } finally {
       await own.close();
     }

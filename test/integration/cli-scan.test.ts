@@ -6,7 +6,9 @@ import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { scanChain } from "../../services/engine/index.js";
+import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { CHAIN_AS_OF, CHAIN_SPOT, spreadscanFromSource, spyChainFiles } from "../support/cli-chain-files.js";
+import { countsText } from "../support/spreadscan-cli.js";
 import { projectTool, runTool, type ToolResult } from "../support/tools.js";
 
 const { jsonChain, csvChain, chain } = spyChainFiles("cli-scan-");
@@ -198,12 +200,26 @@ describe("spreadscan scan --chain with no query flags", () => {
     expect(response.result.spreads).toHaveLength(20);
   });
 
-  it("answers iron condors made $1,000 wide (no query is refused for its size), with no budget warning", async () => {
-    const run = await spreadscan("scan", "--chain", jsonChain, "--strategy", "iron-condor", "--max-width", "1000");
+  it("answers iron condors made $1,000 wide (no query is refused for its size), with no budget warning; its counts add up", async () => {
+    const broad = ["scan", "--chain", jsonChain, "--strategy", "iron-condor", "--max-width", "1000"];
+    const [run, json] = await Promise.all([spreadscan(...broad), spreadscan(...broad, "--json")]);
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/^SPY .* [\d,]+ candidates: .* fully evaluated, 20 shown · /);
     expect(run.stdout).not.toMatch(/Warning/);
+    const result = ScanResult.fromJSON((JSON.parse(json.stdout) as { result: unknown }).result);
+    const outcomes = [
+      result.candidatesRejectedByLegFilters,
+      result.candidatesRejectedBySpreadFilters,
+      result.candidatesRankedOut,
+      result.candidatesFullyEvaluated,
+      result.candidatesBoundedOut,
+      result.candidatesUnexplored,
+    ];
+    expect(outcomes.reduce((sum, count) => sum + count, 0n)).toBe(result.candidatesConsidered);
+    expect(result.candidatesBoundedOut).toBeGreaterThan(0n);
+    // The header says the bounded out too, so that its counts add up to the candidates.
+    expect(run.stdout).toContain(` · ${countsText(result)}, 20 shown · `);
+    expect(run.stdout).toMatch(/^SPY .* [\d,]+ candidates: .* fully evaluated, [\d,]+ bounded out(?:, [\d,]+ unexplored)?, 20 shown · /);
   });
 });
 
@@ -268,9 +284,9 @@ describe("spreadscan scan --chain (table)", () => {
 
     const [summary = "", header = "", rule = "", ...rows] = table.stdout.trimEnd().split("\n");
     expect(summary).toMatch(
-      /^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 20–50 · short \|Δ\| 0\.10–0\.30 · width \$2–\$10 · bull-put, bear-call, iron-condor · by POP · σ ATM per expiry · natural fills · (?:[a-z-]+ [\d.]+ · )+[\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, [\d,]+ ranked out early, [\d,]+ fully evaluated, \d+ shown · /,
+      /^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 20–50 · short \|Δ\| 0\.10–0\.30 · width \$2–\$10 · bull-put, bear-call, iron-condor · by POP · σ ATM per expiry · natural fills · (?:[a-z-]+ [\d.]+ · )+[\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, [\d,]+ ranked out early, [\d,]+ fully evaluated(?:, [\d,]+ bounded out)?(?:, [\d,]+ unexplored)?, \d+ shown · /,
     );
-    expect(summary).toContain(`${spreads.length} shown`);
+    expect(summary).toContain(` · ${countsText(ScanResult.fromJSON((JSON.parse(json.stdout) as { result: unknown }).result))}, ${spreads.length} shown · `);
     expect(summary).toMatch(/ · [\d.]+ ms$/);
     expect(header).toMatch(/#\s+strategy\s+expiry\s+DTE\s+strikes\s+credit\s+max profit\s+max loss\s+breakevens\s+POP\s+touch\s+σ\s+EV\s+RoR\s+score/);
     expect(rule).toMatch(/^─+$/);
@@ -292,7 +308,7 @@ describe("spreadscan scan --chain (table)", () => {
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
-      /^SPY 600\.00 .* [\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, 0 ranked out early, 0 fully evaluated, 0 shown/,
+      /^SPY 600\.00 .* [\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, 0 ranked out early, 0 fully evaluated(?:, [\d,]+ bounded out)?, 0 shown/,
     );
     expect(lines[1]).toBe("No spreads passed the filters.");
   });

@@ -172,10 +172,17 @@ function expectBareScan(stdout: string): void {
     expect(spread.dte).toBeLessThanOrEqual(60);
     expect(spread.width).toBeLessThanOrEqual(Math.max(2, Math.round(0.02 * result.underlyingPrice)));
   }
+  expectCountsAddUp(result);
+}
+
+/** The six outcome counters of a result add up to the candidates it considered; returns them by name. */
+function expectCountsAddUp(result: ScanJson["result"]): (name: string) => number {
   // proto3 JSON leaves zero counts out.
   const count = (name: string): number => Number(result[`candidates${name}`] ?? 0);
+  const outcomes = ["RejectedByLegFilters", "RejectedBySpreadFilters", "RankedOut", "FullyEvaluated", "BoundedOut", "Unexplored"];
   expect(count("Considered")).toBeGreaterThan(0);
-  expect(count("RejectedByLegFilters") + count("RejectedBySpreadFilters") + count("RankedOut") + count("FullyEvaluated")).toBe(count("Considered"));
+  expect(outcomes.reduce((sum, name) => sum + count(name), 0)).toBe(count("Considered"));
+  return count;
 }
 
 function expectBullPutScan(stdout: string): void {
@@ -300,16 +307,17 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     expectBareScan(bareOnScanner.stdout);
   });
 
-  it("the spreadscan command: a bare scan, watch and batch answer; a query broader than the engine can bound is refused, said once", async () => {
+  it("the spreadscan command: a bare scan, watch and batch answer; so does the broadest iron condor query; a refused query is said once", async () => {
     const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "services/cli/main.ts", ...args, "--addr", address]);
-    const [json, table, watch, batch, broad] = await Promise.all([
+    const [json, table, watch, batch, broad, refused] = await Promise.all([
       cli("scan", "SPY", "--json"),
       cli("scan", "SPY"),
       cli("watch", "SPY", "--count", "1"),
       cli("batch", "SPY", "QQQ", "IWM"),
-      cli("scan", "SPY", "--strategy", "iron-condor", "--max-width", "1000"),
+      cli("scan", "SPY", "--strategy", "iron-condor", "--max-width", "1000", "--json"),
+      cli("scan", "SPY", "--min-dte", "40", "--max-dte", "30"),
     ]);
-    for (const answered of [json, table, watch, batch]) {
+    for (const answered of [json, table, watch, batch, broad]) {
       expect(answered.stderr).toBe("");
       expect(answered.exitCode).toBe(0);
     }
@@ -318,11 +326,13 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     expect(table.stdout.split("\n")[0]).toMatch(new RegExp(`^SPY \\d+\\.\\d\\d as of .*${header.source}`));
     expect(watch.stdout).toMatch(new RegExp(`^SPY .*${header.source}`, "m"));
     for (const symbol of ["SPY", "QQQ", "IWM"]) expect(batch.stdout).toMatch(new RegExp(`^${symbol} .*${header.source}`, "m"));
-    expect(broad.exitCode).toBe(2);
-    expect(broad.stderr).toBe(
-      "spreadscan: INVALID_ARGUMENT: invalid request\n" +
-        "spreadscan: --max-width: the query reaches more than 25,000,000 candidate spreads; narrow it with --max-width (iron spreads grow fastest with it), a DTE range or short delta bounds\n",
-    );
+    // Wings up to $1,000 used to be refused as too broad; now the engine bounds whole groups out.
+    const broadResult = (JSON.parse(broad.stdout) as ScanJson).result;
+    expect(broadResult.spreads).toHaveLength(20);
+    expect(expectCountsAddUp(broadResult)("BoundedOut")).toBeGreaterThan(0);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toBe("spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: --min-dte: must not be above --max-dte (40 > 30)\n");
   });
 
   it("examples/go and examples/python scan and watch, printing a table", { timeout: GO_TIMEOUT_MS + 10_000 }, async () => {

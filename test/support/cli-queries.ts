@@ -76,7 +76,13 @@ export function defaultsJson(maxWidth: number): Record<string, unknown> {
 }
 export const defaultsText = (maxWidth: number): string => `DTE 7–60 · short |Δ| ≥ 0.10 · width ≤ $${maxWidth} · all strategies · by score · σ ATM per expiry`;
 
-/** Flags broader than the engine can bound: iron condors with wings up to $1,000 on a full chain. */
+/**
+ * Iron condors with wings up to $1,000 on a full chain: once refused as broader than the engine
+ * could bound, now answered, whole groups of candidates bounded out.
+ */
 export const BROAD_FLAGS = ["--strategy", "iron-condor", "--max-width", "1000"];
-export const BROAD_REFUSAL =
-  "--max-width: the query reaches more than 25,000,000 candidate spreads; narrow it with --max-width (iron spreads grow fastest with it), a DTE range or short delta bounds";
+/** A query the engine refuses on its own, whatever its breadth: a DTE range that is empty. */
+export const REFUSED_FLAGS = ["--min-dte", "40", "--max-dte", "30"];
+export const REFUSED_QUERY = ScanQuery.fromPartial({ filters: { minDte: 40, maxDte: 30 } });
+/** The one violation of REFUSED_FLAGS, as the CLI prints it, naming its flags. */
+export const REFUSAL = "--min-dte: must not be above --max-dte (40 > 30)";

@@ -44,7 +44,9 @@ export function countsText(result: ScanResult): string {
   return (
     `${count(result.candidatesConsidered)} candidates: ${count(result.candidatesRejectedByLegFilters)} cut by leg filters, ` +
     `${count(result.candidatesRejectedBySpreadFilters)} by spread filters, ${count(result.candidatesRankedOut)} ranked out early, ` +
-    `${count(result.candidatesFullyEvaluated)} fully evaluated`
+    `${count(result.candidatesFullyEvaluated)} fully evaluated` +
+    (result.candidatesBoundedOut > 0n ? `, ${count(result.candidatesBoundedOut)} bounded out` : "") +
+    (result.candidatesUnexplored > 0n ? `, ${count(result.candidatesUnexplored)} unexplored` : "")
   );
 }
 
