@@ -37,6 +37,13 @@ export interface PricedSide {
   /** Expected payoff of each leg under the current iron pair's volatility, valid where pairGeneration matches. */
   readonly pairPayoff: Float64Array;
   readonly pairGeneration: Int32Array;
+  /**
+   * The legs that may be sold (LEG_SHORT) all lie from firstShort to endShort − 1 (none
+   * when endShort ≤ firstShort): a search for shorts reads that stretch, not the whole side,
+   * which in a one-shot process is bytecode run before V8 has compiled anything.
+   */
+  firstShort: number;
+  endShort: number;
 }
 
 /** Passes the per-leg filters (age, open interest, volume, bid-ask width). */
@@ -100,6 +107,8 @@ export function scratchSide(capacity: number, isCall: boolean): PricedSide {
     pairPayoff: floats(8),
     pairGeneration: new Int32Array(buffer, FLOAT_COLUMNS * capacity * 8, capacity),
     flags: new Uint8Array(buffer, FLOAT_COLUMNS * capacity * 8 + capacity * 4, capacity),
+    firstShort: 0,
+    endShort: 0,
   };
 }
 
@@ -183,6 +192,8 @@ export function priceSide(
     }
     priced.flags[leg] = flags;
   }
+  priced.firstShort = lastShort < 0 ? end : firstShort;
+  priced.endShort = lastShort + 1;
   if (evaluator && shared && lastShort >= 0) {
     const strikes = table.strike;
     evaluator.fillSharedColumns(
