@@ -74,7 +74,9 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
   // that the columns are typed arrays filled in place, not lists grown wing by wing.
   let shortRoom = 0;
   let wingRoom = 0;
-  for (let near = 0; near < count; near++) {
+  // Every shortFlag holds LEG_SHORT, so the shorts lie in the side's stretch of sellable legs.
+  const { firstShort, endShort } = side;
+  for (let near = firstShort; near < endShort; near++) {
     if (((flags[near] as number) & shortFlag) === 0) continue;
     const first = firstFar(near);
     shortRoom++;
@@ -102,7 +104,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
   let shortCount = 0;
   let wingCount = 0;
   let blockCount = 0;
-  for (let near = 0; near < count; near++) {
+  for (let near = firstShort; near < endShort; near++) {
     if (((flags[near] as number) & shortFlag) === 0) continue;
     const nearStrike = strikes[near] as number;
     const wingsBefore = wingCount;

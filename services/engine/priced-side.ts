@@ -37,6 +37,13 @@ export interface PricedSide {
   /** Expected payoff of each leg under the current iron pair's volatility, valid where pairGeneration matches. */
   readonly pairPayoff: Float64Array;
   readonly pairGeneration: Int32Array;
+  /**
+   * The legs that may be sold (LEG_SHORT) all lie from firstShort to endShort − 1 (none
+   * when endShort ≤ firstShort): a search for shorts reads that stretch, not the whole side,
+   * which in a one-shot process is bytecode run before V8 has compiled anything.
+   */
+  firstShort: number;
+  endShort: number;
 }
 
 /** Passes the per-leg filters (age, open interest, volume, bid-ask width). */
@@ -100,6 +107,8 @@ export function scratchSide(capacity: number, isCall: boolean): PricedSide {
     pairPayoff: floats(8),
     pairGeneration: new Int32Array(buffer, FLOAT_COLUMNS * capacity * 8, capacity),
     flags: new Uint8Array(buffer, FLOAT_COLUMNS * capacity * 8 + capacity * 4, capacity),
+    firstShort: 0,
+    endShort: 0,
   };
 }
 
@@ -137,52 +146,66 @@ export function priceSide(
   // the spot sits exactly on a strike.
   const firstAtOrAbove = lowerBound(table.strike, table.count, spot, 0);
   const lastBodyBelow = firstAtOrAbove < table.count && table.strike[firstAtOrAbove] === spot ? firstAtOrAbove : firstAtOrAbove - 1;
+  // Whole columns by builtins (copies and fills), so that the loop below, which a one-shot
+  // process runs mostly before V8 has compiled it, does the per-leg judging alone.
+  priced.sell.set((query.natural ? table.bid : table.mid).subarray(from, end), from);
+  priced.buy.set((query.natural ? table.ask : table.mid).subarray(from, end), from);
+  // The σ each leg is judged under; the implied volatility filters below read its own.
+  if (shared) {
+    priced.volatility.fill(sharedVolatility, from, end);
+    priced.deviation.fill(sharedVolatility * sqrtYears, from, end);
+  } else {
+    priced.volatility.set(table.impliedVolatility.subarray(from, end), from);
+    for (let leg = from; leg < end; leg++) priced.deviation[leg] = (table.impliedVolatility[leg] as number) * sqrtYears;
+  }
+  priced.expectedPayoff.fill(Number.NaN, from, end);
+  priced.probabilityBelowStrike.fill(Number.NaN, from, end);
+  priced.touch.fill(Number.NaN, from, end);
+  // Everything the loop reads, in locals: an interpreted loop pays for each property load.
+  const { bid: bids, ask: asks, mid: mids, quoteTimeMs, openInterest, volume, delta, impliedVolatility, strike: strikes } = table;
+  const { bidAskFraction, flags: legFlags } = priced;
+  const { minOpenInterest, minVolume, maxLegBidAskWidth, maxLegBidAskWidthFraction, minShortDelta, maxShortDelta, maxLongDelta } = query;
+  const { minShortImpliedVolatility, maxShortImpliedVolatility } = query;
+  const anyShortStrike = !query.shortStrikesOutOfTheMoney;
+  const isCall = side.isCall;
+  // openInterestPasses, inline: unknown open interest (NaN) passes only without a floor.
+  const unknownOpenInterestPasses = openInterestPasses(Number.NaN, minOpenInterest);
   for (let leg = from; leg < end; leg++) {
-    const bid = table.bid[leg] as number;
-    const ask = table.ask[leg] as number;
-    const mid = table.mid[leg] as number;
-    priced.sell[leg] = query.natural ? bid : mid;
-    priced.buy[leg] = query.natural ? ask : mid;
-    const width = ask - bid;
-    const fraction = width / mid;
-    priced.bidAskFraction[leg] = fraction;
-    // The σ the leg is judged under; the implied volatility filters below read its own.
-    const modelVolatility = shared ? sharedVolatility : (table.impliedVolatility[leg] as number);
-    priced.volatility[leg] = modelVolatility;
-    priced.deviation[leg] = modelVolatility * sqrtYears;
-    priced.expectedPayoff[leg] = Number.NaN;
-    priced.probabilityBelowStrike[leg] = Number.NaN;
-    priced.touch[leg] = Number.NaN;
-    const quoteTime = table.quoteTimeMs[leg] as number;
+    const width = (asks[leg] as number) - (bids[leg] as number);
+    const fraction = width / (mids[leg] as number);
+    bidAskFraction[leg] = fraction;
+    const legOpenInterest = openInterest[leg] as number;
     const usable =
-      !(quoteTime < ageLimit) &&
-      openInterestPasses(table.openInterest[leg] as number, query.minOpenInterest) &&
-      (table.volume[leg] as number) >= query.minVolume &&
-      width <= query.maxLegBidAskWidth &&
-      fraction <= query.maxLegBidAskWidthFraction;
+      !((quoteTimeMs[leg] as number) < ageLimit) &&
+      (legOpenInterest >= minOpenInterest || (legOpenInterest !== legOpenInterest && unknownOpenInterestPasses)) &&
+      (volume[leg] as number) >= minVolume &&
+      width <= maxLegBidAskWidth &&
+      fraction <= maxLegBidAskWidthFraction;
     let flags = 0;
     if (usable) {
       flags = LEG_USABLE;
-      const absoluteDelta = Math.abs(table.delta[leg] as number);
-      const volatility = table.impliedVolatility[leg] as number;
+      const absoluteDelta = Math.abs(delta[leg] as number);
+      const volatility = impliedVolatility[leg] as number;
       if (
-        absoluteDelta >= query.minShortDelta &&
-        absoluteDelta <= query.maxShortDelta &&
-        volatility >= query.minShortImpliedVolatility &&
-        volatility <= query.maxShortImpliedVolatility
+        absoluteDelta >= minShortDelta &&
+        absoluteDelta <= maxShortDelta &&
+        volatility >= minShortImpliedVolatility &&
+        volatility <= maxShortImpliedVolatility
       ) {
         flags |= LEG_SHORT;
         if (leg < firstShort) firstShort = leg;
         lastShort = leg;
-        const strike = table.strike[leg] as number;
-        const outOfTheMoney = side.isCall ? strike > spot : strike < spot;
-        if (outOfTheMoney || !query.shortStrikesOutOfTheMoney) flags |= LEG_SHORT_OTM;
-        if (leg === firstAtOrAbove || leg === lastBodyBelow || !query.shortStrikesOutOfTheMoney) flags |= LEG_BODY;
+        const strike = strikes[leg] as number;
+        const outOfTheMoney = isCall ? strike > spot : strike < spot;
+        if (outOfTheMoney || anyShortStrike) flags |= LEG_SHORT_OTM;
+        if (leg === firstAtOrAbove || leg === lastBodyBelow || anyShortStrike) flags |= LEG_BODY;
       }
-      if (absoluteDelta <= query.maxLongDelta) flags |= LEG_LONG;
+      if (absoluteDelta <= maxLongDelta) flags |= LEG_LONG;
     }
-    priced.flags[leg] = flags;
+    legFlags[leg] = flags;
   }
+  priced.firstShort = lastShort < 0 ? end : firstShort;
+  priced.endShort = lastShort + 1;
   if (evaluator && shared && lastShort >= 0) {
     const strikes = table.strike;
     evaluator.fillSharedColumns(

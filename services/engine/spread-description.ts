@@ -8,9 +8,13 @@ import type { PricedSide } from "./priced-side.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import { NO_LEG } from "./top-candidates.js";
 
+const STRATEGY_PREFIX = "STRATEGY_";
+
 /** The short name of a strategy used in spread ids, e.g. "BULL_PUT". */
 export function strategyName(strategy: Strategy): string {
-  return Strategy[strategy].replace(/^STRATEGY_/, "");
+  // A prefix test, not a regular expression: a one-shot process would compile one to describe a handful of spreads.
+  const name = Strategy[strategy];
+  return name.startsWith(STRATEGY_PREFIX) ? name.slice(STRATEGY_PREFIX.length) : name;
 }
 
 /** A spread's stable id: SYMBOL:EXPIRY:STRATEGY:STRIKES, strikes ascending, e.g. "SPY:2026-12-18:BULL_PUT:575/580". */
