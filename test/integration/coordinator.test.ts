@@ -67,7 +67,7 @@ describe("the coordinator on the simulated market", () => {
     expect(Object.keys(metrics.backpressure).sort()).toEqual(["adaptive_rate", "average_response_time", "circuit_breaker_open", "current_qps"]);
   });
 
-  it("answers a bare query with the defaults it applied, and refuses one the caller made broader than the engine can bound", async () => {
+  it("answers a bare query with the defaults it applied, and one the caller made as broad as $1,000 wings, accounting for every candidate", async () => {
     const { client } = pair;
     const bare = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY" }));
     expect(bare.error).toBeUndefined();
@@ -100,9 +100,24 @@ describe("the coordinator on the simulated market", () => {
       expect(spread.width).toBeLessThanOrEqual(maxWidth);
     }
 
+    // Once refused (more than 25 M candidates); now searched by bounds to the exact top N.
     const broad = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000 } });
-    const refused = failureOf(await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: broad })), status.INVALID_ARGUMENT);
-    expect(readStatusDetails(refused).fieldViolations.map((violation) => violation.field)).toEqual(["query.filters.max_width"]);
+    const answered = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "SPY", query: broad }));
+    expect(answered.error).toBeUndefined();
+    const broadResult = answered.response?.result;
+    expect(broadResult?.spreads).toHaveLength(20);
+    expect(broadResult?.workBudgetExhausted).toBe(false);
+    expect(broadResult?.candidatesConsidered).toBeGreaterThan(25_000_000n);
+    expect(broadResult?.candidatesBoundedOut).toBeGreaterThan(0n);
+    const outcomes = [
+      broadResult?.candidatesRejectedByLegFilters,
+      broadResult?.candidatesRejectedBySpreadFilters,
+      broadResult?.candidatesRankedOut,
+      broadResult?.candidatesFullyEvaluated,
+      broadResult?.candidatesBoundedOut,
+      broadResult?.candidatesUnexplored,
+    ].reduce((sum = 0n, part = 0n) => sum + part, 0n);
+    expect(outcomes).toBe(broadResult?.candidatesConsidered);
   });
 
   it("answers NOT_FOUND for a symbol the market does not know, and INVALID_ARGUMENT with a violation per bad field", async () => {
