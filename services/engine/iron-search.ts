@@ -234,44 +234,71 @@ export class IronSearch {
     );
     const pairPopCeiling = evaluator.ironPopCeiling;
     const multiplier = this.prepared.multiplier;
-    const putBlockEnd = putWings.firstBlock[p + 1] as number;
-    for (let putBlock = putWings.firstBlock[p] as number; putBlock < putBlockEnd; putBlock++) {
-      // A block of neighbouring put wings against every call wing of the pair first.
-      const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
-      const putStart = putWings.blockFirstWing[putBlock] as number;
-      const blockCredit = putWings.blockLargestCredit[putBlock] as number;
-      const blockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
-      const blockNet = blockCredit + callCredit;
-      figures.largestNet = blockNet;
-      figures.largestCreditToWidth = creditToWidthBound(
-        putWings.blockLargestCreditToWidth[putBlock] as number,
-        callRatio,
-        blockNet,
-        blockNarrowest > callNarrowest ? blockNarrowest : callNarrowest,
-      );
-      figures.largestNetLessWidth = Math.min(blockCredit + callLessWidth, (putWings.blockLargestCreditLessWidth[putBlock] as number) + callCredit);
-      figures.largestValue = (putWings.blockLargestValue[putBlock] as number) + callValue;
-      figures.largestValuePerRisk = 2 * Math.max(putWings.blockLargestValuePerMargin[putBlock] as number, callWings.largestValuePerMargin[c] as number);
-      figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
-      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-      let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
-      if (!loses && popNeeded) {
-        figures.popCeiling = evaluator.pairPopCeiling(
-          puts,
-          calls,
-          putShort,
-          callShort,
-          blockNet,
-          breakevenWing(blockNarrowest, putWings.blockLargestCreditLessWidth[putBlock] as number, callCredit),
-          breakevenWing(callNarrowest, callLessWidth, blockCredit),
+    const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+    const putSuperEnd = putWings.firstSuper[p + 1] as number;
+    for (let putSuper = putWings.firstSuper[p] as number; putSuper < putSuperEnd; putSuper++) {
+      const putBlockStart = putWings.superFirstBlock[putSuper] as number;
+      const putBlockEnd = putWings.superFirstBlock[putSuper + 1] as number;
+      if (putBlockEnd - putBlockStart > 1) {
+        // A super-block of put blocks against every call wing of the pair, under the pair's POP ceiling.
+        const superCredit = putWings.superLargestCredit[putSuper] as number;
+        const superNarrowest = putWings.superNarrowestWidth[putSuper] as number;
+        const superNet = superCredit + callCredit;
+        figures.largestNet = superNet;
+        figures.largestCreditToWidth = creditToWidthBound(
+          putWings.superLargestCreditToWidth[putSuper] as number,
+          callRatio,
+          superNet,
+          superNarrowest > callNarrowest ? superNarrowest : callNarrowest,
         );
-        loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+        figures.largestNetLessWidth = Math.min(superCredit + callLessWidth, (putWings.superLargestCreditLessWidth[putSuper] as number) + callCredit);
+        figures.largestValue = (putWings.superLargestValue[putSuper] as number) + callValue;
+        figures.largestValuePerRisk = 2 * Math.max(putWings.superLargestValuePerMargin[putSuper] as number, callWings.largestValuePerMargin[c] as number);
+        figures.smallestBidAskSum = shortsBidAsk + (putWings.superSmallestBidAsk[putSuper] as number);
+        figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+        if (boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold)) {
+          this.boundedOut += ((putWings.blockFirstWing[putBlockEnd] as number) - (putWings.blockFirstWing[putBlockStart] as number)) * callCount;
+          continue;
+        }
       }
-      if (loses) {
-        this.boundedOut += (putEnd - putStart) * callCount;
-        continue;
+      for (let putBlock = putBlockStart; putBlock < putBlockEnd; putBlock++) {
+        // A block of neighbouring put wings against every call wing of the pair first.
+        const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
+        const putStart = putWings.blockFirstWing[putBlock] as number;
+        const blockCredit = putWings.blockLargestCredit[putBlock] as number;
+        const blockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
+        const blockNet = blockCredit + callCredit;
+        figures.largestNet = blockNet;
+        figures.largestCreditToWidth = creditToWidthBound(
+          putWings.blockLargestCreditToWidth[putBlock] as number,
+          callRatio,
+          blockNet,
+          blockNarrowest > callNarrowest ? blockNarrowest : callNarrowest,
+        );
+        figures.largestNetLessWidth = Math.min(blockCredit + callLessWidth, (putWings.blockLargestCreditLessWidth[putBlock] as number) + callCredit);
+        figures.largestValue = (putWings.blockLargestValue[putBlock] as number) + callValue;
+        figures.largestValuePerRisk = 2 * Math.max(putWings.blockLargestValuePerMargin[putBlock] as number, callWings.largestValuePerMargin[c] as number);
+        figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
+        figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+        let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+        if (!loses && popNeeded) {
+          figures.popCeiling = evaluator.pairPopCeiling(
+            puts,
+            calls,
+            putShort,
+            callShort,
+            blockNet,
+            breakevenWing(blockNarrowest, putWings.blockLargestCreditLessWidth[putBlock] as number, callCredit),
+            breakevenWing(callNarrowest, callLessWidth, blockCredit),
+          );
+          loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+        }
+        if (loses) {
+          this.boundedOut += (putEnd - putStart) * callCount;
+          continue;
+        }
+        this.putBlock(iron, p, c, putBlock, strategy, pairPopCeiling, heap);
       }
-      this.putBlock(iron, p, c, putBlock, strategy, pairPopCeiling, heap);
     }
   }
 
@@ -303,90 +330,117 @@ export class IronSearch {
     const putBlockBidAsk = putWings.blockSmallestBidAsk[putBlock] as number;
     // Read once, and again only after an offer: nothing else moves it.
     let threshold = heap.threshold;
-    const callBlockEnd = callWings.firstBlock[c + 1] as number;
-    for (let callBlock = callWings.firstBlock[c] as number; callBlock < callBlockEnd; callBlock++) {
-      const callStart = callWings.blockFirstWing[callBlock] as number;
-      const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
-      const callCount = callEnd - callStart;
-      const callCredit = callWings.blockLargestCredit[callBlock] as number;
-      const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
-      const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
-      const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
-      const callValue = callWings.blockLargestValue[callBlock] as number;
-      const callValuePerMargin = callWings.blockLargestValuePerMargin[callBlock] as number;
-      const callBidAsk = callWings.blockSmallestBidAsk[callBlock] as number;
-      // The two blocks together.
-      const blocksNet = putBlockCredit + callCredit;
-      figures.largestNet = blocksNet;
-      figures.largestCreditToWidth = creditToWidthBound(
-        putBlockRatio,
-        callRatio,
-        blocksNet,
-        putBlockNarrowest > callNarrowest ? putBlockNarrowest : callNarrowest,
-      );
-      figures.largestNetLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
-      figures.largestValue = putBlockValue + callValue;
-      figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callValuePerMargin);
-      figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
-      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-      let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-      let blocksPopCeiling = figures.popCeiling;
-      if (!loses && popNeeded) {
-        blocksPopCeiling = evaluator.pairPopCeiling(
-          puts,
-          calls,
-          putShort,
-          callShort,
-          blocksNet,
-          breakevenWing(putBlockNarrowest, putBlockLessWidth, callCredit),
-          breakevenWing(callNarrowest, callLessWidth, putBlockCredit),
+    const putCount = putEnd - putStart;
+    const superEnd = callWings.firstSuper[c + 1] as number;
+    for (let callSuper = callWings.firstSuper[c] as number; callSuper < superEnd; callSuper++) {
+      const callBlockStart = callWings.superFirstBlock[callSuper] as number;
+      const callBlockEnd = callWings.superFirstBlock[callSuper + 1] as number;
+      if (callBlockEnd - callBlockStart > 1) {
+        // The put block against a whole super-block of call blocks first, under the pair's POP ceiling.
+        const superCredit = callWings.superLargestCredit[callSuper] as number;
+        const superNarrowest = callWings.superNarrowestWidth[callSuper] as number;
+        const superNet = putBlockCredit + superCredit;
+        figures.largestNet = superNet;
+        figures.largestCreditToWidth = creditToWidthBound(
+          putBlockRatio,
+          callWings.superLargestCreditToWidth[callSuper] as number,
+          superNet,
+          putBlockNarrowest > superNarrowest ? putBlockNarrowest : superNarrowest,
         );
-        figures.popCeiling = blocksPopCeiling;
-        loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-      }
-      if (loses) {
-        this.boundedOut += (putEnd - putStart) * callCount;
-        continue;
-      }
-      // Each put wing of the block against the call block.
-      for (let putWing = putStart; putWing < putEnd; putWing++) {
-        const putLong = putWings.longs[putWing] as number;
-        const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
-        const putWidth = putShortStrike - (puts.table.strike[putLong] as number);
-        const largestNet = putCredit + callCredit;
-        figures.largestNet = largestNet;
-        figures.largestCreditToWidth = creditToWidthBound(putCredit / putWidth, callRatio, largestNet, putWidth > callNarrowest ? putWidth : callNarrowest);
-        figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putCredit - putWidth + callCredit);
-        // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
-        const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
-        figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
-        figures.largestValuePerRisk = 2 * Math.max(valuePerMargin(putValue, putWidth, putCredit), callValuePerMargin);
-        figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
-        figures.popCeiling = blocksPopCeiling;
+        figures.largestNetLessWidth = Math.min(putBlockCredit + (callWings.superLargestCreditLessWidth[callSuper] as number), putBlockLessWidth + superCredit);
+        figures.largestValue = putBlockValue + (callWings.superLargestValue[callSuper] as number);
+        figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callWings.superLargestValuePerMargin[callSuper] as number);
+        figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + (callWings.superSmallestBidAsk[callSuper] as number);
+        figures.popCeiling = popNeeded ? pairPopCeiling : 1;
         if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
-          this.boundedOut += callCount;
+          this.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
           continue;
         }
-        if (popNeeded) {
-          // Narrows the evaluator's POP ceiling to this put wing and call block, which its wings' pruning reads too.
-          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, breakevenWing(callNarrowest, callLessWidth, putCredit));
-          figures.popCeiling = evaluator.ironPopCeiling;
+      }
+      for (let callBlock = callBlockStart; callBlock < callBlockEnd; callBlock++) {
+        const callStart = callWings.blockFirstWing[callBlock] as number;
+        const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
+        const callCount = callEnd - callStart;
+        const callCredit = callWings.blockLargestCredit[callBlock] as number;
+        const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
+        const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
+        const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
+        const callValue = callWings.blockLargestValue[callBlock] as number;
+        const callValuePerMargin = callWings.blockLargestValuePerMargin[callBlock] as number;
+        const callBidAsk = callWings.blockSmallestBidAsk[callBlock] as number;
+        // The two blocks together.
+        const blocksNet = putBlockCredit + callCredit;
+        figures.largestNet = blocksNet;
+        figures.largestCreditToWidth = creditToWidthBound(
+          putBlockRatio,
+          callRatio,
+          blocksNet,
+          putBlockNarrowest > callNarrowest ? putBlockNarrowest : callNarrowest,
+        );
+        figures.largestNetLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
+        figures.largestValue = putBlockValue + callValue;
+        figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callValuePerMargin);
+        figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
+        figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+        let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+        let blocksPopCeiling = figures.popCeiling;
+        if (!loses && popNeeded) {
+          blocksPopCeiling = evaluator.pairPopCeiling(
+            puts,
+            calls,
+            putShort,
+            callShort,
+            blocksNet,
+            breakevenWing(putBlockNarrowest, putBlockLessWidth, callCredit),
+            breakevenWing(callNarrowest, callLessWidth, putBlockCredit),
+          );
+          figures.popCeiling = blocksPopCeiling;
+          loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+        }
+        if (loses) {
+          this.boundedOut += putCount * callCount;
+          continue;
+        }
+        // Each put wing of the block against the call block.
+        for (let putWing = putStart; putWing < putEnd; putWing++) {
+          const putLong = putWings.longs[putWing] as number;
+          const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
+          const putWidth = putShortStrike - (puts.table.strike[putLong] as number);
+          const largestNet = putCredit + callCredit;
+          figures.largestNet = largestNet;
+          figures.largestCreditToWidth = creditToWidthBound(putCredit / putWidth, callRatio, largestNet, putWidth > callNarrowest ? putWidth : callNarrowest);
+          figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putCredit - putWidth + callCredit);
+          // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
+          const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
+          figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
+          figures.largestValuePerRisk = 2 * Math.max(valuePerMargin(putValue, putWidth, putCredit), callValuePerMargin);
+          figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
+          figures.popCeiling = blocksPopCeiling;
           if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
             this.boundedOut += callCount;
             continue;
           }
-        }
-        if (this.work + callCount > this.workBudget) {
-          this.budgetExhausted = true;
-          this.unexplored += callCount;
-          continue;
-        }
-        this.work += callCount;
-        for (let callWing = callStart; callWing < callEnd; callWing++) {
-          const callLong = callWings.longs[callWing] as number;
-          if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, threshold, false)) {
-            heap.offer(evaluator.sortValue, evaluator.score, iron.expiryIndex, strategy, putLong, putShort, callShort, callLong);
-            threshold = heap.threshold;
+          if (popNeeded) {
+            // Narrows the evaluator's POP ceiling to this put wing and call block, which its wings' pruning reads too.
+            evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, breakevenWing(callNarrowest, callLessWidth, putCredit));
+            figures.popCeiling = evaluator.ironPopCeiling;
+            if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+              this.boundedOut += callCount;
+              continue;
+            }
+          }
+          if (this.work + callCount > this.workBudget) {
+            this.budgetExhausted = true;
+            this.unexplored += callCount;
+            continue;
+          }
+          this.work += callCount;
+          for (let callWing = callStart; callWing < callEnd; callWing++) {
+            const callLong = callWings.longs[callWing] as number;
+            if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, threshold, false)) {
+              heap.offer(evaluator.sortValue, evaluator.score, iron.expiryIndex, strategy, putLong, putShort, callShort, callLong);
+              threshold = heap.threshold;
+            }
           }
         }
       }
