@@ -20,6 +20,12 @@ const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
 const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
 
 /**
+ * A super-block is bounded as a whole only when it holds more blocks than this: for narrow
+ * wings (a block or two per short) the extra bound would cost more than it saves.
+ */
+const SUPER_BOUND_FROM = 2;
+
+/**
  * Candidates a scan may go through one by one before it stops and says so: far above what
  * any chain of 25,000 contracts needs (a few million), small enough that a pathological
  * query still ends in tens of seconds.
@@ -239,7 +245,7 @@ export class IronSearch {
     for (let putSuper = putWings.firstSuper[p] as number; putSuper < putSuperEnd; putSuper++) {
       const putBlockStart = putWings.superFirstBlock[putSuper] as number;
       const putBlockEnd = putWings.superFirstBlock[putSuper + 1] as number;
-      if (putBlockEnd - putBlockStart > 1) {
+      if (putBlockEnd - putBlockStart > SUPER_BOUND_FROM) {
         // A super-block of put blocks against every call wing of the pair, under the pair's POP ceiling.
         const superCredit = putWings.superLargestCredit[putSuper] as number;
         const superNarrowest = putWings.superNarrowestWidth[putSuper] as number;
@@ -335,7 +341,7 @@ export class IronSearch {
     for (let callSuper = callWings.firstSuper[c] as number; callSuper < superEnd; callSuper++) {
       const callBlockStart = callWings.superFirstBlock[callSuper] as number;
       const callBlockEnd = callWings.superFirstBlock[callSuper + 1] as number;
-      if (callBlockEnd - callBlockStart > 1) {
+      if (callBlockEnd - callBlockStart > SUPER_BOUND_FROM) {
         // The put block against a whole super-block of call blocks first, under the pair's POP ceiling.
         const superCredit = callWings.superLargestCredit[callSuper] as number;
         const superNarrowest = callWings.superNarrowestWidth[callSuper] as number;
