@@ -59,7 +59,7 @@ export class IronSearch implements IronPass {
 
   /** Searches the expirations given (by index), offering what can rank to each one's heap. */
   run(expiryIndices: readonly number[], heapOf: (expiryIndex: number) => TopCandidates): void {
-    for (const expiryIndex of expiryIndices) this.planExpiry(expiryIndex);
+    for (const expiryIndex of expiryIndices) this.planExpiry(expiryIndex, heapOf(expiryIndex).threshold);
     this.queue.heapify();
     const perExpiry = Number.isFinite(this.query.maxPerExpiry);
     let current = -1;
@@ -112,7 +112,7 @@ export class IronSearch implements IronPass {
   }
 
   /** Prices one expiration for the query, finds its credit wings and queues its pairs of shorts by bound. */
-  private planExpiry(expiryIndex: number): void {
+  private planExpiry(expiryIndex: number, threshold: number): void {
     const query = this.query;
     const condor = query.strategies.has(IRON_CONDOR);
     const butterfly = query.strategies.has(IRON_BUTTERFLY);
@@ -145,7 +145,8 @@ export class IronSearch implements IronPass {
         } else if (callShortStrike === putShortStrike) {
           if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
         } else continue;
-        this.considered += putWingCount * ((callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number));
+        const callWingCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
+        this.considered += putWingCount * callWingCount;
         const largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
         const narrowestPut = putWings.narrowestWidth[p] as number;
         const narrowestCall = callWings.narrowestWidth[c] as number;
@@ -162,6 +163,16 @@ export class IronSearch implements IronPass {
         );
         figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
         figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
+        figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+        // The heap already holds the verticals' best: a pair that cannot beat them now never
+        // will (the threshold only rises), so it is bounded out here, before its POP ceiling
+        // (logarithms) is computed or it is queued.
+        figures.popCeiling = 1;
+        figures.touchFloor = 0;
+        if (popNeeded && threshold !== -Infinity && boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), threshold)) {
+          this.boundedOut += putWingCount * callWingCount;
+          continue;
+        }
         figures.popCeiling = popNeeded
           ? this.evaluator.pairPopCeiling(
               puts,
@@ -173,9 +184,13 @@ export class IronSearch implements IronPass {
               breakevenWing(narrowestCall, callWings.largestCreditLessWidth[c] as number, putWings.largestCredit[p] as number),
             )
           : 1;
-        figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
         figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
-        this.addPair(ironIndex, p, c, sortKeyBound(query, this.prepared.multiplier, figures));
+        const bound = sortKeyBound(query, this.prepared.multiplier, figures);
+        if (boundLoses(bound, threshold)) {
+          this.boundedOut += putWingCount * callWingCount;
+          continue;
+        }
+        this.addPair(ironIndex, p, c, bound);
       }
     }
   }
