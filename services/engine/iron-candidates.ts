@@ -53,10 +53,28 @@ export interface CreditWings {
   blockLargestValuePerMargin: Float64Array;
   /** Per block: the smallest bid-ask width of its long legs. */
   blockSmallestBidAsk: Float64Array;
+  /**
+   * The blocks cut again into super-blocks of at most SUPER_BLOCK neighbouring blocks of one
+   * short, with the same figures, so that a put block can drop most of a wide call side in a
+   * few bounds: super-blocks firstSuper[i] to firstSuper[i + 1] - 1 belong to shorts[i],
+   * super-block s holds blocks superFirstBlock[s] to superFirstBlock[s + 1] - 1.
+   */
+  firstSuper: Int32Array;
+  superFirstBlock: Int32Array;
+  superLargestCredit: Float64Array;
+  superNarrowestWidth: Float64Array;
+  superLargestCreditToWidth: Float64Array;
+  superLargestCreditLessWidth: Float64Array;
+  superLargestValue: Float64Array;
+  superLargestValuePerMargin: Float64Array;
+  superSmallestBidAsk: Float64Array;
 }
 
 /** Most wings in one block. */
 export const WING_BLOCK = 8;
+
+/** Most blocks in one super-block. */
+export const SUPER_BLOCK = 8;
 
 /** The credit verticals of one side whose legs pass their filters and whose width is allowed. */
 export function creditWings(side: PricedSide, minWidth: number, maxWidth: number, shortFlag: number): CreditWings {
@@ -171,6 +189,18 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
   firstWing[shortCount] = wingCount;
   firstBlock[shortCount] = blockCount;
   blockFirstWing[blockCount] = wingCount;
+  const supers = superBlocks(
+    shortCount,
+    firstBlock,
+    blockCount,
+    blockCredit,
+    blockNarrowest,
+    blockRatio,
+    blockLessWidth,
+    blockValue,
+    blockValuePerMargin,
+    blockBidAsk,
+  );
   return {
     shortCount,
     shorts,
@@ -191,6 +221,85 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
     blockLargestValue: blockValue,
     blockLargestValuePerMargin: blockValuePerMargin,
     blockSmallestBidAsk: blockBidAsk,
+    ...supers,
+  };
+}
+
+type SuperBlocks = Pick<
+  CreditWings,
+  | "firstSuper"
+  | "superFirstBlock"
+  | "superLargestCredit"
+  | "superNarrowestWidth"
+  | "superLargestCreditToWidth"
+  | "superLargestCreditLessWidth"
+  | "superLargestValue"
+  | "superLargestValuePerMargin"
+  | "superSmallestBidAsk"
+>;
+
+/** Each short's blocks grouped SUPER_BLOCK at a time, each group with its blocks' figures combined (largest, or smallest where smaller bounds higher). */
+function superBlocks(
+  shortCount: number,
+  firstBlock: Int32Array,
+  blockCount: number,
+  credit: Float64Array,
+  narrowest: Float64Array,
+  ratio: Float64Array,
+  lessWidth: Float64Array,
+  value: Float64Array,
+  valuePerMargin: Float64Array,
+  bidAsk: Float64Array,
+): SuperBlocks {
+  const room = Math.ceil(blockCount / SUPER_BLOCK) + shortCount;
+  const firstSuper = new Int32Array(shortCount + 1);
+  const superFirstBlock = new Int32Array(room + 1);
+  const superCredit = new Float64Array(room);
+  const superNarrowest = new Float64Array(room);
+  const superRatio = new Float64Array(room);
+  const superLessWidth = new Float64Array(room);
+  const superValue = new Float64Array(room);
+  const superValuePerMargin = new Float64Array(room);
+  const superBidAsk = new Float64Array(room);
+  let superCount = 0;
+  for (let i = 0; i < shortCount; i++) {
+    firstSuper[i] = superCount;
+    const end = firstBlock[i + 1] as number;
+    for (let block = firstBlock[i] as number; block < end; block++) {
+      if ((block - (firstBlock[i] as number)) % SUPER_BLOCK === 0) {
+        superFirstBlock[superCount] = block;
+        superCredit[superCount] = credit[block] as number;
+        superNarrowest[superCount] = narrowest[block] as number;
+        superRatio[superCount] = ratio[block] as number;
+        superLessWidth[superCount] = lessWidth[block] as number;
+        superValue[superCount] = value[block] as number;
+        superValuePerMargin[superCount] = valuePerMargin[block] as number;
+        superBidAsk[superCount] = bidAsk[block] as number;
+        superCount++;
+      } else {
+        const last = superCount - 1;
+        superCredit[last] = Math.max(superCredit[last] as number, credit[block] as number);
+        superNarrowest[last] = Math.min(superNarrowest[last] as number, narrowest[block] as number);
+        superRatio[last] = Math.max(superRatio[last] as number, ratio[block] as number);
+        superLessWidth[last] = Math.max(superLessWidth[last] as number, lessWidth[block] as number);
+        superValue[last] = Math.max(superValue[last] as number, value[block] as number);
+        superValuePerMargin[last] = Math.max(superValuePerMargin[last] as number, valuePerMargin[block] as number);
+        superBidAsk[last] = Math.min(superBidAsk[last] as number, bidAsk[block] as number);
+      }
+    }
+  }
+  firstSuper[shortCount] = superCount;
+  superFirstBlock[superCount] = blockCount;
+  return {
+    firstSuper,
+    superFirstBlock,
+    superLargestCredit: superCredit,
+    superNarrowestWidth: superNarrowest,
+    superLargestCreditToWidth: superRatio,
+    superLargestCreditLessWidth: superLessWidth,
+    superLargestValue: superValue,
+    superLargestValuePerMargin: superValuePerMargin,
+    superSmallestBidAsk: superBidAsk,
   };
 }
 

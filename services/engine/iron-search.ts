@@ -8,13 +8,14 @@
 // when the work budget (candidates gone through one by one) ran out first.
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { BoundQueue } from "./bound-queue.js";
-import { creditWings, isButterflyBody, valuePerMargin, type CreditWings } from "./iron-candidates.js";
+import { creditWings, isButterflyBody } from "./iron-candidates.js";
 import { boundLoses, GroupFigures, needsPopCeiling, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
 import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
-import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
+import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
+import { bidAsk, breakevenWing, creditToWidthBound, putBlockPass, SUPER_BOUND_FROM, type ExpiryIron, type IronPass } from "./iron-block-pass.js";
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
 const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
@@ -26,18 +27,7 @@ const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
  */
 export const DEFAULT_WORK_BUDGET = 1_000_000_000;
 
-/** One expiration's iron spreads: its sides priced for the query and their credit wings. */
-interface ExpiryIron {
-  readonly expiryIndex: number;
-  readonly puts: PricedSide;
-  readonly calls: PricedSide;
-  readonly putWings: CreditWings;
-  readonly callWings: CreditWings;
-  /** Whether its bounds need a POP ceiling (see needsPopCeiling). */
-  readonly popNeeded: boolean;
-}
-
-export class IronSearch {
+export class IronSearch implements IronPass {
   /** The whole space the query reaches: per pair of shorts, put wings × call wings. */
   considered = 0;
   /** Candidates gone through one by one (what the work budget counts). */
@@ -46,7 +36,7 @@ export class IronSearch {
   unexplored = 0;
   budgetExhausted = false;
 
-  private readonly figures = new GroupFigures();
+  readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
   private readonly expiries: ExpiryIron[] = [];
   // Per pair (the queue's group number): its expiration (index into `expiries`) and shorts (indices into the wings).
@@ -57,19 +47,19 @@ export class IronSearch {
   private readonly touchNeeded: boolean;
 
   constructor(
-    private readonly prepared: PreparedChain,
-    private readonly query: ResolvedQuery,
-    private readonly evaluator: SpreadEvaluator,
+    readonly prepared: PreparedChain,
+    readonly query: ResolvedQuery,
+    readonly evaluator: SpreadEvaluator,
     /** Per expiration (by index): its shared σ, NaN when each pair has its own. */
     private readonly expiryVolatility: Float64Array,
-    private readonly workBudget: number,
+    readonly workBudget: number,
   ) {
     this.touchNeeded = needsTouchFloor(query);
   }
 
   /** Searches the expirations given (by index), offering what can rank to each one's heap. */
   run(expiryIndices: readonly number[], heapOf: (expiryIndex: number) => TopCandidates): void {
-    for (const expiryIndex of expiryIndices) this.planExpiry(expiryIndex);
+    for (const expiryIndex of expiryIndices) this.planExpiry(expiryIndex, heapOf(expiryIndex).threshold);
     this.queue.heapify();
     const perExpiry = Number.isFinite(this.query.maxPerExpiry);
     let current = -1;
@@ -122,7 +112,7 @@ export class IronSearch {
   }
 
   /** Prices one expiration for the query, finds its credit wings and queues its pairs of shorts by bound. */
-  private planExpiry(expiryIndex: number): void {
+  private planExpiry(expiryIndex: number, threshold: number): void {
     const query = this.query;
     const condor = query.strategies.has(IRON_CONDOR);
     const butterfly = query.strategies.has(IRON_BUTTERFLY);
@@ -155,7 +145,8 @@ export class IronSearch {
         } else if (callShortStrike === putShortStrike) {
           if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
         } else continue;
-        this.considered += putWingCount * ((callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number));
+        const callWingCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
+        this.considered += putWingCount * callWingCount;
         const largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
         const narrowestPut = putWings.narrowestWidth[p] as number;
         const narrowestCall = callWings.narrowestWidth[c] as number;
@@ -172,6 +163,16 @@ export class IronSearch {
         );
         figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
         figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
+        figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+        // The heap already holds the verticals' best: a pair that cannot beat them now never
+        // will (the threshold only rises), so it is bounded out here, before its POP ceiling
+        // (logarithms) is computed or it is queued.
+        figures.popCeiling = 1;
+        figures.touchFloor = 0;
+        if (popNeeded && threshold !== -Infinity && boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), threshold)) {
+          this.boundedOut += putWingCount * callWingCount;
+          continue;
+        }
         figures.popCeiling = popNeeded
           ? this.evaluator.pairPopCeiling(
               puts,
@@ -183,9 +184,13 @@ export class IronSearch {
               breakevenWing(narrowestCall, callWings.largestCreditLessWidth[c] as number, putWings.largestCredit[p] as number),
             )
           : 1;
-        figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
         figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
-        this.addPair(ironIndex, p, c, sortKeyBound(query, this.prepared.multiplier, figures));
+        const bound = sortKeyBound(query, this.prepared.multiplier, figures);
+        if (boundLoses(bound, threshold)) {
+          this.boundedOut += putWingCount * callWingCount;
+          continue;
+        }
+        this.addPair(ironIndex, p, c, bound);
       }
     }
   }
@@ -234,184 +239,73 @@ export class IronSearch {
     );
     const pairPopCeiling = evaluator.ironPopCeiling;
     const multiplier = this.prepared.multiplier;
-    const putBlockEnd = putWings.firstBlock[p + 1] as number;
-    for (let putBlock = putWings.firstBlock[p] as number; putBlock < putBlockEnd; putBlock++) {
-      // A block of neighbouring put wings against every call wing of the pair first.
-      const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
-      const putStart = putWings.blockFirstWing[putBlock] as number;
-      const blockCredit = putWings.blockLargestCredit[putBlock] as number;
-      const blockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
-      const blockNet = blockCredit + callCredit;
-      figures.largestNet = blockNet;
-      figures.largestCreditToWidth = creditToWidthBound(
-        putWings.blockLargestCreditToWidth[putBlock] as number,
-        callRatio,
-        blockNet,
-        blockNarrowest > callNarrowest ? blockNarrowest : callNarrowest,
-      );
-      figures.largestNetLessWidth = Math.min(blockCredit + callLessWidth, (putWings.blockLargestCreditLessWidth[putBlock] as number) + callCredit);
-      figures.largestValue = (putWings.blockLargestValue[putBlock] as number) + callValue;
-      figures.largestValuePerRisk = 2 * Math.max(putWings.blockLargestValuePerMargin[putBlock] as number, callWings.largestValuePerMargin[c] as number);
-      figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
-      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-      let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
-      if (!loses && popNeeded) {
-        figures.popCeiling = evaluator.pairPopCeiling(
-          puts,
-          calls,
-          putShort,
-          callShort,
-          blockNet,
-          breakevenWing(blockNarrowest, putWings.blockLargestCreditLessWidth[putBlock] as number, callCredit),
-          breakevenWing(callNarrowest, callLessWidth, blockCredit),
-        );
-        loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
-      }
-      if (loses) {
-        this.boundedOut += (putEnd - putStart) * callCount;
-        continue;
-      }
-      this.putBlock(iron, p, c, putBlock, strategy, pairPopCeiling, heap);
-    }
-  }
-
-  /**
-   * One block of put wings of a pair against each block of its call wings: the two blocks
-   * bounded together, then each put wing of the block against the call block, and the
-   * call wings of what still ranks evaluated one by one under the tightest POP ceiling.
-   */
-  private putBlock(iron: ExpiryIron, p: number, c: number, putBlock: number, strategy: Strategy, pairPopCeiling: number, heap: TopCandidates): void {
-    const { puts, calls, putWings, callWings } = iron;
-    const evaluator = this.evaluator;
-    const query = this.query;
-    const figures = this.figures;
-    const multiplier = this.prepared.multiplier;
-    const popNeeded = iron.popNeeded;
-    const putShort = putWings.shorts[p] as number;
-    const callShort = callWings.shorts[c] as number;
-    const putShortStrike = puts.table.strike[putShort] as number;
-    const putShortValue = (puts.sell[putShort] as number) - (puts.expectedPayoff[putShort] as number);
     const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
-    const putStart = putWings.blockFirstWing[putBlock] as number;
-    const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
-    const putBlockCredit = putWings.blockLargestCredit[putBlock] as number;
-    const putBlockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
-    const putBlockRatio = putWings.blockLargestCreditToWidth[putBlock] as number;
-    const putBlockLessWidth = putWings.blockLargestCreditLessWidth[putBlock] as number;
-    const putBlockValue = putWings.blockLargestValue[putBlock] as number;
-    const putBlockValuePerMargin = putWings.blockLargestValuePerMargin[putBlock] as number;
-    const putBlockBidAsk = putWings.blockSmallestBidAsk[putBlock] as number;
-    // Read once, and again only after an offer: nothing else moves it.
-    let threshold = heap.threshold;
-    const callBlockEnd = callWings.firstBlock[c + 1] as number;
-    for (let callBlock = callWings.firstBlock[c] as number; callBlock < callBlockEnd; callBlock++) {
-      const callStart = callWings.blockFirstWing[callBlock] as number;
-      const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
-      const callCount = callEnd - callStart;
-      const callCredit = callWings.blockLargestCredit[callBlock] as number;
-      const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
-      const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
-      const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
-      const callValue = callWings.blockLargestValue[callBlock] as number;
-      const callValuePerMargin = callWings.blockLargestValuePerMargin[callBlock] as number;
-      const callBidAsk = callWings.blockSmallestBidAsk[callBlock] as number;
-      // The two blocks together.
-      const blocksNet = putBlockCredit + callCredit;
-      figures.largestNet = blocksNet;
-      figures.largestCreditToWidth = creditToWidthBound(
-        putBlockRatio,
-        callRatio,
-        blocksNet,
-        putBlockNarrowest > callNarrowest ? putBlockNarrowest : callNarrowest,
-      );
-      figures.largestNetLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
-      figures.largestValue = putBlockValue + callValue;
-      figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callValuePerMargin);
-      figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
-      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-      let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-      let blocksPopCeiling = figures.popCeiling;
-      if (!loses && popNeeded) {
-        blocksPopCeiling = evaluator.pairPopCeiling(
-          puts,
-          calls,
-          putShort,
-          callShort,
-          blocksNet,
-          breakevenWing(putBlockNarrowest, putBlockLessWidth, callCredit),
-          breakevenWing(callNarrowest, callLessWidth, putBlockCredit),
+    const putSuperEnd = putWings.firstSuper[p + 1] as number;
+    for (let putSuper = putWings.firstSuper[p] as number; putSuper < putSuperEnd; putSuper++) {
+      const putBlockStart = putWings.superFirstBlock[putSuper] as number;
+      const putBlockEnd = putWings.superFirstBlock[putSuper + 1] as number;
+      if (putBlockEnd - putBlockStart > SUPER_BOUND_FROM) {
+        // A super-block of put blocks against every call wing of the pair, under the pair's POP ceiling.
+        const superCredit = putWings.superLargestCredit[putSuper] as number;
+        const superNarrowest = putWings.superNarrowestWidth[putSuper] as number;
+        const superNet = superCredit + callCredit;
+        figures.largestNet = superNet;
+        figures.largestCreditToWidth = creditToWidthBound(
+          putWings.superLargestCreditToWidth[putSuper] as number,
+          callRatio,
+          superNet,
+          superNarrowest > callNarrowest ? superNarrowest : callNarrowest,
         );
-        figures.popCeiling = blocksPopCeiling;
-        loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-      }
-      if (loses) {
-        this.boundedOut += (putEnd - putStart) * callCount;
-        continue;
-      }
-      // Each put wing of the block against the call block.
-      for (let putWing = putStart; putWing < putEnd; putWing++) {
-        const putLong = putWings.longs[putWing] as number;
-        const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
-        const putWidth = putShortStrike - (puts.table.strike[putLong] as number);
-        const largestNet = putCredit + callCredit;
-        figures.largestNet = largestNet;
-        figures.largestCreditToWidth = creditToWidthBound(putCredit / putWidth, callRatio, largestNet, putWidth > callNarrowest ? putWidth : callNarrowest);
-        figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putCredit - putWidth + callCredit);
-        // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
-        const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
-        figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
-        figures.largestValuePerRisk = 2 * Math.max(valuePerMargin(putValue, putWidth, putCredit), callValuePerMargin);
-        figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
-        figures.popCeiling = blocksPopCeiling;
-        if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
-          this.boundedOut += callCount;
+        figures.largestNetLessWidth = Math.min(superCredit + callLessWidth, (putWings.superLargestCreditLessWidth[putSuper] as number) + callCredit);
+        figures.largestValue = (putWings.superLargestValue[putSuper] as number) + callValue;
+        figures.largestValuePerRisk = 2 * Math.max(putWings.superLargestValuePerMargin[putSuper] as number, callWings.largestValuePerMargin[c] as number);
+        figures.smallestBidAskSum = shortsBidAsk + (putWings.superSmallestBidAsk[putSuper] as number);
+        figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+        if (boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold)) {
+          this.boundedOut += ((putWings.blockFirstWing[putBlockEnd] as number) - (putWings.blockFirstWing[putBlockStart] as number)) * callCount;
           continue;
         }
-        if (popNeeded) {
-          // Narrows the evaluator's POP ceiling to this put wing and call block, which its wings' pruning reads too.
-          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, breakevenWing(callNarrowest, callLessWidth, putCredit));
-          figures.popCeiling = evaluator.ironPopCeiling;
-          if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
-            this.boundedOut += callCount;
-            continue;
-          }
+      }
+      for (let putBlock = putBlockStart; putBlock < putBlockEnd; putBlock++) {
+        // A block of neighbouring put wings against every call wing of the pair first.
+        const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
+        const putStart = putWings.blockFirstWing[putBlock] as number;
+        const blockCredit = putWings.blockLargestCredit[putBlock] as number;
+        const blockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
+        const blockNet = blockCredit + callCredit;
+        figures.largestNet = blockNet;
+        figures.largestCreditToWidth = creditToWidthBound(
+          putWings.blockLargestCreditToWidth[putBlock] as number,
+          callRatio,
+          blockNet,
+          blockNarrowest > callNarrowest ? blockNarrowest : callNarrowest,
+        );
+        figures.largestNetLessWidth = Math.min(blockCredit + callLessWidth, (putWings.blockLargestCreditLessWidth[putBlock] as number) + callCredit);
+        figures.largestValue = (putWings.blockLargestValue[putBlock] as number) + callValue;
+        figures.largestValuePerRisk = 2 * Math.max(putWings.blockLargestValuePerMargin[putBlock] as number, callWings.largestValuePerMargin[c] as number);
+        figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
+        figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+        let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+        if (!loses && popNeeded) {
+          figures.popCeiling = evaluator.pairPopCeiling(
+            puts,
+            calls,
+            putShort,
+            callShort,
+            blockNet,
+            breakevenWing(blockNarrowest, putWings.blockLargestCreditLessWidth[putBlock] as number, callCredit),
+            breakevenWing(callNarrowest, callLessWidth, blockCredit),
+          );
+          loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
         }
-        if (this.work + callCount > this.workBudget) {
-          this.budgetExhausted = true;
-          this.unexplored += callCount;
+        if (loses) {
+          this.boundedOut += (putEnd - putStart) * callCount;
           continue;
         }
-        this.work += callCount;
-        for (let callWing = callStart; callWing < callEnd; callWing++) {
-          const callLong = callWings.longs[callWing] as number;
-          if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, threshold, false)) {
-            heap.offer(evaluator.sortValue, evaluator.score, iron.expiryIndex, strategy, putLong, putShort, callShort, callLong);
-            threshold = heap.threshold;
-          }
-        }
+        putBlockPass(this, iron, p, c, putBlock, strategy, pairPopCeiling, heap);
       }
     }
   }
-}
-
-/** Credit-to-width of an iron spread: (put credit + call credit) / wider wing ≤ each side's ratio summed, and ≤ the largest net over the narrowest the wider wing can be. */
-function creditToWidthBound(putRatio: number, callRatio: number, largestNet: number, narrowestWider: number): number {
-  const summed = putRatio + callRatio;
-  return largestNet > 0 ? Math.min(summed, largestNet / narrowestWider) : summed;
-}
-
-/**
- * The narrowest wing of a side as the POP ceiling reads it (past it, a side may be profitable
- * all the way out): +Infinity when no spread of the group can collect its wing's width on
- * that side (its credit less width plus the other side's credit stays below 0), since every
- * one of them then has a breakeven there.
- */
-function breakevenWing(narrowest: number, largestCreditLessWidth: number, otherLargestCredit: number): number {
-  return largestCreditLessWidth + otherLargestCredit < 0 ? Infinity : narrowest;
-}
-
-function bidAsk(side: PricedSide, leg: number): number {
-  return (side.table.ask[leg] as number) - (side.table.bid[leg] as number);
 }
 
 function grown(array: Int32Array): Int32Array<ArrayBuffer> {

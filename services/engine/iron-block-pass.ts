@@ -1,0 +1,215 @@
+// One block of put wings of a visited iron pair against the pair's call wings: the
+// innermost passes of the iron search (see iron-search.ts), kept apart so that each file
+// stays one job: the search orders pairs, this goes through a pair's blocks and wings.
+import type { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { valuePerMargin, type CreditWings } from "./iron-candidates.js";
+import { boundLoses, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
+import type { PreparedChain } from "./prepared-chain.js";
+import type { PricedSide } from "./priced-side.js";
+import type { ResolvedQuery } from "./resolved-query.js";
+import type { SpreadEvaluator } from "./spread-evaluator.js";
+import type { TopCandidates } from "./top-candidates.js";
+
+/**
+ * A super-block is bounded as a whole only when it holds more blocks than this: for narrow
+ * wings (a block or two per short) the extra bound would cost more than it saves.
+ */
+export const SUPER_BOUND_FROM = 2;
+
+/** One expiration's iron spreads: its sides priced for the query and their credit wings. */
+export interface ExpiryIron {
+  readonly expiryIndex: number;
+  readonly puts: PricedSide;
+  readonly calls: PricedSide;
+  readonly putWings: CreditWings;
+  readonly callWings: CreditWings;
+  /** Whether its bounds need a POP ceiling (see needsPopCeiling). */
+  readonly popNeeded: boolean;
+}
+
+/** What a pass reads from the search, and the counters it adds to. */
+export interface IronPass {
+  readonly prepared: PreparedChain;
+  readonly query: ResolvedQuery;
+  readonly evaluator: SpreadEvaluator;
+  readonly figures: GroupFigures;
+  readonly workBudget: number;
+  work: number;
+  boundedOut: number;
+  unexplored: number;
+  budgetExhausted: boolean;
+}
+
+/**
+ * One block of put wings of a pair against each super-block of its call wings, then
+ * against each block of those that can still rank: the two blocks bounded together, then each put wing of the block against the call block, and the
+ * call wings of what still ranks evaluated one by one under the tightest POP ceiling.
+ */
+export function putBlockPass(
+  search: IronPass,
+  iron: ExpiryIron,
+  p: number,
+  c: number,
+  putBlock: number,
+  strategy: Strategy,
+  pairPopCeiling: number,
+  heap: TopCandidates,
+): void {
+  const { puts, calls, putWings, callWings } = iron;
+  const evaluator = search.evaluator;
+  const query = search.query;
+  const figures = search.figures;
+  const multiplier = search.prepared.multiplier;
+  const popNeeded = iron.popNeeded;
+  const putShort = putWings.shorts[p] as number;
+  const callShort = callWings.shorts[c] as number;
+  const putShortStrike = puts.table.strike[putShort] as number;
+  const putShortValue = (puts.sell[putShort] as number) - (puts.expectedPayoff[putShort] as number);
+  const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+  const putStart = putWings.blockFirstWing[putBlock] as number;
+  const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
+  const putBlockCredit = putWings.blockLargestCredit[putBlock] as number;
+  const putBlockNarrowest = putWings.blockNarrowestWidth[putBlock] as number;
+  const putBlockRatio = putWings.blockLargestCreditToWidth[putBlock] as number;
+  const putBlockLessWidth = putWings.blockLargestCreditLessWidth[putBlock] as number;
+  const putBlockValue = putWings.blockLargestValue[putBlock] as number;
+  const putBlockValuePerMargin = putWings.blockLargestValuePerMargin[putBlock] as number;
+  const putBlockBidAsk = putWings.blockSmallestBidAsk[putBlock] as number;
+  // Read once, and again only after an offer: nothing else moves it.
+  let threshold = heap.threshold;
+  const putCount = putEnd - putStart;
+  const superEnd = callWings.firstSuper[c + 1] as number;
+  for (let callSuper = callWings.firstSuper[c] as number; callSuper < superEnd; callSuper++) {
+    const callBlockStart = callWings.superFirstBlock[callSuper] as number;
+    const callBlockEnd = callWings.superFirstBlock[callSuper + 1] as number;
+    if (callBlockEnd - callBlockStart > SUPER_BOUND_FROM) {
+      // The put block against a whole super-block of call blocks first, under the pair's POP ceiling.
+      const superCredit = callWings.superLargestCredit[callSuper] as number;
+      const superNarrowest = callWings.superNarrowestWidth[callSuper] as number;
+      const superNet = putBlockCredit + superCredit;
+      figures.largestNet = superNet;
+      figures.largestCreditToWidth = creditToWidthBound(
+        putBlockRatio,
+        callWings.superLargestCreditToWidth[callSuper] as number,
+        superNet,
+        putBlockNarrowest > superNarrowest ? putBlockNarrowest : superNarrowest,
+      );
+      figures.largestNetLessWidth = Math.min(putBlockCredit + (callWings.superLargestCreditLessWidth[callSuper] as number), putBlockLessWidth + superCredit);
+      figures.largestValue = putBlockValue + (callWings.superLargestValue[callSuper] as number);
+      figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callWings.superLargestValuePerMargin[callSuper] as number);
+      figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + (callWings.superSmallestBidAsk[callSuper] as number);
+      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+      if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+        search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
+        continue;
+      }
+    }
+    for (let callBlock = callBlockStart; callBlock < callBlockEnd; callBlock++) {
+      const callStart = callWings.blockFirstWing[callBlock] as number;
+      const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
+      const callCount = callEnd - callStart;
+      const callCredit = callWings.blockLargestCredit[callBlock] as number;
+      const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
+      const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
+      const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
+      const callValue = callWings.blockLargestValue[callBlock] as number;
+      const callValuePerMargin = callWings.blockLargestValuePerMargin[callBlock] as number;
+      const callBidAsk = callWings.blockSmallestBidAsk[callBlock] as number;
+      // The two blocks together.
+      const blocksNet = putBlockCredit + callCredit;
+      figures.largestNet = blocksNet;
+      figures.largestCreditToWidth = creditToWidthBound(
+        putBlockRatio,
+        callRatio,
+        blocksNet,
+        putBlockNarrowest > callNarrowest ? putBlockNarrowest : callNarrowest,
+      );
+      figures.largestNetLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
+      figures.largestValue = putBlockValue + callValue;
+      figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callValuePerMargin);
+      figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
+      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+      let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      let blocksPopCeiling = figures.popCeiling;
+      if (!loses && popNeeded) {
+        blocksPopCeiling = evaluator.pairPopCeiling(
+          puts,
+          calls,
+          putShort,
+          callShort,
+          blocksNet,
+          breakevenWing(putBlockNarrowest, putBlockLessWidth, callCredit),
+          breakevenWing(callNarrowest, callLessWidth, putBlockCredit),
+        );
+        figures.popCeiling = blocksPopCeiling;
+        loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      }
+      if (loses) {
+        search.boundedOut += putCount * callCount;
+        continue;
+      }
+      // Each put wing of the block against the call block.
+      for (let putWing = putStart; putWing < putEnd; putWing++) {
+        const putLong = putWings.longs[putWing] as number;
+        const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
+        const putWidth = putShortStrike - (puts.table.strike[putLong] as number);
+        const largestNet = putCredit + callCredit;
+        figures.largestNet = largestNet;
+        figures.largestCreditToWidth = creditToWidthBound(putCredit / putWidth, callRatio, largestNet, putWidth > callNarrowest ? putWidth : callNarrowest);
+        figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putCredit - putWidth + callCredit);
+        // The put side's value as a vertical: its fill less its legs' expected payoffs (NaN, so +Infinity, without a shared σ).
+        const putValue = putShortValue - (puts.buy[putLong] as number) + (puts.expectedPayoff[putLong] as number);
+        figures.largestValue = Number.isNaN(putValue) ? Infinity : putValue + callValue;
+        figures.largestValuePerRisk = 2 * Math.max(valuePerMargin(putValue, putWidth, putCredit), callValuePerMargin);
+        figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
+        figures.popCeiling = blocksPopCeiling;
+        if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+          search.boundedOut += callCount;
+          continue;
+        }
+        if (popNeeded) {
+          // Narrows the evaluator's POP ceiling to this put wing and call block, which its wings' pruning reads too.
+          evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, breakevenWing(callNarrowest, callLessWidth, putCredit));
+          figures.popCeiling = evaluator.ironPopCeiling;
+          if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+            search.boundedOut += callCount;
+            continue;
+          }
+        }
+        if (search.work + callCount > search.workBudget) {
+          search.budgetExhausted = true;
+          search.unexplored += callCount;
+          continue;
+        }
+        search.work += callCount;
+        for (let callWing = callStart; callWing < callEnd; callWing++) {
+          const callLong = callWings.longs[callWing] as number;
+          if (evaluator.iron(puts, calls, putShort, putLong, callShort, callLong, threshold, false)) {
+            heap.offer(evaluator.sortValue, evaluator.score, iron.expiryIndex, strategy, putLong, putShort, callShort, callLong);
+            threshold = heap.threshold;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Credit-to-width of an iron spread: (put credit + call credit) / wider wing ≤ each side's ratio summed, and ≤ the largest net over the narrowest the wider wing can be. */
+export function creditToWidthBound(putRatio: number, callRatio: number, largestNet: number, narrowestWider: number): number {
+  const summed = putRatio + callRatio;
+  return largestNet > 0 ? Math.min(summed, largestNet / narrowestWider) : summed;
+}
+
+/**
+ * The narrowest wing of a side as the POP ceiling reads it (past it, a side may be profitable
+ * all the way out): +Infinity when no spread of the group can collect its wing's width on
+ * that side (its credit less width plus the other side's credit stays below 0), since every
+ * one of them then has a breakeven there.
+ */
+export function breakevenWing(narrowest: number, largestCreditLessWidth: number, otherLargestCredit: number): number {
+  return largestCreditLessWidth + otherLargestCredit < 0 ? Infinity : narrowest;
+}
+
+export function bidAsk(side: PricedSide, leg: number): number {
+  return (side.table.ask[leg] as number) - (side.table.bid[leg] as number);
+}

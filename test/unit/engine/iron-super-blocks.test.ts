@@ -1,0 +1,126 @@
+// The iron search on chains dense enough that a short leg has more than two blocks of
+// wings (more than 16), so that super-blocks of blocks are bounded as a whole: with every
+// filter at its widest the engine's iron condors and butterflies are exactly the
+// brute-force reference's top N, and every candidate is accounted for.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { PricingMode, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import type { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
+import { scanChain } from "../../../services/engine/index.js";
+import { MAX_DTE, SORT_KEYS } from "../../../services/engine/resolved-query.js";
+import { referenceScan } from "../../support/reference-scanner.js";
+
+const AS_OF = new Date("2026-11-20T15:00:00Z");
+const EXPIRY = "2026-12-18";
+/** 41 strikes a dollar and a half apart: up to 40 wings (five blocks) per short leg. */
+const STRIKES = Array.from({ length: 41 }, (_, index) => 70 + 1.5 * index);
+
+const contractArbitrary = fc.record({
+  volatility: fc.double({ min: 0.12, max: 0.6, noNaN: true }),
+  halfSpread: fc.constantFrom(0.01, 0.02, 0.05, 0.1),
+});
+
+function quoteFor(spot: number, strike: number, isCall: boolean, volatility: number, halfSpread: number): OptionQuote {
+  const years = (Date.parse(`${EXPIRY}T21:00:00Z`) - AS_OF.getTime()) / (365 * 86_400_000);
+  const price = optionPrice(isCall ? CALL : PUT, strike, volatility, { spot, rate: 0.04, dividendYield: 0.01, years });
+  const bid = Math.max(0.01, Math.round((price - halfSpread) * 100) / 100);
+  const ask = Math.max(bid + 0.01, Math.round((price + halfSpread) * 100) / 100);
+  const delta = isCall ? 0.5 + (spot - strike) / 40 : -0.5 + (spot - strike) / 40;
+  return OptionQuote.fromPartial({
+    expiryDate: EXPIRY,
+    strike,
+    right: isCall ? OptionRight.OPTION_RIGHT_CALL : OptionRight.OPTION_RIGHT_PUT,
+    bid,
+    ask,
+    volume: 100n,
+    openInterest: 1000n,
+    impliedVolatility: volatility,
+    greeks: { delta: Math.max(-1, Math.min(1, delta)), gamma: 0.02, theta: -0.02, vega: 0.1 },
+  });
+}
+
+const chainArbitrary = fc
+  .record({
+    spot: fc.double({ min: 95, max: 105, noNaN: true }),
+    contracts: fc.array(contractArbitrary, { minLength: 2 * STRIKES.length, maxLength: 2 * STRIKES.length }),
+  })
+  .map(({ spot, contracts }) => {
+    const quotes = STRIKES.flatMap((strike, index) =>
+      [false, true].map((isCall) => {
+        const contract = contracts[2 * index + (isCall ? 1 : 0)] as { volatility: number; halfSpread: number };
+        return quoteFor(spot, strike, isCall, contract.volatility, contract.halfSpread);
+      }),
+    );
+    return OptionChain.fromPartial({ symbol: "DENSE", underlyingPrice: spot, asOf: AS_OF, rate: 0.04, dividendYield: 0.01, multiplier: 100, quotes });
+  });
+
+const queryArbitrary = fc
+  .record({
+    strategies: fc.constantFrom<Strategy[]>(
+      [Strategy.STRATEGY_IRON_CONDOR],
+      [Strategy.STRATEGY_IRON_BUTTERFLY],
+      [Strategy.STRATEGY_IRON_CONDOR, Strategy.STRATEGY_IRON_BUTTERFLY],
+    ),
+    shortStrikesOutOfTheMoney: fc.boolean(),
+    sort: fc.constantFrom(...SORT_KEYS),
+    pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
+    limit: fc.integer({ min: 1, max: 10 }),
+  })
+  .map(({ shortStrikesOutOfTheMoney, ...query }) =>
+    ScanQuery.fromPartial({ ...query, filters: { minDte: 0, maxDte: MAX_DTE, minShortDelta: 0, maxWidth: 1_000_000, shortStrikesOutOfTheMoney } }),
+  );
+
+function sortValueOf(spread: Spread, sort: SortKey): number {
+  switch (sort) {
+    case SortKey.SORT_KEY_POP:
+      return spread.pop;
+    case SortKey.SORT_KEY_EXPECTED_VALUE:
+      return spread.expectedValue;
+    case SortKey.SORT_KEY_RETURN_ON_RISK:
+      return spread.returnOnRisk;
+    case SortKey.SORT_KEY_CREDIT:
+      return spread.netCredit;
+    case SortKey.SORT_KEY_CREDIT_TO_WIDTH:
+      return spread.creditToWidth;
+    case SortKey.SORT_KEY_MAX_LOSS:
+      return -spread.maxLoss;
+    case SortKey.SORT_KEY_PROBABILITY_OF_TOUCH:
+      return -spread.probabilityOfTouch;
+    default:
+      return spread.score;
+  }
+}
+
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+
+describe("the iron search on dense chains (super-blocks of wings bounded as a whole)", () => {
+  it("answers every widest iron query with exactly the brute-force reference's top N", () => {
+    let boundedOutRuns = 0;
+    fc.assert(
+      fc.property(chainArbitrary, queryArbitrary, (chain, given) => {
+        const result = scanChain(chain, given);
+        const query = result.effectiveQuery as ScanQuery;
+        const reference = referenceScan(chain, query);
+        expect(result.spreads.length).toBe(reference.length);
+        result.spreads.forEach((spread, index) => {
+          const expected = (reference[index] as { sortValue: number }).sortValue;
+          expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
+        });
+        const outcomes = [
+          result.candidatesRejectedByLegFilters,
+          result.candidatesRejectedBySpreadFilters,
+          result.candidatesRankedOut,
+          result.candidatesFullyEvaluated,
+          result.candidatesBoundedOut,
+          result.candidatesUnexplored,
+        ].reduce((sum, count) => sum + count, 0n);
+        expect(outcomes).toBe(result.candidatesConsidered);
+        if (result.candidatesBoundedOut > 0n) boundedOutRuns++;
+      }),
+      { numRuns: 40, seed: 23 },
+    );
+    expect(boundedOutRuns).toBeGreaterThan(20);
+  });
+});
