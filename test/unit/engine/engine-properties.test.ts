@@ -12,6 +12,7 @@ import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.j
 import { scanChain } from "../../../services/engine/index.js";
 import { ALL_STRATEGIES, MAX_DTE, SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const EXPIRIES = ["2026-11-27", "2026-12-04", "2026-12-18", "2027-01-15"];
@@ -135,27 +136,6 @@ const MODELS = [
   ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
   ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
 ];
-
-function sortValueOf(spread: Spread, sort: SortKey): number {
-  switch (sort) {
-    case SortKey.SORT_KEY_POP:
-      return spread.pop;
-    case SortKey.SORT_KEY_EXPECTED_VALUE:
-      return spread.expectedValue;
-    case SortKey.SORT_KEY_RETURN_ON_RISK:
-      return spread.returnOnRisk;
-    case SortKey.SORT_KEY_CREDIT:
-      return spread.netCredit;
-    case SortKey.SORT_KEY_CREDIT_TO_WIDTH:
-      return spread.creditToWidth;
-    case SortKey.SORT_KEY_MAX_LOSS:
-      return -spread.maxLoss;
-    case SortKey.SORT_KEY_PROBABILITY_OF_TOUCH:
-      return -spread.probabilityOfTouch;
-    default:
-      return spread.score;
-  }
-}
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 

@@ -5,12 +5,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import type { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { PricingMode, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { MAX_DTE, SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { referenceScan } from "../../support/reference-scanner.js";
+import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const EXPIRY = "2026-12-18";
@@ -71,27 +71,6 @@ const queryArbitrary = fc
   .map(({ shortStrikesOutOfTheMoney, ...query }) =>
     ScanQuery.fromPartial({ ...query, filters: { minDte: 0, maxDte: MAX_DTE, minShortDelta: 0, maxWidth: 1_000_000, shortStrikesOutOfTheMoney } }),
   );
-
-function sortValueOf(spread: Spread, sort: SortKey): number {
-  switch (sort) {
-    case SortKey.SORT_KEY_POP:
-      return spread.pop;
-    case SortKey.SORT_KEY_EXPECTED_VALUE:
-      return spread.expectedValue;
-    case SortKey.SORT_KEY_RETURN_ON_RISK:
-      return spread.returnOnRisk;
-    case SortKey.SORT_KEY_CREDIT:
-      return spread.netCredit;
-    case SortKey.SORT_KEY_CREDIT_TO_WIDTH:
-      return spread.creditToWidth;
-    case SortKey.SORT_KEY_MAX_LOSS:
-      return -spread.maxLoss;
-    case SortKey.SORT_KEY_PROBABILITY_OF_TOUCH:
-      return -spread.probabilityOfTouch;
-    default:
-      return spread.score;
-  }
-}
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 

@@ -12,6 +12,7 @@ import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/sp
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const EXPIRIES = ["2026-11-27", "2026-12-04", "2026-12-18", "2027-01-15", "2027-03-19"];
@@ -131,25 +132,6 @@ const MODELS = [
   ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
   ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
 ];
-
-function sortValueOf(spread: Spread, sort: SortKey): number {
-  switch (sort) {
-    case SortKey.SORT_KEY_POP:
-      return spread.pop;
-    case SortKey.SORT_KEY_EXPECTED_VALUE:
-      return spread.expectedValue;
-    case SortKey.SORT_KEY_RETURN_ON_RISK:
-      return spread.returnOnRisk;
-    case SortKey.SORT_KEY_CREDIT_TO_WIDTH:
-      return spread.width > 0 ? spread.creditToWidth : -Infinity;
-    case SortKey.SORT_KEY_MAX_LOSS:
-      return -spread.maxLoss;
-    case SortKey.SORT_KEY_PROBABILITY_OF_TOUCH:
-      return -spread.probabilityOfTouch;
-    default:
-      return spread.score;
-  }
-}
 
 /** The reference's EV is a quadrature good to about 1e-9 relative: sort values agree to 1e-7. */
 const close = (a: number, b: number): boolean => a === b || Math.abs(a - b) <= 1e-7 * Math.max(1, Math.abs(a), Math.abs(b));

@@ -6,13 +6,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import type { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const VERTICALS = [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL, Strategy.STRATEGY_BULL_CALL, Strategy.STRATEGY_BEAR_PUT];
@@ -100,27 +100,6 @@ const queryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
         volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
       }),
     );
-
-function sortValueOf(spread: Spread, sort: SortKey): number {
-  switch (sort) {
-    case SortKey.SORT_KEY_POP:
-      return spread.pop;
-    case SortKey.SORT_KEY_EXPECTED_VALUE:
-      return spread.expectedValue;
-    case SortKey.SORT_KEY_RETURN_ON_RISK:
-      return spread.returnOnRisk;
-    case SortKey.SORT_KEY_CREDIT:
-      return spread.netCredit;
-    case SortKey.SORT_KEY_CREDIT_TO_WIDTH:
-      return spread.creditToWidth;
-    case SortKey.SORT_KEY_MAX_LOSS:
-      return -spread.maxLoss;
-    case SortKey.SORT_KEY_PROBABILITY_OF_TOUCH:
-      return -spread.probabilityOfTouch;
-    default:
-      return spread.score;
-  }
-}
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
