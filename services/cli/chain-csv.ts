@@ -80,15 +80,19 @@ export function formatChainCsv(chain: OptionChain): string {
 
 /** Where a cell is, for error messages: the file, its 1-based line, the column's header name. */
 class CellReader {
+  private readonly cells: readonly string[];
+
   constructor(
     private readonly file: string,
-    private readonly line: number,
-    private readonly cells: readonly string[],
+    private readonly row: CsvRecord,
     private readonly columns: ReadonlyMap<CsvColumn, number>,
-  ) {}
+  ) {
+    this.cells = row.record;
+  }
 
+  /** The row's line is worked out only here: splitting every cell of every row to find it is garbage a scan's timed work pays for in collections. */
   fail(message: string): never {
-    throw new ChainFileError(`${this.file} line ${this.line}: ${message}`);
+    throw new ChainFileError(`${this.file} line ${startLine(this.row)}: ${message}`);
   }
 
   /** The cell's text, trimmed; "" when the column is absent or the cell empty. */
@@ -115,19 +119,24 @@ class CellReader {
       this.fail(`${column} ${JSON.stringify(text)} is not a whole number of contracts (0 or more)`);
     }
     const value = BigInt(whole[1]);
-    if (value >= 2n ** 64n) this.fail(`${column} ${text} is too large for a count of contracts`);
+    if (value >= COUNT_LIMIT) this.fail(`${column} ${text} is too large for a count of contracts`);
     return value;
   }
 }
 
+/** uint64's bound, made once rather than per cell. */
+const COUNT_LIMIT = 2n ** 64n;
+
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function parseNumber(text: string): number | undefined {
+  // A plain decimal first, as nearly every cell is, without the two strings the names cost.
+  if (DECIMAL.test(text)) return Number(text);
   const name = text.toLowerCase().replace(/^\+/, "");
   if (name === "nan") return Number.NaN;
   if (name === "inf" || name === "infinity") return Number.POSITIVE_INFINITY;
   if (name === "-inf" || name === "-infinity") return Number.NEGATIVE_INFINITY;
-  return DECIMAL.test(text) ? Number(text) : undefined;
+  return undefined;
 }
 
 function parseRight(text: string): OptionRight {
@@ -194,21 +203,21 @@ export function parseChainCsv(text: string, file: string): OptionChain {
   const chain = OptionChain.fromPartial({ source: FILE_SOURCE });
   let symbolLine = 0;
   const filled = new Set<CsvColumn>();
+  const expiries = new Map<string, string>();
   for (const row of rows) {
-    const line = startLine(row);
-    const cells = new CellReader(file, line, row.record, columns);
+    const cells = new CellReader(file, row, columns);
     if (row.record.length !== header.record.length) {
       cells.fail(`${row.record.length} fields where the header has ${header.record.length}`);
     }
     const ticker = cells.text("ticker").toUpperCase();
     if (ticker !== "" && chain.symbol === "") {
       chain.symbol = ticker;
-      symbolLine = line;
+      symbolLine = startLine(row);
     } else if (ticker !== "" && ticker !== chain.symbol) {
       cells.fail(`ticker ${ticker} differs from ${chain.symbol} on line ${symbolLine}; a chain file holds one underlying`);
     }
     readChainColumns(cells, chain, filled);
-    chain.quotes.push(readQuote(cells));
+    chain.quotes.push(readQuote(cells, expiries));
   }
   return chain;
 }
@@ -234,11 +243,21 @@ function openInterestOf(count: bigint | undefined): Pick<OptionQuote, "openInter
   return count === undefined ? { openInterest: 0n, openInterestUnknown: true } : { openInterest: count, openInterestUnknown: false };
 }
 
-function readQuote(cells: CellReader): OptionQuote {
+/**
+ * `expiries` maps each expiration cell's text to its date, so that every quote of one
+ * expiration holds the very same string: the engine compares each quote's expiry with the
+ * previous one's (prepareChain, in the timed preparation of a scan), and two references to one
+ * string compare equal at once, where two copies are compared character by character.
+ */
+function readQuote(cells: CellReader, expiries: Map<string, string>): OptionQuote {
   const strikeText = cells.text("strike");
   if (strikeText === "") cells.fail("strike is empty");
   const expiryText = cells.text("expiration");
-  const expiryDate = parseExpiry(expiryText) ?? cells.fail(`expiration ${JSON.stringify(expiryText)} is not a date like 2025-06-20`);
+  let expiryDate = expiries.get(expiryText);
+  if (expiryDate === undefined) {
+    expiryDate = parseExpiry(expiryText) ?? cells.fail(`expiration ${JSON.stringify(expiryText)} is not a date like 2025-06-20`);
+    expiries.set(expiryText, expiryDate);
+  }
   const greeks = [cells.number("delta"), cells.number("gamma"), cells.number("theta"), cells.number("vega")] as const;
   const [delta, gamma, theta, vega] = greeks;
   return OptionQuote.fromPartial({
