@@ -40,8 +40,6 @@ export interface IronPass {
   budgetExhausted: boolean;
   /** Per call block of the visited pair (from its first): 1 when it can still rank against some put wing of the pair. */
   callBlockAlive: Uint8Array;
-  /** The same per call super-block of the visited pair; when 0, its blocks' marks are not set. */
-  callSuperAlive: Uint8Array;
 }
 
 /**
@@ -84,16 +82,10 @@ export function putBlockPass(
   const putCount = putEnd - putStart;
   const alive = search.callBlockAlive;
   const firstCallBlock = callWings.firstBlock[c] as number;
-  const superAlive = search.callSuperAlive;
-  const firstCallSuper = callWings.firstSuper[c] as number;
   const superEnd = callWings.firstSuper[c + 1] as number;
   for (let callSuper = callWings.firstSuper[c] as number; callSuper < superEnd; callSuper++) {
     const callBlockStart = callWings.superFirstBlock[callSuper] as number;
     const callBlockEnd = callWings.superFirstBlock[callSuper + 1] as number;
-    if (superAlive[callSuper - firstCallSuper] === 0) {
-      search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
-      continue;
-    }
     if (callBlockEnd - callBlockStart > SUPER_BOUND_FROM) {
       // The put block against a whole super-block of call blocks first, under the pair's POP ceiling.
       const superCredit = callWings.superLargestCredit[callSuper] as number;
@@ -211,124 +203,67 @@ export function putBlockPass(
 }
 
 /**
- * Marks which call super-blocks and blocks of the pair can still rank against some put wing
- * of it, bounded with the pair's put-side figures: visitPair does it once, so that each put
- * block skips the dead ones without bounding them again (what a dead one holds is counted
- * where it is skipped). A super-block that loses as a whole marks its blocks unread.
+ * Marks, in search.callBlockAlive, which call blocks of the pair can still rank against some
+ * put wing of it, bounded with the pair's put-side figures: visitPair does it once, so that
+ * each put block skips the dead call blocks without bounding them again (what a dead block
+ * holds is counted where it is skipped).
  */
 export function markCallBlocks(search: IronPass, iron: ExpiryIron, p: number, c: number, pairPopCeiling: number, threshold: number): void {
   const { puts, calls, putWings, callWings } = iron;
+  const evaluator = search.evaluator;
+  const query = search.query;
+  const figures = search.figures;
+  const multiplier = search.prepared.multiplier;
+  const popNeeded = iron.popNeeded;
   const putShort = putWings.shorts[p] as number;
   const callShort = callWings.shorts[c] as number;
   const firstCallBlock = callWings.firstBlock[c] as number;
   const endCallBlock = callWings.firstBlock[c + 1] as number;
-  const firstCallSuper = callWings.firstSuper[c] as number;
-  const endCallSuper = callWings.firstSuper[c + 1] as number;
   if (search.callBlockAlive.length < endCallBlock - firstCallBlock) search.callBlockAlive = new Uint8Array(2 * (endCallBlock - firstCallBlock));
-  if (search.callSuperAlive.length < endCallSuper - firstCallSuper) search.callSuperAlive = new Uint8Array(2 * (endCallSuper - firstCallSuper));
   const alive = search.callBlockAlive;
-  const superAlive = search.callSuperAlive;
   let putBidAsk = Infinity;
   for (let putSuper = putWings.firstSuper[p] as number; putSuper < (putWings.firstSuper[p + 1] as number); putSuper++) {
     putBidAsk = Math.min(putBidAsk, putWings.superSmallestBidAsk[putSuper] as number);
   }
   const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort) + putBidAsk;
-  for (let callSuper = firstCallSuper; callSuper < endCallSuper; callSuper++) {
-    const blockStart = callWings.superFirstBlock[callSuper] as number;
-    const blockEnd = callWings.superFirstBlock[callSuper + 1] as number;
-    let anyAlive = 0;
-    if (
-      !losesToPutSide(
-        search,
-        iron,
-        p,
-        c,
-        pairPopCeiling,
-        threshold,
-        shortsBidAsk,
-        callWings.superLargestCredit[callSuper] as number,
-        callWings.superNarrowestWidth[callSuper] as number,
-        callWings.superLargestCreditToWidth[callSuper] as number,
-        callWings.superLargestCreditLessWidth[callSuper] as number,
-        callWings.superLargestValue[callSuper] as number,
-        callWings.superLargestValuePerMargin[callSuper] as number,
-        callWings.superSmallestBidAsk[callSuper] as number,
-      )
-    ) {
-      for (let callBlock = blockStart; callBlock < blockEnd; callBlock++) {
-        const loses = losesToPutSide(
-          search,
-          iron,
-          p,
-          c,
-          pairPopCeiling,
-          threshold,
-          shortsBidAsk,
-          callWings.blockLargestCredit[callBlock] as number,
-          callWings.blockNarrowestWidth[callBlock] as number,
-          callWings.blockLargestCreditToWidth[callBlock] as number,
-          callWings.blockLargestCreditLessWidth[callBlock] as number,
-          callWings.blockLargestValue[callBlock] as number,
-          callWings.blockLargestValuePerMargin[callBlock] as number,
-          callWings.blockSmallestBidAsk[callBlock] as number,
-        );
-        alive[callBlock - firstCallBlock] = loses ? 0 : 1;
-        if (!loses) anyAlive = 1;
-      }
-    }
-    superAlive[callSuper - firstCallSuper] = anyAlive;
-  }
-}
-
-/** Whether a group of call wings (a block or super-block) loses against every put wing of the pair, under its POP ceiling. */
-function losesToPutSide(
-  search: IronPass,
-  iron: ExpiryIron,
-  p: number,
-  c: number,
-  pairPopCeiling: number,
-  threshold: number,
-  shortsBidAsk: number,
-  callCredit: number,
-  callNarrowest: number,
-  callRatio: number,
-  callLessWidth: number,
-  callValue: number,
-  callValuePerMargin: number,
-  callBidAsk: number,
-): boolean {
-  const { puts, calls, putWings, callWings } = iron;
-  const figures = search.figures;
-  const query = search.query;
-  const multiplier = search.prepared.multiplier;
   const putCredit = putWings.largestCredit[p] as number;
   const putNarrowest = putWings.narrowestWidth[p] as number;
+  const putRatio = putWings.largestCreditToWidth[p] as number;
   const putLessWidth = putWings.largestCreditLessWidth[p] as number;
-  const net = putCredit + callCredit;
-  figures.largestNet = net;
-  figures.largestCreditToWidth = creditToWidthBound(
-    putWings.largestCreditToWidth[p] as number,
-    callRatio,
-    net,
-    putNarrowest > callNarrowest ? putNarrowest : callNarrowest,
-  );
-  figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putLessWidth + callCredit);
-  figures.largestValue = (putWings.largestValue[p] as number) + callValue;
-  figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callValuePerMargin);
-  figures.smallestBidAskSum = shortsBidAsk + callBidAsk;
-  figures.popCeiling = iron.popNeeded ? pairPopCeiling : 1;
-  if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) return true;
-  if (!iron.popNeeded) return false;
-  figures.popCeiling = search.evaluator.pairPopCeiling(
-    puts,
-    calls,
-    putWings.shorts[p] as number,
-    callWings.shorts[c] as number,
-    net,
-    breakevenWing(putNarrowest, putLessWidth, callCredit),
-    breakevenWing(callNarrowest, callLessWidth, putCredit),
-  );
-  return boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+  const putValue = putWings.largestValue[p] as number;
+  const putValuePerMargin = putWings.largestValuePerMargin[p] as number;
+  for (let callBlock = firstCallBlock; callBlock < endCallBlock; callBlock++) {
+    const callCredit = callWings.blockLargestCredit[callBlock] as number;
+    const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
+    const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
+    const net = putCredit + callCredit;
+    figures.largestNet = net;
+    figures.largestCreditToWidth = creditToWidthBound(
+      putRatio,
+      callWings.blockLargestCreditToWidth[callBlock] as number,
+      net,
+      putNarrowest > callNarrowest ? putNarrowest : callNarrowest,
+    );
+    figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putLessWidth + callCredit);
+    figures.largestValue = putValue + (callWings.blockLargestValue[callBlock] as number);
+    figures.largestValuePerRisk = 2 * Math.max(putValuePerMargin, callWings.blockLargestValuePerMargin[callBlock] as number);
+    figures.smallestBidAskSum = shortsBidAsk + (callWings.blockSmallestBidAsk[callBlock] as number);
+    figures.popCeiling = popNeeded ? pairPopCeiling : 1;
+    let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+    if (!loses && popNeeded) {
+      figures.popCeiling = evaluator.pairPopCeiling(
+        puts,
+        calls,
+        putShort,
+        callShort,
+        net,
+        breakevenWing(putNarrowest, putLessWidth, callCredit),
+        breakevenWing(callNarrowest, callLessWidth, putCredit),
+      );
+      loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+    }
+    alive[callBlock - firstCallBlock] = loses ? 0 : 1;
+  }
 }
 
 /** Credit-to-width of an iron spread: (put credit + call credit) / wider wing ≤ each side's ratio summed, and ≤ the largest net over the narrowest the wider wing can be. */

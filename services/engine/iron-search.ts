@@ -45,7 +45,6 @@ export class IronSearch implements IronPass {
   unexplored = 0;
   budgetExhausted = false;
   callBlockAlive = new Uint8Array(64);
-  callSuperAlive = new Uint8Array(16);
 
   readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
