@@ -38,8 +38,6 @@ export interface IronPass {
   boundedOut: number;
   unexplored: number;
   budgetExhausted: boolean;
-  /** Per call block of the visited pair (from its first): 1 when it can still rank against some put wing of the pair. */
-  callBlockAlive: Uint8Array;
 }
 
 /**
@@ -80,8 +78,6 @@ export function putBlockPass(
   // Read once, and again only after an offer: nothing else moves it.
   let threshold = heap.threshold;
   const putCount = putEnd - putStart;
-  const alive = search.callBlockAlive;
-  const firstCallBlock = callWings.firstBlock[c] as number;
   const superEnd = callWings.firstSuper[c + 1] as number;
   for (let callSuper = callWings.firstSuper[c] as number; callSuper < superEnd; callSuper++) {
     const callBlockStart = callWings.superFirstBlock[callSuper] as number;
@@ -112,10 +108,6 @@ export function putBlockPass(
       const callStart = callWings.blockFirstWing[callBlock] as number;
       const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
       const callCount = callEnd - callStart;
-      if (alive[callBlock - firstCallBlock] === 0) {
-        search.boundedOut += putCount * callCount;
-        continue;
-      }
       const callCredit = callWings.blockLargestCredit[callBlock] as number;
       const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
       const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
@@ -199,70 +191,6 @@ export function putBlockPass(
         }
       }
     }
-  }
-}
-
-/**
- * Marks, in search.callBlockAlive, which call blocks of the pair can still rank against some
- * put wing of it, bounded with the pair's put-side figures: visitPair does it once, so that
- * each put block skips the dead call blocks without bounding them again (what a dead block
- * holds is counted where it is skipped).
- */
-export function markCallBlocks(search: IronPass, iron: ExpiryIron, p: number, c: number, pairPopCeiling: number, threshold: number): void {
-  const { puts, calls, putWings, callWings } = iron;
-  const evaluator = search.evaluator;
-  const query = search.query;
-  const figures = search.figures;
-  const multiplier = search.prepared.multiplier;
-  const popNeeded = iron.popNeeded;
-  const putShort = putWings.shorts[p] as number;
-  const callShort = callWings.shorts[c] as number;
-  const firstCallBlock = callWings.firstBlock[c] as number;
-  const endCallBlock = callWings.firstBlock[c + 1] as number;
-  if (search.callBlockAlive.length < endCallBlock - firstCallBlock) search.callBlockAlive = new Uint8Array(2 * (endCallBlock - firstCallBlock));
-  const alive = search.callBlockAlive;
-  let putBidAsk = Infinity;
-  for (let putSuper = putWings.firstSuper[p] as number; putSuper < (putWings.firstSuper[p + 1] as number); putSuper++) {
-    putBidAsk = Math.min(putBidAsk, putWings.superSmallestBidAsk[putSuper] as number);
-  }
-  const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort) + putBidAsk;
-  const putCredit = putWings.largestCredit[p] as number;
-  const putNarrowest = putWings.narrowestWidth[p] as number;
-  const putRatio = putWings.largestCreditToWidth[p] as number;
-  const putLessWidth = putWings.largestCreditLessWidth[p] as number;
-  const putValue = putWings.largestValue[p] as number;
-  const putValuePerMargin = putWings.largestValuePerMargin[p] as number;
-  for (let callBlock = firstCallBlock; callBlock < endCallBlock; callBlock++) {
-    const callCredit = callWings.blockLargestCredit[callBlock] as number;
-    const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
-    const callLessWidth = callWings.blockLargestCreditLessWidth[callBlock] as number;
-    const net = putCredit + callCredit;
-    figures.largestNet = net;
-    figures.largestCreditToWidth = creditToWidthBound(
-      putRatio,
-      callWings.blockLargestCreditToWidth[callBlock] as number,
-      net,
-      putNarrowest > callNarrowest ? putNarrowest : callNarrowest,
-    );
-    figures.largestNetLessWidth = Math.min(putCredit + callLessWidth, putLessWidth + callCredit);
-    figures.largestValue = putValue + (callWings.blockLargestValue[callBlock] as number);
-    figures.largestValuePerRisk = 2 * Math.max(putValuePerMargin, callWings.blockLargestValuePerMargin[callBlock] as number);
-    figures.smallestBidAskSum = shortsBidAsk + (callWings.blockSmallestBidAsk[callBlock] as number);
-    figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-    let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-    if (!loses && popNeeded) {
-      figures.popCeiling = evaluator.pairPopCeiling(
-        puts,
-        calls,
-        putShort,
-        callShort,
-        net,
-        breakevenWing(putNarrowest, putLessWidth, callCredit),
-        breakevenWing(callNarrowest, callLessWidth, putCredit),
-      );
-      loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-    }
-    alive[callBlock - firstCallBlock] = loses ? 0 : 1;
   }
 }
 

@@ -15,16 +15,7 @@ import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.
 import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
-import {
-  bidAsk,
-  breakevenWing,
-  creditToWidthBound,
-  markCallBlocks,
-  putBlockPass,
-  SUPER_BOUND_FROM,
-  type ExpiryIron,
-  type IronPass,
-} from "./iron-block-pass.js";
+import { bidAsk, breakevenWing, creditToWidthBound, putBlockPass, SUPER_BOUND_FROM, type ExpiryIron, type IronPass } from "./iron-block-pass.js";
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
 const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
@@ -44,7 +35,6 @@ export class IronSearch implements IronPass {
   boundedOut = 0;
   unexplored = 0;
   budgetExhausted = false;
-  callBlockAlive = new Uint8Array(64);
 
   readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
@@ -248,7 +238,6 @@ export class IronSearch implements IronPass {
       breakevenWing(callNarrowest, callLessWidth, putWings.largestCredit[p] as number),
     );
     const pairPopCeiling = evaluator.ironPopCeiling;
-    markCallBlocks(this, iron, p, c, pairPopCeiling, heap.threshold);
     const multiplier = this.prepared.multiplier;
     const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
     const putSuperEnd = putWings.firstSuper[p + 1] as number;
