@@ -3,10 +3,11 @@
 // expiration's distribution (its σ, by the query's probability model) is chosen first.
 //
 // The query is first completed with the defaults for what the caller left unset
-// (query-defaults.ts), and the result says what was applied. Cheap checks come first:
-// leg-level filters are folded into one flag byte per leg per query, strike windows bound
-// the partners of each leg by width, and a candidate that cannot beat the N-th kept one is
-// dropped before its expected value is computed. What became of every candidate is counted.
+// (query-defaults.ts), and the result says what was applied. No query is refused for its
+// size: groups of candidates whose upper bound cannot beat the N-th kept spread are dropped
+// whole, leg-level filters are folded into one flag byte per leg per query, and a candidate
+// that cannot beat the N-th kept one is dropped before its costly figures are computed. What
+// became of every candidate is counted; a scan stopped by its work budget says so.
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";

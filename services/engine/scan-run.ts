@@ -1,6 +1,7 @@
-// One scan of a prepared chain: every candidate of the requested strategies in every
-// expiration of the query's DTE range, through the leg flags, the evaluator and the top-N
-// heaps, counting what became of each; then the kept ones described.
+// One scan of a prepared chain: the candidates of the requested strategies in every
+// expiration of the query's DTE range, searched by bounds (vertical-search.ts, iron-search.ts,
+// two-expiry/) into the top-N heaps, counting what became of each, whether gone through one
+// by one or dropped in a group; then the kept ones described.
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
@@ -18,7 +19,7 @@ import { VerticalSearch } from "./vertical-search.js";
 export class ScanRun {
   readonly evaluator: SpreadEvaluator;
   readonly skipped: Float64Array;
-  /** Candidates the loops went through; each is then rejected by its legs' flags or handed to the evaluator, which counts the rest. */
+  /** Every candidate the query reaches, counted by arithmetic where a search drops it in a group; each ends in one of the six outcomes. */
   considered = 0;
   rejectedByLegFilters = 0;
   /** Verticals dropped in groups by a bound on their sort value (vertical-search.ts). */
