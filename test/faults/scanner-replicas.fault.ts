@@ -10,16 +10,21 @@
 //    the first 1-s window after its return in which it answered ≥ 20 % must end within 5 s,
 //    and it keeps at least that share to the end of the load.
 // 2. A replica stopped with SIGTERM under the same load: no failed call, the breaker never
-//    opens, the calls it had in flight finish there OK, and it exits 0.
+//    opens, the calls it had in flight finish there OK, and it exits 0. So that the signal is
+//    sure to catch a call in flight, one long scan (all ten strategies, nothing filtered) is
+//    sent straight to the replica just before it.
 //
 // The breaker is set to open at 3 failures (CIRCUIT_BREAKER_THRESHOLD) and each scan gets one
 // retry (SCANNER_MAX_RETRIES 1), so a kill that cost a caller anything, or a retry that went
 // back to the dead replica, would show. As in scanner-sigkill, each client pauses 1 s between
 // its scans: 20 clients scanning back to back would saturate the two cores on their own
 // (every fresh scan moves a 0.6–2.2 MB chain), and the figures would measure that.
-import { credentials, status } from "@grpc/grpc-js";
+import { credentials, Metadata, status } from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { ScannerServiceClient, ScanRequest as ScannerScanRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
+import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
 import { assertCriteria } from "./support/assert-criteria.js";
 import { CallRecorder, percentile, round, type CallOutcome } from "./support/call-recorder.js";
 import { startClosedLoopLoad } from "./support/closed-loop-load.js";
@@ -88,6 +93,41 @@ function scanLoad(cluster: ReplicaCluster) {
 /** Every symbol once through each coordinator, so that first listings are not part of the load. */
 async function warmUp(scan: (index: number) => Promise<CallOutcome<unknown>>): Promise<void> {
   for (let index = 0; index < SYMBOLS.length * COORDINATORS; index++) expect((await scan(index)).code).toBe(status.OK);
+}
+
+/**
+ * The widest query there is: all ten strategies, every filter unset, short strikes allowed in
+ * the money. On the simulated SPY chain it keeps a scanner busy for a second or more, so a
+ * signal sent while it is in flight is sure to find it there (the load's own scans last a few
+ * milliseconds, and polling the metrics and then signalling could miss them: it did once on a
+ * loaded machine, 0 calls in flight at "shutting down").
+ */
+const LONG_QUERY = ScanQuery.fromPartial({
+  strategies: Object.values(Strategy).filter((value): value is Strategy => typeof value === "number" && value > 0),
+  filters: { shortStrikesOutOfTheMoney: false },
+  limit: 10,
+});
+
+/** The long scan's x-request-id, by which its line in the replica's log is found. */
+const LONG_SCAN_ID = "long-scan-before-sigterm";
+/**
+ * Time for the long scan's request (a 2 MB chain) to reach the replica before the signal. Were
+ * it late, the scan would be refused UNAVAILABLE as not started, and its criterion say so.
+ */
+const LONG_SCAN_LEAD_MS = 200;
+
+/** Starts one long Scan straight at a replica (not through a coordinator), with its own chain; resolves with its status. */
+function longScanAt(address: string): Promise<status> {
+  const chain = generateSyntheticChain({ symbol: "SPY", seed: 7, asOf: new Date() });
+  const client = new ScannerServiceClient(address, credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
+  const metadata = new Metadata();
+  metadata.set("x-request-id", LONG_SCAN_ID);
+  return new Promise<status>((resolve) => {
+    client.scan(ScannerScanRequest.fromPartial({ symbol: "SPY", chain, query: LONG_QUERY }), metadata, (error) => {
+      client.close();
+      resolve(error === null ? status.OK : (error.code ?? status.UNKNOWN));
+    });
+  });
 }
 
 /** Waits (up to 3 s) until the replica has a Scan call in flight, so that the fault catches one. */
@@ -247,9 +287,12 @@ describe("scanner replicas under faults", () => {
 
       await sleep(SIGTERM_AT_MS);
       const victim = cluster.scanners[VICTIM]!;
+      const longScan = longScanAt(victim.address);
+      await sleep(LONG_SCAN_LEAD_MS);
       const busyAtSignal = await whenBusy(cluster, VICTIM);
       const signalledAt = performance.now();
       const exit = await stopWith(victim, "SIGTERM");
+      const longScanStatus = await longScan;
       const stoppedAt = performance.now();
       await sleep(Math.max(0, startedAt + SIGTERM_LOAD_MS - performance.now()));
       await running.stop();
@@ -268,6 +311,7 @@ describe("scanner replicas under faults", () => {
           logTime(line) >= shuttingDownAt,
       );
       const inFlightOk = inFlight.filter((line) => line.status === "OK").length;
+      const longScanInFlight = inFlight.some((line) => line.requestId === LONG_SCAN_ID);
       const byStatus = load.recorder.byStatus();
       const criteria: Criterion[] = [
         criterion("0 failed calls", `${loadCalls.length - failed.length} of ${loadCalls.length} OK; failed: ${failuresText(byStatus)}`, failed.length === 0),
@@ -276,6 +320,11 @@ describe("scanner replicas under faults", () => {
           "the Scan calls the replica had in flight at SIGTERM finish there OK",
           `${inFlightOk} of ${inFlight.length} OK (in flight by its metrics just before: ${busyAtSignal ? "yes" : "no"})`,
           inFlight.length > 0 && inFlightOk === inFlight.length,
+        ),
+        criterion(
+          "the long scan sent to the replica just before SIGTERM was in flight at the signal and answered OK",
+          `${longScanInFlight ? "in flight" : "not in flight"}; ${status[longScanStatus]}`,
+          longScanInFlight && longScanStatus === status.OK,
         ),
         criterion("the replica exits 0", `exit ${exit.code ?? exit.signal}`, exit.code === 0),
         criterion("the breaker never opens (either coordinator)", `${opened.length} "${CIRCUIT_OPENED}"`, opened.length === 0),
