@@ -1,21 +1,17 @@
-// The universe scan's merge against a brute force: every symbol's spreads concatenated, sorted
-// by the test's own sort value (test/support/sort-value.ts) and the documented tie rule, then
-// capped per symbol and at the limit. Two spreads of one symbol keep their order in that
-// symbol's result ("ties as within one symbol's result"): the engine ranks return on risk on
-// per-share figures and the message carries it per lot, so spreads whose return on risk ties
-// in exact arithmetic (a $0.25 debit on a $1 width and $0.75 on $3) can differ in the last bit
-// the other way round in the message. The inputs are the real engine's results on the fixed
-// synthetic chains of the eight simulated symbols, under every sort key; and spreads copied
-// to another symbol, so that whole lists tie and only the symbol decides.
+// The universe scan's merge against a brute force (test/support/universe-merge-reference.ts):
+// every symbol's spreads concatenated, sorted by the test's own sort value and the documented
+// tie rule, then capped per symbol and at the limit. The inputs are the real engine's results
+// on the fixed synthetic chains of the eight simulated symbols, under every sort key; and
+// spreads copied to another symbol, so that whole lists tie and only the symbol decides.
 import { describe, expect, it } from "vitest";
-import { OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
+import type { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { mergeRanked } from "../../../services/coordinator/universe/universe-merge.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { fixedChain } from "../../fixtures/fixed-market.js";
 import { SYMBOLS } from "../../support/simulated-market-helpers.js";
 import { sortValueOf } from "../../support/sort-value.js";
+import { documentedOrder, mergedByBruteForce } from "../../support/universe-merge-reference.js";
 
 const SORT_KEYS = [
   SortKey.SORT_KEY_SCORE,
@@ -35,57 +31,6 @@ const TWO_EXPIRY = {
   limit: 25,
 };
 
-/** The legs' strikes leg by leg in the documented order: put long, put short, call short, call long. */
-function strikesInOrder(spread: Spread): number[] {
-  const slot = (right: OptionRight, action: LegAction): number =>
-    spread.legs.find((leg) => leg.right === right && leg.action === action)?.strike ?? Number.NEGATIVE_INFINITY;
-  return [
-    slot(OptionRight.OPTION_RIGHT_PUT, LegAction.LEG_ACTION_BUY),
-    slot(OptionRight.OPTION_RIGHT_PUT, LegAction.LEG_ACTION_SELL),
-    slot(OptionRight.OPTION_RIGHT_CALL, LegAction.LEG_ACTION_SELL),
-    slot(OptionRight.OPTION_RIGHT_CALL, LegAction.LEG_ACTION_BUY),
-  ];
-}
-
-/**
- * The documented order (docs/architecture.md, "Ranking"), then the symbol, as a sort
- * comparator; `rankInList`, when given, orders two spreads of one symbol as its result does.
- */
-function documentedOrder(sort: SortKey, rankInList?: ReadonlyMap<Spread, number>) {
-  return (a: Spread, b: Spread): number => {
-    if (rankInList && a.symbol === b.symbol) return rankInList.get(a)! - rankInList.get(b)!;
-    const keys = (spread: Spread): (number | string)[] => [
-      -sortValueOf(spread, sort),
-      -spread.score,
-      spread.expiryDate,
-      spread.strategy,
-      spread.backExpiryDate,
-      ...strikesInOrder(spread),
-      spread.symbol,
-    ];
-    const [left, right] = [keys(a), keys(b)];
-    for (let index = 0; index < left.length; index++) {
-      const [x, y] = [left[index]!, right[index]!];
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  };
-}
-
-function bruteForce(lists: readonly (readonly Spread[])[], sort: SortKey, limit: number, perSymbolLimit: number): Spread[] {
-  const counts = new Map<string, number>();
-  const kept: Spread[] = [];
-  const rankInList = new Map(lists.flatMap((list) => list.map((spread, rank) => [spread, rank] as const)));
-  for (const spread of lists.flat().sort(documentedOrder(sort, rankInList))) {
-    if (kept.length === limit) break;
-    const count = counts.get(spread.symbol) ?? 0;
-    if (perSymbolLimit > 0 && count >= perSymbolLimit) continue;
-    counts.set(spread.symbol, count + 1);
-    kept.push(spread);
-  }
-  return kept;
-}
-
 const rankedOf = (spreads: readonly Spread[], symbols: readonly string[]): number[] =>
   symbols.map((symbol) => spreads.filter((spread) => spread.symbol === symbol).length);
 
@@ -98,7 +43,7 @@ describe.each([
     const lists = SYMBOLS.map((symbol) => scanChain(fixedChain(symbol), query).spreads);
     expect(lists.every((list) => list.length > 0)).toBe(true);
     // The engine's own lists are in the documented order, the premise of a k-way merge: to
-    // the bit by the message's figures, except return on risk (to rounding, see above).
+    // the bit by the message's figures, except return on risk (to rounding, see the reference).
     for (const list of lists) {
       if (sort !== SortKey.SORT_KEY_RETURN_ON_RISK)
         expect([...list].sort(documentedOrder(sort)).map((spread) => spread.id)).toEqual(list.map((spread) => spread.id));
@@ -115,7 +60,7 @@ describe.each([
       [7, 2],
     ] as const) {
       const merged = mergeRanked(lists, { sort, limit, perSymbolLimit });
-      const expected = bruteForce(lists, sort, limit, perSymbolLimit);
+      const expected = mergedByBruteForce(lists, sort, limit, perSymbolLimit);
       expect(merged.spreads.map((spread) => spread.id)).toEqual(expected.map((spread) => spread.id));
       expect(merged.ranked).toEqual(rankedOf(expected, SYMBOLS));
     }
@@ -130,7 +75,7 @@ describe("mergeRanked, ties between symbols", () => {
     const lists = [copy("ZZZ"), spy, copy("AAA")];
     const merged = mergeRanked(lists, { sort: SortKey.SORT_KEY_CREDIT, limit: 9, perSymbolLimit: 0 });
     expect(merged.spreads.map((spread) => spread.symbol)).toEqual(["AAA", "SPY", "ZZZ", "AAA", "SPY", "ZZZ", "AAA", "SPY", "ZZZ"]);
-    expect(merged.spreads.map((spread) => spread.id)).toEqual(bruteForce(lists, SortKey.SORT_KEY_CREDIT, 9, 0).map((spread) => spread.id));
+    expect(merged.spreads.map((spread) => spread.id)).toEqual(mergedByBruteForce(lists, SortKey.SORT_KEY_CREDIT, 9, 0).map((spread) => spread.id));
     expect(merged.ranked).toEqual([3, 3, 3]);
   });
 
