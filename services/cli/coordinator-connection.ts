@@ -250,6 +250,8 @@ const REQUEST_FIELD_NAMES: Readonly<Record<string, string>> = {
   page_size: "--page-size",
   page_token: "--page-token",
   service: "--service",
+  watchlist: "--watchlist",
+  per_symbol_limit: "--per-symbol",
 };
 
 /**

@@ -18,6 +18,7 @@ import { registerJobsSubmit } from "./commands/jobs-submit.js";
 import { registerJobsWatch } from "./commands/jobs-watch.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerScan } from "./commands/scan.js";
+import { registerUniverse } from "./commands/universe.js";
 import { registerWatch } from "./commands/watch.js";
 import { API_KEY_ENV, CA_FILE_ENV, CERT_FILE_ENV, KEY_FILE_ENV, SERVER_NAME_ENV } from "./connection-security.js";
 import { COORDINATOR_ADDR_ENV, DEFAULT_COORDINATOR_ADDR } from "./coordinator-connection.js";
@@ -44,7 +45,7 @@ Exit status:
      RESOURCE_EXHAUSTED, UNAUTHENTICATED (no key, or an unknown one), PERMISSION_DENIED (a key
      without the scope), INTERNAL, ... (for \`health\`: any status but SERVING)
   2  bad usage or unreadable input, or the coordinator refused the request: INVALID_ARGUMENT, NOT_FOUND
-  3  \`batch\`: some symbols failed, the others were printed
+  3  \`batch\`, \`universe\`: some symbols failed, the others were printed
 `;
 
 function buildProgram(): Command {
@@ -62,6 +63,7 @@ function buildProgram(): Command {
   registerScan(program);
   registerWatch(program);
   registerBatch(program);
+  registerUniverse(program);
   const jobs = program.command("jobs").description("scan jobs on the coordinator: list them (the default), submit, get, watch, cancel");
   registerJobsList(jobs);
   registerJobsSubmit(jobs);
