@@ -12,6 +12,7 @@ import { readStatusDetails } from "../../services/common/status-details.js";
 import { QUERY, startPair, type Pair } from "../support/coordinator-pair.js";
 import { callUnary, failureOf } from "../support/echo-server.js";
 import { SYMBOLS } from "../support/simulated-market-helpers.js";
+import { spreadscan } from "../support/spreadscan-cli.js";
 import { mergedByBruteForce } from "../support/universe-merge-reference.js";
 
 const UNIVERSE_QUERY = ScanQuery.fromPartial({ ...QUERY, limit: 15, sort: SortKey.SORT_KEY_CREDIT });
@@ -141,5 +142,17 @@ describe("ScanUniverse on the simulated market", () => {
     expect(await violationsOf({ symbols: Array.from({ length: 500 }, (_, index) => `S${index}`), query: ScanQuery.fromPartial({ limit: 5000 }) })).toEqual([
       "query.limit",
     ]);
+  });
+
+  it("on the command line, names the flag of each field the coordinator refused, and exits 2", async () => {
+    const address = pair.client.getChannel().getTarget().replace(/^dns:/, "");
+    const [cap, name] = await Promise.all([
+      spreadscan(["universe", "SPY", "QQQ", "--per-symbol", "5000", "--addr", address]),
+      spreadscan(["universe", "--watchlist", "no spaces", "--addr", address]),
+    ]);
+    expect(cap.exitCode).toBe(2);
+    expect(cap.stderr).toBe("spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: --per-symbol: must be at most 1000 spreads (0 for no cap); got 5000\n");
+    expect(name.exitCode).toBe(2);
+    expect(name.stderr).toMatch(/^spreadscan: INVALID_ARGUMENT: invalid request\nspreadscan: --watchlist: must be a watchlist's name: 1 to 64 letters/);
   });
 });
