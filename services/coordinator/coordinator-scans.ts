@@ -1,5 +1,5 @@
 // How the coordinator answers a scan: from the cache when it can, otherwise as a job whose
-// work (scan-job-work.ts) fetches the chain and has the scanner rank it. Scan, SubmitScan and
+// work (scan-job-work.ts) fetches the chain and has the scanner rank it. Scan, SubmitScan,
 // ScanBatch and ScanUniverse all come through here.
 import { status } from "@grpc/grpc-js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
