@@ -18,10 +18,10 @@ import { REPO_ROOT } from "../support/tools.js";
 const execFileAsync = promisify(execFile);
 
 /** Migrates the database from a process of its own (test/support/migrate-in-process.ts). */
-async function migrateInProcess(settings: DatabaseSettings): Promise<{ applied: string[] }> {
+async function migrateInProcess(settings: DatabaseSettings, env: Record<string, string> = {}): Promise<{ applied: string[] }> {
   const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "test/support/migrate-in-process.ts"], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", DATA_DIR: settings.dataDir, DATABASE_URL: settings.databaseUrl ?? "" },
+    env: { PATH: process.env.PATH ?? "", DATA_DIR: settings.dataDir, DATABASE_URL: settings.databaseUrl ?? "", ...env },
   });
   return JSON.parse(stdout) as { applied: string[] };
 }
@@ -118,11 +118,15 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
 
   it("migrates once when several coordinators start on one database at the same time", async () => {
     const settings = await databases.fresh(kind);
-    // Processes of their own, as coordinators are: SQLite's lock is the file's, held across processes.
-    const runs = await Promise.all(Array.from({ length: 3 }, () => migrateInProcess(settings)));
-    expect(runs.flatMap((outcome) => outcome.applied)).toEqual(Object.keys(MIGRATIONS));
-    const store = new WatchlistStore((await open(settings)).db);
-    expect(await store.create("alice", "after", ["SPY"])).toBeDefined();
+    // Processes of their own, as coordinators are (SQLite's lock is the file's, across
+    // processes), with a first migration slow enough that they are sure to overlap.
+    const runs = await Promise.all(Array.from({ length: 3 }, () => migrateInProcess(settings, { SLOW_FIRST_MIGRATION_MS: "1500" })));
+    expect(runs.flatMap((outcome) => outcome.applied)).toEqual(["000-slow-first", ...Object.keys(MIGRATIONS)]);
+    // Connected, not opened: a coordinator refuses a database migrated past the migrations it knows.
+    const connected = connectDatabase(settings, logger);
+    opened.push(connected);
+    expect(await new WatchlistStore(connected.db).create("alice", "after", ["SPY"])).toBeDefined();
+    await expect(openDatabase(settings, logger)).rejects.toThrow(/previously executed migration 000-slow-first is missing/);
   });
 });
 
