@@ -39,7 +39,8 @@ export interface AssembledCoordinator {
 export async function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase, market: MarketDataProvider): Promise<AssembledCoordinator> {
   const { logger } = base;
   const database = await openDatabase(config.database, logger);
-  const watchlists = new WatchlistStore(database.db);
+  // A shared PostgreSQL is a dependency like Redis and NATS: /readyz says when it is away.
+  const watchlists = new WatchlistStore(database.db, { health: database.kind === "postgresql" ? base.dependencies.register("postgresql") : undefined });
   const fetchPacer = new Pacer(config.pacing);
   // The coordinator's one circuit breaker: it guards the scanner, and GetMetrics reports it.
   const scannerBreaker = createScannerCircuitBreaker(config.scanner.circuitBreaker);

@@ -168,7 +168,7 @@ describe("two coordinators on one PostgreSQL", () => {
 
   it("answer UNAVAILABLE with a retry delay while PostgreSQL is down, and serve again once it is back", async () => {
     const settings = await databases.fresh("postgresql");
-    const { client } = await coordinatorOn(settings);
+    const { client, process: coordinator } = await coordinatorOn(settings);
     const alice = callsOf(client, "alice");
     await alice.create("tech", ["AAPL"]);
     const server = await databases.server();
@@ -177,10 +177,13 @@ describe("two coordinators on one PostgreSQL", () => {
       for (const outcome of [await alice.get("tech"), await alice.list(), await alice.create("new", ["SPY"])]) {
         expect(readStatusDetails(failureOf(outcome, status.UNAVAILABLE)).retryDelayMs).toBeGreaterThan(0);
       }
+      // Said once, as for Redis and NATS: degraded, not failed.
+      await coordinator.waitForLog((line) => line.dependency === "postgresql" && String(line.msg).startsWith("dependency is down"));
     } finally {
       await server.start();
     }
     expect((await alice.get("tech")).response?.watchlist?.symbols).toEqual(["AAPL"]);
+    await coordinator.waitForLog((line) => line.dependency === "postgresql" && line.msg === "dependency is back");
   });
 
   it("refuse to start when PostgreSQL cannot be reached, saying so", async () => {

@@ -44,7 +44,7 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
 
   it("creates, reads, replaces and deletes a watchlist", async () => {
     let clock = new Date("2026-12-01T10:00:00.000Z");
-    const store = new WatchlistStore((await open()).db, () => clock);
+    const store = new WatchlistStore((await open()).db, { now: () => clock });
     const created = await store.create("alice", "tech", ["AAPL", "MSFT", "BRK.B"]);
     expect(created).toEqual({ name: "tech", symbols: ["AAPL", "MSFT", "BRK.B"], createTime: clock, updateTime: clock });
     expect(await store.get("alice", "tech")).toEqual(created);

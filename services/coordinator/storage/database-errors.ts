@@ -1,6 +1,7 @@
 // Which database failures are the database being away (a call to try again later) rather than
 // a fault of ours: those are answered UNAVAILABLE with a retry delay; anything else goes on as
 // it is and is answered INTERNAL, never UNKNOWN.
+import type { DependencyStatus } from "../../common/dependency-health.js";
 import { RpcError, unavailable } from "../../common/errors.js";
 
 /** How long a caller should wait before trying again while the database is away, milliseconds. */
@@ -31,14 +32,22 @@ export function isDatabaseAway(error: unknown): boolean {
   return typeof message === "string" && POSTGRES_AWAY_MESSAGES.test(message);
 }
 
-/** Runs one piece of database work, turning the database being away into UNAVAILABLE. */
-export async function databaseWork<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Runs one piece of database work, turning the database being away into UNAVAILABLE; with
+ * `health` (a shared PostgreSQL), marks it down then and up again at the next success, for
+ * /readyz and spreadscan_dependency_up.
+ */
+export async function databaseWork<T>(work: () => Promise<T>, health?: DependencyStatus): Promise<T> {
+  let result: T;
   try {
-    return await work();
+    result = await work();
   } catch (error) {
     if (!(error instanceof RpcError) && isDatabaseAway(error)) {
+      health?.markDown(error instanceof Error ? error.message : String(error));
       throw unavailable("the coordinator's database is unavailable; try again shortly", DATABASE_RETRY_DELAY_MS);
     }
     throw error;
   }
+  health?.markUp();
+  return result;
 }

@@ -1,9 +1,17 @@
 // The watchlists kept in the coordinator's database: each owner's own, by name. What a
 // universe scan reads (WatchlistLookup) and what WatchlistService changes.
 import type { Kysely, Selectable } from "kysely";
+import type { DependencyStatus } from "../../common/dependency-health.js";
 import type { DatabaseSchema, WatchlistRow } from "../storage/database-schema.js";
 import { databaseWork } from "../storage/database-errors.js";
 import type { StoredWatchlist, WatchlistLookup } from "./watchlist-lookup.js";
+
+export interface WatchlistStoreOptions {
+  /** The clock of create and update times. */
+  readonly now?: () => Date;
+  /** A shared database's state, marked down while it is away (absent for SQLite). */
+  readonly health?: DependencyStatus | undefined;
+}
 
 export interface WatchlistPage {
   /** In ascending (byte) order of name. */
@@ -26,13 +34,19 @@ function storedOf(row: Selectable<WatchlistRow>): StoredWatchlist {
  * keeps names unique per owner. Every method answers UNAVAILABLE while the database is away.
  */
 export class WatchlistStore implements WatchlistLookup {
+  private readonly now: () => Date;
+  private readonly health: DependencyStatus | undefined;
+
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    { now = () => new Date(), health }: WatchlistStoreOptions = {},
+  ) {
+    this.now = now;
+    this.health = health;
+  }
 
   get(owner: string, name: string): Promise<StoredWatchlist | undefined> {
-    return databaseWork(async () => {
+    return this.work(async () => {
       const row = await this.db.selectFrom("watchlists").selectAll().where("owner", "=", owner).where("name", "=", name).executeTakeFirst();
       return row && storedOf(row);
     });
@@ -40,7 +54,7 @@ export class WatchlistStore implements WatchlistLookup {
 
   /** The new watchlist, or undefined when the owner already has one of that name (left as it was). */
   create(owner: string, name: string, symbols: readonly string[]): Promise<StoredWatchlist | undefined> {
-    return databaseWork(async () => {
+    return this.work(async () => {
       const time = this.now().toISOString();
       // ON CONFLICT DO NOTHING: the unique key decides between two creates at once, on any
       // coordinator, and the loser learns it from no row returned, not from a driver's error.
@@ -56,7 +70,7 @@ export class WatchlistStore implements WatchlistLookup {
 
   /** The watchlist with its new symbols, or undefined when the owner has none of that name. */
   update(owner: string, name: string, symbols: readonly string[]): Promise<StoredWatchlist | undefined> {
-    return databaseWork(async () => {
+    return this.work(async () => {
       const row = await this.db
         .updateTable("watchlists")
         .set({ symbols: JSON.stringify(symbols), update_time: this.now().toISOString() })
@@ -70,7 +84,7 @@ export class WatchlistStore implements WatchlistLookup {
 
   /** Whether there was such a watchlist to delete. */
   delete(owner: string, name: string): Promise<boolean> {
-    return databaseWork(async () => {
+    return this.work(async () => {
       const result = await this.db.deleteFrom("watchlists").where("owner", "=", owner).where("name", "=", name).executeTakeFirst();
       return result.numDeletedRows > 0n;
     });
@@ -78,7 +92,7 @@ export class WatchlistStore implements WatchlistLookup {
 
   /** Up to `limit` of the owner's watchlists whose names come after `after` ("" from the first). */
   list(owner: string, after: string, limit: number): Promise<WatchlistPage> {
-    return databaseWork(async () => {
+    return this.work(async () => {
       // One more than asked tells whether another page follows.
       const rows = await this.db
         .selectFrom("watchlists")
@@ -90,5 +104,9 @@ export class WatchlistStore implements WatchlistLookup {
         .execute();
       return { watchlists: rows.slice(0, limit).map(storedOf), more: rows.length > limit };
     });
+  }
+
+  private work<T>(body: () => Promise<T>): Promise<T> {
+    return databaseWork(body, this.health);
   }
 }
