@@ -64,8 +64,8 @@ $(GO_STAMP): tools/go.mod tools/go.sum
 
 $(SERVERS_STAMP): scripts/install-servers.sh
 	scripts/install-servers.sh
-	@# Only once both are there: a machine that could not install them tries again next time.
-	@if [ -x /usr/bin/redis-server ] && [ -x /usr/sbin/nats-server ]; then mkdir -p $(TOOLS) && touch $@; fi
+	@# Only once all are there: a machine that could not install them tries again next time.
+	@if [ -x /usr/bin/redis-server ] && [ -x /usr/sbin/nats-server ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then mkdir -p $(TOOLS) && touch $@; fi
 
 $(PY_STAMP): tools/requirements.txt
 	python3 -m venv $(VENV)

@@ -20,6 +20,11 @@ import { registerMetrics } from "./commands/metrics.js";
 import { registerScan } from "./commands/scan.js";
 import { registerUniverse } from "./commands/universe.js";
 import { registerWatch } from "./commands/watch.js";
+import { registerWatchlistCreate } from "./commands/watchlist-create.js";
+import { registerWatchlistDelete } from "./commands/watchlist-delete.js";
+import { registerWatchlistGet } from "./commands/watchlist-get.js";
+import { registerWatchlistList } from "./commands/watchlist-list.js";
+import { registerWatchlistUpdate } from "./commands/watchlist-update.js";
 import { API_KEY_ENV, CA_FILE_ENV, CERT_FILE_ENV, KEY_FILE_ENV, SERVER_NAME_ENV } from "./connection-security.js";
 import { COORDINATOR_ADDR_ENV, DEFAULT_COORDINATOR_ADDR } from "./coordinator-connection.js";
 import { UsageError } from "./usage-error.js";
@@ -44,7 +49,8 @@ Exit status:
   1  the call failed: no coordinator, a failed TLS handshake, UNAVAILABLE, DEADLINE_EXCEEDED,
      RESOURCE_EXHAUSTED, UNAUTHENTICATED (no key, or an unknown one), PERMISSION_DENIED (a key
      without the scope), INTERNAL, ... (for \`health\`: any status but SERVING)
-  2  bad usage or unreadable input, or the coordinator refused the request: INVALID_ARGUMENT, NOT_FOUND
+  2  bad usage or unreadable input, or the coordinator refused the request: INVALID_ARGUMENT, NOT_FOUND,
+     ALREADY_EXISTS
   3  \`batch\`, \`universe\`: some symbols failed, the others were printed
 `;
 
@@ -71,6 +77,14 @@ function buildProgram(): Command {
   registerJobsWatch(jobs);
   registerCancel(jobs);
   registerCancel(program);
+  const watchlist = program
+    .command("watchlist")
+    .description("your named lists of symbols on the coordinator: list them (the default), create, get, update, delete");
+  registerWatchlistList(watchlist);
+  registerWatchlistCreate(watchlist);
+  registerWatchlistGet(watchlist);
+  registerWatchlistUpdate(watchlist);
+  registerWatchlistDelete(watchlist);
   registerMetrics(program);
   registerHealth(program);
 

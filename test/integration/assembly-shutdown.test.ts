@@ -36,7 +36,7 @@ describe("stopping a service as its signal handler does (runtime.stop)", () => {
       }),
     );
     const market = new ClosedCountingMarket({ seed: 1, tickIntervalMs: 60_000 });
-    const coordinator = assembleCoordinator(config, createServiceBase("coordinator", config), market);
+    const coordinator = await assembleCoordinator(config, createServiceBase("coordinator", config), market);
     await coordinator.runtime.start();
     await coordinator.runtime.stop("SIGTERM");
     expect(market.closes).toBe(1);

@@ -43,7 +43,7 @@ describe("the coordinator's WatchSpreads", () => {
         LOG_LEVEL: "silent",
       }),
     );
-    const coordinator = assembleCoordinator(
+    const coordinator = await assembleCoordinator(
       config,
       createServiceBase("coordinator", config),
       new SimulatedMarket({ seed: 1, tickIntervalMs: config.marketData.simulatedTickMs }),

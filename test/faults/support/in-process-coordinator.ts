@@ -29,7 +29,7 @@ export async function startInProcessCoordinator(env: Record<string, string>): Pr
   const logs: LogLine[] = [];
   const base = createServiceBase("coordinator", config, { logDestination: { write: (line: string) => logs.push(JSON.parse(line) as LogLine) } });
   const market = new SimulatedMarket({ seed: config.marketData.simulatedSeed, tickIntervalMs: config.marketData.simulatedTickMs });
-  const coordinator = assembleCoordinator(config, base, market);
+  const coordinator = await assembleCoordinator(config, base, market);
   const { grpcPort, adminPort } = await coordinator.runtime.start();
   return {
     market,
