@@ -92,7 +92,10 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
 
   base.grpc.addService(
     CoordinatorServiceService,
-    coordinatorService({ scans, jobs, feeds, metrics, batchConcurrency: config.maxConcurrentScans }, { logger, requestTimeoutMs: config.requestTimeoutMs }),
+    coordinatorService(
+      { scans, jobs, feeds, metrics, batchConcurrency: config.maxConcurrentScans, watchlists },
+      { logger, requestTimeoutMs: config.requestTimeoutMs },
+    ),
     { adminMethods: ["CancelJob"] },
   );
   // Its writes change only the caller's own watchlists: the "scan" scope is enough.
