@@ -64,8 +64,8 @@ $(GO_STAMP): tools/go.mod tools/go.sum
 
 $(SERVERS_STAMP): scripts/install-servers.sh
 	scripts/install-servers.sh
-	@# Only once both are there: a machine that could not install them tries again next time.
-	@if [ -x /usr/bin/redis-server ] && [ -x /usr/sbin/nats-server ]; then mkdir -p $(TOOLS) && touch $@; fi
+	@# Only once all are there: a machine that could not install them tries again next time.
+	@if [ -x /usr/bin/redis-server ] && [ -x /usr/sbin/nats-server ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then mkdir -p $(TOOLS) && touch $@; fi
 
 $(PY_STAMP): tools/requirements.txt
 	python3 -m venv $(VENV)
@@ -176,6 +176,7 @@ bench: setup $(BENCH_STAMP)
 	node dist/bench/ibkr-fetch.js || status=$$?; \
 	node dist/bench/scan-throughput.js $(BENCH_BIN)/ghz || status=$$?; \
 	node dist/bench/cluster-throughput.js || status=$$?; \
+	node dist/bench/universe-scan.js || status=$$?; \
 	node dist/bench/write-results.js; exit $$status
 
 clean:

@@ -57,4 +57,11 @@ export const PAGES: readonly PageSpec[] = [
       "A fresh scan costs CPU on both sides: the coordinator prices a whole chain on the simulated market and encodes it to send inline to a scanner, which decodes, prepares and ranks it. More scanner Scans than scans through the coordinators are retried attempts. Resident memory grows over a run because the JavaScript engine grows its heap before it collects.",
     ],
   },
+  {
+    bench: "universe-scan",
+    title: "Universe scan of the eight simulated symbols",
+    notes: [
+      "Cold means a coordinator and a scanner just started: the call's figure holds the channel's first connection, code the JavaScript engine has not yet optimised, and every symbol's chain priced and ranked for the first time. Each process pair serves one cold call, so the medians are over fresh pairs; the warm figures come from the first pair after its cold call. The target is taken on the heaviest query a user is likely to send first, the one without flags.",
+    ],
+  },
 ];

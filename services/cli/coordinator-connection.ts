@@ -16,6 +16,7 @@ import {
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
 import { CoordinatorServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import type { FieldViolation } from "../common/errors.js";
 import { isServiceError, readStatusDetails } from "../common/status-details.js";
 import { CommandFailure, EXIT_STATUS, type ExitStatus } from "./command-failure.js";
@@ -155,6 +156,7 @@ export class CoordinatorConnection {
   readonly security: ConnectionSecurity;
   private coordinatorClient: CoordinatorServiceClient | undefined;
   private healthClient: HealthClient | undefined;
+  private watchlistClient: WatchlistServiceClient | undefined;
   private connected = false;
 
   /** Throws a UsageError for connection flags that do not go together. */
@@ -180,6 +182,14 @@ export class CoordinatorConnection {
     return this.healthClient;
   }
 
+  get watchlists(): WatchlistServiceClient {
+    if (!this.watchlistClient) {
+      this.watchlistClient = new WatchlistServiceClient(this.address, this.security.credentials, this.clientOptions());
+      this.watchChannel(this.watchlistClient.getChannel());
+    }
+    return this.watchlistClient;
+  }
+
   /** True once a connection to the address was established: a failure after that came from the server. */
   get everConnected(): boolean {
     return this.connected;
@@ -203,6 +213,7 @@ export class CoordinatorConnection {
   close(): void {
     this.coordinatorClient?.close();
     this.healthClient?.close();
+    this.watchlistClient?.close();
   }
 
   // A fresh object per client: grpc-js takes the interceptors out of the options it is given.
@@ -232,9 +243,9 @@ export function statusCodeName(code: number): string {
 }
 
 /** Codes that say the request itself must change: like bad usage, the user's to fix. */
-const USER_FIXABLE_CODES: readonly number[] = [GrpcStatus.INVALID_ARGUMENT, GrpcStatus.NOT_FOUND];
+const USER_FIXABLE_CODES: readonly number[] = [GrpcStatus.INVALID_ARGUMENT, GrpcStatus.NOT_FOUND, GrpcStatus.ALREADY_EXISTS];
 
-/** INVALID_ARGUMENT and NOT_FOUND are the user's to fix, like bad usage; the rest are not. */
+/** INVALID_ARGUMENT, NOT_FOUND and ALREADY_EXISTS are the user's to fix, like bad usage; the rest are not. */
 export function exitStatusForCode(code: number): ExitStatus {
   return USER_FIXABLE_CODES.includes(code) ? EXIT_STATUS.usage : EXIT_STATUS.failure;
 }
@@ -250,6 +261,11 @@ const REQUEST_FIELD_NAMES: Readonly<Record<string, string>> = {
   page_size: "--page-size",
   page_token: "--page-token",
   service: "--service",
+  watchlist: "--watchlist",
+  per_symbol_limit: "--per-symbol",
+  name: "NAME",
+  "watchlist.name": "NAME",
+  "watchlist.symbols": "SYMBOL",
 };
 
 /**

@@ -18,7 +18,13 @@ import { registerJobsSubmit } from "./commands/jobs-submit.js";
 import { registerJobsWatch } from "./commands/jobs-watch.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { registerScan } from "./commands/scan.js";
+import { registerUniverse } from "./commands/universe.js";
 import { registerWatch } from "./commands/watch.js";
+import { registerWatchlistCreate } from "./commands/watchlist-create.js";
+import { registerWatchlistDelete } from "./commands/watchlist-delete.js";
+import { registerWatchlistGet } from "./commands/watchlist-get.js";
+import { registerWatchlistList } from "./commands/watchlist-list.js";
+import { registerWatchlistUpdate } from "./commands/watchlist-update.js";
 import { API_KEY_ENV, CA_FILE_ENV, CERT_FILE_ENV, KEY_FILE_ENV, SERVER_NAME_ENV } from "./connection-security.js";
 import { COORDINATOR_ADDR_ENV, DEFAULT_COORDINATOR_ADDR } from "./coordinator-connection.js";
 import { UsageError } from "./usage-error.js";
@@ -43,8 +49,9 @@ Exit status:
   1  the call failed: no coordinator, a failed TLS handshake, UNAVAILABLE, DEADLINE_EXCEEDED,
      RESOURCE_EXHAUSTED, UNAUTHENTICATED (no key, or an unknown one), PERMISSION_DENIED (a key
      without the scope), INTERNAL, ... (for \`health\`: any status but SERVING)
-  2  bad usage or unreadable input, or the coordinator refused the request: INVALID_ARGUMENT, NOT_FOUND
-  3  \`batch\`: some symbols failed, the others were printed
+  2  bad usage or unreadable input, or the coordinator refused the request: INVALID_ARGUMENT, NOT_FOUND,
+     ALREADY_EXISTS
+  3  \`batch\`, \`universe\`: some symbols failed, the others were printed
 `;
 
 function buildProgram(): Command {
@@ -62,6 +69,7 @@ function buildProgram(): Command {
   registerScan(program);
   registerWatch(program);
   registerBatch(program);
+  registerUniverse(program);
   const jobs = program.command("jobs").description("scan jobs on the coordinator: list them (the default), submit, get, watch, cancel");
   registerJobsList(jobs);
   registerJobsSubmit(jobs);
@@ -69,6 +77,14 @@ function buildProgram(): Command {
   registerJobsWatch(jobs);
   registerCancel(jobs);
   registerCancel(program);
+  const watchlist = program
+    .command("watchlist")
+    .description("your named lists of symbols on the coordinator: list them (the default), create, get, update, delete");
+  registerWatchlistList(watchlist);
+  registerWatchlistCreate(watchlist);
+  registerWatchlistGet(watchlist);
+  registerWatchlistUpdate(watchlist);
+  registerWatchlistDelete(watchlist);
   registerMetrics(program);
   registerHealth(program);
 

@@ -14,6 +14,8 @@ import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 export interface TableLayout {
   /** Columns available, e.g. the terminal's width; absent for no limit (output to a file or pipe). */
   readonly width?: number;
+  /** A column naming each spread's symbol, after the rank: for a list that ranks many symbols (`universe`). */
+  readonly symbolColumn?: boolean;
 }
 
 interface Column {
@@ -83,10 +85,13 @@ function breakevensCell(spread: Spread): string {
   return spread.breakevens.map(format).join("/");
 }
 
-/** The columns for these spreads: the back expiry's only when one of them has one. */
-function columnsFor(spreads: readonly Spread[]): readonly Column[] {
+const SYMBOL_COLUMN: Column = { header: "symbol", align: "left", cell: (spread) => spread.symbol };
+
+/** The columns for these spreads: the back expiry's only when one of them has one; the symbol's when asked for. */
+function columnsFor(spreads: readonly Spread[], symbolColumn = false): readonly Column[] {
   const twoExpiry = spreads.some((spread) => spread.backExpiryDate !== "");
-  return twoExpiry ? COLUMNS : COLUMNS.filter((column) => column.twoExpiry !== true);
+  const columns = twoExpiry ? COLUMNS : COLUMNS.filter((column) => column.twoExpiry !== true);
+  return symbolColumn ? [...columns.slice(0, 1), SYMBOL_COLUMN, ...columns.slice(1)] : columns;
 }
 
 function openInterestCell(spread: Spread): string {
@@ -115,8 +120,8 @@ function buildTable(spreads: readonly Spread[], columns: readonly Column[]): Tab
 const widthOf = (rendered: string): number => Math.max(...rendered.split("\n").map((line) => line.length));
 
 /** The table with as many columns as fit `width`, and the headers of those left out. */
-function fittedTable(spreads: readonly Spread[], width: number | undefined): { readonly text: string; readonly hidden: readonly string[] } {
-  let columns = columnsFor(spreads);
+function fittedTable(spreads: readonly Spread[], { width, symbolColumn }: TableLayout): { readonly text: string; readonly hidden: readonly string[] } {
+  let columns = columnsFor(spreads, symbolColumn);
   const droppable = columns.filter((column) => column.dropOrder !== undefined).sort((a, b) => (a.dropOrder ?? 0) - (b.dropOrder ?? 0));
   let text = buildTable(spreads, columns).toString();
   const hidden: string[] = [];
@@ -211,7 +216,12 @@ export function formatScanTable(result: ScanResult, layout: TableLayout = {}): s
   if (result.spreads.length === 0) {
     return `${summary}\nNo spreads passed the filters.\n`;
   }
-  const { text, hidden } = fittedTable(result.spreads, layout.width);
+  return `${summary}\n${formatSpreadsTable(result.spreads, layout)}`;
+}
+
+/** The spreads' table alone, fitted to the layout's width with a note of what it left out; ends with a newline. */
+export function formatSpreadsTable(spreads: readonly Spread[], layout: TableLayout = {}): string {
+  const { text, hidden } = fittedTable(spreads, layout);
   const note = hidden.length > 0 ? `(too narrow for: ${hidden.join(", ")}; --json has every field)\n` : "";
-  return `${summary}\n${text}\n${note}`;
+  return `${text}\n${note}`;
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { commonSettings, commonVariables, ConfigError, env, type CommonSettings } from "../common/config.js";
 import type { ClientTls } from "../common/tls.js";
+import { resolve } from "node:path";
+import type { DatabaseSettings } from "./storage/database-settings.js";
 import type { ListenSettings } from "../common/service-runtime.js";
 
 /**
@@ -14,6 +16,32 @@ function retired(replacedBy: string) {
     .superRefine((raw, context) => {
       if (raw !== undefined && raw.trim() !== "") context.addIssue({ code: "custom", message: `is no longer read: ${replacedBy}; got ${JSON.stringify(raw)}` });
     });
+}
+
+/**
+ * DATABASE_URL: a postgres:// or postgresql:// URL with a host; absent or blank: SQLite under
+ * DATA_DIR. A bad value is reported without repeating it: the URL may hold a password.
+ */
+function databaseUrl() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, context): string | undefined => {
+      if (raw === undefined || raw.trim() === "") return undefined;
+      const url = raw.trim();
+      const parsed = URL.canParse(url) ? new URL(url) : undefined;
+      if (parsed && (parsed.protocol === "postgres:" || parsed.protocol === "postgresql:") && parsed.hostname !== "") return url;
+      context.addIssue({ code: "custom", message: "must be postgres://user:password@host:port/database (or postgresql://) (the value is not shown)" });
+      return z.NEVER;
+    });
+}
+
+/** DATA_DIR: a directory, relative to the working directory unless absolute. */
+function dataDir(fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((raw) => resolve(raw === undefined || raw.trim() === "" ? fallback : raw.trim()));
 }
 
 /** The coordinator's environment variables, with the original design's names and defaults. */
@@ -75,6 +103,9 @@ export const coordinatorVariables = {
   REDIS_COMMAND_TIMEOUT: env.duration(0.25),
   SCAN_LEASE_TTL: env.duration(5),
   SCAN_LEASE_WAIT: env.duration(15),
+  // What the coordinator stores (watchlists): SQLite in DATA_DIR, or the PostgreSQL of DATABASE_URL.
+  DATA_DIR: dataDir("data"),
+  DATABASE_URL: databaseUrl(),
 };
 
 export interface CoordinatorConfig extends CommonSettings, ListenSettings {
@@ -127,6 +158,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   readonly natsUrl?: string | undefined;
   /** The fleet's one feed per symbol (with NATS_URL): a lease's life and how often its owner renews it, milliseconds. */
   readonly feedLease: { readonly ttlMs: number; readonly renewIntervalMs: number; readonly withoutNats: "local" | "none" };
+  /** The coordinator's database (DATA_DIR, DATABASE_URL). */
+  readonly database: DatabaseSettings;
   readonly marketData: {
     readonly source: "simulated" | "ibkr";
     readonly simulatedSeed: number;
@@ -199,6 +232,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
     sharedCache: { commandTimeoutMs: values.REDIS_COMMAND_TIMEOUT, leaseTtlMs: values.SCAN_LEASE_TTL, leaseWaitMs: values.SCAN_LEASE_WAIT },
     natsUrl: values.NATS_URL,
     feedLease: feedLease(values),
+    database: { dataDir: values.DATA_DIR, databaseUrl: values.DATABASE_URL },
     marketData: {
       source: values.MARKET_DATA,
       simulatedSeed: values.SIMULATED_SEED,

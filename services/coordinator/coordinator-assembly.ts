@@ -3,6 +3,7 @@
 // process when it needs to reach the market (the simulated market's fault switch).
 import { CircuitState } from "cockatiel";
 import { CoordinatorServiceService } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { WatchlistServiceService } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import type { ServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
 import { Pacer } from "./pacing/index.js";
@@ -19,15 +20,27 @@ import { createSharedScanCache } from "./shared-cache/shared-scan-cache.js";
 import { createScannerCircuitBreaker } from "./scanner-client/scanner-breaker.js";
 import { ScannerClient } from "./scanner-client/scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
+import { openDatabase } from "./storage/open-database.js";
+import { watchlistService } from "./watchlists/watchlist-service.js";
+import { WatchlistStore } from "./watchlists/watchlist-store.js";
 
 export interface AssembledCoordinator {
   readonly runtime: ServiceRuntime;
+  /** The watchlists in the coordinator's database (what a universe scan reads through WatchlistLookup). */
+  readonly watchlists: WatchlistStore;
   /** Stops the service and releases every timer, channel and connection it holds (runtime.stop). */
   close(reason: string): Promise<void>;
 }
 
-export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase, market: MarketDataProvider): AssembledCoordinator {
+/**
+ * Opens and migrates the database first, before anything else is made: a database that cannot
+ * be opened rejects with DatabaseOpenError (a message for a person) and leaves nothing running.
+ */
+export async function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase, market: MarketDataProvider): Promise<AssembledCoordinator> {
   const { logger } = base;
+  const database = await openDatabase(config.database, logger);
+  // A shared PostgreSQL is a dependency like Redis and NATS: /readyz says when it is away.
+  const watchlists = new WatchlistStore(database.db, { health: database.kind === "postgresql" ? base.dependencies.register("postgresql") : undefined });
   const fetchPacer = new Pacer(config.pacing);
   // The coordinator's one circuit breaker: it guards the scanner, and GetMetrics reports it.
   const scannerBreaker = createScannerCircuitBreaker(config.scanner.circuitBreaker);
@@ -79,9 +92,14 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
 
   base.grpc.addService(
     CoordinatorServiceService,
-    coordinatorService({ scans, jobs, feeds, metrics, batchConcurrency: config.maxConcurrentScans }, { logger, requestTimeoutMs: config.requestTimeoutMs }),
+    coordinatorService(
+      { scans, jobs, feeds, metrics, batchConcurrency: config.maxConcurrentScans, watchlists },
+      { logger, requestTimeoutMs: config.requestTimeoutMs },
+    ),
     { adminMethods: ["CancelJob"] },
   );
+  // Its writes change only the caller's own watchlists: the "scan" scope is enough.
+  base.grpc.addService(WatchlistServiceService, watchlistService(watchlists, { logger, requestTimeoutMs: config.requestTimeoutMs }));
 
   const runtime = new ServiceRuntime({
     ...base,
@@ -103,8 +121,9 @@ export function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase
       shared?.close();
       fetchPacer.close();
       await market.close();
+      await database.close();
     },
   });
 
-  return { runtime, close: (reason) => runtime.stop(reason) };
+  return { runtime, watchlists, close: (reason) => runtime.stop(reason) };
 }

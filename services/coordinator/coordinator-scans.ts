@@ -1,6 +1,6 @@
 // How the coordinator answers a scan: from the cache when it can, otherwise as a job whose
-// work (scan-job-work.ts) fetches the chain and has the scanner rank it. Scan, SubmitScan and
-// ScanBatch all come through here.
+// work (scan-job-work.ts) fetches the chain and has the scanner rank it. Scan, SubmitScan,
+// ScanBatch and ScanUniverse all come through here.
 import { status } from "@grpc/grpc-js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";

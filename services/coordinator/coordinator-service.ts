@@ -1,7 +1,6 @@
 // spreadscan.coordinator.v1.CoordinatorService over gRPC: each handler checks what the wire
 // can get wrong (symbols, queries, ids, enum values, sizes) and hands the rest to the scans,
 // the jobs and the feeds.
-import { status } from "@grpc/grpc-js";
 import {
   type CancelJobRequest,
   type CancelJobResponse,
@@ -22,18 +21,20 @@ import {
   type WatchSpreadsRequest,
   type WatchSpreadsResponse,
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import type { ScanUniverseRequest, ScanUniverseResponse } from "../../gen/ts/spreadscan/coordinator/v1/universe.js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { invalidArgument, resourceExhausted, RpcError, type FieldViolation } from "../common/errors.js";
 import { serverStreamHandler, unaryHandler, type HandlerOptions, type StreamSink } from "../common/handlers.js";
 import { tickerOf } from "../common/ticker.js";
-import { EngineInputError, normalizedQueryKey, resolveQuery } from "../engine/index.js";
 import type { CoordinatorMetrics } from "./coordinator-metrics.js";
-import type { Duration } from "../../gen/ts/google/protobuf/duration.js";
-import type { CoordinatorScans, ScanAnswer } from "./coordinator-scans.js";
+import type { CoordinatorScans } from "./coordinator-scans.js";
 import type { JobEvent, JobManager } from "./jobs/job-manager.js";
-import { durationOf, errorStatusOf, FINISHED_STATES, jobMessage } from "./jobs/scan-job.js";
+import { errorStatusOf, FINISHED_STATES, jobMessage } from "./jobs/scan-job.js";
+import { ageField, asRpcError, collect, scanKey, validQuery } from "./scan-request.js";
 import type { SpreadFeeds } from "./spread-feeds.js";
+import { scanUniverse } from "./universe/universe-scan.js";
+import type { WatchlistLookup } from "./watchlists/watchlist-lookup.js";
 
 export const MAX_BATCH_SYMBOLS = 100;
 const DEFAULT_PAGE_SIZE = 50;
@@ -58,40 +59,8 @@ export interface CoordinatorServiceParts {
   readonly metrics: CoordinatorMetrics;
   /** Scans of one batch running at once. */
   readonly batchConcurrency: number;
-}
-
-/** A valid query: its cache key, and the query as kept and echoed (each strategy once, in the order first named). */
-interface ValidQuery {
-  readonly key: string;
-  readonly query: ScanQuery | undefined;
-}
-
-/** The query checked, or INVALID_ARGUMENT with one violation per bad field under "query.". */
-function validQuery(query: ScanQuery | undefined): ValidQuery {
-  try {
-    resolveQuery(query);
-  } catch (error) {
-    if (error instanceof EngineInputError) throw invalidArgument(error.under("query.").violations);
-    throw error;
-  }
-  const strategies = [...new Set(query?.strategies)];
-  const kept = query && strategies.length < query.strategies.length ? { ...query, strategies } : query;
-  return { key: normalizedQueryKey(kept), query: kept };
-}
-
-const scanKey = (symbol: string, key: string): string => `${symbol}\u0000${key}`;
-
-/** The violations `check` throws, collected rather than thrown, so that every bad field is named at once. */
-function collect<T>(violations: FieldViolation[], check: () => T): T | undefined {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof RpcError && error.details.fieldViolations) {
-      violations.push(...error.details.fieldViolations);
-      return undefined;
-    }
-    throw error;
-  }
+  /** Where ScanUniverse reads a named watchlist; absent while the coordinator keeps none. */
+  readonly watchlists?: WatchlistLookup | undefined;
 }
 
 /** The scan's symbol and cache key, or INVALID_ARGUMENT naming every bad field. */
@@ -108,11 +77,6 @@ function jobIdOf(raw: string): string {
   // Ids are UUIDs; anything but a short run of visible ASCII cannot be one.
   if (!/^[\x21-\x7e]{1,100}$/.test(id)) throw invalidArgument([{ field: "job_id", description: "must be the id of a job, as SubmitScan or Scan returned it" }]);
   return id;
-}
-
-/** Any error as the status a batch reports for one symbol: ours as they are, others as INTERNAL. */
-function asRpcError(error: unknown): RpcError {
-  return error instanceof RpcError ? error : new RpcError(status.INTERNAL, "the scan failed unexpectedly; the coordinator's log has the details");
 }
 
 export function coordinatorService(parts: CoordinatorServiceParts, options: HandlerOptions): CoordinatorServiceServer {
@@ -281,11 +245,13 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       options,
     ),
 
+    scanUniverse: unaryHandler(
+      "ScanUniverse",
+      (request: ScanUniverseRequest, context): Promise<ScanUniverseResponse> =>
+        scanUniverse({ scans, watchlists: parts.watchlists, concurrency: parts.batchConcurrency }, request, context),
+      options,
+    ),
+
     getMetrics: unaryHandler("GetMetrics", (): Promise<GetMetricsResponse> => Promise.resolve(metrics.snapshot()), options),
   };
-}
-
-/** The age a cached answer carries on the wire; a result computed for the call has none. */
-function ageField(answer: ScanAnswer): { age?: Duration } {
-  return answer.ageMs === undefined ? {} : { age: durationOf(answer.ageMs) };
 }

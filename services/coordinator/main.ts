@@ -5,6 +5,7 @@ import { assembleCoordinator } from "./coordinator-assembly.js";
 import { IbkrMarket } from "./market/ibkr/ibkr-market.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { SimulatedMarket } from "./market/simulated-market.js";
+import { DatabaseOpenError } from "./storage/open-database.js";
 
 const config = loadConfigOrExit("coordinator", coordinatorVariables, coordinatorConfig);
 const base = createServiceBase("coordinator", config);
@@ -26,7 +27,15 @@ const market: MarketDataProvider =
       })
     : new SimulatedMarket({ seed: config.marketData.simulatedSeed, tickIntervalMs: config.marketData.simulatedTickMs });
 
-const { runtime } = assembleCoordinator(config, base, market);
+const assembled = await assembleCoordinator(config, base, market).catch(async (error: unknown) => {
+  if (!(error instanceof DatabaseOpenError)) throw error;
+  // A database that cannot be reached is a fact for the operator, not a crash trace.
+  logger.fatal({ database: config.database.databaseUrl ? "postgresql" : "sqlite" }, error.message);
+  process.stderr.write(`coordinator: ${error.message}\n`);
+  await market.close();
+  process.exit(1);
+});
+const { runtime } = assembled;
 runtime.stopOnSignals();
 await runtime.start();
 logger.info({ marketData: market.name, scanner: config.scanner.address }, "coordinator ready");

@@ -9,6 +9,7 @@ import { assembleCoordinator } from "../../services/coordinator/coordinator-asse
 import { SimulatedMarket } from "../../services/coordinator/market/simulated-market.js";
 import { scannerConfig, scannerVariables } from "../../services/scanner/config.js";
 import { assembleScanner } from "../../services/scanner/scanner-assembly.js";
+import { temporaryDataDir } from "../support/temporary-data-dir.js";
 
 /** The simulated market, counting its closes. */
 class ClosedCountingMarket extends SimulatedMarket {
@@ -31,12 +32,13 @@ describe("stopping a service as its signal handler does (runtime.stop)", () => {
         COORDINATOR_HOST: "127.0.0.1",
         COORDINATOR_PORT: "0",
         COORDINATOR_ADMIN_PORT: "0",
+        DATA_DIR: temporaryDataDir(),
         LOG_LEVEL: "silent",
         SHUTDOWN_GRACE_PERIOD: "0",
       }),
     );
     const market = new ClosedCountingMarket({ seed: 1, tickIntervalMs: 60_000 });
-    const coordinator = assembleCoordinator(config, createServiceBase("coordinator", config), market);
+    const coordinator = await assembleCoordinator(config, createServiceBase("coordinator", config), market);
     await coordinator.runtime.start();
     await coordinator.runtime.stop("SIGTERM");
     expect(market.closes).toBe(1);

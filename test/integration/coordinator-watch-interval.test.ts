@@ -13,6 +13,7 @@ import { SimulatedMarket } from "../../services/coordinator/market/simulated-mar
 import { startInProcessScanner } from "../support/in-process-scanner.js";
 import { EventLog } from "../support/event-log.js";
 import { ManualClock } from "../support/manual-clock.js";
+import { temporaryDataDir } from "../support/temporary-data-dir.js";
 
 const QUERY = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: { minDte: 7, maxDte: 45, maxWidth: 5 }, limit: 5 });
 // Unlike the scanner's default (10 ms in the test scanner), so that only a relayed interval gives it.
@@ -37,13 +38,14 @@ describe("the coordinator's WatchSpreads", () => {
         COORDINATOR_HOST: "127.0.0.1",
         COORDINATOR_PORT: "0",
         COORDINATOR_ADMIN_PORT: "0",
+        DATA_DIR: temporaryDataDir(),
         SCANNER_ADDR: `127.0.0.1:${scanner.port}`,
         // Chain updates every 50 ms (real time): the scanner's watch has news to pace.
         SIMULATED_TICK_INTERVAL: "50ms",
         LOG_LEVEL: "silent",
       }),
     );
-    const coordinator = assembleCoordinator(
+    const coordinator = await assembleCoordinator(
       config,
       createServiceBase("coordinator", config),
       new SimulatedMarket({ seed: 1, tickIntervalMs: config.marketData.simulatedTickMs }),

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { REPO_ROOT } from "./tools.js";
 import type { LogLine } from "./echo-server.js";
+import { withDataDir } from "./temporary-data-dir.js";
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -16,12 +17,13 @@ export interface ServiceProcess {
 /**
  * Starts an entry point as its own Node process, the way `make run` starts a service, with
  * only the given environment on top of PATH and HOME: TypeScript through tsx, or compiled
- * JavaScript (benchmarks) as it is.
+ * JavaScript (benchmarks) as it is. A coordinator not told where its database is gets a
+ * temporary DATA_DIR of its own.
  */
 export function spawnService(entryPoint: string, env: Record<string, string>, nodeArguments: readonly string[] = []): ServiceProcess {
   const child = spawn(process.execPath, [...nodeArguments, ...(entryPoint.endsWith(".js") ? [] : ["--import", "tsx"]), entryPoint], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...(entryPoint.includes("coordinator/main") ? withDataDir(env) : env) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: LogLine[] = [];

@@ -25,7 +25,7 @@ interface BatchOptions extends ConnectionOptions {
   readonly cache: boolean;
 }
 
-function collectSymbols(text: string, previous: readonly string[] | undefined): string[] {
+export function collectSymbols(text: string, previous: readonly string[] | undefined): string[] {
   return [
     ...(previous ?? []),
     ...text

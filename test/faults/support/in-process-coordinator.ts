@@ -8,6 +8,7 @@ import { coordinatorConfig, coordinatorVariables } from "../../../services/coord
 import { assembleCoordinator } from "../../../services/coordinator/coordinator-assembly.js";
 import { SimulatedMarket } from "../../../services/coordinator/market/simulated-market.js";
 import type { LogLine } from "../../support/echo-server.js";
+import { withDataDir } from "../../support/temporary-data-dir.js";
 
 export interface InProcessCoordinator {
   readonly market: SimulatedMarket;
@@ -24,12 +25,18 @@ export interface InProcessCoordinator {
  */
 export async function startInProcessCoordinator(env: Record<string, string>): Promise<InProcessCoordinator> {
   const config = coordinatorConfig(
-    loadConfig(coordinatorVariables, { COORDINATOR_HOST: "127.0.0.1", COORDINATOR_PORT: "0", COORDINATOR_ADMIN_PORT: "0", LOG_FORMAT: "json", ...env }),
+    loadConfig(coordinatorVariables, {
+      COORDINATOR_HOST: "127.0.0.1",
+      COORDINATOR_PORT: "0",
+      COORDINATOR_ADMIN_PORT: "0",
+      LOG_FORMAT: "json",
+      ...withDataDir(env),
+    }),
   );
   const logs: LogLine[] = [];
   const base = createServiceBase("coordinator", config, { logDestination: { write: (line: string) => logs.push(JSON.parse(line) as LogLine) } });
   const market = new SimulatedMarket({ seed: config.marketData.simulatedSeed, tickIntervalMs: config.marketData.simulatedTickMs });
-  const coordinator = assembleCoordinator(config, base, market);
+  const coordinator = await assembleCoordinator(config, base, market);
   const { grpcPort, adminPort } = await coordinator.runtime.start();
   return {
     market,

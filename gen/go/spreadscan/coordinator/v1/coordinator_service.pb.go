@@ -1389,7 +1389,7 @@ var File_spreadscan_coordinator_v1_coordinator_service_proto protoreflect.FileDe
 
 const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\n" +
-	"3spreadscan/coordinator/v1/coordinator_service.proto\x12\x19spreadscan.coordinator.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#spreadscan/coordinator/v1/job.proto\x1a!spreadscan/scanner/v1/query.proto\x1a'spreadscan/scanner/v1/scan_result.proto\"\x80\x01\n" +
+	"3spreadscan/coordinator/v1/coordinator_service.proto\x12\x19spreadscan.coordinator.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#spreadscan/coordinator/v1/job.proto\x1a(spreadscan/coordinator/v1/universe.proto\x1a!spreadscan/scanner/v1/query.proto\x1a'spreadscan/scanner/v1/scan_result.proto\"\x80\x01\n" +
 	"\vScanRequest\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x126\n" +
 	"\x05query\x18\x02 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n" +
@@ -1480,7 +1480,7 @@ const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\x16MARKET_DATA_STATE_LIVE\x10\x01\x12\x1d\n" +
 	"\x19MARKET_DATA_STATE_DELAYED\x10\x02\x12\x1c\n" +
 	"\x18MARKET_DATA_STATE_FROZEN\x10\x03\x12!\n" +
-	"\x1dMARKET_DATA_STATE_UNAVAILABLE\x10\x042\xc5\a\n" +
+	"\x1dMARKET_DATA_STATE_UNAVAILABLE\x10\x042\xb6\b\n" +
 	"\x12CoordinatorService\x12W\n" +
 	"\x04Scan\x12&.spreadscan.coordinator.v1.ScanRequest\x1a'.spreadscan.coordinator.v1.ScanResponse\x12i\n" +
 	"\n" +
@@ -1489,7 +1489,8 @@ const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\bListJobs\x12*.spreadscan.coordinator.v1.ListJobsRequest\x1a+.spreadscan.coordinator.v1.ListJobsResponse\x12f\n" +
 	"\tCancelJob\x12+.spreadscan.coordinator.v1.CancelJobRequest\x1a,.spreadscan.coordinator.v1.CancelJobResponse\x12w\n" +
 	"\x0eWatchJobEvents\x120.spreadscan.coordinator.v1.WatchJobEventsRequest\x1a1.spreadscan.coordinator.v1.WatchJobEventsResponse0\x01\x12h\n" +
-	"\tScanBatch\x12+.spreadscan.coordinator.v1.ScanBatchRequest\x1a,.spreadscan.coordinator.v1.ScanBatchResponse0\x01\x12q\n" +
+	"\tScanBatch\x12+.spreadscan.coordinator.v1.ScanBatchRequest\x1a,.spreadscan.coordinator.v1.ScanBatchResponse0\x01\x12o\n" +
+	"\fScanUniverse\x12..spreadscan.coordinator.v1.ScanUniverseRequest\x1a/.spreadscan.coordinator.v1.ScanUniverseResponse\x12q\n" +
 	"\fWatchSpreads\x12..spreadscan.coordinator.v1.WatchSpreadsRequest\x1a/.spreadscan.coordinator.v1.WatchSpreadsResponse0\x01\x12i\n" +
 	"\n" +
 	"GetMetrics\x12,.spreadscan.coordinator.v1.GetMetricsRequest\x1a-.spreadscan.coordinator.v1.GetMetricsResponseB\x8f\x02\n" +
@@ -1539,6 +1540,8 @@ var file_spreadscan_coordinator_v1_coordinator_service_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),  // 26: google.protobuf.Timestamp
 	(*ErrorStatus)(nil),            // 27: spreadscan.coordinator.v1.ErrorStatus
 	(*v1.SpreadsUpdate)(nil),       // 28: spreadscan.scanner.v1.SpreadsUpdate
+	(*ScanUniverseRequest)(nil),    // 29: spreadscan.coordinator.v1.ScanUniverseRequest
+	(*ScanUniverseResponse)(nil),   // 30: spreadscan.coordinator.v1.ScanUniverseResponse
 }
 var file_spreadscan_coordinator_v1_coordinator_service_proto_depIdxs = []int32{
 	21, // 0: spreadscan.coordinator.v1.ScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
@@ -1570,19 +1573,21 @@ var file_spreadscan_coordinator_v1_coordinator_service_proto_depIdxs = []int32{
 	9,  // 26: spreadscan.coordinator.v1.CoordinatorService.CancelJob:input_type -> spreadscan.coordinator.v1.CancelJobRequest
 	11, // 27: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:input_type -> spreadscan.coordinator.v1.WatchJobEventsRequest
 	13, // 28: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:input_type -> spreadscan.coordinator.v1.ScanBatchRequest
-	15, // 29: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:input_type -> spreadscan.coordinator.v1.WatchSpreadsRequest
-	18, // 30: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:input_type -> spreadscan.coordinator.v1.GetMetricsRequest
-	2,  // 31: spreadscan.coordinator.v1.CoordinatorService.Scan:output_type -> spreadscan.coordinator.v1.ScanResponse
-	4,  // 32: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:output_type -> spreadscan.coordinator.v1.SubmitScanResponse
-	6,  // 33: spreadscan.coordinator.v1.CoordinatorService.GetJob:output_type -> spreadscan.coordinator.v1.GetJobResponse
-	8,  // 34: spreadscan.coordinator.v1.CoordinatorService.ListJobs:output_type -> spreadscan.coordinator.v1.ListJobsResponse
-	10, // 35: spreadscan.coordinator.v1.CoordinatorService.CancelJob:output_type -> spreadscan.coordinator.v1.CancelJobResponse
-	12, // 36: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:output_type -> spreadscan.coordinator.v1.WatchJobEventsResponse
-	14, // 37: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:output_type -> spreadscan.coordinator.v1.ScanBatchResponse
-	16, // 38: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:output_type -> spreadscan.coordinator.v1.WatchSpreadsResponse
-	20, // 39: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:output_type -> spreadscan.coordinator.v1.GetMetricsResponse
-	31, // [31:40] is the sub-list for method output_type
-	22, // [22:31] is the sub-list for method input_type
+	29, // 29: spreadscan.coordinator.v1.CoordinatorService.ScanUniverse:input_type -> spreadscan.coordinator.v1.ScanUniverseRequest
+	15, // 30: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:input_type -> spreadscan.coordinator.v1.WatchSpreadsRequest
+	18, // 31: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:input_type -> spreadscan.coordinator.v1.GetMetricsRequest
+	2,  // 32: spreadscan.coordinator.v1.CoordinatorService.Scan:output_type -> spreadscan.coordinator.v1.ScanResponse
+	4,  // 33: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:output_type -> spreadscan.coordinator.v1.SubmitScanResponse
+	6,  // 34: spreadscan.coordinator.v1.CoordinatorService.GetJob:output_type -> spreadscan.coordinator.v1.GetJobResponse
+	8,  // 35: spreadscan.coordinator.v1.CoordinatorService.ListJobs:output_type -> spreadscan.coordinator.v1.ListJobsResponse
+	10, // 36: spreadscan.coordinator.v1.CoordinatorService.CancelJob:output_type -> spreadscan.coordinator.v1.CancelJobResponse
+	12, // 37: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:output_type -> spreadscan.coordinator.v1.WatchJobEventsResponse
+	14, // 38: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:output_type -> spreadscan.coordinator.v1.ScanBatchResponse
+	30, // 39: spreadscan.coordinator.v1.CoordinatorService.ScanUniverse:output_type -> spreadscan.coordinator.v1.ScanUniverseResponse
+	16, // 40: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:output_type -> spreadscan.coordinator.v1.WatchSpreadsResponse
+	20, // 41: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:output_type -> spreadscan.coordinator.v1.GetMetricsResponse
+	32, // [32:42] is the sub-list for method output_type
+	22, // [22:32] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -1594,6 +1599,7 @@ func file_spreadscan_coordinator_v1_coordinator_service_proto_init() {
 		return
 	}
 	file_spreadscan_coordinator_v1_job_proto_init()
+	file_spreadscan_coordinator_v1_universe_proto_init()
 	file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[13].OneofWrappers = []any{
 		(*ScanBatchResponse_Result)(nil),
 		(*ScanBatchResponse_Error)(nil),

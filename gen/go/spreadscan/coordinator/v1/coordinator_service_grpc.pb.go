@@ -26,6 +26,7 @@ const (
 	CoordinatorService_CancelJob_FullMethodName      = "/spreadscan.coordinator.v1.CoordinatorService/CancelJob"
 	CoordinatorService_WatchJobEvents_FullMethodName = "/spreadscan.coordinator.v1.CoordinatorService/WatchJobEvents"
 	CoordinatorService_ScanBatch_FullMethodName      = "/spreadscan.coordinator.v1.CoordinatorService/ScanBatch"
+	CoordinatorService_ScanUniverse_FullMethodName   = "/spreadscan.coordinator.v1.CoordinatorService/ScanUniverse"
 	CoordinatorService_WatchSpreads_FullMethodName   = "/spreadscan.coordinator.v1.CoordinatorService/WatchSpreads"
 	CoordinatorService_GetMetrics_FullMethodName     = "/spreadscan.coordinator.v1.CoordinatorService/GetMetrics"
 )
@@ -52,6 +53,9 @@ type CoordinatorServiceClient interface {
 	WatchJobEvents(ctx context.Context, in *WatchJobEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchJobEventsResponse], error)
 	// Scans many symbols with one query, streaming each symbol's outcome as it completes.
 	ScanBatch(ctx context.Context, in *ScanBatchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ScanBatchResponse], error)
+	// Scans many symbols (listed, or a watchlist's: see WatchlistService) with one query and answers one merged top
+	// N, with what became of each symbol; a symbol that fails never fails the whole answer.
+	ScanUniverse(ctx context.Context, in *ScanUniverseRequest, opts ...grpc.CallOption) (*ScanUniverseResponse, error)
 	// Streams the live top N for a symbol while its market data feed runs.
 	WatchSpreads(ctx context.Context, in *WatchSpreadsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchSpreadsResponse], error)
 	// Returns the coordinator's counters.
@@ -154,6 +158,16 @@ func (c *coordinatorServiceClient) ScanBatch(ctx context.Context, in *ScanBatchR
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CoordinatorService_ScanBatchClient = grpc.ServerStreamingClient[ScanBatchResponse]
 
+func (c *coordinatorServiceClient) ScanUniverse(ctx context.Context, in *ScanUniverseRequest, opts ...grpc.CallOption) (*ScanUniverseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ScanUniverseResponse)
+	err := c.cc.Invoke(ctx, CoordinatorService_ScanUniverse_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *coordinatorServiceClient) WatchSpreads(ctx context.Context, in *WatchSpreadsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchSpreadsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &CoordinatorService_ServiceDesc.Streams[2], CoordinatorService_WatchSpreads_FullMethodName, cOpts...)
@@ -205,6 +219,9 @@ type CoordinatorServiceServer interface {
 	WatchJobEvents(*WatchJobEventsRequest, grpc.ServerStreamingServer[WatchJobEventsResponse]) error
 	// Scans many symbols with one query, streaming each symbol's outcome as it completes.
 	ScanBatch(*ScanBatchRequest, grpc.ServerStreamingServer[ScanBatchResponse]) error
+	// Scans many symbols (listed, or a watchlist's: see WatchlistService) with one query and answers one merged top
+	// N, with what became of each symbol; a symbol that fails never fails the whole answer.
+	ScanUniverse(context.Context, *ScanUniverseRequest) (*ScanUniverseResponse, error)
 	// Streams the live top N for a symbol while its market data feed runs.
 	WatchSpreads(*WatchSpreadsRequest, grpc.ServerStreamingServer[WatchSpreadsResponse]) error
 	// Returns the coordinator's counters.
@@ -239,6 +256,9 @@ func (UnimplementedCoordinatorServiceServer) WatchJobEvents(*WatchJobEventsReque
 }
 func (UnimplementedCoordinatorServiceServer) ScanBatch(*ScanBatchRequest, grpc.ServerStreamingServer[ScanBatchResponse]) error {
 	return status.Error(codes.Unimplemented, "method ScanBatch not implemented")
+}
+func (UnimplementedCoordinatorServiceServer) ScanUniverse(context.Context, *ScanUniverseRequest) (*ScanUniverseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ScanUniverse not implemented")
 }
 func (UnimplementedCoordinatorServiceServer) WatchSpreads(*WatchSpreadsRequest, grpc.ServerStreamingServer[WatchSpreadsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchSpreads not implemented")
@@ -379,6 +399,24 @@ func _CoordinatorService_ScanBatch_Handler(srv interface{}, stream grpc.ServerSt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CoordinatorService_ScanBatchServer = grpc.ServerStreamingServer[ScanBatchResponse]
 
+func _CoordinatorService_ScanUniverse_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ScanUniverseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CoordinatorServiceServer).ScanUniverse(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CoordinatorService_ScanUniverse_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CoordinatorServiceServer).ScanUniverse(ctx, req.(*ScanUniverseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _CoordinatorService_WatchSpreads_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchSpreadsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -434,6 +472,10 @@ var CoordinatorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelJob",
 			Handler:    _CoordinatorService_CancelJob_Handler,
+		},
+		{
+			MethodName: "ScanUniverse",
+			Handler:    _CoordinatorService_ScanUniverse_Handler,
 		},
 		{
 			MethodName: "GetMetrics",

@@ -25,6 +25,7 @@ import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ScanQuery } from "../../scanner/v1/query.js";
 import { ScanResult, SpreadsUpdate } from "../../scanner/v1/scan_result.js";
 import { ErrorStatus, Job, JobState, jobStateFromJSON, jobStateToJSON } from "./job.js";
+import { ScanUniverseRequest, ScanUniverseResponse } from "./universe.js";
 
 export const protobufPackage = "spreadscan.coordinator.v1";
 
@@ -2546,6 +2547,20 @@ export const CoordinatorServiceService = {
     responseSerialize: (value: ScanBatchResponse): Buffer => Buffer.from(ScanBatchResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ScanBatchResponse => ScanBatchResponse.decode(value),
   },
+  /**
+   * Scans many symbols (listed, or a watchlist's: see WatchlistService) with one query and answers one merged top
+   * N, with what became of each symbol; a symbol that fails never fails the whole answer.
+   */
+  scanUniverse: {
+    path: "/spreadscan.coordinator.v1.CoordinatorService/ScanUniverse" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ScanUniverseRequest): Buffer => Buffer.from(ScanUniverseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ScanUniverseRequest => ScanUniverseRequest.decode(value),
+    responseSerialize: (value: ScanUniverseResponse): Buffer =>
+      Buffer.from(ScanUniverseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ScanUniverseResponse => ScanUniverseResponse.decode(value),
+  },
   /** Streams the live top N for a symbol while its market data feed runs. */
   watchSpreads: {
     path: "/spreadscan.coordinator.v1.CoordinatorService/WatchSpreads" as const,
@@ -2587,6 +2602,11 @@ export interface CoordinatorServiceServer extends UntypedServiceImplementation {
   watchJobEvents: handleServerStreamingCall<WatchJobEventsRequest, WatchJobEventsResponse>;
   /** Scans many symbols with one query, streaming each symbol's outcome as it completes. */
   scanBatch: handleServerStreamingCall<ScanBatchRequest, ScanBatchResponse>;
+  /**
+   * Scans many symbols (listed, or a watchlist's: see WatchlistService) with one query and answers one merged top
+   * N, with what became of each symbol; a symbol that fails never fails the whole answer.
+   */
+  scanUniverse: handleUnaryCall<ScanUniverseRequest, ScanUniverseResponse>;
   /** Streams the live top N for a symbol while its market data feed runs. */
   watchSpreads: handleServerStreamingCall<WatchSpreadsRequest, WatchSpreadsResponse>;
   /** Returns the coordinator's counters. */
@@ -2691,6 +2711,25 @@ export interface CoordinatorServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<ScanBatchResponse>;
+  /**
+   * Scans many symbols (listed, or a watchlist's: see WatchlistService) with one query and answers one merged top
+   * N, with what became of each symbol; a symbol that fails never fails the whole answer.
+   */
+  scanUniverse(
+    request: ScanUniverseRequest,
+    callback: (error: ServiceError | null, response: ScanUniverseResponse) => void,
+  ): ClientUnaryCall;
+  scanUniverse(
+    request: ScanUniverseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ScanUniverseResponse) => void,
+  ): ClientUnaryCall;
+  scanUniverse(
+    request: ScanUniverseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ScanUniverseResponse) => void,
+  ): ClientUnaryCall;
   /** Streams the live top N for a symbol while its market data feed runs. */
   watchSpreads(
     request: WatchSpreadsRequest,

@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from spreadscan.coordinator.v1 import job_pb2 as _job_pb2
+from spreadscan.coordinator.v1 import universe_pb2 as _universe_pb2
 from spreadscan.scanner.v1 import query_pb2 as _query_pb2
 from spreadscan.scanner.v1 import scan_result_pb2 as _scan_result_pb2
 from google.protobuf.internal import containers as _containers

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from spreadscan.coordinator.v1 import coordinator_service_pb2 as spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2
+from spreadscan.coordinator.v1 import universe_pb2 as spreadscan_dot_coordinator_dot_v1_dot_universe__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -70,6 +71,11 @@ class CoordinatorServiceStub:
                 '/spreadscan.coordinator.v1.CoordinatorService/ScanBatch',
                 request_serializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.ScanBatchRequest.SerializeToString,
                 response_deserializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.ScanBatchResponse.FromString,
+                _registered_method=True)
+        self.ScanUniverse = channel.unary_unary(
+                '/spreadscan.coordinator.v1.CoordinatorService/ScanUniverse',
+                request_serializer=spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseRequest.SerializeToString,
+                response_deserializer=spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseResponse.FromString,
                 _registered_method=True)
         self.WatchSpreads = channel.unary_stream(
                 '/spreadscan.coordinator.v1.CoordinatorService/WatchSpreads',
@@ -138,6 +144,14 @@ class CoordinatorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScanUniverse(self, request, context):
+        """Scans many symbols (listed, or a watchlist's: see WatchlistService) with one query and answers one merged top
+        N, with what became of each symbol; a symbol that fails never fails the whole answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchSpreads(self, request, context):
         """Streams the live top N for a symbol while its market data feed runs.
         """
@@ -189,6 +203,11 @@ def add_CoordinatorServiceServicer_to_server(servicer, server):
                     servicer.ScanBatch,
                     request_deserializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.ScanBatchRequest.FromString,
                     response_serializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.ScanBatchResponse.SerializeToString,
+            ),
+            'ScanUniverse': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScanUniverse,
+                    request_deserializer=spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseRequest.FromString,
+                    response_serializer=spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseResponse.SerializeToString,
             ),
             'WatchSpreads': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchSpreads,
@@ -392,6 +411,33 @@ class CoordinatorService:
             '/spreadscan.coordinator.v1.CoordinatorService/ScanBatch',
             spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.ScanBatchRequest.SerializeToString,
             spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.ScanBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScanUniverse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/spreadscan.coordinator.v1.CoordinatorService/ScanUniverse',
+            spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseRequest.SerializeToString,
+            spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseResponse.FromString,
             options,
             channel_credentials,
             insecure,
