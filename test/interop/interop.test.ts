@@ -15,6 +15,8 @@ import { freePorts, spawnService, type ServiceProcess } from "../support/service
 import { REPO_ROOT, projectTool, type ToolResult } from "../support/tools.js";
 
 const COORDINATOR = "spreadscan.coordinator.v1.CoordinatorService";
+/** Every service the coordinator serves, as reflection lists them (sorted). */
+const COORDINATOR_SERVICES = ["grpc.health.v1.Health", COORDINATOR, "spreadscan.coordinator.v1.WatchlistService"];
 const SCANNER = "spreadscan.scanner.v1.ScannerService";
 /** Bull put spreads within 45 days, at most 5 wide, the best 10: the query every client sends. */
 const BULL_PUTS = { strategies: ["STRATEGY_BULL_PUT"], filters: { maxDte: 45, maxWidth: 5 }, limit: 10 };
@@ -232,7 +234,7 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     const call = (...args: string[]) => run(grpcurl, ["-plaintext", ...args]);
 
     const list = await call(address, "list");
-    expect(list.stdout.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", COORDINATOR]);
+    expect(list.stdout.trim().split("\n").sort()).toEqual(COORDINATOR_SERVICES);
     const describeMethod = await call(address, "describe", `${COORDINATOR}.WatchSpreads`);
     expect(describeMethod.stdout).toContain(
       "rpc WatchSpreads ( .spreadscan.coordinator.v1.WatchSpreadsRequest ) returns ( stream .spreadscan.coordinator.v1.WatchSpreadsResponse );",
@@ -282,7 +284,7 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     const url = (path = "") => `http://${address}${path}`;
 
     const list = await run(buf, curlArgs("--list-services", url()));
-    expect(list.stdout.trim().split("\n").sort()).toEqual(["grpc.health.v1.Health", COORDINATOR]);
+    expect(list.stdout.trim().split("\n").sort()).toEqual(COORDINATOR_SERVICES);
 
     const scan = await run(buf, curlArgs("-d", SCAN_JSON, url(`/${COORDINATOR}/Scan`)));
     expect(scan.stderr).toBe("");
