@@ -50,6 +50,8 @@ cat <<BANNER
     npx spreadscan scan SPY --strategy bull-put,bear-call --max-dte 45 --max-short-delta 0.3 --max-width 5
     npx spreadscan watch QQQ --strategy iron-condor --max-dte 30 --max-width 5
     npx spreadscan batch SPY QQQ IWM --strategy bull-put --max-dte 30 --max-width 5
+    npx spreadscan universe SPY QQQ IWM AAPL MSFT --strategy bull-put,bear-call --max-dte 45 --max-width 5 --per-symbol 3
+    npx spreadscan watchlist create megacaps AAPL MSFT NVDA AMZN && npx spreadscan universe --watchlist megacaps
     npx spreadscan jobs          npx spreadscan metrics          npx spreadscan health
 
   or with grpcurl and buf curl (server reflection, no .proto files needed):
