@@ -52,10 +52,58 @@ export interface BucketedQuotes {
  * quote of a strike on its side, the others are duplicates; the first is then judged on its prices.
  */
 export function bucketQuotes(facts: QuoteFacts, skipped: SkipCounts): BucketedQuotes {
-  const { bucket, strike, marketProblem, bucketSizes } = facts;
+  const start = bucketStarts(facts.bucketSizes);
+  return bucketListedInOrder(facts, start, skipped) ?? bucketAndSort(facts, start, skipped);
+}
+
+/** Where each bucket starts in the order of quotes; one more entry, the end. */
+function bucketStarts(bucketSizes: Int32Array): Int32Array {
   const buckets = bucketSizes.length;
   const start = new Int32Array(buckets + 1);
   for (let of = 0; of < buckets; of++) start[of + 1] = (start[of] as number) + (bucketSizes[of] as number);
+  return start;
+}
+
+/**
+ * The buckets of a chain that lists each side of each expiration in strike order (as brokers
+ * and the market model do), in one pass: each quote is judged as it is placed, against the
+ * one placed before it in its bucket. Undefined (and nothing counted) as soon as a bucket
+ * turns out not to be in strike order: bucketAndSort then does it all.
+ */
+function bucketListedInOrder(facts: QuoteFacts, start: Int32Array, skipped: SkipCounts): BucketedQuotes | undefined {
+  const { bucket, strike, marketProblem } = facts;
+  const buckets = start.length - 1;
+  const next = start.slice(0, buckets);
+  // Strike of the last quote placed in each bucket; strikes are positive, so 0 is none yet.
+  const lastStrike = new Float64Array(buckets);
+  // Counted here, and only added to `skipped` once every bucket was found in order.
+  const found = new Float64Array(skipped.length);
+  const order = new Uint32Array(start[buckets] as number);
+  for (let index = 0; index < bucket.length; index++) {
+    const of = bucket[index] as number;
+    if (of < 0) continue;
+    const quoteStrike = strike[index] as number;
+    const last = lastStrike[of] as number;
+    if (quoteStrike < last) return undefined;
+    lastStrike[of] = quoteStrike;
+    const reason = quoteStrike === last ? SkipReason.SKIP_REASON_DUPLICATE_CONTRACT : (marketProblem[index] as number);
+    if (reason !== 0) found[reason] = (found[reason] as number) + 1;
+    else {
+      const at = next[of] as number;
+      order[at] = index;
+      next[of] = at + 1;
+    }
+  }
+  for (let reason = 0; reason < found.length; reason++) skipped[reason] = (skipped[reason] as number) + (found[reason] as number);
+  const kept = new Int32Array(buckets);
+  for (let of = 0; of < buckets; of++) kept[of] = (next[of] as number) - (start[of] as number);
+  return { order, start, kept };
+}
+
+/** The buckets of any chain: placed in the chain's order, each sorted by strike if it is not in strike order, then judged. */
+function bucketAndSort(facts: QuoteFacts, start: Int32Array, skipped: SkipCounts): BucketedQuotes {
+  const { bucket, strike, marketProblem } = facts;
+  const buckets = start.length - 1;
   const fill = start.slice(0, buckets);
   // Strike of the last quote placed in each bucket, to notice a bucket that needs sorting.
   const lastStrike = new Float64Array(buckets);

@@ -122,6 +122,31 @@ describe("chain preparation", () => {
     }
   });
 
+  it("prepares a chain in broker order whose duplicates are listed next to their first exactly as the plain preparation does", () => {
+    // Every side of every expiration stays in strike order, so each quote is judged as it is
+    // placed (no bucket is sorted): the twin after a quote is its duplicate, the twin before
+    // one is the first of its strike and judged on its own prices.
+    for (let seed = 1; seed <= 4; seed++) {
+      const random = randomOf(seed);
+      const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed, asOf: AS_OF });
+      const quotes: OptionQuote[] = [];
+      for (const quote of chain.quotes) {
+        const roll = random();
+        const twin = { ...quote, bid: roll < 0.05 ? quote.ask + 0.05 : 0.01, ask: roll < 0.05 ? quote.ask : 0.02 };
+        if (roll < 0.1) quotes.push(twin, quote);
+        else if (roll < 0.2) quotes.push(quote, twin);
+        else if (roll < 0.23) quotes.push({ ...quote, bid: quote.ask });
+        else quotes.push(quote);
+      }
+      const damaged = { ...chain, quotes };
+      const expected = referencePrepare(damaged);
+      expect(asReference(prepareChain(damaged)), `seed ${seed}`).toEqual(expected);
+      for (const reason of [SkipReason.SKIP_REASON_DUPLICATE_CONTRACT, SkipReason.SKIP_REASON_LOCKED, SkipReason.SKIP_REASON_CROSSED]) {
+        expect(expected.skipped.get(reason), `seed ${seed}, reason ${reason}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it("keeps the first listed of duplicate contracts and judges it alone on its prices", () => {
     const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 5, asOf: AS_OF });
     const first = chain.quotes[40] as OptionQuote;
