@@ -149,7 +149,7 @@ function sortByStrike(indices: Uint32Array, strike: Float64Array): void {
 }
 
 /** The columns of every bucket, laid end to end; a bucket's table is a view of its stretch. */
-interface Columns {
+export interface Columns {
   readonly strike: Float64Array;
   readonly logStrike: Float64Array;
   readonly bid: Float64Array;
@@ -167,7 +167,7 @@ interface Columns {
   readonly computed: Uint8Array;
 }
 
-function newColumns(capacity: number): Columns {
+export function newColumns(capacity: number): Columns {
   const float = (): Float64Array => new Float64Array(capacity);
   return {
     strike: float(),
@@ -189,16 +189,18 @@ function newColumns(capacity: number): Columns {
 }
 
 export interface BuiltTables {
-  /** By bucket; undefined for a bucket whose expiration has no kept quote on either side. */
+  /** By bucket (from the first one asked for); undefined for a bucket whose expiration has no kept quote on either side. */
   readonly tables: readonly (LegTable | undefined)[];
   /** Legs whose IV or greeks were computed here, not given by the quote. */
   readonly computedLegs: number;
 }
 
 /**
- * The tables of every bucket whose expiration kept a quote (`markets` undefined for the others),
- * in one loop over the kept quotes. A quote whose implied volatility is missing and cannot be
- * solved from its mid is skipped and counted, and its bucket's later legs move up.
+ * The tables of the buckets `fromBucket` to `endBucket` − 1 (by bucket, from fromBucket)
+ * whose expiration kept a quote (`markets` undefined for the others), written into their
+ * stretches of `columns` in one loop over the kept quotes. A quote whose implied volatility
+ * is missing and cannot be solved from its mid is skipped and counted, and its bucket's
+ * later legs move up.
  */
 export function buildLegTables(
   quotes: readonly OptionQuote[],
@@ -206,16 +208,18 @@ export function buildLegTables(
   facts: QuoteFacts,
   markets: readonly (MarketInputs | undefined)[],
   skipped: SkipCounts,
+  columns: Columns,
+  fromBucket: number,
+  endBucket: number,
 ): BuiltTables {
   const { order, start, kept } = bucketed;
-  const columns = newColumns(order.length);
   const { strike: strikeColumn, logStrike, bid: bidColumn, ask: askColumn, mid: midColumn, impliedVolatility: volatilityColumn } = columns;
   const { delta, gamma, theta, vega, openInterest, volume, quoteTimeMs, brokerContractId } = columns;
   const strikes = facts.strike;
   const quoteTimes = facts.quoteTimeMs;
   const tables: (LegTable | undefined)[] = [];
   let computedLegs = 0;
-  for (let of = 0; of < kept.length; of++) {
+  for (let of = fromBucket; of < endBucket; of++) {
     const market = markets[of >> 1];
     const first = start[of] as number;
     const end = first + (kept[of] as number);

@@ -147,6 +147,15 @@ describe("chain preparation", () => {
     }
   });
 
+  it("prepares the same chain when each expiration's columns are built on first read, counts read before any column", () => {
+    const chains = [generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: AS_OF })];
+    for (let seed = 1; seed <= 12; seed++) chains.push(messyChain(seed));
+    for (const [at, chain] of chains.entries()) {
+      // asReference reads the skip counts and computed greeks first, then every column.
+      expect(asReference(prepareChain(chain, { buildOnRead: true })), `chain ${at}`).toEqual(referencePrepare(chain));
+    }
+  });
+
   it("keeps the first listed of duplicate contracts and judges it alone on its prices", () => {
     const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 5, asOf: AS_OF });
     const first = chain.quotes[40] as OptionQuote;
