@@ -15,6 +15,7 @@ import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.
 import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
+import { compactPairPass, isCompactPair } from "./iron-compact-pass.js";
 import { bidAsk, breakevenWing, creditToWidthBound, putBlockPass, SUPER_BOUND_FROM, type ExpiryIron, type IronPass } from "./iron-block-pass.js";
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
@@ -85,7 +86,11 @@ export class IronSearch implements IronPass {
         current = iron.expiryIndex;
         this.startExpiry(current);
       }
-      this.visitPair(iron, this.pairPut[pair] as number, this.pairCall[pair] as number, heap);
+      const p = this.pairPut[pair] as number;
+      const c = this.pairCall[pair] as number;
+      // Shorts with one block of wings each need no block bounds (iron-compact-pass.ts).
+      if (isCompactPair(iron, p, c)) compactPairPass(this, iron, p, c, heap);
+      else this.visitPair(iron, p, c, heap);
     }
     // What is left lost to its bound (the queue stopped there), unless the budget ran out first.
     for (let slot = 0; slot < queue.size; slot++) {

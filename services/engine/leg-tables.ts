@@ -52,10 +52,58 @@ export interface BucketedQuotes {
  * quote of a strike on its side, the others are duplicates; the first is then judged on its prices.
  */
 export function bucketQuotes(facts: QuoteFacts, skipped: SkipCounts): BucketedQuotes {
-  const { bucket, strike, marketProblem, bucketSizes } = facts;
+  const start = bucketStarts(facts.bucketSizes);
+  return bucketListedInOrder(facts, start, skipped) ?? bucketAndSort(facts, start, skipped);
+}
+
+/** Where each bucket starts in the order of quotes; one more entry, the end. */
+function bucketStarts(bucketSizes: Int32Array): Int32Array {
   const buckets = bucketSizes.length;
   const start = new Int32Array(buckets + 1);
   for (let of = 0; of < buckets; of++) start[of + 1] = (start[of] as number) + (bucketSizes[of] as number);
+  return start;
+}
+
+/**
+ * The buckets of a chain that lists each side of each expiration in strike order (as brokers
+ * and the market model do), in one pass: each quote is judged as it is placed, against the
+ * one placed before it in its bucket. Undefined (and nothing counted) as soon as a bucket
+ * turns out not to be in strike order: bucketAndSort then does it all.
+ */
+function bucketListedInOrder(facts: QuoteFacts, start: Int32Array, skipped: SkipCounts): BucketedQuotes | undefined {
+  const { bucket, strike, marketProblem } = facts;
+  const buckets = start.length - 1;
+  const next = start.slice(0, buckets);
+  // Strike of the last quote placed in each bucket; strikes are positive, so 0 is none yet.
+  const lastStrike = new Float64Array(buckets);
+  // Counted here, and only added to `skipped` once every bucket was found in order.
+  const found = new Float64Array(skipped.length);
+  const order = new Uint32Array(start[buckets] as number);
+  for (let index = 0; index < bucket.length; index++) {
+    const of = bucket[index] as number;
+    if (of < 0) continue;
+    const quoteStrike = strike[index] as number;
+    const last = lastStrike[of] as number;
+    if (quoteStrike < last) return undefined;
+    lastStrike[of] = quoteStrike;
+    const reason = quoteStrike === last ? SkipReason.SKIP_REASON_DUPLICATE_CONTRACT : (marketProblem[index] as number);
+    if (reason !== 0) found[reason] = (found[reason] as number) + 1;
+    else {
+      const at = next[of] as number;
+      order[at] = index;
+      next[of] = at + 1;
+    }
+  }
+  for (let reason = 0; reason < found.length; reason++) skipped[reason] = (skipped[reason] as number) + (found[reason] as number);
+  const kept = new Int32Array(buckets);
+  for (let of = 0; of < buckets; of++) kept[of] = (next[of] as number) - (start[of] as number);
+  return { order, start, kept };
+}
+
+/** The buckets of any chain: placed in the chain's order, each sorted by strike if it is not in strike order, then judged. */
+function bucketAndSort(facts: QuoteFacts, start: Int32Array, skipped: SkipCounts): BucketedQuotes {
+  const { bucket, strike, marketProblem } = facts;
+  const buckets = start.length - 1;
   const fill = start.slice(0, buckets);
   // Strike of the last quote placed in each bucket, to notice a bucket that needs sorting.
   const lastStrike = new Float64Array(buckets);
@@ -101,7 +149,7 @@ function sortByStrike(indices: Uint32Array, strike: Float64Array): void {
 }
 
 /** The columns of every bucket, laid end to end; a bucket's table is a view of its stretch. */
-interface Columns {
+export interface Columns {
   readonly strike: Float64Array;
   readonly logStrike: Float64Array;
   readonly bid: Float64Array;
@@ -119,7 +167,7 @@ interface Columns {
   readonly computed: Uint8Array;
 }
 
-function newColumns(capacity: number): Columns {
+export function newColumns(capacity: number): Columns {
   const float = (): Float64Array => new Float64Array(capacity);
   return {
     strike: float(),
@@ -141,16 +189,18 @@ function newColumns(capacity: number): Columns {
 }
 
 export interface BuiltTables {
-  /** By bucket; undefined for a bucket whose expiration has no kept quote on either side. */
+  /** By bucket (from the first one asked for); undefined for a bucket whose expiration has no kept quote on either side. */
   readonly tables: readonly (LegTable | undefined)[];
   /** Legs whose IV or greeks were computed here, not given by the quote. */
   readonly computedLegs: number;
 }
 
 /**
- * The tables of every bucket whose expiration kept a quote (`markets` undefined for the others),
- * in one loop over the kept quotes. A quote whose implied volatility is missing and cannot be
- * solved from its mid is skipped and counted, and its bucket's later legs move up.
+ * The tables of the buckets `fromBucket` to `endBucket` − 1 (by bucket, from fromBucket)
+ * whose expiration kept a quote (`markets` undefined for the others), written into their
+ * stretches of `columns` in one loop over the kept quotes. A quote whose implied volatility
+ * is missing and cannot be solved from its mid is skipped and counted, and its bucket's
+ * later legs move up.
  */
 export function buildLegTables(
   quotes: readonly OptionQuote[],
@@ -158,16 +208,18 @@ export function buildLegTables(
   facts: QuoteFacts,
   markets: readonly (MarketInputs | undefined)[],
   skipped: SkipCounts,
+  columns: Columns,
+  fromBucket: number,
+  endBucket: number,
 ): BuiltTables {
   const { order, start, kept } = bucketed;
-  const columns = newColumns(order.length);
   const { strike: strikeColumn, logStrike, bid: bidColumn, ask: askColumn, mid: midColumn, impliedVolatility: volatilityColumn } = columns;
   const { delta, gamma, theta, vega, openInterest, volume, quoteTimeMs, brokerContractId } = columns;
   const strikes = facts.strike;
   const quoteTimes = facts.quoteTimeMs;
   const tables: (LegTable | undefined)[] = [];
   let computedLegs = 0;
-  for (let of = 0; of < kept.length; of++) {
+  for (let of = fromBucket; of < endBucket; of++) {
     const market = markets[of >> 1];
     const first = start[of] as number;
     const end = first + (kept[of] as number);

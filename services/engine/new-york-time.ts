@@ -91,12 +91,17 @@ export function dayOfWeek(date: string): number {
 /** The instant a wall-clock time on a calendar date occurs in New York (DST included). */
 export function newYorkInstant(date: string, hour: number, minute = 0): Date {
   const wanted = dateIndex(date) + (hour * 60 + minute) * 60_000;
-  // Start from the wall-clock time read as UTC and correct by New York's offset at that
-  // instant; a second pass settles the rare guess that lands across a DST change.
-  let instant = wanted;
-  for (let pass = 0; pass < 2; pass++) {
+  // Guess New York's offset from the month (daylight time from April to November), then read
+  // the wall clock at the guess and correct by what it shows until it shows the time wanted:
+  // one reading of the time zone (a formatToParts, the dear part) for a guess that holds, as
+  // for nearly every date, a second after a DST change or under the rules of the past. In the
+  // hour that November repeats, the daylight-time one, the first, as from a guess of UTC.
+  const month = Number(date.slice(5, 7));
+  let instant = wanted + (month >= 4 && month <= 11 ? 4 : 5) * 3_600_000;
+  for (let pass = 0; pass < 3; pass++) {
     const clock = newYorkWallClock(new Date(instant));
     const seen = Date.UTC(clock.year, clock.month - 1, clock.day, clock.hour, clock.minute, clock.second);
+    if (seen === wanted) break;
     instant += wanted - seen;
   }
   return new Date(instant);

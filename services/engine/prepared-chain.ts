@@ -3,7 +3,7 @@
 import type { OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { MarketInputs } from "./black-scholes.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
-import { bucketQuotes, buildLegTables, type LegTable } from "./leg-tables.js";
+import { bucketQuotes, buildLegTables, newColumns, type BuiltTables, type LegTable } from "./leg-tables.js";
 import { epochDay, MS_PER_YEAR, newYorkDate } from "./new-york-time.js";
 import { ExpiryGroups, judgeQuotes, withinTimestampRange } from "./quote-facts.js";
 import { newSkipCounts, type SkipCounts } from "./skip-reasons.js";
@@ -114,10 +114,57 @@ function quoteTimeViolation(index: number): InputViolation {
 }
 
 /**
+ * An expiration whose columns are built when first read. Only an expiration whose quotes all
+ * carry implied volatility and greeks is left to be built so (buildNow for the others): its
+ * building skips no quote and computes nothing, so the chain's counts do not wait for it.
+ */
+class ExpiryBuiltOnRead implements ExpirySlice {
+  private tables: readonly (LegTable | undefined)[] | undefined;
+
+  constructor(
+    readonly expiryDate: string,
+    readonly dte: number,
+    readonly years: number,
+    private readonly build: () => BuiltTables,
+  ) {}
+
+  get calls(): LegTable {
+    return (this.tables ?? this.built())[0] as LegTable;
+  }
+
+  get puts(): LegTable {
+    return (this.tables ?? this.built())[1] as LegTable;
+  }
+
+  /** Builds the columns now; the legs whose IV or greeks were computed doing it. */
+  buildNow(): number {
+    const { tables, computedLegs } = this.build();
+    this.tables = tables;
+    return computedLegs;
+  }
+
+  private built(): readonly (LegTable | undefined)[] {
+    this.buildNow();
+    return this.tables as readonly (LegTable | undefined)[];
+  }
+}
+
+/** How a chain is prepared. */
+export interface PrepareOptions {
+  /**
+   * Build an expiration's columns when they are first read, not before (a one-shot scan,
+   * which reads only the expirations of its DTE range). The chain is the same either way:
+   * an expiration with a quote lacking implied volatility or greeks is built at once, since
+   * building it may skip a quote or compute its greeks, and the counts must say so.
+   */
+  readonly buildOnRead?: boolean;
+}
+
+/**
  * Checks and indexes a chain. Throws EngineInputError when the chain as a whole is unusable;
  * bad rows are skipped and counted by reason, never thrown.
  */
-export function prepareChain(chain: OptionChain): PreparedChain {
+export function prepareChain(chain: OptionChain, options: PrepareOptions = {}): PreparedChain {
   const violations = chainFieldViolations(chain);
   if (violations.length > 0) throw new EngineInputError(chainViolations(chain));
   const asOfMs = (chain.asOf as Date).getTime();
@@ -135,15 +182,26 @@ export function prepareChain(chain: OptionChain): PreparedChain {
       ? undefined
       : { spot: chain.underlyingPrice, rate: chain.rate, dividendYield: chain.dividendYield, years: (closeMs - asOfMs) / MS_PER_YEAR },
   );
-  const { tables, computedLegs } = buildLegTables(quotes, bucketed, facts, markets, skipped);
+  const columns = newColumns(bucketed.order.length);
+  const buckets = bucketed.kept.length;
+  const build = (from: number, end: number) => buildLegTables(quotes, bucketed, facts, markets, skipped, columns, from, end);
+  const incomplete = facts.bucketIncomplete;
+  let computedLegs = 0;
+  let tables: readonly (LegTable | undefined)[] = [];
+  if (options.buildOnRead !== true) ({ tables, computedLegs } = build(0, buckets));
   const expiries: ExpirySlice[] = [];
   const byDate = groups.dates.map((date, group) => ({ date, group })).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   for (const { date: expiryDate, group } of byDate) {
     const market = markets[group];
-    const calls = tables[2 * group];
-    const puts = tables[2 * group + 1];
-    if (market === undefined || calls === undefined || puts === undefined) continue;
-    expiries.push({ expiryDate, dte: (groups.epochDays[group] as number) - asOfDay, years: market.years, calls, puts });
+    if (market === undefined) continue;
+    const dte = (groups.epochDays[group] as number) - asOfDay;
+    if (options.buildOnRead !== true) {
+      expiries.push({ expiryDate, dte, years: market.years, calls: tables[2 * group] as LegTable, puts: tables[2 * group + 1] as LegTable });
+      continue;
+    }
+    const expiry = new ExpiryBuiltOnRead(expiryDate, dte, market.years, () => build(2 * group, 2 * group + 2));
+    if (incomplete[2 * group] === 1 || incomplete[2 * group + 1] === 1) computedLegs += expiry.buildNow();
+    expiries.push(expiry);
   }
 
   return {

@@ -23,6 +23,8 @@ export interface QuoteFacts {
   readonly marketProblem: Uint8Array;
   /** Quotes per bucket. */
   readonly bucketSizes: Int32Array;
+  /** Per bucket, 1 when one of its quotes lacks implied volatility or greeks (they are then solved, or the quote skipped, as its table is built). */
+  readonly bucketIncomplete: Uint8Array;
   /** Indices of the quotes whose time is out of google.protobuf.Timestamp's range, at most the number asked for. */
   readonly badQuoteTimes: readonly number[];
 }
@@ -102,6 +104,7 @@ export function judgeQuotes(
   const problems = new Uint8Array(count);
   const badQuoteTimes: number[] = [];
   let sizes = new Int32Array(64);
+  let incomplete = new Uint8Array(64);
   let lastDate: string | undefined;
   let group = -1;
   let validDate = false;
@@ -126,6 +129,9 @@ export function judgeQuotes(
         const grown = new Int32Array(2 * sizes.length);
         grown.set(sizes);
         sizes = grown;
+        const grownIncomplete = new Uint8Array(2 * incomplete.length);
+        grownIncomplete.set(incomplete);
+        incomplete = grownIncomplete;
       }
     }
     const right = quote.right;
@@ -141,7 +147,16 @@ export function judgeQuotes(
       bucket[index] = of;
       sizes[of] = (sizes[of] as number) + 1;
       problems[index] = marketProblem(quote);
+      if (!((quote.impliedVolatility ?? 0) > 0 && quote.greeks !== undefined)) incomplete[of] = 1;
     }
   }
-  return { bucket, strike: strikes, quoteTimeMs: quoteTimes, marketProblem: problems, bucketSizes: sizes.subarray(0, 2 * groups.dates.length), badQuoteTimes };
+  return {
+    bucket,
+    strike: strikes,
+    quoteTimeMs: quoteTimes,
+    marketProblem: problems,
+    bucketSizes: sizes.subarray(0, 2 * groups.dates.length),
+    bucketIncomplete: incomplete.subarray(0, 2 * groups.dates.length),
+    badQuoteTimes,
+  };
 }

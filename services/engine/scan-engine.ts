@@ -12,7 +12,7 @@ import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError } from "./input-errors.js";
-import { prepareChain, type LegTable, type PreparedChain } from "./prepared-chain.js";
+import { prepareChain, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
 import { resolveQuery, type ResolvedQuery } from "./resolved-query.js";
 import { ScanRun } from "./scan-run.js";
@@ -37,7 +37,8 @@ export function scanChain(chain: OptionChain, query: ScanQuery | undefined, opti
   const started = performance.now();
   let prepared: PreparedChain;
   try {
-    prepared = prepareChain(chain);
+    // Prepared for this scan alone: an expiration's columns are built when the scan reads them.
+    prepared = prepareChain(chain, { buildOnRead: true });
   } catch (error) {
     throw error instanceof EngineInputError ? error.under("chain.") : error;
   }
@@ -99,14 +100,15 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
 function chainOutline(prepared: PreparedChain): ChainOutline {
   return {
     spot: prepared.spot,
-    expirations: prepared.expiries.map(({ dte, calls, puts }) => ({
-      dte,
-      strikes: { [Symbol.iterator]: () => bothSides(calls, puts) },
+    expirations: prepared.expiries.map((expiry) => ({
+      dte: expiry.dte,
+      strikes: { [Symbol.iterator]: () => bothSides(expiry) },
     })),
   };
 }
 
-function* bothSides(calls: LegTable, puts: LegTable): Generator<number> {
-  yield* calls.strike.subarray(0, calls.count);
-  yield* puts.strike.subarray(0, puts.count);
+/** Read only when iterated: the columns of an expiration prepared to be built on read are then built. */
+function* bothSides(expiry: ExpirySlice): Generator<number> {
+  yield* expiry.calls.strike.subarray(0, expiry.calls.count);
+  yield* expiry.puts.strike.subarray(0, expiry.puts.count);
 }

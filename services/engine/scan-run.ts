@@ -56,8 +56,10 @@ export class ScanRun {
     this.skipped = Float64Array.from(prepared.skipped);
     this.final = new TopCandidates(query.limit);
     this.perExpiryCapacity = Number.isFinite(query.maxPerExpiry) ? Math.min(query.maxPerExpiry, query.limit) : undefined;
+    // Scratch sides for the expirations the scan reads, those of its DTE range: reading any
+    // other's columns would build them (PrepareOptions.buildOnRead) for nothing.
     let widest = 0;
-    for (const expiry of prepared.expiries) widest = Math.max(widest, expiry.calls.count, expiry.puts.count);
+    for (const expiry of prepared.expiries) if (this.inDteRange(expiry)) widest = Math.max(widest, expiry.calls.count, expiry.puts.count);
     this.putSide = scratchSide(widest, false);
     this.callSide = scratchSide(widest, true);
     this.verticalSearch = new VerticalSearch(query, this.evaluator, widest, this, prepared.multiplier);

@@ -17,9 +17,11 @@ export function strategyName(strategy: Strategy): string {
   return name.startsWith(STRATEGY_PREFIX) ? name.slice(STRATEGY_PREFIX.length) : name;
 }
 
+const ascending = (a: number, b: number): number => a - b;
+
 /** A spread's stable id: SYMBOL:EXPIRY:STRATEGY:STRIKES, strikes ascending, e.g. "SPY:2026-12-18:BULL_PUT:575/580". */
 export function spreadId(symbol: string, expiryDate: string, strategy: Strategy, strikes: readonly number[]): string {
-  return `${symbol}:${expiryDate}:${strategyName(strategy)}:${[...strikes].sort((a, b) => a - b).join("/")}`;
+  return `${symbol}:${expiryDate}:${strategyName(strategy)}:${[...strikes].sort(ascending).join("/")}`;
 }
 
 /**
@@ -72,7 +74,14 @@ export function describeLeg(side: PricedSide, leg: number, action: LegAction, ex
 
 const callsAfterPuts = (leg: SpreadLeg): number => (leg.right === OptionRight.OPTION_RIGHT_CALL ? 1 : 0);
 
-/** Describes the spread with the given heap leg slots (put long, put short, call short, call long). */
+/** By strike, puts before calls at one strike (an iron butterfly's body). */
+const byStrikeThenPutsFirst = (a: SpreadLeg, b: SpreadLeg): number => a.strike - b.strike || callsAfterPuts(a) - callsAfterPuts(b);
+
+/**
+ * Describes the spread with the given heap leg slots (put long, put short, call short, call long).
+ * Plain loops over its two to four legs, not array methods with a callback each: the kept
+ * spreads are described once, in a one-shot process before V8 has compiled any of it.
+ */
 export function describeSpread(
   evaluator: SpreadEvaluator,
   prepared: PreparedChain,
@@ -90,7 +99,7 @@ export function describeSpread(
   if (putShort !== NO_LEG) legs.push(describeLeg(puts, putShort, LegAction.LEG_ACTION_SELL, expiry));
   if (callShort !== NO_LEG) legs.push(describeLeg(calls, callShort, LegAction.LEG_ACTION_SELL, expiry));
   if (callLong !== NO_LEG) legs.push(describeLeg(calls, callLong, LegAction.LEG_ACTION_BUY, expiry));
-  legs.sort((a, b) => a.strike - b.strike || callsAfterPuts(a) - callsAfterPuts(b));
+  legs.sort(byStrikeThenPutsFirst);
 
   if (putShort !== NO_LEG && callShort !== NO_LEG) {
     // Described spreads are not pruned: no bound on their POP is needed.
@@ -105,22 +114,31 @@ export function describeSpread(
   }
 
   const netGreeks = { delta: 0, gamma: 0, theta: 0, vega: 0 };
+  const strikes: number[] = [];
+  let maxLegBidAskWidth = -Infinity;
+  let openInterestUnknown = false;
+  let minLegVolume = legs[0]?.volume ?? 0n;
+  let totalBidAskWidth = 0;
   for (const leg of legs) {
     const sign = leg.action === LegAction.LEG_ACTION_BUY ? leg.quantity : -leg.quantity;
     netGreeks.delta += sign * (leg.greeks?.delta ?? 0);
     netGreeks.gamma += sign * (leg.greeks?.gamma ?? 0);
     netGreeks.theta += sign * (leg.greeks?.theta ?? 0);
     netGreeks.vega += sign * (leg.greeks?.vega ?? 0);
+    strikes.push(leg.strike);
+    maxLegBidAskWidth = Math.max(maxLegBidAskWidth, leg.bidAskWidth);
+    openInterestUnknown ||= leg.openInterestUnknown;
+    if (leg.volume < minLegVolume) minLegVolume = leg.volume;
+    totalBidAskWidth += leg.bidAskWidth * leg.quantity;
   }
 
-  const breakevens = [evaluator.breakevenLow, evaluator.breakevenHigh].filter((breakeven) => !Number.isNaN(breakeven));
+  // Ascending: the low one first when both exist.
+  const breakevens: number[] = [];
+  if (!Number.isNaN(evaluator.breakevenLow)) breakevens.push(evaluator.breakevenLow);
+  if (!Number.isNaN(evaluator.breakevenHigh)) breakevens.push(evaluator.breakevenHigh);
+  if (breakevens.length === 2 && (breakevens[0] as number) > (breakevens[1] as number)) breakevens.reverse();
   return {
-    id: spreadId(
-      prepared.symbol,
-      expiry.expiryDate,
-      strategy,
-      legs.map((leg) => leg.strike),
-    ),
+    id: spreadId(prepared.symbol, expiry.expiryDate, strategy, strikes),
     strategy,
     symbol: prepared.symbol,
     expiryDate: expiry.expiryDate,
@@ -131,7 +149,7 @@ export function describeSpread(
     netCredit: evaluator.netCredit,
     maxProfit: evaluator.maxProfitPerLot,
     maxLoss: evaluator.maxLossPerLot,
-    breakevens: breakevens.sort((a, b) => a - b),
+    breakevens,
     width: evaluator.width,
     creditToWidth: evaluator.netCredit / evaluator.width,
     returnOnRisk: evaluator.maxProfitPerLot / evaluator.maxLossPerLot,
@@ -140,12 +158,12 @@ export function describeSpread(
     expectedValue: evaluator.expectedValuePerLot,
     netGreeks,
     liquidity: {
-      maxLegBidAskWidth: Math.max(...legs.map((leg) => leg.bidAskWidth)),
+      maxLegBidAskWidth,
       maxLegBidAskWidthFraction: evaluator.worstBidAskFraction,
       minLegOpenInterest: leastKnownOpenInterest(legs),
-      openInterestUnknown: legs.some((leg) => leg.openInterestUnknown),
-      minLegVolume: legs.reduce((least, leg) => (leg.volume < least ? leg.volume : least), legs[0]?.volume ?? 0n),
-      totalBidAskWidth: legs.reduce((sum, leg) => sum + leg.bidAskWidth * leg.quantity, 0),
+      openInterestUnknown,
+      minLegVolume,
+      totalBidAskWidth,
     },
     score: evaluator.score,
     volatility: evaluator.volatility,

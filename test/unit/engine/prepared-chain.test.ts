@@ -122,6 +122,40 @@ describe("chain preparation", () => {
     }
   });
 
+  it("prepares a chain in broker order whose duplicates are listed next to their first exactly as the plain preparation does", () => {
+    // Every side of every expiration stays in strike order, so each quote is judged as it is
+    // placed (no bucket is sorted): the twin after a quote is its duplicate, the twin before
+    // one is the first of its strike and judged on its own prices.
+    for (let seed = 1; seed <= 4; seed++) {
+      const random = randomOf(seed);
+      const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed, asOf: AS_OF });
+      const quotes: OptionQuote[] = [];
+      for (const quote of chain.quotes) {
+        const roll = random();
+        const twin = { ...quote, bid: roll < 0.05 ? quote.ask + 0.05 : 0.01, ask: roll < 0.05 ? quote.ask : 0.02 };
+        if (roll < 0.1) quotes.push(twin, quote);
+        else if (roll < 0.2) quotes.push(quote, twin);
+        else if (roll < 0.23) quotes.push({ ...quote, bid: quote.ask });
+        else quotes.push(quote);
+      }
+      const damaged = { ...chain, quotes };
+      const expected = referencePrepare(damaged);
+      expect(asReference(prepareChain(damaged)), `seed ${seed}`).toEqual(expected);
+      for (const reason of [SkipReason.SKIP_REASON_DUPLICATE_CONTRACT, SkipReason.SKIP_REASON_LOCKED, SkipReason.SKIP_REASON_CROSSED]) {
+        expect(expected.skipped.get(reason), `seed ${seed}, reason ${reason}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("prepares the same chain when each expiration's columns are built on first read, counts read before any column", () => {
+    const chains = [generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: AS_OF })];
+    for (let seed = 1; seed <= 12; seed++) chains.push(messyChain(seed));
+    for (const [at, chain] of chains.entries()) {
+      // asReference reads the skip counts and computed greeks first, then every column.
+      expect(asReference(prepareChain(chain, { buildOnRead: true })), `chain ${at}`).toEqual(referencePrepare(chain));
+    }
+  });
+
   it("keeps the first listed of duplicate contracts and judges it alone on its prices", () => {
     const chain = generateSyntheticChain({ symbol: "IWM", spot: 230, seed: 5, asOf: AS_OF });
     const first = chain.quotes[40] as OptionQuote;
