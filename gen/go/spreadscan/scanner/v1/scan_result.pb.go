@@ -350,7 +350,9 @@ func (x *SkippedQuotes) GetCount() uint64 {
 // Where the time of a scan went.
 type ScanTimings struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Validating and indexing the chain, milliseconds.
+	// Validating and indexing the chain, milliseconds. The scanner indexes every expiration
+	// here; a one-shot scan of a chain file (the CLI's --chain) indexes an expiration when the
+	// query first reads it, inside evaluate_ms, and never one it does not read.
 	PrepareMs float64 `protobuf:"fixed64,1,opt,name=prepare_ms,json=prepareMs,proto3" json:"prepare_ms,omitempty"`
 	// Generating, filtering, scoring and ranking candidates, milliseconds.
 	EvaluateMs float64 `protobuf:"fixed64,2,opt,name=evaluate_ms,json=evaluateMs,proto3" json:"evaluate_ms,omitempty"`

@@ -250,7 +250,11 @@ export interface SkippedQuotes {
 
 /** Where the time of a scan went. */
 export interface ScanTimings {
-  /** Validating and indexing the chain, milliseconds. */
+  /**
+   * Validating and indexing the chain, milliseconds. The scanner indexes every expiration
+   * here; a one-shot scan of a chain file (the CLI's --chain) indexes an expiration when the
+   * query first reads it, inside evaluate_ms, and never one it does not read.
+   */
   prepareMs: number;
   /** Generating, filtering, scoring and ranking candidates, milliseconds. */
   evaluateMs: number;
