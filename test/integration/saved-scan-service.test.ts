@@ -15,9 +15,10 @@ import { readStatusDetails } from "../../services/common/status-details.js";
 import type { DatabaseSettings } from "../../services/coordinator/storage/database-settings.js";
 import { QUERY, startScanner } from "../support/coordinator-pair.js";
 import { callUnary, failureOf, type UnaryOutcome } from "../support/echo-server.js";
-import { keyFor, startSavedScanCoordinator, type Client, type SavedScanCoordinator } from "../support/saved-scan-coordinator.js";
+import { keyFor, SAVED_SCAN_KEYS, startSavedScanCoordinator, type Client, type SavedScanCoordinator } from "../support/saved-scan-coordinator.js";
 import type { ServiceProcess } from "../support/service-process.js";
 import { DATABASE_KINDS, TestDatabases } from "../support/test-databases.js";
+import { projectTool, runTool } from "../support/tools.js";
 
 const databases = new TestDatabases();
 const running: SavedScanCoordinator[] = [];
@@ -243,5 +244,39 @@ describe("SavedScanService on one PostgreSQL shared by two coordinators", () => 
     expect((await onFirst.run("credit")).response?.result?.symbols.map((symbol) => symbol.symbol)).toEqual(["QQQ"]);
     expect((await onFirst.delete("credit")).error).toBeUndefined();
     failureOf(await onSecond.run("credit"), status.NOT_FOUND);
+  });
+});
+
+describe("reflection", () => {
+  it("lists SavedScanService, and grpcurl creates and runs a saved scan with proto3 JSON as docs/clients.md shows", async () => {
+    const { address } = await coordinatorOn(await databases.fresh("sqlite"));
+    const grpcurl = projectTool(".tools/bin/grpcurl");
+    const listed = await runTool(grpcurl, ["-plaintext", address, "list"]);
+    expect(listed.stdout.split("\n")).toEqual(
+      expect.arrayContaining(["spreadscan.coordinator.v1.SavedScanService", "spreadscan.coordinator.v1.WatchlistService"]),
+    );
+    const auth = ["-H", `authorization: Bearer ${SAVED_SCAN_KEYS.alice}`];
+    const body = {
+      savedScan: {
+        name: "credit",
+        symbols: ["SPY", "QQQ"],
+        query: { strategies: ["STRATEGY_BULL_PUT"], filters: { maxDte: 30, maxWidth: 5 }, limit: 5 },
+        alerts: { checkInterval: "30s", retention: "48h", webhook: { url: "https://hooks.example.com/spreads", secret: SECRET } },
+      },
+    };
+    const created = await runTool(grpcurl, [
+      "-plaintext",
+      ...auth,
+      "-d",
+      JSON.stringify(body),
+      address,
+      "spreadscan.coordinator.v1.SavedScanService/CreateSavedScan",
+    ]);
+    expect(created.stderr).toBe("");
+    const stored = (JSON.parse(created.stdout) as { savedScan: Record<string, unknown> & { alerts: unknown } }).savedScan;
+    expect(stored.alerts).toEqual({ checkInterval: "30s", retention: "172800s", webhook: { url: "https://hooks.example.com/spreads", secretSet: true } });
+    const ran = await runTool(grpcurl, ["-plaintext", ...auth, "-d", '{"name": "credit"}', address, "spreadscan.coordinator.v1.SavedScanService/RunSavedScan"]);
+    expect(ran.stderr).toBe("");
+    expect((JSON.parse(ran.stdout) as { result: { symbols: { symbol: string }[] } }).result.symbols.map((symbol) => symbol.symbol)).toEqual(["SPY", "QQQ"]);
   });
 });
