@@ -261,7 +261,7 @@ describe("reflection", () => {
         name: "credit",
         symbols: ["SPY", "QQQ"],
         query: { strategies: ["STRATEGY_BULL_PUT"], filters: { maxDte: 30, maxWidth: 5 }, limit: 5 },
-        alerts: { checkInterval: "30s", retention: "48h", webhook: { url: "https://hooks.example.com/spreads", secret: SECRET } },
+        alerts: { checkInterval: "30s", retention: "172800s", webhook: { url: "https://hooks.example.com/spreads", secret: SECRET } },
       },
     };
     const created = await runTool(grpcurl, [
