@@ -16,6 +16,7 @@ import {
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
 import { CoordinatorServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { SavedScanServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import type { FieldViolation } from "../common/errors.js";
 import { isServiceError, readStatusDetails } from "../common/status-details.js";
@@ -157,6 +158,7 @@ export class CoordinatorConnection {
   private coordinatorClient: CoordinatorServiceClient | undefined;
   private healthClient: HealthClient | undefined;
   private watchlistClient: WatchlistServiceClient | undefined;
+  private savedScanClient: SavedScanServiceClient | undefined;
   private connected = false;
 
   /** Throws a UsageError for connection flags that do not go together. */
@@ -190,6 +192,14 @@ export class CoordinatorConnection {
     return this.watchlistClient;
   }
 
+  get savedScans(): SavedScanServiceClient {
+    if (!this.savedScanClient) {
+      this.savedScanClient = new SavedScanServiceClient(this.address, this.security.credentials, this.clientOptions());
+      this.watchChannel(this.savedScanClient.getChannel());
+    }
+    return this.savedScanClient;
+  }
+
   /** True once a connection to the address was established: a failure after that came from the server. */
   get everConnected(): boolean {
     return this.connected;
@@ -214,6 +224,7 @@ export class CoordinatorConnection {
     this.coordinatorClient?.close();
     this.healthClient?.close();
     this.watchlistClient?.close();
+    this.savedScanClient?.close();
   }
 
   // A fresh object per client: grpc-js takes the interceptors out of the options it is given.
@@ -266,14 +277,22 @@ const REQUEST_FIELD_NAMES: Readonly<Record<string, string>> = {
   name: "NAME",
   "watchlist.name": "NAME",
   "watchlist.symbols": "SYMBOL",
+  "alerts.check_interval": "--alert-every",
+  "alerts.retention": "--retention",
+  "alerts.webhook.url": "--webhook",
+  "alerts.webhook.secret": "--webhook-secret",
 };
+
+/** SavedScanService names a saved scan's fields under it; the command line sets them as it sets a request's own. */
+const SAVED_SCAN_FIELD = /^saved_scan\./;
 
 /**
  * One line per refused field, naming what the user typed: the flag for a query field (by
  * `queryViolationLines`), the argument or flag for the others, the field itself otherwise.
  */
 export function fieldViolationLines(violations: readonly FieldViolation[], flagValues: Readonly<Record<string, unknown>> = {}): string[] {
-  return violations.flatMap(({ field, description }) => {
+  return violations.flatMap(({ field: given, description }) => {
+    const field = given.replace(SAVED_SCAN_FIELD, "");
     if (field.startsWith("query.")) return queryViolationLines([{ field: field.slice("query.".length), description }], flagValues);
     const name = REQUEST_FIELD_NAMES[field.replace(/\[\d+\]$/, "")];
     return [`${name ?? field}: ${description}`];

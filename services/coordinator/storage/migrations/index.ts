@@ -4,7 +4,9 @@
 // An applied migration is never edited: a change to the schema is the next migration.
 import type { Migration } from "kysely/migration";
 import { watchlistsMigration } from "./001-watchlists.js";
+import { savedScansMigration } from "./002-saved-scans.js";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "001-watchlists": watchlistsMigration,
+  "002-saved-scans": savedScansMigration,
 };
