@@ -1,0 +1,138 @@
+// Runs each due alerting saved scan once per check interval across the whole fleet, compares
+// its top N with the previous check's, and records what entered and left. The database's lease
+// decides which coordinator runs a check (AlertStore.claim); the events, the new state and the
+// outbox rows are written in one transaction (AlertStore.record).
+import { SymbolScanState } from "../../../gen/ts/spreadscan/coordinator/v1/universe.js";
+import type { Logger } from "../../common/logger.js";
+import type { SavedScanLookup, StoredSavedScan } from "../saved-scans/saved-scan-lookup.js";
+import type { AlertSignals } from "./alert-signals.js";
+import type { AlertStore, SavedScanKey } from "./alert-store.js";
+import { previousTopOf } from "./alert-store.js";
+import type { SavedScanRun } from "./saved-scan-run.js";
+import { diffTop } from "./top-diff.js";
+
+export interface AlertCheckerOptions {
+  readonly store: AlertStore;
+  readonly savedScans: SavedScanLookup;
+  readonly run: SavedScanRun;
+  readonly signals: AlertSignals;
+  /** This coordinator's name in the leases it holds (unique per process). */
+  readonly holder: string;
+  /** How often the checker looks for due checks, milliseconds. */
+  readonly tickMs: number;
+  /** How long a claimed check is this coordinator's; a scan still running then is abandoned. */
+  readonly leaseMs: number;
+  /** How often expired events are deleted and deleted saved scans' rows swept, milliseconds. */
+  readonly pruneEveryMs: number;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+export class AlertChecker {
+  private readonly now: () => Date;
+  private readonly stopping = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: AlertCheckerOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  start(): void {
+    const loop = (): void => {
+      this.running = this.tick()
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, "an alert check round failed; the next one tries again"))
+        .finally(() => {
+          if (!this.stopping.signal.aborted) this.timer = setTimeout(loop, this.options.tickMs);
+        });
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  /** Stops checking; a scan under way is abandoned and its lease left to end. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One round: every alerting saved scan that is due and unclaimed is checked here. */
+  async tick(): Promise<void> {
+    const { store, savedScans } = this.options;
+    const alerting = await savedScans.listAlerting();
+    for (const saved of alerting) {
+      if (this.stopping.signal.aborted) return;
+      const key = { owner: saved.owner, name: saved.name };
+      await store.schedule(key, this.now());
+      await this.checkIfDue(key, saved);
+    }
+    if (Date.now() - this.lastPrune >= this.options.pruneEveryMs) {
+      this.lastPrune = Date.now();
+      await store.prune(this.now());
+      await this.sweep(new Set(alerting.map((saved) => `${saved.owner}\u0000${saved.name}`)));
+    }
+  }
+
+  private async checkIfDue(key: SavedScanKey, saved: StoredSavedScan): Promise<void> {
+    const { store, holder, leaseMs, logger } = this.options;
+    const settings = saved.alerts;
+    if (!settings) return;
+    const claimed = await store.claim(key, holder, this.now(), leaseMs);
+    if (!claimed) return;
+    const checkTime = this.now();
+    const nextCheckAt = new Date(checkTime.getTime() + settings.checkIntervalMs);
+    // The scan must end while the lease holds, or another coordinator may check meanwhile.
+    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(Math.max(1, leaseMs / 2))]);
+    let top;
+    try {
+      const result = await this.options.run(saved, signal);
+      // A symbol that failed has no spreads this time; comparing would report its spreads as
+      // left and then entered again. The check is skipped instead and tried at the next interval.
+      const failed = result.symbols.filter((symbol) => symbol.state === SymbolScanState.SYMBOL_SCAN_STATE_FAILED).map((symbol) => symbol.symbol);
+      if (failed.length > 0) {
+        logger.warn({ savedScan: saved.name, owner: saved.owner, failed }, "an alert check skipped: some symbols failed");
+        await store.release(key, holder, nextCheckAt);
+        return;
+      }
+      top = result.spreads;
+    } catch (error) {
+      if (this.stopping.signal.aborted) return;
+      logger.warn({ err: error, savedScan: saved.name, owner: saved.owner }, "an alert check's scan failed; tried again at the next interval");
+      await store.release(key, holder, nextCheckAt);
+      return;
+    }
+    const changes = diffTop(previousTopOf(claimed), top);
+    const written = await store.record({
+      key,
+      holder,
+      lastSequence: claimed.last_sequence,
+      changes,
+      top,
+      checkTime,
+      nextCheckAt,
+      retentionMs: settings.retentionMs,
+      webhookUrl: settings.webhook?.url,
+    });
+    if (written === undefined) {
+      logger.warn({ savedScan: saved.name, owner: saved.owner }, "an alert check's lease ended before it wrote; another coordinator checks it");
+      return;
+    }
+    if (written.length > 0) {
+      logger.info(
+        { savedScan: saved.name, owner: saved.owner, events: written.length, lastSequence: claimed.last_sequence + written.length },
+        "alert events written",
+      );
+      this.options.signals.written(key);
+    }
+  }
+
+  /** Deletes the alert rows of saved scans that no longer exist (deleted without the store deleting them). */
+  private async sweep(alerting: ReadonlySet<string>): Promise<void> {
+    const { store, savedScans } = this.options;
+    for (const key of await store.keys()) {
+      if (alerting.has(`${key.owner}\u0000${key.name}`)) continue;
+      if ((await savedScans.get(key.owner, key.name)) === undefined) await store.delete(key);
+    }
+  }
+}
