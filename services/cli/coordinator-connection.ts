@@ -16,6 +16,7 @@ import {
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
 import { CoordinatorServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { SavedScanServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import type { FieldViolation } from "../common/errors.js";
 import { isServiceError, readStatusDetails } from "../common/status-details.js";
@@ -157,6 +158,7 @@ export class CoordinatorConnection {
   private coordinatorClient: CoordinatorServiceClient | undefined;
   private healthClient: HealthClient | undefined;
   private watchlistClient: WatchlistServiceClient | undefined;
+  private savedScanClient: SavedScanServiceClient | undefined;
   private connected = false;
 
   /** Throws a UsageError for connection flags that do not go together. */
@@ -190,6 +192,14 @@ export class CoordinatorConnection {
     return this.watchlistClient;
   }
 
+  get savedScans(): SavedScanServiceClient {
+    if (!this.savedScanClient) {
+      this.savedScanClient = new SavedScanServiceClient(this.address, this.security.credentials, this.clientOptions());
+      this.watchChannel(this.savedScanClient.getChannel());
+    }
+    return this.savedScanClient;
+  }
+
   /** True once a connection to the address was established: a failure after that came from the server. */
   get everConnected(): boolean {
     return this.connected;
@@ -214,6 +224,7 @@ export class CoordinatorConnection {
     this.coordinatorClient?.close();
     this.healthClient?.close();
     this.watchlistClient?.close();
+    this.savedScanClient?.close();
   }
 
   // A fresh object per client: grpc-js takes the interceptors out of the options it is given.
