@@ -277,14 +277,22 @@ const REQUEST_FIELD_NAMES: Readonly<Record<string, string>> = {
   name: "NAME",
   "watchlist.name": "NAME",
   "watchlist.symbols": "SYMBOL",
+  "alerts.check_interval": "--alert-every",
+  "alerts.retention": "--retention",
+  "alerts.webhook.url": "--webhook",
+  "alerts.webhook.secret": "--webhook-secret",
 };
+
+/** SavedScanService names a saved scan's fields under it; the command line sets them as it sets a request's own. */
+const SAVED_SCAN_FIELD = /^saved_scan\./;
 
 /**
  * One line per refused field, naming what the user typed: the flag for a query field (by
  * `queryViolationLines`), the argument or flag for the others, the field itself otherwise.
  */
 export function fieldViolationLines(violations: readonly FieldViolation[], flagValues: Readonly<Record<string, unknown>> = {}): string[] {
-  return violations.flatMap(({ field, description }) => {
+  return violations.flatMap(({ field: given, description }) => {
+    const field = given.replace(SAVED_SCAN_FIELD, "");
     if (field.startsWith("query.")) return queryViolationLines([{ field: field.slice("query.".length), description }], flagValues);
     const name = REQUEST_FIELD_NAMES[field.replace(/\[\d+\]$/, "")];
     return [`${name ?? field}: ${description}`];

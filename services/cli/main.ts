@@ -18,6 +18,11 @@ import { registerJobsList } from "./commands/jobs-list.js";
 import { registerJobsSubmit } from "./commands/jobs-submit.js";
 import { registerJobsWatch } from "./commands/jobs-watch.js";
 import { registerMetrics } from "./commands/metrics.js";
+import { registerSavedCreate } from "./commands/saved-create.js";
+import { registerSavedDelete } from "./commands/saved-delete.js";
+import { registerSavedGet } from "./commands/saved-get.js";
+import { registerSavedList } from "./commands/saved-list.js";
+import { registerSavedRun } from "./commands/saved-run.js";
 import { registerScan } from "./commands/scan.js";
 import { registerUniverse } from "./commands/universe.js";
 import { registerWatch } from "./commands/watch.js";
@@ -52,7 +57,7 @@ Exit status:
      without the scope), INTERNAL, ... (for \`health\`: any status but SERVING)
   2  bad usage or unreadable input, or the coordinator refused the request: INVALID_ARGUMENT, NOT_FOUND,
      ALREADY_EXISTS
-  3  \`batch\`, \`universe\`: some symbols failed, the others were printed
+  3  \`batch\`, \`universe\`, \`saved run\`: some symbols failed, the others were printed
 `;
 
 function buildProgram(): Command {
@@ -86,6 +91,12 @@ function buildProgram(): Command {
   registerWatchlistGet(watchlist);
   registerWatchlistUpdate(watchlist);
   registerWatchlistDelete(watchlist);
+  const saved = program.command("saved").description("your saved scans on the coordinator: list them (the default), create, get, run, delete");
+  registerSavedList(saved);
+  registerSavedCreate(saved);
+  registerSavedGet(saved);
+  registerSavedRun(saved);
+  registerSavedDelete(saved);
   registerAlerts(program);
   registerMetrics(program);
   registerHealth(program);

@@ -34,13 +34,13 @@ export function contracts(text: string): bigint {
   return value;
 }
 
-const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** The largest google.protobuf.Duration, 10,000 years. */
 const MAX_DURATION_SECONDS = 315_576_000_000;
 
-/** A duration in seconds when bare ("30", "2.5") or with a unit ("500ms", "30s", "5m", "1h"). */
+/** A duration in seconds when bare ("30", "2.5") or with a unit ("500ms", "30s", "5m", "1h", "7d"). */
 export function parseDuration(text: string): Duration {
-  const match = /^(\d+\.?\d*|\.\d+)(ms|s|m|h)?$/.exec(text.trim());
+  const match = /^(\d+\.?\d*|\.\d+)(ms|s|m|h|d)?$/.exec(text.trim());
   const milliseconds = match?.[1] === undefined ? Number.NaN : Number(match[1]) * (DURATION_UNIT_MS[match[2] ?? "s"] ?? Number.NaN);
   if (!(milliseconds <= MAX_DURATION_SECONDS * 1000)) {
     throw new InvalidArgumentError("expected seconds or a duration with a unit, like 30, 500ms, 30s or 5m.");

@@ -3,7 +3,10 @@
 // process when it needs to reach the market (the simulated market's fault switch).
 import { CircuitState } from "cockatiel";
 import { CoordinatorServiceService } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { SavedScanServiceService } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { WatchlistServiceService } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
+import { unimplemented } from "../common/errors.js";
+import { serverStreamHandler } from "../common/handlers.js";
 import type { ServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
 import { Pacer } from "./pacing/index.js";
@@ -20,6 +23,8 @@ import { createSharedScanCache } from "./shared-cache/shared-scan-cache.js";
 import { createScannerCircuitBreaker } from "./scanner-client/scanner-breaker.js";
 import { ScannerClient } from "./scanner-client/scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
+import { savedScanService } from "./saved-scans/saved-scan-service.js";
+import { SavedScanStore } from "./saved-scans/saved-scan-store.js";
 import { openDatabase } from "./storage/open-database.js";
 import { watchlistService } from "./watchlists/watchlist-service.js";
 import { WatchlistStore } from "./watchlists/watchlist-store.js";
@@ -28,6 +33,8 @@ export interface AssembledCoordinator {
   readonly runtime: ServiceRuntime;
   /** The watchlists in the coordinator's database (what a universe scan reads through WatchlistLookup). */
   readonly watchlists: WatchlistStore;
+  /** The saved scans in the coordinator's database (what the alert checker reads through SavedScanLookup). */
+  readonly savedScans: SavedScanStore;
   /** Stops the service and releases every timer, channel and connection it holds (runtime.stop). */
   close(reason: string): Promise<void>;
 }
@@ -40,7 +47,9 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
   const { logger } = base;
   const database = await openDatabase(config.database, logger);
   // A shared PostgreSQL is a dependency like Redis and NATS: /readyz says when it is away.
-  const watchlists = new WatchlistStore(database.db, { health: database.kind === "postgresql" ? base.dependencies.register("postgresql") : undefined });
+  const databaseHealth = database.kind === "postgresql" ? base.dependencies.register("postgresql") : undefined;
+  const watchlists = new WatchlistStore(database.db, { health: databaseHealth });
+  const savedScans = new SavedScanStore(database.db, { health: databaseHealth });
   const fetchPacer = new Pacer(config.pacing);
   // The coordinator's one circuit breaker: it guards the scanner, and GetMetrics reports it.
   const scannerBreaker = createScannerCircuitBreaker(config.scanner.circuitBreaker);
@@ -100,6 +109,20 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
   );
   // Its writes change only the caller's own watchlists: the "scan" scope is enough.
   base.grpc.addService(WatchlistServiceService, watchlistService(watchlists, { logger, requestTimeoutMs: config.requestTimeoutMs }));
+  // Like WatchlistService, it changes only the caller's own saved scans. RunSavedScan runs on what ScanUniverse runs on.
+  const handlerOptions = { logger, requestTimeoutMs: config.requestTimeoutMs };
+  base.grpc.addService(
+    SavedScanServiceService,
+    savedScanService(
+      {
+        store: savedScans,
+        universe: { scans, watchlists, concurrency: config.maxConcurrentScans },
+        // The alert side (branch i18-alerts) brings the real handler.
+        watchAlerts: serverStreamHandler("WatchAlerts", () => Promise.reject(unimplemented("saved scan alerts are not served yet")), handlerOptions),
+      },
+      handlerOptions,
+    ),
+  );
 
   const runtime = new ServiceRuntime({
     ...base,
@@ -125,5 +148,5 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
     },
   });
 
-  return { runtime, watchlists, close: (reason) => runtime.stop(reason) };
+  return { runtime, watchlists, savedScans, close: (reason) => runtime.stop(reason) };
 }

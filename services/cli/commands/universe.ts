@@ -92,6 +92,11 @@ async function universe(symbols: readonly string[], options: UniverseOptions, fl
       ? protoJsonDocument(ScanUniverseResponse, "spreadscan.coordinator.v1.ScanUniverseResponse", response)
       : formatUniverse(response, perSymbol, flagValues, outputWidth()),
   );
+  throwWhenSymbolsFailed(response);
+}
+
+/** Exit status 3, naming each failed symbol, when some failed: how `universe` and `saved run` end. */
+export function throwWhenSymbolsFailed(response: ScanUniverseResponse): void {
   const failed = response.symbols.filter((symbol) => symbol.state === SymbolScanState.SYMBOL_SCAN_STATE_FAILED);
   if (failed.length > 0) {
     const list = failed.map((symbol) => `${symbol.symbol} (${symbol.error ? statusCodeName(symbol.error.code) : "no status"})`).join(", ");

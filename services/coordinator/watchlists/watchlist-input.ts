@@ -2,10 +2,10 @@
 // refused with a field violation naming what is wrong.
 import { invalidArgument, RpcError, type FieldViolation } from "../../common/errors.js";
 import { tickerOf } from "../../common/ticker.js";
+import { namePageTokens } from "../storage/name-page-tokens.js";
 
 export const MAX_WATCHLIST_SYMBOLS = 500;
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const PAGE_TOKEN = /^w1\.([A-Za-z0-9_-]{1,100})$/;
 
 /** The name as given (names are case-sensitive); throws INVALID_ARGUMENT naming `field`. */
 export function watchlistNameOf(raw: string, field: string): string {
@@ -38,18 +38,10 @@ export function watchlistSymbolsOf(raw: readonly string[], field: string): strin
   return [...symbols];
 }
 
+const PAGE_TOKENS = namePageTokens("w1", "ListWatchlists");
+
 /** The token that resumes a list after the watchlist named `name`. Opaque to callers. */
-export function pageTokenAfter(name: string): string {
-  return `w1.${Buffer.from(name, "utf8").toString("base64url")}`;
-}
+export const pageTokenAfter = (name: string): string => PAGE_TOKENS.after(name);
 
 /** The name a page token resumes after ("" for none); throws INVALID_ARGUMENT for a token we never gave. */
-export function nameAfterToken(token: string): string {
-  if (token === "") return "";
-  const encoded = PAGE_TOKEN.exec(token)?.[1];
-  const name = encoded === undefined ? undefined : Buffer.from(encoded, "base64url").toString("utf8");
-  if (name === undefined || !NAME.test(name) || pageTokenAfter(name) !== token) {
-    throw invalidArgument([{ field: "page_token", description: "is not a token a previous ListWatchlists returned" }]);
-  }
-  return name;
-}
+export const nameAfterToken = (token: string): string => PAGE_TOKENS.nameAfter(token);

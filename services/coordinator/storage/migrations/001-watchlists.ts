@@ -10,7 +10,7 @@ import type { Migration } from "kysely/migration";
  * the "C" collation (its default follows the server's locale). Lists by name and their pages
  * then come in the same order whichever database answers.
  */
-function byteOrdered(db: Kysely<unknown>) {
+export function byteOrdered(db: Kysely<unknown>) {
   return db.getExecutor().adapter instanceof PostgresAdapter ? sql`collate "C"` : sql``;
 }
 

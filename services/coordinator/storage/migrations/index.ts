@@ -4,10 +4,11 @@
 // An applied migration is never edited: a change to the schema is the next migration.
 import type { Migration } from "kysely/migration";
 import { watchlistsMigration } from "./001-watchlists.js";
+import { savedScansMigration } from "./002-saved-scans.js";
 import { alertsMigration } from "./003-alerts.js";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "001-watchlists": watchlistsMigration,
-  // 002 is the saved scans' (branch i18-saved2).
+  "002-saved-scans": savedScansMigration,
   "003-alerts": alertsMigration,
 };
