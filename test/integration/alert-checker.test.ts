@@ -10,7 +10,7 @@ import { AlertStore } from "../../services/coordinator/alerts/alert-store.js";
 import type { SavedScanRun } from "../../services/coordinator/alerts/saved-scan-run.js";
 import { openDatabase, type CoordinatorDatabase } from "../../services/coordinator/storage/open-database.js";
 import type { DatabaseSettings } from "../../services/coordinator/storage/database-settings.js";
-import { SavedScansInMemory, TestClock, universeAnswer } from "../support/alert-test-parts.js";
+import { TestSavedScans, TestClock, universeAnswer } from "../support/alert-test-parts.js";
 import { DATABASE_KINDS, TestDatabases } from "../support/test-databases.js";
 
 const logger = createLogger({ service: "test", level: "silent", format: "json" });
@@ -31,7 +31,7 @@ async function open(settings: DatabaseSettings): Promise<CoordinatorDatabase> {
   return database;
 }
 
-function checkerOn(database: CoordinatorDatabase, savedScans: SavedScansInMemory, run: SavedScanRun, clock: TestClock, holder: string) {
+function checkerOn(database: CoordinatorDatabase, savedScans: TestSavedScans, run: SavedScanRun, clock: TestClock, holder: string) {
   const store = new AlertStore(database.db);
   const checker = new AlertChecker({
     store,
@@ -53,11 +53,12 @@ const summaries = async (store: AlertStore): Promise<string[]> =>
 
 describe.each(DATABASE_KINDS)("on %s", (kind) => {
   it("writes entered and left events with the next sequences, once per check interval", async () => {
+    const settings = await databases.fresh(kind);
     const clock = new TestClock();
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("alice", "tech", ALERTS);
+    const savedScans = new TestSavedScans((await open(settings)).db);
+    await savedScans.put("alice", "tech", ALERTS);
     let top = ["SPY:a", "SPY:b", "SPY:c"];
-    const { store, checker } = checkerOn(await open(await databases.fresh(kind)), savedScans, () => Promise.resolve(universeAnswer(top)), clock, "one");
+    const { store, checker } = checkerOn(await open(settings), savedScans, () => Promise.resolve(universeAnswer(top)), clock, "one");
 
     await checker.tick();
     expect(await summaries(store)).toEqual(["1 entered SPY:a", "2 entered SPY:b", "3 entered SPY:c"]);
@@ -78,7 +79,7 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
     expect(await summaries(store)).toHaveLength(7);
     expect((await store.state(KEY))?.last_sequence).toBe(7);
     // Another owner's saved scan of the same name has sequences of its own.
-    savedScans.put("bob", "tech", ALERTS);
+    await savedScans.put("bob", "tech", ALERTS);
     await checker.tick();
     expect((await store.eventsAfter({ owner: "bob", name: "tech" }, 0, 10)).map((event) => event.sequence)).toEqual([1, 2, 3]);
   });
@@ -86,8 +87,8 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
   it("runs a due check on one coordinator only when several share the database", async () => {
     const settings = await databases.fresh(kind);
     const clock = new TestClock();
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("alice", "tech", ALERTS);
+    const savedScans = new TestSavedScans((await open(settings)).db);
+    await savedScans.put("alice", "tech", ALERTS);
     let runs = 0;
     const run: SavedScanRun = async () => {
       runs++;
@@ -106,8 +107,8 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
   it("hands a check whose lease ended to another coordinator, and refuses the late writer", async () => {
     const settings = await databases.fresh(kind);
     const clock = new TestClock();
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("alice", "tech", ALERTS);
+    const savedScans = new TestSavedScans((await open(settings)).db);
+    await savedScans.put("alice", "tech", ALERTS);
     let releaseStuck: () => void = () => undefined;
     const stuckRun: SavedScanRun = async () => {
       await new Promise<void>((resolve) => (releaseStuck = resolve));
@@ -134,17 +135,12 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
   });
 
   it("skips a check in which a symbol failed, rather than reporting its spreads as left", async () => {
+    const settings = await databases.fresh(kind);
     const clock = new TestClock();
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("alice", "tech", ALERTS);
+    const savedScans = new TestSavedScans((await open(settings)).db);
+    await savedScans.put("alice", "tech", ALERTS);
     let failed = false;
-    const { store, checker } = checkerOn(
-      await open(await databases.fresh(kind)),
-      savedScans,
-      () => Promise.resolve(universeAnswer(["SPY:a"], failed)),
-      clock,
-      "one",
-    );
+    const { store, checker } = checkerOn(await open(settings), savedScans, () => Promise.resolve(universeAnswer(["SPY:a"], failed)), clock, "one");
     await checker.tick();
     failed = true;
     clock.advance(10_000);
@@ -157,11 +153,12 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
   });
 
   it("deletes events past their retention as a prefix, and remembers how far", async () => {
+    const settings = await databases.fresh(kind);
     const clock = new TestClock();
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("alice", "tech", ALERTS);
+    const savedScans = new TestSavedScans((await open(settings)).db);
+    await savedScans.put("alice", "tech", ALERTS);
     let top = ["SPY:a", "SPY:b"];
-    const { store, checker } = checkerOn(await open(await databases.fresh(kind)), savedScans, () => Promise.resolve(universeAnswer(top)), clock, "one");
+    const { store, checker } = checkerOn(await open(settings), savedScans, () => Promise.resolve(universeAnswer(top)), clock, "one");
     await checker.tick();
     clock.advance(HOUR / 2);
     top = ["SPY:c"];
@@ -174,28 +171,26 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
     expect((await store.state(KEY))?.pruned_through).toBe(2);
   });
 
-  it("sweeps the alert rows of a saved scan deleted without them", async () => {
+  it("deletes a saved scan's alert state, events and outbox rows with it", async () => {
+    const settings = await databases.fresh(kind);
     const clock = new TestClock();
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("alice", "tech", ALERTS);
-    const store = new AlertStore((await open(await databases.fresh(kind))).db);
-    const checker = new AlertChecker({
-      store,
-      savedScans,
-      run: () => Promise.resolve(universeAnswer(["SPY:a"])),
-      signals: new AlertSignals(),
-      holder: "one",
-      tickMs: 1000,
-      leaseMs: 30_000,
-      pruneEveryMs: 0,
-      logger,
-      now: clock.now,
-    });
+    const database = await open(settings);
+    const savedScans = new TestSavedScans(database.db);
+    await savedScans.put("alice", "tech", { ...ALERTS, webhook: { url: "http://127.0.0.1:9/hook", secret: "0123456789abcdef" } });
+    await savedScans.put("alice", "other", { ...ALERTS, webhook: { url: "http://127.0.0.1:9/hook", secret: "0123456789abcdef" } });
+    const { store, checker } = checkerOn(database, savedScans, () => Promise.resolve(universeAnswer(["SPY:a"])), clock, "one");
     await checker.tick();
-    expect(await summaries(store)).toHaveLength(1);
-    savedScans.remove("alice", "tech");
-    await checker.tick();
+    const outboxOf = async (name: string) => database.db.selectFrom("webhook_outbox").selectAll().where("saved_scan", "=", name).execute();
+    expect(await outboxOf("tech")).toHaveLength(1);
+    expect(await savedScans.delete("alice", "tech")).toBe(true);
     expect(await summaries(store)).toEqual([]);
     expect(await store.state(KEY)).toBeUndefined();
+    expect(await outboxOf("tech")).toEqual([]);
+    // The other saved scan's rows stay; a new saved scan of the same name starts again from 1.
+    expect(await store.eventsAfter({ owner: "alice", name: "other" }, 0, 10)).toHaveLength(1);
+    expect(await outboxOf("other")).toHaveLength(1);
+    await savedScans.put("alice", "tech", ALERTS);
+    await checker.tick();
+    expect(await summaries(store)).toEqual(["1 entered SPY:a"]);
   });
 });

@@ -15,7 +15,7 @@ import { AlertStore } from "../../services/coordinator/alerts/alert-store.js";
 import { watchAlertsHandler } from "../../services/coordinator/alerts/watch-alerts.js";
 import type { DatabaseSettings } from "../../services/coordinator/storage/database-settings.js";
 import { openDatabase, type CoordinatorDatabase } from "../../services/coordinator/storage/open-database.js";
-import { SavedScansInMemory, TestClock, universeAnswer } from "../support/alert-test-parts.js";
+import { TestSavedScans, TestClock, universeAnswer } from "../support/alert-test-parts.js";
 import { DATABASE_KINDS, TestDatabases } from "../support/test-databases.js";
 
 const logger = createLogger({ service: "test", level: "silent", format: "json" });
@@ -38,14 +38,7 @@ async function open(settings: DatabaseSettings): Promise<CoordinatorDatabase> {
 }
 
 /** One coordinator's alert side: its store, its checker (driven by the test), and a gRPC server serving WatchAlerts. */
-async function coordinatorOn(
-  settings: DatabaseSettings,
-  savedScans: SavedScansInMemory,
-  top: () => string[],
-  clock: TestClock,
-  holder: string,
-  pollMs: number,
-) {
+async function coordinatorOn(settings: DatabaseSettings, savedScans: TestSavedScans, top: () => string[], clock: TestClock, holder: string, pollMs: number) {
   const store = new AlertStore((await open(settings)).db);
   const signals = new AlertSignals();
   const run = () => Promise.resolve(universeAnswer(top()));
@@ -96,8 +89,8 @@ describe.each(DATABASE_KINDS)("WatchAlerts on %s", (kind) => {
   it("sends the kept events, then new ones written here or by another coordinator, and resumes without gaps or repeats", async () => {
     const settings = await databases.fresh(kind);
     const clock = new TestClock();
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("", "tech", ALERTS);
+    const savedScans = new TestSavedScans((await open(settings)).db);
+    await savedScans.put("", "tech", ALERTS);
     let top = ["SPY:a", "SPY:b"];
     // This one never polls within the test: what reaches its stream at once, its own checker wrote.
     const here = await coordinatorOn(settings, savedScans, () => top, clock, "here", SLOW_POLL_MS);
@@ -136,8 +129,8 @@ describe.each(DATABASE_KINDS)("WatchAlerts on %s", (kind) => {
   it("refuses a missing saved scan, a bad name, and a sequence past retention", async () => {
     const settings = await databases.fresh(kind);
     const clock = new TestClock();
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("", "tech", ALERTS);
+    const savedScans = new TestSavedScans((await open(settings)).db);
+    await savedScans.put("", "tech", ALERTS);
     let top = ["SPY:a", "SPY:b"];
     const here = await coordinatorOn(settings, savedScans, () => top, clock, "here", 100);
     const endOf = async (savedScan: string, afterSequence: bigint): Promise<ServiceError | "ended" | undefined> => {

@@ -15,7 +15,7 @@ import { WebhookDeliverer } from "../../services/coordinator/alerts/webhook-deli
 import { WebhookOutbox } from "../../services/coordinator/alerts/webhook-outbox.js";
 import type { DatabaseSettings } from "../../services/coordinator/storage/database-settings.js";
 import { openDatabase, type CoordinatorDatabase } from "../../services/coordinator/storage/open-database.js";
-import { SavedScansInMemory, TestClock, universeAnswer } from "../support/alert-test-parts.js";
+import { TestSavedScans, TestClock, universeAnswer } from "../support/alert-test-parts.js";
 import { DATABASE_KINDS, TestDatabases } from "../support/test-databases.js";
 
 const logger = createLogger({ service: "test", level: "silent", format: "json" });
@@ -67,7 +67,7 @@ async function startReceiver(answer: () => number): Promise<{ url: string; recei
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
 }
 
-function delivererOn(database: CoordinatorDatabase, savedScans: SavedScansInMemory, clock: TestClock, holder: string): WebhookDeliverer {
+function delivererOn(database: CoordinatorDatabase, savedScans: TestSavedScans, clock: TestClock, holder: string): WebhookDeliverer {
   const deliverer = new WebhookDeliverer({
     outbox: new WebhookOutbox(database.db),
     savedScans,
@@ -87,9 +87,9 @@ describe.each(DATABASE_KINDS)("webhooks on %s", (kind) => {
     const clock = new TestClock();
     let refusing = true;
     const receiver = await startReceiver(() => (refusing ? 503 : 204));
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("alice", "tech", { checkIntervalMs: 10_000, retentionMs: 3_600_000, webhook: { url: receiver.url, secret: SECRET } });
     const database = await open(settings);
+    const savedScans = new TestSavedScans(database.db);
+    await savedScans.put("alice", "tech", { checkIntervalMs: 10_000, retentionMs: 3_600_000, webhook: { url: receiver.url, secret: SECRET } });
     const store = new AlertStore(database.db);
     const run = () => Promise.resolve(universeAnswer(["SPY:a", "SPY:b", "SPY:c"]));
     const checker = new AlertChecker({
@@ -142,9 +142,9 @@ describe.each(DATABASE_KINDS)("webhooks on %s", (kind) => {
     const settings = await databases.fresh(kind);
     const clock = new TestClock();
     const receiver = await startReceiver(() => 500);
-    const savedScans = new SavedScansInMemory();
-    savedScans.put("alice", "tech", { checkIntervalMs: 10_000, retentionMs: 3_600_000, webhook: { url: receiver.url, secret: SECRET } });
     const database = await open(settings);
+    const savedScans = new TestSavedScans(database.db);
+    await savedScans.put("alice", "tech", { checkIntervalMs: 10_000, retentionMs: 3_600_000, webhook: { url: receiver.url, secret: SECRET } });
     const store = new AlertStore(database.db);
     const checker = new AlertChecker({
       store,

@@ -1,41 +1,18 @@
-// What the alert tests stand on before the saved scans store is merged: saved scans held in a
-// Map (a small real SavedScanLookup), a run whose top N the test sets, as the market moving
-// would, and a clock the test moves.
+// What the alert tests stand on: saved scans in the real store (the alert tables' foreign keys
+// need their rows), a run whose top N the test sets, as the market moving would, and a clock
+// the test moves.
 import { ScanUniverseResponse, SymbolScanState } from "../../gen/ts/spreadscan/coordinator/v1/universe.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
-import type { SavedScanLookup, StoredAlertSettings, StoredSavedScan } from "../../services/coordinator/saved-scans/saved-scan-lookup.js";
+import type { StoredAlertSettings, StoredSavedScan } from "../../services/coordinator/saved-scans/saved-scan-lookup.js";
+import { SavedScanStore } from "../../services/coordinator/saved-scans/saved-scan-store.js";
 
-export class SavedScansInMemory implements SavedScanLookup {
-  private readonly scans = new Map<string, StoredSavedScan>();
-
-  put(owner: string, name: string, alerts: StoredAlertSettings | undefined): StoredSavedScan {
-    const time = new Date("2026-12-01T00:00:00.000Z");
-    const saved: StoredSavedScan = {
-      owner,
-      name,
-      symbols: ["SPY"],
-      watchlist: "",
-      query: ScanQuery.fromPartial({ limit: 5 }),
-      perSymbolLimit: 0,
-      alerts,
-      createTime: time,
-      updateTime: time,
-    };
-    this.scans.set(`${owner}\u0000${name}`, saved);
-    return saved;
-  }
-
-  remove(owner: string, name: string): void {
-    this.scans.delete(`${owner}\u0000${name}`);
-  }
-
-  get(owner: string, name: string): Promise<StoredSavedScan | undefined> {
-    return Promise.resolve(this.scans.get(`${owner}\u0000${name}`));
-  }
-
-  listAlerting(): Promise<StoredSavedScan[]> {
-    return Promise.resolve([...this.scans.values()].filter((saved) => saved.alerts !== undefined));
+export class TestSavedScans extends SavedScanStore {
+  /** Saves a scan of SPY (what it scans matters not: the test's run answers for it). */
+  async put(owner: string, name: string, alerts: StoredAlertSettings | undefined): Promise<StoredSavedScan> {
+    const created = await this.create(owner, name, { symbols: ["SPY"], watchlist: "", query: ScanQuery.fromPartial({ limit: 5 }), perSymbolLimit: 0, alerts });
+    if (!created) throw new Error(`a saved scan ${owner}/${name} exists already`);
+    return created;
   }
 }
 

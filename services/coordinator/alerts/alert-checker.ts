@@ -22,7 +22,7 @@ export interface AlertCheckerOptions {
   readonly tickMs: number;
   /** How long a claimed check is this coordinator's; a scan still running then is abandoned. */
   readonly leaseMs: number;
-  /** How often expired events are deleted and deleted saved scans' rows swept, milliseconds. */
+  /** How often expired events and outbox rows are deleted, milliseconds. */
   readonly pruneEveryMs: number;
   readonly logger: Logger;
   readonly now?: () => Date;
@@ -64,13 +64,17 @@ export class AlertChecker {
     for (const saved of alerting) {
       if (this.stopping.signal.aborted) return;
       const key = { owner: saved.owner, name: saved.name };
-      await store.schedule(key, this.now());
-      await this.checkIfDue(key, saved);
+      try {
+        await store.schedule(key, this.now());
+        await this.checkIfDue(key, saved);
+      } catch (error) {
+        // One saved scan's failure (it was deleted meanwhile, the database went away) is not the others'.
+        this.options.logger.warn({ err: error, savedScan: saved.name, owner: saved.owner }, "an alert check failed; tried again at the next round");
+      }
     }
     if (Date.now() - this.lastPrune >= this.options.pruneEveryMs) {
       this.lastPrune = Date.now();
       await store.prune(this.now());
-      await this.sweep(new Set(alerting.map((saved) => `${saved.owner}\u0000${saved.name}`)));
     }
   }
 
@@ -124,15 +128,6 @@ export class AlertChecker {
         "alert events written",
       );
       this.options.signals.written(key);
-    }
-  }
-
-  /** Deletes the alert rows of saved scans that no longer exist (deleted without the store deleting them). */
-  private async sweep(alerting: ReadonlySet<string>): Promise<void> {
-    const { store, savedScans } = this.options;
-    for (const key of await store.keys()) {
-      if (alerting.has(`${key.owner}\u0000${key.name}`)) continue;
-      if ((await savedScans.get(key.owner, key.name)) === undefined) await store.delete(key);
     }
   }
 }

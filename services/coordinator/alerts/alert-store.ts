@@ -2,7 +2,7 @@
 // claims and writes, what WatchAlerts reads, and what retention deletes. Every coordinator of
 // a cluster shares them (PostgreSQL): the database decides which one checks a saved scan.
 import { randomUUID } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import { AlertKind, type AlertEvent } from "../../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import type { DependencyStatus } from "../../common/dependency-health.js";
@@ -49,13 +49,6 @@ export function alertEventOf(row: AlertEventRow): AlertEvent {
 export function previousTopOf(state: AlertStateRow): Spread[] | undefined {
   if (state.top_spreads === null) return undefined;
   return (JSON.parse(state.top_spreads) as unknown[]).map((json) => Spread.fromJSON(json));
-}
-
-/** Deletes a saved scan's alert state, events and outbox rows: what deleting the saved scan calls, in its own transaction. */
-export async function deleteAlertsOf(db: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>, { owner, name }: SavedScanKey): Promise<void> {
-  await db.deleteFrom("webhook_outbox").where("owner", "=", owner).where("saved_scan", "=", name).execute();
-  await db.deleteFrom("alert_events").where("owner", "=", owner).where("saved_scan", "=", name).execute();
-  await db.deleteFrom("alert_states").where("owner", "=", owner).where("saved_scan", "=", name).execute();
 }
 
 export class AlertStore {
@@ -189,14 +182,6 @@ export class AlertStore {
     );
   }
 
-  /** Every saved scan with alert state, for the sweep of those deleted. */
-  keys(): Promise<SavedScanKey[]> {
-    return this.work(async () => {
-      const rows = await this.db.selectFrom("alert_states").select(["owner", "saved_scan"]).execute();
-      return rows.map((row) => ({ owner: row.owner, name: row.saved_scan }));
-    });
-  }
-
   /**
    * Deletes events and outbox rows past their retention. A saved scan's events go as a prefix
    * (every sequence up to its last expired one, even if a shortened retention made a later
@@ -225,11 +210,6 @@ export class AlertStore {
       }
       await this.db.deleteFrom("webhook_outbox").where("expires_at", "<=", iso(now)).execute();
     });
-  }
-
-  /** Deletes a saved scan's alert rows (the sweep of a saved scan that is gone). */
-  delete(key: SavedScanKey): Promise<void> {
-    return this.work(() => this.db.transaction().execute((trx) => deleteAlertsOf(trx, key)));
   }
 
   private work<T>(body: () => Promise<T>): Promise<T> {

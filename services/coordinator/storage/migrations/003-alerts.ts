@@ -1,8 +1,9 @@
 // Migration 3: alerts. One state row per alerting saved scan (its schedule, the lease of the
 // coordinator checking it, the previous top N and the last sequence), its events, and the
-// webhook outbox. The saved scan's rows are keyed by (owner, saved_scan) without a foreign key
-// onto saved_scans: the saved scan store deletes them in the transaction that deletes the saved
-// scan (deleteAlertsOf), and the alert checker sweeps any it finds orphaned.
+// webhook outbox. Each table's (owner, saved_scan) is a foreign key onto saved_scans(owner, name)
+// with ON DELETE CASCADE: deleting a saved scan deletes its alert state, events and undelivered
+// webhooks in the same statement, on both databases (SQLite's connections enforce foreign keys),
+// and no alert row can outlive or precede its saved scan.
 import { PostgresAdapter, sql, type Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 
@@ -29,6 +30,9 @@ export const alertsMigration: Migration = {
       // OUT_OF_RANGE to a client that asks for events after an earlier one.
       .addColumn("pruned_through", "integer", (column) => column.notNull().defaultTo(0))
       .addPrimaryKeyConstraint("alert_states_pkey", ["owner", "saved_scan"])
+      .addForeignKeyConstraint("alert_states_saved_scan_fkey", ["owner", "saved_scan"], "saved_scans", ["owner", "name"], (constraint) =>
+        constraint.onDelete("cascade"),
+      )
       .execute();
     await db.schema
       .createTable("alert_events")
@@ -43,12 +47,15 @@ export const alertsMigration: Migration = {
       .addColumn("expires_at", "varchar(32)", (column) => column.notNull())
       // The key serves WatchAlerts' reads: one saved scan's events in order of sequence.
       .addPrimaryKeyConstraint("alert_events_pkey", ["owner", "saved_scan", "sequence"])
+      .addForeignKeyConstraint("alert_events_saved_scan_fkey", ["owner", "saved_scan"], "saved_scans", ["owner", "name"], (constraint) =>
+        constraint.onDelete("cascade"),
+      )
       .execute();
     await db.schema
       .createTable("webhook_outbox")
       .addColumn("event_id", "varchar(64)", (column) => column.primaryKey())
       .addColumn("owner", "varchar(64)", (column) => column.notNull())
-      .addColumn("saved_scan", "varchar(64)", (column) => column.notNull())
+      .addColumn("saved_scan", "varchar(64)", (column) => column.notNull().modifyEnd(byteOrdered(db)))
       .addColumn("url", "varchar(2048)", (column) => column.notNull())
       .addColumn("attempts", "integer", (column) => column.notNull().defaultTo(0))
       .addColumn("next_attempt_at", "varchar(32)", (column) => column.notNull())
@@ -57,6 +64,9 @@ export const alertsMigration: Migration = {
       .addColumn("delivered_at", "varchar(32)")
       .addColumn("last_error", "varchar(512)")
       .addColumn("expires_at", "varchar(32)", (column) => column.notNull())
+      .addForeignKeyConstraint("webhook_outbox_saved_scan_fkey", ["owner", "saved_scan"], "saved_scans", ["owner", "name"], (constraint) =>
+        constraint.onDelete("cascade"),
+      )
       .execute();
     // What the deliverer claims: undelivered rows by when they are due.
     await db.schema.createIndex("webhook_outbox_due").on("webhook_outbox").columns(["delivered_at", "next_attempt_at"]).execute();
