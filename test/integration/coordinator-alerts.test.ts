@@ -13,6 +13,7 @@ import { ScanQuery, SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js"
 import { callUnary } from "../support/echo-server.js";
 import { startAlertCoordinator, type AlertCoordinator } from "../support/alert-coordinator.js";
 import { startScanner } from "../support/coordinator-pair.js";
+import { escape, noStackTrace, spreadscan } from "../support/spreadscan-cli.js";
 import type { ServiceProcess } from "../support/service-process.js";
 import { DATABASE_KINDS, TestDatabases } from "../support/test-databases.js";
 
@@ -116,6 +117,28 @@ describe.each(DATABASE_KINDS)("alerts on %s", (kind) => {
     expect(events.slice(0, 3).map((event) => event.kind)).toEqual([AlertKind.ALERT_KIND_ENTERED, AlertKind.ALERT_KIND_ENTERED, AlertKind.ALERT_KIND_ENTERED]);
     replay(events);
     expect(new Set(events.map((event) => event.eventId)).size).toBe(events.length);
+
+    // The CLI prints the same events, one line each, and as JSON; a missing saved scan is the user's to fix (exit 2).
+    const lines = await spreadscan(["alerts", "moves", "--count", "3", "--addr", coordinator.address]);
+    expect(lines.exitCode).toBe(0);
+    const printed = lines.stdout.trimEnd().split("\n");
+    expect(printed).toHaveLength(3);
+    events.slice(0, 3).forEach((event, index) => {
+      expect(printed[index]).toMatch(
+        new RegExp(`^${event.sequence}  \\S+  entered  ${escape(event.spread?.id ?? "")}  (credit|debit) \\d+\\.\\d\\d  max loss `),
+      );
+    });
+    const json = await spreadscan(["alerts", "moves", "--since", "1", "--count", "2", "--json", "--addr", coordinator.address]);
+    expect(
+      json.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { event: { eventId: string } }).event.eventId),
+    ).toEqual(events.slice(1, 3).map((event) => event.eventId));
+    const missing = await spreadscan(["alerts", "nothing", "--addr", coordinator.address]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("NOT_FOUND");
+    noStackTrace(missing.stderr);
   });
 
   it("resumes a stream across a coordinator killed and started again, missing and repeating nothing", { timeout: 240_000 }, async () => {

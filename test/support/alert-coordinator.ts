@@ -8,6 +8,8 @@ import { freePorts, spawnService, type ServiceProcess } from "./service-process.
 
 export interface AlertCoordinator {
   readonly process: ServiceProcess;
+  /** host:port of its gRPC server. */
+  readonly address: string;
   readonly saved: SavedScanServiceClient;
   /** SIGKILL, then waits for the process to be gone. */
   kill(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startAlertCoordinator(settings: DatabaseSettings, scannerP
     const saved = new SavedScanServiceClient(address, credentials.createInsecure());
     return {
       process: child,
+      address,
       saved,
       async kill() {
         saved.close();
