@@ -158,6 +158,9 @@ describe.each(DATABASE_KINDS)("WatchAlerts on %s", (kind) => {
     kept.cancel();
     const all = reader(here.client.watchAlerts({ savedScan: "tech", afterSequence: 0n }));
     expect(await all.until(3)).toEqual(["3 left SPY:a", "4 left SPY:b", "5 entered SPY:c"]);
-    all.cancel();
+    // Deleting the saved scan ends the stream reading it.
+    await savedScans.delete("", "tech");
+    await all.until(Number.MAX_SAFE_INTEGER);
+    expect(all.ended()).toMatchObject({ code: status.NOT_FOUND });
   });
 });

@@ -29,6 +29,10 @@ function outOfRange(after: number, prunedThrough: number): RpcError {
   });
 }
 
+function deleted(name: string): RpcError {
+  return notFound(`the saved scan ${JSON.stringify(name)} was deleted while this stream read its alerts`);
+}
+
 /** Resolves at the next local write of the saved scan's events, at the poll interval, or when the call ends. */
 function nextWake(parts: WatchAlertsParts, key: SavedScanKey, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -53,10 +57,17 @@ export function watchAlertsHandler(parts: WatchAlertsParts, options: HandlerOpti
       if (!(await parts.savedScans.get(key.owner, name))) throw notFound(`no saved scan named ${JSON.stringify(name)}`);
       const after = request.afterSequence > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(request.afterSequence);
       let cursor = after;
+      let sent = false;
+      let stateSeen = false;
       for (;;) {
         context.signal.throwIfAborted();
         // Read before the events: a prune between the two reads shows as a gap, caught below.
-        const prunedThrough = (await parts.store.state(key))?.pruned_through ?? 0;
+        const state = await parts.store.state(key);
+        // Deleting the saved scan deletes its state (the foreign key's cascade); one created
+        // again under the name starts its sequence again. Either ends this stream.
+        if ((stateSeen && !state) || (sent && state && state.last_sequence < cursor)) throw deleted(name);
+        stateSeen ||= state !== undefined;
+        const prunedThrough = state?.pruned_through ?? 0;
         // 0 asks for whatever is kept; a later sequence asks for everything after it.
         if (cursor > 0 && cursor < prunedThrough) throw outOfRange(after, prunedThrough);
         const events = await parts.store.eventsAfter(key, cursor, READ_BATCH);
@@ -65,6 +76,7 @@ export function watchAlertsHandler(parts: WatchAlertsParts, options: HandlerOpti
           // Waits while the transport is full; rejects once the caller has gone.
           await sink.send({ event: alertEventOf(row) });
           cursor = row.sequence;
+          sent = true;
         }
         if (events.length < READ_BATCH) await nextWake(parts, key, context.signal);
       }
