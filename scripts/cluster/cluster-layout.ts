@@ -8,6 +8,8 @@ export interface Endpoint {
 export interface ClusterLayout {
   readonly redisPort: number;
   readonly natsPort: number;
+  /** The PostgreSQL both coordinators keep their watchlists and saved scans in. */
+  readonly postgresPort: number;
   readonly scanners: readonly Endpoint[];
   readonly coordinators: readonly Endpoint[];
 }
@@ -15,6 +17,7 @@ export interface ClusterLayout {
 const DEFAULTS = {
   REDIS_PORT: "6379",
   NATS_PORT: "4222",
+  POSTGRES_PORT: "5432",
   SCANNER_PORTS: "50051,50061,50071",
   SCANNER_ADMIN_PORTS: "9451,9461,9471",
   COORDINATOR_PORTS: "50052,50062",
@@ -50,6 +53,7 @@ export function clusterLayout(env: NodeJS.ProcessEnv = process.env): ClusterLayo
   return {
     redisPort: single("REDIS_PORT"),
     natsPort: single("NATS_PORT"),
+    postgresPort: single("POSTGRES_PORT"),
     scanners: endpoints(env, "SCANNER_PORTS", "SCANNER_ADMIN_PORTS"),
     coordinators: endpoints(env, "COORDINATOR_PORTS", "COORDINATOR_ADMIN_PORTS"),
   };

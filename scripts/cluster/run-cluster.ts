@@ -1,16 +1,23 @@
-// `make run-cluster`: the whole fleet on loopback, from dist/: a redis-server and a
-// nats-server (child processes, temporary directories), three scanner replicas and two
-// coordinators on the simulated market; prints how to use them, and stops everything on
-// Ctrl-C, in order: the coordinators (callers first), the scanners, then NATS and Redis.
+// `make run-cluster`: the whole fleet on loopback, from dist/: a redis-server, a nats-server
+// and a PostgreSQL (child processes, temporary directories under the cluster's run directory),
+// three scanner replicas and two coordinators on the simulated market, both keeping their
+// watchlists and saved scans in that one PostgreSQL (DATABASE_URL), so that what is saved
+// through one is seen and runs on the other; prints how to use them, and stops everything on
+// Ctrl-C, in order: the coordinators (callers first), the scanners, then PostgreSQL, NATS and
+// Redis.
 //
 // Every child runs in a process group of its own, so that the terminal's Ctrl-C reaches
 // only make and this launcher, which then stops each child once, gracefully, in that order
 // (a service signalled twice exits at once). A second Ctrl-C kills what is left.
 import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { clusterLayout, scannerTarget, type ClusterLayout } from "./cluster-layout.js";
 import { startNats, startRedis, stopAllInfraServers, type InfraServer } from "./infra-servers.js";
+import { startPostgres, type PostgresServer } from "./postgres-server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
@@ -67,7 +74,7 @@ async function waitForReady(adminPort: number): Promise<boolean> {
   return false;
 }
 
-function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer): string {
+function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, databaseUrl: string): string {
   const first = layout.coordinators[0]?.port;
   const other = layout.coordinators[1]?.port ?? first;
   const coordinators = layout.coordinators.map((each) => `127.0.0.1:${each.port} (admin http://127.0.0.1:${each.adminPort}/metrics)`);
@@ -78,6 +85,7 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer): s
     scanners     ${scanners.join(", ")}
                  (each coordinator balances round-robin over all three: SCANNER_ADDR=${scannerTarget(layout)})
     redis        ${redis.url} (shared scan cache)      nats ${nats.url} (chain updates, feed ownership)
+    postgresql   ${databaseUrl} (watchlists and saved scans, shared)
 
   From another terminal in this directory, use either coordinator with the CLI:
 
@@ -86,6 +94,12 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer): s
     npx spreadscan scan SPY --no-cache --addr 127.0.0.1:${other}
     npx spreadscan watch QQQ --strategy iron-condor --max-dte 30 --max-width 5 --addr 127.0.0.1:${first}
     npx spreadscan metrics --addr 127.0.0.1:${other}
+
+  Save on one coordinator, run on the other (one database):
+
+    npx spreadscan watchlist create etfs SPY QQQ IWM --addr 127.0.0.1:${first}
+    npx spreadscan saved create etf-credit --watchlist etfs --strategy bull-put --max-dte 30 --max-width 5 --addr 127.0.0.1:${first}
+    npx spreadscan saved run etf-credit --addr 127.0.0.1:${other}
 
   or with grpcurl (server reflection, no .proto files needed):
 
@@ -96,10 +110,21 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer): s
 `;
 }
 
+// What main() made that must not outlive a failed start.
+let runDirectory: string | undefined;
+let postgres: PostgresServer | undefined;
+
 async function main(): Promise<void> {
   const layout = clusterLayout();
+  // Readable by others (not the 0700 of mkdtemp): as root, PostgreSQL runs as the postgres
+  // user and must reach its own directory inside.
+  runDirectory = mkdtempSync(join(tmpdir(), "spreadscan-cluster-"));
+  chmodSync(runDirectory, 0o755);
   const redis = await startRedis(layout.redisPort, { ownProcessGroup: true });
   const nats = await startNats(layout.natsPort, { ownProcessGroup: true });
+  const database = await startPostgres({ port: layout.postgresPort, parentDirectory: runDirectory, ownProcessGroup: true });
+  postgres = database;
+  const databaseUrl = await database.createDatabase("spreadscan");
   const scanners = layout.scanners.map((scanner, index) =>
     startService(`scanner-${index + 1}`, "dist/services/scanner/main.js", {
       SCANNER_PORT: String(scanner.port),
@@ -114,17 +139,22 @@ async function main(): Promise<void> {
       SCANNER_ADDR: scannerTarget(layout),
       REDIS_URL: redis.url,
       NATS_URL: nats.url,
+      DATABASE_URL: databaseUrl,
+      // Each its own (unused with DATABASE_URL), never the repository's ./data.
+      DATA_DIR: join(runDirectory as string, `coordinator-${index + 1}`),
     }),
   );
 
   let stopping: Promise<void> | undefined;
   const stopAll = (why: string): Promise<void> => {
     stopping ??= (async () => {
-      process.stdout.write(`\nrun-cluster: stopping (${why}): coordinators, then scanners, then NATS and Redis\n`);
+      process.stdout.write(`\nrun-cluster: stopping (${why}): coordinators, then scanners, then PostgreSQL, NATS and Redis\n`);
       await stopServices(coordinators);
       await stopServices(scanners);
+      await database.stop();
       await nats.stop();
       await redis.stop();
+      rmSync(runDirectory as string, { recursive: true, force: true });
       process.stdout.write("run-cluster: everything stopped\n");
     })();
     return stopping;
@@ -149,12 +179,14 @@ async function main(): Promise<void> {
   const ready = await Promise.all(layout.coordinators.map((coordinator) => waitForReady(coordinator.adminPort)));
   if (stopping) return;
   if (!ready.every(Boolean)) process.stdout.write("  (a coordinator is not ready yet; see its log above)\n");
-  process.stdout.write(banner(layout, redis, nats));
+  process.stdout.write(banner(layout, redis, nats, databaseUrl));
 }
 
 main().catch(async (error: unknown) => {
   process.stderr.write(`run-cluster: ${error instanceof Error ? error.message : String(error)}\n`);
-  // Redis may be up when NATS failed to start: leave nothing behind.
+  // Redis may be up when NATS or PostgreSQL failed to start: leave nothing behind.
   await stopAllInfraServers();
+  await postgres?.stop();
+  if (runDirectory) rmSync(runDirectory, { recursive: true, force: true });
   process.exit(1);
 });

@@ -1,7 +1,8 @@
-// `make run-cluster` as a reader of docs/scaling.md uses it: Redis, NATS, three scanners and
-// two coordinators start on loopback, the banner shows how to scan, either coordinator
-// answers the CLI, the scans spread over the scanner replicas, and Ctrl-C leaves nothing
-// listening. Every port is moved to a free one through the launcher's variables.
+// `make run-cluster` as a reader of docs/scaling.md uses it: Redis, NATS, PostgreSQL, three
+// scanners and two coordinators start on loopback, the banner shows how to scan, either
+// coordinator answers the CLI, the scans spread over the scanner replicas, a watchlist and a
+// saved scan made through one coordinator run on the other (one database), and Ctrl-C leaves
+// nothing listening. Every port is moved to a free one through the launcher's variables.
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,16 +10,20 @@ import { freeLoopbackPort } from "../support/infra-servers.js";
 import { REPO_ROOT, runTool } from "../support/tools.js";
 
 let run: ChildProcess | undefined;
-afterAll(() => {
+afterAll(async () => {
   // Whatever is left of the group when the test failed half-way: a SIGINT lets the launcher
-  // stop the children it started in groups of their own.
-  if (run?.pid === undefined || run.exitCode !== null) return;
+  // stop the children it started in groups of their own. It is waited for: ended with the
+  // test's worker, the launcher would leave its servers running.
+  const current = run;
+  if (current?.pid === undefined || current.exitCode !== null || current.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => current.once("exit", () => resolve()));
   try {
-    process.kill(-run.pid, "SIGINT");
+    process.kill(-current.pid, "SIGINT");
   } catch {
-    // Nothing left.
+    return;
   }
-});
+  await exited;
+}, 60_000);
 
 /** True when something accepts connections on the loopback port. */
 function listening(port: number): Promise<boolean> {
@@ -40,13 +45,14 @@ async function scansAnswered(adminPort: number): Promise<number> {
 }
 
 describe("make run-cluster", () => {
-  it("starts Redis, NATS, three scanners and two coordinators, serves the CLI through either coordinator, and stops everything on Ctrl-C", async () => {
-    const ports = await Promise.all(Array.from({ length: 12 }, () => freeLoopbackPort()));
-    const [redisPort, natsPort, s1, s2, s3, sa1, sa2, sa3, c1, c2, ca1, ca2] = ports as [number, ...number[]];
+  it("starts Redis, NATS, PostgreSQL, three scanners and two coordinators, serves the CLI through either coordinator, shares saved scans, and stops everything on Ctrl-C", async () => {
+    const ports = await Promise.all(Array.from({ length: 13 }, () => freeLoopbackPort()));
+    const [redisPort, natsPort, s1, s2, s3, sa1, sa2, sa3, c1, c2, ca1, ca2, postgresPort] = ports as [number, ...number[]];
     const env = {
       ...process.env,
       REDIS_PORT: String(redisPort),
       NATS_PORT: String(natsPort),
+      POSTGRES_PORT: String(postgresPort),
       SCANNER_PORTS: [s1, s2, s3].join(","),
       SCANNER_ADMIN_PORTS: [sa1, sa2, sa3].join(","),
       COORDINATOR_PORTS: [c1, c2].join(","),
@@ -64,6 +70,7 @@ describe("make run-cluster", () => {
     expect(output).toContain(`SCANNER_ADDR=ipv4:127.0.0.1:${s1},127.0.0.1:${s2},127.0.0.1:${s3}`);
     expect(output).toContain(`redis://127.0.0.1:${redisPort}`);
     expect(output).toContain(`nats://127.0.0.1:${natsPort}`);
+    expect(output).toContain(`postgres://spreadscan@127.0.0.1:${postgresPort}/spreadscan`);
 
     // The commands the banner shows, against each coordinator.
     const shown = [...output.matchAll(/npx spreadscan (scan SPY [^\n]*--addr \S+)/g)].map((match) => match[1]!.trim().split(/\s+/));
@@ -98,6 +105,20 @@ describe("make run-cluster", () => {
     }
     const perReplica = await Promise.all([sa1!, sa2!, sa3!].map(scansAnswered));
     expect(perReplica.filter((count) => count > 0).length).toBeGreaterThan(1);
+
+    // The banner's watchlist and saved scan, made through the first coordinator, in its order;
+    // the saved scan then runs on the other: both read one PostgreSQL.
+    const sharing = [...output.matchAll(/npx spreadscan ((?:watchlist|saved) [^\n]*--addr \S+)/g)].map((match) => match[1]!.trim().split(/\s+/));
+    expect(sharing.map((args) => [args[0], args[1], args.at(-1)])).toEqual([
+      ["watchlist", "create", `127.0.0.1:${c1}`],
+      ["saved", "create", `127.0.0.1:${c1}`],
+      ["saved", "run", `127.0.0.1:${c2}`],
+    ]);
+    const answers = [];
+    for (const args of sharing) answers.push(await runTool(process.execPath, ["dist/services/cli/main.js", ...args], { timeoutMs: 60_000 }));
+    for (const answer of answers) expect([answer.exitCode, answer.stderr]).toEqual([0, ""]);
+    expect(answers.at(-1)?.stdout).toMatch(/^Saved scan etf-credit \(updated \S+\)\nWatchlist etfs of 3 symbols · /);
+    expect(answers.at(-1)?.stdout).toMatch(/\n3 symbols: 3 scanned, 0 stale, 0 failed\n$/);
 
     if (started.pid !== undefined) process.kill(-started.pid, "SIGINT");
     // make, interrupted, waits for the launcher and then ends by the signal itself.

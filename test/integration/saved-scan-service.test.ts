@@ -244,6 +244,25 @@ describe("SavedScanService on one PostgreSQL shared by two coordinators", () => 
     expect((await onFirst.run("credit")).response?.result?.symbols.map((symbol) => symbol.symbol)).toEqual(["QQQ"]);
     expect((await onFirst.delete("credit")).error).toBeUndefined();
     failureOf(await onSecond.run("credit"), status.NOT_FOUND);
+
+    // Two creates of one name at once, one on each: the database lets exactly one win.
+    const races = await Promise.all([onFirst.create({ name: "race", symbols: ["AAPL"] }), onSecond.create({ name: "race", symbols: ["MSFT"] })]);
+    expect(races.map((outcome) => outcome.error?.code ?? "created").sort()).toEqual([status.ALREADY_EXISTS, "created"]);
+  });
+
+  it("answers UNAVAILABLE with a retry delay while PostgreSQL is down, and serves again once it is back", async () => {
+    const alice = callsOf((await coordinatorOn(await databases.fresh("postgresql"))).saved, "alice");
+    expect((await alice.create({ name: "credit", symbols: ["SPY"] })).error).toBeUndefined();
+    const server = await databases.server();
+    await server.shutDown();
+    try {
+      for (const outcome of [await alice.get("credit"), await alice.list(), await alice.run("credit"), await alice.create({ name: "new", symbols: ["SPY"] })]) {
+        expect(readStatusDetails(failureOf(outcome, status.UNAVAILABLE)).retryDelayMs).toBeGreaterThan(0);
+      }
+    } finally {
+      await server.start();
+    }
+    expect((await alice.get("credit")).response?.savedScan?.symbols).toEqual(["SPY"]);
   });
 });
 
@@ -261,7 +280,7 @@ describe("reflection", () => {
         name: "credit",
         symbols: ["SPY", "QQQ"],
         query: { strategies: ["STRATEGY_BULL_PUT"], filters: { maxDte: 30, maxWidth: 5 }, limit: 5 },
-        alerts: { checkInterval: "30s", retention: "48h", webhook: { url: "https://hooks.example.com/spreads", secret: SECRET } },
+        alerts: { checkInterval: "30s", retention: "172800s", webhook: { url: "https://hooks.example.com/spreads", secret: SECRET } },
       },
     };
     const created = await runTool(grpcurl, [
