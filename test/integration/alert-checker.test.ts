@@ -41,6 +41,7 @@ function checkerOn(database: CoordinatorDatabase, savedScans: TestSavedScans, ru
     holder,
     tickMs: 1000,
     leaseMs: 30_000,
+    maxScanMs: 60_000,
     pruneEveryMs: Infinity,
     logger,
     now: clock.now,
@@ -132,6 +133,47 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
     await stuckTick;
     expect(await summaries(healthy.store)).toEqual(["1 entered SPY:a"]);
     expect((await healthy.store.state(KEY))?.last_sequence).toBe(1);
+  });
+
+  it("renews the lease of a scan that runs longer than one lease, so no other coordinator runs it meanwhile", async () => {
+    const settings = await databases.fresh(kind);
+    const savedScans = new TestSavedScans((await open(settings)).db);
+    await savedScans.put("alice", "tech", ALERTS);
+    let runs = 0;
+    const state = { scanning: true };
+    // Three leases long, on the real clock: the renewals, every third of a lease, must keep it.
+    const slowRun: SavedScanRun = async () => {
+      runs++;
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      state.scanning = false;
+      return universeAnswer(["SPY:a"]);
+    };
+    const checkerWith = async (holder: string) => {
+      const store = new AlertStore((await open(settings)).db);
+      const options = {
+        store,
+        savedScans,
+        run: slowRun,
+        signals: new AlertSignals(),
+        holder,
+        tickMs: 50,
+        leaseMs: 300,
+        maxScanMs: 60_000,
+        pruneEveryMs: Infinity,
+        logger,
+      };
+      return { store, checker: new AlertChecker(options) };
+    };
+    const slow = await checkerWith("slow");
+    const other = await checkerWith("other");
+    const slowTick = slow.checker.tick();
+    while (state.scanning) {
+      await other.checker.tick();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await slowTick;
+    expect(runs).toBe(1);
+    expect(await summaries(slow.store)).toEqual(["1 entered SPY:a"]);
   });
 
   it("skips a check in which a symbol failed, rather than reporting its spreads as left", async () => {

@@ -42,7 +42,19 @@ async function coordinatorOn(settings: DatabaseSettings, savedScans: TestSavedSc
   const store = new AlertStore((await open(settings)).db);
   const signals = new AlertSignals();
   const run = () => Promise.resolve(universeAnswer(top()));
-  const checker = new AlertChecker({ store, savedScans, run, signals, holder, tickMs: 1000, leaseMs: 30_000, pruneEveryMs: Infinity, logger, now: clock.now });
+  const checker = new AlertChecker({
+    store,
+    savedScans,
+    run,
+    signals,
+    holder,
+    tickMs: 1000,
+    leaseMs: 30_000,
+    maxScanMs: 60_000,
+    pruneEveryMs: Infinity,
+    logger,
+    now: clock.now,
+  });
   const grpc = new GrpcServer({ logger, registry: new Registry(), maxReceiveMessageBytes: 1 << 20, keepaliveTimeMs: 60_000, keepaliveTimeoutMs: 20_000 });
   grpc.addService(SavedScanServiceService, { watchAlerts: watchAlertsHandler({ store, savedScans, signals, pollMs }, { logger, requestTimeoutMs: 10_000 }) });
   const port = await grpc.listen("127.0.0.1", 0);

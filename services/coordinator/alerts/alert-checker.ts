@@ -20,8 +20,10 @@ export interface AlertCheckerOptions {
   readonly holder: string;
   /** How often the checker looks for due checks, milliseconds. */
   readonly tickMs: number;
-  /** How long a claimed check is this coordinator's; a scan still running then is abandoned. */
+  /** How long a claim lasts without renewal; renewed every third of it while the scan runs. */
   readonly leaseMs: number;
+  /** Longest an alert check's scan may run before it is abandoned (and tried at the next interval). */
+  readonly maxScanMs: number;
   /** How often expired events and outbox rows are deleted, milliseconds. */
   readonly pruneEveryMs: number;
   readonly logger: Logger;
@@ -86,8 +88,18 @@ export class AlertChecker {
     if (!claimed) return;
     const checkTime = this.now();
     const nextCheckAt = new Date(checkTime.getTime() + settings.checkIntervalMs);
-    // The scan must end while the lease holds, or another coordinator may check meanwhile.
-    const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(Math.max(1, leaseMs / 2))]);
+    // The lease is renewed while the scan runs (a universe of hundreds of symbols takes longer
+    // than one lease); a renewal that finds it taken (this process stalled past its end) stops the scan.
+    const lost = new AbortController();
+    const renewal = setInterval(() => {
+      store.renew(key, holder, this.now(), leaseMs).then(
+        (held) => {
+          if (!held) lost.abort(new Error("the alert check's lease was taken over"));
+        },
+        (error: unknown) => logger.warn({ err: error, savedScan: saved.name }, "an alert check's lease could not be renewed; tried again shortly"),
+      );
+    }, leaseMs / 3);
+    const signal = AbortSignal.any([this.stopping.signal, lost.signal, AbortSignal.timeout(this.options.maxScanMs)]);
     let top;
     try {
       const result = await this.options.run(saved, signal);
@@ -101,10 +113,12 @@ export class AlertChecker {
       }
       top = result.spreads;
     } catch (error) {
-      if (this.stopping.signal.aborted) return;
+      if (this.stopping.signal.aborted || lost.signal.aborted) return;
       logger.warn({ err: error, savedScan: saved.name, owner: saved.owner }, "an alert check's scan failed; tried again at the next interval");
       await store.release(key, holder, nextCheckAt);
       return;
+    } finally {
+      clearInterval(renewal);
     }
     const changes = diffTop(previousTopOf(claimed), top);
     const written = await store.record({

@@ -87,6 +87,20 @@ export class AlertStore {
     );
   }
 
+  /** Extends a claim this coordinator still holds; false when another took it over. */
+  renew({ owner, name }: SavedScanKey, holder: string, now: Date, leaseMs: number): Promise<boolean> {
+    return this.work(async () => {
+      const result = await this.db
+        .updateTable("alert_states")
+        .set({ lease_until: iso(new Date(now.getTime() + leaseMs)) })
+        .where("owner", "=", owner)
+        .where("saved_scan", "=", name)
+        .where("lease_holder", "=", holder)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
   /** Gives a claimed check back without a result (the scan failed): due again at `nextCheckAt`. */
   release({ owner, name }: SavedScanKey, holder: string, nextCheckAt: Date): Promise<void> {
     return this.work(async () => {

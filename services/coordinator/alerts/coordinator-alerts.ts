@@ -19,8 +19,10 @@ import { WebhookOutbox } from "./webhook-outbox.js";
 
 /** How often the checker looks for due saved scans and the deliverer for due webhooks, milliseconds. */
 const TICK_MS = 1000;
-/** How long a claimed check is one coordinator's: one that dies holding it delays the check this long at most. */
+/** How long a claimed check is one coordinator's unless renewed: one that dies holding it delays the check this long at most. */
 const CHECK_LEASE_MS = 30_000;
+/** Longest an alert check's scan may run (a universe of 500 symbols, cold, with market data pacing). */
+const MAX_SCAN_MS = 5 * 60_000;
 /** How often WatchAlerts streams read events other coordinators wrote, milliseconds. */
 const POLL_MS = 500;
 const PRUNE_EVERY_MS = 60_000;
@@ -55,7 +57,18 @@ export function coordinatorAlerts({
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const store = new AlertStore(db, health);
   const signals = new AlertSignals();
-  const checker = new AlertChecker({ store, savedScans, run, signals, holder, tickMs: TICK_MS, leaseMs: CHECK_LEASE_MS, pruneEveryMs: PRUNE_EVERY_MS, logger });
+  const checker = new AlertChecker({
+    store,
+    savedScans,
+    run,
+    signals,
+    holder,
+    tickMs: TICK_MS,
+    leaseMs: CHECK_LEASE_MS,
+    maxScanMs: MAX_SCAN_MS,
+    pruneEveryMs: PRUNE_EVERY_MS,
+    logger,
+  });
   const deliverer = new WebhookDeliverer({ outbox: new WebhookOutbox(db, health), savedScans, holder, tickMs: TICK_MS, backoff, logger });
   return {
     watchAlerts: watchAlertsHandler({ store, savedScans, signals, pollMs: POLL_MS }, handlerOptions),
