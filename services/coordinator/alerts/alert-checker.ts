@@ -52,7 +52,7 @@ export class AlertChecker {
     this.timer = setTimeout(loop, 0);
   }
 
-  /** Stops checking; a scan under way is abandoned and its lease left to end. */
+  /** Stops checking; a scan under way is abandoned and its check handed back, due at once. */
   async close(): Promise<void> {
     this.stopping.abort();
     clearTimeout(this.timer);
@@ -63,11 +63,16 @@ export class AlertChecker {
   async tick(): Promise<void> {
     const { store, savedScans } = this.options;
     const alerting = await savedScans.listAlerting();
+    const schedules = await store.schedules();
     for (const saved of alerting) {
       if (this.stopping.signal.aborted) return;
       const key = { owner: saved.owner, name: saved.name };
+      const schedule = schedules.get(`${saved.owner}\u0000${saved.name}`);
+      const now = this.now().toISOString();
+      // Not due, or another coordinator's lease still holds: no write needed to know it.
+      if (schedule && (schedule.next_check_at > now || (schedule.lease_until !== null && schedule.lease_until >= now))) continue;
       try {
-        await store.schedule(key, this.now());
+        if (!schedule) await store.schedule(key, this.now());
         await this.checkIfDue(key, saved);
       } catch (error) {
         // One saved scan's failure (it was deleted meanwhile, the database went away) is not the others'.
@@ -113,7 +118,9 @@ export class AlertChecker {
       }
       top = result.spreads;
     } catch (error) {
-      if (this.stopping.signal.aborted || lost.signal.aborted) return;
+      if (lost.signal.aborted) return;
+      // Stopping: the check is handed back due at once, for another coordinator to run now.
+      if (this.stopping.signal.aborted) return await store.release(key, holder, checkTime).catch(() => undefined);
       logger.warn({ err: error, savedScan: saved.name, owner: saved.owner }, "an alert check's scan failed; tried again at the next interval");
       await store.release(key, holder, nextCheckAt);
       return;

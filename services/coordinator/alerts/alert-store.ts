@@ -69,6 +69,17 @@ export class AlertStore {
   }
 
   /**
+   * When each saved scan with alert state is next due and until when it is leased, by
+   * `owner\u0000name`: one read a round, so that only the due ones are claimed (a write each).
+   */
+  schedules(): Promise<Map<string, Pick<AlertStateRow, "next_check_at" | "lease_until">>> {
+    return this.work(async () => {
+      const rows = await this.db.selectFrom("alert_states").select(["owner", "saved_scan", "next_check_at", "lease_until"]).execute();
+      return new Map(rows.map((row) => [`${row.owner}\u0000${row.saved_scan}`, row]));
+    });
+  }
+
+  /**
    * Claims the saved scan's check when it is due and no live lease holds it: one conditional
    * UPDATE, so that of the coordinators trying at once exactly one gets the row back. A lease
    * whose holder died ends at `lease_until`, and the next claim takes it.
