@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { ChainFileError } from "./chain-file.js";
 import { compileOnTheMainThread } from "./cold-process.js";
 import { CommandFailure, EXIT_STATUS } from "./command-failure.js";
+import { registerAlerts } from "./commands/alerts.js";
 import { registerBatch } from "./commands/batch.js";
 import { registerCancel } from "./commands/cancel.js";
 import { registerChainGenerate } from "./commands/chain-generate.js";
@@ -96,6 +97,7 @@ function buildProgram(): Command {
   registerSavedGet(saved);
   registerSavedRun(saved);
   registerSavedDelete(saved);
+  registerAlerts(program);
   registerMetrics(program);
   registerHealth(program);
 

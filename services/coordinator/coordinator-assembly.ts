@@ -5,10 +5,10 @@ import { CircuitState } from "cockatiel";
 import { CoordinatorServiceService } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { SavedScanServiceService } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { WatchlistServiceService } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
-import { unimplemented } from "../common/errors.js";
-import { serverStreamHandler } from "../common/handlers.js";
 import type { ServiceBase } from "../common/service-base.js";
 import { ServiceRuntime } from "../common/service-runtime.js";
+import { coordinatorAlerts } from "./alerts/coordinator-alerts.js";
+import { savedScanRun } from "./alerts/saved-scan-run.js";
 import { Pacer } from "./pacing/index.js";
 import type { CoordinatorConfig } from "./config.js";
 import { CoordinatorMetrics } from "./coordinator-metrics.js";
@@ -111,14 +111,16 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
   base.grpc.addService(WatchlistServiceService, watchlistService(watchlists, { logger, requestTimeoutMs: config.requestTimeoutMs }));
   // Like WatchlistService, it changes only the caller's own saved scans. RunSavedScan runs on what ScanUniverse runs on.
   const handlerOptions = { logger, requestTimeoutMs: config.requestTimeoutMs };
+  const universe = { scans, watchlists, concurrency: config.maxConcurrentScans };
+  // Alert checks run each saved scan as RunSavedScan does; WatchAlerts and webhooks read what they write.
+  const alerts = coordinatorAlerts({ db: database.db, health: databaseHealth, savedScans, run: savedScanRun(universe, logger), handlerOptions });
   base.grpc.addService(
     SavedScanServiceService,
     savedScanService(
       {
         store: savedScans,
-        universe: { scans, watchlists, concurrency: config.maxConcurrentScans },
-        // The alert side (branch i18-alerts) brings the real handler.
-        watchAlerts: serverStreamHandler("WatchAlerts", () => Promise.reject(unimplemented("saved scan alerts are not served yet")), handlerOptions),
+        universe,
+        watchAlerts: alerts.watchAlerts,
       },
       handlerOptions,
     ),
@@ -131,9 +133,11 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
     isReady: () => market.isAvailable(),
     metricsJson: () => metrics.json(),
     // Running jobs finish within the grace period; new ones are refused with UNAVAILABLE.
-    beforeShutdown: () => {
+    beforeShutdown: async () => {
       feeds.stopWatches();
       jobs.stopAccepting();
+      // No check or delivery starts after this; one cut short is run again (its lease ends).
+      await alerts.close();
     },
     release: async () => {
       jobs.close();
@@ -148,5 +152,6 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
     },
   });
 
+  alerts.start();
   return { runtime, watchlists, savedScans, close: (reason) => runtime.stop(reason) };
 }

@@ -8,6 +8,9 @@ import type { ColumnType } from "kysely";
 export interface DatabaseSchema {
   watchlists: WatchlistRow;
   saved_scans: SavedScanRow;
+  alert_states: AlertStateRow;
+  alert_events: AlertEventRow;
+  webhook_outbox: WebhookOutboxRow;
 }
 
 export interface WatchlistRow {
@@ -41,4 +44,46 @@ export interface SavedScanRow {
   webhook_secret: string | null;
   create_time: string;
   update_time: string;
+}
+
+/** One alerting saved scan's checks (migration 3). */
+export interface AlertStateRow {
+  owner: string;
+  saved_scan: string;
+  next_check_at: string;
+  last_check_at: string | null;
+  /** The coordinator checking it now, and until when its claim holds. */
+  lease_holder: string | null;
+  lease_until: string | null;
+  /** The previous top N as a JSON array of proto3 JSON Spreads, in rank order; null before the first check. */
+  top_spreads: string | null;
+  last_sequence: number;
+  /** Events up to this sequence were deleted after their retention. */
+  pruned_through: number;
+}
+
+export interface AlertEventRow {
+  owner: string;
+  saved_scan: string;
+  sequence: number;
+  event_id: string;
+  kind: "entered" | "left";
+  /** The spread as proto3 JSON. */
+  spread: string;
+  event_time: string;
+  expires_at: string;
+}
+
+export interface WebhookOutboxRow {
+  event_id: string;
+  owner: string;
+  saved_scan: string;
+  url: string;
+  attempts: number;
+  next_attempt_at: string;
+  lease_holder: string | null;
+  lease_until: string | null;
+  delivered_at: string | null;
+  last_error: string | null;
+  expires_at: string;
 }
