@@ -254,9 +254,12 @@ export function statusCodeName(code: number): string {
 }
 
 /** Codes that say the request itself must change: like bad usage, the user's to fix. */
-const USER_FIXABLE_CODES: readonly number[] = [GrpcStatus.INVALID_ARGUMENT, GrpcStatus.NOT_FOUND, GrpcStatus.ALREADY_EXISTS];
+const USER_FIXABLE_CODES: readonly number[] = [GrpcStatus.INVALID_ARGUMENT, GrpcStatus.NOT_FOUND, GrpcStatus.ALREADY_EXISTS, GrpcStatus.OUT_OF_RANGE];
 
-/** INVALID_ARGUMENT, NOT_FOUND and ALREADY_EXISTS are the user's to fix, like bad usage; the rest are not. */
+/**
+ * INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS and OUT_OF_RANGE (an alert sequence no longer
+ * kept) are the user's to fix, like bad usage; the rest are not.
+ */
 export function exitStatusForCode(code: number): ExitStatus {
   return USER_FIXABLE_CODES.includes(code) ? EXIT_STATUS.usage : EXIT_STATUS.failure;
 }
