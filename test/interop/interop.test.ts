@@ -16,12 +16,7 @@ import { REPO_ROOT, projectTool, type ToolResult } from "../support/tools.js";
 
 const COORDINATOR = "spreadscan.coordinator.v1.CoordinatorService";
 /** Every service the coordinator serves, as reflection lists them (sorted as the test sorts them). */
-const COORDINATOR_SERVICES = [
-  "grpc.health.v1.Health",
-  COORDINATOR,
-  "spreadscan.coordinator.v1.SavedScanService",
-  "spreadscan.coordinator.v1.WatchlistService",
-];
+const COORDINATOR_SERVICES = ["grpc.health.v1.Health", COORDINATOR, "spreadscan.coordinator.v1.SavedScanService", "spreadscan.coordinator.v1.WatchlistService"];
 const SCANNER = "spreadscan.scanner.v1.ScannerService";
 /** Bull put spreads within 45 days, at most 5 wide, the best 10: the query every client sends. */
 const BULL_PUTS = { strategies: ["STRATEGY_BULL_PUT"], filters: { maxDte: 45, maxWidth: 5 }, limit: 10 };
