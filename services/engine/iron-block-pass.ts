@@ -3,7 +3,8 @@
 // stays one job: the search orders pairs, this goes through a pair's blocks and wings.
 import type { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { valuePerMargin, type CreditWings } from "./iron-candidates.js";
-import { boundLoses, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
+import { boundLoses, requiredValuePerRisk, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
+import { envelopeAt, envelopeFallsShort, type SideEnvelopes } from "./iron-risk-envelope.js";
 import type { PreparedChain } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -25,6 +26,9 @@ export interface ExpiryIron {
   readonly callWings: CreditWings;
   /** Whether its bounds need a POP ceiling (see needsPopCeiling). */
   readonly popNeeded: boolean;
+  /** Its sides' EV-per-risk envelopes, when the query's score reads them (see iron-risk-envelope.ts). */
+  readonly putEnvelopes: SideEnvelopes | undefined;
+  readonly callEnvelopes: SideEnvelopes | undefined;
 }
 
 /** What a pass reads from the search, and the counters it adds to. */
@@ -55,7 +59,7 @@ export function putBlockPass(
   pairPopCeiling: number,
   heap: TopCandidates,
 ): void {
-  const { puts, calls, putWings, callWings } = iron;
+  const { puts, calls, putWings, callWings, putEnvelopes, callEnvelopes } = iron;
   const evaluator = search.evaluator;
   const query = search.query;
   const figures = search.figures;
@@ -78,6 +82,8 @@ export function putBlockPass(
   // Read once, and again only after an offer: nothing else moves it.
   let threshold = heap.threshold;
   const putCount = putEnd - putStart;
+  // Where the put block's envelopes start, computed the first time a call group asks for them.
+  let putEnvelopeAt = -1;
   const superEnd = callWings.firstSuper[c + 1] as number;
   for (let callSuper = callWings.firstSuper[c] as number; callSuper < superEnd; callSuper++) {
     const callBlockStart = callWings.superFirstBlock[callSuper] as number;
@@ -99,7 +105,22 @@ export function putBlockPass(
       figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callWings.superLargestValuePerMargin[callSuper] as number);
       figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + (callWings.superSmallestBidAsk[callSuper] as number);
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-      if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+      let superLoses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      if (!superLoses && putEnvelopes !== undefined && callEnvelopes !== undefined) {
+        if (putEnvelopeAt < 0) putEnvelopeAt = putEnvelopes.block(putBlock);
+        superLoses = groupsFallShort(
+          query,
+          figures,
+          threshold,
+          putEnvelopes.blockLoss,
+          putEnvelopes.blockCredit,
+          putEnvelopeAt,
+          callEnvelopes.superLoss,
+          callEnvelopes.superCredit,
+          callEnvelopes.super(callSuper),
+        );
+      }
+      if (superLoses) {
         search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
         continue;
       }
@@ -130,6 +151,20 @@ export function putBlockPass(
       figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
       let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      if (!loses && putEnvelopes !== undefined && callEnvelopes !== undefined) {
+        if (putEnvelopeAt < 0) putEnvelopeAt = putEnvelopes.block(putBlock);
+        loses = groupsFallShort(
+          query,
+          figures,
+          threshold,
+          putEnvelopes.blockLoss,
+          putEnvelopes.blockCredit,
+          putEnvelopeAt,
+          callEnvelopes.blockLoss,
+          callEnvelopes.blockCredit,
+          callEnvelopes.block(callBlock),
+        );
+      }
       let blocksPopCeiling = figures.popCeiling;
       if (!loses && popNeeded) {
         blocksPopCeiling = evaluator.pairPopCeiling(
@@ -163,7 +198,23 @@ export function putBlockPass(
         figures.largestValuePerRisk = 2 * Math.max(valuePerMargin(putValue, putWidth, putCredit), callValuePerMargin);
         figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
         figures.popCeiling = blocksPopCeiling;
-        if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+        let wingLoses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+        if (!wingLoses && callEnvelopes !== undefined) {
+          // One put wing: its two lines are exact.
+          const rate = requiredValuePerRisk(query, figures, threshold);
+          wingLoses =
+            rate > 1 ||
+            (rate > 0 &&
+              envelopeFallsShort(
+                putValue - rate * (putWidth - putCredit),
+                putValue + rate * putCredit,
+                callEnvelopes.blockLoss,
+                callEnvelopes.blockCredit,
+                callEnvelopes.block(callBlock),
+                rate,
+              ));
+        }
+        if (wingLoses) {
           search.boundedOut += callCount;
           continue;
         }
@@ -192,6 +243,28 @@ export function putBlockPass(
       }
     }
   }
+}
+
+/**
+ * The EV-per-risk envelopes (iron-risk-envelope.ts) of a put group (at putAt) against a call
+ * group (at callAt): true when no spread of theirs reaches the EV per risk the score needs
+ * of them, with POP and liquidity at the group's bounds.
+ */
+export function groupsFallShort(
+  query: ResolvedQuery,
+  figures: GroupFigures,
+  threshold: number,
+  putLoss: Float64Array,
+  putCredit: Float64Array,
+  putAt: number,
+  callLoss: Float64Array,
+  callCredit: Float64Array,
+  callAt: number,
+): boolean {
+  const rate = requiredValuePerRisk(query, figures, threshold);
+  if (!(rate > 0)) return false;
+  if (rate > 1) return true;
+  return envelopeFallsShort(envelopeAt(putLoss, putAt, rate), envelopeAt(putCredit, putAt, rate), callLoss, callCredit, callAt, rate);
 }
 
 /** Credit-to-width of an iron spread: (put credit + call credit) / wider wing ≤ each side's ratio summed, and ≤ the largest net over the narrowest the wider wing can be. */

@@ -6,16 +6,26 @@
 // through one by one. The search stops when no group left can beat the N-th kept spread.
 // What it never goes through is counted, by arithmetic, as bounded out, or as unexplored
 // when the work budget (candidates gone through one by one) ran out first.
-import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { BoundQueue } from "./bound-queue.js";
 import { creditWings, isButterflyBody } from "./iron-candidates.js";
 import { boundLoses, GroupFigures, needsPopCeiling, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
+import { SideEnvelopes } from "./iron-risk-envelope.js";
 import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
 import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
-import { bidAsk, breakevenWing, creditToWidthBound, putBlockPass, SUPER_BOUND_FROM, type ExpiryIron, type IronPass } from "./iron-block-pass.js";
+import {
+  bidAsk,
+  breakevenWing,
+  creditToWidthBound,
+  groupsFallShort,
+  putBlockPass,
+  SUPER_BOUND_FROM,
+  type ExpiryIron,
+  type IronPass,
+} from "./iron-block-pass.js";
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
 const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
@@ -128,7 +138,18 @@ export class IronSearch implements IronPass {
     const callWings = creditWings(calls, query.minWidth, query.maxWidth, shortFlag);
     const ironIndex = this.expiries.length;
     const popNeeded = needsPopCeiling(query, !Number.isNaN(sharedVolatility));
-    this.expiries.push({ expiryIndex, puts, calls, putWings, callWings, popNeeded });
+    // The EV-per-risk envelopes test the score's first term; they need each wing's EV (a shared σ).
+    const envelopes = query.sort === SortKey.SORT_KEY_SCORE && query.weights.expectedValuePerRisk > 0 && !Number.isNaN(sharedVolatility);
+    this.expiries.push({
+      expiryIndex,
+      puts,
+      calls,
+      putWings,
+      callWings,
+      popNeeded,
+      putEnvelopes: envelopes ? new SideEnvelopes(puts, putWings) : undefined,
+      callEnvelopes: envelopes ? new SideEnvelopes(calls, callWings) : undefined,
+    });
     const putStrikes = puts.table.strike;
     const callStrikes = calls.table.strike;
     const figures = this.figures;
@@ -213,7 +234,7 @@ export class IronSearch implements IronPass {
    * wings of those that can still rank evaluated one by one (the evaluator prunes further).
    */
   private visitPair(iron: ExpiryIron, p: number, c: number, heap: TopCandidates): void {
-    const { puts, calls, putWings, callWings } = iron;
+    const { puts, calls, putWings, callWings, putEnvelopes, callEnvelopes } = iron;
     const evaluator = this.evaluator;
     const query = this.query;
     const figures = this.figures;
@@ -261,7 +282,22 @@ export class IronSearch implements IronPass {
         figures.largestValuePerRisk = 2 * Math.max(putWings.superLargestValuePerMargin[putSuper] as number, callWings.largestValuePerMargin[c] as number);
         figures.smallestBidAskSum = shortsBidAsk + (putWings.superSmallestBidAsk[putSuper] as number);
         figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-        if (boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold)) {
+        if (
+          boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold) ||
+          (putEnvelopes !== undefined &&
+            callEnvelopes !== undefined &&
+            groupsFallShort(
+              query,
+              figures,
+              heap.threshold,
+              putEnvelopes.superLoss,
+              putEnvelopes.superCredit,
+              putEnvelopes.super(putSuper),
+              callEnvelopes.shortLoss,
+              callEnvelopes.shortCredit,
+              callEnvelopes.short(c),
+            ))
+        ) {
           this.boundedOut += ((putWings.blockFirstWing[putBlockEnd] as number) - (putWings.blockFirstWing[putBlockStart] as number)) * callCount;
           continue;
         }
@@ -286,6 +322,19 @@ export class IronSearch implements IronPass {
         figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
         figures.popCeiling = popNeeded ? pairPopCeiling : 1;
         let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
+        if (!loses && putEnvelopes !== undefined && callEnvelopes !== undefined) {
+          loses = groupsFallShort(
+            query,
+            figures,
+            heap.threshold,
+            putEnvelopes.blockLoss,
+            putEnvelopes.blockCredit,
+            putEnvelopes.block(putBlock),
+            callEnvelopes.shortLoss,
+            callEnvelopes.shortCredit,
+            callEnvelopes.short(c),
+          );
+        }
         if (!loses && popNeeded) {
           figures.popCeiling = evaluator.pairPopCeiling(
             puts,
