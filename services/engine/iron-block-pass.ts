@@ -4,7 +4,7 @@
 import type { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { valuePerMargin, type CreditWings } from "./iron-candidates.js";
 import { boundLoses, requiredValuePerRisk, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
-import { envelopeAt, envelopeFallsShort, type SideEnvelopes } from "./iron-risk-envelope.js";
+import { envelopeFallsShort, type CallBlockEnvelopes } from "./iron-risk-envelope.js";
 import type { PreparedChain } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -26,9 +26,8 @@ export interface ExpiryIron {
   readonly callWings: CreditWings;
   /** Whether its bounds need a POP ceiling (see needsPopCeiling). */
   readonly popNeeded: boolean;
-  /** Its sides' EV-per-risk envelopes, when the query's score reads them (see iron-risk-envelope.ts). */
-  readonly putEnvelopes: SideEnvelopes | undefined;
-  readonly callEnvelopes: SideEnvelopes | undefined;
+  /** Its call blocks' EV-per-risk envelopes, when the query's score reads them (see iron-risk-envelope.ts). */
+  readonly callEnvelopes: CallBlockEnvelopes | undefined;
 }
 
 /** What a pass reads from the search, and the counters it adds to. */
@@ -42,6 +41,8 @@ export interface IronPass {
   boundedOut: number;
   unexplored: number;
   budgetExhausted: boolean;
+  /** Per call super-block of the visited pair (from its first): 0 when it loses against the pair's whole put side (see markCallSupers). */
+  callSuperLive: Uint8Array;
 }
 
 /**
@@ -59,7 +60,7 @@ export function putBlockPass(
   pairPopCeiling: number,
   heap: TopCandidates,
 ): void {
-  const { puts, calls, putWings, callWings, putEnvelopes, callEnvelopes } = iron;
+  const { puts, calls, putWings, callWings, callEnvelopes } = iron;
   const evaluator = search.evaluator;
   const query = search.query;
   const figures = search.figures;
@@ -82,12 +83,16 @@ export function putBlockPass(
   // Read once, and again only after an offer: nothing else moves it.
   let threshold = heap.threshold;
   const putCount = putEnd - putStart;
-  // Where the put block's envelopes start, computed the first time a call group asks for them.
-  let putEnvelopeAt = -1;
   const superEnd = callWings.firstSuper[c + 1] as number;
-  for (let callSuper = callWings.firstSuper[c] as number; callSuper < superEnd; callSuper++) {
+  const superStart = callWings.firstSuper[c] as number;
+  const callSuperLive = search.callSuperLive;
+  for (let callSuper = superStart; callSuper < superEnd; callSuper++) {
     const callBlockStart = callWings.superFirstBlock[callSuper] as number;
     const callBlockEnd = callWings.superFirstBlock[callSuper + 1] as number;
+    if (callSuperLive[callSuper - superStart] === 0) {
+      search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
+      continue;
+    }
     if (callBlockEnd - callBlockStart > SUPER_BOUND_FROM) {
       // The put block against a whole super-block of call blocks first, under the pair's POP ceiling.
       const superCredit = callWings.superLargestCredit[callSuper] as number;
@@ -105,22 +110,7 @@ export function putBlockPass(
       figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callWings.superLargestValuePerMargin[callSuper] as number);
       figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + (callWings.superSmallestBidAsk[callSuper] as number);
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-      let superLoses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-      if (!superLoses && putEnvelopes !== undefined && callEnvelopes !== undefined) {
-        if (putEnvelopeAt < 0) putEnvelopeAt = putEnvelopes.block(putBlock);
-        superLoses = groupsFallShort(
-          query,
-          figures,
-          threshold,
-          putEnvelopes.blockLoss,
-          putEnvelopes.blockCredit,
-          putEnvelopeAt,
-          callEnvelopes.superLoss,
-          callEnvelopes.superCredit,
-          callEnvelopes.super(callSuper),
-        );
-      }
-      if (superLoses) {
+      if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
         search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
         continue;
       }
@@ -151,20 +141,6 @@ export function putBlockPass(
       figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
       let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-      if (!loses && putEnvelopes !== undefined && callEnvelopes !== undefined) {
-        if (putEnvelopeAt < 0) putEnvelopeAt = putEnvelopes.block(putBlock);
-        loses = groupsFallShort(
-          query,
-          figures,
-          threshold,
-          putEnvelopes.blockLoss,
-          putEnvelopes.blockCredit,
-          putEnvelopeAt,
-          callEnvelopes.blockLoss,
-          callEnvelopes.blockCredit,
-          callEnvelopes.block(callBlock),
-        );
-      }
       let blocksPopCeiling = figures.popCeiling;
       if (!loses && popNeeded) {
         blocksPopCeiling = evaluator.pairPopCeiling(
@@ -208,8 +184,8 @@ export function putBlockPass(
               envelopeFallsShort(
                 putValue - rate * (putWidth - putCredit),
                 putValue + rate * putCredit,
-                callEnvelopes.blockLoss,
-                callEnvelopes.blockCredit,
+                callEnvelopes.loss,
+                callEnvelopes.credit,
                 callEnvelopes.block(callBlock),
                 rate,
               ));
@@ -246,25 +222,55 @@ export function putBlockPass(
 }
 
 /**
- * The EV-per-risk envelopes (iron-risk-envelope.ts) of a put group (at putAt) against a call
- * group (at callAt): true when no spread of theirs reaches the EV per risk the score needs
- * of them, with POP and liquidity at the group's bounds.
+ * Before a visited pair's put blocks: marks in search.callSuperLive which of its call
+ * super-blocks can still rank against the pair's whole put side (its figures per short,
+ * the smallest bid-ask of its put super-blocks, the pair's POP ceiling), so that each put
+ * block bounds only those. One bound per call super-block and pair instead of one per put
+ * block; a super-block of at most SUPER_BOUND_FROM blocks is left live (as it is never
+ * bounded whole).
  */
-export function groupsFallShort(
-  query: ResolvedQuery,
-  figures: GroupFigures,
-  threshold: number,
-  putLoss: Float64Array,
-  putCredit: Float64Array,
-  putAt: number,
-  callLoss: Float64Array,
-  callCredit: Float64Array,
-  callAt: number,
-): boolean {
-  const rate = requiredValuePerRisk(query, figures, threshold);
-  if (!(rate > 0)) return false;
-  if (rate > 1) return true;
-  return envelopeFallsShort(envelopeAt(putLoss, putAt, rate), envelopeAt(putCredit, putAt, rate), callLoss, callCredit, callAt, rate);
+export function markCallSupers(search: IronPass, iron: ExpiryIron, p: number, c: number, pairPopCeiling: number, threshold: number): void {
+  const { puts, calls, putWings, callWings } = iron;
+  const figures = search.figures;
+  const query = search.query;
+  const multiplier = search.prepared.multiplier;
+  const superStart = callWings.firstSuper[c] as number;
+  const superEnd = callWings.firstSuper[c + 1] as number;
+  if (search.callSuperLive.length < superEnd - superStart) search.callSuperLive = new Uint8Array(2 * (superEnd - superStart));
+  const live = search.callSuperLive;
+  const putCredit = putWings.largestCredit[p] as number;
+  const putNarrowest = putWings.narrowestWidth[p] as number;
+  const putRatio = putWings.largestCreditToWidth[p] as number;
+  const putLessWidth = putWings.largestCreditLessWidth[p] as number;
+  const putValue = putWings.largestValue[p] as number;
+  const putValuePerMargin = putWings.largestValuePerMargin[p] as number;
+  let putBidAsk = Infinity;
+  for (let putSuper = putWings.firstSuper[p] as number; putSuper < (putWings.firstSuper[p + 1] as number); putSuper++) {
+    putBidAsk = Math.min(putBidAsk, putWings.superSmallestBidAsk[putSuper] as number);
+  }
+  const shortsBidAsk = bidAsk(puts, putWings.shorts[p] as number) + bidAsk(calls, callWings.shorts[c] as number);
+  for (let callSuper = superStart; callSuper < superEnd; callSuper++) {
+    if ((callWings.superFirstBlock[callSuper + 1] as number) - (callWings.superFirstBlock[callSuper] as number) <= SUPER_BOUND_FROM) {
+      live[callSuper - superStart] = 1;
+      continue;
+    }
+    const superCredit = callWings.superLargestCredit[callSuper] as number;
+    const superNarrowest = callWings.superNarrowestWidth[callSuper] as number;
+    const net = putCredit + superCredit;
+    figures.largestNet = net;
+    figures.largestCreditToWidth = creditToWidthBound(
+      putRatio,
+      callWings.superLargestCreditToWidth[callSuper] as number,
+      net,
+      putNarrowest > superNarrowest ? putNarrowest : superNarrowest,
+    );
+    figures.largestNetLessWidth = Math.min(putCredit + (callWings.superLargestCreditLessWidth[callSuper] as number), putLessWidth + superCredit);
+    figures.largestValue = putValue + (callWings.superLargestValue[callSuper] as number);
+    figures.largestValuePerRisk = 2 * Math.max(putValuePerMargin, callWings.superLargestValuePerMargin[callSuper] as number);
+    figures.smallestBidAskSum = shortsBidAsk + putBidAsk + (callWings.superSmallestBidAsk[callSuper] as number);
+    figures.popCeiling = iron.popNeeded ? pairPopCeiling : 1;
+    live[callSuper - superStart] = boundLoses(sortKeyBound(query, multiplier, figures), threshold) ? 0 : 1;
+  }
 }
 
 /** Credit-to-width of an iron spread: (put credit + call credit) / wider wing ≤ each side's ratio summed, and ≤ the largest net over the narrowest the wider wing can be. */

@@ -10,8 +10,8 @@
 // lines in r, convex, kept at ENVELOPE_POINTS values of r in [0, 1] (its "loss" and "credit"
 // envelopes). A convex function lies below its chords, so the chords bound it on [0, 1].
 // A spread's EV per risk reaches r only if EV − r · max loss ≥ 0: where the smaller sum is
-// below 0 at r, no spread of the group reaches r. The envelopes of a group are computed the
-// first time a search asks for them (most groups fall to cheaper bounds first).
+// below 0 at r, no spread of the group reaches r. The envelopes of a block are computed the
+// first time the search asks for them (most blocks fall to cheaper bounds first).
 import type { CreditWings } from "./iron-candidates.js";
 import type { PricedSide } from "./priced-side.js";
 
@@ -19,17 +19,17 @@ import type { PricedSide } from "./priced-side.js";
 export const ENVELOPE_POINTS = 9;
 const STEP = 1 / (ENVELOPE_POINTS - 1);
 
-/** The envelopes of one side's groups of wings (blocks, super-blocks, shorts), each at [at, at + ENVELOPE_POINTS). */
-export class SideEnvelopes {
-  readonly blockLoss: Float64Array;
-  readonly blockCredit: Float64Array;
-  readonly superLoss: Float64Array;
-  readonly superCredit: Float64Array;
-  readonly shortLoss: Float64Array;
-  readonly shortCredit: Float64Array;
-  private readonly blockReady: Uint8Array;
-  private readonly superReady: Uint8Array;
-  private readonly shortReady: Uint8Array;
+/**
+ * The envelopes of each block of call wings, at [at, at + ENVELOPE_POINTS) of `loss` and
+ * `credit`. Only the call blocks need them: the search tests each put wing (whose two lines
+ * are exact) against a call block, the one level where measured on the widest scans the test
+ * drops what the cheaper bounds let through (above it, a group's POP ceiling is too loose for
+ * the EV per risk it needs to bind).
+ */
+export class CallBlockEnvelopes {
+  readonly loss: Float64Array;
+  readonly credit: Float64Array;
+  private readonly ready: Uint8Array;
   /** Per block: its short's number among the wings' shorts. */
   private readonly blockShort: Int32Array;
 
@@ -38,16 +38,9 @@ export class SideEnvelopes {
     private readonly wings: CreditWings,
   ) {
     const blockCount = wings.firstBlock[wings.shortCount] as number;
-    const superCount = wings.firstSuper[wings.shortCount] as number;
-    this.blockLoss = new Float64Array(blockCount * ENVELOPE_POINTS);
-    this.blockCredit = new Float64Array(blockCount * ENVELOPE_POINTS);
-    this.superLoss = new Float64Array(superCount * ENVELOPE_POINTS);
-    this.superCredit = new Float64Array(superCount * ENVELOPE_POINTS);
-    this.shortLoss = new Float64Array(wings.shortCount * ENVELOPE_POINTS);
-    this.shortCredit = new Float64Array(wings.shortCount * ENVELOPE_POINTS);
-    this.blockReady = new Uint8Array(blockCount);
-    this.superReady = new Uint8Array(superCount);
-    this.shortReady = new Uint8Array(wings.shortCount);
+    this.loss = new Float64Array(blockCount * ENVELOPE_POINTS);
+    this.credit = new Float64Array(blockCount * ENVELOPE_POINTS);
+    this.ready = new Uint8Array(blockCount);
     this.blockShort = new Int32Array(blockCount);
     for (let i = 0; i < wings.shortCount; i++) this.blockShort.fill(i, wings.firstBlock[i], wings.firstBlock[i + 1]);
   }
@@ -55,48 +48,23 @@ export class SideEnvelopes {
   /** Where block b's envelopes start, computing them from its wings the first time. */
   block(b: number): number {
     const at = b * ENVELOPE_POINTS;
-    if (this.blockReady[b] === 1) return at;
+    if (this.ready[b] === 1) return at;
     const { side, wings } = this;
     const short = wings.shorts[this.blockShort[b] as number] as number;
     const strikes = side.table.strike;
     const shortStrike = strikes[short] as number;
     // The wing's EV as a vertical, as creditWings computes it.
     const shortValue = (side.sell[short] as number) - (side.expectedPayoff[short] as number);
+    const first = wings.blockFirstWing[b] as number;
     const end = wings.blockFirstWing[b + 1] as number;
-    for (let wing = wings.blockFirstWing[b] as number; wing < end; wing++) {
+    for (let wing = first; wing < end; wing++) {
       const long = wings.longs[wing] as number;
       const credit = (side.sell[short] as number) - (side.buy[long] as number);
       const width = side.isCall ? (strikes[long] as number) - shortStrike : shortStrike - (strikes[long] as number);
       const value = shortValue - (side.buy[long] as number) + (side.expectedPayoff[long] as number);
-      addWingLines(this.blockLoss, this.blockCredit, at, wing === (wings.blockFirstWing[b] as number), value, width, credit);
+      addWingLines(this.loss, this.credit, at, wing === first, value, width, credit);
     }
-    this.blockReady[b] = 1;
-    return at;
-  }
-
-  /** Where super-block s's envelopes start, from its blocks'. */
-  super(s: number): number {
-    const at = s * ENVELOPE_POINTS;
-    if (this.superReady[s] === 1) return at;
-    const wings = this.wings;
-    const end = wings.superFirstBlock[s + 1] as number;
-    for (let b = wings.superFirstBlock[s] as number; b < end; b++) {
-      raise(this.superLoss, this.superCredit, at, this.blockLoss, this.blockCredit, this.block(b), b === wings.superFirstBlock[s]);
-    }
-    this.superReady[s] = 1;
-    return at;
-  }
-
-  /** Where the envelopes of short i (all its wings) start, from its super-blocks'. */
-  short(i: number): number {
-    const at = i * ENVELOPE_POINTS;
-    if (this.shortReady[i] === 1) return at;
-    const wings = this.wings;
-    const end = wings.firstSuper[i + 1] as number;
-    for (let s = wings.firstSuper[i] as number; s < end; s++) {
-      raise(this.shortLoss, this.shortCredit, at, this.superLoss, this.superCredit, this.super(s), s === wings.firstSuper[i]);
-    }
-    this.shortReady[i] = 1;
+    this.ready[b] = 1;
     return at;
   }
 }
@@ -110,15 +78,6 @@ export function addWingLines(loss: Float64Array, credit: Float64Array, at: numbe
     const creditLine = value + rate * wingCredit;
     if (first || lossLine > (loss[at + k] as number)) loss[at + k] = lossLine;
     if (first || creditLine > (credit[at + k] as number)) credit[at + k] = creditLine;
-  }
-}
-
-function raise(loss: Float64Array, credit: Float64Array, to: number, fromLoss: Float64Array, fromCredit: Float64Array, from: number, first: boolean): void {
-  for (let k = 0; k < ENVELOPE_POINTS; k++) {
-    const groupLoss = fromLoss[from + k] as number;
-    const groupCredit = fromCredit[from + k] as number;
-    if (first || groupLoss > (loss[to + k] as number)) loss[to + k] = groupLoss;
-    if (first || groupCredit > (credit[to + k] as number)) credit[to + k] = groupCredit;
   }
 }
 

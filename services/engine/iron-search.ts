@@ -10,7 +10,7 @@ import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { BoundQueue } from "./bound-queue.js";
 import { creditWings, isButterflyBody } from "./iron-candidates.js";
 import { boundLoses, GroupFigures, needsPopCeiling, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
-import { SideEnvelopes } from "./iron-risk-envelope.js";
+import { CallBlockEnvelopes } from "./iron-risk-envelope.js";
 import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
 import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -20,7 +20,7 @@ import {
   bidAsk,
   breakevenWing,
   creditToWidthBound,
-  groupsFallShort,
+  markCallSupers,
   putBlockPass,
   SUPER_BOUND_FROM,
   type ExpiryIron,
@@ -45,6 +45,7 @@ export class IronSearch implements IronPass {
   boundedOut = 0;
   unexplored = 0;
   budgetExhausted = false;
+  callSuperLive = new Uint8Array(64);
 
   readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
@@ -124,7 +125,6 @@ export class IronSearch implements IronPass {
   /** Prices one expiration for the query, finds its credit wings and queues its pairs of shorts by bound. */
   private planExpiry(expiryIndex: number, threshold: number): void {
     const query = this.query;
-    const condor = query.strategies.has(IRON_CONDOR);
     const butterfly = query.strategies.has(IRON_BUTTERFLY);
     const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
     const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
@@ -147,72 +147,82 @@ export class IronSearch implements IronPass {
       putWings,
       callWings,
       popNeeded,
-      putEnvelopes: envelopes ? new SideEnvelopes(puts, putWings) : undefined,
-      callEnvelopes: envelopes ? new SideEnvelopes(calls, callWings) : undefined,
+      callEnvelopes: envelopes ? new CallBlockEnvelopes(calls, callWings) : undefined,
     });
+    for (let p = 0; p < putWings.shortCount; p++) this.planPutShort(ironIndex, p, threshold);
+  }
+
+  /**
+   * Bounds the pairs of one put short of an expiration and queues those that may rank. A
+   * function of its own (not the inner loop of planExpiry), so that V8 optimizes it as a
+   * whole instead of entering and leaving an on-stack-replaced inner loop once per put short.
+   */
+  private planPutShort(ironIndex: number, p: number, threshold: number): void {
+    const query = this.query;
+    const condor = query.strategies.has(IRON_CONDOR);
+    const butterfly = query.strategies.has(IRON_BUTTERFLY);
+    const { puts, calls, putWings, callWings, popNeeded } = this.expiries[ironIndex] as ExpiryIron;
     const putStrikes = puts.table.strike;
     const callStrikes = calls.table.strike;
     const figures = this.figures;
-    for (let p = 0; p < putWings.shortCount; p++) {
-      const putShort = putWings.shorts[p] as number;
-      const putShortStrike = putStrikes[putShort] as number;
-      const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
-      const putWingCount = (putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number);
-      for (let c = 0; c < callWings.shortCount; c++) {
-        const callShort = callWings.shorts[c] as number;
-        const callShortStrike = callStrikes[callShort] as number;
-        if (callShortStrike > putShortStrike) {
-          if (!condor || !putIsOtm || ((calls.flags[callShort] as number) & LEG_SHORT_OTM) === 0) continue;
-        } else if (callShortStrike === putShortStrike) {
-          if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
-        } else continue;
-        const callWingCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
-        this.considered += putWingCount * callWingCount;
-        const largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
-        const narrowestPut = putWings.narrowestWidth[p] as number;
-        const narrowestCall = callWings.narrowestWidth[c] as number;
-        figures.largestNet = largestNet;
-        figures.largestCreditToWidth = creditToWidthBound(
-          putWings.largestCreditToWidth[p] as number,
-          callWings.largestCreditToWidth[c] as number,
-          largestNet,
-          narrowestPut > narrowestCall ? narrowestPut : narrowestCall,
-        );
-        figures.largestNetLessWidth = Math.min(
-          (putWings.largestCredit[p] as number) + (callWings.largestCreditLessWidth[c] as number),
-          (putWings.largestCreditLessWidth[p] as number) + (callWings.largestCredit[c] as number),
-        );
-        figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
-        figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
-        figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
-        // The heap already holds the verticals' best: a pair that cannot beat them now never
-        // will (the threshold only rises), so it is bounded out here, before its POP ceiling
-        // (logarithms) is computed or it is queued.
-        figures.popCeiling = 1;
-        figures.touchFloor = 0;
-        if (popNeeded && threshold !== -Infinity && boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), threshold)) {
-          this.boundedOut += putWingCount * callWingCount;
-          continue;
-        }
-        figures.popCeiling = popNeeded
-          ? this.evaluator.pairPopCeiling(
-              puts,
-              calls,
-              putShort,
-              callShort,
-              largestNet,
-              breakevenWing(narrowestPut, putWings.largestCreditLessWidth[p] as number, callWings.largestCredit[c] as number),
-              breakevenWing(narrowestCall, callWings.largestCreditLessWidth[c] as number, putWings.largestCredit[p] as number),
-            )
-          : 1;
-        figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
-        const bound = sortKeyBound(query, this.prepared.multiplier, figures);
-        if (boundLoses(bound, threshold)) {
-          this.boundedOut += putWingCount * callWingCount;
-          continue;
-        }
-        this.addPair(ironIndex, p, c, bound);
+    const putShort = putWings.shorts[p] as number;
+    const putShortStrike = putStrikes[putShort] as number;
+    const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
+    const putWingCount = (putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number);
+    for (let c = 0; c < callWings.shortCount; c++) {
+      const callShort = callWings.shorts[c] as number;
+      const callShortStrike = callStrikes[callShort] as number;
+      if (callShortStrike > putShortStrike) {
+        if (!condor || !putIsOtm || ((calls.flags[callShort] as number) & LEG_SHORT_OTM) === 0) continue;
+      } else if (callShortStrike === putShortStrike) {
+        if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
+      } else continue;
+      const callWingCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
+      this.considered += putWingCount * callWingCount;
+      const largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
+      const narrowestPut = putWings.narrowestWidth[p] as number;
+      const narrowestCall = callWings.narrowestWidth[c] as number;
+      figures.largestNet = largestNet;
+      figures.largestCreditToWidth = creditToWidthBound(
+        putWings.largestCreditToWidth[p] as number,
+        callWings.largestCreditToWidth[c] as number,
+        largestNet,
+        narrowestPut > narrowestCall ? narrowestPut : narrowestCall,
+      );
+      figures.largestNetLessWidth = Math.min(
+        (putWings.largestCredit[p] as number) + (callWings.largestCreditLessWidth[c] as number),
+        (putWings.largestCreditLessWidth[p] as number) + (callWings.largestCredit[c] as number),
+      );
+      figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
+      figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
+      figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+      // The heap already holds the verticals' best: a pair that cannot beat them now never
+      // will (the threshold only rises), so it is bounded out here, before its POP ceiling
+      // (logarithms) is computed or it is queued.
+      figures.popCeiling = 1;
+      figures.touchFloor = 0;
+      if (popNeeded && threshold !== -Infinity && boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), threshold)) {
+        this.boundedOut += putWingCount * callWingCount;
+        continue;
       }
+      figures.popCeiling = popNeeded
+        ? this.evaluator.pairPopCeiling(
+            puts,
+            calls,
+            putShort,
+            callShort,
+            largestNet,
+            breakevenWing(narrowestPut, putWings.largestCreditLessWidth[p] as number, callWings.largestCredit[c] as number),
+            breakevenWing(narrowestCall, callWings.largestCreditLessWidth[c] as number, putWings.largestCredit[p] as number),
+          )
+        : 1;
+      figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
+      const bound = sortKeyBound(query, this.prepared.multiplier, figures);
+      if (boundLoses(bound, threshold)) {
+        this.boundedOut += putWingCount * callWingCount;
+        continue;
+      }
+      this.addPair(ironIndex, p, c, bound);
     }
   }
 
@@ -234,7 +244,7 @@ export class IronSearch implements IronPass {
    * wings of those that can still rank evaluated one by one (the evaluator prunes further).
    */
   private visitPair(iron: ExpiryIron, p: number, c: number, heap: TopCandidates): void {
-    const { puts, calls, putWings, callWings, putEnvelopes, callEnvelopes } = iron;
+    const { puts, calls, putWings, callWings } = iron;
     const evaluator = this.evaluator;
     const query = this.query;
     const figures = this.figures;
@@ -261,6 +271,7 @@ export class IronSearch implements IronPass {
     const pairPopCeiling = evaluator.ironPopCeiling;
     const multiplier = this.prepared.multiplier;
     const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+    markCallSupers(this, iron, p, c, pairPopCeiling, heap.threshold);
     const putSuperEnd = putWings.firstSuper[p + 1] as number;
     for (let putSuper = putWings.firstSuper[p] as number; putSuper < putSuperEnd; putSuper++) {
       const putBlockStart = putWings.superFirstBlock[putSuper] as number;
@@ -282,22 +293,7 @@ export class IronSearch implements IronPass {
         figures.largestValuePerRisk = 2 * Math.max(putWings.superLargestValuePerMargin[putSuper] as number, callWings.largestValuePerMargin[c] as number);
         figures.smallestBidAskSum = shortsBidAsk + (putWings.superSmallestBidAsk[putSuper] as number);
         figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-        if (
-          boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold) ||
-          (putEnvelopes !== undefined &&
-            callEnvelopes !== undefined &&
-            groupsFallShort(
-              query,
-              figures,
-              heap.threshold,
-              putEnvelopes.superLoss,
-              putEnvelopes.superCredit,
-              putEnvelopes.super(putSuper),
-              callEnvelopes.shortLoss,
-              callEnvelopes.shortCredit,
-              callEnvelopes.short(c),
-            ))
-        ) {
+        if (boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold)) {
           this.boundedOut += ((putWings.blockFirstWing[putBlockEnd] as number) - (putWings.blockFirstWing[putBlockStart] as number)) * callCount;
           continue;
         }
@@ -322,19 +318,6 @@ export class IronSearch implements IronPass {
         figures.smallestBidAskSum = bidAsk(puts, putShort) + (putWings.blockSmallestBidAsk[putBlock] as number) + bidAsk(calls, callShort);
         figures.popCeiling = popNeeded ? pairPopCeiling : 1;
         let loses = boundLoses(sortKeyBound(query, multiplier, figures), heap.threshold);
-        if (!loses && putEnvelopes !== undefined && callEnvelopes !== undefined) {
-          loses = groupsFallShort(
-            query,
-            figures,
-            heap.threshold,
-            putEnvelopes.blockLoss,
-            putEnvelopes.blockCredit,
-            putEnvelopes.block(putBlock),
-            callEnvelopes.shortLoss,
-            callEnvelopes.shortCredit,
-            callEnvelopes.short(c),
-          );
-        }
         if (!loses && popNeeded) {
           figures.popCeiling = evaluator.pairPopCeiling(
             puts,
