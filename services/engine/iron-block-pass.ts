@@ -4,7 +4,7 @@
 import type { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { valuePerMargin, type CreditWings } from "./iron-candidates.js";
 import { boundLoses, requiredValuePerRisk, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
-import { envelopeFallsShort, type CallBlockEnvelopes } from "./iron-risk-envelope.js";
+import { callBlockFallsShort } from "./iron-risk-exact.js";
 import type { PreparedChain } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -26,8 +26,8 @@ export interface ExpiryIron {
   readonly callWings: CreditWings;
   /** Whether its bounds need a POP ceiling (see needsPopCeiling). */
   readonly popNeeded: boolean;
-  /** Its call blocks' EV-per-risk envelopes, when the query's score reads them (see iron-risk-envelope.ts). */
-  readonly callEnvelopes: CallBlockEnvelopes | undefined;
+  /** Whether each put wing is tested against a call block by its spreads' exact EV per risk (the score, under a shared σ: see iron-risk-exact.ts). */
+  readonly exactValuePerRisk: boolean;
 }
 
 /** What a pass reads from the search, and the counters it adds to. */
@@ -60,7 +60,7 @@ export function putBlockPass(
   pairPopCeiling: number,
   heap: TopCandidates,
 ): void {
-  const { puts, calls, putWings, callWings, callEnvelopes } = iron;
+  const { puts, calls, putWings, callWings } = iron;
   const evaluator = search.evaluator;
   const query = search.query;
   const figures = search.figures;
@@ -175,20 +175,20 @@ export function putBlockPass(
         figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
         figures.popCeiling = blocksPopCeiling;
         let wingLoses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
-        if (!wingLoses && callEnvelopes !== undefined) {
-          // One put wing: its two lines are exact.
+        if (!wingLoses && iron.exactValuePerRisk) {
           const rate = requiredValuePerRisk(query, figures, threshold);
-          wingLoses =
-            rate > 1 ||
-            (rate > 0 &&
-              envelopeFallsShort(
-                putValue - rate * (putWidth - putCredit),
-                putValue + rate * putCredit,
-                callEnvelopes.loss,
-                callEnvelopes.credit,
-                callEnvelopes.block(callBlock),
-                rate,
-              ));
+          if (rate > 1) wingLoses = true;
+          else if (rate > 0) {
+            wingLoses = callBlockFallsShort(
+              calls,
+              callWings,
+              callShort,
+              callBlock,
+              putValue - rate * (putWidth - putCredit),
+              putValue + rate * putCredit,
+              rate,
+            );
+          }
         }
         if (wingLoses) {
           search.boundedOut += callCount;
@@ -238,6 +238,11 @@ export function markCallSupers(search: IronPass, iron: ExpiryIron, p: number, c:
   const superEnd = callWings.firstSuper[c + 1] as number;
   if (search.callSuperLive.length < superEnd - superStart) search.callSuperLive = new Uint8Array(2 * (superEnd - superStart));
   const live = search.callSuperLive;
+  if ((callWings.firstBlock[c + 1] as number) - (callWings.firstBlock[c] as number) <= SUPER_BOUND_FROM) {
+    // Narrow wings: one super-block, never bounded whole.
+    live[0] = 1;
+    return;
+  }
   const putCredit = putWings.largestCredit[p] as number;
   const putNarrowest = putWings.narrowestWidth[p] as number;
   const putRatio = putWings.largestCreditToWidth[p] as number;

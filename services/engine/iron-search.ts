@@ -10,7 +10,6 @@ import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { BoundQueue } from "./bound-queue.js";
 import { creditWings, isButterflyBody } from "./iron-candidates.js";
 import { boundLoses, GroupFigures, needsPopCeiling, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
-import { CallBlockEnvelopes } from "./iron-risk-envelope.js";
 import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
 import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -147,7 +146,7 @@ export class IronSearch implements IronPass {
       putWings,
       callWings,
       popNeeded,
-      callEnvelopes: envelopes ? new CallBlockEnvelopes(calls, callWings) : undefined,
+      exactValuePerRisk: envelopes,
     });
     for (let p = 0; p < putWings.shortCount; p++) this.planPutShort(ironIndex, p, threshold);
   }
