@@ -72,7 +72,7 @@ const queryArbitrary = fc
     ScanQuery.fromPartial({ ...query, filters: { minDte: 0, maxDte: MAX_DTE, minShortDelta: 0, maxWidth: 1_000_000, shortStrikesOutOfTheMoney } }),
   );
 
-/** The default sort (the score, whose EV-per-risk term the envelopes test), shorts allowed in the money. */
+/** The default sort (the score, whose EV-per-risk term iron-risk-exact.ts tests), shorts allowed in the money. */
 const scoreQueryArbitrary = fc
   .record({
     strategies: fc.constantFrom<Strategy[]>([Strategy.STRATEGY_IRON_CONDOR], [Strategy.STRATEGY_IRON_CONDOR, Strategy.STRATEGY_IRON_BUTTERFLY]),
@@ -115,7 +115,7 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
     expect(boundedOutRuns).toBeGreaterThan(20);
   });
 
-  it("answers the score's widest queries, shorts in the money allowed, with exactly the reference's top N (EV-per-risk envelopes)", () => {
+  it("answers the score's widest queries, shorts in the money allowed, with exactly the reference's top N (the EV-per-risk test per put wing)", () => {
     fc.assert(
       fc.property(chainArbitrary, scoreQueryArbitrary, (chain, given) => {
         const result = scanChain(chain, given);
