@@ -70,7 +70,7 @@ export class IronSearch implements IronPass {
   /** Searches the expirations given (by index), offering what can rank to each one's heap. */
   run(expiryIndices: readonly number[], heapOf: (expiryIndex: number) => TopCandidates): void {
     for (const expiryIndex of expiryIndices) this.planExpiry(expiryIndex, heapOf(expiryIndex).threshold);
-    this.queue.heapify();
+    this.queue.sort();
     const perExpiry = Number.isFinite(this.query.maxPerExpiry);
     let current = -1;
     const queue = this.queue;
@@ -104,7 +104,7 @@ export class IronSearch implements IronPass {
       if (this.budgetExhausted && !boundLoses(queue.boundAt(slot), heap.threshold)) this.unexplored += this.pairSize(pair);
       else this.boundedOut += this.pairSize(pair);
     }
-    queue.size = 0;
+    queue.clear();
   }
 
   private startExpiry(expiryIndex: number): void {
