@@ -137,8 +137,8 @@ export class IronSearch implements IronPass {
     const callWings = creditWings(calls, query.minWidth, query.maxWidth, shortFlag);
     const ironIndex = this.expiries.length;
     const popNeeded = needsPopCeiling(query, !Number.isNaN(sharedVolatility));
-    // The EV-per-risk envelopes test the score's first term; they need each wing's EV (a shared σ).
-    const envelopes = query.sort === SortKey.SORT_KEY_SCORE && query.weights.expectedValuePerRisk > 0 && !Number.isNaN(sharedVolatility);
+    // The exact EV-per-risk test (iron-risk-exact.ts) binds the score's first term; it needs each wing's EV (a shared σ).
+    const exactValuePerRisk = query.sort === SortKey.SORT_KEY_SCORE && query.weights.expectedValuePerRisk > 0 && !Number.isNaN(sharedVolatility);
     this.expiries.push({
       expiryIndex,
       puts,
@@ -146,7 +146,7 @@ export class IronSearch implements IronPass {
       putWings,
       callWings,
       popNeeded,
-      exactValuePerRisk: envelopes,
+      exactValuePerRisk,
     });
     for (let p = 0; p < putWings.shortCount; p++) this.planPutShort(ironIndex, p, threshold);
   }
