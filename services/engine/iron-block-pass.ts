@@ -3,7 +3,8 @@
 // stays one job: the search orders pairs, this goes through a pair's blocks and wings.
 import type { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { valuePerMargin, type CreditWings } from "./iron-candidates.js";
-import { boundLoses, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
+import { boundLoses, requiredValuePerRisk, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
+import { callBlockFallsShort } from "./iron-risk-exact.js";
 import type { PreparedChain } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -25,6 +26,8 @@ export interface ExpiryIron {
   readonly callWings: CreditWings;
   /** Whether its bounds need a POP ceiling (see needsPopCeiling). */
   readonly popNeeded: boolean;
+  /** Whether each put wing is tested against a call block by its spreads' exact EV per risk (the score, under a shared σ: see iron-risk-exact.ts). */
+  readonly exactValuePerRisk: boolean;
 }
 
 /** What a pass reads from the search, and the counters it adds to. */
@@ -38,6 +41,8 @@ export interface IronPass {
   boundedOut: number;
   unexplored: number;
   budgetExhausted: boolean;
+  /** Per call super-block of the visited pair (from its first): 0 when it loses against the pair's whole put side (see markCallSupers). */
+  callSuperLive: Uint8Array;
 }
 
 /**
@@ -79,9 +84,15 @@ export function putBlockPass(
   let threshold = heap.threshold;
   const putCount = putEnd - putStart;
   const superEnd = callWings.firstSuper[c + 1] as number;
-  for (let callSuper = callWings.firstSuper[c] as number; callSuper < superEnd; callSuper++) {
+  const superStart = callWings.firstSuper[c] as number;
+  const callSuperLive = search.callSuperLive;
+  for (let callSuper = superStart; callSuper < superEnd; callSuper++) {
     const callBlockStart = callWings.superFirstBlock[callSuper] as number;
     const callBlockEnd = callWings.superFirstBlock[callSuper + 1] as number;
+    if (callSuperLive[callSuper - superStart] === 0) {
+      search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
+      continue;
+    }
     if (callBlockEnd - callBlockStart > SUPER_BOUND_FROM) {
       // The put block against a whole super-block of call blocks first, under the pair's POP ceiling.
       const superCredit = callWings.superLargestCredit[callSuper] as number;
@@ -163,7 +174,23 @@ export function putBlockPass(
         figures.largestValuePerRisk = 2 * Math.max(valuePerMargin(putValue, putWidth, putCredit), callValuePerMargin);
         figures.smallestBidAskSum = shortsBidAsk + bidAsk(puts, putLong) + callBidAsk;
         figures.popCeiling = blocksPopCeiling;
-        if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+        let wingLoses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+        if (!wingLoses && iron.exactValuePerRisk) {
+          const rate = requiredValuePerRisk(query, figures, threshold);
+          if (rate > 1) wingLoses = true;
+          else if (rate > 0) {
+            wingLoses = callBlockFallsShort(
+              calls,
+              callWings,
+              callShort,
+              callBlock,
+              putValue - rate * (putWidth - putCredit),
+              putValue + rate * putCredit,
+              rate,
+            );
+          }
+        }
+        if (wingLoses) {
           search.boundedOut += callCount;
           continue;
         }
@@ -191,6 +218,63 @@ export function putBlockPass(
         }
       }
     }
+  }
+}
+
+/**
+ * Before a visited pair's put blocks: marks in search.callSuperLive which of its call
+ * super-blocks can still rank against the pair's whole put side (its figures per short,
+ * the smallest bid-ask of its put super-blocks, the pair's POP ceiling), so that each put
+ * block bounds only those. One bound per call super-block and pair instead of one per put
+ * block; a super-block of at most SUPER_BOUND_FROM blocks is left live (as it is never
+ * bounded whole).
+ */
+export function markCallSupers(search: IronPass, iron: ExpiryIron, p: number, c: number, pairPopCeiling: number, threshold: number): void {
+  const { puts, calls, putWings, callWings } = iron;
+  const figures = search.figures;
+  const query = search.query;
+  const multiplier = search.prepared.multiplier;
+  const superStart = callWings.firstSuper[c] as number;
+  const superEnd = callWings.firstSuper[c + 1] as number;
+  if (search.callSuperLive.length < superEnd - superStart) search.callSuperLive = new Uint8Array(2 * (superEnd - superStart));
+  const live = search.callSuperLive;
+  if ((callWings.firstBlock[c + 1] as number) - (callWings.firstBlock[c] as number) <= SUPER_BOUND_FROM) {
+    // Narrow wings: one super-block, never bounded whole.
+    live[0] = 1;
+    return;
+  }
+  const putCredit = putWings.largestCredit[p] as number;
+  const putNarrowest = putWings.narrowestWidth[p] as number;
+  const putRatio = putWings.largestCreditToWidth[p] as number;
+  const putLessWidth = putWings.largestCreditLessWidth[p] as number;
+  const putValue = putWings.largestValue[p] as number;
+  const putValuePerMargin = putWings.largestValuePerMargin[p] as number;
+  let putBidAsk = Infinity;
+  for (let putSuper = putWings.firstSuper[p] as number; putSuper < (putWings.firstSuper[p + 1] as number); putSuper++) {
+    putBidAsk = Math.min(putBidAsk, putWings.superSmallestBidAsk[putSuper] as number);
+  }
+  const shortsBidAsk = bidAsk(puts, putWings.shorts[p] as number) + bidAsk(calls, callWings.shorts[c] as number);
+  for (let callSuper = superStart; callSuper < superEnd; callSuper++) {
+    if ((callWings.superFirstBlock[callSuper + 1] as number) - (callWings.superFirstBlock[callSuper] as number) <= SUPER_BOUND_FROM) {
+      live[callSuper - superStart] = 1;
+      continue;
+    }
+    const superCredit = callWings.superLargestCredit[callSuper] as number;
+    const superNarrowest = callWings.superNarrowestWidth[callSuper] as number;
+    const net = putCredit + superCredit;
+    figures.largestNet = net;
+    figures.largestCreditToWidth = creditToWidthBound(
+      putRatio,
+      callWings.superLargestCreditToWidth[callSuper] as number,
+      net,
+      putNarrowest > superNarrowest ? putNarrowest : superNarrowest,
+    );
+    figures.largestNetLessWidth = Math.min(putCredit + (callWings.superLargestCreditLessWidth[callSuper] as number), putLessWidth + superCredit);
+    figures.largestValue = putValue + (callWings.superLargestValue[callSuper] as number);
+    figures.largestValuePerRisk = 2 * Math.max(putValuePerMargin, callWings.superLargestValuePerMargin[callSuper] as number);
+    figures.smallestBidAskSum = shortsBidAsk + putBidAsk + (callWings.superSmallestBidAsk[callSuper] as number);
+    figures.popCeiling = iron.popNeeded ? pairPopCeiling : 1;
+    live[callSuper - superStart] = boundLoses(sortKeyBound(query, multiplier, figures), threshold) ? 0 : 1;
   }
 }
 

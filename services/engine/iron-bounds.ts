@@ -97,6 +97,17 @@ function expectedValuePerRiskBound(figures: GroupFigures): number {
   return smallestMaxLoss > 0 ? Math.min(tighter, value / smallestMaxLoss) : tighter;
 }
 
+/**
+ * Under the score: the EV per risk a spread of the group must reach for its score to reach
+ * `threshold` less rounding room, with its POP and liquidity at their bounds (call only with
+ * a positive EV weight). Above 1 nothing can (the score clamps EV per risk to 1).
+ */
+export function requiredValuePerRisk(query: ResolvedQuery, figures: GroupFigures, threshold: number): number {
+  const { expectedValuePerRisk, pop, liquidity } = query.weights;
+  const room = 1e-9 * Math.max(1, Math.abs(threshold));
+  return (threshold - room - pop * figures.popCeiling - liquidity * liquidityBound(figures)) / expectedValuePerRisk;
+}
+
 /** The liquidity term, 1 − slippage / net, is largest with the least slippage on the most credit. */
 function liquidityBound(figures: GroupFigures): number {
   if (!(figures.largestNet > 0)) return 1;

@@ -127,29 +127,26 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
     const nearStrike = strikes[near] as number;
     const wingsBefore = wingCount;
     const blocksBefore = blockCount;
-    let largest = -Infinity;
-    let narrowest = Infinity;
-    let ratio = -Infinity;
-    let lessWidth = -Infinity;
-    let value = -Infinity;
-    let perMargin = -Infinity;
+    const nearSell = side.sell[near] as number;
+    const nearPayoff = expectedPayoff[near] as number;
     const first = firstFar(near);
     const end = endFar(near, first);
     for (let far = first; far < end; far++) {
       if (((flags[far] as number) & LEG_LONG) === 0) continue;
       const width = isCall ? (strikes[far] as number) - nearStrike : nearStrike - (strikes[far] as number);
       if (!(width > 0)) continue;
-      const credit = (side.sell[near] as number) - (side.buy[far] as number);
+      const credit = nearSell - (side.buy[far] as number);
       // NaN payoffs (no shared σ) make the bound +Infinity: nothing is known.
-      const payoffValue = credit - (expectedPayoff[near] as number) + (expectedPayoff[far] as number);
+      const payoffValue = credit - nearPayoff + (expectedPayoff[far] as number);
       const wingValue = Number.isNaN(payoffValue) ? Infinity : payoffValue;
       const bidAsk = (table.ask[far] as number) - (table.bid[far] as number);
       const wingValuePerMargin = valuePerMargin(wingValue, width, credit);
+      const ratio = credit / width;
       if ((wingCount - wingsBefore) % WING_BLOCK === 0) {
         blockFirstWing[blockCount] = wingCount;
         blockCredit[blockCount] = credit;
         blockNarrowest[blockCount] = width;
-        blockRatio[blockCount] = credit / width;
+        blockRatio[blockCount] = ratio;
         blockLessWidth[blockCount] = credit - width;
         blockValue[blockCount] = wingValue;
         blockValuePerMargin[blockCount] = wingValuePerMargin;
@@ -157,23 +154,32 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
         blockCount++;
       } else {
         const last = blockCount - 1;
-        blockCredit[last] = Math.max(blockCredit[last] as number, credit);
-        blockNarrowest[last] = Math.min(blockNarrowest[last] as number, width);
-        blockRatio[last] = Math.max(blockRatio[last] as number, credit / width);
-        blockLessWidth[last] = Math.max(blockLessWidth[last] as number, credit - width);
-        blockValue[last] = Math.max(blockValue[last] as number, wingValue);
-        blockValuePerMargin[last] = Math.max(blockValuePerMargin[last] as number, wingValuePerMargin);
-        blockBidAsk[last] = Math.min(blockBidAsk[last] as number, bidAsk);
+        if (credit > (blockCredit[last] as number)) blockCredit[last] = credit;
+        if (width < (blockNarrowest[last] as number)) blockNarrowest[last] = width;
+        if (ratio > (blockRatio[last] as number)) blockRatio[last] = ratio;
+        if (credit - width > (blockLessWidth[last] as number)) blockLessWidth[last] = credit - width;
+        if (wingValue > (blockValue[last] as number)) blockValue[last] = wingValue;
+        if (wingValuePerMargin > (blockValuePerMargin[last] as number)) blockValuePerMargin[last] = wingValuePerMargin;
+        if (bidAsk < (blockBidAsk[last] as number)) blockBidAsk[last] = bidAsk;
       }
       longs[wingCount++] = far;
-      largest = Math.max(largest, credit);
-      narrowest = Math.min(narrowest, width);
-      ratio = Math.max(ratio, credit / width);
-      lessWidth = Math.max(lessWidth, credit - width);
-      value = Math.max(value, wingValue);
-      perMargin = Math.max(perMargin, wingValuePerMargin);
     }
     if (wingCount > wingsBefore) {
+      // The short's figures are its blocks' (a maximum of maxima), not gathered wing by wing.
+      let largest = -Infinity;
+      let narrowest = Infinity;
+      let ratio = -Infinity;
+      let lessWidth = -Infinity;
+      let value = -Infinity;
+      let perMargin = -Infinity;
+      for (let block = blocksBefore; block < blockCount; block++) {
+        largest = Math.max(largest, blockCredit[block] as number);
+        narrowest = Math.min(narrowest, blockNarrowest[block] as number);
+        ratio = Math.max(ratio, blockRatio[block] as number);
+        lessWidth = Math.max(lessWidth, blockLessWidth[block] as number);
+        value = Math.max(value, blockValue[block] as number);
+        perMargin = Math.max(perMargin, blockValuePerMargin[block] as number);
+      }
       firstBlock[shortCount] = blocksBefore;
       shorts[shortCount] = near;
       firstWing[shortCount] = wingsBefore;

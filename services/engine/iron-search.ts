@@ -6,7 +6,7 @@
 // through one by one. The search stops when no group left can beat the N-th kept spread.
 // What it never goes through is counted, by arithmetic, as bounded out, or as unexplored
 // when the work budget (candidates gone through one by one) ran out first.
-import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { BoundQueue } from "./bound-queue.js";
 import { creditWings, isButterflyBody } from "./iron-candidates.js";
 import { boundLoses, GroupFigures, needsPopCeiling, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
@@ -16,7 +16,16 @@ import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
 import { compactPairPass, isCompactPair } from "./iron-compact-pass.js";
-import { bidAsk, breakevenWing, creditToWidthBound, putBlockPass, SUPER_BOUND_FROM, type ExpiryIron, type IronPass } from "./iron-block-pass.js";
+import {
+  bidAsk,
+  breakevenWing,
+  creditToWidthBound,
+  markCallSupers,
+  putBlockPass,
+  SUPER_BOUND_FROM,
+  type ExpiryIron,
+  type IronPass,
+} from "./iron-block-pass.js";
 
 const IRON_CONDOR = Strategy.STRATEGY_IRON_CONDOR;
 const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
@@ -36,6 +45,7 @@ export class IronSearch implements IronPass {
   boundedOut = 0;
   unexplored = 0;
   budgetExhausted = false;
+  callSuperLive = new Uint8Array(64);
 
   readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
@@ -61,7 +71,7 @@ export class IronSearch implements IronPass {
   /** Searches the expirations given (by index), offering what can rank to each one's heap. */
   run(expiryIndices: readonly number[], heapOf: (expiryIndex: number) => TopCandidates): void {
     for (const expiryIndex of expiryIndices) this.planExpiry(expiryIndex, heapOf(expiryIndex).threshold);
-    this.queue.heapify();
+    this.queue.sort();
     const perExpiry = Number.isFinite(this.query.maxPerExpiry);
     let current = -1;
     const queue = this.queue;
@@ -99,7 +109,7 @@ export class IronSearch implements IronPass {
       if (this.budgetExhausted && !boundLoses(queue.boundAt(slot), heap.threshold)) this.unexplored += this.pairSize(pair);
       else this.boundedOut += this.pairSize(pair);
     }
-    queue.size = 0;
+    queue.clear();
   }
 
   private startExpiry(expiryIndex: number): void {
@@ -119,7 +129,6 @@ export class IronSearch implements IronPass {
   /** Prices one expiration for the query, finds its credit wings and queues its pairs of shorts by bound. */
   private planExpiry(expiryIndex: number, threshold: number): void {
     const query = this.query;
-    const condor = query.strategies.has(IRON_CONDOR);
     const butterfly = query.strategies.has(IRON_BUTTERFLY);
     const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
     const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
@@ -133,70 +142,91 @@ export class IronSearch implements IronPass {
     const callWings = creditWings(calls, query.minWidth, query.maxWidth, shortFlag);
     const ironIndex = this.expiries.length;
     const popNeeded = needsPopCeiling(query, !Number.isNaN(sharedVolatility));
-    this.expiries.push({ expiryIndex, puts, calls, putWings, callWings, popNeeded });
+    // The exact EV-per-risk test (iron-risk-exact.ts) binds the score's first term; it needs each wing's EV (a shared σ).
+    const exactValuePerRisk = query.sort === SortKey.SORT_KEY_SCORE && query.weights.expectedValuePerRisk > 0 && !Number.isNaN(sharedVolatility);
+    this.expiries.push({
+      expiryIndex,
+      puts,
+      calls,
+      putWings,
+      callWings,
+      popNeeded,
+      exactValuePerRisk,
+    });
+    for (let p = 0; p < putWings.shortCount; p++) this.planPutShort(ironIndex, p, threshold);
+  }
+
+  /**
+   * Bounds the pairs of one put short of an expiration and queues those that may rank. A
+   * function of its own (not the inner loop of planExpiry), so that V8 optimizes it as a
+   * whole instead of entering and leaving an on-stack-replaced inner loop once per put short.
+   */
+  private planPutShort(ironIndex: number, p: number, threshold: number): void {
+    const query = this.query;
+    const condor = query.strategies.has(IRON_CONDOR);
+    const butterfly = query.strategies.has(IRON_BUTTERFLY);
+    const { puts, calls, putWings, callWings, popNeeded } = this.expiries[ironIndex] as ExpiryIron;
     const putStrikes = puts.table.strike;
     const callStrikes = calls.table.strike;
     const figures = this.figures;
-    for (let p = 0; p < putWings.shortCount; p++) {
-      const putShort = putWings.shorts[p] as number;
-      const putShortStrike = putStrikes[putShort] as number;
-      const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
-      const putWingCount = (putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number);
-      for (let c = 0; c < callWings.shortCount; c++) {
-        const callShort = callWings.shorts[c] as number;
-        const callShortStrike = callStrikes[callShort] as number;
-        if (callShortStrike > putShortStrike) {
-          if (!condor || !putIsOtm || ((calls.flags[callShort] as number) & LEG_SHORT_OTM) === 0) continue;
-        } else if (callShortStrike === putShortStrike) {
-          if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
-        } else continue;
-        const callWingCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
-        this.considered += putWingCount * callWingCount;
-        const largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
-        const narrowestPut = putWings.narrowestWidth[p] as number;
-        const narrowestCall = callWings.narrowestWidth[c] as number;
-        figures.largestNet = largestNet;
-        figures.largestCreditToWidth = creditToWidthBound(
-          putWings.largestCreditToWidth[p] as number,
-          callWings.largestCreditToWidth[c] as number,
-          largestNet,
-          narrowestPut > narrowestCall ? narrowestPut : narrowestCall,
-        );
-        figures.largestNetLessWidth = Math.min(
-          (putWings.largestCredit[p] as number) + (callWings.largestCreditLessWidth[c] as number),
-          (putWings.largestCreditLessWidth[p] as number) + (callWings.largestCredit[c] as number),
-        );
-        figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
-        figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
-        figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
-        // The heap already holds the verticals' best: a pair that cannot beat them now never
-        // will (the threshold only rises), so it is bounded out here, before its POP ceiling
-        // (logarithms) is computed or it is queued.
-        figures.popCeiling = 1;
-        figures.touchFloor = 0;
-        if (popNeeded && threshold !== -Infinity && boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), threshold)) {
-          this.boundedOut += putWingCount * callWingCount;
-          continue;
-        }
-        figures.popCeiling = popNeeded
-          ? this.evaluator.pairPopCeiling(
-              puts,
-              calls,
-              putShort,
-              callShort,
-              largestNet,
-              breakevenWing(narrowestPut, putWings.largestCreditLessWidth[p] as number, callWings.largestCredit[c] as number),
-              breakevenWing(narrowestCall, callWings.largestCreditLessWidth[c] as number, putWings.largestCredit[p] as number),
-            )
-          : 1;
-        figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
-        const bound = sortKeyBound(query, this.prepared.multiplier, figures);
-        if (boundLoses(bound, threshold)) {
-          this.boundedOut += putWingCount * callWingCount;
-          continue;
-        }
-        this.addPair(ironIndex, p, c, bound);
+    const putShort = putWings.shorts[p] as number;
+    const putShortStrike = putStrikes[putShort] as number;
+    const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
+    const putWingCount = (putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number);
+    for (let c = 0; c < callWings.shortCount; c++) {
+      const callShort = callWings.shorts[c] as number;
+      const callShortStrike = callStrikes[callShort] as number;
+      if (callShortStrike > putShortStrike) {
+        if (!condor || !putIsOtm || ((calls.flags[callShort] as number) & LEG_SHORT_OTM) === 0) continue;
+      } else if (callShortStrike === putShortStrike) {
+        if (!butterfly || !isButterflyBody(puts, calls, putShort, callShort)) continue;
+      } else continue;
+      const callWingCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
+      this.considered += putWingCount * callWingCount;
+      const largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
+      const narrowestPut = putWings.narrowestWidth[p] as number;
+      const narrowestCall = callWings.narrowestWidth[c] as number;
+      figures.largestNet = largestNet;
+      figures.largestCreditToWidth = creditToWidthBound(
+        putWings.largestCreditToWidth[p] as number,
+        callWings.largestCreditToWidth[c] as number,
+        largestNet,
+        narrowestPut > narrowestCall ? narrowestPut : narrowestCall,
+      );
+      figures.largestNetLessWidth = Math.min(
+        (putWings.largestCredit[p] as number) + (callWings.largestCreditLessWidth[c] as number),
+        (putWings.largestCreditLessWidth[p] as number) + (callWings.largestCredit[c] as number),
+      );
+      figures.largestValue = (putWings.largestValue[p] as number) + (callWings.largestValue[c] as number);
+      figures.largestValuePerRisk = 2 * Math.max(putWings.largestValuePerMargin[p] as number, callWings.largestValuePerMargin[c] as number);
+      figures.smallestBidAskSum = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+      // The heap already holds the verticals' best: a pair that cannot beat them now never
+      // will (the threshold only rises), so it is bounded out here, before its POP ceiling
+      // (logarithms) is computed or it is queued.
+      figures.popCeiling = 1;
+      figures.touchFloor = 0;
+      if (popNeeded && threshold !== -Infinity && boundLoses(sortKeyBound(query, this.prepared.multiplier, figures), threshold)) {
+        this.boundedOut += putWingCount * callWingCount;
+        continue;
       }
+      figures.popCeiling = popNeeded
+        ? this.evaluator.pairPopCeiling(
+            puts,
+            calls,
+            putShort,
+            callShort,
+            largestNet,
+            breakevenWing(narrowestPut, putWings.largestCreditLessWidth[p] as number, callWings.largestCredit[c] as number),
+            breakevenWing(narrowestCall, callWings.largestCreditLessWidth[c] as number, putWings.largestCredit[p] as number),
+          )
+        : 1;
+      figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
+      const bound = sortKeyBound(query, this.prepared.multiplier, figures);
+      if (boundLoses(bound, threshold)) {
+        this.boundedOut += putWingCount * callWingCount;
+        continue;
+      }
+      this.addPair(ironIndex, p, c, bound);
     }
   }
 
@@ -245,6 +275,7 @@ export class IronSearch implements IronPass {
     const pairPopCeiling = evaluator.ironPopCeiling;
     const multiplier = this.prepared.multiplier;
     const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
+    markCallSupers(this, iron, p, c, pairPopCeiling, heap.threshold);
     const putSuperEnd = putWings.firstSuper[p + 1] as number;
     for (let putSuper = putWings.firstSuper[p] as number; putSuper < putSuperEnd; putSuper++) {
       const putBlockStart = putWings.superFirstBlock[putSuper] as number;

@@ -72,6 +72,18 @@ const queryArbitrary = fc
     ScanQuery.fromPartial({ ...query, filters: { minDte: 0, maxDte: MAX_DTE, minShortDelta: 0, maxWidth: 1_000_000, shortStrikesOutOfTheMoney } }),
   );
 
+/** The default sort (the score, whose EV-per-risk term iron-risk-exact.ts tests), shorts allowed in the money. */
+const scoreQueryArbitrary = fc
+  .record({
+    strategies: fc.constantFrom<Strategy[]>([Strategy.STRATEGY_IRON_CONDOR], [Strategy.STRATEGY_IRON_CONDOR, Strategy.STRATEGY_IRON_BUTTERFLY]),
+    pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
+    limit: fc.integer({ min: 1, max: 10 }),
+    scoreWeights: fc.constantFrom(undefined, { expectedValuePerRisk: 0.8, pop: 0.1, liquidity: 0.1 }, { expectedValuePerRisk: 0.2, pop: 0.7, liquidity: 0.1 }),
+  })
+  .map((query) =>
+    ScanQuery.fromPartial({ ...query, filters: { minDte: 0, maxDte: MAX_DTE, minShortDelta: 0, maxWidth: 1_000_000, shortStrikesOutOfTheMoney: false } }),
+  );
+
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
 describe("the iron search on dense chains (super-blocks of wings bounded as a whole)", () => {
@@ -101,5 +113,21 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
       { numRuns: 40, seed: 23 },
     );
     expect(boundedOutRuns).toBeGreaterThan(20);
+  });
+
+  it("answers the score's widest queries, shorts in the money allowed, with exactly the reference's top N (the EV-per-risk test per put wing)", () => {
+    fc.assert(
+      fc.property(chainArbitrary, scoreQueryArbitrary, (chain, given) => {
+        const result = scanChain(chain, given);
+        const query = result.effectiveQuery as ScanQuery;
+        const reference = referenceScan(chain, query);
+        expect(result.spreads.length).toBe(reference.length);
+        result.spreads.forEach((spread, index) => {
+          const expected = (reference[index] as { sortValue: number }).sortValue;
+          expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
+        });
+      }),
+      { numRuns: 30, seed: 31 },
+    );
   });
 });
