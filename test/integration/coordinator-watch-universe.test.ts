@@ -1,0 +1,199 @@
+// WatchUniverse through a real coordinator and scanner, each in its own process, on the
+// simulated market. On a market that does not tick, the first message's merged top N equals the
+// merge (worked out by brute force, test/support/universe-merge-reference.ts) of each symbol's
+// own WatchSpreads first top N with the same per-symbol query: one chain per symbol, so both
+// watches rank the same chain. On a ticking market the messages keep coming, each consistent
+// with the one before (sequence, ids added and removed) and with the contract (order, cap,
+// symbols); a message whose symbols' chain versions each match a top N the test's own watches
+// received is the exact merge of those. An unknown symbol shows FAILED while the others stream.
+import { status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  WatchSpreadsRequest,
+  WatchUniverseRequest,
+  type WatchSpreadsResponse,
+  type WatchUniverseResponse,
+} from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { SymbolScanState } from "../../gen/ts/spreadscan/coordinator/v1/universe.js";
+import { ScanQuery, SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { readStatusDetails } from "../../services/common/status-details.js";
+import { QUERY, startPair, type Pair } from "../support/coordinator-pair.js";
+import { EventLog } from "../support/event-log.js";
+import { mergedByBruteForce } from "../support/universe-merge-reference.js";
+
+const LIMIT = 12;
+const PER_SYMBOL = 4;
+const UNIVERSE_QUERY = ScanQuery.fromPartial({ ...QUERY, limit: LIMIT, sort: SortKey.SORT_KEY_CREDIT });
+/** What each symbol's feed is asked for: no more of one symbol than can rank. */
+const SYMBOL_QUERY = ScanQuery.fromPartial({ ...UNIVERSE_QUERY, limit: PER_SYMBOL });
+const SYMBOLS = ["SPY", "QQQ", "IWM", "AAPL", "MSFT"];
+
+type StreamEvent<Message> = { readonly message: Message } | { readonly end: ServiceError | undefined };
+
+interface Followed<Message> {
+  readonly events: EventLog<StreamEvent<Message>>;
+  readonly call: ClientReadableStream<Message>;
+}
+
+function follow<Message>(call: ClientReadableStream<Message>): Followed<Message> {
+  const events = new EventLog<StreamEvent<Message>>();
+  call.on("data", (message: Message) => events.push({ message }));
+  call.on("error", (error: ServiceError) => events.push({ end: error }));
+  call.on("end", () => events.push({ end: undefined }));
+  return { events, call };
+}
+
+async function nextMessage<Message>(followed: Followed<Message>): Promise<Message> {
+  const event = await followed.events.next();
+  if ("end" in event) throw new Error(`the stream ended: ${event.end?.code} ${event.end?.details}`);
+  return event.message;
+}
+
+async function endOf<Message>(followed: Followed<Message>): Promise<ServiceError | undefined> {
+  for (;;) {
+    const event = await followed.events.next();
+    if ("end" in event) return event.end;
+  }
+}
+
+const watchUniverse = (pair: Pair, request: Partial<WatchUniverseRequest>) =>
+  follow<WatchUniverseResponse>(pair.client.watchUniverse(WatchUniverseRequest.fromPartial(request)));
+const watchSymbol = (pair: Pair, symbol: string) =>
+  follow<WatchSpreadsResponse>(pair.client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol, query: SYMBOL_QUERY })));
+
+const idsOf = (spreads: readonly Spread[]): string[] => spreads.map((spread) => spread.id);
+
+describe("WatchUniverse on a market that does not tick", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await startPair({ SIMULATED_TICK_INTERVAL: "3600" });
+  });
+  afterAll(() => pair.close());
+
+  it("starts with the merge of every symbol's own first top N, and shows an unknown symbol FAILED beside them", async () => {
+    const own = SYMBOLS.map((symbol) => watchSymbol(pair, symbol));
+    const firsts = await Promise.all(own.map(nextMessage));
+    const universe = watchUniverse(pair, { symbols: [...SYMBOLS.slice(0, 2), "ZZZZ", ...SYMBOLS.slice(2)], query: UNIVERSE_QUERY, perSymbolLimit: PER_SYMBOL });
+    const first = await nextMessage(universe);
+
+    expect(first.sequence).toBe(1n);
+    expect(first.initial).toBe(true);
+    const expected = mergedByBruteForce(
+      firsts.map((message) => message.update?.result?.spreads ?? []),
+      SortKey.SORT_KEY_CREDIT,
+      LIMIT,
+      PER_SYMBOL,
+    );
+    expect(first.spreads).toEqual(expected);
+    expect(first.spreads).toHaveLength(LIMIT);
+    expect(first.addedIds).toEqual(idsOf(expected));
+    expect(first.removedIds).toEqual([]);
+    expect(first.updateTime).toBeInstanceOf(Date);
+    expect(first.symbols.map((symbol) => symbol.symbol)).toEqual(["SPY", "QQQ", "ZZZZ", "IWM", "AAPL", "MSFT"]);
+    const unknown = first.symbols.find((symbol) => symbol.symbol === "ZZZZ")!;
+    expect(unknown.state).toBe(SymbolScanState.SYMBOL_SCAN_STATE_FAILED);
+    expect(unknown.error?.code).toBe(status.NOT_FOUND);
+    for (const symbol of first.symbols.filter((entry) => entry.symbol !== "ZZZZ")) {
+      expect(symbol.state, symbol.symbol).toBe(SymbolScanState.SYMBOL_SCAN_STATE_SCANNED);
+      expect(symbol.result?.symbol).toBe(symbol.symbol);
+      expect(symbol.result?.spreads).toEqual([]);
+      expect(symbol.spreadsRanked, symbol.symbol).toBe(first.spreads.filter((spread) => spread.symbol === symbol.symbol).length);
+    }
+    // More than one symbol ranks, or the merge would prove little.
+    expect(new Set(first.spreads.map((spread) => spread.symbol)).size).toBeGreaterThan(1);
+    expect(first.marketData).toEqual([]);
+
+    universe.call.cancel();
+    expect((await endOf(universe))?.code).toBe(status.CANCELLED);
+    for (const watch of own) watch.call.cancel();
+  });
+
+  it("ends with the symbol's own error when its only symbol fails, and FAILED_PRECONDITION when every symbol does", async () => {
+    const alone = await endOf(watchUniverse(pair, { symbols: ["ZZZZ"], query: UNIVERSE_QUERY }));
+    expect(alone?.code).toBe(status.NOT_FOUND);
+    const both = await endOf(watchUniverse(pair, { symbols: ["ZZZZ", "ZZZY"], query: UNIVERSE_QUERY }));
+    expect(both?.code).toBe(status.FAILED_PRECONDITION);
+    expect(both?.details).toMatch(/ZZZZ: NOT_FOUND, ZZZY: NOT_FOUND/);
+  });
+
+  it("refuses bad input with a violation for every bad field", async () => {
+    const violationsOf = async (request: Partial<WatchUniverseRequest>) => {
+      const end = await endOf(watchUniverse(pair, request));
+      expect(end?.code).toBe(status.INVALID_ARGUMENT);
+      return readStatusDetails(end!).fieldViolations.map((violation) => violation.field);
+    };
+    expect(await violationsOf({})).toEqual(["symbols"]);
+    expect(await violationsOf({ symbols: ["SPY"], watchlist: "mine" })).toEqual(["watchlist"]);
+    expect(await violationsOf({ symbols: Array.from({ length: 101 }, (_, index) => `S${index}`) })).toEqual(["symbols"]);
+    expect(
+      await violationsOf({
+        symbols: ["SPY", "1BAD", "spy"],
+        perSymbolLimit: 5000,
+        minIntervalMs: 3_600_001,
+        query: ScanQuery.fromPartial({ filters: { minDte: 40, maxDte: 30 } }),
+      }),
+    ).toEqual(["min_interval_ms", "symbols[1]", "symbols[2]", "per_symbol_limit", "query.filters.min_dte"]);
+  });
+});
+
+describe("WatchUniverse on a ticking market", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await startPair({ SIMULATED_TICK_INTERVAL: "0.5" });
+  });
+  afterAll(() => pair.close());
+
+  it("streams changes as the market ticks: consecutive, consistent, ordered, capped, and the exact merge where the chain versions are known", async () => {
+    // The test's own watch of each symbol: its top N by chain version.
+    const own = SYMBOLS.map((symbol) => watchSymbol(pair, symbol));
+    const seen = SYMBOLS.map(() => new Map<bigint, Spread[]>());
+    const firstSeen: (() => void)[] = [];
+    const firsts = own.map(() => new Promise<void>((resolve) => firstSeen.push(resolve)));
+    const recording = own.map(async (watch, index) => {
+      for (;;) {
+        const event = await watch.events.next();
+        if ("end" in event) return;
+        const result = event.message.update?.result;
+        if (result) seen[index]!.set(result.chainVersion, result.spreads);
+        firstSeen[index]!();
+      }
+    });
+    await Promise.all(firsts);
+
+    const universe = watchUniverse(pair, { symbols: SYMBOLS, query: UNIVERSE_QUERY, perSymbolLimit: PER_SYMBOL, minIntervalMs: 100 });
+    const messages: WatchUniverseResponse[] = [];
+    let exact = 0;
+    while (messages.length < 6) {
+      const message = await nextMessage(universe);
+      const previous = messages.at(-1);
+      messages.push(message);
+      expect(message.sequence).toBe(BigInt(messages.length));
+      expect(message.initial).toBe(messages.length === 1);
+      const ids = idsOf(message.spreads);
+      const before = previous ? idsOf(previous.spreads) : [];
+      expect(message.addedIds).toEqual(ids.filter((id) => !before.includes(id)));
+      expect(message.removedIds).toEqual(before.filter((id) => !ids.includes(id)));
+      expect(message.spreads.length).toBeLessThanOrEqual(LIMIT);
+      for (const symbol of SYMBOLS) expect(message.spreads.filter((spread) => spread.symbol === symbol).length).toBeLessThanOrEqual(PER_SYMBOL);
+      expect(message.spreads.every((spread) => SYMBOLS.includes(spread.symbol))).toBe(true);
+      // In the query's order: the brute-force merge of its own spreads, grouped by symbol, gives them back as they are.
+      const bySymbol = SYMBOLS.map((symbol) => message.spreads.filter((spread) => spread.symbol === symbol));
+      expect(message.spreads).toEqual(mergedByBruteForce(bySymbol, SortKey.SORT_KEY_CREDIT, LIMIT, PER_SYMBOL));
+      expect(message.symbols.map((symbol) => symbol.state)).toEqual(SYMBOLS.map(() => SymbolScanState.SYMBOL_SCAN_STATE_SCANNED));
+      // Where the test's own watches saw each symbol's chain version, the merge is known exactly.
+      const lists = message.symbols.map((symbol, index) => seen[index]!.get(symbol.result?.chainVersion ?? -1n));
+      if (lists.every((list) => list !== undefined)) {
+        expect(message.spreads).toEqual(mergedByBruteForce(lists, SortKey.SORT_KEY_CREDIT, LIMIT, PER_SYMBOL));
+        exact++;
+      }
+    }
+    // The market moved the merged top N, not only the counts.
+    expect(messages.slice(1).some((message) => message.addedIds.length + message.removedIds.length > 0)).toBe(true);
+    expect(exact).toBeGreaterThan(0);
+
+    universe.call.cancel();
+    for (const watch of own) watch.call.cancel();
+    await Promise.all(recording);
+  });
+});
