@@ -20,6 +20,7 @@ import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { QUERY, startPair, type Pair } from "../support/coordinator-pair.js";
 import { EventLog } from "../support/event-log.js";
+import { spreadscan } from "../support/spreadscan-cli.js";
 import { mergedByBruteForce } from "../support/universe-merge-reference.js";
 
 const LIMIT = 12;
@@ -134,6 +135,17 @@ describe("WatchUniverse on a market that does not tick", () => {
         query: ScanQuery.fromPartial({ filters: { minDte: 40, maxDte: 30 } }),
       }),
     ).toEqual(["min_interval_ms", "symbols[1]", "symbols[2]", "per_symbol_limit", "query.filters.min_dte"]);
+  });
+
+  it("on the command line, names the flag of each field the coordinator refused, and exits 2", async () => {
+    const address = pair.client.getChannel().getTarget().replace(/^dns:/, "");
+    const run = await spreadscan(["universe", "SPY", "QQQ", "--per-symbol", "5000", "--watch", "--interval", "3600001", "--addr", address]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toBe(
+      "spreadscan: INVALID_ARGUMENT: invalid request\n" +
+        "spreadscan: --interval: must be at most 3600000 milliseconds; got 3600001\n" +
+        "spreadscan: --per-symbol: must be at most 1000 spreads (0 for no cap); got 5000\n",
+    );
   });
 });
 
