@@ -6,7 +6,7 @@
 // with the one before (sequence, ids added and removed) and with the contract (order, cap,
 // symbols); a message whose symbols' chain versions each match a top N the test's own watches
 // received is the exact merge of those. An unknown symbol shows FAILED while the others stream.
-import { status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { credentials, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   WatchSpreadsRequest,
@@ -15,10 +15,12 @@ import {
   type WatchUniverseResponse,
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { SymbolScanState } from "../../gen/ts/spreadscan/coordinator/v1/universe.js";
+import { Watchlist, WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import { ScanQuery, SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { QUERY, startPair, type Pair } from "../support/coordinator-pair.js";
+import { callUnary } from "../support/echo-server.js";
 import { EventLog } from "../support/event-log.js";
 import { spreadscan } from "../support/spreadscan-cli.js";
 import { mergedByBruteForce } from "../support/universe-merge-reference.js";
@@ -60,8 +62,9 @@ async function endOf<Message>(followed: Followed<Message>): Promise<ServiceError
 
 const watchUniverse = (pair: Pair, request: Partial<WatchUniverseRequest>) =>
   follow<WatchUniverseResponse>(pair.client.watchUniverse(WatchUniverseRequest.fromPartial(request)));
+// Every change of the symbol's top N, as soon as it comes: the test then knows the top N of most chain versions.
 const watchSymbol = (pair: Pair, symbol: string) =>
-  follow<WatchSpreadsResponse>(pair.client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol, query: SYMBOL_QUERY })));
+  follow<WatchSpreadsResponse>(pair.client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol, query: SYMBOL_QUERY, minIntervalMs: 1 })));
 
 const idsOf = (spreads: readonly Spread[]): string[] => spreads.map((spread) => spread.id);
 
@@ -137,6 +140,40 @@ describe("WatchUniverse on a market that does not tick", () => {
     ).toEqual(["min_interval_ms", "symbols[1]", "symbols[2]", "per_symbol_limit", "query.filters.min_dte"]);
   });
 
+  it("follows a watchlist's symbols in its order, and refuses a name the caller has none of and a watchlist longer than a watch follows", async () => {
+    const address = pair.client.getChannel().getTarget().replace(/^dns:/, "");
+    const watchlists = new WatchlistServiceClient(address, credentials.createInsecure());
+    try {
+      const save = async (name: string, symbols: string[]) => {
+        const saved = await callUnary(watchlists.createWatchlist.bind(watchlists), { watchlist: Watchlist.fromPartial({ name, symbols }) });
+        expect(saved.error).toBeUndefined();
+      };
+      await save("majors", ["MSFT", "ZZZZ", "SPY"]);
+      await save(
+        "wide",
+        Array.from({ length: 101 }, (_, index) => `W${index}`),
+      );
+      const universe = watchUniverse(pair, { watchlist: "majors", query: UNIVERSE_QUERY });
+      const first = await nextMessage(universe);
+      expect(first.symbols.map((symbol) => [symbol.symbol, symbol.state])).toEqual([
+        ["MSFT", SymbolScanState.SYMBOL_SCAN_STATE_SCANNED],
+        ["ZZZZ", SymbolScanState.SYMBOL_SCAN_STATE_FAILED],
+        ["SPY", SymbolScanState.SYMBOL_SCAN_STATE_SCANNED],
+      ]);
+      universe.call.cancel();
+      await endOf(universe);
+
+      const missing = await endOf(watchUniverse(pair, { watchlist: "nothing-here", query: UNIVERSE_QUERY }));
+      expect(missing?.code).toBe(status.NOT_FOUND);
+      expect(readStatusDetails(missing!).fieldViolations.map((violation) => violation.field)).toEqual(["watchlist"]);
+      const wide = await endOf(watchUniverse(pair, { watchlist: "wide", query: UNIVERSE_QUERY }));
+      expect(wide?.code).toBe(status.FAILED_PRECONDITION);
+      expect(readStatusDetails(wide!).fieldViolations.map((violation) => violation.field)).toEqual(["watchlist"]);
+    } finally {
+      watchlists.close();
+    }
+  });
+
   it("on the command line, names the flag of each field the coordinator refused, and exits 2", async () => {
     const address = pair.client.getChannel().getTarget().replace(/^dns:/, "");
     const run = await spreadscan(["universe", "SPY", "QQQ", "--per-symbol", "5000", "--watch", "--interval", "3600001", "--addr", address]);
@@ -200,12 +237,20 @@ describe("WatchUniverse on a ticking market", () => {
         exact++;
       }
     }
-    // The market moved the merged top N, not only the counts.
-    expect(messages.slice(1).some((message) => message.addedIds.length + message.removedIds.length > 0)).toBe(true);
+    // Each message after the first says something new: the merged top N moved (its ids or its figures) as the market ticked.
+    messages.slice(1).forEach((message, index) => expect(message.spreads).not.toEqual(messages[index]!.spreads));
     expect(exact).toBeGreaterThan(0);
 
     universe.call.cancel();
     for (const watch of own) watch.call.cancel();
     await Promise.all(recording);
+  });
+
+  it("ends with UNAVAILABLE when the coordinator shuts down, as WatchSpreads does", async () => {
+    const universe = watchUniverse(pair, { symbols: ["SPY", "QQQ"], query: UNIVERSE_QUERY });
+    expect((await nextMessage(universe)).initial).toBe(true);
+    pair.coordinator.child.kill("SIGTERM");
+    expect((await endOf(universe))?.code).toBe(status.UNAVAILABLE);
+    expect((await pair.coordinator.exited).code).toBe(0);
   });
 });
