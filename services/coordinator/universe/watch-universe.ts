@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { WatchUniverseRequest, WatchUniverseResponse } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
-import { RpcError } from "../../common/errors.js";
+import { RpcError, unavailable } from "../../common/errors.js";
 import type { CallContext, StreamSink } from "../../common/handlers.js";
 import { unlessAborted } from "../../common/unless-aborted.js";
 import { asRpcError } from "../scan-request.js";
@@ -72,6 +72,11 @@ export async function watchUniverse(
         board.observe(index, message);
         wakeup.notify();
         return Promise.resolve();
+      })
+      // A feed's watch returns only once stopped; one that ends by itself (a scanner closing the stream
+      // without a status) has no more news for its symbol, which must not look live.
+      .then(() => {
+        throw unavailable(`the live feed of ${symbol} ended`);
       })
       .catch((error: unknown) => {
         // The watch's own end (the caller gone, the shutdown) is not the symbol's failure.
