@@ -113,6 +113,22 @@ describe("WatchUniverse on a market that does not tick", () => {
     for (const watch of own) watch.call.cancel();
   });
 
+  it("follows 100 symbols, the most a watch takes: the market's eight SCANNED, the others FAILED beside them", async () => {
+    const eight = ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "TSLA", "AMZN"];
+    const symbols = [...eight, ...Array.from({ length: 92 }, (_, index) => `X${index}`)];
+    const universe = watchUniverse(pair, { symbols, query: UNIVERSE_QUERY, perSymbolLimit: PER_SYMBOL });
+    const first = await nextMessage(universe);
+    expect(first.initial).toBe(true);
+    expect(first.symbols.map((symbol) => symbol.symbol)).toEqual(symbols);
+    expect(first.symbols.map((symbol) => symbol.state)).toEqual(
+      symbols.map((symbol) => (eight.includes(symbol) ? SymbolScanState.SYMBOL_SCAN_STATE_SCANNED : SymbolScanState.SYMBOL_SCAN_STATE_FAILED)),
+    );
+    expect(first.spreads).toHaveLength(LIMIT);
+    expect(first.spreads.every((spread) => eight.includes(spread.symbol))).toBe(true);
+    universe.call.cancel();
+    expect((await endOf(universe))?.code).toBe(status.CANCELLED);
+  });
+
   it("ends with the symbol's own error when its only symbol fails, and FAILED_PRECONDITION when every symbol does", async () => {
     const alone = await endOf(watchUniverse(pair, { symbols: ["ZZZZ"], query: UNIVERSE_QUERY }));
     expect(alone?.code).toBe(status.NOT_FOUND);
