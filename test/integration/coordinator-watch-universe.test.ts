@@ -190,7 +190,7 @@ describe("WatchUniverse on a market that does not tick", () => {
     }
   });
 
-  it("on the command line, names the flag of each field the coordinator refused, and exits 2", async () => {
+  it("on the command line, names the flag of each field the coordinator refused, and exits 2, as for a universe whose every symbol failed", async () => {
     const address = pair.client.getChannel().getTarget().replace(/^dns:/, "");
     const run = await spreadscan(["universe", "SPY", "QQQ", "--per-symbol", "5000", "--watch", "--interval", "3600001", "--addr", address]);
     expect(run.exitCode).toBe(2);
@@ -199,6 +199,11 @@ describe("WatchUniverse on a market that does not tick", () => {
         "spreadscan: --interval: must be at most 3600000 milliseconds; got 3600001\n" +
         "spreadscan: --per-symbol: must be at most 1000 spreads (0 for no cap); got 5000\n",
     );
+    // A watch whose every symbol failed ends with the status, as a single watch of that symbol does.
+    const unknown = await spreadscan(["universe", "ZZZZ", "--watch", "--addr", address]);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toMatch(/^spreadscan: NOT_FOUND: the simulated market has no symbol "ZZZZ"/);
   });
 });
 
