@@ -20,6 +20,8 @@ import {
   type WatchJobEventsResponse,
   type WatchSpreadsRequest,
   type WatchSpreadsResponse,
+  type WatchUniverseRequest,
+  type WatchUniverseResponse,
 } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import type { ScanUniverseRequest, ScanUniverseResponse } from "../../gen/ts/spreadscan/coordinator/v1/universe.js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
@@ -34,6 +36,7 @@ import { errorStatusOf, FINISHED_STATES, jobMessage } from "./jobs/scan-job.js";
 import { ageField, asRpcError, collect, scanKey, validQuery } from "./scan-request.js";
 import type { SpreadFeeds } from "./spread-feeds.js";
 import { scanUniverse } from "./universe/universe-scan.js";
+import { watchUniverse } from "./universe/watch-universe.js";
 import type { WatchlistLookup } from "./watchlists/watchlist-lookup.js";
 
 export const MAX_BATCH_SYMBOLS = 100;
@@ -249,6 +252,13 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       "ScanUniverse",
       (request: ScanUniverseRequest, context): Promise<ScanUniverseResponse> =>
         scanUniverse({ scans, watchlists: parts.watchlists, concurrency: parts.batchConcurrency }, request, context),
+      options,
+    ),
+
+    watchUniverse: serverStreamHandler(
+      "WatchUniverse",
+      (request: WatchUniverseRequest, sink: StreamSink<WatchUniverseResponse>, context) =>
+        watchUniverse({ feeds, watchlists: parts.watchlists }, request, sink, context),
       options,
     ),
 

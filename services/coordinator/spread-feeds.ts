@@ -99,6 +99,11 @@ export class SpreadFeeds {
     setMaxListeners(0, this.shutdown.signal);
   }
 
+  /** Aborted, with the UNAVAILABLE its watches end with, once stopWatches is called. */
+  get stopping(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
   /** Symbols with a live feed now. */
   get size(): number {
     return this.feeds.size;

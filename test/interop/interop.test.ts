@@ -229,7 +229,7 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     expect(stdout).not.toMatch(/skipped/);
   });
 
-  it("grpcurl: lists and describes through reflection, calls Scan (a bare one too, on both services) and health, decodes BadRequest, streams WatchSpreads", async () => {
+  it("grpcurl: lists and describes through reflection, calls Scan (a bare one too, on both services) and health, decodes BadRequest, streams WatchSpreads and WatchUniverse", async () => {
     const grpcurl = projectTool(".tools/bin/grpcurl");
     const call = (...args: string[]) => run(grpcurl, ["-plaintext", ...args]);
 
@@ -264,6 +264,28 @@ describe.concurrent("clients outside TypeScript, against the coordinator", () =>
     expect(fields).toContain("query.filters.min_dte");
 
     expectWatchStream(await streamMessages(grpcurl, ["-plaintext", "-d", SCAN_JSON, address, `${COORDINATOR}/WatchSpreads`], 3));
+
+    // WatchUniverse as docs/clients.md calls it: the snapshot first, then the changes, in proto3 JSON.
+    const universeJson = JSON.stringify({
+      symbols: ["SPY", "QQQ", "IWM"],
+      query: { strategies: ["STRATEGY_BULL_PUT"], filters: { maxDte: 30, maxWidth: 5 }, limit: 8 },
+      perSymbolLimit: 3,
+      minIntervalMs: 1,
+    });
+    const universe = (await streamMessages(grpcurl, ["-plaintext", "-d", universeJson, address, `${COORDINATOR}/WatchUniverse`], 2)) as {
+      sequence: string;
+      initial?: boolean;
+      spreads: { symbol: string }[];
+      symbols: { symbol: string; state: string }[];
+    }[];
+    expect(universe.map((message) => [message.sequence, message.initial ?? false])).toEqual([
+      ["1", true],
+      ["2", false],
+    ]);
+    expect(universe[0]!.symbols.map((symbol) => [symbol.symbol, symbol.state])).toEqual(
+      ["SPY", "QQQ", "IWM"].map((symbol) => [symbol, "SYMBOL_SCAN_STATE_SCANNED"]),
+    );
+    expect(universe[0]!.spreads.length).toBeGreaterThan(0);
 
     const bare = await call("-d", BARE_SCAN_JSON, address, `${COORDINATOR}/Scan`);
     expect(bare.stderr).toBe("");

@@ -2,78 +2,28 @@
 // coordinator's ScanUniverse, printed as one table of the merged top N with a symbol column,
 // then a line for each symbol that was not simply scanned (stale, or failed and why), then a
 // count of each outcome. A failed symbol does not fail the others; the exit status says
-// whether any did, as `batch`'s does.
+// whether any did, as `batch`'s does. With --watch, the live merged top N through
+// WatchUniverse instead (universe-watch.ts).
 import { Option, type Command } from "commander";
-import { ScanUniverseRequest, ScanUniverseResponse, SymbolScanState, type SymbolScan } from "../../../gen/ts/spreadscan/coordinator/v1/universe.js";
-import { appliedQueryParts } from "../applied-query.js";
+import { ScanUniverseRequest, ScanUniverseResponse, SymbolScanState } from "../../../gen/ts/spreadscan/coordinator/v1/universe.js";
 import { CommandFailure, EXIT_STATUS } from "../command-failure.js";
-import {
-  addConnectionFlags,
-  noCacheOption,
-  outputWidth,
-  statusCodeName,
-  statusLines,
-  withCoordinator,
-  type ConnectionOptions,
-} from "../coordinator-connection.js";
+import { addConnectionFlags, noCacheOption, outputWidth, statusCodeName, withCoordinator } from "../coordinator-connection.js";
 import { wholeNumberFrom } from "../number-flags.js";
 import { protoJsonDocument } from "../proto-json.js";
 import { addQueryFlags, scanQueryFromFlags } from "../query-flags.js";
-import { formatSpreadsTable } from "../scan-table.js";
-import { durationToMs, formatElapsed } from "../time-format.js";
 import { collectSymbols } from "./batch.js";
+import { formatUniverse } from "./universe-format.js";
+import { watchUniverse, type UniverseWatchOptions } from "./universe-watch.js";
 
-interface UniverseOptions extends ConnectionOptions {
+// Where `saved run` has always found it.
+export { formatUniverse } from "./universe-format.js";
+
+interface UniverseOptions extends UniverseWatchOptions {
   readonly cache: boolean;
-  readonly watchlist?: string;
-  readonly perSymbol?: number;
+  readonly watch?: boolean;
 }
 
-/** One line for a symbol that was not simply scanned: stale with its age, or failed with its status (and its details, indented). */
-function outcomeLines(symbol: SymbolScan, flagValues: Readonly<Record<string, unknown>>): string[] {
-  if (symbol.state === SymbolScanState.SYMBOL_SCAN_STATE_STALE) {
-    const age = symbol.age ? `${formatElapsed(durationToMs(symbol.age))} old` : "of unknown age";
-    return [`${symbol.symbol}: STALE: the scanner could not be reached; its result is ${age} (job ${symbol.jobId})`];
-  }
-  if (symbol.state === SymbolScanState.SYMBOL_SCAN_STATE_FAILED) {
-    const error = symbol.error;
-    if (!error) return [`${symbol.symbol}: failed, the coordinator did not say why`];
-    const [first, ...rest] = statusLines(
-      error.code,
-      error.message,
-      error.fieldViolations,
-      error.retryDelay ? durationToMs(error.retryDelay) : undefined,
-      flagValues,
-    );
-    return [`${symbol.symbol}: ${first ?? ""}`, ...rest.map((line) => `  ${line}`)];
-  }
-  return [];
-}
-
-function countOf(response: ScanUniverseResponse, state: SymbolScanState): number {
-  return response.symbols.filter((symbol) => symbol.state === state).length;
-}
-
-/** The answer for people: what was scanned and how, the merged table, the symbols not simply scanned, the counts. */
-export function formatUniverse(
-  response: ScanUniverseResponse,
-  perSymbol: number,
-  flagValues: Readonly<Record<string, unknown>>,
-  width: number | undefined,
-): string {
-  const query = response.symbols.find((symbol) => symbol.result?.effectiveQuery)?.result?.effectiveQuery;
-  const head = [
-    `${response.watchlist === "" ? "Universe" : `Watchlist ${response.watchlist}`} of ${response.symbols.length} symbols`,
-    ...(query ? appliedQueryParts(query) : []),
-    `${response.spreads.length} shown${perSymbol > 0 ? `, at most ${perSymbol} per symbol` : ""}`,
-  ].join(" · ");
-  const table = response.spreads.length === 0 ? "No spreads passed the filters.\n" : formatSpreadsTable(response.spreads, { width, symbolColumn: true });
-  const outcomes = response.symbols.flatMap((symbol) => outcomeLines(symbol, flagValues));
-  const counts =
-    `${response.symbols.length} symbols: ${countOf(response, SymbolScanState.SYMBOL_SCAN_STATE_SCANNED)} scanned, ` +
-    `${countOf(response, SymbolScanState.SYMBOL_SCAN_STATE_STALE)} stale, ${countOf(response, SymbolScanState.SYMBOL_SCAN_STATE_FAILED)} failed`;
-  return `${head}\n${table}${outcomes.map((line) => `${line}\n`).join("")}${counts}\n`;
-}
+const WATCH_GROUP = "Watch (with --watch):";
 
 async function universe(symbols: readonly string[], options: UniverseOptions, flagValues: Readonly<Record<string, unknown>>): Promise<void> {
   const perSymbol = options.perSymbol ?? 0;
@@ -114,20 +64,40 @@ export function registerUniverse(program: Command): Command {
     .addOption(
       new Option("--per-symbol <spreads>", "at most this many spreads of one symbol in the merged list (default: no cap)").argParser(wholeNumberFrom(1, "3")),
     )
-    .addOption(noCacheOption());
-  addConnectionFlags(command, { json: "print the ScanUniverseResponse as proto3 JSON instead of a table" });
+    .addOption(noCacheOption())
+    .addOption(new Option("--watch", "stream the live merged top N (WatchUniverse), redrawn on every change, until Ctrl-C").helpGroup(WATCH_GROUP))
+    .addOption(
+      new Option("--interval <ms>", "fewest milliseconds between two frames after the first (default: the coordinator's)")
+        .argParser(wholeNumberFrom(0, "500"))
+        .helpGroup(WATCH_GROUP),
+    )
+    .addOption(
+      new Option("--count <frames>", "stop after this many frames (default: run until Ctrl-C)").argParser(wholeNumberFrom(1, "3")).helpGroup(WATCH_GROUP),
+    )
+    .addOption(new Option("--redraw", "redraw each frame over the previous one (default: when the output is a terminal)").helpGroup(WATCH_GROUP))
+    .addOption(new Option("--no-redraw", "print each frame below the previous one").helpGroup(WATCH_GROUP));
+  addConnectionFlags(command, {
+    json: "print the ScanUniverseResponse as proto3 JSON instead of a table (with --watch: each WatchUniverseResponse, one per line)",
+  });
   addQueryFlags(command);
   command.addHelpText(
     "after",
     "\nExit status: 0 every symbol scanned (stale ones included); 3 the scan ran but some symbols failed (each is listed " +
       "after the table with its error, and on stderr); 2 a request the coordinator refused (INVALID_ARGUMENT, an unknown " +
-      "watchlist) or bad usage; 1 any other failure of the call.\n",
+      "watchlist) or bad usage; 1 any other failure of the call.\n" +
+      "With --watch: the first frame comes once every symbol has its first top N or has failed (at most 100 symbols); each " +
+      "frame says what was added and removed since the one before, and which symbols' market data is not live. A symbol " +
+      "whose feed fails shows FAILED while the others go on. Exit status 0 when stopped by Ctrl-C or --count.\n",
   );
   return command.action(async (symbols: string[], options: UniverseOptions, self: Command) => {
     if (symbols.length > 0 === (options.watchlist !== undefined)) {
       self.error("error: give the symbols to scan (SPY QQQ ...) or --watchlist NAME, one of the two");
     }
+    const watchOnly = (["interval", "count"] as const).filter((flag) => options[flag] !== undefined);
+    if (!options.watch && watchOnly.length > 0) self.error(`error: --${watchOnly[0] ?? ""} goes with --watch`);
+    const flagValues = self.opts<Record<string, unknown>>();
     // The coordinator takes each symbol once; asking twice is not an error worth stopping for.
-    await universe([...new Set(symbols)], options, self.opts<Record<string, unknown>>());
+    if (options.watch) await watchUniverse([...new Set(symbols)], scanQueryFromFlags(flagValues), options, flagValues);
+    else await universe([...new Set(symbols)], options, flagValues);
   });
 }

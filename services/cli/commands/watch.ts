@@ -66,7 +66,7 @@ function rowsOf(text: string, columns: number | undefined): number {
 }
 
 /** Writes each update over the previous one, with node:readline's cursor movements. */
-class InPlaceWriter {
+export class InPlaceWriter {
   private rows = 0;
 
   constructor(private readonly out: NodeJS.WriteStream) {}

@@ -45,7 +45,11 @@ export async function scanUniverse(
   };
 }
 
-async function watchlistSymbols(watchlists: WatchlistLookup | undefined, name: string, context: Pick<CallContext, "caller">): Promise<readonly string[]> {
+export async function watchlistSymbols(
+  watchlists: WatchlistLookup | undefined,
+  name: string,
+  context: Pick<CallContext, "caller">,
+): Promise<readonly string[]> {
   if (!watchlists) throw unimplemented("this coordinator keeps no watchlists yet; list the symbols instead");
   const watchlist = await watchlists.get(ownerOf(context.caller), name);
   if (!watchlist) {

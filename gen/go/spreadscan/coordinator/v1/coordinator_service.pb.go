@@ -1092,6 +1092,205 @@ func (x *WatchSpreadsResponse) GetStatus() *MarketDataStatus {
 	return nil
 }
 
+// WatchUniverseRequest subscribes to the live merged top N of a universe: the symbols listed,
+// or those of a watchlist (read once, when the watch starts). Exactly one of `symbols` and
+// `watchlist` is set.
+type WatchUniverseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Underlying tickers, 1 to 100, each at most once: each runs a live market data feed.
+	Symbols []string `protobuf:"bytes,1,rep,name=symbols,proto3" json:"symbols,omitempty"`
+	// The name of one of the caller's watchlists of at most 100 symbols.
+	Watchlist string `protobuf:"bytes,2,opt,name=watchlist,proto3" json:"watchlist,omitempty"`
+	// What to look for, for every symbol; its limit is the size of the merged top N.
+	Query *v1.ScanQuery `protobuf:"bytes,3,opt,name=query,proto3" json:"query,omitempty"`
+	// Most spreads of one symbol in the merged top N, spreads; 0 means no cap.
+	PerSymbolLimit uint32 `protobuf:"varint,4,opt,name=per_symbol_limit,json=perSymbolLimit,proto3" json:"per_symbol_limit,omitempty"`
+	// Fewest milliseconds between two messages after the first, milliseconds; 0 means the
+	// service's default. Changes in between are coalesced: the latest top N of every symbol wins.
+	MinIntervalMs uint32 `protobuf:"varint,5,opt,name=min_interval_ms,json=minIntervalMs,proto3" json:"min_interval_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchUniverseRequest) Reset() {
+	*x = WatchUniverseRequest{}
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchUniverseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchUniverseRequest) ProtoMessage() {}
+
+func (x *WatchUniverseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchUniverseRequest.ProtoReflect.Descriptor instead.
+func (*WatchUniverseRequest) Descriptor() ([]byte, []int) {
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *WatchUniverseRequest) GetSymbols() []string {
+	if x != nil {
+		return x.Symbols
+	}
+	return nil
+}
+
+func (x *WatchUniverseRequest) GetWatchlist() string {
+	if x != nil {
+		return x.Watchlist
+	}
+	return ""
+}
+
+func (x *WatchUniverseRequest) GetQuery() *v1.ScanQuery {
+	if x != nil {
+		return x.Query
+	}
+	return nil
+}
+
+func (x *WatchUniverseRequest) GetPerSymbolLimit() uint32 {
+	if x != nil {
+		return x.PerSymbolLimit
+	}
+	return 0
+}
+
+func (x *WatchUniverseRequest) GetMinIntervalMs() uint32 {
+	if x != nil {
+		return x.MinIntervalMs
+	}
+	return 0
+}
+
+// WatchUniverseResponse is one message of a universe watch: the merged top N now and what
+// changed since the previous message. A client that loses the stream reconnects and starts
+// again from a fresh snapshot (initial true).
+type WatchUniverseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Position of this message in its stream, starting at 1 and rising by 1, messages.
+	Sequence uint64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// True for the first message of a stream: a full snapshot to start from. It is sent once
+	// every symbol has its first top N, or has failed.
+	Initial bool `protobuf:"varint,2,opt,name=initial,proto3" json:"initial,omitempty"`
+	// The merged top N, in the order ScanUniverseResponse.spreads is.
+	Spreads []*v1.Spread `protobuf:"bytes,3,rep,name=spreads,proto3" json:"spreads,omitempty"`
+	// Ids of spreads in this top N that were not in the previous message's.
+	AddedIds []string `protobuf:"bytes,4,rep,name=added_ids,json=addedIds,proto3" json:"added_ids,omitempty"`
+	// Ids of spreads in the previous message's top N that are not in this one.
+	RemovedIds []string `protobuf:"bytes,5,rep,name=removed_ids,json=removedIds,proto3" json:"removed_ids,omitempty"`
+	// Every symbol of the universe, in the order given, with its outcome as of this message:
+	// SCANNED while its feed runs, FAILED (with error) once it has ended; its result carries its
+	// latest counts without its spreads.
+	Symbols []*SymbolScan `protobuf:"bytes,6,rep,name=symbols,proto3" json:"symbols,omitempty"`
+	// The market data state of every symbol whose state is not live, as of this message.
+	MarketData []*MarketDataStatus `protobuf:"bytes,7,rep,name=market_data,json=marketData,proto3" json:"market_data,omitempty"`
+	// When this message's merged top N was computed.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchUniverseResponse) Reset() {
+	*x = WatchUniverseResponse{}
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchUniverseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchUniverseResponse) ProtoMessage() {}
+
+func (x *WatchUniverseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchUniverseResponse.ProtoReflect.Descriptor instead.
+func (*WatchUniverseResponse) Descriptor() ([]byte, []int) {
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *WatchUniverseResponse) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *WatchUniverseResponse) GetInitial() bool {
+	if x != nil {
+		return x.Initial
+	}
+	return false
+}
+
+func (x *WatchUniverseResponse) GetSpreads() []*v1.Spread {
+	if x != nil {
+		return x.Spreads
+	}
+	return nil
+}
+
+func (x *WatchUniverseResponse) GetAddedIds() []string {
+	if x != nil {
+		return x.AddedIds
+	}
+	return nil
+}
+
+func (x *WatchUniverseResponse) GetRemovedIds() []string {
+	if x != nil {
+		return x.RemovedIds
+	}
+	return nil
+}
+
+func (x *WatchUniverseResponse) GetSymbols() []*SymbolScan {
+	if x != nil {
+		return x.Symbols
+	}
+	return nil
+}
+
+func (x *WatchUniverseResponse) GetMarketData() []*MarketDataStatus {
+	if x != nil {
+		return x.MarketData
+	}
+	return nil
+}
+
+func (x *WatchUniverseResponse) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
 // MarketDataStatus is the state of one symbol's market data, from when it began.
 type MarketDataStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1109,7 +1308,7 @@ type MarketDataStatus struct {
 
 func (x *MarketDataStatus) Reset() {
 	*x = MarketDataStatus{}
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[16]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1320,7 @@ func (x *MarketDataStatus) String() string {
 func (*MarketDataStatus) ProtoMessage() {}
 
 func (x *MarketDataStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[16]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1333,7 @@ func (x *MarketDataStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarketDataStatus.ProtoReflect.Descriptor instead.
 func (*MarketDataStatus) Descriptor() ([]byte, []int) {
-	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{16}
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MarketDataStatus) GetSymbol() string {
@@ -1174,7 +1373,7 @@ type GetMetricsRequest struct {
 
 func (x *GetMetricsRequest) Reset() {
 	*x = GetMetricsRequest{}
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[17]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1186,7 +1385,7 @@ func (x *GetMetricsRequest) String() string {
 func (*GetMetricsRequest) ProtoMessage() {}
 
 func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[17]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1199,7 +1398,7 @@ func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{17}
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{19}
 }
 
 // BackpressureMetrics describe the rate limiter and the circuit breaker in front of the
@@ -1220,7 +1419,7 @@ type BackpressureMetrics struct {
 
 func (x *BackpressureMetrics) Reset() {
 	*x = BackpressureMetrics{}
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[18]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1232,7 +1431,7 @@ func (x *BackpressureMetrics) String() string {
 func (*BackpressureMetrics) ProtoMessage() {}
 
 func (x *BackpressureMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[18]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1245,7 +1444,7 @@ func (x *BackpressureMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackpressureMetrics.ProtoReflect.Descriptor instead.
 func (*BackpressureMetrics) Descriptor() ([]byte, []int) {
-	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{18}
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *BackpressureMetrics) GetCurrentQps() float64 {
@@ -1301,7 +1500,7 @@ type GetMetricsResponse struct {
 
 func (x *GetMetricsResponse) Reset() {
 	*x = GetMetricsResponse{}
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[19]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1512,7 @@ func (x *GetMetricsResponse) String() string {
 func (*GetMetricsResponse) ProtoMessage() {}
 
 func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[19]
+	mi := &file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1525,7 @@ func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{19}
+	return file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetMetricsResponse) GetTotalScans() uint64 {
@@ -1389,7 +1588,7 @@ var File_spreadscan_coordinator_v1_coordinator_service_proto protoreflect.FileDe
 
 const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\n" +
-	"3spreadscan/coordinator/v1/coordinator_service.proto\x12\x19spreadscan.coordinator.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#spreadscan/coordinator/v1/job.proto\x1a(spreadscan/coordinator/v1/universe.proto\x1a!spreadscan/scanner/v1/query.proto\x1a'spreadscan/scanner/v1/scan_result.proto\"\x80\x01\n" +
+	"3spreadscan/coordinator/v1/coordinator_service.proto\x12\x19spreadscan.coordinator.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#spreadscan/coordinator/v1/job.proto\x1a(spreadscan/coordinator/v1/universe.proto\x1a!spreadscan/scanner/v1/query.proto\x1a'spreadscan/scanner/v1/scan_result.proto\x1a\"spreadscan/scanner/v1/spread.proto\"\x80\x01\n" +
 	"\vScanRequest\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x126\n" +
 	"\x05query\x18\x02 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n" +
@@ -1449,7 +1648,25 @@ const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\x0fmin_interval_ms\x18\x03 \x01(\rR\rminIntervalMs\"\x99\x01\n" +
 	"\x14WatchSpreadsResponse\x12<\n" +
 	"\x06update\x18\x01 \x01(\v2$.spreadscan.scanner.v1.SpreadsUpdateR\x06update\x12C\n" +
-	"\x06status\x18\x02 \x01(\v2+.spreadscan.coordinator.v1.MarketDataStatusR\x06status\"\xb6\x01\n" +
+	"\x06status\x18\x02 \x01(\v2+.spreadscan.coordinator.v1.MarketDataStatusR\x06status\"\xd8\x01\n" +
+	"\x14WatchUniverseRequest\x12\x18\n" +
+	"\asymbols\x18\x01 \x03(\tR\asymbols\x12\x1c\n" +
+	"\twatchlist\x18\x02 \x01(\tR\twatchlist\x126\n" +
+	"\x05query\x18\x03 \x01(\v2 .spreadscan.scanner.v1.ScanQueryR\x05query\x12(\n" +
+	"\x10per_symbol_limit\x18\x04 \x01(\rR\x0eperSymbolLimit\x12&\n" +
+	"\x0fmin_interval_ms\x18\x05 \x01(\rR\rminIntervalMs\"\x90\x03\n" +
+	"\x15WatchUniverseResponse\x12\x1a\n" +
+	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x18\n" +
+	"\ainitial\x18\x02 \x01(\bR\ainitial\x127\n" +
+	"\aspreads\x18\x03 \x03(\v2\x1d.spreadscan.scanner.v1.SpreadR\aspreads\x12\x1b\n" +
+	"\tadded_ids\x18\x04 \x03(\tR\baddedIds\x12\x1f\n" +
+	"\vremoved_ids\x18\x05 \x03(\tR\n" +
+	"removedIds\x12?\n" +
+	"\asymbols\x18\x06 \x03(\v2%.spreadscan.coordinator.v1.SymbolScanR\asymbols\x12L\n" +
+	"\vmarket_data\x18\a \x03(\v2+.spreadscan.coordinator.v1.MarketDataStatusR\n" +
+	"marketData\x12;\n" +
+	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\xb6\x01\n" +
 	"\x10MarketDataStatus\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12@\n" +
 	"\x05state\x18\x02 \x01(\x0e2*.spreadscan.coordinator.v1.MarketDataStateR\x05state\x120\n" +
@@ -1480,7 +1697,7 @@ const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\x16MARKET_DATA_STATE_LIVE\x10\x01\x12\x1d\n" +
 	"\x19MARKET_DATA_STATE_DELAYED\x10\x02\x12\x1c\n" +
 	"\x18MARKET_DATA_STATE_FROZEN\x10\x03\x12!\n" +
-	"\x1dMARKET_DATA_STATE_UNAVAILABLE\x10\x042\xb6\b\n" +
+	"\x1dMARKET_DATA_STATE_UNAVAILABLE\x10\x042\xac\t\n" +
 	"\x12CoordinatorService\x12W\n" +
 	"\x04Scan\x12&.spreadscan.coordinator.v1.ScanRequest\x1a'.spreadscan.coordinator.v1.ScanResponse\x12i\n" +
 	"\n" +
@@ -1490,7 +1707,8 @@ const file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc = "" +
 	"\tCancelJob\x12+.spreadscan.coordinator.v1.CancelJobRequest\x1a,.spreadscan.coordinator.v1.CancelJobResponse\x12w\n" +
 	"\x0eWatchJobEvents\x120.spreadscan.coordinator.v1.WatchJobEventsRequest\x1a1.spreadscan.coordinator.v1.WatchJobEventsResponse0\x01\x12h\n" +
 	"\tScanBatch\x12+.spreadscan.coordinator.v1.ScanBatchRequest\x1a,.spreadscan.coordinator.v1.ScanBatchResponse0\x01\x12o\n" +
-	"\fScanUniverse\x12..spreadscan.coordinator.v1.ScanUniverseRequest\x1a/.spreadscan.coordinator.v1.ScanUniverseResponse\x12q\n" +
+	"\fScanUniverse\x12..spreadscan.coordinator.v1.ScanUniverseRequest\x1a/.spreadscan.coordinator.v1.ScanUniverseResponse\x12t\n" +
+	"\rWatchUniverse\x12/.spreadscan.coordinator.v1.WatchUniverseRequest\x1a0.spreadscan.coordinator.v1.WatchUniverseResponse0\x01\x12q\n" +
 	"\fWatchSpreads\x12..spreadscan.coordinator.v1.WatchSpreadsRequest\x1a/.spreadscan.coordinator.v1.WatchSpreadsResponse0\x01\x12i\n" +
 	"\n" +
 	"GetMetrics\x12,.spreadscan.coordinator.v1.GetMetricsRequest\x1a-.spreadscan.coordinator.v1.GetMetricsResponseB\x8f\x02\n" +
@@ -1509,7 +1727,7 @@ func file_spreadscan_coordinator_v1_coordinator_service_proto_rawDescGZIP() []by
 }
 
 var file_spreadscan_coordinator_v1_coordinator_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_spreadscan_coordinator_v1_coordinator_service_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_spreadscan_coordinator_v1_coordinator_service_proto_goTypes = []any{
 	(MarketDataState)(0),           // 0: spreadscan.coordinator.v1.MarketDataState
 	(*ScanRequest)(nil),            // 1: spreadscan.coordinator.v1.ScanRequest
@@ -1528,69 +1746,80 @@ var file_spreadscan_coordinator_v1_coordinator_service_proto_goTypes = []any{
 	(*ScanBatchResponse)(nil),      // 14: spreadscan.coordinator.v1.ScanBatchResponse
 	(*WatchSpreadsRequest)(nil),    // 15: spreadscan.coordinator.v1.WatchSpreadsRequest
 	(*WatchSpreadsResponse)(nil),   // 16: spreadscan.coordinator.v1.WatchSpreadsResponse
-	(*MarketDataStatus)(nil),       // 17: spreadscan.coordinator.v1.MarketDataStatus
-	(*GetMetricsRequest)(nil),      // 18: spreadscan.coordinator.v1.GetMetricsRequest
-	(*BackpressureMetrics)(nil),    // 19: spreadscan.coordinator.v1.BackpressureMetrics
-	(*GetMetricsResponse)(nil),     // 20: spreadscan.coordinator.v1.GetMetricsResponse
-	(*v1.ScanQuery)(nil),           // 21: spreadscan.scanner.v1.ScanQuery
-	(*v1.ScanResult)(nil),          // 22: spreadscan.scanner.v1.ScanResult
-	(*durationpb.Duration)(nil),    // 23: google.protobuf.Duration
-	(*Job)(nil),                    // 24: spreadscan.coordinator.v1.Job
-	(JobState)(0),                  // 25: spreadscan.coordinator.v1.JobState
-	(*timestamppb.Timestamp)(nil),  // 26: google.protobuf.Timestamp
-	(*ErrorStatus)(nil),            // 27: spreadscan.coordinator.v1.ErrorStatus
-	(*v1.SpreadsUpdate)(nil),       // 28: spreadscan.scanner.v1.SpreadsUpdate
-	(*ScanUniverseRequest)(nil),    // 29: spreadscan.coordinator.v1.ScanUniverseRequest
-	(*ScanUniverseResponse)(nil),   // 30: spreadscan.coordinator.v1.ScanUniverseResponse
+	(*WatchUniverseRequest)(nil),   // 17: spreadscan.coordinator.v1.WatchUniverseRequest
+	(*WatchUniverseResponse)(nil),  // 18: spreadscan.coordinator.v1.WatchUniverseResponse
+	(*MarketDataStatus)(nil),       // 19: spreadscan.coordinator.v1.MarketDataStatus
+	(*GetMetricsRequest)(nil),      // 20: spreadscan.coordinator.v1.GetMetricsRequest
+	(*BackpressureMetrics)(nil),    // 21: spreadscan.coordinator.v1.BackpressureMetrics
+	(*GetMetricsResponse)(nil),     // 22: spreadscan.coordinator.v1.GetMetricsResponse
+	(*v1.ScanQuery)(nil),           // 23: spreadscan.scanner.v1.ScanQuery
+	(*v1.ScanResult)(nil),          // 24: spreadscan.scanner.v1.ScanResult
+	(*durationpb.Duration)(nil),    // 25: google.protobuf.Duration
+	(*Job)(nil),                    // 26: spreadscan.coordinator.v1.Job
+	(JobState)(0),                  // 27: spreadscan.coordinator.v1.JobState
+	(*timestamppb.Timestamp)(nil),  // 28: google.protobuf.Timestamp
+	(*ErrorStatus)(nil),            // 29: spreadscan.coordinator.v1.ErrorStatus
+	(*v1.SpreadsUpdate)(nil),       // 30: spreadscan.scanner.v1.SpreadsUpdate
+	(*v1.Spread)(nil),              // 31: spreadscan.scanner.v1.Spread
+	(*SymbolScan)(nil),             // 32: spreadscan.coordinator.v1.SymbolScan
+	(*ScanUniverseRequest)(nil),    // 33: spreadscan.coordinator.v1.ScanUniverseRequest
+	(*ScanUniverseResponse)(nil),   // 34: spreadscan.coordinator.v1.ScanUniverseResponse
 }
 var file_spreadscan_coordinator_v1_coordinator_service_proto_depIdxs = []int32{
-	21, // 0: spreadscan.coordinator.v1.ScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	22, // 1: spreadscan.coordinator.v1.ScanResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
-	23, // 2: spreadscan.coordinator.v1.ScanResponse.age:type_name -> google.protobuf.Duration
-	21, // 3: spreadscan.coordinator.v1.SubmitScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	24, // 4: spreadscan.coordinator.v1.SubmitScanResponse.job:type_name -> spreadscan.coordinator.v1.Job
-	24, // 5: spreadscan.coordinator.v1.GetJobResponse.job:type_name -> spreadscan.coordinator.v1.Job
-	25, // 6: spreadscan.coordinator.v1.ListJobsRequest.states:type_name -> spreadscan.coordinator.v1.JobState
-	24, // 7: spreadscan.coordinator.v1.ListJobsResponse.jobs:type_name -> spreadscan.coordinator.v1.Job
-	24, // 8: spreadscan.coordinator.v1.CancelJobResponse.job:type_name -> spreadscan.coordinator.v1.Job
-	26, // 9: spreadscan.coordinator.v1.WatchJobEventsResponse.event_time:type_name -> google.protobuf.Timestamp
-	25, // 10: spreadscan.coordinator.v1.WatchJobEventsResponse.previous_state:type_name -> spreadscan.coordinator.v1.JobState
-	24, // 11: spreadscan.coordinator.v1.WatchJobEventsResponse.job:type_name -> spreadscan.coordinator.v1.Job
-	21, // 12: spreadscan.coordinator.v1.ScanBatchRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	22, // 13: spreadscan.coordinator.v1.ScanBatchResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
-	27, // 14: spreadscan.coordinator.v1.ScanBatchResponse.error:type_name -> spreadscan.coordinator.v1.ErrorStatus
-	23, // 15: spreadscan.coordinator.v1.ScanBatchResponse.age:type_name -> google.protobuf.Duration
-	21, // 16: spreadscan.coordinator.v1.WatchSpreadsRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
-	28, // 17: spreadscan.coordinator.v1.WatchSpreadsResponse.update:type_name -> spreadscan.scanner.v1.SpreadsUpdate
-	17, // 18: spreadscan.coordinator.v1.WatchSpreadsResponse.status:type_name -> spreadscan.coordinator.v1.MarketDataStatus
-	0,  // 19: spreadscan.coordinator.v1.MarketDataStatus.state:type_name -> spreadscan.coordinator.v1.MarketDataState
-	26, // 20: spreadscan.coordinator.v1.MarketDataStatus.since:type_name -> google.protobuf.Timestamp
-	19, // 21: spreadscan.coordinator.v1.GetMetricsResponse.backpressure:type_name -> spreadscan.coordinator.v1.BackpressureMetrics
-	1,  // 22: spreadscan.coordinator.v1.CoordinatorService.Scan:input_type -> spreadscan.coordinator.v1.ScanRequest
-	3,  // 23: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:input_type -> spreadscan.coordinator.v1.SubmitScanRequest
-	5,  // 24: spreadscan.coordinator.v1.CoordinatorService.GetJob:input_type -> spreadscan.coordinator.v1.GetJobRequest
-	7,  // 25: spreadscan.coordinator.v1.CoordinatorService.ListJobs:input_type -> spreadscan.coordinator.v1.ListJobsRequest
-	9,  // 26: spreadscan.coordinator.v1.CoordinatorService.CancelJob:input_type -> spreadscan.coordinator.v1.CancelJobRequest
-	11, // 27: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:input_type -> spreadscan.coordinator.v1.WatchJobEventsRequest
-	13, // 28: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:input_type -> spreadscan.coordinator.v1.ScanBatchRequest
-	29, // 29: spreadscan.coordinator.v1.CoordinatorService.ScanUniverse:input_type -> spreadscan.coordinator.v1.ScanUniverseRequest
-	15, // 30: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:input_type -> spreadscan.coordinator.v1.WatchSpreadsRequest
-	18, // 31: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:input_type -> spreadscan.coordinator.v1.GetMetricsRequest
-	2,  // 32: spreadscan.coordinator.v1.CoordinatorService.Scan:output_type -> spreadscan.coordinator.v1.ScanResponse
-	4,  // 33: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:output_type -> spreadscan.coordinator.v1.SubmitScanResponse
-	6,  // 34: spreadscan.coordinator.v1.CoordinatorService.GetJob:output_type -> spreadscan.coordinator.v1.GetJobResponse
-	8,  // 35: spreadscan.coordinator.v1.CoordinatorService.ListJobs:output_type -> spreadscan.coordinator.v1.ListJobsResponse
-	10, // 36: spreadscan.coordinator.v1.CoordinatorService.CancelJob:output_type -> spreadscan.coordinator.v1.CancelJobResponse
-	12, // 37: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:output_type -> spreadscan.coordinator.v1.WatchJobEventsResponse
-	14, // 38: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:output_type -> spreadscan.coordinator.v1.ScanBatchResponse
-	30, // 39: spreadscan.coordinator.v1.CoordinatorService.ScanUniverse:output_type -> spreadscan.coordinator.v1.ScanUniverseResponse
-	16, // 40: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:output_type -> spreadscan.coordinator.v1.WatchSpreadsResponse
-	20, // 41: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:output_type -> spreadscan.coordinator.v1.GetMetricsResponse
-	32, // [32:42] is the sub-list for method output_type
-	22, // [22:32] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	23, // 0: spreadscan.coordinator.v1.ScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	24, // 1: spreadscan.coordinator.v1.ScanResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
+	25, // 2: spreadscan.coordinator.v1.ScanResponse.age:type_name -> google.protobuf.Duration
+	23, // 3: spreadscan.coordinator.v1.SubmitScanRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	26, // 4: spreadscan.coordinator.v1.SubmitScanResponse.job:type_name -> spreadscan.coordinator.v1.Job
+	26, // 5: spreadscan.coordinator.v1.GetJobResponse.job:type_name -> spreadscan.coordinator.v1.Job
+	27, // 6: spreadscan.coordinator.v1.ListJobsRequest.states:type_name -> spreadscan.coordinator.v1.JobState
+	26, // 7: spreadscan.coordinator.v1.ListJobsResponse.jobs:type_name -> spreadscan.coordinator.v1.Job
+	26, // 8: spreadscan.coordinator.v1.CancelJobResponse.job:type_name -> spreadscan.coordinator.v1.Job
+	28, // 9: spreadscan.coordinator.v1.WatchJobEventsResponse.event_time:type_name -> google.protobuf.Timestamp
+	27, // 10: spreadscan.coordinator.v1.WatchJobEventsResponse.previous_state:type_name -> spreadscan.coordinator.v1.JobState
+	26, // 11: spreadscan.coordinator.v1.WatchJobEventsResponse.job:type_name -> spreadscan.coordinator.v1.Job
+	23, // 12: spreadscan.coordinator.v1.ScanBatchRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	24, // 13: spreadscan.coordinator.v1.ScanBatchResponse.result:type_name -> spreadscan.scanner.v1.ScanResult
+	29, // 14: spreadscan.coordinator.v1.ScanBatchResponse.error:type_name -> spreadscan.coordinator.v1.ErrorStatus
+	25, // 15: spreadscan.coordinator.v1.ScanBatchResponse.age:type_name -> google.protobuf.Duration
+	23, // 16: spreadscan.coordinator.v1.WatchSpreadsRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	30, // 17: spreadscan.coordinator.v1.WatchSpreadsResponse.update:type_name -> spreadscan.scanner.v1.SpreadsUpdate
+	19, // 18: spreadscan.coordinator.v1.WatchSpreadsResponse.status:type_name -> spreadscan.coordinator.v1.MarketDataStatus
+	23, // 19: spreadscan.coordinator.v1.WatchUniverseRequest.query:type_name -> spreadscan.scanner.v1.ScanQuery
+	31, // 20: spreadscan.coordinator.v1.WatchUniverseResponse.spreads:type_name -> spreadscan.scanner.v1.Spread
+	32, // 21: spreadscan.coordinator.v1.WatchUniverseResponse.symbols:type_name -> spreadscan.coordinator.v1.SymbolScan
+	19, // 22: spreadscan.coordinator.v1.WatchUniverseResponse.market_data:type_name -> spreadscan.coordinator.v1.MarketDataStatus
+	28, // 23: spreadscan.coordinator.v1.WatchUniverseResponse.update_time:type_name -> google.protobuf.Timestamp
+	0,  // 24: spreadscan.coordinator.v1.MarketDataStatus.state:type_name -> spreadscan.coordinator.v1.MarketDataState
+	28, // 25: spreadscan.coordinator.v1.MarketDataStatus.since:type_name -> google.protobuf.Timestamp
+	21, // 26: spreadscan.coordinator.v1.GetMetricsResponse.backpressure:type_name -> spreadscan.coordinator.v1.BackpressureMetrics
+	1,  // 27: spreadscan.coordinator.v1.CoordinatorService.Scan:input_type -> spreadscan.coordinator.v1.ScanRequest
+	3,  // 28: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:input_type -> spreadscan.coordinator.v1.SubmitScanRequest
+	5,  // 29: spreadscan.coordinator.v1.CoordinatorService.GetJob:input_type -> spreadscan.coordinator.v1.GetJobRequest
+	7,  // 30: spreadscan.coordinator.v1.CoordinatorService.ListJobs:input_type -> spreadscan.coordinator.v1.ListJobsRequest
+	9,  // 31: spreadscan.coordinator.v1.CoordinatorService.CancelJob:input_type -> spreadscan.coordinator.v1.CancelJobRequest
+	11, // 32: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:input_type -> spreadscan.coordinator.v1.WatchJobEventsRequest
+	13, // 33: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:input_type -> spreadscan.coordinator.v1.ScanBatchRequest
+	33, // 34: spreadscan.coordinator.v1.CoordinatorService.ScanUniverse:input_type -> spreadscan.coordinator.v1.ScanUniverseRequest
+	17, // 35: spreadscan.coordinator.v1.CoordinatorService.WatchUniverse:input_type -> spreadscan.coordinator.v1.WatchUniverseRequest
+	15, // 36: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:input_type -> spreadscan.coordinator.v1.WatchSpreadsRequest
+	20, // 37: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:input_type -> spreadscan.coordinator.v1.GetMetricsRequest
+	2,  // 38: spreadscan.coordinator.v1.CoordinatorService.Scan:output_type -> spreadscan.coordinator.v1.ScanResponse
+	4,  // 39: spreadscan.coordinator.v1.CoordinatorService.SubmitScan:output_type -> spreadscan.coordinator.v1.SubmitScanResponse
+	6,  // 40: spreadscan.coordinator.v1.CoordinatorService.GetJob:output_type -> spreadscan.coordinator.v1.GetJobResponse
+	8,  // 41: spreadscan.coordinator.v1.CoordinatorService.ListJobs:output_type -> spreadscan.coordinator.v1.ListJobsResponse
+	10, // 42: spreadscan.coordinator.v1.CoordinatorService.CancelJob:output_type -> spreadscan.coordinator.v1.CancelJobResponse
+	12, // 43: spreadscan.coordinator.v1.CoordinatorService.WatchJobEvents:output_type -> spreadscan.coordinator.v1.WatchJobEventsResponse
+	14, // 44: spreadscan.coordinator.v1.CoordinatorService.ScanBatch:output_type -> spreadscan.coordinator.v1.ScanBatchResponse
+	34, // 45: spreadscan.coordinator.v1.CoordinatorService.ScanUniverse:output_type -> spreadscan.coordinator.v1.ScanUniverseResponse
+	18, // 46: spreadscan.coordinator.v1.CoordinatorService.WatchUniverse:output_type -> spreadscan.coordinator.v1.WatchUniverseResponse
+	16, // 47: spreadscan.coordinator.v1.CoordinatorService.WatchSpreads:output_type -> spreadscan.coordinator.v1.WatchSpreadsResponse
+	22, // 48: spreadscan.coordinator.v1.CoordinatorService.GetMetrics:output_type -> spreadscan.coordinator.v1.GetMetricsResponse
+	38, // [38:49] is the sub-list for method output_type
+	27, // [27:38] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_coordinator_v1_coordinator_service_proto_init() }
@@ -1610,7 +1839,7 @@ func file_spreadscan_coordinator_v1_coordinator_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc), len(file_spreadscan_coordinator_v1_coordinator_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	CoordinatorService_WatchJobEvents_FullMethodName = "/spreadscan.coordinator.v1.CoordinatorService/WatchJobEvents"
 	CoordinatorService_ScanBatch_FullMethodName      = "/spreadscan.coordinator.v1.CoordinatorService/ScanBatch"
 	CoordinatorService_ScanUniverse_FullMethodName   = "/spreadscan.coordinator.v1.CoordinatorService/ScanUniverse"
+	CoordinatorService_WatchUniverse_FullMethodName  = "/spreadscan.coordinator.v1.CoordinatorService/WatchUniverse"
 	CoordinatorService_WatchSpreads_FullMethodName   = "/spreadscan.coordinator.v1.CoordinatorService/WatchSpreads"
 	CoordinatorService_GetMetrics_FullMethodName     = "/spreadscan.coordinator.v1.CoordinatorService/GetMetrics"
 )
@@ -56,6 +57,9 @@ type CoordinatorServiceClient interface {
 	// Scans many symbols (listed, or a watchlist's: see WatchlistService) with one query and answers one merged top
 	// N, with what became of each symbol; a symbol that fails never fails the whole answer.
 	ScanUniverse(ctx context.Context, in *ScanUniverseRequest, opts ...grpc.CallOption) (*ScanUniverseResponse, error)
+	// Streams the live merged top N of many symbols (listed, or a watchlist's), one feed per
+	// symbol, as WatchSpreads does for one: a snapshot first, then each change, coalesced.
+	WatchUniverse(ctx context.Context, in *WatchUniverseRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchUniverseResponse], error)
 	// Streams the live top N for a symbol while its market data feed runs.
 	WatchSpreads(ctx context.Context, in *WatchSpreadsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchSpreadsResponse], error)
 	// Returns the coordinator's counters.
@@ -168,9 +172,28 @@ func (c *coordinatorServiceClient) ScanUniverse(ctx context.Context, in *ScanUni
 	return out, nil
 }
 
+func (c *coordinatorServiceClient) WatchUniverse(ctx context.Context, in *WatchUniverseRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchUniverseResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &CoordinatorService_ServiceDesc.Streams[2], CoordinatorService_WatchUniverse_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchUniverseRequest, WatchUniverseResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CoordinatorService_WatchUniverseClient = grpc.ServerStreamingClient[WatchUniverseResponse]
+
 func (c *coordinatorServiceClient) WatchSpreads(ctx context.Context, in *WatchSpreadsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchSpreadsResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &CoordinatorService_ServiceDesc.Streams[2], CoordinatorService_WatchSpreads_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &CoordinatorService_ServiceDesc.Streams[3], CoordinatorService_WatchSpreads_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +245,9 @@ type CoordinatorServiceServer interface {
 	// Scans many symbols (listed, or a watchlist's: see WatchlistService) with one query and answers one merged top
 	// N, with what became of each symbol; a symbol that fails never fails the whole answer.
 	ScanUniverse(context.Context, *ScanUniverseRequest) (*ScanUniverseResponse, error)
+	// Streams the live merged top N of many symbols (listed, or a watchlist's), one feed per
+	// symbol, as WatchSpreads does for one: a snapshot first, then each change, coalesced.
+	WatchUniverse(*WatchUniverseRequest, grpc.ServerStreamingServer[WatchUniverseResponse]) error
 	// Streams the live top N for a symbol while its market data feed runs.
 	WatchSpreads(*WatchSpreadsRequest, grpc.ServerStreamingServer[WatchSpreadsResponse]) error
 	// Returns the coordinator's counters.
@@ -259,6 +285,9 @@ func (UnimplementedCoordinatorServiceServer) ScanBatch(*ScanBatchRequest, grpc.S
 }
 func (UnimplementedCoordinatorServiceServer) ScanUniverse(context.Context, *ScanUniverseRequest) (*ScanUniverseResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ScanUniverse not implemented")
+}
+func (UnimplementedCoordinatorServiceServer) WatchUniverse(*WatchUniverseRequest, grpc.ServerStreamingServer[WatchUniverseResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchUniverse not implemented")
 }
 func (UnimplementedCoordinatorServiceServer) WatchSpreads(*WatchSpreadsRequest, grpc.ServerStreamingServer[WatchSpreadsResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchSpreads not implemented")
@@ -417,6 +446,17 @@ func _CoordinatorService_ScanUniverse_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CoordinatorService_WatchUniverse_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchUniverseRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CoordinatorServiceServer).WatchUniverse(m, &grpc.GenericServerStream[WatchUniverseRequest, WatchUniverseResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CoordinatorService_WatchUniverseServer = grpc.ServerStreamingServer[WatchUniverseResponse]
+
 func _CoordinatorService_WatchSpreads_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(WatchSpreadsRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -491,6 +531,11 @@ var CoordinatorService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ScanBatch",
 			Handler:       _CoordinatorService_ScanBatch_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchUniverse",
+			Handler:       _CoordinatorService_WatchUniverse_Handler,
 			ServerStreams: true,
 		},
 		{

@@ -24,8 +24,9 @@ import { Duration } from "../../../google/protobuf/duration.js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { ScanQuery } from "../../scanner/v1/query.js";
 import { ScanResult, SpreadsUpdate } from "../../scanner/v1/scan_result.js";
+import { Spread } from "../../scanner/v1/spread.js";
 import { ErrorStatus, Job, JobState, jobStateFromJSON, jobStateToJSON } from "./job.js";
-import { ScanUniverseRequest, ScanUniverseResponse } from "./universe.js";
+import { ScanUniverseRequest, ScanUniverseResponse, SymbolScan } from "./universe.js";
 
 export const protobufPackage = "spreadscan.coordinator.v1";
 
@@ -274,6 +275,60 @@ export interface WatchSpreadsResponse {
    * last heard. Unset: the state is the one last heard (live if none was).
    */
   status?: MarketDataStatus | undefined;
+}
+
+/**
+ * WatchUniverseRequest subscribes to the live merged top N of a universe: the symbols listed,
+ * or those of a watchlist (read once, when the watch starts). Exactly one of `symbols` and
+ * `watchlist` is set.
+ */
+export interface WatchUniverseRequest {
+  /** Underlying tickers, 1 to 100, each at most once: each runs a live market data feed. */
+  symbols: string[];
+  /** The name of one of the caller's watchlists of at most 100 symbols. */
+  watchlist: string;
+  /** What to look for, for every symbol; its limit is the size of the merged top N. */
+  query?:
+    | ScanQuery
+    | undefined;
+  /** Most spreads of one symbol in the merged top N, spreads; 0 means no cap. */
+  perSymbolLimit: number;
+  /**
+   * Fewest milliseconds between two messages after the first, milliseconds; 0 means the
+   * service's default. Changes in between are coalesced: the latest top N of every symbol wins.
+   */
+  minIntervalMs: number;
+}
+
+/**
+ * WatchUniverseResponse is one message of a universe watch: the merged top N now and what
+ * changed since the previous message. A client that loses the stream reconnects and starts
+ * again from a fresh snapshot (initial true).
+ */
+export interface WatchUniverseResponse {
+  /** Position of this message in its stream, starting at 1 and rising by 1, messages. */
+  sequence: bigint;
+  /**
+   * True for the first message of a stream: a full snapshot to start from. It is sent once
+   * every symbol has its first top N, or has failed.
+   */
+  initial: boolean;
+  /** The merged top N, in the order ScanUniverseResponse.spreads is. */
+  spreads: Spread[];
+  /** Ids of spreads in this top N that were not in the previous message's. */
+  addedIds: string[];
+  /** Ids of spreads in the previous message's top N that are not in this one. */
+  removedIds: string[];
+  /**
+   * Every symbol of the universe, in the order given, with its outcome as of this message:
+   * SCANNED while its feed runs, FAILED (with error) once it has ended; its result carries its
+   * latest counts without its spreads.
+   */
+  symbols: SymbolScan[];
+  /** The market data state of every symbol whose state is not live, as of this message. */
+  marketData: MarketDataStatus[];
+  /** When this message's merged top N was computed. */
+  updateTime?: Date | undefined;
 }
 
 /** MarketDataStatus is the state of one symbol's market data, from when it began. */
@@ -1926,6 +1981,358 @@ export const WatchSpreadsResponse: MessageFns<WatchSpreadsResponse> = {
   },
 };
 
+function createBaseWatchUniverseRequest(): WatchUniverseRequest {
+  return { symbols: [], watchlist: "", query: undefined, perSymbolLimit: 0, minIntervalMs: 0 };
+}
+
+export const WatchUniverseRequest: MessageFns<WatchUniverseRequest> = {
+  encode(message: WatchUniverseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.symbols) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.watchlist !== "") {
+      writer.uint32(18).string(message.watchlist);
+    }
+    if (message.query !== undefined) {
+      ScanQuery.encode(message.query, writer.uint32(26).fork()).join();
+    }
+    if (message.perSymbolLimit !== 0) {
+      writer.uint32(32).uint32(message.perSymbolLimit);
+    }
+    if (message.minIntervalMs !== 0) {
+      writer.uint32(40).uint32(message.minIntervalMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchUniverseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchUniverseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.symbols.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.watchlist = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.query = ScanQuery.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.perSymbolLimit = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.minIntervalMs = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchUniverseRequest {
+    return {
+      symbols: globalThis.Array.isArray(object?.symbols) ? object.symbols.map((e: any) => globalThis.String(e)) : [],
+      watchlist: isSet(object.watchlist) ? globalThis.String(object.watchlist) : "",
+      query: isSet(object.query) ? ScanQuery.fromJSON(object.query) : undefined,
+      perSymbolLimit: isSet(object.perSymbolLimit)
+        ? globalThis.Number(object.perSymbolLimit)
+        : isSet(object.per_symbol_limit)
+        ? globalThis.Number(object.per_symbol_limit)
+        : 0,
+      minIntervalMs: isSet(object.minIntervalMs)
+        ? globalThis.Number(object.minIntervalMs)
+        : isSet(object.min_interval_ms)
+        ? globalThis.Number(object.min_interval_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: WatchUniverseRequest): unknown {
+    const obj: any = {};
+    if (message.symbols?.length) {
+      obj.symbols = message.symbols;
+    }
+    if (message.watchlist !== "") {
+      obj.watchlist = message.watchlist;
+    }
+    if (message.query !== undefined) {
+      obj.query = ScanQuery.toJSON(message.query);
+    }
+    if (message.perSymbolLimit !== 0) {
+      obj.perSymbolLimit = Math.round(message.perSymbolLimit);
+    }
+    if (message.minIntervalMs !== 0) {
+      obj.minIntervalMs = Math.round(message.minIntervalMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchUniverseRequest>, I>>(base?: I): WatchUniverseRequest {
+    return WatchUniverseRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchUniverseRequest>, I>>(object: I): WatchUniverseRequest {
+    const message = createBaseWatchUniverseRequest();
+    message.symbols = object.symbols?.map((e) => e) || [];
+    message.watchlist = object.watchlist ?? "";
+    message.query = (object.query !== undefined && object.query !== null)
+      ? ScanQuery.fromPartial(object.query)
+      : undefined;
+    message.perSymbolLimit = object.perSymbolLimit ?? 0;
+    message.minIntervalMs = object.minIntervalMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchUniverseResponse(): WatchUniverseResponse {
+  return {
+    sequence: 0n,
+    initial: false,
+    spreads: [],
+    addedIds: [],
+    removedIds: [],
+    symbols: [],
+    marketData: [],
+    updateTime: undefined,
+  };
+}
+
+export const WatchUniverseResponse: MessageFns<WatchUniverseResponse> = {
+  encode(message: WatchUniverseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sequence !== 0n) {
+      if (BigInt.asUintN(64, message.sequence) !== message.sequence) {
+        throw new globalThis.Error("value provided for field message.sequence of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.sequence);
+    }
+    if (message.initial !== false) {
+      writer.uint32(16).bool(message.initial);
+    }
+    for (const v of message.spreads) {
+      Spread.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.addedIds) {
+      writer.uint32(34).string(v!);
+    }
+    for (const v of message.removedIds) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.symbols) {
+      SymbolScan.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.marketData) {
+      MarketDataStatus.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.updateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchUniverseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchUniverseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sequence = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.initial = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.spreads.push(Spread.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.addedIds.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.removedIds.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.symbols.push(SymbolScan.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.marketData.push(MarketDataStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchUniverseResponse {
+    return {
+      sequence: isSet(object.sequence) ? BigInt(object.sequence) : 0n,
+      initial: isSet(object.initial) ? globalThis.Boolean(object.initial) : false,
+      spreads: globalThis.Array.isArray(object?.spreads) ? object.spreads.map((e: any) => Spread.fromJSON(e)) : [],
+      addedIds: globalThis.Array.isArray(object?.addedIds)
+        ? object.addedIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.added_ids)
+        ? object.added_ids.map((e: any) => globalThis.String(e))
+        : [],
+      removedIds: globalThis.Array.isArray(object?.removedIds)
+        ? object.removedIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.removed_ids)
+        ? object.removed_ids.map((e: any) => globalThis.String(e))
+        : [],
+      symbols: globalThis.Array.isArray(object?.symbols) ? object.symbols.map((e: any) => SymbolScan.fromJSON(e)) : [],
+      marketData: globalThis.Array.isArray(object?.marketData)
+        ? object.marketData.map((e: any) => MarketDataStatus.fromJSON(e))
+        : globalThis.Array.isArray(object?.market_data)
+        ? object.market_data.map((e: any) => MarketDataStatus.fromJSON(e))
+        : [],
+      updateTime: isSet(object.updateTime)
+        ? fromJsonTimestamp(object.updateTime)
+        : isSet(object.update_time)
+        ? fromJsonTimestamp(object.update_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: WatchUniverseResponse): unknown {
+    const obj: any = {};
+    if (message.sequence !== 0n) {
+      obj.sequence = message.sequence.toString();
+    }
+    if (message.initial !== false) {
+      obj.initial = message.initial;
+    }
+    if (message.spreads?.length) {
+      obj.spreads = message.spreads.map((e) => Spread.toJSON(e));
+    }
+    if (message.addedIds?.length) {
+      obj.addedIds = message.addedIds;
+    }
+    if (message.removedIds?.length) {
+      obj.removedIds = message.removedIds;
+    }
+    if (message.symbols?.length) {
+      obj.symbols = message.symbols.map((e) => SymbolScan.toJSON(e));
+    }
+    if (message.marketData?.length) {
+      obj.marketData = message.marketData.map((e) => MarketDataStatus.toJSON(e));
+    }
+    if (message.updateTime !== undefined) {
+      obj.updateTime = message.updateTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchUniverseResponse>, I>>(base?: I): WatchUniverseResponse {
+    return WatchUniverseResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchUniverseResponse>, I>>(object: I): WatchUniverseResponse {
+    const message = createBaseWatchUniverseResponse();
+    message.sequence = (object.sequence !== undefined && object.sequence !== null) ? BigInt(object.sequence) : 0n;
+    message.initial = object.initial ?? false;
+    message.spreads = object.spreads?.map((e) => Spread.fromPartial(e)) || [];
+    message.addedIds = object.addedIds?.map((e) => e) || [];
+    message.removedIds = object.removedIds?.map((e) => e) || [];
+    message.symbols = object.symbols?.map((e) => SymbolScan.fromPartial(e)) || [];
+    message.marketData = object.marketData?.map((e) => MarketDataStatus.fromPartial(e)) || [];
+    message.updateTime = object.updateTime ?? undefined;
+    return message;
+  },
+};
+
 function createBaseMarketDataStatus(): MarketDataStatus {
   return { symbol: "", state: 0, since: undefined, reason: "" };
 }
@@ -2561,6 +2968,20 @@ export const CoordinatorServiceService = {
       Buffer.from(ScanUniverseResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ScanUniverseResponse => ScanUniverseResponse.decode(value),
   },
+  /**
+   * Streams the live merged top N of many symbols (listed, or a watchlist's), one feed per
+   * symbol, as WatchSpreads does for one: a snapshot first, then each change, coalesced.
+   */
+  watchUniverse: {
+    path: "/spreadscan.coordinator.v1.CoordinatorService/WatchUniverse" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchUniverseRequest): Buffer => Buffer.from(WatchUniverseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchUniverseRequest => WatchUniverseRequest.decode(value),
+    responseSerialize: (value: WatchUniverseResponse): Buffer =>
+      Buffer.from(WatchUniverseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchUniverseResponse => WatchUniverseResponse.decode(value),
+  },
   /** Streams the live top N for a symbol while its market data feed runs. */
   watchSpreads: {
     path: "/spreadscan.coordinator.v1.CoordinatorService/WatchSpreads" as const,
@@ -2607,6 +3028,11 @@ export interface CoordinatorServiceServer extends UntypedServiceImplementation {
    * N, with what became of each symbol; a symbol that fails never fails the whole answer.
    */
   scanUniverse: handleUnaryCall<ScanUniverseRequest, ScanUniverseResponse>;
+  /**
+   * Streams the live merged top N of many symbols (listed, or a watchlist's), one feed per
+   * symbol, as WatchSpreads does for one: a snapshot first, then each change, coalesced.
+   */
+  watchUniverse: handleServerStreamingCall<WatchUniverseRequest, WatchUniverseResponse>;
   /** Streams the live top N for a symbol while its market data feed runs. */
   watchSpreads: handleServerStreamingCall<WatchSpreadsRequest, WatchSpreadsResponse>;
   /** Returns the coordinator's counters. */
@@ -2730,6 +3156,19 @@ export interface CoordinatorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ScanUniverseResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Streams the live merged top N of many symbols (listed, or a watchlist's), one feed per
+   * symbol, as WatchSpreads does for one: a snapshot first, then each change, coalesced.
+   */
+  watchUniverse(
+    request: WatchUniverseRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchUniverseResponse>;
+  watchUniverse(
+    request: WatchUniverseRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchUniverseResponse>;
   /** Streams the live top N for a symbol while its market data feed runs. */
   watchSpreads(
     request: WatchSpreadsRequest,

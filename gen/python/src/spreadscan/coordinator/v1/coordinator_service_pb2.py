@@ -28,57 +28,62 @@ from spreadscan.coordinator.v1 import job_pb2 as spreadscan_dot_coordinator_dot_
 from spreadscan.coordinator.v1 import universe_pb2 as spreadscan_dot_coordinator_dot_v1_dot_universe__pb2
 from spreadscan.scanner.v1 import query_pb2 as spreadscan_dot_scanner_dot_v1_dot_query__pb2
 from spreadscan.scanner.v1 import scan_result_pb2 as spreadscan_dot_scanner_dot_v1_dot_scan__result__pb2
+from spreadscan.scanner.v1 import spread_pb2 as spreadscan_dot_scanner_dot_v1_dot_spread__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3spreadscan/coordinator/v1/coordinator_service.proto\x12\x19spreadscan.coordinator.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#spreadscan/coordinator/v1/job.proto\x1a(spreadscan/coordinator/v1/universe.proto\x1a!spreadscan/scanner/v1/query.proto\x1a\'spreadscan/scanner/v1/scan_result.proto\"\x80\x01\n\x0bScanRequest\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x36\n\x05query\x18\x02 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n\x0c\x62ypass_cache\x18\x03 \x01(\x08R\x0b\x62ypassCache\"\xc0\x01\n\x0cScanResponse\x12\x39\n\x06result\x18\x01 \x01(\x0b\x32!.spreadscan.scanner.v1.ScanResultR\x06result\x12\x1b\n\tcache_hit\x18\x02 \x01(\x08R\x08\x63\x61\x63heHit\x12\x15\n\x06job_id\x18\x03 \x01(\tR\x05jobId\x12\x14\n\x05stale\x18\x04 \x01(\x08R\x05stale\x12+\n\x03\x61ge\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03\x61ge\"\x86\x01\n\x11SubmitScanRequest\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x36\n\x05query\x18\x02 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n\x0c\x62ypass_cache\x18\x03 \x01(\x08R\x0b\x62ypassCache\"F\n\x12SubmitScanResponse\x12\x30\n\x03job\x18\x01 \x01(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x03job\"&\n\rGetJobRequest\x12\x15\n\x06job_id\x18\x01 \x01(\tR\x05jobId\"B\n\x0eGetJobResponse\x12\x30\n\x03job\x18\x01 \x01(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x03job\"\x8a\x01\n\x0fListJobsRequest\x12;\n\x06states\x18\x01 \x03(\x0e\x32#.spreadscan.coordinator.v1.JobStateR\x06states\x12\x1b\n\tpage_size\x18\x02 \x01(\rR\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"n\n\x10ListJobsResponse\x12\x32\n\x04jobs\x18\x01 \x03(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x04jobs\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n\x10\x43\x61ncelJobRequest\x12\x15\n\x06job_id\x18\x01 \x01(\tR\x05jobId\"E\n\x11\x43\x61ncelJobResponse\x12\x30\n\x03job\x18\x01 \x01(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x03job\".\n\x15WatchJobEventsRequest\x12\x15\n\x06job_id\x18\x01 \x01(\tR\x05jobId\"\xed\x01\n\x16WatchJobEventsResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x39\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teventTime\x12J\n\x0eprevious_state\x18\x03 \x01(\x0e\x32#.spreadscan.coordinator.v1.JobStateR\rpreviousState\x12\x30\n\x03job\x18\x04 \x01(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x03job\"\x87\x01\n\x10ScanBatchRequest\x12\x18\n\x07symbols\x18\x01 \x03(\tR\x07symbols\x12\x36\n\x05query\x18\x02 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n\x0c\x62ypass_cache\x18\x03 \x01(\x08R\x0b\x62ypassCache\"\xaa\x02\n\x11ScanBatchResponse\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x15\n\x06job_id\x18\x02 \x01(\tR\x05jobId\x12\x1b\n\tcache_hit\x18\x03 \x01(\x08R\x08\x63\x61\x63heHit\x12;\n\x06result\x18\x04 \x01(\x0b\x32!.spreadscan.scanner.v1.ScanResultH\x00R\x06result\x12>\n\x05\x65rror\x18\x05 \x01(\x0b\x32&.spreadscan.coordinator.v1.ErrorStatusH\x00R\x05\x65rror\x12\x14\n\x05stale\x18\x06 \x01(\x08R\x05stale\x12+\n\x03\x61ge\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03\x61geB\t\n\x07outcome\"\x8d\x01\n\x13WatchSpreadsRequest\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x36\n\x05query\x18\x02 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12&\n\x0fmin_interval_ms\x18\x03 \x01(\rR\rminIntervalMs\"\x99\x01\n\x14WatchSpreadsResponse\x12<\n\x06update\x18\x01 \x01(\x0b\x32$.spreadscan.scanner.v1.SpreadsUpdateR\x06update\x12\x43\n\x06status\x18\x02 \x01(\x0b\x32+.spreadscan.coordinator.v1.MarketDataStatusR\x06status\"\xb6\x01\n\x10MarketDataStatus\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12@\n\x05state\x18\x02 \x01(\x0e\x32*.spreadscan.coordinator.v1.MarketDataStateR\x05state\x12\x30\n\x05since\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since\x12\x16\n\x06reason\x18\x04 \x01(\tR\x06reason\"\x13\n\x11GetMetricsRequest\"\xc1\x01\n\x13\x42\x61\x63kpressureMetrics\x12\x1f\n\x0b\x63urrent_qps\x18\x01 \x01(\x01R\ncurrentQps\x12\x32\n\x15\x61verage_response_time\x18\x02 \x01(\x01R\x13\x61verageResponseTime\x12\x30\n\x14\x63ircuit_breaker_open\x18\x03 \x01(\x08R\x12\x63ircuitBreakerOpen\x12#\n\radaptive_rate\x18\x04 \x01(\x01R\x0c\x61\x64\x61ptiveRate\"\xe4\x02\n\x12GetMetricsResponse\x12\x1f\n\x0btotal_scans\x18\x01 \x01(\x04R\ntotalScans\x12)\n\x10successful_scans\x18\x02 \x01(\x04R\x0fsuccessfulScans\x12!\n\x0c\x66\x61iled_scans\x18\x03 \x01(\x04R\x0b\x66\x61iledScans\x12\x1d\n\ncache_hits\x18\x04 \x01(\x04R\tcacheHits\x12*\n\x11\x61verage_scan_time\x18\x05 \x01(\x01R\x0f\x61verageScanTime\x12\x1f\n\x0b\x61\x63tive_jobs\x18\x06 \x01(\rR\nactiveJobs\x12\x1f\n\x0bqueued_jobs\x18\x07 \x01(\rR\nqueuedJobs\x12R\n\x0c\x62\x61\x63kpressure\x18\x08 \x01(\x0b\x32..spreadscan.coordinator.v1.BackpressureMetricsR\x0c\x62\x61\x63kpressure*\xb0\x01\n\x0fMarketDataState\x12!\n\x1dMARKET_DATA_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16MARKET_DATA_STATE_LIVE\x10\x01\x12\x1d\n\x19MARKET_DATA_STATE_DELAYED\x10\x02\x12\x1c\n\x18MARKET_DATA_STATE_FROZEN\x10\x03\x12!\n\x1dMARKET_DATA_STATE_UNAVAILABLE\x10\x04\x32\xb6\x08\n\x12\x43oordinatorService\x12W\n\x04Scan\x12&.spreadscan.coordinator.v1.ScanRequest\x1a\'.spreadscan.coordinator.v1.ScanResponse\x12i\n\nSubmitScan\x12,.spreadscan.coordinator.v1.SubmitScanRequest\x1a-.spreadscan.coordinator.v1.SubmitScanResponse\x12]\n\x06GetJob\x12(.spreadscan.coordinator.v1.GetJobRequest\x1a).spreadscan.coordinator.v1.GetJobResponse\x12\x63\n\x08ListJobs\x12*.spreadscan.coordinator.v1.ListJobsRequest\x1a+.spreadscan.coordinator.v1.ListJobsResponse\x12\x66\n\tCancelJob\x12+.spreadscan.coordinator.v1.CancelJobRequest\x1a,.spreadscan.coordinator.v1.CancelJobResponse\x12w\n\x0eWatchJobEvents\x12\x30.spreadscan.coordinator.v1.WatchJobEventsRequest\x1a\x31.spreadscan.coordinator.v1.WatchJobEventsResponse0\x01\x12h\n\tScanBatch\x12+.spreadscan.coordinator.v1.ScanBatchRequest\x1a,.spreadscan.coordinator.v1.ScanBatchResponse0\x01\x12o\n\x0cScanUniverse\x12..spreadscan.coordinator.v1.ScanUniverseRequest\x1a/.spreadscan.coordinator.v1.ScanUniverseResponse\x12q\n\x0cWatchSpreads\x12..spreadscan.coordinator.v1.WatchSpreadsRequest\x1a/.spreadscan.coordinator.v1.WatchSpreadsResponse0\x01\x12i\n\nGetMetrics\x12,.spreadscan.coordinator.v1.GetMetricsRequest\x1a-.spreadscan.coordinator.v1.GetMetricsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3spreadscan/coordinator/v1/coordinator_service.proto\x12\x19spreadscan.coordinator.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a#spreadscan/coordinator/v1/job.proto\x1a(spreadscan/coordinator/v1/universe.proto\x1a!spreadscan/scanner/v1/query.proto\x1a\'spreadscan/scanner/v1/scan_result.proto\x1a\"spreadscan/scanner/v1/spread.proto\"\x80\x01\n\x0bScanRequest\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x36\n\x05query\x18\x02 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n\x0c\x62ypass_cache\x18\x03 \x01(\x08R\x0b\x62ypassCache\"\xc0\x01\n\x0cScanResponse\x12\x39\n\x06result\x18\x01 \x01(\x0b\x32!.spreadscan.scanner.v1.ScanResultR\x06result\x12\x1b\n\tcache_hit\x18\x02 \x01(\x08R\x08\x63\x61\x63heHit\x12\x15\n\x06job_id\x18\x03 \x01(\tR\x05jobId\x12\x14\n\x05stale\x18\x04 \x01(\x08R\x05stale\x12+\n\x03\x61ge\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03\x61ge\"\x86\x01\n\x11SubmitScanRequest\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x36\n\x05query\x18\x02 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n\x0c\x62ypass_cache\x18\x03 \x01(\x08R\x0b\x62ypassCache\"F\n\x12SubmitScanResponse\x12\x30\n\x03job\x18\x01 \x01(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x03job\"&\n\rGetJobRequest\x12\x15\n\x06job_id\x18\x01 \x01(\tR\x05jobId\"B\n\x0eGetJobResponse\x12\x30\n\x03job\x18\x01 \x01(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x03job\"\x8a\x01\n\x0fListJobsRequest\x12;\n\x06states\x18\x01 \x03(\x0e\x32#.spreadscan.coordinator.v1.JobStateR\x06states\x12\x1b\n\tpage_size\x18\x02 \x01(\rR\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"n\n\x10ListJobsResponse\x12\x32\n\x04jobs\x18\x01 \x03(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x04jobs\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n\x10\x43\x61ncelJobRequest\x12\x15\n\x06job_id\x18\x01 \x01(\tR\x05jobId\"E\n\x11\x43\x61ncelJobResponse\x12\x30\n\x03job\x18\x01 \x01(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x03job\".\n\x15WatchJobEventsRequest\x12\x15\n\x06job_id\x18\x01 \x01(\tR\x05jobId\"\xed\x01\n\x16WatchJobEventsResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x39\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\teventTime\x12J\n\x0eprevious_state\x18\x03 \x01(\x0e\x32#.spreadscan.coordinator.v1.JobStateR\rpreviousState\x12\x30\n\x03job\x18\x04 \x01(\x0b\x32\x1e.spreadscan.coordinator.v1.JobR\x03job\"\x87\x01\n\x10ScanBatchRequest\x12\x18\n\x07symbols\x18\x01 \x03(\tR\x07symbols\x12\x36\n\x05query\x18\x02 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12!\n\x0c\x62ypass_cache\x18\x03 \x01(\x08R\x0b\x62ypassCache\"\xaa\x02\n\x11ScanBatchResponse\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x15\n\x06job_id\x18\x02 \x01(\tR\x05jobId\x12\x1b\n\tcache_hit\x18\x03 \x01(\x08R\x08\x63\x61\x63heHit\x12;\n\x06result\x18\x04 \x01(\x0b\x32!.spreadscan.scanner.v1.ScanResultH\x00R\x06result\x12>\n\x05\x65rror\x18\x05 \x01(\x0b\x32&.spreadscan.coordinator.v1.ErrorStatusH\x00R\x05\x65rror\x12\x14\n\x05stale\x18\x06 \x01(\x08R\x05stale\x12+\n\x03\x61ge\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\x03\x61geB\t\n\x07outcome\"\x8d\x01\n\x13WatchSpreadsRequest\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12\x36\n\x05query\x18\x02 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12&\n\x0fmin_interval_ms\x18\x03 \x01(\rR\rminIntervalMs\"\x99\x01\n\x14WatchSpreadsResponse\x12<\n\x06update\x18\x01 \x01(\x0b\x32$.spreadscan.scanner.v1.SpreadsUpdateR\x06update\x12\x43\n\x06status\x18\x02 \x01(\x0b\x32+.spreadscan.coordinator.v1.MarketDataStatusR\x06status\"\xd8\x01\n\x14WatchUniverseRequest\x12\x18\n\x07symbols\x18\x01 \x03(\tR\x07symbols\x12\x1c\n\twatchlist\x18\x02 \x01(\tR\twatchlist\x12\x36\n\x05query\x18\x03 \x01(\x0b\x32 .spreadscan.scanner.v1.ScanQueryR\x05query\x12(\n\x10per_symbol_limit\x18\x04 \x01(\rR\x0eperSymbolLimit\x12&\n\x0fmin_interval_ms\x18\x05 \x01(\rR\rminIntervalMs\"\x90\x03\n\x15WatchUniverseResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12\x18\n\x07initial\x18\x02 \x01(\x08R\x07initial\x12\x37\n\x07spreads\x18\x03 \x03(\x0b\x32\x1d.spreadscan.scanner.v1.SpreadR\x07spreads\x12\x1b\n\tadded_ids\x18\x04 \x03(\tR\x08\x61\x64\x64\x65\x64Ids\x12\x1f\n\x0bremoved_ids\x18\x05 \x03(\tR\nremovedIds\x12?\n\x07symbols\x18\x06 \x03(\x0b\x32%.spreadscan.coordinator.v1.SymbolScanR\x07symbols\x12L\n\x0bmarket_data\x18\x07 \x03(\x0b\x32+.spreadscan.coordinator.v1.MarketDataStatusR\nmarketData\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"\xb6\x01\n\x10MarketDataStatus\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12@\n\x05state\x18\x02 \x01(\x0e\x32*.spreadscan.coordinator.v1.MarketDataStateR\x05state\x12\x30\n\x05since\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since\x12\x16\n\x06reason\x18\x04 \x01(\tR\x06reason\"\x13\n\x11GetMetricsRequest\"\xc1\x01\n\x13\x42\x61\x63kpressureMetrics\x12\x1f\n\x0b\x63urrent_qps\x18\x01 \x01(\x01R\ncurrentQps\x12\x32\n\x15\x61verage_response_time\x18\x02 \x01(\x01R\x13\x61verageResponseTime\x12\x30\n\x14\x63ircuit_breaker_open\x18\x03 \x01(\x08R\x12\x63ircuitBreakerOpen\x12#\n\radaptive_rate\x18\x04 \x01(\x01R\x0c\x61\x64\x61ptiveRate\"\xe4\x02\n\x12GetMetricsResponse\x12\x1f\n\x0btotal_scans\x18\x01 \x01(\x04R\ntotalScans\x12)\n\x10successful_scans\x18\x02 \x01(\x04R\x0fsuccessfulScans\x12!\n\x0c\x66\x61iled_scans\x18\x03 \x01(\x04R\x0b\x66\x61iledScans\x12\x1d\n\ncache_hits\x18\x04 \x01(\x04R\tcacheHits\x12*\n\x11\x61verage_scan_time\x18\x05 \x01(\x01R\x0f\x61verageScanTime\x12\x1f\n\x0b\x61\x63tive_jobs\x18\x06 \x01(\rR\nactiveJobs\x12\x1f\n\x0bqueued_jobs\x18\x07 \x01(\rR\nqueuedJobs\x12R\n\x0c\x62\x61\x63kpressure\x18\x08 \x01(\x0b\x32..spreadscan.coordinator.v1.BackpressureMetricsR\x0c\x62\x61\x63kpressure*\xb0\x01\n\x0fMarketDataState\x12!\n\x1dMARKET_DATA_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16MARKET_DATA_STATE_LIVE\x10\x01\x12\x1d\n\x19MARKET_DATA_STATE_DELAYED\x10\x02\x12\x1c\n\x18MARKET_DATA_STATE_FROZEN\x10\x03\x12!\n\x1dMARKET_DATA_STATE_UNAVAILABLE\x10\x04\x32\xac\t\n\x12\x43oordinatorService\x12W\n\x04Scan\x12&.spreadscan.coordinator.v1.ScanRequest\x1a\'.spreadscan.coordinator.v1.ScanResponse\x12i\n\nSubmitScan\x12,.spreadscan.coordinator.v1.SubmitScanRequest\x1a-.spreadscan.coordinator.v1.SubmitScanResponse\x12]\n\x06GetJob\x12(.spreadscan.coordinator.v1.GetJobRequest\x1a).spreadscan.coordinator.v1.GetJobResponse\x12\x63\n\x08ListJobs\x12*.spreadscan.coordinator.v1.ListJobsRequest\x1a+.spreadscan.coordinator.v1.ListJobsResponse\x12\x66\n\tCancelJob\x12+.spreadscan.coordinator.v1.CancelJobRequest\x1a,.spreadscan.coordinator.v1.CancelJobResponse\x12w\n\x0eWatchJobEvents\x12\x30.spreadscan.coordinator.v1.WatchJobEventsRequest\x1a\x31.spreadscan.coordinator.v1.WatchJobEventsResponse0\x01\x12h\n\tScanBatch\x12+.spreadscan.coordinator.v1.ScanBatchRequest\x1a,.spreadscan.coordinator.v1.ScanBatchResponse0\x01\x12o\n\x0cScanUniverse\x12..spreadscan.coordinator.v1.ScanUniverseRequest\x1a/.spreadscan.coordinator.v1.ScanUniverseResponse\x12t\n\rWatchUniverse\x12/.spreadscan.coordinator.v1.WatchUniverseRequest\x1a\x30.spreadscan.coordinator.v1.WatchUniverseResponse0\x01\x12q\n\x0cWatchSpreads\x12..spreadscan.coordinator.v1.WatchSpreadsRequest\x1a/.spreadscan.coordinator.v1.WatchSpreadsResponse0\x01\x12i\n\nGetMetrics\x12,.spreadscan.coordinator.v1.GetMetricsRequest\x1a-.spreadscan.coordinator.v1.GetMetricsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'spreadscan.coordinator.v1.coordinator_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MARKETDATASTATE']._serialized_start=3101
-  _globals['_MARKETDATASTATE']._serialized_end=3277
-  _globals['_SCANREQUEST']._serialized_start=303
-  _globals['_SCANREQUEST']._serialized_end=431
-  _globals['_SCANRESPONSE']._serialized_start=434
-  _globals['_SCANRESPONSE']._serialized_end=626
-  _globals['_SUBMITSCANREQUEST']._serialized_start=629
-  _globals['_SUBMITSCANREQUEST']._serialized_end=763
-  _globals['_SUBMITSCANRESPONSE']._serialized_start=765
-  _globals['_SUBMITSCANRESPONSE']._serialized_end=835
-  _globals['_GETJOBREQUEST']._serialized_start=837
-  _globals['_GETJOBREQUEST']._serialized_end=875
-  _globals['_GETJOBRESPONSE']._serialized_start=877
-  _globals['_GETJOBRESPONSE']._serialized_end=943
-  _globals['_LISTJOBSREQUEST']._serialized_start=946
-  _globals['_LISTJOBSREQUEST']._serialized_end=1084
-  _globals['_LISTJOBSRESPONSE']._serialized_start=1086
-  _globals['_LISTJOBSRESPONSE']._serialized_end=1196
-  _globals['_CANCELJOBREQUEST']._serialized_start=1198
-  _globals['_CANCELJOBREQUEST']._serialized_end=1239
-  _globals['_CANCELJOBRESPONSE']._serialized_start=1241
-  _globals['_CANCELJOBRESPONSE']._serialized_end=1310
-  _globals['_WATCHJOBEVENTSREQUEST']._serialized_start=1312
-  _globals['_WATCHJOBEVENTSREQUEST']._serialized_end=1358
-  _globals['_WATCHJOBEVENTSRESPONSE']._serialized_start=1361
-  _globals['_WATCHJOBEVENTSRESPONSE']._serialized_end=1598
-  _globals['_SCANBATCHREQUEST']._serialized_start=1601
-  _globals['_SCANBATCHREQUEST']._serialized_end=1736
-  _globals['_SCANBATCHRESPONSE']._serialized_start=1739
-  _globals['_SCANBATCHRESPONSE']._serialized_end=2037
-  _globals['_WATCHSPREADSREQUEST']._serialized_start=2040
-  _globals['_WATCHSPREADSREQUEST']._serialized_end=2181
-  _globals['_WATCHSPREADSRESPONSE']._serialized_start=2184
-  _globals['_WATCHSPREADSRESPONSE']._serialized_end=2337
-  _globals['_MARKETDATASTATUS']._serialized_start=2340
-  _globals['_MARKETDATASTATUS']._serialized_end=2522
-  _globals['_GETMETRICSREQUEST']._serialized_start=2524
-  _globals['_GETMETRICSREQUEST']._serialized_end=2543
-  _globals['_BACKPRESSUREMETRICS']._serialized_start=2546
-  _globals['_BACKPRESSUREMETRICS']._serialized_end=2739
-  _globals['_GETMETRICSRESPONSE']._serialized_start=2742
-  _globals['_GETMETRICSRESPONSE']._serialized_end=3098
-  _globals['_COORDINATORSERVICE']._serialized_start=3280
-  _globals['_COORDINATORSERVICE']._serialized_end=4358
+  _globals['_MARKETDATASTATE']._serialized_start=3759
+  _globals['_MARKETDATASTATE']._serialized_end=3935
+  _globals['_SCANREQUEST']._serialized_start=339
+  _globals['_SCANREQUEST']._serialized_end=467
+  _globals['_SCANRESPONSE']._serialized_start=470
+  _globals['_SCANRESPONSE']._serialized_end=662
+  _globals['_SUBMITSCANREQUEST']._serialized_start=665
+  _globals['_SUBMITSCANREQUEST']._serialized_end=799
+  _globals['_SUBMITSCANRESPONSE']._serialized_start=801
+  _globals['_SUBMITSCANRESPONSE']._serialized_end=871
+  _globals['_GETJOBREQUEST']._serialized_start=873
+  _globals['_GETJOBREQUEST']._serialized_end=911
+  _globals['_GETJOBRESPONSE']._serialized_start=913
+  _globals['_GETJOBRESPONSE']._serialized_end=979
+  _globals['_LISTJOBSREQUEST']._serialized_start=982
+  _globals['_LISTJOBSREQUEST']._serialized_end=1120
+  _globals['_LISTJOBSRESPONSE']._serialized_start=1122
+  _globals['_LISTJOBSRESPONSE']._serialized_end=1232
+  _globals['_CANCELJOBREQUEST']._serialized_start=1234
+  _globals['_CANCELJOBREQUEST']._serialized_end=1275
+  _globals['_CANCELJOBRESPONSE']._serialized_start=1277
+  _globals['_CANCELJOBRESPONSE']._serialized_end=1346
+  _globals['_WATCHJOBEVENTSREQUEST']._serialized_start=1348
+  _globals['_WATCHJOBEVENTSREQUEST']._serialized_end=1394
+  _globals['_WATCHJOBEVENTSRESPONSE']._serialized_start=1397
+  _globals['_WATCHJOBEVENTSRESPONSE']._serialized_end=1634
+  _globals['_SCANBATCHREQUEST']._serialized_start=1637
+  _globals['_SCANBATCHREQUEST']._serialized_end=1772
+  _globals['_SCANBATCHRESPONSE']._serialized_start=1775
+  _globals['_SCANBATCHRESPONSE']._serialized_end=2073
+  _globals['_WATCHSPREADSREQUEST']._serialized_start=2076
+  _globals['_WATCHSPREADSREQUEST']._serialized_end=2217
+  _globals['_WATCHSPREADSRESPONSE']._serialized_start=2220
+  _globals['_WATCHSPREADSRESPONSE']._serialized_end=2373
+  _globals['_WATCHUNIVERSEREQUEST']._serialized_start=2376
+  _globals['_WATCHUNIVERSEREQUEST']._serialized_end=2592
+  _globals['_WATCHUNIVERSERESPONSE']._serialized_start=2595
+  _globals['_WATCHUNIVERSERESPONSE']._serialized_end=2995
+  _globals['_MARKETDATASTATUS']._serialized_start=2998
+  _globals['_MARKETDATASTATUS']._serialized_end=3180
+  _globals['_GETMETRICSREQUEST']._serialized_start=3182
+  _globals['_GETMETRICSREQUEST']._serialized_end=3201
+  _globals['_BACKPRESSUREMETRICS']._serialized_start=3204
+  _globals['_BACKPRESSUREMETRICS']._serialized_end=3397
+  _globals['_GETMETRICSRESPONSE']._serialized_start=3400
+  _globals['_GETMETRICSRESPONSE']._serialized_end=3756
+  _globals['_COORDINATORSERVICE']._serialized_start=3938
+  _globals['_COORDINATORSERVICE']._serialized_end=5134
 # @@protoc_insertion_point(module_scope)

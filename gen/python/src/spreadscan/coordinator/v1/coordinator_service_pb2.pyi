@@ -6,6 +6,7 @@ from spreadscan.coordinator.v1 import job_pb2 as _job_pb2
 from spreadscan.coordinator.v1 import universe_pb2 as _universe_pb2
 from spreadscan.scanner.v1 import query_pb2 as _query_pb2
 from spreadscan.scanner.v1 import scan_result_pb2 as _scan_result_pb2
+from spreadscan.scanner.v1 import spread_pb2 as _spread_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -173,6 +174,40 @@ class WatchSpreadsResponse(_message.Message):
     update: _scan_result_pb2.SpreadsUpdate
     status: MarketDataStatus
     def __init__(self, update: _Optional[_Union[_scan_result_pb2.SpreadsUpdate, _Mapping]] = ..., status: _Optional[_Union[MarketDataStatus, _Mapping]] = ...) -> None: ...
+
+class WatchUniverseRequest(_message.Message):
+    __slots__ = ("symbols", "watchlist", "query", "per_symbol_limit", "min_interval_ms")
+    SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    WATCHLIST_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    PER_SYMBOL_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    MIN_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    symbols: _containers.RepeatedScalarFieldContainer[str]
+    watchlist: str
+    query: _query_pb2.ScanQuery
+    per_symbol_limit: int
+    min_interval_ms: int
+    def __init__(self, symbols: _Optional[_Iterable[str]] = ..., watchlist: _Optional[str] = ..., query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., per_symbol_limit: _Optional[int] = ..., min_interval_ms: _Optional[int] = ...) -> None: ...
+
+class WatchUniverseResponse(_message.Message):
+    __slots__ = ("sequence", "initial", "spreads", "added_ids", "removed_ids", "symbols", "market_data", "update_time")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_FIELD_NUMBER: _ClassVar[int]
+    SPREADS_FIELD_NUMBER: _ClassVar[int]
+    ADDED_IDS_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_IDS_FIELD_NUMBER: _ClassVar[int]
+    SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    MARKET_DATA_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    initial: bool
+    spreads: _containers.RepeatedCompositeFieldContainer[_spread_pb2.Spread]
+    added_ids: _containers.RepeatedScalarFieldContainer[str]
+    removed_ids: _containers.RepeatedScalarFieldContainer[str]
+    symbols: _containers.RepeatedCompositeFieldContainer[_universe_pb2.SymbolScan]
+    market_data: _containers.RepeatedCompositeFieldContainer[MarketDataStatus]
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, sequence: _Optional[int] = ..., initial: _Optional[bool] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., added_ids: _Optional[_Iterable[str]] = ..., removed_ids: _Optional[_Iterable[str]] = ..., symbols: _Optional[_Iterable[_Union[_universe_pb2.SymbolScan, _Mapping]]] = ..., market_data: _Optional[_Iterable[_Union[MarketDataStatus, _Mapping]]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MarketDataStatus(_message.Message):
     __slots__ = ("symbol", "state", "since", "reason")

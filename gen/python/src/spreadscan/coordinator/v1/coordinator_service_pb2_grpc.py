@@ -77,6 +77,11 @@ class CoordinatorServiceStub:
                 request_serializer=spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseRequest.SerializeToString,
                 response_deserializer=spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseResponse.FromString,
                 _registered_method=True)
+        self.WatchUniverse = channel.unary_stream(
+                '/spreadscan.coordinator.v1.CoordinatorService/WatchUniverse',
+                request_serializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.WatchUniverseRequest.SerializeToString,
+                response_deserializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.WatchUniverseResponse.FromString,
+                _registered_method=True)
         self.WatchSpreads = channel.unary_stream(
                 '/spreadscan.coordinator.v1.CoordinatorService/WatchSpreads',
                 request_serializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.WatchSpreadsRequest.SerializeToString,
@@ -152,6 +157,14 @@ class CoordinatorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchUniverse(self, request, context):
+        """Streams the live merged top N of many symbols (listed, or a watchlist's), one feed per
+        symbol, as WatchSpreads does for one: a snapshot first, then each change, coalesced.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchSpreads(self, request, context):
         """Streams the live top N for a symbol while its market data feed runs.
         """
@@ -208,6 +221,11 @@ def add_CoordinatorServiceServicer_to_server(servicer, server):
                     servicer.ScanUniverse,
                     request_deserializer=spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseRequest.FromString,
                     response_serializer=spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseResponse.SerializeToString,
+            ),
+            'WatchUniverse': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchUniverse,
+                    request_deserializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.WatchUniverseRequest.FromString,
+                    response_serializer=spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.WatchUniverseResponse.SerializeToString,
             ),
             'WatchSpreads': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchSpreads,
@@ -438,6 +456,33 @@ class CoordinatorService:
             '/spreadscan.coordinator.v1.CoordinatorService/ScanUniverse',
             spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseRequest.SerializeToString,
             spreadscan_dot_coordinator_dot_v1_dot_universe__pb2.ScanUniverseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchUniverse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/spreadscan.coordinator.v1.CoordinatorService/WatchUniverse',
+            spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.WatchUniverseRequest.SerializeToString,
+            spreadscan_dot_coordinator_dot_v1_dot_coordinator__service__pb2.WatchUniverseResponse.FromString,
             options,
             channel_credentials,
             insecure,
