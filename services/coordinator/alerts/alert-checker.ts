@@ -10,6 +10,7 @@ import type { AlertStore, SavedScanKey } from "./alert-store.js";
 import { previousTopOf } from "./alert-store.js";
 import type { SavedScanRun } from "./saved-scan-run.js";
 import { diffTop } from "./top-diff.js";
+import { RepeatingRounds } from "./repeating-rounds.js";
 
 export interface AlertCheckerOptions {
   readonly store: AlertStore;
@@ -32,31 +33,23 @@ export interface AlertCheckerOptions {
 
 export class AlertChecker {
   private readonly now: () => Date;
-  private readonly stopping = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly rounds: RepeatingRounds;
+  private readonly stopping: AbortController;
   private lastPrune = 0;
-  private running: Promise<void> | undefined;
 
   constructor(private readonly options: AlertCheckerOptions) {
     this.now = options.now ?? (() => new Date());
+    this.rounds = new RepeatingRounds(() => this.tick(), options.tickMs, options.logger, "an alert check round failed; the next one tries again");
+    this.stopping = this.rounds.stopping;
   }
 
   start(): void {
-    const loop = (): void => {
-      this.running = this.tick()
-        .catch((error: unknown) => this.options.logger.warn({ err: error }, "an alert check round failed; the next one tries again"))
-        .finally(() => {
-          if (!this.stopping.signal.aborted) this.timer = setTimeout(loop, this.options.tickMs);
-        });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.rounds.start();
   }
 
   /** Stops checking; a scan under way is abandoned and its check handed back, due at once. */
   async close(): Promise<void> {
-    this.stopping.abort();
-    clearTimeout(this.timer);
-    await this.running;
+    await this.rounds.close();
   }
 
   /** One round: every alerting saved scan that is due and unclaimed is checked here. */

@@ -12,6 +12,7 @@ import { alertEventOf } from "./alert-store.js";
 import { webhookRetryDelay, type WebhookBackoffSettings } from "./webhook-backoff.js";
 import type { WebhookOutbox } from "./webhook-outbox.js";
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, webhookSignature } from "./webhook-signature.js";
+import { RepeatingRounds } from "./repeating-rounds.js";
 
 /** The longest a receiver may take to answer, milliseconds. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -33,29 +34,21 @@ export interface WebhookDelivererOptions {
 
 export class WebhookDeliverer {
   private readonly now: () => Date;
-  private readonly stopping = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly rounds: RepeatingRounds;
+  private readonly stopping: AbortController;
 
   constructor(private readonly options: WebhookDelivererOptions) {
     this.now = options.now ?? (() => new Date());
+    this.rounds = new RepeatingRounds(() => this.tick(), options.tickMs, options.logger, "a webhook delivery round failed; the next one tries again");
+    this.stopping = this.rounds.stopping;
   }
 
   start(): void {
-    const loop = (): void => {
-      this.running = this.tick()
-        .catch((error: unknown) => this.options.logger.warn({ err: error }, "a webhook delivery round failed; the next one tries again"))
-        .finally(() => {
-          if (!this.stopping.signal.aborted) this.timer = setTimeout(loop, this.options.tickMs);
-        });
-    };
-    this.timer = setTimeout(loop, 0);
+    this.rounds.start();
   }
 
   async close(): Promise<void> {
-    this.stopping.abort();
-    clearTimeout(this.timer);
-    await this.running;
+    await this.rounds.close();
   }
 
   /** One round: every due row this coordinator can claim is posted once. */
