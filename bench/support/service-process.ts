@@ -2,6 +2,9 @@
 // output (its log) goes to a file, not back to the benchmark, which would otherwise spend its
 // own CPU reading every line.
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { LogFile } from "./production-layers.js";
@@ -15,7 +18,12 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `dist/services/<service>/main.js` with `env` (and PATH, HOME) and waits for its "listening" line. */
+/**
+ * Starts `dist/services/<service>/main.js` with `env` (and PATH, HOME) and waits for its
+ * "listening" line. A coordinator not told where its database is gets a temporary DATA_DIR of
+ * its own, removed when it stops: no benchmark writes the repository's ./data, and no two
+ * coordinators share a SQLite file.
+ */
 export async function startServiceProcess(
   service: "scanner" | "coordinator",
   env: Readonly<Record<string, string>>,
@@ -23,9 +31,14 @@ export async function startServiceProcess(
 ): Promise<ServiceProcess> {
   const entryPoint = fileURLToPath(new URL(`../../services/${service}/main.js`, import.meta.url));
   const log = new LogFile(service);
+  const dataDir =
+    service === "coordinator" && env.DATA_DIR === undefined && !env.DATABASE_URL ? mkdtempSync(join(tmpdir(), "spreadscan-bench-data-")) : undefined;
+  const removeData = (): void => {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   let stderr = "";
   const child = spawn(process.execPath, [...nodeArguments, entryPoint], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...(dataDir ? { DATA_DIR: dataDir } : {}), ...env },
     stdio: ["ignore", log.fd, "pipe"],
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
@@ -43,12 +56,14 @@ export async function startServiceProcess(
           if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
           await exited;
           log.remove();
+          removeData();
         },
       };
     }
     if (child.exitCode !== null || performance.now() > deadline) {
       child.kill("SIGKILL");
       log.remove();
+      removeData();
       throw new Error(`the ${service} did not start listening: ${stderr}`);
     }
     await sleep(50);
