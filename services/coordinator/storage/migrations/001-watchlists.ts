@@ -2,17 +2,9 @@
 // watchlist is always read and replaced whole (a universe scan reads it all, UpdateWatchlist
 // replaces it all), never searched by symbol, so one row keeps each write atomic and the order
 // as given without a position column or a join; 500 symbols are a few kilobytes.
-import { PostgresAdapter, sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
-
-/**
- * Names compare byte by byte on both databases: SQLite does by default, PostgreSQL only with
- * the "C" collation (its default follows the server's locale). Lists by name and their pages
- * then come in the same order whichever database answers.
- */
-export function byteOrdered(db: Kysely<unknown>) {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? sql`collate "C"` : sql``;
-}
+import { byteOrdered } from "./byte-ordered.js";
 
 export const watchlistsMigration: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {

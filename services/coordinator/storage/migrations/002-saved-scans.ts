@@ -10,7 +10,7 @@
 // webhook deliveries are migration 3's tables.
 import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
-import { byteOrdered } from "./001-watchlists.js";
+import { byteOrdered } from "./byte-ordered.js";
 
 export const savedScansMigration: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {

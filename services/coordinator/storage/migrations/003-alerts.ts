@@ -4,13 +4,9 @@
 // with ON DELETE CASCADE: deleting a saved scan deletes its alert state, events and undelivered
 // webhooks in the same statement, on both databases (SQLite's connections enforce foreign keys),
 // and no alert row can outlive or precede its saved scan.
-import { PostgresAdapter, sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
-
-/** Names compare byte by byte on both databases, as migration 1's do. */
-function byteOrdered(db: Kysely<unknown>) {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? sql`collate "C"` : sql``;
-}
+import { byteOrdered } from "./byte-ordered.js";
 
 export const alertsMigration: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
