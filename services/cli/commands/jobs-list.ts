@@ -1,11 +1,12 @@
 // `spreadscan jobs` (or `jobs list`): the coordinator's scan jobs, newest first, as a table.
 import { Option, type Command } from "commander";
 import { ListJobsRequest, ListJobsResponse } from "../../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
-import type { Job, JobState } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
+import type { JobState } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
 import { addConnectionFlags, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
 import { collectJobStates, formatJobTable, JOB_STATE_NAMES } from "../job-format.js";
 import { wholeNumberFrom } from "../number-flags.js";
 import { protoJsonDocument } from "../proto-json.js";
+import { collectPages } from "../collect-pages.js";
 
 const LIST_GROUP = "Selection:";
 
@@ -17,18 +18,15 @@ interface ListOptions extends ConnectionOptions {
 }
 
 async function listJobs(options: ListOptions, flagValues: Readonly<Record<string, unknown>>): Promise<void> {
-  const { jobs, nextPageToken } = await withCoordinator(options, flagValues, async (connection) => {
-    const collected: Job[] = [];
-    let pageToken = options.pageToken ?? "";
-    // With --all, follow the pages to the end; each page is its own call with its own deadline.
-    for (;;) {
-      const request = ListJobsRequest.fromPartial({ states: options.state ?? [], pageSize: options.pageSize ?? 0, pageToken });
-      const page = await connection.unary(connection.coordinator.listJobs.bind(connection.coordinator), request);
-      collected.push(...page.jobs);
-      if (!options.all || page.nextPageToken === "" || page.nextPageToken === pageToken) return { jobs: collected, nextPageToken: page.nextPageToken };
-      pageToken = page.nextPageToken;
-    }
-  });
+  const { items: jobs, nextPageToken } = await withCoordinator(options, flagValues, (connection) =>
+    collectPages(options.pageToken ?? "", options.all === true, async (pageToken) => {
+      const page = await connection.unary(
+        connection.coordinator.listJobs.bind(connection.coordinator),
+        ListJobsRequest.fromPartial({ states: options.state ?? [], pageSize: options.pageSize ?? 0, pageToken }),
+      );
+      return { items: page.jobs, nextPageToken: page.nextPageToken };
+    }),
+  );
 
   if (options.json) {
     process.stdout.write(protoJsonDocument(ListJobsResponse, "spreadscan.coordinator.v1.ListJobsResponse", { jobs, nextPageToken }));

@@ -1,10 +1,11 @@
 // `spreadscan saved` (or `saved list`): your saved scans by name, as a table.
 import { Option, type Command } from "commander";
-import { ListSavedScansRequest, ListSavedScansResponse, type SavedScan } from "../../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
+import { ListSavedScansRequest, ListSavedScansResponse } from "../../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { addConnectionFlags, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
 import { wholeNumberFrom } from "../number-flags.js";
 import { protoJsonDocument } from "../proto-json.js";
 import { formatSavedScanTable } from "./saved-format.js";
+import { collectPages } from "../collect-pages.js";
 
 const LIST_GROUP = "Selection:";
 
@@ -15,18 +16,15 @@ interface ListOptions extends ConnectionOptions {
 }
 
 async function listSavedScans(options: ListOptions, flagValues: Readonly<Record<string, unknown>>): Promise<void> {
-  const { savedScans, nextPageToken } = await withCoordinator(options, flagValues, async (connection) => {
-    const collected: SavedScan[] = [];
-    let pageToken = options.pageToken ?? "";
-    // With --all, follow the pages to the end; each page is its own call with its own deadline.
-    for (;;) {
-      const request = ListSavedScansRequest.fromPartial({ pageSize: options.pageSize ?? 0, pageToken });
-      const page = await connection.unary(connection.savedScans.listSavedScans.bind(connection.savedScans), request);
-      collected.push(...page.savedScans);
-      if (!options.all || page.nextPageToken === "" || page.nextPageToken === pageToken) return { savedScans: collected, nextPageToken: page.nextPageToken };
-      pageToken = page.nextPageToken;
-    }
-  });
+  const { items: savedScans, nextPageToken } = await withCoordinator(options, flagValues, (connection) =>
+    collectPages(options.pageToken ?? "", options.all === true, async (pageToken) => {
+      const page = await connection.unary(
+        connection.savedScans.listSavedScans.bind(connection.savedScans),
+        ListSavedScansRequest.fromPartial({ pageSize: options.pageSize ?? 0, pageToken }),
+      );
+      return { items: page.savedScans, nextPageToken: page.nextPageToken };
+    }),
+  );
 
   if (options.json) {
     process.stdout.write(protoJsonDocument(ListSavedScansResponse, "spreadscan.coordinator.v1.ListSavedScansResponse", { savedScans, nextPageToken }));

@@ -1,10 +1,11 @@
 // `spreadscan watchlist` (or `watchlist list`): your watchlists by name, as a table.
 import { Option, type Command } from "commander";
-import { ListWatchlistsRequest, ListWatchlistsResponse, type Watchlist } from "../../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
+import { ListWatchlistsRequest, ListWatchlistsResponse } from "../../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import { addConnectionFlags, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
 import { wholeNumberFrom } from "../number-flags.js";
 import { protoJsonDocument } from "../proto-json.js";
 import { formatWatchlistTable } from "./watchlist-format.js";
+import { collectPages } from "../collect-pages.js";
 
 const LIST_GROUP = "Selection:";
 
@@ -15,18 +16,15 @@ interface ListOptions extends ConnectionOptions {
 }
 
 async function listWatchlists(options: ListOptions, flagValues: Readonly<Record<string, unknown>>): Promise<void> {
-  const { watchlists, nextPageToken } = await withCoordinator(options, flagValues, async (connection) => {
-    const collected: Watchlist[] = [];
-    let pageToken = options.pageToken ?? "";
-    // With --all, follow the pages to the end; each page is its own call with its own deadline.
-    for (;;) {
-      const request = ListWatchlistsRequest.fromPartial({ pageSize: options.pageSize ?? 0, pageToken });
-      const page = await connection.unary(connection.watchlists.listWatchlists.bind(connection.watchlists), request);
-      collected.push(...page.watchlists);
-      if (!options.all || page.nextPageToken === "" || page.nextPageToken === pageToken) return { watchlists: collected, nextPageToken: page.nextPageToken };
-      pageToken = page.nextPageToken;
-    }
-  });
+  const { items: watchlists, nextPageToken } = await withCoordinator(options, flagValues, (connection) =>
+    collectPages(options.pageToken ?? "", options.all === true, async (pageToken) => {
+      const page = await connection.unary(
+        connection.watchlists.listWatchlists.bind(connection.watchlists),
+        ListWatchlistsRequest.fromPartial({ pageSize: options.pageSize ?? 0, pageToken }),
+      );
+      return { items: page.watchlists, nextPageToken: page.nextPageToken };
+    }),
+  );
 
   if (options.json) {
     process.stdout.write(protoJsonDocument(ListWatchlistsResponse, "spreadscan.coordinator.v1.ListWatchlistsResponse", { watchlists, nextPageToken }));
