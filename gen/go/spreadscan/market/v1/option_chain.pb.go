@@ -75,6 +75,117 @@ func (OptionRight) EnumDescriptor() ([]byte, []int) {
 	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{0}
 }
 
+// CorporateEventKind names a dated event that moves an underlying or its options.
+type CorporateEventKind int32
+
+const (
+	// Not set; an event of this kind is ignored.
+	CorporateEventKind_CORPORATE_EVENT_KIND_UNSPECIFIED CorporateEventKind = 0
+	// A quarterly (or other) earnings announcement.
+	CorporateEventKind_CORPORATE_EVENT_KIND_EARNINGS CorporateEventKind = 1
+	// The ex-dividend date: buyers of the share from this day on do not get the dividend, so a
+	// short call in the money before it may be assigned early.
+	CorporateEventKind_CORPORATE_EVENT_KIND_EX_DIVIDEND CorporateEventKind = 2
+)
+
+// Enum value maps for CorporateEventKind.
+var (
+	CorporateEventKind_name = map[int32]string{
+		0: "CORPORATE_EVENT_KIND_UNSPECIFIED",
+		1: "CORPORATE_EVENT_KIND_EARNINGS",
+		2: "CORPORATE_EVENT_KIND_EX_DIVIDEND",
+	}
+	CorporateEventKind_value = map[string]int32{
+		"CORPORATE_EVENT_KIND_UNSPECIFIED": 0,
+		"CORPORATE_EVENT_KIND_EARNINGS":    1,
+		"CORPORATE_EVENT_KIND_EX_DIVIDEND": 2,
+	}
+)
+
+func (x CorporateEventKind) Enum() *CorporateEventKind {
+	p := new(CorporateEventKind)
+	*p = x
+	return p
+}
+
+func (x CorporateEventKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CorporateEventKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_spreadscan_market_v1_option_chain_proto_enumTypes[1].Descriptor()
+}
+
+func (CorporateEventKind) Type() protoreflect.EnumType {
+	return &file_spreadscan_market_v1_option_chain_proto_enumTypes[1]
+}
+
+func (x CorporateEventKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CorporateEventKind.Descriptor instead.
+func (CorporateEventKind) EnumDescriptor() ([]byte, []int) {
+	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{1}
+}
+
+// EventTimeOfDay says when on its date an event happens, in New York.
+type EventTimeOfDay int32
+
+const (
+	// Not known; the event may be at any time of its date.
+	EventTimeOfDay_EVENT_TIME_OF_DAY_UNSPECIFIED EventTimeOfDay = 0
+	// Before the regular session opens (09:30).
+	EventTimeOfDay_EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN EventTimeOfDay = 1
+	// During the regular session.
+	EventTimeOfDay_EVENT_TIME_OF_DAY_DURING_MARKET EventTimeOfDay = 2
+	// After the regular session closes (16:00).
+	EventTimeOfDay_EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE EventTimeOfDay = 3
+)
+
+// Enum value maps for EventTimeOfDay.
+var (
+	EventTimeOfDay_name = map[int32]string{
+		0: "EVENT_TIME_OF_DAY_UNSPECIFIED",
+		1: "EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN",
+		2: "EVENT_TIME_OF_DAY_DURING_MARKET",
+		3: "EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE",
+	}
+	EventTimeOfDay_value = map[string]int32{
+		"EVENT_TIME_OF_DAY_UNSPECIFIED":        0,
+		"EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN": 1,
+		"EVENT_TIME_OF_DAY_DURING_MARKET":      2,
+		"EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE": 3,
+	}
+)
+
+func (x EventTimeOfDay) Enum() *EventTimeOfDay {
+	p := new(EventTimeOfDay)
+	*p = x
+	return p
+}
+
+func (x EventTimeOfDay) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EventTimeOfDay) Descriptor() protoreflect.EnumDescriptor {
+	return file_spreadscan_market_v1_option_chain_proto_enumTypes[2].Descriptor()
+}
+
+func (EventTimeOfDay) Type() protoreflect.EnumType {
+	return &file_spreadscan_market_v1_option_chain_proto_enumTypes[2]
+}
+
+func (x EventTimeOfDay) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EventTimeOfDay.Descriptor instead.
+func (EventTimeOfDay) EnumDescriptor() ([]byte, []int) {
+	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{2}
+}
+
 // Greeks of one option contract, or the signed sum over the legs of a position.
 // Every figure is per share of the underlying; multiply by the chain's multiplier for
 // dollars per contract.
@@ -311,6 +422,239 @@ func (x *OptionQuote) GetOpenInterestUnknown() bool {
 	return false
 }
 
+// One trading day's close of the underlying's 30-day at-the-money implied volatility.
+type DailyImpliedVolatility struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The trading day, ISO 8601 calendar date in New York (YYYY-MM-DD).
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// The 30-day at-the-money implied volatility at that day's close, annualised fraction.
+	ImpliedVolatility float64 `protobuf:"fixed64,2,opt,name=implied_volatility,json=impliedVolatility,proto3" json:"implied_volatility,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *DailyImpliedVolatility) Reset() {
+	*x = DailyImpliedVolatility{}
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DailyImpliedVolatility) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DailyImpliedVolatility) ProtoMessage() {}
+
+func (x *DailyImpliedVolatility) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DailyImpliedVolatility.ProtoReflect.Descriptor instead.
+func (*DailyImpliedVolatility) Descriptor() ([]byte, []int) {
+	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DailyImpliedVolatility) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *DailyImpliedVolatility) GetImpliedVolatility() float64 {
+	if x != nil {
+		return x.ImpliedVolatility
+	}
+	return 0
+}
+
+// ImpliedVolatilityHistory is the underlying's daily implied volatility before the chain's
+// date, from the market data provider. An OptionChain without one has no known history.
+type ImpliedVolatilityHistory struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ascending by date, one per trading day, every day before the chain's as-of date in New
+	// York; the provider sends at least the last 252 trading days it has.
+	Days []*DailyImpliedVolatility `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
+	// Where the history came from, for example "simulated" or "ibkr".
+	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImpliedVolatilityHistory) Reset() {
+	*x = ImpliedVolatilityHistory{}
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImpliedVolatilityHistory) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImpliedVolatilityHistory) ProtoMessage() {}
+
+func (x *ImpliedVolatilityHistory) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImpliedVolatilityHistory.ProtoReflect.Descriptor instead.
+func (*ImpliedVolatilityHistory) Descriptor() ([]byte, []int) {
+	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ImpliedVolatilityHistory) GetDays() []*DailyImpliedVolatility {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+func (x *ImpliedVolatilityHistory) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// One dated corporate event of the underlying.
+type CorporateEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event's date, ISO 8601 calendar date in New York (YYYY-MM-DD).
+	Date string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	// Earnings or ex-dividend.
+	Kind CorporateEventKind `protobuf:"varint,2,opt,name=kind,proto3,enum=spreadscan.market.v1.CorporateEventKind" json:"kind,omitempty"`
+	// When on that date; unspecified when the source does not say.
+	TimeOfDay     EventTimeOfDay `protobuf:"varint,3,opt,name=time_of_day,json=timeOfDay,proto3,enum=spreadscan.market.v1.EventTimeOfDay" json:"time_of_day,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorporateEvent) Reset() {
+	*x = CorporateEvent{}
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorporateEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorporateEvent) ProtoMessage() {}
+
+func (x *CorporateEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorporateEvent.ProtoReflect.Descriptor instead.
+func (*CorporateEvent) Descriptor() ([]byte, []int) {
+	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CorporateEvent) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *CorporateEvent) GetKind() CorporateEventKind {
+	if x != nil {
+		return x.Kind
+	}
+	return CorporateEventKind_CORPORATE_EVENT_KIND_UNSPECIFIED
+}
+
+func (x *CorporateEvent) GetTimeOfDay() EventTimeOfDay {
+	if x != nil {
+		return x.TimeOfDay
+	}
+	return EventTimeOfDay_EVENT_TIME_OF_DAY_UNSPECIFIED
+}
+
+// EventCalendar is what an event provider knows of the underlying's coming events. An
+// OptionChain without one has unknown events: "no event" is never assumed.
+type EventCalendar struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The events on or after the chain's date that the source knows, ascending by date, of
+	// every kind the source covers.
+	Events []*CorporateEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// Where the events came from, for example "simulated", "file" or "ibkr-wsh".
+	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventCalendar) Reset() {
+	*x = EventCalendar{}
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventCalendar) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventCalendar) ProtoMessage() {}
+
+func (x *EventCalendar) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventCalendar.ProtoReflect.Descriptor instead.
+func (*EventCalendar) Descriptor() ([]byte, []int) {
+	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *EventCalendar) GetEvents() []*CorporateEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+func (x *EventCalendar) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
 // An option chain: every quote of one underlying at one instant.
 type OptionChain struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -334,14 +678,21 @@ type OptionChain struct {
 	Source string `protobuf:"bytes,9,opt,name=source,proto3" json:"source,omitempty"`
 	// True when the quotes are the last ones from before the market closed (a broker's frozen
 	// data), not live; each quote's quote_time says when it was last updated.
-	Frozen        bool `protobuf:"varint,10,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	Frozen bool `protobuf:"varint,10,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	// The underlying's daily implied volatility before this chain, attached by the coordinator
+	// from the market data provider; unset when unknown (a chain read from a file, or a provider
+	// without history).
+	ImpliedVolatilityHistory *ImpliedVolatilityHistory `protobuf:"bytes,11,opt,name=implied_volatility_history,json=impliedVolatilityHistory,proto3" json:"implied_volatility_history,omitempty"`
+	// The underlying's coming earnings and ex-dividend dates, attached by the coordinator from
+	// the event provider; unset when unknown.
+	Events        *EventCalendar `protobuf:"bytes,12,opt,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OptionChain) Reset() {
 	*x = OptionChain{}
-	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[2]
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -353,7 +704,7 @@ func (x *OptionChain) String() string {
 func (*OptionChain) ProtoMessage() {}
 
 func (x *OptionChain) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[2]
+	mi := &file_spreadscan_market_v1_option_chain_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -366,7 +717,7 @@ func (x *OptionChain) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionChain.ProtoReflect.Descriptor instead.
 func (*OptionChain) Descriptor() ([]byte, []int) {
-	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{2}
+	return file_spreadscan_market_v1_option_chain_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *OptionChain) GetSymbol() string {
@@ -439,6 +790,20 @@ func (x *OptionChain) GetFrozen() bool {
 	return false
 }
 
+func (x *OptionChain) GetImpliedVolatilityHistory() *ImpliedVolatilityHistory {
+	if x != nil {
+		return x.ImpliedVolatilityHistory
+	}
+	return nil
+}
+
+func (x *OptionChain) GetEvents() *EventCalendar {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
 var File_spreadscan_market_v1_option_chain_proto protoreflect.FileDescriptor
 
 const file_spreadscan_market_v1_option_chain_proto_rawDesc = "" +
@@ -466,7 +831,20 @@ const file_spreadscan_market_v1_option_chain_proto_rawDesc = "" +
 	"quote_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tquoteTime\x12,\n" +
 	"\x12broker_contract_id\x18\f \x01(\x03R\x10brokerContractId\x122\n" +
 	"\x15open_interest_unknown\x18\r \x01(\bR\x13openInterestUnknownB\x15\n" +
-	"\x13_implied_volatility\"\xe1\x02\n" +
+	"\x13_implied_volatility\"[\n" +
+	"\x16DailyImpliedVolatility\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12-\n" +
+	"\x12implied_volatility\x18\x02 \x01(\x01R\x11impliedVolatility\"t\n" +
+	"\x18ImpliedVolatilityHistory\x12@\n" +
+	"\x04days\x18\x01 \x03(\v2,.spreadscan.market.v1.DailyImpliedVolatilityR\x04days\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\"\xa8\x01\n" +
+	"\x0eCorporateEvent\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x12<\n" +
+	"\x04kind\x18\x02 \x01(\x0e2(.spreadscan.market.v1.CorporateEventKindR\x04kind\x12D\n" +
+	"\vtime_of_day\x18\x03 \x01(\x0e2$.spreadscan.market.v1.EventTimeOfDayR\ttimeOfDay\"e\n" +
+	"\rEventCalendar\x12<\n" +
+	"\x06events\x18\x01 \x03(\v2$.spreadscan.market.v1.CorporateEventR\x06events\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\"\x8c\x04\n" +
 	"\vOptionChain\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x12)\n" +
 	"\x10underlying_price\x18\x02 \x01(\x01R\x0funderlyingPrice\x12/\n" +
@@ -480,11 +858,22 @@ const file_spreadscan_market_v1_option_chain_proto_rawDesc = "" +
 	"\x06quotes\x18\b \x03(\v2!.spreadscan.market.v1.OptionQuoteR\x06quotes\x12\x16\n" +
 	"\x06source\x18\t \x01(\tR\x06source\x12\x16\n" +
 	"\x06frozen\x18\n" +
-	" \x01(\bR\x06frozen*X\n" +
+	" \x01(\bR\x06frozen\x12l\n" +
+	"\x1aimplied_volatility_history\x18\v \x01(\v2..spreadscan.market.v1.ImpliedVolatilityHistoryR\x18impliedVolatilityHistory\x12;\n" +
+	"\x06events\x18\f \x01(\v2#.spreadscan.market.v1.EventCalendarR\x06events*X\n" +
 	"\vOptionRight\x12\x1c\n" +
 	"\x18OPTION_RIGHT_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11OPTION_RIGHT_CALL\x10\x01\x12\x14\n" +
-	"\x10OPTION_RIGHT_PUT\x10\x02B\xe5\x01\n" +
+	"\x10OPTION_RIGHT_PUT\x10\x02*\x83\x01\n" +
+	"\x12CorporateEventKind\x12$\n" +
+	" CORPORATE_EVENT_KIND_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dCORPORATE_EVENT_KIND_EARNINGS\x10\x01\x12$\n" +
+	" CORPORATE_EVENT_KIND_EX_DIVIDEND\x10\x02*\xac\x01\n" +
+	"\x0eEventTimeOfDay\x12!\n" +
+	"\x1dEVENT_TIME_OF_DAY_UNSPECIFIED\x10\x00\x12(\n" +
+	"$EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN\x10\x01\x12#\n" +
+	"\x1fEVENT_TIME_OF_DAY_DURING_MARKET\x10\x02\x12(\n" +
+	"$EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE\x10\x03B\xe5\x01\n" +
 	"\x18com.spreadscan.market.v1B\x10OptionChainProtoP\x01ZEgithub.com/spreadscan/spreadscan/gen/go/spreadscan/market/v1;marketv1\xa2\x02\x03SMX\xaa\x02\x14Spreadscan.Market.V1\xca\x02\x14Spreadscan\\Market\\V1\xe2\x02 Spreadscan\\Market\\V1\\GPBMetadata\xea\x02\x16Spreadscan::Market::V1b\x06proto3"
 
 var (
@@ -499,26 +888,38 @@ func file_spreadscan_market_v1_option_chain_proto_rawDescGZIP() []byte {
 	return file_spreadscan_market_v1_option_chain_proto_rawDescData
 }
 
-var file_spreadscan_market_v1_option_chain_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_spreadscan_market_v1_option_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_spreadscan_market_v1_option_chain_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_spreadscan_market_v1_option_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_spreadscan_market_v1_option_chain_proto_goTypes = []any{
-	(OptionRight)(0),              // 0: spreadscan.market.v1.OptionRight
-	(*Greeks)(nil),                // 1: spreadscan.market.v1.Greeks
-	(*OptionQuote)(nil),           // 2: spreadscan.market.v1.OptionQuote
-	(*OptionChain)(nil),           // 3: spreadscan.market.v1.OptionChain
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(OptionRight)(0),                 // 0: spreadscan.market.v1.OptionRight
+	(CorporateEventKind)(0),          // 1: spreadscan.market.v1.CorporateEventKind
+	(EventTimeOfDay)(0),              // 2: spreadscan.market.v1.EventTimeOfDay
+	(*Greeks)(nil),                   // 3: spreadscan.market.v1.Greeks
+	(*OptionQuote)(nil),              // 4: spreadscan.market.v1.OptionQuote
+	(*DailyImpliedVolatility)(nil),   // 5: spreadscan.market.v1.DailyImpliedVolatility
+	(*ImpliedVolatilityHistory)(nil), // 6: spreadscan.market.v1.ImpliedVolatilityHistory
+	(*CorporateEvent)(nil),           // 7: spreadscan.market.v1.CorporateEvent
+	(*EventCalendar)(nil),            // 8: spreadscan.market.v1.EventCalendar
+	(*OptionChain)(nil),              // 9: spreadscan.market.v1.OptionChain
+	(*timestamppb.Timestamp)(nil),    // 10: google.protobuf.Timestamp
 }
 var file_spreadscan_market_v1_option_chain_proto_depIdxs = []int32{
-	0, // 0: spreadscan.market.v1.OptionQuote.right:type_name -> spreadscan.market.v1.OptionRight
-	1, // 1: spreadscan.market.v1.OptionQuote.greeks:type_name -> spreadscan.market.v1.Greeks
-	4, // 2: spreadscan.market.v1.OptionQuote.quote_time:type_name -> google.protobuf.Timestamp
-	4, // 3: spreadscan.market.v1.OptionChain.as_of:type_name -> google.protobuf.Timestamp
-	2, // 4: spreadscan.market.v1.OptionChain.quotes:type_name -> spreadscan.market.v1.OptionQuote
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	0,  // 0: spreadscan.market.v1.OptionQuote.right:type_name -> spreadscan.market.v1.OptionRight
+	3,  // 1: spreadscan.market.v1.OptionQuote.greeks:type_name -> spreadscan.market.v1.Greeks
+	10, // 2: spreadscan.market.v1.OptionQuote.quote_time:type_name -> google.protobuf.Timestamp
+	5,  // 3: spreadscan.market.v1.ImpliedVolatilityHistory.days:type_name -> spreadscan.market.v1.DailyImpliedVolatility
+	1,  // 4: spreadscan.market.v1.CorporateEvent.kind:type_name -> spreadscan.market.v1.CorporateEventKind
+	2,  // 5: spreadscan.market.v1.CorporateEvent.time_of_day:type_name -> spreadscan.market.v1.EventTimeOfDay
+	7,  // 6: spreadscan.market.v1.EventCalendar.events:type_name -> spreadscan.market.v1.CorporateEvent
+	10, // 7: spreadscan.market.v1.OptionChain.as_of:type_name -> google.protobuf.Timestamp
+	4,  // 8: spreadscan.market.v1.OptionChain.quotes:type_name -> spreadscan.market.v1.OptionQuote
+	6,  // 9: spreadscan.market.v1.OptionChain.implied_volatility_history:type_name -> spreadscan.market.v1.ImpliedVolatilityHistory
+	8,  // 10: spreadscan.market.v1.OptionChain.events:type_name -> spreadscan.market.v1.EventCalendar
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_market_v1_option_chain_proto_init() }
@@ -532,8 +933,8 @@ func file_spreadscan_market_v1_option_chain_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spreadscan_market_v1_option_chain_proto_rawDesc), len(file_spreadscan_market_v1_option_chain_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   3,
+			NumEnums:      3,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -133,6 +133,9 @@ const (
 	SortKey_SORT_KEY_MAX_LOSS SortKey = 7
 	// Probability of touching a short strike, lowest first.
 	SortKey_SORT_KEY_PROBABILITY_OF_TOUCH SortKey = 8
+	// Distance of the nearer short strike from the underlying in standard deviations to
+	// expiry (Spread.short_sigma_distance), highest (farthest out of the money) first.
+	SortKey_SORT_KEY_SHORT_SIGMA_DISTANCE SortKey = 9
 )
 
 // Enum value maps for SortKey.
@@ -147,6 +150,7 @@ var (
 		6: "SORT_KEY_CREDIT_TO_WIDTH",
 		7: "SORT_KEY_MAX_LOSS",
 		8: "SORT_KEY_PROBABILITY_OF_TOUCH",
+		9: "SORT_KEY_SHORT_SIGMA_DISTANCE",
 	}
 	SortKey_value = map[string]int32{
 		"SORT_KEY_UNSPECIFIED":          0,
@@ -158,6 +162,7 @@ var (
 		"SORT_KEY_CREDIT_TO_WIDTH":      6,
 		"SORT_KEY_MAX_LOSS":             7,
 		"SORT_KEY_PROBABILITY_OF_TOUCH": 8,
+		"SORT_KEY_SHORT_SIGMA_DISTANCE": 9,
 	}
 )
 
@@ -389,9 +394,30 @@ type ScanFilters struct {
 	MinBackDte *uint32 `protobuf:"varint,26,opt,name=min_back_dte,json=minBackDte,proto3,oneof" json:"min_back_dte,omitempty"`
 	// Most calendar days to the back expiry of a calendar or diagonal, days (inclusive).
 	// Absent: the front expiry's DTE plus 60.
-	MaxBackDte    *uint32 `protobuf:"varint,27,opt,name=max_back_dte,json=maxBackDte,proto3,oneof" json:"max_back_dte,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MaxBackDte *uint32 `protobuf:"varint,27,opt,name=max_back_dte,json=maxBackDte,proto3,oneof" json:"max_back_dte,omitempty"`
+	// Smallest IV rank of the underlying (ScanResult.market_context.iv_rank), fraction in
+	// [0, 1]. A symbol whose IV rank is unknown fails it: every candidate is rejected.
+	MinIvRank *float64 `protobuf:"fixed64,28,opt,name=min_iv_rank,json=minIvRank,proto3,oneof" json:"min_iv_rank,omitempty"`
+	// Largest IV rank of the underlying, fraction in [0, 1]. Unknown fails it, as above.
+	MaxIvRank *float64 `protobuf:"fixed64,29,opt,name=max_iv_rank,json=maxIvRank,proto3,oneof" json:"max_iv_rank,omitempty"`
+	// Smallest IV percentile of the underlying (ScanResult.market_context.iv_percentile),
+	// fraction in [0, 1]. Unknown fails it, as above.
+	MinIvPercentile *float64 `protobuf:"fixed64,30,opt,name=min_iv_percentile,json=minIvPercentile,proto3,oneof" json:"min_iv_percentile,omitempty"`
+	// Largest IV percentile of the underlying, fraction in [0, 1]. Unknown fails it, as above.
+	MaxIvPercentile *float64 `protobuf:"fixed64,31,opt,name=max_iv_percentile,json=maxIvPercentile,proto3,oneof" json:"max_iv_percentile,omitempty"`
+	// When true, leave out every spread with an earnings date before its last leg's expiry
+	// (Spread.earnings_before_expiry). Where the symbol's events are unknown, every spread is
+	// left out: the scan cannot show the date is clear. False or absent: no constraint.
+	ExcludeEarningsBeforeExpiry *bool `protobuf:"varint,32,opt,name=exclude_earnings_before_expiry,json=excludeEarningsBeforeExpiry,proto3,oneof" json:"exclude_earnings_before_expiry,omitempty"`
+	// When true, leave out every spread with an ex-dividend date before its last leg's expiry
+	// (Spread.ex_dividend_before_expiry); unknown events leave out every spread, as above.
+	ExcludeExDividendBeforeExpiry *bool `protobuf:"varint,33,opt,name=exclude_ex_dividend_before_expiry,json=excludeExDividendBeforeExpiry,proto3,oneof" json:"exclude_ex_dividend_before_expiry,omitempty"`
+	// Smallest distance of each short strike from the underlying, in standard deviations to
+	// its expiry (Spread.short_sigma_distance), a number of σ; negative allows short strikes
+	// in the money.
+	MinShortSigmaDistance *float64 `protobuf:"fixed64,34,opt,name=min_short_sigma_distance,json=minShortSigmaDistance,proto3,oneof" json:"min_short_sigma_distance,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *ScanFilters) Reset() {
@@ -613,6 +639,55 @@ func (x *ScanFilters) GetMaxBackDte() uint32 {
 	return 0
 }
 
+func (x *ScanFilters) GetMinIvRank() float64 {
+	if x != nil && x.MinIvRank != nil {
+		return *x.MinIvRank
+	}
+	return 0
+}
+
+func (x *ScanFilters) GetMaxIvRank() float64 {
+	if x != nil && x.MaxIvRank != nil {
+		return *x.MaxIvRank
+	}
+	return 0
+}
+
+func (x *ScanFilters) GetMinIvPercentile() float64 {
+	if x != nil && x.MinIvPercentile != nil {
+		return *x.MinIvPercentile
+	}
+	return 0
+}
+
+func (x *ScanFilters) GetMaxIvPercentile() float64 {
+	if x != nil && x.MaxIvPercentile != nil {
+		return *x.MaxIvPercentile
+	}
+	return 0
+}
+
+func (x *ScanFilters) GetExcludeEarningsBeforeExpiry() bool {
+	if x != nil && x.ExcludeEarningsBeforeExpiry != nil {
+		return *x.ExcludeEarningsBeforeExpiry
+	}
+	return false
+}
+
+func (x *ScanFilters) GetExcludeExDividendBeforeExpiry() bool {
+	if x != nil && x.ExcludeExDividendBeforeExpiry != nil {
+		return *x.ExcludeExDividendBeforeExpiry
+	}
+	return false
+}
+
+func (x *ScanFilters) GetMinShortSigmaDistance() float64 {
+	if x != nil && x.MinShortSigmaDistance != nil {
+		return *x.MinShortSigmaDistance
+	}
+	return 0
+}
+
 // ScoreWeights set the weight of each component of the composite score:
 //
 //	score = (w_ev * clamp(EV / max loss, -1, 1) + w_pop * POP + w_liq * (1 - min(1, slippage / |net credit|)))
@@ -802,7 +877,7 @@ var File_spreadscan_scanner_v1_query_proto protoreflect.FileDescriptor
 
 const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"!spreadscan/scanner/v1/query.proto\x12\x15spreadscan.scanner.v1\x1a\x1egoogle/protobuf/duration.proto\"\xba\x0e\n" +
+	"!spreadscan/scanner/v1/query.proto\x12\x15spreadscan.scanner.v1\x1a\x1egoogle/protobuf/duration.proto\"\xef\x12\n" +
 	"\vScanFilters\x12\x1c\n" +
 	"\amin_dte\x18\x01 \x01(\rH\x00R\x06minDte\x88\x01\x01\x12\x1c\n" +
 	"\amax_dte\x18\x02 \x01(\rH\x01R\x06maxDte\x88\x01\x01\x12+\n" +
@@ -837,7 +912,14 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\fmin_back_dte\x18\x1a \x01(\rH\x18R\n" +
 	"minBackDte\x88\x01\x01\x12%\n" +
 	"\fmax_back_dte\x18\x1b \x01(\rH\x19R\n" +
-	"maxBackDte\x88\x01\x01B\n" +
+	"maxBackDte\x88\x01\x01\x12#\n" +
+	"\vmin_iv_rank\x18\x1c \x01(\x01H\x1aR\tminIvRank\x88\x01\x01\x12#\n" +
+	"\vmax_iv_rank\x18\x1d \x01(\x01H\x1bR\tmaxIvRank\x88\x01\x01\x12/\n" +
+	"\x11min_iv_percentile\x18\x1e \x01(\x01H\x1cR\x0fminIvPercentile\x88\x01\x01\x12/\n" +
+	"\x11max_iv_percentile\x18\x1f \x01(\x01H\x1dR\x0fmaxIvPercentile\x88\x01\x01\x12H\n" +
+	"\x1eexclude_earnings_before_expiry\x18  \x01(\bH\x1eR\x1bexcludeEarningsBeforeExpiry\x88\x01\x01\x12M\n" +
+	"!exclude_ex_dividend_before_expiry\x18! \x01(\bH\x1fR\x1dexcludeExDividendBeforeExpiry\x88\x01\x01\x12<\n" +
+	"\x18min_short_sigma_distance\x18\" \x01(\x01H R\x15minShortSigmaDistance\x88\x01\x01B\n" +
 	"\n" +
 	"\b_min_dteB\n" +
 	"\n" +
@@ -869,7 +951,14 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\x1a_max_wing_width_differenceB\x11\n" +
 	"\x0f_max_per_expiryB\x0f\n" +
 	"\r_min_back_dteB\x0f\n" +
-	"\r_max_back_dte\"\xb6\x01\n" +
+	"\r_max_back_dteB\x0e\n" +
+	"\f_min_iv_rankB\x0e\n" +
+	"\f_max_iv_rankB\x14\n" +
+	"\x12_min_iv_percentileB\x14\n" +
+	"\x12_max_iv_percentileB!\n" +
+	"\x1f_exclude_earnings_before_expiryB$\n" +
+	"\"_exclude_ex_dividend_before_expiryB\x1b\n" +
+	"\x19_min_short_sigma_distance\"\xb6\x01\n" +
 	"\fScoreWeights\x12:\n" +
 	"\x17expected_value_per_risk\x18\x01 \x01(\x01H\x00R\x14expectedValuePerRisk\x88\x01\x01\x12\x15\n" +
 	"\x03pop\x18\x02 \x01(\x01H\x01R\x03pop\x88\x01\x01\x12!\n" +
@@ -905,7 +994,7 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\x15STRATEGY_PUT_CALENDAR\x10\b\x12\x1a\n" +
 	"\x16STRATEGY_CALL_DIAGONAL\x10\t\x12\x19\n" +
 	"\x15STRATEGY_PUT_DIAGONAL\x10\n" +
-	"*\xf0\x01\n" +
+	"*\x93\x02\n" +
 	"\aSortKey\x12\x18\n" +
 	"\x14SORT_KEY_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSORT_KEY_SCORE\x10\x01\x12\x10\n" +
@@ -915,7 +1004,8 @@ const file_spreadscan_scanner_v1_query_proto_rawDesc = "" +
 	"\x0fSORT_KEY_CREDIT\x10\x05\x12\x1c\n" +
 	"\x18SORT_KEY_CREDIT_TO_WIDTH\x10\x06\x12\x15\n" +
 	"\x11SORT_KEY_MAX_LOSS\x10\a\x12!\n" +
-	"\x1dSORT_KEY_PROBABILITY_OF_TOUCH\x10\b*[\n" +
+	"\x1dSORT_KEY_PROBABILITY_OF_TOUCH\x10\b\x12!\n" +
+	"\x1dSORT_KEY_SHORT_SIGMA_DISTANCE\x10\t*[\n" +
 	"\vPricingMode\x12\x1c\n" +
 	"\x18PRICING_MODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10PRICING_MODE_MID\x10\x01\x12\x18\n" +

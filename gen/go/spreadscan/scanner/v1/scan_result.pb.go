@@ -413,6 +413,291 @@ func (x *ScanTimings) GetTotalMs() float64 {
 	return 0
 }
 
+// ExpiryContext is what one expiration of the chain says of the coming move, whatever the
+// query's filters and probability model.
+type ExpiryContext struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Expiration date, ISO 8601 calendar date in New York (YYYY-MM-DD).
+	ExpiryDate string `protobuf:"bytes,1,opt,name=expiry_date,json=expiryDate,proto3" json:"expiry_date,omitempty"`
+	// Calendar days from the chain's as-of date to the expiry date, days.
+	Dte uint32 `protobuf:"varint,2,opt,name=dte,proto3" json:"dte,omitempty"`
+	// Time from the chain's as-of instant to 16:00 New York on the expiry date, years of 365
+	// days.
+	TimeToExpiryYears float64 `protobuf:"fixed64,3,opt,name=time_to_expiry_years,json=timeToExpiryYears,proto3" json:"time_to_expiry_years,omitempty"`
+	// The at-the-money strike, as PROBABILITY_MODEL_EXPIRY_ATM_IV picks it, dollars per share;
+	// absent when the expiration has no usable quote.
+	AtmStrike *float64 `protobuf:"fixed64,4,opt,name=atm_strike,json=atmStrike,proto3,oneof" json:"atm_strike,omitempty"`
+	// The at-the-money implied volatility, as PROBABILITY_MODEL_EXPIRY_ATM_IV defines it,
+	// annualised fraction; absent when the expiration has no usable quote.
+	AtmImpliedVolatility *float64 `protobuf:"fixed64,5,opt,name=atm_implied_volatility,json=atmImpliedVolatility,proto3,oneof" json:"atm_implied_volatility,omitempty"`
+	// Expected move from the at-the-money straddle: the call's mid plus the put's mid at
+	// atm_strike, dollars per share; absent unless both are usable quotes.
+	StraddleExpectedMove *float64 `protobuf:"fixed64,6,opt,name=straddle_expected_move,json=straddleExpectedMove,proto3,oneof" json:"straddle_expected_move,omitempty"`
+	// Expected move as one standard deviation from the at-the-money implied volatility:
+	// S·σ·√T with S the underlying price, σ atm_implied_volatility and T
+	// time_to_expiry_years, dollars per share; absent with atm_implied_volatility.
+	OneSigmaExpectedMove *float64 `protobuf:"fixed64,7,opt,name=one_sigma_expected_move,json=oneSigmaExpectedMove,proto3,oneof" json:"one_sigma_expected_move,omitempty"`
+	// True when an earnings date falls before this expiry, as Spread.earnings_before_expiry
+	// counts it; absent when the symbol's events are unknown.
+	EarningsBeforeExpiry *bool `protobuf:"varint,8,opt,name=earnings_before_expiry,json=earningsBeforeExpiry,proto3,oneof" json:"earnings_before_expiry,omitempty"`
+	// True when an ex-dividend date falls before this expiry, as
+	// Spread.ex_dividend_before_expiry counts it; absent when the symbol's events are unknown.
+	ExDividendBeforeExpiry *bool `protobuf:"varint,9,opt,name=ex_dividend_before_expiry,json=exDividendBeforeExpiry,proto3,oneof" json:"ex_dividend_before_expiry,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *ExpiryContext) Reset() {
+	*x = ExpiryContext{}
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExpiryContext) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExpiryContext) ProtoMessage() {}
+
+func (x *ExpiryContext) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExpiryContext.ProtoReflect.Descriptor instead.
+func (*ExpiryContext) Descriptor() ([]byte, []int) {
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ExpiryContext) GetExpiryDate() string {
+	if x != nil {
+		return x.ExpiryDate
+	}
+	return ""
+}
+
+func (x *ExpiryContext) GetDte() uint32 {
+	if x != nil {
+		return x.Dte
+	}
+	return 0
+}
+
+func (x *ExpiryContext) GetTimeToExpiryYears() float64 {
+	if x != nil {
+		return x.TimeToExpiryYears
+	}
+	return 0
+}
+
+func (x *ExpiryContext) GetAtmStrike() float64 {
+	if x != nil && x.AtmStrike != nil {
+		return *x.AtmStrike
+	}
+	return 0
+}
+
+func (x *ExpiryContext) GetAtmImpliedVolatility() float64 {
+	if x != nil && x.AtmImpliedVolatility != nil {
+		return *x.AtmImpliedVolatility
+	}
+	return 0
+}
+
+func (x *ExpiryContext) GetStraddleExpectedMove() float64 {
+	if x != nil && x.StraddleExpectedMove != nil {
+		return *x.StraddleExpectedMove
+	}
+	return 0
+}
+
+func (x *ExpiryContext) GetOneSigmaExpectedMove() float64 {
+	if x != nil && x.OneSigmaExpectedMove != nil {
+		return *x.OneSigmaExpectedMove
+	}
+	return 0
+}
+
+func (x *ExpiryContext) GetEarningsBeforeExpiry() bool {
+	if x != nil && x.EarningsBeforeExpiry != nil {
+		return *x.EarningsBeforeExpiry
+	}
+	return false
+}
+
+func (x *ExpiryContext) GetExDividendBeforeExpiry() bool {
+	if x != nil && x.ExDividendBeforeExpiry != nil {
+		return *x.ExDividendBeforeExpiry
+	}
+	return false
+}
+
+// MarketContext is what a trader decides with besides the spreads: the underlying's implied
+// volatility now and against its own history, the expected move to each expiry, and its
+// coming events.
+type MarketContext struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The 30-day at-the-money implied volatility: the at-the-money implied volatilities of the
+	// two expirations around 30 days (the latest before and the earliest after, or on, 30
+	// days) interpolated linearly in total variance σ²·T at T = 30/365, annualised fraction.
+	// With expirations on one side of 30 days only, the nearest one's. Absent when no
+	// expiration has a usable quote.
+	AtmImpliedVolatility_30D *float64 `protobuf:"fixed64,1,opt,name=atm_implied_volatility_30d,json=atmImpliedVolatility30d,proto3,oneof" json:"atm_implied_volatility_30d,omitempty"`
+	// The expirations atm_implied_volatility_30d was read from (one when it was not
+	// interpolated), ISO 8601 dates, ascending.
+	AtmImpliedVolatility_30DExpiries []string `protobuf:"bytes,2,rep,name=atm_implied_volatility_30d_expiries,json=atmImpliedVolatility30dExpiries,proto3" json:"atm_implied_volatility_30d_expiries,omitempty"`
+	// IV rank: (now − low) / (high − low) over the last 252 days of the history and now,
+	// with now atm_implied_volatility_30d, fraction in [0, 1]. Absent (unknown, never 0) when
+	// the history holds fewer than 200 days or now is unknown; 0.5 when high equals low.
+	IvRank *float64 `protobuf:"fixed64,3,opt,name=iv_rank,json=ivRank,proto3,oneof" json:"iv_rank,omitempty"`
+	// IV percentile: the share of the last 252 days of the history whose implied volatility
+	// is below now, fraction in [0, 1]. Absent when iv_rank is.
+	IvPercentile *float64 `protobuf:"fixed64,4,opt,name=iv_percentile,json=ivPercentile,proto3,oneof" json:"iv_percentile,omitempty"`
+	// Days of history iv_rank and iv_percentile were computed over (at most 252), days.
+	IvHistoryDays uint32 `protobuf:"varint,5,opt,name=iv_history_days,json=ivHistoryDays,proto3" json:"iv_history_days,omitempty"`
+	// Lowest and highest implied volatility of those days, annualised fractions; absent with
+	// no history.
+	IvHistoryLow  *float64 `protobuf:"fixed64,6,opt,name=iv_history_low,json=ivHistoryLow,proto3,oneof" json:"iv_history_low,omitempty"`
+	IvHistoryHigh *float64 `protobuf:"fixed64,7,opt,name=iv_history_high,json=ivHistoryHigh,proto3,oneof" json:"iv_history_high,omitempty"`
+	// Where the history came from (ImpliedVolatilityHistory.source); empty when unknown.
+	IvHistorySource string `protobuf:"bytes,8,opt,name=iv_history_source,json=ivHistorySource,proto3" json:"iv_history_source,omitempty"`
+	// Where the events came from (EventCalendar.source); empty when the symbol's events are
+	// unknown, and then every event flag below and on the spreads is absent.
+	EventsSource string `protobuf:"bytes,9,opt,name=events_source,json=eventsSource,proto3" json:"events_source,omitempty"`
+	// The next earnings date after the chain's as-of instant, ISO 8601 date; empty when none
+	// is known.
+	NextEarningsDate string `protobuf:"bytes,10,opt,name=next_earnings_date,json=nextEarningsDate,proto3" json:"next_earnings_date,omitempty"`
+	// The next ex-dividend date after the chain's date, ISO 8601 date; empty when none is
+	// known.
+	NextExDividendDate string `protobuf:"bytes,11,opt,name=next_ex_dividend_date,json=nextExDividendDate,proto3" json:"next_ex_dividend_date,omitempty"`
+	// Every expiration of the chain, ascending by date.
+	Expiries      []*ExpiryContext `protobuf:"bytes,12,rep,name=expiries,proto3" json:"expiries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarketContext) Reset() {
+	*x = MarketContext{}
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarketContext) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarketContext) ProtoMessage() {}
+
+func (x *MarketContext) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarketContext.ProtoReflect.Descriptor instead.
+func (*MarketContext) Descriptor() ([]byte, []int) {
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MarketContext) GetAtmImpliedVolatility_30D() float64 {
+	if x != nil && x.AtmImpliedVolatility_30D != nil {
+		return *x.AtmImpliedVolatility_30D
+	}
+	return 0
+}
+
+func (x *MarketContext) GetAtmImpliedVolatility_30DExpiries() []string {
+	if x != nil {
+		return x.AtmImpliedVolatility_30DExpiries
+	}
+	return nil
+}
+
+func (x *MarketContext) GetIvRank() float64 {
+	if x != nil && x.IvRank != nil {
+		return *x.IvRank
+	}
+	return 0
+}
+
+func (x *MarketContext) GetIvPercentile() float64 {
+	if x != nil && x.IvPercentile != nil {
+		return *x.IvPercentile
+	}
+	return 0
+}
+
+func (x *MarketContext) GetIvHistoryDays() uint32 {
+	if x != nil {
+		return x.IvHistoryDays
+	}
+	return 0
+}
+
+func (x *MarketContext) GetIvHistoryLow() float64 {
+	if x != nil && x.IvHistoryLow != nil {
+		return *x.IvHistoryLow
+	}
+	return 0
+}
+
+func (x *MarketContext) GetIvHistoryHigh() float64 {
+	if x != nil && x.IvHistoryHigh != nil {
+		return *x.IvHistoryHigh
+	}
+	return 0
+}
+
+func (x *MarketContext) GetIvHistorySource() string {
+	if x != nil {
+		return x.IvHistorySource
+	}
+	return ""
+}
+
+func (x *MarketContext) GetEventsSource() string {
+	if x != nil {
+		return x.EventsSource
+	}
+	return ""
+}
+
+func (x *MarketContext) GetNextEarningsDate() string {
+	if x != nil {
+		return x.NextEarningsDate
+	}
+	return ""
+}
+
+func (x *MarketContext) GetNextExDividendDate() string {
+	if x != nil {
+		return x.NextExDividendDate
+	}
+	return ""
+}
+
+func (x *MarketContext) GetExpiries() []*ExpiryContext {
+	if x != nil {
+		return x.Expiries
+	}
+	return nil
+}
+
 // ScanResult is the outcome of one scan: the top spreads and how they were found.
 //
 // What became of the candidates: every one the scan considered ends in exactly one of
@@ -454,8 +739,10 @@ type ScanResult struct {
 	// candidates_bounded_out).
 	CandidatesConsidered uint64 `protobuf:"varint,12,opt,name=candidates_considered,json=candidatesConsidered,proto3" json:"candidates_considered,omitempty"`
 	// Candidates dropped because a leg failed its leg filters (short or long delta, short
-	// implied volatility, out of the money, open interest, volume, bid-ask width, quote age)
-	// before any of the spread's own figures were computed, spreads.
+	// implied volatility, out of the money, σ distance, open interest, volume, bid-ask width,
+	// quote age), or the symbol or the expiry failed its filters (IV rank and percentile,
+	// earnings and ex-dividend before expiry), before any of the spread's own figures were
+	// computed, spreads.
 	CandidatesRejectedByLegFilters uint64 `protobuf:"varint,13,opt,name=candidates_rejected_by_leg_filters,json=candidatesRejectedByLegFilters,proto3" json:"candidates_rejected_by_leg_filters,omitempty"`
 	// Candidates whose legs passed but the spread failed a filter on its own figures (credit,
 	// debit, max loss, return on risk, POP, expected value, probability of touch, wing
@@ -490,13 +777,15 @@ type ScanResult struct {
 	// Candidates the scan did not reach because its work budget ran out, spreads; 0 unless
 	// work_budget_exhausted. They count in candidates_considered too.
 	CandidatesUnexplored uint64 `protobuf:"varint,22,opt,name=candidates_unexplored,json=candidatesUnexplored,proto3" json:"candidates_unexplored,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The underlying's volatility context, expected moves and events.
+	MarketContext *MarketContext `protobuf:"bytes,23,opt,name=market_context,json=marketContext,proto3" json:"market_context,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ScanResult) Reset() {
 	*x = ScanResult{}
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -508,7 +797,7 @@ func (x *ScanResult) String() string {
 func (*ScanResult) ProtoMessage() {}
 
 func (x *ScanResult) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -521,7 +810,7 @@ func (x *ScanResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanResult.ProtoReflect.Descriptor instead.
 func (*ScanResult) Descriptor() ([]byte, []int) {
-	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{3}
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ScanResult) GetSymbol() string {
@@ -679,6 +968,13 @@ func (x *ScanResult) GetCandidatesUnexplored() uint64 {
 	return 0
 }
 
+func (x *ScanResult) GetMarketContext() *MarketContext {
+	if x != nil {
+		return x.MarketContext
+	}
+	return nil
+}
+
 // SpreadsUpdate is one message of a live watch: always the full top N, plus what changed.
 type SpreadsUpdate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -698,7 +994,7 @@ type SpreadsUpdate struct {
 
 func (x *SpreadsUpdate) Reset() {
 	*x = SpreadsUpdate{}
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[4]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -710,7 +1006,7 @@ func (x *SpreadsUpdate) String() string {
 func (*SpreadsUpdate) ProtoMessage() {}
 
 func (x *SpreadsUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[4]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -723,7 +1019,7 @@ func (x *SpreadsUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpreadsUpdate.ProtoReflect.Descriptor instead.
 func (*SpreadsUpdate) Descriptor() ([]byte, []int) {
-	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{4}
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SpreadsUpdate) GetSequence() uint64 {
@@ -787,7 +1083,46 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"prepare_ms\x18\x01 \x01(\x01R\tprepareMs\x12\x1f\n" +
 	"\vevaluate_ms\x18\x02 \x01(\x01R\n" +
 	"evaluateMs\x12\x19\n" +
-	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\xd6\t\n" +
+	"\btotal_ms\x18\x03 \x01(\x01R\atotalMs\"\xde\x04\n" +
+	"\rExpiryContext\x12\x1f\n" +
+	"\vexpiry_date\x18\x01 \x01(\tR\n" +
+	"expiryDate\x12\x10\n" +
+	"\x03dte\x18\x02 \x01(\rR\x03dte\x12/\n" +
+	"\x14time_to_expiry_years\x18\x03 \x01(\x01R\x11timeToExpiryYears\x12\"\n" +
+	"\n" +
+	"atm_strike\x18\x04 \x01(\x01H\x00R\tatmStrike\x88\x01\x01\x129\n" +
+	"\x16atm_implied_volatility\x18\x05 \x01(\x01H\x01R\x14atmImpliedVolatility\x88\x01\x01\x129\n" +
+	"\x16straddle_expected_move\x18\x06 \x01(\x01H\x02R\x14straddleExpectedMove\x88\x01\x01\x12:\n" +
+	"\x17one_sigma_expected_move\x18\a \x01(\x01H\x03R\x14oneSigmaExpectedMove\x88\x01\x01\x129\n" +
+	"\x16earnings_before_expiry\x18\b \x01(\bH\x04R\x14earningsBeforeExpiry\x88\x01\x01\x12>\n" +
+	"\x19ex_dividend_before_expiry\x18\t \x01(\bH\x05R\x16exDividendBeforeExpiry\x88\x01\x01B\r\n" +
+	"\v_atm_strikeB\x19\n" +
+	"\x17_atm_implied_volatilityB\x19\n" +
+	"\x17_straddle_expected_moveB\x1a\n" +
+	"\x18_one_sigma_expected_moveB\x19\n" +
+	"\x17_earnings_before_expiryB\x1c\n" +
+	"\x1a_ex_dividend_before_expiry\"\xbf\x05\n" +
+	"\rMarketContext\x12@\n" +
+	"\x1aatm_implied_volatility_30d\x18\x01 \x01(\x01H\x00R\x17atmImpliedVolatility30d\x88\x01\x01\x12L\n" +
+	"#atm_implied_volatility_30d_expiries\x18\x02 \x03(\tR\x1fatmImpliedVolatility30dExpiries\x12\x1c\n" +
+	"\aiv_rank\x18\x03 \x01(\x01H\x01R\x06ivRank\x88\x01\x01\x12(\n" +
+	"\riv_percentile\x18\x04 \x01(\x01H\x02R\fivPercentile\x88\x01\x01\x12&\n" +
+	"\x0fiv_history_days\x18\x05 \x01(\rR\rivHistoryDays\x12)\n" +
+	"\x0eiv_history_low\x18\x06 \x01(\x01H\x03R\fivHistoryLow\x88\x01\x01\x12+\n" +
+	"\x0fiv_history_high\x18\a \x01(\x01H\x04R\rivHistoryHigh\x88\x01\x01\x12*\n" +
+	"\x11iv_history_source\x18\b \x01(\tR\x0fivHistorySource\x12#\n" +
+	"\revents_source\x18\t \x01(\tR\feventsSource\x12,\n" +
+	"\x12next_earnings_date\x18\n" +
+	" \x01(\tR\x10nextEarningsDate\x121\n" +
+	"\x15next_ex_dividend_date\x18\v \x01(\tR\x12nextExDividendDate\x12@\n" +
+	"\bexpiries\x18\f \x03(\v2$.spreadscan.scanner.v1.ExpiryContextR\bexpiriesB\x1d\n" +
+	"\x1b_atm_implied_volatility_30dB\n" +
+	"\n" +
+	"\b_iv_rankB\x10\n" +
+	"\x0e_iv_percentileB\x11\n" +
+	"\x0f_iv_history_lowB\x12\n" +
+	"\x10_iv_history_high\"\xa3\n" +
+	"\n" +
 	"\n" +
 	"ScanResult\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x127\n" +
@@ -812,7 +1147,8 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\x06frozen\x18\x13 \x01(\bR\x06frozen\x124\n" +
 	"\x16candidates_bounded_out\x18\x14 \x01(\x04R\x14candidatesBoundedOut\x122\n" +
 	"\x15work_budget_exhausted\x18\x15 \x01(\bR\x13workBudgetExhausted\x123\n" +
-	"\x15candidates_unexplored\x18\x16 \x01(\x04R\x14candidatesUnexplored\"\xbe\x01\n" +
+	"\x15candidates_unexplored\x18\x16 \x01(\x04R\x14candidatesUnexplored\x12K\n" +
+	"\x0emarket_context\x18\x17 \x01(\v2$.spreadscan.scanner.v1.MarketContextR\rmarketContext\"\xbe\x01\n" +
 	"\rSpreadsUpdate\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x18\n" +
 	"\ainitial\x18\x02 \x01(\bR\ainitial\x129\n" +
@@ -859,34 +1195,38 @@ func file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP() []byte {
 }
 
 var file_spreadscan_scanner_v1_scan_result_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spreadscan_scanner_v1_scan_result_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_spreadscan_scanner_v1_scan_result_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_spreadscan_scanner_v1_scan_result_proto_goTypes = []any{
 	(SkipReason)(0),               // 0: spreadscan.scanner.v1.SkipReason
 	(VolatilitySource)(0),         // 1: spreadscan.scanner.v1.VolatilitySource
 	(*ExpiryDistribution)(nil),    // 2: spreadscan.scanner.v1.ExpiryDistribution
 	(*SkippedQuotes)(nil),         // 3: spreadscan.scanner.v1.SkippedQuotes
 	(*ScanTimings)(nil),           // 4: spreadscan.scanner.v1.ScanTimings
-	(*ScanResult)(nil),            // 5: spreadscan.scanner.v1.ScanResult
-	(*SpreadsUpdate)(nil),         // 6: spreadscan.scanner.v1.SpreadsUpdate
-	(*Spread)(nil),                // 7: spreadscan.scanner.v1.Spread
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*ScanQuery)(nil),             // 9: spreadscan.scanner.v1.ScanQuery
+	(*ExpiryContext)(nil),         // 5: spreadscan.scanner.v1.ExpiryContext
+	(*MarketContext)(nil),         // 6: spreadscan.scanner.v1.MarketContext
+	(*ScanResult)(nil),            // 7: spreadscan.scanner.v1.ScanResult
+	(*SpreadsUpdate)(nil),         // 8: spreadscan.scanner.v1.SpreadsUpdate
+	(*Spread)(nil),                // 9: spreadscan.scanner.v1.Spread
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*ScanQuery)(nil),             // 11: spreadscan.scanner.v1.ScanQuery
 }
 var file_spreadscan_scanner_v1_scan_result_proto_depIdxs = []int32{
-	1, // 0: spreadscan.scanner.v1.ExpiryDistribution.volatility_source:type_name -> spreadscan.scanner.v1.VolatilitySource
-	0, // 1: spreadscan.scanner.v1.SkippedQuotes.reason:type_name -> spreadscan.scanner.v1.SkipReason
-	7, // 2: spreadscan.scanner.v1.ScanResult.spreads:type_name -> spreadscan.scanner.v1.Spread
-	3, // 3: spreadscan.scanner.v1.ScanResult.skipped_quotes:type_name -> spreadscan.scanner.v1.SkippedQuotes
-	8, // 4: spreadscan.scanner.v1.ScanResult.chain_as_of:type_name -> google.protobuf.Timestamp
-	4, // 5: spreadscan.scanner.v1.ScanResult.timings:type_name -> spreadscan.scanner.v1.ScanTimings
-	9, // 6: spreadscan.scanner.v1.ScanResult.effective_query:type_name -> spreadscan.scanner.v1.ScanQuery
-	2, // 7: spreadscan.scanner.v1.ScanResult.expiry_distributions:type_name -> spreadscan.scanner.v1.ExpiryDistribution
-	5, // 8: spreadscan.scanner.v1.SpreadsUpdate.result:type_name -> spreadscan.scanner.v1.ScanResult
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	1,  // 0: spreadscan.scanner.v1.ExpiryDistribution.volatility_source:type_name -> spreadscan.scanner.v1.VolatilitySource
+	0,  // 1: spreadscan.scanner.v1.SkippedQuotes.reason:type_name -> spreadscan.scanner.v1.SkipReason
+	5,  // 2: spreadscan.scanner.v1.MarketContext.expiries:type_name -> spreadscan.scanner.v1.ExpiryContext
+	9,  // 3: spreadscan.scanner.v1.ScanResult.spreads:type_name -> spreadscan.scanner.v1.Spread
+	3,  // 4: spreadscan.scanner.v1.ScanResult.skipped_quotes:type_name -> spreadscan.scanner.v1.SkippedQuotes
+	10, // 5: spreadscan.scanner.v1.ScanResult.chain_as_of:type_name -> google.protobuf.Timestamp
+	4,  // 6: spreadscan.scanner.v1.ScanResult.timings:type_name -> spreadscan.scanner.v1.ScanTimings
+	11, // 7: spreadscan.scanner.v1.ScanResult.effective_query:type_name -> spreadscan.scanner.v1.ScanQuery
+	2,  // 8: spreadscan.scanner.v1.ScanResult.expiry_distributions:type_name -> spreadscan.scanner.v1.ExpiryDistribution
+	6,  // 9: spreadscan.scanner.v1.ScanResult.market_context:type_name -> spreadscan.scanner.v1.MarketContext
+	7,  // 10: spreadscan.scanner.v1.SpreadsUpdate.result:type_name -> spreadscan.scanner.v1.ScanResult
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_scanner_v1_scan_result_proto_init() }
@@ -897,13 +1237,15 @@ func file_spreadscan_scanner_v1_scan_result_proto_init() {
 	file_spreadscan_scanner_v1_query_proto_init()
 	file_spreadscan_scanner_v1_spread_proto_init()
 	file_spreadscan_scanner_v1_scan_result_proto_msgTypes[0].OneofWrappers = []any{}
+	file_spreadscan_scanner_v1_scan_result_proto_msgTypes[3].OneofWrappers = []any{}
+	file_spreadscan_scanner_v1_scan_result_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spreadscan_scanner_v1_scan_result_proto_rawDesc), len(file_spreadscan_scanner_v1_scan_result_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -442,9 +442,27 @@ type Spread struct {
 	BackExpiryDate string `protobuf:"bytes,22,opt,name=back_expiry_date,json=backExpiryDate,proto3" json:"back_expiry_date,omitempty"`
 	// Calendars and diagonals only: calendar days from the chain's as-of date to
 	// back_expiry_date, days; 0 for single-expiry spreads.
-	BackDte       uint32 `protobuf:"varint,23,opt,name=back_dte,json=backDte,proto3" json:"back_dte,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	BackDte uint32 `protobuf:"varint,23,opt,name=back_dte,json=backDte,proto3" json:"back_dte,omitempty"`
+	// Distance of the nearer short strike from the underlying price in standard deviations to
+	// its expiry: for each short leg ln(K / S) / (σ·√T) for a call and ln(S / K) / (σ·√T) for a
+	// put, with S the underlying price, σ this spread's volatility and T its
+	// time_to_expiry_years, and the smallest of them; positive out of the money, negative in
+	// it, a number of σ.
+	ShortSigmaDistance float64 `protobuf:"fixed64,24,opt,name=short_sigma_distance,json=shortSigmaDistance,proto3" json:"short_sigma_distance,omitempty"`
+	// True when an earnings date of the underlying falls before the expiry of the spread's last
+	// leg (the back leg of a calendar or diagonal): after the chain's as-of instant and before
+	// 16:00 New York on that expiry date, an event whose time of day is unknown counting as
+	// inside its date. Absent when the symbol's events are unknown.
+	EarningsBeforeExpiry *bool `protobuf:"varint,25,opt,name=earnings_before_expiry,json=earningsBeforeExpiry,proto3,oneof" json:"earnings_before_expiry,omitempty"`
+	// True when an ex-dividend date of the underlying falls after the chain's date and on or
+	// before the expiry of the spread's last leg. Absent when the symbol's events are unknown.
+	ExDividendBeforeExpiry *bool `protobuf:"varint,26,opt,name=ex_dividend_before_expiry,json=exDividendBeforeExpiry,proto3,oneof" json:"ex_dividend_before_expiry,omitempty"`
+	// True when the spread sells a call and an ex-dividend date falls after the chain's date and
+	// on or before that call's expiry: the call's holder may exercise early to collect the
+	// dividend, assigning the short call. Absent when the symbol's events are unknown.
+	EarlyAssignmentRisk *bool `protobuf:"varint,27,opt,name=early_assignment_risk,json=earlyAssignmentRisk,proto3,oneof" json:"early_assignment_risk,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Spread) Reset() {
@@ -638,6 +656,34 @@ func (x *Spread) GetBackDte() uint32 {
 	return 0
 }
 
+func (x *Spread) GetShortSigmaDistance() float64 {
+	if x != nil {
+		return x.ShortSigmaDistance
+	}
+	return 0
+}
+
+func (x *Spread) GetEarningsBeforeExpiry() bool {
+	if x != nil && x.EarningsBeforeExpiry != nil {
+		return *x.EarningsBeforeExpiry
+	}
+	return false
+}
+
+func (x *Spread) GetExDividendBeforeExpiry() bool {
+	if x != nil && x.ExDividendBeforeExpiry != nil {
+		return *x.ExDividendBeforeExpiry
+	}
+	return false
+}
+
+func (x *Spread) GetEarlyAssignmentRisk() bool {
+	if x != nil && x.EarlyAssignmentRisk != nil {
+		return *x.EarlyAssignmentRisk
+	}
+	return false
+}
+
 var File_spreadscan_scanner_v1_spread_proto protoreflect.FileDescriptor
 
 const file_spreadscan_scanner_v1_spread_proto_rawDesc = "" +
@@ -672,7 +718,7 @@ const file_spreadscan_scanner_v1_spread_proto_rawDesc = "" +
 	"\x15min_leg_open_interest\x18\x03 \x01(\x04R\x12minLegOpenInterest\x12$\n" +
 	"\x0emin_leg_volume\x18\x04 \x01(\x04R\fminLegVolume\x12-\n" +
 	"\x13total_bid_ask_width\x18\x05 \x01(\x01R\x10totalBidAskWidth\x122\n" +
-	"\x15open_interest_unknown\x18\x06 \x01(\bR\x13openInterestUnknown\"\xc7\x06\n" +
+	"\x15open_interest_unknown\x18\x06 \x01(\bR\x13openInterestUnknown\"\x80\t\n" +
 	"\x06Spread\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\bstrategy\x18\x02 \x01(\x0e2\x1f.spreadscan.scanner.v1.StrategyR\bstrategy\x12\x16\n" +
@@ -705,7 +751,14 @@ const file_spreadscan_scanner_v1_spread_proto_rawDesc = "" +
 	"volatility\x12/\n" +
 	"\x14time_to_expiry_years\x18\x15 \x01(\x01R\x11timeToExpiryYears\x12(\n" +
 	"\x10back_expiry_date\x18\x16 \x01(\tR\x0ebackExpiryDate\x12\x19\n" +
-	"\bback_dte\x18\x17 \x01(\rR\abackDte*P\n" +
+	"\bback_dte\x18\x17 \x01(\rR\abackDte\x120\n" +
+	"\x14short_sigma_distance\x18\x18 \x01(\x01R\x12shortSigmaDistance\x129\n" +
+	"\x16earnings_before_expiry\x18\x19 \x01(\bH\x00R\x14earningsBeforeExpiry\x88\x01\x01\x12>\n" +
+	"\x19ex_dividend_before_expiry\x18\x1a \x01(\bH\x01R\x16exDividendBeforeExpiry\x88\x01\x01\x127\n" +
+	"\x15early_assignment_risk\x18\x1b \x01(\bH\x02R\x13earlyAssignmentRisk\x88\x01\x01B\x19\n" +
+	"\x17_earnings_before_expiryB\x1c\n" +
+	"\x1a_ex_dividend_before_expiryB\x18\n" +
+	"\x16_early_assignment_risk*P\n" +
 	"\tLegAction\x12\x1a\n" +
 	"\x16LEG_ACTION_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eLEG_ACTION_BUY\x10\x01\x12\x13\n" +
@@ -756,6 +809,7 @@ func file_spreadscan_scanner_v1_spread_proto_init() {
 		return
 	}
 	file_spreadscan_scanner_v1_query_proto_init()
+	file_spreadscan_scanner_v1_spread_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -55,6 +55,102 @@ export function optionRightToJSON(object: OptionRight): string {
   }
 }
 
+/** CorporateEventKind names a dated event that moves an underlying or its options. */
+export enum CorporateEventKind {
+  /** CORPORATE_EVENT_KIND_UNSPECIFIED - Not set; an event of this kind is ignored. */
+  CORPORATE_EVENT_KIND_UNSPECIFIED = 0,
+  /** CORPORATE_EVENT_KIND_EARNINGS - A quarterly (or other) earnings announcement. */
+  CORPORATE_EVENT_KIND_EARNINGS = 1,
+  /**
+   * CORPORATE_EVENT_KIND_EX_DIVIDEND - The ex-dividend date: buyers of the share from this day on do not get the dividend, so a
+   * short call in the money before it may be assigned early.
+   */
+  CORPORATE_EVENT_KIND_EX_DIVIDEND = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function corporateEventKindFromJSON(object: any): CorporateEventKind {
+  switch (object) {
+    case 0:
+    case "CORPORATE_EVENT_KIND_UNSPECIFIED":
+      return CorporateEventKind.CORPORATE_EVENT_KIND_UNSPECIFIED;
+    case 1:
+    case "CORPORATE_EVENT_KIND_EARNINGS":
+      return CorporateEventKind.CORPORATE_EVENT_KIND_EARNINGS;
+    case 2:
+    case "CORPORATE_EVENT_KIND_EX_DIVIDEND":
+      return CorporateEventKind.CORPORATE_EVENT_KIND_EX_DIVIDEND;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return CorporateEventKind.UNRECOGNIZED;
+  }
+}
+
+export function corporateEventKindToJSON(object: CorporateEventKind): string {
+  switch (object) {
+    case CorporateEventKind.CORPORATE_EVENT_KIND_UNSPECIFIED:
+      return "CORPORATE_EVENT_KIND_UNSPECIFIED";
+    case CorporateEventKind.CORPORATE_EVENT_KIND_EARNINGS:
+      return "CORPORATE_EVENT_KIND_EARNINGS";
+    case CorporateEventKind.CORPORATE_EVENT_KIND_EX_DIVIDEND:
+      return "CORPORATE_EVENT_KIND_EX_DIVIDEND";
+    case CorporateEventKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** EventTimeOfDay says when on its date an event happens, in New York. */
+export enum EventTimeOfDay {
+  /** EVENT_TIME_OF_DAY_UNSPECIFIED - Not known; the event may be at any time of its date. */
+  EVENT_TIME_OF_DAY_UNSPECIFIED = 0,
+  /** EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN - Before the regular session opens (09:30). */
+  EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN = 1,
+  /** EVENT_TIME_OF_DAY_DURING_MARKET - During the regular session. */
+  EVENT_TIME_OF_DAY_DURING_MARKET = 2,
+  /** EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE - After the regular session closes (16:00). */
+  EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function eventTimeOfDayFromJSON(object: any): EventTimeOfDay {
+  switch (object) {
+    case 0:
+    case "EVENT_TIME_OF_DAY_UNSPECIFIED":
+      return EventTimeOfDay.EVENT_TIME_OF_DAY_UNSPECIFIED;
+    case 1:
+    case "EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN":
+      return EventTimeOfDay.EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN;
+    case 2:
+    case "EVENT_TIME_OF_DAY_DURING_MARKET":
+      return EventTimeOfDay.EVENT_TIME_OF_DAY_DURING_MARKET;
+    case 3:
+    case "EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE":
+      return EventTimeOfDay.EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return EventTimeOfDay.UNRECOGNIZED;
+  }
+}
+
+export function eventTimeOfDayToJSON(object: EventTimeOfDay): string {
+  switch (object) {
+    case EventTimeOfDay.EVENT_TIME_OF_DAY_UNSPECIFIED:
+      return "EVENT_TIME_OF_DAY_UNSPECIFIED";
+    case EventTimeOfDay.EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN:
+      return "EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN";
+    case EventTimeOfDay.EVENT_TIME_OF_DAY_DURING_MARKET:
+      return "EVENT_TIME_OF_DAY_DURING_MARKET";
+    case EventTimeOfDay.EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE:
+      return "EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE";
+    case EventTimeOfDay.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * Greeks of one option contract, or the signed sum over the legs of a position.
  * Every figure is per share of the underlying; multiply by the chain's multiplier for
@@ -126,6 +222,52 @@ export interface OptionQuote {
   openInterestUnknown: boolean;
 }
 
+/** One trading day's close of the underlying's 30-day at-the-money implied volatility. */
+export interface DailyImpliedVolatility {
+  /** The trading day, ISO 8601 calendar date in New York (YYYY-MM-DD). */
+  date: string;
+  /** The 30-day at-the-money implied volatility at that day's close, annualised fraction. */
+  impliedVolatility: number;
+}
+
+/**
+ * ImpliedVolatilityHistory is the underlying's daily implied volatility before the chain's
+ * date, from the market data provider. An OptionChain without one has no known history.
+ */
+export interface ImpliedVolatilityHistory {
+  /**
+   * Ascending by date, one per trading day, every day before the chain's as-of date in New
+   * York; the provider sends at least the last 252 trading days it has.
+   */
+  days: DailyImpliedVolatility[];
+  /** Where the history came from, for example "simulated" or "ibkr". */
+  source: string;
+}
+
+/** One dated corporate event of the underlying. */
+export interface CorporateEvent {
+  /** The event's date, ISO 8601 calendar date in New York (YYYY-MM-DD). */
+  date: string;
+  /** Earnings or ex-dividend. */
+  kind: CorporateEventKind;
+  /** When on that date; unspecified when the source does not say. */
+  timeOfDay: EventTimeOfDay;
+}
+
+/**
+ * EventCalendar is what an event provider knows of the underlying's coming events. An
+ * OptionChain without one has unknown events: "no event" is never assumed.
+ */
+export interface EventCalendar {
+  /**
+   * The events on or after the chain's date that the source knows, ascending by date, of
+   * every kind the source covers.
+   */
+  events: CorporateEvent[];
+  /** Where the events came from, for example "simulated", "file" or "ibkr-wsh". */
+  source: string;
+}
+
 /** An option chain: every quote of one underlying at one instant. */
 export interface OptionChain {
   /** Underlying ticker, upper case, for example "SPY". */
@@ -153,6 +295,19 @@ export interface OptionChain {
    * data), not live; each quote's quote_time says when it was last updated.
    */
   frozen: boolean;
+  /**
+   * The underlying's daily implied volatility before this chain, attached by the coordinator
+   * from the market data provider; unset when unknown (a chain read from a file, or a provider
+   * without history).
+   */
+  impliedVolatilityHistory?:
+    | ImpliedVolatilityHistory
+    | undefined;
+  /**
+   * The underlying's coming earnings and ex-dividend dates, attached by the coordinator from
+   * the event provider; unset when unknown.
+   */
+  events?: EventCalendar | undefined;
 }
 
 function createBaseGreeks(): Greeks {
@@ -586,6 +741,372 @@ export const OptionQuote: MessageFns<OptionQuote> = {
   },
 };
 
+function createBaseDailyImpliedVolatility(): DailyImpliedVolatility {
+  return { date: "", impliedVolatility: 0 };
+}
+
+export const DailyImpliedVolatility: MessageFns<DailyImpliedVolatility> = {
+  encode(message: DailyImpliedVolatility, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.date !== "") {
+      writer.uint32(10).string(message.date);
+    }
+    if (message.impliedVolatility !== 0) {
+      writer.uint32(17).double(message.impliedVolatility);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DailyImpliedVolatility {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDailyImpliedVolatility();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.date = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.impliedVolatility = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DailyImpliedVolatility {
+    return {
+      date: isSet(object.date) ? globalThis.String(object.date) : "",
+      impliedVolatility: isSet(object.impliedVolatility)
+        ? globalThis.Number(object.impliedVolatility)
+        : isSet(object.implied_volatility)
+        ? globalThis.Number(object.implied_volatility)
+        : 0,
+    };
+  },
+
+  toJSON(message: DailyImpliedVolatility): unknown {
+    const obj: any = {};
+    if (message.date !== "") {
+      obj.date = message.date;
+    }
+    if (message.impliedVolatility !== 0) {
+      obj.impliedVolatility = floatToJson(message.impliedVolatility);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DailyImpliedVolatility>, I>>(base?: I): DailyImpliedVolatility {
+    return DailyImpliedVolatility.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DailyImpliedVolatility>, I>>(object: I): DailyImpliedVolatility {
+    const message = createBaseDailyImpliedVolatility();
+    message.date = object.date ?? "";
+    message.impliedVolatility = object.impliedVolatility ?? 0;
+    return message;
+  },
+};
+
+function createBaseImpliedVolatilityHistory(): ImpliedVolatilityHistory {
+  return { days: [], source: "" };
+}
+
+export const ImpliedVolatilityHistory: MessageFns<ImpliedVolatilityHistory> = {
+  encode(message: ImpliedVolatilityHistory, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.days) {
+      DailyImpliedVolatility.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.source !== "") {
+      writer.uint32(18).string(message.source);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImpliedVolatilityHistory {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImpliedVolatilityHistory();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.days.push(DailyImpliedVolatility.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImpliedVolatilityHistory {
+    return {
+      days: globalThis.Array.isArray(object?.days)
+        ? object.days.map((e: any) => DailyImpliedVolatility.fromJSON(e))
+        : [],
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+    };
+  },
+
+  toJSON(message: ImpliedVolatilityHistory): unknown {
+    const obj: any = {};
+    if (message.days?.length) {
+      obj.days = message.days.map((e) => DailyImpliedVolatility.toJSON(e));
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ImpliedVolatilityHistory>, I>>(base?: I): ImpliedVolatilityHistory {
+    return ImpliedVolatilityHistory.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImpliedVolatilityHistory>, I>>(object: I): ImpliedVolatilityHistory {
+    const message = createBaseImpliedVolatilityHistory();
+    message.days = object.days?.map((e) => DailyImpliedVolatility.fromPartial(e)) || [];
+    message.source = object.source ?? "";
+    return message;
+  },
+};
+
+function createBaseCorporateEvent(): CorporateEvent {
+  return { date: "", kind: 0, timeOfDay: 0 };
+}
+
+export const CorporateEvent: MessageFns<CorporateEvent> = {
+  encode(message: CorporateEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.date !== "") {
+      writer.uint32(10).string(message.date);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.timeOfDay !== 0) {
+      writer.uint32(24).int32(message.timeOfDay);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CorporateEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCorporateEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.date = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.timeOfDay = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CorporateEvent {
+    return {
+      date: isSet(object.date) ? globalThis.String(object.date) : "",
+      kind: isSet(object.kind) ? corporateEventKindFromJSON(object.kind) : 0,
+      timeOfDay: isSet(object.timeOfDay)
+        ? eventTimeOfDayFromJSON(object.timeOfDay)
+        : isSet(object.time_of_day)
+        ? eventTimeOfDayFromJSON(object.time_of_day)
+        : 0,
+    };
+  },
+
+  toJSON(message: CorporateEvent): unknown {
+    const obj: any = {};
+    if (message.date !== "") {
+      obj.date = message.date;
+    }
+    if (message.kind !== 0) {
+      obj.kind = corporateEventKindToJSON(message.kind);
+    }
+    if (message.timeOfDay !== 0) {
+      obj.timeOfDay = eventTimeOfDayToJSON(message.timeOfDay);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CorporateEvent>, I>>(base?: I): CorporateEvent {
+    return CorporateEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CorporateEvent>, I>>(object: I): CorporateEvent {
+    const message = createBaseCorporateEvent();
+    message.date = object.date ?? "";
+    message.kind = object.kind ?? 0;
+    message.timeOfDay = object.timeOfDay ?? 0;
+    return message;
+  },
+};
+
+function createBaseEventCalendar(): EventCalendar {
+  return { events: [], source: "" };
+}
+
+export const EventCalendar: MessageFns<EventCalendar> = {
+  encode(message: EventCalendar, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      CorporateEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.source !== "") {
+      writer.uint32(18).string(message.source);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventCalendar {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventCalendar();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(CorporateEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventCalendar {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => CorporateEvent.fromJSON(e)) : [],
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+    };
+  },
+
+  toJSON(message: EventCalendar): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => CorporateEvent.toJSON(e));
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EventCalendar>, I>>(base?: I): EventCalendar {
+    return EventCalendar.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EventCalendar>, I>>(object: I): EventCalendar {
+    const message = createBaseEventCalendar();
+    message.events = object.events?.map((e) => CorporateEvent.fromPartial(e)) || [];
+    message.source = object.source ?? "";
+    return message;
+  },
+};
+
 function createBaseOptionChain(): OptionChain {
   return {
     symbol: "",
@@ -598,6 +1119,8 @@ function createBaseOptionChain(): OptionChain {
     quotes: [],
     source: "",
     frozen: false,
+    impliedVolatilityHistory: undefined,
+    events: undefined,
   };
 }
 
@@ -632,6 +1155,12 @@ export const OptionChain: MessageFns<OptionChain> = {
     }
     if (message.frozen !== false) {
       writer.uint32(80).bool(message.frozen);
+    }
+    if (message.impliedVolatilityHistory !== undefined) {
+      ImpliedVolatilityHistory.encode(message.impliedVolatilityHistory, writer.uint32(90).fork()).join();
+    }
+    if (message.events !== undefined) {
+      EventCalendar.encode(message.events, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -729,6 +1258,22 @@ export const OptionChain: MessageFns<OptionChain> = {
             message.frozen = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.impliedVolatilityHistory = ImpliedVolatilityHistory.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.events = EventCalendar.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -765,6 +1310,12 @@ export const OptionChain: MessageFns<OptionChain> = {
       quotes: globalThis.Array.isArray(object?.quotes) ? object.quotes.map((e: any) => OptionQuote.fromJSON(e)) : [],
       source: isSet(object.source) ? globalThis.String(object.source) : "",
       frozen: isSet(object.frozen) ? globalThis.Boolean(object.frozen) : false,
+      impliedVolatilityHistory: isSet(object.impliedVolatilityHistory)
+        ? ImpliedVolatilityHistory.fromJSON(object.impliedVolatilityHistory)
+        : isSet(object.implied_volatility_history)
+        ? ImpliedVolatilityHistory.fromJSON(object.implied_volatility_history)
+        : undefined,
+      events: isSet(object.events) ? EventCalendar.fromJSON(object.events) : undefined,
     };
   },
 
@@ -800,6 +1351,12 @@ export const OptionChain: MessageFns<OptionChain> = {
     if (message.frozen !== false) {
       obj.frozen = message.frozen;
     }
+    if (message.impliedVolatilityHistory !== undefined) {
+      obj.impliedVolatilityHistory = ImpliedVolatilityHistory.toJSON(message.impliedVolatilityHistory);
+    }
+    if (message.events !== undefined) {
+      obj.events = EventCalendar.toJSON(message.events);
+    }
     return obj;
   },
 
@@ -818,6 +1375,13 @@ export const OptionChain: MessageFns<OptionChain> = {
     message.quotes = object.quotes?.map((e) => OptionQuote.fromPartial(e)) || [];
     message.source = object.source ?? "";
     message.frozen = object.frozen ?? false;
+    message.impliedVolatilityHistory =
+      (object.impliedVolatilityHistory !== undefined && object.impliedVolatilityHistory !== null)
+        ? ImpliedVolatilityHistory.fromPartial(object.impliedVolatilityHistory)
+        : undefined;
+    message.events = (object.events !== undefined && object.events !== null)
+      ? EventCalendar.fromPartial(object.events)
+      : undefined;
     return message;
   },
 };

@@ -139,6 +139,11 @@ export enum SortKey {
   SORT_KEY_MAX_LOSS = 7,
   /** SORT_KEY_PROBABILITY_OF_TOUCH - Probability of touching a short strike, lowest first. */
   SORT_KEY_PROBABILITY_OF_TOUCH = 8,
+  /**
+   * SORT_KEY_SHORT_SIGMA_DISTANCE - Distance of the nearer short strike from the underlying in standard deviations to
+   * expiry (Spread.short_sigma_distance), highest (farthest out of the money) first.
+   */
+  SORT_KEY_SHORT_SIGMA_DISTANCE = 9,
   UNRECOGNIZED = -1,
 }
 
@@ -171,6 +176,9 @@ export function sortKeyFromJSON(object: any): SortKey {
     case 8:
     case "SORT_KEY_PROBABILITY_OF_TOUCH":
       return SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+    case 9:
+    case "SORT_KEY_SHORT_SIGMA_DISTANCE":
+      return SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -198,6 +206,8 @@ export function sortKeyToJSON(object: SortKey): string {
       return "SORT_KEY_MAX_LOSS";
     case SortKey.SORT_KEY_PROBABILITY_OF_TOUCH:
       return "SORT_KEY_PROBABILITY_OF_TOUCH";
+    case SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE:
+      return "SORT_KEY_SHORT_SIGMA_DISTANCE";
     case SortKey.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -471,7 +481,52 @@ export interface ScanFilters {
    * Most calendar days to the back expiry of a calendar or diagonal, days (inclusive).
    * Absent: the front expiry's DTE plus 60.
    */
-  maxBackDte?: number | undefined;
+  maxBackDte?:
+    | number
+    | undefined;
+  /**
+   * Smallest IV rank of the underlying (ScanResult.market_context.iv_rank), fraction in
+   * [0, 1]. A symbol whose IV rank is unknown fails it: every candidate is rejected.
+   */
+  minIvRank?:
+    | number
+    | undefined;
+  /** Largest IV rank of the underlying, fraction in [0, 1]. Unknown fails it, as above. */
+  maxIvRank?:
+    | number
+    | undefined;
+  /**
+   * Smallest IV percentile of the underlying (ScanResult.market_context.iv_percentile),
+   * fraction in [0, 1]. Unknown fails it, as above.
+   */
+  minIvPercentile?:
+    | number
+    | undefined;
+  /** Largest IV percentile of the underlying, fraction in [0, 1]. Unknown fails it, as above. */
+  maxIvPercentile?:
+    | number
+    | undefined;
+  /**
+   * When true, leave out every spread with an earnings date before its last leg's expiry
+   * (Spread.earnings_before_expiry). Where the symbol's events are unknown, every spread is
+   * left out: the scan cannot show the date is clear. False or absent: no constraint.
+   */
+  excludeEarningsBeforeExpiry?:
+    | boolean
+    | undefined;
+  /**
+   * When true, leave out every spread with an ex-dividend date before its last leg's expiry
+   * (Spread.ex_dividend_before_expiry); unknown events leave out every spread, as above.
+   */
+  excludeExDividendBeforeExpiry?:
+    | boolean
+    | undefined;
+  /**
+   * Smallest distance of each short strike from the underlying, in standard deviations to
+   * its expiry (Spread.short_sigma_distance), a number of σ; negative allows short strikes
+   * in the money.
+   */
+  minShortSigmaDistance?: number | undefined;
 }
 
 /**
@@ -563,6 +618,13 @@ function createBaseScanFilters(): ScanFilters {
     maxQuoteAge: undefined,
     minBackDte: undefined,
     maxBackDte: undefined,
+    minIvRank: undefined,
+    maxIvRank: undefined,
+    minIvPercentile: undefined,
+    maxIvPercentile: undefined,
+    excludeEarningsBeforeExpiry: undefined,
+    excludeExDividendBeforeExpiry: undefined,
+    minShortSigmaDistance: undefined,
   };
 }
 
@@ -654,6 +716,27 @@ export const ScanFilters: MessageFns<ScanFilters> = {
     }
     if (message.maxBackDte !== undefined) {
       writer.uint32(216).uint32(message.maxBackDte);
+    }
+    if (message.minIvRank !== undefined) {
+      writer.uint32(225).double(message.minIvRank);
+    }
+    if (message.maxIvRank !== undefined) {
+      writer.uint32(233).double(message.maxIvRank);
+    }
+    if (message.minIvPercentile !== undefined) {
+      writer.uint32(241).double(message.minIvPercentile);
+    }
+    if (message.maxIvPercentile !== undefined) {
+      writer.uint32(249).double(message.maxIvPercentile);
+    }
+    if (message.excludeEarningsBeforeExpiry !== undefined) {
+      writer.uint32(256).bool(message.excludeEarningsBeforeExpiry);
+    }
+    if (message.excludeExDividendBeforeExpiry !== undefined) {
+      writer.uint32(264).bool(message.excludeExDividendBeforeExpiry);
+    }
+    if (message.minShortSigmaDistance !== undefined) {
+      writer.uint32(273).double(message.minShortSigmaDistance);
     }
     return writer;
   },
@@ -887,6 +970,62 @@ export const ScanFilters: MessageFns<ScanFilters> = {
             message.maxBackDte = reader.uint32();
             continue;
           }
+          case 28: {
+            if (tag !== 225) {
+              break;
+            }
+
+            message.minIvRank = reader.double();
+            continue;
+          }
+          case 29: {
+            if (tag !== 233) {
+              break;
+            }
+
+            message.maxIvRank = reader.double();
+            continue;
+          }
+          case 30: {
+            if (tag !== 241) {
+              break;
+            }
+
+            message.minIvPercentile = reader.double();
+            continue;
+          }
+          case 31: {
+            if (tag !== 249) {
+              break;
+            }
+
+            message.maxIvPercentile = reader.double();
+            continue;
+          }
+          case 32: {
+            if (tag !== 256) {
+              break;
+            }
+
+            message.excludeEarningsBeforeExpiry = reader.bool();
+            continue;
+          }
+          case 33: {
+            if (tag !== 264) {
+              break;
+            }
+
+            message.excludeExDividendBeforeExpiry = reader.bool();
+            continue;
+          }
+          case 34: {
+            if (tag !== 273) {
+              break;
+            }
+
+            message.minShortSigmaDistance = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1036,6 +1175,41 @@ export const ScanFilters: MessageFns<ScanFilters> = {
         : isSet(object.max_back_dte)
         ? globalThis.Number(object.max_back_dte)
         : undefined,
+      minIvRank: isSet(object.minIvRank)
+        ? globalThis.Number(object.minIvRank)
+        : isSet(object.min_iv_rank)
+        ? globalThis.Number(object.min_iv_rank)
+        : undefined,
+      maxIvRank: isSet(object.maxIvRank)
+        ? globalThis.Number(object.maxIvRank)
+        : isSet(object.max_iv_rank)
+        ? globalThis.Number(object.max_iv_rank)
+        : undefined,
+      minIvPercentile: isSet(object.minIvPercentile)
+        ? globalThis.Number(object.minIvPercentile)
+        : isSet(object.min_iv_percentile)
+        ? globalThis.Number(object.min_iv_percentile)
+        : undefined,
+      maxIvPercentile: isSet(object.maxIvPercentile)
+        ? globalThis.Number(object.maxIvPercentile)
+        : isSet(object.max_iv_percentile)
+        ? globalThis.Number(object.max_iv_percentile)
+        : undefined,
+      excludeEarningsBeforeExpiry: isSet(object.excludeEarningsBeforeExpiry)
+        ? globalThis.Boolean(object.excludeEarningsBeforeExpiry)
+        : isSet(object.exclude_earnings_before_expiry)
+        ? globalThis.Boolean(object.exclude_earnings_before_expiry)
+        : undefined,
+      excludeExDividendBeforeExpiry: isSet(object.excludeExDividendBeforeExpiry)
+        ? globalThis.Boolean(object.excludeExDividendBeforeExpiry)
+        : isSet(object.exclude_ex_dividend_before_expiry)
+        ? globalThis.Boolean(object.exclude_ex_dividend_before_expiry)
+        : undefined,
+      minShortSigmaDistance: isSet(object.minShortSigmaDistance)
+        ? globalThis.Number(object.minShortSigmaDistance)
+        : isSet(object.min_short_sigma_distance)
+        ? globalThis.Number(object.min_short_sigma_distance)
+        : undefined,
     };
   },
 
@@ -1122,6 +1296,27 @@ export const ScanFilters: MessageFns<ScanFilters> = {
     if (message.maxBackDte !== undefined) {
       obj.maxBackDte = Math.round(message.maxBackDte);
     }
+    if (message.minIvRank !== undefined) {
+      obj.minIvRank = floatToJson(message.minIvRank);
+    }
+    if (message.maxIvRank !== undefined) {
+      obj.maxIvRank = floatToJson(message.maxIvRank);
+    }
+    if (message.minIvPercentile !== undefined) {
+      obj.minIvPercentile = floatToJson(message.minIvPercentile);
+    }
+    if (message.maxIvPercentile !== undefined) {
+      obj.maxIvPercentile = floatToJson(message.maxIvPercentile);
+    }
+    if (message.excludeEarningsBeforeExpiry !== undefined) {
+      obj.excludeEarningsBeforeExpiry = message.excludeEarningsBeforeExpiry;
+    }
+    if (message.excludeExDividendBeforeExpiry !== undefined) {
+      obj.excludeExDividendBeforeExpiry = message.excludeExDividendBeforeExpiry;
+    }
+    if (message.minShortSigmaDistance !== undefined) {
+      obj.minShortSigmaDistance = floatToJson(message.minShortSigmaDistance);
+    }
     return obj;
   },
 
@@ -1163,6 +1358,13 @@ export const ScanFilters: MessageFns<ScanFilters> = {
       : undefined;
     message.minBackDte = object.minBackDte ?? undefined;
     message.maxBackDte = object.maxBackDte ?? undefined;
+    message.minIvRank = object.minIvRank ?? undefined;
+    message.maxIvRank = object.maxIvRank ?? undefined;
+    message.minIvPercentile = object.minIvPercentile ?? undefined;
+    message.maxIvPercentile = object.maxIvPercentile ?? undefined;
+    message.excludeEarningsBeforeExpiry = object.excludeEarningsBeforeExpiry ?? undefined;
+    message.excludeExDividendBeforeExpiry = object.excludeExDividendBeforeExpiry ?? undefined;
+    message.minShortSigmaDistance = object.minShortSigmaDistance ?? undefined;
     return message;
   },
 };

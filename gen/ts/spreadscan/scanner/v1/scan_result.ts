@@ -263,6 +263,130 @@ export interface ScanTimings {
 }
 
 /**
+ * ExpiryContext is what one expiration of the chain says of the coming move, whatever the
+ * query's filters and probability model.
+ */
+export interface ExpiryContext {
+  /** Expiration date, ISO 8601 calendar date in New York (YYYY-MM-DD). */
+  expiryDate: string;
+  /** Calendar days from the chain's as-of date to the expiry date, days. */
+  dte: number;
+  /**
+   * Time from the chain's as-of instant to 16:00 New York on the expiry date, years of 365
+   * days.
+   */
+  timeToExpiryYears: number;
+  /**
+   * The at-the-money strike, as PROBABILITY_MODEL_EXPIRY_ATM_IV picks it, dollars per share;
+   * absent when the expiration has no usable quote.
+   */
+  atmStrike?:
+    | number
+    | undefined;
+  /**
+   * The at-the-money implied volatility, as PROBABILITY_MODEL_EXPIRY_ATM_IV defines it,
+   * annualised fraction; absent when the expiration has no usable quote.
+   */
+  atmImpliedVolatility?:
+    | number
+    | undefined;
+  /**
+   * Expected move from the at-the-money straddle: the call's mid plus the put's mid at
+   * atm_strike, dollars per share; absent unless both are usable quotes.
+   */
+  straddleExpectedMove?:
+    | number
+    | undefined;
+  /**
+   * Expected move as one standard deviation from the at-the-money implied volatility:
+   * S·σ·√T with S the underlying price, σ atm_implied_volatility and T
+   * time_to_expiry_years, dollars per share; absent with atm_implied_volatility.
+   */
+  oneSigmaExpectedMove?:
+    | number
+    | undefined;
+  /**
+   * True when an earnings date falls before this expiry, as Spread.earnings_before_expiry
+   * counts it; absent when the symbol's events are unknown.
+   */
+  earningsBeforeExpiry?:
+    | boolean
+    | undefined;
+  /**
+   * True when an ex-dividend date falls before this expiry, as
+   * Spread.ex_dividend_before_expiry counts it; absent when the symbol's events are unknown.
+   */
+  exDividendBeforeExpiry?: boolean | undefined;
+}
+
+/**
+ * MarketContext is what a trader decides with besides the spreads: the underlying's implied
+ * volatility now and against its own history, the expected move to each expiry, and its
+ * coming events.
+ */
+export interface MarketContext {
+  /**
+   * The 30-day at-the-money implied volatility: the at-the-money implied volatilities of the
+   * two expirations around 30 days (the latest before and the earliest after, or on, 30
+   * days) interpolated linearly in total variance σ²·T at T = 30/365, annualised fraction.
+   * With expirations on one side of 30 days only, the nearest one's. Absent when no
+   * expiration has a usable quote.
+   */
+  atmImpliedVolatility30d?:
+    | number
+    | undefined;
+  /**
+   * The expirations atm_implied_volatility_30d was read from (one when it was not
+   * interpolated), ISO 8601 dates, ascending.
+   */
+  atmImpliedVolatility30dExpiries: string[];
+  /**
+   * IV rank: (now − low) / (high − low) over the last 252 days of the history and now,
+   * with now atm_implied_volatility_30d, fraction in [0, 1]. Absent (unknown, never 0) when
+   * the history holds fewer than 200 days or now is unknown; 0.5 when high equals low.
+   */
+  ivRank?:
+    | number
+    | undefined;
+  /**
+   * IV percentile: the share of the last 252 days of the history whose implied volatility
+   * is below now, fraction in [0, 1]. Absent when iv_rank is.
+   */
+  ivPercentile?:
+    | number
+    | undefined;
+  /** Days of history iv_rank and iv_percentile were computed over (at most 252), days. */
+  ivHistoryDays: number;
+  /**
+   * Lowest and highest implied volatility of those days, annualised fractions; absent with
+   * no history.
+   */
+  ivHistoryLow?: number | undefined;
+  ivHistoryHigh?:
+    | number
+    | undefined;
+  /** Where the history came from (ImpliedVolatilityHistory.source); empty when unknown. */
+  ivHistorySource: string;
+  /**
+   * Where the events came from (EventCalendar.source); empty when the symbol's events are
+   * unknown, and then every event flag below and on the spreads is absent.
+   */
+  eventsSource: string;
+  /**
+   * The next earnings date after the chain's as-of instant, ISO 8601 date; empty when none
+   * is known.
+   */
+  nextEarningsDate: string;
+  /**
+   * The next ex-dividend date after the chain's date, ISO 8601 date; empty when none is
+   * known.
+   */
+  nextExDividendDate: string;
+  /** Every expiration of the chain, ascending by date. */
+  expiries: ExpiryContext[];
+}
+
+/**
  * ScanResult is the outcome of one scan: the top spreads and how they were found.
  *
  * What became of the candidates: every one the scan considered ends in exactly one of
@@ -315,8 +439,10 @@ export interface ScanResult {
   candidatesConsidered: bigint;
   /**
    * Candidates dropped because a leg failed its leg filters (short or long delta, short
-   * implied volatility, out of the money, open interest, volume, bid-ask width, quote age)
-   * before any of the spread's own figures were computed, spreads.
+   * implied volatility, out of the money, σ distance, open interest, volume, bid-ask width,
+   * quote age), or the symbol or the expiry failed its filters (IV rank and percentile,
+   * earnings and ex-dividend before expiry), before any of the spread's own figures were
+   * computed, spreads.
    */
   candidatesRejectedByLegFilters: bigint;
   /**
@@ -372,6 +498,8 @@ export interface ScanResult {
    * work_budget_exhausted. They count in candidates_considered too.
    */
   candidatesUnexplored: bigint;
+  /** The underlying's volatility context, expected moves and events. */
+  marketContext?: MarketContext | undefined;
 }
 
 /** SpreadsUpdate is one message of a live watch: always the full top N, plus what changed. */
@@ -776,6 +904,549 @@ export const ScanTimings: MessageFns<ScanTimings> = {
   },
 };
 
+function createBaseExpiryContext(): ExpiryContext {
+  return {
+    expiryDate: "",
+    dte: 0,
+    timeToExpiryYears: 0,
+    atmStrike: undefined,
+    atmImpliedVolatility: undefined,
+    straddleExpectedMove: undefined,
+    oneSigmaExpectedMove: undefined,
+    earningsBeforeExpiry: undefined,
+    exDividendBeforeExpiry: undefined,
+  };
+}
+
+export const ExpiryContext: MessageFns<ExpiryContext> = {
+  encode(message: ExpiryContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.expiryDate !== "") {
+      writer.uint32(10).string(message.expiryDate);
+    }
+    if (message.dte !== 0) {
+      writer.uint32(16).uint32(message.dte);
+    }
+    if (message.timeToExpiryYears !== 0) {
+      writer.uint32(25).double(message.timeToExpiryYears);
+    }
+    if (message.atmStrike !== undefined) {
+      writer.uint32(33).double(message.atmStrike);
+    }
+    if (message.atmImpliedVolatility !== undefined) {
+      writer.uint32(41).double(message.atmImpliedVolatility);
+    }
+    if (message.straddleExpectedMove !== undefined) {
+      writer.uint32(49).double(message.straddleExpectedMove);
+    }
+    if (message.oneSigmaExpectedMove !== undefined) {
+      writer.uint32(57).double(message.oneSigmaExpectedMove);
+    }
+    if (message.earningsBeforeExpiry !== undefined) {
+      writer.uint32(64).bool(message.earningsBeforeExpiry);
+    }
+    if (message.exDividendBeforeExpiry !== undefined) {
+      writer.uint32(72).bool(message.exDividendBeforeExpiry);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExpiryContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExpiryContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.expiryDate = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dte = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.timeToExpiryYears = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.atmStrike = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.atmImpliedVolatility = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.straddleExpectedMove = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.oneSigmaExpectedMove = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.earningsBeforeExpiry = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.exDividendBeforeExpiry = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExpiryContext {
+    return {
+      expiryDate: isSet(object.expiryDate)
+        ? globalThis.String(object.expiryDate)
+        : isSet(object.expiry_date)
+        ? globalThis.String(object.expiry_date)
+        : "",
+      dte: isSet(object.dte) ? globalThis.Number(object.dte) : 0,
+      timeToExpiryYears: isSet(object.timeToExpiryYears)
+        ? globalThis.Number(object.timeToExpiryYears)
+        : isSet(object.time_to_expiry_years)
+        ? globalThis.Number(object.time_to_expiry_years)
+        : 0,
+      atmStrike: isSet(object.atmStrike)
+        ? globalThis.Number(object.atmStrike)
+        : isSet(object.atm_strike)
+        ? globalThis.Number(object.atm_strike)
+        : undefined,
+      atmImpliedVolatility: isSet(object.atmImpliedVolatility)
+        ? globalThis.Number(object.atmImpliedVolatility)
+        : isSet(object.atm_implied_volatility)
+        ? globalThis.Number(object.atm_implied_volatility)
+        : undefined,
+      straddleExpectedMove: isSet(object.straddleExpectedMove)
+        ? globalThis.Number(object.straddleExpectedMove)
+        : isSet(object.straddle_expected_move)
+        ? globalThis.Number(object.straddle_expected_move)
+        : undefined,
+      oneSigmaExpectedMove: isSet(object.oneSigmaExpectedMove)
+        ? globalThis.Number(object.oneSigmaExpectedMove)
+        : isSet(object.one_sigma_expected_move)
+        ? globalThis.Number(object.one_sigma_expected_move)
+        : undefined,
+      earningsBeforeExpiry: isSet(object.earningsBeforeExpiry)
+        ? globalThis.Boolean(object.earningsBeforeExpiry)
+        : isSet(object.earnings_before_expiry)
+        ? globalThis.Boolean(object.earnings_before_expiry)
+        : undefined,
+      exDividendBeforeExpiry: isSet(object.exDividendBeforeExpiry)
+        ? globalThis.Boolean(object.exDividendBeforeExpiry)
+        : isSet(object.ex_dividend_before_expiry)
+        ? globalThis.Boolean(object.ex_dividend_before_expiry)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExpiryContext): unknown {
+    const obj: any = {};
+    if (message.expiryDate !== "") {
+      obj.expiryDate = message.expiryDate;
+    }
+    if (message.dte !== 0) {
+      obj.dte = Math.round(message.dte);
+    }
+    if (message.timeToExpiryYears !== 0) {
+      obj.timeToExpiryYears = floatToJson(message.timeToExpiryYears);
+    }
+    if (message.atmStrike !== undefined) {
+      obj.atmStrike = floatToJson(message.atmStrike);
+    }
+    if (message.atmImpliedVolatility !== undefined) {
+      obj.atmImpliedVolatility = floatToJson(message.atmImpliedVolatility);
+    }
+    if (message.straddleExpectedMove !== undefined) {
+      obj.straddleExpectedMove = floatToJson(message.straddleExpectedMove);
+    }
+    if (message.oneSigmaExpectedMove !== undefined) {
+      obj.oneSigmaExpectedMove = floatToJson(message.oneSigmaExpectedMove);
+    }
+    if (message.earningsBeforeExpiry !== undefined) {
+      obj.earningsBeforeExpiry = message.earningsBeforeExpiry;
+    }
+    if (message.exDividendBeforeExpiry !== undefined) {
+      obj.exDividendBeforeExpiry = message.exDividendBeforeExpiry;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExpiryContext>, I>>(base?: I): ExpiryContext {
+    return ExpiryContext.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExpiryContext>, I>>(object: I): ExpiryContext {
+    const message = createBaseExpiryContext();
+    message.expiryDate = object.expiryDate ?? "";
+    message.dte = object.dte ?? 0;
+    message.timeToExpiryYears = object.timeToExpiryYears ?? 0;
+    message.atmStrike = object.atmStrike ?? undefined;
+    message.atmImpliedVolatility = object.atmImpliedVolatility ?? undefined;
+    message.straddleExpectedMove = object.straddleExpectedMove ?? undefined;
+    message.oneSigmaExpectedMove = object.oneSigmaExpectedMove ?? undefined;
+    message.earningsBeforeExpiry = object.earningsBeforeExpiry ?? undefined;
+    message.exDividendBeforeExpiry = object.exDividendBeforeExpiry ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMarketContext(): MarketContext {
+  return {
+    atmImpliedVolatility30d: undefined,
+    atmImpliedVolatility30dExpiries: [],
+    ivRank: undefined,
+    ivPercentile: undefined,
+    ivHistoryDays: 0,
+    ivHistoryLow: undefined,
+    ivHistoryHigh: undefined,
+    ivHistorySource: "",
+    eventsSource: "",
+    nextEarningsDate: "",
+    nextExDividendDate: "",
+    expiries: [],
+  };
+}
+
+export const MarketContext: MessageFns<MarketContext> = {
+  encode(message: MarketContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.atmImpliedVolatility30d !== undefined) {
+      writer.uint32(9).double(message.atmImpliedVolatility30d);
+    }
+    for (const v of message.atmImpliedVolatility30dExpiries) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.ivRank !== undefined) {
+      writer.uint32(25).double(message.ivRank);
+    }
+    if (message.ivPercentile !== undefined) {
+      writer.uint32(33).double(message.ivPercentile);
+    }
+    if (message.ivHistoryDays !== 0) {
+      writer.uint32(40).uint32(message.ivHistoryDays);
+    }
+    if (message.ivHistoryLow !== undefined) {
+      writer.uint32(49).double(message.ivHistoryLow);
+    }
+    if (message.ivHistoryHigh !== undefined) {
+      writer.uint32(57).double(message.ivHistoryHigh);
+    }
+    if (message.ivHistorySource !== "") {
+      writer.uint32(66).string(message.ivHistorySource);
+    }
+    if (message.eventsSource !== "") {
+      writer.uint32(74).string(message.eventsSource);
+    }
+    if (message.nextEarningsDate !== "") {
+      writer.uint32(82).string(message.nextEarningsDate);
+    }
+    if (message.nextExDividendDate !== "") {
+      writer.uint32(90).string(message.nextExDividendDate);
+    }
+    for (const v of message.expiries) {
+      ExpiryContext.encode(v!, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarketContext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarketContext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.atmImpliedVolatility30d = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.atmImpliedVolatility30dExpiries.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.ivRank = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.ivPercentile = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.ivHistoryDays = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.ivHistoryLow = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.ivHistoryHigh = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.ivHistorySource = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.eventsSource = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.nextEarningsDate = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.nextExDividendDate = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.expiries.push(ExpiryContext.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarketContext {
+    return {
+      atmImpliedVolatility30d: isSet(object.atmImpliedVolatility30d)
+        ? globalThis.Number(object.atmImpliedVolatility30d)
+        : isSet(object.atm_implied_volatility_30d)
+        ? globalThis.Number(object.atm_implied_volatility_30d)
+        : undefined,
+      atmImpliedVolatility30dExpiries: globalThis.Array.isArray(object?.atmImpliedVolatility30dExpiries)
+        ? object.atmImpliedVolatility30dExpiries.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.atm_implied_volatility_30d_expiries)
+        ? object.atm_implied_volatility_30d_expiries.map((e: any) => globalThis.String(e))
+        : [],
+      ivRank: isSet(object.ivRank)
+        ? globalThis.Number(object.ivRank)
+        : isSet(object.iv_rank)
+        ? globalThis.Number(object.iv_rank)
+        : undefined,
+      ivPercentile: isSet(object.ivPercentile)
+        ? globalThis.Number(object.ivPercentile)
+        : isSet(object.iv_percentile)
+        ? globalThis.Number(object.iv_percentile)
+        : undefined,
+      ivHistoryDays: isSet(object.ivHistoryDays)
+        ? globalThis.Number(object.ivHistoryDays)
+        : isSet(object.iv_history_days)
+        ? globalThis.Number(object.iv_history_days)
+        : 0,
+      ivHistoryLow: isSet(object.ivHistoryLow)
+        ? globalThis.Number(object.ivHistoryLow)
+        : isSet(object.iv_history_low)
+        ? globalThis.Number(object.iv_history_low)
+        : undefined,
+      ivHistoryHigh: isSet(object.ivHistoryHigh)
+        ? globalThis.Number(object.ivHistoryHigh)
+        : isSet(object.iv_history_high)
+        ? globalThis.Number(object.iv_history_high)
+        : undefined,
+      ivHistorySource: isSet(object.ivHistorySource)
+        ? globalThis.String(object.ivHistorySource)
+        : isSet(object.iv_history_source)
+        ? globalThis.String(object.iv_history_source)
+        : "",
+      eventsSource: isSet(object.eventsSource)
+        ? globalThis.String(object.eventsSource)
+        : isSet(object.events_source)
+        ? globalThis.String(object.events_source)
+        : "",
+      nextEarningsDate: isSet(object.nextEarningsDate)
+        ? globalThis.String(object.nextEarningsDate)
+        : isSet(object.next_earnings_date)
+        ? globalThis.String(object.next_earnings_date)
+        : "",
+      nextExDividendDate: isSet(object.nextExDividendDate)
+        ? globalThis.String(object.nextExDividendDate)
+        : isSet(object.next_ex_dividend_date)
+        ? globalThis.String(object.next_ex_dividend_date)
+        : "",
+      expiries: globalThis.Array.isArray(object?.expiries)
+        ? object.expiries.map((e: any) => ExpiryContext.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MarketContext): unknown {
+    const obj: any = {};
+    if (message.atmImpliedVolatility30d !== undefined) {
+      obj.atmImpliedVolatility30d = floatToJson(message.atmImpliedVolatility30d);
+    }
+    if (message.atmImpliedVolatility30dExpiries?.length) {
+      obj.atmImpliedVolatility30dExpiries = message.atmImpliedVolatility30dExpiries;
+    }
+    if (message.ivRank !== undefined) {
+      obj.ivRank = floatToJson(message.ivRank);
+    }
+    if (message.ivPercentile !== undefined) {
+      obj.ivPercentile = floatToJson(message.ivPercentile);
+    }
+    if (message.ivHistoryDays !== 0) {
+      obj.ivHistoryDays = Math.round(message.ivHistoryDays);
+    }
+    if (message.ivHistoryLow !== undefined) {
+      obj.ivHistoryLow = floatToJson(message.ivHistoryLow);
+    }
+    if (message.ivHistoryHigh !== undefined) {
+      obj.ivHistoryHigh = floatToJson(message.ivHistoryHigh);
+    }
+    if (message.ivHistorySource !== "") {
+      obj.ivHistorySource = message.ivHistorySource;
+    }
+    if (message.eventsSource !== "") {
+      obj.eventsSource = message.eventsSource;
+    }
+    if (message.nextEarningsDate !== "") {
+      obj.nextEarningsDate = message.nextEarningsDate;
+    }
+    if (message.nextExDividendDate !== "") {
+      obj.nextExDividendDate = message.nextExDividendDate;
+    }
+    if (message.expiries?.length) {
+      obj.expiries = message.expiries.map((e) => ExpiryContext.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MarketContext>, I>>(base?: I): MarketContext {
+    return MarketContext.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MarketContext>, I>>(object: I): MarketContext {
+    const message = createBaseMarketContext();
+    message.atmImpliedVolatility30d = object.atmImpliedVolatility30d ?? undefined;
+    message.atmImpliedVolatility30dExpiries = object.atmImpliedVolatility30dExpiries?.map((e) => e) || [];
+    message.ivRank = object.ivRank ?? undefined;
+    message.ivPercentile = object.ivPercentile ?? undefined;
+    message.ivHistoryDays = object.ivHistoryDays ?? 0;
+    message.ivHistoryLow = object.ivHistoryLow ?? undefined;
+    message.ivHistoryHigh = object.ivHistoryHigh ?? undefined;
+    message.ivHistorySource = object.ivHistorySource ?? "";
+    message.eventsSource = object.eventsSource ?? "";
+    message.nextEarningsDate = object.nextEarningsDate ?? "";
+    message.nextExDividendDate = object.nextExDividendDate ?? "";
+    message.expiries = object.expiries?.map((e) => ExpiryContext.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseScanResult(): ScanResult {
   return {
     symbol: "",
@@ -800,6 +1471,7 @@ function createBaseScanResult(): ScanResult {
     candidatesBoundedOut: 0n,
     workBudgetExhausted: false,
     candidatesUnexplored: 0n,
+    marketContext: undefined,
   };
 }
 
@@ -911,6 +1583,9 @@ export const ScanResult: MessageFns<ScanResult> = {
         throw new globalThis.Error("value provided for field message.candidatesUnexplored of type uint64 too large");
       }
       writer.uint32(176).uint64(message.candidatesUnexplored);
+    }
+    if (message.marketContext !== undefined) {
+      MarketContext.encode(message.marketContext, writer.uint32(186).fork()).join();
     }
     return writer;
   },
@@ -1104,6 +1779,14 @@ export const ScanResult: MessageFns<ScanResult> = {
             message.candidatesUnexplored = reader.uint64() as bigint;
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.marketContext = MarketContext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1208,6 +1891,11 @@ export const ScanResult: MessageFns<ScanResult> = {
         : isSet(object.candidates_unexplored)
         ? BigInt(object.candidates_unexplored)
         : 0n,
+      marketContext: isSet(object.marketContext)
+        ? MarketContext.fromJSON(object.marketContext)
+        : isSet(object.market_context)
+        ? MarketContext.fromJSON(object.market_context)
+        : undefined,
     };
   },
 
@@ -1279,6 +1967,9 @@ export const ScanResult: MessageFns<ScanResult> = {
     if (message.candidatesUnexplored !== 0n) {
       obj.candidatesUnexplored = message.candidatesUnexplored.toString();
     }
+    if (message.marketContext !== undefined) {
+      obj.marketContext = MarketContext.toJSON(message.marketContext);
+    }
     return obj;
   },
 
@@ -1339,6 +2030,9 @@ export const ScanResult: MessageFns<ScanResult> = {
     message.candidatesUnexplored = (object.candidatesUnexplored !== undefined && object.candidatesUnexplored !== null)
       ? BigInt(object.candidatesUnexplored)
       : 0n;
+    message.marketContext = (object.marketContext !== undefined && object.marketContext !== null)
+      ? MarketContext.fromPartial(object.marketContext)
+      : undefined;
     return message;
   },
 };

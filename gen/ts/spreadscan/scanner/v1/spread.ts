@@ -216,6 +216,36 @@ export interface Spread {
    * back_expiry_date, days; 0 for single-expiry spreads.
    */
   backDte: number;
+  /**
+   * Distance of the nearer short strike from the underlying price in standard deviations to
+   * its expiry: for each short leg ln(K / S) / (σ·√T) for a call and ln(S / K) / (σ·√T) for a
+   * put, with S the underlying price, σ this spread's volatility and T its
+   * time_to_expiry_years, and the smallest of them; positive out of the money, negative in
+   * it, a number of σ.
+   */
+  shortSigmaDistance: number;
+  /**
+   * True when an earnings date of the underlying falls before the expiry of the spread's last
+   * leg (the back leg of a calendar or diagonal): after the chain's as-of instant and before
+   * 16:00 New York on that expiry date, an event whose time of day is unknown counting as
+   * inside its date. Absent when the symbol's events are unknown.
+   */
+  earningsBeforeExpiry?:
+    | boolean
+    | undefined;
+  /**
+   * True when an ex-dividend date of the underlying falls after the chain's date and on or
+   * before the expiry of the spread's last leg. Absent when the symbol's events are unknown.
+   */
+  exDividendBeforeExpiry?:
+    | boolean
+    | undefined;
+  /**
+   * True when the spread sells a call and an ex-dividend date falls after the chain's date and
+   * on or before that call's expiry: the call's holder may exercise early to collect the
+   * dividend, assigning the short call. Absent when the symbol's events are unknown.
+   */
+  earlyAssignmentRisk?: boolean | undefined;
 }
 
 function createBaseSpreadLeg(): SpreadLeg {
@@ -865,6 +895,10 @@ function createBaseSpread(): Spread {
     timeToExpiryYears: 0,
     backExpiryDate: "",
     backDte: 0,
+    shortSigmaDistance: 0,
+    earningsBeforeExpiry: undefined,
+    exDividendBeforeExpiry: undefined,
+    earlyAssignmentRisk: undefined,
   };
 }
 
@@ -942,6 +976,18 @@ export const Spread: MessageFns<Spread> = {
     }
     if (message.backDte !== 0) {
       writer.uint32(184).uint32(message.backDte);
+    }
+    if (message.shortSigmaDistance !== 0) {
+      writer.uint32(193).double(message.shortSigmaDistance);
+    }
+    if (message.earningsBeforeExpiry !== undefined) {
+      writer.uint32(200).bool(message.earningsBeforeExpiry);
+    }
+    if (message.exDividendBeforeExpiry !== undefined) {
+      writer.uint32(208).bool(message.exDividendBeforeExpiry);
+    }
+    if (message.earlyAssignmentRisk !== undefined) {
+      writer.uint32(216).bool(message.earlyAssignmentRisk);
     }
     return writer;
   },
@@ -1153,6 +1199,38 @@ export const Spread: MessageFns<Spread> = {
             message.backDte = reader.uint32();
             continue;
           }
+          case 24: {
+            if (tag !== 193) {
+              break;
+            }
+
+            message.shortSigmaDistance = reader.double();
+            continue;
+          }
+          case 25: {
+            if (tag !== 200) {
+              break;
+            }
+
+            message.earningsBeforeExpiry = reader.bool();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.exDividendBeforeExpiry = reader.bool();
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.earlyAssignmentRisk = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1240,6 +1318,26 @@ export const Spread: MessageFns<Spread> = {
         : isSet(object.back_dte)
         ? globalThis.Number(object.back_dte)
         : 0,
+      shortSigmaDistance: isSet(object.shortSigmaDistance)
+        ? globalThis.Number(object.shortSigmaDistance)
+        : isSet(object.short_sigma_distance)
+        ? globalThis.Number(object.short_sigma_distance)
+        : 0,
+      earningsBeforeExpiry: isSet(object.earningsBeforeExpiry)
+        ? globalThis.Boolean(object.earningsBeforeExpiry)
+        : isSet(object.earnings_before_expiry)
+        ? globalThis.Boolean(object.earnings_before_expiry)
+        : undefined,
+      exDividendBeforeExpiry: isSet(object.exDividendBeforeExpiry)
+        ? globalThis.Boolean(object.exDividendBeforeExpiry)
+        : isSet(object.ex_dividend_before_expiry)
+        ? globalThis.Boolean(object.ex_dividend_before_expiry)
+        : undefined,
+      earlyAssignmentRisk: isSet(object.earlyAssignmentRisk)
+        ? globalThis.Boolean(object.earlyAssignmentRisk)
+        : isSet(object.early_assignment_risk)
+        ? globalThis.Boolean(object.early_assignment_risk)
+        : undefined,
     };
   },
 
@@ -1314,6 +1412,18 @@ export const Spread: MessageFns<Spread> = {
     if (message.backDte !== 0) {
       obj.backDte = Math.round(message.backDte);
     }
+    if (message.shortSigmaDistance !== 0) {
+      obj.shortSigmaDistance = floatToJson(message.shortSigmaDistance);
+    }
+    if (message.earningsBeforeExpiry !== undefined) {
+      obj.earningsBeforeExpiry = message.earningsBeforeExpiry;
+    }
+    if (message.exDividendBeforeExpiry !== undefined) {
+      obj.exDividendBeforeExpiry = message.exDividendBeforeExpiry;
+    }
+    if (message.earlyAssignmentRisk !== undefined) {
+      obj.earlyAssignmentRisk = message.earlyAssignmentRisk;
+    }
     return obj;
   },
 
@@ -1349,6 +1459,10 @@ export const Spread: MessageFns<Spread> = {
     message.timeToExpiryYears = object.timeToExpiryYears ?? 0;
     message.backExpiryDate = object.backExpiryDate ?? "";
     message.backDte = object.backDte ?? 0;
+    message.shortSigmaDistance = object.shortSigmaDistance ?? 0;
+    message.earningsBeforeExpiry = object.earningsBeforeExpiry ?? undefined;
+    message.exDividendBeforeExpiry = object.exDividendBeforeExpiry ?? undefined;
+    message.earlyAssignmentRisk = object.earlyAssignmentRisk ?? undefined;
     return message;
   },
 };

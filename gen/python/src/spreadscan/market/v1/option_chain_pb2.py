@@ -25,19 +25,31 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'spreadscan/market/v1/option_chain.proto\x12\x14spreadscan.market.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"^\n\x06Greeks\x12\x14\n\x05\x64\x65lta\x18\x01 \x01(\x01R\x05\x64\x65lta\x12\x14\n\x05gamma\x18\x02 \x01(\x01R\x05gamma\x12\x14\n\x05theta\x18\x03 \x01(\x01R\x05theta\x12\x12\n\x04vega\x18\x04 \x01(\x01R\x04vega\"\x92\x04\n\x0bOptionQuote\x12\x1f\n\x0b\x65xpiry_date\x18\x01 \x01(\tR\nexpiryDate\x12\x16\n\x06strike\x18\x02 \x01(\x01R\x06strike\x12\x37\n\x05right\x18\x03 \x01(\x0e\x32!.spreadscan.market.v1.OptionRightR\x05right\x12\x10\n\x03\x62id\x18\x04 \x01(\x01R\x03\x62id\x12\x10\n\x03\x61sk\x18\x05 \x01(\x01R\x03\x61sk\x12\x12\n\x04last\x18\x06 \x01(\x01R\x04last\x12\x16\n\x06volume\x18\x07 \x01(\x04R\x06volume\x12#\n\ropen_interest\x18\x08 \x01(\x04R\x0copenInterest\x12\x32\n\x12implied_volatility\x18\t \x01(\x01H\x00R\x11impliedVolatility\x88\x01\x01\x12\x34\n\x06greeks\x18\n \x01(\x0b\x32\x1c.spreadscan.market.v1.GreeksR\x06greeks\x12\x39\n\nquote_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tquoteTime\x12,\n\x12\x62roker_contract_id\x18\x0c \x01(\x03R\x10\x62rokerContractId\x12\x32\n\x15open_interest_unknown\x18\r \x01(\x08R\x13openInterestUnknownB\x15\n\x13_implied_volatility\"\xe1\x02\n\x0bOptionChain\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12)\n\x10underlying_price\x18\x02 \x01(\x01R\x0funderlyingPrice\x12/\n\x05\x61s_of\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04\x61sOf\x12\x12\n\x04rate\x18\x04 \x01(\x01R\x04rate\x12%\n\x0e\x64ividend_yield\x18\x05 \x01(\x01R\rdividendYield\x12\x1e\n\nmultiplier\x18\x06 \x01(\rR\nmultiplier\x12\x18\n\x07\x64\x65layed\x18\x07 \x01(\x08R\x07\x64\x65layed\x12\x39\n\x06quotes\x18\x08 \x03(\x0b\x32!.spreadscan.market.v1.OptionQuoteR\x06quotes\x12\x16\n\x06source\x18\t \x01(\tR\x06source\x12\x16\n\x06\x66rozen\x18\n \x01(\x08R\x06\x66rozen*X\n\x0bOptionRight\x12\x1c\n\x18OPTION_RIGHT_UNSPECIFIED\x10\x00\x12\x15\n\x11OPTION_RIGHT_CALL\x10\x01\x12\x14\n\x10OPTION_RIGHT_PUT\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'spreadscan/market/v1/option_chain.proto\x12\x14spreadscan.market.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"^\n\x06Greeks\x12\x14\n\x05\x64\x65lta\x18\x01 \x01(\x01R\x05\x64\x65lta\x12\x14\n\x05gamma\x18\x02 \x01(\x01R\x05gamma\x12\x14\n\x05theta\x18\x03 \x01(\x01R\x05theta\x12\x12\n\x04vega\x18\x04 \x01(\x01R\x04vega\"\x92\x04\n\x0bOptionQuote\x12\x1f\n\x0b\x65xpiry_date\x18\x01 \x01(\tR\nexpiryDate\x12\x16\n\x06strike\x18\x02 \x01(\x01R\x06strike\x12\x37\n\x05right\x18\x03 \x01(\x0e\x32!.spreadscan.market.v1.OptionRightR\x05right\x12\x10\n\x03\x62id\x18\x04 \x01(\x01R\x03\x62id\x12\x10\n\x03\x61sk\x18\x05 \x01(\x01R\x03\x61sk\x12\x12\n\x04last\x18\x06 \x01(\x01R\x04last\x12\x16\n\x06volume\x18\x07 \x01(\x04R\x06volume\x12#\n\ropen_interest\x18\x08 \x01(\x04R\x0copenInterest\x12\x32\n\x12implied_volatility\x18\t \x01(\x01H\x00R\x11impliedVolatility\x88\x01\x01\x12\x34\n\x06greeks\x18\n \x01(\x0b\x32\x1c.spreadscan.market.v1.GreeksR\x06greeks\x12\x39\n\nquote_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tquoteTime\x12,\n\x12\x62roker_contract_id\x18\x0c \x01(\x03R\x10\x62rokerContractId\x12\x32\n\x15open_interest_unknown\x18\r \x01(\x08R\x13openInterestUnknownB\x15\n\x13_implied_volatility\"[\n\x16\x44\x61ilyImpliedVolatility\x12\x12\n\x04\x64\x61te\x18\x01 \x01(\tR\x04\x64\x61te\x12-\n\x12implied_volatility\x18\x02 \x01(\x01R\x11impliedVolatility\"t\n\x18ImpliedVolatilityHistory\x12@\n\x04\x64\x61ys\x18\x01 \x03(\x0b\x32,.spreadscan.market.v1.DailyImpliedVolatilityR\x04\x64\x61ys\x12\x16\n\x06source\x18\x02 \x01(\tR\x06source\"\xa8\x01\n\x0e\x43orporateEvent\x12\x12\n\x04\x64\x61te\x18\x01 \x01(\tR\x04\x64\x61te\x12<\n\x04kind\x18\x02 \x01(\x0e\x32(.spreadscan.market.v1.CorporateEventKindR\x04kind\x12\x44\n\x0btime_of_day\x18\x03 \x01(\x0e\x32$.spreadscan.market.v1.EventTimeOfDayR\ttimeOfDay\"e\n\rEventCalendar\x12<\n\x06\x65vents\x18\x01 \x03(\x0b\x32$.spreadscan.market.v1.CorporateEventR\x06\x65vents\x12\x16\n\x06source\x18\x02 \x01(\tR\x06source\"\x8c\x04\n\x0bOptionChain\x12\x16\n\x06symbol\x18\x01 \x01(\tR\x06symbol\x12)\n\x10underlying_price\x18\x02 \x01(\x01R\x0funderlyingPrice\x12/\n\x05\x61s_of\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04\x61sOf\x12\x12\n\x04rate\x18\x04 \x01(\x01R\x04rate\x12%\n\x0e\x64ividend_yield\x18\x05 \x01(\x01R\rdividendYield\x12\x1e\n\nmultiplier\x18\x06 \x01(\rR\nmultiplier\x12\x18\n\x07\x64\x65layed\x18\x07 \x01(\x08R\x07\x64\x65layed\x12\x39\n\x06quotes\x18\x08 \x03(\x0b\x32!.spreadscan.market.v1.OptionQuoteR\x06quotes\x12\x16\n\x06source\x18\t \x01(\tR\x06source\x12\x16\n\x06\x66rozen\x18\n \x01(\x08R\x06\x66rozen\x12l\n\x1aimplied_volatility_history\x18\x0b \x01(\x0b\x32..spreadscan.market.v1.ImpliedVolatilityHistoryR\x18impliedVolatilityHistory\x12;\n\x06\x65vents\x18\x0c \x01(\x0b\x32#.spreadscan.market.v1.EventCalendarR\x06\x65vents*X\n\x0bOptionRight\x12\x1c\n\x18OPTION_RIGHT_UNSPECIFIED\x10\x00\x12\x15\n\x11OPTION_RIGHT_CALL\x10\x01\x12\x14\n\x10OPTION_RIGHT_PUT\x10\x02*\x83\x01\n\x12\x43orporateEventKind\x12$\n CORPORATE_EVENT_KIND_UNSPECIFIED\x10\x00\x12!\n\x1d\x43ORPORATE_EVENT_KIND_EARNINGS\x10\x01\x12$\n CORPORATE_EVENT_KIND_EX_DIVIDEND\x10\x02*\xac\x01\n\x0e\x45ventTimeOfDay\x12!\n\x1d\x45VENT_TIME_OF_DAY_UNSPECIFIED\x10\x00\x12(\n$EVENT_TIME_OF_DAY_BEFORE_MARKET_OPEN\x10\x01\x12#\n\x1f\x45VENT_TIME_OF_DAY_DURING_MARKET\x10\x02\x12(\n$EVENT_TIME_OF_DAY_AFTER_MARKET_CLOSE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'spreadscan.market.v1.option_chain_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_OPTIONRIGHT']._serialized_start=1083
-  _globals['_OPTIONRIGHT']._serialized_end=1171
+  _globals['_OPTIONRIGHT']._serialized_start=1739
+  _globals['_OPTIONRIGHT']._serialized_end=1827
+  _globals['_CORPORATEEVENTKIND']._serialized_start=1830
+  _globals['_CORPORATEEVENTKIND']._serialized_end=1961
+  _globals['_EVENTTIMEOFDAY']._serialized_start=1964
+  _globals['_EVENTTIMEOFDAY']._serialized_end=2136
   _globals['_GREEKS']._serialized_start=98
   _globals['_GREEKS']._serialized_end=192
   _globals['_OPTIONQUOTE']._serialized_start=195
   _globals['_OPTIONQUOTE']._serialized_end=725
-  _globals['_OPTIONCHAIN']._serialized_start=728
-  _globals['_OPTIONCHAIN']._serialized_end=1081
+  _globals['_DAILYIMPLIEDVOLATILITY']._serialized_start=727
+  _globals['_DAILYIMPLIEDVOLATILITY']._serialized_end=818
+  _globals['_IMPLIEDVOLATILITYHISTORY']._serialized_start=820
+  _globals['_IMPLIEDVOLATILITYHISTORY']._serialized_end=936
+  _globals['_CORPORATEEVENT']._serialized_start=939
+  _globals['_CORPORATEEVENT']._serialized_end=1107
+  _globals['_EVENTCALENDAR']._serialized_start=1109
+  _globals['_EVENTCALENDAR']._serialized_end=1210
+  _globals['_OPTIONCHAIN']._serialized_start=1213
+  _globals['_OPTIONCHAIN']._serialized_end=1737
 # @@protoc_insertion_point(module_scope)

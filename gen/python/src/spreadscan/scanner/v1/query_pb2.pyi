@@ -35,6 +35,7 @@ class SortKey(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SORT_KEY_CREDIT_TO_WIDTH: _ClassVar[SortKey]
     SORT_KEY_MAX_LOSS: _ClassVar[SortKey]
     SORT_KEY_PROBABILITY_OF_TOUCH: _ClassVar[SortKey]
+    SORT_KEY_SHORT_SIGMA_DISTANCE: _ClassVar[SortKey]
 
 class PricingMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -68,6 +69,7 @@ SORT_KEY_CREDIT: SortKey
 SORT_KEY_CREDIT_TO_WIDTH: SortKey
 SORT_KEY_MAX_LOSS: SortKey
 SORT_KEY_PROBABILITY_OF_TOUCH: SortKey
+SORT_KEY_SHORT_SIGMA_DISTANCE: SortKey
 PRICING_MODE_UNSPECIFIED: PricingMode
 PRICING_MODE_MID: PricingMode
 PRICING_MODE_NATURAL: PricingMode
@@ -77,7 +79,7 @@ PROBABILITY_MODEL_SHORT_LEG_IV: ProbabilityModel
 PROBABILITY_MODEL_CALLER_VOLATILITY: ProbabilityModel
 
 class ScanFilters(_message.Message):
-    __slots__ = ("min_dte", "max_dte", "min_short_delta", "max_short_delta", "max_long_delta", "min_width", "max_width", "min_credit", "max_debit", "min_credit_to_width", "max_max_loss", "min_pop", "min_expected_value", "max_probability_of_touch", "min_return_on_risk", "min_open_interest", "min_volume", "max_leg_bid_ask_width", "max_leg_bid_ask_width_fraction", "min_short_implied_volatility", "max_short_implied_volatility", "short_strikes_out_of_the_money", "max_wing_width_difference", "max_per_expiry", "max_quote_age", "min_back_dte", "max_back_dte")
+    __slots__ = ("min_dte", "max_dte", "min_short_delta", "max_short_delta", "max_long_delta", "min_width", "max_width", "min_credit", "max_debit", "min_credit_to_width", "max_max_loss", "min_pop", "min_expected_value", "max_probability_of_touch", "min_return_on_risk", "min_open_interest", "min_volume", "max_leg_bid_ask_width", "max_leg_bid_ask_width_fraction", "min_short_implied_volatility", "max_short_implied_volatility", "short_strikes_out_of_the_money", "max_wing_width_difference", "max_per_expiry", "max_quote_age", "min_back_dte", "max_back_dte", "min_iv_rank", "max_iv_rank", "min_iv_percentile", "max_iv_percentile", "exclude_earnings_before_expiry", "exclude_ex_dividend_before_expiry", "min_short_sigma_distance")
     MIN_DTE_FIELD_NUMBER: _ClassVar[int]
     MAX_DTE_FIELD_NUMBER: _ClassVar[int]
     MIN_SHORT_DELTA_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +107,13 @@ class ScanFilters(_message.Message):
     MAX_QUOTE_AGE_FIELD_NUMBER: _ClassVar[int]
     MIN_BACK_DTE_FIELD_NUMBER: _ClassVar[int]
     MAX_BACK_DTE_FIELD_NUMBER: _ClassVar[int]
+    MIN_IV_RANK_FIELD_NUMBER: _ClassVar[int]
+    MAX_IV_RANK_FIELD_NUMBER: _ClassVar[int]
+    MIN_IV_PERCENTILE_FIELD_NUMBER: _ClassVar[int]
+    MAX_IV_PERCENTILE_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_EARNINGS_BEFORE_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_EX_DIVIDEND_BEFORE_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    MIN_SHORT_SIGMA_DISTANCE_FIELD_NUMBER: _ClassVar[int]
     min_dte: int
     max_dte: int
     min_short_delta: float
@@ -132,7 +141,14 @@ class ScanFilters(_message.Message):
     max_quote_age: _duration_pb2.Duration
     min_back_dte: int
     max_back_dte: int
-    def __init__(self, min_dte: _Optional[int] = ..., max_dte: _Optional[int] = ..., min_short_delta: _Optional[float] = ..., max_short_delta: _Optional[float] = ..., max_long_delta: _Optional[float] = ..., min_width: _Optional[float] = ..., max_width: _Optional[float] = ..., min_credit: _Optional[float] = ..., max_debit: _Optional[float] = ..., min_credit_to_width: _Optional[float] = ..., max_max_loss: _Optional[float] = ..., min_pop: _Optional[float] = ..., min_expected_value: _Optional[float] = ..., max_probability_of_touch: _Optional[float] = ..., min_return_on_risk: _Optional[float] = ..., min_open_interest: _Optional[int] = ..., min_volume: _Optional[int] = ..., max_leg_bid_ask_width: _Optional[float] = ..., max_leg_bid_ask_width_fraction: _Optional[float] = ..., min_short_implied_volatility: _Optional[float] = ..., max_short_implied_volatility: _Optional[float] = ..., short_strikes_out_of_the_money: _Optional[bool] = ..., max_wing_width_difference: _Optional[float] = ..., max_per_expiry: _Optional[int] = ..., max_quote_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., min_back_dte: _Optional[int] = ..., max_back_dte: _Optional[int] = ...) -> None: ...
+    min_iv_rank: float
+    max_iv_rank: float
+    min_iv_percentile: float
+    max_iv_percentile: float
+    exclude_earnings_before_expiry: bool
+    exclude_ex_dividend_before_expiry: bool
+    min_short_sigma_distance: float
+    def __init__(self, min_dte: _Optional[int] = ..., max_dte: _Optional[int] = ..., min_short_delta: _Optional[float] = ..., max_short_delta: _Optional[float] = ..., max_long_delta: _Optional[float] = ..., min_width: _Optional[float] = ..., max_width: _Optional[float] = ..., min_credit: _Optional[float] = ..., max_debit: _Optional[float] = ..., min_credit_to_width: _Optional[float] = ..., max_max_loss: _Optional[float] = ..., min_pop: _Optional[float] = ..., min_expected_value: _Optional[float] = ..., max_probability_of_touch: _Optional[float] = ..., min_return_on_risk: _Optional[float] = ..., min_open_interest: _Optional[int] = ..., min_volume: _Optional[int] = ..., max_leg_bid_ask_width: _Optional[float] = ..., max_leg_bid_ask_width_fraction: _Optional[float] = ..., min_short_implied_volatility: _Optional[float] = ..., max_short_implied_volatility: _Optional[float] = ..., short_strikes_out_of_the_money: _Optional[bool] = ..., max_wing_width_difference: _Optional[float] = ..., max_per_expiry: _Optional[int] = ..., max_quote_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., min_back_dte: _Optional[int] = ..., max_back_dte: _Optional[int] = ..., min_iv_rank: _Optional[float] = ..., max_iv_rank: _Optional[float] = ..., min_iv_percentile: _Optional[float] = ..., max_iv_percentile: _Optional[float] = ..., exclude_earnings_before_expiry: _Optional[bool] = ..., exclude_ex_dividend_before_expiry: _Optional[bool] = ..., min_short_sigma_distance: _Optional[float] = ...) -> None: ...
 
 class ScoreWeights(_message.Message):
     __slots__ = ("expected_value_per_risk", "pop", "liquidity")

@@ -94,8 +94,58 @@ class ScanTimings(_message.Message):
     total_ms: float
     def __init__(self, prepare_ms: _Optional[float] = ..., evaluate_ms: _Optional[float] = ..., total_ms: _Optional[float] = ...) -> None: ...
 
+class ExpiryContext(_message.Message):
+    __slots__ = ("expiry_date", "dte", "time_to_expiry_years", "atm_strike", "atm_implied_volatility", "straddle_expected_move", "one_sigma_expected_move", "earnings_before_expiry", "ex_dividend_before_expiry")
+    EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
+    DTE_FIELD_NUMBER: _ClassVar[int]
+    TIME_TO_EXPIRY_YEARS_FIELD_NUMBER: _ClassVar[int]
+    ATM_STRIKE_FIELD_NUMBER: _ClassVar[int]
+    ATM_IMPLIED_VOLATILITY_FIELD_NUMBER: _ClassVar[int]
+    STRADDLE_EXPECTED_MOVE_FIELD_NUMBER: _ClassVar[int]
+    ONE_SIGMA_EXPECTED_MOVE_FIELD_NUMBER: _ClassVar[int]
+    EARNINGS_BEFORE_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    EX_DIVIDEND_BEFORE_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    expiry_date: str
+    dte: int
+    time_to_expiry_years: float
+    atm_strike: float
+    atm_implied_volatility: float
+    straddle_expected_move: float
+    one_sigma_expected_move: float
+    earnings_before_expiry: bool
+    ex_dividend_before_expiry: bool
+    def __init__(self, expiry_date: _Optional[str] = ..., dte: _Optional[int] = ..., time_to_expiry_years: _Optional[float] = ..., atm_strike: _Optional[float] = ..., atm_implied_volatility: _Optional[float] = ..., straddle_expected_move: _Optional[float] = ..., one_sigma_expected_move: _Optional[float] = ..., earnings_before_expiry: _Optional[bool] = ..., ex_dividend_before_expiry: _Optional[bool] = ...) -> None: ...
+
+class MarketContext(_message.Message):
+    __slots__ = ("atm_implied_volatility_30d", "atm_implied_volatility_30d_expiries", "iv_rank", "iv_percentile", "iv_history_days", "iv_history_low", "iv_history_high", "iv_history_source", "events_source", "next_earnings_date", "next_ex_dividend_date", "expiries")
+    ATM_IMPLIED_VOLATILITY_30D_FIELD_NUMBER: _ClassVar[int]
+    ATM_IMPLIED_VOLATILITY_30D_EXPIRIES_FIELD_NUMBER: _ClassVar[int]
+    IV_RANK_FIELD_NUMBER: _ClassVar[int]
+    IV_PERCENTILE_FIELD_NUMBER: _ClassVar[int]
+    IV_HISTORY_DAYS_FIELD_NUMBER: _ClassVar[int]
+    IV_HISTORY_LOW_FIELD_NUMBER: _ClassVar[int]
+    IV_HISTORY_HIGH_FIELD_NUMBER: _ClassVar[int]
+    IV_HISTORY_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_EARNINGS_DATE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_EX_DIVIDEND_DATE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRIES_FIELD_NUMBER: _ClassVar[int]
+    atm_implied_volatility_30d: float
+    atm_implied_volatility_30d_expiries: _containers.RepeatedScalarFieldContainer[str]
+    iv_rank: float
+    iv_percentile: float
+    iv_history_days: int
+    iv_history_low: float
+    iv_history_high: float
+    iv_history_source: str
+    events_source: str
+    next_earnings_date: str
+    next_ex_dividend_date: str
+    expiries: _containers.RepeatedCompositeFieldContainer[ExpiryContext]
+    def __init__(self, atm_implied_volatility_30d: _Optional[float] = ..., atm_implied_volatility_30d_expiries: _Optional[_Iterable[str]] = ..., iv_rank: _Optional[float] = ..., iv_percentile: _Optional[float] = ..., iv_history_days: _Optional[int] = ..., iv_history_low: _Optional[float] = ..., iv_history_high: _Optional[float] = ..., iv_history_source: _Optional[str] = ..., events_source: _Optional[str] = ..., next_earnings_date: _Optional[str] = ..., next_ex_dividend_date: _Optional[str] = ..., expiries: _Optional[_Iterable[_Union[ExpiryContext, _Mapping]]] = ...) -> None: ...
+
 class ScanResult(_message.Message):
-    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions", "frozen", "candidates_bounded_out", "work_budget_exhausted", "candidates_unexplored")
+    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions", "frozen", "candidates_bounded_out", "work_budget_exhausted", "candidates_unexplored", "market_context")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SPREADS_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
@@ -118,6 +168,7 @@ class ScanResult(_message.Message):
     CANDIDATES_BOUNDED_OUT_FIELD_NUMBER: _ClassVar[int]
     WORK_BUDGET_EXHAUSTED_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_UNEXPLORED_FIELD_NUMBER: _ClassVar[int]
+    MARKET_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     spreads: _containers.RepeatedCompositeFieldContainer[_spread_pb2.Spread]
     candidates_evaluated: int
@@ -140,7 +191,8 @@ class ScanResult(_message.Message):
     candidates_bounded_out: int
     work_budget_exhausted: bool
     candidates_unexplored: int
-    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ..., frozen: _Optional[bool] = ..., candidates_bounded_out: _Optional[int] = ..., work_budget_exhausted: _Optional[bool] = ..., candidates_unexplored: _Optional[int] = ...) -> None: ...
+    market_context: MarketContext
+    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ..., frozen: _Optional[bool] = ..., candidates_bounded_out: _Optional[int] = ..., work_budget_exhausted: _Optional[bool] = ..., candidates_unexplored: _Optional[int] = ..., market_context: _Optional[_Union[MarketContext, _Mapping]] = ...) -> None: ...
 
 class SpreadsUpdate(_message.Message):
     __slots__ = ("sequence", "initial", "result", "added_ids", "removed_ids")

@@ -77,7 +77,7 @@ class Liquidity(_message.Message):
     def __init__(self, max_leg_bid_ask_width: _Optional[float] = ..., max_leg_bid_ask_width_fraction: _Optional[float] = ..., min_leg_open_interest: _Optional[int] = ..., min_leg_volume: _Optional[int] = ..., total_bid_ask_width: _Optional[float] = ..., open_interest_unknown: _Optional[bool] = ...) -> None: ...
 
 class Spread(_message.Message):
-    __slots__ = ("id", "strategy", "symbol", "expiry_date", "dte", "legs", "net_credit", "max_profit", "max_loss", "breakevens", "width", "credit_to_width", "return_on_risk", "pop", "probability_of_touch", "expected_value", "net_greeks", "liquidity", "score", "volatility", "time_to_expiry_years", "back_expiry_date", "back_dte")
+    __slots__ = ("id", "strategy", "symbol", "expiry_date", "dte", "legs", "net_credit", "max_profit", "max_loss", "breakevens", "width", "credit_to_width", "return_on_risk", "pop", "probability_of_touch", "expected_value", "net_greeks", "liquidity", "score", "volatility", "time_to_expiry_years", "back_expiry_date", "back_dte", "short_sigma_distance", "earnings_before_expiry", "ex_dividend_before_expiry", "early_assignment_risk")
     ID_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +101,10 @@ class Spread(_message.Message):
     TIME_TO_EXPIRY_YEARS_FIELD_NUMBER: _ClassVar[int]
     BACK_EXPIRY_DATE_FIELD_NUMBER: _ClassVar[int]
     BACK_DTE_FIELD_NUMBER: _ClassVar[int]
+    SHORT_SIGMA_DISTANCE_FIELD_NUMBER: _ClassVar[int]
+    EARNINGS_BEFORE_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    EX_DIVIDEND_BEFORE_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    EARLY_ASSIGNMENT_RISK_FIELD_NUMBER: _ClassVar[int]
     id: str
     strategy: _query_pb2.Strategy
     symbol: str
@@ -124,4 +128,8 @@ class Spread(_message.Message):
     time_to_expiry_years: float
     back_expiry_date: str
     back_dte: int
-    def __init__(self, id: _Optional[str] = ..., strategy: _Optional[_Union[_query_pb2.Strategy, str]] = ..., symbol: _Optional[str] = ..., expiry_date: _Optional[str] = ..., dte: _Optional[int] = ..., legs: _Optional[_Iterable[_Union[SpreadLeg, _Mapping]]] = ..., net_credit: _Optional[float] = ..., max_profit: _Optional[float] = ..., max_loss: _Optional[float] = ..., breakevens: _Optional[_Iterable[float]] = ..., width: _Optional[float] = ..., credit_to_width: _Optional[float] = ..., return_on_risk: _Optional[float] = ..., pop: _Optional[float] = ..., probability_of_touch: _Optional[float] = ..., expected_value: _Optional[float] = ..., net_greeks: _Optional[_Union[_option_chain_pb2.Greeks, _Mapping]] = ..., liquidity: _Optional[_Union[Liquidity, _Mapping]] = ..., score: _Optional[float] = ..., volatility: _Optional[float] = ..., time_to_expiry_years: _Optional[float] = ..., back_expiry_date: _Optional[str] = ..., back_dte: _Optional[int] = ...) -> None: ...
+    short_sigma_distance: float
+    earnings_before_expiry: bool
+    ex_dividend_before_expiry: bool
+    early_assignment_risk: bool
+    def __init__(self, id: _Optional[str] = ..., strategy: _Optional[_Union[_query_pb2.Strategy, str]] = ..., symbol: _Optional[str] = ..., expiry_date: _Optional[str] = ..., dte: _Optional[int] = ..., legs: _Optional[_Iterable[_Union[SpreadLeg, _Mapping]]] = ..., net_credit: _Optional[float] = ..., max_profit: _Optional[float] = ..., max_loss: _Optional[float] = ..., breakevens: _Optional[_Iterable[float]] = ..., width: _Optional[float] = ..., credit_to_width: _Optional[float] = ..., return_on_risk: _Optional[float] = ..., pop: _Optional[float] = ..., probability_of_touch: _Optional[float] = ..., expected_value: _Optional[float] = ..., net_greeks: _Optional[_Union[_option_chain_pb2.Greeks, _Mapping]] = ..., liquidity: _Optional[_Union[Liquidity, _Mapping]] = ..., score: _Optional[float] = ..., volatility: _Optional[float] = ..., time_to_expiry_years: _Optional[float] = ..., back_expiry_date: _Optional[str] = ..., back_dte: _Optional[int] = ..., short_sigma_distance: _Optional[float] = ..., earnings_before_expiry: _Optional[bool] = ..., ex_dividend_before_expiry: _Optional[bool] = ..., early_assignment_risk: _Optional[bool] = ...) -> None: ...
