@@ -17,6 +17,7 @@ import { clusterFeedOwnership } from "./feed-ownership/cluster-feed-ownership.js
 import { coordinatorService } from "./coordinator-service.js";
 import { JobManager } from "./jobs/job-manager.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
+import { marketWithIvHistory } from "./market/iv-history/market-with-iv-history.js";
 import { ScanCache } from "./scan-cache.js";
 import { ScanJobWork } from "./scan-job-work.js";
 import { createSharedScanCache } from "./shared-cache/shared-scan-cache.js";
@@ -43,13 +44,15 @@ export interface AssembledCoordinator {
  * Opens and migrates the database first, before anything else is made: a database that cannot
  * be opened rejects with DatabaseOpenError (a message for a person) and leaves nothing running.
  */
-export async function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase, market: MarketDataProvider): Promise<AssembledCoordinator> {
+export async function assembleCoordinator(config: CoordinatorConfig, base: ServiceBase, provider: MarketDataProvider): Promise<AssembledCoordinator> {
   const { logger } = base;
   const database = await openDatabase(config.database, logger);
   // A shared PostgreSQL is a dependency like Redis and NATS: /readyz says when it is away.
   const databaseHealth = database.kind === "postgresql" ? base.dependencies.register("postgresql") : undefined;
   const watchlists = new WatchlistStore(database.db, { health: databaseHealth });
   const savedScans = new SavedScanStore(database.db, { health: databaseHealth });
+  // Every chain the coordinator fetches or streams carries the symbol's IV history, kept in the database.
+  const market = marketWithIvHistory(provider, { db: database.db, health: databaseHealth, logger });
   const fetchPacer = new Pacer(config.pacing);
   // The coordinator's one circuit breaker: it guards the scanner, and GetMetrics reports it.
   const scannerBreaker = createScannerCircuitBreaker(config.scanner.circuitBreaker);

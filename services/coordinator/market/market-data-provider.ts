@@ -2,6 +2,7 @@
 // IBKR. Both answer the same questions, so nothing else in the coordinator knows which.
 import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import type { IvHistorySource } from "./iv-history/iv-history-source.js";
 
 export interface ChainRequest {
   /** Upper-case ticker, already validated by the caller. */
@@ -34,6 +35,11 @@ export interface MarketDataProvider {
   fetchChain(request: ChainRequest): Promise<OptionChain>;
   /** Starts live updates of the symbol's chain until the feed is closed. */
   openFeed(request: ChainRequest, listener: FeedListener): ChainFeed;
+  /**
+   * The provider's daily implied volatility history, which the coordinator attaches to every
+   * chain (iv-history/); absent when the provider has none.
+   */
+  readonly ivHistory?: IvHistorySource;
   /** Whether the source can serve now: the coordinator's readiness depends on it. */
   isAvailable(): boolean;
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import { SIMULATED_SOURCE, listSyntheticContracts, priceSyntheticChain, type Lis
 import { addDays, expiryInstant, newYorkDate, newYorkInstant } from "../../engine/new-york-time.js";
 import type { ChainFeed, ChainRequest, FeedListener, MarketDataProvider } from "./market-data-provider.js";
 import { PricePath } from "./price-path.js";
+import { SimulatedIvHistory } from "./iv-history/simulated-iv-history.js";
 
 /** The paths' drift: each profile's r − q (risk-neutral, the default) or none at all. */
 export type SimulatedDrift = "risk-neutral" | "zero";
@@ -61,6 +62,8 @@ interface Ticker {
 
 export class SimulatedMarket implements MarketDataProvider {
   readonly name = SIMULATED_SOURCE;
+  /** The model's seeded daily IV history of each symbol, with this market's seed. */
+  readonly ivHistory: SimulatedIvHistory;
   private readonly seed: number;
   private readonly tickIntervalMs: number;
   private readonly now: () => Date;
@@ -77,6 +80,7 @@ export class SimulatedMarket implements MarketDataProvider {
       throw new RangeError(`tickIntervalMs must be between 1 and ${MAX_TIMER_MS}, got ${tickIntervalMs}`);
     }
     this.seed = seed;
+    this.ivHistory = new SimulatedIvHistory(seed);
     this.tickIntervalMs = tickIntervalMs;
     this.now = now;
     this.drift = drift;

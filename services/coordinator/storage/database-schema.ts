@@ -11,6 +11,7 @@ export interface DatabaseSchema {
   alert_states: AlertStateRow;
   alert_events: AlertEventRow;
   webhook_outbox: WebhookOutboxRow;
+  iv_history: IvHistoryRow;
 }
 
 export interface WatchlistRow {
@@ -86,4 +87,17 @@ export interface WebhookOutboxRow {
   delivered_at: string | null;
   last_error: string | null;
   expires_at: string;
+}
+
+/** One trading day of a symbol's implied volatility history from one provider (migration 4). */
+export interface IvHistoryRow {
+  symbol: string;
+  /** The provider: "simulated", "ibkr". */
+  source: string;
+  /** The trading day, YYYY-MM-DD. */
+  date: string;
+  /** Annualised fraction. */
+  iv: number;
+  /** The New York date the history was fetched for, YYYY-MM-DD. */
+  fetched_day: string;
 }

@@ -6,9 +6,11 @@ import type { Migration } from "kysely/migration";
 import { watchlistsMigration } from "./001-watchlists.js";
 import { savedScansMigration } from "./002-saved-scans.js";
 import { alertsMigration } from "./003-alerts.js";
+import { ivHistoryMigration } from "./004-iv-history.js";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "001-watchlists": watchlistsMigration,
   "002-saved-scans": savedScansMigration,
   "003-alerts": alertsMigration,
+  "004-iv-history": ivHistoryMigration,
 };
