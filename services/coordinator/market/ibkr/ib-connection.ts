@@ -20,6 +20,10 @@ export interface RequestHandler {
   onContractDetailsEnd?(): void;
   onOptionParameters?(parameters: OptionParameters): void;
   onOptionParametersEnd?(): void;
+  /** One bar of a historical data answer: its date as TWS wrote it and its close. */
+  onHistoricalBar?(date: string, close: number): void;
+  /** The historical data answer is complete. */
+  onHistoricalDataEnd?(): void;
   /** The socket dropped with the request outstanding: it will never be answered. */
   onDisconnect?(): void;
 }
@@ -284,6 +288,13 @@ export class IbConnection {
     );
     api.on(EventName.securityDefinitionOptionParameterEnd, (reqId: number) => {
       if (current()) this.handlers.get(reqId)?.onOptionParametersEnd?.();
+    });
+    // @stoqey/ib ends an answer with a bar dated "finished-<start>-<end>" (prices -1).
+    api.on(EventName.historicalData, (reqId: number, date: string, _open: number, _high: number, _low: number, close: number) => {
+      if (!current()) return;
+      const handler = this.handlers.get(reqId);
+      if (date.startsWith("finished")) handler?.onHistoricalDataEnd?.();
+      else handler?.onHistoricalBar?.(date, close);
     });
   }
 

@@ -2,6 +2,7 @@
 // made, and what it reports of itself.
 import type { Logger } from "../../../common/logger.js";
 import type { FetchCounts } from "./chain-fetch.js";
+import type { HistoricalPacingLimits } from "./historical-pacer.js";
 import type { ConnectionState } from "./ib-connection.js";
 import { IBKR_MAX_MESSAGES_PER_SECOND } from "./message-pacer.js";
 import type { QuoteCounters } from "./quote-requests.js";
@@ -62,6 +63,14 @@ export interface IbkrMarketOptions {
    * 10197), doubling up to 30 s; default 1 s.
    */
   readonly feedRetryDelayMs?: number;
+  /**
+   * Historical data pacing (IV history requests): IBKR's limits by default (60 per 10 minutes,
+   * no identical request within 15 s, a second to spare); tests reach them sooner with smaller
+   * ones, and "off" sends unpaced, only to show that TWS then refuses (error 162).
+   */
+  readonly historicalPacing?: HistoricalPacingLimits | "off";
+  /** How long a historical data request may wait for its answer once sent, ms; default 30 s. */
+  readonly historicalTimeoutMs?: number;
 }
 
 export interface IbkrMarketStats {

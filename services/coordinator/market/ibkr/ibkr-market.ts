@@ -14,6 +14,8 @@ import { DEFAULT_TAIL_DEVIATIONS } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
 import { IbConnection } from "./ib-connection.js";
 import { competingSession, connectivityLost, notConnected, providerClosed, type ConnectionNotice } from "./ib-errors.js";
+import { HistoricalPacer, IBKR_HISTORICAL_LIMITS } from "./historical-pacer.js";
+import { IbkrIvHistory } from "./historical-volatility.js";
 import { LineCap } from "./line-cap.js";
 import { LiveFeed } from "./live-feed.js";
 import { MarketDataFarms } from "./market-data-farms.js";
@@ -34,12 +36,17 @@ const DEFAULT_FARM_WAIT_MS = 30_000;
 const DEFAULT_QUOTE_WAIT_MS = 4000;
 /** The share of the line cap live feeds leave to fetches' quote requests. */
 const QUOTE_LINE_SHARE = 0.2;
+/** How long TWS may take over a historical data answer (HMDS is slower than quotes). */
+const DEFAULT_HISTORICAL_TIMEOUT_MS = 30_000;
 /** How long close() lets queued cancels go out before dropping the socket. */
 const CLOSE_DRAIN_MS = 2000;
 
 export class IbkrMarket implements MarketDataProvider {
   readonly name = IBKR_SOURCE;
+  /** Daily IV history from TWS's historical data, within its historical pacing. */
+  readonly ivHistory: IbkrIvHistory;
   private readonly options: IbkrMarketOptions;
+  private readonly historicalPacer: HistoricalPacer | undefined;
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly connection: IbConnection;
@@ -128,6 +135,16 @@ export class IbkrMarket implements MarketDataProvider {
       onCompetingSession: (message) => {
         this.onCompetingSession(message);
       },
+    });
+    this.historicalPacer = options.historicalPacing === "off" ? undefined : new HistoricalPacer(options.historicalPacing ?? IBKR_HISTORICAL_LIMITS);
+    this.ivHistory = new IbkrIvHistory({
+      connection: this.connection,
+      pacer: this.pacer,
+      historicalPacer: this.historicalPacer,
+      lookup: this.lookup,
+      timeoutMs: options.historicalTimeoutMs ?? DEFAULT_HISTORICAL_TIMEOUT_MS,
+      logger: this.logger,
+      notConnected: () => notConnected(options.host, options.port),
     });
     this.connection.start();
   }
@@ -252,6 +269,7 @@ export class IbkrMarket implements MarketDataProvider {
     while (this.pacer.pacing.queued > 0 && this.connection.isReady && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    this.historicalPacer?.close();
     this.pacer.close();
     this.lines.close(providerClosed());
     this.connection.close();
