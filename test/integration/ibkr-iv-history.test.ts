@@ -83,7 +83,7 @@ describe("IbkrMarket.ivHistory against the fake TWS", () => {
     const provider = withIvHistory(market, { cache: new IvHistoryCache({ source: market.ivHistory, logger }) });
     const chain = await provider.fetchChain({
       symbol: "IWM",
-      query: { filters: { minDte: 20, maxDte: 35, minShortDelta: 0.2, maxShortDelta: 0.22, maxWidth: 1 } },
+      query: ScanQuery.fromPartial({ filters: { minDte: 20, maxDte: 35, minShortDelta: 0.2, maxShortDelta: 0.22, maxWidth: 1 } }),
     });
     expect(chain.quotes.length).toBeGreaterThan(0);
     expect(chain.impliedVolatilityHistory).toBeUndefined();
