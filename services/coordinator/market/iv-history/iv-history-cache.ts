@@ -112,7 +112,10 @@ export class IvHistoryCache {
       logger.warn({ err: error, symbol }, "could not read the stored IV history; fetching it");
       return undefined;
     });
-    if (stored) return { days: stored, source: source.name };
+    if (stored) {
+      logger.info({ symbol, day, source: source.name, days: stored.length }, "IV history read from the database");
+      return { days: stored, source: source.name };
+    }
     this.fetches++;
     const fetched = await source.fetchHistory(symbol, day);
     if (!fetched) {
@@ -124,6 +127,7 @@ export class IvHistoryCache {
     await store?.save(symbol, source.name, day, days).catch((error: unknown) => {
       logger.warn({ err: error, symbol }, "could not store the IV history; a restarted coordinator fetches it again");
     });
+    logger.info({ symbol, day, source: source.name, days: days.length }, "IV history fetched from the market data provider");
     return { days, source: source.name };
   }
 }
