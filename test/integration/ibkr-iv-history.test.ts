@@ -19,9 +19,6 @@ import { ibkrProviderOnFake } from "../support/ibkr-provider-on-fake.js";
 const NOW = new Date("2026-03-11T15:00:00Z");
 const TODAY = "2026-03-11";
 const SEED = 3;
-/** Small limits, so a burst reaches them in seconds: 3 requests per 1.5 s, no identical one within 1 s. */
-const FAKE_PACING = { maxRequests: 3, windowMs: 1500, identicalWithinMs: 1000 };
-const CLIENT_PACING = { ...FAKE_PACING, marginMs: 300 };
 
 const logger = createLogger({ service: "ibkr-iv-history-test", level: "silent", format: "json" });
 const ibkr = ibkrProviderOnFake({
@@ -90,25 +87,39 @@ describe("IbkrMarket.ivHistory against the fake TWS", () => {
   });
 });
 
-describe("historical data pacing", () => {
-  // Seven requests, three of them identical (SPY): over both of the fake's rules at once.
-  const BURST = ["SPY", "QQQ", "IWM", "SPY", "AAPL", "MSFT", "SPY"];
+/** Each rule of the fake's historical pacing alone, small enough that a burst reaches it in seconds. */
+const RULES = [
+  {
+    rule: "at most 3 requests in 1.5 s",
+    pacing: { maxRequests: 3, windowMs: 1500, identicalWithinMs: 0 },
+    burst: ["SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "TSLA"],
+    // Sent at once, the fourth and later are over the limit.
+    refusedUnpaced: 4,
+  },
+  {
+    rule: "no identical request within 1 s",
+    pacing: { maxRequests: 100, windowMs: 1500, identicalWithinMs: 1000 },
+    burst: ["SPY", "SPY", "QQQ", "SPY"],
+    // Sent at once, both repeats of SPY are identical to the first.
+    refusedUnpaced: 2,
+  },
+];
 
+describe.each(RULES)("historical data pacing: $rule", ({ pacing, burst, refusedUnpaced }) => {
   it("paces a burst over the limit: every request is answered, none refused with 162", async () => {
-    const { fake, market } = await ibkr.start({ historicalPacing: FAKE_PACING }, { historicalPacing: CLIENT_PACING });
-    const histories = await Promise.all(BURST.map((symbol) => market.ivHistory.fetchHistory(symbol, TODAY)));
+    const { fake, market } = await ibkr.start({ historicalPacing: pacing }, { historicalPacing: { ...pacing, marginMs: 300 } });
+    const histories = await Promise.all(burst.map((symbol) => market.ivHistory.fetchHistory(symbol, TODAY)));
     for (const days of histories) expect(days?.length).toBeGreaterThan(400);
-    expect(fake.stats.historicalRequests).toBe(BURST.length);
+    expect(fake.stats.historicalRequests).toBe(burst.length);
     expect(fake.stats.historicalPacingViolations).toBe(0);
     expect(fake.stats.errorsSent[162]).toBeUndefined();
   });
 
   it("unpaced, the same burst is refused by the fake with 162 pacing violations, and the provider says UNAVAILABLE", async () => {
-    const { fake, market } = await ibkr.start({ historicalPacing: FAKE_PACING }, { historicalPacing: "off" });
-    const outcomes = await Promise.allSettled(BURST.map((symbol) => market.ivHistory.fetchHistory(symbol, TODAY)));
+    const { fake, market } = await ibkr.start({ historicalPacing: pacing }, { historicalPacing: "off" });
+    const outcomes = await Promise.allSettled(burst.map((symbol) => market.ivHistory.fetchHistory(symbol, TODAY)));
     const refused = outcomes.filter((outcome) => outcome.status === "rejected");
-    // Sent at once, the fourth and later requests are over 3 in 1.5 s (and the SPY repeats identical).
-    expect(fake.stats.historicalPacingViolations).toBeGreaterThanOrEqual(BURST.length - FAKE_PACING.maxRequests);
+    expect(fake.stats.historicalPacingViolations).toBeGreaterThanOrEqual(refusedUnpaced);
     expect(fake.stats.errorsSent[162]).toBe(fake.stats.historicalPacingViolations);
     expect(refused).toHaveLength(fake.stats.historicalPacingViolations);
     for (const outcome of refused) {
