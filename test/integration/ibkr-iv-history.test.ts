@@ -13,7 +13,7 @@ import { withIvHistory } from "../../services/coordinator/market/iv-history/atta
 import { isTradingDay } from "../../services/market-model/trading-days.js";
 import { simulatedVolatilityHistory } from "../../services/market-model/implied-volatility-history.js";
 import { SYMBOL_PROFILES } from "../../services/market-model/symbol-profiles.js";
-import { ibkrProviderOnFake } from "../support/ibkr-provider-on-fake.js";
+import { ibkrProviderOnFake, waitUntil } from "../support/ibkr-provider-on-fake.js";
 
 /** Wednesday 11 March 2026, 11:00 in New York. */
 const NOW = new Date("2026-03-11T15:00:00Z");
@@ -84,6 +84,18 @@ describe("IbkrMarket.ivHistory against the fake TWS", () => {
     });
     expect(chain.quotes.length).toBeGreaterThan(0);
     expect(chain.impliedVolatilityHistory).toBeUndefined();
+  });
+});
+
+describe("a historical request TWS does not answer in time", () => {
+  it("fails UNAVAILABLE after the timeout and cancels the request at TWS", async () => {
+    const { fake, market } = await ibkr.start({ historicalDelayMs: 5000 }, { historicalTimeoutMs: 200 });
+    const failure: unknown = await market.ivHistory.fetchHistory("SPY", TODAY).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RpcError);
+    expect((failure as RpcError).code).toBe(GrpcStatus.UNAVAILABLE);
+    expect((failure as RpcError).message).toMatch(/did not answer the IV history request for SPY within 200 ms/);
+    await waitUntil("the cancel to reach the fake", () => fake.stats.historicalCancels === 1, 5000);
+    expect(fake.stats.historicalBarsSent).toBe(0);
   });
 });
 
