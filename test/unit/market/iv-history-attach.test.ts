@@ -2,7 +2,7 @@
 // carry the symbol's history before their New York date; a symbol's day is fetched from the
 // source once however many ask at once; a source without history, or failing, leaves the
 // history unknown (unset) and the chain served; a failure is tried again after its delay.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DailyImpliedVolatility, OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { createLogger } from "../../../services/common/logger.js";
 import { unavailable } from "../../../services/common/errors.js";
@@ -21,6 +21,7 @@ import { MINUTE, stillMarket } from "../../support/simulated-market-helpers.js";
 const logger = createLogger({ service: "test", level: "silent", format: "json" });
 const markets: SimulatedMarket[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(markets.splice(0).map((market) => market.close()));
 });
 
@@ -119,7 +120,7 @@ describe("a history that is not there", () => {
     expect(source.calls).toBe(2);
   });
 
-  it("does not hold a chain longer than waitMs for a history that has not come, and attaches it once it has", async () => {
+  it("holds a chain at most waitMs for a history that has not come, the next ones not at all, and attaches it once it has", async () => {
     let release: (days: DailyImpliedVolatility[]) => void = () => undefined;
     const source = countingSource(
       () =>
@@ -127,14 +128,25 @@ describe("a history that is not there", () => {
           release = resolve;
         }),
     );
-    const provider = withIvHistory(market(), { cache: new IvHistoryCache({ source, logger }), waitMs: 20 });
+    // The wait runs on timers the test moves: nothing here depends on the real clock.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const cache = new IvHistoryCache({ source, logger });
+    const provider = withIvHistory(market(), { cache, waitMs: 1000 });
+    const first = provider.fetchChain({ symbol: "SPY" });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((await first).impliedVolatilityHistory).toBeUndefined();
+    // Once one chain has waited it out, the next do not wait for it at all: this one comes back
+    // with the timers standing still.
     expect((await provider.fetchChain({ symbol: "SPY" })).impliedVolatilityHistory).toBeUndefined();
+    vi.useRealTimers();
     release([
       { date: "2025-05-29", impliedVolatility: 0.2 },
       { date: "2025-05-30", impliedVolatility: 0.21 },
       // Not before the chain's date: left out.
       { date: "2025-06-02", impliedVolatility: 0.5 },
     ]);
+    // Once it has come (the fetch settled), chains carry it.
+    await cache.history("SPY", "2025-06-02");
     const later = await provider.fetchChain({ symbol: "SPY" });
     expect(later.impliedVolatilityHistory).toEqual({
       source: "counting",

@@ -5,7 +5,8 @@
 //
 // A history not yet known when its chain is ready is waited for up to waitMs (IBKR paces
 // historical requests to 60 per 10 minutes, so one may queue for minutes); past that the chain
-// goes without it (unknown) and the fetch carries on, for the chains after it.
+// goes without it (unknown) and the fetch carries on, for the chains after it; those do not wait
+// again while it is still under way (the symbol's scans would each lose waitMs otherwise).
 import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { newYorkDateOrUndefined } from "../../../engine/new-york-time.js";
 import type { ChainFeed, ChainRequest, FeedListener, MarketDataProvider } from "../market-data-provider.js";
@@ -23,21 +24,33 @@ const DEFAULT_WAIT_MS = 10_000;
 export function withIvHistory(provider: MarketDataProvider, options: AttachIvHistoryOptions): MarketDataProvider {
   const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
   const { cache } = options;
+  /** "SYMBOL|day" of histories a chain has already waited out: later chains do not wait for them. */
+  const overdue = new Set<string>();
 
   const attached = async (chain: OptionChain, signal?: AbortSignal): Promise<OptionChain> => {
     const day = newYorkDateOrUndefined(chain.asOf);
     if (!day) return chain;
     const known = cache.peek(chain.symbol, day);
     if (known !== "pending") return known ? { ...chain, impliedVolatilityHistory: known } : chain;
-    const timeout = AbortSignal.timeout(waitMs);
-    const waiting = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const key = `${chain.symbol.toUpperCase()}|${day}`;
+    if (overdue.has(key)) return chain;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => {
+      timeout.abort(new Error(`no IV history within ${waitMs} ms`));
+    }, waitMs);
+    const waiting = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
     try {
       const history = await cache.history(chain.symbol, day, waiting);
       return history ? { ...chain, impliedVolatilityHistory: history } : chain;
     } catch (error) {
       // The caller's own abort is theirs to see; the wait running out only leaves it unknown.
       if (signal?.aborted) throw error;
+      // Once the fetch settles peek() answers; until then nobody else waits for it.
+      if (overdue.size > 10_000) overdue.clear();
+      overdue.add(key);
       return chain;
+    } finally {
+      clearTimeout(timer);
     }
   };
 
