@@ -142,8 +142,11 @@ describe("a history that is not there", () => {
     release([
       { date: "2025-05-29", impliedVolatility: 0.2 },
       { date: "2025-05-30", impliedVolatility: 0.21 },
-      // Not before the chain's date: left out.
+      // Not before the chain's date, not a date, no volatility the engine takes: left out.
       { date: "2025-06-02", impliedVolatility: 0.5 },
+      { date: "2025-5-28", impliedVolatility: 0.2 },
+      { date: "2025-05-27", impliedVolatility: 12 },
+      { date: "2025-05-26", impliedVolatility: 0 },
     ]);
     // Once it has come (the fetch settled), chains carry it.
     await cache.history("SPY", "2025-06-02");

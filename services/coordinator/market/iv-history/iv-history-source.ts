@@ -3,6 +3,8 @@
 // stores and attaches every provider's history in one way (iv-history-cache.ts,
 // attach-iv-history.ts).
 import type { DailyImpliedVolatility } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { isCalendarDate } from "../../../engine/new-york-time.js";
+import { MAX_VOLATILITY } from "../../../engine/resolved-query.js";
 
 export interface IvHistorySource {
   /** What the history's `source` says: "simulated", "ibkr". */
@@ -20,13 +22,16 @@ export interface IvHistorySource {
 export const MAX_HISTORY_DAYS = 252;
 
 /**
- * What a source answered, cleaned: days strictly before `before`, positive and finite,
- * one per date (the last wins), ascending, the last MAX_HISTORY_DAYS of them.
+ * What a source answered, cleaned: calendar dates strictly before `before`, volatilities the
+ * engine accepts (above 0, at most MAX_VOLATILITY: a broker's stray bar must not make the
+ * scanner refuse the whole chain), one per date (the last wins), ascending, the last
+ * MAX_HISTORY_DAYS of them.
  */
 export function cleanHistory(days: readonly DailyImpliedVolatility[], before: string): DailyImpliedVolatility[] {
   const byDate = new Map<string, number>();
   for (const day of days) {
-    if (day.date < before && Number.isFinite(day.impliedVolatility) && day.impliedVolatility > 0) byDate.set(day.date, day.impliedVolatility);
+    const usable = Number.isFinite(day.impliedVolatility) && day.impliedVolatility > 0 && day.impliedVolatility <= MAX_VOLATILITY;
+    if (isCalendarDate(day.date) && day.date < before && usable) byDate.set(day.date, day.impliedVolatility);
   }
   return [...byDate.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
