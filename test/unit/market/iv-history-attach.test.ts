@@ -138,6 +138,7 @@ describe("a history that is not there", () => {
     // Once one chain has waited it out, the next do not wait for it at all: this one comes back
     // with the timers standing still.
     expect((await provider.fetchChain({ symbol: "SPY" })).impliedVolatilityHistory).toBeUndefined();
+    expect(source.calls).toBe(1);
     vi.useRealTimers();
     release([
       { date: "2025-05-29", impliedVolatility: 0.2 },
@@ -159,5 +160,33 @@ describe("a history that is not there", () => {
       ],
     });
     expect(source.calls).toBe(1);
+  });
+
+  it("asks again, without waiting, for a history a chain waited out and whose fetch then failed, once the retry delay has passed", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let clock = 0;
+    let failFirst: (error: Error) => void = () => undefined;
+    const source = countingSource((symbol, before) =>
+      source.calls === 1
+        ? new Promise<DailyImpliedVolatility[]>((_, reject) => {
+            failFirst = reject;
+          })
+        : new SimulatedIvHistory(3).fetchHistory(symbol, before),
+    );
+    const cache = new IvHistoryCache({ source, logger, retryDelayMs: 5000, now: () => clock });
+    const provider = withIvHistory(market(), { cache, waitMs: 1000 });
+    const first = provider.fetchChain({ symbol: "SPY" });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((await first).impliedVolatilityHistory).toBeUndefined();
+    failFirst(new Error("TWS did not answer"));
+    // The failure settles (unknown, retried 5000 after it); then the delay passes.
+    expect(await cache.history("SPY", "2025-06-02")).toBeUndefined();
+    clock = 5000;
+    // Due again: this chain does not wait, but its fetch starts.
+    expect((await provider.fetchChain({ symbol: "SPY" })).impliedVolatilityHistory).toBeUndefined();
+    expect(source.calls).toBe(2);
+    await cache.history("SPY", "2025-06-02");
+    expect((await provider.fetchChain({ symbol: "SPY" })).impliedVolatilityHistory?.days).toHaveLength(252);
+    vi.useRealTimers();
   });
 });

@@ -33,7 +33,11 @@ export function withIvHistory(provider: MarketDataProvider, options: AttachIvHis
     const known = cache.peek(chain.symbol, day);
     if (known !== "pending") return known ? { ...chain, impliedVolatilityHistory: known } : chain;
     const key = `${chain.symbol.toUpperCase()}|${day}`;
-    if (overdue.has(key)) return chain;
+    if (overdue.has(key)) {
+      // Not waited for, but asked for: a failed fetch whose retry delay has passed starts again here.
+      void cache.history(chain.symbol, day);
+      return chain;
+    }
     const timeout = new AbortController();
     const timer = setTimeout(() => {
       timeout.abort(new Error(`no IV history within ${waitMs} ms`));

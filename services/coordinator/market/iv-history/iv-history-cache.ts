@@ -37,15 +37,9 @@ const DEFAULT_RETRY_DELAY_MS = 60_000;
 export class IvHistoryCache {
   private readonly entries = new Map<string, DayEntry>();
   private readonly now: () => number;
-  private fetches = 0;
 
   constructor(private readonly options: IvHistoryCacheOptions) {
     this.now = options.now ?? (() => performance.now());
-  }
-
-  /** Fetches from the source so far (not from memory or the database): what tests count. */
-  get sourceFetches(): number {
-    return this.fetches;
   }
 
   /**
@@ -116,7 +110,6 @@ export class IvHistoryCache {
       logger.info({ symbol, day, source: source.name, days: stored.length }, "IV history read from the database");
       return { days: stored, source: source.name };
     }
-    this.fetches++;
     const fetched = await source.fetchHistory(symbol, day);
     if (!fetched) {
       logger.info({ symbol, day, source: source.name }, "the market data provider has no IV history for the symbol; IV rank is unknown");
