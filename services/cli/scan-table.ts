@@ -193,8 +193,8 @@ export function formatScanSummary(result: ScanResult, layout: TableLayout = {}):
     `${result.symbol} ${price(result.underlyingPrice)} as of ${asOf} (${quotesLabel(result)})`,
     ...(result.effectiveQuery ? appliedQueryParts(result.effectiveQuery) : []),
     `${candidateCounts(result)}, ${result.spreads.length} shown`,
-    ...eventsPart(result),
     skipped,
+    ...eventsPart(result),
     greeks,
     `${(result.timings?.totalMs ?? 0).toFixed(1)} ms`,
   ];
