@@ -42,6 +42,8 @@ const DESCRIBED = new Set<keyof ScanFilters>([
   "minWidth",
   "maxWidth",
   "shortStrikesOutOfTheMoney",
+  "excludeEarningsBeforeExpiry",
+  "excludeExDividendBeforeExpiry",
 ]);
 
 /** At least two decimals (0.10), more when the value has them (0.125). */
@@ -108,6 +110,8 @@ export function appliedQueryParts(query: ScanQuery): string[] {
     probabilityModelPart(query),
     ...(query.pricing === PricingMode.PRICING_MODE_NATURAL ? ["natural fills"] : []),
     ...(filters.shortStrikesOutOfTheMoney === false ? ["shorts may be in the money"] : []),
+    ...(filters.excludeEarningsBeforeExpiry === true ? ["no earnings before expiry"] : []),
+    ...(filters.excludeExDividendBeforeExpiry === true ? ["no ex-dividend before expiry"] : []),
     ...(defaultWeights || !weights
       ? []
       : [`score weights ${weights.expectedValuePerRisk ?? 0}/${weights.pop ?? 0}/${weights.liquidity ?? 0} (EV/POP/liquidity)`]),

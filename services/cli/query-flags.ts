@@ -79,7 +79,7 @@ const parseProbabilityModel = choice("a probability model", PROBABILITY_MODELS, 
 
 // ---- filters --------------------------------------------------------------------------------
 
-type FilterKey = Exclude<keyof ScanFilters, "shortStrikesOutOfTheMoney">;
+type FilterKey = Exclude<keyof ScanFilters, "shortStrikesOutOfTheMoney" | "excludeEarningsBeforeExpiry" | "excludeExDividendBeforeExpiry">;
 
 /** One value-taking filter flag; its name and option key both follow from the proto field. */
 export interface FilterFlag {
@@ -209,6 +209,18 @@ export const FILTER_FLAGS: readonly FilterFlag[] = [
 
 export const OTM_FIELD = "short_strikes_out_of_the_money";
 
+/** The filters a flag without a value turns on (absent: no constraint), in the proto's snake_case. */
+export const EVENT_FILTER_FLAGS: readonly { readonly field: string; readonly help: string }[] = [
+  {
+    field: "exclude_earnings_before_expiry",
+    help: "leave out spreads with an earnings date before their (last leg's) expiry; with the symbol's events unknown, every spread",
+  },
+  {
+    field: "exclude_ex_dividend_before_expiry",
+    help: "leave out spreads with an ex-dividend date before their (last leg's) expiry; with the symbol's events unknown, every spread",
+  },
+];
+
 function camelCase(snake: string): string {
   return snake.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
 }
@@ -285,6 +297,7 @@ export function addQueryFlags(command: Command): Command {
   command.addOption(
     new Option(`--no-${kebabCase(OTM_FIELD)}`, "allow short strikes in the money (by default every short strike is out of the money)").helpGroup(FILTER_GROUP),
   );
+  for (const filter of EVENT_FILTER_FLAGS) command.addOption(new Option(`--${kebabCase(filter.field)}`, filter.help).helpGroup(FILTER_GROUP));
 
   for (const weight of WEIGHT_FLAGS) {
     command.addOption(new Option(`--${weight.flag} <weight>`, weight.help).argParser(decimal("0.5")).helpGroup(WEIGHT_GROUP));
@@ -330,6 +343,8 @@ export function scanQueryFromFlags(values: FlagValues): ScanQuery {
   }
   // Commander sets a negated flag's value to true when absent; only an explicit "no" is sent.
   if (values[camelCase(OTM_FIELD)] === false) filters.shortStrikesOutOfTheMoney = false;
+  // Only a given flag is sent: absent means no constraint.
+  for (const filter of EVENT_FILTER_FLAGS) if (values[camelCase(filter.field)] === true) filters[camelCase(filter.field) as keyof ScanFilters] = true;
 
   const weights: Partial<Record<keyof ScoreWeights, number>> = {};
   for (const weight of WEIGHT_FLAGS) {

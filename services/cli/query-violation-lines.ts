@@ -1,7 +1,7 @@
 // Refused query fields back to the flags that set them: the engine and the services name a
 // field as the proto does ("filters.min_pop"); the user typed a flag ("--min-pop").
 import type { InputViolation } from "../engine/index.js";
-import { aliasGiven, FILTER_FLAGS, kebabCase, OTM_FIELD, WEIGHT_FLAGS, type FlagValues } from "./query-flags.js";
+import { aliasGiven, EVENT_FILTER_FLAGS, FILTER_FLAGS, kebabCase, OTM_FIELD, WEIGHT_FLAGS, type FlagValues } from "./query-flags.js";
 
 /**
  * The flag that sets a ScanQuery field named as the engine names it, in snake_case under
@@ -16,6 +16,8 @@ export function flagForQueryField(field: string, values: FlagValues = {}): strin
   const weight = WEIGHT_FLAGS.find((candidate) => field === `score_weights.${candidate.field}`);
   if (weight) return `--${weight.flag}`;
   if (field === `filters.${OTM_FIELD}`) return `--no-${kebabCase(OTM_FIELD)}`;
+  const eventFilter = EVENT_FILTER_FLAGS.find((candidate) => field === `filters.${candidate.field}`);
+  if (eventFilter) return `--${kebabCase(eventFilter.field)}`;
   const filter = FILTER_FLAGS.find((candidate) => field === `filters.${candidate.field}`);
   if (!filter) return undefined;
   return `--${aliasGiven(filter, values) ?? kebabCase(filter.field)}`;

@@ -2,7 +2,8 @@
 // became of the candidates, how long it took), then one row per spread. Money per lot is in whole dollars, prices per share in cents,
 // probabilities and σ (the volatility POP, touch and EV were computed under) in percent, open interest as the least of the legs' ("?" when
 // the broker did not say one). Calendars and diagonals add two columns, their back (bought) expiry
-// and its DTE, beside the front's; a result without them keeps the single-expiry layout. In a terminal too narrow for every column, the least needed
+// and its DTE, beside the front's; a result without them keeps the single-expiry layout. A result with a spread flagged by
+// its events (earnings, ex-dividend, early assignment) adds a column of markers and a legend. In a terminal too narrow for every column, the least needed
 // columns are left out and a note says which; --json has everything.
 import Table from "cli-table3";
 import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
@@ -26,6 +27,8 @@ interface Column {
   readonly dropOrder?: number;
   /** Shown only when a spread of the result has a back expiry (a calendar or diagonal). */
   readonly twoExpiry?: boolean;
+  /** Shown only when a spread of the result has an event flag set (eventMarkers). */
+  readonly events?: boolean;
 }
 
 const WHOLE_DOLLARS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0, minimumFractionDigits: 0 });
@@ -60,6 +63,8 @@ const COLUMNS: readonly Column[] = [
   { header: "back expiry", align: "left", cell: (spread) => spread.backExpiryDate || "–", twoExpiry: true },
   { header: "back DTE", align: "right", cell: (spread) => (spread.backExpiryDate ? String(spread.backDte) : "–"), twoExpiry: true },
   { header: "strikes", align: "left", cell: (spread) => spread.legs.map((leg) => String(leg.strike)).join("/") },
+  // Only in a result with a flagged spread (see columnsFor); EVENT_LEGEND follows the table.
+  { header: "events", align: "left", cell: eventMarkers, events: true },
   // Per share, as a trader enters the order; a debit is negative, as in the proto.
   { header: "credit", align: "right", cell: (spread) => price(spread.netCredit) },
   { header: "max profit", align: "right", cell: (spread) => dollars(spread.maxProfit), dropOrder: 1 },
@@ -87,10 +92,18 @@ function breakevensCell(spread: Spread): string {
 
 const SYMBOL_COLUMN: Column = { header: "symbol", align: "left", cell: (spread) => spread.symbol };
 
-/** The columns for these spreads: the back expiry's only when one of them has one; the symbol's when asked for. */
+/** A spread's event flags as letters: E earnings, D ex-dividend before its expiry, A early-assignment risk; empty for none (or unknown). */
+function eventMarkers(spread: Spread): string {
+  return `${spread.earningsBeforeExpiry === true ? "E" : ""}${spread.exDividendBeforeExpiry === true ? "D" : ""}${spread.earlyAssignmentRisk === true ? "A" : ""}`;
+}
+
+const EVENT_LEGEND = "events: E earnings before expiry · D ex-dividend before expiry · A early-assignment risk (a short call, ex-dividend before its expiry)";
+
+/** The columns for these spreads: the back expiry's only when one of them has one; the events' when one is flagged; the symbol's when asked for. */
 function columnsFor(spreads: readonly Spread[], symbolColumn = false): readonly Column[] {
   const twoExpiry = spreads.some((spread) => spread.backExpiryDate !== "");
-  const columns = twoExpiry ? COLUMNS : COLUMNS.filter((column) => column.twoExpiry !== true);
+  const flagged = spreads.some((spread) => eventMarkers(spread) !== "");
+  const columns = COLUMNS.filter((column) => (twoExpiry || column.twoExpiry !== true) && (flagged || column.events !== true));
   return symbolColumn ? [...columns.slice(0, 1), SYMBOL_COLUMN, ...columns.slice(1)] : columns;
 }
 
@@ -181,10 +194,22 @@ export function formatScanSummary(result: ScanResult, layout: TableLayout = {}):
     ...(result.effectiveQuery ? appliedQueryParts(result.effectiveQuery) : []),
     `${candidateCounts(result)}, ${result.spreads.length} shown`,
     skipped,
+    ...eventsPart(result),
     greeks,
     `${(result.timings?.totalMs ?? 0).toFixed(1)} ms`,
   ];
   return wrapParts(parts, " · ", layout.width);
+}
+
+/**
+ * The symbol's events, said once: "events unknown", or where they came from and the next
+ * earnings and ex-dividend dates; nothing from a scanner that sends no market context.
+ */
+function eventsPart(result: ScanResult): string[] {
+  const context = result.marketContext;
+  if (!context) return [];
+  if (context.eventsSource === "") return ["events unknown"];
+  return [`events (${context.eventsSource}): next earnings ${context.nextEarningsDate || "none"}, ex-dividend ${context.nextExDividendDate || "none"}`];
 }
 
 /** Joins `parts` with `separator`, starting a new indented line where the next part would pass `width`. */
@@ -223,5 +248,6 @@ export function formatScanTable(result: ScanResult, layout: TableLayout = {}): s
 export function formatSpreadsTable(spreads: readonly Spread[], layout: TableLayout = {}): string {
   const { text, hidden } = fittedTable(spreads, layout);
   const note = hidden.length > 0 ? `(too narrow for: ${hidden.join(", ")}; --json has every field)\n` : "";
-  return `${text}\n${note}`;
+  const legend = spreads.some((spread) => eventMarkers(spread) !== "") ? `${EVENT_LEGEND}\n` : "";
+  return `${text}\n${legend}${note}`;
 }

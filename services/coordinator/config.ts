@@ -4,6 +4,8 @@ import type { ClientTls } from "../common/tls.js";
 import { resolve } from "node:path";
 import type { DatabaseSettings } from "./storage/database-settings.js";
 import type { ListenSettings } from "../common/service-runtime.js";
+import type { EventSettings } from "./events/event-provider-choice.js";
+import { EventsFileError, readEventsFile, type FileEvents } from "./events/events-file.js";
 
 /**
  * A variable no longer read: set (not blank), it is reported like a bad value, saying what
@@ -42,6 +44,24 @@ function dataDir(fallback: string) {
     .string()
     .optional()
     .transform((raw) => resolve(raw === undefined || raw.trim() === "" ? fallback : raw.trim()));
+}
+
+/** EVENTS_FILE: a CSV of earnings and ex-dividend dates (events/events-file.ts), read and checked at start. */
+function eventsFile() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, context): { path: string; events: FileEvents } | undefined => {
+      if (raw === undefined || raw.trim() === "") return undefined;
+      const path = resolve(raw.trim());
+      try {
+        return { path, events: readEventsFile(path) };
+      } catch (error) {
+        if (!(error instanceof EventsFileError)) throw error;
+        context.addIssue({ code: "custom", message: error.message });
+        return z.NEVER;
+      }
+    });
 }
 
 /** The coordinator's environment variables, with the original design's names and defaults. */
@@ -106,6 +126,8 @@ export const coordinatorVariables = {
   // What the coordinator stores (watchlists): SQLite in DATA_DIR, or the PostgreSQL of DATABASE_URL.
   DATA_DIR: dataDir("data"),
   DATABASE_URL: databaseUrl(),
+  // Earnings and ex-dividend dates: with a file, the only source; without, the simulated calendar on the simulated market, none (unknown) on IBKR.
+  EVENTS_FILE: eventsFile(),
 };
 
 export interface CoordinatorConfig extends CommonSettings, ListenSettings {
@@ -160,6 +182,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   readonly feedLease: { readonly ttlMs: number; readonly renewIntervalMs: number; readonly withoutNats: "local" | "none" };
   /** The coordinator's database (DATA_DIR, DATABASE_URL). */
   readonly database: DatabaseSettings;
+  /** Where chains' event calendars come from (EVENTS_FILE, SIMULATED_SEED). */
+  readonly events: EventSettings;
   readonly marketData: {
     readonly source: "simulated" | "ibkr";
     readonly simulatedSeed: number;
@@ -233,6 +257,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
     natsUrl: values.NATS_URL,
     feedLease: feedLease(values),
     database: { dataDir: values.DATA_DIR, databaseUrl: values.DATABASE_URL },
+    events: { file: values.EVENTS_FILE, simulatedSeed: values.SIMULATED_SEED },
     marketData: {
       source: values.MARKET_DATA,
       simulatedSeed: values.SIMULATED_SEED,

@@ -15,6 +15,8 @@ import { CoordinatorMetrics } from "./coordinator-metrics.js";
 import { CoordinatorScans } from "./coordinator-scans.js";
 import { clusterFeedOwnership } from "./feed-ownership/cluster-feed-ownership.js";
 import { coordinatorService } from "./coordinator-service.js";
+import { chainsWithEvents } from "./events/chains-with-events.js";
+import { chooseEventProvider } from "./events/event-provider-choice.js";
 import { JobManager } from "./jobs/job-manager.js";
 import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { marketWithIvHistory } from "./market/iv-history/market-with-iv-history.js";
@@ -86,7 +88,9 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
         dependencies: base.dependencies,
       })
     : undefined;
-  const work = new ScanJobWork({ market, pacer: fetchPacer, scanner, cache, metrics, fleet: shared?.flight });
+  // Every chain the coordinator fetches or follows carries its symbol's event calendar.
+  const marketWithEvents = chainsWithEvents(market, chooseEventProvider(config.events, market.name));
+  const work = new ScanJobWork({ market: marketWithEvents, pacer: fetchPacer, scanner, cache, metrics, fleet: shared?.flight });
   const jobs: JobManager = new JobManager({
     work: work.run,
     maxRunning: config.maxConcurrentScans,
@@ -100,7 +104,7 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
   const scans = new CoordinatorScans({ jobs, scanner, cache, metrics, shared: shared?.flight });
   // With NATS_URL, one coordinator of the fleet runs each symbol's feed; without, this one runs its own.
   const ownership = clusterFeedOwnership(config, base);
-  const feeds = new SpreadFeeds({ market, scanner, logger, ...(ownership ? { ownership } : {}) });
+  const feeds = new SpreadFeeds({ market: marketWithEvents, scanner, logger, ...(ownership ? { ownership } : {}) });
 
   base.grpc.addService(
     CoordinatorServiceService,

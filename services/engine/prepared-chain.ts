@@ -1,9 +1,10 @@
 // A chain checked and indexed once, so that any number of queries can scan it: per
 // expiration, calls and puts in ascending strike order as columns of typed arrays.
-import type { OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { EventCalendar, OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { MarketInputs } from "./black-scholes.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
 import { bucketQuotes, buildLegTables, newColumns, type BuiltTables, type LegTable } from "./leg-tables.js";
+import { eventCalendarViolations } from "./market-context/event-calendar-checks.js";
 import { epochDay, MS_PER_YEAR, newYorkDate } from "./new-york-time.js";
 import { ExpiryGroups, judgeQuotes, withinTimestampRange } from "./quote-facts.js";
 import { newSkipCounts, type SkipCounts } from "./skip-reasons.js";
@@ -36,6 +37,8 @@ export interface PreparedChain {
   /** Quotes that can never form a leg, by reason (staleness is judged per query). */
   readonly skipped: SkipCounts;
   readonly quotesWithComputedGreeks: number;
+  /** The underlying's coming earnings and ex-dividend dates (OptionChain.events); absent: unknown. */
+  readonly events?: EventCalendar | undefined;
 }
 
 /**
@@ -103,6 +106,7 @@ function chainFieldViolations(chain: OptionChain): InputViolation[] {
   if (chain.source.length > MAX_SOURCE_LENGTH || !printable(chain.source)) {
     violations.push({ field: "source", description: `must be at most ${MAX_SOURCE_LENGTH} printable characters, like "ibkr" or "file"` });
   }
+  violations.push(...eventCalendarViolations(chain.events));
   if (chain.quotes.length > MAX_CHAIN_QUOTES) {
     violations.push({ field: "quotes", description: `must hold at most ${MAX_CHAIN_QUOTES} quotes; got ${chain.quotes.length}` });
   }
@@ -216,5 +220,6 @@ export function prepareChain(chain: OptionChain, options: PrepareOptions = {}): 
     expiries,
     skipped,
     quotesWithComputedGreeks: computedLegs,
+    events: chain.events,
   };
 }

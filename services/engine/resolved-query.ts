@@ -59,6 +59,9 @@ export interface ResolvedQuery {
   readonly minShortImpliedVolatility: number;
   readonly maxShortImpliedVolatility: number;
   readonly shortStrikesOutOfTheMoney: boolean;
+  /** exclude_earnings_before_expiry and exclude_ex_dividend_before_expiry (market-context/event-exclusion.ts). */
+  readonly excludeEarningsBeforeExpiry: boolean;
+  readonly excludeExDividendBeforeExpiry: boolean;
   readonly maxWingWidthDifference: number;
   /** Infinity when quotes of any age may form legs. */
   readonly maxQuoteAgeMs: number;
@@ -279,6 +282,8 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
     minShortImpliedVolatility: minShortIv,
     maxShortImpliedVolatility: maxShortIv,
     shortStrikesOutOfTheMoney: filters?.shortStrikesOutOfTheMoney ?? true,
+    excludeEarningsBeforeExpiry: filters?.excludeEarningsBeforeExpiry ?? false,
+    excludeExDividendBeforeExpiry: filters?.excludeExDividendBeforeExpiry ?? false,
     maxWingWidthDifference,
     maxQuoteAgeMs,
     probabilityModel,

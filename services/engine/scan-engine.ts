@@ -12,6 +12,7 @@ import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError } from "./input-errors.js";
+import { withEventContext } from "./market-context/event-context.js";
 import { prepareChain, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
 import { resolveQuery, type ResolvedQuery } from "./resolved-query.js";
@@ -89,6 +90,8 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     underlyingPrice: prepared.spot,
     delayed: prepared.delayed,
     frozen: prepared.frozen,
+    // The events' part of the market context (market-context/event-context.ts).
+    marketContext: withEventContext(prepared),
     timings: { prepareMs: options.prepareMs ?? 0, evaluateMs, totalMs: (options.prepareMs ?? 0) + evaluateMs },
   };
 }

@@ -11,6 +11,7 @@ import { priceSide, scratchSide, type PricedSide } from "./priced-side.js";
 import { KNOWN_STRATEGIES, namesTwoExpiryStrategy, type ResolvedQuery } from "./resolved-query.js";
 import { describeSpread } from "./spread-description.js";
 import { SpreadEvaluator } from "./spread-evaluator.js";
+import { expiriesLeftOutByEvents, failEveryLeg } from "./market-context/event-exclusion.js";
 import { forward } from "./terminal-distribution.js";
 import { NO_EXPIRY, NO_LEG, TopCandidates } from "./top-candidates.js";
 import { TwoExpirySearch } from "./two-expiry/two-expiry-search.js";
@@ -40,6 +41,8 @@ export class ScanRun {
   readonly distributions: ExpiryDistribution[] = [];
   /** Calendars and diagonals, when the query names any (two-expiry/two-expiry-search.ts). */
   private twoExpiry: TwoExpirySearch | undefined;
+  /** Per expiration: 1 when the query's event filters leave it out (its legs then fail the leg filters); undefined without them. */
+  private readonly leftOutByEvents: Uint8Array | undefined;
 
   constructor(
     private readonly prepared: PreparedChain,
@@ -73,7 +76,8 @@ export class ScanRun {
       this.expiryVolatility[expiryIndex] = chosen.volatility;
       this.distributions.push(describeDistribution(expiry, forwardPrice, chosen));
     });
-    if (namesTwoExpiryStrategy(query.strategies)) this.twoExpiry = new TwoExpirySearch(prepared, query, this.expiryVolatility);
+    this.leftOutByEvents = expiriesLeftOutByEvents(prepared, query);
+    if (namesTwoExpiryStrategy(query.strategies)) this.twoExpiry = new TwoExpirySearch(prepared, query, this.expiryVolatility, this.leftOutByEvents);
   }
 
   evaluateAll(): void {
@@ -94,13 +98,23 @@ export class ScanRun {
         this.startExpiry(expiryIndex);
         const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
         const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
+        if (this.leftOutByEvents?.[expiryIndex] === 1) {
+          failEveryLeg(puts);
+          failEveryLeg(calls);
+        }
         const heap = heapOf(expiryIndex);
         if (wantPutVerticals) this.verticalSearch.search(puts, expiryIndex, heap);
         if (wantCallVerticals) this.verticalSearch.search(calls, expiryIndex, heap);
       }
       this.twoExpiry?.scanFront(expiryIndex, heapOf(expiryIndex));
     });
-    if (wantIron) this.ironSpreads(inRange, heapOf);
+    // An iron spread's legs share its expiration: one left out by the event filters has no pair of
+    // shorts whose legs pass, so none of its candidates is counted (as when its legs fail).
+    if (wantIron)
+      this.ironSpreads(
+        inRange.filter((expiryIndex) => this.leftOutByEvents?.[expiryIndex] !== 1),
+        heapOf,
+      );
     this.twoExpiry?.foldCountsInto(this, this.evaluator);
     if (perExpiry) for (const heap of perExpiry) heap.drainInto(this.final);
   }

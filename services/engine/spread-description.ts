@@ -3,6 +3,7 @@
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { LegAction, type Spread, type SpreadLeg } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { spreadEventFlags } from "./market-context/event-flags.js";
 import { GREEKS_COMPUTED, IV_COMPUTED, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
@@ -168,6 +169,8 @@ export function describeSpread(
     score: evaluator.score,
     volatility: evaluator.volatility,
     timeToExpiryYears: expiry.years,
+    // One expiration: it is the last leg's, and the short call's when the spread sells one.
+    ...spreadEventFlags(prepared, expiry.expiryDate, callShort === NO_LEG ? undefined : expiry.expiryDate),
   };
 }
 

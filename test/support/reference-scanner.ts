@@ -9,6 +9,7 @@
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ProbabilityModel, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { forward } from "../../services/engine/terminal-distribution.js";
+import { referenceLeftOutByEvents } from "./reference-events.js";
 import { referenceExpiries, type Expiry, type Leg } from "./reference-legs.js";
 import { filterCeiling, filterFloor, referenceContext, referenceSpread, type ReferenceSpread } from "./reference-spread.js";
 import { considerTwoExpirySpreads } from "./reference-two-expiry-scan.js";
@@ -49,8 +50,14 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
   const otmRequired = f.shortStrikesOutOfTheMoney ?? true;
 
   const expiries = referenceExpiries(chain, natural);
+  // The exclude-events filters: every leg of an expiration with such an event before it (every
+  // expiration when the events are unknown) fails the leg filters (reference-events.ts).
+  const leftOutByEvents = new Set(
+    expiries.filter((expiry) => referenceLeftOutByEvents(chain, f, expiry.date)).flatMap((expiry) => [...expiry.calls, ...expiry.puts]),
+  );
 
   const usable = (leg: Leg): boolean =>
+    !leftOutByEvents.has(leg) &&
     !(leg.quoteTimeMs < asOfMs - maxAgeMs) &&
     leg.openInterest >= filterFloor(f.minOpenInterest) &&
     leg.volume >= filterFloor(f.minVolume) &&

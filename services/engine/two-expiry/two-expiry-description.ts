@@ -3,6 +3,7 @@
 // and the metrics the evaluator left after a describing evaluation.
 import type { Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { spreadEventFlags } from "../market-context/event-flags.js";
 import type { ExpirySlice, PreparedChain } from "../prepared-chain.js";
 import type { PricedSide } from "../priced-side.js";
 import { describeLeg, leastKnownOpenInterest, twoExpirySpreadId } from "../spread-description.js";
@@ -66,5 +67,7 @@ export function describeTwoExpirySpread(
     score: evaluator.score,
     volatility: evaluator.volatility,
     timeToExpiryYears: front.years,
+    // The back leg expires last; the sold leg is the front's.
+    ...spreadEventFlags(prepared, back.expiryDate, frontSide.isCall ? front.expiryDate : undefined),
   };
 }

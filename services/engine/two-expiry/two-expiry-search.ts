@@ -8,6 +8,7 @@
 import { Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import type { ExpiryEvaluator } from "../expiry-evaluator.js";
+import { failEveryLeg } from "../market-context/event-exclusion.js";
 import type { ExpirySlice, LegTable, PreparedChain } from "../prepared-chain.js";
 import { LEG_LONG, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "../priced-side.js";
 import type { ResolvedQuery } from "../resolved-query.js";
@@ -35,6 +36,8 @@ export class TwoExpirySearch {
     private readonly prepared: PreparedChain,
     private readonly query: ResolvedQuery,
     private readonly expiryVolatility: Float64Array,
+    /** Per expiration: 1 when the query's event filters leave it out (ScanRun); undefined without them. */
+    private readonly leftOutByEvents?: Uint8Array,
   ) {
     this.evaluator = new TwoExpiryEvaluator(query, {
       spot: prepared.spot,
@@ -113,7 +116,9 @@ export class TwoExpirySearch {
 
   /** One side priced for this query: fill prices, leg flags and σ (the expiration's shared one, or each leg's own). */
   private price(scratch: PricedSide, table: LegTable, expiry: ExpirySlice, expiryIndex: number): PricedSide {
-    return priceSide(scratch, table, expiry.years, this.expiryVolatility[expiryIndex] as number, this.query, this.prepared, undefined);
+    const side = priceSide(scratch, table, expiry.years, this.expiryVolatility[expiryIndex] as number, this.query, this.prepared, undefined);
+    if (this.leftOutByEvents?.[expiryIndex] === 1) failEveryLeg(side);
+    return side;
   }
 
   /**
