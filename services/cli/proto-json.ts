@@ -2,7 +2,7 @@
 // toJSON writes a google.protobuf.Duration as {"seconds": ...} instead of "1.5s", so the
 // message goes through its wire form into @bufbuild/protobuf, which knows every type from
 // the descriptor set the services serve by reflection.
-import { createFileRegistry, fromBinary, toJson, type FileRegistry, type JsonValue } from "@bufbuild/protobuf";
+import { createFileRegistry, fromBinary, toJson, type DescMessage, type FileRegistry, type JsonValue } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { descriptorSetBase64 } from "../../gen/ts/descriptor-set.js";
 
@@ -19,11 +19,20 @@ function typeRegistry(): FileRegistry {
   return registry;
 }
 
-/** `message`, of the proto type named `typeName` (e.g. "spreadscan.coordinator.v1.ScanResponse"), as proto3 JSON. */
-export function toProtoJson<T>(type: BinaryMessageType<T>, typeName: string, message: T): JsonValue {
+/** The descriptor of the proto message type named `typeName`, from the set the services serve. */
+export function protoMessageSchema(typeName: string): DescMessage {
   const schema = typeRegistry().getMessage(typeName);
   if (!schema) throw new Error(`${typeName} is not in the descriptor set`);
-  return toJson(schema, fromBinary(schema, type.encode(message).finish()));
+  return schema;
+}
+
+/**
+ * `message`, of the proto type named `typeName` (e.g. "spreadscan.coordinator.v1.ScanResponse"), as proto3 JSON;
+ * with `alwaysEmitImplicit`, fields at their default (0, "", false) are written too instead of left out.
+ */
+export function toProtoJson<T>(type: BinaryMessageType<T>, typeName: string, message: T, options: { alwaysEmitImplicit?: boolean } = {}): JsonValue {
+  const schema = protoMessageSchema(typeName);
+  return toJson(schema, fromBinary(schema, type.encode(message).finish()), { alwaysEmitImplicit: options.alwaysEmitImplicit ?? false });
 }
 
 /** One message as indented JSON and a newline: the whole output of a unary command. */

@@ -18,11 +18,13 @@ import {
 import { protoJsonLine } from "../proto-json.js";
 import { addQueryFlags, scanQueryFromFlags } from "../query-flags.js";
 import { formatScanTable } from "../scan-table.js";
+import { addCsvFlag, spreadCsvHeader, spreadCsvRows } from "../spread-csv.js";
 import { durationToMs } from "../time-format.js";
 import { formatScanOrigin, parseSymbol } from "./scan.js";
 
 interface BatchOptions extends ConnectionOptions {
   readonly cache: boolean;
+  readonly csv?: boolean;
 }
 
 export function collectSymbols(text: string, previous: readonly string[] | undefined): string[] {
@@ -54,6 +56,25 @@ export function formatBatchEntry(entry: ScanBatchResponse, flagValues: Readonly<
   return `${entry.symbol}: the coordinator sent neither a result nor an error\n\n`;
 }
 
+/**
+ * A symbol's spreads as CSV rows (ranked within the symbol; each row names its symbol), after the header
+ * when it is the first to arrive. Stdout stays CSV alone: a failed or stale symbol is said on stderr.
+ */
+function writeCsvEntry(entry: ScanBatchResponse, first: boolean, flagValues: Readonly<Record<string, unknown>>): void {
+  if (first) process.stdout.write(spreadCsvHeader());
+  if (entry.result) {
+    if (entry.stale) {
+      const ageMs = entry.age ? durationToMs(entry.age) : undefined;
+      process.stderr.write(
+        `${entry.symbol}: ${formatScanOrigin({ jobId: entry.jobId, cacheHit: entry.cacheHit, stale: true, ...(ageMs === undefined ? {} : { ageMs }) })}\n`,
+      );
+    }
+    process.stdout.write(spreadCsvRows(entry.result.spreads));
+  } else {
+    process.stderr.write(formatBatchEntry(entry, flagValues, undefined));
+  }
+}
+
 async function batch(symbols: readonly string[], options: BatchOptions, flagValues: Readonly<Record<string, unknown>>): Promise<void> {
   const request = ScanBatchRequest.fromPartial({ symbols: [...symbols], query: scanQueryFromFlags(flagValues), bypassCache: !options.cache });
   const failed = new Map<string, string>();
@@ -65,6 +86,10 @@ async function batch(symbols: readonly string[], options: BatchOptions, flagValu
     const reading = readStream(call, (entry: ScanBatchResponse) => {
       answered.add(entry.symbol);
       if (!entry.result) failed.set(entry.symbol, entry.error ? statusCodeName(entry.error.code) : "no result");
+      if (options.csv) {
+        writeCsvEntry(entry, answered.size === 1, flagValues);
+        return;
+      }
       process.stdout.write(
         options.json
           ? protoJsonLine(ScanBatchResponse, "spreadscan.coordinator.v1.ScanBatchResponse", entry)
@@ -92,6 +117,7 @@ export function registerBatch(program: Command): Command {
     json: "print each ScanBatchResponse as proto3 JSON, one per line",
     timeout: "deadline of the whole batch (seconds, or with a unit: 500ms, 30s, 2m)",
   });
+  addCsvFlag(command);
   addQueryFlags(command);
   command.addHelpText(
     "after",

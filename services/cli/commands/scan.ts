@@ -7,6 +7,7 @@ import { ScanRequest, ScanResponse as CoordinatorScanResponse } from "../../../g
 import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import type { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { ScanResponse } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { EngineInputError, resolveQuery, scanChain, type InputViolation } from "../../engine/index.js";
 import { parseAsOf, readChainFile, type ChainOverrides } from "../chain-file.js";
@@ -16,6 +17,7 @@ import { queryViolationLines } from "../query-violation-lines.js";
 import { addConnectionFlags, noCacheOption, outputWidth, withCoordinator, type ConnectionOptions } from "../coordinator-connection.js";
 import { protoJsonDocument } from "../proto-json.js";
 import { formatScanTable } from "../scan-table.js";
+import { addCsvFlag, spreadCsvHeader, spreadCsvRows } from "../spread-csv.js";
 import { durationToMs, formatElapsed } from "../time-format.js";
 import { UsageError } from "../usage-error.js";
 
@@ -29,6 +31,7 @@ interface FileScanOptions {
   readonly rate?: number;
   readonly dividendYield?: number;
   readonly json?: boolean;
+  readonly csv?: boolean;
 }
 
 /** A ticker argument or flag, upper-cased: every command that names a symbol parses it so. */
@@ -116,7 +119,12 @@ async function scanFile(options: FileScanOptions, flagValues: Readonly<Record<st
   const chain = await readChainFile(options.chain, overrides);
   const result = scan(chain, query, options, flagValues);
   const width = process.stdout.isTTY ? process.stdout.columns : undefined;
-  process.stdout.write(options.json ? formatScanJson(result) : formatScanTable(result, { width }));
+  process.stdout.write(options.csv ? spreadsCsv(result.spreads) : options.json ? formatScanJson(result) : formatScanTable(result, { width }));
+}
+
+/** The header, then a row per spread. */
+function spreadsCsv(spreads: readonly Spread[]): string {
+  return spreadCsvHeader() + spreadCsvRows(spreads);
 }
 
 /** Where a coordinator's result came from, as `ScanResponse` and `ScanBatchResponse` say it. */
@@ -136,14 +144,18 @@ export function formatScanOrigin({ jobId, cacheHit, stale = false, ageMs }: Scan
   return parts.join(" · ");
 }
 
-/** The coordinator's answer as the table, then the line saying where it came from. */
-export function formatCoordinatorScan(response: CoordinatorScanResponse, width: number | undefined): string {
-  const origin = formatScanOrigin({
+function formatOrigin(response: CoordinatorScanResponse): string {
+  return formatScanOrigin({
     jobId: response.jobId,
     cacheHit: response.cacheHit,
     stale: response.stale,
     ...(response.age ? { ageMs: durationToMs(response.age) } : {}),
   });
+}
+
+/** The coordinator's answer as the table, then the line saying where it came from. */
+export function formatCoordinatorScan(response: CoordinatorScanResponse, width: number | undefined): string {
+  const origin = formatOrigin(response);
   const table = response.result ? formatScanTable(response.result, { width }) : "The coordinator sent no result.\n";
   return `${table}${origin}\n`;
 }
@@ -153,6 +165,12 @@ async function scanThroughCoordinator(symbol: string, options: ScanOptions, flag
   const response = await withCoordinator(options, flagValues, (connection) =>
     connection.unary(connection.coordinator.scan.bind(connection.coordinator), request),
   );
+  if (options.csv) {
+    // The CSV holds only spreads; a stale result must still not pass unnoticed.
+    if (response.stale) process.stderr.write(`${formatOrigin(response)}\n`);
+    process.stdout.write(spreadsCsv(response.result?.spreads ?? []));
+    return;
+  }
   process.stdout.write(
     options.json
       ? protoJsonDocument(CoordinatorScanResponse, "spreadscan.coordinator.v1.ScanResponse", response)
@@ -213,6 +231,7 @@ export function registerScan(program: Command): Command {
   addConnectionFlags(command, {
     json: "print the ScanResponse as proto3 JSON instead of a table: the coordinator's for SYMBOL, the scanner's for --chain",
   });
+  addCsvFlag(command);
   addQueryFlags(command);
   command.addHelpText(
     "after",

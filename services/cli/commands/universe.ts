@@ -10,6 +10,7 @@ import { CommandFailure, EXIT_STATUS } from "../command-failure.js";
 import { addConnectionFlags, noCacheOption, outputWidth, statusCodeName, withCoordinator } from "../coordinator-connection.js";
 import { wholeNumberFrom } from "../number-flags.js";
 import { protoJsonDocument } from "../proto-json.js";
+import { addCsvFlag, spreadCsvHeader, spreadCsvRows } from "../spread-csv.js";
 import { addQueryFlags, scanQueryFromFlags } from "../query-flags.js";
 import { collectSymbols } from "./batch.js";
 import { formatUniverse } from "./universe-format.js";
@@ -21,6 +22,7 @@ export { formatUniverse } from "./universe-format.js";
 interface UniverseOptions extends UniverseWatchOptions {
   readonly cache: boolean;
   readonly watch?: boolean;
+  readonly csv?: boolean;
 }
 
 const WATCH_GROUP = "Watch (with --watch):";
@@ -38,9 +40,11 @@ async function universe(symbols: readonly string[], options: UniverseOptions, fl
     connection.unary(connection.coordinator.scanUniverse.bind(connection.coordinator), request),
   );
   process.stdout.write(
-    options.json
-      ? protoJsonDocument(ScanUniverseResponse, "spreadscan.coordinator.v1.ScanUniverseResponse", response)
-      : formatUniverse(response, perSymbol, flagValues, outputWidth()),
+    options.csv
+      ? spreadCsvHeader() + spreadCsvRows(response.spreads)
+      : options.json
+        ? protoJsonDocument(ScanUniverseResponse, "spreadscan.coordinator.v1.ScanUniverseResponse", response)
+        : formatUniverse(response, perSymbol, flagValues, outputWidth()),
   );
   throwWhenSymbolsFailed(response);
 }
@@ -79,6 +83,7 @@ export function registerUniverse(program: Command): Command {
   addConnectionFlags(command, {
     json: "print the ScanUniverseResponse as proto3 JSON instead of a table (with --watch: each WatchUniverseResponse, one per line)",
   });
+  addCsvFlag(command);
   addQueryFlags(command);
   command.addHelpText(
     "after",
@@ -95,6 +100,7 @@ export function registerUniverse(program: Command): Command {
     }
     const watchOnly = (["interval", "count"] as const).filter((flag) => options[flag] !== undefined);
     if (!options.watch && watchOnly.length > 0) self.error(`error: --${watchOnly[0] ?? ""} goes with --watch`);
+    if (options.watch && options.csv) self.error("error: --csv prints one merged top N; use --json with --watch for a stream");
     const flagValues = self.opts<Record<string, unknown>>();
     // The coordinator takes each symbol once; asking twice is not an error worth stopping for.
     if (options.watch) await watchUniverse([...new Set(symbols)], scanQueryFromFlags(flagValues), options, flagValues);
