@@ -54,6 +54,7 @@ const SORT_KEYS = new Map([
   ["max-loss", SortKey.SORT_KEY_MAX_LOSS],
   ["probability-of-touch", SortKey.SORT_KEY_PROBABILITY_OF_TOUCH],
   ["touch", SortKey.SORT_KEY_PROBABILITY_OF_TOUCH],
+  ["short-sigma-distance", SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE],
 ]);
 const SORT_NAMES = ["score", "pop", "expected-value (ev)", "return-on-risk (ror)", "credit", "credit-to-width", "max-loss", "probability-of-touch (touch)"];
 const parseSort = choice("a sort key", SORT_KEYS, "sort-key", SORT_NAMES);

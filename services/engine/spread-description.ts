@@ -168,6 +168,7 @@ export function describeSpread(
     score: evaluator.score,
     volatility: evaluator.volatility,
     timeToExpiryYears: expiry.years,
+    shortSigmaDistance: evaluator.shortSigmaDistance,
   };
 }
 

@@ -66,5 +66,6 @@ export function describeTwoExpirySpread(
     score: evaluator.score,
     volatility: evaluator.volatility,
     timeToExpiryYears: front.years,
+    shortSigmaDistance: evaluator.shortSigmaDistance,
   };
 }
