@@ -1,8 +1,9 @@
 // A chain checked and indexed once, so that any number of queries can scan it: per
 // expiration, calls and puts in ascending strike order as columns of typed arrays.
-import type { OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { ImpliedVolatilityHistory, OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { MarketInputs } from "./black-scholes.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
+import { historyViolations } from "./market-context/history-violations.js";
 import { bucketQuotes, buildLegTables, newColumns, type BuiltTables, type LegTable } from "./leg-tables.js";
 import { epochDay, MS_PER_YEAR, newYorkDate } from "./new-york-time.js";
 import { ExpiryGroups, judgeQuotes, withinTimestampRange } from "./quote-facts.js";
@@ -36,6 +37,8 @@ export interface PreparedChain {
   /** Quotes that can never form a leg, by reason (staleness is judged per query). */
   readonly skipped: SkipCounts;
   readonly quotesWithComputedGreeks: number;
+  /** The underlying's daily implied volatility before the chain (OptionChain.implied_volatility_history); undefined when unknown. */
+  readonly impliedVolatilityHistory: ImpliedVolatilityHistory | undefined;
 }
 
 /**
@@ -106,6 +109,7 @@ function chainFieldViolations(chain: OptionChain): InputViolation[] {
   if (chain.quotes.length > MAX_CHAIN_QUOTES) {
     violations.push({ field: "quotes", description: `must hold at most ${MAX_CHAIN_QUOTES} quotes; got ${chain.quotes.length}` });
   }
+  violations.push(...historyViolations(chain.impliedVolatilityHistory));
   return violations;
 }
 
@@ -216,5 +220,6 @@ export function prepareChain(chain: OptionChain, options: PrepareOptions = {}): 
     expiries,
     skipped,
     quotesWithComputedGreeks: computedLegs,
+    impliedVolatilityHistory: chain.impliedVolatilityHistory,
   };
 }

@@ -170,6 +170,7 @@ export function priceSide(
   // min_short_sigma_distance is a leg filter where σ is shared by the expiration; under the
   // short legs' own σ the evaluator judges it with the spread. The evaluator's arithmetic
   // (sigmaDistance), so that a leg passing here passes there.
+  const everyLegBarred = query.everyLegBarred === true;
   const sigmaFloor = shared ? query.minShortSigmaDistance : -Infinity;
   const sharedDeviation = sharedVolatility * sqrtYears;
   const anyShortStrike = !query.shortStrikesOutOfTheMoney;
@@ -182,6 +183,7 @@ export function priceSide(
     bidAskFraction[leg] = fraction;
     const legOpenInterest = openInterest[leg] as number;
     const usable =
+      !everyLegBarred &&
       !((quoteTimeMs[leg] as number) < ageLimit) &&
       (legOpenInterest >= minOpenInterest || (legOpenInterest !== legOpenInterest && unknownOpenInterestPasses)) &&
       (volume[leg] as number) >= minVolume &&

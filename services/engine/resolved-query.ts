@@ -69,6 +69,8 @@ export interface ResolvedQuery {
   readonly maxIvRank: number;
   readonly minIvPercentile: number;
   readonly maxIvPercentile: number;
+  /** Set by the scan when the symbol fails its filters (IV rank or percentile): no leg is usable. */
+  readonly everyLegBarred?: boolean;
   /** Infinity when quotes of any age may form legs. */
   readonly maxQuoteAgeMs: number;
   /** Which σ each expiration's distribution has; never UNSPECIFIED. */

@@ -12,6 +12,8 @@ import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain
 import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError } from "./input-errors.js";
+import { marketContext } from "./market-context/market-context.js";
+import { passesSymbolFilters } from "./market-context/symbol-filters.js";
 import { prepareChain, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
 import { resolveQuery, type ResolvedQuery } from "./resolved-query.js";
@@ -61,7 +63,9 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
   } catch (error) {
     throw error instanceof EngineInputError ? error.under("query.") : error;
   }
-  const run = new ScanRun(prepared, resolved, options.workBudget);
+  const context = marketContext(prepared);
+  const scanned = passesSymbolFilters(context, resolved) ? resolved : { ...resolved, everyLegBarred: true };
+  const run = new ScanRun(prepared, scanned, options.workBudget);
   run.evaluateAll();
   const spreads = run.ranked();
   const evaluateMs = performance.now() - started;
@@ -89,6 +93,7 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     underlyingPrice: prepared.spot,
     delayed: prepared.delayed,
     frozen: prepared.frozen,
+    marketContext: context,
     timings: { prepareMs: options.prepareMs ?? 0, evaluateMs, totalMs: (options.prepareMs ?? 0) + evaluateMs },
   };
 }

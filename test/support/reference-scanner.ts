@@ -11,6 +11,7 @@ import { PricingMode, ProbabilityModel, Strategy, type ScanQuery } from "../../g
 import { forward } from "../../services/engine/terminal-distribution.js";
 import { referenceExpiries, type Expiry, type Leg } from "./reference-legs.js";
 import { filterCeiling, filterFloor, referenceContext, referenceSpread, sigmaDistance, type ReferenceSpread } from "./reference-spread.js";
+import { referenceStanding, referenceSymbolPasses } from "./reference-market-context.js";
 import { considerTwoExpirySpreads } from "./reference-two-expiry-scan.js";
 
 export type { ReferenceSpread } from "./reference-spread.js";
@@ -49,8 +50,11 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
   const otmRequired = f.shortStrikesOutOfTheMoney ?? true;
 
   const expiries = referenceExpiries(chain, natural);
+  // A symbol failing its IV rank or percentile bounds has no usable leg (query.proto).
+  const symbolPasses = referenceSymbolPasses(referenceStanding(chain, referenceExpiries(chain, false)), f);
 
   const usable = (leg: Leg): boolean =>
+    symbolPasses &&
     !(leg.quoteTimeMs < asOfMs - maxAgeMs) &&
     leg.openInterest >= filterFloor(f.minOpenInterest) &&
     leg.volume >= filterFloor(f.minVolume) &&
