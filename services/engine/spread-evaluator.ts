@@ -24,8 +24,9 @@ export class SpreadEvaluator extends VerticalEvaluator {
   private pairPayoffPutShort = 0;
   private pairPayoffCallShort = 0;
   private pairTouch = Number.NaN;
-  /** The pair's σ distance: the nearer of its short strikes, under the pair's σ. */
+  /** The pair's σ distance: the nearer of its short strikes, under the pair's σ; valid while pairSigmaGeneration matches. */
   private pairSigmaDistance = 0;
+  private pairSigmaGeneration = -1;
 
   /**
    * Starts the iron spreads whose short legs are putShort and callShort. With the largest
@@ -58,9 +59,6 @@ export class SpreadEvaluator extends VerticalEvaluator {
       this.pairPayoffCallShort = expectedCallFromLog(callStrike, this.forwardPrice, this.logForward - (calls.table.logStrike[callShort] as number), deviation);
     }
     this.pairTouch = Number.NaN;
-    const putDistance = this.legSigmaDistance(puts, putShort, this.pairDeviation);
-    const callDistance = this.legSigmaDistance(calls, callShort, this.pairDeviation);
-    this.pairSigmaDistance = putDistance < callDistance ? putDistance : callDistance;
     this.wingPopCeiling = this.popCeiling(putStrike, callStrike, largestCredit, narrowestPutWing, narrowestCallWing);
   }
 
@@ -188,11 +186,21 @@ export class SpreadEvaluator extends VerticalEvaluator {
     const width = putWidth > callWidth ? putWidth : callWidth;
     const net = (puts.sell[putShort] as number) - (puts.buy[putLong] as number) + (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
     const maxLoss = width - net;
-    this.shortSigmaDistance = this.pairSigmaDistance;
-    if (!describe) {
+    if (describe || this.sigmaDistanceNeeded) {
+      // Once per pair, and only when read: two logarithms per pair would cost a query that
+      // neither sorts nor filters by it.
+      if (this.pairSigmaGeneration !== this.pairGeneration) {
+        const putDistance = this.legSigmaDistance(puts, putShort, this.pairDeviation);
+        const callDistance = this.legSigmaDistance(calls, callShort, this.pairDeviation);
+        this.pairSigmaDistance = putDistance < callDistance ? putDistance : callDistance;
+        this.pairSigmaGeneration = this.pairGeneration;
+      }
+      this.shortSigmaDistance = this.pairSigmaDistance;
       // Under the short legs' mean σ the distance is the pair's, judged here with the spread
       // (under a shared σ the leg filters held it).
-      if (!this.shared && this.pairSigmaDistance < query.minShortSigmaDistance) return this.rejected();
+      if (!describe && !this.shared && this.pairSigmaDistance < query.minShortSigmaDistance) return this.rejected();
+    }
+    if (!describe) {
       if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
       // Each side must be a credit vertical in its own right: a side priced at or above its
       // width is an artefact of stale or wide quotes, not an opportunity.
