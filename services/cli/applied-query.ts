@@ -16,6 +16,7 @@ const SORT_WORDS: ReadonlyMap<SortKey, string> = new Map([
   [SortKey.SORT_KEY_CREDIT_TO_WIDTH, "credit/width"],
   [SortKey.SORT_KEY_MAX_LOSS, "max loss"],
   [SortKey.SORT_KEY_PROBABILITY_OF_TOUCH, "probability of touch"],
+  [SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE, "short strike σ distance"],
 ]);
 
 /** Which σ POP, touch and EV were computed under, in the words of the flags that choose it. */

@@ -54,8 +54,19 @@ const SORT_KEYS = new Map([
   ["max-loss", SortKey.SORT_KEY_MAX_LOSS],
   ["probability-of-touch", SortKey.SORT_KEY_PROBABILITY_OF_TOUCH],
   ["touch", SortKey.SORT_KEY_PROBABILITY_OF_TOUCH],
+  ["short-sigma-distance", SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE],
 ]);
-const SORT_NAMES = ["score", "pop", "expected-value (ev)", "return-on-risk (ror)", "credit", "credit-to-width", "max-loss", "probability-of-touch (touch)"];
+const SORT_NAMES = [
+  "score",
+  "pop",
+  "expected-value (ev)",
+  "return-on-risk (ror)",
+  "credit",
+  "credit-to-width",
+  "max-loss",
+  "probability-of-touch (touch)",
+  "short-sigma-distance",
+];
 const parseSort = choice("a sort key", SORT_KEYS, "sort-key", SORT_NAMES);
 
 const PRICING_MODES = new Map([
@@ -205,6 +216,26 @@ export const FILTER_FLAGS: readonly FilterFlag[] = [
     help: "oldest quote allowed, from the chain's as-of (seconds, or with a unit: 500ms, 30s, 5m)",
     parse: parseDuration,
   },
+  {
+    field: "min_short_sigma_distance",
+    valueName: "sigmas",
+    help: "smallest distance of each short strike from the price, in σ to expiry (1 = one standard deviation out; negative allows in the money)",
+    parse: decimal("1"),
+  },
+  {
+    field: "min_iv_rank",
+    valueName: "fraction",
+    help: "smallest IV rank of the underlying over its past year (fraction 0–1; unknown rank fails)",
+    parse: fraction,
+  },
+  { field: "max_iv_rank", valueName: "fraction", help: "largest IV rank of the underlying (fraction 0–1; unknown rank fails)", parse: fraction },
+  {
+    field: "min_iv_percentile",
+    valueName: "fraction",
+    help: "smallest IV percentile of the underlying over its past year (fraction 0–1; unknown fails)",
+    parse: fraction,
+  },
+  { field: "max_iv_percentile", valueName: "fraction", help: "largest IV percentile of the underlying (fraction 0–1; unknown fails)", parse: fraction },
 ];
 
 export const OTM_FIELD = "short_strikes_out_of_the_money";

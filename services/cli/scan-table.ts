@@ -9,6 +9,7 @@ import Table from "cli-table3";
 import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { appliedQueryParts } from "./applied-query.js";
+import { formatMarketContextLine } from "./market-context-line.js";
 import { PLAIN_CHARS, PLAIN_STYLE } from "./plain-table.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
@@ -74,6 +75,8 @@ const COLUMNS: readonly Column[] = [
   { header: "touch", align: "right", cell: (spread) => percent(spread.probabilityOfTouch), dropOrder: 2 },
   // The expiration's under the default model (one value per expiry), the short legs' otherwise.
   { header: "σ", align: "right", cell: (spread) => percent(spread.volatility), dropOrder: 1.5 },
+  // The nearer short strike's distance from the price in σ to expiry (negative in the money).
+  { header: "σ dist", align: "right", cell: (spread) => spread.shortSigmaDistance.toFixed(2), dropOrder: 1.2 },
   { header: "EV", align: "right", cell: (spread) => dollars(spread.expectedValue), dropOrder: 5 },
   { header: "RoR", align: "right", cell: (spread) => percent(spread.returnOnRisk), dropOrder: 4 },
   { header: "score", align: "right", cell: (spread) => spread.score.toFixed(3), dropOrder: 6 },
@@ -237,7 +240,8 @@ function budgetWarning(result: ScanResult): string {
 
 /** The summary line, then the table (or a plain "no spreads" line); ends with a newline. */
 export function formatScanTable(result: ScanResult, layout: TableLayout = {}): string {
-  const summary = formatScanSummary(result, layout) + budgetWarning(result);
+  const contextLine = formatMarketContextLine(result);
+  const summary = formatScanSummary(result, layout) + budgetWarning(result) + (contextLine === undefined ? "" : `\n${contextLine}`);
   if (result.spreads.length === 0) {
     return `${summary}\nNo spreads passed the filters.\n`;
   }

@@ -6,6 +6,7 @@
 // that each file holds one family while every field stays a plain property of that object.
 import { SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { compositeScore } from "./composite-score.js";
+import { sigmaDistance } from "./market-context/sigma-distance.js";
 import type { ExpirySlice } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -21,6 +22,7 @@ const SORT_BY_CREDIT = SortKey.SORT_KEY_CREDIT;
 const SORT_BY_CREDIT_TO_WIDTH = SortKey.SORT_KEY_CREDIT_TO_WIDTH;
 const SORT_BY_MAX_LOSS = SortKey.SORT_KEY_MAX_LOSS;
 const SORT_BY_TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+const SORT_BY_SIGMA_DISTANCE = SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE;
 
 /**
  * A billionth of a dollar per share: payoffs within it of zero are zero. Without it a
@@ -48,6 +50,11 @@ export abstract class ExpiryEvaluator {
   pop = 0;
   expectedValuePerLot = 0;
   probabilityOfTouch = Number.NaN;
+  /**
+   * The nearer short strike's distance from the underlying in σ to expiry (Spread.short_sigma_distance).
+   * Set at the start of an evaluation, before any rank check reads it.
+   */
+  shortSigmaDistance = 0;
   volatility = 0;
   liquidity = 0;
   worstBidAskFraction = 0;
@@ -78,6 +85,7 @@ export abstract class ExpiryEvaluator {
   ) {
     this.ironRankBeforePop = query.minPop === -Infinity && query.maxProbabilityOfTouch === Infinity;
     this.rankBeforeProbabilities = this.ironRankBeforePop && query.minExpectedValue === -Infinity;
+    this.sigmaDistanceNeeded = query.sort === SORT_BY_SIGMA_DISTANCE || query.minShortSigmaDistance > -Infinity;
   }
 
   // Per expiration: the forward and its logarithm, and the σ all its spreads share (NaN
@@ -87,6 +95,8 @@ export abstract class ExpiryEvaluator {
   protected sqrtYears = 0;
   protected shared = false;
   protected sharedVolatility = Number.NaN;
+  /** True when the sort or a filter judged per spread reads the σ distance: every candidate then needs it. */
+  protected readonly sigmaDistanceNeeded: boolean;
 
   /** Starts an expiration; `sharedVolatility` is its σ, or NaN when each spread's short legs give their own. */
   setExpiry(expiry: ExpirySlice, sharedVolatility: number): void {
@@ -119,6 +129,14 @@ export abstract class ExpiryEvaluator {
         ? expectedCallFromLog(strike, forwardPrice, -logStrikeOverForward, deviation)
         : expectedPutGivenBelow(strike, forwardPrice, logStrikeOverForward, deviation, below);
     }
+  }
+
+  /**
+   * A short leg's distance from the underlying in standard deviations to expiry (see sigmaDistance),
+   * `deviation` being σ√T.
+   */
+  protected legSigmaDistance(side: PricedSide, leg: number, deviation: number): number {
+    return sigmaDistance(side.isCall, side.table.strike[leg] as number, this.market.spot, deviation);
   }
 
   /** Counts a candidate that failed a spread filter; returns false for the caller to return. */
@@ -167,6 +185,8 @@ export abstract class ExpiryEvaluator {
         return -maxLossPerLot < threshold;
       case SORT_BY_TOUCH:
         return -touch < threshold;
+      case SORT_BY_SIGMA_DISTANCE:
+        return this.shortSigmaDistance < threshold;
       default:
         return false;
     }
@@ -196,6 +216,9 @@ export abstract class ExpiryEvaluator {
         break;
       case SORT_BY_TOUCH:
         this.sortValue = -this.probabilityOfTouch;
+        break;
+      case SORT_BY_SIGMA_DISTANCE:
+        this.sortValue = this.shortSigmaDistance;
         break;
       default:
         this.sortValue = this.score;

@@ -16,6 +16,7 @@ const SORT_BY_CREDIT = SortKey.SORT_KEY_CREDIT;
 const SORT_BY_CREDIT_TO_WIDTH = SortKey.SORT_KEY_CREDIT_TO_WIDTH;
 const SORT_BY_MAX_LOSS = SortKey.SORT_KEY_MAX_LOSS;
 const SORT_BY_TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+const SORT_BY_SIGMA_DISTANCE = SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE;
 
 /** What bounds a group's figures, per share; written in place for each group, so that bounding allocates nothing. */
 export class GroupFigures {
@@ -35,13 +36,27 @@ export class GroupFigures {
   smallestBidAskSum = 0;
   /** The smallest probability of touch (when the sort needs it). */
   touchFloor = 0;
+  /** The σ distance of the group's pair of shorts (when the sort needs it; Infinity bounds nothing). */
+  sigmaDistanceCeiling = Infinity;
 }
 
 /** Which figures the query's sort key needs bounded: a POP ceiling costs logarithms, a touch floor more. */
 export function needsPopCeiling(query: ResolvedQuery, shared: boolean): boolean {
   const sort = query.sort;
   if (sort === SORT_BY_EXPECTED_VALUE) return !shared;
-  return sort !== SORT_BY_RETURN_ON_RISK && sort !== SORT_BY_CREDIT && sort !== SORT_BY_CREDIT_TO_WIDTH && sort !== SORT_BY_MAX_LOSS && sort !== SORT_BY_TOUCH;
+  return (
+    sort !== SORT_BY_RETURN_ON_RISK &&
+    sort !== SORT_BY_CREDIT &&
+    sort !== SORT_BY_CREDIT_TO_WIDTH &&
+    sort !== SORT_BY_MAX_LOSS &&
+    sort !== SORT_BY_TOUCH &&
+    sort !== SORT_BY_SIGMA_DISTANCE
+  );
+}
+
+/** The σ distance depends only on a group's pair of shorts and its σ: exact for the group. */
+export function needsSigmaDistance(query: ResolvedQuery): boolean {
+  return query.sort === SORT_BY_SIGMA_DISTANCE;
 }
 
 export function needsTouchFloor(query: ResolvedQuery): boolean {
@@ -62,6 +77,8 @@ export function sortKeyBound(query: ResolvedQuery, multiplier: number, figures: 
       return figures.largestNetLessWidth * multiplier;
     case SORT_BY_TOUCH:
       return -figures.touchFloor;
+    case SORT_BY_SIGMA_DISTANCE:
+      return figures.sigmaDistanceCeiling;
     case SORT_BY_EXPECTED_VALUE:
       return expectedValueBound(figures) * multiplier;
     case SORT_BY_POP:

@@ -9,7 +9,7 @@
 // putBlockPass, so the top N is the same, found with less code.
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { valuePerMargin } from "./iron-candidates.js";
-import { boundLoses, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
+import { boundLoses, needsSigmaDistance, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
 import { bidAsk, breakevenWing, creditToWidthBound, type ExpiryIron, type IronPass } from "./iron-block-pass.js";
 import type { TopCandidates } from "./top-candidates.js";
 
@@ -50,6 +50,7 @@ export function compactPairPass(search: IronPass, iron: ExpiryIron, p: number, c
   const callEnd = callWings.firstWing[c + 1] as number;
   const callCount = callEnd - callStart;
   figures.touchFloor = needsTouchFloor(query) ? evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
+  figures.sigmaDistanceCeiling = needsSigmaDistance(query) ? evaluator.pairSigmaDistanceOf(puts, calls, putShort, callShort) : Infinity;
   const putCredit = putWings.largestCredit[p] as number;
   evaluator.beginIronPair(
     puts,

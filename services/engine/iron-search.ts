@@ -9,7 +9,7 @@
 import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { BoundQueue } from "./bound-queue.js";
 import { creditWings, isButterflyBody } from "./iron-candidates.js";
-import { boundLoses, GroupFigures, needsPopCeiling, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
+import { boundLoses, GroupFigures, needsPopCeiling, needsSigmaDistance, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
 import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
 import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -56,6 +56,7 @@ export class IronSearch implements IronPass {
   private pairCall = new Int32Array(1024);
   private pairCount = 0;
   private readonly touchNeeded: boolean;
+  private readonly sigmaNeeded: boolean;
 
   constructor(
     readonly prepared: PreparedChain,
@@ -66,6 +67,7 @@ export class IronSearch implements IronPass {
     readonly workBudget: number,
   ) {
     this.touchNeeded = needsTouchFloor(query);
+    this.sigmaNeeded = needsSigmaDistance(query);
   }
 
   /** Searches the expirations given (by index), offering what can rank to each one's heap. */
@@ -221,6 +223,7 @@ export class IronSearch implements IronPass {
           )
         : 1;
       figures.touchFloor = this.touchNeeded ? this.evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
+      figures.sigmaDistanceCeiling = this.sigmaNeeded ? this.evaluator.pairSigmaDistanceOf(puts, calls, putShort, callShort) : Infinity;
       const bound = sortKeyBound(query, this.prepared.multiplier, figures);
       if (boundLoses(bound, threshold)) {
         this.boundedOut += putWingCount * callWingCount;
@@ -263,6 +266,7 @@ export class IronSearch implements IronPass {
     const callCount = (callWings.firstWing[c + 1] as number) - (callWings.firstWing[c] as number);
     const popNeeded = iron.popNeeded;
     figures.touchFloor = this.touchNeeded ? evaluator.pairTouchFloor(puts, calls, putShort, callShort) : 0;
+    figures.sigmaDistanceCeiling = this.sigmaNeeded ? evaluator.pairSigmaDistanceOf(puts, calls, putShort, callShort) : Infinity;
     evaluator.beginIronPair(
       puts,
       calls,

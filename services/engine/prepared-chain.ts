@@ -1,8 +1,9 @@
 // A chain checked and indexed once, so that any number of queries can scan it: per
 // expiration, calls and puts in ascending strike order as columns of typed arrays.
-import type { EventCalendar, OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { EventCalendar, ImpliedVolatilityHistory, OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { MarketInputs } from "./black-scholes.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
+import { historyViolations } from "./market-context/history-violations.js";
 import { bucketQuotes, buildLegTables, newColumns, type BuiltTables, type LegTable } from "./leg-tables.js";
 import { eventCalendarViolations } from "./market-context/event-calendar-checks.js";
 import { epochDay, MS_PER_YEAR, newYorkDate } from "./new-york-time.js";
@@ -39,6 +40,8 @@ export interface PreparedChain {
   readonly quotesWithComputedGreeks: number;
   /** The underlying's coming earnings and ex-dividend dates (OptionChain.events); absent: unknown. */
   readonly events?: EventCalendar | undefined;
+  /** The underlying's daily implied volatility before the chain (OptionChain.implied_volatility_history); undefined when unknown. */
+  readonly impliedVolatilityHistory: ImpliedVolatilityHistory | undefined;
 }
 
 /**
@@ -110,6 +113,7 @@ function chainFieldViolations(chain: OptionChain): InputViolation[] {
   if (chain.quotes.length > MAX_CHAIN_QUOTES) {
     violations.push({ field: "quotes", description: `must hold at most ${MAX_CHAIN_QUOTES} quotes; got ${chain.quotes.length}` });
   }
+  violations.push(...historyViolations(chain.impliedVolatilityHistory));
   return violations;
 }
 
@@ -221,5 +225,6 @@ export function prepareChain(chain: OptionChain, options: PrepareOptions = {}): 
     skipped,
     quotesWithComputedGreeks: computedLegs,
     events: chain.events,
+    impliedVolatilityHistory: chain.impliedVolatilityHistory,
   };
 }

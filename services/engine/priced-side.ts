@@ -1,6 +1,7 @@
 // One side (the calls or the puts) of an expiration as one query sees it: the prepared leg
 // table and the columns the query's prices, filters and probability model add to it, which
 // the hot loop reads.
+import { sigmaDistance } from "./market-context/sigma-distance.js";
 import type { LegTable, PreparedChain } from "./prepared-chain.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import { lowerBound, upperBound } from "./strike-search.js";
@@ -166,6 +167,12 @@ export function priceSide(
   const { bidAskFraction, flags: legFlags } = priced;
   const { minOpenInterest, minVolume, maxLegBidAskWidth, maxLegBidAskWidthFraction, minShortDelta, maxShortDelta, maxLongDelta } = query;
   const { minShortImpliedVolatility, maxShortImpliedVolatility } = query;
+  // min_short_sigma_distance is a leg filter where σ is shared by the expiration; under the
+  // short legs' own σ the evaluator judges it with the spread. The evaluator's arithmetic
+  // (sigmaDistance), so that a leg passing here passes there.
+  const everyLegBarred = query.everyLegBarred === true;
+  const sigmaFloor = shared ? query.minShortSigmaDistance : -Infinity;
+  const sharedDeviation = sharedVolatility * sqrtYears;
   const anyShortStrike = !query.shortStrikesOutOfTheMoney;
   const isCall = side.isCall;
   // openInterestPasses, inline: unknown open interest (NaN) passes only without a floor.
@@ -176,6 +183,7 @@ export function priceSide(
     bidAskFraction[leg] = fraction;
     const legOpenInterest = openInterest[leg] as number;
     const usable =
+      !everyLegBarred &&
       !((quoteTimeMs[leg] as number) < ageLimit) &&
       (legOpenInterest >= minOpenInterest || (legOpenInterest !== legOpenInterest && unknownOpenInterestPasses)) &&
       (volume[leg] as number) >= minVolume &&
@@ -190,7 +198,8 @@ export function priceSide(
         absoluteDelta >= minShortDelta &&
         absoluteDelta <= maxShortDelta &&
         volatility >= minShortImpliedVolatility &&
-        volatility <= maxShortImpliedVolatility
+        volatility <= maxShortImpliedVolatility &&
+        (sigmaFloor === -Infinity || sigmaDistance(isCall, strikes[leg] as number, spot, sharedDeviation) >= sigmaFloor)
       ) {
         flags |= LEG_SHORT;
         if (leg < firstShort) firstShort = leg;

@@ -18,6 +18,8 @@ export const DEFAULT_SCORE_WEIGHTS = { expectedValuePerRisk: 0.5, pop: 0.3, liqu
 
 /** The model a query without one applies: every spread of an expiration under its at-the-money σ. */
 export const DEFAULT_PROBABILITY_MODEL = ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV;
+/** The farthest a min_short_sigma_distance may reach either side of the money, σ. */
+export const MAX_SIGMA_DISTANCE = 100;
 /** The largest volatility a caller may give, as for the implied volatility filters: 1000%. */
 export const MAX_VOLATILITY = 10;
 
@@ -63,6 +65,15 @@ export interface ResolvedQuery {
   readonly excludeEarningsBeforeExpiry: boolean;
   readonly excludeExDividendBeforeExpiry: boolean;
   readonly maxWingWidthDifference: number;
+  /** Smallest σ distance of each short strike (Spread.short_sigma_distance); -Infinity when absent. */
+  readonly minShortSigmaDistance: number;
+  /** Bounds on the underlying's IV rank and percentile (MarketContext), fractions; ±Infinity when absent. */
+  readonly minIvRank: number;
+  readonly maxIvRank: number;
+  readonly minIvPercentile: number;
+  readonly maxIvPercentile: number;
+  /** Set by the scan when the symbol fails its filters (IV rank or percentile): no leg is usable. */
+  readonly everyLegBarred?: boolean;
   /** Infinity when quotes of any age may form legs. */
   readonly maxQuoteAgeMs: number;
   /** Which σ each expiration's distribution has; never UNSPECIFIED. */
@@ -112,6 +123,7 @@ export const SORT_KEYS = new Set([
   SortKey.SORT_KEY_CREDIT_TO_WIDTH,
   SortKey.SORT_KEY_MAX_LOSS,
   SortKey.SORT_KEY_PROBABILITY_OF_TOUCH,
+  SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE,
 ]);
 const PRICING_MODES = new Set([PricingMode.PRICING_MODE_UNSPECIFIED, PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL]);
 export const PROBABILITY_MODELS = new Set([
@@ -231,6 +243,20 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
   const maxShortIv = check.bound(f("max_short_implied_volatility"), filters?.maxShortImpliedVolatility, Infinity, 0, 10, "");
   check.ordered(f("min_short_implied_volatility"), filters?.minShortImpliedVolatility, f("max_short_implied_volatility"), filters?.maxShortImpliedVolatility);
   const maxWingWidthDifference = check.bound(f("max_wing_width_difference"), filters?.maxWingWidthDifference, Infinity, 0, 1e6, "dollars");
+  const minShortSigmaDistance = check.bound(
+    f("min_short_sigma_distance"),
+    filters?.minShortSigmaDistance,
+    -Infinity,
+    -MAX_SIGMA_DISTANCE,
+    MAX_SIGMA_DISTANCE,
+    "σ",
+  );
+  const minIvRank = check.bound(f("min_iv_rank"), filters?.minIvRank, -Infinity, 0, 1, "");
+  const maxIvRank = check.bound(f("max_iv_rank"), filters?.maxIvRank, Infinity, 0, 1, "");
+  check.ordered(f("min_iv_rank"), filters?.minIvRank, f("max_iv_rank"), filters?.maxIvRank);
+  const minIvPercentile = check.bound(f("min_iv_percentile"), filters?.minIvPercentile, -Infinity, 0, 1, "");
+  const maxIvPercentile = check.bound(f("max_iv_percentile"), filters?.maxIvPercentile, Infinity, 0, 1, "");
+  check.ordered(f("min_iv_percentile"), filters?.minIvPercentile, f("max_iv_percentile"), filters?.maxIvPercentile);
 
   let maxQuoteAgeMs = Infinity;
   const age = filters?.maxQuoteAge;
@@ -285,6 +311,11 @@ export function resolveQuery(query: ScanQuery | undefined): ResolvedQuery {
     excludeEarningsBeforeExpiry: filters?.excludeEarningsBeforeExpiry ?? false,
     excludeExDividendBeforeExpiry: filters?.excludeExDividendBeforeExpiry ?? false,
     maxWingWidthDifference,
+    minShortSigmaDistance,
+    minIvRank,
+    maxIvRank,
+    minIvPercentile,
+    maxIvPercentile,
     maxQuoteAgeMs,
     probabilityModel,
     callerVolatility: probabilityModel === CALLER_VOLATILITY ? (volatility as number) : Number.NaN,

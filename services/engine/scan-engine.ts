@@ -13,6 +13,8 @@ import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError } from "./input-errors.js";
 import { withEventContext } from "./market-context/event-context.js";
+import { marketContext } from "./market-context/market-context.js";
+import { passesSymbolFilters } from "./market-context/symbol-filters.js";
 import { prepareChain, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
 import { resolveQuery, type ResolvedQuery } from "./resolved-query.js";
@@ -62,7 +64,9 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
   } catch (error) {
     throw error instanceof EngineInputError ? error.under("query.") : error;
   }
-  const run = new ScanRun(prepared, resolved, options.workBudget);
+  const context = marketContext(prepared);
+  const scanned = passesSymbolFilters(context, resolved) ? resolved : { ...resolved, everyLegBarred: true };
+  const run = new ScanRun(prepared, scanned, options.workBudget);
   run.evaluateAll();
   const spreads = run.ranked();
   const evaluateMs = performance.now() - started;
@@ -90,8 +94,8 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     underlyingPrice: prepared.spot,
     delayed: prepared.delayed,
     frozen: prepared.frozen,
-    // The events' part of the market context (market-context/event-context.ts).
-    marketContext: withEventContext(prepared),
+    // The volatility context, with the events' part filled in (market-context/event-context.ts).
+    marketContext: withEventContext(prepared, context),
     timings: { prepareMs: options.prepareMs ?? 0, evaluateMs, totalMs: (options.prepareMs ?? 0) + evaluateMs },
   };
 }

@@ -169,6 +169,7 @@ export function describeSpread(
     score: evaluator.score,
     volatility: evaluator.volatility,
     timeToExpiryYears: expiry.years,
+    shortSigmaDistance: evaluator.shortSigmaDistance,
     // One expiration: it is the last leg's, and the short call's when the spread sells one.
     ...spreadEventFlags(prepared, expiry.expiryDate, callShort === NO_LEG ? undefined : expiry.expiryDate),
   };

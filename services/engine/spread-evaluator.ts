@@ -24,6 +24,9 @@ export class SpreadEvaluator extends VerticalEvaluator {
   private pairPayoffPutShort = 0;
   private pairPayoffCallShort = 0;
   private pairTouch = Number.NaN;
+  /** The pair's σ distance: the nearer of its short strikes, under the pair's σ; valid while pairSigmaGeneration matches. */
+  private pairSigmaDistance = 0;
+  private pairSigmaGeneration = -1;
 
   /**
    * Starts the iron spreads whose short legs are putShort and callShort. With the largest
@@ -142,6 +145,14 @@ export class SpreadEvaluator extends VerticalEvaluator {
     return touchProbabilityEither(spot, rate, dividendYield, volatility, this.market.expiry.years, putStrike, callStrike);
   }
 
+  /** The σ distance of every iron spread with these shorts (Spread.short_sigma_distance), without starting the pair: a bound of its groups under SORT_KEY_SHORT_SIGMA_DISTANCE. */
+  pairSigmaDistanceOf(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): number {
+    const deviation = this.pairDeviationOf(puts, calls, putShort, callShort);
+    const putDistance = this.legSigmaDistance(puts, putShort, deviation);
+    const callDistance = this.legSigmaDistance(calls, callShort, deviation);
+    return putDistance < callDistance ? putDistance : callDistance;
+  }
+
   /** The deviation of ln S_T an iron pair is judged under: the expiration's, or from the mean of its shorts' σ. */
   private pairDeviationOf(puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): number {
     if (this.shared) return puts.deviation[putShort] as number;
@@ -175,6 +186,20 @@ export class SpreadEvaluator extends VerticalEvaluator {
     const width = putWidth > callWidth ? putWidth : callWidth;
     const net = (puts.sell[putShort] as number) - (puts.buy[putLong] as number) + (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
     const maxLoss = width - net;
+    if (describe || this.sigmaDistanceNeeded) {
+      // Once per pair, and only when read: two logarithms per pair would cost a query that
+      // neither sorts nor filters by it.
+      if (this.pairSigmaGeneration !== this.pairGeneration) {
+        const putDistance = this.legSigmaDistance(puts, putShort, this.pairDeviation);
+        const callDistance = this.legSigmaDistance(calls, callShort, this.pairDeviation);
+        this.pairSigmaDistance = putDistance < callDistance ? putDistance : callDistance;
+        this.pairSigmaGeneration = this.pairGeneration;
+      }
+      this.shortSigmaDistance = this.pairSigmaDistance;
+      // Under the short legs' mean σ the distance is the pair's, judged here with the spread
+      // (under a shared σ the leg filters held it).
+      if (!describe && !this.shared && this.pairSigmaDistance < query.minShortSigmaDistance) return this.rejected();
+    }
     if (!describe) {
       if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
       // Each side must be a credit vertical in its own right: a side priced at or above its

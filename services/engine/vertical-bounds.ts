@@ -16,6 +16,7 @@ const SORT_BY_CREDIT = SortKey.SORT_KEY_CREDIT;
 const SORT_BY_CREDIT_TO_WIDTH = SortKey.SORT_KEY_CREDIT_TO_WIDTH;
 const SORT_BY_MAX_LOSS = SortKey.SORT_KEY_MAX_LOSS;
 const SORT_BY_TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+const SORT_BY_SIGMA_DISTANCE = SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE;
 
 /**
  * Relative slack added to every bound: the bound and the exact figure are the same
@@ -38,6 +39,8 @@ export class VerticalGroup {
   popCeiling = 1;
   /** Smallest probability of touch of the group's short leg (0 when the short leg varies). */
   touchFloor = 0;
+  /** Largest σ distance of the group's short legs (Infinity when not bounded). */
+  sigmaDistanceCeiling = Infinity;
   /** Largest |net credit| a spread of the group that is a spread at all can have. */
   maxAbsoluteNet = 0;
   smallestSummedBidAsk = 0;
@@ -72,6 +75,9 @@ export class VerticalGroup {
         break;
       case SORT_BY_TOUCH:
         bound = -this.touchFloor;
+        break;
+      case SORT_BY_SIGMA_DISTANCE:
+        bound = this.sigmaDistanceCeiling;
         break;
       default: {
         const perRisk = expectedValue >= 0 ? expectedValue / minMaxLoss : expectedValue / this.maxMaxLoss;

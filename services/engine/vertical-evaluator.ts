@@ -28,6 +28,13 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
     const strikeLong = table.strike[long] as number;
     const width = strikeShort > strikeLong ? strikeShort - strikeLong : strikeLong - strikeShort;
     const net = (side.sell[short] as number) - (side.buy[long] as number);
+    if (describe || this.sigmaDistanceNeeded) {
+      // Under a shared σ the leg filters already held min_short_sigma_distance; under the
+      // short leg's own σ it is judged here, with the spread.
+      const distance = this.legSigmaDistance(side, short, side.deviation[short] as number);
+      if (!describe && !this.shared && distance < query.minShortSigmaDistance) return this.rejected();
+      this.shortSigmaDistance = distance;
+    }
     const maxProfit = isCredit ? net : width + net;
     const maxLoss = isCredit ? width - net : -net;
     if (!describe) {
@@ -205,6 +212,11 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
   /** True when every spread of the expiration shares one σ (the per-leg columns hold its constants). */
   get sharesVolatility(): boolean {
     return this.shared;
+  }
+
+  /** The σ distance of a leg sold under its σ (the expiration's, or its own): a vertical's Spread.short_sigma_distance. */
+  sigmaDistanceAt(side: PricedSide, short: number): number {
+    return this.legSigmaDistance(side, short, side.deviation[short] as number);
   }
 
   /** The probability of touch of a vertical sold at `short` (cached per leg). */

@@ -29,6 +29,7 @@ export interface VerticalCounts {
  */
 const GROUP_SEARCH_MIN_AVERAGE = 32;
 const TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+const SIGMA_DISTANCE = SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE;
 
 export class VerticalSearch {
   /** The legs that can be bought (LEG_LONG) and sold (LEG_SHORT_OTM), in strike order. */
@@ -181,6 +182,7 @@ export class VerticalSearch {
     group.maxExpectedValue = this.evaluator.sharesVolatility ? sell - (side.expectedPayoff[near] as number) + (extremes.maxEdge[at] as number) : Number.NaN;
     group.popCeiling = this.evaluator.creditPopCeiling(side, near, group.maxNet);
     group.touchFloor = this.query.sort === TOUCH ? this.evaluator.shortTouch(side, near) : 0;
+    group.sigmaDistanceCeiling = this.query.sort === SIGMA_DISTANCE ? this.evaluator.sigmaDistanceAt(side, near) : Infinity;
     group.maxAbsoluteNet = group.maxNet;
     group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (extremes.minBidAsk[at] as number);
     return group.sortValueBound(this.query, this.multiplier);
@@ -204,6 +206,12 @@ export class VerticalSearch {
     // Probabilities lie in [0, 1]; a floor that is not one (no touch read) bounds nothing.
     const touchFloor = extremes.minTouch[at] as number;
     group.touchFloor = touchFloor >= 0 && touchFloor <= 1 ? touchFloor : 0;
+    // The shorts vary; under a shared σ the distance is monotone in the strike, so the
+    // farther end of the partners bounds it (under each short's own σ nothing is bounded).
+    group.sigmaDistanceCeiling =
+      this.query.sort === SIGMA_DISTANCE && this.evaluator.sharesVolatility
+        ? Math.max(this.evaluator.sigmaDistanceAt(side, shorts.legs[from] as number), this.evaluator.sigmaDistanceAt(side, shorts.legs[end - 1] as number))
+        : Infinity;
     group.maxAbsoluteNet = group.maxMaxLoss;
     group.smallestSummedBidAsk = (side.table.ask[near] as number) - (side.table.bid[near] as number) + (extremes.minBidAsk[at] as number);
     return group.sortValueBound(this.query, this.multiplier);

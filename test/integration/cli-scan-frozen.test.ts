@@ -43,7 +43,7 @@ describe("spreadscan scan of a frozen chain with unknown open interest", () => {
     ]);
     expect(table.stderr).toBe("");
     expect(table.exitCode).toBe(0);
-    const [summary = "", header = "", , ...rows] = table.stdout.trimEnd().split("\n");
+    const [summary = "", , header = "", , ...rows] = table.stdout.trimEnd().split("\n");
     expect(summary).toMatch(/^SPY [\d.]+ as of \S+ \(frozen\) · /);
     const columns = header.trim().split(/\s{2,}/);
     expect(columns.at(-1)).toBe("OI");

@@ -258,7 +258,7 @@ describe("spreadscan scan --chain: the probability model", () => {
 
     expect(callerTable.stdout.split("\n")[0]).toContain(" · by score · σ 25.0% (given) · ");
     // Under the default, each row's σ is its expiration's at-the-money σ.
-    const [summary = "", header = "", , ...rows] = defaultTable.stdout.trimEnd().split("\n");
+    const [summary = "", , header = "", , ...rows] = defaultTable.stdout.trimEnd().split("\n");
     expect(summary).toContain(" · by score · σ ATM per expiry · ");
     const sigmaColumn = header.split(/\s{2,}/).indexOf("σ");
     expect(sigmaColumn).toBeGreaterThan(0);
@@ -282,13 +282,18 @@ describe("spreadscan scan --chain (table)", () => {
     expect(table.stderr).toBe("");
     const spreads = (JSON.parse(json.stdout) as JsonScanResponse).result.spreads ?? [];
 
-    const [summary = "", header = "", rule = "", ...rows] = table.stdout.trimEnd().split("\n");
+    const [summary = "", contextLine = "", header = "", rule = "", ...rows] = table.stdout.trimEnd().split("\n");
     expect(summary).toMatch(
       /^SPY 600\.00 as of 2025-06-02T14:30:00Z \(live\) · DTE 20–50 · short \|Δ\| 0\.10–0\.30 · width \$2–\$10 · bull-put, bear-call, iron-condor · by POP · σ ATM per expiry · natural fills · (?:[a-z-]+ [\d.]+ · )+[\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, [\d,]+ ranked out early, [\d,]+ fully evaluated(?:, [\d,]+ bounded out)?(?:, [\d,]+ unexplored)?, \d+ shown · /,
     );
     expect(summary).toContain(` · ${countsText(ScanResult.fromJSON((JSON.parse(json.stdout) as { result: unknown }).result))}, ${spreads.length} shown · `);
     expect(summary).toMatch(/ · [\d.]+ ms$/);
-    expect(header).toMatch(/#\s+strategy\s+expiry\s+DTE\s+strikes\s+credit\s+max profit\s+max loss\s+breakevens\s+POP\s+touch\s+σ\s+EV\s+RoR\s+score/);
+    // A chain file carries no history: the rank and percentile are unknown, said so, never 0.
+    const top = spreads[0]!.expiryDate;
+    expect(contextLine).toMatch(
+      new RegExp(`^SPY 30d IV [\\d.]+% · IV rank unknown \\(no history\\) · IV pct unknown · move to ${top} ±\\$[\\d.]+ straddle / ±\\$[\\d.]+ 1σ$`),
+    );
+    expect(header).toMatch(/#\s+strategy\s+expiry\s+DTE\s+strikes\s+credit\s+max profit\s+max loss\s+breakevens\s+POP\s+touch\s+σ\s+σ dist\s+EV\s+RoR\s+score/);
     expect(rule).toMatch(/^─+$/);
     expect(rows).toHaveLength(spreads.length);
     rows.forEach((row, index) => {
@@ -306,10 +311,11 @@ describe("spreadscan scan --chain (table)", () => {
     const run = await spreadscan("scan", "--chain", jsonChain, "--strategy", "bull-put", "--max-width", "2", "--min-credit", "5", "--max-dte", "30");
     expect(run.exitCode).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
       /^SPY 600\.00 .* [\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, 0 ranked out early, 0 fully evaluated(?:, [\d,]+ bounded out)?, 0 shown/,
     );
-    expect(lines[1]).toBe("No spreads passed the filters.");
+    expect(lines[1]).toMatch(/^SPY 30d IV [\d.]+% · IV rank unknown \(no history\) · /);
+    expect(lines[2]).toBe("No spreads passed the filters.");
   });
 });

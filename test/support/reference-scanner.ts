@@ -11,7 +11,8 @@ import { PricingMode, ProbabilityModel, Strategy, type ScanQuery } from "../../g
 import { forward } from "../../services/engine/terminal-distribution.js";
 import { referenceLeftOutByEvents } from "./reference-events.js";
 import { referenceExpiries, type Expiry, type Leg } from "./reference-legs.js";
-import { filterCeiling, filterFloor, referenceContext, referenceSpread, type ReferenceSpread } from "./reference-spread.js";
+import { filterCeiling, filterFloor, referenceContext, referenceSpread, sigmaDistance, type ReferenceSpread } from "./reference-spread.js";
+import { referenceStanding, referenceSymbolPasses } from "./reference-market-context.js";
 import { considerTwoExpirySpreads } from "./reference-two-expiry-scan.js";
 
 export type { ReferenceSpread } from "./reference-spread.js";
@@ -56,7 +57,11 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
     expiries.filter((expiry) => referenceLeftOutByEvents(chain, f, expiry.date)).flatMap((expiry) => [...expiry.calls, ...expiry.puts]),
   );
 
+  // A symbol failing its IV rank or percentile bounds has no usable leg (query.proto).
+  const symbolPasses = referenceSymbolPasses(referenceStanding(chain, referenceExpiries(chain, false)), f);
+
   const usable = (leg: Leg): boolean =>
+    symbolPasses &&
     !leftOutByEvents.has(leg) &&
     !(leg.quoteTimeMs < asOfMs - maxAgeMs) &&
     leg.openInterest >= filterFloor(f.minOpenInterest) &&
@@ -124,6 +129,10 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
   expiries.forEach((expiry, expiryRank) => {
     if (expiry.dte < filterFloor(f.minDte) || expiry.dte > filterCeiling(f.maxDte)) return;
     const shared = expiryVolatility(expiry);
+    // min_short_sigma_distance is a leg filter where the expiration's σ is shared; under the
+    // short legs' own σ it is judged with the spread (referenceSpread).
+    const shortOkHere = (leg: Leg, otm: boolean): boolean =>
+      shortOk(leg, otm) && (shared === undefined || sigmaDistance(leg.isCall, leg.strike, spot, shared, expiry.years) >= filterFloor(f.minShortSigmaDistance));
     const NONE = -1e18;
     for (const [legsOf, isCall] of [
       [expiry.puts, false],
@@ -140,7 +149,7 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
           const slotsFor = (long: Leg, short: Leg): number[] => (isCall ? [NONE, NONE, short.strike, long.strike] : [long.strike, short.strike, NONE, NONE]);
           if (wanted.has(credit)) {
             considerVertical(
-              shortOk(a, true) && longOk(b),
+              shortOkHere(a, true) && longOk(b),
               expiryRank,
               expiry,
               credit,
@@ -155,7 +164,7 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
           }
           if (wanted.has(debit)) {
             considerVertical(
-              shortOk(b, true) && longOk(a),
+              shortOkHere(b, true) && longOk(a),
               expiryRank,
               expiry,
               debit,
@@ -177,7 +186,7 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
         context: referenceContext(chain, query),
         expiries,
         wanted,
-        shortOk,
+        shortOk: shortOkHere,
         longOk,
         widthOk,
         volatilityOf: (short) => shared ?? short.iv,
@@ -207,10 +216,10 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
             if (!longOk(putLong) || !longOk(callLong)) continue;
             let strategy: Strategy;
             if (putShort.strike < callShort.strike && wanted.has(Strategy.STRATEGY_IRON_CONDOR)) {
-              if (!shortOk(putShort, true) || !shortOk(callShort, true)) continue;
+              if (!shortOkHere(putShort, true) || !shortOkHere(callShort, true)) continue;
               strategy = Strategy.STRATEGY_IRON_CONDOR;
             } else if (putShort.strike === callShort.strike && wanted.has(Strategy.STRATEGY_IRON_BUTTERFLY)) {
-              if (!shortOk(putShort, false) || !shortOk(callShort, false)) continue;
+              if (!shortOkHere(putShort, false) || !shortOkHere(callShort, false)) continue;
               // The body sits at the money (the listed strikes either side of the spot, on
               // each side) unless the query allows shorts in the money.
               if (otmRequired && !(atTheMoney(expiry.puts, putShort.strike) && atTheMoney(expiry.calls, callShort.strike))) continue;

@@ -29,6 +29,8 @@ export interface ReferenceSpread {
   returnOnRisk: number;
   /** σ of the distribution the spread was judged under. */
   volatility: number;
+  /** The nearer short strike's distance from the spot in σ√T (spread.proto, short_sigma_distance). */
+  shortSigmaDistance: number;
   /** For the tie rule: expiry rank, strategy, then leg strikes in slot order. */
   tieKey: number[];
 }
@@ -126,6 +128,10 @@ export function referenceSpread(
     if ((a <= 1e-9 && b > 1e-9) || (a > 1e-9 && b <= 1e-9)) breakevens.push(points[i]! + ((points[i + 1]! - points[i]!) * -a) / (b - a));
   }
   const years = expiry.years;
+  // Every short strike's distance from the spot in σ to expiry, the smallest kept: the
+  // definition, leg by leg (under a shared σ the leg filters held it already).
+  const shortSigmaDistance = Math.min(...legs.filter(({ sold }) => sold).map(({ leg }) => sigmaDistance(leg.isCall, leg.strike, spot, volatility, years)));
+  if (shortSigmaDistance < filterFloor(f.minShortSigmaDistance)) return undefined;
   const below = (level: number): number => probabilityBelow(spot, rate, q, volatility, years, level);
   let pop = 0;
   const edges = [0, ...breakevens, Infinity];
@@ -174,6 +180,7 @@ export function referenceSpread(
     [SortKey.SORT_KEY_CREDIT_TO_WIDTH]: net / width,
     [SortKey.SORT_KEY_MAX_LOSS]: -maxLoss * multiplier,
     [SortKey.SORT_KEY_PROBABILITY_OF_TOUCH]: -touch,
+    [SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE]: shortSigmaDistance,
   }[context.sort as Exclude<SortKey, SortKey.UNRECOGNIZED>];
   return {
     id: `${context.symbol}:${expiry.date}:${Strategy[strategy].replace("STRATEGY_", "")}:${legs
@@ -193,6 +200,12 @@ export function referenceSpread(
     probabilityOfTouch: touch,
     returnOnRisk,
     volatility,
+    shortSigmaDistance,
     tieKey: [expiryRank, strategy, ...slots],
   };
+}
+
+/** A short strike's distance from the spot in σ to expiry: ln(K/S)/(σ√T) for a call, ln(S/K)/(σ√T) for a put. */
+export function sigmaDistance(isCall: boolean, strike: number, spot: number, volatility: number, years: number): number {
+  return Math.log(isCall ? strike / spot : spot / strike) / (volatility * Math.sqrt(years));
 }

@@ -5,7 +5,7 @@
 import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { touchProbabilityAbove, touchProbabilityBelow } from "../../services/engine/terminal-distribution.js";
 import type { Expiry, Leg } from "./reference-legs.js";
-import { filterCeiling, filterFloor, type ReferenceContext, type ReferenceSpread } from "./reference-spread.js";
+import { filterCeiling, filterFloor, sigmaDistance, type ReferenceContext, type ReferenceSpread } from "./reference-spread.js";
 import { referenceTwoExpiryFigures } from "./reference-two-expiry.js";
 
 /** Without max_back_dte, a back expiry lies at most this many days after its front (query.proto). */
@@ -71,6 +71,8 @@ function referenceTwoExpirySpread(
   const { spot, rate, q, multiplier, f, weights, weightSum } = context;
   const net = short.sell - long.buy;
   if (-net > filterCeiling(f.maxDebit)) return undefined;
+  const shortSigmaDistance = sigmaDistance(short.isCall, short.strike, spot, volatility, front.years);
+  if (shortSigmaDistance < filterFloor(f.minShortSigmaDistance)) return undefined;
   const figures = referenceTwoExpiryFigures(
     { spot, rate, dividendYield: q, frontYears: front.years, backYears: back.years, volatility },
     { isCall: short.isCall, shortStrike: short.strike, longStrike: long.strike, backVolatility: long.iv, net },
@@ -103,6 +105,7 @@ function referenceTwoExpirySpread(
     [SortKey.SORT_KEY_CREDIT_TO_WIDTH]: width > 0 ? net / width : -Infinity,
     [SortKey.SORT_KEY_MAX_LOSS]: -maxLoss * multiplier,
     [SortKey.SORT_KEY_PROBABILITY_OF_TOUCH]: -touch,
+    [SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE]: shortSigmaDistance,
   }[context.sort as Exclude<SortKey, SortKey.UNRECOGNIZED>];
   const strikes = width > 0 ? [short.strike, long.strike].sort((a, b) => a - b) : [short.strike];
   return {
@@ -120,6 +123,7 @@ function referenceTwoExpirySpread(
     probabilityOfTouch: touch,
     returnOnRisk,
     volatility,
+    shortSigmaDistance,
     // The documented order: front, strategy, back, then the legs' strikes in slot order.
     tieKey: [frontRank, strategy, backRank, ...(short.isCall ? [NONE, NONE, short.strike, long.strike] : [long.strike, short.strike, NONE, NONE])],
   };

@@ -20,6 +20,8 @@ export function sortValueOf(spread: Spread, sort: SortKey): number {
       return -spread.maxLoss;
     case SortKey.SORT_KEY_PROBABILITY_OF_TOUCH:
       return -spread.probabilityOfTouch;
+    case SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE:
+      return spread.shortSigmaDistance;
     default:
       return spread.score;
   }

@@ -1,20 +1,12 @@
 // The event part of a scan's MarketContext: where the events came from, the next earnings and
 // ex-dividend dates, and per expiration whether one falls before it. The rest of the context
 // (volatility, expected moves) is built elsewhere; this only adds to it.
-import { MarketContext, type ExpiryContext } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import type { ExpiryContext, MarketContext } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type { PreparedChain } from "../prepared-chain.js";
 import { earningsBeforeExpiry, exDividendBeforeExpiry, preparedTimeline } from "./event-flags.js";
 
-/**
- * `context` with the chain's event fields filled in (unset when its events are unknown). Without
- * a context, one listing the chain's expirations (date, DTE, time to expiry) is made to hold them.
- */
-export function withEventContext(prepared: PreparedChain, context?: MarketContext): MarketContext {
-  const base =
-    context ??
-    MarketContext.fromPartial({
-      expiries: prepared.expiries.map(({ expiryDate, dte, years }) => ({ expiryDate, dte, timeToExpiryYears: years })),
-    });
+/** `base` (market-context.ts) with the chain's event fields filled in; unset when its events are unknown. */
+export function withEventContext(prepared: PreparedChain, base: MarketContext): MarketContext {
   const timeline = preparedTimeline(prepared);
   if (!timeline) return base;
   const expiries = base.expiries.map((expiry): ExpiryContext => ({

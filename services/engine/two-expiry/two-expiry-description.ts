@@ -67,6 +67,7 @@ export function describeTwoExpirySpread(
     score: evaluator.score,
     volatility: evaluator.volatility,
     timeToExpiryYears: front.years,
+    shortSigmaDistance: evaluator.shortSigmaDistance,
     // The back leg expires last; the sold leg is the front's.
     ...spreadEventFlags(prepared, back.expiryDate, frontSide.isCall ? front.expiryDate : undefined),
   };

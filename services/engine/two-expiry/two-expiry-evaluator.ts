@@ -76,6 +76,12 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
     const longStrike = back.table.strike[long] as number;
     const width = shortStrike > longStrike ? shortStrike - longStrike : longStrike - shortStrike;
     const net = (front.sell[short] as number) - (back.buy[long] as number);
+    if (describe || this.sigmaDistanceNeeded) {
+      // As for verticals: a leg filter under a shared σ, judged here under the leg's own.
+      const distance = this.legSigmaDistance(front, short, front.deviation[short] as number);
+      if (!describe && !this.shared && distance < query.minShortSigmaDistance) return this.rejected();
+      this.shortSigmaDistance = distance;
+    }
     // A debit spread: max_debit applies, the credit filters do not.
     if (!describe && -net > query.maxDebit) return this.rejected();
     const position = this.position;

@@ -66,7 +66,7 @@ describe("scan table with two-expiry spreads", () => {
   it("keeps the single-expiry layout when no spread has a back expiry", () => {
     const text = formatScanTable(result([vertical]));
     expect(headerRow(text)).toBe(
-      "# | strategy | expiry | DTE | strikes | credit | max profit | max loss | breakevens | POP | touch | σ | EV | RoR | score | OI",
+      "# | strategy | expiry | DTE | strikes | credit | max profit | max loss | breakevens | POP | touch | σ | σ dist | EV | RoR | score | OI",
     );
     expect(text).not.toContain("back");
     expect(row(text, 1)[8]).toBe("588.745");
@@ -75,7 +75,7 @@ describe("scan table with two-expiry spreads", () => {
   it("adds the back expiry and its DTE beside the front's, with a dash for a single-expiry spread", () => {
     const text = formatScanTable(result([calendar, vertical]));
     expect(headerRow(text)).toBe(
-      "# | strategy | expiry | DTE | back expiry | back DTE | strikes | credit | max profit | max loss | breakevens | POP | touch | σ | EV | RoR | score | OI",
+      "# | strategy | expiry | DTE | back expiry | back DTE | strikes | credit | max profit | max loss | breakevens | POP | touch | σ | σ dist | EV | RoR | score | OI",
     );
     expect(row(text, 1).slice(0, 8)).toEqual(["1", "call-calendar", "2025-06-27", "20", "2025-07-25", "48", "600/600", "-3.20"]);
     expect(row(text, 2).slice(0, 8)).toEqual(["2", "bull-put", "2025-06-27", "20", "–", "–", "590/585", "1.25"]);

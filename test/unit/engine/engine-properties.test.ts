@@ -103,6 +103,8 @@ const filtersArbitrary = fc
     maxWingWidthDifference: sometimes(fc.constantFrom(0, 2.5, 5)),
     maxPerExpiry: sometimes(fc.integer({ min: 1, max: 5 })),
     maxQuoteAge: sometimes(fc.constantFrom({ seconds: 60n, nanos: 0 }, { seconds: 300n, nanos: 0 })),
+    // Rarer than the others: it thins the candidates more than most.
+    minShortSigmaDistance: fc.oneof({ arbitrary: fc.constant(undefined), weight: 12 }, { arbitrary: fc.double({ min: -1, max: 1.5, noNaN: true }), weight: 1 }),
   })
   .map((filters) =>
     ScanFilters.fromPartial({
@@ -153,6 +155,7 @@ function violatedFilters(spread: Spread, query: ScanQuery, spot: number): string
   if (query.strategies.length > 0) check("strategies", query.strategies.includes(spread.strategy));
   if (f.minDte !== undefined) check("min_dte", spread.dte >= f.minDte);
   if (f.maxDte !== undefined) check("max_dte", spread.dte <= f.maxDte);
+  if (f.minShortSigmaDistance !== undefined) check("min_short_sigma_distance", spread.shortSigmaDistance >= f.minShortSigmaDistance - tolerance);
   for (const leg of shorts) {
     const delta = Math.abs(leg.greeks?.delta ?? Number.NaN);
     if (f.minShortDelta !== undefined) check("min_short_delta", delta >= f.minShortDelta);
@@ -303,7 +306,7 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
         if (boundedOut > 0) boundedOutRuns++;
         if (rankedOut > 0) rankedOutRuns++;
       }),
-      { numRuns: 200, seed: 5 },
+      { numRuns: 400, seed: 5 },
     );
     expect(rankedOutRuns).toBeGreaterThan(10);
     expect(boundedOutRuns).toBeGreaterThan(10);

@@ -86,6 +86,8 @@ const filtersArbitrary = fc
     minOpenInterest: sometimes(fc.bigInt({ min: 0n, max: 2000n })),
     shortStrikesOutOfTheMoney: sometimes(fc.boolean()),
     maxPerExpiry: sometimes(fc.integer({ min: 1, max: 4 })),
+    // Rarer than the others: it thins the candidates more than most.
+    minShortSigmaDistance: fc.oneof({ arbitrary: fc.constant(undefined), weight: 12 }, { arbitrary: fc.double({ min: -1, max: 1.5, noNaN: true }), weight: 1 }),
   })
   .map((filters) =>
     ScanFilters.fromPartial({
@@ -104,6 +106,7 @@ const SORTS = [
   SortKey.SORT_KEY_MAX_LOSS,
   SortKey.SORT_KEY_CREDIT_TO_WIDTH,
   SortKey.SORT_KEY_PROBABILITY_OF_TOUCH,
+  SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE,
 ];
 
 const queryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
@@ -233,7 +236,7 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
         expect(rankedOut + fullyEvaluated).toBe(counts.passed);
         if (rankedOut > 0) rankedOutRuns++;
       }),
-      { numRuns: 100, seed: 20261207 },
+      { numRuns: 120, seed: 20261207 },
     );
     // The property must have seen calendars and diagonals kept, and candidates ranked out by bound.
     expect(twoExpiryKept).toBeGreaterThan(100);
