@@ -41,6 +41,22 @@ function contractKey(quote: OptionQuote): string {
 }
 
 /**
+ * A merge: the sent quotes merged into the stored ones by contract, the sent chain-level fields;
+ * but a merge without the underlying's IV history or event calendar keeps the stored chain's, so
+ * that a tick sent before the coordinator had them (or by a sender that never attaches them)
+ * does not make the symbol's IV rank and events unknown (scanner_service.proto, UpdateChainRequest).
+ */
+function mergedChain(symbol: string, stored: OptionChain, sent: OptionChain): OptionChain {
+  return {
+    ...sent,
+    symbol,
+    quotes: mergeQuotes(stored.quotes, sent.quotes, newYorkDateOrUndefined(sent.asOf)),
+    impliedVolatilityHistory: sent.impliedVolatilityHistory ?? stored.impliedVolatilityHistory,
+    events: sent.events ?? stored.events,
+  };
+}
+
+/**
  * The stored quotes with the sent ones in place of the same contracts, and the sent new ones
  * added. Stored contracts that expired before `asOfDate` (New York) are dropped: a feed merges
  * for days, and its chain would otherwise grow by every expiry it ever saw, up to the quote limit.
@@ -115,9 +131,7 @@ export class ChainStore {
   plan(symbol: string, sent: OptionChain, mode: UpdateMode, sentBytes?: Uint8Array): PlannedUpdate {
     const current = this.get(symbol);
     const merging = mode === UpdateMode.UPDATE_MODE_MERGE && current !== undefined;
-    const chain: OptionChain = merging
-      ? { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, newYorkDateOrUndefined(sent.asOf)) }
-      : { ...sent, symbol };
+    const chain: OptionChain = merging ? mergedChain(symbol, current.chain, sent) : { ...sent, symbol };
     // Checked before encoding: a chain with a time past JavaScript's dates does not encode.
     const violations = chainViolations(chain);
     if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
@@ -172,7 +186,7 @@ export class ChainStore {
   mergedOnto(symbol: string, base: bigint, sent: OptionChain): OptionChain | undefined {
     const current = this.get(symbol);
     if (!current || current.version !== base) return undefined;
-    const chain: OptionChain = { ...sent, symbol, quotes: mergeQuotes(current.chain.quotes, sent.quotes, newYorkDateOrUndefined(sent.asOf)) };
+    const chain = mergedChain(symbol, current.chain, sent);
     const violations = chainViolations(chain);
     if (violations.length > 0) throw new EngineInputError(violations).under("chain.");
     return chain;

@@ -1,6 +1,7 @@
 // Versions given by another replica: stored as given, always rising, never applied twice;
 // and the outbox that keeps a replica's versions while NATS is down, in order and bounded.
 import { describe, expect, it } from "vitest";
+import { CorporateEventKind } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { UpdateMode } from "../../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { prepareChain } from "../../../services/engine/index.js";
 import { sharePreparedChain } from "../../../services/engine/shared-prepared-chain.js";
@@ -57,6 +58,37 @@ describe("a merge another replica published (a delta)", () => {
     expect("unchanged" in replica.plan("AAPL", tick, UpdateMode.UPDATE_MODE_MERGE)).toBe(true);
     publisher.close();
     replica.close();
+  });
+});
+
+describe("a merge without the chain's context", () => {
+  it("keeps the stored IV history and events; a merge that carries them replaces them", () => {
+    const store = new ChainStore(300_000);
+    const prepared = sharePreparedChain(prepareChain(CHAIN), "AAPL#test");
+    const history = { source: "simulated", days: [{ date: "2026-11-19", impliedVolatility: 0.21 }] };
+    const events = { source: "file", events: [{ date: "2026-12-01", kind: CorporateEventKind.CORPORATE_EVENT_KIND_EARNINGS, timeOfDay: 0 }] };
+    const first = store.plan("AAPL", { ...CHAIN, impliedVolatilityHistory: history, events }, UpdateMode.UPDATE_MODE_REPLACE);
+    if ("unchanged" in first) throw new Error("expected a change");
+    store.commit(first, prepared);
+
+    const bare = { ...CHAIN, underlyingPrice: 231, quotes: CHAIN.quotes.slice(0, 3) };
+    const merged = store.plan("AAPL", bare, UpdateMode.UPDATE_MODE_MERGE);
+    if ("unchanged" in merged) throw new Error("expected a change");
+    expect(merged.chain.impliedVolatilityHistory).toEqual(history);
+    expect(merged.chain.events).toEqual(events);
+    expect(merged.chain.underlyingPrice).toBe(231);
+    store.commit(merged, prepared);
+
+    const newer = { source: "simulated", days: [{ date: "2026-11-20", impliedVolatility: 0.22 }] };
+    const replaced = store.plan("AAPL", { ...bare, underlyingPrice: 232, impliedVolatilityHistory: newer }, UpdateMode.UPDATE_MODE_MERGE);
+    if ("unchanged" in replaced) throw new Error("expected a change");
+    expect(replaced.chain.impliedVolatilityHistory).toEqual(newer);
+    expect(replaced.chain.events).toEqual(events);
+    // A replacement is the chain as sent: without them, it has none.
+    const replacement = store.plan("AAPL", { ...CHAIN, underlyingPrice: 233 }, UpdateMode.UPDATE_MODE_REPLACE);
+    if ("unchanged" in replacement) throw new Error("expected a change");
+    expect(replacement.chain.impliedVolatilityHistory).toBeUndefined();
+    store.close();
   });
 });
 

@@ -301,7 +301,8 @@ func (x *WatchSpreadsResponse) GetUpdate() *SpreadsUpdate {
 // UpdateChainRequest stores or merges a chain.
 type UpdateChainRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The chain, or for UPDATE_MODE_MERGE the quotes to merge with the chain-level fields.
+	// The chain, or for UPDATE_MODE_MERGE the quotes to merge with the chain-level fields; a
+	// merge without implied_volatility_history or events keeps the stored chain's.
 	Chain *v1.OptionChain `protobuf:"bytes,1,opt,name=chain,proto3" json:"chain,omitempty"`
 	// How to combine it with the stored chain.
 	Mode          UpdateMode `protobuf:"varint,2,opt,name=mode,proto3,enum=spreadscan.scanner.v1.UpdateMode" json:"mode,omitempty"`

@@ -116,7 +116,10 @@ export interface WatchSpreadsResponse {
 
 /** UpdateChainRequest stores or merges a chain. */
 export interface UpdateChainRequest {
-  /** The chain, or for UPDATE_MODE_MERGE the quotes to merge with the chain-level fields. */
+  /**
+   * The chain, or for UPDATE_MODE_MERGE the quotes to merge with the chain-level fields; a
+   * merge without implied_volatility_history or events keeps the stored chain's.
+   */
   chain?:
     | OptionChain
     | undefined;
