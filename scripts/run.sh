@@ -9,6 +9,8 @@ scanner_port=${SCANNER_PORT:-50051}
 coordinator_port=${COORDINATOR_PORT:-50052}
 export SCANNER_ADDR=${SCANNER_ADDR:-127.0.0.1:$scanner_port}
 gateway_port=${GATEWAY_PORT:-8080}
+# Shared by the coordinator and the gateway, so that limits count each browser (docs/gateway.md).
+export GATEWAY_SECRET=${GATEWAY_SECRET:-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("base64url"))')}
 
 pids=()
 # Ctrl-C reaches every process of the terminal's group, the services included: signalling

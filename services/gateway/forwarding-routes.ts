@@ -3,16 +3,29 @@
 // limits, deadlines, validation); the gateway only changes the wire, so a browser's call meets
 // exactly what grpcurl's would, and the coordinator's errors come back with their details.
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import { ConnectError, createClient, type CallOptions, type ConnectRouter, type HandlerContext, type ServiceImpl, type Transport } from "@connectrpc/connect";
+import {
+  ConnectError,
+  createClient,
+  createContextKey,
+  type CallOptions,
+  type ConnectRouter,
+  type HandlerContext,
+  type ServiceImpl,
+  type Transport,
+} from "@connectrpc/connect";
 import { forwardedHeaders, copyResponseHeaders } from "./forwarded-headers.js";
 
 type Forward = (request: unknown, options: CallOptions) => unknown;
 
-function callOptions(context: HandlerContext): CallOptions {
+/** The address of the connection a call came on, set per request by the gateway's adapter. */
+export const CLIENT_ADDRESS = createContextKey<string | undefined>(undefined, { description: "client address" });
+
+function callOptions(context: HandlerContext, secret: Buffer | undefined): CallOptions {
   const timeoutMs = context.timeoutMs();
+  const address = context.values.get(CLIENT_ADDRESS);
   return {
     signal: context.signal,
-    headers: forwardedHeaders(context.requestHeader),
+    headers: forwardedHeaders(context.requestHeader, secret && address !== undefined ? { address, secret } : undefined),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     onHeader: (headers) => copyResponseHeaders(headers, context.responseHeader),
   };
@@ -32,12 +45,12 @@ function relayed(error: unknown): unknown {
   return own;
 }
 
-function forwardingMethod(method: DescMethod, forward: Forward): unknown {
+function forwardingMethod(method: DescMethod, forward: Forward, secret: Buffer | undefined): unknown {
   switch (method.methodKind) {
     case "unary":
       return async (request: unknown, context: HandlerContext) => {
         try {
-          return await (forward(request, callOptions(context)) as Promise<unknown>);
+          return await (forward(request, callOptions(context, secret)) as Promise<unknown>);
         } catch (error) {
           throw relayed(error);
         }
@@ -45,7 +58,7 @@ function forwardingMethod(method: DescMethod, forward: Forward): unknown {
     case "server_streaming":
       return async function* (request: unknown, context: HandlerContext) {
         try {
-          yield* forward(request, callOptions(context)) as AsyncIterable<unknown>;
+          yield* forward(request, callOptions(context, secret)) as AsyncIterable<unknown>;
         } catch (error) {
           throw relayed(error);
         }
@@ -56,8 +69,8 @@ function forwardingMethod(method: DescMethod, forward: Forward): unknown {
   }
 }
 
-/** Routes answering every method of `services` by forwarding it over `transport`. */
-export function forwardingRoutes(services: readonly DescService[], transport: Transport): (router: ConnectRouter) => void {
+/** Routes answering every method of `services` by forwarding it over `transport`; with `secret`, naming each call's client address. */
+export function forwardingRoutes(services: readonly DescService[], transport: Transport, secret?: Buffer): (router: ConnectRouter) => void {
   return (router) => {
     for (const service of services) {
       const client = createClient(service, transport) as unknown as Record<string, Forward>;
@@ -65,7 +78,7 @@ export function forwardingRoutes(services: readonly DescService[], transport: Tr
       for (const method of service.methods) {
         const forward = client[method.localName];
         if (forward === undefined) throw new Error(`no client method for ${method.parent.typeName}.${method.name}`);
-        implementation[method.localName] = forwardingMethod(method, forward);
+        implementation[method.localName] = forwardingMethod(method, forward, secret);
       }
       // Built method by method from the descriptor, so the compiler cannot see its shape.
       router.service(service, implementation as Partial<ServiceImpl<DescService>>);

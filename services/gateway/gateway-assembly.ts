@@ -1,6 +1,7 @@
 // The gateway, assembled in one place for main.ts and the tests: the coordinator's services
 // (and gRPC health) served over Connect, gRPC-Web and gRPC, each call forwarded to the
 // coordinator over gRPC.
+import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import type { AddressInfo } from "node:net";
 import { CoordinatorService } from "../../gen/es/spreadscan/coordinator/v1/coordinator_service_pb.js";
@@ -10,7 +11,7 @@ import { Health } from "../../gen/es/grpc/health/v1/health_pb.js";
 import type { Logger } from "../common/logger.js";
 import type { GatewayConfig } from "./gateway-config.js";
 import { createGatewayListener } from "./gateway-server.js";
-import { forwardingRoutes } from "./forwarding-routes.js";
+import { CLIENT_ADDRESS, forwardingRoutes } from "./forwarding-routes.js";
 
 /** What the gateway serves: every service a browser or a client of the coordinator calls. */
 export const GATEWAY_SERVICES = [CoordinatorService, WatchlistService, SavedScanService, Health] as const;
@@ -24,7 +25,10 @@ export interface Gateway {
 
 export function assembleGateway(config: GatewayConfig, logger: Logger): Gateway {
   const transport = createGrpcTransport({ baseUrl: `http://${config.coordinatorAddress}` });
-  const handler = connectNodeAdapter({ routes: forwardingRoutes(GATEWAY_SERVICES, transport) });
+  const handler = connectNodeAdapter({
+    routes: forwardingRoutes(GATEWAY_SERVICES, transport, config.secret),
+    contextValues: (request) => createContextValues().set(CLIENT_ADDRESS, request.socket.remoteAddress?.replace(/^::ffff:/, "")),
+  });
   const listener = createGatewayListener(handler, config.tls);
   return {
     listen: () =>

@@ -9,6 +9,7 @@ export const gatewayVariables = {
   SHUTDOWN_GRACE_PERIOD: commonVariables.SHUTDOWN_GRACE_PERIOD,
   TLS_CERT_FILE: commonVariables.TLS_CERT_FILE,
   TLS_KEY_FILE: commonVariables.TLS_KEY_FILE,
+  GATEWAY_SECRET: commonVariables.GATEWAY_SECRET,
   GATEWAY_HOST: env.host("127.0.0.1"),
   GATEWAY_PORT: env.port(8080),
   COORDINATOR_ADDR: env.host("127.0.0.1:50052"),
@@ -24,6 +25,8 @@ export interface GatewayConfig {
   readonly coordinatorAddress: string;
   /** With TLS the gateway serves HTTP/2 (and HTTP/1.1 to clients that ask for it); without, HTTP/1.1 and cleartext HTTP/2. */
   readonly tls?: ServerTls;
+  /** Shared with the coordinator (its GATEWAY_SECRET): with it, each call names the client address the gateway saw. */
+  readonly secret?: Buffer;
 }
 
 export function gatewayConfig(values: z.infer<z.ZodObject<typeof gatewayVariables>>): GatewayConfig {
@@ -41,5 +44,6 @@ export function gatewayConfig(values: z.infer<z.ZodObject<typeof gatewayVariable
     port: values.GATEWAY_PORT,
     coordinatorAddress: values.COORDINATOR_ADDR,
     ...(certificate && privateKey ? { tls: { certificate, privateKey } } : {}),
+    ...(values.GATEWAY_SECRET ? { secret: values.GATEWAY_SECRET } : {}),
   };
 }
