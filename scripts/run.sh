@@ -49,6 +49,8 @@ cat <<BANNER
     scanner     127.0.0.1:$scanner_port
     gateway     http://127.0.0.1:$gateway_port (the same services over Connect and gRPC-Web, for browsers, and gRPC)
 
+  Open http://127.0.0.1:$gateway_port in a browser for the scan page.
+
   From another terminal in this directory, scan, watch and batch with the CLI:
 
     npx spreadscan scan SPY

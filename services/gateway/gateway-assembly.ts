@@ -3,7 +3,9 @@
 // coordinator over gRPC.
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import sirv from "sirv";
 import { CoordinatorService } from "../../gen/es/spreadscan/coordinator/v1/coordinator_service_pb.js";
 import { SavedScanService } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
 import { WatchlistService } from "../../gen/es/spreadscan/coordinator/v1/watchlist_pb.js";
@@ -25,7 +27,14 @@ export interface Gateway {
 
 export function assembleGateway(config: GatewayConfig, logger: Logger): Gateway {
   const transport = createGrpcTransport({ baseUrl: `http://${config.coordinatorAddress}` });
+  // The page and its assets; immutable hashed assets may be cached, index.html is revalidated.
+  const page = sirv(config.pageDir, { etag: true, dev: false });
   const handler = connectNodeAdapter({
+    fallback: (request, response) =>
+      page(request as IncomingMessage, response as ServerResponse, () => {
+        response.statusCode = 404;
+        response.end();
+      }),
     routes: forwardingRoutes(GATEWAY_SERVICES, transport, config.secret),
     contextValues: (request) => createContextValues().set(CLIENT_ADDRESS, request.socket.remoteAddress?.replace(/^::ffff:/, "")),
   });
@@ -36,7 +45,7 @@ export function assembleGateway(config: GatewayConfig, logger: Logger): Gateway 
         listener.server.once("error", reject);
         listener.server.listen(config.port, config.host, () => {
           const { port } = listener.server.address() as AddressInfo;
-          logger.info({ port, coordinator: config.coordinatorAddress, tls: config.tls !== undefined }, "listening");
+          logger.info({ port, coordinator: config.coordinatorAddress, tls: config.tls !== undefined, page: config.pageDir }, "listening");
           resolve(port);
         });
       }),

@@ -1,5 +1,6 @@
 // The gateway's environment: where it listens, where the coordinator is, and TLS.
-import type { z } from "zod";
+import { resolve } from "node:path";
+import { z } from "zod";
 import { commonVariables, ConfigError, env } from "../common/config.js";
 import type { ServerTls } from "../common/tls.js";
 
@@ -13,6 +14,7 @@ export const gatewayVariables = {
   GATEWAY_HOST: env.host("127.0.0.1"),
   GATEWAY_PORT: env.port(8080),
   COORDINATOR_ADDR: env.host("127.0.0.1:50052"),
+  GATEWAY_PAGE_DIR: z.string().optional(),
 };
 
 export interface GatewayConfig {
@@ -25,6 +27,8 @@ export interface GatewayConfig {
   readonly coordinatorAddress: string;
   /** With TLS the gateway serves HTTP/2 (and HTTP/1.1 to clients that ask for it); without, HTTP/1.1 and cleartext HTTP/2. */
   readonly tls?: ServerTls;
+  /** The built page (index.html and its assets), served at /; relative to the working directory unless absolute. */
+  readonly pageDir: string;
   /** Shared with the coordinator (its GATEWAY_SECRET): with it, each call names the client address the gateway saw. */
   readonly secret?: Buffer;
 }
@@ -43,6 +47,7 @@ export function gatewayConfig(values: z.infer<z.ZodObject<typeof gatewayVariable
     host: values.GATEWAY_HOST,
     port: values.GATEWAY_PORT,
     coordinatorAddress: values.COORDINATOR_ADDR,
+    pageDir: resolve(values.GATEWAY_PAGE_DIR?.trim() || "dist/web"),
     ...(certificate && privateKey ? { tls: { certificate, privateKey } } : {}),
     ...(values.GATEWAY_SECRET ? { secret: values.GATEWAY_SECRET } : {}),
   };

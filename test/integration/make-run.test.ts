@@ -111,6 +111,12 @@ describe("make run", () => {
     expect(answer.result.spreads.length).toBeGreaterThan(0);
     expect(answer.result.spreads.every((spread) => spread.strategy === "STRATEGY_BULL_PUT")).toBe(true);
 
+    // The page the banner points the browser at, built by make run's build.
+    expect(output).toContain(`Open http://127.0.0.1:${gatewayPort} in a browser`);
+    const page = await fetch(`http://127.0.0.1:${gatewayPort}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>spreadscan</title>");
+
     if (started.pid !== undefined) process.kill(-started.pid, "SIGINT");
     await exited;
     // Both services said they stopped, and nothing listens on their ports any more.
