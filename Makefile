@@ -55,7 +55,7 @@ $(NODE_BIN): .nvmrc
 $(NODE_STAMP): $(NODE_BIN) package.json package-lock.json
 	@# Not `npm ci`: the registry here lacks some of buf's optional platform packages, so the
 	@# lock file cannot list them and `npm ci` refuses it; `npm install` honours the lock as it is.
-	npm install --no-audit --no-fund
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund
 	@touch $@
 
 $(GO_STAMP): tools/go.mod tools/go.sum
@@ -65,7 +65,7 @@ $(GO_STAMP): tools/go.mod tools/go.sum
 $(SERVERS_STAMP): scripts/install-servers.sh
 	scripts/install-servers.sh
 	@# Only once all are there: a machine that could not install them tries again next time.
-	@if [ -x /usr/bin/redis-server ] && [ -x /usr/sbin/nats-server ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then mkdir -p $(TOOLS) && touch $@; fi
+	@if [ -x /usr/bin/redis-server ] && [ -x /usr/sbin/nats-server ] && [ -x /usr/bin/chromium ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then mkdir -p $(TOOLS) && touch $@; fi
 
 $(PY_STAMP): tools/requirements.txt
 	python3 -m venv $(VENV)
@@ -101,6 +101,7 @@ format: $(NODE_STAMP)
 
 typecheck: $(NODE_STAMP)
 	node_modules/.bin/tsc --noEmit -p tsconfig.json
+	node_modules/.bin/tsc -p web/tsconfig.json
 
 check-esm: build
 	node scripts/check-esm.mjs
@@ -117,6 +118,7 @@ check-python: $(PY_STAMP)
 build: $(NODE_STAMP)
 	rm -rf dist
 	node_modules/.bin/tsc -p tsconfig.build.json
+	node_modules/.bin/vite build --config web/vite.config.ts
 	@# npx links the bin once and keeps its mode; tsc writes it without the executable bit.
 	chmod +x dist/services/cli/main.js
 

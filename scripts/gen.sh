@@ -14,7 +14,7 @@ python=.tools/venv/bin/python
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
-rm -rf "$out/ts" "$out/go/spreadscan" "$out/python/src/spreadscan" "$out/descriptor"
+rm -rf "$out/ts" "$out/es" "$out/go/spreadscan" "$out/python/src/spreadscan" "$out/descriptor"
 
 "$buf" generate --output "$out"
 "$buf" generate third_party/proto --template buf.gen.third-party.yaml --output "$out"

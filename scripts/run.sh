@@ -8,6 +8,9 @@ export LOG_FORMAT=${LOG_FORMAT:-pretty}
 scanner_port=${SCANNER_PORT:-50051}
 coordinator_port=${COORDINATOR_PORT:-50052}
 export SCANNER_ADDR=${SCANNER_ADDR:-127.0.0.1:$scanner_port}
+gateway_port=${GATEWAY_PORT:-8080}
+# Shared by the coordinator and the gateway, so that limits count each browser (docs/gateway.md).
+export GATEWAY_SECRET=${GATEWAY_SECRET:-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("base64url"))')}
 
 pids=()
 # Ctrl-C reaches every process of the terminal's group, the services included: signalling
@@ -27,6 +30,7 @@ trap stop_all TERM EXIT
 
 node dist/services/scanner/main.js & pids+=($!)
 node dist/services/coordinator/main.js & pids+=($!)
+COORDINATOR_ADDR=127.0.0.1:$coordinator_port GATEWAY_PORT=$gateway_port node dist/services/gateway/main.js & pids+=($!)
 
 coordinator_admin=${COORDINATOR_ADMIN_PORT:-9452}
 # The banner once the coordinator answers, so that the first command shown works.
@@ -43,6 +47,9 @@ cat <<BANNER
   spreadscan is running on the simulated market:
     coordinator 127.0.0.1:$coordinator_port (admin http://127.0.0.1:$coordinator_admin/metrics)
     scanner     127.0.0.1:$scanner_port
+    gateway     http://127.0.0.1:$gateway_port (the same services over Connect and gRPC-Web, for browsers, and gRPC)
+
+  Open http://127.0.0.1:$gateway_port in a browser for the scan page.
 
   From another terminal in this directory, scan, watch and batch with the CLI:
 
@@ -62,7 +69,12 @@ cat <<BANNER
       -d '{"symbol":"SPY","query":{"strategies":["STRATEGY_BULL_PUT"],"filters":{"maxDte":45,"maxWidth":5},"limit":5}}' \\
       http://127.0.0.1:$coordinator_port/spreadscan.coordinator.v1.CoordinatorService/Scan
 
-  Ctrl-C stops both.
+  or over HTTP through the gateway, as a browser calls it (the Connect protocol's JSON):
+
+    curl -s -H 'content-type: application/json' -d '{"symbol":"SPY","query":{"strategies":["STRATEGY_BULL_PUT"],"filters":{"maxDte":45,"maxWidth":5},"limit":5}}' \\
+      http://127.0.0.1:$gateway_port/spreadscan.coordinator.v1.CoordinatorService/Scan
+
+  Ctrl-C stops them all.
 
 BANNER
 wait -n

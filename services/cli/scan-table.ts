@@ -10,6 +10,7 @@ import { SkipReason, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/
 import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { appliedQueryParts } from "./applied-query.js";
 import { formatMarketContextLine } from "./market-context-line.js";
+import { dollars, percent, price } from "./number-format.js";
 import { PLAIN_CHARS, PLAIN_STYLE } from "./plain-table.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
@@ -32,28 +33,7 @@ interface Column {
   readonly events?: boolean;
 }
 
-const WHOLE_DOLLARS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0, minimumFractionDigits: 0 });
-const DOLLARS_AND_CENTS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2, minimumFractionDigits: 2 });
 const COUNT = new Intl.NumberFormat("en-US");
-
-/**
- * Dollars per share: cents, and the half cent mid pricing gives (1.235), without rounding a
- * small debit to "-0.00".
- */
-function price(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const text = value.toFixed(3);
-  if (Number(text) === 0) return "0.00";
-  return text.endsWith("0") ? text.slice(0, -1) : text;
-}
-
-/** Dollars per lot: whole dollars, but cents below $10, where rounding would hide most of the value. */
-function dollars(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  return (Math.abs(value) < 10 ? DOLLARS_AND_CENTS : WHOLE_DOLLARS).format(value);
-}
-
-const percent = (fraction: number): string => `${(fraction * 100).toFixed(1)}%`;
 
 const COLUMNS: readonly Column[] = [
   { header: "#", align: "right", cell: (_spread, rank) => String(rank) },

@@ -4,7 +4,7 @@
 // only through what this interceptor checks: the key it presents (a client only when the key
 // is one of the configured ones) and the address it connects from; its own x-request-id is
 // kept for correlation and decides nothing.
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { Metadata } from "@grpc/grpc-js";
 import type { ApiClient, ApiKeys } from "./auth/api-keys.js";
 
@@ -21,7 +21,27 @@ export type Caller =
    * A caller known only by the host it connects from: every caller while keys are off, and
    * one without a known key while they are on (`key` says which, for the refusal).
    */
-  | { readonly kind: "peer"; readonly host: string; readonly key: "not checked" | "absent" | "unknown" };
+  | {
+      readonly kind: "peer";
+      readonly host: string;
+      readonly key: "not checked" | "absent" | "unknown";
+      /** Set when the host is the one a trusted gateway saw, not the connection's own (see `GatewayTrust`). */
+      readonly via?: "gateway";
+    };
+
+/** Metadata key of the client address a gateway saw, trusted only with the gateway's secret. */
+export const FORWARDED_FOR_KEY = "x-spreadscan-forwarded-for";
+/** Metadata key of the secret a gateway proves itself with. */
+export const GATEWAY_SECRET_KEY = "x-spreadscan-gateway-secret";
+
+/**
+ * The secret shared with the browser gateway (GATEWAY_SECRET): a call carrying it may name the
+ * address of the client the gateway serves, which then stands for the caller wherever a peer
+ * address would (limits, logs, refusals). Without it, or with another, that name is ignored.
+ */
+export interface GatewayTrust {
+  readonly secret: Buffer;
+}
 
 export interface CallIdentity {
   /** Correlates the call's log lines and is echoed to the caller; it decides nothing. */
@@ -45,6 +65,7 @@ export function identityOf(metadata: Metadata): CallIdentity | undefined {
 
 /** How a caller is named in limits and refusals: "client alice", "address 127.0.0.1". */
 export function callerName(caller: Caller): string {
+  // A host is one caller whether it comes through the gateway or not: one name, one budget.
   return caller.kind === "client" ? `client ${caller.client.name}` : `address ${caller.host}`;
 }
 
@@ -68,13 +89,28 @@ function presentedKey(metadata: Metadata): string | undefined {
   return typeof apiKey === "string" && apiKey.trim() !== "" ? apiKey.trim() : undefined;
 }
 
-function callerOf(metadata: Metadata, peer: string, keys: ApiKeys | undefined): Caller {
-  const host = hostOf(peer);
-  if (!keys) return { kind: "peer", host, key: "not checked" };
+/** An address as a gateway names it: an IPv4 or IPv6 literal, nothing longer. */
+const FORWARDED_ADDRESS = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]{2,45})$/;
+
+/** The client address a trusted gateway forwarded, or undefined when the call does not prove it came from one. */
+function forwardedHost(metadata: Metadata, gateway: GatewayTrust | undefined): string | undefined {
+  if (!gateway) return undefined;
+  const forwarded = metadata.get(FORWARDED_FOR_KEY)[0];
+  const secret = metadata.get(GATEWAY_SECRET_KEY)[0];
+  if (typeof forwarded !== "string" || typeof secret !== "string" || !FORWARDED_ADDRESS.test(forwarded)) return undefined;
+  const presented = Buffer.from(secret);
+  return presented.length === gateway.secret.length && timingSafeEqual(presented, gateway.secret) ? forwarded : undefined;
+}
+
+function callerOf(metadata: Metadata, peer: string, keys: ApiKeys | undefined, gateway: GatewayTrust | undefined): Caller {
+  const forwarded = forwardedHost(metadata, gateway);
+  const host = forwarded ?? hostOf(peer);
+  const via = forwarded === undefined ? {} : { via: "gateway" as const };
+  if (!keys) return { kind: "peer", host, key: "not checked", ...via };
   const key = presentedKey(metadata);
-  if (key === undefined) return { kind: "peer", host, key: "absent" };
+  if (key === undefined) return { kind: "peer", host, key: "absent", ...via };
   const client = keys.clientOf(key);
-  return client ? { kind: "client", client } : { kind: "peer", host, key: "unknown" };
+  return client ? { kind: "client", client } : { kind: "peer", host, key: "unknown", ...via };
 }
 
 /**
@@ -82,11 +118,11 @@ function callerOf(metadata: Metadata, peer: string, keys: ApiKeys | undefined): 
  * object for every piece after it. It refuses nothing: refusing is for the interceptors after
  * the first, which calls this before it passes the metadata on.
  */
-export function identifyCall(metadata: Metadata, peer: string, keys: ApiKeys | undefined): CallIdentity {
+export function identifyCall(metadata: Metadata, peer: string, keys: ApiKeys | undefined, gateway?: GatewayTrust): CallIdentity {
   const given = metadata.get(REQUEST_ID_KEY)[0];
   const requestIdFromCaller = typeof given === "string" && SANE_REQUEST_ID.test(given);
   const requestId = requestIdFromCaller ? given : randomUUID();
-  const identity = { requestId, requestIdFromCaller, caller: callerOf(metadata, peer, keys) };
+  const identity = { requestId, requestIdFromCaller, caller: callerOf(metadata, peer, keys, gateway) };
   identities.set(metadata, identity);
   return identity;
 }

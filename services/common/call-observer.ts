@@ -2,7 +2,7 @@ import { Metadata, ServerInterceptingCall, status as GrpcStatus, type ServerInte
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "./auth/api-keys.js";
 import type { AdmissionCheck } from "./call-admission.js";
-import { identifyCall, REQUEST_ID_KEY } from "./call-identity.js";
+import { identifyCall, REQUEST_ID_KEY, type GatewayTrust } from "./call-identity.js";
 import { CallMetrics } from "./call-metrics.js";
 import type { Logger } from "./logger.js";
 import { rpcErrorToStatus } from "./status-details.js";
@@ -19,6 +19,8 @@ export interface CallObserverOptions {
   readonly quietServices: ReadonlySet<string>;
   /** The API keys when they are on; absent: every caller is its address. */
   readonly keys?: ApiKeys | undefined;
+  /** The browser gateway's secret: its calls may name the client they forward (call-identity.ts). */
+  readonly gateway?: GatewayTrust | undefined;
   /** What decides, in order, whether an identified call may go on (the key check, the limits). */
   readonly admission?: readonly AdmissionCheck[];
 }
@@ -31,7 +33,7 @@ export interface CallObserverOptions {
  * writes one log line (method, status, duration, peer, request id) and the Prometheus call
  * metrics.
  */
-export function createCallObserver({ logger, registry, quietServices, keys, admission = [] }: CallObserverOptions): ServerInterceptor {
+export function createCallObserver({ logger, registry, quietServices, keys, gateway, admission = [] }: CallObserverOptions): ServerInterceptor {
   const metrics = new CallMetrics(registry);
 
   // A call's line holds only the fields set below, none of which a credential could be under:
@@ -91,7 +93,7 @@ export function createCallObserver({ logger, registry, quietServices, keys, admi
           onReceiveMetadata: (metadata, passOn) => {
             // Identified here rather than by an interceptor of its own: a layer of interception
             // costs every call more than the identification does.
-            const identity = identifyCall(metadata, call.getPeer(), keys);
+            const identity = identifyCall(metadata, call.getPeer(), keys, gateway);
             requestId = identity.requestId;
             callerSentId = identity.requestIdFromCaller;
             const admitted = { path: descriptor.path, service: calls.labels.grpc_service, responseStream: descriptor.responseStream };

@@ -4,6 +4,7 @@ import { ApiKeys, type ApiKeyEntry } from "./auth/api-keys.js";
 import type { CallLimits } from "./call-limits.js";
 import { parseDecimal } from "./decimal.js";
 import { readPem, type ServerTls } from "./tls.js";
+import type { GatewayTrust } from "./call-identity.js";
 
 /** Thrown when the environment holds bad values: one line per bad variable. */
 export class ConfigError extends Error {
@@ -152,6 +153,13 @@ export const env = {
     });
   },
 
+  /** GATEWAY_SECRET: the browser gateway's secret, 16 characters or more; absent: no gateway is trusted. */
+  gatewaySecret() {
+    return secretVariable("a secret of 16 or more printable characters", undefined as Buffer | undefined, (raw) =>
+      /^[\x21-\x7e]{16,256}$/.test(raw) ? Buffer.from(raw) : undefined,
+    );
+  },
+
   /** A JSON file of API keys, read and checked at start. */
   apiKeysFile() {
     return z
@@ -244,6 +252,7 @@ export const commonVariables = {
   TLS_CERT_FILE: env.pemFile(),
   TLS_KEY_FILE: env.pemFile(),
   TLS_CLIENT_CA_FILE: env.pemFile(),
+  GATEWAY_SECRET: env.gatewaySecret(),
 };
 
 /**
@@ -281,6 +290,8 @@ export interface CommonSettings {
   readonly tls?: ServerTls;
   /** Per-client and global call rates, and streams per client; 0 turns each off. */
   readonly limits: CallLimits;
+  /** The secret of the browser gateway whose calls may name the client they forward; absent: none may. */
+  readonly gateway?: GatewayTrust;
 }
 
 /** TLS_CERT_FILE and TLS_KEY_FILE go together; TLS_CLIENT_CA_FILE (mutual TLS) needs them. */
@@ -318,6 +329,7 @@ export function commonSettings(values: z.infer<z.ZodObject<typeof commonVariable
   return {
     ...(auth ? { auth } : {}),
     ...(tls ? { tls } : {}),
+    ...(values.GATEWAY_SECRET ? { gateway: { secret: values.GATEWAY_SECRET } } : {}),
     limits,
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT,

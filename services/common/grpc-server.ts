@@ -5,6 +5,7 @@ import type { ApiKeys } from "./auth/api-keys.js";
 import { createKeyCheck } from "./auth/key-check.js";
 import { createLimitCheck, limitsAreOff, type CallLimits } from "./call-limits.js";
 import { createCallObserver } from "./call-observer.js";
+import type { GatewayTrust } from "./call-identity.js";
 import { serverCredentials, type ServerTls } from "./tls.js";
 import { tolerantDefinition } from "./undecodable-request.js";
 import type { Logger } from "./logger.js";
@@ -30,6 +31,8 @@ export interface GrpcServerOptions {
   readonly tls?: ServerTls | undefined;
   /** Per-client and global call limits; absent or all 0: none. */
   readonly limits?: CallLimits | undefined;
+  /** The browser gateway's secret, when one forwards to this service. */
+  readonly gateway?: GatewayTrust | undefined;
 }
 
 /**
@@ -61,6 +64,7 @@ export class GrpcServer {
       interceptors: [
         createCallObserver({
           keys: options.auth?.keys,
+          gateway: options.gateway,
           logger: options.logger,
           registry: options.registry,
           quietServices: new Set([HEALTH_SERVICE, ...REFLECTION_SERVICES]),

@@ -32,6 +32,7 @@ export function createServiceBase(
     auth: settings.auth,
     tls: settings.tls,
     limits: settings.limits,
+    gateway: settings.gateway,
   });
   if (settings.tls) logger.info({ mutual: settings.tls.clientCa !== undefined }, "gRPC over TLS");
   if (settings.auth) logger.info({ clients: settings.auth.keys.size, openHealth: settings.auth.openHealth }, "API keys required");

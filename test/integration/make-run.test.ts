@@ -32,14 +32,21 @@ afterAll(() => {
 });
 
 describe("make run", () => {
-  it("starts both services, prints how to scan, serves the CLI's scan, and stops both on Ctrl-C", async () => {
-    const [scannerPort, scannerAdmin, coordinatorPort, coordinatorAdmin] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  it("starts the services and the gateway, prints how to scan, serves the CLI's scan and the gateway's, and stops them all on Ctrl-C", async () => {
+    const [scannerPort, scannerAdmin, coordinatorPort, coordinatorAdmin, gatewayPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const env = {
       ...process.env,
       SCANNER_PORT: String(scannerPort),
       SCANNER_ADMIN_PORT: String(scannerAdmin),
       COORDINATOR_PORT: String(coordinatorPort),
       COORDINATOR_ADMIN_PORT: String(coordinatorAdmin),
+      GATEWAY_PORT: String(gatewayPort),
     };
     // Its own process group, so that Ctrl-C reaches make, the script and both services.
     const started = spawn("make", ["--no-print-directory", "run"], { cwd: REPO_ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -49,7 +56,7 @@ describe("make run", () => {
     started.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => started.once("exit", (code) => resolve(code)));
 
-    await expect.poll(() => output, { timeout: 120_000, interval: 250 }).toContain("Ctrl-C stops both.");
+    await expect.poll(() => output, { timeout: 120_000, interval: 250 }).toContain("Ctrl-C stops them all.");
     expect(output).toContain(`coordinator 127.0.0.1:${coordinatorPort}`);
     const shown = /npx spreadscan (scan SPY [^\n]+)/.exec(output)?.[1];
     expect(shown).toBeDefined();
@@ -94,11 +101,28 @@ describe("make run", () => {
     const metrics = await cli("metrics", "--json");
     expect(JSON.parse(metrics.stdout)).toMatchObject({ totalScans: expect.any(String) as unknown, backpressure: expect.any(Object) as unknown });
 
+    // The gateway's curl command, as shown: the Connect protocol's JSON over plain HTTP.
+    const curl = /curl -s -H '(content-type: application\/json)' -d '([^']+)' \\\n\s+(http:\/\/\S+)/.exec(output);
+    expect(curl?.[3]).toBe(`http://127.0.0.1:${gatewayPort}/spreadscan.coordinator.v1.CoordinatorService/Scan`);
+    const viaGateway = await fetch(curl?.[3] ?? "", { method: "POST", headers: { "content-type": "application/json" }, body: curl?.[2] ?? "" });
+    expect(viaGateway.status).toBe(200);
+    const answer = (await viaGateway.json()) as { result: { symbol: string; spreads: { strategy: string }[] } };
+    expect(answer.result.symbol).toBe("SPY");
+    expect(answer.result.spreads.length).toBeGreaterThan(0);
+    expect(answer.result.spreads.every((spread) => spread.strategy === "STRATEGY_BULL_PUT")).toBe(true);
+
+    // The page the banner points the browser at, built by make run's build.
+    expect(output).toContain(`Open http://127.0.0.1:${gatewayPort} in a browser`);
+    const page = await fetch(`http://127.0.0.1:${gatewayPort}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>spreadscan</title>");
+
     if (started.pid !== undefined) process.kill(-started.pid, "SIGINT");
     await exited;
     // Both services said they stopped, and nothing listens on their ports any more.
     expect(output).toMatch(/scanner: stopped/);
     expect(output).toMatch(/coordinator: stopped/);
+    expect(output).toMatch(/gateway: stopped/);
     await expect(fetch(`http://127.0.0.1:${coordinatorAdmin}/healthz`)).rejects.toThrow();
   }, 180_000);
 });

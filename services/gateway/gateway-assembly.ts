@@ -1,0 +1,59 @@
+// The gateway, assembled in one place for main.ts and the tests: the coordinator's services
+// (and gRPC health) served over Connect, gRPC-Web and gRPC, each call forwarded to the
+// coordinator over gRPC.
+import { createContextValues } from "@connectrpc/connect";
+import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import sirv from "sirv";
+import { CoordinatorService } from "../../gen/es/spreadscan/coordinator/v1/coordinator_service_pb.js";
+import { SavedScanService } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
+import { WatchlistService } from "../../gen/es/spreadscan/coordinator/v1/watchlist_pb.js";
+import { Health } from "../../gen/es/grpc/health/v1/health_pb.js";
+import type { Logger } from "../common/logger.js";
+import type { GatewayConfig } from "./gateway-config.js";
+import { createGatewayListener } from "./gateway-server.js";
+import { CLIENT_ADDRESS, forwardingRoutes } from "./forwarding-routes.js";
+
+/** What the gateway serves: every service a browser or a client of the coordinator calls. */
+export const GATEWAY_SERVICES = [CoordinatorService, WatchlistService, SavedScanService, Health] as const;
+
+export interface Gateway {
+  /** Starts listening; resolves with the port (the one asked for, or the one the system gave for 0). */
+  listen(): Promise<number>;
+  /** Stops taking calls, lets calls in flight finish within the grace period, then ends the rest. */
+  close(): Promise<void>;
+}
+
+export function assembleGateway(config: GatewayConfig, logger: Logger): Gateway {
+  const transport = createGrpcTransport({ baseUrl: `http://${config.coordinatorAddress}` });
+  // The page and its assets; immutable hashed assets may be cached, index.html is revalidated.
+  const page = sirv(config.pageDir, { etag: true, dev: false });
+  const handler = connectNodeAdapter({
+    fallback: (request, response) =>
+      page(request as IncomingMessage, response as ServerResponse, () => {
+        response.statusCode = 404;
+        response.end();
+      }),
+    routes: forwardingRoutes(GATEWAY_SERVICES, transport, config.secret),
+    contextValues: (request) => createContextValues().set(CLIENT_ADDRESS, request.socket.remoteAddress?.replace(/^::ffff:/, "")),
+  });
+  const listener = createGatewayListener(handler, config.tls);
+  return {
+    listen: () =>
+      new Promise((resolve, reject) => {
+        listener.server.once("error", reject);
+        listener.server.listen(config.port, config.host, () => {
+          const { port } = listener.server.address() as AddressInfo;
+          logger.info({ port, coordinator: config.coordinatorAddress, tls: config.tls !== undefined, page: config.pageDir }, "listening");
+          resolve(port);
+        });
+      }),
+    close: async () => {
+      const closing = listener.close();
+      const grace = setTimeout(() => listener.destroyConnections(), config.shutdownGraceMs);
+      await closing;
+      clearTimeout(grace);
+    },
+  };
+}

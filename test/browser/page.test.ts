@@ -1,0 +1,132 @@
+// The page in a real Chromium (Debian's, driven by playwright-core), served by the gateway in its
+// own process in front of a real coordinator and scanner on the simulated market: it loads, a
+// scan shows the rows the coordinator's own Scan answers for the same query, and a refused
+// filter shows the coordinator's field violation next to that field.
+import { credentials } from "@grpc/grpc-js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { readStatusDetails } from "../../services/common/status-details.js";
+import { callUnary } from "../support/echo-server.js";
+import { startPair, type Pair } from "../support/coordinator-pair.js";
+import { spawnService, type ServiceProcess } from "../support/service-process.js";
+import { projectTool, runTool } from "../support/tools.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const pageDir = mkdtempSync(join(tmpdir(), "spreadscan-page-"));
+let pair: Pair | undefined;
+let gateway: ServiceProcess | undefined;
+let browser: Browser | undefined;
+let baseUrl: string;
+let coordinatorAddress: string;
+
+beforeAll(async () => {
+  const build = await runTool(projectTool("node_modules/.bin/vite"), ["build", "--config", "web/vite.config.ts", "--outDir", pageDir], { timeoutMs: 120_000 });
+  if (build.exitCode !== 0) throw new Error(`vite build failed: ${build.stdout}${build.stderr}`);
+  const started = await startPair();
+  pair = started;
+  const coordinatorPort = (await started.coordinator.waitForLog((line) => line.msg === "listening")).grpcPort as number;
+  coordinatorAddress = `127.0.0.1:${coordinatorPort}`;
+  gateway = spawnService("services/gateway/main.ts", {
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_PORT: "0",
+    COORDINATOR_ADDR: coordinatorAddress,
+    GATEWAY_PAGE_DIR: pageDir,
+  });
+  baseUrl = `http://127.0.0.1:${(await gateway.waitForLog((line) => line.msg === "listening")).port as number}/`;
+  // Debian's package, installed by make setup; root needs --no-sandbox.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ["--no-sandbox"] : [] });
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  gateway?.kill();
+  pair?.close();
+  rmSync(pageDir, { recursive: true, force: true });
+});
+
+async function openPage(): Promise<Page> {
+  if (!browser) throw new Error("Chromium did not start");
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(baseUrl);
+  return page;
+}
+
+/** The coordinator's own answer to the query the page's form holds by default. */
+async function directScan(symbol: string, minPop?: number) {
+  const client = new CoordinatorServiceClient(coordinatorAddress, credentials.createInsecure());
+  try {
+    const query = ScanQuery.fromPartial({
+      strategies: [
+        Strategy.STRATEGY_BULL_PUT,
+        Strategy.STRATEGY_BEAR_CALL,
+        Strategy.STRATEGY_BULL_CALL,
+        Strategy.STRATEGY_BEAR_PUT,
+        Strategy.STRATEGY_IRON_CONDOR,
+        Strategy.STRATEGY_IRON_BUTTERFLY,
+      ],
+      filters: { maxDte: 45, maxWidth: 5, maxShortDelta: 0.3, ...(minPop === undefined ? {} : { minPop }) },
+      sort: SortKey.SORT_KEY_SCORE,
+      limit: 20,
+    });
+    return await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query }));
+  } finally {
+    client.close();
+  }
+}
+
+describe("the page, in Chromium", () => {
+  it("loads with its scan form and strategies", async () => {
+    const page = await openPage();
+    expect(await page.title()).toBe("spreadscan");
+    expect(await page.locator('input[name="query.strategies"]').count()).toBe(10);
+    expect(await page.locator('input[name="query.strategies"]:checked').count()).toBe(6);
+    await page.close();
+  });
+
+  it("a scan shows the rows the coordinator's Scan answers for the same query", async () => {
+    const page = await openPage();
+    await page.fill('input[name="symbol"]', "qqq");
+    await page.click('button[type="submit"]');
+    await page.locator("#results tbody tr").first().waitFor();
+    const shown = await Promise.all(
+      (await page.locator("#results tbody tr").all()).map(async (row) => ({
+        id: await row.getAttribute("data-spread-id"),
+        cells: await row.locator("td").allTextContents(),
+      })),
+    );
+    // The page's scan computed it; the same query straight to the coordinator is a cache hit of that job.
+    const { response } = await directScan("QQQ");
+    expect(response?.cacheHit).toBe(true);
+    const spreads = response?.result?.spreads ?? [];
+    expect(spreads.length).toBeGreaterThan(0);
+    expect(shown.map((row) => row.id)).toEqual(spreads.map((spread) => spread.id));
+    shown.forEach((row, index) => {
+      const spread = spreads[index]!;
+      expect(row.cells[0]).toBe(String(index + 1));
+      expect(row.cells[2]).toBe(spread.expiryDate);
+      expect(row.cells[4]).toBe(spread.legs.map((leg) => String(leg.strike)).join("/"));
+      expect(row.cells[7]).toBe(`${(spread.pop * 100).toFixed(1)}%`);
+    });
+    await page.close();
+  });
+
+  it("a refused filter shows the coordinator's field violation next to that field", async () => {
+    const page = await openPage();
+    await page.fill('input[name="query.filters.min_pop"]', "2");
+    await page.click('button[type="submit"]');
+    const violation = page.locator('[data-field="query.filters.min_pop"] .violation');
+    await expect.poll(() => violation.textContent(), { timeout: 30_000 }).not.toBe("");
+    const { error } = await directScan("SPY", 2);
+    const expected = error ? readStatusDetails(error).fieldViolations.filter((entry) => entry.field === "query.filters.min_pop") : [];
+    expect(expected).toHaveLength(1);
+    expect(await violation.textContent()).toBe(expected[0]?.description);
+    expect(await page.getAttribute('input[name="query.filters.min_pop"]', "aria-invalid")).toBe("true");
+    // The other fields stay clear.
+    expect(await page.locator('[data-field="query.filters.max_dte"] .violation').textContent()).toBe("");
+    await page.close();
+  });
+});

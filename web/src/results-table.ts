@@ -1,0 +1,36 @@
+// The ranked spreads as a table, figures written as the CLI writes them.
+import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_pb.js";
+import type { Spread } from "../../gen/es/spreadscan/scanner/v1/spread_pb.js";
+import { dollars, percent, price } from "../../services/cli/number-format.js";
+import { required } from "./dom.js";
+import { STRATEGY_LABELS } from "./enum-labels.js";
+
+function cells(spread: Spread, rank: number): string[] {
+  return [
+    String(rank),
+    STRATEGY_LABELS.get(spread.strategy) ?? String(spread.strategy),
+    spread.expiryDate,
+    String(spread.dte),
+    spread.legs.map((leg) => String(leg.strike)).join("/"),
+    price(spread.netCredit),
+    dollars(spread.maxLoss),
+    percent(spread.pop),
+    dollars(spread.expectedValue),
+    spread.score.toFixed(3),
+  ];
+}
+
+export function showResult(table: HTMLTableElement, summary: HTMLElement, result: ScanResult | undefined): void {
+  const body = required<HTMLTableSectionElement>(table, "tbody");
+  body.replaceChildren(
+    ...(result?.spreads ?? []).map((spread, index) => {
+      const row = body.insertRow();
+      row.dataset.spreadId = spread.id;
+      for (const text of cells(spread, index + 1)) row.insertCell().textContent = text;
+      return row;
+    }),
+  );
+  summary.textContent = result
+    ? `${result.symbol} ${result.underlyingPrice.toFixed(2)} · ${result.spreads.length} spreads of ${result.candidatesConsidered.toLocaleString("en-US")} considered`
+    : "";
+}
