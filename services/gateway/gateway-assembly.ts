@@ -3,8 +3,10 @@
 // coordinator over gRPC.
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import sirv from "sirv";
 import { CoordinatorService } from "../../gen/es/spreadscan/coordinator/v1/coordinator_service_pb.js";
 import { SavedScanService } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
@@ -27,14 +29,20 @@ export interface Gateway {
 
 export function assembleGateway(config: GatewayConfig, logger: Logger): Gateway {
   const transport = createGrpcTransport({ baseUrl: `http://${config.coordinatorAddress}` });
-  // The page and its assets; immutable hashed assets may be cached, index.html is revalidated.
-  const page = sirv(config.pageDir, { etag: true, dev: false });
+  // The page and its assets. Without a built page (no `make build` yet) the services are still
+  // served, and / says how to build it.
+  const page = existsSync(join(config.pageDir, "index.html")) ? sirv(config.pageDir, { etag: true }) : undefined;
+  if (!page) logger.warn({ page: config.pageDir }, "no built page there: the services are served, the page is not (make build builds it)");
   const handler = connectNodeAdapter({
-    fallback: (request, response) =>
-      page(request as IncomingMessage, response as ServerResponse, () => {
+    fallback: (request, response) => {
+      const notFound = (): void => {
         response.statusCode = 404;
-        response.end();
-      }),
+        response.setHeader("content-type", "text/plain; charset=utf-8");
+        response.end(page ? "not found\n" : `no page is built in ${config.pageDir}: run make build\n`);
+      };
+      if (page) page(request as IncomingMessage, response as ServerResponse, notFound);
+      else notFound();
+    },
     routes: forwardingRoutes(GATEWAY_SERVICES, transport, config.secret),
     contextValues: (request) => createContextValues().set(CLIENT_ADDRESS, request.socket.remoteAddress?.replace(/^::ffff:/, "")),
   });

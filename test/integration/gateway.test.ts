@@ -5,6 +5,7 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/es/google/rpc/error_details_pb.js";
 import { CoordinatorService, ScanRequestSchema, ScanResponseSchema } from "../../gen/es/spreadscan/coordinator/v1/coordinator_service_pb.js";
@@ -24,7 +25,13 @@ beforeAll(async () => {
   pair = await startPair({ AUTH: "api-key", API_KEYS: `browser:${KEY}:scan` });
   const coordinatorPort = (await pair.coordinator.waitForLog((line) => line.msg === "listening")).grpcPort as number;
   coordinatorUrl = `http://127.0.0.1:${coordinatorPort}`;
-  gateway = spawnService("services/gateway/main.ts", { GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "0", COORDINATOR_ADDR: `127.0.0.1:${coordinatorPort}` });
+  // No page built there: the services are served all the same.
+  gateway = spawnService("services/gateway/main.ts", {
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_PORT: "0",
+    COORDINATOR_ADDR: `127.0.0.1:${coordinatorPort}`,
+    GATEWAY_PAGE_DIR: tmpdir(),
+  });
   gatewayUrl = `http://127.0.0.1:${(await gateway.waitForLog((line) => line.msg === "listening")).port as number}`;
 }, 60_000);
 afterAll(() => {
@@ -55,6 +62,14 @@ async function refusal(call: Promise<unknown>): Promise<ConnectError> {
   expect(error).toBeInstanceOf(ConnectError);
   return error as ConnectError;
 }
+
+describe("without a built page", () => {
+  it("serves the services, and / says how to build the page", async () => {
+    const page = await fetch(`${gatewayUrl}/`);
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain("run make build");
+  });
+});
 
 describe.concurrent.each(PROTOCOLS)("through the gateway, %s", (_name, transport) => {
   it("Scan answers what a direct gRPC call answers: the same job and result, the second a cache hit", async () => {
