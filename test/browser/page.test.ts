@@ -114,6 +114,36 @@ describe("the page, in Chromium", () => {
     await page.close();
   });
 
+  it("live: the table follows the watch as the market ticks, each update marking exactly the spreads it added", async () => {
+    const page = await openPage();
+    await page.fill('input[name="symbol"]', "IWM");
+    await page.check('input[name="watch"]');
+    await page.click('button[type="submit"]');
+    expect(await page.isVisible("#stop-watch")).toBe(true);
+    const tables: { ids: (string | null)[]; changed: (string | null)[]; cells: string[][] }[] = [];
+    for (let sequence = 1; sequence <= 4; sequence++) {
+      await expect.poll(() => page.getAttribute("#results", "data-sequence"), { timeout: 30_000, interval: 50 }).toBe(String(sequence));
+      const rows = await page.locator("#results tbody tr").all();
+      tables.push({
+        ids: await Promise.all(rows.map((row) => row.getAttribute("data-spread-id"))),
+        changed: await Promise.all((await page.locator("#results tbody tr.changed").all()).map((row) => row.getAttribute("data-spread-id"))),
+        cells: await Promise.all(rows.map((row) => row.locator("td").allTextContents())),
+      });
+    }
+    expect(tables[0]?.ids.length).toBeGreaterThan(0);
+    // The snapshot marks nothing; each later update marks what was not in the table before it.
+    expect(tables[0]?.changed).toEqual([]);
+    for (let index = 1; index < tables.length; index++) {
+      const before = new Set(tables[index - 1]?.ids);
+      expect(tables[index]?.changed).toEqual(tables[index]?.ids.filter((id) => !before.has(id)));
+    }
+    // The market ticked: some figure of the table moved between the first table and the last.
+    expect(tables.at(-1)?.cells).not.toEqual(tables[0]?.cells);
+    await page.click("#stop-watch");
+    expect(await page.isVisible("#stop-watch")).toBe(false);
+    await page.close();
+  });
+
   it("a refused filter shows the coordinator's field violation next to that field", async () => {
     const page = await openPage();
     await page.fill('input[name="query.filters.min_pop"]', "2");

@@ -20,12 +20,14 @@ function cells(spread: Spread, rank: number): string[] {
   ];
 }
 
-export function showResult(table: HTMLTableElement, summary: HTMLElement, result: ScanResult | undefined): void {
+/** Shows the result's spreads; those whose id is in `changed` are marked (a live update's added spreads). */
+export function showResult(table: HTMLTableElement, summary: HTMLElement, result: ScanResult | undefined, changed: ReadonlySet<string> = new Set()): void {
   const body = required<HTMLTableSectionElement>(table, "tbody");
   body.replaceChildren(
     ...(result?.spreads ?? []).map((spread, index) => {
       const row = body.insertRow();
       row.dataset.spreadId = spread.id;
+      if (changed.has(spread.id)) row.classList.add("changed");
       for (const text of cells(spread, index + 1)) row.insertCell().textContent = text;
       return row;
     }),
