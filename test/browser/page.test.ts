@@ -144,6 +144,45 @@ describe("the page, in Chromium", () => {
     await page.close();
   });
 
+  it("a selected iron condor shows its legs and a payoff chart whose breakevens are the spread's", async () => {
+    const page = await openPage();
+    await page.fill('input[name="symbol"]', "AAPL");
+    for (const box of await page.locator('input[name="query.strategies"]').all()) await box.setChecked(false);
+    await page.check('label:has-text("iron-condor") input');
+    await page.click('button[type="submit"]');
+    const rows = page.locator("#results tbody tr");
+    await rows.first().waitFor();
+    // By keyboard: the second row focused, then Enter.
+    await rows.nth(1).focus();
+    await page.keyboard.press("Enter");
+    await page.locator("#payoff-chart canvas").waitFor();
+    const id = await rows.nth(1).getAttribute("data-spread-id");
+    expect(await rows.nth(1).getAttribute("class")).toContain("selected");
+
+    const client = new CoordinatorServiceClient(coordinatorAddress, credentials.createInsecure());
+    const { response } = await callUnary(
+      client.scan.bind(client),
+      ScanRequest.fromPartial({
+        symbol: "AAPL",
+        query: {
+          strategies: [Strategy.STRATEGY_IRON_CONDOR],
+          filters: { maxDte: 45, maxWidth: 5, maxShortDelta: 0.3 },
+          sort: SortKey.SORT_KEY_SCORE,
+          limit: 20,
+        },
+      }),
+    );
+    client.close();
+    expect(response?.cacheHit).toBe(true);
+    const spread = response?.result?.spreads.find((candidate) => candidate.id === id);
+    expect(spread?.breakevens).toHaveLength(2);
+    const drawn = ((await page.textContent("#payoff-breakevens")) ?? "").trim().split(" ").map(Number);
+    expect(drawn).toHaveLength(2);
+    drawn.forEach((value, index) => expect(value).toBeCloseTo(spread?.breakevens[index] ?? Number.NaN, 3));
+    expect(await page.locator("#detail-legs li").count()).toBe(4);
+    await page.close();
+  });
+
   it("a refused filter shows the coordinator's field violation next to that field", async () => {
     const page = await openPage();
     await page.fill('input[name="query.filters.min_pop"]', "2");

@@ -1,11 +1,13 @@
 // The page: a scan form and the spreads the coordinator ranks for it, once or live.
 import { ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/es/google/rpc/error_details_pb.js";
+import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_pb.js";
 import { coordinator } from "./coordinator.js";
 import { required } from "./dom.js";
 import { stopWatch, watch } from "./live-watch.js";
 import { showMarketState } from "./market-state.js";
-import { showResult } from "./results-table.js";
+import { onRowSelected, showResult } from "./results-table.js";
+import { showSpread } from "./spread-detail.js";
 import { fillChoices, requestFrom, showViolations } from "./scan-form.js";
 
 const form = required<HTMLFormElement>(document, "#scan-form");
@@ -14,7 +16,25 @@ const summary = required<HTMLElement>(document, "#result-summary");
 const banner = required<HTMLElement>(document, "#market-state");
 const stop = required<HTMLButtonElement>(document, "#stop-watch");
 const live = required<HTMLInputElement>(form, 'input[name="watch"]');
+const detail = required<HTMLElement>(document, "#spread-detail");
 fillChoices(form);
+
+/** What the table shows now, and the spread selected in it. */
+let shown: ScanResult | undefined;
+let selectedId = "";
+
+function show(result: ScanResult | undefined, changed: ReadonlySet<string> = new Set()): void {
+  shown = result;
+  const selected = result?.spreads.find((spread) => spread.id === selectedId);
+  if (!selected) selectedId = "";
+  showResult(table, summary, result, changed, selectedId);
+  showSpread(detail, selected, result?.underlyingPrice ?? 0);
+}
+
+onRowSelected(table, (spreadId) => {
+  selectedId = spreadId;
+  show(shown);
+});
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -31,7 +51,7 @@ function showRefusal(error: unknown): void {
   const refusal = ConnectError.from(error);
   const violations = refusal.findDetails(BadRequestSchema).flatMap((detail) => detail.fieldViolations);
   showViolations(form, violations, violations.length === 0 ? refusal.message : "");
-  showResult(table, summary, undefined);
+  show(undefined);
 }
 
 async function scan(): Promise<void> {
@@ -41,7 +61,7 @@ async function scan(): Promise<void> {
   try {
     const response = await coordinator.scan(requestFrom(form));
     showViolations(form, []);
-    showResult(table, summary, response.result);
+    show(response.result);
   } catch (error) {
     showRefusal(error);
   } finally {
@@ -57,7 +77,7 @@ async function watchLive(): Promise<void> {
       update: (update) => {
         showViolations(form, []);
         // The first message is a snapshot: nothing in it is news.
-        showResult(table, summary, update.result, new Set(update.initial ? [] : update.addedIds));
+        show(update.result, new Set(update.initial ? [] : update.addedIds));
         table.dataset.sequence = String(update.sequence);
       },
       status: (status) => showMarketState(banner, status),

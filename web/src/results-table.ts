@@ -20,13 +20,24 @@ function cells(spread: Spread, rank: number): string[] {
   ];
 }
 
-/** Shows the result's spreads; those whose id is in `changed` are marked (a live update's added spreads). */
-export function showResult(table: HTMLTableElement, summary: HTMLElement, result: ScanResult | undefined, changed: ReadonlySet<string> = new Set()): void {
+/**
+ * Shows the result's spreads; those whose id is in `changed` are marked (a live update's added
+ * spreads), the one whose id is `selectedId` is shown selected.
+ */
+export function showResult(
+  table: HTMLTableElement,
+  summary: HTMLElement,
+  result: ScanResult | undefined,
+  changed: ReadonlySet<string> = new Set(),
+  selectedId = "",
+): void {
   const body = required<HTMLTableSectionElement>(table, "tbody");
   body.replaceChildren(
     ...(result?.spreads ?? []).map((spread, index) => {
       const row = body.insertRow();
       row.dataset.spreadId = spread.id;
+      row.tabIndex = 0;
+      if (spread.id === selectedId) row.classList.add("selected");
       if (changed.has(spread.id)) row.classList.add("changed");
       for (const text of cells(spread, index + 1)) row.insertCell().textContent = text;
       return row;
@@ -35,4 +46,19 @@ export function showResult(table: HTMLTableElement, summary: HTMLElement, result
   summary.textContent = result
     ? `${result.symbol} ${result.underlyingPrice.toFixed(2)} · ${result.spreads.length} spreads of ${result.candidatesConsidered.toLocaleString("en-US")} considered`
     : "";
+}
+
+/** Calls `select` with a row's spread id when the row is clicked, or focused and Enter or Space is pressed. */
+export function onRowSelected(table: HTMLTableElement, select: (spreadId: string) => void): void {
+  const chosen = (target: EventTarget | null): void => {
+    const row = target instanceof Element ? target.closest("tr[data-spread-id]") : null;
+    const id = row?.getAttribute("data-spread-id");
+    if (id) select(id);
+  };
+  table.addEventListener("click", (event) => chosen(event.target));
+  table.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" && event.key !== " ") return;
+    event.preventDefault();
+    chosen(event.target);
+  });
 }
