@@ -11,8 +11,8 @@ import { bidAsk, creditToWidthBound, SUPER_BOUND_FROM, type ExpiryIron, type Iro
  * Marks in search.callBlockLive (by call block, from the pair's first) whether each call block
  * of the pair's live call super-blocks can still rank against put super-block `putSuper`, and
  * in search.callSuperLiveHere (by call super-block, from the pair's first) whether any of its
- * blocks can
- * (under the pair's POP ceiling and the score: call only when the query sorts by it). Returns
+ * blocks can, so that a put block skips a super-block with none unbounded (under the pair's
+ * POP ceiling and the score: call only when the query sorts by it). Returns
  * false, marking nothing, when the put super-block is too small for the marks to pay (its
  * blocks then bound every call block themselves).
  */
@@ -45,31 +45,6 @@ export function markCallBlocks(search: IronPass, iron: ExpiryIron, p: number, c:
     // Blocks of a dead super-block are never read.
     if (superLive[callSuper - superStart] === 0) continue;
     let anyLive = 0;
-    if (blockEnd - blockStart > SUPER_BOUND_FROM) {
-      // The whole call super-block first: when it loses, so does each of its blocks.
-      const superCredit = callWings.superLargestCredit[callSuper] as number;
-      const superNarrowest = callWings.superNarrowestWidth[callSuper] as number;
-      const net = putCredit + superCredit;
-      const bound = scoreBound(
-        query,
-        net,
-        creditToWidthBound(
-          putRatio,
-          callWings.superLargestCreditToWidth[callSuper] as number,
-          net,
-          putNarrowest > superNarrowest ? putNarrowest : superNarrowest,
-        ),
-        Math.min(putCredit + (callWings.superLargestCreditLessWidth[callSuper] as number), putLessWidth + superCredit),
-        putValue + (callWings.superLargestValue[callSuper] as number),
-        2 * Math.max(putValuePerMargin, callWings.superLargestValuePerMargin[callSuper] as number),
-        putBidAsk + (callWings.superSmallestBidAsk[callSuper] as number),
-        pop,
-      );
-      if (boundLoses(bound, threshold)) {
-        superLiveHere[callSuper - superStart] = 0;
-        continue;
-      }
-    }
     for (let callBlock = blockStart; callBlock < blockEnd; callBlock++) {
       const callCredit = callWings.blockLargestCredit[callBlock] as number;
       const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
