@@ -1,15 +1,17 @@
 // One block of put wings of a visited iron pair against the pair's call wings: the
 // innermost passes of the iron search (see iron-search.ts), kept apart so that each file
 // stays one job: the search orders pairs, this goes through a pair's blocks and wings.
-import type { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { SortKey, type Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { valuePerMargin, type CreditWings } from "./iron-candidates.js";
-import { boundLoses, requiredValuePerRisk, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
+import { boundLoses, requiredValuePerRisk, scoreBound, sortKeyBound, type GroupFigures } from "./iron-bounds.js";
 import { callBlockFallsShort } from "./iron-risk-exact.js";
 import type { PreparedChain } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
+
+const SORT_BY_SCORE = SortKey.SORT_KEY_SCORE;
 
 /**
  * A super-block is bounded as a whole only when it holds more blocks than this: for narrow
@@ -43,6 +45,10 @@ export interface IronPass {
   budgetExhausted: boolean;
   /** Per call super-block of the visited pair (from its first): 0 when it loses against the pair's whole put side (see markCallSupers). */
   callSuperLive: Uint8Array;
+  /** Per call block of the visited pair (from its first): 0 when it loses against the current put super-block (see markCallBlocks). */
+  callBlockLive: Uint8Array;
+  /** Per live call super-block of the visited pair: 0 when every one of its blocks loses against the current put super-block. */
+  callSuperLiveHere: Uint8Array;
 }
 
 /**
@@ -59,6 +65,7 @@ export function putBlockPass(
   strategy: Strategy,
   pairPopCeiling: number,
   heap: TopCandidates,
+  blocksMarked: boolean,
 ): void {
   const { puts, calls, putWings, callWings } = iron;
   const evaluator = search.evaluator;
@@ -83,13 +90,16 @@ export function putBlockPass(
   // Read once, and again only after an offer: nothing else moves it.
   let threshold = heap.threshold;
   const putCount = putEnd - putStart;
+  const scoreSort = query.sort === SORT_BY_SCORE;
+  const callBlockLive = search.callBlockLive;
+  const firstCallBlock = callWings.firstBlock[c] as number;
   const superEnd = callWings.firstSuper[c + 1] as number;
   const superStart = callWings.firstSuper[c] as number;
   const callSuperLive = search.callSuperLive;
   for (let callSuper = superStart; callSuper < superEnd; callSuper++) {
     const callBlockStart = callWings.superFirstBlock[callSuper] as number;
     const callBlockEnd = callWings.superFirstBlock[callSuper + 1] as number;
-    if (callSuperLive[callSuper - superStart] === 0) {
+    if (callSuperLive[callSuper - superStart] === 0 || (blocksMarked && search.callSuperLiveHere[callSuper - superStart] === 0)) {
       search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
       continue;
     }
@@ -119,6 +129,10 @@ export function putBlockPass(
       const callStart = callWings.blockFirstWing[callBlock] as number;
       const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
       const callCount = callEnd - callStart;
+      if (blocksMarked && callBlockLive[callBlock - firstCallBlock] === 0) {
+        search.boundedOut += putCount * callCount;
+        continue;
+      }
       const callCredit = callWings.blockLargestCredit[callBlock] as number;
       const callNarrowest = callWings.blockNarrowestWidth[callBlock] as number;
       const callRatio = callWings.blockLargestCreditToWidth[callBlock] as number;
@@ -128,19 +142,27 @@ export function putBlockPass(
       const callBidAsk = callWings.blockSmallestBidAsk[callBlock] as number;
       // The two blocks together.
       const blocksNet = putBlockCredit + callCredit;
+      const blocksRatio = creditToWidthBound(putBlockRatio, callRatio, blocksNet, putBlockNarrowest > callNarrowest ? putBlockNarrowest : callNarrowest);
+      const blocksLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
+      const blocksValue = putBlockValue + callValue;
+      const blocksValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callValuePerMargin);
+      const blocksBidAsk = shortsBidAsk + putBlockBidAsk + callBidAsk;
+      const blocksPop = popNeeded ? pairPopCeiling : 1;
+      if (
+        scoreSort &&
+        boundLoses(scoreBound(query, blocksNet, blocksRatio, blocksLessWidth, blocksValue, blocksValuePerRisk, blocksBidAsk, blocksPop), threshold)
+      ) {
+        search.boundedOut += putCount * callCount;
+        continue;
+      }
       figures.largestNet = blocksNet;
-      figures.largestCreditToWidth = creditToWidthBound(
-        putBlockRatio,
-        callRatio,
-        blocksNet,
-        putBlockNarrowest > callNarrowest ? putBlockNarrowest : callNarrowest,
-      );
-      figures.largestNetLessWidth = Math.min(putBlockCredit + callLessWidth, putBlockLessWidth + callCredit);
-      figures.largestValue = putBlockValue + callValue;
-      figures.largestValuePerRisk = 2 * Math.max(putBlockValuePerMargin, callValuePerMargin);
-      figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + callBidAsk;
-      figures.popCeiling = popNeeded ? pairPopCeiling : 1;
-      let loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
+      figures.largestCreditToWidth = blocksRatio;
+      figures.largestNetLessWidth = blocksLessWidth;
+      figures.largestValue = blocksValue;
+      figures.largestValuePerRisk = blocksValuePerRisk;
+      figures.smallestBidAskSum = blocksBidAsk;
+      figures.popCeiling = blocksPop;
+      let loses = !scoreSort && boundLoses(sortKeyBound(query, multiplier, figures), threshold);
       let blocksPopCeiling = figures.popCeiling;
       if (!loses && popNeeded) {
         blocksPopCeiling = evaluator.pairPopCeiling(

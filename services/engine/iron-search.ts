@@ -16,6 +16,7 @@ import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
 import { compactPairPass, isCompactPair } from "./iron-compact-pass.js";
+import { markCallBlocks } from "./iron-call-block-marks.js";
 import {
   bidAsk,
   breakevenWing,
@@ -46,6 +47,8 @@ export class IronSearch implements IronPass {
   unexplored = 0;
   budgetExhausted = false;
   callSuperLive = new Uint8Array(64);
+  callBlockLive = new Uint8Array(512);
+  callSuperLiveHere = new Uint8Array(64);
 
   readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
@@ -280,6 +283,7 @@ export class IronSearch implements IronPass {
     const multiplier = this.prepared.multiplier;
     const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
     markCallSupers(this, iron, p, c, pairPopCeiling, heap.threshold);
+    const scoreSort = query.sort === SortKey.SORT_KEY_SCORE;
     const putSuperEnd = putWings.firstSuper[p + 1] as number;
     for (let putSuper = putWings.firstSuper[p] as number; putSuper < putSuperEnd; putSuper++) {
       const putBlockStart = putWings.superFirstBlock[putSuper] as number;
@@ -306,6 +310,7 @@ export class IronSearch implements IronPass {
           continue;
         }
       }
+      const blocksMarked = scoreSort && markCallBlocks(this, iron, p, c, putSuper, pairPopCeiling, heap.threshold);
       for (let putBlock = putBlockStart; putBlock < putBlockEnd; putBlock++) {
         // A block of neighbouring put wings against every call wing of the pair first.
         const putEnd = putWings.blockFirstWing[putBlock + 1] as number;
@@ -342,7 +347,7 @@ export class IronSearch implements IronPass {
           this.boundedOut += (putEnd - putStart) * callCount;
           continue;
         }
-        putBlockPass(this, iron, p, c, putBlock, strategy, pairPopCeiling, heap);
+        putBlockPass(this, iron, p, c, putBlock, strategy, pairPopCeiling, heap, blocksMarked);
       }
     }
   }

@@ -130,4 +130,34 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
       { numRuns: 30, seed: 31 },
     );
   });
+
+  // A call block found losing against a whole put super-block (iron-call-block-marks.ts) is
+  // skipped by each of its put blocks: a mark too eager would drop a spread of the top N.
+  // Both sides of the money, so that the marks run on in-the-money sides too; a failure ends
+  // the run at once (a shrink through the reference would take minutes).
+  it("answers the score's widest queries with exactly the reference's top N when call blocks are marked per put super-block", () => {
+    const marksArbitrary = fc
+      .record({
+        strategies: fc.constantFrom<Strategy[]>([Strategy.STRATEGY_IRON_CONDOR], [Strategy.STRATEGY_IRON_CONDOR, Strategy.STRATEGY_IRON_BUTTERFLY]),
+        shortStrikesOutOfTheMoney: fc.boolean(),
+        limit: fc.integer({ min: 1, max: 20 }),
+        scoreWeights: fc.constantFrom(undefined, { expectedValuePerRisk: 0.3, pop: 0.3, liquidity: 0.4 }),
+      })
+      .map(({ shortStrikesOutOfTheMoney, ...query }) =>
+        ScanQuery.fromPartial({ ...query, filters: { minDte: 0, maxDte: MAX_DTE, minShortDelta: 0, maxWidth: 1_000_000, shortStrikesOutOfTheMoney } }),
+      );
+    fc.assert(
+      fc.property(chainArbitrary, marksArbitrary, (chain, given) => {
+        const result = scanChain(chain, given);
+        const query = result.effectiveQuery as ScanQuery;
+        const reference = referenceScan(chain, query);
+        expect(result.spreads.length).toBe(reference.length);
+        result.spreads.forEach((spread, index) => {
+          const expected = (reference[index] as { sortValue: number }).sortValue;
+          expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
+        });
+      }),
+      { numRuns: 16, seed: 47, endOnFailure: true },
+    );
+  });
 });
