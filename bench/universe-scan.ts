@@ -6,6 +6,8 @@
 // query of the process test (test/integration/coordinator-universe.test.ts) is measured beside
 // it, and on warm processes the default query with bypass_cache (every symbol fetched and
 // scanned again) and from the cache. Records bench/results/universe-scan/<time>.json.
+// A scanner just started has warmed its threads before it listens (services/scanner/warm-up.ts):
+// that is before readiness, which is what the cold call waits for.
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { CoordinatorServiceClient } from "../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanUniverseRequest, SymbolScanState, type ScanUniverseResponse } from "../gen/ts/spreadscan/coordinator/v1/universe.js";
@@ -146,6 +148,7 @@ recording.finish({
     `over ${SYMBOLS.join(" ")} with a limit of ${LIMIT}: the call's wall time at the client, from the call to the answer, holding the channel's connection, the coordinator's eight scans (each chain priced on the simulated market and sent to the scanner, within MAX_CONCURRENT_SCANS) and the merge. ` +
     `Half the pairs (alternating) ask the query a user sends without flags (every single-expiry strategy, the engine's defaults: ${count(defaultCold[0]?.candidates ?? 0)} candidates considered over the eight symbols), ` +
     `half the process test's bull puts and bear calls within 45 days, at most $5 wide, by credit (${count(creditCold[0]?.candidates ?? 0)} candidates). ` +
+    "Just started means listening: the scanner warms its pool's threads (one small scan each) before it listens, as it does in production, and that warm-up is not in the call's time; the coordinator prices its first chains during the call. " +
     `On the first pair, after its cold call: ${WARM_RUNS} calls of the default query with bypass_cache (every symbol fetched and scanned again, warm processes), then ${WARM_RUNS} answered from the cache.`,
   layers: SERVICE_LAYERS,
   tables: [

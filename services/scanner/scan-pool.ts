@@ -126,6 +126,26 @@ export class ScanPool {
     );
   }
 
+  /**
+   * Scans `chain` for each of `queries` on every thread, one warm-up task each: a thread's
+   * first scans run the engine's code before the JavaScript engine has compiled it, several
+   * times slower than later ones, and a cold call would otherwise pay for that on each
+   * thread. Resolves with the number of distinct threads warmed; throws when the engine
+   * refuses the chain or a query.
+   */
+  async warmUp(chain: Uint8Array, queries: readonly ScanQuery[]): Promise<number> {
+    const arrived = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const task: WorkerTask = { kind: "warm-up", chain, queries: queries.map(encodeQuery), arrived, threads: this.threads };
+    const outcomes = await Promise.all(Array.from({ length: this.threads }, () => this.pool.run(task)));
+    const threads = new Set<number>();
+    for (const outcome of outcomes) {
+      if (!("warmed" in outcome)) throw new Error(`a warm-up task answered ${JSON.stringify(outcome)}`);
+      outcome.outcomes.forEach(resultOf);
+      threads.add(outcome.warmed);
+    }
+    return threads.size;
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
   }

@@ -2,7 +2,7 @@
 // one prepared (shared) version for many queries in one task, and preparing a chain version
 // another replica published, off the main thread. Results go back encoded; the engine's refusals go back as their
 // violations, one outcome per query, so that one bad query never fails its neighbours.
-import { workerData } from "node:worker_threads";
+import { threadId, workerData } from "node:worker_threads";
 import { LRUCache } from "lru-cache";
 import { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
@@ -16,7 +16,18 @@ export type WorkerTask =
   /** Scan a prepared (shared) chain version for each of `queries`. */
   | { readonly kind: "scan-prepared"; readonly chain: SharedPreparedChain; readonly chainVersion: string; readonly queries: readonly Uint8Array[] }
   /** Prepare a chain given in its wire form into shared memory (a version another replica published), named `key`. */
-  | { readonly kind: "prepare"; readonly chain: Uint8Array; readonly key: string };
+  | { readonly kind: "prepare"; readonly chain: Uint8Array; readonly key: string }
+  /**
+   * Scan an inline chain for each of `queries` once every one of `threads` warm-up tasks has
+   * reached a thread (`arrived` counts them): the engine's code compiled on every thread.
+   */
+  | {
+      readonly kind: "warm-up";
+      readonly chain: Uint8Array;
+      readonly queries: readonly Uint8Array[];
+      readonly arrived: Int32Array;
+      readonly threads: number;
+    };
 
 /** What every thread of the pool is started with. */
 export interface ScanWorkerData {
@@ -33,7 +44,12 @@ export type ScanOutcome =
   /** Something we did not foresee; the message is for the log, not the caller. */
   | { readonly failure: string };
 
-export type WorkerOutcome = ScanOutcome | { readonly outcomes: readonly ScanOutcome[] } | { readonly prepared: SharedPreparedChain };
+export type WorkerOutcome =
+  | ScanOutcome
+  | { readonly outcomes: readonly ScanOutcome[] }
+  | { readonly prepared: SharedPreparedChain }
+  /** A warm-up's outcomes, with the thread that ran it. */
+  | { readonly warmed: number; readonly outcomes: readonly ScanOutcome[] };
 
 // Versions this worker has opened: scans of one version reuse its views.
 const openedChains = new LRUCache<string, PreparedChain>({ max: 16 });
@@ -59,7 +75,28 @@ function scanned(prepared: PreparedChain, query: Uint8Array, chainVersion: bigin
   }
 }
 
+/** Longest a warm-up task holds its thread waiting for the others to reach theirs, milliseconds. */
+const WARM_UP_GATHER_MS = 10_000;
+
+/**
+ * Holds this thread until every warm-up task has one (a thread that finished its warm-up early
+ * would otherwise take a second, leaving another thread cold), then scans.
+ */
+function warmUp(task: Extract<WorkerTask, { kind: "warm-up" }>): WorkerOutcome {
+  Atomics.add(task.arrived, 0, 1);
+  Atomics.notify(task.arrived, 0);
+  const gaveUpAt = Date.now() + WARM_UP_GATHER_MS;
+  for (let seen = Atomics.load(task.arrived, 0); seen < task.threads && Date.now() < gaveUpAt; seen = Atomics.load(task.arrived, 0)) {
+    Atomics.wait(task.arrived, 0, seen, 100);
+  }
+  const started = performance.now();
+  const prepared = prepare(task.chain);
+  const prepareMs = performance.now() - started;
+  return { warmed: threadId, outcomes: task.queries.map((query) => scanned(prepared, query, 0n, prepareMs)) };
+}
+
 export default function work(task: WorkerTask): WorkerOutcome {
+  if (task.kind === "warm-up") return warmUp(task);
   if (task.kind === "scan-prepared") {
     const shared = task.chain;
     const prepared = openedChains.get(shared.key) ?? openSharedPreparedChain(shared);

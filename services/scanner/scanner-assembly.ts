@@ -12,6 +12,7 @@ import { ScanPool } from "./scan-pool.js";
 import { ScannerMetrics } from "./scanner-metrics.js";
 import { scannerService, scannerServiceDefinition } from "./scanner-service.js";
 import { SpreadScanner, type WatchClock } from "./spread-scanner.js";
+import { warmUpPool } from "./warm-up.js";
 
 /** What a scan refused for want of a slot tells its caller to wait before retrying, milliseconds. */
 export const SCAN_RETRY_AFTER_MS = 1000;
@@ -33,6 +34,8 @@ export interface AssembledScanner {
   readonly bus?: ChainBus;
   /** Stops the service and releases its timers and worker threads (runtime.stop). */
   close(reason: string): Promise<void>;
+  /** Runs a scan on every pool thread (warm-up.ts): what main.ts awaits before it listens. */
+  readonly warmUp: () => Promise<void>;
 }
 
 export function assembleScanner(config: ScannerConfig, base: ServiceBase, options: ScannerAssemblyOptions = {}): AssembledScanner {
@@ -93,5 +96,9 @@ export function assembleScanner(config: ScannerConfig, base: ServiceBase, option
     },
   });
 
-  return { runtime, store, metrics, pool, scanner, ...(bus ? { bus } : {}), close: (reason) => runtime.stop(reason) };
+  const warmUp = async (): Promise<void> => {
+    const { ms, quotes, threads } = await warmUpPool(pool);
+    base.logger.info({ threads, quotes, ms: Math.round(ms) }, "scan threads warmed up");
+  };
+  return { runtime, store, metrics, pool, scanner, ...(bus ? { bus } : {}), close: (reason) => runtime.stop(reason), warmUp };
 }

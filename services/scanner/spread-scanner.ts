@@ -118,15 +118,21 @@ export class SpreadScanner {
     }
   }
 
-  /** Scans an inline chain (never cached: it has no version); stops with `signal`. */
-  scanInline(symbol: string, chain: OptionChain, query: ScanQuery | undefined, signal: AbortSignal): Promise<ScanResult> {
+  /**
+   * Scans an inline chain (never cached: it has no version); stops with `signal`. `sent` is
+   * the chain's bytes as they arrived, when known: the thread decodes those, unless the chain
+   * named another symbol (or none) and must be encoded again under `symbol`.
+   */
+  scanInline(symbol: string, chain: OptionChain, query: ScanQuery | undefined, signal: AbortSignal, sent?: Uint8Array): Promise<ScanResult> {
     return this.measured(async () => {
       this.validatedQueryKey(query);
       // Checked here as well as on the thread: a chain the thread would refuse may not even
       // encode (an as_of past JavaScript's dates), and sending it costs a copy for nothing.
       const violations = chainViolations(chain);
       if (violations.length > 0) throw invalidArgument(new EngineInputError(violations).under("chain.").violations);
-      const result = await this.options.pool.scanInline(OptionChain.encode({ ...chain, symbol }).finish(), query, signal);
+      // A copy of the sent bytes, so that the thread is sent the chain and not the whole request buffer it lies in.
+      const wire = sent && chain.symbol === symbol ? sent.slice() : OptionChain.encode({ ...chain, symbol }).finish();
+      const result = await this.options.pool.scanInline(wire, query, signal);
       this.recordEvaluation(result);
       return result;
     });

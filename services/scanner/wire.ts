@@ -28,6 +28,7 @@ export const FIELDS = {
   updateAddedIds: field("spreadscan.scanner.v1.SpreadsUpdate", "added_ids", 4, WireType.LengthDelimited),
   updateRemovedIds: field("spreadscan.scanner.v1.SpreadsUpdate", "removed_ids", 5, WireType.LengthDelimited),
   updateChainChain: field("spreadscan.scanner.v1.UpdateChainRequest", "chain", 1, WireType.LengthDelimited),
+  scanRequestChain: field("spreadscan.scanner.v1.ScanRequest", "chain", 3, WireType.LengthDelimited),
   resultSpreads: field("spreadscan.scanner.v1.ScanResult", "spreads", 2, WireType.LengthDelimited),
 } as const;
 
@@ -127,9 +128,9 @@ export function fieldOccurrences(bytes: Uint8Array, wanted: WireField, { withTag
   return found;
 }
 
-/** The chain field's bytes of an UpdateChainRequest, when it came in one piece. */
-export function sentChainBytes(bytes: Uint8Array): Uint8Array | undefined {
+/** The chain field's bytes of an UpdateChainRequest (or, given its field, a ScanRequest), when it came in one piece. */
+export function sentChainBytes(bytes: Uint8Array, chainField: WireField = FIELDS.updateChainChain): Uint8Array | undefined {
   // A chain sent in several pieces is merged by the decoder; its pieces are not its bytes.
-  const chains = fieldOccurrences(bytes, FIELDS.updateChainChain, { withTag: false });
+  const chains = fieldOccurrences(bytes, chainField, { withTag: false });
   return chains.length === 1 ? chains[0] : undefined;
 }
