@@ -278,7 +278,9 @@ export type ScanFilters = Message<"spreadscan.scanner.v1.ScanFilters"> & {
   /**
    * Smallest distance of each short strike from the underlying, in standard deviations to
    * its expiry (Spread.short_sigma_distance), a number of σ; negative allows short strikes
-   * in the money.
+   * in the money. A leg filter where the expiration's σ is shared; under
+   * PROBABILITY_MODEL_SHORT_LEG_IV the σ is the spread's, and it is judged with the spread's
+   * own filters.
    *
    * @generated from field: optional double min_short_sigma_distance = 34;
    */

@@ -414,7 +414,9 @@ type ScanFilters struct {
 	ExcludeExDividendBeforeExpiry *bool `protobuf:"varint,33,opt,name=exclude_ex_dividend_before_expiry,json=excludeExDividendBeforeExpiry,proto3,oneof" json:"exclude_ex_dividend_before_expiry,omitempty"`
 	// Smallest distance of each short strike from the underlying, in standard deviations to
 	// its expiry (Spread.short_sigma_distance), a number of σ; negative allows short strikes
-	// in the money.
+	// in the money. A leg filter where the expiration's σ is shared; under
+	// PROBABILITY_MODEL_SHORT_LEG_IV the σ is the spread's, and it is judged with the spread's
+	// own filters.
 	MinShortSigmaDistance *float64 `protobuf:"fixed64,34,opt,name=min_short_sigma_distance,json=minShortSigmaDistance,proto3,oneof" json:"min_short_sigma_distance,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache

@@ -547,7 +547,7 @@ type MarketContext struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The 30-day at-the-money implied volatility: the at-the-money implied volatilities of the
 	// two expirations around 30 days (the latest before and the earliest after, or on, 30
-	// days) interpolated linearly in total variance σ²·T at T = 30/365, annualised fraction.
+	// days, by time to expiry T against 30/365) interpolated linearly in total variance σ²·T at T = 30/365, annualised fraction.
 	// With expirations on one side of 30 days only, the nearest one's. Absent when no
 	// expiration has a usable quote.
 	AtmImpliedVolatility_30D *float64 `protobuf:"fixed64,1,opt,name=atm_implied_volatility_30d,json=atmImpliedVolatility30d,proto3,oneof" json:"atm_implied_volatility_30d,omitempty"`

@@ -524,7 +524,9 @@ export interface ScanFilters {
   /**
    * Smallest distance of each short strike from the underlying, in standard deviations to
    * its expiry (Spread.short_sigma_distance), a number of σ; negative allows short strikes
-   * in the money.
+   * in the money. A leg filter where the expiration's σ is shared; under
+   * PROBABILITY_MODEL_SHORT_LEG_IV the σ is the spread's, and it is judged with the spread's
+   * own filters.
    */
   minShortSigmaDistance?: number | undefined;
 }

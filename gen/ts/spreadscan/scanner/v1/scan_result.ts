@@ -328,7 +328,7 @@ export interface MarketContext {
   /**
    * The 30-day at-the-money implied volatility: the at-the-money implied volatilities of the
    * two expirations around 30 days (the latest before and the earliest after, or on, 30
-   * days) interpolated linearly in total variance σ²·T at T = 30/365, annualised fraction.
+   * days, by time to expiry T against 30/365) interpolated linearly in total variance σ²·T at T = 30/365, annualised fraction.
    * With expirations on one side of 30 days only, the nearest one's. Absent when no
    * expiration has a usable quote.
    */
