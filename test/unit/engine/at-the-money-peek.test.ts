@@ -30,7 +30,7 @@ function strikesOf(quotes: readonly OptionQuote[], expiryDate: string, right: Op
  * A synthetic chain made harder for the peek: with `tie`, no carry (the forward is the spot) and
  * the spot halfway between two listed strikes; per expiration, at random, one side's quotes
  * near the money dropped or made unusable, a side emptied, duplicates, a quote lacking greeks
- * (that expiration is built at once), and the whole chain shuffled or not.
+ * or IV (that expiration is built at once), and the whole chain shuffled or not.
  */
 function generatedChain(seed: number, tie: boolean): OptionChain {
   const random = randomOf(seed);
@@ -56,6 +56,9 @@ function generatedChain(seed: number, tie: boolean): OptionChain {
       if (mode < 0.25 && near) quotes.push({ ...quote, bid: 0 });
       else if (mode < 0.3 && quote.right === side) continue;
       else if (mode < 0.35 && near) quotes.push({ ...quote, greeks: undefined });
+      // No IV: solved from the mid, or, for a mid no volatility gives, skipped as the columns are built.
+      else if (mode < 0.4 && near)
+        quotes.push({ ...quote, impliedVolatility: undefined, ...(random() < 0.3 ? { bid: quote.ask * 4 + 1, ask: quote.ask * 4 + 2 } : {}) });
       else quotes.push(quote);
       // A second, later-listed quote of the same contract: a duplicate, skipped.
       if (random() < 0.03) quotes.push({ ...quote, bid: 0.01, ask: 0.02, impliedVolatility: 3 });
@@ -106,10 +109,10 @@ describe("the market context of a chain built on read", () => {
       marketContext(prepared);
       // At most the call and the put at the money of each expiration.
       expect(reads - afterPrepare, `seed ${seed}`).toBeLessThanOrEqual(2 * prepared.expiries.length);
-      // Reading an expiration's columns is what builds them, quote by quote: the count sees it.
-      const last = prepared.expiries[prepared.expiries.length - 1];
+      // Reading the columns of an expiration still unbuilt (one that still peeks) builds them, quote by quote: the count sees it.
+      const unbuilt = prepared.expiries.findLast((expiry) => expiry.peekAtTheMoney?.(prepared.spot) !== undefined);
       const before = reads;
-      const legs = (last?.calls.count ?? 0) + (last?.puts.count ?? 0);
+      const legs = (unbuilt?.calls.count ?? 0) + (unbuilt?.puts.count ?? 0);
       expect(reads - before, `seed ${seed}`).toBeGreaterThanOrEqual(legs);
       expect(legs).toBeGreaterThan(2);
     }
