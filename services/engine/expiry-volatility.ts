@@ -65,7 +65,7 @@ export function atTheMoneyVolatility(expiry: ExpirySlice, forwardPrice: number, 
 }
 
 /** The one of two strikes nearer `target`, the lower one when they are equally near. */
-function nearer(a: number, b: number, target: number): number {
+export function nearer(a: number, b: number, target: number): number {
   const distanceA = Math.abs(a - target);
   const distanceB = Math.abs(b - target);
   if (distanceA !== distanceB) return distanceA < distanceB ? a : b;

@@ -1,6 +1,7 @@
 // A chain checked and indexed once, so that any number of queries can scan it: per
 // expiration, calls and puts in ascending strike order as columns of typed arrays.
 import type { EventCalendar, ImpliedVolatilityHistory, OptionChain, OptionQuote } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { peekAtTheMoney, type AtTheMoneyQuotes, type KeptQuotes } from "./at-the-money-peek.js";
 import type { MarketInputs } from "./black-scholes.js";
 import { EngineInputError, type InputViolation } from "./input-errors.js";
 import { historyViolations } from "./market-context/history-violations.js";
@@ -20,6 +21,12 @@ export interface ExpirySlice {
   readonly years: number;
   readonly calls: LegTable;
   readonly puts: LegTable;
+  /**
+   * The at-the-money quotes for a forward, every kept quote usable, read without building the
+   * columns (at-the-money-peek.ts): the same answer the columns give. Undefined once the
+   * columns are built (read them); only an expiration left to be built on read has it.
+   */
+  peekAtTheMoney?(forwardPrice: number): AtTheMoneyQuotes | undefined;
 }
 
 export interface PreparedChain {
@@ -134,7 +141,14 @@ class ExpiryBuiltOnRead implements ExpirySlice {
     readonly dte: number,
     readonly years: number,
     private readonly build: () => BuiltTables,
+    private readonly kept: KeptQuotes,
+    private readonly group: number,
   ) {}
+
+  /** Only while unbuilt: an expiration built at once (a quote lacked IV or greeks) may have skipped a kept quote. */
+  peekAtTheMoney(forwardPrice: number): AtTheMoneyQuotes | undefined {
+    return this.tables === undefined ? peekAtTheMoney(this.kept, this.group, forwardPrice) : undefined;
+  }
 
   get calls(): LegTable {
     return (this.tables ?? this.built())[0] as LegTable;
@@ -197,6 +211,7 @@ export function prepareChain(chain: OptionChain, options: PrepareOptions = {}): 
   let computedLegs = 0;
   let tables: readonly (LegTable | undefined)[] = [];
   if (options.buildOnRead !== true) ({ tables, computedLegs } = build(0, buckets));
+  const kept: KeptQuotes = { quotes, bucketed, strikes: facts.strike };
   const expiries: ExpirySlice[] = [];
   const byDate = groups.dates.map((date, group) => ({ date, group })).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   for (const { date: expiryDate, group } of byDate) {
@@ -207,7 +222,7 @@ export function prepareChain(chain: OptionChain, options: PrepareOptions = {}): 
       expiries.push({ expiryDate, dte, years: market.years, calls: tables[2 * group] as LegTable, puts: tables[2 * group + 1] as LegTable });
       continue;
     }
-    const expiry = new ExpiryBuiltOnRead(expiryDate, dte, market.years, () => build(2 * group, 2 * group + 2));
+    const expiry = new ExpiryBuiltOnRead(expiryDate, dte, market.years, () => build(2 * group, 2 * group + 2), kept, group);
     if (incomplete[2 * group] === 1 || incomplete[2 * group + 1] === 1) computedLegs += expiry.buildNow();
     expiries.push(expiry);
   }

@@ -3,6 +3,7 @@
 // query, and the expected move read two ways: the at-the-money straddle's price, and one
 // standard deviation S·σ·√T.
 import type { ExpiryContext } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import type { AtTheMoneyQuotes } from "../at-the-money-peek.js";
 import { atTheMoneyVolatility } from "../expiry-volatility.js";
 import type { ExpirySlice, LegTable } from "../prepared-chain.js";
 import { lowerBound } from "../strike-search.js";
@@ -20,11 +21,10 @@ const ANY_QUOTE_TIME = -Infinity;
 
 export function expiryContext(market: ContextMarket, expiry: ExpirySlice): ExpiryContext {
   const forwardPrice = forward(market.spot, market.rate, market.dividendYield, expiry.years);
-  const atTheMoney = atTheMoneyVolatility(expiry, forwardPrice, ANY_QUOTE_TIME);
+  // An expiration left to be built on read answers without building its columns.
+  const atTheMoney = expiry.peekAtTheMoney?.(forwardPrice) ?? fromColumns(expiry, forwardPrice);
   const known = !Number.isNaN(atTheMoney.volatility);
-  const callMid = known ? midAt(expiry.calls, atTheMoney.strike) : Number.NaN;
-  const putMid = known ? midAt(expiry.puts, atTheMoney.strike) : Number.NaN;
-  const straddle = callMid + putMid;
+  const straddle = known ? atTheMoney.callMid + atTheMoney.putMid : Number.NaN;
   return {
     expiryDate: expiry.expiryDate,
     dte: expiry.dte,
@@ -37,6 +37,13 @@ export function expiryContext(market: ContextMarket, expiry: ExpirySlice): Expir
     earningsBeforeExpiry: undefined,
     exDividendBeforeExpiry: undefined,
   };
+}
+
+/** The at-the-money quotes as the built columns give them. */
+function fromColumns(expiry: ExpirySlice, forwardPrice: number): AtTheMoneyQuotes {
+  const { volatility, strike } = atTheMoneyVolatility(expiry, forwardPrice, ANY_QUOTE_TIME);
+  const known = !Number.isNaN(volatility);
+  return { strike, volatility, callMid: known ? midAt(expiry.calls, strike) : Number.NaN, putMid: known ? midAt(expiry.puts, strike) : Number.NaN };
 }
 
 /** The mid of the side's quote at `strike`; NaN when the side has none there (a prepared side holds only usable quotes). */
