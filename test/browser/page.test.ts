@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { formatMarketContextLine } from "../../services/cli/market-context-line.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
 import { startPair, type Pair } from "../support/coordinator-pair.js";
@@ -110,7 +111,13 @@ describe("the page, in Chromium", () => {
       expect(row.cells[2]).toBe(spread.expiryDate);
       expect(row.cells[4]).toBe(spread.legs.map((leg) => String(leg.strike)).join("/"));
       expect(row.cells[7]).toBe(`${(spread.pop * 100).toFixed(1)}%`);
+      const markers = `${spread.earningsBeforeExpiry === true ? "E" : ""}${spread.exDividendBeforeExpiry === true ? "D" : ""}${spread.earlyAssignmentRisk === true ? "A" : ""}`;
+      expect(row.cells[10]).toBe(markers);
     });
+    // Above the table, the line the CLI prints for the coordinator's own result.
+    const line = response?.result ? formatMarketContextLine(response.result) : undefined;
+    expect(line).toMatch(/^QQQ 30d IV /);
+    expect(await page.textContent("#market-context")).toBe(line);
     await page.close();
   });
 

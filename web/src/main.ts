@@ -5,6 +5,7 @@ import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_
 import { coordinator } from "./coordinator.js";
 import { required } from "./dom.js";
 import { stopWatch, watch } from "./live-watch.js";
+import { showMarketContext } from "./market-context.js";
 import { showMarketState } from "./market-state.js";
 import { onRowSelected, showResult } from "./results-table.js";
 import { showSpread } from "./spread-detail.js";
@@ -17,6 +18,7 @@ const banner = required<HTMLElement>(document, "#market-state");
 const stop = required<HTMLButtonElement>(document, "#stop-watch");
 const live = required<HTMLInputElement>(form, 'input[name="watch"]');
 const detail = required<HTMLElement>(document, "#spread-detail");
+const context = required<HTMLElement>(document, "#market-context");
 fillChoices(form);
 
 /** What the table shows now, and the spread selected in it. */
@@ -28,6 +30,7 @@ function show(result: ScanResult | undefined, changed: ReadonlySet<string> = new
   const selected = result?.spreads.find((spread) => spread.id === selectedId);
   if (!selected) selectedId = "";
   showResult(table, summary, result, changed, selectedId);
+  showMarketContext(context, result);
   showSpread(detail, selected, result?.underlyingPrice ?? 0);
 }
 

@@ -5,6 +5,11 @@ import { dollars, percent, price } from "../../services/cli/number-format.js";
 import { required } from "./dom.js";
 import { STRATEGY_LABELS } from "./enum-labels.js";
 
+/** The CLI's markers: E earnings, D ex-dividend before expiry, A early-assignment risk. */
+function eventMarkers(spread: Spread): string {
+  return `${spread.earningsBeforeExpiry === true ? "E" : ""}${spread.exDividendBeforeExpiry === true ? "D" : ""}${spread.earlyAssignmentRisk === true ? "A" : ""}`;
+}
+
 function cells(spread: Spread, rank: number): string[] {
   return [
     String(rank),
@@ -17,6 +22,7 @@ function cells(spread: Spread, rank: number): string[] {
     percent(spread.pop),
     dollars(spread.expectedValue),
     spread.score.toFixed(3),
+    eventMarkers(spread),
   ];
 }
 
