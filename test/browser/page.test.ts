@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { CoordinatorServiceClient, ListJobsRequest, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { CreateSavedScanRequest, RunSavedScanRequest, SavedScanServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { formatMarketContextLine } from "../../services/cli/market-context-line.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
@@ -108,11 +109,12 @@ describe("the page, in Chromium", () => {
     shown.forEach((row, index) => {
       const spread = spreads[index]!;
       expect(row.cells[0]).toBe(String(index + 1));
-      expect(row.cells[2]).toBe(spread.expiryDate);
-      expect(row.cells[4]).toBe(spread.legs.map((leg) => String(leg.strike)).join("/"));
-      expect(row.cells[7]).toBe(`${(spread.pop * 100).toFixed(1)}%`);
+      expect(row.cells[1]).toBe("QQQ");
+      expect(row.cells[3]).toBe(spread.expiryDate);
+      expect(row.cells[5]).toBe(spread.legs.map((leg) => String(leg.strike)).join("/"));
+      expect(row.cells[8]).toBe(`${(spread.pop * 100).toFixed(1)}%`);
       const markers = `${spread.earningsBeforeExpiry === true ? "E" : ""}${spread.exDividendBeforeExpiry === true ? "D" : ""}${spread.earlyAssignmentRisk === true ? "A" : ""}`;
-      expect(row.cells[10]).toBe(markers);
+      expect(row.cells[11]).toBe(markers);
     });
     // Above the table, the line the CLI prints for the coordinator's own result.
     const line = response?.result ? formatMarketContextLine(response.result) : undefined;
@@ -188,6 +190,55 @@ describe("the page, in Chromium", () => {
     drawn.forEach((value, index) => expect(value).toBeCloseTo(spread?.breakevens[index] ?? Number.NaN, 3));
     expect(await page.locator("#detail-legs li").count()).toBe(4);
     await page.close();
+  });
+
+  it("the side panel lists the caller's jobs and saved scans; Run shows the saved scan's merged top N", async () => {
+    const saved = new SavedScanServiceClient(coordinatorAddress, credentials.createInsecure());
+    const jobsClient = new CoordinatorServiceClient(coordinatorAddress, credentials.createInsecure());
+    try {
+      const created = await callUnary(
+        saved.createSavedScan.bind(saved),
+        CreateSavedScanRequest.fromPartial({
+          savedScan: {
+            name: "page-puts",
+            symbols: ["SPY", "AAPL"],
+            // At most four of one symbol: the merged eight hold both.
+            perSymbolLimit: 4,
+            query: { strategies: [Strategy.STRATEGY_BULL_PUT], filters: { maxDte: 45, maxWidth: 5 }, sort: SortKey.SORT_KEY_SCORE, limit: 8 },
+          },
+        }),
+      );
+      expect(created.error).toBeUndefined();
+      // At least one job to list, whichever tests ran before.
+      expect((await directScan("MSFT")).error).toBeUndefined();
+      const page = await openPage();
+      const listed = page.locator('#saved-scans li[data-saved-scan="page-puts"]');
+      await listed.waitFor();
+      expect(await listed.textContent()).toContain("SPY AAPL");
+      // The jobs listed are the coordinator's newest, in its order.
+      await page.locator("#jobs li").first().waitFor();
+      const { response: jobs } = await callUnary(jobsClient.listJobs.bind(jobsClient), ListJobsRequest.fromPartial({ pageSize: 10 }));
+      const listedJobs = await Promise.all((await page.locator("#jobs li").all()).map((item) => item.getAttribute("data-job-id")));
+      expect(listedJobs).toEqual(jobs?.jobs.map((job) => job.id));
+
+      await listed.locator("button").click();
+      await expect.poll(() => page.getAttribute("#results", "data-saved-scan"), { timeout: 30_000 }).toBe("page-puts");
+      const rows = await page.locator("#results tbody tr").all();
+      const shown = await Promise.all(
+        rows.map(async (row) => ({ id: await row.getAttribute("data-spread-id"), symbol: await row.locator("td").nth(1).textContent() })),
+      );
+      // Each symbol's scan the page's run made is in the cache: the same run now answers the same spreads.
+      const { response: again } = await callUnary(saved.runSavedScan.bind(saved), RunSavedScanRequest.fromPartial({ name: "page-puts" }));
+      expect(again?.result?.symbols.map((symbol) => symbol.cacheHit)).toEqual([true, true]);
+      const spreads = again?.result?.spreads ?? [];
+      expect(spreads.length).toBe(8);
+      expect(new Set(spreads.map((spread) => spread.symbol))).toEqual(new Set(["SPY", "AAPL"]));
+      expect(shown).toEqual(spreads.map((spread) => ({ id: spread.id, symbol: spread.symbol })));
+      await page.close();
+    } finally {
+      saved.close();
+      jobsClient.close();
+    }
   });
 
   it("a refused filter shows the coordinator's field violation next to that field", async () => {

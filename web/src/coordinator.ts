@@ -3,5 +3,8 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { CoordinatorService } from "../../gen/es/spreadscan/coordinator/v1/coordinator_service_pb.js";
+import { SavedScanService } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
 
-export const coordinator: Client<typeof CoordinatorService> = createClient(CoordinatorService, createConnectTransport({ baseUrl: location.origin }));
+const transport = createConnectTransport({ baseUrl: location.origin });
+export const coordinator: Client<typeof CoordinatorService> = createClient(CoordinatorService, transport);
+export const savedScans: Client<typeof SavedScanService> = createClient(SavedScanService, transport);

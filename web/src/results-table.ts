@@ -1,4 +1,6 @@
 // The ranked spreads as a table, figures written as the CLI writes them.
+import type { RunSavedScanResponse } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
+import { SymbolScanState } from "../../gen/es/spreadscan/coordinator/v1/universe_pb.js";
 import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_pb.js";
 import type { Spread } from "../../gen/es/spreadscan/scanner/v1/spread_pb.js";
 import { dollars, percent, price } from "../../services/cli/number-format.js";
@@ -13,6 +15,7 @@ function eventMarkers(spread: Spread): string {
 function cells(spread: Spread, rank: number): string[] {
   return [
     String(rank),
+    spread.symbol,
     STRATEGY_LABELS.get(spread.strategy) ?? String(spread.strategy),
     spread.expiryDate,
     String(spread.dte),
@@ -27,19 +30,13 @@ function cells(spread: Spread, rank: number): string[] {
 }
 
 /**
- * Shows the result's spreads; those whose id is in `changed` are marked (a live update's added
- * spreads), the one whose id is `selectedId` is shown selected.
+ * Shows the spreads; those whose id is in `changed` are marked (a live update's added spreads),
+ * the one whose id is `selectedId` is shown selected.
  */
-export function showResult(
-  table: HTMLTableElement,
-  summary: HTMLElement,
-  result: ScanResult | undefined,
-  changed: ReadonlySet<string> = new Set(),
-  selectedId = "",
-): void {
+export function showRows(table: HTMLTableElement, spreads: readonly Spread[], changed: ReadonlySet<string> = new Set(), selectedId = ""): void {
   const body = required<HTMLTableSectionElement>(table, "tbody");
   body.replaceChildren(
-    ...(result?.spreads ?? []).map((spread, index) => {
+    ...spreads.map((spread, index) => {
       const row = body.insertRow();
       row.dataset.spreadId = spread.id;
       row.tabIndex = 0;
@@ -49,7 +46,11 @@ export function showResult(
       return row;
     }),
   );
-  summary.textContent = result
+}
+
+/** The line over one symbol's scan: its price and how many spreads were ranked. */
+export function resultSummary(result: ScanResult | undefined): string {
+  return result
     ? `${result.symbol} ${result.underlyingPrice.toFixed(2)} · ${result.spreads.length} spreads of ${result.candidatesConsidered.toLocaleString("en-US")} considered`
     : "";
 }
@@ -67,4 +68,12 @@ export function onRowSelected(table: HTMLTableElement, select: (spreadId: string
     event.preventDefault();
     chosen(event.target);
   });
+}
+
+/** The line over a saved scan's run: how many spreads of how many symbols, and the symbols that failed. */
+export function universeSummary(run: RunSavedScanResponse): string {
+  const symbols = run.result?.symbols ?? [];
+  const failed = symbols.filter((symbol) => symbol.state === SymbolScanState.FAILED).map((symbol) => symbol.symbol);
+  const name = run.savedScan?.name ?? "";
+  return `${name}: ${run.result?.spreads.length ?? 0} spreads of ${symbols.length} symbols${failed.length === 0 ? "" : ` · failed: ${failed.join(" ")}`}`;
 }
