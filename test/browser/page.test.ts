@@ -241,6 +241,27 @@ describe("the page, in Chromium", () => {
     }
   });
 
+  it("on a phone's width the page does not scroll sideways: only the table scrolls, inside its box", async () => {
+    if (!browser) throw new Error("Chromium did not start");
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(baseUrl);
+    await page.fill('input[name="symbol"]', "QQQ");
+    await page.click('button[type="submit"]');
+    await page.locator("#results tbody tr").first().waitFor();
+    // A spread selected: its legs and chart are part of the page too.
+    await page.locator("#results tbody tr").first().click();
+    await page.locator("#payoff-chart canvas").waitFor();
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    // The table is wider than the phone and scrolls inside its box, which fits.
+    const box = await page.locator(".table-scroll").boundingBox();
+    expect(box?.width).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.querySelector(".table-scroll").scrollWidth')).toBeGreaterThan(box?.width ?? 0);
+    // The form's submit button is on screen, within the width.
+    const submit = await page.locator('button[type="submit"]').boundingBox();
+    expect((submit?.x ?? 0) + (submit?.width ?? 0)).toBeLessThanOrEqual(390);
+    await page.close();
+  });
+
   it("a refused filter shows the coordinator's field violation next to that field", async () => {
     const page = await openPage();
     await page.fill('input[name="query.filters.min_pop"]', "2");
