@@ -267,7 +267,7 @@ function firstShortFailure(side: PricedSide, leg: number, query: ResolvedQuery, 
   if (!(volatility <= query.maxShortImpliedVolatility)) return MAX_SHORT_IMPLIED_VOLATILITY;
   const strike = table.strike[leg] as number;
   if (query.shortStrikesOutOfTheMoney && !(side.isCall ? strike > prepared.spot : strike < prepared.spot)) return SHORT_STRIKES_OUT_OF_THE_MONEY;
-  if (!((table.quoteTimeMs[leg] as number) >= prepared.asOfMs - query.maxQuoteAgeMs)) return MAX_QUOTE_AGE;
+  if ((table.quoteTimeMs[leg] as number) < prepared.asOfMs - query.maxQuoteAgeMs) return MAX_QUOTE_AGE;
   // The flags fail nothing else: the σ distance, where a leg filter.
   return MIN_SHORT_SIGMA_DISTANCE;
 }
