@@ -28,6 +28,7 @@ const RESPONSE: ScanResponse = {
     candidatesConsidered: 123_456n,
     candidatesRejectedByLegFilters: 100_000n,
     candidatesRejectedBySpreadFilters: 23_414n,
+    rejectionsByFilter: [],
     candidatesRankedOut: 0n,
     candidatesFullyEvaluated: 42n,
     candidatesBoundedOut: 0n,

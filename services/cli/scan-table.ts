@@ -12,6 +12,7 @@ import { appliedQueryParts } from "./applied-query.js";
 import { formatMarketContextLine } from "./market-context-line.js";
 import { dollars, percent, price } from "./number-format.js";
 import { PLAIN_CHARS, PLAIN_STYLE } from "./plain-table.js";
+import { formatRejectionsLine } from "./rejections-line.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
 
 export interface TableLayout {
@@ -223,7 +224,8 @@ export function formatScanTable(result: ScanResult, layout: TableLayout = {}): s
   const contextLine = formatMarketContextLine(result);
   const summary = formatScanSummary(result, layout) + budgetWarning(result) + (contextLine === undefined ? "" : `\n${contextLine}`);
   if (result.spreads.length === 0) {
-    return `${summary}\nNo spreads passed the filters.\n`;
+    const rejections = formatRejectionsLine(result.rejectionsByFilter);
+    return `${summary}\nNo spreads passed the filters.\n${rejections === undefined ? "" : `${rejections}\n`}`;
   }
   return `${summary}\n${formatSpreadsTable(result.spreads, layout)}`;
 }

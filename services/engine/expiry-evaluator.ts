@@ -6,6 +6,7 @@
 // that each file holds one family while every field stays a plain property of that object.
 import { SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { compositeScore } from "./composite-score.js";
+import { newRejectionCounts } from "./filter-rejections.js";
 import { sigmaDistance } from "./market-context/sigma-distance.js";
 import type { ExpirySlice } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
@@ -64,6 +65,8 @@ export abstract class ExpiryEvaluator {
   // ends in exactly one of these. Plain integer fields, so counting costs an increment.
   /** Failed a filter on the spread's own figures, or is no spread at all (nothing to gain or nothing at risk). */
   rejectedBySpreadFilters = 0;
+  /** Those, by the first filter each failed (filter-rejections.ts numbers). */
+  readonly spreadRejections = newRejectionCounts();
   /** Passed every filter, dropped because it cannot beat the worst kept spread, before all its figures were computed. */
   rankedOut = 0;
   /** Passed every filter with every figure its filters and rank need computed. */
@@ -139,9 +142,10 @@ export abstract class ExpiryEvaluator {
     return sigmaDistance(side.isCall, side.table.strike[leg] as number, this.market.spot, deviation);
   }
 
-  /** Counts a candidate that failed a spread filter; returns false for the caller to return. */
-  protected rejected(): false {
+  /** Counts a candidate that failed the spread filter `filter` (filter-rejections.ts number); returns false for the caller to return. */
+  protected rejected(filter: number): false {
     this.rejectedBySpreadFilters++;
+    this.spreadRejections[filter] = (this.spreadRejections[filter] as number) + 1;
     return false;
   }
 

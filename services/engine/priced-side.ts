@@ -1,6 +1,22 @@
 // One side (the calls or the puts) of an expiration as one query sees it: the prepared leg
 // table and the columns the query's prices, filters and probability model add to it, which
 // the hot loop reads.
+import {
+  MAX_LEG_BID_ASK_WIDTH,
+  MAX_LEG_BID_ASK_WIDTH_FRACTION,
+  MAX_LONG_DELTA,
+  MAX_QUOTE_AGE,
+  MAX_SHORT_DELTA,
+  MAX_SHORT_IMPLIED_VOLATILITY,
+  MIN_IV_RANK,
+  MIN_OPEN_INTEREST,
+  MIN_SHORT_DELTA,
+  MIN_SHORT_IMPLIED_VOLATILITY,
+  MIN_SHORT_SIGMA_DISTANCE,
+  MIN_VOLUME,
+  PASSES,
+  SHORT_STRIKES_OUT_OF_THE_MONEY,
+} from "./filter-rejections.js";
 import { sigmaDistance } from "./market-context/sigma-distance.js";
 import type { LegTable, PreparedChain } from "./prepared-chain.js";
 import type { ResolvedQuery } from "./resolved-query.js";
@@ -25,6 +41,12 @@ export interface PricedSide {
   readonly deviation: Float64Array;
   /** LEG_* flags for this query. */
   readonly flags: Uint8Array;
+  /**
+   * Per leg: the first filter (filter-rejections.ts number) it fails as a short leg (without
+   * LEG_SHORT_OTM), as a long leg (without LEG_LONG); PASSES (0) where the flag is set.
+   */
+  readonly shortFailure: Uint8Array;
+  readonly longFailure: Uint8Array;
   /**
    * Expected payoff at expiry of each leg under its σ. With a σ shared by the expiration,
    * filled in with the side for every leg a spread can reach (fillSharedColumns); otherwise
@@ -92,7 +114,7 @@ const FLOAT_COLUMNS = 9;
  */
 export function scratchSide(capacity: number, isCall: boolean): PricedSide {
   // Float64 columns first (8-byte aligned), then the Int32 one, then the flag bytes.
-  const buffer = new ArrayBuffer(capacity * (8 * FLOAT_COLUMNS + 4 + 1));
+  const buffer = new ArrayBuffer(capacity * (8 * FLOAT_COLUMNS + 4 + 3));
   const floats = (index: number) => new Float64Array(buffer, index * capacity * 8, capacity);
   return {
     table: EMPTY_TABLE,
@@ -108,6 +130,8 @@ export function scratchSide(capacity: number, isCall: boolean): PricedSide {
     pairPayoff: floats(8),
     pairGeneration: new Int32Array(buffer, FLOAT_COLUMNS * capacity * 8, capacity),
     flags: new Uint8Array(buffer, FLOAT_COLUMNS * capacity * 8 + capacity * 4, capacity),
+    shortFailure: new Uint8Array(buffer, FLOAT_COLUMNS * capacity * 8 + capacity * 5, capacity),
+    longFailure: new Uint8Array(buffer, FLOAT_COLUMNS * capacity * 8 + capacity * 6, capacity),
     firstShort: 0,
     endShort: 0,
   };
@@ -164,7 +188,7 @@ export function priceSide(
   priced.touch.fill(Number.NaN, from, end);
   // Everything the loop reads, in locals: an interpreted loop pays for each property load.
   const { bid: bids, ask: asks, mid: mids, quoteTimeMs, openInterest, volume, delta, impliedVolatility, strike: strikes } = table;
-  const { bidAskFraction, flags: legFlags } = priced;
+  const { bidAskFraction, flags: legFlags, shortFailure, longFailure } = priced;
   const { minOpenInterest, minVolume, maxLegBidAskWidth, maxLegBidAskWidthFraction, minShortDelta, maxShortDelta, maxLongDelta } = query;
   const { minShortImpliedVolatility, maxShortImpliedVolatility } = query;
   // min_short_sigma_distance is a leg filter where σ is shared by the expiration; under the
@@ -212,6 +236,9 @@ export function priceSide(
       if (absoluteDelta <= maxLongDelta) flags |= LEG_LONG;
     }
     legFlags[leg] = flags;
+    // Which filter failed is worked out only for the legs that failed one.
+    shortFailure[leg] = (flags & LEG_SHORT_OTM) === 0 ? firstShortFailure(priced, leg, query, prepared) : PASSES;
+    longFailure[leg] = (flags & LEG_LONG) === 0 ? firstLongFailure(priced, leg, query) : PASSES;
   }
   priced.firstShort = lastShort < 0 ? end : firstShort;
   priced.endShort = lastShort + 1;
@@ -224,6 +251,45 @@ export function priceSide(
     );
   }
   return priced;
+}
+
+/** The first filter a leg fails as a short leg: the symbol filters, then its own in ScanFilters field order (docs/architecture.md). */
+function firstShortFailure(side: PricedSide, leg: number, query: ResolvedQuery, prepared: PreparedChain): number {
+  if (query.everyLegBarred === true) return query.barringFilter ?? MIN_IV_RANK;
+  const table = side.table;
+  const absoluteDelta = Math.abs(table.delta[leg] as number);
+  if (!(absoluteDelta >= query.minShortDelta)) return MIN_SHORT_DELTA;
+  if (!(absoluteDelta <= query.maxShortDelta)) return MAX_SHORT_DELTA;
+  const usable = firstUsableFailure(side, leg, query);
+  if (usable !== PASSES) return usable;
+  const volatility = table.impliedVolatility[leg] as number;
+  if (!(volatility >= query.minShortImpliedVolatility)) return MIN_SHORT_IMPLIED_VOLATILITY;
+  if (!(volatility <= query.maxShortImpliedVolatility)) return MAX_SHORT_IMPLIED_VOLATILITY;
+  const strike = table.strike[leg] as number;
+  if (query.shortStrikesOutOfTheMoney && !(side.isCall ? strike > prepared.spot : strike < prepared.spot)) return SHORT_STRIKES_OUT_OF_THE_MONEY;
+  if ((table.quoteTimeMs[leg] as number) < prepared.asOfMs - query.maxQuoteAgeMs) return MAX_QUOTE_AGE;
+  // The flags fail nothing else: the σ distance, where a leg filter.
+  return MIN_SHORT_SIGMA_DISTANCE;
+}
+
+/** The first filter a leg fails as a long leg: the symbol filters, then its own in ScanFilters field order. */
+function firstLongFailure(side: PricedSide, leg: number, query: ResolvedQuery): number {
+  if (query.everyLegBarred === true) return query.barringFilter ?? MIN_IV_RANK;
+  if (!(Math.abs(side.table.delta[leg] as number) <= query.maxLongDelta)) return MAX_LONG_DELTA;
+  const usable = firstUsableFailure(side, leg, query);
+  if (usable !== PASSES) return usable;
+  // The flags fail nothing else: the quote's age.
+  return MAX_QUOTE_AGE;
+}
+
+/** The first of the filters every leg meets (open interest, volume, bid-ask width and fraction) a leg fails, or PASSES. */
+function firstUsableFailure(side: PricedSide, leg: number, query: ResolvedQuery): number {
+  const table = side.table;
+  if (!openInterestPasses(table.openInterest[leg] as number, query.minOpenInterest)) return MIN_OPEN_INTEREST;
+  if (!((table.volume[leg] as number) >= query.minVolume)) return MIN_VOLUME;
+  if (!((table.ask[leg] as number) - (table.bid[leg] as number) <= query.maxLegBidAskWidth)) return MAX_LEG_BID_ASK_WIDTH;
+  if (!((side.bidAskFraction[leg] as number) <= query.maxLegBidAskWidthFraction)) return MAX_LEG_BID_ASK_WIDTH_FRACTION;
+  return PASSES;
 }
 
 /**

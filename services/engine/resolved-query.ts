@@ -74,6 +74,8 @@ export interface ResolvedQuery {
   readonly maxIvPercentile: number;
   /** Set by the scan when the symbol fails its filters (IV rank or percentile): no leg is usable. */
   readonly everyLegBarred?: boolean;
+  /** With everyLegBarred: the symbol filter that failed first (filter-rejections.ts number), which the rejections are counted under. */
+  readonly barringFilter?: number;
   /** Infinity when quotes of any age may form legs. */
   readonly maxQuoteAgeMs: number;
   /** Which σ each expiration's distribution has; never UNSPECIFIED. */

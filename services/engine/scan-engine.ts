@@ -14,7 +14,8 @@ import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.
 import { EngineInputError } from "./input-errors.js";
 import { withEventContext } from "./market-context/event-context.js";
 import { marketContext } from "./market-context/market-context.js";
-import { passesSymbolFilters } from "./market-context/symbol-filters.js";
+import { rejectionsByFilter } from "./filter-rejections.js";
+import { firstSymbolFilterFailed, passesSymbolFilters } from "./market-context/symbol-filters.js";
 import { prepareChain, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
 import { resolveQuery, type ResolvedQuery } from "./resolved-query.js";
@@ -65,7 +66,9 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     throw error instanceof EngineInputError ? error.under("query.") : error;
   }
   const context = marketContext(prepared);
-  const scanned = passesSymbolFilters(context, resolved) ? resolved : { ...resolved, everyLegBarred: true };
+  const scanned = passesSymbolFilters(context, resolved)
+    ? resolved
+    : { ...resolved, everyLegBarred: true, barringFilter: firstSymbolFilterFailed(context, resolved) };
   const run = new ScanRun(prepared, scanned, options.workBudget);
   run.evaluateAll();
   const spreads = run.ranked();
@@ -80,6 +83,7 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     candidatesConsidered: BigInt(run.considered),
     candidatesRejectedByLegFilters: BigInt(run.rejectedByLegFilters),
     candidatesRejectedBySpreadFilters: BigInt(evaluator.rejectedBySpreadFilters),
+    rejectionsByFilter: rejectionsByFilter(run.legRejections, evaluator.spreadRejections),
     candidatesRankedOut: BigInt(evaluator.rankedOut),
     candidatesFullyEvaluated: BigInt(evaluator.fullyEvaluated),
     candidatesBoundedOut: BigInt(run.boundedOut + run.verticalsBoundedOut),

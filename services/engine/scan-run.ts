@@ -11,6 +11,7 @@ import { priceSide, scratchSide, type PricedSide } from "./priced-side.js";
 import { KNOWN_STRATEGIES, namesTwoExpiryStrategy, type ResolvedQuery } from "./resolved-query.js";
 import { describeSpread } from "./spread-description.js";
 import { SpreadEvaluator } from "./spread-evaluator.js";
+import { newRejectionCounts } from "./filter-rejections.js";
 import { expiriesLeftOutByEvents, failEveryLeg } from "./market-context/event-exclusion.js";
 import { forward } from "./terminal-distribution.js";
 import { NO_EXPIRY, NO_LEG, TopCandidates } from "./top-candidates.js";
@@ -23,6 +24,8 @@ export class ScanRun {
   /** Every candidate the query reaches, counted by arithmetic where a search drops it in a group; each ends in one of the six outcomes. */
   considered = 0;
   rejectedByLegFilters = 0;
+  /** The candidates rejected by leg filters, by the first filter each failed (filter-rejections.ts numbers). */
+  readonly legRejections = newRejectionCounts();
   /** Verticals dropped in groups by a bound on their sort value (vertical-search.ts). */
   verticalsBoundedOut = 0;
   /** Iron spreads dropped in groups by their bound, and left unexplored when the work budget ran out (see IronSearch). */
@@ -98,9 +101,10 @@ export class ScanRun {
         this.startExpiry(expiryIndex);
         const puts = this.priceSide(this.putSide, expiry.puts, expiry.years, expiryIndex, true);
         const calls = this.priceSide(this.callSide, expiry.calls, expiry.years, expiryIndex, true);
-        if (this.leftOutByEvents?.[expiryIndex] === 1) {
-          failEveryLeg(puts);
-          failEveryLeg(calls);
+        const leftOutBy = this.leftOutByEvents?.[expiryIndex] ?? 0;
+        if (leftOutBy !== 0) {
+          failEveryLeg(puts, leftOutBy);
+          failEveryLeg(calls, leftOutBy);
         }
         const heap = heapOf(expiryIndex);
         if (wantPutVerticals) this.verticalSearch.search(puts, expiryIndex, heap);
@@ -112,7 +116,7 @@ export class ScanRun {
     // shorts whose legs pass, so none of its candidates is counted (as when its legs fail).
     if (wantIron)
       this.ironSpreads(
-        inRange.filter((expiryIndex) => this.leftOutByEvents?.[expiryIndex] !== 1),
+        inRange.filter((expiryIndex) => (this.leftOutByEvents?.[expiryIndex] ?? 0) === 0),
         heapOf,
       );
     this.twoExpiry?.foldCountsInto(this, this.evaluator);

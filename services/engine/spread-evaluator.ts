@@ -3,6 +3,18 @@
 // is being described. Verticals come from VerticalEvaluator; this adds the iron condors and
 // butterflies, evaluated pair of short legs by pair so that what the pair fixes is computed
 // once for all its wings.
+import {
+  MAX_MAX_LOSS,
+  MAX_PROBABILITY_OF_TOUCH,
+  MAX_WING_WIDTH_DIFFERENCE,
+  MIN_CREDIT,
+  MIN_CREDIT_TO_WIDTH,
+  MIN_EXPECTED_VALUE,
+  MIN_POP,
+  MIN_RETURN_ON_RISK,
+  MIN_SHORT_SIGMA_DISTANCE,
+  NO_SPREAD,
+} from "./filter-rejections.js";
 import { SortKey } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { liquidityComponent } from "./composite-score.js";
 import { MONEY_EPSILON } from "./expiry-evaluator.js";
@@ -198,24 +210,25 @@ export class SpreadEvaluator extends VerticalEvaluator {
       this.shortSigmaDistance = this.pairSigmaDistance;
       // Under the short legs' mean σ the distance is the pair's, judged here with the spread
       // (under a shared σ the leg filters held it).
-      if (!describe && !this.shared && this.pairSigmaDistance < query.minShortSigmaDistance) return this.rejected();
+      if (!describe && !this.shared && this.pairSigmaDistance < query.minShortSigmaDistance) return this.rejected(MIN_SHORT_SIGMA_DISTANCE);
     }
     if (!describe) {
-      if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
+      if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected(NO_SPREAD);
       // Each side must be a credit vertical in its own right: a side priced at or above its
       // width is an artefact of stale or wide quotes, not an opportunity.
       const putCredit = (puts.sell[putShort] as number) - (puts.buy[putLong] as number);
       const callCredit = (calls.sell[callShort] as number) - (calls.buy[callLong] as number);
-      if (!(putCredit > MONEY_EPSILON && putWidth - putCredit > MONEY_EPSILON)) return this.rejected();
-      if (!(callCredit > MONEY_EPSILON && callWidth - callCredit > MONEY_EPSILON)) return this.rejected();
-      if (net < query.minCredit || net < query.minCreditToWidth * width) return this.rejected();
+      if (!(putCredit > MONEY_EPSILON && putWidth - putCredit > MONEY_EPSILON)) return this.rejected(NO_SPREAD);
+      if (!(callCredit > MONEY_EPSILON && callWidth - callCredit > MONEY_EPSILON)) return this.rejected(NO_SPREAD);
+      if (net < query.minCredit || net < query.minCreditToWidth * width) return this.rejected(net < query.minCredit ? MIN_CREDIT : MIN_CREDIT_TO_WIDTH);
       const difference = putWidth > callWidth ? putWidth - callWidth : callWidth - putWidth;
-      if (difference > query.maxWingWidthDifference) return this.rejected();
+      if (difference > query.maxWingWidthDifference) return this.rejected(MAX_WING_WIDTH_DIFFERENCE);
     }
     const multiplier = this.market.multiplier;
     const maxLossPerLot = maxLoss * multiplier;
     const returnOnRisk = net / maxLoss;
-    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return this.rejected();
+    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk))
+      return this.rejected(maxLossPerLot > query.maxMaxLoss ? MAX_MAX_LOSS : MIN_RETURN_ON_RISK);
 
     const bidAskFraction = Math.max(
       puts.bidAskFraction[putShort] as number,
@@ -244,7 +257,7 @@ export class SpreadEvaluator extends VerticalEvaluator {
     const expectedPayoff = net - this.pairPayoffPutShort + this.pairPayoff(puts, putLong) - this.pairPayoffCallShort + this.pairPayoff(calls, callLong);
     const expectedValuePerLot = expectedPayoff * multiplier;
     if (!describe) {
-      if (expectedValuePerLot < query.minExpectedValue) return this.rejected();
+      if (expectedValuePerLot < query.minExpectedValue) return this.rejected(MIN_EXPECTED_VALUE);
       if (this.ironRankBeforePop && threshold !== -Infinity) {
         const expectedValuePerRisk = expectedValuePerLot / maxLossPerLot;
         // The pair's ceiling first; with a shared σ, what it leaves gets a bound within one
@@ -294,7 +307,7 @@ export class SpreadEvaluator extends VerticalEvaluator {
     const pop =
       (Number.isNaN(breakevenHigh) ? 1 : probabilityBelowFromLog(Math.log(breakevenHigh) - logForward, deviation)) -
       (Number.isNaN(breakevenLow) ? 0 : probabilityBelowFromLog(Math.log(breakevenLow) - logForward, deviation));
-    if (!describe && pop < query.minPop) return this.rejected();
+    if (!describe && pop < query.minPop) return this.rejected(MIN_POP);
 
     let touch = Number.NaN;
     if (describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH) {
@@ -305,7 +318,7 @@ export class SpreadEvaluator extends VerticalEvaluator {
           strikePutShort < strikeCallShort ? touchProbabilityEither(spot, rate, dividendYield, volatility, years, strikePutShort, strikeCallShort) : 1;
       }
       touch = this.pairTouch;
-      if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+      if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected(MAX_PROBABILITY_OF_TOUCH);
     }
 
     this.netCredit = net;

@@ -1,5 +1,17 @@
 // Vertical spreads (bull put, bear call, bull call, bear put): one side of an expiration,
 // one leg sold and one bought.
+import {
+  MAX_DEBIT,
+  MAX_MAX_LOSS,
+  MAX_PROBABILITY_OF_TOUCH,
+  MIN_CREDIT,
+  MIN_CREDIT_TO_WIDTH,
+  MIN_EXPECTED_VALUE,
+  MIN_POP,
+  MIN_RETURN_ON_RISK,
+  MIN_SHORT_SIGMA_DISTANCE,
+  NO_SPREAD,
+} from "./filter-rejections.js";
 import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { liquidityComponent } from "./composite-score.js";
 import { ExpiryEvaluator, MONEY_EPSILON } from "./expiry-evaluator.js";
@@ -32,21 +44,22 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
       // Under a shared σ the leg filters already held min_short_sigma_distance; under the
       // short leg's own σ it is judged here, with the spread.
       const distance = this.legSigmaDistance(side, short, side.deviation[short] as number);
-      if (!describe && !this.shared && distance < query.minShortSigmaDistance) return this.rejected();
+      if (!describe && !this.shared && distance < query.minShortSigmaDistance) return this.rejected(MIN_SHORT_SIGMA_DISTANCE);
       this.shortSigmaDistance = distance;
     }
     const maxProfit = isCredit ? net : width + net;
     const maxLoss = isCredit ? width - net : -net;
     if (!describe) {
-      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
+      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected(NO_SPREAD);
       if (isCredit) {
-        if (net < query.minCredit || net < query.minCreditToWidth * width) return this.rejected();
-      } else if (-net > query.maxDebit) return this.rejected();
+        if (net < query.minCredit || net < query.minCreditToWidth * width) return this.rejected(net < query.minCredit ? MIN_CREDIT : MIN_CREDIT_TO_WIDTH);
+      } else if (-net > query.maxDebit) return this.rejected(MAX_DEBIT);
     }
     const multiplier = this.market.multiplier;
     const maxLossPerLot = maxLoss * multiplier;
     const returnOnRisk = maxProfit / maxLoss;
-    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return this.rejected();
+    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk))
+      return this.rejected(maxLossPerLot > query.maxMaxLoss ? MAX_MAX_LOSS : MIN_RETURN_ON_RISK);
 
     const liquidity = liquidityComponent(
       (table.ask[short] as number) - (table.bid[short] as number) + (table.ask[long] as number) - (table.bid[long] as number),
@@ -64,10 +77,10 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
       // come first, and POP (one logarithm and one normal CDF) is left for the candidates
       // that can still rank.
       expectedValuePerLot = (net - (side.expectedPayoff[short] as number) + (side.expectedPayoff[long] as number)) * multiplier;
-      if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
+      if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected(MIN_EXPECTED_VALUE);
       if (needsTouch) {
         touch = this.legTouch(side, short);
-        if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+        if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected(MAX_PROBABILITY_OF_TOUCH);
       }
       if (!describe && query.minPop === -Infinity && threshold !== -Infinity) {
         // The breakeven lies strictly between the strikes (there is something to gain and
@@ -94,7 +107,7 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
       }
       const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, side.deviation[short] as number);
       pop = profitAbove ? 1 - below : below;
-      if (!describe && pop < query.minPop) return this.rejected();
+      if (!describe && pop < query.minPop) return this.rejected(MIN_POP);
     } else {
       const deviation = side.deviation[short] as number;
       if (!describe && this.rankBeforeProbabilities && threshold !== -Infinity) {
@@ -126,10 +139,10 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
       }
       const below = probabilityBelowFromLog(Math.log(breakeven) - this.logForward, deviation);
       pop = profitAbove ? 1 - below : below;
-      if (!describe && pop < query.minPop) return this.rejected();
+      if (!describe && pop < query.minPop) return this.rejected(MIN_POP);
       if (needsTouch) {
         touch = this.legTouch(side, short);
-        if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+        if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected(MAX_PROBABILITY_OF_TOUCH);
       }
       if (
         !describe &&
@@ -145,7 +158,7 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
         ? expectedCallFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation)
         : expectedPutFromLog(strikeLong, this.forwardPrice, logForwardOverLong, deviation);
       expectedValuePerLot = (net - this.legPayoff(side, short) + longPayoff) * multiplier;
-      if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
+      if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected(MIN_EXPECTED_VALUE);
     }
 
     this.netCredit = net;

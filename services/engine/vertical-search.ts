@@ -13,6 +13,7 @@ import { LEG_LONG, LEG_SHORT_OTM } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import { NO_LEG, type TopCandidates } from "./top-candidates.js";
 import { VerticalGroup } from "./vertical-bounds.js";
+import { FILTER_COUNT, newRejectionCounts, PASSES } from "./filter-rejections.js";
 import { CREDIT_VERTICAL, DEBIT_VERTICAL, type VerticalEvaluator } from "./vertical-evaluator.js";
 import { BLOCK_BITS, PartnerExtremes, type Extremes } from "./vertical-partners.js";
 
@@ -20,6 +21,8 @@ import { BLOCK_BITS, PartnerExtremes, type Extremes } from "./vertical-partners.
 export interface VerticalCounts {
   considered: number;
   rejectedByLegFilters: number;
+  /** Those, by the first filter each failed (filter-rejections.ts numbers). */
+  legRejections: Float64Array;
   verticalsBoundedOut: number;
 }
 
@@ -44,6 +47,13 @@ export class VerticalSearch {
   private groupBound = new Float64Array(0);
   private groupOrder = new Int32Array(0);
   private readonly group = new VerticalGroup();
+  /**
+   * Per filter number: how many legs of the current partner window fail it first as a long
+   * leg (the credit groups' partners), and as a short leg (the debit groups'); PASSES counts
+   * those that pass.
+   */
+  private readonly windowLongFailures = newRejectionCounts();
+  private readonly windowShortFailures = newRejectionCounts();
   private readonly byBoundDescending = (a: number, b: number): number => (this.groupBound[b] as number) - (this.groupBound[a] as number);
 
   constructor(
@@ -78,6 +88,11 @@ export class VerticalSearch {
     // of that window only move up the strikes as the near leg does, so two cursors find them.
     let low = 0;
     let high = 0;
+    // The partner window of the rejection counts: both its ends only move up the strikes.
+    let windowStart = 0;
+    let windowEnd = 0;
+    this.windowLongFailures.fill(0);
+    this.windowShortFailures.fill(0);
     for (let near = 0; near < count; near++) {
       const nearStrike = strikes[near] as number;
       let first: number;
@@ -110,6 +125,14 @@ export class VerticalSearch {
       this.groupPassing[2 * near + 1] = debitPairs;
       considered += (credit ? size : 0) + (debit ? size : 0);
       passing += creditPairs + debitPairs;
+      if ((credit && creditPairs < size) || (debit && debitPairs < size)) {
+        const end = last + 1;
+        // Both ends only move up (an empty window sits at `first`), so the window catches up
+        // from wherever the last near leg with rejections left it.
+        for (; windowEnd < end; windowEnd++) this.enterWindow(side, windowEnd, 1);
+        for (; windowStart < first; windowStart++) this.enterWindow(side, windowStart, -1);
+        this.countRejections(side, near, credit && creditPairs < size, debit && debitPairs < size, size);
+      }
     }
     this.counts.considered += considered;
     this.counts.rejectedByLegFilters += considered - passing;
@@ -119,6 +142,35 @@ export class VerticalSearch {
         if (this.groupPassing[2 * near] !== 0) this.visitGroup(side, near, true, false, expiryIndex, heap);
         if (this.groupPassing[2 * near + 1] !== 0) this.visitGroup(side, near, false, false, expiryIndex, heap);
       }
+    }
+  }
+
+  /** Adds (`sign` 1) or removes (−1) partner `leg` from the window of the rejection counts. */
+  private enterWindow(side: PricedSide, leg: number, sign: number): void {
+    const longFailure = side.longFailure[leg] as number;
+    const shortFailure = side.shortFailure[leg] as number;
+    this.windowLongFailures[longFailure] = (this.windowLongFailures[longFailure] as number) + sign;
+    this.windowShortFailures[shortFailure] = (this.windowShortFailures[shortFailure] as number) + sign;
+  }
+
+  /**
+   * Counts the rejected pairs of a near leg's groups (the partner window holds its partners)
+   * under the first filter each failed: the short leg's, then the long leg's (docs/architecture.md).
+   */
+  private countRejections(side: PricedSide, near: number, creditRejects: boolean, debitRejects: boolean, size: number): void {
+    const rejections = this.counts.legRejections;
+    if (creditRejects) {
+      // Sold at `near`: its own failure first, else each partner's as a long leg.
+      const nearFailure = side.shortFailure[near] as number;
+      if (nearFailure !== PASSES) rejections[nearFailure] = (rejections[nearFailure] as number) + size;
+      else
+        for (let filter = 1; filter < FILTER_COUNT; filter++) rejections[filter] = (rejections[filter] as number) + (this.windowLongFailures[filter] as number);
+    }
+    if (debitRejects) {
+      // Bought at `near`: each partner's failure as a short leg first, else the near leg's as a long one.
+      for (let filter = 1; filter < FILTER_COUNT; filter++) rejections[filter] = (rejections[filter] as number) + (this.windowShortFailures[filter] as number);
+      const nearFailure = side.longFailure[near] as number;
+      if (nearFailure !== PASSES) rejections[nearFailure] = (rejections[nearFailure] as number) + (this.windowShortFailures[PASSES] as number);
     }
   }
 

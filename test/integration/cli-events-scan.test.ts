@@ -47,6 +47,9 @@ afterAll(() => {
 // Every expiration from today to 60 days, at most four spreads each: the limit never cuts.
 const FLAGS = ["--strategy", "bull-put,bear-call", "--min-dte", "0", "--max-dte", "60", "--max-per-expiry", "4", "--limit", "100"];
 
+/** FLAGS with the DTE range starting at `minDte` (the earnings' expiration): only the expirations from the earnings on. */
+const fromEarnings = (minDte: number): string[] => FLAGS.map((flag, index) => (FLAGS[index - 1] === "--min-dte" ? String(minDte) : flag));
+
 async function scan(...extra: string[]): Promise<ScanResponse> {
   const run = await spreadscan(["scan", "SPY", ...FLAGS, ...extra, "--json", "--addr", address]);
   expect(run.stderr).toBe("");
@@ -84,6 +87,39 @@ describe("spreadscan scan SYMBOL with an events file", () => {
     expect(expiriesOf(kept.spreads)).toEqual(expiriesOf(before));
     // The expirations left out are counted as cut by the leg filters.
     expect(kept.candidatesRejectedByLegFilters).toBeGreaterThan(flagged.candidatesRejectedByLegFilters);
+
+    // The per-filter counts say so: exclude_earnings_before_expiry rejected exactly the
+    // candidates of the expirations from the earnings on, as a scan of only those counts them.
+    const earningsDte = flagged.expiryDistributions.find((distribution) => distribution.expiryDate === earningsDate)!.dte;
+    const onlyThose = await spreadscan(["scan", "SPY", ...fromEarnings(earningsDte), "--json", "--addr", address]);
+    expect(onlyThose.exitCode).toBe(0);
+    const those = ScanResponse.fromJSON(JSON.parse(onlyThose.stdout)).result!;
+    expect(those.candidatesConsidered).toBeGreaterThan(0n);
+    expect(expiriesOf(those.spreads).every((expiry) => expiry >= earningsDate)).toBe(true);
+    const byFilter = new Map(kept.rejectionsByFilter.map(({ filter, candidates }) => [filter, candidates]));
+    expect(byFilter.get("exclude_earnings_before_expiry")).toBe(those.candidatesConsidered);
+    expect(byFilter.has("exclude_ex_dividend_before_expiry")).toBe(false);
+    expect(kept.rejectionsByFilter.reduce((sum, { candidates }) => sum + candidates, 0n)).toBe(
+      kept.candidatesRejectedByLegFilters + kept.candidatesRejectedBySpreadFilters,
+    );
+    // Without the flag, no candidate is rejected by it.
+    expect(flagged.rejectionsByFilter.some(({ filter }) => filter === "exclude_earnings_before_expiry")).toBe(false);
+  }, 60_000);
+
+  it("says which filter to loosen when nothing qualified: the earnings filter, with the count of the expirations it left out", async () => {
+    const flagged = (await scan()).result!;
+    const earningsDte = flagged.expiryDistributions.find((distribution) => distribution.expiryDate === earningsDate)!.dte;
+    const those = ScanResponse.fromJSON(
+      JSON.parse((await spreadscan(["scan", "SPY", ...fromEarnings(earningsDte), "--json", "--addr", address])).stdout),
+    ).result!;
+    const run = await spreadscan(["scan", "SPY", ...fromEarnings(earningsDte), "--exclude-earnings-before-expiry", "--addr", address]);
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.split("\n");
+    const at = lines.indexOf("No spreads passed the filters.");
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toBe(
+      `nothing qualified: --exclude-earnings-before-expiry rejected ${new Intl.NumberFormat("en-US").format(those.candidatesConsidered)}`,
+    );
   }, 60_000);
 
   it("marks the flagged spreads in the table, with the legend and the events' source", async () => {

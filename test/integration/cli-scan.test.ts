@@ -311,11 +311,14 @@ describe("spreadscan scan --chain (table)", () => {
     const run = await spreadscan("scan", "--chain", jsonChain, "--strategy", "bull-put", "--max-width", "2", "--min-credit", "5", "--max-dte", "30");
     expect(run.exitCode).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(
       /^SPY 600\.00 .* [\d,]+ candidates: [\d,]+ cut by leg filters, [\d,]+ by spread filters, 0 ranked out early, 0 fully evaluated(?:, [\d,]+ bounded out)?, 0 shown/,
     );
     expect(lines[1]).toMatch(/^SPY 30d IV [\d.]+% · IV rank unknown \(no history\) · /);
     expect(lines[2]).toBe("No spreads passed the filters.");
+    // Why: the filters that rejected candidates, as flags, most first; --min-credit among them.
+    expect(lines[3]).toMatch(/^nothing qualified: --[a-z-]+ rejected [\d,]+(, (--[a-z-]+|no spread \(nothing to gain or nothing at risk\)) [\d,]+)*$/);
+    expect(lines[3]).toMatch(/--min-credit( rejected)? [\d,]+/);
   });
 });

@@ -52,6 +52,13 @@ export function referenceLeftOutByEvents(chain: OptionChain, filters: Partial<Sc
   return filters.excludeExDividendBeforeExpiry === true && (referenceExDividendBefore(chain, expiryDate) ?? true);
 }
 
+/** Which event filter leaves an expiration out (the earnings one first), for an expiration referenceLeftOutByEvents leaves out. */
+export function referenceEventFilter(chain: OptionChain, filters: Partial<ScanFilters>, expiryDate: string): string {
+  return filters.excludeEarningsBeforeExpiry === true && (referenceEarningsBefore(chain, expiryDate) ?? true)
+    ? "exclude_earnings_before_expiry"
+    : "exclude_ex_dividend_before_expiry";
+}
+
 export interface ReferenceSpreadEventFlags {
   earningsBeforeExpiry?: boolean;
   exDividendBeforeExpiry?: boolean;

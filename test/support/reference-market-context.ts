@@ -52,6 +52,16 @@ export function referenceStanding(chain: OptionChain, expiries: readonly Expiry[
 }
 
 /** Whether the symbol passes the IV rank and percentile filters: an unknown value fails any bound on it. */
+/** The first symbol filter failed, by its ScanFilters name: rank bounds before percentile bounds, floors before ceilings. */
+export function referenceSymbolFailure(standing: ReferenceStanding, f: Partial<ScanFilters>): string | undefined {
+  const { ivRank, ivPercentile } = standing;
+  if (f.minIvRank !== undefined && !(ivRank !== undefined && ivRank >= f.minIvRank)) return "min_iv_rank";
+  if (f.maxIvRank !== undefined && !(ivRank !== undefined && ivRank <= f.maxIvRank)) return "max_iv_rank";
+  if (f.minIvPercentile !== undefined && !(ivPercentile !== undefined && ivPercentile >= f.minIvPercentile)) return "min_iv_percentile";
+  if (f.maxIvPercentile !== undefined && !(ivPercentile !== undefined && ivPercentile <= f.maxIvPercentile)) return "max_iv_percentile";
+  return undefined;
+}
+
 export function referenceSymbolPasses(standing: ReferenceStanding, f: Partial<ScanFilters>): boolean {
   const within = (value: number | undefined, min: number | undefined, max: number | undefined): boolean =>
     (min === undefined && max === undefined) || (value !== undefined && (min === undefined || value >= min) && (max === undefined || value <= max));

@@ -9,10 +9,10 @@
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ProbabilityModel, Strategy, type ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { forward } from "../../services/engine/terminal-distribution.js";
-import { referenceLeftOutByEvents } from "./reference-events.js";
+import { referenceEventFilter, referenceLeftOutByEvents } from "./reference-events.js";
 import { referenceExpiries, type Expiry, type Leg } from "./reference-legs.js";
 import { filterCeiling, filterFloor, referenceContext, referenceSpread, sigmaDistance, type ReferenceSpread } from "./reference-spread.js";
-import { referenceStanding, referenceSymbolPasses } from "./reference-market-context.js";
+import { referenceStanding, referenceSymbolFailure, referenceSymbolPasses } from "./reference-market-context.js";
 import { considerTwoExpirySpreads } from "./reference-two-expiry-scan.js";
 
 export type { ReferenceSpread } from "./reference-spread.js";
@@ -30,6 +30,13 @@ export interface ReferenceCounts {
   rejectedByLegFilters: number;
   rejectedBySpreadFilters: number;
   passed: number;
+  /**
+   * The candidates rejected by leg filters, by the ScanFilters name of the first filter each
+   * failed, in the documented order (docs/architecture.md, "Rejections by filter"): the
+   * symbol's filters, the expirations' event filters (the short leg's, then the long leg's),
+   * then the short leg's filters in field order, then the long leg's.
+   */
+  legRejections: Map<string, number>;
 }
 
 export function referenceScan(chain: OptionChain, query: ScanQuery): ReferenceSpread[] {
@@ -53,12 +60,16 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
   const expiries = referenceExpiries(chain, natural);
   // The exclude-events filters: every leg of an expiration with such an event before it (every
   // expiration when the events are unknown) fails the leg filters (reference-events.ts).
-  const leftOutByEvents = new Set(
-    expiries.filter((expiry) => referenceLeftOutByEvents(chain, f, expiry.date)).flatMap((expiry) => [...expiry.calls, ...expiry.puts]),
+  const leftOutByEvents = new Map(
+    expiries
+      .filter((expiry) => referenceLeftOutByEvents(chain, f, expiry.date))
+      .flatMap((expiry) => [...expiry.calls, ...expiry.puts].map((leg) => [leg, referenceEventFilter(chain, f, expiry.date)] as const)),
   );
 
   // A symbol failing its IV rank or percentile bounds has no usable leg (query.proto).
-  const symbolPasses = referenceSymbolPasses(referenceStanding(chain, referenceExpiries(chain, false)), f);
+  const standing = referenceStanding(chain, referenceExpiries(chain, false));
+  const symbolPasses = referenceSymbolPasses(standing, f);
+  const symbolFailure = symbolPasses ? undefined : referenceSymbolFailure(standing, f);
 
   const usable = (leg: Leg): boolean =>
     symbolPasses &&
@@ -105,7 +116,42 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
 
   const wanted = new Set(query.strategies.length > 0 ? query.strategies : [1, 2, 3, 4, 5, 6]);
   const results: ReferenceSpread[] = [];
-  const counts: ReferenceCounts = { considered: 0, rejectedByLegFilters: 0, rejectedBySpreadFilters: 0, passed: 0 };
+  const counts: ReferenceCounts = { considered: 0, rejectedByLegFilters: 0, rejectedBySpreadFilters: 0, passed: 0, legRejections: new Map() };
+  // The first filter a leg fails in its role, in ScanFilters field order; undefined when it passes.
+  const everyLegFilter = (leg: Leg): string | undefined => {
+    if (leg.openInterest < filterFloor(f.minOpenInterest)) return "min_open_interest";
+    if (leg.volume < filterFloor(f.minVolume)) return "min_volume";
+    if (leg.ask - leg.bid > filterCeiling(f.maxLegBidAskWidth)) return "max_leg_bid_ask_width";
+    if ((leg.ask - leg.bid) / leg.mid > filterCeiling(f.maxLegBidAskWidthFraction)) return "max_leg_bid_ask_width_fraction";
+    return undefined;
+  };
+  const shortFailure = (leg: Leg, sigmaDistanceFails: boolean): string | undefined => {
+    if (Math.abs(leg.delta) < filterFloor(f.minShortDelta)) return "min_short_delta";
+    if (Math.abs(leg.delta) > filterCeiling(f.maxShortDelta)) return "max_short_delta";
+    const every = everyLegFilter(leg);
+    if (every) return every;
+    if (leg.iv < filterFloor(f.minShortImpliedVolatility)) return "min_short_implied_volatility";
+    if (leg.iv > filterCeiling(f.maxShortImpliedVolatility)) return "max_short_implied_volatility";
+    if (otmRequired && !(leg.isCall ? leg.strike > spot : leg.strike < spot)) return "short_strikes_out_of_the_money";
+    if (leg.quoteTimeMs < asOfMs - maxAgeMs) return "max_quote_age";
+    return sigmaDistanceFails ? "min_short_sigma_distance" : undefined;
+  };
+  const longFailure = (leg: Leg): string | undefined => {
+    if (Math.abs(leg.delta) > filterCeiling(f.maxLongDelta)) return "max_long_delta";
+    return everyLegFilter(leg) ?? (leg.quoteTimeMs < asOfMs - maxAgeMs ? "max_quote_age" : undefined);
+  };
+  /** Counts a candidate rejected by its legs under the first filter it failed. */
+  const rejectLegs = (short: Leg, long: Leg, sigmaDistanceFails: boolean): void => {
+    counts.rejectedByLegFilters++;
+    const filter =
+      symbolFailure ??
+      leftOutByEvents.get(short) ??
+      leftOutByEvents.get(long) ??
+      shortFailure(short, sigmaDistanceFails) ??
+      longFailure(long) ??
+      "(none: the reference found no failed filter)";
+    counts.legRejections.set(filter, (counts.legRejections.get(filter) ?? 0) + 1);
+  };
 
   const judge = referenceSpread.bind(undefined, referenceContext(chain, query));
   const consider = (...args: Parameters<typeof judge>): void => {
@@ -117,13 +163,13 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
     } else counts.rejectedBySpreadFilters++;
   };
   /** A vertical of a strategy asked for, whose legs may fail the leg filters. */
-  const considerVertical = (legsPass: boolean, ...args: Parameters<typeof judge>): void => {
+  const considerVertical = (legsPass: boolean, short: Leg, long: Leg, sigmaDistanceFails: boolean, ...args: Parameters<typeof judge>): void => {
     if (legsPass) {
       consider(...args);
       return;
     }
     counts.considered++;
-    counts.rejectedByLegFilters++;
+    rejectLegs(short, long, sigmaDistanceFails);
   };
 
   expiries.forEach((expiry, expiryRank) => {
@@ -131,8 +177,9 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
     const shared = expiryVolatility(expiry);
     // min_short_sigma_distance is a leg filter where the expiration's σ is shared; under the
     // short legs' own σ it is judged with the spread (referenceSpread).
-    const shortOkHere = (leg: Leg, otm: boolean): boolean =>
-      shortOk(leg, otm) && (shared === undefined || sigmaDistance(leg.isCall, leg.strike, spot, shared, expiry.years) >= filterFloor(f.minShortSigmaDistance));
+    const sigmaDistanceFails = (leg: Leg): boolean =>
+      shared !== undefined && !(sigmaDistance(leg.isCall, leg.strike, spot, shared, expiry.years) >= filterFloor(f.minShortSigmaDistance));
+    const shortOkHere = (leg: Leg, otm: boolean): boolean => shortOk(leg, otm) && !sigmaDistanceFails(leg);
     const NONE = -1e18;
     for (const [legsOf, isCall] of [
       [expiry.puts, false],
@@ -150,6 +197,9 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
           if (wanted.has(credit)) {
             considerVertical(
               shortOkHere(a, true) && longOk(b),
+              a,
+              b,
+              sigmaDistanceFails(a),
               expiryRank,
               expiry,
               credit,
@@ -165,6 +215,9 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
           if (wanted.has(debit)) {
             considerVertical(
               shortOkHere(b, true) && longOk(a),
+              b,
+              a,
+              sigmaDistanceFails(b),
               expiryRank,
               expiry,
               debit,
@@ -190,10 +243,10 @@ function referenceEvaluation(chain: OptionChain, query: ScanQuery): { passing: R
         longOk,
         widthOk,
         volatilityOf: (short) => shared ?? short.iv,
-        consider: (legsPass, spread) => {
+        consider: (legsPass, spread, short, long) => {
           counts.considered++;
           if (!legsPass) {
-            counts.rejectedByLegFilters++;
+            rejectLegs(short, long, sigmaDistanceFails(short));
             return;
           }
           const judged = spread();

@@ -24,7 +24,7 @@ export interface TwoExpiryScope {
   /** The front σ for a short leg: the expiration's, or the leg's own. */
   volatilityOf: (short: Leg) => number;
   /** Counts one candidate: `spread` undefined when its legs pass but it fails a spread filter, `legsPass` false when its legs fail. */
-  consider: (legsPass: boolean, spread: () => ReferenceSpread | undefined) => void;
+  consider: (legsPass: boolean, spread: () => ReferenceSpread | undefined, short: Leg, long: Leg) => void;
 }
 
 /** Every calendar and diagonal asked for whose front is `front` (already within the DTE range). */
@@ -48,8 +48,11 @@ export function considerTwoExpirySpreads(scope: TwoExpiryScope, frontRank: numbe
           ) {
             strategy = diagonal;
           } else continue;
-          consider(shortOk(short, true) && longOk(long), () =>
-            referenceTwoExpirySpread(context, frontRank, front, backRank, back, strategy, short, long, scope.volatilityOf(short)),
+          consider(
+            shortOk(short, true) && longOk(long),
+            () => referenceTwoExpirySpread(context, frontRank, front, backRank, back, strategy, short, long, scope.volatilityOf(short)),
+            short,
+            long,
           );
         }
       }

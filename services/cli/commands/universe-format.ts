@@ -4,6 +4,7 @@
 import { SymbolScanState, type ScanUniverseResponse, type SymbolScan } from "../../../gen/ts/spreadscan/coordinator/v1/universe.js";
 import { appliedQueryParts } from "../applied-query.js";
 import { statusLines } from "../coordinator-connection.js";
+import { formatRejectionsLine } from "../rejections-line.js";
 import { formatSpreadsTable } from "../scan-table.js";
 import { durationToMs, formatElapsed } from "../time-format.js";
 
@@ -45,7 +46,11 @@ export function formatUniverse(
     ...(query ? appliedQueryParts(query) : []),
     `${response.spreads.length} shown${perSymbol > 0 ? `, at most ${perSymbol} per symbol` : ""}`,
   ].join(" · ");
-  const table = response.spreads.length === 0 ? "No spreads passed the filters.\n" : formatSpreadsTable(response.spreads, { width, symbolColumn: true });
+  const rejections = formatRejectionsLine(...response.symbols.map((symbol) => symbol.result?.rejectionsByFilter ?? []));
+  const table =
+    response.spreads.length === 0
+      ? `No spreads passed the filters.\n${rejections === undefined ? "" : `${rejections}\n`}`
+      : formatSpreadsTable(response.spreads, { width, symbolColumn: true });
   const outcomes = response.symbols.flatMap((symbol) => outcomeLines(symbol, flagValues));
   const counts =
     `${response.symbols.length} symbols: ${countOf(response, SymbolScanState.SYMBOL_SCAN_STATE_SCANNED)} scanned, ` +

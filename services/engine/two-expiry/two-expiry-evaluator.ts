@@ -6,6 +6,16 @@
 // POP ceiling (a few Black–Scholes values), and only for a candidate that can still rank, the
 // root finding behind POP and the breakevens. It shares ExpiryEvaluator's results, counters and ranking with the
 // single-expiry evaluators, so a calendar and a vertical are judged by one rule.
+import {
+  MAX_DEBIT,
+  MAX_MAX_LOSS,
+  MAX_PROBABILITY_OF_TOUCH,
+  MIN_EXPECTED_VALUE,
+  MIN_POP,
+  MIN_RETURN_ON_RISK,
+  MIN_SHORT_SIGMA_DISTANCE,
+  NO_SPREAD,
+} from "../filter-rejections.js";
 import { SortKey } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { liquidityComponent } from "../composite-score.js";
 import { ExpiryEvaluator, MONEY_EPSILON } from "../expiry-evaluator.js";
@@ -79,11 +89,11 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
     if (describe || this.sigmaDistanceNeeded) {
       // As for verticals: a leg filter under a shared σ, judged here under the leg's own.
       const distance = this.legSigmaDistance(front, short, front.deviation[short] as number);
-      if (!describe && !this.shared && distance < query.minShortSigmaDistance) return this.rejected();
+      if (!describe && !this.shared && distance < query.minShortSigmaDistance) return this.rejected(MIN_SHORT_SIGMA_DISTANCE);
       this.shortSigmaDistance = distance;
     }
     // A debit spread: max_debit applies, the credit filters do not.
-    if (!describe && -net > query.maxDebit) return this.rejected();
+    if (!describe && -net > query.maxDebit) return this.rejected(MAX_DEBIT);
     const position = this.position;
     position.setPosition(front.isCall, shortStrike, longStrike, back.table.impliedVolatility[long] as number, net);
     if (this.rangeGenerationOf[long] !== this.rangeGeneration) {
@@ -94,11 +104,12 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
     position.computeExtremes(this.backAtRangeLow[long] as number, this.backAtRangeHigh[long] as number);
     const maxProfit = position.maxProfit;
     const maxLoss = position.maxLoss;
-    if (!describe && !(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected();
+    if (!describe && !(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) return this.rejected(NO_SPREAD);
     const multiplier = this.market.multiplier;
     const maxLossPerLot = maxLoss * multiplier;
     const returnOnRisk = maxProfit / maxLoss;
-    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk)) return this.rejected();
+    if (!describe && (maxLossPerLot > query.maxMaxLoss || returnOnRisk < query.minReturnOnRisk))
+      return this.rejected(maxLossPerLot > query.maxMaxLoss ? MAX_MAX_LOSS : MIN_RETURN_ON_RISK);
 
     const frontTable = front.table;
     const backTable = back.table;
@@ -108,11 +119,11 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
     );
     position.computeExpectedValue(this.frontPayoff);
     const expectedValuePerLot = position.expectedValue * multiplier;
-    if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected();
+    if (!describe && expectedValuePerLot < query.minExpectedValue) return this.rejected(MIN_EXPECTED_VALUE);
     let touch = Number.NaN;
     if (describe || query.maxProbabilityOfTouch < Infinity || query.sort === SORT_BY_TOUCH) {
       touch = this.legTouch(front, short);
-      if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected();
+      if (!describe && touch > query.maxProbabilityOfTouch) return this.rejected(MAX_PROBABILITY_OF_TOUCH);
     }
     // Everything but POP is known and exact: a candidate that cannot rank even at POP 1, or
     // then at a bound on its POP (chords of the convex P/L, a few Black–Scholes values), is
@@ -139,7 +150,7 @@ export class TwoExpiryEvaluator extends ExpiryEvaluator {
       return false;
     }
     position.computeProbability();
-    if (!describe && position.pop < query.minPop) return this.rejected();
+    if (!describe && position.pop < query.minPop) return this.rejected(MIN_POP);
 
     this.netCredit = net;
     this.width = width;

@@ -8,6 +8,7 @@
 import { Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import type { ExpiryEvaluator } from "../expiry-evaluator.js";
+import { addRejections, isEventFilter, newRejectionCounts, PASSES } from "../filter-rejections.js";
 import { failEveryLeg } from "../market-context/event-exclusion.js";
 import type { ExpirySlice, LegTable, PreparedChain } from "../prepared-chain.js";
 import { LEG_LONG, LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "../priced-side.js";
@@ -26,6 +27,8 @@ export class TwoExpirySearch {
   readonly evaluator: TwoExpiryEvaluator;
   considered = 0;
   rejectedByLegFilters = 0;
+  /** The candidates rejected by leg filters, by the first filter each failed (filter-rejections.ts numbers). */
+  readonly legRejections = newRejectionCounts();
   private readonly frontCalls: PricedSide;
   private readonly frontPuts: PricedSide;
   private readonly backCalls: PricedSide;
@@ -88,12 +91,27 @@ export class TwoExpirySearch {
   }
 
   /** Adds what became of this search's candidates to the scan's counts. */
-  foldCountsInto(counts: { considered: number; rejectedByLegFilters: number }, evaluator: ExpiryEvaluator): void {
+  foldCountsInto(counts: { considered: number; rejectedByLegFilters: number; legRejections: Float64Array }, evaluator: ExpiryEvaluator): void {
     counts.considered += this.considered;
     counts.rejectedByLegFilters += this.rejectedByLegFilters;
+    addRejections(counts.legRejections, this.legRejections);
     evaluator.rejectedBySpreadFilters += this.evaluator.rejectedBySpreadFilters;
+    addRejections(evaluator.spreadRejections, this.evaluator.spreadRejections);
     evaluator.rankedOut += this.evaluator.rankedOut;
     evaluator.fullyEvaluated += this.evaluator.fullyEvaluated;
+  }
+
+  /**
+   * Counts a pair one of whose legs fails its leg filters, under the first filter failed: the
+   * event filters first (the front's, then the back's: a later expiration can be left out
+   * alone), then the short leg's, then the long leg's.
+   */
+  private rejectLegs(front: PricedSide, short: number, back: PricedSide, long: number): void {
+    this.rejectedByLegFilters++;
+    const shortFailure = front.shortFailure[short] as number;
+    const longFailure = back.longFailure[long] as number;
+    const filter = isEventFilter(shortFailure) || !isEventFilter(longFailure) ? (shortFailure !== PASSES ? shortFailure : longFailure) : longFailure;
+    this.legRejections[filter] = (this.legRejections[filter] as number) + 1;
   }
 
   /** Describes a kept calendar or diagonal from its heap slot's expirations, strategy and legs (put long, put short, call short, call long). */
@@ -117,7 +135,8 @@ export class TwoExpirySearch {
   /** One side priced for this query: fill prices, leg flags and σ (the expiration's shared one, or each leg's own). */
   private price(scratch: PricedSide, table: LegTable, expiry: ExpirySlice, expiryIndex: number): PricedSide {
     const side = priceSide(scratch, table, expiry.years, this.expiryVolatility[expiryIndex] as number, this.query, this.prepared, undefined);
-    if (this.leftOutByEvents?.[expiryIndex] === 1) failEveryLeg(side);
+    const leftOutBy = this.leftOutByEvents?.[expiryIndex] ?? 0;
+    if (leftOutBy !== 0) failEveryLeg(side, leftOutBy);
     return side;
   }
 
@@ -144,7 +163,7 @@ export class TwoExpirySearch {
         const long = lowerBound(backStrikes, backCount, shortStrike, 0);
         if (long < backCount && backStrikes[long] === shortStrike) {
           this.considered++;
-          if (!shortPasses || ((back.flags[long] as number) & LEG_LONG) === 0) this.rejectedByLegFilters++;
+          if (!shortPasses || ((back.flags[long] as number) & LEG_LONG) === 0) this.rejectLegs(front, short, back, long);
           else {
             evaluator.beginShort(front, short);
             begun = true;
@@ -169,7 +188,7 @@ export class TwoExpirySearch {
       for (let long = first; long <= last; long++) {
         this.considered++;
         if (!shortPasses || ((back.flags[long] as number) & LEG_LONG) === 0) {
-          this.rejectedByLegFilters++;
+          this.rejectLegs(front, short, back, long);
           continue;
         }
         if (!begun) {

@@ -12,6 +12,7 @@ import { scanChain } from "../../../services/engine/index.js";
 import { ALL_STRATEGIES, SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { referenceEarningsBefore, referenceExDividendBefore, referenceSpreadEventFlags } from "../../support/reference-events.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { expectRejectionsByFilter } from "../../support/rejections-check.js";
 import { sortValueOf } from "../../support/sort-value.js";
 
 const EXPIRIES = ["2026-11-27", "2026-12-04", "2026-12-18", "2027-01-15"];
@@ -113,6 +114,7 @@ describe("earnings and ex-dividend dates on random chains and queries", () => {
         const applied = result.effectiveQuery as ScanQuery;
         const reference = referenceScan(chain, applied);
         const counts = referenceCounts(chain, applied);
+        expectRejectionsByFilter(result, counts);
         expect(Number(result.candidatesConsidered)).toBe(counts.considered);
         expect(Number(result.candidatesRejectedByLegFilters)).toBe(counts.rejectedByLegFilters);
         expect(result.spreads.length).toBe(reference.length);

@@ -12,6 +12,7 @@ import { addDays } from "../../../services/engine/new-york-time.js";
 import { referenceExpiries } from "../../support/reference-legs.js";
 import { referenceStanding } from "../../support/reference-market-context.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { expectRejectionsByFilter } from "../../support/rejections-check.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const EXPIRIES = ["2026-11-27", "2026-12-11", "2026-12-24", "2027-01-15"];
@@ -115,6 +116,7 @@ describe("the filters on the volatility context, on random chains and histories"
 
         const applied = result.effectiveQuery as ScanQuery;
         const counts = referenceCounts(chain, applied);
+        expectRejectionsByFilter(result, counts);
         expect(Number(result.candidatesConsidered)).toBe(counts.considered);
         expect(Number(result.candidatesRejectedByLegFilters)).toBe(counts.rejectedByLegFilters);
         const reference = referenceScan(chain, applied);

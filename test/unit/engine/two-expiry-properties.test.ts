@@ -12,6 +12,7 @@ import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/sp
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { expectRejectionsByFilter } from "../../support/rejections-check.js";
 import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
@@ -226,6 +227,7 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
           expect(spread.volatility).toBe(twin.volatility);
         }
         const counts = referenceCounts(chain, query);
+        expectRejectionsByFilter(result, counts);
         const considered = Number(result.candidatesConsidered);
         const rankedOut = Number(result.candidatesRankedOut);
         const fullyEvaluated = Number(result.candidatesFullyEvaluated);

@@ -12,6 +12,7 @@ import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.j
 import { scanChain } from "../../../services/engine/index.js";
 import { SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { expectRejectionsByFilter } from "../../support/rejections-check.js";
 import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
@@ -133,6 +134,7 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
         );
 
         const counts = referenceCounts(chain, query);
+        expectRejectionsByFilter(result, counts);
         const considered = Number(result.candidatesConsidered);
         const leg = Number(result.candidatesRejectedByLegFilters);
         const spread = Number(result.candidatesRejectedBySpreadFilters);

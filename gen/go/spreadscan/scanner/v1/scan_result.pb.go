@@ -779,8 +779,13 @@ type ScanResult struct {
 	CandidatesUnexplored uint64 `protobuf:"varint,22,opt,name=candidates_unexplored,json=candidatesUnexplored,proto3" json:"candidates_unexplored,omitempty"`
 	// The underlying's volatility context, expected moves and events.
 	MarketContext *MarketContext `protobuf:"bytes,23,opt,name=market_context,json=marketContext,proto3" json:"market_context,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Why candidates were rejected: for each filter that rejected any candidate, how many it
+	// was the first to reject, in the order the scan checks filters (docs/architecture.md,
+	// "Rejections by filter"); filters that rejected none are absent. They sum to
+	// candidates_rejected_by_leg_filters + candidates_rejected_by_spread_filters.
+	RejectionsByFilter []*FilterRejections `protobuf:"bytes,24,rep,name=rejections_by_filter,json=rejectionsByFilter,proto3" json:"rejections_by_filter,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *ScanResult) Reset() {
@@ -975,6 +980,70 @@ func (x *ScanResult) GetMarketContext() *MarketContext {
 	return nil
 }
 
+func (x *ScanResult) GetRejectionsByFilter() []*FilterRejections {
+	if x != nil {
+		return x.RejectionsByFilter
+	}
+	return nil
+}
+
+// How many candidates one filter was the first to reject.
+type FilterRejections struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ScanFilters field name, e.g. "min_short_delta" (the CLI flag is the same in kebab
+	// case, --min-short-delta); "no_spread" for a candidate that is no spread at all (nothing
+	// to gain or nothing at risk), which no filter sets.
+	Filter string `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Candidates this filter was the first to reject, spreads.
+	Candidates    uint64 `protobuf:"varint,2,opt,name=candidates,proto3" json:"candidates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FilterRejections) Reset() {
+	*x = FilterRejections{}
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FilterRejections) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FilterRejections) ProtoMessage() {}
+
+func (x *FilterRejections) ProtoReflect() protoreflect.Message {
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FilterRejections.ProtoReflect.Descriptor instead.
+func (*FilterRejections) Descriptor() ([]byte, []int) {
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *FilterRejections) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+func (x *FilterRejections) GetCandidates() uint64 {
+	if x != nil {
+		return x.Candidates
+	}
+	return 0
+}
+
 // SpreadsUpdate is one message of a live watch: always the full top N, plus what changed.
 type SpreadsUpdate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -994,7 +1063,7 @@ type SpreadsUpdate struct {
 
 func (x *SpreadsUpdate) Reset() {
 	*x = SpreadsUpdate{}
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[6]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1006,7 +1075,7 @@ func (x *SpreadsUpdate) String() string {
 func (*SpreadsUpdate) ProtoMessage() {}
 
 func (x *SpreadsUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[6]
+	mi := &file_spreadscan_scanner_v1_scan_result_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1019,7 +1088,7 @@ func (x *SpreadsUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpreadsUpdate.ProtoReflect.Descriptor instead.
 func (*SpreadsUpdate) Descriptor() ([]byte, []int) {
-	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{6}
+	return file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SpreadsUpdate) GetSequence() uint64 {
@@ -1121,7 +1190,7 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\b_iv_rankB\x10\n" +
 	"\x0e_iv_percentileB\x11\n" +
 	"\x0f_iv_history_lowB\x12\n" +
-	"\x10_iv_history_high\"\xa3\n" +
+	"\x10_iv_history_high\"\xfe\n" +
 	"\n" +
 	"\n" +
 	"ScanResult\x12\x16\n" +
@@ -1148,7 +1217,13 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\x16candidates_bounded_out\x18\x14 \x01(\x04R\x14candidatesBoundedOut\x122\n" +
 	"\x15work_budget_exhausted\x18\x15 \x01(\bR\x13workBudgetExhausted\x123\n" +
 	"\x15candidates_unexplored\x18\x16 \x01(\x04R\x14candidatesUnexplored\x12K\n" +
-	"\x0emarket_context\x18\x17 \x01(\v2$.spreadscan.scanner.v1.MarketContextR\rmarketContext\"\xbe\x01\n" +
+	"\x0emarket_context\x18\x17 \x01(\v2$.spreadscan.scanner.v1.MarketContextR\rmarketContext\x12Y\n" +
+	"\x14rejections_by_filter\x18\x18 \x03(\v2'.spreadscan.scanner.v1.FilterRejectionsR\x12rejectionsByFilter\"J\n" +
+	"\x10FilterRejections\x12\x16\n" +
+	"\x06filter\x18\x01 \x01(\tR\x06filter\x12\x1e\n" +
+	"\n" +
+	"candidates\x18\x02 \x01(\x04R\n" +
+	"candidates\"\xbe\x01\n" +
 	"\rSpreadsUpdate\x12\x1a\n" +
 	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x18\n" +
 	"\ainitial\x18\x02 \x01(\bR\ainitial\x129\n" +
@@ -1195,7 +1270,7 @@ func file_spreadscan_scanner_v1_scan_result_proto_rawDescGZIP() []byte {
 }
 
 var file_spreadscan_scanner_v1_scan_result_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_spreadscan_scanner_v1_scan_result_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_spreadscan_scanner_v1_scan_result_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_spreadscan_scanner_v1_scan_result_proto_goTypes = []any{
 	(SkipReason)(0),               // 0: spreadscan.scanner.v1.SkipReason
 	(VolatilitySource)(0),         // 1: spreadscan.scanner.v1.VolatilitySource
@@ -1205,28 +1280,30 @@ var file_spreadscan_scanner_v1_scan_result_proto_goTypes = []any{
 	(*ExpiryContext)(nil),         // 5: spreadscan.scanner.v1.ExpiryContext
 	(*MarketContext)(nil),         // 6: spreadscan.scanner.v1.MarketContext
 	(*ScanResult)(nil),            // 7: spreadscan.scanner.v1.ScanResult
-	(*SpreadsUpdate)(nil),         // 8: spreadscan.scanner.v1.SpreadsUpdate
-	(*Spread)(nil),                // 9: spreadscan.scanner.v1.Spread
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*ScanQuery)(nil),             // 11: spreadscan.scanner.v1.ScanQuery
+	(*FilterRejections)(nil),      // 8: spreadscan.scanner.v1.FilterRejections
+	(*SpreadsUpdate)(nil),         // 9: spreadscan.scanner.v1.SpreadsUpdate
+	(*Spread)(nil),                // 10: spreadscan.scanner.v1.Spread
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*ScanQuery)(nil),             // 12: spreadscan.scanner.v1.ScanQuery
 }
 var file_spreadscan_scanner_v1_scan_result_proto_depIdxs = []int32{
 	1,  // 0: spreadscan.scanner.v1.ExpiryDistribution.volatility_source:type_name -> spreadscan.scanner.v1.VolatilitySource
 	0,  // 1: spreadscan.scanner.v1.SkippedQuotes.reason:type_name -> spreadscan.scanner.v1.SkipReason
 	5,  // 2: spreadscan.scanner.v1.MarketContext.expiries:type_name -> spreadscan.scanner.v1.ExpiryContext
-	9,  // 3: spreadscan.scanner.v1.ScanResult.spreads:type_name -> spreadscan.scanner.v1.Spread
+	10, // 3: spreadscan.scanner.v1.ScanResult.spreads:type_name -> spreadscan.scanner.v1.Spread
 	3,  // 4: spreadscan.scanner.v1.ScanResult.skipped_quotes:type_name -> spreadscan.scanner.v1.SkippedQuotes
-	10, // 5: spreadscan.scanner.v1.ScanResult.chain_as_of:type_name -> google.protobuf.Timestamp
+	11, // 5: spreadscan.scanner.v1.ScanResult.chain_as_of:type_name -> google.protobuf.Timestamp
 	4,  // 6: spreadscan.scanner.v1.ScanResult.timings:type_name -> spreadscan.scanner.v1.ScanTimings
-	11, // 7: spreadscan.scanner.v1.ScanResult.effective_query:type_name -> spreadscan.scanner.v1.ScanQuery
+	12, // 7: spreadscan.scanner.v1.ScanResult.effective_query:type_name -> spreadscan.scanner.v1.ScanQuery
 	2,  // 8: spreadscan.scanner.v1.ScanResult.expiry_distributions:type_name -> spreadscan.scanner.v1.ExpiryDistribution
 	6,  // 9: spreadscan.scanner.v1.ScanResult.market_context:type_name -> spreadscan.scanner.v1.MarketContext
-	7,  // 10: spreadscan.scanner.v1.SpreadsUpdate.result:type_name -> spreadscan.scanner.v1.ScanResult
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	8,  // 10: spreadscan.scanner.v1.ScanResult.rejections_by_filter:type_name -> spreadscan.scanner.v1.FilterRejections
+	7,  // 11: spreadscan.scanner.v1.SpreadsUpdate.result:type_name -> spreadscan.scanner.v1.ScanResult
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_spreadscan_scanner_v1_scan_result_proto_init() }
@@ -1245,7 +1322,7 @@ func file_spreadscan_scanner_v1_scan_result_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spreadscan_scanner_v1_scan_result_proto_rawDesc), len(file_spreadscan_scanner_v1_scan_result_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -499,7 +499,28 @@ export interface ScanResult {
    */
   candidatesUnexplored: bigint;
   /** The underlying's volatility context, expected moves and events. */
-  marketContext?: MarketContext | undefined;
+  marketContext?:
+    | MarketContext
+    | undefined;
+  /**
+   * Why candidates were rejected: for each filter that rejected any candidate, how many it
+   * was the first to reject, in the order the scan checks filters (docs/architecture.md,
+   * "Rejections by filter"); filters that rejected none are absent. They sum to
+   * candidates_rejected_by_leg_filters + candidates_rejected_by_spread_filters.
+   */
+  rejectionsByFilter: FilterRejections[];
+}
+
+/** How many candidates one filter was the first to reject. */
+export interface FilterRejections {
+  /**
+   * The ScanFilters field name, e.g. "min_short_delta" (the CLI flag is the same in kebab
+   * case, --min-short-delta); "no_spread" for a candidate that is no spread at all (nothing
+   * to gain or nothing at risk), which no filter sets.
+   */
+  filter: string;
+  /** Candidates this filter was the first to reject, spreads. */
+  candidates: bigint;
 }
 
 /** SpreadsUpdate is one message of a live watch: always the full top N, plus what changed. */
@@ -1472,6 +1493,7 @@ function createBaseScanResult(): ScanResult {
     workBudgetExhausted: false,
     candidatesUnexplored: 0n,
     marketContext: undefined,
+    rejectionsByFilter: [],
   };
 }
 
@@ -1586,6 +1608,9 @@ export const ScanResult: MessageFns<ScanResult> = {
     }
     if (message.marketContext !== undefined) {
       MarketContext.encode(message.marketContext, writer.uint32(186).fork()).join();
+    }
+    for (const v of message.rejectionsByFilter) {
+      FilterRejections.encode(v!, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -1787,6 +1812,14 @@ export const ScanResult: MessageFns<ScanResult> = {
             message.marketContext = MarketContext.decode(reader, reader.uint32());
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.rejectionsByFilter.push(FilterRejections.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1896,6 +1929,11 @@ export const ScanResult: MessageFns<ScanResult> = {
         : isSet(object.market_context)
         ? MarketContext.fromJSON(object.market_context)
         : undefined,
+      rejectionsByFilter: globalThis.Array.isArray(object?.rejectionsByFilter)
+        ? object.rejectionsByFilter.map((e: any) => FilterRejections.fromJSON(e))
+        : globalThis.Array.isArray(object?.rejections_by_filter)
+        ? object.rejections_by_filter.map((e: any) => FilterRejections.fromJSON(e))
+        : [],
     };
   },
 
@@ -1970,6 +2008,9 @@ export const ScanResult: MessageFns<ScanResult> = {
     if (message.marketContext !== undefined) {
       obj.marketContext = MarketContext.toJSON(message.marketContext);
     }
+    if (message.rejectionsByFilter?.length) {
+      obj.rejectionsByFilter = message.rejectionsByFilter.map((e) => FilterRejections.toJSON(e));
+    }
     return obj;
   },
 
@@ -2033,6 +2074,97 @@ export const ScanResult: MessageFns<ScanResult> = {
     message.marketContext = (object.marketContext !== undefined && object.marketContext !== null)
       ? MarketContext.fromPartial(object.marketContext)
       : undefined;
+    message.rejectionsByFilter = object.rejectionsByFilter?.map((e) => FilterRejections.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFilterRejections(): FilterRejections {
+  return { filter: "", candidates: 0n };
+}
+
+export const FilterRejections: MessageFns<FilterRejections> = {
+  encode(message: FilterRejections, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== "") {
+      writer.uint32(10).string(message.filter);
+    }
+    if (message.candidates !== 0n) {
+      if (BigInt.asUintN(64, message.candidates) !== message.candidates) {
+        throw new globalThis.Error("value provided for field message.candidates of type uint64 too large");
+      }
+      writer.uint32(16).uint64(message.candidates);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FilterRejections {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFilterRejections();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filter = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.candidates = reader.uint64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FilterRejections {
+    return {
+      filter: isSet(object.filter) ? globalThis.String(object.filter) : "",
+      candidates: isSet(object.candidates) ? BigInt(object.candidates) : 0n,
+    };
+  },
+
+  toJSON(message: FilterRejections): unknown {
+    const obj: any = {};
+    if (message.filter !== "") {
+      obj.filter = message.filter;
+    }
+    if (message.candidates !== 0n) {
+      obj.candidates = message.candidates.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FilterRejections>, I>>(base?: I): FilterRejections {
+    return FilterRejections.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FilterRejections>, I>>(object: I): FilterRejections {
+    const message = createBaseFilterRejections();
+    message.filter = object.filter ?? "";
+    message.candidates = (object.candidates !== undefined && object.candidates !== null)
+      ? BigInt(object.candidates)
+      : 0n;
     return message;
   },
 };
