@@ -3,12 +3,18 @@
 // loosen. The counts are the scan's rejections_by_filter: each candidate under the first
 // filter it failed (docs/architecture.md, "Rejections by filter").
 import type { FilterRejections } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { flagForQueryField } from "./query-violation-lines.js";
 
 const COUNT = new Intl.NumberFormat("en-US");
 
-/** How a filter is named on the line: its flag (the ScanFilters name in kebab case), or what a candidate with nothing to gain or at risk is. */
+/**
+ * How a filter is named on the line: the flag that sets it, as a refusal names it (so the
+ * out-of-the-money rule is --no-short-strikes-out-of-the-money, the flag that loosens it), or what
+ * a candidate with nothing to gain or at risk is.
+ */
 function filterLabel(filter: string): string {
-  return filter === "no_spread" ? "no spread (nothing to gain or nothing at risk)" : `--${filter.replaceAll("_", "-")}`;
+  if (filter === "no_spread") return "no spread (nothing to gain or nothing at risk)";
+  return flagForQueryField(`filters.${filter}`) ?? `--${filter.replaceAll("_", "-")}`;
 }
 
 /**

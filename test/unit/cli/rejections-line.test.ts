@@ -27,6 +27,16 @@ describe("the nothing-qualified line", () => {
     expect(formatRejectionsLine([], [])).toBeUndefined();
   });
 
+  it("names a filter by the flag that loosens it where that is not the field's name", () => {
+    expect(
+      formatRejectionsLine([
+        { filter: "short_strikes_out_of_the_money", candidates: 30n },
+        { filter: "max_max_loss", candidates: 20n },
+        { filter: "max_quote_age", candidates: 10n },
+      ]),
+    ).toBe("nothing qualified: --no-short-strikes-out-of-the-money rejected 30, --max-max-loss 20, --max-quote-age 10");
+  });
+
   it("follows the table's no-spreads line, and only when the top N is empty", () => {
     const empty = ScanResult.fromPartial({ symbol: "SPY", underlyingPrice: 600, rejectionsByFilter: [{ filter: "min_pop", candidates: 2n }] });
     expect(formatScanTable(empty).endsWith("\nNo spreads passed the filters.\nnothing qualified: --min-pop rejected 2\n")).toBe(true);
