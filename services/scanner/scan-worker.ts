@@ -9,6 +9,7 @@ import { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { EngineInputError, prepareChain, scanPrepared, type InputViolation, type PreparedChain } from "../engine/index.js";
 import { openSharedPreparedChain, sharePreparedChain, type SharedPreparedChain } from "../engine/shared-prepared-chain.js";
+import { UNDECODABLE_CHAIN } from "./undecodable-chain.js";
 
 export type WorkerTask =
   /** Scan an inline chain given in its wire form. */
@@ -55,8 +56,14 @@ export type WorkerOutcome =
 const openedChains = new LRUCache<string, PreparedChain>({ max: 16 });
 
 function prepare(chain: Uint8Array): PreparedChain {
+  let decoded: OptionChain;
   try {
-    return prepareChain(OptionChain.decode(chain));
+    decoded = OptionChain.decode(chain);
+  } catch (error) {
+    throw new Error(`${UNDECODABLE_CHAIN}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return prepareChain(decoded);
   } catch (error) {
     throw error instanceof EngineInputError ? error.under("chain.") : error;
   }

@@ -16,6 +16,7 @@ import { encodedSpreads, idChanges } from "./encoded-results.js";
 import type { Admission, ScanPool } from "./scan-pool.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
 import { SymbolQueue } from "./symbol-queue.js";
+import { isUndecodableChain } from "./undecodable-chain.js";
 
 /**
  * The engine's refusal as the gRPC answer it calls for: one BadRequest violation per field.
@@ -130,9 +131,17 @@ export class SpreadScanner {
       // encode (an as_of past JavaScript's dates), and sending it costs a copy for nothing.
       const violations = chainViolations(chain);
       if (violations.length > 0) throw invalidArgument(new EngineInputError(violations).under("chain.").violations);
+      const encoded = (): Uint8Array => OptionChain.encode({ ...chain, symbol }).finish();
       // A copy of the sent bytes, so that the thread is sent the chain and not the whole request buffer it lies in.
-      const wire = sent && chain.symbol === symbol ? sent.slice() : OptionChain.encode({ ...chain, symbol }).finish();
-      const result = await this.options.pool.scanInline(wire, query, signal);
+      const useSent = sent !== undefined && chain.symbol === symbol;
+      let result: ScanResult;
+      try {
+        result = await this.options.pool.scanInline(useSent ? sent.slice() : encoded(), query, signal);
+      } catch (error) {
+        // Bytes that decode only inside their request (undecodable-chain.ts): scan the chain as the request's decoder read it.
+        if (!useSent || !isUndecodableChain(error)) throw error;
+        result = await this.options.pool.scanInline(encoded(), query, signal);
+      }
       this.recordEvaluation(result);
       return result;
     });
