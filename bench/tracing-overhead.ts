@@ -7,7 +7,7 @@
 // alternating order, so that the host's changing load falls on all of them alike.
 //
 // usage: node dist/bench/tracing-overhead.js [BASELINE_CHECKOUT]   (run from the checkout root)
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -121,6 +121,15 @@ async function round(variant: Variant): Promise<number> {
   return CALLS_PER_ROUND / ((performance.now() - started) / 1000);
 }
 
+/** The commit a checkout is at, for the record. */
+function commitOf(checkout: string): string {
+  try {
+    return execFileSync("git", ["-C", checkout, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
 const current = process.cwd();
 const baseline = process.argv[2] ? resolve(process.argv[2]) : undefined;
 const variants: Variant[] = [];
@@ -169,7 +178,7 @@ recording.finish({
     `${CALLS_PER_ROUND.toLocaleString("en-US")} times per round, ${CONCURRENCY} calls at a time, after one call that computes and caches the result and one warm-up round: every counted call is a cache hit. ` +
     `A rate is the round's calls divided by its wall time; ${ROUNDS} rounds, each variant once per round, in alternating order; the table gives each variant's median and its rounds, and a share is the median over the rounds of the ratio of two variants' rates within a round (a slow spell of the host falls on both). ` +
     `With tracing on, the services export to an OTLP/HTTP sink in the benchmark's process (default batching: a batch every 5 s or 512 spans), which received ${exports.toLocaleString("en-US")} export requests, ${exportedBytes.toLocaleString("en-US")} bytes in all.` +
-    (baseline ? ` The baseline checkout was ${baseline}.` : " No baseline checkout was given."),
+    (baseline ? ` The baseline checkout was ${baseline} at commit ${commitOf(baseline)}.` : " No baseline checkout was given."),
   layers: [...SERVICE_LAYERS.filter((layer) => !layer.startsWith("call limits")), "call limits on, never reached"],
   tables: [
     {
