@@ -90,10 +90,9 @@ describe("the state banner, in Chromium, on IBKR market data", () => {
       stack.fake.sendConnectivity(1102);
       await expect.poll(() => page.textContent("#market-state"), { timeout: 20_000, interval: 50 }).toBe("");
       expect(await page.getAttribute("#market-state", "data-state")).toBeNull();
-      await expect.poll(() => statuses.map((heard) => heard.state), { timeout: 20_000 }).toEqual([
-        MarketDataState.MARKET_DATA_STATE_UNAVAILABLE,
-        MarketDataState.MARKET_DATA_STATE_LIVE,
-      ]);
+      await expect
+        .poll(() => statuses.map((heard) => heard.state), { timeout: 20_000 })
+        .toEqual([MarketDataState.MARKET_DATA_STATE_UNAVAILABLE, MarketDataState.MARKET_DATA_STATE_LIVE]);
       // And the table moves on with the market.
       const back = await sequence();
       await expect.poll(sequence, { timeout: 30_000, interval: 100 }).toBeGreaterThan(back);

@@ -3,10 +3,7 @@
 // scan shows the rows the coordinator's own Scan answers for the same query, and a refused
 // filter shows the coordinator's field violation next to that field.
 import { credentials } from "@grpc/grpc-js";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ListJobsRequest, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { CreateSavedScanRequest, RunSavedScanRequest, SavedScanServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
@@ -15,39 +12,22 @@ import { formatMarketContextLine } from "../../services/cli/market-context-line.
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
 import { startPair, type Pair } from "../support/coordinator-pair.js";
-import { spawnService, type ServiceProcess } from "../support/service-process.js";
-import { projectTool, runTool } from "../support/tools.js";
+import { startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const pageDir = mkdtempSync(join(tmpdir(), "spreadscan-page-"));
 let pair: Pair | undefined;
-let gateway: ServiceProcess | undefined;
-let browser: Browser | undefined;
-let baseUrl: string;
+let board: PageUnderTest | undefined;
 let coordinatorAddress: string;
 
 beforeAll(async () => {
-  const build = await runTool(projectTool("node_modules/.bin/vite"), ["build", "--config", "web/vite.config.ts", "--outDir", pageDir], { timeoutMs: 120_000 });
-  if (build.exitCode !== 0) throw new Error(`vite build failed: ${build.stdout}${build.stderr}`);
   const started = await startPair();
   pair = started;
   const coordinatorPort = (await started.coordinator.waitForLog((line) => line.msg === "listening")).grpcPort as number;
   coordinatorAddress = `127.0.0.1:${coordinatorPort}`;
-  gateway = spawnService("services/gateway/main.ts", {
-    GATEWAY_HOST: "127.0.0.1",
-    GATEWAY_PORT: "0",
-    COORDINATOR_ADDR: coordinatorAddress,
-    GATEWAY_PAGE_DIR: pageDir,
-  });
-  baseUrl = `http://127.0.0.1:${(await gateway.waitForLog((line) => line.msg === "listening")).port as number}/`;
-  // Debian's package, installed by make setup; root needs --no-sandbox.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ["--no-sandbox"] : [] });
+  board = await startPageUnderTest(coordinatorAddress);
 }, 180_000);
 afterAll(async () => {
-  await browser?.close();
-  gateway?.kill();
+  await board?.close();
   pair?.close();
-  rmSync(pageDir, { recursive: true, force: true });
 });
 
 /** What the results table shows at one instant: the update's sequence and each row. */
@@ -69,11 +49,9 @@ const TABLE_LOOK = `(() => {
   };
 })()`;
 
-async function openPage(): Promise<Page> {
-  if (!browser) throw new Error("Chromium did not start");
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(baseUrl);
-  return page;
+async function openPage(viewport?: { width: number; height: number }): Promise<Page> {
+  if (!board) throw new Error("the page did not start");
+  return board.open(viewport);
 }
 
 /** The coordinator's own answer to the query the page's form holds by default. */
@@ -267,9 +245,7 @@ describe("the page, in Chromium", () => {
   });
 
   it("on a phone's width the page does not scroll sideways: only the table scrolls, inside its box", async () => {
-    if (!browser) throw new Error("Chromium did not start");
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    await page.goto(baseUrl);
+    const page = await openPage({ width: 390, height: 844 });
     await page.fill('input[name="symbol"]', "QQQ");
     await page.click('button[type="submit"]');
     await page.locator("#results tbody tr").first().waitFor();

@@ -1,0 +1,147 @@
+// The board's universe, two-expiry and saved-scan parts in a real Chromium (Debian's, driven by
+// playwright-core), served by the gateway in its own process in front of a real coordinator and
+// scanner on the simulated market, which ticks every half second: a watchlist scanned shows the
+// rows of the coordinator's own ScanUniverse, and watched live it follows one WatchUniverse
+// stream (never one stream per symbol).
+import { credentials } from "@grpc/grpc-js";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CoordinatorServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { ScanUniverseRequest } from "../../gen/ts/spreadscan/coordinator/v1/universe.js";
+import { Watchlist, WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
+import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { callUnary } from "../support/echo-server.js";
+import { startPair, type Pair } from "../support/coordinator-pair.js";
+import { startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
+
+let pair: Pair;
+let board: PageUnderTest;
+let coordinatorAddress: string;
+
+beforeAll(async () => {
+  pair = await startPair();
+  coordinatorAddress = `127.0.0.1:${(await pair.coordinator.waitForLog((line) => line.msg === "listening")).grpcPort as number}`;
+  board = await startPageUnderTest(coordinatorAddress);
+}, 180_000);
+afterAll(async () => {
+  await board.close();
+  pair.close();
+});
+
+/** What the results table shows at one instant, read in one evaluation (a string: the tests' TypeScript has no DOM types). */
+interface TableLook {
+  readonly sequence: number;
+  readonly rows: readonly { readonly id: string | null; readonly changed: boolean; readonly cells: readonly (string | null)[] }[];
+}
+const TABLE_LOOK = `(() => {
+  const table = document.querySelector("#results");
+  return {
+    sequence: Number(table.getAttribute("data-sequence") ?? 0),
+    rows: [...table.tBodies[0].rows].map((row) => ({
+      id: row.getAttribute("data-spread-id"),
+      changed: row.classList.contains("changed"),
+      cells: [...row.cells].map((cell) => cell.textContent),
+    })),
+  };
+})()`;
+const look = (page: Page): Promise<TableLook> => page.evaluate<TableLook>(TABLE_LOOK);
+
+/** The page's default strategies, filters and sort, as the form holds them. */
+const FORM_QUERY = {
+  strategies: [
+    Strategy.STRATEGY_BULL_PUT,
+    Strategy.STRATEGY_BEAR_CALL,
+    Strategy.STRATEGY_BULL_CALL,
+    Strategy.STRATEGY_BEAR_PUT,
+    Strategy.STRATEGY_IRON_CONDOR,
+    Strategy.STRATEGY_IRON_BUTTERFLY,
+  ],
+  filters: { maxDte: 45, maxWidth: 5, maxShortDelta: 0.3 },
+  sort: SortKey.SORT_KEY_SCORE,
+  limit: 20,
+};
+
+async function saveWatchlist(name: string, symbols: string[]): Promise<void> {
+  const client = new WatchlistServiceClient(coordinatorAddress, credentials.createInsecure());
+  try {
+    const saved = await callUnary(client.createWatchlist.bind(client), { watchlist: Watchlist.fromPartial({ name, symbols }) });
+    expect(saved.error).toBeUndefined();
+  } finally {
+    client.close();
+  }
+}
+
+describe("a universe on the board, in Chromium", () => {
+  const SYMBOLS = ["QQQ", "IWM", "AAPL"];
+
+  it("a watchlist scanned shows the rows of the coordinator's ScanUniverse for the same query", async () => {
+    await saveWatchlist("board-three", SYMBOLS);
+    const page = await board.open();
+    try {
+      await page.locator('#watchlist-choices option[value="board-three"]').waitFor({ state: "attached" });
+      await page.selectOption("#watchlist-choices", "board-three");
+      await page.click('button[type="submit"]');
+      await expect.poll(() => page.getAttribute("#results", "data-universe"), { timeout: 30_000 }).toBe("watchlist board-three");
+      const shown = (await look(page)).rows;
+      // Each symbol's scan the page made is in the cache: the same universe now answers the same spreads.
+      const client = new CoordinatorServiceClient(coordinatorAddress, credentials.createInsecure());
+      const { response } = await callUnary(client.scanUniverse.bind(client), ScanUniverseRequest.fromPartial({ watchlist: "board-three", query: FORM_QUERY }));
+      client.close();
+      expect(response?.symbols.map((symbol) => [symbol.symbol, symbol.cacheHit])).toEqual(SYMBOLS.map((symbol) => [symbol, true]));
+      const spreads = response?.spreads ?? [];
+      expect(spreads).toHaveLength(20);
+      expect(new Set(spreads.map((spread) => spread.symbol)).size).toBeGreaterThan(1);
+      expect(shown.map((row) => [row.id, row.cells[1]])).toEqual(spreads.map((spread) => [spread.id, spread.symbol]));
+      expect(await page.textContent("#result-summary")).toBe("watchlist board-three: 20 spreads of 3 symbols");
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("live, several symbols follow one WatchUniverse stream, whose updates mark exactly the spreads they add", async () => {
+    const page = await board.open();
+    const streams: string[] = [];
+    page.on("request", (request) => {
+      const method = /\/spreadscan\.coordinator\.v1\.CoordinatorService\/(Watch\w+)$/.exec(request.url())?.[1];
+      if (method) streams.push(method);
+    });
+    try {
+      await page.fill('input[name="symbol"]', SYMBOLS.join(" ").toLowerCase());
+      await page.check('input[name="watch"]');
+      await page.click('button[type="submit"]');
+      await expect.poll(async () => (await look(page)).sequence, { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(1);
+      expect(await page.getAttribute("#results", "data-universe")).toBe(SYMBOLS.join(" "));
+      const first = await look(page);
+      expect(first.rows).toHaveLength(20);
+      if (first.sequence === 1) expect(first.rows.filter((row) => row.changed)).toEqual([]);
+      let previous = first;
+      let consecutive = 0;
+      let moved = false;
+      const symbolsSeen = new Set<string>();
+      for (let updates = 0; updates < 20 && !(consecutive >= 2 && moved); updates++) {
+        await expect.poll(async () => (await look(page)).sequence, { timeout: 30_000, interval: 50 }).toBeGreaterThan(previous.sequence);
+        const now = await look(page);
+        for (const row of now.rows) symbolsSeen.add(row.cells[1] ?? "");
+        if (now.sequence === previous.sequence + 1) {
+          const before = new Set(previous.rows.map((row) => row.id));
+          expect(now.rows.filter((row) => row.changed).map((row) => row.id)).toEqual(now.rows.map((row) => row.id).filter((id) => !before.has(id)));
+          consecutive++;
+        }
+        // Ranked by score, best first, across the symbols.
+        const scores = now.rows.map((row) => Number(row.cells[10]));
+        expect(scores).toEqual([...scores].sort((a, b) => b - a));
+        moved ||= JSON.stringify(now.rows.map((row) => row.cells)) !== JSON.stringify(first.rows.map((row) => row.cells));
+        previous = now;
+      }
+      expect(consecutive).toBeGreaterThanOrEqual(2);
+      expect(moved).toBe(true);
+      expect([...symbolsSeen].every((symbol) => SYMBOLS.includes(symbol))).toBe(true);
+      expect(symbolsSeen.size).toBeGreaterThan(1);
+      // One stream for the three symbols.
+      expect(streams).toEqual(["WatchUniverse"]);
+      await page.click("#stop-watch");
+    } finally {
+      await page.close();
+    }
+  });
+});
