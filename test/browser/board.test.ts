@@ -6,7 +6,7 @@
 import { credentials } from "@grpc/grpc-js";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CoordinatorServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanUniverseRequest } from "../../gen/ts/spreadscan/coordinator/v1/universe.js";
 import { Watchlist, WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
@@ -140,6 +140,44 @@ describe("a universe on the board, in Chromium", () => {
       // One stream for the three symbols.
       expect(streams).toEqual(["WatchUniverse"]);
       await page.click("#stop-watch");
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("a calendar's payoff on the board, in Chromium", () => {
+  it("is drawn at the front expiry, and the breakevens where the curve crosses zero are the spread's", async () => {
+    const page = await board.open();
+    try {
+      await page.fill('input[name="symbol"]', "MSFT");
+      for (const box of await page.locator('input[name="query.strategies"]').all()) await box.setChecked(false);
+      await page.check('label:has-text("call-calendar") input');
+      await page.click('button[type="submit"]');
+      const rows = page.locator("#results tbody tr");
+      await rows.first().waitFor();
+      // By keyboard: the first row focused, then Enter.
+      await rows.first().focus();
+      await page.keyboard.press("Enter");
+      await page.locator("#payoff-chart canvas").waitFor();
+      const id = await rows.first().getAttribute("data-spread-id");
+      expect(await page.textContent("#payoff-horizon")).toMatch(/^front expiry \d{4}-\d{2}-\d{2}$/);
+
+      const client = new CoordinatorServiceClient(coordinatorAddress, credentials.createInsecure());
+      const { response } = await callUnary(
+        client.scan.bind(client),
+        ScanRequest.fromPartial({ symbol: "MSFT", query: { ...FORM_QUERY, strategies: [Strategy.STRATEGY_CALL_CALENDAR] } }),
+      );
+      client.close();
+      expect(response?.cacheHit).toBe(true);
+      const spread = response?.result?.spreads.find((candidate) => candidate.id === id);
+      expect(spread?.backExpiryDate).not.toBe("");
+      expect(await page.textContent("#payoff-horizon")).toBe(`front expiry ${spread?.expiryDate}`);
+      expect(spread?.breakevens.length).toBeGreaterThan(0);
+      const drawn = ((await page.textContent("#payoff-breakevens")) ?? "").trim().split(" ").map(Number);
+      expect(drawn).toHaveLength(spread?.breakevens.length ?? -1);
+      drawn.forEach((value, index) => expect(value).toBeCloseTo(spread?.breakevens[index] ?? Number.NaN, 3));
+      expect(await page.locator("#detail-legs li").count()).toBe(2);
     } finally {
       await page.close();
     }

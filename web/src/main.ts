@@ -1,10 +1,12 @@
 // The page: a scan form and the spreads the coordinator ranks for it, once or live, for one
 // symbol or a universe (several symbols, or a watchlist).
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/es/google/rpc/error_details_pb.js";
 import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_pb.js";
 import type { Spread } from "../../gen/es/spreadscan/scanner/v1/spread_pb.js";
 import { coordinator, savedScans } from "./coordinator.js";
+import type { ChainFigures } from "./front-expiry-payoff.js";
 import { required } from "./dom.js";
 import { stopWatch, watch, watchUniverse } from "./live-watch.js";
 import { showMarketContext } from "./market-context.js";
@@ -33,10 +35,15 @@ let shown: ScanResult | undefined;
 let universe: UniverseShown | undefined;
 let selectedId = "";
 
-/** The underlying price a spread's chart marks: its symbol's in a universe. */
-function underlyingOf(spread: Spread | undefined): number {
-  if (!universe) return shown?.underlyingPrice ?? 0;
-  return universe.symbols.find((symbol) => symbol.symbol === spread?.symbol)?.result?.underlyingPrice ?? 0;
+/** The chain figures a spread's chart needs: its symbol's in a universe. */
+function chainOf(spread: Spread | undefined): ChainFigures {
+  const result = universe ? universe.symbols.find((symbol) => symbol.symbol === spread?.symbol)?.result : shown;
+  return {
+    underlying: result?.underlyingPrice ?? 0,
+    asOf: result?.chainAsOf ? timestampDate(result.chainAsOf) : undefined,
+    rate: result?.rate ?? 0,
+    dividendYield: result?.dividendYield ?? 0,
+  };
 }
 
 function render(changed: ReadonlySet<string> = new Set()): void {
@@ -46,7 +53,7 @@ function render(changed: ReadonlySet<string> = new Set()): void {
   showRows(table, spreads, changed, selectedId);
   summary.textContent = universe ? universeSummary(universe) : resultSummary(shown);
   showMarketContext(context, universe ? undefined : shown);
-  showSpread(detail, selected, underlyingOf(selected));
+  showSpread(detail, selected, chainOf(selected));
 }
 
 /** Shows one symbol's result, or (with `several`) a universe's; `savedScan` names the saved scan run. */
