@@ -8,10 +8,19 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanUniverseRequest } from "../../gen/ts/spreadscan/coordinator/v1/universe.js";
+import {
+  AlertKind,
+  CreateSavedScanRequest,
+  GetSavedScanRequest,
+  ListSavedScansRequest,
+  SavedScanServiceClient,
+  WatchAlertsRequest,
+} from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { Watchlist, WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
-import { startPair, type Pair } from "../support/coordinator-pair.js";
+import { startPair, take, type Pair } from "../support/coordinator-pair.js";
 import { startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
 
 let pair: Pair;
@@ -179,6 +188,78 @@ describe("a calendar's payoff on the board, in Chromium", () => {
       drawn.forEach((value, index) => expect(value).toBeCloseTo(spread?.breakevens[index] ?? Number.NaN, 3));
       expect(await page.locator("#detail-legs li").count()).toBe(2);
     } finally {
+      await page.close();
+    }
+  });
+});
+
+describe("saved scans and their alerts in the side panel, in Chromium", () => {
+  it("saves the form's scan with alerts, shows its alert events as WatchAlerts sends them, and deletes it", async () => {
+    const page = await board.open();
+    const saved = new SavedScanServiceClient(coordinatorAddress, credentials.createInsecure());
+    try {
+      await page.fill('input[name="symbol"]', "spy");
+      await page.fill('input[name="query.limit"]', "5");
+      // A name the coordinator refuses: its own violation next to the name field.
+      await page.fill('input[name="saved_scan.name"]', "no spaces");
+      await page.click('#save-form button[type="submit"]');
+      const nameViolation = page.locator('#save-form [data-field="saved_scan.name"] .violation');
+      await expect.poll(() => nameViolation.textContent(), { timeout: 30_000 }).not.toBe("");
+      const refused = await callUnary(
+        saved.createSavedScan.bind(saved),
+        CreateSavedScanRequest.fromPartial({ savedScan: { name: "no spaces", symbols: ["SPY"] } }),
+      );
+      const expected = refused.error ? readStatusDetails(refused.error).fieldViolations.find((entry) => entry.field === "saved_scan.name") : undefined;
+      expect(await nameViolation.textContent()).toBe(expected?.description);
+
+      // By keyboard: the name typed, the alerts box ticked with Space, the interval set, Enter.
+      await page.fill('input[name="saved_scan.name"]', "board-alerts");
+      await page.focus('#save-form input[name="alerts"]');
+      await page.keyboard.press("Space");
+      await page.fill('#save-form input[name="check_interval"]', "10");
+      await page.focus('input[name="saved_scan.name"]');
+      await page.keyboard.press("Enter");
+      const listed = page.locator('#saved-scans li[data-saved-scan="board-alerts"]');
+      await listed.waitFor();
+      expect(await listed.textContent()).toContain("board-alerts: SPY · alerts every 10 s");
+      expect(await nameViolation.textContent()).toBe("");
+      // Stored as the form held it.
+      const { response: stored } = await callUnary(saved.getSavedScan.bind(saved), GetSavedScanRequest.fromPartial({ name: "board-alerts" }));
+      expect(stored?.savedScan?.symbols).toEqual(["SPY"]);
+      expect(stored?.savedScan?.query).toMatchObject({ ...FORM_QUERY, limit: 5 });
+      expect(stored?.savedScan?.alerts?.checkInterval).toEqual({ seconds: 10n, nanos: 0 });
+
+      await listed.getByRole("button", { name: "alerts of board-alerts" }).focus();
+      await page.keyboard.press("Enter");
+      // The first check finds the whole top N: five spreads entered.
+      const events = page.locator("#alert-events li");
+      await expect.poll(() => events.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
+      const shown = (
+        await Promise.all(
+          (await events.all()).map(async (item) => ({
+            sequence: Number(await item.getAttribute("data-sequence")),
+            kind: await item.getAttribute("data-kind"),
+            spreadId: await item.getAttribute("data-spread-id"),
+          })),
+        )
+      ).sort((a, b) => a.sequence - b.sequence);
+      const direct = saved.watchAlerts(WatchAlertsRequest.fromPartial({ savedScan: "board-alerts" }));
+      const sent = (await take(direct, shown.length)).map(({ event }) => ({
+        sequence: Number(event?.sequence),
+        kind: event?.kind === AlertKind.ALERT_KIND_ENTERED ? "entered" : "left",
+        spreadId: event?.spread?.id,
+      }));
+      expect(shown).toEqual(sent);
+      expect(sent.slice(0, 5).map((event) => event.kind)).toEqual(Array(5).fill("entered"));
+
+      await listed.getByRole("button", { name: "delete board-alerts" }).focus();
+      await page.keyboard.press("Enter");
+      await listed.waitFor({ state: "detached" });
+      expect(await page.isHidden("#alerts")).toBe(true);
+      const { response: left } = await callUnary(saved.listSavedScans.bind(saved), ListSavedScansRequest.fromPartial({}));
+      expect(left?.savedScans.map((scan) => scan.name)).not.toContain("board-alerts");
+    } finally {
+      saved.close();
       await page.close();
     }
   });

@@ -5,6 +5,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/es/google/rpc/error_details_pb.js";
 import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_pb.js";
 import type { Spread } from "../../gen/es/spreadscan/scanner/v1/spread_pb.js";
+import { alertsShownFor, closeAlerts, showAlerts } from "./alert-feed.js";
 import { coordinator, savedScans } from "./coordinator.js";
 import type { ChainFigures } from "./front-expiry-payoff.js";
 import { required } from "./dom.js";
@@ -12,6 +13,7 @@ import { stopWatch, watch, watchUniverse } from "./live-watch.js";
 import { showMarketContext } from "./market-context.js";
 import { showMarketState, showMarketStates } from "./market-state.js";
 import { onRowSelected, resultSummary, showRows, universeSummary, type UniverseShown } from "./results-table.js";
+import { saveScan } from "./save-form.js";
 import { refreshPanel } from "./side-panel.js";
 import { showSpread } from "./spread-detail.js";
 import { fillChoices, requestFrom, showViolations } from "./scan-form.js";
@@ -28,6 +30,8 @@ const detail = required<HTMLElement>(document, "#spread-detail");
 const context = required<HTMLElement>(document, "#market-context");
 const jobList = required<HTMLElement>(document, "#jobs");
 const savedList = required<HTMLElement>(document, "#saved-scans");
+const saveForm = required<HTMLFormElement>(document, "#save-form");
+const alertsPanel = required<HTMLElement>(document, "#alerts");
 fillChoices(form);
 
 /** What the table shows now: one symbol's scan, or a universe's merged top N; and the spread selected in it. */
@@ -92,15 +96,43 @@ async function runSaved(name: string): Promise<void> {
   void panel();
 }
 
+/** Deletes a saved scan (its alerts with it) and lists what is left. */
+async function removeSaved(name: string): Promise<void> {
+  try {
+    await savedScans.deleteSavedScan({ name });
+    if (alertsShownFor() === name) closeAlerts(alertsPanel);
+  } catch (error) {
+    required(saveForm, "#save-error").textContent = ConnectError.from(error).message;
+  }
+  await panel();
+}
+
 /** The side panel and the watchlists to choose from, refreshed after each scan; a panel that cannot load says so in its place. */
 async function panel(): Promise<void> {
   try {
-    await Promise.all([refreshPanel(jobList, savedList, (name) => void runSaved(name)), fillWatchlists(watchlistChoice)]);
+    await Promise.all([
+      refreshPanel(jobList, savedList, {
+        run: (name) => void runSaved(name),
+        alerts: (name) => void showAlerts(alertsPanel, name),
+        remove: (name) => void removeSaved(name),
+      }),
+      fillWatchlists(watchlistChoice),
+    ]);
   } catch (error) {
     jobList.textContent = ConnectError.from(error).message;
   }
 }
 void panel();
+
+saveForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void saveScan(saveForm, form).then(async (saved) => {
+    if (!saved) return;
+    required<HTMLInputElement>(saveForm, 'input[name="saved_scan.name"]').value = "";
+    await panel();
+  });
+});
+required(alertsPanel, "#close-alerts").addEventListener("click", () => closeAlerts(alertsPanel));
 
 onRowSelected(table, (spreadId) => {
   selectedId = spreadId;

@@ -89,5 +89,6 @@ export function showViolations(form: HTMLFormElement, violations: readonly Field
     shown.textContent = shown.textContent === "" ? description : `${shown.textContent}; ${description}`;
     element.querySelector("input, select")?.setAttribute("aria-invalid", "true");
   }
-  required(form, "#form-error").textContent = unplaced.join("\n");
+  // The form's own line for what no field of it names.
+  required(form, 'p.violation[role="alert"]').textContent = unplaced.join("\n");
 }
