@@ -4,6 +4,7 @@
 // rows of the coordinator's own ScanUniverse, and watched live it follows one WatchUniverse
 // stream (never one stream per symbol).
 import { credentials } from "@grpc/grpc-js";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
@@ -22,6 +23,7 @@ import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
 import { startPair, take, type Pair } from "../support/coordinator-pair.js";
 import { startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
+import { REPO_ROOT } from "../support/tools.js";
 
 let pair: Pair;
 let board: PageUnderTest;
@@ -89,7 +91,7 @@ describe("a universe on the board, in Chromium", () => {
     try {
       await page.locator('#watchlist-choices option[value="board-three"]').waitFor({ state: "attached" });
       await page.selectOption("#watchlist-choices", "board-three");
-      await page.click('button[type="submit"]');
+      await page.click('#scan-form button[type="submit"]');
       await expect.poll(() => page.getAttribute("#results", "data-universe"), { timeout: 30_000 }).toBe("watchlist board-three");
       const shown = (await look(page)).rows;
       // Each symbol's scan the page made is in the cache: the same universe now answers the same spreads.
@@ -117,7 +119,7 @@ describe("a universe on the board, in Chromium", () => {
     try {
       await page.fill('input[name="symbol"]', SYMBOLS.join(" ").toLowerCase());
       await page.check('input[name="watch"]');
-      await page.click('button[type="submit"]');
+      await page.click('#scan-form button[type="submit"]');
       await expect.poll(async () => (await look(page)).sequence, { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(1);
       expect(await page.getAttribute("#results", "data-universe")).toBe(SYMBOLS.join(" "));
       const first = await look(page);
@@ -162,7 +164,7 @@ describe("a calendar's payoff on the board, in Chromium", () => {
       await page.fill('input[name="symbol"]', "MSFT");
       for (const box of await page.locator('input[name="query.strategies"]').all()) await box.setChecked(false);
       await page.check('label:has-text("call-calendar") input');
-      await page.click('button[type="submit"]');
+      await page.click('#scan-form button[type="submit"]');
       const rows = page.locator("#results tbody tr");
       await rows.first().waitFor();
       // By keyboard: the first row focused, then Enter.
@@ -261,6 +263,55 @@ describe("saved scans and their alerts in the side panel, in Chromium", () => {
     } finally {
       saved.close();
       await page.close();
+    }
+  });
+});
+
+describe("the board's pictures, in Chromium", () => {
+  /** Written to docs/images only when asked: make test leaves the checkout as it was. */
+  const imagesDir = process.env.UPDATE_SCREENSHOTS === "1" ? join(REPO_ROOT, "docs", "images") : undefined;
+
+  async function boardWithEverything(page: Page): Promise<void> {
+    await page.selectOption("#watchlist-choices", "board-pictures");
+    for (const box of await page.locator('input[name="query.strategies"]').all()) await box.setChecked(false);
+    await page.check('label:has-text("call-calendar") input');
+    await page.check('label:has-text("put-calendar") input');
+    await page.fill('input[name="query.limit"]', "8");
+    await page.click('#scan-form button[type="submit"]');
+    await expect.poll(() => page.getAttribute("#results", "data-universe"), { timeout: 30_000 }).toBe("watchlist board-pictures");
+    await page.locator("#results tbody tr").first().click();
+    await page.locator("#payoff-chart canvas").waitFor();
+    await page.locator('#saved-scans li[data-saved-scan="board-pictures"]').getByRole("button", { name: "alerts of board-pictures" }).click();
+    await page.locator("#alert-events li").first().waitFor({ timeout: 30_000 });
+  }
+
+  it("at 1280×800 and on a phone's 390×844, a universe with a calendar's payoff and alerts open, the page never scrolls sideways", async () => {
+    await saveWatchlist("board-pictures", ["SPY", "QQQ", "AAPL"]);
+    const saved = new SavedScanServiceClient(coordinatorAddress, credentials.createInsecure());
+    try {
+      const created = await callUnary(
+        saved.createSavedScan.bind(saved),
+        CreateSavedScanRequest.fromPartial({
+          savedScan: { name: "board-pictures", watchlist: "board-pictures", query: { ...FORM_QUERY, limit: 5 }, alerts: { checkInterval: { seconds: 10 } } },
+        }),
+      );
+      expect(created.error).toBeUndefined();
+    } finally {
+      saved.close();
+    }
+    for (const [name, viewport] of [
+      ["board-desktop.png", { width: 1280, height: 800 }],
+      ["board-phone.png", { width: 390, height: 844 }],
+    ] as const) {
+      const page = await board.open(viewport);
+      try {
+        await boardWithEverything(page);
+        expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(viewport.width);
+        const picture = await page.screenshot({ fullPage: true, ...(imagesDir ? { path: join(imagesDir, name) } : {}) });
+        expect(picture.length).toBeGreaterThan(10_000);
+      } finally {
+        await page.close();
+      }
     }
   });
 });

@@ -70,7 +70,7 @@ describe("the state banner, in Chromium, on IBKR market data", () => {
       await page.fill('input[name="query.filters.max_short_delta"]', FORM.maxShortDelta);
       await page.fill('input[name="query.limit"]', FORM.limit);
       await page.check('input[name="watch"]');
-      await page.click('button[type="submit"]');
+      await page.click('#scan-form button[type="submit"]');
       const sequence = async (): Promise<number> => Number((await page.getAttribute("#results", "data-sequence")) ?? 0);
       await expect.poll(sequence, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(2);
       // Live data: no banner.

@@ -89,7 +89,7 @@ describe("the page, in Chromium", () => {
   it("a scan shows the rows the coordinator's Scan answers for the same query", async () => {
     const page = await openPage();
     await page.fill('input[name="symbol"]', "qqq");
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     await page.locator("#results tbody tr").first().waitFor();
     const shown = await Promise.all(
       (await page.locator("#results tbody tr").all()).map(async (row) => ({
@@ -124,7 +124,7 @@ describe("the page, in Chromium", () => {
     const page = await openPage();
     await page.fill('input[name="symbol"]', "IWM");
     await page.check('input[name="watch"]');
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     expect(await page.isVisible("#stop-watch")).toBe(true);
     // Each look at the table is one evaluation in the page, so it never straddles an update.
     const look = (): Promise<TableLook> => page.evaluate<TableLook>(TABLE_LOOK);
@@ -161,7 +161,7 @@ describe("the page, in Chromium", () => {
     await page.fill('input[name="symbol"]', "AAPL");
     for (const box of await page.locator('input[name="query.strategies"]').all()) await box.setChecked(false);
     await page.check('label:has-text("iron-condor") input');
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     const rows = page.locator("#results tbody tr");
     await rows.first().waitFor();
     // By keyboard: the second row focused, then Enter.
@@ -224,7 +224,7 @@ describe("the page, in Chromium", () => {
       const listedJobs = await Promise.all((await page.locator("#jobs li").all()).map((item) => item.getAttribute("data-job-id")));
       expect(listedJobs).toEqual(jobs?.jobs.map((job) => job.id));
 
-      await listed.locator("button").click();
+      await listed.getByRole("button", { name: "run page-puts" }).click();
       await expect.poll(() => page.getAttribute("#results", "data-saved-scan"), { timeout: 30_000 }).toBe("page-puts");
       const rows = await page.locator("#results tbody tr").all();
       const shown = await Promise.all(
@@ -247,7 +247,7 @@ describe("the page, in Chromium", () => {
   it("on a phone's width the page does not scroll sideways: only the table scrolls, inside its box", async () => {
     const page = await openPage({ width: 390, height: 844 });
     await page.fill('input[name="symbol"]', "QQQ");
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     await page.locator("#results tbody tr").first().waitFor();
     // A spread selected: its legs and chart are part of the page too.
     await page.locator("#results tbody tr").first().click();
@@ -258,7 +258,7 @@ describe("the page, in Chromium", () => {
     expect(box?.width).toBeLessThanOrEqual(390);
     expect(await page.evaluate('document.querySelector(".table-scroll").scrollWidth')).toBeGreaterThan(box?.width ?? 0);
     // The form's submit button is on screen, within the width.
-    const submit = await page.locator('button[type="submit"]').boundingBox();
+    const submit = await page.locator('#scan-form button[type="submit"]').boundingBox();
     expect((submit?.x ?? 0) + (submit?.width ?? 0)).toBeLessThanOrEqual(390);
     await page.close();
   });
@@ -266,7 +266,7 @@ describe("the page, in Chromium", () => {
   it("a refused filter shows the coordinator's field violation next to that field", async () => {
     const page = await openPage();
     await page.fill('input[name="query.filters.min_pop"]', "2");
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     const violation = page.locator('[data-field="query.filters.min_pop"] .violation');
     await expect.poll(() => violation.textContent(), { timeout: 30_000 }).not.toBe("");
     const { error } = await directScan("SPY", 2);
