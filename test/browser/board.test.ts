@@ -183,6 +183,9 @@ describe("a calendar's payoff on the board, in Chromium", () => {
       expect(response?.cacheHit).toBe(true);
       const spread = response?.result?.spreads.find((candidate) => candidate.id === id);
       expect(spread?.backExpiryDate).not.toBe("");
+      // The row names both expiries: calendars of one strike differ by their back expiry alone.
+      const firstRowCells = await rows.first().locator("td").allTextContents();
+      expect([firstRowCells[3], firstRowCells[4]]).toEqual([`${spread?.expiryDate} / ${spread?.backExpiryDate}`, `${spread?.dte} / ${spread?.backDte}`]);
       expect(await page.textContent("#payoff-horizon")).toBe(`front expiry ${spread?.expiryDate}`);
       expect(spread?.breakevens.length).toBeGreaterThan(0);
       const drawn = ((await page.textContent("#payoff-breakevens")) ?? "").trim().split(" ").map(Number);

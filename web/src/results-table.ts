@@ -16,8 +16,10 @@ function cells(spread: Spread, rank: number): string[] {
     String(rank),
     spread.symbol,
     STRATEGY_LABELS.get(spread.strategy) ?? String(spread.strategy),
-    spread.expiryDate,
-    String(spread.dte),
+    // A calendar or diagonal names its back expiry too, as the CLI's back columns do: calendars of
+    // one strike differ by it alone.
+    spread.backExpiryDate === "" ? spread.expiryDate : `${spread.expiryDate} / ${spread.backExpiryDate}`,
+    spread.backExpiryDate === "" ? String(spread.dte) : `${spread.dte} / ${spread.backDte}`,
     spread.legs.map((leg) => String(leg.strike)).join("/"),
     price(spread.netCredit),
     dollars(spread.maxLoss),
