@@ -66,13 +66,19 @@ const queryArbitrary = fc
       { arbitrary: fc.subarray([...ALL_STRATEGIES], { minLength: 1 }), weight: 5 },
       { arbitrary: fc.subarray([...ALL_STRATEGIES, ...TWO_EXPIRY], { minLength: 1 }), weight: 1 },
     ),
-    window: fc.constantFrom([0, 10], [5, 20], [10, 40], [0, 60], [20, 60]),
+    dte: fc.constantFrom(
+      { minDte: 0, maxDte: 10 },
+      { minDte: 5, maxDte: 20 },
+      { minDte: 10, maxDte: 40 },
+      { minDte: 0, maxDte: 60 },
+      { minDte: 20, maxDte: 60 },
+    ),
     minVolume: fc.option(fc.integer({ min: 0, max: 150 }), { nil: undefined }),
     minOpenInterest: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined }),
     sort: fc.constantFrom(...SORT_KEYS),
     limit: fc.integer({ min: 1, max: 15 }),
   })
-  .map(({ strategies, window: [minDte, maxDte], minVolume, minOpenInterest, sort, limit }) =>
+  .map(({ strategies, dte: { minDte, maxDte }, minVolume, minOpenInterest, sort, limit }) =>
     ScanQuery.fromPartial({
       strategies,
       sort,
