@@ -5,10 +5,12 @@
 // and why each part is in it). The digest is conservative: it leaves out only what provably
 // cannot reach the result, the volume and open interest of quotes outside the query's DTE window.
 import { createHash } from "node:crypto";
-import { OptionChain, OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { OptionChain, type OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { namesTwoExpiryStrategy, resolveQuery } from "../../engine/index.js";
 import { epochDay, newYorkDate } from "../../engine/new-york-time.js";
+
+const EMPTY_CHAIN = OptionChain.fromPartial({});
 
 interface ExpiryDigests {
   /** Every field of every quote of the expiration, in chain order. */
@@ -27,15 +29,21 @@ export class ChainReach {
     // Everything but the quotes: the clock, the underlying, rates, IV history, events, flags.
     this.chainFields = digest([OptionChain.encode({ ...chain, quotes: [] }).finish()]);
     this.asOfDay = chain.asOf ? epochDay(newYorkDate(chain.asOf)) : Number.NaN;
-    const whole = new Map<string, Uint8Array[]>();
-    const withoutActivity = new Map<string, Uint8Array[]>();
+    const byExpiry = new Map<string, OptionQuote[]>();
     for (const quote of chain.quotes) {
-      push(whole, quote.expiryDate, OptionQuote.encode(quote).finish());
-      push(withoutActivity, quote.expiryDate, OptionQuote.encode({ ...quote, volume: 0n, openInterest: 0n }).finish());
+      const group = byExpiry.get(quote.expiryDate);
+      if (group) group.push(quote);
+      else byExpiry.set(quote.expiryDate, [quote]);
     }
+    // One encoding per expiration (a chain holding only its quotes, in chain order) rather than one per quote: a writer per
+    // quote made the digest of a 17,442-quote SPY chain cost 88 ms, this 21 ms (fastest of 15, on this machine).
     const expiries = new Map<string, ExpiryDigests>();
-    for (const [expiry, encoded] of whole) {
-      expiries.set(expiry, { whole: digest(encoded), withoutActivity: digest(withoutActivity.get(expiry) ?? []) });
+    for (const [expiry, quotes] of byExpiry) {
+      const withoutActivity = quotes.map((quote) => ({ ...quote, volume: 0n, openInterest: 0n }));
+      expiries.set(expiry, {
+        whole: digest([OptionChain.encode({ ...EMPTY_CHAIN, quotes }).finish()]),
+        withoutActivity: digest([OptionChain.encode({ ...EMPTY_CHAIN, quotes: withoutActivity }).finish()]),
+      });
     }
     this.expiries = expiries;
   }
@@ -66,12 +74,6 @@ export class ChainReach {
     }
     return digest(parts.map((part) => Buffer.from(part)));
   }
-}
-
-function push(groups: Map<string, Uint8Array[]>, key: string, value: Uint8Array): void {
-  const group = groups.get(key);
-  if (group) group.push(value);
-  else groups.set(key, [value]);
 }
 
 function digest(parts: readonly Uint8Array[]): string {
