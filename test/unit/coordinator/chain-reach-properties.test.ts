@@ -104,6 +104,8 @@ const changeArbitrary = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant("clock" as const), at: fc.constant(0), value: fc.integer({ min: 1, max: 600 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("events" as const), at: fc.constant(0), value: fc.integer({ min: 0, max: 3 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("delist" as const), at: fc.nat(), value: fc.constant(0) }), weight: 1 },
+  // A volatility shift of one whole expiration: moves its at-the-money σ, which the market context reports.
+  { arbitrary: fc.record({ kind: fc.constant("expiryIv" as const), at: fc.nat(), value: fc.double({ min: 0.8, max: 1.25, noNaN: true }) }), weight: 1 },
   // A crossed or one-sided quote: skipped, and counted by reason.
   { arbitrary: fc.record({ kind: fc.constant("unusable" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 1 }) }), weight: 1 },
 );
@@ -136,6 +138,11 @@ function updated(chain: OptionChain, changes: readonly Change[]): OptionChain {
           source: "prop",
           events: [{ date: EXPIRIES[change.value] as string, kind: CorporateEventKind.CORPORATE_EVENT_KIND_EARNINGS }],
         });
+        break;
+      case "expiryIv":
+        next.quotes = next.quotes.map((each) =>
+          each.expiryDate === quote.expiryDate ? { ...each, impliedVolatility: each.impliedVolatility * change.value } : each,
+        );
         break;
       case "unusable":
         next.quotes[index] = change.value === 0 ? { ...quote, bid: quote.ask + 0.05 } : { ...quote, bid: 0 };
