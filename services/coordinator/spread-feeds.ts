@@ -106,12 +106,12 @@ export class SpreadFeeds {
     return this.shutdown.signal;
   }
 
-  /** Symbols with a live feed now. */
   /** Whether this coordinator runs the symbol's feed now, so that its updates reach onChain. */
   runs(symbol: string): boolean {
     return this.feeds.get(symbol)?.owned === true;
   }
 
+  /** Symbols with a live feed now. */
   get size(): number {
     return this.feeds.size;
   }
