@@ -141,7 +141,9 @@ function updated(chain: OptionChain, changes: readonly Change[]): OptionChain {
         break;
       case "expiryIv":
         next.quotes = next.quotes.map((each) =>
-          each.expiryDate === quote.expiryDate ? { ...each, impliedVolatility: each.impliedVolatility * change.value } : each,
+          each.expiryDate === quote.expiryDate && each.impliedVolatility !== undefined
+            ? { ...each, impliedVolatility: each.impliedVolatility * change.value }
+            : each,
         );
         break;
       case "unusable":
