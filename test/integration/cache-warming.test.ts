@@ -123,4 +123,33 @@ describe("refresh-ahead with two coordinators on one Redis", () => {
     expect(withoutTimings(afterExpiry[0]!.result)).toEqual(withoutTimings(fresh.result));
     expect(withoutTimings(afterExpiry[1]!.result)).toEqual(withoutTimings(fresh.result));
   }, 30_000);
+
+  it("refreshes on a coordinator of its own (no REDIS_URL) too, once, so that its callers never meet a cold miss", async () => {
+    const alone = await startInProcessCoordinator({
+      SCANNER_ADDR: `127.0.0.1:${scanner.port}`,
+      SCAN_CACHE_TTL: `${TTL_MS}ms`,
+      SCAN_REFRESH_AHEAD: "0.5",
+      SIMULATED_TICK_INTERVAL: "3600",
+      REQUESTS_PER_SECOND: "1000",
+      BURST_SIZE: "1000",
+    });
+    const client = new CoordinatorServiceClient(alone.address, credentials.createInsecure());
+    const count = (metric: string, labels: Record<string, string> = {}): Promise<number> => scrapeSum(alone.adminPort, metric, labels);
+    try {
+      const first = await scan(client);
+      expect(first.cacheHit).toBe(false);
+      await sleep(TTL_MS * 0.5 + 150);
+      for (const answer of await Promise.all([scan(client), scan(client), scan(client)])) expect(answer.jobId).toBe(first.jobId);
+      for (let tries = 0; (await count("spreadscan_scan_cache_refreshes_total")) < 1 && tries < 200; tries++) await sleep(25);
+      await sleep(TTL_MS * 0.5);
+      const afterExpiry = await scan(client);
+      expect(afterExpiry.cacheHit).toBe(true);
+      expect(afterExpiry.jobId).not.toBe(first.jobId);
+      expect(await count("spreadscan_scan_cache_refreshes_total", { outcome: "computed" })).toBe(1);
+      expect(await count("spreadscan_scan_cache_lookups_total", { outcome: "miss" })).toBe(1);
+    } finally {
+      client.close();
+      await alone.close();
+    }
+  }, 30_000);
 });
