@@ -3,7 +3,8 @@
 // (one chain fetch, one refresh computed, the other coordinator's left to it), callers keep
 // getting cache hits through the old result's expiry, and the refreshed answer equals a fresh
 // scan of the chain it names. The simulated market steps once an hour here, so every fetch in
-// the test reads the same chain version and a bypass_cache scan is a fresh scan of that version.
+// the test reads the same chain version and a bypass_cache scan is a fresh scan of that version. A
+// coordinator without REDIS_URL refreshes on its own, once per result.
 import { credentials } from "@grpc/grpc-js";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
