@@ -179,6 +179,7 @@ bench: setup $(BENCH_STAMP)
 	node dist/bench/scan-throughput.js $(BENCH_BIN)/ghz || status=$$?; \
 	node dist/bench/cluster-throughput.js || status=$$?; \
 	node dist/bench/universe-scan.js || status=$$?; \
+	node dist/bench/cache-warming.js || status=$$?; \
 	node dist/bench/write-results.js; exit $$status
 
 clean:
