@@ -62,6 +62,9 @@ function configuration(ports: JaegerPorts): string {
       jaeger_storage: { backends: { memory_store: { memory: { max_traces: 100_000 } } } },
       jaeger_query: {
         storage: { traces: "memory_store" },
+        // On by default in Jaeger v2: the query service would send its own spans over OTLP
+        // to localhost:4317, which here is another Jaeger's, or nobody's.
+        enable_tracing: false,
         http: { endpoint: loopback(ports.uiPort) },
         grpc: { endpoint: loopback(ports.queryGrpcPort) },
       },
