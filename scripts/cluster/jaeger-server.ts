@@ -3,7 +3,9 @@
 // test/support/jaeger-server.ts) and `make run-cluster`. It keeps the traces in memory, takes
 // them over OTLP (HTTP/protobuf, which our services send, and gRPC), answers the query API and
 // serves the UI; it reports nothing about itself anywhere (no metrics listener, no traces of
-// its own). The binary is built from tools/jaeger/go.mod by `make setup`.
+// its own). The binary is built from tools/jaeger/go.mod by `make setup`. Built so, from the
+// Go module proxy's source, it holds no UI pages (Jaeger's release builds embed them from a
+// separate repository): it serves a placeholder page, unless `uiAssets` names a built Jaeger UI.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -32,6 +34,8 @@ export interface JaegerServer {
   readonly uiUrl: string;
   /** http://127.0.0.1:OTLP_HTTP_PORT: what OTEL_EXPORTER_OTLP_ENDPOINT is set to. */
   readonly otlpEndpoint: string;
+  /** The built UI it serves; undefined: the placeholder page. */
+  readonly uiAssets: string | undefined;
   /** Everything Jaeger wrote, for a failing test's message. */
   output(): string;
   /** SIGTERM (SIGKILL past a grace period), and removes its directory. */
@@ -43,6 +47,8 @@ export interface JaegerOptions {
   readonly ports?: Partial<JaegerPorts>;
   /** In a process group of its own, so that a terminal's Ctrl-C does not reach it (run-cluster stops it itself). */
   readonly ownProcessGroup?: boolean;
+  /** A directory holding a built Jaeger UI (its index.html and assets), served instead of the placeholder. */
+  readonly uiAssets?: string | undefined;
 }
 
 /**
@@ -50,7 +56,7 @@ export interface JaegerOptions {
  * spans go straight to storage (no batch processor, so a test finds them as soon as a
  * service has sent them).
  */
-function configuration(ports: JaegerPorts): string {
+function configuration(ports: JaegerPorts, uiAssets: string | undefined): string {
   const loopback = (port: number): string => `127.0.0.1:${port}`;
   const config = {
     service: {
@@ -65,6 +71,7 @@ function configuration(ports: JaegerPorts): string {
         // On by default in Jaeger v2: the query service would send its own spans over OTLP
         // to localhost:4317, which here is another Jaeger's, or nobody's.
         enable_tracing: false,
+        ...(uiAssets ? { ui: { assets_path: uiAssets } } : {}),
         http: { endpoint: loopback(ports.uiPort) },
         grpc: { endpoint: loopback(ports.queryGrpcPort) },
       },
@@ -97,7 +104,7 @@ async function isReady(ports: JaegerPorts): Promise<boolean> {
   return queryAnswers && (await accepts(ports.otlpHttpPort));
 }
 
-export async function startJaeger({ ports = {}, ownProcessGroup = false }: JaegerOptions = {}): Promise<JaegerServer> {
+export async function startJaeger({ ports = {}, ownProcessGroup = false, uiAssets }: JaegerOptions = {}): Promise<JaegerServer> {
   if (!existsSync(JAEGER)) throw new Error(".tools/bin/jaeger is missing: run make setup");
   const chosen: JaegerPorts = {
     uiPort: ports.uiPort ?? (await freeLoopbackPort()),
@@ -107,7 +114,7 @@ export async function startJaeger({ ports = {}, ownProcessGroup = false }: Jaege
   };
   const directory = mkdtempSync(join(tmpdir(), "spreadscan-jaeger-"));
   const configFile = join(directory, "jaeger.json");
-  writeFileSync(configFile, configuration(chosen));
+  writeFileSync(configFile, configuration(chosen, uiAssets));
 
   let output = "";
   const child: ChildProcess = spawn(JAEGER, ["--config", configFile], {
@@ -152,6 +159,7 @@ export async function startJaeger({ ports = {}, ownProcessGroup = false }: Jaege
     ports: chosen,
     uiUrl: `http://127.0.0.1:${chosen.uiPort}`,
     otlpEndpoint: `http://127.0.0.1:${chosen.otlpHttpPort}`,
+    uiAssets,
     output: () => output,
     stop,
   };

@@ -84,6 +84,7 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, da
   const other = layout.coordinators[1]?.port ?? first;
   const coordinators = layout.coordinators.map((each) => `127.0.0.1:${each.port} (admin http://127.0.0.1:${each.adminPort}/metrics)`);
   const scanners = layout.scanners.map((each) => `127.0.0.1:${each.port} (admin ${each.adminPort})`);
+  const uiNote = jaeger.uiAssets ? "" : "\n                 (its UI page is a placeholder in this build; JAEGER_UI_ASSETS=<a built Jaeger UI> serves the UI)";
   return `
   The spreadscan cluster is running on the simulated market:
     coordinators ${coordinators.join("\n                 ")}
@@ -91,7 +92,7 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, da
                  (each coordinator balances round-robin over all three: SCANNER_ADDR=${scannerTarget(layout)})
     redis        ${redis.url} (shared scan cache)      nats ${nats.url} (chain updates, feed ownership)
     postgresql   ${databaseUrl} (watchlists and saved scans, shared)
-    jaeger       ${jaeger.uiUrl} (traces of every service; OTLP at ${jaeger.otlpEndpoint})
+    jaeger       ${jaeger.uiUrl} (traces of every service; OTLP at ${jaeger.otlpEndpoint})${uiNote}
 
   From another terminal in this directory, use either coordinator with the CLI:
 
@@ -107,15 +108,16 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, da
     npx spreadscan saved create etf-credit --watchlist etfs --strategy bull-put --max-dte 30 --max-width 5 --addr 127.0.0.1:${first}
     npx spreadscan saved run etf-credit --addr 127.0.0.1:${other}
 
-  A scan's trace: its trace_id is on the coordinator's log lines above; open
-  ${jaeger.uiUrl}/trace/<trace_id>, or search by service. To trace the CLI's side too:
-
-    OTEL_EXPORTER_OTLP_ENDPOINT=${jaeger.otlpEndpoint} npx spreadscan scan SPY --addr 127.0.0.1:${first}
-
   or with grpcurl (server reflection, no .proto files needed):
 
     .tools/bin/grpcurl -plaintext -d '{"symbol":"SPY","query":{"strategies":["STRATEGY_BULL_PUT"],"filters":{"maxDte":45,"maxWidth":5},"limit":5}}' \\
       127.0.0.1:${other} spreadscan.coordinator.v1.CoordinatorService/Scan
+
+  A scan's trace: its trace_id is on the coordinator's log lines above; read it as JSON from
+  ${jaeger.uiUrl}/api/traces/<trace_id> (or open ${jaeger.uiUrl}/trace/<trace_id> in the UI).
+  The CLI traces its own side too when told where to send it:
+
+    OTEL_EXPORTER_OTLP_ENDPOINT=${jaeger.otlpEndpoint} npx spreadscan scan SPY --addr 127.0.0.1:${first}
 
   Ctrl-C stops everything.
 `;
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
   const database = await startPostgres({ port: layout.postgresPort, parentDirectory: runDirectory, ownProcessGroup: true });
   postgres = database;
   const databaseUrl = await database.createDatabase("spreadscan");
-  const jaeger = await startJaeger({ ports: layout.jaeger, ownProcessGroup: true });
+  const jaeger = await startJaeger({ ports: layout.jaeger, ownProcessGroup: true, uiAssets: process.env.JAEGER_UI_ASSETS?.trim() || undefined });
   jaegerServer = jaeger;
   const scanners = layout.scanners.map((scanner, index) =>
     startService(`scanner-${index + 1}`, "dist/services/scanner/main.js", jaeger, {

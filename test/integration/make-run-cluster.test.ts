@@ -83,11 +83,23 @@ describe("make run-cluster", () => {
     const page = await fetch(jaegerUrl!);
     expect([page.status, page.headers.get("content-type")]).toEqual([200, expect.stringContaining("text/html")]);
 
-    // The commands the banner shows, against each coordinator.
-    const shown = [...output.matchAll(/npx spreadscan (scan SPY [^\n]*--addr \S+)/g)].map((match) => match[1]!.trim().split(/\s+/));
+    // The commands the banner shows, against each coordinator, with the variables it sets
+    // before one of them (the CLI's tracing).
+    const shownCommands = [...output.matchAll(/^ +((?:[A-Z_]+=\S+ )*)npx spreadscan (scan SPY [^\n]*--addr \S+)/gm)].map((match) => ({
+      env: Object.fromEntries(
+        match[1]!
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((assignment) => assignment.split("=", 2) as [string, string]),
+      ),
+      args: match[2]!.trim().split(/\s+/),
+    }));
+    expect(shownCommands.map((command) => command.env)).toContainEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${jaegerOtlp}` });
+    const shown = shownCommands.map((command) => command.args);
     expect(new Set(shown.map((args) => args.at(-1)))).toEqual(new Set([`127.0.0.1:${c1}`, `127.0.0.1:${c2}`]));
-    for (const args of shown) {
-      const scan = await runTool(process.execPath, ["dist/services/cli/main.js", ...args], { timeoutMs: 60_000 });
+    for (const { args, env: variables } of shownCommands) {
+      const scan = await runTool(process.execPath, ["dist/services/cli/main.js", ...args], { timeoutMs: 60_000, env: { ...process.env, ...variables } });
       expect(scan.stderr).toBe("");
       expect(scan.exitCode).toBe(0);
       expect(scan.stdout).toMatch(/^SPY \d+\.\d+ as of /m);
@@ -117,13 +129,13 @@ describe("make run-cluster", () => {
     const perReplica = await Promise.all([sa1!, sa2!, sa3!].map(scansAnswered));
     expect(perReplica.filter((count) => count > 0).length).toBeGreaterThan(1);
     // Every service sends its traces to the Jaeger the banner names (their exporters send
-    // every 5 s, the OpenTelemetry default).
+    // every 5 s, the OpenTelemetry default), and so does the CLI run as the banner shows.
     await expect
       .poll(async () => ((await (await fetch(`${jaegerUrl}/api/services`)).json()) as { data: string[] | null }).data?.sort(), {
         timeout: 30_000,
         interval: 500,
       })
-      .toEqual(["spreadscan-coordinator", "spreadscan-scanner"]);
+      .toEqual(["spreadscan-cli", "spreadscan-coordinator", "spreadscan-scanner"]);
 
     // The banner's watchlist and saved scan, made through the first coordinator, in its order;
     // the saved scan then runs on the other: both read one PostgreSQL.
