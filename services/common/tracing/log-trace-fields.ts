@@ -3,13 +3,11 @@
 import { context, trace } from "@opentelemetry/api";
 import { tracingIsOn } from "./tracer.js";
 
-const NONE = {};
-
+/** pino's mixin: a fresh object each time, since pino merges the line's own fields into it. */
 export function traceFields(): { trace_id?: string; span_id?: string } {
-  // Off, or with no span active: no fields, and no object made per line.
-  if (!tracingIsOn()) return NONE;
+  if (!tracingIsOn()) return {};
   const span = trace.getSpan(context.active());
-  if (!span) return NONE;
+  if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
 }
