@@ -9,7 +9,18 @@ import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callsInFlight, killAll, startCoordinator, startScanner, stopWith, waitUntil, type RunningService } from "../faults/support/services.js";
 import { startJaeger, type JaegerServer } from "../support/jaeger-server.js";
-import { descendsFrom, describeTrace, onlySpan, parentId, spansNamed, tag, tracesOf, type JaegerSpan, type JaegerTrace } from "../support/jaeger-traces.js";
+import {
+  descendsFrom,
+  describeTrace,
+  onlySpan,
+  parentId,
+  spansNamed,
+  tag,
+  traceById,
+  tracesOf,
+  type JaegerSpan,
+  type JaegerTrace,
+} from "../support/jaeger-traces.js";
 import { NODE_ARGS } from "../support/spreadscan-cli.js";
 import { REPO_ROOT, type ToolResult } from "../support/tools.js";
 import type { LogLine } from "../support/echo-server.js";
@@ -57,23 +68,26 @@ function spreadscan(args: readonly string[]): Promise<ToolResult> {
   });
 }
 
-/** The trace id on the coordinator's log line of the n-th Scan call it answered (0-based). */
-async function traceIdOfScan(index: number): Promise<string> {
-  const isScanCall = (line: LogLine): boolean => line.msg === "call" && line.method === `/${COORDINATOR_SCAN}`;
-  await coordinator.process.waitForLog(() => coordinator.process.logs.filter(isScanCall).length > index);
-  const line = coordinator.process.logs.filter(isScanCall)[index]!;
+const isScanCall = (line: LogLine): boolean => line.msg === "call" && line.method === `/${COORDINATOR_SCAN}`;
+/** How many Scan calls the coordinator has logged as answered. */
+const scanCallsLogged = (): number => coordinator.process.logs.filter(isScanCall).length;
+
+/** The trace id on the coordinator's log line of the Scan call it answered after the first `before`. */
+async function traceIdOfScan(before: number): Promise<string> {
+  await coordinator.process.waitForLog(() => scanCallsLogged() > before);
+  const line = coordinator.process.logs.filter(isScanCall)[before]!;
   expect(line.trace_id, JSON.stringify(line)).toMatch(/^[0-9a-f]{32}$/);
   return String(line.trace_id);
 }
 
-/** Polls Jaeger for the CLI's trace `traceId` until `complete` holds (spans arrive from four processes at their own pace). */
+/** Polls Jaeger for the trace `traceId` until `complete` holds (spans arrive from four processes at their own pace). */
 async function traceOnceComplete(traceId: string, complete: (trace: JaegerTrace) => boolean): Promise<JaegerTrace> {
   let latest: JaegerTrace | undefined;
   try {
     await waitUntil(
-      `trace ${traceId} in Jaeger`,
+      `trace ${traceId} in Jaeger to hold the spans expected`,
       async () => {
-        latest = (await tracesOf(jaeger!.uiUrl, CLI)).find((trace) => trace.traceID === traceId);
+        latest = await traceById(jaeger!.uiUrl, traceId);
         return latest !== undefined && complete(latest);
       },
       30_000,
@@ -104,9 +118,10 @@ function expectChildOf(trace: JaegerTrace, child: JaegerSpan, parent: JaegerSpan
 
 describe("a scan traced through the CLI, the coordinator and two scanner replicas into Jaeger", () => {
   it("is one trace whose coordinator, scanner and market spans hang from the right parents", async () => {
+    const before = scanCallsLogged();
     const scan = await spreadscan(["scan", "SPY", "--no-cache", "--strategy", "bull-put", "--max-dte", "30", "--max-width", "5"]);
     expect([scan.exitCode, scan.stderr]).toEqual([0, ""]);
-    const traceId = await traceIdOfScan(0);
+    const traceId = await traceIdOfScan(before);
     const trace = await traceOnceComplete(
       traceId,
       (candidate) => has(candidate, CLI, "spreadscan scan") && has(candidate, SCANNER, "engine.evaluate") && has(candidate, COORDINATOR, COORDINATOR_SCAN),
@@ -149,6 +164,7 @@ describe("a scan traced through the CLI, the coordinator and two scanner replica
   it("shows a replica killed mid-scan as a failed first attempt and the retry on the other replica as attempt 2 of the same scanner call", async () => {
     // A wide scan (every DTE, width and delta), so that it is still running on its replica
     // when that replica is seen to hold it and killed.
+    const before = scanCallsLogged();
     const scanning = spreadscan(["scan", "QQQ", "--no-cache", "--min-dte", "0", "--max-dte", "36500", "--min-short-delta", "0", "--max-width", "1000000"]);
     let victim: RunningService | undefined;
     await waitUntil(
@@ -166,7 +182,7 @@ describe("a scan traced through the CLI, the coordinator and two scanner replica
 
     const scan = await scanning;
     expect([scan.exitCode, scan.stderr]).toEqual([0, ""]);
-    const traceId = await traceIdOfScan(1);
+    const traceId = await traceIdOfScan(before);
     const trace = await traceOnceComplete(
       traceId,
       (candidate) =>
