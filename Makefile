@@ -187,6 +187,7 @@ bench: setup $(BENCH_STAMP)
 	node dist/bench/scan-throughput.js $(BENCH_BIN)/ghz || status=$$?; \
 	node dist/bench/cluster-throughput.js || status=$$?; \
 	node dist/bench/universe-scan.js || status=$$?; \
+	node dist/bench/tracing-overhead.js || status=$$?; \
 	node dist/bench/write-results.js; exit $$status
 
 clean:

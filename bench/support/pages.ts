@@ -64,4 +64,12 @@ export const PAGES: readonly PageSpec[] = [
       "Cold means a coordinator and a scanner just started: the call's figure holds the channel's first connection, code the JavaScript engine has not yet optimised, and every symbol's chain priced and ranked for the first time. Each process pair serves one cold call, so the medians are over fresh pairs; the warm figures come from the first pair after its cold call. The target is taken on the heaviest query a user is likely to send first, the one without flags.",
     ],
   },
+  {
+    bench: "tracing-overhead",
+    title: "Tracing overhead on cached Scan calls",
+    notes: [
+      "Cached Scan calls to a coordinator are the path where a fixed cost per call weighs most: with tracing on, each carries a SERVER span and a cache.lookup span, exported in batches over OTLP/HTTP to a sink in the benchmark's process. With tracing off no SDK is loaded and our span call sites are skipped after one boolean test; the baseline checkout, given on the command line, is the code before tracing, measured in the same rounds.",
+      "The client, the services and the sink share the machine's cores with whatever else runs on it: the rounds alternate in order so that a change in the host's load falls on every variant alike, and the medians are compared, never single rounds.",
+    ],
+  },
 ];
