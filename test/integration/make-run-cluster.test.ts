@@ -45,7 +45,7 @@ async function scansAnswered(adminPort: number): Promise<number> {
 }
 
 describe("make run-cluster", () => {
-  it("starts Redis, NATS, PostgreSQL, three scanners and two coordinators, serves the CLI through either coordinator, shares saved scans, and stops everything on Ctrl-C", async () => {
+  it("starts Redis, NATS, PostgreSQL, Jaeger, three scanners and two coordinators, serves the CLI through either coordinator, shares saved scans, traces into Jaeger, and stops everything on Ctrl-C", async () => {
     const ports = await Promise.all(Array.from({ length: 17 }, () => freeLoopbackPort()));
     const [redisPort, natsPort, s1, s2, s3, sa1, sa2, sa3, c1, c2, ca1, ca2, postgresPort, jaegerUi, jaegerOtlp, jaegerOtlpGrpc, jaegerQueryGrpc] = ports as [
       number,
