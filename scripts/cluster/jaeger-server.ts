@@ -95,8 +95,15 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Ready when the query API answers and the OTLP receiver accepts connections. */
-async function isReady(ports: JaegerPorts): Promise<boolean> {
+/** The collector's line once every component has started, its listeners bound. */
+const STARTED_LINE = "Everything is ready";
+
+/**
+ * Ready when it says it has started (so the ports answering are its own, not those of another
+ * server already on them), its query API answers and its OTLP receiver accepts connections.
+ */
+async function isReady(ports: JaegerPorts, output: string): Promise<boolean> {
+  if (!output.includes(STARTED_LINE)) return false;
   const queryAnswers = await fetch(`http://127.0.0.1:${ports.uiPort}/api/services`).then(
     (response) => response.ok,
     () => false,
@@ -147,7 +154,7 @@ export async function startJaeger({ ports = {}, ownProcessGroup = false, uiAsset
       await stop();
       throw new Error(`jaeger exited (${failedToSpawn?.message ?? child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
     }
-    if (await isReady(chosen)) break;
+    if (await isReady(chosen, output)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`jaeger was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output}`);
