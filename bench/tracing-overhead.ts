@@ -14,11 +14,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { credentials } from "@grpc/grpc-js";
 import { CoordinatorServiceClient, ScanRequest } from "../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanFilters, ScanQuery, Strategy } from "../gen/ts/spreadscan/scanner/v1/query.js";
-import { GENEROUS_LIMITS_ENV, SERVICE_LAYERS } from "./support/production-layers.js";
+import { GENEROUS_LIMITS_ENV, LogFile, LOGGING_ENV, SERVICE_LAYERS } from "./support/production-layers.js";
 import { startRun, target } from "./support/run-record.js";
 
 const recording = startRun("tracing-overhead", "Tracing overhead on cached Scan calls");
@@ -44,32 +44,32 @@ const sinkEndpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 interface Service {
   readonly child: ChildProcess;
   readonly grpcPort: number;
+  readonly log: LogFile;
 }
 
-/** A service of `checkout` from source, its log lines read only until it listens and then drained unread. */
+/** A service of `checkout` from source, its log going to a file (as a service's standard output would), once it listens. */
 async function startService(checkout: string, service: "scanner" | "coordinator", env: Record<string, string>): Promise<Service> {
+  const log = new LogFile(service);
   const child = spawn(process.execPath, ["--import", "tsx", join("services", service, "main.ts")], {
     cwd: checkout,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "info", LOG_FORMAT: "json", AUTH: "off", ...GENEROUS_LIMITS_ENV, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...LOGGING_ENV, ...GENEROUS_LIMITS_ENV, ...env },
+    stdio: ["ignore", log.fd, "inherit"],
   });
-  const lines = createInterface({ input: child.stdout });
-  for await (const line of lines) {
-    const parsed = JSON.parse(line) as { msg?: string; grpcPort?: number };
-    if (parsed.msg === "listening" && parsed.grpcPort !== undefined) {
-      child.stdout.resume();
-      lines.close();
-      child.stdout.on("data", () => undefined);
-      return { child, grpcPort: parsed.grpcPort };
-    }
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline && child.exitCode === null) {
+    const listening = log.lines().find((line) => line.msg === "listening");
+    if (listening) return { child, grpcPort: listening.grpcPort as number, log };
+    await sleep(100);
   }
-  throw new Error(`the ${service} of ${checkout} exited before listening`);
+  child.kill("SIGKILL");
+  log.remove();
+  throw new Error(`the ${service} of ${checkout} did not listen within 60 s`);
 }
 
 interface Variant {
   readonly name: string;
   readonly client: CoordinatorServiceClient;
-  readonly children: ChildProcess[];
+  readonly services: Service[];
   readonly dataDir: string;
   readonly rates: number[];
 }
@@ -88,7 +88,7 @@ async function startVariant(name: string, checkout: string, tracing: boolean): P
     ...tracingEnv,
   });
   const client = new CoordinatorServiceClient(`127.0.0.1:${coordinator.grpcPort}`, credentials.createInsecure());
-  return { name, client, children: [scanner.child, coordinator.child], dataDir, rates: [] };
+  return { name, client, services: [scanner, coordinator], dataDir, rates: [] };
 }
 
 const request = ScanRequest.fromPartial({
@@ -138,9 +138,10 @@ for (let index = 0; index < ROUNDS; index++) {
 
 for (const variant of variants) {
   variant.client.close();
-  for (const child of variant.children) {
+  for (const { child, log } of variant.services) {
     child.kill("SIGTERM");
     await once(child, "exit");
+    log.remove();
   }
   rmSync(variant.dataDir, { recursive: true, force: true });
 }

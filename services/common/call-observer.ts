@@ -68,16 +68,21 @@ export function createCallObserver({ logger, registry, quietServices, keys, gate
       if (releases) for (const release of releases) release();
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       calls.finished(GrpcStatus[code], seconds);
-      const line = {
+      const line: Record<string, unknown> = {
         method: descriptor.path,
         status: GrpcStatus[code],
         durationMs: Math.round(seconds * 1e6) / 1e3,
         peer: call.getPeer(),
         requestId,
         ...(code === GrpcStatus.OK ? {} : { details }),
-        ...(serverSpan ? { trace_id: serverSpan.span.spanContext().traceId, span_id: serverSpan.span.spanContext().spanId } : {}),
       };
-      serverSpan?.end(code, details);
+      if (serverSpan) {
+        // The line is written after the span ends, outside it: it names the span itself.
+        const { traceId, spanId } = serverSpan.span.spanContext();
+        line.trace_id = traceId;
+        line.span_id = spanId;
+        serverSpan.end(code, details);
+      }
       if (quiet) callLog.debug(line, "call");
       else if (SERVER_FAULTS.has(code)) callLog.error(line, "call");
       else callLog.info(line, "call");

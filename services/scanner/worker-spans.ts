@@ -27,6 +27,8 @@ export function activeSpan(): Span | undefined {
 /**
  * Runs `work` inside a span named `name`, a child of the span `carrier` names; `describe`
  * gives the attributes of its result. Without a carrier (or tracing) `work` runs as it is.
+ * Synchronous, as a thread's work is; the main thread uses it too, for the chains it prepares
+ * itself (stored by UpdateChain), with the carrier of its active span.
  */
 export function inWorkerSpan<T>(name: string, carrier: TraceCarrier | undefined, work: () => T, describe?: (result: T) => Attributes): T {
   if (!carrier || !tracingIsOn()) return work();
