@@ -162,10 +162,11 @@ describe("a scan traced through the CLI, the coordinator and two scanner replica
   }, 90_000);
 
   it("shows a replica killed mid-scan as a failed first attempt and the retry on the other replica as attempt 2 of the same scanner call", async () => {
-    // A wide scan (every DTE, width and delta), so that it is still running on its replica
-    // when that replica is seen to hold it and killed.
+    // A wide scan (every width and short delta to 60 days: 0.7-1.5 s on a scanner of this
+    // loaded host, its chain's transfer included), so that it is still running on its replica
+    // when that replica is seen to hold it and killed; the retry runs it again on the other.
     const before = scanCallsLogged();
-    const scanning = spreadscan(["scan", "QQQ", "--no-cache", "--min-dte", "0", "--max-dte", "36500", "--min-short-delta", "0", "--max-width", "1000000"]);
+    const scanning = spreadscan(["scan", "QQQ", "--no-cache", "--max-dte", "60", "--min-short-delta", "0", "--max-width", "1000000", "--timeout", "120"]);
     let victim: RunningService | undefined;
     await waitUntil(
       "a replica to hold the scan",
