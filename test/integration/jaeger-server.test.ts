@@ -21,7 +21,12 @@ function listening(port: number): Promise<boolean> {
 
 describe("the Jaeger child process", () => {
   it("listens where it is told, answers its query API, and leaves nothing listening once stopped", async () => {
-    const [uiPort, otlpHttpPort, otlpGrpcPort, queryGrpcPort] = await Promise.all(Array.from({ length: 4 }, () => freeLoopbackPort()));
+    const [uiPort, otlpHttpPort, otlpGrpcPort, queryGrpcPort] = (await Promise.all(Array.from({ length: 4 }, () => freeLoopbackPort()))) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     const jaeger = await startJaeger({ ports: { uiPort, otlpHttpPort, otlpGrpcPort, queryGrpcPort } });
     try {
       expect([jaeger.uiUrl, jaeger.otlpEndpoint]).toEqual([`http://127.0.0.1:${uiPort}`, `http://127.0.0.1:${otlpHttpPort}`]);
