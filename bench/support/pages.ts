@@ -72,4 +72,12 @@ export const PAGES: readonly PageSpec[] = [
       "Each symbol keeps one chain version for the whole run (the simulated market steps once an hour), so the fresh scan made after the load reads the version every answer names; the check compares every distinct answer a client got, without its timings, to that scan.",
     ],
   },
+  {
+    bench: "tracing-overhead",
+    title: "Tracing overhead on cached Scan calls",
+    notes: [
+      "Cached Scan calls to a coordinator are the path where a fixed cost per call weighs most: with tracing on, each carries a SERVER span and a cache.lookup span, exported in batches over OTLP/HTTP to a sink in the benchmark's process. With tracing off no SDK is loaded and our span call sites are skipped after one boolean test; the baseline checkout, given on the command line, is the code before tracing, measured in the same rounds.",
+      "The client, the services and the sink share the machine's cores with whatever else runs on it: the rounds alternate in order so that a change in the host's load falls on every variant alike, and the medians are compared, never single rounds.",
+    ],
+  },
 ];

@@ -5,12 +5,20 @@
 // carries the status (the initial update, or one that repeats the top N): it prints a line
 // before that update. Every message is an update, and -updates counts them all.
 //
+// Its calls carry W3C trace context: a `traceparent` metadata entry, made here in the standard
+// format (version 00, a random trace id, a random parent span id, sampled), so that when the
+// services trace (OTEL_EXPORTER_OTLP_ENDPOINT set) its scan and its watch are found under the
+// trace id it prints first. A program that uses the OpenTelemetry Go SDK would have its
+// propagator write the entry from its own active span instead.
+//
 //	go run . -symbol SPY                     # against make run's coordinator, Ctrl-C to stop
 //	go run . -addr 127.0.0.1:50052 -updates 3
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +37,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
@@ -54,6 +63,11 @@ func run(ctx context.Context, addr, symbol string, updates int, out io.Writer) e
 	}
 	defer conn.Close()
 	client := coordinatorv1.NewCoordinatorServiceClient(conn)
+
+	// Every call of this run in one trace: the scan and the watch below inherit the entry.
+	traceparent, traceID := newTraceparent()
+	ctx = metadata.AppendToOutgoingContext(ctx, "traceparent", traceparent)
+	fmt.Fprintf(out, "trace %s\n", traceID)
 
 	// Bull put spreads expiring within 45 days, at most 5 wide, the best 10 by score.
 	query := &scannerv1.ScanQuery{
@@ -91,6 +105,17 @@ func run(ctx context.Context, addr, symbol string, updates int, out io.Writer) e
 		printTable(out, update.GetResult())
 	}
 	return nil
+}
+
+// newTraceparent makes a W3C traceparent value, "00-<trace id>-<parent id>-01", with random
+// ids (16 and 8 bytes, in lowercase hex), and returns it with its trace id.
+func newTraceparent() (string, string) {
+	ids := make([]byte, 24)
+	if _, err := rand.Read(ids); err != nil {
+		panic(err) // crypto/rand does not fail on the platforms Go supports
+	}
+	traceID := hex.EncodeToString(ids[:16])
+	return "00-" + traceID + "-" + hex.EncodeToString(ids[16:]) + "-01", traceID
 }
 
 // printStatus writes the symbol's market data state: "SPY: market data unavailable since

@@ -9,6 +9,11 @@ that update. Every message is an update, and --updates counts them all.
     .tools/venv/bin/python examples/python/scan_and_watch.py --symbol SPY     # Ctrl-C to stop
     .tools/venv/bin/python examples/python/scan_and_watch.py --addr 127.0.0.1:50052 --updates 3
 
+Its calls carry W3C trace context: a `traceparent` metadata entry made here in the standard
+format (version 00, random trace and parent ids, sampled), so that when the services trace
+(OTEL_EXPORTER_OTLP_ENDPOINT set) its scan and watch are found under the trace id it prints
+first. A program using the OpenTelemetry Python SDK would let its propagator write the entry.
+
 It needs the `spreadscan-proto` package (gen/python) and grpcio-status, both in the
 .tools/venv that `make setup` and `make check-python` prepare.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 
 import grpc
@@ -84,14 +90,24 @@ def describe(error: grpc.RpcError) -> str:
     return text
 
 
+def new_traceparent() -> tuple[str, str]:
+    """A W3C traceparent value, "00-<trace id>-<parent id>-01" (random ids, sampled), and its trace id."""
+    trace_id = secrets.token_hex(16)
+    return f"00-{trace_id}-{secrets.token_hex(8)}-01", trace_id
+
+
 def run(addr: str, symbol: str, updates: int) -> None:
+    # Every call of this run in one trace, found by the id printed first when the services trace.
+    traceparent, trace_id = new_traceparent()
+    trace_context = (("traceparent", traceparent),)
+    print(f"trace {trace_id}")
     with grpc.insecure_channel(addr) as channel:
         client = coordinator_grpc.CoordinatorServiceStub(channel)
-        scan = client.Scan(coordinator.ScanRequest(symbol=symbol, query=QUERY), timeout=30)
+        scan = client.Scan(coordinator.ScanRequest(symbol=symbol, query=QUERY), timeout=30, metadata=trace_context)
         print(f"scan (job {scan.job_id}, cache hit {scan.cache_hit})")
         print_table(scan.result)
 
-        stream = client.WatchSpreads(coordinator.WatchSpreadsRequest(symbol=symbol, query=QUERY))
+        stream = client.WatchSpreads(coordinator.WatchSpreadsRequest(symbol=symbol, query=QUERY), metadata=trace_context)
         try:
             for received, message in enumerate(stream, start=1):
                 if message.HasField("status"):

@@ -31,6 +31,7 @@ import { registerWatchlistDelete } from "./commands/watchlist-delete.js";
 import { registerWatchlistGet } from "./commands/watchlist-get.js";
 import { registerWatchlistList } from "./commands/watchlist-list.js";
 import { registerWatchlistUpdate } from "./commands/watchlist-update.js";
+import { runTraced } from "./traced-command.js";
 import { API_KEY_ENV, CA_FILE_ENV, CERT_FILE_ENV, KEY_FILE_ENV, SERVER_NAME_ENV } from "./connection-security.js";
 import { COORDINATOR_ADDR_ENV, DEFAULT_COORDINATOR_ADDR } from "./coordinator-connection.js";
 import { UsageError } from "./usage-error.js";
@@ -106,7 +107,7 @@ function buildProgram(): Command {
 
 async function run(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await runTraced(buildProgram(), argv);
     return 0;
   } catch (error) {
     // Commander has already printed its message (or the help the user asked for).

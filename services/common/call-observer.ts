@@ -6,6 +6,8 @@ import { identifyCall, REQUEST_ID_KEY, type GatewayTrust } from "./call-identity
 import { CallMetrics } from "./call-metrics.js";
 import type { Logger } from "./logger.js";
 import { rpcErrorToStatus } from "./status-details.js";
+import { startServerSpan, type ServerSpan } from "./tracing/server-spans.js";
+import { tracingIsOn } from "./tracing/tracer.js";
 
 export { REQUEST_ID_KEY } from "./call-identity.js";
 
@@ -31,7 +33,8 @@ export interface CallObserverOptions {
  * the admission checks (call-admission.ts) and answers a refused call itself, echoes
  * the call's request id in the response headers, or in the trailers of an answer that has none, and when the call ends
  * writes one log line (method, status, duration, peer, request id) and the Prometheus call
- * metrics.
+ * metrics. With tracing on it also starts the call's SERVER span (server-spans.ts), which the
+ * call's log line names, and ends it with the call's status.
  */
 export function createCallObserver({ logger, registry, quietServices, keys, gateway, admission = [] }: CallObserverOptions): ServerInterceptor {
   const metrics = new CallMetrics(registry);
@@ -39,6 +42,8 @@ export function createCallObserver({ logger, registry, quietServices, keys, gate
   // A call's line holds only the fields set below, none of which a credential could be under:
   // redaction would find nothing in it, and costs a walk of every field of every line.
   const callLog = logger.child({}, { redact: [] });
+  // Decided once: a server made while tracing is off never looks at trace context.
+  const tracing = tracingIsOn();
 
   return (descriptor, call) => {
     const startedAt = process.hrtime.bigint();
@@ -51,6 +56,8 @@ export function createCallObserver({ logger, registry, quietServices, keys, gate
     // with a failure, where the caller needs it to find the call in the service's log.
     let callerSentId = false;
     let finished = false;
+    // Health probes and reflection are not traced: they are not work anyone asked for.
+    let serverSpan: ServerSpan | undefined;
     calls.started++;
 
     // What an admitted call holds until it ends (a stream counted against its client).
@@ -61,7 +68,7 @@ export function createCallObserver({ logger, registry, quietServices, keys, gate
       if (releases) for (const release of releases) release();
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
       calls.finished(GrpcStatus[code], seconds);
-      const line = {
+      const line: Record<string, unknown> = {
         method: descriptor.path,
         status: GrpcStatus[code],
         durationMs: Math.round(seconds * 1e6) / 1e3,
@@ -69,6 +76,13 @@ export function createCallObserver({ logger, registry, quietServices, keys, gate
         requestId,
         ...(code === GrpcStatus.OK ? {} : { details }),
       };
+      if (serverSpan) {
+        // The line is written after the span ends, outside it: it names the span itself.
+        const { traceId, spanId } = serverSpan.span.spanContext();
+        line.trace_id = traceId;
+        line.span_id = spanId;
+        serverSpan.end(code, details);
+      }
       if (quiet) callLog.debug(line, "call");
       else if (SERVER_FAULTS.has(code)) callLog.error(line, "call");
       else callLog.info(line, "call");
@@ -96,6 +110,7 @@ export function createCallObserver({ logger, registry, quietServices, keys, gate
             const identity = identifyCall(metadata, call.getPeer(), keys, gateway);
             requestId = identity.requestId;
             callerSentId = identity.requestIdFromCaller;
+            if (tracing && !quiet) serverSpan = startServerSpan(descriptor.path, metadata);
             const admitted = { path: descriptor.path, service: calls.labels.grpc_service, responseStream: descriptor.responseStream };
             for (const check of admission) {
               const verdict = check(admitted, identity);

@@ -1,15 +1,20 @@
 // How every client of ours (the CLI to the coordinator, the coordinator to the scanner)
 // secures and authenticates its channel: TLS from a ClientTls, and an API key sent as
-// `authorization: Bearer <key>` on every call, unary and streaming alike.
+// `authorization: Bearer <key>` on every call, unary and streaming alike; and, with tracing
+// on, a CLIENT span per call carrying its trace context to the server.
 import { CallCredentials, InterceptingCall, Metadata, type ChannelCredentials, type Interceptor } from "@grpc/grpc-js";
 import { channelCredentials, tlsChannelOptions, type ClientTls } from "./tls.js";
+import { tracingInterceptors } from "./tracing/client-interceptor.js";
 
 export interface ClientCredentials {
   /** The channel's credentials; over TLS they carry the API key as call credentials. */
   readonly credentials: ChannelCredentials;
   /** Channel options TLS needs besides its credentials (the server name to expect). */
   readonly channelOptions: Readonly<Record<string, string>>;
-  /** For a plaintext channel with an API key: the interceptor that sends it. Give every client of the channel these. */
+  /**
+   * The tracing interceptor while tracing is on, and for a plaintext channel with an API key the
+   * interceptor that sends it. Give every client of the channel these.
+   */
   readonly interceptors: readonly Interceptor[];
 }
 
@@ -24,9 +29,10 @@ const AUTHORIZATION = "authorization";
 export function clientCredentials(tls: ClientTls | undefined, apiKey: string | undefined): ClientCredentials {
   const channel = channelCredentials(tls);
   const channelOptions = tlsChannelOptions(tls);
-  if (!apiKey) return { credentials: channel, channelOptions, interceptors: [] };
-  if (tls) return { credentials: channel.compose(bearerCallCredentials(apiKey)), channelOptions, interceptors: [] };
-  return { credentials: channel, channelOptions, interceptors: [bearerInterceptor(apiKey)] };
+  const traced = tracingInterceptors();
+  if (!apiKey) return { credentials: channel, channelOptions, interceptors: traced };
+  if (tls) return { credentials: channel.compose(bearerCallCredentials(apiKey)), channelOptions, interceptors: traced };
+  return { credentials: channel, channelOptions, interceptors: [...traced, bearerInterceptor(apiKey)] };
 }
 
 function bearer(apiKey: string): string {

@@ -8,12 +8,15 @@ import {
   type ServerWritableStream,
   type StatusObject,
 } from "@grpc/grpc-js";
+import { context as traceContext } from "@opentelemetry/api";
 import type { Scope } from "./auth/api-keys.js";
 import { identityOf, type Caller } from "./call-identity.js";
 import { cancelled, deadlineExceeded, internal, RpcError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { TimeLimitQueue, type TimeLimit } from "./time-limits.js";
 import { isServiceError, rpcErrorToStatus, STATUS_DETAILS_KEY } from "./status-details.js";
+import { serverContextOf } from "./tracing/server-spans.js";
+import { tracingIsOn } from "./tracing/tracer.js";
 import { UndecodableRequest } from "./undecodable-request.js";
 
 /**
@@ -228,6 +231,7 @@ export function unaryHandler<Request, Response>(
   options: HandlerOptions,
 ): handleUnaryCall<Request, Response> {
   const timeLimits = new TimeLimitQueue(options.requestTimeoutMs);
+  const tracing = tracingIsOn();
   return (call, callback) => {
     let answered = false;
     const answer = (error: unknown, response?: Response): void => {
@@ -246,7 +250,10 @@ export function unaryHandler<Request, Response>(
     // A handler that throws before returning its promise is answered like one that rejects.
     let answering: Promise<Response>;
     try {
-      answering = handle(decoded(call.request), scope.context);
+      // Inside the call's SERVER span when tracing is on: the handler's spans and lines are its children.
+      const callContext = tracing ? serverContextOf(call.metadata) : undefined;
+      const request = decoded(call.request);
+      answering = callContext ? traceContext.with(callContext, handle, undefined, request, scope.context) : handle(request, scope.context);
     } catch (error) {
       answer(error ?? new Error("handler threw without a reason"));
       return;
@@ -269,6 +276,7 @@ export function serverStreamHandler<Request, Response>(
   handle: (request: Request, sink: StreamSink<Response>, context: CallContext) => Promise<void>,
   options: HandlerOptions,
 ): handleServerStreamingCall<Request, Response> {
+  const tracing = tracingIsOn();
   return (call) => {
     const deadlineMs = deadlineOf(call);
     const scope = openScope(call, method, options, Number.isFinite(deadlineMs) ? { ms: deadlineMs - Date.now() } : undefined);
@@ -286,7 +294,9 @@ export function serverStreamHandler<Request, Response>(
         });
       },
     };
-    new Promise<void>((resolve) => resolve(handle(decoded(call.request), sink, scope.context))).then(
+    const callContext = tracing ? serverContextOf(call.metadata) : undefined;
+    const running = (): Promise<void> => handle(decoded(call.request), sink, scope.context);
+    new Promise<void>((resolve) => resolve(callContext ? traceContext.with(callContext, running) : running())).then(
       () => {
         scope.close();
         if (!signal.aborted) call.end();

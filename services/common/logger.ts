@@ -1,5 +1,7 @@
 import { pino, type Logger } from "pino";
 import { BatchedLines } from "./batched-lines.js";
+import { traceFields } from "./tracing/log-trace-fields.js";
+import { tracingIsOn } from "./tracing/tracer.js";
 
 export type { Logger } from "pino";
 
@@ -33,7 +35,7 @@ function isoTimeOncePerMillisecond(): () => string {
 /**
  * JSON lines by default, written in batches (a line waits at most 100 ms; see
  * batched-lines.ts for what that trades); `pretty` (for `make run`) renders them for a person
- * in a terminal.
+ * in a terminal. Made after tracing starts (start-tracing.ts), lines carry the active span's ids.
  */
 export function createLogger({ service, level, format, destination, fd = 1 }: LoggerOptions): Logger {
   const options = {
@@ -45,6 +47,9 @@ export function createLogger({ service, level, format, destination, fd = 1 }: Lo
       paths: ["authorization", "*.authorization", "*['x-api-key']", "['x-api-key']"],
       censor: "[redacted]",
     },
+    // Lines written inside a span carry its trace_id and span_id; while tracing is off no
+    // mixin runs at all.
+    ...(tracingIsOn() ? { mixin: traceFields } : {}),
   };
   if (format === "pretty") {
     return pino({

@@ -3,6 +3,7 @@ import { AdminHttpServer } from "./admin-http.js";
 import type { DependencyHealth } from "./dependency-health.js";
 import type { GrpcServer } from "./grpc-server.js";
 import type { Logger } from "./logger.js";
+import type { Tracing } from "./tracing/start-tracing.js";
 
 /** Where a service listens: gRPC on host:port, admin HTTP on host:adminPort (0 picks a free port). */
 export interface ListenSettings {
@@ -31,6 +32,8 @@ export interface ServiceRuntimeOptions {
    * go on running.
    */
   readonly release?: () => void | Promise<void>;
+  /** The trace exporter, when tracing is on: shut down after `release`, so the spans of the shutdown itself go out too. */
+  readonly tracing?: Tracing | undefined;
 }
 
 export interface ListeningPorts {
@@ -42,7 +45,7 @@ export interface ListeningPorts {
  * Starts a service's gRPC and admin listeners, and stops them gracefully on request or signal.
  * The one shutdown order of every service lives here: not ready → `beforeShutdown` (streams
  * end, new work is refused) → calls in flight finish within the grace period → admin listener
- * closed → `release`.
+ * closed → `release` → the last spans exported.
  */
 export class ServiceRuntime {
   private serving = false;
@@ -87,6 +90,7 @@ export class ServiceRuntime {
     await this.admin.close();
     await this.options.release?.();
     logger.info("stopped");
+    await this.options.tracing?.shutdown().catch((error: unknown) => logger.warn({ err: error }, "the last spans could not be exported"));
   }
 
   /** SIGTERM or SIGINT stops the service and exits 0; a second signal exits at once with 1. */

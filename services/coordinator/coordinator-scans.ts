@@ -14,6 +14,7 @@ import type { CachedScan, ScanCache } from "./scan-cache.js";
 import type { FleetSingleFlight } from "./shared-cache/fleet-single-flight.js";
 import type { ChainScanner } from "./scan-job-work.js";
 import { staleFallback } from "./scanner-client/stale-fallback.js";
+import { cacheLookupSpan, singleFlightWait } from "./scan-spans.js";
 import type { CacheWarmingMetrics } from "./warming/cache-warming-metrics.js";
 import type { RefreshAhead } from "./warming/refresh-ahead.js";
 
@@ -72,8 +73,9 @@ export class CoordinatorScans {
       }
       // Refused before it queues: behind running jobs it would wait only to be refused.
       this.options.scanner.refuseWhileCircuitOpen();
-      const { job } = this.jobs.submit(symbol, query, key);
-      const finished = await unlessAborted(job.finished, signal);
+      const { job, joined } = this.jobs.submit(symbol, query, key);
+      // A caller who joined an identical scan in flight waits for another's work: its span says so.
+      const finished = await (joined ? singleFlightWait("local", () => unlessAborted(job.finished, signal)) : unlessAborted(job.finished, signal));
       const result = outcomeOf(finished);
       metrics.scanAnswered({ cacheHit: false });
       return { result, cacheHit: false, jobId: finished.id, stale: false };
@@ -102,14 +104,25 @@ export class CoordinatorScans {
 
   /** The local tier's result, else the shared tier's (which then fills the local one); a caller who bypasses the cache reads neither. */
   private cached(key: string): CachedScan | undefined | Promise<CachedScan | undefined> {
-    const local = this.options.cache.get(key);
+    const local = this.localLookup(key);
     const { shared } = this.options;
     if (!shared) return local;
     if (local) {
       shared.localHit();
       return local;
     }
-    return shared.lookup(key);
+    const lookup = cacheLookupSpan("shared");
+    if (!lookup) return shared.lookup(key);
+    return shared.lookup(key).then(
+      (found) => lookup.end(found),
+      (error: unknown) => lookup.fail(error),
+    );
+  }
+
+  private localLookup(key: string): CachedScan | undefined {
+    const lookup = cacheLookupSpan("local");
+    const found = this.options.cache.get(key);
+    return lookup ? lookup.end(found) : found;
   }
 
   /** The last result of the same scan, marked stale, when its source is unavailable (see stale-fallback.ts). */

@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from "../common/config.js";
 import { createServiceBase } from "../common/service-base.js";
+import { startTracing } from "../common/tracing/start-tracing.js";
 import { coordinatorConfig, coordinatorVariables } from "./config.js";
 import { assembleCoordinator } from "./coordinator-assembly.js";
 import { IbkrMarket } from "./market/ibkr/ibkr-market.js";
@@ -8,7 +9,9 @@ import { SimulatedMarket } from "./market/simulated-market.js";
 import { DatabaseOpenError } from "./storage/open-database.js";
 
 const config = loadConfigOrExit("coordinator", coordinatorVariables, coordinatorConfig);
-const base = createServiceBase("coordinator", config);
+// Before anything logs or makes a channel: both look once at whether tracing is on.
+const tracing = await startTracing("coordinator");
+const base = createServiceBase("coordinator", config, { tracing });
 const { logger } = base;
 
 const market: MarketDataProvider =
@@ -33,6 +36,7 @@ const assembled = await assembleCoordinator(config, base, market).catch(async (e
   logger.fatal({ database: config.database.databaseUrl ? "postgresql" : "sqlite" }, error.message);
   process.stderr.write(`coordinator: ${error.message}\n`);
   await market.close();
+  await tracing?.shutdown();
   process.exit(1);
 });
 const { runtime } = assembled;

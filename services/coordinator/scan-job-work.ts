@@ -11,10 +11,11 @@ import type { MarketDataProvider } from "./market/market-data-provider.js";
 import { fetchFailureKind } from "./market/provider-failures.js";
 import type { CachedScan, ScanCache } from "./scan-cache.js";
 import type { FleetSingleFlight } from "./shared-cache/fleet-single-flight.js";
+import { marketFetch, pacedFetch } from "./fetch-spans.js";
 
 /** What the coordinator needs of the pacer of its chain fetches. */
 export interface FetchPacer {
-  acquire(options?: { priority?: number; signal?: AbortSignal }): Promise<{ queueTimeMs: number }>;
+  acquire(options?: { priority?: number; signal?: AbortSignal }): Promise<{ queueTimeMs: number; queuePosition?: number }>;
   /** `success` false only for a failure of the provider itself (see provider-failures.ts). */
   recordRequest(outcome: { duration: number; success: boolean; queueTime: number }): void;
 }
@@ -69,12 +70,12 @@ export class ScanJobWork {
     // Before the market: while the circuit is open a chain fetched (and, from IBKR, paced)
     // would only be thrown away.
     scanner.refuseWhileCircuitOpen();
-    const { queueTimeMs } = await pacer.acquire({ signal });
+    const { queueTimeMs } = await pacedFetch(() => pacer.acquire({ signal }));
     const fetchStarted = performance.now();
     let chain;
     try {
       metrics.chainFetched();
-      chain = await market.fetchChain({ symbol: job.symbol, query: job.query, signal });
+      chain = await marketFetch(market.name, job.symbol, () => market.fetchChain({ symbol: job.symbol, query: job.query, signal }));
       pacer.recordRequest({ duration: performance.now() - fetchStarted, success: true, queueTime: queueTimeMs });
     } catch (error) {
       // Only the provider's own failures count against it: a caller's unknown symbol must

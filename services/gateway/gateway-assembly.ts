@@ -16,6 +16,8 @@ import type { Logger } from "../common/logger.js";
 import type { GatewayConfig } from "./gateway-config.js";
 import { createGatewayListener } from "./gateway-server.js";
 import { CLIENT_ADDRESS, forwardingRoutes } from "./forwarding-routes.js";
+import { tracingInterceptor } from "./tracing-interceptor.js";
+import { tracingIsOn } from "../common/tracing/tracer.js";
 
 /** What the gateway serves: every service a browser or a client of the coordinator calls. */
 export const GATEWAY_SERVICES = [CoordinatorService, WatchlistService, SavedScanService, Health] as const;
@@ -28,7 +30,11 @@ export interface Gateway {
 }
 
 export function assembleGateway(config: GatewayConfig, logger: Logger): Gateway {
-  const transport = createGrpcTransport({ baseUrl: `http://${config.coordinatorAddress}` });
+  // With tracing on (start-tracing.ts, before this), every forwarded call is a span of its own.
+  const transport = createGrpcTransport({
+    baseUrl: `http://${config.coordinatorAddress}`,
+    interceptors: tracingIsOn() ? [tracingInterceptor(config.coordinatorAddress)] : [],
+  });
   // The page and its assets. Without a built page (no `make build` yet) the services are still
   // served, and / says how to build it.
   const page = existsSync(join(config.pageDir, "index.html")) ? sirv(config.pageDir, { etag: true }) : undefined;

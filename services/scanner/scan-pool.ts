@@ -18,6 +18,8 @@ import { invalidArgument, resourceExhausted } from "../common/errors.js";
 import { decodeScanResult } from "./encoded-results.js";
 import type { SharedPreparedChain } from "../engine/shared-prepared-chain.js";
 import type { ScanOutcome, ScanWorkerData, WorkerOutcome, WorkerTask } from "./scan-worker.js";
+import { tracingIsOn } from "../common/tracing/tracer.js";
+import { activeTraceCarrier, type TraceCarrier } from "./worker-spans.js";
 
 export interface ScanPoolOptions {
   /** Scan calls running at once (MAX_CONCURRENT_SCANS). */
@@ -41,6 +43,8 @@ const SCANS_PER_TASK = 8;
 
 interface PendingScan {
   readonly query: Uint8Array;
+  /** The scan's trace context, when it is traced: its thread's spans are children of the caller's. */
+  readonly trace: TraceCarrier | undefined;
   readonly resolve: (result: ScanResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -64,6 +68,8 @@ export class ScanPool {
   private readonly batches = new Map<string, PendingBatch>();
   private admitted = 0;
   private inFlight = 0;
+  /** Whether the threads trace (decided when they start, as tracing is on or off then). */
+  private readonly tracing = tracingIsOn();
 
   constructor(private readonly options: ScanPoolOptions) {
     this.threads = Math.max(1, Math.min(options.maxConcurrentScans, availableParallelism()));
@@ -75,7 +81,10 @@ export class ScanPool {
       idleTimeout: 2 ** 31 - 1,
       // The queue is bounded by our admission, and by batching, not by piscina.
       maxQueue: Number.POSITIVE_INFINITY,
-      workerData: { workBudget: options.workBudget } satisfies ScanWorkerData,
+      workerData: { workBudget: options.workBudget, tracing: this.tracing } satisfies ScanWorkerData,
+      // A thread parked between tasks (piscina's default, "sync" atomics) runs no timers: its
+      // span exporter would send nothing until the pool closes. Tracing, it waits on its event loop.
+      ...(this.tracing ? { atomics: "async" as const } : {}),
       ...(fromSource ? { execArgv: ["--import", "tsx"] } : {}),
     });
   }
@@ -91,7 +100,8 @@ export class ScanPool {
    * and with INVALID_ARGUMENT when the engine refuses.
    */
   scanInline(chain: Uint8Array, query: ScanQuery | undefined, signal: AbortSignal): Promise<ScanResult> {
-    return this.counted("limited", async () => resultOf(await this.pool.run({ kind: "scan", chain, query: encodeQuery(query) }, { signal })));
+    const trace = activeTraceCarrier();
+    return this.counted("limited", async () => resultOf(await this.pool.run({ kind: "scan", chain, query: encodeQuery(query), trace }, { signal })));
   }
 
   /**
@@ -121,7 +131,7 @@ export class ScanPool {
             this.batches.set(chain.key, batch);
             if (this.batches.size === 1) setImmediate(() => this.flush());
           }
-          batch.scans.push({ query: encodeQuery(query), resolve, reject });
+          batch.scans.push({ query: encodeQuery(query), trace: activeTraceCarrier(), resolve, reject });
         }),
     );
   }
@@ -147,7 +157,15 @@ export class ScanPool {
   }
 
   async close(): Promise<void> {
+    if (this.tracing) await this.flushTraces();
     await this.pool.destroy();
+  }
+
+  /** Has every thread export the spans it holds, before the threads end (one task each, gathered as warm-up's are). */
+  private async flushTraces(): Promise<void> {
+    const arrived = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const task: WorkerTask = { kind: "flush-traces", arrived, threads: this.threads };
+    await Promise.allSettled(Array.from({ length: this.threads }, () => this.pool.run(task)));
   }
 
   /** Worker threads alive now: the configured count while open, none once closed. */
@@ -181,7 +199,14 @@ export class ScanPool {
       const shares = Math.min(scans.length, Math.max(this.threads, Math.ceil(scans.length / SCANS_PER_TASK)));
       for (let share = 0; share < shares; share++) {
         const mine = scans.filter((_, index) => index % shares === share);
-        const task: WorkerTask = { kind: "scan-prepared", chain, chainVersion: String(version), queries: mine.map((scan) => scan.query) };
+        const traces = this.tracing ? mine.map((scan) => scan.trace) : undefined;
+        const task: WorkerTask = {
+          kind: "scan-prepared",
+          chain,
+          chainVersion: String(version),
+          queries: mine.map((scan) => scan.query),
+          ...(traces ? { traces } : {}),
+        };
         this.pool.run(task).then(
           (outcome) => {
             const outcomes = "outcomes" in outcome ? outcome.outcomes : [];

@@ -17,6 +17,7 @@ import type { Admission, ScanPool } from "./scan-pool.js";
 import type { ScannerMetrics } from "./scanner-metrics.js";
 import { SymbolQueue } from "./symbol-queue.js";
 import { isUndecodableChain } from "./undecodable-chain.js";
+import { activeTraceCarrier, inWorkerSpan } from "./worker-spans.js";
 
 /**
  * The engine's refusal as the gRPC answer it calls for: one BadRequest violation per field.
@@ -29,7 +30,13 @@ function asInvalidArgument(error: unknown): unknown {
 
 function preparedOrRefused(chain: OptionChain): PreparedChain {
   try {
-    return prepareChain(chain);
+    // A stored chain is prepared here, on the main thread, inside the UpdateChain call's span.
+    return inWorkerSpan(
+      "engine.prepare",
+      activeTraceCarrier(),
+      () => prepareChain(chain),
+      () => ({ "engine.contracts": chain.quotes.length }),
+    );
   } catch (error) {
     throw error instanceof EngineInputError ? error.under("chain.") : error;
   }

@@ -5,12 +5,14 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { status } from "@grpc/grpc-js";
+import { context } from "@opentelemetry/api";
 import { LRUCache } from "lru-cache";
 import { JobState, type Job } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { cancelled, deadlineExceeded, notFound, resourceExhausted, RpcError, unavailable } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
+import { tracingIsOn } from "../../common/tracing/tracer.js";
 import { unlessAborted } from "../../common/unless-aborted.js";
 import { FINISHED_STATES, jobMessage, stateName, type ScanJob } from "./scan-job.js";
 
@@ -187,6 +189,7 @@ export class JobManager {
       state,
       cacheHit: false,
       controller: new AbortController(),
+      ...(tracingIsOn() ? { traceContext: context.active() } : {}),
       finished: new Promise<ScanJob>((resolve) => {
         settle = () => {
           resolve(job);
@@ -215,7 +218,9 @@ export class JobManager {
     }, this.options.timeLimitMs);
     try {
       // A cancelled or timed-out job ends now, whether or not its work heeds the signal.
-      const result = await unlessAborted(this.options.work(job, job.controller.signal), job.controller.signal);
+      const { work } = this.options;
+      const running = job.traceContext ? context.with(job.traceContext, work, undefined, job, job.controller.signal) : work(job, job.controller.signal);
+      const result = await unlessAborted(running, job.controller.signal);
       this.finish(job, JobState.JOB_STATE_SUCCEEDED, { result });
     } catch (error) {
       const reason: unknown = job.controller.signal.aborted ? job.controller.signal.reason : error;

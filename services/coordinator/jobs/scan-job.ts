@@ -4,6 +4,7 @@ import { Duration } from "../../../gen/ts/google/protobuf/duration.js";
 import { JobState, type ErrorStatus, type Job } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import type { Context } from "@opentelemetry/api";
 import { RpcError } from "../../common/errors.js";
 
 export const FINISHED_STATES: ReadonlySet<JobState> = new Set([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED]);
@@ -26,6 +27,11 @@ export interface ScanJob {
   readonly controller: AbortController;
   /** Settles (never rejects) when the job reaches a finished state. */
   readonly finished: Promise<ScanJob>;
+  /**
+   * With tracing on, the trace context of the call that made the job: its work runs in it
+   * even when it waited in the queue, so the job's spans belong to that call's trace.
+   */
+  readonly traceContext?: Context;
 }
 
 export function durationOf(milliseconds: number): Duration {

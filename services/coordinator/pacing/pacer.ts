@@ -36,6 +36,8 @@ export interface AcquireOptions {
 export interface Grant {
   /** How long the caller waited in the queue, ms. */
   readonly queueTimeMs: number;
+  /** Where the caller joined the queue: 1 first in line, 2 behind one, ...; 0 granted at once. */
+  readonly queuePosition: number;
 }
 
 export interface RequestOutcome {
@@ -67,6 +69,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 interface QueuedAcquire {
   readonly priority: number;
   readonly enqueuedAt: number;
+  /** Its place when it joined, from 1 (see Grant.queuePosition). */
+  readonly joinedAt: number;
   readonly resolve: (grant: Grant) => void;
   readonly reject: (reason: unknown) => void;
   readonly detach: () => void;
@@ -114,7 +118,7 @@ export class Pacer {
     }
     if (this.queue.length === 0 && this.strategy.delayFor(1) === 0) {
       this.strategy.take();
-      return Promise.resolve({ queueTimeMs: 0 });
+      return Promise.resolve({ queueTimeMs: 0, queuePosition: 0 });
     }
     const refusal = this.admission(priority);
     if (refusal !== undefined) {
@@ -131,6 +135,7 @@ export class Pacer {
       const waiter: QueuedAcquire = {
         priority,
         enqueuedAt: this.now(),
+        joinedAt: this.queue.placeFor(priority) + 1,
         resolve,
         reject,
         detach: () => signal?.removeEventListener("abort", onAbort),
@@ -213,7 +218,7 @@ export class Pacer {
       this.strategy.take();
       this.queue.shift();
       head.detach();
-      head.resolve({ queueTimeMs: this.now() - head.enqueuedAt });
+      head.resolve({ queueTimeMs: this.now() - head.enqueuedAt, queuePosition: head.joinedAt });
     }
   }
 

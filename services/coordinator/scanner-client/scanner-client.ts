@@ -34,6 +34,7 @@ import type { ScannerBreaker } from "./scanner-breaker.js";
 import { ScannerChannels } from "./scanner-channels.js";
 import { isStreamResetWithoutStatus, rpcErrorFromServiceError } from "./scanner-errors.js";
 import { scannerRetryPolicy } from "./scanner-retry.js";
+import { inSpan, tracingIsOn } from "../../common/tracing/tracer.js";
 
 export type { ScannerCallOptions } from "./call-scope.js";
 
@@ -212,7 +213,18 @@ export class ScannerClient {
     this.channels.close();
   }
 
-  private async unary<Response>(method: string, invoke: UnaryInvoker<Response>, options: ScannerCallOptions): Promise<Response> {
+  /**
+   * With tracing on, the call is one `scanner.call` span, the breaker's state at its start an
+   * attribute, and each attempt on the wire a CLIENT span under it (scanner-attempt.ts).
+   */
+  private unary<Response>(method: string, invoke: UnaryInvoker<Response>, options: ScannerCallOptions): Promise<Response> {
+    if (!tracingIsOn()) return this.unaryCall(method, invoke, options);
+    return inSpan("scanner.call", () => this.unaryCall(method, invoke, options), {
+      attributes: () => ({ "rpc.method": method, "scanner.breaker.state": breakerStateName(this.breaker.state) }),
+    });
+  }
+
+  private async unaryCall<Response>(method: string, invoke: UnaryInvoker<Response>, options: ScannerCallOptions): Promise<Response> {
     if (this.closed) throw unavailable("the scanner client is closed");
     const scope = new CallScope(options);
     try {
@@ -220,7 +232,7 @@ export class ScannerClient {
       const retry = scannerRetryPolicy(method, scope, { maxRetries: this.maxRetries, baseDelayMs: this.retryBaseDelayMs, logger: this.logger });
       const run = this.cap.execute(
         ({ signal }) =>
-          retry.execute(({ signal: retrySignal }) => {
+          retry.execute(({ signal: retrySignal, attempt }) => {
             // cockatiel's retry sleeps through an abort and then tries again; refuse here,
             // before the breaker, so an attempt nobody waits for is never counted.
             scope.throwIfOver();
@@ -232,7 +244,8 @@ export class ScannerClient {
                   // An attempt runs past a circuit that is not closed only as its probe (cockatiel
                   // marks the circuit half-open only once the attempt has started).
                   const client = this.breaker.state === CircuitState.Closed ? this.channels.pick() : this.channels.pickForProbe();
-                  return runAttempt({ client, invoke, timeLimitMs: this.attemptTimeoutMs, scope, signal: attemptSignal });
+                  // cockatiel counts retries from 0; attempts are numbered from 1.
+                  return runAttempt({ client, invoke, timeLimitMs: this.attemptTimeoutMs, scope, signal: attemptSignal, attempt: attempt + 1 });
                 }, retrySignal),
               retrySignal,
             );
@@ -270,6 +283,20 @@ export class ScannerClient {
   private unexpected(error: unknown, method: string): RpcError {
     this.logger?.error({ err: error, method }, "unexpected error calling the scanner");
     return new RpcError(GrpcStatus.INTERNAL, `calling the scanner's ${method} failed unexpectedly`);
+  }
+}
+
+/** The breaker's state as the `scanner.breaker.state` attribute names it. */
+function breakerStateName(state: CircuitState): string {
+  switch (state) {
+    case CircuitState.Closed:
+      return "closed";
+    case CircuitState.Open:
+      return "open";
+    case CircuitState.HalfOpen:
+      return "half-open";
+    case CircuitState.Isolated:
+      return "isolated";
   }
 }
 

@@ -10,6 +10,7 @@ import type { ScanLeases } from "./scan-lease.js";
 import type { SharedCacheMetrics } from "./shared-cache-metrics.js";
 import type { SharedResultStore } from "./shared-result-store.js";
 import type { StoredScan } from "./stored-scan.js";
+import { singleFlightWait } from "../scan-spans.js";
 
 export interface FleetSingleFlightOptions {
   readonly store: SharedResultStore;
@@ -79,7 +80,7 @@ export class FleetSingleFlight {
         }
       }
       waited = true;
-      const outcome = await this.waitForOwner(key, seen, waitUntil, signal);
+      const outcome = await singleFlightWait("fleet", () => this.waitForOwner(key, seen, waitUntil, signal));
       if (outcome.kind === "result") {
         metrics.waited("result");
         return outcome.stored.result;

@@ -27,11 +27,13 @@ import type { ChainStore } from "../chain-store.js";
 import type { ChainDelta, ChainReplication } from "../spread-scanner.js";
 import type { ChainBusMetrics } from "./chain-bus-metrics.js";
 import { ChainOutbox } from "./chain-outbox.js";
-import { ensureChainStream, parseChunkHeader, STREAM_NAME, subjectTip, symbolOf } from "./chain-subjects.js";
+import { ensureChainStream, parseChunkHeader, STREAM_NAME, subjectTip, subjectOf, symbolOf } from "./chain-subjects.js";
 import { ChainPublications, isConflict, PUBLISH_TIMEOUT_MS } from "./chain-publications.js";
 import { ChainRepublication } from "./chain-republication.js";
 import { ChunkAssembler } from "./chunks.js";
 import { StreamReader } from "./stream-reader.js";
+import { trace, SpanStatusCode } from "@opentelemetry/api";
+import { applySpan, publishSpan } from "./chain-spans.js";
 
 /** What became of a version received from the bus. */
 export type ApplyOutcome = "applied" | "held" | "skipped" | "failed";
@@ -253,7 +255,11 @@ export class ChainBus implements ChainReplication {
     }
     const receivedAt = Date.now();
     const epoch = this.streamEpoch;
+    const span = applySpan(message.headers, symbol, message.subject, header.version);
     const then = (outcome: ApplyOutcome): void => {
+      span?.setAttribute("chain.apply.outcome", outcome);
+      if (outcome === "failed") span?.setStatus({ code: SpanStatusCode.ERROR, message: "the chain version could not be applied" });
+      span?.end();
       // A skipped delta is not reflected in the store: a publication of this replica's then
       // expects an older message than the subject's last, and is refused rather than
       // numbering a chain planned on the wrong base as the next version.
@@ -292,7 +298,15 @@ export class ChainBus implements ChainReplication {
       : replica.applyDelta(symbol, header.version, header.base, chain, then));
   }
 
-  async publish(symbol: string, version: bigint, chainBytes: Uint8Array, delta?: ChainDelta): Promise<"published" | "queued" | "conflict"> {
+  publish(symbol: string, version: bigint, chainBytes: Uint8Array, delta?: ChainDelta): Promise<"published" | "queued" | "conflict"> {
+    return publishSpan(symbol, subjectOf(symbol), version, async (): Promise<"published" | "queued" | "conflict"> => {
+      const outcome = await this.publishVersion(symbol, version, chainBytes, delta);
+      trace.getActiveSpan()?.setAttribute("chain.publish.outcome", outcome);
+      return outcome;
+    });
+  }
+
+  private async publishVersion(symbol: string, version: bigint, chainBytes: Uint8Array, delta?: ChainDelta): Promise<"published" | "queued" | "conflict"> {
     const link = this.link;
     if (link && this.online && !this.outbox.has(symbol)) {
       try {

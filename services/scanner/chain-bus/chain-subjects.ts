@@ -1,6 +1,7 @@
 // What the chain bus puts on NATS: one JetStream stream, one subject per symbol, and the
 // headers each chunk of a chain version carries.
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { injectTraceContext } from "./chain-spans.js";
 import {
   DiscardPolicy,
   JetStreamApiCodes,
@@ -104,6 +105,8 @@ export function chunkHeaders(header: ChunkHeader): MsgHdrs {
   headers.set(PUBLISHER, header.publisher);
   headers.set(PUBLISHED_AT, String(header.publishedAt));
   if (header.base !== undefined) headers.set(BASE, String(header.base));
+  // The publication's trace context, for the replicas' chain.apply spans (chain-spans.ts).
+  injectTraceContext(headers);
   return headers;
 }
 

@@ -100,7 +100,20 @@ describe("waiting for a grant", () => {
     const urgent = h.acquire({ priority: 1 });
     expect(h.queued).toBe(3);
     await vi.advanceTimersByTimeAsync(1000);
-    await expect(urgent).resolves.toEqual({ queueTimeMs: 1000 });
+    await expect(urgent).resolves.toEqual({ queueTimeMs: 1000, queuePosition: 1 });
+  });
+
+  it("tells each grant where it joined the queue (the pacing.wait span's queue position): 0 granted at once, else 1 first in line", async () => {
+    pacer = pacerOnFakeTime({ requestsPerSecond: 1, burstSize: 1, maxWaitMs: 1e9 });
+    await expect(pacer.acquire()).resolves.toEqual({ queueTimeMs: 0, queuePosition: 0 });
+    const second = pacer.acquire();
+    const third = pacer.acquire();
+    // Behind both, by priority, yet ahead of none of equal priority that came before it.
+    const urgent = pacer.acquire({ priority: 1 });
+    const fourth = pacer.acquire();
+    await vi.advanceTimersByTimeAsync(4000);
+    const positions = await Promise.all([second, third, urgent, fourth].map(async (grant) => (await grant).queuePosition));
+    expect(positions).toEqual([1, 2, 1, 4]);
   });
 
   it("keeps one timer at most, for the head of the queue", async () => {

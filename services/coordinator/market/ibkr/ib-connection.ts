@@ -7,6 +7,7 @@ import { BackoffSequence } from "../../../common/backoff.js";
 import type { Logger } from "../../../common/logger.js";
 import { connectionNotice, IbCode, type ConnectionNotice } from "./ib-errors.js";
 import type { OptionComputation } from "./quote-ticks.js";
+import { RequestSpans } from "./request-spans.js";
 
 /** What a request's sender hears back. Every method is optional: a request gets only its own kinds. */
 export interface RequestHandler {
@@ -81,6 +82,8 @@ export class IbConnection {
   private everReady = false;
   private attempt = 0;
   private nextId = 1;
+  /** With tracing on, the span each request counts on and adds its errors to. */
+  private readonly requestSpans = new RequestSpans();
   private reconnectTimer: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private nextDelayFloorMs = 0;
@@ -143,10 +146,12 @@ export class IbConnection {
 
   register(reqId: number, handler: RequestHandler): void {
     this.handlers.set(reqId, handler);
+    this.requestSpans.sent(reqId);
   }
 
   unregister(reqId: number): void {
     this.handlers.delete(reqId);
+    this.requestSpans.done(reqId);
   }
 
   /**
@@ -226,6 +231,7 @@ export class IbConnection {
     api.on(EventName.error, (error: Error, code: number, reqId: number) => {
       if (!current()) return;
       const handler = reqId >= 0 ? this.handlers.get(reqId) : undefined;
+      if (handler) this.requestSpans.errored(reqId, code, error.message);
       if (handler?.onError) {
         handler.onError(code, error.message);
         return;
