@@ -116,8 +116,8 @@ describe("a live feed when TWS loses IBKR while a chain waits for its interval",
     expect((heard[outage] as { error: unknown }).error).toBeInstanceOf(RpcError);
     // The second tick's chain came before the error: its quotes are from before the outage.
     const waiting = heard.slice(secondTick, outage).flatMap((event) => ("chain" in event ? [event.chain] : []));
-    expect(waiting.length).toBe(1);
-    expect(waiting[0]?.underlyingPrice).toBeCloseTo(fake.spot("SPY")!, 2);
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting.at(-1)?.underlyingPrice).toBeCloseTo(fake.spot("SPY")!, 2);
 
     // Only TWS's word ends the outage: the next chain is the one 1102 brings.
     fake.sendConnectivity(1102);
