@@ -16,6 +16,10 @@ PYTHON     := $(VENV)/bin/python
 BUF        := node_modules/.bin/buf
 NODE_STAMP := node_modules/.installed
 GO_STAMP   := $(TOOLS)/bin/.installed
+# Jaeger (the trace store and UI of `make run-cluster` and the trace tests) has a module of its
+# own, tools/jaeger/go.mod: built with the versions its release was tested with (grpc, the
+# OpenTelemetry Collector), which grpcurl's newer ones would otherwise raise, and the other way round.
+JAEGER_STAMP := $(TOOLS)/bin/.jaeger-installed
 PY_STAMP   := $(VENV)/.installed
 # Benchmark-only Go tools (ghz) live in their own module, so `make test` never builds them.
 BENCH_BIN  := $(CURDIR)/$(TOOLS)/bench-bin
@@ -39,12 +43,12 @@ help:
 	@echo "make test       everything CI checks (the fault suites included)"
 	@echo "make test-faults the fault suites alone; updates docs/RELIABILITY.md and its results"
 	@echo "make run        start the scanner and the coordinator"
-	@echo "make run-cluster three scanners, two coordinators, Redis and NATS on loopback (docs/scaling.md)"
+	@echo "make run-cluster three scanners, two coordinators, Redis, NATS, PostgreSQL and Jaeger on loopback (docs/scaling.md)"
 	@echo "make bench      run the benchmarks, record each run under bench/results/ and render its pages"
 	@echo "make clean      remove build output and installed tools"
 
 # ---- setup: everything comes from the project's own pinned files -------------------------
-setup: $(NODE_STAMP) $(GO_STAMP) $(PY_STAMP) $(SERVERS_STAMP)
+setup: $(NODE_STAMP) $(GO_STAMP) $(JAEGER_STAMP) $(PY_STAMP) $(SERVERS_STAMP)
 
 node: $(NODE_BIN)
 
@@ -60,6 +64,10 @@ $(NODE_STAMP): $(NODE_BIN) package.json package-lock.json
 
 $(GO_STAMP): tools/go.mod tools/go.sum
 	cd tools && GOBIN="$(GOBIN_DIR)" go install tool
+	@touch $@
+
+$(JAEGER_STAMP): tools/jaeger/go.mod tools/jaeger/go.sum
+	cd tools/jaeger && GOBIN="$(GOBIN_DIR)" go install tool
 	@touch $@
 
 $(SERVERS_STAMP): scripts/install-servers.sh
@@ -146,7 +154,7 @@ test-faults-ci: setup
 run: setup build
 	scripts/run.sh
 
-# The fleet of docs/scaling.md on loopback: Redis, NATS, three scanners, two coordinators.
+# The fleet of docs/scaling.md on loopback: Redis, NATS, PostgreSQL, Jaeger, three scanners, two coordinators.
 run-cluster: setup build
 	scripts/install-servers.sh --required
 	node --import tsx scripts/cluster/run-cluster.ts
@@ -179,6 +187,7 @@ bench: setup $(BENCH_STAMP)
 	node dist/bench/scan-throughput.js $(BENCH_BIN)/ghz || status=$$?; \
 	node dist/bench/cluster-throughput.js || status=$$?; \
 	node dist/bench/universe-scan.js || status=$$?; \
+	node dist/bench/cache-warming.js || status=$$?; \
 	node dist/bench/tracing-overhead.js || status=$$?; \
 	node dist/bench/write-results.js; exit $$status
 

@@ -14,6 +14,7 @@ import { OptionChain } from "../gen/ts/spreadscan/market/v1/option_chain.js";
 import { formatChainCsv } from "../services/cli/chain-csv.js";
 import { generateSyntheticChain } from "../services/market-model/synthetic-chain.js";
 import { startRun, target } from "./support/run-record.js";
+import { schedulingPolicy } from "./support/scheduling.js";
 
 const recording = startRun("cli-chain-scan", "One-shot CLI scan of a chain file");
 
@@ -115,7 +116,7 @@ recording.finish({
     `The compiled CLI (dist/services/cli/main.js) runs \`scan --chain FILE ${QUERY_FLAGS.join(" ")} --json\` ${RUNS} times, each a fresh Node process, one after another, after one uncounted run that brings the files into the page cache. ` +
     "Each run's engine figures are the ScanResult's own timings: prepare_ms from the chain message to the prepared chain, evaluate_ms from the query's resolution to the described results. " +
     `The process's wall time (spawn to exit: Node's start-up, module loading, reading the CSV, the scan, JSON output) is measured by this benchmark around each run. Each scan ranked ${first.spreads} spreads of ${first.considered.toLocaleString("en-US")} candidates considered.`,
-  layers: ["the CLI as a user runs it, offline: no service, no gRPC"],
+  layers: ["the CLI as a user runs it, offline: no service, no gRPC", `the benchmark and its processes ${schedulingPolicy()}`],
   tables: [
     {
       title: `${RUNS} cold processes`,

@@ -39,6 +39,8 @@ const RESPONSE: ScanResponse = {
     chainAsOf: new Date("2026-11-20T21:00:00Z"),
     chainVersion: 7n,
     underlyingPrice: 600,
+    rate: 0,
+    dividendYield: 0,
     delayed: false,
     frozen: false,
   },

@@ -1,5 +1,7 @@
 // Where `make run-cluster` puts each process: the ports of the issue's topology by default,
 // every one of them overridable from the environment (the tests move them to free ports).
+import type { JaegerPorts } from "./jaeger-server.js";
+
 export interface Endpoint {
   readonly port: number;
   readonly adminPort: number;
@@ -12,6 +14,8 @@ export interface ClusterLayout {
   readonly postgresPort: number;
   readonly scanners: readonly Endpoint[];
   readonly coordinators: readonly Endpoint[];
+  /** Where Jaeger serves its UI and query API, takes OTLP, and opens the two gRPC listeners it always has. */
+  readonly jaeger: JaegerPorts;
 }
 
 const DEFAULTS = {
@@ -22,6 +26,11 @@ const DEFAULTS = {
   SCANNER_ADMIN_PORTS: "9451,9461,9471",
   COORDINATOR_PORTS: "50052,50062",
   COORDINATOR_ADMIN_PORTS: "9452,9462",
+  // Jaeger's own defaults.
+  JAEGER_UI_PORT: "16686",
+  JAEGER_OTLP_PORT: "4318",
+  JAEGER_OTLP_GRPC_PORT: "4317",
+  JAEGER_QUERY_GRPC_PORT: "16685",
 } as const;
 
 type Variable = keyof typeof DEFAULTS;
@@ -43,7 +52,7 @@ function endpoints(env: NodeJS.ProcessEnv, grpc: Variable, admin: Variable): End
   return grpcPorts.map((port, index) => ({ port, adminPort: adminPorts[index] ?? port }));
 }
 
-/** The layout the environment asks for (REDIS_PORT, NATS_PORT, SCANNER_PORTS, ...), else the defaults. */
+/** The layout the environment asks for (REDIS_PORT, NATS_PORT, SCANNER_PORTS, JAEGER_UI_PORT, ...), else the defaults. */
 export function clusterLayout(env: NodeJS.ProcessEnv = process.env): ClusterLayout {
   const single = (name: Variable): number => {
     const [port, ...more] = ports(env, name);
@@ -56,6 +65,12 @@ export function clusterLayout(env: NodeJS.ProcessEnv = process.env): ClusterLayo
     postgresPort: single("POSTGRES_PORT"),
     scanners: endpoints(env, "SCANNER_PORTS", "SCANNER_ADMIN_PORTS"),
     coordinators: endpoints(env, "COORDINATOR_PORTS", "COORDINATOR_ADMIN_PORTS"),
+    jaeger: {
+      uiPort: single("JAEGER_UI_PORT"),
+      otlpHttpPort: single("JAEGER_OTLP_PORT"),
+      otlpGrpcPort: single("JAEGER_OTLP_GRPC_PORT"),
+      queryGrpcPort: single("JAEGER_QUERY_GRPC_PORT"),
+    },
   };
 }
 

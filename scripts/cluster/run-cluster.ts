@@ -1,10 +1,11 @@
-// `make run-cluster`: the whole fleet on loopback, from dist/: a redis-server, a nats-server
-// and a PostgreSQL (child processes, temporary directories under the cluster's run directory),
-// three scanner replicas and two coordinators on the simulated market, both keeping their
-// watchlists and saved scans in that one PostgreSQL (DATABASE_URL), so that what is saved
-// through one is seen and runs on the other; prints how to use them, and stops everything on
-// Ctrl-C, in order: the coordinators (callers first), the scanners, then PostgreSQL, NATS and
-// Redis.
+// `make run-cluster`: the whole fleet on loopback, from dist/: a redis-server, a nats-server,
+// a PostgreSQL and Jaeger (child processes, temporary directories under the cluster's run
+// directory), three scanner replicas and two coordinators on the simulated market, both
+// keeping their watchlists and saved scans in that one PostgreSQL (DATABASE_URL), so that
+// what is saved through one is seen and runs on the other, and every service sending its
+// traces to Jaeger (OTEL_EXPORTER_OTLP_ENDPOINT); prints how to use them, and stops everything
+// on Ctrl-C, in order: the coordinators (callers first), the scanners, then PostgreSQL, NATS,
+// Redis and last Jaeger, which the services send their last spans to as they stop.
 //
 // Every child runs in a process group of its own, so that the terminal's Ctrl-C reaches
 // only make and this launcher, which then stops each child once, gracefully, in that order
@@ -17,6 +18,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { clusterLayout, scannerTarget, type ClusterLayout } from "./cluster-layout.js";
 import { startNats, startRedis, stopAllInfraServers, type InfraServer } from "./infra-servers.js";
+import { startJaeger, type JaegerServer } from "./jaeger-server.js";
 import { startPostgres, type PostgresServer } from "./postgres-server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -31,10 +33,13 @@ interface ServiceChild {
 }
 
 /** Starts a compiled service with its output prefixed by `label`, in a process group of its own. */
-function startService(label: string, entryPoint: string, env: Record<string, string>): ServiceChild {
+function startService(label: string, entryPoint: string, jaeger: JaegerServer, env: Record<string, string>): ServiceChild {
+  // Tracing on, to this cluster's Jaeger: the standard variable, and not the traces-only one
+  // from the terminal, which would take precedence and send the spans elsewhere.
+  const { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: _elsewhere, ...inherited } = process.env;
   const child = spawn(process.execPath, [entryPoint], {
     cwd: ROOT,
-    env: { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? "pretty", ...env },
+    env: { ...inherited, LOG_FORMAT: process.env.LOG_FORMAT ?? "pretty", OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -74,11 +79,12 @@ async function waitForReady(adminPort: number): Promise<boolean> {
   return false;
 }
 
-function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, databaseUrl: string): string {
+function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, databaseUrl: string, jaeger: JaegerServer): string {
   const first = layout.coordinators[0]?.port;
   const other = layout.coordinators[1]?.port ?? first;
   const coordinators = layout.coordinators.map((each) => `127.0.0.1:${each.port} (admin http://127.0.0.1:${each.adminPort}/metrics)`);
   const scanners = layout.scanners.map((each) => `127.0.0.1:${each.port} (admin ${each.adminPort})`);
+  const uiNote = jaeger.uiAssets ? "" : "\n                 (its UI page is a placeholder in this build; JAEGER_UI_ASSETS=<a built Jaeger UI> serves the UI)";
   return `
   The spreadscan cluster is running on the simulated market:
     coordinators ${coordinators.join("\n                 ")}
@@ -86,6 +92,7 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, da
                  (each coordinator balances round-robin over all three: SCANNER_ADDR=${scannerTarget(layout)})
     redis        ${redis.url} (shared scan cache)      nats ${nats.url} (chain updates, feed ownership)
     postgresql   ${databaseUrl} (watchlists and saved scans, shared)
+    jaeger       ${jaeger.uiUrl} (traces of every service; OTLP at ${jaeger.otlpEndpoint})${uiNote}
 
   From another terminal in this directory, use either coordinator with the CLI:
 
@@ -106,6 +113,12 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, da
     .tools/bin/grpcurl -plaintext -d '{"symbol":"SPY","query":{"strategies":["STRATEGY_BULL_PUT"],"filters":{"maxDte":45,"maxWidth":5},"limit":5}}' \\
       127.0.0.1:${other} spreadscan.coordinator.v1.CoordinatorService/Scan
 
+  A scan's trace: its trace_id is on the coordinator's log lines above; read it as JSON from
+  ${jaeger.uiUrl}/api/traces/<trace_id> (or open ${jaeger.uiUrl}/trace/<trace_id> in the UI).
+  The CLI traces its own side too when told where to send it:
+
+    OTEL_EXPORTER_OTLP_ENDPOINT=${jaeger.otlpEndpoint} npx spreadscan scan SPY --addr 127.0.0.1:${first}
+
   Ctrl-C stops everything.
 `;
 }
@@ -113,6 +126,7 @@ function banner(layout: ClusterLayout, redis: InfraServer, nats: InfraServer, da
 // What main() made that must not outlive a failed start.
 let runDirectory: string | undefined;
 let postgres: PostgresServer | undefined;
+let jaegerServer: JaegerServer | undefined;
 
 async function main(): Promise<void> {
   const layout = clusterLayout();
@@ -125,15 +139,17 @@ async function main(): Promise<void> {
   const database = await startPostgres({ port: layout.postgresPort, parentDirectory: runDirectory, ownProcessGroup: true });
   postgres = database;
   const databaseUrl = await database.createDatabase("spreadscan");
+  const jaeger = await startJaeger({ ports: layout.jaeger, ownProcessGroup: true, uiAssets: process.env.JAEGER_UI_ASSETS?.trim() || undefined });
+  jaegerServer = jaeger;
   const scanners = layout.scanners.map((scanner, index) =>
-    startService(`scanner-${index + 1}`, "dist/services/scanner/main.js", {
+    startService(`scanner-${index + 1}`, "dist/services/scanner/main.js", jaeger, {
       SCANNER_PORT: String(scanner.port),
       SCANNER_ADMIN_PORT: String(scanner.adminPort),
       NATS_URL: nats.url,
     }),
   );
   const coordinators = layout.coordinators.map((coordinator, index) =>
-    startService(`coordinator-${index + 1}`, "dist/services/coordinator/main.js", {
+    startService(`coordinator-${index + 1}`, "dist/services/coordinator/main.js", jaeger, {
       COORDINATOR_PORT: String(coordinator.port),
       COORDINATOR_ADMIN_PORT: String(coordinator.adminPort),
       SCANNER_ADDR: scannerTarget(layout),
@@ -148,12 +164,13 @@ async function main(): Promise<void> {
   let stopping: Promise<void> | undefined;
   const stopAll = (why: string): Promise<void> => {
     stopping ??= (async () => {
-      process.stdout.write(`\nrun-cluster: stopping (${why}): coordinators, then scanners, then PostgreSQL, NATS and Redis\n`);
+      process.stdout.write(`\nrun-cluster: stopping (${why}): coordinators, then scanners, then PostgreSQL, NATS, Redis and Jaeger\n`);
       await stopServices(coordinators);
       await stopServices(scanners);
       await database.stop();
       await nats.stop();
       await redis.stop();
+      await jaeger.stop();
       rmSync(runDirectory as string, { recursive: true, force: true });
       process.stdout.write("run-cluster: everything stopped\n");
     })();
@@ -179,7 +196,7 @@ async function main(): Promise<void> {
   const ready = await Promise.all(layout.coordinators.map((coordinator) => waitForReady(coordinator.adminPort)));
   if (stopping) return;
   if (!ready.every(Boolean)) process.stdout.write("  (a coordinator is not ready yet; see its log above)\n");
-  process.stdout.write(banner(layout, redis, nats, databaseUrl));
+  process.stdout.write(banner(layout, redis, nats, databaseUrl, jaeger));
 }
 
 main().catch(async (error: unknown) => {
@@ -187,6 +204,7 @@ main().catch(async (error: unknown) => {
   // Redis may be up when NATS or PostgreSQL failed to start: leave nothing behind.
   await stopAllInfraServers();
   await postgres?.stop();
+  await jaegerServer?.stop();
   if (runDirectory) rmSync(runDirectory, { recursive: true, force: true });
   process.exit(1);
 });

@@ -6,7 +6,7 @@
 // 3 a batch in which some symbols failed.
 import { Command, CommanderError } from "commander";
 import { ChainFileError } from "./chain-file.js";
-import { compileOnTheMainThread } from "./cold-process.js";
+import { compileLoopsOnTheMainThread } from "./cold-process.js";
 import { CommandFailure, EXIT_STATUS } from "./command-failure.js";
 import { registerAlerts } from "./commands/alerts.js";
 import { registerBatch } from "./commands/batch.js";
@@ -136,6 +136,6 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
 });
 
-compileOnTheMainThread();
+compileLoopsOnTheMainThread();
 // exitCode rather than exit(), so output still being written reaches the terminal.
 process.exitCode = await run(process.argv);

@@ -83,6 +83,10 @@ export const coordinatorVariables = {
   SCANNER_TLS_KEY_FILE: env.pemFile(),
   SCANNER_TLS_SERVER_NAME: env.host(""),
   SCAN_CACHE_TTL: env.duration(300, { allowZero: true }),
+  // Cache warming: a hit in this last part of a result's TTL has it recomputed before it expires (0: off);
+  // a live feed's chain update keeps the cached results it cannot change and drops the others at once.
+  SCAN_REFRESH_AHEAD: env.number(0.2, { min: 0, max: 0.9 }),
+  SCAN_PREDICTIVE_INVALIDATION: env.flag(true),
   STALE_RESULT_MAX_AGE: env.duration(3600, { allowZero: true }),
   REQUESTS_PER_SECOND: env.number(10, { min: 0.001, max: 1_000_000 }),
   BURST_SIZE: env.integer(20, { min: 1, max: 1_000_000 }),
@@ -157,6 +161,8 @@ export interface CoordinatorConfig extends CommonSettings, ListenSettings {
   readonly jobRetentionMs: number;
   /** How long a scan result is served from the cache, milliseconds; 0 turns the cache off. */
   readonly scanCacheTtlMs: number;
+  /** Cache warming (warming/): refresh-ahead's part of the TTL (0: off) and predictive invalidation on live feeds' updates. */
+  readonly warming: { readonly refreshAheadFraction: number; readonly predictiveInvalidation: boolean };
   /** How old a result may be to answer, marked stale, while the scanner or market is unavailable, milliseconds; 0: never. */
   readonly staleResultMaxAgeMs: number;
   /** Pacing of the chain fetches every scan shares (BACKPRESSURE_STRATEGY, REQUESTS_PER_SECOND, BURST_SIZE: legacy names kept). */
@@ -246,6 +252,7 @@ export function coordinatorConfig(values: z.infer<z.ZodObject<typeof coordinator
     jobQueueSize: values.JOB_QUEUE_SIZE,
     jobRetentionMs: values.JOB_RETENTION,
     scanCacheTtlMs: values.SCAN_CACHE_TTL,
+    warming: { refreshAheadFraction: values.SCAN_REFRESH_AHEAD, predictiveInvalidation: values.SCAN_PREDICTIVE_INVALIDATION },
     staleResultMaxAgeMs: values.STALE_RESULT_MAX_AGE,
     pacing: {
       strategy: values.BACKPRESSURE_STRATEGY,

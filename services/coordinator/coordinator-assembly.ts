@@ -26,6 +26,9 @@ import { createSharedScanCache } from "./shared-cache/shared-scan-cache.js";
 import { createScannerCircuitBreaker } from "./scanner-client/scanner-breaker.js";
 import { ScannerClient } from "./scanner-client/scanner-client.js";
 import { SpreadFeeds } from "./spread-feeds.js";
+import { CacheWarmingMetrics } from "./warming/cache-warming-metrics.js";
+import { PredictiveInvalidation } from "./warming/predictive-invalidation.js";
+import { RefreshAhead } from "./warming/refresh-ahead.js";
 import { savedScanService } from "./saved-scans/saved-scan-service.js";
 import { SavedScanStore } from "./saved-scans/saved-scan-store.js";
 import { openDatabase } from "./storage/open-database.js";
@@ -90,7 +93,17 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
     : undefined;
   // Every chain the coordinator fetches or follows carries its symbol's event calendar.
   const marketWithEvents = chainsWithEvents(market, chooseEventProvider(config.events, market.name));
-  const work = new ScanJobWork({ market: marketWithEvents, pacer: fetchPacer, scanner, cache, metrics, fleet: shared?.flight });
+  const { refreshAheadFraction, predictiveInvalidation } = config.warming;
+  const work = new ScanJobWork({
+    market: marketWithEvents,
+    pacer: fetchPacer,
+    scanner,
+    cache,
+    metrics,
+    fleet: shared?.flight,
+    // Only a result whose symbol's feed runs here will be judged against updates: only it needs a digest.
+    reachOf: predictiveInvalidation ? (symbol, query, chain) => (feeds.runs(symbol) ? PredictiveInvalidation.digestOf(chain, query) : undefined) : undefined,
+  });
   const jobs: JobManager = new JobManager({
     work: work.run,
     maxRunning: config.maxConcurrentScans,
@@ -101,10 +114,27 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
     retryAfterMs: 1000,
     logger,
   });
-  const scans = new CoordinatorScans({ jobs, scanner, cache, metrics, shared: shared?.flight });
+  const warmingMetrics = new CacheWarmingMetrics(base.registry, config.scanCacheTtlMs > 0 ? refreshAheadFraction : 0);
+  const refreshAhead = new RefreshAhead({
+    ttlMs: config.scanCacheTtlMs,
+    fraction: refreshAheadFraction,
+    jobs,
+    claims: shared?.refreshClaims,
+    metrics: warmingMetrics,
+  });
+  const scans = new CoordinatorScans({ jobs, scanner, cache, metrics, shared: shared?.flight, warming: { refreshAhead, metrics: warmingMetrics } });
+  const invalidation = predictiveInvalidation
+    ? new PredictiveInvalidation({ cache, metrics: warmingMetrics, forgetShared: shared ? (key, jobId) => shared.forget(key, jobId) : undefined, refreshAhead })
+    : undefined;
   // With NATS_URL, one coordinator of the fleet runs each symbol's feed; without, this one runs its own.
   const ownership = clusterFeedOwnership(config, base);
-  const feeds = new SpreadFeeds({ market: marketWithEvents, scanner, logger, ...(ownership ? { ownership } : {}) });
+  const feeds: SpreadFeeds = new SpreadFeeds({
+    market: marketWithEvents,
+    scanner,
+    logger,
+    onChain: invalidation ? (chain) => invalidation.chainUpdated(chain) : undefined,
+    ...(ownership ? { ownership } : {}),
+  });
 
   base.grpc.addService(
     CoordinatorServiceService,

@@ -15,6 +15,8 @@ import type { FleetSingleFlight } from "./shared-cache/fleet-single-flight.js";
 import type { ChainScanner } from "./scan-job-work.js";
 import { staleFallback } from "./scanner-client/stale-fallback.js";
 import { cacheLookupSpan, singleFlightWait } from "./scan-spans.js";
+import type { CacheWarmingMetrics } from "./warming/cache-warming-metrics.js";
+import type { RefreshAhead } from "./warming/refresh-ahead.js";
 
 export interface ScanAnswer {
   readonly result: ScanResult;
@@ -36,6 +38,8 @@ export interface CoordinatorScansOptions {
   readonly shared?: Pick<FleetSingleFlight, "lookup" | "localHit"> | undefined;
   /** How old a stored result is now, epoch milliseconds (tests move it); Date.now unless given. */
   readonly now?: () => number;
+  /** Cache warming: lookups counted, and hits near their expiry refreshed ahead; absent: neither. */
+  readonly warming?: { readonly refreshAhead: Pick<RefreshAhead, "onHit">; readonly metrics: CacheWarmingMetrics } | undefined;
 }
 
 export class CoordinatorScans {
@@ -62,7 +66,7 @@ export class CoordinatorScans {
   ): Promise<ScanAnswer> {
     const { metrics } = this.options;
     try {
-      const cached = bypassCache ? undefined : await this.cached(key);
+      const cached = bypassCache ? undefined : await this.lookUp(symbol, query, key);
       if (cached) {
         metrics.scanAnswered({ cacheHit: true });
         return { result: cached.result, cacheHit: true, jobId: cached.jobId, stale: false, ageMs: this.ageOf(cached) };
@@ -85,6 +89,17 @@ export class CoordinatorScans {
       metrics.scanFailed();
       throw error;
     }
+  }
+
+  /** The cached result, counted as a lookup, and refreshed ahead when it is near its expiry. */
+  private async lookUp(symbol: string, query: ScanQuery | undefined, key: string): Promise<CachedScan | undefined> {
+    const cached = await this.cached(key);
+    const { warming } = this.options;
+    if (warming) {
+      warming.metrics.lookedUp(cached !== undefined);
+      if (cached) warming.refreshAhead.onHit(symbol, query, key, cached);
+    }
+    return cached;
   }
 
   /** The local tier's result, else the shared tier's (which then fills the local one); a caller who bypasses the cache reads neither. */
@@ -124,7 +139,7 @@ export class CoordinatorScans {
   /** A job for the scan, returned at once: born finished when the cache has the answer. */
   async submit(symbol: string, query: ScanQuery | undefined, key: string, { bypassCache }: { bypassCache: boolean }): Promise<ScanJob> {
     const { metrics } = this.options;
-    const cached = bypassCache ? undefined : await this.cached(key);
+    const cached = bypassCache ? undefined : await this.lookUp(symbol, query, key);
     if (cached) {
       metrics.scanAnswered({ cacheHit: true });
       return this.jobs.recordCached(symbol, query, key, cached.result);

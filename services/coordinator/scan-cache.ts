@@ -5,13 +5,19 @@
 // stale answer, marked as such, beats none.
 import { LRUCache } from "lru-cache";
 import NodeCache from "node-cache";
+import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
+import { symbolOfScanKey } from "./scan-request.js";
 
 export interface CachedScan {
   readonly result: ScanResult;
   /** The job that made it. */
   readonly jobId: string;
   readonly storedAt: number;
+  /** The query it answers (kept with a reach digest, to judge a chain update against). */
+  readonly query?: ScanQuery | undefined;
+  /** The reach digest of the chain it was computed on (warming/chain-reach.ts); absent: unknown. */
+  readonly reach?: string | undefined;
 }
 
 const MAX_ENTRIES = 100_000;
@@ -32,6 +38,21 @@ export class ScanCache {
 
   get(key: string): CachedScan | undefined {
     return this.entries?.get<CachedScan>(key);
+  }
+
+  /** Like get, without counting as a use (predictive invalidation looks at every entry of a symbol). */
+  peek(key: string): CachedScan | undefined {
+    return this.entries?.get<CachedScan>(key);
+  }
+
+  /** The keys of the symbol's fresh results. */
+  keysOf(symbol: string): string[] {
+    return this.entries?.keys().filter((key) => symbolOfScanKey(key) === symbol) ?? [];
+  }
+
+  /** Drops the fresh result (a chain update changed what it would be); the last known one stays for stale answers. */
+  drop(key: string): void {
+    this.entries?.del(key);
   }
 
   /** The last result of the scan within the stale age, fresh or not. */

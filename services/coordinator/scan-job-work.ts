@@ -1,6 +1,8 @@
 // A scan job's work: the chain from the market data provider, paced by the fetch pacer,
 // then the scanner's ranking of it, stored in the cache. The job manager runs it;
 // it needs nothing of the job manager, so the two are made in order, without a cycle.
+import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { ScanQuery } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { ScanRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import type { CoordinatorMetrics } from "./coordinator-metrics.js";
@@ -35,6 +37,11 @@ export interface ScanJobWorkOptions {
   readonly fleet?: Pick<FleetSingleFlight, "run"> | undefined;
   /** When results are stored, epoch milliseconds (tests move it); Date.now unless given. */
   readonly now?: () => number;
+  /**
+   * The reach digest a result is stored with (predictive invalidation), or undefined when none is
+   * needed (the symbol has no feed here whose updates would be judged against it).
+   */
+  readonly reachOf?: ((symbol: string, query: ScanQuery | undefined, chain: OptionChain) => string | undefined) | undefined;
 }
 
 export class ScanJobWork {
@@ -78,7 +85,7 @@ export class ScanJobWork {
       throw error;
     }
     const result = await scanner.scan(ScanRequest.fromPartial({ symbol: job.symbol, chain, query: job.query }), { signal });
-    const entry = { result, jobId: job.id, storedAt: this.now() };
+    const entry: CachedScan = { result, jobId: job.id, storedAt: this.now(), query: job.query, reach: this.options.reachOf?.(job.symbol, job.query, chain) };
     cache.set(job.key, entry);
     return entry;
   }

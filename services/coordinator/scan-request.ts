@@ -31,6 +31,9 @@ export function validQuery(query: ScanQuery | undefined): ValidQuery {
 
 export const scanKey = (symbol: string, key: string): string => `${symbol}\u0000${key}`;
 
+/** The symbol a scanKey was made for. */
+export const symbolOfScanKey = (key: string): string => key.slice(0, Math.max(0, key.indexOf("\u0000")));
+
 /** The violations `check` throws, collected rather than thrown, so that every bad field is named at once. */
 export function collect<T>(violations: FieldViolation[], check: () => T): T | undefined {
   try {

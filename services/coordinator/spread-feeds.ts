@@ -51,6 +51,8 @@ export interface SpreadFeedsOptions {
   readonly maxOutageMs?: number;
   /** First wait before reconnecting, doubled each time up to 5 s, milliseconds. */
   readonly reconnectDelayMs?: number;
+  /** Every chain a feed this coordinator runs brings, the first included (predictive invalidation); absent: none is told. */
+  readonly onChain?: ((chain: OptionChain) => void) | undefined;
   /** Who runs each symbol's feed across the fleet; absent: this coordinator runs its own, as without a cluster. */
   readonly ownership?: FeedOwnership;
   /** The clock of the market data statuses' `since`; default the system's. */
@@ -102,6 +104,11 @@ export class SpreadFeeds {
   /** Aborted, with the UNAVAILABLE its watches end with, once stopWatches is called. */
   get stopping(): AbortSignal {
     return this.shutdown.signal;
+  }
+
+  /** Whether this coordinator runs the symbol's feed now, so that its updates reach onChain. */
+  runs(symbol: string): boolean {
+    return this.feeds.get(symbol)?.owned === true;
   }
 
   /** Symbols with a live feed now. */
@@ -246,6 +253,7 @@ export class SpreadFeeds {
     if (feed.generation !== generation) return;
     feed.base = first;
     feed.marketData.observeQuotes(first);
+    this.options.onChain?.(first);
     if (owner) feed.stopServingStatus ??= this.options.ownership?.statuses?.serve(feed.symbol, () => feed.marketData.status);
     await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
     if (this.feeds.get(feed.symbol) !== feed || feed.generation !== generation) return;
@@ -254,6 +262,7 @@ export class SpreadFeeds {
       {
         onChain: (chain) => {
           feed.marketData.observeQuotes(chain);
+          this.options.onChain?.(chain);
           this.push(feed, chain);
         },
         onError: (error) => {

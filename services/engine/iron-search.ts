@@ -138,8 +138,12 @@ export class IronSearch implements IronPass {
     const expiry = this.prepared.expiries[expiryIndex] as ExpirySlice;
     const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
     this.startExpiry(expiryIndex);
-    const puts = priceSide(scratchSide(expiry.puts.count, false), expiry.puts, expiry.years, sharedVolatility, query, this.prepared, this.evaluator);
-    const calls = priceSide(scratchSide(expiry.calls.count, true), expiry.calls, expiry.years, sharedVolatility, query, this.prepared, this.evaluator);
+    const puts = priceSide(scratchSide(expiry.puts.count, false), expiry.puts, expiry.years, sharedVolatility, query, this.prepared, {
+      sharedColumns: this.evaluator,
+    });
+    const calls = priceSide(scratchSide(expiry.calls.count, true), expiry.calls, expiry.years, sharedVolatility, query, this.prepared, {
+      sharedColumns: this.evaluator,
+    });
     // Butterflies sell at the money by design: instead of the out-of-the-money rule, their
     // body must be at the money (LEG_BODY).
     const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;

@@ -44,6 +44,7 @@ export interface PricedSide {
   /**
    * Per leg: the first filter (filter-rejections.ts number) it fails as a short leg (without
    * LEG_SHORT_OTM), as a long leg (without LEG_LONG); PASSES (0) where the flag is set.
+   * Filled only when the side is priced with PriceOptions.failureReasons.
    */
   readonly shortFailure: Uint8Array;
   readonly longFailure: Uint8Array;
@@ -142,12 +143,30 @@ export interface SharedColumns {
   fillSharedColumns(side: PricedSide, first: number, end: number): void;
 }
 
+/** How much of a side priceSide fills. */
+export interface PriceOptions {
+  /**
+   * What fills the per-strike probabilities and expected payoffs under a σ shared by the
+   * expiration (the evaluator, after its setExpiry); without it they are left NaN.
+   */
+  readonly sharedColumns?: SharedColumns | undefined;
+  /** The legs from `from` to `end` − 1 are priced (describing a few kept spreads needs no more); all of them by default. */
+  readonly from?: number | undefined;
+  readonly end?: number | undefined;
+  /**
+   * Fill shortFailure and longFailure, the first filter each leg fails: only the searches
+   * that count candidates rejected by leg filters read them (verticals, calendars and
+   * diagonals). Without it they are left as they were: working out a failed filter costs a
+   * call per leg, which a one-shot process runs before V8 has compiled anything.
+   */
+  readonly failureReasons?: boolean;
+}
+
 /**
  * Fills the per-query columns of one side: fill prices, the leg filter flags and each
- * leg's σ; given the `evaluator` (after its setExpiry), under a σ shared by the
- * expiration, also the per-strike probabilities and expected payoffs of every leg a spread
- * can reach: within the width bound of a leg that can be sold. Only the legs from `from` to
- * `end` − 1 are priced (describing a few kept spreads needs no more; without an evaluator).
+ * leg's σ; given `sharedColumns`, under a σ shared by the expiration, also the per-strike
+ * probabilities and expected payoffs of every leg a spread can reach: within the width
+ * bound of a leg that can be sold (see PriceOptions).
  */
 export function priceSide(
   side: PricedSide,
@@ -156,10 +175,9 @@ export function priceSide(
   sharedVolatility: number,
   query: ResolvedQuery,
   prepared: PreparedChain,
-  evaluator: SharedColumns | undefined,
-  from = 0,
-  end = table.count,
+  options: PriceOptions = {},
 ): PricedSide {
+  const { sharedColumns: evaluator, from = 0, end = table.count, failureReasons = false } = options;
   const spot = prepared.spot;
   const ageLimit = prepared.asOfMs - query.maxQuoteAgeMs;
   const priced: PricedSide = { ...side, table };
@@ -188,7 +206,7 @@ export function priceSide(
   priced.touch.fill(Number.NaN, from, end);
   // Everything the loop reads, in locals: an interpreted loop pays for each property load.
   const { bid: bids, ask: asks, mid: mids, quoteTimeMs, openInterest, volume, delta, impliedVolatility, strike: strikes } = table;
-  const { bidAskFraction, flags: legFlags, shortFailure, longFailure } = priced;
+  const { bidAskFraction, flags: legFlags } = priced;
   const { minOpenInterest, minVolume, maxLegBidAskWidth, maxLegBidAskWidthFraction, minShortDelta, maxShortDelta, maxLongDelta } = query;
   const { minShortImpliedVolatility, maxShortImpliedVolatility } = query;
   // min_short_sigma_distance is a leg filter where σ is shared by the expiration; under the
@@ -236,10 +254,8 @@ export function priceSide(
       if (absoluteDelta <= maxLongDelta) flags |= LEG_LONG;
     }
     legFlags[leg] = flags;
-    // Which filter failed is worked out only for the legs that failed one.
-    shortFailure[leg] = (flags & LEG_SHORT_OTM) === 0 ? firstShortFailure(priced, leg, query, prepared) : PASSES;
-    longFailure[leg] = (flags & LEG_LONG) === 0 ? firstLongFailure(priced, leg, query) : PASSES;
   }
+  if (failureReasons) fillFailureReasons(priced, query, prepared, from, end);
   priced.firstShort = lastShort < 0 ? end : firstShort;
   priced.endShort = lastShort + 1;
   if (evaluator && shared && lastShort >= 0) {
@@ -251,6 +267,17 @@ export function priceSide(
     );
   }
   return priced;
+}
+
+/** Per leg from `from` to `end` − 1, the first filter it fails as a short leg and as a long leg, PASSES where its flag is set. */
+function fillFailureReasons(side: PricedSide, query: ResolvedQuery, prepared: PreparedChain, from: number, end: number): void {
+  const { flags, shortFailure, longFailure } = side;
+  for (let leg = from; leg < end; leg++) {
+    const legFlags = flags[leg] as number;
+    // Which filter failed is worked out only for the legs that failed one.
+    shortFailure[leg] = (legFlags & LEG_SHORT_OTM) === 0 ? firstShortFailure(side, leg, query, prepared) : PASSES;
+    longFailure[leg] = (legFlags & LEG_LONG) === 0 ? firstLongFailure(side, leg, query) : PASSES;
+  }
 }
 
 /** The first filter a leg fails as a short leg: the symbol filters, then its own in ScanFilters field order (docs/architecture.md). */

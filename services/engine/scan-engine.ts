@@ -96,6 +96,8 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
     chainAsOf: new Date(prepared.asOfMs),
     chainVersion: options.chainVersion ?? 0n,
     underlyingPrice: prepared.spot,
+    rate: prepared.rate,
+    dividendYield: prepared.dividendYield,
     delayed: prepared.delayed,
     frozen: prepared.frozen,
     // The volatility context, with the events' part filled in (market-context/event-context.ts).

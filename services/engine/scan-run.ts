@@ -199,18 +199,19 @@ export class ScanRun {
     this.evaluator.setExpiry(this.prepared.expiries[expiryIndex] as ExpirySlice, this.expiryVolatility[expiryIndex] as number);
   }
 
-  /** Prices one side for this query (see priceSide), with the per-strike probabilities when asked (after startExpiry). */
-  private priceSide(
-    side: PricedSide,
-    table: LegTable,
-    years: number,
-    expiryIndex: number,
-    withProbabilities: boolean,
-    from?: number,
-    end?: number,
-  ): PricedSide {
+  /**
+   * Prices one side for this query (see priceSide); for the vertical search (after
+   * startExpiry) with the per-strike probabilities and the filter each leg fails, which
+   * describing kept spreads does not read.
+   */
+  private priceSide(side: PricedSide, table: LegTable, years: number, expiryIndex: number, forSearch: boolean, from?: number, end?: number): PricedSide {
     const sharedVolatility = this.expiryVolatility[expiryIndex] as number;
-    return priceSide(side, table, years, sharedVolatility, this.query, this.prepared, withProbabilities ? this.evaluator : undefined, from, end);
+    return priceSide(side, table, years, sharedVolatility, this.query, this.prepared, {
+      sharedColumns: forSearch ? this.evaluator : undefined,
+      failureReasons: forSearch,
+      from,
+      end,
+    });
   }
 
   /**

@@ -3,10 +3,7 @@
 // scan shows the rows the coordinator's own Scan answers for the same query, and a refused
 // filter shows the coordinator's field violation next to that field.
 import { credentials } from "@grpc/grpc-js";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, ListJobsRequest, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { CreateSavedScanRequest, RunSavedScanRequest, SavedScanServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
@@ -15,39 +12,22 @@ import { formatMarketContextLine } from "../../services/cli/market-context-line.
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
 import { startPair, type Pair } from "../support/coordinator-pair.js";
-import { spawnService, type ServiceProcess } from "../support/service-process.js";
-import { projectTool, runTool } from "../support/tools.js";
+import { startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const pageDir = mkdtempSync(join(tmpdir(), "spreadscan-page-"));
 let pair: Pair | undefined;
-let gateway: ServiceProcess | undefined;
-let browser: Browser | undefined;
-let baseUrl: string;
+let board: PageUnderTest | undefined;
 let coordinatorAddress: string;
 
 beforeAll(async () => {
-  const build = await runTool(projectTool("node_modules/.bin/vite"), ["build", "--config", "web/vite.config.ts", "--outDir", pageDir], { timeoutMs: 120_000 });
-  if (build.exitCode !== 0) throw new Error(`vite build failed: ${build.stdout}${build.stderr}`);
   const started = await startPair();
   pair = started;
   const coordinatorPort = (await started.coordinator.waitForLog((line) => line.msg === "listening")).grpcPort as number;
   coordinatorAddress = `127.0.0.1:${coordinatorPort}`;
-  gateway = spawnService("services/gateway/main.ts", {
-    GATEWAY_HOST: "127.0.0.1",
-    GATEWAY_PORT: "0",
-    COORDINATOR_ADDR: coordinatorAddress,
-    GATEWAY_PAGE_DIR: pageDir,
-  });
-  baseUrl = `http://127.0.0.1:${(await gateway.waitForLog((line) => line.msg === "listening")).port as number}/`;
-  // Debian's package, installed by make setup; root needs --no-sandbox.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ["--no-sandbox"] : [] });
+  board = await startPageUnderTest(coordinatorAddress);
 }, 180_000);
 afterAll(async () => {
-  await browser?.close();
-  gateway?.kill();
+  await board?.close();
   pair?.close();
-  rmSync(pageDir, { recursive: true, force: true });
 });
 
 /** What the results table shows at one instant: the update's sequence and each row. */
@@ -69,11 +49,9 @@ const TABLE_LOOK = `(() => {
   };
 })()`;
 
-async function openPage(): Promise<Page> {
-  if (!browser) throw new Error("Chromium did not start");
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(baseUrl);
-  return page;
+async function openPage(viewport?: { width: number; height: number }): Promise<Page> {
+  if (!board) throw new Error("the page did not start");
+  return board.open(viewport);
 }
 
 /** The coordinator's own answer to the query the page's form holds by default. */
@@ -111,7 +89,7 @@ describe("the page, in Chromium", () => {
   it("a scan shows the rows the coordinator's Scan answers for the same query", async () => {
     const page = await openPage();
     await page.fill('input[name="symbol"]', "qqq");
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     await page.locator("#results tbody tr").first().waitFor();
     const shown = await Promise.all(
       (await page.locator("#results tbody tr").all()).map(async (row) => ({
@@ -146,7 +124,7 @@ describe("the page, in Chromium", () => {
     const page = await openPage();
     await page.fill('input[name="symbol"]', "IWM");
     await page.check('input[name="watch"]');
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     expect(await page.isVisible("#stop-watch")).toBe(true);
     // Each look at the table is one evaluation in the page, so it never straddles an update.
     const look = (): Promise<TableLook> => page.evaluate<TableLook>(TABLE_LOOK);
@@ -183,7 +161,7 @@ describe("the page, in Chromium", () => {
     await page.fill('input[name="symbol"]', "AAPL");
     for (const box of await page.locator('input[name="query.strategies"]').all()) await box.setChecked(false);
     await page.check('label:has-text("iron-condor") input');
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     const rows = page.locator("#results tbody tr");
     await rows.first().waitFor();
     // By keyboard: the second row focused, then Enter.
@@ -246,7 +224,7 @@ describe("the page, in Chromium", () => {
       const listedJobs = await Promise.all((await page.locator("#jobs li").all()).map((item) => item.getAttribute("data-job-id")));
       expect(listedJobs).toEqual(jobs?.jobs.map((job) => job.id));
 
-      await listed.locator("button").click();
+      await listed.getByRole("button", { name: "run page-puts" }).click();
       await expect.poll(() => page.getAttribute("#results", "data-saved-scan"), { timeout: 30_000 }).toBe("page-puts");
       const rows = await page.locator("#results tbody tr").all();
       const shown = await Promise.all(
@@ -267,11 +245,9 @@ describe("the page, in Chromium", () => {
   });
 
   it("on a phone's width the page does not scroll sideways: only the table scrolls, inside its box", async () => {
-    if (!browser) throw new Error("Chromium did not start");
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
-    await page.goto(baseUrl);
+    const page = await openPage({ width: 390, height: 844 });
     await page.fill('input[name="symbol"]', "QQQ");
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     await page.locator("#results tbody tr").first().waitFor();
     // A spread selected: its legs and chart are part of the page too.
     await page.locator("#results tbody tr").first().click();
@@ -282,7 +258,7 @@ describe("the page, in Chromium", () => {
     expect(box?.width).toBeLessThanOrEqual(390);
     expect(await page.evaluate('document.querySelector(".table-scroll").scrollWidth')).toBeGreaterThan(box?.width ?? 0);
     // The form's submit button is on screen, within the width.
-    const submit = await page.locator('button[type="submit"]').boundingBox();
+    const submit = await page.locator('#scan-form button[type="submit"]').boundingBox();
     expect((submit?.x ?? 0) + (submit?.width ?? 0)).toBeLessThanOrEqual(390);
     await page.close();
   });
@@ -290,7 +266,7 @@ describe("the page, in Chromium", () => {
   it("a refused filter shows the coordinator's field violation next to that field", async () => {
     const page = await openPage();
     await page.fill('input[name="query.filters.min_pop"]', "2");
-    await page.click('button[type="submit"]');
+    await page.click('#scan-form button[type="submit"]');
     const violation = page.locator('[data-field="query.filters.min_pop"] .violation');
     await expect.poll(() => violation.textContent(), { timeout: 30_000 }).not.toBe("");
     const { error } = await directScan("SPY", 2);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { RpcError } from "../../services/common/errors.js";
 import { createLogger } from "../../services/common/logger.js";
+import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { IbkrMarket } from "../../services/coordinator/market/ibkr/ibkr-market.js";
 import type { FakeTws } from "../fixtures/fake-tws/index.js";
 import { ibkrProviderOnFake, recorder, waitUntil } from "../support/ibkr-provider-on-fake.js";
@@ -89,5 +90,38 @@ describe("a live feed when TWS's connection to IBKR comes back (issue 16, behavi
     await waitFor("every line requested again", () => fake.stats.streams === streamsBefore + held && fake.stats.openLines === held);
     await waitFor("a chain after 1101", () => listener.chains.length > chainsBefore && listener.chains.at(-1)!.quotes.length === held - 1, 5000);
     expect(listener.chains.at(-1)!.underlyingPrice).toBeCloseTo(fake.spot("SPY")!, 2);
+  });
+});
+
+describe("a live feed when TWS loses IBKR while a chain waits for its interval", () => {
+  it("sends the waiting chain before the error: no chain after it says the data is back until TWS does", async () => {
+    // A long interval, so that a chain surely waits when the outage comes.
+    const { fake, market } = await ibkr.start({ seed: 5, now: () => NOW }, { feedIntervalMs: 1000 });
+    const heard: ({ readonly chain: OptionChain } | { readonly error: unknown })[] = [];
+    const chains = (): OptionChain[] => heard.flatMap((event) => ("chain" in event ? [event.chain] : []));
+    market.openFeed({ symbol: "SPY", query: QUERY }, { onChain: (chain) => heard.push({ chain }), onError: (error) => heard.push({ error }) });
+    await waitFor("the feed to stream", () => market.stats().feeds === 1 && chains().length > 0);
+    const held = market.stats().openLines;
+    await waitFor("a full chain", () => (chains().at(-1)?.quotes ?? []).length === held - 1);
+
+    // A tick after a quiet spell goes out at once; the next, within the interval, waits for it.
+    fake.tick();
+    const beforeTick = chains().length;
+    await waitFor("the first tick's chain", () => chains().length > beforeTick);
+    fake.tick();
+    const secondTick = heard.length;
+    fake.sendConnectivity(1100);
+    await waitFor("the outage told", () => heard.some((event) => "error" in event));
+    const outage = heard.findIndex((event) => "error" in event);
+    expect((heard[outage] as { error: unknown }).error).toBeInstanceOf(RpcError);
+    // The second tick's chain came before the error: its quotes are from before the outage.
+    const waiting = heard.slice(secondTick, outage).flatMap((event) => ("chain" in event ? [event.chain] : []));
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting.at(-1)?.underlyingPrice).toBeCloseTo(fake.spot("SPY")!, 2);
+
+    // Only TWS's word ends the outage: the next chain is the one 1102 brings.
+    fake.sendConnectivity(1102);
+    await waitFor("a chain after 1102", () => heard.length > outage + 1, 5000);
+    expect(heard.slice(outage + 1).map((event) => ("chain" in event ? "chain" : "error"))).toEqual(["chain"]);
   });
 });

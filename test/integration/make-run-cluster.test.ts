@@ -1,8 +1,8 @@
-// `make run-cluster` as a reader of docs/scaling.md uses it: Redis, NATS, PostgreSQL, three
-// scanners and two coordinators start on loopback, the banner shows how to scan, either
+// `make run-cluster` as a reader of docs/scaling.md uses it: Redis, NATS, PostgreSQL, Jaeger,
+// three scanners and two coordinators start on loopback, the banner shows how to scan, either
 // coordinator answers the CLI, the scans spread over the scanner replicas, a watchlist and a
-// saved scan made through one coordinator run on the other (one database), and Ctrl-C leaves
-// nothing listening. Every port is moved to a free one through the launcher's variables.
+// saved scan made through one coordinator run on the other (one database), the Jaeger UI the
+// banner names answers and holds both services' traces, and Ctrl-C leaves nothing listening. Every port is moved to a free one through the launcher's variables.
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
@@ -45,9 +45,12 @@ async function scansAnswered(adminPort: number): Promise<number> {
 }
 
 describe("make run-cluster", () => {
-  it("starts Redis, NATS, PostgreSQL, three scanners and two coordinators, serves the CLI through either coordinator, shares saved scans, and stops everything on Ctrl-C", async () => {
-    const ports = await Promise.all(Array.from({ length: 13 }, () => freeLoopbackPort()));
-    const [redisPort, natsPort, s1, s2, s3, sa1, sa2, sa3, c1, c2, ca1, ca2, postgresPort] = ports as [number, ...number[]];
+  it("starts Redis, NATS, PostgreSQL, Jaeger, three scanners and two coordinators, serves the CLI through either coordinator, shares saved scans, traces into Jaeger, and stops everything on Ctrl-C", async () => {
+    const ports = await Promise.all(Array.from({ length: 17 }, () => freeLoopbackPort()));
+    const [redisPort, natsPort, s1, s2, s3, sa1, sa2, sa3, c1, c2, ca1, ca2, postgresPort, jaegerUi, jaegerOtlp, jaegerOtlpGrpc, jaegerQueryGrpc] = ports as [
+      number,
+      ...number[],
+    ];
     const env = {
       ...process.env,
       REDIS_PORT: String(redisPort),
@@ -57,6 +60,10 @@ describe("make run-cluster", () => {
       SCANNER_ADMIN_PORTS: [sa1, sa2, sa3].join(","),
       COORDINATOR_PORTS: [c1, c2].join(","),
       COORDINATOR_ADMIN_PORTS: [ca1, ca2].join(","),
+      JAEGER_UI_PORT: String(jaegerUi),
+      JAEGER_OTLP_PORT: String(jaegerOtlp),
+      JAEGER_OTLP_GRPC_PORT: String(jaegerOtlpGrpc),
+      JAEGER_QUERY_GRPC_PORT: String(jaegerQueryGrpc),
     };
     // Its own process group, so that Ctrl-C reaches make and the launcher, as at a terminal.
     const started = spawn("make", ["--no-print-directory", "run-cluster"], { cwd: REPO_ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -71,12 +78,28 @@ describe("make run-cluster", () => {
     expect(output).toContain(`redis://127.0.0.1:${redisPort}`);
     expect(output).toContain(`nats://127.0.0.1:${natsPort}`);
     expect(output).toContain(`postgres://spreadscan@127.0.0.1:${postgresPort}/spreadscan`);
+    const jaegerUrl = /^\s+jaeger\s+(http:\/\/\S+) /m.exec(output)?.[1];
+    expect(jaegerUrl).toBe(`http://127.0.0.1:${jaegerUi}`);
+    const page = await fetch(jaegerUrl!);
+    expect([page.status, page.headers.get("content-type")]).toEqual([200, expect.stringContaining("text/html")]);
 
-    // The commands the banner shows, against each coordinator.
-    const shown = [...output.matchAll(/npx spreadscan (scan SPY [^\n]*--addr \S+)/g)].map((match) => match[1]!.trim().split(/\s+/));
+    // The commands the banner shows, against each coordinator, with the variables it sets
+    // before one of them (the CLI's tracing).
+    const shownCommands = [...output.matchAll(/^ +((?:[A-Z_]+=\S+ )*)npx spreadscan (scan SPY [^\n]*--addr \S+)/gm)].map((match) => ({
+      env: Object.fromEntries(
+        match[1]!
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((assignment) => assignment.split("=", 2) as [string, string]),
+      ),
+      args: match[2]!.trim().split(/\s+/),
+    }));
+    expect(shownCommands.map((command) => command.env)).toContainEqual({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${jaegerOtlp}` });
+    const shown = shownCommands.map((command) => command.args);
     expect(new Set(shown.map((args) => args.at(-1)))).toEqual(new Set([`127.0.0.1:${c1}`, `127.0.0.1:${c2}`]));
-    for (const args of shown) {
-      const scan = await runTool(process.execPath, ["dist/services/cli/main.js", ...args], { timeoutMs: 60_000 });
+    for (const { args, env: variables } of shownCommands) {
+      const scan = await runTool(process.execPath, ["dist/services/cli/main.js", ...args], { timeoutMs: 60_000, env: { ...process.env, ...variables } });
       expect(scan.stderr).toBe("");
       expect(scan.exitCode).toBe(0);
       expect(scan.stdout).toMatch(/^SPY \d+\.\d+ as of /m);
@@ -105,6 +128,14 @@ describe("make run-cluster", () => {
     }
     const perReplica = await Promise.all([sa1!, sa2!, sa3!].map(scansAnswered));
     expect(perReplica.filter((count) => count > 0).length).toBeGreaterThan(1);
+    // Every service sends its traces to the Jaeger the banner names (their exporters send
+    // every 5 s, the OpenTelemetry default), and so does the CLI run as the banner shows.
+    await expect
+      .poll(async () => ((await (await fetch(`${jaegerUrl}/api/services`)).json()) as { data: string[] | null }).data?.sort(), {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toEqual(["spreadscan-cli", "spreadscan-coordinator", "spreadscan-scanner"]);
 
     // The banner's watchlist and saved scan, made through the first coordinator, in its order;
     // the saved scan then runs on the other: both read one PostgreSQL.

@@ -46,7 +46,10 @@ function coordinatorEnv(): Record<string, string> {
   return {
     SCANNER_ADDR: `127.0.0.1:${scanner.port}`,
     REDIS_URL: redis.url,
-    SCAN_LEASE_TTL: "1",
+    // Long enough that a loaded host cannot starve a live owner's renewal (every third of the
+    // TTL) into a takeover: at 1 s, 10 concurrent cold scans fetched twice once at load 13. The
+    // takeover test plants its own short lease.
+    SCAN_LEASE_TTL: "10",
     REQUESTS_PER_SECOND: "1000",
     BURST_SIZE: "1000",
     MAX_CONCURRENT_SCANS: "10",

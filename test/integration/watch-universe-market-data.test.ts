@@ -1,7 +1,9 @@
 // A universe watch says which of its symbols' market data is not live: the coordinator as a
 // process on IBKR market data, through the real @stoqey/ib to the fake TWS over loopback. When
 // TWS loses IBKR (1100) a message lists every symbol UNAVAILABLE in `market_data`, the symbols
-// still SCANNED with their last top N; when it is back (1102) a message lists none.
+// still SCANNED with their last top N; when it is back (1102) a message lists none. A watch
+// paced at one message a second (as the page asks) hears the outage too: no spread moves while
+// the data is down, so the status is the only news.
 import { status, type ClientReadableStream } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MarketDataState, WatchUniverseRequest, type WatchUniverseResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
@@ -60,6 +62,33 @@ describe("a universe watch on IBKR market data", () => {
       await expect.poll(() => states(messages.at(-1)), { timeout: 20_000 }).toEqual([]);
       expect(errors).toEqual([]);
       expect(messages.map((message) => message.sequence)).toEqual(messages.map((_, index) => BigInt(index + 1)));
+    } finally {
+      call.cancel();
+    }
+  });
+  it("tells a watch paced at one message a second of the outage, though no spread moves, and of the end of it", async () => {
+    const call: ClientReadableStream<WatchUniverseResponse> = stack.client.watchUniverse(
+      WatchUniverseRequest.fromPartial({ symbols: ["SPY"], query: QUERY, minIntervalMs: 1000 }),
+    );
+    const messages: WatchUniverseResponse[] = [];
+    const errors: unknown[] = [];
+    call.on("data", (message: WatchUniverseResponse) => messages.push(message));
+    call.on("error", (error: Error & { code: status }) => {
+      if (error.code !== status.CANCELLED) errors.push(error);
+    });
+    const states = (message: WatchUniverseResponse | undefined) => message?.marketData.map((marketData) => [marketData.symbol, marketData.state]);
+    try {
+      // Past the snapshot: the market ticks, and the watch follows it at its pace.
+      await expect.poll(() => messages.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      expect(messages.at(-1)!.marketData).toEqual([]);
+
+      stack.fake.sendConnectivity(1100);
+      await expect.poll(() => states(messages.at(-1)), { timeout: 20_000 }).toEqual([["SPY", MarketDataState.MARKET_DATA_STATE_UNAVAILABLE]]);
+      expect(messages.at(-1)!.marketData[0]?.reason).toContain("1100");
+
+      stack.fake.sendConnectivity(1102);
+      await expect.poll(() => states(messages.at(-1)), { timeout: 20_000 }).toEqual([]);
+      expect(errors).toEqual([]);
     } finally {
       call.cancel();
     }

@@ -17,10 +17,14 @@ export interface ToolResult {
   readonly stderr: string;
 }
 
-/** Runs a command to completion (bounded by `timeoutMs`) and returns its output, whatever its exit code. */
-export function runTool(command: string, args: readonly string[], { timeoutMs = 30_000, cwd = REPO_ROOT } = {}): Promise<ToolResult> {
+/** Runs a command to completion (bounded by `timeoutMs`; `env` replaces this process's) and returns its output, whatever its exit code. */
+export function runTool(
+  command: string,
+  args: readonly string[],
+  { timeoutMs = 30_000, cwd = REPO_ROOT, env }: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ToolResult> {
   return new Promise((resolve) => {
-    execFile(command, args, { timeout: timeoutMs, cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, args, { timeout: timeoutMs, cwd, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const exitCode = error ? (typeof error.code === "number" ? error.code : -1) : 0;
       resolve({ exitCode, stdout, stderr });
     });

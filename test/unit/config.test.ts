@@ -142,6 +142,17 @@ describe("environment variables", () => {
     ]);
   });
 
+  it("read cache warming's settings: refresh-ahead's part of the TTL from 0 (off) to 0.9, predictive invalidation on unless false", () => {
+    expect(coordinatorConfig(loadConfig(coordinatorVariables, {})).warming).toEqual({ refreshAheadFraction: 0.2, predictiveInvalidation: true });
+    expect(coordinatorConfig(loadConfig(coordinatorVariables, { SCAN_REFRESH_AHEAD: "0", SCAN_PREDICTIVE_INVALIDATION: "false" })).warming).toEqual({
+      refreshAheadFraction: 0,
+      predictiveInvalidation: false,
+    });
+    expect(problemsOf(() => loadConfig(coordinatorVariables, { SCAN_REFRESH_AHEAD: "1" }))).toEqual([
+      'SCAN_REFRESH_AHEAD: must be a number from 0 to 0.9; got "1"',
+    ]);
+  });
+
   it("read IB_LOOKUP_TIMEOUT as the contract lookups' time limit", () => {
     expect(coordinatorConfig(loadConfig(coordinatorVariables, { IB_LOOKUP_TIMEOUT: "500ms" })).marketData.ibLookupTimeoutMs).toBe(500);
   });

@@ -1,18 +1,23 @@
-// The page: a scan form and the spreads the coordinator ranks for it, once or live.
+// The page: a scan form and the spreads the coordinator ranks for it, once or live, for one
+// symbol or a universe (several symbols, or a watchlist).
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/es/google/rpc/error_details_pb.js";
 import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_pb.js";
-import type { RunSavedScanResponse } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
 import type { Spread } from "../../gen/es/spreadscan/scanner/v1/spread_pb.js";
+import { alertsShownFor, closeAlerts, showAlerts } from "./alert-feed.js";
 import { coordinator, savedScans } from "./coordinator.js";
+import type { ChainFigures } from "./front-expiry-payoff.js";
 import { required } from "./dom.js";
-import { stopWatch, watch } from "./live-watch.js";
+import { stopWatch, watch, watchUniverse } from "./live-watch.js";
 import { showMarketContext } from "./market-context.js";
-import { showMarketState } from "./market-state.js";
-import { onRowSelected, resultSummary, showRows, universeSummary } from "./results-table.js";
+import { showMarketState, showMarketStates } from "./market-state.js";
+import { onRowSelected, resultSummary, showRows, universeSummary, type UniverseShown } from "./results-table.js";
+import { saveScan } from "./save-form.js";
 import { refreshPanel } from "./side-panel.js";
 import { showSpread } from "./spread-detail.js";
 import { fillChoices, requestFrom, showViolations } from "./scan-form.js";
+import { fillWatchlists, universeName, universeOf, type UniverseRequest } from "./scope.js";
 
 const form = required<HTMLFormElement>(document, "#scan-form");
 const table = required<HTMLTableElement>(document, "#results");
@@ -20,67 +25,114 @@ const summary = required<HTMLElement>(document, "#result-summary");
 const banner = required<HTMLElement>(document, "#market-state");
 const stop = required<HTMLButtonElement>(document, "#stop-watch");
 const live = required<HTMLInputElement>(form, 'input[name="watch"]');
+const watchlistChoice = required<HTMLSelectElement>(form, "#watchlist-choices");
 const detail = required<HTMLElement>(document, "#spread-detail");
 const context = required<HTMLElement>(document, "#market-context");
 const jobList = required<HTMLElement>(document, "#jobs");
 const savedList = required<HTMLElement>(document, "#saved-scans");
+const saveForm = required<HTMLFormElement>(document, "#save-form");
+const alertsPanel = required<HTMLElement>(document, "#alerts");
 fillChoices(form);
 
-/** What the table shows now: one symbol's scan, or a saved scan's run; and the spread selected in it. */
+/** What the table shows now: one symbol's scan, or a universe's merged top N; and the spread selected in it. */
 let shown: ScanResult | undefined;
-let run: RunSavedScanResponse | undefined;
+let universe: UniverseShown | undefined;
 let selectedId = "";
 
-/** The underlying price a spread's chart marks: its symbol's in a run of several. */
-function underlyingOf(spread: Spread | undefined): number {
-  if (!run) return shown?.underlyingPrice ?? 0;
-  return run.result?.symbols.find((symbol) => symbol.symbol === spread?.symbol)?.result?.underlyingPrice ?? 0;
+/** The chain figures a spread's chart needs: its symbol's in a universe. */
+function chainOf(spread: Spread | undefined): ChainFigures {
+  const result = universe ? universe.symbols.find((symbol) => symbol.symbol === spread?.symbol)?.result : shown;
+  return {
+    underlying: result?.underlyingPrice ?? 0,
+    asOf: result?.chainAsOf ? timestampDate(result.chainAsOf) : undefined,
+    rate: result?.rate ?? 0,
+    dividendYield: result?.dividendYield ?? 0,
+  };
 }
 
 function render(changed: ReadonlySet<string> = new Set()): void {
-  const spreads = (run ? run.result?.spreads : shown?.spreads) ?? [];
+  const spreads = (universe ? universe.spreads : shown?.spreads) ?? [];
   const selected = spreads.find((spread) => spread.id === selectedId);
   if (!selected) selectedId = "";
   showRows(table, spreads, changed, selectedId);
-  summary.textContent = run ? universeSummary(run) : resultSummary(shown);
-  showMarketContext(context, run ? undefined : shown);
-  showSpread(detail, selected, underlyingOf(selected));
+  summary.textContent = universe ? universeSummary(universe) : resultSummary(shown);
+  showMarketContext(context, universe ? undefined : shown);
+  showSpread(detail, selected, chainOf(selected));
 }
 
-function show(result: ScanResult | undefined, changed: ReadonlySet<string> = new Set()): void {
+/** Shows one symbol's result, or (with `several`) a universe's; `savedScan` names the saved scan run. */
+function show(result: ScanResult | undefined, several?: UniverseShown, changed: ReadonlySet<string> = new Set(), savedScan = ""): void {
   shown = result;
-  run = undefined;
-  table.removeAttribute("data-saved-scan");
+  universe = several;
+  if (savedScan === "") table.removeAttribute("data-saved-scan");
+  else table.dataset.savedScan = savedScan;
+  if (several) table.dataset.universe = several.name;
+  else table.removeAttribute("data-universe");
   render(changed);
+}
+
+/** Ends a watch and clears what it said: the banner and the update's number. */
+function quiet(): void {
+  stopWatch();
+  showMarketState(banner, undefined);
+  table.removeAttribute("data-sequence");
 }
 
 /** Runs a saved scan and shows its merged top N (the saved scan's name on the table says whose). */
 async function runSaved(name: string): Promise<void> {
-  stopWatch();
-  showMarketState(banner, undefined);
-  table.removeAttribute("data-sequence");
+  quiet();
   try {
     const response = await savedScans.runSavedScan({ name });
     showViolations(form, []);
-    shown = undefined;
-    run = response;
-    table.dataset.savedScan = name;
-    render();
+    show(
+      undefined,
+      { name: response.savedScan?.name ?? name, spreads: response.result?.spreads ?? [], symbols: response.result?.symbols ?? [] },
+      new Set(),
+      name,
+    );
   } catch (error) {
     showRefusal(error);
   }
   void panel();
 }
 
-/** The side panel, refreshed after each scan; a panel that cannot load says so in its place. */
+/** Deletes a saved scan (its alerts with it) and lists what is left. */
+async function removeSaved(name: string): Promise<void> {
+  try {
+    await savedScans.deleteSavedScan({ name });
+    if (alertsShownFor() === name) closeAlerts(alertsPanel);
+  } catch (error) {
+    required(saveForm, "#save-error").textContent = ConnectError.from(error).message;
+  }
+  await panel();
+}
+
+/** The side panel and the watchlists to choose from, refreshed after each scan; a panel that cannot load says so in its place. */
 async function panel(): Promise<void> {
   try {
-    await refreshPanel(jobList, savedList, (name) => void runSaved(name));
+    await Promise.all([
+      refreshPanel(jobList, savedList, {
+        run: (name) => void runSaved(name),
+        alerts: (name) => void showAlerts(alertsPanel, name),
+        remove: (name) => void removeSaved(name),
+      }),
+      fillWatchlists(watchlistChoice),
+    ]);
   } catch (error) {
     jobList.textContent = ConnectError.from(error).message;
   }
 }
 void panel();
+
+saveForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void saveScan(saveForm, form).then(async (saved) => {
+    if (!saved) return;
+    required<HTMLInputElement>(saveForm, 'input[name="saved_scan.name"]').value = "";
+    await panel();
+  });
+});
+required(alertsPanel, "#close-alerts").addEventListener("click", () => closeAlerts(alertsPanel));
 
 onRowSelected(table, (spreadId) => {
   selectedId = spreadId;
@@ -89,8 +141,11 @@ onRowSelected(table, (spreadId) => {
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
-  stopWatch();
-  void (live.checked ? watchLive() : scan());
+  quiet();
+  const request = requestFrom(form);
+  const several = universeOf(form, request);
+  if (several) void (live.checked ? watchUniverseLive(several) : scanUniverse(several));
+  else void (live.checked ? watchLive() : scan());
 });
 stop.addEventListener("click", () => {
   stopWatch();
@@ -105,14 +160,12 @@ function showRefusal(error: unknown): void {
   show(undefined);
 }
 
-async function scan(): Promise<void> {
+/** Runs one call with the form marked busy, shows its refusal if any, then refreshes the panel. */
+async function busy(call: () => Promise<void>): Promise<void> {
   form.setAttribute("aria-busy", "true");
-  showMarketState(banner, undefined);
-  table.removeAttribute("data-sequence");
   try {
-    const response = await coordinator.scan(requestFrom(form));
+    await call();
     showViolations(form, []);
-    show(response.result);
   } catch (error) {
     showRefusal(error);
   } finally {
@@ -121,22 +174,50 @@ async function scan(): Promise<void> {
   void panel();
 }
 
-async function watchLive(): Promise<void> {
+const scan = (): Promise<void> =>
+  busy(async () => {
+    show((await coordinator.scan(requestFrom(form))).result);
+  });
+
+const scanUniverse = (request: UniverseRequest): Promise<void> =>
+  busy(async () => {
+    const response = await coordinator.scanUniverse(request);
+    show(undefined, { name: universeName(request), spreads: response.spreads, symbols: response.symbols });
+  });
+
+/** Runs a watch until it ends, with Stop shown meanwhile; a refusal shows as a scan's would. */
+async function following(run: () => Promise<void>): Promise<void> {
   stop.hidden = false;
-  showMarketState(banner, undefined);
   try {
-    await watch(requestFrom(form), {
-      update: (update) => {
-        showViolations(form, []);
-        // The first message is a snapshot: nothing in it is news.
-        show(update.result, new Set(update.initial ? [] : update.addedIds));
-        table.dataset.sequence = String(update.sequence);
-      },
-      status: (status) => showMarketState(banner, status),
-    });
+    await run();
   } catch (error) {
     showRefusal(error);
   } finally {
     stop.hidden = true;
   }
 }
+
+const watchLive = (): Promise<void> =>
+  following(() =>
+    watch(requestFrom(form), {
+      update: (update) => {
+        showViolations(form, []);
+        // The first message is a snapshot: nothing in it is news.
+        show(update.result, undefined, new Set(update.initial ? [] : update.addedIds));
+        table.dataset.sequence = String(update.sequence);
+      },
+      status: (status) => showMarketState(banner, status),
+    }),
+  );
+
+const watchUniverseLive = (request: UniverseRequest): Promise<void> =>
+  following(() =>
+    watchUniverse(request, (message) => {
+      showViolations(form, []);
+      const several = { name: universeName(request), spreads: message.spreads, symbols: message.symbols };
+      show(undefined, several, new Set(message.initial ? [] : message.addedIds));
+      table.dataset.sequence = String(message.sequence);
+      // Every message lists each symbol whose quotes are not live: none listed, none to show.
+      showMarketStates(banner, message.marketData);
+    }),
+  );

@@ -9,14 +9,29 @@ const WORDS: Readonly<Record<number, string>> = {
   [MarketDataState.UNAVAILABLE]: "unavailable",
 };
 
-export function showMarketState(banner: HTMLElement, status: MarketDataStatus | undefined): void {
-  const word = status ? WORDS[status.state] : undefined;
-  if (!status || word === undefined) {
+/** One symbol's line, or undefined when its quotes are live. */
+function lineOf(status: MarketDataStatus): string | undefined {
+  const word = WORDS[status.state];
+  if (word === undefined) return undefined;
+  const since = status.since ? new Date(Number(status.since.seconds) * 1000).toISOString().replace(".000Z", "Z") : "";
+  return `${status.symbol}: market data ${word}${since === "" ? "" : ` since ${since}`}${status.reason === "" ? "" : ` (${status.reason})`}`;
+}
+
+/** Shows every symbol whose quotes are not live (a universe's several), or nothing. */
+export function showMarketStates(banner: HTMLElement, statuses: readonly MarketDataStatus[]): void {
+  const notLive = statuses.filter((status) => WORDS[status.state] !== undefined);
+  const first = notLive[0];
+  if (!first) {
     banner.textContent = "";
     banner.removeAttribute("data-state");
     return;
   }
-  const since = status.since ? new Date(Number(status.since.seconds) * 1000).toISOString().replace(".000Z", "Z") : "";
-  banner.dataset.state = word;
-  banner.textContent = `${status.symbol}: market data ${word}${since === "" ? "" : ` since ${since}`}${status.reason === "" ? "" : ` (${status.reason})`}`;
+  // Unavailable colours the banner before any other state.
+  const worst = notLive.find((status) => status.state === MarketDataState.UNAVAILABLE) ?? first;
+  banner.dataset.state = WORDS[worst.state] ?? "";
+  banner.textContent = notLive.map(lineOf).join("; ");
+}
+
+export function showMarketState(banner: HTMLElement, status: MarketDataStatus | undefined): void {
+  showMarketStates(banner, status ? [status] : []);
 }

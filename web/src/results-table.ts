@@ -1,6 +1,5 @@
 // The ranked spreads as a table, figures written as the CLI writes them.
-import type { RunSavedScanResponse } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
-import { SymbolScanState } from "../../gen/es/spreadscan/coordinator/v1/universe_pb.js";
+import { SymbolScanState, type SymbolScan } from "../../gen/es/spreadscan/coordinator/v1/universe_pb.js";
 import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_pb.js";
 import type { Spread } from "../../gen/es/spreadscan/scanner/v1/spread_pb.js";
 import { dollars, percent, price } from "../../services/cli/number-format.js";
@@ -17,8 +16,10 @@ function cells(spread: Spread, rank: number): string[] {
     String(rank),
     spread.symbol,
     STRATEGY_LABELS.get(spread.strategy) ?? String(spread.strategy),
-    spread.expiryDate,
-    String(spread.dte),
+    // A calendar or diagonal names its back expiry too, as the CLI's back columns do: calendars of
+    // one strike differ by it alone.
+    spread.backExpiryDate === "" ? spread.expiryDate : `${spread.expiryDate} / ${spread.backExpiryDate}`,
+    spread.backExpiryDate === "" ? String(spread.dte) : `${spread.dte} / ${spread.backDte}`,
     spread.legs.map((leg) => String(leg.strike)).join("/"),
     price(spread.netCredit),
     dollars(spread.maxLoss),
@@ -70,10 +71,16 @@ export function onRowSelected(table: HTMLTableElement, select: (spreadId: string
   });
 }
 
-/** The line over a saved scan's run: how many spreads of how many symbols, and the symbols that failed. */
-export function universeSummary(run: RunSavedScanResponse): string {
-  const symbols = run.result?.symbols ?? [];
-  const failed = symbols.filter((symbol) => symbol.state === SymbolScanState.FAILED).map((symbol) => symbol.symbol);
-  const name = run.savedScan?.name ?? "";
-  return `${name}: ${run.result?.spreads.length ?? 0} spreads of ${symbols.length} symbols${failed.length === 0 ? "" : ` · failed: ${failed.join(" ")}`}`;
+/** What a table of several symbols shows: their merged top N and each symbol's outcome. */
+export interface UniverseShown {
+  /** A saved scan's name, a watchlist's, or the symbols typed. */
+  readonly name: string;
+  readonly spreads: readonly Spread[];
+  readonly symbols: readonly SymbolScan[];
+}
+
+/** The line over a universe's table: how many spreads of how many symbols, and the symbols that failed. */
+export function universeSummary(universe: UniverseShown): string {
+  const failed = universe.symbols.filter((symbol) => symbol.state === SymbolScanState.FAILED).map((symbol) => symbol.symbol);
+  return `${universe.name}: ${universe.spreads.length} spreads of ${universe.symbols.length} symbols${failed.length === 0 ? "" : ` · failed: ${failed.join(" ")}`}`;
 }

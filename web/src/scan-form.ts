@@ -79,7 +79,8 @@ export function showViolations(form: HTMLFormElement, violations: readonly Field
   }
   const unplaced: string[] = message === "" ? [] : [message];
   for (const { field, description } of violations) {
-    const element = form.querySelector(`[data-field="${CSS.escape(field)}"]`);
+    // A universe's symbols ("symbols", "symbols[2]") are typed in the symbol field.
+    const element = form.querySelector(`[data-field="${CSS.escape(/^symbols(\[\d+\])?$/.test(field) ? "symbol" : field)}"]`);
     if (!element) {
       unplaced.push(`${field}: ${description}`);
       continue;
@@ -88,5 +89,6 @@ export function showViolations(form: HTMLFormElement, violations: readonly Field
     shown.textContent = shown.textContent === "" ? description : `${shown.textContent}; ${description}`;
     element.querySelector("input, select")?.setAttribute("aria-invalid", "true");
   }
-  required(form, "#form-error").textContent = unplaced.join("\n");
+  // The form's own line for what no field of it names.
+  required(form, 'p.violation[role="alert"]').textContent = unplaced.join("\n");
 }

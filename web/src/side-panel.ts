@@ -1,5 +1,6 @@
 // The side panel: the caller's recent jobs and saved scans (the coordinator shows each caller
-// only their own), each saved scan with a button that runs it.
+// only their own), each saved scan with buttons that run it, show its alerts (when it alerts)
+// and delete it.
 import { JobState } from "../../gen/es/spreadscan/coordinator/v1/job_pb.js";
 import type { SavedScan } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
 import { coordinator, savedScans } from "./coordinator.js";
@@ -15,8 +16,30 @@ function stateWord(state: JobState): string {
 /** What a saved scan scans: its symbols, or its watchlist. */
 const scopeOf = (saved: SavedScan): string => (saved.watchlist === "" ? saved.symbols.join(" ") : `watchlist ${saved.watchlist}`);
 
-/** Lists the caller's jobs and saved scans; `run` is called with a saved scan's name when its Run is pressed. */
-export async function refreshPanel(jobList: HTMLElement, savedList: HTMLElement, run: (name: string) => void): Promise<void> {
+/** What the buttons of a saved scan do, given its name. */
+export interface SavedScanActions {
+  run(name: string): void;
+  alerts(name: string): void;
+  remove(name: string): void;
+}
+
+function button(text: string, label: string, action: () => void): HTMLButtonElement {
+  const made = document.createElement("button");
+  made.type = "button";
+  made.textContent = text;
+  made.setAttribute("aria-label", label);
+  made.addEventListener("click", action);
+  return made;
+}
+
+/** How often a saved scan alerts, or "" when it does not. */
+function alertingOf(saved: SavedScan): string {
+  if (!saved.alerts) return "";
+  return ` · alerts every ${saved.alerts.checkInterval ? String(saved.alerts.checkInterval.seconds) : "60"} s`;
+}
+
+/** Lists the caller's jobs and saved scans, each saved scan with its buttons. */
+export async function refreshPanel(jobList: HTMLElement, savedList: HTMLElement, actions: SavedScanActions): Promise<void> {
   const [jobs, saved] = await Promise.all([coordinator.listJobs({ pageSize: JOBS_SHOWN }), savedScans.listSavedScans({})]);
   jobList.replaceChildren(
     ...jobs.jobs.map((job) => {
@@ -31,11 +54,12 @@ export async function refreshPanel(jobList: HTMLElement, savedList: HTMLElement,
     ...saved.savedScans.map((scan) => {
       const item = document.createElement("li");
       item.dataset.savedScan = scan.name;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = "Run";
-      button.addEventListener("click", () => run(scan.name));
-      item.append(`${scan.name}: ${scopeOf(scan)} `, button);
+      item.append(
+        `${scan.name}: ${scopeOf(scan)}${alertingOf(scan)} `,
+        button("Run", `run ${scan.name}`, () => actions.run(scan.name)),
+        ...(scan.alerts ? [button("Alerts", `alerts of ${scan.name}`, () => actions.alerts(scan.name))] : []),
+        button("Delete", `delete ${scan.name}`, () => actions.remove(scan.name)),
+      );
       return item;
     }),
   );

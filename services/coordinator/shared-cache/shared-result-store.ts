@@ -19,6 +19,11 @@ redis.call('HSET', KEYS[1], 'result', ARGV[1], 'job_id', ARGV[2], 'stored_at', A
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1`;
 
+// Only the result of that job: a newer one (another coordinator's refresh) is left alone.
+const FORGET = `
+if redis.call('HGET', KEYS[1], 'job_id') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 export class SharedResultStore {
   /**
    * `ttlMs` is SCAN_CACHE_TTL; when it is 0 (no cache) a result is still kept for `handoffMs`
@@ -59,5 +64,10 @@ export class SharedResultStore {
       },
       false,
     );
+  }
+
+  /** Removes the result `jobId` made, if it is still the one stored (a chain update changed what it would be). */
+  forget(scanKey: string, jobId: string): Promise<boolean> {
+    return this.link.run("forget", async (client) => (await client.eval(FORGET, 1, resultKey(scanKey), jobId)) === 1, false);
   }
 }

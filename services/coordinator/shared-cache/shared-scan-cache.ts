@@ -5,6 +5,7 @@ import type { DependencyHealth } from "../../common/dependency-health.js";
 import type { ScanCache } from "../scan-cache.js";
 import { FleetSingleFlight } from "./fleet-single-flight.js";
 import { RedisLink } from "./redis-link.js";
+import { RefreshClaims } from "./refresh-claims.js";
 import { ScanLeases } from "./scan-lease.js";
 import { SharedCacheMetrics } from "./shared-cache-metrics.js";
 import { SharedResultStore } from "./shared-result-store.js";
@@ -23,6 +24,10 @@ export interface SharedScanCacheOptions {
 
 export interface SharedScanCache {
   readonly flight: FleetSingleFlight;
+  /** Who refreshes a result ahead of its expiry (warming/refresh-ahead.ts). */
+  readonly refreshClaims: RefreshClaims;
+  /** Removes a result from Redis if `jobId` still made it (predictive invalidation). */
+  forget(scanKey: string, jobId: string): Promise<boolean>;
   close(): void;
 }
 
@@ -34,12 +39,13 @@ export function createSharedScanCache(options: SharedScanCacheOptions): SharedSc
     health: options.dependencies.register("redis"),
     metrics,
   });
+  const store = new SharedResultStore(link, options.ttlMs, options.leaseTtlMs);
   const flight = new FleetSingleFlight({
-    store: new SharedResultStore(link, options.ttlMs, options.leaseTtlMs),
+    store,
     leases: new ScanLeases(link, options.leaseTtlMs),
     localCache: options.localCache,
     metrics,
     waitMs: options.leaseWaitMs,
   });
-  return { flight, close: () => link.close() };
+  return { flight, refreshClaims: new RefreshClaims(link), forget: (scanKey, jobId) => store.forget(scanKey, jobId), close: () => link.close() };
 }

@@ -134,7 +134,7 @@ export class TwoExpirySearch {
 
   /** One side priced for this query: fill prices, leg flags and σ (the expiration's shared one, or each leg's own). */
   private price(scratch: PricedSide, table: LegTable, expiry: ExpirySlice, expiryIndex: number): PricedSide {
-    const side = priceSide(scratch, table, expiry.years, this.expiryVolatility[expiryIndex] as number, this.query, this.prepared, undefined);
+    const side = priceSide(scratch, table, expiry.years, this.expiryVolatility[expiryIndex] as number, this.query, this.prepared, { failureReasons: true });
     const leftOutBy = this.leftOutByEvents?.[expiryIndex] ?? 0;
     if (leftOutBy !== 0) failEveryLeg(side, leftOutBy);
     return side;

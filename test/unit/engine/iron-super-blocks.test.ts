@@ -86,7 +86,14 @@ const scoreQueryArbitrary = fc
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
-describe("the iron search on dense chains (super-blocks of wings bounded as a whole)", () => {
+/**
+ * Each property runs the brute-force reference over every condor of a 41-strike chain dozens of
+ * times: 57 to 61 s each at load 5 here, past vitest's 60 s default. The limit only stops a
+ * run that hangs; it is no claim about speed.
+ */
+const CPU_BOUND_PROPERTY_LIMIT_MS = 300_000;
+
+describe("the iron search on dense chains (super-blocks of wings bounded as a whole)", { timeout: CPU_BOUND_PROPERTY_LIMIT_MS }, () => {
   it("answers every widest iron query with exactly the brute-force reference's top N", () => {
     let boundedOutRuns = 0;
     fc.assert(

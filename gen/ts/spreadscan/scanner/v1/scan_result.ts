@@ -509,6 +509,14 @@ export interface ScanResult {
    * candidates_rejected_by_leg_filters + candidates_rejected_by_spread_filters.
    */
   rejectionsByFilter: FilterRejections[];
+  /**
+   * The chain's risk-free rate, continuously compounded, annualised fraction (0.045 means
+   * 4.5%): with dividend_yield, what a client needs to value a leg by Black–Scholes as the
+   * scan did, such as a calendar's back leg at the front expiry for its payoff chart.
+   */
+  rate: number;
+  /** The chain's dividend yield, continuously compounded, annualised fraction. */
+  dividendYield: number;
 }
 
 /** How many candidates one filter was the first to reject. */
@@ -1494,6 +1502,8 @@ function createBaseScanResult(): ScanResult {
     candidatesUnexplored: 0n,
     marketContext: undefined,
     rejectionsByFilter: [],
+    rate: 0,
+    dividendYield: 0,
   };
 }
 
@@ -1611,6 +1621,12 @@ export const ScanResult: MessageFns<ScanResult> = {
     }
     for (const v of message.rejectionsByFilter) {
       FilterRejections.encode(v!, writer.uint32(194).fork()).join();
+    }
+    if (message.rate !== 0) {
+      writer.uint32(201).double(message.rate);
+    }
+    if (message.dividendYield !== 0) {
+      writer.uint32(209).double(message.dividendYield);
     }
     return writer;
   },
@@ -1820,6 +1836,22 @@ export const ScanResult: MessageFns<ScanResult> = {
             message.rejectionsByFilter.push(FilterRejections.decode(reader, reader.uint32()));
             continue;
           }
+          case 25: {
+            if (tag !== 201) {
+              break;
+            }
+
+            message.rate = reader.double();
+            continue;
+          }
+          case 26: {
+            if (tag !== 209) {
+              break;
+            }
+
+            message.dividendYield = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1934,6 +1966,12 @@ export const ScanResult: MessageFns<ScanResult> = {
         : globalThis.Array.isArray(object?.rejections_by_filter)
         ? object.rejections_by_filter.map((e: any) => FilterRejections.fromJSON(e))
         : [],
+      rate: isSet(object.rate) ? globalThis.Number(object.rate) : 0,
+      dividendYield: isSet(object.dividendYield)
+        ? globalThis.Number(object.dividendYield)
+        : isSet(object.dividend_yield)
+        ? globalThis.Number(object.dividend_yield)
+        : 0,
     };
   },
 
@@ -2011,6 +2049,12 @@ export const ScanResult: MessageFns<ScanResult> = {
     if (message.rejectionsByFilter?.length) {
       obj.rejectionsByFilter = message.rejectionsByFilter.map((e) => FilterRejections.toJSON(e));
     }
+    if (message.rate !== 0) {
+      obj.rate = floatToJson(message.rate);
+    }
+    if (message.dividendYield !== 0) {
+      obj.dividendYield = floatToJson(message.dividendYield);
+    }
     return obj;
   },
 
@@ -2075,6 +2119,8 @@ export const ScanResult: MessageFns<ScanResult> = {
       ? MarketContext.fromPartial(object.marketContext)
       : undefined;
     message.rejectionsByFilter = object.rejectionsByFilter?.map((e) => FilterRejections.fromPartial(e)) || [];
+    message.rate = object.rate ?? 0;
+    message.dividendYield = object.dividendYield ?? 0;
     return message;
   },
 };

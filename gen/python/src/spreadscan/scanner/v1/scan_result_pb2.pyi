@@ -145,7 +145,7 @@ class MarketContext(_message.Message):
     def __init__(self, atm_implied_volatility_30d: _Optional[float] = ..., atm_implied_volatility_30d_expiries: _Optional[_Iterable[str]] = ..., iv_rank: _Optional[float] = ..., iv_percentile: _Optional[float] = ..., iv_history_days: _Optional[int] = ..., iv_history_low: _Optional[float] = ..., iv_history_high: _Optional[float] = ..., iv_history_source: _Optional[str] = ..., events_source: _Optional[str] = ..., next_earnings_date: _Optional[str] = ..., next_ex_dividend_date: _Optional[str] = ..., expiries: _Optional[_Iterable[_Union[ExpiryContext, _Mapping]]] = ...) -> None: ...
 
 class ScanResult(_message.Message):
-    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions", "frozen", "candidates_bounded_out", "work_budget_exhausted", "candidates_unexplored", "market_context", "rejections_by_filter")
+    __slots__ = ("symbol", "spreads", "candidates_evaluated", "candidates_passed", "skipped_quotes", "quotes_with_computed_greeks", "chain_as_of", "chain_version", "underlying_price", "delayed", "timings", "candidates_considered", "candidates_rejected_by_leg_filters", "candidates_rejected_by_spread_filters", "candidates_ranked_out", "candidates_fully_evaluated", "effective_query", "expiry_distributions", "frozen", "candidates_bounded_out", "work_budget_exhausted", "candidates_unexplored", "market_context", "rejections_by_filter", "rate", "dividend_yield")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SPREADS_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +170,8 @@ class ScanResult(_message.Message):
     CANDIDATES_UNEXPLORED_FIELD_NUMBER: _ClassVar[int]
     MARKET_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     REJECTIONS_BY_FILTER_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    DIVIDEND_YIELD_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     spreads: _containers.RepeatedCompositeFieldContainer[_spread_pb2.Spread]
     candidates_evaluated: int
@@ -194,7 +196,9 @@ class ScanResult(_message.Message):
     candidates_unexplored: int
     market_context: MarketContext
     rejections_by_filter: _containers.RepeatedCompositeFieldContainer[FilterRejections]
-    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ..., frozen: _Optional[bool] = ..., candidates_bounded_out: _Optional[int] = ..., work_budget_exhausted: _Optional[bool] = ..., candidates_unexplored: _Optional[int] = ..., market_context: _Optional[_Union[MarketContext, _Mapping]] = ..., rejections_by_filter: _Optional[_Iterable[_Union[FilterRejections, _Mapping]]] = ...) -> None: ...
+    rate: float
+    dividend_yield: float
+    def __init__(self, symbol: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[_spread_pb2.Spread, _Mapping]]] = ..., candidates_evaluated: _Optional[int] = ..., candidates_passed: _Optional[int] = ..., skipped_quotes: _Optional[_Iterable[_Union[SkippedQuotes, _Mapping]]] = ..., quotes_with_computed_greeks: _Optional[int] = ..., chain_as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain_version: _Optional[int] = ..., underlying_price: _Optional[float] = ..., delayed: _Optional[bool] = ..., timings: _Optional[_Union[ScanTimings, _Mapping]] = ..., candidates_considered: _Optional[int] = ..., candidates_rejected_by_leg_filters: _Optional[int] = ..., candidates_rejected_by_spread_filters: _Optional[int] = ..., candidates_ranked_out: _Optional[int] = ..., candidates_fully_evaluated: _Optional[int] = ..., effective_query: _Optional[_Union[_query_pb2.ScanQuery, _Mapping]] = ..., expiry_distributions: _Optional[_Iterable[_Union[ExpiryDistribution, _Mapping]]] = ..., frozen: _Optional[bool] = ..., candidates_bounded_out: _Optional[int] = ..., work_budget_exhausted: _Optional[bool] = ..., candidates_unexplored: _Optional[int] = ..., market_context: _Optional[_Union[MarketContext, _Mapping]] = ..., rejections_by_filter: _Optional[_Iterable[_Union[FilterRejections, _Mapping]]] = ..., rate: _Optional[float] = ..., dividend_yield: _Optional[float] = ...) -> None: ...
 
 class FilterRejections(_message.Message):
     __slots__ = ("filter", "candidates")
