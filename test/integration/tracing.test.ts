@@ -78,6 +78,11 @@ describe("tracing", () => {
       "spreadscan-coordinator:market.fetch",
       "spreadscan-coordinator:pacing.wait",
       "spreadscan-coordinator:scanner.call",
+      // Each process exports its spans in batches as they end: a SERVER span ends after its
+      // children and may come in a later batch than theirs, so it is waited for by name too.
+      "spreadscan-coordinator:spreadscan.coordinator.v1.CoordinatorService/Scan",
+      "spreadscan-coordinator:spreadscan.scanner.v1.ScannerService/Scan",
+      "spreadscan-scanner:spreadscan.scanner.v1.ScannerService/Scan",
     ];
     await receiver.waitFor(() => expected.every((name) => names(inTrace(traceId)).includes(name)));
     const spans = inTrace(traceId);
@@ -149,6 +154,43 @@ describe("tracing", () => {
     expect(lookup.parentSpanId).toBe(server.spanId);
     expect(lookup.attributes).toMatchObject({ "cache.tier": "local", "cache.outcome": "hit" });
     expect(spans.filter((span) => ["market.fetch", "scanner.call"].includes(span.name))).toEqual([]);
+  });
+
+  it("refreshes a result ahead of its expiry in a trace of its own, linked to the call whose hit set it off", async () => {
+    // A coordinator whose results live 3 s and are refreshed when hit in their last 90 %.
+    const refreshing = spawnService("services/coordinator/main.ts", {
+      ...freePorts("COORDINATOR"),
+      ...tracingEnv,
+      SCANNER_ADDR: `127.0.0.1:${scannerPort}`,
+      MARKET_DATA: "simulated",
+      SCAN_CACHE_TTL: "3",
+      SCAN_REFRESH_AHEAD: "0.9",
+    });
+    try {
+      const refreshingAddress = `127.0.0.1:${(await refreshing.waitForLog((line) => line.msg === "listening")).grpcPort as number}`;
+      const query = ["scan", "IWM", "--strategy", "bull-put", "--max-dte", "30", "--limit", "3", "--addr", refreshingAddress];
+      expect((await spreadscan(query, tracingEnv)).exitCode).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const rootsBefore = new Set(receiver.spans.filter((span) => span.name === "spreadscan scan").map((span) => span.traceId));
+      expect((await spreadscan(query, tracingEnv)).exitCode).toBe(0);
+      let hitTrace = "";
+      await receiver.waitFor((spans) => {
+        hitTrace = spans.find((span) => span.name === "spreadscan scan" && !rootsBefore.has(span.traceId))?.traceId ?? "";
+        return hitTrace !== "" && spans.some((span) => span.name === "cache.refresh" && span.links.some((link) => link.traceId === hitTrace));
+      });
+      const hitServer = one(inTrace(hitTrace), "spreadscan-coordinator", "spreadscan.coordinator.v1.CoordinatorService/Scan", SPAN_KIND.server);
+      const refresh = receiver.spans.find((span) => span.name === "cache.refresh" && span.links.some((link) => link.traceId === hitTrace))!;
+      expect(refresh.links).toEqual([{ traceId: hitTrace, spanId: hitServer.spanId }]);
+      expect(refresh.parentSpanId).toBe("");
+      expect(refresh.traceId).not.toBe(hitTrace);
+      expect(refresh.attributes["market.symbol"]).toBe("IWM");
+      // The refresh's work (its scanner call, its scan on the scanner) is in its trace, not the hit's.
+      await receiver.waitFor(() => inTrace(refresh.traceId).some((span) => span.name === "scanner.call"));
+      expect(one(inTrace(refresh.traceId), "spreadscan-coordinator", "scanner.call", SPAN_KIND.internal).parentSpanId).toBe(refresh.spanId);
+      expect(inTrace(hitTrace).filter((span) => span.name === "scanner.call")).toEqual([]);
+    } finally {
+      refreshing.kill();
+    }
   });
 
   it("exports nothing from a CLI run without an endpoint: the coordinator's span of its call has no parent", async () => {

@@ -18,8 +18,9 @@ message InstrumentationScope { string name = 1; string version = 2; }
 message Span {
   bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; string name = 5;
   int32 kind = 6; fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8; repeated KeyValue attributes = 9;
-  repeated Event events = 11; Status status = 15;
+  repeated Event events = 11; repeated Link links = 13; Status status = 15;
 }
+message Link { bytes trace_id = 1; bytes span_id = 2; }
 message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; }
 message Status { string message = 2; int32 code = 3; }
 message KeyValue { string key = 1; AnyValue value = 2; }
@@ -43,6 +44,8 @@ export interface ReceivedSpan {
   readonly kind: number;
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   readonly events: readonly { name: string; attributes: Readonly<Record<string, AttributeValue>> }[];
+  /** The spans this one is linked to (not its parent), as trace and span ids in hex. */
+  readonly links: readonly { traceId: string; spanId: string }[];
   /** 0 unset, 1 ok, 2 error. */
   readonly statusCode: number;
   readonly startNs: bigint;
@@ -64,6 +67,7 @@ interface DecodedSpan {
   end_time_unix_nano: string;
   attributes?: DecodedKeyValue[];
   events?: { name: string; attributes?: DecodedKeyValue[] }[];
+  links?: { trace_id: Buffer; span_id: Buffer }[];
   status?: { code?: number };
 }
 
@@ -100,6 +104,7 @@ export function decodeTraceExport(body: Uint8Array): ReceivedSpan[] {
           kind: span.kind ?? 0,
           attributes: attributesOf(span.attributes),
           events: (span.events ?? []).map((event) => ({ name: event.name, attributes: attributesOf(event.attributes) })),
+          links: (span.links ?? []).map((link) => ({ traceId: link.trace_id.toString("hex"), spanId: link.span_id.toString("hex") })),
           statusCode: span.status?.code ?? 0,
           startNs: BigInt(span.start_time_unix_nano),
           endNs: BigInt(span.end_time_unix_nano),

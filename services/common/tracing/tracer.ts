@@ -1,7 +1,7 @@
 // The one tracer every span of ours comes from, and whether tracing is on in this process.
 // Only @opentelemetry/api is loaded here: while tracing is off the SDK is never imported, the
 // API's no-op tracer answers, and the call sites below skip even that (see `tracingIsOn`).
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span } from "@opentelemetry/api";
 
 /** A proxy: it reaches the SDK's tracer once start-tracing.ts has registered one. */
 export const tracer = trace.getTracer("spreadscan");
@@ -37,10 +37,10 @@ export function recordFailure(span: Span, error: unknown): void {
 export async function inSpan<T>(
   name: string,
   work: (span: Span | undefined) => Promise<T> | T,
-  { attributes, kind = SpanKind.INTERNAL, parent }: { attributes?: () => Attributes; kind?: SpanKind; parent?: Context } = {},
+  { attributes, kind = SpanKind.INTERNAL, parent, links }: { attributes?: () => Attributes; kind?: SpanKind; parent?: Context; links?: Link[] } = {},
 ): Promise<T> {
   if (!on) return work(undefined);
-  const span = tracer.startSpan(name, { kind }, parent ?? context.active());
+  const span = tracer.startSpan(name, { kind, links }, parent ?? context.active());
   if (attributes && span.isRecording()) span.setAttributes(attributes());
   try {
     return await context.with(trace.setSpan(parent ?? context.active(), span), () => work(span));
@@ -50,4 +50,15 @@ export async function inSpan<T>(
   } finally {
     span.end();
   }
+}
+
+/**
+ * Runs `work` as the root span of a trace of its own, linked to the span active now: for work a
+ * call sets off but does not wait for (a refresh ahead of a cached result's expiry), which would
+ * otherwise hang under a call that has already answered.
+ */
+export async function inDetachedSpan<T>(name: string, work: () => Promise<T>, attributes?: () => Attributes): Promise<T> {
+  if (!on) return work();
+  const cause = trace.getSpanContext(context.active());
+  return inSpan(name, work, { attributes, parent: ROOT_CONTEXT, links: cause ? [{ context: cause }] : [] });
 }

@@ -7,6 +7,7 @@
 // meanwhile joins it, and the job's result replaces the old one in both tiers.
 import { JobState } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { inDetachedSpan } from "../../common/tracing/tracer.js";
 import type { JobManager } from "../jobs/job-manager.js";
 import type { CachedScan } from "../scan-cache.js";
 import type { RefreshClaims } from "../shared-cache/refresh-claims.js";
@@ -65,7 +66,12 @@ export class RefreshAhead {
     this.attempted.add(generation);
     // Forgotten once the result would have expired: the set holds only live generations.
     setTimeout(() => this.attempted.delete(generation), claimMs).unref();
-    void this.refresh(symbol, query, key, entry, claimMs);
+    // Its own trace, linked to the call whose hit set it off: that call has answered already.
+    void inDetachedSpan(
+      "cache.refresh",
+      () => this.refresh(symbol, query, key, entry, claimMs),
+      () => ({ "market.symbol": symbol }),
+    );
   }
 
   private async refresh(symbol: string, query: ScanQuery | undefined, key: string, entry: CachedScan, claimMs: number): Promise<void> {
