@@ -22,7 +22,7 @@ import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
 import { startPair, take, type Pair } from "../support/coordinator-pair.js";
-import { startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
+import { look, startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
 import { REPO_ROOT } from "../support/tools.js";
 
 let pair: Pair;
@@ -38,24 +38,6 @@ afterAll(async () => {
   await board.close();
   pair.close();
 });
-
-/** What the results table shows at one instant, read in one evaluation (a string: the tests' TypeScript has no DOM types). */
-interface TableLook {
-  readonly sequence: number;
-  readonly rows: readonly { readonly id: string | null; readonly changed: boolean; readonly cells: readonly (string | null)[] }[];
-}
-const TABLE_LOOK = `(() => {
-  const table = document.querySelector("#results");
-  return {
-    sequence: Number(table.getAttribute("data-sequence") ?? 0),
-    rows: [...table.tBodies[0].rows].map((row) => ({
-      id: row.getAttribute("data-spread-id"),
-      changed: row.classList.contains("changed"),
-      cells: [...row.cells].map((cell) => cell.textContent),
-    })),
-  };
-})()`;
-const look = (page: Page): Promise<TableLook> => page.evaluate<TableLook>(TABLE_LOOK);
 
 /** The page's default strategies, filters and sort, as the form holds them. */
 const FORM_QUERY = {

@@ -12,7 +12,7 @@ import { formatMarketContextLine } from "../../services/cli/market-context-line.
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
 import { startPair, type Pair } from "../support/coordinator-pair.js";
-import { startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
+import { look, startPageUnderTest, type PageUnderTest } from "../support/page-under-test.js";
 
 let pair: Pair | undefined;
 let board: PageUnderTest | undefined;
@@ -29,25 +29,6 @@ afterAll(async () => {
   await board?.close();
   pair?.close();
 });
-
-/** What the results table shows at one instant: the update's sequence and each row. */
-interface TableLook {
-  readonly sequence: number;
-  readonly rows: readonly { readonly id: string | null; readonly changed: boolean; readonly cells: readonly (string | null)[] }[];
-}
-
-/** Evaluated in the page (a string: the tests' TypeScript has no DOM types). */
-const TABLE_LOOK = `(() => {
-  const table = document.querySelector("#results");
-  return {
-    sequence: Number(table.getAttribute("data-sequence") ?? 0),
-    rows: [...table.tBodies[0].rows].map((row) => ({
-      id: row.getAttribute("data-spread-id"),
-      changed: row.classList.contains("changed"),
-      cells: [...row.cells].map((cell) => cell.textContent),
-    })),
-  };
-})()`;
 
 async function openPage(viewport?: { width: number; height: number }): Promise<Page> {
   if (!board) throw new Error("the page did not start");
@@ -127,9 +108,8 @@ describe("the page, in Chromium", () => {
     await page.click('#scan-form button[type="submit"]');
     expect(await page.isVisible("#stop-watch")).toBe(true);
     // Each look at the table is one evaluation in the page, so it never straddles an update.
-    const look = (): Promise<TableLook> => page.evaluate<TableLook>(TABLE_LOOK);
-    await expect.poll(async () => (await look()).sequence, { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(1);
-    const first = await look();
+    await expect.poll(async () => (await look(page)).sequence, { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(1);
+    const first = await look(page);
     expect(first.rows.length).toBeGreaterThan(0);
     // The snapshot marks nothing.
     if (first.sequence === 1) expect(first.rows.filter((row) => row.changed)).toEqual([]);
@@ -139,8 +119,8 @@ describe("the page, in Chromium", () => {
     let consecutive = 0;
     let moved = false;
     for (let updates = 0; updates < 20 && !(consecutive >= 3 && moved); updates++) {
-      await expect.poll(async () => (await look()).sequence, { timeout: 30_000, interval: 50 }).toBeGreaterThan(previous.sequence);
-      const now = await look();
+      await expect.poll(async () => (await look(page)).sequence, { timeout: 30_000, interval: 50 }).toBeGreaterThan(previous.sequence);
+      const now = await look(page);
       if (now.sequence === previous.sequence + 1) {
         const before = new Set(previous.rows.map((row) => row.id));
         expect(now.rows.filter((row) => row.changed).map((row) => row.id)).toEqual(now.rows.map((row) => row.id).filter((id) => !before.has(id)));

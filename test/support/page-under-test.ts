@@ -47,3 +47,25 @@ export async function startPageUnderTest(coordinatorAddress: string): Promise<Pa
     },
   };
 }
+
+/** What the results table shows at one instant: the update's sequence and each row. */
+export interface TableLook {
+  readonly sequence: number;
+  readonly rows: readonly { readonly id: string | null; readonly changed: boolean; readonly cells: readonly (string | null)[] }[];
+}
+
+/** Evaluated in the page, in one evaluation (a string: the tests' TypeScript has no DOM types). */
+const TABLE_LOOK = `(() => {
+  const table = document.querySelector("#results");
+  return {
+    sequence: Number(table.getAttribute("data-sequence") ?? 0),
+    rows: [...table.tBodies[0].rows].map((row) => ({
+      id: row.getAttribute("data-spread-id"),
+      changed: row.classList.contains("changed"),
+      cells: [...row.cells].map((cell) => cell.textContent),
+    })),
+  };
+})()`;
+
+/** The results table as the page shows it now. */
+export const look = (page: Page): Promise<TableLook> => page.evaluate<TableLook>(TABLE_LOOK);
