@@ -13,12 +13,11 @@ import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { startInProcessCoordinator, type InProcessCoordinator } from "../faults/support/in-process-coordinator.js";
 import { callUnary } from "../support/echo-server.js";
-import { startRedis, stopAllInfraServers, type InfraServer } from "../support/infra-servers.js";
-import { startInProcessScanner, type InProcessScanner } from "../support/in-process-scanner.js";
+import { startCoordinatorsOnRedis, type CoordinatorsOnRedis } from "../support/coordinators-on-redis.js";
+import type { InProcessScanner } from "../support/in-process-scanner.js";
 import { scrapeSum } from "../support/prometheus-samples.js";
 
 const TTL_MS = 2000;
-let redis: InfraServer;
 let scanner: InProcessScanner;
 let a: InProcessCoordinator;
 let b: InProcessCoordinator;
@@ -52,34 +51,19 @@ async function storedJob(): Promise<string | null> {
   return keys[0] === undefined ? null : inspector.hget(keys[0], "job_id");
 }
 
+let fleet: CoordinatorsOnRedis;
 beforeAll(async () => {
-  redis = await startRedis();
-  scanner = await startInProcessScanner();
-  const env = {
-    SCANNER_ADDR: `127.0.0.1:${scanner.port}`,
-    REDIS_URL: redis.url,
+  fleet = await startCoordinatorsOnRedis({
     SCAN_CACHE_TTL: `${TTL_MS}ms`,
     SCAN_REFRESH_AHEAD: "0.5",
     SIMULATED_TICK_INTERVAL: "3600",
     REQUESTS_PER_SECOND: "1000",
     BURST_SIZE: "1000",
-  };
-  a = await startInProcessCoordinator(env);
-  b = await startInProcessCoordinator(env);
-  clientA = new CoordinatorServiceClient(a.address, credentials.createInsecure());
-  clientB = new CoordinatorServiceClient(b.address, credentials.createInsecure());
-  inspector = new Redis(redis.url);
+  });
+  ({ scanner, a, b, clientA, clientB, inspector } = fleet);
 }, 60_000);
 
-afterAll(async () => {
-  clientA.close();
-  clientB.close();
-  inspector.disconnect();
-  await a.close();
-  await b.close();
-  await scanner.close();
-  await stopAllInfraServers();
-});
+afterAll(() => fleet.close());
 
 describe("refresh-ahead with two coordinators on one Redis", () => {
   it("recomputes a result asked for near its expiry once for the fleet, and callers never meet a cold miss", async () => {

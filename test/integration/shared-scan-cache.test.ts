@@ -10,8 +10,9 @@ import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js
 import { leaseKey } from "../../services/coordinator/shared-cache/scan-lease.js";
 import { startInProcessCoordinator, type InProcessCoordinator } from "../faults/support/in-process-coordinator.js";
 import { callUnary } from "../support/echo-server.js";
-import { startRedis, stopAllInfraServers, type InfraServer } from "../support/infra-servers.js";
-import { startInProcessScanner, type InProcessScanner } from "../support/in-process-scanner.js";
+import { startCoordinatorsOnRedis, type CoordinatorsOnRedis } from "../support/coordinators-on-redis.js";
+import type { InfraServer } from "../support/infra-servers.js";
+import type { InProcessScanner } from "../support/in-process-scanner.js";
 import { scrapeSum, sumOfSamples } from "../support/prometheus-samples.js";
 
 let redis: InfraServer;
@@ -42,39 +43,29 @@ async function storedKeyOf(symbol: string): Promise<{ result: string; scan: stri
 
 const fetchesOf = (coordinator: InProcessCoordinator): Promise<number> => scrapeSum(coordinator.adminPort, "spreadscan_market_chain_fetches_total");
 
+/** What every coordinator of these tests runs with, beside the fleet's scanner and Redis. */
+const SETTINGS = {
+  // Long enough that a loaded host cannot starve a live owner's renewal (every third of the
+  // TTL) into a takeover: at 1 s, 10 concurrent cold scans fetched twice once at load 13. The
+  // takeover test plants its own short lease.
+  SCAN_LEASE_TTL: "10",
+  REQUESTS_PER_SECOND: "1000",
+  BURST_SIZE: "1000",
+  MAX_CONCURRENT_SCANS: "10",
+};
+
+/** The environment of a further coordinator on the same scanner and Redis. */
 function coordinatorEnv(): Record<string, string> {
-  return {
-    SCANNER_ADDR: `127.0.0.1:${scanner.port}`,
-    REDIS_URL: redis.url,
-    // Long enough that a loaded host cannot starve a live owner's renewal (every third of the
-    // TTL) into a takeover: at 1 s, 10 concurrent cold scans fetched twice once at load 13. The
-    // takeover test plants its own short lease.
-    SCAN_LEASE_TTL: "10",
-    REQUESTS_PER_SECOND: "1000",
-    BURST_SIZE: "1000",
-    MAX_CONCURRENT_SCANS: "10",
-  };
+  return { SCANNER_ADDR: `127.0.0.1:${scanner.port}`, REDIS_URL: redis.url, ...SETTINGS };
 }
 
+let fleet: CoordinatorsOnRedis;
 beforeAll(async () => {
-  redis = await startRedis();
-  scanner = await startInProcessScanner();
-  a = await startInProcessCoordinator(coordinatorEnv());
-  b = await startInProcessCoordinator(coordinatorEnv());
-  clientA = new CoordinatorServiceClient(a.address, credentials.createInsecure());
-  clientB = new CoordinatorServiceClient(b.address, credentials.createInsecure());
-  inspector = new Redis(redis.url);
+  fleet = await startCoordinatorsOnRedis(SETTINGS);
+  ({ redis, scanner, a, b, clientA, clientB, inspector } = fleet);
 }, 60_000);
 
-afterAll(async () => {
-  clientA.close();
-  clientB.close();
-  inspector.disconnect();
-  await a.close();
-  await b.close();
-  await scanner.close();
-  await stopAllInfraServers();
-});
+afterAll(() => fleet.close());
 
 describe("the shared scan cache", () => {
   it("answers on B what A computed, from Redis, without a scanner Scan, and B's own tier answers after that", async () => {
