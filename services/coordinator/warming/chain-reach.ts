@@ -19,6 +19,21 @@ interface ExpiryDigests {
   readonly withoutActivity: string;
 }
 
+// The quotes' digests by the array that holds them. A live symbol's chain reaches the coordinator
+// as several objects around one quotes array (the feed's tick, each fetch of the same step with
+// its events attached), and every result computed on it is stored with its digest: without this,
+// each of them hashed the whole chain again (21 ms on SPY), so a tick that dropped twenty asked-for
+// results cost some 0.4 s of the event loop (21 ms each) in their refreshes alone. Keyed by identity, which holds
+// because no provider changes a chain's quotes once it has handed the chain out (each builds a
+// new array per chain: chain-assembly.ts, the simulated market's pricing, protobuf decoding).
+const quoteDigestsByArray = new WeakMap<readonly OptionQuote[], ReadonlyMap<string, ExpiryDigests>>();
+let quoteDigestsComputed = 0;
+
+/** How many quote arrays this process has hashed: what the identity cache above saves is the rest. */
+export function quoteDigestsComputedSoFar(): number {
+  return quoteDigestsComputed;
+}
+
 /** A chain's digests, computed once, from which each query's reach digest is put together. */
 export class ChainReach {
   private readonly chainFields: string;
@@ -29,21 +44,10 @@ export class ChainReach {
     // Everything but the quotes: the clock, the underlying, rates, IV history, events, flags.
     this.chainFields = digest([OptionChain.encode({ ...chain, quotes: [] }).finish()]);
     this.asOfDay = chain.asOf ? epochDay(newYorkDate(chain.asOf)) : Number.NaN;
-    const byExpiry = new Map<string, OptionQuote[]>();
-    for (const quote of chain.quotes) {
-      const group = byExpiry.get(quote.expiryDate);
-      if (group) group.push(quote);
-      else byExpiry.set(quote.expiryDate, [quote]);
-    }
-    // One encoding per expiration (a chain holding only its quotes, in chain order) rather than one per quote: a writer per
-    // quote made the digest of a 17,442-quote SPY chain cost 88 ms, this 21 ms (fastest of 15, on this machine).
-    const expiries = new Map<string, ExpiryDigests>();
-    for (const [expiry, quotes] of byExpiry) {
-      const withoutActivity = quotes.map((quote) => ({ ...quote, volume: 0n, openInterest: 0n }));
-      expiries.set(expiry, {
-        whole: digest([OptionChain.encode({ ...EMPTY_CHAIN, quotes }).finish()]),
-        withoutActivity: digest([OptionChain.encode({ ...EMPTY_CHAIN, quotes: withoutActivity }).finish()]),
-      });
+    let expiries = quoteDigestsByArray.get(chain.quotes);
+    if (!expiries) {
+      expiries = digestQuotes(chain.quotes);
+      quoteDigestsByArray.set(chain.quotes, expiries);
     }
     this.expiries = expiries;
   }
@@ -74,6 +78,28 @@ export class ChainReach {
     }
     return digest(parts.map((part) => Buffer.from(part)));
   }
+}
+
+/** Each expiration's digests, whole and without activity, in chain order. */
+function digestQuotes(chainQuotes: readonly OptionQuote[]): ReadonlyMap<string, ExpiryDigests> {
+  quoteDigestsComputed++;
+  const byExpiry = new Map<string, OptionQuote[]>();
+  for (const quote of chainQuotes) {
+    const group = byExpiry.get(quote.expiryDate);
+    if (group) group.push(quote);
+    else byExpiry.set(quote.expiryDate, [quote]);
+  }
+  // One encoding per expiration (a chain holding only its quotes, in chain order) rather than one per quote: a writer per
+  // quote made the digest of a 17,442-quote SPY chain cost 88 ms, this 21 ms (fastest of 15, on this machine).
+  const expiries = new Map<string, ExpiryDigests>();
+  for (const [expiry, quotes] of byExpiry) {
+    const withoutActivity = quotes.map((quote) => ({ ...quote, volume: 0n, openInterest: 0n }));
+    expiries.set(expiry, {
+      whole: digest([OptionChain.encode({ ...EMPTY_CHAIN, quotes }).finish()]),
+      withoutActivity: digest([OptionChain.encode({ ...EMPTY_CHAIN, quotes: withoutActivity }).finish()]),
+    });
+  }
+  return expiries;
 }
 
 function digest(parts: readonly Uint8Array[]): string {
