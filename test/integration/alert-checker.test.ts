@@ -2,15 +2,18 @@
 // rising sequences for a top N that changes, one check per interval across coordinators
 // sharing the database, a lease that ends handing the check to another coordinator without an
 // event written twice, a failed symbol skipping the check, and retention.
+import { Registry } from "prom-client";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../services/common/logger.js";
 import { AlertChecker } from "../../services/coordinator/alerts/alert-checker.js";
+import { AlertMetrics } from "../../services/coordinator/alerts/alert-metrics.js";
 import { AlertSignals } from "../../services/coordinator/alerts/alert-signals.js";
 import { AlertStore } from "../../services/coordinator/alerts/alert-store.js";
 import type { SavedScanRun } from "../../services/coordinator/alerts/saved-scan-run.js";
 import { openDatabase, type CoordinatorDatabase } from "../../services/coordinator/storage/open-database.js";
 import type { DatabaseSettings } from "../../services/coordinator/storage/database-settings.js";
 import { TestSavedScans, TestClock, universeAnswer } from "../support/alert-test-parts.js";
+import { sumOfSamples } from "../support/prometheus-samples.js";
 import { DATABASE_KINDS, TestDatabases } from "../support/test-databases.js";
 
 const logger = createLogger({ service: "test", level: "silent", format: "json" });
@@ -33,11 +36,13 @@ async function open(settings: DatabaseSettings): Promise<CoordinatorDatabase> {
 
 function checkerOn(database: CoordinatorDatabase, savedScans: TestSavedScans, run: SavedScanRun, clock: TestClock, holder: string) {
   const store = new AlertStore(database.db);
+  const registry = new Registry();
   const checker = new AlertChecker({
     store,
     savedScans,
     run,
     signals: new AlertSignals(),
+    metrics: new AlertMetrics(registry),
     holder,
     tickMs: 1000,
     leaseMs: 30_000,
@@ -46,7 +51,9 @@ function checkerOn(database: CoordinatorDatabase, savedScans: TestSavedScans, ru
     logger,
     now: clock.now,
   });
-  return { store, checker };
+  /** A metric's samples summed, with these labels. */
+  const counted = async (metric: string, labels: Record<string, string> = {}): Promise<number> => sumOfSamples(await registry.metrics(), metric, labels);
+  return { store, checker, counted };
 }
 
 const summaries = async (store: AlertStore): Promise<string[]> =>
@@ -59,7 +66,7 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
     const savedScans = new TestSavedScans((await open(settings)).db);
     await savedScans.put("alice", "tech", ALERTS);
     let top = ["SPY:a", "SPY:b", "SPY:c"];
-    const { store, checker } = checkerOn(await open(settings), savedScans, () => Promise.resolve(universeAnswer(top)), clock, "one");
+    const { store, checker, counted } = checkerOn(await open(settings), savedScans, () => Promise.resolve(universeAnswer(top)), clock, "one");
 
     await checker.tick();
     expect(await summaries(store)).toEqual(["1 entered SPY:a", "2 entered SPY:b", "3 entered SPY:c"]);
@@ -83,6 +90,15 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
     await savedScans.put("bob", "tech", ALERTS);
     await checker.tick();
     expect((await store.eventsAfter({ owner: "bob", name: "tech" }, 0, 10)).map((event) => event.sequence)).toEqual([1, 2, 3]);
+
+    // Alice's two checks that wrote and one that found nothing new, and Bob's first: ten events.
+    expect(await counted("spreadscan_alert_checks_total", { outcome: "written" })).toBe(3);
+    expect(await counted("spreadscan_alert_checks_total", { outcome: "unchanged" })).toBe(1);
+    expect(await counted("spreadscan_alert_events_total", { kind: "entered" })).toBe(8);
+    expect(await counted("spreadscan_alert_events_total", { kind: "left" })).toBe(2);
+    // Each check ran on the tick it fell due: no delay on the test's clock.
+    expect(await counted("spreadscan_alert_check_delay_seconds_count")).toBe(4);
+    expect(await counted("spreadscan_alert_check_delay_seconds_sum")).toBe(0);
   });
 
   it("runs a due check on one coordinator only when several share the database", async () => {
@@ -127,12 +143,17 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
     clock.advance(30_001);
     await healthy.checker.tick();
     expect(await summaries(healthy.store)).toEqual(["1 entered SPY:a"]);
+    // It fell due with the first tick and started 30 s later, when the stuck lease ended.
+    expect(await healthy.counted("spreadscan_alert_check_delay_seconds_sum")).toBeCloseTo(30.001, 6);
 
     // The stuck scan ends after its lease: what it found is not written over the new state.
     releaseStuck();
     await stuckTick;
     expect(await summaries(healthy.store)).toEqual(["1 entered SPY:a"]);
     expect((await healthy.store.state(KEY))?.last_sequence).toBe(1);
+    expect(await stuck.counted("spreadscan_alert_checks_total", { outcome: "lease_lost" })).toBe(1);
+    expect(await stuck.counted("spreadscan_alert_checks_total")).toBe(1);
+    expect(await healthy.counted("spreadscan_alert_checks_total", { outcome: "written" })).toBe(1);
   });
 
   it("renews the lease of a scan that runs longer than one lease, so no other coordinator runs it meanwhile", async () => {
@@ -155,6 +176,7 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
         savedScans,
         run: slowRun,
         signals: new AlertSignals(),
+        metrics: new AlertMetrics(new Registry()),
         holder,
         tickMs: 50,
         leaseMs: 300,
@@ -182,7 +204,7 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
     const savedScans = new TestSavedScans((await open(settings)).db);
     await savedScans.put("alice", "tech", ALERTS);
     let failed = false;
-    const { store, checker } = checkerOn(await open(settings), savedScans, () => Promise.resolve(universeAnswer(["SPY:a"], failed)), clock, "one");
+    const { store, checker, counted } = checkerOn(await open(settings), savedScans, () => Promise.resolve(universeAnswer(["SPY:a"], failed)), clock, "one");
     await checker.tick();
     failed = true;
     clock.advance(10_000);
@@ -192,6 +214,9 @@ describe.each(DATABASE_KINDS)("on %s", (kind) => {
     clock.advance(10_000);
     await checker.tick();
     expect(await summaries(store)).toEqual(["1 entered SPY:a"]);
+    expect(await counted("spreadscan_alert_checks_total", { outcome: "skipped" })).toBe(1);
+    expect(await counted("spreadscan_alert_checks_total", { outcome: "written" })).toBe(1);
+    expect(await counted("spreadscan_alert_checks_total", { outcome: "unchanged" })).toBe(1);
   });
 
   it("deletes events past their retention as a prefix, and remembers how far", async () => {

@@ -10,6 +10,7 @@ import { GrpcServer } from "../../services/common/grpc-server.js";
 import { createLogger } from "../../services/common/logger.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { AlertChecker } from "../../services/coordinator/alerts/alert-checker.js";
+import { AlertMetrics } from "../../services/coordinator/alerts/alert-metrics.js";
 import { AlertSignals } from "../../services/coordinator/alerts/alert-signals.js";
 import { AlertStore } from "../../services/coordinator/alerts/alert-store.js";
 import { watchAlertsHandler } from "../../services/coordinator/alerts/watch-alerts.js";
@@ -47,6 +48,7 @@ async function coordinatorOn(settings: DatabaseSettings, savedScans: TestSavedSc
     savedScans,
     run,
     signals,
+    metrics: new AlertMetrics(new Registry()),
     holder,
     tickMs: 1000,
     leaseMs: 30_000,

@@ -5,10 +5,12 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Registry } from "prom-client";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { AlertEvent, AlertKind } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { createLogger } from "../../services/common/logger.js";
 import { AlertChecker } from "../../services/coordinator/alerts/alert-checker.js";
+import { AlertMetrics } from "../../services/coordinator/alerts/alert-metrics.js";
 import { AlertSignals } from "../../services/coordinator/alerts/alert-signals.js";
 import { AlertStore } from "../../services/coordinator/alerts/alert-store.js";
 import { WebhookDeliverer } from "../../services/coordinator/alerts/webhook-deliverer.js";
@@ -16,6 +18,7 @@ import { WebhookOutbox } from "../../services/coordinator/alerts/webhook-outbox.
 import type { DatabaseSettings } from "../../services/coordinator/storage/database-settings.js";
 import { openDatabase, type CoordinatorDatabase } from "../../services/coordinator/storage/open-database.js";
 import { TestSavedScans, TestClock, universeAnswer } from "../support/alert-test-parts.js";
+import { sumOfSamples } from "../support/prometheus-samples.js";
 import { DATABASE_KINDS, TestDatabases } from "../support/test-databases.js";
 
 const logger = createLogger({ service: "test", level: "silent", format: "json" });
@@ -67,13 +70,27 @@ async function startReceiver(answer: () => number): Promise<{ url: string; recei
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
 }
 
-function delivererOn(database: CoordinatorDatabase, savedScans: TestSavedScans, clock: TestClock, holder: string): WebhookDeliverer {
+/** One coordinator's alert metrics, and a metric's samples summed with these labels. */
+function alertMetrics() {
+  const registry = new Registry();
+  const counted = async (metric: string, labels: Record<string, string> = {}): Promise<number> => sumOfSamples(await registry.metrics(), metric, labels);
+  return { metrics: new AlertMetrics(registry), counted };
+}
+
+function delivererOn(
+  database: CoordinatorDatabase,
+  savedScans: TestSavedScans,
+  clock: TestClock,
+  holder: string,
+  metrics = alertMetrics().metrics,
+): WebhookDeliverer {
   const deliverer = new WebhookDeliverer({
     outbox: new WebhookOutbox(database.db),
     savedScans,
     holder,
     tickMs: 1000,
     backoff: BACKOFF,
+    metrics,
     logger,
     now: clock.now,
   });
@@ -97,6 +114,7 @@ describe.each(DATABASE_KINDS)("webhooks on %s", (kind) => {
       savedScans,
       run,
       signals: new AlertSignals(),
+      metrics: alertMetrics().metrics,
       holder: "one",
       tickMs: 1000,
       leaseMs: 30_000,
@@ -110,9 +128,11 @@ describe.each(DATABASE_KINDS)("webhooks on %s", (kind) => {
     expect(events).toHaveLength(3);
 
     // Refused: every event attempted once, none again before its backoff ends.
-    const first = delivererOn(database, savedScans, clock, "first");
+    const firstMetrics = alertMetrics();
+    const first = delivererOn(database, savedScans, clock, "first", firstMetrics.metrics);
     await first.tick();
     expect(receiver.received.map((request) => request.answered)).toEqual([503, 503, 503]);
+    expect(await firstMetrics.counted("spreadscan_webhook_attempts_total", { outcome: "failed" })).toBe(3);
     await first.tick();
     expect(receiver.received).toHaveLength(3);
     await first.close();
@@ -120,13 +140,18 @@ describe.each(DATABASE_KINDS)("webhooks on %s", (kind) => {
     // The first deliverer is gone; another coordinator's, on its own connection, takes the rows over once they are due.
     refusing = false;
     clock.advance(BACKOFF.maxDelayMs + 1);
-    const second = delivererOn(await open(settings), savedScans, clock, "second");
+    const secondMetrics = alertMetrics();
+    const second = delivererOn(await open(settings), savedScans, clock, "second", secondMetrics.metrics);
     await second.tick();
     const accepted = receiver.received.filter((request) => request.answered === 204);
     expect(accepted.map((request) => request.eventId).sort()).toEqual(events.map((event) => event.event_id).sort());
     clock.advance(BACKOFF.maxDelayMs + 1);
     await second.tick();
     expect(receiver.received.filter((request) => request.answered === 204)).toHaveLength(3);
+    expect(await secondMetrics.counted("spreadscan_webhook_attempts_total", { outcome: "delivered" })).toBe(3);
+    expect(await secondMetrics.counted("spreadscan_webhook_attempts_total")).toBe(3);
+    // Written at the check, delivered after the refused attempt's longest backoff and a millisecond.
+    expect(await secondMetrics.counted("spreadscan_webhook_delivery_delay_seconds_sum")).toBeCloseTo(3 * ((BACKOFF.maxDelayMs + 1) / 1000), 6);
 
     for (const request of receiver.received) {
       expect(request.signature).toBe(`sha256=${createHmac("sha256", SECRET).update(request.body).digest("hex")}`);
@@ -152,6 +177,7 @@ describe.each(DATABASE_KINDS)("webhooks on %s", (kind) => {
       savedScans,
       run: () => Promise.resolve(universeAnswer(["SPY:a"])),
       signals: new AlertSignals(),
+      metrics: alertMetrics().metrics,
       holder: "one",
       tickMs: 1000,
       leaseMs: 30_000,

@@ -5,6 +5,7 @@
 import { SymbolScanState } from "../../../gen/ts/spreadscan/coordinator/v1/universe.js";
 import type { Logger } from "../../common/logger.js";
 import type { SavedScanLookup, StoredSavedScan } from "../saved-scans/saved-scan-lookup.js";
+import type { AlertMetrics } from "./alert-metrics.js";
 import type { AlertSignals } from "./alert-signals.js";
 import type { AlertStore, SavedScanKey } from "./alert-store.js";
 import { previousTopOf } from "./alert-store.js";
@@ -17,6 +18,7 @@ export interface AlertCheckerOptions {
   readonly savedScans: SavedScanLookup;
   readonly run: SavedScanRun;
   readonly signals: AlertSignals;
+  readonly metrics: AlertMetrics;
   /** This coordinator's name in the leases it holds (unique per process). */
   readonly holder: string;
   /** How often the checker looks for due checks, milliseconds. */
@@ -79,12 +81,13 @@ export class AlertChecker {
   }
 
   private async checkIfDue(key: SavedScanKey, saved: StoredSavedScan): Promise<void> {
-    const { store, holder, leaseMs, logger } = this.options;
+    const { store, holder, leaseMs, logger, metrics } = this.options;
     const settings = saved.alerts;
     if (!settings) return;
     const claimed = await store.claim(key, holder, this.now(), leaseMs);
     if (!claimed) return;
     const checkTime = this.now();
+    metrics.checkStarted(new Date(claimed.next_check_at), checkTime);
     const nextCheckAt = new Date(checkTime.getTime() + settings.checkIntervalMs);
     // The lease is renewed while the scan runs (a universe of hundreds of symbols takes longer
     // than one lease); a renewal that finds it taken (this process stalled past its end) stops the scan.
@@ -106,15 +109,23 @@ export class AlertChecker {
       const failed = result.symbols.filter((symbol) => symbol.state === SymbolScanState.SYMBOL_SCAN_STATE_FAILED).map((symbol) => symbol.symbol);
       if (failed.length > 0) {
         logger.warn({ savedScan: saved.name, owner: saved.owner, failed }, "an alert check skipped: some symbols failed");
+        metrics.checkEnded("skipped");
         await store.release(key, holder, nextCheckAt);
         return;
       }
       top = result.spreads;
     } catch (error) {
-      if (lost.signal.aborted) return;
+      if (lost.signal.aborted) {
+        metrics.checkEnded("lease_lost");
+        return;
+      }
       // Stopping: the check is handed back due at once, for another coordinator to run now.
-      if (this.stopping.signal.aborted) return await store.release(key, holder, checkTime).catch(() => undefined);
+      if (this.stopping.signal.aborted) {
+        metrics.checkEnded("handed_back");
+        return await store.release(key, holder, checkTime).catch(() => undefined);
+      }
       logger.warn({ err: error, savedScan: saved.name, owner: saved.owner }, "an alert check's scan failed; tried again at the next interval");
+      metrics.checkEnded("failed");
       await store.release(key, holder, nextCheckAt);
       return;
     } finally {
@@ -133,9 +144,12 @@ export class AlertChecker {
       webhookUrl: settings.webhook?.url,
     });
     if (written === undefined) {
+      metrics.checkEnded("lease_lost");
       logger.warn({ savedScan: saved.name, owner: saved.owner }, "an alert check's lease ended before it wrote; another coordinator checks it");
       return;
     }
+    metrics.checkEnded(written.length > 0 ? "written" : "unchanged");
+    metrics.eventsWritten(changes.map((change) => change.kind));
     if (written.length > 0) {
       logger.info(
         { savedScan: saved.name, owner: saved.owner, events: written.length, lastSequence: claimed.last_sequence + written.length },

@@ -3,12 +3,14 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Kysely } from "kysely";
+import type { Registry } from "prom-client";
 import type { SavedScanServiceServer } from "../../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import type { DependencyStatus } from "../../common/dependency-health.js";
 import type { HandlerOptions } from "../../common/handlers.js";
 import type { SavedScanLookup } from "../saved-scans/saved-scan-lookup.js";
 import type { DatabaseSchema } from "../storage/database-schema.js";
 import { AlertChecker } from "./alert-checker.js";
+import { AlertMetrics } from "./alert-metrics.js";
 import { AlertSignals } from "./alert-signals.js";
 import { AlertStore } from "./alert-store.js";
 import type { SavedScanRun } from "./saved-scan-run.js";
@@ -33,6 +35,7 @@ export interface CoordinatorAlertsParts {
   readonly savedScans: SavedScanLookup;
   readonly run: SavedScanRun;
   readonly handlerOptions: HandlerOptions;
+  readonly registry: Registry;
   readonly backoff?: WebhookBackoffSettings;
 }
 
@@ -50,6 +53,7 @@ export function coordinatorAlerts({
   savedScans,
   run,
   handlerOptions,
+  registry,
   backoff = DEFAULT_WEBHOOK_BACKOFF,
 }: CoordinatorAlertsParts): CoordinatorAlerts {
   const { logger } = handlerOptions;
@@ -57,11 +61,13 @@ export function coordinatorAlerts({
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const store = new AlertStore(db, health);
   const signals = new AlertSignals();
+  const metrics = new AlertMetrics(registry);
   const checker = new AlertChecker({
     store,
     savedScans,
     run,
     signals,
+    metrics,
     holder,
     tickMs: TICK_MS,
     leaseMs: CHECK_LEASE_MS,
@@ -69,7 +75,7 @@ export function coordinatorAlerts({
     pruneEveryMs: PRUNE_EVERY_MS,
     logger,
   });
-  const deliverer = new WebhookDeliverer({ outbox: new WebhookOutbox(db, health), savedScans, holder, tickMs: TICK_MS, backoff, logger });
+  const deliverer = new WebhookDeliverer({ outbox: new WebhookOutbox(db, health), savedScans, holder, tickMs: TICK_MS, backoff, metrics, logger });
   return {
     watchAlerts: watchAlertsHandler({ store, savedScans, signals, pollMs: POLL_MS }, handlerOptions),
     store,

@@ -8,6 +8,7 @@ import { AlertEvent } from "../../../gen/ts/spreadscan/coordinator/v1/saved_scan
 import type { Logger } from "../../common/logger.js";
 import type { SavedScanLookup } from "../saved-scans/saved-scan-lookup.js";
 import type { WebhookOutboxRow } from "../storage/database-schema.js";
+import type { AlertMetrics } from "./alert-metrics.js";
 import { alertEventOf } from "./alert-store.js";
 import { webhookRetryDelay, type WebhookBackoffSettings } from "./webhook-backoff.js";
 import type { WebhookOutbox } from "./webhook-outbox.js";
@@ -28,6 +29,7 @@ export interface WebhookDelivererOptions {
   /** How often the outbox is read for due rows, milliseconds. */
   readonly tickMs: number;
   readonly backoff: WebhookBackoffSettings;
+  readonly metrics: AlertMetrics;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -58,12 +60,13 @@ export class WebhookDeliverer {
   }
 
   private async deliver(row: Selectable<WebhookOutboxRow>): Promise<void> {
-    const { outbox, savedScans, holder, logger } = this.options;
+    const { outbox, savedScans, holder, logger, metrics } = this.options;
     const [eventRow, saved] = await Promise.all([outbox.event(row.event_id), savedScans.get(row.owner, row.saved_scan)]);
     const secret = saved?.alerts?.webhook?.secret;
     if (!eventRow || secret === undefined) {
       // The event is past its retention, or the saved scan or its webhook is gone: nothing to sign it with.
       await outbox.drop(row.event_id);
+      metrics.webhookAttempted("dropped");
       return;
     }
     const body = JSON.stringify(AlertEvent.toJSON(alertEventOf(eventRow)));
@@ -79,7 +82,10 @@ export class WebhookDeliverer {
       // The body is not read: only the status acknowledges.
       await response.body?.cancel();
       if (response.status >= 200 && response.status < 300) {
-        await outbox.delivered(row.event_id, holder, this.now());
+        const deliveredAt = this.now();
+        await outbox.delivered(row.event_id, holder, deliveredAt);
+        metrics.webhookAttempted("delivered");
+        metrics.webhookDelivered(new Date(eventRow.event_time), deliveredAt);
         return;
       }
       failure = `HTTP ${response.status}`;
@@ -87,6 +93,7 @@ export class WebhookDeliverer {
       if (this.stopping.signal.aborted) return;
       failure = error instanceof Error ? `${error.name}: ${error.message}${causeOf(error)}` : String(error);
     }
+    metrics.webhookAttempted("failed");
     const delayMs = webhookRetryDelay(row.attempts + 1, this.options.backoff);
     logger.info(
       { eventId: row.event_id, savedScan: row.saved_scan, attempts: row.attempts + 1, failure, retryInMs: Math.round(delayMs) },
