@@ -101,6 +101,42 @@ describe("spreadscan saved", () => {
     expect((await spreadscan(["saved"], as("bob"))).stdout).toBe("No saved scans.\n");
   });
 
+  it("updates every setting of a saved scan, keeping its webhook's secret when no new one is given", async () => {
+    const created = await spreadscan(
+      ["saved", "create", "moves", "SPY", ...QUERY_FLAGS, "--alert-every", "30s", "--webhook", "https://hooks.example.com/a"],
+      as("alice", { [WEBHOOK_SECRET_ENV]: SECRET }),
+    );
+    expect(created.exitCode).toBe(0);
+
+    const updated = await spreadscan(
+      ["saved", "update", "moves", "qqq", "IWM", "--strategy", "bear-call", "--limit", "3", "--alert-every", "2m", "--webhook", "https://hooks.example.com/b"],
+      as("alice"),
+    );
+    expect(updated.stderr).toBe("");
+    expect(updated.exitCode).toBe(0);
+    expect(updated.stdout).toMatch(/^symbols\s+2: QQQ IWM$/m);
+    expect(updated.stdout).toMatch(/^alerts\s+every 2 min 0 s, events kept 7 d 0 h$/m);
+    expect(updated.stdout).toMatch(/^webhook\s+https:\/\/hooks\.example\.com\/b \(signed: a secret is set\)$/m);
+
+    const got = JSON.parse((await spreadscan(["saved", "get", "moves", "--json"], as("alice"))).stdout) as {
+      savedScan: { symbols: string[]; query: { strategies: string[]; limit: number }; alerts: { checkInterval: string; webhook: { secretSet: boolean } } };
+    };
+    expect(got.savedScan.symbols).toEqual(["QQQ", "IWM"]);
+    expect(got.savedScan.query).toMatchObject({ strategies: ["STRATEGY_BEAR_CALL"], limit: 3 });
+    expect(got.savedScan.alerts).toMatchObject({ checkInterval: "120s", webhook: { secretSet: true } });
+
+    // No alert flag: the saved scan stops alerting. Another user's name is not found.
+    const quiet = await spreadscan(["saved", "update", "moves", "--watchlist", "etfs", "--json"], as("alice"));
+    expect(quiet.exitCode).toBe(0);
+    expect((JSON.parse(quiet.stdout) as { savedScan: Record<string, unknown> }).savedScan).toMatchObject({ watchlist: "etfs" });
+    expect((JSON.parse(quiet.stdout) as { savedScan: Record<string, unknown> }).savedScan.alerts).toBeUndefined();
+    const missing = await spreadscan(["saved", "update", "moves", "SPY"], as("bob"));
+    expect([missing.exitCode, missing.stderr]).toEqual([2, 'spreadscan: NOT_FOUND: no saved scan named "moves"\n']);
+    const refused = await spreadscan(["saved", "update", "moves", "SPY", "--retention", "30m"], as("alice"));
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("spreadscan: --retention: must be 1 h to 90 d; got 1800 s\n");
+  });
+
   it("names the flag or argument of each field the coordinator refused, with exit status 2", async () => {
     const bad = await spreadscan(
       ["saved", "create", "bad name", "SPY", "--max-dte", "5", "--min-dte", "10", "--retention", "30m", "--webhook", "ftp://hooks.example.com/a"],
