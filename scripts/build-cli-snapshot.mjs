@@ -74,6 +74,9 @@ await esbuild.build({
   target: "node24",
   tsconfig: join(root, "tsconfig.json"),
   plugins: [loadAtRunTime],
+  // A process started from a snapshot has no dynamic import (Node gives it no callback for
+  // one): the OTLP exporter's import("http") becomes a require.
+  supported: { "dynamic-import": false },
   logLevel: "warning",
 });
 // The builder runs in the output directory, so that nothing it writes lands elsewhere.
