@@ -39,7 +39,7 @@ help:
 	@echo "make gen        regenerate gen/ from proto/"
 	@echo "make lint       buf lint and format, buf breaking, eslint, prettier --check"
 	@echo "make format     rewrite the TypeScript, JavaScript and JSON in the one format"
-	@echo "make build      compile TypeScript into dist/"
+	@echo "make build      compile TypeScript into dist/, and the CLI's startup snapshot"
 	@echo "make test       everything CI checks (the fault suites included)"
 	@echo "make test-faults the fault suites alone; updates docs/RELIABILITY.md and its results"
 	@echo "make run        start the scanner and the coordinator"
@@ -129,6 +129,8 @@ build: $(NODE_STAMP)
 	node_modules/.bin/vite build --config web/vite.config.ts
 	@# npx links the bin once and keeps its mode; tsc writes it without the executable bit.
 	chmod +x dist/services/cli/main.js
+	@# The CLI's startup snapshot, after dist/ (bin/spreadscan uses it only if it is newer).
+	node scripts/build-cli-snapshot.mjs
 
 test: setup lint check-gen typecheck check-esm check-go check-python test-unit test-faults-ci
 
@@ -178,6 +180,8 @@ BENCH_RESULTS_DIR ?= bench/results
 bench: setup $(BENCH_STAMP)
 	rm -rf dist
 	node_modules/.bin/tsc -p tsconfig.bench.json
+	@# bench/cli-chain-scan.ts runs the CLI as a user does: bin/spreadscan, from this snapshot.
+	node scripts/build-cli-snapshot.mjs
 	status=0; export BENCH_RESULTS_DIR="$(BENCH_RESULTS_DIR)"; \
 	node dist/bench/engine-throughput.js || status=$$?; \
 	node dist/bench/cli-chain-scan.js || status=$$?; \

@@ -15,7 +15,7 @@ export const PAGES: readonly PageSpec[] = [
     bench: "cli-chain-scan",
     title: "One-shot CLI scan of a chain file",
     notes: [
-      "What a user of the command line waits for: each run is a fresh Node process of the compiled CLI, so the engine's code runs before the JavaScript engine has optimised it. The target is the engine's own account of its work (preparation of the chain message, then the query's evaluation to described results), as every scan reports it; the whole process's wall time beside it also holds Node's start-up, loading the modules, reading and parsing the CSV and writing the JSON, which the target leaves out.",
+      "What a user of the command line waits for: each run is a fresh process of `bin/spreadscan`, which starts from the CLI's V8 startup snapshot (the code already compiled to bytecode, the offline scan already run once on another chain while the snapshot was built, but no type feedback or optimised code kept), so the engine's code runs before the JavaScript engine has optimised it; the compiled CLI on plain Node, alternated with it, is reported beside it. The target is the engine's own account of its work (preparation of the chain message, then the query's evaluation to described results), as every scan reports it; the whole process's wall time beside it also holds Node's start-up, loading the modules, reading and parsing the CSV and writing the JSON, which the target leaves out.",
     ],
   },
   {

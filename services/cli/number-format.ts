@@ -1,8 +1,9 @@
 // How spreadscan writes money and probabilities for people: the CLI's tables and the browser
 // page share these, so a figure reads the same in both.
+import { LazyNumberFormat } from "./lazy-number-format.js";
 
-const WHOLE_DOLLARS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0, minimumFractionDigits: 0 });
-const DOLLARS_AND_CENTS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2, minimumFractionDigits: 2 });
+const WHOLE_DOLLARS = new LazyNumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0, minimumFractionDigits: 0 });
+const DOLLARS_AND_CENTS = new LazyNumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2, minimumFractionDigits: 2 });
 
 /**
  * Dollars per share: cents, and the half cent mid pricing gives (1.235), without rounding a

@@ -4,8 +4,9 @@
 // filter it failed (docs/architecture.md, "Rejections by filter").
 import type { FilterRejections } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { flagForQueryField } from "./query-violation-lines.js";
+import { LazyNumberFormat } from "./lazy-number-format.js";
 
-const COUNT = new Intl.NumberFormat("en-US");
+const COUNT = new LazyNumberFormat("en-US");
 
 /**
  * How a filter is named on the line: the flag that sets it, as a refusal names it (so the

@@ -14,6 +14,7 @@ import { dollars, percent, price } from "./number-format.js";
 import { PLAIN_CHARS, PLAIN_STYLE } from "./plain-table.js";
 import { formatRejectionsLine } from "./rejections-line.js";
 import { STRATEGY_FLAG_NAMES } from "./query-flags.js";
+import { LazyNumberFormat } from "./lazy-number-format.js";
 
 export interface TableLayout {
   /** Columns available, e.g. the terminal's width; absent for no limit (output to a file or pipe). */
@@ -34,7 +35,7 @@ interface Column {
   readonly events?: boolean;
 }
 
-const COUNT = new Intl.NumberFormat("en-US");
+const COUNT = new LazyNumberFormat("en-US");
 
 const COLUMNS: readonly Column[] = [
   { header: "#", align: "right", cell: (_spread, rank) => String(rank) },

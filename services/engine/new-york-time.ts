@@ -8,16 +8,34 @@ const MS_PER_DAY = 86_400_000;
 export const MS_PER_YEAR = 365 * MS_PER_DAY;
 const CLOSE_HOUR = 16;
 
-const partsFormat = new Intl.DateTimeFormat("en-US", {
-  timeZone: NEW_YORK,
-  hourCycle: "h23",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
+function newYorkPartsFormat(): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat("en-US", {
+    timeZone: NEW_YORK,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
+// Made as the module loads: making it costs ICU 10-16 ms in a fresh process, which belongs
+// to the process's start, not to the first scan's preparation. A V8 startup snapshot cannot
+// hold ICU's state, so the CLI's snapshot releases it before it is taken and makes it again
+// as its process starts (services/cli/snapshot-main.ts).
+let partsFormat: Intl.DateTimeFormat | undefined = newYorkPartsFormat();
+
+/** Drops the formatter; `loadNewYorkFormat`, or else the next use, makes it again. */
+export function releaseNewYorkFormat(): void {
+  partsFormat = undefined;
+}
+
+/** Makes the formatter now, if it was released. */
+export function loadNewYorkFormat(): void {
+  partsFormat ??= newYorkPartsFormat();
+}
 
 interface WallClock {
   year: number;
@@ -30,7 +48,7 @@ interface WallClock {
 
 function newYorkWallClock(instant: Date): WallClock {
   const clock: WallClock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const part of partsFormat.formatToParts(instant)) {
+  for (const part of (partsFormat ??= newYorkPartsFormat()).formatToParts(instant)) {
     if (part.type in clock) clock[part.type as keyof WallClock] = Number(part.value);
   }
   return clock;

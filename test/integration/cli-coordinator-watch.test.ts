@@ -11,7 +11,7 @@ import { scanChain } from "../../services/engine/index.js";
 import { startFixedCoordinator, WATCH_UPDATES, type FixedCoordinator } from "../fixtures/fixed-coordinator.js";
 import { fixedChain } from "../fixtures/fixed-market.js";
 import { QUICK_FLAGS, QUICK_QUERY } from "../support/cli-queries.js";
-import { NODE_ARGS, spreadscan } from "../support/spreadscan-cli.js";
+import { cliCommand, spreadscan } from "../support/spreadscan-cli.js";
 import { REPO_ROOT, type ToolResult } from "../support/tools.js";
 
 let coordinator: FixedCoordinator;
@@ -76,7 +76,8 @@ describe.concurrent("spreadscan watch", () => {
   });
 
   it("Ctrl-C ends it with status 0", async () => {
-    const child = spawn(process.execPath, [...NODE_ARGS, "watch", "SPY", ...QUICK_FLAGS, "--addr", coordinator.address], { cwd: REPO_ROOT });
+    const command = cliCommand(["watch", "SPY", ...QUICK_FLAGS, "--addr", coordinator.address]);
+    const child = spawn(command.file, command.args, { cwd: REPO_ROOT });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

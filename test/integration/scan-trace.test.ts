@@ -21,7 +21,7 @@ import {
   type JaegerSpan,
   type JaegerTrace,
 } from "../support/jaeger-traces.js";
-import { NODE_ARGS } from "../support/spreadscan-cli.js";
+import { cliCommand } from "../support/spreadscan-cli.js";
 import { REPO_ROOT, type ToolResult } from "../support/tools.js";
 import type { LogLine } from "../support/echo-server.js";
 
@@ -58,10 +58,11 @@ afterAll(async () => {
 
 /** The CLI as a user runs it, with tracing on. */
 function spreadscan(args: readonly string[]): Promise<ToolResult> {
+  const command = cliCommand([...args, "--addr", coordinator.address]);
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [...NODE_ARGS, ...args, "--addr", coordinator.address],
+      command.file,
+      command.args,
       { cwd: REPO_ROOT, timeout: 90_000, maxBuffer: 16 * 1024 * 1024, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...tracing } },
       (error, stdout, stderr) => resolve({ exitCode: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
     );

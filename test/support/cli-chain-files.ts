@@ -8,7 +8,7 @@ import { afterAll, beforeAll } from "vitest";
 import type { OptionChain } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { writeChainFile } from "../../services/cli/chain-file.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
-import { NODE_ARGS } from "./spreadscan-cli.js";
+import { cliCommand } from "./spreadscan-cli.js";
 import { runTool, type ToolResult } from "./tools.js";
 
 export const CHAIN_AS_OF = "2025-06-02T14:30:00Z";
@@ -47,7 +47,8 @@ export function spyChainFiles(prefix: string): ChainFiles {
   };
 }
 
-/** `spreadscan` from source, in its own process, to completion: with the longer time limit of runTool, for scans of a whole chain. */
+/** `spreadscan` from source (or the launcher SPREADSCAN_CLI_UNDER_TEST names), in its own process, to completion: with the longer time limit of runTool, for scans of a whole chain. */
 export function spreadscanFromSource(...args: string[]): Promise<ToolResult> {
-  return runTool(process.execPath, [...NODE_ARGS, ...args]);
+  const command = cliCommand(args);
+  return runTool(command.file, command.args);
 }

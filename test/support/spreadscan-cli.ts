@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { resolve } from "node:path";
 import { expect } from "vitest";
 import type { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { REPO_ROOT, type ToolResult } from "./tools.js";
@@ -11,16 +12,25 @@ const MAIN = "services/cli/main.ts";
 /** What `node` needs to run the CLI from source: spawn it with these, then the command line. */
 export const NODE_ARGS = ["--import", "tsx", MAIN];
 
+/** Set to a launcher (`bin/spreadscan`, after `make build`) to run these tests on the built CLI and its startup snapshot instead of the sources. */
+const LAUNCHER = process.env.SPREADSCAN_CLI_UNDER_TEST;
+
+/** The program and arguments that run `spreadscan args`: the sources, or the launcher SPREADSCAN_CLI_UNDER_TEST names. */
+export function cliCommand(args: readonly string[]): { readonly file: string; readonly args: string[] } {
+  return LAUNCHER ? { file: resolve(REPO_ROOT, LAUNCHER), args: [...args] } : { file: process.execPath, args: [...NODE_ARGS, ...args] };
+}
+
 /** Runs the CLI to completion; the environment is this process's without SPREADSCAN_ADDR, plus `env`. */
 export function spreadscan(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ToolResult> {
   const { SPREADSCAN_ADDR: _inherited, ...inherited } = process.env;
-  return new Promise((resolve) => {
+  const command = cliCommand(args);
+  return new Promise((done) => {
     execFile(
-      process.execPath,
-      [...NODE_ARGS, ...args],
+      command.file,
+      command.args,
       { cwd: REPO_ROOT, timeout: 15_000, maxBuffer: 16 * 1024 * 1024, env: { ...inherited, ...env } },
       (error, stdout, stderr) => {
-        resolve({ exitCode: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+        done({ exitCode: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
       },
     );
   });

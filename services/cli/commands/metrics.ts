@@ -5,9 +5,10 @@ import { addConnectionFlags, withCoordinator, type ConnectionOptions } from "../
 import { keyValueTable } from "../plain-table.js";
 import { protoJsonDocument } from "../proto-json.js";
 import { formatElapsed } from "../time-format.js";
+import { LazyNumberFormat } from "../lazy-number-format.js";
 
-const COUNT = new Intl.NumberFormat("en-US");
-const RATE = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const COUNT = new LazyNumberFormat("en-US");
+const RATE = new LazyNumberFormat("en-US", { maximumFractionDigits: 1 });
 
 /** The counters as name and value lines; times are in seconds on the wire, shown in readable units. */
 export function formatMetrics(metrics: GetMetricsResponse): string {
