@@ -1,0 +1,117 @@
+// Two watchers of one symbol with different queries on IBKR market data share one live feed,
+// and that feed serves both: a bear-call watch joining a bull-put watch gets the top N a scan
+// of its own query finds, the feed streams the union of the two queries' contracts, and when
+// the bear calls leave, the lines only they needed are cancelled at TWS.
+//
+// The coordinator and scanner as processes, the real @stoqey/ib against the fake TWS over
+// loopback TCP. The fake's clock stands still and its market does not tick, so every request
+// for a contract gets the same quote: the watch's chain and the bypass_cache scan's are the same
+// quotes, and the queries sort by credit to width, which the quotes alone decide.
+import type { ClientReadableStream } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScanRequest, WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import type { Spread } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { callUnary } from "../support/echo-server.js";
+import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
+
+const FILTERS = { minDte: 20, maxDte: 27, minShortDelta: 0.2, maxShortDelta: 0.3, maxWidth: 1 };
+const PUTS = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: FILTERS, sort: SortKey.SORT_KEY_CREDIT_TO_WIDTH, limit: 5 });
+const CALLS = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BEAR_CALL], filters: FILTERS, sort: SortKey.SORT_KEY_CREDIT_TO_WIDTH, limit: 5 });
+/** 90 lines (the default): 18 kept for quote requests, 72 for feeds; the two queries' union fits. */
+const MAX_LINES = 90;
+const FEED_LINES = 72;
+const STREAMING = "ibkr: live feed streaming";
+
+let stack: IbkrCoordinatorStack;
+const frozenAt = new Date();
+
+beforeAll(async () => {
+  stack = await startIbkrCoordinatorStack({
+    fake: { seed: 7, maxLines: 100, now: () => frozenAt },
+    coordinatorEnv: { IB_CLIENT_ID: "9", IB_MAX_LINES: String(MAX_LINES), IB_LOOKUP_TIMEOUT: "5" },
+  });
+}, 60_000);
+
+afterAll(() => stack.stop());
+
+interface Watch {
+  readonly call: ClientReadableStream<WatchSpreadsResponse>;
+  /** The top N of the latest update. */
+  latest(): Spread[] | undefined;
+}
+
+function watch(query: ScanQuery): Watch {
+  const call = stack.client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "SPY", query, minIntervalMs: 1 }));
+  const updates: Spread[][] = [];
+  call.on("data", (message: WatchSpreadsResponse) => {
+    if (message.update?.result) updates.push(message.update.result.spreads);
+  });
+  call.on("error", () => undefined);
+  return { call, latest: () => updates.at(-1) };
+}
+
+/** The options streamed now, as the fake TWS sees its open streams. */
+const streamedOptions = (): string[] =>
+  stack.fake
+    .streamedInstruments()
+    .filter((instrument) => instrument.includes(" "))
+    .sort();
+
+/** Resolves once the feed logged that it streams for `queries` queries (the `seen`-th such log or later) and TWS holds just those lines. */
+async function settled(queries: number, seen: number): Promise<string[]> {
+  const logs = () => stack.coordinator.logs.filter((line) => line.msg === STREAMING);
+  await expect.poll(() => logs().length, { timeout: 60_000 }).toBeGreaterThanOrEqual(seen);
+  const log = logs().at(-1);
+  expect(log?.queries).toBe(queries);
+  // The log counts the underlying's line too; quote requests of fetches have ended by now.
+  await expect.poll(() => streamedOptions().length, { timeout: 20_000 }).toBe(Number(log?.lines) - 1);
+  return streamedOptions();
+}
+
+const summary = (spreads: readonly Spread[] | undefined) =>
+  (spreads ?? []).map((spread) => ({ id: spread.id, credit: spread.netCredit, legs: spread.legs.map((leg) => [leg.bid, leg.ask]) }));
+
+describe("watchers of one symbol with different queries on IBKR", () => {
+  it("each get their own query's top N, the feed streaming the union of their contracts and cancelling what a leaver alone needed", async () => {
+    // The bear calls alone first: the lines their query needs.
+    const callsAlone = watch(CALLS);
+    await expect.poll(() => callsAlone.latest(), { timeout: 60_000 }).toBeDefined();
+    const callLines = await settled(1, 1);
+    callsAlone.call.cancel();
+    await expect.poll(streamedOptions, { timeout: 20_000 }).toEqual([]);
+
+    const puts = watch(PUTS);
+    await expect.poll(() => puts.latest(), { timeout: 60_000 }).toBeDefined();
+    const putLines = await settled(1, 2);
+    const union = [...new Set([...putLines, ...callLines])].sort();
+    // Different contracts, and room for all of them: the union is what the feed must stream.
+    expect(callLines.filter((line) => !putLines.includes(line)).length).toBeGreaterThan(10);
+    expect(union.length).toBeLessThanOrEqual(FEED_LINES - 1);
+
+    const calls = watch(CALLS);
+    try {
+      await expect.poll(() => calls.latest(), { timeout: 60_000 }).toBeDefined();
+      // The bear calls' top N is a scan of their own query on the same quotes.
+      const scanned = await callUnary(stack.client.scan.bind(stack.client), ScanRequest.fromPartial({ symbol: "SPY", query: CALLS, bypassCache: true }), {
+        deadlineMs: 60_000,
+      });
+      expect(scanned.error).toBeUndefined();
+      const reference = scanned.response?.result?.spreads;
+      expect(reference?.length).toBe(5);
+      expect(summary(calls.latest())).toEqual(summary(reference));
+      for (const spread of calls.latest() ?? []) expect(spread.strategy).toBe(Strategy.STRATEGY_BEAR_CALL);
+      // The bull puts' list is still theirs.
+      expect(puts.latest()?.length).toBe(5);
+      for (const spread of puts.latest() ?? []) expect(spread.strategy).toBe(Strategy.STRATEGY_BULL_PUT);
+
+      expect(await settled(2, 3)).toEqual(union);
+    } finally {
+      calls.call.cancel();
+    }
+    // The bear calls left: the lines only they needed are cancelled at TWS, the bull puts' stay.
+    await expect.poll(streamedOptions, { timeout: 20_000 }).toEqual(putLines);
+    expect(stack.coordinator.logs.filter((line) => line.msg === STREAMING).at(-1)?.queries).toBe(1);
+    puts.call.cancel();
+  }, 180_000);
+});
