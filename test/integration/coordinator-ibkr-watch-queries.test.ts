@@ -104,7 +104,8 @@ describe("watchers of one symbol with different queries on IBKR", () => {
       expect(puts.latest()?.length).toBe(5);
       for (const spread of puts.latest() ?? []) expect(spread.strategy).toBe(Strategy.STRATEGY_BULL_PUT);
 
-      expect(await settled(3)).toEqual(union);
+      // The feed streams both queries' contracts: the union, no more.
+      await expect.poll(streamedOptions, { timeout: 30_000 }).toEqual(union);
     } finally {
       calls.call.cancel();
     }

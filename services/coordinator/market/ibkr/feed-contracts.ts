@@ -42,8 +42,8 @@ export interface WantedContract {
  * least ⌊limit / k⌋ of its nearest contracts (a contract two queries share counts for both).
  * Duplicates keep their first place, so the order is still from the middle out.
  */
-export function unionContracts(lists: readonly (readonly WantedContract[])[], limit: number): WantedContract[] {
-  const chosen = new Map<string, WantedContract>();
+export function unionContracts<Wanted extends { readonly option: SelectedContract }>(lists: readonly (readonly Wanted[])[], limit: number): Wanted[] {
+  const chosen = new Map<string, Wanted>();
   const next = lists.map(() => 0);
   const max = Math.max(0, Math.floor(limit));
   for (let progressed = true; progressed && chosen.size < max; ) {
@@ -52,7 +52,7 @@ export function unionContracts(lists: readonly (readonly WantedContract[])[], li
       if (chosen.size >= max) return;
       // Each turn takes the query's nearest contract not already chosen.
       for (let at = next[index] ?? 0; at < list.length; at++) {
-        const wanted = list[at] as WantedContract;
+        const wanted = list[at] as Wanted;
         const key = contractKey(wanted.option);
         if (chosen.has(key)) continue;
         chosen.set(key, wanted);
