@@ -16,7 +16,13 @@ const CALLS = [call(601), call(602), call(603), call(604), call(605), call(606)]
 describe("unionContracts", () => {
   it("keeps every contract of every query when they fit, each once", () => {
     const atTheMoney = [put(600), call(600)];
-    const chosen = unionContracts([[...atTheMoney, ...PUTS.slice(1, 3)], [...atTheMoney, ...CALLS.slice(0, 2)]], 100);
+    const chosen = unionContracts(
+      [
+        [...atTheMoney, ...PUTS.slice(1, 3)],
+        [...atTheMoney, ...CALLS.slice(0, 2)],
+      ],
+      100,
+    );
     expect(names(chosen).sort()).toEqual(["598P", "599P", "600C", "600P", "601C", "602C"]);
   });
 
@@ -28,7 +34,17 @@ describe("unionContracts", () => {
 
   it("counts a contract two queries share for both, and gives a short list's unused turns to the others", () => {
     const shared = put(600);
-    expect(names(unionContracts([[shared, put(599), put(598)], [shared, call(601), call(602)]], 3))).toEqual(["600P", "601C", "599P"]);
+    expect(
+      names(
+        unionContracts(
+          [
+            [shared, put(599), put(598)],
+            [shared, call(601), call(602)],
+          ],
+          3,
+        ),
+      ),
+    ).toEqual(["600P", "601C", "599P"]);
     expect(names(unionContracts([[call(610)], PUTS], 4))).toEqual(["610C", "600P", "599P", "598P"]);
   });
 

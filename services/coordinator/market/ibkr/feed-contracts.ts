@@ -46,7 +46,7 @@ export function unionContracts<Wanted extends { readonly option: SelectedContrac
   const chosen = new Map<string, Wanted>();
   const next = lists.map(() => 0);
   const max = Math.max(0, Math.floor(limit));
-  for (let progressed = true; progressed && chosen.size < max; ) {
+  for (let progressed = true; progressed && chosen.size < max;) {
     progressed = false;
     lists.forEach((list, index) => {
       if (chosen.size >= max) return;
