@@ -4,7 +4,7 @@
 // only what its queries can reach (IBKR) is told every watcher's query: a watcher whose query
 // needs other contracts first has its own chain fetched and merged into the scanner's (and into
 // the base), then the feed streams for it too; when its last watcher leaves, the feed stops
-// streaming what only it needed. Each watcher's
+// streaming what only it needed (watched-queries.ts). Each watcher's
 // stream is the scanner's WatchSpreads relayed, numbered by the coordinator, so that it
 // survives the scanner restarting: the coordinator reconnects, sends the latest chain again
 // (a new scanner has none), and carries on with the next sequence number.
@@ -39,9 +39,9 @@ import { shareMarketDataStatus } from "./feed-ownership/feed-status-channel.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
 import { chainQueryKey } from "./market/chain-query-key.js";
 import { SymbolMarketData } from "./market-data-state.js";
-import { mergeChains } from "./merge-chains.js";
 import { unexpiredQuotes } from "./unexpired-quotes.js";
 import { WatchWriter } from "./watch-writer.js";
+import { includedFromStart, includeQuery, streamQueries, watchedQuery, type WatchedQuery } from "./watched-queries.js";
 
 /** What the feeds need of the scanner client. */
 export interface ScannerStreams {
@@ -63,17 +63,6 @@ export interface SpreadFeedsOptions {
   readonly ownership?: FeedOwnership;
   /** The clock of the market data statuses' `since`; default the system's. */
   readonly now?: () => Date;
-}
-
-/** The watchers of one symbol that share a query's chain needs (chainQueryKey). */
-interface WatchedQuery {
-  readonly key: string;
-  readonly query: ScanQuery | undefined;
-  watchers: number;
-  /** Settles when its contracts are in the scanner's chain (for a feed that streams per query) and its watchers may relay. */
-  ready: Promise<void>;
-  /** Its chain fetched and merged, for the feed's generation `generation`; `streamed` once the feed was told of it. */
-  included: { readonly generation: number; readonly done: Promise<void>; streamed: boolean } | undefined;
 }
 
 interface SymbolFeed {
@@ -188,7 +177,7 @@ export class SpreadFeeds {
         known.watchers++;
         return { feed: existing, watched: known };
       }
-      const watched: WatchedQuery = { key, query, watchers: 1, ready: Promise.resolve(), included: undefined };
+      const watched = watchedQuery(key, query);
       existing.queries.set(key, watched);
       watched.ready = existing.ready.then(() => this.include(existing, watched));
       // A query whose chain could not be had is forgotten, so that its next watcher tries afresh.
@@ -197,7 +186,7 @@ export class SpreadFeeds {
       });
       return { feed: existing, watched };
     }
-    const watched: WatchedQuery = { key, query, watchers: 1, ready: Promise.resolve(), included: undefined };
+    const watched = watchedQuery(key, query);
     const feed: SymbolFeed = {
       symbol,
       queries: new Map([[key, watched]]),
@@ -293,7 +282,7 @@ export class SpreadFeeds {
     if (owner) feed.stopServingStatus ??= this.options.ownership?.statuses?.serve(feed.symbol, () => feed.marketData.status);
     await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
     if (this.feeds.get(feed.symbol) !== feed || feed.generation !== generation) return;
-    if (oldest) oldest.included = { generation, done: Promise.resolve(), streamed: true };
+    if (oldest) includedFromStart(oldest, generation);
     feed.feed = market.openFeed(
       { symbol: feed.symbol, query: oldest?.query },
       {
@@ -315,36 +304,8 @@ export class SpreadFeeds {
     }
   }
 
-  /**
-   * Makes the feed serve `watched` too: for a feed that streams per query, its chain is fetched
-   * and merged into the scanner's (and into the base, which a new scanner is sent), then the
-   * feed streams for it. Once per start of the feed; nothing for a feed that streams the whole
-   * chain, or while another coordinator runs it.
-   */
   private include(feed: SymbolFeed, watched: WatchedQuery): Promise<void> {
-    const generation = feed.generation;
-    if (watched.included?.generation === generation) return watched.included.done;
-    if (!feed.owned || feed.feed?.setQueries === undefined) return Promise.resolve();
-    const included = { generation, done: Promise.resolve(), streamed: false };
-    included.done = (async () => {
-      const chain = await this.options.market.fetchChain({ symbol: feed.symbol, query: watched.query });
-      if (feed.generation !== generation) return;
-      this.options.onChain?.(chain);
-      await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain, mode: UpdateMode.UPDATE_MODE_MERGE }));
-      if (feed.generation !== generation) return;
-      feed.base = feed.base ? mergeChains(feed.base, chain) : chain;
-      included.streamed = true;
-      this.streamQueries(feed);
-      this.options.logger.info({ symbol: feed.symbol, queries: feed.queries.size }, "market data feed serves another query");
-    })();
-    watched.included = included;
-    return included.done;
-  }
-
-  /** Tells a feed that streams per query which queries it serves now: those whose chain is in. */
-  private streamQueries(feed: SymbolFeed): void {
-    const queries = [...feed.queries.values()].filter((watched) => watched.included?.generation === feed.generation && watched.included.streamed);
-    if (queries.length > 0) feed.feed?.setQueries?.(queries.map((watched) => watched.query));
+    return includeQuery(this.options, feed, watched);
   }
 
   private leave(feed: SymbolFeed, watched: WatchedQuery): void {
@@ -353,7 +314,7 @@ export class SpreadFeeds {
     if (watched.watchers === 0 && feed.queries.get(watched.key) === watched) {
       feed.queries.delete(watched.key);
       // The lines only its query needed go; nothing to do when the whole feed stops below.
-      if (feed.watchers > 0 && this.feeds.get(feed.symbol) === feed && feed.owned) this.streamQueries(feed);
+      if (feed.watchers > 0 && this.feeds.get(feed.symbol) === feed && feed.owned) streamQueries(feed);
     }
     if (feed.watchers > 0 || this.feeds.get(feed.symbol) !== feed) return;
     this.feeds.delete(feed.symbol);

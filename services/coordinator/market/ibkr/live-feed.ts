@@ -13,7 +13,6 @@
 import { setMaxListeners } from "node:events";
 import type { Contract } from "@stoqey/ib";
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { chainQueryKey } from "../chain-query-key.js";
 import { resourceExhausted, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
 import type { FeedListener } from "../market-data-provider.js";
@@ -23,6 +22,7 @@ import type { ChainFetcher, ChainPlan } from "./chain-fetch.js";
 import { contractKey, type SelectedContract } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
 import { feedChain, feedContracts, unionContracts } from "./feed-contracts.js";
+import { FeedQueries } from "./feed-queries.js";
 import type { IbConnection, RequestHandler } from "./ib-connection.js";
 import { optionContract } from "./ib-contracts.js";
 import { competingSession, mayPrecedeDelayedData, requestErrorAction, subscriptionMissing } from "./ib-errors.js";
@@ -77,14 +77,6 @@ interface Line {
   updatedAt: Date | undefined;
 }
 
-/** A query the feed streams for, and the plan its contracts were chosen from once it has one. */
-interface FeedQuery {
-  readonly query: ScanQuery | undefined;
-  /** How many have asked for it (want) and not let it go. */
-  holders: number;
-  plan: ChainPlan | undefined;
-}
-
 /** Open interest for option lines (ticks 27/28); TWS refuses generic ticks only on snapshots. */
 const OPTION_GENERIC_TICKS = "101";
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -99,8 +91,9 @@ export class LiveFeed {
   private readonly coalescer: UpdateCoalescer;
   private readonly recovery: StreamRecovery<Line>;
   private readonly stop = new AbortController();
-  /** By chainQueryKey: queries that select the same contracts are one. */
-  private readonly queries = new Map<string, FeedQuery>();
+  private readonly queries = new FeedQueries(() => {
+    this.changed();
+  });
   /** Contracts TWS refused for good (no definition, a failed request): not requested again when the queries change. */
   private readonly refused = new Set<string>();
   /** The plan the chains take their chain-level fields from: the oldest query's. */
@@ -141,11 +134,6 @@ export class LiveFeed {
     return this.lines.size;
   }
 
-  /** Queries streamed for. */
-  get queryCount(): number {
-    return this.queries.size;
-  }
-
   add(listener: FeedListener): void {
     this.listeners.add(listener);
     if (!this.started) {
@@ -160,24 +148,7 @@ export class LiveFeed {
    * planned again.
    */
   want(query: ScanQuery | undefined): () => void {
-    const key = chainQueryKey(query);
-    let entry = this.queries.get(key);
-    if (!entry) {
-      entry = { query, holders: 0, plan: undefined };
-      this.queries.set(key, entry);
-      this.changed();
-    }
-    const wanted = entry;
-    wanted.holders++;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      wanted.holders--;
-      if (wanted.holders > 0 || this.queries.get(key) !== wanted) return;
-      this.queries.delete(key);
-      this.changed();
-    };
+    return this.queries.want(query);
   }
 
   /** Removes a listener; true when none is left (the owner should then close the feed). */
@@ -292,14 +263,10 @@ export class LiveFeed {
     // Planning sends lookups and quote requests, whose clocks must not run while TWS holds them for a farm.
     const { farms } = this.options;
     if (!farms.ready && !(await farms.whenReady(MAX_RESTART_DELAY_MS, stop)) && !stop.aborted) throw farms.notReady(MAX_RESTART_DELAY_MS);
-    await Promise.all(
-      [...this.queries.values()].map(async (entry) => {
-        entry.plan ??= await fetcher.plan(this.symbol, entry.query, stop);
-      }),
-    );
+    await this.queries.planAll((query) => fetcher.plan(this.symbol, query, stop));
     if (stop.aborted) return;
     // Queries that came while planning are planned on the next round (they marked the feed dirty).
-    const planned = [...this.queries.values()].flatMap((entry) => (entry.plan ? [{ query: entry.query, plan: entry.plan }] : []));
+    const planned = this.queries.planned();
     const oldest = planned[0];
     if (!oldest) return;
     // One line for the underlying, at least one for an option, within what feeds may hold.
