@@ -37,6 +37,8 @@ afterAll(() => stack.stop());
 
 interface Watch {
   readonly call: ClientReadableStream<WatchSpreadsResponse>;
+  /** The top N of the first update. */
+  first(): Spread[] | undefined;
   /** The top N of the latest update. */
   latest(): Spread[] | undefined;
 }
@@ -48,7 +50,7 @@ function watch(query: ScanQuery): Watch {
     if (message.update?.result) updates.push(message.update.result.spreads);
   });
   call.on("error", () => undefined);
-  return { call, latest: () => updates.at(-1) };
+  return { call, first: () => updates[0], latest: () => updates.at(-1) };
 }
 
 /** The options streamed now, as the fake TWS sees its open streams. */
@@ -98,6 +100,8 @@ describe("watchers of one symbol with different queries on IBKR", () => {
       expect(scanned.error).toBeUndefined();
       const reference = scanned.response?.result?.spreads;
       expect(reference?.length).toBe(5);
+      // From its first update: the watcher waited until its query's chain was in the scanner.
+      expect(summary(calls.first())).toEqual(summary(reference));
       expect(summary(calls.latest())).toEqual(summary(reference));
       for (const spread of calls.latest() ?? []) expect(spread.strategy).toBe(Strategy.STRATEGY_BEAR_CALL);
       // The bull puts' list is still theirs.
