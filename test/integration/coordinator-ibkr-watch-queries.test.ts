@@ -117,5 +117,9 @@ describe("watchers of one symbol with different queries on IBKR", () => {
     await expect.poll(streamedOptions, { timeout: 20_000 }).toEqual(putLines);
     expect(stack.coordinator.logs.filter((line) => line.msg === STREAMING).at(-1)?.queries).toBe(1);
     puts.call.cancel();
+    // All of it within IBKR's limits: no message refused for the rate, no line over the cap.
+    expect(stack.fake.stats.error100).toBe(0);
+    expect(stack.fake.stats.error101).toBe(0);
+    expect(stack.fake.stats.maxOpenLines).toBeLessThanOrEqual(MAX_LINES);
   }, 180_000);
 });
