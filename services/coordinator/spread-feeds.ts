@@ -1,6 +1,10 @@
 // Live spreads for the coordinator's watchers. While anyone watches a symbol, one market data
 // feed runs for it, shared by all its watchers, and its chains go to the scanner's
-// UpdateChain (coalesced: while one is on its way only the latest waits). Each watcher's
+// UpdateChain (coalesced: while one is on its way only the latest waits). A feed that streams
+// only what its queries can reach (IBKR) is told every watcher's query: a watcher whose query
+// needs other contracts first has its own chain fetched and merged into the scanner's (and into
+// the base), then the feed streams for it too; when its last watcher leaves, the feed stops
+// streaming what only it needed (watched-queries.ts). Each watcher's
 // stream is the scanner's WatchSpreads relayed, numbered by the coordinator, so that it
 // survives the scanner restarting: the coordinator reconnects, sends the latest chain again
 // (a new scanner has none), and carries on with the next sequence number.
@@ -33,9 +37,11 @@ import { unlessAborted } from "../common/unless-aborted.js";
 import type { FeedClaim, FeedOwnership } from "./feed-ownership/feed-ownership.js";
 import { shareMarketDataStatus } from "./feed-ownership/feed-status-channel.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
+import { chainQueryKey } from "./market/chain-query-key.js";
 import { SymbolMarketData } from "./market-data-state.js";
 import { unexpiredQuotes } from "./unexpired-quotes.js";
 import { WatchWriter } from "./watch-writer.js";
+import { includedFromStart, includeQuery, streamQueries, watchedQuery, type WatchedQuery } from "./watched-queries.js";
 
 /** What the feeds need of the scanner client. */
 export interface ScannerStreams {
@@ -61,8 +67,8 @@ export interface SpreadFeedsOptions {
 
 interface SymbolFeed {
   readonly symbol: string;
-  /** The first watcher's query: a provider may stream only the contracts it can use (IBKR's line cap). */
-  readonly query: ScanQuery | undefined;
+  /** Its watchers' queries, in the order they came: a provider may stream only the contracts they can use (IBKR's line cap). */
+  readonly queries: Map<string, WatchedQuery>;
   watchers: number;
   feed: ChainFeed | undefined;
   /** The full chain fetched when the feed started: what a new scanner is sent first. */
@@ -129,7 +135,7 @@ export class SpreadFeeds {
     send: (message: CoordinatorWatchResponse) => Promise<void>,
   ): Promise<void> {
     AbortSignal.any([signal, this.shutdown.signal]).throwIfAborted();
-    const feed = this.join(symbol, query);
+    const { feed, watched } = this.join(symbol, query);
     const stopped = AbortSignal.any([signal, this.shutdown.signal, feed.failed.signal]);
     const writer = new WatchWriter(symbol, send);
     // Told now if not live (on the initial update), then of every change.
@@ -138,11 +144,11 @@ export class SpreadFeeds {
       writer.status(marketData);
     });
     try {
-      await unlessAborted(feed.ready, stopped);
+      await unlessAborted(watched.ready, stopped);
       await this.relay(feed, query, minIntervalMs, stopped, writer);
     } finally {
       unsubscribe();
-      this.leave(feed);
+      this.leave(feed, watched);
     }
   }
 
@@ -161,15 +167,29 @@ export class SpreadFeeds {
     this.feeds.clear();
   }
 
-  private join(symbol: string, query: ScanQuery | undefined): SymbolFeed {
+  private join(symbol: string, query: ScanQuery | undefined): { feed: SymbolFeed; watched: WatchedQuery } {
+    const key = chainQueryKey(query);
     const existing = this.feeds.get(symbol);
     if (existing) {
       existing.watchers++;
-      return existing;
+      const known = existing.queries.get(key);
+      if (known) {
+        known.watchers++;
+        return { feed: existing, watched: known };
+      }
+      const watched = watchedQuery(key, query);
+      existing.queries.set(key, watched);
+      watched.ready = existing.ready.then(() => this.include(existing, watched));
+      // A query whose chain could not be had is forgotten, so that its next watcher tries afresh.
+      watched.ready.catch(() => {
+        if (existing.queries.get(key) === watched) existing.queries.delete(key);
+      });
+      return { feed: existing, watched };
     }
+    const watched = watchedQuery(key, query);
     const feed: SymbolFeed = {
       symbol,
-      query,
+      queries: new Map([[key, watched]]),
       watchers: 1,
       feed: undefined,
       base: undefined,
@@ -194,7 +214,8 @@ export class SpreadFeeds {
       feed.ready = this.claim(feed, this.options.ownership);
       // Its watchers hear a failure through feed.failed too; one that left first must not leave it unobserved.
       feed.ready.catch(() => undefined);
-      return feed;
+      watched.ready = feed.ready;
+      return { feed, watched };
     }
     feed.ready = this.start(feed);
     // A feed that could not start is forgotten, so that the next watcher tries afresh.
@@ -202,7 +223,8 @@ export class SpreadFeeds {
       if (this.feeds.get(symbol) === feed) this.feeds.delete(symbol);
       feed.feed?.close();
     });
-    return feed;
+    watched.ready = feed.ready;
+    return { feed, watched };
   }
 
   /**
@@ -240,6 +262,7 @@ export class SpreadFeeds {
     feed.stopServingStatus = undefined;
     feed.feed?.close();
     feed.feed = undefined;
+    for (const watched of feed.queries.values()) watched.included = undefined;
     feed.base = undefined;
     feed.latest = undefined;
     feed.pending = undefined;
@@ -249,7 +272,9 @@ export class SpreadFeeds {
   private async start(feed: SymbolFeed, owner?: "lease" | "local"): Promise<void> {
     const { market, logger } = this.options;
     const generation = ++feed.generation;
-    const first = await market.fetchChain({ symbol: feed.symbol, query: feed.query });
+    // The oldest query's chain is the base; the others' are merged in once the feed is open.
+    const [oldest] = feed.queries.values();
+    const first = await market.fetchChain({ symbol: feed.symbol, query: oldest?.query });
     if (feed.generation !== generation) return;
     feed.base = first;
     feed.marketData.observeQuotes(first);
@@ -257,8 +282,9 @@ export class SpreadFeeds {
     if (owner) feed.stopServingStatus ??= this.options.ownership?.statuses?.serve(feed.symbol, () => feed.marketData.status);
     await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: first, mode: UpdateMode.UPDATE_MODE_REPLACE }));
     if (this.feeds.get(feed.symbol) !== feed || feed.generation !== generation) return;
+    if (oldest) includedFromStart(oldest, generation);
     feed.feed = market.openFeed(
-      { symbol: feed.symbol, query: feed.query },
+      { symbol: feed.symbol, query: oldest?.query },
       {
         onChain: (chain) => {
           feed.marketData.observeQuotes(chain);
@@ -272,10 +298,24 @@ export class SpreadFeeds {
       },
     );
     logger.info({ symbol: feed.symbol, source: market.name, ...(owner ? { owner } : {}) }, "market data feed started");
+    // Queries that joined before this coordinator ran the feed (it came here with the lease).
+    for (const watched of feed.queries.values()) {
+      if (watched !== oldest) this.include(feed, watched).catch(() => undefined);
+    }
   }
 
-  private leave(feed: SymbolFeed): void {
+  private include(feed: SymbolFeed, watched: WatchedQuery): Promise<void> {
+    return includeQuery(this.options, feed, watched);
+  }
+
+  private leave(feed: SymbolFeed, watched: WatchedQuery): void {
+    watched.watchers--;
     feed.watchers--;
+    if (watched.watchers === 0 && feed.queries.get(watched.key) === watched) {
+      feed.queries.delete(watched.key);
+      // The lines only its query needed go; nothing to do when the whole feed stops below.
+      if (feed.watchers > 0 && this.feeds.get(feed.symbol) === feed && feed.owned) streamQueries(feed);
+    }
     if (feed.watchers > 0 || this.feeds.get(feed.symbol) !== feed) return;
     this.feeds.delete(feed.symbol);
     feed.stopSharingStatus?.();

@@ -16,6 +16,13 @@ export interface ChainRequest {
 /** A live feed of one symbol's chain; `close` stops it and releases what it holds. */
 export interface ChainFeed {
   close(): void;
+  /**
+   * Present when the feed streams only the contracts its queries can reach (IBKR, whose line
+   * cap rules out the whole chain): from now on it streams for these queries, in place of the
+   * ones it had (at first the request's), and stops the lines only the dropped ones needed.
+   * Absent when every chain of the feed is the whole chain (the simulated market).
+   */
+  setQueries?(queries: readonly (ScanQuery | undefined)[]): void;
 }
 
 export interface FeedListener {

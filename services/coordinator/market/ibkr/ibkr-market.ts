@@ -5,6 +5,7 @@
 // all messages go through (≤ maxMessagesPerSecond, never above IBKR's 50), one line cap
 // (≤ maxLines open requests), short early-ending streams for fetches, streams for feeds.
 import type { OptionChain } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { Logger } from "../../../common/logger.js";
 import type { ChainFeed, ChainRequest, FeedListener, MarketDataProvider } from "../market-data-provider.js";
 import { IBKR_SOURCE } from "./chain-assembly.js";
@@ -176,7 +177,8 @@ export class IbkrMarket implements MarketDataProvider {
 
   /**
    * Streams the symbol's chain to `listener`, at most once per feedIntervalMs. Feeds of one
-   * symbol share their lines (the first one's query picks the contracts). Aborting
+   * symbol share their lines: they stream the union of the contracts their queries can reach
+   * (the request's, or those given to setQueries), within the lines feeds may hold. Aborting
    * `request.signal` closes the feed.
    */
   openFeed(request: ChainRequest, listener: FeedListener): ChainFeed {
@@ -187,7 +189,6 @@ export class IbkrMarket implements MarketDataProvider {
     if (!feed) {
       const created = new LiveFeed({
         symbol,
-        query: request.query,
         intervalMs: this.options.feedIntervalMs ?? DEFAULT_FEED_INTERVAL_MS,
         fetcher: this.fetcher,
         connection: this.connection,
@@ -216,6 +217,8 @@ export class IbkrMarket implements MarketDataProvider {
     const owner = feed;
     // Wrapped, so one listener object opened twice is two feeds.
     const subscription: FeedListener = { onChain: (chain) => listener.onChain(chain), onError: (error) => listener.onError(error) };
+    // Wanted before the listener starts the feed, so that its first plan has the query.
+    let releases = [owner.want(request.query)];
     owner.add(subscription);
     const signal = request.signal;
     let open = true;
@@ -226,10 +229,20 @@ export class IbkrMarket implements MarketDataProvider {
       if (owner.remove(subscription) && this.feeds.get(symbol) === owner) {
         this.feeds.delete(symbol);
         owner.close();
+        return;
       }
+      for (const release of releases) release();
+      releases = [];
+    };
+    const setQueries = (queries: readonly (ScanQuery | undefined)[]): void => {
+      if (!open) return;
+      // The new ones are wanted before the old are let go: a query in both keeps its plan and its lines.
+      const next = queries.map((query) => owner.want(query));
+      for (const release of releases) release();
+      releases = next;
     };
     signal?.addEventListener("abort", close, { once: true });
-    return { close };
+    return { close, setQueries };
   }
 
   isAvailable(): boolean {

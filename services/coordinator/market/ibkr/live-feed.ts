@@ -1,6 +1,10 @@
 // A live chain of one symbol for its watchers: streaming market data (one line per contract,
-// plus one for the underlying) for the contracts the plan selects, as many as the line cap
+// plus one for the underlying) for the contracts its queries can reach, as many as the line cap
 // spares while leaving room for quote requests, coalesced into at most one chain per interval.
+// Watchers of one symbol with different queries share the feed: each query is planned when it
+// comes (its expirations, strikes and at-the-money σ), the feed streams the union of their
+// selections (feed-contracts.ts says how the lines are shared when they do not suffice), and
+// the lines only a departing query needed are cancelled.
 // It outlives the socket: when the session drops, or TWS loses its data (1101), every line is
 // requested again and the chains carry on without the watchers noticing more than a gap. Lines
 // TWS stops for a competing session (10197) are cancelled and brought back by StreamRecovery.
@@ -17,7 +21,8 @@ import type { ContractTicks } from "./chain-assembly.js";
 import type { ChainFetcher, ChainPlan } from "./chain-fetch.js";
 import { contractKey, type SelectedContract } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
-import { feedChain, feedContracts } from "./feed-contracts.js";
+import { feedChain, feedContracts, unionContracts } from "./feed-contracts.js";
+import { FeedQueries } from "./feed-queries.js";
 import type { IbConnection, RequestHandler } from "./ib-connection.js";
 import { optionContract } from "./ib-contracts.js";
 import { competingSession, mayPrecedeDelayedData, requestErrorAction, subscriptionMissing } from "./ib-errors.js";
@@ -32,7 +37,6 @@ import { UpdateCoalescer } from "./update-coalescer.js";
 
 export interface LiveFeedOptions {
   readonly symbol: string;
-  readonly query?: ScanQuery | undefined;
   /** At most one chain per this many milliseconds. */
   readonly intervalMs: number;
   readonly fetcher: ChainFetcher;
@@ -87,9 +91,18 @@ export class LiveFeed {
   private readonly coalescer: UpdateCoalescer;
   private readonly recovery: StreamRecovery<Line>;
   private readonly stop = new AbortController();
+  private readonly queries = new FeedQueries(() => {
+    this.changed();
+  });
+  /** Contracts TWS refused for good (no definition, a failed request): not requested again when the queries change. */
+  private readonly refused = new Set<string>();
+  /** The plan the chains take their chain-level fields from: the oldest query's. */
   private plan: ChainPlan | undefined;
   private closed = false;
   private started = false;
+  /** The queries changed since the lines were last made to match them. */
+  private dirty = false;
+  private syncing = false;
 
   constructor(options: LiveFeedOptions) {
     this.options = options;
@@ -125,8 +138,17 @@ export class LiveFeed {
     this.listeners.add(listener);
     if (!this.started) {
       this.started = true;
-      void this.run();
+      this.changed();
     }
+  }
+
+  /**
+   * Streams the contracts `query` can reach too, until the returned function is called: then
+   * the lines no other query wants are cancelled. A query already streamed for is counted, not
+   * planned again.
+   */
+  want(query: ScanQuery | undefined): () => void {
+    return this.queries.want(query);
   }
 
   /** Removes a listener; true when none is left (the owner should then close the feed). */
@@ -199,21 +221,40 @@ export class LiveFeed {
     return this.stop.signal.aborted;
   }
 
-  /** Plans and subscribes, retrying with backoff until it works or the feed closes. */
-  private run(): Promise<void> {
-    return retryUntilStopped(() => this.startOnce(), {
-      initialDelayMs: this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS,
-      maxDelayMs: MAX_RESTART_DELAY_MS,
-      signal: this.stop.signal,
-      onFailure: (error) => {
-        this.options.logger.warn({ err: error, symbol: this.symbol }, "ibkr: live feed could not start; retrying");
-        this.reportError(error);
-      },
-    });
+  /** The queries changed: the lines follow, one adjustment at a time, in the order the changes came. */
+  private changed(): void {
+    this.dirty = true;
+    if (!this.started || this.closed || this.syncing) return;
+    this.syncing = true;
+    void this.follow();
   }
 
-  private async startOnce(): Promise<void> {
-    const { fetcher, connection, lines, query, maxContracts } = this.options;
+  /** Adjusts the lines until they match the queries, each adjustment retried with backoff until it works or the feed closes. */
+  private async follow(): Promise<void> {
+    try {
+      while (this.dirty && !this.isStopped()) {
+        this.dirty = false;
+        await retryUntilStopped(() => this.syncLines(), {
+          initialDelayMs: this.options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS,
+          maxDelayMs: MAX_RESTART_DELAY_MS,
+          signal: this.stop.signal,
+          onFailure: (error) => {
+            this.options.logger.warn({ err: error, symbol: this.symbol }, "ibkr: live feed could not start or take its queries' lines; retrying");
+            this.reportError(error);
+          },
+        });
+      }
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /**
+   * Plans the queries not planned yet, then makes the lines the union of their selections:
+   * lines no query wants any more are cancelled first, so that theirs go to the new contracts.
+   */
+  private async syncLines(): Promise<void> {
+    const { fetcher, connection, lines, maxContracts } = this.options;
     const stop = this.stop.signal;
     if (!connection.isReady) {
       const ready = await connection.whenReady(MAX_RESTART_DELAY_MS, stop);
@@ -222,8 +263,12 @@ export class LiveFeed {
     // Planning sends lookups and quote requests, whose clocks must not run while TWS holds them for a farm.
     const { farms } = this.options;
     if (!farms.ready && !(await farms.whenReady(MAX_RESTART_DELAY_MS, stop)) && !stop.aborted) throw farms.notReady(MAX_RESTART_DELAY_MS);
-    const plan = await fetcher.plan(this.symbol, query, stop);
+    await this.queries.planAll((query) => fetcher.plan(this.symbol, query, stop));
     if (stop.aborted) return;
+    // Queries that came while planning are planned on the next round (they marked the feed dirty).
+    const planned = this.queries.planned();
+    const oldest = planned[0];
+    if (!oldest) return;
     // One line for the underlying, at least one for an option, within what feeds may hold.
     const allowance = this.options.lineAllowance();
     if (allowance < 2) {
@@ -232,22 +277,32 @@ export class LiveFeed {
         5000,
       );
     }
-    const ordered = feedContracts(fetcher, plan, query, Math.min(maxContracts, allowance - 1));
-    this.plan = plan;
-    this.addLine(UNDERLYING_KEY, undefined, ContractLookup.stock(plan.underlying), await lines.acquire(stop));
-    for (const option of ordered) {
+    const limit = Math.min(maxContracts, allowance - 1);
+    const wanted = unionContracts(
+      planned.map(({ query, plan }) =>
+        feedContracts(fetcher, plan, query, limit)
+          .filter((option) => !this.refused.has(contractKey(option)))
+          .map((option) => ({ option, plan })),
+      ),
+      limit,
+    );
+    this.plan = oldest.plan;
+    const keep = new Set(wanted.map(({ option }) => contractKey(option)));
+    for (const line of [...this.lines.values()]) if (line.option && !keep.has(line.key)) this.retire(line);
+    if (!this.lines.has(UNDERLYING_KEY)) this.addLine(UNDERLYING_KEY, undefined, ContractLookup.stock(oldest.plan.underlying), await lines.acquire(stop));
+    for (const { option, plan } of wanted) {
+      const key = contractKey(option);
       const optionClass = plan.classOf.get(option.expiryDate);
-      if (!optionClass) continue;
+      if (this.lines.has(key) || !optionClass) continue;
       const lease = await lines.acquire(stop);
       if (this.isStopped()) {
         lease.release();
         return;
       }
-      const key = contractKey(option);
       // A probe's quote is the freshest quote of the money until the stream ticks.
       this.addLine(key, option, optionContract(this.symbol, option, optionClass), lease, plan.probes.get(key));
     }
-    this.options.logger.info({ symbol: this.symbol, lines: this.lines.size }, "ibkr: live feed streaming");
+    this.options.logger.info({ symbol: this.symbol, lines: this.lines.size, queries: planned.length }, "ibkr: live feed streaming");
   }
 
   private addLine(key: string, option: SelectedContract | undefined, contract: Contract, lease: LineLease, seed?: ContractTicks): void {
@@ -349,6 +404,7 @@ export class LiveFeed {
           case "no-definition":
           case "fail":
             logger.debug({ symbol: this.symbol, line: line.key, code, message }, "ibkr: live line refused; dropped");
+            this.refused.add(line.key);
             this.end(line);
             this.drop(line);
             return;
@@ -392,6 +448,21 @@ export class LiveFeed {
     this.forget(line);
     if (this.lines.get(line.key) === line) this.lines.delete(line.key);
     line.lease.release();
+  }
+
+  /** A line no query wants any more: cancelled at TWS, and its line given back once the cancel is out. */
+  private retire(line: Line): void {
+    const reqId = line.reqId;
+    this.recovery.forget(line);
+    this.forget(line);
+    this.lines.delete(line.key);
+    if (reqId === undefined) {
+      line.lease.release();
+      return;
+    }
+    this.cancel(reqId, () => {
+      line.lease.release();
+    });
   }
 
   private cancel(reqId: number, then?: () => void): void {

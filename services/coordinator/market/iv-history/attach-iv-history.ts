@@ -93,12 +93,13 @@ export function withIvHistory(provider: MarketDataProvider, options: AttachIvHis
           });
         },
       });
-      return {
-        close: () => {
-          open = false;
-          feed.close();
-        },
+      const close = (): void => {
+        open = false;
+        feed.close();
       };
+      // A feed that streams per query still needs to be told its queries through this wrapper.
+      const setQueries = feed.setQueries?.bind(feed);
+      return setQueries ? { close, setQueries } : { close };
     },
     isAvailable: () => provider.isAvailable(),
     close: () => provider.close(),
