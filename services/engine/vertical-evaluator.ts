@@ -179,6 +179,74 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
   }
 
   /**
+   * True when, in the current expiration, a vertical that passes its filters can be ranked
+   * out from figures cached per leg (see skipRankedOut): one σ for the expiration, and no
+   * filter or sort waiting on POP, touch or the σ distance.
+   */
+  get ranksFromLegFigures(): boolean {
+    return this.shared && !this.touchNeeded && !this.sigmaDistanceNeeded && this.query.minPop === -Infinity;
+  }
+
+  /**
+   * Goes through the verticals of one group (credit: sold at `near`; debit: bought there)
+   * with the partners `legs` at positions from..end − 1, counting as ranked out those that
+   * pass every filter and cannot rank above `threshold` (a finite one), and stops at the
+   * first that is not one of them: its position (`end` when there is none), which the
+   * caller hands to vertical(). Only when ranksFromLegFigures holds. The same figures, in
+   * the same arithmetic order, as vertical() up to its rank check, so that both drop the
+   * same candidates; here with the near leg's figures read once for the group, and nothing
+   * written but the count.
+   */
+  skipRankedOut(side: PricedSide, near: number, isCredit: boolean, legs: Int32Array, from: number, end: number, popCeiling: number, threshold: number): number {
+    const query = this.query;
+    const { strike, ask, bid } = side.table;
+    const { sell, buy, expectedPayoff, probabilityBelowStrike } = side;
+    const multiplier = this.market.multiplier;
+    const { minCredit, minCreditToWidth, maxDebit, maxMaxLoss, minReturnOnRisk, minExpectedValue } = query;
+    const profitAbove = isCredit !== side.isCall;
+    const nearStrike = strike[near] as number;
+    let position = from;
+    for (; position < end; position++) {
+      const far = legs[position] as number;
+      const short = isCredit ? near : far;
+      const long = isCredit ? far : near;
+      const strikeShort = isCredit ? nearStrike : (strike[far] as number);
+      const strikeLong = isCredit ? (strike[far] as number) : nearStrike;
+      const width = strikeShort > strikeLong ? strikeShort - strikeLong : strikeLong - strikeShort;
+      const net = (sell[short] as number) - (buy[long] as number);
+      const maxProfit = isCredit ? net : width + net;
+      const maxLoss = isCredit ? width - net : -net;
+      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) break;
+      if (isCredit ? net < minCredit || net < minCreditToWidth * width : -net > maxDebit) break;
+      const maxLossPerLot = maxLoss * multiplier;
+      const returnOnRisk = maxProfit / maxLoss;
+      if (maxLossPerLot > maxMaxLoss || returnOnRisk < minReturnOnRisk) break;
+      const liquidity = liquidityComponent((ask[short] as number) - (bid[short] as number) + (ask[long] as number) - (bid[long] as number), net);
+      const expectedValuePerLot = (net - (expectedPayoff[short] as number) + (expectedPayoff[long] as number)) * multiplier;
+      if (expectedValuePerLot < minExpectedValue) break;
+      const beyondLong = probabilityBelowStrike[long] as number;
+      const popBound = Math.min(popCeiling, profitAbove ? 1 - beyondLong : beyondLong);
+      if (
+        !this.cannotRank(
+          net,
+          width,
+          maxLossPerLot,
+          returnOnRisk,
+          popBound,
+          expectedValuePerLot / maxLossPerLot,
+          expectedValuePerLot,
+          Number.NaN,
+          liquidity,
+          threshold,
+        )
+      )
+        break;
+    }
+    this.rankedOut += position - from;
+    return position;
+  }
+
+  /**
    * Bound on the POP of every credit vertical sold at `short` that collects at most
    * `largestCredit`: more credit moves the breakeven further out of the money.
    */

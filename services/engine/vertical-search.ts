@@ -325,7 +325,14 @@ export class VerticalSearch {
     const strategy = isCredit ? CREDIT_VERTICAL[name] : DEBIT_VERTICAL[name];
     // The N-th kept spread's sort value moves only when a spread is kept.
     let threshold = heap.threshold;
+    const quick = evaluator.ranksFromLegFigures;
     for (let position = from; position < end; position++) {
+      if (quick && threshold !== -Infinity) {
+        // Most candidates are ranked out: those go by in a tight loop, and the first that
+        // is not goes through the evaluator below.
+        position = evaluator.skipRankedOut(side, near, isCredit, legs, position, end, ceiling, threshold);
+        if (position === end) break;
+      }
       const far = legs[position] as number;
       const short = isCredit ? near : far;
       const long = isCredit ? far : near;
