@@ -16,6 +16,7 @@ import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { liquidityComponent } from "./composite-score.js";
 import { ExpiryEvaluator, MONEY_EPSILON } from "./expiry-evaluator.js";
 import { expectedCallFromLog, expectedPutFromLog, probabilityBelowFromLog } from "./lognormal-kernels.js";
+import type { ExpirySlice } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 
 // Read once: the hot loop should not go through the enum object for every candidate.
@@ -183,8 +184,12 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
    * out from figures cached per leg (see skipRankedOut): one σ for the expiration, and no
    * filter or sort waiting on POP, touch or the σ distance.
    */
-  get ranksFromLegFigures(): boolean {
-    return this.shared && !this.touchNeeded && !this.sigmaDistanceNeeded && this.query.minPop === -Infinity;
+  ranksFromLegFigures = false;
+
+  override setExpiry(expiry: ExpirySlice, sharedVolatility: number): void {
+    super.setExpiry(expiry, sharedVolatility);
+    // A plain field, read once per group of candidates.
+    this.ranksFromLegFigures = this.shared && !this.touchNeeded && !this.sigmaDistanceNeeded && this.query.minPop === -Infinity;
   }
 
   /**

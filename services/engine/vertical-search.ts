@@ -32,6 +32,10 @@ export interface VerticalCounts {
  */
 const GROUP_SEARCH_MIN_AVERAGE = 32;
 const TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+const BEAR_CALL = CREDIT_VERTICAL.call;
+const BULL_PUT = CREDIT_VERTICAL.put;
+const BULL_CALL = DEBIT_VERTICAL.call;
+const BEAR_PUT = DEBIT_VERTICAL.put;
 const SIGMA_DISTANCE = SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE;
 
 export class VerticalSearch {
@@ -333,8 +337,7 @@ export class VerticalSearch {
   ): void {
     const evaluator = this.evaluator;
     const legs = (isCredit ? this.longs : this.shorts).legs;
-    const name = side.isCall ? "call" : "put";
-    const strategy = isCredit ? CREDIT_VERTICAL[name] : DEBIT_VERTICAL[name];
+    const strategy = isCredit ? (side.isCall ? BEAR_CALL : BULL_PUT) : side.isCall ? BULL_CALL : BEAR_PUT;
     // The N-th kept spread's sort value moves only when a spread is kept.
     let threshold = heap.threshold;
     const quick = evaluator.ranksFromLegFigures;
