@@ -203,31 +203,39 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
    * written but the count.
    */
   skipRankedOut(side: PricedSide, near: number, isCredit: boolean, legs: Int32Array, from: number, end: number, popCeiling: number, threshold: number): number {
-    const query = this.query;
+    const position = isCredit
+      ? this.skipRankedOutCredits(side, near, legs, from, end, popCeiling, threshold)
+      : this.skipRankedOutDebits(side, near, legs, from, end, popCeiling, threshold);
+    this.rankedOut += position - from;
+    return position;
+  }
+
+  /** skipRankedOut for the credit verticals sold at `near` (the short leg's figures read once). */
+  private skipRankedOutCredits(side: PricedSide, near: number, legs: Int32Array, from: number, end: number, popCeiling: number, threshold: number): number {
     const { strike, ask, bid } = side.table;
-    const { sell, buy, expectedPayoff, probabilityBelowStrike } = side;
+    const { buy, expectedPayoff, probabilityBelowStrike } = side;
     const multiplier = this.market.multiplier;
-    const { minCredit, minCreditToWidth, maxDebit, maxMaxLoss, minReturnOnRisk, minExpectedValue } = query;
-    const profitAbove = isCredit !== side.isCall;
-    const nearStrike = strike[near] as number;
+    const { minCredit, minCreditToWidth, maxMaxLoss, minReturnOnRisk, minExpectedValue } = this.query;
+    // A bull put makes money above its breakeven, a bear call below.
+    const profitAbove = !side.isCall;
+    const strikeShort = strike[near] as number;
+    const sellShort = side.sell[near] as number;
+    const payoffShort = expectedPayoff[near] as number;
+    const bidAskShort = (ask[near] as number) - (bid[near] as number);
     let position = from;
     for (; position < end; position++) {
-      const far = legs[position] as number;
-      const short = isCredit ? near : far;
-      const long = isCredit ? far : near;
-      const strikeShort = isCredit ? nearStrike : (strike[far] as number);
-      const strikeLong = isCredit ? (strike[far] as number) : nearStrike;
+      const long = legs[position] as number;
+      const strikeLong = strike[long] as number;
       const width = strikeShort > strikeLong ? strikeShort - strikeLong : strikeLong - strikeShort;
-      const net = (sell[short] as number) - (buy[long] as number);
-      const maxProfit = isCredit ? net : width + net;
-      const maxLoss = isCredit ? width - net : -net;
-      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) break;
-      if (isCredit ? net < minCredit || net < minCreditToWidth * width : -net > maxDebit) break;
+      const net = sellShort - (buy[long] as number);
+      const maxLoss = width - net;
+      if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) break;
+      if (net < minCredit || net < minCreditToWidth * width) break;
       const maxLossPerLot = maxLoss * multiplier;
-      const returnOnRisk = maxProfit / maxLoss;
+      const returnOnRisk = net / maxLoss;
       if (maxLossPerLot > maxMaxLoss || returnOnRisk < minReturnOnRisk) break;
-      const liquidity = liquidityComponent((ask[short] as number) - (bid[short] as number) + (ask[long] as number) - (bid[long] as number), net);
-      const expectedValuePerLot = (net - (expectedPayoff[short] as number) + (expectedPayoff[long] as number)) * multiplier;
+      const liquidity = liquidityComponent(bidAskShort + (ask[long] as number) - (bid[long] as number), net);
+      const expectedValuePerLot = (net - payoffShort + (expectedPayoff[long] as number)) * multiplier;
       if (expectedValuePerLot < minExpectedValue) break;
       const beyondLong = probabilityBelowStrike[long] as number;
       const popBound = Math.min(popCeiling, profitAbove ? 1 - beyondLong : beyondLong);
@@ -247,7 +255,56 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
       )
         break;
     }
-    this.rankedOut += position - from;
+    return position;
+  }
+
+  /** skipRankedOut for the debit verticals bought at `near` (the long leg's figures, its POP bound among them, read once). */
+  private skipRankedOutDebits(side: PricedSide, near: number, legs: Int32Array, from: number, end: number, popCeiling: number, threshold: number): number {
+    const { strike, ask, bid } = side.table;
+    const { sell, expectedPayoff } = side;
+    const multiplier = this.market.multiplier;
+    const { maxDebit, maxMaxLoss, minReturnOnRisk, minExpectedValue } = this.query;
+    // A bull call makes money above its breakeven, a bear put below.
+    const profitAbove = side.isCall;
+    const strikeLong = strike[near] as number;
+    const buyLong = side.buy[near] as number;
+    const payoffLong = expectedPayoff[near] as number;
+    const askLong = ask[near] as number;
+    const bidLong = bid[near] as number;
+    const beyondLong = side.probabilityBelowStrike[near] as number;
+    const popBound = Math.min(popCeiling, profitAbove ? 1 - beyondLong : beyondLong);
+    let position = from;
+    for (; position < end; position++) {
+      const short = legs[position] as number;
+      const strikeShort = strike[short] as number;
+      const width = strikeShort > strikeLong ? strikeShort - strikeLong : strikeLong - strikeShort;
+      const net = (sell[short] as number) - buyLong;
+      const maxProfit = width + net;
+      const maxLoss = -net;
+      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) break;
+      if (-net > maxDebit) break;
+      const maxLossPerLot = maxLoss * multiplier;
+      const returnOnRisk = maxProfit / maxLoss;
+      if (maxLossPerLot > maxMaxLoss || returnOnRisk < minReturnOnRisk) break;
+      const liquidity = liquidityComponent((ask[short] as number) - (bid[short] as number) + askLong - bidLong, net);
+      const expectedValuePerLot = (net - (expectedPayoff[short] as number) + payoffLong) * multiplier;
+      if (expectedValuePerLot < minExpectedValue) break;
+      if (
+        !this.cannotRank(
+          net,
+          width,
+          maxLossPerLot,
+          returnOnRisk,
+          popBound,
+          expectedValuePerLot / maxLossPerLot,
+          expectedValuePerLot,
+          Number.NaN,
+          liquidity,
+          threshold,
+        )
+      )
+        break;
+    }
     return position;
   }
 
