@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, ProbabilityModel, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
@@ -211,6 +211,51 @@ const narrowQueryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> 
       }),
     );
 
+const CREDIT_VERTICALS = [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL];
+const DEBIT_VERTICALS = [Strategy.STRATEGY_BULL_CALL, Strategy.STRATEGY_BEAR_PUT];
+
+/** Narrow queries with one filter on the figure they sort by (and the strategies it applies to). */
+const filterOnSortedFigureArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
+  fc
+    .record({
+      sorted: fc.oneof(
+        fc.record({ sort: fc.constant(SortKey.SORT_KEY_CREDIT), strategies: fc.constant(CREDIT_VERTICALS), filter: fc.record({ minCredit: cents(0.05, 1) }) }),
+        fc.record({ sort: fc.constant(SortKey.SORT_KEY_CREDIT), strategies: fc.constant(DEBIT_VERTICALS), filter: fc.record({ maxDebit: cents(0.2, 3) }) }),
+        fc.record({
+          sort: fc.constant(SortKey.SORT_KEY_CREDIT_TO_WIDTH),
+          strategies: fc.constant(CREDIT_VERTICALS),
+          filter: fc.record({ minCreditToWidth: cents(0.05, 0.5) }),
+        }),
+        fc.record({ sort: fc.constant(SortKey.SORT_KEY_MAX_LOSS), strategies: fc.constant(VERTICALS), filter: fc.record({ maxMaxLoss: cents(50, 600) }) }),
+        fc.record({
+          sort: fc.constant(SortKey.SORT_KEY_RETURN_ON_RISK),
+          strategies: fc.constant(VERTICALS),
+          filter: fc.record({ minReturnOnRisk: cents(0.05, 1) }),
+        }),
+        fc.record({
+          sort: fc.constant(SortKey.SORT_KEY_EXPECTED_VALUE),
+          strategies: fc.constant(VERTICALS),
+          filter: fc.record({ minExpectedValue: cents(-100, 5) }),
+        }),
+      ),
+      pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
+      limit: fc.integer({ min: 1, max: 5 }),
+      maxWidth: fc.integer({ min: 1, max: 8 }),
+      shortStrikesOutOfTheMoney: fc.boolean(),
+      volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
+    })
+    .map(({ sorted, pricing, limit, maxWidth, shortStrikesOutOfTheMoney, volatility }) =>
+      ScanQuery.fromPartial({
+        strategies: sorted.strategies,
+        sort: sorted.sort,
+        pricing,
+        limit,
+        filters: { minDte: 0, maxDte: 36_500, minShortDelta: 0, maxWidth, shortStrikesOutOfTheMoney, ...sorted.filter },
+        probabilityModel: model,
+        volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
+      }),
+    );
+
 describe.each(SHARED_MODELS.map((model) => [ProbabilityModel[model], model] as const))("narrow vertical queries under %s", (_name, model) => {
   it("give exactly the brute-force reference's top N, with every candidate counted once", () => {
     let rankedOutRuns = 0;
@@ -224,5 +269,19 @@ describe.each(SHARED_MODELS.map((model) => [ProbabilityModel[model], model] as c
     );
     // Most runs must have ranked candidates out, or this would not test that loop.
     expect(rankedOutRuns).toBeGreaterThan(30);
+  });
+
+  it("judge a filter on the sorted figure before ranking out", () => {
+    // What fails such a filter also ranks below what passes it: ranked out first, it would be
+    // counted as ranked out where the reference counts it rejected.
+    let bothRuns = 0;
+    fc.assert(
+      fc.property(chainArbitrary, filterOnSortedFigureArbitrary(model), (chain, given) => {
+        const result = expectReferenceScan(chain, given);
+        if (Number(result.candidatesRankedOut) > 0 && Number(result.candidatesRejectedBySpreadFilters) > 0) bothRuns++;
+      }),
+      { numRuns: 30, seed: 3119 },
+    );
+    expect(bothRuns).toBeGreaterThan(20);
   });
 });
