@@ -160,6 +160,13 @@ export interface PriceOptions {
    * call per leg, which a one-shot process runs before V8 has compiled anything.
    */
   readonly failureReasons?: boolean;
+  /**
+   * Which legs' neighbourhoods (within the width bound) get the shared columns: those that
+   * carry this flag. LEG_SHORT by default, every leg an iron spread may sell; the vertical
+   * search sells only LEG_SHORT_OTM legs, and with shorts out of the money that halves the
+   * strikes whose probability and payoff it computes.
+   */
+  readonly sharedColumnsAround?: number;
 }
 
 /**
@@ -259,12 +266,20 @@ export function priceSide(
   priced.firstShort = lastShort < 0 ? end : firstShort;
   priced.endShort = lastShort + 1;
   if (evaluator && shared && lastShort >= 0) {
-    const strikes = table.strike;
-    evaluator.fillSharedColumns(
-      priced,
-      lowerBound(strikes, table.count, (strikes[firstShort] as number) - query.maxWidth, 0),
-      upperBound(strikes, table.count, (strikes[lastShort] as number) + query.maxWidth, lastShort),
-    );
+    // Every flag named holds LEG_SHORT: the legs that carry it lie from firstShort to lastShort.
+    const around = options.sharedColumnsAround ?? LEG_SHORT;
+    let first = firstShort;
+    let last = lastShort;
+    while (first <= last && ((legFlags[first] as number) & around) === 0) first++;
+    while (last >= first && ((legFlags[last] as number) & around) === 0) last--;
+    if (first <= last) {
+      const strikes = table.strike;
+      evaluator.fillSharedColumns(
+        priced,
+        lowerBound(strikes, table.count, (strikes[first] as number) - query.maxWidth, 0),
+        upperBound(strikes, table.count, (strikes[last] as number) + query.maxWidth, last),
+      );
+    }
   }
   return priced;
 }

@@ -7,7 +7,7 @@ import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../gen/
 import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
 import { DEFAULT_WORK_BUDGET, IronSearch } from "./iron-search.js";
 import type { ExpirySlice, LegTable, PreparedChain } from "./prepared-chain.js";
-import { priceSide, scratchSide, type PricedSide } from "./priced-side.js";
+import { LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
 import { KNOWN_STRATEGIES, namesTwoExpiryStrategy, type ResolvedQuery } from "./resolved-query.js";
 import { describeSpread } from "./spread-description.js";
 import { SpreadEvaluator } from "./spread-evaluator.js";
@@ -209,6 +209,7 @@ export class ScanRun {
     return priceSide(side, table, years, sharedVolatility, this.query, this.prepared, {
       sharedColumns: forSearch ? this.evaluator : undefined,
       failureReasons: forSearch,
+      sharedColumnsAround: LEG_SHORT_OTM,
       from,
       end,
     });

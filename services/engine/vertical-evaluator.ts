@@ -16,6 +16,7 @@ import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { liquidityComponent } from "./composite-score.js";
 import { ExpiryEvaluator, MONEY_EPSILON } from "./expiry-evaluator.js";
 import { expectedCallFromLog, expectedPutFromLog, probabilityBelowFromLog } from "./lognormal-kernels.js";
+import type { ExpirySlice } from "./prepared-chain.js";
 import type { PricedSide } from "./priced-side.js";
 
 // Read once: the hot loop should not go through the enum object for every candidate.
@@ -176,6 +177,135 @@ export abstract class VerticalEvaluator extends ExpiryEvaluator {
     this.finishRanking(returnOnRisk, width);
     if (!describe) this.fullyEvaluated++;
     return true;
+  }
+
+  /**
+   * True when, in the current expiration, a vertical that passes its filters can be ranked
+   * out from figures cached per leg (see skipRankedOut): one σ for the expiration, and no
+   * filter or sort waiting on POP, touch or the σ distance.
+   */
+  ranksFromLegFigures = false;
+
+  override setExpiry(expiry: ExpirySlice, sharedVolatility: number): void {
+    super.setExpiry(expiry, sharedVolatility);
+    // A plain field, read once per group of candidates.
+    this.ranksFromLegFigures = this.shared && !this.touchNeeded && !this.sigmaDistanceNeeded && this.query.minPop === -Infinity;
+  }
+
+  /**
+   * Goes through the verticals of one group (credit: sold at `near`; debit: bought there)
+   * with the partners `legs` at positions from..end − 1, counting as ranked out those that
+   * pass every filter and cannot rank above `threshold` (a finite one), and stops at the
+   * first that is not one of them: its position (`end` when there is none), which the
+   * caller hands to vertical(). Only when ranksFromLegFigures holds. The same figures, in
+   * the same arithmetic order, as vertical() up to its rank check, so that both drop the
+   * same candidates; here with the near leg's figures read once for the group, and nothing
+   * written but the count.
+   */
+  skipRankedOut(side: PricedSide, near: number, isCredit: boolean, legs: Int32Array, from: number, end: number, popCeiling: number, threshold: number): number {
+    const position = isCredit
+      ? this.skipRankedOutCredits(side, near, legs, from, end, popCeiling, threshold)
+      : this.skipRankedOutDebits(side, near, legs, from, end, popCeiling, threshold);
+    this.rankedOut += position - from;
+    return position;
+  }
+
+  /** skipRankedOut for the credit verticals sold at `near` (the short leg's figures read once). */
+  private skipRankedOutCredits(side: PricedSide, near: number, legs: Int32Array, from: number, end: number, popCeiling: number, threshold: number): number {
+    const { strike, ask, bid } = side.table;
+    const { buy, expectedPayoff, probabilityBelowStrike } = side;
+    const multiplier = this.market.multiplier;
+    const { minCredit, minCreditToWidth, maxMaxLoss, minReturnOnRisk, minExpectedValue } = this.query;
+    // A bull put makes money above its breakeven, a bear call below.
+    const profitAbove = !side.isCall;
+    const strikeShort = strike[near] as number;
+    const sellShort = side.sell[near] as number;
+    const payoffShort = expectedPayoff[near] as number;
+    const bidAskShort = (ask[near] as number) - (bid[near] as number);
+    let position = from;
+    for (; position < end; position++) {
+      const long = legs[position] as number;
+      const strikeLong = strike[long] as number;
+      const width = strikeShort > strikeLong ? strikeShort - strikeLong : strikeLong - strikeShort;
+      const net = sellShort - (buy[long] as number);
+      const maxLoss = width - net;
+      if (!(net > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) break;
+      if (net < minCredit || net < minCreditToWidth * width) break;
+      const maxLossPerLot = maxLoss * multiplier;
+      const returnOnRisk = net / maxLoss;
+      if (maxLossPerLot > maxMaxLoss || returnOnRisk < minReturnOnRisk) break;
+      const liquidity = liquidityComponent(bidAskShort + (ask[long] as number) - (bid[long] as number), net);
+      const expectedValuePerLot = (net - payoffShort + (expectedPayoff[long] as number)) * multiplier;
+      if (expectedValuePerLot < minExpectedValue) break;
+      const beyondLong = probabilityBelowStrike[long] as number;
+      const popBound = Math.min(popCeiling, profitAbove ? 1 - beyondLong : beyondLong);
+      if (
+        !this.cannotRank(
+          net,
+          width,
+          maxLossPerLot,
+          returnOnRisk,
+          popBound,
+          expectedValuePerLot / maxLossPerLot,
+          expectedValuePerLot,
+          Number.NaN,
+          liquidity,
+          threshold,
+        )
+      )
+        break;
+    }
+    return position;
+  }
+
+  /** skipRankedOut for the debit verticals bought at `near` (the long leg's figures, its POP bound among them, read once). */
+  private skipRankedOutDebits(side: PricedSide, near: number, legs: Int32Array, from: number, end: number, popCeiling: number, threshold: number): number {
+    const { strike, ask, bid } = side.table;
+    const { sell, expectedPayoff } = side;
+    const multiplier = this.market.multiplier;
+    const { maxDebit, maxMaxLoss, minReturnOnRisk, minExpectedValue } = this.query;
+    // A bull call makes money above its breakeven, a bear put below.
+    const profitAbove = side.isCall;
+    const strikeLong = strike[near] as number;
+    const buyLong = side.buy[near] as number;
+    const payoffLong = expectedPayoff[near] as number;
+    const askLong = ask[near] as number;
+    const bidLong = bid[near] as number;
+    const beyondLong = side.probabilityBelowStrike[near] as number;
+    const popBound = Math.min(popCeiling, profitAbove ? 1 - beyondLong : beyondLong);
+    let position = from;
+    for (; position < end; position++) {
+      const short = legs[position] as number;
+      const strikeShort = strike[short] as number;
+      const width = strikeShort > strikeLong ? strikeShort - strikeLong : strikeLong - strikeShort;
+      const net = (sell[short] as number) - buyLong;
+      const maxProfit = width + net;
+      const maxLoss = -net;
+      if (!(maxProfit > MONEY_EPSILON && maxLoss > MONEY_EPSILON)) break;
+      if (-net > maxDebit) break;
+      const maxLossPerLot = maxLoss * multiplier;
+      const returnOnRisk = maxProfit / maxLoss;
+      if (maxLossPerLot > maxMaxLoss || returnOnRisk < minReturnOnRisk) break;
+      const liquidity = liquidityComponent((ask[short] as number) - (bid[short] as number) + askLong - bidLong, net);
+      const expectedValuePerLot = (net - (expectedPayoff[short] as number) + payoffLong) * multiplier;
+      if (expectedValuePerLot < minExpectedValue) break;
+      if (
+        !this.cannotRank(
+          net,
+          width,
+          maxLossPerLot,
+          returnOnRisk,
+          popBound,
+          expectedValuePerLot / maxLossPerLot,
+          expectedValuePerLot,
+          Number.NaN,
+          liquidity,
+          threshold,
+        )
+      )
+        break;
+    }
+    return position;
   }
 
   /**

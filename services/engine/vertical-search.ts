@@ -13,7 +13,7 @@ import { LEG_LONG, LEG_SHORT_OTM } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import { NO_LEG, type TopCandidates } from "./top-candidates.js";
 import { VerticalGroup } from "./vertical-bounds.js";
-import { FILTER_COUNT, newRejectionCounts, PASSES } from "./filter-rejections.js";
+import { PASSES } from "./filter-rejections.js";
 import { CREDIT_VERTICAL, DEBIT_VERTICAL, type VerticalEvaluator } from "./vertical-evaluator.js";
 import { BLOCK_BITS, PartnerExtremes, type Extremes } from "./vertical-partners.js";
 
@@ -32,6 +32,10 @@ export interface VerticalCounts {
  */
 const GROUP_SEARCH_MIN_AVERAGE = 32;
 const TOUCH = SortKey.SORT_KEY_PROBABILITY_OF_TOUCH;
+const BEAR_CALL = CREDIT_VERTICAL.call;
+const BULL_PUT = CREDIT_VERTICAL.put;
+const BULL_CALL = DEBIT_VERTICAL.call;
+const BEAR_PUT = DEBIT_VERTICAL.put;
 const SIGMA_DISTANCE = SortKey.SORT_KEY_SHORT_SIGMA_DISTANCE;
 
 export class VerticalSearch {
@@ -48,12 +52,13 @@ export class VerticalSearch {
   private groupOrder = new Int32Array(0);
   private readonly group = new VerticalGroup();
   /**
-   * Per filter number: how many legs of the current partner window fail it first as a long
-   * leg (the credit groups' partners), and as a short leg (the debit groups'); PASSES counts
-   * those that pass.
+   * Per leg, as differences (a run of partners adds 1 at its first leg and takes 1 away after
+   * its last): how many groups whose pairs the leg flags reject, judged by their partners, have
+   * it as a partner; as a long leg (credit groups) and as a short leg (debit groups). Summed
+   * once per side, so a near leg costs two increments, not a pass over every filter.
    */
-  private readonly windowLongFailures = newRejectionCounts();
-  private readonly windowShortFailures = newRejectionCounts();
+  private readonly longPartnerRuns: Int32Array;
+  private readonly shortPartnerRuns: Int32Array;
   private readonly byBoundDescending = (a: number, b: number): number => (this.groupBound[b] as number) - (this.groupBound[a] as number);
 
   constructor(
@@ -68,6 +73,8 @@ export class VerticalSearch {
     this.first = new Int32Array(capacity);
     this.last = new Int32Array(capacity);
     this.groupPassing = new Int32Array(2 * capacity);
+    this.longPartnerRuns = new Int32Array(capacity + 1);
+    this.shortPartnerRuns = new Int32Array(capacity + 1);
   }
 
   search(side: PricedSide, expiryIndex: number, heap: TopCandidates): void {
@@ -88,11 +95,8 @@ export class VerticalSearch {
     // of that window only move up the strikes as the near leg does, so two cursors find them.
     let low = 0;
     let high = 0;
-    // The partner window of the rejection counts: both its ends only move up the strikes.
-    let windowStart = 0;
-    let windowEnd = 0;
-    this.windowLongFailures.fill(0);
-    this.windowShortFailures.fill(0);
+    this.longPartnerRuns.fill(0, 0, count + 1);
+    this.shortPartnerRuns.fill(0, 0, count + 1);
     for (let near = 0; near < count; near++) {
       const nearStrike = strikes[near] as number;
       let first: number;
@@ -126,14 +130,10 @@ export class VerticalSearch {
       considered += (credit ? size : 0) + (debit ? size : 0);
       passing += creditPairs + debitPairs;
       if ((credit && creditPairs < size) || (debit && debitPairs < size)) {
-        const end = last + 1;
-        // Both ends only move up (an empty window sits at `first`), so the window catches up
-        // from wherever the last near leg with rejections left it.
-        for (; windowEnd < end; windowEnd++) this.enterWindow(side, windowEnd, 1);
-        for (; windowStart < first; windowStart++) this.enterWindow(side, windowStart, -1);
-        this.countRejections(side, near, credit && creditPairs < size, debit && debitPairs < size, size);
+        this.countRejections(side, near, credit && creditPairs < size, debit && debitPairs < size, first, last);
       }
     }
+    this.countPartnerRejections(side);
     this.counts.considered += considered;
     this.counts.rejectedByLegFilters += considered - passing;
     if (passing >= GROUP_SEARCH_MIN_AVERAGE * count) this.searchByGroups(side, expiryIndex, heap);
@@ -145,32 +145,48 @@ export class VerticalSearch {
     }
   }
 
-  /** Adds (`sign` 1) or removes (−1) partner `leg` from the window of the rejection counts. */
-  private enterWindow(side: PricedSide, leg: number, sign: number): void {
-    const longFailure = side.longFailure[leg] as number;
-    const shortFailure = side.shortFailure[leg] as number;
-    this.windowLongFailures[longFailure] = (this.windowLongFailures[longFailure] as number) + sign;
-    this.windowShortFailures[shortFailure] = (this.windowShortFailures[shortFailure] as number) + sign;
-  }
-
   /**
-   * Counts the rejected pairs of a near leg's groups (the partner window holds its partners)
-   * under the first filter each failed: the short leg's, then the long leg's (docs/architecture.md).
+   * Counts the rejected pairs of a near leg's groups, whose partners are legs first..last,
+   * under the first filter each failed: the short leg's, then the long leg's
+   * (docs/architecture.md). The partners' own failures are counted by countPartnerRejections.
    */
-  private countRejections(side: PricedSide, near: number, creditRejects: boolean, debitRejects: boolean, size: number): void {
+  private countRejections(side: PricedSide, near: number, creditRejects: boolean, debitRejects: boolean, first: number, last: number): void {
     const rejections = this.counts.legRejections;
     if (creditRejects) {
       // Sold at `near`: its own failure first, else each partner's as a long leg.
       const nearFailure = side.shortFailure[near] as number;
-      if (nearFailure !== PASSES) rejections[nearFailure] = (rejections[nearFailure] as number) + size;
-      else
-        for (let filter = 1; filter < FILTER_COUNT; filter++) rejections[filter] = (rejections[filter] as number) + (this.windowLongFailures[filter] as number);
+      if (nearFailure !== PASSES) rejections[nearFailure] = (rejections[nearFailure] as number) + last - first + 1;
+      else this.addRun(this.longPartnerRuns, first, last);
     }
     if (debitRejects) {
-      // Bought at `near`: each partner's failure as a short leg first, else the near leg's as a long one.
-      for (let filter = 1; filter < FILTER_COUNT; filter++) rejections[filter] = (rejections[filter] as number) + (this.windowShortFailures[filter] as number);
+      // Bought at `near`: each partner's failure as a short leg first, else (for the partners
+      // that can be sold) the near leg's as a long one.
+      this.addRun(this.shortPartnerRuns, first, last);
       const nearFailure = side.longFailure[near] as number;
-      if (nearFailure !== PASSES) rejections[nearFailure] = (rejections[nearFailure] as number) + (this.windowShortFailures[PASSES] as number);
+      if (nearFailure !== PASSES) rejections[nearFailure] = (rejections[nearFailure] as number) + this.shorts.countIn(first, last);
+    }
+  }
+
+  private addRun(runs: Int32Array, first: number, last: number): void {
+    runs[first] = (runs[first] as number) + 1;
+    runs[last + 1] = (runs[last + 1] as number) - 1;
+  }
+
+  /** Each partner's first failure, once for every rejecting group it is a partner of. */
+  private countPartnerRejections(side: PricedSide): void {
+    const rejections = this.counts.legRejections;
+    const { longFailure, shortFailure } = side;
+    const longRuns = this.longPartnerRuns;
+    const shortRuns = this.shortPartnerRuns;
+    let asLong = 0;
+    let asShort = 0;
+    for (let leg = 0; leg < side.table.count; leg++) {
+      asLong += longRuns[leg] as number;
+      asShort += shortRuns[leg] as number;
+      const longFailed = longFailure[leg] as number;
+      const shortFailed = shortFailure[leg] as number;
+      if (asLong !== 0 && longFailed !== PASSES) rejections[longFailed] = (rejections[longFailed] as number) + asLong;
+      if (asShort !== 0 && shortFailed !== PASSES) rejections[shortFailed] = (rejections[shortFailed] as number) + asShort;
     }
   }
 
@@ -321,11 +337,17 @@ export class VerticalSearch {
   ): void {
     const evaluator = this.evaluator;
     const legs = (isCredit ? this.longs : this.shorts).legs;
-    const name = side.isCall ? "call" : "put";
-    const strategy = isCredit ? CREDIT_VERTICAL[name] : DEBIT_VERTICAL[name];
+    const strategy = isCredit ? (side.isCall ? BEAR_CALL : BULL_PUT) : side.isCall ? BULL_CALL : BEAR_PUT;
     // The N-th kept spread's sort value moves only when a spread is kept.
     let threshold = heap.threshold;
+    const quick = evaluator.ranksFromLegFigures;
     for (let position = from; position < end; position++) {
+      if (quick && threshold !== -Infinity) {
+        // Most candidates are ranked out: those go by in a tight loop, and the first that
+        // is not goes through the evaluator below.
+        position = evaluator.skipRankedOut(side, near, isCredit, legs, position, end, ceiling, threshold);
+        if (position === end) break;
+      }
       const far = legs[position] as number;
       const short = isCredit ? near : far;
       const long = isCredit ? far : near;

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
-import { PricingMode, ProbabilityModel, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import { PricingMode, ProbabilityModel, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
@@ -22,6 +22,8 @@ const MODELS = [
   ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
   ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
 ];
+/** The models under which one σ serves a whole expiration. */
+const SHARED_MODELS = [ProbabilityModel.PROBABILITY_MODEL_EXPIRY_ATM_IV, ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY];
 
 /** A small deterministic generator, so that a chain of hundreds of quotes comes from one number. */
 function randomFrom(seed: number): () => number {
@@ -109,54 +111,177 @@ function appliedQuery(result: ScanResult): ScanQuery {
   return result.effectiveQuery;
 }
 
+/** The engine's top N against the brute-force reference's, and its counts against the reference's; returns the result. */
+function expectReferenceScan(chain: OptionChain, given: ScanQuery): ScanResult {
+  const result = scanChain(chain, given);
+  const query = appliedQuery(result);
+  const reference = referenceScan(chain, query);
+  const keys = result.spreads.map((spread) => sortValueOf(spread, query.sort));
+  expect(result.spreads.length).toBe(reference.length);
+  reference.forEach((expected, index) => {
+    expect(close(keys[index] as number, expected.sortValue), `rank ${index}: ${keys[index]} vs ${expected.sortValue}`).toBe(true);
+  });
+  // Identities agree except among spreads tied (to rounding) with the last one kept.
+  const cutoff = reference.at(-1)?.sortValue ?? 0;
+  const clearlyIn = (entries: { id: string; key: number }[]) =>
+    entries
+      .filter(({ key }) => !close(key, cutoff))
+      .map(({ id }) => id)
+      .sort();
+  expect(clearlyIn(result.spreads.map((spread, index) => ({ id: spread.id, key: keys[index] as number })))).toEqual(
+    clearlyIn(reference.map((spread) => ({ id: spread.id, key: spread.sortValue }))),
+  );
+
+  const counts = referenceCounts(chain, query);
+  expectRejectionsByFilter(result, counts);
+  const considered = Number(result.candidatesConsidered);
+  const leg = Number(result.candidatesRejectedByLegFilters);
+  const spread = Number(result.candidatesRejectedBySpreadFilters);
+  const rankedOut = Number(result.candidatesRankedOut);
+  const fullyEvaluated = Number(result.candidatesFullyEvaluated);
+  const boundedOut = Number(result.candidatesBoundedOut);
+  const unexplored = Number(result.candidatesUnexplored);
+  expect(leg + spread + rankedOut + fullyEvaluated + boundedOut + unexplored).toBe(considered);
+  expect(considered).toBe(counts.considered);
+  // The leg flags are counted by arithmetic, never by a bound.
+  expect(leg).toBe(counts.rejectedByLegFilters);
+  // What a group's bound dropped would have failed a filter or passed: together they are the reference's.
+  expect(spread + rankedOut + fullyEvaluated + boundedOut).toBe(counts.rejectedBySpreadFilters + counts.passed);
+  expect(spread).toBeLessThanOrEqual(counts.rejectedBySpreadFilters);
+  expect(rankedOut + fullyEvaluated).toBeLessThanOrEqual(counts.passed);
+  if (boundedOut === 0) expect(spread).toBe(counts.rejectedBySpreadFilters);
+  expect(result.workBudgetExhausted).toBe(false);
+  return result;
+}
+
 describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))("broad vertical queries under %s", (_name, model) => {
   it("give exactly the brute-force reference's top N, with every candidate counted once", () => {
     let boundedRuns = 0;
     fc.assert(
       fc.property(chainArbitrary, queryArbitrary(model), (chain, given) => {
-        const result = scanChain(chain, given);
-        const query = appliedQuery(result);
-        const reference = referenceScan(chain, query);
-        const keys = result.spreads.map((spread) => sortValueOf(spread, query.sort));
-        expect(result.spreads.length).toBe(reference.length);
-        reference.forEach((expected, index) => {
-          expect(close(keys[index] as number, expected.sortValue), `rank ${index}: ${keys[index]} vs ${expected.sortValue}`).toBe(true);
-        });
-        // Identities agree except among spreads tied (to rounding) with the last one kept.
-        const cutoff = reference.at(-1)?.sortValue ?? 0;
-        const clearlyIn = (entries: { id: string; key: number }[]) =>
-          entries
-            .filter(({ key }) => !close(key, cutoff))
-            .map(({ id }) => id)
-            .sort();
-        expect(clearlyIn(result.spreads.map((spread, index) => ({ id: spread.id, key: keys[index] as number })))).toEqual(
-          clearlyIn(reference.map((spread) => ({ id: spread.id, key: spread.sortValue }))),
-        );
-
-        const counts = referenceCounts(chain, query);
-        expectRejectionsByFilter(result, counts);
-        const considered = Number(result.candidatesConsidered);
-        const leg = Number(result.candidatesRejectedByLegFilters);
-        const spread = Number(result.candidatesRejectedBySpreadFilters);
-        const rankedOut = Number(result.candidatesRankedOut);
-        const fullyEvaluated = Number(result.candidatesFullyEvaluated);
-        const boundedOut = Number(result.candidatesBoundedOut);
-        const unexplored = Number(result.candidatesUnexplored);
-        expect(leg + spread + rankedOut + fullyEvaluated + boundedOut + unexplored).toBe(considered);
-        expect(considered).toBe(counts.considered);
-        // The leg flags are counted by arithmetic, never by a bound.
-        expect(leg).toBe(counts.rejectedByLegFilters);
-        // What a group's bound dropped would have failed a filter or passed: together they are the reference's.
-        expect(spread + rankedOut + fullyEvaluated + boundedOut).toBe(counts.rejectedBySpreadFilters + counts.passed);
-        expect(spread).toBeLessThanOrEqual(counts.rejectedBySpreadFilters);
-        expect(rankedOut + fullyEvaluated).toBeLessThanOrEqual(counts.passed);
-        if (boundedOut === 0) expect(spread).toBe(counts.rejectedBySpreadFilters);
-        else boundedRuns++;
-        expect(result.workBudgetExhausted).toBe(false);
+        if (Number(expectReferenceScan(chain, given).candidatesBoundedOut) > 0) boundedRuns++;
       }),
       { numRuns: 40, seed: 1707 },
     );
     // The search by groups must have dropped something often, or this would not test it.
     expect(boundedRuns).toBeGreaterThan(12);
+  });
+});
+
+/**
+ * Narrow widths and short lists: groups visited one by one, a full heap early, and under a
+ * σ shared by the expiration most candidates ranked out from per-leg figures before the
+ * evaluator proper (VerticalEvaluator.skipRankedOut), now and then with a spread filter for
+ * that loop to stop at.
+ */
+/** Whole cents from `min` to `max`: fc.double favours extremes, and a filter at 1e-300 rejects everything or nothing. */
+const cents = (min: number, max: number): fc.Arbitrary<number> =>
+  fc.integer({ min: Math.round(min * 100), max: Math.round(max * 100) }).map((value) => value / 100);
+
+/** Undefined five times out of six: a filter now and then, so that most heaps fill. */
+const sometimes = (value: fc.Arbitrary<number>): fc.Arbitrary<number | undefined> =>
+  fc.oneof({ arbitrary: fc.constant(undefined), weight: 5 }, { arbitrary: value, weight: 1 });
+
+const narrowQueryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
+  fc
+    .record({
+      strategies: fc.subarray(VERTICALS, { minLength: 1 }),
+      sort: fc.constantFrom(...SORT_KEYS),
+      pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
+      limit: fc.integer({ min: 1, max: 5 }),
+      maxWidth: fc.integer({ min: 1, max: 8 }),
+      shortStrikesOutOfTheMoney: fc.boolean(),
+      minCredit: sometimes(cents(0, 1)),
+      maxDebit: sometimes(cents(0.2, 3)),
+      minCreditToWidth: sometimes(cents(0, 0.5)),
+      maxMaxLoss: sometimes(cents(50, 600)),
+      minReturnOnRisk: sometimes(cents(0, 1)),
+      minExpectedValue: sometimes(cents(-100, 5)),
+      volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
+    })
+    .map(({ strategies, sort, pricing, limit, volatility, ...filters }) =>
+      ScanQuery.fromPartial({
+        strategies,
+        sort,
+        pricing,
+        limit,
+        filters: { minDte: 0, maxDte: 36_500, minShortDelta: 0, ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)) },
+        probabilityModel: model,
+        volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
+      }),
+    );
+
+const CREDIT_VERTICALS = [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL];
+const DEBIT_VERTICALS = [Strategy.STRATEGY_BULL_CALL, Strategy.STRATEGY_BEAR_PUT];
+
+/** Narrow queries with one filter on the figure they sort by (and the strategies it applies to). */
+const filterOnSortedFigureArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
+  fc
+    .record({
+      sorted: fc.oneof(
+        fc.record({ sort: fc.constant(SortKey.SORT_KEY_CREDIT), strategies: fc.constant(CREDIT_VERTICALS), filter: fc.record({ minCredit: cents(0.05, 1) }) }),
+        fc.record({ sort: fc.constant(SortKey.SORT_KEY_CREDIT), strategies: fc.constant(DEBIT_VERTICALS), filter: fc.record({ maxDebit: cents(0.2, 3) }) }),
+        fc.record({
+          sort: fc.constant(SortKey.SORT_KEY_CREDIT_TO_WIDTH),
+          strategies: fc.constant(CREDIT_VERTICALS),
+          filter: fc.record({ minCreditToWidth: cents(0.05, 0.5) }),
+        }),
+        fc.record({ sort: fc.constant(SortKey.SORT_KEY_MAX_LOSS), strategies: fc.constant(VERTICALS), filter: fc.record({ maxMaxLoss: cents(50, 600) }) }),
+        fc.record({
+          sort: fc.constant(SortKey.SORT_KEY_RETURN_ON_RISK),
+          strategies: fc.constant(VERTICALS),
+          filter: fc.record({ minReturnOnRisk: cents(0.05, 1) }),
+        }),
+        fc.record({
+          sort: fc.constant(SortKey.SORT_KEY_EXPECTED_VALUE),
+          strategies: fc.constant(VERTICALS),
+          filter: fc.record({ minExpectedValue: cents(-100, 5) }),
+        }),
+      ),
+      pricing: fc.constantFrom(PricingMode.PRICING_MODE_MID, PricingMode.PRICING_MODE_NATURAL),
+      limit: fc.integer({ min: 1, max: 5 }),
+      maxWidth: fc.integer({ min: 1, max: 8 }),
+      shortStrikesOutOfTheMoney: fc.boolean(),
+      volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
+    })
+    .map(({ sorted, pricing, limit, maxWidth, shortStrikesOutOfTheMoney, volatility }) =>
+      ScanQuery.fromPartial({
+        strategies: sorted.strategies,
+        sort: sorted.sort,
+        pricing,
+        limit,
+        filters: { minDte: 0, maxDte: 36_500, minShortDelta: 0, maxWidth, shortStrikesOutOfTheMoney, ...sorted.filter },
+        probabilityModel: model,
+        volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
+      }),
+    );
+
+describe.each(SHARED_MODELS.map((model) => [ProbabilityModel[model], model] as const))("narrow vertical queries under %s", (_name, model) => {
+  it("give exactly the brute-force reference's top N, with every candidate counted once", () => {
+    let rankedOutRuns = 0;
+    fc.assert(
+      fc.property(chainArbitrary, narrowQueryArbitrary(model), (chain, given) => {
+        const result = expectReferenceScan(chain, given);
+        expect(Number(result.candidatesBoundedOut)).toBe(0);
+        if (Number(result.candidatesRankedOut) > 0) rankedOutRuns++;
+      }),
+      { numRuns: 40, seed: 2203 },
+    );
+    // Most runs must have ranked candidates out, or this would not test that loop.
+    expect(rankedOutRuns).toBeGreaterThan(30);
+  });
+
+  it("judge a filter on the sorted figure before ranking out", () => {
+    // What fails such a filter also ranks below what passes it: ranked out first, it would be
+    // counted as ranked out where the reference counts it rejected.
+    let bothRuns = 0;
+    fc.assert(
+      fc.property(chainArbitrary, filterOnSortedFigureArbitrary(model), (chain, given) => {
+        const result = expectReferenceScan(chain, given);
+        if (Number(result.candidatesRankedOut) > 0 && Number(result.candidatesRejectedBySpreadFilters) > 0) bothRuns++;
+      }),
+      { numRuns: 30, seed: 3119 },
+    );
+    expect(bothRuns).toBeGreaterThan(20);
   });
 });
