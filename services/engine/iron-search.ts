@@ -11,7 +11,7 @@ import { BoundQueue } from "./bound-queue.js";
 import { creditWings, isButterflyBody } from "./iron-candidates.js";
 import { boundLoses, GroupFigures, needsPopCeiling, needsSigmaDistance, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
 import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
-import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
+import { LEG_BODY, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
@@ -145,8 +145,10 @@ export class IronSearch implements IronPass {
       sharedColumns: this.evaluator,
     });
     // Butterflies sell at the money by design: instead of the out-of-the-money rule, their
-    // body must be at the money (LEG_BODY).
-    const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
+    // body must be at the money (LEG_BODY). A short that is neither a condor's (out of the
+    // money) nor a butterfly's body pairs with nothing, so its wings are never built: out of
+    // the money with butterflies asked, about half the shorts of a side.
+    const shortFlag = (query.strategies.has(IRON_CONDOR) ? LEG_SHORT_OTM : 0) | (butterfly ? LEG_BODY : 0);
     const putWings = creditWings(puts, query.minWidth, query.maxWidth, shortFlag);
     const callWings = creditWings(calls, query.minWidth, query.maxWidth, shortFlag);
     const ironIndex = this.expiries.length;
