@@ -39,10 +39,10 @@ const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
 export const DEFAULT_WORK_BUDGET = 1_000_000_000;
 
 /**
- * The head of the queue visited best first: at least this many pairs, or this share of
- * those queued; the rest in the order planned (see run).
+ * The head of the queue visited best first unless the caller says otherwise: at least this
+ * many pairs, or this share of those queued; the rest in the order planned (see run).
  */
-const BEST_FIRST_AT_LEAST = 1024;
+const BEST_FIRST_AT_LEAST = 64;
 const BEST_FIRST_SHARE = 16;
 
 export class IronSearch implements IronPass {
@@ -80,6 +80,8 @@ export class IronSearch implements IronPass {
     /** Per expiration (by index): its shared σ, NaN when each pair has its own. */
     private readonly expiryVolatility: Float64Array,
     readonly workBudget: number,
+    /** Pairs visited best first before the rest go in the order planned (ScanOptions.bestFirstPairs); undefined for the default. */
+    private readonly bestFirstPairs?: number,
   ) {
     this.touchNeeded = needsTouchFloor(query);
     this.sigmaNeeded = needsSigmaDistance(query);
@@ -97,7 +99,7 @@ export class IronSearch implements IronPass {
     const taken = this.taken;
     this.current = -1;
     // Best first for the head of the queue, so that the top N fills with strong spreads early.
-    let headLeft = Math.max(BEST_FIRST_AT_LEAST, Math.ceil(queue.size / BEST_FIRST_SHARE));
+    let headLeft = this.bestFirstPairs ?? Math.max(BEST_FIRST_AT_LEAST, Math.ceil(queue.size / BEST_FIRST_SHARE));
     while (queue.size > 0 && headLeft > 0) {
       const pair = queue.topGroup;
       // Best first: with one heap for every expiration, nothing left can rank either.
