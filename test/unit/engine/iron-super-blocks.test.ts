@@ -170,7 +170,8 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
   // After the head of its queue, the iron search visits pairs in the order it planned them
   // (iron-search.ts), each against the threshold of the moment. The order may change what is
   // gone through one by one, never the top N nor the sum of the six outcomes: here every pair
-  // goes in the order planned, then every pair best first, both against the reference.
+  // goes in the order planned, every pair best first, and the first eight best first then the
+  // rest in the order planned, each against the reference.
   it("answers with exactly the reference's top N whether the pairs are visited best first or in the order planned", () => {
     const orderArbitrary = fc
       .record({
@@ -197,9 +198,11 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
       fc.property(chainArbitrary, orderArbitrary, (chain, given) => {
         const planned = scanChain(chain, given, { bestFirstPairs: 0 });
         const bestFirst = scanChain(chain, given, { bestFirstPairs: Infinity });
+        // And as by default: a head best first, then the rest in the order planned.
+        const both = scanChain(chain, given, { bestFirstPairs: 8 });
         const query = planned.effectiveQuery as ScanQuery;
         const reference = referenceScan(chain, query);
-        for (const result of [planned, bestFirst]) {
+        for (const result of [planned, bestFirst, both]) {
           expect(result.spreads.length).toBe(reference.length);
           result.spreads.forEach((spread, index) => {
             const expected = (reference[index] as { sortValue: number }).sortValue;
