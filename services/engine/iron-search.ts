@@ -55,7 +55,12 @@ export class IronSearch implements IronPass {
   budgetExhausted = false;
   callSuperLive = new Uint8Array(64);
   callBlockLive = new Uint8Array(512);
-  callSuperLiveHere = new Uint8Array(64);
+  liveSupers = new Int32Array(64);
+  liveSuperCount = 0;
+  deadSuperWings = 0;
+  liveSupersHere = new Int32Array(64);
+  liveHereCount = 0;
+  deadHereWings = 0;
 
   readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
