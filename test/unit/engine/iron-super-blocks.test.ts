@@ -163,6 +163,16 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
           const expected = (reference[index] as { sortValue: number }).sortValue;
           expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
         });
+        // What a mark drops is counted once, as bounded out.
+        const outcomes = [
+          result.candidatesRejectedByLegFilters,
+          result.candidatesRejectedBySpreadFilters,
+          result.candidatesRankedOut,
+          result.candidatesFullyEvaluated,
+          result.candidatesBoundedOut,
+          result.candidatesUnexplored,
+        ].reduce((sum, count) => sum + count, 0n);
+        expect(outcomes).toBe(result.candidatesConsidered);
       }),
       { numRuns: 16, seed: 47, endOnFailure: true },
     );
