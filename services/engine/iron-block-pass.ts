@@ -47,8 +47,14 @@ export interface IronPass {
   callSuperLive: Uint8Array;
   /** Per call block of the visited pair (from its first): 0 when it loses against the current put super-block (see markCallBlocks). */
   callBlockLive: Uint8Array;
-  /** Per live call super-block of the visited pair: 0 when every one of its blocks loses against the current put super-block. */
-  callSuperLiveHere: Uint8Array;
+  /** The call super-blocks of the visited pair (from its first) that callSuperLive leaves live, liveSuperCount of them, and the wings of the others. */
+  liveSupers: Int32Array;
+  liveSuperCount: number;
+  deadSuperWings: number;
+  /** As liveSupers, against the current put super-block once its call blocks are marked (see markCallBlocks): those with a live block. */
+  liveSupersHere: Int32Array;
+  liveHereCount: number;
+  deadHereWings: number;
 }
 
 /**
@@ -93,16 +99,15 @@ export function putBlockPass(
   const scoreSort = query.sort === SORT_BY_SCORE;
   const callBlockLive = search.callBlockLive;
   const firstCallBlock = callWings.firstBlock[c] as number;
-  const superEnd = callWings.firstSuper[c + 1] as number;
   const superStart = callWings.firstSuper[c] as number;
-  const callSuperLive = search.callSuperLive;
-  for (let callSuper = superStart; callSuper < superEnd; callSuper++) {
+  // Only the live call super-blocks are gone through; the others' wings are dropped in one sum.
+  const liveSupers = blocksMarked ? search.liveSupersHere : search.liveSupers;
+  const liveCount = blocksMarked ? search.liveHereCount : search.liveSuperCount;
+  let bounded = putCount * (blocksMarked ? search.deadHereWings : search.deadSuperWings);
+  for (let live = 0; live < liveCount; live++) {
+    const callSuper = superStart + (liveSupers[live] as number);
     const callBlockStart = callWings.superFirstBlock[callSuper] as number;
     const callBlockEnd = callWings.superFirstBlock[callSuper + 1] as number;
-    if (callSuperLive[callSuper - superStart] === 0 || (blocksMarked && search.callSuperLiveHere[callSuper - superStart] === 0)) {
-      search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
-      continue;
-    }
     if (callBlockEnd - callBlockStart > SUPER_BOUND_FROM) {
       // The put block against a whole super-block of call blocks first, under the pair's POP ceiling.
       const superCredit = callWings.superLargestCredit[callSuper] as number;
@@ -121,7 +126,7 @@ export function putBlockPass(
       figures.smallestBidAskSum = shortsBidAsk + putBlockBidAsk + (callWings.superSmallestBidAsk[callSuper] as number);
       figures.popCeiling = popNeeded ? pairPopCeiling : 1;
       if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
-        search.boundedOut += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
+        bounded += putCount * ((callWings.blockFirstWing[callBlockEnd] as number) - (callWings.blockFirstWing[callBlockStart] as number));
         continue;
       }
     }
@@ -130,7 +135,7 @@ export function putBlockPass(
       const callEnd = callWings.blockFirstWing[callBlock + 1] as number;
       const callCount = callEnd - callStart;
       if (blocksMarked && callBlockLive[callBlock - firstCallBlock] === 0) {
-        search.boundedOut += putCount * callCount;
+        bounded += putCount * callCount;
         continue;
       }
       const callCredit = callWings.blockLargestCredit[callBlock] as number;
@@ -152,7 +157,7 @@ export function putBlockPass(
         scoreSort &&
         boundLoses(scoreBound(query, blocksNet, blocksRatio, blocksLessWidth, blocksValue, blocksValuePerRisk, blocksBidAsk, blocksPop), threshold)
       ) {
-        search.boundedOut += putCount * callCount;
+        bounded += putCount * callCount;
         continue;
       }
       figures.largestNet = blocksNet;
@@ -178,7 +183,7 @@ export function putBlockPass(
         loses = boundLoses(sortKeyBound(query, multiplier, figures), threshold);
       }
       if (loses) {
-        search.boundedOut += putCount * callCount;
+        bounded += putCount * callCount;
         continue;
       }
       // Each put wing of the block against the call block.
@@ -213,7 +218,7 @@ export function putBlockPass(
           }
         }
         if (wingLoses) {
-          search.boundedOut += callCount;
+          bounded += callCount;
           continue;
         }
         if (popNeeded) {
@@ -221,7 +226,7 @@ export function putBlockPass(
           evaluator.beginPutWing(puts, calls, putShort, putLong, callShort, callCredit, breakevenWing(callNarrowest, callLessWidth, putCredit));
           figures.popCeiling = evaluator.ironPopCeiling;
           if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
-            search.boundedOut += callCount;
+            bounded += callCount;
             continue;
           }
         }
@@ -241,10 +246,11 @@ export function putBlockPass(
       }
     }
   }
+  search.boundedOut += bounded;
 }
 
 /**
- * Before a visited pair's put blocks: marks in search.callSuperLive which of its call
+ * Before a visited pair's put blocks: marks in search.callSuperLive (and lists in search.liveSupers) which of its call
  * super-blocks can still rank against the pair's whole put side (its figures per short,
  * the smallest bid-ask of its put super-blocks, the pair's POP ceiling), so that each put
  * block bounds only those. One bound per call super-block and pair instead of one per put
@@ -258,11 +264,19 @@ export function markCallSupers(search: IronPass, iron: ExpiryIron, p: number, c:
   const multiplier = search.prepared.multiplier;
   const superStart = callWings.firstSuper[c] as number;
   const superEnd = callWings.firstSuper[c + 1] as number;
-  if (search.callSuperLive.length < superEnd - superStart) search.callSuperLive = new Uint8Array(2 * (superEnd - superStart));
+  if (search.callSuperLive.length < superEnd - superStart) {
+    search.callSuperLive = new Uint8Array(2 * (superEnd - superStart));
+    search.liveSupers = new Int32Array(2 * (superEnd - superStart));
+  }
   const live = search.callSuperLive;
+  const liveSupers = search.liveSupers;
+  search.liveSuperCount = 0;
+  search.deadSuperWings = 0;
   if ((callWings.firstBlock[c + 1] as number) - (callWings.firstBlock[c] as number) <= SUPER_BOUND_FROM) {
     // Narrow wings: one super-block, never bounded whole.
     live[0] = 1;
+    liveSupers[0] = 0;
+    search.liveSuperCount = 1;
     return;
   }
   const putCredit = putWings.largestCredit[p] as number;
@@ -277,8 +291,11 @@ export function markCallSupers(search: IronPass, iron: ExpiryIron, p: number, c:
   }
   const shortsBidAsk = bidAsk(puts, putWings.shorts[p] as number) + bidAsk(calls, callWings.shorts[c] as number);
   for (let callSuper = superStart; callSuper < superEnd; callSuper++) {
-    if ((callWings.superFirstBlock[callSuper + 1] as number) - (callWings.superFirstBlock[callSuper] as number) <= SUPER_BOUND_FROM) {
+    const blockStart = callWings.superFirstBlock[callSuper] as number;
+    const blockEnd = callWings.superFirstBlock[callSuper + 1] as number;
+    if (blockEnd - blockStart <= SUPER_BOUND_FROM) {
       live[callSuper - superStart] = 1;
+      liveSupers[search.liveSuperCount++] = callSuper - superStart;
       continue;
     }
     const superCredit = callWings.superLargestCredit[callSuper] as number;
@@ -296,7 +313,13 @@ export function markCallSupers(search: IronPass, iron: ExpiryIron, p: number, c:
     figures.largestValuePerRisk = 2 * Math.max(putValuePerMargin, callWings.superLargestValuePerMargin[callSuper] as number);
     figures.smallestBidAskSum = shortsBidAsk + putBidAsk + (callWings.superSmallestBidAsk[callSuper] as number);
     figures.popCeiling = iron.popNeeded ? pairPopCeiling : 1;
-    live[callSuper - superStart] = boundLoses(sortKeyBound(query, multiplier, figures), threshold) ? 0 : 1;
+    if (boundLoses(sortKeyBound(query, multiplier, figures), threshold)) {
+      live[callSuper - superStart] = 0;
+      search.deadSuperWings += (callWings.blockFirstWing[blockEnd] as number) - (callWings.blockFirstWing[blockStart] as number);
+    } else {
+      live[callSuper - superStart] = 1;
+      liveSupers[search.liveSuperCount++] = callSuper - superStart;
+    }
   }
 }
 

@@ -10,8 +10,8 @@ import { bidAsk, creditToWidthBound, SUPER_BOUND_FROM, type ExpiryIron, type Iro
 /**
  * Marks in search.callBlockLive (by call block, from the pair's first) whether each call block
  * of the pair's live call super-blocks can still rank against put super-block `putSuper`, and
- * in search.callSuperLiveHere (by call super-block, from the pair's first) whether any of its
- * blocks can, so that a put block skips a super-block with none unbounded (under the pair's
+ * lists in search.liveSupersHere (by call super-block, from the pair's first) those with a
+ * live block, so that a put block skips a super-block with none unbounded (under the pair's
  * POP ceiling and the score: call only when the query sorts by it). Returns
  * false, marking nothing, when the put super-block is too small for the marks to pay (its
  * blocks then bound every call block themselves).
@@ -26,8 +26,10 @@ export function markCallBlocks(search: IronPass, iron: ExpiryIron, p: number, c:
   const live = search.callBlockLive;
   const superLive = search.callSuperLive;
   const superCount = (callWings.firstSuper[c + 1] as number) - (callWings.firstSuper[c] as number);
-  if (search.callSuperLiveHere.length < superCount) search.callSuperLiveHere = new Uint8Array(2 * superCount);
-  const superLiveHere = search.callSuperLiveHere;
+  if (search.liveSupersHere.length < superCount) search.liveSupersHere = new Int32Array(2 * superCount);
+  const liveHere = search.liveSupersHere;
+  let liveHereCount = 0;
+  let deadHereWings = search.deadSuperWings;
   const putCredit = putWings.superLargestCredit[putSuper] as number;
   const putNarrowest = putWings.superNarrowestWidth[putSuper] as number;
   const putRatio = putWings.superLargestCreditToWidth[putSuper] as number;
@@ -68,7 +70,10 @@ export function markCallBlocks(search: IronPass, iron: ExpiryIron, p: number, c:
       live[callBlock - firstBlock] = blockLive;
       anyLive |= blockLive;
     }
-    superLiveHere[callSuper - superStart] = anyLive;
+    if (anyLive !== 0) liveHere[liveHereCount++] = callSuper - superStart;
+    else deadHereWings += (callWings.blockFirstWing[blockEnd] as number) - (callWings.blockFirstWing[blockStart] as number);
   }
+  search.liveHereCount = liveHereCount;
+  search.deadHereWings = deadHereWings;
   return true;
 }

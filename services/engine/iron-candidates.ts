@@ -92,7 +92,7 @@ export function creditWings(side: PricedSide, minWidth: number, maxWidth: number
   // that the columns are typed arrays filled in place, not lists grown wing by wing.
   let shortRoom = 0;
   let wingRoom = 0;
-  // Every shortFlag holds LEG_SHORT, so the shorts lie in the side's stretch of sellable legs.
+  // Each flag of shortFlag (LEG_SHORT_OTM, LEG_BODY) is set only with LEG_SHORT, so the shorts lie in the side's stretch of sellable legs.
   const { firstShort, endShort } = side;
   for (let near = firstShort; near < endShort; near++) {
     if (((flags[near] as number) & shortFlag) === 0) continue;

@@ -11,7 +11,7 @@ import { BoundQueue } from "./bound-queue.js";
 import { creditWings, isButterflyBody } from "./iron-candidates.js";
 import { boundLoses, GroupFigures, needsPopCeiling, needsSigmaDistance, needsTouchFloor, sortKeyBound } from "./iron-bounds.js";
 import type { ExpirySlice, PreparedChain } from "./prepared-chain.js";
-import { LEG_SHORT, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
+import { LEG_BODY, LEG_SHORT_OTM, priceSide, scratchSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
@@ -38,6 +38,13 @@ const IRON_BUTTERFLY = Strategy.STRATEGY_IRON_BUTTERFLY;
  */
 export const DEFAULT_WORK_BUDGET = 1_000_000_000;
 
+/**
+ * The head of the queue visited best first unless the caller says otherwise: at least this
+ * many pairs, or this share of those queued; the rest in the order planned (see run).
+ */
+const BEST_FIRST_AT_LEAST = 64;
+const BEST_FIRST_SHARE = 16;
+
 export class IronSearch implements IronPass {
   /** The whole space the query reaches: per pair of shorts, put wings × call wings. */
   considered = 0;
@@ -48,7 +55,12 @@ export class IronSearch implements IronPass {
   budgetExhausted = false;
   callSuperLive = new Uint8Array(64);
   callBlockLive = new Uint8Array(512);
-  callSuperLiveHere = new Uint8Array(64);
+  liveSupers = new Int32Array(64);
+  liveSuperCount = 0;
+  deadSuperWings = 0;
+  liveSupersHere = new Int32Array(64);
+  liveHereCount = 0;
+  deadHereWings = 0;
 
   readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
@@ -57,7 +69,12 @@ export class IronSearch implements IronPass {
   private pairExpiry = new Int32Array(1024);
   private pairPut = new Int32Array(1024);
   private pairCall = new Int32Array(1024);
+  private pairBound = new Float64Array(1024);
   private pairCount = 0;
+  /** Per pair: 1 once taken from the head of the queue (visited or dropped). */
+  private taken = new Uint8Array(0);
+  /** The expiration the evaluator is set to (by index), −1 before the first visit. */
+  private current = -1;
   private readonly touchNeeded: boolean;
   private readonly sigmaNeeded: boolean;
 
@@ -68,6 +85,8 @@ export class IronSearch implements IronPass {
     /** Per expiration (by index): its shared σ, NaN when each pair has its own. */
     private readonly expiryVolatility: Float64Array,
     readonly workBudget: number,
+    /** Pairs visited best first before the rest go in the order planned (ScanOptions.bestFirstPairs); undefined for the default. */
+    private readonly bestFirstPairs?: number,
   ) {
     this.touchNeeded = needsTouchFloor(query);
     this.sigmaNeeded = needsSigmaDistance(query);
@@ -75,46 +94,70 @@ export class IronSearch implements IronPass {
 
   /** Searches the expirations given (by index), offering what can rank to each one's heap. */
   run(expiryIndices: readonly number[], heapOf: (expiryIndex: number) => TopCandidates): void {
+    const firstPair = this.pairCount;
     for (const expiryIndex of expiryIndices) this.planExpiry(expiryIndex, heapOf(expiryIndex).threshold);
     this.queue.sort();
     const perExpiry = Number.isFinite(this.query.maxPerExpiry);
-    let current = -1;
     const queue = this.queue;
-    while (queue.size > 0) {
-      const bound = queue.topBound;
+    if (this.taken.length < this.pairCount) this.taken = new Uint8Array(this.pairCount);
+    else this.taken.fill(0, 0, this.pairCount);
+    const taken = this.taken;
+    this.current = -1;
+    // Best first for the head of the queue, so that the top N fills with strong spreads early.
+    let headLeft = this.bestFirstPairs ?? Math.max(BEST_FIRST_AT_LEAST, Math.ceil(queue.size / BEST_FIRST_SHARE));
+    while (queue.size > 0 && headLeft > 0) {
       const pair = queue.topGroup;
-      const iron = this.expiries[this.pairExpiry[pair] as number] as ExpiryIron;
-      const heap = heapOf(iron.expiryIndex);
-      if (boundLoses(bound, heap.threshold)) {
-        // Best first: with one heap for every expiration, nothing left can rank either.
-        if (!perExpiry) break;
-        queue.pop();
-        this.boundedOut += this.pairSize(pair);
-        continue;
-      }
+      // Best first: with one heap for every expiration, nothing left can rank either.
+      if (!perExpiry && boundLoses(queue.topBound, this.heapOfPair(pair, heapOf).threshold)) break;
+      this.takePair(pair, queue.topBound, heapOf);
+      taken[pair] = 1;
       queue.pop();
-      if (this.budgetExhausted) {
-        this.unexplored += this.pairSize(pair);
-        continue;
-      }
-      if (iron.expiryIndex !== current) {
-        current = iron.expiryIndex;
-        this.startExpiry(current);
-      }
-      const p = this.pairPut[pair] as number;
-      const c = this.pairCall[pair] as number;
-      // Shorts with one block of wings each need no block bounds (iron-compact-pass.ts).
-      if (isCompactPair(iron, p, c)) compactPairPass(this, iron, p, c, heap);
-      else this.visitPair(iron, p, c, heap);
+      headLeft--;
     }
-    // What is left lost to its bound (the queue stopped there), unless the budget ran out first.
-    for (let slot = 0; slot < queue.size; slot++) {
-      const pair = queue.groupAt(slot);
-      const heap = heapOf((this.expiries[this.pairExpiry[pair] as number] as ExpiryIron).expiryIndex);
-      if (this.budgetExhausted && !boundLoses(queue.boundAt(slot), heap.threshold)) this.unexplored += this.pairSize(pair);
-      else this.boundedOut += this.pairSize(pair);
+    if (queue.size > 0 && (perExpiry || !boundLoses(queue.topBound, this.heapOfPair(queue.topGroup, heapOf).threshold))) {
+      // The rest in the order planned (expiration, put short, call short), each against the
+      // threshold of the moment: visited best first, consecutive pairs hit different shorts'
+      // wings and most of a visit went to cache misses; in this order a put short's wings stay
+      // in cache across its pairs. The order changes what is gone through, never the top N
+      // (every pair is visited or dropped by its own bound against the N-th kept spread).
+      for (let pair = firstPair; pair < this.pairCount; pair++) if (taken[pair] === 0) this.takePair(pair, this.pairBound[pair] as number, heapOf);
+    } else {
+      // What is left lost to its bound (the queue stopped there), unless the budget ran out first.
+      for (let slot = 0; slot < queue.size; slot++) {
+        const pair = queue.groupAt(slot);
+        const heap = this.heapOfPair(pair, heapOf);
+        if (this.budgetExhausted && !boundLoses(queue.boundAt(slot), heap.threshold)) this.unexplored += this.pairSize(pair);
+        else this.boundedOut += this.pairSize(pair);
+      }
     }
     queue.clear();
+  }
+
+  private heapOfPair(pair: number, heapOf: (expiryIndex: number) => TopCandidates): TopCandidates {
+    return heapOf((this.expiries[this.pairExpiry[pair] as number] as ExpiryIron).expiryIndex);
+  }
+
+  /** One queued pair: dropped by its bound against its heap's threshold now, counted unexplored once the budget ran out, or visited. */
+  private takePair(pair: number, bound: number, heapOf: (expiryIndex: number) => TopCandidates): void {
+    const iron = this.expiries[this.pairExpiry[pair] as number] as ExpiryIron;
+    const heap = heapOf(iron.expiryIndex);
+    if (boundLoses(bound, heap.threshold)) {
+      this.boundedOut += this.pairSize(pair);
+      return;
+    }
+    if (this.budgetExhausted) {
+      this.unexplored += this.pairSize(pair);
+      return;
+    }
+    if (iron.expiryIndex !== this.current) {
+      this.current = iron.expiryIndex;
+      this.startExpiry(this.current);
+    }
+    const p = this.pairPut[pair] as number;
+    const c = this.pairCall[pair] as number;
+    // Shorts with one block of wings each need no block bounds (iron-compact-pass.ts).
+    if (isCompactPair(iron, p, c)) compactPairPass(this, iron, p, c, heap);
+    else this.visitPair(iron, p, c, heap);
   }
 
   private startExpiry(expiryIndex: number): void {
@@ -145,8 +188,10 @@ export class IronSearch implements IronPass {
       sharedColumns: this.evaluator,
     });
     // Butterflies sell at the money by design: instead of the out-of-the-money rule, their
-    // body must be at the money (LEG_BODY).
-    const shortFlag = butterfly ? LEG_SHORT : LEG_SHORT_OTM;
+    // body must be at the money (LEG_BODY). A short that is neither a condor's (out of the
+    // money) nor a butterfly's body pairs with nothing, so its wings are never built: out of
+    // the money with butterflies asked, about half the shorts of a side.
+    const shortFlag = (query.strategies.has(IRON_CONDOR) ? LEG_SHORT_OTM : 0) | (butterfly ? LEG_BODY : 0);
     const putWings = creditWings(puts, query.minWidth, query.maxWidth, shortFlag);
     const callWings = creditWings(calls, query.minWidth, query.maxWidth, shortFlag);
     const ironIndex = this.expiries.length;
@@ -245,10 +290,14 @@ export class IronSearch implements IronPass {
       this.pairExpiry = grown(this.pairExpiry);
       this.pairPut = grown(this.pairPut);
       this.pairCall = grown(this.pairCall);
+      const bounds = new Float64Array(this.pairBound.length * 2);
+      bounds.set(this.pairBound);
+      this.pairBound = bounds;
     }
     this.pairExpiry[this.pairCount] = ironIndex;
     this.pairPut[this.pairCount] = p;
     this.pairCall[this.pairCount] = c;
+    this.pairBound[this.pairCount] = bound;
     this.queue.push(bound, this.pairCount);
     this.pairCount++;
   }

@@ -51,6 +51,8 @@ export class ScanRun {
     private readonly prepared: PreparedChain,
     private readonly query: ResolvedQuery,
     private readonly workBudget = DEFAULT_WORK_BUDGET,
+    /** See ScanOptions.bestFirstPairs. */
+    private readonly bestFirstPairs?: number,
   ) {
     this.evaluator = new SpreadEvaluator(query, {
       spot: prepared.spot,
@@ -129,7 +131,7 @@ export class ScanRun {
 
   /** Iron condors and butterflies of every expiration in range, searched by bounds (iron-search.ts). */
   private ironSpreads(inRange: readonly number[], heapOf: (expiryIndex: number) => TopCandidates): void {
-    const search = new IronSearch(this.prepared, this.query, this.evaluator, this.expiryVolatility, this.workBudget);
+    const search = new IronSearch(this.prepared, this.query, this.evaluator, this.expiryVolatility, this.workBudget, this.bestFirstPairs);
     search.run(inRange, heapOf);
     this.considered += search.considered;
     this.boundedOut += search.boundedOut;

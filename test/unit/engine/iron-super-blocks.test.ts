@@ -163,8 +163,77 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
           const expected = (reference[index] as { sortValue: number }).sortValue;
           expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
         });
+        // What a mark drops is counted once, as bounded out.
+        const outcomes = [
+          result.candidatesRejectedByLegFilters,
+          result.candidatesRejectedBySpreadFilters,
+          result.candidatesRankedOut,
+          result.candidatesFullyEvaluated,
+          result.candidatesBoundedOut,
+          result.candidatesUnexplored,
+        ].reduce((sum, count) => sum + count, 0n);
+        expect(outcomes).toBe(result.candidatesConsidered);
       }),
       { numRuns: 16, seed: 47, endOnFailure: true },
     );
+  });
+  // After the head of its queue, the iron search visits pairs in the order it planned them
+  // (iron-search.ts), each against the threshold of the moment. The order may change what is
+  // gone through one by one, never the top N nor the sum of the six outcomes: here every pair
+  // goes in the order planned, every pair best first, and the first eight best first then the
+  // rest in the order planned, each against the reference.
+  it("answers with exactly the reference's top N whether the pairs are visited best first or in the order planned", () => {
+    const orderArbitrary = fc
+      .record({
+        strategies: fc.constantFrom<Strategy[]>(
+          [Strategy.STRATEGY_IRON_CONDOR, Strategy.STRATEGY_IRON_BUTTERFLY],
+          [
+            Strategy.STRATEGY_BULL_PUT,
+            Strategy.STRATEGY_BEAR_CALL,
+            Strategy.STRATEGY_BULL_CALL,
+            Strategy.STRATEGY_BEAR_PUT,
+            Strategy.STRATEGY_IRON_CONDOR,
+            Strategy.STRATEGY_IRON_BUTTERFLY,
+          ],
+        ),
+        shortStrikesOutOfTheMoney: fc.boolean(),
+        sort: fc.constantFrom(...SORT_KEYS),
+        limit: fc.integer({ min: 1, max: 20 }),
+      })
+      .map(({ shortStrikesOutOfTheMoney, ...query }) =>
+        ScanQuery.fromPartial({ ...query, filters: { minDte: 0, maxDte: MAX_DTE, minShortDelta: 0, maxWidth: 1_000_000, shortStrikesOutOfTheMoney } }),
+      );
+    let otherWork = 0;
+    fc.assert(
+      fc.property(chainArbitrary, orderArbitrary, (chain, given) => {
+        const planned = scanChain(chain, given, { bestFirstPairs: 0 });
+        const bestFirst = scanChain(chain, given, { bestFirstPairs: Infinity });
+        // And as by default: a head best first, then the rest in the order planned.
+        const both = scanChain(chain, given, { bestFirstPairs: 8 });
+        const query = planned.effectiveQuery as ScanQuery;
+        const reference = referenceScan(chain, query);
+        for (const result of [planned, bestFirst, both]) {
+          expect(result.spreads.length).toBe(reference.length);
+          result.spreads.forEach((spread, index) => {
+            const expected = (reference[index] as { sortValue: number }).sortValue;
+            expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
+          });
+          const outcomes = [
+            result.candidatesRejectedByLegFilters,
+            result.candidatesRejectedBySpreadFilters,
+            result.candidatesRankedOut,
+            result.candidatesFullyEvaluated,
+            result.candidatesBoundedOut,
+            result.candidatesUnexplored,
+          ].reduce((sum, count) => sum + count, 0n);
+          expect(outcomes).toBe(result.candidatesConsidered);
+        }
+        expect(planned.spreads.map((spread) => spread.id)).toEqual(bestFirst.spreads.map((spread) => spread.id));
+        // The two orders did visit differently (not one order twice).
+        if (planned.candidatesBoundedOut !== bestFirst.candidatesBoundedOut) otherWork++;
+      }),
+      { numRuns: 12, seed: 59, endOnFailure: true },
+    );
+    expect(otherWork).toBeGreaterThan(3);
   });
 });
