@@ -150,7 +150,14 @@ export async function assembleCoordinator(config: CoordinatorConfig, base: Servi
   const handlerOptions = { logger, requestTimeoutMs: config.requestTimeoutMs };
   const universe = { scans, watchlists, concurrency: config.maxConcurrentScans };
   // Alert checks run each saved scan as RunSavedScan does; WatchAlerts and webhooks read what they write.
-  const alerts = coordinatorAlerts({ db: database.db, health: databaseHealth, savedScans, run: savedScanRun(universe, logger), handlerOptions, registry: base.registry });
+  const alerts = coordinatorAlerts({
+    db: database.db,
+    health: databaseHealth,
+    savedScans,
+    run: savedScanRun(universe, logger),
+    handlerOptions,
+    registry: base.registry,
+  });
   base.grpc.addService(
     SavedScanServiceService,
     savedScanService(
