@@ -17,6 +17,7 @@ import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
 import { compactPairPass, isCompactPair } from "./iron-compact-pass.js";
 import { markCallBlocks } from "./iron-call-block-marks.js";
+import { CALL_SHORT_GROUP, callGroupLoses, callShortGroups, type CallShortGroups } from "./iron-call-short-groups.js";
 import {
   bidAsk,
   breakevenWing,
@@ -70,6 +71,8 @@ export class IronSearch implements IronPass {
   readonly figures = new GroupFigures();
   private readonly queue = new BoundQueue();
   private readonly expiries: ExpiryIron[] = [];
+  /** Per entry of `expiries`: its call shorts in groups, for planning. */
+  private readonly callGroups: CallShortGroups[] = [];
   // Per pair (the queue's group number): its expiration (index into `expiries`) and shorts (indices into the wings).
   private pairExpiry = new Int32Array(1024);
   private pairPut = new Int32Array(1024);
@@ -232,6 +235,7 @@ export class IronSearch implements IronPass {
       popNeeded,
       exactValuePerRisk,
     });
+    this.callGroups.push(callShortGroups(calls, callWings));
     for (let p = 0; p < putWings.shortCount; p++) this.planPutShort(ironIndex, p, threshold);
   }
 
@@ -252,7 +256,20 @@ export class IronSearch implements IronPass {
     const putShortStrike = putStrikes[putShort] as number;
     const putIsOtm = ((puts.flags[putShort] as number) & LEG_SHORT_OTM) !== 0;
     const putWingCount = (putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number);
+    // Groups of call shorts bounded at once (iron-call-short-groups.ts), where the first check below applies to each.
+    const groups = popNeeded && threshold !== -Infinity && condor && putIsOtm && query.sort === SortKey.SORT_KEY_SCORE ? this.callGroups[ironIndex] : undefined;
+    const putBidAsk = bidAsk(puts, putShort);
     for (let c = 0; c < callWings.shortCount; c++) {
+      if (groups && c % CALL_SHORT_GROUP === 0) {
+        const group = c / CALL_SHORT_GROUP;
+        if ((groups.lowestStrike[group] as number) > putShortStrike && callGroupLoses(query, putWings, p, putBidAsk, groups, group, threshold)) {
+          const dropped = putWingCount * (groups.outOfTheMoneyWings[group] as number);
+          this.considered += dropped;
+          this.boundedOut += dropped;
+          c += CALL_SHORT_GROUP - 1;
+          continue;
+        }
+      }
       const callShort = callWings.shorts[c] as number;
       const callShortStrike = callStrikes[callShort] as number;
       if (callShortStrike > putShortStrike) {
