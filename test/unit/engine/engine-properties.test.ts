@@ -11,6 +11,7 @@ import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/sp
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { ALL_STRATEGIES, MAX_DTE, SORT_KEYS } from "../../../services/engine/resolved-query.js";
+import { summedOutcomes } from "../../support/candidate-outcomes.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
 import { expectRejectionsByFilter } from "../../support/rejections-check.js";
 import { sortValueOf } from "../../support/sort-value.js";
@@ -366,14 +367,7 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
         const result = scanChain(chain, given);
         expectReferenceTopN(chain, result);
         const counts = referenceCounts(chain, appliedQuery(result));
-        const outcomes = [
-          result.candidatesRejectedByLegFilters,
-          result.candidatesRejectedBySpreadFilters,
-          result.candidatesRankedOut,
-          result.candidatesFullyEvaluated,
-          result.candidatesBoundedOut,
-          result.candidatesUnexplored,
-        ].reduce((sum, count) => sum + count, 0n);
+        const outcomes = summedOutcomes(result);
         expect(result.workBudgetExhausted).toBe(false);
         expect(outcomes).toBe(result.candidatesConsidered);
         expect(Number(result.candidatesConsidered)).toBe(counts.considered);

@@ -6,9 +6,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
+import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { MAX_DTE, SORT_KEYS } from "../../../services/engine/resolved-query.js";
+import { summedOutcomes } from "../../support/candidate-outcomes.js";
 import { referenceScan } from "../../support/reference-scanner.js";
 import { sortValueOf } from "../../support/sort-value.js";
 
@@ -86,6 +88,15 @@ const scoreQueryArbitrary = fc
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
+/** The result ranks as many spreads as the brute-force reference, each with the reference's sort value at its rank. */
+function expectTheReferenceTopN(result: ScanResult, query: ScanQuery, reference: readonly { sortValue: number }[]): void {
+  expect(result.spreads.length).toBe(reference.length);
+  result.spreads.forEach((spread, index) => {
+    const expected = (reference[index] as { sortValue: number }).sortValue;
+    expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
+  });
+}
+
 /**
  * Each property runs the brute-force reference over every condor of a 41-strike chain dozens of
  * times: 57 to 61 s each at load 5 here, past vitest's 60 s default. The limit only stops a
@@ -101,19 +112,8 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
         const result = scanChain(chain, given);
         const query = result.effectiveQuery as ScanQuery;
         const reference = referenceScan(chain, query);
-        expect(result.spreads.length).toBe(reference.length);
-        result.spreads.forEach((spread, index) => {
-          const expected = (reference[index] as { sortValue: number }).sortValue;
-          expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
-        });
-        const outcomes = [
-          result.candidatesRejectedByLegFilters,
-          result.candidatesRejectedBySpreadFilters,
-          result.candidatesRankedOut,
-          result.candidatesFullyEvaluated,
-          result.candidatesBoundedOut,
-          result.candidatesUnexplored,
-        ].reduce((sum, count) => sum + count, 0n);
+        expectTheReferenceTopN(result, query, reference);
+        const outcomes = summedOutcomes(result);
         expect(outcomes).toBe(result.candidatesConsidered);
         if (result.candidatesBoundedOut > 0n) boundedOutRuns++;
       }),
@@ -128,11 +128,7 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
         const result = scanChain(chain, given);
         const query = result.effectiveQuery as ScanQuery;
         const reference = referenceScan(chain, query);
-        expect(result.spreads.length).toBe(reference.length);
-        result.spreads.forEach((spread, index) => {
-          const expected = (reference[index] as { sortValue: number }).sortValue;
-          expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
-        });
+        expectTheReferenceTopN(result, query, reference);
       }),
       { numRuns: 30, seed: 31 },
     );
@@ -158,20 +154,9 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
         const result = scanChain(chain, given);
         const query = result.effectiveQuery as ScanQuery;
         const reference = referenceScan(chain, query);
-        expect(result.spreads.length).toBe(reference.length);
-        result.spreads.forEach((spread, index) => {
-          const expected = (reference[index] as { sortValue: number }).sortValue;
-          expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
-        });
+        expectTheReferenceTopN(result, query, reference);
         // What a mark drops is counted once, as bounded out.
-        const outcomes = [
-          result.candidatesRejectedByLegFilters,
-          result.candidatesRejectedBySpreadFilters,
-          result.candidatesRankedOut,
-          result.candidatesFullyEvaluated,
-          result.candidatesBoundedOut,
-          result.candidatesUnexplored,
-        ].reduce((sum, count) => sum + count, 0n);
+        const outcomes = summedOutcomes(result);
         expect(outcomes).toBe(result.candidatesConsidered);
       }),
       { numRuns: 16, seed: 47, endOnFailure: true },
@@ -213,19 +198,8 @@ describe("the iron search on dense chains (super-blocks of wings bounded as a wh
         const query = planned.effectiveQuery as ScanQuery;
         const reference = referenceScan(chain, query);
         for (const result of [planned, bestFirst, both]) {
-          expect(result.spreads.length).toBe(reference.length);
-          result.spreads.forEach((spread, index) => {
-            const expected = (reference[index] as { sortValue: number }).sortValue;
-            expect(close(sortValueOf(spread, query.sort), expected), `rank ${index}: ${sortValueOf(spread, query.sort)} vs ${expected}`).toBe(true);
-          });
-          const outcomes = [
-            result.candidatesRejectedByLegFilters,
-            result.candidatesRejectedBySpreadFilters,
-            result.candidatesRankedOut,
-            result.candidatesFullyEvaluated,
-            result.candidatesBoundedOut,
-            result.candidatesUnexplored,
-          ].reduce((sum, count) => sum + count, 0n);
+          expectTheReferenceTopN(result, query, reference);
+          const outcomes = summedOutcomes(result);
           expect(outcomes).toBe(result.candidatesConsidered);
         }
         expect(planned.spreads.map((spread) => spread.id)).toEqual(bestFirst.spreads.map((spread) => spread.id));
