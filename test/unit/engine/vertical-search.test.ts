@@ -77,6 +77,30 @@ const chainArbitrary = fc
   });
 
 /** Broad vertical queries: widths up to $1,000,000, shorts in the money or not, now and then a filter. */
+/** What the arbitraries below draw: the query's own fields, σ, and its filters (unset where undefined). */
+interface DrawnQuery {
+  readonly strategies: Strategy[];
+  readonly sort: SortKey;
+  readonly pricing: PricingMode;
+  readonly limit: number;
+  readonly volatility: number;
+  readonly [filter: string]: unknown;
+}
+
+/** A drawn query under `model`, over every DTE and short delta; σ is the caller's only under the caller's volatility. */
+const queryUnder =
+  (model: ProbabilityModel) =>
+  ({ strategies, sort, pricing, limit, volatility, ...filters }: DrawnQuery): ScanQuery =>
+    ScanQuery.fromPartial({
+      strategies,
+      sort,
+      pricing,
+      limit,
+      filters: { minDte: 0, maxDte: 36_500, minShortDelta: 0, ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)) },
+      probabilityModel: model,
+      volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
+    });
+
 const queryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
   fc
     .record({
@@ -92,17 +116,7 @@ const queryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
       maxPerExpiry: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined, freq: 4 }),
       volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
     })
-    .map(({ strategies, sort, pricing, limit, volatility, ...filters }) =>
-      ScanQuery.fromPartial({
-        strategies,
-        sort,
-        pricing,
-        limit,
-        filters: { minDte: 0, maxDte: 36_500, minShortDelta: 0, ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)) },
-        probabilityModel: model,
-        volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
-      }),
-    );
+    .map(queryUnder(model));
 
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
@@ -199,17 +213,7 @@ const narrowQueryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> 
       minExpectedValue: sometimes(cents(-100, 5)),
       volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
     })
-    .map(({ strategies, sort, pricing, limit, volatility, ...filters }) =>
-      ScanQuery.fromPartial({
-        strategies,
-        sort,
-        pricing,
-        limit,
-        filters: { minDte: 0, maxDte: 36_500, minShortDelta: 0, ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)) },
-        probabilityModel: model,
-        volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
-      }),
-    );
+    .map(queryUnder(model));
 
 const CREDIT_VERTICALS = [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL];
 const DEBIT_VERTICALS = [Strategy.STRATEGY_BULL_CALL, Strategy.STRATEGY_BEAR_PUT];
@@ -244,17 +248,7 @@ const filterOnSortedFigureArbitrary = (model: ProbabilityModel): fc.Arbitrary<Sc
       shortStrikesOutOfTheMoney: fc.boolean(),
       volatility: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
     })
-    .map(({ sorted, pricing, limit, maxWidth, shortStrikesOutOfTheMoney, volatility }) =>
-      ScanQuery.fromPartial({
-        strategies: sorted.strategies,
-        sort: sorted.sort,
-        pricing,
-        limit,
-        filters: { minDte: 0, maxDte: 36_500, minShortDelta: 0, maxWidth, shortStrikesOutOfTheMoney, ...sorted.filter },
-        probabilityModel: model,
-        volatility: model === ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY ? volatility : undefined,
-      }),
-    );
+    .map(({ sorted, ...drawn }) => queryUnder(model)({ ...drawn, ...sorted.filter, strategies: sorted.strategies, sort: sorted.sort }));
 
 describe.each(SHARED_MODELS.map((model) => [ProbabilityModel[model], model] as const))("narrow vertical queries under %s", (_name, model) => {
   it("give exactly the brute-force reference's top N, with every candidate counted once", () => {
