@@ -3,24 +3,12 @@
 // budget stays as a safety valve: a scan that reaches it says so and counts what it never reached.
 import { describe, expect, it } from "vitest";
 import { ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { generateSyntheticChain } from "../../../services/market-model/synthetic-chain.js";
 import { formatScanTable } from "../../../services/cli/scan-table.js";
 import { prepareChain, scanPrepared } from "../../../services/engine/index.js";
+import { summedOutcomes } from "../../support/candidate-outcomes.js";
 
 const prepared = prepareChain(generateSyntheticChain({ symbol: "SPY", spot: 600, seed: 42, asOf: new Date("2026-11-20T15:00:00Z") }));
-
-/** The six outcomes of the candidates, summed: every candidate ends in exactly one. */
-function outcomes(result: ScanResult): bigint {
-  return (
-    result.candidatesRejectedByLegFilters +
-    result.candidatesRejectedBySpreadFilters +
-    result.candidatesRankedOut +
-    result.candidatesFullyEvaluated +
-    result.candidatesBoundedOut +
-    result.candidatesUnexplored
-  );
-}
 
 const WIDE_CONDORS = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_IRON_CONDOR], filters: { maxWidth: 1000 } });
 // Iron condors of one expiration with wings up to $25: small enough to go through under a tiny budget.
@@ -35,14 +23,14 @@ describe("a query of any breadth", () => {
     // The refusal this replaces stood at 25 M; the whole space is counted, not only what was gone through.
     expect(result.candidatesConsidered).toBeGreaterThan(25_000_000n);
     expect(result.candidatesBoundedOut).toBeGreaterThan(0n);
-    expect(outcomes(result)).toBe(result.candidatesConsidered);
+    expect(summedOutcomes(result)).toBe(result.candidatesConsidered);
   });
 
   it("answers a bare query, which the defaults bound", () => {
     const result = scanPrepared(prepared, ScanQuery.fromPartial({}));
     expect(result.spreads).toHaveLength(20);
     expect(result.workBudgetExhausted).toBe(false);
-    expect(outcomes(result)).toBe(result.candidatesConsidered);
+    expect(summedOutcomes(result)).toBe(result.candidatesConsidered);
   });
 });
 
@@ -54,7 +42,7 @@ describe("the work budget", () => {
     expect(stopped.workBudgetExhausted).toBe(true);
     expect(stopped.candidatesUnexplored).toBeGreaterThan(0n);
     expect(stopped.candidatesConsidered).toBe(full.candidatesConsidered);
-    expect(outcomes(stopped)).toBe(stopped.candidatesConsidered);
+    expect(summedOutcomes(stopped)).toBe(stopped.candidatesConsidered);
     // Gone through one by one: at most the budget (ranked out, rejected or fully evaluated).
     expect(stopped.candidatesRejectedBySpreadFilters + stopped.candidatesRankedOut + stopped.candidatesFullyEvaluated).toBeLessThanOrEqual(1000n);
     expect(stopped.spreads.length).toBeGreaterThan(0);
