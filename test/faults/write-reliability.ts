@@ -234,3 +234,17 @@ const target = path.resolve(REPO_ROOT, process.env.RELIABILITY_FILE ?? "docs/REL
 mkdirSync(path.dirname(target), { recursive: true });
 writeFileSync(target, document);
 process.stdout.write(`${path.relative(REPO_ROOT, target)} written from ${recorded.length} of ${SUITES.length} results (last run ${lastRun})\n`);
+
+// Last in the output, where a CI log's tail keeps it: what failed, with what was measured and
+// the suite's figures, since the test runner's own message is cut to the width of its frame.
+const failedDigest = results.flatMap(({ file, result }) => {
+  if (!result) return [`FAILED ${file}: no result recorded`];
+  const failed = result.criteria.filter((each) => !each.passed && each.knownDefect === undefined);
+  if (failed.length === 0) return [];
+  return [
+    `FAILED ${result.name} (${file}):`,
+    ...failed.map((each) => `  criterion: ${each.criterion}\n    measured: ${each.measured}`),
+    ...Object.entries(result.figures).map(([figure, value]) => `  figure: ${figure}: ${cell(value)}`),
+  ];
+});
+if (failedDigest.length > 0) process.stdout.write(`${failedDigest.join("\n")}\n`);
