@@ -23,6 +23,7 @@ import {
 } from "../support/cli-queries.js";
 import { countsText, ELAPSED, escape, noStackTrace, occurrences, spreadscan, startsWith, tableRows } from "../support/spreadscan-cli.js";
 import type { ToolResult } from "../support/tools.js";
+import { summedOutcomes } from "../support/candidate-outcomes.js";
 
 let coordinator: FixedCoordinator;
 const remote = (...args: string[]): Promise<ToolResult> => spreadscan([...args, "--addr", coordinator.address]);
@@ -190,15 +191,7 @@ describe.concurrent("a bare query, the broadest iron condors, and refused querie
     const origin = /^job (job-\d{6}) · fresh scan$/m.exec(scan.stdout);
     expect(origin).not.toBeNull();
     const result = coordinator.sentScans.get(origin![1]!)!.result!;
-    const outcomes = [
-      result.candidatesRejectedByLegFilters,
-      result.candidatesRejectedBySpreadFilters,
-      result.candidatesRankedOut,
-      result.candidatesFullyEvaluated,
-      result.candidatesBoundedOut,
-      result.candidatesUnexplored,
-    ];
-    expect(outcomes.reduce((sum, count) => sum + count, 0n)).toBe(result.candidatesConsidered);
+    expect(summedOutcomes(result)).toBe(result.candidatesConsidered);
     expect(result.candidatesBoundedOut).toBeGreaterThan(0n);
     expect(scan.stdout).toContain(` · ${countsText(result)}, 20 shown · `);
     expect(scan.stdout).toMatch(/ fully evaluated, [\d,]+ bounded out/);

@@ -10,6 +10,7 @@ import { ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { CHAIN_AS_OF, CHAIN_SPOT, spreadscanFromSource, spyChainFiles } from "../support/cli-chain-files.js";
 import { countsText } from "../support/spreadscan-cli.js";
 import { projectTool, runTool, type ToolResult } from "../support/tools.js";
+import { summedOutcomes } from "../support/candidate-outcomes.js";
 
 const { jsonChain, csvChain, chain } = spyChainFiles("cli-scan-");
 const AS_OF = CHAIN_AS_OF;
@@ -207,15 +208,7 @@ describe("spreadscan scan --chain with no query flags", () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).not.toMatch(/Warning/);
     const result = ScanResult.fromJSON((JSON.parse(json.stdout) as { result: unknown }).result);
-    const outcomes = [
-      result.candidatesRejectedByLegFilters,
-      result.candidatesRejectedBySpreadFilters,
-      result.candidatesRankedOut,
-      result.candidatesFullyEvaluated,
-      result.candidatesBoundedOut,
-      result.candidatesUnexplored,
-    ];
-    expect(outcomes.reduce((sum, count) => sum + count, 0n)).toBe(result.candidatesConsidered);
+    expect(summedOutcomes(result)).toBe(result.candidatesConsidered);
     expect(result.candidatesBoundedOut).toBeGreaterThan(0n);
     // The header says the bounded out too, so that its counts add up to the candidates.
     expect(run.stdout).toContain(` · ${countsText(result)}, 20 shown · `);
