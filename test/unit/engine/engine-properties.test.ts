@@ -13,8 +13,8 @@ import { scanChain } from "../../../services/engine/index.js";
 import { ALL_STRATEGIES, MAX_DTE, SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { summedOutcomes } from "../../support/candidate-outcomes.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { appliedQuery, closeToNine, expectSameRanking } from "../../support/reference-top-n.js";
 import { expectRejectionsByFilter } from "../../support/rejections-check.js";
-import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const EXPIRIES = ["2026-11-27", "2026-12-04", "2026-12-18", "2027-01-15"];
@@ -141,8 +141,6 @@ const MODELS = [
   ProbabilityModel.PROBABILITY_MODEL_CALLER_VOLATILITY,
 ];
 
-const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-
 /** Every filter of the query, checked from the returned spread alone. */
 function violatedFilters(spread: Spread, query: ScanQuery, spot: number): string[] {
   const f = query.filters ?? ScanFilters.fromPartial({});
@@ -189,12 +187,6 @@ function violatedFilters(spread: Spread, query: ScanQuery, spot: number): string
   return broken;
 }
 
-/** The query as the engine applied it: present on every result. */
-function appliedQuery(result: ScanResult): ScanQuery {
-  if (!result.effectiveQuery) throw new Error("the result carries no effective query");
-  return result.effectiveQuery;
-}
-
 /**
  * Every returned spread passes every filter applied, and the result is exactly the
  * brute-force reference's top N (identities may differ only among spreads tied, to rounding,
@@ -205,21 +197,7 @@ function expectReferenceTopN(chain: OptionChain, result: ScanResult): void {
   const query = appliedQuery(result);
   const reference = referenceScan(chain, query);
   for (const spread of result.spreads) expect(violatedFilters(spread, query, chain.underlyingPrice), spread.id).toEqual([]);
-  expect(result.spreads.length).toBe(reference.length);
-  const engineKeys = result.spreads.map((spread) => sortValueOf(spread, query.sort));
-  reference.forEach((expected, index) => {
-    expect(close(engineKeys[index] as number, expected.sortValue), `rank ${index}: ${engineKeys[index]} vs ${expected.sortValue}`).toBe(true);
-  });
-  // Identities must agree except among spreads tied (to rounding) with the last one kept.
-  const cutoff = reference.at(-1)?.sortValue ?? 0;
-  const clearlyIn = (ids: { id: string; key: number }[]) =>
-    ids
-      .filter(({ key }) => !close(key, cutoff))
-      .map(({ id }) => id)
-      .sort();
-  expect(clearlyIn(result.spreads.map((spread, index) => ({ id: spread.id, key: engineKeys[index] as number })))).toEqual(
-    clearlyIn(reference.map((spread) => ({ id: spread.id, key: spread.sortValue }))),
-  );
+  expectSameRanking(result.spreads, query, reference, closeToNine);
   for (const spread of result.spreads) {
     const twin = reference.find((candidate) => candidate.id === spread.id);
     if (!twin) continue;

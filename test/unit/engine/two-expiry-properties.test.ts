@@ -7,13 +7,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ProbabilityModel, ScanFilters, ScanQuery, SortKey, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { LegAction, type Spread } from "../../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { appliedQuery, expectSameRanking } from "../../support/reference-top-n.js";
 import { expectRejectionsByFilter } from "../../support/rejections-check.js";
-import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const EXPIRIES = ["2026-11-27", "2026-12-04", "2026-12-18", "2027-01-15", "2027-03-19"];
@@ -144,11 +143,6 @@ const MODELS = [
  */
 const close = (a: number, b: number): boolean => a === b || Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 
-function appliedQuery(result: ScanResult): ScanQuery {
-  if (!result.effectiveQuery) throw new Error("the result carries no effective query");
-  return result.effectiveQuery;
-}
-
 /** The filters a calendar or diagonal must pass, from the returned spread alone. */
 function violatedFilters(spread: Spread, query: ScanQuery, spot: number): string[] {
   const f = query.filters ?? ScanFilters.fromPartial({});
@@ -202,20 +196,7 @@ describe.each(MODELS.map((model) => [ProbabilityModel[model], model] as const))(
           twoExpiryKept++;
           expect(violatedFilters(spread, query, chain.underlyingPrice), spread.id).toEqual([]);
         }
-        expect(result.spreads.length).toBe(reference.length);
-        const engineKeys = result.spreads.map((spread) => sortValueOf(spread, query.sort));
-        reference.forEach((expected, index) => {
-          expect(close(engineKeys[index] as number, expected.sortValue), `rank ${index}: ${engineKeys[index]} vs ${expected.sortValue}`).toBe(true);
-        });
-        const cutoff = reference.at(-1)?.sortValue ?? 0;
-        const clearlyIn = (ids: { id: string; key: number }[]): string[] =>
-          ids
-            .filter(({ key }) => !close(key, cutoff))
-            .map(({ id }) => id)
-            .sort();
-        expect(clearlyIn(result.spreads.map((spread, index) => ({ id: spread.id, key: engineKeys[index] as number })))).toEqual(
-          clearlyIn(reference.map((spread) => ({ id: spread.id, key: spread.sortValue }))),
-        );
+        expectSameRanking(result.spreads, query, reference, close);
         for (const spread of result.spreads) {
           const twin = reference.find((candidate) => candidate.id === spread.id);
           if (!twin) continue;

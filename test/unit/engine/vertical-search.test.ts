@@ -12,8 +12,8 @@ import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.j
 import { scanChain } from "../../../services/engine/index.js";
 import { SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { referenceCounts, referenceScan } from "../../support/reference-scanner.js";
+import { appliedQuery, closeToNine, expectSameRanking } from "../../support/reference-top-n.js";
 import { expectRejectionsByFilter } from "../../support/rejections-check.js";
-import { sortValueOf } from "../../support/sort-value.js";
 
 const AS_OF = new Date("2026-11-20T15:00:00Z");
 const VERTICALS = [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_BEAR_CALL, Strategy.STRATEGY_BULL_CALL, Strategy.STRATEGY_BEAR_PUT];
@@ -118,33 +118,11 @@ const queryArbitrary = (model: ProbabilityModel): fc.Arbitrary<ScanQuery> =>
     })
     .map(queryUnder(model));
 
-const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-
-function appliedQuery(result: ScanResult): ScanQuery {
-  if (!result.effectiveQuery) throw new Error("the result carries no effective query");
-  return result.effectiveQuery;
-}
-
 /** The engine's top N against the brute-force reference's, and its counts against the reference's; returns the result. */
 function expectReferenceScan(chain: OptionChain, given: ScanQuery): ScanResult {
   const result = scanChain(chain, given);
   const query = appliedQuery(result);
-  const reference = referenceScan(chain, query);
-  const keys = result.spreads.map((spread) => sortValueOf(spread, query.sort));
-  expect(result.spreads.length).toBe(reference.length);
-  reference.forEach((expected, index) => {
-    expect(close(keys[index] as number, expected.sortValue), `rank ${index}: ${keys[index]} vs ${expected.sortValue}`).toBe(true);
-  });
-  // Identities agree except among spreads tied (to rounding) with the last one kept.
-  const cutoff = reference.at(-1)?.sortValue ?? 0;
-  const clearlyIn = (entries: { id: string; key: number }[]) =>
-    entries
-      .filter(({ key }) => !close(key, cutoff))
-      .map(({ id }) => id)
-      .sort();
-  expect(clearlyIn(result.spreads.map((spread, index) => ({ id: spread.id, key: keys[index] as number })))).toEqual(
-    clearlyIn(reference.map((spread) => ({ id: spread.id, key: spread.sortValue }))),
-  );
+  expectSameRanking(result.spreads, query, referenceScan(chain, query), closeToNine);
 
   const counts = referenceCounts(chain, query);
   expectRejectionsByFilter(result, counts);
