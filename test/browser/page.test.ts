@@ -5,7 +5,8 @@
 import { credentials } from "@grpc/grpc-js";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CoordinatorServiceClient, ListJobsRequest, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { CoordinatorServiceClient, GetJobRequest, ListJobsRequest, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
 import { CreateSavedScanRequest, RunSavedScanRequest, SavedScanServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
 import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { formatMarketContextLine } from "../../services/cli/market-context-line.js";
@@ -175,7 +176,7 @@ describe("the page, in Chromium", () => {
     await page.close();
   });
 
-  it("the side panel lists the caller's jobs and saved scans; Run shows the saved scan's merged top N", async () => {
+  it("the side panel lists the caller's jobs and saved scans; Open shows a job's result, Run the saved scan's merged top N", async () => {
     const saved = new SavedScanServiceClient(coordinatorAddress, credentials.createInsecure());
     const jobsClient = new CoordinatorServiceClient(coordinatorAddress, credentials.createInsecure());
     try {
@@ -203,6 +204,18 @@ describe("the page, in Chromium", () => {
       const { response: jobs } = await callUnary(jobsClient.listJobs.bind(jobsClient), ListJobsRequest.fromPartial({ pageSize: 10 }));
       const listedJobs = await Promise.all((await page.locator("#jobs li").all()).map((item) => item.getAttribute("data-job-id")));
       expect(listedJobs).toEqual(jobs?.jobs.map((job) => job.id));
+      // Open on a job that succeeded shows, row by row, the result GetJob answers for it.
+      const succeeded = jobs?.jobs.find((job) => job.state === JobState.JOB_STATE_SUCCEEDED);
+      expect(succeeded).toBeDefined();
+      const jobId = succeeded!.id;
+      await page.getByRole("button", { name: `open job ${jobId}` }).click();
+      await expect.poll(() => page.getAttribute("#results", "data-job"), { timeout: 30_000 }).toBe(jobId);
+      const { response: opened } = await callUnary(jobsClient.getJob.bind(jobsClient), GetJobRequest.fromPartial({ jobId }));
+      const jobSpreads = opened?.job?.result?.spreads ?? [];
+      expect(jobSpreads.length).toBeGreaterThan(0);
+      const openedRows = await Promise.all((await page.locator("#results tbody tr").all()).map((row) => row.getAttribute("data-spread-id")));
+      expect(openedRows).toEqual(jobSpreads.map((spread) => spread.id));
+      expect(await page.textContent("#result-summary")).toMatch(new RegExp(`^${jobId} · ${opened?.job?.symbol} `));
 
       await listed.getByRole("button", { name: "run page-puts" }).click();
       await expect.poll(() => page.getAttribute("#results", "data-saved-scan"), { timeout: 30_000 }).toBe("page-puts");

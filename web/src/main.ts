@@ -38,6 +38,8 @@ fillChoices(form);
 let shown: ScanResult | undefined;
 let universe: UniverseShown | undefined;
 let selectedId = "";
+/** The job whose result is shown when it was opened from the panel, else "". */
+let openedJob = "";
 
 /** The chain figures a spread's chart needs: its symbol's in a universe. */
 function chainOf(spread: Spread | undefined): ChainFigures {
@@ -55,17 +57,26 @@ function render(changed: ReadonlySet<string> = new Set()): void {
   const selected = spreads.find((spread) => spread.id === selectedId);
   if (!selected) selectedId = "";
   showRows(table, spreads, changed, selectedId);
-  summary.textContent = universe ? universeSummary(universe) : resultSummary(shown);
+  summary.textContent = universe ? universeSummary(universe) : `${openedJob === "" ? "" : `${openedJob} · `}${resultSummary(shown)}`;
   showMarketContext(context, universe ? undefined : shown);
   showSpread(detail, selected, chainOf(selected));
 }
 
-/** Shows one symbol's result, or (with `several`) a universe's; `savedScan` names the saved scan run. */
-function show(result: ScanResult | undefined, several?: UniverseShown, changed: ReadonlySet<string> = new Set(), savedScan = ""): void {
+/** Where a result shown came from, when not from the form: the saved scan run, or the job opened. */
+interface Origin {
+  readonly savedScan?: string;
+  readonly job?: string;
+}
+
+/** Shows one symbol's result, or (with `several`) a universe's, with the spreads `changed` marked. */
+function show(result: ScanResult | undefined, several?: UniverseShown, changed: ReadonlySet<string> = new Set(), origin: Origin = {}): void {
   shown = result;
   universe = several;
-  if (savedScan === "") table.removeAttribute("data-saved-scan");
-  else table.dataset.savedScan = savedScan;
+  openedJob = origin.job ?? "";
+  if (origin.savedScan === undefined) table.removeAttribute("data-saved-scan");
+  else table.dataset.savedScan = origin.savedScan;
+  if (origin.job === undefined) table.removeAttribute("data-job");
+  else table.dataset.job = origin.job;
   if (several) table.dataset.universe = several.name;
   else table.removeAttribute("data-universe");
   render(changed);
@@ -84,16 +95,25 @@ async function runSaved(name: string): Promise<void> {
   try {
     const response = await savedScans.runSavedScan({ name });
     showViolations(form, []);
-    show(
-      undefined,
-      { name: response.savedScan?.name ?? name, spreads: response.result?.spreads ?? [], symbols: response.result?.symbols ?? [] },
-      new Set(),
-      name,
-    );
+    show(undefined, { name: response.savedScan?.name ?? name, spreads: response.result?.spreads ?? [], symbols: response.result?.symbols ?? [] }, new Set(), {
+      savedScan: name,
+    });
   } catch (error) {
     showRefusal(error);
   }
   void panel();
+}
+
+/** Shows a finished job's result as its scan showed it; the summary and the table name the job. */
+async function openJob(id: string): Promise<void> {
+  quiet();
+  try {
+    const { job } = await coordinator.getJob({ jobId: id });
+    showViolations(form, []);
+    show(job?.result, undefined, new Set(), { job: id });
+  } catch (error) {
+    showRefusal(error);
+  }
 }
 
 /** Deletes a saved scan (its alerts with it) and lists what is left. */
@@ -112,6 +132,7 @@ async function panel(): Promise<void> {
   try {
     await Promise.all([
       refreshPanel(jobList, savedList, {
+        openJob: (id) => void openJob(id),
         run: (name) => void runSaved(name),
         alerts: (name) => void showAlerts(alertsPanel, name),
         remove: (name) => void removeSaved(name),

@@ -1,7 +1,7 @@
 // The side panel: the caller's recent jobs and saved scans (the coordinator shows each caller
-// only their own), each saved scan with buttons that run it, show its alerts (when it alerts)
-// and delete it.
-import { JobState } from "../../gen/es/spreadscan/coordinator/v1/job_pb.js";
+// only their own), each finished job with a button that opens its result, each saved scan with
+// buttons that run it, show its alerts (when it alerts) and delete it.
+import { JobState, type Job } from "../../gen/es/spreadscan/coordinator/v1/job_pb.js";
 import type { SavedScan } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
 import { coordinator, savedScans } from "./coordinator.js";
 
@@ -16,8 +16,9 @@ function stateWord(state: JobState): string {
 /** What a saved scan scans: its symbols, or its watchlist. */
 const scopeOf = (saved: SavedScan): string => (saved.watchlist === "" ? saved.symbols.join(" ") : `watchlist ${saved.watchlist}`);
 
-/** What the buttons of a saved scan do, given its name. */
-export interface SavedScanActions {
+/** What the panel's buttons do: a job's, given its id; a saved scan's, given its name. */
+export interface PanelActions {
+  openJob(id: string): void;
   run(name: string): void;
   alerts(name: string): void;
   remove(name: string): void;
@@ -38,15 +39,27 @@ function alertingOf(saved: SavedScan): string {
   return ` · alerts every ${saved.alerts.checkInterval ? String(saved.alerts.checkInterval.seconds) : "60"} s`;
 }
 
-/** Lists the caller's jobs and saved scans, each saved scan with its buttons. */
-export async function refreshPanel(jobList: HTMLElement, savedList: HTMLElement, actions: SavedScanActions): Promise<void> {
+/** What a job's line says after its symbol: its state, and why when it failed. */
+function jobText(job: Job): string {
+  const failure = job.error && job.state !== JobState.SUCCEEDED ? `: ${job.error.message}` : "";
+  return `${job.symbol} · ${stateWord(job.state)}${job.cacheHit ? " (cached)" : ""}${failure}`;
+}
+
+/** Lists the caller's jobs and saved scans, each with its buttons. */
+export async function refreshPanel(jobList: HTMLElement, savedList: HTMLElement, actions: PanelActions): Promise<void> {
   const [jobs, saved] = await Promise.all([coordinator.listJobs({ pageSize: JOBS_SHOWN }), savedScans.listSavedScans({})]);
   jobList.replaceChildren(
     ...jobs.jobs.map((job) => {
       const item = document.createElement("li");
       item.dataset.jobId = job.id;
-      item.textContent = `${job.symbol} · ${stateWord(job.state)}${job.cacheHit ? " (cached)" : ""}`;
       item.title = job.id;
+      item.append(jobText(job));
+      // Only a job that succeeded has a result to open (GetJob returns it; ListJobs leaves it out).
+      if (job.state === JobState.SUCCEEDED)
+        item.append(
+          " ",
+          button("Open", `open job ${job.id}`, () => actions.openJob(job.id)),
+        );
       return item;
     }),
   );
