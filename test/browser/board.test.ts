@@ -3,7 +3,7 @@
 // scanner on the simulated market, which ticks every half second: a watchlist scanned shows the
 // rows of the coordinator's own ScanUniverse, and watched live it follows one WatchUniverse
 // stream (never one stream per symbol).
-import { credentials } from "@grpc/grpc-js";
+import { credentials, status } from "@grpc/grpc-js";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ import {
   SavedScanServiceClient,
   WatchAlertsRequest,
 } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
-import { Watchlist, WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
+import { GetWatchlistRequest, UpdateWatchlistRequest, Watchlist, WatchlistServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/watchlist.js";
 import { SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
@@ -181,6 +181,61 @@ describe("a calendar's payoff on the board, in Chromium", () => {
 });
 
 describe("saved scans and their alerts in the side panel, in Chromium", () => {
+  it("creates, edits and deletes a watchlist from the panel as the coordinator keeps it; a refused symbol shows next to the symbols field", async () => {
+    const page = await board.open();
+    const client = new WatchlistServiceClient(coordinatorAddress, credentials.createInsecure());
+    const stored = async (): Promise<string[] | undefined> =>
+      (await callUnary(client.getWatchlist.bind(client), GetWatchlistRequest.fromPartial({ name: "page-made" }))).response?.watchlist?.symbols;
+    const nameField = '#watchlist-form input[name="watchlist.name"]';
+    const symbolsField = '#watchlist-form input[name="watchlist.symbols"]';
+    const submit = '#watchlist-form button[type="submit"]';
+    const listed = page.locator('#watchlists li[data-watchlist="page-made"]');
+    try {
+      await page.fill(nameField, "page-made");
+      await page.fill(symbolsField, "spy, qqq iwm spy");
+      await page.click(submit);
+      await listed.waitFor();
+      // Upper-cased and each once, as the coordinator keeps it; and offered to the scan form.
+      expect(await stored()).toEqual(["SPY", "QQQ", "IWM"]);
+      expect(await listed.textContent()).toContain("page-made: SPY QQQ IWM");
+      await page.locator('#watchlist-choices option[value="page-made"]').waitFor({ state: "attached" });
+
+      // Edit puts it in the form; saving under the same name replaces its symbols.
+      await page.fill(nameField, "");
+      await page.getByRole("button", { name: "edit watchlist page-made" }).click();
+      expect(await page.inputValue(nameField)).toBe("page-made");
+      expect(await page.inputValue(symbolsField)).toBe("SPY QQQ IWM");
+      await page.fill(symbolsField, "AAPL MSFT");
+      await page.click(submit);
+      await expect.poll(() => listed.textContent(), { timeout: 30_000 }).toContain("page-made: AAPL MSFT");
+      expect(await stored()).toEqual(["AAPL", "MSFT"]);
+
+      // A symbol the coordinator refuses: its own violation next to the symbols field, the watchlist as it was.
+      await page.fill(symbolsField, "AAPL BAD$");
+      await page.click(submit);
+      const symbolsViolation = page.locator('#watchlist-form [data-field="watchlist.symbols"] .violation');
+      await expect.poll(() => symbolsViolation.textContent(), { timeout: 30_000 }).not.toBe("");
+      const refused = await callUnary(
+        client.updateWatchlist.bind(client),
+        UpdateWatchlistRequest.fromPartial({ watchlist: { name: "page-made", symbols: ["AAPL", "BAD$"] } }),
+      );
+      const expected = refused.error ? readStatusDetails(refused.error).fieldViolations.find((entry) => entry.field === "watchlist.symbols[1]") : undefined;
+      expect(expected).toBeDefined();
+      expect(await symbolsViolation.textContent()).toBe(expected?.description);
+      expect(await page.textContent('#watchlist-form [data-field="watchlist.name"] .violation')).toBe("");
+      expect(await stored()).toEqual(["AAPL", "MSFT"]);
+
+      await page.getByRole("button", { name: "delete watchlist page-made" }).click();
+      await listed.waitFor({ state: "detached" });
+      const gone = await callUnary(client.getWatchlist.bind(client), GetWatchlistRequest.fromPartial({ name: "page-made" }));
+      expect(gone.error?.code).toBe(status.NOT_FOUND);
+      await page.locator('#watchlist-choices option[value="page-made"]').waitFor({ state: "detached" });
+    } finally {
+      client.close();
+      await page.close();
+    }
+  });
+
   it("saves the form's scan with alerts, shows its alert events as WatchAlerts sends them, and deletes it", async () => {
     const page = await board.open();
     const saved = new SavedScanServiceClient(coordinatorAddress, credentials.createInsecure());

@@ -1,12 +1,13 @@
 // The page: a scan form and the spreads the coordinator ranks for it, once or live, for one
-// symbol or a universe (several symbols, or a watchlist).
+// symbol or a universe (several symbols, or a watchlist); beside it the caller's saved scans,
+// watchlists and jobs.
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/es/google/rpc/error_details_pb.js";
 import type { ScanResult } from "../../gen/es/spreadscan/scanner/v1/scan_result_pb.js";
 import type { Spread } from "../../gen/es/spreadscan/scanner/v1/spread_pb.js";
 import { alertsShownFor, closeAlerts, showAlerts } from "./alert-feed.js";
-import { coordinator, savedScans } from "./coordinator.js";
+import { coordinator, savedScans, watchlists } from "./coordinator.js";
 import type { ChainFigures } from "./front-expiry-payoff.js";
 import { required } from "./dom.js";
 import { stopWatch, watch, watchUniverse } from "./live-watch.js";
@@ -16,6 +17,7 @@ import { onRowSelected, resultSummary, showRows, universeSummary, type UniverseS
 import { saveScan } from "./save-form.js";
 import { refreshPanel } from "./side-panel.js";
 import { showSpread } from "./spread-detail.js";
+import { saveWatchlist, showWatchlists } from "./watchlist-form.js";
 import { fillChoices, requestFrom, showViolations } from "./scan-form.js";
 import { fillWatchlists, universeName, universeOf, type UniverseRequest } from "./scope.js";
 
@@ -32,6 +34,8 @@ const jobList = required<HTMLElement>(document, "#jobs");
 const savedList = required<HTMLElement>(document, "#saved-scans");
 const saveForm = required<HTMLFormElement>(document, "#save-form");
 const alertsPanel = required<HTMLElement>(document, "#alerts");
+const watchlistForm = required<HTMLFormElement>(document, "#watchlist-form");
+const watchlistList = required<HTMLElement>(document, "#watchlists");
 fillChoices(form);
 
 /** What the table shows now: one symbol's scan, or a universe's merged top N; and the spread selected in it. */
@@ -127,6 +131,13 @@ async function removeSaved(name: string): Promise<void> {
   await panel();
 }
 
+/** The caller's watchlists, in the panel and in the scan form's choice. */
+async function refreshWatchlists(): Promise<void> {
+  const { watchlists: lists } = await watchlists.listWatchlists({});
+  fillWatchlists(watchlistChoice, lists);
+  showWatchlists(watchlistList, watchlistForm, lists, refreshWatchlists);
+}
+
 /** The side panel and the watchlists to choose from, refreshed after each scan; a panel that cannot load says so in its place. */
 async function panel(): Promise<void> {
   try {
@@ -137,13 +148,20 @@ async function panel(): Promise<void> {
         alerts: (name) => void showAlerts(alertsPanel, name),
         remove: (name) => void removeSaved(name),
       }),
-      fillWatchlists(watchlistChoice),
+      refreshWatchlists(),
     ]);
   } catch (error) {
     jobList.textContent = ConnectError.from(error).message;
   }
 }
 void panel();
+
+watchlistForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void saveWatchlist(watchlistForm).then(async (saved) => {
+    if (saved) await refreshWatchlists();
+  });
+});
 
 saveForm.addEventListener("submit", (event) => {
   event.preventDefault();

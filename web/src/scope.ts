@@ -1,7 +1,7 @@
 // What the form scans: one symbol (Scan, WatchSpreads), or a universe, several symbols typed or
 // a watchlist (ScanUniverse, WatchUniverse: one stream for them all, since a page over HTTP/1.1
 // gets at most six at a time).
-import { watchlists } from "./coordinator.js";
+import type { Watchlist } from "../../gen/es/spreadscan/coordinator/v1/watchlist_pb.js";
 import type { ScanRequestInit } from "./scan-form.js";
 
 /** A universe as ScanUniverse and WatchUniverse both take it: exactly one of symbols and watchlist set. */
@@ -31,9 +31,8 @@ export function universeOf(form: HTMLFormElement, request: ScanRequestInit): Uni
 export const universeName = (universe: UniverseRequest): string => (universe.watchlist === "" ? universe.symbols.join(" ") : `watchlist ${universe.watchlist}`);
 
 /** Fills the watchlist choice with the caller's watchlists, keeping the one chosen. */
-export async function fillWatchlists(select: HTMLSelectElement): Promise<void> {
+export function fillWatchlists(select: HTMLSelectElement, lists: readonly Watchlist[]): void {
   const chosen = select.value;
-  const { watchlists: lists } = await watchlists.listWatchlists({});
   const none = select.options[0];
   select.replaceChildren(...(none ? [none] : []), ...lists.map((list) => new Option(`${list.name} (${list.symbols.join(" ")})`, list.name)));
   select.value = lists.some((list) => list.name === chosen) ? chosen : "";

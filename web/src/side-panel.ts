@@ -4,6 +4,7 @@
 import { JobState, type Job } from "../../gen/es/spreadscan/coordinator/v1/job_pb.js";
 import type { SavedScan } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
 import { coordinator, savedScans } from "./coordinator.js";
+import { button } from "./dom.js";
 
 /** How many of the newest jobs the panel lists. */
 const JOBS_SHOWN = 10;
@@ -22,15 +23,6 @@ export interface PanelActions {
   run(name: string): void;
   alerts(name: string): void;
   remove(name: string): void;
-}
-
-function button(text: string, label: string, action: () => void): HTMLButtonElement {
-  const made = document.createElement("button");
-  made.type = "button";
-  made.textContent = text;
-  made.setAttribute("aria-label", label);
-  made.addEventListener("click", action);
-  return made;
 }
 
 /** How often a saved scan alerts, or "" when it does not. */
