@@ -56,24 +56,26 @@ export class CoordinatorScans {
   /**
    * One scan, answered when it is done: from the cache unless `bypassCache`, otherwise by a
    * job, shared with identical scans in flight. Stops waiting (the job carries on for the
-   * others, and for the cache) when `signal` aborts.
+   * others, and for the cache) when `signal` aborts. The job answering it, computed or cached,
+   * becomes `askedBy`'s to read (job-visibility.ts).
    */
   async scan(
     symbol: string,
     query: ScanQuery | undefined,
     key: string,
-    { bypassCache, signal }: { bypassCache: boolean; signal: AbortSignal },
+    { bypassCache, signal, askedBy }: { bypassCache: boolean; signal: AbortSignal; askedBy: string },
   ): Promise<ScanAnswer> {
     const { metrics } = this.options;
     try {
       const cached = bypassCache ? undefined : await this.lookUp(symbol, query, key);
       if (cached) {
         metrics.scanAnswered({ cacheHit: true });
+        this.jobs.noteAskedFor(cached.jobId, askedBy);
         return { result: cached.result, cacheHit: true, jobId: cached.jobId, stale: false, ageMs: this.ageOf(cached) };
       }
       // Refused before it queues: behind running jobs it would wait only to be refused.
       this.options.scanner.refuseWhileCircuitOpen();
-      const { job, joined } = this.jobs.submit(symbol, query, key);
+      const { job, joined } = this.jobs.submit(symbol, query, key, askedBy);
       // A caller who joined an identical scan in flight waits for another's work: its span says so.
       const finished = await (joined ? singleFlightWait("local", () => unlessAborted(job.finished, signal)) : unlessAborted(job.finished, signal));
       const result = outcomeOf(finished);
@@ -84,6 +86,7 @@ export class CoordinatorScans {
       const stale = signal.aborted || bypassCache ? undefined : this.staleAnswer(key, error);
       if (stale) {
         metrics.scanAnswered({ cacheHit: true });
+        this.jobs.noteAskedFor(stale.jobId, askedBy);
         return stale;
       }
       metrics.scanFailed();
@@ -136,17 +139,22 @@ export class CoordinatorScans {
     return Math.max(0, this.now() - entry.storedAt);
   }
 
-  /** A job for the scan, returned at once: born finished when the cache has the answer. */
-  async submit(symbol: string, query: ScanQuery | undefined, key: string, { bypassCache }: { bypassCache: boolean }): Promise<ScanJob> {
+  /** A job for the scan, `askedBy`'s to read, returned at once: born finished when the cache has the answer. */
+  async submit(
+    symbol: string,
+    query: ScanQuery | undefined,
+    key: string,
+    { bypassCache, askedBy }: { bypassCache: boolean; askedBy: string },
+  ): Promise<ScanJob> {
     const { metrics } = this.options;
     const cached = bypassCache ? undefined : await this.lookUp(symbol, query, key);
     if (cached) {
       metrics.scanAnswered({ cacheHit: true });
-      return this.jobs.recordCached(symbol, query, key, cached.result);
+      return this.jobs.recordCached(symbol, query, key, cached.result, askedBy);
     }
     let job: ScanJob;
     try {
-      job = this.jobs.submit(symbol, query, key).job;
+      job = this.jobs.submit(symbol, query, key, askedBy).job;
     } catch (error) {
       metrics.scanFailed();
       throw error;

@@ -36,6 +36,8 @@ import { errorStatusOf, FINISHED_STATES, jobMessage } from "./jobs/scan-job.js";
 import { ageField, asRpcError, collect, scanKey, validQuery } from "./scan-request.js";
 import type { SpreadFeeds } from "./spread-feeds.js";
 import { scanUniverse } from "./universe/universe-scan.js";
+import { readableBy, readableJob, viewerOf } from "./jobs/job-visibility.js";
+import { ownerOf } from "./owner.js";
 import { watchUniverse } from "./universe/watch-universe.js";
 import type { WatchlistLookup } from "./watchlists/watchlist-lookup.js";
 
@@ -90,7 +92,7 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
       "Scan",
       async (request: ScanRequest, context): Promise<ScanResponse> => {
         const { symbol, key, query } = validScan(request.symbol, request.query);
-        const answer = await scans.scan(symbol, query, key, { bypassCache: request.bypassCache, signal: context.signal });
+        const answer = await scans.scan(symbol, query, key, { bypassCache: request.bypassCache, signal: context.signal, askedBy: ownerOf(context.caller) });
         return { result: answer.result, cacheHit: answer.cacheHit, jobId: answer.jobId, stale: answer.stale, ...ageField(answer) };
       },
       options,
@@ -98,22 +100,25 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
 
     submitScan: unaryHandler(
       "SubmitScan",
-      async (request: SubmitScanRequest): Promise<SubmitScanResponse> => {
+      async (request: SubmitScanRequest, context): Promise<SubmitScanResponse> => {
         const { symbol, key, query } = validScan(request.symbol, request.query);
-        return { job: jobMessage(await scans.submit(symbol, query, key, { bypassCache: request.bypassCache })) };
+        return { job: jobMessage(await scans.submit(symbol, query, key, { bypassCache: request.bypassCache, askedBy: ownerOf(context.caller) })) };
       },
       options,
     ),
 
     getJob: unaryHandler(
       "GetJob",
-      (request: GetJobRequest): Promise<GetJobResponse> => Promise.resolve({ job: jobMessage(jobs.require(jobIdOf(request.jobId))) }),
+      (request: GetJobRequest, context): Promise<GetJobResponse> => {
+        const id = jobIdOf(request.jobId);
+        return Promise.resolve({ job: jobMessage(readableJob(viewerOf(context), id, jobs.get(id))) });
+      },
       options,
     ),
 
     listJobs: unaryHandler(
       "ListJobs",
-      (request: ListJobsRequest): Promise<ListJobsResponse> => {
+      (request: ListJobsRequest, context): Promise<ListJobsResponse> => {
         // Not looked at entry by entry past the bound: a 4 MiB request holds four million.
         if (request.states.length > MAX_LISTED_STATES) {
           throw invalidArgument([
@@ -128,7 +133,7 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
             description: `is not a job state (${state}); use QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED`,
           }));
         const pageSize = request.pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(request.pageSize, MAX_PAGE_SIZE);
-        const page = jobs.list(new Set(request.states), pageSize, request.pageToken);
+        const page = jobs.list(viewerOf(context), new Set(request.states), pageSize, request.pageToken);
         if (!page) violations.push({ field: "page_token", description: "is not a token a previous ListJobs returned" });
         if (violations.length > 0 || !page) throw invalidArgument(violations);
         // Results stay out of lists, so that a page stays small; GetJob has them.
@@ -150,11 +155,16 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
     watchJobEvents: serverStreamHandler(
       "WatchJobEvents",
       async (request: WatchJobEventsRequest, sink: StreamSink<WatchJobEventsResponse>, context) => {
-        const only = request.jobId.trim() === "" ? undefined : jobs.require(jobIdOf(request.jobId));
+        const viewer = viewerOf(context);
+        const onlyId = request.jobId.trim() === "" ? undefined : jobIdOf(request.jobId);
+        const only = onlyId === undefined ? undefined : readableJob(viewer, onlyId, jobs.get(onlyId));
         const pending: JobEvent[] = [];
         const stream = { overflowed: false, wake: undefined as (() => void) | undefined };
         const onChange = (event: JobEvent): void => {
           if (only && event.job.id !== only.id) return;
+          // Another caller's job is none of this one's business (job-visibility.ts).
+          const job = jobs.get(event.job.id);
+          if (!only && (!job || !readableBy(viewer, job))) return;
           if (pending.length >= MAX_PENDING_EVENTS) stream.overflowed = true;
           else pending.push(event);
           stream.wake?.();
@@ -217,7 +227,11 @@ export function coordinatorService(parts: CoordinatorServiceParts, options: Hand
             context.signal.throwIfAborted();
             let message: ScanBatchResponse;
             try {
-              const answer = await scans.scan(symbol, valid.query, scanKey(symbol, valid.key), { bypassCache: request.bypassCache, signal: context.signal });
+              const answer = await scans.scan(symbol, valid.query, scanKey(symbol, valid.key), {
+                bypassCache: request.bypassCache,
+                signal: context.signal,
+                askedBy: ownerOf(context.caller),
+              });
               message = { symbol, jobId: answer.jobId, cacheHit: answer.cacheHit, result: answer.result, stale: answer.stale, ...ageField(answer) };
             } catch (error) {
               context.signal.throwIfAborted();

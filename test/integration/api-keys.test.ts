@@ -1,13 +1,21 @@
 // API keys on both services, as processes: a call needs a known key, admin calls need the
-// admin scope, health and reflection stay open, the coordinator presents its own key to the
+// admin scope, each client reads only its own jobs, health and reflection stay open, the coordinator presents its own key to the
 // scanner, and no key ever reaches a log line.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { credentials, Metadata, status } from "@grpc/grpc-js";
+import { credentials, Metadata, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "../../gen/ts/grpc/health/v1/health.js";
-import { CancelJobRequest, CoordinatorServiceClient, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import {
+  CancelJobRequest,
+  CoordinatorServiceClient,
+  GetJobRequest,
+  ListJobsRequest,
+  ScanRequest,
+  WatchJobEventsRequest,
+  type WatchJobEventsResponse,
+} from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { ScanQuery, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { ScannerServiceClient, UpdateChainRequest } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { generateSyntheticChain } from "../../services/market-model/synthetic-chain.js";
@@ -17,6 +25,7 @@ import { projectTool, runTool } from "../support/tools.js";
 
 const KEYS = {
   alice: "alice-scans-only-0123456789",
+  bob: "bob-scans-too-0123456789",
   root: "root-may-do-anything-0123456789",
   coordinator: "coordinator-to-scanner-0123456789",
 };
@@ -42,6 +51,7 @@ beforeAll(async () => {
     JSON.stringify({
       keys: [
         { client: "alice", key: KEYS.alice, scopes: ["scan"] },
+        { client: "bob", key: KEYS.bob, scopes: ["scan"] },
         { client: "root", key: KEYS.root, scopes: ["admin"] },
       ],
     }),
@@ -63,6 +73,17 @@ beforeAll(async () => {
   coordinatorPort = (await coordinator.waitForLog((line) => line.msg === "listening")).grpcPort as number;
   client = new CoordinatorServiceClient(`127.0.0.1:${coordinatorPort}`, credentials.createInsecure());
 });
+
+/** A job event stream's first message (its job's id), or the status it ended with first; the stream is then cancelled. */
+function firstEvent(stream: ClientReadableStream<WatchJobEventsResponse>): Promise<{ jobId: string | undefined } | { code: status }> {
+  return new Promise((resolve) => {
+    stream.on("data", (message: WatchJobEventsResponse) => {
+      resolve({ jobId: message.job?.id });
+      stream.cancel();
+    });
+    stream.on("error", (error: ServiceError) => resolve({ code: error.code }));
+  });
+}
 
 afterAll(() => {
   client.close();
@@ -108,6 +129,57 @@ describe("API keys", () => {
     } finally {
       scannerClient.close();
     }
+  });
+
+  it("let each client list, read and watch only the jobs it asked for, and an admin every job", async () => {
+    const as = (key: string) => ({ metadata: withKey("authorization", key) });
+    const listed = async (key: string): Promise<string[]> =>
+      (await callUnary(client.listJobs.bind(client), ListJobsRequest.fromPartial({ pageSize: 500 }), as(key))).response?.jobs.map((job) => job.id) ?? [];
+    const query = ScanQuery.fromPartial({ ...QUERY, limit: 4 });
+    const computed = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "QQQ", query, bypassCache: true }), as(KEYS.alice));
+    const jobId = computed.response?.jobId ?? "";
+    expect(computed.response?.cacheHit).toBe(false);
+    expect(await listed(KEYS.alice)).toContain(jobId);
+
+    // Bob never asked: Alice's job is not in his list, and reads as no job at all.
+    expect(await listed(KEYS.bob)).not.toContain(jobId);
+    const read = await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId }), as(KEYS.bob));
+    const none = await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId: "no-such-job" }), as(KEYS.bob));
+    expect(read.error?.code).toBe(status.NOT_FOUND);
+    expect(read.error?.details).toBe(none.error?.details.replace("no-such-job", jobId));
+    const watched = await firstEvent(client.watchJobEvents(WatchJobEventsRequest.fromPartial({ jobId }), as(KEYS.bob).metadata));
+    expect(watched).toEqual({ code: status.NOT_FOUND });
+    // An admin reads every job.
+    expect(await listed(KEYS.root)).toContain(jobId);
+    expect((await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId }), as(KEYS.root))).response?.job?.id).toBe(jobId);
+
+    // Bob's stream of every job's events carries his jobs only. Events come in order: Alice's
+    // job, made between two of his, would come before his second.
+    const bobsEvents = client.watchJobEvents(WatchJobEventsRequest.fromPartial({}), as(KEYS.bob).metadata);
+    const seen: string[] = [];
+    bobsEvents.on("data", (message: WatchJobEventsResponse) => seen.push(message.job?.id ?? ""));
+    bobsEvents.on("error", () => undefined);
+    try {
+      const scanned = async (key: string, symbol: string): Promise<string> =>
+        (await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol, query, bypassCache: true }), as(key))).response?.jobId ?? "";
+      const bobsFirst = await scanned(KEYS.bob, "AAPL");
+      // Seen: the stream is open, and whatever follows reaches it.
+      await expect.poll(() => seen.includes(bobsFirst)).toBe(true);
+      const alicesNext = await scanned(KEYS.alice, "IWM");
+      const bobsNext = await scanned(KEYS.bob, "MSFT");
+      expect(alicesNext).not.toBe("");
+      await expect.poll(() => seen.includes(bobsNext)).toBe(true);
+      expect(new Set(seen)).toEqual(new Set([bobsFirst, bobsNext]));
+    } finally {
+      bobsEvents.cancel();
+    }
+
+    // Answered from the cache with Alice's result, Bob may read the job that computed it.
+    const hit = await callUnary(client.scan.bind(client), ScanRequest.fromPartial({ symbol: "QQQ", query }), as(KEYS.bob));
+    expect(hit.response?.cacheHit).toBe(true);
+    expect(hit.response?.jobId).toBe(jobId);
+    expect((await callUnary(client.getJob.bind(client), GetJobRequest.fromPartial({ jobId }), as(KEYS.bob))).response?.job?.id).toBe(jobId);
+    expect(await listed(KEYS.bob)).toContain(jobId);
   });
 
   it("leave health and reflection open, and keep keys out of the logs", async () => {

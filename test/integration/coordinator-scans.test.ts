@@ -82,13 +82,13 @@ function scansAgainst(
   );
   const answer = (symbol: string, bypassCache: boolean): Promise<ScanAnswer | RpcError> =>
     scans
-      .scan(symbol, QUERY, `${symbol}:key`, { bypassCache, signal: new AbortController().signal })
+      .scan(symbol, QUERY, `${symbol}:key`, { bypassCache, signal: new AbortController().signal, askedBy: "" })
       .catch((error: unknown) => (error instanceof RpcError ? error : Promise.reject(error instanceof Error ? error : new Error(String(error)))));
   const scan = async (symbol: string): Promise<RpcError | string> => {
     const answered = await answer(symbol, true);
     return answered instanceof RpcError ? answered : answered.result.symbol;
   };
-  const jobCount = (): number => jobs.list(new Set(), 1000, "")?.jobs.length ?? 0;
+  const jobCount = (): number => jobs.list({ owner: "", everyJob: true }, new Set(), 1000, "")?.jobs.length ?? 0;
   return { market, breaker, answer, scan, jobCount };
 }
 

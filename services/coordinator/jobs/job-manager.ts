@@ -10,11 +10,12 @@ import { LRUCache } from "lru-cache";
 import { JobState, type Job } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { cancelled, deadlineExceeded, notFound, resourceExhausted, RpcError, unavailable } from "../../common/errors.js";
+import { cancelled, deadlineExceeded, resourceExhausted, RpcError, unavailable } from "../../common/errors.js";
 import type { Logger } from "../../common/logger.js";
 import { tracingIsOn } from "../../common/tracing/tracer.js";
 import { unlessAborted } from "../../common/unless-aborted.js";
-import { FINISHED_STATES, jobMessage, stateName, type ScanJob } from "./scan-job.js";
+import { listedTo, type JobViewer } from "./job-visibility.js";
+import { FINISHED_STATES, jobMessage, missingJob, stateName, type ScanJob } from "./scan-job.js";
 
 /** The work of a job: the scan itself, stopped by `signal`. */
 export type JobWork = (job: Pick<ScanJob, "id" | "symbol" | "query" | "key" | "createdAt">, signal: AbortSignal) => Promise<ScanResult>;
@@ -97,17 +98,20 @@ export class JobManager {
    * Queues a scan, or returns the queued or running job of the same key. Throws
    * RESOURCE_EXHAUSTED with a retry delay when the queue is full.
    */
-  submit(symbol: string, query: ScanQuery | undefined, key: string): { job: ScanJob; joined: boolean } {
+  submit(symbol: string, query: ScanQuery | undefined, key: string, askedBy?: string): { job: ScanJob; joined: boolean } {
     if (this.closed) throw unavailable("the coordinator is shutting down; retry on another instance", 1000);
     const existing = this.activeByKey.get(key);
-    if (existing) return { job: existing, joined: true };
+    if (existing) {
+      if (askedBy !== undefined) existing.askedBy.add(askedBy);
+      return { job: existing, joined: true };
+    }
     if (this.running >= this.options.maxRunning && this.queue.length >= this.options.maxQueued) {
       throw resourceExhausted(
         `${this.running} scans are running and ${this.queue.length} are queued, the most this coordinator takes; retry shortly`,
         this.options.retryAfterMs,
       );
     }
-    const job = this.create(symbol, query, key, JobState.JOB_STATE_QUEUED);
+    const job = this.create(symbol, query, key, JobState.JOB_STATE_QUEUED, askedBy);
     this.active.set(job.id, job);
     this.activeByKey.set(key, job);
     this.queue.push(job);
@@ -117,8 +121,8 @@ export class JobManager {
   }
 
   /** Records a scan answered from the cache as a job born finished, for callers who asked for a job. */
-  recordCached(symbol: string, query: ScanQuery | undefined, key: string, result: ScanResult): ScanJob {
-    const job = this.create(symbol, query, key, JobState.JOB_STATE_SUCCEEDED);
+  recordCached(symbol: string, query: ScanQuery | undefined, key: string, result: ScanResult, askedBy?: string): ScanJob {
+    const job = this.create(symbol, query, key, JobState.JOB_STATE_SUCCEEDED, askedBy);
     job.startedAt = job.createdAt;
     job.finishedAt = job.createdAt;
     job.result = result;
@@ -129,6 +133,11 @@ export class JobManager {
     return job;
   }
 
+  /** `owner` was answered with the result of job `id` (a cache hit): the job is theirs to read too, while it is kept. */
+  noteAskedFor(id: string, owner: string): void {
+    this.get(id)?.askedBy.add(owner);
+  }
+
   get(id: string): ScanJob | undefined {
     return this.active.get(id) ?? this.finishedJobs.get(id);
   }
@@ -136,16 +145,19 @@ export class JobManager {
   /** The job, or NOT_FOUND naming it. */
   require(id: string): ScanJob {
     const job = this.get(id);
-    if (!job) throw notFound(`no job ${JSON.stringify(id)}: it never existed here, or finished more than the retention period ago`);
+    if (!job) throw missingJob(id);
     return job;
   }
 
-  /** Jobs in `states` (all when empty), newest first, `pageSize` at a time after `token`. Undefined when the token is not one of ours. */
-  list(states: ReadonlySet<JobState>, pageSize: number, token: string): JobPage | undefined {
+  /**
+   * The jobs `viewer` may list in `states` (all when empty), newest first, `pageSize` at a time
+   * after `token`. Undefined when the token is not one of ours.
+   */
+  list(viewer: JobViewer, states: ReadonlySet<JobState>, pageSize: number, token: string): JobPage | undefined {
     const cursor = token === "" ? undefined : cursorOf(token);
     if (token !== "" && !cursor) return undefined;
     const all = [...this.active.values(), ...this.finishedJobs.values()]
-      .filter((job) => states.size === 0 || states.has(job.state))
+      .filter((job) => listedTo(viewer, job) && (states.size === 0 || states.has(job.state)))
       .sort(newestFirst)
       .filter((job) => !cursor || job.createdAt.getTime() < cursor.time || (job.createdAt.getTime() === cursor.time && job.id > cursor.id));
     const jobs = all.slice(0, pageSize);
@@ -178,7 +190,7 @@ export class JobManager {
     for (const job of [...this.active.values()]) this.cancel(job.id);
   }
 
-  private create(symbol: string, query: ScanQuery | undefined, key: string, state: JobState): ScanJob {
+  private create(symbol: string, query: ScanQuery | undefined, key: string, state: JobState, askedBy: string | undefined): ScanJob {
     let settle: () => void = () => undefined;
     const job: ScanJob = {
       id: randomUUID(),
@@ -188,6 +200,7 @@ export class JobManager {
       createdAt: new Date(),
       state,
       cacheHit: false,
+      askedBy: new Set(askedBy === undefined ? [] : [askedBy]),
       controller: new AbortController(),
       ...(tracingIsOn() ? { traceContext: context.active() } : {}),
       finished: new Promise<ScanJob>((resolve) => {

@@ -5,7 +5,7 @@ import { JobState, type ErrorStatus, type Job } from "../../../gen/ts/spreadscan
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import type { Context } from "@opentelemetry/api";
-import { RpcError } from "../../common/errors.js";
+import { notFound, RpcError } from "../../common/errors.js";
 
 export const FINISHED_STATES: ReadonlySet<JobState> = new Set([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED]);
 
@@ -23,6 +23,12 @@ export interface ScanJob {
   /** Why it failed or was cancelled, as the status its callers get. */
   error?: RpcError;
   cacheHit: boolean;
+  /**
+   * The owners (owner.ts) who asked for it: who submitted it, joined it in flight, or were
+   * answered with its result from the cache. Empty for the coordinator's own work (a refresh
+   * ahead of expiry). A caller reads only the jobs it asked for (job-visibility.ts).
+   */
+  readonly askedBy: Set<string>;
   /** Aborted to cancel the job or when its time is up. */
   readonly controller: AbortController;
   /** Settles (never rejects) when the job reaches a finished state. */
@@ -32,6 +38,11 @@ export interface ScanJob {
    * even when it waited in the queue, so the job's spans belong to that call's trace.
    */
   readonly traceContext?: Context;
+}
+
+/** NOT_FOUND for a job id: the same words whether it never existed, has gone, or is another caller's. */
+export function missingJob(id: string): RpcError {
+  return notFound(`no job ${JSON.stringify(id)}: it never existed here, or finished more than the retention period ago`);
 }
 
 export function durationOf(milliseconds: number): Duration {

@@ -65,7 +65,7 @@ async function scanEach(
   parts: UniverseScanParts,
   valid: ValidUniverseRequest,
   symbols: readonly string[],
-  context: Pick<CallContext, "signal" | "logger">,
+  context: Pick<CallContext, "signal" | "logger" | "caller">,
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   let next = 0;
@@ -77,6 +77,7 @@ async function scanEach(
         const answer = await parts.scans.scan(symbol, valid.query.query, scanKey(symbol, valid.query.key), {
           bypassCache: valid.bypassCache,
           signal: context.signal,
+          askedBy: ownerOf(context.caller),
         });
         outcomes[index] = { answer };
       } catch (error) {

@@ -1,5 +1,5 @@
 // The job manager's rules, with work the test controls: slots and queue, sharing, cancellation,
-// time limits, unexpected failures, paging and retention.
+// time limits, unexpected failures, paging, retention, and whose jobs a caller reads.
 import { status } from "@grpc/grpc-js";
 import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -7,6 +7,7 @@ import { JobState } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
 import { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { notFound, RpcError } from "../../../services/common/errors.js";
 import { JobManager, type JobEvent, type JobManagerOptions } from "../../../services/coordinator/jobs/job-manager.js";
+import { readableJob } from "../../../services/coordinator/jobs/job-visibility.js";
 
 /** Work that finishes when the test says, per symbol. */
 function controlledWork() {
@@ -35,6 +36,9 @@ function manager(overrides: Partial<JobManagerOptions> = {}): JobManager {
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** A caller who reads only the jobs it asked for. */
+const ALICE = { owner: "alice", everyJob: false };
 
 describe("JobManager", () => {
   it("runs one job at a time, queues one, shares identical ones, and refuses past the queue", async () => {
@@ -121,34 +125,76 @@ describe("JobManager", () => {
     const jobs = manager({ maxRunning: 10, maxQueued: 10, retentionMs: 60_000, now: () => Date.now() });
     const made = [];
     for (const symbol of ["A", "B", "C", "D", "E"]) {
-      made.push(jobs.submit(symbol, undefined, symbol).job);
+      made.push(jobs.submit(symbol, undefined, symbol, "alice").job);
       vi.setSystemTime(Date.now() + 1000);
     }
     await Promise.all(made.map((job) => job.finished));
 
     const all = new Set<JobState>();
-    const first = jobs.list(all, 2, "");
+    const first = jobs.list(ALICE, all, 2, "");
     expect(first?.jobs.map((job) => job.symbol)).toEqual(["E", "D"]);
-    const second = jobs.list(all, 2, first?.nextPageToken ?? "");
+    const second = jobs.list(ALICE, all, 2, first?.nextPageToken ?? "");
     expect(second?.jobs.map((job) => job.symbol)).toEqual(["C", "B"]);
-    const third = jobs.list(all, 2, second?.nextPageToken ?? "");
+    const third = jobs.list(ALICE, all, 2, second?.nextPageToken ?? "");
     expect(third?.jobs.map((job) => job.symbol)).toEqual(["A"]);
     expect(third?.nextPageToken).toBe("");
-    expect(jobs.list(new Set([JobState.JOB_STATE_FAILED]), 10, "")?.jobs).toEqual([]);
-    expect(jobs.list(all, 10, "not-a-token")).toBeUndefined();
+    expect(jobs.list(ALICE, new Set([JobState.JOB_STATE_FAILED]), 10, "")?.jobs).toEqual([]);
+    expect(jobs.list(ALICE, all, 10, "not-a-token")).toBeUndefined();
 
     expect(jobs.get(made[0]?.id ?? "")).toBeDefined();
     vi.setSystemTime(Date.now() + 61_000);
     await vi.advanceTimersByTimeAsync(61_000);
     expect(jobs.get(made[0]?.id ?? "")).toBeUndefined();
-    expect(jobs.list(all, 10, "")?.jobs).toEqual([]);
+    expect(jobs.list(ALICE, all, 10, "")?.jobs).toEqual([]);
+  });
+
+  it("lists and reads for each owner only the jobs it asked for, for an admin every job, and lists nobody the coordinator's own", async () => {
+    const { work, pending } = controlledWork();
+    const jobs = manager({ work, maxRunning: 10, maxQueued: 10 });
+    const asAlice = jobs.submit("A", undefined, "a", "alice").job;
+    const asBob = jobs.submit("B", undefined, "b", "bob").job;
+    // Bob asks for Alice's scan while it runs: one job, now both of theirs.
+    expect(jobs.submit("A", undefined, "a", "bob")).toEqual({ job: asAlice, joined: true });
+    // A refresh ahead of expiry: nobody asked for it.
+    const refresh = jobs.submit("R", undefined, "r").job;
+    const cached = jobs.recordCached("C", undefined, "c", ScanResult.fromPartial({ symbol: "C" }), "alice");
+    // Carol is answered with the cached job's result: it is hers to read too.
+    jobs.noteAskedFor(cached.id, "carol");
+    for (const symbol of ["A", "B", "R"]) pending.get(symbol)?.resolve(ScanResult.fromPartial({ symbol }));
+    await Promise.all([asAlice.finished, asBob.finished, refresh.finished]);
+
+    const listed = (owner: string, everyJob = false): string[] =>
+      (jobs.list({ owner, everyJob }, new Set(), 10, "")?.jobs ?? []).map((job) => job.symbol).sort();
+    expect(listed("alice")).toEqual(["A", "C"]);
+    expect(listed("bob")).toEqual(["A", "B"]);
+    expect(listed("carol")).toEqual(["C"]);
+    expect(listed("mallory")).toEqual([]);
+    expect(listed("mallory", true)).toEqual(["A", "B", "C"]);
+
+    const bob = { owner: "bob", everyJob: false };
+    expect(readableJob(bob, asAlice.id, jobs.get(asAlice.id))).toBe(asAlice);
+    // Another's job reads as one that does not exist: the same status and words.
+    const refusal = (read: () => unknown): RpcError => {
+      try {
+        read();
+      } catch (error) {
+        if (error instanceof RpcError) return error;
+      }
+      throw new Error("not refused");
+    };
+    const othersJob = refusal(() => readableJob(bob, cached.id, jobs.get(cached.id)));
+    const noJob = refusal(() => readableJob(bob, cached.id, undefined));
+    expect(othersJob.code).toBe(status.NOT_FOUND);
+    expect(othersJob.message).toBe(noJob.message);
+    expect(refusal(() => readableJob(bob, refresh.id, jobs.get(refresh.id))).code).toBe(status.NOT_FOUND);
+    expect(readableJob({ owner: "bob", everyJob: true }, refresh.id, jobs.get(refresh.id))).toBe(refresh);
   });
 
   it("keeps a finished job readable for JOB_RETENTION from when it finished, then answers NOT_FOUND", async () => {
     vi.useFakeTimers();
     const { work, pending } = controlledWork();
     const jobs = manager({ work, retentionMs: 60_000, now: () => Date.now() });
-    const job = jobs.submit("SPY", undefined, "spy").job;
+    const job = jobs.submit("SPY", undefined, "spy", "alice").job;
     // A long run: the retention period counts from the finish, not from the start.
     vi.advanceTimersByTime(30_000);
     pending.get("SPY")?.resolve(ScanResult.fromPartial({ symbol: "SPY" }));
@@ -159,7 +205,7 @@ describe("JobManager", () => {
     expect(jobs.require(job.id)).toBe(job);
     vi.advanceTimersByTime(1);
     expect(jobs.require(job.id)).toBe(job);
-    expect(jobs.list(new Set(), 10, "")?.jobs).toEqual([job]);
+    expect(jobs.list(ALICE, new Set(), 10, "")?.jobs).toEqual([job]);
 
     vi.advanceTimersByTime(1);
     expect(jobs.get(job.id)).toBeUndefined();
@@ -172,7 +218,7 @@ describe("JobManager", () => {
     expect(missing).toBeInstanceOf(RpcError);
     expect((missing as RpcError).code).toBe(status.NOT_FOUND);
     expect((missing as RpcError).message).toContain(job.id);
-    expect(jobs.list(new Set(), 10, "")?.jobs).toEqual([]);
+    expect(jobs.list(ALICE, new Set(), 10, "")?.jobs).toEqual([]);
   });
 
   it("records a cached answer as a job born succeeded, and refuses new jobs once it stops accepting", () => {
