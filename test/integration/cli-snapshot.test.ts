@@ -163,6 +163,46 @@ describe("bin/spreadscan", () => {
     });
   });
 
+  describe("gives the Node it starts a young generation of 16 MB", () => {
+    // The launcher in an install of its own whose Node is the real one behind a script that
+    // notes each command line it is given.
+    const root = mkdtempSync(join(tmpdir(), "spreadscan-cli-launcher-"));
+    const own = join(root, "bin", "spreadscan");
+    const commandLines = join(root, "node-command-lines.txt");
+    beforeAll(() => {
+      mkdirSync(join(root, "bin"));
+      copyFileSync(launcher, own);
+      chmodSync(own, 0o755);
+      symlinkSync(join(install, "dist"), join(root, "dist"));
+      symlinkSync(join(REPO_ROOT, "node_modules"), join(root, "node_modules"));
+      writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module" }));
+      mkdirSync(join(root, ".tools", "node", "bin"), { recursive: true });
+      writeFileSync(join(root, ".tools", "node", "bin", "node"), `#!/bin/sh\necho "$*" >> '${commandLines}'\nexec '${process.execPath}' "$@"\n`, {
+        mode: 0o755,
+      });
+    });
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    it("from the snapshot and without it", async () => {
+      const args = scanArgs("--json");
+      expect(withoutTimings(await runTool(own, args, { timeoutMs: 60_000 }))).toEqual(withoutTimings(json));
+      writeFileSync(nodeVersion, "v0.0.0\n");
+      try {
+        expect(withoutTimings(await runTool(own, args, { timeoutMs: 60_000 }))).toEqual(withoutTimings(json));
+      } finally {
+        writeFileSync(nodeVersion, `${process.version}\n`);
+      }
+      const started = readFileSync(commandLines, "utf8")
+        .trim()
+        .split("\n")
+        .filter((line) => line !== "--version");
+      expect(started).toEqual([
+        ["--min-semi-space-size=16", "--snapshot-blob", join(root, "dist", "cli-snapshot", "spreadscan.blob"), "--", ...args].join(" "),
+        ["--min-semi-space-size=16", join(root, "dist", "services", "cli", "main.js"), ...args].join(" "),
+      ]);
+    });
+  });
+
   describe("runs the compiled CLI instead of a snapshot it cannot use", () => {
     const kept = join(install, "kept.blob");
     beforeAll(() => {
