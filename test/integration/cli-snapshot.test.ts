@@ -4,7 +4,19 @@
 // start from the snapshot when it is current, print what the compiled CLI prints, load gRPC and
 // the tracing SDK at run time, and run the compiled CLI instead when the snapshot is from another Node or older
 // than dist/.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { build } from "esbuild";
@@ -45,6 +57,17 @@ function typescriptUnder(directory: string): string[] {
   return readdirSync(join(REPO_ROOT, directory), { recursive: true, encoding: "utf8" })
     .filter((file) => file.endsWith(".ts"))
     .map((file) => join(REPO_ROOT, directory, file));
+}
+
+/** The source module esbuild bundled at `offset` of the bundle: it heads each with a `// path` comment. */
+function moduleAt(bundle: string, offset: number): string {
+  const heading = /^\/\/ ((?:services|gen)\/\S+\.ts)$/gm;
+  let module = "";
+  for (const match of bundle.matchAll(heading)) {
+    if (match.index > offset) break;
+    module = match[1] as string;
+  }
+  return module;
 }
 
 let json: ToolResult;
@@ -95,6 +118,31 @@ describe("bin/spreadscan", () => {
       expect(csvFromSnapshot).toEqual(csv);
     });
 
+    it("scans with the engine's code compiled in the snapshot: none of it is parsed while the scan runs", async () => {
+      // V8 logs each function it parses and compiles to bytecode; one the snapshot's warm-up
+      // never ran is parsed inside the user's scan, at the engine's expense.
+      const log = join(install, "function-events.log");
+      const run = await runTool(
+        process.execPath,
+        ["--snapshot-blob", blob, "--log-function-events", `--logfile=${log}`, "--no-logfile-per-isolate", "--", ...scanArgs("--json")],
+        { timeoutMs: 60_000 },
+      );
+      expect([run.exitCode, run.stderr]).toEqual([0, ""]);
+      const bundle = readFileSync(join(snapshot, "spreadscan.cjs"), "utf8");
+      const events = readFileSync(log, "utf8")
+        .split("\n")
+        .map((line) => line.split(","));
+      // The bundle's script id: the bundle was built into the builder's directory, so it is named by its path there.
+      const bundleScript = events.find(([kind, , name]) => kind === "script-details" && name?.endsWith("spreadscan.cjs"))?.[1];
+      expect(bundleScript).toBeDefined();
+      const parsedInEngine = events
+        .filter(([kind, event, script]) => kind === "function" && event === "parse-function" && script === bundleScript)
+        .map(([, , , start, , , , name]) => ({ name, module: moduleAt(bundle, Number(start)) }))
+        // The entry makes the New York format as the process starts (snapshot-main.ts), before the command.
+        .filter(({ name, module }) => module.startsWith("services/engine/") && name !== "loadNewYorkFormat");
+      expect(parsedInEngine).toEqual([]);
+    });
+
     it("loads gRPC when a command calls the coordinator, reading this process's GRPC_ variables, not the builder's", async () => {
       const address = `127.0.0.1:${String(await freePort())}`;
       const health = await spreadscan(["health", "--addr", address, "--timeout", "5s"], { GRPC_VERBOSITY: "DEBUG", GRPC_TRACE: "channel" });
@@ -112,6 +160,46 @@ describe("bin/spreadscan", () => {
         kind: SPAN_KIND.client,
         parentSpanId: "",
       });
+    });
+  });
+
+  describe("gives the Node it starts a young generation of 16 MB", () => {
+    // The launcher in an install of its own whose Node is the real one behind a script that
+    // notes each command line it is given.
+    const root = mkdtempSync(join(tmpdir(), "spreadscan-cli-launcher-"));
+    const own = join(root, "bin", "spreadscan");
+    const commandLines = join(root, "node-command-lines.txt");
+    beforeAll(() => {
+      mkdirSync(join(root, "bin"));
+      copyFileSync(launcher, own);
+      chmodSync(own, 0o755);
+      symlinkSync(join(install, "dist"), join(root, "dist"));
+      symlinkSync(join(REPO_ROOT, "node_modules"), join(root, "node_modules"));
+      writeFileSync(join(root, "package.json"), JSON.stringify({ type: "module" }));
+      mkdirSync(join(root, ".tools", "node", "bin"), { recursive: true });
+      writeFileSync(join(root, ".tools", "node", "bin", "node"), `#!/bin/sh\necho "$*" >> '${commandLines}'\nexec '${process.execPath}' "$@"\n`, {
+        mode: 0o755,
+      });
+    });
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+    it("from the snapshot and without it", async () => {
+      const args = scanArgs("--json");
+      expect(withoutTimings(await runTool(own, args, { timeoutMs: 60_000 }))).toEqual(withoutTimings(json));
+      writeFileSync(nodeVersion, "v0.0.0\n");
+      try {
+        expect(withoutTimings(await runTool(own, args, { timeoutMs: 60_000 }))).toEqual(withoutTimings(json));
+      } finally {
+        writeFileSync(nodeVersion, `${process.version}\n`);
+      }
+      const started = readFileSync(commandLines, "utf8")
+        .trim()
+        .split("\n")
+        .filter((line) => line !== "--version");
+      expect(started).toEqual([
+        ["--min-semi-space-size=16", "--snapshot-blob", join(root, "dist", "cli-snapshot", "spreadscan.blob"), "--", ...args].join(" "),
+        ["--min-semi-space-size=16", join(root, "dist", "services", "cli", "main.js"), ...args].join(" "),
+      ]);
     });
   });
 

@@ -39,6 +39,9 @@ function warmUpCommands(csv: string, json: string): string[][] {
       "0.3",
       "--json",
     ],
+    // Wings of a few dollars, as most condor scans ask: their pairs of shorts go through the
+    // compact pass (iron-compact-pass.ts), which the wider query above never reaches.
+    ["scan", "--chain", csv, "--strategy", "iron-condor", "--min-dte", "25", "--max-dte", "50", "--max-width", "5", "--json"],
     ["scan", "--chain", json, "--strategy", "bull-put,bear-call", "--max-dte", "60", "--csv"],
     ["scan", "--chain", csv, "--strategy", "iron-butterfly,bull-call,bear-put", "--sort", "pop", "--json"],
     ["scan", "--chain", csv, "--strategy", "call-calendar,put-diagonal", "--max-dte", "40", "--json"],
