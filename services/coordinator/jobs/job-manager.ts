@@ -94,6 +94,11 @@ export class JobManager {
     return this.queue.length;
   }
 
+  /** Whether a job submitted now would start at once, taking no slot a queued scan waits for. */
+  get hasIdleSlot(): boolean {
+    return this.running < this.options.maxRunning && this.queue.length === 0;
+  }
+
   /**
    * Queues a scan, or returns the queued or running job of the same key. Throws
    * RESOURCE_EXHAUSTED with a retry delay when the queue is full.

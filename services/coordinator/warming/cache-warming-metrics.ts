@@ -5,7 +5,7 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 
 /** How a refresh-ahead ended: computed here, left to the coordinator that claimed it, or failed (the job failed or was refused). */
-export type RefreshOutcome = "computed" | "elsewhere" | "failed";
+export type RefreshOutcome = "computed" | "elsewhere" | "busy" | "failed";
 
 export class CacheWarmingMetrics {
   private readonly lookups: Counter<"outcome">;
@@ -39,7 +39,7 @@ export class CacheWarmingMetrics {
     }).set(refreshAheadFraction);
     this.refreshes = new Counter({
       name: "spreadscan_scan_cache_refreshes_total",
-      help: "Refresh-ahead of a cached result asked for near its expiry, by outcome: computed (a job here recomputed it), elsewhere (another coordinator claimed it), failed.",
+      help: "Refresh-ahead of a cached result asked for near its expiry, by outcome: computed (a job here recomputed it), elsewhere (another coordinator claimed it), busy (not started: every scan slot was taken or scans were queued), failed.",
       labelNames: ["outcome"],
       registers: [registry],
     });
@@ -54,7 +54,7 @@ export class CacheWarmingMetrics {
       registers: [registry],
     });
     for (const outcome of ["hit", "miss"] as const) this.lookups.inc({ outcome }, 0);
-    for (const outcome of ["computed", "elsewhere", "failed"] as const) this.refreshes.inc({ outcome }, 0);
+    for (const outcome of ["computed", "elsewhere", "busy", "failed"] as const) this.refreshes.inc({ outcome }, 0);
   }
 
   lookedUp(hit: boolean): void {

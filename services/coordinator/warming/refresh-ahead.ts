@@ -4,7 +4,9 @@
 // expire. Across the fleet one coordinator refreshes each result: the first to claim it in
 // Redis (refresh-claims.ts); without Redis, or while it is down, each coordinator refreshes its
 // own. Within a coordinator the refresh is a scan job like any other, so a caller who misses
-// meanwhile joins it, and the job's result replaces the old one in both tiers.
+// meanwhile joins it, and the job's result replaces the old one in both tiers. It is
+// background work: it starts only in a scan slot nobody else needs (none queued, one free), so
+// that it never delays or crowds out a caller's scan; otherwise a later hit tries again.
 import { JobState } from "../../../gen/ts/spreadscan/coordinator/v1/job.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { inDetachedSpan } from "../../common/tracing/tracer.js";
@@ -18,7 +20,7 @@ export interface RefreshAheadOptions {
   readonly ttlMs: number;
   /** SCAN_REFRESH_AHEAD: the last part of the TTL in which a hit starts a refresh; 0 turns it off. */
   readonly fraction: number;
-  readonly jobs: Pick<JobManager, "submit">;
+  readonly jobs: Pick<JobManager, "submit" | "hasIdleSlot">;
   /** The fleet's claims (REDIS_URL); absent: this coordinator refreshes what it is asked for. */
   readonly claims?: Pick<RefreshClaims, "claim"> | undefined;
   readonly metrics: CacheWarmingMetrics;
@@ -63,6 +65,11 @@ export class RefreshAhead {
   private start(symbol: string, query: ScanQuery | undefined, key: string, entry: CachedScan, claimMs: number): void {
     const generation = `${key}\u0000${entry.jobId}`;
     if (this.attempted.has(generation)) return;
+    if (!this.options.jobs.hasIdleSlot) {
+      // Not marked attempted: the next hit in the last part of the TTL tries again.
+      this.options.metrics.refreshed("busy");
+      return;
+    }
     this.attempted.add(generation);
     // Forgotten once the result would have expired: the set holds only live generations.
     setTimeout(() => this.attempted.delete(generation), claimMs).unref();
