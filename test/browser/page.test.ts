@@ -7,8 +7,8 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorServiceClient, GetJobRequest, ListJobsRequest, ScanRequest } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { JobState } from "../../gen/ts/spreadscan/coordinator/v1/job.js";
-import { CreateSavedScanRequest, RunSavedScanRequest, SavedScanServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
-import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { CreateSavedScanRequest, GetSavedScanRequest, RunSavedScanRequest, SavedScanServiceClient } from "../../gen/ts/spreadscan/coordinator/v1/saved_scan.js";
+import { ProbabilityModel, ScanFilters, ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { formatMarketContextLine } from "../../services/cli/market-context-line.js";
 import { readStatusDetails } from "../../services/common/status-details.js";
 import { callUnary } from "../support/echo-server.js";
@@ -234,6 +234,73 @@ describe("the page, in Chromium", () => {
     } finally {
       saved.close();
       jobsClient.close();
+    }
+  });
+
+  it("Edit loads a saved scan into the forms; Update changes what the forms hold and keeps every other setting", async () => {
+    const saved = new SavedScanServiceClient(coordinatorAddress, credentials.createInsecure());
+    try {
+      const created = await callUnary(
+        saved.createSavedScan.bind(saved),
+        CreateSavedScanRequest.fromPartial({
+          savedScan: {
+            name: "page-edit",
+            symbols: ["SPY", "QQQ"],
+            perSymbolLimit: 3,
+            query: {
+              strategies: [Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_IRON_CONDOR],
+              // max_max_loss and the probability model: settings the page's forms do not show.
+              filters: { maxDte: 40, minPop: 0.6, maxMaxLoss: 500 },
+              sort: SortKey.SORT_KEY_POP,
+              limit: 6,
+              probabilityModel: ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV,
+            },
+            alerts: { checkInterval: { seconds: 30n }, retention: { seconds: 7200n } },
+          },
+        }),
+      );
+      expect(created.error).toBeUndefined();
+      const page = await openPage();
+      const listed = page.locator('#saved-scans li[data-saved-scan="page-edit"]');
+      await listed.waitFor();
+      await listed.getByRole("button", { name: "edit page-edit" }).click();
+      await expect.poll(() => page.getAttribute("#save-form", "data-editing")).toBe("page-edit");
+      expect(await page.inputValue('input[name="symbol"]')).toBe("SPY QQQ");
+      const checked = await Promise.all((await page.locator('input[name="query.strategies"]:checked').all()).map((box) => box.getAttribute("value")));
+      expect(checked.map(Number).sort()).toEqual([Strategy.STRATEGY_BULL_PUT, Strategy.STRATEGY_IRON_CONDOR].sort());
+      expect(await page.inputValue('input[name="query.filters.max_dte"]')).toBe("40");
+      expect(await page.inputValue('input[name="query.filters.min_pop"]')).toBe("0.6");
+      expect(await page.inputValue('input[name="query.filters.max_width"]')).toBe("");
+      expect(await page.inputValue('select[name="query.sort"]')).toBe(String(SortKey.SORT_KEY_POP));
+      expect(await page.inputValue('input[name="query.limit"]')).toBe("6");
+      expect(await page.inputValue('input[name="saved_scan.name"]')).toBe("page-edit");
+      expect(await page.isChecked('#save-form input[name="alerts"]')).toBe(true);
+      expect(await page.inputValue('#save-form input[name="check_interval"]')).toBe("30");
+      expect(await page.textContent('#save-form button[type="submit"]')).toBe("Update");
+
+      await page.fill('input[name="query.filters.max_dte"]', "30");
+      await page.fill('input[name="query.filters.min_pop"]', "");
+      await page.fill('input[name="query.limit"]', "4");
+      await page.uncheck(`input[name="query.strategies"][value="${Strategy.STRATEGY_IRON_CONDOR}"]`);
+      await page.click('#save-form button[type="submit"]');
+      await expect.poll(() => page.getAttribute("#save-form", "data-editing")).toBeNull();
+      expect(await page.textContent('#save-form button[type="submit"]')).toBe("Save");
+
+      const { response } = await callUnary(saved.getSavedScan.bind(saved), GetSavedScanRequest.fromPartial({ name: "page-edit" }));
+      const stored = response?.savedScan;
+      expect(stored?.symbols).toEqual(["SPY", "QQQ"]);
+      expect(stored?.perSymbolLimit).toBe(3);
+      expect(stored?.query?.strategies).toEqual([Strategy.STRATEGY_BULL_PUT]);
+      expect(stored?.query?.filters).toEqual(ScanFilters.fromPartial({ maxDte: 30, maxMaxLoss: 500 }));
+      expect(stored?.query?.sort).toBe(SortKey.SORT_KEY_POP);
+      expect(stored?.query?.limit).toBe(4);
+      expect(stored?.query?.probabilityModel).toBe(ProbabilityModel.PROBABILITY_MODEL_SHORT_LEG_IV);
+      expect(stored?.alerts?.checkInterval).toEqual({ seconds: 30n, nanos: 0 });
+      expect(stored?.alerts?.retention).toEqual({ seconds: 7200n, nanos: 0 });
+      expect(stored?.updateTime?.getTime()).toBeGreaterThan(stored?.createTime?.getTime() ?? Number.POSITIVE_INFINITY);
+      await page.close();
+    } finally {
+      saved.close();
     }
   });
 

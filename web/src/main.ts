@@ -14,7 +14,7 @@ import { stopWatch, watch, watchUniverse } from "./live-watch.js";
 import { showMarketContext } from "./market-context.js";
 import { showMarketState, showMarketStates } from "./market-state.js";
 import { onRowSelected, resultSummary, showRows, universeSummary, type UniverseShown } from "./results-table.js";
-import { saveScan } from "./save-form.js";
+import { editSavedScan, saveScan } from "./save-form.js";
 import { refreshPanel } from "./side-panel.js";
 import { showSpread } from "./spread-detail.js";
 import { saveWatchlist, showWatchlists } from "./watchlist-form.js";
@@ -145,6 +145,7 @@ async function panel(): Promise<void> {
       refreshPanel(jobList, savedList, {
         openJob: (id) => void openJob(id),
         run: (name) => void runSaved(name),
+        edit: (name) => void editSavedScan(name, saveForm, form).catch((error: unknown) => showRefusal(error)),
         alerts: (name) => void showAlerts(alertsPanel, name),
         remove: (name) => void removeSaved(name),
       }),

@@ -2,7 +2,7 @@
 // so a field violation from the coordinator lands next to the field it names.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ScanRequestSchema } from "../../gen/es/spreadscan/coordinator/v1/coordinator_service_pb.js";
-import { SortKey } from "../../gen/es/spreadscan/scanner/v1/query_pb.js";
+import { SortKey, type ScanQuery } from "../../gen/es/spreadscan/scanner/v1/query_pb.js";
 import { required } from "./dom.js";
 import { DEFAULT_STRATEGIES, SORT_LABELS, STRATEGY_LABELS } from "./enum-labels.js";
 
@@ -69,6 +69,30 @@ export function requestFrom(form: HTMLFormElement): ScanRequestInit {
       ...(limit === undefined ? {} : { limit }),
     },
   };
+}
+
+/** The query fields the form holds, as ScanFilters names them: what an edit may change. */
+export const FORM_FILTERS: readonly string[] = FILTERS.map((filter) => CAMEL[filter]);
+
+/** The form set to a saved scan's symbols (or watchlist) and the query fields it holds; the rest of the query is not shown. */
+export function fillForm(form: HTMLFormElement, scope: { symbols: readonly string[]; watchlist: string }, query: ScanQuery | undefined): void {
+  const field = (name: string): HTMLInputElement | HTMLSelectElement => {
+    const found = form.elements.namedItem(name);
+    if (!(found instanceof HTMLInputElement || found instanceof HTMLSelectElement)) throw new Error(`the scan form has no ${name} field`);
+    return found;
+  };
+  field("symbol").value = scope.watchlist === "" ? scope.symbols.join(" ") : "";
+  field("watchlist").value = scope.watchlist;
+  const strategies = new Set<number>(query?.strategies ?? []);
+  for (const box of form.querySelectorAll<HTMLInputElement>('input[name="query.strategies"]')) box.checked = strategies.has(Number(box.value));
+  const filters = query?.filters as Record<string, unknown> | undefined;
+  for (const filter of FILTERS) {
+    const value = filters?.[CAMEL[filter]];
+    field(`query.filters.${filter}`).value = typeof value === "number" ? String(value) : "";
+  }
+  // Unspecified ranks by score, the option the form starts on.
+  field("query.sort").value = String(query?.sort || SortKey.SCORE);
+  field("query.limit").value = query?.limit === undefined ? "" : String(query.limit);
 }
 
 /** Clears the violations shown, then shows each next to its field (or under the form when no field matches). */

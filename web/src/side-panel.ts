@@ -1,6 +1,7 @@
 // The side panel: the caller's recent jobs and saved scans (the coordinator shows each caller
 // only their own), each finished job with a button that opens its result, each saved scan with
-// buttons that run it, show its alerts (when it alerts) and delete it.
+// buttons that run it, load it into the forms to change it, show its alerts (when it alerts)
+// and delete it.
 import { JobState, type Job } from "../../gen/es/spreadscan/coordinator/v1/job_pb.js";
 import type { SavedScan } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
 import { coordinator, savedScans } from "./coordinator.js";
@@ -20,6 +21,7 @@ const scopeOf = (saved: SavedScan): string => (saved.watchlist === "" ? saved.sy
 /** What the panel's buttons do: a job's, given its id; a saved scan's, given its name. */
 export interface PanelActions {
   openJob(id: string): void;
+  edit(name: string): void;
   run(name: string): void;
   alerts(name: string): void;
   remove(name: string): void;
@@ -62,6 +64,7 @@ export async function refreshPanel(jobList: HTMLElement, savedList: HTMLElement,
       item.append(
         `${scan.name}: ${scopeOf(scan)}${alertingOf(scan)} `,
         button("Run", `run ${scan.name}`, () => actions.run(scan.name)),
+        button("Edit", `edit ${scan.name}`, () => actions.edit(scan.name)),
         ...(scan.alerts ? [button("Alerts", `alerts of ${scan.name}`, () => actions.alerts(scan.name))] : []),
         button("Delete", `delete ${scan.name}`, () => actions.remove(scan.name)),
       );
