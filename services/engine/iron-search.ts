@@ -16,6 +16,7 @@ import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
 import { compactPairPass, isCompactPair } from "./iron-compact-pass.js";
+import { pairFallsShort, WingTerms } from "./iron-risk-split.js";
 import { markCallBlocks } from "./iron-call-block-marks.js";
 import { CALL_SHORT_GROUP, callGroupLoses, callShortGroups, type CallShortGroups } from "./iron-call-short-groups.js";
 import {
@@ -69,6 +70,8 @@ export class IronSearch implements IronPass {
   deadHereWings = 0;
 
   readonly figures = new GroupFigures();
+  private readonly wingTerms = new WingTerms();
+  private inPlannedOrder = false;
   private readonly queue = new BoundQueue();
   private readonly expiries: ExpiryIron[] = [];
   /** Per entry of `expiries`: its call shorts in groups, for planning. */
@@ -115,6 +118,7 @@ export class IronSearch implements IronPass {
     else this.taken.fill(0, 0, this.pairCount);
     const taken = this.taken;
     this.current = -1;
+    this.inPlannedOrder = false;
     // Best first for the head of the queue, so that the top N fills with strong spreads early.
     let headLeft = this.bestFirstPairs ?? Math.max(BEST_FIRST_AT_LEAST, Math.ceil(queue.size / BEST_FIRST_SHARE));
     while (queue.size > 0 && headLeft > 0) {
@@ -132,6 +136,7 @@ export class IronSearch implements IronPass {
       // wings and most of a visit went to cache misses; in this order a put short's wings stay
       // in cache across its pairs. The order changes what is gone through, never the top N
       // (every pair is visited or dropped by its own bound against the N-th kept spread).
+      this.inPlannedOrder = true;
       for (let pair = firstPair; pair < this.pairCount; pair++) if (taken[pair] === 0) this.takePair(pair, this.pairBound[pair] as number, heapOf);
     } else {
       // What is left lost to its bound (the queue stopped there), unless the budget ran out first.
@@ -375,6 +380,11 @@ export class IronSearch implements IronPass {
       breakevenWing(callNarrowest, callLessWidth, putWings.largestCredit[p] as number),
     );
     const pairPopCeiling = evaluator.ironPopCeiling;
+    // The whole pair by its spreads' exact EV per risk, split by the wider side (iron-risk-split.ts).
+    if (iron.exactValuePerRisk && this.inPlannedOrder && pairFallsShort(this.wingTerms, query, figures, iron, p, c, popNeeded ? pairPopCeiling : 1, heap.threshold)) {
+      this.boundedOut += ((putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number)) * callCount;
+      return;
+    }
     const multiplier = this.prepared.multiplier;
     const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
     markCallSupers(this, iron, p, c, pairPopCeiling, heap.threshold);

@@ -1,0 +1,174 @@
+// A whole visited iron pair tested at once by its spreads' exact EV per risk, split by which
+// side is wider. Under a σ shared by the expiration an iron spread's EV is the sum of its
+// sides' (each a vertical: fill less expected payoff), and its max loss is the wider wing less
+// the net credit, so at a rate r:
+//   put wing at least as wide:  EV − r · max loss = (EV_put − r(w_put − c_put)) + (EV_call + r c_call)
+//   call wing wider:            EV − r · max loss = (EV_put + r c_put) + (EV_call − r(w_call − c_call))
+// Each is a put term plus a call term; what couples them is only the case, a bound on the
+// other side's width. A short's wings are in width order, so "the call wings no wider than
+// this put wing" is a prefix: going through the put wings from the narrowest while a pointer
+// walks the call wings from the narrowest, the best call term of the prefix is a running
+// maximum, and the largest EV − r · max loss over the pair's put wings × call wings comes out of
+// one pass over each side (and the same with the sides' roles swapped), not of their product.
+// When it is below 0 no spread of the pair reaches r, and the pair is dropped before its
+// blocks are bounded. Counted on the widest scan with shorts in the money, this drops about
+// 94 % of the pairs the group bounds leave to visit: their bounds mix one wing's EV with
+// another's risk, which this test never does (see docs/architecture.md, "Iron spreads
+// searched by bounds").
+import { requiredValuePerRisk, type GroupFigures } from "./iron-bounds.js";
+import type { ExpiryIron } from "./iron-block-pass.js";
+import type { CreditWings } from "./iron-candidates.js";
+import type { PricedSide } from "./priced-side.js";
+import type { ResolvedQuery } from "./resolved-query.js";
+
+/** A side priced at or below 0, or at or above its width, is never a side of an iron spread (the evaluator's own rule). */
+const MONEY_EPSILON = 1e-9;
+
+/**
+ * Each wing's width, EV as a vertical, loss (width less credit) and credit, by wing index
+ * of one side of one expiration, filled short by short when a pair of the short is first
+ * tested (a short pairs with many call shorts, and reading them from the legs costs several
+ * loads each). A wing that can be no side of an iron spread has EV −∞. Kept for one
+ * expiration per side: a pair of another refills what it reads.
+ */
+class SideTerms {
+  width = new Float64Array(0);
+  value = new Float64Array(0);
+  loss = new Float64Array(0);
+  credit = new Float64Array(0);
+  /** Per short: the generation its wings were filled in. */
+  filled = new Int32Array(0);
+  owner: CreditWings | undefined = undefined;
+  generation = 0;
+
+  /** Makes short s of `wings` (of `side`) readable; allocates only when a larger expiration comes. */
+  ensure(side: PricedSide, wings: CreditWings, s: number): void {
+    if (this.owner !== wings) {
+      this.owner = wings;
+      this.generation++;
+      const wingCount = wings.firstWing[wings.shortCount] as number;
+      if (this.width.length < wingCount) {
+        this.width = new Float64Array(wingCount);
+        this.value = new Float64Array(wingCount);
+        this.loss = new Float64Array(wingCount);
+        this.credit = new Float64Array(wingCount);
+      }
+      if (this.filled.length < wings.shortCount) this.filled = new Int32Array(wings.shortCount);
+    }
+    if (this.filled[s] === this.generation) return;
+    this.filled[s] = this.generation;
+    const short = wings.shorts[s] as number;
+    const strikes = side.table.strike;
+    const shortStrike = strikes[short] as number;
+    const sell = side.sell[short] as number;
+    const shortValue = sell - (side.expectedPayoff[short] as number);
+    const end = wings.firstWing[s + 1] as number;
+    for (let wing = wings.firstWing[s] as number; wing < end; wing++) {
+      const long = wings.longs[wing] as number;
+      const width = side.isCall ? (strikes[long] as number) - shortStrike : shortStrike - (strikes[long] as number);
+      const buy = side.buy[long] as number;
+      const credit = sell - buy;
+      this.width[wing] = width;
+      this.credit[wing] = credit;
+      this.loss[wing] = width - credit;
+      this.value[wing] = credit > MONEY_EPSILON && width - credit > MONEY_EPSILON ? shortValue - buy + (side.expectedPayoff[long] as number) : -Infinity;
+    }
+  }
+}
+
+/** The wing terms of both sides, owned by the search (so that the test allocates nothing per pair). */
+export class WingTerms {
+  readonly puts = new SideTerms();
+  readonly calls = new SideTerms();
+}
+
+/**
+ * Under the score and a shared σ: true when no iron spread of put short p and call short c
+ * can reach `threshold`, its POP at most `popCeiling` and its liquidity at most what the
+ * pair's largest net and smallest bid-ask allow (`figures` is written with them).
+ */
+export function pairFallsShort(
+  terms: WingTerms,
+  query: ResolvedQuery,
+  figures: GroupFigures,
+  iron: ExpiryIron,
+  p: number,
+  c: number,
+  popCeiling: number,
+  threshold: number,
+): boolean {
+  const { puts, calls, putWings, callWings } = iron;
+  figures.largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
+  figures.smallestBidAskSum =
+    legBidAsk(puts, putWings.shorts[p] as number) +
+    smallestBlockBidAsk(putWings, p) +
+    legBidAsk(calls, callWings.shorts[c] as number) +
+    smallestBlockBidAsk(callWings, c);
+  figures.popCeiling = popCeiling;
+  const rate = requiredValuePerRisk(query, figures, threshold);
+  if (rate > 1) return true;
+  if (!(rate > 0)) return false;
+  terms.puts.ensure(puts, putWings, p);
+  terms.calls.ensure(calls, callWings, c);
+  return wingsFallShort(terms, putWings, callWings, p, c, rate);
+}
+
+/**
+ * True when every iron spread of put short p's wings and call short c's wings (each side a
+ * credit below its width) has EV − rate × max loss below 0, by more than rounding. Both
+ * sides' wings are walked once, merged by width from the narrowest (put wings are stored
+ * widest first: their longs ascend in strike): at a put wing, the best call term (EV + r ×
+ * credit) over the call wings already passed, all no wider, completes the put-wider case; at a
+ * call wing, the best put term over the put wings already passed, all strictly narrower (a
+ * call wing goes first on equal widths), completes the call-wider case.
+ */
+export function wingsFallShort(terms: WingTerms, putWings: CreditWings, callWings: CreditWings, p: number, c: number, rate: number): boolean {
+  const { width: putWidth, value: putValue, loss: putLoss, credit: putCredit } = terms.puts;
+  const { width: callWidth, value: callValue, loss: callLoss, credit: callCredit } = terms.calls;
+  const putFirst = putWings.firstWing[p] as number;
+  const callEnd = callWings.firstWing[c + 1] as number;
+  let putWing = (putWings.firstWing[p + 1] as number) - 1;
+  let callWing = callWings.firstWing[c] as number;
+  // The best call and put terms (EV + r × credit) among the wings passed; −∞ before any.
+  let callBest = -Infinity;
+  let putBest = -Infinity;
+  while (putWing >= putFirst || callWing < callEnd) {
+    if (callWing < callEnd && (putWing < putFirst || (callWidth[callWing] as number) <= (putWidth[putWing] as number))) {
+      const value = callValue[callWing] as number;
+      if (reaches(putBest, value - rate * (callLoss[callWing] as number))) return false;
+      const term = value + rate * (callCredit[callWing] as number);
+      if (term > callBest) callBest = term;
+      callWing++;
+    } else {
+      const value = putValue[putWing] as number;
+      if (reaches(value - rate * (putLoss[putWing] as number), callBest)) return false;
+      const term = value + rate * (putCredit[putWing] as number);
+      if (term > putBest) putBest = term;
+      putWing--;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether a spread's EV − r × max loss (the sum of its two terms) may be at least 0, given
+ * room for rounding so that a tie is never dropped. A term of −∞ (no wing, or one that is
+ * no side of a spread) makes the room infinite and the sum NaN: never reaches.
+ */
+function reaches(putTerm: number, callTerm: number): boolean {
+  return putTerm + callTerm + 1e-9 * (1 + Math.abs(putTerm) + Math.abs(callTerm)) >= 0;
+}
+
+function smallestBlockBidAsk(wings: CreditWings, short: number): number {
+  let smallest = Infinity;
+  const end = wings.firstBlock[short + 1] as number;
+  for (let block = wings.firstBlock[short] as number; block < end; block++) {
+    const bidAsk = wings.blockSmallestBidAsk[block] as number;
+    if (bidAsk < smallest) smallest = bidAsk;
+  }
+  return smallest;
+}
+
+function legBidAsk(side: PricedSide, leg: number): number {
+  return (side.table.ask[leg] as number) - (side.table.bid[leg] as number);
+}
