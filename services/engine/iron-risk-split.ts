@@ -21,21 +21,23 @@ import type { CreditWings } from "./iron-candidates.js";
 import type { PricedSide } from "./priced-side.js";
 import type { ResolvedQuery } from "./resolved-query.js";
 
-/** A side priced at or below 0, or at or above its width, is never a side of an iron spread (the evaluator's own rule). */
-const MONEY_EPSILON = 1e-9;
-
 /**
  * Each wing's width, EV as a vertical, loss (width less credit) and credit, by wing index
  * of one side of one expiration, filled short by short when a pair of the short is first
  * tested (a short pairs with many call shorts, and reading them from the legs costs several
- * loads each). A wing that can be no side of an iron spread has EV −∞. Kept for one
- * expiration per side: a pair of another refills what it reads.
+ * loads each). Kept for one expiration per side: a pair of another refills what it reads.
+ * Every wing is taken, even one that can be no side of a spread (credit at or below 0, or at
+ * or above its width), as the exact test per put wing takes it (iron-risk-exact.ts): so the
+ * pair is dropped only when that test would have dropped each of its put wings, and the six
+ * counts stay those of the search without this test.
  */
 class SideTerms {
   width = new Float64Array(0);
   value = new Float64Array(0);
   loss = new Float64Array(0);
   credit = new Float64Array(0);
+  /** Per short: the largest |EV| + width of its wings that can be a side (no term of the short exceeds it in size, for rates up to 1). */
+  scale = new Float64Array(0);
   /** Per short: the generation its wings were filled in. */
   filled = new Int32Array(0);
   owner: CreditWings | undefined = undefined;
@@ -53,7 +55,10 @@ class SideTerms {
         this.loss = new Float64Array(wingCount);
         this.credit = new Float64Array(wingCount);
       }
-      if (this.filled.length < wings.shortCount) this.filled = new Int32Array(wings.shortCount);
+      if (this.filled.length < wings.shortCount) {
+        this.filled = new Int32Array(wings.shortCount);
+        this.scale = new Float64Array(wings.shortCount);
+      }
     }
     if (this.filled[s] === this.generation) return;
     this.filled[s] = this.generation;
@@ -63,6 +68,7 @@ class SideTerms {
     const sell = side.sell[short] as number;
     const shortValue = sell - (side.expectedPayoff[short] as number);
     const end = wings.firstWing[s + 1] as number;
+    let scale = 0;
     for (let wing = wings.firstWing[s] as number; wing < end; wing++) {
       const long = wings.longs[wing] as number;
       const width = side.isCall ? (strikes[long] as number) - shortStrike : shortStrike - (strikes[long] as number);
@@ -71,8 +77,12 @@ class SideTerms {
       this.width[wing] = width;
       this.credit[wing] = credit;
       this.loss[wing] = width - credit;
-      this.value[wing] = credit > MONEY_EPSILON && width - credit > MONEY_EPSILON ? shortValue - buy + (side.expectedPayoff[long] as number) : -Infinity;
+      const value = shortValue - buy + (side.expectedPayoff[long] as number);
+      this.value[wing] = value;
+      const size = (value < 0 ? -value : value) + Math.max(width, Math.abs(credit), Math.abs(width - credit));
+      if (size > scale) scale = size;
     }
+    this.scale[s] = scale;
   }
 }
 
@@ -115,48 +125,44 @@ export function pairFallsShort(
 
 /**
  * True when every iron spread of put short p's wings and call short c's wings (each side a
- * credit below its width) has EV − rate × max loss below 0, by more than rounding. Both
- * sides' wings are walked once, merged by width from the narrowest (put wings are stored
- * widest first: their longs ascend in strike): at a put wing, the best call term (EV + r ×
- * credit) over the call wings already passed, all no wider, completes the put-wider case; at a
- * call wing, the best put term over the put wings already passed, all strictly narrower (a
- * call wing goes first on equal widths), completes the call-wider case.
+ * credit below its width) has EV − rate × max loss below 0, by more than rounding. Put wings
+ * are stored widest first (their longs ascend in strike), call wings narrowest first. The
+ * put-wider case goes through the put wings from the narrowest, with the best call term (EV +
+ * r × credit) over the call wings no wider as a running maximum; the call-wider case the
+ * same with the sides' roles swapped and the other side strictly narrower.
  */
 export function wingsFallShort(terms: WingTerms, putWings: CreditWings, callWings: CreditWings, p: number, c: number, rate: number): boolean {
   const { width: putWidth, value: putValue, loss: putLoss, credit: putCredit } = terms.puts;
   const { width: callWidth, value: callValue, loss: callLoss, credit: callCredit } = terms.calls;
   const putFirst = putWings.firstWing[p] as number;
+  const putLast = (putWings.firstWing[p + 1] as number) - 1;
+  const callFirst = callWings.firstWing[c] as number;
   const callEnd = callWings.firstWing[c + 1] as number;
-  let putWing = (putWings.firstWing[p + 1] as number) - 1;
-  let callWing = callWings.firstWing[c] as number;
-  // The best call and put terms (EV + r × credit) among the wings passed; −∞ before any.
+  // Room for rounding, so that a spread exactly at the rate (a tie on the score) is never
+  // dropped: at least 1e-9 × (1 + |put term| + |call term|) for every spread of the pair.
+  const room = 1e-9 * (1 + (terms.puts.scale[p] as number) + (terms.calls.scale[c] as number));
   let callBest = -Infinity;
-  let putBest = -Infinity;
-  while (putWing >= putFirst || callWing < callEnd) {
-    if (callWing < callEnd && (putWing < putFirst || (callWidth[callWing] as number) <= (putWidth[putWing] as number))) {
-      const value = callValue[callWing] as number;
-      if (reaches(putBest, value - rate * (callLoss[callWing] as number))) return false;
-      const term = value + rate * (callCredit[callWing] as number);
+  let callWing = callFirst;
+  for (let putWing = putLast; putWing >= putFirst; putWing--) {
+    const width = putWidth[putWing] as number;
+    for (; callWing < callEnd && (callWidth[callWing] as number) <= width; callWing++) {
+      const term = (callValue[callWing] as number) + rate * (callCredit[callWing] as number);
       if (term > callBest) callBest = term;
-      callWing++;
-    } else {
-      const value = putValue[putWing] as number;
-      if (reaches(value - rate * (putLoss[putWing] as number), callBest)) return false;
-      const term = value + rate * (putCredit[putWing] as number);
-      if (term > putBest) putBest = term;
-      putWing--;
     }
+    // −∞ (no call wing yet) never reaches.
+    if ((putValue[putWing] as number) - rate * (putLoss[putWing] as number) + callBest + room >= 0) return false;
+  }
+  let putBest = -Infinity;
+  let putWing = putLast;
+  for (let callWing = callFirst; callWing < callEnd; callWing++) {
+    const width = callWidth[callWing] as number;
+    for (; putWing >= putFirst && (putWidth[putWing] as number) < width; putWing--) {
+      const term = (putValue[putWing] as number) + rate * (putCredit[putWing] as number);
+      if (term > putBest) putBest = term;
+    }
+    if ((callValue[callWing] as number) - rate * (callLoss[callWing] as number) + putBest + room >= 0) return false;
   }
   return true;
-}
-
-/**
- * Whether a spread's EV − r × max loss (the sum of its two terms) may be at least 0, given
- * room for rounding so that a tie is never dropped. A term of −∞ (no wing, or one that is
- * no side of a spread) makes the room infinite and the sum NaN: never reaches.
- */
-function reaches(putTerm: number, callTerm: number): boolean {
-  return putTerm + callTerm + 1e-9 * (1 + Math.abs(putTerm) + Math.abs(callTerm)) >= 0;
 }
 
 function smallestBlockBidAsk(wings: CreditWings, short: number): number {
