@@ -86,6 +86,13 @@ class SideTerms {
   }
 }
 
+/** What an iron search did that the six counts cannot show (see ScanOptions.ironCounts); the search adds to it. */
+export interface IronCounts {
+  pairsVisited: number;
+  /** Visited pairs dropped whole by pairFallsShort. */
+  pairsDroppedWhole: number;
+}
+
 /** The wing terms of both sides, owned by the search (so that the test allocates nothing per pair). */
 export class WingTerms {
   readonly puts = new SideTerms();

@@ -17,6 +17,7 @@ import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
 import { compactPairPass, isCompactPair } from "./iron-compact-pass.js";
 import { pairFallsShort, WingTerms } from "./iron-risk-split.js";
+export type { IronCounts } from "./iron-risk-split.js";
 import { markCallBlocks } from "./iron-call-block-marks.js";
 import { CALL_SHORT_GROUP, callGroupLoses, callShortGroups, type CallShortGroups } from "./iron-call-short-groups.js";
 import {
@@ -71,7 +72,9 @@ export class IronSearch implements IronPass {
 
   readonly figures = new GroupFigures();
   private readonly wingTerms = new WingTerms();
-  private inPlannedOrder = false;
+  /** Pairs visited, and those of them dropped whole by iron-risk-split.ts (for ScanOptions.ironCounts). */
+  pairsVisited = 0;
+  pairsDroppedWhole = 0;
   private readonly queue = new BoundQueue();
   private readonly expiries: ExpiryIron[] = [];
   /** Per entry of `expiries`: its call shorts in groups, for planning. */
@@ -118,7 +121,6 @@ export class IronSearch implements IronPass {
     else this.taken.fill(0, 0, this.pairCount);
     const taken = this.taken;
     this.current = -1;
-    this.inPlannedOrder = false;
     // Best first for the head of the queue, so that the top N fills with strong spreads early.
     let headLeft = this.bestFirstPairs ?? Math.max(BEST_FIRST_AT_LEAST, Math.ceil(queue.size / BEST_FIRST_SHARE));
     while (queue.size > 0 && headLeft > 0) {
@@ -136,7 +138,6 @@ export class IronSearch implements IronPass {
       // wings and most of a visit went to cache misses; in this order a put short's wings stay
       // in cache across its pairs. The order changes what is gone through, never the top N
       // (every pair is visited or dropped by its own bound against the N-th kept spread).
-      this.inPlannedOrder = true;
       for (let pair = firstPair; pair < this.pairCount; pair++) if (taken[pair] === 0) this.takePair(pair, this.pairBound[pair] as number, heapOf);
     } else {
       // What is left lost to its bound (the queue stopped there), unless the budget ran out first.
@@ -381,7 +382,9 @@ export class IronSearch implements IronPass {
     );
     const pairPopCeiling = evaluator.ironPopCeiling;
     // The whole pair by its spreads' exact EV per risk, split by the wider side (iron-risk-split.ts).
-    if (iron.exactValuePerRisk && this.inPlannedOrder && pairFallsShort(this.wingTerms, query, figures, iron, p, c, popNeeded ? pairPopCeiling : 1, heap.threshold)) {
+    this.pairsVisited++;
+    if (iron.exactValuePerRisk && pairFallsShort(this.wingTerms, query, figures, iron, p, c, popNeeded ? pairPopCeiling : 1, heap.threshold)) {
+      this.pairsDroppedWhole++;
       this.boundedOut += ((putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number)) * callCount;
       return;
     }
