@@ -172,6 +172,15 @@ export function wingsFallShort(terms: WingTerms, putWings: CreditWings, callWing
   return true;
 }
 
+/**
+ * Whether either short of a pair is in the money: the test pays there (the group bounds are
+ * loose where one side leaves almost nothing at risk); with both shorts out of the money it
+ * drops as many pairs but costs what their block bounds cost, and is not run.
+ */
+export function shortInTheMoney(spot: number, puts: PricedSide, calls: PricedSide, putShort: number, callShort: number): boolean {
+  return (puts.table.strike[putShort] as number) > spot || (calls.table.strike[callShort] as number) < spot;
+}
+
 function smallestBlockBidAsk(wings: CreditWings, short: number): number {
   let smallest = Infinity;
   const end = wings.firstBlock[short + 1] as number;
