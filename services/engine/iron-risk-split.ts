@@ -102,12 +102,14 @@ export class WingTerms {
 /**
  * Under the score and a shared σ: true when no iron spread of put short p and call short c
  * can reach `threshold`, its POP at most `popCeiling` and its liquidity at most what the
- * pair's largest net and smallest bid-ask allow (`figures` is written with them).
+ * pair's largest net and smallest bid-ask allow (`figures` is written with them). Run only
+ * when a short is in the money (see shortInTheMoney); false otherwise.
  */
 export function pairFallsShort(
   terms: WingTerms,
   query: ResolvedQuery,
   figures: GroupFigures,
+  spot: number,
   iron: ExpiryIron,
   p: number,
   c: number,
@@ -115,6 +117,7 @@ export function pairFallsShort(
   threshold: number,
 ): boolean {
   const { puts, calls, putWings, callWings } = iron;
+  if (!shortInTheMoney(spot, puts, calls, putWings.shorts[p] as number, callWings.shorts[c] as number)) return false;
   figures.largestNet = (putWings.largestCredit[p] as number) + (callWings.largestCredit[c] as number);
   figures.smallestBidAskSum =
     legBidAsk(puts, putWings.shorts[p] as number) +

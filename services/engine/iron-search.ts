@@ -16,8 +16,7 @@ import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
 import { compactPairPass, isCompactPair } from "./iron-compact-pass.js";
-import { pairFallsShort, shortInTheMoney, WingTerms } from "./iron-risk-split.js";
-export type { IronCounts } from "./iron-risk-split.js";
+import { pairFallsShort, WingTerms } from "./iron-risk-split.js";
 import { markCallBlocks } from "./iron-call-block-marks.js";
 import { CALL_SHORT_GROUP, callGroupLoses, callShortGroups, type CallShortGroups } from "./iron-call-short-groups.js";
 import {
@@ -385,8 +384,7 @@ export class IronSearch implements IronPass {
     this.pairsVisited++;
     if (
       iron.exactValuePerRisk &&
-      shortInTheMoney(this.prepared.spot, puts, calls, putShort, callShort) &&
-      pairFallsShort(this.wingTerms, query, figures, iron, p, c, popNeeded ? pairPopCeiling : 1, heap.threshold)
+      pairFallsShort(this.wingTerms, query, figures, this.prepared.spot, iron, p, c, popNeeded ? pairPopCeiling : 1, heap.threshold)
     ) {
       this.pairsDroppedWhole++;
       this.boundedOut += ((putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number)) * callCount;

@@ -19,7 +19,7 @@ import { firstSymbolFilterFailed, passesSymbolFilters } from "./market-context/s
 import { prepareChain, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
 import { resolveQuery, type ResolvedQuery } from "./resolved-query.js";
-import type { IronCounts } from "./iron-search.js";
+import type { IronCounts } from "./iron-risk-split.js";
 import { ScanRun } from "./scan-run.js";
 import { reportedSkips } from "./skip-reasons.js";
 

@@ -5,7 +5,8 @@
 import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
-import { DEFAULT_WORK_BUDGET, IronSearch, type IronCounts } from "./iron-search.js";
+import { DEFAULT_WORK_BUDGET, IronSearch } from "./iron-search.js";
+import type { IronCounts } from "./iron-risk-split.js";
 import type { ExpirySlice, LegTable, PreparedChain } from "./prepared-chain.js";
 import { LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
 import { KNOWN_STRATEGIES, namesTwoExpiryStrategy, type ResolvedQuery } from "./resolved-query.js";
