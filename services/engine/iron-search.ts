@@ -16,6 +16,7 @@ import type { ResolvedQuery } from "./resolved-query.js";
 import type { SpreadEvaluator } from "./spread-evaluator.js";
 import type { TopCandidates } from "./top-candidates.js";
 import { compactPairPass, isCompactPair } from "./iron-compact-pass.js";
+import { pairFallsShort, WingTerms } from "./iron-risk-split.js";
 import { markCallBlocks } from "./iron-call-block-marks.js";
 import { CALL_SHORT_GROUP, callGroupLoses, callShortGroups, type CallShortGroups } from "./iron-call-short-groups.js";
 import {
@@ -69,6 +70,10 @@ export class IronSearch implements IronPass {
   deadHereWings = 0;
 
   readonly figures = new GroupFigures();
+  private readonly wingTerms = new WingTerms();
+  /** Pairs visited, and those of them dropped whole by iron-risk-split.ts (for ScanOptions.ironCounts). */
+  pairsVisited = 0;
+  pairsDroppedWhole = 0;
   private readonly queue = new BoundQueue();
   private readonly expiries: ExpiryIron[] = [];
   /** Per entry of `expiries`: its call shorts in groups, for planning. */
@@ -375,6 +380,16 @@ export class IronSearch implements IronPass {
       breakevenWing(callNarrowest, callLessWidth, putWings.largestCredit[p] as number),
     );
     const pairPopCeiling = evaluator.ironPopCeiling;
+    // The whole pair by its spreads' exact EV per risk, split by the wider side (iron-risk-split.ts).
+    this.pairsVisited++;
+    if (
+      iron.exactValuePerRisk &&
+      pairFallsShort(this.wingTerms, query, figures, this.prepared.spot, iron, p, c, popNeeded ? pairPopCeiling : 1, heap.threshold)
+    ) {
+      this.pairsDroppedWhole++;
+      this.boundedOut += ((putWings.firstWing[p + 1] as number) - (putWings.firstWing[p] as number)) * callCount;
+      return;
+    }
     const multiplier = this.prepared.multiplier;
     const shortsBidAsk = bidAsk(puts, putShort) + bidAsk(calls, callShort);
     markCallSupers(this, iron, p, c, pairPopCeiling, heap.threshold);

@@ -19,6 +19,7 @@ import { firstSymbolFilterFailed, passesSymbolFilters } from "./market-context/s
 import { prepareChain, type ExpirySlice, type PreparedChain } from "./prepared-chain.js";
 import { effectiveQuery, type ChainOutline } from "./query-defaults.js";
 import { resolveQuery, type ResolvedQuery } from "./resolved-query.js";
+import type { IronCounts } from "./iron-risk-split.js";
 import { ScanRun } from "./scan-run.js";
 import { reportedSkips } from "./skip-reasons.js";
 
@@ -41,6 +42,11 @@ export interface ScanOptions {
    * which the tests set to 0 and to Infinity to compare the two orders.
    */
   readonly bestFirstPairs?: number;
+  /**
+   * Where the iron search adds what it did that the result's six counts cannot show (pairs
+   * visited, and those dropped whole by their exact EV per risk): for tests and benchmarks.
+   */
+  readonly ironCounts?: IronCounts;
 }
 
 /** Prepares and scans a chain in one go. Throws EngineInputError for a bad chain (fields under "chain.") or query (under "query."). */
@@ -76,7 +82,7 @@ export function scanPrepared(prepared: PreparedChain, query: ScanQuery | undefin
   const scanned = passesSymbolFilters(context, resolved)
     ? resolved
     : { ...resolved, everyLegBarred: true, barringFilter: firstSymbolFilterFailed(context, resolved) };
-  const run = new ScanRun(prepared, scanned, options.workBudget, options.bestFirstPairs);
+  const run = new ScanRun(prepared, scanned, options.workBudget, options.bestFirstPairs, options.ironCounts);
   run.evaluateAll();
   const spreads = run.ranked();
   const evaluateMs = performance.now() - started;

@@ -6,6 +6,7 @@ import { Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { SkipReason, type ExpiryDistribution, type ScanResult } from "../../gen/ts/spreadscan/scanner/v1/scan_result.js";
 import { describeDistribution, expiryVolatility } from "./expiry-volatility.js";
 import { DEFAULT_WORK_BUDGET, IronSearch } from "./iron-search.js";
+import type { IronCounts } from "./iron-risk-split.js";
 import type { ExpirySlice, LegTable, PreparedChain } from "./prepared-chain.js";
 import { LEG_SHORT_OTM, priceSide, scratchSide, type PricedSide } from "./priced-side.js";
 import { KNOWN_STRATEGIES, namesTwoExpiryStrategy, type ResolvedQuery } from "./resolved-query.js";
@@ -53,6 +54,8 @@ export class ScanRun {
     private readonly workBudget = DEFAULT_WORK_BUDGET,
     /** See ScanOptions.bestFirstPairs. */
     private readonly bestFirstPairs?: number,
+    /** See ScanOptions.ironCounts. */
+    private readonly ironCounts?: IronCounts,
   ) {
     this.evaluator = new SpreadEvaluator(query, {
       spot: prepared.spot,
@@ -137,6 +140,10 @@ export class ScanRun {
     this.boundedOut += search.boundedOut;
     this.unexplored += search.unexplored;
     this.workBudgetExhausted ||= search.budgetExhausted;
+    if (this.ironCounts) {
+      this.ironCounts.pairsVisited += search.pairsVisited;
+      this.ironCounts.pairsDroppedWhole += search.pairsDroppedWhole;
+    }
   }
 
   /** The kept candidates, best first, described in full. */
