@@ -1,0 +1,135 @@
+// A watcher's top N on IBKR never ranks a leg at a price the market has left: the contracts
+// a live feed's queries reach beyond its lines (too few lines for them all, or a line cancelled
+// when the query that took it left) are quoted again in turns, so once the market has moved,
+// every leg of the top N comes to the price TWS quotes now.
+//
+// The coordinator and scanner as processes, the real @stoqey/ib against the fake TWS over
+// loopback TCP, with 20 lines: 15 for the feed's options, far fewer than a query of three
+// expirations reaches. The fake's clock stands still, so a contract's quote moves only when its
+// market ticks (a step of the underlying), and the fake says what a request would get now.
+import type { ClientReadableStream } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
+import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
+import { LegAction, type Spread, type SpreadLeg } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { daysToExpiry } from "../../services/engine/new-york-time.js";
+import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
+
+const MAX_LINES = 20;
+/** Three expirations, far out of the money first: the top N's legs are mostly ones no line streams. */
+const FILTERS = { minDte: 20, maxDte: 35, minShortDelta: 0.05, maxShortDelta: 0.35, maxWidth: 2 };
+const WIDE = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: FILTERS, sort: SortKey.SORT_KEY_POP, limit: 5 });
+/** Market steps (a minute each) between the quotes the watch starts with and the ones it must come to. */
+const MOVE_STEPS = 60;
+
+let stack: IbkrCoordinatorStack;
+const frozenAt = new Date();
+
+beforeAll(async () => {
+  stack = await startIbkrCoordinatorStack({
+    fake: { seed: 11, maxLines: 100, now: () => frozenAt },
+    coordinatorEnv: { IB_CLIENT_ID: "12", IB_MAX_LINES: String(MAX_LINES), IB_LOOKUP_TIMEOUT: "5" },
+  });
+}, 60_000);
+
+afterAll(() => stack.stop());
+
+interface Watch {
+  readonly call: ClientReadableStream<WatchSpreadsResponse>;
+  latest(): Spread[] | undefined;
+}
+
+function watch(query: ScanQuery): Watch {
+  const call = stack.client.watchSpreads(WatchSpreadsRequest.fromPartial({ symbol: "SPY", query, minIntervalMs: 1 }));
+  let latest: Spread[] | undefined;
+  call.on("data", (message: WatchSpreadsResponse) => {
+    if (message.update?.result) latest = message.update.result.spreads;
+  });
+  call.on("error", () => undefined);
+  return { call, latest: () => latest };
+}
+
+const rightOf = (leg: SpreadLeg): "C" | "P" => (leg.right === OptionRight.OPTION_RIGHT_CALL ? "C" : "P");
+/** As the fake names a stream's instrument. */
+const instrument = (leg: SpreadLeg): string => `SPY ${leg.expiryDate} ${leg.strike} ${rightOf(leg)}`;
+const streamed = (): Set<string> => new Set(stack.fake.streamedInstruments());
+const legsOf = (spreads: readonly Spread[] | undefined): SpreadLeg[] => (spreads ?? []).flatMap((spread) => spread.legs);
+
+/** The legs whose bid or ask is not what TWS quotes for the contract now. */
+function legsOffTheMarket(spreads: readonly Spread[] | undefined): string[] {
+  return legsOf(spreads).flatMap((leg) => {
+    const book = stack.fake.optionBook("SPY", leg.expiryDate, leg.strike, rightOf(leg));
+    const off = !book || Math.abs(book.bid - leg.bid) > 1e-9 || Math.abs(book.ask - leg.ask) > 1e-9;
+    return off ? [`${instrument(leg)} shows ${leg.bid}/${leg.ask}, TWS quotes ${book?.bid}/${book?.ask}`] : [];
+  });
+}
+
+/** Moves the market, then checks that it moved at least one of `legs`: the watch must follow it. */
+function moveMarketUnder(legs: readonly SpreadLeg[]): void {
+  const before = legs.map((leg) => stack.fake.optionBook("SPY", leg.expiryDate, leg.strike, rightOf(leg)));
+  for (let step = 0; step < MOVE_STEPS; step++) stack.fake.tick();
+  const moved = legs.filter((leg, index) => {
+    const now = stack.fake.optionBook("SPY", leg.expiryDate, leg.strike, rightOf(leg));
+    return now?.bid !== before[index]?.bid || now?.ask !== before[index]?.ask;
+  });
+  expect(moved.length).toBeGreaterThan(0);
+}
+
+describe("a live feed whose queries reach more contracts than its lines", () => {
+  let wide: Watch;
+
+  it("brings every leg of a watcher's top N to the market's price, streamed or not", async () => {
+    wide = watch(WIDE);
+    await expect.poll(() => wide.latest()?.length, { timeout: 60_000 }).toBe(5);
+    await stack.coordinator.waitForLog((line) => line.msg === "ibkr: live feed streaming", 30_000);
+    // The defect's ground: legs of the top N that no line streams.
+    const unstreamed = legsOf(wide.latest()).filter((leg) => !streamed().has(instrument(leg)));
+    expect(unstreamed.length).toBeGreaterThan(0);
+
+    moveMarketUnder(unstreamed);
+    await expect.poll(() => legsOffTheMarket(wide.latest()), { timeout: 45_000 }).toEqual([]);
+    // Within IBKR's limits throughout.
+    expect(stack.fake.stats.error100).toBe(0);
+    expect(stack.fake.stats.error101).toBe(0);
+    expect(stack.fake.stats.maxOpenLines).toBeLessThanOrEqual(MAX_LINES);
+  }, 120_000);
+
+  it("keeps quoting the contracts whose lines were cancelled when the query that took them left", async () => {
+    // A narrow query around a leg of the wide watch that no line streams: joining, it takes lines
+    // in turns, among them that leg's; leaving, it has them cancelled.
+    const leg = legsOf(wide.latest()).find((candidate) => candidate.action === LegAction.LEG_ACTION_SELL && !streamed().has(instrument(candidate)));
+    expect(leg).toBeDefined();
+    if (!leg) return;
+    const delta = Math.abs(leg.greeks?.delta ?? 0);
+    const dte = daysToExpiry(new Date(), leg.expiryDate);
+    const narrow = ScanQuery.fromPartial({
+      strategies: [Strategy.STRATEGY_BULL_PUT],
+      filters: { ...FILTERS, minDte: dte, maxDte: dte, minShortDelta: Math.max(0.01, delta - 0.01), maxShortDelta: delta + 0.01 },
+      sort: SortKey.SORT_KEY_POP,
+      limit: 5,
+    });
+    const joining = watch(narrow);
+    let taken: string[];
+    try {
+      await expect.poll(() => joining.latest(), { timeout: 60_000 }).toBeDefined();
+      await new Promise((r) => setTimeout(r, 8000));
+      console.log("DEBUG", instrument(leg), delta, dte, [...streamed()].sort(), legsOf(joining.latest()).map(instrument), stack.coordinator.logs.filter((l) => l.msg === "ibkr: live feed streaming"));
+      await expect.poll(() => streamed().has(instrument(leg)), { timeout: 30_000 }).toBe(true);
+      taken = [...streamed()];
+    } finally {
+      joining.call.cancel();
+    }
+    await expect.poll(() => streamed().has(instrument(leg)), { timeout: 30_000 }).toBe(false);
+    // The wide watch's legs that streamed only for the narrow query: nothing streams them now.
+    const cancelled = legsOf(wide.latest()).filter((candidate) => taken.includes(instrument(candidate)) && !streamed().has(instrument(candidate)));
+    expect(cancelled.length).toBeGreaterThan(0);
+
+    moveMarketUnder(cancelled);
+    await expect.poll(() => legsOffTheMarket(wide.latest()), { timeout: 45_000 }).toEqual([]);
+    wide.call.cancel();
+    expect(stack.fake.stats.error100).toBe(0);
+    expect(stack.fake.stats.error101).toBe(0);
+    expect(stack.fake.stats.maxOpenLines).toBeLessThanOrEqual(MAX_LINES);
+  }, 120_000);
+});
