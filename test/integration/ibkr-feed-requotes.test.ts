@@ -113,9 +113,9 @@ describe("a live feed whose queries reach more contracts than its lines", () => 
     let taken: string[];
     try {
       await expect.poll(() => joining.latest(), { timeout: 60_000 }).toBeDefined();
-      await new Promise((r) => setTimeout(r, 8000));
-      console.log("DEBUG", instrument(leg), delta, dte, [...streamed()].sort(), legsOf(joining.latest()).map(instrument), stack.coordinator.logs.filter((l) => l.msg === "ibkr: live feed streaming"));
-      await expect.poll(() => streamed().has(instrument(leg)), { timeout: 30_000 }).toBe(true);
+      await expect
+        .poll(() => streamed().has(instrument(leg)), { timeout: 45_000, message: () => `${instrument(leg)} not among ${[...streamed()].sort().join(", ")}` })
+        .toBe(true);
       taken = [...streamed()];
     } finally {
       joining.call.cancel();
