@@ -5,23 +5,23 @@
 // line cap and pacer as everything else, after every other message (Priority.REQUOTE), and a
 // few at a time, so they spend only what feeds, lookups and fetches leave.
 import type { ContractTicks } from "./chain-assembly.js";
-import type { ChainPlan } from "./chain-fetch.js";
 import { contractKey, type SelectedContract } from "./chain-selection.js";
 
 /** A contract to keep current without a line, and its latest quote (a re-quote, or its cancelled line's last ticks). */
-interface Unstreamed {
+interface Unstreamed<Plan> {
   readonly option: SelectedContract;
-  plan: ChainPlan;
+  /** What its quote needs of the query that reaches it (a ChainPlan in the feed). */
+  plan: Plan;
   quote: ContractTicks | undefined;
   /** When it was last asked for (or its quote last updated): the oldest goes first. */
   askedAt: number;
   inFlight: boolean;
 }
 
-export interface FeedRequotesOptions {
+export interface FeedRequotesOptions<Plan> {
   /** One quote of the contract: `entry` undefined when TWS answered nothing usable, `unknown` when it has no such contract. */
   readonly requote: (
-    plan: ChainPlan,
+    plan: Plan,
     option: SelectedContract,
     signal: AbortSignal,
   ) => Promise<{ readonly entry: ContractTicks | undefined; readonly unknown: boolean }>;
@@ -41,14 +41,14 @@ export interface FeedRequotesOptions {
   readonly clock: () => number;
 }
 
-export class FeedRequotes {
-  private readonly contracts = new Map<string, Unstreamed>();
+export class FeedRequotes<Plan> {
+  private readonly contracts = new Map<string, Unstreamed<Plan>>();
   private readonly stop = new AbortController();
   /** The workers waiting for a contract to come due: woken when the contracts change or the feed closes. */
   private readonly sleepers = new Set<() => void>();
   private started = false;
 
-  constructor(private readonly options: FeedRequotesOptions) {}
+  constructor(private readonly options: FeedRequotesOptions<Plan>) {}
 
   /** Contracts kept current by re-quotes now. */
   get size(): number {
@@ -60,7 +60,7 @@ export class FeedRequotes {
    * A new one was just quoted (the fetch of its query, before the feed planned it, or its
    * cancelled line's last ticks in `seeds`, which keep their own time): it goes to the back.
    */
-  set(wanted: readonly { readonly option: SelectedContract; readonly plan: ChainPlan }[], seeds: ReadonlyMap<string, ContractTicks>): void {
+  set(wanted: readonly { readonly option: SelectedContract; readonly plan: Plan }[], seeds: ReadonlyMap<string, ContractTicks>): void {
     const next = new Set<string>();
     for (const { option, plan } of wanted) {
       const key = contractKey(option);
@@ -108,7 +108,7 @@ export class FeedRequotes {
   private async work(): Promise<void> {
     const { signal } = this.stop;
     let backoffMs = this.options.backoffMs;
-    while (!signal.aborted) {
+    while (!this.closed()) {
       const [key, next] = this.oldest();
       const dueInMs = next ? next.askedAt + this.options.minAgeMs - this.options.clock() : Number.POSITIVE_INFINITY;
       if (!next || key === undefined || dueInMs > 0) {
@@ -131,7 +131,7 @@ export class FeedRequotes {
           this.options.onQuote();
         }
       } catch (error) {
-        if (signal.aborted) return;
+        if (this.closed()) return;
         this.options.onFailure(error);
         await this.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, this.options.maxBackoffMs);
@@ -141,8 +141,13 @@ export class FeedRequotes {
     }
   }
 
-  private oldest(): [string | undefined, Unstreamed | undefined] {
-    let found: [string | undefined, Unstreamed | undefined] = [undefined, undefined];
+  /** A method, so a check after an await is not narrowed away by the loop's. */
+  private closed(): boolean {
+    return this.stop.signal.aborted;
+  }
+
+  private oldest(): [string | undefined, Unstreamed<Plan> | undefined] {
+    let found: [string | undefined, Unstreamed<Plan> | undefined] = [undefined, undefined];
     for (const [key, contract] of this.contracts) {
       if (contract.inFlight) continue;
       if (!found[1] || contract.askedAt < found[1].askedAt) found = [key, contract];

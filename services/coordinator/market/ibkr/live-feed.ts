@@ -105,7 +105,7 @@ export class LiveFeed {
   /** Contracts TWS refused for good (no definition, a failed request): not requested again when the queries change. */
   private readonly refused = new Set<string>();
   /** The contracts the queries reach that have no line: quoted again in turns. */
-  private readonly requotes: FeedRequotes;
+  private readonly requotes: FeedRequotes<ChainPlan>;
   /** The plan the chains take their chain-level fields from: the oldest query's. */
   private plan: ChainPlan | undefined;
   private closed = false;
