@@ -7,21 +7,23 @@
 // loopback TCP, with 20 lines: 15 for the feed's options, far fewer than a query of three
 // expirations reaches. The fake's clock stands still, so a contract's quote moves only when its
 // market ticks (a step of the underlying), and the fake says what a request would get now.
-import type { ClientReadableStream } from "@grpc/grpc-js";
+import { credentials, type ClientReadableStream } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
 import { LegAction, type Spread, type SpreadLeg } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import { ScanRequest as StoredChainScan, ScannerServiceClient } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
 import { daysToExpiry } from "../../services/engine/new-york-time.js";
+import { callUnary } from "../support/echo-server.js";
 import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
 
 const MAX_LINES = 20;
 /** Three expirations, far out of the money first: the top N's legs are mostly ones no line streams. */
 const FILTERS = { minDte: 20, maxDte: 35, minShortDelta: 0.05, maxShortDelta: 0.35, maxWidth: 2 };
 const WIDE = ScanQuery.fromPartial({ strategies: [Strategy.STRATEGY_BULL_PUT], filters: FILTERS, sort: SortKey.SORT_KEY_POP, limit: 5 });
-/** Market steps (a minute each) between the quotes the watch starts with and the ones it must come to. */
-const MOVE_STEPS = 60;
+/** Most market steps (a minute each) taken to move the legs' quotes. */
+const MAX_MOVE_STEPS = 2000;
 
 let stack: IbkrCoordinatorStack;
 const frozenAt = new Date();
@@ -65,15 +67,14 @@ function legsOffTheMarket(spreads: readonly Spread[] | undefined): string[] {
   });
 }
 
-/** Moves the market, then checks that it moved at least one of `legs`: the watch must follow it. */
+/** Moves the market until TWS quotes at least one of `legs` at another price: the watch must follow it. */
 function moveMarketUnder(legs: readonly SpreadLeg[]): void {
-  const before = legs.map((leg) => stack.fake.optionBook("SPY", leg.expiryDate, leg.strike, rightOf(leg)));
-  for (let step = 0; step < MOVE_STEPS; step++) stack.fake.tick();
-  const moved = legs.filter((leg, index) => {
-    const now = stack.fake.optionBook("SPY", leg.expiryDate, leg.strike, rightOf(leg));
-    return now?.bid !== before[index]?.bid || now?.ask !== before[index]?.ask;
-  });
-  expect(moved.length).toBeGreaterThan(0);
+  const book = (leg: SpreadLeg) => stack.fake.optionBook("SPY", leg.expiryDate, leg.strike, rightOf(leg));
+  const before = legs.map(book);
+  expect(before.every((quote) => quote !== undefined)).toBe(true);
+  const moved = (): boolean => legs.some((leg, index) => book(leg)?.bid !== before[index]?.bid || book(leg)?.ask !== before[index]?.ask);
+  for (let step = 0; step < MAX_MOVE_STEPS && !moved(); step++) stack.fake.tick();
+  expect(moved()).toBe(true);
 }
 
 describe("a live feed whose queries reach more contracts than its lines", () => {
@@ -128,9 +129,31 @@ describe("a live feed whose queries reach more contracts than its lines", () => 
 
     moveMarketUnder(cancelled);
     await expect.poll(() => legsOffTheMarket(wide.latest()), { timeout: 45_000 }).toEqual([]);
-    wide.call.cancel();
     expect(stack.fake.stats.error100).toBe(0);
     expect(stack.fake.stats.error101).toBe(0);
     expect(stack.fake.stats.maxOpenLines).toBeLessThanOrEqual(MAX_LINES);
+  }, 120_000);
+
+  it("drops from the scanner's chain the contracts no remaining query reaches, rather than keep their last quotes", async () => {
+    // Bear calls reach calls the bull puts' query does not (beyond the two at the forward it reads σ from).
+    const calls = ScanQuery.fromPartial({ ...WIDE, strategies: [Strategy.STRATEGY_BEAR_CALL] });
+    const joining = watch(calls);
+    try {
+      await expect.poll(() => joining.latest()?.length, { timeout: 60_000 }).toBe(5);
+    } finally {
+      joining.call.cancel();
+    }
+    // A scan of the chain the scanner holds, as any watcher of the symbol reads it.
+    const scanner = new ScannerServiceClient(`127.0.0.1:${stack.scannerPort}`, credentials.createInsecure());
+    const storedSpreads = async (): Promise<number | undefined> => {
+      const { response } = await callUnary(scanner.scan.bind(scanner), StoredChainScan.fromPartial({ symbol: "SPY", query: calls }), { deadlineMs: 10_000 });
+      return response?.result?.spreads.length;
+    };
+    try {
+      await expect.poll(storedSpreads, { timeout: 30_000 }).toBe(0);
+    } finally {
+      scanner.close();
+      wide.call.cancel();
+    }
   }, 120_000);
 });

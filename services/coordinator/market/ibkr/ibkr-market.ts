@@ -244,7 +244,7 @@ export class IbkrMarket implements MarketDataProvider {
       releases = next;
     };
     signal?.addEventListener("abort", close, { once: true });
-    return { close, setQueries };
+    return { close, setQueries, reach: () => owner.reach() };
   }
 
   isAvailable(): boolean {

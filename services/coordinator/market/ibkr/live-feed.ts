@@ -17,7 +17,8 @@ import type { Contract } from "@stoqey/ib";
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { resourceExhausted, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
-import type { FeedListener } from "../market-data-provider.js";
+import type { FeedListener, FeedReach } from "../market-data-provider.js";
+import { OptionRight } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { cancelMarketData } from "./cancel-market-data.js";
 import type { ContractTicks } from "./chain-assembly.js";
 import type { ChainFetcher, ChainPlan } from "./chain-fetch.js";
@@ -106,6 +107,8 @@ export class LiveFeed {
   private readonly refused = new Set<string>();
   /** The contracts the queries reach that have no line: quoted again in turns. */
   private readonly requotes: FeedRequotes<ChainPlan>;
+  /** Every contract the queries reach, by contractKey; undefined until they are planned. */
+  private reached: ReadonlySet<string> | undefined;
   /** The plan the chains take their chain-level fields from: the oldest query's. */
   private plan: ChainPlan | undefined;
   private closed = false;
@@ -159,6 +162,17 @@ export class LiveFeed {
   /** Lines held, live or waiting to be requested again. */
   get heldLines(): number {
     return this.lines.size;
+  }
+
+  /** The contracts the queries reach now: what the feed's chains keep current. */
+  reach(): FeedReach | undefined {
+    const reached = this.reached;
+    if (!reached) return undefined;
+    return {
+      settled: !this.dirty && !this.syncing,
+      reaches: (quote) =>
+        reached.has(contractKey({ expiryDate: quote.expiryDate, strike: quote.strike, right: quote.right === OptionRight.OPTION_RIGHT_CALL ? "C" : "P" })),
+    };
   }
 
   add(listener: FeedListener): void {
@@ -326,6 +340,7 @@ export class LiveFeed {
       ),
       Number.POSITIVE_INFINITY,
     );
+    this.reached = new Set([...reached.map(({ option }) => contractKey(option)), ...keep]);
     // A cancelled line's last ticks are its quote, with their own time, until its turn comes.
     const seeds = new Map<string, ContractTicks>();
     for (const line of [...this.lines.values()]) {
@@ -354,6 +369,8 @@ export class LiveFeed {
       { symbol: this.symbol, lines: this.lines.size, queries: planned.length, requoted: this.requotes.size },
       "ibkr: live feed streaming",
     );
+    // A chain after each change, on a quiet market too: the coordinator reads the new reach with it.
+    this.coalescer.mark();
   }
 
   private addLine(key: string, option: SelectedContract | undefined, contract: Contract, lease: LineLease, seed?: ContractTicks): void {
