@@ -4,7 +4,8 @@
 // only what its queries can reach (IBKR) is told every watcher's query: a watcher whose query
 // needs other contracts first has its own chain fetched and merged into the scanner's (and into
 // the base), then the feed streams for it too; when its last watcher leaves, the feed stops
-// streaming what only it needed (watched-queries.ts). Each watcher's
+// streaming what only it needed (watched-queries.ts), and what no remaining query reaches
+// leaves the scanner's chain and the base (dropUnreached). Each watcher's
 // stream is the scanner's WatchSpreads relayed, numbered by the coordinator, so that it
 // survives the scanner restarting: the coordinator reconnects, sends the latest chain again
 // (a new scanner has none), and carries on with the next sequence number.

@@ -1,7 +1,7 @@
 // A watcher's top N on IBKR never ranks a leg at a price the market has left: the contracts
-// a live feed's queries reach beyond its lines (too few lines for them all, or a line cancelled
-// when the query that took it left) are quoted again in turns, so once the market has moved,
-// every leg of the top N comes to the price TWS quotes now.
+// a live feed's queries reach beyond its lines are quoted again in turns, so once the market has
+// moved, every leg of the top N comes to the price TWS quotes now. And the contracts only a
+// departed query reached leave the scanner's chain instead of staying there at their last price.
 //
 // The coordinator and scanner as processes, the real @stoqey/ib against the fake TWS over
 // loopback TCP, with 20 lines: 15 for the feed's options, far fewer than a query of three
@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WatchSpreadsRequest, type WatchSpreadsResponse } from "../../gen/ts/spreadscan/coordinator/v1/coordinator_service.js";
 import { OptionRight } from "../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, SortKey, Strategy } from "../../gen/ts/spreadscan/scanner/v1/query.js";
-import { LegAction, type Spread, type SpreadLeg } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
+import type { Spread, SpreadLeg } from "../../gen/ts/spreadscan/scanner/v1/spread.js";
 import { ScanRequest as StoredChainScan, ScannerServiceClient } from "../../gen/ts/spreadscan/scanner/v1/scanner_service.js";
-import { daysToExpiry } from "../../services/engine/new-york-time.js";
 import { callUnary } from "../support/echo-server.js";
 import { startIbkrCoordinatorStack, type IbkrCoordinatorStack } from "../support/ibkr-coordinator-stack.js";
 
@@ -58,6 +57,17 @@ const instrument = (leg: SpreadLeg): string => `SPY ${leg.expiryDate} ${leg.stri
 const streamed = (): Set<string> => new Set(stack.fake.streamedInstruments());
 const legsOf = (spreads: readonly Spread[] | undefined): SpreadLeg[] => (spreads ?? []).flatMap((spread) => spread.legs);
 
+/** A scan of the chain the scanner holds for SPY, as a watcher of `query` reads it. */
+async function scanStored(query: ScanQuery): Promise<Spread[]> {
+  const scanner = new ScannerServiceClient(`127.0.0.1:${stack.scannerPort}`, credentials.createInsecure());
+  try {
+    const { response } = await callUnary(scanner.scan.bind(scanner), StoredChainScan.fromPartial({ symbol: "SPY", query }), { deadlineMs: 10_000 });
+    return response?.result?.spreads ?? [];
+  } finally {
+    scanner.close();
+  }
+}
+
 /** The legs whose bid or ask is not what TWS quotes for the contract now. */
 function legsOffTheMarket(spreads: readonly Spread[] | undefined): string[] {
   return legsOf(spreads).flatMap((leg) => {
@@ -96,44 +106,6 @@ describe("a live feed whose queries reach more contracts than its lines", () => 
     expect(stack.fake.stats.maxOpenLines).toBeLessThanOrEqual(MAX_LINES);
   }, 120_000);
 
-  it("keeps quoting the contracts whose lines were cancelled when the query that took them left", async () => {
-    // A narrow query around a leg of the wide watch that no line streams: joining, it takes lines
-    // in turns, among them that leg's; leaving, it has them cancelled.
-    const leg = legsOf(wide.latest()).find((candidate) => candidate.action === LegAction.LEG_ACTION_SELL && !streamed().has(instrument(candidate)));
-    expect(leg).toBeDefined();
-    if (!leg) return;
-    const delta = Math.abs(leg.greeks?.delta ?? 0);
-    const dte = daysToExpiry(new Date(), leg.expiryDate);
-    const narrow = ScanQuery.fromPartial({
-      strategies: [Strategy.STRATEGY_BULL_PUT],
-      filters: { ...FILTERS, minDte: dte, maxDte: dte, minShortDelta: Math.max(0.01, delta - 0.01), maxShortDelta: delta + 0.01 },
-      sort: SortKey.SORT_KEY_POP,
-      limit: 5,
-    });
-    const joining = watch(narrow);
-    let taken: string[];
-    try {
-      await expect.poll(() => joining.latest(), { timeout: 60_000 }).toBeDefined();
-      // What streams now is in the failure's message.
-      await expect
-        .poll(() => [...streamed()].filter((name) => name === instrument(leg) || name.startsWith(`SPY ${leg.expiryDate}`)), { timeout: 45_000 })
-        .toContain(instrument(leg));
-      taken = [...streamed()];
-    } finally {
-      joining.call.cancel();
-    }
-    await expect.poll(() => streamed().has(instrument(leg)), { timeout: 30_000 }).toBe(false);
-    // The wide watch's legs that streamed only for the narrow query: nothing streams them now.
-    const cancelled = legsOf(wide.latest()).filter((candidate) => taken.includes(instrument(candidate)) && !streamed().has(instrument(candidate)));
-    expect(cancelled.length).toBeGreaterThan(0);
-
-    moveMarketUnder(cancelled);
-    await expect.poll(() => legsOffTheMarket(wide.latest()), { timeout: 45_000 }).toEqual([]);
-    expect(stack.fake.stats.error100).toBe(0);
-    expect(stack.fake.stats.error101).toBe(0);
-    expect(stack.fake.stats.maxOpenLines).toBeLessThanOrEqual(MAX_LINES);
-  }, 120_000);
-
   it("drops from the scanner's chain the contracts no remaining query reaches, rather than keep their last quotes", async () => {
     // Bear calls reach calls the bull puts' query does not (beyond the two at the forward it reads σ from).
     const calls = ScanQuery.fromPartial({ ...WIDE, strategies: [Strategy.STRATEGY_BEAR_CALL] });
@@ -144,15 +116,9 @@ describe("a live feed whose queries reach more contracts than its lines", () => 
       joining.call.cancel();
     }
     // A scan of the chain the scanner holds, as any watcher of the symbol reads it.
-    const scanner = new ScannerServiceClient(`127.0.0.1:${stack.scannerPort}`, credentials.createInsecure());
-    const storedSpreads = async (): Promise<number | undefined> => {
-      const { response } = await callUnary(scanner.scan.bind(scanner), StoredChainScan.fromPartial({ symbol: "SPY", query: calls }), { deadlineMs: 10_000 });
-      return response?.result?.spreads.length;
-    };
     try {
-      await expect.poll(storedSpreads, { timeout: 30_000 }).toBe(0);
+      await expect.poll(async () => (await scanStored(calls)).length, { timeout: 30_000 }).toBe(0);
     } finally {
-      scanner.close();
       wide.call.cancel();
     }
   }, 120_000);
