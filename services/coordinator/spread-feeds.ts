@@ -4,7 +4,8 @@
 // only what its queries can reach (IBKR) is told every watcher's query: a watcher whose query
 // needs other contracts first has its own chain fetched and merged into the scanner's (and into
 // the base), then the feed streams for it too; when its last watcher leaves, the feed stops
-// streaming what only it needed (watched-queries.ts). Each watcher's
+// streaming what only it needed (watched-queries.ts), and what no remaining query reaches
+// leaves the scanner's chain and the base (dropUnreached). Each watcher's
 // stream is the scanner's WatchSpreads relayed, numbered by the coordinator, so that it
 // survives the scanner restarting: the coordinator reconnects, sends the latest chain again
 // (a new scanner has none), and carries on with the next sequence number.
@@ -39,6 +40,7 @@ import { shareMarketDataStatus } from "./feed-ownership/feed-status-channel.js";
 import type { ChainFeed, MarketDataProvider } from "./market/market-data-provider.js";
 import { chainQueryKey } from "./market/chain-query-key.js";
 import { SymbolMarketData } from "./market-data-state.js";
+import { mergeChains, reachedOnly } from "./merge-chains.js";
 import { unexpiredQuotes } from "./unexpired-quotes.js";
 import { WatchWriter } from "./watch-writer.js";
 import { includedFromStart, includeQuery, streamQueries, watchedQuery, type WatchedQuery } from "./watched-queries.js";
@@ -73,6 +75,10 @@ interface SymbolFeed {
   feed: ChainFeed | undefined;
   /** The full chain fetched when the feed started: what a new scanner is sent first. */
   base: OptionChain | undefined;
+  /** A query left: the contracts no remaining one reaches are to go from the base and the scanner's chain. */
+  pruneWanted: boolean;
+  /** Queries whose chains are being fetched and merged in now: nothing is cut meanwhile. */
+  including: number;
   /** The newest chain from the feed, merged over the base. */
   latest: OptionChain | undefined;
   /** Waiting to go to the scanner while another update is on its way. */
@@ -193,6 +199,8 @@ export class SpreadFeeds {
       watchers: 1,
       feed: undefined,
       base: undefined,
+      pruneWanted: false,
+      including: 0,
       latest: undefined,
       pending: undefined,
       pushing: false,
@@ -264,6 +272,7 @@ export class SpreadFeeds {
     feed.feed = undefined;
     for (const watched of feed.queries.values()) watched.included = undefined;
     feed.base = undefined;
+    feed.pruneWanted = false;
     feed.latest = undefined;
     feed.pending = undefined;
     this.options.logger.info({ symbol: feed.symbol, reason }, "market data feed stopped");
@@ -304,8 +313,13 @@ export class SpreadFeeds {
     }
   }
 
-  private include(feed: SymbolFeed, watched: WatchedQuery): Promise<void> {
-    return includeQuery(this.options, feed, watched);
+  private async include(feed: SymbolFeed, watched: WatchedQuery): Promise<void> {
+    feed.including++;
+    try {
+      await includeQuery(this.options, feed, watched);
+    } finally {
+      feed.including--;
+    }
   }
 
   private leave(feed: SymbolFeed, watched: WatchedQuery): void {
@@ -314,7 +328,10 @@ export class SpreadFeeds {
     if (watched.watchers === 0 && feed.queries.get(watched.key) === watched) {
       feed.queries.delete(watched.key);
       // The lines only its query needed go; nothing to do when the whole feed stops below.
-      if (feed.watchers > 0 && this.feeds.get(feed.symbol) === feed && feed.owned) streamQueries(feed);
+      if (feed.watchers > 0 && this.feeds.get(feed.symbol) === feed && feed.owned) {
+        streamQueries(feed);
+        feed.pruneWanted = true;
+      }
     }
     if (feed.watchers > 0 || this.feeds.get(feed.symbol) !== feed) return;
     this.feeds.delete(feed.symbol);
@@ -345,6 +362,7 @@ export class SpreadFeeds {
         const next = feed.pending;
         feed.pending = undefined;
         try {
+          if (await this.dropUnreached(feed, next)) continue;
           const stored = await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: next, mode: UpdateMode.UPDATE_MODE_MERGE }));
           await this.restoreBase(feed, next, stored);
         } catch (error) {
@@ -353,6 +371,27 @@ export class SpreadFeeds {
       }
       feed.pushing = false;
     })();
+  }
+
+  /**
+   * Once a query left, the contracts only it reached would stay in the scanner's chain for
+   * good, at the price of their last quote. When the feed has settled on the remaining queries
+   * and no query is being merged in (its quotes are in the scanner's chain before the feed
+   * knows it), the base loses them, and the scanner is sent the base with `sent` over it as a
+   * REPLACE in place of the MERGE. True when it did so.
+   */
+  private async dropUnreached(feed: SymbolFeed, sent: OptionChain): Promise<boolean> {
+    const reach = feed.feed?.reach?.();
+    if (!feed.pruneWanted || feed.including > 0 || !reach?.settled || !feed.base) return false;
+    feed.pruneWanted = false;
+    const before = feed.base.quotes.length;
+    feed.base = reachedOnly(feed.base, reach);
+    this.options.logger.info(
+      { symbol: feed.symbol, dropped: before - feed.base.quotes.length },
+      "contracts no watcher's query reaches any more dropped from the scanner's chain",
+    );
+    await this.options.scanner.updateChain(UpdateChainRequest.fromPartial({ chain: mergeChains(feed.base, sent), mode: UpdateMode.UPDATE_MODE_REPLACE }));
+    return true;
   }
 
   /**

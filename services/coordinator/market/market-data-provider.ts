@@ -1,6 +1,6 @@
 // Where the coordinator's option chains come from: the simulated market (the default) or
 // IBKR. Both answer the same questions, so nothing else in the coordinator knows which.
-import type { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import type { OptionChain, OptionQuote } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import type { ScanQuery } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { IvHistorySource } from "./iv-history/iv-history-source.js";
 
@@ -23,6 +23,18 @@ export interface ChainFeed {
    * Absent when every chain of the feed is the whole chain (the simulated market).
    */
   setQueries?(queries: readonly (ScanQuery | undefined)[]): void;
+  /**
+   * Present with setQueries: which contracts the feed's queries reach now (streamed, or quoted
+   * again in turns). Undefined until its queries are planned.
+   */
+  reach?(): FeedReach | undefined;
+}
+
+/** The contracts a feed keeps current. */
+export interface FeedReach {
+  /** False while queries it was given are still being planned: the reach is about to change. */
+  readonly settled: boolean;
+  reaches(quote: OptionQuote): boolean;
 }
 
 export interface FeedListener {

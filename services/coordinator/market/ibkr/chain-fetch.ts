@@ -263,12 +263,34 @@ export class ChainFetcher {
     });
   }
 
+  /** Every contract a fetch of `query` would quote: what a live feed keeps current, streamed or re-quoted in turns. */
+  reach(plan: ChainPlan, query: ScanQuery | undefined): readonly SelectedContract[] {
+    return this.select(plan, query, this.options.maxContracts).contracts;
+  }
+
+  /**
+   * One more quote of a contract a live feed does not stream, as a fetch takes it (a short
+   * streaming request, open interest from today's cache), at `priority`. `unknown` when TWS
+   * has no such contract (error 200): not worth asking again. Throws what would fail a fetch.
+   */
+  async requote(
+    plan: ChainPlan,
+    contract: SelectedContract,
+    priority: number,
+    signal: AbortSignal,
+  ): Promise<{ readonly entry: ContractTicks | undefined; readonly unknown: boolean }> {
+    const counts = zeroCounts();
+    const entry = await this.quoteOption(plan, contract, counts, signal, priority);
+    return { entry, unknown: counts.noDefinition > 0 };
+  }
+
   /** One option's quote, counted; throws for the outcomes that fail the whole fetch. */
   private async quoteOption(
     plan: { readonly symbol: string; readonly classOf: ReadonlyMap<string, OptionClass> },
     contract: SelectedContract,
     counts: FetchCounts,
     signal: AbortSignal,
+    priority: number = Priority.QUOTE,
   ): Promise<ContractTicks | undefined> {
     const optionClass = plan.classOf.get(contract.expiryDate);
     if (!optionClass) return this.record(plan.symbol, contract, { kind: "no-definition", message: "no trading class lists this expiration" }, counts);
@@ -276,6 +298,7 @@ export class ChainFetcher {
     const knownInterest = this.options.openInterest.get(interestKey);
     const outcome = await this.options.quotes.quote(optionContract(plan.symbol, contract, optionClass), {
       needs: { kind: "option", right: contract.right, openInterest: knownInterest === undefined },
+      priority,
       signal,
     });
     const entry = this.record(plan.symbol, contract, outcome, counts);

@@ -67,12 +67,19 @@ export function unionContracts<Wanted extends { readonly option: SelectedContrac
 }
 
 /**
- * The chain the lines make now. Delayed and frozen per request, as TWS answered each
- * (marketDataType, delayed tick types): the option lines' flags are read by assembleChain, the
- * underlying's here.
+ * The chain the lines make now, with the latest re-quotes of the contracts that have none.
+ * Every quote keeps the time TWS last updated it (a line's latest tick, a re-quote's end).
+ * Delayed and frozen per request, as TWS answered each (marketDataType, delayed tick types):
+ * the options' flags are read by assembleChain, the underlying's here.
  */
-export function feedChain(plan: ChainPlan, underlying: StreamedLine | undefined, lines: Iterable<StreamedLine>, asOf: Date): OptionChain {
-  const quotes: ContractTicks[] = [];
+export function feedChain(
+  plan: ChainPlan,
+  underlying: StreamedLine | undefined,
+  lines: Iterable<StreamedLine>,
+  asOf: Date,
+  requoted: Iterable<ContractTicks> = [],
+): OptionChain {
+  const quotes: ContractTicks[] = [...requoted];
   for (const line of lines) {
     if (!line.option || line.ticks.empty) continue;
     quotes.push({ contract: line.option, ticks: line.ticks, quoteTime: line.updatedAt ?? plan.asOf });

@@ -195,6 +195,8 @@ export class IbkrMarket implements MarketDataProvider {
         pacer: this.pacer,
         lines: this.lines,
         lineAllowance: () => this.feedLineAllowance(symbol),
+        // A quarter of the quote requests' lines: fetches keep the rest.
+        requoteLines: Math.max(1, Math.floor(this.quoteLineReserve() / 4)),
         maxContracts: this.options.maxContracts ?? DEFAULT_MAX_CONTRACTS,
         logger: this.logger,
         now: this.now,
@@ -242,7 +244,7 @@ export class IbkrMarket implements MarketDataProvider {
       releases = next;
     };
     signal?.addEventListener("abort", close, { once: true });
-    return { close, setQueries };
+    return { close, setQueries, reach: () => owner.reach() };
   }
 
   isAvailable(): boolean {
@@ -400,8 +402,13 @@ export class IbkrMarket implements MarketDataProvider {
   }
 
   /** Lines a new feed of `symbol` may hold: the cap less the quote requests' share and the other feeds' lines. */
+  /** Lines feeds leave to quote requests. */
+  private quoteLineReserve(): number {
+    return Math.max(1, Math.round(this.options.maxLines * QUOTE_LINE_SHARE));
+  }
+
   private feedLineAllowance(symbol: string): number {
-    const reserve = Math.max(1, Math.round(this.options.maxLines * QUOTE_LINE_SHARE));
+    const reserve = this.quoteLineReserve();
     let others = 0;
     for (const [other, feed] of this.feeds) if (other !== symbol) others += feed.heldLines;
     return this.lines.limit - reserve - others;

@@ -4,7 +4,9 @@
 // Watchers of one symbol with different queries share the feed: each query is planned when it
 // comes (its expirations, strikes and at-the-money σ), the feed streams the union of their
 // selections (feed-contracts.ts says how the lines are shared when they do not suffice), and
-// the lines only a departing query needed are cancelled.
+// the lines only a departing query needed are cancelled. What the queries reach beyond the
+// lines (the line cap, or a line cancelled when the query that took it left) is quoted again
+// in turns (feed-requotes.ts), so that no quote in its chains is older than a stated bound.
 // It outlives the socket: when the session drops, or TWS loses its data (1101), every line is
 // requested again and the chains carry on without the watchers noticing more than a gap. Lines
 // TWS stops for a competing session (10197) are cancelled and brought back by StreamRecovery.
@@ -15,13 +17,15 @@ import type { Contract } from "@stoqey/ib";
 import type { ScanQuery } from "../../../../gen/ts/spreadscan/scanner/v1/query.js";
 import { resourceExhausted, type RpcError } from "../../../common/errors.js";
 import type { Logger } from "../../../common/logger.js";
-import type { FeedListener } from "../market-data-provider.js";
+import type { FeedListener, FeedReach } from "../market-data-provider.js";
+import { OptionRight } from "../../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { cancelMarketData } from "./cancel-market-data.js";
 import type { ContractTicks } from "./chain-assembly.js";
 import type { ChainFetcher, ChainPlan } from "./chain-fetch.js";
 import { contractKey, type SelectedContract } from "./chain-selection.js";
 import { ContractLookup } from "./contract-lookup.js";
 import { feedChain, feedContracts, unionContracts } from "./feed-contracts.js";
+import { FeedRequotes } from "./feed-requotes.js";
 import { FeedQueries } from "./feed-queries.js";
 import type { IbConnection, RequestHandler } from "./ib-connection.js";
 import { optionContract } from "./ib-contracts.js";
@@ -62,6 +66,10 @@ export interface LiveFeedOptions {
   readonly notConnected: () => RpcError;
   /** First wait before retrying a start that failed, or before probing lines TWS stopped; doubles up to 30 s. */
   readonly restartDelayMs?: number;
+  /** Re-quotes of contracts without a line out at once, each holding a line of the quote requests' share while it waits. */
+  readonly requoteLines: number;
+  /** A contract without a line is quoted again no sooner than this after its last quote, ms; default 5 s. */
+  readonly requoteMinAgeMs?: number;
 }
 
 /** One streaming request: a line under the cap, and what TWS ticked on it. */
@@ -82,6 +90,7 @@ const OPTION_GENERIC_TICKS = "101";
 const MAX_RESTART_DELAY_MS = 30_000;
 const DEFAULT_RESTART_DELAY_MS = 1000;
 const UNDERLYING_KEY = "underlying";
+const DEFAULT_REQUOTE_MIN_AGE_MS = 5000;
 
 export class LiveFeed {
   readonly symbol: string;
@@ -96,6 +105,10 @@ export class LiveFeed {
   });
   /** Contracts TWS refused for good (no definition, a failed request): not requested again when the queries change. */
   private readonly refused = new Set<string>();
+  /** The contracts the queries reach that have no line: quoted again in turns. */
+  private readonly requotes: FeedRequotes<ChainPlan>;
+  /** Every contract the queries reach, by contractKey; undefined until they are planned. */
+  private reached: ReadonlySet<string> | undefined;
   /** The plan the chains take their chain-level fields from: the oldest query's. */
   private plan: ChainPlan | undefined;
   private closed = false;
@@ -123,6 +136,23 @@ export class LiveFeed {
     });
     // Every line waiting for the pacer listens to it: as many as the line cap.
     setMaxListeners(0, this.stop.signal);
+    this.requotes = new FeedRequotes({
+      requote: (plan, option, signal) => options.fetcher.requote(plan, option, Priority.REQUOTE, signal),
+      concurrency: options.requoteLines,
+      minAgeMs: options.requoteMinAgeMs ?? DEFAULT_REQUOTE_MIN_AGE_MS,
+      backoffMs: options.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS,
+      maxBackoffMs: MAX_RESTART_DELAY_MS,
+      onQuote: () => {
+        this.coalescer.mark();
+      },
+      onUnknown: (key) => {
+        this.refused.add(key);
+      },
+      onFailure: (error) => {
+        this.options.logger.debug({ err: error, symbol: this.symbol }, "ibkr: could not quote a contract the live feed does not stream; trying again later");
+      },
+      clock: () => performance.now(),
+    });
   }
 
   get listenerCount(): number {
@@ -132,6 +162,17 @@ export class LiveFeed {
   /** Lines held, live or waiting to be requested again. */
   get heldLines(): number {
     return this.lines.size;
+  }
+
+  /** The contracts the queries reach now: what the feed's chains keep current. */
+  reach(): FeedReach | undefined {
+    const reached = this.reached;
+    if (!reached) return undefined;
+    return {
+      settled: !this.dirty && !this.syncing,
+      reaches: (quote) =>
+        reached.has(contractKey({ expiryDate: quote.expiryDate, strike: quote.strike, right: quote.right === OptionRight.OPTION_RIGHT_CALL ? "C" : "P" })),
+    };
   }
 
   add(listener: FeedListener): void {
@@ -200,6 +241,7 @@ export class LiveFeed {
     this.stop.abort(new Error("feed closed"));
     this.coalescer.close();
     this.recovery.close();
+    this.requotes.close();
     this.listeners.clear();
     for (const line of this.lines.values()) {
       const reqId = line.reqId;
@@ -288,7 +330,28 @@ export class LiveFeed {
     );
     this.plan = oldest.plan;
     const keep = new Set(wanted.map(({ option }) => contractKey(option)));
-    for (const line of [...this.lines.values()]) if (line.option && !keep.has(line.key)) this.retire(line);
+    // Everything a fetch of each query would quote: what has no line is quoted again in turns.
+    const reached = unionContracts(
+      planned.map(({ query, plan }) =>
+        fetcher
+          .reach(plan, query)
+          .filter((option) => !this.refused.has(contractKey(option)))
+          .map((option) => ({ option, plan })),
+      ),
+      Number.POSITIVE_INFINITY,
+    );
+    this.reached = new Set([...reached.map(({ option }) => contractKey(option)), ...keep]);
+    // A cancelled line's last ticks are its quote, with their own time, until its turn comes.
+    const seeds = new Map<string, ContractTicks>();
+    for (const line of [...this.lines.values()]) {
+      if (!line.option || keep.has(line.key)) continue;
+      if (!line.ticks.empty && line.updatedAt) seeds.set(line.key, { contract: line.option, ticks: line.ticks, quoteTime: line.updatedAt });
+      this.retire(line);
+    }
+    this.requotes.set(
+      reached.filter(({ option }) => !keep.has(contractKey(option))),
+      seeds,
+    );
     if (!this.lines.has(UNDERLYING_KEY)) this.addLine(UNDERLYING_KEY, undefined, ContractLookup.stock(oldest.plan.underlying), await lines.acquire(stop));
     for (const { option, plan } of wanted) {
       const key = contractKey(option);
@@ -302,7 +365,12 @@ export class LiveFeed {
       // A probe's quote is the freshest quote of the money until the stream ticks.
       this.addLine(key, option, optionContract(this.symbol, option, optionClass), lease, plan.probes.get(key));
     }
-    this.options.logger.info({ symbol: this.symbol, lines: this.lines.size, queries: planned.length }, "ibkr: live feed streaming");
+    this.options.logger.info(
+      { symbol: this.symbol, lines: this.lines.size, queries: planned.length, requoted: this.requotes.size },
+      "ibkr: live feed streaming",
+    );
+    // A chain after each change, on a quiet market too: the coordinator reads the new reach with it.
+    this.coalescer.mark();
   }
 
   private addLine(key: string, option: SelectedContract | undefined, contract: Contract, lease: LineLease, seed?: ContractTicks): void {
@@ -473,6 +541,6 @@ export class LiveFeed {
     const plan = this.plan;
     // While TWS has stopped lines (10197) a chain would be the old quotes presented as fresh.
     if (this.closed || !plan || this.recovery.active) return;
-    this.listeners.chain(feedChain(plan, this.lines.get(UNDERLYING_KEY), this.lines.values(), this.options.now()));
+    this.listeners.chain(feedChain(plan, this.lines.get(UNDERLYING_KEY), this.lines.values(), this.options.now(), this.requotes.quotes()));
   }
 }

@@ -5,8 +5,13 @@
 // messages could pass 50 in one second, which is the one thing we must never do.
 import { Pacer } from "../../pacing/index.js";
 
-/** Who goes first when several wait: keeping the session tidy, then live feeds, then lookups, then quote requests. */
+/**
+ * Who goes first when several wait: keeping the session tidy, then live feeds, then lookups,
+ * then quote requests, and last the re-quotes of contracts a live feed cannot stream, which
+ * spend only what the others leave.
+ */
 export const Priority = {
+  REQUOTE: -1,
   QUOTE: 0,
   LOOKUP: 1,
   FEED: 2,

@@ -99,7 +99,8 @@ export function withIvHistory(provider: MarketDataProvider, options: AttachIvHis
       };
       // A feed that streams per query still needs to be told its queries through this wrapper.
       const setQueries = feed.setQueries?.bind(feed);
-      return setQueries ? { close, setQueries } : { close };
+      const reach = feed.reach?.bind(feed);
+      return setQueries ? { close, setQueries, ...(reach ? { reach } : {}) } : { close };
     },
     isAvailable: () => provider.isAvailable(),
     close: () => provider.close(),
