@@ -369,8 +369,10 @@ export class LiveFeed {
       { symbol: this.symbol, lines: this.lines.size, queries: planned.length, requoted: this.requotes.size },
       "ibkr: live feed streaming",
     );
-    // A chain after each change, on a quiet market too: the coordinator reads the new reach with it.
-    this.coalescer.mark();
+    // A chain after each change, on a quiet market too: the coordinator reads the new reach with
+    // it. Not before the underlying's first tick: until then a chain could not say whether the
+    // market's data is live, delayed or frozen, and the ticks bring the first chain anyway.
+    if (this.lines.get(UNDERLYING_KEY)?.ticks.empty === false) this.coalescer.mark();
   }
 
   private addLine(key: string, option: SelectedContract | undefined, contract: Contract, lease: LineLease, seed?: ContractTicks): void {
