@@ -136,40 +136,40 @@ export function pairFallsShort(
 /**
  * True when every iron spread of put short p's wings and call short c's wings (each side a
  * credit below its width) has EV − rate × max loss below 0, by more than rounding. Put wings
- * are stored widest first (their longs ascend in strike), call wings narrowest first. The
- * put-wider case goes through the put wings from the narrowest, with the best call term (EV +
- * r × credit) over the call wings no wider as a running maximum; the call-wider case the
- * same with the sides' roles swapped and the other side strictly narrower.
+ * are stored widest first (their longs ascend in strike), call wings narrowest first. One
+ * merge of the two sides by ascending width, a call wing before a put wing of the same width:
+ * a put wing then meets, as the wider side, the best call term (EV + r × credit) of the call
+ * wings no wider, and a call wing, as the wider side, the best put term of the put wings
+ * strictly narrower. Each wing's figures are read once for both cases (two passes, one per
+ * case, read them twice); the checks made are the same, so the answer is too.
  */
 export function wingsFallShort(terms: WingTerms, putWings: CreditWings, callWings: CreditWings, p: number, c: number, rate: number): boolean {
   const { width: putWidth, value: putValue, loss: putLoss, credit: putCredit } = terms.puts;
   const { width: callWidth, value: callValue, loss: callLoss, credit: callCredit } = terms.calls;
   const putFirst = putWings.firstWing[p] as number;
-  const putLast = (putWings.firstWing[p + 1] as number) - 1;
-  const callFirst = callWings.firstWing[c] as number;
   const callEnd = callWings.firstWing[c + 1] as number;
   // Room for rounding, so that a spread exactly at the rate (a tie on the score) is never
   // dropped: at least 1e-9 × (1 + |put term| + |call term|) for every spread of the pair.
   const room = 1e-9 * (1 + (terms.puts.scale[p] as number) + (terms.calls.scale[c] as number));
+  // −∞ (no wing of the other side yet) never reaches.
   let callBest = -Infinity;
-  let callWing = callFirst;
-  for (let putWing = putLast; putWing >= putFirst; putWing--) {
+  let putBest = -Infinity;
+  let callWing = callWings.firstWing[c] as number;
+  for (let putWing = (putWings.firstWing[p + 1] as number) - 1; putWing >= putFirst; putWing--) {
     const width = putWidth[putWing] as number;
     for (; callWing < callEnd && (callWidth[callWing] as number) <= width; callWing++) {
-      const term = (callValue[callWing] as number) + rate * (callCredit[callWing] as number);
+      const value = callValue[callWing] as number;
+      if (value - rate * (callLoss[callWing] as number) + putBest + room >= 0) return false;
+      const term = value + rate * (callCredit[callWing] as number);
       if (term > callBest) callBest = term;
     }
-    // −∞ (no call wing yet) never reaches.
-    if ((putValue[putWing] as number) - rate * (putLoss[putWing] as number) + callBest + room >= 0) return false;
+    const value = putValue[putWing] as number;
+    if (value - rate * (putLoss[putWing] as number) + callBest + room >= 0) return false;
+    const term = value + rate * (putCredit[putWing] as number);
+    if (term > putBest) putBest = term;
   }
-  let putBest = -Infinity;
-  let putWing = putLast;
-  for (let callWing = callFirst; callWing < callEnd; callWing++) {
-    const width = callWidth[callWing] as number;
-    for (; putWing >= putFirst && (putWidth[putWing] as number) < width; putWing--) {
-      const term = (putValue[putWing] as number) + rate * (putCredit[putWing] as number);
-      if (term > putBest) putBest = term;
-    }
+  // The call wings wider than every put wing.
+  for (; callWing < callEnd; callWing++) {
     if ((callValue[callWing] as number) - rate * (callLoss[callWing] as number) + putBest + room >= 0) return false;
   }
   return true;

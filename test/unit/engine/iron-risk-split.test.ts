@@ -154,6 +154,37 @@ describe("the whole-pair EV-per-risk test of the iron search, split by the wider
     expect(Math.min(fellShort, reached)).toBeGreaterThan(400);
   });
 
+  it("is exact when one side's wings are all wider than the other's, so that one case alone holds every spread", () => {
+    // The merge by width ends with the wings of the wider side that no wing of the other side
+    // reaches: with calls all wider, every spread is judged there; with puts all wider, in
+    // the merge itself.
+    const narrow = fc.array(
+      wingArbitrary.filter((wing) => wing.width <= 3),
+      { minLength: 1, maxLength: 12 },
+    );
+    const wide = fc.array(
+      wingArbitrary.filter((wing) => wing.width > 3),
+      { minLength: 1, maxLength: 12 },
+    );
+    let fellShort = 0;
+    let reached = 0;
+    fc.assert(
+      fc.property(fc.boolean(), narrow, wide, fc.double({ min: 0.01, max: 1, noNaN: true }), (callsWider, narrowWings, wideWings, rate) => {
+        const puts = callsWider ? narrowWings : wideWings;
+        const calls = callsWider ? wideWings : narrowWings;
+        const largest = largestValueLessRisk(puts, calls, rate);
+        fc.pre(Math.abs(largest) > 1e-6);
+        const terms = new WingTerms();
+        const falls = wingsFallShort(terms, sideTerms(terms.puts, puts, true), sideTerms(terms.calls, calls, false), 0, 0, rate);
+        if (falls) fellShort++;
+        else reached++;
+        expect(falls).toBe(largest < 0);
+      }),
+      { numRuns: 3000, seed: 13 },
+    );
+    expect(Math.min(fellShort, reached)).toBeGreaterThan(300);
+  });
+
   it("never drops two shorts whose best spread is exactly at the rate (a tie on the score)", () => {
     fc.assert(
       fc.property(sideArbitrary, sideArbitrary, fc.double({ min: 0.01, max: 1, noNaN: true }), (puts, calls, rate) => {
