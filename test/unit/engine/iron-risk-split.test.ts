@@ -6,14 +6,14 @@
 // answers with exactly the brute-force reference's top N.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
-import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import type { CreditWings } from "../../../services/engine/iron-candidates.js";
 import { WingTerms, wingsFallShort, type IronCounts } from "../../../services/engine/iron-risk-split.js";
 import { scanChain } from "../../../services/engine/index.js";
-import { MAX_DTE } from "../../../services/engine/resolved-query.js";
+import { ALL_STRATEGIES, MAX_DTE } from "../../../services/engine/resolved-query.js";
 import { summedOutcomes } from "../../support/candidate-outcomes.js";
+import { DENSE_AS_OF, denseQuote } from "../../support/dense-chain-quote.js";
 import { referenceScan } from "../../support/reference-scanner.js";
 import { sortValueOf } from "../../support/sort-value.js";
 
@@ -66,29 +66,9 @@ function largestValueLessRisk(puts: readonly Wing[], calls: readonly Wing[], rat
   return largest;
 }
 
-const AS_OF = new Date("2026-11-20T15:00:00Z");
-const EXPIRY = "2026-12-18";
+const AS_OF = DENSE_AS_OF;
 /** 25 strikes a dollar apart: up to 24 wings (three blocks) per short, so pairs are visited with their blocks. */
 const STRIKES = Array.from({ length: 25 }, (_, index) => 88 + index);
-
-function quoteFor(spot: number, strike: number, isCall: boolean, volatility: number, halfSpread: number): OptionQuote {
-  const years = (Date.parse(`${EXPIRY}T21:00:00Z`) - AS_OF.getTime()) / (365 * 86_400_000);
-  const price = optionPrice(isCall ? CALL : PUT, strike, volatility, { spot, rate: 0.04, dividendYield: 0.01, years });
-  const bid = Math.max(0.01, Math.round((price - halfSpread) * 100) / 100);
-  const ask = Math.max(bid + 0.01, Math.round((price + halfSpread) * 100) / 100);
-  const delta = isCall ? 0.5 + (spot - strike) / 30 : -0.5 + (spot - strike) / 30;
-  return OptionQuote.fromPartial({
-    expiryDate: EXPIRY,
-    strike,
-    right: isCall ? OptionRight.OPTION_RIGHT_CALL : OptionRight.OPTION_RIGHT_PUT,
-    bid,
-    ask,
-    volume: 100n,
-    openInterest: 1000n,
-    impliedVolatility: volatility,
-    greeks: { delta: Math.max(-1, Math.min(1, delta)), gamma: 0.02, theta: -0.02, vega: 0.1 },
-  });
-}
 
 const chainArbitrary = fc
   .record({
@@ -102,7 +82,7 @@ const chainArbitrary = fc
     const quotes = STRIKES.flatMap((strike, index) =>
       [false, true].map((isCall) => {
         const contract = contracts[2 * index + (isCall ? 1 : 0)] as { volatility: number; halfSpread: number };
-        return quoteFor(spot, strike, isCall, contract.volatility, contract.halfSpread);
+        return denseQuote({ spot, strike, isCall, volatility: contract.volatility, halfSpread: contract.halfSpread, deltaSpan: 30 });
       }),
     );
     return OptionChain.fromPartial({ symbol: "DENSE", underlyingPrice: spot, asOf: AS_OF, rate: 0.04, dividendYield: 0.01, multiplier: 100, quotes });
@@ -111,18 +91,7 @@ const chainArbitrary = fc
 /** The score (whose EV-per-risk term the test binds), every filter at its widest, shorts allowed in the money. */
 const queryArbitrary = fc
   .record({
-    strategies: fc.constantFrom<Strategy[]>(
-      [Strategy.STRATEGY_IRON_CONDOR],
-      [Strategy.STRATEGY_IRON_CONDOR, Strategy.STRATEGY_IRON_BUTTERFLY],
-      [
-        Strategy.STRATEGY_BULL_PUT,
-        Strategy.STRATEGY_BEAR_CALL,
-        Strategy.STRATEGY_BULL_CALL,
-        Strategy.STRATEGY_BEAR_PUT,
-        Strategy.STRATEGY_IRON_CONDOR,
-        Strategy.STRATEGY_IRON_BUTTERFLY,
-      ],
-    ),
+    strategies: fc.constantFrom<Strategy[]>([Strategy.STRATEGY_IRON_CONDOR], [Strategy.STRATEGY_IRON_CONDOR, Strategy.STRATEGY_IRON_BUTTERFLY], ALL_STRATEGIES),
     limit: fc.integer({ min: 1, max: 10 }),
     scoreWeights: fc.constantFrom(undefined, { expectedValuePerRisk: 0.8, pop: 0.1, liquidity: 0.1 }, { expectedValuePerRisk: 0.3, pop: 0.3, liquidity: 0.4 }),
   })

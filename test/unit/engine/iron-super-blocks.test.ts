@@ -4,18 +4,17 @@
 // brute-force reference's top N, and every candidate is accounted for.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { OptionChain, OptionQuote, OptionRight } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
+import { OptionChain } from "../../../gen/ts/spreadscan/market/v1/option_chain.js";
 import { PricingMode, ScanQuery, Strategy } from "../../../gen/ts/spreadscan/scanner/v1/query.js";
 import type { ScanResult } from "../../../gen/ts/spreadscan/scanner/v1/scan_result.js";
-import { CALL, optionPrice, PUT } from "../../../services/engine/black-scholes.js";
 import { scanChain } from "../../../services/engine/index.js";
 import { MAX_DTE, SORT_KEYS } from "../../../services/engine/resolved-query.js";
 import { summedOutcomes } from "../../support/candidate-outcomes.js";
+import { DENSE_AS_OF, denseQuote } from "../../support/dense-chain-quote.js";
 import { referenceScan } from "../../support/reference-scanner.js";
 import { sortValueOf } from "../../support/sort-value.js";
 
-const AS_OF = new Date("2026-11-20T15:00:00Z");
-const EXPIRY = "2026-12-18";
+const AS_OF = DENSE_AS_OF;
 /** 41 strikes a dollar and a half apart: up to 40 wings (five blocks) per short leg. */
 const STRIKES = Array.from({ length: 41 }, (_, index) => 70 + 1.5 * index);
 
@@ -23,25 +22,6 @@ const contractArbitrary = fc.record({
   volatility: fc.double({ min: 0.12, max: 0.6, noNaN: true }),
   halfSpread: fc.constantFrom(0.01, 0.02, 0.05, 0.1),
 });
-
-function quoteFor(spot: number, strike: number, isCall: boolean, volatility: number, halfSpread: number): OptionQuote {
-  const years = (Date.parse(`${EXPIRY}T21:00:00Z`) - AS_OF.getTime()) / (365 * 86_400_000);
-  const price = optionPrice(isCall ? CALL : PUT, strike, volatility, { spot, rate: 0.04, dividendYield: 0.01, years });
-  const bid = Math.max(0.01, Math.round((price - halfSpread) * 100) / 100);
-  const ask = Math.max(bid + 0.01, Math.round((price + halfSpread) * 100) / 100);
-  const delta = isCall ? 0.5 + (spot - strike) / 40 : -0.5 + (spot - strike) / 40;
-  return OptionQuote.fromPartial({
-    expiryDate: EXPIRY,
-    strike,
-    right: isCall ? OptionRight.OPTION_RIGHT_CALL : OptionRight.OPTION_RIGHT_PUT,
-    bid,
-    ask,
-    volume: 100n,
-    openInterest: 1000n,
-    impliedVolatility: volatility,
-    greeks: { delta: Math.max(-1, Math.min(1, delta)), gamma: 0.02, theta: -0.02, vega: 0.1 },
-  });
-}
 
 const chainArbitrary = fc
   .record({
@@ -52,7 +32,7 @@ const chainArbitrary = fc
     const quotes = STRIKES.flatMap((strike, index) =>
       [false, true].map((isCall) => {
         const contract = contracts[2 * index + (isCall ? 1 : 0)] as { volatility: number; halfSpread: number };
-        return quoteFor(spot, strike, isCall, contract.volatility, contract.halfSpread);
+        return denseQuote({ spot, strike, isCall, volatility: contract.volatility, halfSpread: contract.halfSpread, deltaSpan: 40 });
       }),
     );
     return OptionChain.fromPartial({ symbol: "DENSE", underlyingPrice: spot, asOf: AS_OF, rate: 0.04, dividendYield: 0.01, multiplier: 100, quotes });
