@@ -16,3 +16,10 @@ export function button(text: string, label: string, action: () => void): HTMLBut
   made.addEventListener("click", action);
   return made;
 }
+
+/** A form's input named `name`; one missing is a defect of index.html. */
+export function inputOf(form: HTMLFormElement, name: string): HTMLInputElement {
+  const found = form.elements.namedItem(name);
+  if (!(found instanceof HTMLInputElement)) throw new Error(`the form ${form.id} has no ${name} input`);
+  return found;
+}

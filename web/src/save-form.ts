@@ -8,7 +8,7 @@ import { savedScans } from "./coordinator.js";
 import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { AlertSettingsSchema, SavedScan } from "../../gen/es/spreadscan/coordinator/v1/saved_scan_pb.js";
 import { ScanFiltersSchema, ScanQuerySchema, SortKey, type ScanQuery } from "../../gen/es/spreadscan/scanner/v1/query_pb.js";
-import { required } from "./dom.js";
+import { inputOf, required } from "./dom.js";
 import { fillForm, FORM_FILTERS, requestFrom, showViolations, type FieldViolation } from "./scan-form.js";
 import { universeOf } from "./scope.js";
 
@@ -16,14 +16,8 @@ const PREFIX = "saved_scan.";
 /** The saved scan's fields that the scan form holds: their violations are shown there. */
 const SCAN_FORM_FIELD = /^saved_scan\.(query\.|symbols|watchlist)/;
 
-function input(form: HTMLFormElement, name: string): HTMLInputElement {
-  const found = form.elements.namedItem(name);
-  if (!(found instanceof HTMLInputElement)) throw new Error(`the form has no ${name} input`);
-  return found;
-}
-
 function inputValue(form: HTMLFormElement, name: string): string {
-  return input(form, name).value.trim();
+  return inputOf(form, name).value.trim();
 }
 
 /** The saved scan Edit loaded: saving under its name updates it, keeping what the forms do not hold. */
@@ -43,9 +37,9 @@ export async function editSavedScan(name: string, saveForm: HTMLFormElement, sca
   const { savedScan } = await savedScans.getSavedScan({ name });
   if (!savedScan) return;
   fillForm(scanForm, savedScan, savedScan.query);
-  input(saveForm, "saved_scan.name").value = savedScan.name;
-  input(saveForm, "alerts").checked = savedScan.alerts !== undefined;
-  input(saveForm, "check_interval").value = String(savedScan.alerts?.checkInterval?.seconds ?? 60n);
+  inputOf(saveForm, "saved_scan.name").value = savedScan.name;
+  inputOf(saveForm, "alerts").checked = savedScan.alerts !== undefined;
+  inputOf(saveForm, "check_interval").value = String(savedScan.alerts?.checkInterval?.seconds ?? 60n);
   showViolations(saveForm, []);
   showViolations(scanForm, []);
   setEditing(saveForm, savedScan);
@@ -78,7 +72,7 @@ function alertsToSave(intervalSeconds: number, base: SavedScan | undefined): Mes
 export async function saveScan(saveForm: HTMLFormElement, scanForm: HTMLFormElement): Promise<boolean> {
   const request = requestFrom(scanForm);
   const universe = universeOf(scanForm, request);
-  const alerting = input(saveForm, "alerts").checked;
+  const alerting = inputOf(saveForm, "alerts").checked;
   const interval = Number(inputValue(saveForm, "check_interval"));
   if (alerting && !Number.isSafeInteger(interval)) {
     showViolations(saveForm, [{ field: "saved_scan.alerts.check_interval", description: "must be a whole number of seconds" }]);

@@ -5,15 +5,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/es/google/rpc/error_details_pb.js";
 import type { Watchlist } from "../../gen/es/spreadscan/coordinator/v1/watchlist_pb.js";
 import { watchlists } from "./coordinator.js";
-import { button } from "./dom.js";
+import { button, inputOf } from "./dom.js";
 import { showViolations } from "./scan-form.js";
 import { symbolsOf } from "./scope.js";
-
-function input(form: HTMLFormElement, name: string): HTMLInputElement {
-  const found = form.elements.namedItem(name);
-  if (!(found instanceof HTMLInputElement)) throw new Error(`the watchlist form has no ${name} input`);
-  return found;
-}
 
 /** A refusal's violations next to the form's fields: each bad symbol (`watchlist.symbols[2]`) at the symbols field. */
 function showRefusal(form: HTMLFormElement, error: unknown): void {
@@ -34,8 +28,8 @@ export function showWatchlists(list: HTMLElement, form: HTMLFormElement, lists: 
       item.append(
         `${watchlist.name}: ${watchlist.symbols.join(" ")} `,
         button("Edit", `edit watchlist ${watchlist.name}`, () => {
-          input(form, "watchlist.name").value = watchlist.name;
-          input(form, "watchlist.symbols").value = watchlist.symbols.join(" ");
+          inputOf(form, "watchlist.name").value = watchlist.name;
+          inputOf(form, "watchlist.symbols").value = watchlist.symbols.join(" ");
           showViolations(form, []);
         }),
         button("Delete", `delete watchlist ${watchlist.name}`, () => {
@@ -58,7 +52,7 @@ export function showWatchlists(list: HTMLElement, form: HTMLFormElement, lists: 
  * (UpdateWatchlist). Resolves true when saved, false when refused (the violations shown).
  */
 export async function saveWatchlist(form: HTMLFormElement): Promise<boolean> {
-  const watchlist = { name: input(form, "watchlist.name").value.trim(), symbols: symbolsOf(input(form, "watchlist.symbols").value) };
+  const watchlist = { name: inputOf(form, "watchlist.name").value.trim(), symbols: symbolsOf(inputOf(form, "watchlist.symbols").value) };
   try {
     try {
       await watchlists.createWatchlist({ watchlist });
